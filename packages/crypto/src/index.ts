@@ -1,0 +1,46 @@
+/**
+ * @chat/crypto: keys, signatures, sealed boxes, key bundles and envelopes of PROTOCOL.md §2–§4.
+ * Pure functions, no I/O. Ed25519 and X25519 run on node:crypto; XSalsa20-Poly1305 and HSalsa20 on tweetnacl;
+ * `reference` is the same on tweetnacl alone.
+ */
+export {
+  PUBLIC_KEY_BYTES,
+  SECRET_KEY_BYTES,
+  SIGNATURE_BYTES,
+  SEAL_OVERHEAD_BYTES,
+  MESSAGE_ID_BYTES,
+  ENVELOPE_VERSION,
+  MAX_ENVELOPE_BYTES,
+  MAX_BODY_BYTES,
+  MessageKind,
+  BUNDLE_LABEL,
+  FINGERPRINT_LABEL,
+  MESSAGE_LABEL,
+} from './constants.js';
+export { CryptoError, CRYPTO_ERROR_CODES, isCryptoError, type CryptoErrorCode } from './errors.js';
+export { toHex, fromHex, toBase64, fromBase64, utf8, fromUtf8, constantTimeEqual } from './bytes.js';
+export { sign, verify } from './ed25519.js';
+export { x25519, isCanonicalX25519PublicKey } from './x25519.js';
+export { seal, openSealed } from './seal.js';
+export { reference } from './reference.js';
+export { generateIdentity, identityFromSecrets, fingerprint, type KeyPair, type Identity } from './identity.js';
+export {
+  USERNAME_PATTERN,
+  isValidUsername,
+  bundleMessage,
+  signBundle,
+  verifyBundle,
+  checkEncryptionPublicKey,
+  type KeyBundle,
+} from './bundle.js';
+export type { MessageFields } from './inner.js';
+export {
+  sealEnvelope,
+  signInner,
+  sealInner,
+  openEnvelope,
+  verifyEnvelopeSignature,
+  randomMessageId,
+  type OpenedEnvelope,
+} from './envelope.js';
+export { clearKeyCache } from './keys.js';

@@ -1,0 +1,53 @@
+/** X25519 (RFC 7748 §5) on node:crypto. */
+import { diffieHellman, type KeyObject } from 'node:crypto';
+import { bytesArg, exactBytes, wipe } from './bytes.js';
+import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './constants.js';
+import { CryptoError } from './errors.js';
+import { publicKeyObject, secretKeyObject } from './keys.js';
+import { canonicalX25519 } from './strict.js';
+
+/**
+ * X25519(secretKey, publicKey) per RFC 7748 §5: the scalar is clamped, the public key's high bit is ignored and a
+ * non-canonical u (≥ 2^255 − 19) is reduced, as the RFC says. An all-zero result is refused (§6.1).
+ *
+ * @throws {CryptoError} `LOW_ORDER_POINT` if the result is 32 zero bytes (`publicKey` has low order).
+ * @throws {TypeError} if an argument is not a Uint8Array.
+ * @throws {RangeError} if a key is not 32 bytes.
+ * @example const shared = x25519(me.encryption.secretKey, peerEncryptionPublicKey)
+ */
+export function x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  exactBytes('x25519', 'secretKey', secretKey, SECRET_KEY_BYTES);
+  exactBytes('x25519', 'publicKey', publicKey, PUBLIC_KEY_BYTES);
+  return derive(secretKeyObject('x25519', secretKey), publicKeyObject('x25519', publicKey));
+}
+
+/** @internal X25519 of two KeyObjects into a fresh Uint8Array; node's Buffer is wiped. */
+export function derive(privateKey: KeyObject, publicKey: KeyObject): Uint8Array {
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey, publicKey });
+  } catch (e) {
+    // OpenSSL refuses an all-zero X25519 output (RFC 7748 §6.1) with this code.
+    if ((e as { code?: unknown }).code === 'ERR_OSSL_FAILED_DURING_DERIVATION') {
+      throw new CryptoError('LOW_ORDER_POINT', 'x25519: the public key has low order (all-zero shared secret)', {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  const out = new Uint8Array(shared);
+  wipe(shared);
+  return out;
+}
+
+/**
+ * True if `publicKey` is a canonical X25519 public key (PROTOCOL.md §2): 32 bytes, the high bit of the last byte
+ * clear, and the little-endian value below 2^255 − 19 (RFC 7748 §5). Keys in bundles must be canonical.
+ *
+ * @throws {TypeError} if `publicKey` is not a Uint8Array.
+ * @example isCanonicalX25519PublicKey(bundle.encryptionPublicKey)
+ */
+export function isCanonicalX25519PublicKey(publicKey: Uint8Array): boolean {
+  bytesArg('isCanonicalX25519PublicKey', 'publicKey', publicKey);
+  return canonicalX25519(publicKey);
+}
