@@ -1,0 +1,55 @@
+/**
+ * Limits and defaults of protocol version 1 (PROTOCOL.md §5, §6, §11). Relay and client import these rather than
+ * repeating the numbers, so the spec's tables and the code change together.
+ */
+
+/** The protocol version spoken by this package (`hello.v`, `challenge.v`; §6, §11). */
+export const PROTOCOL_VERSION = 1;
+
+/** Length of the frame's length prefix: a u32, big-endian (§5). */
+export const FRAME_PREFIX_BYTES = 4;
+
+/** Largest frame body in bytes; the u32 length prefix must be 1..MAX_FRAME_BYTES (§5). */
+export const MAX_FRAME_BYTES = 131_072;
+
+/** Largest envelope in bytes (`send.env`, `msg.env`; §4, §6). */
+export const MAX_ENVELOPE_BYTES = 65_536;
+
+/** Smallest envelope in bytes: the version byte plus the 48-byte sealed-box overhead (§4). */
+export const MIN_ENVELOPE_BYTES = 49;
+
+/** Most message ids in one `ack` (§6.1, §11). */
+export const MAX_ACK_IDS = 256;
+
+/** Length of a message id (`send.id`, `sent.id`, `msg.id`, `ack.ids[i]`; §4, §6). */
+export const MESSAGE_ID_BYTES = 16;
+
+/** A connection that has not authenticated within this many ms gets a fatal `HANDSHAKE_TIMEOUT` (§7). */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Default relay TCP port; the default address is `127.0.0.1:7717` (§11). */
+export const DEFAULT_PORT = 7717;
+
+/** Longest `hello.agent` in UTF-8 bytes (§6.1). */
+export const MAX_AGENT_LENGTH = 64;
+
+/** Ed25519 and X25519 public keys, relay id and challenge nonce are 32 bytes (§2, §6, §8). */
+export const PUBLIC_KEY_BYTES = 32;
+export const RELAY_ID_BYTES = 32;
+export const NONCE_BYTES = 32;
+
+/** Ed25519 signatures (`bsig`, `sig`) are 64 bytes (§2). */
+export const SIGNATURE_BYTES = 64;
+
+/** Usernames on the wire in `auth` and in the relay's answers: 3..32 bytes (§3.1, §6). */
+export const MIN_USERNAME_BYTES = 3;
+export const MAX_USERNAME_BYTES = 32;
+
+/** A name a client asks about (`lookup.user`, `send.to`) is 1..64 bytes; the relay judges whether it exists (§6.1). */
+export const MAX_QUERY_NAME_BYTES = 64;
+
+/** Longest `err.msg` in UTF-8 bytes (§6.2). */
+export const MAX_ERROR_MESSAGE_BYTES = 256;
+
+/** Largest request id: `rid` is a u32 (§6). */
+export const MAX_RID = 0xffff_ffff;

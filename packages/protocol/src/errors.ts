@@ -1,0 +1,74 @@
+/**
+ * Wire error codes (PROTOCOL.md §10) and the one error class this package throws for bad input.
+ * Codes are stable: tests assert them, the relay sends them in `err.code`, and the spec documents them.
+ */
+
+export type ErrorCode =
+  | 'BAD_FRAME'
+  | 'FRAME_TOO_LARGE'
+  | 'UNSUPPORTED_VERSION'
+  | 'PROTOCOL_STATE'
+  | 'HANDSHAKE_TIMEOUT'
+  | 'BAD_USERNAME'
+  | 'AUTH_FAILED'
+  | 'KEY_MISMATCH'
+  | 'ALREADY_RECEIVING'
+  | 'UNKNOWN_USER'
+  | 'ENVELOPE_TOO_LARGE'
+  | 'MAILBOX_FULL'
+  | 'INTERNAL'
+  | 'SHUTTING_DOWN';
+
+/** Every wire error code with the `fatal` column and the "when" column of §10. A fatal error closes the connection. */
+export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; readonly description: string }>> =
+  Object.freeze({
+    BAD_FRAME: {
+      fatal: true,
+      description: 'a body that is not msgpack, not a map, has an unknown `t`, wrong field types, missing or extra fields',
+    },
+    FRAME_TOO_LARGE: { fatal: true, description: 'a length prefix of 0 or over MAX_FRAME_BYTES' },
+    UNSUPPORTED_VERSION: { fatal: true, description: '`hello.v` is not 1' },
+    PROTOCOL_STATE: { fatal: true, description: "a frame not allowed in the connection's state (§7)" },
+    HANDSHAKE_TIMEOUT: { fatal: true, description: 'no successful `auth` within 10 s of connecting' },
+    BAD_USERNAME: { fatal: true, description: '`auth.user` is not a valid username' },
+    AUTH_FAILED: {
+      fatal: true,
+      description: 'a bundle or auth signature does not verify, or a bundle key is not canonical',
+    },
+    KEY_MISMATCH: { fatal: true, description: 'the username is registered with another key bundle' },
+    ALREADY_RECEIVING: { fatal: true, description: 'another `recv` session of the user is connected' },
+    UNKNOWN_USER: { fatal: false, description: '`lookup` or `send` names a user that is not registered' },
+    ENVELOPE_TOO_LARGE: { fatal: false, description: "`send.env` exceeds the relay's `maxEnvelope`" },
+    MAILBOX_FULL: { fatal: false, description: "the recipient's mailbox is at its message or byte quota" },
+    INTERNAL: { fatal: false, description: 'the relay failed to store; the client may retry' },
+    SHUTTING_DOWN: { fatal: true, description: 'the relay is stopping' },
+  } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
+
+for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);
+
+/** True if `x` is one of the wire error codes of §10 (an own key of ERROR_CODES, so never `toString` and friends). */
+export function isErrorCode(x: unknown): x is ErrorCode {
+  return typeof x === 'string' && Object.hasOwn(ERROR_CODES, x);
+}
+
+/**
+ * A protocol violation or refusal with a stable wire code. The codec throws `BAD_FRAME` and `FRAME_TOO_LARGE`;
+ * the relay throws the others and turns any of them into an `err` frame.
+ *
+ * @example
+ * try { decodeClientFrame(body) } catch (e) { if (e instanceof ProtocolError) send(errFrame(e.code, e.message)) }
+ */
+export class ProtocolError extends Error {
+  readonly code: ErrorCode;
+  /** From ERROR_CODES: whether the connection must close after this error (§10). */
+  readonly fatal: boolean;
+
+  /** @throws {TypeError} if `code` is not a wire error code. */
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    if (!isErrorCode(code)) throw new TypeError(`ProtocolError: expected an ErrorCode, got ${String(code)}`);
+    super(message, options);
+    this.name = 'ProtocolError';
+    this.code = code;
+    this.fatal = ERROR_CODES[code].fatal;
+  }
+}

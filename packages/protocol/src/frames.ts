@@ -1,0 +1,58 @@
+/**
+ * Frame types of protocol version 1 (PROTOCOL.md §6): discriminated unions on `t`.
+ *
+ * Byte fields are typed `Uint8Array`. `encodeFrame` accepts any Uint8Array (Buffers included); decoded frames carry
+ * Node Buffers (which are Uint8Arrays) that are fresh copies, never views of the body they came from.
+ */
+import type { ErrorCode } from './errors.js';
+
+/** Session mode chosen in `auth` (§8): one `recv` session per user, any number of `send` sessions. */
+export type Mode = 'recv' | 'send';
+
+// ── client → relay (§6.1) ────────────────────────────────────────────────────────────────────────────────────────
+
+/** First frame of a connection. `v` is the client's protocol version; `agent` is str(0..64). */
+export interface HelloFrame { t: 'hello'; v: number; agent: string }
+/** Answer to `challenge`: the client's key bundle plus `sig` over `authMessage(...)` (§8). */
+export interface AuthFrame { t: 'auth'; user: string; idpk: Uint8Array; encpk: Uint8Array; bsig: Uint8Array; mode: Mode; sig: Uint8Array }
+/** Ask for a user's key bundle. */
+export interface LookupFrame { t: 'lookup'; rid: number; user: string }
+/** Store envelope `env` (49..65536 bytes) under message id `id` (16 bytes) in the mailbox of `to`. */
+export interface SendFrame { t: 'send'; rid: number; to: string; id: Uint8Array; env: Uint8Array }
+/** Delete 1..256 delivered envelopes (mode `recv` only). No reply. */
+export interface AckFrame { t: 'ack'; ids: Uint8Array[] }
+export interface PingFrame { t: 'ping'; rid: number }
+
+export type ClientFrame = HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame;
+
+// ── relay → client (§6.2) ────────────────────────────────────────────────────────────────────────────────────────
+
+/** Answer to `hello`: the relay id and this connection's nonce (both 32 bytes), and the relay's limits. */
+export interface ChallengeFrame { t: 'challenge'; v: number; relay: Uint8Array; nonce: Uint8Array; maxFrame: number; maxEnvelope: number }
+/** Authentication succeeded; `registered` is true if this login created the account. */
+export interface WelcomeFrame { t: 'welcome'; user: string; mode: Mode; registered: boolean }
+/** Answer to `lookup`. The client MUST verify it (§3.2). */
+export interface BundleFrame { t: 'bundle'; rid: number; user: string; idpk: Uint8Array; encpk: Uint8Array; bsig: Uint8Array }
+/** The envelope sent under `id` is durably stored. */
+export interface SentFrame { t: 'sent'; rid: number; id: Uint8Array }
+/** An envelope from the mailbox; `ts` is the relay's receive time in ms since the epoch. */
+export interface MsgFrame { t: 'msg'; id: Uint8Array; env: Uint8Array; ts: number }
+/** Everything that was in the mailbox at login has been sent as `msg`. */
+export interface SyncedFrame { t: 'synced' }
+export interface PongFrame { t: 'pong'; rid: number }
+/** A refusal (§10). `rid` is present when answering a request; when `fatal`, the relay closes after writing it. */
+export interface ErrFrame { t: 'err'; rid?: number; code: ErrorCode; msg: string; fatal: boolean }
+
+export type RelayFrame = ChallengeFrame | WelcomeFrame | BundleFrame | SentFrame | MsgFrame | SyncedFrame | PongFrame | ErrFrame;
+
+export type Frame = ClientFrame | RelayFrame;
+export type ClientFrameType = ClientFrame['t'];
+export type RelayFrameType = RelayFrame['t'];
+export type FrameType = Frame['t'];
+
+/** The `t` values a relay accepts (§6.1). */
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze(['hello', 'auth', 'lookup', 'send', 'ack', 'ping']);
+/** The `t` values a client accepts (§6.2). */
+export const RELAY_FRAME_TYPES: readonly RelayFrameType[] = Object.freeze([
+  'challenge', 'welcome', 'bundle', 'sent', 'msg', 'synced', 'pong', 'err',
+]);

@@ -1,0 +1,180 @@
+/**
+ * The one shape check for frames, used on both sides of the codec (PROTOCOL.md §5, §6): `decode*Frame` runs it on
+ * whatever msgpackr produced, `encodeFrame` on what the caller handed in. A frame is a plain object with a known `t`,
+ * every required field present with exactly the listed type and bound, and no other field. The result is always a
+ * fresh object built from the checked values, never the input, so nothing the input carried (prototype tricks,
+ * accessors, extra properties) can leak through.
+ */
+import { Buffer } from 'node:buffer';
+import { isUint8Array } from 'node:util/types';
+import {
+  MAX_ACK_IDS, MAX_AGENT_LENGTH, MAX_ENVELOPE_BYTES, MAX_ERROR_MESSAGE_BYTES, MAX_QUERY_NAME_BYTES, MAX_RID,
+  MAX_USERNAME_BYTES, MESSAGE_ID_BYTES, MIN_ENVELOPE_BYTES, MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES,
+  RELAY_ID_BYTES, SIGNATURE_BYTES,
+} from './constants.js';
+import { ProtocolError, isErrorCode } from './errors.js';
+import type { FrameType } from './frames.js';
+import { hasLoneSurrogate, utf8Length } from './utf8.js';
+
+/** How checked values are carried into the result: decoding copies bytes, encoding prepares values for msgpackr. */
+export interface Normalize {
+  bytes(b: Uint8Array): Uint8Array;
+  int(n: number): number | bigint;
+}
+
+/** Decoded byte fields are fresh copies: a frame never aliases (or pins) the body it came from. */
+export const DECODE: Normalize = { bytes: (b) => Buffer.from(b), int: (n) => n };
+
+/**
+ * For msgpackr: a Buffer view of every byte field (msgpackr writes Buffers as `bin` whatever the subclass or options),
+ * and integers over 32 bits as BigInt, which msgpackr writes as int 64 (it writes such a `number` as float 64).
+ */
+export const ENCODE: Normalize = {
+  bytes: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  int: (n) => (n > 0xffff_ffff ? BigInt(n) : n),
+};
+
+/** Checks one field value; returns the value to put into the result, or a description of what was expected. */
+type Field = (v: unknown, n: Normalize) => { ok: unknown } | { expected: string };
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A non-negative safe integer ≤ max. msgpackr decodes int 64 / uint 64 as bigint; those count if they fit. */
+function int(max = Number.MAX_SAFE_INTEGER): Field {
+  const expected = `an integer 0..${max}`;
+  return (v, n) => {
+    if (typeof v === 'bigint') v = v >= 0n && v <= MAX_SAFE ? Number(v) : -1;
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max ? { ok: n.int(v) } : { expected };
+  };
+}
+
+/** str(min..max), bounds in UTF-8 bytes; a string with a lone surrogate has no UTF-8 form and is refused. */
+function str(min: number, max: number): Field {
+  const expected = `str(${min}..${max})`;
+  return (v) => {
+    if (typeof v !== 'string' || v.length > max || hasLoneSurrogate(v)) return { expected }; // bytes ≥ UTF-16 units
+    const bytes = utf8Length(v);
+    return bytes >= min && bytes <= max ? { ok: v } : { expected };
+  };
+}
+
+/** bin(min..max); bin(n) when max is omitted. */
+function bin(min: number, max = min): Field {
+  const expected = min === max ? `bin(${min})` : `bin(${min}..${max})`;
+  return (v, n) => (isUint8Array(v) && v.length >= min && v.length <= max ? { ok: n.bytes(v) } : { expected });
+}
+
+const bool: Field = (v) => (typeof v === 'boolean' ? { ok: v } : { expected: 'a bool' });
+
+const mode: Field = (v) => (v === 'recv' || v === 'send' ? { ok: v } : { expected: '"recv" or "send"' });
+
+const errorCode: Field = (v) => (isErrorCode(v) ? { ok: v } : { expected: 'an error code of §10' });
+
+function arrayOf(min: number, max: number, item: Field): Field {
+  const expected = `an array of ${min}..${max}`;
+  return (v, n) => {
+    if (!Array.isArray(v) || v.length < min || v.length > max) return { expected };
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const r = item(v[i], n);
+      if (!('ok' in r)) return { expected: `${expected}, each ${r.expected}` };
+      out.push(r.ok);
+    }
+    return { ok: out };
+  };
+}
+
+interface Schema {
+  readonly dir: 'client' | 'relay';
+  readonly fields: Readonly<Record<string, Field>>;
+  readonly optional?: readonly string[];
+}
+
+const rid = int(MAX_RID);
+const messageId = bin(MESSAGE_ID_BYTES);
+const envelope = bin(MIN_ENVELOPE_BYTES, MAX_ENVELOPE_BYTES);
+const key = bin(PUBLIC_KEY_BYTES);
+const signature = bin(SIGNATURE_BYTES);
+const username = str(MIN_USERNAME_BYTES, MAX_USERNAME_BYTES);
+const queryName = str(1, MAX_QUERY_NAME_BYTES);
+
+/** §6.1 and §6.2, field by field, in the order the encoder writes them (after `t`). */
+const SCHEMAS = new Map<FrameType, Schema>([
+  ['hello', { dir: 'client', fields: { v: int(), agent: str(0, MAX_AGENT_LENGTH) } }],
+  ['auth', { dir: 'client', fields: { user: username, idpk: key, encpk: key, bsig: signature, mode, sig: signature } }],
+  ['lookup', { dir: 'client', fields: { rid, user: queryName } }],
+  ['send', { dir: 'client', fields: { rid, to: queryName, id: messageId, env: envelope } }],
+  ['ack', { dir: 'client', fields: { ids: arrayOf(1, MAX_ACK_IDS, messageId) } }],
+  ['ping', { dir: 'client', fields: { rid } }],
+  ['challenge', {
+    dir: 'relay',
+    fields: { v: int(), relay: bin(RELAY_ID_BYTES), nonce: bin(NONCE_BYTES), maxFrame: int(), maxEnvelope: int() },
+  }],
+  ['welcome', { dir: 'relay', fields: { user: username, mode, registered: bool } }],
+  ['bundle', { dir: 'relay', fields: { rid, user: username, idpk: key, encpk: key, bsig: signature } }],
+  ['sent', { dir: 'relay', fields: { rid, id: messageId } }],
+  ['msg', { dir: 'relay', fields: { id: messageId, env: envelope, ts: int() } }],
+  ['synced', { dir: 'relay', fields: {} }],
+  ['pong', { dir: 'relay', fields: { rid } }],
+  ['err', {
+    dir: 'relay',
+    fields: { rid, code: errorCode, msg: str(0, MAX_ERROR_MESSAGE_BYTES), fatal: bool },
+    optional: ['rid'],
+  }],
+]);
+
+/** Names input-controlled text in an error message: quoted, escaped, short. */
+function quote(s: string): string {
+  const q = JSON.stringify(s);
+  return q.length > 40 ? `${q.slice(0, 37)}…"` : q;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'nil';
+  if (isUint8Array(v)) return `bin(${v.length})`;
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `str(${utf8Length(v)})`;
+  if (typeof v === 'number' || typeof v === 'bigint') return `${typeof v} ${v}`;
+  return typeof v;
+}
+
+function bad(message: string): never {
+  throw new ProtocolError('BAD_FRAME', message);
+}
+
+/**
+ * Checks that `x` is a frame of direction `dir` ('any' for both) and returns a fresh copy normalised by `n`.
+ * @throws {ProtocolError} `BAD_FRAME`, with a message naming the frame type and field.
+ */
+export function validateFrame(x: unknown, dir: 'client' | 'relay' | 'any', n: Normalize): Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return bad(`a frame is a map, got ${describe(x)}`);
+  const proto: unknown = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) return bad('a frame is a plain map, got another kind of object');
+  const obj = x as Record<string, unknown>;
+
+  const t = Object.hasOwn(obj, 't') ? obj.t : undefined;
+  if (typeof t !== 'string') return bad(`a frame needs a str field t, got ${describe(t)}`);
+  const schema = SCHEMAS.get(t as FrameType);
+  if (schema === undefined || (dir !== 'any' && schema.dir !== dir)) {
+    return bad(`unknown ${dir === 'any' ? '' : `${dir} `}frame type ${quote(t)}`);
+  }
+
+  for (const k of Reflect.ownKeys(obj)) {
+    if (typeof k !== 'string') return bad(`${t}: a symbol key`);
+    if (k !== 't' && !Object.hasOwn(schema.fields, k)) return bad(`${t}: unexpected field ${quote(k)}`);
+  }
+
+  const out: Record<string, unknown> = { t };
+  for (const [name, field] of Object.entries(schema.fields)) {
+    const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
+    if (v === undefined) {
+      if (schema.optional?.includes(name)) continue;
+      return bad(`${t}: missing field ${name}`);
+    }
+    const r = field(v, n);
+    if (!('ok' in r)) return bad(`${t}.${name}: expected ${r.expected}, got ${describe(v)}`);
+    out[name] = r.ok;
+  }
+  return out;
+}
+

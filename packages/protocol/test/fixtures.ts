@@ -1,0 +1,197 @@
+/**
+ * The one table of valid frames that drives the codec and stream-decoder tests: every frame type, both directions,
+ * edge sizes. Where `hex` is given it is the expected msgpack body, written out by hand from the msgpack spec
+ * (msgpackr writes every map as map 16, `de 00 nn`, and integers above 32 bits are written as int 64, `d3`).
+ */
+import { Buffer } from 'node:buffer';
+import { isUint8Array } from 'node:util/types';
+import { ERROR_CODES, ProtocolError, type ErrorCode, type Frame } from '../src/index.js';
+
+export interface Fixture {
+  name: string;
+  dir: 'client' | 'relay';
+  frame: Frame;
+  /** Expected body (without the length prefix), lower-case hex. */
+  hex?: string;
+}
+
+/** n bytes, byte i = (seed + i) mod 256: distinct contents per field so that a swapped field shows. */
+export function bytes(n: number, seed = 0): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (seed + i) & 0xff;
+  return b;
+}
+
+/** msgpack fixstr of an ASCII string, as hex. */
+export function fixstr(s: string): string {
+  if (s.length > 31) throw new Error('fixstr is at most 31 bytes');
+  return (0xa0 + s.length).toString(16) + Buffer.from(s, 'ascii').toString('hex');
+}
+
+const id7 = Buffer.alloc(16, 7);
+const u32max = 0xffff_ffff;
+
+export const VALID: Fixture[] = [
+  // ── client → relay ──
+  {
+    name: 'hello, empty agent',
+    dir: 'client',
+    frame: { t: 'hello', v: 1, agent: '' },
+    hex: 'de0003' + fixstr('t') + fixstr('hello') + fixstr('v') + '01' + fixstr('agent') + 'a0',
+  },
+  { name: 'hello, 64-byte agent of 2-byte characters', dir: 'client', frame: { t: 'hello', v: 1, agent: 'é'.repeat(32) } },
+  { name: 'hello, another version (the relay answers UNSUPPORTED_VERSION)', dir: 'client', frame: { t: 'hello', v: 2, agent: 'x' } },
+  {
+    name: 'auth recv, 3-byte user',
+    dir: 'client',
+    frame: { t: 'auth', user: 'bob', idpk: bytes(32, 1), encpk: bytes(32, 2), bsig: bytes(64, 3), mode: 'recv', sig: bytes(64, 4) },
+  },
+  {
+    name: 'auth send, 32-byte user',
+    dir: 'client',
+    frame: { t: 'auth', user: 'a'.repeat(32), idpk: bytes(32, 5), encpk: bytes(32, 6), bsig: bytes(64, 7), mode: 'send', sig: bytes(64, 8) },
+  },
+  {
+    name: 'lookup, rid 0, 1-byte user',
+    dir: 'client',
+    frame: { t: 'lookup', rid: 0, user: 'a' },
+    hex: 'de0003' + fixstr('t') + fixstr('lookup') + fixstr('rid') + '00' + fixstr('user') + fixstr('a'),
+  },
+  { name: 'lookup, rid 2^32-1, 64-byte user', dir: 'client', frame: { t: 'lookup', rid: u32max, user: 'z'.repeat(64) } },
+  { name: 'send, smallest envelope (49)', dir: 'client', frame: { t: 'send', rid: 1, to: 'bob', id: bytes(16, 9), env: bytes(49, 10) } },
+  {
+    name: 'send, largest envelope (65536), 64-byte to, rid 2^32-1',
+    dir: 'client',
+    frame: { t: 'send', rid: u32max, to: 'q'.repeat(64), id: bytes(16, 11), env: bytes(65_536, 12) },
+  },
+  {
+    name: 'ack, one id',
+    dir: 'client',
+    frame: { t: 'ack', ids: [id7] },
+    hex: 'de0002' + fixstr('t') + fixstr('ack') + fixstr('ids') + '91' + 'c410' + '07'.repeat(16),
+  },
+  {
+    name: 'ack, 256 ids',
+    dir: 'client',
+    frame: { t: 'ack', ids: Array.from({ length: 256 }, (_, i) => bytes(16, i)) },
+  },
+  {
+    name: 'ping, rid 0',
+    dir: 'client',
+    frame: { t: 'ping', rid: 0 },
+    hex: 'de0002' + fixstr('t') + fixstr('ping') + fixstr('rid') + '00',
+  },
+  {
+    name: 'ping, rid 2^32-1',
+    dir: 'client',
+    frame: { t: 'ping', rid: u32max },
+    hex: 'de0002' + fixstr('t') + fixstr('ping') + fixstr('rid') + 'ceffffffff',
+  },
+
+  // ── relay → client ──
+  {
+    name: 'challenge',
+    dir: 'relay',
+    frame: { t: 'challenge', v: 1, relay: bytes(32, 20), nonce: bytes(32, 21), maxFrame: 131_072, maxEnvelope: 65_536 },
+  },
+  {
+    name: 'welcome recv, registered',
+    dir: 'relay',
+    frame: { t: 'welcome', user: 'alice', mode: 'recv', registered: true },
+    hex: 'de0004' + fixstr('t') + fixstr('welcome') + fixstr('user') + fixstr('alice') + fixstr('mode') + fixstr('recv')
+      + fixstr('registered') + 'c3',
+  },
+  { name: 'welcome send, not registered', dir: 'relay', frame: { t: 'welcome', user: 'bob', mode: 'send', registered: false } },
+  {
+    name: 'bundle',
+    dir: 'relay',
+    frame: { t: 'bundle', rid: 7, user: 'carol', idpk: bytes(32, 30), encpk: bytes(32, 31), bsig: bytes(64, 32) },
+  },
+  {
+    name: 'sent, rid 2^32-1',
+    dir: 'relay',
+    frame: { t: 'sent', rid: u32max, id: id7 },
+    hex: 'de0003' + fixstr('t') + fixstr('sent') + fixstr('rid') + 'ceffffffff' + fixstr('id') + 'c410' + '07'.repeat(16),
+  },
+  {
+    name: 'msg, a real timestamp (1700000000000 = 0x18b_cfe56800, over 32 bits)',
+    dir: 'relay',
+    frame: { t: 'msg', id: id7, env: Buffer.alloc(49), ts: 1_700_000_000_000 },
+    hex: 'de0004' + fixstr('t') + fixstr('msg') + fixstr('id') + 'c410' + '07'.repeat(16) + fixstr('env') + 'c431'
+      + '00'.repeat(49) + fixstr('ts') + 'd30000018bcfe56800',
+  },
+  { name: 'msg, ts 0', dir: 'relay', frame: { t: 'msg', id: bytes(16, 40), env: bytes(100, 41), ts: 0 } },
+  {
+    name: 'msg, largest envelope, ts 2^53-1',
+    dir: 'relay',
+    frame: { t: 'msg', id: bytes(16, 42), env: bytes(65_536, 43), ts: Number.MAX_SAFE_INTEGER },
+  },
+  { name: 'synced', dir: 'relay', frame: { t: 'synced' }, hex: 'de0001' + fixstr('t') + fixstr('synced') },
+  { name: 'pong, rid 0', dir: 'relay', frame: { t: 'pong', rid: 0 } },
+  {
+    name: 'err without rid, empty msg',
+    dir: 'relay',
+    frame: { t: 'err', code: 'BAD_FRAME', msg: '', fatal: true },
+    hex: 'de0004' + fixstr('t') + fixstr('err') + fixstr('code') + fixstr('BAD_FRAME') + fixstr('msg') + 'a0'
+      + fixstr('fatal') + 'c3',
+  },
+  {
+    name: 'err with rid 2^32-1, 256-byte msg, fatal inconsistent with §10 (allowed)',
+    dir: 'relay',
+    frame: { t: 'err', rid: u32max, code: 'UNKNOWN_USER', msg: '€'.repeat(85) + 'x', fatal: true },
+  },
+  ...(Object.keys(ERROR_CODES) as ErrorCode[]).map((code, i): Fixture => ({
+    name: `err ${code}`,
+    dir: 'relay',
+    frame: { t: 'err', rid: i, code, msg: `because ${code}`, fatal: ERROR_CODES[code].fatal },
+  })),
+];
+
+/** Frames as comparable plain data: bytes become `bin:<hex>` strings, so Buffer vs Uint8Array does not matter. */
+export function plain(x: unknown): unknown {
+  if (isUint8Array(x)) return `bin:${Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex')}`;
+  if (Array.isArray(x)) return x.map(plain);
+  if (typeof x === 'object' && x !== null) {
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]));
+  }
+  return x;
+}
+
+/** The byte fields of a frame, at any depth. */
+export function byteFields(x: unknown): Uint8Array[] {
+  if (isUint8Array(x)) return [x];
+  if (Array.isArray(x)) return x.flatMap(byteFields);
+  if (typeof x === 'object' && x !== null) return Object.values(x).flatMap(byteFields);
+  return [];
+}
+
+/** A copy of `frame` with every byte field turned into another kind of Uint8Array by `to`. */
+export function mapBytes<T>(frame: T, to: (b: Uint8Array) => Uint8Array): T {
+  const walk = (x: unknown): unknown => {
+    if (isUint8Array(x)) return to(x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (typeof x === 'object' && x !== null) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v)]));
+    return x;
+  };
+  return walk(frame) as T;
+}
+
+/** Prefixes a body with its u32be length. */
+export function framed(body: Uint8Array): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(body.length);
+  return Buffer.concat([head, body]);
+}
+
+export const hex = (s: string): Buffer => Buffer.from(s, 'hex');
+
+/** Runs `f` and returns the ProtocolError it throws; fails the test if it returns or throws anything else. */
+export function protocolError(f: () => unknown): ProtocolError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ProtocolError) return e;
+    throw new Error(`expected a ProtocolError, got ${String(e)}`, { cause: e });
+  }
+  throw new Error('expected a ProtocolError, but nothing was thrown');
+}
