@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { verify, verifyBundle, isValidUsername, constantTimeEqual } from '@chat/crypto';
+import {
+  FrameDecoder,
+  ProtocolError,
+  authMessage,
+  decodeClientFrame,
+  encodeFrame,
+  errFrame,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  type AckFrame,
+  type AuthFrame,
+  type ClientFrame,
+  type ErrorCode,
+  type LookupFrame,
+  type Mode,
+  type RelayFrame,
+  type SendFrame,
+} from '@chat/protocol';
+import type { RelayContext, Receiver } from './context.js';
+
+/**
+ * Connection states (PROTOCOL.md §7):
+ * `connected` --hello--> `hello` --auth ok--> `authenticated` --close / fatal err / shutdown--> `closing`.
+ */
+export type SessionState = 'connected' | 'hello' | 'authenticated' | 'closing';
+
+/** The one state in which each client frame is accepted (§6.1). */
+const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
+  hello: 'connected',
+  auth: 'hello',
+  lookup: 'authenticated',
+  send: 'authenticated',
+  ack: 'authenticated',
+  ping: 'authenticated',
+};
+
+const DELIVERY_PAGE = 256;
+const CLOSE_GRACE_MS = 2_000;
+
+/** One client connection: decodes its frames, enforces the state machine, and runs one handler per frame type. */
+export class Session implements Receiver {
+  state: SessionState = 'connected';
+  private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
+  private readonly nonce = new Uint8Array(randomBytes(32));
+  private user: string | undefined;
+  private mode: Mode | undefined;
+  private cursor = 0;
+  private pumping = false;
+  private synced = false;
+  private readonly handshakeTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ctx: RelayContext,
+    private readonly socket: Socket,
+    private readonly connId: number,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => {}); // 'close' follows; resets are routine.
+    this.handshakeTimer = setTimeout(() => {
+      if (this.state !== 'authenticated') this.fail('HANDSHAKE_TIMEOUT', 'no authentication in time');
+    }, ctx.limits.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closing') return;
+    let bodies: Uint8Array[];
+    try {
+      bodies = this.decoder.push(chunk);
+    } catch (err) {
+      this.failWith(err);
+      return;
+    }
+    for (const body of bodies) {
+      if (this.isClosing()) return; // a frame earlier in this chunk may have ended the session
+
+      try {
+        this.dispatch(decodeClientFrame(body));
+      } catch (err) {
+        this.failWith(err);
+      }
+    }
+  }
+
+  private isClosing(): boolean {
+    return this.state === 'closing';
+  }
+
+  private dispatch(frame: ClientFrame): void {
+    if (ACCEPTED_IN[frame.t] !== this.state) {
+      throw new ProtocolError('PROTOCOL_STATE', `'${frame.t}' is not allowed in state ${this.state}`);
+    }
+    switch (frame.t) {
+      case 'hello':
+        if (frame.v !== PROTOCOL_VERSION) {
+          throw new ProtocolError('UNSUPPORTED_VERSION', `this relay speaks version ${PROTOCOL_VERSION}`);
+        }
+        this.state = 'hello';
+        this.write({
+          t: 'challenge',
+          v: PROTOCOL_VERSION,
+          relay: this.ctx.store.relayId,
+          nonce: this.nonce,
+          maxFrame: MAX_FRAME_BYTES,
+          maxEnvelope: this.ctx.limits.maxEnvelopeBytes,
+        });
+        return;
+      case 'auth':
+        return this.onAuth(frame);
+      case 'lookup':
+        return this.onLookup(frame);
+      case 'send':
+        void this.onSend(frame);
+        return;
+      case 'ack':
+        return this.onAck(frame);
+      case 'ping':
+        this.write({ t: 'pong', rid: frame.rid });
+        return;
+    }
+  }
+
+  /** PROTOCOL.md §8, steps 1–4, in that order. */
+  private onAuth(f: AuthFrame): void {
+    if (!isValidUsername(f.user)) throw new ProtocolError('BAD_USERNAME', 'usernames match ^[a-z][a-z0-9_-]{2,31}$');
+    try {
+      verifyBundle({ username: f.user, identityPublicKey: f.idpk, encryptionPublicKey: f.encpk, signature: f.bsig });
+    } catch {
+      throw new ProtocolError('AUTH_FAILED', 'key bundle does not verify');
+    }
+    if (!verify(f.sig, authMessage(this.ctx.store.relayId, this.nonce, f.user, f.mode), f.idpk)) {
+      throw new ProtocolError('AUTH_FAILED', 'challenge signature does not verify');
+    }
+    const { created, user } = this.ctx.store.registerUser({
+      username: f.user,
+      identityPublicKey: f.idpk,
+      encryptionPublicKey: f.encpk,
+      bundleSignature: f.bsig,
+      createdAt: this.ctx.now(),
+    });
+    if (
+      !constantTimeEqual(user.identityPublicKey, f.idpk) ||
+      !constantTimeEqual(user.encryptionPublicKey, f.encpk)
+    ) {
+      throw new ProtocolError('KEY_MISMATCH', `${f.user} is registered with another key`);
+    }
+    if (f.mode === 'recv') {
+      if (this.ctx.receivers.has(f.user)) {
+        throw new ProtocolError('ALREADY_RECEIVING', `another session is already receiving for ${f.user}`);
+      }
+      this.ctx.receivers.set(f.user, this);
+    }
+    clearTimeout(this.handshakeTimer);
+    this.user = f.user;
+    this.mode = f.mode;
+    this.state = 'authenticated';
+    this.ctx.log({ event: 'auth', conn: this.connId, user: f.user, mode: f.mode, registered: created });
+    this.write({ t: 'welcome', user: f.user, mode: f.mode, registered: created });
+    if (f.mode === 'recv') this.notify();
+  }
+
+  private onLookup(f: LookupFrame): void {
+    const user = isValidUsername(f.user) ? this.ctx.store.getUser(f.user) : undefined;
+    if (!user) {
+      this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.user)} on this relay`, f.rid));
+      return;
+    }
+    this.write({
+      t: 'bundle',
+      rid: f.rid,
+      user: user.username,
+      idpk: user.identityPublicKey,
+      encpk: user.encryptionPublicKey,
+      bsig: user.bundleSignature,
+    });
+  }
+
+  /** PROTOCOL.md §9 "Send": checks, durable store through the commit queue, then `sent`, then forward. */
+  private async onSend(f: SendFrame): Promise<void> {
+    if (!isValidUsername(f.to) || !this.ctx.store.getUser(f.to)) {
+      this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid));
+      return;
+    }
+    if (f.env.length > this.ctx.limits.maxEnvelopeBytes) {
+      this.write(errFrame('ENVELOPE_TOO_LARGE', `envelopes are at most ${this.ctx.limits.maxEnvelopeBytes} bytes`, f.rid));
+      return;
+    }
+    const now = this.ctx.now();
+    let result;
+    try {
+      result = await this.ctx.commits.put({
+        recipient: f.to,
+        id: f.id,
+        envelope: f.env,
+        receivedAt: now,
+        expiresAt: now + this.ctx.limits.mailboxTtlMs,
+      });
+    } catch (err) {
+      this.ctx.log({ event: 'store_error', conn: this.connId, error: (err as Error).message });
+      this.write(errFrame('INTERNAL', 'the relay could not store the envelope; retry', f.rid));
+      return;
+    }
+    switch (result) {
+      case 'stored':
+      case 'duplicate':
+        this.write({ t: 'sent', rid: f.rid, id: f.id });
+        if (result === 'stored') this.ctx.receivers.get(f.to)?.notify();
+        return;
+      case 'mailbox_full':
+        this.write(errFrame('MAILBOX_FULL', `the mailbox of ${f.to} is full`, f.rid));
+        return;
+      case 'unknown_recipient':
+        this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid));
+        return;
+    }
+  }
+
+  private onAck(f: AckFrame): void {
+    if (this.mode !== 'recv') throw new ProtocolError('PROTOCOL_STATE', "'ack' is only allowed in mode recv");
+    this.ctx.store.remove(this.user!, f.ids);
+  }
+
+  /** Something was stored for this session's user: deliver everything past the cursor, in order (§9). */
+  notify(): void {
+    if (this.pumping || this.state !== 'authenticated') return;
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      for (;;) {
+        const page = this.ctx.store.list(this.user!, this.cursor, DELIVERY_PAGE);
+        if (page.length === 0) break;
+        let flowing = true;
+        for (const e of page) {
+          flowing = this.write({ t: 'msg', id: e.id, env: e.envelope, ts: e.receivedAt });
+          this.cursor = e.seq;
+        }
+        if (!flowing) await this.drained();
+        if (this.state !== 'authenticated') return;
+      }
+      if (!this.synced) {
+        this.synced = true;
+        this.write({ t: 'synced' });
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private write(frame: RelayFrame): boolean {
+    if (this.socket.destroyed || !this.socket.writable) return false;
+    return this.socket.write(encodeFrame(frame));
+  }
+
+  private failWith(err: unknown): void {
+    if (err instanceof ProtocolError) {
+      this.fail(err.code, err.message);
+      return;
+    }
+    this.ctx.log({ event: 'internal_error', conn: this.connId, error: (err as Error)?.message ?? String(err) });
+    this.fail('INTERNAL', 'internal error');
+  }
+
+  /** Writes an `err` and, when the code is fatal (or the failure unexpected), closes the connection. */
+  fail(code: ErrorCode, msg: string): void {
+    if (this.state === 'closing') return;
+    this.ctx.log({ event: 'refused', conn: this.connId, code, user: this.user });
+    this.write({ ...errFrame(code, msg), fatal: true });
+    this.close();
+  }
+
+  /** Stops reading, lets written frames flush, and forces the socket shut if the peer lingers. */
+  close(): void {
+    this.state = 'closing';
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private onClose(): void {
+    clearTimeout(this.handshakeTimer);
+    this.state = 'closing';
+    if (this.user && this.ctx.receivers.get(this.user) === this) this.ctx.receivers.delete(this.user);
+    this.ctx.log({ event: 'close', conn: this.connId, user: this.user });
+  }
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EnvelopeInput, MailboxQuota, MailboxStore, UserRecord } from './mailbox-store.js';
+
+const QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
+
+export function user(username: string, createdAt = 1): UserRecord {
+  return {
+    username,
+    identityPublicKey: new Uint8Array(randomBytes(32)),
+    encryptionPublicKey: new Uint8Array(randomBytes(32)),
+    bundleSignature: new Uint8Array(randomBytes(64)),
+    createdAt,
+  };
+}
+
+export function envelope(recipient: string, size = 100, at = 1000, ttl = 1000): EnvelopeInput {
+  return {
+    recipient,
+    id: new Uint8Array(randomBytes(16)),
+    envelope: new Uint8Array(randomBytes(size)),
+    receivedAt: at,
+    expiresAt: at + ttl,
+  };
+}
+
+const bytes = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/**
+ * The contract every `MailboxStore` engine must meet. `open()` returns a fresh, empty store; `reopen`, when the
+ * engine is durable, closes the given store and opens the same data again.
+ */
+export function describeMailboxStore(
+  name: string,
+  open: () => MailboxStore,
+  reopen?: (store: MailboxStore) => MailboxStore,
+): void {
+  describe(`MailboxStore contract: ${name}`, () => {
+    let store: MailboxStore;
+    beforeEach(() => {
+      store = open();
+      store.registerUser(user('alice'));
+      store.registerUser(user('bob'));
+    });
+    afterEach(() => store.close());
+
+    it('has a 32-byte relay id', () => {
+      expect(store.relayId).toHaveLength(32);
+    });
+
+    it('registers a user once and keeps the first bundle', () => {
+      const first = store.getUser('alice')!;
+      const again = store.registerUser(user('alice', 99));
+      expect(again.created).toBe(false);
+      expect(bytes(again.user.identityPublicKey)).toBe(bytes(first.identityPublicKey));
+      expect(store.getUser('carol')).toBeUndefined();
+      const carol = user('carol');
+      expect(store.registerUser(carol).created).toBe(true);
+      const got = store.getUser('carol')!;
+      expect(bytes(got.identityPublicKey)).toBe(bytes(carol.identityPublicKey));
+      expect(bytes(got.encryptionPublicKey)).toBe(bytes(carol.encryptionPublicKey));
+      expect(bytes(got.bundleSignature)).toBe(bytes(carol.bundleSignature));
+    });
+
+    it('stores, lists in order, and pages with afterSeq', () => {
+      const items = Array.from({ length: 5 }, () => envelope('bob'));
+      expect(store.putMany(items, QUOTA)).toEqual(Array(5).fill('stored'));
+      const all = store.list('bob', 0, 100);
+      expect(all.map((e) => bytes(e.id))).toEqual(items.map((i) => bytes(i.id)));
+      expect(bytes(all[2]!.envelope)).toBe(bytes(items[2]!.envelope));
+      const page = store.list('bob', all[1]!.seq, 2);
+      expect(page.map((e) => bytes(e.id))).toEqual([bytes(items[2]!.id), bytes(items[3]!.id)]);
+      expect(store.list('alice', 0, 100)).toEqual([]);
+    });
+
+    it('treats the same recipient and id as a duplicate, even within one batch', () => {
+      const e = envelope('bob');
+      expect(store.putMany([e, { ...e }], QUOTA)).toEqual(['stored', 'duplicate']);
+      expect(store.putMany([e], QUOTA)).toEqual(['duplicate']);
+      expect(store.list('bob', 0, 10)).toHaveLength(1);
+      // the same id for another recipient is a different envelope
+      expect(store.putMany([{ ...e, recipient: 'alice' }], QUOTA)).toEqual(['stored']);
+    });
+
+    it('refuses unknown recipients', () => {
+      expect(store.putMany([envelope('nobody')], QUOTA)).toEqual(['unknown_recipient']);
+    });
+
+    it('enforces the message and byte quotas and counts within a batch', () => {
+      const q = { maxMessages: 3, maxBytes: 1_000 };
+      expect(store.putMany([envelope('bob'), envelope('bob'), envelope('bob'), envelope('bob')], q)).toEqual([
+        'stored',
+        'stored',
+        'stored',
+        'mailbox_full',
+      ]);
+      expect(store.stats('bob')).toEqual({ count: 3, bytes: 300 });
+      const qb = { maxMessages: 100, maxBytes: 250 };
+      expect(store.putMany([envelope('alice', 200), envelope('alice', 51), envelope('alice', 50)], qb)).toEqual([
+        'stored',
+        'mailbox_full',
+        'stored',
+      ]);
+    });
+
+    it('removes acknowledged envelopes, ignores unknown ids, and frees quota', () => {
+      const items = [envelope('bob'), envelope('bob'), envelope('bob')];
+      store.putMany(items, QUOTA);
+      expect(store.remove('bob', [items[0]!.id, new Uint8Array(16)])).toBe(1);
+      expect(store.remove('alice', [items[1]!.id])).toBe(0); // not alice's
+      expect(store.list('bob', 0, 10).map((e) => bytes(e.id))).toEqual([bytes(items[1]!.id), bytes(items[2]!.id)]);
+      expect(store.stats('bob')).toEqual({ count: 2, bytes: 200 });
+      expect(store.remove('bob', [])).toBe(0);
+    });
+
+    it('expires envelopes at their expiry time and not before', () => {
+      store.putMany([envelope('bob', 10, 1000, 100), envelope('bob', 10, 1000, 500)], QUOTA);
+      expect(store.expire(1099)).toBe(0);
+      expect(store.expire(1100)).toBe(1);
+      expect(store.list('bob', 0, 10)).toHaveLength(1);
+      expect(store.stats('bob').count).toBe(1);
+    });
+
+    it('keeps sequence numbers increasing after deletes', () => {
+      const [a, b] = [envelope('bob'), envelope('bob')];
+      store.putMany([a], QUOTA);
+      const first = store.list('bob', 0, 1)[0]!.seq;
+      store.remove('bob', [a.id]);
+      store.putMany([b], QUOTA);
+      expect(store.list('bob', 0, 1)[0]!.seq).toBeGreaterThan(first);
+    });
+
+    if (reopen) {
+      it('keeps users, envelopes and the relay id across a reopen', () => {
+        const items = [envelope('bob'), envelope('bob')];
+        store.putMany(items, QUOTA);
+        const relayId = bytes(store.relayId);
+        const alice = bytes(store.getUser('alice')!.identityPublicKey);
+        store = reopen(store);
+        expect(bytes(store.relayId)).toBe(relayId);
+        expect(bytes(store.getUser('alice')!.identityPublicKey)).toBe(alice);
+        expect(store.list('bob', 0, 10).map((e) => bytes(e.id))).toEqual(items.map((i) => bytes(i.id)));
+        expect(store.stats('bob')).toEqual({ count: 2, bytes: 200 });
+      });
+    }
+  });
+}

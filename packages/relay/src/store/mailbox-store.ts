@@ -1,0 +1,76 @@
+/**
+ * The relay's storage seam. Everything the relay persists goes through this interface, so that a second engine
+ * (a distributed one later) can replace SQLite and pass the same shared test suite (`mailbox-store.suite.ts`).
+ *
+ * What is stored is exactly what PROTOCOL.md §9 allows: key bundles, and per envelope the recipient, the
+ * sender-chosen id, the opaque envelope, its size and times. There is no column for a sender.
+ *
+ * The interface is synchronous because better-sqlite3 is, and a synchronous commit of a whole batch is what makes
+ * group commit cheap; an asynchronous engine would wrap it behind the same `CommitQueue`.
+ */
+
+/** A registered account: the key bundle it first logged in with (PROTOCOL.md §3.2, §8). */
+export interface UserRecord {
+  username: string;
+  identityPublicKey: Uint8Array;
+  encryptionPublicKey: Uint8Array;
+  bundleSignature: Uint8Array;
+  createdAt: number;
+}
+
+/** One envelope to store for one recipient. */
+export interface EnvelopeInput {
+  recipient: string;
+  id: Uint8Array;
+  envelope: Uint8Array;
+  receivedAt: number;
+  expiresAt: number;
+}
+
+/** An envelope as the mailbox returns it, in storage order (`seq` grows with every insert). */
+export interface StoredEnvelope {
+  seq: number;
+  id: Uint8Array;
+  envelope: Uint8Array;
+  receivedAt: number;
+}
+
+/** Per-mailbox limits (PROTOCOL.md §11). */
+export interface MailboxQuota {
+  maxMessages: number;
+  maxBytes: number;
+}
+
+/**
+ * Outcome of storing one envelope: `stored` (new), `duplicate` (the same recipient and id is already stored, so
+ * a retried send is acknowledged again without a second copy), `mailbox_full` (quota reached, nothing stored),
+ * `unknown_recipient` (no such account).
+ */
+export type PutResult = 'stored' | 'duplicate' | 'mailbox_full' | 'unknown_recipient';
+
+export interface MailboxStats {
+  count: number;
+  bytes: number;
+}
+
+export interface MailboxStore {
+  /** The relay's id (PROTOCOL.md §8): 32 random bytes created with the store and kept for its life. */
+  readonly relayId: Uint8Array;
+  getUser(username: string): UserRecord | undefined;
+  /** Registers `user` unless the name is taken; returns the record now stored under that name. */
+  registerUser(user: UserRecord): { created: boolean; user: UserRecord };
+  /**
+   * Stores a batch in one durable transaction; when this returns, every `stored` result is on disk.
+   * Results are in input order. Quota is checked per envelope against what is already stored plus earlier
+   * envelopes of the same batch.
+   */
+  putMany(items: readonly EnvelopeInput[], quota: MailboxQuota): PutResult[];
+  /** Up to `limit` envelopes of `recipient` with `seq > afterSeq`, in storage order. */
+  list(recipient: string, afterSeq: number, limit: number): StoredEnvelope[];
+  /** Deletes the named envelopes of `recipient`; ids that are not stored are ignored. Returns how many went. */
+  remove(recipient: string, ids: readonly Uint8Array[]): number;
+  /** Deletes envelopes whose `expiresAt <= now`; returns how many went. */
+  expire(now: number): number;
+  stats(recipient: string): MailboxStats;
+  close(): void;
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  EnvelopeInput,
+  MailboxQuota,
+  MailboxStats,
+  MailboxStore,
+  PutResult,
+  StoredEnvelope,
+  UserRecord,
+} from './mailbox-store.js';
+
+interface Row extends StoredEnvelope {
+  key: string;
+  expiresAt: number;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/**
+ * A `MailboxStore` in process memory: nothing survives a restart. It exists so the store contract is defined by
+ * behaviour (both engines pass `describeMailboxStore`) rather than by SQLite's quirks, and for fast unit tests.
+ */
+export function createMemoryStore(): MailboxStore {
+  const relayId = new Uint8Array(randomBytes(32));
+  const users = new Map<string, UserRecord>();
+  const mailboxes = new Map<string, Row[]>();
+  let seq = 0;
+
+  const stats = (recipient: string): MailboxStats => {
+    const rows = mailboxes.get(recipient) ?? [];
+    return { count: rows.length, bytes: rows.reduce((n, r) => n + r.envelope.length, 0) };
+  };
+
+  const putOne = (item: EnvelopeInput, quota: MailboxQuota): PutResult => {
+    if (!users.has(item.recipient)) return 'unknown_recipient';
+    const rows = mailboxes.get(item.recipient) ?? [];
+    const key = hex(item.id);
+    if (rows.some((r) => r.key === key)) return 'duplicate';
+    const s = stats(item.recipient);
+    if (s.count + 1 > quota.maxMessages || s.bytes + item.envelope.length > quota.maxBytes) return 'mailbox_full';
+    rows.push({
+      seq: ++seq,
+      key,
+      id: Uint8Array.from(item.id),
+      envelope: Uint8Array.from(item.envelope),
+      receivedAt: item.receivedAt,
+      expiresAt: item.expiresAt,
+    });
+    mailboxes.set(item.recipient, rows);
+    return 'stored';
+  };
+
+  return {
+    relayId,
+    getUser: (username) => users.get(username),
+    registerUser(user) {
+      const existing = users.get(user.username);
+      if (existing) return { created: false, user: existing };
+      users.set(user.username, user);
+      return { created: true, user };
+    },
+    putMany: (items, quota) => items.map((item) => putOne(item, quota)),
+    list(recipient, afterSeq, limit) {
+      return (mailboxes.get(recipient) ?? [])
+        .filter((r) => r.seq > afterSeq)
+        .slice(0, limit)
+        .map(({ seq: s, id, envelope, receivedAt }) => ({ seq: s, id, envelope, receivedAt }));
+    },
+    remove(recipient, ids) {
+      const rows = mailboxes.get(recipient);
+      if (!rows) return 0;
+      const gone = new Set(ids.map(hex));
+      const kept = rows.filter((r) => !gone.has(r.key));
+      mailboxes.set(recipient, kept);
+      return rows.length - kept.length;
+    },
+    expire(now) {
+      let n = 0;
+      for (const [recipient, rows] of mailboxes) {
+        const kept = rows.filter((r) => r.expiresAt > now);
+        n += rows.length - kept.length;
+        mailboxes.set(recipient, kept);
+      }
+      return n;
+    },
+    stats,
+    close() {},
+  };
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RelayStoreError } from '../errors.js';
+import { describeMailboxStore, envelope, user } from './mailbox-store.suite.js';
+import { openSqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chat-relay-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const files = new Map<object, string>();
+
+describeMailboxStore(
+  'sqlite',
+  () => {
+    const file = join(dir, `store-${n++}.db`);
+    const store = openSqliteStore(file);
+    files.set(store, file);
+    return store;
+  },
+  (store) => {
+    const file = files.get(store)!;
+    store.close();
+    const again = openSqliteStore(file);
+    files.set(again, file);
+    return again;
+  },
+);
+
+describe('sqlite store start-up checks', () => {
+  it('refuses a file that is not a database', () => {
+    const file = join(dir, 'garbage.db');
+    writeFileSync(file, Buffer.alloc(8192, 0x41));
+    expect(() => openSqliteStore(file)).toThrow(RelayStoreError);
+    try {
+      openSqliteStore(file);
+    } catch (err) {
+      expect((err as RelayStoreError).code).toBe('STORE_CORRUPT');
+    }
+  });
+
+  it('refuses a database whose pages were corrupted', () => {
+    const file = join(dir, 'corrupt.db');
+    const store = openSqliteStore(file);
+    store.registerUser(user('bob'));
+    store.putMany(
+      Array.from({ length: 200 }, () => envelope('bob', 2000)),
+      { maxMessages: 10_000, maxBytes: 1e9 },
+    );
+    store.close();
+    const bytes = readFileSync(file);
+    expect(statSync(file).size).toBeGreaterThan(64 * 1024);
+    // Overwrite pages in the middle of the file (b-tree pages of the envelope table and its indexes).
+    bytes.fill(0xff, 16 * 1024, 48 * 1024);
+    writeFileSync(file, bytes);
+    expect(() => openSqliteStore(file)).toThrow(/integrity|malformed|corrupt|not a database/i);
+  });
+
+  it('refuses a truncated database', () => {
+    const file = join(dir, 'truncated.db');
+    const store = openSqliteStore(file);
+    store.registerUser(user('bob'));
+    store.putMany(
+      Array.from({ length: 200 }, () => envelope('bob', 2000)),
+      { maxMessages: 10_000, maxBytes: 1e9 },
+    );
+    store.close();
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expect(() => openSqliteStore(file)).toThrow(RelayStoreError);
+  });
+});
+
+describe('what the sqlite store keeps (PROTOCOL.md §9)', () => {
+  it('has no column for a sender or for plaintext in the envelope table', async () => {
+    const file = join(dir, 'schema.db');
+    openSqliteStore(file).close();
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(file, { readonly: true });
+    const columns = (db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name);
+    db.close();
+    expect(columns.sort()).toEqual(['envelope', 'expires_at', 'id', 'received_at', 'recipient', 'seq', 'size']);
+  });
+});

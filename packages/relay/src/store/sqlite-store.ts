@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type {
+  EnvelopeInput,
+  MailboxQuota,
+  MailboxStats,
+  MailboxStore,
+  PutResult,
+  StoredEnvelope,
+  UserRecord,
+} from './mailbox-store.js';
+import { RelayStoreError } from '../errors.js';
+
+const SCHEMA_VERSION = 1;
+
+// Mailbox counters are kept by triggers in the same transaction as the rows, so a quota check is one row read
+// instead of a scan of a full mailbox.
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;
+CREATE TABLE users (
+  username TEXT PRIMARY KEY,
+  idpk BLOB NOT NULL,
+  encpk BLOB NOT NULL,
+  bsig BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  mailbox_count INTEGER NOT NULL DEFAULT 0,
+  mailbox_bytes INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE envelopes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient TEXT NOT NULL REFERENCES users(username),
+  id BLOB NOT NULL,
+  envelope BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  UNIQUE (recipient, id)
+) STRICT;
+CREATE INDEX envelopes_mailbox ON envelopes (recipient, seq);
+CREATE INDEX envelopes_expiry ON envelopes (expires_at);
+CREATE TRIGGER envelopes_count_insert AFTER INSERT ON envelopes BEGIN
+  UPDATE users SET mailbox_count = mailbox_count + 1, mailbox_bytes = mailbox_bytes + NEW.size
+  WHERE username = NEW.recipient;
+END;
+CREATE TRIGGER envelopes_count_delete AFTER DELETE ON envelopes BEGIN
+  UPDATE users SET mailbox_count = mailbox_count - 1, mailbox_bytes = mailbox_bytes - OLD.size
+  WHERE username = OLD.recipient;
+END;
+`;
+
+interface UserRow {
+  username: string;
+  idpk: Buffer;
+  encpk: Buffer;
+  bsig: Buffer;
+  created_at: number;
+  mailbox_count: number;
+  mailbox_bytes: number;
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    username: row.username,
+    identityPublicKey: new Uint8Array(row.idpk),
+    encryptionPublicKey: new Uint8Array(row.encpk),
+    bundleSignature: new Uint8Array(row.bsig),
+    createdAt: row.created_at,
+  };
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    getUser: db.prepare('SELECT * FROM users WHERE username = ?'),
+    insertUser: db.prepare(
+      'INSERT OR IGNORE INTO users (username, idpk, encpk, bsig, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    counters: db.prepare('SELECT mailbox_count, mailbox_bytes FROM users WHERE username = ?'),
+    exists: db.prepare('SELECT 1 FROM envelopes WHERE recipient = ? AND id = ?').pluck(),
+    insertEnvelope: db.prepare(
+      'INSERT INTO envelopes (recipient, id, envelope, size, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    list: db.prepare(
+      'SELECT seq, id, envelope, received_at FROM envelopes WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    remove: db.prepare('DELETE FROM envelopes WHERE recipient = ? AND id = ?'),
+    expire: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?'),
+  };
+}
+
+/**
+ * Opens (creating if needed) the relay database at `file`: WAL mode with `synchronous=FULL`, so a commit that
+ * returned is on disk even after a power loss, not just a process crash (PROTOCOL.md §9: stored before `sent`).
+ *
+ * @throws RelayStoreError `STORE_CORRUPT` if the file is not a database or fails SQLite's integrity check,
+ *   `STORE_VERSION` if it was written by a newer relay.
+ */
+export function openSqliteStore(file: string): MailboxStore {
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new RelayStoreError('STORE_CORRUPT', `integrity check failed: ${String(check)}`);
+  } catch (err) {
+    if (err instanceof RelayStoreError) throw err;
+    throw new RelayStoreError('STORE_CORRUPT', `cannot open ${file}: ${(err as Error).message}`);
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === 0) {
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('relay_id', randomBytes(32));
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  } else if (version !== SCHEMA_VERSION) {
+    db.close();
+    throw new RelayStoreError('STORE_VERSION', `database schema ${version} is not ${SCHEMA_VERSION}`);
+  }
+  return new SqliteMailboxStore(db);
+}
+
+class SqliteMailboxStore implements MailboxStore {
+  readonly relayId: Uint8Array;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly putBatch: (items: readonly EnvelopeInput[], quota: MailboxQuota) => PutResult[];
+  private readonly removeBatch: (recipient: string, ids: readonly Uint8Array[]) => number;
+
+  constructor(private readonly db: Database.Database) {
+    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('relay_id') as { value: Buffer } | undefined;
+    if (!row || row.value.length !== 32) throw new RelayStoreError('STORE_CORRUPT', 'relay id missing');
+    this.relayId = new Uint8Array(row.value);
+    this.stmt = prepareStatements(db);
+    this.putBatch = db.transaction((items: readonly EnvelopeInput[], quota: MailboxQuota) =>
+      items.map((item) => this.putOne(item, quota)),
+    );
+    this.removeBatch = db.transaction((recipient: string, ids: readonly Uint8Array[]) => {
+      let n = 0;
+      for (const id of ids) n += this.stmt.remove.run(recipient, id).changes;
+      return n;
+    });
+  }
+
+  private putOne(item: EnvelopeInput, quota: MailboxQuota): PutResult {
+    const counters = this.stmt.counters.get(item.recipient) as
+      | { mailbox_count: number; mailbox_bytes: number }
+      | undefined;
+    if (!counters) return 'unknown_recipient';
+    if (this.stmt.exists.get(item.recipient, item.id) !== undefined) return 'duplicate';
+    const size = item.envelope.length;
+    if (counters.mailbox_count + 1 > quota.maxMessages || counters.mailbox_bytes + size > quota.maxBytes) {
+      return 'mailbox_full';
+    }
+    this.stmt.insertEnvelope.run(item.recipient, item.id, item.envelope, size, item.receivedAt, item.expiresAt);
+    return 'stored';
+  }
+
+  getUser(username: string): UserRecord | undefined {
+    const row = this.stmt.getUser.get(username) as UserRow | undefined;
+    return row ? toUser(row) : undefined;
+  }
+
+  registerUser(user: UserRecord): { created: boolean; user: UserRecord } {
+    const info = this.stmt.insertUser.run(
+      user.username,
+      user.identityPublicKey,
+      user.encryptionPublicKey,
+      user.bundleSignature,
+      user.createdAt,
+    );
+    const stored = this.getUser(user.username);
+    if (!stored) throw new RelayStoreError('STORE_CORRUPT', 'registered user vanished');
+    return { created: info.changes === 1, user: stored };
+  }
+
+  putMany(items: readonly EnvelopeInput[], quota: MailboxQuota): PutResult[] {
+    return items.length === 0 ? [] : this.putBatch(items, quota);
+  }
+
+  list(recipient: string, afterSeq: number, limit: number): StoredEnvelope[] {
+    const rows = this.stmt.list.all(recipient, afterSeq, limit) as {
+      seq: number;
+      id: Buffer;
+      envelope: Buffer;
+      received_at: number;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, id: r.id, envelope: r.envelope, receivedAt: r.received_at }));
+  }
+
+  remove(recipient: string, ids: readonly Uint8Array[]): number {
+    return ids.length === 0 ? 0 : this.removeBatch(recipient, ids);
+  }
+
+  expire(now: number): number {
+    return this.stmt.expire.run(now).changes;
+  }
+
+  stats(recipient: string): MailboxStats {
+    const c = this.stmt.counters.get(recipient) as { mailbox_count: number; mailbox_bytes: number } | undefined;
+    return { count: c?.mailbox_count ?? 0, bytes: c?.mailbox_bytes ?? 0 };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
