@@ -1,0 +1,34 @@
+/** `chat contacts`: the pinned contacts (§3.4) with fingerprint and when each was first seen. */
+import { existsSync } from 'node:fs';
+import { Profile } from '../engine/profile.js';
+import { formatLocalTime } from './format.js';
+import { printJson, type Io } from './io.js';
+import type { Contact } from '../engine/store.js';
+
+export interface ContactsArgs {
+  json?: boolean;
+}
+
+export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
+  const profile = Profile.fromEnv(io.env);
+  if (!existsSync(profile.dbPath)) return print(args, io, []);
+  const { Store } = await import('../engine/store.js');
+  const store = Store.open(profile.dbPath);
+  try {
+    return print(args, io, store.listContacts());
+  } finally {
+    store.close();
+  }
+}
+
+function print(args: ContactsArgs, io: Io, list: Contact[]): number {
+  if (args.json) {
+    for (const c of list) printJson(io, { username: c.username, fingerprint: c.fingerprint, firstSeen: c.firstSeen });
+  } else if (list.length === 0) {
+    io.stdout.write('no contacts yet (a contact is pinned the first time you send to or receive from them)\n');
+  } else {
+    const width = Math.max(...list.map((c) => c.username.length));
+    for (const c of list) io.stdout.write(`${c.username.padEnd(width)}  ${c.fingerprint}  first seen ${formatLocalTime(c.firstSeen)}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { formatLocalTime, formatMessageLine, sanitizeForTerminal } from './format.js';
+
+describe('formatting', () => {
+  it('formats local time as YYYY-MM-DD HH:MM:SS', () => {
+    const d = new Date(2026, 10, 24, 10, 31, 2);
+    expect(formatLocalTime(d.getTime())).toBe('2026-11-24 10:31:02');
+  });
+
+  it('prints a message line', () => {
+    const ts = new Date(2026, 10, 24, 10, 31, 2).getTime();
+    expect(formatMessageLine({ ts, from: 'alice', body: 'hi there' })).toBe('[2026-11-24 10:31:02] alice: hi there');
+  });
+
+  it('neutralises terminal escapes, carriage returns and bidi overrides, keeps newlines, tabs and emoji', () => {
+    expect(sanitizeForTerminal('a\x1b[2Jb')).toBe('a\\x1b[2Jb');
+    expect(sanitizeForTerminal('fake\rline')).toBe('fake\\x0dline');
+    expect(sanitizeForTerminal('x\u202Ey')).toBe('x\\u202ey');
+    expect(sanitizeForTerminal('\x9b31m')).toBe('\\x9b31m');
+    expect(sanitizeForTerminal('line1\nline2\tok 👋 é')).toBe('line1\nline2\tok 👋 é');
+  });
+});

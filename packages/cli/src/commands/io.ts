@@ -1,0 +1,53 @@
+/**
+ * What a command gets instead of `process`: streams and environment, so each command is a plain async function that
+ * tests call directly. Errors go to stderr as `chat: error: ...` plus `chat: hint: ...` when there is a next step.
+ */
+import { ChatError, ExitCode } from '../engine/errors.js';
+
+export interface Output {
+  write(chunk: string): unknown;
+}
+
+export interface Io {
+  stdout: Output;
+  stderr: Output;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  /** Aborted on SIGINT / SIGTERM by the binary; long-running commands (`recv --follow`) stop cleanly. */
+  signal?: AbortSignal;
+}
+
+export function warn(io: Io, message: string): void {
+  io.stderr.write(`chat: warning: ${message}\n`);
+}
+
+export function hint(io: Io, message: string): void {
+  io.stderr.write(`chat: hint: ${message}\n`);
+}
+
+/** Prints an error the way every command does and returns its exit code (§12). */
+export function reportError(io: Io, err: unknown): number {
+  if (err instanceof ChatError) {
+    io.stderr.write(`chat: error: ${err.message}\n`);
+    if (err.hint) hint(io, err.hint);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`chat: error: internal error: ${message}\n`);
+  if (io.env.CHAT_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return ExitCode.OTHER;
+}
+
+/** Runs a command, turning a thrown error into its printed form and exit code. */
+export async function runCommand(io: Io, command: () => Promise<number>): Promise<number> {
+  try {
+    return await command();
+  } catch (err) {
+    return reportError(io, err);
+  }
+}
+
+/** One JSON object per line (JSON Lines), for `--json`. */
+export function printJson(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}

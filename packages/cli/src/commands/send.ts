@@ -1,0 +1,58 @@
+/**
+ * `chat send <username> <message...>`: exits 0 only once the relay has stored the envelope durably (`sent`, §9).
+ * The message comes from the words, or from stdin with `-` (or with no words when stdin is not a terminal).
+ */
+import { MAX_BODY_BYTES } from '@chat/crypto';
+import { ChatError } from '../engine/errors.js';
+import { openMessenger } from './common.js';
+import { printJson, type Io } from './io.js';
+
+export interface SendArgs {
+  username: string;
+  message?: readonly (string | number)[] | undefined;
+  json?: boolean;
+}
+
+export async function send(args: SendArgs, io: Io): Promise<number> {
+  const text = await messageText(args.message ?? [], io);
+  const messenger = await openMessenger(io);
+  try {
+    const sent = await messenger.sendMessage(args.username, text);
+    if (args.json) printJson(io, { id: sent.id, to: sent.to, ts: sent.ts });
+    else io.stdout.write(`sent to ${sent.to} (id ${sent.id})\n`);
+    return 0;
+  } finally {
+    messenger.close();
+  }
+}
+
+/** The message: the words joined by spaces, or stdin (one trailing newline dropped, as `echo` adds it). */
+export async function messageText(words: readonly (string | number)[], io: Io): Promise<string> {
+  const fromStdin = (words.length === 1 && words[0] === '-') || (words.length === 0 && !io.stdin.isTTY);
+  if (!fromStdin && words.length === 0) {
+    throw new ChatError('USAGE', 'no message given', { hint: 'chat send <username> <message...>, or - to read the message from stdin' });
+  }
+  const text = fromStdin ? (await readStdin(io)).replace(/\r?\n$/, '') : words.map(String).join(' ');
+  if (text.length === 0) throw new ChatError('USAGE', 'the message is empty');
+  return text;
+}
+
+/** Reads stdin as UTF-8, refusing more than fits in one message before buffering it all. */
+async function readStdin(io: Io): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of io.stdin) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    size += b.length;
+    // +2 leaves room for the trailing newline that is dropped.
+    if (size > MAX_BODY_BYTES + 2) {
+      throw new ChatError('BODY_TOO_LARGE', `the message on stdin is over the limit of ${MAX_BODY_BYTES} bytes (UTF-8)`);
+    }
+    chunks.push(b);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new ChatError('USAGE', 'the message on stdin is not valid UTF-8');
+  }
+}

@@ -1,0 +1,28 @@
+/** `chat whoami`: username, relay and fingerprint (§3.3). Reads two small files; no network, no SQLite. */
+import { fingerprint } from '@chat/crypto';
+import { Profile } from '../engine/profile.js';
+import { hint, printJson, type Io } from './io.js';
+
+export interface WhoamiArgs {
+  json?: boolean;
+}
+
+export async function whoami(args: WhoamiArgs, io: Io): Promise<number> {
+  const profile = Profile.fromEnv(io.env);
+  const identity = profile.loadIdentity();
+  const config = profile.loadConfig();
+  const fp = fingerprint(identity.identity.publicKey);
+  if (args.json) {
+    printJson(io, { username: config?.username ?? null, relay: config?.relay ?? null, relayId: config?.relayId ?? null, fingerprint: fp, home: profile.home });
+  } else {
+    io.stdout.write(
+      `username     ${config?.username ?? '(not logged in)'}\n` +
+        `relay        ${config?.relay ?? '-'}\n` +
+        `relay id     ${config?.relayId ?? '-'}\n` +
+        `fingerprint  ${fp}\n` +
+        `profile      ${profile.home}\n`,
+    );
+  }
+  if (!config) hint(io, 'run chat login <name> --relay host:port');
+  return 0;
+}

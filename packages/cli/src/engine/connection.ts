@@ -1,0 +1,310 @@
+/**
+ * The client side of one relay connection (PROTOCOL.md §5–§9) over node:net: connect, `hello`, check the
+ * `challenge` (version, pinned relay id), `auth`, then requests matched to replies by `rid`, each with a timeout.
+ *
+ * States (§7, client view): connecting → hello → authenticating → authenticated → closed.
+ * `msg` and `synced` frames are queued until `resume()`, so none is lost between `welcome` and the caller attaching
+ * its listeners.
+ */
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { constantTimeEqual, sign, signBundle, toHex, type Identity } from '@chat/crypto';
+import {
+  FrameDecoder,
+  PROTOCOL_VERSION,
+  authMessage,
+  decodeRelayFrame,
+  encodeFrame,
+  type BundleFrame,
+  type ClientFrame,
+  type Mode,
+  type MsgFrame,
+  type RelayFrame,
+} from '@chat/protocol';
+import { formatRelayAddress, type RelayAddress } from './address.js';
+import { ChatError, fromRelayError } from './errors.js';
+import { Waiters } from './waiters.js';
+
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 15_000;
+const CLOSE_GRACE_MS = 1_000;
+const MAX_RID = 0xffff_ffff;
+
+export interface ConnectOptions {
+  address: RelayAddress;
+  username: string;
+  identity: Identity;
+  mode: Mode;
+  /** The relay id pinned at login (§8); a different one fails with RELAY_CHANGED before we sign anything. */
+  expectedRelayId?: Uint8Array | undefined;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  agent?: string;
+}
+
+export type ConnectionState = 'connecting' | 'hello' | 'authenticating' | 'authenticated' | 'closed';
+
+export interface ConnectionEvents {
+  msg: [frame: MsgFrame];
+  synced: [];
+  /** The connection ended; `error` is undefined when we closed it ourselves. */
+  close: [error: ChatError | undefined];
+}
+
+export class Connection extends EventEmitter<ConnectionEvents> {
+  state: ConnectionState = 'connecting';
+  relayId: Uint8Array = new Uint8Array(0);
+  /** True if this login created the account (§6.2 `welcome`). */
+  registered = false;
+  maxEnvelope = 0;
+  readonly address: string;
+
+  private readonly socket: Socket;
+  private readonly decoder = new FrameDecoder();
+  private readonly waiters: Waiters;
+  private readonly queued: (MsgFrame | null)[] = [];
+  private paused = true;
+  private nextRid = 1;
+  private failure: ChatError | undefined;
+  private readonly closed: Promise<void>;
+
+  private constructor(private readonly opts: ConnectOptions) {
+    super();
+    this.address = formatRelayAddress(opts.address);
+    this.waiters = new Waiters(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, (err) => this.fail(err));
+    this.socket = connect({ host: opts.address.host, port: opts.address.port });
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
+    this.closed = new Promise((resolve) => this.socket.once('close', () => {
+      this.onClose();
+      resolve();
+    }));
+  }
+
+  /**
+   * Connects and authenticates (§8).
+   * @throws {ChatError} RELAY_UNREACHABLE, CONNECTION_LOST, TIMEOUT (exit 5); RELAY_CHANGED or a relay refusal such as
+   *   KEY_MISMATCH / ALREADY_RECEIVING (exit 6); RELAY_PROTOCOL if the relay breaks the protocol.
+   */
+  static async open(opts: ConnectOptions): Promise<Connection> {
+    const conn = new Connection(opts);
+    try {
+      await conn.handshake();
+      return conn;
+    } catch (err) {
+      conn.destroy();
+      throw err;
+    }
+  }
+
+  private async handshake(): Promise<void> {
+    const { address, username, identity, mode } = this.opts;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new ChatError('RELAY_UNREACHABLE', `timed out connecting to the relay at ${this.address}`, { hint: unreachableHint }));
+      }, this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+      this.socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.waiters.onFailure((err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    this.socket.setKeepAlive(true, 30_000);
+    this.state = 'hello';
+    const challengeReply = this.waiters.expect('challenge', username);
+    this.write({ t: 'hello', v: PROTOCOL_VERSION, agent: this.opts.agent ?? 'chat-cli' });
+    const challenge = await challengeReply;
+    if (challenge.t !== 'challenge') throw this.protocolError('expected challenge');
+    if (challenge.v !== PROTOCOL_VERSION) throw this.protocolError(`the relay speaks protocol version ${challenge.v}`);
+    const expected = this.opts.expectedRelayId;
+    if (expected && !(expected.length === challenge.relay.length && constantTimeEqual(expected, challenge.relay))) {
+      throw new ChatError('RELAY_CHANGED', `the relay at ${formatRelayAddress(address)} is not the relay you logged in to (its id changed)`, {
+        hint: `if that is expected (a new or wiped relay), run chat login ${username} --relay ${formatRelayAddress(address)} again to re-join deliberately`,
+      });
+    }
+    this.relayId = challenge.relay;
+    this.maxEnvelope = challenge.maxEnvelope;
+    this.state = 'authenticating';
+    const bundle = signBundle(username, identity);
+    const sig = sign(authMessage(challenge.relay, challenge.nonce, username, mode), identity.identity.secretKey);
+    const welcomeReply = this.waiters.expect('welcome', username);
+    this.write({ t: 'auth', user: username, idpk: bundle.identityPublicKey, encpk: bundle.encryptionPublicKey, bsig: bundle.signature, mode, sig });
+    const welcome = await welcomeReply;
+    if (welcome.t !== 'welcome' || welcome.user !== username || welcome.mode !== mode) throw this.protocolError('unexpected welcome');
+    this.registered = welcome.registered;
+    this.state = 'authenticated';
+  }
+
+  /** Hex of the relay id from the challenge. */
+  get relayIdHex(): string {
+    return toHex(this.relayId);
+  }
+
+  /** Starts emitting `msg` / `synced`, first the ones that arrived before. */
+  resume(): void {
+    this.paused = false;
+    while (!this.paused && this.queued.length > 0) this.deliver(this.queued.shift() ?? null);
+  }
+
+  /** Looks up a key bundle (§6.1 `lookup`). The caller MUST verify it (§3.2). @throws {ChatError} UNKNOWN_USER, … */
+  async lookup(user: string): Promise<BundleFrame> {
+    const rid = this.rid();
+    const frame = await this.roundTrip({ t: 'lookup', rid, user }, rid, 'bundle', user);
+    if (frame.t !== 'bundle') throw this.protocolError('expected bundle');
+    return frame;
+  }
+
+  /** Stores an envelope (§9); resolves once the relay answered `sent`, i.e. stored it durably. */
+  async send(to: string, id: Uint8Array, env: Uint8Array): Promise<void> {
+    const rid = this.rid();
+    const frame = await this.roundTrip({ t: 'send', rid, to, id, env }, rid, 'sent', to);
+    if (frame.t !== 'sent' || !constantTimeEqual(frame.id, id)) throw this.protocolError('sent names another message id');
+  }
+
+  /** Round trip: the relay handles a connection's frames in order, so a `pong` means every earlier `ack` was handled. */
+  async ping(): Promise<void> {
+    const rid = this.rid();
+    await this.roundTrip({ t: 'ping', rid }, rid, 'pong', this.opts.username);
+  }
+
+  /** Acknowledges delivered envelopes (§9), at most 256 ids per frame (§11). No reply. */
+  ack(ids: readonly Uint8Array[]): void {
+    for (let i = 0; i < ids.length; i += 256) this.write({ t: 'ack', ids: ids.slice(i, i + 256) });
+  }
+
+  /** Ends the connection gracefully (our FIN after everything written), destroying it if the relay does not follow. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    await this.closed;
+    clearTimeout(timer);
+  }
+
+  /** Waits until the connection has ended, for whatever reason. */
+  whenClosed(): Promise<void> {
+    return this.closed;
+  }
+
+  private destroy(): void {
+    this.state = 'closed';
+    this.socket.destroy();
+  }
+
+  private rid(): number {
+    const rid = this.nextRid;
+    this.nextRid = rid >= MAX_RID ? 1 : rid + 1;
+    return rid;
+  }
+
+  /** Registers the waiter first, then writes: the reply can never arrive before someone waits for it. */
+  private roundTrip(frame: ClientFrame, rid: number, type: 'bundle' | 'sent' | 'pong', about: string): Promise<RelayFrame> {
+    const reply = this.waiters.request(rid, type, about);
+    try {
+      this.write(frame);
+    } catch (err) {
+      this.waiters.rejectRequest(rid, err instanceof ChatError ? err : new ChatError('UNEXPECTED', String(err), { cause: err }));
+    }
+    return reply;
+  }
+
+  private write(frame: ClientFrame): void {
+    if (this.failure) throw this.failure;
+    if (this.socket.destroyed) throw new ChatError('CONNECTION_LOST', `the connection to the relay at ${this.address} is closed`);
+    this.socket.write(encodeFrame(frame));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.failure) return;
+    let frames: RelayFrame[];
+    try {
+      frames = this.decoder.push(chunk).map((body) => decodeRelayFrame(body));
+    } catch (err) {
+      this.fail(this.protocolError(`invalid frame (${(err as { code?: string }).code ?? 'BAD_FRAME'})`));
+      return;
+    }
+    for (const frame of frames) {
+      if (this.failure) return;
+      this.onFrame(frame);
+    }
+  }
+
+  /** One branch per relay frame type (§6.2). */
+  private onFrame(frame: RelayFrame): void {
+    switch (frame.t) {
+      case 'challenge':
+      case 'welcome':
+        // Authenticated as soon as `welcome` is read: `msg` frames may follow in the same chunk (§9 login drain).
+        if (frame.t === 'welcome' && this.state === 'authenticating') this.state = 'authenticated';
+        if (!this.waiters.settleHandshake(frame)) this.fail(this.protocolError(`unexpected ${frame.t}`));
+        return;
+      case 'bundle':
+      case 'sent':
+      case 'pong':
+        if (!this.waiters.settle(frame.rid, frame)) this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
+        return;
+      case 'msg':
+      case 'synced':
+        if (this.state !== 'authenticated' || this.opts.mode !== 'recv') {
+          this.fail(this.protocolError(`unexpected ${frame.t}`));
+          return;
+        }
+        if (this.paused) this.queued.push(frame.t === 'msg' ? frame : null);
+        else this.deliver(frame.t === 'msg' ? frame : null);
+        return;
+      case 'err': {
+        const about = frame.rid === undefined ? this.opts.username : this.waiters.aboutOf(frame.rid) ?? this.opts.username;
+        const err = fromRelayError(frame.code, frame.msg, about);
+        if (frame.fatal || frame.rid === undefined) this.fail(err);
+        else if (!this.waiters.rejectRequest(frame.rid, err)) this.fail(this.protocolError(`err for unknown rid ${frame.rid}`));
+        return;
+      }
+    }
+  }
+
+  /** `null` stands for `synced`. */
+  private deliver(frame: MsgFrame | null): void {
+    if (frame) this.emit('msg', frame);
+    else this.emit('synced');
+  }
+
+  private onSocketError(err: NodeJS.ErrnoException): void {
+    if (this.failure) return;
+    if (this.state === 'connecting') {
+      const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code ?? err.message;
+      this.fail(new ChatError('RELAY_UNREACHABLE', `cannot reach the relay at ${this.address}: ${why}`, { hint: unreachableHint, cause: err }));
+    } else {
+      this.fail(new ChatError('CONNECTION_LOST', `lost the connection to the relay at ${this.address}: ${err.code ?? err.message}`, { cause: err }));
+    }
+  }
+
+  private onClose(): void {
+    const wasOpen = this.state !== 'closed';
+    this.state = 'closed';
+    if (wasOpen && !this.failure) {
+      this.fail(new ChatError('CONNECTION_LOST', `the relay at ${this.address} closed the connection`));
+    }
+    this.waiters.failAll(this.failure ?? new ChatError('CONNECTION_LOST', 'connection closed'));
+    this.emit('close', wasOpen ? this.failure : undefined);
+  }
+
+  /** Records the first failure, rejects everything waiting, and drops the socket. */
+  private fail(err: ChatError): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.waiters.failAll(err);
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+
+  private protocolError(what: string): ChatError {
+    return new ChatError('RELAY_PROTOCOL', `the relay at ${this.address} broke the protocol: ${what}`);
+  }
+}
+
+const unreachableHint = 'is chat-relay running there? set the address with chat login <name> --relay host:port, or CHAT_RELAY=host:port';
+

@@ -1,0 +1,85 @@
+import { CryptoError } from '@chat/crypto';
+import { ERROR_CODES, type ErrorCode } from '@chat/protocol';
+import { describe, expect, it } from 'vitest';
+import { ChatError, exitCodeFor, fromCryptoError, fromRelayError } from './errors.js';
+
+describe('exit codes (PROTOCOL.md §12)', () => {
+  it.each([
+    ['USAGE', 2],
+    ['BAD_USERNAME', 2],
+    ['BODY_TOO_LARGE', 2],
+    ['UNKNOWN_USER', 3],
+    ['KEY_CHANGED', 4],
+    ['BUNDLE_INVALID', 4],
+    ['RELAY_UNREACHABLE', 5],
+    ['CONNECTION_LOST', 5],
+    ['TIMEOUT', 5],
+    ['SHUTTING_DOWN', 5],
+    ['RELAY_CHANGED', 6],
+    ['KEY_MISMATCH', 6],
+    ['ALREADY_RECEIVING', 6],
+    ['MAILBOX_FULL', 6],
+    ['AUTH_FAILED', 6],
+    ['ENVELOPE_TOO_LARGE', 6],
+    ['NO_IDENTITY', 1],
+    ['NOT_LOGGED_IN', 1],
+    ['PROFILE_CORRUPT', 1],
+    ['INTERNAL', 6],
+    ['UNEXPECTED', 1],
+    ['RELAY_PROTOCOL', 1],
+  ] as const)('%s → %i', (code, exit) => {
+    expect(exitCodeFor(code)).toBe(exit);
+    expect(new ChatError(code, 'x').exitCode).toBe(exit);
+  });
+
+  it('maps every relay error code to unknown-user, unreachable or refusal', () => {
+    // BAD_USERNAME is checked before anything is sent, so it reaches the user as a usage error (2).
+    for (const code of (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c) => c !== 'BAD_USERNAME')) {
+      expect([3, 5, 6]).toContain(exitCodeFor(code));
+    }
+  });
+});
+
+describe('fromRelayError', () => {
+  it('says who is already receiving', () => {
+    const e = fromRelayError('ALREADY_RECEIVING', 'busy', 'alice');
+    expect(e.code).toBe('ALREADY_RECEIVING');
+    expect(e.exitCode).toBe(6);
+    expect(e.message).toContain('another session is already receiving for alice');
+    expect(e.hint).toBeTruthy();
+  });
+
+  it('explains KEY_MISMATCH with a next step', () => {
+    const e = fromRelayError('KEY_MISMATCH', '', 'alice');
+    expect(e.message).toContain('alice');
+    expect(e.hint).toContain('CHAT_HOME');
+  });
+
+  it('keeps the relay text for other refusals', () => {
+    const e = fromRelayError('MAILBOX_FULL', 'quota reached', 'bob');
+    expect(e.message).toContain('MAILBOX_FULL');
+    expect(e.message).toContain('quota reached');
+    expect(e.exitCode).toBe(6);
+  });
+
+  it('neutralises control characters in the relay text', () => {
+    const e = fromRelayError('MAILBOX_FULL', 'full\x1b[2J\r', 'bob');
+    expect(e.message).not.toMatch(/[\x00-\x1f]/);
+    expect(e.message).toContain('full?[2J?');
+  });
+});
+
+describe('fromCryptoError', () => {
+  it('BODY_TOO_LARGE is a usage error, BUNDLE_INVALID an untrusted key', () => {
+    expect(fromCryptoError(new CryptoError('BODY_TOO_LARGE', 'big')).exitCode).toBe(2);
+    expect(fromCryptoError(new CryptoError('BUNDLE_INVALID', 'bad')).exitCode).toBe(4);
+  });
+
+  it('anything else is unexpected (exit 1), keeping the cause', () => {
+    const cause = new CryptoError('OPEN_FAILED', 'no');
+    const e = fromCryptoError(cause, 'sealing');
+    expect(e.code).toBe('UNEXPECTED');
+    expect(e.message).toBe('sealing: OPEN_FAILED');
+    expect(e.cause).toBe(cause);
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The client's one error class. Every failure a user can meet carries a stable `code` (tests assert it) and the
+ * process exit code of PROTOCOL.md §12, so the binary only has to print and exit.
+ */
+import type { ErrorCode } from '@chat/protocol';
+
+/** PROTOCOL.md §12. */
+export const ExitCode = {
+  OK: 0,
+  OTHER: 1,
+  USAGE: 2,
+  UNKNOWN_USER: 3,
+  KEY_CHANGED: 4,
+  UNREACHABLE: 5,
+  REFUSED: 6,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Codes the client raises itself, beside the relay's wire codes (§10) and the crypto package's codes. */
+export type ClientErrorCode =
+  | 'USAGE'
+  | 'BAD_USERNAME'
+  | 'BODY_TOO_LARGE'
+  | 'NO_IDENTITY'
+  | 'IDENTITY_EXISTS'
+  | 'NOT_LOGGED_IN'
+  | 'PROFILE_CORRUPT'
+  | 'RELAY_UNREACHABLE'
+  | 'CONNECTION_LOST'
+  | 'TIMEOUT'
+  | 'RELAY_PROTOCOL'
+  | 'RELAY_CHANGED'
+  | 'KEY_CHANGED'
+  | 'BUNDLE_INVALID'
+  | 'UNEXPECTED';
+
+export type ChatErrorCode = ClientErrorCode | ErrorCode;
+
+/** Exit code per error code; anything not listed is 1 ("any other failure"). */
+const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
+  USAGE: ExitCode.USAGE,
+  BAD_USERNAME: ExitCode.USAGE,
+  BODY_TOO_LARGE: ExitCode.USAGE,
+  UNKNOWN_USER: ExitCode.UNKNOWN_USER,
+  KEY_CHANGED: ExitCode.KEY_CHANGED,
+  BUNDLE_INVALID: ExitCode.KEY_CHANGED,
+  RELAY_UNREACHABLE: ExitCode.UNREACHABLE,
+  CONNECTION_LOST: ExitCode.UNREACHABLE,
+  TIMEOUT: ExitCode.UNREACHABLE,
+  // A stopping relay is, to the user, a relay that went away: retrying later is the fix, not a changed request.
+  SHUTTING_DOWN: ExitCode.UNREACHABLE,
+  RELAY_CHANGED: ExitCode.REFUSED,
+  KEY_MISMATCH: ExitCode.REFUSED,
+  ALREADY_RECEIVING: ExitCode.REFUSED,
+  MAILBOX_FULL: ExitCode.REFUSED,
+  AUTH_FAILED: ExitCode.REFUSED,
+  ENVELOPE_TOO_LARGE: ExitCode.REFUSED,
+  INTERNAL: ExitCode.REFUSED,
+  BAD_FRAME: ExitCode.REFUSED,
+  FRAME_TOO_LARGE: ExitCode.REFUSED,
+  UNSUPPORTED_VERSION: ExitCode.REFUSED,
+  PROTOCOL_STATE: ExitCode.REFUSED,
+  HANDSHAKE_TIMEOUT: ExitCode.REFUSED,
+};
+
+/** The exit code of §12 for an error code. */
+export function exitCodeFor(code: ChatErrorCode): ExitCode {
+  return EXIT_CODES[code] ?? ExitCode.OTHER;
+}
+
+export interface ChatErrorOptions extends ErrorOptions {
+  /** The next step for the user, printed as `chat: hint: ...`. */
+  hint?: string;
+}
+
+/**
+ * A failure with a stable code and its exit code.
+ *
+ * @example throw new ChatError('NO_IDENTITY', 'no identity in ~/.config/chat', { hint: 'run chat keygen' })
+ */
+export class ChatError extends Error {
+  override readonly name = 'ChatError';
+  readonly code: ChatErrorCode;
+  readonly exitCode: ExitCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ChatErrorCode, message: string, options: ChatErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.exitCode = exitCodeFor(code);
+    this.hint = options.hint;
+  }
+}
+
+/** The hint the user gets for a refusal from the relay, where there is a next step. */
+function relayHint(code: ErrorCode, user: string | undefined): string | undefined {
+  const who = user ?? 'the user';
+  switch (code) {
+    case 'KEY_MISMATCH':
+      return `${who} is registered on this relay with another key; choose another username, or use the profile (CHAT_HOME) that holds ${who}'s keys`;
+    case 'ALREADY_RECEIVING':
+      return 'stop the other chat recv first, then try again';
+    case 'UNKNOWN_USER':
+      return `check the spelling; ${who} must run chat login on this relay first`;
+    case 'MAILBOX_FULL':
+      return `${who}'s mailbox is full until they run chat recv`;
+    case 'SHUTTING_DOWN':
+    case 'INTERNAL':
+      return 'try again in a moment';
+    default:
+      return undefined;
+  }
+}
+
+/** Text from the relay is untrusted: control characters (terminal escapes) become `?`, and it is cut to 200. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
+}
+
+/** The message the user reads for a relay refusal; the relay's own text is kept as detail. */
+function relayMessage(code: ErrorCode, relayMsg: string, user: string | undefined): string {
+  switch (code) {
+    case 'ALREADY_RECEIVING':
+      return `another session is already receiving for ${user ?? 'this user'} (ALREADY_RECEIVING)`;
+    case 'KEY_MISMATCH':
+      return `the relay refused the login: ${user ?? 'this username'} belongs to another key (KEY_MISMATCH)`;
+    case 'UNKNOWN_USER':
+      return `unknown user ${user ?? ''} on this relay (UNKNOWN_USER)`.replace('  ', ' ');
+    case 'SHUTTING_DOWN':
+      return 'the relay is shutting down (SHUTTING_DOWN)';
+    case 'INTERNAL':
+      return `the relay failed to store or answer (INTERNAL${relayMsg ? `: ${relayMsg}` : ''})`;
+    default:
+      return `the relay refused: ${code}${relayMsg ? ` (${relayMsg})` : ''}`;
+  }
+}
+
+/**
+ * Maps an `err` frame (§6.2, §10) to a ChatError. `user` is whoever the refusal is about (our own name for
+ * auth refusals, the recipient for `send`/`lookup`), for the message and hint.
+ */
+export function fromRelayError(code: ErrorCode, relayMsg: string, user?: string): ChatError {
+  relayMsg = printable(relayMsg);
+  const hint = relayHint(code, user);
+  return new ChatError(code, relayMessage(code, relayMsg, user), hint === undefined ? {} : { hint });
+}
+
+/** Crypto error codes (the @chat/crypto `CryptoError.code` values) that the client handles. */
+export const ENVELOPE_ERROR_CODES = [
+  'ENVELOPE_MALFORMED',
+  'ENVELOPE_OPEN_FAILED',
+  'ENVELOPE_MISADDRESSED',
+  'ENVELOPE_ID_MISMATCH',
+  'ENVELOPE_BAD_SIGNATURE',
+] as const;
+export type EnvelopeErrorCode = (typeof ENVELOPE_ERROR_CODES)[number];
+
+export function isEnvelopeErrorCode(code: unknown): code is EnvelopeErrorCode {
+  return typeof code === 'string' && (ENVELOPE_ERROR_CODES as readonly string[]).includes(code);
+}
+
+/**
+ * Maps an error thrown by @chat/crypto to a ChatError: `BODY_TOO_LARGE` is a usage error (§12), `BUNDLE_INVALID` an
+ * untrusted key (exit 4); anything else in a place where the client did not expect it is internal.
+ */
+export function fromCryptoError(err: unknown, context = ''): ChatError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const where = context ? `${context}: ` : '';
+  if (code === 'BODY_TOO_LARGE') return new ChatError('BODY_TOO_LARGE', `${where}message body too large`, { cause: err });
+  if (code === 'BUNDLE_INVALID') return new ChatError('BUNDLE_INVALID', `${where}the relay returned an invalid key bundle`, { cause: err });
+  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+  return new ChatError('UNEXPECTED', `${where}${detail}`, { cause: err });
+}

@@ -1,0 +1,236 @@
+/**
+ * The engine: everything `chat send`, `chat recv` and a later interactive UI do, on one code path. Commands print
+ * what it returns or emits; a UI subscribes to the same events.
+ *
+ * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  MAX_BODY_BYTES,
+  MessageKind,
+  fingerprint,
+  fromHex,
+  randomMessageId,
+  sealEnvelope,
+  toHex,
+  utf8,
+  type Identity,
+} from '@chat/crypto';
+import type { Mode } from '@chat/protocol';
+import { parseRelayAddress, type RelayAddress } from './address.js';
+import { Connection, type ConnectOptions } from './connection.js';
+import { ChatError, fromCryptoError } from './errors.js';
+import type { ChatConfig, Profile } from './profile.js';
+import type { ReceiveOptions, ReceiveSummary } from './receiver.js';
+import type { Contact, StoredMessage, Store } from './store.js';
+import { fetchBundle, sameKeys } from './trust.js';
+import { normalizeUsername } from './username.js';
+
+/** A message this client sent, as confirmed by the relay's `sent`. */
+export interface SentMessage {
+  id: string;
+  to: string;
+  ts: number;
+  body: string;
+}
+
+/** A message received, verified and committed to history (§4). */
+export interface ReceivedMessage {
+  id: string;
+  from: string;
+  to: string;
+  body: string;
+  /** The sender's signed clock (ms). */
+  ts: number;
+  /** The relay's receive time (ms). */
+  relayTs: number;
+}
+
+/** Left on the relay, not acknowledged: the sender's key is not the pinned one, or cannot be trusted now. */
+export interface HeldMessage {
+  id: string;
+  from: string;
+  reason: 'KEY_CHANGED' | 'BUNDLE_INVALID';
+}
+
+/** Failed a §4 check; recorded in `rejected` and acknowledged so it does not clog the mailbox. */
+export interface RejectedMessage {
+  id: string;
+  code: string;
+  detail: string;
+}
+
+export interface MessengerEvents {
+  message: [message: ReceivedMessage];
+  held: [message: HeldMessage];
+  rejected: [message: RejectedMessage];
+  /** Every envelope waiting at login has been handled (§6.2 `synced`). */
+  synced: [];
+  sent: [message: SentMessage];
+  pinned: [contact: Contact];
+  /** `online` once the receiving session is authenticated, `offline` when it ends. */
+  status: [status: 'connecting' | 'online' | 'offline'];
+}
+
+export interface MessengerOptions {
+  profile: Profile;
+  identity: Identity;
+  config: ChatConfig;
+  store: Store;
+  /** Overrides the configured relay address (e.g. from CHAT_RELAY); the pinned relay id still applies. */
+  relay?: RelayAddress | undefined;
+  agent?: string;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export class Messenger extends EventEmitter<MessengerEvents> {
+  readonly username: string;
+  readonly address: RelayAddress;
+  readonly identity: Identity;
+  readonly store: Store;
+  /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
+  recvConnection: Connection | undefined;
+
+  constructor(private readonly opts: MessengerOptions) {
+    super();
+    this.username = opts.config.username;
+    this.identity = opts.identity;
+    this.store = opts.store;
+    this.address = opts.relay ?? parseRelayAddress(opts.config.relay);
+  }
+
+  /**
+   * Loads identity, config and history from a profile.
+   * @throws {ChatError} NO_IDENTITY, NOT_LOGGED_IN, PROFILE_CORRUPT.
+   */
+  static async open(profile: Profile, options: Partial<Omit<MessengerOptions, 'profile' | 'identity' | 'config' | 'store'>> = {}): Promise<Messenger> {
+    const identity = profile.loadIdentity();
+    const config = profile.requireConfig();
+    const { Store } = await import('./store.js');
+    const store = Store.open(profile.dbPath);
+    return new Messenger({ ...options, profile, identity, config, store });
+  }
+
+  /** Opens an authenticated connection to our relay, refusing one whose id changed (§8). */
+  connect(mode: Mode): Promise<Connection> {
+    const o: ConnectOptions = {
+      address: this.address,
+      username: this.username,
+      identity: this.identity,
+      mode,
+      expectedRelayId: fromHex(this.opts.config.relayId),
+    };
+    if (this.opts.agent !== undefined) o.agent = this.opts.agent;
+    if (this.opts.connectTimeoutMs !== undefined) o.connectTimeoutMs = this.opts.connectTimeoutMs;
+    if (this.opts.requestTimeoutMs !== undefined) o.requestTimeoutMs = this.opts.requestTimeoutMs;
+    return Connection.open(o);
+  }
+
+  /**
+   * Looks `user` up and pins the keys on first use (§3.4); later lookups must return the pinned keys.
+   * @throws {ChatError} UNKNOWN_USER (3), BUNDLE_INVALID / KEY_CHANGED (4), connection errors (5, 6).
+   */
+  async lookupAndPin(user: string, conn?: Connection): Promise<Contact> {
+    const name = normalizeUsername(user);
+    return this.withConnection(conn, 'send', async (c) => {
+      const bundle = await fetchBundle(c, name);
+      const pinned = this.store.getContact(name);
+      if (pinned) {
+        if (sameKeys(pinned, bundle)) return pinned;
+        throw new ChatError('KEY_CHANGED', `${name}'s key on the relay is not the one you pinned on first contact`, {
+          hint: `nothing was sent; check ${name}'s fingerprint with them in person (pinned: ${pinned.fingerprint}); accepting a new key is not supported yet`,
+        });
+      }
+      const contact = this.store.pinContact({
+        username: name,
+        identityPublicKey: bundle.idpk,
+        encryptionPublicKey: bundle.encpk,
+        fingerprint: fingerprint(bundle.idpk),
+        firstSeen: Date.now(),
+      });
+      this.emit('pinned', contact);
+      return contact;
+    });
+  }
+
+  /**
+   * Seals `text` to `to` and resolves once the relay has stored it durably (`sent`, §9); then records it in history.
+   * A send that fails after the envelope was written may or may not have been stored: retrying creates a new
+   * message with a new id (there is no outbox yet).
+   *
+   * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5), refusal (6).
+   */
+  async sendMessage(to: string, text: string): Promise<SentMessage> {
+    const name = normalizeUsername(to);
+    const body = utf8(text);
+    if (body.length > MAX_BODY_BYTES) {
+      throw new ChatError('BODY_TOO_LARGE', `the message is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
+    }
+    return this.withConnection(this.recvConnection, 'send', async (conn) => {
+      const contact = await this.lookupAndPin(name, conn);
+      const id = randomMessageId();
+      const ts = Date.now();
+      let env: Uint8Array;
+      try {
+        env = sealEnvelope({ kind: MessageKind.text, from: this.username, to: name, id, ts, body }, this.identity.identity.secretKey, contact.encryptionPublicKey);
+      } catch (err) {
+        throw fromCryptoError(err, 'sealing the message');
+      }
+      try {
+        await conn.send(name, id, env);
+      } catch (err) {
+        if (err instanceof ChatError && err.exitCode === 5) {
+          throw new ChatError(err.code, `${err.message}; the message was not confirmed`, {
+            hint: 'it may or may not have been stored; running chat send again sends it as a new message (new id)',
+            cause: err,
+          });
+        }
+        throw err;
+      }
+      const sent: SentMessage = { id: toHex(id), to: name, ts, body: text };
+      // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
+      // the received copy look like a redelivery (§4 step 7) and hide it.
+      if (name !== this.username) {
+        this.store.addMessage({ id: sent.id, peer: name, direction: 'out', body: text, ts, relayTs: null, receivedAt: Date.now() });
+      }
+      this.emit('sent', sent);
+      return sent;
+    });
+  }
+
+  /**
+   * Receives the mailbox (§9): each envelope is opened and checked (§4), committed to history, then acknowledged.
+   * Without `follow`, resolves after `synced` once everything delivered is committed and acknowledged; with it,
+   * keeps listening until `signal` aborts. Emits `message`, `held`, `rejected`, `synced`.
+   *
+   * @throws {ChatError} ALREADY_RECEIVING (6), RELAY_CHANGED (6), unreachable or dropped (5), …
+   */
+  async receive(options: ReceiveOptions = {}): Promise<ReceiveSummary> {
+    // Loaded on use: `chat send` never needs it, and every module costs start-up time.
+    const { receive } = await import('./receiver.js');
+    return receive(this, options);
+  }
+
+  contacts(): Contact[] {
+    return this.store.listContacts();
+  }
+
+  history(options: { peer?: string; limit?: number } = {}): StoredMessage[] {
+    return this.store.listMessages(options);
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  private async withConnection<T>(conn: Connection | undefined, mode: Mode, f: (c: Connection) => Promise<T>): Promise<T> {
+    if (conn) return f(conn);
+    const own = await this.connect(mode);
+    try {
+      return await f(own);
+    } finally {
+      await own.close();
+    }
+  }
+}

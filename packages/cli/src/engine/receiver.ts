@@ -1,0 +1,189 @@
+/**
+ * One receiving session (§9): envelopes are handled strictly in delivery order, each opened and checked as §4
+ * prescribes, committed to history, and only then acknowledged. Held envelopes (changed sender key) are not
+ * acknowledged and stay on the relay.
+ */
+import { CryptoError, fromUtf8, openEnvelope, toHex, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
+import type { MsgFrame } from '@chat/protocol';
+import type { Connection } from './connection.js';
+import { ChatError, isEnvelopeErrorCode } from './errors.js';
+import type { Messenger, ReceivedMessage } from './messenger.js';
+import { fetchBundle, sameKeys } from './trust.js';
+
+export interface ReceiveOptions {
+  /** Keep listening after `synced` until `signal` aborts. */
+  follow?: boolean;
+  signal?: AbortSignal;
+  /** Called for each new message, after it is committed (the `message` event carries the same). */
+  onMessage?: (message: ReceivedMessage) => void;
+}
+
+export interface ReceiveSummary {
+  /** New messages shown. */
+  received: number;
+  /** Redelivered ids already in history: acknowledged, not shown again (§4 step 7). */
+  duplicates: number;
+  held: number;
+  rejected: number;
+}
+
+type Verdict = { kind: 'ok' } | { kind: 'held'; reason: 'KEY_CHANGED' | 'BUNDLE_INVALID' } | { kind: 'rejected'; code: string; detail: string };
+
+export async function receive(m: Messenger, options: ReceiveOptions): Promise<ReceiveSummary> {
+  const { follow = false, signal } = options;
+  if (signal?.aborted) return { received: 0, duplicates: 0, held: 0, rejected: 0 };
+  m.emit('status', 'connecting');
+  const conn = await m.connect('recv');
+  m.recvConnection = conn;
+  m.emit('status', 'online');
+  const summary: ReceiveSummary = { received: 0, duplicates: 0, held: 0, rejected: 0 };
+  const queue: (MsgFrame | null)[] = [];
+  const acks: Uint8Array[] = [];
+  let draining = false;
+  let done = false;
+
+  return new Promise<ReceiveSummary>((resolve, reject) => {
+    /** Stops once: acknowledges what is committed, waits for the relay to have handled it (`pong`), closes. */
+    const finish = async (err?: unknown): Promise<void> => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (m.recvConnection === conn) m.recvConnection = undefined;
+      try {
+        // Acknowledge what is committed even when stopping on an error, if the connection still lives.
+        flush();
+        if (!err) await conn.ping();
+      } catch (e) {
+        err ??= e;
+      }
+      await conn.close();
+      m.emit('status', 'offline');
+      if (err) reject(err);
+      else resolve(summary);
+    };
+    const flush = (): void => {
+      if (acks.length > 0) conn.ack(acks.splice(0));
+    };
+    const drain = async (): Promise<void> => {
+      if (draining) return;
+      draining = true;
+      try {
+        while (!done && !signal?.aborted && queue.length > 0) {
+          const frame = queue.shift() ?? null;
+          if (frame === null) {
+            flush();
+            m.emit('synced');
+            if (!follow) await finish();
+            continue;
+          }
+          if (await handle(m, conn, frame, summary, options)) acks.push(frame.id);
+          if (queue.length === 0 || acks.length >= 256) flush();
+        }
+      } catch (err) {
+        await finish(err);
+      } finally {
+        draining = false;
+      }
+      if (!done && signal?.aborted) await finish();
+    };
+    const onAbort = (): void => {
+      if (!draining) void finish();
+    };
+    signal?.addEventListener('abort', onAbort);
+    conn.on('msg', (frame) => {
+      queue.push(frame);
+      void drain();
+    });
+    conn.on('synced', () => {
+      queue.push(null);
+      void drain();
+    });
+    conn.on('close', (err) => {
+      if (!done) void finish(err ?? new ChatError('CONNECTION_LOST', `the relay at ${conn.address} closed the connection`));
+    });
+    conn.resume();
+  });
+}
+
+/** Handles one envelope; true if it may be acknowledged (committed, duplicate, or rejected). */
+async function handle(m: Messenger, conn: Connection, frame: MsgFrame, summary: ReceiveSummary, options: ReceiveOptions): Promise<boolean> {
+  const id = toHex(frame.id);
+  let opened: OpenedEnvelope;
+  try {
+    // §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered.
+    opened = openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
+  } catch (err) {
+    if (err instanceof CryptoError) return reject(m, frame, summary, err.code, err.message);
+    throw err;
+  }
+  const verdict = await checkSender(m, conn, opened);
+  if (verdict.kind === 'rejected') return reject(m, frame, summary, verdict.code, verdict.detail);
+  if (verdict.kind === 'held') {
+    summary.held++;
+    m.emit('held', { id, from: opened.from, reason: verdict.reason });
+    return false;
+  }
+  // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
+  const body = fromUtf8(opened.body);
+  const isNew = m.store.addMessage({ id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs: frame.ts, receivedAt: Date.now() });
+  if (!isNew) {
+    summary.duplicates++;
+    return true;
+  }
+  summary.received++;
+  const message: ReceivedMessage = { id, from: opened.from, to: opened.to, body, ts: opened.ts, relayTs: frame.ts };
+  options.onMessage?.(message);
+  m.emit('message', message);
+  return true;
+}
+
+function reject(m: Messenger, frame: MsgFrame, summary: ReceiveSummary, code: string, detail: string): boolean {
+  const id = toHex(frame.id);
+  summary.rejected++;
+  if (m.store.addRejected({ id, reason: code, relayTs: frame.ts, rejectedAt: Date.now() })) {
+    m.emit('rejected', { id, code, detail });
+  }
+  return true;
+}
+
+/**
+ * §4 step 6 with §3.4: verify under the pinned key, pinning an unknown sender first. A signature that fails under
+ * the pinned key but verifies under the relay's current, different bundle is a changed key: held, not shown.
+ */
+async function checkSender(m: Messenger, conn: Connection, opened: OpenedEnvelope): Promise<Verdict> {
+  const from = opened.from;
+  let contact = m.store.getContact(from);
+  if (!contact) {
+    try {
+      contact = await m.lookupAndPin(from, conn);
+    } catch (err) {
+      if (err instanceof ChatError && err.code === 'UNKNOWN_USER') {
+        return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: `the sender ${from} is not registered on the relay` };
+      }
+      if (err instanceof ChatError && err.code === 'BUNDLE_INVALID') return { kind: 'held', reason: 'BUNDLE_INVALID' };
+      throw err;
+    }
+  }
+  if (verifies(opened, contact.identityPublicKey)) return { kind: 'ok' };
+  let current;
+  try {
+    current = await fetchBundle(conn, from);
+  } catch (err) {
+    if (err instanceof ChatError && (err.code === 'UNKNOWN_USER' || err.code === 'BUNDLE_INVALID')) {
+      return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+    }
+    throw err;
+  }
+  if (!sameKeys(contact, current) && verifies(opened, current.idpk)) return { kind: 'held', reason: 'KEY_CHANGED' };
+  return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+}
+
+function verifies(opened: OpenedEnvelope, identityPublicKey: Uint8Array): boolean {
+  try {
+    verifyEnvelopeSignature(opened, identityPublicKey);
+    return true;
+  } catch (err) {
+    if (err instanceof CryptoError && isEnvelopeErrorCode(err.code)) return false;
+    throw err;
+  }
+}

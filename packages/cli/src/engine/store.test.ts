@@ -1,0 +1,100 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { ChatError } from './errors.js';
+import { SCHEMA_VERSION, Store, type StoredMessage } from './store.js';
+
+const msg = (id: string, over: Partial<StoredMessage> = {}): StoredMessage => ({
+  id,
+  peer: 'bob',
+  direction: 'in',
+  body: `body ${id}`,
+  ts: 1000,
+  relayTs: 2000,
+  receivedAt: 3000,
+  ...over,
+});
+
+describe('Store', () => {
+  let t: ReturnType<typeof tempDir>;
+  let path: string;
+  let store: Store;
+  beforeEach(() => {
+    t = tempDir('store');
+    path = join(t.dir, 'p', 'chat.db');
+    store = Store.open(path);
+  });
+  afterEach(() => {
+    store.close();
+    t.cleanup();
+  });
+
+  it('creates the database 0600 with WAL and the schema version', () => {
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    store.addMessage(msg('01'));
+    // SQLite gives the -wal file the main file's permissions.
+    expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('commits a message id once (INSERT OR IGNORE, §4 step 7)', () => {
+    expect(store.addMessage(msg('aa'))).toBe(true);
+    expect(store.addMessage(msg('aa', { body: 'replayed' }))).toBe(false);
+    expect(store.hasMessage('aa')).toBe(true);
+    expect(store.listMessages()).toEqual([msg('aa')]);
+  });
+
+  it('lists history per peer in sender-time order, newest `limit`', () => {
+    store.addMessage(msg('03', { ts: 30 }));
+    store.addMessage(msg('01', { ts: 10 }));
+    store.addMessage(msg('02', { ts: 20, peer: 'carol', direction: 'out', relayTs: null }));
+    expect(store.listMessages().map((m) => m.id)).toEqual(['01', '02', '03']);
+    expect(store.listMessages({ peer: 'bob' }).map((m) => m.id)).toEqual(['01', '03']);
+    expect(store.listMessages({ limit: 2 }).map((m) => m.id)).toEqual(['02', '03']);
+    expect(store.listMessages({ peer: 'carol' })[0]?.relayTs).toBeNull();
+  });
+
+  it('pins the first key of a contact and keeps it', () => {
+    const first = { username: 'bob', identityPublicKey: new Uint8Array(32).fill(1), encryptionPublicKey: new Uint8Array(32).fill(2), fingerprint: 'F1', firstSeen: 5 };
+    expect(store.pinContact(first)).toEqual(first);
+    const second = { ...first, identityPublicKey: new Uint8Array(32).fill(9), fingerprint: 'F2', firstSeen: 6 };
+    expect(store.pinContact(second)).toEqual(first);
+    expect(store.getContact('bob')).toEqual(first);
+    expect(store.getContact('carol')).toBeUndefined();
+    expect(store.listContacts()).toEqual([first]);
+  });
+
+  it('records rejected envelopes once', () => {
+    expect(store.addRejected({ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 })).toBe(true);
+    expect(store.addRejected({ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 3 })).toBe(false);
+    expect(store.listRejected()).toEqual([{ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 }]);
+  });
+
+  it('keeps data across reopening', () => {
+    store.addMessage(msg('aa'));
+    store.close();
+    store = Store.open(path);
+    expect(store.hasMessage('aa')).toBe(true);
+  });
+
+  it('refuses a database from a newer version', () => {
+    store.close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    let err: unknown;
+    try {
+      store = Store.open(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ChatError);
+    expect((err as ChatError).code).toBe('PROFILE_CORRUPT');
+    store = Store.open(':memory:');
+  });
+});

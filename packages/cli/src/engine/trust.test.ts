@@ -1,0 +1,67 @@
+/** §3.2 / §3.4 checks on what a (hostile) relay answers to `lookup`. */
+import type { Server } from 'node:net';
+import { generateIdentity, signBundle } from '@chat/crypto';
+import type { BundleFrame } from '@chat/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { handshake, scriptedRelay } from '../../test/helpers.js';
+import { Connection } from './connection.js';
+import { ChatError } from './errors.js';
+import { fetchBundle } from './trust.js';
+
+const bob = signBundle('bob', generateIdentity());
+const carol = signBundle('carol', generateIdentity());
+
+describe('fetchBundle', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  });
+
+  async function lookupAnswered(answer: (rid: number) => BundleFrame): Promise<unknown> {
+    const { server, port } = await scriptedRelay((frame, _socket, reply) => {
+      if (!handshake(frame, reply) && frame.t === 'lookup') reply(answer(frame.rid));
+    });
+    servers.push(server);
+    const conn = await Connection.open({ address: { host: '127.0.0.1', port }, username: 'alice', identity: generateIdentity(), mode: 'send' });
+    try {
+      return await fetchBundle(conn, 'bob');
+    } catch (e) {
+      return e;
+    } finally {
+      await conn.close();
+    }
+  }
+
+  const frame = (rid: number, b: typeof bob, over: Partial<BundleFrame> = {}): BundleFrame => ({
+    t: 'bundle',
+    rid,
+    user: b.username,
+    idpk: b.identityPublicKey,
+    encpk: b.encryptionPublicKey,
+    bsig: b.signature,
+    ...over,
+  });
+
+  it('accepts a valid bundle for the name asked', async () => {
+    const got = (await lookupAnswered((rid) => frame(rid, bob))) as BundleFrame;
+    expect(new Uint8Array(got.idpk)).toEqual(bob.identityPublicKey);
+  });
+
+  it("refuses another user's valid bundle (exit 4)", async () => {
+    const e = await lookupAnswered((rid) => frame(rid, carol));
+    expect(e).toBeInstanceOf(ChatError);
+    expect((e as ChatError).code).toBe('BUNDLE_INVALID');
+    expect((e as ChatError).exitCode).toBe(4);
+  });
+
+  it("refuses carol's keys relabelled as bob (the username is signed)", async () => {
+    const e = await lookupAnswered((rid) => frame(rid, carol, { user: 'bob' }));
+    expect((e as ChatError).code).toBe('BUNDLE_INVALID');
+  });
+
+  it('refuses a bundle whose encryption key was swapped', async () => {
+    const e = await lookupAnswered((rid) => frame(rid, bob, { encpk: carol.encryptionPublicKey }));
+    expect((e as ChatError).code).toBe('BUNDLE_INVALID');
+    expect((e as ChatError).exitCode).toBe(4);
+  });
+});

@@ -1,0 +1,16 @@
+/**
+ * @chat/cli — the engine behind the `chat` command, for other front ends (the interactive UI) to share:
+ * one code path for sending, receiving, pinning keys and history.
+ *
+ * Importing this module does not load better-sqlite3; `Messenger.open` does.
+ */
+export { Messenger, type MessengerEvents, type MessengerOptions, type SentMessage, type ReceivedMessage, type HeldMessage, type RejectedMessage } from './engine/messenger.js';
+export type { ReceiveOptions, ReceiveSummary } from './engine/receiver.js';
+export { Connection, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type ConnectOptions, type ConnectionEvents, type ConnectionState } from './engine/connection.js';
+export { login, type LoginResult } from './engine/account.js';
+export { Profile, profileHome, type ChatConfig, type Env, type IdentityFileV1 } from './engine/profile.js';
+export type { Contact, StoredMessage, RejectedEnvelope, Direction } from './engine/store.js';
+export { ChatError, ExitCode, exitCodeFor, fromRelayError, fromCryptoError, type ChatErrorCode, type ClientErrorCode } from './engine/errors.js';
+export { parseRelayAddress, formatRelayAddress, DEFAULT_RELAY, type RelayAddress } from './engine/address.js';
+export { normalizeUsername } from './engine/username.js';
+export { VERSION, AGENT } from './version.js';

@@ -1,0 +1,124 @@
+/** Test helpers for the cli package: a real relay process, temp profiles, and an in-memory Io. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { generateIdentity } from '@chat/crypto';
+import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type RelayFrame } from '@chat/protocol';
+import type { Io } from '../src/commands/io.js';
+import { login } from '../src/engine/account.js';
+import { parseRelayAddress } from '../src/engine/address.js';
+import { Profile } from '../src/engine/profile.js';
+
+export const RELAY_BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../relay/dist/bin/chat-relay.js');
+
+export interface RelayProcess {
+  proc: ChildProcess;
+  port: number;
+  address: string;
+  /** Stops it (SIGTERM by default) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts the built relay binary on an ephemeral port and waits for its `listening on` line. */
+export function spawnRelay(dataDir: string): Promise<RelayProcess> {
+  const proc = spawn(process.execPath, [RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`relay did not start: ${out} ${err}`)), 10_000);
+    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        const port = Number(m[1]);
+        resolvePromise({
+          proc,
+          port,
+          address: `127.0.0.1:${port}`,
+          stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+            if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+            await exited;
+          },
+        });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited with ${code}: ${err}`));
+    });
+  });
+}
+
+/** A fresh temp directory and its cleanup. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `chat-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface MemIo extends Io {
+  out: () => string;
+  err: () => string;
+}
+
+/** An Io writing to strings; stdin is a TTY-less stream of `stdin` when given, else a TTY that is never read. */
+export function memIo(env: Record<string, string | undefined>, stdin?: string, signal?: AbortSignal): MemIo {
+  let out = '';
+  let err = '';
+  const input = Readable.from(stdin === undefined ? [] : [Buffer.from(stdin)]) as Readable & { isTTY?: boolean };
+  if (stdin === undefined) input.isTTY = true;
+  const io: MemIo = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    stdin: input,
+    env,
+    out: () => out,
+    err: () => err,
+  };
+  if (signal) io.signal = signal;
+  return io;
+}
+
+/** A profile with fresh keys, logged in as `name` on the relay at `address`. */
+export async function makeUser(root: string, name: string, address: string): Promise<{ profile: Profile; env: Record<string, string> }> {
+  const home = join(root, name);
+  const profile = new Profile(home);
+  profile.saveIdentity(generateIdentity());
+  await login(profile, name, parseRelayAddress(address));
+  return { profile, env: { CHAT_HOME: home } };
+}
+
+/** A peer that answers the handshake like a relay, then lets the test script the rest. */
+/** A TCP peer that decodes client frames and lets the test answer them: what a real relay will not do on demand. */
+export async function scriptedRelay(onFrame: (frame: ClientFrame, socket: Socket, reply: (f: RelayFrame) => void) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => {
+    const decoder = new FrameDecoder();
+    const reply = (f: RelayFrame): void => void socket.write(encodeFrame(f));
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      for (const body of decoder.push(chunk)) onFrame(decodeClientFrame(body), socket, reply);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+/** Answers `hello` and `auth` like a relay with id 01…01; false for any other frame. */
+export function handshake(frame: ClientFrame, reply: (f: RelayFrame) => void): boolean {
+  if (frame.t === 'hello') {
+    reply({ t: 'challenge', v: 1, relay: new Uint8Array(32).fill(1), nonce: new Uint8Array(32).fill(2), maxFrame: 131072, maxEnvelope: 65536 });
+    return true;
+  }
+  if (frame.t === 'auth') {
+    reply({ t: 'welcome', user: frame.user, mode: frame.mode, registered: false });
+    return true;
+  }
+  return false;
+}
+
