@@ -1,0 +1,88 @@
+/** What the relay refuses and what happens when it is gone: exit codes 5 and 6 (PROTOCOL.md §12). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chat, newUser, startChat, startRelay, tempDir, type Relay } from './harness.js';
+
+describe('refusals and an unreachable relay', () => {
+  let t: ReturnType<typeof tempDir>;
+  let relay: Relay;
+  let alice: string;
+
+  beforeAll(async () => {
+    t = tempDir('refusals');
+    relay = await startRelay(`${t.dir}/relay`);
+    alice = await newUser(t.dir, 'alice', relay);
+  });
+  afterAll(async () => {
+    await relay.stop();
+    t.cleanup();
+  });
+
+  it('a second chat recv while one is following is refused with exit 6', async () => {
+    const follower = startChat(['recv', '--follow'], { home: alice });
+    // Make sure the follower is in: a message sent to alice shows up in it.
+    expect((await chat(['send', 'alice', 'note to self'], { home: alice })).code).toBe(0);
+    await follower.waitFor(/alice: note to self/);
+
+    const second = await chat(['recv'], { home: alice });
+    expect(second.code).toBe(6);
+    expect(second.stderr).toContain('chat: error: another session is already receiving for alice');
+    expect(second.stderr).toContain('chat: hint: ');
+
+    // A send session runs beside the receiving one (§8).
+    expect((await chat(['send', 'alice', 'still works'], { home: alice })).code).toBe(0);
+    await follower.waitFor(/still works/);
+
+    follower.proc.kill('SIGINT');
+    const done = await follower.exit;
+    expect(done.code).toBe(0);
+    // Both were acknowledged before the follower exited.
+    expect((await chat(['recv'], { home: alice })).stdout).toBe('');
+  });
+
+  it('another key logging in as an existing username is refused with exit 6 (KEY_MISMATCH)', async () => {
+    const home = `${t.dir}/impostor`;
+    expect((await chat(['keygen'], { home })).code).toBe(0);
+    const r = await chat(['login', 'alice', '--relay', relay.address], { home });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/^chat: error: .*KEY_MISMATCH/m);
+    expect(r.stderr).toMatch(/^chat: hint: /m);
+    // Nothing was remembered: the impostor is not logged in.
+    expect((await chat(['send', 'alice', 'hi'], { home })).code).toBe(1);
+  });
+
+  it('relay not running: exit 5 quickly, for send, recv and login', async () => {
+    const dead = await startRelay(`${t.dir}/dead`);
+    const bob = await newUser(t.dir, 'bob', dead);
+    await dead.stop();
+    for (const args of [['send', 'alice', 'hi'], ['recv'], ['login', 'bob']]) {
+      const start = Date.now();
+      const r = await chat(args, { home: bob });
+      expect(r.code, args[0]).toBe(5);
+      expect(r.stderr).toContain('connection refused');
+      expect(r.stderr).toMatch(/^chat: hint: /m);
+      expect(Date.now() - start).toBeLessThan(3_000);
+    }
+  });
+
+  it('a relay that dies under chat recv --follow: exit 5', async () => {
+    const r2 = await startRelay(`${t.dir}/dying`);
+    const carol = await newUser(t.dir, 'carol', r2);
+    const follower = startChat(['recv', '--follow'], { home: carol });
+    expect((await chat(['send', 'carol', 'ping'], { home: carol })).code).toBe(0);
+    await follower.waitFor(/carol: ping/);
+    await r2.stop('SIGKILL');
+    const done = await follower.exit;
+    expect(done.code).toBe(5);
+    expect(done.stderr).toMatch(/^chat: error: .*relay/m);
+  });
+
+  it('a relay stopped with SIGTERM under chat recv --follow: exit 5 (SHUTTING_DOWN)', async () => {
+    const r3 = await startRelay(`${t.dir}/stopping`);
+    const dave = await newUser(t.dir, 'dave', r3);
+    const follower = startChat(['recv', '--follow'], { home: dave });
+    expect((await chat(['send', 'dave', 'ping'], { home: dave })).code).toBe(0);
+    await follower.waitFor(/dave: ping/);
+    expect(await r3.stop('SIGTERM')).toBe(0);
+    expect((await follower.exit).code).toBe(5);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * A message to an offline user survives a relay restart and arrives exactly once. The relay comes back on a new
+ * port: bob points at it for one run with CHAT_RELAY; alice re-runs `chat login` (same relay id, so no warning).
+ * A relay with a new id (wiped data directory) is refused until the user logs in again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chat, jsonLines, newUser, startRelay, tempDir, type Relay } from './harness.js';
+
+describe('relay restart', () => {
+  let t: ReturnType<typeof tempDir>;
+  let relay: Relay;
+
+  beforeAll(() => {
+    t = tempDir('restart');
+  });
+  afterAll(async () => {
+    await relay.stop();
+    t.cleanup();
+  });
+
+  it('delivers a message stored before the restart exactly once', async () => {
+    const dataDir = `${t.dir}/relay`;
+    relay = await startRelay(dataDir);
+    const alice = await newUser(t.dir, 'alice', relay);
+    const bob = await newUser(t.dir, 'bob', relay);
+    const sent = await chat(['send', '--json', 'bob', 'while you were away'], { home: alice });
+    expect(sent.code).toBe(0);
+    const id = jsonLines<{ id: string }>(sent.stdout)[0]?.id;
+
+    expect(await relay.stop('SIGTERM')).toBe(0);
+    relay = await startRelay(dataDir);
+
+    const env = { CHAT_RELAY: relay.address };
+    const r = await chat(['recv', '--json'], { home: bob, env });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(jsonLines(r.stdout)).toEqual([expect.objectContaining({ id, from: 'alice', body: 'while you were away' })]);
+    expect(await chat(['recv', '--json'], { home: bob, env })).toEqual({ code: 0, stdout: '', stderr: '' });
+
+    // Alice moves to the new address for good: same relay id, so a plain re-login.
+    const login = await chat(['login', 'alice', '--relay', relay.address], { home: alice });
+    expect(login).toEqual({ code: 0, stdout: `logged in as alice on ${relay.address}\n`, stderr: '' });
+    expect((await chat(['send', 'bob', 'after the restart'], { home: alice })).code).toBe(0);
+    const r2 = await chat(['recv'], { home: bob, env });
+    expect(r2.stdout).toMatch(/alice: after the restart\n$/);
+  });
+
+  it('refuses a relay whose id changed (exit 6) until chat login re-joins it', async () => {
+    const first = await startRelay(`${t.dir}/old`);
+    const erin = await newUser(t.dir, 'erin', first);
+    await first.stop();
+    // Same address space, new data directory: a wiped or substituted relay.
+    const fresh = await startRelay(`${t.dir}/wiped`);
+    try {
+      const r = await chat(['recv'], { home: erin, env: { CHAT_RELAY: fresh.address } });
+      expect(r.code).toBe(6);
+      expect(r.stderr).toMatch(/^chat: error: .*id changed/m);
+      expect(r.stderr).toContain(`chat: hint: if that is expected (a new or wiped relay), run chat login erin --relay ${fresh.address} again`);
+      const login = await chat(['login', 'erin', '--relay', fresh.address], { home: erin });
+      expect(login.code).toBe(0);
+      expect(login.stdout).toBe(`registered erin on ${fresh.address}\n`);
+      expect(login.stderr).toMatch(/^chat: warning: the relay id changed/);
+      expect((await chat(['recv'], { home: erin })).code).toBe(0);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+/** The binary's surface: help with an example for every command, version, and what start-up does not load. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHAT_BIN, chat, tempDir } from './harness.js';
+
+const COMMANDS = ['keygen', 'login', 'send', 'recv', 'whoami', 'contacts'];
+
+describe('chat --help and --version', () => {
+  it('--help lists every command and an example for each', async () => {
+    const r = await chat(['--help'], { home: '/nonexistent' });
+    expect(r.code).toBe(0);
+    const [, examples = ''] = r.stdout.split('Examples:');
+    for (const c of COMMANDS) {
+      expect(r.stdout).toMatch(new RegExp(`^ {2}chat ${c}\\b`, 'm'));
+      expect(examples).toMatch(new RegExp(`chat ${c}\\b`));
+    }
+    expect(r.stdout).toContain('Exit codes:');
+  });
+
+  it.each(COMMANDS)('chat %s --help shows an example', async (c) => {
+    const r = await chat([c, '--help'], { home: '/nonexistent' });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('Examples:')[1] ?? '').toMatch(new RegExp(`chat ${c}\\b`));
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(CHAT_BIN, '../../../package.json'), 'utf8')) as { version: string };
+    expect(await chat(['--version'], { home: '/nonexistent' })).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+});
+
+// The native SQLite addon shows up in the process's memory map once loaded; check it at exit (Linux only).
+const probe = `data:text/javascript,${encodeURIComponent(
+  "import { readFileSync, writeSync } from 'node:fs'; process.on('exit', () => { if (readFileSync('/proc/self/maps', 'utf8').includes('better_sqlite3.node')) writeSync(2, 'SQLITE-LOADED'); });",
+)}`;
+
+describe.runIf(process.platform === 'linux')('start-up', () => {
+  it('--help, --version, keygen and whoami do not load better-sqlite3; contacts does', async () => {
+    const t = tempDir('startup');
+    try {
+      const home = t.dir;
+      const env = { NODE_OPTIONS: `--import=${probe}` };
+      for (const args of [['--help'], ['--version'], ['keygen'], ['whoami']]) {
+        const r = await chat(args, { home, env });
+        expect(r.code, args[0]).toBe(0);
+        expect(r.stderr, args[0]).not.toContain('SQLITE-LOADED');
+      }
+      // The probe itself works: a command that opens the history loads it.
+      writeFileSync(join(home, 'chat.db'), ''); // an empty file is an empty SQLite database
+      expect((await chat(['contacts'], { home, env })).stderr).toContain('SQLITE-LOADED');
+    } finally {
+      t.cleanup();
+    }
+  });
+});
