@@ -1,11 +1,7 @@
 /** Test helpers for the cli package: a real relay process, temp profiles, and an in-memory Io. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { generateIdentity } from '@chat/crypto';
 import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type RelayFrame } from '@chat/protocol';
 import type { Io } from '../src/commands/io.js';
@@ -13,54 +9,8 @@ import { login } from '../src/engine/account.js';
 import { parseRelayAddress } from '../src/engine/address.js';
 import { Profile } from '../src/engine/profile.js';
 
-export const RELAY_BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../relay/dist/bin/chat-relay.js');
-
-export interface RelayProcess {
-  proc: ChildProcess;
-  port: number;
-  address: string;
-  /** Stops it (SIGTERM by default) and waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-/** Starts the built relay binary on an ephemeral port and waits for its `listening on` line. */
-export function spawnRelay(dataDir: string): Promise<RelayProcess> {
-  const proc = spawn(process.execPath, [RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return new Promise((resolvePromise, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`relay did not start: ${out} ${err}`)), 10_000);
-    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        const port = Number(m[1]);
-        resolvePromise({
-          proc,
-          port,
-          address: `127.0.0.1:${port}`,
-          stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-            if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-            await exited;
-          },
-        });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`relay exited with ${code}: ${err}`));
-    });
-  });
-}
-
-/** A fresh temp directory and its cleanup. */
-export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), `chat-${prefix}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+/** The built relay binary, started the way the end-to-end tests start it (one spawner for the whole repository). */
+export { startRelay as spawnRelay, tempDir, type Relay as RelayProcess } from '../../../test/e2e/harness.js';
 
 export interface MemIo extends Io {
   out: () => string;
