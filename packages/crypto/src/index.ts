@@ -44,3 +44,4 @@ export {
   type OpenedEnvelope,
 } from './envelope.js';
 export { clearKeyCache } from './keys.js';
+export { relayCertFingerprint, isRelayCertFingerprint, RELAY_CERT_FINGERPRINT_LENGTH } from './relay-cert.js';

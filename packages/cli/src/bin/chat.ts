@@ -53,10 +53,17 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('username', { type: 'string', demandOption: true, describe: 'your username: 3-32 of a-z 0-9 _ -' })
-        .option('relay', { type: 'string', describe: 'relay host:port (default: CHAT_RELAY, the last one, or 127.0.0.1:7717)' })
+        .option('relay', {
+          type: 'string',
+          describe: 'relay address: chat://<fingerprint>@host:port (pins its certificate) or host:port (pins the first one seen); default: CHAT_RELAY, the last one, or 127.0.0.1:7717',
+        })
+        .option('insecure', { type: 'boolean', describe: 'plaintext TCP to a relay started with --insecure (no TLS)' })
         .option('json', json)
-        .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay'),
-    (a) => run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, json: a.json === true }, io)),
+        .example('$0 login alice --relay chat://8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w@relay.example.org:7717', 'register alice, accepting only that certificate')
+        .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay, pinning its certificate on first use')
+        .example('$0 login alice --relay 127.0.0.1:7717 --insecure', 'plaintext, for a relay run with --insecure'),
+    (a) =>
+      run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, insecure: a.insecure === true, json: a.json === true }, io)),
   )
   .command(
     'send <username> [message..]',

@@ -12,12 +12,21 @@ export async function whoami(args: WhoamiArgs, io: Io): Promise<number> {
   const identity = profile.loadIdentity();
   const config = profile.loadConfig();
   const fp = fingerprint(identity.identity.publicKey);
+  // The relay as others should be given it: with the pinned certificate fingerprint (§5.1).
+  const relay = config ? (config.relayCert ? `chat://${config.relayCert}@${config.relay}` : config.relay) : undefined;
   if (args.json) {
-    printJson(io, { username: config?.username ?? null, relay: config?.relay ?? null, relayId: config?.relayId ?? null, fingerprint: fp, home: profile.home });
+    printJson(io, {
+      username: config?.username ?? null,
+      relay: relay ?? null,
+      relayId: config?.relayId ?? null,
+      insecure: config?.insecure === true,
+      fingerprint: fp,
+      home: profile.home,
+    });
   } else {
     io.stdout.write(
       `username     ${config?.username ?? '(not logged in)'}\n` +
-        `relay        ${config?.relay ?? '-'}\n` +
+        `relay        ${relay ?? '-'}${config?.insecure ? ' (insecure: plaintext TCP)' : ''}\n` +
         `relay id     ${config?.relayId ?? '-'}\n` +
         `fingerprint  ${fp}\n` +
         `profile      ${profile.home}\n`,

@@ -30,6 +30,8 @@ export type ClientErrorCode =
   | 'TIMEOUT'
   | 'RELAY_PROTOCOL'
   | 'RELAY_CHANGED'
+  | 'RELAY_CERT_MISMATCH'
+  | 'TLS_FAILED'
   | 'KEY_CHANGED'
   | 'BUNDLE_INVALID'
   | 'UNEXPECTED';
@@ -50,6 +52,9 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   // A stopping relay is, to the user, a relay that went away: retrying later is the fix, not a changed request.
   SHUTTING_DOWN: ExitCode.UNREACHABLE,
   RELAY_CHANGED: ExitCode.REFUSED,
+  RELAY_CERT_MISMATCH: ExitCode.REFUSED,
+  TLS_FAILED: ExitCode.REFUSED,
+  TLS_REQUIRED: ExitCode.REFUSED,
   KEY_MISMATCH: ExitCode.REFUSED,
   ALREADY_RECEIVING: ExitCode.REFUSED,
   MAILBOX_FULL: ExitCode.REFUSED,
@@ -107,6 +112,8 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
     case 'SHUTTING_DOWN':
     case 'INTERNAL':
       return 'try again in a moment';
+    case 'TLS_REQUIRED':
+      return 'log in without --insecure, with the chat://<fingerprint>@host:port address the relay prints';
     default:
       return undefined;
   }
@@ -130,6 +137,8 @@ function relayMessage(code: ErrorCode, relayMsg: string, user: string | undefine
       return `unknown user ${user ?? ''} on this relay (UNKNOWN_USER)`.replace('  ', ' ');
     case 'SHUTTING_DOWN':
       return 'the relay is shutting down (SHUTTING_DOWN)';
+    case 'TLS_REQUIRED':
+      return 'the relay requires TLS but this profile connects with --insecure (TLS_REQUIRED)';
     case 'INTERNAL':
       return `the relay failed to store or answer (INTERNAL${relayMsg ? `: ${relayMsg}` : ''})`;
     default:

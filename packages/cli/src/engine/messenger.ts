@@ -112,19 +112,30 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return new Messenger({ ...options, profile, identity, config, store });
   }
 
-  /** Opens an authenticated connection to our relay, refusing one whose id changed (§8). */
-  connect(mode: Mode): Promise<Connection> {
+  /**
+   * Opens an authenticated connection to our relay, refusing one whose id changed (§8) or whose TLS certificate is
+   * not the pinned one (§5.1). A profile from before TLS has no pin yet: the first certificate seen is pinned.
+   */
+  async connect(mode: Mode): Promise<Connection> {
+    const config = this.opts.config;
     const o: ConnectOptions = {
       address: this.address,
       username: this.username,
       identity: this.identity,
       mode,
-      expectedRelayId: fromHex(this.opts.config.relayId),
+      expectedRelayId: fromHex(config.relayId),
+      insecure: config.insecure === true,
+      expectedCertFingerprint: this.address.fingerprint ?? config.relayCert,
     };
     if (this.opts.agent !== undefined) o.agent = this.opts.agent;
     if (this.opts.connectTimeoutMs !== undefined) o.connectTimeoutMs = this.opts.connectTimeoutMs;
     if (this.opts.requestTimeoutMs !== undefined) o.requestTimeoutMs = this.opts.requestTimeoutMs;
-    return Connection.open(o);
+    const conn = await Connection.open(o);
+    if (o.expectedCertFingerprint === undefined && conn.certFingerprint !== undefined) {
+      config.relayCert = conn.certFingerprint;
+      this.opts.profile.saveConfig(config);
+    }
+    return conn;
   }
 
   /**

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { constantTimeEqual, fromBase64, identityFromSecrets, isValidUsername, toBase64, type Identity } from '@chat/crypto';
+import { constantTimeEqual, fromBase64, identityFromSecrets, isRelayCertFingerprint, isValidUsername, toBase64, type Identity } from '@chat/crypto';
 import { ChatError } from './errors.js';
 import { writePrivateFileAtomic } from './files.js';
 
@@ -44,6 +44,10 @@ export interface ChatConfig {
   relay: string;
   /** Lower-case hex of the 32-byte relay id from the challenge at login. */
   relayId: string;
+  /** The relay's TLS certificate key fingerprint (§5.1), pinned at login; absent with `insecure`. */
+  relayCert?: string;
+  /** Plaintext TCP (`chat login --insecure`). */
+  insecure?: boolean;
 }
 
 export class Profile {
@@ -185,5 +189,15 @@ export function parseConfig(raw: unknown, path: string): ChatConfig {
   if (username === undefined || !isValidUsername(username)) throw corrupt(path, 'invalid "username"');
   if (relay === undefined) throw corrupt(path, 'missing "relay"');
   if (relayId === undefined || !/^[0-9a-f]{64}$/.test(relayId)) throw corrupt(path, 'invalid "relayId"');
-  return { version: 1, username, relay, relayId };
+  const cfg: ChatConfig = { version: 1, username, relay, relayId };
+  const relayCert = o.relayCert;
+  if (relayCert !== undefined) {
+    if (typeof relayCert !== 'string' || !isRelayCertFingerprint(relayCert)) throw corrupt(path, 'invalid "relayCert"');
+    cfg.relayCert = relayCert;
+  }
+  if (o.insecure !== undefined) {
+    if (typeof o.insecure !== 'boolean') throw corrupt(path, 'invalid "insecure"');
+    if (o.insecure) cfg.insecure = true;
+  }
+  return cfg;
 }
