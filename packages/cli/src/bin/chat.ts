@@ -94,6 +94,30 @@ await yargs(hideBin(process.argv))
     (a) => run(() => import('../commands/recv.js'), (m) => m.recv({ follow: a.follow === true, json: a.json === true }, io), { stopOnSignals: true }),
   )
   .command(
+    'verify <username>',
+    'show the safety number with a contact (and a QR code) to compare in person',
+    (y) =>
+      y
+        .positional('username', { type: 'string', demandOption: true, describe: 'the contact' })
+        .option('qr', { type: 'boolean', default: true, describe: 'draw the QR code (--no-qr to leave it out)' })
+        .option('json', { type: 'boolean', describe: 'print {"username","safetyNumber","fingerprint","trust","forPendingKey"}' })
+        .example('$0 verify bob', 'show the 60-digit safety number with bob and its QR code')
+        .example('$0 verify bob --json', 'the same for scripts'),
+    (a) => run(() => import('../commands/verify.js'), (m) => m.verify({ username: a.username, qr: a.qr !== false, json: a.json === true }, io)),
+  )
+  .command(
+    'trust <username>',
+    "accept a contact's changed key; with --verify, check the safety number and mark them verified",
+    (y) =>
+      y
+        .positional('username', { type: 'string', demandOption: true, describe: 'the contact' })
+        .option('verify', { type: 'string', describe: 'the 60 digits bob reads to you from his chat verify (spaces ignored)' })
+        .option('json', json)
+        .example('$0 trust bob --verify "08360 32126 26740 81100 61261 13375 42717 59880 25314 75108 43454 85907"', 'compare and mark bob verified')
+        .example('$0 trust bob', "accept bob's new key without verifying it (stays unverified)"),
+    (a) => run(() => import('../commands/trust.js'), (m) => m.trust({ username: a.username, verify: a.verify, json: a.json === true }, io)),
+  )
+  .command(
     'whoami',
     'show your username, relay and fingerprint',
     (y) => y.option('json', json).example('$0 whoami', 'show who you are and your fingerprint'),
@@ -101,7 +125,7 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'contacts',
-    'list pinned contacts with their fingerprints',
+    'list contacts with fingerprint, trust state (unverified, verified, changed, untrusted) and first seen',
     (y) => y.option('json', { type: 'boolean', describe: 'one JSON object per contact' }).example('$0 contacts', 'list contacts and fingerprints'),
     (a) => run(() => import('../commands/contacts.js'), (m) => m.contacts({ json: a.json === true }, io)),
   )
@@ -111,10 +135,20 @@ await yargs(hideBin(process.argv))
   .example('echo hello | $0 send bob -', 'send stdin to bob')
   .example('$0 recv --follow', 'receive messages as they arrive')
   .example('$0 whoami --json', 'your username, relay and fingerprint')
-  .example('$0 contacts', 'pinned contacts and fingerprints')
+  .example('$0 contacts', 'pinned contacts, fingerprints and trust')
+  .example('$0 verify bob', 'safety number with bob, to compare in person')
+  .option('trust-new-identities', {
+    choices: ['on-first-use', 'always', 'never'],
+    global: true,
+    describe: 'keys not accepted before: pin on first use (default), always accept (even changed ones), or never (chat trust first); also CHAT_TRUST_NEW_IDENTITIES',
+  })
+  .middleware((a) => {
+    const policy = a['trust-new-identities'];
+    if (typeof policy === 'string') io.env.CHAT_TRUST_NEW_IDENTITIES = policy;
+  })
   .epilogue(
     'Environment: CHAT_HOME selects the profile directory (default $XDG_CONFIG_HOME/chat or ~/.config/chat); ' +
-      'CHAT_RELAY=host:port overrides the relay address stored at login.\n' +
+      'CHAT_RELAY=host:port overrides the relay address stored at login; CHAT_TRUST_NEW_IDENTITIES as --trust-new-identities.\n' +
       'Exit codes: 0 ok, 1 other failure, 2 usage, 3 unknown user, 4 changed or untrusted key, 5 relay unreachable, 6 relay refusal.',
   )
   .parserConfiguration({ 'populate--': true })
