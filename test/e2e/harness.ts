@@ -95,12 +95,20 @@ export interface Result {
 export interface ChatOptions {
   home: string;
   stdin?: string;
-  env?: Record<string, string>;
+  /** Extra environment; a value of `undefined` removes a default (e.g. `CHAT_PASSPHRASE`). */
+  env?: Record<string, string | undefined>;
 }
+
+/**
+ * The passphrase every test user's keys are sealed with (PROTOCOL.md §13.1): `chat keygen` in newUser and every
+ * other command get it from CHAT_PASSPHRASE, as a script would. A test that needs another one sets `env`.
+ */
+export const TEST_PASSPHRASE = 'correct horse battery staple';
 
 function chatEnv(o: ChatOptions): NodeJS.ProcessEnv {
   // A clean environment: no CHAT_RELAY or XDG settings leak in from the developer's shell.
-  return { PATH: process.env.PATH ?? '', HOME: o.home, CHAT_HOME: o.home, TZ: 'UTC', ...o.env };
+  const env: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', HOME: o.home, CHAT_HOME: o.home, TZ: 'UTC', CHAT_PASSPHRASE: TEST_PASSPHRASE, ...o.env };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** Runs `chat ...args` to completion. stdin is a pipe (closed at once when no input is given). */
@@ -169,8 +177,8 @@ export function startChat(args: readonly string[], o: ChatOptions): Running {
 
 /**
  * keygen + login as `name` on `relay`, in a fresh profile under `root`. Returns the profile directory. The one place
- * that decides how test users are made: with the relay's pinned `chat://` address (or `--insecure` for an insecure
- * relay).
+ * that decides how test users are made: keys sealed with TEST_PASSPHRASE (from CHAT_PASSPHRASE), logged in with the
+ * relay's pinned `chat://` address (or `--insecure` for an insecure relay).
  */
 export async function newUser(root: string, name: string, relay: Relay): Promise<string> {
   const home = join(root, name);

@@ -7,6 +7,7 @@ import { login as loginToRelay } from '../engine/account.js';
 import { Profile } from '../engine/profile.js';
 import { AGENT } from '../version.js';
 import { printJson, warn, type Io } from './io.js';
+import { unlockingPassphrase } from './passphrase.js';
 
 export interface LoginArgs {
   username: string;
@@ -20,7 +21,8 @@ export async function login(args: LoginArgs, io: Io): Promise<number> {
   // --relay, else CHAT_RELAY, else the relay of the last login, else the default (§11).
   const relay = args.relay ?? io.env.CHAT_RELAY ?? profile.loadConfig()?.relay ?? DEFAULT_RELAY;
   const address = parseRelayAddress(relay);
-  const result = await loginToRelay(profile, args.username, address, { agent: AGENT, insecure: args.insecure === true });
+  const passphrase = await unlockingPassphrase(io, profile);
+  const result = await loginToRelay(profile, args.username, address, { agent: AGENT, insecure: args.insecure === true, passphrase });
   if (result.replacedRelayCert) {
     warn(io, `accepted a new TLS certificate for ${result.relay} (was ${result.replacedRelayCert}), as the chat:// address asked`);
   }

@@ -26,6 +26,8 @@ export interface LoginOptions {
   agent?: string;
   /** Plaintext TCP (§5.1); refused together with a `chat://` address. */
   insecure?: boolean;
+  /** Unlocks passphrase-protected keys (§13.1). */
+  passphrase?: string | undefined;
 }
 
 /**
@@ -37,14 +39,14 @@ export interface LoginOptions {
  * @throws {ChatError} NO_IDENTITY, BAD_USERNAME, RELAY_UNREACHABLE, RELAY_CERT_MISMATCH, TLS_FAILED, KEY_MISMATCH, …
  */
 export async function login(profile: Profile, username: string, address: RelayAddress, options: LoginOptions | string = {}): Promise<LoginResult> {
-  const { agent, insecure = false } = typeof options === 'string' ? { agent: options } : options;
+  const { agent, insecure = false, passphrase } = typeof options === 'string' ? { agent: options, passphrase: undefined } : options;
   if (insecure && address.fingerprint !== undefined) {
     throw new ChatError('USAGE', '--insecure cannot be used with a chat://<fingerprint>@ address (that pins a TLS certificate)', {
       hint: 'give host:port with --insecure, or drop --insecure',
     });
   }
   const name = normalizeUsername(username);
-  const identity = profile.loadIdentity();
+  const identity = await profile.unlockIdentity(passphrase);
   const previous = profile.loadConfig();
   const relay = formatRelayAddress(address);
   const pinnedBefore = previous && previous.relay === relay ? previous.relayCert : undefined;

@@ -13,6 +13,8 @@ export const ExitCode = {
   KEY_CHANGED: 4,
   UNREACHABLE: 5,
   REFUSED: 6,
+  /** The private keys stay locked: wrong passphrase, or none available without a terminal. */
+  LOCKED: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -22,6 +24,9 @@ export type ClientErrorCode =
   | 'BAD_USERNAME'
   | 'BODY_TOO_LARGE'
   | 'NO_IDENTITY'
+  | 'BAD_PASSPHRASE'
+  | 'PASSPHRASE_REQUIRED'
+  | 'BAD_BACKUP'
   | 'IDENTITY_EXISTS'
   | 'NOT_LOGGED_IN'
   | 'PROFILE_CORRUPT'
@@ -44,6 +49,9 @@ export type ChatErrorCode = ClientErrorCode | ErrorCode;
 /** Exit code per error code; anything not listed is 1 ("any other failure"). */
 const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   USAGE: ExitCode.USAGE,
+  BAD_PASSPHRASE: ExitCode.LOCKED,
+  BAD_BACKUP: ExitCode.USAGE,
+  PASSPHRASE_REQUIRED: ExitCode.LOCKED,
   BAD_USERNAME: ExitCode.USAGE,
   BODY_TOO_LARGE: ExitCode.USAGE,
   UNKNOWN_USER: ExitCode.UNKNOWN_USER,

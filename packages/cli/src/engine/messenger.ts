@@ -92,6 +92,8 @@ export interface MessengerOptions {
   /** Overrides the configured relay address (e.g. from CHAT_RELAY); the pinned relay id still applies. */
   relay?: RelayAddress | undefined;
   agent?: string;
+  /** Unlocks passphrase-protected keys (§13.1); ignored for unencrypted ones. */
+  passphrase?: string | undefined;
   /** What to do with keys not accepted before (§3.4); default on-first-use. */
   trustNewIdentities?: TrustNewIdentities | undefined;
   connectTimeoutMs?: number;
@@ -117,15 +119,26 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /**
-   * Loads identity, config and history from a profile.
-   * @throws {ChatError} NO_IDENTITY, NOT_LOGGED_IN, PROFILE_CORRUPT.
+   * Loads identity (unlocking it with `options.passphrase`), config and history from a profile.
+   * @throws {ChatError} NO_IDENTITY, NOT_LOGGED_IN, PROFILE_CORRUPT, PASSPHRASE_REQUIRED, BAD_PASSPHRASE (exit 7).
    */
   static async open(profile: Profile, options: Partial<Omit<MessengerOptions, 'profile' | 'identity' | 'config' | 'store'>> = {}): Promise<Messenger> {
-    const identity = profile.loadIdentity();
+    if (!profile.hasIdentity()) profile.loadIdentity(); // throws NO_IDENTITY (hint: chat keygen) before anything else
+    // scrypt (for a passphrase-protected identity) runs on the thread pool while SQLite loads here.
+    const unlocking = profile.unlockIdentity(options.passphrase);
+    unlocking.catch(() => {});
     const config = profile.requireConfig();
     const { Store } = await import('./store.js');
     const store = Store.open(profile.dbPath);
-    return new Messenger({ ...options, profile, identity, config, store });
+    let identity: Identity;
+    try {
+      identity = await unlocking;
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    const { passphrase: _unused, ...rest } = options;
+    return new Messenger({ ...rest, profile, identity, config, store });
   }
 
   /**

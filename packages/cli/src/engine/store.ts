@@ -200,6 +200,28 @@ export class Store {
     return this.requireContact(username);
   }
 
+  /** Writes a contact as it is, replacing one of the same name (restoring a backup, `chat key import`). */
+  importContact(c: Contact): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO contacts (username, idpk, encpk, fingerprint, first_seen, trust, verified_at, pending_idpk, pending_encpk, pending_fingerprint, pending_seen)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        c.username,
+        Buffer.from(c.identityPublicKey),
+        Buffer.from(c.encryptionPublicKey),
+        c.fingerprint,
+        c.firstSeen,
+        c.trust,
+        c.verifiedAt,
+        c.pending ? Buffer.from(c.pending.identityPublicKey) : null,
+        c.pending ? Buffer.from(c.pending.encryptionPublicKey) : null,
+        c.pending?.fingerprint ?? null,
+        c.pending?.seenAt ?? null,
+      );
+  }
+
   private requireContact(username: string): Contact {
     const c = this.getContact(username);
     if (!c) throw new ChatError('UNEXPECTED', `no contact ${username} in the store`);
@@ -283,18 +305,22 @@ function toContact(row: ContactRow): Contact {
   };
 }
 
-/** Applies the migrations after `PRAGMA user_version`, each in its own transaction. */
+/**
+ * Applies the migrations after `PRAGMA user_version` in one IMMEDIATE transaction: two processes opening a new
+ * profile at once (`chat recv --follow` and `chat send`) must not both create the tables; the second one waits for
+ * the write lock (busy_timeout) and then finds the schema current.
+ */
 function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
-      hint: 'upgrade chat',
-    });
-  }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
+        hint: 'upgrade chat',
+      });
+    }
+    for (let v = current; v < SCHEMA_VERSION; v++) {
       db.exec(MIGRATIONS[v] ?? '');
       db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+    }
+  }).immediate();
 }
