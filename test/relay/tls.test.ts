@@ -1,4 +1,5 @@
 /** The relay's TLS front door (PROTOCOL.md §5.1) with the raw client: plaintext is refused, TLS clients are served. */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
@@ -47,6 +48,20 @@ describe('relay TLS', () => {
     } finally {
       await short.close();
     }
+  });
+
+  it('refuses to start with a damaged certificate, or a key that is not the certificate\'s (typed errors)', async () => {
+    const dir = `${tmp.dir}/damaged`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/tls-cert.pem`, 'not a certificate');
+    writeFileSync(`${dir}/tls-key.pem`, 'not a key');
+    await expect(relayOn(dir)).rejects.toMatchObject({ name: 'RelayTlsError', code: 'TLS_FILES' });
+    // The certificate of one relay with the key of another.
+    const other = await relayOn(`${tmp.dir}/other`);
+    await other.close();
+    await expect(relayOn(`${tmp.dir}/mixed`, { tls: { certPath: `${tmp.dir}/tls-cert.pem`, keyPath: `${tmp.dir}/other/tls-key.pem` } })).rejects.toMatchObject({
+      code: 'TLS_KEY_MISMATCH',
+    });
   });
 
   it('a relay with tls: false speaks plaintext and has no fingerprint', async () => {
