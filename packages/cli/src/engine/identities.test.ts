@@ -16,6 +16,7 @@ describe('a relay that swaps bob\'s key', () => {
   let t: ReturnType<typeof tempDir>;
   let server: Server;
   let port: number;
+  let relayCert: string | undefined;
   let profile: Profile;
   let bobKey: KeyBundle;
   const written: ClientFrame[] = [];
@@ -25,7 +26,7 @@ describe('a relay that swaps bob\'s key', () => {
     t = tempDir('swap');
     written.length = 0;
     bobKey = signBundle('bob', generateIdentity());
-    ({ server, port } = await scriptedRelay((frame, _socket, reply) => {
+    ({ server, port, fingerprint: relayCert } = await scriptedRelay((frame, _socket, reply) => {
       written.push(frame);
       if (handshake(frame, reply)) return;
       if (frame.t === 'lookup') reply({ t: 'bundle', rid: frame.rid, user: 'bob', idpk: bobKey.identityPublicKey, encpk: bobKey.encryptionPublicKey, bsig: bobKey.signature });
@@ -55,6 +56,8 @@ describe('a relay that swaps bob\'s key', () => {
   it('on-first-use: pins, then refuses the swapped key with exit 4 naming both fingerprints, and writes no send frame', async () => {
     expect(await send()).toMatchObject({ to: 'bob' });
     expect(sends()).toBe(1);
+    // A profile from before TLS (no pin in config.json) pinned the relay certificate on this first connection.
+    expect(profile.loadConfig()?.relayCert).toBe(relayCert);
     const peek = await Messenger.open(profile);
     const oldFp = peek.contact('bob')?.fingerprint;
     peek.close();
