@@ -20,15 +20,33 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 export interface Relay {
   proc: ChildProcess;
   port: number;
+  /** What clients log in with: `chat://<fingerprint>@127.0.0.1:PORT` (pinned), or `127.0.0.1:PORT` when insecure. */
   address: string;
+  /** `127.0.0.1:PORT`, without the fingerprint. */
+  hostPort: string;
+  /** The certificate fingerprint from the relay's address line; undefined when insecure. */
+  fingerprint: string | undefined;
+  insecure: boolean;
   dataDir: string;
+  stdout: () => string;
   /** Sends `signal` (SIGTERM) and waits for the process to exit; returns its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `chat-relay --port 0 --data dataDir` and waits for `chat-relay listening on 127.0.0.1:PORT`. */
-export function startRelay(dataDir: string): Promise<Relay> {
-  const proc = spawn(process.execPath, [RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface RelayStartOptions {
+  /** Plaintext TCP (`--insecure`); TLS 1.3 by default. */
+  insecure?: boolean;
+  /** More `chat-relay` arguments, e.g. `--tls-cert` / `--tls-key`. */
+  args?: readonly string[];
+}
+
+/**
+ * Starts `chat-relay --port 0 --data dataDir` (TLS by default) and waits for `chat-relay listening on 127.0.0.1:PORT`;
+ * the `chat-relay address chat://…` line printed before it gives the pinned address.
+ */
+export function startRelay(dataDir: string, options: RelayStartOptions = {}): Promise<Relay> {
+  const args = [RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir, ...(options.insecure ? ['--insecure'] : []), ...(options.args ?? [])];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   proc.stderr?.resume(); // JSON logs; drained so the pipe never fills
   return new Promise((resolvePromise, reject) => {
@@ -40,11 +58,21 @@ export function startRelay(dataDir: string): Promise<Relay> {
       if (!m) return;
       clearTimeout(timer);
       const port = Number(m[1]);
+      const fingerprint = /^chat-relay address chat:\/\/([A-Za-z0-9_-]{43})@/m.exec(out)?.[1];
+      if (!options.insecure && fingerprint === undefined) {
+        reject(new Error(`relay printed no chat:// address: ${out}`));
+        return;
+      }
+      const hostPort = `127.0.0.1:${port}`;
       resolvePromise({
         proc,
         port,
-        address: `127.0.0.1:${port}`,
+        address: fingerprint === undefined ? hostPort : `chat://${fingerprint}@${hostPort}`,
+        hostPort,
+        fingerprint,
+        insecure: options.insecure === true,
         dataDir,
+        stdout: () => out,
         stop: async (signal = 'SIGTERM') => {
           if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
           return exited;
@@ -67,12 +95,20 @@ export interface Result {
 export interface ChatOptions {
   home: string;
   stdin?: string;
-  env?: Record<string, string>;
+  /** Extra environment; a value of `undefined` removes a default (e.g. `CHAT_PASSPHRASE`). */
+  env?: Record<string, string | undefined>;
 }
+
+/**
+ * The passphrase every test user's keys are sealed with (PROTOCOL.md §13.1): `chat keygen` in newUser and every
+ * other command get it from CHAT_PASSPHRASE, as a script would. A test that needs another one sets `env`.
+ */
+export const TEST_PASSPHRASE = 'correct horse battery staple';
 
 function chatEnv(o: ChatOptions): NodeJS.ProcessEnv {
   // A clean environment: no CHAT_RELAY or XDG settings leak in from the developer's shell.
-  return { PATH: process.env.PATH ?? '', HOME: o.home, CHAT_HOME: o.home, TZ: 'UTC', ...o.env };
+  const env: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', HOME: o.home, CHAT_HOME: o.home, TZ: 'UTC', CHAT_PASSPHRASE: TEST_PASSPHRASE, ...o.env };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** Runs `chat ...args` to completion. stdin is a pipe (closed at once when no input is given). */
@@ -139,12 +175,16 @@ export function startChat(args: readonly string[], o: ChatOptions): Running {
   };
 }
 
-/** keygen + login as `name` on `relay`, in a fresh profile under `root`. Returns the profile directory. */
+/**
+ * keygen + login as `name` on `relay`, in a fresh profile under `root`. Returns the profile directory. The one place
+ * that decides how test users are made: keys sealed with TEST_PASSPHRASE (from CHAT_PASSPHRASE), logged in with the
+ * relay's pinned `chat://` address (or `--insecure` for an insecure relay).
+ */
 export async function newUser(root: string, name: string, relay: Relay): Promise<string> {
   const home = join(root, name);
   const k = await chat(['keygen'], { home });
   if (k.code !== 0) throw new Error(`keygen failed: ${k.stderr}`);
-  const l = await chat(['login', name, '--relay', relay.address], { home });
+  const l = await chat(['login', name, '--relay', relay.address, ...(relay.insecure ? ['--insecure'] : [])], { home });
   if (l.code !== 0) throw new Error(`login failed: ${l.stderr}`);
   return home;
 }

@@ -48,9 +48,11 @@ describe('chat between alice and bob', () => {
     const who = jsonLines<{ fingerprint: string; username: string; relay: string }>((await chat(['whoami', '--json'], { home: alice })).stdout)[0];
     expect(who).toMatchObject({ username: 'alice', relay: relay.address });
     const contacts = jsonLines<{ username: string; fingerprint: string }>((await chat(['contacts', '--json'], { home: bob })).stdout);
-    expect(contacts).toEqual([{ username: 'alice', fingerprint: who?.fingerprint, firstSeen: expect.any(Number) as number }]);
+    expect(contacts).toEqual([
+      { username: 'alice', fingerprint: who?.fingerprint, trust: 'unverified', firstSeen: expect.any(Number) as number, verifiedAt: null, pendingFingerprint: null },
+    ]);
     const plain = await chat(['contacts'], { home: alice });
-    expect(plain.stdout).toMatch(/^bob {2}([0-9A-F]{4} ){7}[0-9A-F]{4} {2}first seen \d{4}-/);
+    expect(plain.stdout).toMatch(/^bob {2}([0-9A-F]{4} ){7}[0-9A-F]{4} {2}unverified {2}first seen \d{4}-/);
   });
 
   it('recv --json prints one object per message with id, from, to, body, ts', async () => {

@@ -38,7 +38,7 @@ describe('relay restart', () => {
 
     // Alice moves to the new address for good: same relay id, so a plain re-login.
     const login = await chat(['login', 'alice', '--relay', relay.address], { home: alice });
-    expect(login).toEqual({ code: 0, stdout: `logged in as alice on ${relay.address}\n`, stderr: '' });
+    expect(login).toEqual({ code: 0, stdout: `logged in as alice on ${relay.hostPort}\nrelay certificate pinned: ${relay.address}\n`, stderr: '' });
     expect((await chat(['send', 'bob', 'after the restart'], { home: alice })).code).toBe(0);
     const r2 = await chat(['recv'], { home: bob, env });
     expect(r2.stdout).toMatch(/alice: after the restart\n$/);
@@ -57,7 +57,7 @@ describe('relay restart', () => {
       expect(r.stderr).toContain(`chat: hint: if that is expected (a new or wiped relay), run chat login erin --relay ${fresh.address} again`);
       const login = await chat(['login', 'erin', '--relay', fresh.address], { home: erin });
       expect(login.code).toBe(0);
-      expect(login.stdout).toBe(`registered erin on ${fresh.address}\n`);
+      expect(login.stdout).toBe(`registered erin on ${fresh.hostPort}\nrelay certificate pinned: ${fresh.address}\n`);
       expect(login.stderr).toMatch(/^chat: warning: the relay id changed/);
       expect((await chat(['recv'], { home: erin })).code).toBe(0);
     } finally {

@@ -3,6 +3,7 @@
  * send exactly the frames (or raw bytes) it wants and read back exactly what the relay wrote.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { pack } from 'msgpackr';
 import { generateIdentity, sign, signBundle, type Identity } from '@chat/crypto';
 import {
@@ -38,9 +39,15 @@ export class RawClient {
     );
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  /**
+   * TLS 1.3 by default, like every relay the tests start (PROTOCOL.md §5.1); the certificate is not checked here
+   * (the client's pinning has its own tests). `insecure`: plaintext TCP, for a relay started with `tls: false`.
+   */
+  static connect(port: number, host = '127.0.0.1', { insecure = false } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host }, () => resolve(new RawClient(socket)));
+      const socket = insecure
+        ? connect({ port, host }, () => resolve(new RawClient(socket)))
+        : tlsConnect({ port, host, minVersion: 'TLSv1.3', rejectUnauthorized: false }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -1,6 +1,10 @@
 /** Test helpers for the cli package: a real relay process, temp profiles, and an in-memory Io. */
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import { loadOrCreateTlsMaterial, type TlsMaterial } from '@chat/relay';
 import { Readable } from 'node:stream';
 import { generateIdentity } from '@chat/crypto';
 import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type RelayFrame } from '@chat/protocol';
@@ -44,19 +48,34 @@ export async function makeUser(root: string, name: string, address: string): Pro
   return { profile, env: { CHAT_HOME: home } };
 }
 
-/** A peer that answers the handshake like a relay, then lets the test script the rest. */
-/** A TCP peer that decodes client frames and lets the test answer them: what a real relay will not do on demand. */
-export async function scriptedRelay(onFrame: (frame: ClientFrame, socket: Socket, reply: (f: RelayFrame) => void) => void): Promise<{ server: Server; port: number }> {
-  const server = createServer((socket) => {
+let material: Promise<TlsMaterial> | undefined;
+/** One self-signed relay certificate per test process, made by the relay's own code in a temp directory. */
+export function testTlsMaterial(): Promise<TlsMaterial> {
+  return (material ??= loadOrCreateTlsMaterial(mkdtempSync(join(tmpdir(), 'chat-test-tls-'))));
+}
+
+/**
+ * A peer that decodes client frames and lets the test answer them: what a real relay will not do on demand (a
+ * malicious relay, a broken one). TLS 1.3 with `testTlsMaterial()` like a real relay, unless `insecure`.
+ */
+export async function scriptedRelay(
+  onFrame: (frame: ClientFrame, socket: Socket, reply: (f: RelayFrame) => void) => void,
+  { insecure = false }: { insecure?: boolean } = {},
+): Promise<{ server: Server; port: number; fingerprint: string | undefined }> {
+  const tls = insecure ? undefined : await testTlsMaterial();
+  const handler = (socket: Socket): void => {
     const decoder = new FrameDecoder();
     const reply = (f: RelayFrame): void => void socket.write(encodeFrame(f));
     socket.on('error', () => {});
     socket.on('data', (chunk: Buffer) => {
       for (const body of decoder.push(chunk)) onFrame(decodeClientFrame(body), socket, reply);
     });
-  });
+  };
+  const server = tls
+    ? createTlsServer({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.3' }, handler).on('tlsClientError', () => {})
+    : createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as { port: number }).port };
+  return { server, port: (server.address() as { port: number }).port, fingerprint: tls?.fingerprint };
 }
 
 /** Answers `hello` and `auth` like a relay with id 01…01; false for any other frame. */

@@ -44,3 +44,13 @@ export {
   type OpenedEnvelope,
 } from './envelope.js';
 export { clearKeyCache } from './keys.js';
+export { relayCertFingerprint, isRelayCertFingerprint, RELAY_CERT_FINGERPRINT_LENGTH } from './relay-cert.js';
+export {
+  safetyNumber,
+  safetyNumberHalf,
+  formatSafetyNumber,
+  safetyNumberMatches,
+  SAFETY_NUMBER_LABEL,
+  SAFETY_NUMBER_ITERATIONS,
+  SAFETY_NUMBER_DIGITS,
+} from './safety-number.js';

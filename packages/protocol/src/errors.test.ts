@@ -29,6 +29,7 @@ describe('error codes (PROTOCOL.md §10)', () => {
       MAILBOX_FULL: false,
       INTERNAL: false,
       SHUTTING_DOWN: true,
+      TLS_REQUIRED: true,
     });
     for (const { description } of Object.values(ERROR_CODES)) expect(description.length).toBeGreaterThan(0);
   });

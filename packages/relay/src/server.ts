@@ -1,13 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import { join } from 'node:path';
-import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
+import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES, encodeFrame, errFrame } from '@chat/protocol';
 import { CommitQueue } from './commit-queue.js';
 import type { RelayContext, Receiver } from './context.js';
 import { silentLogger, type Logger } from './log.js';
 import { Session } from './session.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
+import { loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
+
+/** The first byte of every TLS connection: a handshake record (RFC 8446 §5.1, ContentType 22). */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 /** Defaults documented in PROTOCOL.md §11. */
 export const DEFAULT_QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
@@ -29,12 +34,21 @@ export interface RelayOptions {
   log?: Logger;
   /** Clock, for expiry tests. */
   now?: () => number;
+  /**
+   * Transport (PROTOCOL.md §5.1). Default: TLS 1.3 with the key and self-signed certificate kept in `dataDir`
+   * (created on first start). `{ certPath, keyPath }`: the operator's own pair. `false`: plaintext TCP (`--insecure`).
+   */
+  tls?: false | { certPath: string; keyPath: string };
 }
 
 export interface RunningRelay {
   readonly host: string;
   readonly port: number;
   readonly relayId: Uint8Array;
+  /** §5.1 fingerprint of the certificate's key; undefined for a plaintext (`--insecure`) relay. */
+  readonly certFingerprint: string | undefined;
+  /** True if this start created the relay's key and self-signed certificate. */
+  readonly certCreated: boolean;
   /** How many client connections are open. */
   connections(): number;
   /**
@@ -54,6 +68,10 @@ export interface RunningRelay {
  */
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  let material: TlsMaterial | undefined;
+  if (options.tls === undefined) material = await loadOrCreateTlsMaterial(options.dataDir);
+  else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
+  const secureContext = material && createSecureContext({ cert: material.certPem, key: material.keyPem, minVersion: 'TLSv1.3' });
   const store = openSqliteStore(join(options.dataDir, 'relay.db'));
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
@@ -80,14 +98,16 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const sessions = new Set<Session>();
   const sockets = new Set<Socket>();
   let nextConn = 1;
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
+  const startSession = (socket: Socket): void => {
     const session = new Session(ctx, socket, nextConn++);
     sessions.add(session);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      sessions.delete(session);
-    });
+    socket.on('close', () => sessions.delete(session));
+  };
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (secureContext) acceptTls(socket, secureContext, ctx, startSession);
+    else startSession(socket);
   });
 
   try {
@@ -128,7 +148,40 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     host: address.address,
     port: address.port,
     relayId: store.relayId,
+    certFingerprint: material?.fingerprint,
+    certCreated: material?.created ?? false,
     connections: () => sockets.size,
     close,
   };
+}
+
+/**
+ * Looks at the first byte before choosing (§5.1): a TLS ClientHello is wrapped in a TLSSocket (the byte is pushed
+ * back and TLSSocket reads it); anything else is a plaintext client, which gets one plaintext fatal `TLS_REQUIRED`
+ * so that it can tell its user why, and is closed. A handshake that does not finish in time is dropped.
+ */
+function acceptTls(socket: Socket, secureContext: SecureContext, ctx: RelayContext, startSession: (s: Socket) => void): void {
+  socket.on('error', () => {});
+  const timer = setTimeout(() => socket.destroy(), ctx.limits.handshakeTimeoutMs);
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('data', (first: Buffer) => {
+    socket.pause();
+    socket.unshift(first);
+    if (first[0] !== TLS_HANDSHAKE_RECORD) {
+      clearTimeout(timer);
+      ctx.log({ event: 'tls_required', remote: socket.remoteAddress ?? '' });
+      socket.end(encodeFrame(errFrame('TLS_REQUIRED', 'this relay requires TLS 1.3; connect with TLS, or run both sides with --insecure')));
+      setTimeout(() => socket.destroy(), 1_000).unref();
+      return;
+    }
+    const tlsSocket = new TLSSocket(socket, { isServer: true, secureContext });
+    tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
+      ctx.log({ event: 'tls_failed', code: err.code ?? 'TLS_ERROR' });
+      socket.destroy();
+    });
+    tlsSocket.once('secure', () => {
+      clearTimeout(timer);
+      startSession(tlsSocket);
+    });
+  });
 }

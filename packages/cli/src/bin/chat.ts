@@ -39,13 +39,65 @@ await yargs(hideBin(process.argv))
   .usage('$0 <command> [options]\n\nEnd-to-end encrypted messages from the terminal, through a chat-relay that only sees ciphertext.')
   .command(
     'keygen',
-    'create your identity keys (prints the fingerprint)',
+    'create your identity keys, encrypted with a passphrase (prints the fingerprint)',
     (y) =>
       y
         .option('force', { type: 'boolean', describe: 'replace an existing identity (the old keys are lost)' })
+        .option('passphrase', { type: 'boolean', default: true, describe: 'encrypt the keys (--no-passphrase stores them unencrypted)' })
         .option('json', json)
-        .example('$0 keygen', 'create keys in $CHAT_HOME (default ~/.config/chat)'),
-    (a) => run(() => import('../commands/keygen.js'), (m) => m.keygen({ force: a.force === true, json: a.json === true }, io)),
+        .example('$0 keygen', 'create keys in $CHAT_HOME (default ~/.config/chat); asks for a passphrase twice')
+        .example('CHAT_PASSPHRASE=... $0 keygen', 'in a script: the passphrase from the environment')
+        .example('$0 keygen --passphrase-file ~/.chat-pass', 'the passphrase from a file')
+        .example('$0 keygen --no-passphrase', 'unencrypted keys (a warning is printed)'),
+    (a) =>
+      run(() => import('../commands/keygen.js'), (m) => m.keygen({ force: a.force === true, json: a.json === true, noPassphrase: a.passphrase === false }, io)),
+  )
+  .command(
+    'passwd',
+    'change the passphrase of your keys (or add or remove it)',
+    (y) =>
+      y
+        .option('passphrase', { type: 'boolean', default: true, describe: '--no-passphrase removes the passphrase' })
+        .option('new-passphrase-file', { type: 'string', describe: 'read the new passphrase from this file (or CHAT_NEW_PASSPHRASE)' })
+        .option('json', json)
+        .example('$0 passwd', 'asks for the current passphrase, then the new one twice')
+        .example('CHAT_PASSPHRASE=old CHAT_NEW_PASSPHRASE=new $0 passwd', 'in a script'),
+    (a) => {
+      if (a['new-passphrase-file'] !== undefined) io.env.CHAT_NEW_PASSPHRASE_FILE = a['new-passphrase-file'];
+      return run(() => import('../commands/passwd.js'), (m) => m.passwd({ noPassphrase: a.passphrase === false, json: a.json === true }, io));
+    },
+  )
+  .command('key', 'back up and restore your keys and contacts', (y) =>
+    y
+      .option('backup-passphrase-file', { type: 'string', describe: 'read the backup passphrase from this file (or CHAT_BACKUP_PASSPHRASE)' })
+      .middleware((a) => {
+        if (typeof a['backup-passphrase-file'] === 'string') io.env.CHAT_BACKUP_PASSPHRASE_FILE = a['backup-passphrase-file'];
+      })
+      .command(
+        'export',
+        'write an encrypted, armoured backup of identity, relay settings and contacts',
+        (yy) =>
+          yy
+            .option('out', { alias: 'o', type: 'string', describe: 'write to this new file (0600) instead of stdout' })
+            .example('$0 key export --out chat-backup.txt', 'asks for the key passphrase, then a backup passphrase twice'),
+        (a) => run(() => import('../commands/key.js'), (m) => m.keyExport({ out: a.out }, io)),
+      )
+      .command(
+        'import [file]',
+        'restore a backup into an empty profile (CHAT_HOME)',
+        (yy) =>
+          yy
+            .positional('file', { type: 'string', describe: 'the backup file; - or none reads stdin' })
+            .option('force', { type: 'boolean', describe: 'replace existing keys' })
+            .option('passphrase', { type: 'boolean', default: true, describe: '--no-passphrase stores the restored keys unencrypted' })
+            .option('json', json)
+            .example('CHAT_HOME=~/new $0 key import chat-backup.txt', 'restore on a new machine'),
+        (a) =>
+          run(() => import('../commands/key.js'), (m) =>
+            m.keyImport({ file: a.file, force: a.force === true, noPassphrase: a.passphrase === false, json: a.json === true }, io),
+          ),
+      )
+      .demandCommand(1, 'chat key export | chat key import'),
   )
   .command(
     'login <username>',
@@ -53,10 +105,17 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('username', { type: 'string', demandOption: true, describe: 'your username: 3-32 of a-z 0-9 _ -' })
-        .option('relay', { type: 'string', describe: 'relay host:port (default: CHAT_RELAY, the last one, or 127.0.0.1:7717)' })
+        .option('relay', {
+          type: 'string',
+          describe: 'relay address: chat://<fingerprint>@host:port (pins its certificate) or host:port (pins the first one seen); default: CHAT_RELAY, the last one, or 127.0.0.1:7717',
+        })
+        .option('insecure', { type: 'boolean', describe: 'plaintext TCP to a relay started with --insecure (no TLS)' })
         .option('json', json)
-        .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay'),
-    (a) => run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, json: a.json === true }, io)),
+        .example('$0 login alice --relay chat://8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w@relay.example.org:7717', 'register alice, accepting only that certificate')
+        .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay, pinning its certificate on first use')
+        .example('$0 login alice --relay 127.0.0.1:7717 --insecure', 'plaintext, for a relay run with --insecure'),
+    (a) =>
+      run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, insecure: a.insecure === true, json: a.json === true }, io)),
   )
   .command(
     'send <username> [message..]',
@@ -87,6 +146,30 @@ await yargs(hideBin(process.argv))
     (a) => run(() => import('../commands/recv.js'), (m) => m.recv({ follow: a.follow === true, json: a.json === true }, io), { stopOnSignals: true }),
   )
   .command(
+    'verify <username>',
+    'show the safety number with a contact (and a QR code) to compare in person',
+    (y) =>
+      y
+        .positional('username', { type: 'string', demandOption: true, describe: 'the contact' })
+        .option('qr', { type: 'boolean', default: true, describe: 'draw the QR code (--no-qr to leave it out)' })
+        .option('json', { type: 'boolean', describe: 'print {"username","safetyNumber","fingerprint","trust","forPendingKey"}' })
+        .example('$0 verify bob', 'show the 60-digit safety number with bob and its QR code')
+        .example('$0 verify bob --json', 'the same for scripts'),
+    (a) => run(() => import('../commands/verify.js'), (m) => m.verify({ username: a.username, qr: a.qr !== false, json: a.json === true }, io)),
+  )
+  .command(
+    'trust <username>',
+    "accept a contact's changed key; with --verify, check the safety number and mark them verified",
+    (y) =>
+      y
+        .positional('username', { type: 'string', demandOption: true, describe: 'the contact' })
+        .option('verify', { type: 'string', describe: 'the 60 digits bob reads to you from his chat verify (spaces ignored)' })
+        .option('json', json)
+        .example('$0 trust bob --verify "08360 32126 26740 81100 61261 13375 42717 59880 25314 75108 43454 85907"', 'compare and mark bob verified')
+        .example('$0 trust bob', "accept bob's new key without verifying it (stays unverified)"),
+    (a) => run(() => import('../commands/trust.js'), (m) => m.trust({ username: a.username, verify: a.verify, json: a.json === true }, io)),
+  )
+  .command(
     'whoami',
     'show your username, relay and fingerprint',
     (y) => y.option('json', json).example('$0 whoami', 'show who you are and your fingerprint'),
@@ -94,7 +177,7 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'contacts',
-    'list pinned contacts with their fingerprints',
+    'list contacts with fingerprint, trust state (unverified, verified, changed, untrusted) and first seen',
     (y) => y.option('json', { type: 'boolean', describe: 'one JSON object per contact' }).example('$0 contacts', 'list contacts and fingerprints'),
     (a) => run(() => import('../commands/contacts.js'), (m) => m.contacts({ json: a.json === true }, io)),
   )
@@ -104,11 +187,27 @@ await yargs(hideBin(process.argv))
   .example('echo hello | $0 send bob -', 'send stdin to bob')
   .example('$0 recv --follow', 'receive messages as they arrive')
   .example('$0 whoami --json', 'your username, relay and fingerprint')
-  .example('$0 contacts', 'pinned contacts and fingerprints')
+  .example('$0 contacts', 'pinned contacts, fingerprints and trust')
+  .example('$0 verify bob', 'safety number with bob, to compare in person')
+  .option('trust-new-identities', {
+    choices: ['on-first-use', 'always', 'never'],
+    global: true,
+    describe: 'keys not accepted before: pin on first use (default), always accept (even changed ones), or never (chat trust first); also CHAT_TRUST_NEW_IDENTITIES',
+  })
+  .option('passphrase-file', {
+    type: 'string',
+    global: true,
+    describe: 'read the passphrase of your keys from this file (else CHAT_PASSPHRASE, else a prompt on a terminal)',
+  })
+  .middleware((a) => {
+    const policy = a['trust-new-identities'];
+    if (typeof policy === 'string') io.env.CHAT_TRUST_NEW_IDENTITIES = policy;
+    if (typeof a['passphrase-file'] === 'string') io.env.CHAT_PASSPHRASE_FILE = a['passphrase-file'];
+  })
   .epilogue(
     'Environment: CHAT_HOME selects the profile directory (default $XDG_CONFIG_HOME/chat or ~/.config/chat); ' +
-      'CHAT_RELAY=host:port overrides the relay address stored at login.\n' +
-      'Exit codes: 0 ok, 1 other failure, 2 usage, 3 unknown user, 4 changed or untrusted key, 5 relay unreachable, 6 relay refusal.',
+      'CHAT_RELAY=host:port overrides the relay address stored at login; CHAT_TRUST_NEW_IDENTITIES as --trust-new-identities.\n' +
+      'Exit codes: 0 ok, 1 other failure, 2 usage, 3 unknown user, 4 changed or untrusted key, 5 relay unreachable, 6 relay refusal, 7 keys locked (wrong or missing passphrase).',
   )
   .parserConfiguration({ 'populate--': true })
   .demandCommand(1, 'no command given')

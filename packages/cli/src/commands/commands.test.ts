@@ -16,7 +16,8 @@ describe('commands without a relay', () => {
   let env: Record<string, string>;
   beforeEach(() => {
     t = tempDir('cmd');
-    env = { CHAT_HOME: join(t.dir, 'home') };
+    // Keys sealed with a passphrase from the environment, as a script would (PROTOCOL.md §13.1).
+    env = { CHAT_HOME: join(t.dir, 'home'), CHAT_PASSPHRASE: 'test passphrase' };
   });
   afterEach(() => t.cleanup());
 

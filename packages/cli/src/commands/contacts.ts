@@ -1,4 +1,4 @@
-/** `chat contacts`: the pinned contacts (§3.4) with fingerprint and when each was first seen. */
+/** `chat contacts`: the pinned contacts (§3.4) with fingerprint, trust state and when each was first seen. */
 import { existsSync } from 'node:fs';
 import { Profile } from '../engine/profile.js';
 import { formatLocalTime } from './format.js';
@@ -23,12 +23,24 @@ export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
 
 function print(args: ContactsArgs, io: Io, list: Contact[]): number {
   if (args.json) {
-    for (const c of list) printJson(io, { username: c.username, fingerprint: c.fingerprint, firstSeen: c.firstSeen });
+    for (const c of list) {
+      printJson(io, {
+        username: c.username,
+        fingerprint: c.fingerprint,
+        trust: c.trust,
+        firstSeen: c.firstSeen,
+        verifiedAt: c.verifiedAt,
+        pendingFingerprint: c.pending?.fingerprint ?? null,
+      });
+    }
   } else if (list.length === 0) {
     io.stdout.write('no contacts yet (a contact is pinned the first time you send to or receive from them)\n');
   } else {
     const width = Math.max(...list.map((c) => c.username.length));
-    for (const c of list) io.stdout.write(`${c.username.padEnd(width)}  ${c.fingerprint}  first seen ${formatLocalTime(c.firstSeen)}\n`);
+    for (const c of list) {
+      io.stdout.write(`${c.username.padEnd(width)}  ${c.fingerprint}  ${c.trust.padEnd(10)}  first seen ${formatLocalTime(c.firstSeen)}\n`);
+      if (c.pending) io.stdout.write(`${''.padEnd(width)}  ${c.pending.fingerprint}  new key, not accepted (chat trust ${c.username})\n`);
+    }
   }
   return 0;
 }

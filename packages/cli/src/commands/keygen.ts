@@ -1,27 +1,49 @@
-/** `chat keygen`: a new identity (Ed25519 + X25519, §1) in the profile, mode 0600. No network, no SQLite. */
+/**
+ * `chat keygen`: a new identity (Ed25519 + X25519, §1) in the profile, mode 0600, sealed with a passphrase
+ * (PROTOCOL.md §13.1) from CHAT_PASSPHRASE, --passphrase-file, or a hidden prompt asked twice. With no terminal and
+ * no passphrase source it is a usage error (exit 2) rather than a silent unencrypted key; `--no-passphrase` stores
+ * the keys unencrypted, with a warning. No network, no SQLite.
+ */
 import { fingerprint, generateIdentity } from '@chat/crypto';
+import { ChatError } from '../engine/errors.js';
 import { Profile } from '../engine/profile.js';
 import { printJson, warn, type Io } from './io.js';
+import { KEY_PASSPHRASE, readPassphrase } from './passphrase.js';
 
 export interface KeygenArgs {
   force?: boolean;
   json?: boolean;
+  /** Store the keys unencrypted. */
+  noPassphrase?: boolean;
 }
 
 export async function keygen(args: KeygenArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
+  if (!args.force) profile.assertNoIdentity();
   const replacing = args.force === true && profile.hasIdentity();
+  let passphrase: string | undefined;
+  if (!args.noPassphrase) {
+    passphrase = await readPassphrase(io, KEY_PASSPHRASE, 'new passphrase for your keys', { confirm: true });
+    if (passphrase === undefined) {
+      throw new ChatError('USAGE', 'no passphrase for the new keys: stdin is not a terminal and neither CHAT_PASSPHRASE nor --passphrase-file is set', {
+        hint: 'set CHAT_PASSPHRASE or --passphrase-file <file>, run in a terminal to be asked, or --no-passphrase to store the keys unencrypted',
+      });
+    }
+  }
   const identity = generateIdentity();
-  profile.saveIdentity(identity, { force: args.force === true });
+  profile.saveIdentity(identity, { force: args.force === true, passphrase });
   const fp = fingerprint(identity.identity.publicKey);
   if (args.json) {
-    printJson(io, { fingerprint: fp, home: profile.home });
+    printJson(io, { fingerprint: fp, home: profile.home, encrypted: passphrase !== undefined });
   } else {
     io.stdout.write(`created a new identity in ${profile.home}\nfingerprint: ${fp}\n`);
+  }
+  if (passphrase === undefined) {
+    warn(io, `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted; anyone who can read that file can be you (chat passwd adds a passphrase)`);
   }
   if (replacing) {
     warn(io, 'replaced the previous identity; a relay refuses the new key for a username the old one registered (KEY_MISMATCH)');
   }
-  if (!args.json && !profile.loadConfig()) io.stdout.write('next: chat login <name> --relay host:port\n');
+  if (!args.json && !profile.loadConfig()) io.stdout.write('next: chat login <name> --relay chat://<fingerprint>@host:port\n');
   return 0;
 }

@@ -1,13 +1,18 @@
-/** `chat login <username> [--relay host:port]`: register or log in (§8) and remember relay, relay id and username. */
+/**
+ * `chat login <username> [--relay chat://fp@host:port | host:port] [--insecure]`: register or log in (§8) and
+ * remember relay, relay id, the relay's certificate fingerprint (§5.1) and username.
+ */
 import { DEFAULT_RELAY, parseRelayAddress } from '../engine/address.js';
 import { login as loginToRelay } from '../engine/account.js';
 import { Profile } from '../engine/profile.js';
 import { AGENT } from '../version.js';
 import { printJson, warn, type Io } from './io.js';
+import { unlockingPassphrase } from './passphrase.js';
 
 export interface LoginArgs {
   username: string;
   relay?: string | undefined;
+  insecure?: boolean;
   json?: boolean;
 }
 
@@ -16,14 +21,27 @@ export async function login(args: LoginArgs, io: Io): Promise<number> {
   // --relay, else CHAT_RELAY, else the relay of the last login, else the default (§11).
   const relay = args.relay ?? io.env.CHAT_RELAY ?? profile.loadConfig()?.relay ?? DEFAULT_RELAY;
   const address = parseRelayAddress(relay);
-  const result = await loginToRelay(profile, args.username, address, AGENT);
+  const passphrase = await unlockingPassphrase(io, profile);
+  const result = await loginToRelay(profile, args.username, address, { agent: AGENT, insecure: args.insecure === true, passphrase });
+  if (result.replacedRelayCert) {
+    warn(io, `accepted a new TLS certificate for ${result.relay} (was ${result.replacedRelayCert}), as the chat:// address asked`);
+  }
+  if (args.insecure) warn(io, '--insecure: plaintext TCP; usernames and traffic are visible on the network (docs/SECURITY.md)');
   if (result.replacedRelayId) {
     warn(io, `the relay id changed (was ${result.replacedRelayId.slice(0, 16)}…); you have re-joined the relay at ${result.relay} — contacts stay pinned`);
   }
   if (args.json) {
-    printJson(io, { username: result.username, relay: result.relay, relayId: result.relayId, registered: result.registered });
+    printJson(io, {
+      username: result.username,
+      relay: result.relay,
+      relayId: result.relayId,
+      registered: result.registered,
+      relayCert: result.relayCert ?? null,
+      address: result.shareableAddress,
+    });
   } else {
     io.stdout.write(`${result.registered ? 'registered' : 'logged in as'} ${result.username} on ${result.relay}\n`);
+    if (result.relayCert !== undefined) io.stdout.write(`relay certificate pinned: ${result.shareableAddress}\n`);
   }
   return 0;
 }

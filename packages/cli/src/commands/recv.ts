@@ -7,7 +7,9 @@
 import { ExitCode } from '../engine/errors.js';
 import { openMessenger } from './common.js';
 import { formatMessageLine, sanitizeForTerminal } from './format.js';
-import { printJson, warn, type Io } from './io.js';
+import { hint, printJson, warn, type Io } from './io.js';
+
+const HELD_REASON = { KEY_CHANGED: 'key changed', UNTRUSTED_IDENTITY: 'key not trusted yet', BUNDLE_INVALID: 'invalid key bundle from the relay' } as const;
 
 export interface RecvArgs {
   follow?: boolean;
@@ -23,7 +25,16 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     });
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {
-      warn(io, `held message ${h.id} from ${h.from}: ${h.reason === 'KEY_CHANGED' ? 'key changed' : 'invalid key bundle from the relay'}`);
+      warn(io, `held message ${h.id} from ${h.from}: ${HELD_REASON[h.reason]}`);
+    });
+    let heldHint = false;
+    messenger.on('held', (h) => {
+      if (heldHint || h.reason === 'BUNDLE_INVALID') return;
+      heldHint = true;
+      hint(io, `it stays on the relay; compare safety numbers (chat verify ${h.from}), accept the key with chat trust ${h.from}, then chat recv again`);
+    });
+    messenger.on('keyChanged', (c) => {
+      if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
     });
     messenger.on('rejected', (r) => warn(io, `rejected message ${r.id}: ${r.code} (${sanitizeForTerminal(r.detail)})`));
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };

@@ -5,7 +5,7 @@
 import { MAX_BODY_BYTES } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
 import { openMessenger } from './common.js';
-import { printJson, type Io } from './io.js';
+import { printJson, warn, type Io } from './io.js';
 
 export interface SendArgs {
   username: string;
@@ -16,6 +16,9 @@ export interface SendArgs {
 export async function send(args: SendArgs, io: Io): Promise<number> {
   const text = await messageText(args.message ?? [], io);
   const messenger = await openMessenger(io);
+  messenger.on('keyChanged', (c) => {
+    if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
+  });
   try {
     const sent = await messenger.sendMessage(args.username, text);
     if (args.json) printJson(io, { id: sent.id, to: sent.to, ts: sent.ts });

@@ -9,17 +9,29 @@ export interface WhoamiArgs {
 
 export async function whoami(args: WhoamiArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  const identity = profile.loadIdentity();
+  // Public keys only: whoami never needs the passphrase.
   const config = profile.loadConfig();
-  const fp = fingerprint(identity.identity.publicKey);
+  const fp = fingerprint(profile.loadIdentityPublicKey());
+  const protectedKeys = profile.identityFormat() === 'passphrase';
+  // The relay as others should be given it: with the pinned certificate fingerprint (§5.1).
+  const relay = config ? (config.relayCert ? `chat://${config.relayCert}@${config.relay}` : config.relay) : undefined;
   if (args.json) {
-    printJson(io, { username: config?.username ?? null, relay: config?.relay ?? null, relayId: config?.relayId ?? null, fingerprint: fp, home: profile.home });
+    printJson(io, {
+      username: config?.username ?? null,
+      relay: relay ?? null,
+      relayId: config?.relayId ?? null,
+      insecure: config?.insecure === true,
+      fingerprint: fp,
+      keys: protectedKeys ? 'passphrase' : 'unencrypted',
+      home: profile.home,
+    });
   } else {
     io.stdout.write(
       `username     ${config?.username ?? '(not logged in)'}\n` +
-        `relay        ${config?.relay ?? '-'}\n` +
+        `relay        ${relay ?? '-'}${config?.insecure ? ' (insecure: plaintext TCP)' : ''}\n` +
         `relay id     ${config?.relayId ?? '-'}\n` +
         `fingerprint  ${fp}\n` +
+        `keys         ${protectedKeys ? 'passphrase-protected' : 'UNENCRYPTED (chat passwd to add a passphrase)'}\n` +
         `profile      ${profile.home}\n`,
     );
   }

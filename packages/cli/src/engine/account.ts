@@ -1,8 +1,9 @@
 /** `chat login` as an engine call: authenticate once (§8) and remember the relay, its id and our username. */
 import { toHex } from '@chat/crypto';
-import { formatRelayAddress, type RelayAddress } from './address.js';
+import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
 import { Connection } from './connection.js';
-import type { Profile } from './profile.js';
+import { ChatError } from './errors.js';
+import type { ChatConfig, Profile } from './profile.js';
 import { normalizeUsername } from './username.js';
 
 export interface LoginResult {
@@ -13,29 +14,67 @@ export interface LoginResult {
   registered: boolean;
   /** The relay id pinned before, when this login replaced it with another (a deliberate re-join, §8). */
   replacedRelayId: string | undefined;
+  /** The relay certificate fingerprint now pinned (§5.1); undefined with `insecure`. */
+  relayCert: string | undefined;
+  /** The certificate fingerprint pinned before, when a `chat://` address deliberately replaced it. */
+  replacedRelayCert: string | undefined;
+  /** `chat://<fingerprint>@host:port`, to share with others; plain host:port with `insecure`. */
+  shareableAddress: string;
+}
+
+export interface LoginOptions {
+  agent?: string;
+  /** Plaintext TCP (§5.1); refused together with a `chat://` address. */
+  insecure?: boolean;
+  /** Unlocks passphrase-protected keys (§13.1). */
+  passphrase?: string | undefined;
 }
 
 /**
- * Registers (first login) or logs in as `username` in mode `send`, then stores username, address and relay id.
- * Logging in is the deliberate way to accept a relay whose id changed, so no relay id is expected here.
+ * Registers (first login) or logs in as `username` in mode `send`, then stores username, address, relay id and the
+ * relay's certificate fingerprint. Logging in is the deliberate way to accept a relay whose id changed, so no relay
+ * id is expected here. The certificate (§5.1) is another matter: a `chat://` address names the one to accept; with
+ * a bare `host:port` the one pinned earlier for that same address must match, else the first one seen is pinned.
  *
- * @throws {ChatError} NO_IDENTITY, BAD_USERNAME, RELAY_UNREACHABLE, KEY_MISMATCH, …
+ * @throws {ChatError} NO_IDENTITY, BAD_USERNAME, RELAY_UNREACHABLE, RELAY_CERT_MISMATCH, TLS_FAILED, KEY_MISMATCH, …
  */
-export async function login(profile: Profile, username: string, address: RelayAddress, agent?: string): Promise<LoginResult> {
+export async function login(profile: Profile, username: string, address: RelayAddress, options: LoginOptions | string = {}): Promise<LoginResult> {
+  const { agent, insecure = false, passphrase } = typeof options === 'string' ? { agent: options, passphrase: undefined } : options;
+  if (insecure && address.fingerprint !== undefined) {
+    throw new ChatError('USAGE', '--insecure cannot be used with a chat://<fingerprint>@ address (that pins a TLS certificate)', {
+      hint: 'give host:port with --insecure, or drop --insecure',
+    });
+  }
   const name = normalizeUsername(username);
-  const identity = profile.loadIdentity();
+  const identity = await profile.unlockIdentity(passphrase);
   const previous = profile.loadConfig();
-  const conn = await Connection.open({ address, username: name, identity, mode: 'send', ...(agent ? { agent } : {}) });
+  const relay = formatRelayAddress(address);
+  const pinnedBefore = previous && previous.relay === relay ? previous.relayCert : undefined;
+  const conn = await Connection.open({
+    address,
+    username: name,
+    identity,
+    mode: 'send',
+    insecure,
+    expectedCertFingerprint: address.fingerprint ?? pinnedBefore,
+    ...(agent ? { agent } : {}),
+  });
   const relayId = toHex(conn.relayId);
   const registered = conn.registered;
+  const relayCert = conn.certFingerprint;
   await conn.close();
-  const relay = formatRelayAddress(address);
-  profile.saveConfig({ version: 1, username: name, relay, relayId });
+  const cfg: ChatConfig = { version: 1, username: name, relay, relayId };
+  if (relayCert !== undefined) cfg.relayCert = relayCert;
+  if (insecure) cfg.insecure = true;
+  profile.saveConfig(cfg);
   return {
     username: name,
     relay,
     relayId,
     registered,
     replacedRelayId: previous && previous.relayId !== relayId ? previous.relayId : undefined,
+    relayCert,
+    replacedRelayCert: pinnedBefore !== undefined && pinnedBefore !== relayCert ? pinnedBefore : undefined,
+    shareableAddress: relayCert === undefined ? relay : formatPinnedAddress(address, relayCert),
   };
 }

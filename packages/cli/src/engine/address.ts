@@ -1,4 +1,8 @@
-/** Relay addresses as the user types them: `host:port`, `[v6]:port`, or a bare host (default port, §11). */
+/**
+ * Relay addresses as the user types them: `chat://<fingerprint>@host:port` (pins the relay's TLS certificate,
+ * PROTOCOL.md §5.1), `host:port`, `[v6]:port`, or a bare host (default port, §11).
+ */
+import { isRelayCertFingerprint } from '@chat/crypto';
 import { DEFAULT_PORT } from '@chat/protocol';
 import { ChatError } from './errors.js';
 
@@ -7,14 +11,31 @@ export const DEFAULT_RELAY = `127.0.0.1:${DEFAULT_PORT}`;
 export interface RelayAddress {
   host: string;
   port: number;
+  /** From a `chat://` address: the only certificate key fingerprint (§5.1) the client accepts. */
+  fingerprint?: string;
 }
+
+const SCHEME = 'chat://';
 
 /**
  * @throws {ChatError} `USAGE` if `text` is not `host[:port]` with a port in 1..65535.
  * @example parseRelayAddress('127.0.0.1:7717') // { host: '127.0.0.1', port: 7717 }
  */
 export function parseRelayAddress(text: string): RelayAddress {
-  const s = text.trim();
+  const trimmed = text.trim();
+  if (trimmed.toLowerCase().startsWith(SCHEME)) {
+    const rest = trimmed.slice(SCHEME.length);
+    const at = rest.indexOf('@');
+    const fingerprint = at < 0 ? '' : rest.slice(0, at);
+    if (!isRelayCertFingerprint(fingerprint)) {
+      throw new ChatError('USAGE', `invalid relay address "${text}": expected chat://<43-character fingerprint>@host:port, as chat-relay prints it`);
+    }
+    return { ...parseHostPort(rest.slice(at + 1), text), fingerprint };
+  }
+  return parseHostPort(trimmed, text);
+}
+
+function parseHostPort(s: string, text: string): RelayAddress {
   let host: string;
   let portText: string | undefined;
   const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(s);
@@ -40,9 +61,14 @@ export function parseRelayAddress(text: string): RelayAddress {
   return { host, port };
 }
 
-/** The inverse of parseRelayAddress, as stored in config.json. */
+/** `host:port` without the fingerprint, as stored in config.json. */
 export function formatRelayAddress({ host, port }: RelayAddress): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** `chat://<fingerprint>@host:port`, the form to give other people (§5.1). */
+export function formatPinnedAddress(address: RelayAddress, fingerprint: string): string {
+  return `${SCHEME}${fingerprint}@${formatRelayAddress(address)}`;
 }
 
 function bad(text: string): ChatError {

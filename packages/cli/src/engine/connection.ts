@@ -2,13 +2,18 @@
  * The client side of one relay connection (PROTOCOL.md §5–§9) over node:net: connect, `hello`, check the
  * `challenge` (version, pinned relay id), `auth`, then requests matched to replies by `rid`, each with a timeout.
  *
+ * Transport (§5.1): TLS 1.3, and before a single frame is written the certificate's key fingerprint must equal the
+ * expected one (from a `chat://` address or pinned earlier); without one, the caller pins what it sees (TOFU).
+ * Plaintext TCP only when `insecure`.
+ *
  * States (§7, client view): connecting → hello → authenticating → authenticated → closed.
  * `msg` and `synced` frames are queued until `resume()`, so none is lost between `welcome` and the caller attaching
  * its listeners.
  */
 import { EventEmitter } from 'node:events';
-import { connect, type Socket } from 'node:net';
-import { constantTimeEqual, sign, signBundle, toHex, type Identity } from '@chat/crypto';
+import { isIP, connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { constantTimeEqual, relayCertFingerprint, sign, signBundle, toHex, utf8, type Identity } from '@chat/crypto';
 import {
   FrameDecoder,
   PROTOCOL_VERSION,
@@ -21,7 +26,7 @@ import {
   type MsgFrame,
   type RelayFrame,
 } from '@chat/protocol';
-import { formatRelayAddress, type RelayAddress } from './address.js';
+import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
 import { ChatError, fromRelayError } from './errors.js';
 import { Waiters } from './waiters.js';
 
@@ -37,6 +42,13 @@ export interface ConnectOptions {
   mode: Mode;
   /** The relay id pinned at login (§8); a different one fails with RELAY_CHANGED before we sign anything. */
   expectedRelayId?: Uint8Array | undefined;
+  /**
+   * The relay certificate fingerprint to insist on (§5.1); defaults to `address.fingerprint`. A different certificate
+   * fails with RELAY_CERT_MISMATCH before anything is written. Undefined: accept any (the caller pins it).
+   */
+  expectedCertFingerprint?: string | undefined;
+  /** Plaintext TCP instead of TLS (`--insecure`, §5.1). */
+  insecure?: boolean | undefined;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   agent?: string;
@@ -57,6 +69,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** True if this login created the account (§6.2 `welcome`). */
   registered = false;
   maxEnvelope = 0;
+  /** The relay certificate's §5.1 fingerprint once TLS is up; undefined for an insecure connection. */
+  certFingerprint: string | undefined;
   readonly address: string;
 
   private readonly socket: Socket;
@@ -67,12 +81,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private nextRid = 1;
   private failure: ChatError | undefined;
   private readonly closed: Promise<void>;
+  private tcpConnected = false;
 
   private constructor(private readonly opts: ConnectOptions) {
     super();
     this.address = formatRelayAddress(opts.address);
     this.waiters = new Waiters(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, (err) => this.fail(err));
-    this.socket = connect({ host: opts.address.host, port: opts.address.port });
+    const { host, port } = opts.address;
+    this.socket = opts.insecure
+      ? connect({ host, port })
+      : tlsConnect({
+          host,
+          port,
+          minVersion: 'TLSv1.3',
+          // Not a CA check: the certificate is pinned by its key fingerprint (§5.1), checked in handshake().
+          rejectUnauthorized: false,
+          ...(isIP(host) === 0 ? { servername: host } : {}),
+        });
+    this.socket.once('connect', () => (this.tcpConnected = true));
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
@@ -104,7 +130,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       const timer = setTimeout(() => {
         reject(new ChatError('RELAY_UNREACHABLE', `timed out connecting to the relay at ${this.address}`, { hint: unreachableHint }));
       }, this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
-      this.socket.once('connect', () => {
+      this.socket.once(this.opts.insecure ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         resolve();
       });
@@ -113,6 +139,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         reject(err);
       });
     });
+    if (!this.opts.insecure) this.checkCertificate();
     this.socket.setKeepAlive(true, 30_000);
     this.state = 'hello';
     const challengeReply = this.waiters.expect('challenge', username);
@@ -123,7 +150,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const expected = this.opts.expectedRelayId;
     if (expected && !(expected.length === challenge.relay.length && constantTimeEqual(expected, challenge.relay))) {
       throw new ChatError('RELAY_CHANGED', `the relay at ${formatRelayAddress(address)} is not the relay you logged in to (its id changed)`, {
-        hint: `if that is expected (a new or wiped relay), run chat login ${username} --relay ${formatRelayAddress(address)} again to re-join deliberately`,
+        hint: `if that is expected (a new or wiped relay), run chat login ${username} --relay ${address.fingerprint ? formatPinnedAddress(address, address.fingerprint) : formatRelayAddress(address)} again to re-join deliberately`,
       });
     }
     this.relayId = challenge.relay;
@@ -137,6 +164,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (welcome.t !== 'welcome' || welcome.user !== username || welcome.mode !== mode) throw this.protocolError('unexpected welcome');
     this.registered = welcome.registered;
     this.state = 'authenticated';
+  }
+
+  /** §5.1: compares the certificate's key fingerprint with the expected one before anything is written. */
+  private checkCertificate(): void {
+    const cert = (this.socket as TLSSocket).getPeerX509Certificate();
+    if (!cert) throw new ChatError('TLS_FAILED', `the relay at ${this.address} presented no TLS certificate`);
+    this.certFingerprint = relayCertFingerprint(cert.publicKey.export({ type: 'spki', format: 'der' }));
+    const expected = this.opts.expectedCertFingerprint ?? this.opts.address.fingerprint;
+    if (expected !== undefined && !constantTimeEqual(utf8(expected), utf8(this.certFingerprint))) {
+      throw new ChatError(
+        'RELAY_CERT_MISMATCH',
+        `the relay at ${this.address} presented a TLS certificate that does not match the pinned one (expected ${expected}, got ${this.certFingerprint}); refusing to connect`,
+        {
+          hint:
+            'someone may be intercepting the connection; if the operator really replaced the relay\'s key, get its new chat:// address from them and run chat login <name> --relay chat://<fingerprint>@host:port',
+        },
+      );
+    }
   }
 
   /** Hex of the relay id from the challenge. */
@@ -275,7 +320,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   private onSocketError(err: NodeJS.ErrnoException): void {
     if (this.failure) return;
-    if (this.state === 'connecting') {
+    if (this.state === 'connecting' && this.tcpConnected && !this.opts.insecure) {
+      this.fail(
+        new ChatError('TLS_FAILED', `the relay at ${this.address} did not complete a TLS 1.3 handshake (${err.code ?? err.message})`, {
+          hint: 'if that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure; otherwise check the address',
+          cause: err,
+        }),
+      );
+    } else if (this.state === 'connecting') {
       const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code ?? err.message;
       this.fail(new ChatError('RELAY_UNREACHABLE', `cannot reach the relay at ${this.address}: ${why}`, { hint: unreachableHint, cause: err }));
     } else {
@@ -285,7 +337,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   private onClose(): void {
     const wasOpen = this.state !== 'closed';
+    const inTlsHandshake = this.state === 'connecting' && this.tcpConnected && !this.opts.insecure;
     this.state = 'closed';
+    if (wasOpen && !this.failure && inTlsHandshake) {
+      this.fail(new ChatError('TLS_FAILED', `the relay at ${this.address} closed the connection during the TLS handshake`, {
+        hint: 'if that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure',
+      }));
+    }
     if (wasOpen && !this.failure) {
       this.fail(new ChatError('CONNECTION_LOST', `the relay at ${this.address} closed the connection`));
     }

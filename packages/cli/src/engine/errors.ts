@@ -13,6 +13,8 @@ export const ExitCode = {
   KEY_CHANGED: 4,
   UNREACHABLE: 5,
   REFUSED: 6,
+  /** The private keys stay locked: wrong passphrase, or none available without a terminal. */
+  LOCKED: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -22,6 +24,9 @@ export type ClientErrorCode =
   | 'BAD_USERNAME'
   | 'BODY_TOO_LARGE'
   | 'NO_IDENTITY'
+  | 'BAD_PASSPHRASE'
+  | 'PASSPHRASE_REQUIRED'
+  | 'BAD_BACKUP'
   | 'IDENTITY_EXISTS'
   | 'NOT_LOGGED_IN'
   | 'PROFILE_CORRUPT'
@@ -30,7 +35,12 @@ export type ClientErrorCode =
   | 'TIMEOUT'
   | 'RELAY_PROTOCOL'
   | 'RELAY_CHANGED'
+  | 'RELAY_CERT_MISMATCH'
+  | 'TLS_FAILED'
   | 'KEY_CHANGED'
+  | 'UNTRUSTED_IDENTITY'
+  | 'SAFETY_NUMBER_MISMATCH'
+  | 'NO_SUCH_CONTACT'
   | 'BUNDLE_INVALID'
   | 'UNEXPECTED';
 
@@ -39,10 +49,16 @@ export type ChatErrorCode = ClientErrorCode | ErrorCode;
 /** Exit code per error code; anything not listed is 1 ("any other failure"). */
 const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   USAGE: ExitCode.USAGE,
+  BAD_PASSPHRASE: ExitCode.LOCKED,
+  BAD_BACKUP: ExitCode.USAGE,
+  PASSPHRASE_REQUIRED: ExitCode.LOCKED,
   BAD_USERNAME: ExitCode.USAGE,
   BODY_TOO_LARGE: ExitCode.USAGE,
   UNKNOWN_USER: ExitCode.UNKNOWN_USER,
   KEY_CHANGED: ExitCode.KEY_CHANGED,
+  UNTRUSTED_IDENTITY: ExitCode.KEY_CHANGED,
+  SAFETY_NUMBER_MISMATCH: ExitCode.KEY_CHANGED,
+  NO_SUCH_CONTACT: ExitCode.UNKNOWN_USER,
   BUNDLE_INVALID: ExitCode.KEY_CHANGED,
   RELAY_UNREACHABLE: ExitCode.UNREACHABLE,
   CONNECTION_LOST: ExitCode.UNREACHABLE,
@@ -50,6 +66,9 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   // A stopping relay is, to the user, a relay that went away: retrying later is the fix, not a changed request.
   SHUTTING_DOWN: ExitCode.UNREACHABLE,
   RELAY_CHANGED: ExitCode.REFUSED,
+  RELAY_CERT_MISMATCH: ExitCode.REFUSED,
+  TLS_FAILED: ExitCode.REFUSED,
+  TLS_REQUIRED: ExitCode.REFUSED,
   KEY_MISMATCH: ExitCode.REFUSED,
   ALREADY_RECEIVING: ExitCode.REFUSED,
   MAILBOX_FULL: ExitCode.REFUSED,
@@ -107,6 +126,8 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
     case 'SHUTTING_DOWN':
     case 'INTERNAL':
       return 'try again in a moment';
+    case 'TLS_REQUIRED':
+      return 'log in without --insecure, with the chat://<fingerprint>@host:port address the relay prints';
     default:
       return undefined;
   }
@@ -130,6 +151,8 @@ function relayMessage(code: ErrorCode, relayMsg: string, user: string | undefine
       return `unknown user ${user ?? ''} on this relay (UNKNOWN_USER)`.replace('  ', ' ');
     case 'SHUTTING_DOWN':
       return 'the relay is shutting down (SHUTTING_DOWN)';
+    case 'TLS_REQUIRED':
+      return 'the relay requires TLS but this profile connects with --insecure (TLS_REQUIRED)';
     case 'INTERNAL':
       return `the relay failed to store or answer (INTERNAL${relayMsg ? `: ${relayMsg}` : ''})`;
     default:

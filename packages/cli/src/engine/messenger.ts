@@ -8,7 +8,6 @@ import { EventEmitter } from 'node:events';
 import {
   MAX_BODY_BYTES,
   MessageKind,
-  fingerprint,
   fromHex,
   randomMessageId,
   sealEnvelope,
@@ -23,7 +22,18 @@ import { ChatError, fromCryptoError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
 import type { ReceiveOptions, ReceiveSummary } from './receiver.js';
 import type { Contact, StoredMessage, Store } from './store.js';
-import { fetchBundle, sameKeys } from './trust.js';
+import {
+  DEFAULT_TRUST_NEW_IDENTITIES,
+  reconcile,
+  safetyNumberView,
+  trustContact,
+  untrustedError,
+  type Reconciled,
+  type SafetyNumberView,
+  type TrustNewIdentities,
+  type TrustResult,
+} from './identities.js';
+import { fetchBundle } from './trust.js';
 import { normalizeUsername } from './username.js';
 
 /** A message this client sent, as confirmed by the relay's `sent`. */
@@ -50,7 +60,7 @@ export interface ReceivedMessage {
 export interface HeldMessage {
   id: string;
   from: string;
-  reason: 'KEY_CHANGED' | 'BUNDLE_INVALID';
+  reason: 'KEY_CHANGED' | 'BUNDLE_INVALID' | 'UNTRUSTED_IDENTITY';
 }
 
 /** Failed a §4 check; recorded in `rejected` and acknowledged so it does not clog the mailbox. */
@@ -68,6 +78,8 @@ export interface MessengerEvents {
   synced: [];
   sent: [message: SentMessage];
   pinned: [contact: Contact];
+  /** The relay gave a contact a different key; `accepted` only under trust-new-identities `always`. */
+  keyChanged: [change: { username: string; previous: string; current: string; accepted: boolean }];
   /** `online` once the receiving session is authenticated, `offline` when it ends. */
   status: [status: 'connecting' | 'online' | 'offline'];
 }
@@ -80,6 +92,10 @@ export interface MessengerOptions {
   /** Overrides the configured relay address (e.g. from CHAT_RELAY); the pinned relay id still applies. */
   relay?: RelayAddress | undefined;
   agent?: string;
+  /** Unlocks passphrase-protected keys (§13.1); ignored for unencrypted ones. */
+  passphrase?: string | undefined;
+  /** What to do with keys not accepted before (§3.4); default on-first-use. */
+  trustNewIdentities?: TrustNewIdentities | undefined;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
 }
@@ -89,6 +105,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   readonly address: RelayAddress;
   readonly identity: Identity;
   readonly store: Store;
+  readonly trustNewIdentities: TrustNewIdentities;
   /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
   recvConnection: Connection | undefined;
 
@@ -98,60 +115,112 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.identity = opts.identity;
     this.store = opts.store;
     this.address = opts.relay ?? parseRelayAddress(opts.config.relay);
+    this.trustNewIdentities = opts.trustNewIdentities ?? DEFAULT_TRUST_NEW_IDENTITIES;
   }
 
   /**
-   * Loads identity, config and history from a profile.
-   * @throws {ChatError} NO_IDENTITY, NOT_LOGGED_IN, PROFILE_CORRUPT.
+   * Loads identity (unlocking it with `options.passphrase`), config and history from a profile.
+   * @throws {ChatError} NO_IDENTITY, NOT_LOGGED_IN, PROFILE_CORRUPT, PASSPHRASE_REQUIRED, BAD_PASSPHRASE (exit 7).
    */
   static async open(profile: Profile, options: Partial<Omit<MessengerOptions, 'profile' | 'identity' | 'config' | 'store'>> = {}): Promise<Messenger> {
-    const identity = profile.loadIdentity();
+    if (!profile.hasIdentity()) profile.loadIdentity(); // throws NO_IDENTITY (hint: chat keygen) before anything else
+    // scrypt (for a passphrase-protected identity) runs on the thread pool while SQLite loads here.
+    const unlocking = profile.unlockIdentity(options.passphrase);
+    unlocking.catch(() => {});
     const config = profile.requireConfig();
     const { Store } = await import('./store.js');
     const store = Store.open(profile.dbPath);
-    return new Messenger({ ...options, profile, identity, config, store });
+    let identity: Identity;
+    try {
+      identity = await unlocking;
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    const { passphrase: _unused, ...rest } = options;
+    return new Messenger({ ...rest, profile, identity, config, store });
   }
 
-  /** Opens an authenticated connection to our relay, refusing one whose id changed (§8). */
-  connect(mode: Mode): Promise<Connection> {
+  /**
+   * Opens an authenticated connection to our relay, refusing one whose id changed (§8) or whose TLS certificate is
+   * not the pinned one (§5.1). A profile from before TLS has no pin yet: the first certificate seen is pinned.
+   */
+  async connect(mode: Mode): Promise<Connection> {
+    const config = this.opts.config;
     const o: ConnectOptions = {
       address: this.address,
       username: this.username,
       identity: this.identity,
       mode,
-      expectedRelayId: fromHex(this.opts.config.relayId),
+      expectedRelayId: fromHex(config.relayId),
+      insecure: config.insecure === true,
+      expectedCertFingerprint: this.address.fingerprint ?? config.relayCert,
     };
     if (this.opts.agent !== undefined) o.agent = this.opts.agent;
     if (this.opts.connectTimeoutMs !== undefined) o.connectTimeoutMs = this.opts.connectTimeoutMs;
     if (this.opts.requestTimeoutMs !== undefined) o.requestTimeoutMs = this.opts.requestTimeoutMs;
-    return Connection.open(o);
+    const conn = await Connection.open(o);
+    if (o.expectedCertFingerprint === undefined && conn.certFingerprint !== undefined) {
+      config.relayCert = conn.certFingerprint;
+      this.opts.profile.saveConfig(config);
+    }
+    return conn;
   }
 
   /**
-   * Looks `user` up and pins the keys on first use (§3.4); later lookups must return the pinned keys.
-   * @throws {ChatError} UNKNOWN_USER (3), BUNDLE_INVALID / KEY_CHANGED (4), connection errors (5, 6).
+   * Looks `user` up and applies the trust policy (§3.4) without refusing anything: first use pins, a different key
+   * is recorded as `changed` (or accepted under `always`). Emits `pinned` / `keyChanged`.
+   * @throws {ChatError} UNKNOWN_USER (3), BUNDLE_INVALID (4), connection errors (5, 6).
    */
-  async lookupAndPin(user: string, conn?: Connection): Promise<Contact> {
+  async lookupContact(user: string, conn?: Connection): Promise<Reconciled> {
     const name = normalizeUsername(user);
     return this.withConnection(conn, 'send', async (c) => {
-      const bundle = await fetchBundle(c, name);
-      const pinned = this.store.getContact(name);
-      if (pinned) {
-        if (sameKeys(pinned, bundle)) return pinned;
-        throw new ChatError('KEY_CHANGED', `${name}'s key on the relay is not the one you pinned on first contact`, {
-          hint: `nothing was sent; check ${name}'s fingerprint with them in person (pinned: ${pinned.fingerprint}); accepting a new key is not supported yet`,
-        });
+      const r = reconcile(this.store, await fetchBundle(c, name), this.trustNewIdentities);
+      if (r.outcome === 'pinned' || r.outcome === 'untrusted') this.emit('pinned', r.contact);
+      if (r.outcome === 'changed' || r.outcome === 'accepted-new') {
+        this.emit('keyChanged', { username: name, previous: r.previous?.fingerprint ?? '', current: r.contact.pending?.fingerprint ?? r.contact.fingerprint, accepted: r.outcome === 'accepted-new' });
       }
-      const contact = this.store.pinContact({
-        username: name,
-        identityPublicKey: bundle.idpk,
-        encryptionPublicKey: bundle.encpk,
-        fingerprint: fingerprint(bundle.idpk),
-        firstSeen: Date.now(),
-      });
-      this.emit('pinned', contact);
-      return contact;
+      return r;
     });
+  }
+
+  /**
+   * Looks `user` up and returns the contact if it may be sent to: pinned on first use, or the accepted key.
+   * @throws {ChatError} UNKNOWN_USER (3), KEY_CHANGED / UNTRUSTED_IDENTITY / BUNDLE_INVALID (4), connection errors (5, 6).
+   */
+  async lookupAndPin(user: string, conn?: Connection): Promise<Contact> {
+    const r = await this.lookupContact(user, conn);
+    if (r.outcome === 'changed' || r.outcome === 'untrusted') throw untrustedError(r);
+    return r.contact;
+  }
+
+  /** A contact from the local store, if pinned. */
+  contact(user: string): Contact | undefined {
+    return this.store.getContact(normalizeUsername(user));
+  }
+
+  /**
+   * The safety number with `user` (§3.5), for `chat verify` and the UI's `/verify`. Offline for a pinned contact;
+   * looks an unknown one up (and pins it under the policy) first.
+   * @throws {ChatError} UNKNOWN_USER (3), connection errors for an unknown contact.
+   */
+  async safetyNumber(user: string): Promise<SafetyNumberView> {
+    const contact = this.contact(user) ?? (await this.lookupContact(user)).contact;
+    return safetyNumberView({ username: this.username, identityPublicKey: this.identity.identity.publicKey }, contact);
+  }
+
+  /**
+   * Accepts `user`'s changed or untrusted key, and with `verify` (the digits read from the other side) marks it
+   * verified (§3.5, constant-time comparison). Messages held under that key are shown by the next `receive()`.
+   * @throws {ChatError} NO_SUCH_CONTACT (3) if never seen; SAFETY_NUMBER_MISMATCH (4), nothing changed.
+   */
+  trust(user: string, options: { verify?: string } = {}): TrustResult {
+    const name = normalizeUsername(user);
+    const contact = this.store.getContact(name);
+    if (!contact) {
+      throw new ChatError('NO_SUCH_CONTACT', `${name} is not among your contacts`, { hint: `chat verify ${name} looks ${name} up on the relay first` });
+    }
+    return trustContact(this.store, { username: this.username, identityPublicKey: this.identity.identity.publicKey }, contact, options.verify);
   }
 
   /**

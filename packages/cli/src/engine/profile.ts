@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { constantTimeEqual, fromBase64, identityFromSecrets, isValidUsername, toBase64, type Identity } from '@chat/crypto';
+import { constantTimeEqual, fromBase64, identityFromSecrets, isRelayCertFingerprint, isValidUsername, toBase64, type Identity } from '@chat/crypto';
 import { ChatError } from './errors.js';
 import { writePrivateFileAtomic } from './files.js';
+import { decryptIdentity, encryptIdentity, parseEncryptedIdentity, type EncryptedIdentityFile } from './keyfile.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -25,8 +26,9 @@ export function profileHome(env: Env): string {
 }
 
 /**
- * On-disk identity, version 1. `format: "plain"` stores the secrets in base64; a later version adds a
- * passphrase-encrypted format beside it, which this version refuses to guess at.
+ * On-disk identity, version 1. `format: "plain"` stores the secrets in base64 (`chat keygen --no-passphrase`);
+ * `format: "passphrase"` seals them with scrypt + AES-256-GCM (keyfile.ts, PROTOCOL.md §13.1). Any other format is
+ * refused, not guessed at.
  */
 export interface IdentityFileV1 {
   version: 1;
@@ -36,6 +38,9 @@ export interface IdentityFileV1 {
   encryption: { publicKey: string; secretKey: string };
 }
 
+export type IdentityFile = IdentityFileV1 | EncryptedIdentityFile;
+export type IdentityFormat = IdentityFile['format'];
+
 /** config.json: who we are on which relay, and that relay's id as pinned at `chat login` (§8). */
 export interface ChatConfig {
   version: 1;
@@ -44,6 +49,10 @@ export interface ChatConfig {
   relay: string;
   /** Lower-case hex of the 32-byte relay id from the challenge at login. */
   relayId: string;
+  /** The relay's TLS certificate key fingerprint (§5.1), pinned at login; absent with `insecure`. */
+  relayCert?: string;
+  /** Plaintext TCP (`chat login --insecure`). */
+  insecure?: boolean;
 }
 
 export class Profile {
@@ -61,27 +70,73 @@ export class Profile {
     return new Profile(profileHome(env));
   }
 
-  /** @throws {ChatError} `NO_IDENTITY` (hint: chat keygen) or `PROFILE_CORRUPT`. */
+  /**
+   * The identity of an unencrypted profile.
+   * @throws {ChatError} `NO_IDENTITY` (hint: chat keygen), `PROFILE_CORRUPT`, `PASSPHRASE_REQUIRED` if encrypted.
+   */
   loadIdentity(): Identity {
-    const raw = this.readJson(this.identityPath, () => new ChatError('NO_IDENTITY', `no identity in ${this.home}`, { hint: 'run chat keygen' }));
-    return parseIdentityFile(raw, this.identityPath);
+    return parseIdentityFile(this.readIdentityJson(), this.identityPath);
+  }
+
+  /**
+   * The identity, decrypting it with `passphrase` when it is passphrase-protected. scrypt runs on the thread pool.
+   * @throws {ChatError} `NO_IDENTITY`, `PROFILE_CORRUPT`, `PASSPHRASE_REQUIRED` (none given), `BAD_PASSPHRASE` (exit 7).
+   */
+  async unlockIdentity(passphrase: string | undefined): Promise<Identity> {
+    const raw = this.readIdentityJson();
+    if ((raw as { format?: unknown }).format !== 'passphrase') return parseIdentityFile(raw, this.identityPath);
+    const parsed = parseEncryptedIdentity(checkVersion(raw, this.identityPath), this.identityPath);
+    if (passphrase === undefined) throw passphraseRequired(this.identityPath);
+    return decryptIdentity(parsed, passphrase, this.identityPath);
+  }
+
+  /** `plain` or `passphrase`, or undefined without an identity. @throws {ChatError} PROFILE_CORRUPT */
+  identityFormat(): IdentityFormat | undefined {
+    if (!this.hasIdentity()) return undefined;
+    const format = checkVersion(this.readIdentityJson(), this.identityPath).format;
+    if (format === 'plain' || format === 'passphrase') return format;
+    throw new ChatError('PROFILE_CORRUPT', `${this.identityPath}: identity format ${JSON.stringify(format)} is not supported by this version of chat`);
+  }
+
+  /** The public identity key without unlocking anything (for whoami). @throws {ChatError} */
+  loadIdentityPublicKey(): Uint8Array {
+    const o = checkVersion(this.readIdentityJson(), this.identityPath);
+    if (o.format === 'passphrase') return parseEncryptedIdentity(o, this.identityPath).identityPk;
+    return parseIdentityFile(o, this.identityPath).identity.publicKey;
+  }
+
+  private readIdentityJson(): unknown {
+    return this.readJson(this.identityPath, () => new ChatError('NO_IDENTITY', `no identity in ${this.home}`, { hint: 'run chat keygen' }));
+  }
+
+  /** @throws {ChatError} `IDENTITY_EXISTS` if the profile already has keys. */
+  assertNoIdentity(): void {
+    if (this.hasIdentity()) {
+      throw new ChatError('IDENTITY_EXISTS', `an identity already exists in ${this.home}`, {
+        hint: 'use chat keygen --force to replace it (the old keys are lost, and relays will refuse the new key for your old username)',
+      });
+    }
   }
 
   hasIdentity(): boolean {
     return readOptional(this.identityPath) !== undefined;
   }
 
-  /** Writes the identity file (0600). @throws {ChatError} `IDENTITY_EXISTS` unless `force`. */
-  saveIdentity(identity: Identity, { force = false } = {}): void {
-    if (!force && this.hasIdentity()) {
-      throw new ChatError('IDENTITY_EXISTS', `an identity already exists in ${this.home}`, {
-        hint: 'use chat keygen --force to replace it (the old keys are lost, and relays will refuse the new key for your old username)',
-      });
+  /**
+   * Writes the identity file (0600), sealed with `passphrase` when given (scrypt runs synchronously here).
+   * @throws {ChatError} `IDENTITY_EXISTS` unless `force`.
+   */
+  saveIdentity(identity: Identity, { force = false, passphrase }: { force?: boolean; passphrase?: string | undefined } = {}): void {
+    if (!force) this.assertNoIdentity();
+    const created = new Date().toISOString();
+    if (passphrase !== undefined) {
+      writePrivateFileAtomic(this.identityPath, `${JSON.stringify(encryptIdentity(identity, passphrase, created), null, 2)}\n`);
+      return;
     }
     const file: IdentityFileV1 = {
       version: 1,
       format: 'plain',
-      created: new Date().toISOString(),
+      created,
       identity: { publicKey: toBase64(identity.identity.publicKey), secretKey: toBase64(identity.identity.secretKey) },
       encryption: { publicKey: toBase64(identity.encryption.publicKey), secretKey: toBase64(identity.encryption.secretKey) },
     };
@@ -154,10 +209,22 @@ function keyPairField(o: Record<string, unknown>, key: string, path: string): { 
 }
 
 /** Checks an identity file and re-derives the public keys from the secrets, so a damaged file is caught here. */
-export function parseIdentityFile(raw: unknown, path: string): Identity {
+function checkVersion(raw: unknown, path: string): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null) throw corrupt(path, 'not an object');
   const o = raw as Record<string, unknown>;
   if (o.version !== 1) throw corrupt(path, `unsupported identity file version ${JSON.stringify(o.version)}`);
+  return o;
+}
+
+function passphraseRequired(path: string): ChatError {
+  return new ChatError('PASSPHRASE_REQUIRED', `the keys in ${path} are protected by a passphrase and none was given`, {
+    hint: 'set CHAT_PASSPHRASE or --passphrase-file <file>, or run in a terminal to be asked',
+  });
+}
+
+export function parseIdentityFile(raw: unknown, path: string): Identity {
+  const o = checkVersion(raw, path);
+  if (o.format === 'passphrase') throw passphraseRequired(path);
   if (o.format !== 'plain') {
     throw new ChatError('PROFILE_CORRUPT', `${path}: identity format ${JSON.stringify(o.format)} is not supported by this version of chat`);
   }
@@ -185,5 +252,15 @@ export function parseConfig(raw: unknown, path: string): ChatConfig {
   if (username === undefined || !isValidUsername(username)) throw corrupt(path, 'invalid "username"');
   if (relay === undefined) throw corrupt(path, 'missing "relay"');
   if (relayId === undefined || !/^[0-9a-f]{64}$/.test(relayId)) throw corrupt(path, 'invalid "relayId"');
-  return { version: 1, username, relay, relayId };
+  const cfg: ChatConfig = { version: 1, username, relay, relayId };
+  const relayCert = o.relayCert;
+  if (relayCert !== undefined) {
+    if (typeof relayCert !== 'string' || !isRelayCertFingerprint(relayCert)) throw corrupt(path, 'invalid "relayCert"');
+    cfg.relayCert = relayCert;
+  }
+  if (o.insecure !== undefined) {
+    if (typeof o.insecure !== 'boolean') throw corrupt(path, 'invalid "insecure"');
+    if (o.insecure) cfg.insecure = true;
+  }
+  return cfg;
 }

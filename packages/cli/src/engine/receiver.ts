@@ -7,7 +7,7 @@ import { CryptoError, fromUtf8, openEnvelope, toHex, verifyEnvelopeSignature, ty
 import type { MsgFrame } from '@chat/protocol';
 import type { Connection } from './connection.js';
 import { ChatError, isEnvelopeErrorCode } from './errors.js';
-import type { Messenger, ReceivedMessage } from './messenger.js';
+import type { HeldMessage, Messenger, ReceivedMessage } from './messenger.js';
 import { fetchBundle, sameKeys } from './trust.js';
 
 export interface ReceiveOptions {
@@ -27,7 +27,7 @@ export interface ReceiveSummary {
   rejected: number;
 }
 
-type Verdict = { kind: 'ok' } | { kind: 'held'; reason: 'KEY_CHANGED' | 'BUNDLE_INVALID' } | { kind: 'rejected'; code: string; detail: string };
+type Verdict = { kind: 'ok' } | { kind: 'held'; reason: HeldMessage['reason'] } | { kind: 'rejected'; code: string; detail: string };
 
 export async function receive(m: Messenger, options: ReceiveOptions): Promise<ReceiveSummary> {
   const { follow = false, signal } = options;
@@ -155,7 +155,7 @@ async function checkSender(m: Messenger, conn: Connection, opened: OpenedEnvelop
   let contact = m.store.getContact(from);
   if (!contact) {
     try {
-      contact = await m.lookupAndPin(from, conn);
+      contact = (await m.lookupContact(from, conn)).contact;
     } catch (err) {
       if (err instanceof ChatError && err.code === 'UNKNOWN_USER') {
         return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: `the sender ${from} is not registered on the relay` };
@@ -163,6 +163,11 @@ async function checkSender(m: Messenger, conn: Connection, opened: OpenedEnvelop
       if (err instanceof ChatError && err.code === 'BUNDLE_INVALID') return { kind: 'held', reason: 'BUNDLE_INVALID' };
       throw err;
     }
+  }
+  if (contact.trust === 'untrusted') {
+    // trust-new-identities never: even a good signature waits until the user accepts the key.
+    if (verifies(opened, contact.identityPublicKey)) return { kind: 'held', reason: 'UNTRUSTED_IDENTITY' };
+    return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
   }
   if (verifies(opened, contact.identityPublicKey)) return { kind: 'ok' };
   let current;
@@ -174,7 +179,12 @@ async function checkSender(m: Messenger, conn: Connection, opened: OpenedEnvelop
     }
     throw err;
   }
-  if (!sameKeys(contact, current) && verifies(opened, current.idpk)) return { kind: 'held', reason: 'KEY_CHANGED' };
+  if (!sameKeys(contact, current) && verifies(opened, current.idpk)) {
+    // Signed by the relay's new key for the sender: held (and the contact marked changed) unless the policy is `always`.
+    const r = await m.lookupContact(from, conn);
+    if (r.outcome === 'accepted-new' && verifies(opened, r.contact.identityPublicKey)) return { kind: 'ok' };
+    return { kind: 'held', reason: 'KEY_CHANGED' };
+  }
   return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
 }
 

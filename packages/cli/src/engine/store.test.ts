@@ -60,13 +60,49 @@ describe('Store', () => {
   });
 
   it('pins the first key of a contact and keeps it', () => {
-    const first = { username: 'bob', identityPublicKey: new Uint8Array(32).fill(1), encryptionPublicKey: new Uint8Array(32).fill(2), fingerprint: 'F1', firstSeen: 5 };
+    const first = {
+      username: 'bob',
+      identityPublicKey: new Uint8Array(32).fill(1),
+      encryptionPublicKey: new Uint8Array(32).fill(2),
+      fingerprint: 'F1',
+      firstSeen: 5,
+      trust: 'unverified' as const,
+      verifiedAt: null,
+      pending: null,
+    };
     expect(store.pinContact(first)).toEqual(first);
     const second = { ...first, identityPublicKey: new Uint8Array(32).fill(9), fingerprint: 'F2', firstSeen: 6 };
     expect(store.pinContact(second)).toEqual(first);
     expect(store.getContact('bob')).toEqual(first);
     expect(store.getContact('carol')).toBeUndefined();
     expect(store.listContacts()).toEqual([first]);
+  });
+
+  it('records a changed key as pending, and accepting it clears the pending key', () => {
+    const key = (b: number) => ({ identityPublicKey: new Uint8Array(32).fill(b), encryptionPublicKey: new Uint8Array(32).fill(b + 1), fingerprint: `F${b}` });
+    store.pinContact({ username: 'bob', ...key(1), firstSeen: 5 });
+    expect(store.acceptKey('bob', undefined, 'verified', 7)).toMatchObject({ trust: 'verified', verifiedAt: 7, fingerprint: 'F1' });
+    const changed = store.markChanged('bob', { ...key(3), seenAt: 9 });
+    expect(changed).toMatchObject({ trust: 'changed', verifiedAt: null, fingerprint: 'F1', pending: { ...key(3), seenAt: 9 } });
+    // Seeing the same pending key again keeps when it was first seen.
+    expect(store.markChanged('bob', { ...key(3), seenAt: 11 }).pending?.seenAt).toBe(9);
+    const accepted = store.acceptKey('bob', key(3), 'unverified', 12);
+    expect(accepted).toMatchObject({ trust: 'unverified', verifiedAt: null, fingerprint: 'F3', pending: null, firstSeen: 5 });
+    expect(accepted.identityPublicKey).toEqual(new Uint8Array(32).fill(3));
+  });
+
+  it('migrates a version 1 database: contacts become unverified', () => {
+    store.close();
+    const v1 = join(t.dir, 'v1.db');
+    const db = new Database(v1);
+    db.exec(`CREATE TABLE contacts (username TEXT PRIMARY KEY, idpk BLOB NOT NULL, encpk BLOB NOT NULL, fingerprint TEXT NOT NULL, first_seen INTEGER NOT NULL) STRICT;
+      CREATE TABLE messages (id TEXT PRIMARY KEY, peer TEXT NOT NULL, direction TEXT NOT NULL, body TEXT NOT NULL, ts INTEGER NOT NULL, relay_ts INTEGER, received_at INTEGER NOT NULL) STRICT;
+      CREATE TABLE rejected (id TEXT PRIMARY KEY, reason TEXT NOT NULL, relay_ts INTEGER, rejected_at INTEGER NOT NULL) STRICT;
+      INSERT INTO contacts VALUES ('bob', zeroblob(32), zeroblob(32), 'F0', 1);
+      PRAGMA user_version = 1;`);
+    db.close();
+    store = Store.open(v1);
+    expect(store.getContact('bob')).toMatchObject({ trust: 'unverified', verifiedAt: null, pending: null, firstSeen: 1 });
   });
 
   it('records rejected envelopes once', () => {

@@ -8,7 +8,15 @@ import Database from 'better-sqlite3';
 import { ChatError } from './errors.js';
 import { touchPrivateFile } from './files.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/**
+ * Trust in a contact's key (docs: packages/cli/README.md, PROTOCOL.md §3.4): `unverified` accepted (on first use or by
+ * `chat trust`), `verified` accepted after comparing safety numbers, `changed` the relay now gives another key that
+ * has not been accepted (sending blocked), `untrusted` first seen under `--trust-new-identities never` and not yet
+ * accepted (sending blocked).
+ */
+export type TrustState = 'unverified' | 'verified' | 'changed' | 'untrusted';
 
 export interface Contact {
   username: string;
@@ -18,7 +26,23 @@ export interface Contact {
   fingerprint: string;
   /** ms since the epoch, when the key was pinned. */
   firstSeen: number;
+  trust: TrustState;
+  /** When safety numbers were last compared and matched (ms), for `verified`. */
+  verifiedAt: number | null;
+  /** For `changed`: the key the relay gives now, not accepted yet. */
+  pending: PendingKey | null;
 }
+
+export interface PendingKey {
+  identityPublicKey: Uint8Array;
+  encryptionPublicKey: Uint8Array;
+  fingerprint: string;
+  /** When the client first saw it (ms). */
+  seenAt: number;
+}
+
+/** What pinning a new contact supplies; trust state and the rest start empty. */
+export type NewContact = Pick<Contact, 'username' | 'identityPublicKey' | 'encryptionPublicKey' | 'fingerprint' | 'firstSeen'> & { trust?: TrustState };
 
 export type Direction = 'in' | 'out';
 
@@ -70,6 +94,13 @@ const MIGRATIONS: readonly string[] = [
      relay_ts    INTEGER,
      rejected_at INTEGER NOT NULL
    ) STRICT;`,
+  // v2: trust states and the not-yet-accepted key of a changed contact.
+  `ALTER TABLE contacts ADD COLUMN trust TEXT NOT NULL DEFAULT 'unverified' CHECK (trust IN ('unverified', 'verified', 'changed', 'untrusted'));
+   ALTER TABLE contacts ADD COLUMN verified_at INTEGER;
+   ALTER TABLE contacts ADD COLUMN pending_idpk BLOB;
+   ALTER TABLE contacts ADD COLUMN pending_encpk BLOB;
+   ALTER TABLE contacts ADD COLUMN pending_fingerprint TEXT;
+   ALTER TABLE contacts ADD COLUMN pending_seen INTEGER;`,
 ];
 
 interface ContactRow {
@@ -78,6 +109,12 @@ interface ContactRow {
   encpk: Buffer;
   fingerprint: string;
   first_seen: number;
+  trust: TrustState;
+  verified_at: number | null;
+  pending_idpk: Buffer | null;
+  pending_encpk: Buffer | null;
+  pending_fingerprint: string | null;
+  pending_seen: number | null;
 }
 interface MessageRow {
   id: string;
@@ -120,13 +157,75 @@ export class Store {
   }
 
   /** Pins a contact unless one is already pinned under that name; returns the pinned one (§3.4: first use wins). */
-  pinContact(contact: Contact): Contact {
+  pinContact(contact: NewContact): Contact {
     this.db
-      .prepare('INSERT OR IGNORE INTO contacts (username, idpk, encpk, fingerprint, first_seen) VALUES (?, ?, ?, ?, ?)')
-      .run(contact.username, Buffer.from(contact.identityPublicKey), Buffer.from(contact.encryptionPublicKey), contact.fingerprint, contact.firstSeen);
-    const pinned = this.getContact(contact.username);
-    if (!pinned) throw new ChatError('UNEXPECTED', `could not pin ${contact.username}`);
-    return pinned;
+      .prepare('INSERT OR IGNORE INTO contacts (username, idpk, encpk, fingerprint, first_seen, trust) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(
+        contact.username,
+        Buffer.from(contact.identityPublicKey),
+        Buffer.from(contact.encryptionPublicKey),
+        contact.fingerprint,
+        contact.firstSeen,
+        contact.trust ?? 'unverified',
+      );
+    return this.requireContact(contact.username);
+  }
+
+  /** Records the relay's new, different key as pending; the accepted key stays. A verified contact loses `verified`. */
+  markChanged(username: string, key: PendingKey): Contact {
+    this.db
+      .prepare(
+        `UPDATE contacts SET trust = 'changed', verified_at = NULL, pending_idpk = ?, pending_encpk = ?, pending_fingerprint = ?,
+           pending_seen = CASE WHEN pending_idpk = ? THEN pending_seen ELSE ? END
+         WHERE username = ?`,
+      )
+      .run(Buffer.from(key.identityPublicKey), Buffer.from(key.encryptionPublicKey), key.fingerprint, Buffer.from(key.identityPublicKey), key.seenAt, username);
+    return this.requireContact(username);
+  }
+
+  /**
+   * Makes `key` the accepted key (or keeps the current one when undefined) with trust `trust`, clearing any pending
+   * key; `verifiedAt` is set for `verified`, cleared otherwise.
+   */
+  acceptKey(username: string, key: Pick<PendingKey, 'identityPublicKey' | 'encryptionPublicKey' | 'fingerprint'> | undefined, trust: 'unverified' | 'verified', at: number): Contact {
+    const current = this.requireContact(username);
+    const k = key ?? current;
+    this.db
+      .prepare(
+        `UPDATE contacts SET idpk = ?, encpk = ?, fingerprint = ?, trust = ?, verified_at = ?,
+           pending_idpk = NULL, pending_encpk = NULL, pending_fingerprint = NULL, pending_seen = NULL
+         WHERE username = ?`,
+      )
+      .run(Buffer.from(k.identityPublicKey), Buffer.from(k.encryptionPublicKey), k.fingerprint, trust, trust === 'verified' ? at : null, username);
+    return this.requireContact(username);
+  }
+
+  /** Writes a contact as it is, replacing one of the same name (restoring a backup, `chat key import`). */
+  importContact(c: Contact): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO contacts (username, idpk, encpk, fingerprint, first_seen, trust, verified_at, pending_idpk, pending_encpk, pending_fingerprint, pending_seen)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        c.username,
+        Buffer.from(c.identityPublicKey),
+        Buffer.from(c.encryptionPublicKey),
+        c.fingerprint,
+        c.firstSeen,
+        c.trust,
+        c.verifiedAt,
+        c.pending ? Buffer.from(c.pending.identityPublicKey) : null,
+        c.pending ? Buffer.from(c.pending.encryptionPublicKey) : null,
+        c.pending?.fingerprint ?? null,
+        c.pending?.seenAt ?? null,
+      );
+  }
+
+  private requireContact(username: string): Contact {
+    const c = this.getContact(username);
+    if (!c) throw new ChatError('UNEXPECTED', `no contact ${username} in the store`);
+    return c;
   }
 
   listContacts(): Contact[] {
@@ -192,21 +291,36 @@ function toContact(row: ContactRow): Contact {
     encryptionPublicKey: new Uint8Array(row.encpk),
     fingerprint: row.fingerprint,
     firstSeen: row.first_seen,
+    trust: row.trust,
+    verifiedAt: row.verified_at,
+    pending:
+      row.pending_idpk && row.pending_encpk && row.pending_fingerprint !== null
+        ? {
+            identityPublicKey: new Uint8Array(row.pending_idpk),
+            encryptionPublicKey: new Uint8Array(row.pending_encpk),
+            fingerprint: row.pending_fingerprint,
+            seenAt: row.pending_seen ?? 0,
+          }
+        : null,
   };
 }
 
-/** Applies the migrations after `PRAGMA user_version`, each in its own transaction. */
+/**
+ * Applies the migrations after `PRAGMA user_version` in one IMMEDIATE transaction: two processes opening a new
+ * profile at once (`chat recv --follow` and `chat send`) must not both create the tables; the second one waits for
+ * the write lock (busy_timeout) and then finds the schema current.
+ */
 function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
-      hint: 'upgrade chat',
-    });
-  }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
+        hint: 'upgrade chat',
+      });
+    }
+    for (let v = current; v < SCHEMA_VERSION; v++) {
       db.exec(MIGRATIONS[v] ?? '');
       db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+    }
+  }).immediate();
 }

@@ -1,0 +1,99 @@
+/**
+ * `chat key export` / `chat key import` (PROTOCOL.md §13.2): an encrypted, armoured backup of identity, relay
+ * settings and contacts. The backup passphrase comes from CHAT_BACKUP_PASSPHRASE / --backup-passphrase-file / a
+ * prompt; import stores the keys under the profile passphrase (CHAT_PASSPHRASE / --passphrase-file / prompt, or
+ * --no-passphrase) and refuses to replace existing keys without --force.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fingerprint } from '@chat/crypto';
+import { exportBackup, importBackup } from '../engine/backup.js';
+import { ChatError } from '../engine/errors.js';
+import { Profile } from '../engine/profile.js';
+import { printJson, warn, type Io } from './io.js';
+import { BACKUP_PASSPHRASE, KEY_PASSPHRASE, readPassphrase, unlockingPassphrase } from './passphrase.js';
+
+export interface KeyExportArgs {
+  out?: string | undefined;
+}
+
+export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
+  const profile = Profile.fromEnv(io.env);
+  const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile));
+  const passphrase = await backupPassphrase(io, true);
+  let contacts: import('../engine/store.js').Contact[] = [];
+  if (existsSync(profile.dbPath)) {
+    const { Store } = await import('../engine/store.js');
+    const store = Store.open(profile.dbPath);
+    try {
+      contacts = store.listContacts();
+    } finally {
+      store.close();
+    }
+  }
+  const text = exportBackup({ identity, config: profile.loadConfig(), contacts }, passphrase);
+  if (args.out) {
+    writeFileSync(args.out, text, { mode: 0o600, flag: 'wx' });
+    io.stderr.write(`chat: wrote an encrypted backup of ${fingerprint(identity.identity.publicKey)} and ${contacts.length} contact(s) to ${args.out}\n`);
+  } else {
+    io.stdout.write(text);
+  }
+  return 0;
+}
+
+export interface KeyImportArgs {
+  file?: string | undefined;
+  force?: boolean;
+  noPassphrase?: boolean;
+  json?: boolean;
+}
+
+export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
+  const profile = Profile.fromEnv(io.env);
+  if (!args.force) profile.assertNoIdentity();
+  const text = args.file === undefined || args.file === '-' ? await readAll(io) : readFile(args.file);
+  // Decrypt and check everything first: a wrong passphrase or a damaged file writes nothing.
+  const contents = await importBackup(text, await backupPassphrase(io, false));
+  let passphrase: string | undefined;
+  if (!args.noPassphrase) {
+    passphrase = await readPassphrase(io, KEY_PASSPHRASE, 'new passphrase for the restored keys', { confirm: true });
+    if (passphrase === undefined) {
+      throw new ChatError('USAGE', 'no passphrase for the restored keys: set CHAT_PASSPHRASE or --passphrase-file, or --no-passphrase');
+    }
+  }
+  profile.saveIdentity(contents.identity, { force: args.force === true, passphrase });
+  if (contents.config) profile.saveConfig(contents.config);
+  const { Store } = await import('../engine/store.js');
+  const store = Store.open(profile.dbPath);
+  try {
+    for (const c of contents.contacts) store.importContact(c);
+  } finally {
+    store.close();
+  }
+  const fp = fingerprint(contents.identity.identity.publicKey);
+  if (args.json) printJson(io, { fingerprint: fp, username: contents.config?.username ?? null, contacts: contents.contacts.length, home: profile.home });
+  else io.stdout.write(`restored ${contents.config?.username ?? 'the identity'} (${fp}) and ${contents.contacts.length} contact(s) into ${profile.home}\n`);
+  if (passphrase === undefined) warn(io, `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted`);
+  return 0;
+}
+
+async function backupPassphrase(io: Io, confirm: boolean): Promise<string> {
+  const p = await readPassphrase(io, BACKUP_PASSPHRASE, 'passphrase for the backup', { confirm });
+  if (p === undefined) {
+    throw new ChatError('USAGE', 'no backup passphrase: stdin is not a terminal and neither CHAT_BACKUP_PASSPHRASE nor --backup-passphrase-file is set');
+  }
+  return p;
+}
+
+function readFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ChatError('USAGE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+async function readAll(io: Io): Promise<string> {
+  let text = '';
+  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+  return text;
+}

@@ -1,0 +1,99 @@
+/**
+ * Where a command gets a passphrase (PROTOCOL.md §13, packages/cli/README.md "Keys at rest"), in this order:
+ * `CHAT_PASSPHRASE`, the file named by `--passphrase-file` (`CHAT_PASSPHRASE_FILE`), else a hidden prompt when stdin
+ * is a terminal. Passphrases are never echoed, logged or put in error messages.
+ */
+import { readFileSync } from 'node:fs';
+import { ChatError } from '../engine/errors.js';
+import type { Profile } from '../engine/profile.js';
+import type { Io } from './io.js';
+
+export interface PassphraseSource {
+  /** Environment variable holding the passphrase itself. */
+  envVar: string;
+  /** Environment variable holding a file name (set by a `--…-file` option). */
+  fileVar: string;
+}
+
+export const KEY_PASSPHRASE: PassphraseSource = { envVar: 'CHAT_PASSPHRASE', fileVar: 'CHAT_PASSPHRASE_FILE' };
+export const NEW_PASSPHRASE: PassphraseSource = { envVar: 'CHAT_NEW_PASSPHRASE', fileVar: 'CHAT_NEW_PASSPHRASE_FILE' };
+export const BACKUP_PASSPHRASE: PassphraseSource = { envVar: 'CHAT_BACKUP_PASSPHRASE', fileVar: 'CHAT_BACKUP_PASSPHRASE_FILE' };
+
+type TtyInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+
+/** True if a hidden prompt is possible. */
+export function canPrompt(io: Io): boolean {
+  const input = io.stdin as TtyInput;
+  return input.isTTY === true && typeof input.setRawMode === 'function';
+}
+
+/**
+ * The passphrase from the environment, a file, or a hidden prompt (asked twice with `confirm`); undefined when none
+ * of them is available.
+ * @throws {ChatError} USAGE for an empty passphrase or an unreadable file; for a prompt whose two entries differ.
+ */
+export async function readPassphrase(io: Io, source: PassphraseSource, prompt: string, { confirm = false } = {}): Promise<string | undefined> {
+  const fromEnv = io.env[source.envVar];
+  if (fromEnv !== undefined) return nonEmpty(fromEnv, source.envVar);
+  const file = io.env[source.fileVar];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ChatError('USAGE', `cannot read the passphrase file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    return nonEmpty(text.replace(/\r?\n$/, ''), file);
+  }
+  if (!canPrompt(io)) return undefined;
+  const first = nonEmpty(await promptHidden(io, `${prompt}: `), 'the passphrase');
+  if (confirm && (await promptHidden(io, 'again, to confirm: ')) !== first) {
+    throw new ChatError('USAGE', 'the two passphrases differ; nothing was changed');
+  }
+  return first;
+}
+
+function nonEmpty(p: string, where: string): string {
+  if (p.length === 0) throw new ChatError('USAGE', `${where} is empty`, { hint: 'use a real passphrase, or --no-passphrase to store keys unencrypted' });
+  return p;
+}
+
+/** The passphrase to unlock `profile`, or undefined when its keys are not encrypted. @throws {ChatError} PASSPHRASE_REQUIRED */
+export async function unlockingPassphrase(io: Io, profile: Profile): Promise<string | undefined> {
+  if (profile.identityFormat() !== 'passphrase') return undefined;
+  const p = await readPassphrase(io, KEY_PASSPHRASE, `passphrase for ${profile.home}`);
+  if (p === undefined) {
+    throw new ChatError('PASSPHRASE_REQUIRED', `the keys in ${profile.home} are protected by a passphrase and there is no terminal to ask for it`, {
+      hint: 'set CHAT_PASSPHRASE or pass --passphrase-file <file>',
+    });
+  }
+  return p;
+}
+
+/** Reads one line from a terminal in raw mode without echoing it; Ctrl-C / Ctrl-D abort. */
+function promptHidden(io: Io, prompt: string): Promise<string> {
+  const input = io.stdin as TtyInput;
+  io.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const done = (err?: Error): void => {
+      input.removeListener('data', onData);
+      input.setRawMode?.(false);
+      input.pause();
+      io.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(text);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      for (const ch of chunk.toString()) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003' || ch === '\u0004') return done(new ChatError('USAGE', 'cancelled'));
+        if (ch === '\u007f' || ch === '\b') text = [...text].slice(0, -1).join('');
+        else if (ch >= ' ') text += ch;
+      }
+    };
+    input.setRawMode?.(true);
+    input.on('data', onData);
+    input.resume();
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * `chat key export` / `chat key import` (PROTOCOL.md §13.2): identity, relay settings and contacts (with trust
+ * states) in one passphrase-encrypted, ASCII-armoured file. Message history is not included.
+ */
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import { fingerprint, fromBase64, identityFromSecrets, isValidUsername, toBase64, type Identity } from '@chat/crypto';
+import { ChatError } from './errors.js';
+import { parseConfig, type ChatConfig } from './profile.js';
+import { BACKUP_SCRYPT, NONCE_BYTES, SALT_BYTES, checkScryptParams, deriveKey, deriveKeySync, openWithKey, sealWithKey, type ScryptParams } from './secret-box.js';
+import type { Contact, PendingKey, TrustState } from './store.js';
+
+export const BACKUP_LABEL = 'chat/v1/backup\0';
+export const ARMOR_BEGIN = '-----BEGIN CHAT BACKUP-----';
+export const ARMOR_END = '-----END CHAT BACKUP-----';
+const LABEL_BYTES = Buffer.byteLength(BACKUP_LABEL, 'latin1');
+const HEADER_BYTES = LABEL_BYTES + 3 + SALT_BYTES + NONCE_BYTES;
+const TRUST: readonly TrustState[] = ['unverified', 'verified', 'changed', 'untrusted'];
+
+export interface BackupContents {
+  identity: Identity;
+  config: ChatConfig | undefined;
+  contacts: Contact[];
+}
+
+function header(params: ScryptParams, salt: Uint8Array, nonce: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(BACKUP_LABEL, 'latin1'), Uint8Array.of(params.logN, params.r, params.p), salt, nonce]);
+}
+
+const b64 = (b: Uint8Array): string => toBase64(b);
+
+/** The armoured backup text. scrypt runs synchronously (N = 2^17). */
+export function exportBackup(contents: BackupContents, passphrase: string, params: ScryptParams = BACKUP_SCRYPT): string {
+  const payload = Buffer.from(
+    JSON.stringify({
+      version: 1,
+      identity: { identitySecretKey: b64(contents.identity.identity.secretKey), encryptionSecretKey: b64(contents.identity.encryption.secretKey) },
+      config: contents.config ?? null,
+      contacts: contents.contacts.map((c) => ({
+        username: c.username,
+        identityPublicKey: b64(c.identityPublicKey),
+        encryptionPublicKey: b64(c.encryptionPublicKey),
+        firstSeen: c.firstSeen,
+        trust: c.trust,
+        verifiedAt: c.verifiedAt,
+        pending: c.pending && { identityPublicKey: b64(c.pending.identityPublicKey), encryptionPublicKey: b64(c.pending.encryptionPublicKey), seenAt: c.pending.seenAt },
+      })),
+    }),
+    'utf8',
+  );
+  const salt = randomBytes(SALT_BYTES);
+  const nonce = randomBytes(NONCE_BYTES);
+  const head = header(params, salt, nonce);
+  const key = deriveKeySync(passphrase, salt, params);
+  try {
+    const blob = Buffer.concat([head, sealWithKey(key, payload, head, nonce).sealed]);
+    const lines = blob.toString('base64').match(/.{1,64}/g) ?? [];
+    return `${ARMOR_BEGIN}\n${lines.join('\n')}\n${ARMOR_END}\n`;
+  } finally {
+    key.fill(0);
+    payload.fill(0);
+  }
+}
+
+function bad(what: string): ChatError {
+  return new ChatError('BAD_BACKUP', `not a chat backup: ${what}`);
+}
+
+/**
+ * Opens an armoured backup. Everything is checked before the caller writes anything.
+ * @throws {ChatError} BAD_BACKUP (damaged or not a backup), BAD_PASSPHRASE (exit 7).
+ */
+export async function importBackup(text: string, passphrase: string): Promise<BackupContents> {
+  const m = new RegExp(`${ARMOR_BEGIN}\\s*([A-Za-z0-9+/=\\s]+?)\\s*${ARMOR_END}`).exec(text);
+  if (!m?.[1]) throw bad(`no ${ARMOR_BEGIN} block`);
+  const blob = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
+  if (blob.length < HEADER_BYTES + 16 || blob.subarray(0, LABEL_BYTES).toString('latin1') !== BACKUP_LABEL) throw bad('wrong header');
+  const params: ScryptParams = { logN: blob[LABEL_BYTES] ?? 0, r: blob[LABEL_BYTES + 1] ?? 0, p: blob[LABEL_BYTES + 2] ?? 0 };
+  if (!checkScryptParams(params)) throw bad('scrypt parameters out of range');
+  const salt = blob.subarray(LABEL_BYTES + 3, LABEL_BYTES + 3 + SALT_BYTES);
+  const nonce = blob.subarray(LABEL_BYTES + 3 + SALT_BYTES, HEADER_BYTES);
+  const key = await deriveKey(passphrase, salt, params);
+  let payload: Buffer;
+  try {
+    payload = openWithKey(key, nonce, blob.subarray(HEADER_BYTES), blob.subarray(0, HEADER_BYTES), 'the backup');
+  } finally {
+    key.fill(0);
+  }
+  try {
+    return parsePayload(JSON.parse(payload.toString('utf8')) as unknown);
+  } catch (err) {
+    if (err instanceof ChatError) throw err;
+    throw bad('the contents are not valid');
+  } finally {
+    payload.fill(0);
+  }
+}
+
+function parsePayload(raw: unknown): BackupContents {
+  const o = raw as Record<string, unknown> & { identity?: Record<string, unknown>; contacts?: unknown };
+  if (o?.version !== 1 || typeof o.identity !== 'object' || o.identity === null || !Array.isArray(o.contacts)) throw bad('unsupported contents');
+  const identity = identityFromSecrets(key32(o.identity.identitySecretKey), key32(o.identity.encryptionSecretKey));
+  const config = o.config === null || o.config === undefined ? undefined : parseConfig(o.config, 'the backup');
+  return { identity, config, contacts: o.contacts.map(parseContact) };
+}
+
+function key32(v: unknown): Uint8Array {
+  if (typeof v !== 'string') throw bad('missing key');
+  const b = fromBase64(v);
+  if (b.length !== 32) throw bad('a key is not 32 bytes');
+  return b;
+}
+
+function int(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad('not a time');
+  return v;
+}
+
+function parseContact(raw: unknown): Contact {
+  const c = raw as Record<string, unknown>;
+  if (typeof c.username !== 'string' || !isValidUsername(c.username)) throw bad('a contact has an invalid username');
+  if (!TRUST.includes(c.trust as TrustState)) throw bad('a contact has an invalid trust state');
+  const idpk = key32(c.identityPublicKey);
+  let pending: PendingKey | null = null;
+  if (c.pending !== null && c.pending !== undefined) {
+    const p = c.pending as Record<string, unknown>;
+    const pidpk = key32(p.identityPublicKey);
+    pending = { identityPublicKey: pidpk, encryptionPublicKey: key32(p.encryptionPublicKey), fingerprint: fingerprint(pidpk), seenAt: int(p.seenAt) };
+  }
+  return {
+    username: c.username,
+    identityPublicKey: idpk,
+    encryptionPublicKey: key32(c.encryptionPublicKey),
+    // Recomputed, not trusted from the file.
+    fingerprint: fingerprint(idpk),
+    firstSeen: int(c.firstSeen),
+    trust: c.trust as TrustState,
+    verifiedAt: c.verifiedAt === null || c.verifiedAt === undefined ? null : int(c.verifiedAt),
+    pending,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Passphrase encryption for secrets at rest (PROTOCOL.md §13): scrypt (RFC 7914) from node:crypto derives a 32-byte
+ * key, AES-256-GCM (NIST SP 800-38D) seals. Used for identity.json and for `chat key export` backups.
+ */
+import { createCipheriv, createDecipheriv, randomBytes, scrypt, scryptSync } from 'node:crypto';
+import { ChatError } from './errors.js';
+
+export interface ScryptParams {
+  /** log2 of the CPU/memory cost N. */
+  logN: number;
+  r: number;
+  p: number;
+}
+
+/**
+ * identity.json, unlocked by every `chat send`: N = 2^15, r = 8, p = 1 needs 32 MiB and takes tens of milliseconds
+ * on a laptop (measured in packages/cli/README.md), and runs beside the rest of start-up.
+ */
+export const IDENTITY_SCRYPT: ScryptParams = { logN: 15, r: 8, p: 1 };
+/** Backups leave the machine and are opened rarely: N = 2^17 (128 MiB). */
+export const BACKUP_SCRYPT: ScryptParams = { logN: 17, r: 8, p: 1 };
+export const SALT_BYTES = 16;
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+
+/** Bounds a reader enforces, so a crafted file cannot ask for gigabytes or hours (2^20 · 8 · 128 B = 1 GiB). */
+export function checkScryptParams(p: ScryptParams): boolean {
+  return Number.isInteger(p.logN) && p.logN >= 10 && p.logN <= 20 && Number.isInteger(p.r) && p.r >= 1 && p.r <= 32 && Number.isInteger(p.p) && p.p >= 1 && p.p <= 4 && 128 * 2 ** p.logN * p.r * p.p <= 2 ** 30;
+}
+
+function scryptOptions(p: ScryptParams) {
+  const N = 2 ** p.logN;
+  return { N, r: p.r, p: p.p, maxmem: 128 * N * p.r * p.p + 1024 * 1024 };
+}
+
+/** Passphrases are compared as NFC UTF-8, so the same characters typed on two systems give the same key. */
+function passphraseBytes(passphrase: string): Buffer {
+  return Buffer.from(passphrase.normalize('NFC'), 'utf8');
+}
+
+export function deriveKeySync(passphrase: string, salt: Uint8Array, params: ScryptParams): Buffer {
+  return scryptSync(passphraseBytes(passphrase), salt, 32, scryptOptions(params));
+}
+
+/** Runs on libuv's thread pool: the caller can do other start-up work meanwhile. */
+export function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(passphraseBytes(passphrase), salt, 32, scryptOptions(params), (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+export interface Sealed {
+  salt: Uint8Array;
+  nonce: Uint8Array;
+  /** ciphertext ‖ 16-byte tag */
+  sealed: Uint8Array;
+}
+
+/**
+ * AES-256-GCM under a fresh random nonce (or `nonce`, when the caller must put it in `aad` first); `aad` binds the
+ * context (labels, public keys, parameters).
+ */
+export function sealWithKey(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, nonce: Uint8Array = randomBytes(NONCE_BYTES)): { nonce: Uint8Array; sealed: Uint8Array } {
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  const sealed = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return { nonce, sealed };
+}
+
+/**
+ * @throws {ChatError} `BAD_PASSPHRASE` when the tag does not verify: a wrong passphrase (or a damaged file; the two
+ *   cannot be told apart, by design of an AEAD).
+ */
+export function openWithKey(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, what: string): Buffer {
+  if (nonce.length !== NONCE_BYTES || sealed.length < TAG_BYTES) throw new ChatError('PROFILE_CORRUPT', `${what}: damaged ciphertext`);
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+  decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new ChatError('BAD_PASSPHRASE', `wrong passphrase for ${what}`, { hint: 'nothing was changed; try again (CHAT_PASSPHRASE, --passphrase-file, or type it)' });
+  }
+}
+
+/** scrypt, then AES-256-GCM, with a fresh salt (synchronous: keygen, passwd, import). */
+export function sealWithPassphrase(passphrase: string, plaintext: Uint8Array, aad: (salt: Uint8Array) => Uint8Array, params: ScryptParams): Sealed {
+  const salt = randomBytes(SALT_BYTES);
+  const key = deriveKeySync(passphrase, salt, params);
+  try {
+    return { salt, ...sealWithKey(key, plaintext, aad(salt)) };
+  } finally {
+    key.fill(0);
+  }
+}
