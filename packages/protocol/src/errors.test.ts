@@ -29,6 +29,7 @@ describe('error codes (PROTOCOL.md §10)', () => {
       MAILBOX_FULL: false,
       INTERNAL: false,
       SHUTTING_DOWN: true,
+      NOT_ONLINE: false,
     });
     for (const { description } of Object.values(ERROR_CODES)) expect(description.length).toBeGreaterThan(0);
   });

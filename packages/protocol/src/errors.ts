@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'ENVELOPE_TOO_LARGE'
   | 'MAILBOX_FULL'
   | 'INTERNAL'
-  | 'SHUTTING_DOWN';
+  | 'SHUTTING_DOWN'
+  | 'NOT_ONLINE';
 
 /** Every wire error code with the `fatal` column and the "when" column of §10. A fatal error closes the connection. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; readonly description: string }>> =
@@ -42,6 +43,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     MAILBOX_FULL: { fatal: false, description: "the recipient's mailbox is at its message or byte quota" },
     INTERNAL: { fatal: false, description: 'the relay failed to store; the client may retry' },
     SHUTTING_DOWN: { fatal: true, description: 'the relay is stopping' },
+    NOT_ONLINE: { fatal: false, description: 'an ephemeral `send` names a user with no `recv` session; nothing was stored' },
   } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
 
 for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);
