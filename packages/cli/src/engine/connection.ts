@@ -158,10 +158,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return frame;
   }
 
-  /** Stores an envelope (§9); resolves once the relay answered `sent`, i.e. stored it durably. */
-  async send(to: string, id: Uint8Array, env: Uint8Array): Promise<void> {
+  /**
+   * Stores an envelope (§9); resolves once the relay answered `sent`, i.e. stored it durably. With `eph`, the relay
+   * only forwards it to an online receiver (§9 "Ephemeral"); NOT_ONLINE if there is none.
+   */
+  async send(to: string, id: Uint8Array, env: Uint8Array, { eph = false } = {}): Promise<void> {
     const rid = this.rid();
-    const frame = await this.roundTrip({ t: 'send', rid, to, id, env }, rid, 'sent', to);
+    const request: ClientFrame = eph ? { t: 'send', rid, to, id, env, eph: true } : { t: 'send', rid, to, id, env };
+    const frame = await this.roundTrip(request, rid, 'sent', to);
     if (frame.t !== 'sent' || !constantTimeEqual(frame.id, id)) throw this.protocolError('sent names another message id');
   }
 
@@ -169,6 +173,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   async ping(): Promise<void> {
     const rid = this.rid();
     await this.roundTrip({ t: 'ping', rid }, rid, 'pong', this.opts.username);
+  }
+
+  /** The users with a `recv` session now (§6.1 `who`). */
+  async who(): Promise<string[]> {
+    const rid = this.rid();
+    const frame = await this.roundTrip({ t: 'who', rid }, rid, 'online', this.opts.username);
+    if (frame.t !== 'online') throw this.protocolError('expected online');
+    return frame.users;
   }
 
   /** Acknowledges delivered envelopes (§9), at most 256 ids per frame (§11). No reply. */
@@ -203,7 +215,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Registers the waiter first, then writes: the reply can never arrive before someone waits for it. */
-  private roundTrip(frame: ClientFrame, rid: number, type: 'bundle' | 'sent' | 'pong', about: string): Promise<RelayFrame> {
+  private roundTrip(frame: ClientFrame, rid: number, type: 'bundle' | 'sent' | 'pong' | 'online', about: string): Promise<RelayFrame> {
     const reply = this.waiters.request(rid, type, about);
     try {
       this.write(frame);
@@ -246,6 +258,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       case 'bundle':
       case 'sent':
       case 'pong':
+      case 'online':
         if (!this.waiters.settle(frame.rid, frame)) this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
         return;
       case 'msg':

@@ -7,8 +7,9 @@
 import Database from 'better-sqlite3';
 import { ChatError } from './errors.js';
 import { touchPrivateFile } from './files.js';
+import { Outbox } from './outbox.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface Contact {
   username: string;
@@ -35,7 +36,14 @@ export interface StoredMessage {
   relayTs: number | null;
   /** When this client committed it (ms). */
   receivedAt: number;
+  /**
+   * Outgoing: `queued` (in the outbox), `sent` (stored by the relay), `delivered`, `read` (receipts, §4.1), `failed`.
+   * Incoming: `unread` or `read`. Rows from schema v1 have none (treated as `sent` / `read`).
+   */
+  state?: MessageState | null;
 }
+
+export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'unread';
 
 export interface RejectedEnvelope {
   id: string;
@@ -70,6 +78,21 @@ const MIGRATIONS: readonly string[] = [
      relay_ts    INTEGER,
      rejected_at INTEGER NOT NULL
    ) STRICT;`,
+  // v2: delivery and read state, the durable outbox, per-conversation settings (see outbox.ts)
+  `ALTER TABLE messages ADD COLUMN state TEXT;
+   CREATE TABLE outbox (
+     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+     id        TEXT NOT NULL UNIQUE,
+     peer      TEXT NOT NULL,
+     kind      INTEGER NOT NULL,
+     body      BLOB NOT NULL,
+     ts        INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE conversations (
+     peer      TEXT PRIMARY KEY,
+     muted     INTEGER NOT NULL DEFAULT 0,
+     last_seen INTEGER
+   ) STRICT;`,
 ];
 
 interface ContactRow {
@@ -87,10 +110,16 @@ interface MessageRow {
   ts: number;
   relay_ts: number | null;
   received_at: number;
+  state: MessageState | null;
 }
 
 export class Store {
-  private constructor(private readonly db: Database.Database) {}
+  /** The outbox, delivery states and conversation settings (schema v2). */
+  readonly outbox: Outbox;
+
+  private constructor(private readonly db: Database.Database) {
+    this.outbox = new Outbox(db);
+  }
 
   /**
    * Opens (creating, mode 0600) and migrates the database at `path`.
@@ -136,8 +165,8 @@ export class Store {
   /** Commits a message unless its id is already in the history; true if it was new (§4 step 7). */
   addMessage(m: StoredMessage): boolean {
     const info = this.db
-      .prepare('INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt);
+      .prepare('INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt, m.state ?? null);
     return info.changes === 1;
   }
 
@@ -159,6 +188,7 @@ export class Store {
       ts: r.ts,
       relayTs: r.relay_ts,
       receivedAt: r.received_at,
+      state: r.state,
     }));
   }
 
