@@ -225,18 +225,27 @@ function toContact(row: ContactRow): Contact {
   };
 }
 
-/** Applies the migrations after `PRAGMA user_version`, each in its own transaction. */
+/**
+ * Applies the migrations after `PRAGMA user_version` in one IMMEDIATE transaction that re-reads the version inside
+ * it: two processes opening a new profile at once (`chat recv --follow` and `chat send`) must not both migrate.
+ */
 function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
-      hint: 'upgrade chat',
-    });
-  }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
+  const check = (current: number): void => {
+    if (current > SCHEMA_VERSION) {
+      throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
+        hint: 'upgrade chat',
+      });
+    }
+  };
+  const before = db.pragma('user_version', { simple: true }) as number;
+  check(before);
+  if (before === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    check(current);
+    for (let v = current; v < SCHEMA_VERSION; v++) {
       db.exec(MIGRATIONS[v] ?? '');
       db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+    }
+  }).immediate();
 }
