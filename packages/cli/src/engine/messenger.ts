@@ -269,15 +269,16 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /**
-   * Tells `to` that we are typing (or stopped), ephemerally (§4.1, §9): only over the live session, only to a pinned
-   * contact, and only if they are online; every failure is ignored, since a typing signal is worth nothing late.
+   * Tells `to` that we are typing (or stopped), ephemerally (§4.1, §9): only over the live session, only under the
+   * pinned key, and only if they are online; every failure is ignored, since a typing signal is worth nothing late.
    */
   async sendTyping(to: string, active: boolean): Promise<boolean> {
     const conn = this.recvConnection;
-    const contact = this.store.getContact(to);
-    if (!conn || !contact || to === this.username || !this.settings.typingIndicators) return false;
+    if (!conn || to === this.username || !this.settings.typingIndicators) return false;
     const id = randomMessageId();
     try {
+      // About to write to them: pin on first use now, as the message itself would (§3.4); a changed key throws.
+      const contact = this.store.getContact(to) ?? (await this.lookupAndPin(to, conn));
       const env = sealEnvelope({ kind: MessageKind.typing, from: this.username, to, id, ts: Date.now(), body: Uint8Array.of(active ? 1 : 0) }, this.identity.identity.secretKey, contact.encryptionPublicKey);
       await conn.send(to, id, env, { eph: true });
       return true;

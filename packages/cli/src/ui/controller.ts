@@ -84,6 +84,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     m.on('queued', () => this.changed());
     m.on('delivery', () => this.changed());
     m.on('typing', ({ from, active }) => {
+      // Typing comes only from a live session, so the sender is online now.
+      if (active) this.online.add(from);
       if (active) this.typing.set(from, Date.now() + TYPING_TTL_MS);
       else this.typing.delete(from);
       this.changed();
@@ -179,7 +181,9 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     if (this.typingTo === to && now - this.lastTypingSent < TYPING_RESEND_MS) return;
     this.typingTo = to;
     this.lastTypingSent = now;
-    void this.m.sendTyping(to, true);
+    void this.m.sendTyping(to, true).then((ok) => {
+      if (!ok && this.lastTypingSent === now) this.lastTypingSent = 0; // not delivered: try again on the next key
+    });
   }
 
   /** Ctrl-N / Ctrl-P. */
