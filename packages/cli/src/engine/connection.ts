@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { constantTimeEqual, sign, signBundle, toHex, type Identity } from '@chat/crypto';
+import { constantTimeEqual, isValidUsername, sign, signBundle, toHex, type Identity } from '@chat/crypto';
 import {
   FrameDecoder,
   PROTOCOL_VERSION,
@@ -175,12 +175,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     await this.roundTrip({ t: 'ping', rid }, rid, 'pong', this.opts.username);
   }
 
-  /** The users with a `recv` session now (§6.1 `who`). */
+  /** The users with a `recv` session now (§6.1 `who`), valid usernames only. */
   async who(): Promise<string[]> {
     const rid = this.rid();
     const frame = await this.roundTrip({ t: 'who', rid }, rid, 'online', this.opts.username);
     if (frame.t !== 'online') throw this.protocolError('expected online');
-    return frame.users;
+    // §6.2: entries that are not valid usernames are ignored (the frame only bounds their length).
+    return frame.users.filter((u) => isValidUsername(u));
   }
 
   /** Acknowledges delivered envelopes (§9), at most 256 ids per frame (§11). No reply. */

@@ -9,7 +9,6 @@ import {
   MAX_BODY_BYTES,
   MAX_RECEIPT_IDS,
   MessageKind,
-  isValidUsername,
   fingerprint,
   fromHex,
   randomMessageId,
@@ -287,12 +286,12 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     }
   }
 
-  /** Who has a receiving session on the relay now (§6.1 `who`), valid usernames only. */
+  /** Who has a receiving session on the relay now (§6.1 `who`). */
   async who(): Promise<string[]> {
     const users = await this.withConnection(this.recvConnection, 'send', (c) => c.who());
     const now = Date.now();
     for (const u of users) if (this.store.getContact(u)) this.store.outbox.setLastSeen(u, now);
-    return users.filter((u) => isValidUsername(u));
+    return users;
   }
 
   private kickOutbox(): void {
