@@ -7,6 +7,8 @@ import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser } from '../../../../test/e2e/harness.js';
 import { spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { tcpProxy } from '../../test/proxy.js';
+import { parseRelayAddress } from '../engine/address.js';
 import { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
 import { ChatApp } from './ChatApp.js';
@@ -31,8 +33,8 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
-async function session(home: string, initial?: string) {
-  const m = await Messenger.open(new Profile(home));
+async function session(home: string, initial?: string, relayAddress?: string) {
+  const m = await Messenger.open(new Profile(home), relayAddress ? { relay: parseRelayAddress(relayAddress), connectTimeoutMs: 1_000 } : {});
   const written: string[] = [];
   const controller = new ChatController(m, { initial, write: (s) => written.push(s), retryBaseMs: 50 });
   const ui = render(<ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />);
@@ -108,6 +110,30 @@ describe('ChatApp', () => {
       }
     } finally {
       await second.stop();
+    }
+  });
+
+  it('shows reconnecting… while the relay is unreachable; what was typed meanwhile goes out on reconnect', async () => {
+    const root = join(t.dir, 'rc');
+    const alice = await newUser(root, 'fred', relay);
+    await newUser(root, 'gina', relay);
+    const proxy = await tcpProxy(relay.port);
+    try {
+      const a = await session(alice, 'gina', proxy.address);
+      try {
+        await until(() => / online /.test(a.frame()), 'online');
+        proxy.cut();
+        await until(() => a.frame().includes('reconnecting…'), 'reconnecting');
+        await a.type('written offline\r');
+        await until(() => / fred: written offline …/.test(a.frame()), 'queued mark');
+        proxy.restore();
+        await until(() => / fred: written offline ✓/.test(a.frame()), 'sent after reconnect');
+        await until(() => / online /.test(a.frame()), 'online again');
+      } finally {
+        await a.stop();
+      }
+    } finally {
+      await proxy.close();
     }
   });
 });
