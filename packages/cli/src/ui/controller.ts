@@ -204,7 +204,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   /** Looks the peer up now, so a changed key shows its banner before anything is typed (§3.4). */
   private checkKey(peer: string): void {
     if (peer !== this.m.username && this.m.recvConnection) {
-      this.m.lookupAndPin(peer).then(
+      this.m.lookupAndPin(peer, this.m.recvConnection).then(
         () => this.changed(),
         (err: unknown) => {
           if (err instanceof ChatError && (err.code === 'KEY_CHANGED' || err.code === 'BUNDLE_INVALID')) this.block(peer);
