@@ -8,46 +8,18 @@ import { fingerprint } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
 import { runLive } from '../engine/live.js';
 import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
-import type { StoredMessage } from '../engine/store.js';
 import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
 import { expandShortcodes } from './text.js';
+import { buildView, type ChatView, type Notice } from './view.js';
+
+export type { ChatView, ConversationRow, Notice, PaneItem } from './view.js';
 
 /** How long "x is typing…" stays without a new signal (PROTOCOL.md §4.1). */
 export const TYPING_TTL_MS = 6_000;
 /** At most one "typing" signal per this interval while composing (§4.1). */
 export const TYPING_RESEND_MS = 3_000;
 const PRESENCE_POLL_MS = 15_000;
-
-export interface Notice {
-  key: string;
-  ts: number;
-  text: string;
-  level: 'info' | 'error';
-}
-
-export type PaneItem = ({ type: 'message' } & StoredMessage) | ({ type: 'notice' } & Notice);
-
-export interface ConversationRow {
-  peer: string;
-  unread: number;
-  online: boolean;
-  lastSeen: number | null;
-  muted: boolean;
-  typing: boolean;
-}
-
-export interface ChatView {
-  me: string;
-  current: string | undefined;
-  conversations: ConversationRow[];
-  items: PaneItem[];
-  typing: string[];
-  connection: ConnectionStatus;
-  /** Why sending in the open conversation is blocked (a changed key), if it is. */
-  blocked: string | undefined;
-  users: string[];
-}
 
 export interface ControllerOptions {
   initial?: string | undefined;
@@ -129,35 +101,15 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** What to render; recomputed after each change. */
   view(): ChatView {
-    if (this.cached) return this.cached;
-    const m = this.m;
-    const now = Date.now();
-    const rows = m.store.outbox.conversations();
-    if (this.current && !rows.some((r) => r.peer === this.current)) rows.unshift({ peer: this.current, unread: 0, lastTs: now, muted: false, lastSeen: null });
-    const conversations = rows.map((r) => ({
-      peer: r.peer,
-      unread: r.peer === this.current ? 0 : r.unread,
-      online: this.online.has(r.peer),
-      lastSeen: r.lastSeen,
-      muted: r.muted,
-      typing: (this.typing.get(r.peer) ?? 0) > now,
-    }));
-    const key = this.current ?? '';
-    const cleared = this.clearedAt.get(key) ?? 0;
-    const messages: PaneItem[] = this.current ? m.history({ peer: this.current }).filter((x) => x.receivedAt > cleared).map((x) => ({ type: 'message', ...x })) : [];
-    const notices: PaneItem[] = (this.notices.get(key) ?? []).filter((n) => n.ts > cleared).map((n) => ({ type: 'notice', ...n }));
-    const items = [...messages, ...notices].sort((a, b) => sortTs(a) - sortTs(b));
-    const users = [...new Set([...m.contacts().map((c) => c.username), ...rows.map((r) => r.peer), ...this.online])];
-    this.cached = {
-      me: m.username,
+    this.cached ??= buildView(this.m, {
       current: this.current,
-      conversations,
-      items,
-      typing: this.current && (this.typing.get(this.current) ?? 0) > now ? [this.current] : [],
       connection: this.connection,
-      blocked: this.current ? this.blocked.get(this.current) : undefined,
-      users,
-    };
+      notices: this.notices,
+      clearedAt: this.clearedAt,
+      typing: this.typing,
+      blocked: this.blocked,
+      online: this.online,
+    });
     return this.cached;
   }
 
@@ -338,8 +290,3 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     this.emit('change');
   }
 }
-
-function sortTs(x: PaneItem): number {
-  return x.ts;
-}
-
