@@ -62,6 +62,7 @@ describe('ChatApp', () => {
     try {
       await until(() => a.frame().includes('online'), 'online');
       await a.type('ship it :rocket:');
+      await until(() => a.frame().includes('bob> ship it 🚀'), 'emoji as you type');
       await a.type('\r');
       expect(a.frame()).toMatch(/alice: ship it 🚀 (…|✓)/);
       await until(() => /alice: ship it 🚀 ✓/.test(a.frame()), 'sent mark');

@@ -7,7 +7,7 @@ import type { ChatController } from './controller.js';
 import { InputLine } from './InputLine.js';
 import { MessagePane } from './MessagePane.js';
 import { StatusBar } from './StatusBar.js';
-import { ago } from './text.js';
+import { ago, expandShortcodes } from './text.js';
 import { useChat } from './useChat.js';
 import { useInputLine } from './useInputLine.js';
 import { useTerminalSize } from './useTerminalSize.js';
@@ -73,7 +73,7 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
       </Box>
       <InputLine
         prompt={peer ? `${peer}> ` : '> '}
-        value={line.value}
+        value={expandShortcodes(line.value)}
         candidates={line.candidates}
         typing={view.typing}
         width={columns}
