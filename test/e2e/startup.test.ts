@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHAT_BIN, chat, tempDir } from './harness.js';
 
-const COMMANDS = ['keygen', 'login', 'send', 'recv', 'whoami', 'contacts'];
+const COMMANDS = ['open', 'keygen', 'login', 'send', 'recv', 'whoami', 'contacts'];
 
 describe('chat --help and --version', () => {
   it('--help lists every command and an example for each', async () => {
@@ -49,6 +49,33 @@ describe.runIf(process.platform === 'linux')('start-up', () => {
       // The probe itself works: a command that opens the history loads it.
       writeFileSync(join(home, 'chat.db'), ''); // an empty file is an empty SQLite database
       expect((await chat(['contacts'], { home, env })).stderr).toContain('SQLITE-LOADED');
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+// A module-resolution hook (node:module register) that reports every resolution of Ink or React on stderr.
+const hooks = `data:text/javascript,${encodeURIComponent(
+  "import { writeSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); if (/\\/node_modules\\/(\\.pnpm\\/)?(ink|react)[@/]/.test(r.url)) writeSync(2, 'UI-LOADED ' + s + '\\n'); return r; }",
+)}`;
+const uiProbe = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hooks)});`)}`;
+
+describe('start-up without the UI', () => {
+  it('send, recv, whoami, contacts, keygen and --help never load Ink or React; the interactive session does', async () => {
+    const t = tempDir('startup-ui');
+    try {
+      const home = t.dir;
+      const env = { NODE_OPTIONS: `--import=${uiProbe}` };
+      for (const args of [['--help'], ['send', '--help'], ['keygen'], ['whoami'], ['contacts'], ['send', 'bob', 'hi'], ['recv']]) {
+        const r = await chat(args, { home, env });
+        expect(r.stderr, args.join(' ')).not.toContain('UI-LOADED');
+      }
+      // The probe itself works: `chat` (refusing to run without a terminal) has loaded Ink by then.
+      const ui = await chat([], { home, env });
+      expect(ui.stderr).toContain('UI-LOADED');
+      expect(ui.code).toBe(2);
+      expect(ui.stderr).toContain('chat: error: the interactive session needs a terminal');
     } finally {
       t.cleanup();
     }

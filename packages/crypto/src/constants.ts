@@ -17,8 +17,13 @@ export const MAX_ENVELOPE_BYTES = 65536;
 /** The largest body a client seals (PROTOCOL.md §4, §11); the envelope format itself would allow 65,328. */
 export const MAX_BODY_BYTES = 60000;
 
-/** Message kinds of the `kind` byte (PROTOCOL.md §4). `text` bodies are UTF-8. */
-export const MessageKind = { text: 1 } as const;
+/**
+ * Message kinds of the `kind` byte (PROTOCOL.md §4). `text` bodies are UTF-8; `delivered` and `read` receipts carry
+ * 1..{@link MAX_RECEIPT_IDS} message ids (16 bytes each); `typing` carries one byte, 1 = typing, 0 = stopped.
+ */
+export const MessageKind = { text: 1, delivered: 2, read: 3, typing: 4 } as const;
+/** Most message ids in one receipt body (PROTOCOL.md §4). */
+export const MAX_RECEIPT_IDS = 256;
 /** One of the values of {@link MessageKind}. */
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 

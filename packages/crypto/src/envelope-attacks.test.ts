@@ -92,7 +92,7 @@ describe('tampering', () => {
       (o) => ({ ...o, from: 'mallory' }),
       (o) => ({ ...o, ts: o.ts + 1 }),
       (o) => ({ ...o, id: flip(o.id, 0) }),
-      (o) => ({ ...o, kind: 2 }),
+      (o) => ({ ...o, kind: 3 }),
       (o) => ({ ...o, signedMessage: flip(o.signedMessage, 12) }), // the signed recipient key
     ];
     for (const edit of edits) {
@@ -136,7 +136,14 @@ describe('malformed inners (step 3)', () => {
   const sig = new Uint8Array(64);
   const cases: Record<string, Uint8Array> = {
     empty: new Uint8Array(0),
-    'unknown kind': cat(rawSigned({ ...good, kind: 2 }), sig),
+    'unknown kind': cat(rawSigned({ ...good, kind: 5 }), sig),
+    'kind 0xff': cat(rawSigned({ ...good, kind: 0xff }), sig),
+    'delivered receipt with an empty body': cat(rawSigned({ ...good, kind: 2, body: new Uint8Array(0) }), sig),
+    'read receipt of 17 bytes (not whole ids)': cat(rawSigned({ ...good, kind: 3, body: new Uint8Array(17) }), sig),
+    'receipt of 257 ids': cat(rawSigned({ ...good, kind: 2, body: new Uint8Array(257 * 16) }), sig),
+    'typing with an empty body': cat(rawSigned({ ...good, kind: 4, body: new Uint8Array(0) }), sig),
+    'typing with body byte 2': cat(rawSigned({ ...good, kind: 4, body: Uint8Array.of(2) }), sig),
+    'typing with two bytes': cat(rawSigned({ ...good, kind: 4, body: Uint8Array.of(1, 1) }), sig),
     'kind 0': cat(rawSigned({ ...good, kind: 0 }), sig),
     'invalid from': cat(rawSigned({ ...good, from: 'Alice' }), sig),
     'non-ASCII to': cat(rawSigned({ ...good, to: 'b\u00e9b' }), sig),

@@ -49,6 +49,24 @@ describe('sealEnvelope / openEnvelope', () => {
     );
   });
 
+  it('round-trips receipts (1..256 ids) and typing signals (0 or 1)', () => {
+    const ids = (n: number) => new Uint8Array(n * 16).map((_, i) => i % 251);
+    const cases = [
+      { kind: MessageKind.delivered, body: ids(1) },
+      { kind: MessageKind.read, body: ids(256) },
+      { kind: MessageKind.typing, body: Uint8Array.of(1) },
+      { kind: MessageKind.typing, body: Uint8Array.of(0) },
+    ];
+    for (const c of cases) {
+      const msg = message(c);
+      const env = sealEnvelope(msg, alice.identity.secretKey, bob.encryption.publicKey);
+      const opened = openEnvelope(env, { username: 'bob', encryption: bob.encryption }, msg.id);
+      verifyEnvelopeSignature(opened, alice.identity.publicKey);
+      expect(opened.kind).toBe(c.kind);
+      expect(toHex(opened.body)).toBe(toHex(c.body));
+    }
+  });
+
   it('writes exactly the §4 layout, signed over label ‖ recipient key ‖ signed', () => {
     const msg = message({ body: utf8('hi ☃') });
     const env = sealEnvelope(msg, alice.identity.secretKey, bob.encryption.publicKey);
@@ -98,7 +116,10 @@ describe('sealEnvelope / openEnvelope', () => {
     const sk = alice.identity.secretKey;
     const pk = bob.encryption.publicKey;
     const bad: [Partial<Parameters<typeof message>[0]>, RegExp][] = [
-      [{ kind: 2 }, /kind/],
+      [{ kind: 5 }, /kind/],
+      [{ kind: 2, body: new Uint8Array(15) }, /receipt body/],
+      [{ kind: 3, body: new Uint8Array(0) }, /receipt body/],
+      [{ kind: 4, body: Uint8Array.of(7) }, /typing body/],
       [{ from: 'Alice' }, /from/],
       [{ to: 'b' }, /to/],
       [{ id: new Uint8Array(15) }, /id to be 16 bytes, got 15/],

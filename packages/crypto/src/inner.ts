@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { isUint8Array } from 'node:util/types';
 import { bytesArg, concat, exactBytes } from './bytes.js';
 import { USERNAME_PATTERN, usernameArg } from './bundle.js';
-import { MAX_BODY_BYTES, MESSAGE_ID_BYTES, MessageKind, SIGNATURE_BYTES } from './constants.js';
+import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MESSAGE_ID_BYTES, MessageKind, SIGNATURE_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
 
 /** The fields of a message, all of which the sender signs (§4). */
@@ -35,7 +35,7 @@ export function encodeSigned(fn: string, msg: MessageFields, maxBody = MAX_BODY_
   if (typeof msg !== 'object' || msg === null) throw new TypeError(`${fn}: expected message fields, got ${msg}`);
   const { kind, from, to, id, ts, body } = msg;
   if (typeof kind !== 'number') throw new TypeError(`${fn}: expected kind to be a number, got ${typeof kind}`);
-  if (!KINDS.has(kind)) throw new RangeError(`${fn}: expected kind to be a MessageKind (1 = text), got ${kind}`);
+  if (!KINDS.has(kind)) throw new RangeError(`${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing), got ${kind}`);
   usernameArg(fn, 'from', from);
   usernameArg(fn, 'to', to);
   exactBytes(fn, 'id', id, MESSAGE_ID_BYTES);
@@ -47,7 +47,10 @@ export function encodeSigned(fn: string, msg: MessageFields, maxBody = MAX_BODY_
   if (body.length > maxBody) {
     throw new CryptoError('BODY_TOO_LARGE', `message body is ${body.length} bytes; the limit is ${maxBody}`);
   }
-  if (kind === MessageKind.text && !isUtf8(body)) throw new TypeError(`${fn}: a text body must be valid UTF-8`);
+  const bodyProblem = checkBody(kind, body);
+  if (bodyProblem !== undefined) {
+    throw kind === MessageKind.text ? new TypeError(`${fn}: ${bodyProblem}`) : new RangeError(`${fn}: ${bodyProblem}`);
+  }
   const head = new Uint8Array(1 + 8 + 4);
   const dv = new DataView(head.buffer);
   dv.setBigUint64(1, BigInt(ts));
@@ -92,8 +95,26 @@ export function parseInner(inner: Uint8Array): ParsedInner {
   if (inner.length - at !== SIGNATURE_BYTES) {
     malformed(`expected exactly ${SIGNATURE_BYTES} bytes of signature, got ${inner.length - at}`);
   }
-  if (kind === MessageKind.text && !isUtf8(body)) malformed('text body is not valid UTF-8');
+  const bodyProblem = checkBody(kind, body);
+  if (bodyProblem !== undefined) malformed(bodyProblem);
   return { kind, from, to, id, ts: Number(ts), body, signed: inner.slice(0, at), signature: inner.slice(at) };
+}
+
+/** The per-kind body rules of §4; a description of the violation, or undefined. */
+function checkBody(kind: number, body: Uint8Array): string | undefined {
+  switch (kind) {
+    case MessageKind.text:
+      return isUtf8(body) ? undefined : 'a text body must be valid UTF-8';
+    case MessageKind.delivered:
+    case MessageKind.read:
+      return body.length > 0 && body.length % MESSAGE_ID_BYTES === 0 && body.length <= MAX_RECEIPT_IDS * MESSAGE_ID_BYTES
+        ? undefined
+        : `a receipt body must be 1 to ${MAX_RECEIPT_IDS} message ids of ${MESSAGE_ID_BYTES} bytes, got ${body.length} bytes`;
+    case MessageKind.typing:
+      return body.length === 1 && (body[0] === 0 || body[0] === 1) ? undefined : 'a typing body must be one byte, 0 or 1';
+    default:
+      return undefined;
+  }
 }
 
 function username(bytes: Uint8Array, what: string): string {

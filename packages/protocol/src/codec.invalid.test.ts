@@ -117,6 +117,12 @@ const INVALID_CLIENT: [string, Uint8Array][] = [
   ['send to empty', send({ to: '' })],
   ['send to of 65 bytes', send({ to: 'b'.repeat(65) })],
   ['send rid 2^32', send({ rid: 2 ** 32 })],
+  ['send eph as 1', send({ eph: 1 })],
+  ['send eph nil', send({ eph: null })],
+  ['send eph as a str', send({ eph: 'true' })],
+  ['who without rid', pack({ t: 'who' })],
+  ['who with a user', pack({ t: 'who', rid: 1, user: 'bob' })],
+  ['who rid as a str', pack({ t: 'who', rid: '1' })],
   // ack
   ['ack with 0 ids', ack([])],
   ['ack with 257 ids', ack(Array.from({ length: 257 }, () => bytes(16)))],
@@ -169,6 +175,13 @@ const INVALID_RELAY: [string, Uint8Array][] = [
   ['sent id of 0 bytes', relayFrame('sent', { rid: 1, id: bytes(0) })],
   ['synced with an extra field', relayFrame('synced', { rid: 1 })],
   ['pong without rid', relayFrame('pong', {})],
+  ['msg eph as 1', msgBody({ eph: 1 })],
+  ['online without users', relayFrame('online', { rid: 1 })],
+  ['online users as a str', relayFrame('online', { rid: 1, users: 'alice' })],
+  ['online with a 33-byte username', relayFrame('online', { rid: 1, users: ['a'.repeat(33)] })],
+  ['online with a 2-byte username', relayFrame('online', { rid: 1, users: ['ab'] })],
+  ['online with 1025 users', relayFrame('online', { rid: 1, users: Array.from({ length: 1025 }, (_, i) => `user${i}`) })],
+  ['online with a nested array', relayFrame('online', { rid: 1, users: [['alice']] })],
 ];
 
 describe('invalid client bodies are BAD_FRAME', () => {

@@ -51,5 +51,8 @@ export const MAX_QUERY_NAME_BYTES = 64;
 /** Longest `err.msg` in UTF-8 bytes (§6.2). */
 export const MAX_ERROR_MESSAGE_BYTES = 256;
 
+/** Most usernames in one `online` frame (§6.2); a relay with more receivers online lists the first ones, sorted. */
+export const MAX_ONLINE_USERS = 1024;
+
 /** Largest request id: `rid` is a u32 (§6). */
 export const MAX_RID = 0xffff_ffff;

@@ -30,6 +30,7 @@ describe('error codes (PROTOCOL.md §10)', () => {
       INTERNAL: false,
       SHUTTING_DOWN: true,
       TLS_REQUIRED: true,
+      NOT_ONLINE: false,
     });
     for (const { description } of Object.values(ERROR_CODES)) expect(description.length).toBeGreaterThan(0);
   });

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'MAILBOX_FULL'
   | 'INTERNAL'
   | 'SHUTTING_DOWN'
-  | 'TLS_REQUIRED';
+  | 'TLS_REQUIRED'
+  | 'NOT_ONLINE';
 
 /** Every wire error code with the `fatal` column and the "when" column of §10. A fatal error closes the connection. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; readonly description: string }>> =
@@ -44,6 +45,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     INTERNAL: { fatal: false, description: 'the relay failed to store; the client may retry' },
     SHUTTING_DOWN: { fatal: true, description: 'the relay is stopping' },
     TLS_REQUIRED: { fatal: true, description: 'a plaintext connection to a relay that requires TLS (sent unencrypted, then the relay closes)' },
+    NOT_ONLINE: { fatal: false, description: 'an ephemeral `send` names a user with no `recv` session; nothing was stored' },
   } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
 
 for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);

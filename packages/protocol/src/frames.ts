@@ -17,13 +17,18 @@ export interface HelloFrame { t: 'hello'; v: number; agent: string }
 export interface AuthFrame { t: 'auth'; user: string; idpk: Uint8Array; encpk: Uint8Array; bsig: Uint8Array; mode: Mode; sig: Uint8Array }
 /** Ask for a user's key bundle. */
 export interface LookupFrame { t: 'lookup'; rid: number; user: string }
-/** Store envelope `env` (49..65536 bytes) under message id `id` (16 bytes) in the mailbox of `to`. */
-export interface SendFrame { t: 'send'; rid: number; to: string; id: Uint8Array; env: Uint8Array }
+/**
+ * Store envelope `env` (49..65536 bytes) under message id `id` (16 bytes) in the mailbox of `to`; with `eph: true`,
+ * forward it only to a `recv` session of `to` that is online now and store nothing (§9 "Ephemeral").
+ */
+export interface SendFrame { t: 'send'; rid: number; to: string; id: Uint8Array; env: Uint8Array; eph?: boolean }
 /** Delete 1..256 delivered envelopes (mode `recv` only). No reply. */
 export interface AckFrame { t: 'ack'; ids: Uint8Array[] }
 export interface PingFrame { t: 'ping'; rid: number }
+/** Ask which users have a `recv` session now (§6.1, presence). */
+export interface WhoFrame { t: 'who'; rid: number }
 
-export type ClientFrame = HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame;
+export type ClientFrame = HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame;
 
 // ── relay → client (§6.2) ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -35,15 +40,20 @@ export interface WelcomeFrame { t: 'welcome'; user: string; mode: Mode; register
 export interface BundleFrame { t: 'bundle'; rid: number; user: string; idpk: Uint8Array; encpk: Uint8Array; bsig: Uint8Array }
 /** The envelope sent under `id` is durably stored. */
 export interface SentFrame { t: 'sent'; rid: number; id: Uint8Array }
-/** An envelope from the mailbox; `ts` is the relay's receive time in ms since the epoch. */
-export interface MsgFrame { t: 'msg'; id: Uint8Array; env: Uint8Array; ts: number }
+/**
+ * An envelope from the mailbox; `ts` is the relay's receive time in ms since the epoch. With `eph: true` it was an
+ * ephemeral `send`, forwarded and never stored: the client MUST NOT `ack` it.
+ */
+export interface MsgFrame { t: 'msg'; id: Uint8Array; env: Uint8Array; ts: number; eph?: boolean }
 /** Everything that was in the mailbox at login has been sent as `msg`. */
 export interface SyncedFrame { t: 'synced' }
 export interface PongFrame { t: 'pong'; rid: number }
+/** Answer to `who`: the usernames with a `recv` session, sorted, at most MAX_ONLINE_USERS. */
+export interface OnlineFrame { t: 'online'; rid: number; users: string[] }
 /** A refusal (§10). `rid` is present when answering a request; when `fatal`, the relay closes after writing it. */
 export interface ErrFrame { t: 'err'; rid?: number; code: ErrorCode; msg: string; fatal: boolean }
 
-export type RelayFrame = ChallengeFrame | WelcomeFrame | BundleFrame | SentFrame | MsgFrame | SyncedFrame | PongFrame | ErrFrame;
+export type RelayFrame = ChallengeFrame | WelcomeFrame | BundleFrame | SentFrame | MsgFrame | SyncedFrame | PongFrame | OnlineFrame | ErrFrame;
 
 export type Frame = ClientFrame | RelayFrame;
 export type ClientFrameType = ClientFrame['t'];
@@ -51,8 +61,8 @@ export type RelayFrameType = RelayFrame['t'];
 export type FrameType = Frame['t'];
 
 /** The `t` values a relay accepts (§6.1). */
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze(['hello', 'auth', 'lookup', 'send', 'ack', 'ping']);
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze(['hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who']);
 /** The `t` values a client accepts (§6.2). */
 export const RELAY_FRAME_TYPES: readonly RelayFrameType[] = Object.freeze([
-  'challenge', 'welcome', 'bundle', 'sent', 'msg', 'synced', 'pong', 'err',
+  'challenge', 'welcome', 'bundle', 'sent', 'msg', 'synced', 'pong', 'online', 'err',
 ]);

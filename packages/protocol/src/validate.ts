@@ -9,7 +9,7 @@ import { Buffer } from 'node:buffer';
 import { isUint8Array } from 'node:util/types';
 import {
   MAX_ACK_IDS, MAX_AGENT_LENGTH, MAX_ENVELOPE_BYTES, MAX_ERROR_MESSAGE_BYTES, MAX_QUERY_NAME_BYTES, MAX_RID,
-  MAX_USERNAME_BYTES, MESSAGE_ID_BYTES, MIN_ENVELOPE_BYTES, MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES,
+  MAX_ONLINE_USERS, MAX_USERNAME_BYTES, MESSAGE_ID_BYTES, MIN_ENVELOPE_BYTES, MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES,
   RELAY_ID_BYTES, SIGNATURE_BYTES,
 } from './constants.js';
 import { ProtocolError, isErrorCode } from './errors.js';
@@ -103,9 +103,10 @@ const SCHEMAS = new Map<FrameType, Schema>([
   ['hello', { dir: 'client', fields: { v: int(), agent: str(0, MAX_AGENT_LENGTH) } }],
   ['auth', { dir: 'client', fields: { user: username, idpk: key, encpk: key, bsig: signature, mode, sig: signature } }],
   ['lookup', { dir: 'client', fields: { rid, user: queryName } }],
-  ['send', { dir: 'client', fields: { rid, to: queryName, id: messageId, env: envelope } }],
+  ['send', { dir: 'client', fields: { rid, to: queryName, id: messageId, env: envelope, eph: bool }, optional: ['eph'] }],
   ['ack', { dir: 'client', fields: { ids: arrayOf(1, MAX_ACK_IDS, messageId) } }],
   ['ping', { dir: 'client', fields: { rid } }],
+  ['who', { dir: 'client', fields: { rid } }],
   ['challenge', {
     dir: 'relay',
     fields: { v: int(), relay: bin(RELAY_ID_BYTES), nonce: bin(NONCE_BYTES), maxFrame: int(), maxEnvelope: int() },
@@ -113,9 +114,10 @@ const SCHEMAS = new Map<FrameType, Schema>([
   ['welcome', { dir: 'relay', fields: { user: username, mode, registered: bool } }],
   ['bundle', { dir: 'relay', fields: { rid, user: username, idpk: key, encpk: key, bsig: signature } }],
   ['sent', { dir: 'relay', fields: { rid, id: messageId } }],
-  ['msg', { dir: 'relay', fields: { id: messageId, env: envelope, ts: int() } }],
+  ['msg', { dir: 'relay', fields: { id: messageId, env: envelope, ts: int(), eph: bool }, optional: ['eph'] }],
   ['synced', { dir: 'relay', fields: {} }],
   ['pong', { dir: 'relay', fields: { rid } }],
+  ['online', { dir: 'relay', fields: { rid, users: arrayOf(0, MAX_ONLINE_USERS, username) } }],
   ['err', {
     dir: 'relay',
     fields: { rid, code: errorCode, msg: str(0, MAX_ERROR_MESSAGE_BYTES), fatal: bool },

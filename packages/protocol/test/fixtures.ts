@@ -82,6 +82,12 @@ export const VALID: Fixture[] = [
     hex: 'de0002' + fixstr('t') + fixstr('ping') + fixstr('rid') + '00',
   },
   {
+    name: 'send, ephemeral',
+    dir: 'client',
+    frame: { t: 'send', rid: 3, to: 'bob', id: id7, env: bytes(49, 13), eph: true },
+  },
+  { name: 'who', dir: 'client', frame: { t: 'who', rid: 5 }, hex: 'de0002' + fixstr('t') + fixstr('who') + fixstr('rid') + '05' },
+  {
     name: 'ping, rid 2^32-1',
     dir: 'client',
     frame: { t: 'ping', rid: u32max },
@@ -125,6 +131,19 @@ export const VALID: Fixture[] = [
     name: 'msg, largest envelope, ts 2^53-1',
     dir: 'relay',
     frame: { t: 'msg', id: bytes(16, 42), env: bytes(65_536, 43), ts: Number.MAX_SAFE_INTEGER },
+  },
+  { name: 'msg, ephemeral', dir: 'relay', frame: { t: 'msg', id: bytes(16, 44), env: bytes(60, 45), ts: 1, eph: true } },
+  { name: 'online, nobody', dir: 'relay', frame: { t: 'online', rid: 1, users: [] } },
+  {
+    name: 'online, two users',
+    dir: 'relay',
+    frame: { t: 'online', rid: 2, users: ['alice', 'bob'] },
+    hex: 'de0003' + fixstr('t') + fixstr('online') + fixstr('rid') + '02' + fixstr('users') + '92' + fixstr('alice') + fixstr('bob'),
+  },
+  {
+    name: 'online, 1024 users of 32 bytes',
+    dir: 'relay',
+    frame: { t: 'online', rid: 3, users: Array.from({ length: 1024 }, (_, i) => `u${String(i).padStart(31, '0')}`) },
   },
   { name: 'synced', dir: 'relay', frame: { t: 'synced' }, hex: 'de0001' + fixstr('t') + fixstr('synced') },
   { name: 'pong, rid 0', dir: 'relay', frame: { t: 'pong', rid: 0 } },

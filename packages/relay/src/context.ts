@@ -22,4 +22,6 @@ export interface RelayLimits {
 /** The part of a session the relay calls when something new is stored for its user. */
 export interface Receiver {
   notify(): void;
+  /** Writes an ephemeral `msg` (never stored, §9 "Ephemeral"); false if the session cannot take it now. */
+  forwardEphemeral(id: Uint8Array, env: Uint8Array, ts: number): boolean;
 }

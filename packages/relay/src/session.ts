@@ -20,6 +20,7 @@ import {
   type SendFrame,
 } from '@chat/protocol';
 import type { RelayContext, Receiver } from './context.js';
+import { forwardEphemeral, onlineUsers } from './ephemeral.js';
 
 /**
  * Connection states (PROTOCOL.md §7):
@@ -35,6 +36,7 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
   send: 'authenticated',
   ack: 'authenticated',
   ping: 'authenticated',
+  who: 'authenticated',
 };
 
 const DELIVERY_PAGE = 256;
@@ -122,6 +124,9 @@ export class Session implements Receiver {
       case 'ping':
         this.write({ t: 'pong', rid: frame.rid });
         return;
+      case 'who':
+        this.write(onlineUsers(this.ctx, frame.rid));
+        return;
     }
   }
 
@@ -182,6 +187,10 @@ export class Session implements Receiver {
 
   /** PROTOCOL.md §9 "Send": checks, durable store through the commit queue, then `sent`, then forward. */
   private async onSend(f: SendFrame): Promise<void> {
+    if (f.eph === true) {
+      this.write(forwardEphemeral(this.ctx, f));
+      return;
+    }
     if (!isValidUsername(f.to) || !this.ctx.store.getUser(f.to)) {
       this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid));
       return;
@@ -229,6 +238,11 @@ export class Session implements Receiver {
   notify(): void {
     if (this.pumping || this.state !== 'authenticated') return;
     void this.pump();
+  }
+
+  forwardEphemeral(id: Uint8Array, env: Uint8Array, ts: number): boolean {
+    if (this.state !== 'authenticated' || this.mode !== 'recv') return false;
+    return this.write({ t: 'msg', id, env, ts, eph: true }) || !this.socket.destroyed;
   }
 
   private async pump(): Promise<void> {

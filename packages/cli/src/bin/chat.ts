@@ -38,6 +38,21 @@ await yargs(hideBin(process.argv))
   .scriptName('chat')
   .usage('$0 <command> [options]\n\nEnd-to-end encrypted messages from the terminal, through a chat-relay that only sees ciphertext.')
   .command(
+    '$0',
+    'open the interactive session (the most recent conversation)',
+    (y) => y.example('$0', 'open the interactive session'),
+    () => run(() => import('../commands/interactive.js'), (m) => m.interactive({}, io)),
+  )
+  .command(
+    'open <username>',
+    'open the interactive session on the conversation with <username>',
+    (y) =>
+      y
+        .positional('username', { type: 'string', demandOption: true, describe: 'whom to talk to' })
+        .example('$0 open bob', 'chat with bob; /help inside lists the commands and keys'),
+    (a) => run(() => import('../commands/interactive.js'), (m) => m.interactive({ open: a.username }, io)),
+  )
+  .command(
     'keygen',
     'create your identity keys, encrypted with a passphrase (prints the fingerprint)',
     (y) =>
@@ -181,6 +196,8 @@ await yargs(hideBin(process.argv))
     (y) => y.option('json', { type: 'boolean', describe: 'one JSON object per contact' }).example('$0 contacts', 'list contacts and fingerprints'),
     (a) => run(() => import('../commands/contacts.js'), (m) => m.contacts({ json: a.json === true }, io)),
   )
+  .example('$0', 'the interactive session')
+  .example('$0 open bob', 'the interactive session, talking to bob')
   .example('$0 keygen', 'create your keys')
   .example('$0 login alice --relay 127.0.0.1:7717', 'register as alice on a relay')
   .example('$0 send bob "hello"', 'send bob a message')
@@ -210,7 +227,6 @@ await yargs(hideBin(process.argv))
       'Exit codes: 0 ok, 1 other failure, 2 usage, 3 unknown user, 4 changed or untrusted key, 5 relay unreachable, 6 relay refusal, 7 keys locked (wrong or missing passphrase).',
   )
   .parserConfiguration({ 'populate--': true })
-  .demandCommand(1, 'no command given')
   .strict()
   .version(VERSION)
   .help()

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { isIP, connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { constantTimeEqual, relayCertFingerprint, sign, signBundle, toHex, utf8, type Identity } from '@chat/crypto';
+import { constantTimeEqual, isValidUsername, relayCertFingerprint, sign, signBundle, toHex, utf8, type Identity } from '@chat/crypto';
 import {
   FrameDecoder,
   PROTOCOL_VERSION,
@@ -203,10 +203,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return frame;
   }
 
-  /** Stores an envelope (§9); resolves once the relay answered `sent`, i.e. stored it durably. */
-  async send(to: string, id: Uint8Array, env: Uint8Array): Promise<void> {
+  /**
+   * Stores an envelope (§9); resolves once the relay answered `sent`, i.e. stored it durably. With `eph`, the relay
+   * only forwards it to an online receiver (§9 "Ephemeral"); NOT_ONLINE if there is none.
+   */
+  async send(to: string, id: Uint8Array, env: Uint8Array, { eph = false } = {}): Promise<void> {
     const rid = this.rid();
-    const frame = await this.roundTrip({ t: 'send', rid, to, id, env }, rid, 'sent', to);
+    const request: ClientFrame = eph ? { t: 'send', rid, to, id, env, eph: true } : { t: 'send', rid, to, id, env };
+    const frame = await this.roundTrip(request, rid, 'sent', to);
     if (frame.t !== 'sent' || !constantTimeEqual(frame.id, id)) throw this.protocolError('sent names another message id');
   }
 
@@ -214,6 +218,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   async ping(): Promise<void> {
     const rid = this.rid();
     await this.roundTrip({ t: 'ping', rid }, rid, 'pong', this.opts.username);
+  }
+
+  /** The users with a `recv` session now (§6.1 `who`), valid usernames only. */
+  async who(): Promise<string[]> {
+    const rid = this.rid();
+    const frame = await this.roundTrip({ t: 'who', rid }, rid, 'online', this.opts.username);
+    if (frame.t !== 'online') throw this.protocolError('expected online');
+    // §6.2: entries that are not valid usernames are ignored (the frame only bounds their length).
+    return frame.users.filter((u) => isValidUsername(u));
   }
 
   /** Acknowledges delivered envelopes (§9), at most 256 ids per frame (§11). No reply. */
@@ -248,7 +261,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Registers the waiter first, then writes: the reply can never arrive before someone waits for it. */
-  private roundTrip(frame: ClientFrame, rid: number, type: 'bundle' | 'sent' | 'pong', about: string): Promise<RelayFrame> {
+  private roundTrip(frame: ClientFrame, rid: number, type: 'bundle' | 'sent' | 'pong' | 'online', about: string): Promise<RelayFrame> {
     const reply = this.waiters.request(rid, type, about);
     try {
       this.write(frame);
@@ -291,6 +304,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       case 'bundle':
       case 'sent':
       case 'pong':
+      case 'online':
         if (!this.waiters.settle(frame.rid, frame)) this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
         return;
       case 'msg':
@@ -320,7 +334,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   private onSocketError(err: NodeJS.ErrnoException): void {
     if (this.failure) return;
-    if (this.state === 'connecting' && this.tcpConnected && !this.opts.insecure) {
+    // Only a TLS-level error means the peer does not speak TLS; a reset or a close during the handshake is a
+    // connection that went away (a relay restarting, a proxy whose upstream is down): unreachable, worth a retry.
+    const tlsLevel = typeof err.code === 'string' && (err.code.startsWith('ERR_SSL') || err.code.startsWith('ERR_TLS') || err.code === 'EPROTO');
+    if (this.state === 'connecting' && this.tcpConnected && !this.opts.insecure && tlsLevel) {
       this.fail(
         new ChatError('TLS_FAILED', `the relay at ${this.address} did not complete a TLS 1.3 handshake (${err.code ?? err.message})`, {
           hint: 'if that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure; otherwise check the address',
@@ -340,8 +357,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const inTlsHandshake = this.state === 'connecting' && this.tcpConnected && !this.opts.insecure;
     this.state = 'closed';
     if (wasOpen && !this.failure && inTlsHandshake) {
-      this.fail(new ChatError('TLS_FAILED', `the relay at ${this.address} closed the connection during the TLS handshake`, {
-        hint: 'if that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure',
+      this.fail(new ChatError('RELAY_UNREACHABLE', `the relay at ${this.address} closed the connection during the TLS handshake`, {
+        hint: 'if this persists and that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure',
       }));
     }
     if (wasOpen && !this.failure) {

@@ -80,6 +80,7 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   UNSUPPORTED_VERSION: ExitCode.REFUSED,
   PROTOCOL_STATE: ExitCode.REFUSED,
   HANDSHAKE_TIMEOUT: ExitCode.REFUSED,
+  NOT_ONLINE: ExitCode.REFUSED,
 };
 
 /** The exit code of §12 for an error code. */

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import {
   MAX_BODY_BYTES,
+  MAX_RECEIPT_IDS,
   MessageKind,
   fromHex,
   randomMessageId,
@@ -21,7 +22,7 @@ import { Connection, type ConnectOptions } from './connection.js';
 import { ChatError, fromCryptoError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
 import type { ReceiveOptions, ReceiveSummary } from './receiver.js';
-import type { Contact, StoredMessage, Store } from './store.js';
+import type { Contact, MessageState, StoredMessage, Store } from './store.js';
 import {
   DEFAULT_TRUST_NEW_IDENTITIES,
   reconcile,
@@ -33,6 +34,8 @@ import {
   type TrustNewIdentities,
   type TrustResult,
 } from './identities.js';
+import { OutboxSender, isRetryable } from './outbox-sender.js';
+import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { fetchBundle } from './trust.js';
 import { normalizeUsername } from './username.js';
 
@@ -82,7 +85,34 @@ export interface MessengerEvents {
   keyChanged: [change: { username: string; previous: string; current: string; accepted: boolean }];
   /** `online` once the receiving session is authenticated, `offline` when it ends. */
   status: [status: 'connecting' | 'online' | 'offline'];
+  /** A text message entered the outbox and history (state `queued`), before anything was sent. */
+  queued: [message: StoredMessage];
+  /** An outgoing message changed state: `sent` (relay stored it), `delivered` / `read` (receipts), `failed`. */
+  delivery: [change: DeliveryChange];
+  /** A contact is typing (`active`) or stopped (§4.1); ephemeral, never stored. */
+  typing: [signal: { from: string; active: boolean }];
+  /** Queued messages to `peer` cannot be sent: its key on the relay is not the pinned one (§3.4). */
+  blocked: [info: { peer: string; reason: 'KEY_CHANGED' | 'UNTRUSTED_IDENTITY' | 'BUNDLE_INVALID' }];
+  /** The live session's connection state (live.ts): reconnecting carries the delay before the next attempt. */
+  connection: [status: ConnectionStatus];
+  /** Something went wrong in the background (e.g. sending the outbox) that no caller is waiting for. */
+  warning: [message: string];
 }
+
+export interface DeliveryChange {
+  id: string;
+  peer: string;
+  state: MessageState;
+  /** For `failed`: the refusal's code. */
+  error?: string;
+}
+
+export type ConnectionStatus =
+  | { state: 'connecting'; attempt: number }
+  | { state: 'online' }
+  | { state: 'reconnecting'; attempt: number; retryInMs: number; error: ChatError }
+  | { state: 'stopped' }
+  | { state: 'failed'; error: ChatError };
 
 export interface MessengerOptions {
   profile: Profile;
@@ -98,6 +128,8 @@ export interface MessengerOptions {
   trustNewIdentities?: TrustNewIdentities | undefined;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** settings.json (settings.ts); defaults when absent. */
+  settings?: Settings;
 }
 
 export class Messenger extends EventEmitter<MessengerEvents> {
@@ -108,6 +140,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   readonly trustNewIdentities: TrustNewIdentities;
   /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
   recvConnection: Connection | undefined;
+  readonly settings: Settings;
+  private readonly outboxSender = new OutboxSender(this);
 
   constructor(private readonly opts: MessengerOptions) {
     super();
@@ -116,6 +150,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.store = opts.store;
     this.address = opts.relay ?? parseRelayAddress(opts.config.relay);
     this.trustNewIdentities = opts.trustNewIdentities ?? DEFAULT_TRUST_NEW_IDENTITIES;
+    this.settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   }
 
   /**
@@ -129,6 +164,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     unlocking.catch(() => {});
     const config = profile.requireConfig();
     const { Store } = await import('./store.js');
+    const { loadSettings } = await import('./settings.js');
+    const settings = options.settings ?? loadSettings(profile.home);
     const store = Store.open(profile.dbPath);
     let identity: Identity;
     try {
@@ -138,7 +175,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       throw err;
     }
     const { passphrase: _unused, ...rest } = options;
-    return new Messenger({ ...rest, profile, identity, config, store });
+    return new Messenger({ ...rest, profile, identity, config, store, settings });
   }
 
   /**
@@ -224,47 +261,114 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /**
-   * Seals `text` to `to` and resolves once the relay has stored it durably (`sent`, §9); then records it in history.
-   * A send that fails after the envelope was written may or may not have been stored: retrying creates a new
-   * message with a new id (there is no outbox yet).
+   * Queues `text` for `to` in the durable outbox (and history, state `queued`) under a fresh id, and starts sending
+   * it if the live session is connected; otherwise it goes out on the next connection. Local echo: the `queued`
+   * event fires before anything touches the network.
    *
-   * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5), refusal (6).
+   * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2).
    */
-  async sendMessage(to: string, text: string): Promise<SentMessage> {
+  queueMessage(to: string, text: string): StoredMessage {
     const name = normalizeUsername(to);
     const body = utf8(text);
     if (body.length > MAX_BODY_BYTES) {
       throw new ChatError('BODY_TOO_LARGE', `the message is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
     }
-    return this.withConnection(this.recvConnection, 'send', async (conn) => {
-      const contact = await this.lookupAndPin(name, conn);
-      const id = randomMessageId();
-      const ts = Date.now();
-      let env: Uint8Array;
-      try {
-        env = sealEnvelope({ kind: MessageKind.text, from: this.username, to: name, id, ts, body }, this.identity.identity.secretKey, contact.encryptionPublicKey);
-      } catch (err) {
-        throw fromCryptoError(err, 'sealing the message');
+    const id = toHex(randomMessageId());
+    const ts = Date.now();
+    const message: StoredMessage = { id, peer: name, direction: 'out', body: text, ts, relayTs: null, receivedAt: ts, state: 'queued' };
+    // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
+    // the received copy look like a redelivery (§4 step 7) and hide it.
+    this.store.outbox.enqueue({ id, peer: name, kind: MessageKind.text, body, ts }, name === this.username ? undefined : message);
+    this.emit('queued', message);
+    this.kickOutbox();
+    return message;
+  }
+
+  /**
+   * `chat send`: queues `text` and sends that entry at once, resolving once the relay has stored it durably (`sent`,
+   * §9). If it cannot be confirmed the message is withdrawn from the outbox again, so a failed `chat send` leaves
+   * nothing behind (scripts retry it themselves).
+   *
+   * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5), refusal (6).
+   */
+  async sendMessage(to: string, text: string): Promise<SentMessage> {
+    const queued = this.queueMessage(to, text);
+    const entry = this.store.outbox.get(queued.id);
+    try {
+      await this.withConnection(this.recvConnection, 'send', async (conn) => {
+        // The live session may have sent it already (same id: the relay stored it once).
+        if (entry && this.store.outbox.get(queued.id)) await this.outboxSender.sendEntry(conn, entry);
+      });
+    } catch (err) {
+      this.store.outbox.withdraw(queued.id);
+      if (err instanceof ChatError && err.exitCode === 5) {
+        throw new ChatError(err.code, `${err.message}; the message was not confirmed`, {
+          hint: 'it may or may not have been stored; running chat send again sends it as a new message (new id)',
+          cause: err,
+        });
       }
-      try {
-        await conn.send(name, id, env);
-      } catch (err) {
-        if (err instanceof ChatError && err.exitCode === 5) {
-          throw new ChatError(err.code, `${err.message}; the message was not confirmed`, {
-            hint: 'it may or may not have been stored; running chat send again sends it as a new message (new id)',
-            cause: err,
-          });
-        }
-        throw err;
-      }
-      const sent: SentMessage = { id: toHex(id), to: name, ts, body: text };
-      // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
-      // the received copy look like a redelivery (§4 step 7) and hide it.
-      if (name !== this.username) {
-        this.store.addMessage({ id: sent.id, peer: name, direction: 'out', body: text, ts, relayTs: null, receivedAt: Date.now() });
-      }
-      this.emit('sent', sent);
-      return sent;
+      throw err;
+    }
+    const sent: SentMessage = { id: queued.id, to: queued.peer, ts: queued.ts, body: text };
+    this.emit('sent', sent);
+    return sent;
+  }
+
+  /** Sends the whole outbox over `conn` (default: the live session). @throws {ChatError} the connection error. */
+  flushOutbox(conn: Connection | undefined = this.recvConnection): Promise<void> {
+    return conn ? this.outboxSender.flush(conn) : Promise.resolve();
+  }
+
+  /** Queues receipts (§4.1) for `ids` of messages from `peer`, 256 ids per envelope. Never to ourselves. */
+  queueReceipt(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): void {
+    if (peer === this.username || ids.length === 0) return;
+    for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
+      const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
+      this.store.outbox.enqueue({ id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
+    }
+    this.kickOutbox();
+  }
+
+  /** Marks the conversation with `peer` read and, unless turned off in settings, sends `read` receipts. */
+  markRead(peer: string): string[] {
+    const ids = this.store.outbox.markRead(peer);
+    if (ids.length > 0 && this.settings.readReceipts) this.queueReceipt(peer, MessageKind.read, ids);
+    return ids;
+  }
+
+  /**
+   * Tells `to` that we are typing (or stopped), ephemerally (§4.1, §9): only over the live session, only under the
+   * pinned key, and only if they are online; every failure is ignored, since a typing signal is worth nothing late.
+   */
+  async sendTyping(to: string, active: boolean): Promise<boolean> {
+    const conn = this.recvConnection;
+    if (!conn || to === this.username || !this.settings.typingIndicators) return false;
+    const id = randomMessageId();
+    try {
+      // About to write to them: pin on first use now, as the message itself would (§3.4); a changed key throws.
+      const contact = this.store.getContact(to) ?? (await this.lookupAndPin(to, conn));
+      const env = sealEnvelope({ kind: MessageKind.typing, from: this.username, to, id, ts: Date.now(), body: Uint8Array.of(active ? 1 : 0) }, this.identity.identity.secretKey, contact.encryptionPublicKey);
+      await conn.send(to, id, env, { eph: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Who has a receiving session on the relay now (§6.1 `who`). */
+  async who(): Promise<string[]> {
+    const users = await this.withConnection(this.recvConnection, 'send', (c) => c.who());
+    const now = Date.now();
+    for (const u of users) if (this.store.getContact(u)) this.store.outbox.setLastSeen(u, now);
+    return users;
+  }
+
+  private kickOutbox(): void {
+    const conn = this.recvConnection;
+    if (!conn) return;
+    this.outboxSender.flush(conn).catch((err: unknown) => {
+      // A lost connection is the live session's to report and retry; anything else is worth an event.
+      if (!(err instanceof ChatError) || !isRetryable(err)) this.emit('warning', `sending queued messages failed: ${(err as Error)?.message ?? String(err)}`);
     });
   }
 

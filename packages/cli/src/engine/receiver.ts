@@ -3,7 +3,7 @@
  * prescribes, committed to history, and only then acknowledged. Held envelopes (changed sender key) are not
  * acknowledged and stay on the relay.
  */
-import { CryptoError, fromUtf8, openEnvelope, toHex, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
+import { CryptoError, MessageKind, fromUtf8, openEnvelope, toHex, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { Connection } from './connection.js';
 import { ChatError, isEnvelopeErrorCode } from './errors.js';
@@ -36,6 +36,8 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
   const conn = await m.connect('recv');
   m.recvConnection = conn;
   m.emit('status', 'online');
+  // The outbox goes out on every (re)connect; a failure here is the connection's, which `close` reports.
+  m.flushOutbox(conn).catch(() => {});
   const summary: ReceiveSummary = { received: 0, duplicates: 0, held: 0, rejected: 0 };
   const queue: (MsgFrame | null)[] = [];
   const acks: Uint8Array[] = [];
@@ -52,6 +54,8 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
       try {
         // Acknowledge what is committed even when stopping on an error, if the connection still lives.
         flush();
+        // Receipts queued while draining (and anything else waiting) go out before we leave.
+        if (!err) await m.flushOutbox(conn);
         if (!err) await conn.ping();
       } catch (e) {
         err ??= e;
@@ -108,33 +112,62 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
 /** Handles one envelope; true if it may be acknowledged (committed, duplicate, or rejected). */
 async function handle(m: Messenger, conn: Connection, frame: MsgFrame, summary: ReceiveSummary, options: ReceiveOptions): Promise<boolean> {
   const id = toHex(frame.id);
+  // An ephemeral envelope (§9) was never stored: it is never acknowledged, recorded or counted, whatever happens.
+  const eph = frame.eph === true;
   let opened: OpenedEnvelope;
   try {
     // §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered.
     opened = openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
   } catch (err) {
-    if (err instanceof CryptoError) return reject(m, frame, summary, err.code, err.message);
+    if (err instanceof CryptoError) return eph ? false : reject(m, frame, summary, err.code, err.message);
     throw err;
   }
   const verdict = await checkSender(m, conn, opened);
+  if (eph) {
+    // §4.1: only `typing` travels ephemerally; anything else marked eph is ignored.
+    if (verdict.kind === 'ok' && opened.kind === MessageKind.typing) {
+      m.store.outbox.setLastSeen(opened.from, Date.now());
+      m.emit('typing', { from: opened.from, active: opened.body[0] === 1 });
+    }
+    return false;
+  }
   if (verdict.kind === 'rejected') return reject(m, frame, summary, verdict.code, verdict.detail);
   if (verdict.kind === 'held') {
     summary.held++;
     m.emit('held', { id, from: opened.from, reason: verdict.reason });
     return false;
   }
+  if (opened.kind === MessageKind.delivered || opened.kind === MessageKind.read) {
+    applyReceipt(m, opened);
+    return true;
+  }
+  if (opened.kind !== MessageKind.text) return true; // a stored typing signal: acknowledged, ignored (§4.1)
   // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
   const body = fromUtf8(opened.body);
-  const isNew = m.store.addMessage({ id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs: frame.ts, receivedAt: Date.now() });
+  const fromSelf = opened.from === m.username;
+  const isNew = m.store.addMessage({
+    id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs: frame.ts, receivedAt: Date.now(), state: fromSelf ? 'read' : 'unread',
+  });
   if (!isNew) {
     summary.duplicates++;
     return true;
   }
+  m.store.outbox.setLastSeen(opened.from, Date.now());
+  m.queueReceipt(opened.from, MessageKind.delivered, [id]);
   summary.received++;
   const message: ReceivedMessage = { id, from: opened.from, to: opened.to, body, ts: opened.ts, relayTs: frame.ts };
   options.onMessage?.(message);
   m.emit('message', message);
   return true;
+}
+
+/** §4.1: moves our own messages to the receipt's sender forward to delivered / read; other ids are ignored. */
+function applyReceipt(m: Messenger, opened: OpenedEnvelope): void {
+  const state = opened.kind === MessageKind.read ? 'read' : 'delivered';
+  for (let at = 0; at < opened.body.length; at += 16) {
+    const msgId = toHex(opened.body.subarray(at, at + 16));
+    if (m.store.outbox.advance(msgId, opened.from, state)) m.emit('delivery', { id: msgId, peer: opened.from, state });
+  }
 }
 
 function reject(m: Messenger, frame: MsgFrame, summary: ReceiveSummary, code: string, detail: string): boolean {

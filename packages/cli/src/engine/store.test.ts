@@ -14,6 +14,7 @@ const msg = (id: string, over: Partial<StoredMessage> = {}): StoredMessage => ({
   ts: 1000,
   relayTs: 2000,
   receivedAt: 3000,
+  state: null,
   ...over,
 });
 

@@ -7,8 +7,9 @@
 import Database from 'better-sqlite3';
 import { ChatError } from './errors.js';
 import { touchPrivateFile } from './files.js';
+import { Outbox } from './outbox.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Trust in a contact's key (docs: packages/cli/README.md, PROTOCOL.md §3.4): `unverified` accepted (on first use or by
@@ -59,7 +60,14 @@ export interface StoredMessage {
   relayTs: number | null;
   /** When this client committed it (ms). */
   receivedAt: number;
+  /**
+   * Outgoing: `queued` (in the outbox), `sent` (stored by the relay), `delivered`, `read` (receipts, §4.1), `failed`.
+   * Incoming: `unread` or `read`. Rows from schema v1 have none (treated as `sent` / `read`).
+   */
+  state?: MessageState | null;
 }
+
+export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'unread';
 
 export interface RejectedEnvelope {
   id: string;
@@ -101,6 +109,21 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE contacts ADD COLUMN pending_encpk BLOB;
    ALTER TABLE contacts ADD COLUMN pending_fingerprint TEXT;
    ALTER TABLE contacts ADD COLUMN pending_seen INTEGER;`,
+  // v3: delivery and read state, the durable outbox, per-conversation settings (see outbox.ts)
+  `ALTER TABLE messages ADD COLUMN state TEXT;
+   CREATE TABLE outbox (
+     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+     id        TEXT NOT NULL UNIQUE,
+     peer      TEXT NOT NULL,
+     kind      INTEGER NOT NULL,
+     body      BLOB NOT NULL,
+     ts        INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE conversations (
+     peer      TEXT PRIMARY KEY,
+     muted     INTEGER NOT NULL DEFAULT 0,
+     last_seen INTEGER
+   ) STRICT;`,
 ];
 
 interface ContactRow {
@@ -124,10 +147,16 @@ interface MessageRow {
   ts: number;
   relay_ts: number | null;
   received_at: number;
+  state: MessageState | null;
 }
 
 export class Store {
-  private constructor(private readonly db: Database.Database) {}
+  /** The outbox, delivery states and conversation settings (schema v2). */
+  readonly outbox: Outbox;
+
+  private constructor(private readonly db: Database.Database) {
+    this.outbox = new Outbox(db);
+  }
 
   /**
    * Opens (creating, mode 0600) and migrates the database at `path`.
@@ -235,8 +264,8 @@ export class Store {
   /** Commits a message unless its id is already in the history; true if it was new (§4 step 7). */
   addMessage(m: StoredMessage): boolean {
     const info = this.db
-      .prepare('INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt);
+      .prepare('INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt, m.state ?? null);
     return info.changes === 1;
   }
 
@@ -258,6 +287,7 @@ export class Store {
       ts: r.ts,
       relayTs: r.relay_ts,
       receivedAt: r.received_at,
+      state: r.state,
     }));
   }
 
@@ -306,18 +336,23 @@ function toContact(row: ContactRow): Contact {
 }
 
 /**
- * Applies the migrations after `PRAGMA user_version` in one IMMEDIATE transaction: two processes opening a new
- * profile at once (`chat recv --follow` and `chat send`) must not both create the tables; the second one waits for
- * the write lock (busy_timeout) and then finds the schema current.
+ * Applies the migrations after `PRAGMA user_version` in one IMMEDIATE transaction that re-reads the version inside
+ * it: two processes opening a new profile at once (`chat recv --follow` and `chat send`) must not both migrate.
  */
 function migrate(db: Database.Database): void {
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
+  const check = (current: number): void => {
     if (current > SCHEMA_VERSION) {
       throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
         hint: 'upgrade chat',
       });
     }
+  };
+  const before = db.pragma('user_version', { simple: true }) as number;
+  check(before);
+  if (before === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    check(current);
     for (let v = current; v < SCHEMA_VERSION; v++) {
       db.exec(MIGRATIONS[v] ?? '');
       db.pragma(`user_version = ${v + 1}`);

@@ -6,7 +6,7 @@
 import type { RelayFrame } from '@chat/protocol';
 import { ChatError } from './errors.js';
 
-export type Expect = 'challenge' | 'welcome' | 'bundle' | 'sent' | 'pong';
+export type Expect = 'challenge' | 'welcome' | 'bundle' | 'sent' | 'pong' | 'online';
 
 interface Pending {
   type: Expect;
@@ -36,7 +36,7 @@ export class Waiters {
   }
 
   /** Waits for the reply of `type` to request `rid`. */
-  request(rid: number, type: 'bundle' | 'sent' | 'pong', about: string): Promise<RelayFrame> {
+  request(rid: number, type: 'bundle' | 'sent' | 'pong' | 'online', about: string): Promise<RelayFrame> {
     return this.add(type, about, (p) => this.byRid.set(rid, p));
   }
 

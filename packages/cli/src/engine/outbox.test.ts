@@ -1,0 +1,95 @@
+/** Schema v2 of the local store: outbox, forward-only delivery states, read marks, conversations (real SQLite). */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { Store, type StoredMessage } from './store.js';
+
+let t: ReturnType<typeof tempDir>;
+let store: Store;
+const out = (id: string, peer = 'bob', ts = 1): StoredMessage => ({ id, peer, direction: 'out', body: `to ${peer}`, ts, relayTs: null, receivedAt: ts, state: 'queued' });
+
+beforeEach(() => {
+  t = tempDir('outbox');
+  store = Store.open(join(t.dir, 'chat.db'));
+});
+afterEach(() => {
+  store.close();
+  t.cleanup();
+});
+
+describe('Outbox', () => {
+  it('keeps entries in queue order with their ids, until removed', () => {
+    store.outbox.enqueue({ id: 'b1', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 5 }, out('b1'));
+    store.outbox.enqueue({ id: 'a1', peer: 'carol', kind: 2, body: new Uint8Array(16), ts: 4 });
+    expect(store.outbox.list().map((e) => e.id)).toEqual(['b1', 'a1']);
+    expect(store.listMessages().map((m) => [m.id, m.state])).toEqual([['b1', 'queued']]);
+    expect(store.outbox.remove('b1')).toBe(true);
+    expect(store.outbox.remove('b1')).toBe(false);
+    expect(store.outbox.list().map((e) => e.id)).toEqual(['a1']);
+  });
+
+  it('refuses a second entry with the same id (the id is chosen once, when queued)', () => {
+    store.outbox.enqueue({ id: 'x', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 1 });
+    expect(() => store.outbox.enqueue({ id: 'x', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 1 })).toThrow();
+  });
+
+  it('moves states only forward, only for the named peer; failed only from queued', () => {
+    store.outbox.enqueue({ id: 'm', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 1 }, out('m'));
+    const state = () => store.listMessages()[0]?.state;
+    expect(store.outbox.advance('m', 'carol', 'read')).toBe(false);
+    expect(store.outbox.advance('m', 'bob', 'sent')).toBe(true);
+    expect(store.outbox.advance('m', 'bob', 'failed')).toBe(false);
+    expect(store.outbox.advance('m', 'bob', 'read')).toBe(true);
+    expect(store.outbox.advance('m', 'bob', 'delivered')).toBe(false);
+    expect(store.outbox.advance('m', 'bob', 'read')).toBe(false);
+    expect(state()).toBe('read');
+  });
+
+  it('withdraw removes the entry and its history row', () => {
+    store.outbox.enqueue({ id: 'w', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 1 }, out('w'));
+    store.outbox.withdraw('w');
+    expect(store.outbox.list()).toEqual([]);
+    expect(store.listMessages()).toEqual([]);
+  });
+
+  it('markRead returns the unread ids of one peer once; conversations count unread, mute and last seen', () => {
+    const inc = (id: string, peer: string, ts: number): StoredMessage => ({ id, peer, direction: 'in', body: 'x', ts, relayTs: ts, receivedAt: ts, state: 'unread' });
+    store.addMessage(inc('1', 'bob', 10));
+    store.addMessage(inc('2', 'bob', 20));
+    store.addMessage(inc('3', 'carol', 30));
+    store.outbox.setMuted('carol', true);
+    store.outbox.setLastSeen('bob', 100);
+    store.outbox.setLastSeen('bob', 50);
+    expect(store.outbox.conversations()).toEqual([
+      { peer: 'carol', unread: 1, lastTs: 30, muted: true, lastSeen: null },
+      { peer: 'bob', unread: 2, lastTs: 20, muted: false, lastSeen: 100 },
+    ]);
+    expect(store.outbox.markRead('bob')).toEqual(['1', '2']);
+    expect(store.outbox.markRead('bob')).toEqual([]);
+    expect(store.outbox.conversations().find((c) => c.peer === 'bob')?.unread).toBe(0);
+    expect(store.outbox.isMuted('carol')).toBe(true);
+    store.outbox.setMuted('carol', false);
+    expect(store.outbox.isMuted('carol')).toBe(false);
+  });
+
+  it('migrates a version-1 database: old rows keep no state, the outbox starts empty', () => {
+    const path = join(t.dir, 'v1.db');
+    const db = new Database(path);
+    db.exec(`CREATE TABLE contacts (username TEXT PRIMARY KEY, idpk BLOB NOT NULL, encpk BLOB NOT NULL, fingerprint TEXT NOT NULL, first_seen INTEGER NOT NULL) STRICT;
+      CREATE TABLE messages (id TEXT PRIMARY KEY, peer TEXT NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('in', 'out')), body TEXT NOT NULL, ts INTEGER NOT NULL, relay_ts INTEGER, received_at INTEGER NOT NULL) STRICT;
+      CREATE INDEX messages_by_peer ON messages (peer, ts);
+      CREATE TABLE rejected (id TEXT PRIMARY KEY, reason TEXT NOT NULL, relay_ts INTEGER, rejected_at INTEGER NOT NULL) STRICT;
+      INSERT INTO messages VALUES ('old', 'bob', 'out', 'hi', 1, NULL, 1);
+      PRAGMA user_version = 1;`);
+    db.close();
+    const v2 = Store.open(path);
+    try {
+      expect(v2.listMessages()).toMatchObject([{ id: 'old', state: null }]);
+      expect(v2.outbox.list()).toEqual([]);
+      expect(v2.outbox.advance('old', 'bob', 'delivered')).toBe(true);
+    } finally {
+      v2.close();
+    }
+  });
+});

@@ -1,0 +1,28 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { DEFAULT_SETTINGS, loadSettings, parseSettings } from './settings.js';
+
+describe('settings.json', () => {
+  it('defaults when absent; read receipts are on by default', () => {
+    const t = tempDir('settings');
+    try {
+      expect(loadSettings(t.dir)).toEqual(DEFAULT_SETTINGS);
+      expect(DEFAULT_SETTINGS.readReceipts).toBe(true);
+      writeFileSync(join(t.dir, 'settings.json'), '{"readReceipts": false, "bell": false, "future": 1}');
+      expect(loadSettings(t.dir)).toEqual({ ...DEFAULT_SETTINGS, readReceipts: false, bell: false });
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['an array', '[]'],
+    ['a string for a flag', '{"readReceipts": "no"}'],
+    ['null for a flag', '{"bell": null}'],
+  ])('%s is PROFILE_CORRUPT', (_, text) => {
+    expect(() => parseSettings(text, 'settings.json')).toThrow(expect.objectContaining({ code: 'PROFILE_CORRUPT' }));
+  });
+});

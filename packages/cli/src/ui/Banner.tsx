@@ -1,0 +1,19 @@
+import { Box, Text } from 'ink';
+
+export interface BannerProps {
+  peer: string;
+  color: boolean;
+  width: number;
+}
+
+/** Shown in a conversation whose contact's key changed (PROTOCOL.md §3.4): sending there is blocked. */
+export function Banner({ peer, color, width }: BannerProps) {
+  return (
+    <Box borderStyle="double" {...(color ? { borderColor: 'red' } : {})} width={width} flexDirection="column" flexShrink={0} paddingX={1}>
+      <Text bold wrap="truncate" {...(color ? { color: 'red' } : {})}>
+        {`${peer}'s key has changed: sending is blocked`}
+      </Text>
+      <Text wrap="truncate">{`Compare fingerprints in person (/fingerprint ${peer})`}</Text>
+    </Box>
+  );
+}

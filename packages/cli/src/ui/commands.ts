@@ -1,0 +1,132 @@
+/**
+ * Slash commands of the interactive session: the table `/help` prints, a parser that turns a line into an action or
+ * an inline error, and Tab completion. Pure functions: the UI decides what an action does.
+ */
+import { isValidUsername } from '@chat/crypto';
+
+export interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  args: string;
+  description: string;
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  { name: 'msg', aliases: ['whisper'], args: '<user> <text>', description: 'private message from any chat' },
+  { name: 'open', args: '<user>', description: 'switch to the chat with <user>' },
+  { name: 'who', args: '', description: 'who is online on the relay now' },
+  { name: 'contacts', args: '', description: 'contacts and their fingerprints' },
+  { name: 'fingerprint', args: '[user]', description: "yours, or <user>'s pinned one" },
+  { name: 'mute', args: '', description: 'silence this chat (no bell)' },
+  { name: 'unmute', args: '', description: 'bell and notifications again' },
+  { name: 'clear', args: '', description: 'clear the pane (history is kept)' },
+  { name: 'logout', args: '', description: 'go offline (/connect comes back)' },
+  { name: 'connect', args: '', description: 'connect again after /logout' },
+  { name: 'quit', args: '', description: 'leave the session (or Ctrl-C)' },
+  { name: 'help', args: '', description: 'this list and the key bindings' },
+];
+
+/** `/help`'s lines: one per command and alias, then the keys; each fits 56 columns (an 80-column terminal). */
+export function helpLines(): string[] {
+  const rows: [string, string][] = [];
+  for (const c of COMMANDS) {
+    rows.push([`/${c.name}${c.args ? ` ${c.args}` : ''}`, c.description]);
+    for (const a of c.aliases ?? []) rows.push([`/${a}${c.args ? ` ${c.args}` : ''}`, `same as /${c.name}`]);
+  }
+  return [...rows.map(([l, d]) => `${l.padEnd(23)}${d}`), ...KEY_BINDINGS.map(([k, d]) => `${k.padEnd(23)}${d}`)];
+}
+
+export type Action =
+  | { kind: 'say'; text: string }
+  | { kind: 'msg'; user: string; text: string }
+  | { kind: 'open'; user: string }
+  | { kind: 'fingerprint'; user?: string }
+  | { kind: 'who' | 'contacts' | 'mute' | 'unmute' | 'clear' | 'logout' | 'connect' | 'quit' | 'help' }
+  | { kind: 'error'; message: string };
+
+const byName = new Map<string, CommandSpec>();
+for (const c of COMMANDS) for (const n of [c.name, ...(c.aliases ?? [])]) byName.set(n, c);
+
+const usage = (c: CommandSpec): Action => ({ kind: 'error', message: `usage: /${c.name}${c.args ? ` ${c.args}` : ''}` });
+
+/**
+ * Turns an input line into an action. A line not starting with `/` (or starting with `//`, which sends a literal
+ * `/`) is text for the open conversation. Never throws.
+ */
+export function parseLine(line: string): Action {
+  if (!line.startsWith('/') || line.startsWith('//')) return { kind: 'say', text: line.startsWith('//') ? line.slice(1) : line };
+  const m = /^\/(\S*)\s*([\s\S]*)$/.exec(line);
+  const name = (m?.[1] ?? '').toLowerCase();
+  const rest = m?.[2] ?? '';
+  const spec = byName.get(name);
+  if (!spec) return { kind: 'error', message: `unknown command /${name} (/help lists the commands)` };
+  const words = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
+  const user = (w: string | undefined): string | undefined => {
+    const u = w?.replace(/^@/, '').toLowerCase();
+    return u !== undefined && isValidUsername(u) ? u : undefined;
+  };
+  switch (spec.name) {
+    case 'msg': {
+      const target = /^(\S+)\s+([\s\S]*\S[\s\S]*)$/.exec(rest.trim());
+      if (!target) return usage(spec);
+      const u = user(target[1]);
+      if (!u) return { kind: 'error', message: `not a valid username: ${target[1]}` };
+      return { kind: 'msg', user: u, text: target[2] ?? '' };
+    }
+    case 'open': {
+      if (words.length !== 1) return usage(spec);
+      const u = user(words[0]);
+      return u ? { kind: 'open', user: u } : { kind: 'error', message: `not a valid username: ${words[0]}` };
+    }
+    case 'fingerprint': {
+      if (words.length > 1) return usage(spec);
+      if (words.length === 0) return { kind: 'fingerprint' };
+      const u = user(words[0]);
+      return u ? { kind: 'fingerprint', user: u } : { kind: 'error', message: `not a valid username: ${words[0]}` };
+    }
+    default:
+      if (words.length > 0) return usage(spec);
+      return { kind: spec.name as 'who' };
+  }
+}
+
+/** Commands that take a username as their first argument. */
+const USER_ARG = new Set(['msg', 'whisper', 'open', 'fingerprint']);
+
+/**
+ * Tab completion of a command name (`/wh` → `/who`) or of the username being typed as a command's first argument or
+ * after `@`. Returns the new line and the candidates (more than one: the line is extended to their common prefix).
+ */
+export function complete(line: string, users: readonly string[]): { line: string; candidates: string[] } {
+  const cmd = /^\/(\S*)$/.exec(line);
+  if (cmd) {
+    const names = [...byName.keys()].filter((n) => n.startsWith((cmd[1] ?? '').toLowerCase())).sort();
+    return extend(line, cmd[1] ?? '', names, (n) => `/${n} `, '/');
+  }
+  const arg = /^\/(\S+)\s+@?(\S*)$/.exec(line);
+  const at = /(?:^|\s)@(\S*)$/.exec(line);
+  const partial = arg && USER_ARG.has((arg[1] ?? '').toLowerCase()) ? arg[2] ?? '' : at ? at[1] ?? '' : undefined;
+  if (partial === undefined) return { line, candidates: [] };
+  const names = [...new Set(users)].filter((u) => u.startsWith(partial.toLowerCase())).sort();
+  const head = line.slice(0, line.length - partial.length);
+  return extend(line, partial, names, (n) => `${head}${n} `, head);
+}
+
+function extend(line: string, partial: string, names: string[], full: (n: string) => string, head: string): { line: string; candidates: string[] } {
+  if (names.length === 0) return { line, candidates: [] };
+  if (names.length === 1) return { line: full(names[0] ?? ''), candidates: names };
+  let prefix = names[0] ?? '';
+  for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return { line: prefix.length > partial.length ? `${head}${prefix}` : line, candidates: names };
+}
+
+export const KEY_BINDINGS: readonly [string, string][] = [
+  ['Enter', 'send; a paste is one message'],
+  ['Up / Down', 'previous / next line you entered'],
+  ['Tab', 'complete a /command or a username'],
+  ['PgUp / PgDn', 'scroll the conversation'],
+  ['Home / End', 'oldest message / newest'],
+  ['Ctrl-N / Ctrl-P', 'next / previous conversation'],
+  ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
+  ['Ctrl-C', 'quit'],
+];

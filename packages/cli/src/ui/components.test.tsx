@@ -1,0 +1,131 @@
+/** The presentational components, rendered by ink-testing-library (100 columns, no TTY colours unless asked). */
+import { Text } from 'ink';
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { ChatError } from '../engine/errors.js';
+import { Banner } from './Banner.js';
+import { ConversationList } from './ConversationList.js';
+import type { PaneItem } from './controller.js';
+import { InputLine } from './InputLine.js';
+import { MessagePane } from './MessagePane.js';
+import { StatusBar } from './StatusBar.js';
+import { useInputLine } from './useInputLine.js';
+
+const ESC = '\u001b';
+const msg = (id: string, over: Partial<Extract<PaneItem, { type: 'message' }>> = {}): PaneItem => ({
+  type: 'message',
+  id,
+  peer: 'bob',
+  direction: 'in',
+  body: `message ${id}`,
+  ts: new Date(2026, 10, 25, 9, 30).getTime(),
+  relayTs: 0,
+  receivedAt: 0,
+  state: 'unread',
+  ...over,
+});
+
+describe('MessagePane', () => {
+  it('shows time, sender and text, and the delivery state of our own messages', () => {
+    const items = [msg('1'), msg('2', { direction: 'out', body: 'hi bob', state: 'delivered' }), msg('3', { direction: 'out', body: 'later', state: 'queued' })];
+    const { lastFrame } = render(<MessagePane items={items} me="alice" width={60} height={10} offset={0} color={false} />);
+    const frame = lastFrame() ?? '';
+    expect(frame).toMatch(/09:30 bob: message 1/);
+    expect(frame).toMatch(/alice: hi bob ✓✓/);
+    expect(frame).toMatch(/alice: later …/);
+  });
+
+  it("never lets a message drive the terminal: escapes arrive as visible text", () => {
+    const { lastFrame } = render(<MessagePane items={[msg('1', { body: `${ESC}]0;pwned\u0007${ESC}[2J\u202e` })]} me="alice" width={60} height={5} offset={0} color={false} />);
+    const frame = lastFrame() ?? '';
+    expect(frame).toContain('\\x1b]0;pwned\\x07\\x1b[2J\\u202e');
+    expect(frame).not.toContain(`${ESC}]0;`);
+  });
+
+  it('scrolls: the newest that fit, or older ones with a marker when scrolled up', () => {
+    const items = Array.from({ length: 30 }, (_, i) => msg(String(i)));
+    const bottom = render(<MessagePane items={items} me="alice" width={60} height={6} offset={0} color={false} />).lastFrame() ?? '';
+    expect(bottom).toContain('message 29');
+    expect(bottom).not.toContain('message 20');
+    expect(bottom).toMatch(/↑ \d+ earlier/);
+    const up = render(<MessagePane items={items} me="alice" width={60} height={6} offset={10} color={false} />).lastFrame() ?? '';
+    expect(up).toContain('message 19');
+    expect(up).not.toContain('message 29');
+    expect(up).toContain('newer below');
+  });
+
+  it('writes no colour codes in monochrome, and stable colours otherwise', () => {
+    const mono = render(<MessagePane items={[msg('1')]} me="alice" width={60} height={4} offset={0} color={false} />).lastFrame() ?? '';
+    expect(mono).not.toMatch(/\u001b\[3\dm/);
+  });
+
+  it('keeps wide characters and emoji within the width', () => {
+    const { lastFrame } = render(<MessagePane items={[msg('1', { body: '日本語のテキスト🎉'.repeat(6) })]} me="alice" width={30} height={8} offset={0} color={false} />);
+    for (const line of (lastFrame() ?? '').split('\n')) expect([...line].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 2 : 1), 0)).toBeLessThanOrEqual(32);
+  });
+});
+
+describe('ConversationList', () => {
+  it('shows presence, unread counts, typing and muted marks', () => {
+    const rows = [
+      { peer: 'bob', unread: 3, online: true, lastSeen: null, muted: false, typing: true },
+      { peer: 'carol', unread: 0, online: false, lastSeen: 1, muted: true, typing: false },
+    ];
+    const frame = render(<ConversationList rows={rows} current="carol" width={20} height={10} color={false} />).lastFrame() ?? '';
+    expect(frame).toMatch(/● bob\s+… 3/);
+    expect(frame).toMatch(/○ carol\s+~/);
+  });
+});
+
+describe('StatusBar and Banner', () => {
+  it('shows reconnecting with the retry delay and the cause', () => {
+    const s = { state: 'reconnecting' as const, attempt: 2, retryInMs: 4000, error: new ChatError('RELAY_UNREACHABLE', 'x') };
+    expect(render(<StatusBar me="alice" relay="127.0.0.1:7717" connection={s} width={100} color={false} />).lastFrame()).toMatch(/reconnecting… retry in 4 s \(RELAY_UNREACHABLE\).*alice@127\.0\.0\.1:7717/);
+    expect(render(<StatusBar me="alice" relay="r:1" connection={{ state: 'online' }} width={80} color={false} />).lastFrame()).toMatch(/online/);
+  });
+  it('the changed-key banner says sending is blocked', () => {
+    expect(render(<Banner peer="bob" color={false} width={80} />).lastFrame()).toMatch(/bob's key has changed: sending is blocked/);
+  });
+});
+
+describe('InputLine', () => {
+  it('shows who is typing, or the completion candidates, above the prompt', () => {
+    expect(render(<InputLine prompt="bob> " value="hel" candidates={[]} typing={['bob']} width={80} disabled={false} />).lastFrame()).toMatch(/bob is typing…\nbob> hel/);
+    expect(render(<InputLine prompt="> " value="/w" candidates={['whisper', 'who']} typing={[]} width={80} disabled={false} />).lastFrame()).toMatch(/whisper {2}who/);
+  });
+});
+
+describe('useInputLine', () => {
+  function Harness({ sent, scrolled }: { sent: string[]; scrolled: string[] }) {
+    const s = useInputLine({
+      onSubmit: (l) => sent.push(l),
+      onChange: () => {},
+      onScroll: (k) => scrolled.push(k),
+      onCycle: () => {},
+      onQuit: () => {},
+      users: () => ['bob', 'carol'],
+    });
+    return <Text>[{s.value}]</Text>;
+  }
+  const tick = () => new Promise((r) => setTimeout(r, 20));
+
+  it('a bracketed multi-line paste is one message; Tab completes; PgUp scrolls', async () => {
+    const sent: string[] = [];
+    const scrolled: string[] = [];
+    const { stdin, lastFrame } = render(<Harness sent={sent} scrolled={scrolled} />);
+    await tick();
+    stdin.write(`${ESC}[200~first\rsecond${ESC}[201~`);
+    await tick();
+    stdin.write('\r');
+    await tick();
+    expect(sent).toEqual(['first\nsecond']);
+    stdin.write('/open c');
+    await tick();
+    stdin.write('\t');
+    await tick();
+    expect(lastFrame()).toBe('[/open carol ]');
+    stdin.write(`${ESC}[5~`);
+    await tick();
+    expect(scrolled).toEqual(['pageUp']);
+  });
+});

@@ -1,0 +1,292 @@
+/**
+ * The interactive session's state, between the engine and the React tree: which conversation is open, what the pane
+ * shows, who is typing or online, the connection state, and what each slash command does. It subscribes to the
+ * engine's events and emits `change`; `useChat` turns that into renders. No React here, so it is tested directly.
+ */
+import { EventEmitter } from 'node:events';
+import { fingerprint } from '@chat/crypto';
+import { ChatError } from '../engine/errors.js';
+import { runLive } from '../engine/live.js';
+import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
+import { helpLines, parseLine, type Action } from './commands.js';
+import { notificationBytes } from './notify.js';
+import { expandShortcodes } from './text.js';
+import { buildView, type ChatView, type Notice } from './view.js';
+
+export type { ChatView, ConversationRow, Notice, PaneItem } from './view.js';
+
+/** How long "x is typing…" stays without a new signal (PROTOCOL.md §4.1). */
+export const TYPING_TTL_MS = 6_000;
+/** At most one "typing" signal per this interval while composing (§4.1). */
+export const TYPING_RESEND_MS = 3_000;
+const PRESENCE_POLL_MS = 15_000;
+
+export interface ControllerOptions {
+  initial?: string | undefined;
+  /** Raw bytes for the terminal (bell, OSC notifications). */
+  write: (bytes: string) => void;
+  retryBaseMs?: number;
+}
+
+export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
+  current: string | undefined;
+  connection: ConnectionStatus = { state: 'connecting', attempt: 1 };
+  private readonly notices = new Map<string, Notice[]>();
+  private readonly clearedAt = new Map<string, number>();
+  private readonly typing = new Map<string, number>();
+  private readonly blocked = new Map<string, string>();
+  private online = new Set<string>();
+  private live: AbortController | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private lastTypingSent = 0;
+  private typingTo: string | undefined;
+  private seq = 0;
+  private cached: ChatView | undefined;
+
+  constructor(readonly m: Messenger, private readonly opts: ControllerOptions) {
+    super();
+    this.current = opts.initial ?? m.store.outbox.conversations()[0]?.peer;
+    m.on('message', (msg) => {
+      this.typing.delete(msg.from);
+      if (msg.from === this.current) this.m.markRead(msg.from);
+      else if (!this.m.store.outbox.isMuted(msg.from)) this.opts.write(notificationBytes(msg.from, this.m.settings));
+      this.changed();
+    });
+    m.on('queued', () => this.changed());
+    m.on('delivery', () => this.changed());
+    m.on('typing', ({ from, active }) => {
+      // Typing comes only from a live session, so the sender is online now.
+      if (active) this.online.add(from);
+      if (active) this.typing.set(from, Date.now() + TYPING_TTL_MS);
+      else this.typing.delete(from);
+      this.changed();
+    });
+    m.on('blocked', ({ peer }) => this.block(peer));
+    m.on('held', ({ from, reason }) => {
+      if (reason === 'KEY_CHANGED') this.block(from);
+    });
+    m.on('connection', (s) => {
+      this.connection = s;
+      if (s.state === 'online') {
+        void this.refreshPresence();
+        if (this.current) this.checkKey(this.current);
+      }
+      if (s.state === 'failed') this.notice(`${s.error.message}${s.error.hint ? ` (${s.error.hint})` : ''}`, 'error');
+      this.changed();
+    });
+    m.on('warning', (w) => this.notice(w, 'error'));
+  }
+
+  /** Connects (with reconnects) and starts the timers. */
+  start(): void {
+    this.connect();
+    this.timers.push(setInterval(() => this.expireTyping(), 1_000));
+    this.timers.push(setInterval(() => void this.refreshPresence(), PRESENCE_POLL_MS));
+    if (this.current) this.open(this.current);
+    else this.notice('no conversation open: /open <user> starts one; /help lists the commands', 'info');
+  }
+
+  stop(): void {
+    this.live?.abort();
+    this.live = undefined;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  /** Resolves once the live session has closed (after `stop` or `/quit`). */
+  stopped(): Promise<void> {
+    return this.running;
+  }
+
+  /** What to render; recomputed after each change. */
+  view(): ChatView {
+    this.cached ??= buildView(this.m, {
+      current: this.current,
+      connection: this.connection,
+      notices: this.notices,
+      clearedAt: this.clearedAt,
+      typing: this.typing,
+      blocked: this.blocked,
+      online: this.online,
+    });
+    return this.cached;
+  }
+
+  /** An Enter in the input line. */
+  submit(line: string): void {
+    if (line.trim() === '') return;
+    this.act(parseLine(line));
+  }
+
+  /** The input line changed: a throttled typing signal to the open conversation (§4.1). */
+  composing(text: string): void {
+    const to = this.current;
+    if (!to || this.blocked.has(to)) return;
+    const now = Date.now();
+    if (text === '' || text.startsWith('/')) {
+      if (this.typingTo) void this.m.sendTyping(this.typingTo, false);
+      this.typingTo = undefined;
+      this.lastTypingSent = 0;
+      return;
+    }
+    if (this.typingTo === to && now - this.lastTypingSent < TYPING_RESEND_MS) return;
+    this.typingTo = to;
+    this.lastTypingSent = now;
+    void this.m.sendTyping(to, true).then((ok) => {
+      if (!ok && this.lastTypingSent === now) this.lastTypingSent = 0; // not delivered: try again on the next key
+    });
+  }
+
+  /** Ctrl-N / Ctrl-P. */
+  cycle(step: 1 | -1): void {
+    const peers = this.view().conversations.map((c) => c.peer);
+    if (peers.length === 0) return;
+    const i = this.current ? peers.indexOf(this.current) : -1;
+    this.open(peers[(i + step + peers.length) % peers.length] ?? peers[0] ?? '');
+  }
+
+  open(peer: string): void {
+    this.current = peer;
+    this.m.markRead(peer);
+    this.changed();
+    this.checkKey(peer);
+  }
+
+  /** Looks the peer up now, so a changed key shows its banner before anything is typed (§3.4). */
+  private checkKey(peer: string): void {
+    if (peer !== this.m.username && this.m.recvConnection) {
+      this.m.lookupAndPin(peer, this.m.recvConnection).then(
+        () => this.changed(),
+        (err: unknown) => {
+          if (err instanceof ChatError && (err.code === 'KEY_CHANGED' || err.code === 'BUNDLE_INVALID')) this.block(peer);
+          else if (err instanceof ChatError && err.code === 'UNKNOWN_USER') this.notice(`there is no user ${peer} on this relay`, 'error', peer);
+        },
+      );
+    }
+  }
+
+  private act(a: Action): void {
+    switch (a.kind) {
+      case 'say':
+        if (!this.current) return this.notice('no conversation open: /open <user> first, or /msg <user> <text>', 'error');
+        return this.send(this.current, a.text);
+      case 'msg':
+        return this.send(a.user, a.text);
+      case 'open':
+        return this.open(a.user);
+      case 'who':
+        void this.who();
+        return;
+      case 'contacts': {
+        const list = this.m.contacts();
+        if (list.length === 0) return this.notice('no contacts yet: they are pinned on first message', 'info');
+        return this.notice(list.map((c) => `${c.username.padEnd(12)} ${c.fingerprint}`).join('\n'), 'info');
+      }
+      case 'fingerprint': {
+        if (!a.user || a.user === this.m.username) {
+          return this.notice(`your fingerprint: ${fingerprint(this.m.identity.identity.publicKey)}`, 'info');
+        }
+        const c = this.m.store.getContact(a.user);
+        return this.notice(c ? `${a.user}'s pinned fingerprint: ${c.fingerprint}` : `${a.user} is not pinned yet (no message exchanged)`, c ? 'info' : 'error');
+      }
+      case 'mute':
+      case 'unmute':
+        if (!this.current) return this.notice('no conversation open', 'error');
+        this.m.store.outbox.setMuted(this.current, a.kind === 'mute');
+        return this.notice(`${this.current}: notifications ${a.kind === 'mute' ? 'muted' : 'on'}`, 'info');
+      case 'clear':
+        this.clearedAt.set(this.current ?? '', Date.now());
+        return this.changed();
+      case 'logout':
+        this.live?.abort();
+        this.live = undefined;
+        this.online.clear();
+        return this.notice('offline: the relay session is closed (/connect to come back, /quit to leave)', 'info');
+      case 'connect':
+        if (this.live) return this.notice('already connected (or connecting)', 'error');
+        return this.connect();
+      case 'quit':
+        this.stop();
+        this.emit('exit');
+        return;
+      case 'help':
+        return this.notice(helpLines().join('\n'), 'info');
+      case 'error':
+        return this.notice(a.message, 'error');
+    }
+  }
+
+  private send(to: string, raw: string): void {
+    if (this.blocked.has(to)) {
+      return this.notice(`not sent: ${to}'s key has changed; sending to ${to} is blocked until the new key is accepted`, 'error', to);
+    }
+    try {
+      this.m.queueMessage(to, expandShortcodes(raw));
+      if (this.typingTo === to) void this.m.sendTyping(to, false);
+      this.typingTo = undefined;
+      if (to !== this.current) this.notice(`→ ${to}: sent privately (/open ${to} to see the conversation)`, 'info');
+    } catch (err) {
+      this.notice(err instanceof Error ? err.message : String(err), 'error');
+    }
+  }
+
+  private async who(): Promise<void> {
+    try {
+      const users = await this.m.who();
+      this.online = new Set(users);
+      this.notice(users.length === 0 ? 'nobody is online' : `online now: ${users.join(', ')}`, 'info');
+    } catch (err) {
+      this.notice(`/who failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    }
+  }
+
+  private async refreshPresence(): Promise<void> {
+    if (!this.m.recvConnection) return;
+    try {
+      this.online = new Set(await this.m.who());
+      this.changed();
+    } catch {
+      // presence is best effort; the connection state shows real trouble
+    }
+  }
+
+  private connect(): void {
+    const live = new AbortController();
+    this.live = live;
+    this.running = runLive(this.m, { signal: live.signal, ...(this.opts.retryBaseMs ? { baseDelayMs: this.opts.retryBaseMs } : {}) }).catch(() => {
+      if (this.live === live) this.live = undefined;
+    });
+  }
+
+  private block(peer: string): void {
+    this.blocked.set(peer, 'KEY_CHANGED');
+    this.changed();
+  }
+
+  private expireTyping(): void {
+    const now = Date.now();
+    let any = false;
+    for (const [peer, until] of this.typing) {
+      if (until <= now) {
+        this.typing.delete(peer);
+        any = true;
+      }
+    }
+    if (any) this.changed();
+  }
+
+  /** A line (or several: one notice per line, so each scrolls on its own) in the pane of `peer`. */
+  notice(text: string, level: Notice['level'], peer = this.current ?? ''): void {
+    const list = this.notices.get(peer) ?? [];
+    const ts = Date.now();
+    for (const line of text.split('\n')) list.push({ key: `n${++this.seq}`, ts, text: line, level });
+    this.notices.set(peer, list.slice(-200));
+    this.changed();
+  }
+
+  private changed(): void {
+    this.cached = undefined;
+    this.emit('change');
+  }
+}

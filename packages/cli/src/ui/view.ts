@@ -1,0 +1,76 @@
+/** The screen's data, computed from the engine's store and the session state (controller.ts) after each change. */
+import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
+import type { StoredMessage } from '../engine/store.js';
+
+export interface Notice {
+  key: string;
+  ts: number;
+  text: string;
+  level: 'info' | 'error';
+}
+
+export type PaneItem = ({ type: 'message' } & StoredMessage) | ({ type: 'notice' } & Notice);
+
+export interface ConversationRow {
+  peer: string;
+  unread: number;
+  online: boolean;
+  lastSeen: number | null;
+  muted: boolean;
+  typing: boolean;
+}
+
+export interface ChatView {
+  me: string;
+  current: string | undefined;
+  conversations: ConversationRow[];
+  items: PaneItem[];
+  typing: string[];
+  connection: ConnectionStatus;
+  /** Why sending in the open conversation is blocked (a changed key), if it is. */
+  blocked: string | undefined;
+  users: string[];
+}
+
+export interface SessionState {
+  current: string | undefined;
+  connection: ConnectionStatus;
+  notices: ReadonlyMap<string, Notice[]>;
+  clearedAt: ReadonlyMap<string, number>;
+  /** peer → until when "is typing…" shows (ms). */
+  typing: ReadonlyMap<string, number>;
+  blocked: ReadonlyMap<string, string>;
+  online: ReadonlySet<string>;
+}
+
+export function buildView(m: Messenger, s: SessionState, now = Date.now()): ChatView {
+  const rows = m.store.outbox.conversations();
+  if (s.current && !rows.some((r) => r.peer === s.current)) rows.unshift({ peer: s.current, unread: 0, lastTs: now, muted: false, lastSeen: null });
+  const conversations = rows.map((r) => ({
+    peer: r.peer,
+    unread: r.peer === s.current ? 0 : r.unread,
+    online: s.online.has(r.peer),
+    lastSeen: r.lastSeen,
+    muted: r.muted,
+    typing: (s.typing.get(r.peer) ?? 0) > now,
+  }));
+  const key = s.current ?? '';
+  const cleared = s.clearedAt.get(key) ?? 0;
+  const messages: PaneItem[] = s.current
+    ? m.history({ peer: s.current }).filter((x) => x.receivedAt > cleared).map((x) => ({ type: 'message', ...x }))
+    : [];
+  const notices: PaneItem[] = (s.notices.get(key) ?? []).filter((n) => n.ts > cleared).map((n) => ({ type: 'notice', ...n }));
+  // Sender time for messages, local time for notices: a notice lands after what was on screen when it was written.
+  const items = [...messages, ...notices].sort((a, b) => a.ts - b.ts);
+  const users = [...new Set([...m.contacts().map((c) => c.username), ...rows.map((r) => r.peer), ...s.online])];
+  return {
+    me: m.username,
+    current: s.current,
+    conversations,
+    items,
+    typing: s.current && (s.typing.get(s.current) ?? 0) > now ? [s.current] : [],
+    connection: s.connection,
+    blocked: s.current ? s.blocked.get(s.current) : undefined,
+    users,
+  };
+}

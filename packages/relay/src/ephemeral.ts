@@ -1,0 +1,28 @@
+/**
+ * Ephemeral sends and presence (PROTOCOL.md §9 "Ephemeral", §6.1 `who`): nothing here touches the mailbox store.
+ * An ephemeral envelope (a typing signal) goes to the recipient's `recv` session if one is online, else nowhere.
+ */
+import { isValidUsername } from '@chat/crypto';
+import { MAX_ONLINE_USERS, errFrame, type OnlineFrame, type RelayFrame, type SendFrame } from '@chat/protocol';
+import type { RelayContext } from './context.js';
+
+/** The reply to an ephemeral `send`: `sent` once forwarded, else `UNKNOWN_USER`, `ENVELOPE_TOO_LARGE` or `NOT_ONLINE`. */
+export function forwardEphemeral(ctx: RelayContext, f: SendFrame): RelayFrame {
+  if (!isValidUsername(f.to) || !ctx.store.getUser(f.to)) {
+    return errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid);
+  }
+  if (f.env.length > ctx.limits.maxEnvelopeBytes) {
+    return errFrame('ENVELOPE_TOO_LARGE', `envelopes are at most ${ctx.limits.maxEnvelopeBytes} bytes`, f.rid);
+  }
+  const receiver = ctx.receivers.get(f.to);
+  if (!receiver || !receiver.forwardEphemeral(f.id, f.env, ctx.now())) {
+    return errFrame('NOT_ONLINE', `${f.to} is not online; nothing was stored`, f.rid);
+  }
+  return { t: 'sent', rid: f.rid, id: f.id };
+}
+
+/** The reply to `who`: the users with a `recv` session, sorted, at most MAX_ONLINE_USERS of them. */
+export function onlineUsers(ctx: RelayContext, rid: number): OnlineFrame {
+  const users = [...ctx.receivers.keys()].sort().slice(0, MAX_ONLINE_USERS);
+  return { t: 'online', rid, users };
+}
