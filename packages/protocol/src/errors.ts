@@ -17,7 +17,16 @@ export type ErrorCode =
   | 'ENVELOPE_TOO_LARGE'
   | 'MAILBOX_FULL'
   | 'INTERNAL'
-  | 'SHUTTING_DOWN';
+  | 'SHUTTING_DOWN'
+  | 'TOO_MANY_CONNECTIONS'
+  | 'CONNECT_RATE_LIMITED'
+  | 'IDLE_TIMEOUT'
+  | 'RATE_LIMITED'
+  | 'BANNED'
+  | 'INVITE_REQUIRED'
+  | 'INVITE_INVALID'
+  | 'KICKED'
+  | 'FORBIDDEN';
 
 /** Every wire error code with the `fatal` column and the "when" column of §10. A fatal error closes the connection. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; readonly description: string }>> =
@@ -42,6 +51,18 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     MAILBOX_FULL: { fatal: false, description: "the recipient's mailbox is at its message or byte quota" },
     INTERNAL: { fatal: false, description: 'the relay failed to store; the client may retry' },
     SHUTTING_DOWN: { fatal: true, description: 'the relay is stopping' },
+    TOO_MANY_CONNECTIONS: { fatal: true, description: 'the relay is at its maximum number of connections' },
+    CONNECT_RATE_LIMITED: { fatal: true, description: 'too many new connections from this IP address per second' },
+    IDLE_TIMEOUT: { fatal: true, description: 'no complete frame from the client within the idle timeout' },
+    RATE_LIMITED: {
+      fatal: false,
+      description: "the user's message or byte rate is exceeded; the request was not carried out, retry later",
+    },
+    BANNED: { fatal: true, description: 'the account is banned on this relay' },
+    INVITE_REQUIRED: { fatal: true, description: 'registration is invite-only and `auth` carried no invite' },
+    INVITE_INVALID: { fatal: true, description: 'the invite code is unknown or already used' },
+    KICKED: { fatal: true, description: 'an admin ended this session; `msg` carries the reason' },
+    FORBIDDEN: { fatal: false, description: 'an `admin` frame from a user who is not an admin of this relay' },
   } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
 
 for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);

@@ -61,6 +61,16 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   UNSUPPORTED_VERSION: ExitCode.REFUSED,
   PROTOCOL_STATE: ExitCode.REFUSED,
   HANDSHAKE_TIMEOUT: ExitCode.REFUSED,
+  // Limits and admin actions (§10, §11, §13): a full or rate-limiting relay is one to retry later.
+  TOO_MANY_CONNECTIONS: ExitCode.UNREACHABLE,
+  CONNECT_RATE_LIMITED: ExitCode.UNREACHABLE,
+  IDLE_TIMEOUT: ExitCode.UNREACHABLE,
+  RATE_LIMITED: ExitCode.REFUSED,
+  BANNED: ExitCode.REFUSED,
+  INVITE_REQUIRED: ExitCode.REFUSED,
+  INVITE_INVALID: ExitCode.REFUSED,
+  KICKED: ExitCode.REFUSED,
+  FORBIDDEN: ExitCode.REFUSED,
 };
 
 /** The exit code of §12 for an error code. */
@@ -106,7 +116,13 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
       return `${who}'s mailbox is full until they run chat recv`;
     case 'SHUTTING_DOWN':
     case 'INTERNAL':
+    case 'RATE_LIMITED':
+    case 'TOO_MANY_CONNECTIONS':
+    case 'CONNECT_RATE_LIMITED':
       return 'try again in a moment';
+    case 'INVITE_REQUIRED':
+    case 'INVITE_INVALID':
+      return 'ask the relay operator for an invite code';
     default:
       return undefined;
   }
