@@ -59,7 +59,7 @@ export function envNameOf(key: string): string | undefined {
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'chat-relay');
+  return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'chat-relay');
 }
 
 function defaults(env: NodeJS.ProcessEnv): RelayConfig {

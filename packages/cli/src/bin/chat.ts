@@ -54,9 +54,11 @@ await yargs(hideBin(process.argv))
       y
         .positional('username', { type: 'string', demandOption: true, describe: 'your username: 3-32 of a-z 0-9 _ -' })
         .option('relay', { type: 'string', describe: 'relay host:port (default: CHAT_RELAY, the last one, or 127.0.0.1:7717)' })
+        .option('invite', { type: 'string', describe: 'one-time invite code, to register on an invite-only relay' })
         .option('json', json)
-        .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay'),
-    (a) => run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, json: a.json === true }, io)),
+        .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay')
+        .example('$0 login carol --invite 3f9c…', 'register on an invite-only relay with a code from its operator'),
+    (a) => run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, invite: a.invite, json: a.json === true }, io)),
   )
   .command(
     'send <username> [message..]',
@@ -85,6 +87,24 @@ await yargs(hideBin(process.argv))
         .example('$0 recv', 'print waiting messages and exit')
         .example('$0 recv --follow --json', 'stream messages as JSON lines'),
     (a) => run(() => import('../commands/recv.js'), (m) => m.recv({ follow: a.follow === true, json: a.json === true }, io), { stopOnSignals: true }),
+  )
+  .command(
+    'admin <command> [username]',
+    'relay admins only: users, stats, invite, kick, ban, unban, shutdown',
+    (y) =>
+      y
+        .positional('command', { type: 'string', demandOption: true, describe: 'users | stats | invite | kick | ban | unban | shutdown' })
+        .positional('username', { type: 'string', describe: 'the account, for kick, ban and unban' })
+        .option('reason', { type: 'string', describe: 'shown to the kicked or banned user' })
+        .option('after', { type: 'string', describe: 'users: the next page after this name' })
+        .option('json', json)
+        .example('$0 admin users', 'list accounts, who is online, waiting mail (never content)')
+        .example('$0 admin kick bob --reason "upgrade please"', 'end all of bob\'s sessions')
+        .example('$0 admin invite', 'print a one-time invite code'),
+    (a) =>
+      run(() => import('../commands/admin.js'), (m) =>
+        m.admin({ op: a.command, user: a.username, reason: a.reason, after: a.after, json: a.json === true }, io),
+      ),
   )
   .command(
     'whoami',

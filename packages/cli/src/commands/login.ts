@@ -8,6 +8,8 @@ import { printJson, warn, type Io } from './io.js';
 export interface LoginArgs {
   username: string;
   relay?: string | undefined;
+  /** One-time invite code for an invite-only relay (PROTOCOL.md §13.3). */
+  invite?: string | undefined;
   json?: boolean;
 }
 
@@ -16,7 +18,7 @@ export async function login(args: LoginArgs, io: Io): Promise<number> {
   // --relay, else CHAT_RELAY, else the relay of the last login, else the default (§11).
   const relay = args.relay ?? io.env.CHAT_RELAY ?? profile.loadConfig()?.relay ?? DEFAULT_RELAY;
   const address = parseRelayAddress(relay);
-  const result = await loginToRelay(profile, args.username, address, AGENT);
+  const result = await loginToRelay(profile, args.username, address, AGENT, args.invite);
   if (result.replacedRelayId) {
     warn(io, `the relay id changed (was ${result.replacedRelayId.slice(0, 16)}…); you have re-joined the relay at ${result.relay} — contacts stay pinned`);
   }

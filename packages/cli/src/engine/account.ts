@@ -21,11 +21,11 @@ export interface LoginResult {
  *
  * @throws {ChatError} NO_IDENTITY, BAD_USERNAME, RELAY_UNREACHABLE, KEY_MISMATCH, …
  */
-export async function login(profile: Profile, username: string, address: RelayAddress, agent?: string): Promise<LoginResult> {
+export async function login(profile: Profile, username: string, address: RelayAddress, agent?: string, invite?: string): Promise<LoginResult> {
   const name = normalizeUsername(username);
   const identity = profile.loadIdentity();
   const previous = profile.loadConfig();
-  const conn = await Connection.open({ address, username: name, identity, mode: 'send', ...(agent ? { agent } : {}) });
+  const conn = await Connection.open({ address, username: name, identity, mode: 'send', ...(agent ? { agent } : {}), invite });
   const relayId = toHex(conn.relayId);
   const registered = conn.registered;
   await conn.close();

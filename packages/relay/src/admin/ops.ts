@@ -30,6 +30,12 @@ export type AdminResult =
   | { op: 'stats'; stats: RelayStats }
   | { op: Exclude<LocalAdminOp, 'users' | 'stats'>; invite?: string };
 
+/** What admin operations need of a relay: a running one's context, or an offline one over the database alone. */
+export type AdminDeps = Pick<
+  RelayContext,
+  'accounts' | 'online' | 'receivers' | 'policy' | 'log' | 'now' | 'startedAt' | 'connections' | 'requestShutdown'
+>;
+
 /** A refused admin request; `code` is a wire code (§10) so the frame handler can send it as is. */
 export class AdminError extends Error {
   override readonly name = 'AdminError';
@@ -48,7 +54,7 @@ function needUser(req: AdminRequest): string {
   return req.user;
 }
 
-export function relayStats(ctx: RelayContext): RelayStats {
+export function relayStats(ctx: AdminDeps): RelayStats {
   const t = ctx.accounts.totals();
   return {
     connections: ctx.connections(),
@@ -60,7 +66,7 @@ export function relayStats(ctx: RelayContext): RelayStats {
   };
 }
 
-function endSessions(ctx: RelayContext, user: string, code: 'KICKED' | 'BANNED', reason: string): number {
+function endSessions(ctx: AdminDeps, user: string, code: 'KICKED' | 'BANNED', reason: string): number {
   const sessions = [...(ctx.online.get(user) ?? [])];
   for (const s of sessions) s.fail(code, reason);
   return sessions.length;
@@ -70,7 +76,7 @@ function endSessions(ctx: RelayContext, user: string, code: 'KICKED' | 'BANNED',
  * Runs one admin request as `actor` (a username, or `local` for the control socket).
  * @throws AdminError for an unknown or invalid user, or banning an admin.
  */
-export function runAdminOp(ctx: RelayContext, req: AdminRequest, actor: string): AdminResult {
+export function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: string): AdminResult {
   ctx.log({ event: 'admin', actor, op: req.op, user: req.user });
   switch (req.op) {
     case 'users': {

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '@chat/protocol';
+import { DataDirInUseError } from '../admin/control.js';
+import { adminCommand } from '../cli/admin-command.js';
+import { CommandError, printError } from '../cli/common.js';
+import { configCommand } from '../cli/config-command.js';
+import { configFrom, parse } from '../cli/flags.js';
+import { statusCommand } from '../cli/status-command.js';
 import { RelayStoreError } from '../errors.js';
 import { jsonLogger, silentLogger } from '../log.js';
 import { DEFAULT_HOST, startRelay } from '../server.js';
 
 const HELP = `Usage: chat-relay [options]
+       chat-relay config [--sources]            print the effective configuration
+       chat-relay admin <command> [user]        users|stats|invite|ban|unban|kick|delete-user|shutdown
+       chat-relay status                        is the relay running, with live counts
 
 Runs the chat relay: a key directory and offline mailboxes that store only ciphertext.
 Prints "chat-relay listening on <host>:<port>" on stdout when ready; logs JSON lines to stderr.
@@ -18,13 +24,25 @@ Options:
   --port <n>        TCP port, 0 for any free one       (default ${DEFAULT_PORT})
   --data <dir>      data directory (relay.db)          (default $CHAT_RELAY_DATA, else
                                                          $XDG_DATA_HOME/chat-relay or ~/.local/share/chat-relay)
+  --config <file>   JSON config file                   (default <data>/relay.json if it exists)
+  --admin <user>    an admin username (repeatable)
+  --registration open|invite                           (default open)
+  --metrics-port <n>  serve Prometheus /metrics there  (default off; 0 for any free port)
+  --metrics-host <addr>                                (default 127.0.0.1)
+  --set <key=value> any other setting, e.g. --set limits.maxConnections=500 (see chat-relay config --sources)
   --quiet           no log lines on stderr
   -h, --help        show this help
   -v, --version     show the version
 
+Precedence: flags > CHAT_RELAY_* environment > config file > defaults (README, "Operating a relay").
+Each subcommand has --help.
+
 Examples:
   chat-relay --data ./keys/relay                 # a local relay on 127.0.0.1:${DEFAULT_PORT}
   chat-relay --host 0.0.0.0 --port 7717 --data /var/lib/chat-relay
+  chat-relay --data /var/lib/chat-relay --admin alice --registration invite --metrics-port 7718
+  chat-relay config --sources --data /var/lib/chat-relay
+  chat-relay admin users --data /var/lib/chat-relay
 `;
 
 function fail(message: string, code: number, hint?: string): never {
@@ -37,28 +55,41 @@ function isLoopback(host: string): boolean {
   return host === '::1' || host.startsWith('127.') || host === 'localhost';
 }
 
-function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  if (env.CHAT_RELAY_DATA) return env.CHAT_RELAY_DATA;
-  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'chat-relay');
-}
+const SUBCOMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
+  config: configCommand,
+  admin: adminCommand,
+  status: statusCommand,
+};
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
+  if (sub) {
+    try {
+      process.exitCode = await sub(argv.slice(1));
+    } catch (err) {
+      if (err instanceof CommandError) {
+        printError(err.message, err.hint);
+        process.exitCode = err.exitCode;
+      } else if (err instanceof RelayStoreError) {
+        printError(`relay.db: ${err.message} (${err.code})`, 'restore the data directory from a backup');
+        process.exitCode = 1;
+      } else {
+        printError((err as Error).message);
+        process.exitCode = 1;
+      }
+    }
+    return;
+  }
   let values;
+  let config;
   try {
-    ({ values } = parseArgs({
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        data: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parse(argv, { quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }));
+    if (values.help || values.version) config = undefined;
+    else ({ config } = configFrom(values));
   } catch (err) {
-    fail((err as Error).message, 2, 'see chat-relay --help');
+    const e = err as CommandError;
+    fail(e.message, e.exitCode ?? 2, e.hint ?? 'see chat-relay --help');
   }
   if (values.help) {
     process.stdout.write(HELP);
@@ -68,23 +99,28 @@ async function main(): Promise<void> {
     process.stdout.write('chat-relay 0.1.0 (protocol 1)\n');
     return;
   }
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    fail(`--port must be an integer from 0 to 65535, got ${JSON.stringify(values.port)}`, 2);
-  }
-  const dataDir = values.data ?? defaultDataDir(process.env);
+  if (!config) return;
+  const { port, dataDir } = config;
   let relay;
+  let stop = (_why: string) => {};
   try {
     relay = await startRelay({
-      host: values.host ?? DEFAULT_HOST,
+      host: config.host ?? DEFAULT_HOST,
       port,
       dataDir,
-      log: values.quiet ? silentLogger : jsonLogger(process.stderr),
+      limits: config.limits,
+      admins: config.admins,
+      registration: config.registration,
+      inviteTtlMs: config.inviteTtlHours * 3600_000,
+      ...(config.metrics.port >= 0 ? { metrics: config.metrics } : {}),
+      onShutdownRequest: () => stop('admin shutdown'),
+      log: values.quiet || config.log.level === 'silent' ? silentLogger : jsonLogger(process.stderr, config.log.level),
     });
   } catch (err) {
     if (err instanceof RelayStoreError) {
       fail(`${dataDir}/relay.db: ${err.message} (${err.code})`, 1, 'restore the data directory from a backup; the relay will not serve from a damaged database');
     }
+    if (err instanceof DataDirInUseError) fail(err.message, 1, 'stop the other relay first, or use another --data');
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} is already in use`, 1, 'pick another with --port, or stop the other relay');
     fail(e.message, 1);
@@ -96,9 +132,9 @@ async function main(): Promise<void> {
     );
   }
   const shown = relay.host.includes(':') ? `[${relay.host}]` : relay.host;
-  process.stdout.write(`chat-relay listening on ${shown}:${relay.port}\n`);
+  // Signal handlers before the `listening` line: whoever waits for that line may signal at once.
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     relay.close().then(
@@ -111,6 +147,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.stdout.write(`chat-relay listening on ${shown}:${relay.port}\n`);
+  if (relay.metricsPort !== undefined) {
+    process.stdout.write(`chat-relay metrics on http://${config.metrics.host}:${relay.metricsPort}/metrics\n`);
+  }
 }
 
 void main();
