@@ -16,8 +16,8 @@ const SENDERS = 3;
 const PER_SENDER = Number(process.env.CRASH_MESSAGES ?? '1000');
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const WINDOW = 16;
-/** Messages per second per sender: slow enough that the run spans many kills, fast enough to stay under ~20 s. */
-const RATE = 120;
+/** Messages per second per sender, so that kills land while all three are streaming. */
+const RATE = 400;
 
 const tmp = tempDir('kill-relay');
 const relay = new RelayProcess(tmp.dir, { CHAT_RELAY_MESSAGES_PER_SECOND: '100000', CHAT_RELAY_MESSAGES_BURST: '100000' });
@@ -104,7 +104,7 @@ it(`every acknowledged message survives SIGKILLs of the relay exactly once (${SE
       if (!c) continue;
       try {
         for (;;) {
-          const f = await c.next((x) => x.t === 'msg', 2_000).catch((e: Error) => {
+          const f = await c.next((x) => x.t === 'msg', 300).catch((e: Error) => {
             if (c.closed || !receiving) throw e;
             return undefined; // quiet for a while; keep waiting
           });
@@ -126,9 +126,14 @@ it(`every acknowledged message survives SIGKILLs of the relay exactly once (${SE
   let kills = 0;
   let sendersDone = false;
   void senders.then(() => (sendersDone = true));
+  // Kill after a random 100–350 further acknowledgements (so the number of kills does not depend on machine speed),
+  // at a moment when senders have messages in flight.
+  let killAt = 100 + random() * 250;
   while (!sendersDone) {
-    await sleep(100 + random() * 500);
+    await sleep(5);
     if (sendersDone) break;
+    if (stats.acked.size < killAt) continue;
+    killAt = stats.acked.size + 100 + random() * 250;
     await relay.kill();
     kills++;
     await relay.start();
@@ -155,4 +160,4 @@ it(`every acknowledged message survives SIGKILLs of the relay exactly once (${SE
   expect(stats.acked.size).toBe(SENDERS * PER_SENDER);
   expect(history.size).toBe(SENDERS * PER_SENDER);
   expect(stats.retries).toBeGreaterThan(0);
-}, 60_000);
+}, 90_000);

@@ -399,16 +399,22 @@ export class Session implements Receiver, Kickable {
   /** Stops reading, lets written frames flush, and forces the socket shut if the peer lingers. */
   close(): void {
     this.state = 'closing';
+    this.leaveOnline();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** A closing session no longer counts as online (admins see it gone at once, a second kick finds nothing). */
+  private leaveOnline(): void {
+    const mine = this.user === undefined ? undefined : this.ctx.online.get(this.user);
+    if (mine?.delete(this) && mine.size === 0) this.ctx.online.delete(this.user!);
   }
 
   private onClose(): void {
     clearTimeout(this.handshakeTimer);
     clearTimeout(this.idleTimer);
     this.state = 'closing';
-    const mine = this.user === undefined ? undefined : this.ctx.online.get(this.user);
-    if (mine?.delete(this) && mine.size === 0) this.ctx.online.delete(this.user!);
+    this.leaveOnline();
     if (this.user && this.ctx.receivers.get(this.user) === this) this.ctx.receivers.delete(this.user);
     this.ctx.log({ event: 'close', conn: this.connId, user: this.user });
   }
