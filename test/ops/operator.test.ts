@@ -119,6 +119,12 @@ describe('chat-relay admin and status', () => {
     expect(w.code).toBe(5);
     expect(w.stderr).toContain('SHUTTING_DOWN');
     expect((await runBinary(['status', '--data', data])).code).toBe(3);
+
+    // Offline again: delete an account and its mailbox; the name is free afterwards.
+    expect((await runBinary(['admin', 'delete-user', 'mallory', '--data', data])).code).toBe(0);
+    const left = JSON.parse((await runBinary(['admin', 'users', '--json', '--data', data])).stdout) as { users: { username: string }[] };
+    expect(left.users.map((u) => u.username)).toEqual(['bob']);
+    expect((await runBinary(['admin', 'delete-user', 'mallory', '--data', data])).code).toBe(4);
   });
 });
 
