@@ -20,7 +20,7 @@ import {
   type RelayFrame,
   type SendFrame,
 } from '@chat/protocol';
-import { AdminError, runAdminOp } from './admin/ops.js';
+import { answerAdminFrame } from './admin/frames.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
 import { Metrics } from './metrics.js';
 
@@ -176,36 +176,7 @@ export class Session implements Receiver, Kickable {
   }
 
   private onAdmin(f: AdminFrame): void {
-    if (!this.ctx.policy.admins.has(this.user!)) {
-      this.write(errFrame('FORBIDDEN', `${this.user} is not an admin of this relay`, f.rid));
-      return;
-    }
-    let result;
-    try {
-      result = runAdminOp(this.ctx, { op: f.op, user: f.user, after: f.after, reason: f.reason }, this.user!);
-    } catch (err) {
-      if (!(err instanceof AdminError)) throw err;
-      this.write(errFrame(err.code, err.message, f.rid));
-      return;
-    }
-    switch (result.op) {
-      case 'users': {
-        const u = result.users;
-        this.write({
-          t: 'admin_users', rid: f.rid, names: u.map((x) => x.username), created: u.map((x) => x.createdAt),
-          online: u.map((x) => x.online), banned: u.map((x) => x.banned), depth: u.map((x) => x.depth),
-          bytes: u.map((x) => x.bytes), more: result.more,
-        });
-        return;
-      }
-      case 'stats':
-        this.write({ t: 'admin_stats', rid: f.rid, ...result.stats });
-        return;
-      case 'delete-user':
-        return; // local only; not reachable from a frame
-      default:
-        this.write({ t: 'admin_done', rid: f.rid, op: result.op, ...(result.invite ? { invite: result.invite } : {}) });
-    }
+    this.write(answerAdminFrame(this.ctx, this.user!, f));
   }
 
   /** PROTOCOL.md §8, steps 1–4, in that order. */
