@@ -15,6 +15,15 @@ afterAll(() => t.cleanup());
 /** newUser only needs the address. */
 const at = (port: number) => ({ address: `127.0.0.1:${port}` }) as Relay;
 
+describe('chat-relay --help', () => {
+  it.each([[[]], [['config']], [['admin']], [['status']]])('%j --help shows usage and examples', async (sub) => {
+    const r = await runBinary([...sub, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: chat-relay/);
+    expect(r.stdout.split('Examples:')[1] ?? '').toContain('chat-relay');
+  });
+});
+
 describe('chat-relay config', () => {
   it('prints the effective configuration: flags over environment over relay.json over defaults', async () => {
     const data = join(t.dir, 'cfg');
