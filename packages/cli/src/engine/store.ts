@@ -205,9 +205,13 @@ function migrate(db: Database.Database): void {
     });
   }
   for (let v = current; v < SCHEMA_VERSION; v++) {
+    // IMMEDIATE takes the write lock first, and the version is read again under it: when `chat send` and
+    // `chat recv` create a profile's database at the same moment, the second one finds the first one's tables
+    // instead of creating them again ("table contacts already exists").
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) !== v) return;
       db.exec(MIGRATIONS[v] ?? '');
       db.pragma(`user_version = ${v + 1}`);
-    })();
+    }).immediate();
   }
 }
