@@ -3,7 +3,7 @@
  * stopped relay's database and on a running relay through its control socket, `chat-relay status`, invite-only
  * registration with `chat login --invite`, and `chat admin` for admins named in the config.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chat, newUser, startChat, tempDir, type Relay } from '../e2e/harness.js';
@@ -134,6 +134,28 @@ describe('chat-relay admin and status', () => {
     const left = JSON.parse((await runBinary(['admin', 'users', '--json', '--data', data])).stdout) as { users: { username: string }[] };
     expect(left.users.map((u) => u.username)).toEqual(['bob']);
     expect((await runBinary(['admin', 'delete-user', 'mallory', '--data', data])).code).toBe(4);
+  });
+});
+
+describe('edge cases of the data directory', () => {
+  it('admin on a directory without a relay database fails and creates nothing', async () => {
+    const missing = join(t.dir, 'no-such-relay');
+    const r = await runBinary(['admin', 'users', '--data', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`chat-relay: error: no relay database in ${missing}`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('a data directory too deep for a Unix socket still serves, without the control socket', async () => {
+    const deep = join(t.dir, 'd'.repeat(120));
+    const relay = await startBinary(['--data', deep]);
+    try {
+      await newUser(t.dir, 'deep', at(relay.port));
+      expect(relay.stderr()).toContain('"event":"control_socket_unavailable"');
+    } finally {
+      relay.proc.kill('SIGTERM');
+      expect(await relay.exit).toBe(0);
+    }
   });
 });
 

@@ -43,8 +43,16 @@ function parseRequest(line: string): AdminRequest {
   return { op: r.op as AdminRequest['op'], user: opt('user'), after: opt('after'), reason: opt('reason') };
 }
 
+/** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the terminating zero). */
+const MAX_SOCKET_PATH = 107;
+
 export async function startControlSocket(dataDir: string, ctx: RelayContext): Promise<{ close(): Promise<void> }> {
   const path = join(dataDir, CONTROL_SOCKET);
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    // Serve anyway: the operator loses live kick/shutdown/status, not the relay (README "Administration").
+    ctx.log({ event: 'control_socket_unavailable', reason: 'data directory path too long for a Unix socket' });
+    return { close: async () => {} };
+  }
   if (await controlSocketAlive(dataDir)) {
     throw new DataDirInUseError(`another relay is running on ${dataDir} (its control socket answers)`);
   }

@@ -4,7 +4,7 @@
  * the database operations (users, ban, unban, invite, delete-user, stats) run on the data directory directly;
  * `kick` and `shutdown` need a running relay (exit 3 otherwise).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdminError, runAdminOp, type AdminDeps, type AdminRequest, type AdminResult, type LocalAdminOp } from '../admin/ops.js';
 import { controlRequest } from '../admin/control.js';
@@ -49,8 +49,10 @@ function isNotRunning(err: unknown): boolean {
 
 /** Runs the request on the database alone (no relay running). */
 function offline(dataDir: string, admins: string[], req: AdminRequest): AdminResult {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const { store, accounts } = openSqliteStores(join(dataDir, 'relay.db'));
+  const file = join(dataDir, 'relay.db');
+  // A mistyped --data must not create an empty relay database.
+  if (!existsSync(file)) throw new CommandError(`no relay database in ${dataDir}`, RelayExit.FAILURE, 'check --data (or CHAT_RELAY_DATA)');
+  const { store, accounts } = openSqliteStores(file);
   try {
     const deps: AdminDeps = {
       accounts,
