@@ -5,3 +5,7 @@ export { jsonLogger, silentLogger, type Logger, type LogEvent } from './log.js';
 export type { MailboxStore, MailboxQuota, UserRecord, EnvelopeInput, StoredEnvelope, PutResult } from './store/mailbox-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';
 export { createMemoryStore } from './store/memory-store.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { resolveConfig, describeConfig, ConfigError, type RelayConfig, type Registration } from './config.js';
+export { DataDirInUseError, controlRequest } from './admin/control.js';
+export type { Metrics } from './metrics.js';

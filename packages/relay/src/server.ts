@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
-import { startControlSocket } from './admin/control.js';
+import { DataDirInUseError, controlSocketAlive, startControlSocket } from './admin/control.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Registration } from './config.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
@@ -68,13 +68,18 @@ export interface RunningRelay {
 /**
  * Opens the store in `dataDir` and starts serving.
  *
- * @throws RelayStoreError when the database is corrupt or from a newer relay; a listen error (e.g. EADDRINUSE).
+ * @throws RelayStoreError when the database is corrupt or from a newer relay; DataDirInUseError when another relay
+ *   serves `dataDir`; a listen error (e.g. EADDRINUSE).
  * @example
  *   const relay = await startRelay({ dataDir: '/var/lib/chat-relay', port: 0 });
  *   console.log(relay.port); await relay.close();
  */
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // Before touching relay.db: a relay already running on this directory answers on its control socket.
+  if (options.controlSocket !== false && (await controlSocketAlive(options.dataDir))) {
+    throw new DataDirInUseError(`another relay is running on ${options.dataDir} (its control socket answers)`);
+  }
   const { store, accounts } = openSqliteStores(join(options.dataDir, 'relay.db'));
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
