@@ -26,10 +26,15 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
     expect(relay.stdout()).toMatch(/^chat-relay address chat:\/\/[A-Za-z0-9_-]{43}@127\.0\.0\.1:\d+\nchat-relay listening on 127\.0\.0\.1:\d+\n$/);
     expect(statSync(`${relay.dataDir}/tls-key.pem`).mode & 0o777).toBe(0o600);
     expect(readFileSync(`${relay.dataDir}/tls-cert.pem`, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
-    // A second relay on the same data directory has the same fingerprint.
-    const again = await startRelay(relay.dataDir);
+    // A restarted relay keeps its key, so its fingerprint (and every client's pin) stays the same. (A second relay
+    // cannot share a running relay's data directory, so this one gets its own.)
+    const dir = `${t.dir}/restarted-relay`;
+    const first = await startRelay(dir);
+    const created = first.fingerprint;
+    await first.stop();
+    const again = await startRelay(dir);
     try {
-      expect(again.fingerprint).toBe(relay.fingerprint);
+      expect(again.fingerprint).toBe(created);
     } finally {
       await again.stop();
     }

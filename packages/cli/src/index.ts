@@ -8,6 +8,7 @@ export { Messenger, type MessengerEvents, type MessengerOptions, type SentMessag
 export type { ReceiveOptions, ReceiveSummary } from './engine/receiver.js';
 export { Connection, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, type ConnectOptions, type ConnectionEvents, type ConnectionState } from './engine/connection.js';
 export { login, type LoginResult, type LoginOptions } from './engine/account.js';
+export { adminRequest, adminOn, toAnswer, type AdminAnswer, type AdminAccount, type AdminRequest, type AdminOp } from './engine/admin.js';
 export { Profile, profileHome, type ChatConfig, type Env, type IdentityFileV1 } from './engine/profile.js';
 export type { Contact, PendingKey, TrustState, StoredMessage, RejectedEnvelope, Direction } from './engine/store.js';
 export {

@@ -135,6 +135,17 @@ const INVALID_CLIENT: [string, Uint8Array][] = [
   ['ack with rid', pack({ t: 'ack', rid: 1, ids: [bytes(16)] })],
   // ping
   ['ping with a 2^32 rid as int 64', pingRid('d30000000100000000')],
+  ['auth invite empty', auth({ invite: '' })],
+  ['auth invite of 65 bytes', auth({ invite: 'k'.repeat(65) })],
+  ['auth invite nil', auth({ invite: null })],
+  ['auth invite as a bin', auth({ invite: bytes(8) })],
+  ['admin with an unknown op', pack({ t: 'admin', rid: 1, op: 'drop-tables' })],
+  ['admin op delete-user (local only)', pack({ t: 'admin', rid: 1, op: 'delete-user', user: 'bob' })],
+  ['admin without op', pack({ t: 'admin', rid: 1 })],
+  ['admin without rid', pack({ t: 'admin', op: 'users' })],
+  ['admin user of 65 bytes', pack({ t: 'admin', rid: 1, op: 'kick', user: 'b'.repeat(65) })],
+  ['admin reason of 193 bytes', pack({ t: 'admin', rid: 1, op: 'kick', user: 'bob', reason: 'r'.repeat(193) })],
+  ['admin with an extra field', pack({ t: 'admin', rid: 1, op: 'users', page: 2 })],
 ];
 
 const relayFrame = (t: string, fields: Record<string, unknown>) => pack({ t, ...fields });
@@ -182,6 +193,14 @@ const INVALID_RELAY: [string, Uint8Array][] = [
   ['online with a 2-byte username', relayFrame('online', { rid: 1, users: ['ab'] })],
   ['online with 1025 users', relayFrame('online', { rid: 1, users: Array.from({ length: 1025 }, (_, i) => `user${i}`) })],
   ['online with a nested array', relayFrame('online', { rid: 1, users: [['alice']] })],
+  ['keepalive with a field', pack({ t: 'keepalive', rid: 1 })],
+  ['admin_users arrays holding the wrong type', pack({ t: 'admin_users', rid: 1, names: [1], created: [1], online: [true], banned: [false], depth: [0], bytes: [0], more: false })],
+  ['admin_users with a missing array', pack({ t: 'admin_users', rid: 1, names: [], created: [], online: [], banned: [], depth: [], more: false })],
+  ['admin_users with 501 names', pack({ t: 'admin_users', rid: 1, names: Array(501).fill('bob'), created: [], online: [], banned: [], depth: [], bytes: [], more: false })],
+  ['admin_users with a nested array', pack({ t: 'admin_users', rid: 1, names: [['bob']], created: [], online: [], banned: [], depth: [], bytes: [], more: false })],
+  ['admin_stats without uptime', pack({ t: 'admin_stats', rid: 1, connections: 0, online: 0, users: 0, queued: 0, queuedBytes: 0 })],
+  ['admin_done with an unknown op', pack({ t: 'admin_done', rid: 1, op: 'explode' })],
+  ['admin_done with an empty invite', pack({ t: 'admin_done', rid: 1, op: 'invite', invite: '' })],
 ];
 
 describe('invalid client bodies are BAD_FRAME', () => {

@@ -48,6 +48,17 @@ const clientFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
   fc.record({ t: fc.constant('send' as const), rid, to: utf8String(1, 64), id: bin(16), env }),
   fc.record({ t: fc.constant('ack' as const), ids: fc.array(bin(16), { minLength: 1, maxLength: 256 }) }),
   fc.record({ t: fc.constant('ping' as const), rid }),
+  fc.record(
+    {
+      t: fc.constant('admin' as const),
+      rid,
+      op: fc.constantFrom('users' as const, 'kick' as const, 'ban' as const, 'unban' as const, 'invite' as const, 'shutdown' as const, 'stats' as const),
+      user: utf8String(1, 64),
+      after: utf8String(1, 64),
+      reason: utf8String(0, 192),
+    },
+    { requiredKeys: ['t', 'rid', 'op'] },
+  ),
 );
 
 const relayFrame: fc.Arbitrary<RelayFrame> = fc.oneof(
@@ -58,6 +69,25 @@ const relayFrame: fc.Arbitrary<RelayFrame> = fc.oneof(
   fc.record({ t: fc.constant('msg' as const), id: bin(16), env, ts: int }),
   fc.constant({ t: 'synced' as const }),
   fc.record({ t: fc.constant('pong' as const), rid }),
+  fc.constant({ t: 'keepalive' as const }),
+  fc.integer({ min: 0, max: 5 }).chain((n) =>
+    fc.record({
+      t: fc.constant('admin_users' as const),
+      rid,
+      names: fc.array(utf8String(3, 32), { minLength: n, maxLength: n }),
+      created: fc.array(int, { minLength: n, maxLength: n }),
+      online: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+      banned: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+      depth: fc.array(int, { minLength: n, maxLength: n }),
+      bytes: fc.array(int, { minLength: n, maxLength: n }),
+      more: fc.boolean(),
+    }),
+  ),
+  fc.record({ t: fc.constant('admin_stats' as const), rid, connections: int, online: int, users: int, queued: int, queuedBytes: int, uptimeMs: int }),
+  fc.record(
+    { t: fc.constant('admin_done' as const), rid, op: fc.constantFrom('kick' as const, 'invite' as const, 'shutdown' as const), invite: utf8String(1, 64) },
+    { requiredKeys: ['t', 'rid', 'op'] },
+  ),
   fc.record(
     {
       t: fc.constant('err' as const),

@@ -56,3 +56,9 @@ export const MAX_ONLINE_USERS = 1024;
 
 /** Largest request id: `rid` is a u32 (§6). */
 export const MAX_RID = 0xffff_ffff;
+
+/** Longest invite code in `auth.invite` and `admin_done.invite`, in UTF-8 bytes (§6.1, §14). */
+export const MAX_INVITE_BYTES = 64;
+
+/** Most accounts in one `admin_users` page (§14). */
+export const MAX_ADMIN_PAGE = 500;

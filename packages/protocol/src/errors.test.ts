@@ -31,6 +31,15 @@ describe('error codes (PROTOCOL.md §10)', () => {
       SHUTTING_DOWN: true,
       TLS_REQUIRED: true,
       NOT_ONLINE: false,
+      TOO_MANY_CONNECTIONS: true,
+      CONNECT_RATE_LIMITED: true,
+      IDLE_TIMEOUT: true,
+      RATE_LIMITED: false,
+      BANNED: true,
+      INVITE_REQUIRED: true,
+      INVITE_INVALID: true,
+      KICKED: true,
+      FORBIDDEN: false,
     });
     for (const { description } of Object.values(ERROR_CODES)) expect(description.length).toBeGreaterThan(0);
   });

@@ -19,7 +19,16 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'SHUTTING_DOWN'
   | 'TLS_REQUIRED'
-  | 'NOT_ONLINE';
+  | 'NOT_ONLINE'
+  | 'TOO_MANY_CONNECTIONS'
+  | 'CONNECT_RATE_LIMITED'
+  | 'IDLE_TIMEOUT'
+  | 'RATE_LIMITED'
+  | 'BANNED'
+  | 'INVITE_REQUIRED'
+  | 'INVITE_INVALID'
+  | 'KICKED'
+  | 'FORBIDDEN';
 
 /** Every wire error code with the `fatal` column and the "when" column of §10. A fatal error closes the connection. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; readonly description: string }>> =
@@ -46,6 +55,18 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     SHUTTING_DOWN: { fatal: true, description: 'the relay is stopping' },
     TLS_REQUIRED: { fatal: true, description: 'a plaintext connection to a relay that requires TLS (sent unencrypted, then the relay closes)' },
     NOT_ONLINE: { fatal: false, description: 'an ephemeral `send` names a user with no `recv` session; nothing was stored' },
+    TOO_MANY_CONNECTIONS: { fatal: true, description: 'the relay is at its maximum number of connections' },
+    CONNECT_RATE_LIMITED: { fatal: true, description: 'too many new connections from this IP address per second' },
+    IDLE_TIMEOUT: { fatal: true, description: 'no complete frame from the client within the idle timeout' },
+    RATE_LIMITED: {
+      fatal: false,
+      description: "the user's message or byte rate is exceeded; the request was not carried out, retry later",
+    },
+    BANNED: { fatal: true, description: 'the account is banned on this relay' },
+    INVITE_REQUIRED: { fatal: true, description: 'registration is invite-only and `auth` carried no invite' },
+    INVITE_INVALID: { fatal: true, description: 'the invite code is unknown or already used' },
+    KICKED: { fatal: true, description: 'an admin ended this session; `msg` carries the reason' },
+    FORBIDDEN: { fatal: false, description: 'an `admin` frame from a user who is not an admin of this relay' },
   } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
 
 for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);

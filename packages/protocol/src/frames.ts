@@ -14,7 +14,7 @@ export type Mode = 'recv' | 'send';
 /** First frame of a connection. `v` is the client's protocol version; `agent` is str(0..64). */
 export interface HelloFrame { t: 'hello'; v: number; agent: string }
 /** Answer to `challenge`: the client's key bundle plus `sig` over `authMessage(...)` (§8). */
-export interface AuthFrame { t: 'auth'; user: string; idpk: Uint8Array; encpk: Uint8Array; bsig: Uint8Array; mode: Mode; sig: Uint8Array }
+export interface AuthFrame { t: 'auth'; user: string; idpk: Uint8Array; encpk: Uint8Array; bsig: Uint8Array; mode: Mode; sig: Uint8Array; invite?: string }
 /** Ask for a user's key bundle. */
 export interface LookupFrame { t: 'lookup'; rid: number; user: string }
 /**
@@ -28,7 +28,12 @@ export interface PingFrame { t: 'ping'; rid: number }
 /** Ask which users have a `recv` session now (§6.1, presence). */
 export interface WhoFrame { t: 'who'; rid: number }
 
-export type ClientFrame = HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame;
+/** Admin operations (§14), allowed only for usernames the relay's config names as admins. */
+export type AdminOp = 'users' | 'kick' | 'ban' | 'unban' | 'invite' | 'shutdown' | 'stats';
+/** An admin request; `user` names the account for kick/ban/unban, `after` pages `users`, `reason` goes to the kicked. */
+export interface AdminFrame { t: 'admin'; rid: number; op: AdminOp; user?: string; after?: string; reason?: string }
+
+export type ClientFrame = HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame | AdminFrame;
 
 // ── relay → client (§6.2) ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -53,7 +58,27 @@ export interface OnlineFrame { t: 'online'; rid: number; users: string[] }
 /** A refusal (§10). `rid` is present when answering a request; when `fatal`, the relay closes after writing it. */
 export interface ErrFrame { t: 'err'; rid?: number; code: ErrorCode; msg: string; fatal: boolean }
 
-export type RelayFrame = ChallengeFrame | WelcomeFrame | BundleFrame | SentFrame | MsgFrame | SyncedFrame | PongFrame | OnlineFrame | ErrFrame;
+/** The relay heard no frame for a while (§7 idle timeout): the client answers with any frame, `ping` is usual. */
+export interface KeepaliveFrame { t: 'keepalive' }
+/**
+ * Answer to `admin` op `users`: one page of accounts as parallel arrays (entry i of each describes one account),
+ * sorted by name; `more` says a next page exists (ask again with `after` = the last name). Never content (§14).
+ */
+export interface AdminUsersFrame {
+  t: 'admin_users'; rid: number; names: string[]; created: number[]; online: boolean[]; banned: boolean[];
+  depth: number[]; bytes: number[]; more: boolean;
+}
+/** Answer to `admin` op `stats`. */
+export interface AdminStatsFrame {
+  t: 'admin_stats'; rid: number; connections: number; online: number; users: number; queued: number;
+  queuedBytes: number; uptimeMs: number;
+}
+/** Answer to the other `admin` ops; `invite` carries the new code for op `invite`. */
+export interface AdminDoneFrame { t: 'admin_done'; rid: number; op: AdminOp; invite?: string }
+
+export type RelayFrame =
+  | ChallengeFrame | WelcomeFrame | BundleFrame | SentFrame | MsgFrame | SyncedFrame | PongFrame | OnlineFrame | ErrFrame
+  | KeepaliveFrame | AdminUsersFrame | AdminStatsFrame | AdminDoneFrame;
 
 export type Frame = ClientFrame | RelayFrame;
 export type ClientFrameType = ClientFrame['t'];
@@ -61,8 +86,9 @@ export type RelayFrameType = RelayFrame['t'];
 export type FrameType = Frame['t'];
 
 /** The `t` values a relay accepts (§6.1). */
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze(['hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who']);
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze(['hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who', 'admin']);
 /** The `t` values a client accepts (§6.2). */
 export const RELAY_FRAME_TYPES: readonly RelayFrameType[] = Object.freeze([
-  'challenge', 'welcome', 'bundle', 'sent', 'msg', 'synced', 'pong', 'online', 'err',
+  'challenge', 'welcome', 'bundle', 'sent', 'msg', 'synced', 'pong', 'online', 'err', 'keepalive', 'admin_users',
+  'admin_stats', 'admin_done',
 ]);

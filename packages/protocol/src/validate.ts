@@ -8,8 +8,9 @@
 import { Buffer } from 'node:buffer';
 import { isUint8Array } from 'node:util/types';
 import {
-  MAX_ACK_IDS, MAX_AGENT_LENGTH, MAX_ENVELOPE_BYTES, MAX_ERROR_MESSAGE_BYTES, MAX_QUERY_NAME_BYTES, MAX_RID,
-  MAX_ONLINE_USERS, MAX_USERNAME_BYTES, MESSAGE_ID_BYTES, MIN_ENVELOPE_BYTES, MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES,
+  MAX_ACK_IDS, MAX_ADMIN_PAGE, MAX_AGENT_LENGTH, MAX_INVITE_BYTES, MAX_ENVELOPE_BYTES, MAX_ERROR_MESSAGE_BYTES,
+  MAX_QUERY_NAME_BYTES, MAX_RID, MAX_ONLINE_USERS, MAX_USERNAME_BYTES, MESSAGE_ID_BYTES, MIN_ENVELOPE_BYTES,
+  MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES,
   RELAY_ID_BYTES, SIGNATURE_BYTES,
 } from './constants.js';
 import { ProtocolError, isErrorCode } from './errors.js';
@@ -68,6 +69,10 @@ const bool: Field = (v) => (typeof v === 'boolean' ? { ok: v } : { expected: 'a 
 
 const mode: Field = (v) => (v === 'recv' || v === 'send' ? { ok: v } : { expected: '"recv" or "send"' });
 
+const ADMIN_OPS = ['users', 'kick', 'ban', 'unban', 'invite', 'shutdown', 'stats'];
+const adminOp: Field = (v) =>
+  typeof v === 'string' && ADMIN_OPS.includes(v) ? { ok: v } : { expected: `one of ${ADMIN_OPS.join(', ')}` };
+
 const errorCode: Field = (v) => (isErrorCode(v) ? { ok: v } : { expected: 'an error code of §10' });
 
 function arrayOf(min: number, max: number, item: Field): Field {
@@ -101,12 +106,21 @@ const queryName = str(1, MAX_QUERY_NAME_BYTES);
 /** §6.1 and §6.2, field by field, in the order the encoder writes them (after `t`). */
 const SCHEMAS = new Map<FrameType, Schema>([
   ['hello', { dir: 'client', fields: { v: int(), agent: str(0, MAX_AGENT_LENGTH) } }],
-  ['auth', { dir: 'client', fields: { user: username, idpk: key, encpk: key, bsig: signature, mode, sig: signature } }],
+  ['auth', {
+    dir: 'client',
+    fields: { user: username, idpk: key, encpk: key, bsig: signature, mode, sig: signature, invite: str(1, MAX_INVITE_BYTES) },
+    optional: ['invite'],
+  }],
   ['lookup', { dir: 'client', fields: { rid, user: queryName } }],
   ['send', { dir: 'client', fields: { rid, to: queryName, id: messageId, env: envelope, eph: bool }, optional: ['eph'] }],
   ['ack', { dir: 'client', fields: { ids: arrayOf(1, MAX_ACK_IDS, messageId) } }],
   ['ping', { dir: 'client', fields: { rid } }],
   ['who', { dir: 'client', fields: { rid } }],
+  ['admin', {
+    dir: 'client',
+    fields: { rid, op: adminOp, user: queryName, after: queryName, reason: str(0, MAX_ERROR_MESSAGE_BYTES - 64) },
+    optional: ['user', 'after', 'reason'],
+  }],
   ['challenge', {
     dir: 'relay',
     fields: { v: int(), relay: bin(RELAY_ID_BYTES), nonce: bin(NONCE_BYTES), maxFrame: int(), maxEnvelope: int() },
@@ -118,6 +132,20 @@ const SCHEMAS = new Map<FrameType, Schema>([
   ['synced', { dir: 'relay', fields: {} }],
   ['pong', { dir: 'relay', fields: { rid } }],
   ['online', { dir: 'relay', fields: { rid, users: arrayOf(0, MAX_ONLINE_USERS, username) } }],
+  ['keepalive', { dir: 'relay', fields: {} }],
+  ['admin_users', {
+    dir: 'relay',
+    fields: {
+      rid, names: arrayOf(0, MAX_ADMIN_PAGE, username), created: arrayOf(0, MAX_ADMIN_PAGE, int()),
+      online: arrayOf(0, MAX_ADMIN_PAGE, bool), banned: arrayOf(0, MAX_ADMIN_PAGE, bool),
+      depth: arrayOf(0, MAX_ADMIN_PAGE, int()), bytes: arrayOf(0, MAX_ADMIN_PAGE, int()), more: bool,
+    },
+  }],
+  ['admin_stats', {
+    dir: 'relay',
+    fields: { rid, connections: int(), online: int(), users: int(), queued: int(), queuedBytes: int(), uptimeMs: int() },
+  }],
+  ['admin_done', { dir: 'relay', fields: { rid, op: adminOp, invite: str(1, MAX_INVITE_BYTES) }, optional: ['invite'] }],
   ['err', {
     dir: 'relay',
     fields: { rid, code: errorCode, msg: str(0, MAX_ERROR_MESSAGE_BYTES), fatal: bool },

@@ -1,22 +1,43 @@
+import type { ErrorCode } from '@chat/protocol';
 import type { CommitQueue } from './commit-queue.js';
+import type { Registration } from './config.js';
+import type { Limits, UserRates } from './limits.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { AccountStore } from './store/accounts.js';
 import type { MailboxStore } from './store/mailbox-store.js';
 
 /** What sessions share: the store, the commit queue, and who is receiving. One per running relay. */
 export interface RelayContext {
   readonly store: MailboxStore;
+  readonly accounts: AccountStore;
   readonly commits: CommitQueue;
   /** The one `recv` session per user (PROTOCOL.md §8 step 4), keyed by username. */
   readonly receivers: Map<string, Receiver>;
+  /** Every authenticated session, by username (for kick, ban and online state). */
+  readonly online: Map<string, Set<Kickable>>;
   readonly log: Logger;
   readonly limits: RelayLimits;
+  readonly policy: RelayPolicy;
+  readonly rates: UserRates;
+  readonly metrics: Metrics;
+  readonly startedAt: number;
+  /** Open client connections. */
+  connections(): number;
+  /** Asks the relay to shut down gracefully (an admin's `shutdown`). */
+  requestShutdown(): void;
   now(): number;
 }
 
-export interface RelayLimits {
-  handshakeTimeoutMs: number;
+export interface RelayLimits extends Limits {
   maxEnvelopeBytes: number;
   mailboxTtlMs: number;
+}
+
+export interface RelayPolicy {
+  admins: ReadonlySet<string>;
+  registration: Registration;
+  inviteTtlMs: number;
 }
 
 /** The part of a session the relay calls when something new is stored for its user. */
@@ -24,4 +45,9 @@ export interface Receiver {
   notify(): void;
   /** Writes an ephemeral `msg` (never stored, §9 "Ephemeral"); false if the session cannot take it now. */
   forwardEphemeral(id: Uint8Array, env: Uint8Array, ts: number): boolean;
+}
+
+/** The part of a session an admin action can end. */
+export interface Kickable {
+  fail(code: ErrorCode, msg: string): void;
 }

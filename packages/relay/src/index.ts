@@ -7,3 +7,7 @@ export { openSqliteStore } from './store/sqlite-store.js';
 export { createMemoryStore } from './store/memory-store.js';
 export { loadOrCreateTlsMaterial, loadTlsFiles, TLS_CERT_FILE, TLS_KEY_FILE, type TlsMaterial } from './tls-material.js';
 export { RelayTlsError, type RelayTlsErrorCode } from './errors.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { resolveConfig, describeConfig, ConfigError, type RelayConfig, type Registration } from './config.js';
+export { DataDirInUseError, controlRequest } from './admin/control.js';
+export type { Metrics } from './metrics.js';

@@ -1,18 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import { join } from 'node:path';
-import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES, encodeFrame, errFrame } from '@chat/protocol';
+import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
+import { DataDirInUseError, controlSocketAlive, startControlSocket } from './admin/control.js';
 import { CommitQueue } from './commit-queue.js';
-import type { RelayContext, Receiver } from './context.js';
+import type { Registration } from './config.js';
+import type { Kickable, RelayContext, Receiver } from './context.js';
+import { ConnectionGate } from './gate.js';
+import { DEFAULT_LIMITS, UserRates, type Limits } from './limits.js';
 import { silentLogger, type Logger } from './log.js';
+import { Metrics, serveMetrics } from './metrics.js';
 import { Session } from './session.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
-import { openSqliteStore } from './store/sqlite-store.js';
+import { openSqliteStores } from './store/sqlite-store.js';
+import { acceptTls, createRelaySecureContext } from './tls-accept.js';
 import { loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
-
-/** The first byte of every TLS connection: a handshake record (RFC 8446 §5.1, ContentType 22). */
-const TLS_HANDSHAKE_RECORD = 0x16;
 
 /** Defaults documented in PROTOCOL.md §11. */
 export const DEFAULT_QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
@@ -31,6 +33,19 @@ export interface RelayOptions {
   quota?: Partial<MailboxQuota>;
   mailboxTtlMs?: number;
   handshakeTimeoutMs?: number;
+  /** Limits of PROTOCOL.md §11; unset ones take DEFAULT_LIMITS (`quota` and `handshakeTimeoutMs` override these). */
+  limits?: Partial<Limits>;
+  /** Usernames allowed to use `admin` frames (§14). */
+  admins?: readonly string[];
+  /** `open` (default): the first login registers; `invite`: a new name needs a one-time invite code. */
+  registration?: Registration;
+  inviteTtlMs?: number;
+  /** Prometheus `/metrics` (off unless given; port 0 picks one). */
+  metrics?: { host: string; port: number };
+  /** Serve the local admin control socket `control.sock` in the data directory (default true). */
+  controlSocket?: boolean;
+  /** Called when an admin asks for shutdown; default: `close()`. The binary exits 0 after closing. */
+  onShutdownRequest?: () => void;
   log?: Logger;
   /** Clock, for expiry tests. */
   now?: () => number;
@@ -51,6 +66,9 @@ export interface RunningRelay {
   readonly certCreated: boolean;
   /** How many client connections are open. */
   connections(): number;
+  /** The port of `/metrics`, when served. */
+  readonly metricsPort: number | undefined;
+  readonly metrics: Metrics;
   /**
    * Graceful stop (PROTOCOL.md §7): stop accepting, tell every client `SHUTTING_DOWN`, commit what is queued,
    * close the database. Nothing acknowledged with `sent` is lost.
@@ -61,49 +79,91 @@ export interface RunningRelay {
 /**
  * Opens the store in `dataDir` and starts serving.
  *
- * @throws RelayStoreError when the database is corrupt or from a newer relay; a listen error (e.g. EADDRINUSE).
+ * @throws RelayStoreError when the database is corrupt or from a newer relay; DataDirInUseError when another relay
+ *   serves `dataDir`; a listen error (e.g. EADDRINUSE).
  * @example
  *   const relay = await startRelay({ dataDir: '/var/lib/chat-relay', port: 0 });
  *   console.log(relay.port); await relay.close();
  */
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // Before touching relay.db: a relay already running on this directory answers on its control socket.
+  if (options.controlSocket !== false && (await controlSocketAlive(options.dataDir))) {
+    throw new DataDirInUseError(`another relay is running on ${options.dataDir} (its control socket answers)`);
+  }
   let material: TlsMaterial | undefined;
   if (options.tls === undefined) material = await loadOrCreateTlsMaterial(options.dataDir);
   else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
-  const secureContext = material && createSecureContext({ cert: material.certPem, key: material.keyPem, minVersion: 'TLSv1.3' });
-  const store = openSqliteStore(join(options.dataDir, 'relay.db'));
+  const secureContext = material && createRelaySecureContext(material);
+  const { store, accounts } = openSqliteStores(join(options.dataDir, 'relay.db'));
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
-  const quota = { ...DEFAULT_QUOTA, ...options.quota };
+  const limits: Limits = {
+    ...DEFAULT_LIMITS,
+    ...options.limits,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? options.limits?.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+  };
+  if (options.quota?.maxMessages !== undefined) limits.mailboxMaxMessages = options.quota.maxMessages;
+  if (options.quota?.maxBytes !== undefined) limits.mailboxMaxBytes = options.quota.maxBytes;
+  const quota: MailboxQuota = { maxMessages: limits.mailboxMaxMessages, maxBytes: limits.mailboxMaxBytes };
+  const metrics = new Metrics();
+  const sessions = new Set<Session>();
+  const sockets = new Set<Socket>();
+  let requestShutdown = () => {};
   const ctx: RelayContext = {
     store,
-    commits: new CommitQueue(store, quota),
+    accounts,
+    commits: new CommitQueue(store, quota, (_n, ms) => metrics.observeCommit(ms)),
     receivers: new Map<string, Receiver>(),
+    online: new Map<string, Set<Kickable>>(),
     log,
     limits: {
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+      ...limits,
       maxEnvelopeBytes: MAX_ENVELOPE_BYTES,
       mailboxTtlMs: options.mailboxTtlMs ?? DEFAULT_MAILBOX_TTL_MS,
     },
+    policy: {
+      admins: new Set(options.admins ?? []),
+      registration: options.registration ?? 'open',
+      inviteTtlMs: options.inviteTtlMs ?? 7 * 24 * 3600 * 1000,
+    },
+    rates: new UserRates(limits),
+    metrics,
+    startedAt: now(),
+    connections: () => sockets.size,
+    requestShutdown: () => requestShutdown(),
     now,
   };
+  metrics.gauges = () => ({ connections: sockets.size, online: ctx.online.size, ...accounts.totals() });
+  const gate = new ConnectionGate(limits, () => sockets.size);
   const sweep = () => {
     const n = store.expire(now());
     if (n > 0) log({ event: 'expired', count: n });
   };
   sweep();
   const sweeper = setInterval(sweep, EXPIRY_SWEEP_MS).unref();
+  const rateSweeper = setInterval(() => {
+    ctx.rates.sweep(Date.now());
+    gate.sweep(Date.now());
+  }, 10_000).unref();
 
-  const sessions = new Set<Session>();
-  const sockets = new Set<Socket>();
   let nextConn = 1;
   const startSession = (socket: Socket): void => {
     const session = new Session(ctx, socket, nextConn++);
     sessions.add(session);
     socket.on('close', () => sessions.delete(session));
   };
+  // Over TLS even a refusal is written inside TLS, so that the client can read its error code (§5.1, §11).
+  const answer = secureContext
+    ? (socket: Socket, reply: Uint8Array) => acceptTls(socket, secureContext, ctx, (tls) => {
+        tls.on('error', () => {});
+        tls.end(reply);
+        setTimeout(() => tls.destroy(), 1_000).unref();
+      })
+    : undefined;
   const server: Server = createServer((socket) => {
+    if (!gate.admit(socket, ctx, answer)) return;
+    metrics.connectionsTotal++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     if (secureContext) acceptTls(socket, secureContext, ctx, startSession);
@@ -120,12 +180,34 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     });
   } catch (err) {
     clearInterval(sweeper);
+    clearInterval(rateSweeper);
     store.close();
     throw err;
   }
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('relay is not listening on TCP');
   log({ event: 'listening', host: address.address, port: address.port });
+  const extras: { close(): Promise<void> | void }[] = [];
+  let metricsPort: number | undefined;
+  try {
+    if (options.metrics) {
+      const m = await serveMetrics(metrics, options.metrics.host, options.metrics.port);
+      extras.push({ close: () => new Promise<void>((r) => m.close(() => r())) });
+      const a = m.address();
+      if (a && typeof a !== 'string') {
+        metricsPort = a.port;
+        log({ event: 'metrics_listening', host: a.address, port: a.port });
+      }
+    }
+    if (options.controlSocket !== false) extras.push(await startControlSocket(options.dataDir, ctx));
+  } catch (err) {
+    server.close();
+    for (const e of extras) await e.close();
+    clearInterval(sweeper);
+    clearInterval(rateSweeper);
+    store.close();
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -140,10 +222,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       await stopped;
       clearTimeout(deadline);
       clearInterval(sweeper);
+      clearInterval(rateSweeper);
+      for (const e of extras) await e.close();
       ctx.commits.flush();
       store.close();
     })());
 
+  requestShutdown = options.onShutdownRequest ?? (() => void close());
   return {
     host: address.address,
     port: address.port,
@@ -151,37 +236,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     certFingerprint: material?.fingerprint,
     certCreated: material?.created ?? false,
     connections: () => sockets.size,
+    metricsPort,
+    metrics,
     close,
   };
-}
-
-/**
- * Looks at the first byte before choosing (§5.1): a TLS ClientHello is wrapped in a TLSSocket (the byte is pushed
- * back and TLSSocket reads it); anything else is a plaintext client, which gets one plaintext fatal `TLS_REQUIRED`
- * so that it can tell its user why, and is closed. A handshake that does not finish in time is dropped.
- */
-function acceptTls(socket: Socket, secureContext: SecureContext, ctx: RelayContext, startSession: (s: Socket) => void): void {
-  socket.on('error', () => {});
-  const timer = setTimeout(() => socket.destroy(), ctx.limits.handshakeTimeoutMs);
-  socket.once('close', () => clearTimeout(timer));
-  socket.once('data', (first: Buffer) => {
-    socket.pause();
-    socket.unshift(first);
-    if (first[0] !== TLS_HANDSHAKE_RECORD) {
-      clearTimeout(timer);
-      ctx.log({ event: 'tls_required', remote: socket.remoteAddress ?? '' });
-      socket.end(encodeFrame(errFrame('TLS_REQUIRED', 'this relay requires TLS 1.3; connect with TLS, or run both sides with --insecure')));
-      setTimeout(() => socket.destroy(), 1_000).unref();
-      return;
-    }
-    const tlsSocket = new TLSSocket(socket, { isServer: true, secureContext });
-    tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
-      ctx.log({ event: 'tls_failed', code: err.code ?? 'TLS_ERROR' });
-      socket.destroy();
-    });
-    tlsSocket.once('secure', () => {
-      clearTimeout(timer);
-      startSession(tlsSocket);
-    });
-  });
 }

@@ -11,6 +11,7 @@ import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   type AckFrame,
+  type AdminFrame,
   type AuthFrame,
   type ClientFrame,
   type ErrorCode,
@@ -19,8 +20,10 @@ import {
   type RelayFrame,
   type SendFrame,
 } from '@chat/protocol';
-import type { RelayContext, Receiver } from './context.js';
+import { answerAdminFrame } from './admin/frames.js';
+import type { Kickable, RelayContext, Receiver } from './context.js';
 import { forwardEphemeral, onlineUsers } from './ephemeral.js';
+import { Metrics } from './metrics.js';
 
 /**
  * Connection states (PROTOCOL.md §7):
@@ -37,13 +40,17 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
   ack: 'authenticated',
   ping: 'authenticated',
   who: 'authenticated',
+  admin: 'authenticated',
 };
+
+/** Requests charged to the user's rate limits (§11); `ack` is not, it only ever shrinks a mailbox. */
+const RATED: ReadonlySet<ClientFrame['t']> = new Set(['lookup', 'send', 'ping', 'who', 'admin']);
 
 const DELIVERY_PAGE = 256;
 const CLOSE_GRACE_MS = 2_000;
 
 /** One client connection: decodes its frames, enforces the state machine, and runs one handler per frame type. */
-export class Session implements Receiver {
+export class Session implements Receiver, Kickable {
   state: SessionState = 'connected';
   private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
   private readonly nonce = new Uint8Array(randomBytes(32));
@@ -53,6 +60,9 @@ export class Session implements Receiver {
   private pumping = false;
   private synced = false;
   private readonly handshakeTimer: NodeJS.Timeout;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastFrameAt = 0;
+  private keepaliveSentAt = 0;
 
   constructor(
     private readonly ctx: RelayContext,
@@ -70,6 +80,7 @@ export class Session implements Receiver {
   }
 
   private onData(chunk: Buffer): void {
+    this.ctx.metrics.bytesIn += chunk.length;
     if (this.state === 'closing') return;
     let bodies: Uint8Array[];
     try {
@@ -81,8 +92,13 @@ export class Session implements Receiver {
     for (const body of bodies) {
       if (this.isClosing()) return; // a frame earlier in this chunk may have ended the session
 
+      this.lastFrameAt = Date.now();
       try {
-        this.dispatch(decodeClientFrame(body));
+        const frame = decodeClientFrame(body);
+        if (this.state === 'authenticated' && RATED.has(frame.t) && !this.allowed(frame as { rid: number }, body.length)) {
+          continue;
+        }
+        this.dispatch(frame);
       } catch (err) {
         this.failWith(err);
       }
@@ -127,7 +143,45 @@ export class Session implements Receiver {
       case 'who':
         this.write(onlineUsers(this.ctx, frame.rid));
         return;
+      case 'admin':
+        return this.onAdmin(frame);
     }
+  }
+
+  /** Per-user token buckets (§11): a refused request gets a non-fatal `RATE_LIMITED` and is not carried out. */
+  private allowed(frame: { rid: number }, bytes: number): boolean {
+    const wait = this.ctx.rates.take(this.user!, bytes, Date.now());
+    if (wait === 0) return true;
+    const after = Number.isFinite(wait) ? `retry in ${wait} ms` : 'the request is larger than the byte burst';
+    this.write(errFrame('RATE_LIMITED', `rate limit exceeded; ${after}`, frame.rid));
+    return false;
+  }
+
+  /** Idle timeout (§7): `keepalive` after `keepaliveMs` without a complete frame, `IDLE_TIMEOUT` after `idleTimeoutMs`. */
+  private armIdle(): void {
+    const { keepaliveMs, idleTimeoutMs } = this.ctx.limits;
+    const silentFor = Date.now() - this.lastFrameAt;
+    let wait: number;
+    if (silentFor >= idleTimeoutMs) {
+      this.fail('IDLE_TIMEOUT', `no frame for ${Math.round(idleTimeoutMs / 1000)} s`);
+      return;
+    }
+    if (silentFor >= keepaliveMs) {
+      // One keepalive per silence: a new one only if the client has sent a frame since the last.
+      if (this.keepaliveSentAt <= this.lastFrameAt) {
+        this.keepaliveSentAt = Date.now();
+        this.write({ t: 'keepalive' });
+      }
+      wait = idleTimeoutMs - silentFor;
+    } else {
+      wait = keepaliveMs - silentFor;
+    }
+    this.idleTimer = setTimeout(() => this.armIdle(), wait);
+    this.idleTimer.unref();
+  }
+
+  private onAdmin(f: AdminFrame): void {
+    this.write(answerAdminFrame(this.ctx, this.user!, f));
   }
 
   /** PROTOCOL.md §8, steps 1–4, in that order. */
@@ -141,13 +195,25 @@ export class Session implements Receiver {
     if (!verify(f.sig, authMessage(this.ctx.store.relayId, this.nonce, f.user, f.mode), f.idpk)) {
       throw new ProtocolError('AUTH_FAILED', 'challenge signature does not verify');
     }
-    const { created, user } = this.ctx.store.registerUser({
+    if (this.ctx.accounts.isBanned(f.user)) throw new ProtocolError('BANNED', `${f.user} is banned on this relay`);
+    const record = {
       username: f.user,
       identityPublicKey: f.idpk,
       encryptionPublicKey: f.encpk,
       bundleSignature: f.bsig,
       createdAt: this.ctx.now(),
-    });
+    };
+    let invited = false;
+    if (this.ctx.policy.registration === 'invite' && !this.ctx.policy.admins.has(f.user) && !this.ctx.store.getUser(f.user)) {
+      if (f.invite === undefined) throw new ProtocolError('INVITE_REQUIRED', 'registration on this relay needs an invite code');
+      if (this.ctx.accounts.registerWithInvite(record, f.invite, this.ctx.now()) !== 'ok') {
+        throw new ProtocolError('INVITE_INVALID', 'the invite code is unknown, used or expired');
+      }
+      invited = true;
+    }
+    const registration = this.ctx.store.registerUser(record);
+    const user = registration.user;
+    const created = registration.created || invited;
     if (
       !constantTimeEqual(user.identityPublicKey, f.idpk) ||
       !constantTimeEqual(user.encryptionPublicKey, f.encpk)
@@ -164,6 +230,11 @@ export class Session implements Receiver {
     this.user = f.user;
     this.mode = f.mode;
     this.state = 'authenticated';
+    let mine = this.ctx.online.get(f.user);
+    if (!mine) this.ctx.online.set(f.user, (mine = new Set()));
+    mine.add(this);
+    this.ctx.metrics.authSuccesses++;
+    this.armIdle();
     this.ctx.log({ event: 'auth', conn: this.connId, user: f.user, mode: f.mode, registered: created });
     this.write({ t: 'welcome', user: f.user, mode: f.mode, registered: created });
     if (f.mode === 'recv') this.notify();
@@ -217,6 +288,7 @@ export class Session implements Receiver {
     switch (result) {
       case 'stored':
       case 'duplicate':
+        if (result === 'stored') this.ctx.metrics.messagesIn++;
         this.write({ t: 'sent', rid: f.rid, id: f.id });
         if (result === 'stored') this.ctx.receivers.get(f.to)?.notify();
         return;
@@ -254,6 +326,7 @@ export class Session implements Receiver {
         let flowing = true;
         for (const e of page) {
           flowing = this.write({ t: 'msg', id: e.id, env: e.envelope, ts: e.receivedAt });
+          this.ctx.metrics.messagesOut++;
           this.cursor = e.seq;
         }
         if (!flowing) await this.drained();
@@ -282,7 +355,10 @@ export class Session implements Receiver {
 
   private write(frame: RelayFrame): boolean {
     if (this.socket.destroyed || !this.socket.writable) return false;
-    return this.socket.write(encodeFrame(frame));
+    if (frame.t === 'err') Metrics.inc(this.ctx.metrics.rejectedFrames, frame.code);
+    const bytes = encodeFrame(frame);
+    this.ctx.metrics.bytesOut += bytes.length;
+    return this.socket.write(bytes);
   }
 
   private failWith(err: unknown): void {
@@ -298,6 +374,9 @@ export class Session implements Receiver {
   fail(code: ErrorCode, msg: string): void {
     if (this.state === 'closing') return;
     this.ctx.log({ event: 'refused', conn: this.connId, code, user: this.user });
+    if (this.state === 'hello') {
+      if (code !== 'SHUTTING_DOWN' && code !== 'HANDSHAKE_TIMEOUT') Metrics.inc(this.ctx.metrics.authFailures, code);
+    }
     this.write({ ...errFrame(code, msg), fatal: true });
     this.close();
   }
@@ -305,13 +384,22 @@ export class Session implements Receiver {
   /** Stops reading, lets written frames flush, and forces the socket shut if the peer lingers. */
   close(): void {
     this.state = 'closing';
+    this.leaveOnline();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
+  /** A closing session no longer counts as online (admins see it gone at once, a second kick finds nothing). */
+  private leaveOnline(): void {
+    const mine = this.user === undefined ? undefined : this.ctx.online.get(this.user);
+    if (mine?.delete(this) && mine.size === 0) this.ctx.online.delete(this.user!);
+  }
+
   private onClose(): void {
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.idleTimer);
     this.state = 'closing';
+    this.leaveOnline();
     if (this.user && this.ctx.receivers.get(this.user) === this) this.ctx.receivers.delete(this.user);
     this.ctx.log({ event: 'close', conn: this.connId, user: this.user });
   }

@@ -125,12 +125,14 @@ await yargs(hideBin(process.argv))
           describe: 'relay address: chat://<fingerprint>@host:port (pins its certificate) or host:port (pins the first one seen); default: CHAT_RELAY, the last one, or 127.0.0.1:7717',
         })
         .option('insecure', { type: 'boolean', describe: 'plaintext TCP to a relay started with --insecure (no TLS)' })
+        .option('invite', { type: 'string', describe: 'one-time invite code, to register on an invite-only relay' })
         .option('json', json)
         .example('$0 login alice --relay chat://8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w@relay.example.org:7717', 'register alice, accepting only that certificate')
         .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay, pinning its certificate on first use')
-        .example('$0 login alice --relay 127.0.0.1:7717 --insecure', 'plaintext, for a relay run with --insecure'),
+        .example('$0 login alice --relay 127.0.0.1:7717 --insecure', 'plaintext, for a relay run with --insecure')
+        .example('$0 login carol --invite 3f9c…', 'register on an invite-only relay with a code from its operator'),
     (a) =>
-      run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, insecure: a.insecure === true, json: a.json === true }, io)),
+      run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, insecure: a.insecure === true, invite: a.invite, json: a.json === true }, io)),
   )
   .command(
     'send <username> [message..]',
@@ -183,6 +185,24 @@ await yargs(hideBin(process.argv))
         .example('$0 trust bob --verify "08360 32126 26740 81100 61261 13375 42717 59880 25314 75108 43454 85907"', 'compare and mark bob verified')
         .example('$0 trust bob', "accept bob's new key without verifying it (stays unverified)"),
     (a) => run(() => import('../commands/trust.js'), (m) => m.trust({ username: a.username, verify: a.verify, json: a.json === true }, io)),
+  )
+  .command(
+    'admin <command> [username]',
+    'relay admins only: users, stats, invite, kick, ban, unban, shutdown',
+    (y) =>
+      y
+        .positional('command', { type: 'string', demandOption: true, describe: 'users | stats | invite | kick | ban | unban | shutdown' })
+        .positional('username', { type: 'string', describe: 'the account, for kick, ban and unban' })
+        .option('reason', { type: 'string', describe: 'shown to the kicked or banned user' })
+        .option('after', { type: 'string', describe: 'users: the next page after this name' })
+        .option('json', json)
+        .example('$0 admin users', 'list accounts, who is online, waiting mail (never content)')
+        .example('$0 admin kick bob --reason "upgrade please"', 'end all of bob\'s sessions')
+        .example('$0 admin invite', 'print a one-time invite code'),
+    (a) =>
+      run(() => import('../commands/admin.js'), (m) =>
+        m.admin({ op: a.command, user: a.username, reason: a.reason, after: a.after, json: a.json === true }, io),
+      ),
   )
   .command(
     'whoami',

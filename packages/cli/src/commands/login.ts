@@ -13,6 +13,8 @@ export interface LoginArgs {
   username: string;
   relay?: string | undefined;
   insecure?: boolean;
+  /** One-time invite code for an invite-only relay (PROTOCOL.md §14.3). */
+  invite?: string | undefined;
   json?: boolean;
 }
 
@@ -22,7 +24,7 @@ export async function login(args: LoginArgs, io: Io): Promise<number> {
   const relay = args.relay ?? io.env.CHAT_RELAY ?? profile.loadConfig()?.relay ?? DEFAULT_RELAY;
   const address = parseRelayAddress(relay);
   const passphrase = await unlockingPassphrase(io, profile);
-  const result = await loginToRelay(profile, args.username, address, { agent: AGENT, insecure: args.insecure === true, passphrase });
+  const result = await loginToRelay(profile, args.username, address, { agent: AGENT, insecure: args.insecure === true, passphrase, invite: args.invite });
   if (result.replacedRelayCert) {
     warn(io, `accepted a new TLS certificate for ${result.relay} (was ${result.replacedRelayCert}), as the chat:// address asked`);
   }

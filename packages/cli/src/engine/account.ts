@@ -28,6 +28,8 @@ export interface LoginOptions {
   insecure?: boolean;
   /** Unlocks passphrase-protected keys (§13.1). */
   passphrase?: string | undefined;
+  /** A one-time invite code for an invite-only relay (§8, §14.3). */
+  invite?: string | undefined;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface LoginOptions {
  * @throws {ChatError} NO_IDENTITY, BAD_USERNAME, RELAY_UNREACHABLE, RELAY_CERT_MISMATCH, TLS_FAILED, KEY_MISMATCH, …
  */
 export async function login(profile: Profile, username: string, address: RelayAddress, options: LoginOptions | string = {}): Promise<LoginResult> {
-  const { agent, insecure = false, passphrase } = typeof options === 'string' ? { agent: options, passphrase: undefined } : options;
+  const { agent, insecure = false, passphrase, invite } = typeof options === 'string' ? { agent: options, passphrase: undefined, invite: undefined } : options;
   if (insecure && address.fingerprint !== undefined) {
     throw new ChatError('USAGE', '--insecure cannot be used with a chat://<fingerprint>@ address (that pins a TLS certificate)', {
       hint: 'give host:port with --insecure, or drop --insecure',
@@ -58,6 +60,7 @@ export async function login(profile: Profile, username: string, address: RelayAd
     insecure,
     expectedCertFingerprint: address.fingerprint ?? pinnedBefore,
     ...(agent ? { agent } : {}),
+    invite,
   });
   const relayId = toHex(conn.relayId);
   const registered = conn.registered;

@@ -20,6 +20,10 @@ import {
   authMessage,
   decodeRelayFrame,
   encodeFrame,
+  type AdminDoneFrame,
+  type AdminFrame,
+  type AdminStatsFrame,
+  type AdminUsersFrame,
   type BundleFrame,
   type ClientFrame,
   type Mode,
@@ -28,7 +32,9 @@ import {
 } from '@chat/protocol';
 import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
 import { ChatError, fromRelayError } from './errors.js';
-import { Waiters } from './waiters.js';
+import { Waiters, type RequestReply } from './waiters.js';
+
+export type AdminReplyFrame = AdminUsersFrame | AdminStatsFrame | AdminDoneFrame;
 
 export const CONNECT_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -52,6 +58,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   agent?: string;
+  /** A one-time invite code for registering on an invite-only relay (§8, §14). */
+  invite?: string | undefined;
 }
 
 export type ConnectionState = 'connecting' | 'hello' | 'authenticating' | 'authenticated' | 'closed';
@@ -159,7 +167,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const bundle = signBundle(username, identity);
     const sig = sign(authMessage(challenge.relay, challenge.nonce, username, mode), identity.identity.secretKey);
     const welcomeReply = this.waiters.expect('welcome', username);
-    this.write({ t: 'auth', user: username, idpk: bundle.identityPublicKey, encpk: bundle.encryptionPublicKey, bsig: bundle.signature, mode, sig });
+    this.write({ t: 'auth', user: username, idpk: bundle.identityPublicKey, encpk: bundle.encryptionPublicKey, bsig: bundle.signature, mode, sig, ...(this.opts.invite ? { invite: this.opts.invite } : {}) });
     const welcome = await welcomeReply;
     if (welcome.t !== 'welcome' || welcome.user !== username || welcome.mode !== mode) throw this.protocolError('unexpected welcome');
     this.registered = welcome.registered;
@@ -229,6 +237,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return frame.users.filter((u) => isValidUsername(u));
   }
 
+  /** An admin request (§14); resolves with the relay's `admin_*` answer. @throws {ChatError} FORBIDDEN, UNKNOWN_USER, … */
+  async admin(req: Omit<AdminFrame, 't' | 'rid'>): Promise<AdminReplyFrame> {
+    const rid = this.rid();
+    const type = req.op === 'users' ? 'admin_users' : req.op === 'stats' ? 'admin_stats' : 'admin_done';
+    return (await this.roundTrip({ t: 'admin', rid, ...req }, rid, type, req.user ?? this.opts.username)) as AdminReplyFrame;
+  }
+
   /** Acknowledges delivered envelopes (§9), at most 256 ids per frame (§11). No reply. */
   ack(ids: readonly Uint8Array[]): void {
     for (let i = 0; i < ids.length; i += 256) this.write({ t: 'ack', ids: ids.slice(i, i + 256) });
@@ -261,7 +276,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Registers the waiter first, then writes: the reply can never arrive before someone waits for it. */
-  private roundTrip(frame: ClientFrame, rid: number, type: 'bundle' | 'sent' | 'pong' | 'online', about: string): Promise<RelayFrame> {
+  private roundTrip(frame: ClientFrame, rid: number, type: RequestReply, about: string): Promise<RelayFrame> {
     const reply = this.waiters.request(rid, type, about);
     try {
       this.write(frame);
@@ -301,6 +316,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         if (frame.t === 'welcome' && this.state === 'authenticating') this.state = 'authenticated';
         if (!this.waiters.settleHandshake(frame)) this.fail(this.protocolError(`unexpected ${frame.t}`));
         return;
+      case 'keepalive':
+        // The relay heard nothing for a while (§7): any frame resets its idle timer.
+        this.ping().catch(() => {});
+        return;
+      case 'admin_users':
+      case 'admin_stats':
+      case 'admin_done':
       case 'bundle':
       case 'sent':
       case 'pong':

@@ -27,6 +27,15 @@ describe('exit codes (PROTOCOL.md §12)', () => {
     ['INTERNAL', 6],
     ['UNEXPECTED', 1],
     ['RELAY_PROTOCOL', 1],
+    ['TOO_MANY_CONNECTIONS', 5],
+    ['CONNECT_RATE_LIMITED', 5],
+    ['IDLE_TIMEOUT', 5],
+    ['RATE_LIMITED', 6],
+    ['BANNED', 6],
+    ['KICKED', 6],
+    ['INVITE_REQUIRED', 6],
+    ['INVITE_INVALID', 6],
+    ['FORBIDDEN', 6],
   ] as const)('%s → %i', (code, exit) => {
     expect(exitCodeFor(code)).toBe(exit);
     expect(new ChatError(code, 'x').exitCode).toBe(exit);

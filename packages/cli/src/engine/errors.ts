@@ -81,6 +81,16 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   PROTOCOL_STATE: ExitCode.REFUSED,
   HANDSHAKE_TIMEOUT: ExitCode.REFUSED,
   NOT_ONLINE: ExitCode.REFUSED,
+  // Limits and admin actions (§10, §11, §14): a full or rate-limiting relay is one to retry later.
+  TOO_MANY_CONNECTIONS: ExitCode.UNREACHABLE,
+  CONNECT_RATE_LIMITED: ExitCode.UNREACHABLE,
+  IDLE_TIMEOUT: ExitCode.UNREACHABLE,
+  RATE_LIMITED: ExitCode.REFUSED,
+  BANNED: ExitCode.REFUSED,
+  INVITE_REQUIRED: ExitCode.REFUSED,
+  INVITE_INVALID: ExitCode.REFUSED,
+  KICKED: ExitCode.REFUSED,
+  FORBIDDEN: ExitCode.REFUSED,
 };
 
 /** The exit code of §12 for an error code. */
@@ -126,9 +136,15 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
       return `${who}'s mailbox is full until they run chat recv`;
     case 'SHUTTING_DOWN':
     case 'INTERNAL':
+    case 'RATE_LIMITED':
+    case 'TOO_MANY_CONNECTIONS':
+    case 'CONNECT_RATE_LIMITED':
       return 'try again in a moment';
     case 'TLS_REQUIRED':
       return 'log in without --insecure, with the chat://<fingerprint>@host:port address the relay prints';
+    case 'INVITE_REQUIRED':
+    case 'INVITE_INVALID':
+      return 'ask the relay operator for an invite code';
     default:
       return undefined;
   }

@@ -167,10 +167,11 @@ export class Store {
     try {
       if (path !== ':memory:') touchPrivateFile(path);
       db = new Database(path);
+      // `chat send` may write while `chat recv --follow` holds the database. Set before switching to WAL: that switch
+      // takes a lock too, and without a busy timeout two processes opening a new profile at once fail at once.
+      db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
-      // `chat send` may write while `chat recv --follow` holds the database.
-      db.pragma('busy_timeout = 5000');
       migrate(db);
       return new Store(db);
     } catch (err) {

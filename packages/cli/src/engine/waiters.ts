@@ -6,7 +6,8 @@
 import type { RelayFrame } from '@chat/protocol';
 import { ChatError } from './errors.js';
 
-export type Expect = 'challenge' | 'welcome' | 'bundle' | 'sent' | 'pong' | 'online';
+export type RequestReply = 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done';
+export type Expect = 'challenge' | 'welcome' | RequestReply;
 
 interface Pending {
   type: Expect;
@@ -36,7 +37,7 @@ export class Waiters {
   }
 
   /** Waits for the reply of `type` to request `rid`. */
-  request(rid: number, type: 'bundle' | 'sent' | 'pong' | 'online', about: string): Promise<RelayFrame> {
+  request(rid: number, type: RequestReply, about: string): Promise<RelayFrame> {
     return this.add(type, about, (p) => this.byRid.set(rid, p));
   }
 

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '@chat/protocol';
+import { DataDirInUseError } from '../admin/control.js';
+import { adminCommand } from '../cli/admin-command.js';
+import { CommandError, printError } from '../cli/common.js';
+import { configCommand } from '../cli/config-command.js';
+import { configFrom, parse } from '../cli/flags.js';
+import { statusCommand } from '../cli/status-command.js';
 import { RelayStoreError, RelayTlsError } from '../errors.js';
 import { jsonLogger, silentLogger } from '../log.js';
 import { DEFAULT_HOST, startRelay } from '../server.js';
 
 const HELP = `Usage: chat-relay [options]
+       chat-relay config [--sources]            print the effective configuration
+       chat-relay admin <command> [user]        users|stats|invite|ban|unban|kick|delete-user|shutdown
+       chat-relay status                        is the relay running, with live counts
 
 Runs the chat relay: a key directory and offline mailboxes that store only ciphertext.
 Speaks TLS 1.3: on first start it creates a key and a self-signed certificate in the data directory.
@@ -23,14 +29,26 @@ Options:
   --tls-cert <file> your own PEM certificate (with --tls-key) instead of the self-signed one
   --tls-key <file>  the PEM private key of --tls-cert
   --insecure        plaintext TCP, no TLS (clients must pass --insecure too); for tunnels and tests only
+  --config <file>   JSON config file                   (default <data>/relay.json if it exists)
+  --admin <user>    an admin username (repeatable)
+  --registration open|invite                           (default open)
+  --metrics-port <n>  serve Prometheus /metrics there  (default off; 0 for any free port)
+  --metrics-host <addr>                                (default 127.0.0.1)
+  --set <key=value> any other setting, e.g. --set limits.maxConnections=500 (see chat-relay config --sources)
   --quiet           no log lines on stderr
   -h, --help        show this help
   -v, --version     show the version
+
+Precedence: flags > CHAT_RELAY_* environment > config file > defaults (README, "Operating a relay").
+Each subcommand has --help.
 
 Examples:
   chat-relay --data ./keys/relay                 # a local relay on 127.0.0.1:${DEFAULT_PORT}
   chat-relay --host 0.0.0.0 --port 7717 --data /var/lib/chat-relay
   chat-relay --tls-cert /etc/chat/cert.pem --tls-key /etc/chat/key.pem
+  chat-relay --data /var/lib/chat-relay --admin alice --registration invite --metrics-port 7718
+  chat-relay config --sources --data /var/lib/chat-relay
+  chat-relay admin users --data /var/lib/chat-relay
 `;
 
 function fail(message: string, code: number, hint?: string): never {
@@ -43,31 +61,41 @@ function isLoopback(host: string): boolean {
   return host === '::1' || host.startsWith('127.') || host === 'localhost';
 }
 
-function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  if (env.CHAT_RELAY_DATA) return env.CHAT_RELAY_DATA;
-  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'chat-relay');
-}
+const SUBCOMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
+  config: configCommand,
+  admin: adminCommand,
+  status: statusCommand,
+};
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
+  if (sub) {
+    try {
+      process.exitCode = await sub(argv.slice(1));
+    } catch (err) {
+      if (err instanceof CommandError) {
+        printError(err.message, err.hint);
+        process.exitCode = err.exitCode;
+      } else if (err instanceof RelayStoreError) {
+        printError(`relay.db: ${err.message} (${err.code})`, 'restore the data directory from a backup');
+        process.exitCode = 1;
+      } else {
+        printError((err as Error).message);
+        process.exitCode = 1;
+      }
+    }
+    return;
+  }
   let values;
+  let config;
   try {
-    ({ values } = parseArgs({
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        data: { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        insecure: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parse(argv, { quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }));
+    if (values.help || values.version) config = undefined;
+    else ({ config } = configFrom(values));
   } catch (err) {
-    fail((err as Error).message, 2, 'see chat-relay --help');
+    const e = err as CommandError;
+    fail(e.message, e.exitCode ?? 2, e.hint ?? 'see chat-relay --help');
   }
   if (values.help) {
     process.stdout.write(HELP);
@@ -77,30 +105,35 @@ async function main(): Promise<void> {
     process.stdout.write('chat-relay 0.1.0 (protocol 1)\n');
     return;
   }
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    fail(`--port must be an integer from 0 to 65535, got ${JSON.stringify(values.port)}`, 2);
-  }
-  const dataDir = values.data ?? defaultDataDir(process.env);
-  const certPath = values['tls-cert'];
-  const keyPath = values['tls-key'];
-  if ((certPath === undefined) !== (keyPath === undefined)) fail('--tls-cert and --tls-key go together', 2, 'give both, or neither to use the self-signed certificate');
-  if (values.insecure && certPath !== undefined) fail('--insecure cannot be combined with --tls-cert / --tls-key', 2);
-  const tls = values.insecure ? (false as const) : certPath !== undefined && keyPath !== undefined ? { certPath, keyPath } : undefined;
+  if (!config) return;
+  const { port, dataDir } = config;
+  const tls = config.tls.insecure
+    ? (false as const)
+    : config.tls.cert !== null && config.tls.key !== null
+      ? { certPath: config.tls.cert, keyPath: config.tls.key }
+      : undefined;
   let relay;
+  let stop = (_why: string) => {};
   try {
     relay = await startRelay({
-      host: values.host ?? DEFAULT_HOST,
+      host: config.host ?? DEFAULT_HOST,
       port,
       dataDir,
       ...(tls === undefined ? {} : { tls }),
-      log: values.quiet ? silentLogger : jsonLogger(process.stderr),
+      limits: config.limits,
+      admins: config.admins,
+      registration: config.registration,
+      inviteTtlMs: config.inviteTtlHours * 3600_000,
+      ...(config.metrics.port >= 0 ? { metrics: config.metrics } : {}),
+      onShutdownRequest: () => stop('admin shutdown'),
+      log: values.quiet || config.log.level === 'silent' ? silentLogger : jsonLogger(process.stderr, config.log.level),
     });
   } catch (err) {
     if (err instanceof RelayTlsError) fail(`${err.message} (${err.code})`, 1, 'fix or remove the certificate and key; without --tls-cert the relay makes its own in the data directory');
     if (err instanceof RelayStoreError) {
       fail(`${dataDir}/relay.db: ${err.message} (${err.code})`, 1, 'restore the data directory from a backup; the relay will not serve from a damaged database');
     }
+    if (err instanceof DataDirInUseError) fail(err.message, 1, 'stop the other relay first, or use another --data');
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} is already in use`, 1, 'pick another with --port, or stop the other relay');
     fail(e.message, 1);
@@ -118,10 +151,9 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(`chat-relay address ${shown}:${relay.port} (insecure: clients need --insecure)\n`);
   }
-  // Last, so that whoever waits for this line has the address line already.
-  process.stdout.write(`chat-relay listening on ${shown}:${relay.port}\n`);
+  // Signal handlers before the `listening` line: whoever waits for that line may signal at once.
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     relay.close().then(
@@ -134,6 +166,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Last, so that whoever waits for this line has the address line already.
+  process.stdout.write(`chat-relay listening on ${shown}:${relay.port}\n`);
+  if (relay.metricsPort !== undefined) {
+    process.stdout.write(`chat-relay metrics on http://${config.metrics.host}:${relay.metricsPort}/metrics\n`);
+  }
 }
 
 void main();

@@ -10,8 +10,10 @@ import type {
   UserRecord,
 } from './mailbox-store.js';
 import { RelayStoreError } from '../errors.js';
+import type { AccountStore } from './accounts.js';
+import { ACCOUNTS_SCHEMA, SqliteAccountStore } from './sqlite-accounts.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 // Mailbox counters are kept by triggers in the same transaction as the rows, so a quota check is one row read
 // instead of a scan of a full mailbox.
@@ -95,6 +97,11 @@ function prepareStatements(db: Database.Database) {
  *   `STORE_VERSION` if it was written by a newer relay.
  */
 export function openSqliteStore(file: string): MailboxStore {
+  return openSqliteStores(file).store;
+}
+
+/** Like `openSqliteStore`, and also the account administration (§14) on the same database. */
+export function openSqliteStores(file: string): { store: MailboxStore; accounts: AccountStore } {
   let db: Database.Database;
   try {
     db = new Database(file);
@@ -112,14 +119,27 @@ export function openSqliteStore(file: string): MailboxStore {
   if (version === 0) {
     db.transaction(() => {
       db.exec(SCHEMA);
+      db.exec(ACCOUNTS_SCHEMA);
       db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('relay_id', randomBytes(32));
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  } else if (version === 1) {
+    // Version 1 (before bans and invites): add the tables, keep everything else.
+    db.transaction(() => {
+      db.exec(ACCOUNTS_SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (version !== SCHEMA_VERSION) {
     db.close();
     throw new RelayStoreError('STORE_VERSION', `database schema ${version} is not ${SCHEMA_VERSION}`);
   }
-  return new SqliteMailboxStore(db);
+  try {
+    return { store: new SqliteMailboxStore(db), accounts: new SqliteAccountStore(db) };
+  } catch (err) {
+    db.close();
+    if (err instanceof RelayStoreError) throw err;
+    throw new RelayStoreError('STORE_CORRUPT', `cannot use ${file}: ${(err as Error).message}`);
+  }
 }
 
 class SqliteMailboxStore implements MailboxStore {

@@ -1,0 +1,74 @@
+/**
+ * Admin requests (PROTOCOL.md §14) for users named as admins in the relay's config: list accounts, stats, kick, ban,
+ * unban, invite, shutdown, over the messenger's connection (so with its relay-id and certificate pins). The
+ * interactive UI's `/admin ...` commands and the one-shot `chat admin ...` both call `adminRequest`.
+ */
+import type { AdminFrame, AdminOp } from '@chat/protocol';
+import type { AdminReplyFrame, Connection } from './connection.js';
+import type { Messenger } from './messenger.js';
+
+export type { AdminOp };
+
+export interface AdminAccount {
+  username: string;
+  createdAt: number;
+  online: boolean;
+  banned: boolean;
+  /** Envelopes waiting in the mailbox, and their total size in bytes. */
+  depth: number;
+  bytes: number;
+}
+
+export type AdminAnswer =
+  | { op: 'users'; users: AdminAccount[]; more: boolean }
+  | { op: 'stats'; connections: number; online: number; users: number; queued: number; queuedBytes: number; uptimeMs: number }
+  | { op: Exclude<AdminOp, 'users' | 'stats'>; invite?: string };
+
+export type AdminRequest = Omit<AdminFrame, 't' | 'rid'>;
+
+/** Turns the relay's reply frame into a plain answer. */
+export function toAnswer(frame: AdminReplyFrame): AdminAnswer {
+  switch (frame.t) {
+    case 'admin_users':
+      return {
+        op: 'users',
+        users: frame.names.map((username, i) => ({
+          username,
+          createdAt: frame.created[i] ?? 0,
+          online: frame.online[i] ?? false,
+          banned: frame.banned[i] ?? false,
+          depth: frame.depth[i] ?? 0,
+          bytes: frame.bytes[i] ?? 0,
+        })),
+        more: frame.more,
+      };
+    case 'admin_stats': {
+      const { t: _t, rid: _rid, ...stats } = frame;
+      return { op: 'stats', ...stats };
+    }
+    case 'admin_done': {
+      const op = frame.op as Exclude<AdminOp, 'users' | 'stats'>;
+      return frame.invite === undefined ? { op } : { op, invite: frame.invite };
+    }
+  }
+}
+
+/** Sends one admin request on an open connection (e.g. the UI's own session). */
+export async function adminOn(conn: Connection, req: AdminRequest): Promise<AdminAnswer> {
+  return toAnswer(await conn.admin(req));
+}
+
+/**
+ * Sends one admin request over the messenger's live session, or over a connection of its own to the profile's relay,
+ * with every check a message gets: relay id (§8), pinned TLS certificate (§5.1), unlocked keys.
+ * @throws {ChatError} FORBIDDEN (not an admin), UNKNOWN_USER, connection errors (exit 5, 6).
+ */
+export async function adminRequest(m: Messenger, req: AdminRequest): Promise<AdminAnswer> {
+  if (m.recvConnection) return adminOn(m.recvConnection, req);
+  const conn = await m.connect('send');
+  try {
+    return await adminOn(conn, req);
+  } finally {
+    await conn.close();
+  }
+}

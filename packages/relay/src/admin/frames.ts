@@ -1,0 +1,30 @@
+/** The relay's answer to one `admin` frame (PROTOCOL.md §14): the op's reply frame, or a non-fatal `err`. */
+import { errFrame, type AdminFrame, type RelayFrame } from '@chat/protocol';
+import type { RelayContext } from '../context.js';
+import { AdminError, runAdminOp } from './ops.js';
+
+export function answerAdminFrame(ctx: RelayContext, user: string, f: AdminFrame): RelayFrame {
+  if (!ctx.policy.admins.has(user)) return errFrame('FORBIDDEN', `${user} is not an admin of this relay`, f.rid);
+  let result;
+  try {
+    result = runAdminOp(ctx, { op: f.op, user: f.user, after: f.after, reason: f.reason }, user);
+  } catch (err) {
+    if (err instanceof AdminError) return errFrame(err.code, err.message, f.rid);
+    throw err;
+  }
+  switch (result.op) {
+    case 'users': {
+      const u = result.users;
+      return {
+        t: 'admin_users', rid: f.rid, names: u.map((x) => x.username), created: u.map((x) => x.createdAt),
+        online: u.map((x) => x.online), banned: u.map((x) => x.banned), depth: u.map((x) => x.depth),
+        bytes: u.map((x) => x.bytes), more: result.more,
+      };
+    }
+    case 'stats':
+      return { t: 'admin_stats', rid: f.rid, ...result.stats };
+    default:
+      // 'delete-user' is local only (control socket); the frame's op type cannot name it.
+      return { t: 'admin_done', rid: f.rid, op: result.op as AdminFrame['op'], ...(result.invite ? { invite: result.invite } : {}) };
+  }
+}

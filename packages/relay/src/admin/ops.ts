@@ -1,0 +1,124 @@
+/**
+ * Admin operations (PROTOCOL.md §14), shared by the `admin` frame of admins named in the config and by the local
+ * control socket (`chat-relay admin ...`). Results carry names, counts, sizes and times — never envelopes.
+ */
+import { isValidUsername } from '@chat/crypto';
+import { MAX_ADMIN_PAGE, type AdminOp } from '@chat/protocol';
+import type { RelayContext } from '../context.js';
+import type { AccountSummary } from '../store/accounts.js';
+
+export type LocalAdminOp = AdminOp | 'delete-user';
+
+export interface AdminRequest {
+  op: LocalAdminOp;
+  user?: string | undefined;
+  after?: string | undefined;
+  reason?: string | undefined;
+}
+
+export interface RelayStats {
+  connections: number;
+  online: number;
+  users: number;
+  queued: number;
+  queuedBytes: number;
+  uptimeMs: number;
+}
+
+export type AdminResult =
+  | { op: 'users'; users: (AccountSummary & { online: boolean })[]; more: boolean }
+  | { op: 'stats'; stats: RelayStats }
+  | { op: Exclude<LocalAdminOp, 'users' | 'stats'>; invite?: string };
+
+/** What admin operations need of a relay: a running one's context, or an offline one over the database alone. */
+export type AdminDeps = Pick<
+  RelayContext,
+  'accounts' | 'online' | 'receivers' | 'policy' | 'log' | 'now' | 'startedAt' | 'connections' | 'requestShutdown'
+>;
+
+/** A refused admin request; `code` is a wire code (§10) so the frame handler can send it as is. */
+export class AdminError extends Error {
+  override readonly name = 'AdminError';
+  constructor(
+    readonly code: 'UNKNOWN_USER' | 'FORBIDDEN',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function needUser(req: AdminRequest): string {
+  if (req.user === undefined || !isValidUsername(req.user)) {
+    throw new AdminError('UNKNOWN_USER', `${req.op} needs a valid username, got ${JSON.stringify(req.user ?? '')}`);
+  }
+  return req.user;
+}
+
+export function relayStats(ctx: AdminDeps): RelayStats {
+  const t = ctx.accounts.totals();
+  return {
+    connections: ctx.connections(),
+    online: ctx.online.size,
+    users: t.users,
+    queued: t.queued,
+    queuedBytes: t.queuedBytes,
+    uptimeMs: Math.max(0, ctx.now() - ctx.startedAt),
+  };
+}
+
+function endSessions(ctx: AdminDeps, user: string, code: 'KICKED' | 'BANNED', reason: string): number {
+  const sessions = [...(ctx.online.get(user) ?? [])];
+  for (const s of sessions) s.fail(code, reason);
+  return sessions.length;
+}
+
+/**
+ * Runs one admin request as `actor` (a username, or `local` for the control socket).
+ * @throws AdminError for an unknown or invalid user, or banning an admin.
+ */
+export function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: string): AdminResult {
+  ctx.log({ event: 'admin', actor, op: req.op, user: req.user });
+  switch (req.op) {
+    case 'users': {
+      const page = ctx.accounts.list(req.after ?? '', MAX_ADMIN_PAGE + 1);
+      const more = page.length > MAX_ADMIN_PAGE;
+      const users = page.slice(0, MAX_ADMIN_PAGE).map((u) => ({ ...u, online: ctx.online.has(u.username) }));
+      return { op: 'users', users, more };
+    }
+    case 'stats':
+      return { op: 'stats', stats: relayStats(ctx) };
+    case 'kick': {
+      const user = needUser(req);
+      const reason = req.reason ? `kicked by an admin: ${req.reason}` : 'kicked by an admin';
+      if (endSessions(ctx, user, 'KICKED', reason) === 0) throw new AdminError('UNKNOWN_USER', `${user} has no open session`);
+      return { op: 'kick' };
+    }
+    case 'ban': {
+      const user = needUser(req);
+      if (ctx.policy.admins.has(user)) throw new AdminError('FORBIDDEN', `${user} is an admin in the relay's config`);
+      ctx.accounts.ban(user, req.reason ?? '', ctx.now());
+      endSessions(ctx, user, 'BANNED', 'this account is banned on this relay');
+      return { op: 'ban' };
+    }
+    case 'unban': {
+      const user = needUser(req);
+      if (!ctx.accounts.unban(user)) throw new AdminError('UNKNOWN_USER', `${user} is not banned`);
+      return { op: 'unban' };
+    }
+    case 'invite': {
+      const now = ctx.now();
+      return { op: 'invite', invite: ctx.accounts.createInvite(now, now + ctx.policy.inviteTtlMs) };
+    }
+    case 'delete-user': {
+      const user = needUser(req);
+      endSessions(ctx, user, 'KICKED', 'this account was deleted by an admin');
+      ctx.receivers.delete(user);
+      if (!ctx.accounts.deleteUser(user)) throw new AdminError('UNKNOWN_USER', `no account ${user}`);
+      return { op: 'delete-user' };
+    }
+    case 'shutdown':
+      // After the reply has been written: the caller gets `admin_done` before `SHUTTING_DOWN`.
+      setImmediate(() => ctx.requestShutdown());
+      return { op: 'shutdown' };
+  }
+}

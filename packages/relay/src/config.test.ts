@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, envNameOf, resolveConfig } from './config.js';
+import { DEFAULT_LIMITS } from './limits.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'relay-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const none = new Map<string, string>();
+
+describe('relay configuration (defaults < file < environment < flags)', () => {
+  it('has documented defaults', () => {
+    const { config, sources, file } = resolveConfig({ env: { HOME: '/home/x' }, flags: none });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 7717, admins: [], registration: 'open', metrics: { port: -1 } });
+    expect(config.dataDir).toBe('/home/x/.local/share/chat-relay');
+    expect(config.limits).toEqual(DEFAULT_LIMITS);
+    expect(sources.size).toBe(0);
+    expect(file).toBeUndefined();
+  });
+
+  it('layers file, environment and flags key by key', () => {
+    const file = join(dir, 'layers.json');
+    writeFileSync(file, JSON.stringify({ port: 1000, admins: ['alice'], limits: { maxConnections: 10, messagesPerSecond: 5 } }));
+    const { config, sources } = resolveConfig({
+      env: { CHAT_RELAY_MAX_CONNECTIONS: '20', CHAT_RELAY_PORT: '2000' },
+      configFile: file,
+      flags: new Map([['port', '3000']]),
+    });
+    expect(config.port).toBe(3000);
+    expect(config.limits.maxConnections).toBe(20);
+    expect(config.limits.messagesPerSecond).toBe(5);
+    expect(config.admins).toEqual(['alice']);
+    expect(sources.get('port')).toBe('flag');
+    expect(sources.get('limits.maxConnections')).toBe('environment CHAT_RELAY_MAX_CONNECTIONS');
+    expect(sources.get('limits.messagesPerSecond')).toBe(`file ${file}`);
+    expect(describeConfig({ config, sources, file })).toContain('limits.messagesPerSecond = 5  (file ');
+  });
+
+  it('reads relay.json from the data directory, which cannot move the data directory itself', () => {
+    const data = join(dir, 'data');
+    rmSync(data, { recursive: true, force: true });
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, 'relay.json'), JSON.stringify({ registration: 'invite' }));
+    expect(resolveConfig({ env: {}, flags: new Map([['dataDir', data]]) }).config.registration).toBe('invite');
+    writeFileSync(join(data, 'relay.json'), JSON.stringify({ dataDir: '/elsewhere' }));
+    expect(() => resolveConfig({ env: {}, flags: new Map([['dataDir', data]]) })).toThrow(/dataDir cannot be set/);
+  });
+
+  it.each([
+    [{ prot: 1 }, /unknown setting "prot"/],
+    [{ limits: { maxConections: 1 } }, /unknown setting "limits.maxConections"/],
+    [{ port: 70000 }, /port must be an integer from 0 to 65535/],
+    [{ admins: ['Not Valid'] }, /admins must be a list of valid usernames/],
+    [{ registration: 'closed' }, /registration must be one of open, invite/],
+    [{ limits: { maxConnections: 0 } }, /limits.maxConnections must be an integer/],
+    [{ limits: { keepaliveMs: 5000, idleTimeoutMs: 5000 } }, /idleTimeoutMs must be greater/],
+  ])('refuses %j', (content, message) => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify(content));
+    expect(() => resolveConfig({ env: {}, configFile: file, flags: none })).toThrow(message);
+  });
+
+  it('refuses a bad environment value and a file that is not JSON', () => {
+    expect(() => resolveConfig({ env: { CHAT_RELAY_PORT: 'eighty' }, flags: none })).toThrow(ConfigError);
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{ "port": ');
+    expect(() => resolveConfig({ env: {}, configFile: file, flags: none })).toThrow(/not valid JSON/);
+    expect(() => resolveConfig({ env: {}, configFile: join(dir, 'missing.json'), flags: none })).toThrow(/cannot read/);
+  });
+
+  it('names an environment variable for every setting', () => {
+    expect(envNameOf('limits.connectionsPerIpPerSecond')).toBe('CHAT_RELAY_CONNECTIONS_PER_IP_PER_SECOND');
+    expect(envNameOf('metrics.port')).toBe('CHAT_RELAY_METRICS_PORT');
+  });
+});

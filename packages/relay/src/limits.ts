@@ -1,0 +1,135 @@
+/**
+ * Abuse limits (PROTOCOL.md §11): token buckets for per-user message and byte rates and per-IP connection rates, and
+ * the connection gate that applies the maximum connection count. Pure bookkeeping over a clock; no I/O.
+ */
+
+/** A token bucket: `rate` tokens per second, holding at most `burst`. Starts full. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  private refill(now: number): void {
+    if (now > this.last) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+      this.last = now;
+    }
+  }
+
+  /** Takes `n` tokens if there are that many; returns 0 on success, else the ms until there will be. */
+  take(n: number, now: number): number {
+    this.refill(now);
+    if (n <= this.tokens) {
+      this.tokens -= n;
+      return 0;
+    }
+    if (n > this.burst) return Infinity;
+    return Math.ceil(((n - this.tokens) / this.rate) * 1000);
+  }
+
+  /** True when the bucket is full again, i.e. forgetting it changes nothing. */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+}
+
+/** Per-key buckets, forgotten once full again (so the map holds only keys that were recently active). */
+export class BucketMap {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {}
+
+  take(key: string, n: number, now: number): number {
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = new TokenBucket(this.rate, this.burst, now);
+      this.buckets.set(key, b);
+    }
+    return b.take(n, now);
+  }
+
+  /** Drops full buckets; call periodically. */
+  sweep(now: number): void {
+    for (const [key, b] of this.buckets) if (b.isFull(now)) this.buckets.delete(key);
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+}
+
+/** The limits of §11 that the relay enforces; every field has a documented default (`DEFAULT_LIMITS`). */
+export interface Limits {
+  /** Open connections at most; one more gets a fatal `TOO_MANY_CONNECTIONS`. */
+  maxConnections: number;
+  /** New connections per IP address per second (sustained), and the burst allowed above it. */
+  connectionsPerIpPerSecond: number;
+  connectionsPerIpBurst: number;
+  /** A connection not authenticated within this many ms gets a fatal `HANDSHAKE_TIMEOUT`. */
+  handshakeTimeoutMs: number;
+  /** After this many ms without a complete frame from the client the relay sends `keepalive`… */
+  keepaliveMs: number;
+  /** …and after this many a fatal `IDLE_TIMEOUT`. */
+  idleTimeoutMs: number;
+  /** Requests (`send`, `lookup`, `ping`, `admin`) per user per second, and the burst. */
+  messagesPerSecond: number;
+  messagesBurst: number;
+  /** Frame body bytes of those requests per user per second, and the burst. */
+  bytesPerSecond: number;
+  bytesBurst: number;
+  /** Mailbox quota per user. */
+  mailboxMaxMessages: number;
+  mailboxMaxBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxConnections: 10_000,
+  connectionsPerIpPerSecond: 20,
+  connectionsPerIpBurst: 100,
+  handshakeTimeoutMs: 10_000,
+  keepaliveMs: 30_000,
+  idleTimeoutMs: 90_000,
+  messagesPerSecond: 50,
+  messagesBurst: 200,
+  bytesPerSecond: 2 * 1024 * 1024,
+  bytesBurst: 8 * 1024 * 1024,
+  mailboxMaxMessages: 10_000,
+  mailboxMaxBytes: 64 * 1024 * 1024,
+});
+
+/** Per-user request rates (shared by all of a user's sessions). */
+export class UserRates {
+  private readonly messages: BucketMap;
+  private readonly bytes: BucketMap;
+
+  constructor(limits: Limits) {
+    this.messages = new BucketMap(limits.messagesPerSecond, limits.messagesBurst);
+    this.bytes = new BucketMap(limits.bytesPerSecond, limits.bytesBurst);
+  }
+
+  /** 0 if the request may go ahead (and is charged), else ms to wait. A refused request is not charged. */
+  take(user: string, frameBytes: number, now: number): number {
+    const wait = this.messages.take(user, 1, now);
+    if (wait > 0) return wait;
+    const bwait = this.bytes.take(user, frameBytes, now);
+    if (bwait > 0) this.messages.take(user, -1, now); // give the message token back
+    return bwait;
+  }
+
+  sweep(now: number): void {
+    this.messages.sweep(now);
+    this.bytes.sweep(now);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Abuse on real sockets (PROTOCOL.md §10, §11): each abuser gets its typed error while a well-behaved client on the
+ * same relay keeps being served. Its round-trip times are measured during the abuse; the bounds asserted here are
+ * deliberately generous (a shared CI machine), the measured numbers are printed and reported in docs/RELIABILITY.md.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateIdentity, randomMessageId } from '@chat/crypto';
+import { encodeFrame, type ErrFrame } from '@chat/protocol';
+import type { RelayOptions, RunningRelay } from '@chat/relay';
+import { measureLatency, type LatencyReport } from '../helpers/latency.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { relayOn, tempDir } from '../helpers/relay.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(options: Partial<RelayOptions>): Promise<{ relay: RunningRelay; bystander: RawClient }> {
+  const tmp = tempDir('abuse');
+  const relay = await relayOn(tmp.dir, options);
+  cleanups.push(() => tmp.cleanup(), () => relay.close());
+  const bystander = await RawClient.connect(relay.port);
+  cleanups.push(() => bystander.close());
+  expect(await bystander.login('bystander', generateIdentity(), 'send')).toMatchObject({ t: 'welcome' });
+  return { relay, bystander };
+}
+
+/** Keeps measuring a little after a fast abuse ended, so the report has samples from right after it too. */
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+function report(name: string, r: LatencyReport): void {
+  // Reported in docs/RELIABILITY.md ("Abuse").
+  console.log(`[abuse] ${name}: bystander rtt over ${r.samples} pings: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
+  expect(r.samples).toBeGreaterThan(3);
+  expect(r.max).toBeLessThan(1_000);
+}
+
+const envelope = (n: number) => new Uint8Array(n).fill(1);
+
+describe('abuse: each abuser gets its error, a bystander stays served', () => {
+  it('a connection flood beyond maxConnections gets TOO_MANY_CONNECTIONS', async () => {
+    const { relay, bystander } = await setup({ limits: { maxConnections: 30, connectionsPerIpBurst: 1_000 } });
+    const lat = measureLatency(bystander);
+    const flood = await Promise.all(Array.from({ length: 60 }, () => RawClient.connect(relay.port)));
+    cleanups.push(() => flood.forEach((c) => c.close()));
+    const errs = await Promise.all(
+      flood.map((c) => c.nextOfType('err', 1_500).then((e) => e.code, () => 'open')),
+    );
+    expect(errs.filter((e) => e === 'TOO_MANY_CONNECTIONS').length).toBeGreaterThanOrEqual(30);
+    expect(errs.filter((e) => e === 'open').length).toBe(29); // 30 minus the bystander
+    expect(relay.connections()).toBe(30);
+    // The admitted ones still get a challenge.
+    const admitted = flood[errs.indexOf('open')]!;
+    expect(await admitted.hello()).toMatchObject({ t: 'challenge' });
+    report('connection flood (60 beyond a limit of 30)', await lat.stop());
+    expect(relay.metrics.render()).toMatch(/chat_relay_connections_rejected_total\{code="TOO_MANY_CONNECTIONS"\} (\d+)/);
+  });
+
+  it('too many new connections from one address per second get CONNECT_RATE_LIMITED', async () => {
+    const { relay, bystander } = await setup({ limits: { connectionsPerIpPerSecond: 5, connectionsPerIpBurst: 10 } });
+    const lat = measureLatency(bystander);
+    const flood = await Promise.all(Array.from({ length: 40 }, () => RawClient.connect(relay.port)));
+    cleanups.push(() => flood.forEach((c) => c.close()));
+    const errs = await Promise.all(flood.map((c) => c.nextOfType('err', 1_000).then((e) => e, () => undefined)));
+    const limited = errs.filter((e): e is ErrFrame => e?.code === 'CONNECT_RATE_LIMITED');
+    expect(limited.length).toBeGreaterThanOrEqual(25);
+    expect(limited.every((e) => e.fatal)).toBe(true);
+    await new Promise((r) => setTimeout(r, 400)); // two tokens back
+    const later = await RawClient.connect(relay.port);
+    cleanups.push(() => later.close());
+    expect(await later.hello()).toMatchObject({ t: 'challenge' });
+    report('connection rate (40 at once, 5/s burst 10)', await lat.stop());
+  });
+
+  it('slow-loris: a frame sent one byte per second is cut off by HANDSHAKE_TIMEOUT', async () => {
+    const { bystander, relay } = await setup({ handshakeTimeoutMs: 2_500 });
+    const lat = measureLatency(bystander);
+    const slow = await RawClient.connect(relay.port);
+    cleanups.push(() => slow.close());
+    const bytes = encodeFrame({ t: 'hello', v: 1, agent: 'slow-loris' });
+    let sent = 0;
+    const dribble = setInterval(() => {
+      if (!slow.closed && sent < bytes.length) slow.writeRaw(bytes.subarray(sent, ++sent));
+    }, 1_000);
+    cleanups.push(() => clearInterval(dribble));
+    const t0 = Date.now();
+    expect(await slow.nextOfType('err', 6_000)).toMatchObject({ code: 'HANDSHAKE_TIMEOUT', fatal: true });
+    await slow.closedPromise;
+    expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(sent).toBeLessThan(bytes.length);
+    report('slow-loris before auth', await lat.stop());
+  });
+
+  it('slow-loris after auth: keepalive, then IDLE_TIMEOUT', async () => {
+    const { bystander, relay } = await setup({ limits: { keepaliveMs: 600, idleTimeoutMs: 1_800 } });
+    const lat = measureLatency(bystander);
+    const slow = await RawClient.connect(relay.port);
+    cleanups.push(() => slow.close());
+    await slow.login('slowpoke', generateIdentity());
+    const bytes = encodeFrame({ t: 'ping', rid: 7 });
+    let sent = 0;
+    const dribble = setInterval(() => {
+      if (!slow.closed && sent < bytes.length) slow.writeRaw(bytes.subarray(sent, ++sent));
+    }, 1_000);
+    cleanups.push(() => clearInterval(dribble));
+    expect(await slow.nextOfType('keepalive', 3_000)).toEqual({ t: 'keepalive' });
+    expect(await slow.nextOfType('err', 4_000)).toMatchObject({ code: 'IDLE_TIMEOUT', fatal: true });
+    await slow.closedPromise;
+    expect(sent).toBeLessThan(bytes.length);
+    report('slow-loris after auth', await lat.stop());
+  });
+
+  it('a client that answers keepalive stays connected past the idle timeout', async () => {
+    const { relay } = await setup({ limits: { keepaliveMs: 300, idleTimeoutMs: 900 } });
+    const c = await RawClient.connect(relay.port);
+    cleanups.push(() => c.close());
+    await c.login('lively', generateIdentity());
+    for (let i = 0; i < 4; i++) {
+      await c.nextOfType('keepalive', 2_000);
+      c.send({ t: 'ping', rid: i });
+      await c.nextOfType('pong');
+    }
+    expect(c.closed).toBe(false);
+  });
+
+  it('a sender over its message rate gets RATE_LIMITED (not fatal) and may send again later', async () => {
+    const { bystander, relay } = await setup({ limits: { messagesPerSecond: 20, messagesBurst: 20 } });
+    const lat = measureLatency(bystander);
+    const spammer = await RawClient.connect(relay.port);
+    cleanups.push(() => spammer.close());
+    await spammer.login('spammer', generateIdentity());
+    const n = 200;
+    for (let rid = 1; rid <= n; rid++) spammer.send({ t: 'send', rid, to: 'bystander', id: randomMessageId(), env: envelope(100) });
+    const replies = [];
+    for (let i = 0; i < n; i++) replies.push(await spammer.next((f) => f.t === 'sent' || f.t === 'err'));
+    const limited = replies.filter((f) => f.t === 'err' && f.code === 'RATE_LIMITED');
+    const sent = replies.filter((f) => f.t === 'sent');
+    expect(limited.length).toBeGreaterThanOrEqual(150);
+    expect(sent.length).toBeGreaterThanOrEqual(20);
+    expect(limited.every((f) => f.t === 'err' && !f.fatal && f.rid !== undefined)).toBe(true);
+    expect(spammer.closed).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    spammer.send({ t: 'ping', rid: 9_999 });
+    expect(await spammer.nextOfType('pong')).toEqual({ t: 'pong', rid: 9_999 });
+    await settle();
+    report('message rate (200 sends at once, 20/s burst 20)', await lat.stop());
+  });
+
+  it('a sender over its byte rate gets RATE_LIMITED', async () => {
+    const { bystander, relay } = await setup({ limits: { bytesPerSecond: 50_000, bytesBurst: 100_000 } });
+    const lat = measureLatency(bystander);
+    const hog = await RawClient.connect(relay.port);
+    cleanups.push(() => hog.close());
+    await hog.login('hog', generateIdentity());
+    for (let rid = 1; rid <= 20; rid++) hog.send({ t: 'send', rid, to: 'bystander', id: randomMessageId(), env: envelope(20_000) });
+    const replies = [];
+    for (let i = 0; i < 20; i++) replies.push(await hog.next((f) => f.t === 'sent' || f.t === 'err'));
+    const sent = replies.filter((f) => f.t === 'sent').length;
+    expect(sent).toBeGreaterThanOrEqual(4);
+    expect(sent).toBeLessThanOrEqual(6);
+    expect(replies.filter((f) => f.t === 'err' && f.code === 'RATE_LIMITED').length).toBe(20 - sent);
+    await settle();
+    report('byte rate (20 × 20 kB at once, 50 kB/s burst 100 kB)', await lat.stop());
+  });
+
+  it('a mailbox filled to quota answers MAILBOX_FULL (not fatal)', async () => {
+    const { bystander, relay } = await setup({ quota: { maxMessages: 50 } });
+    const lat = measureLatency(bystander);
+    const filler = await RawClient.connect(relay.port);
+    cleanups.push(() => filler.close());
+    await filler.login('filler', generateIdentity());
+    const victim = await RawClient.connect(relay.port);
+    cleanups.push(() => victim.close());
+    await victim.login('victim', generateIdentity(), 'send');
+    victim.close();
+    const replies = [];
+    for (let rid = 1; rid <= 60; rid++) {
+      filler.send({ t: 'send', rid, to: 'victim', id: randomMessageId(), env: envelope(100) });
+    }
+    for (let i = 0; i < 60; i++) replies.push(await filler.next((f) => f.t === 'sent' || f.t === 'err'));
+    expect(replies.filter((f) => f.t === 'sent').length).toBe(50);
+    expect(replies.filter((f) => f.t === 'err' && f.code === 'MAILBOX_FULL' && !f.fatal).length).toBe(10);
+    await settle();
+    report('mailbox to quota (60 into a quota of 50)', await lat.stop());
+  });
+});
