@@ -1,12 +1,10 @@
 /** `chat admin <op> [user]`: one admin request to the relay (PROTOCOL.md §14); only for admins in the relay's config. */
 import type { AdminOp } from '@chat/protocol';
-import { adminRequest, type AdminAnswer } from '../engine/admin.js';
+import { ADMIN_NEEDS_USER as NEEDS_USER, ADMIN_OPS, adminRequest, formatAdminAnswer, type AdminAnswer } from '../engine/admin.js';
 import { openMessenger } from './common.js';
 import { ChatError } from '../engine/errors.js';
 import { printJson, type Io } from './io.js';
 
-export const ADMIN_OPS: readonly AdminOp[] = ['users', 'stats', 'invite', 'kick', 'ban', 'unban', 'shutdown'];
-const NEEDS_USER = new Set<AdminOp>(['kick', 'ban', 'unban']);
 
 export interface AdminArgs {
   op: string;
@@ -35,21 +33,6 @@ export async function admin(args: AdminArgs, io: Io): Promise<number> {
     m.close();
   }
   if (args.json) printJson(io, answer);
-  else io.stdout.write(format(answer));
+  else io.stdout.write(formatAdminAnswer(answer));
   return 0;
-}
-
-function format(a: AdminAnswer): string {
-  switch (a.op) {
-    case 'users': {
-      const rows = a.users.map((u) => `${u.username.padEnd(32)} ${u.online ? 'online ' : '-      '} ${u.banned ? 'banned' : '-     '} ${String(u.depth).padStart(6)} msgs ${String(u.bytes).padStart(10)} bytes`);
-      return `${rows.join('\n')}${rows.length ? '\n' : ''}${a.more ? `… more: chat admin users --after ${a.users.at(-1)?.username}\n` : ''}`;
-    }
-    case 'stats':
-      return `connections ${a.connections}, online ${a.online}, accounts ${a.users}, waiting ${a.queued} envelopes (${a.queuedBytes} bytes), up ${Math.round(a.uptimeMs / 1000)} s\n`;
-    case 'invite':
-      return `${a.invite}\n`;
-    default:
-      return `${a.op}: done\n`;
-  }
 }

@@ -9,6 +9,10 @@ import type { Messenger } from './messenger.js';
 
 export type { AdminOp };
 
+/** The `admin` operations (PROTOCOL.md §14.2), and those that name a user. */
+export const ADMIN_OPS: readonly AdminOp[] = ['users', 'stats', 'invite', 'kick', 'ban', 'unban', 'shutdown'];
+export const ADMIN_NEEDS_USER: ReadonlySet<AdminOp> = new Set<AdminOp>(['kick', 'ban', 'unban']);
+
 export interface AdminAccount {
   username: string;
   createdAt: number;
@@ -70,5 +74,21 @@ export async function adminRequest(m: Messenger, req: AdminRequest): Promise<Adm
     return await adminOn(conn, req);
   } finally {
     await conn.close();
+  }
+}
+
+/** Plain lines for an answer, as `chat admin` prints them and the interactive session shows them. */
+export function formatAdminAnswer(a: AdminAnswer): string {
+  switch (a.op) {
+    case 'users': {
+      const rows = a.users.map((u) => `${u.username.padEnd(32)} ${u.online ? 'online ' : '-      '} ${u.banned ? 'banned' : '-     '} ${String(u.depth).padStart(6)} msgs ${String(u.bytes).padStart(10)} bytes`);
+      return `${rows.join('\n')}${rows.length ? '\n' : ''}${a.more ? `… more: chat admin users --after ${a.users.at(-1)?.username}\n` : ''}`;
+    }
+    case 'stats':
+      return `connections ${a.connections}, online ${a.online}, accounts ${a.users}, waiting ${a.queued} envelopes (${a.queuedBytes} bytes), up ${Math.round(a.uptimeMs / 1000)} s\n`;
+    case 'invite':
+      return `${a.invite}\n`;
+    default:
+      return `${a.op}: done\n`;
   }
 }

@@ -13,7 +13,7 @@ export function Banner({ peer, color, width }: BannerProps) {
       <Text bold wrap="truncate" {...(color ? { color: 'red' } : {})}>
         {`${peer}'s key has changed: sending is blocked`}
       </Text>
-      <Text wrap="truncate">{`Compare fingerprints in person (/fingerprint ${peer})`}</Text>
+      <Text wrap="truncate">{`Compare: /verify ${peer}; accept: /trust ${peer}`}</Text>
     </Box>
   );
 }

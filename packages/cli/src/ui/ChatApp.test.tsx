@@ -106,6 +106,18 @@ describe('ChatApp', () => {
         await until(() => a.frame().includes('not sent'), 'blocked');
         expect(a.m.store.outbox.list()).toEqual([]);
         expect(a.m.history({ peer: 'erin' }).map((x) => x.body)).not.toContain('the secret plan');
+        // /verify shows the safety number for the new key; /trust accepts it and lifts the block (PROTOCOL.md §3.4).
+        await a.type('/verify erin\r');
+        await until(() => a.frame().includes("erin's NEW key"), '/verify');
+        await a.type('/trust erin\r');
+        await until(() => a.frame().includes("accepted erin's new key") && !a.frame().includes('key has changed: sending is blocked'), '/trust').catch((e) => {
+          throw new Error(`${e}\n${a.frame()}`);
+        });
+        await a.type('now it can go\r');
+        await until(() => a.m.history({ peer: 'erin' }).some((x) => x.body === 'now it can go' && x.state !== 'queued'), 'sent after /trust');
+        // Not an admin of this relay: /admin is refused by the relay, inline.
+        await a.type('/admin users\r');
+        await until(() => a.frame().includes('FORBIDDEN'), '/admin refused');
       } finally {
         await a.stop();
       }

@@ -14,6 +14,12 @@ describe('parseLine', () => {
     ['/fingerprint bob', { kind: 'fingerprint', user: 'bob' }],
     ['/who', { kind: 'who' }],
     ['/quit', { kind: 'quit' }],
+    ['/verify bob', { kind: 'verify', user: 'bob' }],
+    ['/verify bob 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890', { kind: 'verify', user: 'bob', digits: '123456789012345678901234567890123456789012345678901234567890' }],
+    ['/trust @bob', { kind: 'trust', user: 'bob' }],
+    ['/admin users', { kind: 'admin', op: 'users' }],
+    ['/admin kick bob upgrade now please', { kind: 'admin', op: 'kick', user: 'bob', reason: 'upgrade now please' }],
+    ['/admin ban mallory', { kind: 'admin', op: 'ban', user: 'mallory' }],
   ])('%j', (line, action) => {
     expect(parseLine(line)).toEqual(action);
   });
@@ -30,6 +36,14 @@ describe('parseLine', () => {
     ['/open x', /not a valid username: x/],
     ['/fingerprint a b', /usage/],
     ['/who is there', /usage: \/who/],
+    ['/verify', /usage: \/verify <user> \[num\]/],
+    ['/verify bob 12345', /a safety number is 60 digits/],
+    ['/trust', /usage: \/trust <user>/],
+    ['/admin', /usage: \/admin/],
+    ['/admin explode', /usage: \/admin/],
+    ['/admin kick', /usage: \/admin/],
+    ['/admin users bob', /usage: \/admin/],
+    ['/admin kick B@d', /not a valid username: B@d/],
   ])('%j is an inline error', (line, why) => {
     const a = parseLine(line);
     expect(a.kind).toBe('error');

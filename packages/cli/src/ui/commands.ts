@@ -3,6 +3,7 @@
  * an inline error, and Tab completion. Pure functions: the UI decides what an action does.
  */
 import { isValidUsername } from '@chat/crypto';
+import { ADMIN_NEEDS_USER, ADMIN_OPS, type AdminOp } from '../engine/admin.js';
 
 export interface CommandSpec {
   name: string;
@@ -17,6 +18,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'who', args: '', description: 'who is online on the relay now' },
   { name: 'contacts', args: '', description: 'contacts and their fingerprints' },
   { name: 'fingerprint', args: '[user]', description: "yours, or <user>'s pinned one" },
+  { name: 'verify', args: '<user> [num]', description: 'safety number; with num: verify' },
+  { name: 'trust', args: '<user>', description: "accept <user>'s changed key" },
+  { name: 'admin', args: '<op> [user]', description: 'relay admins only (/admin: ops)' },
   { name: 'mute', args: '', description: 'silence this chat (no bell)' },
   { name: 'unmute', args: '', description: 'bell and notifications again' },
   { name: 'clear', args: '', description: 'clear the pane (history is kept)' },
@@ -41,6 +45,9 @@ export type Action =
   | { kind: 'msg'; user: string; text: string }
   | { kind: 'open'; user: string }
   | { kind: 'fingerprint'; user?: string }
+  | { kind: 'verify'; user: string; digits?: string }
+  | { kind: 'trust'; user: string }
+  | { kind: 'admin'; op: AdminOp; user?: string; reason?: string }
   | { kind: 'who' | 'contacts' | 'mute' | 'unmute' | 'clear' | 'logout' | 'connect' | 'quit' | 'help' }
   | { kind: 'error'; message: string };
 
@@ -84,6 +91,29 @@ export function parseLine(line: string): Action {
       const u = user(words[0]);
       return u ? { kind: 'fingerprint', user: u } : { kind: 'error', message: `not a valid username: ${words[0]}` };
     }
+    case 'verify': {
+      if (words.length === 0) return usage(spec);
+      const u = user(words[0]);
+      if (!u) return { kind: 'error', message: `not a valid username: ${words[0]}` };
+      const digits = words.slice(1).join('');
+      if (digits !== '' && !/^\d{60}$/.test(digits.replace(/-/g, ''))) return { kind: 'error', message: 'a safety number is 60 digits (spaces are fine)' };
+      return digits === '' ? { kind: 'verify', user: u } : { kind: 'verify', user: u, digits };
+    }
+    case 'trust': {
+      if (words.length !== 1) return usage(spec);
+      const u = user(words[0]);
+      return u ? { kind: 'trust', user: u } : { kind: 'error', message: `not a valid username: ${words[0]}` };
+    }
+    case 'admin': {
+      const op = (words[0] ?? '').toLowerCase() as AdminOp;
+      const adminUsage: Action = { kind: 'error', message: 'usage: /admin users|stats|invite|shutdown, or /admin kick|ban|unban <user> [reason]' };
+      if (!ADMIN_OPS.includes(op)) return adminUsage;
+      if (!ADMIN_NEEDS_USER.has(op)) return words.length === 1 ? { kind: 'admin', op } : adminUsage;
+      const u = user(words[1]);
+      if (!u) return words[1] === undefined ? adminUsage : { kind: 'error', message: `not a valid username: ${words[1]}` };
+      const reason = rest.trim().split(/\s+/).slice(2).join(' ');
+      return reason ? { kind: 'admin', op, user: u, reason } : { kind: 'admin', op, user: u };
+    }
     default:
       if (words.length > 0) return usage(spec);
       return { kind: spec.name as 'who' };
@@ -91,7 +121,7 @@ export function parseLine(line: string): Action {
 }
 
 /** Commands that take a username as their first argument. */
-const USER_ARG = new Set(['msg', 'whisper', 'open', 'fingerprint']);
+const USER_ARG = new Set(['msg', 'whisper', 'open', 'fingerprint', 'verify', 'trust']);
 
 /**
  * Tab completion of a command name (`/wh` → `/who`) or of the username being typed as a command's first argument or

@@ -10,6 +10,7 @@ import { runLive } from '../engine/live.js';
 import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
 import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
+import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
 import { buildView, type ChatView, type Notice } from './view.js';
 
@@ -159,7 +160,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       this.m.lookupAndPin(peer, this.m.recvConnection).then(
         () => this.changed(),
         (err: unknown) => {
-          if (err instanceof ChatError && (err.code === 'KEY_CHANGED' || err.code === 'BUNDLE_INVALID')) this.block(peer);
+          if (err instanceof ChatError && (err.code === 'KEY_CHANGED' || err.code === 'UNTRUSTED_IDENTITY' || err.code === 'BUNDLE_INVALID')) this.block(peer);
           else if (err instanceof ChatError && err.code === 'UNKNOWN_USER') this.notice(`there is no user ${peer} on this relay`, 'error', peer);
         },
       );
@@ -212,6 +213,12 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
         return;
       case 'help':
         return this.notice(helpLines().join('\n'), 'info');
+      case 'verify':
+        return void verifyCommand(this, a.user, a.digits);
+      case 'trust':
+        return trustCommand(this, a.user);
+      case 'admin':
+        return void adminCommand(this, a.op, a.user, a.reason);
       case 'error':
         return this.notice(a.message, 'error');
     }
@@ -262,6 +269,12 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private block(peer: string): void {
     this.blocked.set(peer, 'KEY_CHANGED');
     this.changed();
+  }
+
+  /** The peer's key was accepted (/trust, /verify): sending is allowed again and queued messages go out. */
+  unblock(peer: string): void {
+    if (this.blocked.delete(peer)) this.changed();
+    void this.m.flushOutbox().catch(() => {});
   }
 
   private expireTyping(): void {
