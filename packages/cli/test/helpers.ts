@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { generateIdentity } from '@chat/crypto';
 import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type RelayFrame } from '@chat/protocol';
 import type { Io } from '../src/commands/io.js';
+import { ChatError } from '../src/engine/errors.js';
 import { login } from '../src/engine/account.js';
 import { parseRelayAddress } from '../src/engine/address.js';
 import { Profile } from '../src/engine/profile.js';
@@ -91,3 +92,13 @@ export function handshake(frame: ClientFrame, reply: (f: RelayFrame) => void): b
   return false;
 }
 
+/** The ChatError `p` rejects with; fails the test if it resolves or rejects with anything else. */
+export async function failure(p: Promise<unknown>): Promise<ChatError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ChatError) return e;
+    throw e;
+  }
+  throw new Error('expected a ChatError, but it succeeded');
+}

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { Server } from 'node:net';
 import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { handshake, scriptedRelay, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { handshake, scriptedRelay, spawnRelay, tempDir, type RelayProcess, failure } from '../../test/helpers.js';
 import { Connection, type ConnectOptions } from './connection.js';
 import { ChatError } from './errors.js';
 
@@ -29,15 +29,6 @@ function opts(port: number, over: Partial<ConnectOptions> = {}): ConnectOptions 
   return { address: { host: '127.0.0.1', port }, username: 'alice', identity: alice, mode: 'send', ...over };
 }
 
-async function failure(p: Promise<unknown>): Promise<ChatError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ChatError) return e;
-    throw e;
-  }
-  throw new Error('expected a ChatError');
-}
 
 describe('Connection failures', () => {
   const servers: Server[] = [];

@@ -2,19 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, toBase64 } from '@chat/crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers.js';
+import { tempDir, failure } from '../../test/helpers.js';
 import { ChatError } from './errors.js';
 import { Profile } from './profile.js';
 
-async function failure(p: Promise<unknown>): Promise<ChatError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ChatError) return e;
-    throw e;
-  }
-  throw new Error('did not fail');
-}
 
 describe('passphrase-protected identity.json (PROTOCOL.md §13.1)', () => {
   let t: ReturnType<typeof tempDir>;
