@@ -26,6 +26,13 @@ export function findGroup(m: Messenger, ref: string): StoredGroup {
   throw new ChatError('NO_SUCH_GROUP', `no group ${JSON.stringify(name)}`, { hint: 'chat groups lists your groups' });
 }
 
+/** A group name is 1..64 bytes of UTF-8 (§15.3). @throws {ChatError} USAGE. */
+export function groupNameArg(name: string): string {
+  const n = utf8(name).length;
+  if (n < 1 || n > 64) throw new ChatError('USAGE', `a group name is 1 to 64 bytes (UTF-8), got ${n}`);
+  return name;
+}
+
 /** Applies `record` locally and sends it to `old ∪ new` members (§15.3). */
 async function publish(m: Messenger, record: GroupRecord, previous: GroupRecord | undefined): Promise<FanoutResult> {
   const bytes = encodeGroupRecord(record);
@@ -37,6 +44,7 @@ async function publish(m: Messenger, record: GroupRecord, previous: GroupRecord 
 }
 
 export async function createGroup(m: Messenger, name: string, users: readonly string[]): Promise<{ group: StoredGroup; result: FanoutResult }> {
+  groupNameArg(name);
   const members = [...new Set([m.username, ...users.map(normalizeUsername)])].sort().map((user) => ({ user, admin: user === m.username }));
   // Pin everyone first: an unknown name fails here, before the group exists anywhere.
   await m.withConnectionFor(async (conn) => {
@@ -53,6 +61,7 @@ export async function changeGroup(m: Messenger, ref: string, op: Exclude<GroupOp
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
   const who = op === 'leave' ? m.username : op === 'rename' ? '' : normalizeUsername(subject);
   if (op === 'add' && !m.store.getContact(who)) await m.withConnectionFor((conn) => m.lookupAndPin(who, conn));
+  if (op === 'rename') groupNameArg(name ?? '');
   const next = nextState(g.record, m.username, op, who, name);
   if (typeof next === 'string') throw new ChatError(next.includes('admin') ? 'NOT_GROUP_ADMIN' : 'USAGE', next);
   const result = await publish(m, next, g.record);
