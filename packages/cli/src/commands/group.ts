@@ -3,7 +3,7 @@
  * (PROTOCOL.md §15). Group changes are signed and fanned out to the members; rooms live on the relay.
  */
 import { ChatError } from '../engine/errors.js';
-import { changeGroup, createGroup, findGroup, joinRoom, leaveRoom, listRooms, roomMembers, sendGroupText, sendRoomText, type FanoutResult, type StoredGroup } from '../engine/groups/index.js';
+import { changeGroup, createGroup, findGroup, joinRoom, leaveRoom, listRooms, roomMembers, type FanoutResult, type StoredGroup } from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
 import { openMessenger } from './common.js';
 import { sanitizeForTerminal } from './format.js';
@@ -96,16 +96,4 @@ export function room(args: { action: 'join' | 'leave' | 'members'; room: string;
     else io.stdout.write(`${args.action === 'join' ? 'joined' : 'left'} #${name} (${members.length} members)\n`);
     return 0;
   });
-}
-
-/** `chat send '#name' ...`: a group of that name if we have one, else a joined room. */
-export async function sendToConversation(m: Messenger, target: string, text: string): Promise<{ to: string; result: FanoutResult }> {
-  const name = target.replace(/^#/, '');
-  const isGroup = m.store.groups.list().some((g) => g.record.name === name || (/^[0-9a-f]{4,32}$/.test(name) && g.gid.startsWith(name)));
-  if (isGroup) {
-    const { group: g, result } = await sendGroupText(m, name, text);
-    return { to: `#${g.record.name}`, result };
-  }
-  if (m.store.groups.joinedRooms().includes(name)) return { to: `#${name}`, result: await sendRoomText(m, name, text) };
-  throw new ChatError('NO_SUCH_GROUP', `no group or joined room called #${name}`, { hint: 'chat groups and chat rooms list them; chat join <room> joins a room' });
 }

@@ -21,7 +21,7 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
   });
   try {
     if (args.username.startsWith('#')) {
-      const { sendToConversation } = await import('./group.js');
+      const { sendToConversation } = await import('../engine/groups/conversation.js');
       const { to, result } = await sendToConversation(messenger, args.username, text);
       for (const f of result.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
       if (args.json) printJson(io, { to, stored: result.stored.length, failed: result.failed });

@@ -51,7 +51,7 @@ export class GroupStore {
 
   messages(conv: string, limit = -1): ConvMessage[] {
     const rows = this.db
-      .prepare('SELECT * FROM (SELECT * FROM group_messages WHERE conv = ? ORDER BY received_at DESC, rowid DESC LIMIT ?) ORDER BY received_at, rowid')
+      .prepare('SELECT * FROM (SELECT *, rowid AS r FROM group_messages WHERE conv = ? ORDER BY received_at DESC, rowid DESC LIMIT ?) ORDER BY received_at, r')
       .all(conv, limit) as { id: string; conv: string; sender: string; body: string; ts: number; relay_ts: number | null; received_at: number }[];
     return rows.map((r) => ({ id: r.id, conv: r.conv, sender: r.sender, body: r.body, ts: r.ts, relayTs: r.relay_ts, receivedAt: r.received_at }));
   }

@@ -60,10 +60,11 @@ export async function changeGroup(m: Messenger, ref: string, op: Exclude<GroupOp
   const g = findGroup(m, ref);
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
   const who = op === 'leave' ? m.username : op === 'rename' ? '' : normalizeUsername(subject);
-  if (op === 'add' && !m.store.getContact(who)) await m.withConnectionFor((conn) => m.lookupAndPin(who, conn));
   if (op === 'rename') groupNameArg(name ?? '');
   const next = nextState(g.record, m.username, op, who, name);
   if (typeof next === 'string') throw new ChatError(next.includes('admin') ? 'NOT_GROUP_ADMIN' : 'USAGE', next);
+  // Pin a new member before anything is published: an unknown name fails here (exit 3) and changes nothing.
+  if (op === 'add' && !m.store.getContact(who)) await m.withConnectionFor((conn) => m.lookupAndPin(who, conn));
   const result = await publish(m, next, g.record);
   return { group: m.store.groups.get(g.gid)!, result };
 }

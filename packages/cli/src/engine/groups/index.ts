@@ -4,3 +4,4 @@ export { listRooms, joinRoom, leaveRoom, roomMembers, sendRoomText, roomName } f
 export type { GroupMessage } from './receive.js';
 export type { FanoutResult } from './fanout.js';
 export type { StoredGroup } from './group-store.js';
+export { sendToConversation } from './conversation.js';
