@@ -48,7 +48,7 @@ export function applyGroupEnvelope(m: Messenger, id: string, opened: OpenedEnvel
     return { outcome: 'shown', message: { id, kind: 'group', conv: `#${current.record.name}`, gid, from, body: text, ts: opened.ts, relayTs } };
   }
   const record = parseGroupRecord(opened.body);
-  const check = checkRecord(m.username, current?.member ? current.record : current?.record, record, from);
+  const check = checkRecord(m.username, current?.record, record, from);
   if (!check.ok) {
     // A record we already applied (a redelivery, or our own change echoed): acknowledged, not shown (§15.4 step 1).
     if (check.code === 'GROUP_STALE') return { outcome: 'duplicate' };
