@@ -62,3 +62,13 @@ export const MAX_INVITE_BYTES = 64;
 
 /** Most accounts in one `admin_users` page (§14). */
 export const MAX_ADMIN_PAGE = 500;
+
+/** Most envelopes in one `fanout` frame (§15.2); a larger group is sent as several frames, pipelined. */
+export const MAX_FANOUT = 1024;
+
+/** Most room names in `rooms` and members in `room_members` (§15.6). */
+export const MAX_ROOMS = 256;
+export const MAX_ROOM_MEMBERS = 4096;
+
+/** A room name: like a username but 1..32 bytes (§15.6). */
+export const ROOM_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;

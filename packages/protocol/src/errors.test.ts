@@ -40,6 +40,7 @@ describe('error codes (PROTOCOL.md §10)', () => {
       INVITE_INVALID: true,
       KICKED: true,
       FORBIDDEN: false,
+      UNKNOWN_ROOM: false,
     });
     for (const { description } of Object.values(ERROR_CODES)) expect(description.length).toBeGreaterThan(0);
   });

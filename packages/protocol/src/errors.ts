@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'INVITE_REQUIRED'
   | 'INVITE_INVALID'
   | 'KICKED'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  | 'UNKNOWN_ROOM';
 
 /** Every wire error code with the `fatal` column and the "when" column of §10. A fatal error closes the connection. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; readonly description: string }>> =
@@ -67,6 +68,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     INVITE_INVALID: { fatal: true, description: 'the invite code is unknown or already used' },
     KICKED: { fatal: true, description: 'an admin ended this session; `msg` carries the reason' },
     FORBIDDEN: { fatal: false, description: 'an `admin` frame from a user who is not an admin of this relay' },
+    UNKNOWN_ROOM: { fatal: false, description: 'a `room` frame names a room this relay does not have (or none)' },
   } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
 
 for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);

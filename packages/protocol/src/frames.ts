@@ -33,7 +33,17 @@ export type AdminOp = 'users' | 'kick' | 'ban' | 'unban' | 'invite' | 'shutdown'
 /** An admin request; `user` names the account for kick/ban/unban, `after` pages `users`, `reason` goes to the kicked. */
 export interface AdminFrame { t: 'admin'; rid: number; op: AdminOp; user?: string; after?: string; reason?: string }
 
-export type ClientFrame = HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame | AdminFrame;
+/**
+ * Store 1..MAX_FANOUT envelopes at once, entry i of each array being one `send` (PROTOCOL.md §15.2): all of them in
+ * one transaction, answered by one `fanout_sent`. Group and room messages travel this way.
+ */
+export interface FanoutFrame { t: 'fanout'; rid: number; to: string[]; ids: Uint8Array[]; envs: Uint8Array[] }
+/** Public rooms (§15.6): list the relay's rooms, join or leave one, or list its members. */
+export type RoomOp = 'list' | 'join' | 'leave' | 'members';
+export interface RoomFrame { t: 'room'; rid: number; op: RoomOp; room?: string }
+
+export type ClientFrame =
+  | HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame | AdminFrame | FanoutFrame | RoomFrame;
 
 // ── relay → client (§6.2) ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -76,7 +86,15 @@ export interface AdminStatsFrame {
 /** Answer to the other `admin` ops; `invite` carries the new code for op `invite`. */
 export interface AdminDoneFrame { t: 'admin_done'; rid: number; op: AdminOp; invite?: string }
 
+/** Answer to `fanout`: `codes[i]` is `""` when envelope i is durably stored, else the §10 code that refused it. */
+export interface FanoutSentFrame { t: 'fanout_sent'; rid: number; codes: string[] }
+/** Answer to `room` op `list`: the relay's room names, sorted. */
+export interface RoomsFrame { t: 'rooms'; rid: number; names: string[] }
+/** Answer to `room` ops `join`, `leave`, `members`: the room's members after the operation, sorted. */
+export interface RoomMembersFrame { t: 'room_members'; rid: number; room: string; users: string[] }
+
 export type RelayFrame =
+  | FanoutSentFrame | RoomsFrame | RoomMembersFrame
   | ChallengeFrame | WelcomeFrame | BundleFrame | SentFrame | MsgFrame | SyncedFrame | PongFrame | OnlineFrame | ErrFrame
   | KeepaliveFrame | AdminUsersFrame | AdminStatsFrame | AdminDoneFrame;
 
@@ -86,9 +104,11 @@ export type RelayFrameType = RelayFrame['t'];
 export type FrameType = Frame['t'];
 
 /** The `t` values a relay accepts (§6.1). */
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze(['hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who', 'admin']);
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze([
+  'hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who', 'admin', 'fanout', 'room',
+]);
 /** The `t` values a client accepts (§6.2). */
 export const RELAY_FRAME_TYPES: readonly RelayFrameType[] = Object.freeze([
   'challenge', 'welcome', 'bundle', 'sent', 'msg', 'synced', 'pong', 'online', 'err', 'keepalive', 'admin_users',
-  'admin_stats', 'admin_done',
+  'admin_stats', 'admin_done', 'fanout_sent', 'rooms', 'room_members',
 ]);

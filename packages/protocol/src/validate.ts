@@ -10,7 +10,7 @@ import { isUint8Array } from 'node:util/types';
 import {
   MAX_ACK_IDS, MAX_ADMIN_PAGE, MAX_AGENT_LENGTH, MAX_INVITE_BYTES, MAX_ENVELOPE_BYTES, MAX_ERROR_MESSAGE_BYTES,
   MAX_QUERY_NAME_BYTES, MAX_RID, MAX_ONLINE_USERS, MAX_USERNAME_BYTES, MESSAGE_ID_BYTES, MIN_ENVELOPE_BYTES,
-  MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES,
+  MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, MAX_FANOUT, MAX_ROOMS, MAX_ROOM_MEMBERS,
   RELAY_ID_BYTES, SIGNATURE_BYTES,
 } from './constants.js';
 import { ProtocolError, isErrorCode } from './errors.js';
@@ -73,6 +73,10 @@ const ADMIN_OPS = ['users', 'kick', 'ban', 'unban', 'invite', 'shutdown', 'stats
 const adminOp: Field = (v) =>
   typeof v === 'string' && ADMIN_OPS.includes(v) ? { ok: v } : { expected: `one of ${ADMIN_OPS.join(', ')}` };
 
+const ROOM_OPS = ['list', 'join', 'leave', 'members'];
+const roomOp: Field = (v) =>
+  typeof v === 'string' && ROOM_OPS.includes(v) ? { ok: v } : { expected: `one of ${ROOM_OPS.join(', ')}` };
+
 const errorCode: Field = (v) => (isErrorCode(v) ? { ok: v } : { expected: 'an error code of §10' });
 
 function arrayOf(min: number, max: number, item: Field): Field {
@@ -121,6 +125,17 @@ const SCHEMAS = new Map<FrameType, Schema>([
     fields: { rid, op: adminOp, user: queryName, after: queryName, reason: str(0, MAX_ERROR_MESSAGE_BYTES - 64) },
     optional: ['user', 'after', 'reason'],
   }],
+  ['fanout', {
+    dir: 'client',
+    fields: {
+      rid, to: arrayOf(1, MAX_FANOUT, queryName), ids: arrayOf(1, MAX_FANOUT, messageId),
+      envs: arrayOf(1, MAX_FANOUT, envelope),
+    },
+  }],
+  ['room', { dir: 'client', fields: { rid, op: roomOp, room: str(1, 32) }, optional: ['room'] }],
+  ['fanout_sent', { dir: 'relay', fields: { rid, codes: arrayOf(1, MAX_FANOUT, str(0, 32)) } }],
+  ['rooms', { dir: 'relay', fields: { rid, names: arrayOf(0, MAX_ROOMS, str(1, 32)) } }],
+  ['room_members', { dir: 'relay', fields: { rid, room: str(1, 32), users: arrayOf(0, MAX_ROOM_MEMBERS, username) } }],
   ['challenge', {
     dir: 'relay',
     fields: { v: int(), relay: bin(RELAY_ID_BYTES), nonce: bin(NONCE_BYTES), maxFrame: int(), maxEnvelope: int() },

@@ -162,6 +162,15 @@ export const VALID: Fixture[] = [
   { name: 'admin_done invite', dir: 'relay', frame: { t: 'admin_done', rid: 4, op: 'invite', invite: 'abcd' } },
   { name: 'admin_done ban', dir: 'relay', frame: { t: 'admin_done', rid: 5, op: 'ban' } },
   {
+    name: 'fanout, two recipients', dir: 'client',
+    frame: { t: 'fanout', rid: 7, to: ['alice', 'bob'], ids: [bytes(16, 1), bytes(16, 2)], envs: [bytes(49, 3), bytes(60, 4)] },
+  },
+  { name: 'room list', dir: 'client', frame: { t: 'room', rid: 8, op: 'list' } },
+  { name: 'room join', dir: 'client', frame: { t: 'room', rid: 9, op: 'join', room: 'general' } },
+  { name: 'fanout_sent', dir: 'relay', frame: { t: 'fanout_sent', rid: 7, codes: ['', 'UNKNOWN_USER'] } },
+  { name: 'rooms', dir: 'relay', frame: { t: 'rooms', rid: 8, names: ['general', 'random'] } },
+  { name: 'room_members', dir: 'relay', frame: { t: 'room_members', rid: 9, room: 'general', users: ['alice'] } },
+  {
     name: 'err without rid, empty msg',
     dir: 'relay',
     frame: { t: 'err', code: 'BAD_FRAME', msg: '', fatal: true },

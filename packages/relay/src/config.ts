@@ -18,6 +18,8 @@ export interface RelayConfig {
   dataDir: string;
   /** Usernames allowed to send `admin` frames (§14). They may also register without an invite. */
   admins: string[];
+  /** Public rooms the relay advertises (PROTOCOL.md §15.6). */
+  rooms: string[];
   registration: Registration;
   /** How long an invite code stays valid. */
   inviteTtlHours: number;
@@ -37,7 +39,7 @@ export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
 
-type Kind = { int: [number, number] } | { str: true } | { list: true } | { oneOf: readonly string[] } | { bool: true };
+type Kind = { int: [number, number] } | { str: true } | { list: true } | { rooms: true } | { oneOf: readonly string[] } | { bool: true };
 
 /** Every key, its kind and its environment variable. Keys are paths into RelayConfig. */
 const KEYS: Record<string, { kind: Kind; env: string }> = {
@@ -45,6 +47,7 @@ const KEYS: Record<string, { kind: Kind; env: string }> = {
   port: { kind: { int: [0, 65535] }, env: 'CHAT_RELAY_PORT' },
   dataDir: { kind: { str: true }, env: 'CHAT_RELAY_DATA' },
   admins: { kind: { list: true }, env: 'CHAT_RELAY_ADMINS' },
+  rooms: { kind: { rooms: true }, env: 'CHAT_RELAY_ROOMS' },
   registration: { kind: { oneOf: ['open', 'invite'] }, env: 'CHAT_RELAY_REGISTRATION' },
   inviteTtlHours: { kind: { int: [1, 24 * 365] }, env: 'CHAT_RELAY_INVITE_TTL_HOURS' },
   'metrics.host': { kind: { str: true }, env: 'CHAT_RELAY_METRICS_HOST' },
@@ -76,6 +79,7 @@ function defaults(env: NodeJS.ProcessEnv): RelayConfig {
     port: DEFAULT_PORT,
     dataDir: defaultDataDir(env),
     admins: [],
+    rooms: ['general'],
     registration: 'open',
     inviteTtlHours: 7 * 24,
     metrics: { host: '127.0.0.1', port: -1 },
@@ -102,6 +106,13 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
     const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
     if (!Array.isArray(list) || !list.every((u) => typeof u === 'string' && isValidUsername(u))) {
       throw new ConfigError(`${where}: ${key} must be a list of valid usernames, got ${JSON.stringify(raw)}`);
+    }
+    return [...new Set(list as string[])];
+  }
+  if ('rooms' in kind) {
+    const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim().replace(/^#/, '')).filter(Boolean) : raw;
+    if (!Array.isArray(list) || !list.every((r) => typeof r === 'string' && /^[a-z][a-z0-9_-]{0,31}$/.test(r))) {
+      throw new ConfigError(`${where}: ${key} must be a list of room names (^[a-z][a-z0-9_-]{0,31}$), got ${JSON.stringify(raw)}`);
     }
     return [...new Set(list as string[])];
   }

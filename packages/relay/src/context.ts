@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { AccountStore } from './store/accounts.js';
 import type { MailboxStore } from './store/mailbox-store.js';
+import type { RoomRegistry } from './rooms.js';
 
 /** What sessions share: the store, the commit queue, and who is receiving. One per running relay. */
 export interface RelayContext {
@@ -21,6 +22,8 @@ export interface RelayContext {
   readonly policy: RelayPolicy;
   readonly rates: UserRates;
   readonly metrics: Metrics;
+  /** Public rooms and their members (§15.6). */
+  readonly rooms: RoomRegistry;
   readonly startedAt: number;
   /** Open client connections. */
   connections(): number;

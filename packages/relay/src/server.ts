@@ -10,6 +10,7 @@ import { ConnectionGate } from './gate.js';
 import { DEFAULT_LIMITS, UserRates, type Limits } from './limits.js';
 import { silentLogger, type Logger } from './log.js';
 import { Metrics, serveMetrics } from './metrics.js';
+import { DEFAULT_ROOMS, RoomRegistry } from './rooms.js';
 import { Session } from './session.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
 import { openSqliteStores } from './store/sqlite-store.js';
@@ -37,6 +38,8 @@ export interface RelayOptions {
   limits?: Partial<Limits>;
   /** Usernames allowed to use `admin` frames (§14). */
   admins?: readonly string[];
+  /** Public rooms the relay advertises (§15.6); default `general`. Members are kept in `rooms.db` in `dataDir`. */
+  rooms?: readonly string[];
   /** `open` (default): the first login registers; `invite`: a new name needs a one-time invite code. */
   registration?: Registration;
   inviteTtlMs?: number;
@@ -129,6 +132,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     },
     rates: new UserRates(limits),
     metrics,
+    rooms: new RoomRegistry(join(options.dataDir, 'rooms.db'), options.rooms ?? DEFAULT_ROOMS),
     startedAt: now(),
     connections: () => sockets.size,
     requestShutdown: () => requestShutdown(),
@@ -182,6 +186,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     clearInterval(sweeper);
     clearInterval(rateSweeper);
     store.close();
+    ctx.rooms.close();
     throw err;
   }
   const address = server.address();
@@ -206,6 +211,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     clearInterval(sweeper);
     clearInterval(rateSweeper);
     store.close();
+    ctx.rooms.close();
     throw err;
   }
 
@@ -226,6 +232,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       for (const e of extras) await e.close();
       ctx.commits.flush();
       store.close();
+      ctx.rooms.close();
     })());
 
   requestShutdown = options.onShutdownRequest ?? (() => void close());

@@ -16,6 +16,7 @@ import {
   type ClientFrame,
   type ErrorCode,
   type LookupFrame,
+  type FanoutFrame,
   type Mode,
   type RelayFrame,
   type SendFrame,
@@ -23,6 +24,8 @@ import {
 import { answerAdminFrame } from './admin/frames.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
 import { forwardEphemeral, onlineUsers } from './ephemeral.js';
+import { storeFanout } from './fanout.js';
+import { answerRoomFrame } from './rooms.js';
 import { Metrics } from './metrics.js';
 
 /**
@@ -41,10 +44,12 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
   ping: 'authenticated',
   who: 'authenticated',
   admin: 'authenticated',
+  fanout: 'authenticated',
+  room: 'authenticated',
 };
 
 /** Requests charged to the user's rate limits (§11); `ack` is not, it only ever shrinks a mailbox. */
-const RATED: ReadonlySet<ClientFrame['t']> = new Set(['lookup', 'send', 'ping', 'who', 'admin']);
+const RATED: ReadonlySet<ClientFrame['t']> = new Set(['lookup', 'send', 'ping', 'who', 'admin', 'fanout', 'room']);
 
 const DELIVERY_PAGE = 256;
 const CLOSE_GRACE_MS = 2_000;
@@ -145,6 +150,12 @@ export class Session implements Receiver, Kickable {
         return;
       case 'admin':
         return this.onAdmin(frame);
+      case 'fanout':
+        void this.onFanout(frame).catch((err: unknown) => this.failWith(err));
+        return;
+      case 'room':
+        this.write(answerRoomFrame(this.ctx.rooms, this.user!, frame, this.ctx.now()));
+        return;
     }
   }
 
@@ -299,6 +310,22 @@ export class Session implements Receiver, Kickable {
         this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid));
         return;
     }
+  }
+
+  /** §15.2: N envelopes, one transaction, one reply; then the recipients that got something new are woken. */
+  private async onFanout(f: FanoutFrame): Promise<void> {
+    let out;
+    try {
+      out = await storeFanout(this.ctx, f);
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      this.ctx.log({ event: 'store_error', conn: this.connId, error: (err as Error).message });
+      this.write(errFrame('INTERNAL', 'the relay could not store the envelopes; retry', f.rid));
+      return;
+    }
+    this.ctx.metrics.messagesIn += out.stored.length;
+    this.write(out.reply);
+    for (const to of new Set(out.stored)) this.ctx.receivers.get(to)?.notify();
   }
 
   private onAck(f: AckFrame): void {

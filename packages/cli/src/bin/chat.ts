@@ -139,17 +139,69 @@ await yargs(hideBin(process.argv))
     'send a message; exits 0 once the relay has stored it',
     (y) =>
       y
-        .positional('username', { type: 'string', demandOption: true, describe: 'recipient' })
+        .positional('username', { type: 'string', demandOption: true, describe: "recipient, or '#group' / '#room'" })
         .positional('message', { type: 'string', array: true, describe: 'the message; - (or no words and a pipe) reads stdin' })
         .option('json', { type: 'boolean', describe: 'print {"id","to","ts"}' })
         .example('$0 send bob "lunch at noon?"', 'send a message to bob')
         .example('echo hi | $0 send bob -', 'send what is on stdin')
         .example('$0 send bob -- -5 degrees', 'words after -- are message text')
-        .example('$0 send --json bob hello', 'print the message id as JSON'),
+        .example('$0 send --json bob hello', 'print the message id as JSON')
+        .example("$0 send '#team' hi all", 'send to a group, or a joined room, by its name'),
     (a) => {
       const message = [...(a.message ?? []), ...((a['--'] as string[] | undefined) ?? [])];
       return run(() => import('../commands/send.js'), (m) => m.send({ username: a.username, message, json: a.json === true }, io));
     },
+  )
+  .command('group', 'end-to-end encrypted groups (fan-out: each member gets its own envelope)', (y) =>
+    y
+      .command(
+        '$0 <action> <group> [users..]',
+        false,
+        (z) =>
+          z
+            .positional('action', { type: 'string', demandOption: true, choices: ['create', 'add', 'remove', 'leave', 'rename', 'members'] as const })
+            .positional('group', { type: 'string', demandOption: true, describe: 'group name (or the start of its id)' })
+            .positional('users', { type: 'string', array: true, describe: 'members (create), one user (add, remove), the new name (rename)' })
+            .option('json', { type: 'boolean', describe: 'print the group as JSON' })
+            .example('$0 group create team bob carol', 'create #team with bob and carol; you are its admin')
+            .example('$0 group add team dave', 'add dave (admins only)')
+            .example('$0 group remove team carol', 'remove carol: nothing sent afterwards reaches her')
+            .example('$0 group rename team crew', 'rename it')
+            .example('$0 group leave team', 'leave the group')
+            .example('$0 group members team', 'list members and admins'),
+        (a) =>
+          run(() => import('../commands/group.js'), (m) =>
+            m.group({ action: a.action as 'create', group: a.group, users: (a.users ?? []).map(String), json: a.json === true }, io),
+          ),
+      ),
+  )
+  .command(
+    'groups',
+    'list your groups',
+    (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 groups', 'names, ids and sizes'),
+    (a) => run(() => import('../commands/group.js'), (m) => m.groups({ json: a.json === true }, io)),
+  )
+  .command(
+    'rooms',
+    "list the relay's public rooms",
+    (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 rooms', 'e.g. #general (joined)'),
+    (a) => run(() => import('../commands/group.js'), (m) => m.rooms({ json: a.json === true }, io)),
+  )
+  .command(
+    'join <room>',
+    'join a public room (the relay knows who is in it; messages stay end-to-end encrypted)',
+    (y) =>
+      y
+        .positional('room', { type: 'string', demandOption: true })
+        .option('json', { type: 'boolean', describe: 'print the members as JSON' })
+        .example('$0 join general', "then: chat send '#general' hello"),
+    (a) => run(() => import('../commands/group.js'), (m) => m.room({ action: 'join', room: a.room, json: a.json === true }, io)),
+  )
+  .command(
+    'leave <room>',
+    'leave a public room',
+    (y) => y.positional('room', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }).example('$0 leave general', 'stop receiving #general'),
+    (a) => run(() => import('../commands/group.js'), (m) => m.room({ action: 'leave', room: a.room, json: a.json === true }, io)),
   )
   .command(
     'recv',

@@ -6,7 +6,7 @@
  */
 import { ExitCode } from '../engine/errors.js';
 import { openMessenger } from './common.js';
-import { formatMessageLine, sanitizeForTerminal } from './format.js';
+import { formatLocalTime, formatMessageLine, sanitizeForTerminal } from './format.js';
 import { hint, printJson, warn, type Io } from './io.js';
 
 const HELD_REASON = { KEY_CHANGED: 'key changed', UNTRUSTED_IDENTITY: 'key not trusted yet', BUNDLE_INVALID: 'invalid key bundle from the relay' } as const;
@@ -22,6 +22,12 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     messenger.on('message', (m) => {
       if (args.json) printJson(io, { id: m.id, from: m.from, to: m.to, body: m.body, ts: m.ts, relayTs: m.relayTs });
       else io.stdout.write(`${formatMessageLine(m)}\n`);
+    });
+    // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
+    messenger.on('groupMessage', (g) => {
+      if (args.json) printJson(io, { id: g.id, kind: g.kind, conv: g.conv, group: g.gid, from: g.from, body: g.body, ts: g.ts, relayTs: g.relayTs });
+      else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.ts)}] ${sanitizeForTerminal(g.conv)} * ${sanitizeForTerminal(g.body)}\n`);
+      else io.stdout.write(`${formatMessageLine({ ts: g.ts, from: `${sanitizeForTerminal(g.conv)} ${g.from}`, body: g.body })}\n`);
     });
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {

@@ -20,6 +20,14 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
     if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
   });
   try {
+    if (args.username.startsWith('#')) {
+      const { sendToConversation } = await import('../engine/groups/conversation.js');
+      const { to, result } = await sendToConversation(messenger, args.username, text);
+      for (const f of result.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
+      if (args.json) printJson(io, { to, stored: result.stored.length, failed: result.failed });
+      else io.stdout.write(`sent to ${to} (${result.stored.length} members)\n`);
+      return 0;
+    }
     const sent = await messenger.sendMessage(args.username, text);
     if (args.json) printJson(io, { id: sent.id, to: sent.to, ts: sent.ts });
     else io.stdout.write(`sent to ${sent.to} (id ${sent.id})\n`);

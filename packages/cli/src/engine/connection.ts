@@ -26,9 +26,12 @@ import {
   type AdminUsersFrame,
   type BundleFrame,
   type ClientFrame,
+  type FanoutSentFrame,
   type Mode,
   type MsgFrame,
   type RelayFrame,
+  type RoomMembersFrame,
+  type RoomOp,
 } from '@chat/protocol';
 import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
 import { ChatError, fromRelayError } from './errors.js';
@@ -245,6 +248,27 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Acknowledges delivered envelopes (§9), at most 256 ids per frame (§11). No reply. */
+  /**
+   * One `fanout` (§15.2): entry i of each array is one stored `send`. Resolves with `codes[i]` (`""` = stored).
+   * Several calls may be in flight at once (pipelined); the caller keeps each frame under MAX_FRAME_BYTES.
+   */
+  async fanout(to: string[], ids: Uint8Array[], envs: Uint8Array[]): Promise<string[]> {
+    const rid = this.rid();
+    const frame = await this.roundTrip({ t: 'fanout', rid, to, ids, envs }, rid, 'fanout_sent', to[0] ?? this.opts.username);
+    const codes = (frame as FanoutSentFrame).codes;
+    if (codes.length !== to.length) throw this.protocolError(`fanout_sent has ${codes.length} codes for ${to.length} envelopes`);
+    return codes;
+  }
+
+  /** A `room` request (§15.6): the room list for `list`, else the room's members after the operation. */
+  async room(op: RoomOp, room?: string): Promise<string[]> {
+    const rid = this.rid();
+    const type = op === 'list' ? 'rooms' : 'room_members';
+    const req: ClientFrame = room === undefined ? { t: 'room', rid, op } : { t: 'room', rid, op, room };
+    const frame = await this.roundTrip(req, rid, type, room ?? this.opts.username);
+    return frame.t === 'rooms' ? frame.names : (frame as RoomMembersFrame).users;
+  }
+
   ack(ids: readonly Uint8Array[]): void {
     for (let i = 0; i < ids.length; i += 256) this.write({ t: 'ack', ids: ids.slice(i, i + 256) });
   }
@@ -327,6 +351,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       case 'sent':
       case 'pong':
       case 'online':
+      case 'fanout_sent':
+      case 'rooms':
+      case 'room_members':
         if (!this.waiters.settle(frame.rid, frame)) this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
         return;
       case 'msg':

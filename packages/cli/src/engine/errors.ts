@@ -42,6 +42,9 @@ export type ClientErrorCode =
   | 'SAFETY_NUMBER_MISMATCH'
   | 'NO_SUCH_CONTACT'
   | 'BUNDLE_INVALID'
+  | 'NO_SUCH_GROUP'
+  | 'NOT_GROUP_ADMIN'
+  | 'NOT_IN_ROOM'
   | 'UNEXPECTED';
 
 export type ChatErrorCode = ClientErrorCode | ErrorCode;
@@ -91,6 +94,11 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   INVITE_INVALID: ExitCode.REFUSED,
   KICKED: ExitCode.REFUSED,
   FORBIDDEN: ExitCode.REFUSED,
+  // Groups and rooms (§15): a group or room that does not exist (for us) is like an unknown user.
+  NO_SUCH_GROUP: ExitCode.UNKNOWN_USER,
+  NOT_GROUP_ADMIN: ExitCode.USAGE,
+  NOT_IN_ROOM: ExitCode.USAGE,
+  UNKNOWN_ROOM: ExitCode.UNKNOWN_USER,
 };
 
 /** The exit code of §12 for an error code. */

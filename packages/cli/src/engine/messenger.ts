@@ -38,6 +38,7 @@ import { OutboxSender, isRetryable } from './outbox-sender.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { fetchBundle } from './trust.js';
 import { normalizeUsername } from './username.js';
+import type { GroupMessage } from './groups/receive.js';
 
 /** A message this client sent, as confirmed by the relay's `sent`. */
 export interface SentMessage {
@@ -95,6 +96,8 @@ export interface MessengerEvents {
   blocked: [info: { peer: string; reason: 'KEY_CHANGED' | 'UNTRUSTED_IDENTITY' | 'BUNDLE_INVALID' }];
   /** The live session's connection state (live.ts): reconnecting carries the delay before the next attempt. */
   connection: [status: ConnectionStatus];
+  /** A group or room message, or a group membership change, was received and committed (§15). */
+  groupMessage: [message: GroupMessage];
   /** Something went wrong in the background (e.g. sending the outbox) that no caller is waiting for. */
   warning: [message: string];
 }
@@ -395,6 +398,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
 
   close(): void {
     this.store.close();
+  }
+
+  /** Runs `f` over the live session if there is one, else over a short-lived `send` connection. */
+  withConnectionFor<T>(f: (c: Connection) => Promise<T>): Promise<T> {
+    return this.withConnection(this.recvConnection, 'send', f);
   }
 
   private async withConnection<T>(conn: Connection | undefined, mode: Mode, f: (c: Connection) => Promise<T>): Promise<T> {

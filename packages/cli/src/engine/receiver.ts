@@ -9,6 +9,7 @@ import type { Connection } from './connection.js';
 import { ChatError, isEnvelopeErrorCode } from './errors.js';
 import type { HeldMessage, Messenger, ReceivedMessage } from './messenger.js';
 import { fetchBundle, sameKeys } from './trust.js';
+import { applyGroupEnvelope, isGroupKind, type GroupMessage } from './groups/receive.js';
 
 export interface ReceiveOptions {
   /** Keep listening after `synced` until `signal` aborts. */
@@ -16,6 +17,8 @@ export interface ReceiveOptions {
   signal?: AbortSignal;
   /** Called for each new message, after it is committed (the `message` event carries the same). */
   onMessage?: (message: ReceivedMessage) => void;
+  /** Called for each new group or room message and membership event (§15), after it is committed. */
+  onGroupMessage?: (message: GroupMessage) => void;
 }
 
 export interface ReceiveSummary {
@@ -139,6 +142,17 @@ async function handle(m: Messenger, conn: Connection, frame: MsgFrame, summary: 
   }
   if (opened.kind === MessageKind.delivered || opened.kind === MessageKind.read) {
     applyReceipt(m, opened);
+    return true;
+  }
+  if (isGroupKind(opened.kind)) {
+    const r = applyGroupEnvelope(m, id, opened, frame.ts);
+    if (r.outcome === 'rejected') return reject(m, frame, summary, r.code, r.detail);
+    if (r.outcome === 'duplicate') summary.duplicates++;
+    else {
+      summary.received++;
+      options.onGroupMessage?.(r.message);
+      m.emit('groupMessage', r.message);
+    }
     return true;
   }
   if (opened.kind !== MessageKind.text) return true; // a stored typing signal: acknowledged, ignored (§4.1)

@@ -7,9 +7,10 @@
 import Database from 'better-sqlite3';
 import { ChatError } from './errors.js';
 import { touchPrivateFile } from './files.js';
+import { GroupStore } from './groups/group-store.js';
 import { Outbox } from './outbox.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * Trust in a contact's key (docs: packages/cli/README.md, PROTOCOL.md §3.4): `unverified` accepted (on first use or by
@@ -124,6 +125,26 @@ const MIGRATIONS: readonly string[] = [
      muted     INTEGER NOT NULL DEFAULT 0,
      last_seen INTEGER
    ) STRICT;`,
+  // v4: groups and rooms (PROTOCOL.md §15; see groups/group-store.ts)
+  `CREATE TABLE groups (
+     gid        TEXT PRIMARY KEY,
+     name       TEXT NOT NULL,
+     version    INTEGER NOT NULL,
+     record     BLOB NOT NULL,
+     member     INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE group_messages (
+     id          TEXT PRIMARY KEY,
+     conv        TEXT NOT NULL,
+     sender      TEXT NOT NULL,
+     body        TEXT NOT NULL,
+     ts          INTEGER NOT NULL,
+     relay_ts    INTEGER,
+     received_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX group_messages_by_conv ON group_messages (conv, received_at);
+   CREATE TABLE joined_rooms (room TEXT PRIMARY KEY, joined_at INTEGER NOT NULL) STRICT;`,
 ];
 
 interface ContactRow {
@@ -154,8 +175,12 @@ export class Store {
   /** The outbox, delivery states and conversation settings (schema v2). */
   readonly outbox: Outbox;
 
+  /** Groups, rooms and their messages (schema v4). */
+  readonly groups: GroupStore;
+
   private constructor(private readonly db: Database.Database) {
     this.outbox = new Outbox(db);
+    this.groups = new GroupStore(db);
   }
 
   /**

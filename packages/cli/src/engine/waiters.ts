@@ -6,7 +6,8 @@
 import type { RelayFrame } from '@chat/protocol';
 import { ChatError } from './errors.js';
 
-export type RequestReply = 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done';
+export type RequestReply =
+  | 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done' | 'fanout_sent' | 'rooms' | 'room_members';
 export type Expect = 'challenge' | 'welcome' | RequestReply;
 
 interface Pending {

@@ -4,6 +4,9 @@
  */
 import { isValidUsername } from '@chat/crypto';
 import { ADMIN_NEEDS_USER, ADMIN_OPS, type AdminOp } from '../engine/admin.js';
+import type { GroupAction } from './groups-ui.js';
+
+const GROUP_OPS = ['create', 'add', 'remove', 'leave', 'rename', 'members'] as const;
 
 export interface CommandSpec {
   name: string;
@@ -21,6 +24,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'verify', args: '<user> [num]', description: 'safety number; with num: verify' },
   { name: 'trust', args: '<user>', description: "accept <user>'s changed key" },
   { name: 'admin', args: '<op> [user]', description: 'relay admins only (/admin: ops)' },
+  { name: 'group', args: '<op> <group> ..', description: 'groups (/group: ops)' },
+  { name: 'groups', args: '', description: 'your groups' },
+  { name: 'rooms', args: '', description: "the relay's public rooms" },
+  { name: 'join', args: '<room>', description: 'join a public room and open it' },
+  { name: 'part', aliases: ['leave'], args: '<room>', description: 'leave a public room' },
   { name: 'mute', args: '', description: 'silence this chat (no bell)' },
   { name: 'unmute', args: '', description: 'bell and notifications again' },
   { name: 'clear', args: '', description: 'clear the pane (history is kept)' },
@@ -49,6 +57,7 @@ export type Action =
   | { kind: 'trust'; user: string }
   | { kind: 'admin'; op: AdminOp; user?: string; reason?: string }
   | { kind: 'who' | 'contacts' | 'mute' | 'unmute' | 'clear' | 'logout' | 'connect' | 'quit' | 'help' }
+  | GroupAction
   | { kind: 'error'; message: string };
 
 const byName = new Map<string, CommandSpec>();
@@ -80,8 +89,21 @@ export function parseLine(line: string): Action {
       if (!u) return { kind: 'error', message: `not a valid username: ${target[1]}` };
       return { kind: 'msg', user: u, text: target[2] ?? '' };
     }
+    case 'group': {
+      const op = (words[0] ?? '').toLowerCase() as (typeof GROUP_OPS)[number];
+      if (!GROUP_OPS.includes(op) || words[1] === undefined) return { kind: 'error', message: 'usage: /group create <name> <user...> | add|remove <group> <user> | rename <group> <name> | leave|members <group>' };
+      const args = words.slice(2);
+      const need = op === 'create' ? args.length >= 1 : op === 'leave' || op === 'members' ? args.length === 0 : args.length === 1;
+      if (!need) return { kind: 'error', message: `usage: /group ${op} <group>${op === 'create' ? ' <user...>' : op === 'rename' ? ' <name>' : op === 'add' || op === 'remove' ? ' <user>' : ''}` };
+      return { kind: 'group', action: op, group: words[1], args: op === 'rename' ? args : args.map((w) => w.replace(/^@/, '').toLowerCase()) };
+    }
+    case 'join':
+    case 'part':
+      if (words.length !== 1) return usage(spec);
+      return { kind: spec.name as 'join', room: words[0] ?? '' };
     case 'open': {
       if (words.length !== 1) return usage(spec);
+      if (words[0]?.startsWith('#') && words[0].length > 1) return { kind: 'open', user: words[0] };
       const u = user(words[0]);
       return u ? { kind: 'open', user: u } : { kind: 'error', message: `not a valid username: ${words[0]}` };
     }

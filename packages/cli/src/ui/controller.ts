@@ -12,6 +12,8 @@ import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
 import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
+import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
+import { sendToConversation } from '../engine/groups/conversation.js';
 import { buildView, type ChatView, type Notice } from './view.js';
 
 export type { ChatView, ConversationRow, Notice, PaneItem } from './view.js';
@@ -44,6 +46,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private typingTo: string | undefined;
   private seq = 0;
   private cached: ChatView | undefined;
+  /** Unread group and room messages per `#name` conversation, counted in this session. */
+  private readonly groupUnread = new Map<string, number>();
 
   constructor(readonly m: Messenger, private readonly opts: ControllerOptions) {
     super();
@@ -52,6 +56,13 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       this.typing.delete(msg.from);
       if (msg.from === this.current) this.m.markRead(msg.from);
       else if (!this.m.store.outbox.isMuted(msg.from)) this.opts.write(notificationBytes(msg.from, this.m.settings));
+      this.changed();
+    });
+    m.on('groupMessage', (g) => {
+      if (g.conv !== this.current) {
+        this.groupUnread.set(g.conv, (this.groupUnread.get(g.conv) ?? 0) + 1);
+        if (g.kind !== 'event') this.opts.write(notificationBytes(g.conv, this.m.settings));
+      }
       this.changed();
     });
     m.on('queued', () => this.changed());
@@ -102,7 +113,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** What to render; recomputed after each change. */
   view(): ChatView {
-    this.cached ??= buildView(this.m, {
+    this.cached ??= this.withGroups(buildView(this.m, {
       current: this.current,
       connection: this.connection,
       notices: this.notices,
@@ -110,8 +121,20 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       typing: this.typing,
       blocked: this.blocked,
       online: this.online,
-    });
+    }));
     return this.cached;
+  }
+
+  /** `#name` conversations (groups and joined rooms, §15) beside the direct ones. */
+  private withGroups(v: ChatView): ChatView {
+    const rows = groupRows(this.m, this.current, this.groupUnread);
+    const conversations = [...v.conversations.filter((c) => !c.peer.startsWith('#')), ...rows];
+    if (this.current?.startsWith('#') && !conversations.some((c) => c.peer === this.current)) {
+      conversations.push({ peer: this.current, unread: 0, online: false, lastSeen: null, muted: false, typing: false });
+    }
+    if (!this.current?.startsWith('#')) return { ...v, conversations };
+    const items = [...groupPaneItems(this.m, this.current, this.clearedAt.get(this.current) ?? 0), ...v.items.filter((x) => x.type === 'notice')].sort((a, b) => a.ts - b.ts);
+    return { ...v, conversations, items, users: [...v.users, ...rows.map((r) => r.peer)] };
   }
 
   /** An Enter in the input line. */
@@ -123,7 +146,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   /** The input line changed: a throttled typing signal to the open conversation (§4.1). */
   composing(text: string): void {
     const to = this.current;
-    if (!to || this.blocked.has(to)) return;
+    if (!to || this.blocked.has(to) || to.startsWith('#')) return;
     const now = Date.now();
     if (text === '' || text.startsWith('/')) {
       if (this.typingTo) void this.m.sendTyping(this.typingTo, false);
@@ -149,6 +172,10 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   open(peer: string): void {
     this.current = peer;
+    if (peer.startsWith('#')) {
+      this.groupUnread.delete(peer);
+      return this.changed();
+    }
     this.m.markRead(peer);
     this.changed();
     this.checkKey(peer);
@@ -219,12 +246,28 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
         return trustCommand(this, a.user);
       case 'admin':
         return void adminCommand(this, a.op, a.user, a.reason);
+      case 'group':
+      case 'groups':
+      case 'rooms':
+      case 'join':
+      case 'part':
+        return void groupCommand(this, a);
       case 'error':
         return this.notice(a.message, 'error');
     }
   }
 
   private send(to: string, raw: string): void {
+    if (to.startsWith('#')) {
+      sendToConversation(this.m, to, expandShortcodes(raw)).then(
+        ({ result }) => {
+          for (const f of result.failed) this.notice(`not delivered to ${f.to}: ${f.code}`, 'error', to);
+          this.changed();
+        },
+        (err: unknown) => this.notice(err instanceof Error ? err.message : String(err), 'error', to),
+      );
+      return;
+    }
     if (this.blocked.has(to)) {
       return this.notice(`not sent: ${to}'s key has changed; sending to ${to} is blocked until the new key is accepted`, 'error', to);
     }

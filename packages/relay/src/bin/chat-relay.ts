@@ -122,6 +122,7 @@ async function main(): Promise<void> {
       ...(tls === undefined ? {} : { tls }),
       limits: config.limits,
       admins: config.admins,
+      rooms: config.rooms,
       registration: config.registration,
       inviteTtlMs: config.inviteTtlHours * 3600_000,
       ...(config.metrics.port >= 0 ? { metrics: config.metrics } : {}),

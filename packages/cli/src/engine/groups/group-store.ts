@@ -1,0 +1,70 @@
+/** Schema v4 of the local store: groups (their latest accepted state record), joined rooms, group and room messages. */
+import type Database from 'better-sqlite3';
+import { parseGroupRecord, toHex, type GroupRecord } from '@chat/crypto';
+
+/** A stored group: the last accepted record (§15.4) and whether we are in it. */
+export interface StoredGroup {
+  gid: string;
+  record: GroupRecord;
+  member: boolean;
+}
+
+/** A group or room message, or a membership event (`sender` `*`). `conv` is `#<gid hex>` or `room:<name>`. */
+export interface ConvMessage {
+  id: string;
+  conv: string;
+  sender: string;
+  body: string;
+  ts: number;
+  relayTs: number | null;
+  receivedAt: number;
+}
+
+export class GroupStore {
+  constructor(private readonly db: Database.Database) {}
+
+  get(gid: string): StoredGroup | undefined {
+    const row = this.db.prepare('SELECT gid, record, member FROM groups WHERE gid = ?').get(gid) as { gid: string; record: Buffer; member: number } | undefined;
+    return row && { gid: row.gid, record: parseGroupRecord(new Uint8Array(row.record)), member: row.member === 1 };
+  }
+
+  list(): StoredGroup[] {
+    const rows = this.db.prepare('SELECT gid, record, member FROM groups ORDER BY name, gid').all() as { gid: string; record: Buffer; member: number }[];
+    return rows.map((r) => ({ gid: r.gid, record: parseGroupRecord(new Uint8Array(r.record)), member: r.member === 1 }));
+  }
+
+  /** Stores `record` (already checked, §15.4) as the group's state. */
+  put(record: GroupRecord, bytes: Uint8Array, member: boolean, now: number): void {
+    this.db
+      .prepare(`INSERT INTO groups (gid, name, version, record, member, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (gid) DO UPDATE SET name = excluded.name, version = excluded.version, record = excluded.record,
+          member = excluded.member, updated_at = excluded.updated_at`)
+      .run(toHex(record.gid), record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now);
+  }
+
+  /** INSERT OR IGNORE on the id: false for a redelivery (§4 step 7). */
+  addMessage(m: ConvMessage): boolean {
+    return this.db
+      .prepare('INSERT OR IGNORE INTO group_messages (id, conv, sender, body, ts, relay_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(m.id, m.conv, m.sender, m.body, m.ts, m.relayTs, m.receivedAt).changes === 1;
+  }
+
+  messages(conv: string, limit = -1): ConvMessage[] {
+    const rows = this.db
+      .prepare('SELECT * FROM (SELECT *, rowid AS r FROM group_messages WHERE conv = ? ORDER BY received_at DESC, rowid DESC LIMIT ?) ORDER BY received_at, r')
+      .all(conv, limit) as { id: string; conv: string; sender: string; body: string; ts: number; relay_ts: number | null; received_at: number }[];
+    return rows.map((r) => ({ id: r.id, conv: r.conv, sender: r.sender, body: r.body, ts: r.ts, relayTs: r.relay_ts, receivedAt: r.received_at }));
+  }
+
+  joinRoom(room: string, now: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO joined_rooms (room, joined_at) VALUES (?, ?)').run(room, now);
+  }
+
+  leaveRoom(room: string): void {
+    this.db.prepare('DELETE FROM joined_rooms WHERE room = ?').run(room);
+  }
+
+  joinedRooms(): string[] {
+    return this.db.prepare('SELECT room FROM joined_rooms ORDER BY room').pluck().all() as string[];
+  }
+}

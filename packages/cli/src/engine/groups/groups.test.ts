@@ -1,0 +1,178 @@
+/**
+ * Groups and rooms (PROTOCOL.md §15) through the engine against the real relay binary, real sockets and real SQLite:
+ * fan-out delivery, membership changes seen identically by every member (one of them offline throughout), removed
+ * members never addressed again, forged changes and non-member messages refused, and rooms.
+ */
+import { MessageKind, encodeGroupRecord, encodeGroupText, encodeRoomText, fromHex } from '@chat/crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { Messenger, type RejectedMessage } from '../messenger.js';
+import type { Profile } from '../profile.js';
+import { fanout } from './fanout.js';
+import { changeGroup, createGroup, findGroup, sendGroupText } from './groups.js';
+import type { GroupMessage } from './receive.js';
+import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';
+
+let t: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+const profiles = new Map<string, Profile>();
+let n = 0;
+
+beforeAll(async () => {
+  t = tempDir('groups');
+  relay = await spawnRelay(`${t.dir}/relay`);
+});
+afterAll(async () => {
+  await relay.stop();
+  t.cleanup();
+});
+
+/** Fresh users for one test: names get a per-test suffix so mailboxes start empty. */
+async function users(...names: string[]): Promise<string[]> {
+  n++;
+  const out: string[] = [];
+  for (const base of names) {
+    const name = `${base}${n}`;
+    profiles.set(name, (await makeUser(t.dir, name, relay.address)).profile);
+    out.push(name);
+  }
+  return out;
+}
+
+async function as<T>(user: string, f: (m: Messenger) => Promise<T>): Promise<T> {
+  const m = await Messenger.open(profiles.get(user)!);
+  try {
+    return await f(m);
+  } finally {
+    m.close();
+  }
+}
+
+/** One `chat recv`: the group messages and rejections it produced. */
+async function recv(user: string): Promise<{ got: GroupMessage[]; rejected: RejectedMessage[] }> {
+  return as(user, async (m) => {
+    const got: GroupMessage[] = [];
+    const rejected: RejectedMessage[] = [];
+    m.on('groupMessage', (x) => got.push(x));
+    m.on('rejected', (x) => rejected.push(x));
+    await m.receive();
+    return { got, rejected };
+  });
+}
+
+const stateOf = (user: string, gid: string) =>
+  as(user, async (m) => {
+    const g = m.store.groups.get(gid);
+    return g && { member: g.member, version: g.record.version, name: g.record.name, members: g.record.members };
+  });
+
+describe('groups (§15.3–§15.5)', () => {
+  it('a 5-member group: every member gets each message once, in order per sender', async () => {
+    const [a, b, c, d, e] = await users('alice', 'bob', 'carol', 'dave', 'erin');
+    const all = [a!, b!, c!, d!, e!];
+    const { group } = await as(a!, (m) => createGroup(m, 'team', [b!, c!, d!, e!]));
+    for (const u of [b!, c!]) await recv(u); // they learn the group (d and e stay offline until the end)
+    for (let i = 1; i <= 3; i++) {
+      for (const sender of [a!, b!, c!]) {
+        const { result } = await as(sender, (m) => sendGroupText(m, 'team', `${sender} ${i}`));
+        expect(result.failed).toEqual([]);
+        expect(result.stored.map((s) => s.to).sort()).toEqual(all.filter((u) => u !== sender).sort());
+      }
+    }
+    for (const u of all) {
+      const { got, rejected } = await recv(u);
+      expect(rejected).toEqual([]);
+      const texts = got.filter((x) => x.kind === 'group');
+      for (const sender of [a!, b!, c!]) {
+        const mine = texts.filter((x) => x.from === sender).map((x) => x.body);
+        expect(mine).toEqual(sender === u ? [] : [1, 2, 3].map((i) => `${sender} ${i}`));
+      }
+      expect(texts.every((x) => x.conv === '#team' && x.gid === group.gid)).toBe(true);
+      // Received again: nothing is shown twice.
+      expect((await recv(u)).got).toEqual([]);
+    }
+  });
+
+  it('add, remove, leave and rename converge for every member, including one offline throughout', async () => {
+    const [a, b, c, d, e] = await users('alice', 'bob', 'carol', 'dave', 'erin');
+    const { group } = await as(a!, (m) => createGroup(m, 'crew', [b!, c!, d!]));
+    await recv(b!);
+    await recv(c!);
+    await as(a!, (m) => changeGroup(m, 'crew', 'add', e!));
+    await recv(b!); // bob online between changes
+    const removed = await as(a!, (m) => changeGroup(m, 'crew', 'remove', d!));
+    expect(removed.result.stored.map((s) => s.to)).toContain(d!); // the removed member is told, once
+    await recv(c!);
+    await as(c!, (m) => changeGroup(m, 'crew', 'leave', ''));
+    await recv(b!);
+    await recv(a!); // the admin learns of the leave before its next change (§15.4: changes are made one after another)
+    await as(a!, (m) => changeGroup(m, 'crew', 'rename', '', 'crew2'));
+    // After the removal and the leave, neither dave nor carol is addressed again.
+    const { result } = await as(a!, (m) => sendGroupText(m, 'crew2', 'after the changes'));
+    expect(result.stored.map((s) => s.to).sort()).toEqual([b!, e!].sort());
+
+    const events: Record<string, string[]> = {};
+    for (const u of [b!, c!, d!, e!]) events[u] = (await recv(u)).got.map((x) => `${x.kind}:${x.body}`);
+    const expected = await stateOf(a!, group.gid);
+    expect(expected).toMatchObject({ member: true, version: 5, name: 'crew2' });
+    expect(expected!.members.map((x) => x.user)).toEqual([a!, b!, e!].sort());
+    for (const u of [b!, e!]) expect(await stateOf(u, group.gid)).toEqual(expected);
+    // The offline member converged to "removed" at the version that removed it, and heard nothing after.
+    expect(await stateOf(d!, group.gid)).toMatchObject({ member: false, version: 3 });
+    expect(events[d!]).toEqual([`event:${a} created #crew with ${[a!, b!, c!, d!].sort().join(', ')}`, `event:${a} added ${e}`, `event:${a} removed ${d}`]);
+    expect(await stateOf(c!, group.gid)).toMatchObject({ member: false, version: 4 });
+    expect(events[e!]).toEqual([`event:${a} added ${e}`, `event:${a} removed ${d}`, `event:${c} left`, `event:${a} renamed the group to #crew2`, 'group:after the changes']);
+    expect(events[b!]!.at(-1)).toBe('group:after the changes');
+    // A removed member cannot send to the group any more (its client refuses).
+    await expect(as(d!, (m) => sendGroupText(m, group.gid.slice(0, 8), 'still here?'))).rejects.toMatchObject({ code: 'NO_SUCH_GROUP' });
+  });
+
+  it('refuses a change forged by a non-admin and a message from a non-member', async () => {
+    const [a, b, c, mallory] = await users('alice', 'bob', 'carol', 'mallory');
+    const { group } = await as(a!, (m) => createGroup(m, 'safe', [b!, c!]));
+    await recv(b!);
+    await recv(c!);
+    // bob (a member, not an admin) signs a record adding mallory and sends it to carol.
+    const forged = encodeGroupRecord({ ...group.record, version: 2, op: 'add', subject: mallory!, members: [...group.record.members, { user: mallory!, admin: false }] });
+    await as(b!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, forged, [c!])));
+    // mallory, not a member, writes into the group by its id.
+    await as(mallory!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupText, encodeGroupText(fromHex(group.gid), 'let me in'), [c!])));
+    // A replayed old record (version 1 again, from the admin) is ignored as stale: not shown, not an error.
+    await as(a!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, encodeGroupRecord(group.record), [c!])));
+    const { got, rejected } = await recv(c!);
+    expect(got).toEqual([]);
+    expect(rejected.map((r) => r.code).sort()).toEqual(['GROUP_CHANGE_REFUSED', 'GROUP_NOT_MEMBER']);
+    expect((await stateOf(c!, group.gid))!.members.map((x) => x.user)).toEqual([a!, b!, c!].sort());
+    // A non-admin's add is refused locally too, before anything is sent.
+    await expect(as(b!, (m) => changeGroup(m, 'safe', 'add', mallory!))).rejects.toMatchObject({ code: 'NOT_GROUP_ADMIN' });
+    expect(await as(a!, async (m) => findGroup(m, 'safe').record.version)).toBe(1);
+  });
+});
+
+describe('public rooms (§15.6)', () => {
+  it('two users talk in #general; a third joiner receives only what is sent after it joined', async () => {
+    const [a, b, c] = await users('alice', 'bob', 'carol');
+    expect(await as(a!, (m) => listRooms(m))).toContain('general');
+    await as(a!, (m) => joinRoom(m, '#general'));
+    await as(b!, (m) => joinRoom(m, 'general'));
+    await as(a!, (m) => sendRoomText(m, 'general', 'hi bob'));
+    await as(b!, (m) => sendRoomText(m, 'general', 'hi alice'));
+    expect((await recv(b!)).got.map((x) => `${x.conv} ${x.from}: ${x.body}`)).toEqual([`#general ${a}: hi bob`]);
+    expect((await recv(a!)).got.map((x) => `${x.conv} ${x.from}: ${x.body}`)).toEqual([`#general ${b}: hi alice`]);
+    const members = await as(c!, (m) => joinRoom(m, 'general'));
+    expect(members).toEqual(expect.arrayContaining([a!, b!, c!]));
+    await as(a!, (m) => sendRoomText(m, 'general', 'welcome carol'));
+    expect((await recv(c!)).got.map((x) => x.body)).toEqual(['welcome carol']);
+    expect((await recv(b!)).got.map((x) => x.body)).toEqual(['welcome carol']);
+    expect(await as(c!, (m) => roomMembers(m, 'general'))).toContain(c!);
+  });
+
+  it('refuses to send to a room one has not joined, and drops room messages for a room one has not joined', async () => {
+    const [a, b] = await users('alice', 'bob');
+    await expect(as(a!, (m) => sendRoomText(m, 'general', 'x'))).rejects.toMatchObject({ code: 'NOT_IN_ROOM' });
+    await as(a!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.roomText, encodeRoomText('general', 'psst'), [b!])));
+    const { got, rejected } = await recv(b!);
+    expect(got).toEqual([]);
+    expect(rejected.map((r) => r.code)).toEqual(['ROOM_NOT_JOINED']);
+  });
+});

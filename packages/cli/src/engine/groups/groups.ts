@@ -1,0 +1,97 @@
+/**
+ * Groups (PROTOCOL.md §15.3–§15.5): create, change membership, rename, send — each change applied locally first,
+ * then fanned out as a state record to the old and new members.
+ */
+import { MAX_BODY_BYTES, MessageKind, encodeGroupRecord, encodeGroupText, fromHex, randomMessageId, toHex, utf8, type GroupOp, type GroupRecord } from '@chat/crypto';
+import { ChatError } from '../errors.js';
+import type { Messenger } from '../messenger.js';
+import { normalizeUsername } from '../username.js';
+import { fanout, type FanoutResult } from './fanout.js';
+import type { StoredGroup } from './group-store.js';
+import { isMember, nextState } from './state.js';
+
+/** The conversation key of a group in local history. */
+export const groupConv = (gid: string) => `#${gid}`;
+
+/** Finds a group by name (exact) or by a hex prefix of its id (at least 4 digits). */
+export function findGroup(m: Messenger, ref: string): StoredGroup {
+  const name = ref.replace(/^#/, '');
+  const all = m.store.groups.list();
+  let hits = all.filter((g) => g.record.name === name);
+  if (hits.length === 0 && /^[0-9a-f]{4,32}$/.test(name)) hits = all.filter((g) => g.gid.startsWith(name));
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) {
+    throw new ChatError('USAGE', `${hits.length} groups are called ${JSON.stringify(name)}`, { hint: `name one by its id: ${hits.map((g) => g.gid.slice(0, 8)).join(', ')}` });
+  }
+  throw new ChatError('NO_SUCH_GROUP', `no group ${JSON.stringify(name)}`, { hint: 'chat groups lists your groups' });
+}
+
+/** A group name is 1..64 bytes of UTF-8 (§15.3). @throws {ChatError} USAGE. */
+export function groupNameArg(name: string): string {
+  const n = utf8(name).length;
+  if (n < 1 || n > 64) throw new ChatError('USAGE', `a group name is 1 to 64 bytes (UTF-8), got ${n}`);
+  return name;
+}
+
+/** Applies `record` locally and sends it to `old ∪ new` members (§15.3). */
+async function publish(m: Messenger, record: GroupRecord, previous: GroupRecord | undefined): Promise<FanoutResult> {
+  const bytes = encodeGroupRecord(record);
+  const gid = toHex(record.gid);
+  m.store.groups.put(record, bytes, isMember(record, m.username), Date.now());
+  addEvent(m, gid, describeChange(record, m.username), Date.now(), null);
+  const to = new Set([...(previous?.members ?? []), ...record.members].map((x) => x.user));
+  return m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, bytes, [...to]));
+}
+
+export async function createGroup(m: Messenger, name: string, users: readonly string[]): Promise<{ group: StoredGroup; result: FanoutResult }> {
+  groupNameArg(name);
+  const members = [...new Set([m.username, ...users.map(normalizeUsername)])].sort().map((user) => ({ user, admin: user === m.username }));
+  // Pin everyone first: an unknown name fails here, before the group exists anywhere.
+  await m.withConnectionFor(async (conn) => {
+    for (const u of members) if (u.user !== m.username && !m.store.getContact(u.user)) await m.lookupAndPin(u.user, conn);
+  });
+  const record: GroupRecord = { gid: randomMessageId(), version: 1, op: 'create', subject: '', name, members };
+  const result = await publish(m, record, undefined);
+  return { group: m.store.groups.get(toHex(record.gid))!, result };
+}
+
+/** add / remove / leave / rename, by an admin (leave: by anyone). */
+export async function changeGroup(m: Messenger, ref: string, op: Exclude<GroupOp, 'create'>, subject: string, name?: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
+  const g = findGroup(m, ref);
+  if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
+  const who = op === 'leave' ? m.username : op === 'rename' ? '' : normalizeUsername(subject);
+  if (op === 'rename') groupNameArg(name ?? '');
+  const next = nextState(g.record, m.username, op, who, name);
+  if (typeof next === 'string') throw new ChatError(next.includes('admin') ? 'NOT_GROUP_ADMIN' : 'USAGE', next);
+  // Pin a new member before anything is published: an unknown name fails here (exit 3) and changes nothing.
+  if (op === 'add' && !m.store.getContact(who)) await m.withConnectionFor((conn) => m.lookupAndPin(who, conn));
+  const result = await publish(m, next, g.record);
+  return { group: m.store.groups.get(g.gid)!, result };
+}
+
+/** Sends `text` to every other member of the group (§15.5). */
+export async function sendGroupText(m: Messenger, ref: string, text: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
+  const g = findGroup(m, ref);
+  if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
+  const body = encodeGroupText(fromHex(g.gid), text);
+  if (body.length - 16 > MAX_BODY_BYTES) throw new ChatError('BODY_TOO_LARGE', `the message is ${utf8(text).length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
+  const result = await m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupText, body, g.record.members.map((x) => x.user)));
+  const now = Date.now();
+  m.store.groups.addMessage({ id: result.stored[0]?.id ?? toHex(randomMessageId()), conv: groupConv(g.gid), sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
+  return { group: g, result };
+}
+
+export function addEvent(m: Messenger, gid: string, text: string, ts: number, relayTs: number | null): void {
+  m.store.groups.addMessage({ id: toHex(randomMessageId()), conv: groupConv(gid), sender: '*', body: text, ts, relayTs, receivedAt: Date.now() });
+}
+
+/** "alice added carol", "bob left", … from the author's point of view (`by`). */
+export function describeChange(r: GroupRecord, by: string): string {
+  switch (r.op) {
+    case 'create': return `${by} created #${r.name} with ${r.members.map((x) => x.user).join(', ')}`;
+    case 'add': return `${by} added ${r.subject}`;
+    case 'remove': return `${by} removed ${r.subject}`;
+    case 'leave': return `${by} left`;
+    case 'rename': return `${by} renamed the group to #${r.name}`;
+  }
+}

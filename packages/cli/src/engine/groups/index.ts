@@ -1,0 +1,7 @@
+/** Groups and public rooms (PROTOCOL.md §15). */
+export { createGroup, changeGroup, sendGroupText, findGroup, groupConv } from './groups.js';
+export { listRooms, joinRoom, leaveRoom, roomMembers, sendRoomText, roomName } from './rooms.js';
+export type { GroupMessage } from './receive.js';
+export type { FanoutResult } from './fanout.js';
+export type { StoredGroup } from './group-store.js';
+export { sendToConversation } from './conversation.js';

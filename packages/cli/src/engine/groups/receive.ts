@@ -1,0 +1,61 @@
+/**
+ * Receiving the group and room kinds (PROTOCOL.md §15.4–§15.6), after §4 steps 1–6 have verified the envelope and
+ * its sender: membership changes are checked against the stored state, texts against membership.
+ */
+import { GROUP_ID_BYTES, MessageKind, fromUtf8, parseGroupRecord, parseRoomText, toHex, type OpenedEnvelope } from '@chat/crypto';
+import type { Messenger } from '../messenger.js';
+import { describeChange, groupConv } from './groups.js';
+import { checkRecord, isMember } from './state.js';
+
+/** A group or room message (or membership event) as shown: `#<conv> <from>: <body>`. */
+export interface GroupMessage {
+  id: string;
+  kind: 'group' | 'room' | 'event';
+  /** `#name` of the group or room. */
+  conv: string;
+  /** The group id (hex) for group messages and events. */
+  gid?: string;
+  from: string;
+  body: string;
+  ts: number;
+  relayTs: number;
+}
+
+export type GroupOutcome =
+  | { outcome: 'shown'; message: GroupMessage }
+  | { outcome: 'duplicate' }
+  | { outcome: 'rejected'; code: string; detail: string };
+
+export const isGroupKind = (kind: number): boolean => kind === MessageKind.groupText || kind === MessageKind.groupState || kind === MessageKind.roomText;
+
+export function applyGroupEnvelope(m: Messenger, id: string, opened: OpenedEnvelope, relayTs: number): GroupOutcome {
+  const from = opened.from;
+  const now = Date.now();
+  if (opened.kind === MessageKind.roomText) {
+    const { room, text } = parseRoomText(opened.body);
+    if (!m.store.groups.joinedRooms().includes(room)) return { outcome: 'rejected', code: 'ROOM_NOT_JOINED', detail: `a message for #${room}, which we have not joined` };
+    if (!m.store.groups.addMessage({ id, conv: `room:${room}`, sender: from, body: text, ts: opened.ts, relayTs, receivedAt: now })) return { outcome: 'duplicate' };
+    return { outcome: 'shown', message: { id, kind: 'room', conv: `#${room}`, from, body: text, ts: opened.ts, relayTs } };
+  }
+  const gid = toHex(opened.body.subarray(0, GROUP_ID_BYTES));
+  const current = m.store.groups.get(gid);
+  if (opened.kind === MessageKind.groupText) {
+    if (!current || !current.member || !isMember(current.record, from)) {
+      return { outcome: 'rejected', code: 'GROUP_NOT_MEMBER', detail: `${from} is not a member of a group we are in (${gid.slice(0, 8)})` };
+    }
+    const text = fromUtf8(opened.body.subarray(GROUP_ID_BYTES));
+    if (!m.store.groups.addMessage({ id, conv: groupConv(gid), sender: from, body: text, ts: opened.ts, relayTs, receivedAt: now })) return { outcome: 'duplicate' };
+    return { outcome: 'shown', message: { id, kind: 'group', conv: `#${current.record.name}`, gid, from, body: text, ts: opened.ts, relayTs } };
+  }
+  const record = parseGroupRecord(opened.body);
+  const check = checkRecord(m.username, current?.record, record, from);
+  if (!check.ok) {
+    // A record we already applied (a redelivery, or our own change echoed): acknowledged, not shown (§15.4 step 1).
+    if (check.code === 'GROUP_STALE') return { outcome: 'duplicate' };
+    return { outcome: 'rejected', code: check.code, detail: check.detail };
+  }
+  m.store.groups.put(record, opened.body, isMember(record, m.username), now);
+  const text = describeChange(record, from);
+  m.store.groups.addMessage({ id, conv: groupConv(gid), sender: '*', body: text, ts: opened.ts, relayTs, receivedAt: now });
+  return { outcome: 'shown', message: { id, kind: 'event', conv: `#${record.name}`, gid, from, body: text, ts: opened.ts, relayTs } };
+}

@@ -1,0 +1,50 @@
+/**
+ * Public rooms (PROTOCOL.md §15.6): membership lives on the relay; each message is fanned out, end-to-end encrypted,
+ * to the members the relay lists at send time.
+ */
+import { MAX_BODY_BYTES, MessageKind, ROOM_PATTERN, encodeRoomText, toHex, randomMessageId } from '@chat/crypto';
+import { ChatError } from '../errors.js';
+import type { Messenger } from '../messenger.js';
+import { fanout, type FanoutResult } from './fanout.js';
+
+export function roomName(ref: string): string {
+  const name = ref.replace(/^#/, '').toLowerCase();
+  if (!ROOM_PATTERN.test(name)) throw new ChatError('USAGE', `${JSON.stringify(ref)} is not a room name`, { hint: 'room names look like general or dev-chat; chat rooms lists them' });
+  return name;
+}
+
+export function listRooms(m: Messenger): Promise<string[]> {
+  return m.withConnectionFor((c) => c.room('list'));
+}
+
+/** Joins on the relay, then locally (so room texts for it are accepted). Returns the members. */
+export async function joinRoom(m: Messenger, ref: string): Promise<string[]> {
+  const room = roomName(ref);
+  const members = await m.withConnectionFor((c) => c.room('join', room));
+  m.store.groups.joinRoom(room, Date.now());
+  return members;
+}
+
+export async function leaveRoom(m: Messenger, ref: string): Promise<string[]> {
+  const room = roomName(ref);
+  const members = await m.withConnectionFor((c) => c.room('leave', room));
+  m.store.groups.leaveRoom(room);
+  return members;
+}
+
+export function roomMembers(m: Messenger, ref: string): Promise<string[]> {
+  const room = roomName(ref);
+  return m.withConnectionFor((c) => c.room('members', room));
+}
+
+/** Sends `text` to the room's current members (we must have joined). */
+export async function sendRoomText(m: Messenger, ref: string, text: string): Promise<FanoutResult> {
+  const room = roomName(ref);
+  if (!m.store.groups.joinedRooms().includes(room)) throw new ChatError('NOT_IN_ROOM', `you have not joined #${room}`, { hint: `chat join ${room}` });
+  const body = encodeRoomText(room, text);
+  if (body.length > MAX_BODY_BYTES) throw new ChatError('BODY_TOO_LARGE', `the message is too long; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
+  const result = await m.withConnectionFor(async (c) => fanout(m, c, MessageKind.roomText, body, await c.room('members', room)));
+  const now = Date.now();
+  m.store.groups.addMessage({ id: toHex(randomMessageId()), conv: `room:${room}`, sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
+  return result;
+}

@@ -1,0 +1,86 @@
+/**
+ * `#group` conversations, `/group` and `/join` in the interactive session: two live sessions over the real engine and
+ * relay binary, drawn by ink-testing-library (PROTOCOL.md §15).
+ */
+import { render } from 'ink-testing-library';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
+import { spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { Messenger } from '../engine/messenger.js';
+import { Profile } from '../engine/profile.js';
+import { ChatApp } from './ChatApp.js';
+import { ChatController } from './controller.js';
+
+let t: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+beforeAll(async () => {
+  t = tempDir('groups-ui');
+  relay = await spawnRelay(`${t.dir}/relay`);
+});
+afterAll(async () => {
+  await relay.stop();
+  t.cleanup();
+});
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function session(home: string) {
+  const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
+  const controller = new ChatController(m, { write: () => {}, retryBaseMs: 50 });
+  const ui = render(<ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />);
+  controller.start();
+  await until(() => controller.connection.state === 'online', 'online');
+  const frame = () => ui.lastFrame() ?? '';
+  const stop = async () => {
+    controller.submit('/quit');
+    ui.unmount();
+    await controller.stopped();
+    m.close();
+  };
+  return { m, controller, frame, stop };
+}
+
+describe('groups and rooms in the interactive session', () => {
+  it('/group create opens #name; messages both ways; unread count; /join general', async () => {
+    const alice = await newUser(t.dir, 'alice', relay);
+    const bob = await newUser(t.dir, 'bob', relay);
+    const a = await session(alice);
+    const b = await session(bob);
+    try {
+      a.controller.submit('/group create team bob');
+      await until(() => a.controller.current === '#team', 'alice in #team');
+      await until(() => b.frame().includes('#team'), 'bob sees #team in his list');
+      expect(b.frame()).toMatch(/#team.*1/); // the creation event is unread for bob
+      a.controller.submit('hello team');
+      await until(() => b.m.store.groups.list()[0] !== undefined && b.frame().includes('#team'), 'bob has the group');
+      b.controller.submit('/open #team');
+      await until(() => b.frame().includes('alice: hello team'), 'bob sees the message');
+      expect(b.frame()).toContain('alice created #team with alice, bob');
+      b.controller.submit('hi alice');
+      await until(() => a.frame().includes('bob: hi alice'), 'alice sees the reply');
+
+      a.controller.submit('/group bogus');
+      await until(() => a.frame().includes('usage: /group create'), 'usage');
+      b.controller.submit('/group add team carol');
+      await until(() => b.frame().includes('not an admin'), 'bob is refused locally');
+
+      a.controller.submit('/join general');
+      await until(() => a.controller.current === '#general', 'alice in #general');
+      b.controller.submit('/join #general');
+      await until(() => b.controller.current === '#general', 'bob in #general');
+      b.controller.submit('anyone here?');
+      await until(() => a.frame().includes('bob: anyone here?'), 'alice sees the room message');
+      a.controller.submit('/rooms');
+      await until(() => a.frame().includes('#general (joined)'), '/rooms');
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});

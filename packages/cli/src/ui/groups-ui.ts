@@ -1,0 +1,98 @@
+/**
+ * Groups and rooms in the interactive session (PROTOCOL.md §15): `#name` conversations backed by the group store,
+ * and `/group`, `/groups`, `/rooms`, `/join`, `/leave`, over the same engine calls as `chat group` and friends.
+ */
+import { ChatError } from '../engine/errors.js';
+import { changeGroup, createGroup, findGroup, groupConv, joinRoom, leaveRoom, listRooms } from '../engine/groups/index.js';
+import type { Messenger } from '../engine/messenger.js';
+import type { ConversationRow, PaneItem } from './view.js';
+
+export type GroupAction =
+  | { kind: 'group'; action: 'create' | 'add' | 'remove' | 'leave' | 'rename' | 'members'; group: string; args: string[] }
+  | { kind: 'groups' | 'rooms' }
+  | { kind: 'join' | 'part'; room: string };
+
+export interface GroupHost {
+  readonly m: Messenger;
+  notice(text: string, level: 'info' | 'error', peer?: string): void;
+  open(peer: string): void;
+}
+
+const message = (err: unknown): string =>
+  err instanceof ChatError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : err instanceof Error ? err.message : String(err);
+
+/** The store key of the `#name` conversation: a group we are in (by name), else a joined room; undefined if neither. */
+export function convKey(m: Messenger, peer: string): string | undefined {
+  if (!peer.startsWith('#')) return undefined;
+  const name = peer.slice(1);
+  const g = m.store.groups.list().find((x) => x.record.name === name);
+  if (g) return groupConv(g.gid);
+  return m.store.groups.joinedRooms().includes(name) ? `room:${name}` : undefined;
+}
+
+/** The pane of a `#name` conversation: its messages, and membership changes as notices. */
+export function groupPaneItems(m: Messenger, peer: string, clearedAt: number): PaneItem[] {
+  const key = convKey(m, peer);
+  if (!key) return [];
+  return m.store.groups
+    .messages(key, 500)
+    .filter((x) => x.receivedAt > clearedAt)
+    .map((x): PaneItem =>
+      x.sender === '*'
+        ? { type: 'notice', key: `g${x.id}`, ts: x.ts, text: x.body, level: 'info' }
+        : { type: 'message', id: x.id, peer: x.sender, direction: 'in', body: x.body, ts: x.ts, relayTs: x.relayTs, receivedAt: x.receivedAt, state: null },
+    );
+}
+
+/** One row per group we are in and per joined room, with the unread counts the controller keeps. */
+export function groupRows(m: Messenger, current: string | undefined, unread: ReadonlyMap<string, number>): ConversationRow[] {
+  const names = [...m.store.groups.list().filter((g) => g.member).map((g) => `#${g.record.name}`), ...m.store.groups.joinedRooms().map((r) => `#${r}`)];
+  return [...new Set(names)].map((peer) => ({ peer, unread: peer === current ? 0 : unread.get(peer) ?? 0, online: false, lastSeen: null, muted: false, typing: false }));
+}
+
+export async function groupCommand(host: GroupHost, a: GroupAction): Promise<void> {
+  const m = host.m;
+  try {
+    switch (a.kind) {
+      case 'groups': {
+        const all = m.store.groups.list();
+        host.notice(all.length === 0 ? 'no groups yet: /group create <name> <user...>' : all.map((g) => `#${g.record.name}  ${g.record.members.length} members${g.member ? '' : ' (left)'}`).join('\n'), 'info');
+        return;
+      }
+      case 'rooms': {
+        const joined = new Set(m.store.groups.joinedRooms());
+        host.notice((await listRooms(m)).map((r) => `#${r}${joined.has(r) ? ' (joined)' : ''}`).join('\n') || 'this relay has no rooms', 'info');
+        return;
+      }
+      case 'join': {
+        const members = await joinRoom(m, a.room);
+        host.open(`#${a.room.replace(/^#/, '')}`);
+        host.notice(`joined #${a.room.replace(/^#/, '')}: ${members.length} members`, 'info');
+        return;
+      }
+      case 'part': {
+        await leaveRoom(m, a.room);
+        host.notice(`left #${a.room.replace(/^#/, '')}`, 'info');
+        return;
+      }
+      case 'group': {
+        const g = a.group.replace(/^#/, '');
+        if (a.action === 'members') {
+          const s = findGroup(m, g);
+          host.notice(s.record.members.map((x) => `${x.user}${x.admin ? ' (admin)' : ''}`).join('\n'), 'info');
+          return;
+        }
+        const out = a.action === 'create' ? await createGroup(m, g, a.args)
+          : a.action === 'leave' ? await changeGroup(m, g, 'leave', '')
+          : a.action === 'rename' ? await changeGroup(m, g, 'rename', '', (a.args[0] ?? '').replace(/^#/, ''))
+          : await changeGroup(m, g, a.action, a.args[0] ?? '');
+        for (const f of out.result.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+        if (a.action === 'create') host.open(`#${out.group.record.name}`);
+        else host.notice(`#${out.group.record.name}: ${a.action} done`, 'info');
+        return;
+      }
+    }
+  } catch (err) {
+    host.notice(message(err), 'error');
+  }
+}

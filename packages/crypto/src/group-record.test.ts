@@ -1,0 +1,71 @@
+/** Group state records (PROTOCOL.md §15.3): round trip, and every malformed case refused with ENVELOPE_MALFORMED. */
+import { describe, expect, it } from 'vitest';
+import { CryptoError } from './errors.js';
+import { encodeGroupRecord, groupBodyProblem, parseGroupRecord, type GroupRecord } from './group-record.js';
+
+const gid = new Uint8Array(16).fill(7);
+const base: GroupRecord = {
+  gid, version: 3, op: 'add', subject: 'carol', name: 'team ✓',
+  members: [{ user: 'alice', admin: true }, { user: 'bob', admin: false }, { user: 'carol', admin: false }],
+};
+
+/** Hand-built record bytes, so that the parser sees what the encoder refuses to write. */
+function raw(o: { version?: number; op?: number; subject?: string; name?: string; members?: [number, string][]; trailing?: number[] }): Uint8Array {
+  const enc = new TextEncoder();
+  const out: number[] = [...gid, 0, 0, 0, o.version ?? 1, o.op ?? 1];
+  const s = enc.encode(o.subject ?? '');
+  out.push(s.length, ...s);
+  const n = enc.encode(o.name ?? 'g');
+  out.push(n.length, ...n);
+  const ms = o.members ?? [[1, 'alice']];
+  out.push(ms.length >> 8, ms.length & 0xff);
+  for (const [role, u] of ms) out.push(role, u.length, ...enc.encode(u));
+  out.push(...(o.trailing ?? []));
+  return Uint8Array.from(out);
+}
+
+describe('group state records', () => {
+  it('round-trips, members sorted', () => {
+    const bytes = encodeGroupRecord({ ...base, members: [...base.members].reverse() });
+    expect(parseGroupRecord(bytes)).toEqual({ ...base, gid: Uint8Array.from(gid) });
+    expect(groupBodyProblem(0x11, bytes)).toBeUndefined();
+  });
+
+  it.each([
+    ['too short', raw({}).subarray(0, 20)],
+    ['version 0', raw({ version: 0 })],
+    ['unknown op 6', raw({ op: 6 })],
+    ['op 0', raw({ op: 0 })],
+    ['create with a subject', raw({ op: 1, subject: 'bob' })],
+    ['add without a subject', raw({ op: 2 })],
+    ['an invalid subject', raw({ op: 2, subject: 'B!' })],
+    ['an empty name', raw({ name: '' })],
+    ['a name of 65 bytes', raw({ name: 'n'.repeat(65) })],
+    ['no members', raw({ members: [] })],
+    ['members out of order', raw({ members: [[1, 'bob'], [0, 'alice']] })],
+    ['a duplicate member', raw({ members: [[1, 'alice'], [0, 'alice']] })],
+    ['an unknown role', raw({ members: [[2, 'alice']] })],
+    ['an invalid member name', raw({ members: [[1, 'Al']] })],
+    ['no admin', raw({ members: [[0, 'alice']] })],
+    ['trailing bytes', raw({ trailing: [0] })],
+    ['a member running past the end', raw({}).subarray(0, raw({}).length - 2)],
+  ])('refuses %s', (_name, bytes) => {
+    expect(() => parseGroupRecord(bytes)).toThrow(CryptoError);
+    try {
+      parseGroupRecord(bytes);
+    } catch (err) {
+      expect((err as CryptoError).code).toBe('ENVELOPE_MALFORMED');
+    }
+    expect(groupBodyProblem(0x11, bytes)).toEqual(expect.any(String));
+  });
+
+  it('checks group and room text bodies', () => {
+    expect(groupBodyProblem(0x10, new Uint8Array(15))).toMatch(/group id/);
+    expect(groupBodyProblem(0x10, Uint8Array.from([...gid, 0xff]))).toMatch(/UTF-8/);
+    expect(groupBodyProblem(0x10, gid)).toBeUndefined();
+    expect(groupBodyProblem(0x12, Uint8Array.from([7, ...new TextEncoder().encode('general'), 0x68, 0x69]))).toBeUndefined();
+    expect(groupBodyProblem(0x12, Uint8Array.from([8, ...new TextEncoder().encode('general')]))).toMatch(/room/);
+    expect(groupBodyProblem(0x12, Uint8Array.from([2, 0x41, 0x42]))).toMatch(/room name/);
+    expect(groupBodyProblem(0x12, new Uint8Array(0))).toMatch(/room/);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * `fanout` (PROTOCOL.md §15.2): N envelopes in one frame, checked one by one like `send`, stored in one transaction,
+ * answered with one `fanout_sent` carrying a result per envelope. This is what makes a group message to N members
+ * one round trip instead of N.
+ */
+import { isValidUsername } from '@chat/crypto';
+import { ProtocolError, type ErrorCode, type FanoutFrame, type FanoutSentFrame } from '@chat/protocol';
+import type { RelayContext } from './context.js';
+import type { EnvelopeInput } from './store/mailbox-store.js';
+
+/**
+ * Checks and stores every entry; resolves with the reply once the transaction holding them has committed.
+ * @throws {ProtocolError} `BAD_FRAME` (fatal) when the three arrays differ in length.
+ */
+export async function storeFanout(ctx: RelayContext, f: FanoutFrame): Promise<{ reply: FanoutSentFrame; stored: string[] }> {
+  if (f.to.length !== f.ids.length || f.to.length !== f.envs.length) {
+    throw new ProtocolError('BAD_FRAME', `fanout: to, ids and envs must have the same length, got ${f.to.length}, ${f.ids.length}, ${f.envs.length}`);
+  }
+  const codes: string[] = new Array<string>(f.to.length).fill('');
+  const now = ctx.now();
+  const items: { index: number; item: EnvelopeInput }[] = [];
+  f.to.forEach((to, i) => {
+    if (!isValidUsername(to) || !ctx.store.getUser(to)) codes[i] = 'UNKNOWN_USER';
+    else if (f.envs[i]!.length > ctx.limits.maxEnvelopeBytes) codes[i] = 'ENVELOPE_TOO_LARGE';
+    else {
+      items.push({
+        index: i,
+        item: { recipient: to, id: f.ids[i]!, envelope: f.envs[i]!, receivedAt: now, expiresAt: now + ctx.limits.mailboxTtlMs },
+      });
+    }
+  });
+  // Queued in the same turn of the event loop, so the commit queue writes them all in one transaction (§15.2).
+  const results = await Promise.all(items.map(({ item }) => ctx.commits.put(item)));
+  const stored: string[] = [];
+  results.forEach((r, k) => {
+    const { index, item } = items[k]!;
+    const code: ErrorCode | '' = r === 'stored' || r === 'duplicate' ? '' : r === 'mailbox_full' ? 'MAILBOX_FULL' : 'UNKNOWN_USER';
+    codes[index] = code;
+    if (r === 'stored') stored.push(item.recipient);
+  });
+  return { reply: { t: 'fanout_sent', rid: f.rid, codes }, stored };
+}

@@ -1,0 +1,66 @@
+/** Groups and #general through the built `chat` and `chat-relay` binaries (PROTOCOL.md §15). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chat, jsonLines, newUser, startRelay, tempDir, type Relay } from './harness.js';
+
+const strip = (out: string) => out.split('\n').filter(Boolean).map((l) => l.replace(/^\[[^\]]+\] /, ''));
+
+describe('chat group / chat join', () => {
+  let t: ReturnType<typeof tempDir>;
+  let relay: Relay;
+  const home: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = tempDir('e2e-groups');
+    relay = await startRelay(`${t.dir}/relay`);
+    for (const u of ['alice', 'bob', 'carol']) home[u] = await newUser(t.dir, u, relay);
+  });
+  afterAll(async () => {
+    await relay.stop();
+    t.cleanup();
+  });
+
+  it('creates a group, talks in it, removes a member who then hears nothing more', async () => {
+    const c = await chat(['group', 'create', 'team', 'bob', 'carol'], { home: home.alice! });
+    expect(c).toMatchObject({ code: 0, stderr: '' });
+    expect(c.stdout).toContain('#team');
+    expect(c.stdout).toContain('  alice (admin)');
+    expect((await chat(['send', '#team', 'hello', 'team'], { home: home.alice! })).stdout).toBe('sent to #team (2 members)\n');
+    const b = await chat(['recv'], { home: home.bob! });
+    expect(b).toMatchObject({ code: 0, stderr: '' });
+    expect(strip(b.stdout)).toEqual(['#team * alice created #team with alice, bob, carol', '#team alice: hello team']);
+    expect((await chat(['send', '#team', 'hi from bob'], { home: home.bob! })).code).toBe(0);
+
+    expect((await chat(['group', 'remove', 'team', 'carol'], { home: home.alice! })).code).toBe(0);
+    expect((await chat(['send', '#team', 'carol is gone'], { home: home.alice! })).stdout).toBe('sent to #team (1 members)\n');
+    const cr = await chat(['recv'], { home: home.carol! });
+    expect(strip(cr.stdout)).toEqual([
+      '#team * alice created #team with alice, bob, carol', '#team alice: hello team', '#team bob: hi from bob', '#team * alice removed carol',
+    ]);
+    // Carol can no longer write to it; her client says so (exit 3).
+    const cs = await chat(['send', '#team', 'hello?'], { home: home.carol! });
+    expect(cs.code).toBe(3);
+    expect(cs.stderr).toMatch(/^chat: error: .*no longer a member/m);
+    const members = await chat(['group', 'members', '--json', 'team'], { home: home.bob! });
+    expect(members.code).toBe(0); // bob has not received the removal yet: still version 1 for him
+    await chat(['recv'], { home: home.bob! });
+    const [g] = jsonLines<{ version: number; members: { user: string }[] }>((await chat(['group', 'members', '--json', 'team'], { home: home.bob! })).stdout);
+    expect(g).toMatchObject({ version: 2, members: [{ user: 'alice' }, { user: 'bob' }] });
+    expect((await chat(['groups'], { home: home.alice! })).stdout).toMatch(/^#team {2}[0-9a-f]{8} {2}2 members\n$/);
+  });
+
+  it('#general: a third joiner receives only what was sent after it joined', async () => {
+    expect((await chat(['rooms'], { home: home.alice! })).stdout).toBe('#general\n');
+    expect((await chat(['join', 'general'], { home: home.alice! })).stdout).toBe('joined #general (1 members)\n');
+    expect((await chat(['join', '#general'], { home: home.bob! })).code).toBe(0);
+    expect((await chat(['send', '#general', 'before carol'], { home: home.alice! })).code).toBe(0);
+    expect(strip((await chat(['recv'], { home: home.bob! })).stdout)).toEqual(['#general alice: before carol']);
+    expect((await chat(['join', 'general'], { home: home.carol! })).stdout).toBe('joined #general (3 members)\n');
+    expect((await chat(['send', '#general', 'after carol'], { home: home.bob! })).stdout).toBe('sent to #general (2 members)\n');
+    expect(strip((await chat(['recv'], { home: home.carol! })).stdout)).toEqual(['#general bob: after carol']);
+    expect((await chat(['leave', 'general'], { home: home.carol! })).code).toBe(0);
+    expect((await chat(['rooms'], { home: home.carol! })).stdout).toBe('#general\n');
+    const unknown = await chat(['join', 'secret'], { home: home.carol! });
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/UNKNOWN_ROOM|no room/);
+  });
+});
