@@ -55,3 +55,16 @@ export {
   SAFETY_NUMBER_ITERATIONS,
   SAFETY_NUMBER_DIGITS,
 } from './safety-number.js';
+export {
+  STREAM_CHUNK_BYTES,
+  STREAM_TAG_BYTES,
+  STREAM_SEALED_CHUNK_BYTES,
+  STREAM_KEY_BYTES,
+  generateFileKey,
+  streamChunkCount,
+  streamSealedSize,
+  streamNonce,
+  sealChunk,
+  openChunk,
+  StreamOpener,
+} from './stream.js';
