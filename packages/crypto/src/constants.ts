@@ -21,7 +21,7 @@ export const MAX_BODY_BYTES = 60000;
  * Message kinds of the `kind` byte (PROTOCOL.md §4). `text` bodies are UTF-8; `delivered` and `read` receipts carry
  * 1..{@link MAX_RECEIPT_IDS} message ids (16 bytes each); `typing` carries one byte, 1 = typing, 0 = stopped.
  */
-export const MessageKind = { text: 1, delivered: 2, read: 3, typing: 4 } as const;
+export const MessageKind = { text: 1, delivered: 2, read: 3, typing: 4, fileOffer: 5, fileAnswer: 6 } as const;
 /** Most message ids in one receipt body (PROTOCOL.md §4). */
 export const MAX_RECEIPT_IDS = 256;
 /** One of the values of {@link MessageKind}. */

@@ -68,3 +68,12 @@ export {
   openChunk,
   StreamOpener,
 } from './stream.js';
+export {
+  encodeFileOffer,
+  decodeFileOffer,
+  encodeFileAnswer,
+  decodeFileAnswer,
+  type FileOffer,
+  type FileAnswer,
+  type FileAnswerOutcome,
+} from './file-offer.js';

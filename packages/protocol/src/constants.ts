@@ -62,3 +62,11 @@ export const MAX_INVITE_BYTES = 64;
 
 /** Most accounts in one `admin_users` page (§14). */
 export const MAX_ADMIN_PAGE = 500;
+
+/** Blob ids (§15.4) are 16 random bytes chosen by the sender. */
+export const BLOB_ID_BYTES = 16;
+/** A sealed chunk (§15.2) is its plaintext (0..65536 bytes) plus a 16-byte tag. */
+export const BLOB_MIN_CHUNK_BYTES = 16;
+export const BLOB_MAX_CHUNK_BYTES = 65536 + 16;
+/** Chunk counts and indexes fit in 32 bits (a 256 TiB file). */
+export const MAX_BLOB_CHUNKS = 0xffff_ffff;

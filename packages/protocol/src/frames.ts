@@ -33,7 +33,20 @@ export type AdminOp = 'users' | 'kick' | 'ban' | 'unban' | 'invite' | 'shutdown'
 /** An admin request; `user` names the account for kick/ban/unban, `after` pages `users`, `reason` goes to the kicked. */
 export interface AdminFrame { t: 'admin'; rid: number; op: AdminOp; user?: string; after?: string; reason?: string }
 
-export type ClientFrame = HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame | AdminFrame;
+// File transfer (§15.4): blob frames. `bid` is the 16-byte blob id chosen by the sender.
+/** Announce (or, with the same parameters, resume) an upload of `chunks` sealed chunks, `size` bytes, for `to`. */
+export interface BlobNewFrame { t: 'blob_new'; rid: number; bid: Uint8Array; to: string; size: number; chunks: number }
+/** Store sealed chunk `n` (the next one: `n` = `have`). */
+export interface BlobPutFrame { t: 'blob_put'; rid: number; bid: Uint8Array; n: number; data: Uint8Array }
+/** Ask for chunks `from` … last of a complete blob addressed to the requester. */
+export interface BlobGetFrame { t: 'blob_get'; rid: number; bid: Uint8Array; from: number }
+/** The recipient received or declined the blob (or its sender cancels it): the relay deletes it. */
+export interface BlobDoneFrame { t: 'blob_done'; rid: number; bid: Uint8Array; outcome: BlobOutcome }
+export type BlobOutcome = 'received' | 'declined';
+
+export type ClientFrame =
+  | HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame | AdminFrame
+  | BlobNewFrame | BlobPutFrame | BlobGetFrame | BlobDoneFrame;
 
 // ── relay → client (§6.2) ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -76,9 +89,14 @@ export interface AdminStatsFrame {
 /** Answer to the other `admin` ops; `invite` carries the new code for op `invite`. */
 export interface AdminDoneFrame { t: 'admin_done'; rid: number; op: AdminOp; invite?: string }
 
+/** Answer to the blob requests: `have` chunks of blob `bid` are stored (0 after `blob_done`). */
+export interface BlobOkFrame { t: 'blob_ok'; rid: number; bid: Uint8Array; have: number }
+/** Sealed chunk `n` of blob `bid`, one of the answers to `blob_get`. */
+export interface BlobDataFrame { t: 'blob_data'; rid: number; bid: Uint8Array; n: number; data: Uint8Array }
+
 export type RelayFrame =
   | ChallengeFrame | WelcomeFrame | BundleFrame | SentFrame | MsgFrame | SyncedFrame | PongFrame | OnlineFrame | ErrFrame
-  | KeepaliveFrame | AdminUsersFrame | AdminStatsFrame | AdminDoneFrame;
+  | KeepaliveFrame | AdminUsersFrame | AdminStatsFrame | AdminDoneFrame | BlobOkFrame | BlobDataFrame;
 
 export type Frame = ClientFrame | RelayFrame;
 export type ClientFrameType = ClientFrame['t'];
@@ -86,9 +104,11 @@ export type RelayFrameType = RelayFrame['t'];
 export type FrameType = Frame['t'];
 
 /** The `t` values a relay accepts (§6.1). */
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze(['hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who', 'admin']);
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze([
+  'hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who', 'admin', 'blob_new', 'blob_put', 'blob_get', 'blob_done',
+]);
 /** The `t` values a client accepts (§6.2). */
 export const RELAY_FRAME_TYPES: readonly RelayFrameType[] = Object.freeze([
   'challenge', 'welcome', 'bundle', 'sent', 'msg', 'synced', 'pong', 'online', 'err', 'keepalive', 'admin_users',
-  'admin_stats', 'admin_done',
+  'admin_stats', 'admin_done', 'blob_ok', 'blob_data',
 ]);

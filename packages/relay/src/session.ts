@@ -21,6 +21,7 @@ import {
   type SendFrame,
 } from '@chat/protocol';
 import { answerAdminFrame } from './admin/frames.js';
+import { answerBlobFrame } from './blobs/frames.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
 import { forwardEphemeral, onlineUsers } from './ephemeral.js';
 import { Metrics } from './metrics.js';
@@ -41,6 +42,10 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
   ping: 'authenticated',
   who: 'authenticated',
   admin: 'authenticated',
+  blob_new: 'authenticated',
+  blob_put: 'authenticated',
+  blob_get: 'authenticated',
+  blob_done: 'authenticated',
 };
 
 /** Requests charged to the user's rate limits (§11); `ack` is not, it only ever shrinks a mailbox. */
@@ -145,6 +150,17 @@ export class Session implements Receiver, Kickable {
         return;
       case 'admin':
         return this.onAdmin(frame);
+      case 'blob_new':
+      case 'blob_put':
+      case 'blob_get':
+      case 'blob_done':
+        // §15.4: not charged to the message rates (RATED); quota and file size bound them.
+        void answerBlobFrame(this.ctx, this.ctx.blobs, this.user!, frame, {
+          write: (f) => this.write(f),
+          drained: () => this.drained(),
+          alive: () => this.state === 'authenticated',
+        });
+        return;
     }
   }
 
