@@ -42,6 +42,12 @@ export type ClientErrorCode =
   | 'SAFETY_NUMBER_MISMATCH'
   | 'NO_SUCH_CONTACT'
   | 'BUNDLE_INVALID'
+  // file transfer (PROTOCOL.md §15)
+  | 'NO_SUCH_TRANSFER'
+  | 'FILE_UNREADABLE'
+  | 'STREAM_CHUNK_INVALID'
+  | 'STREAM_TRUNCATED'
+  | 'FILE_HASH_MISMATCH'
   | 'UNEXPECTED';
 
 export type ChatErrorCode = ClientErrorCode | ErrorCode;
@@ -91,6 +97,14 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   INVITE_INVALID: ExitCode.REFUSED,
   KICKED: ExitCode.REFUSED,
   FORBIDDEN: ExitCode.REFUSED,
+  FILE_TOO_LARGE: ExitCode.REFUSED,
+  QUOTA_EXCEEDED: ExitCode.REFUSED,
+  NO_SUCH_BLOB: ExitCode.REFUSED,
+  BLOB_CONFLICT: ExitCode.REFUSED,
+  BLOB_OUT_OF_ORDER: ExitCode.REFUSED,
+  BLOB_INCOMPLETE: ExitCode.REFUSED,
+  BAD_BLOB: ExitCode.REFUSED,
+  NO_SUCH_TRANSFER: ExitCode.USAGE,
 };
 
 /** The exit code of §12 for an error code. */
@@ -145,6 +159,12 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
     case 'INVITE_REQUIRED':
     case 'INVITE_INVALID':
       return 'ask the relay operator for an invite code';
+    case 'FILE_TOO_LARGE':
+      return 'this relay does not take files that large; split it or ask the operator to raise limits.maxFileBytes';
+    case 'QUOTA_EXCEEDED':
+      return 'wait until the recipients have accepted or declined your earlier files, or ask the operator to raise limits.blobQuotaBytes';
+    case 'NO_SUCH_BLOB':
+      return 'the relay no longer has this file (declined, received or expired); ask the sender to send it again';
     default:
       return undefined;
   }

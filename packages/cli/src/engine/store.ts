@@ -8,8 +8,9 @@ import Database from 'better-sqlite3';
 import { ChatError } from './errors.js';
 import { touchPrivateFile } from './files.js';
 import { Outbox } from './outbox.js';
+import { FileTable } from './files/table.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * Trust in a contact's key (docs: packages/cli/README.md, PROTOCOL.md §3.4): `unverified` accepted (on first use or by
@@ -124,6 +125,20 @@ const MIGRATIONS: readonly string[] = [
      muted     INTEGER NOT NULL DEFAULT 0,
      last_seen INTEGER
    ) STRICT;`,
+  // v4: file transfers, both directions (see files/table.ts, PROTOCOL.md §15)
+  `CREATE TABLE files (
+     blob      TEXT PRIMARY KEY,
+     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+     peer      TEXT NOT NULL,
+     name      TEXT NOT NULL,
+     size      INTEGER NOT NULL,
+     type      TEXT NOT NULL,
+     sha256    BLOB,
+     key       BLOB NOT NULL,
+     state     TEXT NOT NULL,
+     path      TEXT,
+     ts        INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 interface ContactRow {
@@ -153,9 +168,12 @@ interface MessageRow {
 export class Store {
   /** The outbox, delivery states and conversation settings (schema v2). */
   readonly outbox: Outbox;
+  /** File transfers (schema v4). */
+  readonly files: FileTable;
 
   private constructor(private readonly db: Database.Database) {
     this.outbox = new Outbox(db);
+    this.files = new FileTable(db);
   }
 
   /**

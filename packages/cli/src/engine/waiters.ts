@@ -6,7 +6,7 @@
 import type { RelayFrame } from '@chat/protocol';
 import { ChatError } from './errors.js';
 
-export type RequestReply = 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done';
+export type RequestReply = 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done' | 'blob_ok';
 export type Expect = 'challenge' | 'welcome' | RequestReply;
 
 interface Pending {
