@@ -132,6 +132,27 @@ describe('chat send-file / files accept', () => {
   }, 60_000);
 });
 
+describe('a relay that reorders, drops or truncates stored chunks', () => {
+  const CHUNK = 65536 + 16;
+  it.each([
+    ['reordered (chunks 0 and 1 swapped)', (b: Buffer) => Buffer.concat([b.subarray(CHUNK, 2 * CHUNK), b.subarray(0, CHUNK), b.subarray(2 * CHUNK)]), 1, /chunk 0 of [0-9a-f]{8} failed its check/],
+    ['a chunk dropped (chunk 1 replaced by chunk 2)', (b: Buffer) => Buffer.concat([b.subarray(0, CHUNK), b.subarray(2 * CHUNK, 3 * CHUNK), b.subarray(2 * CHUNK)]), 1, /chunk 1 of [0-9a-f]{8} failed its check/],
+    ['truncated (only two chunks left)', (b: Buffer) => b.subarray(0, 2 * CHUNK), 6, /could not handle the file/],
+  ])('%s: detected, nothing under the final name', async (_what, tamper, code, why) => {
+    const src = join(t.dir, 'chunks.bin');
+    writeFileSync(src, randomBytes(4 * 65536 + 100));
+    const offer = await offerTo(alice, bob, src);
+    const bin = join(relay.dataDir, 'blobs', `${offer.id}.bin`);
+    writeFileSync(bin, tamper(readFileSync(bin)));
+    const dl = join(t.dir, `dl-${offer.id}`);
+    const a = await chat(['files', 'accept', offer.id, '--dir', dl], { home: bob });
+    expect(a.code).toBe(code);
+    expect(a.stderr).toMatch(why);
+    expect(readdirSync(dl).filter((f) => !f.endsWith('.part'))).toEqual([]);
+    await chat(['files', 'decline', offer.id], { home: bob });
+  }, 60_000);
+});
+
 describe('relay limits (§15.4)', () => {
   let limited: Relay;
   let carol: string;
