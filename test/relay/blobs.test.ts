@@ -190,6 +190,18 @@ describe('limits and refusals (§15.4)', () => {
     expect(await ask(alice, { t: 'ping' })).toMatchObject({ t: 'pong' });
   });
 
+  it('counts blobs per sender, charges blob requests (not chunks) to the request rate', async () => {
+    await start({ blobs: { maxBlobsPerUser: 2 }, limits: { messagesPerSecond: 1, messagesBurst: 3 } });
+    const alice = await client('alice');
+    const bid = randomBytes(16);
+    expect(await ask(alice, { t: 'blob_new', bid, to: 'bob', size: 116, chunks: 1 })).toMatchObject({ t: 'blob_ok' });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({ t: 'blob_ok' });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    // the burst of 3 is spent on the three blob_new: chunk uploads still go through, requests do not
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(await ask(alice, { t: 'blob_put', bid, n: 0, data: randomBytes(116) })).toMatchObject({ t: 'blob_ok', have: 1 });
+  });
+
   it('expires incomplete uploads after 24 h and unanswered blobs after 7 days', async () => {
     let clock = Date.now();
     await start({ now: () => clock, blobs: { incompleteTtlMs: 1000, completeTtlMs: 5000 } });

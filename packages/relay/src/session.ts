@@ -48,8 +48,11 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
   blob_done: 'authenticated',
 };
 
-/** Requests charged to the user's rate limits (§11); `ack` is not, it only ever shrinks a mailbox. */
-const RATED: ReadonlySet<ClientFrame['t']> = new Set(['lookup', 'send', 'ping', 'who', 'admin']);
+/**
+ * Requests charged to the user's rate limits (§11); `ack` is not, it only ever shrinks a mailbox. Of the blob frames
+ * (§15.4) the requests are, the chunk uploads (`blob_put`) are not: the file size and quota bound those.
+ */
+const RATED: ReadonlySet<ClientFrame['t']> = new Set(['lookup', 'send', 'ping', 'who', 'admin', 'blob_new', 'blob_get', 'blob_done']);
 
 const DELIVERY_PAGE = 256;
 const CLOSE_GRACE_MS = 2_000;
@@ -154,7 +157,6 @@ export class Session implements Receiver, Kickable {
       case 'blob_put':
       case 'blob_get':
       case 'blob_done':
-        // §15.4: not charged to the message rates (RATED); quota and file size bound them.
         void answerBlobFrame(this.ctx, this.ctx.blobs, this.user!, frame, {
           write: (f) => this.write(f),
           drained: () => this.drained(),

@@ -21,6 +21,8 @@ export interface BlobLimits {
   incompleteTtlMs: number;
   /** A complete blob not answered this long is deleted (default 7 days). */
   completeTtlMs: number;
+  /** Blobs one sender may have stored at once, whatever their size (default 1000). */
+  maxBlobsPerUser: number;
 }
 
 export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
@@ -28,6 +30,7 @@ export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
   blobQuotaBytes: 8 * 1024 ** 3,
   incompleteTtlMs: 24 * 3600_000,
   completeTtlMs: 7 * 24 * 3600_000,
+  maxBlobsPerUser: 1000,
 });
 
 export interface BlobMeta {
@@ -132,6 +135,11 @@ export class BlobStore {
       return old.have;
     }
     const used = this.usage(owner);
+    let count = 0;
+    for (const b of this.metas.values()) if (b.owner === owner) count++;
+    if (count >= this.limits.maxBlobsPerUser) {
+      refuse('QUOTA_EXCEEDED', `you have ${count} files waiting on this relay, the most it keeps per sender`);
+    }
     if (used + size > this.limits.blobQuotaBytes) {
       refuse('QUOTA_EXCEEDED', `stored files would exceed your quota of ${this.limits.blobQuotaBytes} bytes (${used} in use)`);
     }
