@@ -22,7 +22,7 @@ describe('verifying a contact', () => {
     const v = await chat(['verify', 'bob'], { home: alice });
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^safety number with bob \(unverified\):\n\n {4}(\d{5} ){3}\d{5}\n {4}(\d{5} ){3}\d{5}\n {4}(\d{5} ){3}\d{5}\n\ntheir fingerprint: /);
-    expect(v.stdout).toMatch(/[▀▄█]{10}/); // the QR code's half blocks
+    expect(v.stdout).toMatch(/[▀▄█]{7}/); // the QR code's half blocks: a finder pattern is always 7 in a row
     expect(v.stdout).toMatch(/chat trust bob --verify "(\d{5} ){11}\d{5}"\n$/);
     const plain = await chat(['verify', 'bob', '--no-qr'], { home: alice });
     expect(plain.stdout).not.toMatch(/[▀▄█]/);

@@ -23,6 +23,8 @@ export const MAX_BODY_BYTES = 60000;
  */
 export const MessageKind = {
   text: 1, delivered: 2, read: 3, typing: 4,
+  /** File transfer (PROTOCOL.md §16.3). */
+  fileOffer: 5, fileAnswer: 6,
   /** Groups and rooms (PROTOCOL.md §15.1). */
   groupText: 0x10, groupState: 0x11, roomText: 0x12,
 } as const;

@@ -136,7 +136,7 @@ describe('malformed inners (step 3)', () => {
   const sig = new Uint8Array(64);
   const cases: Record<string, Uint8Array> = {
     empty: new Uint8Array(0),
-    'unknown kind': cat(rawSigned({ ...good, kind: 5 }), sig),
+    'unknown kind': cat(rawSigned({ ...good, kind: 0x7f }), sig),
     'kind 0xff': cat(rawSigned({ ...good, kind: 0xff }), sig),
     'delivered receipt with an empty body': cat(rawSigned({ ...good, kind: 2, body: new Uint8Array(0) }), sig),
     'read receipt of 17 bytes (not whole ids)': cat(rawSigned({ ...good, kind: 3, body: new Uint8Array(17) }), sig),

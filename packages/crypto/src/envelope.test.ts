@@ -116,7 +116,7 @@ describe('sealEnvelope / openEnvelope', () => {
     const sk = alice.identity.secretKey;
     const pk = bob.encryption.publicKey;
     const bad: [Partial<Parameters<typeof message>[0]>, RegExp][] = [
-      [{ kind: 5 }, /kind/],
+      [{ kind: 0x7f }, /kind/],
       [{ kind: 2, body: new Uint8Array(15) }, /receipt body/],
       [{ kind: 3, body: new Uint8Array(0) }, /receipt body/],
       [{ kind: 4, body: Uint8Array.of(7) }, /typing body/],

@@ -15,7 +15,10 @@ export type CryptoErrorCode =
   | 'ENVELOPE_MISADDRESSED'
   | 'ENVELOPE_ID_MISMATCH'
   | 'ENVELOPE_BAD_SIGNATURE'
-  | 'BODY_TOO_LARGE';
+  | 'BODY_TOO_LARGE'
+  | 'STREAM_CHUNK_INVALID'
+  | 'STREAM_TRUNCATED'
+  | 'STREAM_TRAILING_DATA';
 
 /** Every {@link CryptoErrorCode}, for exhaustive checks. */
 export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.freeze([
@@ -30,6 +33,9 @@ export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.freeze([
   'ENVELOPE_ID_MISMATCH',
   'ENVELOPE_BAD_SIGNATURE',
   'BODY_TOO_LARGE',
+  'STREAM_CHUNK_INVALID',
+  'STREAM_TRUNCATED',
+  'STREAM_TRAILING_DATA',
 ] as const);
 
 /**

@@ -59,3 +59,25 @@ export {
   GROUP_ID_BYTES, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_BYTES, ROOM_PATTERN, GROUP_OPS, encodeGroupRecord, parseGroupRecord,
   groupRecordProblem, encodeGroupText, encodeRoomText, parseRoomText, type GroupOp, type GroupMember, type GroupRecord,
 } from './group-record.js';
+export {
+  STREAM_CHUNK_BYTES,
+  STREAM_TAG_BYTES,
+  STREAM_SEALED_CHUNK_BYTES,
+  STREAM_KEY_BYTES,
+  generateFileKey,
+  streamChunkCount,
+  streamSealedSize,
+  streamNonce,
+  sealChunk,
+  openChunk,
+  StreamOpener,
+} from './stream.js';
+export {
+  encodeFileOffer,
+  decodeFileOffer,
+  encodeFileAnswer,
+  decodeFileAnswer,
+  type FileOffer,
+  type FileAnswer,
+  type FileAnswerOutcome,
+} from './file-offer.js';

@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { isUint8Array } from 'node:util/types';
 import { bytesArg, concat, exactBytes } from './bytes.js';
 import { USERNAME_PATTERN, usernameArg } from './bundle.js';
+import { fileAnswerProblem, fileOfferProblem } from './file-offer.js';
 import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MESSAGE_ID_BYTES, MessageKind, SIGNATURE_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
 import { groupBodyProblem } from './group-record.js';
@@ -36,7 +37,7 @@ export function encodeSigned(fn: string, msg: MessageFields, maxBody = MAX_BODY_
   if (typeof msg !== 'object' || msg === null) throw new TypeError(`${fn}: expected message fields, got ${msg}`);
   const { kind, from, to, id, ts, body } = msg;
   if (typeof kind !== 'number') throw new TypeError(`${fn}: expected kind to be a number, got ${typeof kind}`);
-  if (!KINDS.has(kind)) throw new RangeError(`${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing, 0x10-0x12 groups and rooms), got ${kind}`);
+  if (!KINDS.has(kind)) throw new RangeError(`${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing, 5 file offer, 6 file answer, 0x10-0x12 groups and rooms), got ${kind}`);
   usernameArg(fn, 'from', from);
   usernameArg(fn, 'to', to);
   exactBytes(fn, 'id', id, MESSAGE_ID_BYTES);
@@ -117,6 +118,10 @@ function checkBody(kind: number, body: Uint8Array): string | undefined {
     case MessageKind.groupState:
     case MessageKind.roomText:
       return groupBodyProblem(kind, body);
+    case MessageKind.fileOffer:
+      return fileOfferProblem(body);
+    case MessageKind.fileAnswer:
+      return fileAnswerProblem(body);
     default:
       return undefined;
   }

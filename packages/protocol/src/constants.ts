@@ -72,3 +72,11 @@ export const MAX_ROOM_MEMBERS = 4096;
 
 /** A room name: like a username but 1..32 bytes (§15.6). */
 export const ROOM_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** Blob ids (§16.4) are 16 random bytes chosen by the sender. */
+export const BLOB_ID_BYTES = 16;
+/** A sealed chunk (§16.2) is its plaintext (0..65536 bytes) plus a 16-byte tag. */
+export const BLOB_MIN_CHUNK_BYTES = 16;
+export const BLOB_MAX_CHUNK_BYTES = 65536 + 16;
+/** Chunk counts and indexes fit in 32 bits (a 256 TiB file). */
+export const MAX_BLOB_CHUNKS = 0xffff_ffff;

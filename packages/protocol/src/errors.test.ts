@@ -41,6 +41,13 @@ describe('error codes (PROTOCOL.md §10)', () => {
       KICKED: true,
       FORBIDDEN: false,
       UNKNOWN_ROOM: false,
+      FILE_TOO_LARGE: false,
+      QUOTA_EXCEEDED: false,
+      NO_SUCH_BLOB: false,
+      BLOB_CONFLICT: false,
+      BLOB_OUT_OF_ORDER: false,
+      BLOB_INCOMPLETE: false,
+      BAD_BLOB: false,
     });
     for (const { description } of Object.values(ERROR_CODES)) expect(description.length).toBeGreaterThan(0);
   });

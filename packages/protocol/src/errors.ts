@@ -29,7 +29,14 @@ export type ErrorCode =
   | 'INVITE_INVALID'
   | 'KICKED'
   | 'FORBIDDEN'
-  | 'UNKNOWN_ROOM';
+  | 'UNKNOWN_ROOM'
+  | 'FILE_TOO_LARGE'
+  | 'QUOTA_EXCEEDED'
+  | 'NO_SUCH_BLOB'
+  | 'BLOB_CONFLICT'
+  | 'BLOB_OUT_OF_ORDER'
+  | 'BLOB_INCOMPLETE'
+  | 'BAD_BLOB';
 
 /** Every wire error code with the `fatal` column and the "when" column of §10. A fatal error closes the connection. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; readonly description: string }>> =
@@ -69,6 +76,14 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     KICKED: { fatal: true, description: 'an admin ended this session; `msg` carries the reason' },
     FORBIDDEN: { fatal: false, description: 'an `admin` frame from a user who is not an admin of this relay' },
     UNKNOWN_ROOM: { fatal: false, description: 'a `room` frame names a room this relay does not have (or none)' },
+    // File transfer (§16.4).
+    FILE_TOO_LARGE: { fatal: false, description: "`blob_new.size` is over the relay's maxFileBytes" },
+    QUOTA_EXCEEDED: { fatal: false, description: "the sender's stored blobs would exceed blobQuotaBytes" },
+    NO_SUCH_BLOB: { fatal: false, description: 'no such blob for this user (unknown, deleted, expired or not theirs)' },
+    BLOB_CONFLICT: { fatal: false, description: '`blob_new` reuses a blob id with other parameters or another owner' },
+    BLOB_OUT_OF_ORDER: { fatal: false, description: '`blob_put.n` is not the next chunk; `msg` says have=<n>' },
+    BLOB_INCOMPLETE: { fatal: false, description: '`blob_get` before the upload finished' },
+    BAD_BLOB: { fatal: false, description: 'sizes that cannot be a STREAM ciphertext, a wrong chunk size, `from` past the end' },
   } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
 
 for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);

@@ -42,8 +42,20 @@ export interface FanoutFrame { t: 'fanout'; rid: number; to: string[]; ids: Uint
 export type RoomOp = 'list' | 'join' | 'leave' | 'members';
 export interface RoomFrame { t: 'room'; rid: number; op: RoomOp; room?: string }
 
+// File transfer (§16.4): blob frames. `bid` is the 16-byte blob id chosen by the sender.
+/** Announce (or, with the same parameters, resume) an upload of `chunks` sealed chunks, `size` bytes, for `to`. */
+export interface BlobNewFrame { t: 'blob_new'; rid: number; bid: Uint8Array; to: string; size: number; chunks: number }
+/** Store sealed chunk `n` (the next one: `n` = `have`). */
+export interface BlobPutFrame { t: 'blob_put'; rid: number; bid: Uint8Array; n: number; data: Uint8Array }
+/** Ask for chunks `from` … last of a complete blob addressed to the requester. */
+export interface BlobGetFrame { t: 'blob_get'; rid: number; bid: Uint8Array; from: number }
+/** The recipient received or declined the blob (or its sender cancels it): the relay deletes it. */
+export interface BlobDoneFrame { t: 'blob_done'; rid: number; bid: Uint8Array; outcome: BlobOutcome }
+export type BlobOutcome = 'received' | 'declined';
+
 export type ClientFrame =
-  | HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame | AdminFrame | FanoutFrame | RoomFrame;
+  | HelloFrame | AuthFrame | LookupFrame | SendFrame | AckFrame | PingFrame | WhoFrame | AdminFrame | FanoutFrame | RoomFrame
+  | BlobNewFrame | BlobPutFrame | BlobGetFrame | BlobDoneFrame;
 
 // ── relay → client (§6.2) ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -92,11 +104,15 @@ export interface FanoutSentFrame { t: 'fanout_sent'; rid: number; codes: string[
 export interface RoomsFrame { t: 'rooms'; rid: number; names: string[] }
 /** Answer to `room` ops `join`, `leave`, `members`: the room's members after the operation, sorted. */
 export interface RoomMembersFrame { t: 'room_members'; rid: number; room: string; users: string[] }
+/** Answer to the blob requests: `have` chunks of blob `bid` are stored (0 after `blob_done`). */
+export interface BlobOkFrame { t: 'blob_ok'; rid: number; bid: Uint8Array; have: number }
+/** Sealed chunk `n` of blob `bid`, one of the answers to `blob_get`. */
+export interface BlobDataFrame { t: 'blob_data'; rid: number; bid: Uint8Array; n: number; data: Uint8Array }
 
 export type RelayFrame =
   | FanoutSentFrame | RoomsFrame | RoomMembersFrame
   | ChallengeFrame | WelcomeFrame | BundleFrame | SentFrame | MsgFrame | SyncedFrame | PongFrame | OnlineFrame | ErrFrame
-  | KeepaliveFrame | AdminUsersFrame | AdminStatsFrame | AdminDoneFrame;
+  | KeepaliveFrame | AdminUsersFrame | AdminStatsFrame | AdminDoneFrame | BlobOkFrame | BlobDataFrame;
 
 export type Frame = ClientFrame | RelayFrame;
 export type ClientFrameType = ClientFrame['t'];
@@ -105,10 +121,11 @@ export type FrameType = Frame['t'];
 
 /** The `t` values a relay accepts (§6.1). */
 export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze([
-  'hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who', 'admin', 'fanout', 'room',
+  'hello', 'auth', 'lookup', 'send', 'ack', 'ping', 'who', 'admin', 'fanout', 'room', 'blob_new', 'blob_put', 'blob_get',
+  'blob_done',
 ]);
 /** The `t` values a client accepts (§6.2). */
 export const RELAY_FRAME_TYPES: readonly RelayFrameType[] = Object.freeze([
   'challenge', 'welcome', 'bundle', 'sent', 'msg', 'synced', 'pong', 'online', 'err', 'keepalive', 'admin_users',
-  'admin_stats', 'admin_done', 'fanout_sent', 'rooms', 'room_members',
+  'admin_stats', 'admin_done', 'fanout_sent', 'rooms', 'room_members', 'blob_ok', 'blob_data',
 ]);

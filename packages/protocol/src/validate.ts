@@ -11,7 +11,7 @@ import {
   MAX_ACK_IDS, MAX_ADMIN_PAGE, MAX_AGENT_LENGTH, MAX_INVITE_BYTES, MAX_ENVELOPE_BYTES, MAX_ERROR_MESSAGE_BYTES,
   MAX_QUERY_NAME_BYTES, MAX_RID, MAX_ONLINE_USERS, MAX_USERNAME_BYTES, MESSAGE_ID_BYTES, MIN_ENVELOPE_BYTES,
   MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, MAX_FANOUT, MAX_ROOMS, MAX_ROOM_MEMBERS,
-  RELAY_ID_BYTES, SIGNATURE_BYTES,
+  RELAY_ID_BYTES, SIGNATURE_BYTES, BLOB_ID_BYTES, BLOB_MIN_CHUNK_BYTES, BLOB_MAX_CHUNK_BYTES, MAX_BLOB_CHUNKS,
 } from './constants.js';
 import { ProtocolError, isErrorCode } from './errors.js';
 import type { FrameType } from './frames.js';
@@ -65,6 +65,9 @@ function bin(min: number, max = min): Field {
   return (v, n) => (isUint8Array(v) && v.length >= min && v.length <= max ? { ok: n.bytes(v) } : { expected });
 }
 
+const outcome: Field = (v) =>
+  v === 'received' || v === 'declined' ? { ok: v } : { expected: '"received" or "declined"' };
+
 const bool: Field = (v) => (typeof v === 'boolean' ? { ok: v } : { expected: 'a bool' });
 
 const mode: Field = (v) => (v === 'recv' || v === 'send' ? { ok: v } : { expected: '"recv" or "send"' });
@@ -106,6 +109,8 @@ const key = bin(PUBLIC_KEY_BYTES);
 const signature = bin(SIGNATURE_BYTES);
 const username = str(MIN_USERNAME_BYTES, MAX_USERNAME_BYTES);
 const queryName = str(1, MAX_QUERY_NAME_BYTES);
+const blobId = bin(BLOB_ID_BYTES);
+const blobChunk = bin(BLOB_MIN_CHUNK_BYTES, BLOB_MAX_CHUNK_BYTES);
 
 /** §6.1 and §6.2, field by field, in the order the encoder writes them (after `t`). */
 const SCHEMAS = new Map<FrameType, Schema>([
@@ -136,6 +141,12 @@ const SCHEMAS = new Map<FrameType, Schema>([
   ['fanout_sent', { dir: 'relay', fields: { rid, codes: arrayOf(1, MAX_FANOUT, str(0, 32)) } }],
   ['rooms', { dir: 'relay', fields: { rid, names: arrayOf(0, MAX_ROOMS, str(1, 32)) } }],
   ['room_members', { dir: 'relay', fields: { rid, room: str(1, 32), users: arrayOf(0, MAX_ROOM_MEMBERS, username) } }],
+  ['blob_new', { dir: 'client', fields: { rid, bid: blobId, to: queryName, size: int(), chunks: int(MAX_BLOB_CHUNKS) } }],
+  ['blob_put', { dir: 'client', fields: { rid, bid: blobId, n: int(MAX_BLOB_CHUNKS), data: blobChunk } }],
+  ['blob_get', { dir: 'client', fields: { rid, bid: blobId, from: int(MAX_BLOB_CHUNKS) } }],
+  ['blob_done', { dir: 'client', fields: { rid, bid: blobId, outcome } }],
+  ['blob_ok', { dir: 'relay', fields: { rid, bid: blobId, have: int(MAX_BLOB_CHUNKS) } }],
+  ['blob_data', { dir: 'relay', fields: { rid, bid: blobId, n: int(MAX_BLOB_CHUNKS), data: blobChunk } }],
   ['challenge', {
     dir: 'relay',
     fields: { v: int(), relay: bin(RELAY_ID_BYTES), nonce: bin(NONCE_BYTES), maxFrame: int(), maxEnvelope: int() },

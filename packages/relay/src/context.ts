@@ -7,12 +7,15 @@ import type { Metrics } from './metrics.js';
 import type { AccountStore } from './store/accounts.js';
 import type { MailboxStore } from './store/mailbox-store.js';
 import type { RoomRegistry } from './rooms.js';
+import type { BlobStore } from './blobs/store.js';
 
 /** What sessions share: the store, the commit queue, and who is receiving. One per running relay. */
 export interface RelayContext {
   readonly store: MailboxStore;
   readonly accounts: AccountStore;
   readonly commits: CommitQueue;
+  /** Sealed file chunks (PROTOCOL.md §16.4). */
+  readonly blobs: BlobStore;
   /** The one `recv` session per user (PROTOCOL.md §8 step 4), keyed by username. */
   readonly receivers: Map<string, Receiver>;
   /** Every authenticated session, by username (for kick, ban and online state). */

@@ -11,3 +11,4 @@ export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { resolveConfig, describeConfig, ConfigError, type RelayConfig, type Registration } from './config.js';
 export { DataDirInUseError, controlRequest } from './admin/control.js';
 export type { Metrics } from './metrics.js';
+export { BlobStore, DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';

@@ -92,6 +92,9 @@ export interface Limits {
   /** Mailbox quota per user. */
   mailboxMaxMessages: number;
   mailboxMaxBytes: number;
+  /** File transfer (PROTOCOL.md §16.4): largest sealed file, and all stored blob bytes of one sender. */
+  maxFileBytes: number;
+  blobQuotaBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -107,6 +110,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   bytesBurst: 8 * 1024 * 1024,
   mailboxMaxMessages: 10_000,
   mailboxMaxBytes: 64 * 1024 * 1024,
+  maxFileBytes: 4 * 1024 ** 3,
+  blobQuotaBytes: 8 * 1024 ** 3,
 });
 
 /** Per-user request rates (shared by all of a user's sessions). */

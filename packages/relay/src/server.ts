@@ -1,3 +1,4 @@
+import { BlobStore, DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -36,6 +37,8 @@ export interface RelayOptions {
   handshakeTimeoutMs?: number;
   /** Limits of PROTOCOL.md §11; unset ones take DEFAULT_LIMITS (`quota` and `handshakeTimeoutMs` override these). */
   limits?: Partial<Limits>;
+  /** File transfer limits (PROTOCOL.md §16.4); unset ones take DEFAULT_BLOB_LIMITS. */
+  blobs?: Partial<BlobLimits>;
   /** Usernames allowed to use `admin` frames (§14). */
   admins?: readonly string[];
   /** Public rooms the relay advertises (§15.6); default `general`. Members are kept in `rooms.db` in `dataDir`. */
@@ -109,6 +112,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   if (options.quota?.maxMessages !== undefined) limits.mailboxMaxMessages = options.quota.maxMessages;
   if (options.quota?.maxBytes !== undefined) limits.mailboxMaxBytes = options.quota.maxBytes;
   const quota: MailboxQuota = { maxMessages: limits.mailboxMaxMessages, maxBytes: limits.mailboxMaxBytes };
+  const blobs = new BlobStore(join(options.dataDir, 'blobs'), {
+    ...DEFAULT_BLOB_LIMITS,
+    maxFileBytes: limits.maxFileBytes,
+    blobQuotaBytes: limits.blobQuotaBytes,
+    ...options.blobs,
+  });
   const metrics = new Metrics();
   const sessions = new Set<Session>();
   const sockets = new Set<Socket>();
@@ -117,6 +126,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     store,
     accounts,
     commits: new CommitQueue(store, quota, (_n, ms) => metrics.observeCommit(ms)),
+    blobs,
     receivers: new Map<string, Receiver>(),
     online: new Map<string, Set<Kickable>>(),
     log,
@@ -143,6 +153,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const sweep = () => {
     const n = store.expire(now());
     if (n > 0) log({ event: 'expired', count: n });
+    const b = blobs.expire(now());
+    if (b > 0) log({ event: 'blobs_expired', count: b });
   };
   sweep();
   const sweeper = setInterval(sweep, EXPIRY_SWEEP_MS).unref();
@@ -187,6 +199,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     clearInterval(rateSweeper);
     store.close();
     ctx.rooms.close();
+    blobs.close();
     throw err;
   }
   const address = server.address();
@@ -212,6 +225,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     clearInterval(rateSweeper);
     store.close();
     ctx.rooms.close();
+    blobs.close();
     throw err;
   }
 
@@ -233,6 +247,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       ctx.commits.flush();
       store.close();
       ctx.rooms.close();
+      blobs.close();
     })());
 
   requestShutdown = options.onShutdownRequest ?? (() => void close());

@@ -22,6 +22,7 @@ import {
   type SendFrame,
 } from '@chat/protocol';
 import { answerAdminFrame } from './admin/frames.js';
+import { answerBlobFrame } from './blobs/frames.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
 import { forwardEphemeral, onlineUsers } from './ephemeral.js';
 import { storeFanout } from './fanout.js';
@@ -46,10 +47,19 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
   admin: 'authenticated',
   fanout: 'authenticated',
   room: 'authenticated',
+  blob_new: 'authenticated',
+  blob_put: 'authenticated',
+  blob_get: 'authenticated',
+  blob_done: 'authenticated',
 };
 
-/** Requests charged to the user's rate limits (§11); `ack` is not, it only ever shrinks a mailbox. */
-const RATED: ReadonlySet<ClientFrame['t']> = new Set(['lookup', 'send', 'ping', 'who', 'admin', 'fanout', 'room']);
+/**
+ * Requests charged to the user's rate limits (§11); `ack` is not, it only ever shrinks a mailbox. Of the blob frames
+ * (§16.4) the requests are, the chunk uploads (`blob_put`) are not: the file size and quota bound those.
+ */
+const RATED: ReadonlySet<ClientFrame['t']> = new Set([
+  'lookup', 'send', 'ping', 'who', 'admin', 'fanout', 'room', 'blob_new', 'blob_get', 'blob_done',
+]);
 
 const DELIVERY_PAGE = 256;
 const CLOSE_GRACE_MS = 2_000;
@@ -155,6 +165,16 @@ export class Session implements Receiver, Kickable {
         return;
       case 'room':
         this.write(answerRoomFrame(this.ctx.rooms, this.user!, frame, this.ctx.now()));
+        return;
+      case 'blob_new':
+      case 'blob_put':
+      case 'blob_get':
+      case 'blob_done':
+        void answerBlobFrame(this.ctx, this.ctx.blobs, this.user!, frame, {
+          write: (f) => this.write(f),
+          drained: () => this.drained(),
+          alive: () => this.state === 'authenticated',
+        });
         return;
     }
   }

@@ -204,6 +204,33 @@ await yargs(hideBin(process.argv))
     (a) => run(() => import('../commands/group.js'), (m) => m.room({ action: 'leave', room: a.room, json: a.json === true }, io)),
   )
   .command(
+    'send-file <username> <path>',
+    'send a file, end-to-end encrypted; the recipient accepts or declines it',
+    (y) =>
+      y
+        .positional('username', { type: 'string', demandOption: true, describe: 'recipient' })
+        .positional('path', { type: 'string', demandOption: true, describe: 'the file' })
+        .option('json', { type: 'boolean', describe: 'progress events and the result as JSON lines on stdout' })
+        .example('$0 send-file bob report.pdf', 'upload report.pdf for bob and send him the offer')
+        .example('$0 send-file bob big.iso', 'run the same command again to resume an interrupted upload'),
+    (a) => run(() => import('../commands/files.js'), (m) => m.sendFileCommand({ username: a.username, path: a.path, json: a.json === true }, io)),
+  )
+  .command(
+    'files [action] [id]',
+    'list file offers and transfers; accept or decline an offer',
+    (y) =>
+      y
+        .positional('action', { type: 'string', choices: ['list', 'accept', 'decline'], describe: 'list (default), accept or decline' })
+        .positional('id', { type: 'string', describe: 'the transfer id (or its first 4+ hex digits) from chat files' })
+        .option('dir', { type: 'string', describe: 'downloads directory (default: $CHAT_DOWNLOADS, else ~/Downloads)' })
+        .option('json', { type: 'boolean', describe: 'JSON lines: transfers, progress events, results' })
+        .example('$0 recv && $0 files', 'fetch new offers, then list them')
+        .example('$0 files accept 3f9a1c2e', 'download, verify and save an offered file')
+        .example('$0 files accept 3f9a --dir /tmp/in --json', 'the same into /tmp/in with JSON progress')
+        .example('$0 files decline 3f9a', 'refuse it; the relay deletes its copy and the sender is told'),
+    (a) => run(() => import('../commands/files.js'), (m) => m.files({ action: a.action, id: a.id, dir: a.dir, json: a.json === true }, io)),
+  )
+  .command(
     'recv',
     'receive new messages (then exit, or keep listening with --follow)',
     (y) =>

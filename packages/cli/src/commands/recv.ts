@@ -6,6 +6,7 @@
  */
 import { ExitCode } from '../engine/errors.js';
 import { openMessenger } from './common.js';
+import { printFileEvent } from './files.js';
 import { formatLocalTime, formatMessageLine, sanitizeForTerminal } from './format.js';
 import { hint, printJson, warn, type Io } from './io.js';
 
@@ -42,6 +43,7 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     messenger.on('keyChanged', (c) => {
       if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
     });
+    messenger.on('file', (e) => printFileEvent(io, e, args.json === true));
     messenger.on('rejected', (r) => warn(io, `rejected message ${r.id}: ${r.code} (${sanitizeForTerminal(r.detail)})`));
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };
     const summary = await messenger.receive(options);

@@ -21,6 +21,7 @@ import {
   decodeRelayFrame,
   encodeFrame,
   type AdminDoneFrame,
+  type BlobOkFrame,
   type AdminFrame,
   type AdminStatsFrame,
   type AdminUsersFrame,
@@ -36,6 +37,7 @@ import {
 import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
 import { ChatError, fromRelayError } from './errors.js';
 import { Waiters, type RequestReply } from './waiters.js';
+import { BlobStreams } from './files/blob-streams.js';
 
 export type AdminReplyFrame = AdminUsersFrame | AdminStatsFrame | AdminDoneFrame;
 
@@ -87,6 +89,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private readonly socket: Socket;
   private readonly decoder = new FrameDecoder();
   private readonly waiters: Waiters;
+  private readonly blobStreams: BlobStreams;
   private readonly queued: (MsgFrame | null)[] = [];
   private paused = true;
   private nextRid = 1;
@@ -98,6 +101,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     super();
     this.address = formatRelayAddress(opts.address);
     this.waiters = new Waiters(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, (err) => this.fail(err));
+    this.blobStreams = new BlobStreams(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
     const { host, port } = opts.address;
     this.socket = opts.insecure
       ? connect({ host, port })
@@ -247,6 +251,39 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return (await this.roundTrip({ t: 'admin', rid, ...req }, rid, type, req.user ?? this.opts.username)) as AdminReplyFrame;
   }
 
+  // ── file transfer (§16.4) ──
+
+  /** Announces (or resumes) an upload; resolves with `have`. @throws {ChatError} FILE_TOO_LARGE, QUOTA_EXCEEDED, … */
+  async blobNew(bid: Uint8Array, to: string, size: number, chunks: number): Promise<number> {
+    const rid = this.rid();
+    return ((await this.roundTrip({ t: 'blob_new', rid, bid, to, size, chunks }, rid, 'blob_ok', to)) as BlobOkFrame).have;
+  }
+
+  /** Stores sealed chunk `n`; resolves with `have`. Several may be in flight: the relay answers in order. */
+  async blobPut(bid: Uint8Array, n: number, data: Uint8Array): Promise<number> {
+    const rid = this.rid();
+    return ((await this.roundTrip({ t: 'blob_put', rid, bid, n, data }, rid, 'blob_ok', this.opts.username)) as BlobOkFrame).have;
+  }
+
+  /** Fetches chunks `from` … `chunks − 1`, handing each to `onChunk` in order; resolves after the last. */
+  blobGet(bid: Uint8Array, from: number, chunks: number, onChunk: (n: number, data: Uint8Array) => void): Promise<void> {
+    const rid = this.rid();
+    const done = this.blobStreams.open(rid, from, chunks - 1, onChunk);
+    done.catch(() => {});
+    try {
+      this.write({ t: 'blob_get', rid, bid, from });
+    } catch (err) {
+      this.blobStreams.reject(rid, err instanceof ChatError ? err : new ChatError('UNEXPECTED', String(err), { cause: err }));
+    }
+    return done;
+  }
+
+  /** Tells the relay we received or declined a blob (or cancel our own); it deletes it. */
+  async blobDone(bid: Uint8Array, outcome: 'received' | 'declined'): Promise<void> {
+    const rid = this.rid();
+    await this.roundTrip({ t: 'blob_done', rid, bid, outcome }, rid, 'blob_ok', this.opts.username);
+  }
+
   /** Acknowledges delivered envelopes (§9), at most 256 ids per frame (§11). No reply. */
   /**
    * One `fanout` (§15.2): entry i of each array is one stored `send`. Resolves with `codes[i]` (`""` = stored).
@@ -354,6 +391,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       case 'fanout_sent':
       case 'rooms':
       case 'room_members':
+      case 'blob_ok':
         if (!this.waiters.settle(frame.rid, frame)) this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
         return;
       case 'msg':
@@ -365,11 +403,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         if (this.paused) this.queued.push(frame.t === 'msg' ? frame : null);
         else this.deliver(frame.t === 'msg' ? frame : null);
         return;
+      case 'blob_data':
+        if (!this.blobStreams.data(frame)) this.fail(this.protocolError(`unexpected blob_data ${frame.n} for rid ${frame.rid}`));
+        return;
       case 'err': {
         const about = frame.rid === undefined ? this.opts.username : this.waiters.aboutOf(frame.rid) ?? this.opts.username;
         const err = fromRelayError(frame.code, frame.msg, about);
         if (frame.fatal || frame.rid === undefined) this.fail(err);
-        else if (!this.waiters.rejectRequest(frame.rid, err)) this.fail(this.protocolError(`err for unknown rid ${frame.rid}`));
+        else if (!this.waiters.rejectRequest(frame.rid, err) && !this.blobStreams.reject(frame.rid, err)) this.fail(this.protocolError(`err for unknown rid ${frame.rid}`));
         return;
       }
     }
@@ -414,6 +455,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.fail(new ChatError('CONNECTION_LOST', `the relay at ${this.address} closed the connection`));
     }
     this.waiters.failAll(this.failure ?? new ChatError('CONNECTION_LOST', 'connection closed'));
+    this.blobStreams.failAll(this.failure ?? new ChatError('CONNECTION_LOST', 'connection closed'));
     this.emit('close', wasOpen ? this.failure : undefined);
   }
 
@@ -422,6 +464,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.failure) return;
     this.failure = err;
     this.waiters.failAll(err);
+    this.blobStreams.failAll(err);
     if (!this.socket.destroyed) this.socket.destroy();
   }
 

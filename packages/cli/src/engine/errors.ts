@@ -45,6 +45,12 @@ export type ClientErrorCode =
   | 'NO_SUCH_GROUP'
   | 'NOT_GROUP_ADMIN'
   | 'NOT_IN_ROOM'
+  // file transfer (PROTOCOL.md §16)
+  | 'NO_SUCH_TRANSFER'
+  | 'FILE_UNREADABLE'
+  | 'STREAM_CHUNK_INVALID'
+  | 'STREAM_TRUNCATED'
+  | 'FILE_HASH_MISMATCH'
   | 'UNEXPECTED';
 
 export type ChatErrorCode = ClientErrorCode | ErrorCode;
@@ -99,6 +105,14 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   NOT_GROUP_ADMIN: ExitCode.USAGE,
   NOT_IN_ROOM: ExitCode.USAGE,
   UNKNOWN_ROOM: ExitCode.UNKNOWN_USER,
+  FILE_TOO_LARGE: ExitCode.REFUSED,
+  QUOTA_EXCEEDED: ExitCode.REFUSED,
+  NO_SUCH_BLOB: ExitCode.REFUSED,
+  BLOB_CONFLICT: ExitCode.REFUSED,
+  BLOB_OUT_OF_ORDER: ExitCode.REFUSED,
+  BLOB_INCOMPLETE: ExitCode.REFUSED,
+  BAD_BLOB: ExitCode.REFUSED,
+  NO_SUCH_TRANSFER: ExitCode.USAGE,
 };
 
 /** The exit code of §12 for an error code. */
@@ -153,6 +167,12 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
     case 'INVITE_REQUIRED':
     case 'INVITE_INVALID':
       return 'ask the relay operator for an invite code';
+    case 'FILE_TOO_LARGE':
+      return 'this relay does not take files that large; split it or ask the operator to raise limits.maxFileBytes';
+    case 'QUOTA_EXCEEDED':
+      return 'wait until the recipients have accepted or declined your earlier files, or ask the operator to raise limits.blobQuotaBytes';
+    case 'NO_SUCH_BLOB':
+      return 'the relay no longer has this file (declined, received or expired); ask the sender to send it again';
     default:
       return undefined;
   }

@@ -4,6 +4,7 @@
  *
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
+import type { FileEvent } from './files/incoming.js';
 import { EventEmitter } from 'node:events';
 import {
   MAX_BODY_BYTES,
@@ -100,6 +101,8 @@ export interface MessengerEvents {
   groupMessage: [message: GroupMessage];
   /** Something went wrong in the background (e.g. sending the outbox) that no caller is waiting for. */
   warning: [message: string];
+  /** File transfer (§16): an offer arrived, or a peer answered one of ours (files/incoming.ts). */
+  file: [event: FileEvent];
 }
 
 export interface DeliveryChange {
@@ -315,6 +318,18 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     const sent: SentMessage = { id: queued.id, to: queued.peer, ts: queued.ts, body: text };
     this.emit('sent', sent);
     return sent;
+  }
+
+  /**
+   * Queues a non-text envelope (a file offer or answer, §16.3) in the durable outbox and sends it now over `conn`
+   * (or a connection of its own); if that fails it stays queued for the next connection.
+   */
+  async sendControl(peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection): Promise<void> {
+    const entry = { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() };
+    this.store.outbox.enqueue(entry);
+    await this.withConnection(conn ?? this.recvConnection, 'send', async (c) => {
+      if (this.store.outbox.get(entry.id)) await this.outboxSender.sendEntry(c, entry);
+    });
   }
 
   /** Sends the whole outbox over `conn` (default: the live session). @throws {ChatError} the connection error. */

@@ -3,6 +3,7 @@
  * prescribes, committed to history, and only then acknowledged. Held envelopes (changed sender key) are not
  * acknowledged and stay on the relay.
  */
+import { handleFileEnvelope } from './files/incoming.js';
 import { CryptoError, MessageKind, fromUtf8, openEnvelope, toHex, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { Connection } from './connection.js';
@@ -155,6 +156,7 @@ async function handle(m: Messenger, conn: Connection, frame: MsgFrame, summary: 
     }
     return true;
   }
+  if (handleFileEnvelope(m, opened)) return true; // file offer / answer (§16.3)
   if (opened.kind !== MessageKind.text) return true; // a stored typing signal: acknowledged, ignored (§4.1)
   // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
   const body = fromUtf8(opened.body);

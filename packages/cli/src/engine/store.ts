@@ -9,8 +9,9 @@ import { ChatError } from './errors.js';
 import { touchPrivateFile } from './files.js';
 import { GroupStore } from './groups/group-store.js';
 import { Outbox } from './outbox.js';
+import { FileTable } from './files/table.js';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * Trust in a contact's key (docs: packages/cli/README.md, PROTOCOL.md §3.4): `unverified` accepted (on first use or by
@@ -145,6 +146,20 @@ const MIGRATIONS: readonly string[] = [
    ) STRICT;
    CREATE INDEX group_messages_by_conv ON group_messages (conv, received_at);
    CREATE TABLE joined_rooms (room TEXT PRIMARY KEY, joined_at INTEGER NOT NULL) STRICT;`,
+  // v5: file transfers, both directions (see files/table.ts, PROTOCOL.md §16)
+  `CREATE TABLE files (
+     blob      TEXT PRIMARY KEY,
+     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+     peer      TEXT NOT NULL,
+     name      TEXT NOT NULL,
+     size      INTEGER NOT NULL,
+     type      TEXT NOT NULL,
+     sha256    BLOB,
+     key       BLOB NOT NULL,
+     state     TEXT NOT NULL,
+     path      TEXT,
+     ts        INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 interface ContactRow {
@@ -174,6 +189,8 @@ interface MessageRow {
 export class Store {
   /** The outbox, delivery states and conversation settings (schema v2). */
   readonly outbox: Outbox;
+  /** File transfers (schema v4). */
+  readonly files: FileTable;
 
   /** Groups, rooms and their messages (schema v4). */
   readonly groups: GroupStore;
@@ -181,6 +198,7 @@ export class Store {
   private constructor(private readonly db: Database.Database) {
     this.outbox = new Outbox(db);
     this.groups = new GroupStore(db);
+    this.files = new FileTable(db);
   }
 
   /**

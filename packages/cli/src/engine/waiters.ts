@@ -7,7 +7,8 @@ import type { RelayFrame } from '@chat/protocol';
 import { ChatError } from './errors.js';
 
 export type RequestReply =
-  | 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done' | 'fanout_sent' | 'rooms' | 'room_members';
+  | 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done' | 'fanout_sent' | 'rooms' | 'room_members'
+  | 'blob_ok';
 export type Expect = 'challenge' | 'welcome' | RequestReply;
 
 interface Pending {

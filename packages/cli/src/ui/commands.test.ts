@@ -20,6 +20,10 @@ describe('parseLine', () => {
     ['/admin users', { kind: 'admin', op: 'users' }],
     ['/admin kick bob upgrade now please', { kind: 'admin', op: 'kick', user: 'bob', reason: 'upgrade now please' }],
     ['/admin ban mallory', { kind: 'admin', op: 'ban', user: 'mallory' }],
+    ['/file ~/My Report.pdf', { kind: 'file', path: '~/My Report.pdf' }],
+    ['/accept', { kind: 'accept' }],
+    ['/accept 3F9A1C2E', { kind: 'accept', id: '3f9a1c2e' }],
+    ['/decline 3f9a', { kind: 'decline', id: '3f9a' }],
   ])('%j', (line, action) => {
     expect(parseLine(line)).toEqual(action);
   });
@@ -28,6 +32,9 @@ describe('parseLine', () => {
     ['/nope', /unknown command \/nope/],
     ['/', /unknown command/],
     ['/msg', /usage: \/msg <user> <text>/],
+    ['/file', /usage: \/file <path>/],
+    ['/accept ../x', /usage: \/accept \[id\]/],
+    ['/decline a b', /usage: \/decline \[id\]/],
     ['/msg bob', /usage: \/msg/],
     ['/msg bob    ', /usage: \/msg/],
     ['/msg B@d hi', /not a valid username: B@d/],

@@ -23,6 +23,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'fingerprint', args: '[user]', description: "yours, or <user>'s pinned one" },
   { name: 'verify', args: '<user> [num]', description: 'safety number; with num: verify' },
   { name: 'trust', args: '<user>', description: "accept <user>'s changed key" },
+  { name: 'file', args: '<path>', description: 'send a file to this chat' },
+  { name: 'accept', args: '[id]', description: 'download an offered file' },
+  { name: 'decline', args: '[id]', description: 'refuse an offered file' },
   { name: 'admin', args: '<op> [user]', description: 'relay admins only (/admin: ops)' },
   { name: 'group', args: '<op> <group> ..', description: 'groups (/group: ops)' },
   { name: 'groups', args: '', description: 'your groups' },
@@ -56,6 +59,8 @@ export type Action =
   | { kind: 'verify'; user: string; digits?: string }
   | { kind: 'trust'; user: string }
   | { kind: 'admin'; op: AdminOp; user?: string; reason?: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'accept' | 'decline'; id?: string }
   | { kind: 'who' | 'contacts' | 'mute' | 'unmute' | 'clear' | 'logout' | 'connect' | 'quit' | 'help' }
   | GroupAction
   | { kind: 'error'; message: string };
@@ -136,6 +141,13 @@ export function parseLine(line: string): Action {
       const reason = rest.trim().split(/\s+/).slice(2).join(' ');
       return reason ? { kind: 'admin', op, user: u, reason } : { kind: 'admin', op, user: u };
     }
+    case 'file':
+      // The rest of the line is the path (it may contain spaces); a leading ~/ is the home directory.
+      return rest.trim() === '' ? usage(spec) : { kind: 'file', path: rest.trim() };
+    case 'accept':
+    case 'decline':
+      if (words.length > 1 || (words[0] !== undefined && !/^[0-9a-fA-F]{4,32}$/.test(words[0]))) return usage(spec);
+      return words[0] === undefined ? { kind: spec.name } : { kind: spec.name, id: words[0].toLowerCase() };
     default:
       if (words.length > 0) return usage(spec);
       return { kind: spec.name as 'who' };

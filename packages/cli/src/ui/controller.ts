@@ -3,6 +3,7 @@
  * shows, who is typing or online, the connection state, and what each slash command does. It subscribes to the
  * engine's events and emits `change`; `useChat` turns that into renders. No React here, so it is tested directly.
  */
+import { answerCommand, attachFileNotices, fileCommand } from './files.js';
 import { EventEmitter } from 'node:events';
 import { fingerprint } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
@@ -88,6 +89,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       this.changed();
     });
     m.on('warning', (w) => this.notice(w, 'error'));
+    attachFileNotices(this);
   }
 
   /** Connects (with reconnects) and starts the timers. */
@@ -252,6 +254,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       case 'join':
       case 'part':
         return void groupCommand(this, a);
+      case 'file':
+        return void fileCommand(this, a.path);
+      case 'accept':
+      case 'decline':
+        return void answerCommand(this, a.kind, a.id);
       case 'error':
         return this.notice(a.message, 'error');
     }
@@ -337,6 +344,16 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     const list = this.notices.get(peer) ?? [];
     const ts = Date.now();
     for (const line of text.split('\n')) list.push({ key: `n${++this.seq}`, ts, text: line, level });
+    this.notices.set(peer, list.slice(-200));
+    this.changed();
+  }
+
+  /** Shows `text` as the notice `key` in `peer`'s pane, replacing its earlier text (progress lines). */
+  progressNotice(key: string, text: string, peer: string): void {
+    const list = this.notices.get(peer) ?? [];
+    const at = list.findIndex((n) => n.key === key);
+    if (at >= 0) list[at] = { ...list[at]!, text };
+    else list.push({ key, ts: Date.now(), text, level: 'info' });
     this.notices.set(peer, list.slice(-200));
     this.changed();
   }

@@ -1,0 +1,107 @@
+/**
+ * `chat send-file <user> <path>`, `chat files`, `chat files accept <id>`, `chat files decline <id>` (PROTOCOL.md §16).
+ * Offers arrive with `chat recv` (or the interactive session); nothing is downloaded before `accept`.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { acceptFile, declineFile } from '../engine/files/download.js';
+import type { FileTransfer } from '../engine/files/table.js';
+import { sendFile } from '../engine/files/upload.js';
+import { ChatError } from '../engine/errors.js';
+import { printable } from '../engine/errors.js';
+import { openMessenger } from './common.js';
+import { printJson, type Io } from './io.js';
+import { progressSink } from './progress.js';
+
+/** `--dir`, else `CHAT_DOWNLOADS`, else `~/Downloads`. */
+export function downloadsDir(io: Io, dir?: string): string {
+  return resolve(dir ?? io.env.CHAT_DOWNLOADS ?? join(io.env.HOME || homedir(), 'Downloads'));
+}
+
+function describe(t: FileTransfer): Record<string, unknown> {
+  return { id: t.blob, direction: t.direction, peer: t.peer, name: t.name, size: t.size, type: t.type, state: t.state, path: t.path, ts: t.ts };
+}
+
+export async function sendFileCommand(args: { username: string; path: string; json?: boolean }, io: Io): Promise<number> {
+  const messenger = await openMessenger(io);
+  const sink = await progressSink(io, args.json === true);
+  try {
+    const t = await sendFile(messenger, args.username, args.path, { onProgress: (p) => sink.update(p) });
+    sink.stop();
+    if (args.json) printJson(io, { event: 'offered', ...describe(t) });
+    else io.stdout.write(`offered ${printable(t.name)} (${t.size} bytes) to ${t.peer} (id ${t.blob.slice(0, 8)})\n`);
+    return 0;
+  } finally {
+    sink.stop();
+    messenger.close();
+  }
+}
+
+export async function listFiles(args: { json?: boolean }, io: Io): Promise<number> {
+  const messenger = await openMessenger(io);
+  try {
+    for (const t of messenger.store.files.list()) {
+      if (args.json) printJson(io, describe(t));
+      else {
+        const arrow = t.direction === 'in' ? `from ${t.peer}` : `to ${t.peer}`;
+        io.stdout.write(`${t.blob.slice(0, 8)}  ${t.state.padEnd(11)} ${arrow}  ${printable(t.name)} (${t.size} bytes)${t.path && t.direction === 'in' ? `  ${printable(t.path)}` : ''}\n`);
+      }
+    }
+    return 0;
+  } finally {
+    messenger.close();
+  }
+}
+
+export async function acceptCommand(args: { id: string; dir?: string; json?: boolean }, io: Io): Promise<number> {
+  const messenger = await openMessenger(io);
+  const sink = await progressSink(io, args.json === true);
+  try {
+    const t = await acceptFile(messenger, args.id, downloadsDir(io, args.dir), { onProgress: (p) => sink.update(p) });
+    sink.stop();
+    if (args.json) printJson(io, { event: 'received', ...describe(t) });
+    else io.stdout.write(`saved ${printable(t.name)} from ${t.peer} to ${printable(t.path ?? '')}\n`);
+    return 0;
+  } finally {
+    sink.stop();
+    messenger.close();
+  }
+}
+
+export async function declineCommand(args: { id: string; dir?: string; json?: boolean }, io: Io): Promise<number> {
+  const messenger = await openMessenger(io);
+  try {
+    const t = await declineFile(messenger, args.id, downloadsDir(io, args.dir));
+    if (args.json) printJson(io, { event: 'declined', ...describe(t) });
+    else io.stdout.write(`declined ${printable(t.name)} from ${t.peer}\n`);
+    return 0;
+  } finally {
+    messenger.close();
+  }
+}
+
+export async function files(args: { action?: string; id?: string; dir?: string; json?: boolean }, io: Io): Promise<number> {
+  switch (args.action ?? 'list') {
+    case 'list':
+      return listFiles(args, io);
+    case 'accept':
+    case 'decline':
+      if (!args.id) throw new ChatError('USAGE', `chat files ${args.action} needs the transfer id`, { hint: 'chat files lists them' });
+      return args.action === 'accept' ? acceptCommand({ ...args, id: args.id }, io) : declineCommand({ ...args, id: args.id }, io);
+    default:
+      throw new ChatError('USAGE', `unknown files action ${JSON.stringify(args.action)}`, { hint: 'chat files [list | accept <id> | decline <id>]' });
+  }
+}
+
+/** How `chat recv` shows file offers and answers (never downloads anything). */
+export function printFileEvent(io: Io, e: import('../engine/files/incoming.js').FileEvent, json: boolean): void {
+  if (e.kind === 'progress') return;
+  const t = e.transfer;
+  if (json) {
+    printJson(io, e.kind === 'offer' ? { event: 'file_offer', ...describe(t) } : { event: 'file_answer', outcome: e.outcome, ...describe(t) });
+  } else if (e.kind === 'offer') {
+    io.stdout.write(`${t.peer} offers a file: ${printable(t.name)} (${t.size} bytes, ${printable(t.type)}); chat files accept ${t.blob.slice(0, 8)} or chat files decline ${t.blob.slice(0, 8)}\n`);
+  } else {
+    io.stdout.write(`${t.peer} ${e.outcome} ${printable(t.name)}\n`);
+  }
+}

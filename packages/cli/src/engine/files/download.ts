@@ -1,0 +1,103 @@
+/**
+ * Accepting and declining file offers (PROTOCOL.md §16.3, §16.1). A download writes to `.<name>.<blob>.part` in the
+ * downloads directory, opens every chunk at its position, checks the whole-file SHA-256, and only then renames to a
+ * fresh (never overwriting) sanitised name. An interrupted download keeps its verified chunks and resumes.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CryptoError, MessageKind, STREAM_CHUNK_BYTES, constantTimeEqual, encodeFileAnswer, openChunk, streamChunkCount } from '@chat/crypto';
+import { ChatError } from '../errors.js';
+import type { Messenger } from '../messenger.js';
+import type { FileTransfer } from './table.js';
+import { sanitizeFileName, uniquePath } from './sanitize.js';
+import { readChunk, type TransferOptions } from './upload.js';
+
+function partPath(dir: string, t: FileTransfer): string {
+  return join(dir, `.${sanitizeFileName(t.name)}.${t.blob}.part`);
+}
+
+async function tellRelayAndSender(m: Messenger, t: FileTransfer, outcome: 'received' | 'declined', conn: Awaited<ReturnType<Messenger['connect']>>): Promise<void> {
+  try {
+    await conn.blobDone(Buffer.from(t.blob, 'hex'), outcome);
+  } catch (err) {
+    if (!(err instanceof ChatError && err.code === 'NO_SUCH_BLOB')) throw err; // already gone: nothing to free
+  }
+  await m.sendControl(t.peer, MessageKind.fileAnswer, encodeFileAnswer({ blob: Buffer.from(t.blob, 'hex'), outcome }), conn);
+}
+
+/**
+ * Downloads an offered file into `dir` and returns the transfer with its final `path`.
+ * @throws {ChatError} NO_SUCH_TRANSFER (2), STREAM_CHUNK_INVALID / FILE_HASH_MISMATCH (1), NO_SUCH_BLOB (6), …
+ */
+export async function acceptFile(m: Messenger, id: string, dir: string, options: TransferOptions = {}): Promise<FileTransfer> {
+  const t = m.store.files.find(id, 'in');
+  if (t.state === 'received') return t;
+  if (t.state === 'declined') throw new ChatError('NO_SUCH_TRANSFER', `you declined ${t.blob.slice(0, 8)} already`);
+  m.store.files.update(t.blob, { state: 'downloading' });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const part = partPath(dir, t);
+  const chunks = streamChunkCount(t.size);
+  const fd = openSync(part, existsSync(part) ? 'r+' : 'w+', 0o600);
+  try {
+    // Resume (§16.1): whole chunks already written were verified when they were; re-hash them and go on.
+    const have = Math.min(Math.floor(fstatSync(fd).size / STREAM_CHUNK_BYTES), chunks - 1);
+    ftruncateSync(fd, have * STREAM_CHUNK_BYTES);
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
+    for (let i = 0; i < have; i++) hash.update(readChunk(fd, buf, i, t.size));
+    const progress = { direction: 'down' as const, blob: t.blob, name: t.name, done: have * STREAM_CHUNK_BYTES, total: t.size, startedAt: Date.now() };
+    options.onProgress?.({ ...progress });
+    const conn = await m.connect('send');
+    try {
+      await conn.blobGet(Buffer.from(t.blob, 'hex'), have, chunks, (n, data) => {
+        let plain: Uint8Array;
+        try {
+          plain = openChunk(data, t.key, n, n === chunks - 1);
+        } catch (err) {
+          if (err instanceof CryptoError) throw new ChatError('STREAM_CHUNK_INVALID', `chunk ${n} of ${t.blob.slice(0, 8)} failed its check: the file was altered, reordered or cut on the way`, { cause: err });
+          throw err;
+        }
+        writeSync(fd, plain, 0, plain.length, n * STREAM_CHUNK_BYTES);
+        hash.update(plain);
+        progress.done += plain.length;
+        options.onProgress?.({ ...progress });
+      });
+      if (fstatSync(fd).size !== t.size) throw new ChatError('STREAM_TRUNCATED', `${t.blob.slice(0, 8)} arrived with the wrong length`);
+      if (!t.sha256 || !constantTimeEqual(hash.digest(), t.sha256)) {
+        throw new ChatError('FILE_HASH_MISMATCH', `${t.blob.slice(0, 8)} does not match the hash in its offer`);
+      }
+      fsyncSync(fd);
+      const final = uniquePath(dir, sanitizeFileName(t.name));
+      renameSync(part, final);
+      m.store.files.update(t.blob, { state: 'received', path: final });
+      await tellRelayAndSender(m, t, 'received', conn);
+      return { ...t, state: 'received', path: final };
+    } finally {
+      await conn.close();
+    }
+  } catch (err) {
+    // A chunk or the hash failed: what we hold cannot be trusted, start over next time. A lost connection keeps it.
+    if (err instanceof ChatError && ['STREAM_CHUNK_INVALID', 'STREAM_TRUNCATED', 'FILE_HASH_MISMATCH'].includes(err.code)) {
+      rmSync(part, { force: true });
+    }
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Declines an offer: the relay deletes its copy and the sender is told (§16). */
+export async function declineFile(m: Messenger, id: string, dir?: string): Promise<FileTransfer> {
+  const t = m.store.files.find(id, 'in');
+  if (t.state === 'received') throw new ChatError('NO_SUCH_TRANSFER', `${t.blob.slice(0, 8)} was received already`);
+  const conn = await m.connect('send');
+  try {
+    await tellRelayAndSender(m, t, 'declined', conn);
+  } finally {
+    await conn.close();
+  }
+  m.store.files.update(t.blob, { state: 'declined' });
+  if (dir) rmSync(partPath(dir, t), { force: true });
+  return { ...t, state: 'declined' };
+}

@@ -1,0 +1,84 @@
+/**
+ * The file-transfer engine (PROTOCOL.md §16) against the real relay binary: an offer whose name is a path traversal
+ * (which `chat send-file` itself can never produce) is saved under a sanitised name inside the downloads directory,
+ * and a download whose whole-file hash does not match the signed offer leaves nothing under the final name.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MessageKind, encodeFileOffer, generateFileKey, sealChunk, streamSealedSize } from '@chat/crypto';
+import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { Messenger } from '../messenger.js';
+import type { Profile } from '../profile.js';
+import { acceptFile } from './download.js';
+
+let t: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let alice: Profile;
+let bob: Profile;
+beforeAll(async () => {
+  t = tempDir('files-engine');
+  relay = await spawnRelay(`${t.dir}/relay`);
+  alice = (await makeUser(t.dir, 'alice', relay.address)).profile;
+  bob = (await makeUser(t.dir, 'bob', relay.address)).profile;
+});
+afterAll(async () => {
+  await relay.stop();
+  t.cleanup();
+});
+
+/** Uploads `data` as one chunk and offers it under `name` with `sha256` (default: the real hash). */
+async function offerRaw(name: string, data: Buffer, sha256?: Buffer): Promise<string> {
+  const m = await Messenger.open(alice);
+  try {
+    const bid = randomBytes(16);
+    const key = generateFileKey();
+    const conn = await m.connect('send');
+    try {
+      await conn.blobNew(bid, 'bob', streamSealedSize(data.length), 1);
+      await conn.blobPut(bid, 0, sealChunk(data, key, 0, true));
+      const body = encodeFileOffer({ blob: bid, size: data.length, key, sha256: sha256 ?? createHash('sha256').update(data).digest(), name, type: 'text/plain' });
+      await m.sendControl('bob', MessageKind.fileOffer, body, conn);
+    } finally {
+      await conn.close();
+    }
+    return bid.toString('hex');
+  } finally {
+    m.close();
+  }
+}
+
+async function receive(): Promise<Messenger> {
+  const m = await Messenger.open(bob);
+  await m.receive();
+  return m;
+}
+
+it('saves ../../etc/passwd with control characters as a plain name inside the downloads directory', async () => {
+  const id = await offerRaw('../../etc/pa\u0000ss\u001b]0;x\u0007wd', Buffer.from('root:x:0:0'));
+  const m = await receive();
+  try {
+    expect(m.store.files.get(id)).toMatchObject({ state: 'offered', name: '../../etc/pa\u0000ss\u001b]0;x\u0007wd' });
+    const dir = join(t.dir, 'dl', 'inner');
+    const got = await acceptFile(m, id, dir);
+    expect(got.path).toBe(join(dir, 'pa_ss_]0;x_wd'));
+    expect(readdirSync(dir)).toEqual(['pa_ss_]0;x_wd']);
+    expect(readFileSync(got.path!, 'utf8')).toBe('root:x:0:0');
+    expect(existsSync(join(t.dir, 'etc'))).toBe(false);
+  } finally {
+    m.close();
+  }
+});
+
+it('a whole-file hash that does not match the offer: FILE_HASH_MISMATCH, nothing under the final name', async () => {
+  const id = await offerRaw('report.txt', Buffer.from('the real content'), Buffer.alloc(32, 7));
+  const m = await receive();
+  try {
+    const dir = join(t.dir, 'dl-hash');
+    await expect(acceptFile(m, id, dir)).rejects.toMatchObject({ code: 'FILE_HASH_MISMATCH' });
+    expect(readdirSync(dir)).toEqual([]);
+  } finally {
+    m.close();
+  }
+});

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sanitizeFileName, uniquePath } from './sanitize.js';
+
+describe('sanitizeFileName (§16.3)', () => {
+  it.each([
+    ['../../etc/passwd', 'passwd'],
+    ['..\\..\\windows\\system.ini', 'system.ini'],
+    ['/absolute/path.txt', 'path.txt'],
+    ['..', 'file'],
+    ['', 'file'],
+    ['.bashrc', 'bashrc'],
+    ['evil\u001b[31mred\u0007.txt', 'evil_[31mred_.txt'],
+    ['a\u202eexe.txt', 'a_exe.txt'],
+    ['c:boot.ini', 'c_boot.ini'],
+    ['report.pdf. . ', 'report.pdf'],
+    ['naïve résumé.pdf', 'naïve résumé.pdf'],
+  ])('%j → %j', (input, out) => {
+    expect(sanitizeFileName(input)).toBe(out);
+  });
+});
+
+describe('uniquePath', () => {
+  it('adds a suffix before the extension instead of overwriting', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uniq-'));
+    try {
+      expect(uniquePath(dir, 'a.txt')).toBe(join(dir, 'a.txt'));
+      writeFileSync(join(dir, 'a.txt'), 'x');
+      expect(uniquePath(dir, 'a.txt')).toBe(join(dir, 'a (1).txt'));
+      writeFileSync(join(dir, 'a (1).txt'), 'x');
+      expect(uniquePath(dir, 'a.txt')).toBe(join(dir, 'a (2).txt'));
+      writeFileSync(join(dir, 'noext'), 'x');
+      expect(uniquePath(dir, 'noext')).toBe(join(dir, 'noext (1)'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * `chat send-file` (PROTOCOL.md §16): seal a file chunk by chunk, upload it to the relay's blob store, then send the
+ * end-to-end encrypted offer. Memory stays flat: one 64 KiB chunk is read at a time and at most WINDOW sealed chunks
+ * are in flight. An interrupted upload of the same file to the same peer resumes from the relay's `have` (§16.1).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import {
+  MessageKind, STREAM_CHUNK_BYTES, encodeFileOffer, generateFileKey, sealChunk, streamChunkCount, streamSealedSize,
+} from '@chat/crypto';
+import { ChatError } from '../errors.js';
+import type { Messenger } from '../messenger.js';
+import { normalizeUsername } from '../username.js';
+import type { FileProgress } from './incoming.js';
+import type { FileTransfer } from './table.js';
+import { guessType } from './types.js';
+
+/** Sealed chunks in flight at once (about 1 MiB). */
+export const UPLOAD_WINDOW = 16;
+
+export interface TransferOptions {
+  onProgress?: (p: FileProgress) => void;
+}
+
+/** Reads plaintext chunk `i` of a `size`-byte file into `buf`; returns the view of its bytes. */
+export function readChunk(fd: number, buf: Buffer, i: number, size: number): Buffer {
+  const len = Math.min(STREAM_CHUNK_BYTES, size - i * STREAM_CHUNK_BYTES);
+  let got = 0;
+  while (got < len) {
+    const r = readSync(fd, buf, got, len - got, i * STREAM_CHUNK_BYTES + got);
+    if (r === 0) throw new ChatError('FILE_UNREADABLE', 'the file got shorter while it was being sent');
+    got += r;
+  }
+  return buf.subarray(0, len);
+}
+
+function openSource(path: string): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new ChatError('FILE_UNREADABLE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new ChatError('FILE_UNREADABLE', `${path} is not a regular file`);
+  }
+  return { fd, size: st.size };
+}
+
+/**
+ * Uploads `path` for `to` and sends the offer.
+ * @throws {ChatError} FILE_UNREADABLE (1), BAD_USERNAME (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5),
+ *   FILE_TOO_LARGE / QUOTA_EXCEEDED (6).
+ */
+export async function sendFile(m: Messenger, to: string, path: string, options: TransferOptions = {}): Promise<FileTransfer> {
+  const peer = normalizeUsername(to);
+  const abs = resolve(path);
+  const { fd, size } = openSource(abs);
+  try {
+    const chunks = streamChunkCount(size);
+    const t: FileTransfer = m.store.files.findUpload(peer, abs, size) ?? {
+      blob: randomBytes(16).toString('hex'), direction: 'out', peer, name: basename(abs), size, type: guessType(abs),
+      sha256: null, key: Buffer.from(generateFileKey()), state: 'uploading', path: abs, ts: Date.now(),
+    };
+    m.store.files.add(t);
+    const bid = Buffer.from(t.blob, 'hex');
+    const conn = await m.connect('send');
+    try {
+      await m.lookupAndPin(peer, conn); // a changed or untrusted key stops us before any upload (§3.4)
+      const have = await conn.blobNew(bid, peer, streamSealedSize(size), chunks);
+      const hash = createHash('sha256');
+      const buf = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
+      for (let i = 0; i < have; i++) hash.update(readChunk(fd, buf, i, size));
+      const progress: FileProgress = { direction: 'up', blob: t.blob, name: t.name, done: Math.min(size, have * STREAM_CHUNK_BYTES), total: size, startedAt: Date.now() };
+      options.onProgress?.({ ...progress });
+      const inflight: Promise<unknown>[] = [];
+      for (let i = have; i < chunks; i++) {
+        const plain = readChunk(fd, buf, i, size);
+        hash.update(plain);
+        const len = plain.length;
+        const p = conn.blobPut(bid, i, sealChunk(plain, t.key, i, i === chunks - 1)).then(() => {
+          progress.done += len;
+          options.onProgress?.({ ...progress });
+        });
+        p.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
+        inflight.push(p);
+        if (inflight.length >= UPLOAD_WINDOW) await inflight.shift();
+      }
+      await Promise.all(inflight);
+      const sha256 = hash.digest();
+      m.store.files.update(t.blob, { sha256 });
+      const body = encodeFileOffer({ blob: bid, size, key: t.key, sha256, name: t.name, type: t.type });
+      await m.sendControl(peer, MessageKind.fileOffer, body, conn);
+      m.store.files.update(t.blob, { state: 'offered' });
+      return { ...t, sha256, state: 'offered' };
+    } finally {
+      await conn.close();
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The relay's blob store (PROTOCOL.md §16.4): opaque sealed chunks of end-to-end encrypted files, one `<bid>.bin`
+ * (chunks back to back) and one `<bid>.json` (owner, recipient, sizes, times) per blob in `<dataDir>/blobs/`.
+ * Every check of §16.4 lives here and fails with a non-fatal ProtocolError carrying the wire code.
+ */
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProtocolError, BLOB_MAX_CHUNK_BYTES } from '@chat/protocol';
+
+/** Sealed bytes of a full chunk (§16.2). */
+export const SEALED_CHUNK = BLOB_MAX_CHUNK_BYTES;
+const TAG = 16;
+const PLAIN_CHUNK = SEALED_CHUNK - TAG;
+
+export interface BlobLimits {
+  /** Largest ciphertext of one file (default 4 GiB). */
+  maxFileBytes: number;
+  /** All stored (or reserved) blob bytes of one sender (default 8 GiB). */
+  blobQuotaBytes: number;
+  /** An upload not complete this long after `blob_new` is deleted (default 24 h). */
+  incompleteTtlMs: number;
+  /** A complete blob not answered this long is deleted (default 7 days). */
+  completeTtlMs: number;
+  /** Blobs one sender may have stored at once, whatever their size (default 1000). */
+  maxBlobsPerUser: number;
+}
+
+export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
+  maxFileBytes: 4 * 1024 ** 3,
+  blobQuotaBytes: 8 * 1024 ** 3,
+  incompleteTtlMs: 24 * 3600_000,
+  completeTtlMs: 7 * 24 * 3600_000,
+  maxBlobsPerUser: 1000,
+});
+
+export interface BlobMeta {
+  readonly bid: string; // hex
+  readonly owner: string;
+  readonly to: string;
+  readonly size: number;
+  readonly chunks: number;
+  readonly createdAt: number;
+  have: number;
+  completedAt?: number;
+}
+
+/** True if `size` bytes in `chunks` chunks can be a STREAM ciphertext (§16.2). */
+export function isStreamShape(size: number, chunks: number): boolean {
+  const plain = size - TAG * chunks;
+  return chunks >= 1 && plain >= 0 && chunks === Math.max(1, Math.ceil(plain / PLAIN_CHUNK));
+}
+
+function refuse(code: ConstructorParameters<typeof ProtocolError>[0], msg: string): never {
+  throw new ProtocolError(code, msg);
+}
+
+export class BlobStore {
+  private readonly metas = new Map<string, BlobMeta>();
+  private readonly writers = new Map<string, number>();
+
+  constructor(
+    private readonly dir: string,
+    readonly limits: BlobLimits,
+  ) {
+    // Made on the first upload, so a relay that never stored a file has no blobs/ directory.
+    for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+      if (name.endsWith('.part')) rmSync(join(dir, name), { force: true });
+      if (!name.endsWith('.json')) continue;
+      try {
+        const m = JSON.parse(readFileSync(join(dir, name), 'utf8')) as BlobMeta;
+        m.have = m.completedAt === undefined ? this.confirmedChunks(m) : m.chunks;
+        this.metas.set(m.bid, m);
+      } catch {
+        rmSync(join(dir, name), { force: true }); // a torn metadata file: its upload starts over
+      }
+    }
+  }
+
+  /** After a restart only whole chunks on disk count; a torn tail is cut off and re-sent (§16.1). */
+  private confirmedChunks(m: BlobMeta): number {
+    let fd: number;
+    try {
+      fd = openSync(this.bin(m.bid), 'r+');
+    } catch {
+      return 0;
+    }
+    try {
+      const have = Math.min(Math.floor(fstatSync(fd).size / SEALED_CHUNK), m.chunks - 1);
+      ftruncateSync(fd, have * SEALED_CHUNK);
+      return have;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private bin(bid: string): string {
+    return join(this.dir, `${bid}.bin`);
+  }
+
+  private writeMeta(m: BlobMeta): void {
+    const path = join(this.dir, `${m.bid}.json`);
+    writeFileSync(`${path}.part`, JSON.stringify(m), { mode: 0o600 });
+    renameSync(`${path}.part`, path);
+  }
+
+  /** Bytes stored or reserved by `owner`'s blobs. */
+  usage(owner: string): number {
+    let n = 0;
+    for (const m of this.metas.values()) if (m.owner === owner) n += m.size;
+    return n;
+  }
+
+  /** Number of blobs and their total bytes (for tests and stats). */
+  totals(): { blobs: number; bytes: number } {
+    let bytes = 0;
+    for (const m of this.metas.values()) bytes += m.size;
+    return { blobs: this.metas.size, bytes };
+  }
+
+  has(bid: string): boolean {
+    return this.metas.has(bid);
+  }
+
+  /** `blob_new` after `to` was checked: returns `have` (0 for a new blob). */
+  create(owner: string, bid: string, to: string, size: number, chunks: number, now: number): number {
+    if (!isStreamShape(size, chunks)) refuse('BAD_BLOB', `${size} bytes cannot be ${chunks} sealed chunks`);
+    if (size > this.limits.maxFileBytes) {
+      refuse('FILE_TOO_LARGE', `files are at most ${this.limits.maxFileBytes} bytes sealed on this relay`);
+    }
+    const old = this.metas.get(bid);
+    if (old) {
+      if (old.owner !== owner || old.to !== to || old.size !== size || old.chunks !== chunks) {
+        refuse('BLOB_CONFLICT', 'this blob id is taken');
+      }
+      return old.have;
+    }
+    const used = this.usage(owner);
+    let count = 0;
+    for (const b of this.metas.values()) if (b.owner === owner) count++;
+    if (count >= this.limits.maxBlobsPerUser) {
+      refuse('QUOTA_EXCEEDED', `you have ${count} files waiting on this relay, the most it keeps per sender`);
+    }
+    if (used + size > this.limits.blobQuotaBytes) {
+      refuse('QUOTA_EXCEEDED', `stored files would exceed your quota of ${this.limits.blobQuotaBytes} bytes (${used} in use)`);
+    }
+    const m: BlobMeta = { bid, owner, to, size, chunks, createdAt: now, have: 0 };
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeFileSync(this.bin(bid), new Uint8Array(0), { mode: 0o600 });
+    this.writeMeta(m);
+    this.metas.set(bid, m);
+    return 0;
+  }
+
+  /** `blob_put`: appends chunk `n`; returns the new `have`. */
+  put(owner: string, bid: string, n: number, data: Uint8Array, now: number): number {
+    const m = this.metas.get(bid);
+    if (!m || m.owner !== owner) refuse('NO_SUCH_BLOB', 'no such upload');
+    if (m.have === m.chunks) refuse('BAD_BLOB', 'the upload is already complete');
+    if (n !== m.have) refuse('BLOB_OUT_OF_ORDER', `have=${m.have}`);
+    const last = n === m.chunks - 1;
+    if (last ? n * SEALED_CHUNK + data.length !== m.size : data.length !== SEALED_CHUNK) {
+      refuse('BAD_BLOB', `chunk ${n} has the wrong size (${data.length} bytes)`);
+    }
+    let fd = this.writers.get(bid);
+    if (fd === undefined) {
+      fd = openSync(this.bin(bid), 'r+');
+      this.writers.set(bid, fd);
+    }
+    writeSync(fd, data, 0, data.length, n * SEALED_CHUNK);
+    m.have = n + 1;
+    if (last) {
+      fsyncSync(fd);
+      closeSync(fd);
+      this.writers.delete(bid);
+      m.completedAt = now;
+      this.writeMeta(m);
+    }
+    return m.have;
+  }
+
+  /** The blob `bid` if `user` is its recipient (or, with `ownerToo`, its owner). */
+  forRecipient(user: string, bid: string, ownerToo = false): BlobMeta {
+    const m = this.metas.get(bid);
+    if (!m || (m.to !== user && !(ownerToo && m.owner === user))) refuse('NO_SUCH_BLOB', 'no such file on this relay');
+    return m;
+  }
+
+  /** Reads sealed chunk `n` of a complete blob through an open descriptor. */
+  readChunk(fd: number, m: BlobMeta, n: number): Buffer {
+    const len = n === m.chunks - 1 ? m.size - n * SEALED_CHUNK : SEALED_CHUNK;
+    const out = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const r = readSync(fd, out, got, len - got, n * SEALED_CHUNK + got);
+      if (r === 0) throw new Error(`blob ${m.bid} is shorter than its metadata says`);
+      got += r;
+    }
+    return out;
+  }
+
+  openForRead(m: BlobMeta): number {
+    return openSync(this.bin(m.bid), 'r');
+  }
+
+  /** Deletes a blob and its metadata. */
+  delete(bid: string): void {
+    const fd = this.writers.get(bid);
+    if (fd !== undefined) closeSync(fd);
+    this.writers.delete(bid);
+    this.metas.delete(bid);
+    rmSync(join(this.dir, `${bid}.json`), { force: true });
+    rmSync(this.bin(bid), { force: true });
+  }
+
+  /** Deletes incomplete uploads and unanswered blobs past their lifetime; returns how many. */
+  expire(now: number): number {
+    let n = 0;
+    for (const m of [...this.metas.values()]) {
+      const dead = m.completedAt === undefined
+        ? now - m.createdAt > this.limits.incompleteTtlMs
+        : now - m.completedAt > this.limits.completeTtlMs;
+      if (dead) {
+        this.delete(m.bid);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  close(): void {
+    for (const fd of this.writers.values()) closeSync(fd);
+    this.writers.clear();
+  }
+}
