@@ -102,3 +102,12 @@ export async function failure(p: Promise<unknown>): Promise<ChatError> {
   }
   throw new Error('expected a ChatError, but it succeeded');
 }
+
+/** Polls `check` every 25 ms until it holds; fails the test naming `what` after `ms`. */
+export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

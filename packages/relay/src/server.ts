@@ -186,6 +186,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     else startSession(socket);
   });
 
+  /** Stops the timers and closes every store; the last step of a stop, or of a start that failed. */
+  const releaseStores = (): void => {
+    clearInterval(sweeper);
+    clearInterval(rateSweeper);
+    store.close();
+    ctx.rooms.close();
+    blobs.close();
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -195,11 +203,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       });
     });
   } catch (err) {
-    clearInterval(sweeper);
-    clearInterval(rateSweeper);
-    store.close();
-    ctx.rooms.close();
-    blobs.close();
+    releaseStores();
     throw err;
   }
   const address = server.address();
@@ -221,11 +225,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   } catch (err) {
     server.close();
     for (const e of extras) await e.close();
-    clearInterval(sweeper);
-    clearInterval(rateSweeper);
-    store.close();
-    ctx.rooms.close();
-    blobs.close();
+    releaseStores();
     throw err;
   }
 
@@ -241,13 +241,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), SHUTDOWN_GRACE_MS);
       await stopped;
       clearTimeout(deadline);
-      clearInterval(sweeper);
-      clearInterval(rateSweeper);
       for (const e of extras) await e.close();
       ctx.commits.flush();
-      store.close();
-      ctx.rooms.close();
-      blobs.close();
+      releaseStores();
     })());
 
   requestShutdown = options.onShutdownRequest ?? (() => void close());

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, chat, newUser } from '../../../../test/e2e/harness.js';
-import { spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { spawnRelay, tempDir, type RelayProcess, until } from '../../test/helpers.js';
 import { tcpProxy } from '../../test/proxy.js';
 import { parseRelayAddress } from '../engine/address.js';
 import { Messenger } from '../engine/messenger.js';
@@ -25,13 +25,6 @@ afterAll(async () => {
   t.cleanup();
 });
 
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function session(home: string, initial?: string, relayAddress?: string) {
   const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE, ...(relayAddress ? { relay: parseRelayAddress(relayAddress), connectTimeoutMs: 1_000 } : {}) });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
-import { spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { spawnRelay, tempDir, type RelayProcess, until as pollUntil } from '../../test/helpers.js';
 import { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
 import { ChatApp } from './ChatApp.js';
@@ -29,13 +29,8 @@ afterAll(async () => {
   t.cleanup();
 });
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Transfers take longer than messages: 20 s instead of the helper's 10 s. */
+const until = (check: () => boolean, what: string, ms = 20_000): Promise<void> => pollUntil(check, what, ms);
 
 async function session(home: string, initial: string) {
   const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
