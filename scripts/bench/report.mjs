@@ -1,0 +1,35 @@
+// Markdown tables from one results.json: ours vs each peer, with ratios from the same run.
+import { fmt } from './common.mjs';
+
+export function markdown(r) {
+  const s = r.systems;
+  const ours = s.ours;
+  const peers = Object.entries(s).filter(([k]) => k !== 'ours');
+  const lines = [`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memGiB} GiB RAM, ${r.machine.os}, Node ${r.machine.node}. `
+    + `Command: \`${r.command}\` (${r.mode} mode), ${r.date}.`, ''];
+  const head = ['scenario', ...Object.values(s).map((x) => x.name), ...peers.map(([, p]) => `ours / ${p.name.split(' ')[0]}`)];
+  lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`);
+  const row = (label, get, d = 0, better = 'higher') => {
+    const vals = Object.values(s).map(get);
+    const ratios = ours ? peers.map(([, p]) => { const a = get(ours), b = get(p); return Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x${better === 'lower' ? ' (lower is better)' : ''}` : 'n/a'; }) : [];
+    lines.push(`| ${label} | ${vals.map((v) => fmt(v, d)).join(' | ')} | ${ratios.join(' | ')} |`);
+  };
+  row('durable throughput, msg/s (median)', (x) => x.throughput);
+  const rates = [...new Set(Object.values(s).flatMap((x) => x.latency.filter((l) => !l.nearSaturation).map((l) => l.offered)))];
+  for (const rate of rates) {
+    const at = (x) => x.latency.find((l) => l.offered === rate && !l.nearSaturation) ?? x.latency.find((l) => l.offered === rate);
+    row(`achieved msg/s at ${fmt(rate)}/s offered`, (x) => at(x)?.achieved, 0);
+    for (const q of ['p50', 'p99', 'p999']) row(`${q === 'p999' ? 'p99.9' : q} latency ms at ${fmt(rate)}/s`, (x) => at(x)?.[q], 2, 'lower');
+  }
+  row('peak RSS of the server, MiB', (x) => x.peakRssKiB / 1024, 1, 'lower');
+  lines.push('', 'Near saturation (offered 0.9 x each system\'s own median throughput):', '', '| system | offered | achieved | p50 ms | p99 ms | p99.9 ms |', '| --- | --- | --- | --- | --- | --- |');
+  for (const x of Object.values(s)) for (const l of x.latency.filter((l) => l.nearSaturation)) lines.push(`| ${x.name} | ${fmt(l.offered)} | ${fmt(l.achieved)} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.p999, 2)} |`);
+  for (const [k, why] of Object.entries(r.skipped)) lines.push('', `**Skipped ${k}:** ${why}`);
+  lines.push('', 'Ours only:', '', '| scenario | result |', '| --- | --- |',
+    `| login rate (TLS 1.3 + hello + signed auth, 16 concurrent), handshakes/s | ${fmt(r.loginRate.median)} (runs ${r.loginRate.runs.map((x) => fmt(x)).join(', ')}) |`,
+    `| offline drain of ${fmt(r.drain.count)} through the client engine, s | ${fmt(r.drain.medianSeconds, 2)} (runs ${r.drain.runs.map((d) => fmt(d.seconds, 2)).join(', ')}; left on relay ${r.drain.runs.map((d) => d.leftOnRelay).join(', ')}) |`);
+  if (r.oneShot.skipped) lines.push(`| one-shot CLI | skipped: ${r.oneShot.skipped} |`);
+  else for (const [k, v] of Object.entries(r.oneShot)) lines.push(`| \`${k}\` wall time, ms (hyperfine median) | ${fmt(v.medianMs)} (min ${fmt(v.minMs)}) |`);
+  lines.push(`| 256-byte write + fsync on this disk, per s | ${fmt(r.fsyncPerSecond)} |`, '', 'Crypto (`scripts/bench-crypto.mjs`, same run):', '', '```', r.crypto.trimEnd(), '```', '');
+  return lines.join('\n');
+}

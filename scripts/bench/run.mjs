@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// The benchmark suite (issue 8): our relay and client against Mosquitto and NATS JetStream on this machine, one run.
+// Usage: npm run build && npm run bench [-- --full] [-- --out DIR]   (pnpm bench works the same)
+//   short mode (default): a few minutes; --full: longer runs and more load points.
+// Writes DIR/results.json, DIR/results.md (the tables) and DIR/latency.svg; DIR defaults to bench-results/.
+// Our relay is the built `chat-relay` binary in its own process (TLS 1.3, SQLite in a temp dir); the load generator
+// and the client engine run in this process. Peers are the Debian packages, driven by the npm `mqtt` and `nats` clients.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, machine, median } from './common.mjs';
+import { latency, throughput } from './driver.mjs';
+import { drain, fsyncRate, loginRate, oneShot } from './client.mjs';
+import { ours } from './ours.mjs';
+import { mosquitto, nats } from './peers.mjs';
+import { latencyChart } from './svg.mjs';
+
+const argv = process.argv.slice(2);
+const full = argv.includes('--full');
+const outDir = resolve(argv[argv.indexOf('--out') + 1] && argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : 'bench-results');
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const P = full
+  ? { pairs: 4, perSender: 10_000, runs: 5, rates: [500, 1000, 2000, 5000, 10_000, 20_000], seconds: 5, drainCount: 10_000, drainRuns: 3, logins: 5000, loginRuns: 3, oneShotRuns: 20, cryptoSeconds: 1 }
+  : { pairs: 4, perSender: 2500, runs: 3, rates: [1000, 2000, 5000, 10_000], seconds: 2, drainCount: 10_000, drainRuns: 3, logins: 2000, loginRuns: 3, oneShotRuns: 10, cryptoSeconds: 0.3 };
+
+const m = machine();
+const command = `npm run bench${full ? ' -- --full' : ''}`;
+const log = (s) => process.stdout.write(`${s}\n`);
+log(`# chat benchmark suite (${full ? 'full' : 'short'} mode)\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, node ${m.node}\ncommand: ${command}\n`);
+const results = { machine: m, command, mode: full ? 'full' : 'short', date: new Date().toISOString(), params: P, systems: {}, skipped: {} };
+
+function peakRssKiB(pid) {
+  try { return Number(/VmHWM:\s+(\d+)/.exec(execFileSync('cat', [`/proc/${pid}/status`]).toString())[1]); } catch { return undefined; }
+}
+
+for (const [key, make] of [['ours', ours], ['mosquitto', mosquitto], ['nats', nats]]) {
+  let sys;
+  try { sys = await make(P.pairs); } catch (e) { sys = { skipped: `could not start or connect: ${e.message}` }; }
+  if (sys.skipped) { results.skipped[key] = sys.skipped; log(`SKIPPED ${key}: ${sys.skipped}`); continue; }
+  try {
+    const tputs = [];
+    for (let r = 0; r < P.runs; r++) tputs.push(await throughput(sys, P.pairs, P.perSender));
+    const sat = median(tputs);
+    log(`${sys.name}: durable throughput median ${fmt(sat)} msg/s over ${P.runs} runs of ${fmt(P.pairs * P.perSender)} (runs: ${tputs.map((t) => fmt(t)).join(', ')})`);
+    const rates = [...new Set([...P.rates, Math.round((sat * 0.9) / 100) * 100])].sort((a, b) => a - b);
+    const lat = [];
+    for (const rate of rates) {
+      const l = await latency(sys, P.pairs, rate, P.seconds);
+      lat.push({ ...l, nearSaturation: rate === Math.round((sat * 0.9) / 100) * 100 });
+      log(`  offered ${fmt(rate)}/s${lat.at(-1).nearSaturation ? ' (0.9 x saturation)' : ''}: achieved ${fmt(l.achieved)}/s, received ${l.received}/${l.total}, p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, p99.9 ${fmt(l.p999, 2)} ms`);
+    }
+    results.systems[key] = { name: sys.name, throughput: sat, throughputRuns: tputs, latency: lat, peakRssKiB: peakRssKiB(sys.pid ?? sys.relay?.pid) };
+  } catch (e) {
+    results.skipped[key] = `failed during the run: ${e.message}`;
+    log(`FAILED ${key}: ${e.message}`);
+  } finally { await sys.close().catch(() => {}); }
+}
+
+const logins = [];
+for (let r = 0; r < P.loginRuns; r++) logins.push(await loginRate(P.logins));
+results.loginRate = { median: median(logins), runs: logins };
+log(`\nours: login rate median ${fmt(median(logins))} handshakes/s (TLS 1.3 + hello + auth, 16 concurrent; runs: ${logins.map((x) => fmt(x)).join(', ')})`);
+
+const drains = [];
+for (let r = 0; r < P.drainRuns; r++) drains.push(await drain(P.drainCount));
+results.drain = { count: P.drainCount, medianSeconds: median(drains.map((d) => d.seconds)), runs: drains };
+log(`ours: offline drain of ${fmt(P.drainCount)} through the client engine: median ${fmt(results.drain.medianSeconds, 2)} s (${fmt(P.drainCount / results.drain.medianSeconds)} msg/s); runs: ${drains.map((d) => `${fmt(d.seconds, 2)} s, ${d.received} received, ${d.leftOnRelay} left on relay`).join('; ')}`);
+
+results.oneShot = await oneShot(P.oneShotRuns);
+if (results.oneShot.skipped) log(`SKIPPED one-shot: ${results.oneShot.skipped}`);
+else for (const [k, v] of Object.entries(results.oneShot)) log(`ours: ${k} wall time median ${fmt(v.medianMs)} ms (hyperfine, ${P.oneShotRuns} runs, min ${fmt(v.minMs)} ms)`);
+
+results.fsyncPerSecond = fsyncRate();
+log(`machine: 256-byte write + fsync ${fmt(results.fsyncPerSecond)}/s on ${join(process.env.TMPDIR ?? '/tmp')}`);
+
+log('\ncrypto (scripts/bench-crypto.mjs):');
+results.crypto = execFileSync(process.execPath, [join(ROOT, 'scripts/bench-crypto.mjs'), String(P.cryptoSeconds)]).toString();
+log(results.crypto.trimEnd());
+
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const sysList = Object.values(results.systems);
+if (sysList.length > 0) writeFileSync(join(outDir, 'latency.svg'), latencyChart(sysList.map((s) => ({ name: s.name, points: s.latency })), `p99 latency vs offered load, ${P.pairs} senders -> ${P.pairs} recipients, 256 B (${m.cpu}, ${m.cores} cores)`));
+writeFileSync(join(outDir, 'results.md'), (await import('./report.mjs')).markdown(results));
+log(`\nwrote ${outDir}/results.json, results.md, latency.svg`);
