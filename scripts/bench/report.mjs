@@ -27,6 +27,9 @@ export function markdown(r) {
   for (const [k, why] of Object.entries(r.skipped)) lines.push('', `**Skipped ${k}:** ${why}`);
   lines.push('', 'Ours only:', '', '| scenario | result |', '| --- | --- |',
     `| login rate (TLS 1.3 + hello + signed auth, 16 concurrent), handshakes/s | ${fmt(r.loginRate.median)} (runs ${r.loginRate.runs.map((x) => fmt(x)).join(', ')}) |`,
+    r.connections && !r.connections.skipped
+      ? `| ${fmt(r.connections.count)} authenticated idle connections: time to establish (first logins, 32 concurrent); relay memory each | ${fmt(r.connections.seconds, 1)} s (${fmt(r.connections.perSecond)}/s); ${fmt(r.connections.kibPerConnection, 1)} KiB per connection (RSS ${fmt(r.connections.rssBeforeMiB, 1)} -> ${fmt(r.connections.rssAfterMiB, 1)} MiB) |`
+      : `| idle connections | not measured${r.connections?.skipped ? `: ${r.connections.skipped}` : ''} |`,
     `| offline drain of ${fmt(r.drain.count)} through the client engine, s | ${fmt(r.drain.medianSeconds, 2)} (runs ${r.drain.runs.map((d) => fmt(d.seconds, 2)).join(', ')}; left on relay ${r.drain.runs.map((d) => d.leftOnRelay).join(', ')}) |`);
   if (r.oneShot.skipped) lines.push(`| one-shot CLI | skipped: ${r.oneShot.skipped} |`);
   else for (const [k, v] of Object.entries(r.oneShot)) lines.push(`| \`${k}\` wall time, ms (hyperfine median) | ${fmt(v.medianMs)} (min ${fmt(v.minMs)}) |`);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { fmt, machine, median } from './common.mjs';
 import { latency, throughput } from './driver.mjs';
 import { drain, fsyncRate, loginRate, oneShot } from './client.mjs';
+import { connections } from './connections.mjs';
 import { ours } from './ours.mjs';
 import { mosquitto, nats } from './peers.mjs';
 import { latencyChart } from './svg.mjs';
@@ -21,8 +22,8 @@ const full = argv.includes('--full');
 const outDir = resolve(argv[argv.indexOf('--out') + 1] && argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : 'bench-results');
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const P = full
-  ? { pairs: 4, perSender: 10_000, runs: 5, rates: [500, 1000, 2000, 5000, 10_000, 20_000], seconds: 5, drainCount: 10_000, drainRuns: 3, logins: 5000, loginRuns: 3, oneShotRuns: 20, cryptoSeconds: 1 }
-  : { pairs: 4, perSender: 2500, runs: 3, rates: [1000, 2000, 5000, 10_000], seconds: 2, drainCount: 10_000, drainRuns: 3, logins: 2000, loginRuns: 3, oneShotRuns: 10, cryptoSeconds: 0.3 };
+  ? { pairs: 4, perSender: 10_000, runs: 5, rates: [500, 1000, 2000, 5000, 10_000, 20_000], seconds: 5, drainCount: 10_000, drainRuns: 3, connections: 10_000, logins: 5000, loginRuns: 3, oneShotRuns: 20, cryptoSeconds: 1 }
+  : { pairs: 4, perSender: 2500, runs: 3, rates: [1000, 2000, 5000, 10_000], seconds: 2, drainCount: 10_000, drainRuns: 3, connections: 10_000, logins: 2000, loginRuns: 3, oneShotRuns: 10, cryptoSeconds: 0.3 };
 
 const m = machine();
 const command = `npm run bench${full ? ' -- --full' : ''}`;
@@ -61,6 +62,10 @@ const logins = [];
 for (let r = 0; r < P.loginRuns; r++) logins.push(await loginRate(P.logins));
 results.loginRate = { median: median(logins), runs: logins };
 log(`\nours: login rate median ${fmt(median(logins))} handshakes/s (TLS 1.3 + hello + auth, 16 concurrent; runs: ${logins.map((x) => fmt(x)).join(', ')})`);
+
+results.connections = await connections(P.connections).catch((e) => ({ skipped: e.message }));
+if (results.connections.skipped) log(`FAILED connections: ${results.connections.skipped}`);
+else log(`ours: ${fmt(results.connections.open)} of ${fmt(P.connections)} authenticated idle connections held; established in ${fmt(results.connections.seconds, 1)} s (${fmt(results.connections.perSecond)}/s, first logins, 32 concurrent); relay RSS ${fmt(results.connections.rssBeforeMiB, 1)} -> ${fmt(results.connections.rssAfterMiB, 1)} MiB = ${fmt(results.connections.kibPerConnection, 1)} KiB per connection`);
 
 const drains = [];
 for (let r = 0; r < P.drainRuns; r++) drains.push(await drain(P.drainCount));
