@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chat, jsonLines, newUser, startChat, startRelay, tempDir, type Relay } from './harness.js';
+import { aliceAndBob, chat, jsonLines, startChat, type Relay, type tempDir } from './harness.js';
 
 let t: ReturnType<typeof tempDir>;
 let relay: Relay;
@@ -11,10 +11,7 @@ let alice: string;
 let bob: string;
 
 beforeAll(async () => {
-  t = tempDir('files-resume');
-  relay = await startRelay(join(t.dir, 'relay'));
-  alice = await newUser(t.dir, 'alice', relay);
-  bob = await newUser(t.dir, 'bob', relay);
+  ({ t, relay, alice, bob } = await aliceAndBob('files-resume'));
 });
 afterAll(async () => {
   await relay.stop();

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, jsonLines, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { aliceAndBob, chat, jsonLines, newUser, startRelay, type Relay, type tempDir } from './harness.js';
 
 interface Row { id: string; direction: string; peer: string; name: string; size: number; state: string; path: string | null }
 
@@ -34,10 +34,7 @@ async function offerTo(home: string, peerHome: string, file: string): Promise<Ro
 }
 
 beforeAll(async () => {
-  t = tempDir('files');
-  relay = await startRelay(join(t.dir, 'relay'));
-  alice = await newUser(t.dir, 'alice', relay);
-  bob = await newUser(t.dir, 'bob', relay);
+  ({ t, relay, alice, bob } = await aliceAndBob('files'));
 });
 afterAll(async () => {
   await relay.stop();

@@ -196,3 +196,12 @@ export function jsonLines<T = Record<string, unknown>>(out: string): T[] {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as T);
 }
+
+/** A relay in a fresh temp dir with alice and bob registered on it: where most end-to-end files start. */
+export async function aliceAndBob(prefix: string): Promise<{ t: ReturnType<typeof tempDir>; relay: Relay; alice: string; bob: string }> {
+  const t = tempDir(prefix);
+  const relay = await startRelay(join(t.dir, 'relay'));
+  const alice = await newUser(t.dir, 'alice', relay);
+  const bob = await newUser(t.dir, 'bob', relay);
+  return { t, relay, alice, bob };
+}

@@ -1,6 +1,6 @@
 /** keygen → login → send → recv between two profiles, through the built `chat` and `chat-relay` binaries. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, jsonLines, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { aliceAndBob, chat, jsonLines, type Relay, type tempDir } from './harness.js';
 
 const LINE = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] alice: (.*)$/;
 
@@ -11,10 +11,7 @@ describe('chat between alice and bob', () => {
   let bob: string;
 
   beforeAll(async () => {
-    t = tempDir('messaging');
-    relay = await startRelay(`${t.dir}/relay`);
-    alice = await newUser(t.dir, 'alice', relay);
-    bob = await newUser(t.dir, 'bob', relay);
+    ({ t, relay, alice, bob } = await aliceAndBob('messaging'));
   });
   afterAll(async () => {
     await relay.stop();

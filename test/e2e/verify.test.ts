@@ -1,6 +1,6 @@
 /** `chat verify`, `chat trust` and `--trust-new-identities` through the binaries (PROTOCOL.md §3.4, §3.5). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { aliceAndBob, chat, newUser, type Relay, type tempDir } from './harness.js';
 
 describe('verifying a contact', () => {
   let t: ReturnType<typeof tempDir>;
@@ -8,10 +8,7 @@ describe('verifying a contact', () => {
   let alice: string;
   let bob: string;
   beforeAll(async () => {
-    t = tempDir('verify');
-    relay = await startRelay(`${t.dir}/relay`);
-    alice = await newUser(t.dir, 'alice', relay);
-    bob = await newUser(t.dir, 'bob', relay);
+    ({ t, relay, alice, bob } = await aliceAndBob('verify'));
   });
   afterAll(async () => {
     await relay.stop();
