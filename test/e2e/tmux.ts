@@ -41,7 +41,9 @@ export class Tmux {
       ...(askPassphrase ? {} : { CHAT_PASSPHRASE: TEST_PASSPHRASE }),
       ...env,
     };
-    const command = ['env', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, CHAT_BIN, ...args]
+    // The tmux server inherits this process's environment; CI and CONTINUOUS_INTEGRATION (set on CI machines, and
+    // they change how Ink draws) are cleared so a window gets the same environment everywhere unless `env` sets them.
+    const command = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, CHAT_BIN, ...args]
       .map((w) => `'${w.replace(/'/g, `'\\''`)}'`)
       .join(' ');
     // `; sleep` keeps the pane (and its last screen) after chat exits, so a failure can still be read.

@@ -27,7 +27,8 @@ describe('chat in a terminal (tmux)', () => {
     const alice = await newUser(t.dir, 'alice', relay);
     const bob = await newUser(t.dir, 'bob', relay);
     // alice types her passphrase at chat's hidden prompt, as a person would; bob's comes from CHAT_PASSPHRASE.
-    tmux.start('alice', alice, ['open', 'bob'], { askPassphrase: true });
+    // alice's shell exports CI=true, as CI machines do: Ink alone would then draw nothing until exit (a blank screen).
+    tmux.start('alice', alice, ['open', 'bob'], { askPassphrase: true, env: { CI: 'true' } });
     tmux.start('bob', bob, ['open', 'alice']);
     await tmux.waitFor('alice', /passphrase for .*alice:/);
     tmux.type('alice', TEST_PASSPHRASE);

@@ -121,7 +121,13 @@ describe('chat-relay admin and status', () => {
     expect(second.stderr).toContain('another relay is running on');
 
     const watcher = startChat(['recv', '--follow'], { home: mallory, env });
-    await new Promise((r) => setTimeout(r, 700));
+    // Shut down only once the watcher is logged in (the relay counts it online), however slow its start-up.
+    for (const deadline = Date.now() + 15_000; ; ) {
+      const now = JSON.parse((await runBinary(['status', '--json', '--data', data])).stdout) as { online: number };
+      if (now.online === 1) break;
+      if (Date.now() > deadline) throw new Error('the watcher never came online');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect((await runBinary(['admin', 'shutdown', '--data', data])).code).toBe(0);
     expect(await relay.exit).toBe(0);
     const w = await watcher.exit;

@@ -73,6 +73,8 @@ export async function unlockingPassphrase(io: Io, profile: Profile): Promise<str
 /** Reads one line from a terminal in raw mode without echoing it; Ctrl-C / Ctrl-D abort. */
 function promptHidden(io: Io, prompt: string): Promise<string> {
   const input = io.stdin as TtyInput;
+  // Echo goes off before the prompt shows, so a passphrase typed the moment the prompt appears is never echoed.
+  input.setRawMode?.(true);
   io.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let text = '';
@@ -92,7 +94,6 @@ function promptHidden(io: Io, prompt: string): Promise<string> {
         else if (ch >= ' ') text += ch;
       }
     };
-    input.setRawMode?.(true);
     input.on('data', onData);
     input.resume();
   });
