@@ -17,9 +17,12 @@ const LIMIT_ENV = {
   CHAT_RELAY_MAILBOX_MAX_BYTES: BIG, CHAT_RELAY_MAX_CONNECTIONS: '100000',
 };
 
+/** Extra node options for the relay process, e.g. CHAT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
+const nodeArgs = () => (process.env.CHAT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export async function startOurRelay() {
   const tmp = tempDir('relay');
-  const server = await spawnServer(process.execPath, [RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', join(tmp.dir, 'data')], /chat-relay address chat:\/\/([A-Za-z0-9_-]{43})@127\.0\.0\.1:(\d+)\n/, LIMIT_ENV);
+  const server = await spawnServer(process.execPath, [...nodeArgs(), RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', join(tmp.dir, 'data')], /chat-relay address chat:\/\/([A-Za-z0-9_-]{43})@127\.0\.0\.1:(\d+)\n/, LIMIT_ENV);
   const port = Number(server.match[2]);
   return { port, fingerprint: server.match[1], address: `chat://${server.match[1]}@127.0.0.1:${port}`, pid: server.proc.pid, stop: async () => { await server.stop(); tmp.cleanup(); } };
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// One scenario of the suite on its own, for profiling and for checking a change quickly (nothing is written).
+// Usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|connections|oneshot> [count]
+//   throughput [messages per sender]   latency [msg/s]   login [handshakes]   drain [messages]   connections [n]
+// Profile the relay process with CHAT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (node options for chat-relay).
+import { fmt } from './common.mjs';
+import { latency, throughput } from './driver.mjs';
+import { drain, loginRate, oneShot } from './client.mjs';
+import { connections } from './connections.mjs';
+import { ours } from './ours.mjs';
+
+const [name, n] = process.argv.slice(2);
+const count = n === undefined ? undefined : Number(n);
+const log = (s) => process.stdout.write(`${s}\n`);
+if (name === 'throughput' || name === 'latency') {
+  const sys = await ours(4);
+  try {
+    if (name === 'throughput') log(`throughput: ${fmt(await throughput(sys, 4, count ?? 2500))} msg/s`);
+    else {
+      const l = await latency(sys, 4, count ?? 10_000, 2);
+      log(`latency at ${fmt(count ?? 10_000)}/s: achieved ${fmt(l.achieved)}/s, received ${l.received}/${l.total}, p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, p99.9 ${fmt(l.p999, 2)} ms`);
+    }
+  } finally { await sys.close(); }
+} else if (name === 'login') log(`login rate: ${fmt(await loginRate(count ?? 2000))}/s`);
+else if (name === 'drain') {
+  const d = await drain(count ?? 10_000);
+  log(`drain: ${fmt(d.seconds, 2)} s, ${d.received} received, ${d.leftOnRelay} left on relay`);
+} else if (name === 'connections') log(JSON.stringify(await connections(count ?? 10_000)));
+else if (name === 'oneshot') log(JSON.stringify(await oneShot(count ?? 10)));
+else { log('usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|connections|oneshot> [count]'); process.exit(2); }
