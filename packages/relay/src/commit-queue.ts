@@ -1,4 +1,4 @@
-import type { EnvelopeInput, MailboxQuota, MailboxStore, PutResult } from './store/mailbox-store.js';
+import type { EnvelopeInput, MailboxQuota, MailboxStore, PutResult, Removal } from './store/mailbox-store.js';
 
 interface Pending {
   item: EnvelopeInput;
@@ -7,13 +7,17 @@ interface Pending {
 }
 
 /**
- * Group commit: every `send` that arrives in the same turn of the event loop is stored in one transaction, so one
- * disk sync covers many envelopes. Each caller still learns its own result, and only after the transaction that
- * holds its envelope has committed (PROTOCOL.md §9: stored before `sent`).
+ * Group commit: every `send` and every `ack` that arrives in the same turn of the event loop is applied in one
+ * transaction, so one disk sync covers many envelopes. Each sender still learns its own result, and only after the
+ * transaction that holds its envelope has committed (PROTOCOL.md §9: stored before `sent`). An `ack` has no reply;
+ * its deletions ride in the next transaction (losing them in a crash only means a redelivery, which the client
+ * drops as a duplicate, §9).
  */
 export class CommitQueue {
   private pending: Pending[] = [];
+  private removals: Removal[] = [];
   private scheduled = false;
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly store: MailboxStore,
@@ -25,23 +29,52 @@ export class CommitQueue {
   put(item: EnvelopeInput): Promise<PutResult> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  /** Queues the deletion of acknowledged envelopes for the next commit. */
+  remove(recipient: string, ids: readonly Uint8Array[]): void {
+    if (ids.length === 0) return;
+    this.removals.push({ recipient, ids });
+    this.schedule();
+  }
+
+  /** Resolves once everything queued up to this moment has been committed (or failed): at once if nothing is. */
+  settled(): Promise<void> {
+    if (!this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   /** Commits whatever is queued now. Called by the timer, and once more at shutdown. */
   flush(): void {
     this.scheduled = false;
     const batch = this.pending;
-    if (batch.length === 0) return;
+    const removals = this.removals;
+    const waiters = this.waiters;
     this.pending = [];
+    this.removals = [];
+    this.waiters = [];
+    try {
+      this.commit(batch, removals);
+    } finally {
+      for (const w of waiters) w();
+    }
+  }
+
+  private commit(batch: Pending[], removals: Removal[]): void {
+    if (batch.length === 0 && removals.length === 0) return;
     const started = performance.now();
     let results: PutResult[];
     try {
-      results = this.store.putMany(
+      results = this.store.commit(
+        removals,
         batch.map((p) => p.item),
         this.quota,
       );

@@ -8,7 +8,7 @@ import type { RelayContext } from './context.js';
 
 /** The reply to an ephemeral `send`: `sent` once forwarded, else `UNKNOWN_USER`, `ENVELOPE_TOO_LARGE` or `NOT_ONLINE`. */
 export function forwardEphemeral(ctx: RelayContext, f: SendFrame): RelayFrame {
-  if (!isValidUsername(f.to) || !ctx.store.getUser(f.to)) {
+  if (!isValidUsername(f.to) || !ctx.store.hasUser(f.to)) {
     return errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid);
   }
   if (f.env.length > ctx.limits.maxEnvelopeBytes) {

@@ -20,7 +20,7 @@ export async function storeFanout(ctx: RelayContext, f: FanoutFrame): Promise<{ 
   const now = ctx.now();
   const items: { index: number; item: EnvelopeInput }[] = [];
   f.to.forEach((to, i) => {
-    if (!isValidUsername(to) || !ctx.store.getUser(to)) codes[i] = 'UNKNOWN_USER';
+    if (!isValidUsername(to) || !ctx.store.hasUser(to)) codes[i] = 'UNKNOWN_USER';
     else if (f.envs[i]!.length > ctx.limits.maxEnvelopeBytes) codes[i] = 'ENVELOPE_TOO_LARGE';
     else {
       items.push({

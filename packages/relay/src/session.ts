@@ -78,6 +78,7 @@ export class Session implements Receiver, Kickable {
   private idleTimer: NodeJS.Timeout | undefined;
   private lastFrameAt = 0;
   private keepaliveSentAt = 0;
+  private corked = false;
 
   constructor(
     private readonly ctx: RelayContext,
@@ -153,7 +154,8 @@ export class Session implements Receiver, Kickable {
       case 'ack':
         return this.onAck(frame);
       case 'ping':
-        this.write({ t: 'pong', rid: frame.rid });
+        // After the deletions of earlier `ack`s have committed (§9): a `pong` means they took effect.
+        void this.ctx.commits.settled().then(() => this.write({ t: 'pong', rid: frame.rid }));
         return;
       case 'who':
         this.write(onlineUsers(this.ctx, frame.rid));
@@ -293,7 +295,7 @@ export class Session implements Receiver, Kickable {
       this.write(forwardEphemeral(this.ctx, f));
       return;
     }
-    if (!isValidUsername(f.to) || !this.ctx.store.getUser(f.to)) {
+    if (!isValidUsername(f.to)) {
       this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid));
       return;
     }
@@ -301,6 +303,7 @@ export class Session implements Receiver, Kickable {
       this.write(errFrame('ENVELOPE_TOO_LARGE', `envelopes are at most ${this.ctx.limits.maxEnvelopeBytes} bytes`, f.rid));
       return;
     }
+    // Whether `to` is registered is checked inside the commit (`unknown_recipient`), with the quota: one lookup.
     const now = this.ctx.now();
     let result;
     try {
@@ -350,7 +353,7 @@ export class Session implements Receiver, Kickable {
 
   private onAck(f: AckFrame): void {
     if (this.mode !== 'recv') throw new ProtocolError('PROTOCOL_STATE', "'ack' is only allowed in mode recv");
-    this.ctx.store.remove(this.user!, f.ids);
+    this.ctx.commits.remove(this.user!, f.ids);
   }
 
   /** Something was stored for this session's user: deliver everything past the cursor, in order (§9). */
@@ -405,6 +408,16 @@ export class Session implements Receiver, Kickable {
     if (frame.t === 'err') Metrics.inc(this.ctx.metrics.rejectedFrames, frame.code);
     const bytes = encodeFrame(frame);
     this.ctx.metrics.bytesOut += bytes.length;
+    // Write coalescing: the frames of one turn of the event loop (a page of deliveries, the `sent`s of one group
+    // commit) leave in one write, so one TLS record and one system call carry many frames.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     return this.socket.write(bytes);
   }
 

@@ -23,7 +23,7 @@ export async function answerBlobFrame(ctx: RelayContext, blobs: BlobStore, user:
   try {
     switch (f.t) {
       case 'blob_new': {
-        if (!isValidUsername(f.to) || !ctx.store.getUser(f.to)) {
+        if (!isValidUsername(f.to) || !ctx.store.hasUser(f.to)) {
           throw new ProtocolError('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`);
         }
         const have = blobs.create(user, hex(f.bid), f.to, f.size, f.chunks, ctx.now());

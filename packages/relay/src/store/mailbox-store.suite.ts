@@ -113,6 +113,30 @@ export function describeMailboxStore(
       expect(store.remove('bob', [])).toBe(0);
     });
 
+    it('commit: removals first (freeing quota), then the puts, in one call', () => {
+      const q = { maxMessages: 2, maxBytes: 1_000 };
+      const old = [envelope('bob'), envelope('bob')];
+      expect(store.putMany(old, q)).toEqual(['stored', 'stored']);
+      const fresh = [envelope('bob'), envelope('bob'), envelope('nobody')];
+      // Without the removal the mailbox would be full; the removal of one frees a place for exactly one.
+      expect(store.commit([{ recipient: 'bob', ids: [old[0]!.id] }, { recipient: 'alice', ids: [old[1]!.id] }], fresh, q)).toEqual([
+        'stored',
+        'mailbox_full',
+        'unknown_recipient',
+      ]);
+      expect(store.list('bob', 0, 10).map((e) => bytes(e.id))).toEqual([bytes(old[1]!.id), bytes(fresh[0]!.id)]);
+      expect(store.commit([], [], q)).toEqual([]);
+      expect(store.commit([{ recipient: 'bob', ids: [old[1]!.id, fresh[0]!.id] }], [], q)).toEqual([]);
+      expect(store.stats('bob')).toEqual({ count: 0, bytes: 0 });
+    });
+
+    it('hasUser is true exactly for registered users', () => {
+      expect(store.hasUser('alice')).toBe(true);
+      expect(store.hasUser('carol')).toBe(false);
+      store.registerUser(user('carol'));
+      expect(store.hasUser('carol')).toBe(true);
+    });
+
     it('expires envelopes at their expiry time and not before', () => {
       store.putMany([envelope('bob', 10, 1000, 100), envelope('bob', 10, 1000, 500)], QUOTA);
       expect(store.expire(1099)).toBe(0);

@@ -48,6 +48,12 @@ export interface MailboxQuota {
  */
 export type PutResult = 'stored' | 'duplicate' | 'mailbox_full' | 'unknown_recipient';
 
+/** Acknowledged envelopes of one recipient, to delete. */
+export interface Removal {
+  recipient: string;
+  ids: readonly Uint8Array[];
+}
+
 export interface MailboxStats {
   count: number;
   bytes: number;
@@ -57,6 +63,8 @@ export interface MailboxStore {
   /** The relay's id (PROTOCOL.md §8): 32 random bytes created with the store and kept for its life. */
   readonly relayId: Uint8Array;
   getUser(username: string): UserRecord | undefined;
+  /** Whether `username` is registered (the per-`send` check: cheaper than `getUser`). */
+  hasUser(username: string): boolean;
   /** Registers `user` unless the name is taken; returns the record now stored under that name. */
   registerUser(user: UserRecord): { created: boolean; user: UserRecord };
   /**
@@ -69,6 +77,11 @@ export interface MailboxStore {
   list(recipient: string, afterSeq: number, limit: number): StoredEnvelope[];
   /** Deletes the named envelopes of `recipient`; ids that are not stored are ignored. Returns how many went. */
   remove(recipient: string, ids: readonly Uint8Array[]): number;
+  /**
+   * Group commit (the relay's `CommitQueue`): the removals, then `putMany(items)`, all in one durable transaction.
+   * Returns the put results in input order.
+   */
+  commit(removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota): PutResult[];
   /** Deletes envelopes whose `expiresAt <= now`; returns how many went. */
   expire(now: number): number;
   stats(recipient: string): MailboxStats;

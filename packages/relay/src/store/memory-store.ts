@@ -5,6 +5,7 @@ import type {
   MailboxStats,
   MailboxStore,
   PutResult,
+  Removal,
   StoredEnvelope,
   UserRecord,
 } from './mailbox-store.js';
@@ -50,9 +51,19 @@ export function createMemoryStore(): MailboxStore {
     return 'stored';
   };
 
+  const remove = (recipient: string, ids: readonly Uint8Array[]): number => {
+    const rows = mailboxes.get(recipient);
+    if (!rows) return 0;
+    const gone = new Set(ids.map(hex));
+    const kept = rows.filter((r) => !gone.has(r.key));
+    mailboxes.set(recipient, kept);
+    return rows.length - kept.length;
+  };
+
   return {
     relayId,
     getUser: (username) => users.get(username),
+    hasUser: (username) => users.has(username),
     registerUser(user) {
       const existing = users.get(user.username);
       if (existing) return { created: false, user: existing };
@@ -66,13 +77,10 @@ export function createMemoryStore(): MailboxStore {
         .slice(0, limit)
         .map(({ seq: s, id, envelope, receivedAt }) => ({ seq: s, id, envelope, receivedAt }));
     },
-    remove(recipient, ids) {
-      const rows = mailboxes.get(recipient);
-      if (!rows) return 0;
-      const gone = new Set(ids.map(hex));
-      const kept = rows.filter((r) => !gone.has(r.key));
-      mailboxes.set(recipient, kept);
-      return rows.length - kept.length;
+    remove,
+    commit(removals: readonly Removal[], items, quota) {
+      for (const r of removals) remove(r.recipient, r.ids);
+      return items.map((item) => putOne(item, quota));
     },
     expire(now) {
       let n = 0;

@@ -6,6 +6,7 @@ import type {
   MailboxStats,
   MailboxStore,
   PutResult,
+  Removal,
   StoredEnvelope,
   UserRecord,
 } from './mailbox-store.js';
@@ -73,13 +74,14 @@ function toUser(row: UserRow): UserRecord {
 function prepareStatements(db: Database.Database) {
   return {
     getUser: db.prepare('SELECT * FROM users WHERE username = ?'),
+    hasUser: db.prepare('SELECT 1 FROM users WHERE username = ?').pluck(),
     insertUser: db.prepare(
       'INSERT OR IGNORE INTO users (username, idpk, encpk, bsig, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
     counters: db.prepare('SELECT mailbox_count, mailbox_bytes FROM users WHERE username = ?'),
     exists: db.prepare('SELECT 1 FROM envelopes WHERE recipient = ? AND id = ?').pluck(),
     insertEnvelope: db.prepare(
-      'INSERT INTO envelopes (recipient, id, envelope, size, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO envelopes (recipient, id, envelope, size, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     list: db.prepare(
       'SELECT seq, id, envelope, received_at FROM envelopes WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?',
@@ -147,6 +149,7 @@ class SqliteMailboxStore implements MailboxStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly putBatch: (items: readonly EnvelopeInput[], quota: MailboxQuota) => PutResult[];
   private readonly removeBatch: (recipient: string, ids: readonly Uint8Array[]) => number;
+  private readonly commitBatch: (removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota) => PutResult[];
 
   constructor(private readonly db: Database.Database) {
     const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('relay_id') as { value: Buffer } | undefined;
@@ -156,11 +159,17 @@ class SqliteMailboxStore implements MailboxStore {
     this.putBatch = db.transaction((items: readonly EnvelopeInput[], quota: MailboxQuota) =>
       items.map((item) => this.putOne(item, quota)),
     );
-    this.removeBatch = db.transaction((recipient: string, ids: readonly Uint8Array[]) => {
-      let n = 0;
-      for (const id of ids) n += this.stmt.remove.run(recipient, id).changes;
-      return n;
+    this.removeBatch = db.transaction((recipient: string, ids: readonly Uint8Array[]) => this.removeSome(recipient, ids));
+    this.commitBatch = db.transaction((removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota) => {
+      for (const r of removals) this.removeSome(r.recipient, r.ids);
+      return items.map((item) => this.putOne(item, quota));
     });
+  }
+
+  private removeSome(recipient: string, ids: readonly Uint8Array[]): number {
+    let n = 0;
+    for (const id of ids) n += this.stmt.remove.run(recipient, id).changes;
+    return n;
   }
 
   private putOne(item: EnvelopeInput, quota: MailboxQuota): PutResult {
@@ -168,18 +177,23 @@ class SqliteMailboxStore implements MailboxStore {
       | { mailbox_count: number; mailbox_bytes: number }
       | undefined;
     if (!counters) return 'unknown_recipient';
-    if (this.stmt.exists.get(item.recipient, item.id) !== undefined) return 'duplicate';
     const size = item.envelope.length;
     if (counters.mailbox_count + 1 > quota.maxMessages || counters.mailbox_bytes + size > quota.maxBytes) {
-      return 'mailbox_full';
+      // A retried send of an envelope already stored is still `duplicate` (answered `sent`), full or not.
+      return this.stmt.exists.get(item.recipient, item.id) !== undefined ? 'duplicate' : 'mailbox_full';
     }
-    this.stmt.insertEnvelope.run(item.recipient, item.id, item.envelope, size, item.receivedAt, item.expiresAt);
-    return 'stored';
+    // UNIQUE (recipient, id): an insert that changes nothing is a duplicate.
+    const { changes } = this.stmt.insertEnvelope.run(item.recipient, item.id, item.envelope, size, item.receivedAt, item.expiresAt);
+    return changes === 1 ? 'stored' : 'duplicate';
   }
 
   getUser(username: string): UserRecord | undefined {
     const row = this.stmt.getUser.get(username) as UserRow | undefined;
     return row ? toUser(row) : undefined;
+  }
+
+  hasUser(username: string): boolean {
+    return this.stmt.hasUser.get(username) !== undefined;
   }
 
   registerUser(user: UserRecord): { created: boolean; user: UserRecord } {
@@ -211,6 +225,10 @@ class SqliteMailboxStore implements MailboxStore {
 
   remove(recipient: string, ids: readonly Uint8Array[]): number {
     return ids.length === 0 ? 0 : this.removeBatch(recipient, ids);
+  }
+
+  commit(removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota): PutResult[] {
+    return removals.length === 0 && items.length === 0 ? [] : this.commitBatch(removals, items, quota);
   }
 
   expire(now: number): number {
