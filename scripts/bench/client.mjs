@@ -8,21 +8,28 @@ import { login } from '../../packages/cli/dist/engine/account.js';
 import { Messenger } from '../../packages/cli/dist/engine/messenger.js';
 import { Profile } from '../../packages/cli/dist/engine/profile.js';
 import { Conn, startOurRelay } from './ours.mjs';
-import { tempDir } from './common.mjs';
+import { cpuSeconds, tempDir } from './common.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CHAT_BIN = join(ROOT, 'packages/cli/dist/bin/chat.js');
 
-/** Authenticated handshakes per second: TLS 1.3 connect + hello + signed auth + welcome, `concurrency` at a time. */
+/**
+ * Authenticated handshakes per second: TLS 1.3 connect + hello + signed auth + welcome, `concurrency` at a time.
+ * Also the relay's own CPU time per login (from /proc): the load generator shares the machine's cores with the relay,
+ * so `1000 / relayCpuMs` is what one relay core could serve with the clients elsewhere.
+ */
 export async function loginRate(count, concurrency = 16) {
   const relay = await startOurRelay();
   try {
     const users = Array.from({ length: concurrency }, (_, i) => ({ name: `login${i}`, id: generateIdentity() }));
     for (const u of users) (await Conn.login(relay.port, u.name, u.id, 'send')).close(); // register first
     let left = count;
+    const cpu0 = cpuSeconds(relay.pid);
     const t0 = performance.now();
     await Promise.all(users.map(async (u) => { while (left-- > 0) (await Conn.login(relay.port, u.name, u.id, 'send')).close(); }));
-    return count / ((performance.now() - t0) / 1000);
+    const rate = count / ((performance.now() - t0) / 1000);
+    const cpu1 = cpuSeconds(relay.pid);
+    return { rate, relayCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : ((cpu1 - cpu0) * 1000) / count };
   } finally { await relay.stop(); }
 }
 

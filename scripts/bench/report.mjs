@@ -21,6 +21,7 @@ export function markdown(r) {
     row(`achieved msg/s at ${fmt(rate)}/s offered`, (x) => at(x)?.achieved, 0);
     for (const q of ['p50', 'p99', 'p999']) row(`${q === 'p999' ? 'p99.9' : q} latency ms at ${fmt(rate)}/s`, (x) => at(x)?.[q], 2, 'lower');
   }
+  row('server CPU per message in the throughput runs, µs (from /proc)', (x) => x.serverCpuUsPerMessage, 1, 'lower');
   row('peak RSS of the server, MiB', (x) => x.peakRssKiB / 1024, 1, 'lower');
   lines.push('', 'Near saturation (offered 0.9 x each system\'s own median throughput):', '', '| system | offered | achieved | received / sent | p50 ms | p99 ms | p99.9 ms |', '| --- | --- | --- | --- | --- | --- | --- |');
   for (const x of Object.values(s)) for (const l of x.latency.filter((l) => l.nearSaturation)) lines.push(`| ${x.name} | ${fmt(l.offered)} | ${fmt(l.achieved)} | ${fmt(l.received)} / ${fmt(l.total)} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.p999, 2)} |`);
@@ -29,6 +30,8 @@ export function markdown(r) {
   for (const [k, why] of Object.entries(r.skipped)) lines.push('', `**Skipped ${k}:** ${why}`);
   lines.push('', 'Ours only:', '', '| scenario | result |', '| --- | --- |',
     `| login rate (TLS 1.3 + hello + signed auth, 16 concurrent), handshakes/s | ${fmt(r.loginRate.median)} (runs ${r.loginRate.runs.map((x) => fmt(x)).join(', ')}) |`,
+    ...(r.loginRate.relayCpuMsPerLogin === undefined ? [] : [`| relay CPU per login, ms (from /proc; 1000 / this = logins per relay core-second) | ${fmt(r.loginRate.relayCpuMsPerLogin, 3)} (= ${fmt(1000 / r.loginRate.relayCpuMsPerLogin)}/s per core) |`]),
+    ...(r.tlsFloor && !r.tlsFloor.skipped ? [`| bare \`node:tls\` server, same client and certificate type (\`scripts/bench/tls-floor.mjs\`): handshakes/s; server CPU per handshake; RSS per idle connection | ${fmt(r.tlsFloor.handshakesPerSecond)}/s; ${fmt(r.tlsFloor.serverCpuMsPerHandshake, 3)} ms; ${fmt(r.tlsFloor.kibPerConnection, 1)} KiB |`] : []),
     r.connections && !r.connections.skipped
       ? `| ${fmt(r.connections.count)} authenticated idle connections: time to establish (first logins, 32 concurrent); relay memory each | ${fmt(r.connections.seconds, 1)} s (${fmt(r.connections.perSecond)}/s); ${fmt(r.connections.kibPerConnection, 1)} KiB per connection (RSS ${fmt(r.connections.rssBeforeMiB, 1)} -> ${fmt(r.connections.rssAfterMiB, 1)} MiB) |`
       : `| idle connections | not measured${r.connections?.skipped ? `: ${r.connections.skipped}` : ''} |`,

@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, machine, median } from './common.mjs';
+import { cpuSeconds, fmt, machine, median } from './common.mjs';
+import { tlsFloor } from './tls-floor.mjs';
 import { latency, throughput } from './driver.mjs';
 import { drain, fsyncRate, loginRate, oneShot } from './client.mjs';
 import { connections } from './connections.mjs';
@@ -41,9 +42,16 @@ for (const [key, make] of [['ours', ours], ['mosquitto', mosquitto], ['nats', na
   if (sys.skipped) { results.skipped[key] = sys.skipped; log(`SKIPPED ${key}: ${sys.skipped}`); continue; }
   try {
     const tputs = [];
-    for (let r = 0; r < P.runs; r++) tputs.push(await throughput(sys, P.pairs, P.perSender));
+    const cpus = [];
+    const pid = sys.pid ?? sys.relay?.pid;
+    for (let r = 0; r < P.runs; r++) {
+      const c0 = cpuSeconds(pid);
+      tputs.push(await throughput(sys, P.pairs, P.perSender));
+      cpus.push(((cpuSeconds(pid) - c0) * 1e6) / (P.pairs * P.perSender));
+    }
     const sat = median(tputs);
-    log(`${sys.name}: durable throughput median ${fmt(sat)} msg/s over ${P.runs} runs of ${fmt(P.pairs * P.perSender)} (runs: ${tputs.map((t) => fmt(t)).join(', ')})`);
+    const cpuUs = median(cpus);
+    log(`${sys.name}: durable throughput median ${fmt(sat)} msg/s over ${P.runs} runs of ${fmt(P.pairs * P.perSender)} (runs: ${tputs.map((t) => fmt(t)).join(', ')}); server CPU ${fmt(cpuUs, 1)} µs per message`);
     const rates = [...new Set([...P.rates, Math.round((sat * 0.9) / 100) * 100])].sort((a, b) => a - b);
     const lat = [];
     for (const rate of rates) {
@@ -51,17 +59,19 @@ for (const [key, make] of [['ours', ours], ['mosquitto', mosquitto], ['nats', na
       lat.push({ ...l, nearSaturation: rate === Math.round((sat * 0.9) / 100) * 100 });
       log(`  offered ${fmt(rate)}/s${lat.at(-1).nearSaturation ? ' (0.9 x saturation)' : ''}: achieved ${fmt(l.achieved)}/s, received ${l.received}/${l.total}, p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, p99.9 ${fmt(l.p999, 2)} ms`);
     }
-    results.systems[key] = { name: sys.name, throughput: sat, throughputRuns: tputs, latency: lat, peakRssKiB: peakRssKiB(sys.pid ?? sys.relay?.pid) };
+    results.systems[key] = { name: sys.name, throughput: sat, throughputRuns: tputs, serverCpuUsPerMessage: cpuUs, latency: lat, peakRssKiB: peakRssKiB(sys.pid ?? sys.relay?.pid) };
   } catch (e) {
     results.skipped[key] = `failed during the run: ${e.message}`;
     log(`FAILED ${key}: ${e.message}`);
   } finally { await sys.close().catch(() => {}); }
 }
 
-const logins = [];
-for (let r = 0; r < P.loginRuns; r++) logins.push(await loginRate(P.logins));
-results.loginRate = { median: median(logins), runs: logins };
-log(`\nours: login rate median ${fmt(median(logins))} handshakes/s (TLS 1.3 + hello + auth, 16 concurrent; runs: ${logins.map((x) => fmt(x)).join(', ')})`);
+const loginRuns = [];
+for (let r = 0; r < P.loginRuns; r++) loginRuns.push(await loginRate(P.logins));
+const logins = loginRuns.map((x) => x.rate);
+const loginCpu = median(loginRuns.map((x) => x.relayCpuMs));
+results.loginRate = { median: median(logins), runs: logins, relayCpuMsPerLogin: loginCpu, relayCpuMsRuns: loginRuns.map((x) => x.relayCpuMs) };
+log(`\nours: login rate median ${fmt(median(logins))} handshakes/s (TLS 1.3 + hello + auth, 16 concurrent; runs: ${logins.map((x) => fmt(x)).join(', ')}); relay CPU ${fmt(loginCpu, 3)} ms per login = ${fmt(1000 / loginCpu)} logins per relay-core second`);
 
 results.connections = await connections(P.connections).catch((e) => ({ skipped: e.message }));
 if (results.connections.skipped) log(`FAILED connections: ${results.connections.skipped}`);
@@ -75,6 +85,10 @@ log(`ours: offline drain of ${fmt(P.drainCount)} through the client engine: medi
 results.oneShot = await oneShot(P.oneShotRuns);
 if (results.oneShot.skipped) log(`SKIPPED one-shot: ${results.oneShot.skipped}`);
 else for (const [k, v] of Object.entries(results.oneShot)) log(`ours: ${k} wall time median ${fmt(v.medianMs)} ms (hyperfine, ${P.oneShotRuns} runs, min ${fmt(v.minMs)} ms)`);
+
+results.tlsFloor = await tlsFloor(P.logins, full ? 10_000 : 5000).catch((e) => ({ skipped: e.message }));
+if (results.tlsFloor.skipped) log(`FAILED TLS floor: ${results.tlsFloor.skipped}`);
+else log(`bare node:tls server (the floor under logins and idle connections): ${fmt(results.tlsFloor.handshakesPerSecond)} handshakes/s, server CPU ${fmt(results.tlsFloor.serverCpuMsPerHandshake, 3)} ms per handshake; ${fmt(results.tlsFloor.kibPerConnection, 1)} KiB per idle connection (${fmt(results.tlsFloor.idleConnections)} held)`);
 
 results.fsyncPerSecond = fsyncRate();
 log(`machine: 256-byte write + fsync ${fmt(results.fsyncPerSecond)}/s on ${join(process.env.TMPDIR ?? '/tmp')}`);

@@ -21,7 +21,10 @@ if (name === 'throughput' || name === 'latency') {
       log(`latency at ${fmt(count ?? 10_000)}/s: achieved ${fmt(l.achieved)}/s, received ${l.received}/${l.total}, p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, p99.9 ${fmt(l.p999, 2)} ms`);
     }
   } finally { await sys.close(); }
-} else if (name === 'login') log(`login rate: ${fmt(await loginRate(count ?? 2000))}/s`);
+} else if (name === 'login') {
+  const l = await loginRate(count ?? 2000);
+  log(`login rate: ${fmt(l.rate)}/s; relay CPU ${fmt(l.relayCpuMs, 3)} ms per login (${fmt(1000 / l.relayCpuMs)} per relay-core second)`);
+}
 else if (name === 'drain') {
   const d = await drain(count ?? 10_000);
   log(`drain: ${fmt(d.seconds, 2)} s, ${d.received} received, ${d.leftOnRelay} left on relay`);

@@ -96,6 +96,24 @@ describe('authentication (PROTOCOL.md §8)', () => {
     await expectFatal(d, await d.next(), 'AUTH_FAILED');
   });
 
+  it('verifies the bundle of a registered user again unless it is byte for byte the stored one', async () => {
+    const id = generateIdentity();
+    const first = await RawClient.connect(relay.port);
+    expect(await first.login('returning', id, 'send')).toMatchObject({ t: 'welcome', registered: true });
+    first.close();
+    // Same keys, the bundle signature flipped: the relay must not take it for the stored (verified) bundle.
+    const c = await RawClient.connect(relay.port);
+    const frame = c.authFrame(await c.hello(), 'returning', id, 'send') as { bsig: Uint8Array };
+    const bsig = Uint8Array.from(frame.bsig);
+    bsig[63] = bsig[63]! ^ 0x10;
+    c.send({ ...frame, bsig } as never);
+    await expectFatal(c, await c.next(), 'AUTH_FAILED');
+    // The stored bundle itself logs in, and is not registered anew.
+    const again = await RawClient.connect(relay.port);
+    expect(await again.login('returning', id, 'send')).toMatchObject({ t: 'welcome', registered: false });
+    again.close();
+  });
+
   it('allows one receiving session per user, with send sessions beside it', async () => {
     const id = generateIdentity();
     const recv1 = await RawClient.connect(relay.port);

@@ -220,10 +220,20 @@ export class Session implements Receiver, Kickable {
   /** PROTOCOL.md §8, steps 1–4, in that order. */
   private onAuth(f: AuthFrame): void {
     if (!isValidUsername(f.user)) throw new ProtocolError('BAD_USERNAME', 'usernames match ^[a-z][a-z0-9_-]{2,31}$');
-    try {
-      verifyBundle({ username: f.user, identityPublicKey: f.idpk, encryptionPublicKey: f.encpk, signature: f.bsig });
-    } catch {
-      throw new ProtocolError('AUTH_FAILED', 'key bundle does not verify');
+    const known = this.ctx.store.getUser(f.user);
+    // A returning user presents the bundle the relay verified when it registered them: the same bytes verify the same
+    // way, so only a bundle that differs from the stored one is verified again (it fails, or it is KEY_MISMATCH below).
+    const sameBundle =
+      known !== undefined &&
+      constantTimeEqual(known.identityPublicKey, f.idpk) &&
+      constantTimeEqual(known.encryptionPublicKey, f.encpk) &&
+      constantTimeEqual(known.bundleSignature, f.bsig);
+    if (!sameBundle) {
+      try {
+        verifyBundle({ username: f.user, identityPublicKey: f.idpk, encryptionPublicKey: f.encpk, signature: f.bsig });
+      } catch {
+        throw new ProtocolError('AUTH_FAILED', 'key bundle does not verify');
+      }
     }
     if (!verify(f.sig, authMessage(this.ctx.store.relayId, this.nonce, f.user, f.mode), f.idpk)) {
       throw new ProtocolError('AUTH_FAILED', 'challenge signature does not verify');
@@ -237,14 +247,14 @@ export class Session implements Receiver, Kickable {
       createdAt: this.ctx.now(),
     };
     let invited = false;
-    if (this.ctx.policy.registration === 'invite' && !this.ctx.policy.admins.has(f.user) && !this.ctx.store.getUser(f.user)) {
+    if (this.ctx.policy.registration === 'invite' && !this.ctx.policy.admins.has(f.user) && !known) {
       if (f.invite === undefined) throw new ProtocolError('INVITE_REQUIRED', 'registration on this relay needs an invite code');
       if (this.ctx.accounts.registerWithInvite(record, f.invite, this.ctx.now()) !== 'ok') {
         throw new ProtocolError('INVITE_INVALID', 'the invite code is unknown, used or expired');
       }
       invited = true;
     }
-    const registration = this.ctx.store.registerUser(record);
+    const registration = sameBundle ? { created: false, user: known } : this.ctx.store.registerUser(record);
     const user = registration.user;
     const created = registration.created || invited;
     if (
