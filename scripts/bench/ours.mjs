@@ -66,6 +66,9 @@ export class Conn {
       this.pending.delete(f.rid);
       if (p) f.t === 'sent' ? p.resolve() : p.reject(new Error(f.code));
     } else if (f.t === 'msg') this.onMsg?.(f);
+    // As the real client does (engine/connection.ts): a keepalive is answered with a ping, so an idle but live
+    // connection is not closed with IDLE_TIMEOUT (it matters when establishing 10,000 takes longer than the timeout).
+    else if (f.t === 'keepalive') this.write({ t: 'ping', rid: (this.rid = (this.rid + 1) >>> 0) });
     else this.onOther?.(f);
   }
   send(to, id, env) {

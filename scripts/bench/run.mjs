@@ -78,7 +78,9 @@ if (results.connections.skipped) log(`FAILED connections: ${results.connections.
 else log(`ours: ${fmt(results.connections.open)} of ${fmt(P.connections)} authenticated idle connections held; established in ${fmt(results.connections.seconds, 1)} s (${fmt(results.connections.perSecond)}/s, first logins, 32 concurrent); relay RSS ${fmt(results.connections.rssBeforeMiB, 1)} -> ${fmt(results.connections.rssAfterMiB, 1)} MiB = ${fmt(results.connections.kibPerConnection, 1)} KiB per connection`);
 
 const drains = [];
-for (let r = 0; r < P.drainRuns; r++) drains.push(await drain(P.drainCount));
+for (let r = 0; r < P.drainRuns; r++) {
+  try { drains.push(await drain(P.drainCount)); } catch (e) { log(`FAILED drain run ${r + 1}: ${e.message}`); }
+}
 results.drain = { count: P.drainCount, medianSeconds: median(drains.map((d) => d.seconds)), runs: drains };
 log(`ours: offline drain of ${fmt(P.drainCount)} through the client engine: median ${fmt(results.drain.medianSeconds, 2)} s (${fmt(P.drainCount / results.drain.medianSeconds)} msg/s); runs: ${drains.map((d) => `${fmt(d.seconds, 2)} s, ${d.received} received, ${d.leftOnRelay} left on relay`).join('; ')}`);
 
