@@ -1,0 +1,106 @@
+/**
+ * The first half of handling a delivered envelope (§4): open it and check its sender (steps 1–6 with the trust policy
+ * of §3.4), without touching history. What to do with the result is decided in receive-commit.ts, for a whole batch
+ * of envelopes in one store transaction.
+ */
+import { CryptoError, MessageKind, openEnvelope, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
+import type { MsgFrame } from '@chat/protocol';
+import type { Connection } from './connection.js';
+import { ChatError, isEnvelopeErrorCode } from './errors.js';
+import type { HeldMessage, Messenger } from './messenger.js';
+import { fetchBundle, sameKeys } from './trust.js';
+
+/** One delivered envelope after §4 steps 1–6. */
+export type Checked =
+  /** Opened and signed by the accepted key of `opened.from`: to be applied by its kind. */
+  | { outcome: 'ok'; frame: MsgFrame; opened: OpenedEnvelope }
+  /** Signed by a key not accepted (yet): left on the relay, not acknowledged. */
+  | { outcome: 'held'; frame: MsgFrame; from: string; reason: HeldMessage['reason'] }
+  /** Failed a check: recorded in `rejected` and acknowledged. */
+  | { outcome: 'rejected'; frame: MsgFrame; code: string; detail: string }
+  /** A verified ephemeral typing signal (§4.1): shown, never stored or acknowledged. */
+  | { outcome: 'typing'; frame: MsgFrame; from: string; active: boolean }
+  /** An ephemeral envelope that failed a check or is not `typing`: ignored entirely, not acknowledged (§9). */
+  | { outcome: 'ignored'; frame: MsgFrame };
+
+type Verdict = { kind: 'ok' } | { kind: 'held'; reason: HeldMessage['reason'] } | { kind: 'rejected'; code: string; detail: string };
+
+/**
+ * §4 steps 1–6 for one delivered envelope. May look the sender up on the relay over `conn` (an unknown sender is
+ * pinned under the policy, §3.4; a signature that fails under the pinned key is checked against the relay's
+ * current bundle). Writes nothing but contacts.
+ * @throws {ChatError} connection errors of those lookups.
+ */
+export async function checkEnvelope(m: Messenger, conn: Connection, frame: MsgFrame): Promise<Checked> {
+  // An ephemeral envelope (§9) was never stored: it is never acknowledged, recorded or counted, whatever happens.
+  const eph = frame.eph === true;
+  let opened: OpenedEnvelope;
+  try {
+    // §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered.
+    opened = openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
+  } catch (err) {
+    if (!(err instanceof CryptoError)) throw err;
+    return eph ? { outcome: 'ignored', frame } : { outcome: 'rejected', frame, code: err.code, detail: err.message };
+  }
+  const verdict = await checkSender(m, conn, opened);
+  if (eph) {
+    // §4.1: only `typing` travels ephemerally; anything else marked eph is ignored.
+    if (verdict.kind === 'ok' && opened.kind === MessageKind.typing) return { outcome: 'typing', frame, from: opened.from, active: opened.body[0] === 1 };
+    return { outcome: 'ignored', frame };
+  }
+  if (verdict.kind === 'rejected') return { outcome: 'rejected', frame, code: verdict.code, detail: verdict.detail };
+  if (verdict.kind === 'held') return { outcome: 'held', frame, from: opened.from, reason: verdict.reason };
+  return { outcome: 'ok', frame, opened };
+}
+
+/**
+ * §4 step 6 with §3.4: verify under the pinned key, pinning an unknown sender first. A signature that fails under
+ * the pinned key but verifies under the relay's current, different bundle is a changed key: held, not shown.
+ */
+async function checkSender(m: Messenger, conn: Connection, opened: OpenedEnvelope): Promise<Verdict> {
+  const from = opened.from;
+  let contact = m.store.getContact(from);
+  if (!contact) {
+    try {
+      contact = (await m.lookupContact(from, conn)).contact;
+    } catch (err) {
+      if (err instanceof ChatError && err.code === 'UNKNOWN_USER') {
+        return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: `the sender ${from} is not registered on the relay` };
+      }
+      if (err instanceof ChatError && err.code === 'BUNDLE_INVALID') return { kind: 'held', reason: 'BUNDLE_INVALID' };
+      throw err;
+    }
+  }
+  if (contact.trust === 'untrusted') {
+    // trust-new-identities never: even a good signature waits until the user accepts the key.
+    if (verifies(opened, contact.identityPublicKey)) return { kind: 'held', reason: 'UNTRUSTED_IDENTITY' };
+    return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+  }
+  if (verifies(opened, contact.identityPublicKey)) return { kind: 'ok' };
+  let current;
+  try {
+    current = await fetchBundle(conn, from);
+  } catch (err) {
+    if (err instanceof ChatError && (err.code === 'UNKNOWN_USER' || err.code === 'BUNDLE_INVALID')) {
+      return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+    }
+    throw err;
+  }
+  if (!sameKeys(contact, current) && verifies(opened, current.idpk)) {
+    // Signed by the relay's new key for the sender: held (and the contact marked changed) unless the policy is `always`.
+    const r = await m.lookupContact(from, conn);
+    if (r.outcome === 'accepted-new' && verifies(opened, r.contact.identityPublicKey)) return { kind: 'ok' };
+    return { kind: 'held', reason: 'KEY_CHANGED' };
+  }
+  return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+}
+
+function verifies(opened: OpenedEnvelope, identityPublicKey: Uint8Array): boolean {
+  try {
+    verifyEnvelopeSignature(opened, identityPublicKey);
+    return true;
+  } catch (err) {
+    if (err instanceof CryptoError && isEnvelopeErrorCode(err.code)) return false;
+    throw err;
+  }
+}
