@@ -8,6 +8,7 @@ import type { MsgFrame } from '@chat/protocol';
 import type { Connection } from './connection.js';
 import { ChatError, isEnvelopeErrorCode } from './errors.js';
 import type { HeldMessage, Messenger } from './messenger.js';
+import type { Contact } from './store.js';
 import { fetchBundle, sameKeys } from './trust.js';
 
 /** One delivered envelope after §4 steps 1–6. */
@@ -25,25 +26,61 @@ export type Checked =
 
 type Verdict = { kind: 'ok' } | { kind: 'held'; reason: HeldMessage['reason'] } | { kind: 'rejected'; code: string; detail: string };
 
+export type CheckedBatch = { checked: Checked[]; failed: false } | { checked: Checked[]; failed: true; error: unknown };
+
 /**
- * §4 steps 1–6 for one delivered envelope. May look the sender up on the relay over `conn` (an unknown sender is
- * pinned under the policy, §3.4; a signature that fails under the pinned key is checked against the relay's
- * current bundle). Writes nothing but contacts.
- * @throws {ChatError} connection errors of those lookups.
+ * §4 steps 1–6 for a batch of delivered envelopes, in delivery order. Most envelopes are checked synchronously against
+ * the sender's pinned key (`quickVerdict`); only those that need the relay (an unknown sender, a signature that fails
+ * under the pinned key) take the slow path, `checkSender`. Contacts are read once per sender for each synchronous
+ * stretch and forgotten at every await, so no other code can change a contact under a cached copy. Stops early when
+ * `stop()` says so; a check that throws ends the batch with what was checked before it.
  */
-export async function checkEnvelope(m: Messenger, conn: Connection, frame: MsgFrame): Promise<Checked> {
-  // An ephemeral envelope (§9) was never stored: it is never acknowledged, recorded or counted, whatever happens.
-  const eph = frame.eph === true;
-  let opened: OpenedEnvelope;
+export async function checkBatch(m: Messenger, conn: Connection, frames: readonly MsgFrame[], stop: () => boolean): Promise<CheckedBatch> {
+  let contacts = new Map<string, Contact | undefined>();
+  const contact = (name: string): Contact | undefined => {
+    if (!contacts.has(name)) contacts.set(name, m.store.getContact(name));
+    return contacts.get(name);
+  };
+  const checked: Checked[] = [];
+  for (const frame of frames) {
+    if (stop()) break;
+    let opened: OpenedEnvelope | Checked;
+    try {
+      opened = open(m, frame);
+    } catch (error) {
+      return { checked, failed: true, error };
+    }
+    if (!('signedMessage' in opened)) {
+      checked.push(opened);
+      continue;
+    }
+    let verdict = quickVerdict(opened, contact(opened.from));
+    if (verdict === null) {
+      contacts = new Map();
+      try {
+        verdict = await checkSender(m, conn, opened);
+      } catch (error) {
+        return { checked, failed: true, error };
+      }
+    }
+    checked.push(outcome(frame, opened, verdict));
+  }
+  return { checked, failed: false };
+}
+
+/** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered. */
+function open(m: Messenger, frame: MsgFrame): OpenedEnvelope | Checked {
   try {
-    // §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered.
-    opened = openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
+    return openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
   } catch (err) {
     if (!(err instanceof CryptoError)) throw err;
-    return eph ? { outcome: 'ignored', frame } : { outcome: 'rejected', frame, code: err.code, detail: err.message };
+    // An ephemeral envelope (§9) was never stored: it is never acknowledged, recorded or counted, whatever happens.
+    return frame.eph === true ? { outcome: 'ignored', frame } : { outcome: 'rejected', frame, code: err.code, detail: err.message };
   }
-  const verdict = await checkSender(m, conn, opened);
-  if (eph) {
+}
+
+function outcome(frame: MsgFrame, opened: OpenedEnvelope, verdict: Verdict): Checked {
+  if (frame.eph === true) {
     // §4.1: only `typing` travels ephemerally; anything else marked eph is ignored.
     if (verdict.kind === 'ok' && opened.kind === MessageKind.typing) return { outcome: 'typing', frame, from: opened.from, active: opened.body[0] === 1 };
     return { outcome: 'ignored', frame };
@@ -51,6 +88,19 @@ export async function checkEnvelope(m: Messenger, conn: Connection, frame: MsgFr
   if (verdict.kind === 'rejected') return { outcome: 'rejected', frame, code: verdict.code, detail: verdict.detail };
   if (verdict.kind === 'held') return { outcome: 'held', frame, from: opened.from, reason: verdict.reason };
   return { outcome: 'ok', frame, opened };
+}
+
+/**
+ * The first steps of `checkSender` that need no relay: a pinned sender whose key is untrusted (held or rejected), or
+ * whose pinned key verifies the signature (ok). Null otherwise: `checkSender` decides, from the start.
+ */
+function quickVerdict(opened: OpenedEnvelope, contact: Contact | undefined): Verdict | null {
+  if (!contact) return null;
+  if (contact.trust === 'untrusted') {
+    if (verifies(opened, contact.identityPublicKey)) return { kind: 'held', reason: 'UNTRUSTED_IDENTITY' };
+    return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+  }
+  return verifies(opened, contact.identityPublicKey) ? { kind: 'ok' } : null;
 }
 
 /**

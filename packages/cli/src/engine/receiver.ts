@@ -8,7 +8,7 @@
 import type { MsgFrame } from '@chat/protocol';
 import { ChatError } from './errors.js';
 import type { Messenger, ReceivedMessage } from './messenger.js';
-import { checkEnvelope, type Checked } from './receive-check.js';
+import { checkBatch } from './receive-check.js';
 import { commitChecked } from './receive-commit.js';
 import type { GroupMessage } from './groups/receive.js';
 
@@ -88,19 +88,8 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
      * committed and acknowledged, then the error ends the session; the rest is delivered again next time.
      */
     const handleBatch = async (frames: readonly MsgFrame[]): Promise<void> => {
-      const checked: Checked[] = [];
-      let failed = false;
-      let failure: unknown;
-      for (const frame of frames) {
-        if (done || signal?.aborted) break;
-        try {
-          checked.push(await checkEnvelope(m, conn, frame));
-        } catch (err) {
-          failed = true;
-          failure = err;
-          break;
-        }
-      }
+      const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true);
+      const checked = result.checked;
       if (checked.length > 0) {
         const committed = commitChecked(m, checked, options, summary);
         // Committed: from here on the relay may delete them (§9), and the receipts may go out.
@@ -109,7 +98,7 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
         for (const emit of committed.events) emit();
         if (!done) flush();
       }
-      if (failed) throw failure;
+      if (result.failed) throw result.error;
     };
     const drain = async (): Promise<void> => {
       if (draining) return;
@@ -123,6 +112,9 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
             continue;
           }
           await handleBatch(takeBatch());
+          // Let the event loop run between batches: replies to our requests (receipts being sent) and more frames
+          // are read, and a long drain never holds off I/O for long.
+          if (queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
         }
       } catch (err) {
         await finish(err);
