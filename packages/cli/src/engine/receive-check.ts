@@ -3,11 +3,12 @@
  * of §3.4), without touching history. What to do with the result is decided in receive-commit.ts, for a whole batch
  * of envelopes in one store transaction.
  */
-import { CryptoError, MessageKind, openEnvelope, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
+import { CryptoError, MessageKind, constantTimeEqual, openEnvelope, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { Connection } from './connection.js';
 import { ChatError, isEnvelopeErrorCode } from './errors.js';
 import type { HeldMessage, Messenger } from './messenger.js';
+import { SignatureResult, type SignatureVerifier } from './signatures.js';
 import type { Contact } from './store.js';
 import { fetchBundle, sameKeys } from './trust.js';
 
@@ -26,35 +27,93 @@ export type Checked =
 
 type Verdict = { kind: 'ok' } | { kind: 'held'; reason: HeldMessage['reason'] } | { kind: 'rejected'; code: string; detail: string };
 
+/** Envelopes per request to the signature worker: small enough that opening and verifying overlap. */
+const VERIFY_CHUNK = 64;
+
+/** An envelope that opened, and what the signature worker said about it under which key. */
+interface Opened {
+  frame: MsgFrame;
+  opened: OpenedEnvelope;
+  /** The pinned key it was sent to the worker with, and whether that contact was `untrusted` then. */
+  key?: Uint8Array;
+  untrusted?: boolean;
+  /** The worker's SignatureResult, once it answered. */
+  result?: number;
+}
+
 export type CheckedBatch = { checked: Checked[]; failed: false } | { checked: Checked[]; failed: true; error: unknown };
 
 /**
- * §4 steps 1–6 for a batch of delivered envelopes, in delivery order. Most envelopes are checked synchronously against
- * the sender's pinned key (`quickVerdict`); only those that need the relay (an unknown sender, a signature that fails
- * under the pinned key) take the slow path, `checkSender`. Contacts are read once per sender for each synchronous
- * stretch and forgotten at every await, so no other code can change a contact under a cached copy. Stops early when
- * `stop()` says so; a check that throws ends the batch with what was checked before it.
+ * §4 steps 1–6 for a batch of delivered envelopes, in delivery order. First every envelope is opened (on this thread:
+ * that needs our secret key); with a `verifier`, the signatures of pinned senders go to its worker thread in chunks
+ * meanwhile. Then each envelope gets its verdict, in order: from the worker's answer if the sender's pinned key and
+ * trust are still the ones it was checked under, else by verifying here (`quickVerdict`); only envelopes that need
+ * the relay (an unknown sender, a signature that fails under the pinned key) take the slow path, `checkSender`.
+ * Contacts are read once per sender for each synchronous stretch and forgotten at every await, so no other code can
+ * change a contact under a cached copy. Stops early when `stop()` says so; a check that throws ends the batch with
+ * what was checked before it.
  */
-export async function checkBatch(m: Messenger, conn: Connection, frames: readonly MsgFrame[], stop: () => boolean): Promise<CheckedBatch> {
+export async function checkBatch(
+  m: Messenger,
+  conn: Connection,
+  frames: readonly MsgFrame[],
+  stop: () => boolean,
+  verifier?: SignatureVerifier,
+): Promise<CheckedBatch> {
   let contacts = new Map<string, Contact | undefined>();
   const contact = (name: string): Contact | undefined => {
     if (!contacts.has(name)) contacts.set(name, m.store.getContact(name));
     return contacts.get(name);
   };
-  const checked: Checked[] = [];
+  const items: (Opened | Checked)[] = [];
+  const answers: Promise<void>[] = [];
+  let jobs: Opened[] = [];
+  const send = (): void => {
+    const sent = jobs;
+    jobs = [];
+    const answer = verifier!.verify(sent.map((j) => ({ opened: j.opened, publicKey: j.key! })));
+    // A failed worker leaves `result` unset: those are verified on this thread below.
+    answers.push(answer.then((r) => sent.forEach((j, i) => (j.result = r[i])), () => {}));
+  };
+  let openFailed: { error: unknown } | undefined;
   for (const frame of frames) {
-    if (stop()) break;
     let opened: OpenedEnvelope | Checked;
     try {
       opened = open(m, frame);
     } catch (error) {
-      return { checked, failed: true, error };
+      openFailed = { error };
+      break;
     }
     if (!('signedMessage' in opened)) {
-      checked.push(opened);
+      items.push(opened);
       continue;
     }
-    let verdict = quickVerdict(opened, contact(opened.from));
+    const item: Opened = { frame, opened };
+    const pinned = verifier ? contact(opened.from) : undefined;
+    if (pinned) {
+      item.key = pinned.identityPublicKey;
+      item.untrusted = pinned.trust === 'untrusted';
+      jobs.push(item);
+      if (jobs.length >= VERIFY_CHUNK) send();
+    }
+    items.push(item);
+  }
+  if (jobs.length > 0) send();
+  if (answers.length > 0) {
+    await Promise.all(answers);
+    contacts = new Map();
+  }
+  const checked: Checked[] = [];
+  for (const item of items) {
+    if (stop()) break;
+    if ('outcome' in item) {
+      checked.push(item);
+      continue;
+    }
+    const { frame, opened } = item;
+    const pinned = contact(opened.from);
+    let verdict = workerVerdict(item, pinned);
+    if (verdict === undefined) verdict = quickVerdict(opened, pinned);
     if (verdict === null) {
       contacts = new Map();
       try {
@@ -65,7 +124,7 @@ export async function checkBatch(m: Messenger, conn: Connection, frames: readonl
     }
     checked.push(outcome(frame, opened, verdict));
   }
-  return { checked, failed: false };
+  return openFailed ? { checked, failed: true, error: openFailed.error } : { checked, failed: false };
 }
 
 /** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered. */
@@ -101,6 +160,20 @@ function quickVerdict(opened: OpenedEnvelope, contact: Contact | undefined): Ver
     return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
   }
   return verifies(opened, contact.identityPublicKey) ? { kind: 'ok' } : null;
+}
+
+/**
+ * `quickVerdict` from the worker's answer, if there is one and the contact still has the key and trust it was
+ * checked under; undefined if not (then it is verified here).
+ */
+function workerVerdict(item: Opened, contact: Contact | undefined): Verdict | null | undefined {
+  const { result, key } = item;
+  if (result === undefined || key === undefined || !contact) return undefined;
+  const untrusted = contact.trust === 'untrusted';
+  if (untrusted !== item.untrusted || !constantTimeEqual(contact.identityPublicKey, key)) return undefined;
+  if (result === SignatureResult.verified) return untrusted ? { kind: 'held', reason: 'UNTRUSTED_IDENTITY' } : { kind: 'ok' };
+  if (result === SignatureResult.failed) return untrusted ? { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' } : null;
+  return undefined;
 }
 
 /**

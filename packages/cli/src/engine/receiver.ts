@@ -5,11 +5,13 @@
  * of thousands of messages costs a few dozen commits instead of several per message. Held envelopes (changed sender
  * key) are not acknowledged and stay on the relay.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import type { MsgFrame } from '@chat/protocol';
 import { ChatError } from './errors.js';
 import type { Messenger, ReceivedMessage } from './messenger.js';
 import { checkBatch } from './receive-check.js';
 import { commitChecked } from './receive-commit.js';
+import { SignatureVerifier } from './signatures.js';
 import type { GroupMessage } from './groups/receive.js';
 
 /**
@@ -17,6 +19,27 @@ import type { GroupMessage } from './groups/receive.js';
  * spread over many messages, small enough that the first of a long drain is shown (and acknowledged) quickly.
  */
 export const MAX_BATCH = 512;
+
+/** A backlog at least this long starts the signature worker (signatures.ts); a few messages are not worth a thread. */
+export const PARALLEL_BACKLOG = 256;
+
+/**
+ * True if a core is free for the signature worker: more cores than the system's recent load (1-minute average). On a
+ * busy machine a second thread only competes with everything else (measured: the drain got slower, not faster).
+ */
+export function spareCore(): boolean {
+  return availableParallelism() - loadavg()[0]! >= 1;
+}
+
+/**
+ * @internal For tests: when the signature worker starts, and its script (the tests run from the TypeScript sources,
+ * next to which there is no verify-worker.js; they point it at the built one).
+ */
+export const receiverTuning: { parallelBacklog: number; spareCore: () => boolean; workerUrl: URL | undefined } = {
+  parallelBacklog: PARALLEL_BACKLOG,
+  spareCore,
+  workerUrl: undefined,
+};
 
 export interface ReceiveOptions {
   /** Keep listening after `synced` until `signal` aborts. */
@@ -51,6 +74,8 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
   const acks: Uint8Array[] = [];
   let draining = false;
   let done = false;
+  let verifier: SignatureVerifier | undefined;
+  let verifierTried = false;
 
   return new Promise<ReceiveSummary>((resolve, reject) => {
     /** Stops once: acknowledges what is committed, waits for the relay to have handled it (`pong`), closes. */
@@ -68,7 +93,7 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
       } catch (e) {
         err ??= e;
       }
-      await conn.close();
+      await Promise.all([conn.close(), verifier?.close()]);
       m.emit('status', 'offline');
       if (err) reject(err);
       else resolve(summary);
@@ -88,7 +113,11 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
      * committed and acknowledged, then the error ends the session; the rest is delivered again next time.
      */
     const handleBatch = async (frames: readonly MsgFrame[]): Promise<void> => {
-      const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true);
+      if (!verifierTried && frames.length + queue.length >= receiverTuning.parallelBacklog) {
+        verifierTried = true;
+        if (receiverTuning.spareCore()) verifier = SignatureVerifier.start(receiverTuning.workerUrl);
+      }
+      const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier);
       const checked = result.checked;
       if (checked.length > 0) {
         const committed = commitChecked(m, checked, options, summary);
