@@ -9,7 +9,7 @@ import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../test/hel
 import { Connection } from './connection.js';
 import { Messenger, type HeldMessage, type ReceivedMessage, type RejectedMessage } from './messenger.js';
 import type { Profile } from './profile.js';
-import { PARALLEL_BACKLOG, receiverTuning, spareCore } from './receiver.js';
+import { PARALLEL_BACKLOG, receiverTuning, secondCoreUsable } from './receiver.js';
 import { SignatureResult, SignatureVerifier } from './signatures.js';
 import type { TrustNewIdentities } from './identities.js';
 
@@ -90,12 +90,12 @@ describe.each([
     carolId = carol.loadIdentity();
     bobEncPk = bob.loadIdentity().encryption.publicKey;
     receiverTuning.parallelBacklog = backlog;
-    receiverTuning.spareCore = () => true;
+    receiverTuning.secondCoreUsable = () => true;
     receiverTuning.workerUrl = BUILT_WORKER;
   });
   afterEach(() => {
     receiverTuning.parallelBacklog = PARALLEL_BACKLOG;
-    receiverTuning.spareCore = spareCore;
+    receiverTuning.secondCoreUsable = secondCoreUsable;
     receiverTuning.workerUrl = undefined;
   });
 
