@@ -8,7 +8,8 @@ import type { MsgFrame } from '@chat/protocol';
 import type { Connection } from './connection.js';
 import { ChatError, isEnvelopeErrorCode } from './errors.js';
 import type { HeldMessage, Messenger } from './messenger.js';
-import { SignatureResult, type SignatureVerifier } from './signatures.js';
+import { SignatureResult } from './signature-result.js';
+import type { SignatureVerifier } from './signatures.js';
 import type { Contact } from './store.js';
 import { fetchBundle, sameKeys } from './trust.js';
 

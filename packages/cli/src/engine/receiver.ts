@@ -11,7 +11,7 @@ import { ChatError } from './errors.js';
 import type { Messenger, ReceivedMessage } from './messenger.js';
 import { checkBatch } from './receive-check.js';
 import { commitChecked } from './receive-commit.js';
-import { SignatureVerifier } from './signatures.js';
+import type { SignatureVerifier } from './signatures.js';
 import type { GroupMessage } from './groups/receive.js';
 
 /**
@@ -118,7 +118,8 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
     const handleBatch = async (frames: readonly MsgFrame[]): Promise<void> => {
       if (!verifierTried && frames.length + queue.length >= receiverTuning.parallelBacklog) {
         verifierTried = true;
-        if (receiverTuning.secondCoreUsable()) verifier = SignatureVerifier.start(receiverTuning.workerUrl);
+        // Loaded only for a long backlog: a one-shot `chat recv` of a few messages never pays for worker_threads.
+        if (receiverTuning.secondCoreUsable()) verifier = (await import('./signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
       }
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier);
       const checked = result.checked;

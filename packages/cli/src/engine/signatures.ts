@@ -10,30 +10,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { OpenedEnvelope } from '@chat/crypto';
+import type { VerifyReply, VerifyRequest } from './signature-result.js';
 
-/** One byte per envelope in a reply. */
-export const SignatureResult = {
-  /** `verifyEnvelopeSignature` returned: the signature verifies under the key given. */
-  verified: 1,
-  /** It threw an envelope error (ENVELOPE_BAD_SIGNATURE): it does not verify under that key. */
-  failed: 2,
-  /** It threw anything else: the caller verifies again on its own thread, where the error surfaces as before. */
-  error: 3,
-} as const;
-
-/** The fields of an opened envelope the check needs (everything but what is secret or bulky to clone twice). */
-export type SignedFields = Pick<OpenedEnvelope, 'kind' | 'from' | 'to' | 'id' | 'ts' | 'body' | 'signature' | 'signedMessage'>;
-
-export interface VerifyRequest {
-  id: number;
-  jobs: { opened: SignedFields; publicKey: Uint8Array }[];
-}
-
-export interface VerifyReply {
-  id: number;
-  results: Uint8Array;
-}
+export { SignatureResult } from './signature-result.js';
 
 const WORKER_URL = new URL('./verify-worker.js', import.meta.url);
 

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { CryptoError, verifyEnvelopeSignature } from '@chat/crypto';
 import { isEnvelopeErrorCode } from './errors.js';
-import { SignatureResult, type VerifyReply, type VerifyRequest } from './signatures.js';
+import { SignatureResult, type VerifyReply, type VerifyRequest } from './signature-result.js';
 
 parentPort?.on('message', (req: VerifyRequest) => {
   const results = new Uint8Array(req.jobs.length);
