@@ -339,12 +339,20 @@ export class Messenger extends EventEmitter<MessengerEvents> {
 
   /** Queues receipts (§4.1) for `ids` of messages from `peer`, 256 ids per envelope. Never to ourselves. */
   queueReceipt(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): void {
-    if (peer === this.username || ids.length === 0) return;
+    if (this.enqueueReceipts(peer, kind, ids)) this.kickOutbox();
+  }
+
+  /**
+   * @internal `queueReceipt` without starting to send: the receiver writes receipts in the transaction that commits
+   * the messages they name, and calls `kickOutbox` once that has committed. True if anything was queued.
+   */
+  enqueueReceipts(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): boolean {
+    if (peer === this.username || ids.length === 0) return false;
     for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
       const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
       this.store.outbox.enqueue({ id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
     }
-    this.kickOutbox();
+    return true;
   }
 
   /** Marks the conversation with `peer` read and, unless turned off in settings, sends `read` receipts. */
@@ -381,7 +389,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return users;
   }
 
-  private kickOutbox(): void {
+  /** @internal Starts sending the outbox over the live session, if there is one (errors become `warning` events). */
+  kickOutbox(): void {
     const conn = this.recvConnection;
     if (!conn) return;
     this.outboxSender.flush(conn).catch((err: unknown) => {

@@ -5,6 +5,7 @@
  * recipient never sees it twice.
  */
 import type Database from 'better-sqlite3';
+import type { Statements } from './statements.js';
 import type { MessageState, StoredMessage } from './store.js';
 
 /** An envelope waiting to be sealed and sent (text or receipt; typing is never queued). */
@@ -32,15 +33,18 @@ const RANK = "CASE state WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered
 const RANK_OF: Record<string, number> = { queued: 0, sent: 1, delivered: 2, read: 3 };
 
 export class Outbox {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sql: Statements,
+  ) {}
 
   /** Queues an envelope; a text message also enters history as `queued`, in the same transaction. */
   enqueue(entry: OutboxEntry, history?: StoredMessage): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, ?, ?, ?)').run(entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts);
+      this.sql.get('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, ?, ?, ?)').run(entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts);
       if (history) {
-        this.db
-          .prepare('INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        this.sql
+          .get('INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
           .run(history.id, history.peer, history.direction, history.body, history.ts, history.relayTs, history.receivedAt, history.state ?? 'queued');
       }
     })();
@@ -48,24 +52,25 @@ export class Outbox {
 
   /** Everything waiting, oldest first. */
   list(): OutboxEntry[] {
-    const rows = this.db.prepare('SELECT id, peer, kind, body, ts FROM outbox ORDER BY seq').all() as { id: string; peer: string; kind: number; body: Buffer; ts: number }[];
+    const rows = this.sql.get('SELECT id, peer, kind, body, ts FROM outbox ORDER BY seq').all() as { id: string; peer: string; kind: number; body: Buffer; ts: number }[];
     return rows.map((r) => ({ id: r.id, peer: r.peer, kind: r.kind, body: new Uint8Array(r.body), ts: r.ts }));
   }
 
   get(id: string): OutboxEntry | undefined {
-    return this.list().find((e) => e.id === id);
+    const r = this.sql.get('SELECT id, peer, kind, body, ts FROM outbox WHERE id = ?').get(id) as { id: string; peer: string; kind: number; body: Buffer; ts: number } | undefined;
+    return r && { id: r.id, peer: r.peer, kind: r.kind, body: new Uint8Array(r.body), ts: r.ts };
   }
 
   /** Removes an entry once the relay answered `sent` (or it can never be sent); true if it was there. */
   remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id).changes === 1;
+    return this.sql.get('DELETE FROM outbox WHERE id = ?').run(id).changes === 1;
   }
 
   /** Withdraws a queued message entirely (outbox and history), as `chat send` does when it could not send. */
   withdraw(id: string): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
-      this.db.prepare("DELETE FROM messages WHERE id = ? AND direction = 'out'").run(id);
+      this.sql.get('DELETE FROM outbox WHERE id = ?').run(id);
+      this.sql.get("DELETE FROM messages WHERE id = ? AND direction = 'out'").run(id);
     })();
   }
 
@@ -78,38 +83,38 @@ export class Outbox {
       state === 'failed'
         ? "UPDATE messages SET state = 'failed' WHERE id = ? AND peer = ? AND direction = 'out' AND state = 'queued'"
         : `UPDATE messages SET state = ? WHERE id = ? AND peer = ? AND direction = 'out' AND (state IS NULL OR (state != 'failed' AND ${RANK} < ${RANK_OF[state] ?? 1}))`;
-    const info = state === 'failed' ? this.db.prepare(sql).run(id, peer) : this.db.prepare(sql).run(state, id, peer);
+    const info = state === 'failed' ? this.sql.get(sql).run(id, peer) : this.sql.get(sql).run(state, id, peer);
     return info.changes === 1;
   }
 
   /** Marks every unread message from `peer` read; returns their ids (for read receipts). */
   markRead(peer: string): string[] {
     return this.db.transaction(() => {
-      const ids = (this.db.prepare("SELECT id FROM messages WHERE peer = ? AND direction = 'in' AND state = 'unread' ORDER BY ts, rowid").all(peer) as { id: string }[]).map((r) => r.id);
-      this.db.prepare("UPDATE messages SET state = 'read' WHERE peer = ? AND direction = 'in' AND state = 'unread'").run(peer);
+      const ids = (this.sql.get("SELECT id FROM messages WHERE peer = ? AND direction = 'in' AND state = 'unread' ORDER BY ts, rowid").all(peer) as { id: string }[]).map((r) => r.id);
+      this.sql.get("UPDATE messages SET state = 'read' WHERE peer = ? AND direction = 'in' AND state = 'unread'").run(peer);
       return ids;
     })();
   }
 
   setMuted(peer: string, muted: boolean): void {
-    this.db.prepare('INSERT INTO conversations (peer, muted) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET muted = excluded.muted').run(peer, muted ? 1 : 0);
+    this.sql.get('INSERT INTO conversations (peer, muted) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET muted = excluded.muted').run(peer, muted ? 1 : 0);
   }
 
   isMuted(peer: string): boolean {
-    const row = this.db.prepare('SELECT muted FROM conversations WHERE peer = ?').get(peer) as { muted: number } | undefined;
+    const row = this.sql.get('SELECT muted FROM conversations WHERE peer = ?').get(peer) as { muted: number } | undefined;
     return row?.muted === 1;
   }
 
   setLastSeen(peer: string, ms: number): void {
-    this.db
-      .prepare('INSERT INTO conversations (peer, last_seen) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET last_seen = max(coalesce(last_seen, 0), excluded.last_seen)')
+    this.sql
+      .get('INSERT INTO conversations (peer, last_seen) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET last_seen = max(coalesce(last_seen, 0), excluded.last_seen)')
       .run(peer, ms);
   }
 
   /** One row per peer with history or settings, newest activity first. */
   conversations(): ConversationSummary[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql
+      .get(
         `SELECT p.peer AS peer,
                 (SELECT count(*) FROM messages m WHERE m.peer = p.peer AND m.direction = 'in' AND m.state = 'unread') AS unread,
                 coalesce((SELECT max(ts) FROM messages m WHERE m.peer = p.peer), 0) AS lastTs,

@@ -10,6 +10,7 @@ import { touchPrivateFile } from './files.js';
 import { GroupStore } from './groups/group-store.js';
 import { Outbox } from './outbox.js';
 import { FileTable } from './files/table.js';
+import { Statements } from './statements.js';
 
 export const SCHEMA_VERSION = 5;
 
@@ -195,8 +196,11 @@ export class Store {
   /** Groups, rooms and their messages (schema v4). */
   readonly groups: GroupStore;
 
+  private readonly sql: Statements;
+
   private constructor(private readonly db: Database.Database) {
-    this.outbox = new Outbox(db);
+    this.sql = new Statements(db);
+    this.outbox = new Outbox(db, this.sql);
     this.groups = new GroupStore(db);
     this.files = new FileTable(db);
   }
@@ -225,14 +229,14 @@ export class Store {
   }
 
   getContact(username: string): Contact | undefined {
-    const row = this.db.prepare('SELECT * FROM contacts WHERE username = ?').get(username) as ContactRow | undefined;
+    const row = this.sql.get('SELECT * FROM contacts WHERE username = ?').get(username) as ContactRow | undefined;
     return row && toContact(row);
   }
 
   /** Pins a contact unless one is already pinned under that name; returns the pinned one (§3.4: first use wins). */
   pinContact(contact: NewContact): Contact {
-    this.db
-      .prepare('INSERT OR IGNORE INTO contacts (username, idpk, encpk, fingerprint, first_seen, trust) VALUES (?, ?, ?, ?, ?, ?)')
+    this.sql
+      .get('INSERT OR IGNORE INTO contacts (username, idpk, encpk, fingerprint, first_seen, trust) VALUES (?, ?, ?, ?, ?, ?)')
       .run(
         contact.username,
         Buffer.from(contact.identityPublicKey),
@@ -246,8 +250,8 @@ export class Store {
 
   /** Records the relay's new, different key as pending; the accepted key stays. A verified contact loses `verified`. */
   markChanged(username: string, key: PendingKey): Contact {
-    this.db
-      .prepare(
+    this.sql
+      .get(
         `UPDATE contacts SET trust = 'changed', verified_at = NULL, pending_idpk = ?, pending_encpk = ?, pending_fingerprint = ?,
            pending_seen = CASE WHEN pending_idpk = ? THEN pending_seen ELSE ? END
          WHERE username = ?`,
@@ -263,8 +267,8 @@ export class Store {
   acceptKey(username: string, key: Pick<PendingKey, 'identityPublicKey' | 'encryptionPublicKey' | 'fingerprint'> | undefined, trust: 'unverified' | 'verified', at: number): Contact {
     const current = this.requireContact(username);
     const k = key ?? current;
-    this.db
-      .prepare(
+    this.sql
+      .get(
         `UPDATE contacts SET idpk = ?, encpk = ?, fingerprint = ?, trust = ?, verified_at = ?,
            pending_idpk = NULL, pending_encpk = NULL, pending_fingerprint = NULL, pending_seen = NULL
          WHERE username = ?`,
@@ -275,8 +279,8 @@ export class Store {
 
   /** Writes a contact as it is, replacing one of the same name (restoring a backup, `chat key import`). */
   importContact(c: Contact): void {
-    this.db
-      .prepare(
+    this.sql
+      .get(
         `INSERT OR REPLACE INTO contacts (username, idpk, encpk, fingerprint, first_seen, trust, verified_at, pending_idpk, pending_encpk, pending_fingerprint, pending_seen)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -302,26 +306,26 @@ export class Store {
   }
 
   listContacts(): Contact[] {
-    return (this.db.prepare('SELECT * FROM contacts ORDER BY username').all() as ContactRow[]).map(toContact);
+    return (this.sql.get('SELECT * FROM contacts ORDER BY username').all() as ContactRow[]).map(toContact);
   }
 
   /** Commits a message unless its id is already in the history; true if it was new (§4 step 7). */
   addMessage(m: StoredMessage): boolean {
-    const info = this.db
-      .prepare('INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    const info = this.sql
+      .get('INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt, m.state ?? null);
     return info.changes === 1;
   }
 
   hasMessage(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined;
+    return this.sql.get('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined;
   }
 
   /** History in sender-time order, optionally for one peer; the newest `limit` when given. */
   listMessages({ peer, limit = -1 }: { peer?: string; limit?: number } = {}): StoredMessage[] {
     const where = peer === undefined ? '' : 'WHERE peer = @peer';
-    const rows = this.db
-      .prepare(`SELECT * FROM (SELECT rowid AS seq, * FROM messages ${where} ORDER BY ts DESC, seq DESC LIMIT @limit) ORDER BY ts, seq`)
+    const rows = this.sql
+      .get(`SELECT * FROM (SELECT rowid AS seq, * FROM messages ${where} ORDER BY ts DESC, seq DESC LIMIT @limit) ORDER BY ts, seq`)
       .all(peer === undefined ? { limit } : { peer, limit }) as MessageRow[];
     return rows.map((r) => ({
       id: r.id,
@@ -337,20 +341,29 @@ export class Store {
 
   /** Records a rejected envelope (§4 steps 1–6); true if it was not recorded before. */
   addRejected(r: RejectedEnvelope): boolean {
-    const info = this.db
-      .prepare('INSERT OR IGNORE INTO rejected (id, reason, relay_ts, rejected_at) VALUES (?, ?, ?, ?)')
+    const info = this.sql
+      .get('INSERT OR IGNORE INTO rejected (id, reason, relay_ts, rejected_at) VALUES (?, ?, ?, ?)')
       .run(r.id, r.reason, r.relayTs, r.rejectedAt);
     return info.changes === 1;
   }
 
   listRejected(): RejectedEnvelope[] {
-    const rows = this.db.prepare('SELECT * FROM rejected ORDER BY rejected_at, rowid').all() as {
+    const rows = this.sql.get('SELECT * FROM rejected ORDER BY rejected_at, rowid').all() as {
       id: string;
       reason: string;
       relay_ts: number | null;
       rejected_at: number;
     }[];
     return rows.map((r) => ({ id: r.id, reason: r.reason, relayTs: r.relay_ts, rejectedAt: r.rejected_at }));
+  }
+
+  /**
+   * Runs `f` in one IMMEDIATE transaction: everything it writes commits together (one fsync) or not at all if it
+   * throws. Immediate so that a concurrent writer (`chat send` beside `chat recv --follow`) makes us wait
+   * (busy_timeout) instead of failing the upgrade from read to write. Inside another transaction, a savepoint.
+   */
+  transaction<T>(f: () => T): T {
+    return this.db.transaction(f).immediate();
   }
 
   close(): void {

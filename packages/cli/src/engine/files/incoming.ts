@@ -21,15 +21,18 @@ export interface FileProgress {
   startedAt: number;
 }
 
-/** True if `opened` was a file envelope (handled here); the receiver acknowledges it either way. */
-export function handleFileEnvelope(m: Messenger, opened: OpenedEnvelope): boolean {
+/**
+ * True if `opened` was a file envelope (handled here); the receiver acknowledges it either way. `emit` receives the
+ * resulting event; the receiver passes one that waits until the store transaction has committed.
+ */
+export function handleFileEnvelope(m: Messenger, opened: OpenedEnvelope, emit: (event: FileEvent) => void = (e) => m.emit('file', e)): boolean {
   if (opened.kind === MessageKind.fileOffer) {
     const o = decodeFileOffer(opened.body);
     const transfer: FileTransfer = {
       blob: toHex(o.blob), direction: 'in', peer: opened.from, name: o.name, size: o.size, type: o.type,
       sha256: Buffer.from(o.sha256), key: Buffer.from(o.key), state: 'offered', path: null, ts: opened.ts,
     };
-    if (opened.from !== m.username && m.store.files.add(transfer)) m.emit('file', { kind: 'offer', transfer });
+    if (opened.from !== m.username && m.store.files.add(transfer)) emit({ kind: 'offer', transfer });
     return true;
   }
   if (opened.kind === MessageKind.fileAnswer) {
@@ -38,7 +41,7 @@ export function handleFileEnvelope(m: Messenger, opened: OpenedEnvelope): boolea
     // Only the peer we offered it to can answer our offer.
     if (t && t.direction === 'out' && t.peer === opened.from && t.state !== a.outcome) {
       m.store.files.update(t.blob, { state: a.outcome });
-      m.emit('file', { kind: 'answer', transfer: { ...t, state: a.outcome }, outcome: a.outcome });
+      emit({ kind: 'answer', transfer: { ...t, state: a.outcome }, outcome: a.outcome });
     }
     return true;
   }

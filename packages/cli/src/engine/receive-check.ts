@@ -1,0 +1,230 @@
+/**
+ * The first half of handling a delivered envelope (§4): open it and check its sender (steps 1–6 with the trust policy
+ * of §3.4), without touching history. What to do with the result is decided in receive-commit.ts, for a whole batch
+ * of envelopes in one store transaction.
+ */
+import { CryptoError, MessageKind, constantTimeEqual, openEnvelope, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
+import type { MsgFrame } from '@chat/protocol';
+import type { Connection } from './connection.js';
+import { ChatError, isEnvelopeErrorCode } from './errors.js';
+import type { HeldMessage, Messenger } from './messenger.js';
+import { SignatureResult } from './signature-result.js';
+import type { SignatureVerifier } from './signatures.js';
+import type { Contact } from './store.js';
+import { fetchBundle, sameKeys } from './trust.js';
+
+/** One delivered envelope after §4 steps 1–6. */
+export type Checked =
+  /** Opened and signed by the accepted key of `opened.from`: to be applied by its kind. */
+  | { outcome: 'ok'; frame: MsgFrame; opened: OpenedEnvelope }
+  /** Signed by a key not accepted (yet): left on the relay, not acknowledged. */
+  | { outcome: 'held'; frame: MsgFrame; from: string; reason: HeldMessage['reason'] }
+  /** Failed a check: recorded in `rejected` and acknowledged. */
+  | { outcome: 'rejected'; frame: MsgFrame; code: string; detail: string }
+  /** A verified ephemeral typing signal (§4.1): shown, never stored or acknowledged. */
+  | { outcome: 'typing'; frame: MsgFrame; from: string; active: boolean }
+  /** An ephemeral envelope that failed a check or is not `typing`: ignored entirely, not acknowledged (§9). */
+  | { outcome: 'ignored'; frame: MsgFrame };
+
+type Verdict = { kind: 'ok' } | { kind: 'held'; reason: HeldMessage['reason'] } | { kind: 'rejected'; code: string; detail: string };
+
+/** Envelopes per request to the signature worker: small enough that opening and verifying overlap. */
+const VERIFY_CHUNK = 64;
+
+/** An envelope that opened, and what the signature worker said about it under which key. */
+interface Opened {
+  frame: MsgFrame;
+  opened: OpenedEnvelope;
+  /** The pinned key it was sent to the worker with, and whether that contact was `untrusted` then. */
+  key?: Uint8Array;
+  untrusted?: boolean;
+  /** The worker's SignatureResult, once it answered. */
+  result?: number;
+}
+
+export type CheckedBatch = { checked: Checked[]; failed: false } | { checked: Checked[]; failed: true; error: unknown };
+
+/**
+ * §4 steps 1–6 for a batch of delivered envelopes, in delivery order. First every envelope is opened (on this thread:
+ * that needs our secret key); with a `verifier`, the signatures of pinned senders go to its worker thread in chunks
+ * meanwhile. Then each envelope gets its verdict, in order: from the worker's answer if the sender's pinned key and
+ * trust are still the ones it was checked under, else by verifying here (`quickVerdict`); only envelopes that need
+ * the relay (an unknown sender, a signature that fails under the pinned key) take the slow path, `checkSender`.
+ * Contacts are read once per sender for each synchronous stretch and forgotten at every await, so no other code can
+ * change a contact under a cached copy. Stops early when `stop()` says so; a check that throws ends the batch with
+ * what was checked before it.
+ */
+export async function checkBatch(
+  m: Messenger,
+  conn: Connection,
+  frames: readonly MsgFrame[],
+  stop: () => boolean,
+  verifier?: SignatureVerifier,
+): Promise<CheckedBatch> {
+  let contacts = new Map<string, Contact | undefined>();
+  const contact = (name: string): Contact | undefined => {
+    if (!contacts.has(name)) contacts.set(name, m.store.getContact(name));
+    return contacts.get(name);
+  };
+  const items: (Opened | Checked)[] = [];
+  const answers: Promise<void>[] = [];
+  let jobs: Opened[] = [];
+  const send = (): void => {
+    const sent = jobs;
+    jobs = [];
+    const answer = verifier!.verify(sent.map((j) => ({ opened: j.opened, publicKey: j.key! })));
+    // A failed worker leaves `result` unset: those are verified on this thread below.
+    answers.push(answer.then((r) => sent.forEach((j, i) => (j.result = r[i])), () => {}));
+  };
+  let openFailed: { error: unknown } | undefined;
+  for (const frame of frames) {
+    let opened: OpenedEnvelope | Checked;
+    try {
+      opened = open(m, frame);
+    } catch (error) {
+      openFailed = { error };
+      break;
+    }
+    if (!('signedMessage' in opened)) {
+      items.push(opened);
+      continue;
+    }
+    const item: Opened = { frame, opened };
+    const pinned = verifier ? contact(opened.from) : undefined;
+    if (pinned) {
+      item.key = pinned.identityPublicKey;
+      item.untrusted = pinned.trust === 'untrusted';
+      jobs.push(item);
+      if (jobs.length >= VERIFY_CHUNK) send();
+    }
+    items.push(item);
+  }
+  if (jobs.length > 0) send();
+  if (answers.length > 0) {
+    await Promise.all(answers);
+    contacts = new Map();
+  }
+  const checked: Checked[] = [];
+  for (const item of items) {
+    if (stop()) break;
+    if ('outcome' in item) {
+      checked.push(item);
+      continue;
+    }
+    const { frame, opened } = item;
+    const pinned = contact(opened.from);
+    let verdict = workerVerdict(item, pinned);
+    if (verdict === undefined) verdict = quickVerdict(opened, pinned);
+    if (verdict === null) {
+      contacts = new Map();
+      try {
+        verdict = await checkSender(m, conn, opened);
+      } catch (error) {
+        return { checked, failed: true, error };
+      }
+    }
+    checked.push(outcome(frame, opened, verdict));
+  }
+  return openFailed ? { checked, failed: true, error: openFailed.error } : { checked, failed: false };
+}
+
+/** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered. */
+function open(m: Messenger, frame: MsgFrame): OpenedEnvelope | Checked {
+  try {
+    return openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
+  } catch (err) {
+    if (!(err instanceof CryptoError)) throw err;
+    // An ephemeral envelope (§9) was never stored: it is never acknowledged, recorded or counted, whatever happens.
+    return frame.eph === true ? { outcome: 'ignored', frame } : { outcome: 'rejected', frame, code: err.code, detail: err.message };
+  }
+}
+
+function outcome(frame: MsgFrame, opened: OpenedEnvelope, verdict: Verdict): Checked {
+  if (frame.eph === true) {
+    // §4.1: only `typing` travels ephemerally; anything else marked eph is ignored.
+    if (verdict.kind === 'ok' && opened.kind === MessageKind.typing) return { outcome: 'typing', frame, from: opened.from, active: opened.body[0] === 1 };
+    return { outcome: 'ignored', frame };
+  }
+  if (verdict.kind === 'rejected') return { outcome: 'rejected', frame, code: verdict.code, detail: verdict.detail };
+  if (verdict.kind === 'held') return { outcome: 'held', frame, from: opened.from, reason: verdict.reason };
+  return { outcome: 'ok', frame, opened };
+}
+
+/**
+ * The first steps of `checkSender` that need no relay: a pinned sender whose key is untrusted (held or rejected), or
+ * whose pinned key verifies the signature (ok). Null otherwise: `checkSender` decides, from the start.
+ */
+function quickVerdict(opened: OpenedEnvelope, contact: Contact | undefined): Verdict | null {
+  if (!contact) return null;
+  if (contact.trust === 'untrusted') {
+    if (verifies(opened, contact.identityPublicKey)) return { kind: 'held', reason: 'UNTRUSTED_IDENTITY' };
+    return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+  }
+  return verifies(opened, contact.identityPublicKey) ? { kind: 'ok' } : null;
+}
+
+/**
+ * `quickVerdict` from the worker's answer, if there is one and the contact still has the key and trust it was
+ * checked under; undefined if not (then it is verified here).
+ */
+function workerVerdict(item: Opened, contact: Contact | undefined): Verdict | null | undefined {
+  const { result, key } = item;
+  if (result === undefined || key === undefined || !contact) return undefined;
+  const untrusted = contact.trust === 'untrusted';
+  if (untrusted !== item.untrusted || !constantTimeEqual(contact.identityPublicKey, key)) return undefined;
+  if (result === SignatureResult.verified) return untrusted ? { kind: 'held', reason: 'UNTRUSTED_IDENTITY' } : { kind: 'ok' };
+  if (result === SignatureResult.failed) return untrusted ? { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' } : null;
+  return undefined;
+}
+
+/**
+ * §4 step 6 with §3.4: verify under the pinned key, pinning an unknown sender first. A signature that fails under
+ * the pinned key but verifies under the relay's current, different bundle is a changed key: held, not shown.
+ */
+async function checkSender(m: Messenger, conn: Connection, opened: OpenedEnvelope): Promise<Verdict> {
+  const from = opened.from;
+  let contact = m.store.getContact(from);
+  if (!contact) {
+    try {
+      contact = (await m.lookupContact(from, conn)).contact;
+    } catch (err) {
+      if (err instanceof ChatError && err.code === 'UNKNOWN_USER') {
+        return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: `the sender ${from} is not registered on the relay` };
+      }
+      if (err instanceof ChatError && err.code === 'BUNDLE_INVALID') return { kind: 'held', reason: 'BUNDLE_INVALID' };
+      throw err;
+    }
+  }
+  if (contact.trust === 'untrusted') {
+    // trust-new-identities never: even a good signature waits until the user accepts the key.
+    if (verifies(opened, contact.identityPublicKey)) return { kind: 'held', reason: 'UNTRUSTED_IDENTITY' };
+    return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+  }
+  if (verifies(opened, contact.identityPublicKey)) return { kind: 'ok' };
+  let current;
+  try {
+    current = await fetchBundle(conn, from);
+  } catch (err) {
+    if (err instanceof ChatError && (err.code === 'UNKNOWN_USER' || err.code === 'BUNDLE_INVALID')) {
+      return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+    }
+    throw err;
+  }
+  if (!sameKeys(contact, current) && verifies(opened, current.idpk)) {
+    // Signed by the relay's new key for the sender: held (and the contact marked changed) unless the policy is `always`.
+    const r = await m.lookupContact(from, conn);
+    if (r.outcome === 'accepted-new' && verifies(opened, r.contact.identityPublicKey)) return { kind: 'ok' };
+    return { kind: 'held', reason: 'KEY_CHANGED' };
+  }
+  return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
+}
+
+function verifies(opened: OpenedEnvelope, identityPublicKey: Uint8Array): boolean {
+  try {
+    verifyEnvelopeSignature(opened, identityPublicKey);
+    return true;
+  } catch (err) {
+    if (err instanceof CryptoError && isEnvelopeErrorCode(err.code)) return false;
+    throw err;
+  }
+}
