@@ -50,17 +50,18 @@ describe('refusals and an unreachable relay', () => {
     expect((await chat(['send', 'alice', 'hi'], { home })).code).toBe(1);
   });
 
-  it('relay not running: exit 5 quickly, for send, recv and login', async () => {
+  // 'connection refused' in the message shows it failed on the refusal itself, not by waiting out the connect timeout
+  // (that one says it timed out); no wall-clock bound, which only measured how busy the machine was.
+  it('relay not running: exit 5 on the refusal, for send, recv and login', async () => {
     const dead = await startRelay(`${t.dir}/dead`);
     const bob = await newUser(t.dir, 'bob', dead);
     await dead.stop();
     for (const args of [['send', 'alice', 'hi'], ['recv'], ['login', 'bob']]) {
-      const start = Date.now();
       const r = await chat(args, { home: bob });
       expect(r.code, args[0]).toBe(5);
       expect(r.stderr).toContain('connection refused');
+      expect(r.stderr).not.toMatch(/timed out|did not answer/);
       expect(r.stderr).toMatch(/^chat: hint: /m);
-      expect(Date.now() - start).toBeLessThan(3_000);
     }
   });
 
