@@ -1,7 +1,8 @@
 /**
  * The `chat` command line as a yargs definition: every command, option, example, `--help` text and usage error.
  * Each command module is imported when it runs, so `chat --help` and `chat --version` load neither crypto nor SQLite;
- * the command's logic lives in src/commands/<name>.ts.
+ * the command's logic lives in src/commands/<name>.ts. main.ts skips this module for plain `send` / `recv`
+ * (fast-path.ts).
  */
 import yargs from 'yargs';
 import { actions as defaultActions, io, run, type Actions } from './run.js';
