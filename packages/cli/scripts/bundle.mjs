@@ -16,6 +16,11 @@ const outdir = join(pkgDir, 'dist/bin');
 const external = Object.keys(pkg.dependencies)
   .filter((name) => !pkg.dependencies[name].startsWith('workspace:'))
   .flatMap((name) => [name, `${name}/*`]);
+// msgpackr tries require('msgpackr-extract'), an optional native string decoder, and falls back to JavaScript when it
+// is missing. Inlined, its loader probes the C library (reads /usr/bin/ldd) at every start-up and finds no binary
+// from the bundle's directory anyway; left external it is simply not found there. The CLI decodes a few small frames
+// per command: the JavaScript decoder is what it used before too (the native one is not built on this machine).
+external.push('msgpackr-extract');
 
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
 await build({
