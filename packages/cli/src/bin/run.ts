@@ -2,13 +2,13 @@
  * What both ways into the binary share (main.ts's fast path and the yargs definition in cli.ts): the process's Io,
  * loading and running a command module, and the `send` / `recv` actions, so the two paths call exactly the same code.
  */
-import type { Io } from '../commands/io.js';
+// Static: errors and their printing are small and every command needs them; one fewer load before the command's own.
+import { runCommand, type Io } from '../commands/io.js';
 
 export const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 
 /** Loads a command module, runs it, and maps a thrown error to `chat: error:` lines and a §12 exit code. */
 export async function run<M>(load: () => Promise<M>, call: (m: M) => Promise<number>, { stopOnSignals = false } = {}): Promise<void> {
-  const { runCommand } = await import('../commands/io.js');
   if (stopOnSignals) {
     // First SIGINT / SIGTERM: stop cleanly (acknowledge what is committed, close). A second one: exit at once.
     const controller = new AbortController();
