@@ -7,6 +7,7 @@
  * invocation, including every `--help` and every usage error, goes through the yargs definition in cli.ts.
  */
 import { fastCommand } from './fast-path.js';
+import { prederiveIdentityKey } from './prederive.js';
 import { actions } from './run.js';
 
 // `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed.
@@ -16,6 +17,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const args = process.argv.slice(2); // what yargs' hideBin returns for node
 const fast = fastCommand(args);
+if (fast) prederiveIdentityKey(process.env); // scrypt on the thread pool while the command loads
 if (fast?.command === 'send') await actions.send(fast.args);
 else if (fast?.command === 'recv') await actions.recv(fast.args);
 else await (await import('./cli.js')).parseWithYargs(args);
