@@ -2,7 +2,7 @@
 // End-to-end file transfer measurement (PROTOCOL.md §16) with the BUILT binaries: a relay, `chat send-file` from
 // alice, `chat recv` + `chat files accept` at bob. Prints wall time, MB/s (10^6 bytes per second of plaintext) and the
 // peak RSS (VmHWM from /proc, sampled every 20 ms) of the sender, the receiver and the relay.
-// Usage: npx tsc -b && node scripts/bench-files.mjs [MiB, default 1024]
+// Usage: npm run build && node scripts/bench-files.mjs [MiB, default 1024]
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, createReadStream } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * End-to-end harness: the BUILT binaries as child processes (`npx tsc -b` first), temp profiles and relay data dirs.
+ * End-to-end harness: the BUILT binaries as child processes (`npm run build` first), temp profiles and relay data dirs.
  * Nothing here knows the client's or relay's internals; it only runs commands and reads their output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -81,3 +81,32 @@ describe('start-up without the UI', () => {
     }
   });
 });
+
+// The same kind of hook, reporting every file module resolved: which packages load, and whether the CLI's own code
+// comes from the bundle (packages/cli/dist/bin) or from tsc's per-file output.
+const fileHooks = `data:text/javascript,${encodeURIComponent(
+  "import { writeSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith('file:')) writeSync(2, 'RESOLVED ' + r.url + '\\n'); return r; }",
+)}`;
+const fileProbe = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(fileHooks)});`)}`;
+
+describe('start-up of the one-shot commands', () => {
+  it('send and recv run from the bundle and never load yargs; --help does', async () => {
+    const t = tempDir('startup-bundle');
+    try {
+      const env = { NODE_OPTIONS: `--import=${fileProbe}` };
+      for (const args of [['send', 'bob', 'hi'], ['send', '--json', 'bob', 'hi'], ['recv'], ['recv', '--follow', '--json']]) {
+        const r = await chat(args, { home: t.dir, env });
+        expect(r.stderr, args.join(' ')).toContain('chat: error: no identity'); // it got as far as the profile
+        const loaded = r.stderr.split('\n').filter((l) => l.startsWith('RESOLVED '));
+        expect(loaded.filter((l) => /\/node_modules\/(\.pnpm\/)?yargs[@/]/.test(l)), args.join(' ')).toEqual([]);
+        expect(loaded.filter((l) => /\/packages\/(crypto|protocol)\/dist\/|\/packages\/cli\/dist\/(?!bin\/)/.test(l)), args.join(' ')).toEqual([]);
+      }
+      // The probe itself works: help, and a shape the fast path leaves alone, go through yargs.
+      for (const args of [['send', '--help'], ['send', 'bob', '--', '-5']]) {
+        expect((await chat(args, { home: t.dir, env })).stderr, args.join(' ')).toMatch(/RESOLVED .*\/node_modules\/(\.pnpm\/)?yargs[@/]/);
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+});

@@ -18,7 +18,7 @@ export interface RecvArgs {
 }
 
 export async function recv(args: RecvArgs, io: Io): Promise<number> {
-  const messenger = await openMessenger(io);
+  const messenger = await openMessenger(io, { connectEarly: 'recv' });
   try {
     messenger.on('message', (m) => {
       if (args.json) printJson(io, { id: m.id, from: m.from, to: m.to, body: m.body, ts: m.ts, relayTs: m.relayTs });

@@ -15,7 +15,7 @@ export interface SendArgs {
 
 export async function send(args: SendArgs, io: Io): Promise<number> {
   const text = await messageText(args.message ?? [], io);
-  const messenger = await openMessenger(io);
+  const messenger = await openMessenger(io, { connectEarly: 'send' });
   messenger.on('keyChanged', (c) => {
     if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
   });

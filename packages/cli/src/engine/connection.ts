@@ -49,7 +49,11 @@ const MAX_RID = 0xffff_ffff;
 export interface ConnectOptions {
   address: RelayAddress;
   username: string;
-  identity: Identity;
+  /**
+   * May still be unlocking (scrypt, §13.1): TLS, the certificate check, `hello` and the relay-id check go ahead
+   * meanwhile, and `auth` is signed and sent once it resolves. A rejection fails the handshake with that error.
+   */
+  identity: Identity | Promise<Identity>;
   mode: Mode;
   /** The relay id pinned at login (§8); a different one fails with RELAY_CHANGED before we sign anything. */
   expectedRelayId?: Uint8Array | undefined;
@@ -111,6 +115,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           minVersion: 'TLSv1.3',
           // Not a CA check: the certificate is pinned by its key fingerprint (§5.1), checked in handshake().
           rejectUnauthorized: false,
+          // So no CA store either: Node's default one (~140 root certificates, parsed on first use) cost a one-shot
+          // command more CPU than the whole rest of the TLS handshake, for a result nothing reads.
+          ca: [],
           ...(isIP(host) === 0 ? { servername: host } : {}),
         });
     this.socket.once('connect', () => (this.tcpConnected = true));
@@ -129,6 +136,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    *   KEY_MISMATCH / ALREADY_RECEIVING (exit 6); RELAY_PROTOCOL if the relay breaks the protocol.
    */
   static async open(opts: ConnectOptions): Promise<Connection> {
+    // A pending identity may fail before the handshake awaits it; the handshake reports that failure.
+    if (opts.identity instanceof Promise) opts.identity.catch(() => {});
     const conn = new Connection(opts);
     try {
       await conn.handshake();
@@ -140,7 +149,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   private async handshake(): Promise<void> {
-    const { address, username, identity, mode } = this.opts;
+    const { address, username, mode } = this.opts;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new ChatError('RELAY_UNREACHABLE', `timed out connecting to the relay at ${this.address}`, { hint: unreachableHint }));
@@ -170,6 +179,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     this.relayId = challenge.relay;
     this.maxEnvelope = challenge.maxEnvelope;
+    const identity = await this.opts.identity;
     this.state = 'authenticating';
     const bundle = signBundle(username, identity);
     const sig = sign(authMessage(challenge.relay, challenge.nonce, username, mode), identity.identity.secretKey);

@@ -138,6 +138,18 @@ export interface MessengerOptions {
   settings?: Settings;
 }
 
+/** What `Messenger.open` takes besides the profile. */
+export type OpenOptions = Partial<Omit<MessengerOptions, 'profile' | 'identity' | 'config' | 'store'>> & {
+  /** An unlock of this profile's identity already under way (`profile.unlockIdentity`); else `open` starts one. */
+  unlocking?: Promise<Identity> | undefined;
+  /**
+   * Start connecting in this mode at once: TLS, the certificate pin, `hello` and the relay-id check (§8) overlap the
+   * key derivation (scrypt), and `auth` follows as soon as the keys are unlocked. The first `connect(mode)` takes
+   * that connection; `close()` closes it if nothing did.
+   */
+  connectEarly?: Mode | undefined;
+};
+
 export class Messenger extends EventEmitter<MessengerEvents> {
   readonly username: string;
   readonly address: RelayAddress;
@@ -148,6 +160,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   recvConnection: Connection | undefined;
   readonly settings: Settings;
   private readonly outboxSender = new OutboxSender(this);
+  /** The connection `open` started with `connectEarly`, until `connect` takes it. */
+  private early: { mode: Mode; conn: Promise<Connection> } | undefined;
 
   constructor(private readonly opts: MessengerOptions) {
     super();
@@ -163,25 +177,34 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    * Loads identity (unlocking it with `options.passphrase`), config and history from a profile.
    * @throws {ChatError} NO_IDENTITY, NOT_LOGGED_IN, PROFILE_CORRUPT, PASSPHRASE_REQUIRED, BAD_PASSPHRASE (exit 7).
    */
-  static async open(profile: Profile, options: Partial<Omit<MessengerOptions, 'profile' | 'identity' | 'config' | 'store'>> = {}): Promise<Messenger> {
+  static async open(profile: Profile, options: OpenOptions = {}): Promise<Messenger> {
     if (!profile.hasIdentity()) profile.loadIdentity(); // throws NO_IDENTITY (hint: chat keygen) before anything else
     // scrypt (for a passphrase-protected identity) runs on the thread pool while SQLite loads here.
-    const unlocking = profile.unlockIdentity(options.passphrase);
+    const unlocking = options.unlocking ?? profile.unlockIdentity(options.passphrase);
     unlocking.catch(() => {});
     const config = profile.requireConfig();
-    const { Store } = await import('./store.js');
-    const { loadSettings } = await import('./settings.js');
-    const settings = options.settings ?? loadSettings(profile.home);
-    const store = Store.open(profile.dbPath);
-    let identity: Identity;
+    const { passphrase: _unused, unlocking: _started, connectEarly, ...rest } = options;
+    let early: { mode: Mode; conn: Promise<Connection> } | undefined;
+    if (connectEarly !== undefined) {
+      const address = rest.relay ?? parseRelayAddress(config.relay);
+      early = { mode: connectEarly, conn: Connection.open(connectOptions(config, address, unlocking, connectEarly, rest)) };
+      early.conn.catch(() => {});
+    }
+    let store: Store | undefined;
     try {
-      identity = await unlocking;
+      const { Store } = await import('./store.js');
+      const { loadSettings } = await import('./settings.js');
+      const settings = options.settings ?? loadSettings(profile.home);
+      store = Store.open(profile.dbPath);
+      const identity = await unlocking;
+      const messenger = new Messenger({ ...rest, profile, identity, config, store, settings });
+      messenger.early = early;
+      return messenger;
     } catch (err) {
-      store.close();
+      store?.close();
+      if (early) void closeWhenOpen(early.conn);
       throw err;
     }
-    const { passphrase: _unused, ...rest } = options;
-    return new Messenger({ ...rest, profile, identity, config, store, settings });
   }
 
   /**
@@ -190,19 +213,15 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    */
   async connect(mode: Mode): Promise<Connection> {
     const config = this.opts.config;
-    const o: ConnectOptions = {
-      address: this.address,
-      username: this.username,
-      identity: this.identity,
-      mode,
-      expectedRelayId: fromHex(config.relayId),
-      insecure: config.insecure === true,
-      expectedCertFingerprint: this.address.fingerprint ?? config.relayCert,
-    };
-    if (this.opts.agent !== undefined) o.agent = this.opts.agent;
-    if (this.opts.connectTimeoutMs !== undefined) o.connectTimeoutMs = this.opts.connectTimeoutMs;
-    if (this.opts.requestTimeoutMs !== undefined) o.requestTimeoutMs = this.opts.requestTimeoutMs;
-    const conn = await Connection.open(o);
+    const o = connectOptions(config, this.address, this.identity, mode, this.opts);
+    const early = this.early?.mode === mode ? this.early.conn : undefined;
+    if (early) this.early = undefined;
+    // A relay gives a connection HANDSHAKE_TIMEOUT (§11) to authenticate; keys slower to unlock than that cost the
+    // early connection, not the command: connect again now that they are unlocked.
+    const conn = await (early?.catch((err: unknown) => {
+      if (err instanceof ChatError && err.code === 'HANDSHAKE_TIMEOUT') return Connection.open(o);
+      throw err;
+    }) ?? Connection.open(o));
     if (o.expectedCertFingerprint === undefined && conn.certFingerprint !== undefined) {
       config.relayCert = conn.certFingerprint;
       this.opts.profile.saveConfig(config);
@@ -421,6 +440,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   close(): void {
+    if (this.early) void closeWhenOpen(this.early.conn);
+    this.early = undefined;
     this.store.close();
   }
 
@@ -437,5 +458,37 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     } finally {
       await own.close();
     }
+  }
+}
+
+/** The connection settings for our relay (§5.1 pin, §8 relay id) from the profile's config. */
+function connectOptions(
+  config: ChatConfig,
+  address: RelayAddress,
+  identity: Identity | Promise<Identity>,
+  mode: Mode,
+  opts: Pick<MessengerOptions, 'agent' | 'connectTimeoutMs' | 'requestTimeoutMs'>,
+): ConnectOptions {
+  const o: ConnectOptions = {
+    address,
+    username: config.username,
+    identity,
+    mode,
+    expectedRelayId: fromHex(config.relayId),
+    insecure: config.insecure === true,
+    expectedCertFingerprint: address.fingerprint ?? config.relayCert,
+  };
+  if (opts.agent !== undefined) o.agent = opts.agent;
+  if (opts.connectTimeoutMs !== undefined) o.connectTimeoutMs = opts.connectTimeoutMs;
+  if (opts.requestTimeoutMs !== undefined) o.requestTimeoutMs = opts.requestTimeoutMs;
+  return o;
+}
+
+/** Closes a connection nobody took, once it is open (a failed one needs nothing). */
+async function closeWhenOpen(conn: Promise<Connection>): Promise<void> {
+  try {
+    await (await conn).close();
+  } catch {
+    // it never opened
   }
 }

@@ -3,27 +3,17 @@
  * config.json (username, relay address, pinned relay id) and the history database.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { constantTimeEqual, fromBase64, identityFromSecrets, isRelayCertFingerprint, isValidUsername, toBase64, type Identity } from '@chat/crypto';
 import { ChatError } from './errors.js';
 import { writePrivateFileAtomic } from './files.js';
 import { decryptIdentity, encryptIdentity, parseEncryptedIdentity, type EncryptedIdentityFile } from './keyfile.js';
 
-export type Env = Record<string, string | undefined>;
+import { IDENTITY_FILE, profileHome, type Env } from './home.js';
 
-export const IDENTITY_FILE = 'identity.json';
+export { IDENTITY_FILE, profileHome, type Env };
 export const CONFIG_FILE = 'config.json';
 export const DB_FILE = 'chat.db';
-
-/** Where the profile lives, from the environment (never from the working directory). */
-export function profileHome(env: Env): string {
-  if (env.CHAT_HOME) return resolve(env.CHAT_HOME);
-  const xdg = env.XDG_CONFIG_HOME;
-  // XDG Base Directory spec: a relative XDG_CONFIG_HOME is invalid and must be ignored.
-  if (xdg && xdg.startsWith('/')) return join(xdg, 'chat');
-  return join(env.HOME || homedir(), '.config', 'chat');
-}
 
 /**
  * On-disk identity, version 1. `format: "plain"` stores the secrets in base64 (`chat keygen --no-passphrase`);

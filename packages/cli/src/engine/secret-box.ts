@@ -44,9 +44,32 @@ export function deriveKeySync(passphrase: string, salt: Uint8Array, params: Scry
 
 /** Runs on libuv's thread pool: the caller can do other start-up work meanwhile. */
 export function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
+  const w = warm;
+  if (w && w.passphrase === passphrase && Buffer.from(salt).equals(w.salt) && w.params.logN === params.logN && w.params.r === params.r && w.params.p === params.p) {
+    warm = undefined;
+    return w.key;
+  }
+  return derive(passphrase, salt, params);
+}
+
+function derive(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(passphraseBytes(passphrase), salt, 32, scryptOptions(params), (err, key) => (err ? reject(err) : resolve(key)));
   });
+}
+
+let warm: { passphrase: string; salt: Buffer; params: ScryptParams; key: Promise<Buffer> } | undefined;
+
+/**
+ * Starts deriving a key now, before the code that will ask for it has even loaded (the binary's start-up); the next
+ * `deriveKey` with exactly these inputs takes that derivation instead of starting its own, any other call derives
+ * as usual. Out-of-bounds parameters (checkScryptParams) and a salt that is not SALT_BYTES long derive nothing.
+ */
+export function prederiveKey(passphrase: string, salt: Uint8Array, params: ScryptParams): void {
+  if (!checkScryptParams(params) || salt.length !== SALT_BYTES) return;
+  const key = derive(passphrase, salt, params);
+  key.catch(() => {}); // whoever takes it sees the error
+  warm = { passphrase, salt: Buffer.from(salt), params: { logN: params.logN, r: params.r, p: params.p }, key };
 }
 
 export interface Sealed {

@@ -1,0 +1,320 @@
+/**
+ * The `chat` command line as a yargs definition: every command, option, example, `--help` text and usage error.
+ * Each command module is imported when it runs, so `chat --help` and `chat --version` load neither crypto nor SQLite;
+ * the command's logic lives in src/commands/<name>.ts. main.ts skips this module for plain `send` / `recv`
+ * (fast-path.ts).
+ */
+import yargs from 'yargs';
+import { actions as defaultActions, io, run, type Actions } from './run.js';
+import { VERSION } from '../version.js';
+
+const json = { type: 'boolean', describe: 'print JSON' } as const;
+
+/** Parses `args` (argv without node and the script) and runs the command; `actions` are for tests. */
+export async function parseWithYargs(args: string[], actions: Actions = defaultActions): Promise<void> {
+  await yargs(args)
+    .scriptName('chat')
+    .usage('$0 <command> [options]\n\nEnd-to-end encrypted messages from the terminal, through a chat-relay that only sees ciphertext.')
+    .command(
+      '$0',
+      'open the interactive session (the most recent conversation)',
+      (y) => y.example('$0', 'open the interactive session'),
+      () => run(() => import('../commands/interactive.js'), (m) => m.interactive({}, io)),
+    )
+    .command(
+      'open <username>',
+      'open the interactive session on the conversation with <username>',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'whom to talk to' })
+          .example('$0 open bob', 'chat with bob; /help inside lists the commands and keys'),
+      (a) => run(() => import('../commands/interactive.js'), (m) => m.interactive({ open: a.username }, io)),
+    )
+    .command(
+      'keygen',
+      'create your identity keys, encrypted with a passphrase (prints the fingerprint)',
+      (y) =>
+        y
+          .option('force', { type: 'boolean', describe: 'replace an existing identity (the old keys are lost)' })
+          .option('passphrase', { type: 'boolean', default: true, describe: 'encrypt the keys (--no-passphrase stores them unencrypted)' })
+          .option('json', json)
+          .example('$0 keygen', 'create keys in $CHAT_HOME (default ~/.config/chat); asks for a passphrase twice')
+          .example('CHAT_PASSPHRASE=... $0 keygen', 'in a script: the passphrase from the environment')
+          .example('$0 keygen --passphrase-file ~/.chat-pass', 'the passphrase from a file')
+          .example('$0 keygen --no-passphrase', 'unencrypted keys (a warning is printed)'),
+      (a) =>
+        run(() => import('../commands/keygen.js'), (m) => m.keygen({ force: a.force === true, json: a.json === true, noPassphrase: a.passphrase === false }, io)),
+    )
+    .command(
+      'passwd',
+      'change the passphrase of your keys (or add or remove it)',
+      (y) =>
+        y
+          .option('passphrase', { type: 'boolean', default: true, describe: '--no-passphrase removes the passphrase' })
+          .option('new-passphrase-file', { type: 'string', describe: 'read the new passphrase from this file (or CHAT_NEW_PASSPHRASE)' })
+          .option('json', json)
+          .example('$0 passwd', 'asks for the current passphrase, then the new one twice')
+          .example('CHAT_PASSPHRASE=old CHAT_NEW_PASSPHRASE=new $0 passwd', 'in a script'),
+      (a) => {
+        if (a['new-passphrase-file'] !== undefined) io.env.CHAT_NEW_PASSPHRASE_FILE = a['new-passphrase-file'];
+        return run(() => import('../commands/passwd.js'), (m) => m.passwd({ noPassphrase: a.passphrase === false, json: a.json === true }, io));
+      },
+    )
+    .command('key', 'back up and restore your keys and contacts', (y) =>
+      y
+        .option('backup-passphrase-file', { type: 'string', describe: 'read the backup passphrase from this file (or CHAT_BACKUP_PASSPHRASE)' })
+        .middleware((a) => {
+          if (typeof a['backup-passphrase-file'] === 'string') io.env.CHAT_BACKUP_PASSPHRASE_FILE = a['backup-passphrase-file'];
+        })
+        .command(
+          'export',
+          'write an encrypted, armoured backup of identity, relay settings and contacts',
+          (yy) =>
+            yy
+              .option('out', { alias: 'o', type: 'string', describe: 'write to this new file (0600) instead of stdout' })
+              .example('$0 key export --out chat-backup.txt', 'asks for the key passphrase, then a backup passphrase twice'),
+          (a) => run(() => import('../commands/key.js'), (m) => m.keyExport({ out: a.out }, io)),
+        )
+        .command(
+          'import [file]',
+          'restore a backup into an empty profile (CHAT_HOME)',
+          (yy) =>
+            yy
+              .positional('file', { type: 'string', describe: 'the backup file; - or none reads stdin' })
+              .option('force', { type: 'boolean', describe: 'replace existing keys' })
+              .option('passphrase', { type: 'boolean', default: true, describe: '--no-passphrase stores the restored keys unencrypted' })
+              .option('json', json)
+              .example('CHAT_HOME=~/new $0 key import chat-backup.txt', 'restore on a new machine'),
+          (a) =>
+            run(() => import('../commands/key.js'), (m) =>
+              m.keyImport({ file: a.file, force: a.force === true, noPassphrase: a.passphrase === false, json: a.json === true }, io),
+            ),
+        )
+        .demandCommand(1, 'chat key export | chat key import'),
+    )
+    .command(
+      'login <username>',
+      'register (first time) or log in on a relay, and remember it',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'your username: 3-32 of a-z 0-9 _ -' })
+          .option('relay', {
+            type: 'string',
+            describe: 'relay address: chat://<fingerprint>@host:port (pins its certificate) or host:port (pins the first one seen); default: CHAT_RELAY, the last one, or 127.0.0.1:7717',
+          })
+          .option('insecure', { type: 'boolean', describe: 'plaintext TCP to a relay started with --insecure (no TLS)' })
+          .option('invite', { type: 'string', describe: 'one-time invite code, to register on an invite-only relay' })
+          .option('json', json)
+          .example('$0 login alice --relay chat://8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w@relay.example.org:7717', 'register alice, accepting only that certificate')
+          .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay, pinning its certificate on first use')
+          .example('$0 login alice --relay 127.0.0.1:7717 --insecure', 'plaintext, for a relay run with --insecure')
+          .example('$0 login carol --invite 3f9c…', 'register on an invite-only relay with a code from its operator'),
+      (a) =>
+        run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, insecure: a.insecure === true, invite: a.invite, json: a.json === true }, io)),
+    )
+    .command(
+      'send <username> [message..]',
+      'send a message; exits 0 once the relay has stored it',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: "recipient, or '#group' / '#room'" })
+          .positional('message', { type: 'string', array: true, describe: 'the message; - (or no words and a pipe) reads stdin' })
+          .option('json', { type: 'boolean', describe: 'print {"id","to","ts"}' })
+          .example('$0 send bob "lunch at noon?"', 'send a message to bob')
+          .example('echo hi | $0 send bob -', 'send what is on stdin')
+          .example('$0 send bob -- -5 degrees', 'words after -- are message text')
+          .example('$0 send --json bob hello', 'print the message id as JSON')
+          .example("$0 send '#team' hi all", 'send to a group, or a joined room, by its name'),
+      (a) => {
+        const message = [...(a.message ?? []), ...((a['--'] as string[] | undefined) ?? [])];
+        return actions.send({ username: a.username, message, json: a.json === true });
+      },
+    )
+    .command('group', 'end-to-end encrypted groups (fan-out: each member gets its own envelope)', (y) =>
+      y
+        .command(
+          '$0 <action> <group> [users..]',
+          false,
+          (z) =>
+            z
+              .positional('action', { type: 'string', demandOption: true, choices: ['create', 'add', 'remove', 'leave', 'rename', 'members'] as const })
+              .positional('group', { type: 'string', demandOption: true, describe: 'group name (or the start of its id)' })
+              .positional('users', { type: 'string', array: true, describe: 'members (create), one user (add, remove), the new name (rename)' })
+              .option('json', { type: 'boolean', describe: 'print the group as JSON' })
+              .example('$0 group create team bob carol', 'create #team with bob and carol; you are its admin')
+              .example('$0 group add team dave', 'add dave (admins only)')
+              .example('$0 group remove team carol', 'remove carol: nothing sent afterwards reaches her')
+              .example('$0 group rename team crew', 'rename it')
+              .example('$0 group leave team', 'leave the group')
+              .example('$0 group members team', 'list members and admins'),
+          (a) =>
+            run(() => import('../commands/group.js'), (m) =>
+              m.group({ action: a.action as 'create', group: a.group, users: (a.users ?? []).map(String), json: a.json === true }, io),
+            ),
+        ),
+    )
+    .command(
+      'groups',
+      'list your groups',
+      (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 groups', 'names, ids and sizes'),
+      (a) => run(() => import('../commands/group.js'), (m) => m.groups({ json: a.json === true }, io)),
+    )
+    .command(
+      'rooms',
+      "list the relay's public rooms",
+      (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 rooms', 'e.g. #general (joined)'),
+      (a) => run(() => import('../commands/group.js'), (m) => m.rooms({ json: a.json === true }, io)),
+    )
+    .command(
+      'join <room>',
+      'join a public room (the relay knows who is in it; messages stay end-to-end encrypted)',
+      (y) =>
+        y
+          .positional('room', { type: 'string', demandOption: true })
+          .option('json', { type: 'boolean', describe: 'print the members as JSON' })
+          .example('$0 join general', "then: chat send '#general' hello"),
+      (a) => run(() => import('../commands/group.js'), (m) => m.room({ action: 'join', room: a.room, json: a.json === true }, io)),
+    )
+    .command(
+      'leave <room>',
+      'leave a public room',
+      (y) => y.positional('room', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }).example('$0 leave general', 'stop receiving #general'),
+      (a) => run(() => import('../commands/group.js'), (m) => m.room({ action: 'leave', room: a.room, json: a.json === true }, io)),
+    )
+    .command(
+      'send-file <username> <path>',
+      'send a file, end-to-end encrypted; the recipient accepts or declines it',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'recipient' })
+          .positional('path', { type: 'string', demandOption: true, describe: 'the file' })
+          .option('json', { type: 'boolean', describe: 'progress events and the result as JSON lines on stdout' })
+          .example('$0 send-file bob report.pdf', 'upload report.pdf for bob and send him the offer')
+          .example('$0 send-file bob big.iso', 'run the same command again to resume an interrupted upload'),
+      (a) => run(() => import('../commands/files.js'), (m) => m.sendFileCommand({ username: a.username, path: a.path, json: a.json === true }, io)),
+    )
+    .command(
+      'files [action] [id]',
+      'list file offers and transfers; accept or decline an offer',
+      (y) =>
+        y
+          .positional('action', { type: 'string', choices: ['list', 'accept', 'decline'], describe: 'list (default), accept or decline' })
+          .positional('id', { type: 'string', describe: 'the transfer id (or its first 4+ hex digits) from chat files' })
+          .option('dir', { type: 'string', describe: 'downloads directory (default: $CHAT_DOWNLOADS, else ~/Downloads)' })
+          .option('json', { type: 'boolean', describe: 'JSON lines: transfers, progress events, results' })
+          .example('$0 recv && $0 files', 'fetch new offers, then list them')
+          .example('$0 files accept 3f9a1c2e', 'download, verify and save an offered file')
+          .example('$0 files accept 3f9a --dir /tmp/in --json', 'the same into /tmp/in with JSON progress')
+          .example('$0 files decline 3f9a', 'refuse it; the relay deletes its copy and the sender is told'),
+      (a) => run(() => import('../commands/files.js'), (m) => m.files({ action: a.action, id: a.id, dir: a.dir, json: a.json === true }, io)),
+    )
+    .command(
+      'recv',
+      'receive new messages (then exit, or keep listening with --follow)',
+      (y) =>
+        y
+          .option('follow', { alias: 'f', type: 'boolean', describe: 'keep listening until Ctrl-C' })
+          .option('json', { type: 'boolean', describe: 'one JSON object per message: id, from, to, body, ts, relayTs' })
+          .example('$0 recv', 'print waiting messages and exit')
+          .example('$0 recv --follow --json', 'stream messages as JSON lines'),
+      (a) => actions.recv({ follow: a.follow === true, json: a.json === true }),
+    )
+    .command(
+      'verify <username>',
+      'show the safety number with a contact (and a QR code) to compare in person',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'the contact' })
+          .option('qr', { type: 'boolean', default: true, describe: 'draw the QR code (--no-qr to leave it out)' })
+          .option('json', { type: 'boolean', describe: 'print {"username","safetyNumber","fingerprint","trust","forPendingKey"}' })
+          .example('$0 verify bob', 'show the 60-digit safety number with bob and its QR code')
+          .example('$0 verify bob --json', 'the same for scripts'),
+      (a) => run(() => import('../commands/verify.js'), (m) => m.verify({ username: a.username, qr: a.qr !== false, json: a.json === true }, io)),
+    )
+    .command(
+      'trust <username>',
+      "accept a contact's changed key; with --verify, check the safety number and mark them verified",
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'the contact' })
+          .option('verify', { type: 'string', describe: 'the 60 digits bob reads to you from his chat verify (spaces ignored)' })
+          .option('json', json)
+          .example('$0 trust bob --verify "08360 32126 26740 81100 61261 13375 42717 59880 25314 75108 43454 85907"', 'compare and mark bob verified')
+          .example('$0 trust bob', "accept bob's new key without verifying it (stays unverified)"),
+      (a) => run(() => import('../commands/trust.js'), (m) => m.trust({ username: a.username, verify: a.verify, json: a.json === true }, io)),
+    )
+    .command(
+      'admin <command> [username]',
+      'relay admins only: users, stats, invite, kick, ban, unban, shutdown',
+      (y) =>
+        y
+          .positional('command', { type: 'string', demandOption: true, describe: 'users | stats | invite | kick | ban | unban | shutdown' })
+          .positional('username', { type: 'string', describe: 'the account, for kick, ban and unban' })
+          .option('reason', { type: 'string', describe: 'shown to the kicked or banned user' })
+          .option('after', { type: 'string', describe: 'users: the next page after this name' })
+          .option('json', json)
+          .example('$0 admin users', 'list accounts, who is online, waiting mail (never content)')
+          .example('$0 admin kick bob --reason "upgrade please"', 'end all of bob\'s sessions')
+          .example('$0 admin invite', 'print a one-time invite code'),
+      (a) =>
+        run(() => import('../commands/admin.js'), (m) =>
+          m.admin({ op: a.command, user: a.username, reason: a.reason, after: a.after, json: a.json === true }, io),
+        ),
+    )
+    .command(
+      'whoami',
+      'show your username, relay and fingerprint',
+      (y) => y.option('json', json).example('$0 whoami', 'show who you are and your fingerprint'),
+      (a) => run(() => import('../commands/whoami.js'), (m) => m.whoami({ json: a.json === true }, io)),
+    )
+    .command(
+      'contacts',
+      'list contacts with fingerprint, trust state (unverified, verified, changed, untrusted) and first seen',
+      (y) => y.option('json', { type: 'boolean', describe: 'one JSON object per contact' }).example('$0 contacts', 'list contacts and fingerprints'),
+      (a) => run(() => import('../commands/contacts.js'), (m) => m.contacts({ json: a.json === true }, io)),
+    )
+    .example('$0', 'the interactive session')
+    .example('$0 open bob', 'the interactive session, talking to bob')
+    .example('$0 keygen', 'create your keys')
+    .example('$0 login alice --relay 127.0.0.1:7717', 'register as alice on a relay')
+    .example('$0 send bob "hello"', 'send bob a message')
+    .example('echo hello | $0 send bob -', 'send stdin to bob')
+    .example('$0 recv --follow', 'receive messages as they arrive')
+    .example('$0 whoami --json', 'your username, relay and fingerprint')
+    .example('$0 contacts', 'pinned contacts, fingerprints and trust')
+    .example('$0 verify bob', 'safety number with bob, to compare in person')
+    .option('trust-new-identities', {
+      choices: ['on-first-use', 'always', 'never'],
+      global: true,
+      describe: 'keys not accepted before: pin on first use (default), always accept (even changed ones), or never (chat trust first); also CHAT_TRUST_NEW_IDENTITIES',
+    })
+    .option('passphrase-file', {
+      type: 'string',
+      global: true,
+      describe: 'read the passphrase of your keys from this file (else CHAT_PASSPHRASE, else a prompt on a terminal)',
+    })
+    .middleware((a) => {
+      const policy = a['trust-new-identities'];
+      if (typeof policy === 'string') io.env.CHAT_TRUST_NEW_IDENTITIES = policy;
+      if (typeof a['passphrase-file'] === 'string') io.env.CHAT_PASSPHRASE_FILE = a['passphrase-file'];
+    })
+    .epilogue(
+      'Environment: CHAT_HOME selects the profile directory (default $XDG_CONFIG_HOME/chat or ~/.config/chat); ' +
+        'CHAT_RELAY=host:port overrides the relay address stored at login; CHAT_TRUST_NEW_IDENTITIES as --trust-new-identities.\n' +
+        'Exit codes: 0 ok, 1 other failure, 2 usage, 3 unknown user, 4 changed or untrusted key, 5 relay unreachable, 6 relay refusal, 7 keys locked (wrong or missing passphrase).',
+    )
+    .parserConfiguration({ 'populate--': true })
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .alias('V', 'version')
+    .showHelpOnFail(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`chat: error: ${msg}\nchat: hint: run chat --help\n`);
+      process.exit(2);
+    })
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .parseAsync();
+}

@@ -1,0 +1,94 @@
+/** The fast path must mean exactly what yargs means: same action, same arguments, for every shape it accepts. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseWithYargs } from './cli.js';
+import { fastCommand, type FastCommand } from './fast-path.js';
+import type { Actions } from './run.js';
+
+/** What the yargs definition calls for `args`, with the commands replaced by a recorder. */
+async function viaYargs(args: string[]): Promise<FastCommand[]> {
+  const calls: FastCommand[] = [];
+  const actions: Actions = {
+    send: async (a) => void calls.push({ command: 'send', args: a }),
+    recv: async (a) => void calls.push({ command: 'recv', args: a }),
+  };
+  await parseWithYargs(args, actions);
+  return calls;
+}
+
+const ACCEPTED: string[][] = [
+  ['send', 'bob', 'hi'],
+  ['send', 'bob', 'hello', 'world'],
+  ['send', 'bob'],
+  ['send', 'Bob', '5'],
+  ['send', '42', 'hi'],
+  ['send', 'bob', '1e3', '0x10', '007', 'NaN', '+1'],
+  ['send', 'bob', 'true', 'false', 'null', 'undefined'],
+  ['send', 'bob', 'a=b', 'x.y', 'k=v=w', '*', '$0'],
+  ['send', '#team', 'hi all'],
+  ['send', 'bob', 'héllo 🙂', 'two\nlines', '  spaced  ', 'tab\there'],
+  ['send', '--json', 'bob', 'hi'],
+  ['send', 'bob', '--json', 'hi'],
+  ['send', 'bob', 'hi', '--json'],
+  ['send', 'bob', '--json'],
+  ['recv'],
+  ['recv', '--json'],
+  ['recv', '-f'],
+  ['recv', '--follow'],
+  ['recv', '--follow', '--json'],
+  ['recv', '--json', '-f'],
+];
+
+const LEFT_TO_YARGS: string[][] = [
+  [],
+  ['--help'],
+  ['--version'],
+  ['send'],
+  ['send', '--help'],
+  ['send', 'bob', '--help'],
+  ['send', 'bob', '-h'],
+  ['send', '-', 'hi'],
+  ['send', 'bob', '-'], // yargs drops a lone - (the message then comes from a pipe, if any)
+  ['send', 'bob', 'a', '-', 'b'],
+  ['send', '', 'hi'],
+  ['send', 'bob', ''],
+  ['send', 'bob', '--', '-5', 'degrees'],
+  ['send', 'bob', '-5'],
+  ['send', 'bob', '--no-json', 'hi'],
+  ['send', 'bob', '--json', '--json', 'hi'],
+  ['send', 'bob', 'hi', '--passphrase-file', '/tmp/p'],
+  ['send', 'bob', 'hi', '--trust-new-identities', 'always'],
+  ['recv', '--follow', '-f'],
+  ['recv', '--json', '--json'],
+  ['recv', '--json=false'],
+  ['recv', 'extra'],
+  ['recv', '--help'],
+  ['recv', '-fj'],
+  ['Send', 'bob', 'hi'],
+  ['send-file', 'bob', 'x'],
+];
+
+describe('fastCommand', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(ACCEPTED.map((a) => [a]))('%j: the same action and arguments as yargs', async (args) => {
+    const fast = fastCommand(args);
+    expect(fast).toBeDefined();
+    expect(await viaYargs(args)).toEqual([fast]);
+  });
+
+  it.each(LEFT_TO_YARGS.map((a) => [a]))('%j: left to yargs', (args) => {
+    expect(fastCommand(args)).toBeUndefined();
+  });
+
+  it('a usage error from yargs is one the fast path left alone', async () => {
+    // The same shape with a stray option: yargs refuses it (strict), and the fast path did not take it.
+    const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${String(code)}`);
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(fastCommand(['recv', '--jsn'])).toBeUndefined();
+    await expect(viaYargs(['recv', '--jsn'])).rejects.toThrow('exit 2');
+    expect(exit).toHaveBeenCalledWith(2);
+    expect(String(stderr.mock.calls[0]?.[0])).toContain('chat: error: Unknown argument: jsn');
+  });
+});

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * The `chat` binary. `npm run build` bundles this file with the code it imports into dist/bin/chat.js
+ * (packages/cli/scripts/bundle.mjs): one file to read and compile at start-up instead of ~150 modules.
+ *
+ * Plain `chat send <user> <words>` and `chat recv [--json] [--follow]` run without yargs (fast-path.ts); every other
+ * invocation, including every `--help` and every usage error, goes through the yargs definition in cli.ts.
+ */
+import { fastCommand } from './fast-path.js';
+import { prederiveIdentityKey } from './prederive.js';
+import { actions } from './run.js';
+
+// `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
+const args = process.argv.slice(2); // what yargs' hideBin returns for node
+const fast = fastCommand(args);
+if (fast) prederiveIdentityKey(process.env); // scrypt on the thread pool while the command loads
+if (fast?.command === 'send') await actions.send(fast.args);
+else if (fast?.command === 'recv') await actions.recv(fast.args);
+else await (await import('./cli.js')).parseWithYargs(args);

@@ -1,0 +1,48 @@
+/**
+ * What both ways into the binary share (main.ts's fast path and the yargs definition in cli.ts): the process's Io,
+ * loading and running a command module, and the `send` / `recv` actions, so the two paths call exactly the same code.
+ */
+// Static: errors and their printing are small and every command needs them; one fewer load before the command's own.
+import { runCommand, type Io } from '../commands/io.js';
+
+export const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+
+/** Loads a command module, runs it, and maps a thrown error to `chat: error:` lines and a §12 exit code. */
+export async function run<M>(load: () => Promise<M>, call: (m: M) => Promise<number>, { stopOnSignals = false } = {}): Promise<void> {
+  if (stopOnSignals) {
+    // First SIGINT / SIGTERM: stop cleanly (acknowledge what is committed, close). A second one: exit at once.
+    const controller = new AbortController();
+    io.signal = controller.signal;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  process.exitCode = await runCommand(io, async () => call(await load()));
+}
+
+/** `chat send` as parsed: the words of the message (after `--` too), not yet joined. */
+export interface SendAction {
+  username: string;
+  message: string[];
+  json: boolean;
+}
+
+/** `chat recv` as parsed. */
+export interface RecvAction {
+  follow: boolean;
+  json: boolean;
+}
+
+/** The commands main.ts may run without yargs; cli.ts takes them as a parameter so a test can compare the two paths. */
+export interface Actions {
+  send(a: SendAction): Promise<void>;
+  recv(a: RecvAction): Promise<void>;
+}
+
+export const actions: Actions = {
+  send: (a) => run(() => import('../commands/send.js'), (m) => m.send(a, io)),
+  recv: (a) => run(() => import('../commands/recv.js'), (m) => m.recv(a, io), { stopOnSignals: true }),
+};
