@@ -14,7 +14,18 @@ import type { VerifyReply, VerifyRequest } from './signature-result.js';
 
 export { SignatureResult } from './signature-result.js';
 
-const WORKER_URL = new URL('./verify-worker.js', import.meta.url);
+/**
+ * The worker is tsc's dist/engine/verify-worker.js. This module is beside it when run from tsc's output, but in the
+ * bundled `chat` (scripts/bundle.mjs) it sits in dist/bin/chat.js or one of dist/bin/chunks/, so each of those
+ * relative places is tried; none found means no worker (as when run from the TypeScript sources).
+ */
+function builtWorker(): URL | undefined {
+  for (const rel of ['./verify-worker.js', '../engine/verify-worker.js', '../../engine/verify-worker.js']) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  return undefined;
+}
 
 export class SignatureVerifier {
   readonly #worker: Worker;
@@ -38,8 +49,8 @@ export class SignatureVerifier {
    * A verifier on a new worker thread, or undefined where there is none to start (running from the TypeScript
    * sources, as the unit tests do: the worker is the built verify-worker.js).
    */
-  static start(url: URL = WORKER_URL): SignatureVerifier | undefined {
-    if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) return undefined;
+  static start(url: URL | undefined = builtWorker()): SignatureVerifier | undefined {
+    if (url === undefined || (url.protocol === 'file:' && !existsSync(fileURLToPath(url)))) return undefined;
     try {
       return new SignatureVerifier(new Worker(url));
     } catch {
