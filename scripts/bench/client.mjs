@@ -67,9 +67,11 @@ export async function drain(count) {
     m.close();
     await new Promise((r) => setTimeout(r, 300));
     // What is left on the relay: log in as recv with the raw client and count until `synced`.
-    const check = await Conn.login(relay.port, 'drainbob', me, 'recv');
     let left = 0;
-    await new Promise((r) => { check.onMsg = () => left++; check.onOther = (f) => f.t === 'synced' && r(); });
+    let synced;
+    const done = new Promise((r) => { synced = r; });
+    const check = await Conn.login(relay.port, 'drainbob', me, 'recv', { onMsg: () => left++, onOther: (f) => f.t === 'synced' && synced() });
+    await done;
     check.close();
     return { seconds, received: got, leftOnRelay: left };
   } finally { await relay.stop(); tmp.cleanup(); }

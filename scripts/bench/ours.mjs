@@ -27,36 +27,52 @@ export async function startOurRelay() {
   return { port, fingerprint: server.match[1], address: `chat://${server.match[1]}@127.0.0.1:${port}`, pid: server.proc.pid, stop: async () => { await server.stop(); tmp.cleanup(); } };
 }
 
-/** One authenticated connection; `onFrame` sees every relay frame after `welcome`. */
+/**
+ * One authenticated connection. Frames that arrive with or right after `welcome` (the relay writes a turn's frames
+ * in one write, so `welcome` and `synced` often share a read) go to the handlers given to `login`, never dropped.
+ */
 export class Conn {
   constructor(socket) {
     this.socket = socket;
     this.decoder = new FrameDecoder();
-    this.onFrame = () => {};
     this.pending = new Map();
     this.rid = 0;
-    socket.on('data', (chunk) => { for (const body of this.decoder.push(chunk)) this.onFrame(decodeRelayFrame(body)); });
+    this.ready = false;
+    this.early = [];
+    this.waiter = undefined;
+    socket.on('data', (chunk) => {
+      for (const body of this.decoder.push(chunk)) {
+        const f = decodeRelayFrame(body);
+        if (this.ready) this.dispatch(f);
+        else if (this.waiter) { const w = this.waiter; this.waiter = undefined; w(f); }
+        else this.early.push(f);
+      }
+    });
     socket.on('error', () => {});
   }
-  static async login(port, user, identity, mode) {
+  /** The next frame during the handshake, whether it has already been read or not. */
+  next() {
+    return this.early.length > 0 ? Promise.resolve(this.early.shift()) : new Promise((res) => { this.waiter = res; });
+  }
+  /** Logs in; `handlers` ({ onMsg, onOther }) are in place before any frame after `welcome` is dispatched. */
+  static async login(port, user, identity, mode, handlers = {}) {
     const socket = await new Promise((res, rej) => {
       const s = tlsConnect({ port, host: '127.0.0.1', minVersion: 'TLSv1.3', rejectUnauthorized: false }, () => res(s));
       s.once('error', rej);
     });
     socket.setNoDelay(true);
     const c = new Conn(socket);
-    const next = () => new Promise((res) => { c.onFrame = res; });
-    let f = next();
     c.write({ t: 'hello', v: 1, agent: 'bench' });
-    const ch = await f;
+    const ch = await c.next();
     if (ch.t !== 'challenge') throw new Error(`expected challenge, got ${ch.t}`);
     const bundle = signBundle(user, identity);
-    f = next();
     c.write({ t: 'auth', user, idpk: identity.identity.publicKey, encpk: identity.encryption.publicKey, bsig: bundle.signature, mode,
       sig: sign(authMessage(ch.relay, ch.nonce, user, mode), identity.identity.secretKey) });
-    const w = await f;
+    const w = await c.next();
     if (w.t !== 'welcome') throw new Error(`login ${user}: ${w.t} ${w.code ?? ''}`);
-    c.onFrame = (fr) => c.dispatch(fr);
+    Object.assign(c, handlers);
+    c.ready = true;
+    for (const f of c.early.splice(0)) c.dispatch(f);
     return c;
   }
   write(frame) { this.socket.write(encodeFrame(frame)); }
