@@ -92,13 +92,23 @@ export async function oneShot(runs) {
     const chat = (home, ...args) => execFileSync(process.execPath, [CHAT_BIN, ...args], { env: env(home), stdio: ['ignore', 'pipe', 'pipe'] });
     const alice = join(tmp.dir, 'alice');
     const bob = join(tmp.dir, 'bob');
+    const carol = join(tmp.dir, 'carol');
     for (const [home, name] of [[alice, 'osalice'], [bob, 'osbob']]) { chat(home, 'keygen'); chat(home, 'login', name, '--relay', relay.address); }
+    // The same send from keys stored without a passphrase: what everything but the key-derivation function costs.
+    chat(carol, 'keygen', '--no-passphrase');
+    chat(carol, 'login', 'oscarol', '--relay', relay.address);
     const out = join(tmp.dir, 'hf.json');
     const q = (s) => `'${s}'`;
     const cmd = (home, args) => `env -i PATH="$PATH" HOME=${q(home)} CHAT_HOME=${q(home)} CHAT_PASSPHRASE='bench passphrase' ${process.execPath} ${CHAT_BIN} ${args}`;
     execFileSync(hf, ['--warmup', '2', '--runs', String(runs), '-N', '--export-json', out,
       '-n', 'chat send', cmd(alice, "send osbob 'hello from the benchmark'"),
-      '-n', 'chat recv', cmd(bob, 'recv')], { stdio: ['ignore', 'ignore', 'inherit'] });
+      '-n', 'chat recv', cmd(bob, 'recv'),
+      '-n', 'chat send, keys without passphrase', cmd(carol, "send osbob 'hello from the benchmark'"),
+      // The floor under the first: Node's own start-up, and start-up plus the identity key's scrypt (N = 2^15, r = 8,
+      // p = 1, docs/PROTOCOL.md) that a passphrase-protected `chat send` cannot skip.
+      '-n', 'node start-up alone (node -e 0)', `${process.execPath} -e 0`,
+      '-n', 'node start-up + scrypt N=2^15 r=8 p=1', `${process.execPath} -e "require('node:crypto').scryptSync('p', Buffer.alloc(16), 32, { N: 32768, r: 8, p: 1, maxmem: 67108864 })"`,
+    ], { stdio: ['ignore', 'ignore', 'inherit'] });
     const r = JSON.parse(readFileSync(out, 'utf8')).results;
     return Object.fromEntries(r.map((x) => [x.command, { medianMs: x.median * 1000, meanMs: x.mean * 1000, minMs: x.min * 1000 }]));
   } finally { await relay.stop(); tmp.cleanup(); }

@@ -27,6 +27,15 @@ export async function startOurRelay() {
   return { port, fingerprint: server.match[1], address: `chat://${server.match[1]}@127.0.0.1:${port}`, pid: server.proc.pid, stop: async () => { await server.stop(); tmp.cleanup(); } };
 }
 
+const FLOOR_BIN = join(ROOT, 'scripts/bench/floor-server.mjs');
+
+/** The floor forwarder (floor-server.mjs) in its own process: same TLS, codec and client, no storage or checks. */
+export async function startFloorRelay() {
+  const tmp = tempDir('floor');
+  const server = await spawnServer(process.execPath, [...nodeArgs(), FLOOR_BIN, tmp.dir], /floor address (\d+)\n/);
+  return { port: Number(server.match[1]), pid: server.proc.pid, stop: async () => { await server.stop(); tmp.cleanup(); } };
+}
+
 /**
  * One authenticated connection. Frames that arrive with or right after `welcome` (the relay writes a turn's frames
  * in one write, so `welcome` and `synced` often share a read) go to the handlers given to `login`, never dropped.
@@ -94,9 +103,9 @@ export class Conn {
   close() { this.socket.destroy(); }
 }
 
-/** N sender/recipient pairs. send(pair, seq, payload) resolves on `sent`; onReceive(pair, seq) per `msg`, acked in batches. */
-export async function ours(n) {
-  const relay = await startOurRelay();
+/** N sender/recipient pairs through our relay (or the floor forwarder, with `start = startFloorRelay`). send(pair, seq, payload) resolves on `sent`; onReceive(pair, seq) per `msg`, acked in batches. */
+export async function ours(n, start = startOurRelay, name = 'ours (chat-relay)') {
+  const relay = await start();
   const tag = Math.random().toString(36).slice(2, 7);
   const receivers = [];
   const senders = [];
@@ -113,7 +122,7 @@ export async function ours(n) {
     senders.push(await Conn.login(relay.port, `snd${tag}${i}`, generateIdentity(), 'send'));
   }
   return {
-    name: 'ours (chat-relay)',
+    name,
     set onReceive(fn) { onReceive = fn; },
     send(pair, seq, env) {
       const id = Buffer.alloc(16);

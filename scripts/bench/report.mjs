@@ -28,6 +28,19 @@ export function markdown(r) {
   const short = Object.values(s).flatMap((x) => x.latency.filter((l) => l.received < l.total).map((l) => `${x.name} at ${fmt(l.offered)}/s: ${fmt(l.received)} of ${fmt(l.total)}`));
   if (short.length > 0) lines.push('', `**Not all messages arrived within the 15 s wait** (the open-loop driver does not retry failed sends; percentiles cover the arrived ones only): ${short.join('; ')}.`);
   for (const [k, why] of Object.entries(r.skipped)) lines.push('', `**Skipped ${k}:** ${why}`);
+  if (r.floor && !r.floor.skipped) {
+    const f = r.floor;
+    const at10k = (x) => x?.latency.find((l) => l.offered === 10_000 && !l.nearSaturation);
+    lines.push('', 'The floor under ours: the same client, TLS 1.3 and codec against a forwarder that stores nothing and checks nothing '
+      + '(`scripts/bench/floor-server.mjs`), same run:', '', '| | ours (chat-relay) | floor | ours / floor |', '| --- | --- | --- | --- |');
+    const frow = (label, get, d = 0) => { const a = ours ? get(ours) : undefined, b = get(f); lines.push(`| ${label} | ${fmt(a, d)} | ${fmt(b, d)} | ${Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : 'n/a'} |`); };
+    frow('throughput, msg/s (median)', (x) => x.throughput);
+    frow('server CPU per message, µs', (x) => x.serverCpuUsPerMessage, 1);
+    frow('load generator CPU per message, µs (same 2 cores)', (x) => x.clientCpuUsPerMessage, 1);
+    frow('p50 latency ms at 10,000/s', (x) => at10k(x)?.p50, 2);
+    frow('p99 latency ms at 10,000/s', (x) => at10k(x)?.p99, 2);
+    frow('p99.9 latency ms at 10,000/s', (x) => at10k(x)?.p999, 2);
+  } else if (r.floor?.skipped) lines.push('', `**Floor not measured:** ${r.floor.skipped}`);
   lines.push('', 'Ours only:', '', '| scenario | result |', '| --- | --- |',
     `| login rate (TLS 1.3 + hello + signed auth, 16 concurrent), handshakes/s | ${fmt(r.loginRate.median)} (runs ${r.loginRate.runs.map((x) => fmt(x)).join(', ')}) |`,
     ...(r.loginRate.relayCpuMsPerLogin === undefined ? [] : [`| relay CPU per login, ms (from /proc; 1000 / this = logins per relay core-second) | ${fmt(r.loginRate.relayCpuMsPerLogin, 3)} (= ${fmt(1000 / r.loginRate.relayCpuMsPerLogin)}/s per core) |`]),
@@ -38,6 +51,7 @@ export function markdown(r) {
     `| offline drain of ${fmt(r.drain.count)} through the client engine, s | ${fmt(r.drain.medianSeconds, 2)} (runs ${r.drain.runs.map((d) => fmt(d.seconds, 2)).join(', ')}; left on relay ${r.drain.runs.map((d) => d.leftOnRelay).join(', ')}) |`);
   if (r.oneShot.skipped) lines.push(`| one-shot CLI | skipped: ${r.oneShot.skipped} |`);
   else for (const [k, v] of Object.entries(r.oneShot)) lines.push(`| \`${k}\` wall time, ms (hyperfine median) | ${fmt(v.medianMs)} (min ${fmt(v.minMs)}) |`);
+  for (const x of r.storageFloor ?? []) lines.push(`| relay's SQLite store alone (\`storage-floor.mjs\`), batches of ${x.batch}: insert + delete per message | ${fmt(x.cpuUsPerMessage, 1)} µs CPU; ${fmt(x.messagesPerSecond)} msg/s |`);
   lines.push(`| 256-byte write + fsync on this disk, per s | ${fmt(r.fsyncPerSecond)} |`, '', 'Crypto (`scripts/bench-crypto.mjs`, same run):', '', '```', r.crypto.trimEnd(), '```', '');
   return lines.join('\n');
 }

@@ -10,11 +10,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, fmt, machine, median } from './common.mjs';
+import { storageFloor } from './storage-floor.mjs';
 import { tlsFloor } from './tls-floor.mjs';
 import { latency, throughput } from './driver.mjs';
 import { drain, fsyncRate, loginRate, oneShot } from './client.mjs';
 import { connections } from './connections.mjs';
-import { ours } from './ours.mjs';
+import { ours, startFloorRelay } from './ours.mjs';
 import { mosquitto, nats } from './peers.mjs';
 import { latencyChart } from './svg.mjs';
 
@@ -36,34 +37,57 @@ function peakRssKiB(pid) {
   try { return Number(/VmHWM:\s+(\d+)/.exec(execFileSync('cat', [`/proc/${pid}/status`]).toString())[1]); } catch { return undefined; }
 }
 
+/** Throughput (P.runs runs, server CPU per message) and latency at each offered rate, for one system. */
+async function measure(sys) {
+  const tputs = [];
+  const cpus = [];
+  const clientCpus = [];
+  const pid = sys.pid ?? sys.relay?.pid;
+  for (let r = 0; r < P.runs; r++) {
+    const c0 = cpuSeconds(pid);
+    const own0 = process.cpuUsage();
+    tputs.push(await throughput(sys, P.pairs, P.perSender));
+    const own = process.cpuUsage(own0);
+    cpus.push(((cpuSeconds(pid) - c0) * 1e6) / (P.pairs * P.perSender));
+    clientCpus.push((own.user + own.system) / (P.pairs * P.perSender));
+  }
+  const sat = median(tputs);
+  const cpuUs = median(cpus);
+  const clientCpuUs = median(clientCpus);
+  log(`${sys.name}: durable throughput median ${fmt(sat)} msg/s over ${P.runs} runs of ${fmt(P.pairs * P.perSender)} (runs: ${tputs.map((t) => fmt(t)).join(', ')}); server CPU ${fmt(cpuUs, 1)} µs per message, load generator ${fmt(clientCpuUs, 1)} µs`);
+  const rates = [...new Set([...P.rates, Math.round((sat * 0.9) / 100) * 100])].sort((a, b) => a - b);
+  const lat = [];
+  for (const rate of rates) {
+    const l = await latency(sys, P.pairs, rate, P.seconds);
+    lat.push({ ...l, nearSaturation: rate === Math.round((sat * 0.9) / 100) * 100 });
+    log(`  offered ${fmt(rate)}/s${lat.at(-1).nearSaturation ? ' (0.9 x saturation)' : ''}: achieved ${fmt(l.achieved)}/s, received ${l.received}/${l.total}, p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, p99.9 ${fmt(l.p999, 2)} ms`);
+  }
+  return { name: sys.name, throughput: sat, throughputRuns: tputs, serverCpuUsPerMessage: cpuUs, clientCpuUsPerMessage: clientCpuUs, latency: lat, peakRssKiB: peakRssKiB(pid) };
+}
+
 for (const [key, make] of [['ours', ours], ['mosquitto', mosquitto], ['nats', nats]]) {
   let sys;
   try { sys = await make(P.pairs); } catch (e) { sys = { skipped: `could not start or connect: ${e.message}` }; }
   if (sys.skipped) { results.skipped[key] = sys.skipped; log(`SKIPPED ${key}: ${sys.skipped}`); continue; }
   try {
-    const tputs = [];
-    const cpus = [];
-    const pid = sys.pid ?? sys.relay?.pid;
-    for (let r = 0; r < P.runs; r++) {
-      const c0 = cpuSeconds(pid);
-      tputs.push(await throughput(sys, P.pairs, P.perSender));
-      cpus.push(((cpuSeconds(pid) - c0) * 1e6) / (P.pairs * P.perSender));
-    }
-    const sat = median(tputs);
-    const cpuUs = median(cpus);
-    log(`${sys.name}: durable throughput median ${fmt(sat)} msg/s over ${P.runs} runs of ${fmt(P.pairs * P.perSender)} (runs: ${tputs.map((t) => fmt(t)).join(', ')}); server CPU ${fmt(cpuUs, 1)} µs per message`);
-    const rates = [...new Set([...P.rates, Math.round((sat * 0.9) / 100) * 100])].sort((a, b) => a - b);
-    const lat = [];
-    for (const rate of rates) {
-      const l = await latency(sys, P.pairs, rate, P.seconds);
-      lat.push({ ...l, nearSaturation: rate === Math.round((sat * 0.9) / 100) * 100 });
-      log(`  offered ${fmt(rate)}/s${lat.at(-1).nearSaturation ? ' (0.9 x saturation)' : ''}: achieved ${fmt(l.achieved)}/s, received ${l.received}/${l.total}, p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, p99.9 ${fmt(l.p999, 2)} ms`);
-    }
-    results.systems[key] = { name: sys.name, throughput: sat, throughputRuns: tputs, serverCpuUsPerMessage: cpuUs, latency: lat, peakRssKiB: peakRssKiB(sys.pid ?? sys.relay?.pid) };
+    results.systems[key] = await measure(sys);
   } catch (e) {
     results.skipped[key] = `failed during the run: ${e.message}`;
     log(`FAILED ${key}: ${e.message}`);
   } finally { await sys.close().catch(() => {}); }
+}
+
+// The floor under ours: the same client, TLS and codec against a forwarder that stores and checks nothing
+// (floor-server.mjs). Not a peer: it is what Node's TLS and sockets alone allow on this machine with this client.
+{
+  let sys;
+  try {
+    sys = await ours(P.pairs, startFloorRelay, 'floor: bare TLS forwarder, no storage (floor-server.mjs)');
+    results.floor = await measure(sys);
+  } catch (e) {
+    results.floor = { skipped: e.message };
+    log(`FAILED floor: ${e.message}`);
+  } finally { await sys?.close().catch(() => {}); }
 }
 
 const loginRuns = [];
@@ -91,6 +115,9 @@ else for (const [k, v] of Object.entries(results.oneShot)) log(`ours: ${k} wall 
 results.tlsFloor = await tlsFloor(P.logins, full ? 10_000 : 5000).catch((e) => ({ skipped: e.message }));
 if (results.tlsFloor.skipped) log(`FAILED TLS floor: ${results.tlsFloor.skipped}`);
 else log(`bare node:tls server (the floor under logins and idle connections): ${fmt(results.tlsFloor.handshakesPerSecond)} handshakes/s, server CPU ${fmt(results.tlsFloor.serverCpuMsPerHandshake, 3)} ms per handshake; ${fmt(results.tlsFloor.kibPerConnection, 1)} KiB per idle connection (${fmt(results.tlsFloor.idleConnections)} held)`);
+
+results.storageFloor = storageFloor(full ? 100_000 : 40_000);
+log(`relay's SQLite store alone, insert + delete per message (scripts/bench/storage-floor.mjs): ${results.storageFloor.map((x) => `batch ${x.batch}: ${fmt(x.cpuUsPerMessage, 1)} µs CPU, ${fmt(x.messagesPerSecond)} msg/s`).join('; ')}`);
 
 results.fsyncPerSecond = fsyncRate();
 log(`machine: 256-byte write + fsync ${fmt(results.fsyncPerSecond)}/s on ${join(process.env.TMPDIR ?? '/tmp')}`);
