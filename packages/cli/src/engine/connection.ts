@@ -241,8 +241,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Round trip: the relay handles a connection's frames in order, so a `pong` means every earlier `ack` was handled. */
   async ping(): Promise<void> {
-    const rid = this.rid();
-    await this.roundTrip({ t: 'ping', rid }, rid, 'pong', this.opts.username);
+    for (let attempt = 0; ; attempt++) {
+      const rid = this.rid();
+      try {
+        await this.roundTrip({ t: 'ping', rid }, rid, 'pong', this.opts.username);
+        return;
+      } catch (err) {
+        // §11: a ping refused for the user's request rate was not carried out, and asking again is always safe: wait
+        // as long as the relay said (doubling each time), at most 5 tries.
+        if (!(err instanceof ChatError) || err.retryAfterMs === undefined || attempt >= 4) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(50, err.retryAfterMs! * 2 ** attempt)));
+      }
+    }
   }
 
   /** The users with a `recv` session now (§6.1 `who`), valid usernames only. */

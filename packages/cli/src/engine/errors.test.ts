@@ -1,7 +1,7 @@
 import { CryptoError } from '@chat/crypto';
 import { ERROR_CODES, type ErrorCode } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
-import { ChatError, exitCodeFor, fromCryptoError, fromRelayError } from './errors.js';
+import { ChatError, exitCodeFor, fromCryptoError, fromRelayError, retryAfterMs } from './errors.js';
 
 describe('exit codes (PROTOCOL.md §12)', () => {
   it.each([
@@ -50,6 +50,15 @@ describe('exit codes (PROTOCOL.md §12)', () => {
 });
 
 describe('fromRelayError', () => {
+  it('keeps the wait a RATE_LIMITED refusal names (§10), and none when waiting cannot help', () => {
+    expect(fromRelayError('RATE_LIMITED', 'rate limit exceeded; retry in 250 ms').retryAfterMs).toBe(250);
+    expect(fromRelayError('RATE_LIMITED', 'rate limit exceeded; the request is larger than the byte burst').retryAfterMs).toBeUndefined();
+    expect(fromRelayError('MAILBOX_FULL', 'retry in 250 ms').retryAfterMs).toBeUndefined();
+    expect(retryAfterMs('retry in 99999999 ms')).toBe(60_000);
+    expect(retryAfterMs('retry in -5 ms')).toBeUndefined();
+    expect(retryAfterMs('retry in 12.5 ms')).toBeUndefined();
+  });
+
   it('says who is already receiving', () => {
     const e = fromRelayError('ALREADY_RECEIVING', 'busy', 'alice');
     expect(e.code).toBe('ALREADY_RECEIVING');

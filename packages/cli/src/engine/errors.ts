@@ -123,6 +123,8 @@ export function exitCodeFor(code: ChatErrorCode): ExitCode {
 export interface ChatErrorOptions extends ErrorOptions {
   /** The next step for the user, printed as `chat: hint: ...`. */
   hint?: string;
+  /** For `RATE_LIMITED`: how long the relay asked us to wait before the same request can succeed (§10). */
+  retryAfterMs?: number;
 }
 
 /**
@@ -135,9 +137,12 @@ export class ChatError extends Error {
   readonly code: ChatErrorCode;
   readonly exitCode: ExitCode;
   readonly hint: string | undefined;
+  /** Set for a `RATE_LIMITED` refusal that waiting will cure; absent when retrying cannot help. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ChatErrorCode, message: string, options: ChatErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs;
     this.code = code;
     this.exitCode = exitCodeFor(code);
     this.hint = options.hint;
@@ -212,7 +217,19 @@ function relayMessage(code: ErrorCode, relayMsg: string, user: string | undefine
 export function fromRelayError(code: ErrorCode, relayMsg: string, user?: string): ChatError {
   relayMsg = printable(relayMsg);
   const hint = relayHint(code, user);
-  return new ChatError(code, relayMessage(code, relayMsg, user), hint === undefined ? {} : { hint });
+  const options: ChatErrorOptions = hint === undefined ? {} : { hint };
+  const wait = code === 'RATE_LIMITED' ? retryAfterMs(relayMsg) : undefined;
+  if (wait !== undefined) options.retryAfterMs = wait;
+  return new ChatError(code, relayMessage(code, relayMsg, user), options);
+}
+
+/**
+ * The wait a `RATE_LIMITED` refusal names (§10: its `msg` contains `retry in <N> ms` when waiting will let the same
+ * request through), capped at a minute; undefined when it names none (the request can never fit the byte burst).
+ */
+export function retryAfterMs(relayMsg: string): number | undefined {
+  const m = /\bretry in (\d{1,9}) ms\b/.exec(relayMsg);
+  return m ? Math.min(Number(m[1]), 60_000) : undefined;
 }
 
 /** Crypto error codes (the @chat/crypto `CryptoError.code` values) that the client handles. */

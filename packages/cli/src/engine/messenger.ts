@@ -440,6 +440,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   close(): void {
+    this.outboxSender.stop();
     if (this.early) void closeWhenOpen(this.early.conn);
     this.early = undefined;
     this.store.close();

@@ -2,13 +2,15 @@
  * Sends the durable outbox (outbox.ts) over a connection: in queue order, each entry sealed to the pinned key of its
  * peer (§3.4), sent under the id it was queued with, and removed only on the relay's `sent` (§9). A connection
  * failure stops the pass and leaves the rest queued for the next connection; a changed key blocks that peer's
- * entries (they stay queued); a permanent refusal marks the message failed.
+ * entries (they stay queued); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
+ * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
  */
 import { MessageKind, fromHex, sealEnvelope } from '@chat/crypto';
 import type { Connection } from './connection.js';
 import { ChatError, fromCryptoError } from './errors.js';
 import type { Messenger } from './messenger.js';
 import type { OutboxEntry } from './outbox.js';
+import type { Contact } from './store.js';
 
 /** Errors after which the entry stays queued and the next connection retries it. */
 export function isRetryable(err: ChatError): boolean {
@@ -16,15 +18,28 @@ export function isRetryable(err: ChatError): boolean {
 }
 
 export class OutboxSender {
-  private running: Promise<void> | undefined;
+  private running: Promise<void> = Promise.resolve();
+  /** A pass is under way; set and cleared synchronously, so a flush never joins a pass that has already decided to end. */
+  private active = false;
   private again = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Rate-limited passes in a row that sent nothing: each doubles the wait the relay named (a pass may need 2 requests). */
+  private limitedInARow = 0;
 
   constructor(private readonly m: Messenger) {}
 
-  /** Seals and sends one entry; on `sent` removes it and moves a text message to `sent`. @throws {ChatError} */
-  async sendEntry(conn: Connection, entry: OutboxEntry): Promise<void> {
+  /**
+   * Seals and sends one entry; on `sent` removes it and moves a text message to `sent`. `looked` holds the peers
+   * already looked up (and checked, §3.4) in this pass, so a pass asks the relay once per peer, not once per entry.
+   * @throws {ChatError}
+   */
+  async sendEntry(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<void> {
     const m = this.m;
-    const contact = await m.lookupAndPin(entry.peer, conn);
+    let contact = looked?.get(entry.peer);
+    if (!contact) {
+      contact = await m.lookupAndPin(entry.peer, conn);
+      looked?.set(entry.peer, contact);
+    }
     let env: Uint8Array;
     const id = fromHex(entry.id);
     try {
@@ -44,40 +59,69 @@ export class OutboxSender {
    * queued meanwhile). Rejects with the connection error that stopped the pass.
    */
   flush(conn: Connection): Promise<void> {
-    if (this.running) {
+    if (this.active) {
       this.again = true;
       return this.running;
     }
-    this.running = this.pass(conn).finally(() => {
-      this.running = undefined;
-    });
+    this.active = true;
+    this.running = this.pass(conn);
     return this.running;
   }
 
   private async pass(conn: Connection): Promise<void> {
-    const m = this.m;
-    do {
-      this.again = false;
-      const blocked = new Set<string>();
-      for (const entry of m.store.outbox.list()) {
-        if (blocked.has(entry.peer)) continue;
-        try {
-          await this.sendEntry(conn, entry);
-        } catch (err) {
-          if (!(err instanceof ChatError)) throw err;
-          if (isRetryable(err)) throw err;
-          if (err.code === 'KEY_CHANGED' || err.code === 'UNTRUSTED_IDENTITY' || err.code === 'BUNDLE_INVALID') {
-            blocked.add(entry.peer);
-            m.emit('blocked', { peer: entry.peer, reason: err.code });
-            continue;
-          }
-          // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
-          m.store.outbox.remove(entry.id);
-          if (m.store.outbox.advance(entry.id, entry.peer, 'failed')) {
-            m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'failed', error: err.code });
+    try {
+      const m = this.m;
+      do {
+        this.again = false;
+        const blocked = new Set<string>();
+        const looked = new Map<string, Contact>();
+        for (const entry of m.store.outbox.list()) {
+          if (blocked.has(entry.peer)) continue;
+          try {
+            await this.sendEntry(conn, entry, looked);
+            this.limitedInARow = 0;
+          } catch (err) {
+            if (!(err instanceof ChatError)) throw err;
+            if (isRetryable(err)) throw err;
+            if (err.code === 'RATE_LIMITED' && err.retryAfterMs !== undefined) {
+              // The user's request bucket is empty for every entry, not only this one: stop, keep all queued, and go
+              // on once the relay says a request will fit (on the live connection of that moment, if any).
+              this.retryAfter(Math.min(60_000, err.retryAfterMs * 2 ** Math.min(this.limitedInARow++, 8)));
+              return;
+            }
+            if (err.code === 'KEY_CHANGED' || err.code === 'UNTRUSTED_IDENTITY' || err.code === 'BUNDLE_INVALID') {
+              blocked.add(entry.peer);
+              m.emit('blocked', { peer: entry.peer, reason: err.code });
+              continue;
+            }
+            // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
+            m.store.outbox.remove(entry.id);
+            if (m.store.outbox.advance(entry.id, entry.peer, 'failed')) {
+              m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'failed', error: err.code });
+            }
           }
         }
-      }
-    } while (this.again);
+      } while (this.again);
+    } finally {
+      // Runs in the same turn as the last `again` check above (no await in between), so an entry queued after that
+      // check finds no pass active and starts its own: nothing queued waits for a pass that has already ended.
+      this.active = false;
+    }
+  }
+
+  /** Kicks the outbox again after `ms` (at least 50 ms); one timer at a time; never keeps the process alive. */
+  private retryAfter(ms: number): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.m.kickOutbox();
+    }, Math.max(50, ms));
+    this.retryTimer.unref();
+  }
+
+  /** Cancels a pending retry (the messenger is closing). */
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 }

@@ -1,0 +1,100 @@
+/**
+ * A live session over its per-user request rate (§11) against the real relay binary: the relay refuses with
+ * `RATE_LIMITED` and names a wait (§10); the outbox keeps every message queued and sends it once the wait is over, so
+ * a burst typed faster than the limit arrives whole, once each and in order, and nothing is marked failed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { runLive } from './live.js';
+import { Messenger, type DeliveryChange } from './messenger.js';
+import type { Profile } from './profile.js';
+
+let t: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let alice: Profile;
+let bob: Profile;
+let carol: Profile;
+
+beforeAll(async () => {
+  t = tempDir('rate-limit');
+  // A tight per-user request rate for this relay (it inherits the environment): 3 at once, then 5 a second.
+  const saved = { ...process.env };
+  process.env.CHAT_RELAY_MESSAGES_PER_SECOND = '5';
+  process.env.CHAT_RELAY_MESSAGES_BURST = '3';
+  try {
+    relay = await spawnRelay(`${t.dir}/relay`);
+  } finally {
+    process.env = saved;
+  }
+  alice = (await makeUser(t.dir, 'alice', relay.address)).profile;
+  bob = (await makeUser(t.dir, 'bob', relay.address)).profile;
+  carol = (await makeUser(t.dir, 'carol', relay.address)).profile;
+});
+afterAll(async () => {
+  await relay.stop();
+  t.cleanup();
+});
+
+describe('the outbox over the relay rate limit', () => {
+  it('a burst of 10 messages beyond the burst allowance is sent in full after the waits, none failed', async () => {
+    const m = await Messenger.open(alice, { connectTimeoutMs: 2_000 });
+    const controller = new AbortController();
+    const live = runLive(m, { signal: controller.signal, baseDelayMs: 50, maxDelayMs: 200 });
+    try {
+      await new Promise<void>((resolve) => m.on('connection', (s) => s.state === 'online' && resolve()));
+      const states = new Map<string, DeliveryChange['state']>();
+      const failed: DeliveryChange[] = [];
+      const allSent = new Promise<void>((resolve) => {
+        m.on('delivery', (d) => {
+          if (d.state === 'failed') failed.push(d);
+          states.set(d.id, d.state);
+          if (states.size === 10 && [...states.values()].every((s) => s !== 'queued')) resolve();
+        });
+      });
+      const ids = Array.from({ length: 10 }, (_, i) => m.queueMessage('bob', `burst ${i}`).id);
+      await allSent;
+      expect(failed).toEqual([]);
+      expect(ids.map((id) => states.get(id))).toEqual(ids.map(() => 'sent'));
+      expect(m.store.outbox.list()).toEqual([]);
+    } finally {
+      controller.abort();
+      await live.catch(() => {});
+      m.close();
+    }
+
+    const b = await Messenger.open(bob, { connectTimeoutMs: 2_000 });
+    try {
+      const got: string[] = [];
+      b.on('message', (x) => got.push(x.body));
+      await b.receive();
+      expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `burst ${i}`));
+    } finally {
+      b.close();
+    }
+  }, 30_000);
+
+  it('a message queued in the same turn as the session comes online is sent (not left for the next one)', async () => {
+    const m = await Messenger.open(carol, { connectTimeoutMs: 2_000 });
+    const controller = new AbortController();
+    const live = runLive(m, { signal: controller.signal, baseDelayMs: 50, maxDelayMs: 200 });
+    try {
+      let id = '';
+      const sent = new Promise<void>((resolve) => m.on('delivery', (d) => d.id === id && d.state === 'sent' && resolve()));
+      // Queued in the turn the session comes online, just after the receive loop's first outbox pass (the outbox is
+      // empty, so that pass ends at once) has made its last check.
+      await new Promise<void>((resolve) => m.on('connection', (s) => {
+        if (s.state !== 'online' || id) return;
+        queueMicrotask(() => {
+          id = m.queueMessage('bob', 'right away').id;
+          resolve();
+        });
+      }));
+      await sent;
+      expect(m.store.outbox.list()).toEqual([]);
+    } finally {
+      controller.abort();
+      await live.catch(() => {});
+      m.close();
+    }
+  }, 30_000);
+});
