@@ -111,13 +111,14 @@ export async function ours(n, start = startOurRelay, name = 'ours (chat-relay)')
   const senders = [];
   let onReceive = () => {};
   for (let i = 0; i < n; i++) {
-    const r = await Conn.login(relay.port, `rcv${tag}${i}`, generateIdentity(), 'recv');
     let acks = [];
-    r.onMsg = (f) => {
-      onReceive(payloadPair(f.env), payloadSeq(f.env));
-      acks.push(f.id);
-      if (acks.length === 1) setImmediate(() => { for (let k = 0; k < acks.length; k += 256) r.write({ t: 'ack', ids: acks.slice(k, k + 256) }); acks = []; });
-    };
+    const r = await Conn.login(relay.port, `rcv${tag}${i}`, generateIdentity(), 'recv', {
+      onMsg: (f) => {
+        onReceive(payloadPair(f.env), payloadSeq(f.env));
+        acks.push(f.id);
+        if (acks.length === 1) setImmediate(() => { for (let k = 0; k < acks.length; k += 256) r.write({ t: 'ack', ids: acks.slice(k, k + 256) }); acks = []; });
+      },
+    });
     receivers.push(r);
     senders.push(await Conn.login(relay.port, `snd${tag}${i}`, generateIdentity(), 'send'));
   }

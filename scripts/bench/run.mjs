@@ -116,8 +116,8 @@ results.tlsFloor = await tlsFloor(P.logins, full ? 10_000 : 5000).catch((e) => (
 if (results.tlsFloor.skipped) log(`FAILED TLS floor: ${results.tlsFloor.skipped}`);
 else log(`bare node:tls server (the floor under logins and idle connections): ${fmt(results.tlsFloor.handshakesPerSecond)} handshakes/s, server CPU ${fmt(results.tlsFloor.serverCpuMsPerHandshake, 3)} ms per handshake; ${fmt(results.tlsFloor.kibPerConnection, 1)} KiB per idle connection (${fmt(results.tlsFloor.idleConnections)} held)`);
 
-results.storageFloor = storageFloor(full ? 100_000 : 40_000);
-log(`relay's SQLite store alone, insert + delete per message (scripts/bench/storage-floor.mjs): ${results.storageFloor.map((x) => `batch ${x.batch}: ${fmt(x.cpuUsPerMessage, 1)} µs CPU, ${fmt(x.messagesPerSecond)} msg/s`).join('; ')}`);
+try { results.storageFloor = storageFloor(full ? 100_000 : 40_000); } catch (e) { results.storageFloor = []; log(`FAILED storage floor: ${e.message}`); }
+if (results.storageFloor.length > 0) log(`relay's SQLite store alone, insert + delete per message (scripts/bench/storage-floor.mjs): ${results.storageFloor.map((x) => `batch ${x.batch}: ${fmt(x.cpuUsPerMessage, 1)} µs CPU, ${fmt(x.messagesPerSecond)} msg/s`).join('; ')}`);
 
 results.fsyncPerSecond = fsyncRate();
 log(`machine: 256-byte write + fsync ${fmt(results.fsyncPerSecond)}/s on ${join(process.env.TMPDIR ?? '/tmp')}`);

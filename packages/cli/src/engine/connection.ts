@@ -248,9 +248,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         return;
       } catch (err) {
         // §11: a ping refused for the user's request rate was not carried out, and asking again is always safe: wait
-        // as long as the relay said (doubling each time), at most 5 tries.
+        // as long as the relay said (doubling each time, at most 5 s a wait), at most 5 tries, while the connection
+        // lives (a closed one fails the next round trip at once).
         if (!(err instanceof ChatError) || err.retryAfterMs === undefined || attempt >= 4) throw err;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(50, err.retryAfterMs! * 2 ** attempt)));
+        const wait = Math.min(5_000, Math.max(50, err.retryAfterMs * 2 ** attempt));
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, wait).unref()), this.closed]);
       }
     }
   }

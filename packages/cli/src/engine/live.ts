@@ -49,12 +49,15 @@ export async function runLive(m: Messenger, options: LiveOptions): Promise<void>
       } catch (err) {
         if (signal.aborted) break;
         const e = err instanceof ChatError ? err : new ChatError('UNEXPECTED', String((err as Error)?.message ?? err), { cause: err });
-        if (!isRetryable(e)) {
+        // A request refused for the user's rate (§11) with a wait, e.g. the lookup of a new sender while the outbox
+        // uses the same tokens, ends this session but not the live one: reconnect once the wait is over.
+        const rateLimited = e.code === 'RATE_LIMITED' && e.retryAfterMs !== undefined;
+        if (!isRetryable(e) && !rateLimited) {
           m.emit('connection', { state: 'failed', error: e });
           throw e;
         }
         attempt++;
-        const retryInMs = backoffDelay(attempt, options.baseDelayMs, options.maxDelayMs);
+        const retryInMs = Math.max(backoffDelay(attempt, options.baseDelayMs, options.maxDelayMs), rateLimited ? e.retryAfterMs! : 0);
         m.emit('connection', { state: 'reconnecting', attempt, retryInMs, error: e });
         await sleep(retryInMs, signal);
       }

@@ -12,9 +12,25 @@ import type { Messenger } from './messenger.js';
 import type { OutboxEntry } from './outbox.js';
 import type { Contact } from './store.js';
 
+/**
+ * How long a lookup made for the outbox is reused on the same connection: long enough to span the retries of a
+ * rate-limited pass, short enough that a key published meanwhile is noticed within seconds (and every new
+ * connection looks up afresh).
+ */
+const LOOKUP_REUSE_MS = 10_000;
+
 /** Errors after which the entry stays queued and the next connection retries it. */
 export function isRetryable(err: ChatError): boolean {
   return err.exitCode === 5 || err.code === 'INTERNAL' || err.code === 'SHUTTING_DOWN' || err.code === 'RELAY_PROTOCOL';
+}
+
+function stillPinned(now: Contact | undefined, cached: Contact): boolean {
+  return (
+    now !== undefined &&
+    (now.trust === 'unverified' || now.trust === 'verified') &&
+    Buffer.from(now.identityPublicKey).equals(cached.identityPublicKey) &&
+    Buffer.from(now.encryptionPublicKey).equals(cached.encryptionPublicKey)
+  );
 }
 
 export class OutboxSender {
@@ -23,8 +39,14 @@ export class OutboxSender {
   private active = false;
   private again = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** Rate-limited passes in a row that sent nothing: each doubles the wait the relay named (a pass may need 2 requests). */
+  /** Rate-limited passes in a row that sent nothing: each doubles the wait the relay named. */
   private limitedInARow = 0;
+  private stopped = false;
+  /**
+   * Peers looked up (and checked, §3.4) on `conn` within the last LOOKUP_REUSE_MS: a pass asks the relay once per peer,
+   * and a pass retried after a rate limit does not spend its first request on the same lookup again.
+   */
+  private looked: { conn: Connection; at: number; contacts: Map<string, Contact> } | undefined;
 
   constructor(private readonly m: Messenger) {}
 
@@ -36,6 +58,9 @@ export class OutboxSender {
   async sendEntry(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<void> {
     const m = this.m;
     let contact = looked?.get(entry.peer);
+    // A cached lookup counts only while the pinned contact is still the same key in a sendable state: a key change
+    // noticed meanwhile (a held message, another lookup) sends this entry to the relay's lookup again (§3.4).
+    if (contact && !stillPinned(m.contact(entry.peer), contact)) contact = undefined;
     if (!contact) {
       contact = await m.lookupAndPin(entry.peer, conn);
       looked?.set(entry.peer, contact);
@@ -74,7 +99,7 @@ export class OutboxSender {
       do {
         this.again = false;
         const blocked = new Set<string>();
-        const looked = new Map<string, Contact>();
+        const looked = this.lookups(conn);
         for (const entry of m.store.outbox.list()) {
           if (blocked.has(entry.peer)) continue;
           try {
@@ -109,9 +134,18 @@ export class OutboxSender {
     }
   }
 
+  /** This pass's lookup cache: the previous one if it is for the same connection and recent, else a fresh one. */
+  private lookups(conn: Connection): Map<string, Contact> {
+    const now = Date.now();
+    if (!this.looked || this.looked.conn !== conn || now - this.looked.at > LOOKUP_REUSE_MS) {
+      this.looked = { conn, at: now, contacts: new Map() };
+    }
+    return this.looked.contacts;
+  }
+
   /** Kicks the outbox again after `ms` (at least 50 ms); one timer at a time; never keeps the process alive. */
   private retryAfter(ms: number): void {
-    if (this.retryTimer) return;
+    if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.m.kickOutbox();
@@ -119,8 +153,9 @@ export class OutboxSender {
     this.retryTimer.unref();
   }
 
-  /** Cancels a pending retry (the messenger is closing). */
+  /** Cancels a pending retry and any later one (the messenger is closing). */
   stop(): void {
+    this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }

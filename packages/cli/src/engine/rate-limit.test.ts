@@ -4,9 +4,12 @@
  * a burst typed faster than the limit arrives whole, once each and in order, and nothing is marked failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageKind, randomMessageId, sealEnvelope, utf8 } from '@chat/crypto';
 import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { Connection } from './connection.js';
+import type { ChatError } from './errors.js';
 import { runLive } from './live.js';
-import { Messenger, type DeliveryChange } from './messenger.js';
+import { Messenger, type ConnectionStatus, type DeliveryChange } from './messenger.js';
 import type { Profile } from './profile.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -94,6 +97,74 @@ describe('the outbox over the relay rate limit', () => {
     } finally {
       controller.abort();
       await live.catch(() => {});
+      m.close();
+    }
+  }, 30_000);
+});
+
+describe('the live session over the relay rate limit', () => {
+  // A relay of its own with one request a second and no burst beyond it, so a token freed is taken at once.
+  let slow: RelayProcess;
+  let dave: Profile;
+  let erin: Profile;
+  beforeAll(async () => {
+    const saved = { ...process.env };
+    process.env.CHAT_RELAY_MESSAGES_PER_SECOND = '1';
+    process.env.CHAT_RELAY_MESSAGES_BURST = '1';
+    try {
+      slow = await spawnRelay(`${t.dir}/slow-relay`);
+    } finally {
+      process.env = saved;
+    }
+    dave = (await makeUser(t.dir, 'dave', slow.address)).profile;
+    erin = (await makeUser(t.dir, 'erin', slow.address)).profile;
+  });
+  afterAll(async () => {
+    await slow.stop();
+  });
+
+  it('a live session whose lookup of a new sender is rate-limited reconnects after the wait and receives', async () => {
+    const m = await Messenger.open(dave, { connectTimeoutMs: 2_000 });
+    const states: ConnectionStatus[] = [];
+    m.on('connection', (s) => states.push(s));
+    const got: string[] = [];
+    const arrived = new Promise<void>((resolve) => m.on('message', (x) => {
+      got.push(x.body);
+      resolve();
+    }));
+    const online = new Promise<void>((resolve) => m.on('connection', (s) => s.state === 'online' && resolve()));
+    const controller = new AbortController();
+    const live = runLive(m, { signal: controller.signal, baseDelayMs: 50, maxDelayMs: 200 });
+    const address = { host: '127.0.0.1', port: slow.port };
+    const daveSide = await Connection.open({ address, username: 'dave', identity: dave.loadIdentity(), mode: 'send' });
+    const erinSide = await Connection.open({ address, username: 'erin', identity: erin.loadIdentity(), mode: 'send' });
+    try {
+      await online;
+      // Keep dave's request bucket (shared by all his sessions, §11) empty while erin, whom dave's client has never
+      // looked up, sends him a message: the live session's lookup of erin is refused with a wait.
+      let draining = true;
+      const drainer = (async () => {
+        while (draining) {
+          await daveSide.lookup('carol').catch(() => {});
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const id = randomMessageId();
+      const daveKey = dave.loadIdentity().encryption.publicKey;
+      await new Promise((r) => setTimeout(r, 100));
+      await erinSide.send('dave', id, sealEnvelope({ kind: MessageKind.text, from: 'erin', to: 'dave', id, ts: Date.now(), body: utf8('hello dave') }, erin.loadIdentity().identity.secretKey, daveKey));
+      const limited = () => states.some((s) => s.state === 'reconnecting' && (s.error as ChatError).code === 'RATE_LIMITED');
+      for (let i = 0; i < 200 && !limited(); i++) await new Promise((r) => setTimeout(r, 25));
+      draining = false;
+      await drainer;
+      expect(limited()).toBe(true);
+      await arrived;
+      expect(got).toEqual(['hello dave']);
+      expect(states.filter((s) => s.state === 'failed')).toEqual([]);
+    } finally {
+      controller.abort();
+      await live.catch(() => {});
+      await Promise.all([daveSide.close(), erinSide.close()]);
       m.close();
     }
   }, 30_000);
