@@ -52,7 +52,8 @@ export class OutboxSender {
 
   /**
    * Seals and sends one entry; on `sent` removes it and moves a text message to `sent`. `looked` holds the peers
-   * already looked up (and checked, §3.4) in this pass, so a pass asks the relay once per peer, not once per entry.
+   * already looked up (and checked, §3.4) on this connection lately (`lookups`), so a pass asks the relay once per
+   * peer, not once per entry; an entry is never sealed to a cached key the store no longer pins as sendable.
    * @throws {ChatError}
    */
   async sendEntry(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<void> {

@@ -20,15 +20,8 @@ let carol: Profile;
 
 beforeAll(async () => {
   t = tempDir('rate-limit');
-  // A tight per-user request rate for this relay (it inherits the environment): 3 at once, then 5 a second.
-  const saved = { ...process.env };
-  process.env.CHAT_RELAY_MESSAGES_PER_SECOND = '5';
-  process.env.CHAT_RELAY_MESSAGES_BURST = '3';
-  try {
-    relay = await spawnRelay(`${t.dir}/relay`);
-  } finally {
-    process.env = saved;
-  }
+  // A tight per-user request rate for this relay: 3 at once, then 5 a second.
+  relay = await spawnRelay(`${t.dir}/relay`, { args: ['--set', 'limits.messagesPerSecond=5', '--set', 'limits.messagesBurst=3'] });
   alice = (await makeUser(t.dir, 'alice', relay.address)).profile;
   bob = (await makeUser(t.dir, 'bob', relay.address)).profile;
   carol = (await makeUser(t.dir, 'carol', relay.address)).profile;
@@ -108,14 +101,7 @@ describe('the live session over the relay rate limit', () => {
   let dave: Profile;
   let erin: Profile;
   beforeAll(async () => {
-    const saved = { ...process.env };
-    process.env.CHAT_RELAY_MESSAGES_PER_SECOND = '1';
-    process.env.CHAT_RELAY_MESSAGES_BURST = '1';
-    try {
-      slow = await spawnRelay(`${t.dir}/slow-relay`);
-    } finally {
-      process.env = saved;
-    }
+    slow = await spawnRelay(`${t.dir}/slow-relay`, { args: ['--set', 'limits.messagesPerSecond=1', '--set', 'limits.messagesBurst=1'] });
     dave = (await makeUser(t.dir, 'dave', slow.address)).profile;
     erin = (await makeUser(t.dir, 'erin', slow.address)).profile;
   });

@@ -67,15 +67,8 @@ describe.each([
 
   beforeAll(async () => {
     t = tempDir('receive-batch');
-    // Hundreds of sends at once: lift the per-user request rate (§11) for this relay (it inherits the environment).
-    const saved = { ...process.env };
-    process.env.CHAT_RELAY_MESSAGES_PER_SECOND = '100000';
-    process.env.CHAT_RELAY_MESSAGES_BURST = '100000';
-    try {
-      relay = await spawnRelay(`${t.dir}/relay`);
-    } finally {
-      process.env = saved;
-    }
+    // Hundreds of sends at once: lift the per-user request rate (§11) for this relay.
+    relay = await spawnRelay(`${t.dir}/relay`, { args: ['--set', 'limits.messagesPerSecond=100000', '--set', 'limits.messagesBurst=100000'] });
   });
   afterAll(async () => {
     await relay.stop();
