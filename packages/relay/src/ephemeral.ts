@@ -2,18 +2,14 @@
  * Ephemeral sends and presence (PROTOCOL.md §9 "Ephemeral", §6.1 `who`): nothing here touches the mailbox store.
  * An ephemeral envelope (a typing signal) goes to the recipient's `recv` session if one is online, else nowhere.
  */
-import { isValidUsername } from '@chat/crypto';
 import { MAX_ONLINE_USERS, errFrame, type OnlineFrame, type RelayFrame, type SendFrame } from '@chat/protocol';
 import type { RelayContext } from './context.js';
+import { checkRecipient, recipientRefusal } from './recipient.js';
 
 /** The reply to an ephemeral `send`: `sent` once forwarded, else `UNKNOWN_USER`, `ENVELOPE_TOO_LARGE` or `NOT_ONLINE`. */
 export function forwardEphemeral(ctx: RelayContext, f: SendFrame): RelayFrame {
-  if (!isValidUsername(f.to) || !ctx.store.hasUser(f.to)) {
-    return errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid);
-  }
-  if (f.env.length > ctx.limits.maxEnvelopeBytes) {
-    return errFrame('ENVELOPE_TOO_LARGE', `envelopes are at most ${ctx.limits.maxEnvelopeBytes} bytes`, f.rid);
-  }
+  const refused = checkRecipient(ctx, f.to, f.env);
+  if (refused) return errFrame(refused, recipientRefusal(refused, f.to, ctx.limits.maxEnvelopeBytes), f.rid);
   const receiver = ctx.receivers.get(f.to);
   if (!receiver || !receiver.forwardEphemeral(f.id, f.env, ctx.now())) {
     return errFrame('NOT_ONLINE', `${f.to} is not online; nothing was stored`, f.rid);

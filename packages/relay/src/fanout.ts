@@ -3,9 +3,9 @@
  * answered with one `fanout_sent` carrying a result per envelope. This is what makes a group message to N members
  * one round trip instead of N.
  */
-import { isValidUsername } from '@chat/crypto';
 import { ProtocolError, type ErrorCode, type FanoutFrame, type FanoutSentFrame } from '@chat/protocol';
 import type { RelayContext } from './context.js';
+import { checkRecipient } from './recipient.js';
 import type { EnvelopeInput } from './store/mailbox-store.js';
 
 /**
@@ -20,8 +20,8 @@ export async function storeFanout(ctx: RelayContext, f: FanoutFrame): Promise<{ 
   const now = ctx.now();
   const items: { index: number; item: EnvelopeInput }[] = [];
   f.to.forEach((to, i) => {
-    if (!isValidUsername(to) || !ctx.store.hasUser(to)) codes[i] = 'UNKNOWN_USER';
-    else if (f.envs[i]!.length > ctx.limits.maxEnvelopeBytes) codes[i] = 'ENVELOPE_TOO_LARGE';
+    const refused = checkRecipient(ctx, to, f.envs[i]!);
+    if (refused) codes[i] = refused;
     else {
       items.push({
         index: i,

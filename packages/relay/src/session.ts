@@ -26,6 +26,7 @@ import { answerBlobFrame } from './blobs/frames.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
 import { forwardEphemeral, onlineUsers } from './ephemeral.js';
 import { storeFanout } from './fanout.js';
+import { checkRecipient, recipientRefusal } from './recipient.js';
 import { answerRoomFrame } from './rooms.js';
 import { Metrics } from './metrics.js';
 
@@ -305,15 +306,12 @@ export class Session implements Receiver, Kickable {
       this.write(forwardEphemeral(this.ctx, f));
       return;
     }
-    if (!isValidUsername(f.to)) {
-      this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid));
+    const refused = checkRecipient(this.ctx, f.to, f.env);
+    if (refused) {
+      this.write(errFrame(refused, recipientRefusal(refused, f.to, this.ctx.limits.maxEnvelopeBytes), f.rid));
       return;
     }
-    if (f.env.length > this.ctx.limits.maxEnvelopeBytes) {
-      this.write(errFrame('ENVELOPE_TOO_LARGE', `envelopes are at most ${this.ctx.limits.maxEnvelopeBytes} bytes`, f.rid));
-      return;
-    }
-    // Whether `to` is registered is checked inside the commit (`unknown_recipient`), with the quota: one lookup.
+    // Registration is checked again inside the commit (`unknown_recipient`): the account may be deleted meanwhile.
     const now = this.ctx.now();
     let result;
     try {
