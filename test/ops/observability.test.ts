@@ -64,6 +64,8 @@ it('serves /metrics on a loopback port and logs JSON without content or secrets'
   expect(sample(m.body, 'chat_relay_store_commit_seconds_count')).toBeGreaterThanOrEqual(1);
   expect(m.body).toMatch(/^# TYPE chat_relay_store_commit_seconds histogram$/m);
   expect(m.body).not.toContain('alice'); // no usernames in labels
+  expect(m.body).toMatch(/^process_cpu_seconds_total /m); // prom-client's default process metrics
+  expect(m.body).toMatch(/^process_open_fds /m);
   expect((await fetchText(relay.metricsPort!, '/')).status).toBe(404);
 
   relay.proc.kill('SIGTERM');

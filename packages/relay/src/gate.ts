@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import { encodeFrame, errFrame, type ErrorCode } from '@chat/protocol';
 import type { RelayContext } from './context.js';
 import { BucketMap, type Limits } from './limits.js';
-import { Metrics } from './metrics.js';
 
 const REFUSE_GRACE_MS = 1_000;
 
@@ -37,8 +36,8 @@ export class ConnectionGate {
   }
 
   private refuse(socket: Socket, ctx: RelayContext, answer: (socket: Socket, reply: Uint8Array) => void, code: ErrorCode, msg: string): false {
-    Metrics.inc(ctx.metrics.connectionsRejected, code);
-    Metrics.inc(ctx.metrics.rejectedFrames, code);
+    ctx.metrics.connectionRejected(code);
+    ctx.metrics.errSent(code);
     socket.on('error', () => {});
     answer(socket, encodeFrame({ ...errFrame(code, msg), fatal: true }));
     setTimeout(() => socket.destroy(), REFUSE_GRACE_MS * 5).unref(); // a backstop; the answer closes it sooner

@@ -179,7 +179,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     : undefined;
   const server: Server = createServer((socket) => {
     if (!gate.admit(socket, ctx, answer)) return;
-    metrics.connectionsTotal++;
+    metrics.connectionAccepted();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     if (secureContext) acceptTls(socket, secureContext, ctx, startSession);

@@ -28,7 +28,6 @@ import { forwardEphemeral, onlineUsers } from './ephemeral.js';
 import { storeFanout } from './fanout.js';
 import { checkRecipient, recipientRefusal } from './recipient.js';
 import { answerRoomFrame } from './rooms.js';
-import { Metrics } from './metrics.js';
 
 /**
  * Connection states (PROTOCOL.md §7):
@@ -97,7 +96,7 @@ export class Session implements Receiver, Kickable {
   }
 
   private onData(chunk: Buffer): void {
-    this.ctx.metrics.bytesIn += chunk.length;
+    this.ctx.metrics.socketBytes('in', chunk.length);
     if (this.state === 'closing') return;
     let bodies: Uint8Array[];
     try {
@@ -277,7 +276,7 @@ export class Session implements Receiver, Kickable {
     let mine = this.ctx.online.get(f.user);
     if (!mine) this.ctx.online.set(f.user, (mine = new Set()));
     mine.add(this);
-    this.ctx.metrics.authSuccesses++;
+    this.ctx.metrics.authSucceeded();
     this.armIdle();
     this.ctx.log({ event: 'auth', conn: this.connId, user: f.user, mode: f.mode, registered: created });
     this.write({ t: 'welcome', user: f.user, mode: f.mode, registered: created });
@@ -330,7 +329,7 @@ export class Session implements Receiver, Kickable {
     switch (result) {
       case 'stored':
       case 'duplicate':
-        if (result === 'stored') this.ctx.metrics.messagesIn++;
+        if (result === 'stored') this.ctx.metrics.envelopes('in');
         this.write({ t: 'sent', rid: f.rid, id: f.id });
         if (result === 'stored') this.ctx.receivers.get(f.to)?.notify();
         return;
@@ -354,7 +353,7 @@ export class Session implements Receiver, Kickable {
       this.write(errFrame('INTERNAL', 'the relay could not store the envelopes; retry', f.rid));
       return;
     }
-    this.ctx.metrics.messagesIn += out.stored.length;
+    this.ctx.metrics.envelopes('in', out.stored.length);
     this.write(out.reply);
     for (const to of new Set(out.stored)) this.ctx.receivers.get(to)?.notify();
   }
@@ -384,7 +383,7 @@ export class Session implements Receiver, Kickable {
         let flowing = true;
         for (const e of page) {
           flowing = this.write({ t: 'msg', id: e.id, env: e.envelope, ts: e.receivedAt });
-          this.ctx.metrics.messagesOut++;
+          this.ctx.metrics.envelopes('out');
           this.cursor = e.seq;
         }
         if (!flowing) await this.drained();
@@ -413,9 +412,9 @@ export class Session implements Receiver, Kickable {
 
   private write(frame: RelayFrame): boolean {
     if (this.socket.destroyed || !this.socket.writable) return false;
-    if (frame.t === 'err') Metrics.inc(this.ctx.metrics.rejectedFrames, frame.code);
+    if (frame.t === 'err') this.ctx.metrics.errSent(frame.code);
     const bytes = encodeFrame(frame);
-    this.ctx.metrics.bytesOut += bytes.length;
+    this.ctx.metrics.socketBytes('out', bytes.length);
     // Write coalescing: the frames of one turn of the event loop (a page of deliveries, the `sent`s of one group
     // commit) leave in one write, so one TLS record and one system call carry many frames.
     if (!this.corked) {
@@ -443,7 +442,7 @@ export class Session implements Receiver, Kickable {
     if (this.state === 'closing') return;
     this.ctx.log({ event: 'refused', conn: this.connId, code, user: this.user });
     if (this.state === 'hello') {
-      if (code !== 'SHUTTING_DOWN' && code !== 'HANDSHAKE_TIMEOUT') Metrics.inc(this.ctx.metrics.authFailures, code);
+      if (code !== 'SHUTTING_DOWN' && code !== 'HANDSHAKE_TIMEOUT') this.ctx.metrics.authFailed(code);
     }
     this.write({ ...errFrame(code, msg), fatal: true });
     this.close();
