@@ -8,7 +8,7 @@
 import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateIdentity, type Identity } from '@chat/crypto';
+import { fingerprint, generateIdentity, type Identity } from '@chat/crypto';
 import { FrameDecoder, decodeRelayFrame, type RelayFrame } from '@chat/protocol';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
@@ -23,11 +23,12 @@ let bystander: RawClient;
 let bystanderRid = 1;
 let casesRun = 0;
 const worstRtt = { ms: 0 };
+const fuzzadmin = generateIdentity();
 
 beforeAll(async () => {
   relay = await relayOn(tmp.dir, {
     handshakeTimeoutMs: 3_000,
-    admins: ['fuzzadmin'],
+    admins: [`fuzzadmin:${fingerprint(fuzzadmin.identity.publicKey)}`],
     limits: { connectionsPerIpBurst: 1e9, connectionsPerIpPerSecond: 1e9, messagesBurst: 1e6, messagesPerSecond: 1e6 },
   });
   bystander = await RawClient.connect(relay.port);
@@ -126,7 +127,7 @@ describe('fuzzing the relay over TCP', () => {
   }, 120_000 * SCALE);
 
   it(`valid-but-hostile frame sequences in authenticated sessions (${20 * 80 * SCALE} sequences)`, async () => {
-    const identities = new Map<string, Identity>([['fuzzer', generateIdentity()], ['fuzzadmin', generateIdentity()]]);
+    const identities = new Map<string, Identity>([['fuzzer', generateIdentity()], ['fuzzadmin', fuzzadmin]]);
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(fc.constantFrom('fuzzer', 'fuzzadmin'), fc.array(hostileFrame, { minLength: 1, maxLength: 30 })), { minLength: 20, maxLength: 20 }),

@@ -4,7 +4,7 @@
  * the client engine's `adminOn`, the function the interactive UI's `/admin` commands call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
+import { fingerprint, generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
 import type { RunningRelay } from '@chat/relay';
 import { Connection } from '../../packages/cli/src/engine/connection.js';
 import { adminOn } from '../../packages/cli/src/engine/admin.js';
@@ -32,8 +32,8 @@ async function refusal(p: Promise<unknown>): Promise<ChatError> {
 }
 
 beforeAll(async () => {
-  relay = await relayOn(tmp.dir, { admins: ['root'], registration: 'invite' });
-  admin = await open('root', root); // admins register without an invite
+  relay = await relayOn(tmp.dir, { admins: [`root:${fingerprint(root.identity.publicKey)}`], registration: 'invite' });
+  admin = await open('root', root); // an admin registers without an invite, with the key bound to the name (§14.1)
 });
 afterAll(async () => {
   await admin.close();

@@ -28,15 +28,15 @@ describe('chat-relay config', () => {
   it('prints the effective configuration: flags over environment over relay.json over defaults', async () => {
     const data = join(t.dir, 'cfg');
     mkdirSync(data, { recursive: true });
-    writeFileSync(join(data, 'relay.json'), JSON.stringify({ admins: ['alice'], port: 9000, limits: { maxConnections: 50 } }));
+    writeFileSync(join(data, 'relay.json'), JSON.stringify({ admins: ['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0'], port: 9000, limits: { maxConnections: 50 } }));
     const r = await runBinary(['config', '--data', data, '--port', '9100'], { CHAT_RELAY_PORT: '9050', CHAT_RELAY_MAX_CONNECTIONS: '60' });
     expect(r.code).toBe(0);
     const cfg = JSON.parse(r.stdout) as { port: number; admins: string[]; dataDir: string; limits: { maxConnections: number; idleTimeoutMs: number } };
-    expect(cfg).toMatchObject({ port: 9100, admins: ['alice'], dataDir: data });
+    expect(cfg).toMatchObject({ port: 9100, admins: ['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0'], dataDir: data });
     expect(cfg.limits).toMatchObject({ maxConnections: 60, idleTimeoutMs: 90_000 });
     const s = await runBinary(['config', '--sources', '--data', data], { CHAT_RELAY_MAX_CONNECTIONS: '60' });
     expect(s.stdout).toContain(`# config file: ${join(data, 'relay.json')}`);
-    expect(s.stdout).toMatch(/^admins = \["alice"\]  \(file .*relay\.json\)$/m);
+    expect(s.stdout).toMatch(/^admins = \["alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0"\]  \(file .*relay\.json\)$/m);
     expect(s.stdout).toMatch(/^limits\.maxConnections = 60  \(environment CHAT_RELAY_MAX_CONNECTIONS\)$/m);
     expect(s.stdout).toMatch(/^limits\.idleTimeoutMs = 90000  \(default\)$/m);
   });
@@ -85,7 +85,9 @@ describe('chat-relay admin and status', () => {
   });
 
   it('on a running relay: ban refuses logins, kick shows its reason to the client, status, shutdown exits 0', async () => {
-    const relay = await startBinary(['--data', data, '--admin', 'bob']);
+    // An admin is a name bound to its key's fingerprint (PROTOCOL.md §14.1), as `chat whoami` prints it.
+    const bobFp = (JSON.parse((await chat(['whoami', '--json'], { home: join(t.dir, 'bob') })).stdout) as { fingerprint: string }).fingerprint;
+    const relay = await startBinary(['--data', data, '--admin', `bob:${bobFp}`]);
     const env = { CHAT_RELAY: `127.0.0.1:${relay.port}` }; // same relay id, new port
     const mallory = join(t.dir, 'mallory');
     const banned = await chat(['send', 'bob', 'let me in'], { home: mallory, env });

@@ -22,7 +22,7 @@ describe('relay configuration (defaults < file < environment < flags)', () => {
 
   it('layers file, environment and flags key by key', () => {
     const file = join(dir, 'layers.json');
-    writeFileSync(file, JSON.stringify({ port: 1000, admins: ['alice'], limits: { maxConnections: 10, messagesPerSecond: 5 } }));
+    writeFileSync(file, JSON.stringify({ port: 1000, admins: ['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0'], limits: { maxConnections: 10, messagesPerSecond: 5 } }));
     const { config, sources } = resolveConfig({
       env: { CHAT_RELAY_MAX_CONNECTIONS: '20', CHAT_RELAY_PORT: '2000' },
       configFile: file,
@@ -31,7 +31,7 @@ describe('relay configuration (defaults < file < environment < flags)', () => {
     expect(config.port).toBe(3000);
     expect(config.limits.maxConnections).toBe(20);
     expect(config.limits.messagesPerSecond).toBe(5);
-    expect(config.admins).toEqual(['alice']);
+    expect(config.admins).toEqual(['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0']);
     expect(sources.get('port')).toBe('flag');
     expect(sources.get('limits.maxConnections')).toBe('environment CHAT_RELAY_MAX_CONNECTIONS');
     expect(sources.get('limits.messagesPerSecond')).toBe(`file ${file}`);
@@ -52,7 +52,8 @@ describe('relay configuration (defaults < file < environment < flags)', () => {
     [{ prot: 1 }, /unknown setting "prot"/],
     [{ limits: { maxConections: 1 } }, /unknown setting "limits.maxConections"/],
     [{ port: 70000 }, /port must be an integer from 0 to 65535/],
-    [{ admins: ['Not Valid'] }, /admins must be a list of valid usernames/],
+    [{ admins: ['Not Valid:3F2A91BC0D4E7A11C0DE5EED9B3A44F0'] }, /admins: expected "name:fingerprint"/],
+    [{ admins: ['alice'] }, /admins: expected "name:fingerprint"/], // a bare name could be registered by anyone first
     [{ registration: 'closed' }, /registration must be one of open, invite/],
     [{ limits: { maxConnections: 0 } }, /limits.maxConnections must be an integer/],
     [{ limits: { keepaliveMs: 5000, idleTimeoutMs: 5000 } }, /idleTimeoutMs must be greater/],

@@ -3,11 +3,11 @@
  * variables, then command-line flags — each later source overrides the earlier ones, key by key. Every key is
  * checked (type, range) and unknown keys are refused, so a typo is an error at start-up rather than a silent default.
  */
+import { parseAdmins } from './admins.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PORT } from '@chat/protocol';
-import { isValidUsername } from '@chat/crypto';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export type Registration = 'open' | 'invite';
@@ -16,7 +16,7 @@ export interface RelayConfig {
   host: string;
   port: number;
   dataDir: string;
-  /** Usernames allowed to send `admin` frames (§14). They may also register without an invite. */
+  /** `name:fingerprint` entries (§14.1): who may send `admin` frames, and register without an invite, with that key. */
   admins: string[];
   /** Public rooms the relay advertises (PROTOCOL.md §15.6). */
   rooms: string[];
@@ -39,14 +39,14 @@ export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
 
-type Kind = { int: [number, number] } | { str: true } | { list: true } | { rooms: true } | { oneOf: readonly string[] } | { bool: true };
+type Kind = { int: [number, number] } | { str: true } | { admins: true } | { rooms: true } | { oneOf: readonly string[] } | { bool: true };
 
 /** Every key, its kind and its environment variable. Keys are paths into RelayConfig. */
 const KEYS: Record<string, { kind: Kind; env: string }> = {
   host: { kind: { str: true }, env: 'CHAT_RELAY_HOST' },
   port: { kind: { int: [0, 65535] }, env: 'CHAT_RELAY_PORT' },
   dataDir: { kind: { str: true }, env: 'CHAT_RELAY_DATA' },
-  admins: { kind: { list: true }, env: 'CHAT_RELAY_ADMINS' },
+  admins: { kind: { admins: true }, env: 'CHAT_RELAY_ADMINS' },
   rooms: { kind: { rooms: true }, env: 'CHAT_RELAY_ROOMS' },
   registration: { kind: { oneOf: ['open', 'invite'] }, env: 'CHAT_RELAY_REGISTRATION' },
   inviteTtlHours: { kind: { int: [1, 24 * 365] }, env: 'CHAT_RELAY_INVITE_TTL_HOURS' },
@@ -102,10 +102,15 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
     }
     return n;
   }
-  if ('list' in kind) {
+  if ('admins' in kind) {
     const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
-    if (!Array.isArray(list) || !list.every((u) => typeof u === 'string' && isValidUsername(u))) {
-      throw new ConfigError(`${where}: ${key} must be a list of valid usernames, got ${JSON.stringify(raw)}`);
+    if (!Array.isArray(list) || !list.every((u) => typeof u === 'string')) {
+      throw new ConfigError(`${where}: ${key} must be a list of "name:fingerprint" entries, got ${JSON.stringify(raw)}`);
+    }
+    try {
+      parseAdmins(list as string[]);
+    } catch (err) {
+      throw new ConfigError(`${where}: ${(err as Error).message}`);
     }
     return [...new Set(list as string[])];
   }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@chat/protocol';
+import type { AdminKeys } from './admins.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { Registration } from './config.js';
 import type { Limits, UserRates } from './limits.js';
@@ -41,7 +42,8 @@ export interface RelayLimits extends Limits {
 }
 
 export interface RelayPolicy {
-  admins: ReadonlySet<string>;
+  /** Admin usernames and the key fingerprint each is bound to (§14.1). */
+  admins: AdminKeys;
   registration: Registration;
   inviteTtlMs: number;
 }

@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
 import { DataDirInUseError, controlSocketAlive, startControlSocket } from './admin/control.js';
+import { parseAdmins } from './admins.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Registration } from './config.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
@@ -39,7 +40,10 @@ export interface RelayOptions {
   limits?: Partial<Limits>;
   /** File transfer limits (PROTOCOL.md §16.4); unset ones take DEFAULT_BLOB_LIMITS. */
   blobs?: Partial<BlobLimits>;
-  /** Usernames allowed to use `admin` frames (§14). */
+  /**
+   * Admins (§14.1) as `name:fingerprint` entries: the username and the fingerprint (§3.3) of the identity key it must
+   * log in with. Such a name registers without an invite only with that key.
+   */
   admins?: readonly string[];
   /** Public rooms the relay advertises (§15.6); default `general`. Members are kept in `rooms.db` in `dataDir`. */
   rooms?: readonly string[];
@@ -92,6 +96,7 @@ export interface RunningRelay {
  *   console.log(relay.port); await relay.close();
  */
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
+  const admins = parseAdmins(options.admins ?? []); // before anything is opened: a bad entry is a config error
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   // Before touching relay.db: a relay already running on this directory answers on its control socket.
   if (options.controlSocket !== false && (await controlSocketAlive(options.dataDir))) {
@@ -136,7 +141,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       mailboxTtlMs: options.mailboxTtlMs ?? DEFAULT_MAILBOX_TTL_MS,
     },
     policy: {
-      admins: new Set(options.admins ?? []),
+      admins,
       registration: options.registration ?? 'open',
       inviteTtlMs: options.inviteTtlMs ?? 7 * 24 * 3600 * 1000,
     },

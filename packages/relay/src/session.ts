@@ -22,6 +22,7 @@ import {
   type SendFrame,
 } from '@chat/protocol';
 import { answerAdminFrame } from './admin/frames.js';
+import { isAdmin } from './admins.js';
 import { answerBlobFrame } from './blobs/frames.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
 import { forwardEphemeral, onlineUsers } from './ephemeral.js';
@@ -70,6 +71,7 @@ export class Session implements Receiver, Kickable {
   private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
   private readonly nonce = new Uint8Array(randomBytes(32));
   private user: string | undefined;
+  private identityKey: Uint8Array | undefined;
   private mode: Mode | undefined;
   private cursor = 0;
   private pumping = false;
@@ -214,7 +216,7 @@ export class Session implements Receiver, Kickable {
   }
 
   private onAdmin(f: AdminFrame): void {
-    this.write(answerAdminFrame(this.ctx, this.user!, f));
+    this.write(answerAdminFrame(this.ctx, this.user!, this.identityKey!, f));
   }
 
   /** PROTOCOL.md §8, steps 1–4, in that order. */
@@ -247,7 +249,8 @@ export class Session implements Receiver, Kickable {
       createdAt: this.ctx.now(),
     };
     let invited = false;
-    if (this.ctx.policy.registration === 'invite' && !this.ctx.policy.admins.has(f.user) && !known) {
+    // A configured admin registers without an invite only with the key bound to the name (§14.1).
+    if (this.ctx.policy.registration === 'invite' && !known && !isAdmin(this.ctx.policy.admins, f.user, f.idpk)) {
       if (f.invite === undefined) throw new ProtocolError('INVITE_REQUIRED', 'registration on this relay needs an invite code');
       if (this.ctx.accounts.registerWithInvite(record, f.invite, this.ctx.now()) !== 'ok') {
         throw new ProtocolError('INVITE_INVALID', 'the invite code is unknown, used or expired');
@@ -271,6 +274,7 @@ export class Session implements Receiver, Kickable {
     }
     clearTimeout(this.handshakeTimer);
     this.user = f.user;
+    this.identityKey = user.identityPublicKey;
     this.mode = f.mode;
     this.state = 'authenticated';
     let mine = this.ctx.online.get(f.user);

@@ -1,10 +1,12 @@
 /** The relay's answer to one `admin` frame (PROTOCOL.md §14): the op's reply frame, or a non-fatal `err`. */
 import { errFrame, type AdminFrame, type RelayFrame } from '@chat/protocol';
+import { isAdmin } from '../admins.js';
 import type { RelayContext } from '../context.js';
 import { AdminError, runAdminOp } from './ops.js';
 
-export function answerAdminFrame(ctx: RelayContext, user: string, f: AdminFrame): RelayFrame {
-  if (!ctx.policy.admins.has(user)) return errFrame('FORBIDDEN', `${user} is not an admin of this relay`, f.rid);
+/** `user` logged in with `identityPublicKey`; only the key bound to an admin name in the config may act (§14.1). */
+export function answerAdminFrame(ctx: RelayContext, user: string, identityPublicKey: Uint8Array, f: AdminFrame): RelayFrame {
+  if (!isAdmin(ctx.policy.admins, user, identityPublicKey)) return errFrame('FORBIDDEN', `${user} is not an admin of this relay`, f.rid);
   let result;
   try {
     result = runAdminOp(ctx, { op: f.op, user: f.user, after: f.after, reason: f.reason }, user);

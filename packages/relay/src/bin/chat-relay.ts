@@ -30,7 +30,7 @@ Options:
   --tls-key <file>  the PEM private key of --tls-cert
   --insecure        plaintext TCP, no TLS (clients must pass --insecure too); for tunnels and tests only
   --config <file>   JSON config file                   (default <data>/relay.json if it exists)
-  --admin <user>    an admin username (repeatable)
+  --admin <user:fingerprint>  an admin: username and the fingerprint of its key, from "chat whoami" (repeatable)
   --registration open|invite                           (default open)
   --metrics-port <n>  serve Prometheus /metrics there  (default off; 0 for any free port)
   --metrics-host <addr>                                (default 127.0.0.1)
@@ -46,7 +46,7 @@ Examples:
   chat-relay --data ./keys/relay                 # a local relay on 127.0.0.1:${DEFAULT_PORT}
   chat-relay --host 0.0.0.0 --port 7717 --data /var/lib/chat-relay
   chat-relay --tls-cert /etc/chat/cert.pem --tls-key /etc/chat/key.pem
-  chat-relay --data /var/lib/chat-relay --admin alice --registration invite --metrics-port 7718
+  chat-relay --data /var/lib/chat-relay --admin 'alice:3F2A91BC0D4E7A11C0DE5EED9B3A44F0' --registration invite --metrics-port 7718
   chat-relay config --sources --data /var/lib/chat-relay
   chat-relay admin users --data /var/lib/chat-relay
 `;

@@ -4,6 +4,7 @@
  * the database operations (users, ban, unban, invite, delete-user, stats) run on the data directory directly;
  * `kick` and `shutdown` need a running relay (exit 3 otherwise).
  */
+import { parseAdmins } from '../admins.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdminError, runAdminOp, type AdminDeps, type AdminRequest, type AdminResult, type LocalAdminOp } from '../admin/ops.js';
@@ -58,7 +59,7 @@ function offline(dataDir: string, admins: string[], req: AdminRequest): AdminRes
       accounts,
       online: new Map(),
       receivers: new Map(),
-      policy: { admins: new Set(admins), registration: 'open', inviteTtlMs: 0 },
+      policy: { admins: parseAdmins(admins), registration: 'open', inviteTtlMs: 0 },
       log: silentLogger,
       now: Date.now,
       startedAt: Date.now(),
