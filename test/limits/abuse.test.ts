@@ -54,7 +54,7 @@ describe('abuse: each abuser gets its error, a bystander stays served', () => {
     const admitted = flood[errs.indexOf('open')]!;
     expect(await admitted.hello()).toMatchObject({ t: 'challenge' });
     report('connection flood (60 beyond a limit of 30)', await lat.stop());
-    expect(relay.metrics.render()).toMatch(/chat_relay_connections_rejected_total\{code="TOO_MANY_CONNECTIONS"\} (\d+)/);
+    expect(await relay.metrics.render()).toMatch(/chat_relay_connections_rejected_total\{code="TOO_MANY_CONNECTIONS"\} (\d+)/);
   });
 
   it('too many new connections from one address per second get CONNECT_RATE_LIMITED', async () => {
