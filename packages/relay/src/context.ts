@@ -29,6 +29,8 @@ export interface RelayContext {
   /** Public rooms and their members (§15.6). */
   readonly rooms: RoomRegistry;
   readonly startedAt: number;
+  /** The tag under which envelopes from `sender` to `recipient` count against the sender's share (§11). */
+  senderTag(sender: string, recipient: string): Uint8Array;
   /** Open client connections. */
   connections(): number;
   /** Asks the relay to shut down gracefully (an admin's `shutdown`). */

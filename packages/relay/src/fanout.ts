@@ -10,11 +10,15 @@ import type { EnvelopeInput } from './store/mailbox-store.js';
 
 /**
  * Checks and stores every entry; resolves with the reply once the transaction holding them has committed.
- * @throws {ProtocolError} `BAD_FRAME` (fatal) when the three arrays differ in length.
+ * @throws {ProtocolError} `BAD_FRAME` (fatal) when the three arrays differ in length or `to` names a recipient twice.
  */
-export async function storeFanout(ctx: RelayContext, f: FanoutFrame): Promise<{ reply: FanoutSentFrame; stored: string[] }> {
+export async function storeFanout(ctx: RelayContext, sender: string, f: FanoutFrame): Promise<{ reply: FanoutSentFrame; stored: string[] }> {
   if (f.to.length !== f.ids.length || f.to.length !== f.envs.length) {
     throw new ProtocolError('BAD_FRAME', `fanout: to, ids and envs must have the same length, got ${f.to.length}, ${f.ids.length}, ${f.envs.length}`);
+  }
+  // A group message names each member once; the same name twice only multiplies one frame's cost (§15.2).
+  if (new Set(f.to).size !== f.to.length) {
+    throw new ProtocolError('BAD_FRAME', 'fanout: a recipient appears twice in to');
   }
   const codes: string[] = new Array<string>(f.to.length).fill('');
   const now = ctx.now();
@@ -25,7 +29,7 @@ export async function storeFanout(ctx: RelayContext, f: FanoutFrame): Promise<{ 
     else {
       items.push({
         index: i,
-        item: { recipient: to, id: f.ids[i]!, envelope: f.envs[i]!, receivedAt: now, expiresAt: now + ctx.limits.mailboxTtlMs },
+        item: { recipient: to, senderTag: ctx.senderTag(sender, to), id: f.ids[i]!, envelope: f.envs[i]!, receivedAt: now, expiresAt: now + ctx.limits.mailboxTtlMs },
       });
     }
   });

@@ -44,4 +44,13 @@ describe('BucketMap and UserRates', () => {
     expect(r.take('u', 10, 0)).toBe(0);
     expect(r.take('u', 10, 0)).toBeGreaterThan(0); // two message tokens were there, not one
   });
+
+  it('charges stored envelopes per envelope, and a refused one gives its message and byte tokens back', () => {
+    const r = new UserRates({ ...DEFAULT_LIMITS, messagesPerSecond: 1, messagesBurst: 3, bytesPerSecond: 1, bytesBurst: 30, envelopesPerSecond: 1, envelopesBurst: 10 });
+    expect(r.take('u', 10, 0, 11)).toBe(Infinity); // more envelopes than the burst: never
+    expect(r.take('u', 10, 0, 10)).toBe(0); // one fanout of ten entries spends every envelope token
+    expect(r.take('u', 10, 0, 1)).toBe(1000); // a send now waits for one envelope token...
+    expect(r.take('u', 10, 0, 0)).toBe(0); // ...and was not charged: these two still fit
+    expect(r.take('u', 10, 0, 0)).toBe(0);
+  });
 });

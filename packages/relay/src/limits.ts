@@ -89,9 +89,18 @@ export interface Limits {
   /** Frame body bytes of those requests per user per second, and the burst. */
   bytesPerSecond: number;
   bytesBurst: number;
+  /**
+   * Envelopes a user may submit for storing (a `send` is one, a `fanout` one per entry) per second, and the burst.
+   * The burst must hold a full `fanout` (MAX_FANOUT entries), or a large group could never be written to.
+   */
+  envelopesPerSecond: number;
+  envelopesBurst: number;
   /** Mailbox quota per user. */
   mailboxMaxMessages: number;
   mailboxMaxBytes: number;
+  /** The share of one recipient's mailbox that envelopes from one sender may hold (§11, SECURITY.md). */
+  mailboxSenderMaxMessages: number;
+  mailboxSenderMaxBytes: number;
   /** File transfer (PROTOCOL.md §16.4): largest sealed file, and all stored blob bytes of one sender. */
   maxFileBytes: number;
   blobQuotaBytes: number;
@@ -108,8 +117,12 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   messagesBurst: 200,
   bytesPerSecond: 2 * 1024 * 1024,
   bytesBurst: 8 * 1024 * 1024,
+  envelopesPerSecond: 100,
+  envelopesBurst: 2_048,
   mailboxMaxMessages: 10_000,
   mailboxMaxBytes: 64 * 1024 * 1024,
+  mailboxSenderMaxMessages: 1_000,
+  mailboxSenderMaxBytes: 16 * 1024 * 1024,
   maxFileBytes: 4 * 1024 ** 3,
   blobQuotaBytes: 8 * 1024 ** 3,
 });
@@ -118,23 +131,37 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 export class UserRates {
   private readonly messages: BucketMap;
   private readonly bytes: BucketMap;
+  private readonly envelopes: BucketMap;
 
   constructor(limits: Limits) {
     this.messages = new BucketMap(limits.messagesPerSecond, limits.messagesBurst);
     this.bytes = new BucketMap(limits.bytesPerSecond, limits.bytesBurst);
+    this.envelopes = new BucketMap(limits.envelopesPerSecond, limits.envelopesBurst);
   }
 
-  /** 0 if the request may go ahead (and is charged), else ms to wait. A refused request is not charged. */
-  take(user: string, frameBytes: number, now: number): number {
+  /**
+   * 0 if the request may go ahead (and is charged), else ms to wait. A refused request is not charged.
+   * `envelopes`: how many envelopes it asks the relay to store (1 for `send`, the entries of a `fanout`, else 0).
+   */
+  take(user: string, frameBytes: number, now: number, envelopes = 0): number {
     const wait = this.messages.take(user, 1, now);
     if (wait > 0) return wait;
     const bwait = this.bytes.take(user, frameBytes, now);
-    if (bwait > 0) this.messages.take(user, -1, now); // give the message token back
-    return bwait;
+    if (bwait > 0) {
+      this.messages.take(user, -1, now); // give the message token back
+      return bwait;
+    }
+    const ewait = envelopes > 0 ? this.envelopes.take(user, envelopes, now) : 0;
+    if (ewait > 0) {
+      this.messages.take(user, -1, now);
+      this.bytes.take(user, -frameBytes, now);
+    }
+    return ewait;
   }
 
   sweep(now: number): void {
     this.messages.sweep(now);
     this.bytes.sweep(now);
+    this.envelopes.sweep(now);
   }
 }

@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS, UserRates, type Limits } from './limits.js';
 import { silentLogger, type Logger } from './log.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import { DEFAULT_ROOMS, RoomRegistry } from './rooms.js';
+import { createSenderTagger } from './sender-share.js';
 import { Session } from './session.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
 import { openSqliteStores } from './store/sqlite-store.js';
@@ -116,7 +117,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   if (options.quota?.maxMessages !== undefined) limits.mailboxMaxMessages = options.quota.maxMessages;
   if (options.quota?.maxBytes !== undefined) limits.mailboxMaxBytes = options.quota.maxBytes;
-  const quota: MailboxQuota = { maxMessages: limits.mailboxMaxMessages, maxBytes: limits.mailboxMaxBytes };
+  const quota: MailboxQuota = {
+    maxMessages: limits.mailboxMaxMessages,
+    maxBytes: limits.mailboxMaxBytes,
+    perSender: { maxMessages: limits.mailboxSenderMaxMessages, maxBytes: limits.mailboxSenderMaxBytes },
+  };
   const blobs = new BlobStore(join(options.dataDir, 'blobs'), {
     ...DEFAULT_BLOB_LIMITS,
     maxFileBytes: limits.maxFileBytes,
@@ -149,6 +154,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     metrics,
     rooms: new RoomRegistry(join(options.dataDir, 'rooms.db'), options.rooms ?? DEFAULT_ROOMS),
     startedAt: now(),
+    senderTag: createSenderTagger(),
     connections: () => sockets.size,
     requestShutdown: () => requestShutdown(),
     now,

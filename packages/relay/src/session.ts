@@ -62,6 +62,13 @@ const RATED: ReadonlySet<ClientFrame['t']> = new Set([
   'lookup', 'send', 'ping', 'who', 'admin', 'fanout', 'room', 'blob_new', 'blob_get', 'blob_done',
 ]);
 
+/** Envelopes a frame asks the relay to store: what the envelope rate (§11) charges. */
+function envelopesIn(frame: ClientFrame): number {
+  if (frame.t === 'send') return frame.eph === true ? 0 : 1;
+  if (frame.t === 'fanout') return frame.to.length;
+  return 0;
+}
+
 const DELIVERY_PAGE = 256;
 const CLOSE_GRACE_MS = 2_000;
 
@@ -113,7 +120,7 @@ export class Session implements Receiver, Kickable {
       this.lastFrameAt = Date.now();
       try {
         const frame = decodeClientFrame(body);
-        if (this.state === 'authenticated' && RATED.has(frame.t) && !this.allowed(frame as { rid: number }, body.length)) {
+        if (this.state === 'authenticated' && RATED.has(frame.t) && !this.allowed(frame as { rid: number }, body.length, envelopesIn(frame))) {
           continue;
         }
         this.dispatch(frame);
@@ -184,8 +191,8 @@ export class Session implements Receiver, Kickable {
   }
 
   /** Per-user token buckets (§11): a refused request gets a non-fatal `RATE_LIMITED` and is not carried out. */
-  private allowed(frame: { rid: number }, bytes: number): boolean {
-    const wait = this.ctx.rates.take(this.user!, bytes, Date.now());
+  private allowed(frame: { rid: number }, bytes: number, envelopes: number): boolean {
+    const wait = this.ctx.rates.take(this.user!, bytes, Date.now(), envelopes);
     if (wait === 0) return true;
     const after = Number.isFinite(wait) ? `retry in ${wait} ms` : 'the request is larger than the byte burst';
     this.write(errFrame('RATE_LIMITED', `rate limit exceeded; ${after}`, frame.rid));
@@ -320,6 +327,7 @@ export class Session implements Receiver, Kickable {
     try {
       result = await this.ctx.commits.put({
         recipient: f.to,
+        senderTag: this.ctx.senderTag(this.user!, f.to),
         id: f.id,
         envelope: f.env,
         receivedAt: now,
@@ -338,7 +346,7 @@ export class Session implements Receiver, Kickable {
         if (result === 'stored') this.ctx.receivers.get(f.to)?.notify();
         return;
       case 'mailbox_full':
-        this.write(errFrame('MAILBOX_FULL', `the mailbox of ${f.to} is full`, f.rid));
+        this.write(errFrame('MAILBOX_FULL', `the mailbox of ${f.to} is full, or holds your share of it`, f.rid));
         return;
       case 'unknown_recipient':
         this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`, f.rid));
@@ -350,7 +358,7 @@ export class Session implements Receiver, Kickable {
   private async onFanout(f: FanoutFrame): Promise<void> {
     let out;
     try {
-      out = await storeFanout(this.ctx, f);
+      out = await storeFanout(this.ctx, this.user!, f);
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       this.ctx.log({ event: 'store_error', conn: this.connId, error: (err as Error).message });

@@ -103,6 +103,23 @@ export function describeMailboxStore(
       ]);
     });
 
+    it('limits what one sender tag holds of a mailbox, by count and bytes; removal frees the share', () => {
+      const q: MailboxQuota = { maxMessages: 100, maxBytes: 100_000, perSender: { maxMessages: 2, maxBytes: 250 } };
+      const m = new Uint8Array(16).fill(1);
+      const a = new Uint8Array(16).fill(2);
+      const from = (tag: Uint8Array, size = 100) => ({ ...envelope('bob', size), senderTag: tag });
+      const first = [from(m), from(m)];
+      expect(store.putMany([...first, from(m), from(a), { ...envelope('bob') }], q)).toEqual([
+        'stored', 'stored', 'mailbox_full', 'stored', 'stored',
+      ]);
+      expect(store.putMany([first[0]!], q)).toEqual(['duplicate']); // a retry is still acknowledged
+      expect(store.putMany([from(m, 100)], { ...q, perSender: undefined })).toEqual(['stored']); // no limit asked for
+      store.remove('bob', [first[0]!.id, first[1]!.id]); // m now holds the one stored without a limit
+      expect(store.putMany([from(m), from(m)], q)).toEqual(['stored', 'mailbox_full']);
+      const c = new Uint8Array(16).fill(3);
+      expect(store.putMany([from(c, 200), from(c, 100)], q)).toEqual(['stored', 'mailbox_full']); // 300 > 250 bytes
+    });
+
     it('removes acknowledged envelopes, ignores unknown ids, and frees quota', () => {
       const items = [envelope('bob'), envelope('bob'), envelope('bob')];
       store.putMany(items, QUOTA);

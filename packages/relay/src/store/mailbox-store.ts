@@ -3,7 +3,8 @@
  * (a distributed one later) can replace SQLite and pass the same shared test suite (`mailbox-store.suite.ts`).
  *
  * What is stored is exactly what PROTOCOL.md §9 allows: key bundles, and per envelope the recipient, the
- * sender-chosen id, the opaque envelope, its size and times. There is no column for a sender.
+ * sender-chosen id, the opaque envelope, its size and times. There is no column for a sender's name: a per-sender
+ * quota share is counted under an opaque tag that is keyed per relay process (`sender-share.ts`).
  *
  * The interface is synchronous because better-sqlite3 is, and a synchronous commit of a whole batch is what makes
  * group commit cheap; an asynchronous engine would wrap it behind the same `CommitQueue`.
@@ -21,6 +22,11 @@ export interface UserRecord {
 /** One envelope to store for one recipient. */
 export interface EnvelopeInput {
   recipient: string;
+  /**
+   * An opaque tag standing for the sender (`sender-share.ts`); envelopes with the same tag count together against
+   * `MailboxQuota.perSender`. Absent: the envelope counts against no sender's share.
+   */
+  senderTag?: Uint8Array;
   id: Uint8Array;
   envelope: Uint8Array;
   receivedAt: number;
@@ -39,6 +45,8 @@ export interface StoredEnvelope {
 export interface MailboxQuota {
   maxMessages: number;
   maxBytes: number;
+  /** What envelopes with one `senderTag` may hold of one mailbox; absent: no per-sender limit. */
+  perSender?: { maxMessages: number; maxBytes: number };
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
 
 interface Row extends StoredEnvelope {
   key: string;
+  tag: string | undefined;
   expiresAt: number;
 }
 
@@ -39,9 +40,16 @@ export function createMemoryStore(): MailboxStore {
     if (rows.some((r) => r.key === key)) return 'duplicate';
     const s = stats(item.recipient);
     if (s.count + 1 > quota.maxMessages || s.bytes + item.envelope.length > quota.maxBytes) return 'mailbox_full';
+    const tag = item.senderTag && hex(item.senderTag);
+    if (tag !== undefined && quota.perSender) {
+      const mine = rows.filter((r) => r.tag === tag);
+      const bytes = mine.reduce((n, r) => n + r.envelope.length, 0);
+      if (mine.length + 1 > quota.perSender.maxMessages || bytes + item.envelope.length > quota.perSender.maxBytes) return 'mailbox_full';
+    }
     rows.push({
       seq: ++seq,
       key,
+      tag,
       id: Uint8Array.from(item.id),
       envelope: Uint8Array.from(item.envelope),
       receivedAt: item.receivedAt,

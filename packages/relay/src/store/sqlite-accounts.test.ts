@@ -13,6 +13,10 @@ let n = 0;
 const fresh = () => openSqliteStores(join(dir, `a-${n++}.db`));
 const quota = { maxMessages: 100, maxBytes: 1e6 };
 
+/** Turns a current database back into the shape of schema 2 (no per-sender shares). */
+const DROP_SHARES =
+  'DROP TRIGGER envelopes_share_insert; DROP TRIGGER envelopes_share_delete; DROP TABLE mailbox_shares; ALTER TABLE envelopes DROP COLUMN sender_tag;';
+
 describe('sqlite account store (PROTOCOL.md §14)', () => {
   it('lists accounts by name with mailbox depth and size, paged', () => {
     const { store, accounts } = fresh();
@@ -78,22 +82,40 @@ describe('sqlite account store (PROTOCOL.md §14)', () => {
     first.store.putMany([envelope('old', 60)], quota);
     first.store.close();
     const db = new Database(file);
-    db.exec('DROP TABLE bans; DROP TABLE invites; PRAGMA user_version = 1;');
+    db.exec(`${DROP_SHARES} DROP TABLE bans; DROP TABLE invites; PRAGMA user_version = 1;`);
     db.close();
     const again = openSqliteStores(file);
     expect(again.accounts.list('', 10)).toEqual([expect.objectContaining({ username: 'old', depth: 1, bytes: 60 })]);
     expect(again.accounts.ban('old', '', 1)).toBe(true);
     again.store.close();
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
 
+  it('migrates a schema-2 database (before per-sender shares): old envelopes count against no sender', () => {
+    const file = join(dir, 'v2.db');
+    const first = openSqliteStores(file);
+    first.store.registerUser(user('old'));
+    first.store.putMany([envelope('old', 60)], quota);
+    first.store.close();
+    const db = new Database(file);
+    db.exec(`${DROP_SHARES} PRAGMA user_version = 2;`);
+    db.close();
+    const again = openSqliteStores(file);
+    const tag = new Uint8Array(16).fill(9);
+    const perSender = { maxMessages: 1, maxBytes: 1_000 };
+    expect(again.store.putMany([{ ...envelope('old'), senderTag: tag }, { ...envelope('old'), senderTag: tag }], { ...quota, perSender }))
+      .toEqual(['stored', 'mailbox_full']);
+    expect(again.store.stats('old')).toEqual({ count: 2, bytes: 160 });
+    again.store.close();
+  });
+
   it('refuses a database from a newer relay', () => {
-    const file = join(dir, 'v3.db');
+    const file = join(dir, 'v4.db');
     openSqliteStores(file).store.close();
     const db = new Database(file);
-    db.pragma('user_version = 3');
+    db.pragma('user_version = 4');
     db.close();
     expect(() => openSqliteStores(file)).toThrow(RelayStoreError);
   });

@@ -73,13 +73,13 @@ describe('sqlite store start-up checks', () => {
 });
 
 describe('what the sqlite store keeps (PROTOCOL.md §9)', () => {
-  it('has no column for a sender or for plaintext in the envelope table', async () => {
+  it("has no column for a sender's name or for plaintext in the envelope table, only an opaque sender tag", async () => {
     const file = join(dir, 'schema.db');
     openSqliteStore(file).close();
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(file, { readonly: true });
     const columns = (db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name);
     db.close();
-    expect(columns.sort()).toEqual(['envelope', 'expires_at', 'id', 'received_at', 'recipient', 'seq', 'size']);
+    expect(columns.sort()).toEqual(['envelope', 'expires_at', 'id', 'received_at', 'recipient', 'sender_tag', 'seq', 'size']);
   });
 });

@@ -14,7 +14,7 @@ import { RelayStoreError } from '../errors.js';
 import type { AccountStore } from './accounts.js';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore } from './sqlite-accounts.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 // Mailbox counters are kept by triggers in the same transaction as the rows, so a quota check is one row read
 // instead of a scan of a full mailbox.
@@ -51,6 +51,29 @@ CREATE TRIGGER envelopes_count_delete AFTER DELETE ON envelopes BEGIN
 END;
 `;
 
+// Version 3: per-sender shares of a mailbox (§11). `sender_tag` is an opaque per-process tag (sender-share.ts), never a
+// name; `mailbox_shares` counts each tag's envelopes and bytes per mailbox, kept by triggers like the mailbox counters.
+const SHARES_SCHEMA = `
+ALTER TABLE envelopes ADD COLUMN sender_tag BLOB;
+CREATE TABLE mailbox_shares (
+  recipient TEXT NOT NULL,
+  tag BLOB NOT NULL,
+  count INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (recipient, tag)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER envelopes_share_insert AFTER INSERT ON envelopes WHEN NEW.sender_tag IS NOT NULL BEGIN
+  INSERT OR IGNORE INTO mailbox_shares (recipient, tag, count, bytes) VALUES (NEW.recipient, NEW.sender_tag, 0, 0);
+  UPDATE mailbox_shares SET count = count + 1, bytes = bytes + NEW.size
+  WHERE recipient = NEW.recipient AND tag = NEW.sender_tag;
+END;
+CREATE TRIGGER envelopes_share_delete AFTER DELETE ON envelopes WHEN OLD.sender_tag IS NOT NULL BEGIN
+  DELETE FROM mailbox_shares WHERE recipient = OLD.recipient AND tag = OLD.sender_tag AND count <= 1;
+  UPDATE mailbox_shares SET count = count - 1, bytes = bytes - OLD.size
+  WHERE recipient = OLD.recipient AND tag = OLD.sender_tag;
+END;
+`;
+
 interface UserRow {
   username: string;
   idpk: Buffer;
@@ -81,8 +104,9 @@ function prepareStatements(db: Database.Database) {
     counters: db.prepare('SELECT mailbox_count, mailbox_bytes FROM users WHERE username = ?'),
     exists: db.prepare('SELECT 1 FROM envelopes WHERE recipient = ? AND id = ?').pluck(),
     insertEnvelope: db.prepare(
-      'INSERT OR IGNORE INTO envelopes (recipient, id, envelope, size, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO envelopes (recipient, id, envelope, size, received_at, expires_at, sender_tag) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
+    share: db.prepare('SELECT count, bytes FROM mailbox_shares WHERE recipient = ? AND tag = ?'),
     list: db.prepare(
       'SELECT seq, id, envelope, received_at FROM envelopes WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
@@ -122,6 +146,7 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
     db.transaction(() => {
       db.exec(SCHEMA);
       db.exec(ACCOUNTS_SCHEMA);
+      db.exec(SHARES_SCHEMA);
       db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('relay_id', randomBytes(32));
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
@@ -129,6 +154,13 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
     // Version 1 (before bans and invites): add the tables, keep everything else.
     db.transaction(() => {
       db.exec(ACCOUNTS_SCHEMA);
+      db.exec(SHARES_SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  } else if (version === 2) {
+    // Version 2 (before per-sender shares): existing envelopes count against no sender.
+    db.transaction(() => {
+      db.exec(SHARES_SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (version !== SCHEMA_VERSION) {
@@ -182,8 +214,16 @@ class SqliteMailboxStore implements MailboxStore {
       // A retried send of an envelope already stored is still `duplicate` (answered `sent`), full or not.
       return this.stmt.exists.get(item.recipient, item.id) !== undefined ? 'duplicate' : 'mailbox_full';
     }
+    if (item.senderTag && quota.perSender) {
+      const share = this.stmt.share.get(item.recipient, item.senderTag) as { count: number; bytes: number } | undefined;
+      if (share && (share.count + 1 > quota.perSender.maxMessages || share.bytes + size > quota.perSender.maxBytes)) {
+        return this.stmt.exists.get(item.recipient, item.id) !== undefined ? 'duplicate' : 'mailbox_full';
+      }
+    }
     // UNIQUE (recipient, id): an insert that changes nothing is a duplicate.
-    const { changes } = this.stmt.insertEnvelope.run(item.recipient, item.id, item.envelope, size, item.receivedAt, item.expiresAt);
+    const { changes } = this.stmt.insertEnvelope.run(
+      item.recipient, item.id, item.envelope, size, item.receivedAt, item.expiresAt, item.senderTag ?? null,
+    );
     return changes === 1 ? 'stored' : 'duplicate';
   }
 
