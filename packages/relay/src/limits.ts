@@ -104,6 +104,8 @@ export interface Limits {
   /** File transfer (PROTOCOL.md §16.4): largest sealed file, and all stored blob bytes of one sender. */
   maxFileBytes: number;
   blobQuotaBytes: number;
+  /** Unfinished uploads one sender may have at once (§16.4); one more `blob_new` gets `QUOTA_EXCEEDED`. */
+  maxUploadsPerUser: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -125,6 +127,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   mailboxSenderMaxBytes: 16 * 1024 * 1024,
   maxFileBytes: 4 * 1024 ** 3,
   blobQuotaBytes: 8 * 1024 ** 3,
+  maxUploadsPerUser: 16,
 });
 
 /** Per-user request rates (shared by all of a user's sessions). */

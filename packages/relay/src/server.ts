@@ -126,6 +126,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ...DEFAULT_BLOB_LIMITS,
     maxFileBytes: limits.maxFileBytes,
     blobQuotaBytes: limits.blobQuotaBytes,
+    maxUploadsPerUser: limits.maxUploadsPerUser,
     ...options.blobs,
   });
   const metrics = new Metrics();

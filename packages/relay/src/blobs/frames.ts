@@ -2,7 +2,6 @@
  * Answers the blob frames of PROTOCOL.md §16.4 for one authenticated session. Refusals are non-fatal `err` frames
  * with the request's `rid`; `blob_get` streams `blob_data` under TCP back-pressure.
  */
-import { closeSync } from 'node:fs';
 import { isValidUsername } from '@chat/crypto';
 import { ProtocolError, errFrame, type BlobDoneFrame, type BlobGetFrame, type BlobNewFrame, type BlobPutFrame, type RelayFrame } from '@chat/protocol';
 import type { RelayContext } from '../context.js';
@@ -58,13 +57,9 @@ async function streamBlob(blobs: BlobStore, user: string, f: BlobGetFrame, out: 
   const m = blobs.forRecipient(user, hex(f.bid));
   if (m.completedAt === undefined) throw new ProtocolError('BLOB_INCOMPLETE', `the upload is not finished (${m.have} of ${m.chunks} chunks)`);
   if (f.from >= m.chunks) throw new ProtocolError('BAD_BLOB', `the file has ${m.chunks} chunks`);
-  const fd = blobs.openForRead(m);
-  try {
-    for (let n = f.from; n < m.chunks; n++) {
-      if (!out.alive() || !blobs.has(m.bid)) return;
-      if (!out.write({ t: 'blob_data', rid: f.rid, bid: f.bid, n, data: blobs.readChunk(fd, m, n) })) await out.drained();
-    }
-  } finally {
-    closeSync(fd);
+  for (let n = f.from; n < m.chunks; n++) {
+    if (!out.alive() || !blobs.has(m.bid)) return;
+    // Each chunk opens and closes the file: a reader that stops reading holds a socket, not a descriptor as well.
+    if (!out.write({ t: 'blob_data', rid: f.rid, bid: f.bid, n, data: blobs.readChunk(m, n) })) await out.drained();
   }
 }

@@ -23,6 +23,8 @@ export interface BlobLimits {
   completeTtlMs: number;
   /** Blobs one sender may have stored at once, whatever their size (default 1000). */
   maxBlobsPerUser: number;
+  /** Of those, unfinished uploads (default 16): each costs a `blob_new` and a metadata file, never a descriptor. */
+  maxUploadsPerUser: number;
 }
 
 export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
@@ -31,6 +33,7 @@ export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
   incompleteTtlMs: 24 * 3600_000,
   completeTtlMs: 7 * 24 * 3600_000,
   maxBlobsPerUser: 1000,
+  maxUploadsPerUser: 16,
 });
 
 export interface BlobMeta {
@@ -54,9 +57,13 @@ function refuse(code: ConstructorParameters<typeof ProtocolError>[0], msg: strin
   throw new ProtocolError(code, msg);
 }
 
+/**
+ * No descriptor outlives the call that opened it: a chunk is written (and read) by open, write, close. An upload left
+ * unfinished, a client gone mid-upload or a reader that stopped reading therefore pins nothing, and the number of open
+ * descriptors does not grow with accounts (each of which could otherwise hold `maxUploadsPerUser` of them for 24 h).
+ */
 export class BlobStore {
   private readonly metas = new Map<string, BlobMeta>();
-  private readonly writers = new Map<string, number>();
 
   constructor(
     private readonly dir: string,
@@ -136,9 +143,17 @@ export class BlobStore {
     }
     const used = this.usage(owner);
     let count = 0;
-    for (const b of this.metas.values()) if (b.owner === owner) count++;
+    let uploading = 0;
+    for (const b of this.metas.values()) {
+      if (b.owner !== owner) continue;
+      count++;
+      if (b.completedAt === undefined) uploading++;
+    }
     if (count >= this.limits.maxBlobsPerUser) {
       refuse('QUOTA_EXCEEDED', `you have ${count} files waiting on this relay, the most it keeps per sender`);
+    }
+    if (uploading >= this.limits.maxUploadsPerUser) {
+      refuse('QUOTA_EXCEEDED', `you have ${uploading} unfinished uploads on this relay, the most it allows at once; finish or cancel one`);
     }
     if (used + size > this.limits.blobQuotaBytes) {
       refuse('QUOTA_EXCEEDED', `stored files would exceed your quota of ${this.limits.blobQuotaBytes} bytes (${used} in use)`);
@@ -161,17 +176,16 @@ export class BlobStore {
     if (last ? n * SEALED_CHUNK + data.length !== m.size : data.length !== SEALED_CHUNK) {
       refuse('BAD_BLOB', `chunk ${n} has the wrong size (${data.length} bytes)`);
     }
-    let fd = this.writers.get(bid);
-    if (fd === undefined) {
-      fd = openSync(this.bin(bid), 'r+');
-      this.writers.set(bid, fd);
+    const fd = openSync(this.bin(bid), 'r+');
+    try {
+      let done = 0;
+      while (done < data.length) done += writeSync(fd, data, done, data.length - done, n * SEALED_CHUNK + done);
+      if (last) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    writeSync(fd, data, 0, data.length, n * SEALED_CHUNK);
     m.have = n + 1;
     if (last) {
-      fsyncSync(fd);
-      closeSync(fd);
-      this.writers.delete(bid);
       m.completedAt = now;
       this.writeMeta(m);
     }
@@ -185,28 +199,26 @@ export class BlobStore {
     return m;
   }
 
-  /** Reads sealed chunk `n` of a complete blob through an open descriptor. */
-  readChunk(fd: number, m: BlobMeta, n: number): Buffer {
+  /** Reads sealed chunk `n` of a complete blob (open, read, close: nothing stays open while the reader is slow). */
+  readChunk(m: BlobMeta, n: number): Buffer {
     const len = n === m.chunks - 1 ? m.size - n * SEALED_CHUNK : SEALED_CHUNK;
     const out = Buffer.allocUnsafe(len);
-    let got = 0;
-    while (got < len) {
-      const r = readSync(fd, out, got, len - got, n * SEALED_CHUNK + got);
-      if (r === 0) throw new Error(`blob ${m.bid} is shorter than its metadata says`);
-      got += r;
+    const fd = openSync(this.bin(m.bid), 'r');
+    try {
+      let got = 0;
+      while (got < len) {
+        const r = readSync(fd, out, got, len - got, n * SEALED_CHUNK + got);
+        if (r === 0) throw new Error(`blob ${m.bid} is shorter than its metadata says`);
+        got += r;
+      }
+    } finally {
+      closeSync(fd);
     }
     return out;
   }
 
-  openForRead(m: BlobMeta): number {
-    return openSync(this.bin(m.bid), 'r');
-  }
-
   /** Deletes a blob and its metadata. */
   delete(bid: string): void {
-    const fd = this.writers.get(bid);
-    if (fd !== undefined) closeSync(fd);
-    this.writers.delete(bid);
     this.metas.delete(bid);
     rmSync(join(this.dir, `${bid}.json`), { force: true });
     rmSync(this.bin(bid), { force: true });
@@ -227,8 +239,6 @@ export class BlobStore {
     return n;
   }
 
-  close(): void {
-    for (const fd of this.writers.values()) closeSync(fd);
-    this.writers.clear();
-  }
+  /** Nothing to release: no descriptor is held between calls. Kept so the relay's shutdown reads the same. */
+  close(): void {}
 }
