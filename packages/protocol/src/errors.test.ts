@@ -33,6 +33,8 @@ describe('error codes (PROTOCOL.md §10)', () => {
       NOT_ONLINE: false,
       TOO_MANY_CONNECTIONS: true,
       CONNECT_RATE_LIMITED: true,
+      TOO_MANY_IP_CONNECTIONS: true,
+      TOO_MANY_SESSIONS: true,
       IDLE_TIMEOUT: true,
       RATE_LIMITED: false,
       BANNED: true,

@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'NOT_ONLINE'
   | 'TOO_MANY_CONNECTIONS'
   | 'CONNECT_RATE_LIMITED'
+  | 'TOO_MANY_IP_CONNECTIONS'
+  | 'TOO_MANY_SESSIONS'
   | 'IDLE_TIMEOUT'
   | 'RATE_LIMITED'
   | 'BANNED'
@@ -65,6 +67,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     NOT_ONLINE: { fatal: false, description: 'an ephemeral `send` names a user with no `recv` session; nothing was stored' },
     TOO_MANY_CONNECTIONS: { fatal: true, description: 'the relay is at its maximum number of connections' },
     CONNECT_RATE_LIMITED: { fatal: true, description: 'too many new connections from this IP address per second' },
+    TOO_MANY_IP_CONNECTIONS: { fatal: true, description: 'this IP address already has maxConnectionsPerIp connections open' },
+    TOO_MANY_SESSIONS: { fatal: true, description: 'this account already has maxSessionsPerUser sessions open' },
     IDLE_TIMEOUT: { fatal: true, description: 'no complete frame from the client within the idle timeout' },
     RATE_LIMITED: {
       fatal: false,

@@ -6,12 +6,15 @@ import { BucketMap, type Limits } from './limits.js';
 const REFUSE_GRACE_MS = 1_000;
 
 /**
- * Admission of new connections (PROTOCOL.md §11): at most `maxConnections` open, and at most
- * `connectionsPerIpPerSecond` new ones per IP address (with a burst). A refused connection gets one fatal `err`
- * (`TOO_MANY_CONNECTIONS` / `CONNECT_RATE_LIMITED`) before any `hello`, and is closed; it never gets a session.
+ * Admission of new connections (PROTOCOL.md §11): at most `maxConnections` open, at most `maxConnectionsPerIp` of them
+ * from one IP address, and at most `connectionsPerIpPerSecond` new ones per IP address (with a burst). A refused
+ * connection gets one fatal `err` (`TOO_MANY_CONNECTIONS` / `TOO_MANY_IP_CONNECTIONS` / `CONNECT_RATE_LIMITED`) before
+ * any `hello`, and is closed; it never gets a session.
  */
 export class ConnectionGate {
   private readonly perIp: BucketMap;
+  /** Open admitted connections per IP address; an address leaves the map with its last connection. */
+  private readonly openPerIp = new Map<string, number>();
 
   constructor(
     private readonly limits: Limits,
@@ -29,9 +32,19 @@ export class ConnectionGate {
       return this.refuse(socket, ctx, answer, 'TOO_MANY_CONNECTIONS', 'the relay is at its connection limit; retry later');
     }
     const ip = socket.remoteAddress ?? 'unknown';
+    const mine = this.openPerIp.get(ip) ?? 0;
+    if (mine >= this.limits.maxConnectionsPerIp) {
+      return this.refuse(socket, ctx, answer, 'TOO_MANY_IP_CONNECTIONS', `your address has ${mine} connections open, the most this relay allows; close one`);
+    }
     if (this.perIp.take(ip, 1, Date.now()) > 0) {
       return this.refuse(socket, ctx, answer, 'CONNECT_RATE_LIMITED', 'too many new connections from your address; retry later');
     }
+    this.openPerIp.set(ip, mine + 1);
+    socket.once('close', () => {
+      const n = (this.openPerIp.get(ip) ?? 1) - 1;
+      if (n > 0) this.openPerIp.set(ip, n);
+      else this.openPerIp.delete(ip);
+    });
     return true;
   }
 

@@ -74,6 +74,10 @@ export class BucketMap {
 export interface Limits {
   /** Open connections at most; one more gets a fatal `TOO_MANY_CONNECTIONS`. */
   maxConnections: number;
+  /** Open connections from one IP address at most; one more gets a fatal `TOO_MANY_IP_CONNECTIONS`. */
+  maxConnectionsPerIp: number;
+  /** Authenticated sessions of one account at most (all modes); one more `auth` gets a fatal `TOO_MANY_SESSIONS`. */
+  maxSessionsPerUser: number;
   /** New connections per IP address per second (sustained), and the burst allowed above it. */
   connectionsPerIpPerSecond: number;
   connectionsPerIpBurst: number;
@@ -110,6 +114,8 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnections: 10_000,
+  maxConnectionsPerIp: 1_000,
+  maxSessionsPerUser: 32,
   connectionsPerIpPerSecond: 20,
   connectionsPerIpBurst: 100,
   handshakeTimeoutMs: 10_000,

@@ -273,6 +273,10 @@ export class Session implements Receiver, Kickable {
     ) {
       throw new ProtocolError('KEY_MISMATCH', `${f.user} is registered with another key`);
     }
+    const sessions = this.ctx.online.get(f.user)?.size ?? 0;
+    if (sessions >= this.ctx.limits.maxSessionsPerUser) {
+      throw new ProtocolError('TOO_MANY_SESSIONS', `${f.user} has ${sessions} sessions open, the most this relay allows; close one`);
+    }
     if (f.mode === 'recv') {
       if (this.ctx.receivers.has(f.user)) {
         throw new ProtocolError('ALREADY_RECEIVING', `another session is already receiving for ${f.user}`);

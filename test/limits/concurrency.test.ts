@@ -1,0 +1,58 @@
+/**
+ * Concurrent connections per IP address and sessions per account (issue 14, finding 7; PROTOCOL.md §7, §10, §11):
+ * one address or one account must not be able to hold every connection slot of the relay.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateIdentity } from '@chat/crypto';
+import type { RelayOptions, RunningRelay } from '@chat/relay';
+import { RawClient } from '../helpers/raw-client.js';
+import { relayOn, tempDir } from '../helpers/relay.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function relayWith(options: Partial<RelayOptions>): Promise<RunningRelay> {
+  const tmp = tempDir('concurrency');
+  const relay = await relayOn(tmp.dir, options);
+  cleanups.push(() => tmp.cleanup(), () => relay.close());
+  return relay;
+}
+
+async function connect(relay: RunningRelay): Promise<RawClient> {
+  const c = await RawClient.connect(relay.port);
+  cleanups.push(() => c.close());
+  return c;
+}
+
+/** Waits (no time bound) until the relay has noticed closed sockets. */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe('concurrency limits', () => {
+  it('refuses a connection beyond maxConnectionsPerIp before any frame, and admits again once one closes', async () => {
+    const relay = await relayWith({ limits: { maxConnectionsPerIp: 3 } });
+    const held = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await connect(relay);
+      expect(await c.hello()).toMatchObject({ t: 'challenge' }); // admitted
+      held.push(c);
+    }
+    const fourth = await connect(relay);
+    expect(await fourth.next()).toMatchObject({ t: 'err', code: 'TOO_MANY_IP_CONNECTIONS', fatal: true });
+    await fourth.closedPromise;
+    held[0]!.close();
+    await until(() => relay.connections() === 2);
+    expect(await (await connect(relay)).hello()).toMatchObject({ t: 'challenge' });
+  });
+
+  it('refuses a session beyond maxSessionsPerUser at auth; other accounts are unaffected', async () => {
+    const relay = await relayWith({ limits: { maxSessionsPerUser: 2 } });
+    const mallory = generateIdentity();
+    for (let i = 0; i < 2; i++) expect(await (await connect(relay)).login('mallory', mallory)).toMatchObject({ t: 'welcome' });
+    expect(await (await connect(relay)).login('mallory', mallory)).toMatchObject({ t: 'err', code: 'TOO_MANY_SESSIONS', fatal: true });
+    expect(await (await connect(relay)).login('alice', generateIdentity())).toMatchObject({ t: 'welcome' });
+  });
+});
