@@ -35,6 +35,7 @@ describe('error codes (PROTOCOL.md §10)', () => {
       CONNECT_RATE_LIMITED: true,
       TOO_MANY_IP_CONNECTIONS: true,
       TOO_MANY_SESSIONS: true,
+      REGISTRATION_RATE_LIMITED: true,
       IDLE_TIMEOUT: true,
       RATE_LIMITED: false,
       BANNED: true,

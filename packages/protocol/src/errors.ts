@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'CONNECT_RATE_LIMITED'
   | 'TOO_MANY_IP_CONNECTIONS'
   | 'TOO_MANY_SESSIONS'
+  | 'REGISTRATION_RATE_LIMITED'
   | 'IDLE_TIMEOUT'
   | 'RATE_LIMITED'
   | 'BANNED'
@@ -69,6 +70,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     CONNECT_RATE_LIMITED: { fatal: true, description: 'too many new connections from this IP address per second' },
     TOO_MANY_IP_CONNECTIONS: { fatal: true, description: 'this IP address already has maxConnectionsPerIp connections open' },
     TOO_MANY_SESSIONS: { fatal: true, description: 'this account already has maxSessionsPerUser sessions open' },
+    REGISTRATION_RATE_LIMITED: { fatal: true, description: 'this IP address registered new accounts faster than the relay allows' },
     IDLE_TIMEOUT: { fatal: true, description: 'no complete frame from the client within the idle timeout' },
     RATE_LIMITED: {
       fatal: false,

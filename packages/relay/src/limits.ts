@@ -81,6 +81,14 @@ export interface Limits {
   /** New connections per IP address per second (sustained), and the burst allowed above it. */
   connectionsPerIpPerSecond: number;
   connectionsPerIpBurst: number;
+  /** New accounts per IP address per hour on an open relay (sustained), and the burst; past it `REGISTRATION_RATE_LIMITED`. */
+  registrationsPerIpPerHour: number;
+  registrationsPerIpBurst: number;
+  /** An account that never logs in again after the login that registered it is deleted this many ms later. */
+  unusedAccountTtlMs: number;
+  /** Message ids a user may acknowledge per second, and the burst; past it the relay reads that connection later. */
+  acksPerSecond: number;
+  acksBurst: number;
   /** A connection not authenticated within this many ms gets a fatal `HANDSHAKE_TIMEOUT`. */
   handshakeTimeoutMs: number;
   /** After this many ms without a complete frame from the client the relay sends `keepalive`… */
@@ -118,6 +126,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxSessionsPerUser: 32,
   connectionsPerIpPerSecond: 20,
   connectionsPerIpBurst: 100,
+  registrationsPerIpPerHour: 30,
+  registrationsPerIpBurst: 100,
+  unusedAccountTtlMs: 30 * 24 * 3600_000,
+  acksPerSecond: 2_000,
+  acksBurst: 20_000,
   handshakeTimeoutMs: 10_000,
   keepaliveMs: 30_000,
   idleTimeoutMs: 90_000,
@@ -141,8 +154,12 @@ export class UserRates {
   private readonly messages: BucketMap;
   private readonly bytes: BucketMap;
   private readonly envelopes: BucketMap;
+  private readonly acks: BucketMap;
+  private readonly registrations: BucketMap;
 
   constructor(limits: Limits) {
+    this.acks = new BucketMap(limits.acksPerSecond, limits.acksBurst);
+    this.registrations = new BucketMap(limits.registrationsPerIpPerHour / 3600, limits.registrationsPerIpBurst);
     this.messages = new BucketMap(limits.messagesPerSecond, limits.messagesBurst);
     this.bytes = new BucketMap(limits.bytesPerSecond, limits.bytesBurst);
     this.envelopes = new BucketMap(limits.envelopesPerSecond, limits.envelopesBurst);
@@ -168,9 +185,21 @@ export class UserRates {
     return ewait;
   }
 
+  /** Charges `ids` acknowledged ids; 0, or the ms the relay should stop reading the user's connection (never refused). */
+  takeAcks(user: string, ids: number, now: number): number {
+    return this.acks.take(user, ids, now);
+  }
+
+  /** Charges one new account to `ip`; 0 if allowed, else ms until one would be. */
+  takeRegistration(ip: string, now: number): number {
+    return this.registrations.take(ip, 1, now);
+  }
+
   sweep(now: number): void {
     this.messages.sweep(now);
     this.bytes.sweep(now);
     this.envelopes.sweep(now);
+    this.acks.sweep(now);
+    this.registrations.sweep(now);
   }
 }

@@ -167,6 +167,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     if (n > 0) log({ event: 'expired', count: n });
     const b = blobs.expire(now());
     if (b > 0) log({ event: 'blobs_expired', count: b });
+    const gone = accounts.expireUnused(now() - limits.unusedAccountTtlMs, (u) => ctx.online.has(u));
+    if (gone.length > 0) log({ event: 'accounts_expired', count: gone.length });
   };
   sweep();
   const sweeper = setInterval(sweep, EXPIRY_SWEEP_MS).unref();

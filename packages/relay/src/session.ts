@@ -55,7 +55,7 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
 };
 
 /**
- * Requests charged to the user's rate limits (§11); `ack` is not, it only ever shrinks a mailbox. Of the blob frames
+ * Requests charged to the user's rate limits (§11); `ack` is not (it is metered by its own bucket, `onAck`). Of the blob frames
  * (§16.4) the requests are, the chunk uploads (`blob_put`) are not: the file size and quota bound those.
  */
 const RATED: ReadonlySet<ClientFrame['t']> = new Set([
@@ -70,6 +70,8 @@ function envelopesIn(frame: ClientFrame): number {
 }
 
 const DELIVERY_PAGE = 256;
+/** Longest single read pause of a throttled connection; well under the idle timeout. */
+const MAX_THROTTLE_MS = 10_000;
 const CLOSE_GRACE_MS = 2_000;
 
 /** One client connection: decodes its frames, enforces the state machine, and runs one handler per frame type. */
@@ -88,6 +90,7 @@ export class Session implements Receiver, Kickable {
   private lastFrameAt = 0;
   private keepaliveSentAt = 0;
   private corked = false;
+  private throttled = false;
 
   constructor(
     private readonly ctx: RelayContext,
@@ -255,6 +258,14 @@ export class Session implements Receiver, Kickable {
       bundleSignature: f.bsig,
       createdAt: this.ctx.now(),
     };
+    // Mass registration (§11): an open relay charges each new name to the client's IP address; on an invite-only relay
+    // the invite is the limit. Returning users are never charged.
+    if (!known && this.ctx.policy.registration === 'open') {
+      const wait = this.ctx.rates.takeRegistration(this.socket.remoteAddress ?? 'unknown', Date.now());
+      if (wait > 0) {
+        throw new ProtocolError('REGISTRATION_RATE_LIMITED', `too many new accounts from your address; retry in ${Math.ceil(wait / 1000)} s`);
+      }
+    }
     let invited = false;
     // A configured admin registers without an invite only with the key bound to the name (§14.1).
     if (this.ctx.policy.registration === 'invite' && !known && !isAdmin(this.ctx.policy.admins, f.user, f.idpk)) {
@@ -283,6 +294,7 @@ export class Session implements Receiver, Kickable {
       }
       this.ctx.receivers.set(f.user, this);
     }
+    if (!created) this.ctx.accounts.noteReturn(f.user, this.ctx.now());
     clearTimeout(this.handshakeTimer);
     this.user = f.user;
     this.identityKey = user.identityPublicKey;
@@ -377,6 +389,22 @@ export class Session implements Receiver, Kickable {
   private onAck(f: AckFrame): void {
     if (this.mode !== 'recv') throw new ProtocolError('PROTOCOL_STATE', "'ack' is only allowed in mode recv");
     this.ctx.commits.remove(this.user!, f.ids);
+    // Metered, never refused (§11): a client acknowledging faster than `acksPerSecond` is simply read more slowly.
+    const wait = this.ctx.rates.takeAcks(this.user!, f.ids.length, Date.now());
+    if (wait > 0) this.throttle(wait, 'ack');
+  }
+
+  /** Stops reading this connection for `ms` (at most MAX_THROTTLE_MS at a time): back-pressure instead of an error. */
+  private throttle(ms: number, reason: string): void {
+    if (this.throttled) return;
+    this.throttled = true;
+    const pause = Math.min(ms, MAX_THROTTLE_MS);
+    this.ctx.log({ event: 'throttled', conn: this.connId, user: this.user, reason, ms: pause });
+    this.socket.pause();
+    setTimeout(() => {
+      this.throttled = false;
+      if (!this.isClosing()) this.socket.resume();
+    }, pause).unref();
   }
 
   /** Something was stored for this session's user: deliver everything past the cursor, in order (§9). */

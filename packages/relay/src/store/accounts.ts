@@ -39,4 +39,11 @@ export interface AccountStore {
   registerWithInvite(user: UserRecord, code: string, now: number): InviteResult;
   /** Deletes the account and its whole mailbox. Returns false if there was no such account. */
   deleteUser(username: string): boolean;
+  /** Records that `username` logged in again after the login that registered it (§8): the account is in use. */
+  noteReturn(username: string, now: number): void;
+  /**
+   * Deletes, with their mailboxes, the accounts registered at or before `registeredBefore` that never logged in again
+   * (§11 `unusedAccountTtlMs`), except those `keep` names (e.g. online now). Returns the deleted names.
+   */
+  expireUnused(registeredBefore: number, keep: (username: string) => boolean): string[];
 }

@@ -13,9 +13,10 @@ let n = 0;
 const fresh = () => openSqliteStores(join(dir, `a-${n++}.db`));
 const quota = { maxMessages: 100, maxBytes: 1e6 };
 
-/** Turns a current database back into the shape of schema 2 (no per-sender shares). */
-const DROP_SHARES =
-  'DROP TRIGGER envelopes_share_insert; DROP TRIGGER envelopes_share_delete; DROP TABLE mailbox_shares; ALTER TABLE envelopes DROP COLUMN sender_tag;';
+/** Turns a current database back into the shape of schema 3 (no returned_at) … */
+const DROP_RETURNS = 'DROP INDEX users_unused; ALTER TABLE users DROP COLUMN returned_at;';
+/** … and of schema 2 (no per-sender shares either). */
+const DROP_SHARES = `${DROP_RETURNS} DROP TRIGGER envelopes_share_insert; DROP TRIGGER envelopes_share_delete; DROP TABLE mailbox_shares; ALTER TABLE envelopes DROP COLUMN sender_tag;`;
 
 describe('sqlite account store (PROTOCOL.md §14)', () => {
   it('lists accounts by name with mailbox depth and size, paged', () => {
@@ -89,7 +90,7 @@ describe('sqlite account store (PROTOCOL.md §14)', () => {
     expect(again.accounts.ban('old', '', 1)).toBe(true);
     again.store.close();
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
     check.close();
   });
 
@@ -111,11 +112,37 @@ describe('sqlite account store (PROTOCOL.md §14)', () => {
     again.store.close();
   });
 
+  it('migrates a schema-3 database: existing accounts count as in use and never expire as unused', () => {
+    const file = join(dir, 'v3.db');
+    const first = openSqliteStores(file);
+    first.store.registerUser(user('old', 5));
+    first.store.close();
+    const db = new Database(file);
+    db.exec(`${DROP_RETURNS} PRAGMA user_version = 3;`);
+    db.close();
+    const again = openSqliteStores(file);
+    again.store.registerUser(user('fresh', 5));
+    expect(again.accounts.expireUnused(10, () => false)).toEqual(['fresh']);
+    expect(again.store.hasUser('old')).toBe(true);
+    again.store.close();
+  });
+
+  it('expires accounts never used again, with their mailboxes; not returning, recent or kept ones', () => {
+    const { store, accounts } = openSqliteStores(join(dir, 'unused.db'));
+    for (const [name, at] of [['ghost', 1], ['back', 1], ['online', 1], ['recent', 50]] as const) store.registerUser(user(name, at));
+    store.putMany([envelope('ghost', 60)], quota);
+    accounts.noteReturn('back', 20);
+    expect(accounts.expireUnused(10, (u) => u === 'online')).toEqual(['ghost']);
+    expect(['ghost', 'back', 'online', 'recent'].map((u) => store.hasUser(u))).toEqual([false, true, true, true]);
+    expect(accounts.totals()).toMatchObject({ users: 3, queued: 0 });
+    store.close();
+  });
+
   it('refuses a database from a newer relay', () => {
-    const file = join(dir, 'v4.db');
+    const file = join(dir, 'v5.db');
     openSqliteStores(file).store.close();
     const db = new Database(file);
-    db.pragma('user_version = 4');
+    db.pragma('user_version = 5');
     db.close();
     expect(() => openSqliteStores(file)).toThrow(RelayStoreError);
   });

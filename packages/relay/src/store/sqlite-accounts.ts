@@ -46,6 +46,8 @@ export class SqliteAccountStore implements AccountStore {
       ),
       deleteEnvelopes: db.prepare('DELETE FROM envelopes WHERE recipient = ?'),
       deleteUser: db.prepare('DELETE FROM users WHERE username = ?'),
+      noteReturn: db.prepare('UPDATE users SET returned_at = ? WHERE username = ? AND returned_at IS NULL'),
+      unused: db.prepare('SELECT username FROM users WHERE returned_at IS NULL AND created_at <= ?').pluck(),
     };
     this.redeem = db.transaction((user: UserRecord, code: string, now: number): InviteResult => {
       if (this.stmt.useInvite.run(user.username, now, hashCode(code), now).changes !== 1) return 'invalid';
@@ -105,5 +107,15 @@ export class SqliteAccountStore implements AccountStore {
 
   deleteUser(username: string): boolean {
     return this.remove(username);
+  }
+
+  noteReturn(username: string, now: number): void {
+    this.stmt.noteReturn.run(now, username);
+  }
+
+  expireUnused(registeredBefore: number, keep: (username: string) => boolean): string[] {
+    const names = (this.stmt.unused.all(registeredBefore) as string[]).filter((u) => !keep(u));
+    for (const u of names) this.remove(u);
+    return names;
   }
 }

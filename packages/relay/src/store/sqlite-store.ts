@@ -14,7 +14,7 @@ import { RelayStoreError } from '../errors.js';
 import type { AccountStore } from './accounts.js';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore } from './sqlite-accounts.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 // Mailbox counters are kept by triggers in the same transaction as the rows, so a quota check is one row read
 // instead of a scan of a full mailbox.
@@ -72,6 +72,14 @@ CREATE TRIGGER envelopes_share_delete AFTER DELETE ON envelopes WHEN OLD.sender_
   UPDATE mailbox_shares SET count = count - 1, bytes = bytes - OLD.size
   WHERE recipient = OLD.recipient AND tag = OLD.sender_tag;
 END;
+`;
+
+// Version 4: when an account first logged in again after registering (§11 `unusedAccountTtlMs`). NULL: never, and
+// such an account expires; accounts from before this version count as in use.
+const RETURNS_SCHEMA = `
+ALTER TABLE users ADD COLUMN returned_at INTEGER;
+UPDATE users SET returned_at = created_at;
+CREATE INDEX users_unused ON users (created_at) WHERE returned_at IS NULL;
 `;
 
 interface UserRow {
@@ -147,6 +155,7 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
       db.exec(SCHEMA);
       db.exec(ACCOUNTS_SCHEMA);
       db.exec(SHARES_SCHEMA);
+      db.exec(RETURNS_SCHEMA);
       db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('relay_id', randomBytes(32));
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
@@ -155,12 +164,19 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
     db.transaction(() => {
       db.exec(ACCOUNTS_SCHEMA);
       db.exec(SHARES_SCHEMA);
+      db.exec(RETURNS_SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (version === 2) {
     // Version 2 (before per-sender shares): existing envelopes count against no sender.
     db.transaction(() => {
       db.exec(SHARES_SCHEMA);
+      db.exec(RETURNS_SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  } else if (version === 3) {
+    db.transaction(() => {
+      db.exec(RETURNS_SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (version !== SCHEMA_VERSION) {
