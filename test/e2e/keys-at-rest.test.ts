@@ -38,7 +38,7 @@ describe('keys at rest', () => {
     const before = readFileSync(join(alice, 'identity.json'));
     const r = await chat(['send', 'bob', 'x'], { home: alice, env: { CHAT_PASSPHRASE: 'not it' } });
     expect(r.code).toBe(7);
-    expect(r.stderr).toMatch(/^chat: error: wrong passphrase for .*identity\.json\n/);
+    expect(r.stderr).toMatch(/^chat: error: wrong passphrase for .*identity\.json \(BAD_PASSPHRASE\)\n/);
     expect(r.stderr).not.toContain('not it');
     const p = await chat(['passwd'], { home: alice, env: { CHAT_PASSPHRASE: 'not it', CHAT_NEW_PASSPHRASE: 'whatever' } });
     expect(p.code).toBe(7);
