@@ -61,6 +61,8 @@ describe('keys at rest', () => {
     const passFile = join(t.dir, 'pass.txt');
     writeFileSync(passFile, `${TEST_PASSPHRASE}\n`);
     expect((await chat(['send', 'bob', 'from a file', '--passphrase-file', passFile], { home: alice, env: { CHAT_PASSPHRASE: undefined } })).code).toBe(0);
+    // The flag beats the environment: a wrong CHAT_PASSPHRASE beside it is not used.
+    expect((await chat(['send', 'bob', 'flag over env', '--passphrase-file', passFile], { home: alice, env: { CHAT_PASSPHRASE: 'not it' } })).code).toBe(0);
     const home = join(t.dir, 'plain');
     const k = await chat(['keygen', '--no-passphrase'], { home, env: { CHAT_PASSPHRASE: undefined } });
     expect(k.code).toBe(0);
