@@ -52,7 +52,7 @@ describe('a contact whose key changed', () => {
     const newBobFp = (JSON.parse((await chat(['whoami', '--json'], { home: newBob })).stdout) as { fingerprint: string }).fingerprint;
     const refused = await chat(['send', 'bob', 'the secret plan'], { home: alice });
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toContain(`chat: error: bob's key changed: you accepted ${bobsOldFp}, the relay now gives ${newBobFp}; nothing was sent`);
+    expect(refused.stderr).toContain(`chat: error: bob's key changed: you accepted ${bobsOldFp}, the relay now gives ${newBobFp}; nothing was sent (KEY_CHANGED)`);
     expect(refused.stderr).toMatch(/^chat: hint: compare safety numbers with bob in person \(chat verify bob\), then accept the new key with chat trust bob/m);
     expect(refused.stderr).not.toContain('the secret plan');
     // Verified fell back: bob is now "changed", with the new key pending.

@@ -38,7 +38,7 @@ describe('keys at rest', () => {
     const before = readFileSync(join(alice, 'identity.json'));
     const r = await chat(['send', 'bob', 'x'], { home: alice, env: { CHAT_PASSPHRASE: 'not it' } });
     expect(r.code).toBe(7);
-    expect(r.stderr).toMatch(/^chat: error: wrong passphrase for .*identity\.json\n/);
+    expect(r.stderr).toMatch(/^chat: error: wrong passphrase for .*identity\.json \(BAD_PASSPHRASE\)\n/);
     expect(r.stderr).not.toContain('not it');
     const p = await chat(['passwd'], { home: alice, env: { CHAT_PASSPHRASE: 'not it', CHAT_NEW_PASSPHRASE: 'whatever' } });
     expect(p.code).toBe(7);
@@ -61,6 +61,8 @@ describe('keys at rest', () => {
     const passFile = join(t.dir, 'pass.txt');
     writeFileSync(passFile, `${TEST_PASSPHRASE}\n`);
     expect((await chat(['send', 'bob', 'from a file', '--passphrase-file', passFile], { home: alice, env: { CHAT_PASSPHRASE: undefined } })).code).toBe(0);
+    // The flag beats the environment: a wrong CHAT_PASSPHRASE beside it is not used.
+    expect((await chat(['send', 'bob', 'flag over env', '--passphrase-file', passFile], { home: alice, env: { CHAT_PASSPHRASE: 'not it' } })).code).toBe(0);
     const home = join(t.dir, 'plain');
     const k = await chat(['keygen', '--no-passphrase'], { home, env: { CHAT_PASSPHRASE: undefined } });
     expect(k.code).toBe(0);

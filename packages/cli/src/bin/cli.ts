@@ -56,7 +56,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .example('$0 passwd', 'asks for the current passphrase, then the new one twice')
           .example('CHAT_PASSPHRASE=old CHAT_NEW_PASSPHRASE=new $0 passwd', 'in a script'),
       (a) => {
-        if (a['new-passphrase-file'] !== undefined) io.env.CHAT_NEW_PASSPHRASE_FILE = a['new-passphrase-file'];
+        if (typeof a['new-passphrase-file'] === 'string') flagOverEnv(io.env, 'CHAT_NEW_PASSPHRASE', a['new-passphrase-file']);
         return run(() => import('../commands/passwd.js'), (m) => m.passwd({ noPassphrase: a.passphrase === false, json: a.json === true }, io));
       },
     )
@@ -64,7 +64,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       y
         .option('backup-passphrase-file', { type: 'string', describe: 'read the backup passphrase from this file (or CHAT_BACKUP_PASSPHRASE)' })
         .middleware((a) => {
-          if (typeof a['backup-passphrase-file'] === 'string') io.env.CHAT_BACKUP_PASSPHRASE_FILE = a['backup-passphrase-file'];
+          if (typeof a['backup-passphrase-file'] === 'string') flagOverEnv(io.env, 'CHAT_BACKUP_PASSPHRASE', a['backup-passphrase-file']);
         })
         .command(
           'export',
@@ -296,7 +296,8 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
     .middleware((a) => {
       const policy = a['trust-new-identities'];
       if (typeof policy === 'string') io.env.CHAT_TRUST_NEW_IDENTITIES = policy;
-      if (typeof a['passphrase-file'] === 'string') io.env.CHAT_PASSPHRASE_FILE = a['passphrase-file'];
+      // A flag beats the environment: with --passphrase-file, CHAT_PASSPHRASE is not consulted.
+      if (typeof a['passphrase-file'] === 'string') flagOverEnv(io.env, 'CHAT_PASSPHRASE', a['passphrase-file']);
     })
     .epilogue(
       'Environment: CHAT_HOME selects the profile directory (default $XDG_CONFIG_HOME/chat or ~/.config/chat); ' +
@@ -317,4 +318,13 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
     })
     .wrap(Math.min(110, process.stdout.columns || 100))
     .parseAsync();
+}
+
+/**
+ * A `--…-passphrase-file` flag beats the environment (commands/passphrase.ts reads the variable first): the file goes
+ * into `<envVar>_FILE` and the variable holding a passphrase itself is dropped for this command.
+ */
+function flagOverEnv(env: Record<string, string | undefined>, envVar: string, file: string): void {
+  env[`${envVar}_FILE`] = file;
+  delete env[envVar];
 }

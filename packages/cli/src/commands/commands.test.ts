@@ -57,7 +57,7 @@ describe('commands without a relay', () => {
     await keygen({}, k);
     const io = memIo(env);
     expect(await runCommand(io, () => send({ username: 'bob', message: ['hi'] }, io))).toBe(1);
-    expect(io.err()).toBe('chat: error: not logged in\nchat: hint: run chat login <name> --relay host:port\n');
+    expect(io.err()).toBe('chat: error: not logged in (NOT_LOGGED_IN)\nchat: hint: run chat login <name> --relay host:port\n');
   });
 
   it('login validates the username (exit 2) and the relay address (exit 2) before connecting', async () => {

@@ -28,7 +28,9 @@ export function hint(io: Io, message: string): void {
 /** Prints an error the way every command does and returns its exit code (§12). */
 export function reportError(io: Io, err: unknown): number {
   if (err instanceof ChatError) {
-    io.stderr.write(`chat: error: ${err.message}\n`);
+    // The code names the error for scripts and for the docs (§10, §12); most messages already end with it.
+    const code = err.message.includes(`(${err.code})`) ? '' : ` (${err.code})`;
+    io.stderr.write(`chat: error: ${err.message}${code}\n`);
     if (err.hint) hint(io, err.hint);
     return err.exitCode;
   }

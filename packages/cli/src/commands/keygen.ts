@@ -44,6 +44,6 @@ export async function keygen(args: KeygenArgs, io: Io): Promise<number> {
   if (replacing) {
     warn(io, 'replaced the previous identity; a relay refuses the new key for a username the old one registered (KEY_MISMATCH)');
   }
-  if (!args.json && !profile.loadConfig()) io.stdout.write('next: chat login <name> --relay chat://<fingerprint>@host:port\n');
+  if (!args.json && !profile.loadConfig()) io.stdout.write("next: chat login <name> --relay <the relay's address, chat://...@host:port, from its operator>\n");
   return 0;
 }

@@ -1,7 +1,8 @@
 /**
  * Where a command gets a passphrase (PROTOCOL.md §13, packages/cli/README.md "Keys at rest"), in this order:
- * `CHAT_PASSPHRASE`, the file named by `--passphrase-file` (`CHAT_PASSPHRASE_FILE`), else a hidden prompt when stdin
- * is a terminal. Passphrases are never echoed, logged or put in error messages.
+ * `CHAT_PASSPHRASE`, the file named by `CHAT_PASSPHRASE_FILE`, else a hidden prompt when stdin is a terminal. A
+ * `--passphrase-file` flag beats both variables: bin/cli.ts puts it in `CHAT_PASSPHRASE_FILE` and drops
+ * `CHAT_PASSPHRASE` for that command. Passphrases are never echoed, logged or put in error messages.
  */
 import { readFileSync } from 'node:fs';
 import { ChatError } from '../engine/errors.js';

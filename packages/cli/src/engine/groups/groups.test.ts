@@ -147,6 +147,32 @@ describe('groups (§15.3–§15.5)', () => {
     await expect(as(b!, (m) => changeGroup(m, 'safe', 'add', mallory!))).rejects.toMatchObject({ code: 'NOT_GROUP_ADMIN' });
     expect(await as(a!, async (m) => findGroup(m, 'safe').record.version)).toBe(1);
   });
+
+  it('a removed member takes a re-invitation only from an admin of the state it last accepted (no fork)', async () => {
+    const [a, b, c] = await users('alice', 'bob', 'carol');
+    const { group } = await as(a!, (m) => createGroup(m, 'club', [b!, c!]));
+    await recv(b!);
+    await recv(c!);
+    await as(a!, (m) => changeGroup(m, 'club', 'remove', b!));
+    await recv(b!); // bob is out, at version 2
+    await recv(c!);
+    // carol, a member but no admin, "re-adds" bob under the same id and name, naming herself admin.
+    const fork = encodeGroupRecord({
+      gid: group.record.gid, version: 3, op: 'add', subject: b!, name: 'club',
+      members: [{ user: a!, admin: true }, { user: b!, admin: false }, { user: c!, admin: true }],
+    });
+    await as(c!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, fork, [b!])));
+    const forked = await recv(b!);
+    expect(forked.got).toEqual([]);
+    expect(forked.rejected.map((r) => r.code)).toEqual(['GROUP_CHANGE_REFUSED']);
+    expect(await stateOf(b!, group.gid)).toMatchObject({ member: false, version: 2 });
+    // The real admin's re-invitation still works, and her messages reach bob.
+    await as(a!, (m) => changeGroup(m, 'club', 'add', b!));
+    await as(a!, (m) => sendGroupText(m, 'club', 'welcome back'));
+    const back = await recv(b!);
+    expect(back.rejected).toEqual([]);
+    expect(back.got.map((x) => `${x.kind}:${x.body}`)).toEqual([`event:${a} added ${b}`, 'group:welcome back']);
+  });
 });
 
 describe('public rooms (§15.6)', () => {

@@ -46,6 +46,15 @@ describe('checkRecord', () => {
     expect(checkRecord('erin', undefined, invite, 'alice')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
     expect(checkRecord('dave', undefined, next('alice', 'rename', '', 'x'), 'alice')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
   });
+
+  it('re-invites a removed member only from an admin of the state it last accepted', () => {
+    const removed = next('alice', 'remove', 'bob'); // bob holds this, as a non-member
+    const forged = { ...removed, version: 6, op: 'add' as const, subject: 'bob', members: [{ user: 'alice', admin: true }, { user: 'bob', admin: false }, { user: 'carol', admin: true }] };
+    expect(checkRecord('bob', removed, forged, 'carol')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
+    const readd = nextState(removed, 'alice', 'add', 'bob');
+    if (typeof readd === 'string') throw new Error(readd);
+    expect(checkRecord('bob', removed, readd, 'alice')).toEqual({ ok: true });
+  });
 });
 
 describe('nextState', () => {

@@ -44,7 +44,10 @@ export function checkRecord(me: string, c: GroupRecord | undefined, n: GroupReco
   const meIn = c !== undefined && isMember(c, me);
   if (meIn && n.version <= c.version) return { ok: false, code: 'GROUP_STALE', detail: `version ${n.version} is not newer than ${c.version}` };
   if (!meIn) {
-    const invited = (n.op === 'create' || n.op === 'add') && isMember(n, me) && isAdmin(n, signer) && (c === undefined || n.version > c.version);
+    // For a group we knew (we were removed or left), the signer must have been an admin of the last state we accepted:
+    // an admin named only in the new record would let any former co-member fork the group under its id (§15.4 step 2).
+    const admin = c === undefined ? isAdmin(n, signer) : isAdmin(c, signer) && isAdmin(n, signer);
+    const invited = (n.op === 'create' || n.op === 'add') && isMember(n, me) && admin && (c === undefined || n.version > c.version);
     return invited ? { ok: true } : { ok: false, code: 'GROUP_CHANGE_REFUSED', detail: `${signer} cannot make this change (not an invitation from an admin)` };
   }
   if (n.op === 'create') return { ok: false, code: 'GROUP_CHANGE_REFUSED', detail: 'create for a group we are in' };
