@@ -19,11 +19,11 @@ import {
 } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
 import { parseRelayAddress, type RelayAddress } from './address.js';
-import { Connection, type ConnectOptions } from './connection.js';
+import { Connection, type ConnectOptions } from './net/connection.js';
 import { ChatError, fromCryptoError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
-import type { ReceiveOptions, ReceiveSummary } from './receiver.js';
-import type { Contact, MessageState, StoredMessage, Store } from './store.js';
+import type { ReceiveOptions, ReceiveSummary } from './receive/receiver.js';
+import type { Contact, MessageState, StoredMessage, Store } from './store/store.js';
 import {
   DEFAULT_TRUST_NEW_IDENTITIES,
   reconcile,
@@ -34,10 +34,10 @@ import {
   type SafetyNumberView,
   type TrustNewIdentities,
   type TrustResult,
-} from './identities.js';
-import { OutboxSender, isRetryable } from './outbox-sender.js';
+} from './contacts/identities.js';
+import { OutboxSender, isRetryable } from './send/outbox-sender.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { fetchBundle } from './trust.js';
+import { fetchBundle } from './contacts/bundle.js';
 import { normalizeUsername } from './username.js';
 import type { GroupMessage } from './groups/receive.js';
 
@@ -192,7 +192,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     }
     let store: Store | undefined;
     try {
-      const { Store } = await import('./store.js');
+      const { Store } = await import('./store/store.js');
       const { loadSettings } = await import('./settings.js');
       const settings = options.settings ?? loadSettings(profile.home);
       store = Store.open(profile.dbPath);
@@ -427,7 +427,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    */
   async receive(options: ReceiveOptions = {}): Promise<ReceiveSummary> {
     // Loaded on use: `chat send` never needs it, and every module costs start-up time.
-    const { receive } = await import('./receiver.js');
+    const { receive } = await import('./receive/receiver.js');
     return receive(this, options);
   }
 

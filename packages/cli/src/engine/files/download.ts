@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CryptoError, MessageKind, STREAM_CHUNK_BYTES, constantTimeEqual, encodeFileAnswer, openChunk, streamChunkCount } from '@chat/crypto';
 import { ChatError } from '../errors.js';
 import type { Messenger } from '../messenger.js';
-import type { FileTransfer } from './table.js';
+import type { FileTransfer } from '../store/files.js';
 import { sanitizeFileName, uniquePath } from './sanitize.js';
 import { readChunk, type TransferOptions } from './upload.js';
 

@@ -4,7 +4,7 @@
  */
 import { MessageKind, decodeFileAnswer, decodeFileOffer, toHex, type OpenedEnvelope } from '@chat/crypto';
 import type { Messenger } from '../messenger.js';
-import type { FileTransfer } from './table.js';
+import type { FileTransfer } from '../store/files.js';
 
 export type FileEvent =
   | { kind: 'offer'; transfer: FileTransfer }

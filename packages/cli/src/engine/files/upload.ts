@@ -13,7 +13,7 @@ import { ChatError } from '../errors.js';
 import type { Messenger } from '../messenger.js';
 import { normalizeUsername } from '../username.js';
 import type { FileProgress } from './incoming.js';
-import type { FileTransfer } from './table.js';
+import type { FileTransfer } from '../store/files.js';
 import { guessType } from './types.js';
 
 /** Sealed chunks in flight at once (about 1 MiB). */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
 import { Messenger, type RejectedMessage } from '../messenger.js';
 import type { Profile } from '../profile.js';
-import { fanout } from './fanout.js';
+import { fanout } from '../send/fanout.js';
 import { changeGroup, createGroup, findGroup, sendGroupText } from './groups.js';
 import type { GroupMessage } from './receive.js';
 import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';

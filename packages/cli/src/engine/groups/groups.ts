@@ -6,8 +6,8 @@ import { MAX_BODY_BYTES, MessageKind, encodeGroupRecord, encodeGroupText, fromHe
 import { ChatError } from '../errors.js';
 import type { Messenger } from '../messenger.js';
 import { normalizeUsername } from '../username.js';
-import { fanout, type FanoutResult } from './fanout.js';
-import type { StoredGroup } from './group-store.js';
+import { fanout, type FanoutResult } from '../send/fanout.js';
+import type { StoredGroup } from '../store/groups.js';
 import { isMember, nextState } from './state.js';
 
 /** The conversation key of a group in local history. */

@@ -5,7 +5,7 @@
 import { MAX_BODY_BYTES, MessageKind, ROOM_PATTERN, encodeRoomText, toHex, randomMessageId } from '@chat/crypto';
 import { ChatError } from '../errors.js';
 import type { Messenger } from '../messenger.js';
-import { fanout, type FanoutResult } from './fanout.js';
+import { fanout, type FanoutResult } from '../send/fanout.js';
 
 export function roomName(ref: string): string {
   const name = ref.replace(/^#/, '').toLowerCase();

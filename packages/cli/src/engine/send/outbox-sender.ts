@@ -6,11 +6,11 @@
  * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
  */
 import { MessageKind, fromHex, sealEnvelope } from '@chat/crypto';
-import type { Connection } from './connection.js';
-import { ChatError, fromCryptoError } from './errors.js';
-import type { Messenger } from './messenger.js';
-import type { OutboxEntry } from './outbox.js';
-import type { Contact } from './store.js';
+import type { Connection } from '../net/connection.js';
+import { ChatError, fromCryptoError } from '../errors.js';
+import type { Messenger } from '../messenger.js';
+import type { OutboxEntry } from '../store/outbox.js';
+import type { Contact } from '../store/store.js';
 
 /**
  * How long a lookup made for the outbox is reused on the same connection: long enough to span the retries of a

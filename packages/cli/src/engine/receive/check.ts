@@ -5,13 +5,13 @@
  */
 import { CryptoError, MessageKind, constantTimeEqual, openEnvelope, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
-import type { Connection } from './connection.js';
-import { ChatError, isEnvelopeErrorCode } from './errors.js';
-import type { HeldMessage, Messenger } from './messenger.js';
-import { SignatureResult } from './signature-result.js';
-import type { SignatureVerifier } from './signatures.js';
-import type { Contact } from './store.js';
-import { fetchBundle, sameKeys } from './trust.js';
+import type { Connection } from '../net/connection.js';
+import { ChatError, isEnvelopeErrorCode } from '../errors.js';
+import type { HeldMessage, Messenger } from '../messenger.js';
+import { SignatureResult } from '../signature-result.js';
+import type { SignatureVerifier } from '../signatures.js';
+import type { Contact } from '../store/store.js';
+import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 
 /** One delivered envelope after §4 steps 1–6. */
 export type Checked =

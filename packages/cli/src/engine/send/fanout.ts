@@ -4,7 +4,7 @@
  */
 import { randomMessageId, sealEnvelope, toHex } from '@chat/crypto';
 import { MAX_FANOUT, MAX_FRAME_BYTES } from '@chat/protocol';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../net/connection.js';
 import { ChatError } from '../errors.js';
 import type { Messenger } from '../messenger.js';
 

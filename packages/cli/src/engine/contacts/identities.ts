@@ -5,9 +5,9 @@
  */
 import { fingerprint, formatSafetyNumber, safetyNumber, safetyNumberMatches } from '@chat/crypto';
 import type { BundleFrame } from '@chat/protocol';
-import { ChatError } from './errors.js';
-import type { Contact, Store } from './store.js';
-import { sameKeys } from './trust.js';
+import { ChatError } from '../errors.js';
+import type { Contact, Store } from '../store/store.js';
+import { sameKeys } from './bundle.js';
 
 /** Like signal-cli's `--trust-new-identities`: what happens to a key the client has not accepted before. */
 export type TrustNewIdentities = 'on-first-use' | 'always' | 'never';

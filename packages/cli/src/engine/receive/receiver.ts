@@ -7,12 +7,12 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import type { MsgFrame } from '@chat/protocol';
-import { ChatError } from './errors.js';
-import type { Messenger, ReceivedMessage } from './messenger.js';
-import { checkBatch } from './receive-check.js';
-import { commitChecked } from './receive-commit.js';
-import type { SignatureVerifier } from './signatures.js';
-import type { GroupMessage } from './groups/receive.js';
+import { ChatError } from '../errors.js';
+import type { Messenger, ReceivedMessage } from '../messenger.js';
+import { checkBatch } from './check.js';
+import { commitChecked } from './commit.js';
+import type { SignatureVerifier } from '../signatures.js';
+import type { GroupMessage } from '../groups/receive.js';
 
 /**
  * Most envelopes committed in one transaction. Large enough that the per-commit fsync and the per-batch receipt are
@@ -119,7 +119,7 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
       if (!verifierTried && frames.length + queue.length >= receiverTuning.parallelBacklog) {
         verifierTried = true;
         // Loaded only for a long backlog: a one-shot `chat recv` of a few messages never pays for worker_threads.
-        if (receiverTuning.secondCoreUsable()) verifier = (await import('./signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
+        if (receiverTuning.secondCoreUsable()) verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
       }
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier);
       const checked = result.checked;

@@ -7,10 +7,10 @@
  */
 import { MessageKind, fromUtf8, toHex, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
-import { handleFileEnvelope } from './files/incoming.js';
-import { applyGroupEnvelope, isGroupKind } from './groups/receive.js';
-import type { Messenger, ReceivedMessage } from './messenger.js';
-import type { Checked } from './receive-check.js';
+import { handleFileEnvelope } from '../files/incoming.js';
+import { applyGroupEnvelope, isGroupKind } from '../groups/receive.js';
+import type { Messenger, ReceivedMessage } from '../messenger.js';
+import type { Checked } from './check.js';
 import type { ReceiveOptions, ReceiveSummary } from './receiver.js';
 
 export interface Committed {

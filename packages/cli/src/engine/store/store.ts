@@ -5,11 +5,11 @@
  * Only commands that need it import this module: loading better-sqlite3 costs start-up time.
  */
 import Database from 'better-sqlite3';
-import { ChatError } from './errors.js';
-import { touchPrivateFile } from './files.js';
-import { GroupStore } from './groups/group-store.js';
+import { ChatError } from '../errors.js';
+import { touchPrivateFile } from '../files.js';
+import { GroupStore } from './groups.js';
 import { Outbox } from './outbox.js';
-import { FileTable } from './files/table.js';
+import { FileTable } from './files.js';
 import { Statements } from './statements.js';
 
 export const SCHEMA_VERSION = 5;
