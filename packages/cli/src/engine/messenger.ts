@@ -4,7 +4,6 @@
  *
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
-import type { FileEvent } from './files/incoming.js';
 import { EventEmitter } from 'node:events';
 import {
   MAX_BODY_BYTES,
@@ -22,14 +21,11 @@ import { parseRelayAddress, type RelayAddress } from './address.js';
 import { Connection, type ConnectOptions } from './net/connection.js';
 import { ChatError, fromCryptoError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
-import type { ReceiveOptions, ReceiveSummary } from './receive/receiver.js';
-import type { Contact, MessageState, StoredMessage, Store } from './store/store.js';
+import type { Contact, StoredMessage, Store } from './store/store.js';
 import {
   DEFAULT_TRUST_NEW_IDENTITIES,
-  reconcile,
   safetyNumberView,
   trustContact,
-  untrustedError,
   type Reconciled,
   type SafetyNumberView,
   type TrustNewIdentities,
@@ -37,88 +33,16 @@ import {
 } from './contacts/identities.js';
 import { OutboxSender, isRetryable } from './send/outbox-sender.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { fetchBundle } from './contacts/bundle.js';
+import { lookupAndPin, lookupContact, maySendTo, type ContactsDeps } from './contacts/contacts.js';
 import { normalizeUsername } from './username.js';
-import type { GroupMessage } from './groups/receive.js';
+import type { ReceiveContext } from './context.js';
+import type { MessengerEvents, SentMessage, ReceiveOptions, ReceiveSummary } from './events.js';
+import { fileHandlers } from './files/incoming.js';
+import { groupHandlers } from './groups/receive.js';
+import { messageHandlers } from './messages.js';
+import type { KindHandlers } from './receive/handlers.js';
 
-/** A message this client sent, as confirmed by the relay's `sent`. */
-export interface SentMessage {
-  id: string;
-  to: string;
-  ts: number;
-  body: string;
-}
-
-/** A message received, verified and committed to history (§4). */
-export interface ReceivedMessage {
-  id: string;
-  from: string;
-  to: string;
-  body: string;
-  /** The sender's signed clock (ms). */
-  ts: number;
-  /** The relay's receive time (ms). */
-  relayTs: number;
-}
-
-/** Left on the relay, not acknowledged: the sender's key is not the pinned one, or cannot be trusted now. */
-export interface HeldMessage {
-  id: string;
-  from: string;
-  reason: 'KEY_CHANGED' | 'BUNDLE_INVALID' | 'UNTRUSTED_IDENTITY';
-}
-
-/** Failed a §4 check; recorded in `rejected` and acknowledged so it does not clog the mailbox. */
-export interface RejectedMessage {
-  id: string;
-  code: string;
-  detail: string;
-}
-
-export interface MessengerEvents {
-  message: [message: ReceivedMessage];
-  held: [message: HeldMessage];
-  rejected: [message: RejectedMessage];
-  /** Every envelope waiting at login has been handled (§6.2 `synced`). */
-  synced: [];
-  sent: [message: SentMessage];
-  pinned: [contact: Contact];
-  /** The relay gave a contact a different key; `accepted` only under trust-new-identities `always`. */
-  keyChanged: [change: { username: string; previous: string; current: string; accepted: boolean }];
-  /** `online` once the receiving session is authenticated, `offline` when it ends. */
-  status: [status: 'connecting' | 'online' | 'offline'];
-  /** A text message entered the outbox and history (state `queued`), before anything was sent. */
-  queued: [message: StoredMessage];
-  /** An outgoing message changed state: `sent` (relay stored it), `delivered` / `read` (receipts), `failed`. */
-  delivery: [change: DeliveryChange];
-  /** A contact is typing (`active`) or stopped (§4.1); ephemeral, never stored. */
-  typing: [signal: { from: string; active: boolean }];
-  /** Queued messages to `peer` cannot be sent: its key on the relay is not the pinned one (§3.4). */
-  blocked: [info: { peer: string; reason: 'KEY_CHANGED' | 'UNTRUSTED_IDENTITY' | 'BUNDLE_INVALID' }];
-  /** The live session's connection state (live.ts): reconnecting carries the delay before the next attempt. */
-  connection: [status: ConnectionStatus];
-  /** A group or room message, or a group membership change, was received and committed (§15). */
-  groupMessage: [message: GroupMessage];
-  /** Something went wrong in the background (e.g. sending the outbox) that no caller is waiting for. */
-  warning: [message: string];
-  /** File transfer (§16): an offer arrived, or a peer answered one of ours (files/incoming.ts). */
-  file: [event: FileEvent];
-}
-
-export interface DeliveryChange {
-  id: string;
-  peer: string;
-  state: MessageState;
-  /** For `failed`: the refusal's code. */
-  error?: string;
-}
-
-export type ConnectionStatus =
-  | { state: 'connecting'; attempt: number }
-  | { state: 'online' }
-  | { state: 'reconnecting'; attempt: number; retryInMs: number; error: ChatError }
-  | { state: 'stopped' }
-  | { state: 'failed'; error: ChatError };
+export type * from './events.js';
 
 export interface MessengerOptions {
   profile: Profile;
@@ -156,12 +80,14 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   readonly identity: Identity;
   readonly store: Store;
   readonly trustNewIdentities: TrustNewIdentities;
-  /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
-  recvConnection: Connection | undefined;
+  /** Who handles each §4 kind on receipt (receive/handlers.ts), registered by the features. */
+  readonly handlers: KindHandlers;
   readonly settings: Settings;
   private readonly outboxSender = new OutboxSender(this);
   /** The connection `open` started with `connectEarly`, until `connect` takes it. */
   private early: { mode: Mode; conn: Promise<Connection> } | undefined;
+  private live: Connection | undefined;
+  private readonly contactsDeps: ContactsDeps;
 
   constructor(private readonly opts: MessengerOptions) {
     super();
@@ -171,6 +97,13 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.address = opts.relay ?? parseRelayAddress(opts.config.relay);
     this.trustNewIdentities = opts.trustNewIdentities ?? DEFAULT_TRUST_NEW_IDENTITIES;
     this.settings = opts.settings ?? { ...DEFAULT_SETTINGS };
+    this.contactsDeps = { store: this.store, policy: this.trustNewIdentities, emit: (e, ...a) => this.emit(e, ...a) };
+    this.handlers = new Map([...messageHandlers(this), ...groupHandlers(this), ...fileHandlers(this)]);
+  }
+
+  /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
+  get recvConnection(): Connection | undefined {
+    return this.live;
   }
 
   /**
@@ -229,31 +162,14 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return conn;
   }
 
-  /**
-   * Looks `user` up and applies the trust policy (§3.4) without refusing anything: first use pins, a different key
-   * is recorded as `changed` (or accepted under `always`). Emits `pinned` / `keyChanged`.
-   * @throws {ChatError} UNKNOWN_USER (3), BUNDLE_INVALID (4), connection errors (5, 6).
-   */
+  /** Looks `user` up and applies the trust policy (contacts/contacts.ts, §3.4); refuses nothing. */
   async lookupContact(user: string, conn?: Connection): Promise<Reconciled> {
-    const name = normalizeUsername(user);
-    return this.withConnection(conn, 'send', async (c) => {
-      const r = reconcile(this.store, await fetchBundle(c, name), this.trustNewIdentities);
-      if (r.outcome === 'pinned' || r.outcome === 'untrusted') this.emit('pinned', r.contact);
-      if (r.outcome === 'changed' || r.outcome === 'accepted-new') {
-        this.emit('keyChanged', { username: name, previous: r.previous?.fingerprint ?? '', current: r.contact.pending?.fingerprint ?? r.contact.fingerprint, accepted: r.outcome === 'accepted-new' });
-      }
-      return r;
-    });
+    return this.withConnection(conn, 'send', (c) => lookupContact(this.contactsDeps, normalizeUsername(user), c));
   }
 
-  /**
-   * Looks `user` up and returns the contact if it may be sent to: pinned on first use, or the accepted key.
-   * @throws {ChatError} UNKNOWN_USER (3), KEY_CHANGED / UNTRUSTED_IDENTITY / BUNDLE_INVALID (4), connection errors (5, 6).
-   */
+  /** Looks `user` up and returns the contact if its key may be used (contacts/contacts.ts). @throws {ChatError} as there. */
   async lookupAndPin(user: string, conn?: Connection): Promise<Contact> {
-    const r = await this.lookupContact(user, conn);
-    if (r.outcome === 'changed' || r.outcome === 'untrusted') throw untrustedError(r);
-    return r.contact;
+    return this.withConnection(conn, 'send', (c) => lookupAndPin(this.contactsDeps, normalizeUsername(user), c));
   }
 
   /** A contact from the local store, if pinned. */
@@ -390,8 +306,9 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     if (!conn || to === this.username || !this.settings.typingIndicators) return false;
     const id = randomMessageId();
     try {
-      // About to write to them: pin on first use now, as the message itself would (§3.4); a changed key throws.
-      const contact = this.store.getContact(to) ?? (await this.lookupAndPin(to, conn));
+      // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.
+      const pinned = this.store.getContact(to);
+      const contact = maySendTo(pinned) ? pinned : await this.lookupAndPin(to, conn);
       const env = sealEnvelope({ kind: MessageKind.typing, from: this.username, to, id, ts: Date.now(), body: Uint8Array.of(active ? 1 : 0) }, this.identity.identity.secretKey, contact.encryptionPublicKey);
       await conn.send(to, id, env, { eph: true });
       return true;
@@ -428,7 +345,21 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   async receive(options: ReceiveOptions = {}): Promise<ReceiveSummary> {
     // Loaded on use: `chat send` never needs it, and every module costs start-up time.
     const { receive } = await import('./receive/receiver.js');
-    return receive(this, options);
+    const ctx: ReceiveContext = {
+      username: this.username, identity: this.identity, store: this.store, handlers: this.handlers,
+      emit: (event, ...args) => this.emit(event, ...args),
+      lookupContact: (user, conn) => this.lookupContact(user, conn),
+      lookupAndPin: (user, conn) => this.lookupAndPin(user, conn),
+      connect: (mode) => this.connect(mode),
+      flushOutbox: (conn) => this.flushOutbox(conn),
+      kickOutbox: () => this.kickOutbox(),
+      enqueueReceipts: (peer, kind, ids) => this.enqueueReceipts(peer, kind as typeof MessageKind.delivered, ids),
+      setLive: (conn, up) => {
+        if (up) this.live = conn;
+        else if (this.live === conn) this.live = undefined;
+      },
+    };
+    return receive(ctx, options);
   }
 
   contacts(): Contact[] {

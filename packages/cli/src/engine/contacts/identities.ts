@@ -29,7 +29,7 @@ export function parseTrustNewIdentities(text: string): TrustNewIdentities {
 export type Reconciled = { outcome: 'pinned' | 'untrusted' | 'same' | 'accepted-new' | 'changed'; contact: Contact; previous?: Contact };
 
 /** Applies the policy to a bundle that already passed §3.2 (`fetchBundle`). Never throws for a key change. */
-export function reconcile(store: Store, bundle: BundleFrame, policy: TrustNewIdentities, now = Date.now()): Reconciled {
+export function reconcile(store: Pick<Store, 'getContact' | 'pinContact' | 'markChanged' | 'acceptKey'>, bundle: BundleFrame, policy: TrustNewIdentities, now = Date.now()): Reconciled {
   const name = bundle.user;
   const pinned = store.getContact(name);
   const fp = fingerprint(bundle.idpk);

@@ -10,7 +10,7 @@ import { Messenger, type RejectedMessage } from '../messenger.js';
 import type { Profile } from '../profile.js';
 import { fanout } from '../send/fanout.js';
 import { changeGroup, createGroup, findGroup, sendGroupText } from './groups.js';
-import type { GroupMessage } from './receive.js';
+import type { GroupMessage } from '../events.js';
 import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';
 
 let t: ReturnType<typeof tempDir>;

@@ -5,12 +5,17 @@
 import { randomMessageId, sealEnvelope, toHex } from '@chat/crypto';
 import { MAX_FANOUT, MAX_FRAME_BYTES } from '@chat/protocol';
 import type { Connection } from '../net/connection.js';
+import { maySendTo } from '../contacts/contacts.js';
 import { ChatError } from '../errors.js';
-import type { Messenger } from '../messenger.js';
+import type { Lookup, Self } from '../context.js';
+import type { Store } from '../store/store.js';
 
 /** msgpack overhead per entry (str header + name, bin headers, id) and per frame, rounded up generously. */
 const ENTRY_OVERHEAD = 64;
 const FRAME_OVERHEAD = 64;
+
+/** What a fan-out needs: our keys and the contacts (§3.4). */
+export type FanoutContext = Self & Lookup & { readonly store: Pick<Store, 'getContact'> };
 
 export interface FanoutResult {
   /** Recipients whose envelope the relay stored, with the message id used. */
@@ -23,13 +28,13 @@ export interface FanoutResult {
  * Seals `body` of `kind` to each of `recipients` (ourselves excluded) and stores them with pipelined `fanout` frames.
  * Unknown recipients are looked up and pinned first (§3.4); one whose key changed is skipped and reported.
  */
-export async function fanout(m: Messenger, conn: Connection, kind: number, body: Uint8Array, recipients: readonly string[]): Promise<FanoutResult> {
+export async function fanout(m: FanoutContext, conn: Connection, kind: number, body: Uint8Array, recipients: readonly string[]): Promise<FanoutResult> {
   const result: FanoutResult = { stored: [], failed: [] };
   const ts = Date.now();
   const entries: { to: string; id: Uint8Array; env: Uint8Array }[] = [];
   for (const to of [...new Set(recipients)].filter((u) => u !== m.username)) {
     let contact = m.store.getContact(to);
-    if (!contact || contact.trust === 'changed' || contact.trust === 'untrusted') {
+    if (!maySendTo(contact)) {
       try {
         contact = await m.lookupAndPin(to, conn);
       } catch (err) {

@@ -7,10 +7,14 @@
  */
 import { MessageKind, fromHex, sealEnvelope } from '@chat/crypto';
 import type { Connection } from '../net/connection.js';
+import { maySendTo } from '../contacts/contacts.js';
 import { ChatError, fromCryptoError } from '../errors.js';
-import type { Messenger } from '../messenger.js';
+import type { Announce, Lookup, Self } from '../context.js';
 import type { OutboxEntry } from '../store/outbox.js';
-import type { Contact } from '../store/store.js';
+import type { Contact, Store } from '../store/store.js';
+
+/** What sending the outbox needs: our keys, the lookup, the outbox table, events, and a way to start a pass later. */
+export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'getContact'>; kickOutbox(): void };
 
 /**
  * How long a lookup made for the outbox is reused on the same connection: long enough to span the retries of a
@@ -26,8 +30,7 @@ export function isRetryable(err: ChatError): boolean {
 
 function stillPinned(now: Contact | undefined, cached: Contact): boolean {
   return (
-    now !== undefined &&
-    (now.trust === 'unverified' || now.trust === 'verified') &&
+    maySendTo(now) &&
     Buffer.from(now.identityPublicKey).equals(cached.identityPublicKey) &&
     Buffer.from(now.encryptionPublicKey).equals(cached.encryptionPublicKey)
   );
@@ -48,7 +51,7 @@ export class OutboxSender {
    */
   private looked: { conn: Connection; at: number; contacts: Map<string, Contact> } | undefined;
 
-  constructor(private readonly m: Messenger) {}
+  constructor(private readonly m: OutboxContext) {}
 
   /**
    * Seals and sends one entry; on `sent` removes it and moves a text message to `sent`. `looked` holds the peers
@@ -61,7 +64,7 @@ export class OutboxSender {
     let contact = looked?.get(entry.peer);
     // A cached lookup counts only while the pinned contact is still the same key in a sendable state: a key change
     // noticed meanwhile (a held message, another lookup) sends this entry to the relay's lookup again (§3.4).
-    if (contact && !stillPinned(m.contact(entry.peer), contact)) contact = undefined;
+    if (contact && !stillPinned(m.store.getContact(entry.peer), contact)) contact = undefined;
     if (!contact) {
       contact = await m.lookupAndPin(entry.peer, conn);
       looked?.set(entry.peer, contact);

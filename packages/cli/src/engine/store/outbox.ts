@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Statements } from './statements.js';
-import type { MessageState, StoredMessage } from './store.js';
+import type { MessageState, StoredMessage } from './types.js';
 
 /** An envelope waiting to be sealed and sent (text or receipt; typing is never queued). */
 export interface OutboxEntry {
