@@ -31,7 +31,7 @@ import {
   type TrustNewIdentities,
   type TrustResult,
 } from './contacts/identities.js';
-import { OutboxSender, isRetryable } from './send/outbox-sender.js';
+import { OutboxSender, isRetryable, sealIfPinned } from './send/outbox-sender.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { lookupAndPin, lookupContact, maySendTo, type ContactsDeps } from './contacts/contacts.js';
 import { normalizeUsername } from './username.js';
@@ -219,7 +219,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     const message: StoredMessage = { id, peer: name, direction: 'out', body: text, ts, relayTs: null, receivedAt: ts, state: 'queued' };
     // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
     // the received copy look like a redelivery (§4 step 7) and hide it.
-    this.store.outbox.enqueue({ id, peer: name, kind: MessageKind.text, body, ts }, name === this.username ? undefined : message);
+    this.store.outbox.enqueue(sealIfPinned(this, this.store, { id, peer: name, kind: MessageKind.text, body, ts }), name === this.username ? undefined : message);
     this.emit('queued', message);
     this.kickOutbox();
     return message;
@@ -260,7 +260,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    * (or a connection of its own); if that fails it stays queued for the next connection.
    */
   async sendControl(peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection): Promise<void> {
-    const entry = { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() };
+    const entry = sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
     this.store.outbox.enqueue(entry);
     await this.withConnection(conn ?? this.recvConnection, 'send', async (c) => {
       if (this.store.outbox.get(entry.id)) await this.outboxSender.sendEntry(c, entry);
@@ -285,7 +285,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     if (peer === this.username || ids.length === 0) return false;
     for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
       const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
-      this.store.outbox.enqueue({ id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
+      this.store.outbox.enqueue(sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() }));
     }
     return true;
   }

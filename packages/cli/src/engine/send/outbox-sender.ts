@@ -1,11 +1,11 @@
 /**
- * Sends the durable outbox (outbox.ts) over a connection: in queue order, each entry sealed to the pinned key of its
- * peer (§3.4), sent under the id it was queued with, and removed only on the relay's `sent` (§9). A connection
+ * Sends the durable outbox (store/outbox.ts) over a connection: in queue order, each entry checked against the relay's
+ * key for its peer (§3.4) and sent as the envelope sealed once for it, under the id it was queued with, and removed only on the relay's `sent` (§9). A connection
  * failure stops the pass and leaves the rest queued for the next connection; a changed key blocks that peer's
  * entries (they stay queued); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
  * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
  */
-import { MessageKind, fromHex, sealEnvelope } from '@chat/crypto';
+import { MessageKind, constantTimeEqual, fromHex, sealEnvelope } from '@chat/crypto';
 import type { Connection } from '../net/connection.js';
 import { maySendTo } from '../contacts/contacts.js';
 import { ChatError, fromCryptoError } from '../errors.js';
@@ -34,6 +34,22 @@ function stillPinned(now: Contact | undefined, cached: Contact): boolean {
     Buffer.from(now.identityPublicKey).equals(cached.identityPublicKey) &&
     Buffer.from(now.encryptionPublicKey).equals(cached.encryptionPublicKey)
   );
+}
+
+/** Seals `entry` for `contact` (§4). @throws {ChatError} if sealing fails. */
+export function sealTo(self: Self, entry: OutboxEntry, contact: Contact): OutboxEntry & { env: Uint8Array; sealedTo: Uint8Array } {
+  try {
+    const env = sealEnvelope({ kind: entry.kind, from: self.username, to: entry.peer, id: fromHex(entry.id), ts: entry.ts, body: entry.body }, self.identity.identity.secretKey, contact.encryptionPublicKey);
+    return { ...entry, env, sealedTo: contact.encryptionPublicKey };
+  } catch (err) {
+    throw fromCryptoError(err, 'sealing the message');
+  }
+}
+
+/** `entry` as it is queued: sealed now if its peer's pinned key may be used (contacts.ts), else at the first send. */
+export function sealIfPinned(self: Self, store: Pick<Store, 'getContact'>, entry: OutboxEntry): OutboxEntry {
+  const contact = store.getContact(entry.peer);
+  return maySendTo(contact) ? sealTo(self, entry, contact) : entry;
 }
 
 export class OutboxSender {
@@ -69,14 +85,16 @@ export class OutboxSender {
       contact = await m.lookupAndPin(entry.peer, conn);
       looked?.set(entry.peer, contact);
     }
-    let env: Uint8Array;
-    const id = fromHex(entry.id);
-    try {
-      env = sealEnvelope({ kind: entry.kind, from: m.username, to: entry.peer, id, ts: entry.ts, body: entry.body }, m.identity.identity.secretKey, contact.encryptionPublicKey);
-    } catch (err) {
-      throw fromCryptoError(err, 'sealing the message');
+    // Sealed once (issue 12): the bytes stored at enqueue, or at the first attempt, are what every retry sends; the
+    // coming Double Ratchet spends a message key per seal. Only when the lookup above returns another key than the
+    // entry was sealed to (the peer's key changed and the user accepted the new one) is it sealed again: a new seal
+    // for a new key, not a retry. The envelope is stored before it is sent.
+    let env = entry.env && entry.sealedTo && constantTimeEqual(entry.sealedTo, contact.encryptionPublicKey) ? entry.env : undefined;
+    if (!env) {
+      env = sealTo(m, entry, contact).env;
+      if (!m.store.outbox.sealed(entry.id, env, contact.encryptionPublicKey)) return; // withdrawn or sent meanwhile
     }
-    await conn.send(entry.peer, id, env);
+    await conn.send(entry.peer, fromHex(entry.id), env);
     m.store.outbox.remove(entry.id);
     if (entry.kind === MessageKind.text && m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
       m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'sent' });

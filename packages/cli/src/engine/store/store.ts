@@ -13,7 +13,7 @@ import { FileTable } from './files.js';
 import { Statements } from './statements.js';
 import type { Contact, Direction, MessageState, NewContact, PendingKey, RejectedEnvelope, StoredMessage, TrustState } from './types.js';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export type * from './types.js';
 
@@ -98,6 +98,10 @@ const MIGRATIONS: readonly string[] = [
      path      TEXT,
      ts        INTEGER NOT NULL
    ) STRICT;`,
+  // v6: an outbox entry keeps its sealed envelope and the key it was sealed to (sealed once; see send/outbox-sender.ts).
+  // Rows queued before have neither: they are sealed at their first send attempt, like a first contact.
+  `ALTER TABLE outbox ADD COLUMN env BLOB;
+   ALTER TABLE outbox ADD COLUMN sealed_to BLOB;`,
 ];
 
 interface ContactRow {
