@@ -6,7 +6,7 @@
 import type { Identity } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
 import type { Reconciled } from './contacts/identities.js';
-import type { Emit } from './events.js';
+import type { Emit, FanoutResult } from './events.js';
 import type { Connection } from './net/connection.js';
 import type { KindHandlers } from './receive/handlers.js';
 import type { Contact, Store } from './store/store.js';
@@ -54,7 +54,12 @@ export interface ReceiveContext extends Self, Lookup, Announce {
   enqueueReceipts(peer: string, kind: number, ids: readonly string[]): boolean;
 }
 
-/** What groups and rooms (groups/) use: the group tables, the contacts, the lookup and a connection. */
-export interface GroupsContext extends Self, Lookup, Connect {
+/** A group send through the durable outbox (Messenger.queueFanout). */
+export interface QueueFanout {
+  queueFanout(kind: number, body: Uint8Array, recipients: readonly string[], history: (id: string) => void): Promise<FanoutResult>;
+}
+
+/** What groups and rooms (groups/) use: the group tables, the contacts, the lookup, a connection, the outbox. */
+export interface GroupsContext extends Self, Lookup, Connect, QueueFanout {
   readonly store: Pick<Store, 'groups' | 'getContact'>;
 }

@@ -135,3 +135,11 @@ export interface ReceiveSummary {
   held: number;
   rejected: number;
 }
+
+/** What a group or room send did, per recipient (§15.2). */
+export interface FanoutResult {
+  /** Recipients whose envelope the relay stored, with the message id used. */
+  stored: { to: string; id: string }[];
+  /** Recipients refused, with the code (§10) or the client-side reason (a changed key, §3.4). */
+  failed: { to: string; code: string }[];
+}

@@ -36,7 +36,7 @@ import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { lookupAndPin, lookupContact, maySendTo, type ContactsDeps } from './contacts/contacts.js';
 import { normalizeUsername } from './username.js';
 import type { ReceiveContext } from './context.js';
-import type { MessengerEvents, SentMessage, ReceiveOptions, ReceiveSummary } from './events.js';
+import type { FanoutResult, MessengerEvents, SentMessage, ReceiveOptions, ReceiveSummary } from './events.js';
 import { fileHandlers } from './files/incoming.js';
 import { groupHandlers } from './groups/receive.js';
 import { messageHandlers } from './messages.js';
@@ -265,6 +265,28 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     await this.withConnection(conn ?? this.recvConnection, 'send', async (c) => {
       if (this.store.outbox.get(entry.id)) await this.outboxSender.sendEntry(c, entry);
     });
+  }
+
+  /**
+   * A group send (§15.5): one envelope per recipient (ourselves excluded) queued in the durable outbox, with the
+   * history row `history` writes in the same transaction, then sent now in `fanout` frames over the live session or a
+   * connection of its own. If that connection fails, the envelopes stay queued and go out on the next one.
+   * @throws {ChatError} the connection's error (exit 5), saying the message is queued.
+   */
+  async queueFanout(kind: number, body: Uint8Array, recipients: readonly string[], history: (id: string) => void): Promise<FanoutResult> {
+    const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
+    const entries = [...new Set(recipients)].filter((u) => u !== this.username).map((peer) => sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
+    this.store.transaction(() => {
+      for (const e of entries) this.store.outbox.enqueue(e);
+      history(entries[0]?.id ?? fanout);
+    });
+    try {
+      const out = await this.withConnection(this.live, 'send', (c) => this.outboxSender.sendFanout(c, entries));
+      return { stored: out.filter((o) => o.code === '').map(({ to, id }) => ({ to, id })), failed: out.filter((o) => o.code !== '').map(({ to, code }) => ({ to, code })) };
+    } catch (err) {
+      if (!(err instanceof ChatError) || !isRetryable(err)) throw err;
+      throw new ChatError(err.code, `${err.message}; the message is queued`, { hint: 'it goes out with the next connection (chat recv, or the interactive session)', cause: err });
+    }
   }
 
   /** Sends the whole outbox over `conn` (default: the live session). @throws {ChatError} the connection error. */

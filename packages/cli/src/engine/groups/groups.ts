@@ -69,16 +69,16 @@ export async function changeGroup(m: GroupsContext, ref: string, op: Exclude<Gro
   return { group: m.store.groups.get(g.gid)!, result };
 }
 
-/** Sends `text` to every other member of the group (§15.5). */
+/** Sends `text` to every other member of the group (§15.5); if the connection fails it stays queued for the next. */
 export async function sendGroupText(m: GroupsContext, ref: string, text: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
   const g = findGroup(m, ref);
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
   const body = encodeGroupText(fromHex(g.gid), text);
   if (body.length - 16 > MAX_BODY_BYTES) throw new ChatError('BODY_TOO_LARGE', `the message is ${utf8(text).length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
-  const result = await m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupText, body, g.record.members.map((x) => x.user)));
+  // Durable like a 1:1 message: queued with its history row in one transaction, and sent in `fanout` frames.
   const now = Date.now();
-  m.store.groups.addMessage({ id: result.stored[0]?.id ?? toHex(randomMessageId()), conv: groupConv(g.gid), sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
-  return { group: g, result };
+  const history = (id: string) => m.store.groups.addMessage({ id, conv: groupConv(g.gid), sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
+  return { group: g, result: await m.queueFanout(MessageKind.groupText, body, g.record.members.map((x) => x.user), history) };
 }
 
 export function addEvent(m: GroupsContext, gid: string, text: string, ts: number, relayTs: number | null): void {

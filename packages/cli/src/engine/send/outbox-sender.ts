@@ -7,6 +7,7 @@
  */
 import { MessageKind, constantTimeEqual, fromHex, sealEnvelope } from '@chat/crypto';
 import type { Connection } from '../net/connection.js';
+import { sendFanoutFrames } from './fanout.js';
 import { maySendTo } from '../contacts/contacts.js';
 import { ChatError, fromCryptoError } from '../errors.js';
 import type { Announce, Lookup, Self } from '../context.js';
@@ -27,6 +28,9 @@ const LOOKUP_REUSE_MS = 10_000;
 export function isRetryable(err: ChatError): boolean {
   return err.exitCode === 5 || err.code === 'INTERNAL' || err.code === 'SHUTTING_DOWN' || err.code === 'RELAY_PROTOCOL';
 }
+
+/** Refusals that block a peer's entries until the user accepts its key (§3.4); they stay queued. */
+const BLOCKING = new Set(['KEY_CHANGED', 'UNTRUSTED_IDENTITY', 'BUNDLE_INVALID']);
 
 function stillPinned(now: Contact | undefined, cached: Contact): boolean {
   return (
@@ -70,12 +74,12 @@ export class OutboxSender {
   constructor(private readonly m: OutboxContext) {}
 
   /**
-   * Seals and sends one entry; on `sent` removes it and moves a text message to `sent`. `looked` holds the peers
-   * already looked up (and checked, §3.4) on this connection lately (`lookups`), so a pass asks the relay once per
-   * peer, not once per entry; an entry is never sealed to a cached key the store no longer pins as sendable.
+   * Checks `entry`'s peer (§3.4) and returns the envelope to send, sealed once. `looked` holds the peers already
+   * looked up on this connection lately (`lookups`), so a pass asks the relay once per peer, not once per entry; an
+   * entry is never sealed to a cached key the store no longer pins as sendable. Undefined if the entry is gone.
    * @throws {ChatError}
    */
-  async sendEntry(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<void> {
+  private async prepare(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<Uint8Array | undefined> {
     const m = this.m;
     let contact = looked?.get(entry.peer);
     // A cached lookup counts only while the pinned contact is still the same key in a sendable state: a key change
@@ -89,16 +93,47 @@ export class OutboxSender {
     // coming Double Ratchet spends a message key per seal. Only when the lookup above returns another key than the
     // entry was sealed to (the peer's key changed and the user accepted the new one) is it sealed again: a new seal
     // for a new key, not a retry. The envelope is stored before it is sent.
-    let env = entry.env && entry.sealedTo && constantTimeEqual(entry.sealedTo, contact.encryptionPublicKey) ? entry.env : undefined;
-    if (!env) {
-      env = sealTo(m, entry, contact).env;
-      if (!m.store.outbox.sealed(entry.id, env, contact.encryptionPublicKey)) return; // withdrawn or sent meanwhile
-    }
+    if (entry.env && entry.sealedTo && constantTimeEqual(entry.sealedTo, contact.encryptionPublicKey)) return entry.env;
+    const env = sealTo(m, entry, contact).env;
+    return m.store.outbox.sealed(entry.id, env, contact.encryptionPublicKey) ? env : undefined;
+  }
+
+  /** Sends one entry; on `sent` removes it and moves a text message to `sent`. @throws {ChatError} */
+  async sendEntry(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<void> {
+    const env = await this.prepare(conn, entry, looked);
+    if (!env) return; // withdrawn or sent meanwhile
     await conn.send(entry.peer, fromHex(entry.id), env);
-    m.store.outbox.remove(entry.id);
-    if (entry.kind === MessageKind.text && m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
-      m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'sent' });
+    this.m.store.outbox.remove(entry.id);
+    if (entry.kind === MessageKind.text && this.m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
+      this.m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'sent' });
     }
+  }
+
+  /**
+   * Sends the entries of one group send together in `fanout` frames (§15.2), each checked and sealed once like any
+   * entry. Returns each recipient's code ('' stored). A stored or refused entry leaves the outbox; one whose key may
+   * not be used (KEY_CHANGED, …) stays queued, like a 1:1 message, and so does one the relay could not store now.
+   * @throws {ChatError} a connection error or a rate limit: everything stays queued.
+   */
+  async sendFanout(conn: Connection, entries: readonly OutboxEntry[], looked = this.lookups(conn)): Promise<{ to: string; id: string; code: string }[]> {
+    const out: { to: string; id: string; code: string }[] = [];
+    const ready: { entry: OutboxEntry; env: Uint8Array }[] = [];
+    for (const entry of entries) {
+      try {
+        const env = await this.prepare(conn, entry, looked);
+        if (env) ready.push({ entry, env });
+      } catch (err) {
+        if (!(err instanceof ChatError) || isRetryable(err) || err.code === 'RATE_LIMITED') throw err;
+        if (!BLOCKING.has(err.code)) this.m.store.outbox.remove(entry.id);
+        out.push({ to: entry.peer, id: entry.id, code: err.code });
+      }
+    }
+    const codes = await sendFanoutFrames(conn, ready.map((r) => ({ to: r.entry.peer, id: fromHex(r.entry.id), env: r.env })));
+    ready.forEach(({ entry }, k) => {
+      if (!['INTERNAL', 'SHUTTING_DOWN', 'RATE_LIMITED'].includes(codes[k]!)) this.m.store.outbox.remove(entry.id);
+      out.push({ to: entry.peer, id: entry.id, code: codes[k]! });
+    });
+    return out;
   }
 
   /**
@@ -122,10 +157,22 @@ export class OutboxSender {
         this.again = false;
         const blocked = new Set<string>();
         const looked = this.lookups(conn);
-        for (const entry of m.store.outbox.list()) {
-          if (blocked.has(entry.peer)) continue;
+        const entries = m.store.outbox.list();
+        const done = new Set<string>();
+        for (const entry of entries) {
+          if (blocked.has(entry.peer) || done.has(entry.id)) continue;
           try {
-            await this.sendEntry(conn, entry, looked);
+            if (entry.fanout === undefined) await this.sendEntry(conn, entry, looked);
+            else {
+              const group = entries.filter((e) => e.fanout === entry.fanout && !blocked.has(e.peer));
+              for (const e of group) done.add(e.id);
+              for (const r of await this.sendFanout(conn, group, looked)) {
+                if (BLOCKING.has(r.code) && !blocked.has(r.to)) {
+                  blocked.add(r.to);
+                  m.emit('blocked', { peer: r.to, reason: r.code as 'KEY_CHANGED' });
+                }
+              }
+            }
             this.limitedInARow = 0;
           } catch (err) {
             if (!(err instanceof ChatError)) throw err;
@@ -136,9 +183,9 @@ export class OutboxSender {
               this.retryAfter(Math.min(60_000, err.retryAfterMs * 2 ** Math.min(this.limitedInARow++, 8)));
               return;
             }
-            if (err.code === 'KEY_CHANGED' || err.code === 'UNTRUSTED_IDENTITY' || err.code === 'BUNDLE_INVALID') {
+            if (BLOCKING.has(err.code)) {
               blocked.add(entry.peer);
-              m.emit('blocked', { peer: entry.peer, reason: err.code });
+              m.emit('blocked', { peer: entry.peer, reason: err.code as 'KEY_CHANGED' });
               continue;
             }
             // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).

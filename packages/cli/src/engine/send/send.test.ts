@@ -8,7 +8,9 @@ import { fingerprint, generateIdentity } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../../test/e2e/harness.js';
 import { spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { parseRelayAddress } from '../address.js';
 import { ChatError } from '../errors.js';
+import { createGroup, sendGroupText } from '../groups/groups.js';
 import { runLive } from '../live.js';
 import { Messenger, type ConnectionStatus } from '../messenger.js';
 import type { Connection } from '../net/connection.js';
@@ -36,8 +38,8 @@ async function pair(): Promise<{ a: string; b: string; aHome: string; bHome: str
   return { a: `alice${n}`, b: `bob${n}`, aHome: await newUser(t.dir, `alice${n}`, relay), bHome: await newUser(t.dir, `bob${n}`, relay) };
 }
 
-async function messenger(home: string): Promise<Messenger> {
-  const m = await Messenger.open(new Profile(home), { connectTimeoutMs: 2_000, passphrase: TEST_PASSPHRASE });
+async function messenger(home: string, options: Parameters<typeof Messenger.open>[1] = {}): Promise<Messenger> {
+  const m = await Messenger.open(new Profile(home), { connectTimeoutMs: 2_000, passphrase: TEST_PASSPHRASE, ...options });
   cleanups.push(() => m.close());
   return m;
 }
@@ -109,7 +111,7 @@ describe('an outbox entry is sealed once', () => {
     alice.close();
     // The database as schema v5 left it, with a text message queued in the v5 row shape.
     const db = new Database(dbPath);
-    db.exec(`ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; PRAGMA user_version = 5;`);
+    db.exec(`ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; PRAGMA user_version = 5;`);
     db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, 1, ?, ?)').run('ab'.repeat(16), b, Buffer.from('queued by v5'), Date.now());
     db.prepare("INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, 'out', 'queued by v5', ?, NULL, ?, 'queued')").run('ab'.repeat(16), b, Date.now(), Date.now());
     db.close();
@@ -121,6 +123,43 @@ describe('an outbox entry is sealed once', () => {
     expect(again.store.outbox.list()).toEqual([]);
     expect(again.history({ peer: b }).at(-1)).toMatchObject({ id: 'ab'.repeat(16), state: 'sent' });
     expect(await bodiesReceived(bHome)).toEqual(['queued by v5']);
+  });
+});
+
+describe('a group send is as durable as a 1:1 message', () => {
+  it('queued with its history row when the connection fails, and sent in one `fanout` frame on the next', async () => {
+    const { a, b, aHome, bHome } = await pair();
+    const carol = `carol${n}`;
+    const carolHome = await newUser(t.dir, carol, relay);
+    const alice = await messenger(aHome);
+    const { group } = await createGroup(alice, 'durable', [b, carol]);
+    alice.close();
+
+    const offline = await messenger(aHome, { relay: parseRelayAddress('127.0.0.1:1') });
+    await expect(sendGroupText(offline, 'durable', 'survives')).rejects.toMatchObject({ exitCode: 5 });
+    expect(offline.store.outbox.list().map((e) => [e.peer, e.fanout !== undefined])).toEqual([[b, true], [carol, true]]);
+    expect(offline.store.groups.messages(`#${group.gid}`).map((x) => x.body)).toContain('survives');
+    offline.close();
+
+    const again = await messenger(aHome);
+    const conn = await again.connect('send');
+    cleanups.push(() => conn.close());
+    let frames = 0;
+    const fanout = conn.fanout.bind(conn);
+    conn.fanout = (...args) => {
+      frames++;
+      return fanout(...args);
+    };
+    await again.flushOutbox(conn);
+    expect(frames).toBe(1);
+    expect(again.store.outbox.list()).toEqual([]);
+    for (const home of [bHome, carolHome]) {
+      const member = await messenger(home);
+      const got: string[] = [];
+      member.on('groupMessage', (x) => x.kind === 'group' && got.push(`${x.from}: ${x.body}`));
+      await member.receive();
+      expect(got).toEqual([`${a}: survives`]);
+    }
   });
 });
 

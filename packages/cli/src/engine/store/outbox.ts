@@ -25,13 +25,16 @@ export interface OutboxEntry {
   env?: Uint8Array | undefined;
   /** The encryption public key `env` was sealed to. */
   sealedTo?: Uint8Array | undefined;
+  /** The group send this entry is one recipient's copy of: such entries go out together in `fanout` frames (§15.2). */
+  fanout?: string | undefined;
 }
 
-type Row = { id: string; peer: string; kind: number; body: Buffer; ts: number; env: Buffer | null; sealed_to: Buffer | null };
-const COLUMNS = 'id, peer, kind, body, ts, env, sealed_to';
+type Row = { id: string; peer: string; kind: number; body: Buffer; ts: number; env: Buffer | null; sealed_to: Buffer | null; fanout: string | null };
+const COLUMNS = 'id, peer, kind, body, ts, env, sealed_to, fanout';
 const toEntry = (r: Row): OutboxEntry => ({
   id: r.id, peer: r.peer, kind: r.kind, body: new Uint8Array(r.body), ts: r.ts,
   ...(r.env && r.sealed_to ? { env: new Uint8Array(r.env), sealedTo: new Uint8Array(r.sealed_to) } : {}),
+  ...(r.fanout === null ? {} : { fanout: r.fanout }),
 });
 const blob = (b: Uint8Array | undefined): Buffer | null => (b ? Buffer.from(b) : null);
 
@@ -59,8 +62,8 @@ export class Outbox {
   enqueue(entry: OutboxEntry, history?: StoredMessage): void {
     this.db.transaction(() => {
       this.sql
-        .get(`INSERT INTO outbox (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-        .run(entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts, blob(entry.env), blob(entry.env && entry.sealedTo));
+        .get(`INSERT INTO outbox (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts, blob(entry.env), blob(entry.env && entry.sealedTo), entry.fanout ?? null);
       if (history) {
         this.sql
           .get('INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')

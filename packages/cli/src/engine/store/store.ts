@@ -98,10 +98,12 @@ const MIGRATIONS: readonly string[] = [
      path      TEXT,
      ts        INTEGER NOT NULL
    ) STRICT;`,
-  // v6: an outbox entry keeps its sealed envelope and the key it was sealed to (sealed once; see send/outbox-sender.ts).
-  // Rows queued before have neither: they are sealed at their first send attempt, like a first contact.
+  // v6: an outbox entry keeps its sealed envelope and the key it was sealed to (sealed once; see send/outbox-sender.ts),
+  // and the group send it belongs to (sent together in `fanout` frames, §15.2). Rows queued before have none of them:
+  // they are sealed at their first send attempt, like a first contact.
   `ALTER TABLE outbox ADD COLUMN env BLOB;
-   ALTER TABLE outbox ADD COLUMN sealed_to BLOB;`,
+   ALTER TABLE outbox ADD COLUMN sealed_to BLOB;
+   ALTER TABLE outbox ADD COLUMN fanout TEXT;`,
 ];
 
 interface ContactRow {
