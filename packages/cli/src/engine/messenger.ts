@@ -5,33 +5,15 @@
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
 import { EventEmitter } from 'node:events';
-import {
-  MAX_BODY_BYTES,
-  MAX_RECEIPT_IDS,
-  MessageKind,
-  fromHex,
-  randomMessageId,
-  sealEnvelope,
-  toHex,
-  utf8,
-  type Identity,
-} from '@chat/crypto';
+import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MessageKind, fromHex, randomMessageId, toHex, utf8, type Identity } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
 import { parseRelayAddress, type RelayAddress } from './address.js';
 import { Connection, type ConnectOptions } from './net/connection.js';
-import { ChatError, fromCryptoError } from './errors.js';
+import { ChatError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
 import type { Contact, StoredMessage, Store } from './store/store.js';
-import {
-  DEFAULT_TRUST_NEW_IDENTITIES,
-  safetyNumberView,
-  trustContact,
-  type Reconciled,
-  type SafetyNumberView,
-  type TrustNewIdentities,
-  type TrustResult,
-} from './contacts/identities.js';
-import { OutboxSender, isRetryable, sealIfPinned } from './send/outbox-sender.js';
+import { DEFAULT_TRUST_NEW_IDENTITIES, safetyNumberView, trustContact, type Reconciled, type SafetyNumberView, type TrustNewIdentities, type TrustResult } from './contacts/identities.js';
+import { OutboxSender, isRetryable, sealIfPinned, sealTo } from './send/outbox-sender.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { lookupAndPin, lookupContact, maySendTo, type ContactsDeps } from './contacts/contacts.js';
 import { normalizeUsername } from './username.js';
@@ -83,7 +65,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   /** Who handles each §4 kind on receipt (receive/handlers.ts), registered by the features. */
   readonly handlers: KindHandlers;
   readonly settings: Settings;
-  private readonly outboxSender = new OutboxSender(this);
+  private readonly outboxSender = new OutboxSender(this, () => this.kickOutbox());
   /** The connection `open` started with `connectEarly`, until `connect` takes it. */
   private early: { mode: Mode; conn: Promise<Connection> } | undefined;
   private live: Connection | undefined;
@@ -300,10 +282,10 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /**
-   * @internal `queueReceipt` without starting to send: the receiver writes receipts in the transaction that commits
-   * the messages they name, and calls `kickOutbox` once that has committed. True if anything was queued.
+   * `queueReceipt` without starting to send: the receiver writes receipts in the transaction that commits the messages
+   * they name (ReceiveContext), and kicks the outbox once that has committed. True if anything was queued.
    */
-  enqueueReceipts(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): boolean {
+  private enqueueReceipts(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): boolean {
     if (peer === this.username || ids.length === 0) return false;
     for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
       const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
@@ -326,13 +308,13 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   async sendTyping(to: string, active: boolean): Promise<boolean> {
     const conn = this.recvConnection;
     if (!conn || to === this.username || !this.settings.typingIndicators) return false;
-    const id = randomMessageId();
+    const id = toHex(randomMessageId());
     try {
       // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.
       const pinned = this.store.getContact(to);
       const contact = maySendTo(pinned) ? pinned : await this.lookupAndPin(to, conn);
-      const env = sealEnvelope({ kind: MessageKind.typing, from: this.username, to, id, ts: Date.now(), body: Uint8Array.of(active ? 1 : 0) }, this.identity.identity.secretKey, contact.encryptionPublicKey);
-      await conn.send(to, id, env, { eph: true });
+      const { env } = sealTo(this, { id, peer: to, kind: MessageKind.typing, body: Uint8Array.of(active ? 1 : 0), ts: Date.now() }, contact);
+      await conn.send(to, fromHex(id), env, { eph: true });
       return true;
     } catch {
       return false;
@@ -347,8 +329,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return users;
   }
 
-  /** @internal Starts sending the outbox over the live session, if there is one (errors become `warning` events). */
-  kickOutbox(): void {
+  /** Starts sending the outbox over the live session, if there is one (errors become `warning` events). */
+  private kickOutbox(): void {
     const conn = this.recvConnection;
     if (!conn) return;
     this.outboxSender.flush(conn).catch((err: unknown) => {

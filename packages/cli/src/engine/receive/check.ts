@@ -199,12 +199,9 @@ async function checkSender(m: CheckContext, conn: Connection, opened: OpenedEnve
       throw err;
     }
   }
-  if (contact.trust === 'untrusted') {
-    // trust-new-identities never: even a good signature waits until the user accepts the key.
-    if (verifies(opened, contact.identityPublicKey)) return { kind: 'held', reason: 'UNTRUSTED_IDENTITY' };
-    return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
-  }
-  if (verifies(opened, contact.identityPublicKey)) return { kind: 'ok' };
+  // Untrusted (trust-new-identities never): even a good signature waits until the user accepts the key.
+  const quick = quickVerdict(opened, contact);
+  if (quick) return quick;
   let current;
   try {
     current = await fetchBundle(conn, from);

@@ -14,8 +14,8 @@ import type { Announce, Lookup, Self } from '../context.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import type { Contact, Store } from '../store/store.js';
 
-/** What sending the outbox needs: our keys, the lookup, the outbox table, events, and a way to start a pass later. */
-export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'getContact'>; kickOutbox(): void };
+/** What sending the outbox needs: our keys, the lookup, the outbox table and events. */
+export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'getContact'> };
 
 /**
  * How long a lookup made for the outbox is reused on the same connection: long enough to span the retries of a
@@ -71,7 +71,11 @@ export class OutboxSender {
    */
   private looked: { conn: Connection; at: number; contacts: Map<string, Contact> } | undefined;
 
-  constructor(private readonly m: OutboxContext) {}
+  /** `retry` starts a pass on the live session of that moment (after a rate limit's wait). */
+  constructor(
+    private readonly m: OutboxContext,
+    private readonly retry: () => void,
+  ) {}
 
   /**
    * Checks `entry`'s peer (§3.4) and returns the envelope to send, sealed once. `looked` holds the peers already
@@ -217,7 +221,7 @@ export class OutboxSender {
     if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.m.kickOutbox();
+      this.retry();
     }, Math.max(50, ms));
     this.retryTimer.unref();
   }
