@@ -1,7 +1,7 @@
 /** The client engine answers the relay's `keepalive` (PROTOCOL.md §7), so a long-lived session outlives the idle timeout. */
 import { afterAll, expect, it } from 'vitest';
 import { generateIdentity } from '@chat/crypto';
-import { Connection } from '../../packages/cli/src/engine/connection.js';
+import { Connection } from '../../packages/cli/src/engine/net/connection.js';
 import { relayOn, tempDir } from '../helpers/relay.js';
 
 const tmp = tempDir('engine-keepalive');

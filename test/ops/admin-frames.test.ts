@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint, generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
 import type { RunningRelay } from '@chat/relay';
-import { Connection } from '../../packages/cli/src/engine/connection.js';
+import { Connection } from '../../packages/cli/src/engine/net/connection.js';
 import { adminOn } from '../../packages/cli/src/engine/admin.js';
 import { ChatError } from '../../packages/cli/src/engine/errors.js';
 import { RawClient } from '../helpers/raw-client.js';

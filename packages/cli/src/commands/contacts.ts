@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { Profile } from '../engine/profile.js';
 import { formatLocalTime } from './format.js';
 import { printJson, type Io } from './io.js';
-import type { Contact } from '../engine/store.js';
+import type { Contact } from '../engine/store/store.js';
 
 export interface ContactsArgs {
   json?: boolean;
@@ -12,7 +12,7 @@ export interface ContactsArgs {
 export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
   if (!existsSync(profile.dbPath)) return print(args, io, []);
-  const { Store } = await import('../engine/store.js');
+  const { Store } = await import('../engine/store/store.js');
   const store = Store.open(profile.dbPath);
   try {
     return print(args, io, store.listContacts());

@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { acceptFile, declineFile } from '../engine/files/download.js';
-import type { FileTransfer } from '../engine/files/table.js';
+import type { FileTransfer } from '../engine/store/files.js';
 import { sendFile } from '../engine/files/upload.js';
 import { ChatError } from '../engine/errors.js';
 import { printable } from '../engine/errors.js';

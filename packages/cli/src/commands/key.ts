@@ -20,9 +20,9 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
   const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile));
   const passphrase = await backupPassphrase(io, true);
-  let contacts: import('../engine/store.js').Contact[] = [];
+  let contacts: import('../engine/store/store.js').Contact[] = [];
   if (existsSync(profile.dbPath)) {
-    const { Store } = await import('../engine/store.js');
+    const { Store } = await import('../engine/store/store.js');
     const store = Store.open(profile.dbPath);
     try {
       contacts = store.listContacts();
@@ -62,7 +62,7 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
   }
   profile.saveIdentity(contents.identity, { force: args.force === true, passphrase });
   if (contents.config) profile.saveConfig(contents.config);
-  const { Store } = await import('../engine/store.js');
+  const { Store } = await import('../engine/store/store.js');
   const store = Store.open(profile.dbPath);
   try {
     for (const c of contents.contacts) store.importContact(c);

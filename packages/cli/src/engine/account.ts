@@ -1,7 +1,7 @@
 /** `chat login` as an engine call: authenticate once (§8) and remember the relay, its id and our username. */
 import { toHex } from '@chat/crypto';
 import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
-import { Connection } from './connection.js';
+import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
 import { normalizeUsername } from './username.js';

@@ -4,7 +4,7 @@
  * interactive UI's `/admin ...` commands and the one-shot `chat admin ...` both call `adminRequest`.
  */
 import type { AdminFrame, AdminOp } from '@chat/protocol';
-import type { AdminReplyFrame, Connection } from './connection.js';
+import type { AdminReplyFrame, Connection } from './net/connection.js';
 import type { Messenger } from './messenger.js';
 
 export type { AdminOp };

@@ -8,7 +8,7 @@ import { fingerprint, fromBase64, identityFromSecrets, isValidUsername, toBase64
 import { ChatError } from './errors.js';
 import { parseConfig, type ChatConfig } from './profile.js';
 import { BACKUP_SCRYPT, NONCE_BYTES, SALT_BYTES, checkScryptParams, deriveKey, deriveKeySync, openWithKey, sealWithKey, type ScryptParams } from './secret-box.js';
-import type { Contact, PendingKey, TrustState } from './store.js';
+import type { Contact, PendingKey, TrustState } from './store/store.js';
 
 export const BACKUP_LABEL = 'chat/v1/backup\0';
 export const ARMOR_BEGIN = '-----BEGIN CHAT BACKUP-----';

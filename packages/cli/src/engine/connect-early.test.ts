@@ -7,7 +7,7 @@ import { generateIdentity, type Identity } from '@chat/crypto';
 import type { ClientFrame } from '@chat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failure, handshake, scriptedRelay, tempDir } from '../../test/helpers.js';
-import { Connection } from './connection.js';
+import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import { Messenger } from './messenger.js';
 import { Profile } from './profile.js';

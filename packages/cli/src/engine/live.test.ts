@@ -9,7 +9,7 @@ import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
 import { spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
 import { tcpProxy, type Proxy } from '../../test/proxy.js';
 import { parseRelayAddress } from './address.js';
-import { Connection } from './connection.js';
+import { Connection } from './net/connection.js';
 import { backoffDelay, runLive } from './live.js';
 import { Messenger, type ConnectionStatus, type DeliveryChange } from './messenger.js';
 import { Profile } from './profile.js';

@@ -7,7 +7,7 @@
  */
 import { ChatError } from './errors.js';
 import type { Messenger } from './messenger.js';
-import { isRetryable } from './outbox-sender.js';
+import { isRetryable } from './send/outbox-sender.js';
 
 export interface LiveOptions {
   signal: AbortSignal;

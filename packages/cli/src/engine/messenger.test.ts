@@ -7,7 +7,7 @@ import { MessageKind, generateIdentity, randomMessageId, sealEnvelope, signBundl
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handshake, makeUser, scriptedRelay, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
 import { login } from './account.js';
-import { Connection } from './connection.js';
+import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import { Messenger, type HeldMessage, type ReceivedMessage, type RejectedMessage } from './messenger.js';
 import { Profile } from './profile.js';

@@ -4,121 +4,27 @@
  *
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
-import type { FileEvent } from './files/incoming.js';
 import { EventEmitter } from 'node:events';
-import {
-  MAX_BODY_BYTES,
-  MAX_RECEIPT_IDS,
-  MessageKind,
-  fromHex,
-  randomMessageId,
-  sealEnvelope,
-  toHex,
-  utf8,
-  type Identity,
-} from '@chat/crypto';
+import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MessageKind, fromHex, randomMessageId, toHex, utf8, type Identity } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
 import { parseRelayAddress, type RelayAddress } from './address.js';
-import { Connection, type ConnectOptions } from './connection.js';
-import { ChatError, fromCryptoError } from './errors.js';
+import { Connection, type ConnectOptions } from './net/connection.js';
+import { ChatError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
-import type { ReceiveOptions, ReceiveSummary } from './receiver.js';
-import type { Contact, MessageState, StoredMessage, Store } from './store.js';
-import {
-  DEFAULT_TRUST_NEW_IDENTITIES,
-  reconcile,
-  safetyNumberView,
-  trustContact,
-  untrustedError,
-  type Reconciled,
-  type SafetyNumberView,
-  type TrustNewIdentities,
-  type TrustResult,
-} from './identities.js';
-import { OutboxSender, isRetryable } from './outbox-sender.js';
+import type { Contact, StoredMessage, Store } from './store/store.js';
+import { DEFAULT_TRUST_NEW_IDENTITIES, safetyNumberView, trustContact, type Reconciled, type SafetyNumberView, type TrustNewIdentities, type TrustResult } from './contacts/identities.js';
+import { OutboxSender, isRetryable, sealIfPinned, sealTo } from './send/outbox-sender.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { fetchBundle } from './trust.js';
+import { lookupAndPin, lookupContact, maySendTo, type ContactsDeps } from './contacts/contacts.js';
 import { normalizeUsername } from './username.js';
-import type { GroupMessage } from './groups/receive.js';
+import type { ReceiveContext } from './context.js';
+import type { FanoutResult, MessengerEvents, SentMessage, ReceiveOptions, ReceiveSummary } from './events.js';
+import { fileHandlers } from './files/incoming.js';
+import { groupHandlers } from './groups/receive.js';
+import { messageHandlers } from './messages.js';
+import type { KindHandlers } from './receive/handlers.js';
 
-/** A message this client sent, as confirmed by the relay's `sent`. */
-export interface SentMessage {
-  id: string;
-  to: string;
-  ts: number;
-  body: string;
-}
-
-/** A message received, verified and committed to history (§4). */
-export interface ReceivedMessage {
-  id: string;
-  from: string;
-  to: string;
-  body: string;
-  /** The sender's signed clock (ms). */
-  ts: number;
-  /** The relay's receive time (ms). */
-  relayTs: number;
-}
-
-/** Left on the relay, not acknowledged: the sender's key is not the pinned one, or cannot be trusted now. */
-export interface HeldMessage {
-  id: string;
-  from: string;
-  reason: 'KEY_CHANGED' | 'BUNDLE_INVALID' | 'UNTRUSTED_IDENTITY';
-}
-
-/** Failed a §4 check; recorded in `rejected` and acknowledged so it does not clog the mailbox. */
-export interface RejectedMessage {
-  id: string;
-  code: string;
-  detail: string;
-}
-
-export interface MessengerEvents {
-  message: [message: ReceivedMessage];
-  held: [message: HeldMessage];
-  rejected: [message: RejectedMessage];
-  /** Every envelope waiting at login has been handled (§6.2 `synced`). */
-  synced: [];
-  sent: [message: SentMessage];
-  pinned: [contact: Contact];
-  /** The relay gave a contact a different key; `accepted` only under trust-new-identities `always`. */
-  keyChanged: [change: { username: string; previous: string; current: string; accepted: boolean }];
-  /** `online` once the receiving session is authenticated, `offline` when it ends. */
-  status: [status: 'connecting' | 'online' | 'offline'];
-  /** A text message entered the outbox and history (state `queued`), before anything was sent. */
-  queued: [message: StoredMessage];
-  /** An outgoing message changed state: `sent` (relay stored it), `delivered` / `read` (receipts), `failed`. */
-  delivery: [change: DeliveryChange];
-  /** A contact is typing (`active`) or stopped (§4.1); ephemeral, never stored. */
-  typing: [signal: { from: string; active: boolean }];
-  /** Queued messages to `peer` cannot be sent: its key on the relay is not the pinned one (§3.4). */
-  blocked: [info: { peer: string; reason: 'KEY_CHANGED' | 'UNTRUSTED_IDENTITY' | 'BUNDLE_INVALID' }];
-  /** The live session's connection state (live.ts): reconnecting carries the delay before the next attempt. */
-  connection: [status: ConnectionStatus];
-  /** A group or room message, or a group membership change, was received and committed (§15). */
-  groupMessage: [message: GroupMessage];
-  /** Something went wrong in the background (e.g. sending the outbox) that no caller is waiting for. */
-  warning: [message: string];
-  /** File transfer (§16): an offer arrived, or a peer answered one of ours (files/incoming.ts). */
-  file: [event: FileEvent];
-}
-
-export interface DeliveryChange {
-  id: string;
-  peer: string;
-  state: MessageState;
-  /** For `failed`: the refusal's code. */
-  error?: string;
-}
-
-export type ConnectionStatus =
-  | { state: 'connecting'; attempt: number }
-  | { state: 'online' }
-  | { state: 'reconnecting'; attempt: number; retryInMs: number; error: ChatError }
-  | { state: 'stopped' }
-  | { state: 'failed'; error: ChatError };
+export type * from './events.js';
 
 export interface MessengerOptions {
   profile: Profile;
@@ -156,12 +62,14 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   readonly identity: Identity;
   readonly store: Store;
   readonly trustNewIdentities: TrustNewIdentities;
-  /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
-  recvConnection: Connection | undefined;
+  /** Who handles each §4 kind on receipt (receive/handlers.ts), registered by the features. */
+  readonly handlers: KindHandlers;
   readonly settings: Settings;
-  private readonly outboxSender = new OutboxSender(this);
+  private readonly outboxSender = new OutboxSender(this, () => this.kickOutbox());
   /** The connection `open` started with `connectEarly`, until `connect` takes it. */
   private early: { mode: Mode; conn: Promise<Connection> } | undefined;
+  private live: Connection | undefined;
+  private readonly contactsDeps: ContactsDeps;
 
   constructor(private readonly opts: MessengerOptions) {
     super();
@@ -171,6 +79,13 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.address = opts.relay ?? parseRelayAddress(opts.config.relay);
     this.trustNewIdentities = opts.trustNewIdentities ?? DEFAULT_TRUST_NEW_IDENTITIES;
     this.settings = opts.settings ?? { ...DEFAULT_SETTINGS };
+    this.contactsDeps = { store: this.store, policy: this.trustNewIdentities, emit: (e, ...a) => this.emit(e, ...a) };
+    this.handlers = new Map([...messageHandlers(this), ...groupHandlers(this), ...fileHandlers(this)]);
+  }
+
+  /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
+  get recvConnection(): Connection | undefined {
+    return this.live;
   }
 
   /**
@@ -192,7 +107,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     }
     let store: Store | undefined;
     try {
-      const { Store } = await import('./store.js');
+      const { Store } = await import('./store/store.js');
       const { loadSettings } = await import('./settings.js');
       const settings = options.settings ?? loadSettings(profile.home);
       store = Store.open(profile.dbPath);
@@ -229,31 +144,14 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return conn;
   }
 
-  /**
-   * Looks `user` up and applies the trust policy (§3.4) without refusing anything: first use pins, a different key
-   * is recorded as `changed` (or accepted under `always`). Emits `pinned` / `keyChanged`.
-   * @throws {ChatError} UNKNOWN_USER (3), BUNDLE_INVALID (4), connection errors (5, 6).
-   */
+  /** Looks `user` up and applies the trust policy (contacts/contacts.ts, §3.4); refuses nothing. */
   async lookupContact(user: string, conn?: Connection): Promise<Reconciled> {
-    const name = normalizeUsername(user);
-    return this.withConnection(conn, 'send', async (c) => {
-      const r = reconcile(this.store, await fetchBundle(c, name), this.trustNewIdentities);
-      if (r.outcome === 'pinned' || r.outcome === 'untrusted') this.emit('pinned', r.contact);
-      if (r.outcome === 'changed' || r.outcome === 'accepted-new') {
-        this.emit('keyChanged', { username: name, previous: r.previous?.fingerprint ?? '', current: r.contact.pending?.fingerprint ?? r.contact.fingerprint, accepted: r.outcome === 'accepted-new' });
-      }
-      return r;
-    });
+    return this.withConnection(conn, 'send', (c) => lookupContact(this.contactsDeps, normalizeUsername(user), c));
   }
 
-  /**
-   * Looks `user` up and returns the contact if it may be sent to: pinned on first use, or the accepted key.
-   * @throws {ChatError} UNKNOWN_USER (3), KEY_CHANGED / UNTRUSTED_IDENTITY / BUNDLE_INVALID (4), connection errors (5, 6).
-   */
+  /** Looks `user` up and returns the contact if its key may be used (contacts/contacts.ts). @throws {ChatError} as there. */
   async lookupAndPin(user: string, conn?: Connection): Promise<Contact> {
-    const r = await this.lookupContact(user, conn);
-    if (r.outcome === 'changed' || r.outcome === 'untrusted') throw untrustedError(r);
-    return r.contact;
+    return this.withConnection(conn, 'send', (c) => lookupAndPin(this.contactsDeps, normalizeUsername(user), c));
   }
 
   /** A contact from the local store, if pinned. */
@@ -303,7 +201,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     const message: StoredMessage = { id, peer: name, direction: 'out', body: text, ts, relayTs: null, receivedAt: ts, state: 'queued' };
     // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
     // the received copy look like a redelivery (§4 step 7) and hide it.
-    this.store.outbox.enqueue({ id, peer: name, kind: MessageKind.text, body, ts }, name === this.username ? undefined : message);
+    this.store.outbox.enqueue(sealIfPinned(this, this.store, { id, peer: name, kind: MessageKind.text, body, ts }), name === this.username ? undefined : message);
     this.emit('queued', message);
     this.kickOutbox();
     return message;
@@ -344,11 +242,33 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    * (or a connection of its own); if that fails it stays queued for the next connection.
    */
   async sendControl(peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection): Promise<void> {
-    const entry = { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() };
+    const entry = sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
     this.store.outbox.enqueue(entry);
     await this.withConnection(conn ?? this.recvConnection, 'send', async (c) => {
       if (this.store.outbox.get(entry.id)) await this.outboxSender.sendEntry(c, entry);
     });
+  }
+
+  /**
+   * A group send (§15.5): one envelope per recipient (ourselves excluded) queued in the durable outbox, with the
+   * history row `history` writes in the same transaction, then sent now in `fanout` frames over the live session or a
+   * connection of its own. If that connection fails, the envelopes stay queued and go out on the next one.
+   * @throws {ChatError} the connection's error (exit 5), saying the message is queued.
+   */
+  async queueFanout(kind: number, body: Uint8Array, recipients: readonly string[], history: (id: string) => void): Promise<FanoutResult> {
+    const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
+    const entries = [...new Set(recipients)].filter((u) => u !== this.username).map((peer) => sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
+    this.store.transaction(() => {
+      for (const e of entries) this.store.outbox.enqueue(e);
+      history(entries[0]?.id ?? fanout);
+    });
+    try {
+      const out = await this.withConnection(this.live, 'send', (c) => this.outboxSender.sendFanout(c, entries));
+      return { stored: out.filter((o) => o.code === '').map(({ to, id }) => ({ to, id })), failed: out.filter((o) => o.code !== '').map(({ to, code }) => ({ to, code })) };
+    } catch (err) {
+      if (!(err instanceof ChatError) || !isRetryable(err)) throw err;
+      throw new ChatError(err.code, `${err.message}; the message is queued`, { hint: 'it goes out with the next connection (chat recv, or the interactive session)', cause: err });
+    }
   }
 
   /** Sends the whole outbox over `conn` (default: the live session). @throws {ChatError} the connection error. */
@@ -362,14 +282,14 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /**
-   * @internal `queueReceipt` without starting to send: the receiver writes receipts in the transaction that commits
-   * the messages they name, and calls `kickOutbox` once that has committed. True if anything was queued.
+   * `queueReceipt` without starting to send: the receiver writes receipts in the transaction that commits the messages
+   * they name (ReceiveContext), and kicks the outbox once that has committed. True if anything was queued.
    */
-  enqueueReceipts(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): boolean {
+  private enqueueReceipts(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): boolean {
     if (peer === this.username || ids.length === 0) return false;
     for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
       const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
-      this.store.outbox.enqueue({ id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
+      this.store.outbox.enqueue(sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() }));
     }
     return true;
   }
@@ -388,12 +308,13 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   async sendTyping(to: string, active: boolean): Promise<boolean> {
     const conn = this.recvConnection;
     if (!conn || to === this.username || !this.settings.typingIndicators) return false;
-    const id = randomMessageId();
+    const id = toHex(randomMessageId());
     try {
-      // About to write to them: pin on first use now, as the message itself would (§3.4); a changed key throws.
-      const contact = this.store.getContact(to) ?? (await this.lookupAndPin(to, conn));
-      const env = sealEnvelope({ kind: MessageKind.typing, from: this.username, to, id, ts: Date.now(), body: Uint8Array.of(active ? 1 : 0) }, this.identity.identity.secretKey, contact.encryptionPublicKey);
-      await conn.send(to, id, env, { eph: true });
+      // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.
+      const pinned = this.store.getContact(to);
+      const contact = maySendTo(pinned) ? pinned : await this.lookupAndPin(to, conn);
+      const { env } = sealTo(this, { id, peer: to, kind: MessageKind.typing, body: Uint8Array.of(active ? 1 : 0), ts: Date.now() }, contact);
+      await conn.send(to, fromHex(id), env, { eph: true });
       return true;
     } catch {
       return false;
@@ -408,8 +329,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return users;
   }
 
-  /** @internal Starts sending the outbox over the live session, if there is one (errors become `warning` events). */
-  kickOutbox(): void {
+  /** Starts sending the outbox over the live session, if there is one (errors become `warning` events). */
+  private kickOutbox(): void {
     const conn = this.recvConnection;
     if (!conn) return;
     this.outboxSender.flush(conn).catch((err: unknown) => {
@@ -427,8 +348,22 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    */
   async receive(options: ReceiveOptions = {}): Promise<ReceiveSummary> {
     // Loaded on use: `chat send` never needs it, and every module costs start-up time.
-    const { receive } = await import('./receiver.js');
-    return receive(this, options);
+    const { receive } = await import('./receive/receiver.js');
+    const ctx: ReceiveContext = {
+      username: this.username, identity: this.identity, store: this.store, handlers: this.handlers,
+      emit: (event, ...args) => this.emit(event, ...args),
+      lookupContact: (user, conn) => this.lookupContact(user, conn),
+      lookupAndPin: (user, conn) => this.lookupAndPin(user, conn),
+      connect: (mode) => this.connect(mode),
+      flushOutbox: (conn) => this.flushOutbox(conn),
+      kickOutbox: () => this.kickOutbox(),
+      enqueueReceipts: (peer, kind, ids) => this.enqueueReceipts(peer, kind as typeof MessageKind.delivered, ids),
+      setLive: (conn, up) => {
+        if (up) this.live = conn;
+        else if (this.live === conn) this.live = undefined;
+      },
+    };
+    return receive(ctx, options);
   }
 
   contacts(): Contact[] {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageKind, randomMessageId, sealEnvelope, utf8 } from '@chat/crypto';
 import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
-import { Connection } from './connection.js';
+import { Connection } from './net/connection.js';
 import type { ChatError } from './errors.js';
 import { runLive } from './live.js';
 import { Messenger, type ConnectionStatus, type DeliveryChange } from './messenger.js';

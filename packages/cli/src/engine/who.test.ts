@@ -2,7 +2,7 @@
 import { generateIdentity } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { handshake, scriptedRelay } from '../../test/helpers.js';
-import { Connection } from './connection.js';
+import { Connection } from './net/connection.js';
 
 describe('Connection.who', () => {
   it('ignores entries of an online frame that are not valid usernames', async () => {

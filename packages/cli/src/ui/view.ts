@@ -1,6 +1,6 @@
 /** The screen's data, computed from the engine's store and the session state (controller.ts) after each change. */
 import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
-import type { StoredMessage } from '../engine/store.js';
+import type { StoredMessage } from '../engine/store/store.js';
 
 export interface Notice {
   key: string;

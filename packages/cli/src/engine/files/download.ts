@@ -8,8 +8,10 @@ import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, 
 import { join } from 'node:path';
 import { CryptoError, MessageKind, STREAM_CHUNK_BYTES, constantTimeEqual, encodeFileAnswer, openChunk, streamChunkCount } from '@chat/crypto';
 import { ChatError } from '../errors.js';
-import type { Messenger } from '../messenger.js';
-import type { FileTransfer } from './table.js';
+import type { Connect, SendControl } from '../context.js';
+import type { Connection } from '../net/connection.js';
+import type { Store } from '../store/store.js';
+import type { FileTransfer } from '../store/files.js';
 import { sanitizeFileName, uniquePath } from './sanitize.js';
 import { readChunk, type TransferOptions } from './upload.js';
 
@@ -17,7 +19,9 @@ function partPath(dir: string, t: FileTransfer): string {
   return join(dir, `.${sanitizeFileName(t.name)}.${t.blob}.part`);
 }
 
-async function tellRelayAndSender(m: Messenger, t: FileTransfer, outcome: 'received' | 'declined', conn: Awaited<ReturnType<Messenger['connect']>>): Promise<void> {
+type DownloadContext = Connect & SendControl & { readonly store: Pick<Store, 'files'> };
+
+async function tellRelayAndSender(m: DownloadContext, t: FileTransfer, outcome: 'received' | 'declined', conn: Connection): Promise<void> {
   try {
     await conn.blobDone(Buffer.from(t.blob, 'hex'), outcome);
   } catch (err) {
@@ -30,7 +34,7 @@ async function tellRelayAndSender(m: Messenger, t: FileTransfer, outcome: 'recei
  * Downloads an offered file into `dir` and returns the transfer with its final `path`.
  * @throws {ChatError} NO_SUCH_TRANSFER (2), STREAM_CHUNK_INVALID / FILE_HASH_MISMATCH (1), NO_SUCH_BLOB (6), …
  */
-export async function acceptFile(m: Messenger, id: string, dir: string, options: TransferOptions = {}): Promise<FileTransfer> {
+export async function acceptFile(m: DownloadContext, id: string, dir: string, options: TransferOptions = {}): Promise<FileTransfer> {
   const t = m.store.files.find(id, 'in');
   if (t.state === 'received') return t;
   if (t.state === 'declined') throw new ChatError('NO_SUCH_TRANSFER', `you declined ${t.blob.slice(0, 8)} already`);
@@ -88,7 +92,7 @@ export async function acceptFile(m: Messenger, id: string, dir: string, options:
 }
 
 /** Declines an offer: the relay deletes its copy and the sender is told (§16). */
-export async function declineFile(m: Messenger, id: string, dir?: string): Promise<FileTransfer> {
+export async function declineFile(m: DownloadContext, id: string, dir?: string): Promise<FileTransfer> {
   const t = m.store.files.find(id, 'in');
   if (t.state === 'received') throw new ChatError('NO_SUCH_TRANSFER', `${t.blob.slice(0, 8)} was received already`);
   const conn = await m.connect('send');

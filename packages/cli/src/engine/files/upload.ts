@@ -10,14 +10,17 @@ import {
   MessageKind, STREAM_CHUNK_BYTES, encodeFileOffer, generateFileKey, sealChunk, streamChunkCount, streamSealedSize,
 } from '@chat/crypto';
 import { ChatError } from '../errors.js';
-import type { Messenger } from '../messenger.js';
+import type { Connect, Lookup, SendControl } from '../context.js';
+import type { Store } from '../store/store.js';
 import { normalizeUsername } from '../username.js';
 import type { FileProgress } from './incoming.js';
-import type { FileTransfer } from './table.js';
+import type { FileTransfer } from '../store/files.js';
 import { guessType } from './types.js';
 
 /** Sealed chunks in flight at once (about 1 MiB). */
 export const UPLOAD_WINDOW = 16;
+
+type UploadContext = Connect & Lookup & SendControl & { readonly store: Pick<Store, 'files'> };
 
 export interface TransferOptions {
   onProgress?: (p: FileProgress) => void;
@@ -55,7 +58,7 @@ function openSource(path: string): { fd: number; size: number } {
  * @throws {ChatError} FILE_UNREADABLE (1), BAD_USERNAME (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5),
  *   FILE_TOO_LARGE / QUOTA_EXCEEDED (6).
  */
-export async function sendFile(m: Messenger, to: string, path: string, options: TransferOptions = {}): Promise<FileTransfer> {
+export async function sendFile(m: UploadContext, to: string, path: string, options: TransferOptions = {}): Promise<FileTransfer> {
   const peer = normalizeUsername(to);
   const abs = resolve(path);
   const { fd, size } = openSource(abs);

@@ -1,12 +1,12 @@
 /** `chat send '#name'` and `#name` conversations in the interactive session: a group by that name, else a joined room. */
 import { ChatError } from '../errors.js';
-import type { Messenger } from '../messenger.js';
-import type { FanoutResult } from './fanout.js';
+import type { GroupsContext } from '../context.js';
+import type { FanoutResult } from '../send/fanout.js';
 import { sendGroupText } from './groups.js';
 import { sendRoomText } from './rooms.js';
 
 /** `chat send '#name' ...`: a group of that name if we have one, else a joined room. */
-export async function sendToConversation(m: Messenger, target: string, text: string): Promise<{ to: string; result: FanoutResult }> {
+export async function sendToConversation(m: GroupsContext, target: string, text: string): Promise<{ to: string; result: FanoutResult }> {
   const name = target.replace(/^#/, '');
   const isGroup = m.store.groups.list().some((g) => g.record.name === name || (/^[0-9a-f]{4,32}$/.test(name) && g.gid.startsWith(name)));
   if (isGroup) {

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
 import { Messenger, type RejectedMessage } from '../messenger.js';
 import type { Profile } from '../profile.js';
-import { fanout } from './fanout.js';
+import { fanout } from '../send/fanout.js';
 import { changeGroup, createGroup, findGroup, sendGroupText } from './groups.js';
-import type { GroupMessage } from './receive.js';
+import type { GroupMessage } from '../events.js';
 import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';
 
 let t: ReturnType<typeof tempDir>;

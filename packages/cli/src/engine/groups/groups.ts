@@ -4,17 +4,17 @@
  */
 import { MAX_BODY_BYTES, MessageKind, encodeGroupRecord, encodeGroupText, fromHex, randomMessageId, toHex, utf8, type GroupOp, type GroupRecord } from '@chat/crypto';
 import { ChatError } from '../errors.js';
-import type { Messenger } from '../messenger.js';
+import type { GroupsContext } from '../context.js';
 import { normalizeUsername } from '../username.js';
-import { fanout, type FanoutResult } from './fanout.js';
-import type { StoredGroup } from './group-store.js';
+import { fanout, type FanoutResult } from '../send/fanout.js';
+import type { StoredGroup } from '../store/groups.js';
 import { isMember, nextState } from './state.js';
 
 /** The conversation key of a group in local history. */
 export const groupConv = (gid: string) => `#${gid}`;
 
 /** Finds a group by name (exact) or by a hex prefix of its id (at least 4 digits). */
-export function findGroup(m: Messenger, ref: string): StoredGroup {
+export function findGroup(m: GroupsContext, ref: string): StoredGroup {
   const name = ref.replace(/^#/, '');
   const all = m.store.groups.list();
   let hits = all.filter((g) => g.record.name === name);
@@ -34,7 +34,7 @@ export function groupNameArg(name: string): string {
 }
 
 /** Applies `record` locally and sends it to `old ∪ new` members (§15.3). */
-async function publish(m: Messenger, record: GroupRecord, previous: GroupRecord | undefined): Promise<FanoutResult> {
+async function publish(m: GroupsContext, record: GroupRecord, previous: GroupRecord | undefined): Promise<FanoutResult> {
   const bytes = encodeGroupRecord(record);
   const gid = toHex(record.gid);
   m.store.groups.put(record, bytes, isMember(record, m.username), Date.now());
@@ -43,7 +43,7 @@ async function publish(m: Messenger, record: GroupRecord, previous: GroupRecord 
   return m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, bytes, [...to]));
 }
 
-export async function createGroup(m: Messenger, name: string, users: readonly string[]): Promise<{ group: StoredGroup; result: FanoutResult }> {
+export async function createGroup(m: GroupsContext, name: string, users: readonly string[]): Promise<{ group: StoredGroup; result: FanoutResult }> {
   groupNameArg(name);
   const members = [...new Set([m.username, ...users.map(normalizeUsername)])].sort().map((user) => ({ user, admin: user === m.username }));
   // Pin everyone first: an unknown name fails here, before the group exists anywhere.
@@ -56,7 +56,7 @@ export async function createGroup(m: Messenger, name: string, users: readonly st
 }
 
 /** add / remove / leave / rename, by an admin (leave: by anyone). */
-export async function changeGroup(m: Messenger, ref: string, op: Exclude<GroupOp, 'create'>, subject: string, name?: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
+export async function changeGroup(m: GroupsContext, ref: string, op: Exclude<GroupOp, 'create'>, subject: string, name?: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
   const g = findGroup(m, ref);
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
   const who = op === 'leave' ? m.username : op === 'rename' ? '' : normalizeUsername(subject);
@@ -69,19 +69,19 @@ export async function changeGroup(m: Messenger, ref: string, op: Exclude<GroupOp
   return { group: m.store.groups.get(g.gid)!, result };
 }
 
-/** Sends `text` to every other member of the group (§15.5). */
-export async function sendGroupText(m: Messenger, ref: string, text: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
+/** Sends `text` to every other member of the group (§15.5); if the connection fails it stays queued for the next. */
+export async function sendGroupText(m: GroupsContext, ref: string, text: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
   const g = findGroup(m, ref);
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
   const body = encodeGroupText(fromHex(g.gid), text);
   if (body.length - 16 > MAX_BODY_BYTES) throw new ChatError('BODY_TOO_LARGE', `the message is ${utf8(text).length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
-  const result = await m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupText, body, g.record.members.map((x) => x.user)));
+  // Durable like a 1:1 message: queued with its history row in one transaction, and sent in `fanout` frames.
   const now = Date.now();
-  m.store.groups.addMessage({ id: result.stored[0]?.id ?? toHex(randomMessageId()), conv: groupConv(g.gid), sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
-  return { group: g, result };
+  const history = (id: string) => m.store.groups.addMessage({ id, conv: groupConv(g.gid), sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
+  return { group: g, result: await m.queueFanout(MessageKind.groupText, body, g.record.members.map((x) => x.user), history) };
 }
 
-export function addEvent(m: Messenger, gid: string, text: string, ts: number, relayTs: number | null): void {
+export function addEvent(m: GroupsContext, gid: string, text: string, ts: number, relayTs: number | null): void {
   m.store.groups.addMessage({ id: toHex(randomMessageId()), conv: groupConv(gid), sender: '*', body: text, ts, relayTs, receivedAt: Date.now() });
 }
 

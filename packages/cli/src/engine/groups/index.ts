@@ -1,7 +1,7 @@
 /** Groups and public rooms (PROTOCOL.md §15). */
 export { createGroup, changeGroup, sendGroupText, findGroup, groupConv } from './groups.js';
 export { listRooms, joinRoom, leaveRoom, roomMembers, sendRoomText, roomName } from './rooms.js';
-export type { GroupMessage } from './receive.js';
-export type { FanoutResult } from './fanout.js';
-export type { StoredGroup } from './group-store.js';
+export type { GroupMessage } from '../events.js';
+export type { FanoutResult } from '../send/fanout.js';
+export type { StoredGroup } from '../store/groups.js';
 export { sendToConversation } from './conversation.js';

@@ -3,32 +3,33 @@
  * its sender: membership changes are checked against the stored state, texts against membership.
  */
 import { GROUP_ID_BYTES, MessageKind, fromUtf8, parseGroupRecord, parseRoomText, toHex, type OpenedEnvelope } from '@chat/crypto';
-import type { Messenger } from '../messenger.js';
+import type { Self } from '../context.js';
+import type { GroupMessage } from '../events.js';
+import type { Delivery, KindHandler } from '../receive/handlers.js';
+import type { Store } from '../store/store.js';
 import { describeChange, groupConv } from './groups.js';
 import { checkRecord, isMember } from './state.js';
-
-/** A group or room message (or membership event) as shown: `#<conv> <from>: <body>`. */
-export interface GroupMessage {
-  id: string;
-  kind: 'group' | 'room' | 'event';
-  /** `#name` of the group or room. */
-  conv: string;
-  /** The group id (hex) for group messages and events. */
-  gid?: string;
-  from: string;
-  body: string;
-  ts: number;
-  relayTs: number;
-}
 
 export type GroupOutcome =
   | { outcome: 'shown'; message: GroupMessage }
   | { outcome: 'duplicate' }
   | { outcome: 'rejected'; code: string; detail: string };
 
-export const isGroupKind = (kind: number): boolean => kind === MessageKind.groupText || kind === MessageKind.groupState || kind === MessageKind.roomText;
+type GroupContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups'> };
 
-export function applyGroupEnvelope(m: Messenger, id: string, opened: OpenedEnvelope, relayTs: number): GroupOutcome {
+/** The handlers for the group and room kinds, for the receive table (receive/handlers.ts). */
+export function groupHandlers(m: GroupContext): [number, KindHandler][] {
+  const handle: KindHandler = (d: Delivery) => {
+    const r = applyGroupEnvelope(m, d.id, d.opened, d.relayTs);
+    if (r.outcome !== 'shown') return r;
+    const message = r.message;
+    d.later(() => d.emit('groupMessage', message));
+    return { outcome: 'new' };
+  };
+  return [MessageKind.groupText, MessageKind.groupState, MessageKind.roomText].map((k) => [k, handle]);
+}
+
+function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope, relayTs: number): GroupOutcome {
   const from = opened.from;
   const now = Date.now();
   if (opened.kind === MessageKind.roomText) {

@@ -4,8 +4,8 @@
  */
 import { MAX_BODY_BYTES, MessageKind, ROOM_PATTERN, encodeRoomText, toHex, randomMessageId } from '@chat/crypto';
 import { ChatError } from '../errors.js';
-import type { Messenger } from '../messenger.js';
-import { fanout, type FanoutResult } from './fanout.js';
+import type { GroupsContext } from '../context.js';
+import { fanout, type FanoutResult } from '../send/fanout.js';
 
 export function roomName(ref: string): string {
   const name = ref.replace(/^#/, '').toLowerCase();
@@ -13,32 +13,32 @@ export function roomName(ref: string): string {
   return name;
 }
 
-export function listRooms(m: Messenger): Promise<string[]> {
+export function listRooms(m: GroupsContext): Promise<string[]> {
   return m.withConnectionFor((c) => c.room('list'));
 }
 
 /** Joins on the relay, then locally (so room texts for it are accepted). Returns the members. */
-export async function joinRoom(m: Messenger, ref: string): Promise<string[]> {
+export async function joinRoom(m: GroupsContext, ref: string): Promise<string[]> {
   const room = roomName(ref);
   const members = await m.withConnectionFor((c) => c.room('join', room));
   m.store.groups.joinRoom(room, Date.now());
   return members;
 }
 
-export async function leaveRoom(m: Messenger, ref: string): Promise<string[]> {
+export async function leaveRoom(m: GroupsContext, ref: string): Promise<string[]> {
   const room = roomName(ref);
   const members = await m.withConnectionFor((c) => c.room('leave', room));
   m.store.groups.leaveRoom(room);
   return members;
 }
 
-export function roomMembers(m: Messenger, ref: string): Promise<string[]> {
+export function roomMembers(m: GroupsContext, ref: string): Promise<string[]> {
   const room = roomName(ref);
   return m.withConnectionFor((c) => c.room('members', room));
 }
 
 /** Sends `text` to the room's current members (we must have joined). */
-export async function sendRoomText(m: Messenger, ref: string, text: string): Promise<FanoutResult> {
+export async function sendRoomText(m: GroupsContext, ref: string, text: string): Promise<FanoutResult> {
   const room = roomName(ref);
   if (!m.store.groups.joinedRooms().includes(room)) throw new ChatError('NOT_IN_ROOM', `you have not joined #${room}`, { hint: `chat join ${room}` });
   const body = encodeRoomText(room, text);

@@ -4,32 +4,33 @@
  */
 import { randomMessageId, sealEnvelope, toHex } from '@chat/crypto';
 import { MAX_FANOUT, MAX_FRAME_BYTES } from '@chat/protocol';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../net/connection.js';
+import { maySendTo } from '../contacts/contacts.js';
 import { ChatError } from '../errors.js';
-import type { Messenger } from '../messenger.js';
+import type { Lookup, Self } from '../context.js';
+import type { FanoutResult } from '../events.js';
+import type { Store } from '../store/store.js';
 
 /** msgpack overhead per entry (str header + name, bin headers, id) and per frame, rounded up generously. */
 const ENTRY_OVERHEAD = 64;
 const FRAME_OVERHEAD = 64;
 
-export interface FanoutResult {
-  /** Recipients whose envelope the relay stored, with the message id used. */
-  stored: { to: string; id: string }[];
-  /** Recipients refused, with the code (§10) or the client-side reason (a changed key, §3.4). */
-  failed: { to: string; code: string }[];
-}
+export type { FanoutResult } from '../events.js';
+
+/** What a fan-out needs: our keys and the contacts (§3.4). */
+export type FanoutContext = Self & Lookup & { readonly store: Pick<Store, 'getContact'> };
 
 /**
  * Seals `body` of `kind` to each of `recipients` (ourselves excluded) and stores them with pipelined `fanout` frames.
  * Unknown recipients are looked up and pinned first (§3.4); one whose key changed is skipped and reported.
  */
-export async function fanout(m: Messenger, conn: Connection, kind: number, body: Uint8Array, recipients: readonly string[]): Promise<FanoutResult> {
+export async function fanout(m: FanoutContext, conn: Connection, kind: number, body: Uint8Array, recipients: readonly string[]): Promise<FanoutResult> {
   const result: FanoutResult = { stored: [], failed: [] };
   const ts = Date.now();
   const entries: { to: string; id: Uint8Array; env: Uint8Array }[] = [];
   for (const to of [...new Set(recipients)].filter((u) => u !== m.username)) {
     let contact = m.store.getContact(to);
-    if (!contact || contact.trust === 'changed' || contact.trust === 'untrusted') {
+    if (!maySendTo(contact)) {
       try {
         contact = await m.lookupAndPin(to, conn);
       } catch (err) {
@@ -44,8 +45,21 @@ export async function fanout(m: Messenger, conn: Connection, kind: number, body:
     const env = sealEnvelope({ kind, from: m.username, to, id, ts, body }, m.identity.identity.secretKey, contact.encryptionPublicKey);
     entries.push({ to, id, env });
   }
-  const batches: (typeof entries)[] = [];
-  let batch: typeof entries = [];
+  const codes = await sendFanoutFrames(conn, entries);
+  entries.forEach((e, k) => {
+    if (codes[k] === '') result.stored.push({ to: e.to, id: toHex(e.id) });
+    else result.failed.push({ to: e.to, code: codes[k]! });
+  });
+  return result;
+}
+
+/**
+ * Writes sealed envelopes in as few `fanout` frames as fit under MAX_FRAME_BYTES, every frame before the first reply
+ * is awaited (one round trip however many frames, §15.2). Returns each entry's code, in order: '' stored.
+ */
+export async function sendFanoutFrames(conn: Connection, entries: readonly { to: string; id: Uint8Array; env: Uint8Array }[]): Promise<string[]> {
+  const batches: (typeof entries)[number][][] = [];
+  let batch: (typeof entries)[number][] = [];
   let size = FRAME_OVERHEAD;
   for (const e of entries) {
     const cost = e.env.length + e.to.length + ENTRY_OVERHEAD;
@@ -58,15 +72,6 @@ export async function fanout(m: Messenger, conn: Connection, kind: number, body:
     size += cost;
   }
   if (batch.length > 0) batches.push(batch);
-  // Every frame is written before the first reply is awaited: one round trip however many frames (§15.2).
-  const replies = batches.map((b) => conn.fanout(b.map((e) => e.to), b.map((e) => e.id), b.map((e) => e.env)));
-  const codes = await Promise.all(replies);
-  batches.forEach((b, i) =>
-    b.forEach((e, k) => {
-      const code = codes[i]![k]!;
-      if (code === '') result.stored.push({ to: e.to, id: toHex(e.id) });
-      else result.failed.push({ to: e.to, code });
-    }),
-  );
-  return result;
+  const codes = await Promise.all(batches.map((b) => conn.fanout(b.map((e) => e.to), b.map((e) => e.id), b.map((e) => e.env))));
+  return codes.flat();
 }

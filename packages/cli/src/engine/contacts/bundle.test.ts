@@ -3,10 +3,10 @@ import type { Server } from 'node:net';
 import { generateIdentity, signBundle } from '@chat/crypto';
 import type { BundleFrame } from '@chat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { handshake, scriptedRelay } from '../../test/helpers.js';
-import { Connection } from './connection.js';
-import { ChatError } from './errors.js';
-import { fetchBundle } from './trust.js';
+import { handshake, scriptedRelay } from '../../../test/helpers.js';
+import { Connection } from '../net/connection.js';
+import { ChatError } from '../errors.js';
+import { fetchBundle } from './bundle.js';
 
 const bob = signBundle('bob', generateIdentity());
 const carol = signBundle('carol', generateIdentity());

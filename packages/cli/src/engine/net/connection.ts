@@ -34,10 +34,10 @@ import {
   type RoomMembersFrame,
   type RoomOp,
 } from '@chat/protocol';
-import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
-import { ChatError, fromRelayError } from './errors.js';
+import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from '../address.js';
+import { ChatError, fromRelayError } from '../errors.js';
 import { Waiters, type RequestReply } from './waiters.js';
-import { BlobStreams } from './files/blob-streams.js';
+import { BlobStreams } from './blob-streams.js';
 
 export type AdminReplyFrame = AdminUsersFrame | AdminStatsFrame | AdminDoneFrame;
 

@@ -5,13 +5,17 @@
  */
 import { CryptoError, MessageKind, constantTimeEqual, openEnvelope, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
-import type { Connection } from './connection.js';
-import { ChatError, isEnvelopeErrorCode } from './errors.js';
-import type { HeldMessage, Messenger } from './messenger.js';
-import { SignatureResult } from './signature-result.js';
-import type { SignatureVerifier } from './signatures.js';
-import type { Contact } from './store.js';
-import { fetchBundle, sameKeys } from './trust.js';
+import type { Connection } from '../net/connection.js';
+import { ChatError, isEnvelopeErrorCode } from '../errors.js';
+import type { Lookup, Self } from '../context.js';
+import type { HeldMessage } from '../events.js';
+import { SignatureResult } from '../signature-result.js';
+import type { SignatureVerifier } from '../signatures.js';
+import type { Contact, Store } from '../store/store.js';
+
+/** What the check needs: our keys, the contacts, and the lookup (§3.4). */
+type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'getContact'> };
+import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 
 /** One delivered envelope after §4 steps 1–6. */
 export type Checked =
@@ -55,7 +59,7 @@ export type CheckedBatch = { checked: Checked[]; failed: false } | { checked: Ch
  * what was checked before it.
  */
 export async function checkBatch(
-  m: Messenger,
+  m: CheckContext,
   conn: Connection,
   frames: readonly MsgFrame[],
   stop: () => boolean,
@@ -129,7 +133,7 @@ export async function checkBatch(
 }
 
 /** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered. */
-function open(m: Messenger, frame: MsgFrame): OpenedEnvelope | Checked {
+function open(m: CheckContext, frame: MsgFrame): OpenedEnvelope | Checked {
   try {
     return openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
   } catch (err) {
@@ -181,7 +185,7 @@ function workerVerdict(item: Opened, contact: Contact | undefined): Verdict | nu
  * §4 step 6 with §3.4: verify under the pinned key, pinning an unknown sender first. A signature that fails under
  * the pinned key but verifies under the relay's current, different bundle is a changed key: held, not shown.
  */
-async function checkSender(m: Messenger, conn: Connection, opened: OpenedEnvelope): Promise<Verdict> {
+async function checkSender(m: CheckContext, conn: Connection, opened: OpenedEnvelope): Promise<Verdict> {
   const from = opened.from;
   let contact = m.store.getContact(from);
   if (!contact) {
@@ -195,12 +199,9 @@ async function checkSender(m: Messenger, conn: Connection, opened: OpenedEnvelop
       throw err;
     }
   }
-  if (contact.trust === 'untrusted') {
-    // trust-new-identities never: even a good signature waits until the user accepts the key.
-    if (verifies(opened, contact.identityPublicKey)) return { kind: 'held', reason: 'UNTRUSTED_IDENTITY' };
-    return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' };
-  }
-  if (verifies(opened, contact.identityPublicKey)) return { kind: 'ok' };
+  // Untrusted (trust-new-identities never): even a good signature waits until the user accepts the key.
+  const quick = quickVerdict(opened, contact);
+  if (quick) return quick;
   let current;
   try {
     current = await fetchBundle(conn, from);

@@ -6,11 +6,11 @@ import type { Server } from 'node:net';
 import { generateIdentity, safetyNumber, signBundle, formatSafetyNumber, type KeyBundle } from '@chat/crypto';
 import type { ClientFrame } from '@chat/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handshake, scriptedRelay, tempDir } from '../../test/helpers.js';
-import { ChatError } from './errors.js';
+import { handshake, scriptedRelay, tempDir } from '../../../test/helpers.js';
+import { ChatError } from '../errors.js';
 import { parseTrustNewIdentities, type TrustNewIdentities } from './identities.js';
-import { Messenger } from './messenger.js';
-import { Profile } from './profile.js';
+import { Messenger } from '../messenger.js';
+import { Profile } from '../profile.js';
 
 describe('a relay that swaps bob\'s key', () => {
   let t: ReturnType<typeof tempDir>;

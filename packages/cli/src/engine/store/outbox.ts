@@ -2,13 +2,14 @@
  * Schema v2 of the local store: the durable outbox, delivery / read state per message, and per-conversation
  * settings. The outbox holds what is to be sent, in order, with the message id chosen when it was queued: a resend
  * after a lost `sent` reuses the id, and the relay stores idempotently on (recipient, id) (PROTOCOL.md §9), so the
- * recipient never sees it twice.
+ * recipient never sees it twice. Since schema v6 an entry also keeps its envelope, sealed once: a retry resends the
+ * same bytes (send/outbox-sender.ts).
  */
 import type Database from 'better-sqlite3';
 import type { Statements } from './statements.js';
-import type { MessageState, StoredMessage } from './store.js';
+import type { MessageState, StoredMessage } from './types.js';
 
-/** An envelope waiting to be sealed and sent (text or receipt; typing is never queued). */
+/** An envelope waiting to be sent (text, receipt, file offer or answer; typing is never queued). */
 export interface OutboxEntry {
   id: string;
   peer: string;
@@ -16,7 +17,26 @@ export interface OutboxEntry {
   kind: number;
   body: Uint8Array;
   ts: number;
+  /**
+   * The sealed envelope, sealed once (at enqueue if the peer's key was pinned and usable, else at the first send
+   * attempt, stored before it is sent): every retry sends exactly these bytes. Absent until then (and in rows from
+   * schema v5).
+   */
+  env?: Uint8Array | undefined;
+  /** The encryption public key `env` was sealed to. */
+  sealedTo?: Uint8Array | undefined;
+  /** The group send this entry is one recipient's copy of: such entries go out together in `fanout` frames (§15.2). */
+  fanout?: string | undefined;
 }
+
+type Row = { id: string; peer: string; kind: number; body: Buffer; ts: number; env: Buffer | null; sealed_to: Buffer | null; fanout: string | null };
+const COLUMNS = 'id, peer, kind, body, ts, env, sealed_to, fanout';
+const toEntry = (r: Row): OutboxEntry => ({
+  id: r.id, peer: r.peer, kind: r.kind, body: new Uint8Array(r.body), ts: r.ts,
+  ...(r.env && r.sealed_to ? { env: new Uint8Array(r.env), sealedTo: new Uint8Array(r.sealed_to) } : {}),
+  ...(r.fanout === null ? {} : { fanout: r.fanout }),
+});
+const blob = (b: Uint8Array | undefined): Buffer | null => (b ? Buffer.from(b) : null);
 
 export interface ConversationSummary {
   peer: string;
@@ -41,7 +61,9 @@ export class Outbox {
   /** Queues an envelope; a text message also enters history as `queued`, in the same transaction. */
   enqueue(entry: OutboxEntry, history?: StoredMessage): void {
     this.db.transaction(() => {
-      this.sql.get('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, ?, ?, ?)').run(entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts);
+      this.sql
+        .get(`INSERT INTO outbox (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts, blob(entry.env), blob(entry.env && entry.sealedTo), entry.fanout ?? null);
       if (history) {
         this.sql
           .get('INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
@@ -52,13 +74,17 @@ export class Outbox {
 
   /** Everything waiting, oldest first. */
   list(): OutboxEntry[] {
-    const rows = this.sql.get('SELECT id, peer, kind, body, ts FROM outbox ORDER BY seq').all() as { id: string; peer: string; kind: number; body: Buffer; ts: number }[];
-    return rows.map((r) => ({ id: r.id, peer: r.peer, kind: r.kind, body: new Uint8Array(r.body), ts: r.ts }));
+    return (this.sql.get(`SELECT ${COLUMNS} FROM outbox ORDER BY seq`).all() as Row[]).map(toEntry);
   }
 
   get(id: string): OutboxEntry | undefined {
-    const r = this.sql.get('SELECT id, peer, kind, body, ts FROM outbox WHERE id = ?').get(id) as { id: string; peer: string; kind: number; body: Buffer; ts: number } | undefined;
-    return r && { id: r.id, peer: r.peer, kind: r.kind, body: new Uint8Array(r.body), ts: r.ts };
+    const r = this.sql.get(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`).get(id) as Row | undefined;
+    return r && toEntry(r);
+  }
+
+  /** Records the envelope an entry was sealed to `sealedTo`, before it is sent; false if the entry is gone. */
+  sealed(id: string, env: Uint8Array, sealedTo: Uint8Array): boolean {
+    return this.sql.get('UPDATE outbox SET env = ?, sealed_to = ? WHERE id = ?').run(Buffer.from(env), Buffer.from(sealedTo), id).changes === 1;
   }
 
   /** Removes an entry once the relay answered `sent` (or it can never be sent); true if it was there. */

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers.js';
+import { tempDir } from '../../../test/helpers.js';
 import { Store, type StoredMessage } from './store.js';
 
 let t: ReturnType<typeof tempDir>;

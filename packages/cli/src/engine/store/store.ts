@@ -5,163 +5,18 @@
  * Only commands that need it import this module: loading better-sqlite3 costs start-up time.
  */
 import Database from 'better-sqlite3';
-import { ChatError } from './errors.js';
-import { touchPrivateFile } from './files.js';
-import { GroupStore } from './groups/group-store.js';
+import { ChatError } from '../errors.js';
+import { touchPrivateFile } from '../files.js';
+import { GroupStore } from './groups.js';
 import { Outbox } from './outbox.js';
-import { FileTable } from './files/table.js';
+import { FileTable } from './files.js';
+import { migrate } from './schema.js';
 import { Statements } from './statements.js';
+import type { Contact, Direction, MessageState, NewContact, PendingKey, RejectedEnvelope, StoredMessage, TrustState } from './types.js';
 
-export const SCHEMA_VERSION = 5;
+export { SCHEMA_VERSION } from './schema.js';
 
-/**
- * Trust in a contact's key (docs: packages/cli/README.md, PROTOCOL.md §3.4): `unverified` accepted (on first use or by
- * `chat trust`), `verified` accepted after comparing safety numbers, `changed` the relay now gives another key that
- * has not been accepted (sending blocked), `untrusted` first seen under `--trust-new-identities never` and not yet
- * accepted (sending blocked).
- */
-export type TrustState = 'unverified' | 'verified' | 'changed' | 'untrusted';
-
-export interface Contact {
-  username: string;
-  identityPublicKey: Uint8Array;
-  encryptionPublicKey: Uint8Array;
-  /** §3.3, grouped as shown to users. */
-  fingerprint: string;
-  /** ms since the epoch, when the key was pinned. */
-  firstSeen: number;
-  trust: TrustState;
-  /** When safety numbers were last compared and matched (ms), for `verified`. */
-  verifiedAt: number | null;
-  /** For `changed`: the key the relay gives now, not accepted yet. */
-  pending: PendingKey | null;
-}
-
-export interface PendingKey {
-  identityPublicKey: Uint8Array;
-  encryptionPublicKey: Uint8Array;
-  fingerprint: string;
-  /** When the client first saw it (ms). */
-  seenAt: number;
-}
-
-/** What pinning a new contact supplies; trust state and the rest start empty. */
-export type NewContact = Pick<Contact, 'username' | 'identityPublicKey' | 'encryptionPublicKey' | 'fingerprint' | 'firstSeen'> & { trust?: TrustState };
-
-export type Direction = 'in' | 'out';
-
-export interface StoredMessage {
-  /** 32 lower-case hex digits. */
-  id: string;
-  /** The other party: the sender of an incoming message, the recipient of an outgoing one. */
-  peer: string;
-  direction: Direction;
-  body: string;
-  /** The sender's signed clock (ms). */
-  ts: number;
-  /** The relay's receive time (ms), for incoming messages. */
-  relayTs: number | null;
-  /** When this client committed it (ms). */
-  receivedAt: number;
-  /**
-   * Outgoing: `queued` (in the outbox), `sent` (stored by the relay), `delivered`, `read` (receipts, §4.1), `failed`.
-   * Incoming: `unread` or `read`. Rows from schema v1 have none (treated as `sent` / `read`).
-   */
-  state?: MessageState | null;
-}
-
-export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'unread';
-
-export interface RejectedEnvelope {
-  id: string;
-  /** The §4 error code, e.g. `ENVELOPE_OPEN_FAILED`. */
-  reason: string;
-  relayTs: number | null;
-  rejectedAt: number;
-}
-
-const MIGRATIONS: readonly string[] = [
-  // v1
-  `CREATE TABLE contacts (
-     username    TEXT PRIMARY KEY,
-     idpk        BLOB NOT NULL,
-     encpk       BLOB NOT NULL,
-     fingerprint TEXT NOT NULL,
-     first_seen  INTEGER NOT NULL
-   ) STRICT;
-   CREATE TABLE messages (
-     id          TEXT PRIMARY KEY,
-     peer        TEXT NOT NULL,
-     direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-     body        TEXT NOT NULL,
-     ts          INTEGER NOT NULL,
-     relay_ts    INTEGER,
-     received_at INTEGER NOT NULL
-   ) STRICT;
-   CREATE INDEX messages_by_peer ON messages (peer, ts);
-   CREATE TABLE rejected (
-     id          TEXT PRIMARY KEY,
-     reason      TEXT NOT NULL,
-     relay_ts    INTEGER,
-     rejected_at INTEGER NOT NULL
-   ) STRICT;`,
-  // v2: trust states and the not-yet-accepted key of a changed contact.
-  `ALTER TABLE contacts ADD COLUMN trust TEXT NOT NULL DEFAULT 'unverified' CHECK (trust IN ('unverified', 'verified', 'changed', 'untrusted'));
-   ALTER TABLE contacts ADD COLUMN verified_at INTEGER;
-   ALTER TABLE contacts ADD COLUMN pending_idpk BLOB;
-   ALTER TABLE contacts ADD COLUMN pending_encpk BLOB;
-   ALTER TABLE contacts ADD COLUMN pending_fingerprint TEXT;
-   ALTER TABLE contacts ADD COLUMN pending_seen INTEGER;`,
-  // v3: delivery and read state, the durable outbox, per-conversation settings (see outbox.ts)
-  `ALTER TABLE messages ADD COLUMN state TEXT;
-   CREATE TABLE outbox (
-     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
-     id        TEXT NOT NULL UNIQUE,
-     peer      TEXT NOT NULL,
-     kind      INTEGER NOT NULL,
-     body      BLOB NOT NULL,
-     ts        INTEGER NOT NULL
-   ) STRICT;
-   CREATE TABLE conversations (
-     peer      TEXT PRIMARY KEY,
-     muted     INTEGER NOT NULL DEFAULT 0,
-     last_seen INTEGER
-   ) STRICT;`,
-  // v4: groups and rooms (PROTOCOL.md §15; see groups/group-store.ts)
-  `CREATE TABLE groups (
-     gid        TEXT PRIMARY KEY,
-     name       TEXT NOT NULL,
-     version    INTEGER NOT NULL,
-     record     BLOB NOT NULL,
-     member     INTEGER NOT NULL,
-     updated_at INTEGER NOT NULL
-   ) STRICT;
-   CREATE TABLE group_messages (
-     id          TEXT PRIMARY KEY,
-     conv        TEXT NOT NULL,
-     sender      TEXT NOT NULL,
-     body        TEXT NOT NULL,
-     ts          INTEGER NOT NULL,
-     relay_ts    INTEGER,
-     received_at INTEGER NOT NULL
-   ) STRICT;
-   CREATE INDEX group_messages_by_conv ON group_messages (conv, received_at);
-   CREATE TABLE joined_rooms (room TEXT PRIMARY KEY, joined_at INTEGER NOT NULL) STRICT;`,
-  // v5: file transfers, both directions (see files/table.ts, PROTOCOL.md §16)
-  `CREATE TABLE files (
-     blob      TEXT PRIMARY KEY,
-     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-     peer      TEXT NOT NULL,
-     name      TEXT NOT NULL,
-     size      INTEGER NOT NULL,
-     type      TEXT NOT NULL,
-     sha256    BLOB,
-     key       BLOB NOT NULL,
-     state     TEXT NOT NULL,
-     path      TEXT,
-     ts        INTEGER NOT NULL
-   ) STRICT;`,
-];
+export type * from './types.js';
 
 interface ContactRow {
   username: string;
@@ -390,29 +245,4 @@ function toContact(row: ContactRow): Contact {
           }
         : null,
   };
-}
-
-/**
- * Applies the migrations after `PRAGMA user_version` in one IMMEDIATE transaction that re-reads the version inside
- * it: two processes opening a new profile at once (`chat recv --follow` and `chat send`) must not both migrate.
- */
-function migrate(db: Database.Database): void {
-  const check = (current: number): void => {
-    if (current > SCHEMA_VERSION) {
-      throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
-        hint: 'upgrade chat',
-      });
-    }
-  };
-  const before = db.pragma('user_version', { simple: true }) as number;
-  check(before);
-  if (before === SCHEMA_VERSION) return;
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    check(current);
-    for (let v = current; v < SCHEMA_VERSION; v++) {
-      db.exec(MIGRATIONS[v] ?? '');
-      db.pragma(`user_version = ${v + 1}`);
-    }
-  }).immediate();
 }

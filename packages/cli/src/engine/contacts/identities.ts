@@ -5,9 +5,9 @@
  */
 import { fingerprint, formatSafetyNumber, safetyNumber, safetyNumberMatches } from '@chat/crypto';
 import type { BundleFrame } from '@chat/protocol';
-import { ChatError } from './errors.js';
-import type { Contact, Store } from './store.js';
-import { sameKeys } from './trust.js';
+import { ChatError } from '../errors.js';
+import type { Contact, Store } from '../store/store.js';
+import { sameKeys } from './bundle.js';
 
 /** Like signal-cli's `--trust-new-identities`: what happens to a key the client has not accepted before. */
 export type TrustNewIdentities = 'on-first-use' | 'always' | 'never';
@@ -29,7 +29,7 @@ export function parseTrustNewIdentities(text: string): TrustNewIdentities {
 export type Reconciled = { outcome: 'pinned' | 'untrusted' | 'same' | 'accepted-new' | 'changed'; contact: Contact; previous?: Contact };
 
 /** Applies the policy to a bundle that already passed §3.2 (`fetchBundle`). Never throws for a key change. */
-export function reconcile(store: Store, bundle: BundleFrame, policy: TrustNewIdentities, now = Date.now()): Reconciled {
+export function reconcile(store: Pick<Store, 'getContact' | 'pinContact' | 'markChanged' | 'acceptKey'>, bundle: BundleFrame, policy: TrustNewIdentities, now = Date.now()): Reconciled {
   const name = bundle.user;
   const pinned = store.getContact(name);
   const fp = fingerprint(bundle.idpk);

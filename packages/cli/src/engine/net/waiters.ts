@@ -4,7 +4,7 @@
  * arrives later could no longer be matched to anything useful.
  */
 import type { RelayFrame } from '@chat/protocol';
-import { ChatError } from './errors.js';
+import { ChatError } from '../errors.js';
 
 export type RequestReply =
   | 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done' | 'fanout_sent' | 'rooms' | 'room_members'

@@ -7,12 +7,12 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import type { MsgFrame } from '@chat/protocol';
-import { ChatError } from './errors.js';
-import type { Messenger, ReceivedMessage } from './messenger.js';
-import { checkBatch } from './receive-check.js';
-import { commitChecked } from './receive-commit.js';
-import type { SignatureVerifier } from './signatures.js';
-import type { GroupMessage } from './groups/receive.js';
+import { ChatError } from '../errors.js';
+import type { ReceiveContext } from '../context.js';
+import type { ReceiveOptions, ReceiveSummary } from '../events.js';
+import { checkBatch } from './check.js';
+import { commitChecked } from './commit.js';
+import type { SignatureVerifier } from '../signatures.js';
 
 /**
  * Most envelopes committed in one transaction. Large enough that the per-commit fsync and the per-batch receipt are
@@ -44,31 +44,14 @@ export const receiverTuning: { parallelBacklog: number; secondCoreUsable: () => 
   workerUrl: undefined,
 };
 
-export interface ReceiveOptions {
-  /** Keep listening after `synced` until `signal` aborts. */
-  follow?: boolean;
-  signal?: AbortSignal;
-  /** Called for each new message, after it is committed (the `message` event carries the same). */
-  onMessage?: (message: ReceivedMessage) => void;
-  /** Called for each new group or room message and membership event (§15), after it is committed. */
-  onGroupMessage?: (message: GroupMessage) => void;
-}
+export type { ReceiveOptions, ReceiveSummary } from '../events.js';
 
-export interface ReceiveSummary {
-  /** New messages shown. */
-  received: number;
-  /** Redelivered ids already in history: acknowledged, not shown again (§4 step 7). */
-  duplicates: number;
-  held: number;
-  rejected: number;
-}
-
-export async function receive(m: Messenger, options: ReceiveOptions): Promise<ReceiveSummary> {
+export async function receive(m: ReceiveContext, options: ReceiveOptions): Promise<ReceiveSummary> {
   const { follow = false, signal } = options;
   if (signal?.aborted) return { received: 0, duplicates: 0, held: 0, rejected: 0 };
   m.emit('status', 'connecting');
   const conn = await m.connect('recv');
-  m.recvConnection = conn;
+  m.setLive(conn, true);
   m.emit('status', 'online');
   // The outbox goes out on every (re)connect; a failure here is the connection's, which `close` reports.
   m.flushOutbox(conn).catch(() => {});
@@ -86,7 +69,7 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
       if (done) return;
       done = true;
       signal?.removeEventListener('abort', onAbort);
-      if (m.recvConnection === conn) m.recvConnection = undefined;
+      m.setLive(conn, false);
       try {
         // Acknowledge what is committed even when stopping on an error, if the connection still lives.
         flush();
@@ -119,7 +102,7 @@ export async function receive(m: Messenger, options: ReceiveOptions): Promise<Re
       if (!verifierTried && frames.length + queue.length >= receiverTuning.parallelBacklog) {
         verifierTried = true;
         // Loaded only for a long backlog: a one-shot `chat recv` of a few messages never pays for worker_threads.
-        if (receiverTuning.secondCoreUsable()) verifier = (await import('./signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
+        if (receiverTuning.secondCoreUsable()) verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
       }
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier);
       const checked = result.checked;

@@ -5,16 +5,16 @@
  */
 import { MessageKind, generateIdentity, openEnvelope, randomMessageId, sealEnvelope, toHex, utf8, type Identity } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
-import { Connection } from './connection.js';
-import { Messenger, type HeldMessage, type ReceivedMessage, type RejectedMessage } from './messenger.js';
-import type { Profile } from './profile.js';
+import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { Connection } from '../net/connection.js';
+import { Messenger, type HeldMessage, type ReceivedMessage, type RejectedMessage } from '../messenger.js';
+import type { Profile } from '../profile.js';
 import { PARALLEL_BACKLOG, receiverTuning, secondCoreUsable } from './receiver.js';
-import { SignatureResult, SignatureVerifier } from './signatures.js';
-import type { TrustNewIdentities } from './identities.js';
+import { SignatureResult, SignatureVerifier } from '../signatures.js';
+import type { TrustNewIdentities } from '../contacts/identities.js';
 
 /** The tests run from the sources; the worker is the built script (`npm test` builds first). */
-const BUILT_WORKER = new URL('../../dist/engine/verify-worker.js', import.meta.url);
+const BUILT_WORKER = new URL('../../../dist/engine/verify-worker.js', import.meta.url);
 
 describe('SignatureVerifier (the worker thread)', () => {
   const alice = generateIdentity();

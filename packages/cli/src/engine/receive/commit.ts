@@ -5,13 +5,12 @@
  * and nothing may be acknowledged until that transaction has committed: the caller gets the ids to acknowledge and
  * the events to emit afterwards.
  */
-import { MessageKind, fromUtf8, toHex, type OpenedEnvelope } from '@chat/crypto';
+import { MessageKind, toHex, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
-import { handleFileEnvelope } from './files/incoming.js';
-import { applyGroupEnvelope, isGroupKind } from './groups/receive.js';
-import type { Messenger, ReceivedMessage } from './messenger.js';
-import type { Checked } from './receive-check.js';
-import type { ReceiveOptions, ReceiveSummary } from './receiver.js';
+import type { ReceiveContext } from '../context.js';
+import type { Emit, ReceiveOptions, ReceiveSummary } from '../events.js';
+import type { Checked } from './check.js';
+
 
 export interface Committed {
   /** Ids the relay may delete now (§9): committed, duplicates, rejected. Not held or ephemeral ones. */
@@ -32,17 +31,26 @@ class Batch {
   /** New text message ids per sender, for `delivered` receipts (§4.1). */
   readonly delivered = new Map<string, string[]>();
 
+  /** The context's emit, calling the `receive` options' callbacks first. */
+  readonly emit: Emit;
+
   constructor(
-    readonly m: Messenger,
-    readonly options: ReceiveOptions,
-  ) {}
+    readonly m: ReceiveContext,
+    options: ReceiveOptions,
+  ) {
+    this.emit = (event, ...args) => {
+      if (event === 'message') options.onMessage?.(args[0] as never);
+      if (event === 'groupMessage') options.onGroupMessage?.(args[0] as never);
+      return m.emit(event, ...args);
+    };
+  }
 }
 
 /**
  * Applies `checked` in order in one transaction; adds to `summary` only once it has committed.
  * @throws whatever the store throws; the transaction is then rolled back and nothing may be acknowledged.
  */
-export function commitChecked(m: Messenger, checked: readonly Checked[], options: ReceiveOptions, summary: ReceiveSummary): Committed {
+export function commitChecked(m: ReceiveContext, checked: readonly Checked[], options: ReceiveOptions, summary: ReceiveSummary): Committed {
   const b = new Batch(m, options);
   let receipts = false;
   m.store.transaction(() => {
@@ -83,62 +91,22 @@ function apply(b: Batch, c: Checked): boolean {
   }
 }
 
-/** §4 step 7 and §4.1 for a verified, stored envelope, by kind. Always acknowledged. */
+/** §4 step 7 and §4.1 for a verified, stored envelope: its kind's handler (receive/handlers.ts). Always acknowledged. */
 function applyOpened(b: Batch, frame: MsgFrame, opened: OpenedEnvelope): boolean {
-  const { m, options } = b;
-  const id = toHex(frame.id);
-  if (opened.kind === MessageKind.delivered || opened.kind === MessageKind.read) {
-    applyReceipt(b, opened);
-    return true;
-  }
-  if (isGroupKind(opened.kind)) {
-    const r = applyGroupEnvelope(m, id, opened, frame.ts);
-    if (r.outcome === 'rejected') return reject(b, frame, r.code, r.detail);
-    if (r.outcome === 'duplicate') b.counts.duplicates++;
-    else {
-      b.counts.received++;
-      const message = r.message;
-      b.events.push(() => {
-        options.onGroupMessage?.(message);
-        m.emit('groupMessage', message);
-      });
-    }
-    return true;
-  }
-  // File offer / answer (§16.3).
-  if (handleFileEnvelope(m, opened, (e) => b.events.push(() => m.emit('file', e)))) return true;
-  if (opened.kind !== MessageKind.text) return true; // a stored typing signal: acknowledged, ignored (§4.1)
-  // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
-  const body = fromUtf8(opened.body);
-  const fromSelf = opened.from === m.username;
-  const isNew = m.store.addMessage({
-    id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs: frame.ts, receivedAt: Date.now(), state: fromSelf ? 'read' : 'unread',
-  });
-  if (!isNew) {
-    b.counts.duplicates++;
-    return true;
-  }
-  b.seen.add(opened.from);
-  const ids = b.delivered.get(opened.from);
-  if (ids) ids.push(id);
-  else b.delivered.set(opened.from, [id]);
+  const handler = b.m.handlers.get(opened.kind);
+  if (!handler) return true; // a stored typing signal, or a kind we do not know: acknowledged, ignored (§4.1)
+  const r = handler({ id: toHex(frame.id), relayTs: frame.ts, opened, later: (e) => b.events.push(e), emit: b.emit });
+  if (r.outcome === 'rejected') return reject(b, frame, r.code, r.detail);
+  if (r.outcome === 'duplicate') b.counts.duplicates++;
+  if (r.outcome !== 'new') return true;
   b.counts.received++;
-  const message: ReceivedMessage = { id, from: opened.from, to: opened.to, body, ts: opened.ts, relayTs: frame.ts };
-  b.events.push(() => {
-    options.onMessage?.(message);
-    m.emit('message', message);
-  });
-  return true;
-}
-
-/** §4.1: moves our own messages to the receipt's sender forward to delivered / read; other ids are ignored. */
-function applyReceipt(b: Batch, opened: OpenedEnvelope): void {
-  const { m } = b;
-  const state = opened.kind === MessageKind.read ? 'read' : 'delivered';
-  for (let at = 0; at < opened.body.length; at += 16) {
-    const msgId = toHex(opened.body.subarray(at, at + 16));
-    if (m.store.outbox.advance(msgId, opened.from, state)) b.events.push(() => m.emit('delivery', { id: msgId, peer: opened.from, state }));
+  if (r.receipt) {
+    b.seen.add(opened.from);
+    const ids = b.delivered.get(opened.from);
+    if (ids) ids.push(toHex(frame.id));
+    else b.delivered.set(opened.from, [toHex(frame.id)]);
   }
+  return true;
 }
 
 function reject(b: Batch, frame: MsgFrame, code: string, detail: string): boolean {

@@ -6,9 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { Server } from 'node:net';
 import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { handshake, scriptedRelay, spawnRelay, tempDir, type RelayProcess, failure } from '../../test/helpers.js';
+import { handshake, scriptedRelay, spawnRelay, tempDir, type RelayProcess, failure } from '../../../test/helpers.js';
 import { Connection, type ConnectOptions } from './connection.js';
-import { ChatError } from './errors.js';
+import { ChatError } from '../errors.js';
 
 const alice: Identity = generateIdentity();
 

@@ -2,8 +2,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers.js';
-import { ChatError } from './errors.js';
+import { tempDir } from '../../../test/helpers.js';
+import { ChatError } from '../errors.js';
 import { SCHEMA_VERSION, Store, type StoredMessage } from './store.js';
 
 const msg = (id: string, over: Partial<StoredMessage> = {}): StoredMessage => ({

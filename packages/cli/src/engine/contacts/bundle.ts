@@ -1,9 +1,9 @@
 /** Key bundles from the relay, checked before anything trusts them (§3.2, §3.4). */
 import { constantTimeEqual, verifyBundle } from '@chat/crypto';
 import type { BundleFrame } from '@chat/protocol';
-import type { Connection } from './connection.js';
-import { ChatError, fromCryptoError, printable } from './errors.js';
-import type { Contact } from './store.js';
+import type { Connection } from '../net/connection.js';
+import { ChatError, fromCryptoError, printable } from '../errors.js';
+import type { Contact } from '../store/store.js';
 
 /** `lookup` plus the §3.2 checks, and the bundle must be for the name we asked about (§3.4). */
 export async function fetchBundle(conn: Connection, name: string): Promise<BundleFrame> {

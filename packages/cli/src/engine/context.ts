@@ -1,0 +1,65 @@
+/**
+ * The narrow capabilities the engine hands its parts (issue 12; STYLE.md, "narrow interfaces, not a hub"): a feature
+ * names the two or three it uses, never the Messenger. The Messenger provides all of them; tests may pass anything
+ * with the same shape.
+ */
+import type { Identity } from '@chat/crypto';
+import type { Mode } from '@chat/protocol';
+import type { Reconciled } from './contacts/identities.js';
+import type { Emit, FanoutResult } from './events.js';
+import type { Connection } from './net/connection.js';
+import type { KindHandlers } from './receive/handlers.js';
+import type { Contact, Store } from './store/store.js';
+
+/** Who we are. */
+export interface Self {
+  readonly username: string;
+  readonly identity: Identity;
+}
+
+/** Announces events (after the store has committed what they report). */
+export interface Announce {
+  readonly emit: Emit;
+}
+
+/** Looks a user up and applies the trust policy (§3.4); contacts/contacts.ts decides which keys may be used. */
+export interface Lookup {
+  lookupContact(user: string, conn?: Connection): Promise<Reconciled>;
+  /** @throws {ChatError} KEY_CHANGED / UNTRUSTED_IDENTITY when the key may not be used. */
+  lookupAndPin(user: string, conn?: Connection): Promise<Contact>;
+}
+
+/** A connection to our relay: `connect` a new one, or run over the live session if there is one. */
+export interface Connect {
+  connect(mode: Mode): Promise<Connection>;
+  withConnectionFor<T>(f: (c: Connection) => Promise<T>): Promise<T>;
+}
+
+/** Queues a control envelope (file offer or answer, §16.3) in the outbox and sends it. */
+export interface SendControl {
+  sendControl(peer: string, kind: number, body: Uint8Array, conn?: Connection): Promise<void>;
+}
+
+/** What the receive path (receive/) needs: the check, the commit and the session. */
+export interface ReceiveContext extends Self, Lookup, Announce {
+  readonly store: Pick<Store, 'getContact' | 'transaction' | 'addRejected' | 'outbox'>;
+  /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
+  readonly handlers: KindHandlers;
+  connect(mode: Mode): Promise<Connection>;
+  /** The receiving session on `conn` is up (`true`) or over: sends use it meanwhile instead of a second connection. */
+  setLive(conn: Connection, up: boolean): void;
+  flushOutbox(conn: Connection): Promise<void>;
+  kickOutbox(): void;
+  /** Queues `delivered` receipts inside the caller's transaction; true if anything was queued. */
+  enqueueReceipts(peer: string, kind: number, ids: readonly string[]): boolean;
+}
+
+/** A group send through the durable outbox (Messenger.queueFanout). */
+export interface QueueFanout {
+  queueFanout(kind: number, body: Uint8Array, recipients: readonly string[], history: (id: string) => void): Promise<FanoutResult>;
+}
+
+/** What groups and rooms (groups/) use: the group tables, the contacts, the lookup, a connection, the outbox. */
+export interface GroupsContext extends Self, Lookup, Connect, QueueFanout {
+  readonly store: Pick<Store, 'groups' | 'getContact'>;
+}

@@ -1,0 +1,31 @@
+/** Receiving 1:1 text messages and receipts (§4 step 7, §4.1): the handlers the Messenger registers for those kinds. */
+import { MessageKind, fromUtf8, toHex } from '@chat/crypto';
+import type { Self } from './context.js';
+import type { ReceivedMessage } from './events.js';
+import type { KindHandler } from './receive/handlers.js';
+import type { Store } from './store/store.js';
+
+export function messageHandlers(ctx: Pick<Self, 'username'> & { store: Pick<Store, 'addMessage' | 'outbox'> }): [number, KindHandler][] {
+  const text: KindHandler = ({ id, relayTs, opened, later, emit }) => {
+    // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
+    const body = fromUtf8(opened.body);
+    const fromSelf = opened.from === ctx.username;
+    const isNew = ctx.store.addMessage({
+      id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs, receivedAt: Date.now(), state: fromSelf ? 'read' : 'unread',
+    });
+    if (!isNew) return { outcome: 'duplicate' };
+    const message: ReceivedMessage = { id, from: opened.from, to: opened.to, body, ts: opened.ts, relayTs };
+    later(() => emit('message', message));
+    return { outcome: 'new', receipt: true };
+  };
+  /** §4.1: moves our own messages to the receipt's sender forward to delivered / read; other ids are ignored. */
+  const receipt: KindHandler = ({ opened, later, emit }) => {
+    const state = opened.kind === MessageKind.read ? 'read' : 'delivered';
+    for (let at = 0; at < opened.body.length; at += 16) {
+      const msgId = toHex(opened.body.subarray(at, at + 16));
+      if (ctx.store.outbox.advance(msgId, opened.from, state)) later(() => emit('delivery', { id: msgId, peer: opened.from, state }));
+    }
+    return { outcome: 'applied' };
+  };
+  return [[MessageKind.text, text], [MessageKind.delivered, receipt], [MessageKind.read, receipt]];
+}

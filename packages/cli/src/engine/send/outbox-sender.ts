@@ -1,0 +1,235 @@
+/**
+ * Sends the durable outbox (store/outbox.ts) over a connection: in queue order, each entry checked against the relay's
+ * key for its peer (§3.4) and sent as the envelope sealed once for it, under the id it was queued with, and removed only on the relay's `sent` (§9). A connection
+ * failure stops the pass and leaves the rest queued for the next connection; a changed key blocks that peer's
+ * entries (they stay queued); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
+ * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
+ */
+import { MessageKind, constantTimeEqual, fromHex, sealEnvelope } from '@chat/crypto';
+import type { Connection } from '../net/connection.js';
+import { sendFanoutFrames } from './fanout.js';
+import { maySendTo } from '../contacts/contacts.js';
+import { ChatError, fromCryptoError } from '../errors.js';
+import type { Announce, Lookup, Self } from '../context.js';
+import type { OutboxEntry } from '../store/outbox.js';
+import type { Contact, Store } from '../store/store.js';
+
+/** What sending the outbox needs: our keys, the lookup, the outbox table and events. */
+export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'getContact'> };
+
+/**
+ * How long a lookup made for the outbox is reused on the same connection: long enough to span the retries of a
+ * rate-limited pass, short enough that a key published meanwhile is noticed within seconds (and every new
+ * connection looks up afresh).
+ */
+const LOOKUP_REUSE_MS = 10_000;
+
+/** Errors after which the entry stays queued and the next connection retries it. */
+export function isRetryable(err: ChatError): boolean {
+  return err.exitCode === 5 || err.code === 'INTERNAL' || err.code === 'SHUTTING_DOWN' || err.code === 'RELAY_PROTOCOL';
+}
+
+/** Refusals that block a peer's entries until the user accepts its key (§3.4); they stay queued. */
+const BLOCKING = new Set(['KEY_CHANGED', 'UNTRUSTED_IDENTITY', 'BUNDLE_INVALID']);
+
+function stillPinned(now: Contact | undefined, cached: Contact): boolean {
+  return (
+    maySendTo(now) &&
+    Buffer.from(now.identityPublicKey).equals(cached.identityPublicKey) &&
+    Buffer.from(now.encryptionPublicKey).equals(cached.encryptionPublicKey)
+  );
+}
+
+/** Seals `entry` for `contact` (§4). @throws {ChatError} if sealing fails. */
+export function sealTo(self: Self, entry: OutboxEntry, contact: Contact): OutboxEntry & { env: Uint8Array; sealedTo: Uint8Array } {
+  try {
+    const env = sealEnvelope({ kind: entry.kind, from: self.username, to: entry.peer, id: fromHex(entry.id), ts: entry.ts, body: entry.body }, self.identity.identity.secretKey, contact.encryptionPublicKey);
+    return { ...entry, env, sealedTo: contact.encryptionPublicKey };
+  } catch (err) {
+    throw fromCryptoError(err, 'sealing the message');
+  }
+}
+
+/** `entry` as it is queued: sealed now if its peer's pinned key may be used (contacts.ts), else at the first send. */
+export function sealIfPinned(self: Self, store: Pick<Store, 'getContact'>, entry: OutboxEntry): OutboxEntry {
+  const contact = store.getContact(entry.peer);
+  return maySendTo(contact) ? sealTo(self, entry, contact) : entry;
+}
+
+export class OutboxSender {
+  private running: Promise<void> = Promise.resolve();
+  /** A pass is under way; set and cleared synchronously, so a flush never joins a pass that has already decided to end. */
+  private active = false;
+  private again = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Rate-limited passes in a row that sent nothing: each doubles the wait the relay named. */
+  private limitedInARow = 0;
+  private stopped = false;
+  /**
+   * Peers looked up (and checked, §3.4) on `conn` within the last LOOKUP_REUSE_MS: a pass asks the relay once per peer,
+   * and a pass retried after a rate limit does not spend its first request on the same lookup again.
+   */
+  private looked: { conn: Connection; at: number; contacts: Map<string, Contact> } | undefined;
+
+  /** `retry` starts a pass on the live session of that moment (after a rate limit's wait). */
+  constructor(
+    private readonly m: OutboxContext,
+    private readonly retry: () => void,
+  ) {}
+
+  /**
+   * Checks `entry`'s peer (§3.4) and returns the envelope to send, sealed once. `looked` holds the peers already
+   * looked up on this connection lately (`lookups`), so a pass asks the relay once per peer, not once per entry; an
+   * entry is never sealed to a cached key the store no longer pins as sendable. Undefined if the entry is gone.
+   * @throws {ChatError}
+   */
+  private async prepare(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<Uint8Array | undefined> {
+    const m = this.m;
+    let contact = looked?.get(entry.peer);
+    // A cached lookup counts only while the pinned contact is still the same key in a sendable state: a key change
+    // noticed meanwhile (a held message, another lookup) sends this entry to the relay's lookup again (§3.4).
+    if (contact && !stillPinned(m.store.getContact(entry.peer), contact)) contact = undefined;
+    if (!contact) {
+      contact = await m.lookupAndPin(entry.peer, conn);
+      looked?.set(entry.peer, contact);
+    }
+    // Sealed once (issue 12): the bytes stored at enqueue, or at the first attempt, are what every retry sends; the
+    // coming Double Ratchet spends a message key per seal. Only when the lookup above returns another key than the
+    // entry was sealed to (the peer's key changed and the user accepted the new one) is it sealed again: a new seal
+    // for a new key, not a retry. The envelope is stored before it is sent.
+    if (entry.env && entry.sealedTo && constantTimeEqual(entry.sealedTo, contact.encryptionPublicKey)) return entry.env;
+    const env = sealTo(m, entry, contact).env;
+    return m.store.outbox.sealed(entry.id, env, contact.encryptionPublicKey) ? env : undefined;
+  }
+
+  /** Sends one entry; on `sent` removes it and moves a text message to `sent`. @throws {ChatError} */
+  async sendEntry(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<void> {
+    const env = await this.prepare(conn, entry, looked);
+    if (!env) return; // withdrawn or sent meanwhile
+    await conn.send(entry.peer, fromHex(entry.id), env);
+    this.m.store.outbox.remove(entry.id);
+    if (entry.kind === MessageKind.text && this.m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
+      this.m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'sent' });
+    }
+  }
+
+  /**
+   * Sends the entries of one group send together in `fanout` frames (§15.2), each checked and sealed once like any
+   * entry. Returns each recipient's code ('' stored). A stored or refused entry leaves the outbox; one whose key may
+   * not be used (KEY_CHANGED, …) stays queued, like a 1:1 message, and so does one the relay could not store now.
+   * @throws {ChatError} a connection error or a rate limit: everything stays queued.
+   */
+  async sendFanout(conn: Connection, entries: readonly OutboxEntry[], looked = this.lookups(conn)): Promise<{ to: string; id: string; code: string }[]> {
+    const out: { to: string; id: string; code: string }[] = [];
+    const ready: { entry: OutboxEntry; env: Uint8Array }[] = [];
+    for (const entry of entries) {
+      try {
+        const env = await this.prepare(conn, entry, looked);
+        if (env) ready.push({ entry, env });
+      } catch (err) {
+        if (!(err instanceof ChatError) || isRetryable(err) || err.code === 'RATE_LIMITED') throw err;
+        if (!BLOCKING.has(err.code)) this.m.store.outbox.remove(entry.id);
+        out.push({ to: entry.peer, id: entry.id, code: err.code });
+      }
+    }
+    const codes = await sendFanoutFrames(conn, ready.map((r) => ({ to: r.entry.peer, id: fromHex(r.entry.id), env: r.env })));
+    ready.forEach(({ entry }, k) => {
+      if (!['INTERNAL', 'SHUTTING_DOWN', 'RATE_LIMITED'].includes(codes[k]!)) this.m.store.outbox.remove(entry.id);
+      out.push({ to: entry.peer, id: entry.id, code: codes[k]! });
+    });
+    return out;
+  }
+
+  /**
+   * Sends everything queued over `conn`. Concurrent calls share one pass (and trigger one more if something was
+   * queued meanwhile). Rejects with the connection error that stopped the pass.
+   */
+  flush(conn: Connection): Promise<void> {
+    if (this.active) {
+      this.again = true;
+      return this.running;
+    }
+    this.active = true;
+    this.running = this.pass(conn);
+    return this.running;
+  }
+
+  private async pass(conn: Connection): Promise<void> {
+    try {
+      const m = this.m;
+      do {
+        this.again = false;
+        const blocked = new Set<string>();
+        const looked = this.lookups(conn);
+        const entries = m.store.outbox.list();
+        const done = new Set<string>();
+        for (const entry of entries) {
+          if (blocked.has(entry.peer) || done.has(entry.id)) continue;
+          try {
+            if (entry.fanout === undefined) await this.sendEntry(conn, entry, looked);
+            else {
+              const group = entries.filter((e) => e.fanout === entry.fanout && !blocked.has(e.peer));
+              for (const e of group) done.add(e.id);
+              for (const r of await this.sendFanout(conn, group, looked)) {
+                if (BLOCKING.has(r.code) && !blocked.has(r.to)) {
+                  blocked.add(r.to);
+                  m.emit('blocked', { peer: r.to, reason: r.code as 'KEY_CHANGED' });
+                }
+              }
+            }
+            this.limitedInARow = 0;
+          } catch (err) {
+            if (!(err instanceof ChatError)) throw err;
+            if (isRetryable(err)) throw err;
+            if (err.code === 'RATE_LIMITED' && err.retryAfterMs !== undefined) {
+              // The user's request bucket is empty for every entry, not only this one: stop, keep all queued, and go
+              // on once the relay says a request will fit (on the live connection of that moment, if any).
+              this.retryAfter(Math.min(60_000, err.retryAfterMs * 2 ** Math.min(this.limitedInARow++, 8)));
+              return;
+            }
+            if (BLOCKING.has(err.code)) {
+              blocked.add(entry.peer);
+              m.emit('blocked', { peer: entry.peer, reason: err.code as 'KEY_CHANGED' });
+              continue;
+            }
+            // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
+            m.store.outbox.remove(entry.id);
+            if (m.store.outbox.advance(entry.id, entry.peer, 'failed')) {
+              m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'failed', error: err.code });
+            }
+          }
+        }
+      } while (this.again);
+    } finally {
+      // Runs in the same turn as the last `again` check above (no await in between), so an entry queued after that
+      // check finds no pass active and starts its own: nothing queued waits for a pass that has already ended.
+      this.active = false;
+    }
+  }
+
+  /** This pass's lookup cache: the previous one if it is for the same connection and recent, else a fresh one. */
+  private lookups(conn: Connection): Map<string, Contact> {
+    const now = Date.now();
+    if (!this.looked || this.looked.conn !== conn || now - this.looked.at > LOOKUP_REUSE_MS) {
+      this.looked = { conn, at: now, contacts: new Map() };
+    }
+    return this.looked.contacts;
+  }
+
+  /** Kicks the outbox again after `ms` (at least 50 ms); one timer at a time; never keeps the process alive. */
+  private retryAfter(ms: number): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retry();
+    }, Math.max(50, ms));
+    this.retryTimer.unref();
+  }
+
+  /** Cancels a pending retry and any later one (the messenger is closing). */
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The send pipeline against the real relay binary (issue 12): an outbox entry is sealed once and a retry resends
+ * exactly those bytes; rows queued under schema v5 (no envelope) are migrated and sent; typing follows the same
+ * trust rule as a message.
+ */
+import Database from 'better-sqlite3';
+import { fingerprint, generateIdentity } from '@chat/crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PASSPHRASE, newUser } from '../../../../../test/e2e/harness.js';
+import { spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { parseRelayAddress } from '../address.js';
+import { ChatError } from '../errors.js';
+import { createGroup, sendGroupText } from '../groups/groups.js';
+import { runLive } from '../live.js';
+import { Messenger, type ConnectionStatus } from '../messenger.js';
+import type { Connection } from '../net/connection.js';
+import { Profile } from '../profile.js';
+
+let t: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let n = 0;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  t = tempDir('send');
+  relay = await spawnRelay(`${t.dir}/relay`);
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+afterAll(async () => {
+  await relay.stop();
+  t.cleanup();
+});
+
+async function pair(): Promise<{ a: string; b: string; aHome: string; bHome: string }> {
+  n++;
+  return { a: `alice${n}`, b: `bob${n}`, aHome: await newUser(t.dir, `alice${n}`, relay), bHome: await newUser(t.dir, `bob${n}`, relay) };
+}
+
+async function messenger(home: string, options: Parameters<typeof Messenger.open>[1] = {}): Promise<Messenger> {
+  const m = await Messenger.open(new Profile(home), { connectTimeoutMs: 2_000, passphrase: TEST_PASSPHRASE, ...options });
+  cleanups.push(() => m.close());
+  return m;
+}
+
+/** Records every envelope `conn` sends; with `drop`, the first send closes the connection instead (CONNECTION_LOST). */
+function capture(conn: Connection, sent: Uint8Array[], drop = false): void {
+  const send = conn.send.bind(conn);
+  conn.send = async (to, id, env, options) => {
+    sent.push(Uint8Array.from(env));
+    if (!drop) return send(to, id, env, options);
+    await conn.close();
+    throw new ChatError('CONNECTION_LOST', 'dropped by the test');
+  };
+}
+
+/** Starts `m`'s live session (stopped at the end of the test); resolves once it is online. */
+function live(m: Messenger): Promise<void> {
+  const controller = new AbortController();
+  const online = new Promise<void>((resolve) => m.on('connection', (s: ConnectionStatus) => s.state === 'online' && resolve()));
+  const done = runLive(m, { signal: controller.signal, baseDelayMs: 50, maxDelayMs: 200 });
+  cleanups.push(async () => {
+    controller.abort();
+    await done.catch(() => {});
+  });
+  return online;
+}
+
+async function bodiesReceived(home: string): Promise<string[]> {
+  const bob = await messenger(home);
+  const got: string[] = [];
+  bob.on('message', (msg) => got.push(msg.body));
+  await bob.receive();
+  return got;
+}
+
+describe('an outbox entry is sealed once', () => {
+  for (const pinned of [true, false]) {
+    it(`a retry after a dropped connection resends the identical envelope (${pinned ? 'pinned peer: sealed at enqueue' : 'first contact: sealed at the first attempt'})`, async () => {
+      const { b, aHome, bHome } = await pair();
+      const alice = await messenger(aHome);
+      if (pinned) await alice.lookupAndPin(b);
+      const queued = alice.queueMessage(b, 'sealed once');
+      const atEnqueue = alice.store.outbox.get(queued.id)!.env;
+      expect(atEnqueue !== undefined).toBe(pinned);
+
+      const sent: Uint8Array[] = [];
+      const first = await alice.connect('send');
+      capture(first, sent, true);
+      await expect(alice.flushOutbox(first)).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+      const stored = alice.store.outbox.get(queued.id)!;
+      expect(stored.env).toEqual(sent[0]); // stored before it was sent
+
+      const second = await alice.connect('send');
+      cleanups.push(() => second.close());
+      capture(second, sent);
+      await alice.flushOutbox(second);
+      expect(sent).toHaveLength(2);
+      expect(Buffer.from(sent[1]!).equals(Buffer.from(sent[0]!))).toBe(true);
+      if (atEnqueue) expect(Buffer.from(sent[0]!).equals(Buffer.from(atEnqueue))).toBe(true);
+      expect(alice.store.outbox.list()).toEqual([]);
+      expect(await bodiesReceived(bHome)).toEqual(['sealed once']);
+    });
+  }
+
+  it('rows queued under schema v5 (no envelope) are migrated to v6 and sent', async () => {
+    const { b, aHome, bHome } = await pair();
+    const alice = await messenger(aHome);
+    const dbPath = new Profile(aHome).dbPath;
+    alice.close();
+    // The database as schema v5 left it, with a text message queued in the v5 row shape.
+    const db = new Database(dbPath);
+    db.exec(`ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; PRAGMA user_version = 5;`);
+    db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, 1, ?, ?)').run('ab'.repeat(16), b, Buffer.from('queued by v5'), Date.now());
+    db.prepare("INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, 'out', 'queued by v5', ?, NULL, ?, 'queued')").run('ab'.repeat(16), b, Date.now(), Date.now());
+    db.close();
+
+    const again = await messenger(aHome);
+    expect(again.store.outbox.list()).toMatchObject([{ id: 'ab'.repeat(16), peer: b }]);
+    expect(again.store.outbox.list()[0]!.env).toBeUndefined();
+    await again.receive(); // any connection sends the outbox
+    expect(again.store.outbox.list()).toEqual([]);
+    expect(again.history({ peer: b }).at(-1)).toMatchObject({ id: 'ab'.repeat(16), state: 'sent' });
+    expect(await bodiesReceived(bHome)).toEqual(['queued by v5']);
+  });
+});
+
+describe('a group send is as durable as a 1:1 message', () => {
+  it('queued with its history row when the connection fails, and sent in one `fanout` frame on the next', async () => {
+    const { a, b, aHome, bHome } = await pair();
+    const carol = `carol${n}`;
+    const carolHome = await newUser(t.dir, carol, relay);
+    const alice = await messenger(aHome);
+    const { group } = await createGroup(alice, 'durable', [b, carol]);
+    alice.close();
+
+    const offline = await messenger(aHome, { relay: parseRelayAddress('127.0.0.1:1') });
+    await expect(sendGroupText(offline, 'durable', 'survives')).rejects.toMatchObject({ exitCode: 5 });
+    expect(offline.store.outbox.list().map((e) => [e.peer, e.fanout !== undefined])).toEqual([[b, true], [carol, true]]);
+    expect(offline.store.groups.messages(`#${group.gid}`).map((x) => x.body)).toContain('survives');
+    offline.close();
+
+    const again = await messenger(aHome);
+    const conn = await again.connect('send');
+    cleanups.push(() => conn.close());
+    let frames = 0;
+    const fanout = conn.fanout.bind(conn);
+    conn.fanout = (...args) => {
+      frames++;
+      return fanout(...args);
+    };
+    await again.flushOutbox(conn);
+    expect(frames).toBe(1);
+    expect(again.store.outbox.list()).toEqual([]);
+    for (const home of [bHome, carolHome]) {
+      const member = await messenger(home);
+      const got: string[] = [];
+      member.on('groupMessage', (x) => x.kind === 'group' && got.push(`${x.from}: ${x.body}`));
+      await member.receive();
+      expect(got).toEqual([`${a}: survives`]);
+    }
+  });
+});
+
+describe('typing follows the trust rule of messages (contacts/contacts.ts)', () => {
+  it('is not sealed to a contact whose key is `changed`', async () => {
+    const { b, aHome, bHome } = await pair();
+    const alice = await messenger(aHome);
+    const real = await alice.lookupAndPin(b);
+    await Promise.all([live(await messenger(bHome)), live(alice)]);
+    expect(await alice.sendTyping(b, true)).toBe(true); // the accepted key: sent
+
+    // Alice's store says bob's accepted key is another one and the relay's (real) key is pending: `changed`.
+    const other = generateIdentity();
+    alice.store.importContact({
+      ...real, identityPublicKey: other.identity.publicKey, encryptionPublicKey: other.encryption.publicKey, fingerprint: fingerprint(other.identity.publicKey),
+      trust: 'changed', pending: { identityPublicKey: real.identityPublicKey, encryptionPublicKey: real.encryptionPublicKey, fingerprint: real.fingerprint, seenAt: Date.now() },
+    });
+    const sent: Uint8Array[] = [];
+    capture(alice.recvConnection!, sent);
+    expect(await alice.sendTyping(b, true)).toBe(false);
+    expect(sent).toEqual([]);
+    expect(alice.contact(b)?.trust).toBe('changed');
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * The local store's schema: one migration per version, applied in order on open (`PRAGMA user_version` holds the
+ * version). The tables are read and written by store.ts (contacts, messages, rejected), outbox.ts, groups.ts, files.ts.
+ */
+import type Database from 'better-sqlite3';
+import { ChatError } from '../errors.js';
+
+export const SCHEMA_VERSION = 6;
+
+const MIGRATIONS: readonly string[] = [
+  // v1
+  `CREATE TABLE contacts (
+     username    TEXT PRIMARY KEY,
+     idpk        BLOB NOT NULL,
+     encpk       BLOB NOT NULL,
+     fingerprint TEXT NOT NULL,
+     first_seen  INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE messages (
+     id          TEXT PRIMARY KEY,
+     peer        TEXT NOT NULL,
+     direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+     body        TEXT NOT NULL,
+     ts          INTEGER NOT NULL,
+     relay_ts    INTEGER,
+     received_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX messages_by_peer ON messages (peer, ts);
+   CREATE TABLE rejected (
+     id          TEXT PRIMARY KEY,
+     reason      TEXT NOT NULL,
+     relay_ts    INTEGER,
+     rejected_at INTEGER NOT NULL
+   ) STRICT;`,
+  // v2: trust states and the not-yet-accepted key of a changed contact.
+  `ALTER TABLE contacts ADD COLUMN trust TEXT NOT NULL DEFAULT 'unverified' CHECK (trust IN ('unverified', 'verified', 'changed', 'untrusted'));
+   ALTER TABLE contacts ADD COLUMN verified_at INTEGER;
+   ALTER TABLE contacts ADD COLUMN pending_idpk BLOB;
+   ALTER TABLE contacts ADD COLUMN pending_encpk BLOB;
+   ALTER TABLE contacts ADD COLUMN pending_fingerprint TEXT;
+   ALTER TABLE contacts ADD COLUMN pending_seen INTEGER;`,
+  // v3: delivery and read state, the durable outbox, per-conversation settings (see outbox.ts)
+  `ALTER TABLE messages ADD COLUMN state TEXT;
+   CREATE TABLE outbox (
+     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+     id        TEXT NOT NULL UNIQUE,
+     peer      TEXT NOT NULL,
+     kind      INTEGER NOT NULL,
+     body      BLOB NOT NULL,
+     ts        INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE conversations (
+     peer      TEXT PRIMARY KEY,
+     muted     INTEGER NOT NULL DEFAULT 0,
+     last_seen INTEGER
+   ) STRICT;`,
+  // v4: groups and rooms (PROTOCOL.md §15; see groups/group-store.ts)
+  `CREATE TABLE groups (
+     gid        TEXT PRIMARY KEY,
+     name       TEXT NOT NULL,
+     version    INTEGER NOT NULL,
+     record     BLOB NOT NULL,
+     member     INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE group_messages (
+     id          TEXT PRIMARY KEY,
+     conv        TEXT NOT NULL,
+     sender      TEXT NOT NULL,
+     body        TEXT NOT NULL,
+     ts          INTEGER NOT NULL,
+     relay_ts    INTEGER,
+     received_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX group_messages_by_conv ON group_messages (conv, received_at);
+   CREATE TABLE joined_rooms (room TEXT PRIMARY KEY, joined_at INTEGER NOT NULL) STRICT;`,
+  // v5: file transfers, both directions (see files/table.ts, PROTOCOL.md §16)
+  `CREATE TABLE files (
+     blob      TEXT PRIMARY KEY,
+     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+     peer      TEXT NOT NULL,
+     name      TEXT NOT NULL,
+     size      INTEGER NOT NULL,
+     type      TEXT NOT NULL,
+     sha256    BLOB,
+     key       BLOB NOT NULL,
+     state     TEXT NOT NULL,
+     path      TEXT,
+     ts        INTEGER NOT NULL
+   ) STRICT;`,
+  // v6: an outbox entry keeps its sealed envelope and the key it was sealed to (sealed once; see send/outbox-sender.ts),
+  // and the group send it belongs to (sent together in `fanout` frames, §15.2). Rows queued before have none of them:
+  // they are sealed at their first send attempt, like a first contact.
+  `ALTER TABLE outbox ADD COLUMN env BLOB;
+   ALTER TABLE outbox ADD COLUMN sealed_to BLOB;
+   ALTER TABLE outbox ADD COLUMN fanout TEXT;`,
+];
+
+/**
+ * Applies the migrations after `PRAGMA user_version` in one IMMEDIATE transaction that re-reads the version inside
+ * it: two processes opening a new profile at once (`chat recv --follow` and `chat send`) must not both migrate.
+ */
+export function migrate(db: Database.Database): void {
+  const check = (current: number): void => {
+    if (current > SCHEMA_VERSION) {
+      throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
+        hint: 'upgrade chat',
+      });
+    }
+  };
+  const before = db.pragma('user_version', { simple: true }) as number;
+  check(before);
+  if (before === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    check(current);
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v] ?? '');
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}
