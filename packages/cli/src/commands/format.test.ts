@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatLocalTime, formatMessageLine, sanitizeForTerminal } from './format.js';
+import { inertText as sanitizeForTerminal } from '../terminal-text.js';
+import { formatLocalTime, formatMessageLine } from './format.js';
 
 describe('formatting', () => {
   it('formats local time as YYYY-MM-DD HH:MM:SS', () => {

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { PaneItem } from './controller.js';
 import { rowsOf, visibleWindow } from './layout.js';
-import { deliveryMark, displayText, nameColor, shortTime } from './text.js';
+import { deliveryMark, displayName, displayText, nameColor, shortTime } from './text.js';
 
 export interface MessagePaneProps {
   items: PaneItem[];
@@ -27,13 +27,13 @@ export function MessagePane({ items, me, width, height, offset, color }: Message
           it.type === 'notice' ? (
             <Text key={it.key} {...(it.level === 'error' ? (color ? { color: 'red' } : { bold: true }) : { dimColor: true })}>
               {it.level === 'error' ? '! ' : '* '}
-              {it.text}
+              {displayText(it.text)}
             </Text>
           ) : (
             <Text key={it.id}>
               <Text dimColor>{shortTime(it.ts)} </Text>
               <Text bold {...(nameColor(sender(it, me), color) ? { color: nameColor(sender(it, me), color) } : {})}>
-                {sender(it, me)}
+                {displayName(sender(it, me))}
               </Text>
               <Text>: {indent(displayText(it.body))}</Text>
               {it.direction === 'out' ? <Text dimColor={it.state !== 'failed'} {...(it.state === 'failed' && color ? { color: 'red' } : {})}> {deliveryMark(it.state)}</Text> : null}
@@ -52,6 +52,6 @@ const indent = (text: string): string => text.split('\n').join('\n  ');
 const sender = (m: { direction: string; peer: string }, me: string): string => (m.direction === 'out' ? me : m.peer);
 
 function lineOf(it: PaneItem, me: string): string {
-  if (it.type === 'notice') return `* ${it.text}`;
-  return `${shortTime(it.ts)} ${sender(it, me)}: ${indent(displayText(it.body))}${it.direction === 'out' ? ` ${deliveryMark(it.state)}` : ''}`;
+  if (it.type === 'notice') return `* ${displayText(it.text)}`;
+  return `${shortTime(it.ts)} ${displayName(sender(it, me))}: ${indent(displayText(it.body))}${it.direction === 'out' ? ` ${deliveryMark(it.state)}` : ''}`;
 }

@@ -3,17 +3,18 @@
  */
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { unsafeLineCharacters } from '../../terminal-text.js';
 
 /**
- * Keeps the last path component (after `/` and `\`), replaces control characters (C0, DEL, C1), bidi overrides and
- * `: / \` with `_`, drops leading dots and spaces and trailing dots and spaces, cuts to 200 UTF-16 units, and falls
+ * Keeps the last path component (after `/` and `\`), replaces control characters (C0, DEL, C1), bidi, invisible
+ * characters and `:` with `_`, drops leading dots and spaces and trailing dots and spaces, cuts to 200 UTF-16 units, and falls
  * back to `file`.
  * @example sanitizeFileName('../../etc/passwd') === 'passwd'
  */
 export function sanitizeFileName(name: string): string {
   let s = name.split(/[/\\]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  s = s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069:]/g, '_');
+  // The characters terminal-text.ts escapes for one line (controls, bidi, invisible), and ':'.
+  s = s.replace(unsafeLineCharacters(), '_').replace(/:/g, '_');
   s = s.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   if (s.length > 200) s = s.slice(0, 200);
   return s === '' ? 'file' : s;
