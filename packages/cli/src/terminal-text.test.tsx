@@ -3,12 +3,16 @@
  * the sanitiser itself, the plain output of the commands, error output, file names, and the session's components.
  * A surface passes when no unsafe character of the class reaches its output and the escape is visible instead.
  */
+import { GROUP_NAME_FORBIDDEN, generateIdentity } from '@chat/crypto';
 import { render } from 'ink-testing-library';
-import { GROUP_NAME_FORBIDDEN } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { formatMessageLine } from './commands/format.js';
 import { reportError, type Io } from './commands/io.js';
+import { handshake, scriptedRelay } from '../test/helpers.js';
+import { Connection } from './engine/connection.js';
 import { ChatError, printable } from './engine/errors.js';
+import { listRooms } from './engine/groups/index.js';
+import type { Messenger } from './engine/messenger.js';
 import { sanitizeFileName } from './engine/files/sanitize.js';
 import { hasUnsafeCharacters, inertLine, inertText } from './terminal-text.js';
 import { Banner } from './ui/Banner.js';
@@ -94,5 +98,29 @@ describe('what stays', () => {
   });
   it('escapes newlines, tabs and joiners in one line', () => {
     expect(inertLine('ops\n[10:00] alice: hi\tx\u200d')).toBe('ops\\x0a[10:00] alice: hi\\x09x\\u200d');
+  });
+});
+
+describe('room names from the relay (PROTOCOL.md §15.6)', () => {
+  it('a list with a name that is not a room name is a relay protocol error, not printed', async () => {
+    const { server, port } = await scriptedRelay((frame, _socket, reply) => {
+      if (handshake(frame, reply)) return;
+      if (frame.t === 'room') reply({ t: 'rooms', rid: frame.rid, names: ['general', 'x\x1b]2;pwned\x07'] });
+    });
+    try {
+      const conn = await Connection.open({ address: { host: '127.0.0.1', port }, username: 'alice', identity: generateIdentity(), mode: 'send' });
+      try {
+        const m = { withConnectionFor: <T,>(f: (c: Connection) => Promise<T>) => f(conn) } as unknown as Messenger;
+        const err = await listRooms(m).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ChatError);
+        expect(err).toMatchObject({ code: 'RELAY_PROTOCOL' });
+        expect((err as Error).message).not.toMatch(UNSAFE);
+        expect((err as Error).message).toContain('\\x1b]2;pwned');
+      } finally {
+        await conn.close();
+      }
+    } finally {
+      server.close();
+    }
   });
 });
