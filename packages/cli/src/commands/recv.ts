@@ -8,7 +8,7 @@ import { ExitCode } from '../engine/errors.js';
 import { openMessenger } from './common.js';
 import { printFileEvent } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
-import { formatLocalTime, formatMessageLine } from './format.js';
+import { formatLocalTime, formatMessageLine, markContinuations } from './format.js';
 import { hint, printJson, warn, type Io } from './io.js';
 
 const HELD_REASON = { KEY_CHANGED: 'key changed', UNTRUSTED_IDENTITY: 'key not trusted yet', BUNDLE_INVALID: 'invalid key bundle from the relay' } as const;
@@ -28,7 +28,7 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
     messenger.on('groupMessage', (g) => {
       if (args.json) printJson(io, { id: g.id, kind: g.kind, conv: g.conv, group: g.gid, from: g.from, body: g.body, ts: g.ts, relayTs: g.relayTs });
-      else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.ts)}] ${inertLine(g.conv)} * ${inertText(g.body)}\n`);
+      else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.ts)}] ${inertLine(g.conv)} * ${markContinuations(inertText(g.body))}\n`);
       else io.stdout.write(`${formatMessageLine({ ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body })}\n`);
     });
     // Warnings name ids, senders and codes, never bodies.
