@@ -49,6 +49,7 @@ export type ClientErrorCode =
   // file transfer (PROTOCOL.md §16)
   | 'NO_SUCH_TRANSFER'
   | 'FILE_UNREADABLE'
+  | 'DOWNLOAD_PATH_UNSAFE'
   | 'STREAM_CHUNK_INVALID'
   | 'STREAM_TRUNCATED'
   | 'FILE_HASH_MISMATCH'
