@@ -31,6 +31,7 @@ export type ClientErrorCode =
   | 'IDENTITY_EXISTS'
   | 'NOT_LOGGED_IN'
   | 'PROFILE_CORRUPT'
+  | 'PROFILE_UNSAFE'
   | 'RELAY_UNREACHABLE'
   | 'CONNECTION_LOST'
   | 'TIMEOUT'
