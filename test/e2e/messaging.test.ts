@@ -36,7 +36,7 @@ describe('chat between alice and bob', () => {
     // TZ=UTC in the harness: the shown time is the sender's ts.
     const shown = new Date(sent?.ts ?? 0).toISOString().replace('T', ' ').slice(0, 19);
     expect(lines[1]).toBe(`[${shown}] alice: from stdin`);
-    expect(lines[2]).toBe('second line');
+    expect(lines[2]).toBe('  | second line'); // a continuation line is marked: it cannot pass for a message
     expect(lines.length).toBe(4); // trailing ''
 
     const again = await chat(['recv'], { home: bob });

@@ -49,6 +49,21 @@ describe('group state records', () => {
     ['no admin', raw({ members: [[0, 'alice']] })],
     ['trailing bytes', raw({ trailing: [0] })],
     ['a member running past the end', raw({}).subarray(0, raw({}).length - 2)],
+    // Names another member's terminal shows (§15.3): every control, bidi and invisible class.
+    ['a name with ESC (OSC 52)', raw({ name: 'x\x1b]52;c;Y3VybA==\x07' })],
+    ['a name with a newline', raw({ name: 'ops\n[10:00] alice: hi' })],
+    ['a name with CR', raw({ name: 'a\rb' })],
+    ['a name with NUL', raw({ name: 'a\x00' })],
+    ['a name with DEL', raw({ name: 'a\x7f' })],
+    ['a name with C1 CSI', raw({ name: 'a\u009b2J' })],
+    ['a name with a bidi override', raw({ name: 'a\u202eb' })],
+    ['a name with a bidi isolate', raw({ name: 'a\u2067b' })],
+    ['a name with a bidi mark', raw({ name: 'a\u200fb' })],
+    ['a name with a zero-width space', raw({ name: 'te\u200bam' })],
+    ['a name with a zero-width joiner', raw({ name: 'te\u200dam' })],
+    ['a name with a BOM', raw({ name: '\ufeffteam' })],
+    ['a name with a line separator', raw({ name: 'a\u2028b' })],
+    ['a name with a tag character', raw({ name: 'a\u{e0041}' })],
   ])('refuses %s', (_name, bytes) => {
     expect(() => parseGroupRecord(bytes)).toThrow(CryptoError);
     try {
@@ -57,6 +72,12 @@ describe('group state records', () => {
       expect((err as CryptoError).code).toBe('ENVELOPE_MALFORMED');
     }
     expect(groupBodyProblem(0x11, bytes)).toEqual(expect.any(String));
+  });
+
+  it('keeps names in any script, with emoji and spaces', () => {
+    for (const name of ['team ✓', 'café crème', '東京チーム', 'ops 🚀', 'دردشة']) {
+      expect(parseGroupRecord(encodeGroupRecord({ ...base, name })).name).toBe(name);
+    }
   });
 
   it('checks group and room text bodies', () => {

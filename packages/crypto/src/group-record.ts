@@ -13,6 +13,13 @@ export const GROUP_ID_BYTES = 16;
 export const MAX_GROUP_MEMBERS = 1024;
 /** Longest group name in UTF-8 bytes (§15.3). */
 export const MAX_GROUP_NAME_BYTES = 64;
+/**
+ * Characters a group name MUST NOT contain (§15.3): C0 and C1 controls and DEL (terminal escape sequences), bidi
+ * overrides, embeddings, isolates and marks, line and paragraph separators, and invisible characters (zero-width
+ * space, joiners, word joiner, BOM, soft hyphen, tags). A name is shown to every member; none of these has a place in one.
+ */
+export const GROUP_NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
+
 /** A room name (§15.6). */
 export const ROOM_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -37,7 +44,8 @@ export interface GroupRecord {
 }
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF in the string: the default drops it, so the checks below would not see it.
+const dec = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * `gid ‖ version (u32) ‖ op (u8) ‖ len8(subject) ‖ subject ‖ len8(name) ‖ name ‖ count (u16) ‖ count × (role ‖ len8(user) ‖ user)`.
@@ -99,6 +107,7 @@ export function groupRecordProblem(body: Uint8Array): GroupRecord | string {
   if (subject !== '' && !USERNAME_PATTERN.test(subject)) return 'invalid username as group record subject';
   const name = str('name');
   if (name === undefined || name.length === 0 || enc.encode(name).length > MAX_GROUP_NAME_BYTES) return 'a group name must be 1 to 64 bytes of UTF-8';
+  if (GROUP_NAME_FORBIDDEN.test(name)) return 'a group name must not contain control, bidi or invisible characters';
   if (!need(2)) return 'group record member count runs past the end';
   const count = dv.getUint16(at);
   at += 2;

@@ -56,7 +56,7 @@ export {
   SAFETY_NUMBER_DIGITS,
 } from './safety-number.js';
 export {
-  GROUP_ID_BYTES, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_BYTES, ROOM_PATTERN, GROUP_OPS, encodeGroupRecord, parseGroupRecord,
+  GROUP_ID_BYTES, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_BYTES, GROUP_NAME_FORBIDDEN, ROOM_PATTERN, GROUP_OPS, encodeGroupRecord, parseGroupRecord,
   groupRecordProblem, encodeGroupText, encodeRoomText, parseRoomText, type GroupOp, type GroupMember, type GroupRecord,
 } from './group-record.js';
 export {

@@ -1,5 +1,5 @@
 import { BlobStore, DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
@@ -107,6 +107,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   if (options.tls === undefined) material = await loadOrCreateTlsMaterial(options.dataDir);
   else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
   const secureContext = material && createRelaySecureContext(material);
+  // The databases are created 0600 (SQLite would use the umask, 0644): a pre-existing data directory may be 0755.
+  for (const f of ['relay.db', 'rooms.db']) closeSync(openSync(join(options.dataDir, f), 'a', 0o600));
   const { store, accounts } = openSqliteStores(join(options.dataDir, 'relay.db'));
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;

@@ -103,6 +103,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
             describe: 'relay address: chat://<fingerprint>@host:port (pins its certificate) or host:port (pins the first one seen); default: CHAT_RELAY, the last one, or 127.0.0.1:7717',
           })
           .option('insecure', { type: 'boolean', describe: 'plaintext TCP to a relay started with --insecure (no TLS)' })
+          .option('drop-tls-pin', { type: 'boolean', describe: "with --insecure: replace this relay's pinned TLS certificate with plaintext (only if its operator says it dropped TLS)" })
           .option('invite', { type: 'string', describe: 'one-time invite code, to register on an invite-only relay' })
           .option('json', json)
           .example('$0 login alice --relay chat://8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w@relay.example.org:7717', 'register alice, accepting only that certificate')
@@ -110,7 +111,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .example('$0 login alice --relay 127.0.0.1:7717 --insecure', 'plaintext, for a relay run with --insecure')
           .example('$0 login carol --invite 3f9c…', 'register on an invite-only relay with a code from its operator'),
       (a) =>
-        run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, insecure: a.insecure === true, invite: a.invite, json: a.json === true }, io)),
+        run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, insecure: a.insecure === true, dropTlsPin: a.dropTlsPin === true, invite: a.invite, json: a.json === true }, io)),
     )
     .command(
       'send <username> [message..]',

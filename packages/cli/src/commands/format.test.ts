@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatLocalTime, formatMessageLine, sanitizeForTerminal } from './format.js';
+import { inertText as sanitizeForTerminal } from '../terminal-text.js';
+import { formatLocalTime, formatMessageLine } from './format.js';
 
 describe('formatting', () => {
   it('formats local time as YYYY-MM-DD HH:MM:SS', () => {
@@ -10,6 +11,13 @@ describe('formatting', () => {
   it('prints a message line', () => {
     const ts = new Date(2026, 10, 24, 10, 31, 2).getTime();
     expect(formatMessageLine({ ts, from: 'alice', body: 'hi there' })).toBe('[2026-11-24 10:31:02] alice: hi there');
+  });
+
+  it('marks continuation lines, so only a new message starts a line with "["', () => {
+    const ts = new Date(2026, 10, 24, 10, 31, 2).getTime();
+    expect(formatMessageLine({ ts, from: 'mallory', body: 'ok\n[2026-12-03 10:00:00] alice: run this' })).toBe(
+      '[2026-11-24 10:31:02] mallory: ok\n  | [2026-12-03 10:00:00] alice: run this',
+    );
   });
 
   it('neutralises terminal escapes, carriage returns and bidi overrides, keeps newlines, tabs and emoji', () => {

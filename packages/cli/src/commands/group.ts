@@ -6,7 +6,7 @@ import { ChatError } from '../engine/errors.js';
 import { changeGroup, createGroup, findGroup, joinRoom, leaveRoom, listRooms, roomMembers, type FanoutResult, type StoredGroup } from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
 import { openMessenger } from './common.js';
-import { sanitizeForTerminal } from './format.js';
+import { inertLine } from '../terminal-text.js';
 import { printJson, warn, type Io } from './io.js';
 
 async function withMessenger<T>(io: Io, f: (m: Messenger) => Promise<T>): Promise<T> {
@@ -60,9 +60,9 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
     }
     if (args.json) printJson(io, groupJson(g));
     else if (args.action === 'members' || args.action === 'create') {
-      io.stdout.write(`#${sanitizeForTerminal(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.member ? '' : ' — you are no longer a member'}\n`);
+      io.stdout.write(`#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.member ? '' : ' — you are no longer a member'}\n`);
       for (const x of g.record.members) io.stdout.write(`  ${x.user}${x.admin ? ' (admin)' : ''}\n`);
-    } else io.stdout.write(`#${sanitizeForTerminal(g.record.name)}: ${args.action} done (version ${g.record.version})\n`);
+    } else io.stdout.write(`#${inertLine(g.record.name)}: ${args.action} done (version ${g.record.version})\n`);
     return 0;
   });
 }
@@ -72,7 +72,7 @@ export function groups(args: { json?: boolean }, io: Io): Promise<number> {
     const all = m.store.groups.list();
     if (args.json) printJson(io, all.map(groupJson));
     else if (all.length === 0) io.stdout.write('no groups yet (chat group create <name> <user...>)\n');
-    else for (const g of all) io.stdout.write(`#${sanitizeForTerminal(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${g.member ? '' : '  (left)'}\n`);
+    else for (const g of all) io.stdout.write(`#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${g.member ? '' : '  (left)'}\n`);
     return 0;
   });
 }
@@ -82,7 +82,7 @@ export function rooms(args: { json?: boolean }, io: Io): Promise<number> {
     const names = await listRooms(m);
     const joined = new Set(m.store.groups.joinedRooms());
     if (args.json) printJson(io, names.map((name) => ({ name, joined: joined.has(name) })));
-    else for (const n of names) io.stdout.write(`#${n}${joined.has(n) ? '  (joined)' : ''}\n`);
+    else for (const n of names) io.stdout.write(`#${inertLine(n)}${joined.has(n) ? '  (joined)' : ''}\n`);
     return 0;
   });
 }
@@ -92,7 +92,7 @@ export function room(args: { action: 'join' | 'leave' | 'members'; room: string;
     const members = args.action === 'join' ? await joinRoom(m, args.room) : args.action === 'leave' ? await leaveRoom(m, args.room) : await roomMembers(m, args.room);
     const name = args.room.replace(/^#/, '');
     if (args.json) printJson(io, { room: name, members });
-    else if (args.action === 'members') io.stdout.write(`${members.join('\n')}\n`);
+    else if (args.action === 'members') io.stdout.write(`${members.map(inertLine).join('\n')}\n`);
     else io.stdout.write(`${args.action === 'join' ? 'joined' : 'left'} #${name} (${members.length} members)\n`);
     return 0;
   });

@@ -3,6 +3,7 @@
  * tests call directly. Errors go to stderr as `chat: error: ...` plus `chat: hint: ...` when there is a next step.
  */
 import { ChatError, ExitCode } from '../engine/errors.js';
+import { inertText } from '../terminal-text.js';
 
 export interface Output {
   write(chunk: string): unknown;
@@ -28,14 +29,15 @@ export function hint(io: Io, message: string): void {
 /** Prints an error the way every command does and returns its exit code (§12). */
 export function reportError(io: Io, err: unknown): number {
   if (err instanceof ChatError) {
+    // Messages quote names and values from others (a group, a file, the relay's text): inert like everything else.
     // The code names the error for scripts and for the docs (§10, §12); most messages already end with it.
     const code = err.message.includes(`(${err.code})`) ? '' : ` (${err.code})`;
-    io.stderr.write(`chat: error: ${err.message}${code}\n`);
-    if (err.hint) hint(io, err.hint);
+    io.stderr.write(`chat: error: ${inertText(err.message)}${code}\n`);
+    if (err.hint) hint(io, inertText(err.hint));
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`chat: error: internal error: ${message}\n`);
+  io.stderr.write(`chat: error: internal error: ${inertText(message)}\n`);
   if (io.env.CHAT_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
   return ExitCode.OTHER;
 }

@@ -4,9 +4,9 @@
  * prompt; import stores the keys under the profile passphrase (CHAT_PASSPHRASE / --passphrase-file / prompt, or
  * --no-passphrase) and refuses to replace existing keys without --force.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fingerprint } from '@chat/crypto';
-import { exportBackup, importBackup } from '../engine/backup.js';
+import { MAX_BACKUP_CHARS, exportBackup, importBackup } from '../engine/backup.js';
 import { ChatError } from '../engine/errors.js';
 import { Profile } from '../engine/profile.js';
 import { printJson, warn, type Io } from './io.js';
@@ -84,8 +84,10 @@ async function backupPassphrase(io: Io, confirm: boolean): Promise<string> {
   return p;
 }
 
+// Reading stops a little past the limit: importBackup then refuses the text as too large (BAD_BACKUP).
 function readFile(path: string): string {
   try {
+    if (statSync(path).size > 4 * MAX_BACKUP_CHARS) return ' '.repeat(MAX_BACKUP_CHARS + 1);
     return readFileSync(path, 'utf8');
   } catch (err) {
     throw new ChatError('USAGE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
@@ -94,6 +96,9 @@ function readFile(path: string): string {
 
 async function readAll(io: Io): Promise<string> {
   let text = '';
-  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+  for await (const chunk of io.stdin) {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+    if (text.length > MAX_BACKUP_CHARS) break;
+  }
   return text;
 }

@@ -7,7 +7,8 @@
 import { ExitCode } from '../engine/errors.js';
 import { openMessenger } from './common.js';
 import { printFileEvent } from './files.js';
-import { formatLocalTime, formatMessageLine, sanitizeForTerminal } from './format.js';
+import { inertLine, inertText } from '../terminal-text.js';
+import { formatLocalTime, formatMessageLine, markContinuations } from './format.js';
 import { hint, printJson, warn, type Io } from './io.js';
 
 const HELD_REASON = { KEY_CHANGED: 'key changed', UNTRUSTED_IDENTITY: 'key not trusted yet', BUNDLE_INVALID: 'invalid key bundle from the relay' } as const;
@@ -27,8 +28,8 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
     messenger.on('groupMessage', (g) => {
       if (args.json) printJson(io, { id: g.id, kind: g.kind, conv: g.conv, group: g.gid, from: g.from, body: g.body, ts: g.ts, relayTs: g.relayTs });
-      else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.ts)}] ${sanitizeForTerminal(g.conv)} * ${sanitizeForTerminal(g.body)}\n`);
-      else io.stdout.write(`${formatMessageLine({ ts: g.ts, from: `${sanitizeForTerminal(g.conv)} ${g.from}`, body: g.body })}\n`);
+      else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.ts)}] ${inertLine(g.conv)} * ${markContinuations(inertText(g.body))}\n`);
+      else io.stdout.write(`${formatMessageLine({ ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body })}\n`);
     });
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {
@@ -44,7 +45,7 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
       if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
     });
     messenger.on('file', (e) => printFileEvent(io, e, args.json === true));
-    messenger.on('rejected', (r) => warn(io, `rejected message ${r.id}: ${r.code} (${sanitizeForTerminal(r.detail)})`));
+    messenger.on('rejected', (r) => warn(io, `rejected message ${r.id}: ${r.code} (${inertLine(r.detail)})`));
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };
     const summary = await messenger.receive(options);
     return summary.held > 0 && !args.follow ? ExitCode.KEY_CHANGED : ExitCode.OK;

@@ -26,6 +26,8 @@ export interface LoginOptions {
   agent?: string;
   /** Plaintext TCP (§5.1); refused together with a `chat://` address. */
   insecure?: boolean;
+  /** With `insecure`: replace a certificate pinned for this address with plaintext (`--drop-tls-pin`, §5.1). */
+  dropTlsPin?: boolean;
   /** Unlocks passphrase-protected keys (§13.1). */
   passphrase?: string | undefined;
   /** A one-time invite code for an invite-only relay (§8, §14.3). */
@@ -41,7 +43,7 @@ export interface LoginOptions {
  * @throws {ChatError} NO_IDENTITY, BAD_USERNAME, RELAY_UNREACHABLE, RELAY_CERT_MISMATCH, TLS_FAILED, KEY_MISMATCH, …
  */
 export async function login(profile: Profile, username: string, address: RelayAddress, options: LoginOptions | string = {}): Promise<LoginResult> {
-  const { agent, insecure = false, passphrase, invite } = typeof options === 'string' ? { agent: options, passphrase: undefined, invite: undefined } : options;
+  const { agent, insecure = false, passphrase, invite, dropTlsPin = false } = typeof options === 'string' ? { agent: options, passphrase: undefined, invite: undefined } : options;
   if (insecure && address.fingerprint !== undefined) {
     throw new ChatError('USAGE', '--insecure cannot be used with a chat://<fingerprint>@ address (that pins a TLS certificate)', {
       hint: 'give host:port with --insecure, or drop --insecure',
@@ -52,6 +54,13 @@ export async function login(profile: Profile, username: string, address: RelayAd
   const previous = profile.loadConfig();
   const relay = formatRelayAddress(address);
   const pinnedBefore = previous && previous.relay === relay ? previous.relayCert : undefined;
+  // A relay that spoke TLS and now answers in plaintext may be an impostor: replacing its pin with plaintext takes
+  // a separate, explicit flag (§5.1), never --insecure alone.
+  if (insecure && pinnedBefore !== undefined && !dropTlsPin) {
+    throw new ChatError('USAGE', `${relay} has a pinned TLS certificate (${pinnedBefore}); --insecure would replace it with plaintext`, {
+      hint: "something else may be answering at that address: ask the relay's operator. If the relay really runs without TLS now: chat login <name> --insecure --drop-tls-pin",
+    });
+  }
   const conn = await Connection.open({
     address,
     username: name,

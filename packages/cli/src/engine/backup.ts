@@ -3,7 +3,7 @@
  * states) in one passphrase-encrypted, ASCII-armoured file. Message history is not included.
  */
 import { Buffer } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { fingerprint, fromBase64, identityFromSecrets, isValidUsername, toBase64, type Identity } from '@chat/crypto';
 import { ChatError } from './errors.js';
 import { parseConfig, type ChatConfig } from './profile.js';
@@ -15,6 +15,10 @@ export const ARMOR_BEGIN = '-----BEGIN CHAT BACKUP-----';
 export const ARMOR_END = '-----END CHAT BACKUP-----';
 const LABEL_BYTES = Buffer.byteLength(BACKUP_LABEL, 'latin1');
 const HEADER_BYTES = LABEL_BYTES + 3 + SALT_BYTES + NONCE_BYTES;
+/** The largest backup text `importBackup` reads (§13.2): far above any real one (a contact is ~300 characters). */
+export const MAX_BACKUP_CHARS = 8 * 1024 * 1024;
+/** The armour's check line, first after BEGIN: `=` and the first 6 bytes of SHA-256(blob) in base64 (§13.2). */
+const CHECK_LINE = /^=[A-Za-z0-9+/]{8}$/;
 const TRUST: readonly TrustState[] = ['unverified', 'verified', 'changed', 'untrusted'];
 
 export interface BackupContents {
@@ -55,7 +59,8 @@ export function exportBackup(contents: BackupContents, passphrase: string, param
   try {
     const blob = Buffer.concat([head, sealWithKey(key, payload, head, nonce).sealed]);
     const lines = blob.toString('base64').match(/.{1,64}/g) ?? [];
-    return `${ARMOR_BEGIN}\n${lines.join('\n')}\n${ARMOR_END}\n`;
+    // The check line comes first: a file cut short at its end still has it (§13.2).
+    return `${ARMOR_BEGIN}\n=${check(blob)}\n${lines.join('\n')}\n${ARMOR_END}\n`;
   } finally {
     key.fill(0);
     payload.fill(0);
@@ -66,14 +71,43 @@ function bad(what: string): ChatError {
   return new ChatError('BAD_BACKUP', `not a chat backup: ${what}`);
 }
 
+function damaged(what: string): ChatError {
+  return new ChatError('BAD_BACKUP', `the backup is damaged: ${what}`, { hint: 'use another copy of the backup, or export it again' });
+}
+
+const check = (blob: Uint8Array): string => createHash('sha256').update(blob).digest().subarray(0, 6).toString('base64');
+
+/**
+ * The blob inside the armour (§13.2), in one pass over the lines: no regular expression that can backtrack over the
+ * whole text. Blank lines and surrounding whitespace (CRLF included) are ignored. A file cut short or with lines
+ * missing (no END line, or a check line that does not match) is damaged, so it is not mistaken for a wrong passphrase. A backup written
+ * before the check line existed has none; it is still read.
+ * @throws {ChatError} BAD_BACKUP.
+ */
+export function parseArmor(text: string): Buffer {
+  if (text.length > MAX_BACKUP_CHARS) throw bad(`larger than ${MAX_BACKUP_CHARS} characters`);
+  const lines = text.split('\n').map((l) => l.trim());
+  const begin = lines.indexOf(ARMOR_BEGIN);
+  if (begin < 0) throw bad(`no ${ARMOR_BEGIN} line`);
+  const end = lines.indexOf(ARMOR_END, begin + 1);
+  if (end < 0) throw damaged(`it stops before the ${ARMOR_END} line`);
+  const body = lines.slice(begin + 1, end).filter((l) => l !== '');
+  const first = body[0];
+  const checkLine = first !== undefined && CHECK_LINE.test(first) ? body.shift()!.slice(1) : undefined;
+  const b64 = body.join('');
+  // Linear: one character class, then at most two '=' (no nested or overlapping quantifiers).
+  if (b64.length === 0 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw damaged('the text between the armour lines is not base64');
+  const blob = Buffer.from(b64, 'base64');
+  if (checkLine !== undefined && checkLine !== check(blob)) throw damaged('its check line does not match (lines missing or changed)');
+  return blob;
+}
+
 /**
  * Opens an armoured backup. Everything is checked before the caller writes anything.
  * @throws {ChatError} BAD_BACKUP (damaged or not a backup), BAD_PASSPHRASE (exit 7).
  */
 export async function importBackup(text: string, passphrase: string): Promise<BackupContents> {
-  const m = new RegExp(`${ARMOR_BEGIN}\\s*([A-Za-z0-9+/=\\s]+?)\\s*${ARMOR_END}`).exec(text);
-  if (!m?.[1]) throw bad(`no ${ARMOR_BEGIN} block`);
-  const blob = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
+  const blob = parseArmor(text);
   if (blob.length < HEADER_BYTES + 16 || blob.subarray(0, LABEL_BYTES).toString('latin1') !== BACKUP_LABEL) throw bad('wrong header');
   const params: ScryptParams = { logN: blob[LABEL_BYTES] ?? 0, r: blob[LABEL_BYTES + 1] ?? 0, p: blob[LABEL_BYTES + 2] ?? 0 };
   if (!checkScryptParams(params)) throw bad('scrypt parameters out of range');

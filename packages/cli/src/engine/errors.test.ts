@@ -83,7 +83,7 @@ describe('fromRelayError', () => {
   it('neutralises control characters in the relay text', () => {
     const e = fromRelayError('MAILBOX_FULL', 'full\x1b[2J\r', 'bob');
     expect(e.message).not.toMatch(/[\x00-\x1f]/);
-    expect(e.message).toContain('full?[2J?');
+    expect(e.message).toContain('full\\x1b[2J\\x0d');
   });
 });
 

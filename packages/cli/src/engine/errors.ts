@@ -3,6 +3,7 @@
  * process exit code of PROTOCOL.md §12, so the binary only has to print and exit.
  */
 import type { ErrorCode } from '@chat/protocol';
+import { inertLine } from '../terminal-text.js';
 
 /** PROTOCOL.md §12. */
 export const ExitCode = {
@@ -30,6 +31,7 @@ export type ClientErrorCode =
   | 'IDENTITY_EXISTS'
   | 'NOT_LOGGED_IN'
   | 'PROFILE_CORRUPT'
+  | 'PROFILE_UNSAFE'
   | 'RELAY_UNREACHABLE'
   | 'CONNECTION_LOST'
   | 'TIMEOUT'
@@ -48,6 +50,7 @@ export type ClientErrorCode =
   // file transfer (PROTOCOL.md §16)
   | 'NO_SUCH_TRANSFER'
   | 'FILE_UNREADABLE'
+  | 'DOWNLOAD_PATH_UNSAFE'
   | 'STREAM_CHUNK_INVALID'
   | 'STREAM_TRUNCATED'
   | 'FILE_HASH_MISMATCH'
@@ -183,10 +186,9 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
   }
 }
 
-/** Text from the relay is untrusted: control characters (terminal escapes) become `?`, and it is cut to 200. */
+/** Untrusted text for one line of a message (terminal-text.ts escapes what could drive a terminal), cut to 200. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
+  const clean = inertLine(text);
   return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }
 

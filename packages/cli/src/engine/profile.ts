@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constantTimeEqual, fromBase64, identityFromSecrets, isRelayCertFingerprint, isValidUsername, toBase64, type Identity } from '@chat/crypto';
+import { checkPrivatePath } from './strict-modes.js';
 import { ChatError } from './errors.js';
 import { writePrivateFileAtomic } from './files.js';
 import { decryptIdentity, encryptIdentity, parseEncryptedIdentity, type EncryptedIdentityFile } from './keyfile.js';
@@ -56,8 +57,19 @@ export class Profile {
     this.dbPath = join(home, DB_FILE);
   }
 
+  /** The profile of the environment, its directory and files checked as StrictModes does (strict-modes.ts). */
   static fromEnv(env: Env): Profile {
-    return new Profile(profileHome(env));
+    const profile = new Profile(profileHome(env));
+    profile.checkModes();
+    return profile;
+  }
+
+  /**
+   * Refuses a profile that another local user owns or can write to (SECURITY.md, "Local users").
+   * @throws {ChatError} PROFILE_UNSAFE.
+   */
+  checkModes(uid?: number): void {
+    for (const path of [this.home, this.identityPath, this.configPath, this.dbPath]) checkPrivatePath(path, uid ?? process.getuid?.());
   }
 
   /**

@@ -7,7 +7,7 @@ import type { ChatController } from './controller.js';
 import { InputLine } from './InputLine.js';
 import { MessagePane } from './MessagePane.js';
 import { StatusBar } from './StatusBar.js';
-import { ago, expandShortcodes } from './text.js';
+import { ago, displayName, expandShortcodes } from './text.js';
 import { useChat } from './useChat.js';
 import { useInputLine } from './useInputLine.js';
 import { useTerminalSize } from './useTerminalSize.js';
@@ -64,7 +64,7 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
         {listWidth > 0 ? <ConversationList rows={view.conversations} current={peer} width={listWidth} height={height - 2 - inputLines} color={color} /> : null}
         <Box flexDirection="column" width={paneWidth} paddingLeft={1}>
           <Text bold wrap="truncate">
-            {peer ? `${peer}` : 'no conversation'}
+            {peer ? displayName(peer) : 'no conversation'}
             <Text dimColor>{presence ? ` · ${presence}` : ''}</Text>
           </Text>
           {view.blocked && peer ? <Banner peer={peer} color={color} width={paneWidth - 1} /> : null}

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ConversationRow } from './controller.js';
-import { nameColor } from './text.js';
+import { displayName, nameColor } from './text.js';
 
 export interface ConversationListProps {
   rows: ConversationRow[];
@@ -25,7 +25,7 @@ export function ConversationList({ rows, current, width, height, color }: Conver
             <Text {...(color ? { color: r.online ? 'green' : 'gray' } : {})}>{r.online ? '●' : '○'} </Text>
             <Box flexGrow={1}>
               <Text wrap="truncate" inverse={here} bold={here || r.unread > 0} {...(nameColor(r.peer, color) ? { color: nameColor(r.peer, color) } : {})}>
-                {r.peer}
+                {displayName(r.peer)}
               </Text>
             </Box>
             <Text bold={r.unread > 0}>{marks}</Text>

@@ -1,7 +1,9 @@
 import { Box, Text } from 'ink';
+import stringWidth from 'string-width';
 import type { PaneItem } from './controller.js';
-import { rowsOf, visibleWindow } from './layout.js';
-import { deliveryMark, displayText, nameColor, shortTime } from './text.js';
+import { visibleWindow } from './layout.js';
+import { deliveryMark, displayName, displayText, nameColor, shortTime } from './text.js';
+import { wrapRows } from './wrap.js';
 
 export interface MessagePaneProps {
   items: PaneItem[];
@@ -13,45 +15,88 @@ export interface MessagePaneProps {
   color: boolean;
 }
 
+/** Every row of an item but its first starts this far in: only a new item starts at column 0. */
+const INDENT = '  ';
+
+/** An item laid out in rows: the prefix (time and sender, or the notice mark) on the first, a hanging indent after. */
+interface Laid {
+  prefix: string;
+  rows: string[];
+  /** The delivery mark our own messages end with (on the last row), its spaces made non-breaking for the wrap. */
+  mark: string;
+}
+
 /** One row per message: time, sender in a stable colour, the text made inert, and the delivery mark of ours. */
 export function MessagePane({ items, me, width, height, offset, color }: MessagePaneProps) {
-  const lines = items.map((it) => lineOf(it, me));
-  const rows = lines.map((l) => rowsOf(l, width));
-  const win = visibleWindow(rows, height - 1, offset);
+  const laid = items.map((it) => layOut(it, me, width));
+  const win = visibleWindow(laid.map((l) => l.rows.length), height - 1, offset);
   const shown = items.slice(win.start, win.end);
   return (
     <Box flexDirection="column" height={height} width={width} overflow="hidden">
       <Text dimColor>{win.above ? `↑ ${win.start} earlier (PgUp, Home)` : ' '}</Text>
       <Box flexDirection="column" flexGrow={1} justifyContent="flex-end">
-        {shown.map((it) =>
-          it.type === 'notice' ? (
-            <Text key={it.key} {...(it.level === 'error' ? (color ? { color: 'red' } : { bold: true }) : { dimColor: true })}>
-              {it.level === 'error' ? '! ' : '* '}
-              {it.text}
-            </Text>
-          ) : (
-            <Text key={it.id}>
-              <Text dimColor>{shortTime(it.ts)} </Text>
-              <Text bold {...(nameColor(sender(it, me), color) ? { color: nameColor(sender(it, me), color) } : {})}>
-                {sender(it, me)}
-              </Text>
-              <Text>: {indent(displayText(it.body))}</Text>
-              {it.direction === 'out' ? <Text dimColor={it.state !== 'failed'} {...(it.state === 'failed' && color ? { color: 'red' } : {})}> {deliveryMark(it.state)}</Text> : null}
-            </Text>
-          ),
-        )}
+        {shown.map((it, k) => {
+          const { rows, mark } = laid[win.start + k]!;
+          const last = rows.length - 1;
+          if (it.type === 'notice') {
+            const style = it.level === 'error' ? (color ? { color: 'red' } : { bold: true }) : { dimColor: true };
+            return (
+              <Box key={it.key} flexDirection="column">
+                {rows.map((r, i) => (
+                  <Text key={i} {...style}>
+                    {i === 0 ? (it.level === 'error' ? '! ' : '* ') : INDENT}
+                    {r}
+                  </Text>
+                ))}
+              </Box>
+            );
+          }
+          const who = sender(it, me);
+          const hue = nameColor(who, color);
+          return (
+            <Box key={it.id} flexDirection="column">
+              {rows.map((r, i) => (
+                <Text key={i}>
+                  {i === 0 ? (
+                    <>
+                      <Text dimColor>{shortTime(it.ts)} </Text>
+                      <Text bold {...(hue ? { color: hue } : {})}>
+                        {displayName(who)}
+                      </Text>
+                      <Text>: </Text>
+                    </>
+                  ) : (
+                    INDENT
+                  )}
+                  <Text>{i === last && mark && r.endsWith(mark) ? r.slice(0, r.length - mark.length) : r}</Text>
+                  {i === last && mark && r.endsWith(mark) ? (
+                    <Text dimColor={it.state !== 'failed'} {...(it.state === 'failed' && color ? { color: 'red' } : {})}>
+                      {deliveryMark(it.state)}
+                    </Text>
+                  ) : null}
+                </Text>
+              ))}
+            </Box>
+          );
+        })}
       </Box>
       {win.below ? <Text dimColor>↓ newer below (PgDn, End)</Text> : null}
     </Box>
   );
 }
 
-/** Continuation lines of a multi-line message start indented, so they do not read as new messages. */
-const indent = (text: string): string => text.split('\n').join('\n  ');
-
 const sender = (m: { direction: string; peer: string }, me: string): string => (m.direction === 'out' ? me : m.peer);
 
-function lineOf(it: PaneItem, me: string): string {
-  if (it.type === 'notice') return `* ${it.text}`;
-  return `${shortTime(it.ts)} ${sender(it, me)}: ${indent(displayText(it.body))}${it.direction === 'out' ? ` ${deliveryMark(it.state)}` : ''}`;
+/**
+ * The rows of an item at `width`: the text after the prefix on the first row, the rest indented (wrap.ts). A prefix
+ * that leaves too little room gets a row of its own. The delivery mark's spaces do not break (it stays whole).
+ */
+export function layOut(it: PaneItem, me: string, width: number): Laid {
+  const prefix = it.type === 'notice' ? '* ' : `${shortTime(it.ts)} ${displayName(sender(it, me))}: `;
+  const text = displayText(it.type === 'notice' ? it.text : it.body);
+  const mark = it.type === 'message' && it.direction === 'out' ? ` ${deliveryMark(it.state).replace(/ /g, '\u00a0')}` : '';
+  const room = width - stringWidth(prefix);
+  const rest = width - INDENT.length;
+  if (room >= 4) return { prefix, rows: wrapRows(text + mark, room, rest), mark: mark.trimStart() };
+  return { prefix, rows: ['', ...wrapRows(text + mark, rest, rest)], mark: mark.trimStart() };
 }

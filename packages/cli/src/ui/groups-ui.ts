@@ -5,6 +5,7 @@
 import { ChatError } from '../engine/errors.js';
 import { changeGroup, createGroup, findGroup, groupConv, joinRoom, leaveRoom, listRooms } from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
+import { inertLine } from '../terminal-text.js';
 import type { ConversationRow, PaneItem } from './view.js';
 
 export type GroupAction =
@@ -56,12 +57,12 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
     switch (a.kind) {
       case 'groups': {
         const all = m.store.groups.list();
-        host.notice(all.length === 0 ? 'no groups yet: /group create <name> <user...>' : all.map((g) => `#${g.record.name}  ${g.record.members.length} members${g.member ? '' : ' (left)'}`).join('\n'), 'info');
+        host.notice(all.length === 0 ? 'no groups yet: /group create <name> <user...>' : all.map((g) => `#${inertLine(g.record.name)}  ${g.record.members.length} members${g.member ? '' : ' (left)'}`).join('\n'), 'info');
         return;
       }
       case 'rooms': {
         const joined = new Set(m.store.groups.joinedRooms());
-        host.notice((await listRooms(m)).map((r) => `#${r}${joined.has(r) ? ' (joined)' : ''}`).join('\n') || 'this relay has no rooms', 'info');
+        host.notice((await listRooms(m)).map((r) => `#${inertLine(r)}${joined.has(r) ? ' (joined)' : ''}`).join('\n') || 'this relay has no rooms', 'info');
         return;
       }
       case 'join': {
@@ -88,7 +89,7 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
           : await changeGroup(m, g, a.action, a.args[0] ?? '');
         for (const f of out.result.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
         if (a.action === 'create') host.open(`#${out.group.record.name}`);
-        else host.notice(`#${out.group.record.name}: ${a.action} done`, 'info');
+        else host.notice(`#${inertLine(out.group.record.name)}: ${a.action} done`, 'info');
         return;
       }
     }

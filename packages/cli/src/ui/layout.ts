@@ -1,11 +1,4 @@
-/** Row arithmetic for the message pane: how many terminal rows an item takes, and which items fit (scrollback). */
-import stringWidth from 'string-width';
-
-/** Rows `text` takes when wrapped at `width` columns (each `\n`-separated line wraps on its own). */
-export function rowsOf(text: string, width: number): number {
-  const w = Math.max(1, width);
-  return text.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(stringWidth(line) / w)), 0);
-}
+/** Row arithmetic for the message pane: which items fit (scrollback); wrap.ts says how many rows each takes. */
 
 /**
  * The items to show: ending `offset` items above the newest, as many as fit in `height` rows (at least one).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { notificationBytes } from './notify.js';
 import { colorEnabled, deliveryMark, displayText, expandShortcodes, nameColor } from './text.js';
-import { rowsOf, visibleWindow } from './layout.js';
+import { visibleWindow } from './layout.js';
 
 describe('text', () => {
   it('turns shortcodes into emoji with node-emoji, leaving unknown ones', () => {
@@ -38,11 +38,6 @@ describe('notifications', () => {
 });
 
 describe('layout', () => {
-  it('counts wide characters as two columns when wrapping', () => {
-    expect(rowsOf('abcd', 4)).toBe(1);
-    expect(rowsOf('日本語', 4)).toBe(2);
-    expect(rowsOf('a\nb', 10)).toBe(2);
-  });
   it('shows the newest items that fit, or a page further up', () => {
     const rows = [1, 1, 2, 1, 1];
     expect(visibleWindow(rows, 3, 0)).toEqual({ start: 3, end: 5, above: true, below: false });

@@ -1,6 +1,6 @@
 /** Text helpers for the UI: safe display of other people's text, emoji shortcodes, times, stable name colours. */
 import { emojify } from 'node-emoji';
-import { sanitizeForTerminal } from '../commands/format.js';
+import { inertLine, inertText } from '../terminal-text.js';
 
 /** `:tada:` → 🎉 for every shortcode node-emoji knows; unknown ones stay as typed. */
 export function expandShortcodes(text: string): string {
@@ -8,11 +8,17 @@ export function expandShortcodes(text: string): string {
 }
 
 /**
- * Text from others, made inert: controls and bidi overrides become visible escapes (format.ts); tabs become spaces
- * (a tab's width is up to the terminal, which would break the layout). Newlines are kept: Ink lays them out.
+ * Text from others, made inert: controls, bidi and invisible characters become visible escapes (terminal-text.ts);
+ * tabs become spaces (a tab's width is up to the terminal, which would break the layout). Newlines are kept: Ink
+ * lays them out.
  */
 export function displayText(text: string): string {
-  return sanitizeForTerminal(text).replace(/\t/g, '    ');
+  return inertText(text).replace(/\t/g, '    ');
+}
+
+/** A name in the session (a user, `#group`, `#room`): one line, made inert (terminal-text.ts). */
+export function displayName(name: string): string {
+  return inertLine(name);
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -4,10 +4,10 @@
  * fresh (never overwriting) sanitised name. An interrupted download keeps its verified chunks and resumes.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, linkSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CryptoError, MessageKind, STREAM_CHUNK_BYTES, constantTimeEqual, encodeFileAnswer, openChunk, streamChunkCount } from '@chat/crypto';
-import { ChatError } from '../errors.js';
+import { ChatError, printable } from '../errors.js';
 import type { Connect, SendControl } from '../context.js';
 import type { Connection } from '../net/connection.js';
 import type { Store } from '../store/store.js';
@@ -20,6 +20,54 @@ function partPath(dir: string, t: FileTransfer): string {
 }
 
 type DownloadContext = Connect & SendControl & { readonly store: Pick<Store, 'files'> };
+
+/**
+ * Opens the temp file without following a symlink (§16.3): both parts of its name come from the sender, so in a
+ * shared downloads directory another local user can plant it. A new one is created exclusively (O_EXCL: not through
+ * a symlink, not over anything); an existing one (a download to resume) must be a regular file of ours with one link.
+ * @throws {ChatError} DOWNLOAD_PATH_UNSAFE.
+ */
+function openPart(part: string): number {
+  const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+  const unsafe = () =>
+    new ChatError('DOWNLOAD_PATH_UNSAFE', `${printable(part)} exists and is not a regular file of yours: not writing through it`, {
+      hint: 'remove it if you know what it is, or accept into a directory only you can write to (--dir)',
+    });
+  let fd: number;
+  try {
+    fd = openSync(part, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    return fd;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  try {
+    fd = openSync(part, O_RDWR | O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw unsafe();
+    throw err;
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile() || st.nlink !== 1 || (process.getuid !== undefined && st.uid !== process.getuid())) {
+    closeSync(fd);
+    throw unsafe();
+  }
+  return fd;
+}
+
+/** Moves the finished temp file to a fresh name: link(2) fails rather than replace anything that appeared meanwhile. */
+function publish(part: string, dir: string, name: string): string {
+  for (;;) {
+    const final = uniquePath(dir, name);
+    try {
+      linkSync(part, final);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    unlinkSync(part);
+    return final;
+  }
+}
 
 async function tellRelayAndSender(m: DownloadContext, t: FileTransfer, outcome: 'received' | 'declined', conn: Connection): Promise<void> {
   try {
@@ -42,7 +90,7 @@ export async function acceptFile(m: DownloadContext, id: string, dir: string, op
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const part = partPath(dir, t);
   const chunks = streamChunkCount(t.size);
-  const fd = openSync(part, existsSync(part) ? 'r+' : 'w+', 0o600);
+  const fd = openPart(part);
   try {
     // Resume (§16.1): whole chunks already written were verified when they were; re-hash them and go on.
     const have = Math.min(Math.floor(fstatSync(fd).size / STREAM_CHUNK_BYTES), chunks - 1);
@@ -72,8 +120,7 @@ export async function acceptFile(m: DownloadContext, id: string, dir: string, op
         throw new ChatError('FILE_HASH_MISMATCH', `${t.blob.slice(0, 8)} does not match the hash in its offer`);
       }
       fsyncSync(fd);
-      const final = uniquePath(dir, sanitizeFileName(t.name));
-      renameSync(part, final);
+      const final = publish(part, dir, sanitizeFileName(t.name));
       m.store.files.update(t.blob, { state: 'received', path: final });
       await tellRelayAndSender(m, t, 'received', conn);
       return { ...t, state: 'received', path: final };

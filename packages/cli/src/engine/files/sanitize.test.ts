@@ -17,6 +17,9 @@ describe('sanitizeFileName (§16.3)', () => {
     ['c:boot.ini', 'c_boot.ini'],
     ['report.pdf. . ', 'report.pdf'],
     ['naïve résumé.pdf', 'naïve résumé.pdf'],
+    // Cut by UTF-8 bytes (NAME_MAX counts bytes), whole characters, the extension kept.
+    [`${'文'.repeat(120)}.txt`, `${'文'.repeat(65)}.txt`],
+    ['a'.repeat(300), 'a'.repeat(200)],
   ])('%j → %j', (input, out) => {
     expect(sanitizeFileName(input)).toBe(out);
   });

@@ -3,19 +3,44 @@
  */
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { unsafeLineCharacters } from '../../terminal-text.js';
+
+/** The longest sanitised name in UTF-8 bytes: `.<name>.<32 hex>.part` then stays within NAME_MAX (255). */
+export const MAX_NAME_BYTES = 200;
+
+/** The longest prefix of `s` (whole code points) of at most `max` UTF-8 bytes. */
+function prefixBytes(s: string, max: number): string {
+  let out = '';
+  let n = 0;
+  for (const c of s) {
+    n += Buffer.byteLength(c);
+    if (n > max) break;
+    out += c;
+  }
+  return out;
+}
+
+/** `s` cut to `max` bytes, keeping an extension of up to 16 bytes. */
+function cutToBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  const ext = extname(s);
+  const keep = ext && Buffer.byteLength(ext) <= 16 ? ext : '';
+  return prefixBytes(s.slice(0, s.length - keep.length), max - Buffer.byteLength(keep)) + keep;
+}
 
 /**
- * Keeps the last path component (after `/` and `\`), replaces control characters (C0, DEL, C1), bidi overrides and
- * `: / \` with `_`, drops leading dots and spaces and trailing dots and spaces, cuts to 200 UTF-16 units, and falls
- * back to `file`.
+ * Keeps the last path component (after `/` and `\`), replaces control characters (C0, DEL, C1), bidi, invisible
+ * characters and `:` with `_`, drops leading dots and spaces and trailing dots and spaces, cuts to 200 bytes of
+ * UTF-8 (keeping a short extension; file systems count a name's bytes, at most 255, and the temp name and a
+ * ` (n)` suffix need room too), and falls back to `file`.
  * @example sanitizeFileName('../../etc/passwd') === 'passwd'
  */
 export function sanitizeFileName(name: string): string {
   let s = name.split(/[/\\]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  s = s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069:]/g, '_');
+  // The characters terminal-text.ts escapes for one line (controls, bidi, invisible), and ':'.
+  s = s.replace(unsafeLineCharacters(), '_').replace(/:/g, '_');
   s = s.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
-  if (s.length > 200) s = s.slice(0, 200);
+  s = cutToBytes(s, MAX_NAME_BYTES);
   return s === '' ? 'file' : s;
 }
 

@@ -2,7 +2,7 @@
  * Groups (PROTOCOL.md §15.3–§15.5): create, change membership, rename, send — each change applied locally first,
  * then fanned out as a state record to the old and new members.
  */
-import { MAX_BODY_BYTES, MessageKind, encodeGroupRecord, encodeGroupText, fromHex, randomMessageId, toHex, utf8, type GroupOp, type GroupRecord } from '@chat/crypto';
+import { GROUP_NAME_FORBIDDEN, MAX_BODY_BYTES, MessageKind, encodeGroupRecord, encodeGroupText, fromHex, randomMessageId, toHex, utf8, type GroupOp, type GroupRecord } from '@chat/crypto';
 import { ChatError } from '../errors.js';
 import type { GroupsContext } from '../context.js';
 import { normalizeUsername } from '../username.js';
@@ -26,10 +26,11 @@ export function findGroup(m: GroupsContext, ref: string): StoredGroup {
   throw new ChatError('NO_SUCH_GROUP', `no group ${JSON.stringify(name)}`, { hint: 'chat groups lists your groups' });
 }
 
-/** A group name is 1..64 bytes of UTF-8 (§15.3). @throws {ChatError} USAGE. */
+/** A group name is 1..64 bytes of UTF-8 without control, bidi or invisible characters (§15.3). @throws {ChatError} USAGE. */
 export function groupNameArg(name: string): string {
   const n = utf8(name).length;
   if (n < 1 || n > 64) throw new ChatError('USAGE', `a group name is 1 to 64 bytes (UTF-8), got ${n}`);
+  if (GROUP_NAME_FORBIDDEN.test(name)) throw new ChatError('USAGE', 'a group name must not contain control, bidi or invisible characters', { hint: 'letters, digits, spaces, punctuation and emoji are fine' });
   return name;
 }
 

@@ -3,6 +3,7 @@
  * to the members the relay lists at send time.
  */
 import { MAX_BODY_BYTES, MessageKind, ROOM_PATTERN, encodeRoomText, toHex, randomMessageId } from '@chat/crypto';
+import { inertLine } from '../../terminal-text.js';
 import { ChatError } from '../errors.js';
 import type { GroupsContext } from '../context.js';
 import { fanout, type FanoutResult } from '../send/fanout.js';
@@ -13,8 +14,12 @@ export function roomName(ref: string): string {
   return name;
 }
 
-export function listRooms(m: GroupsContext): Promise<string[]> {
-  return m.withConnectionFor((c) => c.room('list'));
+/** The relay's rooms. A name that is not one (§15.6) means a broken or hostile relay: refused, not printed. */
+export async function listRooms(m: GroupsContext): Promise<string[]> {
+  const names = await m.withConnectionFor((c) => c.room('list'));
+  const bad = names.find((n) => !ROOM_PATTERN.test(n));
+  if (bad !== undefined) throw new ChatError('RELAY_PROTOCOL', `the relay listed a room whose name is not a room name: ${JSON.stringify(inertLine(bad))}`);
+  return names;
 }
 
 /** Joins on the relay, then locally (so room texts for it are accepted). Returns the members. */

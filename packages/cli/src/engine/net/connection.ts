@@ -39,6 +39,10 @@ import { ChatError, fromRelayError } from '../errors.js';
 import { Waiters, type RequestReply } from './waiters.js';
 import { BlobStreams } from './blob-streams.js';
 
+
+/** A pinned relay that fails TLS: someone else may be answering at its address; never suggest plaintext (§5.1). */
+const PINNED_HINT =
+  "this relay's TLS certificate is pinned, so it spoke TLS before: something else may be answering at that address; ask the relay's operator before connecting without TLS";
 export type AdminReplyFrame = AdminUsersFrame | AdminStatsFrame | AdminDoneFrame;
 
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -444,6 +448,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     else this.emit('synced');
   }
 
+  /** Whether a certificate is pinned for this relay: it spoke TLS before, so plaintext is never the advice (§5.1). */
+  private pinned(): boolean {
+    return (this.opts.expectedCertFingerprint ?? this.opts.address.fingerprint) !== undefined;
+  }
+
   private onSocketError(err: NodeJS.ErrnoException): void {
     if (this.failure) return;
     // Only a TLS-level error means the peer does not speak TLS; a reset or a close during the handshake is a
@@ -452,7 +461,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.state === 'connecting' && this.tcpConnected && !this.opts.insecure && tlsLevel) {
       this.fail(
         new ChatError('TLS_FAILED', `the relay at ${this.address} did not complete a TLS 1.3 handshake (${err.code ?? err.message})`, {
-          hint: 'if that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure; otherwise check the address',
+          hint: this.pinned() ? PINNED_HINT : 'if that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure; otherwise check the address',
           cause: err,
         }),
       );
@@ -470,7 +479,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.state = 'closed';
     if (wasOpen && !this.failure && inTlsHandshake) {
       this.fail(new ChatError('RELAY_UNREACHABLE', `the relay at ${this.address} closed the connection during the TLS handshake`, {
-        hint: 'if this persists and that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure',
+        hint: this.pinned() ? PINNED_HINT : 'if this persists and that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure',
       }));
     }
     if (wasOpen && !this.failure) {

@@ -1,0 +1,62 @@
+/**
+ * The one place where text another party controls is made safe for a terminal: message bodies, group and room names,
+ * file names and types, refusal reasons, anything from a peer or the relay. Every renderer (the plain commands, the
+ * Ink session, error output) goes through `inertText` (multi-line text) or `inertLine` (one line: names, reasons).
+ *
+ * Nothing is dropped: an unsafe character becomes a visible escape (`\x1b`, `\u202e`), so the reader sees that
+ * something was there and an escape sequence such as OSC 52 (clipboard), OSC 2 (title) or CSI 2J (clear screen)
+ * reaches the terminal as plain text that starts with `\x1b`. The classes (SECURITY.md, "Terminal injection"):
+ *
+ * - C0 controls (U+0000–U+001F) except tab and newline in `inertText`: ESC starts every escape sequence, CR and
+ *   BS overwrite what is already on the line, BEL rings.
+ * - DEL and the C1 controls (U+007F–U+009F): U+009B is a one-byte CSI, U+009D a one-byte OSC for some terminals.
+ * - Bidi overrides, embeddings, isolates and marks (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): text
+ *   shown in another order than stored (CVE-2021-42574, "Trojan Source").
+ * - U+2028 and U+2029, line and paragraph separators: a line break the line-based layout does not see.
+ * - Invisible characters (U+200B zero-width space, U+2060–U+2064, U+FEFF, U+180E, U+00AD): `alice` and
+ *   `al\u200bice` look the same. In `inertLine` also U+200C and U+200D (ZWNJ, ZWJ) and the tag characters
+ *   (U+E0000–U+E007F); `inertText` keeps those, since emoji sequences (👩‍💻) and several scripts need them.
+ */
+
+const CONTROLS = '\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f';
+const BIDI = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const SEPARATORS = '\\u2028\\u2029';
+const INVISIBLE = '\\u00ad\\u180e\\u200b\\u2060-\\u2064\\ufeff';
+const JOINERS = '\\u200c\\u200d';
+const TAGS = '\\u{e0000}-\\u{e007f}';
+
+const TEXT_UNSAFE = new RegExp(`[${CONTROLS}${BIDI}${SEPARATORS}${INVISIBLE}]`, 'gu');
+const LINE_UNSAFE = new RegExp(`[\\t\\n${CONTROLS}${BIDI}${SEPARATORS}${INVISIBLE}${JOINERS}${TAGS}]`, 'gu');
+
+/** Whether `text` holds a character `inertLine` would escape: for refusing such names outright (group names, §15.3). */
+export function hasUnsafeCharacters(text: string): boolean {
+  LINE_UNSAFE.lastIndex = 0;
+  return LINE_UNSAFE.test(text);
+}
+
+/** The unsafe characters of `inertLine`, for callers that replace rather than escape (file names on disk). */
+export const unsafeLineCharacters = (): RegExp => new RegExp(LINE_UNSAFE.source, 'gu');
+
+function escape(c: string): string {
+  const code = c.codePointAt(0)!;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
+}
+
+/**
+ * Multi-line text from another party (a message body, a notice that quotes one): every unsafe character becomes a
+ * visible escape; newlines and tabs stay (the renderer indents and expands them).
+ * @example inertText('hi\x1b]2;owned\x07') === 'hi\\x1b]2;owned\\x07'
+ */
+export function inertText(text: string): string {
+  return text.replace(TEXT_UNSAFE, escape);
+}
+
+/**
+ * One line from another party (a user, group, room or file name, a reason): like `inertText`, and newlines, tabs,
+ * joiners and tag characters become escapes too, so the value cannot start a line of its own or hide in a lookalike.
+ * @example inertLine('ops\n[10:00] alice: hi') === 'ops\\x0a[10:00] alice: hi'
+ */
+export function inertLine(text: string): string {
+  return text.replace(LINE_UNSAFE, escape);
+}

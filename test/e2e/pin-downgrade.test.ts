@@ -1,0 +1,66 @@
+/**
+ * A pinned relay that answers in plaintext (issue 14, finding 12; PROTOCOL.md §5.1): the TLS failure must not
+ * suggest `--insecure` (an impostor on the address would be served a downgrade), and `chat login --insecure` must
+ * not silently replace the pinned certificate with plaintext: that takes a separate flag, `--drop-tls-pin`.
+ *
+ * The profile is pinned by a real login to a TLS relay; its address is then pointed at a plaintext relay, which is
+ * what the client meets when whoever answers at a pinned address stops speaking TLS.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chat, startRelay, tempDir, type Relay } from './harness.js';
+
+describe('a pinned relay answering in plaintext', () => {
+  let t: ReturnType<typeof tempDir>;
+  let tls: Relay;
+  let plain: Relay;
+
+  beforeAll(async () => {
+    t = tempDir('pin-downgrade');
+    tls = await startRelay(`${t.dir}/tls`);
+    plain = await startRelay(`${t.dir}/plain`, { insecure: true });
+  });
+  afterAll(async () => {
+    await tls.stop();
+    await plain.stop();
+    t.cleanup();
+  });
+
+  it('no --insecure hint, and login --insecure needs --drop-tls-pin to replace the pin', async () => {
+    const home = join(t.dir, 'bob');
+    expect((await chat(['keygen'], { home })).code).toBe(0);
+    expect((await chat(['login', 'bob', '--relay', tls.address], { home })).code).toBe(0);
+    const configPath = join(home, 'config.json');
+    const pinned = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    expect(pinned.relayCert).toBe(tls.fingerprint);
+    writeFileSync(configPath, JSON.stringify({ ...pinned, relay: plain.hostPort }));
+
+    const send = await chat(['send', 'bob', 'hi'], { home });
+    expect(send.code).toBe(6);
+    expect(send.stderr).toMatch(/^chat: error: .*TLS/m);
+    expect(send.stderr).not.toContain('--insecure');
+    expect(send.stderr).toMatch(/^chat: hint: .*pinned/m);
+
+    const login = await chat(['login', 'bob', '--insecure'], { home });
+    expect(login.code).toBe(2);
+    expect(login.stderr).toMatch(/^chat: error: .*pinned TLS certificate/m);
+    expect(login.stderr).toMatch(/^chat: hint: .*--drop-tls-pin/m);
+    expect((JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>).relayCert).toBe(tls.fingerprint);
+
+    const dropped = await chat(['login', 'bob', '--insecure', '--drop-tls-pin'], { home });
+    expect(dropped.code).toBe(0);
+    expect(dropped.stderr).toMatch(/^chat: warning: .*dropped the pinned TLS certificate/m);
+    const after = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    expect(after).toMatchObject({ relay: plain.hostPort, insecure: true });
+    expect(after.relayCert).toBeUndefined();
+  }, 60_000);
+
+  it('--drop-tls-pin is only for that: without --insecure it is a usage error', async () => {
+    const home = join(t.dir, 'carol');
+    expect((await chat(['keygen'], { home })).code).toBe(0);
+    const r = await chat(['login', 'carol', '--relay', tls.address, '--drop-tls-pin'], { home });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^chat: error: .*--drop-tls-pin/m);
+  }, 60_000);
+});
