@@ -18,7 +18,7 @@ export interface Ran {
 
 /** Runs `file args` (a command, or a .js file run by this node) with HOME at a path that does not exist. */
 export function runBin(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  const [cmd, argv] = file.endsWith('.js') ? [process.execPath, [file, ...args]] : [file, [...args]];
+  const [cmd, argv] = /\.m?js$/.test(file) ? [process.execPath, [file, ...args]] : [file, [...args]];
   const proc = spawn(cmd, argv, {
     env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', CHAT_HOME: '/nonexistent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
