@@ -1,8 +1,9 @@
 /**
  * `chat completion bash|zsh|fish`. The bash script runs in a real bash: sourced, then its completion function called
  * with COMP_WORDS / COMP_CWORD as bash would set them at a TAB. The fish script runs in a real fish (.ci/run installs
- * it), which completes a command line on request (`complete -C`). zsh completes only inside its line editor, so its
- * script is checked for shape, and the answers it asks yargs for (with descriptions) are checked directly.
+ * it), which completes a command line on request (`complete -C`). zsh completes only inside its line editor, so the
+ * zsh script runs in a real zsh (also installed by .ci/run) with zsh's completion helpers (_describe, compdef) replaced
+ * by stubs that print what they are given.
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,20 @@ describe('chat completion fish, in fish', () => {
       'send\tsend a message; exits 0 once the relay has stored it',
       'send-file\tsend a file, end-to-end encrypted; the recipient accepts or declines it',
     ]);
+  });
+});
+
+describe('chat completion zsh, in zsh', () => {
+  it('chat se<TAB> hands _describe every command with its description, and not $0', async () => {
+    const file = join(binDir, '_chat');
+    writeFileSync(file, (await runBin(CHAT_JS, ['completion', 'zsh'])).stdout);
+    const stubs = 'compdef() { :; }; _describe() { print -l -- "${(@P)2}"; }; _default() { print DEFAULT; }';
+    const r = await runBin('zsh', ['-fc', `${stubs}; source ${file}; words=(chat se); CURRENT=2; _chat_completions`], { PATH: path() });
+    expect(r.stderr).toBe('');
+    const offered = r.stdout.split('\n').filter(Boolean);
+    expect(offered).toContain('send:send a message; exits 0 once the relay has stored it');
+    expect(offered).toContain('send-file:send a file, end-to-end encrypted; the recipient accepts or declines it');
+    expect(offered.some((l) => l.startsWith('$0'))).toBe(false);
   });
 });
 
