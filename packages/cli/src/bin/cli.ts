@@ -274,6 +274,17 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       (y) => y.option('json', { type: 'boolean', describe: 'one JSON object per contact' }).example('$0 contacts', 'list contacts and fingerprints'),
       (a) => run(() => import('../commands/contacts.js'), (m) => m.contacts({ json: a.json === true }, io)),
     )
+    .command(
+      'completion <shell>',
+      'print a completion script for bash, zsh or fish (commands and options complete on TAB)',
+      (y) =>
+        y
+          .positional('shell', { type: 'string', demandOption: true, choices: ['bash', 'zsh', 'fish'] as const })
+          .example('$0 completion bash > ~/.local/share/bash-completion/completions/chat', 'bash: loaded on first TAB')
+          .example('$0 completion zsh > "${fpath[1]}/_chat"', 'zsh: a completion function on $fpath')
+          .example('$0 completion fish > ~/.config/fish/completions/chat.fish', 'fish'),
+      (a) => run(() => import('../commands/completion.js'), (m) => m.completion({ shell: a.shell as 'bash' }, io)),
+    )
     .example('$0', 'the interactive session')
     .example('$0 open bob', 'the interactive session, talking to bob')
     .example('$0 keygen', 'create your keys')

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { DEFAULT_PORT } from '@chat/protocol';
+import { DEFAULT_PORT, PROTOCOL_VERSION } from '@chat/protocol';
 import { DataDirInUseError } from '../admin/control.js';
 import { adminCommand } from '../cli/admin-command.js';
 import { CommandError, printError } from '../cli/common.js';
@@ -9,6 +9,7 @@ import { statusCommand } from '../cli/status-command.js';
 import { RelayStoreError, RelayTlsError } from '../errors.js';
 import { jsonLogger, silentLogger } from '../log.js';
 import { DEFAULT_HOST, startRelay } from '../server.js';
+import { VERSION } from '../version.js';
 
 const HELP = `Usage: chat-relay [options]
        chat-relay config [--sources]            print the effective configuration
@@ -37,7 +38,7 @@ Options:
   --set <key=value> any other setting, e.g. --set limits.maxConnections=500 (see chat-relay config --sources)
   --quiet           no log lines on stderr
   -h, --help        show this help
-  -v, --version     show the version
+  -V, --version     show the version (-v too)
 
 Precedence: flags > CHAT_RELAY_* environment > config file > defaults (README, "Operating a relay").
 Each subcommand has --help.
@@ -68,7 +69,8 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => number | Promise<number>> 
 };
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+  // -V as in `chat -V`; -v, the older spelling, still works. parseArgs takes one short letter per option.
+  const argv = process.argv.slice(2).map((a) => (a === '-V' ? '--version' : a));
   const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
   if (sub) {
     try {
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
     return;
   }
   if (values.version) {
-    process.stdout.write('chat-relay 0.1.0 (protocol 1)\n');
+    process.stdout.write(`chat-relay ${VERSION} (protocol ${PROTOCOL_VERSION})\n`);
     return;
   }
   if (!config) return;
