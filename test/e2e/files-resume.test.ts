@@ -3,10 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { aliceAndBob, chat, jsonLines, startChat, type Relay, type tempDir } from './harness.js';
+import { aliceAndBob, chat, jsonLines, startChat } from './harness.js';
+import { type BinaryRelay } from '../fixtures/relay.js';
+import { type TempDir } from '../fixtures/temp.js';
 
-let t: ReturnType<typeof tempDir>;
-let relay: Relay;
+let t: TempDir;
+let relay: BinaryRelay;
 let alice: string;
 let bob: string;
 

@@ -6,16 +6,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliceAndBob, chat, jsonLines, newUser, startRelay, type Relay, type tempDir } from './harness.js';
+import { aliceAndBob, chat, jsonLines, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { type TempDir } from '../fixtures/temp.js';
 
 interface Row { id: string; direction: string; peer: string; name: string; size: number; state: string; path: string | null }
 
-let t: ReturnType<typeof tempDir>;
-let relay: Relay;
+let t: TempDir;
+let relay: BinaryRelay;
 let alice: string;
 let bob: string;
 
-function blobFiles(r: Relay): string[] {
+function blobFiles(r: BinaryRelay): string[] {
   const dir = join(r.dataDir, 'blobs');
   return existsSync(dir) ? readdirSync(dir) : [];
 }
@@ -151,11 +153,11 @@ describe('a relay that reorders, drops or truncates stored chunks', () => {
 });
 
 describe('relay limits (§16.4)', () => {
-  let limited: Relay;
+  let limited: BinaryRelay;
   let carol: string;
   let dave: string;
   beforeAll(async () => {
-    limited = await startRelay(join(t.dir, 'relay-limited'), { args: ['--set', 'limits.maxFileBytes=300000', '--set', 'limits.blobQuotaBytes=500000'] });
+    limited = await relayBinary(join(t.dir, 'relay-limited'), { args: ['--set', 'limits.maxFileBytes=300000', '--set', 'limits.blobQuotaBytes=500000'] });
     carol = await newUser(t.dir, 'carol', limited);
     dave = await newUser(t.dir, 'dave', limited);
   });

@@ -5,17 +5,19 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('a contact whose key changed', () => {
-  let t: ReturnType<typeof tempDir>;
-  let first: Relay;
-  let second: Relay;
+  let t: TempDir;
+  let first: BinaryRelay;
+  let second: BinaryRelay;
 
   beforeAll(async () => {
     t = tempDir('keychange');
-    first = await startRelay(`${t.dir}/first`);
-    second = await startRelay(`${t.dir}/second`);
+    first = await relayBinary(`${t.dir}/first`);
+    second = await relayBinary(`${t.dir}/second`);
   });
   afterAll(async () => {
     await first.stop();

@@ -12,7 +12,8 @@ import { generateIdentity, type Identity } from '@chat/crypto';
 import { FrameDecoder, decodeRelayFrame, type RelayFrame } from '@chat/protocol';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 import { hostileFrame, hostileStream } from './cases.js';
 
 const SCALE = Number(process.env.FUZZ_SCALE ?? '1');
@@ -25,7 +26,7 @@ let casesRun = 0;
 const worstRtt = { ms: 0 };
 
 beforeAll(async () => {
-  relay = await relayOn(tmp.dir, {
+  relay = await relayInProcess(tmp.dir, {
     handshakeTimeoutMs: 3_000,
     admins: ['fuzzadmin'],
     limits: { connectionsPerIpBurst: 1e9, connectionsPerIpPerSecond: 1e9, messagesBurst: 1e6, messagesPerSecond: 1e6 },

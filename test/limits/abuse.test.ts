@@ -9,7 +9,8 @@ import { encodeFrame, type ErrFrame } from '@chat/protocol';
 import type { RelayOptions, RunningRelay } from '@chat/relay';
 import { measureLatency, type LatencyReport } from '../helpers/latency.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 async function setup(options: Partial<RelayOptions>): Promise<{ relay: RunningRelay; bystander: RawClient }> {
   const tmp = tempDir('abuse');
-  const relay = await relayOn(tmp.dir, options);
+  const relay = await relayInProcess(tmp.dir, options);
   cleanups.push(() => tmp.cleanup(), () => relay.close());
   const bystander = await RawClient.connect(relay.port);
   cleanups.push(() => bystander.close());

@@ -2,13 +2,14 @@
 import { afterAll, expect, it } from 'vitest';
 import { generateIdentity } from '@chat/crypto';
 import { Connection } from '../../packages/cli/src/engine/connection.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const tmp = tempDir('engine-keepalive');
 afterAll(() => tmp.cleanup());
 
 it('a recv connection idle for 4 idle timeouts is still open and served', async () => {
-  const relay = await relayOn(tmp.dir, { limits: { keepaliveMs: 150, idleTimeoutMs: 450 } });
+  const relay = await relayInProcess(tmp.dir, { limits: { keepaliveMs: 150, idleTimeoutMs: 450 } });
   try {
     const conn = await Connection.open({
       address: { host: '127.0.0.1', port: relay.port },

@@ -10,7 +10,8 @@ import { Connection } from '../../packages/cli/src/engine/connection.js';
 import { adminOn } from '../../packages/cli/src/engine/admin.js';
 import { ChatError } from '../../packages/cli/src/engine/errors.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const tmp = tempDir('admin-frames');
 let relay: RunningRelay;
@@ -32,7 +33,7 @@ async function refusal(p: Promise<unknown>): Promise<ChatError> {
 }
 
 beforeAll(async () => {
-  relay = await relayOn(tmp.dir, { admins: ['root'], registration: 'invite' });
+  relay = await relayInProcess(tmp.dir, { admins: ['root'], registration: 'invite' });
   admin = await open('root', root); // admins register without an invite
 });
 afterAll(async () => {

@@ -6,14 +6,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startChat, tempDir, type Relay } from '../e2e/harness.js';
-import { runBinary, startBinary } from './relay-bin.js';
+import { chat, newUser, startChat } from '../e2e/harness.js';
+import { relayBinary, runRelayBinary as runBinary } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const t = tempDir('operator');
 afterAll(() => t.cleanup());
 
 /** newUser only needs the address. */
-const at = (port: number) => ({ address: `127.0.0.1:${port}` }) as Relay;
 
 describe('chat-relay --help', () => {
   it.each([[[]], [['config']], [['admin']], [['status']]])('%j --help shows usage and examples', async (sub) => {
@@ -54,9 +54,9 @@ describe('chat-relay admin and status', () => {
   const data = join(t.dir, 'ops');
 
   it('works on the database of a stopped relay; kick and shutdown need a running one', async () => {
-    const relay = await startBinary(['--data', data]);
-    await newUser(t.dir, 'bob', at(relay.port));
-    await newUser(t.dir, 'mallory', at(relay.port));
+    const relay = await relayBinary(data);
+    await newUser(t.dir, 'bob', relay);
+    await newUser(t.dir, 'mallory', relay);
     expect((await chat(['send', 'bob', 'hello bob'], { home: join(t.dir, 'mallory') })).code).toBe(0);
     relay.proc.kill('SIGTERM');
     expect(await relay.exit).toBe(0);
@@ -85,7 +85,7 @@ describe('chat-relay admin and status', () => {
   });
 
   it('on a running relay: ban refuses logins, kick shows its reason to the client, status, shutdown exits 0', async () => {
-    const relay = await startBinary(['--data', data, '--admin', 'bob']);
+    const relay = await relayBinary(data, { args: ['--admin', 'bob'] });
     const env = { CHAT_RELAY: `127.0.0.1:${relay.port}` }; // same relay id, new port
     const mallory = join(t.dir, 'mallory');
     const banned = await chat(['send', 'bob', 'let me in'], { home: mallory, env });
@@ -154,9 +154,9 @@ describe('edge cases of the data directory', () => {
 
   it('a data directory too deep for a Unix socket still serves, without the control socket', async () => {
     const deep = join(t.dir, 'd'.repeat(120));
-    const relay = await startBinary(['--data', deep]);
+    const relay = await relayBinary(deep);
     try {
-      await newUser(t.dir, 'deep', at(relay.port));
+      await newUser(t.dir, 'deep', relay);
       expect(relay.stderr()).toContain('"event":"control_socket_unavailable"');
     } finally {
       relay.proc.kill('SIGTERM');
@@ -168,7 +168,7 @@ describe('edge cases of the data directory', () => {
 describe('invite-only registration end to end', () => {
   it('chat login needs --invite with a code from chat-relay admin invite', async () => {
     const data = join(t.dir, 'invite');
-    const relay = await startBinary(['--data', data, '--registration', 'invite']);
+    const relay = await relayBinary(data, { args: ['--registration', 'invite'] });
     try {
       const carol = join(t.dir, 'carol');
       expect((await chat(['keygen'], { home: carol })).code).toBe(0);

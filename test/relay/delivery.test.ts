@@ -14,7 +14,8 @@ import {
 import type { MsgFrame } from '@chat/protocol';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 let relay: RunningRelay;
 let tmp: ReturnType<typeof tempDir>;
@@ -23,7 +24,7 @@ let bob: Identity;
 
 beforeEach(async () => {
   tmp = tempDir('relay-delivery');
-  relay = await relayOn(tmp.dir);
+  relay = await relayInProcess(tmp.dir);
   alice = generateIdentity();
   bob = generateIdentity();
   // register both
@@ -156,7 +157,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
 
   it('refuses with MAILBOX_FULL at the quota and stores nothing more', async () => {
     await relay.close();
-    relay = await relayOn(tmp.dir, { quota: { maxMessages: 2 } });
+    relay = await relayInProcess(tmp.dir, { quota: { maxMessages: 2 } });
     const a = await RawClient.connect(relay.port);
     await a.login('alice', alice);
     await sendAll(a, ['q1', 'q2']);
@@ -176,7 +177,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     const sent = await sendAll(a, ['survives']);
     a.close();
     await relay.close();
-    relay = await relayOn(tmp.dir);
+    relay = await relayInProcess(tmp.dir);
     const b = await RawClient.connect(relay.port);
     await b.login('bob', bob, 'recv');
     expect((await drain(b)).map((m) => hex(m.id))).toEqual([hex(sent[0]!.id)]);
@@ -184,7 +185,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     await b.closedPromise;
     await relay.close();
     // 31 days later the unacknowledged envelope has expired (30-day default).
-    relay = await relayOn(tmp.dir, { now: () => Date.now() + 31 * 24 * 3600 * 1000 });
+    relay = await relayInProcess(tmp.dir, { now: () => Date.now() + 31 * 24 * 3600 * 1000 });
     const b2 = await RawClient.connect(relay.port);
     await b2.login('bob', bob, 'recv');
     expect(await drain(b2)).toEqual([]);
@@ -199,7 +200,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     expect(await b.nextOfType('err')).toMatchObject({ code: 'SHUTTING_DOWN', fatal: true });
     await closing;
     await b.closedPromise;
-    relay = await relayOn(tmp.dir); // for afterEach
+    relay = await relayInProcess(tmp.dir); // for afterEach
   });
 
   it('stores no plaintext of what was sent', async () => {
@@ -215,6 +216,6 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
       expect(bytes.includes(Buffer.from(secret))).toBe(false);
       expect(bytes.includes(Buffer.from('zebra'))).toBe(false);
     }
-    relay = await relayOn(tmp.dir);
+    relay = await relayInProcess(tmp.dir);
   });
 });

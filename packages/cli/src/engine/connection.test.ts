@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { Server } from 'node:net';
 import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { handshake, scriptedRelay, spawnRelay, tempDir, type RelayProcess, failure } from '../../test/helpers.js';
+import { handshake, scriptedRelay, relayInProcess, tempDir, type InProcessRelay, failure } from '../../test/helpers.js';
 import { Connection, type ConnectOptions } from './connection.js';
 import { ChatError } from './errors.js';
 
@@ -133,10 +133,10 @@ describe('Connection failures', () => {
 
 describe('Connection against the real relay', () => {
   let t: ReturnType<typeof tempDir>;
-  let relay: RelayProcess;
+  let relay: InProcessRelay;
   beforeAll(async () => {
     t = tempDir('conn');
-    relay = await spawnRelay(t.dir);
+    relay = await relayInProcess(t.dir);
   });
   afterAll(async () => {
     await relay.stop();

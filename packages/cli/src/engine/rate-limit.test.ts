@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageKind, randomMessageId, sealEnvelope, utf8 } from '@chat/crypto';
-import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../test/helpers.js';
 import { Connection } from './connection.js';
 import type { ChatError } from './errors.js';
 import { runLive } from './live.js';
@@ -13,7 +13,7 @@ import { Messenger, type ConnectionStatus, type DeliveryChange } from './messeng
 import type { Profile } from './profile.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 let alice: Profile;
 let bob: Profile;
 let carol: Profile;
@@ -21,7 +21,7 @@ let carol: Profile;
 beforeAll(async () => {
   t = tempDir('rate-limit');
   // A tight per-user request rate for this relay: 3 at once, then 5 a second.
-  relay = await spawnRelay(`${t.dir}/relay`, { args: ['--set', 'limits.messagesPerSecond=5', '--set', 'limits.messagesBurst=3'] });
+  relay = await relayInProcess(`${t.dir}/relay`, { limits: { messagesPerSecond: 5, messagesBurst: 3 } });
   alice = (await makeUser(t.dir, 'alice', relay.address)).profile;
   bob = (await makeUser(t.dir, 'bob', relay.address)).profile;
   carol = (await makeUser(t.dir, 'carol', relay.address)).profile;
@@ -97,11 +97,11 @@ describe('the outbox over the relay rate limit', () => {
 
 describe('the live session over the relay rate limit', () => {
   // A relay of its own with one request a second and no burst beyond it, so a token freed is taken at once.
-  let slow: RelayProcess;
+  let slow: InProcessRelay;
   let dave: Profile;
   let erin: Profile;
   beforeAll(async () => {
-    slow = await spawnRelay(`${t.dir}/slow-relay`, { args: ['--set', 'limits.messagesPerSecond=1', '--set', 'limits.messagesBurst=1'] });
+    slow = await relayInProcess(`${t.dir}/slow-relay`, { limits: { messagesPerSecond: 1, messagesBurst: 1 } });
     dave = (await makeUser(t.dir, 'dave', slow.address)).profile;
     erin = (await makeUser(t.dir, 'erin', slow.address)).profile;
   });
