@@ -42,8 +42,15 @@ export const INTEGRATION = [
   'packages/cli/src/ui/groups-ui.test.tsx',
 ];
 
+/** One seed per run for everything random (fast-check, the crash tests): given, or fresh and printed. */
+const SEED = process.env.CHAT_TEST_SEED || String(Math.floor(Math.random() * 0x7fffffff));
+if (!process.env.CHAT_TEST_SEED) console.log(`[seed] CHAT_TEST_SEED=${SEED} (set it to replay this run's random cases)`);
+process.env.CHAT_TEST_SEED = SEED;
+
 export default defineConfig({
   test: {
+    env: { CHAT_TEST_SEED: SEED },
+    setupFiles: ['test/fixtures/setup.ts'],
     // Generous, so a machine busy with other work slows the suite down but does not fail it; tests wait for events.
     testTimeout: 180_000,
     hookTimeout: 180_000,

@@ -94,5 +94,5 @@ describe('a contact whose key changed', () => {
     expect((await chat(['send', 'bob', 'welcome back'], { home: alice })).code).toBe(0);
     expect((await chat(['recv'], { home: newBob })).stdout).toMatch(/alice: welcome back\n$/);
     // About 30 runs of the binary, each unlocking its keys: more than the default timeout on a loaded 2-core machine.
-  }, 120_000);
+  });
 });

@@ -86,5 +86,5 @@ describe('chat in a terminal (tmux)', () => {
     tmux.keys('alice', 'Enter');
     await tmux.waitFor('alice', /\[chat exited 0\]/);
 
-  }, 90_000);
+  });
 });

@@ -146,7 +146,7 @@ describe('admin operations (§14.2)', () => {
     expect((await closed)?.code).toBe('SHUTTING_DOWN');
     expect(await watcher.nextOfType('err')).toMatchObject({ code: 'SHUTTING_DOWN', fatal: true });
     await watcher.closedPromise;
-    for (const deadline = Date.now() + 5_000; relay.connections() > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (const deadline = Date.now() + 60_000; relay.connections() > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     expect(relay.connections()).toBe(0);
     await expect(RawClient.connect(relay.port)).rejects.toThrow();
   });

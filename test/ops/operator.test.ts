@@ -122,7 +122,7 @@ describe('chat-relay admin and status', () => {
 
     const watcher = startChat(['recv', '--follow'], { home: mallory, env });
     // Shut down only once the watcher is logged in (the relay counts it online), however slow its start-up.
-    for (const deadline = Date.now() + 15_000; ; ) {
+    for (const deadline = Date.now() + 60_000; ; ) {
       const now = JSON.parse((await runBinary(['status', '--json', '--data', data])).stdout) as { online: number };
       if (now.online === 1) break;
       if (Date.now() > deadline) throw new Error('the watcher never came online');

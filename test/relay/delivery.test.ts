@@ -16,6 +16,7 @@ import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
 import { relayInProcess } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
+import { until } from '../fixtures/wait.js';
 
 let relay: RunningRelay;
 let tmp: ReturnType<typeof tempDir>;
@@ -111,7 +112,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     await b1.nextOfType('pong'); // acks are processed in order before the ping's answer
     b1.close();
     await b1.closedPromise;
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => relay.connections() === 1, "the relay to end bob's session"); // only alice's left
     const b2 = await RawClient.connect(relay.port);
     await b2.login('bob', bob, 'recv');
     const again = await drain(b2);
@@ -121,7 +122,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     await b2.nextOfType('pong');
     b2.close();
     await b2.closedPromise;
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => relay.connections() === 1, "the relay to end bob's session");
     const b3 = await RawClient.connect(relay.port);
     await b3.login('bob', bob, 'recv');
     expect(await drain(b3)).toEqual([]);

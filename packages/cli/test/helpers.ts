@@ -14,6 +14,7 @@ import { Profile } from '../src/engine/profile.js';
 /** The repository's one relay fixture and temp-dir helper (test/fixtures), re-exported for the cli's tests. */
 export { relayInProcess, type InProcessRelay } from '../../../test/fixtures/relay.js';
 export { tempDir, type TempDir } from '../../../test/fixtures/temp.js';
+export { until } from '../../../test/fixtures/wait.js';
 import { preparedProfile } from '../../../test/fixtures/profiles.js';
 
 export interface MemIo extends Io {
@@ -98,13 +99,4 @@ export async function failure(p: Promise<unknown>): Promise<ChatError> {
     throw e;
   }
   throw new Error('expected a ChatError, but it succeeded');
-}
-
-/** Polls `check` every 25 ms until it holds; fails the test naming `what` after `ms`. */
-export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -80,4 +80,4 @@ it('/file offers a file to the open chat; /accept downloads it with progress; /d
     await a.stop();
     await b.stop();
   }
-}, 60_000);
+});
