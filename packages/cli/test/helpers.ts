@@ -1,7 +1,5 @@
 /** Test helpers for the cli package: the in-process relay, temp profiles, scripted relays and an in-memory Io. */
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { loadOrCreateTlsMaterial, type TlsMaterial } from '@chat/relay';
@@ -10,12 +8,13 @@ import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type Re
 import type { Io } from '../src/commands/io.js';
 import { ChatError } from '../src/engine/errors.js';
 import { Profile } from '../src/engine/profile.js';
+import { preparedProfile } from '../../../test/fixtures/profiles.js';
+import { tempDir } from '../../../test/fixtures/temp.js';
 
 /** The repository's one relay fixture and temp-dir helper (test/fixtures), re-exported for the cli's tests. */
 export { relayInProcess, type InProcessRelay } from '../../../test/fixtures/relay.js';
 export { tempDir, type TempDir } from '../../../test/fixtures/temp.js';
 export { until } from '../../../test/fixtures/wait.js';
-import { preparedProfile } from '../../../test/fixtures/profiles.js';
 
 export interface MemIo extends Io {
   out: () => string;
@@ -50,7 +49,7 @@ export async function makeUser(root: string, name: string, address: string): Pro
 let material: Promise<TlsMaterial> | undefined;
 /** One self-signed relay certificate per test process, made by the relay's own code in a temp directory. */
 export function testTlsMaterial(): Promise<TlsMaterial> {
-  return (material ??= loadOrCreateTlsMaterial(mkdtempSync(join(tmpdir(), 'chat-test-tls-'))));
+  return (material ??= loadOrCreateTlsMaterial(tempDir('tls').dir));
 }
 
 /**
