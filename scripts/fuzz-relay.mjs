@@ -10,9 +10,9 @@ if (!Number.isInteger(scale) || scale < 1) {
   process.exit(2);
 }
 const started = Date.now();
-const r = spawnSync('npx', ['vitest', 'run', 'test/fuzz', '--reporter=verbose'], {
+const r = spawnSync('npx', ['vitest', 'run', 'test/fuzz', '--reporter=verbose', '--testTimeout=0'], {
   stdio: 'inherit',
-  env: { ...process.env, FUZZ_SCALE: String(scale) },
+  env: { ...process.env, CHAT_TEST_SCALE: 'long', FUZZ_SCALE: String(scale) },
 });
 console.log(`fuzz-relay: scale ${scale}, ${Math.round((Date.now() - started) / 1000)} s, exit ${r.status}`);
 process.exit(r.status ?? 1);

@@ -7,17 +7,17 @@ import { openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSyn
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId } from '@chat/crypto';
-import { RELAY_BIN } from '../e2e/harness.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { tempDir } from '../helpers/relay.js';
-import { RelayProcess } from './relay-proc.js';
+import { RELAY_BIN, relayBinary, relayEnv } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const tmp = tempDir('corrupt');
 afterAll(() => tmp.cleanup());
 
 function runRelay(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [RELAY_BIN, '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Not relayBinary: this start must fail, and a relay that does get to `listening` is killed at once.
+    const p = spawn(process.execPath, [RELAY_BIN, '--port', '0', '--data', dataDir], { env: relayEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => {
@@ -32,8 +32,8 @@ function runRelay(dataDir: string): Promise<{ code: number | null; stdout: strin
 /** A data directory with a real database holding accounts and envelopes, cleanly stopped. */
 async function populated(name: string): Promise<string> {
   const dir = join(tmp.dir, name);
-  const relay = new RelayProcess(dir, { CHAT_RELAY_MESSAGES_BURST: '1000' });
-  const port = await relay.start();
+  const relay = await relayBinary(dir, { args: ['--quiet'], env: { CHAT_RELAY_MESSAGES_BURST: '1000' } });
+  const port = relay.port;
   const c = await RawClient.connect(port);
   await c.login('alice', generateIdentity());
   for (let i = 0; i < 300; i++) c.send({ t: 'send', rid: i, to: 'alice', id: randomMessageId(), env: new Uint8Array(1000).fill(i) });
@@ -46,8 +46,7 @@ async function populated(name: string): Promise<string> {
 describe('chat-relay refuses a damaged relay.db', () => {
   it('a file that is not a database: exit 1, STORE_CORRUPT', async () => {
     const dir = join(tmp.dir, 'garbage');
-    const r0 = new RelayProcess(dir); // create the directory the way the relay does
-    await r0.start();
+    const r0 = await relayBinary(dir); // create the directory the way the relay does
     expect(await r0.stop()).toBe(0);
     writeFileSync(join(dir, 'relay.db'), Buffer.alloc(8192, 0x5a));
     const r = await runRelay(dir);

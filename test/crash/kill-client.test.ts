@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { MessageKind, generateIdentity, randomMessageId, sealEnvelope, toHex, utf8 } from '@chat/crypto';
 import { RawClient } from '../helpers/raw-client.js';
-import { CHAT_BIN, TEST_PASSPHRASE, chat } from '../e2e/harness.js';
-import { tempDir } from '../helpers/relay.js';
-import { RelayProcess, seeded, sleep } from './relay-proc.js';
+import { CHAT_BIN, TEST_PASSPHRASE, chat, newUser } from '../e2e/harness.js';
+import { seeded, sleep, testSeed } from '../fixtures/random.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 // better-sqlite3 is the relay's and the client's dependency, not the root's: load it from the relay package.
 interface Db {
@@ -25,11 +26,11 @@ const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))
 ) => Db;
 
 const MESSAGES = Number(process.env.CRASH_CLIENT_MESSAGES ?? '1500');
-const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+const SEED = testSeed('CRASH_SEED');
 const tmp = tempDir('kill-client');
-const relay = new RelayProcess(join(tmp.dir, 'relay'), { CHAT_RELAY_MESSAGES_PER_SECOND: '100000', CHAT_RELAY_MESSAGES_BURST: '100000' });
+let relay: InProcessRelay | undefined;
 afterAll(async () => {
-  await relay.stop();
+  await relay?.stop();
   tmp.cleanup();
 });
 
@@ -44,10 +45,9 @@ function ids(file: string, sql: string): Set<string> {
 
 it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history (${MESSAGES} messages)`, async () => {
   const random = seeded(SEED);
-  await relay.start();
-  const bob = join(tmp.dir, 'bob');
-  expect((await chat(['keygen'], { home: bob })).code).toBe(0);
-  expect((await chat(['login', 'bob', '--relay', `127.0.0.1:${relay.port}`], { home: bob })).code).toBe(0);
+  // The relay is not what is killed here: it runs in this process. bob's profile is prepared (no keygen, no scrypt).
+  relay = await relayInProcess(join(tmp.dir, 'relay'), { limits: { messagesPerSecond: 100_000, messagesBurst: 100_000 } });
+  const bob = await newUser(tmp.dir, 'bob', relay);
 
   // alice sends real sealed, signed envelopes through a raw connection.
   const alice = generateIdentity();
@@ -101,4 +101,4 @@ it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history ($
   expect(midReceive).toBeGreaterThanOrEqual(2);
   expect(history).toEqual(sent);
   expect(ids(relayDb, "SELECT id FROM envelopes WHERE recipient = 'bob'").size).toBe(0);
-}, 60_000);
+});

@@ -9,7 +9,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, tempDir } from './harness.js';
+import { chat } from './harness.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const BEGIN = '-----BEGIN CHAT BACKUP-----';
 const END = '-----END CHAT BACKUP-----';

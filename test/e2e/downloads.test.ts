@@ -6,7 +6,9 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliceAndBob, chat, jsonLines, type Relay, type tempDir } from './harness.js';
+import { aliceAndBob, chat, jsonLines } from './harness.js';
+import type { BinaryRelay as Relay } from '../fixtures/relay.js';
+import type { tempDir } from '../fixtures/temp.js';
 
 let t: ReturnType<typeof tempDir>;
 let relay: Relay;

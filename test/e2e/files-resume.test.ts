@@ -3,10 +3,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { aliceAndBob, chat, jsonLines, startChat, type Relay, type tempDir } from './harness.js';
+import { aliceAndBob, chat, jsonLines, startChat } from './harness.js';
+import { type BinaryRelay } from '../fixtures/relay.js';
+import { scaled } from '../fixtures/scale.js';
+import { type TempDir } from '../fixtures/temp.js';
 
-let t: ReturnType<typeof tempDir>;
-let relay: Relay;
+/** Large enough that a kill after the first MiB lands mid-transfer (checked below); 96 MiB under CHAT_TEST_SCALE=long. */
+const SIZE_MIB = scaled(24, 96);
+
+let t: TempDir;
+let relay: BinaryRelay;
 let alice: string;
 let bob: string;
 
@@ -23,7 +29,7 @@ interface Progress { event: string; bytes: number; total: number; id: string; pa
 /** Starts `args`, waits for a progress event past 1 MB, then SIGKILLs it; returns the bytes it had reported. */
 async function killMidway(args: string[], home: string): Promise<number> {
   const run = startChat(args, { home });
-  await run.waitFor(/"bytes":[1-9]\d{6,}/, 30_000);
+  await run.waitFor(/"bytes":[1-9]\d{6,}/);
   run.proc.kill('SIGKILL');
   await run.exit;
   const seen = jsonLines<Progress>(run.stdout()).filter((e) => e.event === 'progress');
@@ -32,7 +38,7 @@ async function killMidway(args: string[], home: string): Promise<number> {
 }
 
 it('an upload and a download killed midway resume from the last confirmed chunk and complete', async () => {
-  const data = randomBytes(96 * 1024 * 1024);
+  const data = randomBytes(SIZE_MIB * 1024 * 1024);
   const src = join(t.dir, 'resume.bin');
   writeFileSync(src, data);
 
@@ -59,4 +65,4 @@ it('an upload and a download killed midway resume from the last confirmed chunk 
   expect(down.at(-1)).toMatchObject({ event: 'received', path: join(dl, 'resume.bin') });
   expect(createHash('sha256').update(readFileSync(join(dl, 'resume.bin'))).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
   expect(readdirSync(dl)).toEqual(['resume.bin']);
-}, 180_000);
+});

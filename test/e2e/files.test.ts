@@ -6,16 +6,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliceAndBob, chat, jsonLines, newUser, startRelay, type Relay, type tempDir } from './harness.js';
+import { aliceAndBob, chat, jsonLines, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { scaled } from '../fixtures/scale.js';
+import { type TempDir } from '../fixtures/temp.js';
+
+/** Many chunks and several progress events at the CI size; the original 50 MiB under CHAT_TEST_SCALE=long. */
+const BIG_MIB = scaled(8, 50);
 
 interface Row { id: string; direction: string; peer: string; name: string; size: number; state: string; path: string | null }
 
-let t: ReturnType<typeof tempDir>;
-let relay: Relay;
+let t: TempDir;
+let relay: BinaryRelay;
 let alice: string;
 let bob: string;
 
-function blobFiles(r: Relay): string[] {
+function blobFiles(r: BinaryRelay): string[] {
   const dir = join(r.dataDir, 'blobs');
   return existsSync(dir) ? readdirSync(dir) : [];
 }
@@ -42,8 +48,8 @@ afterAll(async () => {
 });
 
 describe('chat send-file / files accept', () => {
-  it('a 50 MiB random file arrives byte-identical, with progress events; the relay copy is deleted', async () => {
-    const data = randomBytes(50 * 1024 * 1024);
+  it(`a ${BIG_MIB} MiB random file arrives byte-identical, with progress events; the relay copy is deleted`, async () => {
+    const data = randomBytes(BIG_MIB * 1024 * 1024);
     const src = join(t.dir, 'big.bin');
     writeFileSync(src, data);
     const s = await chat(['send-file', 'bob', src, '--json'], { home: alice });
@@ -77,7 +83,7 @@ describe('chat send-file / files accept', () => {
     expect(back.stdout).toContain('bob received big.bin');
     const mine = jsonLines<Row>((await chat(['files', '--json'], { home: alice })).stdout);
     expect(mine).toEqual([expect.objectContaining({ id, direction: 'out', state: 'received' })]);
-  }, 120_000);
+  });
 
   it('a decline deletes the relay copy and tells the sender', async () => {
     const src = join(t.dir, 'small.txt');
@@ -92,7 +98,7 @@ describe('chat send-file / files accept', () => {
     const again = await chat(['files', 'accept', offer.id], { home: bob });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^chat: error: you declined/);
-  }, 60_000);
+  });
 
   it('a hostile name is sanitised and an existing file is never overwritten', async () => {
     const hostile = '..\\..\\etc\\pass\u001b[2Jwd\u0007';
@@ -111,7 +117,7 @@ describe('chat send-file / files accept', () => {
     expect(readFileSync(join(dl, 'pass_[2Jwd_ (1)'), 'utf8')).toBe('payload');
     // the plain listing shows no raw control characters either
     expect((await chat(['files'], { home: bob })).stdout).not.toMatch(/[\u0000-\u0008\u001b]/);
-  }, 60_000);
+  });
 
   it('a flipped byte in the stored blob is detected: nothing under the final name, exit 1', async () => {
     const src = join(t.dir, 'tamper.bin');
@@ -126,7 +132,7 @@ describe('chat send-file / files accept', () => {
     expect(a.code).toBe(1);
     expect(a.stderr).toMatch(/^chat: error: chunk 1 of [0-9a-f]{8} failed its check/);
     expect(readdirSync(dl)).toEqual([]);
-  }, 60_000);
+  });
 });
 
 describe('a relay that reorders, drops or truncates stored chunks', () => {
@@ -147,15 +153,15 @@ describe('a relay that reorders, drops or truncates stored chunks', () => {
     expect(a.stderr).toMatch(why);
     expect(readdirSync(dl).filter((f) => !f.endsWith('.part'))).toEqual([]);
     await chat(['files', 'decline', offer.id], { home: bob });
-  }, 60_000);
+  });
 });
 
 describe('relay limits (§16.4)', () => {
-  let limited: Relay;
+  let limited: BinaryRelay;
   let carol: string;
   let dave: string;
   beforeAll(async () => {
-    limited = await startRelay(join(t.dir, 'relay-limited'), { args: ['--set', 'limits.maxFileBytes=300000', '--set', 'limits.blobQuotaBytes=500000'] });
+    limited = await relayBinary(join(t.dir, 'relay-limited'), { args: ['--set', 'limits.maxFileBytes=300000', '--set', 'limits.blobQuotaBytes=500000'] });
     carol = await newUser(t.dir, 'carol', limited);
     dave = await newUser(t.dir, 'dave', limited);
   });
@@ -181,5 +187,5 @@ describe('relay limits (§16.4)', () => {
     expect(q.stderr).toMatch(/quota/);
     expect(blobFiles(limited).length).toBe(2);
     void dave;
-  }, 60_000);
+  });
 });

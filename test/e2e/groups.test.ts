@@ -1,17 +1,19 @@
 /** Groups and #general through the built `chat` and `chat-relay` binaries (PROTOCOL.md §15). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, jsonLines, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, jsonLines, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 const strip = (out: string) => out.split('\n').filter(Boolean).map((l) => l.replace(/^\[[^\]]+\] /, ''));
 
 describe('chat group / chat join', () => {
-  let t: ReturnType<typeof tempDir>;
-  let relay: Relay;
+  let t: TempDir;
+  let relay: BinaryRelay;
   const home: Record<string, string> = {};
 
   beforeAll(async () => {
     t = tempDir('e2e-groups');
-    relay = await startRelay(`${t.dir}/relay`);
+    relay = await relayBinary(`${t.dir}/relay`);
     for (const u of ['alice', 'bob', 'carol']) home[u] = await newUser(t.dir, u, relay);
   });
   afterAll(async () => {

@@ -1,90 +1,18 @@
 /**
- * End-to-end harness: the BUILT binaries as child processes (`npm run build` first), temp profiles and relay data dirs.
- * Nothing here knows the client's or relay's internals; it only runs commands and reads their output.
+ * End-to-end harness: the BUILT `chat` as a child process (`npm run build` first). Relays come from
+ * test/fixtures/relay.ts (`relayBinary` here), temp directories from test/fixtures/temp.ts. Apart from preparing a
+ * user's profile (test/fixtures/profiles.ts), nothing here knows the client's internals; it runs commands and reads
+ * their output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { preparedProfile } from '../fixtures/profiles.js';
+import { relayBinary, type BinaryRelay, type TestRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const CHAT_BIN = join(ROOT, 'packages/cli/dist/bin/chat.js');
-export const RELAY_BIN = join(ROOT, 'packages/relay/dist/bin/chat-relay.js');
-
-export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), `chat-e2e-${prefix}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-export interface Relay {
-  proc: ChildProcess;
-  port: number;
-  /** What clients log in with: `chat://<fingerprint>@127.0.0.1:PORT` (pinned), or `127.0.0.1:PORT` when insecure. */
-  address: string;
-  /** `127.0.0.1:PORT`, without the fingerprint. */
-  hostPort: string;
-  /** The certificate fingerprint from the relay's address line; undefined when insecure. */
-  fingerprint: string | undefined;
-  insecure: boolean;
-  dataDir: string;
-  stdout: () => string;
-  /** Sends `signal` (SIGTERM) and waits for the process to exit; returns its exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-export interface RelayStartOptions {
-  /** Plaintext TCP (`--insecure`); TLS 1.3 by default. */
-  insecure?: boolean;
-  /** More `chat-relay` arguments, e.g. `--tls-cert` / `--tls-key`. */
-  args?: readonly string[];
-}
-
-/**
- * Starts `chat-relay --port 0 --data dataDir` (TLS by default) and waits for `chat-relay listening on 127.0.0.1:PORT`;
- * the `chat-relay address chat://…` line printed before it gives the pinned address.
- */
-export function startRelay(dataDir: string, options: RelayStartOptions = {}): Promise<Relay> {
-  const args = [RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir, ...(options.insecure ? ['--insecure'] : []), ...(options.args ?? [])];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  proc.stderr?.resume(); // JSON logs; drained so the pipe never fills
-  return new Promise((resolvePromise, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`relay did not start: ${out}`)), 10_000);
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^chat-relay listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      const port = Number(m[1]);
-      const fingerprint = /^chat-relay address chat:\/\/([A-Za-z0-9_-]{43})@/m.exec(out)?.[1];
-      if (!options.insecure && fingerprint === undefined) {
-        reject(new Error(`relay printed no chat:// address: ${out}`));
-        return;
-      }
-      const hostPort = `127.0.0.1:${port}`;
-      resolvePromise({
-        proc,
-        port,
-        address: fingerprint === undefined ? hostPort : `chat://${fingerprint}@${hostPort}`,
-        hostPort,
-        fingerprint,
-        insecure: options.insecure === true,
-        dataDir,
-        stdout: () => out,
-        stop: async (signal = 'SIGTERM') => {
-          if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-          return exited;
-        },
-      });
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`relay exited early (${code}): ${out}`));
-    });
-  });
-}
 
 export interface Result {
   code: number | null;
@@ -158,7 +86,7 @@ export function startChat(args: readonly string[], o: ChatOptions): Running {
     stdout: () => stdout,
     stderr: () => stderr,
     exit,
-    waitFor: (re, ms = 10_000) =>
+    waitFor: (re, ms = 60_000) =>
       new Promise<void>((resolveWait, reject) => {
         const deadline = setTimeout(() => reject(new Error(`timed out waiting for ${re}; stdout: ${stdout}; stderr: ${stderr}`)), ms);
         const check = (): void => {
@@ -176,12 +104,17 @@ export function startChat(args: readonly string[], o: ChatOptions): Running {
 }
 
 /**
- * keygen + login as `name` on `relay`, in a fresh profile under `root`. Returns the profile directory. The one place
- * that decides how test users are made: keys sealed with TEST_PASSPHRASE (from CHAT_PASSPHRASE), logged in with the
- * relay's pinned `chat://` address (or `--insecure` for an insecure relay).
+ * A user `name` on `relay` in a fresh profile under `root`; returns the profile directory. The one place that decides
+ * how test users are made. By default a prepared profile (unencrypted keys made in this process, logged in with the
+ * relay's pinned address): a test that is not about keys pays no child process and no scrypt for its users. With
+ * `{ cli: true }`, the real `chat keygen` (keys sealed with TEST_PASSPHRASE from CHAT_PASSPHRASE) and `chat login`.
  */
-export async function newUser(root: string, name: string, relay: Relay): Promise<string> {
+export async function newUser(root: string, name: string, relay: Pick<TestRelay, 'address' | 'insecure'>, { cli = false }: { cli?: boolean } = {}): Promise<string> {
   const home = join(root, name);
+  if (!cli) {
+    await preparedProfile(home, name, relay);
+    return home;
+  }
   const k = await chat(['keygen'], { home });
   if (k.code !== 0) throw new Error(`keygen failed: ${k.stderr}`);
   const l = await chat(['login', name, '--relay', relay.address, ...(relay.insecure ? ['--insecure'] : [])], { home });
@@ -198,9 +131,9 @@ export function jsonLines<T = Record<string, unknown>>(out: string): T[] {
 }
 
 /** A relay in a fresh temp dir with alice and bob registered on it: where most end-to-end files start. */
-export async function aliceAndBob(prefix: string): Promise<{ t: ReturnType<typeof tempDir>; relay: Relay; alice: string; bob: string }> {
+export async function aliceAndBob(prefix: string): Promise<{ t: TempDir; relay: BinaryRelay; alice: string; bob: string }> {
   const t = tempDir(prefix);
-  const relay = await startRelay(join(t.dir, 'relay'));
+  const relay = await relayBinary(join(t.dir, 'relay'));
   const alice = await newUser(t.dir, 'alice', relay);
   const bob = await newUser(t.dir, 'bob', relay);
   return { t, relay, alice, bob };

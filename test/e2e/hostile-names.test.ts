@@ -13,7 +13,9 @@ import { MESSAGE_LABEL, MessageKind, randomMessageId, sealInner, sign } from '@c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messenger } from '../../packages/cli/src/engine/messenger.js';
 import { makeUser } from '../../packages/cli/test/helpers.js';
-import { CHAT_BIN, TEST_PASSPHRASE, chat, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { CHAT_BIN, TEST_PASSPHRASE, chat, newUser } from './harness.js';
+import { relayBinary as startRelay, type BinaryRelay as Relay } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 /** A tmux server whose terminal lets applications set the title and the clipboard (what the attack needs). */
 class HostileTerm {

@@ -5,17 +5,19 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('a contact whose key changed', () => {
-  let t: ReturnType<typeof tempDir>;
-  let first: Relay;
-  let second: Relay;
+  let t: TempDir;
+  let first: BinaryRelay;
+  let second: BinaryRelay;
 
   beforeAll(async () => {
     t = tempDir('keychange');
-    first = await startRelay(`${t.dir}/first`);
-    second = await startRelay(`${t.dir}/second`);
+    first = await relayBinary(`${t.dir}/first`);
+    second = await relayBinary(`${t.dir}/second`);
   });
   afterAll(async () => {
     await first.stop();
@@ -92,5 +94,5 @@ describe('a contact whose key changed', () => {
     expect((await chat(['send', 'bob', 'welcome back'], { home: alice })).code).toBe(0);
     expect((await chat(['recv'], { home: newBob })).stdout).toMatch(/alice: welcome back\n$/);
     // About 30 runs of the binary, each unlocking its keys: more than the default timeout on a loaded 2-core machine.
-  }, 120_000);
+  });
 });

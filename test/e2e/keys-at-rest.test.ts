@@ -5,18 +5,20 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PASSPHRASE, chat, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { TEST_PASSPHRASE, chat, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('keys at rest', () => {
-  let t: ReturnType<typeof tempDir>;
-  let relay: Relay;
+  let t: TempDir;
+  let relay: BinaryRelay;
   let alice: string;
   let bob: string;
   beforeAll(async () => {
     t = tempDir('at-rest');
-    relay = await startRelay(`${t.dir}/relay`);
-    alice = await newUser(t.dir, 'alice', relay);
-    bob = await newUser(t.dir, 'bob', relay);
+    relay = await relayBinary(`${t.dir}/relay`);
+    alice = await newUser(t.dir, 'alice', relay, { cli: true });
+    bob = await newUser(t.dir, 'bob', relay, { cli: true });
     expect((await chat(['send', 'bob', 'first'], { home: alice })).code).toBe(0);
     expect((await chat(['recv'], { home: bob })).code).toBe(0);
   });
@@ -71,7 +73,7 @@ describe('keys at rest', () => {
   });
 
   it('chat passwd changes the passphrase: the old one stops working, the new one works', async () => {
-    const carol = await newUser(t.dir, 'carol', relay);
+    const carol = await newUser(t.dir, 'carol', relay, { cli: true });
     const p = await chat(['passwd'], { home: carol, env: { CHAT_NEW_PASSPHRASE: 'a new passphrase' } });
     expect(p).toMatchObject({ code: 0, stdout: `changed the passphrase of the keys in ${carol}\n` });
     expect((await chat(['send', 'carol', 'x'], { home: carol })).code).toBe(7);

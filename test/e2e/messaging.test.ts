@@ -1,12 +1,14 @@
 /** keygen → login → send → recv between two profiles, through the built `chat` and `chat-relay` binaries. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliceAndBob, chat, jsonLines, type Relay, type tempDir } from './harness.js';
+import { aliceAndBob, chat, jsonLines } from './harness.js';
+import { type BinaryRelay } from '../fixtures/relay.js';
+import { type TempDir } from '../fixtures/temp.js';
 
 const LINE = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] alice: (.*)$/;
 
 describe('chat between alice and bob', () => {
-  let t: ReturnType<typeof tempDir>;
-  let relay: Relay;
+  let t: TempDir;
+  let relay: BinaryRelay;
   let alice: string;
   let bob: string;
 

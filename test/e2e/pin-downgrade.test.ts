@@ -9,7 +9,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, startRelay, tempDir, type Relay } from './harness.js';
+import { chat } from './harness.js';
+import { relayBinary as startRelay, type BinaryRelay as Relay } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 describe('a pinned relay answering in plaintext', () => {
   let t: ReturnType<typeof tempDir>;

@@ -2,7 +2,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startChat, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, newUser, startChat } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -12,12 +14,12 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('what the relay keeps', () => {
-  let t: ReturnType<typeof tempDir>;
-  let relay: Relay;
+  let t: TempDir;
+  let relay: BinaryRelay;
 
   beforeAll(async () => {
     t = tempDir('privacy');
-    relay = await startRelay(`${t.dir}/relay`);
+    relay = await relayBinary(`${t.dir}/relay`);
   });
   afterAll(async () => {
     await relay.stop();
@@ -57,6 +59,6 @@ describe('what the relay keeps', () => {
     }
     // Clients never put a body on stderr.
     for (const log of logs) for (const secret of secrets) expect(log).not.toContain(secret);
-    relay = await startRelay(`${t.dir}/relay`);
+    relay = await relayBinary(`${t.dir}/relay`);
   });
 });

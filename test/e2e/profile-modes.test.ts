@@ -7,7 +7,9 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, newUser } from './harness.js';
+import { relayBinary as startRelay, type BinaryRelay as Relay } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 describe('profile and relay data modes', () => {
   let t: ReturnType<typeof tempDir>;

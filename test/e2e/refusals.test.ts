@@ -1,15 +1,17 @@
 /** What the relay refuses and what happens when it is gone: exit codes 5 and 6 (PROTOCOL.md §12). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startChat, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, newUser, startChat } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('refusals and an unreachable relay', () => {
-  let t: ReturnType<typeof tempDir>;
-  let relay: Relay;
+  let t: TempDir;
+  let relay: BinaryRelay;
   let alice: string;
 
   beforeAll(async () => {
     t = tempDir('refusals');
-    relay = await startRelay(`${t.dir}/relay`);
+    relay = await relayBinary(`${t.dir}/relay`);
     alice = await newUser(t.dir, 'alice', relay);
   });
   afterAll(async () => {
@@ -53,7 +55,7 @@ describe('refusals and an unreachable relay', () => {
   // 'connection refused' in the message shows it failed on the refusal itself, not by waiting out the connect timeout
   // (that one says it timed out); no wall-clock bound, which only measured how busy the machine was.
   it('relay not running: exit 5 on the refusal, for send, recv and login', async () => {
-    const dead = await startRelay(`${t.dir}/dead`);
+    const dead = await relayBinary(`${t.dir}/dead`);
     const bob = await newUser(t.dir, 'bob', dead);
     await dead.stop();
     for (const args of [['send', 'alice', 'hi'], ['recv'], ['login', 'bob']]) {
@@ -66,7 +68,7 @@ describe('refusals and an unreachable relay', () => {
   });
 
   it('a relay that dies under chat recv --follow: exit 5', async () => {
-    const r2 = await startRelay(`${t.dir}/dying`);
+    const r2 = await relayBinary(`${t.dir}/dying`);
     const carol = await newUser(t.dir, 'carol', r2);
     const follower = startChat(['recv', '--follow'], { home: carol });
     expect((await chat(['send', 'carol', 'ping'], { home: carol })).code).toBe(0);
@@ -78,7 +80,7 @@ describe('refusals and an unreachable relay', () => {
   });
 
   it('a relay stopped with SIGTERM under chat recv --follow: exit 5 (SHUTTING_DOWN)', async () => {
-    const r3 = await startRelay(`${t.dir}/stopping`);
+    const r3 = await relayBinary(`${t.dir}/stopping`);
     const dave = await newUser(t.dir, 'dave', r3);
     const follower = startChat(['recv', '--follow'], { home: dave });
     expect((await chat(['send', 'dave', 'ping'], { home: dave })).code).toBe(0);

@@ -4,11 +4,13 @@
  * A relay with a new id (wiped data directory) is refused until the user logs in again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, jsonLines, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, jsonLines, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('relay restart', () => {
-  let t: ReturnType<typeof tempDir>;
-  let relay: Relay;
+  let t: TempDir;
+  let relay: BinaryRelay;
 
   beforeAll(() => {
     t = tempDir('restart');
@@ -20,7 +22,7 @@ describe('relay restart', () => {
 
   it('delivers a message stored before the restart exactly once', async () => {
     const dataDir = `${t.dir}/relay`;
-    relay = await startRelay(dataDir);
+    relay = await relayBinary(dataDir);
     const alice = await newUser(t.dir, 'alice', relay);
     const bob = await newUser(t.dir, 'bob', relay);
     const sent = await chat(['send', '--json', 'bob', 'while you were away'], { home: alice });
@@ -28,7 +30,7 @@ describe('relay restart', () => {
     const id = jsonLines<{ id: string }>(sent.stdout)[0]?.id;
 
     expect(await relay.stop('SIGTERM')).toBe(0);
-    relay = await startRelay(dataDir);
+    relay = await relayBinary(dataDir);
 
     const env = { CHAT_RELAY: relay.address };
     const r = await chat(['recv', '--json'], { home: bob, env });
@@ -45,11 +47,11 @@ describe('relay restart', () => {
   });
 
   it('refuses a relay whose id changed (exit 6) until chat login re-joins it', async () => {
-    const first = await startRelay(`${t.dir}/old`);
+    const first = await relayBinary(`${t.dir}/old`);
     const erin = await newUser(t.dir, 'erin', first);
     await first.stop();
     // Same address space, new data directory: a wiped or substituted relay.
-    const fresh = await startRelay(`${t.dir}/wiped`);
+    const fresh = await relayBinary(`${t.dir}/wiped`);
     try {
       const r = await chat(['recv'], { home: erin, env: { CHAT_RELAY: fresh.address } });
       expect(r.code).toBe(6);

@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHAT_BIN, chat, tempDir } from './harness.js';
+import { CHAT_BIN, chat } from './harness.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const COMMANDS = ['open', 'keygen', 'login', 'send', 'recv', 'whoami', 'contacts'];
 

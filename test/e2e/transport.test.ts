@@ -6,16 +6,18 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 const OTHER_FP = 'A'.repeat(42) + 'A';
 
 describe('relay transport: TLS 1.3 with a pinned certificate', () => {
-  let t: ReturnType<typeof tempDir>;
-  let relay: Relay;
+  let t: TempDir;
+  let relay: BinaryRelay;
   beforeAll(async () => {
     t = tempDir('transport');
-    relay = await startRelay(`${t.dir}/relay`);
+    relay = await relayBinary(`${t.dir}/relay`);
   });
   afterAll(async () => {
     await relay.stop();
@@ -29,10 +31,10 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
     // A restarted relay keeps its key, so its fingerprint (and every client's pin) stays the same. (A second relay
     // cannot share a running relay's data directory, so this one gets its own.)
     const dir = `${t.dir}/restarted-relay`;
-    const first = await startRelay(dir);
+    const first = await relayBinary(dir);
     const created = first.fingerprint;
     await first.stop();
-    const again = await startRelay(dir);
+    const again = await relayBinary(dir);
     try {
       expect(again.fingerprint).toBe(created);
     } finally {
@@ -56,7 +58,7 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
 
   it('a bare host:port pins the first certificate; a different one later is refused (send and login)', async () => {
     const dir = `${t.dir}/tofu`;
-    const first = await startRelay(`${dir}/relay-a`);
+    const first = await relayBinary(`${dir}/relay-a`);
     const home = `${dir}/tina`;
     expect((await chat(['keygen'], { home })).code).toBe(0);
     const login = await chat(['login', 'tina', '--relay', first.hostPort], { home });
@@ -64,7 +66,7 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
     expect(JSON.parse(readFileSync(`${home}/config.json`, 'utf8'))).toMatchObject({ relayCert: first.fingerprint });
     await first.stop();
     // Someone else answers on the same address with another certificate.
-    const impostor = await startRelay(`${dir}/relay-b`, { args: ['--port', String(first.port)] });
+    const impostor = await relayBinary(`${dir}/relay-b`, { args: ['--port', String(first.port)] });
     try {
       expect(impostor.port).toBe(first.port);
       const send = await chat(['send', 'tina', 'hello?'], { home });
@@ -87,7 +89,7 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
     const dir = `${t.dir}/own`;
     execFileSync('mkdir', ['-p', dir]);
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', '/CN=relay.example', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`], { stdio: 'ignore' });
-    const own = await startRelay(`${dir}/data`, { args: ['--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`] });
+    const own = await relayBinary(`${dir}/data`, { args: ['--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`] });
     try {
       const spki = execFileSync('sh', ['-c', `openssl x509 -in ${dir}/cert.pem -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '='`]).toString().trim();
       expect(own.fingerprint).toBe(spki);
@@ -100,14 +102,14 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
 });
 
 describe('--insecure must be on both sides', () => {
-  let t: ReturnType<typeof tempDir>;
+  let t: TempDir;
   beforeAll(() => {
     t = tempDir('insecure');
   });
   afterAll(() => t.cleanup());
 
   it('TLS client, plaintext relay: TLS_FAILED (exit 6) with a hint naming --insecure', async () => {
-    const plain = await startRelay(`${t.dir}/plain`, { insecure: true });
+    const plain = await relayBinary(`${t.dir}/plain`, { insecure: true });
     try {
       expect(plain.stdout()).toContain(`chat-relay address ${plain.hostPort} (insecure: clients need --insecure)`);
       const home = `${t.dir}/ivan`;
@@ -128,7 +130,7 @@ describe('--insecure must be on both sides', () => {
   });
 
   it('plaintext client, TLS relay: TLS_REQUIRED (exit 6) with a hint, and the relay keeps serving', async () => {
-    const relay = await startRelay(`${t.dir}/tls`);
+    const relay = await relayBinary(`${t.dir}/tls`);
     try {
       const home = `${t.dir}/jane`;
       expect((await chat(['keygen'], { home })).code).toBe(0);
@@ -167,7 +169,7 @@ describe('a network observer', () => {
     ['--insecure', true, true],
   ])('over %s sees usernames: %s', async (_name, insecure, visible) => {
     const t = tempDir('observer');
-    const relay = await startRelay(`${t.dir}/relay`, { insecure });
+    const relay = await relayBinary(`${t.dir}/relay`, { insecure });
     const proxy = await recordingProxy(relay.port);
     try {
       const via = { ...relay, hostPort: `127.0.0.1:${proxy.port}`, address: relay.address.replace(relay.hostPort, `127.0.0.1:${proxy.port}`) };

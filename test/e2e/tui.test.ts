@@ -4,18 +4,20 @@
  * arrives as one message, and a message sent while the peer was away arrives when the peer comes back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PASSPHRASE, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { TEST_PASSPHRASE, newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
 describe('chat in a terminal (tmux)', () => {
-  let t: ReturnType<typeof tempDir>;
-  let relay: Relay;
+  let t: TempDir;
+  let relay: BinaryRelay;
   const tmux = new Tmux();
 
   beforeAll(async () => {
     Tmux.check();
     t = tempDir('tui');
-    relay = await startRelay(`${t.dir}/relay`);
+    relay = await relayBinary(`${t.dir}/relay`);
   });
   afterAll(async () => {
     tmux.kill();
@@ -24,7 +26,7 @@ describe('chat in a terminal (tmux)', () => {
   });
 
   it('two users chat: typing indicator, /who, a multi-line paste, a message sent while the peer was away', async () => {
-    const alice = await newUser(t.dir, 'alice', relay);
+    const alice = await newUser(t.dir, 'alice', relay, { cli: true }); // sealed keys: she types her passphrase below
     const bob = await newUser(t.dir, 'bob', relay);
     // alice types her passphrase at chat's hidden prompt, as a person would; bob's comes from CHAT_PASSPHRASE.
     // alice's shell exports CI=true, as CI machines do: Ink alone would then draw nothing until exit (a blank screen).
@@ -84,5 +86,5 @@ describe('chat in a terminal (tmux)', () => {
     tmux.keys('alice', 'Enter');
     await tmux.waitFor('alice', /\[chat exited 0\]/);
 
-  }, 90_000);
+  });
 });

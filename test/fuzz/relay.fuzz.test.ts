@@ -3,7 +3,8 @@
  * types, huge length prefixes, deep nesting; authenticated sessions get valid-but-hostile frame sequences. Checked:
  * every byte the relay writes back decodes as a relay frame (so every refusal is a typed `err`), every connection ends
  * once we end ours (no hang), the relay keeps accepting (no crash), and a well-behaved client connected all along is
- * served after every batch. Case counts scale with FUZZ_SCALE (scripts/fuzz-relay.mjs runs long ones).
+ * served after every batch. Case counts: the CI size by default, 20 000 under CHAT_TEST_SCALE=long, times FUZZ_SCALE
+ * (scripts/fuzz-relay.mjs runs long ones). fast-check's seed comes from CHAT_TEST_SEED (printed at the start of a run).
  */
 import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
@@ -12,11 +13,19 @@ import { fingerprint, generateIdentity, type Identity } from '@chat/crypto';
 import { FrameDecoder, decodeRelayFrame, type RelayFrame } from '@chat/protocol';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { scaled } from '../fixtures/scale.js';
+import { tempDir } from '../fixtures/temp.js';
 import { hostileFrame, hostileStream } from './cases.js';
 
-const SCALE = Number(process.env.FUZZ_SCALE ?? '1');
+/** Runs per property: the CI size by default; CHAT_TEST_SCALE=long gives 20 000 cases; FUZZ_SCALE multiplies. */
+const RUNS = { streams: scaled(20, 400) * Number(process.env.FUZZ_SCALE ?? '1'), sessions: scaled(8, 80) * Number(process.env.FUZZ_SCALE ?? '1') };
 const BATCH = 50;
+/**
+ * A connection still open this long after we ended ours counts as a hang. Far beyond the relay's 3 s handshake
+ * timeout, so a machine busy with other work is not mistaken for a hang.
+ */
+const HANG_MS = 30_000;
 const tmp = tempDir('fuzz');
 let relay: RunningRelay;
 let bystander: RawClient;
@@ -26,7 +35,7 @@ const worstRtt = { ms: 0 };
 const fuzzadmin = generateIdentity();
 
 beforeAll(async () => {
-  relay = await relayOn(tmp.dir, {
+  relay = await relayInProcess(tmp.dir, {
     handshakeTimeoutMs: 3_000,
     admins: [`fuzzadmin:${fingerprint(fuzzadmin.identity.publicKey)}`],
     limits: { connectionsPerIpBurst: 1e9, connectionsPerIpPerSecond: 1e9, messagesBurst: 1e6, messagesPerSecond: 1e6 },
@@ -52,7 +61,7 @@ async function bystanderServed(): Promise<void> {
   const rid = bystanderRid++;
   const t0 = performance.now();
   bystander.send({ t: 'ping', rid });
-  await bystander.next((f) => f.t === 'pong' && f.rid === rid, 5_000);
+  await bystander.next((f) => f.t === 'pong' && f.rid === rid, HANG_MS);
   worstRtt.ms = Math.max(worstRtt.ms, performance.now() - t0);
 }
 
@@ -65,7 +74,7 @@ interface Outcome {
  * Writes `chunks` inside TLS (as every client does, PROTOCOL.md §5.1, so they reach the frame decoder), half-closes,
  * and collects what the relay answers until it closes (or `ms` pass: a hang).
  */
-function exchange(chunks: Uint8Array[], ms = 4_000): Promise<Outcome> {
+function exchange(chunks: Uint8Array[], ms = HANG_MS): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host: '127.0.0.1', port: relay.port, minVersion: 'TLSv1.3', rejectUnauthorized: false });
     const decoder = new FrameDecoder();
@@ -106,7 +115,7 @@ function checkOutcome(o: Outcome): void {
 }
 
 describe('fuzzing the relay over TCP', () => {
-  it(`hostile byte streams on fresh connections (${BATCH * 400 * SCALE} cases)`, async () => {
+  it(`hostile byte streams on fresh connections (${BATCH * RUNS.streams} cases)`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(hostileStream, fc.nat(3)), { minLength: BATCH, maxLength: BATCH }), async (batch) => {
         const outcomes = await Promise.all(
@@ -122,11 +131,11 @@ describe('fuzzing the relay over TCP', () => {
         casesRun += batch.length;
         await bystanderServed();
       }),
-      { numRuns: 400 * SCALE, endOnFailure: true },
+      { numRuns: RUNS.streams, endOnFailure: true },
     );
-  }, 120_000 * SCALE);
+  });
 
-  it(`valid-but-hostile frame sequences in authenticated sessions (${20 * 80 * SCALE} sequences)`, async () => {
+  it(`valid-but-hostile frame sequences in authenticated sessions (${20 * RUNS.sessions} sequences)`, async () => {
     const identities = new Map<string, Identity>([['fuzzer', generateIdentity()], ['fuzzadmin', fuzzadmin]]);
     await fc.assert(
       fc.asyncProperty(
@@ -140,7 +149,7 @@ describe('fuzzing the relay over TCP', () => {
                 if (welcome.t !== 'welcome') return { frames: [welcome], closed: true }; // e.g. banned by the other
                 for (const f of frames) c.send(f);
                 c.socket.end();
-                await Promise.race([c.closedPromise, new Promise((r) => setTimeout(r, 4_000))]);
+                await Promise.race([c.closedPromise, new Promise((r) => setTimeout(r, HANG_MS))]);
                 return { frames: c.frames, closed: c.closed };
               } finally {
                 c.close();
@@ -152,13 +161,13 @@ describe('fuzzing the relay over TCP', () => {
           await bystanderServed();
         },
       ),
-      { numRuns: 80 * SCALE, endOnFailure: true },
+      { numRuns: RUNS.sessions, endOnFailure: true },
     );
     // The relay is still accepting new connections and logins.
     for (const code of ['BAD_FRAME', 'FRAME_TOO_LARGE', 'PROTOCOL_STATE', 'UNKNOWN_USER', 'FORBIDDEN']) expect(codes.get(code), code).toBeGreaterThan(0);
     const late = await RawClient.connect(relay.port);
     expect(await late.login('latecomer', generateIdentity())).toMatchObject({ t: 'welcome' });
     late.close();
-  }, 120_000 * SCALE);
+  });
 });
 

@@ -74,10 +74,10 @@ export class RawClient {
     this.socket.write(bytes);
   }
 
-  /** Removes and returns the first frame matching `pred`, waiting up to `ms` for it. */
+  /** Removes and returns the first frame matching `pred`, waiting up to `ms` (30 s: a hang, not a slow machine). */
   async next<T extends RelayFrame = RelayFrame>(
     pred: (f: RelayFrame) => boolean = () => true,
-    ms = 5_000,
+    ms = 30_000,
   ): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {

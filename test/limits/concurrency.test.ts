@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity } from '@chat/crypto';
 import type { RelayOptions, RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess as relayOn } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {

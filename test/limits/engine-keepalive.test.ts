@@ -2,13 +2,15 @@
 import { afterAll, expect, it } from 'vitest';
 import { generateIdentity } from '@chat/crypto';
 import { Connection } from '../../packages/cli/src/engine/net/connection.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
+import { until } from '../fixtures/wait.js';
 
 const tmp = tempDir('engine-keepalive');
 afterAll(() => tmp.cleanup());
 
 it('a recv connection idle for 4 idle timeouts is still open and served', async () => {
-  const relay = await relayOn(tmp.dir, { limits: { keepaliveMs: 150, idleTimeoutMs: 450 } });
+  const relay = await relayInProcess(tmp.dir, { limits: { keepaliveMs: 200, idleTimeoutMs: 800 } });
   try {
     const conn = await Connection.open({
       address: { host: '127.0.0.1', port: relay.port },
@@ -16,8 +18,13 @@ it('a recv connection idle for 4 idle timeouts is still open and served', async 
       identity: generateIdentity(),
       mode: 'recv',
     });
+    // Counted, not timed: each keepalive the engine answers is one more silent keepalive interval survived, and
+    // 16 × 200 ms is 4 idle timeouts. A slow machine only makes this take longer.
+    let answered = 0;
+    const ping = conn.ping.bind(conn);
+    conn.ping = () => (answered++, ping());
     conn.resume();
-    await new Promise((r) => setTimeout(r, 1_800));
+    await until(() => answered >= 16 || conn.state !== 'authenticated', '16 keepalives answered');
     expect(conn.state).toBe('authenticated');
     await conn.ping();
     await conn.close();

@@ -5,9 +5,10 @@
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { chat, newUser, tempDir, type Relay } from '../e2e/harness.js';
+import { chat, newUser } from '../e2e/harness.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { runBinary, startBinary } from './relay-bin.js';
+import { relayBinary, runRelayBinary as runBinary } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const t = tempDir('observe');
 afterAll(() => t.cleanup());
@@ -29,10 +30,9 @@ function sample(text: string, name: string): number | undefined {
 
 it('serves /metrics on a loopback port and logs JSON without content or secrets', async () => {
   const data = join(t.dir, 'relay');
-  const relay = await startBinary(['--data', data, '--metrics-port', '0']);
-  const at = { address: `127.0.0.1:${relay.port}` } as Relay;
-  const alice = await newUser(t.dir, 'alice', at);
-  await newUser(t.dir, 'bob', at);
+  const relay = await relayBinary(data, { args: ['--metrics-port', '0'] });
+  const alice = await newUser(t.dir, 'alice', relay);
+  await newUser(t.dir, 'bob', relay);
   const secretBody = 'the launch code is 0000-SECRET';
   expect((await chat(['send', 'bob', secretBody], { home: alice })).code).toBe(0);
   expect((await chat(['send', 'bob', 'second'], { home: alice })).code).toBe(0);

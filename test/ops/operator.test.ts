@@ -6,14 +6,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chat, newUser, startChat, tempDir, type Relay } from '../e2e/harness.js';
-import { runBinary, startBinary } from './relay-bin.js';
+import { chat, newUser, startChat } from '../e2e/harness.js';
+import { relayBinary, runRelayBinary as runBinary } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const t = tempDir('operator');
 afterAll(() => t.cleanup());
 
 /** newUser only needs the address. */
-const at = (port: number) => ({ address: `127.0.0.1:${port}` }) as Relay;
 
 describe('chat-relay --help', () => {
   it.each([[[]], [['config']], [['admin']], [['status']]])('%j --help shows usage and examples', async (sub) => {
@@ -54,9 +54,9 @@ describe('chat-relay admin and status', () => {
   const data = join(t.dir, 'ops');
 
   it('works on the database of a stopped relay; kick and shutdown need a running one', async () => {
-    const relay = await startBinary(['--data', data]);
-    await newUser(t.dir, 'bob', at(relay.port));
-    await newUser(t.dir, 'mallory', at(relay.port));
+    const relay = await relayBinary(data);
+    await newUser(t.dir, 'bob', relay);
+    await newUser(t.dir, 'mallory', relay);
     expect((await chat(['send', 'bob', 'hello bob'], { home: join(t.dir, 'mallory') })).code).toBe(0);
     relay.proc.kill('SIGTERM');
     expect(await relay.exit).toBe(0);
@@ -87,7 +87,7 @@ describe('chat-relay admin and status', () => {
   it('on a running relay: ban refuses logins, kick shows its reason to the client, status, shutdown exits 0', async () => {
     // An admin is a name bound to its key's fingerprint (PROTOCOL.md §14.1), as `chat whoami` prints it.
     const bobFp = (JSON.parse((await chat(['whoami', '--json'], { home: join(t.dir, 'bob') })).stdout) as { fingerprint: string }).fingerprint;
-    const relay = await startBinary(['--data', data, '--admin', `bob:${bobFp}`]);
+    const relay = await relayBinary(data, { args: ['--admin', `bob:${bobFp}`] });
     const env = { CHAT_RELAY: `127.0.0.1:${relay.port}` }; // same relay id, new port
     const mallory = join(t.dir, 'mallory');
     const banned = await chat(['send', 'bob', 'let me in'], { home: mallory, env });
@@ -124,7 +124,7 @@ describe('chat-relay admin and status', () => {
 
     const watcher = startChat(['recv', '--follow'], { home: mallory, env });
     // Shut down only once the watcher is logged in (the relay counts it online), however slow its start-up.
-    for (const deadline = Date.now() + 15_000; ; ) {
+    for (const deadline = Date.now() + 60_000; ; ) {
       const now = JSON.parse((await runBinary(['status', '--json', '--data', data])).stdout) as { online: number };
       if (now.online === 1) break;
       if (Date.now() > deadline) throw new Error('the watcher never came online');
@@ -156,9 +156,9 @@ describe('edge cases of the data directory', () => {
 
   it('a data directory too deep for a Unix socket still serves, without the control socket', async () => {
     const deep = join(t.dir, 'd'.repeat(120));
-    const relay = await startBinary(['--data', deep]);
+    const relay = await relayBinary(deep);
     try {
-      await newUser(t.dir, 'deep', at(relay.port));
+      await newUser(t.dir, 'deep', relay);
       expect(relay.stderr()).toContain('"event":"control_socket_unavailable"');
     } finally {
       relay.proc.kill('SIGTERM');
@@ -170,7 +170,7 @@ describe('edge cases of the data directory', () => {
 describe('invite-only registration end to end', () => {
   it('chat login needs --invite with a code from chat-relay admin invite', async () => {
     const data = join(t.dir, 'invite');
-    const relay = await startBinary(['--data', data, '--registration', 'invite']);
+    const relay = await relayBinary(data, { args: ['--registration', 'invite'] });
     try {
       const carol = join(t.dir, 'carol');
       expect((await chat(['keygen'], { home: carol })).code).toBe(0);

@@ -8,7 +8,8 @@ import { fingerprint, generateIdentity, type Identity } from '@chat/crypto';
 import type { RelayFrame } from '@chat/protocol';
 import { startRelay, type RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess as relayOn } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {

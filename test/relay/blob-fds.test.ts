@@ -11,7 +11,8 @@ import { generateIdentity, type Identity } from '@chat/crypto';
 import { BLOB_MAX_CHUNK_BYTES, type RelayFrame } from '@chat/protocol';
 import type { RelayOptions, RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess as relayOn } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {

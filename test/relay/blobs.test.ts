@@ -10,7 +10,8 @@ import {
 import type { BlobDataFrame, RelayFrame } from '@chat/protocol';
 import type { RelayOptions, RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 let relay: RunningRelay;
 let tmp: ReturnType<typeof tempDir>;
@@ -25,7 +26,7 @@ async function client(user: string): Promise<RawClient> {
 }
 
 async function start(extra: Partial<RelayOptions> = {}): Promise<void> {
-  relay = await relayOn(tmp.dir, extra);
+  relay = await relayInProcess(tmp.dir, extra);
   for (const u of ['alice', 'bob', 'carol']) (await client(u)).close();
 }
 
@@ -157,7 +158,7 @@ describe('resume', () => {
     expect(await ask(alice, { t: 'blob_put', bid, n: 3, data: chunks[3] })).toMatchObject({ code: 'BLOB_OUT_OF_ORDER', msg: 'have=2' });
     await upload(alice, bid, chunks.slice(0, 3), 2);
     await relay.close();
-    relay = await relayOn(tmp.dir);
+    relay = await relayInProcess(tmp.dir);
     alice = await client('alice');
     expect(await ask(alice, { t: 'blob_new', bid, to: 'bob', size, chunks: chunks.length })).toMatchObject({ have: 3 });
     expect(await ask(alice, { t: 'blob_new', bid, to: 'carol', size, chunks: chunks.length })).toMatchObject({ code: 'BLOB_CONFLICT' });
@@ -214,11 +215,11 @@ describe('limits and refusals (§16.4)', () => {
     expect(blobFiles().length).toBe(4);
     await relay.close();
     clock += 2000;
-    relay = await relayOn(tmp.dir, { now: () => clock, blobs: { incompleteTtlMs: 1000, completeTtlMs: 5000 } });
+    relay = await relayInProcess(tmp.dir, { now: () => clock, blobs: { incompleteTtlMs: 1000, completeTtlMs: 5000 } });
     expect(blobFiles().sort()).toEqual([`${done.toString('hex')}.bin`, `${done.toString('hex')}.json`]);
     await relay.close();
     clock += 5000;
-    relay = await relayOn(tmp.dir, { now: () => clock, blobs: { incompleteTtlMs: 1000, completeTtlMs: 5000 } });
+    relay = await relayInProcess(tmp.dir, { now: () => clock, blobs: { incompleteTtlMs: 1000, completeTtlMs: 5000 } });
     expect(blobFiles()).toEqual([]);
   });
 });

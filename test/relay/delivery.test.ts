@@ -14,7 +14,9 @@ import {
 import type { MsgFrame } from '@chat/protocol';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
+import { until } from '../fixtures/wait.js';
 
 let relay: RunningRelay;
 let tmp: ReturnType<typeof tempDir>;
@@ -23,7 +25,7 @@ let bob: Identity;
 
 beforeEach(async () => {
   tmp = tempDir('relay-delivery');
-  relay = await relayOn(tmp.dir);
+  relay = await relayInProcess(tmp.dir);
   alice = generateIdentity();
   bob = generateIdentity();
   // register both
@@ -110,7 +112,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     await b1.nextOfType('pong'); // acks are processed in order before the ping's answer
     b1.close();
     await b1.closedPromise;
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => relay.connections() === 1, "the relay to end bob's session"); // only alice's left
     const b2 = await RawClient.connect(relay.port);
     await b2.login('bob', bob, 'recv');
     const again = await drain(b2);
@@ -120,7 +122,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     await b2.nextOfType('pong');
     b2.close();
     await b2.closedPromise;
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => relay.connections() === 1, "the relay to end bob's session");
     const b3 = await RawClient.connect(relay.port);
     await b3.login('bob', bob, 'recv');
     expect(await drain(b3)).toEqual([]);
@@ -156,7 +158,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
 
   it('refuses with MAILBOX_FULL at the quota and stores nothing more', async () => {
     await relay.close();
-    relay = await relayOn(tmp.dir, { quota: { maxMessages: 2 } });
+    relay = await relayInProcess(tmp.dir, { quota: { maxMessages: 2 } });
     const a = await RawClient.connect(relay.port);
     await a.login('alice', alice);
     await sendAll(a, ['q1', 'q2']);
@@ -176,7 +178,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     const sent = await sendAll(a, ['survives']);
     a.close();
     await relay.close();
-    relay = await relayOn(tmp.dir);
+    relay = await relayInProcess(tmp.dir);
     const b = await RawClient.connect(relay.port);
     await b.login('bob', bob, 'recv');
     expect((await drain(b)).map((m) => hex(m.id))).toEqual([hex(sent[0]!.id)]);
@@ -184,7 +186,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     await b.closedPromise;
     await relay.close();
     // 31 days later the unacknowledged envelope has expired (30-day default).
-    relay = await relayOn(tmp.dir, { now: () => Date.now() + 31 * 24 * 3600 * 1000 });
+    relay = await relayInProcess(tmp.dir, { now: () => Date.now() + 31 * 24 * 3600 * 1000 });
     const b2 = await RawClient.connect(relay.port);
     await b2.login('bob', bob, 'recv');
     expect(await drain(b2)).toEqual([]);
@@ -199,7 +201,7 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
     expect(await b.nextOfType('err')).toMatchObject({ code: 'SHUTTING_DOWN', fatal: true });
     await closing;
     await b.closedPromise;
-    relay = await relayOn(tmp.dir); // for afterEach
+    relay = await relayInProcess(tmp.dir); // for afterEach
   });
 
   it('stores no plaintext of what was sent', async () => {
@@ -215,6 +217,6 @@ describe('mailboxes and delivery (PROTOCOL.md §9)', () => {
       expect(bytes.includes(Buffer.from(secret))).toBe(false);
       expect(bytes.includes(Buffer.from('zebra'))).toBe(false);
     }
-    relay = await relayOn(tmp.dir);
+    relay = await relayInProcess(tmp.dir);
   });
 });

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MessageKind, generateIdentity, randomMessageId, sealEnvelope, type Identity } from '@chat/crypto';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 let relay: RunningRelay;
 let tmp: ReturnType<typeof tempDir>;
@@ -25,7 +26,7 @@ function typing(id = randomMessageId()) {
 
 beforeEach(async () => {
   tmp = tempDir('relay-ephemeral');
-  relay = await relayOn(tmp.dir);
+  relay = await relayInProcess(tmp.dir);
   alice = generateIdentity();
   bob = generateIdentity();
   (await client('alice', alice, 'send')).close();
@@ -111,7 +112,7 @@ describe('who', () => {
     await bobRecv.closedPromise;
     // The relay notices the close asynchronously; ask until it has.
     let users: string[] = [];
-    for (let rid = 3; rid < 50; rid++) {
+    for (let rid = 3; rid < 3_000; rid++) {
       a.send({ t: 'who', rid });
       users = (await a.nextOfType('online')).users;
       if (users.length === 1) break;

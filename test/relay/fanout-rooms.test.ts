@@ -5,7 +5,8 @@ import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 let relay: RunningRelay;
 let tmp: ReturnType<typeof tempDir>;
@@ -39,7 +40,7 @@ async function drain(c: RawClient): Promise<MsgFrame[]> {
 
 async function start(extra = {}) {
   tmp = tempDir('relay-fanout');
-  relay = await relayOn(tmp.dir, extra);
+  relay = await relayInProcess(tmp.dir, extra);
   await register(['alice', 'bob', 'carol']);
 }
 
@@ -134,7 +135,7 @@ describe('rooms (§15.6)', () => {
     b.close();
 
     await relay.close();
-    relay = await relayOn(tmp.dir, { rooms: ['general', 'random'] });
+    relay = await relayInProcess(tmp.dir, { rooms: ['general', 'random'] });
     const c = await client('carol');
     c.send({ t: 'room', rid: 5, op: 'members', room: 'general' });
     expect((await c.nextOfType('room_members')).users).toEqual(['alice', 'bob']);

@@ -4,14 +4,15 @@ import { encodeFrame } from '@chat/protocol';
 import { pack } from 'msgpackr';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 let relay: RunningRelay;
 const tmp = tempDir('relay-robust');
 let bystander: RawClient;
 
 beforeAll(async () => {
-  relay = await relayOn(tmp.dir);
+  relay = await relayInProcess(tmp.dir);
   bystander = await RawClient.connect(relay.port);
   await bystander.login('bystander', generateIdentity(), 'recv');
   await bystander.nextOfType('synced');

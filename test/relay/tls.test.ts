@@ -3,14 +3,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
-import { relayOn, tempDir } from '../helpers/relay.js';
+import { relayInProcess } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 
 describe('relay TLS', () => {
   let tmp: ReturnType<typeof tempDir>;
   let relay: RunningRelay;
   beforeAll(async () => {
     tmp = tempDir('relay-tls');
-    relay = await relayOn(tmp.dir);
+    relay = await relayInProcess(tmp.dir);
   });
   afterAll(async () => {
     await relay.close();
@@ -39,7 +40,7 @@ describe('relay TLS', () => {
   });
 
   it('drops a TLS handshake that never finishes (a client that sends half a ClientHello)', async () => {
-    const short = await relayOn(`${tmp.dir}/short`, { handshakeTimeoutMs: 200 });
+    const short = await relayInProcess(`${tmp.dir}/short`, { handshakeTimeoutMs: 200 });
     try {
       const plain = await RawClient.connect(short.port, '127.0.0.1', { insecure: true });
       plain.writeRaw(new Uint8Array([0x16, 0x03, 0x01]));
@@ -55,17 +56,17 @@ describe('relay TLS', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/tls-cert.pem`, 'not a certificate');
     writeFileSync(`${dir}/tls-key.pem`, 'not a key');
-    await expect(relayOn(dir)).rejects.toMatchObject({ name: 'RelayTlsError', code: 'TLS_FILES' });
+    await expect(relayInProcess(dir)).rejects.toMatchObject({ name: 'RelayTlsError', code: 'TLS_FILES' });
     // The certificate of one relay with the key of another.
-    const other = await relayOn(`${tmp.dir}/other`);
+    const other = await relayInProcess(`${tmp.dir}/other`);
     await other.close();
-    await expect(relayOn(`${tmp.dir}/mixed`, { tls: { certPath: `${tmp.dir}/tls-cert.pem`, keyPath: `${tmp.dir}/other/tls-key.pem` } })).rejects.toMatchObject({
+    await expect(relayInProcess(`${tmp.dir}/mixed`, { tls: { certPath: `${tmp.dir}/tls-cert.pem`, keyPath: `${tmp.dir}/other/tls-key.pem` } })).rejects.toMatchObject({
       code: 'TLS_KEY_MISMATCH',
     });
   });
 
   it('a relay with tls: false speaks plaintext and has no fingerprint', async () => {
-    const plainRelay = await relayOn(`${tmp.dir}/plain`, { tls: false });
+    const plainRelay = await relayInProcess(`${tmp.dir}/plain`, { tls: false });
     try {
       expect(plainRelay.certFingerprint).toBeUndefined();
       const c = await RawClient.connect(plainRelay.port, '127.0.0.1', { insecure: true });

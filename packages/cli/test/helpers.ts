@@ -1,21 +1,20 @@
-/** Test helpers for the cli package: a real relay process, temp profiles, and an in-memory Io. */
-import { mkdtempSync } from 'node:fs';
+/** Test helpers for the cli package: the in-process relay, temp profiles, scripted relays and an in-memory Io. */
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { loadOrCreateTlsMaterial, type TlsMaterial } from '@chat/relay';
 import { Readable } from 'node:stream';
-import { generateIdentity } from '@chat/crypto';
 import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type RelayFrame } from '@chat/protocol';
 import type { Io } from '../src/commands/io.js';
 import { ChatError } from '../src/engine/errors.js';
-import { login } from '../src/engine/account.js';
-import { parseRelayAddress } from '../src/engine/address.js';
 import { Profile } from '../src/engine/profile.js';
+import { preparedProfile } from '../../../test/fixtures/profiles.js';
+import { tempDir } from '../../../test/fixtures/temp.js';
 
-/** The built relay binary, started the way the end-to-end tests start it (one spawner for the whole repository). */
-export { startRelay as spawnRelay, tempDir, type Relay as RelayProcess } from '../../../test/e2e/harness.js';
+/** The repository's one relay fixture and temp-dir helper (test/fixtures), re-exported for the cli's tests. */
+export { relayInProcess, type InProcessRelay } from '../../../test/fixtures/relay.js';
+export { tempDir, type TempDir } from '../../../test/fixtures/temp.js';
+export { until } from '../../../test/fixtures/wait.js';
 
 export interface MemIo extends Io {
   out: () => string;
@@ -43,16 +42,14 @@ export function memIo(env: Record<string, string | undefined>, stdin?: string, s
 /** A profile with fresh keys, logged in as `name` on the relay at `address`. */
 export async function makeUser(root: string, name: string, address: string): Promise<{ profile: Profile; env: Record<string, string> }> {
   const home = join(root, name);
-  const profile = new Profile(home);
-  profile.saveIdentity(generateIdentity());
-  await login(profile, name, parseRelayAddress(address));
-  return { profile, env: { CHAT_HOME: home } };
+  await preparedProfile(home, name, { address, insecure: false });
+  return { profile: new Profile(home), env: { CHAT_HOME: home } };
 }
 
 let material: Promise<TlsMaterial> | undefined;
 /** One self-signed relay certificate per test process, made by the relay's own code in a temp directory. */
 export function testTlsMaterial(): Promise<TlsMaterial> {
-  return (material ??= loadOrCreateTlsMaterial(mkdtempSync(join(tmpdir(), 'chat-test-tls-'))));
+  return (material ??= loadOrCreateTlsMaterial(tempDir('tls').dir));
 }
 
 /**
@@ -101,13 +98,4 @@ export async function failure(p: Promise<unknown>): Promise<ChatError> {
     throw e;
   }
   throw new Error('expected a ChatError, but it succeeded');
-}
-
-/** Polls `check` every 25 ms until it holds; fails the test naming `what` after `ms`. */
-export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

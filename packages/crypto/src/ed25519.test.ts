@@ -6,6 +6,10 @@ import { BASE, challenge, decode, encode, fromY, IDENTITY, isIdentity, L, mul, s
 import { flip, fromLe, hex, le32, libsodium, P } from '../test/helpers.js';
 import { identityFromSecrets, reference, sign, toHex, verify } from './index.js';
 import { isCanonicalEdPoint, isCanonicalScalar, isSmallOrderEdPoint, passesEd25519Prechecks } from './strict.js';
+import { scaled } from '../../../test/fixtures/scale.js';
+
+/** tweetnacl's reference is slow: 50 cases per property at the CI size, 200 under CHAT_TEST_SCALE=long. */
+const RUNS = scaled(50, 200);
 
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const msgArb = fc.uint8Array({ maxLength: 300 });
@@ -37,7 +41,7 @@ describe('sign', () => {
         expect(toHex(reference.sign(m, seed))).toBe(toHex(sig));
         expect(toHex(sodium.crypto_sign_detached(m, sodium.crypto_sign_seed_keypair(seed).privateKey))).toBe(toHex(sig));
       }),
-      { numRuns: 200 },
+      { numRuns: RUNS },
     );
   });
 
@@ -65,7 +69,7 @@ describe('verify', () => {
         expect(ours).toBe(false);
         expect(reference.verify(s, mm, k)).toBe(ours);
       }),
-      { numRuns: 200 },
+      { numRuns: RUNS },
     );
   });
 

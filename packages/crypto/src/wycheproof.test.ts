@@ -1,5 +1,5 @@
 /**
- * Project Wycheproof X25519 and Ed25519 vectors (shared/vectors/wycheproof), against the node:crypto path and the
+ * Project Wycheproof X25519 and Ed25519 vectors (vendored in packages/crypto/test/vectors/wycheproof), against the node:crypto path and the
  * tweetnacl reference; every case must behave as its `result` says.
  */
 import { describe, expect, it } from 'vitest';

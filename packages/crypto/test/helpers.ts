@@ -5,15 +5,12 @@ import sodiumModule from 'libsodium-wrappers';
 import { expect } from 'vitest';
 import { CryptoError, type CryptoErrorCode } from '../src/index.js';
 
-/**
- * `shared/` sits beside the repository (CI checks it out as ../shared): from packages/crypto/test/ that is four
- * levels up.
- */
-export const VECTORS_DIR = new URL('../../../../shared/vectors/wycheproof/', import.meta.url);
+/** Wycheproof vectors vendored into the repository (see vectors/README.md for where they came from). */
+export const VECTORS_DIR = new URL('./vectors/wycheproof/', import.meta.url);
 
 export function loadVectors<T>(name: string): T {
   const url = new URL(name, VECTORS_DIR);
-  if (!existsSync(url)) throw new Error(`test vectors not found at ${fileURLToPath(url)} (shared/ beside the repo?)`);
+  if (!existsSync(url)) throw new Error(`test vectors not found at ${fileURLToPath(url)}`);
   return JSON.parse(readFileSync(url, 'utf8')) as T;
 }
 

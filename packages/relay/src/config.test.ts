@@ -1,12 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../../test/fixtures/temp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, envNameOf, resolveConfig } from './config.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'relay-config-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = tempDir('relay-config');
+const dir = tmp.dir;
+afterAll(() => tmp.cleanup());
 
 const none = new Map<string, string>();
 

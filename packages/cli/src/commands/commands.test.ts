@@ -69,12 +69,10 @@ describe('commands without a relay', () => {
     expect(await runCommand(badRelay, () => login({ username: 'alice', relay: 'nope:port' }, badRelay))).toBe(2);
   });
 
-  it('login to a closed port exits 5 quickly', async () => {
+  it('login to a closed port exits 5', async () => {
     await keygen({}, memIo(env));
     const io = memIo(env);
-    const start = Date.now();
     expect(await runCommand(io, () => login({ username: 'alice', relay: '127.0.0.1:1' }, io))).toBe(5);
-    expect(Date.now() - start).toBeLessThan(2_000);
     expect(io.err()).toContain('connection refused');
   });
 

@@ -6,7 +6,7 @@ import type { Server } from 'node:net';
 import { generateIdentity, type Identity } from '@chat/crypto';
 import type { ClientFrame } from '@chat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { failure, handshake, scriptedRelay, tempDir } from '../../test/helpers.js';
+import { failure, handshake, scriptedRelay, tempDir, until } from '../../test/helpers.js';
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import { Messenger } from './messenger.js';
@@ -35,14 +35,15 @@ describe('connecting while the keys unlock', () => {
   async function relay(onFrame: (f: ClientFrame, reply: Parameters<typeof handshake>[1], n: number) => void = (f, reply) => void handshake(f, reply)) {
     const frames: string[] = [];
     let connections = 0;
+    let closed = 0;
     const seen = new WeakSet<object>();
     const r = await scriptedRelay((f, socket, reply) => {
-      if (!seen.has(socket)) (seen.add(socket), connections++);
+      if (!seen.has(socket)) (seen.add(socket), connections++, socket.once('close', () => closed++));
       frames.push(f.t);
       onFrame(f, reply, connections);
     });
     servers.push(r.server);
-    return { ...r, frames, connections: () => connections };
+    return { ...r, frames, connections: () => connections, closed: () => closed };
   }
 
   it('hello and the relay-id check happen before the keys are there; auth once they are', async () => {
@@ -50,6 +51,7 @@ describe('connecting while the keys unlock', () => {
     const keys = pending<Identity>();
     const opening = Connection.open({ address: { host: '127.0.0.1', port: r.port, fingerprint: r.fingerprint }, username: 'alice', identity: keys.promise, mode: 'send', expectedRelayId: new Uint8Array(32).fill(1) });
     await until(() => r.frames.includes('hello'));
+    // A window for a wrong `auth` to show up; not a wait for anything, so a slow machine cannot fail this.
     await new Promise((res) => setTimeout(res, 50));
     expect(r.frames).toEqual(['hello']); // no auth without the keys
     keys.resolve(alice);
@@ -70,7 +72,7 @@ describe('connecting while the keys unlock', () => {
     const opening = Connection.open({ address: { host: '127.0.0.1', port: r.port, fingerprint: r.fingerprint }, username: 'alice', identity: keys.promise, mode: 'send' });
     await until(() => answer !== undefined);
     keys.reject(new ChatError('BAD_PASSPHRASE', 'wrong passphrase'));
-    await new Promise((res) => setTimeout(res, 20));
+    await new Promise((res) => setImmediate(res)); // past the microtasks: an unhandled rejection would surface here
     answer?.();
     expect((await failure(opening)).code).toBe('BAD_PASSPHRASE');
     expect(r.frames).toEqual(['hello']);
@@ -123,7 +125,7 @@ describe('connecting while the keys unlock', () => {
     const keys = pending<Identity>();
     const opening = Messenger.open(profileFor(r.port, r.fingerprint), { unlocking: keys.promise, connectEarly: 'send' });
     await until(() => r.frames.includes('hello'));
-    await new Promise((res) => setTimeout(res, 50)); // the relay has given up on it by now
+    await until(() => r.closed() === 1, 'the early connection to end on HANDSHAKE_TIMEOUT');
     keys.resolve(alice);
     const m = await opening;
     try {
@@ -146,11 +148,3 @@ describe('connecting while the keys unlock', () => {
     expect(r.frames).toEqual(['hello']);
   });
 });
-
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

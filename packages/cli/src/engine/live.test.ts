@@ -6,7 +6,7 @@
 import { MessageKind, randomMessageId, sealEnvelope } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
-import { spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { relayInProcess, tempDir, type InProcessRelay } from '../../test/helpers.js';
 import { tcpProxy, type Proxy } from '../../test/proxy.js';
 import { parseRelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
@@ -16,13 +16,13 @@ import { Profile } from './profile.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 let n = 0;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
   t = tempDir('live');
-  relay = await spawnRelay(`${t.dir}/relay`);
+  relay = await relayInProcess(`${t.dir}/relay`);
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

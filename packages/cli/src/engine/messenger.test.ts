@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { MessageKind, generateIdentity, randomMessageId, sealEnvelope, signBundle, toHex, utf8, type Identity } from '@chat/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handshake, makeUser, scriptedRelay, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { handshake, makeUser, scriptedRelay, relayInProcess, tempDir, type InProcessRelay } from '../../test/helpers.js';
 import { login } from './account.js';
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
@@ -42,7 +42,7 @@ async function withMessenger<T>(profile: Profile, f: (m: Messenger) => Promise<T
 
 describe('Messenger', () => {
   let t: ReturnType<typeof tempDir>;
-  let relay: RelayProcess;
+  let relay: InProcessRelay;
   let alice: Profile;
   let bob: Profile;
   let aliceId: Identity;
@@ -50,7 +50,7 @@ describe('Messenger', () => {
 
   beforeAll(async () => {
     t = tempDir('messenger');
-    relay = await spawnRelay(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
   });
   afterAll(async () => {
     await relay.stop();
@@ -208,8 +208,8 @@ describe('Messenger', () => {
 describe('Messenger with a changed key (§3.4)', () => {
   it('refuses to send (exit 4, nothing sent) and holds incoming messages signed by the new key', async () => {
     const t = tempDir('keychange');
-    const relay1 = await spawnRelay(`${t.dir}/r1`);
-    const relay2 = await spawnRelay(`${t.dir}/r2`);
+    const relay1 = await relayInProcess(`${t.dir}/r1`);
+    const relay2 = await relayInProcess(`${t.dir}/r2`);
     try {
       const alice = (await makeUser(t.dir, 'alice', relay1.address)).profile;
       const bob = (await makeUser(t.dir, 'bob', relay1.address)).profile;

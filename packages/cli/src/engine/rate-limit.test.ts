@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageKind, randomMessageId, sealEnvelope, utf8 } from '@chat/crypto';
-import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../test/helpers.js';
+import { makeUser, relayInProcess, tempDir, until, type InProcessRelay } from '../../test/helpers.js';
 import { Connection } from './net/connection.js';
 import type { ChatError } from './errors.js';
 import { runLive } from './live.js';
@@ -13,7 +13,7 @@ import { Messenger, type ConnectionStatus, type DeliveryChange } from './messeng
 import type { Profile } from './profile.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 let alice: Profile;
 let bob: Profile;
 let carol: Profile;
@@ -21,7 +21,7 @@ let carol: Profile;
 beforeAll(async () => {
   t = tempDir('rate-limit');
   // A tight per-user request rate for this relay: 3 at once, then 5 a second.
-  relay = await spawnRelay(`${t.dir}/relay`, { args: ['--set', 'limits.messagesPerSecond=5', '--set', 'limits.messagesBurst=3'] });
+  relay = await relayInProcess(`${t.dir}/relay`, { limits: { messagesPerSecond: 5, messagesBurst: 3 } });
   alice = (await makeUser(t.dir, 'alice', relay.address)).profile;
   bob = (await makeUser(t.dir, 'bob', relay.address)).profile;
   carol = (await makeUser(t.dir, 'carol', relay.address)).profile;
@@ -67,7 +67,7 @@ describe('the outbox over the relay rate limit', () => {
     } finally {
       b.close();
     }
-  }, 30_000);
+  });
 
   it('a message queued in the same turn as the session comes online is sent (not left for the next one)', async () => {
     const m = await Messenger.open(carol, { connectTimeoutMs: 2_000 });
@@ -92,16 +92,16 @@ describe('the outbox over the relay rate limit', () => {
       await live.catch(() => {});
       m.close();
     }
-  }, 30_000);
+  });
 });
 
 describe('the live session over the relay rate limit', () => {
   // A relay of its own with one request a second and no burst beyond it, so a token freed is taken at once.
-  let slow: RelayProcess;
+  let slow: InProcessRelay;
   let dave: Profile;
   let erin: Profile;
   beforeAll(async () => {
-    slow = await spawnRelay(`${t.dir}/slow-relay`, { args: ['--set', 'limits.messagesPerSecond=1', '--set', 'limits.messagesBurst=1'] });
+    slow = await relayInProcess(`${t.dir}/slow-relay`, { limits: { messagesPerSecond: 1, messagesBurst: 1 } });
     dave = (await makeUser(t.dir, 'dave', slow.address)).profile;
     erin = (await makeUser(t.dir, 'erin', slow.address)).profile;
   });
@@ -129,18 +129,19 @@ describe('the live session over the relay rate limit', () => {
       // Keep dave's request bucket (shared by all his sessions, §11) empty while erin, whom dave's client has never
       // looked up, sends him a message: the live session's lookup of erin is refused with a wait.
       let draining = true;
+      let refused = false;
       const drainer = (async () => {
         while (draining) {
-          await daveSide.lookup('carol').catch(() => {});
-          await new Promise((r) => setTimeout(r, 5));
+          await daveSide.lookup('carol').catch((e: ChatError) => void (refused ||= e.code === 'RATE_LIMITED'));
+          await new Promise((r) => setImmediate(r));
         }
       })();
       const id = randomMessageId();
       const daveKey = dave.loadIdentity().encryption.publicKey;
-      await new Promise((r) => setTimeout(r, 100));
+      await until(() => refused, "dave's request bucket to run empty");
       await erinSide.send('dave', id, sealEnvelope({ kind: MessageKind.text, from: 'erin', to: 'dave', id, ts: Date.now(), body: utf8('hello dave') }, erin.loadIdentity().identity.secretKey, daveKey));
       const limited = () => states.some((s) => s.state === 'reconnecting' && (s.error as ChatError).code === 'RATE_LIMITED');
-      for (let i = 0; i < 200 && !limited(); i++) await new Promise((r) => setTimeout(r, 25));
+      await until(limited, 'the live session to hit RATE_LIMITED');
       draining = false;
       await drainer;
       expect(limited()).toBe(true);
@@ -153,5 +154,5 @@ describe('the live session over the relay rate limit', () => {
       await Promise.all([daveSide.close(), erinSide.close()]);
       m.close();
     }
-  }, 30_000);
+  });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, chat, newUser } from '../../../../test/e2e/harness.js';
-import { spawnRelay, tempDir, type RelayProcess, until } from '../../test/helpers.js';
+import { relayInProcess, tempDir, type InProcessRelay, until } from '../../test/helpers.js';
 import { tcpProxy } from '../../test/proxy.js';
 import { parseRelayAddress } from '../engine/address.js';
 import { Messenger } from '../engine/messenger.js';
@@ -15,10 +15,10 @@ import { ChatApp } from './ChatApp.js';
 import { ChatController } from './controller.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 beforeAll(async () => {
   t = tempDir('chatapp');
-  relay = await spawnRelay(`${t.dir}/relay`);
+  relay = await relayInProcess(`${t.dir}/relay`);
 });
 afterAll(async () => {
   await relay.stop();
@@ -86,7 +86,7 @@ describe('ChatApp', () => {
     await newUser(root, 'erin', relay);
     expect((await chat(['send', 'erin', 'pin'], { home: alice })).code).toBe(0);
     // "bob" with another key on another relay; alice re-joins that relay deliberately.
-    const second = await spawnRelay(join(root, 'second'));
+    const second = await relayInProcess(join(root, 'second'));
     try {
       await newUser(join(root, 'new'), 'erin', second);
       expect((await chat(['login', 'dora', '--relay', second.address], { home: alice })).code).toBe(0);

@@ -8,18 +8,18 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
-import { spawnRelay, tempDir, type RelayProcess, until as pollUntil } from '../../test/helpers.js';
+import { relayInProcess, tempDir, type InProcessRelay, until as pollUntil } from '../../test/helpers.js';
 import { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
 import { ChatApp } from './ChatApp.js';
 import { ChatController } from './controller.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 const saved = process.env.CHAT_DOWNLOADS;
 beforeAll(async () => {
   t = tempDir('files-ui');
-  relay = await spawnRelay(`${t.dir}/relay`);
+  relay = await relayInProcess(`${t.dir}/relay`);
   process.env.CHAT_DOWNLOADS = join(t.dir, 'downloads');
 });
 afterAll(async () => {
@@ -80,4 +80,4 @@ it('/file offers a file to the open chat; /accept downloads it with progress; /d
     await a.stop();
     await b.stop();
   }
-}, 60_000);
+});

@@ -5,17 +5,17 @@
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
-import { spawnRelay, tempDir, type RelayProcess, until } from '../../test/helpers.js';
+import { relayInProcess, tempDir, type InProcessRelay, until } from '../../test/helpers.js';
 import { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
 import { ChatApp } from './ChatApp.js';
 import { ChatController } from './controller.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 beforeAll(async () => {
   t = tempDir('groups-ui');
-  relay = await spawnRelay(`${t.dir}/relay`);
+  relay = await relayInProcess(`${t.dir}/relay`);
 });
 afterAll(async () => {
   await relay.stop();

@@ -1,14 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { tempDir } from '../../../../test/fixtures/temp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RelayStoreError } from '../errors.js';
 import { envelope, user } from './mailbox-store.suite.js';
 import { openSqliteStores } from './sqlite-store.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'chat-relay-accounts-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = tempDir('relay-accounts');
+const dir = tmp.dir;
+afterAll(() => tmp.cleanup());
 let n = 0;
 const fresh = () => openSqliteStores(join(dir, `a-${n++}.db`));
 const quota = { maxMessages: 100, maxBytes: 1e6 };

@@ -1,13 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../../../test/fixtures/temp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RelayStoreError } from '../errors.js';
 import { describeMailboxStore, envelope, user } from './mailbox-store.suite.js';
 import { openSqliteStore } from './sqlite-store.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'chat-relay-store-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = tempDir('relay-store');
+const dir = tmp.dir;
+afterAll(() => tmp.cleanup());
 let n = 0;
 const files = new Map<object, string>();
 

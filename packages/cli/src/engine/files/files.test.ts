@@ -8,18 +8,18 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MessageKind, encodeFileOffer, generateFileKey, sealChunk, streamSealedSize } from '@chat/crypto';
-import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger } from '../messenger.js';
 import type { Profile } from '../profile.js';
 import { acceptFile } from './download.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 let alice: Profile;
 let bob: Profile;
 beforeAll(async () => {
   t = tempDir('files-engine');
-  relay = await spawnRelay(`${t.dir}/relay`);
+  relay = await relayInProcess(`${t.dir}/relay`);
   alice = (await makeUser(t.dir, 'alice', relay.address)).profile;
   bob = (await makeUser(t.dir, 'bob', relay.address)).profile;
 });

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../../../test/fixtures/temp.js';
 import { sanitizeFileName, uniquePath } from './sanitize.js';
 
 describe('sanitizeFileName (§16.3)', () => {
@@ -27,7 +27,8 @@ describe('sanitizeFileName (§16.3)', () => {
 
 describe('uniquePath', () => {
   it('adds a suffix before the extension instead of overwriting', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'uniq-'));
+    const tmp = tempDir('uniq');
+    const dir = tmp.dir;
     try {
       expect(uniquePath(dir, 'a.txt')).toBe(join(dir, 'a.txt'));
       writeFileSync(join(dir, 'a.txt'), 'x');

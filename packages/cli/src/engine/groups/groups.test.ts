@@ -5,7 +5,7 @@
  */
 import { MessageKind, encodeGroupRecord, encodeGroupText, encodeRoomText, fromHex } from '@chat/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger, type RejectedMessage } from '../messenger.js';
 import type { Profile } from '../profile.js';
 import { fanout } from '../send/fanout.js';
@@ -14,13 +14,13 @@ import type { GroupMessage } from '../events.js';
 import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 const profiles = new Map<string, Profile>();
 let n = 0;
 
 beforeAll(async () => {
   t = tempDir('groups');
-  relay = await spawnRelay(`${t.dir}/relay`);
+  relay = await relayInProcess(`${t.dir}/relay`);
 });
 afterAll(async () => {
   await relay.stop();

@@ -5,7 +5,7 @@
  */
 import { MessageKind, generateIdentity, openEnvelope, randomMessageId, sealEnvelope, toHex, utf8, type Identity } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { makeUser, spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Connection } from '../net/connection.js';
 import { Messenger, type HeldMessage, type ReceivedMessage, type RejectedMessage } from '../messenger.js';
 import type { Profile } from '../profile.js';
@@ -56,7 +56,7 @@ describe.each([
   ['on the main thread only', Number.POSITIVE_INFINITY],
 ])('a mailbox of mixed envelopes, %s', (_name, backlog) => {
   let t: ReturnType<typeof tempDir>;
-  let relay: RelayProcess;
+  let relay: InProcessRelay;
   let n = 0;
   let alice: Profile;
   let bob: Profile;
@@ -68,7 +68,7 @@ describe.each([
   beforeAll(async () => {
     t = tempDir('receive-batch');
     // Hundreds of sends at once: lift the per-user request rate (§11) for this relay.
-    relay = await spawnRelay(`${t.dir}/relay`, { args: ['--set', 'limits.messagesPerSecond=100000', '--set', 'limits.messagesBurst=100000'] });
+    relay = await relayInProcess(`${t.dir}/relay`, { limits: { messagesPerSecond: 100_000, messagesBurst: 100_000 } });
   });
   afterAll(async () => {
     await relay.stop();

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { fingerprint, generateIdentity } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../../test/e2e/harness.js';
-import { spawnRelay, tempDir, type RelayProcess } from '../../../test/helpers.js';
+import { relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { parseRelayAddress } from '../address.js';
 import { ChatError } from '../errors.js';
 import { createGroup, sendGroupText } from '../groups/groups.js';
@@ -17,13 +17,13 @@ import type { Connection } from '../net/connection.js';
 import { Profile } from '../profile.js';
 
 let t: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: InProcessRelay;
 let n = 0;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
   t = tempDir('send');
-  relay = await spawnRelay(`${t.dir}/relay`);
+  relay = await relayInProcess(`${t.dir}/relay`);
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
