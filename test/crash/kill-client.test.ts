@@ -46,7 +46,7 @@ function ids(file: string, sql: string): Set<string> {
 it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history (${MESSAGES} messages)`, async () => {
   const random = seeded(SEED);
   // The relay is not what is killed here: it runs in this process. bob's profile is prepared (no keygen, no scrypt).
-  relay = await relayInProcess(join(tmp.dir, 'relay'), { limits: { messagesPerSecond: 100_000, messagesBurst: 100_000 } });
+  relay = await relayInProcess(join(tmp.dir, 'relay'), { limits: { messagesPerSecond: 100_000, messagesBurst: 100_000, envelopesPerSecond: 100_000, envelopesBurst: 100_000, mailboxSenderMaxMessages: 100_000 } });
   const bob = await newUser(tmp.dir, 'bob', relay);
 
   // alice sends real sealed, signed envelopes through a raw connection.

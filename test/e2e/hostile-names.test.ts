@@ -128,7 +128,8 @@ describe('hostile group names in a real terminal', () => {
         const contact = await m.lookupAndPin('bob', c);
         const a = hostileEnvelope(m, contact, MessageKind.groupState, record);
         const b = hostileEnvelope(m, contact, MessageKind.groupText, text);
-        expect(await c.fanout(['bob', 'bob'], [a.id, b.id], [a.env, b.env])).toEqual(['', '']);
+        expect(await c.fanout(['bob'], [a.id], [a.env])).toEqual(['']);
+        expect(await c.fanout(['bob'], [b.id], [b.env])).toEqual(['']);
       });
       // A plain message after them: once it shows, bob's session has handled the two before it (one mailbox, in order).
       await m.sendMessage('bob', `that was me\x1b]2;${TITLE}\x07`);

@@ -33,7 +33,8 @@ const settle = () => new Promise((r) => setTimeout(r, 300));
 function report(name: string, r: LatencyReport): void {
   // Reported in docs/RELIABILITY.md ("Abuse").
   console.log(`[abuse] ${name}: bystander rtt over ${r.samples} pings: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
-  expect(r.samples).toBeGreaterThan(3); // served throughout; how fast is a benchmark's question, not a test's
+  // Served during and after (stop() ends with one more round trip); how fast is a benchmark's question, not a test's.
+  expect(r.samples).toBeGreaterThanOrEqual(2);
 }
 
 const envelope = (n: number) => new Uint8Array(n).fill(1);

@@ -95,9 +95,12 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   NOT_ONLINE: ExitCode.REFUSED,
   // Limits and admin actions (§10, §11, §14): a full or rate-limiting relay is one to retry later.
   TOO_MANY_CONNECTIONS: ExitCode.UNREACHABLE,
+  TOO_MANY_IP_CONNECTIONS: ExitCode.UNREACHABLE,
   CONNECT_RATE_LIMITED: ExitCode.UNREACHABLE,
   IDLE_TIMEOUT: ExitCode.UNREACHABLE,
   RATE_LIMITED: ExitCode.REFUSED,
+  TOO_MANY_SESSIONS: ExitCode.REFUSED,
+  REGISTRATION_RATE_LIMITED: ExitCode.REFUSED,
   BANNED: ExitCode.REFUSED,
   INVITE_REQUIRED: ExitCode.REFUSED,
   INVITE_INVALID: ExitCode.REFUSED,
@@ -168,8 +171,13 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
     case 'INTERNAL':
     case 'RATE_LIMITED':
     case 'TOO_MANY_CONNECTIONS':
+    case 'TOO_MANY_IP_CONNECTIONS':
     case 'CONNECT_RATE_LIMITED':
       return 'try again in a moment';
+    case 'TOO_MANY_SESSIONS':
+      return 'this account has as many sessions open as the relay allows; close one (another chat, or a stuck script) and try again';
+    case 'REGISTRATION_RATE_LIMITED':
+      return 'this address registered many accounts lately; try again later, or ask the relay operator for an invite code';
     case 'TLS_REQUIRED':
       return 'log in without --insecure, with the chat://<fingerprint>@host:port address the relay prints';
     case 'INVITE_REQUIRED':
