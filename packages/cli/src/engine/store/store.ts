@@ -176,11 +176,14 @@ export class Store {
     return this.sql.get('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined;
   }
 
-  /** History in sender-time order, optionally for one peer; the newest `limit` when given. */
+  /**
+   * History in this client's commit order (received_at, then insertion), optionally for one peer; the newest `limit`
+   * when given. Never in the sender's `ts`: that is their claim (§4, "Order of the history").
+   */
   listMessages({ peer, limit = -1 }: { peer?: string; limit?: number } = {}): StoredMessage[] {
     const where = peer === undefined ? '' : 'WHERE peer = @peer';
     const rows = this.sql
-      .get(`SELECT * FROM (SELECT rowid AS seq, * FROM messages ${where} ORDER BY ts DESC, seq DESC LIMIT @limit) ORDER BY ts, seq`)
+      .get(`SELECT * FROM (SELECT rowid AS seq, * FROM messages ${where} ORDER BY received_at DESC, seq DESC LIMIT @limit) ORDER BY received_at, seq`)
       .all(peer === undefined ? { limit } : { peer, limit }) as MessageRow[];
     return rows.map((r) => ({
       id: r.id,
