@@ -1,9 +1,11 @@
 /**
  * Sender-chosen timestamps (issue 14, finding 13; SECURITY.md "Sender-chosen timestamps"). The §4 `ts` is signed by
  * the sender but chosen by them: a backdated message must not slide up into the history, 2^53−1 must not pin a
- * message last or draw "????". A hostile client (mallory) seals envelopes with the ts it likes; bob runs the real binaries, his
+ * message last or draw "????", and a restore from `chat key import` must not show as new an envelope the relay
+ * delivers again. A hostile client (mallory) seals envelopes with the ts it likes; bob runs the real binaries, his
  * session in a real terminal (tmux).
  */
+import { join } from 'node:path';
 import { MessageKind, randomMessageId, sealEnvelope, utf8 } from '@chat/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messenger } from '../../packages/cli/src/engine/messenger.js';
@@ -69,5 +71,22 @@ describe('sender-chosen timestamps', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(screen).not.toMatch(/NaN|\?\?/);
     expect(screen).toContain('(sent 2001-01-01 10:00 by their clock)');
+  }, 120_000);
+
+  it('key import keeps the seen ids: an envelope the relay delivers again after a restore is not new', async () => {
+    const carol = await newUser(t.dir, 'carol', relay);
+    const { profile } = await makeUser(t.dir, 'mallory2', relay.address);
+    const id = await sendAt(profile, 'carol', 'said once', Date.now());
+    expect((await chat(['recv'], { home: carol })).stdout).toContain('said once');
+    const env = { CHAT_BACKUP_PASSPHRASE: 'backup secret' };
+    const backup = join(t.dir, 'carol-backup.txt');
+    expect((await chat(['key', 'export', '--out', backup], { home: carol, env })).code).toBe(0);
+    // The same envelope id on the relay again (a replay, or one whose ack was lost before the restore).
+    await sendAt(profile, 'carol', 'said once', Date.now(), id);
+    const fresh = join(t.dir, 'carol-restored');
+    expect((await chat(['key', 'import', backup], { home: fresh, env })).code).toBe(0);
+    const again = await chat(['recv', '--json'], { home: fresh });
+    expect(again.code).toBe(0);
+    expect(jsonLines(again.stdout)).toEqual([]);
   }, 120_000);
 });

@@ -95,9 +95,14 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE outbox ADD COLUMN sealed_to BLOB;
    ALTER TABLE outbox ADD COLUMN fanout TEXT;`,
   // v7 (issue 14, finding 13): the history is ordered by this client's receive time, not the sender's ts (§4, "Order
-  // of the history"), so the per-peer index is on received_at.
+  // of the history"), so the per-peer index is on received_at; and the ids of messages seen before a restore from a
+  // backup (§13.2), which the duplicate check of §4 step 7 consults beside the history (see seen.ts).
   `DROP INDEX IF EXISTS messages_by_peer;
-   CREATE INDEX messages_by_peer_received ON messages (peer, received_at);`,
+   CREATE INDEX messages_by_peer_received ON messages (peer, received_at);
+   CREATE TABLE seen_ids (
+     id      TEXT PRIMARY KEY,
+     seen_at INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 /**

@@ -11,6 +11,7 @@ import { GroupStore } from './groups.js';
 import { Outbox } from './outbox.js';
 import { FileTable } from './files.js';
 import { migrate } from './schema.js';
+import { SeenIds } from './seen.js';
 import { Statements } from './statements.js';
 import type { Contact, Direction, MessageState, NewContact, PendingKey, RejectedEnvelope, StoredMessage, TrustState } from './types.js';
 
@@ -50,6 +51,8 @@ export class Store {
 
   /** Groups, rooms and their messages (schema v4). */
   readonly groups: GroupStore;
+  /** Ids seen before a restore from a backup (schema v7). */
+  readonly seen: SeenIds;
 
   private readonly sql: Statements;
 
@@ -58,6 +61,7 @@ export class Store {
     this.outbox = new Outbox(db, this.sql);
     this.groups = new GroupStore(db);
     this.files = new FileTable(db);
+    this.seen = new SeenIds(db);
   }
 
   /**
