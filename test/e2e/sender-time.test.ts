@@ -71,6 +71,7 @@ describe('sender-chosen timestamps', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(screen).not.toMatch(/NaN|\?\?/);
     expect(screen).toContain('(sent 2001-01-01 10:00 by their clock)');
+    expect(screen.replace(/\s+/g, ' ')).toContain('three pinned (sent at an unknown time by their clock)');
   }, 120_000);
 
   it('key import keeps the seen ids: an envelope the relay delivers again after a restore is not new', async () => {
