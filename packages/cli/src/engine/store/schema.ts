@@ -98,8 +98,8 @@ const MIGRATIONS: readonly string[] = [
   // of the history"), so the per-peer index is on received_at; and the ids of messages seen before a restore from a
   // backup (§13.2), which the duplicate check of §4 step 7 consults beside the history (see seen.ts).
   `DROP INDEX IF EXISTS messages_by_peer;
-   CREATE INDEX messages_by_peer_received ON messages (peer, received_at);
-   CREATE TABLE seen_ids (
+   CREATE INDEX IF NOT EXISTS messages_by_peer_received ON messages (peer, received_at);
+   CREATE TABLE IF NOT EXISTS seen_ids (
      id      TEXT PRIMARY KEY,
      seen_at INTEGER NOT NULL
    ) STRICT;`,
