@@ -52,7 +52,7 @@ describe.each(CLASSES)('%s', (_class, raw, shown) => {
   });
 
   it('does not reach the plain output: message lines, refusal texts, errors, file names', () => {
-    const line = formatMessageLine({ ts: 0, from: `#g${raw}`, body: `hi${raw}` });
+    const line = formatMessageLine({ receivedAt: 0, ts: 0, from: `#g${raw}`, body: `hi${raw}` });
     expect(line).not.toMatch(UNSAFE);
     expect(line).toContain(shown);
     expect(printable(raw)).toBe(shown);

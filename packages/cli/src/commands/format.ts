@@ -3,13 +3,14 @@
  * terminal (terminal-text.ts, the one sanitiser every renderer uses).
  */
 import { inertLine, inertText } from '../terminal-text.js';
+import { UNKNOWN_TIME, isPlausibleTime, senderTimeNote } from '../sender-time.js';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** `2026-11-24 10:31:02` in local time. */
+/** `2026-11-24 10:31:02` in local time; "unknown time" for one no message could carry (sender-time.ts). */
 export function formatLocalTime(ms: number): string {
+  if (!isPlausibleTime(ms)) return UNKNOWN_TIME;
   const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '????-??-?? ??:??:??';
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
@@ -22,9 +23,11 @@ export function markContinuations(text: string): string {
 }
 
 /**
- * `[2026-11-24 10:31:02] alice: text` (the §4 `ts` is the sender's clock); `from` and `body` are made inert and
- * the body's continuation lines marked.
+ * `[2026-11-24 10:31:02] alice: text` at this client's receive time; `from` and `body` are made inert and the body's
+ * continuation lines marked. The sender's `ts` (their claim, §4) follows the body only when it is far off:
+ * `alice: text (sent 2026-01-01 10:00 by their clock)`.
  */
-export function formatMessageLine(m: { ts: number; from: string; body: string }): string {
-  return `[${formatLocalTime(m.ts)}] ${inertLine(m.from)}: ${markContinuations(inertText(m.body))}`;
+export function formatMessageLine(m: { receivedAt: number; ts: number; from: string; body: string }): string {
+  const note = senderTimeNote(m.ts, m.receivedAt);
+  return `[${formatLocalTime(m.receivedAt)}] ${inertLine(m.from)}: ${markContinuations(inertText(m.body))}${note ? ` ${note}` : ''}`;
 }

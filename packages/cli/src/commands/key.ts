@@ -21,16 +21,18 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
   const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile));
   const passphrase = await backupPassphrase(io, true);
   let contacts: import('../engine/store/store.js').Contact[] = [];
+  let seenIds: string[] = [];
   if (existsSync(profile.dbPath)) {
     const { Store } = await import('../engine/store/store.js');
     const store = Store.open(profile.dbPath);
     try {
       contacts = store.listContacts();
+      seenIds = store.seen.forBackup(Date.now());
     } finally {
       store.close();
     }
   }
-  const text = exportBackup({ identity, config: profile.loadConfig(), contacts }, passphrase);
+  const text = exportBackup({ identity, config: profile.loadConfig(), contacts, seenIds }, passphrase);
   if (args.out) {
     writeFileSync(args.out, text, { mode: 0o600, flag: 'wx' });
     io.stderr.write(`chat: wrote an encrypted backup of ${fingerprint(identity.identity.publicKey)} and ${contacts.length} contact(s) to ${args.out}\n`);
@@ -65,7 +67,10 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
   const { Store } = await import('../engine/store/store.js');
   const store = Store.open(profile.dbPath);
   try {
-    for (const c of contents.contacts) store.importContact(c);
+    store.transaction(() => {
+      for (const c of contents.contacts) store.importContact(c);
+      store.seen.add(contents.seenIds, Date.now());
+    });
   } finally {
     store.close();
   }

@@ -22,14 +22,14 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
   const messenger = await openMessenger(io, { connectEarly: 'recv' });
   try {
     messenger.on('message', (m) => {
-      if (args.json) printJson(io, { id: m.id, from: m.from, to: m.to, body: m.body, ts: m.ts, relayTs: m.relayTs });
+      if (args.json) printJson(io, { id: m.id, from: m.from, to: m.to, body: m.body, ts: m.ts, relayTs: m.relayTs, receivedAt: m.receivedAt });
       else io.stdout.write(`${formatMessageLine(m)}\n`);
     });
     // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
     messenger.on('groupMessage', (g) => {
-      if (args.json) printJson(io, { id: g.id, kind: g.kind, conv: g.conv, group: g.gid, from: g.from, body: g.body, ts: g.ts, relayTs: g.relayTs });
-      else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.ts)}] ${inertLine(g.conv)} * ${markContinuations(inertText(g.body))}\n`);
-      else io.stdout.write(`${formatMessageLine({ ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body })}\n`);
+      if (args.json) printJson(io, { id: g.id, kind: g.kind, conv: g.conv, group: g.gid, from: g.from, body: g.body, ts: g.ts, relayTs: g.relayTs, receivedAt: g.receivedAt });
+      else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${markContinuations(inertText(g.body))}\n`);
+      else io.stdout.write(`${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body })}\n`);
     });
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {

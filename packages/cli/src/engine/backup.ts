@@ -1,14 +1,16 @@
 /**
  * `chat key export` / `chat key import` (PROTOCOL.md §13.2): identity, relay settings and contacts (with trust
- * states) in one passphrase-encrypted, ASCII-armoured file. Message history is not included.
+ * states) in one passphrase-encrypted, ASCII-armoured file. Message history is not included; the ids of recently seen
+ * messages are, so that a restored profile does not show again what the relay delivers again (§13.2, §4 step 7).
  */
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
-import { fingerprint, fromBase64, identityFromSecrets, isValidUsername, toBase64, type Identity } from '@chat/crypto';
+import { fingerprint, fromBase64, identityFromSecrets, isValidUsername, toBase64, toHex, type Identity } from '@chat/crypto';
 import { ChatError } from './errors.js';
 import { parseConfig, type ChatConfig } from './profile.js';
 import { BACKUP_SCRYPT, NONCE_BYTES, SALT_BYTES, checkScryptParams, deriveKey, deriveKeySync, openWithKey, sealWithKey, type ScryptParams } from './secret-box.js';
 import type { Contact, PendingKey, TrustState } from './store/store.js';
+import { MAX_SEEN_IDS } from './store/seen.js';
 
 export const BACKUP_LABEL = 'chat/v1/backup\0';
 export const ARMOR_BEGIN = '-----BEGIN CHAT BACKUP-----';
@@ -25,6 +27,11 @@ export interface BackupContents {
   identity: Identity;
   config: ChatConfig | undefined;
   contacts: Contact[];
+  /**
+   * Message ids (32 hex digits) seen within the relay's mailbox expiry, newest first (store/seen.ts). Empty when
+   * read from a backup written before they were carried.
+   */
+  seenIds: string[];
 }
 
 function header(params: ScryptParams, salt: Uint8Array, nonce: Uint8Array): Buffer {
@@ -49,6 +56,8 @@ export function exportBackup(contents: BackupContents, passphrase: string, param
         verifiedAt: c.verifiedAt,
         pending: c.pending && { identityPublicKey: b64(c.pending.identityPublicKey), encryptionPublicKey: b64(c.pending.encryptionPublicKey), seenAt: c.pending.seenAt },
       })),
+      // §13.2: the 16-byte ids concatenated, in base64 (a third of the size of a JSON array of hex strings).
+      seen: b64(Buffer.from(contents.seenIds.join(''), 'hex')),
     }),
     'utf8',
   );
@@ -135,7 +144,18 @@ function parsePayload(raw: unknown): BackupContents {
   if (o?.version !== 1 || typeof o.identity !== 'object' || o.identity === null || !Array.isArray(o.contacts)) throw bad('unsupported contents');
   const identity = identityFromSecrets(key32(o.identity.identitySecretKey), key32(o.identity.encryptionSecretKey));
   const config = o.config === null || o.config === undefined ? undefined : parseConfig(o.config, 'the backup');
-  return { identity, config, contacts: o.contacts.map(parseContact) };
+  return { identity, config, contacts: o.contacts.map(parseContact), seenIds: parseSeen(o.seen) };
+}
+
+/** §13.2 `seen`: absent in older backups; else base64 of whole 16-byte ids, at most MAX_SEEN_IDS of them. */
+function parseSeen(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (typeof v !== 'string') throw bad('the seen ids are not base64');
+  const b = fromBase64(v);
+  if (b.length % 16 !== 0 || b.length / 16 > MAX_SEEN_IDS) throw bad('the seen ids are not whole 16-byte ids');
+  const ids: string[] = [];
+  for (let at = 0; at < b.length; at += 16) ids.push(toHex(b.subarray(at, at + 16)));
+  return ids;
 }
 
 function key32(v: unknown): Uint8Array {

@@ -24,6 +24,8 @@ export interface ReceivedMessage {
   ts: number;
   /** The relay's receive time (ms). */
   relayTs: number;
+  /** When this client committed it (ms): what the history is ordered by and what is shown (§4). */
+  receivedAt: number;
 }
 
 /** Left on the relay, not acknowledged: the sender's key is not the pinned one, or cannot be trusted now. */
@@ -110,8 +112,11 @@ export interface GroupMessage {
   gid?: string;
   from: string;
   body: string;
+  /** The sender's claim (§4). */
   ts: number;
   relayTs: number;
+  /** When this client committed it (ms). */
+  receivedAt: number;
 }
 
 /** The Messenger's typed `emit`, as handed to the parts that announce something. */

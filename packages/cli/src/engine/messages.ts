@@ -10,11 +10,12 @@ export function messageHandlers(ctx: Pick<Self, 'username'> & { store: Pick<Stor
     // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
     const body = fromUtf8(opened.body);
     const fromSelf = opened.from === ctx.username;
+    const receivedAt = Date.now();
     const isNew = ctx.store.addMessage({
-      id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs, receivedAt: Date.now(), state: fromSelf ? 'read' : 'unread',
+      id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs, receivedAt, state: fromSelf ? 'read' : 'unread',
     });
     if (!isNew) return { outcome: 'duplicate' };
-    const message: ReceivedMessage = { id, from: opened.from, to: opened.to, body, ts: opened.ts, relayTs };
+    const message: ReceivedMessage = { id, from: opened.from, to: opened.to, body, ts: opened.ts, relayTs, receivedAt };
     later(() => emit('message', message));
     return { outcome: 'new', receipt: true };
   };

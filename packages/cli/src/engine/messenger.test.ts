@@ -85,7 +85,7 @@ describe('Messenger', () => {
     expect(sent.to).toBe(`bob${n}`);
 
     const r = await receiveOnce(bob);
-    expect(r.messages).toEqual([{ id: sent.id, from: `alice${n}`, to: `bob${n}`, body: 'hello bob 👋', ts: sent.ts, relayTs: expect.any(Number) as number }]);
+    expect(r.messages).toEqual([{ id: sent.id, from: `alice${n}`, to: `bob${n}`, body: 'hello bob 👋', ts: sent.ts, relayTs: expect.any(Number) as number, receivedAt: expect.any(Number) as number }]);
     expect(r.summary).toEqual({ received: 1, duplicates: 0, held: 0, rejected: 0 });
 
     // Acknowledged: the mailbox is empty now.

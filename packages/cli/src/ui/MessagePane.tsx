@@ -4,6 +4,7 @@ import type { PaneItem } from './controller.js';
 import { visibleWindow } from './layout.js';
 import { deliveryMark, displayName, displayText, nameColor, shortTime } from './text.js';
 import { wrapRows } from './wrap.js';
+import { senderTimeNote } from '../sender-time.js';
 
 export interface MessagePaneProps {
   items: PaneItem[];
@@ -59,7 +60,7 @@ export function MessagePane({ items, me, width, height, offset, color }: Message
                 <Text key={i}>
                   {i === 0 ? (
                     <>
-                      <Text dimColor>{shortTime(it.ts)} </Text>
+                      <Text dimColor>{shortTime(it.receivedAt)} </Text>
                       <Text bold {...(hue ? { color: hue } : {})}>
                         {displayName(who)}
                       </Text>
@@ -92,8 +93,10 @@ const sender = (m: { direction: string; peer: string }, me: string): string => (
  * that leaves too little room gets a row of its own. The delivery mark's spaces do not break (it stays whole).
  */
 export function layOut(it: PaneItem, me: string, width: number): Laid {
-  const prefix = it.type === 'notice' ? '* ' : `${shortTime(it.ts)} ${displayName(sender(it, me))}: `;
-  const text = displayText(it.type === 'notice' ? it.text : it.body);
+  const prefix = it.type === 'notice' ? '* ' : `${shortTime(it.receivedAt)} ${displayName(sender(it, me))}: `;
+  // An incoming message whose sender's clock is far from our receive time says so after the body (sender-time.ts).
+  const note = it.type === 'message' && it.direction === 'in' ? senderTimeNote(it.ts, it.receivedAt) : undefined;
+  const text = displayText(it.type === 'notice' ? it.text : it.body) + (note ? ` ${note}` : '');
   const mark = it.type === 'message' && it.direction === 'out' ? ` ${deliveryMark(it.state).replace(/ /g, '\u00a0')}` : '';
   const room = width - stringWidth(prefix);
   const rest = width - INDENT.length;

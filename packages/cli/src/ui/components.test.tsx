@@ -12,6 +12,7 @@ import { StatusBar } from './StatusBar.js';
 import { useInputLine } from './useInputLine.js';
 
 const ESC = '\u001b';
+// The pane shows the receive time; a sender's ts given alone is taken as the receive time too.
 const msg = (id: string, over: Partial<Extract<PaneItem, { type: 'message' }>> = {}): PaneItem => ({
   type: 'message',
   id,
@@ -20,7 +21,7 @@ const msg = (id: string, over: Partial<Extract<PaneItem, { type: 'message' }>> =
   body: `message ${id}`,
   ts: new Date(2026, 10, 25, 9, 30).getTime(),
   relayTs: 0,
-  receivedAt: 0,
+  receivedAt: over.ts ?? new Date(2026, 10, 25, 9, 30).getTime(),
   state: 'unread',
   ...over,
 });
@@ -36,6 +37,21 @@ describe('MessagePane', () => {
     expect(rows.filter((r) => /^\d\d:\d\d /.test(r))).toEqual([expect.stringMatching(/^\d\d:\d\d bob: x+$/), expect.stringMatching(/^\d\d:\d\d carol: short ✓$/)]);
     expect(frame).toMatch(/^ {2}10:00 alice: run curl/m);
     for (const r of rows) expect(r.length).toBeLessThanOrEqual(width);
+  });
+
+  // Issue 14, finding 13: the receive time leads; a far-off or absurd sender's ts is information after the body.
+  it("shows the receive time, and the sender's clock only when far off; 2^53−1 reads as unknown time", () => {
+    const at = new Date(2026, 10, 25, 9, 30).getTime();
+    const items = [
+      msg('1', { ts: at, receivedAt: at, body: 'close' }),
+      msg('2', { ts: new Date(2001, 0, 1, 10, 0).getTime(), receivedAt: at, body: 'old' }),
+      msg('3', { ts: Number.MAX_SAFE_INTEGER, receivedAt: at, body: 'pinned' }),
+    ];
+    const frame = render(<MessagePane items={items} me="alice" width={80} height={10} offset={0} color={false} />).lastFrame() ?? '';
+    expect(frame).toMatch(/09:30 bob: close\n/);
+    expect(frame).toMatch(/09:30 bob: old \(sent 2001-01-01 10:00 by their clock\)/);
+    expect(frame).toMatch(/09:30 bob: pinned \(sent at an unknown time by their clock\)/);
+    expect(frame).not.toMatch(/NaN|\?\?/);
   });
 
   it('shows time, sender and text, and the delivery state of our own messages', () => {

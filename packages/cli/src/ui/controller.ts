@@ -15,7 +15,7 @@ import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
 import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
 import { sendToConversation } from '../engine/groups/conversation.js';
-import { buildView, type ChatView, type Notice } from './view.js';
+import { buildView, byPaneTime, type ChatView, type Notice } from './view.js';
 
 export type { ChatView, ConversationRow, Notice, PaneItem } from './view.js';
 
@@ -135,7 +135,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       conversations.push({ peer: this.current, unread: 0, online: false, lastSeen: null, muted: false, typing: false });
     }
     if (!this.current?.startsWith('#')) return { ...v, conversations };
-    const items = [...groupPaneItems(this.m, this.current, this.clearedAt.get(this.current) ?? 0), ...v.items.filter((x) => x.type === 'notice')].sort((a, b) => a.ts - b.ts);
+    const items = [...groupPaneItems(this.m, this.current, this.clearedAt.get(this.current) ?? 0), ...v.items.filter((x) => x.type === 'notice')].sort(byPaneTime);
     return { ...v, conversations, items, users: [...v.users, ...rows.map((r) => r.peer)] };
   }
 

@@ -40,7 +40,7 @@ export function groupPaneItems(m: Messenger, peer: string, clearedAt: number): P
     .filter((x) => x.receivedAt > clearedAt)
     .map((x): PaneItem =>
       x.sender === '*'
-        ? { type: 'notice', key: `g${x.id}`, ts: x.ts, text: x.body, level: 'info' }
+        ? { type: 'notice', key: `g${x.id}`, ts: x.receivedAt, text: x.body, level: 'info' }
         : { type: 'message', id: x.id, peer: x.sender, direction: 'in', body: x.body, ts: x.ts, relayTs: x.relayTs, receivedAt: x.receivedAt, state: null },
     );
 }

@@ -1,6 +1,7 @@
 /** Text helpers for the UI: safe display of other people's text, emoji shortcodes, times, stable name colours. */
 import { emojify } from 'node-emoji';
 import { inertLine, inertText } from '../terminal-text.js';
+import { UNKNOWN_TIME, isPlausibleTime } from '../sender-time.js';
 
 /** `:tada:` → 🎉 for every shortcode node-emoji knows; unknown ones stay as typed. */
 export function expandShortcodes(text: string): string {
@@ -23,8 +24,9 @@ export function displayName(name: string): string {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** `14:03` today, `11-24 14:03` on another day (local time). */
+/** `14:03` today, `11-24 14:03` on another day (local time); "unknown time" for no real time (sender-time.ts). */
 export function shortTime(ms: number, now = Date.now()): string {
+  if (!isPlausibleTime(ms)) return UNKNOWN_TIME;
   const d = new Date(ms);
   const today = new Date(now);
   const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;

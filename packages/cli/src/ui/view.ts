@@ -11,6 +11,10 @@ export interface Notice {
 
 export type PaneItem = ({ type: 'message' } & StoredMessage) | ({ type: 'notice' } & Notice);
 
+/** When an item happened as this client saw it: a message's receive time (not the sender's `ts`), a notice's time. */
+export const paneTime = (it: PaneItem): number => (it.type === 'message' ? it.receivedAt : it.ts);
+export const byPaneTime = (a: PaneItem, b: PaneItem): number => paneTime(a) - paneTime(b);
+
 export interface ConversationRow {
   peer: string;
   unread: number;
@@ -60,8 +64,9 @@ export function buildView(m: Messenger, s: SessionState, now = Date.now()): Chat
     ? m.history({ peer: s.current }).filter((x) => x.receivedAt > cleared).map((x) => ({ type: 'message', ...x }))
     : [];
   const notices: PaneItem[] = (s.notices.get(key) ?? []).filter((n) => n.ts > cleared).map((n) => ({ type: 'notice', ...n }));
-  // Sender time for messages, local time for notices: a notice lands after what was on screen when it was written.
-  const items = [...messages, ...notices].sort((a, b) => a.ts - b.ts);
+  // Receive order (§4, "Order of the history"): a message where this client committed it, never where its sender's
+  // clock puts it; a notice where it was written. The sort is stable: equal times keep the history's order.
+  const items = [...messages, ...notices].sort(byPaneTime);
   const users = [...new Set([...m.contacts().map((c) => c.username), ...rows.map((r) => r.peer), ...s.online])];
   return {
     me: m.username,

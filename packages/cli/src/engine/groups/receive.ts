@@ -36,7 +36,7 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
     const { room, text } = parseRoomText(opened.body);
     if (!m.store.groups.joinedRooms().includes(room)) return { outcome: 'rejected', code: 'ROOM_NOT_JOINED', detail: `a message for #${room}, which we have not joined` };
     if (!m.store.groups.addMessage({ id, conv: `room:${room}`, sender: from, body: text, ts: opened.ts, relayTs, receivedAt: now })) return { outcome: 'duplicate' };
-    return { outcome: 'shown', message: { id, kind: 'room', conv: `#${room}`, from, body: text, ts: opened.ts, relayTs } };
+    return { outcome: 'shown', message: { id, kind: 'room', conv: `#${room}`, from, body: text, ts: opened.ts, relayTs, receivedAt: now } };
   }
   const gid = toHex(opened.body.subarray(0, GROUP_ID_BYTES));
   const current = m.store.groups.get(gid);
@@ -46,7 +46,7 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
     }
     const text = fromUtf8(opened.body.subarray(GROUP_ID_BYTES));
     if (!m.store.groups.addMessage({ id, conv: groupConv(gid), sender: from, body: text, ts: opened.ts, relayTs, receivedAt: now })) return { outcome: 'duplicate' };
-    return { outcome: 'shown', message: { id, kind: 'group', conv: `#${current.record.name}`, gid, from, body: text, ts: opened.ts, relayTs } };
+    return { outcome: 'shown', message: { id, kind: 'group', conv: `#${current.record.name}`, gid, from, body: text, ts: opened.ts, relayTs, receivedAt: now } };
   }
   const record = parseGroupRecord(opened.body);
   const check = checkRecord(m.username, current?.record, record, from);
@@ -58,5 +58,5 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
   m.store.groups.put(record, opened.body, isMember(record, m.username), now);
   const text = describeChange(record, from);
   m.store.groups.addMessage({ id, conv: groupConv(gid), sender: '*', body: text, ts: opened.ts, relayTs, receivedAt: now });
-  return { outcome: 'shown', message: { id, kind: 'event', conv: `#${record.name}`, gid, from, body: text, ts: opened.ts, relayTs } };
+  return { outcome: 'shown', message: { id, kind: 'event', conv: `#${record.name}`, gid, from, body: text, ts: opened.ts, relayTs, receivedAt: now } };
 }

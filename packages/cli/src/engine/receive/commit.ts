@@ -95,7 +95,13 @@ function apply(b: Batch, c: Checked): boolean {
 function applyOpened(b: Batch, frame: MsgFrame, opened: OpenedEnvelope): boolean {
   const handler = b.m.handlers.get(opened.kind);
   if (!handler) return true; // a stored typing signal, or a kind we do not know: acknowledged, ignored (§4.1)
-  const r = handler({ id: toHex(frame.id), relayTs: frame.ts, opened, later: (e) => b.events.push(e), emit: b.emit });
+  const id = toHex(frame.id);
+  // §4 step 7: an id seen before a restore from a backup (§13.2) is a redelivery like one in the history.
+  if (b.m.store.seen.has(id)) {
+    b.counts.duplicates++;
+    return true;
+  }
+  const r = handler({ id, relayTs: frame.ts, opened, later: (e) => b.events.push(e), emit: b.emit });
   if (r.outcome === 'rejected') return reject(b, frame, r.code, r.detail);
   if (r.outcome === 'duplicate') b.counts.duplicates++;
   if (r.outcome !== 'new') return true;

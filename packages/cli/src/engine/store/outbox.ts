@@ -41,7 +41,7 @@ const blob = (b: Uint8Array | undefined): Buffer | null => (b ? Buffer.from(b) :
 export interface ConversationSummary {
   peer: string;
   unread: number;
-  /** ts of the newest message either way. */
+  /** When this client committed the newest message either way (received_at, never the sender's ts). */
   lastTs: number;
   muted: boolean;
   /** When we last saw the peer online or heard from them (ms), as this client observed it. */
@@ -116,7 +116,7 @@ export class Outbox {
   /** Marks every unread message from `peer` read; returns their ids (for read receipts). */
   markRead(peer: string): string[] {
     return this.db.transaction(() => {
-      const ids = (this.sql.get("SELECT id FROM messages WHERE peer = ? AND direction = 'in' AND state = 'unread' ORDER BY ts, rowid").all(peer) as { id: string }[]).map((r) => r.id);
+      const ids = (this.sql.get("SELECT id FROM messages WHERE peer = ? AND direction = 'in' AND state = 'unread' ORDER BY received_at, rowid").all(peer) as { id: string }[]).map((r) => r.id);
       this.sql.get("UPDATE messages SET state = 'read' WHERE peer = ? AND direction = 'in' AND state = 'unread'").run(peer);
       return ids;
     })();
@@ -143,7 +143,7 @@ export class Outbox {
       .get(
         `SELECT p.peer AS peer,
                 (SELECT count(*) FROM messages m WHERE m.peer = p.peer AND m.direction = 'in' AND m.state = 'unread') AS unread,
-                coalesce((SELECT max(ts) FROM messages m WHERE m.peer = p.peer), 0) AS lastTs,
+                coalesce((SELECT max(received_at) FROM messages m WHERE m.peer = p.peer), 0) AS lastTs,
                 coalesce(c.muted, 0) AS muted,
                 c.last_seen AS lastSeen
            FROM (SELECT peer FROM messages UNION SELECT peer FROM conversations) p

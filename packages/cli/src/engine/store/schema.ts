@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -94,6 +94,15 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE outbox ADD COLUMN env BLOB;
    ALTER TABLE outbox ADD COLUMN sealed_to BLOB;
    ALTER TABLE outbox ADD COLUMN fanout TEXT;`,
+  // v7 (issue 14, finding 13): the history is ordered by this client's receive time, not the sender's ts (§4, "Order
+  // of the history"), so the per-peer index is on received_at; and the ids of messages seen before a restore from a
+  // backup (§13.2), which the duplicate check of §4 step 7 consults beside the history (see seen.ts).
+  `DROP INDEX IF EXISTS messages_by_peer;
+   CREATE INDEX IF NOT EXISTS messages_by_peer_received ON messages (peer, received_at);
+   CREATE TABLE IF NOT EXISTS seen_ids (
+     id      TEXT PRIMARY KEY,
+     seen_at INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 /**

@@ -50,14 +50,18 @@ describe('Store', () => {
     expect(store.listMessages()).toEqual([msg('aa')]);
   });
 
-  it('lists history per peer in sender-time order, newest `limit`', () => {
-    store.addMessage(msg('03', { ts: 30 }));
-    store.addMessage(msg('01', { ts: 10 }));
-    store.addMessage(msg('02', { ts: 20, peer: 'carol', direction: 'out', relayTs: null }));
-    expect(store.listMessages().map((m) => m.id)).toEqual(['01', '02', '03']);
-    expect(store.listMessages({ peer: 'bob' }).map((m) => m.id)).toEqual(['01', '03']);
-    expect(store.listMessages({ limit: 2 }).map((m) => m.id)).toEqual(['02', '03']);
+  // Issue 14, finding 13: the sender's ts is their claim; a backdated or far-future one must not move a message.
+  it("lists history per peer in receive order (received_at, then insertion), never the sender's ts; newest `limit`", () => {
+    store.addMessage(msg('01', { ts: Number.MAX_SAFE_INTEGER, receivedAt: 10 }));
+    store.addMessage(msg('02', { ts: 20, receivedAt: 20, peer: 'carol', direction: 'out', relayTs: null }));
+    store.addMessage(msg('03', { ts: 0, receivedAt: 30 }));
+    store.addMessage(msg('04', { ts: 5, receivedAt: 30 }));
+    expect(store.listMessages().map((m) => m.id)).toEqual(['01', '02', '03', '04']);
+    expect(store.listMessages({ peer: 'bob' }).map((m) => m.id)).toEqual(['01', '03', '04']);
+    expect(store.listMessages({ limit: 2 }).map((m) => m.id)).toEqual(['03', '04']);
     expect(store.listMessages({ peer: 'carol' })[0]?.relayTs).toBeNull();
+    // The conversation list and read receipts follow the same order.
+    expect(store.outbox.conversations().map((c) => [c.peer, c.lastTs])).toEqual([['bob', 30], ['carol', 20]]);
   });
 
   it('pins the first key of a contact and keeps it', () => {

@@ -11,6 +11,7 @@ import { GroupStore } from './groups.js';
 import { Outbox } from './outbox.js';
 import { FileTable } from './files.js';
 import { migrate } from './schema.js';
+import { SeenIds } from './seen.js';
 import { Statements } from './statements.js';
 import type { Contact, Direction, MessageState, NewContact, PendingKey, RejectedEnvelope, StoredMessage, TrustState } from './types.js';
 
@@ -50,6 +51,8 @@ export class Store {
 
   /** Groups, rooms and their messages (schema v4). */
   readonly groups: GroupStore;
+  /** Ids seen before a restore from a backup (schema v7). */
+  readonly seen: SeenIds;
 
   private readonly sql: Statements;
 
@@ -58,6 +61,7 @@ export class Store {
     this.outbox = new Outbox(db, this.sql);
     this.groups = new GroupStore(db);
     this.files = new FileTable(db);
+    this.seen = new SeenIds(db);
   }
 
   /**
@@ -176,11 +180,14 @@ export class Store {
     return this.sql.get('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined;
   }
 
-  /** History in sender-time order, optionally for one peer; the newest `limit` when given. */
+  /**
+   * History in this client's commit order (received_at, then insertion), optionally for one peer; the newest `limit`
+   * when given. Never in the sender's `ts`: that is their claim (§4, "Order of the history").
+   */
   listMessages({ peer, limit = -1 }: { peer?: string; limit?: number } = {}): StoredMessage[] {
     const where = peer === undefined ? '' : 'WHERE peer = @peer';
     const rows = this.sql
-      .get(`SELECT * FROM (SELECT rowid AS seq, * FROM messages ${where} ORDER BY ts DESC, seq DESC LIMIT @limit) ORDER BY ts, seq`)
+      .get(`SELECT * FROM (SELECT rowid AS seq, * FROM messages ${where} ORDER BY received_at DESC, seq DESC LIMIT @limit) ORDER BY received_at, seq`)
       .all(peer === undefined ? { limit } : { peer, limit }) as MessageRow[];
     return rows.map((r) => ({
       id: r.id,

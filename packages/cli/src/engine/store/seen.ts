@@ -1,0 +1,46 @@
+/**
+ * Schema v7: message ids this profile has seen but whose history it may not hold (restored from a backup, §13.2).
+ * The backup carries no history, so without them an envelope the relay still holds, or is sent again under the same
+ * id, would pass the duplicate check of §4 step 7 and show as new after `chat key import` (issue 14, finding 13).
+ */
+import type Database from 'better-sqlite3';
+
+/** How far back a backup's seen ids reach: the relay's mailbox expiry (§11); older envelopes are gone from it. */
+export const SEEN_WINDOW_MS = 30 * 24 * 3600 * 1000;
+/** At most this many ids (the newest) go into a backup: 16 bytes each, so ~1 MB of base64 at worst (§13.2). */
+export const MAX_SEEN_IDS = 50_000;
+
+export class SeenIds {
+  constructor(private readonly db: Database.Database) {}
+
+  /** True if `id` (32 hex digits) was seen before a restore: a redelivery, to acknowledge and not show (§4 step 7). */
+  has(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM seen_ids WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** Records ids from a backup (`chat key import`); `at` is when. */
+  add(ids: readonly string[], at: number): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO seen_ids (id, seen_at) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const id of ids) insert.run(id, at);
+    })();
+  }
+
+  /**
+   * The ids a backup taken at `now` carries: every message id committed (1:1 and group, received or rejected) or
+   * restored within SEEN_WINDOW_MS, newest first, at most MAX_SEEN_IDS.
+   */
+  forBackup(now: number): string[] {
+    return this.db
+      .prepare(
+        `SELECT id FROM (
+           SELECT id, received_at AS at FROM messages WHERE direction = 'in'
+           UNION ALL SELECT id, received_at FROM group_messages
+           UNION ALL SELECT id, rejected_at FROM rejected
+           UNION ALL SELECT id, seen_at FROM seen_ids)
+         WHERE at >= ? GROUP BY id ORDER BY max(at) DESC LIMIT ?`,
+      )
+      .pluck()
+      .all(now - SEEN_WINDOW_MS, MAX_SEEN_IDS) as string[];
+  }
+}
