@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -94,6 +94,9 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE outbox ADD COLUMN env BLOB;
    ALTER TABLE outbox ADD COLUMN sealed_to BLOB;
    ALTER TABLE outbox ADD COLUMN fanout TEXT;`,
+  // v7: a group invitation from a non-contact waits for consent (PROTOCOL.md §15.7): `invited_by` names the inviter
+  // while the group is pending, NULL once accepted. Groups stored before were all accepted.
+  `ALTER TABLE groups ADD COLUMN invited_by TEXT;`,
 ];
 
 /**
