@@ -77,6 +77,7 @@ describe('chat group / chat join', () => {
     const g = jsonLines<{ id: string; pending?: boolean; invitedBy?: string }[]>((await chat(['groups', '--json'], { home: dave })).stdout)[0]![0];
     expect(g).toMatchObject({ pending: true, invitedBy: 'carol' });
     expect((await chat(['groups'], { home: dave })).stdout).toMatch(/^#general {2}[0-9a-f]{8} {2}2 members {2}\(invited by carol\)\n$/);
+    expect((await chat(['group', 'members', 'general'], { home: dave })).stdout).toMatch(/^#general \([0-9a-f]{8}, version 1\) — an invitation from carol\n {2}carol \(admin\)\n {2}dave\n$/);
     // #general is still dave's room: the stranger's group does not capture it.
     expect((await chat(['send', '#general', 'to the room'], { home: dave })).stdout).toMatch(/^sent to #general \(\d+ members\)\n$/);
     const accepted = await chat(['group', 'accept', g!.id.slice(0, 8)], { home: dave });

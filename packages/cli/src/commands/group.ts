@@ -18,6 +18,15 @@ async function withMessenger<T>(io: Io, f: (m: Messenger) => Promise<T>): Promis
   }
 }
 
+function pendingToo(m: Messenger, ref: string): StoredGroup {
+  try {
+    return findGroup(m, ref);
+  } catch (err) {
+    if (err instanceof ChatError && err.code === 'GROUP_PENDING') return findGroup(m, ref, true);
+    throw err;
+  }
+}
+
 function groupJson(g: StoredGroup) {
   const invite = g.invitedBy === undefined ? {} : { pending: true, invitedBy: g.invitedBy };
   return { id: g.gid, name: g.record.name, version: g.record.version, member: g.member, ...invite, members: g.record.members.map((x) => ({ user: x.user, admin: x.admin })) };
@@ -40,7 +49,8 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
     const users = args.users ?? [];
     let g: StoredGroup;
     if (args.action === 'members') {
-      g = findGroup(m, args.group);
+      // An invitation's members may be looked at before deciding (§15.7); it takes a name only here.
+      g = pendingToo(m, args.group);
     } else if (args.action === 'accept' || args.action === 'decline') {
       // §15.7: local only; nothing is sent (a decline does not tell the inviter).
       g = args.action === 'accept' ? acceptGroup(m, args.group) : declineGroup(m, args.group);
@@ -67,7 +77,7 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
     }
     if (args.json) printJson(io, groupJson(g));
     else if (args.action === 'members' || args.action === 'create') {
-      io.stdout.write(`#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.member ? '' : ' — you are no longer a member'}\n`);
+      io.stdout.write(`#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.invitedBy !== undefined ? ` — an invitation from ${g.invitedBy}` : g.member ? '' : ' — you are no longer a member'}\n`);
       for (const x of g.record.members) io.stdout.write(`  ${x.user}${x.admin ? ' (admin)' : ''}\n`);
     } else io.stdout.write(`#${inertLine(g.record.name)}: ${args.action} done (version ${g.record.version})\n`);
     return 0;
