@@ -22,6 +22,8 @@ describe('chat group / chat join', () => {
   });
 
   it('creates a group, talks in it, removes a member who then hears nothing more', async () => {
+    // bob and carol have written to alice: she is their contact, so her group needs no consent (§15.7).
+    for (const u of ['bob', 'carol']) expect((await chat(['send', 'alice', 'hi'], { home: home[u]! })).code).toBe(0);
     const c = await chat(['group', 'create', 'team', 'bob', 'carol'], { home: home.alice! });
     expect(c).toMatchObject({ code: 0, stderr: '' });
     expect(c.stdout).toContain('#team');
@@ -64,5 +66,35 @@ describe('chat group / chat join', () => {
     const unknown = await chat(['join', 'secret'], { home: home.carol! });
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/UNKNOWN_ROOM|no room/);
+  });
+
+  it("a stranger's group is an invitation: it does not capture #general, is accepted or declined, and is addressed by id", async () => {
+    const dave = await newUser(t.dir, 'dave', relay);
+    expect((await chat(['join', 'general'], { home: dave })).code).toBe(0);
+    expect((await chat(['group', 'create', 'general', 'dave'], { home: home.carol! })).code).toBe(0);
+    expect((await chat(['send', '#general', 'held for dave'], { home: home.carol! })).code).toBe(0);
+    const r = await chat(['recv'], { home: dave });
+    expect(strip(r.stdout)).toEqual([expect.stringMatching(/^#general \* carol invited you to #general \(([0-9a-f]{8})\); accept or decline it$/)]);
+    expect(r.stderr).toMatch(/^chat: hint: chat group accept [0-9a-f]{8}/m);
+    const g = jsonLines<{ id: string; pending?: boolean; invitedBy?: string }[]>((await chat(['groups', '--json'], { home: dave })).stdout)[0]![0];
+    expect(g).toMatchObject({ pending: true, invitedBy: 'carol' });
+    expect((await chat(['groups'], { home: dave })).stdout).toMatch(/^#general {2}[0-9a-f]{8} {2}2 members {2}\(invited by carol\)\n$/);
+    expect((await chat(['group', 'members', 'general'], { home: dave })).stdout).toMatch(/^#general \([0-9a-f]{8}, version 1\) — an invitation from carol\n {2}carol \(admin\)\n {2}dave\n$/);
+    // #general is still dave's room: the stranger's group does not capture it.
+    expect((await chat(['send', '#general', 'to the room'], { home: dave })).stdout).toMatch(/^sent to #general \(\d+ members\)\n$/);
+    const accepted = await chat(['group', 'accept', g!.id.slice(0, 8)], { home: dave });
+    expect(accepted.stdout).toBe(`#general (${g!.id.slice(0, 8)}): accepted\n`);
+    // Now a group and a joined room share the name: refused, naming both ways to choose.
+    const amb = await chat(['send', '#general', 'which?'], { home: dave });
+    expect(amb.code).toBe(2);
+    expect(amb.stderr).toContain(`group:${g!.id}`);
+    expect(amb.stderr).toContain('room:general');
+    expect((await chat(['send', `group:${g!.id.slice(0, 8)}`, 'to the group'], { home: dave })).stdout).toBe('sent to #general (1 members)\n');
+    expect((await chat(['send', 'room:general', 'to the room again'], { home: dave })).code).toBe(0);
+    // A second invitation, declined: forgotten locally, nobody told.
+    expect((await chat(['group', 'create', 'spam', 'dave'], { home: home.carol! })).code).toBe(0);
+    await chat(['recv'], { home: dave });
+    expect((await chat(['group', 'decline', 'spam'], { home: dave })).stdout).toMatch(/^#spam \([0-9a-f]{8}\): declined and forgotten\n$/);
+    expect(jsonLines<{ name: string }[]>((await chat(['groups', '--json'], { home: dave })).stdout)[0]!.map((x) => x.name)).toEqual(['general']);
   });
 });

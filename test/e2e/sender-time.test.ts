@@ -10,7 +10,9 @@ import { MessageKind, randomMessageId, sealEnvelope, utf8 } from '@chat/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messenger } from '../../packages/cli/src/engine/messenger.js';
 import { makeUser } from '../../packages/cli/test/helpers.js';
-import { chat, jsonLines, newUser, startRelay, tempDir, type Relay } from './harness.js';
+import { chat, jsonLines, newUser } from './harness.js';
+import { relayBinary as startRelay, type BinaryRelay as Relay } from '../fixtures/relay.js';
+import { tempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
 /** mallory's client: sends `body` to `to` with the signed ts `ts`, under `id` (a fresh one unless given). */

@@ -118,7 +118,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       'send a message; exits 0 once the relay has stored it',
       (y) =>
         y
-          .positional('username', { type: 'string', demandOption: true, describe: "recipient, or '#group' / '#room'" })
+          .positional('username', { type: 'string', demandOption: true, describe: "recipient, or '#group' / '#room', or group:<id> / room:<name>" })
           .positional('message', { type: 'string', array: true, describe: 'the message; - (or no words and a pipe) reads stdin' })
           .option('json', { type: 'boolean', describe: 'print {"id","to","ts"}' })
           .example('$0 send bob "lunch at noon?"', 'send a message to bob')
@@ -138,8 +138,8 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           false,
           (z) =>
             z
-              .positional('action', { type: 'string', demandOption: true, choices: ['create', 'add', 'remove', 'leave', 'rename', 'members'] as const })
-              .positional('group', { type: 'string', demandOption: true, describe: 'group name (or the start of its id)' })
+              .positional('action', { type: 'string', demandOption: true, choices: ['create', 'add', 'remove', 'leave', 'rename', 'members', 'accept', 'decline'] as const })
+              .positional('group', { type: 'string', demandOption: true, describe: 'group name, or group:<id> (at least 8 hex digits of its id)' })
               .positional('users', { type: 'string', array: true, describe: 'members (create), one user (add, remove), the new name (rename)' })
               .option('json', { type: 'boolean', describe: 'print the group as JSON' })
               .example('$0 group create team bob carol', 'create #team with bob and carol; you are its admin')
@@ -147,7 +147,9 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
               .example('$0 group remove team carol', 'remove carol: nothing sent afterwards reaches her')
               .example('$0 group rename team crew', 'rename it')
               .example('$0 group leave team', 'leave the group')
-              .example('$0 group members team', 'list members and admins'),
+              .example('$0 group members team', 'list members and admins')
+              .example('$0 group accept 1a2b3c4d', 'accept an invitation from someone not in your contacts')
+              .example('$0 group decline 1a2b3c4d', 'decline it: the group is forgotten, nobody is told'),
           (a) =>
             run(() => import('../commands/group.js'), (m) =>
               m.group({ action: a.action as 'create', group: a.group, users: (a.users ?? []).map(String), json: a.json === true }, io),

@@ -3,7 +3,7 @@
  * (PROTOCOL.md §15). Group changes are signed and fanned out to the members; rooms live on the relay.
  */
 import { ChatError } from '../engine/errors.js';
-import { changeGroup, createGroup, findGroup, joinRoom, leaveRoom, listRooms, roomMembers, type FanoutResult, type StoredGroup } from '../engine/groups/index.js';
+import { acceptGroup, changeGroup, createGroup, declineGroup, findGroup, joinRoom, leaveRoom, listRooms, roomMembers, type FanoutResult, type StoredGroup } from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
 import { openMessenger } from './common.js';
 import { inertLine } from '../terminal-text.js';
@@ -18,8 +18,18 @@ async function withMessenger<T>(io: Io, f: (m: Messenger) => Promise<T>): Promis
   }
 }
 
+function pendingToo(m: Messenger, ref: string): StoredGroup {
+  try {
+    return findGroup(m, ref);
+  } catch (err) {
+    if (err instanceof ChatError && err.code === 'GROUP_PENDING') return findGroup(m, ref, true);
+    throw err;
+  }
+}
+
 function groupJson(g: StoredGroup) {
-  return { id: g.gid, name: g.record.name, version: g.record.version, member: g.member, members: g.record.members.map((x) => ({ user: x.user, admin: x.admin })) };
+  const invite = g.invitedBy === undefined ? {} : { pending: true, invitedBy: g.invitedBy };
+  return { id: g.gid, name: g.record.name, version: g.record.version, member: g.member, ...invite, members: g.record.members.map((x) => ({ user: x.user, admin: x.admin })) };
 }
 
 /** Warns about members the relay refused (or whose key changed); they did not get this. */
@@ -28,7 +38,7 @@ function reportFailures(io: Io, r: FanoutResult): void {
 }
 
 export interface GroupArgs {
-  action: 'create' | 'add' | 'remove' | 'leave' | 'rename' | 'members';
+  action: 'create' | 'add' | 'remove' | 'leave' | 'rename' | 'members' | 'accept' | 'decline';
   group: string;
   users?: readonly string[];
   json?: boolean;
@@ -39,7 +49,14 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
     const users = args.users ?? [];
     let g: StoredGroup;
     if (args.action === 'members') {
-      g = findGroup(m, args.group);
+      // An invitation's members may be looked at before deciding (§15.7); it takes a name only here.
+      g = pendingToo(m, args.group);
+    } else if (args.action === 'accept' || args.action === 'decline') {
+      // §15.7: local only; nothing is sent (a decline does not tell the inviter).
+      g = args.action === 'accept' ? acceptGroup(m, args.group) : declineGroup(m, args.group);
+      if (args.json) printJson(io, { ...groupJson(g), [args.action === 'accept' ? 'accepted' : 'declined']: true });
+      else io.stdout.write(`#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}): ${args.action === 'accept' ? 'accepted' : 'declined and forgotten'}\n`);
+      return 0;
     } else if (args.action === 'create') {
       if (users.length === 0) throw new ChatError('USAGE', 'a group needs at least one other member', { hint: 'chat group create <name> <user...>' });
       const out = await createGroup(m, args.group.replace(/^#/, ''), users);
@@ -60,19 +77,22 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
     }
     if (args.json) printJson(io, groupJson(g));
     else if (args.action === 'members' || args.action === 'create') {
-      io.stdout.write(`#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.member ? '' : ' — you are no longer a member'}\n`);
+      io.stdout.write(`#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.invitedBy !== undefined ? ` — an invitation from ${g.invitedBy}` : g.member ? '' : ' — you are no longer a member'}\n`);
       for (const x of g.record.members) io.stdout.write(`  ${x.user}${x.admin ? ' (admin)' : ''}\n`);
     } else io.stdout.write(`#${inertLine(g.record.name)}: ${args.action} done (version ${g.record.version})\n`);
     return 0;
   });
 }
 
+/** `(invited by alice)` for a pending invitation (§15.7), `(left)` for a group we are no longer in. */
+export const groupMark = (g: StoredGroup): string => (g.invitedBy !== undefined ? `  (invited by ${g.invitedBy})` : g.member ? '' : '  (left)');
+
 export function groups(args: { json?: boolean }, io: Io): Promise<number> {
   return withMessenger(io, async (m) => {
     const all = m.store.groups.list();
     if (args.json) printJson(io, all.map(groupJson));
     else if (all.length === 0) io.stdout.write('no groups yet (chat group create <name> <user...>)\n');
-    else for (const g of all) io.stdout.write(`#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${g.member ? '' : '  (left)'}\n`);
+    else for (const g of all) io.stdout.write(`#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${groupMark(g)}\n`);
     return 0;
   });
 }

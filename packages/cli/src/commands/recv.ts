@@ -28,7 +28,10 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
     messenger.on('groupMessage', (g) => {
       if (args.json) printJson(io, { id: g.id, kind: g.kind, conv: g.conv, group: g.gid, from: g.from, body: g.body, ts: g.ts, relayTs: g.relayTs, receivedAt: g.receivedAt });
-      else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${markContinuations(inertText(g.body))}\n`);
+      else if (g.kind === 'invite') {
+        io.stdout.write(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertLine(g.body)}\n`);
+        hint(io, `chat group accept ${g.gid?.slice(0, 8)} to join the conversation, or chat group decline ${g.gid?.slice(0, 8)}`);
+      } else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${markContinuations(inertText(g.body))}\n`);
       else io.stdout.write(`${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body })}\n`);
     });
     // Warnings name ids, senders and codes, never bodies.

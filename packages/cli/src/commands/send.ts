@@ -20,7 +20,7 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
     if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
   });
   try {
-    if (args.username.startsWith('#')) {
+    if (/^(#|group:|room:)/.test(args.username)) {
       const { sendToConversation } = await import('../engine/groups/conversation.js');
       const { to, result } = await sendToConversation(messenger, args.username, text);
       for (const f of result.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);

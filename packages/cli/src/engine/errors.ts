@@ -47,6 +47,8 @@ export type ClientErrorCode =
   | 'NO_SUCH_GROUP'
   | 'NOT_GROUP_ADMIN'
   | 'NOT_IN_ROOM'
+  | 'AMBIGUOUS_NAME'
+  | 'GROUP_PENDING'
   // file transfer (PROTOCOL.md §16)
   | 'NO_SUCH_TRANSFER'
   | 'FILE_UNREADABLE'
@@ -110,6 +112,9 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   NO_SUCH_GROUP: ExitCode.UNKNOWN_USER,
   NOT_GROUP_ADMIN: ExitCode.USAGE,
   NOT_IN_ROOM: ExitCode.USAGE,
+  // §15.7: `#name` names more than one group or room (choose with group:<id> / room:<name>); a pending invitation.
+  AMBIGUOUS_NAME: ExitCode.USAGE,
+  GROUP_PENDING: ExitCode.USAGE,
   UNKNOWN_ROOM: ExitCode.UNKNOWN_USER,
   FILE_TOO_LARGE: ExitCode.REFUSED,
   QUOTA_EXCEEDED: ExitCode.REFUSED,

@@ -105,7 +105,8 @@ export interface FileProgress {
 /** A group or room message (or membership event) as shown: `#<conv> <from>: <body>`. */
 export interface GroupMessage {
   id: string;
-  kind: 'group' | 'room' | 'event';
+  /** `invite`: a pending invitation from a non-contact (§15.7), shown once; nothing of the group until accepted. */
+  kind: 'group' | 'room' | 'event' | 'invite';
   /** `#name` of the group or room. */
   conv: string;
   /** The group id (hex) for group messages and events. */

@@ -6,7 +6,7 @@ import { isValidUsername } from '@chat/crypto';
 import { ADMIN_NEEDS_USER, ADMIN_OPS, type AdminOp } from '../engine/admin.js';
 import type { GroupAction } from './groups-ui.js';
 
-const GROUP_OPS = ['create', 'add', 'remove', 'leave', 'rename', 'members'] as const;
+const GROUP_OPS = ['create', 'add', 'remove', 'leave', 'rename', 'members', 'accept', 'decline'] as const;
 
 export interface CommandSpec {
   name: string;
@@ -96,9 +96,9 @@ export function parseLine(line: string): Action {
     }
     case 'group': {
       const op = (words[0] ?? '').toLowerCase() as (typeof GROUP_OPS)[number];
-      if (!GROUP_OPS.includes(op) || words[1] === undefined) return { kind: 'error', message: 'usage: /group create <name> <user...> | add|remove <group> <user> | rename <group> <name> | leave|members <group>' };
+      if (!GROUP_OPS.includes(op) || words[1] === undefined) return { kind: 'error', message: 'usage: /group create <name> <user...> | add|remove <group> <user> | rename <group> <name> | leave|members|accept|decline <group>' };
       const args = words.slice(2);
-      const need = op === 'create' ? args.length >= 1 : op === 'leave' || op === 'members' ? args.length === 0 : args.length === 1;
+      const need = op === 'create' ? args.length >= 1 : op === 'add' || op === 'remove' || op === 'rename' ? args.length === 1 : args.length === 0;
       if (!need) return { kind: 'error', message: `usage: /group ${op} <group>${op === 'create' ? ' <user...>' : op === 'rename' ? ' <name>' : op === 'add' || op === 'remove' ? ' <user>' : ''}` };
       return { kind: 'group', action: op, group: words[1], args: op === 'rename' ? args : args.map((w) => w.replace(/^@/, '').toLowerCase()) };
     }

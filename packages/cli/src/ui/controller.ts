@@ -16,6 +16,7 @@ import { expandShortcodes } from './text.js';
 import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
 import { sendToConversation } from '../engine/groups/conversation.js';
 import { buildView, byPaneTime, type ChatView, type Notice } from './view.js';
+import { inertLine } from '../terminal-text.js';
 
 export type { ChatView, ConversationRow, Notice, PaneItem } from './view.js';
 
@@ -60,6 +61,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       this.changed();
     });
     m.on('groupMessage', (g) => {
+      // §15.7: an invitation from a non-contact is a notice with the commands, not a conversation.
+      if (g.kind === 'invite') {
+        const id = g.gid?.slice(0, 8) ?? '';
+        return this.notice(`${g.from} invited you to ${inertLine(g.conv)} (${id}): /group accept ${id} or /group decline ${id}`, 'info');
+      }
       if (g.conv !== this.current) {
         this.groupUnread.set(g.conv, (this.groupUnread.get(g.conv) ?? 0) + 1);
         if (g.kind !== 'event') this.opts.write(notificationBytes(g.conv, this.m.settings));

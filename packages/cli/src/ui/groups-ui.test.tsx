@@ -46,6 +46,7 @@ describe('groups and rooms in the interactive session', () => {
     const a = await session(alice);
     const b = await session(bob);
     try {
+      b.controller.submit('/msg alice hi'); // alice is bob's contact: her group is not an invitation to consent to (§15.7)
       a.controller.submit('/group create team bob');
       await until(() => a.controller.current === '#team', 'alice in #team');
       await until(() => b.frame().includes('#team'), 'bob sees #team in his list');
@@ -74,6 +75,33 @@ describe('groups and rooms in the interactive session', () => {
     } finally {
       await a.stop();
       await b.stop();
+    }
+  });
+
+  it("a stranger's group is a notice with /group accept|decline; accepted, it opens; declined, it is gone", async () => {
+    const carol = await newUser(t.dir, 'carol', relay);
+    const dave = await newUser(t.dir, 'dave', relay);
+    const c = await session(carol);
+    const d = await session(dave);
+    try {
+      c.controller.submit('/group create general dave');
+      await until(() => d.frame().includes('carol invited you to #general'), 'dave sees the invitation');
+      const gid = d.m.store.groups.list()[0]!.gid.slice(0, 8);
+      expect(d.frame()).toContain(`/group accept ${gid}`);
+      expect(d.controller.view().conversations.map((x) => x.peer)).not.toContain('#general');
+      d.controller.submit('/groups');
+      await until(() => d.frame().includes('(invited by carol)'), '/groups marks it');
+      d.controller.submit(`/group accept ${gid}`);
+      await until(() => d.controller.current === '#general', 'accepted: opened');
+      expect(d.frame()).toContain('carol created #general with carol, dave');
+      c.controller.submit('/group create spam dave');
+      await until(() => d.m.store.groups.list().some((g) => g.record.name === 'spam'), 'second invitation');
+      d.controller.submit('/group decline spam');
+      await until(() => d.frame().includes('declined #spam'), 'declined');
+      expect(d.m.store.groups.list().map((g) => g.record.name)).toEqual(['general']);
+    } finally {
+      await c.stop();
+      await d.stop();
     }
   });
 });

@@ -3,13 +3,13 @@
  * and `/group`, `/groups`, `/rooms`, `/join`, `/leave`, over the same engine calls as `chat group` and friends.
  */
 import { ChatError } from '../engine/errors.js';
-import { changeGroup, createGroup, findGroup, groupConv, joinRoom, leaveRoom, listRooms } from '../engine/groups/index.js';
+import { acceptGroup, changeGroup, createGroup, declineGroup, findGroup, groupConv, joinRoom, leaveRoom, listRooms, resolveConversation } from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
 import { inertLine } from '../terminal-text.js';
 import type { ConversationRow, PaneItem } from './view.js';
 
 export type GroupAction =
-  | { kind: 'group'; action: 'create' | 'add' | 'remove' | 'leave' | 'rename' | 'members'; group: string; args: string[] }
+  | { kind: 'group'; action: 'create' | 'add' | 'remove' | 'leave' | 'rename' | 'members' | 'accept' | 'decline'; group: string; args: string[] }
   | { kind: 'groups' | 'rooms' }
   | { kind: 'join' | 'part'; room: string };
 
@@ -22,13 +22,15 @@ export interface GroupHost {
 const message = (err: unknown): string =>
   err instanceof ChatError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : err instanceof Error ? err.message : String(err);
 
-/** The store key of the `#name` conversation: a group we are in (by name), else a joined room; undefined if neither. */
+/** The store key of the `#name` conversation (§15.7: an accepted group or a joined room); undefined if none, or ambiguous. */
 export function convKey(m: Messenger, peer: string): string | undefined {
   if (!peer.startsWith('#')) return undefined;
-  const name = peer.slice(1);
-  const g = m.store.groups.list().find((x) => x.record.name === name);
-  if (g) return groupConv(g.gid);
-  return m.store.groups.joinedRooms().includes(name) ? `room:${name}` : undefined;
+  try {
+    const c = resolveConversation(m, peer);
+    return c.kind === 'group' ? groupConv(c.group.gid) : `room:${c.room}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pane of a `#name` conversation: its messages, and membership changes as notices. */
@@ -47,7 +49,7 @@ export function groupPaneItems(m: Messenger, peer: string, clearedAt: number): P
 
 /** One row per group we are in and per joined room, with the unread counts the controller keeps. */
 export function groupRows(m: Messenger, current: string | undefined, unread: ReadonlyMap<string, number>): ConversationRow[] {
-  const names = [...m.store.groups.list().filter((g) => g.member).map((g) => `#${g.record.name}`), ...m.store.groups.joinedRooms().map((r) => `#${r}`)];
+  const names = [...m.store.groups.list().filter((g) => g.member && g.invitedBy === undefined).map((g) => `#${g.record.name}`), ...m.store.groups.joinedRooms().map((r) => `#${r}`)];
   return [...new Set(names)].map((peer) => ({ peer, unread: peer === current ? 0 : unread.get(peer) ?? 0, online: false, lastSeen: null, muted: false, typing: false }));
 }
 
@@ -57,7 +59,7 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
     switch (a.kind) {
       case 'groups': {
         const all = m.store.groups.list();
-        host.notice(all.length === 0 ? 'no groups yet: /group create <name> <user...>' : all.map((g) => `#${inertLine(g.record.name)}  ${g.record.members.length} members${g.member ? '' : ' (left)'}`).join('\n'), 'info');
+        host.notice(all.length === 0 ? 'no groups yet: /group create <name> <user...>' : all.map((g) => `#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${g.invitedBy !== undefined ? ` (invited by ${g.invitedBy})` : g.member ? '' : ' (left)'}`).join('\n'), 'info');
         return;
       }
       case 'rooms': {
@@ -78,6 +80,17 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
       }
       case 'group': {
         const g = a.group.replace(/^#/, '');
+        if (a.action === 'accept') {
+          const s = acceptGroup(m, g);
+          host.open(`#${s.record.name}`);
+          host.notice(`accepted #${inertLine(s.record.name)}`, 'info');
+          return;
+        }
+        if (a.action === 'decline') {
+          const s = declineGroup(m, g);
+          host.notice(`declined #${inertLine(s.record.name)} (${s.gid.slice(0, 8)}): forgotten, nobody was told`, 'info');
+          return;
+        }
         if (a.action === 'members') {
           const s = findGroup(m, g);
           host.notice(s.record.members.map((x) => `${x.user}${x.admin ? ' (admin)' : ''}`).join('\n'), 'info');

@@ -9,7 +9,8 @@ import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../..
 import { Messenger, type RejectedMessage } from '../messenger.js';
 import type { Profile } from '../profile.js';
 import { fanout } from '../send/fanout.js';
-import { changeGroup, createGroup, findGroup, sendGroupText } from './groups.js';
+import { acceptGroup, changeGroup, createGroup, declineGroup, findGroup, groupConv, sendGroupText } from './groups.js';
+import { sendToConversation } from './conversation.js';
 import type { GroupMessage } from '../events.js';
 import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';
 
@@ -60,6 +61,11 @@ async function recv(user: string): Promise<{ got: GroupMessage[]; rejected: Reje
   });
 }
 
+/** Makes `inviter` a contact of each of `members` (§15.7): each sends it a direct message, so its invitations are accepted. */
+async function befriend(inviter: string, ...members: string[]): Promise<void> {
+  for (const u of members) await as(u, (m) => m.sendMessage(inviter, 'hi'));
+}
+
 const stateOf = (user: string, gid: string) =>
   as(user, async (m) => {
     const g = m.store.groups.get(gid);
@@ -70,6 +76,7 @@ describe('groups (§15.3–§15.5)', () => {
   it('a 5-member group: every member gets each message once, in order per sender', async () => {
     const [a, b, c, d, e] = await users('alice', 'bob', 'carol', 'dave', 'erin');
     const all = [a!, b!, c!, d!, e!];
+    await befriend(a!, b!, c!, d!, e!);
     const { group } = await as(a!, (m) => createGroup(m, 'team', [b!, c!, d!, e!]));
     for (const u of [b!, c!]) await recv(u); // they learn the group (d and e stay offline until the end)
     for (let i = 1; i <= 3; i++) {
@@ -95,6 +102,7 @@ describe('groups (§15.3–§15.5)', () => {
 
   it('add, remove, leave and rename converge for every member, including one offline throughout', async () => {
     const [a, b, c, d, e] = await users('alice', 'bob', 'carol', 'dave', 'erin');
+    await befriend(a!, b!, c!, d!, e!);
     const { group } = await as(a!, (m) => createGroup(m, 'crew', [b!, c!, d!]));
     await recv(b!);
     await recv(c!);
@@ -129,6 +137,7 @@ describe('groups (§15.3–§15.5)', () => {
 
   it('refuses a change forged by a non-admin and a message from a non-member', async () => {
     const [a, b, c, mallory] = await users('alice', 'bob', 'carol', 'mallory');
+    await befriend(a!, b!, c!);
     const { group } = await as(a!, (m) => createGroup(m, 'safe', [b!, c!]));
     await recv(b!);
     await recv(c!);
@@ -150,6 +159,7 @@ describe('groups (§15.3–§15.5)', () => {
 
   it('a removed member takes a re-invitation only from an admin of the state it last accepted (no fork)', async () => {
     const [a, b, c] = await users('alice', 'bob', 'carol');
+    await befriend(a!, b!, c!);
     const { group } = await as(a!, (m) => createGroup(m, 'club', [b!, c!]));
     await recv(b!);
     await recv(c!);
@@ -172,6 +182,77 @@ describe('groups (§15.3–§15.5)', () => {
     const back = await recv(b!);
     expect(back.rejected).toEqual([]);
     expect(back.got.map((x) => `${x.kind}:${x.body}`)).toEqual([`event:${a} added ${b}`, 'group:welcome back']);
+  });
+});
+
+describe('invitation consent and names (§15.7)', () => {
+  it("a stranger's group named like a joined room does not capture #general: the room gets the message", async () => {
+    const [a, b, mallory] = await users('alice', 'bob', 'mallory');
+    await as(a!, (m) => joinRoom(m, 'general'));
+    await as(b!, (m) => joinRoom(m, 'general'));
+    await as(mallory!, (m) => createGroup(m, 'general', [b!]));
+    await recv(b!);
+    const { to } = await as(b!, (m) => sendToConversation(m, '#general', 'for the room'));
+    expect(to).toBe('#general');
+    expect((await recv(a!)).got.map((x) => `${x.kind} ${x.conv} ${x.from}: ${x.body}`)).toEqual([`room #general ${b}: for the room`]);
+    expect((await recv(mallory!)).got).toEqual([]);
+  });
+
+  it('an invitation from a non-contact is pending: shown once, nothing of the group until accepted; decline forgets', async () => {
+    const [a, b, c] = await users('alice', 'bob', 'carol');
+    const { group } = await as(a!, (m) => createGroup(m, 'club', [b!, c!]));
+    await as(a!, (m) => sendGroupText(m, 'club', 'while you were invited'));
+    const first = await recv(b!);
+    expect(first.rejected).toEqual([]);
+    expect(first.got.map((x) => `${x.kind} ${x.conv} ${x.from}`)).toEqual([`invite #club ${a}`]);
+    expect(await as(b!, async (m) => m.store.groups.get(group.gid)?.invitedBy)).toBe(a);
+    // A pending group takes no name and cannot be written to; later texts are held, not shown.
+    await expect(as(b!, (m) => sendGroupText(m, 'club', 'x'))).rejects.toMatchObject({ code: 'GROUP_PENDING' });
+    await expect(as(b!, (m) => sendToConversation(m, '#club', 'x'))).rejects.toMatchObject({ code: 'GROUP_PENDING' });
+    await as(a!, (m) => sendGroupText(m, 'club', 'still invited'));
+    expect(await recv(b!)).toEqual({ got: [], rejected: [] });
+    // Accepted: what was held is in the group's history, and from now on it is an ordinary group.
+    await as(b!, async (m) => acceptGroup(m, group.gid.slice(0, 8)));
+    expect(await as(b!, async (m) => m.store.groups.messages(groupConv(group.gid)).map((x) => x.body))).toEqual([
+      `${a} created #club with ${[a!, b!, c!].sort().join(', ')}`, 'while you were invited', 'still invited',
+    ]);
+    await as(a!, (m) => sendGroupText(m, 'club', 'welcome'));
+    expect((await recv(b!)).got.map((x) => `${x.kind}:${x.body}`)).toEqual(['group:welcome']);
+    expect((await as(b!, (m) => sendToConversation(m, '#club', 'thanks'))).to).toBe('#club');
+    // carol declines: the group and everything held for it are gone, and nothing was sent to anyone.
+    await recv(c!);
+    await as(c!, async (m) => declineGroup(m, `group:${group.gid}`));
+    expect(await as(c!, async (m) => [m.store.groups.get(group.gid), m.store.groups.messages(groupConv(group.gid))])).toEqual([undefined, []]);
+    expect((await recv(a!)).got.map((x) => `${x.from}:${x.body}`)).toEqual([`${b}:thanks`]);
+  });
+
+  it('an invitation from a contact (someone we sent a direct message to) is accepted at once', async () => {
+    const [a, b] = await users('alice', 'bob');
+    await befriend(a!, b!);
+    const { group } = await as(a!, (m) => createGroup(m, 'pals', [b!]));
+    expect((await recv(b!)).got.map((x) => x.kind)).toEqual(['event']);
+    expect(await as(b!, async (m) => m.store.groups.get(group.gid)?.invitedBy)).toBeUndefined();
+  });
+
+  it('two groups with one name: #name is refused with both ids; group:<id> and an 8-digit id prefix choose', async () => {
+    const [a, b] = await users('alice', 'bob');
+    const one = (await as(a!, (m) => createGroup(m, 'team', [b!]))).group;
+    const two = (await as(a!, (m) => createGroup(m, 'team', [b!]))).group;
+    const err = await as(a!, (m) => sendToConversation(m, '#team', 'which?')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AMBIGUOUS_NAME' });
+    expect((err as Error).message).toContain(`group:${one.gid}`);
+    expect((err as Error).message).toContain(`group:${two.gid}`);
+    await as(a!, (m) => joinRoom(m, 'general'));
+    await as(a!, (m) => changeGroup(m, `group:${one.gid}`, 'rename', '', 'general'));
+    // A group and a joined room with one name: refused too, naming both; room:<name> chooses the room.
+    await expect(as(a!, (m) => sendToConversation(m, '#general', 'x'))).rejects.toMatchObject({ code: 'AMBIGUOUS_NAME', message: expect.stringContaining('room:general') });
+    expect((await as(a!, (m) => sendToConversation(m, 'room:general', 'to the room'))).to).toBe('#general');
+    expect((await as(a!, (m) => sendToConversation(m, `group:${two.gid.slice(0, 8)}`, 'to two'))).to).toBe('#team');
+    expect((await as(a!, (m) => sendToConversation(m, `#${one.gid.slice(0, 8)}`, 'to one'))).to).toBe('#general');
+    await expect(as(a!, (m) => sendToConversation(m, 'group:abc', 'x'))).rejects.toMatchObject({ code: 'USAGE' });
+    // bob sees two invitations and nothing else; neither takes #team for him.
+    expect((await recv(b!)).got.map((x) => `${x.kind} ${x.gid}`).sort()).toEqual([`invite ${one.gid}`, `invite ${two.gid}`].sort());
+    await expect(as(b!, (m) => sendToConversation(m, '#team', 'x'))).rejects.toMatchObject({ code: 'GROUP_PENDING' });
   });
 });
 

@@ -13,17 +13,49 @@ import { isMember, nextState } from './state.js';
 /** The conversation key of a group in local history. */
 export const groupConv = (gid: string) => `#${gid}`;
 
-/** Finds a group by name (exact) or by a hex prefix of its id (at least 4 digits). */
-export function findGroup(m: GroupsContext, ref: string): StoredGroup {
-  const name = ref.replace(/^#/, '');
+/**
+ * Finds a group (§15.7): by name among accepted groups, or by its id (`group:<hex>`, or bare hex, at least 8 digits of
+ * it; the full id is always unique). With `pending`, among pending invitations instead (for accept and decline).
+ * @throws {ChatError} NO_SUCH_GROUP, AMBIGUOUS_NAME (more than one matches), GROUP_PENDING (only an invitation matches).
+ */
+export function findGroup(m: Pick<GroupsContext, 'store'>, ref: string, pending = false): StoredGroup {
+  const explicit = ref.startsWith('group:');
+  const r = explicit ? ref.slice(6) : ref.replace(/^#/, '');
+  const byId = /^[0-9a-f]{8,32}$/.test(r);
+  if (explicit && !byId) throw new ChatError('USAGE', `group:${r} is not a group id`, { hint: 'group:<id> takes at least 8 hex digits of the id (chat groups lists them)' });
+  const match = (pool: StoredGroup[]) => {
+    const named = explicit ? [] : pool.filter((g) => g.record.name === r);
+    return named.length > 0 || !byId ? named : pool.filter((g) => g.gid.startsWith(r));
+  };
   const all = m.store.groups.list();
-  let hits = all.filter((g) => g.record.name === name);
-  if (hits.length === 0 && /^[0-9a-f]{4,32}$/.test(name)) hits = all.filter((g) => g.gid.startsWith(name));
+  const hits = match(all.filter((g) => (g.invitedBy !== undefined) === pending));
   if (hits.length === 1) return hits[0]!;
   if (hits.length > 1) {
-    throw new ChatError('USAGE', `${hits.length} groups are called ${JSON.stringify(name)}`, { hint: `name one by its id: ${hits.map((g) => g.gid.slice(0, 8)).join(', ')}` });
+    throw new ChatError('AMBIGUOUS_NAME', `${hits.length} groups match ${JSON.stringify(r)}: ${hits.map((g) => `group:${g.gid}`).join(', ')}`, { hint: 'name one by its id (group:<id>, at least 8 hex digits)' });
   }
-  throw new ChatError('NO_SUCH_GROUP', `no group ${JSON.stringify(name)}`, { hint: 'chat groups lists your groups' });
+  const other = pending ? [] : match(all.filter((g) => g.invitedBy !== undefined));
+  if (other.length > 0) {
+    const g = other[0]!;
+    throw new ChatError('GROUP_PENDING', `#${g.record.name} (${g.gid.slice(0, 8)}) is an invitation from ${g.invitedBy} that you have not accepted`, { hint: `chat group accept ${g.gid.slice(0, 8)} (or decline)` });
+  }
+  throw new ChatError('NO_SUCH_GROUP', `no ${pending ? 'pending invitation' : 'group'} ${JSON.stringify(r)}`, { hint: pending ? 'chat groups lists invitations as (invited by …)' : 'chat groups lists your groups' });
+}
+
+/** Accepts a pending invitation (§15.7): from now on the group is shown, named and addressed like any other. */
+export function acceptGroup(m: Pick<GroupsContext, 'store'>, ref: string): StoredGroup {
+  const g = findGroup(m, ref, true);
+  m.store.groups.accept(g.gid);
+  return m.store.groups.get(g.gid)!;
+}
+
+/**
+ * Declines a pending invitation: the group and what was held for it are forgotten locally. Nobody is told (a decline
+ * is not a leave: the inviter learns nothing); a later invitation to the same group arrives as a new one.
+ */
+export function declineGroup(m: Pick<GroupsContext, 'store'>, ref: string): StoredGroup {
+  const g = findGroup(m, ref, true);
+  m.store.groups.forget(g.gid);
+  return g;
 }
 
 /** A group name is 1..64 bytes of UTF-8 without control, bidi or invisible characters (§15.3). @throws {ChatError} USAGE. */

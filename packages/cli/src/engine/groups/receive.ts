@@ -12,6 +12,8 @@ import { checkRecord, isMember } from './state.js';
 
 export type GroupOutcome =
   | { outcome: 'shown'; message: GroupMessage }
+  /** Kept for a pending invitation (§15.7): stored, not shown until accepted. */
+  | { outcome: 'held' }
   | { outcome: 'duplicate' }
   | { outcome: 'rejected'; code: string; detail: string };
 
@@ -21,6 +23,7 @@ type GroupContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'grou
 export function groupHandlers(m: GroupContext): [number, KindHandler][] {
   const handle: KindHandler = (d: Delivery) => {
     const r = applyGroupEnvelope(m, d.id, d.opened, d.relayTs);
+    if (r.outcome === 'held') return { outcome: 'applied' };
     if (r.outcome !== 'shown') return r;
     const message = r.message;
     d.later(() => d.emit('groupMessage', message));
@@ -46,6 +49,7 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
     }
     const text = fromUtf8(opened.body.subarray(GROUP_ID_BYTES));
     if (!m.store.groups.addMessage({ id, conv: groupConv(gid), sender: from, body: text, ts: opened.ts, relayTs, receivedAt: now })) return { outcome: 'duplicate' };
+    if (current.invitedBy !== undefined) return { outcome: 'held' };
     return { outcome: 'shown', message: { id, kind: 'group', conv: `#${current.record.name}`, gid, from, body: text, ts: opened.ts, relayTs, receivedAt: now } };
   }
   const record = parseGroupRecord(opened.body);
@@ -55,8 +59,17 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
     if (check.code === 'GROUP_STALE') return { outcome: 'duplicate' };
     return { outcome: 'rejected', code: check.code, detail: check.detail };
   }
-  m.store.groups.put(record, opened.body, isMember(record, m.username), now);
+  // §15.7: an invitation (into a group we are not in) from a non-contact waits for consent; a pending group stays
+  // pending through later records until the user accepts or declines it.
+  const invited = current?.member !== true && isMember(record, m.username);
+  const invitedBy = current?.invitedBy ?? (invited && !m.store.groups.isContact(from) ? from : null);
+  m.store.groups.put(record, opened.body, isMember(record, m.username), now, invitedBy);
   const text = describeChange(record, from);
   m.store.groups.addMessage({ id, conv: groupConv(gid), sender: '*', body: text, ts: opened.ts, relayTs, receivedAt: now });
+  if (invitedBy !== null) {
+    if (!invited || current?.invitedBy !== undefined) return { outcome: 'held' };
+    const body = `${from} invited you to #${record.name} (${gid.slice(0, 8)}); accept or decline it`;
+    return { outcome: 'shown', message: { id, kind: 'invite', conv: `#${record.name}`, gid, from, body, ts: opened.ts, relayTs, receivedAt: now } };
+  }
   return { outcome: 'shown', message: { id, kind: 'event', conv: `#${record.name}`, gid, from, body: text, ts: opened.ts, relayTs, receivedAt: now } };
 }

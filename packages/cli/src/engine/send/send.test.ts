@@ -111,7 +111,7 @@ describe('an outbox entry is sealed once', () => {
     alice.close();
     // The database as schema v5 left it, with a text message queued in the v5 row shape.
     const db = new Database(dbPath);
-    db.exec(`ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; PRAGMA user_version = 5;`);
+    db.exec(`ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; PRAGMA user_version = 5;`);
     db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, 1, ?, ?)').run('ab'.repeat(16), b, Buffer.from('queued by v5'), Date.now());
     db.prepare("INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, 'out', 'queued by v5', ?, NULL, ?, 'queued')").run('ab'.repeat(16), b, Date.now(), Date.now());
     db.close();
@@ -155,6 +155,7 @@ describe('a group send is as durable as a 1:1 message', () => {
     expect(again.store.outbox.list()).toEqual([]);
     for (const home of [bHome, carolHome]) {
       const member = await messenger(home);
+      member.queueMessage(a, 'hi'); // alice becomes a contact, so her invitation is not held for consent (§15.7)
       const got: string[] = [];
       member.on('groupMessage', (x) => x.kind === 'group' && got.push(`${x.from}: ${x.body}`));
       await member.receive();

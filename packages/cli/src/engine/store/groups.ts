@@ -2,12 +2,22 @@
 import type Database from 'better-sqlite3';
 import { parseGroupRecord, toHex, type GroupRecord } from '@chat/crypto';
 
-/** A stored group: the last accepted record (§15.4) and whether we are in it. */
+/** A stored group: the last accepted record (§15.4), whether we are in it, and who invited us while it is pending (§15.7). */
 export interface StoredGroup {
   gid: string;
   record: GroupRecord;
   member: boolean;
+  /** Set while the group is a pending invitation from a non-contact: not shown, never addressed by name. */
+  invitedBy?: string;
 }
+
+type Row = { gid: string; record: Buffer; member: number; invited_by: string | null };
+const fromRow = (r: Row): StoredGroup => ({
+  gid: r.gid,
+  record: parseGroupRecord(new Uint8Array(r.record)),
+  member: r.member === 1,
+  ...(r.invited_by === null ? {} : { invitedBy: r.invited_by }),
+});
 
 /** A group or room message, or a membership event (`sender` `*`). `conv` is `#<gid hex>` or `room:<name>`. */
 export interface ConvMessage {
@@ -24,22 +34,45 @@ export class GroupStore {
   constructor(private readonly db: Database.Database) {}
 
   get(gid: string): StoredGroup | undefined {
-    const row = this.db.prepare('SELECT gid, record, member FROM groups WHERE gid = ?').get(gid) as { gid: string; record: Buffer; member: number } | undefined;
-    return row && { gid: row.gid, record: parseGroupRecord(new Uint8Array(row.record)), member: row.member === 1 };
+    const row = this.db.prepare('SELECT gid, record, member, invited_by FROM groups WHERE gid = ?').get(gid) as Row | undefined;
+    return row && fromRow(row);
   }
 
   list(): StoredGroup[] {
-    const rows = this.db.prepare('SELECT gid, record, member FROM groups ORDER BY name, gid').all() as { gid: string; record: Buffer; member: number }[];
-    return rows.map((r) => ({ gid: r.gid, record: parseGroupRecord(new Uint8Array(r.record)), member: r.member === 1 }));
+    const rows = this.db.prepare('SELECT gid, record, member, invited_by FROM groups ORDER BY name, gid').all() as Row[];
+    return rows.map(fromRow);
   }
 
-  /** Stores `record` (already checked, §15.4) as the group's state. */
-  put(record: GroupRecord, bytes: Uint8Array, member: boolean, now: number): void {
+  /** Stores `record` (already checked, §15.4) as the group's state; `invitedBy` marks it pending (§15.7). */
+  put(record: GroupRecord, bytes: Uint8Array, member: boolean, now: number, invitedBy: string | null = null): void {
     this.db
-      .prepare(`INSERT INTO groups (gid, name, version, record, member, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      .prepare(`INSERT INTO groups (gid, name, version, record, member, updated_at, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (gid) DO UPDATE SET name = excluded.name, version = excluded.version, record = excluded.record,
-          member = excluded.member, updated_at = excluded.updated_at`)
-      .run(toHex(record.gid), record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now);
+          member = excluded.member, updated_at = excluded.updated_at, invited_by = excluded.invited_by`)
+      .run(toHex(record.gid), record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now, invitedBy);
+  }
+
+  /** Accepts a pending invitation (§15.7): the group becomes an ordinary one. */
+  accept(gid: string): void {
+    this.db.prepare('UPDATE groups SET invited_by = NULL WHERE gid = ?').run(gid);
+  }
+
+  /** Declines: the group, its state and everything held for it are forgotten (§15.7). */
+  forget(gid: string): void {
+    this.db.prepare('DELETE FROM group_messages WHERE conv = ?').run(`#${gid}`);
+    this.db.prepare('DELETE FROM groups WHERE gid = ?').run(gid);
+  }
+
+  /**
+   * Whether `user` is a contact for invitation consent (§15.7): we sent them a direct message (a row of ours in
+   * history, queued ones included) or verified their safety number. Being pinned is not enough: receiving from a
+   * stranger, the invitation itself included, pins them (§4 step 6).
+   */
+  isContact(user: string): boolean {
+    return (
+      this.db.prepare("SELECT 1 FROM messages WHERE peer = ? AND direction = 'out' LIMIT 1").get(user) !== undefined ||
+      this.db.prepare("SELECT 1 FROM contacts WHERE username = ? AND trust = 'verified'").get(user) !== undefined
+    );
   }
 
   /** INSERT OR IGNORE on the id: false for a redelivery (§4 step 7). */

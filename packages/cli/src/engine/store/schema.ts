@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -103,6 +103,9 @@ const MIGRATIONS: readonly string[] = [
      id      TEXT PRIMARY KEY,
      seen_at INTEGER NOT NULL
    ) STRICT;`,
+  // v8: a group invitation from a non-contact waits for consent (PROTOCOL.md §15.7): `invited_by` names the inviter
+  // while the group is pending, NULL once accepted. Groups stored before were all accepted.
+  `ALTER TABLE groups ADD COLUMN invited_by TEXT;`,
 ];
 
 /**
