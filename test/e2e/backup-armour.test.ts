@@ -50,6 +50,12 @@ describe('chat key import: the armour', () => {
     expect(r.stderr).toMatch(/^chat: error: not a chat backup: larger than/m);
   }, 60_000);
 
+  it('an endless file whose size stat cannot tell (/dev/zero, a FIFO) is read only up to the limit', async () => {
+    const r = await chat(['key', 'import', '/dev/zero'], { home: fresh(), env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^chat: error: not a chat backup: larger than/m);
+  });
+
   it('a truncated backup is damaged, not a wrong passphrase (exit 2, not 7)', async () => {
     const lines = backup.split('\n');
     const endAt = lines.indexOf(END);

@@ -4,7 +4,7 @@
  * prompt; import stores the keys under the profile passphrase (CHAT_PASSPHRASE / --passphrase-file / prompt, or
  * --no-passphrase) and refuses to replace existing keys without --force.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { fingerprint } from '@chat/crypto';
 import { MAX_BACKUP_CHARS, exportBackup, importBackup } from '../engine/backup.js';
 import { ChatError } from '../engine/errors.js';
@@ -89,13 +89,22 @@ async function backupPassphrase(io: Io, confirm: boolean): Promise<string> {
   return p;
 }
 
-// Reading stops a little past the limit: importBackup then refuses the text as too large (BAD_BACKUP).
+/**
+ * Reads at most MAX_BACKUP_CHARS + 1 bytes (the armour is ASCII), in chunks, so a FIFO or a device (whose size stat
+ * cannot tell) costs no more memory than a regular file; importBackup then refuses a text past the limit (BAD_BACKUP).
+ */
 function readFile(path: string): string {
+  let fd: number | undefined;
   try {
-    if (statSync(path).size > 4 * MAX_BACKUP_CHARS) return ' '.repeat(MAX_BACKUP_CHARS + 1);
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(MAX_BACKUP_CHARS + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    return buf.subarray(0, n).toString('utf8');
   } catch (err) {
     throw new ChatError('USAGE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
