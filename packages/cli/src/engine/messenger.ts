@@ -13,7 +13,7 @@ import { ChatError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
 import type { Contact, StoredMessage, Store } from './store/store.js';
 import { DEFAULT_TRUST_NEW_IDENTITIES, safetyNumberView, trustContact, type Reconciled, type SafetyNumberView, type TrustNewIdentities, type TrustResult } from './contacts/identities.js';
-import { OutboxSender, isRetryable, sealIfPinned, sealTo } from './send/outbox-sender.js';
+import { OutboxSender, ROOM_PEER, isRetryable, sealIfPinned, sealTo } from './send/outbox-sender.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { lookupAndPin, lookupContact, maySendTo, type ContactsDeps } from './contacts/contacts.js';
 import { normalizeUsername } from './username.js';
@@ -250,14 +250,16 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /**
-   * A group send (§15.5): one envelope per recipient (ourselves excluded) queued in the durable outbox, with the
-   * history row `history` writes in the same transaction, then sent now in `fanout` frames over the live session or a
-   * connection of its own. If that connection fails, the envelopes stay queued and go out on the next one.
+   * A group send (§15.5, a group state record §15.3, a room message §15.6): one envelope per recipient (ourselves
+   * excluded) queued in the durable outbox, with what `history` writes in the same transaction, then sent now in
+   * `fanout` frames over the live session or a connection of its own. A room's recipients are the members the relay
+   * lists when it is sent. If that connection fails, the envelopes stay queued and go out on the next one.
    * @throws {ChatError} the connection's error (exit 5), saying the message is queued.
    */
-  async queueFanout(kind: number, body: Uint8Array, recipients: readonly string[], history: (id: string) => void): Promise<FanoutResult> {
+  async queueFanout(kind: number, body: Uint8Array, recipients: readonly string[] | { room: string }, history: (id: string) => void): Promise<FanoutResult> {
     const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
-    const entries = [...new Set(recipients)].filter((u) => u !== this.username).map((peer) => sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
+    const peers = 'room' in recipients ? [`${ROOM_PEER}${recipients.room}`] : [...new Set(recipients)].filter((u) => u !== this.username);
+    const entries = peers.map((peer) => sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
     this.store.transaction(() => {
       for (const e of entries) this.store.outbox.enqueue(e);
       history(entries[0]?.id ?? fanout);

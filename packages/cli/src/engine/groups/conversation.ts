@@ -1,7 +1,7 @@
 /** `chat send '#name'` and `#name` conversations in the interactive session: a group by that name, else a joined room. */
 import { ChatError } from '../errors.js';
 import type { GroupsContext } from '../context.js';
-import type { FanoutResult } from '../send/fanout.js';
+import type { FanoutResult } from '../events.js';
 import { sendGroupText } from './groups.js';
 import { sendRoomText } from './rooms.js';
 

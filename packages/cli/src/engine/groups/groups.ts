@@ -1,12 +1,12 @@
 /**
- * Groups (PROTOCOL.md §15.3–§15.5): create, change membership, rename, send — each change applied locally first,
- * then fanned out as a state record to the old and new members.
+ * Groups (PROTOCOL.md §15.3–§15.5): create, change membership, rename, send — each change applied locally and queued
+ * in the durable outbox in one transaction, then fanned out as a state record to the old and new members.
  */
 import { GROUP_NAME_FORBIDDEN, MAX_BODY_BYTES, MessageKind, encodeGroupRecord, encodeGroupText, fromHex, randomMessageId, toHex, utf8, type GroupOp, type GroupRecord } from '@chat/crypto';
 import { ChatError } from '../errors.js';
 import type { GroupsContext } from '../context.js';
 import { normalizeUsername } from '../username.js';
-import { fanout, type FanoutResult } from '../send/fanout.js';
+import type { FanoutResult } from '../events.js';
 import type { StoredGroup } from '../store/groups.js';
 import { isMember, nextState } from './state.js';
 
@@ -34,14 +34,17 @@ export function groupNameArg(name: string): string {
   return name;
 }
 
-/** Applies `record` locally and sends it to `old ∪ new` members (§15.3). */
-async function publish(m: GroupsContext, record: GroupRecord, previous: GroupRecord | undefined): Promise<FanoutResult> {
+/**
+ * Applies `record` locally and queues it for `old ∪ new` members (§15.3) in one transaction, then sends it like a
+ * group message: if the connection fails, the change stands and the record goes out on the next connection.
+ */
+function publish(m: GroupsContext, record: GroupRecord, previous: GroupRecord | undefined): Promise<FanoutResult> {
   const bytes = encodeGroupRecord(record);
-  const gid = toHex(record.gid);
-  m.store.groups.put(record, bytes, isMember(record, m.username), Date.now());
-  addEvent(m, gid, describeChange(record, m.username), Date.now(), null);
   const to = new Set([...(previous?.members ?? []), ...record.members].map((x) => x.user));
-  return m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, bytes, [...to]));
+  return m.queueFanout(MessageKind.groupState, bytes, [...to], () => {
+    m.store.groups.put(record, bytes, isMember(record, m.username), Date.now());
+    addEvent(m, toHex(record.gid), describeChange(record, m.username), Date.now(), null);
+  });
 }
 
 export async function createGroup(m: GroupsContext, name: string, users: readonly string[]): Promise<{ group: StoredGroup; result: FanoutResult }> {
