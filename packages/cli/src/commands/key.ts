@@ -25,7 +25,7 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
     const { Store } = await import('../engine/store/store.js');
     const store = Store.open(profile.dbPath);
     try {
-      contacts = store.listContacts();
+      contacts = store.contacts.list();
     } finally {
       store.close();
     }
@@ -65,7 +65,7 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
   const { Store } = await import('../engine/store/store.js');
   const store = Store.open(profile.dbPath);
   try {
-    for (const c of contents.contacts) store.importContact(c);
+    for (const c of contents.contacts) store.contacts.import(c);
   } finally {
     store.close();
   }

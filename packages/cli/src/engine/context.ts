@@ -42,7 +42,7 @@ export interface SendControl {
 
 /** What the receive path (receive/) needs: the check, the commit and the session. */
 export interface ReceiveContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'getContact' | 'transaction' | 'addRejected' | 'outbox'>;
+  readonly store: Pick<Store, 'contacts' | 'transaction' | 'rejected' | 'outbox'>;
   /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
   readonly handlers: KindHandlers;
   connect(mode: Mode): Promise<Connection>;
@@ -61,5 +61,5 @@ export interface QueueFanout {
 
 /** What groups and rooms (groups/) use: the group tables, the contacts, the lookup, a connection, the outbox. */
 export interface GroupsContext extends Self, Lookup, Connect, QueueFanout {
-  readonly store: Pick<Store, 'groups' | 'getContact'>;
+  readonly store: Pick<Store, 'groups' | 'contacts'>;
 }

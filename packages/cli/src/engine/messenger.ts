@@ -156,7 +156,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
 
   /** A contact from the local store, if pinned. */
   contact(user: string): Contact | undefined {
-    return this.store.getContact(normalizeUsername(user));
+    return this.store.contacts.get(normalizeUsername(user));
   }
 
   /**
@@ -176,7 +176,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    */
   trust(user: string, options: { verify?: string } = {}): TrustResult {
     const name = normalizeUsername(user);
-    const contact = this.store.getContact(name);
+    const contact = this.store.contacts.get(name);
     if (!contact) {
       throw new ChatError('NO_SUCH_CONTACT', `${name} is not among your contacts`, { hint: `chat verify ${name} looks ${name} up on the relay first` });
     }
@@ -313,7 +313,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     const id = toHex(randomMessageId());
     try {
       // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.
-      const pinned = this.store.getContact(to);
+      const pinned = this.store.contacts.get(to);
       const contact = maySendTo(pinned) ? pinned : await this.lookupAndPin(to, conn);
       const { env } = sealTo(this, { id, peer: to, kind: MessageKind.typing, body: Uint8Array.of(active ? 1 : 0), ts: Date.now() }, contact);
       await conn.send(to, fromHex(id), env, { eph: true });
@@ -327,7 +327,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   async who(): Promise<string[]> {
     const users = await this.withConnection(this.recvConnection, 'send', (c) => c.who());
     const now = Date.now();
-    for (const u of users) if (this.store.getContact(u)) this.store.outbox.setLastSeen(u, now);
+    for (const u of users) if (this.store.contacts.get(u)) this.store.outbox.setLastSeen(u, now);
     return users;
   }
 
@@ -369,11 +369,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   contacts(): Contact[] {
-    return this.store.listContacts();
+    return this.store.contacts.list();
   }
 
   history(options: { peer?: string; limit?: number } = {}): StoredMessage[] {
-    return this.store.listMessages(options);
+    return this.store.messages.list(options);
   }
 
   close(): void {

@@ -52,7 +52,7 @@ export async function createGroup(m: GroupsContext, name: string, users: readonl
   const members = [...new Set([m.username, ...users.map(normalizeUsername)])].sort().map((user) => ({ user, admin: user === m.username }));
   // Pin everyone first: an unknown name fails here, before the group exists anywhere.
   await m.withConnectionFor(async (conn) => {
-    for (const u of members) if (u.user !== m.username && !m.store.getContact(u.user)) await m.lookupAndPin(u.user, conn);
+    for (const u of members) if (u.user !== m.username && !m.store.contacts.get(u.user)) await m.lookupAndPin(u.user, conn);
   });
   const record: GroupRecord = { gid: randomMessageId(), version: 1, op: 'create', subject: '', name, members };
   const result = await publish(m, record, undefined);
@@ -68,7 +68,7 @@ export async function changeGroup(m: GroupsContext, ref: string, op: Exclude<Gro
   const next = nextState(g.record, m.username, op, who, name);
   if (typeof next === 'string') throw new ChatError(next.includes('admin') ? 'NOT_GROUP_ADMIN' : 'USAGE', next);
   // Pin a new member before anything is published: an unknown name fails here (exit 3) and changes nothing.
-  if (op === 'add' && !m.store.getContact(who)) await m.withConnectionFor((conn) => m.lookupAndPin(who, conn));
+  if (op === 'add' && !m.store.contacts.get(who)) await m.withConnectionFor((conn) => m.lookupAndPin(who, conn));
   const result = await publish(m, next, g.record);
   return { group: m.store.groups.get(g.gid)!, result };
 }

@@ -15,7 +15,7 @@ import type { OutboxEntry } from '../store/outbox.js';
 import type { Contact, Store } from '../store/store.js';
 
 /** What sending the outbox needs: our keys, the lookup, the outbox table and events. */
-export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'getContact'> };
+export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'contacts'> };
 
 /**
  * How long a lookup made for the outbox is reused on the same connection: long enough to span the retries of a
@@ -57,8 +57,8 @@ export function sealTo(self: Self, entry: OutboxEntry, contact: Contact): Outbox
 }
 
 /** `entry` as it is queued: sealed now if its peer's pinned key may be used (contacts.ts), else at the first send. */
-export function sealIfPinned(self: Self, store: Pick<Store, 'getContact'>, entry: OutboxEntry): OutboxEntry {
-  const contact = store.getContact(entry.peer);
+export function sealIfPinned(self: Self, store: Pick<Store, 'contacts'>, entry: OutboxEntry): OutboxEntry {
+  const contact = store.contacts.get(entry.peer);
   return maySendTo(contact) ? sealTo(self, entry, contact) : entry;
 }
 
@@ -94,7 +94,7 @@ export class OutboxSender {
     let contact = looked?.get(entry.peer);
     // A cached lookup counts only while the pinned contact is still the same key in a sendable state: a key change
     // noticed meanwhile (a held message, another lookup) sends this entry to the relay's lookup again (§3.4).
-    if (contact && !stillPinned(m.store.getContact(entry.peer), contact)) contact = undefined;
+    if (contact && !stillPinned(m.store.contacts.get(entry.peer), contact)) contact = undefined;
     if (!contact) {
       contact = await m.lookupAndPin(entry.peer, conn);
       looked?.set(entry.peer, contact);

@@ -213,7 +213,7 @@ describe('typing follows the trust rule of messages (contacts/contacts.ts)', () 
 
     // Alice's store says bob's accepted key is another one and the relay's (real) key is pending: `changed`.
     const other = generateIdentity();
-    alice.store.importContact({
+    alice.store.contacts.import({
       ...real, identityPublicKey: other.identity.publicKey, encryptionPublicKey: other.encryption.publicKey, fingerprint: fingerprint(other.identity.publicKey),
       trust: 'changed', pending: { identityPublicKey: real.identityPublicKey, encryptionPublicKey: real.encryptionPublicKey, fingerprint: real.fingerprint, seenAt: Date.now() },
     });
