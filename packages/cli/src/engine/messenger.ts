@@ -264,13 +264,10 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     // Loaded on use: `chat send` never needs it, and every module costs start-up time.
     const { receive } = await import('./receive/receiver.js');
     const ctx: ReceiveContext = {
-      username: this.username, identity: this.identity, store: this.store, handlers: this.handlers,
-      emit: (event, ...args) => this.emit(event, ...args),
-      lookupContact: (user, conn) => this.lookupContact(user, conn),
-      lookupAndPin: (user, conn) => this.lookupAndPin(user, conn),
+      ...this.q, // our keys, emit, the lookup, kickOutbox
+      store: this.store, handlers: this.handlers,
       connect: (mode) => this.connect(mode),
       flushOutbox: (conn) => this.flushOutbox(conn),
-      kickOutbox: () => this.kickOutbox(),
       enqueueReceipts: (peer, kind, ids) => queue.enqueueReceipts(this.q, peer, kind as typeof MessageKind.delivered, ids),
       setLive: (conn, up) => {
         if (up) this.live = conn;
