@@ -15,7 +15,7 @@ export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
   const { Store } = await import('../engine/store/store.js');
   const store = Store.open(profile.dbPath);
   try {
-    return print(args, io, store.listContacts());
+    return print(args, io, store.contacts.list());
   } finally {
     store.close();
   }

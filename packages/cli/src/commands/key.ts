@@ -26,7 +26,7 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
     const { Store } = await import('../engine/store/store.js');
     const store = Store.open(profile.dbPath);
     try {
-      contacts = store.listContacts();
+      contacts = store.contacts.list();
       seenIds = store.seen.forBackup(Date.now());
     } finally {
       store.close();
@@ -68,7 +68,7 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
   const store = Store.open(profile.dbPath);
   try {
     store.transaction(() => {
-      for (const c of contents.contacts) store.importContact(c);
+      for (const c of contents.contacts) store.contacts.import(c);
       store.seen.add(contents.seenIds, Date.now());
     });
   } finally {

@@ -42,7 +42,7 @@ export interface SendControl {
 
 /** What the receive path (receive/) needs: the check, the commit and the session. */
 export interface ReceiveContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'getContact' | 'transaction' | 'addRejected' | 'outbox' | 'seen'>;
+  readonly store: Pick<Store, 'contacts' | 'transaction' | 'rejected' | 'outbox' | 'seen'>;
   /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
   readonly handlers: KindHandlers;
   connect(mode: Mode): Promise<Connection>;
@@ -54,12 +54,12 @@ export interface ReceiveContext extends Self, Lookup, Announce {
   enqueueReceipts(peer: string, kind: number, ids: readonly string[]): boolean;
 }
 
-/** A group send through the durable outbox (Messenger.queueFanout). */
+/** A group or room send through the durable outbox (Messenger.queueFanout); a room's members are listed at send time. */
 export interface QueueFanout {
-  queueFanout(kind: number, body: Uint8Array, recipients: readonly string[], history: (id: string) => void): Promise<FanoutResult>;
+  queueFanout(kind: number, body: Uint8Array, recipients: readonly string[] | { room: string }, history: (id: string) => void): Promise<FanoutResult>;
 }
 
 /** What groups and rooms (groups/) use: the group tables, the contacts, the lookup, a connection, the outbox. */
 export interface GroupsContext extends Self, Lookup, Connect, QueueFanout {
-  readonly store: Pick<Store, 'groups' | 'getContact'>;
+  readonly store: Pick<Store, 'groups' | 'contacts'>;
 }

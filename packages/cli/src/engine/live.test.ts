@@ -232,7 +232,7 @@ describe('typing (ephemeral) and presence', () => {
     await bob.receive();
     live(bob);
     await online(bob);
-    const contact = alice.store.getContact(b)!;
+    const contact = alice.store.contacts.get(b)!;
     const conn = await alice.connect('send');
     cleanups.push(() => conn.close());
     const seal = (kind: number, body: Uint8Array, id = randomMessageId()) => ({

@@ -5,13 +5,13 @@ import type { ReceivedMessage } from './events.js';
 import type { KindHandler } from './receive/handlers.js';
 import type { Store } from './store/store.js';
 
-export function messageHandlers(ctx: Pick<Self, 'username'> & { store: Pick<Store, 'addMessage' | 'outbox'> }): [number, KindHandler][] {
+export function messageHandlers(ctx: Pick<Self, 'username'> & { store: Pick<Store, 'messages' | 'outbox'> }): [number, KindHandler][] {
   const text: KindHandler = ({ id, relayTs, opened, later, emit }) => {
     // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
     const body = fromUtf8(opened.body);
     const fromSelf = opened.from === ctx.username;
     const receivedAt = Date.now();
-    const isNew = ctx.store.addMessage({
+    const isNew = ctx.store.messages.add({
       id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs, receivedAt, state: fromSelf ? 'read' : 'unread',
     });
     if (!isNew) return { outcome: 'duplicate' };

@@ -5,7 +5,7 @@
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
 import { EventEmitter } from 'node:events';
-import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MessageKind, fromHex, randomMessageId, toHex, utf8, type Identity } from '@chat/crypto';
+import { MessageKind, fromHex, type Identity } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
 import { parseRelayAddress, type RelayAddress } from './address.js';
 import { Connection, type ConnectOptions } from './net/connection.js';
@@ -13,9 +13,10 @@ import { ChatError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
 import type { Contact, StoredMessage, Store } from './store/store.js';
 import { DEFAULT_TRUST_NEW_IDENTITIES, safetyNumberView, trustContact, type Reconciled, type SafetyNumberView, type TrustNewIdentities, type TrustResult } from './contacts/identities.js';
-import { OutboxSender, isRetryable, sealIfPinned, sealTo } from './send/outbox-sender.js';
+import { OutboxSender, isRetryable } from './send/outbox-sender.js';
+import * as queue from './send/queue.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { lookupAndPin, lookupContact, maySendTo, type ContactsDeps } from './contacts/contacts.js';
+import { lookupAndPin, lookupContact, type ContactsDeps } from './contacts/contacts.js';
 import { normalizeUsername } from './username.js';
 import type { ReceiveContext } from './context.js';
 import type { FanoutResult, MessengerEvents, SentMessage, ReceiveOptions, ReceiveSummary } from './events.js';
@@ -70,6 +71,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   private early: { mode: Mode; conn: Promise<Connection> } | undefined;
   private live: Connection | undefined;
   private readonly contactsDeps: ContactsDeps;
+  /** What send/queue.ts uses of the messenger. */
+  private readonly q: queue.QueueContext;
 
   constructor(private readonly opts: MessengerOptions) {
     super();
@@ -81,6 +84,15 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.settings = opts.settings ?? { ...DEFAULT_SETTINGS };
     this.contactsDeps = { store: this.store, policy: this.trustNewIdentities, emit: (e, ...a) => this.emit(e, ...a) };
     this.handlers = new Map([...messageHandlers(this), ...groupHandlers(this), ...fileHandlers(this)]);
+    this.q = {
+      username: this.username, identity: this.identity, store: this.store, settings: this.settings, sender: this.outboxSender,
+      emit: (e, ...a) => this.emit(e, ...a),
+      lookupContact: (user, conn) => this.lookupContact(user, conn),
+      lookupAndPin: (user, conn) => this.lookupAndPin(user, conn),
+      live: () => this.live,
+      withConnection: (conn, f) => this.withConnection(conn, 'send', f),
+      kickOutbox: () => this.kickOutbox(),
+    };
   }
 
   /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
@@ -156,7 +168,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
 
   /** A contact from the local store, if pinned. */
   contact(user: string): Contact | undefined {
-    return this.store.getContact(normalizeUsername(user));
+    return this.store.contacts.get(normalizeUsername(user));
   }
 
   /**
@@ -176,99 +188,31 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    */
   trust(user: string, options: { verify?: string } = {}): TrustResult {
     const name = normalizeUsername(user);
-    const contact = this.store.getContact(name);
+    const contact = this.store.contacts.get(name);
     if (!contact) {
       throw new ChatError('NO_SUCH_CONTACT', `${name} is not among your contacts`, { hint: `chat verify ${name} looks ${name} up on the relay first` });
     }
     return trustContact(this.store, { username: this.username, identityPublicKey: this.identity.identity.publicKey }, contact, options.verify);
   }
 
-  /**
-   * Queues `text` for `to` in the durable outbox (and history, state `queued`) under a fresh id, and starts sending
-   * it if the live session is connected; otherwise it goes out on the next connection. Local echo: the `queued`
-   * event fires before anything touches the network.
-   *
-   * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2).
-   */
+  /** Queues `text` for `to` (send/queue.ts); the `queued` event fires before anything touches the network. @throws {ChatError} */
   queueMessage(to: string, text: string): StoredMessage {
-    const name = normalizeUsername(to);
-    const body = utf8(text);
-    if (body.length > MAX_BODY_BYTES) {
-      throw new ChatError('BODY_TOO_LARGE', `the message is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
-    }
-    const id = toHex(randomMessageId());
-    const ts = Date.now();
-    const message: StoredMessage = { id, peer: name, direction: 'out', body: text, ts, relayTs: null, receivedAt: ts, state: 'queued' };
-    // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
-    // the received copy look like a redelivery (§4 step 7) and hide it.
-    this.store.outbox.enqueue(sealIfPinned(this, this.store, { id, peer: name, kind: MessageKind.text, body, ts }), name === this.username ? undefined : message);
-    this.emit('queued', message);
-    this.kickOutbox();
-    return message;
+    return queue.queueMessage(this.q, to, text);
   }
 
-  /**
-   * `chat send`: queues `text` and sends that entry at once, resolving once the relay has stored it durably (`sent`,
-   * §9). If it cannot be confirmed the message is withdrawn from the outbox again, so a failed `chat send` leaves
-   * nothing behind (scripts retry it themselves).
-   *
-   * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5), refusal (6).
-   */
-  async sendMessage(to: string, text: string): Promise<SentMessage> {
-    const queued = this.queueMessage(to, text);
-    const entry = this.store.outbox.get(queued.id);
-    try {
-      await this.withConnection(this.recvConnection, 'send', async (conn) => {
-        // The live session may have sent it already (same id: the relay stored it once).
-        if (entry && this.store.outbox.get(queued.id)) await this.outboxSender.sendEntry(conn, entry);
-      });
-    } catch (err) {
-      this.store.outbox.withdraw(queued.id);
-      if (err instanceof ChatError && err.exitCode === 5) {
-        throw new ChatError(err.code, `${err.message}; the message was not confirmed`, {
-          hint: 'it may or may not have been stored; running chat send again sends it as a new message (new id)',
-          cause: err,
-        });
-      }
-      throw err;
-    }
-    const sent: SentMessage = { id: queued.id, to: queued.peer, ts: queued.ts, body: text };
-    this.emit('sent', sent);
-    return sent;
+  /** `chat send`: queues `text` and sends it at once, resolving on the relay's `sent` (send/queue.ts). @throws {ChatError} */
+  sendMessage(to: string, text: string): Promise<SentMessage> {
+    return queue.sendMessage(this.q, to, text);
   }
 
-  /**
-   * Queues a non-text envelope (a file offer or answer, §16.3) in the durable outbox and sends it now over `conn`
-   * (or a connection of its own); if that fails it stays queued for the next connection.
-   */
-  async sendControl(peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection): Promise<void> {
-    const entry = sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
-    this.store.outbox.enqueue(entry);
-    await this.withConnection(conn ?? this.recvConnection, 'send', async (c) => {
-      if (this.store.outbox.get(entry.id)) await this.outboxSender.sendEntry(c, entry);
-    });
+  /** Queues a control envelope (a file offer or answer, §16.3) and sends it now over `conn` or a connection of its own. */
+  sendControl(peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection): Promise<void> {
+    return queue.sendControl(this.q, peer, kind, body, conn);
   }
 
-  /**
-   * A group send (§15.5): one envelope per recipient (ourselves excluded) queued in the durable outbox, with the
-   * history row `history` writes in the same transaction, then sent now in `fanout` frames over the live session or a
-   * connection of its own. If that connection fails, the envelopes stay queued and go out on the next one.
-   * @throws {ChatError} the connection's error (exit 5), saying the message is queued.
-   */
-  async queueFanout(kind: number, body: Uint8Array, recipients: readonly string[], history: (id: string) => void): Promise<FanoutResult> {
-    const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
-    const entries = [...new Set(recipients)].filter((u) => u !== this.username).map((peer) => sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
-    this.store.transaction(() => {
-      for (const e of entries) this.store.outbox.enqueue(e);
-      history(entries[0]?.id ?? fanout);
-    });
-    try {
-      const out = await this.withConnection(this.live, 'send', (c) => this.outboxSender.sendFanout(c, entries));
-      return { stored: out.filter((o) => o.code === '').map(({ to, id }) => ({ to, id })), failed: out.filter((o) => o.code !== '').map(({ to, code }) => ({ to, code })) };
-    } catch (err) {
-      if (!(err instanceof ChatError) || !isRetryable(err)) throw err;
-      throw new ChatError(err.code, `${err.message}; the message is queued`, { hint: 'it goes out with the next connection (chat recv, or the interactive session)', cause: err });
-    }
+  /** A group, group-record or room send through the durable outbox (send/queue.ts, §15). @throws {ChatError} */
+  queueFanout(kind: number, body: Uint8Array, recipients: readonly string[] | { room: string }, history: (id: string) => void): Promise<FanoutResult> {
+    return queue.queueFanout(this.q, kind, body, recipients, history);
   }
 
   /** Sends the whole outbox over `conn` (default: the live session). @throws {ChatError} the connection error. */
@@ -278,54 +222,24 @@ export class Messenger extends EventEmitter<MessengerEvents> {
 
   /** Queues receipts (§4.1) for `ids` of messages from `peer`, 256 ids per envelope. Never to ourselves. */
   queueReceipt(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): void {
-    if (this.enqueueReceipts(peer, kind, ids)) this.kickOutbox();
-  }
-
-  /**
-   * `queueReceipt` without starting to send: the receiver writes receipts in the transaction that commits the messages
-   * they name (ReceiveContext), and kicks the outbox once that has committed. True if anything was queued.
-   */
-  private enqueueReceipts(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): boolean {
-    if (peer === this.username || ids.length === 0) return false;
-    for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
-      const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
-      this.store.outbox.enqueue(sealIfPinned(this, this.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() }));
-    }
-    return true;
+    queue.queueReceipt(this.q, peer, kind, ids);
   }
 
   /** Marks the conversation with `peer` read and, unless turned off in settings, sends `read` receipts. */
   markRead(peer: string): string[] {
-    const ids = this.store.outbox.markRead(peer);
-    if (ids.length > 0 && this.settings.readReceipts) this.queueReceipt(peer, MessageKind.read, ids);
-    return ids;
+    return queue.markRead(this.q, peer);
   }
 
-  /**
-   * Tells `to` that we are typing (or stopped), ephemerally (§4.1, §9): only over the live session, only under the
-   * pinned key, and only if they are online; every failure is ignored, since a typing signal is worth nothing late.
-   */
-  async sendTyping(to: string, active: boolean): Promise<boolean> {
-    const conn = this.recvConnection;
-    if (!conn || to === this.username || !this.settings.typingIndicators) return false;
-    const id = toHex(randomMessageId());
-    try {
-      // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.
-      const pinned = this.store.getContact(to);
-      const contact = maySendTo(pinned) ? pinned : await this.lookupAndPin(to, conn);
-      const { env } = sealTo(this, { id, peer: to, kind: MessageKind.typing, body: Uint8Array.of(active ? 1 : 0), ts: Date.now() }, contact);
-      await conn.send(to, fromHex(id), env, { eph: true });
-      return true;
-    } catch {
-      return false;
-    }
+  /** Tells `to` that we are typing (or stopped), ephemerally, over the live session only (send/queue.ts, §4.1). */
+  sendTyping(to: string, active: boolean): Promise<boolean> {
+    return queue.sendTyping(this.q, to, active);
   }
 
   /** Who has a receiving session on the relay now (§6.1 `who`). */
   async who(): Promise<string[]> {
     const users = await this.withConnection(this.recvConnection, 'send', (c) => c.who());
     const now = Date.now();
-    for (const u of users) if (this.store.getContact(u)) this.store.outbox.setLastSeen(u, now);
+    for (const u of users) if (this.store.contacts.get(u)) this.store.outbox.setLastSeen(u, now);
     return users;
   }
 
@@ -350,14 +264,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     // Loaded on use: `chat send` never needs it, and every module costs start-up time.
     const { receive } = await import('./receive/receiver.js');
     const ctx: ReceiveContext = {
-      username: this.username, identity: this.identity, store: this.store, handlers: this.handlers,
-      emit: (event, ...args) => this.emit(event, ...args),
-      lookupContact: (user, conn) => this.lookupContact(user, conn),
-      lookupAndPin: (user, conn) => this.lookupAndPin(user, conn),
+      ...this.q, // our keys, emit, the lookup, kickOutbox
+      store: this.store, handlers: this.handlers,
       connect: (mode) => this.connect(mode),
       flushOutbox: (conn) => this.flushOutbox(conn),
-      kickOutbox: () => this.kickOutbox(),
-      enqueueReceipts: (peer, kind, ids) => this.enqueueReceipts(peer, kind as typeof MessageKind.delivered, ids),
+      enqueueReceipts: (peer, kind, ids) => queue.enqueueReceipts(this.q, peer, kind as typeof MessageKind.delivered, ids),
       setLive: (conn, up) => {
         if (up) this.live = conn;
         else if (this.live === conn) this.live = undefined;
@@ -367,11 +278,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   contacts(): Contact[] {
-    return this.store.listContacts();
+    return this.store.contacts.list();
   }
 
   history(options: { peer?: string; limit?: number } = {}): StoredMessage[] {
-    return this.store.listMessages(options);
+    return this.store.messages.list(options);
   }
 
   close(): void {

@@ -223,7 +223,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
         if (!a.user || a.user === this.m.username) {
           return this.notice(`your fingerprint: ${fingerprint(this.m.identity.identity.publicKey)}`, 'info');
         }
-        const c = this.m.store.getContact(a.user);
+        const c = this.m.store.contacts.get(a.user);
         return this.notice(c ? `${a.user}'s pinned fingerprint: ${c.fingerprint}` : `${a.user} is not pinned yet (no message exchanged)`, c ? 'info' : 'error');
       }
       case 'mute':

@@ -15,7 +15,7 @@ export function maySendTo(contact: Contact | undefined): contact is Contact {
 }
 
 export interface ContactsDeps {
-  readonly store: Pick<Store, 'getContact' | 'pinContact' | 'markChanged' | 'acceptKey'>;
+  readonly store: Pick<Store, 'contacts'>;
   readonly policy: TrustNewIdentities;
   readonly emit: Emit;
 }

@@ -29,19 +29,19 @@ export function parseTrustNewIdentities(text: string): TrustNewIdentities {
 export type Reconciled = { outcome: 'pinned' | 'untrusted' | 'same' | 'accepted-new' | 'changed'; contact: Contact; previous?: Contact };
 
 /** Applies the policy to a bundle that already passed §3.2 (`fetchBundle`). Never throws for a key change. */
-export function reconcile(store: Pick<Store, 'getContact' | 'pinContact' | 'markChanged' | 'acceptKey'>, bundle: BundleFrame, policy: TrustNewIdentities, now = Date.now()): Reconciled {
+export function reconcile(store: Pick<Store, 'contacts'>, bundle: BundleFrame, policy: TrustNewIdentities, now = Date.now()): Reconciled {
   const name = bundle.user;
-  const pinned = store.getContact(name);
+  const pinned = store.contacts.get(name);
   const fp = fingerprint(bundle.idpk);
   if (!pinned) {
     const trust = policy === 'never' ? 'untrusted' : 'unverified';
-    const contact = store.pinContact({ username: name, identityPublicKey: bundle.idpk, encryptionPublicKey: bundle.encpk, fingerprint: fp, firstSeen: now, trust });
+    const contact = store.contacts.pin({ username: name, identityPublicKey: bundle.idpk, encryptionPublicKey: bundle.encpk, fingerprint: fp, firstSeen: now, trust });
     return { outcome: trust === 'untrusted' ? 'untrusted' : 'pinned', contact };
   }
   if (sameKeys(pinned, bundle)) return { outcome: pinned.trust === 'untrusted' ? 'untrusted' : 'same', contact: pinned };
   const key = { identityPublicKey: bundle.idpk, encryptionPublicKey: bundle.encpk, fingerprint: fp };
-  if (policy === 'always') return { outcome: 'accepted-new', contact: store.acceptKey(name, key, 'unverified', now), previous: pinned };
-  return { outcome: 'changed', contact: store.markChanged(name, { ...key, seenAt: now }), previous: pinned };
+  if (policy === 'always') return { outcome: 'accepted-new', contact: store.contacts.acceptKey(name, key, 'unverified', now), previous: pinned };
+  return { outcome: 'changed', contact: store.contacts.markChanged(name, { ...key, seenAt: now }), previous: pinned };
 }
 
 /** The error `chat send` exits 4 with when a contact cannot be sent to (§12). */
@@ -108,6 +108,6 @@ export function trustContact(store: Store, me: { username: string; identityPubli
   const pending = contact.pending ?? undefined;
   const acceptedNewKey = pending !== undefined || contact.trust === 'untrusted';
   const trust = verify !== undefined ? 'verified' : contact.trust === 'verified' && !pending ? 'verified' : 'unverified';
-  const updated = store.acceptKey(contact.username, pending, trust, trust === 'verified' && verify === undefined ? (contact.verifiedAt ?? now) : now);
+  const updated = store.contacts.acceptKey(contact.username, pending, trust, trust === 'verified' && verify === undefined ? (contact.verifiedAt ?? now) : now);
   return { contact: updated, acceptedNewKey, previousFingerprint: pending ? contact.fingerprint : undefined };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CryptoError, MessageKind, STREAM_CHUNK_BYTES, constantTimeEqual, encodeFileAnswer, openChunk, streamChunkCount } from '@chat/crypto';
 import { ChatError, printable } from '../errors.js';
 import type { Connect, SendControl } from '../context.js';
+import { blobDone, blobGet } from '../net/blobs.js';
 import type { Connection } from '../net/connection.js';
 import type { Store } from '../store/store.js';
 import type { FileTransfer } from '../store/files.js';
@@ -71,7 +72,7 @@ function publish(part: string, dir: string, name: string): string {
 
 async function tellRelayAndSender(m: DownloadContext, t: FileTransfer, outcome: 'received' | 'declined', conn: Connection): Promise<void> {
   try {
-    await conn.blobDone(Buffer.from(t.blob, 'hex'), outcome);
+    await blobDone(conn, Buffer.from(t.blob, 'hex'), outcome);
   } catch (err) {
     if (!(err instanceof ChatError && err.code === 'NO_SUCH_BLOB')) throw err; // already gone: nothing to free
   }
@@ -102,7 +103,7 @@ export async function acceptFile(m: DownloadContext, id: string, dir: string, op
     options.onProgress?.({ ...progress });
     const conn = await m.connect('send');
     try {
-      await conn.blobGet(Buffer.from(t.blob, 'hex'), have, chunks, (n, data) => {
+      await blobGet(conn, Buffer.from(t.blob, 'hex'), have, chunks, (n, data) => {
         let plain: Uint8Array;
         try {
           plain = openChunk(data, t.key, n, n === chunks - 1);

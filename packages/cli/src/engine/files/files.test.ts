@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MessageKind, encodeFileOffer, generateFileKey, sealChunk, streamSealedSize } from '@chat/crypto';
 import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger } from '../messenger.js';
+import { blobNew, blobPut } from '../net/blobs.js';
 import type { Profile } from '../profile.js';
 import { acceptFile } from './download.js';
 
@@ -36,8 +37,8 @@ async function offerRaw(name: string, data: Buffer, sha256?: Buffer): Promise<st
     const key = generateFileKey();
     const conn = await m.connect('send');
     try {
-      await conn.blobNew(bid, 'bob', streamSealedSize(data.length), 1);
-      await conn.blobPut(bid, 0, sealChunk(data, key, 0, true));
+      await blobNew(conn, bid, 'bob', streamSealedSize(data.length), 1);
+      await blobPut(conn, bid, 0, sealChunk(data, key, 0, true));
       const body = encodeFileOffer({ blob: bid, size: data.length, key, sha256: sha256 ?? createHash('sha256').update(data).digest(), name, type: 'text/plain' });
       await m.sendControl('bob', MessageKind.fileOffer, body, conn);
     } finally {

@@ -10,6 +10,7 @@ import {
   MessageKind, STREAM_CHUNK_BYTES, encodeFileOffer, generateFileKey, sealChunk, streamChunkCount, streamSealedSize,
 } from '@chat/crypto';
 import { ChatError } from '../errors.js';
+import { blobNew, blobPut } from '../net/blobs.js';
 import type { Connect, Lookup, SendControl } from '../context.js';
 import type { Store } from '../store/store.js';
 import { normalizeUsername } from '../username.js';
@@ -73,7 +74,7 @@ export async function sendFile(m: UploadContext, to: string, path: string, optio
     const conn = await m.connect('send');
     try {
       await m.lookupAndPin(peer, conn); // a changed or untrusted key stops us before any upload (§3.4)
-      const have = await conn.blobNew(bid, peer, streamSealedSize(size), chunks);
+      const have = await blobNew(conn, bid, peer, streamSealedSize(size), chunks);
       const hash = createHash('sha256');
       const buf = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
       for (let i = 0; i < have; i++) hash.update(readChunk(fd, buf, i, size));
@@ -84,7 +85,7 @@ export async function sendFile(m: UploadContext, to: string, path: string, optio
         const plain = readChunk(fd, buf, i, size);
         hash.update(plain);
         const len = plain.length;
-        const p = conn.blobPut(bid, i, sealChunk(plain, t.key, i, i === chunks - 1)).then(() => {
+        const p = blobPut(conn, bid, i, sealChunk(plain, t.key, i, i === chunks - 1)).then(() => {
           progress.done += len;
           options.onProgress?.({ ...progress });
         });

@@ -4,7 +4,7 @@
  */
 import { ChatError } from '../errors.js';
 import type { GroupsContext } from '../context.js';
-import type { FanoutResult } from '../send/fanout.js';
+import type { FanoutResult } from '../events.js';
 import type { StoredGroup } from '../store/groups.js';
 import { findGroup, sendGroupText } from './groups.js';
 import { sendRoomText } from './rooms.js';

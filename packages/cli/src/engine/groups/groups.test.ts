@@ -3,12 +3,11 @@
  * fan-out delivery, membership changes seen identically by every member (one of them offline throughout), removed
  * members never addressed again, forged changes and non-member messages refused, and rooms.
  */
-import { MessageKind, encodeGroupRecord, encodeGroupText, encodeRoomText, fromHex } from '@chat/crypto';
+import { MessageKind, encodeGroupRecord, encodeGroupText, encodeRoomText, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger, type RejectedMessage } from '../messenger.js';
 import type { Profile } from '../profile.js';
-import { fanout } from '../send/fanout.js';
 import { acceptGroup, changeGroup, createGroup, declineGroup, findGroup, groupConv, sendGroupText } from './groups.js';
 import { sendToConversation } from './conversation.js';
 import type { GroupMessage } from '../events.js';
@@ -58,6 +57,20 @@ async function recv(user: string): Promise<{ got: GroupMessage[]; rejected: Reje
     m.on('rejected', (x) => rejected.push(x));
     await m.receive();
     return { got, rejected };
+  });
+}
+
+/**
+ * Seals `body` of `kind` from `m`'s user to each of `to` and sends it as is: how a test forges what the product's
+ * send path would refuse to make (a non-admin's record, a fork, a non-member's message, a replay).
+ */
+function forge(m: Messenger, kind: number, body: Uint8Array, to: string[]): Promise<void> {
+  return m.withConnectionFor(async (conn) => {
+    for (const user of to) {
+      const contact = await m.lookupAndPin(user, conn);
+      const id = randomMessageId();
+      await conn.send(user, id, sealEnvelope({ kind, from: m.username, to: user, id, ts: Date.now(), body }, m.identity.identity.secretKey, contact.encryptionPublicKey));
+    }
   });
 }
 
@@ -143,11 +156,11 @@ describe('groups (§15.3–§15.5)', () => {
     await recv(c!);
     // bob (a member, not an admin) signs a record adding mallory and sends it to carol.
     const forged = encodeGroupRecord({ ...group.record, version: 2, op: 'add', subject: mallory!, members: [...group.record.members, { user: mallory!, admin: false }] });
-    await as(b!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, forged, [c!])));
+    await as(b!, (m) => forge(m, MessageKind.groupState, forged, [c!]));
     // mallory, not a member, writes into the group by its id.
-    await as(mallory!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupText, encodeGroupText(fromHex(group.gid), 'let me in'), [c!])));
+    await as(mallory!, (m) => forge(m, MessageKind.groupText, encodeGroupText(fromHex(group.gid), 'let me in'), [c!]));
     // A replayed old record (version 1 again, from the admin) is ignored as stale: not shown, not an error.
-    await as(a!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, encodeGroupRecord(group.record), [c!])));
+    await as(a!, (m) => forge(m, MessageKind.groupState, encodeGroupRecord(group.record), [c!]));
     const { got, rejected } = await recv(c!);
     expect(got).toEqual([]);
     expect(rejected.map((r) => r.code).sort()).toEqual(['GROUP_CHANGE_REFUSED', 'GROUP_NOT_MEMBER']);
@@ -171,7 +184,7 @@ describe('groups (§15.3–§15.5)', () => {
       gid: group.record.gid, version: 3, op: 'add', subject: b!, name: 'club',
       members: [{ user: a!, admin: true }, { user: b!, admin: false }, { user: c!, admin: true }],
     });
-    await as(c!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, fork, [b!])));
+    await as(c!, (m) => forge(m, MessageKind.groupState, fork, [b!]));
     const forked = await recv(b!);
     expect(forked.got).toEqual([]);
     expect(forked.rejected.map((r) => r.code)).toEqual(['GROUP_CHANGE_REFUSED']);
@@ -277,7 +290,7 @@ describe('public rooms (§15.6)', () => {
   it('refuses to send to a room one has not joined, and drops room messages for a room one has not joined', async () => {
     const [a, b] = await users('alice', 'bob');
     await expect(as(a!, (m) => sendRoomText(m, 'general', 'x'))).rejects.toMatchObject({ code: 'NOT_IN_ROOM' });
-    await as(a!, (m) => m.withConnectionFor((conn) => fanout(m, conn, MessageKind.roomText, encodeRoomText('general', 'psst'), [b!])));
+    await as(a!, (m) => forge(m, MessageKind.roomText, encodeRoomText('general', 'psst'), [b!]));
     const { got, rejected } = await recv(b!);
     expect(got).toEqual([]);
     expect(rejected.map((r) => r.code)).toEqual(['ROOM_NOT_JOINED']);

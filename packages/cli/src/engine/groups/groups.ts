@@ -1,12 +1,12 @@
 /**
- * Groups (PROTOCOL.md §15.3–§15.5): create, change membership, rename, send — each change applied locally first,
- * then fanned out as a state record to the old and new members.
+ * Groups (PROTOCOL.md §15.3–§15.5): create, change membership, rename, send — each change applied locally and queued
+ * in the durable outbox in one transaction, then fanned out as a state record to the old and new members.
  */
 import { GROUP_NAME_FORBIDDEN, MAX_BODY_BYTES, MessageKind, encodeGroupRecord, encodeGroupText, fromHex, randomMessageId, toHex, utf8, type GroupOp, type GroupRecord } from '@chat/crypto';
 import { ChatError } from '../errors.js';
 import type { GroupsContext } from '../context.js';
 import { normalizeUsername } from '../username.js';
-import { fanout, type FanoutResult } from '../send/fanout.js';
+import type { FanoutResult } from '../events.js';
 import type { StoredGroup } from '../store/groups.js';
 import { isMember, nextState } from './state.js';
 
@@ -66,14 +66,17 @@ export function groupNameArg(name: string): string {
   return name;
 }
 
-/** Applies `record` locally and sends it to `old ∪ new` members (§15.3). */
-async function publish(m: GroupsContext, record: GroupRecord, previous: GroupRecord | undefined): Promise<FanoutResult> {
+/**
+ * Applies `record` locally and queues it for `old ∪ new` members (§15.3) in one transaction, then sends it like a
+ * group message: if the connection fails, the change stands and the record goes out on the next connection.
+ */
+function publish(m: GroupsContext, record: GroupRecord, previous: GroupRecord | undefined): Promise<FanoutResult> {
   const bytes = encodeGroupRecord(record);
-  const gid = toHex(record.gid);
-  m.store.groups.put(record, bytes, isMember(record, m.username), Date.now());
-  addEvent(m, gid, describeChange(record, m.username), Date.now(), null);
   const to = new Set([...(previous?.members ?? []), ...record.members].map((x) => x.user));
-  return m.withConnectionFor((conn) => fanout(m, conn, MessageKind.groupState, bytes, [...to]));
+  return m.queueFanout(MessageKind.groupState, bytes, [...to], () => {
+    m.store.groups.put(record, bytes, isMember(record, m.username), Date.now());
+    addEvent(m, toHex(record.gid), describeChange(record, m.username), Date.now(), null);
+  });
 }
 
 export async function createGroup(m: GroupsContext, name: string, users: readonly string[]): Promise<{ group: StoredGroup; result: FanoutResult }> {
@@ -81,7 +84,7 @@ export async function createGroup(m: GroupsContext, name: string, users: readonl
   const members = [...new Set([m.username, ...users.map(normalizeUsername)])].sort().map((user) => ({ user, admin: user === m.username }));
   // Pin everyone first: an unknown name fails here, before the group exists anywhere.
   await m.withConnectionFor(async (conn) => {
-    for (const u of members) if (u.user !== m.username && !m.store.getContact(u.user)) await m.lookupAndPin(u.user, conn);
+    for (const u of members) if (u.user !== m.username && !m.store.contacts.get(u.user)) await m.lookupAndPin(u.user, conn);
   });
   const record: GroupRecord = { gid: randomMessageId(), version: 1, op: 'create', subject: '', name, members };
   const result = await publish(m, record, undefined);
@@ -97,7 +100,7 @@ export async function changeGroup(m: GroupsContext, ref: string, op: Exclude<Gro
   const next = nextState(g.record, m.username, op, who, name);
   if (typeof next === 'string') throw new ChatError(next.includes('admin') ? 'NOT_GROUP_ADMIN' : 'USAGE', next);
   // Pin a new member before anything is published: an unknown name fails here (exit 3) and changes nothing.
-  if (op === 'add' && !m.store.getContact(who)) await m.withConnectionFor((conn) => m.lookupAndPin(who, conn));
+  if (op === 'add' && !m.store.contacts.get(who)) await m.withConnectionFor((conn) => m.lookupAndPin(who, conn));
   const result = await publish(m, next, g.record);
   return { group: m.store.groups.get(g.gid)!, result };
 }

@@ -2,6 +2,6 @@
 export { createGroup, changeGroup, sendGroupText, findGroup, acceptGroup, declineGroup, groupConv } from './groups.js';
 export { listRooms, joinRoom, leaveRoom, roomMembers, sendRoomText, roomName } from './rooms.js';
 export type { GroupMessage } from '../events.js';
-export type { FanoutResult } from '../send/fanout.js';
+export type { FanoutResult } from '../events.js';
 export type { StoredGroup } from '../store/groups.js';
 export { sendToConversation, resolveConversation, type Conversation } from './conversation.js';

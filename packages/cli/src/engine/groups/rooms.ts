@@ -1,12 +1,12 @@
 /**
- * Public rooms (PROTOCOL.md §15.6): membership lives on the relay; each message is fanned out, end-to-end encrypted,
- * to the members the relay lists at send time.
+ * Public rooms (PROTOCOL.md §15.6): membership lives on the relay; each message is queued in the durable outbox and
+ * fanned out, end-to-end encrypted, to the members the relay lists at send time.
  */
-import { MAX_BODY_BYTES, MessageKind, ROOM_PATTERN, encodeRoomText, toHex, randomMessageId } from '@chat/crypto';
+import { MAX_BODY_BYTES, MessageKind, ROOM_PATTERN, encodeRoomText } from '@chat/crypto';
 import { inertLine } from '../../terminal-text.js';
 import { ChatError } from '../errors.js';
 import type { GroupsContext } from '../context.js';
-import { fanout, type FanoutResult } from '../send/fanout.js';
+import type { FanoutResult } from '../events.js';
 
 export function roomName(ref: string): string {
   const name = ref.replace(/^#/, '').toLowerCase();
@@ -42,14 +42,13 @@ export function roomMembers(m: GroupsContext, ref: string): Promise<string[]> {
   return m.withConnectionFor((c) => c.room('members', room));
 }
 
-/** Sends `text` to the room's current members (we must have joined). */
+/** Sends `text` to the room's members at send time (we must have joined); if the connection fails it stays queued. */
 export async function sendRoomText(m: GroupsContext, ref: string, text: string): Promise<FanoutResult> {
   const room = roomName(ref);
   if (!m.store.groups.joinedRooms().includes(room)) throw new ChatError('NOT_IN_ROOM', `you have not joined #${room}`, { hint: `chat join ${room}` });
   const body = encodeRoomText(room, text);
   if (body.length > MAX_BODY_BYTES) throw new ChatError('BODY_TOO_LARGE', `the message is too long; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
-  const result = await m.withConnectionFor(async (c) => fanout(m, c, MessageKind.roomText, body, await c.room('members', room)));
   const now = Date.now();
-  m.store.groups.addMessage({ id: toHex(randomMessageId()), conv: `room:${room}`, sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
-  return result;
+  const history = (id: string) => m.store.groups.addMessage({ id, conv: `room:${room}`, sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
+  return m.queueFanout(MessageKind.roomText, body, { room }, history);
 }

@@ -21,7 +21,6 @@ import {
   decodeRelayFrame,
   encodeFrame,
   type AdminDoneFrame,
-  type BlobOkFrame,
   type AdminFrame,
   type AdminStatsFrame,
   type AdminUsersFrame,
@@ -277,37 +276,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return (await this.roundTrip({ t: 'admin', rid, ...req }, rid, type, req.user ?? this.opts.username)) as AdminReplyFrame;
   }
 
-  // ── file transfer (§16.4) ──
-
-  /** Announces (or resumes) an upload; resolves with `have`. @throws {ChatError} FILE_TOO_LARGE, QUOTA_EXCEEDED, … */
-  async blobNew(bid: Uint8Array, to: string, size: number, chunks: number): Promise<number> {
+  /**
+   * One request (§6.1): `frame(rid)` under a fresh rid, resolved by the reply of `type` to it or rejected by its `err`
+   * (naming `about`). Request modules outside the connection (blobs.ts) build on this.
+   */
+  request(frame: (rid: number) => ClientFrame, type: RequestReply, about = this.opts.username): Promise<RelayFrame> {
     const rid = this.rid();
-    return ((await this.roundTrip({ t: 'blob_new', rid, bid, to, size, chunks }, rid, 'blob_ok', to)) as BlobOkFrame).have;
+    return this.roundTrip(frame(rid), rid, type, about);
   }
 
-  /** Stores sealed chunk `n`; resolves with `have`. Several may be in flight: the relay answers in order. */
-  async blobPut(bid: Uint8Array, n: number, data: Uint8Array): Promise<number> {
+  /** A request answered by `blob_data` frames (§16.4) for chunks `from` … `last`, each handed to `onChunk` in order. */
+  stream(frame: (rid: number) => ClientFrame, from: number, last: number, onChunk: (n: number, data: Uint8Array) => void): Promise<void> {
     const rid = this.rid();
-    return ((await this.roundTrip({ t: 'blob_put', rid, bid, n, data }, rid, 'blob_ok', this.opts.username)) as BlobOkFrame).have;
-  }
-
-  /** Fetches chunks `from` … `chunks − 1`, handing each to `onChunk` in order; resolves after the last. */
-  blobGet(bid: Uint8Array, from: number, chunks: number, onChunk: (n: number, data: Uint8Array) => void): Promise<void> {
-    const rid = this.rid();
-    const done = this.blobStreams.open(rid, from, chunks - 1, onChunk);
+    const done = this.blobStreams.open(rid, from, last, onChunk);
     done.catch(() => {});
     try {
-      this.write({ t: 'blob_get', rid, bid, from });
+      this.write(frame(rid));
     } catch (err) {
       this.blobStreams.reject(rid, err instanceof ChatError ? err : new ChatError('UNEXPECTED', String(err), { cause: err }));
     }
     return done;
-  }
-
-  /** Tells the relay we received or declined a blob (or cancel our own); it deletes it. */
-  async blobDone(bid: Uint8Array, outcome: 'received' | 'declined'): Promise<void> {
-    const rid = this.rid();
-    await this.roundTrip({ t: 'blob_done', rid, bid, outcome }, rid, 'blob_ok', this.opts.username);
   }
 
   /** Acknowledges delivered envelopes (§9), at most 256 ids per frame (§11). No reply. */

@@ -14,7 +14,7 @@ import type { SignatureVerifier } from '../signatures.js';
 import type { Contact, Store } from '../store/store.js';
 
 /** What the check needs: our keys, the contacts, and the lookup (§3.4). */
-type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'getContact'> };
+type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'contacts'> };
 import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 
 /** One delivered envelope after §4 steps 1–6. */
@@ -67,7 +67,7 @@ export async function checkBatch(
 ): Promise<CheckedBatch> {
   let contacts = new Map<string, Contact | undefined>();
   const contact = (name: string): Contact | undefined => {
-    if (!contacts.has(name)) contacts.set(name, m.store.getContact(name));
+    if (!contacts.has(name)) contacts.set(name, m.store.contacts.get(name));
     return contacts.get(name);
   };
   const items: (Opened | Checked)[] = [];
@@ -187,7 +187,7 @@ function workerVerdict(item: Opened, contact: Contact | undefined): Verdict | nu
  */
 async function checkSender(m: CheckContext, conn: Connection, opened: OpenedEnvelope): Promise<Verdict> {
   const from = opened.from;
-  let contact = m.store.getContact(from);
+  let contact = m.store.contacts.get(from);
   if (!contact) {
     try {
       contact = (await m.lookupContact(from, conn)).contact;

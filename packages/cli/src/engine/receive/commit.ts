@@ -118,7 +118,7 @@ function applyOpened(b: Batch, frame: MsgFrame, opened: OpenedEnvelope): boolean
 function reject(b: Batch, frame: MsgFrame, code: string, detail: string): boolean {
   const id = toHex(frame.id);
   b.counts.rejected++;
-  if (b.m.store.addRejected({ id, reason: code, relayTs: frame.ts, rejectedAt: Date.now() })) {
+  if (b.m.store.rejected.add({ id, reason: code, relayTs: frame.ts, rejectedAt: Date.now() })) {
     b.events.push(() => b.m.emit('rejected', { id, code, detail }));
   }
   return true;

@@ -16,7 +16,7 @@ function context(handlers: [number, KindHandler][], events: string[]): ReceiveCo
   return {
     username: 'alice',
     handlers: new Map(handlers),
-    store: { transaction: <T>(f: () => T) => f(), outbox: { setLastSeen: () => {} }, addRejected: () => true, seen: { has: () => false } },
+    store: { transaction: <T>(f: () => T) => f(), outbox: { setLastSeen: () => {} }, rejected: { add: () => true }, seen: { has: () => false } },
     emit: (event: unknown) => events.push(String(event)) > 0,
     enqueueReceipts: (peer: string, kind: number, ids: readonly string[]) => events.push(`receipt ${peer} ${kind} ${ids.length}`) > 0,
   } as unknown as ReceiveContext;

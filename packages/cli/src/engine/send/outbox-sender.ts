@@ -5,7 +5,7 @@
  * entries (they stay queued); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
  * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
  */
-import { MessageKind, constantTimeEqual, fromHex, sealEnvelope } from '@chat/crypto';
+import { MessageKind, constantTimeEqual, fromHex, randomMessageId, sealEnvelope, toHex } from '@chat/crypto';
 import type { Connection } from '../net/connection.js';
 import { sendFanoutFrames } from './fanout.js';
 import { maySendTo } from '../contacts/contacts.js';
@@ -15,7 +15,7 @@ import type { OutboxEntry } from '../store/outbox.js';
 import type { Contact, Store } from '../store/store.js';
 
 /** What sending the outbox needs: our keys, the lookup, the outbox table and events. */
-export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'getContact'> };
+export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'contacts'> };
 
 /**
  * How long a lookup made for the outbox is reused on the same connection: long enough to span the retries of a
@@ -28,6 +28,12 @@ const LOOKUP_REUSE_MS = 10_000;
 export function isRetryable(err: ChatError): boolean {
   return err.exitCode === 5 || err.code === 'INTERNAL' || err.code === 'SHUTTING_DOWN' || err.code === 'RELAY_PROTOCOL';
 }
+
+/**
+ * The peer of a room message's entry until it is sent: `room:<name>`, which no username can be. The relay's member
+ * list at send time says who gets it (§15.6); then it becomes one entry per member (`expand`).
+ */
+export const ROOM_PEER = 'room:';
 
 /** Refusals that block a peer's entries until the user accepts its key (§3.4); they stay queued. */
 const BLOCKING = new Set(['KEY_CHANGED', 'UNTRUSTED_IDENTITY', 'BUNDLE_INVALID']);
@@ -51,8 +57,8 @@ export function sealTo(self: Self, entry: OutboxEntry, contact: Contact): Outbox
 }
 
 /** `entry` as it is queued: sealed now if its peer's pinned key may be used (contacts.ts), else at the first send. */
-export function sealIfPinned(self: Self, store: Pick<Store, 'getContact'>, entry: OutboxEntry): OutboxEntry {
-  const contact = store.getContact(entry.peer);
+export function sealIfPinned(self: Self, store: Pick<Store, 'contacts'>, entry: OutboxEntry): OutboxEntry {
+  const contact = store.contacts.get(entry.peer);
   return maySendTo(contact) ? sealTo(self, entry, contact) : entry;
 }
 
@@ -88,7 +94,7 @@ export class OutboxSender {
     let contact = looked?.get(entry.peer);
     // A cached lookup counts only while the pinned contact is still the same key in a sendable state: a key change
     // noticed meanwhile (a held message, another lookup) sends this entry to the relay's lookup again (§3.4).
-    if (contact && !stillPinned(m.store.getContact(entry.peer), contact)) contact = undefined;
+    if (contact && !stillPinned(m.store.contacts.get(entry.peer), contact)) contact = undefined;
     if (!contact) {
       contact = await m.lookupAndPin(entry.peer, conn);
       looked?.set(entry.peer, contact);
@@ -122,7 +128,7 @@ export class OutboxSender {
   async sendFanout(conn: Connection, entries: readonly OutboxEntry[], looked = this.lookups(conn)): Promise<{ to: string; id: string; code: string }[]> {
     const out: { to: string; id: string; code: string }[] = [];
     const ready: { entry: OutboxEntry; env: Uint8Array }[] = [];
-    for (const entry of entries) {
+    for (const entry of (await Promise.all(entries.map((e) => this.expand(conn, e)))).flat()) {
       try {
         const env = await this.prepare(conn, entry, looked);
         if (env) ready.push({ entry, env });
@@ -138,6 +144,17 @@ export class OutboxSender {
       out.push({ to: entry.peer, id: entry.id, code: codes[k]! });
     });
     return out;
+  }
+
+  /**
+   * A room message's entry (`ROOM_PEER`) as one entry per member the relay lists now, ourselves excluded, each sealed
+   * if its key is pinned; they replace it in the outbox before anything is sent. Any other entry as it is.
+   */
+  private async expand(conn: Connection, entry: OutboxEntry): Promise<OutboxEntry[]> {
+    if (!entry.peer.startsWith(ROOM_PEER)) return [entry];
+    const members = await conn.room('members', entry.peer.slice(ROOM_PEER.length));
+    const copies = members.filter((u) => u !== this.m.username).map((peer) => sealIfPinned(this.m, this.m.store, { ...entry, id: toHex(randomMessageId()), peer }));
+    return this.m.store.outbox.replace(entry.id, copies) ? copies : [];
   }
 
   /**

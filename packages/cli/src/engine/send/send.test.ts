@@ -1,7 +1,7 @@
 /**
  * The send pipeline against the real relay binary (issue 12): an outbox entry is sealed once and a retry resends
  * exactly those bytes; rows queued under schema v5 (no envelope) are migrated and sent; typing follows the same
- * trust rule as a message.
+ * trust rule as a message; group sends, group changes and room messages wait in the outbox like a 1:1 message.
  */
 import Database from 'better-sqlite3';
 import { fingerprint, generateIdentity } from '@chat/crypto';
@@ -10,7 +10,8 @@ import { TEST_PASSPHRASE, newUser } from '../../../../../test/e2e/harness.js';
 import { relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { parseRelayAddress } from '../address.js';
 import { ChatError } from '../errors.js';
-import { createGroup, sendGroupText } from '../groups/groups.js';
+import { changeGroup, createGroup, sendGroupText } from '../groups/groups.js';
+import { joinRoom, sendRoomText } from '../groups/rooms.js';
 import { runLive } from '../live.js';
 import { Messenger, type ConnectionStatus } from '../messenger.js';
 import type { Connection } from '../net/connection.js';
@@ -164,6 +165,45 @@ describe('a group send is as durable as a 1:1 message', () => {
   });
 });
 
+describe('a room message and a group change are as durable as a 1:1 message', () => {
+  it('queued while the relay is unreachable, they go out on the next connection (a room to its members then)', async () => {
+    const { a, b, aHome, bHome } = await pair();
+    const carol = `carol${n}`;
+    const carolHome = await newUser(t.dir, carol, relay);
+    const alice = await messenger(aHome);
+    const { group } = await createGroup(alice, 'later', [b]);
+    await alice.lookupAndPin(carol);
+    await joinRoom(alice, 'general');
+    alice.close();
+    const bob = await messenger(bHome);
+    await joinRoom(bob, 'general');
+    bob.close();
+
+    const offline = await messenger(aHome, { relay: parseRelayAddress('127.0.0.1:1') });
+    await expect(changeGroup(offline, 'later', 'add', carol)).rejects.toMatchObject({ exitCode: 5 });
+    await expect(sendRoomText(offline, 'general', 'while away')).rejects.toMatchObject({ exitCode: 5 });
+    // The change stands locally; the record waits for bob and carol, the room message for whoever is in the room then.
+    expect(offline.store.groups.get(group.gid)?.record.version).toBe(2);
+    expect(offline.store.outbox.list().map((e) => e.peer)).toEqual([b, carol, 'room:general']);
+    expect(offline.store.groups.messages('room:general').map((x) => x.body)).toEqual(['while away']);
+    offline.close();
+
+    const again = await messenger(aHome);
+    const conn = await again.connect('send');
+    cleanups.push(() => conn.close());
+    await again.flushOutbox(conn);
+    expect(again.store.outbox.list()).toEqual([]);
+    const bobAgain = await messenger(bHome);
+    const got: string[] = [];
+    bobAgain.on('groupMessage', (x) => got.push(`${x.conv} ${x.from}: ${x.body}`));
+    await bobAgain.receive();
+    expect(got.slice(1)).toEqual([`#later ${a}: ${a} added ${carol}`, `#general ${a}: while away`]); // after the create
+    const carolM = await messenger(carolHome);
+    await carolM.receive();
+    expect(carolM.store.groups.get(group.gid)).toMatchObject({ member: true, record: { version: 2 } });
+  });
+});
+
 describe('typing follows the trust rule of messages (contacts/contacts.ts)', () => {
   it('is not sealed to a contact whose key is `changed`', async () => {
     const { b, aHome, bHome } = await pair();
@@ -174,7 +214,7 @@ describe('typing follows the trust rule of messages (contacts/contacts.ts)', () 
 
     // Alice's store says bob's accepted key is another one and the relay's (real) key is pending: `changed`.
     const other = generateIdentity();
-    alice.store.importContact({
+    alice.store.contacts.import({
       ...real, identityPublicKey: other.identity.publicKey, encryptionPublicKey: other.encryption.publicKey, fingerprint: fingerprint(other.identity.publicKey),
       trust: 'changed', pending: { identityPublicKey: real.identityPublicKey, encryptionPublicKey: real.encryptionPublicKey, fingerprint: real.fingerprint, seenAt: Date.now() },
     });

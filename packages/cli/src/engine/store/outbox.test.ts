@@ -23,7 +23,7 @@ describe('Outbox', () => {
     store.outbox.enqueue({ id: 'b1', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 5 }, out('b1'));
     store.outbox.enqueue({ id: 'a1', peer: 'carol', kind: 2, body: new Uint8Array(16), ts: 4 });
     expect(store.outbox.list().map((e) => e.id)).toEqual(['b1', 'a1']);
-    expect(store.listMessages().map((m) => [m.id, m.state])).toEqual([['b1', 'queued']]);
+    expect(store.messages.list().map((m) => [m.id, m.state])).toEqual([['b1', 'queued']]);
     expect(store.outbox.remove('b1')).toBe(true);
     expect(store.outbox.remove('b1')).toBe(false);
     expect(store.outbox.list().map((e) => e.id)).toEqual(['a1']);
@@ -36,7 +36,7 @@ describe('Outbox', () => {
 
   it('moves states only forward, only for the named peer; failed only from queued', () => {
     store.outbox.enqueue({ id: 'm', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 1 }, out('m'));
-    const state = () => store.listMessages()[0]?.state;
+    const state = () => store.messages.list()[0]?.state;
     expect(store.outbox.advance('m', 'carol', 'read')).toBe(false);
     expect(store.outbox.advance('m', 'bob', 'sent')).toBe(true);
     expect(store.outbox.advance('m', 'bob', 'failed')).toBe(false);
@@ -50,14 +50,14 @@ describe('Outbox', () => {
     store.outbox.enqueue({ id: 'w', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 1 }, out('w'));
     store.outbox.withdraw('w');
     expect(store.outbox.list()).toEqual([]);
-    expect(store.listMessages()).toEqual([]);
+    expect(store.messages.list()).toEqual([]);
   });
 
   it('markRead returns the unread ids of one peer once; conversations count unread, mute and last seen', () => {
     const inc = (id: string, peer: string, ts: number): StoredMessage => ({ id, peer, direction: 'in', body: 'x', ts, relayTs: ts, receivedAt: ts, state: 'unread' });
-    store.addMessage(inc('1', 'bob', 10));
-    store.addMessage(inc('2', 'bob', 20));
-    store.addMessage(inc('3', 'carol', 30));
+    store.messages.add(inc('1', 'bob', 10));
+    store.messages.add(inc('2', 'bob', 20));
+    store.messages.add(inc('3', 'carol', 30));
     store.outbox.setMuted('carol', true);
     store.outbox.setLastSeen('bob', 100);
     store.outbox.setLastSeen('bob', 50);
@@ -85,7 +85,7 @@ describe('Outbox', () => {
     db.close();
     const v2 = Store.open(path);
     try {
-      expect(v2.listMessages()).toMatchObject([{ id: 'old', state: null }]);
+      expect(v2.messages.list()).toMatchObject([{ id: 'old', state: null }]);
       expect(v2.outbox.list()).toEqual([]);
       expect(v2.outbox.advance('old', 'bob', 'delivered')).toBe(true);
     } finally {

@@ -61,15 +61,34 @@ export class Outbox {
   /** Queues an envelope; a text message also enters history as `queued`, in the same transaction. */
   enqueue(entry: OutboxEntry, history?: StoredMessage): void {
     this.db.transaction(() => {
-      this.sql
-        .get(`INSERT INTO outbox (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts, blob(entry.env), blob(entry.env && entry.sealedTo), entry.fanout ?? null);
+      this.insert(entry, null);
       if (history) {
         this.sql
           .get('INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
           .run(history.id, history.peer, history.direction, history.body, history.ts, history.relayTs, history.receivedAt, history.state ?? 'queued');
       }
     })();
+  }
+
+  /**
+   * Replaces entry `id` by `entries` in one transaction, the first taking its place in the queue: a room message
+   * becomes one entry per member the relay lists when it is sent (§15.6). False if `id` is gone.
+   */
+  replace(id: string, entries: readonly OutboxEntry[]): boolean {
+    return this.db.transaction(() => {
+      const row = this.sql.get('SELECT seq FROM outbox WHERE id = ?').get(id) as { seq: number } | undefined;
+      if (!row) return false;
+      this.sql.get('DELETE FROM outbox WHERE id = ?').run(id);
+      entries.forEach((e, k) => this.insert(e, k === 0 ? row.seq : null));
+      return true;
+    })();
+  }
+
+  /** `seq` null: at the end of the queue. */
+  private insert(entry: OutboxEntry, seq: number | null): void {
+    this.sql
+      .get(`INSERT INTO outbox (seq, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(seq, entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts, blob(entry.env), blob(entry.env && entry.sealedTo), entry.fanout ?? null);
   }
 
   /** Everything waiting, oldest first. */

@@ -1,6 +1,7 @@
 /**
  * The local store's schema: one migration per version, applied in order on open (`PRAGMA user_version` holds the
- * version). The tables are read and written by store.ts (contacts, messages, rejected), outbox.ts, groups.ts, files.ts.
+ * version). Each table is read and written by its module: contacts.ts, messages.ts, rejected.ts, outbox.ts, groups.ts,
+ * files.ts.
  */
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';

@@ -34,7 +34,7 @@ describe('Store', () => {
 
   it('creates the database 0600 with WAL and the schema version', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    store.addMessage(msg('01'));
+    store.messages.add(msg('01'));
     // SQLite gives the -wal file the main file's permissions.
     expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
     const db = new Database(path, { readonly: true });
@@ -44,22 +44,22 @@ describe('Store', () => {
   });
 
   it('commits a message id once (INSERT OR IGNORE, §4 step 7)', () => {
-    expect(store.addMessage(msg('aa'))).toBe(true);
-    expect(store.addMessage(msg('aa', { body: 'replayed' }))).toBe(false);
-    expect(store.hasMessage('aa')).toBe(true);
-    expect(store.listMessages()).toEqual([msg('aa')]);
+    expect(store.messages.add(msg('aa'))).toBe(true);
+    expect(store.messages.add(msg('aa', { body: 'replayed' }))).toBe(false);
+    expect(store.messages.has('aa')).toBe(true);
+    expect(store.messages.list()).toEqual([msg('aa')]);
   });
 
   // Issue 14, finding 13: the sender's ts is their claim; a backdated or far-future one must not move a message.
   it("lists history per peer in receive order (received_at, then insertion), never the sender's ts; newest `limit`", () => {
-    store.addMessage(msg('01', { ts: Number.MAX_SAFE_INTEGER, receivedAt: 10 }));
-    store.addMessage(msg('02', { ts: 20, receivedAt: 20, peer: 'carol', direction: 'out', relayTs: null }));
-    store.addMessage(msg('03', { ts: 0, receivedAt: 30 }));
-    store.addMessage(msg('04', { ts: 5, receivedAt: 30 }));
-    expect(store.listMessages().map((m) => m.id)).toEqual(['01', '02', '03', '04']);
-    expect(store.listMessages({ peer: 'bob' }).map((m) => m.id)).toEqual(['01', '03', '04']);
-    expect(store.listMessages({ limit: 2 }).map((m) => m.id)).toEqual(['03', '04']);
-    expect(store.listMessages({ peer: 'carol' })[0]?.relayTs).toBeNull();
+    store.messages.add(msg('01', { ts: Number.MAX_SAFE_INTEGER, receivedAt: 10 }));
+    store.messages.add(msg('02', { ts: 20, receivedAt: 20, peer: 'carol', direction: 'out', relayTs: null }));
+    store.messages.add(msg('03', { ts: 0, receivedAt: 30 }));
+    store.messages.add(msg('04', { ts: 5, receivedAt: 30 }));
+    expect(store.messages.list().map((m) => m.id)).toEqual(['01', '02', '03', '04']);
+    expect(store.messages.list({ peer: 'bob' }).map((m) => m.id)).toEqual(['01', '03', '04']);
+    expect(store.messages.list({ limit: 2 }).map((m) => m.id)).toEqual(['03', '04']);
+    expect(store.messages.list({ peer: 'carol' })[0]?.relayTs).toBeNull();
     // The conversation list and read receipts follow the same order.
     expect(store.outbox.conversations().map((c) => [c.peer, c.lastTs])).toEqual([['bob', 30], ['carol', 20]]);
   });
@@ -75,23 +75,23 @@ describe('Store', () => {
       verifiedAt: null,
       pending: null,
     };
-    expect(store.pinContact(first)).toEqual(first);
+    expect(store.contacts.pin(first)).toEqual(first);
     const second = { ...first, identityPublicKey: new Uint8Array(32).fill(9), fingerprint: 'F2', firstSeen: 6 };
-    expect(store.pinContact(second)).toEqual(first);
-    expect(store.getContact('bob')).toEqual(first);
-    expect(store.getContact('carol')).toBeUndefined();
-    expect(store.listContacts()).toEqual([first]);
+    expect(store.contacts.pin(second)).toEqual(first);
+    expect(store.contacts.get('bob')).toEqual(first);
+    expect(store.contacts.get('carol')).toBeUndefined();
+    expect(store.contacts.list()).toEqual([first]);
   });
 
   it('records a changed key as pending, and accepting it clears the pending key', () => {
     const key = (b: number) => ({ identityPublicKey: new Uint8Array(32).fill(b), encryptionPublicKey: new Uint8Array(32).fill(b + 1), fingerprint: `F${b}` });
-    store.pinContact({ username: 'bob', ...key(1), firstSeen: 5 });
-    expect(store.acceptKey('bob', undefined, 'verified', 7)).toMatchObject({ trust: 'verified', verifiedAt: 7, fingerprint: 'F1' });
-    const changed = store.markChanged('bob', { ...key(3), seenAt: 9 });
+    store.contacts.pin({ username: 'bob', ...key(1), firstSeen: 5 });
+    expect(store.contacts.acceptKey('bob', undefined, 'verified', 7)).toMatchObject({ trust: 'verified', verifiedAt: 7, fingerprint: 'F1' });
+    const changed = store.contacts.markChanged('bob', { ...key(3), seenAt: 9 });
     expect(changed).toMatchObject({ trust: 'changed', verifiedAt: null, fingerprint: 'F1', pending: { ...key(3), seenAt: 9 } });
     // Seeing the same pending key again keeps when it was first seen.
-    expect(store.markChanged('bob', { ...key(3), seenAt: 11 }).pending?.seenAt).toBe(9);
-    const accepted = store.acceptKey('bob', key(3), 'unverified', 12);
+    expect(store.contacts.markChanged('bob', { ...key(3), seenAt: 11 }).pending?.seenAt).toBe(9);
+    const accepted = store.contacts.acceptKey('bob', key(3), 'unverified', 12);
     expect(accepted).toMatchObject({ trust: 'unverified', verifiedAt: null, fingerprint: 'F3', pending: null, firstSeen: 5 });
     expect(accepted.identityPublicKey).toEqual(new Uint8Array(32).fill(3));
   });
@@ -107,20 +107,20 @@ describe('Store', () => {
       PRAGMA user_version = 1;`);
     db.close();
     store = Store.open(v1);
-    expect(store.getContact('bob')).toMatchObject({ trust: 'unverified', verifiedAt: null, pending: null, firstSeen: 1 });
+    expect(store.contacts.get('bob')).toMatchObject({ trust: 'unverified', verifiedAt: null, pending: null, firstSeen: 1 });
   });
 
   it('records rejected envelopes once', () => {
-    expect(store.addRejected({ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 })).toBe(true);
-    expect(store.addRejected({ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 3 })).toBe(false);
-    expect(store.listRejected()).toEqual([{ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 }]);
+    expect(store.rejected.add({ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 })).toBe(true);
+    expect(store.rejected.add({ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 3 })).toBe(false);
+    expect(store.rejected.list()).toEqual([{ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 }]);
   });
 
   it('keeps data across reopening', () => {
-    store.addMessage(msg('aa'));
+    store.messages.add(msg('aa'));
     store.close();
     store = Store.open(path);
-    expect(store.hasMessage('aa')).toBe(true);
+    expect(store.messages.has('aa')).toBe(true);
   });
 
   it('refuses a database from a newer version', () => {

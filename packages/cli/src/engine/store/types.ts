@@ -1,4 +1,4 @@
-/** The rows of the local store as the engine sees them (store.ts reads and writes them). */
+/** The rows of the local store as the engine sees them (the table modules read and write them). */
 
 /**
  * Trust in a contact's key (docs: packages/cli/README.md, PROTOCOL.md §3.4): `unverified` accepted (on first use or by

@@ -1,0 +1,163 @@
+/**
+ * Queueing what the user sends (issue 12): a message, a control envelope, a group or room send, receipts, and the
+ * ephemeral typing signal. Everything but typing enters the durable outbox (store/outbox.ts), sealed once, and is sent
+ * by the OutboxSender (outbox-sender.ts); the Messenger's methods of the same names delegate here.
+ */
+import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MessageKind, fromHex, randomMessageId, toHex, utf8 } from '@chat/crypto';
+import { maySendTo } from '../contacts/contacts.js';
+import type { Announce, Lookup, Self } from '../context.js';
+import { ChatError } from '../errors.js';
+import type { FanoutResult, SentMessage } from '../events.js';
+import type { Connection } from '../net/connection.js';
+import type { Settings } from '../settings.js';
+import type { StoredMessage, Store } from '../store/store.js';
+import { normalizeUsername } from '../username.js';
+import { ROOM_PEER, isRetryable, sealIfPinned, sealTo, type OutboxSender } from './outbox-sender.js';
+
+/** What queueing and sending needs of the engine (the Messenger provides it). */
+export interface QueueContext extends Self, Lookup, Announce {
+  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction'>;
+  readonly settings: Pick<Settings, 'readReceipts' | 'typingIndicators'>;
+  readonly sender: OutboxSender;
+  /** The receiving session, if one is up: sends use it instead of a connection of their own. */
+  live(): Connection | undefined;
+  /** Runs `f` over `conn`, or over a short-lived `send` connection when there is none. */
+  withConnection<T>(conn: Connection | undefined, f: (c: Connection) => Promise<T>): Promise<T>;
+  /** Starts sending the outbox over the live session, if there is one. */
+  kickOutbox(): void;
+}
+
+/**
+ * Queues `text` for `to` in the durable outbox (and history, state `queued`) under a fresh id, and starts sending
+ * it if the live session is connected; otherwise it goes out on the next connection. Local echo: the `queued`
+ * event fires before anything touches the network.
+ *
+ * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2).
+ */
+export function queueMessage(m: QueueContext, to: string, text: string): StoredMessage {
+  const name = normalizeUsername(to);
+  const body = utf8(text);
+  if (body.length > MAX_BODY_BYTES) {
+    throw new ChatError('BODY_TOO_LARGE', `the message is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
+  }
+  const id = toHex(randomMessageId());
+  const ts = Date.now();
+  const message: StoredMessage = { id, peer: name, direction: 'out', body: text, ts, relayTs: null, receivedAt: ts, state: 'queued' };
+  // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
+  // the received copy look like a redelivery (§4 step 7) and hide it.
+  m.store.outbox.enqueue(sealIfPinned(m, m.store, { id, peer: name, kind: MessageKind.text, body, ts }), name === m.username ? undefined : message);
+  m.emit('queued', message);
+  m.kickOutbox();
+  return message;
+}
+
+/**
+ * `chat send`: queues `text` and sends that entry at once, resolving once the relay has stored it durably (`sent`,
+ * §9). If it cannot be confirmed the message is withdrawn from the outbox again, so a failed `chat send` leaves
+ * nothing behind (scripts retry it themselves).
+ *
+ * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5), refusal (6).
+ */
+export async function sendMessage(m: QueueContext, to: string, text: string): Promise<SentMessage> {
+  const queued = queueMessage(m, to, text);
+  const entry = m.store.outbox.get(queued.id);
+  try {
+    await m.withConnection(m.live(), async (conn) => {
+      // The live session may have sent it already (same id: the relay stored it once).
+      if (entry && m.store.outbox.get(queued.id)) await m.sender.sendEntry(conn, entry);
+    });
+  } catch (err) {
+    m.store.outbox.withdraw(queued.id);
+    if (err instanceof ChatError && err.exitCode === 5) {
+      throw new ChatError(err.code, `${err.message}; the message was not confirmed`, {
+        hint: 'it may or may not have been stored; running chat send again sends it as a new message (new id)',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  const sent: SentMessage = { id: queued.id, to: queued.peer, ts: queued.ts, body: text };
+  m.emit('sent', sent);
+  return sent;
+}
+
+/**
+ * Queues a non-text envelope (a file offer or answer, §16.3) in the durable outbox and sends it now over `conn`
+ * (or a connection of its own); if that fails it stays queued for the next connection.
+ */
+export async function sendControl(m: QueueContext, peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection): Promise<void> {
+  const entry = sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
+  m.store.outbox.enqueue(entry);
+  await m.withConnection(conn ?? m.live(), async (c) => {
+    if (m.store.outbox.get(entry.id)) await m.sender.sendEntry(c, entry);
+  });
+}
+
+/**
+ * A group send (§15.5, a group state record §15.3, a room message §15.6): one envelope per recipient (ourselves
+ * excluded) queued in the durable outbox, with what `history` writes in the same transaction, then sent now in
+ * `fanout` frames over the live session or a connection of its own. A room's recipients are the members the relay
+ * lists when it is sent. If that connection fails, the envelopes stay queued and go out on the next one.
+ * @throws {ChatError} the connection's error (exit 5), saying the message is queued.
+ */
+export async function queueFanout(m: QueueContext, kind: number, body: Uint8Array, recipients: readonly string[] | { room: string }, history: (id: string) => void): Promise<FanoutResult> {
+  const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
+  const peers = 'room' in recipients ? [`${ROOM_PEER}${recipients.room}`] : [...new Set(recipients)].filter((u) => u !== m.username);
+  const entries = peers.map((peer) => sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
+  m.store.transaction(() => {
+    for (const e of entries) m.store.outbox.enqueue(e);
+    history(entries[0]?.id ?? fanout);
+  });
+  try {
+    const out = await m.withConnection(m.live(), (c) => m.sender.sendFanout(c, entries));
+    return { stored: out.filter((o) => o.code === '').map(({ to, id }) => ({ to, id })), failed: out.filter((o) => o.code !== '').map(({ to, code }) => ({ to, code })) };
+  } catch (err) {
+    if (!(err instanceof ChatError) || !isRetryable(err)) throw err;
+    throw new ChatError(err.code, `${err.message}; the message is queued`, { hint: 'it goes out with the next connection (chat recv, or the interactive session)', cause: err });
+  }
+}
+
+/** Queues receipts (§4.1) for `ids` of messages from `peer`, 256 ids per envelope. Never to ourselves. */
+export function queueReceipt(m: QueueContext, peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): void {
+  if (enqueueReceipts(m, peer, kind, ids)) m.kickOutbox();
+}
+
+/**
+ * `queueReceipt` without starting to send: the receiver writes receipts in the transaction that commits the messages
+ * they name (ReceiveContext), and kicks the outbox once that has committed. True if anything was queued.
+ */
+export function enqueueReceipts(m: QueueContext, peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): boolean {
+  if (peer === m.username || ids.length === 0) return false;
+  for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
+    const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
+    m.store.outbox.enqueue(sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() }));
+  }
+  return true;
+}
+
+/** Marks the conversation with `peer` read and, unless turned off in settings, sends `read` receipts. */
+export function markRead(m: QueueContext, peer: string): string[] {
+  const ids = m.store.outbox.markRead(peer);
+  if (ids.length > 0 && m.settings.readReceipts) queueReceipt(m, peer, MessageKind.read, ids);
+  return ids;
+}
+
+/**
+ * Tells `to` that we are typing (or stopped), ephemerally (§4.1, §9): only over the live session, only under the
+ * pinned key, and only if they are online; every failure is ignored, since a typing signal is worth nothing late.
+ */
+export async function sendTyping(m: QueueContext, to: string, active: boolean): Promise<boolean> {
+  const conn = m.live();
+  if (!conn || to === m.username || !m.settings.typingIndicators) return false;
+  const id = toHex(randomMessageId());
+  try {
+    // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.
+    const pinned = m.store.contacts.get(to);
+    const contact = maySendTo(pinned) ? pinned : await m.lookupAndPin(to, conn);
+    const { env } = sealTo(m, { id, peer: to, kind: MessageKind.typing, body: Uint8Array.of(active ? 1 : 0), ts: Date.now() }, contact);
+    await conn.send(to, fromHex(id), env, { eph: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
