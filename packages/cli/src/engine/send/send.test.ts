@@ -170,6 +170,12 @@ describe('a room message and a group change are as durable as a 1:1 message', ()
     const { a, b, aHome, bHome } = await pair();
     const carol = `carol${n}`;
     const carolHome = await newUser(t.dir, carol, relay);
+    // bob and carol have written to alice, so her invitations need no consent (§15.7).
+    for (const home of [bHome, carolHome]) {
+      const m = await messenger(home);
+      await m.sendMessage(a, 'hi');
+      m.close();
+    }
     const alice = await messenger(aHome);
     const { group } = await createGroup(alice, 'later', [b]);
     await alice.lookupAndPin(carol);
