@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatAdminAnswer, toAnswer } from './admin.js';
+import type { AdminReplyFrame } from './net/connection.js';
 
 // A relay is another party: what it says about accounts and invites reaches the admin's terminal only as inert text.
 const ATTACK = '\x1b]52;c;aGk=\x07\x1b[2J';
@@ -13,10 +14,10 @@ describe('formatAdminAnswer', () => {
   });
 
   it('escapes account names and the paging hint, should a name ever get past the decoder', () => {
-    const frame = {
+    const frame: AdminReplyFrame = {
       t: 'admin_users', rid: 1, names: [`bob${ATTACK}`], created: [0], online: [true], banned: [false], depth: [0],
       bytes: [0], more: true,
-    } as const;
+    };
     const out = formatAdminAnswer(toAnswer(frame));
     expect(out).not.toMatch(CONTROL);
     expect(out).toContain('--after bob\\x1b]52');
