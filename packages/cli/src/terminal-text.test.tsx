@@ -37,8 +37,18 @@ const CLASSES: [string, string, string][] = [
   ['zero-width space', 'al\u200bice', 'al\\u200bice'],
   ['byte order mark', '\ufeffalice', '\\ufeffalice'],
   ['line separator', 'a\u2028b', 'a\\u2028b'],
+  ['Hangul filler', 'al\u3164ice', 'al\\u3164ice'],
+  ['Hangul choseong filler', '\u115f\u1160alice', '\\u115f\\u1160alice'],
+  ['halfwidth Hangul filler', 'al\uffa0ice', 'al\\uffa0ice'],
+  ['combining grapheme joiner', 'al\u034fice', 'al\\u034fice'],
+  ['Khmer inherent vowel', 'al\u17b4\u17b5ice', 'al\\u17b4\\u17b5ice'],
+  ['deprecated format characters', 'a\u206ab\u206f', 'a\\u206ab\\u206f'],
+  ['interlinear annotation', 'a\ufff9b\ufffbc', 'a\\ufff9b\\ufffbc'],
+  ['musical formatting', 'a\u{1d173}b\u{1d17a}', 'a\\u{1d173}b\\u{1d17a}'],
+  ['braille blank', 'al\u2800ice', 'al\\u2800ice'],
+  ['variation selector 1', 'a\ufe00b', 'a\\ufe00b'],
 ];
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]/;
+const UNSAFE = /(?![\u200c\u200d\ufe0f])[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\p{Default_Ignorable_Code_Point}\p{Cf}\u115f\u1160\u3164\uffa0\u2800]/u;
 
 const frameOf = (node: React.ReactElement): string => render(node).lastFrame() ?? '';
 
@@ -89,6 +99,28 @@ describe.each(CLASSES)('%s', (_class, raw, shown) => {
       expect(f).not.toMatch(UNSAFE);
       expect(f).toContain('\\');
     }
+  });
+});
+
+describe('combining marks', () => {
+  it('shows at most four on one letter; the rest become visible escapes', () => {
+    const pile = `Z${'\u0301'.repeat(50)}!`;
+    const shown = `Z${'\u0301'.repeat(4)}${'\\u0301'.repeat(46)}!`;
+    expect(inertText(pile)).toBe(shown);
+    expect(inertLine(pile)).toBe(shown);
+    expect(hasUnsafeCharacters(pile)).toBe(true);
+    expect(GROUP_NAME_FORBIDDEN.test(pile)).toBe(true);
+  });
+  it('keeps the few marks real text uses', () => {
+    expect(inertLine('cafe\u0301 Tiê\u0301ng नमस्ते')).toBe('cafe\u0301 Tiê\u0301ng नमस्ते');
+    expect(hasUnsafeCharacters('Tiê\u0301ng')).toBe(false);
+  });
+});
+
+describe('variation selectors', () => {
+  it('keeps the emoji presentation selector (VS16) in bodies, escapes it in one line', () => {
+    expect(inertText('❤\ufe0f 1\ufe0f\u20e3')).toBe('❤\ufe0f 1\ufe0f\u20e3');
+    expect(inertLine('a❤\ufe0f')).toBe('a❤\\ufe0f');
   });
 });
 

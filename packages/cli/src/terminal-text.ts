@@ -13,25 +13,35 @@
  * - Bidi overrides, embeddings, isolates and marks (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): text
  *   shown in another order than stored (CVE-2021-42574, "Trojan Source").
  * - U+2028 and U+2029, line and paragraph separators: a line break the line-based layout does not see.
- * - Invisible characters (U+200B zero-width space, U+2060–U+2064, U+FEFF, U+180E, U+00AD): `alice` and
- *   `al\u200bice` look the same. In `inertLine` also U+200C and U+200D (ZWNJ, ZWJ) and the tag characters
- *   (U+E0000–U+E007F); `inertText` keeps those, since emoji sequences (👩‍💻) and several scripts need them.
+ * - Invisible and format characters, by Unicode property: every `Default_Ignorable_Code_Point` and every `Cf` (zero-width
+ *   space, U+2060–U+206F, BOM, soft hyphen, U+034F, U+17B4/U+17B5, variation selectors, U+FFF9–U+FFFB, U+1D173–U+1D17A,
+ *   tags), plus the fillers that render as blanks though Unicode does not call them ignorable (Hangul fillers U+115F,
+ *   U+1160, U+3164, U+FFA0, listed explicitly in case a runtime's tables differ, and U+2800 braille blank): `alice`
+ *   and `al\u200bice` look the same. `inertText` keeps U+200C and U+200D (ZWNJ, ZWJ), U+FE0F (emoji presentation)
+ *   and the tag characters U+E0020–U+E007F, since emoji sequences (👩‍💻, ❤️, flags) and several scripts need them;
+ *   `inertLine` escapes those too.
+ * - Combining marks (`\p{M}`) past the fourth in a row: a letter with fifty accents piles over the rows around it.
+ *   Real text needs a few (Vietnamese, Devanagari); the rest become escapes.
  */
 
 const CONTROLS = '\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f';
 const BIDI = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
 const SEPARATORS = '\\u2028\\u2029';
-const INVISIBLE = '\\u00ad\\u180e\\u200b\\u2060-\\u2064\\ufeff';
-const JOINERS = '\\u200c\\u200d';
-const TAGS = '\\u{e0000}-\\u{e007f}';
+const INVISIBLE = '\\p{Default_Ignorable_Code_Point}\\p{Cf}\\u115f\\u1160\\u3164\\uffa0\\u2800';
+/** What `inertText` keeps of INVISIBLE: joiners, the emoji presentation selector, tags (emoji flag sequences). */
+const EMOJI_KEEP = '\\u200c\\u200d\\ufe0f\\u{e0020}-\\u{e007f}';
+const MAX_MARKS = 4;
 
-const TEXT_UNSAFE = new RegExp(`[${CONTROLS}${BIDI}${SEPARATORS}${INVISIBLE}]`, 'gu');
-const LINE_UNSAFE = new RegExp(`[\\t\\n${CONTROLS}${BIDI}${SEPARATORS}${INVISIBLE}${JOINERS}${TAGS}]`, 'gu');
+const TEXT_UNSAFE = new RegExp(`(?![${EMOJI_KEEP}])[${CONTROLS}${BIDI}${SEPARATORS}${INVISIBLE}]`, 'gu');
+const LINE_UNSAFE = new RegExp(`[\\t\\n${CONTROLS}${BIDI}${SEPARATORS}${INVISIBLE}]`, 'gu');
+/** A combining mark with MAX_MARKS marks right before it. */
+const EXCESS_MARK = new RegExp(`(?<=\\p{M}{${MAX_MARKS}})\\p{M}`, 'gu');
+const MARK_PILE = new RegExp(`\\p{M}{${MAX_MARKS + 1}}`, 'u');
 
 /** Whether `text` holds a character `inertLine` would escape: for refusing such names outright (group names, §15.3). */
 export function hasUnsafeCharacters(text: string): boolean {
   LINE_UNSAFE.lastIndex = 0;
-  return LINE_UNSAFE.test(text);
+  return LINE_UNSAFE.test(text) || MARK_PILE.test(text);
 }
 
 /** The unsafe characters of `inertLine`, for callers that replace rather than escape (file names on disk). */
@@ -49,14 +59,14 @@ function escape(c: string): string {
  * @example inertText('hi\x1b]2;owned\x07') === 'hi\\x1b]2;owned\\x07'
  */
 export function inertText(text: string): string {
-  return text.replace(TEXT_UNSAFE, escape);
+  return text.replace(TEXT_UNSAFE, escape).replace(EXCESS_MARK, escape);
 }
 
 /**
  * One line from another party (a user, group, room or file name, a reason): like `inertText`, and newlines, tabs,
- * joiners and tag characters become escapes too, so the value cannot start a line of its own or hide in a lookalike.
+ * joiners, VS16 and tag characters become escapes too, so the value cannot start a line of its own or hide in a lookalike.
  * @example inertLine('ops\n[10:00] alice: hi') === 'ops\\x0a[10:00] alice: hi'
  */
 export function inertLine(text: string): string {
-  return text.replace(LINE_UNSAFE, escape);
+  return text.replace(LINE_UNSAFE, escape).replace(EXCESS_MARK, escape);
 }

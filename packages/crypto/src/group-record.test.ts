@@ -64,6 +64,14 @@ describe('group state records', () => {
     ['a name with a BOM', raw({ name: '\ufeffteam' })],
     ['a name with a line separator', raw({ name: 'a\u2028b' })],
     ['a name with a tag character', raw({ name: 'a\u{e0041}' })],
+    ['a name with a Hangul filler', raw({ name: 'te\u3164am' })],
+    ['a name with a combining grapheme joiner', raw({ name: 'te\u034fam' })],
+    ['a name with a variation selector', raw({ name: 'team\ufe0f' })],
+    ['a name with a deprecated format character', raw({ name: 'a\u206ab' })],
+    ['a name with an interlinear annotation', raw({ name: 'a\ufff9b' })],
+    ['a name with musical formatting', raw({ name: 'a\u{1d173}b' })],
+    ['a name with a braille blank', raw({ name: 'te\u2800am' })],
+    ['a name with five combining marks on one letter', raw({ name: `Z${'\u0301'.repeat(5)}` })],
   ])('refuses %s', (_name, bytes) => {
     expect(() => parseGroupRecord(bytes)).toThrow(CryptoError);
     try {

@@ -14,11 +14,14 @@ export const MAX_GROUP_MEMBERS = 1024;
 /** Longest group name in UTF-8 bytes (§15.3). */
 export const MAX_GROUP_NAME_BYTES = 64;
 /**
- * Characters a group name MUST NOT contain (§15.3): C0 and C1 controls and DEL (terminal escape sequences), bidi
- * overrides, embeddings, isolates and marks, line and paragraph separators, and invisible characters (zero-width
- * space, joiners, word joiner, BOM, soft hyphen, tags). A name is shown to every member; none of these has a place in one.
+ * What a group name MUST NOT contain (§15.3): C0 and C1 controls and DEL (terminal escape sequences), bidi
+ * overrides, embeddings, isolates and marks, line and paragraph separators, every default-ignorable and format (`Cf`)
+ * character (zero-width space, joiners, variation selectors, BOM, soft hyphen, tags, …), the blank fillers U+115F,
+ * U+1160, U+3164, U+FFA0 and U+2800, and more than four combining marks in a row. A name is shown to every member;
+ * none of these has a place in one. The same classes the client's `inertLine` escapes.
  */
-export const GROUP_NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
+export const GROUP_NAME_FORBIDDEN =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\p{Default_Ignorable_Code_Point}\p{Cf}\u115f\u1160\u3164\uffa0\u2800]|\p{M}{5}/u;
 
 /** A room name (§15.6). */
 export const ROOM_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;

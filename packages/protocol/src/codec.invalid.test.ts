@@ -200,6 +200,8 @@ const INVALID_RELAY: [string, Uint8Array][] = [
   ['admin_users arrays holding the wrong type', pack({ t: 'admin_users', rid: 1, names: [1], created: [1], online: [true], banned: [false], depth: [0], bytes: [0], more: false })],
   ['admin_users with a missing array', pack({ t: 'admin_users', rid: 1, names: [], created: [], online: [], banned: [], depth: [], more: false })],
   ['admin_users with 501 names', pack({ t: 'admin_users', rid: 1, names: Array(501).fill('bob'), created: [], online: [], banned: [], depth: [], bytes: [], more: false })],
+  ['admin_users with an escape sequence in a name', pack({ t: 'admin_users', rid: 1, names: ['bob\x1b]52;c;aGk=\x07\x1b[2J'], created: [0], online: [true], banned: [false], depth: [0], bytes: [0], more: false })],
+  ['admin_users with an upper-case name', pack({ t: 'admin_users', rid: 1, names: ['Bob'], created: [0], online: [true], banned: [false], depth: [0], bytes: [0], more: false })],
   ['admin_users with a nested array', pack({ t: 'admin_users', rid: 1, names: [['bob']], created: [], online: [], banned: [], depth: [], bytes: [], more: false })],
   ['admin_stats without uptime', pack({ t: 'admin_stats', rid: 1, connections: 0, online: 0, users: 0, queued: 0, queuedBytes: 0 })],
   ['admin_done with an unknown op', pack({ t: 'admin_done', rid: 1, op: 'explode' })],

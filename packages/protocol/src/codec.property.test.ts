@@ -74,7 +74,7 @@ const relayFrame: fc.Arbitrary<RelayFrame> = fc.oneof(
     fc.record({
       t: fc.constant('admin_users' as const),
       rid,
-      names: fc.array(utf8String(3, 32), { minLength: n, maxLength: n }),
+      names: fc.array(fc.stringMatching(/^[a-z][a-z0-9_-]{2,31}$/), { minLength: n, maxLength: n }),
       created: fc.array(int, { minLength: n, maxLength: n }),
       online: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
       banned: fc.array(fc.boolean(), { minLength: n, maxLength: n }),

@@ -108,6 +108,10 @@ const envelope = bin(MIN_ENVELOPE_BYTES, MAX_ENVELOPE_BYTES);
 const key = bin(PUBLIC_KEY_BYTES);
 const signature = bin(SIGNATURE_BYTES);
 const username = str(MIN_USERNAME_BYTES, MAX_USERNAME_BYTES);
+/** §3.1's pattern (crypto's USERNAME_PATTERN; the protocol package does not depend on crypto). */
+const USERNAME_PATTERN = /^[a-z][a-z0-9_-]{2,31}$/;
+const validUsername: Field = (v) =>
+  typeof v === 'string' && USERNAME_PATTERN.test(v) ? { ok: v } : { expected: 'a username (§3.1)' };
 const queryName = str(1, MAX_QUERY_NAME_BYTES);
 const blobId = bin(BLOB_ID_BYTES);
 const blobChunk = bin(BLOB_MIN_CHUNK_BYTES, BLOB_MAX_CHUNK_BYTES);
@@ -162,7 +166,7 @@ const SCHEMAS = new Map<FrameType, Schema>([
   ['admin_users', {
     dir: 'relay',
     fields: {
-      rid, names: arrayOf(0, MAX_ADMIN_PAGE, username), created: arrayOf(0, MAX_ADMIN_PAGE, int()),
+      rid, names: arrayOf(0, MAX_ADMIN_PAGE, validUsername), created: arrayOf(0, MAX_ADMIN_PAGE, int()),
       online: arrayOf(0, MAX_ADMIN_PAGE, bool), banned: arrayOf(0, MAX_ADMIN_PAGE, bool),
       depth: arrayOf(0, MAX_ADMIN_PAGE, int()), bytes: arrayOf(0, MAX_ADMIN_PAGE, int()), more: bool,
     },

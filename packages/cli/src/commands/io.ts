@@ -7,6 +7,9 @@ import { inertText } from '../terminal-text.js';
 
 export interface Output {
   write(chunk: string): unknown;
+  /** Set when the stream is a terminal (process.stdout has both): `chat recv` wraps to `columns` itself. */
+  isTTY?: boolean;
+  columns?: number;
 }
 
 export interface Io {

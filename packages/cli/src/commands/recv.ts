@@ -8,7 +8,7 @@ import { ExitCode } from '../engine/errors.js';
 import { openMessenger } from './common.js';
 import { printFileEvent } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
-import { formatLocalTime, formatMessageLine, markContinuations } from './format.js';
+import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';
 import { hint, printJson, warn, type Io } from './io.js';
 
 const HELD_REASON = { KEY_CHANGED: 'key changed', UNTRUSTED_IDENTITY: 'key not trusted yet', BUNDLE_INVALID: 'invalid key bundle from the relay' } as const;
@@ -23,16 +23,16 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
   try {
     messenger.on('message', (m) => {
       if (args.json) printJson(io, { id: m.id, from: m.from, to: m.to, body: m.body, ts: m.ts, relayTs: m.relayTs, receivedAt: m.receivedAt });
-      else io.stdout.write(`${formatMessageLine(m)}\n`);
+      else io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
     });
     // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
     messenger.on('groupMessage', (g) => {
       if (args.json) printJson(io, { id: g.id, kind: g.kind, conv: g.conv, group: g.gid, from: g.from, body: g.body, ts: g.ts, relayTs: g.relayTs, receivedAt: g.receivedAt });
       else if (g.kind === 'invite') {
-        io.stdout.write(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertLine(g.body)}\n`);
+        io.stdout.write(`${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertLine(g.body)}`, outputWidth(io.stdout))}\n`);
         hint(io, `chat group accept ${g.gid?.slice(0, 8)} to join the conversation, or chat group decline ${g.gid?.slice(0, 8)}`);
-      } else if (g.kind === 'event') io.stdout.write(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${markContinuations(inertText(g.body))}\n`);
-      else io.stdout.write(`${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body })}\n`);
+      } else if (g.kind === 'event') io.stdout.write(`${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertText(g.body)}`, outputWidth(io.stdout))}\n`);
+      else io.stdout.write(`${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body }, outputWidth(io.stdout))}\n`);
     });
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {

@@ -6,6 +6,7 @@
 import type { AdminFrame, AdminOp } from '@chat/protocol';
 import type { AdminReplyFrame, Connection } from './net/connection.js';
 import type { Messenger } from './messenger.js';
+import { inertLine } from '../terminal-text.js';
 
 export type { AdminOp };
 
@@ -77,17 +78,21 @@ export async function adminRequest(m: Messenger, req: AdminRequest): Promise<Adm
   }
 }
 
-/** Plain lines for an answer, as `chat admin` prints them and the interactive session shows them. */
+/**
+ * Plain lines for an answer, as `chat admin` prints them and the interactive session shows them. Every string in it
+ * comes from the relay, another party: each goes through `inertLine` (the decoder already refuses names that are not
+ * usernames, §6.2; this keeps the output safe whatever a future frame carries).
+ */
 export function formatAdminAnswer(a: AdminAnswer): string {
   switch (a.op) {
     case 'users': {
-      const rows = a.users.map((u) => `${u.username.padEnd(32)} ${u.online ? 'online ' : '-      '} ${u.banned ? 'banned' : '-     '} ${String(u.depth).padStart(6)} msgs ${String(u.bytes).padStart(10)} bytes`);
-      return `${rows.join('\n')}${rows.length ? '\n' : ''}${a.more ? `… more: chat admin users --after ${a.users.at(-1)?.username}\n` : ''}`;
+      const rows = a.users.map((u) => `${inertLine(u.username).padEnd(32)} ${u.online ? 'online ' : '-      '} ${u.banned ? 'banned' : '-     '} ${String(u.depth).padStart(6)} msgs ${String(u.bytes).padStart(10)} bytes`);
+      return `${rows.join('\n')}${rows.length ? '\n' : ''}${a.more ? `… more: chat admin users --after ${inertLine(a.users.at(-1)?.username ?? '')}\n` : ''}`;
     }
     case 'stats':
       return `connections ${a.connections}, online ${a.online}, accounts ${a.users}, waiting ${a.queued} envelopes (${a.queuedBytes} bytes), up ${Math.round(a.uptimeMs / 1000)} s\n`;
     case 'invite':
-      return `${a.invite}\n`;
+      return `${inertLine(a.invite ?? '')}\n`;
     default:
       return `${a.op}: done\n`;
   }
