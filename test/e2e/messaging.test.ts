@@ -35,9 +35,12 @@ describe('chat between alice and bob', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(LINE);
     expect(LINE.exec(lines[0] ?? '')?.[2]).toBe('hello bob');
-    // TZ=UTC in the harness: the shown time is the sender's ts.
-    const shown = new Date(sent?.ts ?? 0).toISOString().replace('T', ' ').slice(0, 19);
-    expect(lines[1]).toBe(`[${shown}] alice: from stdin`);
+    // TZ=UTC in the harness: the shown time is bob's receive time (§4, "Order of the history"): between the send and now.
+    const stamp = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] alice: from stdin$/.exec(lines[1] ?? '');
+    expect(stamp).not.toBeNull();
+    const shownAt = Date.parse(`${stamp![1]!.replace(' ', 'T')}Z`);
+    expect(shownAt).toBeGreaterThanOrEqual(Math.floor((sent?.ts ?? 0) / 1000) * 1000);
+    expect(shownAt).toBeLessThanOrEqual(Date.now());
     expect(lines[2]).toBe('  | second line'); // a continuation line is marked: it cannot pass for a message
     expect(lines.length).toBe(4); // trailing ''
 

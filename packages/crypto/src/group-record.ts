@@ -20,8 +20,10 @@ export const MAX_GROUP_NAME_BYTES = 64;
  * U+1160, U+3164, U+FFA0 and U+2800, and more than four combining marks in a row. A name is shown to every member;
  * none of these has a place in one. The same classes the client's `inertLine` escapes.
  */
+// U+FE0F (emoji presentation) stays allowed: names such as "team ❤️" were valid before and are stored by clients;
+// it draws nothing on its own, and inertLine shows it as an escape in a name anyway.
 export const GROUP_NAME_FORBIDDEN =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\p{Default_Ignorable_Code_Point}\p{Cf}\u115f\u1160\u3164\uffa0\u2800]|\p{M}{5}/u;
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\p{Cf}\u115f\u1160\u3164\uffa0\u2800]|(?!\ufe0f)\p{Default_Ignorable_Code_Point}|\p{M}{5}/u;
 
 /** A room name (§15.6). */
 export const ROOM_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
