@@ -8,7 +8,13 @@ const FEATURES = `${E}(files|groups)/`;
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'No import circles in packages/*/src.', from: { path: '^packages/[^/]+/src/' }, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import circles in packages/*/src.',
+      from: { path: '^packages/[^/]+/src/' },
+      to: { circular: true },
+    },
     {
       name: 'crypto-protocol-stay-below',
       severity: 'error',
@@ -16,7 +22,12 @@ module.exports = {
       from: { path: '^packages/(crypto|protocol)/src/' },
       to: { path: '^packages/(relay|cli)/' },
     },
-    { name: 'relay-not-cli', severity: 'error', from: { path: '^packages/relay/src/' }, to: { path: '^packages/cli/' } },
+    {
+      name: 'relay-not-cli',
+      severity: 'error',
+      from: { path: '^packages/relay/src/' },
+      to: { path: '^packages/cli/' },
+    },
     {
       name: 'store-imports-nothing-above',
       severity: 'error',
@@ -40,7 +51,8 @@ module.exports = {
     {
       name: 'features-never-import-messenger',
       severity: 'error',
-      comment: 'A feature takes narrow interfaces (engine/context.ts), never the Messenger; of receive/ it sees only the handler table.',
+      comment:
+        'A feature takes narrow interfaces (engine/context.ts), never the Messenger; of receive/ it sees only the handler table.',
       from: { path: FEATURES },
       to: { path: [`${E}messenger\\.ts$`, `${E}receive/`], pathNot: `${E}receive/handlers\\.ts$` },
     },

@@ -50,7 +50,8 @@ export const INTEGRATION = [
 
 /** One seed per run for everything random (fast-check, the crash tests): given, or fresh and printed. */
 const SEED = process.env.CHAT_TEST_SEED || String(Math.floor(Math.random() * 0x7fffffff));
-if (!process.env.CHAT_TEST_SEED) console.log(`[seed] CHAT_TEST_SEED=${SEED} (set it to replay this run's random cases)`);
+if (!process.env.CHAT_TEST_SEED)
+  console.log(`[seed] CHAT_TEST_SEED=${SEED} (set it to replay this run's random cases)`);
 process.env.CHAT_TEST_SEED = SEED;
 
 export default defineConfig({

@@ -49,40 +49,61 @@ const env = (() => {
 })();
 
 const cases = [
-  ['ed25519 sign (256 B)', {
-    ours: () => sign(msg, alice.identity.secretKey),
-    tweetnacl: () => reference.sign(msg, alice.identity.secretKey),
-    libsodium: () => sodium.crypto_sign_detached(msg, sodiumSignSk),
-  }],
-  ['ed25519 verify (256 B)', {
-    ours: () => verify(sig, msg, alice.identity.publicKey),
-    tweetnacl: () => reference.verify(sig, msg, alice.identity.publicKey),
-    libsodium: () => sodium.crypto_sign_verify_detached(sig, msg, alice.identity.publicKey),
-  }],
-  ['x25519', {
-    ours: () => x25519(alice.encryption.secretKey, bob.encryption.publicKey),
-    tweetnacl: () => reference.x25519(alice.encryption.secretKey, bob.encryption.publicKey),
-    libsodium: () => sodium.crypto_scalarmult(alice.encryption.secretKey, bob.encryption.publicKey),
-  }],
-  ['seal (256 B)', {
-    ours: () => seal(msg, bob.encryption.publicKey),
-    tweetnacl: () => reference.seal(msg, bob.encryption.publicKey),
-    libsodium: () => sodium.crypto_box_seal(msg, bob.encryption.publicKey),
-  }],
-  ['open sealed (256 B)', {
-    ours: () => openSealed(sealed, bob.encryption.publicKey, bob.encryption.secretKey),
-    tweetnacl: () => reference.openSealed(sealed, bob.encryption.publicKey, bob.encryption.secretKey),
-    libsodium: () => sodium.crypto_box_seal_open(sealed, bob.encryption.publicKey, bob.encryption.secretKey),
-  }],
-  ['envelope: sign + seal (256 B body)', {
-    ours: () => sealEnvelope(fields(), alice.identity.secretKey, bob.encryption.publicKey),
-  }],
-  ['envelope: open + verify (256 B body)', {
-    ours: () => {
-      const opened = openEnvelope(env.bytes, { username: 'bob', encryption: bob.encryption }, env.f.id);
-      verifyEnvelopeSignature(opened, alice.identity.publicKey);
+  [
+    'ed25519 sign (256 B)',
+    {
+      ours: () => sign(msg, alice.identity.secretKey),
+      tweetnacl: () => reference.sign(msg, alice.identity.secretKey),
+      libsodium: () => sodium.crypto_sign_detached(msg, sodiumSignSk),
     },
-  }],
+  ],
+  [
+    'ed25519 verify (256 B)',
+    {
+      ours: () => verify(sig, msg, alice.identity.publicKey),
+      tweetnacl: () => reference.verify(sig, msg, alice.identity.publicKey),
+      libsodium: () => sodium.crypto_sign_verify_detached(sig, msg, alice.identity.publicKey),
+    },
+  ],
+  [
+    'x25519',
+    {
+      ours: () => x25519(alice.encryption.secretKey, bob.encryption.publicKey),
+      tweetnacl: () => reference.x25519(alice.encryption.secretKey, bob.encryption.publicKey),
+      libsodium: () => sodium.crypto_scalarmult(alice.encryption.secretKey, bob.encryption.publicKey),
+    },
+  ],
+  [
+    'seal (256 B)',
+    {
+      ours: () => seal(msg, bob.encryption.publicKey),
+      tweetnacl: () => reference.seal(msg, bob.encryption.publicKey),
+      libsodium: () => sodium.crypto_box_seal(msg, bob.encryption.publicKey),
+    },
+  ],
+  [
+    'open sealed (256 B)',
+    {
+      ours: () => openSealed(sealed, bob.encryption.publicKey, bob.encryption.secretKey),
+      tweetnacl: () => reference.openSealed(sealed, bob.encryption.publicKey, bob.encryption.secretKey),
+      libsodium: () => sodium.crypto_box_seal_open(sealed, bob.encryption.publicKey, bob.encryption.secretKey),
+    },
+  ],
+  [
+    'envelope: sign + seal (256 B body)',
+    {
+      ours: () => sealEnvelope(fields(), alice.identity.secretKey, bob.encryption.publicKey),
+    },
+  ],
+  [
+    'envelope: open + verify (256 B body)',
+    {
+      ours: () => {
+        const opened = openEnvelope(env.bytes, { username: 'bob', encryption: bob.encryption }, env.f.id);
+        verifyEnvelopeSignature(opened, alice.identity.publicKey);
+      },
+    },
+  ],
 ];
 
 console.log(`# @chat/crypto vs tweetnacl vs libsodium-wrappers (wasm), ${seconds}s per case`);

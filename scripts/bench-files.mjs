@@ -36,12 +36,14 @@ function run(args, home, { quiet = true } = {}) {
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (err += d));
   const t0 = process.hrtime.bigint();
-  return new Promise((res, rej) => proc.on('close', (code) => {
-    clearInterval(timer);
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (code !== 0) rej(new Error(`chat ${args.join(' ')} exited ${code}: ${err}`));
-    else res({ out: quiet ? '' : out, seconds: s, peak });
-  }));
+  return new Promise((res, rej) =>
+    proc.on('close', (code) => {
+      clearInterval(timer);
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (code !== 0) rej(new Error(`chat ${args.join(' ')} exited ${code}: ${err}`));
+      else res({ out: quiet ? '' : out, seconds: s, peak });
+    }),
+  );
 }
 
 async function sha256(path) {
@@ -50,7 +52,11 @@ async function sha256(path) {
   return h.digest('hex');
 }
 
-const relay = spawn(process.execPath, [RELAY, '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'relay'), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const relay = spawn(
+  process.execPath,
+  [RELAY, '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'relay'), '--quiet'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 let relayPeak = 0;
 const relayTimer = setInterval(() => (relayPeak = Math.max(relayPeak, hwm(relay.pid))), 20);
 const address = await new Promise((res) => {
@@ -64,7 +70,10 @@ const address = await new Promise((res) => {
 try {
   const alice = join(dir, 'alice');
   const bob = join(dir, 'bob');
-  for (const [home, name] of [[alice, 'alice'], [bob, 'bob']]) {
+  for (const [home, name] of [
+    [alice, 'alice'],
+    [bob, 'bob'],
+  ]) {
     await run(['keygen'], home);
     await run(['login', name, '--relay', address], home);
   }
@@ -82,9 +91,15 @@ try {
   const mbps = (s) => (bytes / 1e6 / s).toFixed(0);
   const m = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   console.log(`file: ${mib} MiB random, node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-  console.log(`send-file (seal + upload + offer): ${up.seconds.toFixed(1)} s, ${mbps(up.seconds)} MB/s, sender peak RSS ${m(up.peak)}`);
-  console.log(`files accept (download + open + hash + rename): ${down.seconds.toFixed(1)} s, ${mbps(down.seconds)} MB/s, receiver peak RSS ${m(down.peak)}`);
-  console.log(`end to end: ${(up.seconds + down.seconds).toFixed(1)} s, ${mbps(up.seconds + down.seconds)} MB/s; relay peak RSS ${m(Math.max(relayPeak, hwm(relay.pid)))}; byte-identical: ${same}`);
+  console.log(
+    `send-file (seal + upload + offer): ${up.seconds.toFixed(1)} s, ${mbps(up.seconds)} MB/s, sender peak RSS ${m(up.peak)}`,
+  );
+  console.log(
+    `files accept (download + open + hash + rename): ${down.seconds.toFixed(1)} s, ${mbps(down.seconds)} MB/s, receiver peak RSS ${m(down.peak)}`,
+  );
+  console.log(
+    `end to end: ${(up.seconds + down.seconds).toFixed(1)} s, ${mbps(up.seconds + down.seconds)} MB/s; relay peak RSS ${m(Math.max(relayPeak, hwm(relay.pid)))}; byte-identical: ${same}`,
+  );
 } finally {
   clearInterval(relayTimer);
   relay.kill('SIGTERM');

@@ -23,9 +23,19 @@ const sizes = (process.argv[3] ?? '10,100,1000').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'bench-groups-'));
 const big = 1e12;
 const relay = await startRelay({
-  host: '127.0.0.1', port: 0, dataDir: join(dir, 'relay'), controlSocket: false,
+  host: '127.0.0.1',
+  port: 0,
+  dataDir: join(dir, 'relay'),
+  controlSocket: false,
   // Setup registers and looks up a thousand users from one address: lift the per-IP and per-user rates.
-  limits: { connectionsPerIpPerSecond: big, connectionsPerIpBurst: big, messagesPerSecond: big, messagesBurst: big, bytesPerSecond: big, bytesBurst: big },
+  limits: {
+    connectionsPerIpPerSecond: big,
+    connectionsPerIpBurst: big,
+    messagesPerSecond: big,
+    messagesBurst: big,
+    bytesPerSecond: big,
+    bytesBurst: big,
+  },
 });
 const address = { host: '127.0.0.1', port: relay.port };
 
@@ -69,7 +79,9 @@ for (const n of sizes) {
     oneshot.push(performance.now() - t0);
   }
   const f = (xs) => `median ${median(xs).toFixed(1)} ms, worst ${Math.max(...xs).toFixed(1)} ms`;
-  console.log(`${String(n).padStart(5)} members: open ${f(open)}; oneshot ${f(oneshot)}; ${frames} fanout frame(s) per message`);
+  console.log(
+    `${String(n).padStart(5)} members: open ${f(open)}; oneshot ${f(oneshot)}; ${frames} fanout frame(s) per message`,
+  );
 }
 m.close();
 await relay.close();

@@ -19,4 +19,6 @@ function mbps(fn) {
 
 const sealRate = mbps((i) => sealChunk(plain, key, i, false));
 const openRate = mbps(() => openChunk(sealed, key, 7, false));
-console.log(`stream seal ${sealRate.toFixed(0)} MB/s, open ${openRate.toFixed(0)} MB/s (${mib} MiB in 64 KiB chunks, node ${process.version})`);
+console.log(
+  `stream seal ${sealRate.toFixed(0)} MB/s, open ${openRate.toFixed(0)} MB/s (${mib} MiB in 64 KiB chunks, node ${process.version})`,
+);

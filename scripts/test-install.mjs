@@ -65,13 +65,20 @@ function startRelay() {
 
 async function main() {
   let t = performance.now();
-  const tarball = execFileSync(process.execPath, [join(root, 'packages/cli/scripts/pack.mjs')], { encoding: 'utf8' }).trim().split('\n').pop();
+  const tarball = execFileSync(process.execPath, [join(root, 'packages/cli/scripts/pack.mjs')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop();
   const packTime = seconds(t);
 
   t = performance.now();
   // From the temp dir, so no .npmrc or workspace of this checkout applies. better-sqlite3's install script fetches or
   // compiles its addon; npm 11 warns about install scripts not allowed by name, and a later npm will skip them.
-  execFileSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--allow-scripts=better-sqlite3', tarball], { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(
+    'npm',
+    ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--allow-scripts=better-sqlite3', tarball],
+    { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   const installTime = seconds(t);
 
   t = performance.now();
@@ -95,7 +102,10 @@ async function main() {
     run('chat', ['login', name, '--relay', address], profile(name));
   }
   run('chat', ['send', 'bob', 'hello from an installed chat'], profile('alice'));
-  const received = run('chat', ['recv', '--json'], profile('bob')).trim().split('\n').map((l) => JSON.parse(l));
+  const received = run('chat', ['recv', '--json'], profile('bob'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expectEqual('messages bob received', received.length, 1);
   expectEqual('from', received[0].from, 'alice');
   expectEqual('body', received[0].body, 'hello from an installed chat');

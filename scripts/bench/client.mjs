@@ -26,11 +26,17 @@ export async function loginRate(count, concurrency = 16) {
     let left = count;
     const cpu0 = cpuSeconds(relay.pid);
     const t0 = performance.now();
-    await Promise.all(users.map(async (u) => { while (left-- > 0) (await Conn.login(relay.port, u.name, u.id, 'send')).close(); }));
+    await Promise.all(
+      users.map(async (u) => {
+        while (left-- > 0) (await Conn.login(relay.port, u.name, u.id, 'send')).close();
+      }),
+    );
     const rate = count / ((performance.now() - t0) / 1000);
     const cpu1 = cpuSeconds(relay.pid);
     return { rate, relayCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : ((cpu1 - cpu0) * 1000) / count };
-  } finally { await relay.stop(); }
+  } finally {
+    await relay.stop();
+  }
 }
 
 /**
@@ -54,7 +60,17 @@ export async function drain(count) {
       const batch = [];
       for (let k = i; k < Math.min(count, i + 256); k++) {
         const id = randomMessageId();
-        batch.push(sender.send('drainbob', id, sealEnvelope({ kind: MessageKind.text, from: 'drainalice', to: 'drainbob', id, ts: Date.now(), body }, alice.identity.secretKey, me.encryption.publicKey)));
+        batch.push(
+          sender.send(
+            'drainbob',
+            id,
+            sealEnvelope(
+              { kind: MessageKind.text, from: 'drainalice', to: 'drainbob', id, ts: Date.now(), body },
+              alice.identity.secretKey,
+              me.encryption.publicKey,
+            ),
+          ),
+        );
       }
       await Promise.all(batch);
     }
@@ -69,49 +85,105 @@ export async function drain(count) {
     // What is left on the relay: log in as recv with the raw client and count until `synced`.
     let left = 0;
     let synced;
-    const done = new Promise((r) => { synced = r; });
-    const check = await Conn.login(relay.port, 'drainbob', me, 'recv', { onMsg: () => left++, onOther: (f) => f.t === 'synced' && synced() });
+    const done = new Promise((r) => {
+      synced = r;
+    });
+    const check = await Conn.login(relay.port, 'drainbob', me, 'recv', {
+      onMsg: () => left++,
+      onOther: (f) => f.t === 'synced' && synced(),
+    });
     await done;
     check.close();
     return { seconds, received: got, leftOnRelay: left };
-  } finally { await relay.stop(); tmp.cleanup(); }
+  } finally {
+    await relay.stop();
+    tmp.cleanup();
+  }
 }
 
 /** Wall time of the built `chat send` and `chat recv` (passphrase-protected keys, TLS, pinned relay) via hyperfine. */
 export async function oneShot(runs) {
   let hf;
-  try { hf = execFileSync('sh', ['-c', 'command -v hyperfine']).toString().trim(); } catch { /* below */ }
+  try {
+    hf = execFileSync('sh', ['-c', 'command -v hyperfine']).toString().trim();
+  } catch {
+    /* below */
+  }
   if (!hf && process.getuid?.() === 0 && process.env.BENCH_NO_INSTALL !== '1') {
-    try { execFileSync('sh', ['-c', 'apt-get install -y hyperfine >/dev/null 2>&1'], { timeout: 180_000 }); hf = 'hyperfine'; } catch { /* below */ }
+    try {
+      execFileSync('sh', ['-c', 'apt-get install -y hyperfine >/dev/null 2>&1'], { timeout: 180_000 });
+      hf = 'hyperfine';
+    } catch {
+      /* below */
+    }
   }
   if (!hf) return { skipped: 'hyperfine not installed (apt-get install -y hyperfine)' };
   const relay = await startOurRelay();
   const tmp = tempDir('oneshot');
   try {
-    const env = (home) => ({ PATH: process.env.PATH, HOME: home, CHAT_HOME: home, CHAT_PASSPHRASE: 'bench passphrase' });
-    const chat = (home, ...args) => execFileSync(process.execPath, [CHAT_BIN, ...args], { env: env(home), stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = (home) => ({
+      PATH: process.env.PATH,
+      HOME: home,
+      CHAT_HOME: home,
+      CHAT_PASSPHRASE: 'bench passphrase',
+    });
+    const chat = (home, ...args) =>
+      execFileSync(process.execPath, [CHAT_BIN, ...args], { env: env(home), stdio: ['ignore', 'pipe', 'pipe'] });
     const alice = join(tmp.dir, 'alice');
     const bob = join(tmp.dir, 'bob');
     const carol = join(tmp.dir, 'carol');
-    for (const [home, name] of [[alice, 'osalice'], [bob, 'osbob']]) { chat(home, 'keygen'); chat(home, 'login', name, '--relay', relay.address); }
+    for (const [home, name] of [
+      [alice, 'osalice'],
+      [bob, 'osbob'],
+    ]) {
+      chat(home, 'keygen');
+      chat(home, 'login', name, '--relay', relay.address);
+    }
     // The same send from keys stored without a passphrase: what everything but the key-derivation function costs.
     chat(carol, 'keygen', '--no-passphrase');
     chat(carol, 'login', 'oscarol', '--relay', relay.address);
     const out = join(tmp.dir, 'hf.json');
     const q = (s) => `'${s}'`;
-    const cmd = (home, args) => `env -i PATH="$PATH" HOME=${q(home)} CHAT_HOME=${q(home)} CHAT_PASSPHRASE='bench passphrase' ${process.execPath} ${CHAT_BIN} ${args}`;
-    execFileSync(hf, ['--warmup', '2', '--runs', String(runs), '-N', '--export-json', out,
-      '-n', 'chat send', cmd(alice, "send osbob 'hello from the benchmark'"),
-      '-n', 'chat recv', cmd(bob, 'recv'),
-      '-n', 'chat send, keys without passphrase', cmd(carol, "send osbob 'hello from the benchmark'"),
-      // The floor under the first: Node's own start-up, and start-up plus the identity key's scrypt (N = 2^15, r = 8,
-      // p = 1, docs/PROTOCOL.md) that a passphrase-protected `chat send` cannot skip.
-      '-n', 'node start-up alone (node -e 0)', `${process.execPath} -e 0`,
-      '-n', 'node start-up + scrypt N=2^15 r=8 p=1', `${process.execPath} -e "require('node:crypto').scryptSync('p', Buffer.alloc(16), 32, { N: 32768, r: 8, p: 1, maxmem: 67108864 })"`,
-    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const cmd = (home, args) =>
+      `env -i PATH="$PATH" HOME=${q(home)} CHAT_HOME=${q(home)} CHAT_PASSPHRASE='bench passphrase' ${process.execPath} ${CHAT_BIN} ${args}`;
+    execFileSync(
+      hf,
+      [
+        '--warmup',
+        '2',
+        '--runs',
+        String(runs),
+        '-N',
+        '--export-json',
+        out,
+        '-n',
+        'chat send',
+        cmd(alice, "send osbob 'hello from the benchmark'"),
+        '-n',
+        'chat recv',
+        cmd(bob, 'recv'),
+        '-n',
+        'chat send, keys without passphrase',
+        cmd(carol, "send osbob 'hello from the benchmark'"),
+        // The floor under the first: Node's own start-up, and start-up plus the identity key's scrypt (N = 2^15, r = 8,
+        // p = 1, docs/PROTOCOL.md) that a passphrase-protected `chat send` cannot skip.
+        '-n',
+        'node start-up alone (node -e 0)',
+        `${process.execPath} -e 0`,
+        '-n',
+        'node start-up + scrypt N=2^15 r=8 p=1',
+        `${process.execPath} -e "require('node:crypto').scryptSync('p', Buffer.alloc(16), 32, { N: 32768, r: 8, p: 1, maxmem: 67108864 })"`,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const r = JSON.parse(readFileSync(out, 'utf8')).results;
-    return Object.fromEntries(r.map((x) => [x.command, { medianMs: x.median * 1000, meanMs: x.mean * 1000, minMs: x.min * 1000 }]));
-  } finally { await relay.stop(); tmp.cleanup(); }
+    return Object.fromEntries(
+      r.map((x) => [x.command, { medianMs: x.median * 1000, meanMs: x.mean * 1000, minMs: x.min * 1000 }]),
+    );
+  } finally {
+    await relay.stop();
+    tmp.cleanup();
+  }
 }
 
 /** 256-byte write + fsync per second on the temp file system: the ceiling for one-commit-per-message storage. */
@@ -121,7 +193,11 @@ export function fsyncRate(seconds = 1) {
   const b = Buffer.alloc(256, 1);
   let n = 0;
   const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) { writeSync(fd, b); fsyncSync(fd); n++; }
+  while (performance.now() - t0 < seconds * 1000) {
+    writeSync(fd, b);
+    fsyncSync(fd);
+    n++;
+  }
   const rate = n / ((performance.now() - t0) / 1000);
   closeSync(fd);
   tmp.cleanup();

@@ -19,7 +19,13 @@ export function quantile(sorted, q) {
 
 export function machine() {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memGiB: (os.totalmem() / 2 ** 30).toFixed(1), node: process.version, os: `${os.type()} ${os.release()}` };
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+  };
 }
 
 export function tempDir(prefix) {
@@ -43,7 +49,14 @@ export function spawnServer(cmd, args, ready, env = {}) {
       proc.stderr.removeAllListeners('data');
       proc.stdout.resume();
       proc.stderr.resume();
-      resolve({ proc, match: m, stop: async () => { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM'); await exited; } });
+      resolve({
+        proc,
+        match: m,
+        stop: async () => {
+          if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+          await exited;
+        },
+      });
     };
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);
@@ -52,10 +65,16 @@ export function spawnServer(cmd, args, ready, env = {}) {
 }
 
 export function freePort() {
-  return import('node:net').then(({ createServer }) => new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  }));
+  return import('node:net').then(
+    ({ createServer }) =>
+      new Promise((resolve) => {
+        const s = createServer();
+        s.listen(0, '127.0.0.1', () => {
+          const { port } = s.address();
+          s.close(() => resolve(port));
+        });
+      }),
+  );
 }
 
 /** A 256-byte payload that carries the pair index and sequence number (bytes 4..12); byte 0 is the envelope version. */
@@ -75,7 +94,10 @@ export function cpuSeconds(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks of 1/100 s
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
-export const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
+export const fmt = (n, d = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a';

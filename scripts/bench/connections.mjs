@@ -18,15 +18,31 @@ export async function connections(count, concurrency = 32) {
     const before = rssKiB(relay.pid);
     let next = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < count) { const i = next++; conns.push(await Conn.login(relay.port, `idle${i}`, ids[i], 'recv')); }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          const i = next++;
+          conns.push(await Conn.login(relay.port, `idle${i}`, ids[i], 'recv'));
+        }
+      }),
+    );
     const seconds = (performance.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 1000));
     const after = rssKiB(relay.pid);
     const open = conns.filter((c) => !c.socket.destroyed).length;
-    return { count, open, seconds, perSecond: count / seconds, rssBeforeMiB: before / 1024, rssAfterMiB: after / 1024, kibPerConnection: (after - before) / count };
-  } finally { for (const c of conns) c.close(); await relay.stop(); }
+    return {
+      count,
+      open,
+      seconds,
+      perSecond: count / seconds,
+      rssBeforeMiB: before / 1024,
+      rssAfterMiB: after / 1024,
+      kibPerConnection: (after - before) / count,
+    };
+  } finally {
+    for (const c of conns) c.close();
+    await relay.stop();
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -10,14 +10,23 @@ export async function throughput(sys, n, perSender, window = 64) {
   let received = 0;
   let done;
   const finished = new Promise((r) => (done = r));
-  sys.onReceive = () => { if (++received === total) done(); };
+  sys.onReceive = () => {
+    if (++received === total) done();
+  };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, async (_, pair) => {
-    let seq = 0;
-    const lane = async () => { while (seq < perSender) await sys.send(pair, seq++, payload(pair, seq)); };
-    await Promise.all(Array.from({ length: window }, lane));
-  }));
-  await Promise.race([finished, new Promise((_, rej) => setTimeout(() => rej(new Error(`throughput: ${received}/${total} received`)), 60_000))]);
+  await Promise.all(
+    Array.from({ length: n }, async (_, pair) => {
+      let seq = 0;
+      const lane = async () => {
+        while (seq < perSender) await sys.send(pair, seq++, payload(pair, seq));
+      };
+      await Promise.all(Array.from({ length: window }, lane));
+    }),
+  );
+  await Promise.race([
+    finished,
+    new Promise((_, rej) => setTimeout(() => rej(new Error(`throughput: ${received}/${total} received`)), 60_000)),
+  ]);
   return total / ((performance.now() - t0) / 1000);
 }
 
@@ -49,12 +58,21 @@ export async function latency(sys, n, rate, seconds) {
         sys.send(pair, seq, payload(pair, seq)).catch(() => {});
         next++;
       }
-      if (next < total) setImmediate(tick); else resolve();
+      if (next < total) setImmediate(tick);
+      else resolve();
     };
     setImmediate(tick);
   });
   await Promise.race([finished, new Promise((r) => setTimeout(r, 15_000))]);
   const elapsed = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
-  return { offered: rate, achieved: received / elapsed, received, total, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), p999: quantile(lat, 0.999) };
+  return {
+    offered: rate,
+    achieved: received / elapsed,
+    received,
+    total,
+    p50: quantile(lat, 0.5),
+    p99: quantile(lat, 0.99),
+    p999: quantile(lat, 0.999),
+  };
 }

@@ -20,7 +20,11 @@ function write(sock, frame) {
   if (!corked.has(sock)) {
     corked.add(sock);
     sock.cork();
-    if (corked.size === 1) setImmediate(() => { for (const s of corked) s.uncork(); corked.clear(); });
+    if (corked.size === 1)
+      setImmediate(() => {
+        for (const s of corked) s.uncork();
+        corked.clear();
+      });
   }
   sock.write(encodeFrame(frame));
 }
@@ -30,11 +34,21 @@ const server = createServer({ cert: material.certPem, key: material.keyPem, minV
   const decoder = new FrameDecoder();
   let user;
   sock.on('error', () => {});
-  sock.on('close', () => { if (user && online.get(user) === sock) online.delete(user); });
+  sock.on('close', () => {
+    if (user && online.get(user) === sock) online.delete(user);
+  });
   sock.on('data', (chunk) => {
     for (const body of decoder.push(chunk)) {
       const f = decodeClientFrame(body);
-      if (f.t === 'hello') write(sock, { t: 'challenge', v: 1, relay: relayId, nonce: randomBytes(32), maxFrame: 1 << 20, maxEnvelope: 1 << 16 });
+      if (f.t === 'hello')
+        write(sock, {
+          t: 'challenge',
+          v: 1,
+          relay: relayId,
+          nonce: randomBytes(32),
+          maxFrame: 1 << 20,
+          maxEnvelope: 1 << 16,
+        });
       else if (f.t === 'auth') {
         user = f.user;
         if (f.mode === 'recv') online.set(user, sock);

@@ -12,9 +12,15 @@ export const RELAY_BIN = join(ROOT, 'packages/relay/dist/bin/chat-relay.js');
 const BIG = '1000000000';
 // Lift the abuse limits (§11) that would otherwise throttle one benchmark user or one loopback address.
 const LIMIT_ENV = {
-  CHAT_RELAY_MESSAGES_PER_SECOND: BIG, CHAT_RELAY_MESSAGES_BURST: BIG, CHAT_RELAY_BYTES_PER_SECOND: BIG, CHAT_RELAY_BYTES_BURST: BIG,
-  CHAT_RELAY_CONNECTIONS_PER_IP_PER_SECOND: BIG, CHAT_RELAY_CONNECTIONS_PER_IP_BURST: BIG, CHAT_RELAY_MAILBOX_MAX_MESSAGES: BIG,
-  CHAT_RELAY_MAILBOX_MAX_BYTES: BIG, CHAT_RELAY_MAX_CONNECTIONS: '100000',
+  CHAT_RELAY_MESSAGES_PER_SECOND: BIG,
+  CHAT_RELAY_MESSAGES_BURST: BIG,
+  CHAT_RELAY_BYTES_PER_SECOND: BIG,
+  CHAT_RELAY_BYTES_BURST: BIG,
+  CHAT_RELAY_CONNECTIONS_PER_IP_PER_SECOND: BIG,
+  CHAT_RELAY_CONNECTIONS_PER_IP_BURST: BIG,
+  CHAT_RELAY_MAILBOX_MAX_MESSAGES: BIG,
+  CHAT_RELAY_MAILBOX_MAX_BYTES: BIG,
+  CHAT_RELAY_MAX_CONNECTIONS: '100000',
 };
 
 /** Extra node options for the relay process, e.g. CHAT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
@@ -22,9 +28,23 @@ const nodeArgs = () => (process.env.CHAT_BENCH_NODE_ARGS ?? '').split(' ').filte
 
 export async function startOurRelay() {
   const tmp = tempDir('relay');
-  const server = await spawnServer(process.execPath, [...nodeArgs(), RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', join(tmp.dir, 'data')], /chat-relay address chat:\/\/([A-Za-z0-9_-]{43})@127\.0\.0\.1:(\d+)\n/, LIMIT_ENV);
+  const server = await spawnServer(
+    process.execPath,
+    [...nodeArgs(), RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', join(tmp.dir, 'data')],
+    /chat-relay address chat:\/\/([A-Za-z0-9_-]{43})@127\.0\.0\.1:(\d+)\n/,
+    LIMIT_ENV,
+  );
   const port = Number(server.match[2]);
-  return { port, fingerprint: server.match[1], address: `chat://${server.match[1]}@127.0.0.1:${port}`, pid: server.proc.pid, stop: async () => { await server.stop(); tmp.cleanup(); } };
+  return {
+    port,
+    fingerprint: server.match[1],
+    address: `chat://${server.match[1]}@127.0.0.1:${port}`,
+    pid: server.proc.pid,
+    stop: async () => {
+      await server.stop();
+      tmp.cleanup();
+    },
+  };
 }
 
 const FLOOR_BIN = join(ROOT, 'scripts/bench/floor-server.mjs');
@@ -33,7 +53,14 @@ const FLOOR_BIN = join(ROOT, 'scripts/bench/floor-server.mjs');
 export async function startFloorRelay() {
   const tmp = tempDir('floor');
   const server = await spawnServer(process.execPath, [...nodeArgs(), FLOOR_BIN, tmp.dir], /floor address (\d+)\n/);
-  return { port: Number(server.match[1]), pid: server.proc.pid, stop: async () => { await server.stop(); tmp.cleanup(); } };
+  return {
+    port: Number(server.match[1]),
+    pid: server.proc.pid,
+    stop: async () => {
+      await server.stop();
+      tmp.cleanup();
+    },
+  };
 }
 
 /**
@@ -53,15 +80,22 @@ export class Conn {
       for (const body of this.decoder.push(chunk)) {
         const f = decodeRelayFrame(body);
         if (this.ready) this.dispatch(f);
-        else if (this.waiter) { const w = this.waiter; this.waiter = undefined; w(f); }
-        else this.early.push(f);
+        else if (this.waiter) {
+          const w = this.waiter;
+          this.waiter = undefined;
+          w(f);
+        } else this.early.push(f);
       }
     });
     socket.on('error', () => {});
   }
   /** The next frame during the handshake, whether it has already been read or not. */
   next() {
-    return this.early.length > 0 ? Promise.resolve(this.early.shift()) : new Promise((res) => { this.waiter = res; });
+    return this.early.length > 0
+      ? Promise.resolve(this.early.shift())
+      : new Promise((res) => {
+          this.waiter = res;
+        });
   }
   /** Logs in; `handlers` ({ onMsg, onOther }) are in place before any frame after `welcome` is dispatched. */
   static async login(port, user, identity, mode, handlers = {}) {
@@ -75,8 +109,15 @@ export class Conn {
     const ch = await c.next();
     if (ch.t !== 'challenge') throw new Error(`expected challenge, got ${ch.t}`);
     const bundle = signBundle(user, identity);
-    c.write({ t: 'auth', user, idpk: identity.identity.publicKey, encpk: identity.encryption.publicKey, bsig: bundle.signature, mode,
-      sig: sign(authMessage(ch.relay, ch.nonce, user, mode), identity.identity.secretKey) });
+    c.write({
+      t: 'auth',
+      user,
+      idpk: identity.identity.publicKey,
+      encpk: identity.encryption.publicKey,
+      bsig: bundle.signature,
+      mode,
+      sig: sign(authMessage(ch.relay, ch.nonce, user, mode), identity.identity.secretKey),
+    });
     const w = await c.next();
     if (w.t !== 'welcome') throw new Error(`login ${user}: ${w.t} ${w.code ?? ''}`);
     Object.assign(c, handlers);
@@ -84,7 +125,9 @@ export class Conn {
     for (const f of c.early.splice(0)) c.dispatch(f);
     return c;
   }
-  write(frame) { this.socket.write(encodeFrame(frame)); }
+  write(frame) {
+    this.socket.write(encodeFrame(frame));
+  }
   dispatch(f) {
     if (f.t === 'sent' || f.t === 'err') {
       const p = this.pending.get(f.rid);
@@ -98,9 +141,14 @@ export class Conn {
   }
   send(to, id, env) {
     const rid = (this.rid = (this.rid + 1) >>> 0);
-    return new Promise((resolve, reject) => { this.pending.set(rid, { resolve, reject }); this.write({ t: 'send', rid, to, id, env }); });
+    return new Promise((resolve, reject) => {
+      this.pending.set(rid, { resolve, reject });
+      this.write({ t: 'send', rid, to, id, env });
+    });
   }
-  close() { this.socket.destroy(); }
+  close() {
+    this.socket.destroy();
+  }
 }
 
 /** N sender/recipient pairs through our relay (or the floor forwarder, with `start = startFloorRelay`). send(pair, seq, payload) resolves on `sent`; onReceive(pair, seq) per `msg`, acked in batches. */
@@ -116,7 +164,11 @@ export async function ours(n, start = startOurRelay, name = 'ours (chat-relay)')
       onMsg: (f) => {
         onReceive(payloadPair(f.env), payloadSeq(f.env));
         acks.push(f.id);
-        if (acks.length === 1) setImmediate(() => { for (let k = 0; k < acks.length; k += 256) r.write({ t: 'ack', ids: acks.slice(k, k + 256) }); acks = []; });
+        if (acks.length === 1)
+          setImmediate(() => {
+            for (let k = 0; k < acks.length; k += 256) r.write({ t: 'ack', ids: acks.slice(k, k + 256) });
+            acks = [];
+          });
       },
     });
     receivers.push(r);
@@ -124,13 +176,20 @@ export async function ours(n, start = startOurRelay, name = 'ours (chat-relay)')
   }
   return {
     name,
-    set onReceive(fn) { onReceive = fn; },
+    set onReceive(fn) {
+      onReceive = fn;
+    },
     send(pair, seq, env) {
       const id = Buffer.alloc(16);
-      id.writeUInt32BE(pair, 0); id.writeUInt32BE(seq, 4); id.writeUInt32BE(Math.random() * 2 ** 32, 8);
+      id.writeUInt32BE(pair, 0);
+      id.writeUInt32BE(seq, 4);
+      id.writeUInt32BE(Math.random() * 2 ** 32, 8);
       return senders[pair].send(`rcv${tag}${pair}`, id, env);
     },
     relay,
-    async close() { for (const c of [...senders, ...receivers]) c.close(); await relay.stop(); },
+    async close() {
+      for (const c of [...senders, ...receivers]) c.close();
+      await relay.stop();
+    },
   };
 }

@@ -9,14 +9,33 @@ import { freePort, payloadPair, payloadSeq, spawnServer, tempDir } from './commo
 
 function findBinary(name) {
   for (const p of [`/usr/sbin/${name}`, `/usr/bin/${name}`, `/usr/local/bin/${name}`]) if (existsSync(p)) return p;
-  try { return execFileSync('sh', ['-c', `command -v ${name}`]).toString().trim() || undefined; } catch { return undefined; }
+  try {
+    return (
+      execFileSync('sh', ['-c', `command -v ${name}`])
+        .toString()
+        .trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /** The binary, installing the Debian package when missing and we are root; a reason string when it cannot. */
 export function ensurePeer(bin, pkg) {
   let path = findBinary(bin);
   if (!path && process.getuid?.() === 0 && process.env.BENCH_NO_INSTALL !== '1') {
-    try { execFileSync('sh', ['-c', `apt-get install -y ${pkg} >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y ${pkg} >/dev/null 2>&1)`], { timeout: 180_000 }); } catch { /* reported below */ }
+    try {
+      execFileSync(
+        'sh',
+        [
+          '-c',
+          `apt-get install -y ${pkg} >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y ${pkg} >/dev/null 2>&1)`,
+        ],
+        { timeout: 180_000 },
+      );
+    } catch {
+      /* reported below */
+    }
     path = findBinary(bin);
   }
   return path ?? `${bin} not found and \`apt-get install -y ${pkg}\` did not provide it`;
@@ -29,8 +48,19 @@ export async function mosquitto(n) {
   const tmp = tempDir('mosquitto');
   const port = await freePort();
   const conf = join(tmp.dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${tmp.dir}/`,
-    'max_inflight_messages 0', 'max_queued_messages 0', 'log_type error', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${tmp.dir}/`,
+      'max_inflight_messages 0',
+      'max_queued_messages 0',
+      'log_type error',
+      '',
+    ].join('\n'),
+  );
   const server = await spawnServer(bin, ['-c', conf, '-v'], /running|opening ipv4 listen socket/i);
   await new Promise((r) => setTimeout(r, 200));
   let onReceive = () => {};
@@ -46,10 +76,16 @@ export async function mosquitto(n) {
   }
   return {
     name: 'Mosquitto (MQTT QoS 1, persistence)',
-    set onReceive(fn) { onReceive = fn; },
+    set onReceive(fn) {
+      onReceive = fn;
+    },
     send: (pair, _seq, p) => pubs[pair].publishAsync(`bench/${pair}`, p, { qos: 1 }),
     pid: server.proc.pid,
-    async close() { await Promise.all([...subs, ...pubs].map((c) => c.endAsync(true))); await server.stop(); tmp.cleanup(); },
+    async close() {
+      await Promise.all([...subs, ...pubs].map((c) => c.endAsync(true)));
+      await server.stop();
+      tmp.cleanup();
+    },
   };
 }
 
@@ -59,20 +95,39 @@ export async function nats(n) {
   const { connect, AckPolicy, RetentionPolicy, StorageType } = await import('nats');
   const tmp = tempDir('nats');
   const port = await freePort();
-  const server = await spawnServer(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', tmp.dir], /Server is ready/);
+  const server = await spawnServer(
+    bin,
+    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', tmp.dir],
+    /Server is ready/,
+  );
   let onReceive = () => {};
   const subConns = [];
   const pubConns = [];
   const consumers = [];
   const admin = await connect({ servers: `127.0.0.1:${port}` });
   const jsm = await admin.jetstreamManager();
-  await jsm.streams.add({ name: 'BENCH', subjects: ['bench.>'], storage: StorageType.File, retention: RetentionPolicy.Workqueue });
+  await jsm.streams.add({
+    name: 'BENCH',
+    subjects: ['bench.>'],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Workqueue,
+  });
   for (let i = 0; i < n; i++) {
-    await jsm.consumers.add('BENCH', { durable_name: `c${i}`, ack_policy: AckPolicy.Explicit, filter_subject: `bench.${i}`, max_ack_pending: 100_000 });
+    await jsm.consumers.add('BENCH', {
+      durable_name: `c${i}`,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: `bench.${i}`,
+      max_ack_pending: 100_000,
+    });
     const sc = await connect({ servers: `127.0.0.1:${port}` });
     const consumer = await sc.jetstream().consumers.get('BENCH', `c${i}`);
     const messages = await consumer.consume({ max_messages: 1000 });
-    (async () => { for await (const m of messages) { onReceive(payloadPair(m.data), payloadSeq(m.data)); m.ack(); } })().catch(() => {});
+    (async () => {
+      for await (const m of messages) {
+        onReceive(payloadPair(m.data), payloadSeq(m.data));
+        m.ack();
+      }
+    })().catch(() => {});
     consumers.push(messages);
     subConns.push(sc);
     const pc = await connect({ servers: `127.0.0.1:${port}` });
@@ -80,7 +135,9 @@ export async function nats(n) {
   }
   return {
     name: 'NATS JetStream (file storage)',
-    set onReceive(fn) { onReceive = fn; },
+    set onReceive(fn) {
+      onReceive = fn;
+    },
     send: (pair, _seq, p) => pubConns[pair].js.publish(`bench.${pair}`, p),
     pid: server.proc.pid,
     async close() {

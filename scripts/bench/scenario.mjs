@@ -19,16 +19,24 @@ if (name === 'throughput' || name === 'latency') {
     else {
       await throughput(sys, 4, 2500); // warm up, as in the suite (latency runs after the throughput runs there)
       const l = await latency(sys, 4, count ?? 10_000, 2);
-      log(`latency at ${fmt(count ?? 10_000)}/s: achieved ${fmt(l.achieved)}/s, received ${l.received}/${l.total}, p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, p99.9 ${fmt(l.p999, 2)} ms`);
+      log(
+        `latency at ${fmt(count ?? 10_000)}/s: achieved ${fmt(l.achieved)}/s, received ${l.received}/${l.total}, p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, p99.9 ${fmt(l.p999, 2)} ms`,
+      );
     }
-  } finally { await sys.close(); }
+  } finally {
+    await sys.close();
+  }
 } else if (name === 'login') {
   const l = await loginRate(count ?? 2000);
-  log(`login rate: ${fmt(l.rate)}/s; relay CPU ${fmt(l.relayCpuMs, 3)} ms per login (${fmt(1000 / l.relayCpuMs)} per relay-core second)`);
-}
-else if (name === 'drain') {
+  log(
+    `login rate: ${fmt(l.rate)}/s; relay CPU ${fmt(l.relayCpuMs, 3)} ms per login (${fmt(1000 / l.relayCpuMs)} per relay-core second)`,
+  );
+} else if (name === 'drain') {
   const d = await drain(count ?? 10_000);
   log(`drain: ${fmt(d.seconds, 2)} s, ${d.received} received, ${d.leftOnRelay} left on relay`);
 } else if (name === 'connections') log(JSON.stringify(await connections(count ?? 10_000)));
 else if (name === 'oneshot') log(JSON.stringify(await oneShot(count ?? 10)));
-else { log('usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|connections|oneshot> [count]'); process.exit(2); }
+else {
+  log('usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|connections|oneshot> [count]');
+  process.exit(2);
+}

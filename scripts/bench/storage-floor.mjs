@@ -18,7 +18,14 @@ export function storageFloor(messages = 40_000, batches = [16, 64, 256]) {
     const { store } = openSqliteStores(join(tmp.dir, 'relay.db'));
     try {
       const users = Array.from({ length: 4 }, (_, i) => `floor${i}`);
-      for (const username of users) store.registerUser({ username, identityPublicKey: randomBytes(32), encryptionPublicKey: randomBytes(32), bundleSignature: randomBytes(64), createdAt: Date.now() });
+      for (const username of users)
+        store.registerUser({
+          username,
+          identityPublicKey: randomBytes(32),
+          encryptionPublicKey: randomBytes(32),
+          bundleSignature: randomBytes(64),
+          createdAt: Date.now(),
+        });
       const quota = { maxMessages: 1e9, maxBytes: 1e12 };
       const envelope = randomBytes(256);
       let previous = [];
@@ -27,15 +34,33 @@ export function storageFloor(messages = 40_000, batches = [16, 64, 256]) {
       let sent = 0;
       for (; sent < messages; sent += batch) {
         const items = [];
-        for (let k = 0; k < batch; k++) items.push({ recipient: users[k % 4], id: randomBytes(16), envelope, receivedAt: Date.now(), expiresAt: Date.now() + 86_400_000 });
-        const removals = users.map((recipient) => ({ recipient, ids: previous.filter((p) => p.recipient === recipient).map((p) => p.id) }));
+        for (let k = 0; k < batch; k++)
+          items.push({
+            recipient: users[k % 4],
+            id: randomBytes(16),
+            envelope,
+            receivedAt: Date.now(),
+            expiresAt: Date.now() + 86_400_000,
+          });
+        const removals = users.map((recipient) => ({
+          recipient,
+          ids: previous.filter((p) => p.recipient === recipient).map((p) => p.id),
+        }));
         store.commit(removals, items, quota);
         previous = items;
       }
       const wallUs = ((performance.now() - t0) * 1000) / sent;
       const cpu = process.cpuUsage(cpu0);
-      out.push({ batch, cpuUsPerMessage: (cpu.user + cpu.system) / sent, wallUsPerMessage: wallUs, messagesPerSecond: 1e6 / wallUs });
-    } finally { store.close(); tmp.cleanup(); }
+      out.push({
+        batch,
+        cpuUsPerMessage: (cpu.user + cpu.system) / sent,
+        wallUsPerMessage: wallUs,
+        messagesPerSecond: 1e6 / wallUs,
+      });
+    } finally {
+      store.close();
+      tmp.cleanup();
+    }
   }
   return out;
 }

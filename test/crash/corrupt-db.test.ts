@@ -17,7 +17,10 @@ afterAll(() => tmp.cleanup());
 function runRelay(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // Not relayBinary: this start must fail, and a relay that does get to `listening` is killed at once.
-    const p = spawn(process.execPath, [RELAY_BIN, '--port', '0', '--data', dataDir], { env: relayEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [RELAY_BIN, '--port', '0', '--data', dataDir], {
+      env: relayEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => {
@@ -36,7 +39,8 @@ async function populated(name: string): Promise<string> {
   const port = relay.port;
   const c = await RawClient.connect(port);
   await c.login('alice', generateIdentity());
-  for (let i = 0; i < 300; i++) c.send({ t: 'send', rid: i, to: 'alice', id: randomMessageId(), env: new Uint8Array(1000).fill(i) });
+  for (let i = 0; i < 300; i++)
+    c.send({ t: 'send', rid: i, to: 'alice', id: randomMessageId(), env: new Uint8Array(1000).fill(i) });
   for (let i = 0; i < 300; i++) await c.nextOfType('sent');
   c.close();
   expect(await relay.stop()).toBe(0);

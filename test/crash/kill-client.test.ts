@@ -37,7 +37,11 @@ afterAll(async () => {
 function ids(file: string, sql: string): Set<string> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return new Set((db.prepare(sql).pluck().all() as (string | Buffer)[]).map((v) => (typeof v === 'string' ? v : v.toString('hex'))));
+    return new Set(
+      (db.prepare(sql).pluck().all() as (string | Buffer)[]).map((v) =>
+        typeof v === 'string' ? v : v.toString('hex'),
+      ),
+    );
   } finally {
     db.close();
   }
@@ -46,7 +50,15 @@ function ids(file: string, sql: string): Set<string> {
 it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history (${MESSAGES} messages)`, async () => {
   const random = seeded(SEED);
   // The relay is not what is killed here: it runs in this process. bob's profile is prepared (no keygen, no scrypt).
-  relay = await relayInProcess(join(tmp.dir, 'relay'), { limits: { messagesPerSecond: 100_000, messagesBurst: 100_000, envelopesPerSecond: 100_000, envelopesBurst: 100_000, mailboxSenderMaxMessages: 100_000 } });
+  relay = await relayInProcess(join(tmp.dir, 'relay'), {
+    limits: {
+      messagesPerSecond: 100_000,
+      messagesBurst: 100_000,
+      envelopesPerSecond: 100_000,
+      envelopesBurst: 100_000,
+      mailboxSenderMaxMessages: 100_000,
+    },
+  });
   const bob = await newUser(tmp.dir, 'bob', relay);
 
   // alice sends real sealed, signed envelopes through a raw connection.
@@ -58,7 +70,11 @@ it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history ($
   const sent = new Set<string>();
   for (let i = 0; i < MESSAGES; i++) {
     const id = randomMessageId();
-    const env = sealEnvelope({ kind: MessageKind.text, from: 'alice', to: 'bob', id, ts: Date.now(), body: utf8(`message ${i}`) }, alice.identity.secretKey, bundle.encpk);
+    const env = sealEnvelope(
+      { kind: MessageKind.text, from: 'alice', to: 'bob', id, ts: Date.now(), body: utf8(`message ${i}`) },
+      alice.identity.secretKey,
+      bundle.encpk,
+    );
     c.send({ t: 'send', rid: 100 + i, to: 'bob', id, env });
     sent.add(toHex(id));
   }
@@ -96,7 +112,9 @@ it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history ($
   const last = await chat(['recv', '--json'], { home: bob });
   expect(last.code).toBe(0);
   const history = ids(historyDb, "SELECT id FROM messages WHERE direction = 'in'");
-  console.log(`[crash] client, seed ${SEED}: ${kills} SIGKILLs of chat recv (${midReceive} mid-drain), ${MESSAGES} messages, ${history.size} in history, ${[...sent].filter((id) => !history.has(id)).length} lost`);
+  console.log(
+    `[crash] client, seed ${SEED}: ${kills} SIGKILLs of chat recv (${midReceive} mid-drain), ${MESSAGES} messages, ${history.size} in history, ${[...sent].filter((id) => !history.has(id)).length} lost`,
+  );
   expect(kills).toBeGreaterThanOrEqual(3);
   expect(midReceive).toBeGreaterThanOrEqual(2);
   expect(history).toEqual(sent);

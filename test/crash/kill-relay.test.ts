@@ -25,7 +25,10 @@ const tmp = tempDir('kill-relay');
 let relay: BinaryRelay | undefined;
 let starts = 0;
 async function startRelay(): Promise<void> {
-  relay = await relayBinary(tmp.dir, { args: ['--quiet'], env: { CHAT_RELAY_MESSAGES_PER_SECOND: '100000', CHAT_RELAY_MESSAGES_BURST: '100000' } });
+  relay = await relayBinary(tmp.dir, {
+    args: ['--quiet'],
+    env: { CHAT_RELAY_MESSAGES_PER_SECOND: '100000', CHAT_RELAY_MESSAGES_BURST: '100000' },
+  });
   starts++;
 }
 afterAll(async () => {
@@ -34,7 +37,11 @@ afterAll(async () => {
 });
 
 /** Connects and logs in, or returns undefined if the relay is down right now. */
-async function session(user: string, identity: ReturnType<typeof generateIdentity>, mode: 'send' | 'recv'): Promise<RawClient | undefined> {
+async function session(
+  user: string,
+  identity: ReturnType<typeof generateIdentity>,
+  mode: 'send' | 'recv',
+): Promise<RawClient | undefined> {
   try {
     const c = await RawClient.connect(relay!.port);
     const w = await c.login(user, identity, mode);
@@ -78,7 +85,9 @@ async function runSender(name: string): Promise<void> {
           inFlight.set(i + 1, i);
           c.send({ t: 'send', rid: i + 1, to: 'sink', id: ids[i]!, env: envs[i]! });
         }
-        const reply = await c.next((f: RelayFrame) => (f.t === 'sent' || f.t === 'err') && f.rid !== undefined && inFlight.has(f.rid));
+        const reply = await c.next(
+          (f: RelayFrame) => (f.t === 'sent' || f.t === 'err') && f.rid !== undefined && inFlight.has(f.rid),
+        );
         const i = inFlight.get((reply as { rid: number }).rid)!;
         inFlight.delete(i + 1);
         if (reply.t === 'sent') {
@@ -111,11 +120,13 @@ it(`every acknowledged message survives SIGKILLs of the relay exactly once (${SE
       if (!c) continue;
       try {
         for (;;) {
-          const f = await c.next((x) => x.t === 'msg', 300).catch((e: Error) => {
-            if (c.closed || !receiving) throw e;
-            return undefined; // quiet for a while; keep waiting
-          });
-          if (!f || f.t !== 'msg') continue;
+          const f = await c
+            .next((x) => x.t === 'msg', 300)
+            .catch((e: Error) => {
+              if (c.closed || !receiving) throw e;
+              return undefined; // quiet for a while; keep waiting
+            });
+          if (f?.t !== 'msg') continue;
           const id = toHex(f.id);
           history.set(id, (history.get(id) ?? 0) + 1); // commit to history first…
           c.send({ t: 'ack', ids: [f.id] }); // …then acknowledge (§9)

@@ -74,10 +74,18 @@ describe('chat key import: the armour', () => {
     }
     // A backup from before the check line (§13.2) still imports.
     expect(lines[1]).toMatch(/^=[A-Za-z0-9+/]{8}$/);
-    const old = await chat(['key', 'import', '--no-passphrase'], { home: fresh(), env, stdin: [lines[0], ...lines.slice(2)].join('\n') });
+    const old = await chat(['key', 'import', '--no-passphrase'], {
+      home: fresh(),
+      env,
+      stdin: [lines[0], ...lines.slice(2)].join('\n'),
+    });
     expect(old).toMatchObject({ code: 0 });
     // The untouched backup still imports, with CRLF line ends too.
-    const r = await chat(['key', 'import', '--no-passphrase'], { home: fresh(), env, stdin: backup.replace(/\n/g, '\r\n') });
+    const r = await chat(['key', 'import', '--no-passphrase'], {
+      home: fresh(),
+      env,
+      stdin: backup.replace(/\n/g, '\r\n'),
+    });
     expect(r).toMatchObject({ code: 0 });
   }, 120_000);
 });

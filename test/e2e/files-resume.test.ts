@@ -4,9 +4,9 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines, startChat } from './harness.js';
-import { type BinaryRelay } from '../fixtures/relay.js';
+import type { BinaryRelay } from '../fixtures/relay.js';
 import { scaled } from '../fixtures/scale.js';
-import { type TempDir } from '../fixtures/temp.js';
+import type { TempDir } from '../fixtures/temp.js';
 
 /** Large enough that a kill after the first MiB lands mid-transfer (checked below); 96 MiB under CHAT_TEST_SCALE=long. */
 const SIZE_MIB = scaled(24, 96);
@@ -24,7 +24,13 @@ afterAll(async () => {
   t.cleanup();
 });
 
-interface Progress { event: string; bytes: number; total: number; id: string; path?: string }
+interface Progress {
+  event: string;
+  bytes: number;
+  total: number;
+  id: string;
+  path?: string;
+}
 
 /** Starts `args`, waits for a progress event past 1 MB, then SIGKILLs it; returns the bytes it had reported. */
 async function killMidway(args: string[], home: string): Promise<number> {
@@ -63,6 +69,10 @@ it('an upload and a download killed midway resume from the last confirmed chunk 
   const down = jsonLines<Progress>(a.stdout);
   expect(down[0]!.bytes).toBeGreaterThan(0);
   expect(down.at(-1)).toMatchObject({ event: 'received', path: join(dl, 'resume.bin') });
-  expect(createHash('sha256').update(readFileSync(join(dl, 'resume.bin'))).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+  expect(
+    createHash('sha256')
+      .update(readFileSync(join(dl, 'resume.bin')))
+      .digest('hex'),
+  ).toBe(createHash('sha256').update(data).digest('hex'));
   expect(readdirSync(dl)).toEqual(['resume.bin']);
 });

@@ -9,12 +9,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines, newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { scaled } from '../fixtures/scale.js';
-import { type TempDir } from '../fixtures/temp.js';
+import type { TempDir } from '../fixtures/temp.js';
 
 /** Many chunks and several progress events at the CI size; the original 50 MiB under CHAT_TEST_SCALE=long. */
 const BIG_MIB = scaled(8, 50);
 
-interface Row { id: string; direction: string; peer: string; name: string; size: number; state: string; path: string | null }
+interface Row {
+  id: string;
+  direction: string;
+  peer: string;
+  name: string;
+  size: number;
+  state: string;
+  path: string | null;
+}
 
 let t: TempDir;
 let relay: BinaryRelay;
@@ -34,7 +42,9 @@ async function offerTo(home: string, peerHome: string, file: string): Promise<Ro
   expect(events.at(-1)).toMatchObject({ event: 'offered' });
   const r = await chat(['recv', '--json'], { home: peerHome });
   expect(r.code).toBe(0);
-  const offer = jsonLines<Row & { event: string }>(r.stdout).find((e) => e.event === 'file_offer' && e.id === events.at(-1)?.id);
+  const offer = jsonLines<Row & { event: string }>(r.stdout).find(
+    (e) => e.event === 'file_offer' && e.id === events.at(-1)?.id,
+  );
   expect(offer).toBeDefined();
   return offer!;
 }
@@ -61,9 +71,21 @@ describe('chat send-file / files accept', () => {
     const id = up.at(-1)!.id;
 
     const r = await chat(['recv'], { home: bob });
-    expect(r.stdout).toContain(`alice offers a file: big.bin (${data.length} bytes, application/octet-stream); chat files accept ${id.slice(0, 8)}`);
+    expect(r.stdout).toContain(
+      `alice offers a file: big.bin (${data.length} bytes, application/octet-stream); chat files accept ${id.slice(0, 8)}`,
+    );
     const listed = jsonLines<Row>((await chat(['files', '--json'], { home: bob })).stdout);
-    expect(listed).toEqual([expect.objectContaining({ id, direction: 'in', peer: 'alice', name: 'big.bin', size: data.length, state: 'offered', path: null })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        id,
+        direction: 'in',
+        peer: 'alice',
+        name: 'big.bin',
+        size: data.length,
+        state: 'offered',
+        path: null,
+      }),
+    ]);
     expect(blobFiles(relay).length).toBe(2);
 
     const dl = join(t.dir, 'downloads');
@@ -138,8 +160,18 @@ describe('chat send-file / files accept', () => {
 describe('a relay that reorders, drops or truncates stored chunks', () => {
   const CHUNK = 65536 + 16;
   it.each([
-    ['reordered (chunks 0 and 1 swapped)', (b: Buffer) => Buffer.concat([b.subarray(CHUNK, 2 * CHUNK), b.subarray(0, CHUNK), b.subarray(2 * CHUNK)]), 1, /chunk 0 of [0-9a-f]{8} failed its check/],
-    ['a chunk dropped (chunk 1 replaced by chunk 2)', (b: Buffer) => Buffer.concat([b.subarray(0, CHUNK), b.subarray(2 * CHUNK, 3 * CHUNK), b.subarray(2 * CHUNK)]), 1, /chunk 1 of [0-9a-f]{8} failed its check/],
+    [
+      'reordered (chunks 0 and 1 swapped)',
+      (b: Buffer) => Buffer.concat([b.subarray(CHUNK, 2 * CHUNK), b.subarray(0, CHUNK), b.subarray(2 * CHUNK)]),
+      1,
+      /chunk 0 of [0-9a-f]{8} failed its check/,
+    ],
+    [
+      'a chunk dropped (chunk 1 replaced by chunk 2)',
+      (b: Buffer) => Buffer.concat([b.subarray(0, CHUNK), b.subarray(2 * CHUNK, 3 * CHUNK), b.subarray(2 * CHUNK)]),
+      1,
+      /chunk 1 of [0-9a-f]{8} failed its check/,
+    ],
     ['truncated (only two chunks left)', (b: Buffer) => b.subarray(0, 2 * CHUNK), 6, /could not handle the file/],
   ])('%s: detected, nothing under the final name', async (_what, tamper, code, why) => {
     const src = join(t.dir, 'chunks.bin');
@@ -161,7 +193,9 @@ describe('relay limits (§16.4)', () => {
   let carol: string;
   let dave: string;
   beforeAll(async () => {
-    limited = await relayBinary(join(t.dir, 'relay-limited'), { args: ['--set', 'limits.maxFileBytes=300000', '--set', 'limits.blobQuotaBytes=500000'] });
+    limited = await relayBinary(join(t.dir, 'relay-limited'), {
+      args: ['--set', 'limits.maxFileBytes=300000', '--set', 'limits.blobQuotaBytes=500000'],
+    });
     carol = await newUser(t.dir, 'carol', limited);
     dave = await newUser(t.dir, 'dave', limited);
   });

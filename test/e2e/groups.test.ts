@@ -4,7 +4,11 @@ import { chat, jsonLines, newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 
-const strip = (out: string) => out.split('\n').filter(Boolean).map((l) => l.replace(/^\[[^\]]+\] /, ''));
+const strip = (out: string) =>
+  out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^\[[^\]]+\] /, ''));
 
 describe('chat group / chat join', () => {
   let t: TempDir;
@@ -28,17 +32,24 @@ describe('chat group / chat join', () => {
     expect(c).toMatchObject({ code: 0, stderr: '' });
     expect(c.stdout).toContain('#team');
     expect(c.stdout).toContain('  alice (admin)');
-    expect((await chat(['send', '#team', 'hello', 'team'], { home: home.alice! })).stdout).toBe('sent to #team (2 members)\n');
+    expect((await chat(['send', '#team', 'hello', 'team'], { home: home.alice! })).stdout).toBe(
+      'sent to #team (2 members)\n',
+    );
     const b = await chat(['recv'], { home: home.bob! });
     expect(b).toMatchObject({ code: 0, stderr: '' });
     expect(strip(b.stdout)).toEqual(['#team * alice created #team with alice, bob, carol', '#team alice: hello team']);
     expect((await chat(['send', '#team', 'hi from bob'], { home: home.bob! })).code).toBe(0);
 
     expect((await chat(['group', 'remove', 'team', 'carol'], { home: home.alice! })).code).toBe(0);
-    expect((await chat(['send', '#team', 'carol is gone'], { home: home.alice! })).stdout).toBe('sent to #team (1 members)\n');
+    expect((await chat(['send', '#team', 'carol is gone'], { home: home.alice! })).stdout).toBe(
+      'sent to #team (1 members)\n',
+    );
     const cr = await chat(['recv'], { home: home.carol! });
     expect(strip(cr.stdout)).toEqual([
-      '#team * alice created #team with alice, bob, carol', '#team alice: hello team', '#team bob: hi from bob', '#team * alice removed carol',
+      '#team * alice created #team with alice, bob, carol',
+      '#team alice: hello team',
+      '#team bob: hi from bob',
+      '#team * alice removed carol',
     ]);
     // Carol can no longer write to it; her client says so (exit 3).
     const cs = await chat(['send', '#team', 'hello?'], { home: home.carol! });
@@ -47,7 +58,9 @@ describe('chat group / chat join', () => {
     const members = await chat(['group', 'members', '--json', 'team'], { home: home.bob! });
     expect(members.code).toBe(0); // bob has not received the removal yet: still version 1 for him
     await chat(['recv'], { home: home.bob! });
-    const [g] = jsonLines<{ version: number; members: { user: string }[] }>((await chat(['group', 'members', '--json', 'team'], { home: home.bob! })).stdout);
+    const [g] = jsonLines<{ version: number; members: { user: string }[] }>(
+      (await chat(['group', 'members', '--json', 'team'], { home: home.bob! })).stdout,
+    );
     expect(g).toMatchObject({ version: 2, members: [{ user: 'alice' }, { user: 'bob' }] });
     expect((await chat(['groups'], { home: home.alice! })).stdout).toMatch(/^#team {2}[0-9a-f]{8} {2}2 members\n$/);
   });
@@ -59,7 +72,9 @@ describe('chat group / chat join', () => {
     expect((await chat(['send', '#general', 'before carol'], { home: home.alice! })).code).toBe(0);
     expect(strip((await chat(['recv'], { home: home.bob! })).stdout)).toEqual(['#general alice: before carol']);
     expect((await chat(['join', 'general'], { home: home.carol! })).stdout).toBe('joined #general (3 members)\n');
-    expect((await chat(['send', '#general', 'after carol'], { home: home.bob! })).stdout).toBe('sent to #general (2 members)\n');
+    expect((await chat(['send', '#general', 'after carol'], { home: home.bob! })).stdout).toBe(
+      'sent to #general (2 members)\n',
+    );
     expect(strip((await chat(['recv'], { home: home.carol! })).stdout)).toEqual(['#general bob: after carol']);
     expect((await chat(['leave', 'general'], { home: home.carol! })).code).toBe(0);
     expect((await chat(['rooms'], { home: home.carol! })).stdout).toBe('#general\n');
@@ -74,14 +89,24 @@ describe('chat group / chat join', () => {
     expect((await chat(['group', 'create', 'general', 'dave'], { home: home.carol! })).code).toBe(0);
     expect((await chat(['send', '#general', 'held for dave'], { home: home.carol! })).code).toBe(0);
     const r = await chat(['recv'], { home: dave });
-    expect(strip(r.stdout)).toEqual([expect.stringMatching(/^#general \* carol invited you to #general \(([0-9a-f]{8})\); accept or decline it$/)]);
+    expect(strip(r.stdout)).toEqual([
+      expect.stringMatching(/^#general \* carol invited you to #general \(([0-9a-f]{8})\); accept or decline it$/),
+    ]);
     expect(r.stderr).toMatch(/^chat: hint: chat group accept [0-9a-f]{8}/m);
-    const g = jsonLines<{ id: string; pending?: boolean; invitedBy?: string }[]>((await chat(['groups', '--json'], { home: dave })).stdout)[0]![0];
+    const g = jsonLines<{ id: string; pending?: boolean; invitedBy?: string }[]>(
+      (await chat(['groups', '--json'], { home: dave })).stdout,
+    )[0]![0];
     expect(g).toMatchObject({ pending: true, invitedBy: 'carol' });
-    expect((await chat(['groups'], { home: dave })).stdout).toMatch(/^#general {2}[0-9a-f]{8} {2}2 members {2}\(invited by carol\)\n$/);
-    expect((await chat(['group', 'members', 'general'], { home: dave })).stdout).toMatch(/^#general \([0-9a-f]{8}, version 1\) — an invitation from carol\n {2}carol \(admin\)\n {2}dave\n$/);
+    expect((await chat(['groups'], { home: dave })).stdout).toMatch(
+      /^#general {2}[0-9a-f]{8} {2}2 members {2}\(invited by carol\)\n$/,
+    );
+    expect((await chat(['group', 'members', 'general'], { home: dave })).stdout).toMatch(
+      /^#general \([0-9a-f]{8}, version 1\) — an invitation from carol\n {2}carol \(admin\)\n {2}dave\n$/,
+    );
     // #general is still dave's room: the stranger's group does not capture it.
-    expect((await chat(['send', '#general', 'to the room'], { home: dave })).stdout).toMatch(/^sent to #general \(\d+ members\)\n$/);
+    expect((await chat(['send', '#general', 'to the room'], { home: dave })).stdout).toMatch(
+      /^sent to #general \(\d+ members\)\n$/,
+    );
     const accepted = await chat(['group', 'accept', g!.id.slice(0, 8)], { home: dave });
     expect(accepted.stdout).toBe(`#general (${g!.id.slice(0, 8)}): accepted\n`);
     // Now a group and a joined room share the name: refused, naming both ways to choose.
@@ -89,12 +114,18 @@ describe('chat group / chat join', () => {
     expect(amb.code).toBe(2);
     expect(amb.stderr).toContain(`group:${g!.id}`);
     expect(amb.stderr).toContain('room:general');
-    expect((await chat(['send', `group:${g!.id.slice(0, 8)}`, 'to the group'], { home: dave })).stdout).toBe('sent to #general (1 members)\n');
+    expect((await chat(['send', `group:${g!.id.slice(0, 8)}`, 'to the group'], { home: dave })).stdout).toBe(
+      'sent to #general (1 members)\n',
+    );
     expect((await chat(['send', 'room:general', 'to the room again'], { home: dave })).code).toBe(0);
     // A second invitation, declined: forgotten locally, nobody told.
     expect((await chat(['group', 'create', 'spam', 'dave'], { home: home.carol! })).code).toBe(0);
     await chat(['recv'], { home: dave });
-    expect((await chat(['group', 'decline', 'spam'], { home: dave })).stdout).toMatch(/^#spam \([0-9a-f]{8}\): declined and forgotten\n$/);
-    expect(jsonLines<{ name: string }[]>((await chat(['groups', '--json'], { home: dave })).stdout)[0]!.map((x) => x.name)).toEqual(['general']);
+    expect((await chat(['group', 'decline', 'spam'], { home: dave })).stdout).toMatch(
+      /^#spam \([0-9a-f]{8}\): declined and forgotten\n$/,
+    );
+    expect(
+      jsonLines<{ name: string }[]>((await chat(['groups', '--json'], { home: dave })).stdout)[0]!.map((x) => x.name),
+    ).toEqual(['general']);
   });
 });

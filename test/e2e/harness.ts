@@ -35,7 +35,14 @@ export const TEST_PASSPHRASE = 'correct horse battery staple';
 
 function chatEnv(o: ChatOptions): NodeJS.ProcessEnv {
   // A clean environment: no CHAT_RELAY or XDG settings leak in from the developer's shell.
-  const env: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', HOME: o.home, CHAT_HOME: o.home, TZ: 'UTC', CHAT_PASSPHRASE: TEST_PASSPHRASE, ...o.env };
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH ?? '',
+    HOME: o.home,
+    CHAT_HOME: o.home,
+    TZ: 'UTC',
+    CHAT_PASSPHRASE: TEST_PASSPHRASE,
+    ...o.env,
+  };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
@@ -88,7 +95,10 @@ export function startChat(args: readonly string[], o: ChatOptions): Running {
     exit,
     waitFor: (re, ms = 60_000) =>
       new Promise<void>((resolveWait, reject) => {
-        const deadline = setTimeout(() => reject(new Error(`timed out waiting for ${re}; stdout: ${stdout}; stderr: ${stderr}`)), ms);
+        const deadline = setTimeout(
+          () => reject(new Error(`timed out waiting for ${re}; stdout: ${stdout}; stderr: ${stderr}`)),
+          ms,
+        );
         const check = (): void => {
           if (re.test(stdout)) {
             clearTimeout(deadline);
@@ -109,7 +119,12 @@ export function startChat(args: readonly string[], o: ChatOptions): Running {
  * relay's pinned address): a test that is not about keys pays no child process and no scrypt for its users. With
  * `{ cli: true }`, the real `chat keygen` (keys sealed with TEST_PASSPHRASE from CHAT_PASSPHRASE) and `chat login`.
  */
-export async function newUser(root: string, name: string, relay: Pick<TestRelay, 'address' | 'insecure'>, { cli = false }: { cli?: boolean } = {}): Promise<string> {
+export async function newUser(
+  root: string,
+  name: string,
+  relay: Pick<TestRelay, 'address' | 'insecure'>,
+  { cli = false }: { cli?: boolean } = {},
+): Promise<string> {
   const home = join(root, name);
   if (!cli) {
     await preparedProfile(home, name, relay);
@@ -131,7 +146,9 @@ export function jsonLines<T = Record<string, unknown>>(out: string): T[] {
 }
 
 /** A relay in a fresh temp dir with alice and bob registered on it: where most end-to-end files start. */
-export async function aliceAndBob(prefix: string): Promise<{ t: TempDir; relay: BinaryRelay; alice: string; bob: string }> {
+export async function aliceAndBob(
+  prefix: string,
+): Promise<{ t: TempDir; relay: BinaryRelay; alice: string; bob: string }> {
   const t = tempDir(prefix);
   const relay = await relayBinary(join(t.dir, 'relay'));
   const alice = await newUser(t.dir, 'alice', relay);

@@ -24,14 +24,42 @@ class HostileTerm {
     writeFileSync(conf, 'set -g set-clipboard on\nset -g allow-rename on\nset -g set-titles on\n');
   }
   tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', this.conf, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return execFileSync('tmux', ['-L', this.socket, '-f', this.conf, ...args], {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   }
   start(name: string, home: string, args: string[]): void {
-    const vars = { CHAT_HOME: home, HOME: home, TZ: 'UTC', TERM: 'xterm-256color', PATH: process.env.PATH ?? '', CHAT_PASSPHRASE: TEST_PASSPHRASE };
-    const command = ['env', '-u', 'CI', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, CHAT_BIN, ...args]
+    const vars = {
+      CHAT_HOME: home,
+      HOME: home,
+      TZ: 'UTC',
+      TERM: 'xterm-256color',
+      PATH: process.env.PATH ?? '',
+      CHAT_PASSPHRASE: TEST_PASSPHRASE,
+    };
+    const command = [
+      'env',
+      '-u',
+      'CI',
+      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+      process.execPath,
+      CHAT_BIN,
+      ...args,
+    ]
       .map((w) => `'${w.replace(/'/g, `'\\''`)}'`)
       .join(' ');
-    this.tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', `${command}; echo "[chat exited $?]"; sleep 600`);
+    this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      name,
+      '-x',
+      '100',
+      '-y',
+      '30',
+      `${command}; echo "[chat exited $?]"; sleep 600`,
+    );
   }
   screen(name: string): string {
     return this.tmux('capture-pane', '-p', '-t', `${name}:`);
@@ -68,7 +96,12 @@ class HostileTerm {
 /** §15.3 by hand: gid ‖ version ‖ op ‖ len8(subject) ‖ subject ‖ len8(name) ‖ name ‖ count ‖ (role ‖ len8(user) ‖ user)*. */
 function rawCreateRecord(gid: Uint8Array, name: string, members: { user: string; admin: boolean }[]): Uint8Array {
   const n = Buffer.from(name, 'utf8');
-  const parts: Buffer[] = [Buffer.from(gid), Buffer.from([0, 0, 0, 1, 1, 0, n.length]), n, Buffer.from([0, members.length])];
+  const parts: Buffer[] = [
+    Buffer.from(gid),
+    Buffer.from([0, 0, 0, 1, 1, 0, n.length]),
+    n,
+    Buffer.from([0, members.length]),
+  ];
   for (const m of members) parts.push(Buffer.from([m.admin ? 1 : 0, m.user.length]), Buffer.from(m.user));
   return Buffer.concat(parts);
 }
@@ -77,14 +110,30 @@ function rawCreateRecord(gid: Uint8Array, name: string, members: { user: string;
  * A hostile client's envelope (§4) without the sender-side checks chat makes: `signed = kind ‖ len8(from) ‖ from ‖
  * len8(to) ‖ to ‖ id ‖ ts (u64) ‖ len (u32) ‖ body`, signed over `label ‖ recipient_encryption_pk ‖ signed`, sealed.
  */
-function hostileEnvelope(m: Messenger, to: { username: string; encryptionPublicKey: Uint8Array }, kind: number, body: Uint8Array): { id: Uint8Array; env: Uint8Array } {
+function hostileEnvelope(
+  m: Messenger,
+  to: { username: string; encryptionPublicKey: Uint8Array },
+  kind: number,
+  body: Uint8Array,
+): { id: Uint8Array; env: Uint8Array } {
   const id = randomMessageId();
   const head = Buffer.alloc(12);
   head.writeBigUInt64BE(BigInt(Date.now()), 0);
   head.writeUInt32BE(body.length, 8);
   const from = Buffer.from(m.username);
-  const signed = Buffer.concat([Buffer.from([kind, from.length]), from, Buffer.from([to.username.length]), Buffer.from(to.username), id, head, body]);
-  const sig = sign(Buffer.concat([Buffer.from(MESSAGE_LABEL), to.encryptionPublicKey, signed]), m.identity.identity.secretKey);
+  const signed = Buffer.concat([
+    Buffer.from([kind, from.length]),
+    from,
+    Buffer.from([to.username.length]),
+    Buffer.from(to.username),
+    id,
+    head,
+    body,
+  ]);
+  const sig = sign(
+    Buffer.concat([Buffer.from(MESSAGE_LABEL), to.encryptionPublicKey, signed]),
+    m.identity.identity.secretKey,
+  );
   return { id, env: sealInner(Buffer.concat([signed, sig]), to.encryptionPublicKey) };
 }
 
@@ -122,7 +171,10 @@ describe('hostile group names in a real terminal', () => {
     const m = await Messenger.open(profile);
     try {
       const gid = Buffer.alloc(16, 7);
-      const record = rawCreateRecord(gid, NAME, [{ user: 'bob', admin: false }, { user: 'mallory', admin: true }]);
+      const record = rawCreateRecord(gid, NAME, [
+        { user: 'bob', admin: false },
+        { user: 'mallory', admin: true },
+      ]);
       const text = Buffer.concat([gid, Buffer.from(`hi\x1b]52;c;${CLIP_B64}\x07\x1b]2;${TITLE}\x07`)]);
       await m.withConnectionFor(async (c) => {
         const contact = await m.lookupAndPin('bob', c);

@@ -29,7 +29,12 @@ describe('keys at rest', () => {
 
   it('keygen seals the secret keys; whoami needs no passphrase', async () => {
     const file = JSON.parse(readFileSync(join(alice, 'identity.json'), 'utf8')) as Record<string, unknown>;
-    expect(file).toMatchObject({ version: 1, format: 'passphrase', kdf: { name: 'scrypt', logN: 15, r: 8, p: 1 }, aead: { name: 'aes-256-gcm' } });
+    expect(file).toMatchObject({
+      version: 1,
+      format: 'passphrase',
+      kdf: { name: 'scrypt', logN: 15, r: 8, p: 1 },
+      aead: { name: 'aes-256-gcm' },
+    });
     expect(JSON.stringify(file)).not.toContain('secretKey"');
     const who = await chat(['whoami', '--json'], { home: alice, env: { CHAT_PASSPHRASE: undefined } });
     expect(who.code).toBe(0);
@@ -42,7 +47,10 @@ describe('keys at rest', () => {
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/^chat: error: wrong passphrase for .*identity\.json \(BAD_PASSPHRASE\)\n/);
     expect(r.stderr).not.toContain('not it');
-    const p = await chat(['passwd'], { home: alice, env: { CHAT_PASSPHRASE: 'not it', CHAT_NEW_PASSPHRASE: 'whatever' } });
+    const p = await chat(['passwd'], {
+      home: alice,
+      env: { CHAT_PASSPHRASE: 'not it', CHAT_NEW_PASSPHRASE: 'whatever' },
+    });
     expect(p.code).toBe(7);
     expect(readFileSync(join(alice, 'identity.json'))).toEqual(before);
     expect((await chat(['send', 'bob', 'still mine'], { home: alice })).code).toBe(0);
@@ -62,9 +70,23 @@ describe('keys at rest', () => {
   it('--passphrase-file and --no-passphrase', async () => {
     const passFile = join(t.dir, 'pass.txt');
     writeFileSync(passFile, `${TEST_PASSPHRASE}\n`);
-    expect((await chat(['send', 'bob', 'from a file', '--passphrase-file', passFile], { home: alice, env: { CHAT_PASSPHRASE: undefined } })).code).toBe(0);
+    expect(
+      (
+        await chat(['send', 'bob', 'from a file', '--passphrase-file', passFile], {
+          home: alice,
+          env: { CHAT_PASSPHRASE: undefined },
+        })
+      ).code,
+    ).toBe(0);
     // The flag beats the environment: a wrong CHAT_PASSPHRASE beside it is not used.
-    expect((await chat(['send', 'bob', 'flag over env', '--passphrase-file', passFile], { home: alice, env: { CHAT_PASSPHRASE: 'not it' } })).code).toBe(0);
+    expect(
+      (
+        await chat(['send', 'bob', 'flag over env', '--passphrase-file', passFile], {
+          home: alice,
+          env: { CHAT_PASSPHRASE: 'not it' },
+        })
+      ).code,
+    ).toBe(0);
     const home = join(t.dir, 'plain');
     const k = await chat(['keygen', '--no-passphrase'], { home, env: { CHAT_PASSPHRASE: undefined } });
     expect(k.code).toBe(0);
@@ -77,15 +99,22 @@ describe('keys at rest', () => {
     const p = await chat(['passwd'], { home: carol, env: { CHAT_NEW_PASSPHRASE: 'a new passphrase' } });
     expect(p).toMatchObject({ code: 0, stdout: `changed the passphrase of the keys in ${carol}\n` });
     expect((await chat(['send', 'carol', 'x'], { home: carol })).code).toBe(7);
-    expect((await chat(['send', 'carol', 'x'], { home: carol, env: { CHAT_PASSPHRASE: 'a new passphrase' } })).code).toBe(0);
-    const off = await chat(['passwd', '--no-passphrase'], { home: carol, env: { CHAT_PASSPHRASE: 'a new passphrase' } });
+    expect(
+      (await chat(['send', 'carol', 'x'], { home: carol, env: { CHAT_PASSPHRASE: 'a new passphrase' } })).code,
+    ).toBe(0);
+    const off = await chat(['passwd', '--no-passphrase'], {
+      home: carol,
+      env: { CHAT_PASSPHRASE: 'a new passphrase' },
+    });
     expect(off.code).toBe(0);
     expect((await chat(['send', 'carol', 'y'], { home: carol, env: { CHAT_PASSPHRASE: undefined } })).code).toBe(0);
   });
 
   it('export, then import on a fresh CHAT_HOME: same identity, same contacts and trust, and it works on the relay', async () => {
     // A verified contact, so the trust state is part of what must survive.
-    const sn = (JSON.parse((await chat(['verify', 'alice', '--json'], { home: bob })).stdout) as { safetyNumber: string }).safetyNumber;
+    const sn = (
+      JSON.parse((await chat(['verify', 'alice', '--json'], { home: bob })).stdout) as { safetyNumber: string }
+    ).safetyNumber;
     expect((await chat(['trust', 'bob', '--verify', sn], { home: alice })).code).toBe(0);
     const backup = join(t.dir, 'alice-backup.txt');
     const backupEnv = { CHAT_BACKUP_PASSPHRASE: 'backup secret' };
@@ -98,18 +127,27 @@ describe('keys at rest', () => {
     const wrong = await chat(['key', 'import', backup], { home: fresh, env: { CHAT_BACKUP_PASSPHRASE: 'guess' } });
     expect(wrong.code).toBe(7);
     expect(existsSync(join(fresh, 'identity.json'))).toBe(false);
-    const damaged = await chat(['key', 'import', '-'], { home: fresh, env: backupEnv, stdin: text.replace(/\n([A-Za-z])/, (_m, c: string) => `\n${c === 'A' ? 'B' : 'A'}`) });
+    const damaged = await chat(['key', 'import', '-'], {
+      home: fresh,
+      env: backupEnv,
+      stdin: text.replace(/\n([A-Za-z])/, (_m, c: string) => `\n${c === 'A' ? 'B' : 'A'}`),
+    });
     expect(damaged.code).not.toBe(0);
     expect(existsSync(join(fresh, 'identity.json'))).toBe(false);
 
-    const i = await chat(['key', 'import', backup], { home: fresh, env: { ...backupEnv, CHAT_PASSPHRASE: 'restored passphrase' } });
+    const i = await chat(['key', 'import', backup], {
+      home: fresh,
+      env: { ...backupEnv, CHAT_PASSPHRASE: 'restored passphrase' },
+    });
     expect(i.code).toBe(0);
     expect(i.stdout).toMatch(/^restored alice \(([0-9A-F]{4} ){7}[0-9A-F]{4}\) and 1 contact\(s\) into /);
     const restoredEnv = { CHAT_PASSPHRASE: 'restored passphrase' };
     const whoOld = JSON.parse((await chat(['whoami', '--json'], { home: alice })).stdout) as Record<string, unknown>;
     const whoNew = JSON.parse((await chat(['whoami', '--json'], { home: fresh })).stdout) as Record<string, unknown>;
     expect({ ...whoNew, home: '' }).toEqual({ ...whoOld, home: '' });
-    expect((await chat(['contacts', '--json'], { home: fresh })).stdout).toBe((await chat(['contacts', '--json'], { home: alice })).stdout);
+    expect((await chat(['contacts', '--json'], { home: fresh })).stdout).toBe(
+      (await chat(['contacts', '--json'], { home: alice })).stdout,
+    );
     expect((await chat(['contacts', '--json'], { home: fresh })).stdout).toContain('"trust":"verified"');
     // The restored profile is alice on the relay: it sends and bob verifies her signature under the pinned key.
     expect((await chat(['send', 'bob', 'from the new machine'], { home: fresh, env: restoredEnv })).code).toBe(0);
@@ -117,6 +155,8 @@ describe('keys at rest', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(/alice: from the new machine\n$/);
     // A second import without --force is refused.
-    expect((await chat(['key', 'import', backup], { home: fresh, env: { ...backupEnv, ...restoredEnv } })).code).toBe(1);
+    expect((await chat(['key', 'import', backup], { home: fresh, env: { ...backupEnv, ...restoredEnv } })).code).toBe(
+      1,
+    );
   }, 120_000);
 });

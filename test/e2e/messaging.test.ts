@@ -1,8 +1,8 @@
 /** keygen → login → send → recv between two profiles, through the built `chat` and `chat-relay` binaries. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines } from './harness.js';
-import { type BinaryRelay } from '../fixtures/relay.js';
-import { type TempDir } from '../fixtures/temp.js';
+import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TempDir } from '../fixtures/temp.js';
 
 const LINE = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] alice: (.*)$/;
 
@@ -28,7 +28,11 @@ describe('chat between alice and bob', () => {
     const s2 = await chat(['send', '--json', 'BOB', '-'], { home: alice, stdin: 'from stdin\nsecond line\n' });
     expect(s2).toMatchObject({ code: 0, stderr: '' });
     const [sent] = jsonLines<{ id: string; to: string; ts: number }>(s2.stdout);
-    expect(sent).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/) as string, to: 'bob', ts: expect.any(Number) as number });
+    expect(sent).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+      to: 'bob',
+      ts: expect.any(Number) as number,
+    });
 
     const r = await chat(['recv'], { home: bob });
     expect(r).toMatchObject({ code: 0, stderr: '' });
@@ -47,11 +51,22 @@ describe('chat between alice and bob', () => {
     const again = await chat(['recv'], { home: bob });
     expect(again).toEqual({ code: 0, stdout: '', stderr: '' });
 
-    const who = jsonLines<{ fingerprint: string; username: string; relay: string }>((await chat(['whoami', '--json'], { home: alice })).stdout)[0];
+    const who = jsonLines<{ fingerprint: string; username: string; relay: string }>(
+      (await chat(['whoami', '--json'], { home: alice })).stdout,
+    )[0];
     expect(who).toMatchObject({ username: 'alice', relay: relay.address });
-    const contacts = jsonLines<{ username: string; fingerprint: string }>((await chat(['contacts', '--json'], { home: bob })).stdout);
+    const contacts = jsonLines<{ username: string; fingerprint: string }>(
+      (await chat(['contacts', '--json'], { home: bob })).stdout,
+    );
     expect(contacts).toEqual([
-      { username: 'alice', fingerprint: who?.fingerprint, trust: 'unverified', firstSeen: expect.any(Number) as number, verifiedAt: null, pendingFingerprint: null },
+      {
+        username: 'alice',
+        fingerprint: who?.fingerprint,
+        trust: 'unverified',
+        firstSeen: expect.any(Number) as number,
+        verifiedAt: null,
+        pendingFingerprint: null,
+      },
     ]);
     const plain = await chat(['contacts'], { home: alice });
     expect(plain.stdout).toMatch(/^bob {2}([0-9A-F]{4} ){7}[0-9A-F]{4} {2}unverified {2}first seen \d{4}-/);
@@ -87,7 +102,14 @@ describe('chat between alice and bob', () => {
   });
 
   it('usage errors exit 2 with a chat: error line', async () => {
-    for (const args of [['send', 'Not A Name', 'hi'], ['send', 'bob'], ['login', 'x'], ['frobnicate'], ['recv', '--bogus'], ['send', 'bob', 'x'.repeat(60_001)]]) {
+    for (const args of [
+      ['send', 'Not A Name', 'hi'],
+      ['send', 'bob'],
+      ['login', 'x'],
+      ['frobnicate'],
+      ['recv', '--bogus'],
+      ['send', 'bob', 'x'.repeat(60_001)],
+    ]) {
       const r = await chat(args, { home: alice });
       expect(r.code, args.join(' ').slice(0, 40)).toBe(2);
       expect(r.stderr).toMatch(/^chat: error: /);

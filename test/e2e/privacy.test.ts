@@ -29,7 +29,11 @@ describe('what the relay keeps', () => {
   it('never holds plaintext, whether delivered, waiting, or streamed to a follower', async () => {
     const alice = await newUser(t.dir, 'alice', relay);
     const bob = await newUser(t.dir, 'bob', relay);
-    const secrets = ['PLAINTEXT-CANARY-delivered-7f3a', 'PLAINTEXT-CANARY-waiting-91bc', 'PLAINTEXT-CANARY-followed-c0de'];
+    const secrets = [
+      'PLAINTEXT-CANARY-delivered-7f3a',
+      'PLAINTEXT-CANARY-waiting-91bc',
+      'PLAINTEXT-CANARY-followed-c0de',
+    ];
     const logs: string[] = [];
 
     expect((await chat(['send', 'bob', secrets[0] ?? ''], { home: alice })).code).toBe(0);
@@ -55,7 +59,8 @@ describe('what the relay keeps', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const bytes = readFileSync(file);
-      for (const secret of secrets) expect(bytes.includes(Buffer.from(secret)), `${file} contains ${secret}`).toBe(false);
+      for (const secret of secrets)
+        expect(bytes.includes(Buffer.from(secret)), `${file} contains ${secret}`).toBe(false);
     }
     // Clients never put a body on stderr.
     for (const log of logs) for (const secret of secrets) expect(log).not.toContain(secret);

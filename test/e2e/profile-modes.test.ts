@@ -28,7 +28,8 @@ describe('profile and relay data modes', () => {
   });
 
   it('the relay creates relay.db and rooms.db 0600 in a pre-existing 0755 directory', () => {
-    for (const f of ['relay.db', 'rooms.db']) expect((statSync(join(relay.dataDir, f)).mode & 0o777).toString(8), f).toBe('600');
+    for (const f of ['relay.db', 'rooms.db'])
+      expect((statSync(join(relay.dataDir, f)).mode & 0o777).toString(8), f).toBe('600');
   });
 
   it('a group- or world-writable CHAT_HOME is refused before config.json is read', async () => {

@@ -40,7 +40,11 @@ describe('relay restart', () => {
 
     // Alice moves to the new address for good: same relay id, so a plain re-login.
     const login = await chat(['login', 'alice', '--relay', relay.address], { home: alice });
-    expect(login).toEqual({ code: 0, stdout: `logged in as alice on ${relay.hostPort}\nrelay certificate pinned: ${relay.address}\n`, stderr: '' });
+    expect(login).toEqual({
+      code: 0,
+      stdout: `logged in as alice on ${relay.hostPort}\nrelay certificate pinned: ${relay.address}\n`,
+      stderr: '',
+    });
     expect((await chat(['send', 'bob', 'after the restart'], { home: alice })).code).toBe(0);
     const r2 = await chat(['recv'], { home: bob, env });
     expect(r2.stdout).toMatch(/alice: after the restart\n$/);
@@ -56,7 +60,9 @@ describe('relay restart', () => {
       const r = await chat(['recv'], { home: erin, env: { CHAT_RELAY: fresh.address } });
       expect(r.code).toBe(6);
       expect(r.stderr).toMatch(/^chat: error: .*id changed/m);
-      expect(r.stderr).toContain(`chat: hint: if that is expected (a new or wiped relay), run chat login erin --relay ${fresh.address} again`);
+      expect(r.stderr).toContain(
+        `chat: hint: if that is expected (a new or wiped relay), run chat login erin --relay ${fresh.address} again`,
+      );
       const login = await chat(['login', 'erin', '--relay', fresh.address], { home: erin });
       expect(login.code).toBe(0);
       expect(login.stdout).toBe(`registered erin on ${fresh.hostPort}\nrelay certificate pinned: ${fresh.address}\n`);

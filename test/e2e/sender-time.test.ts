@@ -16,12 +16,22 @@ import { tempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
 /** mallory's client: sends `body` to `to` with the signed ts `ts`, under `id` (a fresh one unless given). */
-async function sendAt(profile: Parameters<typeof Messenger.open>[0], to: string, body: string, ts: number, id = randomMessageId()): Promise<Uint8Array> {
+async function sendAt(
+  profile: Parameters<typeof Messenger.open>[0],
+  to: string,
+  body: string,
+  ts: number,
+  id = randomMessageId(),
+): Promise<Uint8Array> {
   const m = await Messenger.open(profile);
   try {
     await m.withConnectionFor(async (c) => {
       const contact = await m.lookupAndPin(to, c);
-      const env = sealEnvelope({ kind: MessageKind.text, from: m.username, to, id, ts, body: utf8(body) }, m.identity.identity.secretKey, contact.encryptionPublicKey);
+      const env = sealEnvelope(
+        { kind: MessageKind.text, from: m.username, to, id, ts, body: utf8(body) },
+        m.identity.identity.secretKey,
+        contact.encryptionPublicKey,
+      );
       await c.send(to, id, env);
     });
   } finally {
@@ -57,10 +67,16 @@ describe('sender-chosen timestamps', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout).not.toContain('?');
     // The local receive time leads; the sender's claim follows only because it is far off.
-    expect(plain.stdout).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] mallory: two backdated \(sent 2001-01-01 10:00 by their clock\)$/m);
-    expect(plain.stdout).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] mallory: three pinned \(sent at an unknown time by their clock\)$/m);
+    expect(plain.stdout).toMatch(
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] mallory: two backdated \(sent 2001-01-01 10:00 by their clock\)$/m,
+    );
+    expect(plain.stdout).toMatch(
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] mallory: three pinned \(sent at an unknown time by their clock\)$/m,
+    );
     await sendAt(profile, 'bob', 'four now', Date.now());
-    const json = jsonLines<{ body: string; ts: number; receivedAt: number }>((await chat(['recv', '--json'], { home: bob })).stdout);
+    const json = jsonLines<{ body: string; ts: number; receivedAt: number }>(
+      (await chat(['recv', '--json'], { home: bob })).stdout,
+    );
     expect(json).toHaveLength(1);
     expect(typeof json[0]!.receivedAt).toBe('number');
 

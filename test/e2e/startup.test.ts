@@ -27,7 +27,11 @@ describe('chat --help and --version', () => {
 
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(join(CHAT_BIN, '../../../package.json'), 'utf8')) as { version: string };
-    expect(await chat(['--version'], { home: '/nonexistent' })).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect(await chat(['--version'], { home: '/nonexistent' })).toEqual({
+      code: 0,
+      stdout: `${pkg.version}\n`,
+      stderr: '',
+    });
   });
 });
 
@@ -68,7 +72,15 @@ describe('start-up without the UI', () => {
     try {
       const home = t.dir;
       const env = { NODE_OPTIONS: `--import=${uiProbe}` };
-      for (const args of [['--help'], ['send', '--help'], ['keygen'], ['whoami'], ['contacts'], ['send', 'bob', 'hi'], ['recv']]) {
+      for (const args of [
+        ['--help'],
+        ['send', '--help'],
+        ['keygen'],
+        ['whoami'],
+        ['contacts'],
+        ['send', 'bob', 'hi'],
+        ['recv'],
+      ]) {
         const r = await chat(args, { home, env });
         expect(r.stderr, args.join(' ')).not.toContain('UI-LOADED');
       }
@@ -95,16 +107,32 @@ describe('start-up of the one-shot commands', () => {
     const t = tempDir('startup-bundle');
     try {
       const env = { NODE_OPTIONS: `--import=${fileProbe}` };
-      for (const args of [['send', 'bob', 'hi'], ['send', '--json', 'bob', 'hi'], ['recv'], ['recv', '--follow', '--json']]) {
+      for (const args of [
+        ['send', 'bob', 'hi'],
+        ['send', '--json', 'bob', 'hi'],
+        ['recv'],
+        ['recv', '--follow', '--json'],
+      ]) {
         const r = await chat(args, { home: t.dir, env });
         expect(r.stderr, args.join(' ')).toContain('chat: error: no identity'); // it got as far as the profile
         const loaded = r.stderr.split('\n').filter((l) => l.startsWith('RESOLVED '));
-        expect(loaded.filter((l) => /\/node_modules\/(\.pnpm\/)?yargs[@/]/.test(l)), args.join(' ')).toEqual([]);
-        expect(loaded.filter((l) => /\/packages\/(crypto|protocol)\/dist\/|\/packages\/cli\/dist\/(?!bin\/)/.test(l)), args.join(' ')).toEqual([]);
+        expect(
+          loaded.filter((l) => /\/node_modules\/(\.pnpm\/)?yargs[@/]/.test(l)),
+          args.join(' '),
+        ).toEqual([]);
+        expect(
+          loaded.filter((l) => /\/packages\/(crypto|protocol)\/dist\/|\/packages\/cli\/dist\/(?!bin\/)/.test(l)),
+          args.join(' '),
+        ).toEqual([]);
       }
       // The probe itself works: help, and a shape the fast path leaves alone, go through yargs.
-      for (const args of [['send', '--help'], ['send', 'bob', '--', '-5']]) {
-        expect((await chat(args, { home: t.dir, env })).stderr, args.join(' ')).toMatch(/RESOLVED .*\/node_modules\/(\.pnpm\/)?yargs[@/]/);
+      for (const args of [
+        ['send', '--help'],
+        ['send', 'bob', '--', '-5'],
+      ]) {
+        expect((await chat(args, { home: t.dir, env })).stderr, args.join(' ')).toMatch(
+          /RESOLVED .*\/node_modules\/(\.pnpm\/)?yargs[@/]/,
+        );
       }
     } finally {
       t.cleanup();

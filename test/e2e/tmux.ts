@@ -19,7 +19,10 @@ export class Tmux {
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   }
 
   /**
@@ -43,7 +46,17 @@ export class Tmux {
     };
     // The tmux server inherits this process's environment; CI and CONTINUOUS_INTEGRATION (set on CI machines, and
     // they change how Ink draws) are cleared so a window gets the same environment everywhere unless `env` sets them.
-    const command = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, CHAT_BIN, ...args]
+    const command = [
+      'env',
+      '-u',
+      'CI',
+      '-u',
+      'CONTINUOUS_INTEGRATION',
+      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+      process.execPath,
+      CHAT_BIN,
+      ...args,
+    ]
       .map((w) => `'${w.replace(/'/g, `'\\''`)}'`)
       .join(' ');
     // `; sleep` keeps the pane (and its last screen) after chat exits, so a failure can still be read.

@@ -10,7 +10,7 @@ import { chat, newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 
-const OTHER_FP = 'A'.repeat(42) + 'A';
+const OTHER_FP = `${'A'.repeat(42)}A`;
 
 describe('relay transport: TLS 1.3 with a pinned certificate', () => {
   let t: TempDir;
@@ -25,7 +25,9 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
   });
 
   it('creates its key and self-signed certificate once and prints the chat:// address before the listening line', async () => {
-    expect(relay.stdout()).toMatch(/^chat-relay address chat:\/\/[A-Za-z0-9_-]{43}@127\.0\.0\.1:\d+\nchat-relay listening on 127\.0\.0\.1:\d+\n$/);
+    expect(relay.stdout()).toMatch(
+      /^chat-relay address chat:\/\/[A-Za-z0-9_-]{43}@127\.0\.0\.1:\d+\nchat-relay listening on 127\.0\.0\.1:\d+\n$/,
+    );
     expect(statSync(`${relay.dataDir}/tls-key.pem`).mode & 0o777).toBe(0o600);
     expect(readFileSync(`${relay.dataDir}/tls-cert.pem`, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
     // A restarted relay keeps its key, so its fingerprint (and every client's pin) stays the same. (A second relay
@@ -47,13 +49,19 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
     expect((await chat(['keygen'], { home })).code).toBe(0);
     const r = await chat(['login', 'victim', '--relay', `chat://${OTHER_FP}@${relay.hostPort}`], { home });
     expect(r.code).toBe(6);
-    expect(r.stderr).toContain(`chat: error: the relay at ${relay.hostPort} presented a TLS certificate that does not match the pinned one`);
+    expect(r.stderr).toContain(
+      `chat: error: the relay at ${relay.hostPort} presented a TLS certificate that does not match the pinned one`,
+    );
     expect(r.stderr).toContain(`expected ${OTHER_FP}, got ${relay.fingerprint}`);
     expect(r.stderr).toMatch(/^chat: hint: someone may be intercepting/m);
     // Nothing was registered: the right address still registers the name as new.
     const ok = await chat(['login', 'victim', '--relay', relay.address, '--json'], { home });
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ registered: true, relayCert: relay.fingerprint, address: relay.address });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      registered: true,
+      relayCert: relay.fingerprint,
+      address: relay.address,
+    });
   });
 
   it('a bare host:port pins the first certificate; a different one later is refused (send and login)', async () => {
@@ -62,7 +70,11 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
     const home = `${dir}/tina`;
     expect((await chat(['keygen'], { home })).code).toBe(0);
     const login = await chat(['login', 'tina', '--relay', first.hostPort], { home });
-    expect(login).toEqual({ code: 0, stdout: `registered tina on ${first.hostPort}\nrelay certificate pinned: ${first.address}\n`, stderr: '' });
+    expect(login).toEqual({
+      code: 0,
+      stdout: `registered tina on ${first.hostPort}\nrelay certificate pinned: ${first.address}\n`,
+      stderr: '',
+    });
     expect(JSON.parse(readFileSync(`${home}/config.json`, 'utf8'))).toMatchObject({ relayCert: first.fingerprint });
     await first.stop();
     // Someone else answers on the same address with another certificate.
@@ -79,7 +91,9 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
       expect(relogin.stderr).toContain('does not match the pinned one');
       const accept = await chat(['login', 'tina', '--relay', impostor.address], { home });
       expect(accept.code).toBe(0);
-      expect(accept.stderr).toContain(`accepted a new TLS certificate for ${impostor.hostPort} (was ${first.fingerprint})`);
+      expect(accept.stderr).toContain(
+        `accepted a new TLS certificate for ${impostor.hostPort} (was ${first.fingerprint})`,
+      );
     } finally {
       await impostor.stop();
     }
@@ -88,10 +102,37 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
   it('an operator certificate (--tls-cert/--tls-key, here ECDSA P-256 from openssl) is served and pinned', async () => {
     const dir = `${t.dir}/own`;
     execFileSync('mkdir', ['-p', dir]);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', '/CN=relay.example', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`], { stdio: 'ignore' });
-    const own = await relayBinary(`${dir}/data`, { args: ['--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`] });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '30',
+        '-subj',
+        '/CN=relay.example',
+        '-keyout',
+        `${dir}/key.pem`,
+        '-out',
+        `${dir}/cert.pem`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const own = await relayBinary(`${dir}/data`, {
+      args: ['--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`],
+    });
     try {
-      const spki = execFileSync('sh', ['-c', `openssl x509 -in ${dir}/cert.pem -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '='`]).toString().trim();
+      const spki = execFileSync('sh', [
+        '-c',
+        `openssl x509 -in ${dir}/cert.pem -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '='`,
+      ])
+        .toString()
+        .trim();
       expect(own.fingerprint).toBe(spki);
       const home = await newUser(dir, 'olga', own);
       expect((await chat(['send', 'olga', 'self'], { home })).code).toBe(0);
@@ -136,7 +177,9 @@ describe('--insecure must be on both sides', () => {
       expect((await chat(['keygen'], { home })).code).toBe(0);
       const r = await chat(['login', 'jane', '--relay', relay.hostPort, '--insecure'], { home });
       expect(r.code).toBe(6);
-      expect(r.stderr).toContain('chat: error: the relay requires TLS but this profile connects with --insecure (TLS_REQUIRED)');
+      expect(r.stderr).toContain(
+        'chat: error: the relay requires TLS but this profile connects with --insecure (TLS_REQUIRED)',
+      );
       expect(r.stderr).toMatch(/^chat: hint: log in without --insecure/m);
       const refused = await chat(['login', 'jane', '--relay', relay.address, '--insecure'], { home });
       expect(refused.code).toBe(2);
@@ -172,7 +215,11 @@ describe('a network observer', () => {
     const relay = await relayBinary(`${t.dir}/relay`, { insecure });
     const proxy = await recordingProxy(relay.port);
     try {
-      const via = { ...relay, hostPort: `127.0.0.1:${proxy.port}`, address: relay.address.replace(relay.hostPort, `127.0.0.1:${proxy.port}`) };
+      const via = {
+        ...relay,
+        hostPort: `127.0.0.1:${proxy.port}`,
+        address: relay.address.replace(relay.hostPort, `127.0.0.1:${proxy.port}`),
+      };
       const home = await newUser(t.dir, 'quentin', via);
       expect((await chat(['send', 'quentin', 'note'], { home })).code).toBe(0);
       const bytes = proxy.seen();

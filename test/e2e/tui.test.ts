@@ -59,7 +59,10 @@ describe('chat in a terminal (tmux)', () => {
     await tmux.waitFor('bob', /alice> sure, three things:\n\s+1\. the usual place\n\s+2\. at 12:05/);
     tmux.keys('bob', 'Enter');
     // One message: one "HH:MM bob:" prefix, the other lines are its indented continuation.
-    const screen = await tmux.waitFor('alice', /\d\d:\d\d bob: sure, three things:\n *│? +1\. the usual place\n *│? +2\. at 12:05/);
+    const screen = await tmux.waitFor(
+      'alice',
+      /\d\d:\d\d bob: sure, three things:\n *│? +1\. the usual place\n *│? +2\. at 12:05/,
+    );
     expect(screen.match(/bob:/g)).toHaveLength(1);
 
     // Bob leaves; alice writes; the message waits on the relay and reaches bob when he is back.
@@ -85,6 +88,5 @@ describe('chat in a terminal (tmux)', () => {
     tmux.type('alice', '/quit');
     tmux.keys('alice', 'Enter');
     await tmux.waitFor('alice', /\[chat exited 0\]/);
-
   });
 });

@@ -1,8 +1,8 @@
 /** `chat verify`, `chat trust` and `--trust-new-identities` through the binaries (PROTOCOL.md §3.4, §3.5). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, newUser } from './harness.js';
-import { type BinaryRelay } from '../fixtures/relay.js';
-import { type TempDir } from '../fixtures/temp.js';
+import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TempDir } from '../fixtures/temp.js';
 
 describe('verifying a contact', () => {
   let t: TempDir;
@@ -20,7 +20,9 @@ describe('verifying a contact', () => {
   it('chat verify shows 12 groups of 5 digits and a QR code; --no-qr leaves it out; an unknown user exits 3', async () => {
     const v = await chat(['verify', 'bob'], { home: alice });
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/^safety number with bob \(unverified\):\n\n {4}(\d{5} ){3}\d{5}\n {4}(\d{5} ){3}\d{5}\n {4}(\d{5} ){3}\d{5}\n\ntheir fingerprint: /);
+    expect(v.stdout).toMatch(
+      /^safety number with bob \(unverified\):\n\n {4}(\d{5} ){3}\d{5}\n {4}(\d{5} ){3}\d{5}\n {4}(\d{5} ){3}\d{5}\n\ntheir fingerprint: /,
+    );
     expect(v.stdout).toMatch(/[▀▄█]{7}/); // the QR code's half blocks: a finder pattern is always 7 in a row
     expect(v.stdout).toMatch(/chat trust bob --verify "(\d{5} ){11}\d{5}"\n$/);
     const plain = await chat(['verify', 'bob', '--no-qr'], { home: alice });

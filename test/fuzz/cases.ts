@@ -42,7 +42,10 @@ export const hostileStream: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 400 }).map(prefixed),
   // wrong types: maps with known and unknown types and fields of any value
   fc
-    .record({ t: fc.oneof(fc.constantFrom(...TYPES), anyValue), rest: fc.dictionary(fc.constantFrom(...FIELDS), anyValue, { maxKeys: 6 }) })
+    .record({
+      t: fc.oneof(fc.constantFrom(...TYPES), anyValue),
+      rest: fc.dictionary(fc.constantFrom(...FIELDS), anyValue, { maxKeys: 6 }),
+    })
     .map(({ t, rest }) => prefixed(pack({ ...rest, t }))),
   // any msgpack value as a body
   anyValue.map((v) => prefixed(pack(v))),
@@ -52,12 +55,14 @@ export const hostileStream: fc.Arbitrary<Uint8Array> = fc.oneof(
     return b.subarray(0, 1 + (cut % (b.length - 1)));
   }),
   // huge or zero length prefixes, with or without a tail
-  fc.tuple(fc.integer({ min: MAX_FRAME_BYTES + 1, max: 0xffff_ffff }), fc.uint8Array({ maxLength: 64 })).map(([n, tail]) => {
-    const out = new Uint8Array(4 + tail.length);
-    new DataView(out.buffer).setUint32(0, n);
-    out.set(tail, 4);
-    return out;
-  }),
+  fc
+    .tuple(fc.integer({ min: MAX_FRAME_BYTES + 1, max: 0xffff_ffff }), fc.uint8Array({ maxLength: 64 }))
+    .map(([n, tail]) => {
+      const out = new Uint8Array(4 + tail.length);
+      new DataView(out.buffer).setUint32(0, n);
+      out.set(tail, 4);
+      return out;
+    }),
   fc.constant(new Uint8Array([0, 0, 0, 0])),
   // deep nesting: arrays or maps nested 3..100,000 deep inside a frame-sized body
   fc.tuple(fc.integer({ min: 3, max: 100_000 }), fc.constantFrom(0x91, 0x81)).map(([depth, token]) => {
@@ -76,7 +81,10 @@ export const hostileStream: fc.Arbitrary<Uint8Array> = fc.oneof(
   }),
 );
 
-const names = fc.oneof(fc.constantFrom('bystander', 'fuzzer', 'fuzzadmin', 'nobody', 'a', 'ZZZ'), fc.string({ minLength: 1, maxLength: 64 }).filter((s) => Buffer.byteLength(s) <= 64 && Buffer.byteLength(s) >= 1));
+const names = fc.oneof(
+  fc.constantFrom('bystander', 'fuzzer', 'fuzzadmin', 'nobody', 'a', 'ZZZ'),
+  fc.string({ minLength: 1, maxLength: 64 }).filter((s) => Buffer.byteLength(s) <= 64 && Buffer.byteLength(s) >= 1),
+);
 const id16 = fc.oneof(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.constant(new Uint8Array(16)));
 const rid = fc.nat(0xffff_ffff);
 
@@ -84,7 +92,10 @@ const rid = fc.nat(0xffff_ffff);
 export const hostileFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
   fc.record({ t: fc.constant('lookup' as const), rid, user: names }),
   fc.record({
-    t: fc.constant('send' as const), rid, to: names, id: id16,
+    t: fc.constant('send' as const),
+    rid,
+    to: names,
+    id: id16,
     env: fc.oneof(fc.uint8Array({ minLength: 49, maxLength: 200 }), fc.constant(new Uint8Array(65_536))),
   }),
   fc.record({ t: fc.constant('ack' as const), ids: fc.array(id16, { minLength: 1, maxLength: 256 }) }),
@@ -92,10 +103,20 @@ export const hostileFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
   fc.record({ t: fc.constant('hello' as const), v: fc.constant(1), agent: fc.constant('again') }),
   fc.record(
     {
-      t: fc.constant('admin' as const), rid,
+      t: fc.constant('admin' as const),
+      rid,
       // No shutdown: the fuzzing admin would stop the relay under test (its own test covers it).
-      op: fc.constantFrom('users' as const, 'kick' as const, 'ban' as const, 'unban' as const, 'invite' as const, 'stats' as const),
-      user: names.filter((n) => n !== 'bystander'), after: names, reason: fc.string({ maxLength: 100 }).filter((s) => Buffer.byteLength(s) <= 192),
+      op: fc.constantFrom(
+        'users' as const,
+        'kick' as const,
+        'ban' as const,
+        'unban' as const,
+        'invite' as const,
+        'stats' as const,
+      ),
+      user: names.filter((n) => n !== 'bystander'),
+      after: names,
+      reason: fc.string({ maxLength: 100 }).filter((s) => Buffer.byteLength(s) <= 192),
     },
     { requiredKeys: ['t', 'rid', 'op'] },
   ),

@@ -19,7 +19,10 @@ import { tempDir } from '../fixtures/temp.js';
 import { hostileFrame, hostileStream } from './cases.js';
 
 /** Runs per property: the CI size by default; CHAT_TEST_SCALE=long gives 20 000 cases; FUZZ_SCALE multiplies. */
-const RUNS = { streams: scaled(20, 400) * Number(process.env.FUZZ_SCALE ?? '1'), sessions: scaled(8, 80) * Number(process.env.FUZZ_SCALE ?? '1') };
+const RUNS = {
+  streams: scaled(20, 400) * Number(process.env.FUZZ_SCALE ?? '1'),
+  sessions: scaled(8, 80) * Number(process.env.FUZZ_SCALE ?? '1'),
+};
 const BATCH = 50;
 /**
  * A connection still open this long after we ended ours counts as a hang. Far beyond the relay's 3 s handshake
@@ -45,7 +48,9 @@ beforeAll(async () => {
   await bystander.nextOfType('synced');
 });
 afterAll(async () => {
-  console.log(`[fuzz] ${casesRun} cases; worst bystander round trip ${worstRtt.ms.toFixed(1)} ms; errors: ${JSON.stringify(Object.fromEntries(codes))}`);
+  console.log(
+    `[fuzz] ${casesRun} cases; worst bystander round trip ${worstRtt.ms.toFixed(1)} ms; errors: ${JSON.stringify(Object.fromEntries(codes))}`,
+  );
   bystander.close();
   await relay.close();
   tmp.cleanup();
@@ -76,7 +81,12 @@ interface Outcome {
  */
 function exchange(chunks: Uint8Array[], ms = HANG_MS): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: relay.port, minVersion: 'TLSv1.3', rejectUnauthorized: false });
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: relay.port,
+      minVersion: 'TLSv1.3',
+      rejectUnauthorized: false,
+    });
     const decoder = new FrameDecoder();
     const frames: RelayFrame[] = [];
     const timer = setTimeout(() => {
@@ -117,29 +127,41 @@ function checkOutcome(o: Outcome): void {
 describe('fuzzing the relay over TCP', () => {
   it(`hostile byte streams on fresh connections (${BATCH * RUNS.streams} cases)`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(hostileStream, fc.nat(3)), { minLength: BATCH, maxLength: BATCH }), async (batch) => {
-        const outcomes = await Promise.all(
-          batch.map(([bytes, split]) => {
-            // Sometimes split the bytes into several writes.
-            const chunks = split === 0 || bytes.length < 4 ? [bytes] : [bytes.subarray(0, bytes.length >> 1), bytes.subarray(bytes.length >> 1)];
-            return exchange(chunks);
-          }),
-        );
-        outcomes.forEach(checkOutcome);
-        // Without a complete, valid hello nothing but `err` may come back.
-        outcomes.forEach((o) => o.frames.forEach((f) => expect(['err', 'challenge']).toContain(f.t)));
-        casesRun += batch.length;
-        await bystanderServed();
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(hostileStream, fc.nat(3)), { minLength: BATCH, maxLength: BATCH }),
+        async (batch) => {
+          const outcomes = await Promise.all(
+            batch.map(([bytes, split]) => {
+              // Sometimes split the bytes into several writes.
+              const chunks =
+                split === 0 || bytes.length < 4
+                  ? [bytes]
+                  : [bytes.subarray(0, bytes.length >> 1), bytes.subarray(bytes.length >> 1)];
+              return exchange(chunks);
+            }),
+          );
+          outcomes.forEach(checkOutcome);
+          // Without a complete, valid hello nothing but `err` may come back.
+          outcomes.forEach((o) => o.frames.forEach((f) => expect(['err', 'challenge']).toContain(f.t)));
+          casesRun += batch.length;
+          await bystanderServed();
+        },
+      ),
       { numRuns: RUNS.streams, endOnFailure: true },
     );
   });
 
   it(`valid-but-hostile frame sequences in authenticated sessions (${20 * RUNS.sessions} sequences)`, async () => {
-    const identities = new Map<string, Identity>([['fuzzer', generateIdentity()], ['fuzzadmin', fuzzadmin]]);
+    const identities = new Map<string, Identity>([
+      ['fuzzer', generateIdentity()],
+      ['fuzzadmin', fuzzadmin],
+    ]);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.constantFrom('fuzzer', 'fuzzadmin'), fc.array(hostileFrame, { minLength: 1, maxLength: 30 })), { minLength: 20, maxLength: 20 }),
+        fc.array(
+          fc.tuple(fc.constantFrom('fuzzer', 'fuzzadmin'), fc.array(hostileFrame, { minLength: 1, maxLength: 30 })),
+          { minLength: 20, maxLength: 20 },
+        ),
         async (batch) => {
           const outcomes = await Promise.all(
             batch.map(async ([user, frames]) => {
@@ -164,10 +186,10 @@ describe('fuzzing the relay over TCP', () => {
       { numRuns: RUNS.sessions, endOnFailure: true },
     );
     // The relay is still accepting new connections and logins.
-    for (const code of ['BAD_FRAME', 'FRAME_TOO_LARGE', 'PROTOCOL_STATE', 'UNKNOWN_USER', 'FORBIDDEN']) expect(codes.get(code), code).toBeGreaterThan(0);
+    for (const code of ['BAD_FRAME', 'FRAME_TOO_LARGE', 'PROTOCOL_STATE', 'UNKNOWN_USER', 'FORBIDDEN'])
+      expect(codes.get(code), code).toBeGreaterThan(0);
     const late = await RawClient.connect(relay.port);
     expect(await late.login('latecomer', generateIdentity())).toMatchObject({ t: 'welcome' });
     late.close();
   });
 });
-

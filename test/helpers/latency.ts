@@ -38,7 +38,12 @@ export function measureLatency(client: RawClient, everyMs = 50): { stop(): Promi
       const sorted = [...rtts].sort((a, b) => a - b);
       const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
       const round = (x: number) => Math.round(x * 100) / 100;
-      return { samples: sorted.length, p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? NaN) };
+      return {
+        samples: sorted.length,
+        p50: round(at(0.5)),
+        p99: round(at(0.99)),
+        max: round(sorted[sorted.length - 1] ?? NaN),
+      };
     },
   };
 }

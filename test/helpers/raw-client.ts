@@ -47,7 +47,9 @@ export class RawClient {
     return new Promise((resolve, reject) => {
       const socket = insecure
         ? connect({ port, host }, () => resolve(new RawClient(socket)))
-        : tlsConnect({ port, host, minVersion: 'TLSv1.3', rejectUnauthorized: false }, () => resolve(new RawClient(socket)));
+        : tlsConnect({ port, host, minVersion: 'TLSv1.3', rejectUnauthorized: false }, () =>
+            resolve(new RawClient(socket)),
+          );
       socket.once('error', reject);
     });
   }
@@ -83,7 +85,8 @@ export class RawClient {
     for (;;) {
       const i = this.frames.findIndex(pred);
       if (i >= 0) return this.frames.splice(i, 1)[0] as T;
-      if (this.closed) throw new Error(`connection closed; frames left: ${JSON.stringify(this.frames.map((f) => f.t))}`);
+      if (this.closed)
+        throw new Error(`connection closed; frames left: ${JSON.stringify(this.frames.map((f) => f.t))}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out; frames: ${JSON.stringify(this.frames.map((f) => f.t))}`);
       await new Promise<void>((resolve) => {
@@ -127,7 +130,11 @@ export class RawClient {
   }
 
   /** Like `login`, but the auth frame skips the codec's checks, so it can carry a username the codec refuses. */
-  async loginUnchecked(user: string, identity: Identity = generateIdentity(), mode: Mode = 'send'): Promise<RelayFrame> {
+  async loginUnchecked(
+    user: string,
+    identity: Identity = generateIdentity(),
+    mode: Mode = 'send',
+  ): Promise<RelayFrame> {
     const challenge = await this.hello();
     this.sendUnchecked({ ...this.authFrame(challenge, user, identity, mode) });
     return this.next((f) => f.t === 'welcome' || f.t === 'err');

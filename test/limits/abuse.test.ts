@@ -20,7 +20,10 @@ afterEach(async () => {
 async function setup(options: Partial<RelayOptions>): Promise<{ relay: RunningRelay; bystander: RawClient }> {
   const tmp = tempDir('abuse');
   const relay = await relayInProcess(tmp.dir, options);
-  cleanups.push(() => tmp.cleanup(), () => relay.close());
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => relay.close(),
+  );
   const bystander = await RawClient.connect(relay.port);
   cleanups.push(() => bystander.close());
   expect(await bystander.login('bystander', generateIdentity(), 'send')).toMatchObject({ t: 'welcome' });
@@ -32,7 +35,9 @@ const settle = () => new Promise((r) => setTimeout(r, 300));
 
 function report(name: string, r: LatencyReport): void {
   // Reported in docs/RELIABILITY.md ("Abuse").
-  console.log(`[abuse] ${name}: bystander rtt over ${r.samples} pings: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
+  console.log(
+    `[abuse] ${name}: bystander rtt over ${r.samples} pings: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`,
+  );
   // Served during and after (stop() ends with one more round trip); how fast is a benchmark's question, not a test's.
   expect(r.samples).toBeGreaterThanOrEqual(2);
 }
@@ -53,12 +58,18 @@ describe('abuse: each abuser gets its error, a bystander stays served', () => {
     cleanups.push(() => flood.forEach((c) => c.close()));
     // Every connection says hello: a refused one has its err (sent on accept), an admitted one gets a challenge. No
     // clock decides which is which.
-    const errs = await Promise.all(flood.map((c) => firstAnswer(c).then((f) => (f?.t === 'err' ? f.code : f?.t === 'challenge' ? 'open' : 'closed'))));
+    const errs = await Promise.all(
+      flood.map((c) =>
+        firstAnswer(c).then((f) => (f?.t === 'err' ? f.code : f?.t === 'challenge' ? 'open' : 'closed')),
+      ),
+    );
     expect(errs.filter((e) => e === 'TOO_MANY_CONNECTIONS').length).toBeGreaterThanOrEqual(30);
     expect(errs.filter((e) => e === 'open').length).toBe(29); // 30 minus the bystander; each got its challenge
     expect(relay.connections()).toBe(30);
     report('connection flood (60 beyond a limit of 30)', await lat.stop());
-    expect(await relay.metrics.render()).toMatch(/chat_relay_connections_rejected_total\{code="TOO_MANY_CONNECTIONS"\} (\d+)/);
+    expect(await relay.metrics.render()).toMatch(
+      /chat_relay_connections_rejected_total\{code="TOO_MANY_CONNECTIONS"\} (\d+)/,
+    );
   });
 
   it('too many new connections from one address per second get CONNECT_RATE_LIMITED', async () => {
@@ -141,7 +152,8 @@ describe('abuse: each abuser gets its error, a bystander stays served', () => {
     cleanups.push(() => spammer.close());
     await spammer.login('spammer', generateIdentity());
     const n = 200;
-    for (let rid = 1; rid <= n; rid++) spammer.send({ t: 'send', rid, to: 'bystander', id: randomMessageId(), env: envelope(100) });
+    for (let rid = 1; rid <= n; rid++)
+      spammer.send({ t: 'send', rid, to: 'bystander', id: randomMessageId(), env: envelope(100) });
     const replies = [];
     for (let i = 0; i < n; i++) replies.push(await spammer.next((f) => f.t === 'sent' || f.t === 'err'));
     const limited = replies.filter((f) => f.t === 'err' && f.code === 'RATE_LIMITED');
@@ -163,7 +175,8 @@ describe('abuse: each abuser gets its error, a bystander stays served', () => {
     const hog = await RawClient.connect(relay.port);
     cleanups.push(() => hog.close());
     await hog.login('hog', generateIdentity());
-    for (let rid = 1; rid <= 20; rid++) hog.send({ t: 'send', rid, to: 'bystander', id: randomMessageId(), env: envelope(20_000) });
+    for (let rid = 1; rid <= 20; rid++)
+      hog.send({ t: 'send', rid, to: 'bystander', id: randomMessageId(), env: envelope(20_000) });
     const replies = [];
     for (let i = 0; i < 20; i++) replies.push(await hog.next((f) => f.t === 'sent' || f.t === 'err'));
     const sent = replies.filter((f) => f.t === 'sent').length;

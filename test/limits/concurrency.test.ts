@@ -17,7 +17,10 @@ afterAll(async () => {
 async function relayWith(options: Partial<RelayOptions>): Promise<RunningRelay> {
   const tmp = tempDir('concurrency');
   const relay = await relayOn(tmp.dir, options);
-  cleanups.push(() => tmp.cleanup(), () => relay.close());
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => relay.close(),
+  );
   return relay;
 }
 
@@ -52,8 +55,13 @@ describe('concurrency limits', () => {
   it('refuses a session beyond maxSessionsPerUser at auth; other accounts are unaffected', async () => {
     const relay = await relayWith({ limits: { maxSessionsPerUser: 2 } });
     const mallory = generateIdentity();
-    for (let i = 0; i < 2; i++) expect(await (await connect(relay)).login('mallory', mallory)).toMatchObject({ t: 'welcome' });
-    expect(await (await connect(relay)).login('mallory', mallory)).toMatchObject({ t: 'err', code: 'TOO_MANY_SESSIONS', fatal: true });
+    for (let i = 0; i < 2; i++)
+      expect(await (await connect(relay)).login('mallory', mallory)).toMatchObject({ t: 'welcome' });
+    expect(await (await connect(relay)).login('mallory', mallory)).toMatchObject({
+      t: 'err',
+      code: 'TOO_MANY_SESSIONS',
+      fatal: true,
+    });
     expect(await (await connect(relay)).login('alice', generateIdentity())).toMatchObject({ t: 'welcome' });
   });
 });

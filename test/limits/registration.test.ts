@@ -20,7 +20,12 @@ async function relayIn(dir: string, options: Partial<RelayOptions>): Promise<Run
   return relay;
 }
 
-async function login(relay: RunningRelay, user: string, id: Identity = generateIdentity(), mode: 'send' | 'recv' = 'send') {
+async function login(
+  relay: RunningRelay,
+  user: string,
+  id: Identity = generateIdentity(),
+  mode: 'send' | 'recv' = 'send',
+) {
   const c = await RawClient.connect(relay.port);
   cleanups.push(() => c.close());
   return { c, reply: await c.login(user, id, mode) };
@@ -40,8 +45,13 @@ describe('registration and ack limits', () => {
     const relay = await relayIn(tmp.dir, { limits: { registrationsPerIpBurst: 3, registrationsPerIpPerHour: 1 } });
     const first = generateIdentity();
     expect((await login(relay, 'user0', first)).reply).toMatchObject({ t: 'welcome', registered: true });
-    for (let i = 1; i < 3; i++) expect((await login(relay, `user${i}`)).reply).toMatchObject({ t: 'welcome', registered: true });
-    expect((await login(relay, 'user3')).reply).toMatchObject({ t: 'err', code: 'REGISTRATION_RATE_LIMITED', fatal: true });
+    for (let i = 1; i < 3; i++)
+      expect((await login(relay, `user${i}`)).reply).toMatchObject({ t: 'welcome', registered: true });
+    expect((await login(relay, 'user3')).reply).toMatchObject({
+      t: 'err',
+      code: 'REGISTRATION_RATE_LIMITED',
+      fatal: true,
+    });
     expect((await login(relay, 'user0', first)).reply).toMatchObject({ t: 'welcome', registered: false });
   });
 

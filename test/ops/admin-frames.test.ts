@@ -18,7 +18,12 @@ let relay: RunningRelay;
 let admin: Connection;
 const root: Identity = generateIdentity();
 
-function open(username: string, identity: Identity, mode: 'send' | 'recv' = 'send', invite?: string): Promise<Connection> {
+function open(
+  username: string,
+  identity: Identity,
+  mode: 'send' | 'recv' = 'send',
+  invite?: string,
+): Promise<Connection> {
   return Connection.open({ address: { host: '127.0.0.1', port: relay.port }, username, identity, mode, invite });
 }
 
@@ -33,7 +38,10 @@ async function refusal(p: Promise<unknown>): Promise<ChatError> {
 }
 
 beforeAll(async () => {
-  relay = await relayInProcess(tmp.dir, { admins: [`root:${fingerprint(root.identity.publicKey)}`], registration: 'invite' });
+  relay = await relayInProcess(tmp.dir, {
+    admins: [`root:${fingerprint(root.identity.publicKey)}`],
+    registration: 'invite',
+  });
   admin = await open('root', root); // an admin registers without an invite, with the key bound to the name (§14.1)
 });
 afterAll(async () => {
@@ -146,7 +154,8 @@ describe('admin operations (§14.2)', () => {
     expect((await closed)?.code).toBe('SHUTTING_DOWN');
     expect(await watcher.nextOfType('err')).toMatchObject({ code: 'SHUTTING_DOWN', fatal: true });
     await watcher.closedPromise;
-    for (const deadline = Date.now() + 60_000; relay.connections() > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (const deadline = Date.now() + 60_000; relay.connections() > 0 && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 20));
     expect(relay.connections()).toBe(0);
     await expect(RawClient.connect(relay.port)).rejects.toThrow();
   });

@@ -15,7 +15,10 @@ import { CHAT_JS, runBin } from './run-bin.js';
 let binDir: string;
 beforeAll(() => {
   binDir = mkdtempSync(join(tmpdir(), 'chat-completion-'));
-  writeFileSync(join(binDir, 'chat'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CHAT_JS)} "$@"\n`);
+  writeFileSync(
+    join(binDir, 'chat'),
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CHAT_JS)} "$@"\n`,
+  );
   chmodSync(join(binDir, 'chat'), 0o755);
 });
 afterAll(() => rmSync(binDir, { recursive: true, force: true }));
@@ -28,9 +31,16 @@ async function bashComplete(line: string[]): Promise<string[]> {
   const file = join(binDir, 'chat.bash');
   writeFileSync(file, script);
   const words = line.map((w) => `'${w}'`).join(' ');
-  const r = await runBin('bash', ['-c', `source ${file}; COMP_WORDS=(${words}); COMP_CWORD=${line.length - 1}; _chat_completions; printf '%s\\n' "\${COMPREPLY[@]}"`], {
-    PATH: path(),
-  });
+  const r = await runBin(
+    'bash',
+    [
+      '-c',
+      `source ${file}; COMP_WORDS=(${words}); COMP_CWORD=${line.length - 1}; _chat_completions; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    {
+      PATH: path(),
+    },
+  );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r.stdout.split('\n').filter(Boolean);
@@ -41,9 +51,10 @@ describe('chat completion bash, in bash', () => {
     expect((await bashComplete(['chat', 'se'])).sort()).toEqual(['send', 'send-file']);
   });
 
-  it('chat <TAB> offers every command and not yargs\' $0', async () => {
+  it("chat <TAB> offers every command and not yargs' $0", async () => {
     const offered = await bashComplete(['chat', '']);
-    for (const c of ['send', 'recv', 'keygen', 'login', 'whoami', 'contacts', 'completion']) expect(offered).toContain(c);
+    for (const c of ['send', 'recv', 'keygen', 'login', 'whoami', 'contacts', 'completion'])
+      expect(offered).toContain(c);
     expect(offered).not.toContain('$0');
   });
 
@@ -75,7 +86,9 @@ describe('chat completion zsh, in zsh', () => {
     const file = join(binDir, '_chat');
     writeFileSync(file, (await runBin(CHAT_JS, ['completion', 'zsh'])).stdout);
     const stubs = 'compdef() { :; }; _describe() { print -l -- "${(@P)2}"; }; _default() { print DEFAULT; }';
-    const r = await runBin('zsh', ['-fc', `${stubs}; source ${file}; words=(chat se); CURRENT=2; _chat_completions`], { PATH: path() });
+    const r = await runBin('zsh', ['-fc', `${stubs}; source ${file}; words=(chat se); CURRENT=2; _chat_completions`], {
+      PATH: path(),
+    });
     expect(r.stderr).toBe('');
     const offered = r.stdout.split('\n').filter(Boolean);
     expect(offered).toContain('send:send a message; exits 0 once the relay has stored it');

@@ -72,7 +72,9 @@ it('serves /metrics on a loopback port and logs JSON without content or secrets'
   expect(await relay.exit).toBe(0);
   // stderr is JSON log lines, plus human notices that start with "chat-relay: " (here: the new TLS certificate).
   const all = relay.stderr().trim().split('\n');
-  expect(all.filter((l) => l.startsWith('chat-relay: '))).toEqual([expect.stringMatching(/^chat-relay: created a TLS key and self-signed certificate in /)]);
+  expect(all.filter((l) => l.startsWith('chat-relay: '))).toEqual([
+    expect.stringMatching(/^chat-relay: created a TLS key and self-signed certificate in /),
+  ]);
   const lines = all.filter((l) => !l.startsWith('chat-relay: '));
   expect(lines.length).toBeGreaterThan(10);
   const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -81,10 +83,13 @@ it('serves /metrics on a loopback port and logs JSON without content or secrets'
     expect(['info', 'warn', 'error']).toContain(e.level);
     expect(typeof e.event).toBe('string');
   }
-  expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['listening', 'metrics_listening', 'auth', 'refused', 'admin', 'shutdown']));
+  expect(events.map((e) => e.event)).toEqual(
+    expect.arrayContaining(['listening', 'metrics_listening', 'auth', 'refused', 'admin', 'shutdown']),
+  );
   const log = relay.stderr();
   expect(log).not.toContain(secretBody);
   expect(log).not.toContain('SECRET');
   expect(log).not.toContain(invite);
-  for (const field of ['env', 'sig', 'bsig', 'idpk', 'encpk', 'nonce', 'body', 'invite']) expect(log).not.toContain(`"${field}":`);
+  for (const field of ['env', 'sig', 'bsig', 'idpk', 'encpk', 'nonce', 'body', 'invite'])
+    expect(log).not.toContain(`"${field}":`);
 });

@@ -28,17 +28,34 @@ describe('chat-relay config', () => {
   it('prints the effective configuration: flags over environment over relay.json over defaults', async () => {
     const data = join(t.dir, 'cfg');
     mkdirSync(data, { recursive: true });
-    writeFileSync(join(data, 'relay.json'), JSON.stringify({ admins: ['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0'], port: 9000, limits: { maxConnections: 50 } }));
-    const r = await runBinary(['config', '--data', data, '--port', '9100'], { CHAT_RELAY_PORT: '9050', CHAT_RELAY_MAX_CONNECTIONS: '60' });
+    writeFileSync(
+      join(data, 'relay.json'),
+      JSON.stringify({
+        admins: ['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0'],
+        port: 9000,
+        limits: { maxConnections: 50 },
+      }),
+    );
+    const r = await runBinary(['config', '--data', data, '--port', '9100'], {
+      CHAT_RELAY_PORT: '9050',
+      CHAT_RELAY_MAX_CONNECTIONS: '60',
+    });
     expect(r.code).toBe(0);
-    const cfg = JSON.parse(r.stdout) as { port: number; admins: string[]; dataDir: string; limits: { maxConnections: number; idleTimeoutMs: number } };
+    const cfg = JSON.parse(r.stdout) as {
+      port: number;
+      admins: string[];
+      dataDir: string;
+      limits: { maxConnections: number; idleTimeoutMs: number };
+    };
     expect(cfg).toMatchObject({ port: 9100, admins: ['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0'], dataDir: data });
     expect(cfg.limits).toMatchObject({ maxConnections: 60, idleTimeoutMs: 90_000 });
     const s = await runBinary(['config', '--sources', '--data', data], { CHAT_RELAY_MAX_CONNECTIONS: '60' });
     expect(s.stdout).toContain(`# config file: ${join(data, 'relay.json')}`);
-    expect(s.stdout).toMatch(/^admins = \["alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0"\]  \(file .*relay\.json\)$/m);
-    expect(s.stdout).toMatch(/^limits\.maxConnections = 60  \(environment CHAT_RELAY_MAX_CONNECTIONS\)$/m);
-    expect(s.stdout).toMatch(/^limits\.idleTimeoutMs = 90000  \(default\)$/m);
+    expect(s.stdout).toMatch(
+      /^admins = \["alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0"\] {2}\(file .*relay\.json\)$/m,
+    );
+    expect(s.stdout).toMatch(/^limits\.maxConnections = 60 {2}\(environment CHAT_RELAY_MAX_CONNECTIONS\)$/m);
+    expect(s.stdout).toMatch(/^limits\.idleTimeoutMs = 90000 {2}\(default\)$/m);
   });
 
   it('refuses a bad setting with exit 2, for config and for running', async () => {
@@ -61,11 +78,19 @@ describe('chat-relay admin and status', () => {
     relay.proc.kill('SIGTERM');
     expect(await relay.exit).toBe(0);
 
-    expect(await runBinary(['status', '--data', data])).toMatchObject({ code: 3, stdout: `chat-relay on ${data}: not running\n` });
+    expect(await runBinary(['status', '--data', data])).toMatchObject({
+      code: 3,
+      stdout: `chat-relay on ${data}: not running\n`,
+    });
     const users = await runBinary(['admin', 'users', '--json', '--data', data]);
     expect(users.code).toBe(0);
-    const list = JSON.parse(users.stdout) as { users: { username: string; online: boolean; depth: number; bytes: number }[] };
-    expect(list.users.map((u) => [u.username, u.online, u.depth])).toEqual([['bob', false, 1], ['mallory', false, 0]]);
+    const list = JSON.parse(users.stdout) as {
+      users: { username: string; online: boolean; depth: number; bytes: number }[];
+    };
+    expect(list.users.map((u) => [u.username, u.online, u.depth])).toEqual([
+      ['bob', false, 1],
+      ['mallory', false, 0],
+    ]);
     expect(list.users[0]!.bytes).toBeGreaterThan(49);
     expect(users.stdout).not.toContain('hello bob');
     const table = await runBinary(['admin', 'users', '--data', data]);
@@ -86,7 +111,9 @@ describe('chat-relay admin and status', () => {
 
   it('on a running relay: ban refuses logins, kick shows its reason to the client, status, shutdown exits 0', async () => {
     // An admin is a name bound to its key's fingerprint (PROTOCOL.md §14.1), as `chat whoami` prints it.
-    const bobFp = (JSON.parse((await chat(['whoami', '--json'], { home: join(t.dir, 'bob') })).stdout) as { fingerprint: string }).fingerprint;
+    const bobFp = (
+      JSON.parse((await chat(['whoami', '--json'], { home: join(t.dir, 'bob') })).stdout) as { fingerprint: string }
+    ).fingerprint;
     const relay = await relayBinary(data, { args: ['--admin', `bob:${bobFp}`] });
     const env = { CHAT_RELAY: `127.0.0.1:${relay.port}` }; // same relay id, new port
     const mallory = join(t.dir, 'mallory');
@@ -102,7 +129,9 @@ describe('chat-relay admin and status', () => {
     const status = await runBinary(['status', '--json', '--data', data]);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, online: 1, users: 2 });
-    const users = JSON.parse((await runBinary(['admin', 'users', '--json', '--data', data])).stdout) as { users: { username: string; online: boolean }[] };
+    const users = JSON.parse((await runBinary(['admin', 'users', '--json', '--data', data])).stdout) as {
+      users: { username: string; online: boolean }[];
+    };
     expect(users.users.find((u) => u.username === 'bob')?.online).toBe(true);
 
     expect((await runBinary(['admin', 'kick', 'bob', '--reason', 'maintenance at noon', '--data', data])).code).toBe(0);
@@ -139,7 +168,9 @@ describe('chat-relay admin and status', () => {
 
     // Offline again: delete an account and its mailbox; the name is free afterwards.
     expect((await runBinary(['admin', 'delete-user', 'mallory', '--data', data])).code).toBe(0);
-    const left = JSON.parse((await runBinary(['admin', 'users', '--json', '--data', data])).stdout) as { users: { username: string }[] };
+    const left = JSON.parse((await runBinary(['admin', 'users', '--json', '--data', data])).stdout) as {
+      users: { username: string }[];
+    };
     expect(left.users.map((u) => u.username)).toEqual(['bob']);
     expect((await runBinary(['admin', 'delete-user', 'mallory', '--data', data])).code).toBe(4);
   });
@@ -179,7 +210,9 @@ describe('invite-only registration end to end', () => {
       expect(refused.stderr).toContain('INVITE_REQUIRED');
       expect(refused.stderr).toMatch(/^chat: hint: ask the relay operator for an invite code/m);
       const code = (await runBinary(['admin', 'invite', '--data', data])).stdout.trim();
-      const ok = await chat(['login', 'carol', '--relay', `127.0.0.1:${relay.port}`, '--invite', code], { home: carol });
+      const ok = await chat(['login', 'carol', '--relay', `127.0.0.1:${relay.port}`, '--invite', code], {
+        home: carol,
+      });
       expect(ok).toMatchObject({ code: 0 });
       expect(ok.stdout).toContain('registered carol');
       expect(relay.stderr()).not.toContain(code); // invite codes never reach the log

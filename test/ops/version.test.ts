@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHAT_JS, RELAY_JS, ROOT, runBin } from './run-bin.js';
 
-const version = (pkg: string): string => (JSON.parse(readFileSync(join(ROOT, pkg, 'package.json'), 'utf8')) as { version: string }).version;
+const version = (pkg: string): string =>
+  (JSON.parse(readFileSync(join(ROOT, pkg, 'package.json'), 'utf8')) as { version: string }).version;
 
 // Reports at exit whether the native SQLite addon was loaded (Linux: it shows in the memory map).
 const probe = `data:text/javascript,${encodeURIComponent(
@@ -24,7 +25,11 @@ describe('chat -V / --version', () => {
 
 describe('chat-relay -V / --version', () => {
   it.each(['-V', '--version', '-v'])('chat-relay %s prints the package and protocol versions', async (flag) => {
-    expect(await runBin(RELAY_JS, [flag])).toEqual({ code: 0, stdout: `chat-relay ${version('packages/relay')} (protocol 1)\n`, stderr: '' });
+    expect(await runBin(RELAY_JS, [flag])).toEqual({
+      code: 0,
+      stdout: `chat-relay ${version('packages/relay')} (protocol 1)\n`,
+      stderr: '',
+    });
   });
 
   it('--help names -V', async () => {

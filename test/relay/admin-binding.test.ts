@@ -19,11 +19,18 @@ afterAll(async () => {
 async function relayWith(options: Parameters<typeof relayOn>[1]): Promise<RunningRelay> {
   const tmp = tempDir('admin-binding');
   const relay = await relayOn(tmp.dir, options);
-  cleanups.push(() => tmp.cleanup(), () => relay.close());
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => relay.close(),
+  );
   return relay;
 }
 
-async function loginAs(relay: RunningRelay, user: string, identity: Identity): Promise<{ c: RawClient; reply: RelayFrame }> {
+async function loginAs(
+  relay: RunningRelay,
+  user: string,
+  identity: Identity,
+): Promise<{ c: RawClient; reply: RelayFrame }> {
   const c = await RawClient.connect(relay.port);
   cleanups.push(() => c.close());
   return { c, reply: await c.login(user, identity) };
@@ -41,9 +48,18 @@ describe('admin binding (issue 14, finding 2)', () => {
   it('refuses a configured admin name without a key fingerprint at start', async () => {
     const tmp = tempDir('admin-bare');
     cleanups.push(() => tmp.cleanup());
-    const start = startRelay({ host: '127.0.0.1', port: 0, dataDir: tmp.dir, admins: ['root'], registration: 'invite' });
+    const start = startRelay({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: tmp.dir,
+      admins: ['root'],
+      registration: 'invite',
+    });
     // The old relay started, and the first stranger to log in as `root` became its admin without an invite.
-    await start.then((r) => r.close(), () => {});
+    await start.then(
+      (r) => r.close(),
+      () => {},
+    );
     await expect(start).rejects.toThrow(/name:fingerprint.*"root"/);
   });
 

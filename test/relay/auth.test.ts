@@ -72,7 +72,10 @@ describe('authentication (PROTOCOL.md §8)', () => {
     const ch = await c.hello();
     const frame = c.authFrame(ch, 'othermode', id, 'send');
     const wrongRelay = new Uint8Array(32).fill(7);
-    c.send({ ...frame, sig: sign(authMessage(wrongRelay, ch.nonce, 'othermode', 'send'), id.identity.secretKey) } as never);
+    c.send({
+      ...frame,
+      sig: sign(authMessage(wrongRelay, ch.nonce, 'othermode', 'send'), id.identity.secretKey),
+    } as never);
     await expectFatal(c, await c.next(), 'AUTH_FAILED');
     const d = await RawClient.connect(relay.port);
     const ch2 = await d.hello();
@@ -130,7 +133,8 @@ describe('authentication (PROTOCOL.md §8)', () => {
     await recv1.closedPromise;
     // once the first receiver is gone, a new one is welcome
     let ok = false;
-    for (let i = 0; i < 1_000 && !ok; i++) { // bounded by count, not by a clock
+    for (let i = 0; i < 1_000 && !ok; i++) {
+      // bounded by count, not by a clock
       const recv3 = await RawClient.connect(relay.port);
       const reply = await recv3.login('single', id, 'recv');
       ok = reply.t === 'welcome';

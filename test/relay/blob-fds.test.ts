@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity, type Identity } from '@chat/crypto';
 import { BLOB_MAX_CHUNK_BYTES, type RelayFrame } from '@chat/protocol';
-import type { RelayOptions, RunningRelay } from '@chat/relay';
+import type { RelayOptions } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
 import { relayInProcess as relayOn } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
@@ -36,7 +36,10 @@ function openUnder(dir: string): string[] {
 async function setup(options: Partial<RelayOptions> = {}) {
   const tmp = tempDir('blob-fds');
   const relay = await relayOn(tmp.dir, options);
-  cleanups.push(() => tmp.cleanup(), () => relay.close());
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => relay.close(),
+  );
   const ids: Record<string, Identity> = {};
   const login = async (user: string) => {
     const c = await RawClient.connect(relay.port);
@@ -79,7 +82,11 @@ describe('blob store descriptors', () => {
     const { login } = await setup({ limits: { maxUploadsPerUser: 3 } });
     const mallory = await login('mallory');
     for (let i = 0; i < 3; i++) expect(await newBlob(mallory, randomBytes(16), 2)).toMatchObject({ t: 'blob_ok' });
-    expect(await newBlob(mallory, randomBytes(16), 2)).toMatchObject({ t: 'err', code: 'QUOTA_EXCEEDED', fatal: false });
+    expect(await newBlob(mallory, randomBytes(16), 2)).toMatchObject({
+      t: 'err',
+      code: 'QUOTA_EXCEEDED',
+      fatal: false,
+    });
   });
 
   it('holds no descriptor for a blob_get whose reader stopped reading', async () => {
@@ -88,7 +95,8 @@ describe('blob store descriptors', () => {
     const bid = randomBytes(16);
     const chunks = 256; // 16 MiB: far more than the socket buffers hold
     expect(await newBlob(alice, bid, chunks)).toMatchObject({ t: 'blob_ok' });
-    for (let n = 0; n < chunks; n++) expect(await ask(alice, { t: 'blob_put', bid, n, data: chunk() })).toMatchObject({ have: n + 1 });
+    for (let n = 0; n < chunks; n++)
+      expect(await ask(alice, { t: 'blob_put', bid, n, data: chunk() })).toMatchObject({ have: n + 1 });
     const bob = await login('bob');
     const r = rid++;
     bob.send({ t: 'blob_get', rid: r, bid, from: 0 });

@@ -4,7 +4,13 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  STREAM_CHUNK_BYTES, StreamOpener, generateFileKey, generateIdentity, isCryptoError, sealChunk, streamChunkCount,
+  STREAM_CHUNK_BYTES,
+  StreamOpener,
+  generateFileKey,
+  generateIdentity,
+  isCryptoError,
+  sealChunk,
+  streamChunkCount,
   type Identity,
 } from '@chat/crypto';
 import type { BlobDataFrame, RelayFrame } from '@chat/protocol';
@@ -33,7 +39,8 @@ async function start(extra: Partial<RelayOptions> = {}): Promise<void> {
 function sealFile(data: Uint8Array, key = generateFileKey()) {
   const n = streamChunkCount(data.length);
   const chunks = Array.from({ length: n }, (_, i) =>
-    sealChunk(data.subarray(i * STREAM_CHUNK_BYTES, (i + 1) * STREAM_CHUNK_BYTES), key, i, i === n - 1));
+    sealChunk(data.subarray(i * STREAM_CHUNK_BYTES, (i + 1) * STREAM_CHUNK_BYTES), key, i, i === n - 1),
+  );
   return { key, chunks, size: chunks.reduce((a, c) => a + c.length, 0) };
 }
 
@@ -84,11 +91,17 @@ describe('blob upload and download', () => {
     const { key, chunks, size } = sealFile(data);
     const bid = randomBytes(16);
     const alice = await client('alice');
-    expect(await ask(alice, { t: 'blob_new', bid, to: 'bob', size, chunks: chunks.length })).toMatchObject({ t: 'blob_ok', have: 0 });
+    expect(await ask(alice, { t: 'blob_new', bid, to: 'bob', size, chunks: chunks.length })).toMatchObject({
+      t: 'blob_ok',
+      have: 0,
+    });
     const bob = await client('bob');
     expect(await ask(bob, { t: 'blob_get', bid, from: 0 })).toMatchObject({ t: 'err', code: 'BLOB_INCOMPLETE' });
     await upload(alice, bid, chunks);
-    expect(await ask(await client('carol'), { t: 'blob_get', bid, from: 0 })).toMatchObject({ t: 'err', code: 'NO_SUCH_BLOB' });
+    expect(await ask(await client('carol'), { t: 'blob_get', bid, from: 0 })).toMatchObject({
+      t: 'err',
+      code: 'NO_SUCH_BLOB',
+    });
     const got = await download(bob, bid, chunks.length);
     const opener = new StreamOpener(key);
     expect(Buffer.concat(got.map((c) => opener.next(c))).equals(data)).toBe(true);
@@ -115,7 +128,9 @@ describe('blob upload and download', () => {
     expect(blobFiles()).toEqual([]);
     const bid2 = randomBytes(16);
     await ask(alice, { t: 'blob_new', bid: bid2, to: 'bob', size, chunks: 1 });
-    expect(await ask(await client('carol'), { t: 'blob_done', bid: bid2, outcome: 'declined' })).toMatchObject({ code: 'NO_SUCH_BLOB' });
+    expect(await ask(await client('carol'), { t: 'blob_done', bid: bid2, outcome: 'declined' })).toMatchObject({
+      code: 'NO_SUCH_BLOB',
+    });
     expect(await ask(alice, { t: 'blob_done', bid: bid2, outcome: 'declined' })).toMatchObject({ t: 'blob_ok' });
     expect(blobFiles()).toEqual([]);
   });
@@ -155,14 +170,21 @@ describe('resume', () => {
     alice.close();
     alice = await client('alice');
     expect(await ask(alice, { t: 'blob_new', bid, to: 'bob', size, chunks: chunks.length })).toMatchObject({ have: 2 });
-    expect(await ask(alice, { t: 'blob_put', bid, n: 3, data: chunks[3] })).toMatchObject({ code: 'BLOB_OUT_OF_ORDER', msg: 'have=2' });
+    expect(await ask(alice, { t: 'blob_put', bid, n: 3, data: chunks[3] })).toMatchObject({
+      code: 'BLOB_OUT_OF_ORDER',
+      msg: 'have=2',
+    });
     await upload(alice, bid, chunks.slice(0, 3), 2);
     await relay.close();
     relay = await relayInProcess(tmp.dir);
     alice = await client('alice');
     expect(await ask(alice, { t: 'blob_new', bid, to: 'bob', size, chunks: chunks.length })).toMatchObject({ have: 3 });
-    expect(await ask(alice, { t: 'blob_new', bid, to: 'carol', size, chunks: chunks.length })).toMatchObject({ code: 'BLOB_CONFLICT' });
-    expect(await ask(await client('carol'), { t: 'blob_new', bid, to: 'bob', size, chunks: chunks.length })).toMatchObject({ code: 'BLOB_CONFLICT' });
+    expect(await ask(alice, { t: 'blob_new', bid, to: 'carol', size, chunks: chunks.length })).toMatchObject({
+      code: 'BLOB_CONFLICT',
+    });
+    expect(
+      await ask(await client('carol'), { t: 'blob_new', bid, to: 'bob', size, chunks: chunks.length }),
+    ).toMatchObject({ code: 'BLOB_CONFLICT' });
     await upload(alice, bid, chunks, 3);
     const got = await download(await client('bob'), bid, chunks.length);
     expect(Buffer.concat(got).equals(Buffer.concat(chunks))).toBe(true);
@@ -174,18 +196,42 @@ describe('limits and refusals (§16.4)', () => {
     await start({ blobs: { maxFileBytes: 200_000, blobQuotaBytes: 300_000 } });
     const alice = await client('alice');
     const big = 4 * (STREAM_CHUNK_BYTES + 16);
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: big, chunks: 4 })).toMatchObject({ t: 'err', code: 'FILE_TOO_LARGE' });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: big, chunks: 4 })).toMatchObject({
+      t: 'err',
+      code: 'FILE_TOO_LARGE',
+    });
     const three = 3 * (STREAM_CHUNK_BYTES + 16);
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: three - 10, chunks: 3 })).toMatchObject({ t: 'blob_ok' });
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 2 * (STREAM_CHUNK_BYTES + 16), chunks: 2 })).toMatchObject({ t: 'err', code: 'QUOTA_EXCEEDED' });
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 100, chunks: 2 })).toMatchObject({ code: 'BAD_BLOB' });
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 10, chunks: 1 })).toMatchObject({ code: 'BAD_BLOB' });
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'nobody', size: 100, chunks: 1 })).toMatchObject({ code: 'UNKNOWN_USER' });
-    expect(await ask(alice, { t: 'blob_put', bid: randomBytes(16), n: 0, data: randomBytes(100) })).toMatchObject({ code: 'NO_SUCH_BLOB' });
+    expect(
+      await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: three - 10, chunks: 3 }),
+    ).toMatchObject({ t: 'blob_ok' });
+    expect(
+      await ask(alice, {
+        t: 'blob_new',
+        bid: randomBytes(16),
+        to: 'bob',
+        size: 2 * (STREAM_CHUNK_BYTES + 16),
+        chunks: 2,
+      }),
+    ).toMatchObject({ t: 'err', code: 'QUOTA_EXCEEDED' });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 100, chunks: 2 })).toMatchObject({
+      code: 'BAD_BLOB',
+    });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 10, chunks: 1 })).toMatchObject({
+      code: 'BAD_BLOB',
+    });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'nobody', size: 100, chunks: 1 })).toMatchObject(
+      { code: 'UNKNOWN_USER' },
+    );
+    expect(await ask(alice, { t: 'blob_put', bid: randomBytes(16), n: 0, data: randomBytes(100) })).toMatchObject({
+      code: 'NO_SUCH_BLOB',
+    });
     const bid = randomBytes(16);
     await ask(alice, { t: 'blob_new', bid, to: 'bob', size: 116, chunks: 1 });
     expect(await ask(alice, { t: 'blob_put', bid, n: 0, data: randomBytes(115) })).toMatchObject({ code: 'BAD_BLOB' });
-    expect(await ask(alice, { t: 'blob_put', bid, n: 0, data: randomBytes(116) })).toMatchObject({ t: 'blob_ok', have: 1 });
+    expect(await ask(alice, { t: 'blob_put', bid, n: 0, data: randomBytes(116) })).toMatchObject({
+      t: 'blob_ok',
+      have: 1,
+    });
     expect(await ask(alice, { t: 'blob_put', bid, n: 1, data: randomBytes(116) })).toMatchObject({ code: 'BAD_BLOB' });
     expect(await ask(await client('bob'), { t: 'blob_get', bid, from: 1 })).toMatchObject({ code: 'BAD_BLOB' });
     expect(await ask(alice, { t: 'ping' })).toMatchObject({ t: 'pong' });
@@ -196,11 +242,20 @@ describe('limits and refusals (§16.4)', () => {
     const alice = await client('alice');
     const bid = randomBytes(16);
     expect(await ask(alice, { t: 'blob_new', bid, to: 'bob', size: 116, chunks: 1 })).toMatchObject({ t: 'blob_ok' });
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({ t: 'blob_ok' });
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({
+      t: 'blob_ok',
+    });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+    });
     // the burst of 3 is spent on the three blob_new: chunk uploads still go through, requests do not
-    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({ code: 'RATE_LIMITED' });
-    expect(await ask(alice, { t: 'blob_put', bid, n: 0, data: randomBytes(116) })).toMatchObject({ t: 'blob_ok', have: 1 });
+    expect(await ask(alice, { t: 'blob_new', bid: randomBytes(16), to: 'bob', size: 16, chunks: 1 })).toMatchObject({
+      code: 'RATE_LIMITED',
+    });
+    expect(await ask(alice, { t: 'blob_put', bid, n: 0, data: randomBytes(116) })).toMatchObject({
+      t: 'blob_ok',
+      have: 1,
+    });
   });
 
   it('expires incomplete uploads after 24 h and unanswered blobs after 7 days', async () => {

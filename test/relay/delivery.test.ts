@@ -29,7 +29,10 @@ beforeEach(async () => {
   alice = generateIdentity();
   bob = generateIdentity();
   // register both
-  for (const [name, id] of [['alice', alice], ['bob', bob]] as const) {
+  for (const [name, id] of [
+    ['alice', alice],
+    ['bob', bob],
+  ] as const) {
     const c = await RawClient.connect(relay.port);
     await c.login(name, id);
     c.close();

@@ -20,7 +20,11 @@ async function client(user: string, identity: Identity, mode: 'recv' | 'send'): 
 }
 
 function typing(id = randomMessageId()) {
-  const env = sealEnvelope({ kind: MessageKind.typing, from: 'alice', to: 'bob', id, ts: Date.now(), body: Uint8Array.of(1) }, alice.identity.secretKey, bob.encryption.publicKey);
+  const env = sealEnvelope(
+    { kind: MessageKind.typing, from: 'alice', to: 'bob', id, ts: Date.now(), body: Uint8Array.of(1) },
+    alice.identity.secretKey,
+    bob.encryption.publicKey,
+  );
   return { id, env };
 }
 

@@ -61,7 +61,10 @@ describe('fanout (§15.2)', () => {
     // A retry after a lost reply stores nothing twice.
     a.send({ t: 'fanout', rid: 2, to: ['bob', 'nobody', 'carol'], ids: msgIds, envs });
     expect(await a.nextOfType('fanout_sent')).toEqual({ t: 'fanout_sent', rid: 2, codes: ['', 'UNKNOWN_USER', ''] });
-    for (const [name, i] of [['bob', 0], ['carol', 2]] as const) {
+    for (const [name, i] of [
+      ['bob', 0],
+      ['carol', 2],
+    ] as const) {
       const r = await client(name, 'recv');
       const got = await drain(r);
       expect(got.map((m) => hex(m.id))).toEqual([hex(msgIds[i]!)]);
@@ -79,7 +82,13 @@ describe('fanout (§15.2)', () => {
     a.send({ t: 'send', rid: 1, to: 'bob', id: first, env: randomBytes(60) });
     await a.nextOfType('sent');
     const second = randomMessageId();
-    a.send({ t: 'fanout', rid: 2, to: ['carol', 'bob'], ids: [randomMessageId(), second], envs: [randomBytes(60), randomBytes(60)] });
+    a.send({
+      t: 'fanout',
+      rid: 2,
+      to: ['carol', 'bob'],
+      ids: [randomMessageId(), second],
+      envs: [randomBytes(60), randomBytes(60)],
+    });
     expect((await a.nextOfType('fanout_sent')).codes).toEqual(['', '']);
     const m1 = await b.nextOfType('msg');
     const m2 = await b.nextOfType('msg');
@@ -91,7 +100,13 @@ describe('fanout (§15.2)', () => {
   it('refuses arrays of different lengths with a fatal BAD_FRAME and keeps serving others', async () => {
     const a = await client('alice');
     const b = await client('bob');
-    a.send({ t: 'fanout', rid: 1, to: ['bob', 'carol'], ids: [randomMessageId()], envs: [randomBytes(60), randomBytes(60)] });
+    a.send({
+      t: 'fanout',
+      rid: 1,
+      to: ['bob', 'carol'],
+      ids: [randomMessageId()],
+      envs: [randomBytes(60), randomBytes(60)],
+    });
     expect(await a.nextOfType('err')).toMatchObject({ code: 'BAD_FRAME', fatal: true });
     await a.closedPromise;
     b.send({ t: 'ping', rid: 9 });
@@ -111,7 +126,13 @@ describe('fanout quota', () => {
     const a = await client('alice');
     a.send({ t: 'send', rid: 1, to: 'bob', id: randomMessageId(), env: randomBytes(60) });
     await a.nextOfType('sent');
-    a.send({ t: 'fanout', rid: 2, to: ['bob', 'carol'], ids: [randomMessageId(), randomMessageId()], envs: [randomBytes(60), randomBytes(60)] });
+    a.send({
+      t: 'fanout',
+      rid: 2,
+      to: ['bob', 'carol'],
+      ids: [randomMessageId(), randomMessageId()],
+      envs: [randomBytes(60), randomBytes(60)],
+    });
     expect((await a.nextOfType('fanout_sent')).codes).toEqual(['MAILBOX_FULL', '']);
     a.close();
   });
@@ -125,7 +146,12 @@ describe('rooms (§15.6)', () => {
     a.send({ t: 'room', rid: 1, op: 'list' });
     expect(await a.nextOfType('rooms')).toEqual({ t: 'rooms', rid: 1, names: ['general', 'random'] });
     a.send({ t: 'room', rid: 2, op: 'join', room: 'general' });
-    expect(await a.nextOfType('room_members')).toEqual({ t: 'room_members', rid: 2, room: 'general', users: ['alice'] });
+    expect(await a.nextOfType('room_members')).toEqual({
+      t: 'room_members',
+      rid: 2,
+      room: 'general',
+      users: ['alice'],
+    });
     const b = await client('bob');
     b.send({ t: 'room', rid: 3, op: 'join', room: 'general' });
     b.send({ t: 'room', rid: 4, op: 'join', room: 'general' });

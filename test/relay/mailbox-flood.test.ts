@@ -17,7 +17,10 @@ afterAll(async () => {
 async function relayWith(options: Partial<RelayOptions>): Promise<RunningRelay> {
   const tmp = tempDir('flood');
   const relay = await relayOn(tmp.dir, options);
-  cleanups.push(() => tmp.cleanup(), () => relay.close());
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => relay.close(),
+  );
   return relay;
 }
 

@@ -101,7 +101,9 @@ describe('malformed and oversized input (PROTOCOL.md §5, §10)', () => {
 
   it('survives a flood of random garbage connections', async () => {
     const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.connect(relay.port)));
-    clients.forEach((c, i) => c.writeRaw(Buffer.from(Array.from({ length: 64 + i }, (_, j) => (i * 31 + j * 17) & 0xff))));
+    clients.forEach((c, i) =>
+      c.writeRaw(Buffer.from(Array.from({ length: 64 + i }, (_, j) => (i * 31 + j * 17) & 0xff))),
+    );
     await Promise.all(clients.map((c) => Promise.race([c.closedPromise, new Promise((r) => setTimeout(r, 3000))])));
     await bystanderServed(300);
     clients.forEach((c) => c.close());

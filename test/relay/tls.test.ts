@@ -51,7 +51,7 @@ describe('relay TLS', () => {
     }
   });
 
-  it('refuses to start with a damaged certificate, or a key that is not the certificate\'s (typed errors)', async () => {
+  it("refuses to start with a damaged certificate, or a key that is not the certificate's (typed errors)", async () => {
     const dir = `${tmp.dir}/damaged`;
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/tls-cert.pem`, 'not a certificate');
@@ -60,7 +60,11 @@ describe('relay TLS', () => {
     // The certificate of one relay with the key of another.
     const other = await relayInProcess(`${tmp.dir}/other`);
     await other.close();
-    await expect(relayInProcess(`${tmp.dir}/mixed`, { tls: { certPath: `${tmp.dir}/tls-cert.pem`, keyPath: `${tmp.dir}/other/tls-key.pem` } })).rejects.toMatchObject({
+    await expect(
+      relayInProcess(`${tmp.dir}/mixed`, {
+        tls: { certPath: `${tmp.dir}/tls-cert.pem`, keyPath: `${tmp.dir}/other/tls-key.pem` },
+      }),
+    ).rejects.toMatchObject({
       code: 'TLS_KEY_MISMATCH',
     });
   });

@@ -34,7 +34,9 @@ await build({
   target: 'node20',
   external,
   // CommonJS dependencies (tweetnacl) call require('crypto'); an ES module has no `require` of its own.
-  banner: { js: "import { createRequire as __chatRequire } from 'node:module'; const require = __chatRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __chatRequire } from 'node:module'; const require = __chatRequire(import.meta.url);",
+  },
   define: { CHAT_CLI_VERSION: JSON.stringify(pkg.version) },
   sourcemap: 'linked',
   logLevel: 'warning',

@@ -30,7 +30,8 @@ function npmDependencies() {
   for (const pkg of [cli, relay]) {
     for (const [name, range] of Object.entries(pkg.dependencies)) {
       if (range.startsWith('workspace:')) continue;
-      if (deps[name] !== undefined && deps[name] !== range) throw new Error(`${name}: ${deps[name]} in one package, ${range} in the other`);
+      if (deps[name] !== undefined && deps[name] !== range)
+        throw new Error(`${name}: ${deps[name]} in one package, ${range} in the other`);
       deps[name] = range;
     }
   }
@@ -46,7 +47,9 @@ const bundle = {
   target: 'node20',
   external,
   // CommonJS dependencies (tweetnacl) call require('crypto'); an ES module has no `require` of its own.
-  banner: { js: "import { createRequire as __chatRequire } from 'node:module'; const require = __chatRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __chatRequire } from 'node:module'; const require = __chatRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 };
 
@@ -58,7 +61,11 @@ mkdirSync(join(stage, 'bin'), { recursive: true });
 
 cpSync(join(root, 'packages/cli/dist/bin/chat.js'), join(stage, 'bin/chat.js'));
 cpSync(join(root, 'packages/cli/dist/bin/chunks'), join(stage, 'bin/chunks'), { recursive: true });
-await build({ ...bundle, entryPoints: [join(root, 'packages/cli/dist/engine/verify-worker.js')], outfile: join(stage, 'bin/chunks/verify-worker.js') });
+await build({
+  ...bundle,
+  entryPoints: [join(root, 'packages/cli/dist/engine/verify-worker.js')],
+  outfile: join(stage, 'bin/chunks/verify-worker.js'),
+});
 await build({
   ...bundle,
   entryPoints: [join(root, 'packages/relay/dist/bin/chat-relay.js')],
@@ -84,5 +91,8 @@ writeFileSync(
   `# terminal-chat ${cli.version}\n\n${top.description}\n\n\`chat\` (the client) and \`chat-relay\` (the relay): \`chat --help\`, \`man chat\`, \`man chat-relay\`.\n`,
 );
 
-const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: stage, encoding: 'utf8' }).trim().split('\n').pop();
+const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: stage, encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .pop();
 process.stdout.write(`${join(out, tarball)}\n`);

@@ -48,7 +48,8 @@ const CLASSES: [string, string, string][] = [
   ['braille blank', 'al\u2800ice', 'al\\u2800ice'],
   ['variation selector 1', 'a\ufe00b', 'a\\ufe00b'],
 ];
-const UNSAFE = /(?![\u200c\u200d\ufe0f])[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\p{Default_Ignorable_Code_Point}\p{Cf}\u115f\u1160\u3164\uffa0\u2800]/u;
+const UNSAFE =
+  /(?![\u200c\u200d\ufe0f])[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\p{Default_Ignorable_Code_Point}\p{Cf}\u115f\u1160\u3164\uffa0\u2800]/u;
 
 const frameOf = (node: React.ReactElement): string => render(node).lastFrame() ?? '';
 
@@ -67,7 +68,11 @@ describe.each(CLASSES)('%s', (_class, raw, shown) => {
     expect(line).toContain(shown);
     expect(printable(raw)).toBe(shown);
     let err = '';
-    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) }, env: {} } as unknown as Io;
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (err += s) },
+      env: {},
+    } as unknown as Io;
     reportError(io, new ChatError('NO_SUCH_GROUP', `no group ${raw}`, { hint: `try ${raw}` }));
     expect(err).not.toMatch(UNSAFE);
     expect(err).toContain(shown);
@@ -77,11 +82,29 @@ describe.each(CLASSES)('%s', (_class, raw, shown) => {
   it('does not reach the session: conversation list, pane (sender, body, notice), prompt, typing, banner', () => {
     const name = `#g${raw}`;
     const frames = [
-      frameOf(<ConversationList rows={[{ peer: name, unread: 1, online: false, lastSeen: null, muted: false, typing: false }]} current={name} width={60} height={5} color={false} />),
+      frameOf(
+        <ConversationList
+          rows={[{ peer: name, unread: 1, online: false, lastSeen: null, muted: false, typing: false }]}
+          current={name}
+          width={60}
+          height={5}
+          color={false}
+        />,
+      ),
       frameOf(
         <MessagePane
           items={[
-            { type: 'message', id: '1', peer: `m${raw}`, direction: 'in', body: `hi${raw}`, ts: 0, relayTs: 0, receivedAt: 0, state: null } as PaneItem,
+            {
+              type: 'message',
+              id: '1',
+              peer: `m${raw}`,
+              direction: 'in',
+              body: `hi${raw}`,
+              ts: 0,
+              relayTs: 0,
+              receivedAt: 0,
+              state: null,
+            } as PaneItem,
             { type: 'notice', key: 'n', ts: 1, text: `mallory created ${name}`, level: 'info' },
           ]}
           me="bob"
@@ -140,10 +163,18 @@ describe('room names from the relay (PROTOCOL.md §15.6)', () => {
       if (frame.t === 'room') reply({ t: 'rooms', rid: frame.rid, names: ['general', 'x\x1b]2;pwned\x07'] });
     });
     try {
-      const conn = await Connection.open({ address: { host: '127.0.0.1', port }, username: 'alice', identity: generateIdentity(), mode: 'send' });
+      const conn = await Connection.open({
+        address: { host: '127.0.0.1', port },
+        username: 'alice',
+        identity: generateIdentity(),
+        mode: 'send',
+      });
       try {
         const m = { withConnectionFor: <T,>(f: (c: Connection) => Promise<T>) => f(conn) } as unknown as Messenger;
-        const err = await listRooms(m).then(() => undefined, (e: unknown) => e);
+        const err = await listRooms(m).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(ChatError);
         expect(err).toMatchObject({ code: 'RELAY_PROTOCOL' });
         expect((err as Error).message).not.toMatch(UNSAFE);

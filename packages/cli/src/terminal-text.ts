@@ -47,7 +47,7 @@ export function hasUnsafeCharacters(text: string): boolean {
 /** The unsafe characters of `inertLine`, for callers that replace rather than escape (file names on disk). */
 export const unsafeLineCharacters = (): RegExp => new RegExp(LINE_UNSAFE.source, 'gu');
 
-function escape(c: string): string {
+function escapeChar(c: string): string {
   const code = c.codePointAt(0)!;
   if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
   return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
@@ -59,7 +59,7 @@ function escape(c: string): string {
  * @example inertText('hi\x1b]2;owned\x07') === 'hi\\x1b]2;owned\\x07'
  */
 export function inertText(text: string): string {
-  return text.replace(TEXT_UNSAFE, escape).replace(EXCESS_MARK, escape);
+  return text.replace(TEXT_UNSAFE, escapeChar).replace(EXCESS_MARK, escapeChar);
 }
 
 /**
@@ -68,5 +68,5 @@ export function inertText(text: string): string {
  * @example inertLine('ops\n[10:00] alice: hi') === 'ops\\x0a[10:00] alice: hi'
  */
 export function inertLine(text: string): string {
-  return text.replace(LINE_UNSAFE, escape).replace(EXCESS_MARK, escape);
+  return text.replace(LINE_UNSAFE, escapeChar).replace(EXCESS_MARK, escapeChar);
 }

@@ -40,7 +40,11 @@ export function memIo(env: Record<string, string | undefined>, stdin?: string, s
 }
 
 /** A profile with fresh keys, logged in as `name` on the relay at `address`. */
-export async function makeUser(root: string, name: string, address: string): Promise<{ profile: Profile; env: Record<string, string> }> {
+export async function makeUser(
+  root: string,
+  name: string,
+  address: string,
+): Promise<{ profile: Profile; env: Record<string, string> }> {
   const home = join(root, name);
   await preparedProfile(home, name, { address, insecure: false });
   return { profile: new Profile(home), env: { CHAT_HOME: home } };
@@ -70,7 +74,10 @@ export async function scriptedRelay(
     });
   };
   const server = tls
-    ? createTlsServer({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.3' }, handler).on('tlsClientError', () => {})
+    ? createTlsServer({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.3' }, handler).on(
+        'tlsClientError',
+        () => {},
+      )
     : createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as { port: number }).port, fingerprint: tls?.fingerprint };
@@ -79,7 +86,14 @@ export async function scriptedRelay(
 /** Answers `hello` and `auth` like a relay with id 01…01; false for any other frame. */
 export function handshake(frame: ClientFrame, reply: (f: RelayFrame) => void): boolean {
   if (frame.t === 'hello') {
-    reply({ t: 'challenge', v: 1, relay: new Uint8Array(32).fill(1), nonce: new Uint8Array(32).fill(2), maxFrame: 131072, maxEnvelope: 65536 });
+    reply({
+      t: 'challenge',
+      v: 1,
+      relay: new Uint8Array(32).fill(1),
+      nonce: new Uint8Array(32).fill(2),
+      maxFrame: 131072,
+      maxEnvelope: 65536,
+    });
     return true;
   }
   if (frame.t === 'auth') {

@@ -21,7 +21,20 @@ describe('usernames', () => {
   });
 
   it('rejects everything else', () => {
-    const bad = ['', 'ab', 'a'.repeat(33), 'Alice', '9lives', '_ab', '-ab', 'al ice', 'alice\n', 'ålice', 'bob!', 'ab\0c'];
+    const bad = [
+      '',
+      'ab',
+      'a'.repeat(33),
+      'Alice',
+      '9lives',
+      '_ab',
+      '-ab',
+      'al ice',
+      'alice\n',
+      'ålice',
+      'bob!',
+      'ab\0c',
+    ];
     for (const name of bad) expect(isValidUsername(name), JSON.stringify(name)).toBe(false);
     expect(isValidUsername(42 as unknown as string)).toBe(false);
     expect(USERNAME_PATTERN.flags).toBe(''); // no g/y: test() keeps no lastIndex state
@@ -95,7 +108,7 @@ describe('key bundles', () => {
       'low order 8': hex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'),
       'low order p−1': le32(P - 1n),
       'non-canonical p + 9': le32(P + 9n),
-      'high bit set': le32(BigInt('0x' + toHex(alice.encryption.publicKey.slice().reverse())) | (1n << 255n)),
+      'high bit set': le32(BigInt(`0x${toHex(alice.encryption.publicKey.slice().reverse())}`) | (1n << 255n)),
     };
     for (const [name, key] of Object.entries(cases)) {
       const e = expectCryptoError(() => verifyBundle(signedWith(key)), 'BUNDLE_INVALID');

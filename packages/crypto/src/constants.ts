@@ -22,11 +22,17 @@ export const MAX_BODY_BYTES = 60000;
  * 1..{@link MAX_RECEIPT_IDS} message ids (16 bytes each); `typing` carries one byte, 1 = typing, 0 = stopped.
  */
 export const MessageKind = {
-  text: 1, delivered: 2, read: 3, typing: 4,
+  text: 1,
+  delivered: 2,
+  read: 3,
+  typing: 4,
   /** File transfer (PROTOCOL.md §16.3). */
-  fileOffer: 5, fileAnswer: 6,
+  fileOffer: 5,
+  fileAnswer: 6,
   /** Groups and rooms (PROTOCOL.md §15.1). */
-  groupText: 0x10, groupState: 0x11, roomText: 0x12,
+  groupText: 0x10,
+  groupState: 0x11,
+  roomText: 0x12,
 } as const;
 /** Most message ids in one receipt body (PROTOCOL.md §4). */
 export const MAX_RECEIPT_IDS = 256;

@@ -39,7 +39,9 @@ describe('sign', () => {
         expect(sig).toBeInstanceOf(Uint8Array);
         expect(sig).toHaveLength(64);
         expect(toHex(reference.sign(m, seed))).toBe(toHex(sig));
-        expect(toHex(sodium.crypto_sign_detached(m, sodium.crypto_sign_seed_keypair(seed).privateKey))).toBe(toHex(sig));
+        expect(toHex(sodium.crypto_sign_detached(m, sodium.crypto_sign_seed_keypair(seed).privateKey))).toBe(
+          toHex(sig),
+        );
       }),
       { numRuns: RUNS },
     );
@@ -62,9 +64,9 @@ describe('verify', () => {
         expect(reference.verify(sig, m, pk)).toBe(true);
         // Corrupt the signature, the message or the key.
         let [s, mm, k]: [Uint8Array, Uint8Array, Uint8Array] = [sig, m, pk];
-        if (what === 0) s = flip(sig, pos % 64, 1 << pos % 8);
-        else if (what === 1) mm = m.length === 0 ? Uint8Array.of(0) : flip(m, pos % m.length, 1 << pos % 8);
-        else k = flip(pk, pos % 32, 1 << pos % 8);
+        if (what === 0) s = flip(sig, pos % 64, 1 << (pos % 8));
+        else if (what === 1) mm = m.length === 0 ? Uint8Array.of(0) : flip(m, pos % m.length, 1 << (pos % 8));
+        else k = flip(pk, pos % 32, 1 << (pos % 8));
         const ours = verify(s, mm, k);
         expect(ours).toBe(false);
         expect(reference.verify(s, mm, k)).toBe(ours);
@@ -109,7 +111,7 @@ describe('strict encodings (PROTOCOL.md §2)', () => {
     expect(ys.size).toBe(5);
     // A point of large order is not on the list.
     expect(isSmallOrderEdPoint(encode(mul(12345n, BASE)))).toBe(false);
-    expect(toHex(encode(BASE))).toBe('58' + '66'.repeat(31));
+    expect(toHex(encode(BASE))).toBe(`58${'66'.repeat(31)}`);
   });
 
   it('canonical points: y < p and no "−0"', () => {
@@ -141,7 +143,9 @@ describe('strict encodings (PROTOCOL.md §2)', () => {
       { name: 'identity public key, "−0"', sig: rs, m, pk: le32(1n | (1n << 255n)) },
     ];
     // An order-8 public key T: pick R = [s]B until H(R ‖ T ‖ m) ≡ 0 (mod 8), then [k]T is the identity.
-    const t8 = encode(fromY(fromLe(hex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a')), 0) ?? IDENTITY);
+    const t8 = encode(
+      fromY(fromLe(hex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a')), 0) ?? IDENTITY,
+    );
     for (let i = 1n; ; i++) {
       const r = encode(mul(s + i, BASE));
       if (challenge(r, t8, m) % 8n === 0n) {

@@ -56,7 +56,8 @@ describe('tampering', () => {
 
   it('every truncation fails, and so do trailing bytes', () => {
     expect(receive(env.subarray(0, 0), bobBox, msg.id)).toBe('ENVELOPE_MALFORMED');
-    for (let n = 1; n < env.length; n++) expect(receive(env.subarray(0, n), bobBox, msg.id)).toBe('ENVELOPE_OPEN_FAILED');
+    for (let n = 1; n < env.length; n++)
+      expect(receive(env.subarray(0, n), bobBox, msg.id)).toBe('ENVELOPE_OPEN_FAILED');
     expect(receive(cat(env, Uint8Array.of(0)), bobBox, msg.id)).toBe('ENVELOPE_OPEN_FAILED');
   });
 
@@ -120,7 +121,9 @@ describe('misaddressing and surreptitious forwarding', () => {
     expect(receive(asIs, carolBox, msg.id)).toBe('ENVELOPE_MISADDRESSED');
     // Re-address to carol, keeping alice's signature: the signature covered to = bob and bob's key.
     const readdressed = cat(rawSigned({ ...opened, to: 'carol' }), opened.signature);
-    expect(receive(sealInner(readdressed, carol.encryption.publicKey), carolBox, msg.id)).toBe('ENVELOPE_BAD_SIGNATURE');
+    expect(receive(sealInner(readdressed, carol.encryption.publicKey), carolBox, msg.id)).toBe(
+      'ENVELOPE_BAD_SIGNATURE',
+    );
   });
 
   it("carol's key is bound too: an inner signed for bob's key fails for carol even if to = carol", () => {
@@ -194,9 +197,12 @@ describe('junk only ever produces CryptoError (fast-check)', () => {
     fc.assert(
       fc.property(inner, (bytes) => {
         const code = receive(sealInner(bytes, bob.encryption.publicKey), bobBox, msg.id);
-        expect(['ENVELOPE_MALFORMED', 'ENVELOPE_MISADDRESSED', 'ENVELOPE_ID_MISMATCH', 'ENVELOPE_BAD_SIGNATURE']).toContain(
-          code,
-        );
+        expect([
+          'ENVELOPE_MALFORMED',
+          'ENVELOPE_MISADDRESSED',
+          'ENVELOPE_ID_MISMATCH',
+          'ENVELOPE_BAD_SIGNATURE',
+        ]).toContain(code);
       }),
       { numRuns: 400 },
     );

@@ -5,11 +5,21 @@ import { decodeFileAnswer, decodeFileOffer, encodeFileAnswer, encodeFileOffer, t
 import { isCryptoError } from './errors.js';
 
 const offer = (o: Partial<FileOffer> = {}): FileOffer => ({
-  blob: randomBytes(16), size: 2 ** 40 + 3, key: randomBytes(32), sha256: randomBytes(32), name: '../../etc/pässwd\u0007', type: 'text/plain', ...o,
+  blob: randomBytes(16),
+  size: 2 ** 40 + 3,
+  key: randomBytes(32),
+  sha256: randomBytes(32),
+  name: '../../etc/pässwd\u0007',
+  type: 'text/plain',
+  ...o,
 });
 
 function code(f: () => unknown): string | undefined {
-  try { f(); } catch (e) { return isCryptoError(e) ? e.code : String(e); }
+  try {
+    f();
+  } catch (e) {
+    return isCryptoError(e) ? e.code : String(e);
+  }
   return undefined;
 }
 
@@ -21,7 +31,11 @@ describe('file offer and answer bodies (§16.3)', () => {
     const alice = generateIdentity();
     const bob = generateIdentity();
     const id = randomMessageId();
-    const env = sealEnvelope({ kind: MessageKind.fileOffer, from: 'alice', to: 'bob', id, ts: 1, body: encodeFileOffer(o) }, alice.identity.secretKey, bob.encryption.publicKey);
+    const env = sealEnvelope(
+      { kind: MessageKind.fileOffer, from: 'alice', to: 'bob', id, ts: 1, body: encodeFileOffer(o) },
+      alice.identity.secretKey,
+      bob.encryption.publicKey,
+    );
     const opened = openEnvelope(env, { username: 'bob', encryption: bob.encryption }, id);
     expect(opened.kind).toBe(MessageKind.fileOffer);
     expect(decodeFileOffer(opened.body).name).toBe(o.name);

@@ -37,9 +37,12 @@ const FIXED = 16 + 8 + 32 + 32;
 export function encodeFileOffer(o: FileOffer): Uint8Array {
   const name = Buffer.from(o.name, 'utf8');
   const type = Buffer.from(o.type, 'ascii');
-  if (o.blob.length !== 16 || o.key.length !== 32 || o.sha256.length !== 32) throw new RangeError('file offer: bad blob, key or hash length');
-  if (name.length < 1 || name.length > 255) throw new RangeError(`file offer: name must be 1..255 bytes, got ${name.length}`);
-  if (type.length > 127 || !/^[\x20-\x7e]*$/.test(o.type)) throw new RangeError('file offer: type must be 0..127 printable ASCII bytes');
+  if (o.blob.length !== 16 || o.key.length !== 32 || o.sha256.length !== 32)
+    throw new RangeError('file offer: bad blob, key or hash length');
+  if (name.length < 1 || name.length > 255)
+    throw new RangeError(`file offer: name must be 1..255 bytes, got ${name.length}`);
+  if (type.length > 127 || !/^[\x20-\x7e]*$/.test(o.type))
+    throw new RangeError('file offer: type must be 0..127 printable ASCII bytes');
   if (!Number.isSafeInteger(o.size) || o.size < 0) throw new RangeError(`file offer: bad size ${o.size}`);
   const out = Buffer.alloc(FIXED + 1 + name.length + 1 + type.length);
   out.set(o.blob, 0);
@@ -68,7 +71,8 @@ export function fileOfferProblem(body: Uint8Array): string | undefined {
   } catch {
     return 'a file offer name must be UTF-8';
   }
-  for (const c of b.subarray(FIXED + 2 + nameLen)) if (c < 0x20 || c > 0x7e) return 'a file offer type must be printable ASCII';
+  for (const c of b.subarray(FIXED + 2 + nameLen))
+    if (c < 0x20 || c > 0x7e) return 'a file offer type must be printable ASCII';
   return undefined;
 }
 
@@ -94,7 +98,9 @@ export function encodeFileAnswer(a: FileAnswer): Uint8Array {
 }
 
 export function fileAnswerProblem(body: Uint8Array): string | undefined {
-  return body.length === 17 && (body[16] === 1 || body[16] === 2) ? undefined : 'a file answer is a blob id and 0x01 or 0x02';
+  return body.length === 17 && (body[16] === 1 || body[16] === 2)
+    ? undefined
+    : 'a file answer is a blob id and 0x01 or 0x02';
 }
 
 /** @throws {CryptoError} `ENVELOPE_MALFORMED`. */

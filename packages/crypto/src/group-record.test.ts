@@ -5,12 +5,27 @@ import { encodeGroupRecord, groupBodyProblem, parseGroupRecord, type GroupRecord
 
 const gid = new Uint8Array(16).fill(7);
 const base: GroupRecord = {
-  gid, version: 3, op: 'add', subject: 'carol', name: 'team ✓',
-  members: [{ user: 'alice', admin: true }, { user: 'bob', admin: false }, { user: 'carol', admin: false }],
+  gid,
+  version: 3,
+  op: 'add',
+  subject: 'carol',
+  name: 'team ✓',
+  members: [
+    { user: 'alice', admin: true },
+    { user: 'bob', admin: false },
+    { user: 'carol', admin: false },
+  ],
 };
 
 /** Hand-built record bytes, so that the parser sees what the encoder refuses to write. */
-function raw(o: { version?: number; op?: number; subject?: string; name?: string; members?: [number, string][]; trailing?: number[] }): Uint8Array {
+function raw(o: {
+  version?: number;
+  op?: number;
+  subject?: string;
+  name?: string;
+  members?: [number, string][];
+  trailing?: number[];
+}): Uint8Array {
   const enc = new TextEncoder();
   const out: number[] = [...gid, 0, 0, 0, o.version ?? 1, o.op ?? 1];
   const s = enc.encode(o.subject ?? '');
@@ -42,8 +57,24 @@ describe('group state records', () => {
     ['an empty name', raw({ name: '' })],
     ['a name of 65 bytes', raw({ name: 'n'.repeat(65) })],
     ['no members', raw({ members: [] })],
-    ['members out of order', raw({ members: [[1, 'bob'], [0, 'alice']] })],
-    ['a duplicate member', raw({ members: [[1, 'alice'], [0, 'alice']] })],
+    [
+      'members out of order',
+      raw({
+        members: [
+          [1, 'bob'],
+          [0, 'alice'],
+        ],
+      }),
+    ],
+    [
+      'a duplicate member',
+      raw({
+        members: [
+          [1, 'alice'],
+          [0, 'alice'],
+        ],
+      }),
+    ],
     ['an unknown role', raw({ members: [[2, 'alice']] })],
     ['an invalid member name', raw({ members: [[1, 'Al']] })],
     ['no admin', raw({ members: [[0, 'alice']] })],
@@ -92,7 +123,9 @@ describe('group state records', () => {
     expect(groupBodyProblem(0x10, new Uint8Array(15))).toMatch(/group id/);
     expect(groupBodyProblem(0x10, Uint8Array.from([...gid, 0xff]))).toMatch(/UTF-8/);
     expect(groupBodyProblem(0x10, gid)).toBeUndefined();
-    expect(groupBodyProblem(0x12, Uint8Array.from([7, ...new TextEncoder().encode('general'), 0x68, 0x69]))).toBeUndefined();
+    expect(
+      groupBodyProblem(0x12, Uint8Array.from([7, ...new TextEncoder().encode('general'), 0x68, 0x69])),
+    ).toBeUndefined();
     expect(groupBodyProblem(0x12, Uint8Array.from([8, ...new TextEncoder().encode('general')]))).toMatch(/room/);
     expect(groupBodyProblem(0x12, Uint8Array.from([2, 0x41, 0x42]))).toMatch(/room name/);
     expect(groupBodyProblem(0x12, new Uint8Array(0))).toMatch(/room/);
@@ -102,7 +135,14 @@ describe('group state records', () => {
 describe('group names with emoji', () => {
   it('keeps U+FE0F (emoji presentation) allowed, as names like "team ❤️" were before', () => {
     const gid = new Uint8Array(16);
-    const bytes = encodeGroupRecord({ gid, version: 1, op: 'create', subject: '', name: 'team \u2764\ufe0f', members: [{ user: 'alice', admin: true }] });
+    const bytes = encodeGroupRecord({
+      gid,
+      version: 1,
+      op: 'create',
+      subject: '',
+      name: 'team \u2764\ufe0f',
+      members: [{ user: 'alice', admin: true }],
+    });
     expect(parseGroupRecord(bytes).name).toBe('team \u2764\ufe0f');
   });
 });

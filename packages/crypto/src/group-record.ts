@@ -98,7 +98,7 @@ export function groupRecordProblem(body: Uint8Array): GroupRecord | string {
   if (version < 1) return 'a group record version must be at least 1';
   const op = GROUP_OPS[opByte - 1];
   if (op === undefined) return `unknown group op ${opByte}`;
-  const str = (what: string): string | undefined => {
+  const str = (): string | undefined => {
     if (!need(1)) return undefined;
     const n = body[at++]!;
     if (!need(n)) return undefined;
@@ -106,12 +106,13 @@ export function groupRecordProblem(body: Uint8Array): GroupRecord | string {
     at += n;
     return isUtf8(b) ? dec.decode(b) : undefined;
   };
-  const subject = str('subject');
+  const subject = str();
   if (subject === undefined) return 'group record subject runs past the end';
   if ((op === 'create' || op === 'rename') !== (subject === '')) return `a ${op} record has the wrong subject`;
   if (subject !== '' && !USERNAME_PATTERN.test(subject)) return 'invalid username as group record subject';
-  const name = str('name');
-  if (name === undefined || name.length === 0 || enc.encode(name).length > MAX_GROUP_NAME_BYTES) return 'a group name must be 1 to 64 bytes of UTF-8';
+  const name = str();
+  if (name === undefined || name.length === 0 || enc.encode(name).length > MAX_GROUP_NAME_BYTES)
+    return 'a group name must be 1 to 64 bytes of UTF-8';
   if (GROUP_NAME_FORBIDDEN.test(name)) return 'a group name must not contain control, bidi or invisible characters';
   if (!need(2)) return 'group record member count runs past the end';
   const count = dv.getUint16(at);
@@ -122,9 +123,10 @@ export function groupRecordProblem(body: Uint8Array): GroupRecord | string {
     if (!need(1)) return 'group record members run past the end';
     const role = body[at++]!;
     if (role > 1) return `unknown member role ${role}`;
-    const user = str('user');
+    const user = str();
     if (user === undefined || !USERNAME_PATTERN.test(user)) return 'invalid username among group members';
-    if (members.length > 0 && !(members[members.length - 1]!.user < user)) return 'group members must be sorted and unique';
+    if (members.length > 0 && !(members[members.length - 1]!.user < user))
+      return 'group members must be sorted and unique';
     members.push({ user, admin: role === 1 });
   }
   if (at !== body.length) return 'trailing bytes after a group record';

@@ -61,7 +61,11 @@ describe('fingerprint', () => {
 
   it('is SHA-256("chat/v1/fingerprint\\0" ‖ pk)[0..16] in upper-case hex, 8 groups of 4', () => {
     const digest = createHash('sha256').update(Buffer.from('chat/v1/fingerprint\0', 'ascii')).update(pk).digest();
-    const expected = digest.toString('hex').slice(0, 32).toUpperCase().replace(/(.{4})(?!$)/g, '$1 ');
+    const expected = digest
+      .toString('hex')
+      .slice(0, 32)
+      .toUpperCase()
+      .replace(/(.{4})(?!$)/g, '$1 ');
     expect(fingerprint(pk)).toBe(expected);
     expect(fingerprint(pk)).toBe('66C7 AFAE 9F08 499E FF8B F7D4 66AB FA3A'); // stable across versions
   });

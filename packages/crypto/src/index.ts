@@ -56,8 +56,21 @@ export {
   SAFETY_NUMBER_DIGITS,
 } from './safety-number.js';
 export {
-  GROUP_ID_BYTES, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_BYTES, GROUP_NAME_FORBIDDEN, ROOM_PATTERN, GROUP_OPS, encodeGroupRecord, parseGroupRecord,
-  groupRecordProblem, encodeGroupText, encodeRoomText, parseRoomText, type GroupOp, type GroupMember, type GroupRecord,
+  GROUP_ID_BYTES,
+  MAX_GROUP_MEMBERS,
+  MAX_GROUP_NAME_BYTES,
+  GROUP_NAME_FORBIDDEN,
+  ROOM_PATTERN,
+  GROUP_OPS,
+  encodeGroupRecord,
+  parseGroupRecord,
+  groupRecordProblem,
+  encodeGroupText,
+  encodeRoomText,
+  parseRoomText,
+  type GroupOp,
+  type GroupMember,
+  type GroupRecord,
 } from './group-record.js';
 export {
   STREAM_CHUNK_BYTES,

@@ -37,7 +37,10 @@ export function encodeSigned(fn: string, msg: MessageFields, maxBody = MAX_BODY_
   if (typeof msg !== 'object' || msg === null) throw new TypeError(`${fn}: expected message fields, got ${msg}`);
   const { kind, from, to, id, ts, body } = msg;
   if (typeof kind !== 'number') throw new TypeError(`${fn}: expected kind to be a number, got ${typeof kind}`);
-  if (!KINDS.has(kind)) throw new RangeError(`${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing, 5 file offer, 6 file answer, 0x10-0x12 groups and rooms), got ${kind}`);
+  if (!KINDS.has(kind))
+    throw new RangeError(
+      `${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing, 5 file offer, 6 file answer, 0x10-0x12 groups and rooms), got ${kind}`,
+    );
   usernameArg(fn, 'from', from);
   usernameArg(fn, 'to', to);
   exactBytes(fn, 'id', id, MESSAGE_ID_BYTES);
@@ -109,11 +112,15 @@ function checkBody(kind: number, body: Uint8Array): string | undefined {
       return isUtf8(body) ? undefined : 'a text body must be valid UTF-8';
     case MessageKind.delivered:
     case MessageKind.read:
-      return body.length > 0 && body.length % MESSAGE_ID_BYTES === 0 && body.length <= MAX_RECEIPT_IDS * MESSAGE_ID_BYTES
+      return body.length > 0 &&
+        body.length % MESSAGE_ID_BYTES === 0 &&
+        body.length <= MAX_RECEIPT_IDS * MESSAGE_ID_BYTES
         ? undefined
         : `a receipt body must be 1 to ${MAX_RECEIPT_IDS} message ids of ${MESSAGE_ID_BYTES} bytes, got ${body.length} bytes`;
     case MessageKind.typing:
-      return body.length === 1 && (body[0] === 0 || body[0] === 1) ? undefined : 'a typing body must be one byte, 0 or 1';
+      return body.length === 1 && (body[0] === 0 || body[0] === 1)
+        ? undefined
+        : 'a typing body must be one byte, 0 or 1';
     case MessageKind.groupText:
     case MessageKind.groupState:
     case MessageKind.roomText:

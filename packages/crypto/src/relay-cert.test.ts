@@ -5,7 +5,10 @@ import { isRelayCertFingerprint, relayCertFingerprint } from './relay-cert.js';
 describe('relay certificate fingerprint (PROTOCOL.md §5.1)', () => {
   it('is base64url(SHA-256(SPKI DER)) without padding: the vector of §5.1', () => {
     // The SPKI of the Ed25519 public key d75a9801…511a (RFC 8032 §7.1 test 1).
-    const spki = Buffer.from('302a300506032b6570032100d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex');
+    const spki = Buffer.from(
+      '302a300506032b6570032100d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+      'hex',
+    );
     expect(relayCertFingerprint(spki)).toBe(createHash('sha256').update(spki).digest('base64url'));
     expect(relayCertFingerprint(spki)).toBe('BuP9j9opu2CrWVV95h7bCuzbIxE0vjDnW0Vfjht5L6k');
     expect(relayCertFingerprint(spki)).toHaveLength(43);

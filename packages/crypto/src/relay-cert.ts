@@ -18,7 +18,8 @@ const FINGERPRINT_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  * @example relayCertFingerprint(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }))
  */
 export function relayCertFingerprint(spkiDer: Uint8Array): string {
-  if (!(spkiDer instanceof Uint8Array) || spkiDer.length === 0) throw new TypeError('relayCertFingerprint: expected the DER SPKI bytes');
+  if (!(spkiDer instanceof Uint8Array) || spkiDer.length === 0)
+    throw new TypeError('relayCertFingerprint: expected the DER SPKI bytes');
   return createHash('sha256').update(spkiDer).digest('base64url');
 }
 

@@ -22,8 +22,14 @@ export function safetyNumberHalf(username: string, identityPublicKey: Uint8Array
     throw new TypeError(`safetyNumberHalf: identityPublicKey must be ${PUBLIC_KEY_BYTES} bytes`);
   }
   const name = Buffer.from(username, 'utf8');
-  let h = createHash('sha512').update(SAFETY_NUMBER_LABEL, 'latin1').update(Uint8Array.of(name.length)).update(name).update(identityPublicKey).digest();
-  for (let i = 0; i < SAFETY_NUMBER_ITERATIONS; i++) h = createHash('sha512').update(h).update(identityPublicKey).digest();
+  let h = createHash('sha512')
+    .update(SAFETY_NUMBER_LABEL, 'latin1')
+    .update(Uint8Array.of(name.length))
+    .update(name)
+    .update(identityPublicKey)
+    .digest();
+  for (let i = 0; i < SAFETY_NUMBER_ITERATIONS; i++)
+    h = createHash('sha512').update(h).update(identityPublicKey).digest();
   let digits = '';
   // Six chunks of 5 bytes, each a 40-bit big-endian integer mod 100000, written as 5 digits.
   for (let i = 0; i < 30; i += 5) {

@@ -72,7 +72,9 @@ describe('STREAM chunked AEAD (§16.2)', () => {
     const chunks = sealAll(randomBytes(3 * STREAM_CHUNK_BYTES + 5), key);
     expect(codeOf(() => openAll([chunks[0]!, chunks[2]!, chunks[3]!], key))).toBe('STREAM_CHUNK_INVALID');
     expect(codeOf(() => openAll([chunks[1]!, chunks[0]!, chunks[2]!, chunks[3]!], key))).toBe('STREAM_CHUNK_INVALID');
-    expect(codeOf(() => openAll([chunks[0]!, chunks[0]!, chunks[1]!, chunks[2]!, chunks[3]!], key))).toBe('STREAM_CHUNK_INVALID');
+    expect(codeOf(() => openAll([chunks[0]!, chunks[0]!, chunks[1]!, chunks[2]!, chunks[3]!], key))).toBe(
+      'STREAM_CHUNK_INVALID',
+    );
   });
 
   it('rejects a stream truncated at a chunk boundary, and data after the final chunk', () => {
@@ -85,7 +87,9 @@ describe('STREAM chunked AEAD (§16.2)', () => {
   it('rejects a final chunk cut short and a non-final chunk passed off as final', () => {
     const key = generateFileKey();
     const chunks = sealAll(randomBytes(2 * STREAM_CHUNK_BYTES + 100), key);
-    expect(codeOf(() => openAll([chunks[0]!, chunks[1]!, chunks[2]!.subarray(0, 50)], key))).toBe('STREAM_CHUNK_INVALID');
+    expect(codeOf(() => openAll([chunks[0]!, chunks[1]!, chunks[2]!.subarray(0, 50)], key))).toBe(
+      'STREAM_CHUNK_INVALID',
+    );
     expect(codeOf(() => openChunk(chunks[1]!, key, 1, true))).toBe('STREAM_CHUNK_INVALID');
     expect(codeOf(() => openChunk(chunks[0]!, generateFileKey(), 0, false))).toBe('STREAM_CHUNK_INVALID');
     expect(codeOf(() => openChunk(new Uint8Array(5), key, 0, true))).toBe('STREAM_CHUNK_INVALID');

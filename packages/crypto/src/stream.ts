@@ -32,7 +32,8 @@ export function generateFileKey(): Uint8Array {
 
 /** Number of chunks a file of `size` bytes is cut into: at least one (an empty file is one empty final chunk). */
 export function streamChunkCount(size: number): number {
-  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`streamChunkCount: expected a size ≥ 0, got ${size}`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new RangeError(`streamChunkCount: expected a size ≥ 0, got ${size}`);
   return Math.max(1, Math.ceil(size / STREAM_CHUNK_BYTES));
 }
 
@@ -43,7 +44,8 @@ export function streamSealedSize(size: number): number {
 
 /** The 12-byte nonce of chunk `index`, flagged `last` or not. */
 export function streamNonce(index: number, last: boolean): Buffer {
-  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`streamNonce: expected an index ≥ 0, got ${index}`);
+  if (!Number.isSafeInteger(index) || index < 0)
+    throw new RangeError(`streamNonce: expected an index ≥ 0, got ${index}`);
   const nonce = Buffer.alloc(12);
   nonce.writeBigUInt64BE(BigInt(index), 3);
   nonce[11] = last ? 1 : 0;
@@ -51,7 +53,8 @@ export function streamNonce(index: number, last: boolean): Buffer {
 }
 
 function checkKey(key: Uint8Array): void {
-  if (key.length !== STREAM_KEY_BYTES) throw new RangeError(`file key: expected ${STREAM_KEY_BYTES} bytes, got ${key.length}`);
+  if (key.length !== STREAM_KEY_BYTES)
+    throw new RangeError(`file key: expected ${STREAM_KEY_BYTES} bytes, got ${key.length}`);
 }
 
 /**
@@ -64,7 +67,8 @@ export function sealChunk(plaintext: Uint8Array, key: Uint8Array, index: number,
   if (plaintext.length > STREAM_CHUNK_BYTES || (!last && plaintext.length !== STREAM_CHUNK_BYTES)) {
     throw new RangeError(`sealChunk: a ${last ? 'final' : 'non-final'} chunk cannot be ${plaintext.length} bytes`);
   }
-  if (last && plaintext.length === 0 && index !== 0) throw new RangeError('sealChunk: only an empty file has an empty chunk');
+  if (last && plaintext.length === 0 && index !== 0)
+    throw new RangeError('sealChunk: only an empty file has an empty chunk');
   const cipher = createCipheriv(ALGORITHM, key, streamNonce(index, last), { authTagLength: STREAM_TAG_BYTES });
   const body = cipher.update(plaintext);
   cipher.final();
@@ -144,6 +148,7 @@ export class StreamOpener {
 
   /** @throws {CryptoError} `STREAM_TRUNCATED` when the stream ended before its final chunk. */
   finish(): void {
-    if (!this.done) throw new CryptoError('STREAM_TRUNCATED', `the stream ended after ${this.index} chunks without its final chunk`);
+    if (!this.done)
+      throw new CryptoError('STREAM_TRUNCATED', `the stream ended after ${this.index} chunks without its final chunk`);
   }
 }

@@ -9,11 +9,21 @@ import { decodeClientFrame, decodeRelayFrame } from './index.js';
 const ping = (extra: Record<string, unknown>) => pack({ t: 'ping', rid: 1, ...extra });
 const hello = (extra: Record<string, unknown>) => pack({ t: 'hello', v: 1, agent: 'x', ...extra });
 const auth = (extra: Record<string, unknown>) =>
-  pack({ t: 'auth', user: 'bob', idpk: bytes(32), encpk: bytes(32), bsig: bytes(64), mode: 'recv', sig: bytes(64), ...extra });
-const send = (extra: Record<string, unknown>) => pack({ t: 'send', rid: 1, to: 'bob', id: bytes(16), env: bytes(49), ...extra });
+  pack({
+    t: 'auth',
+    user: 'bob',
+    idpk: bytes(32),
+    encpk: bytes(32),
+    bsig: bytes(64),
+    mode: 'recv',
+    sig: bytes(64),
+    ...extra,
+  });
+const send = (extra: Record<string, unknown>) =>
+  pack({ t: 'send', rid: 1, to: 'bob', id: bytes(16), env: bytes(49), ...extra });
 const ack = (ids: unknown) => pack({ t: 'ack', ids });
 /** A ping whose rid is the given raw msgpack value. */
-const pingRid = (valueHex: string) => hex('82' + fixstr('t') + fixstr('ping') + fixstr('rid') + valueHex);
+const pingRid = (valueHex: string) => hex(`82${fixstr('t')}${fixstr('ping')}${fixstr('rid')}${valueHex}`);
 const deep = (n: number) => Buffer.concat([Buffer.alloc(n, 0x91), Buffer.from([0x01])]);
 
 const INVALID_CLIENT: [string, Uint8Array][] = [
@@ -61,35 +71,75 @@ const INVALID_CLIENT: [string, Uint8Array][] = [
   ['a top-level timestamp ext', pack(new Date(0))],
   ['a record written by a structuredClone Packr', new Packr({ structuredClone: true }).pack({ t: 'ping', rid: 1 })],
   ['a record written by a useRecords Packr', new Packr({ useRecords: true }).pack({ t: 'ping', rid: 1 })],
-  ['bundled strings (ext 0x62)', new Packr({ bundleStrings: true, useRecords: false }).pack({ t: 'lookup', rid: 1, user: 'x'.repeat(40) })],
-  ['an env written as a typed-array ext (moreTypes)', new Packr({ moreTypes: true, useRecords: false }).pack({ t: 'send', rid: 1, to: 'bob', id: bytes(16), env: new Uint8Array(49) })],
+  [
+    'bundled strings (ext 0x62)',
+    new Packr({ bundleStrings: true, useRecords: false }).pack({ t: 'lookup', rid: 1, user: 'x'.repeat(40) }),
+  ],
+  [
+    'an env written as a typed-array ext (moreTypes)',
+    new Packr({ moreTypes: true, useRecords: false }).pack({
+      t: 'send',
+      rid: 1,
+      to: 'bob',
+      id: bytes(16),
+      env: new Uint8Array(49),
+    }),
+  ],
   ['trailing bytes', Buffer.concat([ping({}), hex('00')])],
   ['two frames in one body', Buffer.concat([ping({}), ping({})])],
   ['a truncated body', ping({}).subarray(0, -1)],
-  ['a map 16 announcing more entries than there are', hex('deffff' + fixstr('t') + fixstr('ping'))],
+  ['a map 16 announcing more entries than there are', hex(`deffff${fixstr('t')}${fixstr('ping')}`)],
   ['a map 32 announcing 2^32-1 entries', hex('dfffffffff')],
-  ['an array 32 announcing 2^32-1 elements', hex('82' + fixstr('t') + fixstr('ack') + fixstr('ids') + 'ddffffffff')],
-  ['a str 32 announcing 2^32-1 bytes', hex('82' + fixstr('t') + fixstr('hello') + 'dbffffffff')],
-  ['a duplicate key', hex('83' + fixstr('t') + fixstr('ping') + fixstr('rid') + '01' + fixstr('rid') + '02')],
-  ['a duplicate t', hex('83' + fixstr('t') + fixstr('pong') + fixstr('rid') + '01' + fixstr('t') + fixstr('ping'))],
-  ['an int map key', hex('83' + fixstr('t') + fixstr('ping') + fixstr('rid') + '01' + '0101')],
-  ['the rid key written as a bin', hex('82' + fixstr('t') + fixstr('ping') + 'c403726964' + '01')],
-  ['a __proto__ key', hex('83' + fixstr('t') + fixstr('ping') + fixstr('rid') + '01' + fixstr('__proto__') + '81' + fixstr('polluted') + 'c3')],
+  ['an array 32 announcing 2^32-1 elements', hex(`82${fixstr('t')}${fixstr('ack')}${fixstr('ids')}ddffffffff`)],
+  ['a str 32 announcing 2^32-1 bytes', hex(`82${fixstr('t')}${fixstr('hello')}dbffffffff`)],
+  ['a duplicate key', hex(`83${fixstr('t')}${fixstr('ping')}${fixstr('rid')}01${fixstr('rid')}02`)],
+  ['a duplicate t', hex(`83${fixstr('t')}${fixstr('pong')}${fixstr('rid')}01${fixstr('t')}${fixstr('ping')}`)],
+  ['an int map key', hex(`83${fixstr('t')}${fixstr('ping')}${fixstr('rid')}010101`)],
+  ['the rid key written as a bin', hex(`82${fixstr('t')}${fixstr('ping')}c40372696401`)],
+  [
+    'a __proto__ key',
+    hex(
+      '83' +
+        fixstr('t') +
+        fixstr('ping') +
+        fixstr('rid') +
+        '01' +
+        fixstr('__proto__') +
+        '81' +
+        fixstr('polluted') +
+        'c3',
+    ),
+  ],
   ['a 100 000-deep nested array', deep(100_000)],
-  ['a 100 000-deep nested array in a field', Buffer.concat([hex('82' + fixstr('t') + fixstr('ping') + fixstr('rid')), deep(100_000)])],
-  ['60 000 nested maps', hex('81a0'.repeat(60_000) + '01')],
+  [
+    'a 100 000-deep nested array in a field',
+    Buffer.concat([hex(`82${fixstr('t')}${fixstr('ping')}${fixstr('rid')}`), deep(100_000)]),
+  ],
+  ['60 000 nested maps', hex(`${'81a0'.repeat(60_000)}01`)],
   ['a body over MAX_FRAME_BYTES', send({ env: bytes(131_073) })],
   // hello
   ['hello v 1.5', hello({ v: 1.5 })],
   ['hello v as a str', hello({ v: '1' })],
-  ['hello v 2^53 (not a safe integer)', hex('83' + fixstr('t') + fixstr('hello') + fixstr('v') + 'cf0020000000000000' + fixstr('agent') + 'a0')],
-  ['hello v -1 as int 64', hex('83' + fixstr('t') + fixstr('hello') + fixstr('v') + 'd3ffffffffffffffff' + fixstr('agent') + 'a0')],
+  [
+    'hello v 2^53 (not a safe integer)',
+    hex(`83${fixstr('t')}${fixstr('hello')}${fixstr('v')}cf0020000000000000${fixstr('agent')}a0`),
+  ],
+  [
+    'hello v -1 as int 64',
+    hex(`83${fixstr('t')}${fixstr('hello')}${fixstr('v')}d3ffffffffffffffff${fixstr('agent')}a0`),
+  ],
   ['hello agent of 65 bytes', hello({ agent: 'a'.repeat(65) })],
   ['hello agent of 33 two-byte characters (66 bytes)', hello({ agent: 'é'.repeat(33) })],
   ['hello agent as a bin', hello({ agent: bytes(3) })],
-  ['hello agent of invalid UTF-8', hex('83' + fixstr('t') + fixstr('hello') + fixstr('v') + '01' + fixstr('agent') + 'a2c328')],
-  ['hello agent with a UTF-8-encoded surrogate', hex('83' + fixstr('t') + fixstr('hello') + fixstr('v') + '01' + fixstr('agent') + 'a3eda080')],
-  ['hello agent with an overlong encoding', hex('83' + fixstr('t') + fixstr('hello') + fixstr('v') + '01' + fixstr('agent') + 'a2c0af')],
+  ['hello agent of invalid UTF-8', hex(`83${fixstr('t')}${fixstr('hello')}${fixstr('v')}01${fixstr('agent')}a2c328`)],
+  [
+    'hello agent with a UTF-8-encoded surrogate',
+    hex(`83${fixstr('t')}${fixstr('hello')}${fixstr('v')}01${fixstr('agent')}a3eda080`),
+  ],
+  [
+    'hello agent with an overlong encoding',
+    hex(`83${fixstr('t')}${fixstr('hello')}${fixstr('v')}01${fixstr('agent')}a2c0af`),
+  ],
   ['hello without agent', pack({ t: 'hello', v: 1 })],
   // auth
   ['auth user of 2 bytes', auth({ user: 'ab' })],
@@ -104,7 +154,10 @@ const INVALID_CLIENT: [string, Uint8Array][] = [
   ['auth mode "RECV"', auth({ mode: 'RECV' })],
   ['auth mode "both"', auth({ mode: 'both' })],
   ['auth mode 1', auth({ mode: 1 })],
-  ['auth without sig', pack({ t: 'auth', user: 'bob', idpk: bytes(32), encpk: bytes(32), bsig: bytes(64), mode: 'recv' })],
+  [
+    'auth without sig',
+    pack({ t: 'auth', user: 'bob', idpk: bytes(32), encpk: bytes(32), bsig: bytes(64), mode: 'recv' }),
+  ],
   // lookup, send
   ['lookup user empty', pack({ t: 'lookup', rid: 1, user: '' })],
   ['lookup user of 65 bytes', pack({ t: 'lookup', rid: 1, user: 'a'.repeat(65) })],
@@ -149,8 +202,10 @@ const INVALID_CLIENT: [string, Uint8Array][] = [
 ];
 
 const relayFrame = (t: string, fields: Record<string, unknown>) => pack({ t, ...fields });
-const errBody = (extra: Record<string, unknown>) => relayFrame('err', { rid: 1, code: 'INTERNAL', msg: '', fatal: false, ...extra });
-const msgBody = (extra: Record<string, unknown>) => relayFrame('msg', { id: bytes(16), env: bytes(49), ts: 1, ...extra });
+const errBody = (extra: Record<string, unknown>) =>
+  relayFrame('err', { rid: 1, code: 'INTERNAL', msg: '', fatal: false, ...extra });
+const msgBody = (extra: Record<string, unknown>) =>
+  relayFrame('msg', { id: bytes(16), env: bytes(49), ts: 1, ...extra });
 
 const INVALID_RELAY: [string, Uint8Array][] = [
   ['a client frame type', ping({})],
@@ -169,7 +224,22 @@ const INVALID_RELAY: [string, Uint8Array][] = [
   ['msg ts 1.5', msgBody({ ts: 1.5 })],
   ['msg ts -1', msgBody({ ts: -1 })],
   ['msg ts as a timestamp ext', msgBody({ ts: new Date(1_700_000_000_000) })],
-  ['msg ts 2^53 as uint 64', hex('84' + fixstr('t') + fixstr('msg') + fixstr('id') + 'c410' + '00'.repeat(16) + fixstr('env') + 'c431' + '00'.repeat(49) + fixstr('ts') + 'cf0020000000000000')],
+  [
+    'msg ts 2^53 as uint 64',
+    hex(
+      '84' +
+        fixstr('t') +
+        fixstr('msg') +
+        fixstr('id') +
+        'c410' +
+        '00'.repeat(16) +
+        fixstr('env') +
+        'c431' +
+        '00'.repeat(49) +
+        fixstr('ts') +
+        'cf0020000000000000',
+    ),
+  ],
   ['msg env of 48 bytes', msgBody({ env: bytes(48) })],
   ['msg env of 65537 bytes', msgBody({ env: bytes(65_537) })],
   ['msg id of 15 bytes', msgBody({ id: bytes(15) })],
@@ -177,12 +247,27 @@ const INVALID_RELAY: [string, Uint8Array][] = [
   ['welcome user of 2 bytes', relayFrame('welcome', { user: 'ab', mode: 'recv', registered: true })],
   ['welcome mode "both"', relayFrame('welcome', { user: 'alice', mode: 'both', registered: true })],
   ['welcome registered as 0', relayFrame('welcome', { user: 'alice', mode: 'recv', registered: 0 })],
-  ['challenge relay id of 31 bytes', relayFrame('challenge', { v: 1, relay: bytes(31), nonce: bytes(32), maxFrame: 1, maxEnvelope: 1 })],
-  ['challenge nonce of 33 bytes', relayFrame('challenge', { v: 1, relay: bytes(32), nonce: bytes(33), maxFrame: 1, maxEnvelope: 1 })],
-  ['challenge maxFrame 1.5', relayFrame('challenge', { v: 1, relay: bytes(32), nonce: bytes(32), maxFrame: 1.5, maxEnvelope: 1 })],
+  [
+    'challenge relay id of 31 bytes',
+    relayFrame('challenge', { v: 1, relay: bytes(31), nonce: bytes(32), maxFrame: 1, maxEnvelope: 1 }),
+  ],
+  [
+    'challenge nonce of 33 bytes',
+    relayFrame('challenge', { v: 1, relay: bytes(32), nonce: bytes(33), maxFrame: 1, maxEnvelope: 1 }),
+  ],
+  [
+    'challenge maxFrame 1.5',
+    relayFrame('challenge', { v: 1, relay: bytes(32), nonce: bytes(32), maxFrame: 1.5, maxEnvelope: 1 }),
+  ],
   ['challenge without v', relayFrame('challenge', { relay: bytes(32), nonce: bytes(32), maxFrame: 1, maxEnvelope: 1 })],
-  ['bundle user of 33 bytes', relayFrame('bundle', { rid: 1, user: 'c'.repeat(33), idpk: bytes(32), encpk: bytes(32), bsig: bytes(64) })],
-  ['bundle bsig of 32 bytes', relayFrame('bundle', { rid: 1, user: 'carol', idpk: bytes(32), encpk: bytes(32), bsig: bytes(32) })],
+  [
+    'bundle user of 33 bytes',
+    relayFrame('bundle', { rid: 1, user: 'c'.repeat(33), idpk: bytes(32), encpk: bytes(32), bsig: bytes(64) }),
+  ],
+  [
+    'bundle bsig of 32 bytes',
+    relayFrame('bundle', { rid: 1, user: 'carol', idpk: bytes(32), encpk: bytes(32), bsig: bytes(32) }),
+  ],
   ['sent id of 0 bytes', relayFrame('sent', { rid: 1, id: bytes(0) })],
   ['synced with an extra field', relayFrame('synced', { rid: 1 })],
   ['pong without rid', relayFrame('pong', {})],
@@ -194,16 +279,90 @@ const INVALID_RELAY: [string, Uint8Array][] = [
   ['online users as a str', relayFrame('online', { rid: 1, users: 'alice' })],
   ['online with a 33-byte username', relayFrame('online', { rid: 1, users: ['a'.repeat(33)] })],
   ['online with a 2-byte username', relayFrame('online', { rid: 1, users: ['ab'] })],
-  ['online with 1025 users', relayFrame('online', { rid: 1, users: Array.from({ length: 1025 }, (_, i) => `user${i}`) })],
+  [
+    'online with 1025 users',
+    relayFrame('online', { rid: 1, users: Array.from({ length: 1025 }, (_, i) => `user${i}`) }),
+  ],
   ['online with a nested array', relayFrame('online', { rid: 1, users: [['alice']] })],
   ['keepalive with a field', pack({ t: 'keepalive', rid: 1 })],
-  ['admin_users arrays holding the wrong type', pack({ t: 'admin_users', rid: 1, names: [1], created: [1], online: [true], banned: [false], depth: [0], bytes: [0], more: false })],
-  ['admin_users with a missing array', pack({ t: 'admin_users', rid: 1, names: [], created: [], online: [], banned: [], depth: [], more: false })],
-  ['admin_users with 501 names', pack({ t: 'admin_users', rid: 1, names: Array(501).fill('bob'), created: [], online: [], banned: [], depth: [], bytes: [], more: false })],
-  ['admin_users with an escape sequence in a name', pack({ t: 'admin_users', rid: 1, names: ['bob\x1b]52;c;aGk=\x07\x1b[2J'], created: [0], online: [true], banned: [false], depth: [0], bytes: [0], more: false })],
-  ['admin_users with an upper-case name', pack({ t: 'admin_users', rid: 1, names: ['Bob'], created: [0], online: [true], banned: [false], depth: [0], bytes: [0], more: false })],
-  ['admin_users with a nested array', pack({ t: 'admin_users', rid: 1, names: [['bob']], created: [], online: [], banned: [], depth: [], bytes: [], more: false })],
-  ['admin_stats without uptime', pack({ t: 'admin_stats', rid: 1, connections: 0, online: 0, users: 0, queued: 0, queuedBytes: 0 })],
+  [
+    'admin_users arrays holding the wrong type',
+    pack({
+      t: 'admin_users',
+      rid: 1,
+      names: [1],
+      created: [1],
+      online: [true],
+      banned: [false],
+      depth: [0],
+      bytes: [0],
+      more: false,
+    }),
+  ],
+  [
+    'admin_users with a missing array',
+    pack({ t: 'admin_users', rid: 1, names: [], created: [], online: [], banned: [], depth: [], more: false }),
+  ],
+  [
+    'admin_users with 501 names',
+    pack({
+      t: 'admin_users',
+      rid: 1,
+      names: Array(501).fill('bob'),
+      created: [],
+      online: [],
+      banned: [],
+      depth: [],
+      bytes: [],
+      more: false,
+    }),
+  ],
+  [
+    'admin_users with an escape sequence in a name',
+    pack({
+      t: 'admin_users',
+      rid: 1,
+      names: ['bob\x1b]52;c;aGk=\x07\x1b[2J'],
+      created: [0],
+      online: [true],
+      banned: [false],
+      depth: [0],
+      bytes: [0],
+      more: false,
+    }),
+  ],
+  [
+    'admin_users with an upper-case name',
+    pack({
+      t: 'admin_users',
+      rid: 1,
+      names: ['Bob'],
+      created: [0],
+      online: [true],
+      banned: [false],
+      depth: [0],
+      bytes: [0],
+      more: false,
+    }),
+  ],
+  [
+    'admin_users with a nested array',
+    pack({
+      t: 'admin_users',
+      rid: 1,
+      names: [['bob']],
+      created: [],
+      online: [],
+      banned: [],
+      depth: [],
+      bytes: [],
+      more: false,
+    }),
+  ],
+  [
+    'admin_stats without uptime',
+    pack({ t: 'admin_stats', rid: 1, connections: 0, online: 0, users: 0, queued: 0, queuedBytes: 0 }),
+  ],
   ['admin_done with an unknown op', pack({ t: 'admin_done', rid: 1, op: 'explode' })],
   ['admin_done with an empty invite', pack({ t: 'admin_done', rid: 1, op: 'invite', invite: '' })],
 ];
@@ -231,7 +390,10 @@ describe('what the pre-pass protects against (these show the invalid-body tests 
     expect(() => unpackr.unpack(deep(100_000))).toThrow(RangeError);
   });
   it('plain msgpackr (useRecords: false) still decodes records and typed-array exts into a valid-looking frame', () => {
-    expect(unpackr.unpack(new Packr({ structuredClone: true }).pack({ t: 'ping', rid: 1 }))).toStrictEqual({ t: 'ping', rid: 1 });
+    expect(unpackr.unpack(new Packr({ structuredClone: true }).pack({ t: 'ping', rid: 1 }))).toStrictEqual({
+      t: 'ping',
+      rid: 1,
+    });
     const send = unpackr.unpack(new Packr({ moreTypes: true, useRecords: false }).pack({ env: new Uint8Array(49) }));
     expect(isUint8Array(send.env)).toBe(true);
   });
@@ -239,12 +401,24 @@ describe('what the pre-pass protects against (these show the invalid-body tests 
 
 describe('prototype pollution', () => {
   it('a __proto__ key pollutes nothing and is BAD_FRAME', () => {
-    const body = hex('83' + fixstr('t') + fixstr('ping') + fixstr('rid') + '01' + fixstr('__proto__') + '81' + fixstr('polluted') + 'c3');
+    const body = hex(
+      '83' +
+        fixstr('t') +
+        fixstr('ping') +
+        fixstr('rid') +
+        '01' +
+        fixstr('__proto__') +
+        '81' +
+        fixstr('polluted') +
+        'c3',
+    );
     expect(protocolError(() => decodeClientFrame(body)).code).toBe('BAD_FRAME');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
   it('a frame whose t is __proto__ is not looked up on a prototype', () => {
-    expect(protocolError(() => decodeClientFrame(pack({ t: '__proto__' }))).message).toMatch(/unknown client frame type/);
+    expect(protocolError(() => decodeClientFrame(pack({ t: '__proto__' }))).message).toMatch(
+      /unknown client frame type/,
+    );
   });
 });

@@ -39,11 +39,23 @@ const rid = fc.integer({ min: 0, max: 0xffff_ffff });
 const int = fc.oneof(fc.nat({ max: 0xffff_ffff }), fc.maxSafeNat());
 const mode = fc.constantFrom('recv' as const, 'send' as const);
 /** Envelope sizes: both ends of 49..65536 often, anything between sometimes. */
-const env = fc.oneof(bin(49, 300), bin(65_000, 65_536), fc.constantFrom(49, 65_536).chain((n) => bin(n)));
+const env = fc.oneof(
+  bin(49, 300),
+  bin(65_000, 65_536),
+  fc.constantFrom(49, 65_536).chain((n) => bin(n)),
+);
 
 const clientFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
   fc.record({ t: fc.constant('hello' as const), v: int, agent: utf8String(0, 64) }),
-  fc.record({ t: fc.constant('auth' as const), user: utf8String(3, 32), idpk: bin(32), encpk: bin(32), bsig: bin(64), mode, sig: bin(64) }),
+  fc.record({
+    t: fc.constant('auth' as const),
+    user: utf8String(3, 32),
+    idpk: bin(32),
+    encpk: bin(32),
+    bsig: bin(64),
+    mode,
+    sig: bin(64),
+  }),
   fc.record({ t: fc.constant('lookup' as const), rid, user: utf8String(1, 64) }),
   fc.record({ t: fc.constant('send' as const), rid, to: utf8String(1, 64), id: bin(16), env }),
   fc.record({ t: fc.constant('ack' as const), ids: fc.array(bin(16), { minLength: 1, maxLength: 256 }) }),
@@ -52,7 +64,15 @@ const clientFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
     {
       t: fc.constant('admin' as const),
       rid,
-      op: fc.constantFrom('users' as const, 'kick' as const, 'ban' as const, 'unban' as const, 'invite' as const, 'shutdown' as const, 'stats' as const),
+      op: fc.constantFrom(
+        'users' as const,
+        'kick' as const,
+        'ban' as const,
+        'unban' as const,
+        'invite' as const,
+        'shutdown' as const,
+        'stats' as const,
+      ),
       user: utf8String(1, 64),
       after: utf8String(1, 64),
       reason: utf8String(0, 192),
@@ -62,9 +82,23 @@ const clientFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
 );
 
 const relayFrame: fc.Arbitrary<RelayFrame> = fc.oneof(
-  fc.record({ t: fc.constant('challenge' as const), v: int, relay: bin(32), nonce: bin(32), maxFrame: int, maxEnvelope: int }),
+  fc.record({
+    t: fc.constant('challenge' as const),
+    v: int,
+    relay: bin(32),
+    nonce: bin(32),
+    maxFrame: int,
+    maxEnvelope: int,
+  }),
   fc.record({ t: fc.constant('welcome' as const), user: utf8String(3, 32), mode, registered: fc.boolean() }),
-  fc.record({ t: fc.constant('bundle' as const), rid, user: utf8String(3, 32), idpk: bin(32), encpk: bin(32), bsig: bin(64) }),
+  fc.record({
+    t: fc.constant('bundle' as const),
+    rid,
+    user: utf8String(3, 32),
+    idpk: bin(32),
+    encpk: bin(32),
+    bsig: bin(64),
+  }),
   fc.record({ t: fc.constant('sent' as const), rid, id: bin(16) }),
   fc.record({ t: fc.constant('msg' as const), id: bin(16), env, ts: int }),
   fc.constant({ t: 'synced' as const }),
@@ -83,9 +117,23 @@ const relayFrame: fc.Arbitrary<RelayFrame> = fc.oneof(
       more: fc.boolean(),
     }),
   ),
-  fc.record({ t: fc.constant('admin_stats' as const), rid, connections: int, online: int, users: int, queued: int, queuedBytes: int, uptimeMs: int }),
+  fc.record({
+    t: fc.constant('admin_stats' as const),
+    rid,
+    connections: int,
+    online: int,
+    users: int,
+    queued: int,
+    queuedBytes: int,
+    uptimeMs: int,
+  }),
   fc.record(
-    { t: fc.constant('admin_done' as const), rid, op: fc.constantFrom('kick' as const, 'invite' as const, 'shutdown' as const), invite: utf8String(1, 64) },
+    {
+      t: fc.constant('admin_done' as const),
+      rid,
+      op: fc.constantFrom('kick' as const, 'invite' as const, 'shutdown' as const),
+      invite: utf8String(1, 64),
+    },
     { requiredKeys: ['t', 'rid', 'op'] },
   ),
   fc.record(
@@ -105,7 +153,8 @@ function onlyProtocolError<T>(code: ErrorCode, f: () => T): T | undefined {
   try {
     return f();
   } catch (e) {
-    if (!(e instanceof ProtocolError)) throw new Error(`a ${String((e as Error)?.name)} escaped: ${String(e)}`, { cause: e });
+    if (!(e instanceof ProtocolError))
+      throw new Error(`a ${String((e as Error)?.name)} escaped: ${String(e)}`, { cause: e });
     expect(e.code).toBe(code);
     return undefined;
   }
@@ -138,13 +187,17 @@ describe('fast-check: valid frames', () => {
 
   it('random frame sequences survive random chunking through FrameDecoder', () => {
     fc.assert(
-      fc.property(fc.array(clientFrame, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 10 }), (frames, cuts) => {
-        const stream = Buffer.concat(frames.map((f) => encodeFrame(f)));
-        const points = [0, ...cuts.map((c) => c % (stream.length + 1)).sort((a, b) => a - b), stream.length];
-        const d = new FrameDecoder();
-        const got = points.slice(1).flatMap((end, i) => d.push(stream.subarray(points[i], end)));
-        expect(got.map((b) => plain(decodeClientFrame(b)))).toStrictEqual(frames.map(plain));
-      }),
+      fc.property(
+        fc.array(clientFrame, { minLength: 1, maxLength: 5 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (frames, cuts) => {
+          const stream = Buffer.concat(frames.map((f) => encodeFrame(f)));
+          const points = [0, ...cuts.map((c) => c % (stream.length + 1)).sort((a, b) => a - b), stream.length];
+          const d = new FrameDecoder();
+          const got = points.slice(1).flatMap((end, i) => d.push(stream.subarray(points[i], end)));
+          expect(got.map((b) => plain(decodeClientFrame(b)))).toStrictEqual(frames.map(plain));
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -166,14 +219,19 @@ describe('fast-check: hostile input only ever yields ProtocolError', () => {
   it('random bytes behind a map header and a known t', () => {
     const heads = ['t', 'ping', 'ack', 'send', 'err', 'msg'].map((t) => pack({ t })); // map 16 (de 00 01), then t
     fc.assert(
-      fc.property(fc.constantFrom(...heads), fc.nat({ max: 6 }), fc.uint8Array({ maxLength: 120 }), (head, count, rest) => {
-        const body = Buffer.concat([head, rest]);
-        body[2] = count; // claim `count` entries
-        for (const decode of [decodeClientFrame, decodeRelayFrame]) {
-          const f = onlyProtocolError('BAD_FRAME', () => decode(body));
-          if (f) consistent(f, decode);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...heads),
+        fc.nat({ max: 6 }),
+        fc.uint8Array({ maxLength: 120 }),
+        (head, count, rest) => {
+          const body = Buffer.concat([head, rest]);
+          body[2] = count; // claim `count` entries
+          for (const decode of [decodeClientFrame, decodeRelayFrame]) {
+            const f = onlyProtocolError('BAD_FRAME', () => decode(body));
+            if (f) consistent(f, decode);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -187,16 +245,27 @@ describe('fast-check: hostile input only ever yields ProtocolError', () => {
       new Packr({ bundleStrings: true, useRecords: false }),
     ];
     fc.assert(
-      fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true }), fc.nat({ max: packrs.length - 1 }), (value, i) => {
-        let body: Buffer;
-        try {
-          body = packrs[i]!.pack(value);
-        } catch {
-          return; // msgpackr cannot write everything fast-check makes (e.g. some bigints)
-        }
-        onlyProtocolError('BAD_FRAME', () => decodeClientFrame(body));
-        onlyProtocolError('BAD_FRAME', () => decodeRelayFrame(body));
-      }),
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withNullPrototype: true,
+        }),
+        fc.nat({ max: packrs.length - 1 }),
+        (value, i) => {
+          let body: Buffer;
+          try {
+            body = packrs[i]!.pack(value);
+          } catch {
+            return; // msgpackr cannot write everything fast-check makes (e.g. some bigints)
+          }
+          onlyProtocolError('BAD_FRAME', () => decodeClientFrame(body));
+          onlyProtocolError('BAD_FRAME', () => decodeRelayFrame(body));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -206,7 +275,14 @@ describe('fast-check: hostile input only ever yields ProtocolError', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...small),
-        fc.array(fc.record({ at: fc.nat(), op: fc.constantFrom('flip', 'insert', 'delete'), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.record({
+            at: fc.nat(),
+            op: fc.constantFrom('flip', 'insert', 'delete'),
+            byte: fc.integer({ min: 0, max: 255 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
         (fixture, edits) => {
           let body = Buffer.from(encodeFrame(fixture.frame).subarray(4));
           for (const { at, op, byte } of edits) {

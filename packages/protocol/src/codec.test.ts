@@ -35,7 +35,9 @@ describe.each(VALID)('valid frame: $name', ({ frame, dir, hex: expectedHex }) =>
 
   it('decodes the expected bytes (or, without them, a body written by plain msgpackr) to the frame', () => {
     // Plain msgpackr writes integers over 32 bits as float 64, which §5 refuses; as BigInt it writes int 64.
-    const big = Object.fromEntries(Object.entries(frame).map(([k, v]) => [k, typeof v === 'number' && v > 2 ** 32 ? BigInt(v) : v]));
+    const big = Object.fromEntries(
+      Object.entries(frame).map(([k, v]) => [k, typeof v === 'number' && v > 2 ** 32 ? BigInt(v) : v]),
+    );
     const body = expectedHex !== undefined ? hex(expectedHex) : pack(big);
     expect(plain(decode(body))).toStrictEqual(plain(frame));
   });
@@ -75,12 +77,12 @@ describe.each(VALID)('valid frame: $name', ({ frame, dir, hex: expectedHex }) =>
 
 describe('decoding accepts any msgpack encoding of the same values (other encoders)', () => {
   const cases: [string, string][] = [
-    ['fixmap instead of map 16', '82' + fixstr('t') + fixstr('ping') + fixstr('rid') + '05'],
-    ['map 32', 'df00000002' + fixstr('t') + fixstr('ping') + fixstr('rid') + '05'],
-    ['rid as uint 8', '82' + fixstr('t') + fixstr('ping') + fixstr('rid') + 'cc05'],
-    ['rid as uint 64', '82' + fixstr('t') + fixstr('ping') + fixstr('rid') + 'cf0000000000000005'],
-    ['rid as a non-negative int 8', '82' + fixstr('t') + fixstr('ping') + fixstr('rid') + 'd005'],
-    ['rid as a non-negative int 64', '82' + fixstr('t') + fixstr('ping') + fixstr('rid') + 'd30000000000000005'],
+    ['fixmap instead of map 16', `82${fixstr('t')}${fixstr('ping')}${fixstr('rid')}05`],
+    ['map 32', `df00000002${fixstr('t')}${fixstr('ping')}${fixstr('rid')}05`],
+    ['rid as uint 8', `82${fixstr('t')}${fixstr('ping')}${fixstr('rid')}cc05`],
+    ['rid as uint 64', `82${fixstr('t')}${fixstr('ping')}${fixstr('rid')}cf0000000000000005`],
+    ['rid as a non-negative int 8', `82${fixstr('t')}${fixstr('ping')}${fixstr('rid')}d005`],
+    ['rid as a non-negative int 64', `82${fixstr('t')}${fixstr('ping')}${fixstr('rid')}d30000000000000005`],
     ['keys in another order, as str 8', '82' + 'd903726964' + '05' + 'd90174' + 'd90470696e67'],
   ];
   it.each(cases)('%s', (_, body) => {
@@ -99,7 +101,10 @@ describe('decode arguments', () => {
   it('decodes a body that is a view into a larger buffer', () => {
     const body = bodyOf({ t: 'ping', rid: 3 });
     const big = Buffer.concat([hex('c1c1c1'), body, hex('c1c1')]);
-    expect(decodeClientFrame(new Uint8Array(big.buffer, big.byteOffset + 3, body.length))).toStrictEqual({ t: 'ping', rid: 3 });
+    expect(decodeClientFrame(new Uint8Array(big.buffer, big.byteOffset + 3, body.length))).toStrictEqual({
+      t: 'ping',
+      rid: 3,
+    });
   });
   it('throws TypeError for a body that is not a Uint8Array', () => {
     expect(() => decodeClientFrame('ping' as unknown as Uint8Array)).toThrow(TypeError);
@@ -119,7 +124,13 @@ const INVALID_FRAMES: [string, unknown][] = [
   ['undefined', undefined],
   ['a string', 'ping'],
   ['an array', ['ping', 1]],
-  ['a Map', new Map<string, unknown>([['t', 'ping'], ['rid', 1]])],
+  [
+    'a Map',
+    new Map<string, unknown>([
+      ['t', 'ping'],
+      ['rid', 1],
+    ]),
+  ],
   ['a class instance', new PingLike()],
   ['an object whose fields are inherited', Object.create({ t: 'ping', rid: 1 }) as unknown],
   ['an unknown t', { t: 'launch' }],

@@ -48,7 +48,10 @@ export function encodeFrame(frame: Frame, maxFrameBytes: number = MAX_FRAME_BYTE
   const wire = validateFrame(frame, 'any', ENCODE);
   const body = packr.pack(wire); // a view into msgpackr's scratch buffer: copied below
   if (body.length > maxFrameBytes) {
-    throw new ProtocolError('FRAME_TOO_LARGE', `a '${String(wire.t)}' body of ${body.length} bytes exceeds the ${maxFrameBytes}-byte limit`);
+    throw new ProtocolError(
+      'FRAME_TOO_LARGE',
+      `a '${String(wire.t)}' body of ${body.length} bytes exceeds the ${maxFrameBytes}-byte limit`,
+    );
   }
   const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + body.length);
   out.writeUInt32BE(body.length, 0);

@@ -2,7 +2,14 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VALID, plain } from '../test/fixtures.js';
-import { FrameDecoder, MAX_FRAME_BYTES, ProtocolError, decodeClientFrame, decodeRelayFrame, encodeFrame } from './index.js';
+import {
+  FrameDecoder,
+  MAX_FRAME_BYTES,
+  ProtocolError,
+  decodeClientFrame,
+  decodeRelayFrame,
+  encodeFrame,
+} from './index.js';
 
 const encoded = VALID.map((f) => encodeFrame(f.frame));
 const bodies = encoded.map((e) => e.subarray(4));

@@ -62,7 +62,17 @@ describe('error codes (PROTOCOL.md §10)', () => {
 
   it('isErrorCode accepts own codes only', () => {
     for (const code of Object.keys(ERROR_CODES)) expect(isErrorCode(code)).toBe(true);
-    for (const x of ['toString', '__proto__', 'constructor', 'bad_frame', 'ENVELOPE_MALFORMED', '', 1, null, undefined]) {
+    for (const x of [
+      'toString',
+      '__proto__',
+      'constructor',
+      'bad_frame',
+      'ENVELOPE_MALFORMED',
+      '',
+      1,
+      null,
+      undefined,
+    ]) {
       expect(isErrorCode(x)).toBe(false);
     }
   });
@@ -94,7 +104,13 @@ describe('errFrame', () => {
   });
 
   it('includes rid only when given (0 included)', () => {
-    expect(errFrame('UNKNOWN_USER', 'no', 0)).toStrictEqual({ t: 'err', rid: 0, code: 'UNKNOWN_USER', msg: 'no', fatal: false });
+    expect(errFrame('UNKNOWN_USER', 'no', 0)).toStrictEqual({
+      t: 'err',
+      rid: 0,
+      code: 'UNKNOWN_USER',
+      msg: 'no',
+      fatal: false,
+    });
     expect('rid' in errFrame('UNKNOWN_USER', 'no')).toBe(false);
   });
 
@@ -104,7 +120,7 @@ describe('errFrame', () => {
     expect(Buffer.byteLength(f.msg)).toBe(255);
     expect(errFrame('INTERNAL', 'x'.repeat(256)).msg).toBe('x'.repeat(256));
     expect(errFrame('INTERNAL', 'x'.repeat(257)).msg).toBe('x'.repeat(256));
-    expect(errFrame('INTERNAL', 'x'.repeat(255) + '😀').msg).toBe('x'.repeat(255));
+    expect(errFrame('INTERNAL', `${'x'.repeat(255)}😀`).msg).toBe('x'.repeat(255));
     const decoded = decodeRelayFrame(encodeFrame(errFrame('INTERNAL', 'é'.repeat(1000), 4)).subarray(4));
     expect(decoded).toStrictEqual({ t: 'err', rid: 4, code: 'INTERNAL', msg: 'é'.repeat(128), fatal: false });
   });

@@ -46,7 +46,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
   Object.freeze({
     BAD_FRAME: {
       fatal: true,
-      description: 'a body that is not msgpack, not a map, has an unknown `t`, wrong field types, missing or extra fields',
+      description:
+        'a body that is not msgpack, not a map, has an unknown `t`, wrong field types, missing or extra fields',
     },
     FRAME_TOO_LARGE: { fatal: true, description: 'a length prefix of 0 or over MAX_FRAME_BYTES' },
     UNSUPPORTED_VERSION: { fatal: true, description: '`hello.v` is not 1' },
@@ -64,13 +65,25 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     MAILBOX_FULL: { fatal: false, description: "the recipient's mailbox is at its message or byte quota" },
     INTERNAL: { fatal: false, description: 'the relay failed to store; the client may retry' },
     SHUTTING_DOWN: { fatal: true, description: 'the relay is stopping' },
-    TLS_REQUIRED: { fatal: true, description: 'a plaintext connection to a relay that requires TLS (sent unencrypted, then the relay closes)' },
-    NOT_ONLINE: { fatal: false, description: 'an ephemeral `send` names a user with no `recv` session; nothing was stored' },
+    TLS_REQUIRED: {
+      fatal: true,
+      description: 'a plaintext connection to a relay that requires TLS (sent unencrypted, then the relay closes)',
+    },
+    NOT_ONLINE: {
+      fatal: false,
+      description: 'an ephemeral `send` names a user with no `recv` session; nothing was stored',
+    },
     TOO_MANY_CONNECTIONS: { fatal: true, description: 'the relay is at its maximum number of connections' },
     CONNECT_RATE_LIMITED: { fatal: true, description: 'too many new connections from this IP address per second' },
-    TOO_MANY_IP_CONNECTIONS: { fatal: true, description: 'this IP address already has maxConnectionsPerIp connections open' },
+    TOO_MANY_IP_CONNECTIONS: {
+      fatal: true,
+      description: 'this IP address already has maxConnectionsPerIp connections open',
+    },
     TOO_MANY_SESSIONS: { fatal: true, description: 'this account already has maxSessionsPerUser sessions open' },
-    REGISTRATION_RATE_LIMITED: { fatal: true, description: 'this IP address registered new accounts faster than the relay allows' },
+    REGISTRATION_RATE_LIMITED: {
+      fatal: true,
+      description: 'this IP address registered new accounts faster than the relay allows',
+    },
     IDLE_TIMEOUT: { fatal: true, description: 'no complete frame from the client within the idle timeout' },
     RATE_LIMITED: {
       fatal: false,
@@ -89,7 +102,10 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
     BLOB_CONFLICT: { fatal: false, description: '`blob_new` reuses a blob id with other parameters or another owner' },
     BLOB_OUT_OF_ORDER: { fatal: false, description: '`blob_put.n` is not the next chunk; `msg` says have=<n>' },
     BLOB_INCOMPLETE: { fatal: false, description: '`blob_get` before the upload finished' },
-    BAD_BLOB: { fatal: false, description: 'sizes that cannot be a STREAM ciphertext, a wrong chunk size, `from` past the end' },
+    BAD_BLOB: {
+      fatal: false,
+      description: 'sizes that cannot be a STREAM ciphertext, a wrong chunk size, `from` past the end',
+    },
   } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
 
 for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);

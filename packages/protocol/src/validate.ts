@@ -8,10 +8,30 @@
 import { Buffer } from 'node:buffer';
 import { isUint8Array } from 'node:util/types';
 import {
-  MAX_ACK_IDS, MAX_ADMIN_PAGE, MAX_AGENT_LENGTH, MAX_INVITE_BYTES, MAX_ENVELOPE_BYTES, MAX_ERROR_MESSAGE_BYTES,
-  MAX_QUERY_NAME_BYTES, MAX_RID, MAX_ONLINE_USERS, MAX_USERNAME_BYTES, MESSAGE_ID_BYTES, MIN_ENVELOPE_BYTES,
-  MIN_USERNAME_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, MAX_FANOUT, MAX_ROOMS, MAX_ROOM_MEMBERS,
-  RELAY_ID_BYTES, SIGNATURE_BYTES, BLOB_ID_BYTES, BLOB_MIN_CHUNK_BYTES, BLOB_MAX_CHUNK_BYTES, MAX_BLOB_CHUNKS,
+  MAX_ACK_IDS,
+  MAX_ADMIN_PAGE,
+  MAX_AGENT_LENGTH,
+  MAX_INVITE_BYTES,
+  MAX_ENVELOPE_BYTES,
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_QUERY_NAME_BYTES,
+  MAX_RID,
+  MAX_ONLINE_USERS,
+  MAX_USERNAME_BYTES,
+  MESSAGE_ID_BYTES,
+  MIN_ENVELOPE_BYTES,
+  MIN_USERNAME_BYTES,
+  NONCE_BYTES,
+  PUBLIC_KEY_BYTES,
+  MAX_FANOUT,
+  MAX_ROOMS,
+  MAX_ROOM_MEMBERS,
+  RELAY_ID_BYTES,
+  SIGNATURE_BYTES,
+  BLOB_ID_BYTES,
+  BLOB_MIN_CHUNK_BYTES,
+  BLOB_MAX_CHUNK_BYTES,
+  MAX_BLOB_CHUNKS,
 } from './constants.js';
 import { ProtocolError, isErrorCode } from './errors.js';
 import type { FrameType } from './frames.js';
@@ -119,42 +139,70 @@ const blobChunk = bin(BLOB_MIN_CHUNK_BYTES, BLOB_MAX_CHUNK_BYTES);
 /** §6.1 and §6.2, field by field, in the order the encoder writes them (after `t`). */
 const SCHEMAS = new Map<FrameType, Schema>([
   ['hello', { dir: 'client', fields: { v: int(), agent: str(0, MAX_AGENT_LENGTH) } }],
-  ['auth', {
-    dir: 'client',
-    fields: { user: username, idpk: key, encpk: key, bsig: signature, mode, sig: signature, invite: str(1, MAX_INVITE_BYTES) },
-    optional: ['invite'],
-  }],
+  [
+    'auth',
+    {
+      dir: 'client',
+      fields: {
+        user: username,
+        idpk: key,
+        encpk: key,
+        bsig: signature,
+        mode,
+        sig: signature,
+        invite: str(1, MAX_INVITE_BYTES),
+      },
+      optional: ['invite'],
+    },
+  ],
   ['lookup', { dir: 'client', fields: { rid, user: queryName } }],
-  ['send', { dir: 'client', fields: { rid, to: queryName, id: messageId, env: envelope, eph: bool }, optional: ['eph'] }],
+  [
+    'send',
+    { dir: 'client', fields: { rid, to: queryName, id: messageId, env: envelope, eph: bool }, optional: ['eph'] },
+  ],
   ['ack', { dir: 'client', fields: { ids: arrayOf(1, MAX_ACK_IDS, messageId) } }],
   ['ping', { dir: 'client', fields: { rid } }],
   ['who', { dir: 'client', fields: { rid } }],
-  ['admin', {
-    dir: 'client',
-    fields: { rid, op: adminOp, user: queryName, after: queryName, reason: str(0, MAX_ERROR_MESSAGE_BYTES - 64) },
-    optional: ['user', 'after', 'reason'],
-  }],
-  ['fanout', {
-    dir: 'client',
-    fields: {
-      rid, to: arrayOf(1, MAX_FANOUT, queryName), ids: arrayOf(1, MAX_FANOUT, messageId),
-      envs: arrayOf(1, MAX_FANOUT, envelope),
+  [
+    'admin',
+    {
+      dir: 'client',
+      fields: { rid, op: adminOp, user: queryName, after: queryName, reason: str(0, MAX_ERROR_MESSAGE_BYTES - 64) },
+      optional: ['user', 'after', 'reason'],
     },
-  }],
+  ],
+  [
+    'fanout',
+    {
+      dir: 'client',
+      fields: {
+        rid,
+        to: arrayOf(1, MAX_FANOUT, queryName),
+        ids: arrayOf(1, MAX_FANOUT, messageId),
+        envs: arrayOf(1, MAX_FANOUT, envelope),
+      },
+    },
+  ],
   ['room', { dir: 'client', fields: { rid, op: roomOp, room: str(1, 32) }, optional: ['room'] }],
   ['fanout_sent', { dir: 'relay', fields: { rid, codes: arrayOf(1, MAX_FANOUT, str(0, 32)) } }],
   ['rooms', { dir: 'relay', fields: { rid, names: arrayOf(0, MAX_ROOMS, str(1, 32)) } }],
   ['room_members', { dir: 'relay', fields: { rid, room: str(1, 32), users: arrayOf(0, MAX_ROOM_MEMBERS, username) } }],
-  ['blob_new', { dir: 'client', fields: { rid, bid: blobId, to: queryName, size: int(), chunks: int(MAX_BLOB_CHUNKS) } }],
+  [
+    'blob_new',
+    { dir: 'client', fields: { rid, bid: blobId, to: queryName, size: int(), chunks: int(MAX_BLOB_CHUNKS) } },
+  ],
   ['blob_put', { dir: 'client', fields: { rid, bid: blobId, n: int(MAX_BLOB_CHUNKS), data: blobChunk } }],
   ['blob_get', { dir: 'client', fields: { rid, bid: blobId, from: int(MAX_BLOB_CHUNKS) } }],
   ['blob_done', { dir: 'client', fields: { rid, bid: blobId, outcome } }],
   ['blob_ok', { dir: 'relay', fields: { rid, bid: blobId, have: int(MAX_BLOB_CHUNKS) } }],
   ['blob_data', { dir: 'relay', fields: { rid, bid: blobId, n: int(MAX_BLOB_CHUNKS), data: blobChunk } }],
-  ['challenge', {
-    dir: 'relay',
-    fields: { v: int(), relay: bin(RELAY_ID_BYTES), nonce: bin(NONCE_BYTES), maxFrame: int(), maxEnvelope: int() },
-  }],
+  [
+    'challenge',
+    {
+      dir: 'relay',
+      fields: { v: int(), relay: bin(RELAY_ID_BYTES), nonce: bin(NONCE_BYTES), maxFrame: int(), maxEnvelope: int() },
+    },
+  ],
   ['welcome', { dir: 'relay', fields: { user: username, mode, registered: bool } }],
   ['bundle', { dir: 'relay', fields: { rid, user: username, idpk: key, encpk: key, bsig: signature } }],
   ['sent', { dir: 'relay', fields: { rid, id: messageId } }],
@@ -163,24 +211,49 @@ const SCHEMAS = new Map<FrameType, Schema>([
   ['pong', { dir: 'relay', fields: { rid } }],
   ['online', { dir: 'relay', fields: { rid, users: arrayOf(0, MAX_ONLINE_USERS, username) } }],
   ['keepalive', { dir: 'relay', fields: {} }],
-  ['admin_users', {
-    dir: 'relay',
-    fields: {
-      rid, names: arrayOf(0, MAX_ADMIN_PAGE, validUsername), created: arrayOf(0, MAX_ADMIN_PAGE, int()),
-      online: arrayOf(0, MAX_ADMIN_PAGE, bool), banned: arrayOf(0, MAX_ADMIN_PAGE, bool),
-      depth: arrayOf(0, MAX_ADMIN_PAGE, int()), bytes: arrayOf(0, MAX_ADMIN_PAGE, int()), more: bool,
+  [
+    'admin_users',
+    {
+      dir: 'relay',
+      fields: {
+        rid,
+        names: arrayOf(0, MAX_ADMIN_PAGE, validUsername),
+        created: arrayOf(0, MAX_ADMIN_PAGE, int()),
+        online: arrayOf(0, MAX_ADMIN_PAGE, bool),
+        banned: arrayOf(0, MAX_ADMIN_PAGE, bool),
+        depth: arrayOf(0, MAX_ADMIN_PAGE, int()),
+        bytes: arrayOf(0, MAX_ADMIN_PAGE, int()),
+        more: bool,
+      },
     },
-  }],
-  ['admin_stats', {
-    dir: 'relay',
-    fields: { rid, connections: int(), online: int(), users: int(), queued: int(), queuedBytes: int(), uptimeMs: int() },
-  }],
-  ['admin_done', { dir: 'relay', fields: { rid, op: adminOp, invite: str(1, MAX_INVITE_BYTES) }, optional: ['invite'] }],
-  ['err', {
-    dir: 'relay',
-    fields: { rid, code: errorCode, msg: str(0, MAX_ERROR_MESSAGE_BYTES), fatal: bool },
-    optional: ['rid'],
-  }],
+  ],
+  [
+    'admin_stats',
+    {
+      dir: 'relay',
+      fields: {
+        rid,
+        connections: int(),
+        online: int(),
+        users: int(),
+        queued: int(),
+        queuedBytes: int(),
+        uptimeMs: int(),
+      },
+    },
+  ],
+  [
+    'admin_done',
+    { dir: 'relay', fields: { rid, op: adminOp, invite: str(1, MAX_INVITE_BYTES) }, optional: ['invite'] },
+  ],
+  [
+    'err',
+    {
+      dir: 'relay',
+      fields: { rid, code: errorCode, msg: str(0, MAX_ERROR_MESSAGE_BYTES), fatal: bool },
+      optional: ['rid'],
+    },
+  ],
 ]);
 
 /** Names input-controlled text in an error message: quoted, escaped, short. */
@@ -237,4 +310,3 @@ export function validateFrame(x: unknown, dir: 'client' | 'relay' | 'any', n: No
   }
   return out;
 }
-

@@ -98,25 +98,68 @@ export function assertWellFormed(body: Uint8Array): void {
     }
     pos--; // so that a failure points at the token
     switch (token) {
-      case 0xc2: case 0xc3: pos += 1; return; // bool
-      case 0xc4: pos += 1; return skip(length(1)); // bin 8
-      case 0xc5: pos += 1; return skip(length(2)); // bin 16
-      case 0xc6: pos += 1; return skip(length(4)); // bin 32
-      case 0xcc: case 0xd0: pos += 1; return skip(1); // uint 8, int 8
-      case 0xcd: case 0xd1: pos += 1; return skip(2); // uint 16, int 16
-      case 0xce: case 0xd2: pos += 1; return skip(4); // uint 32, int 32
-      case 0xcf: case 0xd3: pos += 1; return skip(8); // uint 64, int 64
-      case 0xd9: pos += 1; str(length(1)); return; // str 8
-      case 0xda: pos += 1; str(length(2)); return; // str 16
-      case 0xdb: pos += 1; str(length(4)); return; // str 32
-      case 0xdc: pos += 1; return array(length(2), depth); // array 16
-      case 0xdd: pos += 1; return array(length(4), depth); // array 32
-      case 0xde: pos += 1; return map(length(2), depth); // map 16
-      case 0xdf: pos += 1; return map(length(4), depth); // map 32
-      case 0xc0: return fail('nil');
-      case 0xc1: return fail('the reserved byte 0xc1');
-      case 0xca: case 0xcb: return fail('a float');
-      default: return fail('an ext'); // 0xc7..0xc9, 0xd4..0xd8
+      case 0xc2:
+      case 0xc3:
+        pos += 1;
+        return; // bool
+      case 0xc4:
+        pos += 1;
+        return skip(length(1)); // bin 8
+      case 0xc5:
+        pos += 1;
+        return skip(length(2)); // bin 16
+      case 0xc6:
+        pos += 1;
+        return skip(length(4)); // bin 32
+      case 0xcc:
+      case 0xd0:
+        pos += 1;
+        return skip(1); // uint 8, int 8
+      case 0xcd:
+      case 0xd1:
+        pos += 1;
+        return skip(2); // uint 16, int 16
+      case 0xce:
+      case 0xd2:
+        pos += 1;
+        return skip(4); // uint 32, int 32
+      case 0xcf:
+      case 0xd3:
+        pos += 1;
+        return skip(8); // uint 64, int 64
+      case 0xd9:
+        pos += 1;
+        str(length(1));
+        return; // str 8
+      case 0xda:
+        pos += 1;
+        str(length(2));
+        return; // str 16
+      case 0xdb:
+        pos += 1;
+        str(length(4));
+        return; // str 32
+      case 0xdc:
+        pos += 1;
+        return array(length(2), depth); // array 16
+      case 0xdd:
+        pos += 1;
+        return array(length(4), depth); // array 32
+      case 0xde:
+        pos += 1;
+        return map(length(2), depth); // map 16
+      case 0xdf:
+        pos += 1;
+        return map(length(4), depth); // map 32
+      case 0xc0:
+        return fail('nil');
+      case 0xc1:
+        return fail('the reserved byte 0xc1');
+      case 0xca:
+      case 0xcb:
+        return fail('a float');
+      default:
+        return fail('an ext'); // 0xc7..0xc9, 0xd4..0xd8
     }
   }
 

@@ -37,28 +37,60 @@ export const VALID: Fixture[] = [
     name: 'hello, empty agent',
     dir: 'client',
     frame: { t: 'hello', v: 1, agent: '' },
-    hex: 'de0003' + fixstr('t') + fixstr('hello') + fixstr('v') + '01' + fixstr('agent') + 'a0',
+    hex: `de0003${fixstr('t')}${fixstr('hello')}${fixstr('v')}01${fixstr('agent')}a0`,
   },
-  { name: 'hello, 64-byte agent of 2-byte characters', dir: 'client', frame: { t: 'hello', v: 1, agent: 'é'.repeat(32) } },
-  { name: 'hello, another version (the relay answers UNSUPPORTED_VERSION)', dir: 'client', frame: { t: 'hello', v: 2, agent: 'x' } },
+  {
+    name: 'hello, 64-byte agent of 2-byte characters',
+    dir: 'client',
+    frame: { t: 'hello', v: 1, agent: 'é'.repeat(32) },
+  },
+  {
+    name: 'hello, another version (the relay answers UNSUPPORTED_VERSION)',
+    dir: 'client',
+    frame: { t: 'hello', v: 2, agent: 'x' },
+  },
   {
     name: 'auth recv, 3-byte user',
     dir: 'client',
-    frame: { t: 'auth', user: 'bob', idpk: bytes(32, 1), encpk: bytes(32, 2), bsig: bytes(64, 3), mode: 'recv', sig: bytes(64, 4) },
+    frame: {
+      t: 'auth',
+      user: 'bob',
+      idpk: bytes(32, 1),
+      encpk: bytes(32, 2),
+      bsig: bytes(64, 3),
+      mode: 'recv',
+      sig: bytes(64, 4),
+    },
   },
   {
     name: 'auth send, 32-byte user',
     dir: 'client',
-    frame: { t: 'auth', user: 'a'.repeat(32), idpk: bytes(32, 5), encpk: bytes(32, 6), bsig: bytes(64, 7), mode: 'send', sig: bytes(64, 8) },
+    frame: {
+      t: 'auth',
+      user: 'a'.repeat(32),
+      idpk: bytes(32, 5),
+      encpk: bytes(32, 6),
+      bsig: bytes(64, 7),
+      mode: 'send',
+      sig: bytes(64, 8),
+    },
   },
   {
     name: 'lookup, rid 0, 1-byte user',
     dir: 'client',
     frame: { t: 'lookup', rid: 0, user: 'a' },
-    hex: 'de0003' + fixstr('t') + fixstr('lookup') + fixstr('rid') + '00' + fixstr('user') + fixstr('a'),
+    hex: `de0003${fixstr('t')}${fixstr('lookup')}${fixstr('rid')}00${fixstr('user')}${fixstr('a')}`,
   },
-  { name: 'lookup, rid 2^32-1, 64-byte user', dir: 'client', frame: { t: 'lookup', rid: u32max, user: 'z'.repeat(64) } },
-  { name: 'send, smallest envelope (49)', dir: 'client', frame: { t: 'send', rid: 1, to: 'bob', id: bytes(16, 9), env: bytes(49, 10) } },
+  {
+    name: 'lookup, rid 2^32-1, 64-byte user',
+    dir: 'client',
+    frame: { t: 'lookup', rid: u32max, user: 'z'.repeat(64) },
+  },
+  {
+    name: 'send, smallest envelope (49)',
+    dir: 'client',
+    frame: { t: 'send', rid: 1, to: 'bob', id: bytes(16, 9), env: bytes(49, 10) },
+  },
   {
     name: 'send, largest envelope (65536), 64-byte to, rid 2^32-1',
     dir: 'client',
@@ -68,7 +100,7 @@ export const VALID: Fixture[] = [
     name: 'ack, one id',
     dir: 'client',
     frame: { t: 'ack', ids: [id7] },
-    hex: 'de0002' + fixstr('t') + fixstr('ack') + fixstr('ids') + '91' + 'c410' + '07'.repeat(16),
+    hex: `de0002${fixstr('t')}${fixstr('ack')}${fixstr('ids')}91c410${'07'.repeat(16)}`,
   },
   {
     name: 'ack, 256 ids',
@@ -79,19 +111,24 @@ export const VALID: Fixture[] = [
     name: 'ping, rid 0',
     dir: 'client',
     frame: { t: 'ping', rid: 0 },
-    hex: 'de0002' + fixstr('t') + fixstr('ping') + fixstr('rid') + '00',
+    hex: `de0002${fixstr('t')}${fixstr('ping')}${fixstr('rid')}00`,
   },
   {
     name: 'send, ephemeral',
     dir: 'client',
     frame: { t: 'send', rid: 3, to: 'bob', id: id7, env: bytes(49, 13), eph: true },
   },
-  { name: 'who', dir: 'client', frame: { t: 'who', rid: 5 }, hex: 'de0002' + fixstr('t') + fixstr('who') + fixstr('rid') + '05' },
+  {
+    name: 'who',
+    dir: 'client',
+    frame: { t: 'who', rid: 5 },
+    hex: `de0002${fixstr('t')}${fixstr('who')}${fixstr('rid')}05`,
+  },
   {
     name: 'ping, rid 2^32-1',
     dir: 'client',
     frame: { t: 'ping', rid: u32max },
-    hex: 'de0002' + fixstr('t') + fixstr('ping') + fixstr('rid') + 'ceffffffff',
+    hex: `de0002${fixstr('t')}${fixstr('ping')}${fixstr('rid')}ceffffffff`,
   },
 
   // ── relay → client ──
@@ -104,10 +141,22 @@ export const VALID: Fixture[] = [
     name: 'welcome recv, registered',
     dir: 'relay',
     frame: { t: 'welcome', user: 'alice', mode: 'recv', registered: true },
-    hex: 'de0004' + fixstr('t') + fixstr('welcome') + fixstr('user') + fixstr('alice') + fixstr('mode') + fixstr('recv')
-      + fixstr('registered') + 'c3',
+    hex:
+      'de0004' +
+      fixstr('t') +
+      fixstr('welcome') +
+      fixstr('user') +
+      fixstr('alice') +
+      fixstr('mode') +
+      fixstr('recv') +
+      fixstr('registered') +
+      'c3',
   },
-  { name: 'welcome send, not registered', dir: 'relay', frame: { t: 'welcome', user: 'bob', mode: 'send', registered: false } },
+  {
+    name: 'welcome send, not registered',
+    dir: 'relay',
+    frame: { t: 'welcome', user: 'bob', mode: 'send', registered: false },
+  },
   {
     name: 'bundle',
     dir: 'relay',
@@ -117,14 +166,24 @@ export const VALID: Fixture[] = [
     name: 'sent, rid 2^32-1',
     dir: 'relay',
     frame: { t: 'sent', rid: u32max, id: id7 },
-    hex: 'de0003' + fixstr('t') + fixstr('sent') + fixstr('rid') + 'ceffffffff' + fixstr('id') + 'c410' + '07'.repeat(16),
+    hex: `de0003${fixstr('t')}${fixstr('sent')}${fixstr('rid')}ceffffffff${fixstr('id')}c410${'07'.repeat(16)}`,
   },
   {
     name: 'msg, a real timestamp (1700000000000 = 0x18b_cfe56800, over 32 bits)',
     dir: 'relay',
     frame: { t: 'msg', id: id7, env: Buffer.alloc(49), ts: 1_700_000_000_000 },
-    hex: 'de0004' + fixstr('t') + fixstr('msg') + fixstr('id') + 'c410' + '07'.repeat(16) + fixstr('env') + 'c431'
-      + '00'.repeat(49) + fixstr('ts') + 'd30000018bcfe56800',
+    hex:
+      'de0004' +
+      fixstr('t') +
+      fixstr('msg') +
+      fixstr('id') +
+      'c410' +
+      '07'.repeat(16) +
+      fixstr('env') +
+      'c431' +
+      '00'.repeat(49) +
+      fixstr('ts') +
+      'd30000018bcfe56800',
   },
   { name: 'msg, ts 0', dir: 'relay', frame: { t: 'msg', id: bytes(16, 40), env: bytes(100, 41), ts: 0 } },
   {
@@ -132,46 +191,140 @@ export const VALID: Fixture[] = [
     dir: 'relay',
     frame: { t: 'msg', id: bytes(16, 42), env: bytes(65_536, 43), ts: Number.MAX_SAFE_INTEGER },
   },
-  { name: 'msg, ephemeral', dir: 'relay', frame: { t: 'msg', id: bytes(16, 44), env: bytes(60, 45), ts: 1, eph: true } },
+  {
+    name: 'msg, ephemeral',
+    dir: 'relay',
+    frame: { t: 'msg', id: bytes(16, 44), env: bytes(60, 45), ts: 1, eph: true },
+  },
   { name: 'online, nobody', dir: 'relay', frame: { t: 'online', rid: 1, users: [] } },
   {
     name: 'online, two users',
     dir: 'relay',
     frame: { t: 'online', rid: 2, users: ['alice', 'bob'] },
-    hex: 'de0003' + fixstr('t') + fixstr('online') + fixstr('rid') + '02' + fixstr('users') + '92' + fixstr('alice') + fixstr('bob'),
+    hex:
+      'de0003' +
+      fixstr('t') +
+      fixstr('online') +
+      fixstr('rid') +
+      '02' +
+      fixstr('users') +
+      '92' +
+      fixstr('alice') +
+      fixstr('bob'),
   },
   {
     name: 'online, 1024 users of 32 bytes',
     dir: 'relay',
     frame: { t: 'online', rid: 3, users: Array.from({ length: 1024 }, (_, i) => `u${String(i).padStart(31, '0')}`) },
   },
-  { name: 'synced', dir: 'relay', frame: { t: 'synced' }, hex: 'de0001' + fixstr('t') + fixstr('synced') },
+  { name: 'synced', dir: 'relay', frame: { t: 'synced' }, hex: `de0001${fixstr('t')}${fixstr('synced')}` },
   { name: 'pong, rid 0', dir: 'relay', frame: { t: 'pong', rid: 0 } },
-  { name: 'auth with an invite', dir: 'client', frame: { t: 'auth', user: 'carol', idpk: bytes(32, 50), encpk: bytes(32, 51), bsig: bytes(64, 52), mode: 'send', sig: bytes(64, 53), invite: 'k'.repeat(64) } },
+  {
+    name: 'auth with an invite',
+    dir: 'client',
+    frame: {
+      t: 'auth',
+      user: 'carol',
+      idpk: bytes(32, 50),
+      encpk: bytes(32, 51),
+      bsig: bytes(64, 52),
+      mode: 'send',
+      sig: bytes(64, 53),
+      invite: 'k'.repeat(64),
+    },
+  },
   { name: 'admin users, first page', dir: 'client', frame: { t: 'admin', rid: 1, op: 'users' } },
   { name: 'admin users, next page', dir: 'client', frame: { t: 'admin', rid: 2, op: 'users', after: 'bob' } },
-  { name: 'admin kick with a reason', dir: 'client', frame: { t: 'admin', rid: 3, op: 'kick', user: 'bob', reason: 'spam' } },
+  {
+    name: 'admin kick with a reason',
+    dir: 'client',
+    frame: { t: 'admin', rid: 3, op: 'kick', user: 'bob', reason: 'spam' },
+  },
   { name: 'keepalive', dir: 'relay', frame: { t: 'keepalive' } },
-  { name: 'blob_new', dir: 'client', frame: { t: 'blob_new', rid: 1, bid: bytes(16, 3), to: 'bob', size: 2 ** 32 + 5, chunks: 65537 } },
-  { name: 'blob_put, full chunk', dir: 'client', frame: { t: 'blob_put', rid: 2, bid: bytes(16, 3), n: 0, data: bytes(65552, 1) } },
-  { name: 'blob_put, empty final chunk', dir: 'client', frame: { t: 'blob_put', rid: 2, bid: bytes(16, 3), n: 0, data: bytes(16, 1) } },
+  {
+    name: 'blob_new',
+    dir: 'client',
+    frame: { t: 'blob_new', rid: 1, bid: bytes(16, 3), to: 'bob', size: 2 ** 32 + 5, chunks: 65537 },
+  },
+  {
+    name: 'blob_put, full chunk',
+    dir: 'client',
+    frame: { t: 'blob_put', rid: 2, bid: bytes(16, 3), n: 0, data: bytes(65552, 1) },
+  },
+  {
+    name: 'blob_put, empty final chunk',
+    dir: 'client',
+    frame: { t: 'blob_put', rid: 2, bid: bytes(16, 3), n: 0, data: bytes(16, 1) },
+  },
   { name: 'blob_get', dir: 'client', frame: { t: 'blob_get', rid: 3, bid: bytes(16, 3), from: 7 } },
-  { name: 'blob_done declined', dir: 'client', frame: { t: 'blob_done', rid: 4, bid: bytes(16, 3), outcome: 'declined' } },
-  { name: 'blob_done received', dir: 'client', frame: { t: 'blob_done', rid: 4, bid: bytes(16, 3), outcome: 'received' } },
+  {
+    name: 'blob_done declined',
+    dir: 'client',
+    frame: { t: 'blob_done', rid: 4, bid: bytes(16, 3), outcome: 'declined' },
+  },
+  {
+    name: 'blob_done received',
+    dir: 'client',
+    frame: { t: 'blob_done', rid: 4, bid: bytes(16, 3), outcome: 'received' },
+  },
   { name: 'blob_ok', dir: 'relay', frame: { t: 'blob_ok', rid: 1, bid: bytes(16, 3), have: u32max } },
   { name: 'blob_data', dir: 'relay', frame: { t: 'blob_data', rid: 3, bid: bytes(16, 3), n: 7, data: bytes(100, 2) } },
   {
     name: 'admin_users, two accounts',
     dir: 'relay',
-    frame: { t: 'admin_users', rid: 1, names: ['alice', 'bob'], created: [1, 2], online: [true, false], banned: [false, true], depth: [0, 3], bytes: [0, 999], more: false },
+    frame: {
+      t: 'admin_users',
+      rid: 1,
+      names: ['alice', 'bob'],
+      created: [1, 2],
+      online: [true, false],
+      banned: [false, true],
+      depth: [0, 3],
+      bytes: [0, 999],
+      more: false,
+    },
   },
-  { name: 'admin_users, empty page', dir: 'relay', frame: { t: 'admin_users', rid: 1, names: [], created: [], online: [], banned: [], depth: [], bytes: [], more: false } },
-  { name: 'admin_stats', dir: 'relay', frame: { t: 'admin_stats', rid: 9, connections: 3, online: 2, users: 10, queued: 5, queuedBytes: 500, uptimeMs: 12345 } },
+  {
+    name: 'admin_users, empty page',
+    dir: 'relay',
+    frame: {
+      t: 'admin_users',
+      rid: 1,
+      names: [],
+      created: [],
+      online: [],
+      banned: [],
+      depth: [],
+      bytes: [],
+      more: false,
+    },
+  },
+  {
+    name: 'admin_stats',
+    dir: 'relay',
+    frame: {
+      t: 'admin_stats',
+      rid: 9,
+      connections: 3,
+      online: 2,
+      users: 10,
+      queued: 5,
+      queuedBytes: 500,
+      uptimeMs: 12345,
+    },
+  },
   { name: 'admin_done invite', dir: 'relay', frame: { t: 'admin_done', rid: 4, op: 'invite', invite: 'abcd' } },
   { name: 'admin_done ban', dir: 'relay', frame: { t: 'admin_done', rid: 5, op: 'ban' } },
   {
-    name: 'fanout, two recipients', dir: 'client',
-    frame: { t: 'fanout', rid: 7, to: ['alice', 'bob'], ids: [bytes(16, 1), bytes(16, 2)], envs: [bytes(49, 3), bytes(60, 4)] },
+    name: 'fanout, two recipients',
+    dir: 'client',
+    frame: {
+      t: 'fanout',
+      rid: 7,
+      to: ['alice', 'bob'],
+      ids: [bytes(16, 1), bytes(16, 2)],
+      envs: [bytes(49, 3), bytes(60, 4)],
+    },
   },
   { name: 'room list', dir: 'client', frame: { t: 'room', rid: 8, op: 'list' } },
   { name: 'room join', dir: 'client', frame: { t: 'room', rid: 9, op: 'join', room: 'general' } },
@@ -182,19 +335,29 @@ export const VALID: Fixture[] = [
     name: 'err without rid, empty msg',
     dir: 'relay',
     frame: { t: 'err', code: 'BAD_FRAME', msg: '', fatal: true },
-    hex: 'de0004' + fixstr('t') + fixstr('err') + fixstr('code') + fixstr('BAD_FRAME') + fixstr('msg') + 'a0'
-      + fixstr('fatal') + 'c3',
+    hex:
+      'de0004' +
+      fixstr('t') +
+      fixstr('err') +
+      fixstr('code') +
+      fixstr('BAD_FRAME') +
+      fixstr('msg') +
+      'a0' +
+      fixstr('fatal') +
+      'c3',
   },
   {
     name: 'err with rid 2^32-1, 256-byte msg, fatal inconsistent with §10 (allowed)',
     dir: 'relay',
-    frame: { t: 'err', rid: u32max, code: 'UNKNOWN_USER', msg: '€'.repeat(85) + 'x', fatal: true },
+    frame: { t: 'err', rid: u32max, code: 'UNKNOWN_USER', msg: `${'€'.repeat(85)}x`, fatal: true },
   },
-  ...(Object.keys(ERROR_CODES) as ErrorCode[]).map((code, i): Fixture => ({
-    name: `err ${code}`,
-    dir: 'relay',
-    frame: { t: 'err', rid: i, code, msg: `because ${code}`, fatal: ERROR_CODES[code].fatal },
-  })),
+  ...(Object.keys(ERROR_CODES) as ErrorCode[]).map(
+    (code, i): Fixture => ({
+      name: `err ${code}`,
+      dir: 'relay',
+      frame: { t: 'err', rid: i, code, msg: `because ${code}`, fatal: ERROR_CODES[code].fatal },
+    }),
+  ),
 ];
 
 /** Frames as comparable plain data: bytes become `bin:<hex>` strings, so Buffer vs Uint8Array does not matter. */

@@ -31,7 +31,8 @@ export function parseAdmins(entries: readonly string[]): AdminKeys {
   const admins = new Map<string, string>();
   for (const e of entries) {
     const [name, fp] = parseAdminEntry(e);
-    if (admins.has(name) && admins.get(name) !== fp) throw new RangeError(`admins: ${name} is listed with two fingerprints`);
+    if (admins.has(name) && admins.get(name) !== fp)
+      throw new RangeError(`admins: ${name} is listed with two fingerprints`);
     admins.set(name, fp);
   }
   return admins;

@@ -14,7 +14,13 @@ const none = new Map<string, string>();
 describe('relay configuration (defaults < file < environment < flags)', () => {
   it('has documented defaults', () => {
     const { config, sources, file } = resolveConfig({ env: { HOME: '/home/x' }, flags: none });
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 7717, admins: [], registration: 'open', metrics: { port: -1 } });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 7717,
+      admins: [],
+      registration: 'open',
+      metrics: { port: -1 },
+    });
     expect(config.dataDir).toBe('/home/x/.local/share/chat-relay');
     expect(config.limits).toEqual(DEFAULT_LIMITS);
     expect(sources.size).toBe(0);
@@ -23,7 +29,14 @@ describe('relay configuration (defaults < file < environment < flags)', () => {
 
   it('layers file, environment and flags key by key', () => {
     const file = join(dir, 'layers.json');
-    writeFileSync(file, JSON.stringify({ port: 1000, admins: ['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0'], limits: { maxConnections: 10, messagesPerSecond: 5 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 1000,
+        admins: ['alice:3F2A 91BC 0D4E 7A11 C0DE 5EED 9B3A 44F0'],
+        limits: { maxConnections: 10, messagesPerSecond: 5 },
+      }),
+    );
     const { config, sources } = resolveConfig({
       env: { CHAT_RELAY_MAX_CONNECTIONS: '20', CHAT_RELAY_PORT: '2000' },
       configFile: file,

@@ -39,7 +39,13 @@ export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
 
-type Kind = { int: [number, number] } | { str: true } | { admins: true } | { rooms: true } | { oneOf: readonly string[] } | { bool: true };
+type Kind =
+  | { int: [number, number] }
+  | { str: true }
+  | { admins: true }
+  | { rooms: true }
+  | { oneOf: readonly string[] }
+  | { bool: true };
 
 /** Every key, its kind and its environment variable. Keys are paths into RelayConfig. */
 const KEYS: Record<string, { kind: Kind; env: string }> = {
@@ -59,7 +65,10 @@ const KEYS: Record<string, { kind: Kind; env: string }> = {
   ...Object.fromEntries(
     Object.keys(DEFAULT_LIMITS).map((k) => [
       `limits.${k}`,
-      { kind: { int: [1, Number.MAX_SAFE_INTEGER] }, env: `CHAT_RELAY_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}` },
+      {
+        kind: { int: [1, Number.MAX_SAFE_INTEGER] },
+        env: `CHAT_RELAY_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`,
+      },
     ]),
   ),
 };
@@ -92,7 +101,8 @@ function defaults(env: NodeJS.ProcessEnv): RelayConfig {
 /** Parses one raw value (a string from env/flags, or a JSON value from the file) for `key`. */
 function parseValue(key: string, raw: unknown, where: string): unknown {
   const spec = KEYS[key];
-  if (!spec) throw new ConfigError(`${where}: unknown setting ${JSON.stringify(key)} (known: ${CONFIG_KEYS.join(', ')})`);
+  if (!spec)
+    throw new ConfigError(`${where}: unknown setting ${JSON.stringify(key)} (known: ${CONFIG_KEYS.join(', ')})`);
   const kind = spec.kind;
   if ('int' in kind) {
     const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
@@ -103,9 +113,17 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
     return n;
   }
   if ('admins' in kind) {
-    const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+    const list =
+      typeof raw === 'string'
+        ? raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : raw;
     if (!Array.isArray(list) || !list.every((u) => typeof u === 'string')) {
-      throw new ConfigError(`${where}: ${key} must be a list of "name:fingerprint" entries, got ${JSON.stringify(raw)}`);
+      throw new ConfigError(
+        `${where}: ${key} must be a list of "name:fingerprint" entries, got ${JSON.stringify(raw)}`,
+      );
     }
     try {
       parseAdmins(list as string[]);
@@ -115,9 +133,17 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
     return [...new Set(list as string[])];
   }
   if ('rooms' in kind) {
-    const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim().replace(/^#/, '')).filter(Boolean) : raw;
+    const list =
+      typeof raw === 'string'
+        ? raw
+            .split(',')
+            .map((s) => s.trim().replace(/^#/, ''))
+            .filter(Boolean)
+        : raw;
     if (!Array.isArray(list) || !list.every((r) => typeof r === 'string' && /^[a-z][a-z0-9_-]{0,31}$/.test(r))) {
-      throw new ConfigError(`${where}: ${key} must be a list of room names (^[a-z][a-z0-9_-]{0,31}$), got ${JSON.stringify(raw)}`);
+      throw new ConfigError(
+        `${where}: ${key} must be a list of room names (^[a-z][a-z0-9_-]{0,31}$), got ${JSON.stringify(raw)}`,
+      );
     }
     return [...new Set(list as string[])];
   }
@@ -140,7 +166,8 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
 /** Flattens the JSON file into key paths, refusing anything that is not a known key. */
 function flattenFile(obj: unknown, where: string, prefix = ''): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ConfigError(`${where}: expected a JSON object`);
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+    throw new ConfigError(`${where}: expected a JSON object`);
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix + k;
     if (typeof v === 'object' && v !== null && !Array.isArray(v) && !KEYS[key]) {
@@ -222,7 +249,9 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
     }
   }
   if ((cfg.tls.cert === null) !== (cfg.tls.key === null)) {
-    throw new ConfigError('tls.cert (--tls-cert) and tls.key (--tls-key) go together: give both, or neither to use the self-signed certificate');
+    throw new ConfigError(
+      'tls.cert (--tls-cert) and tls.key (--tls-key) go together: give both, or neither to use the self-signed certificate',
+    );
   }
   if (cfg.tls.insecure && cfg.tls.cert !== null) {
     throw new ConfigError('tls.insecure (--insecure) cannot be combined with tls.cert / tls.key');

@@ -11,7 +11,7 @@ export function forwardEphemeral(ctx: RelayContext, f: SendFrame): RelayFrame {
   const refused = checkRecipient(ctx, f.to, f.env);
   if (refused) return errFrame(refused, recipientRefusal(refused, f.to, ctx.limits.maxEnvelopeBytes), f.rid);
   const receiver = ctx.receivers.get(f.to);
-  if (!receiver || !receiver.forwardEphemeral(f.id, f.env, ctx.now())) {
+  if (!receiver?.forwardEphemeral(f.id, f.env, ctx.now())) {
     return errFrame('NOT_ONLINE', `${f.to} is not online; nothing was stored`, f.rid);
   }
   return { t: 'sent', rid: f.rid, id: f.id };

@@ -12,9 +12,16 @@ import type { EnvelopeInput } from './store/mailbox-store.js';
  * Checks and stores every entry; resolves with the reply once the transaction holding them has committed.
  * @throws {ProtocolError} `BAD_FRAME` (fatal) when the three arrays differ in length or `to` names a recipient twice.
  */
-export async function storeFanout(ctx: RelayContext, sender: string, f: FanoutFrame): Promise<{ reply: FanoutSentFrame; stored: string[] }> {
+export async function storeFanout(
+  ctx: RelayContext,
+  sender: string,
+  f: FanoutFrame,
+): Promise<{ reply: FanoutSentFrame; stored: string[] }> {
   if (f.to.length !== f.ids.length || f.to.length !== f.envs.length) {
-    throw new ProtocolError('BAD_FRAME', `fanout: to, ids and envs must have the same length, got ${f.to.length}, ${f.ids.length}, ${f.envs.length}`);
+    throw new ProtocolError(
+      'BAD_FRAME',
+      `fanout: to, ids and envs must have the same length, got ${f.to.length}, ${f.ids.length}, ${f.envs.length}`,
+    );
   }
   // A group message names each member once; the same name twice only multiplies one frame's cost (§15.2).
   if (new Set(f.to).size !== f.to.length) {
@@ -29,7 +36,14 @@ export async function storeFanout(ctx: RelayContext, sender: string, f: FanoutFr
     else {
       items.push({
         index: i,
-        item: { recipient: to, senderTag: ctx.senderTag(sender, to), id: f.ids[i]!, envelope: f.envs[i]!, receivedAt: now, expiresAt: now + ctx.limits.mailboxTtlMs },
+        item: {
+          recipient: to,
+          senderTag: ctx.senderTag(sender, to),
+          id: f.ids[i]!,
+          envelope: f.envs[i]!,
+          receivedAt: now,
+          expiresAt: now + ctx.limits.mailboxTtlMs,
+        },
       });
     }
   });
@@ -38,7 +52,8 @@ export async function storeFanout(ctx: RelayContext, sender: string, f: FanoutFr
   const stored: string[] = [];
   results.forEach((r, k) => {
     const { index, item } = items[k]!;
-    const code: ErrorCode | '' = r === 'stored' || r === 'duplicate' ? '' : r === 'mailbox_full' ? 'MAILBOX_FULL' : 'UNKNOWN_USER';
+    const code: ErrorCode | '' =
+      r === 'stored' || r === 'duplicate' ? '' : r === 'mailbox_full' ? 'MAILBOX_FULL' : 'UNKNOWN_USER';
     codes[index] = code;
     if (r === 'stored') stored.push(item.recipient);
   });

@@ -27,17 +27,39 @@ export class ConnectionGate {
    * True if `socket` may get a session; otherwise it has been answered and is closing. `answer` writes the refusal
    * (over TLS on a TLS relay); by default it goes out as plaintext.
    */
-  admit(socket: Socket, ctx: RelayContext, answer: (socket: Socket, reply: Uint8Array) => void = plaintextAnswer): boolean {
+  admit(
+    socket: Socket,
+    ctx: RelayContext,
+    answer: (socket: Socket, reply: Uint8Array) => void = plaintextAnswer,
+  ): boolean {
     if (this.open() >= this.limits.maxConnections) {
-      return this.refuse(socket, ctx, answer, 'TOO_MANY_CONNECTIONS', 'the relay is at its connection limit; retry later');
+      return this.refuse(
+        socket,
+        ctx,
+        answer,
+        'TOO_MANY_CONNECTIONS',
+        'the relay is at its connection limit; retry later',
+      );
     }
     const ip = socket.remoteAddress ?? 'unknown';
     const mine = this.openPerIp.get(ip) ?? 0;
     if (mine >= this.limits.maxConnectionsPerIp) {
-      return this.refuse(socket, ctx, answer, 'TOO_MANY_IP_CONNECTIONS', `your address has ${mine} connections open, the most this relay allows; close one`);
+      return this.refuse(
+        socket,
+        ctx,
+        answer,
+        'TOO_MANY_IP_CONNECTIONS',
+        `your address has ${mine} connections open, the most this relay allows; close one`,
+      );
     }
     if (this.perIp.take(ip, 1, Date.now()) > 0) {
-      return this.refuse(socket, ctx, answer, 'CONNECT_RATE_LIMITED', 'too many new connections from your address; retry later');
+      return this.refuse(
+        socket,
+        ctx,
+        answer,
+        'CONNECT_RATE_LIMITED',
+        'too many new connections from your address; retry later',
+      );
     }
     this.openPerIp.set(ip, mine + 1);
     socket.once('close', () => {
@@ -48,7 +70,13 @@ export class ConnectionGate {
     return true;
   }
 
-  private refuse(socket: Socket, ctx: RelayContext, answer: (socket: Socket, reply: Uint8Array) => void, code: ErrorCode, msg: string): false {
+  private refuse(
+    socket: Socket,
+    ctx: RelayContext,
+    answer: (socket: Socket, reply: Uint8Array) => void,
+    code: ErrorCode,
+    msg: string,
+  ): false {
     ctx.metrics.connectionRejected(code);
     ctx.metrics.errSent(code);
     socket.on('error', () => {});

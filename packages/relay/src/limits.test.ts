@@ -38,7 +38,13 @@ describe('BucketMap and UserRates', () => {
   });
 
   it('a refused byte request gives its message token back', () => {
-    const r = new UserRates({ ...DEFAULT_LIMITS, messagesPerSecond: 1, messagesBurst: 2, bytesPerSecond: 1, bytesBurst: 100 });
+    const r = new UserRates({
+      ...DEFAULT_LIMITS,
+      messagesPerSecond: 1,
+      messagesBurst: 2,
+      bytesPerSecond: 1,
+      bytesBurst: 100,
+    });
     expect(r.take('u', 200, 0)).toBe(Infinity);
     expect(r.take('u', 10, 0)).toBe(0);
     expect(r.take('u', 10, 0)).toBe(0);
@@ -46,7 +52,15 @@ describe('BucketMap and UserRates', () => {
   });
 
   it('charges stored envelopes per envelope, and a refused one gives its message and byte tokens back', () => {
-    const r = new UserRates({ ...DEFAULT_LIMITS, messagesPerSecond: 1, messagesBurst: 3, bytesPerSecond: 1, bytesBurst: 30, envelopesPerSecond: 1, envelopesBurst: 10 });
+    const r = new UserRates({
+      ...DEFAULT_LIMITS,
+      messagesPerSecond: 1,
+      messagesBurst: 3,
+      bytesPerSecond: 1,
+      bytesBurst: 30,
+      envelopesPerSecond: 1,
+      envelopesBurst: 10,
+    });
     expect(r.take('u', 10, 0, 11)).toBe(Infinity); // more envelopes than the burst: never
     expect(r.take('u', 10, 0, 10)).toBe(0); // one fanout of ten entries spends every envelope token
     expect(r.take('u', 10, 0, 1)).toBe(1000); // a send now waits for one envelope token...

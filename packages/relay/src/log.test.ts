@@ -6,7 +6,15 @@ function capture(level?: 'info' | 'warn' | 'error') {
   const stream = new PassThrough();
   let out = '';
   stream.on('data', (d: Buffer) => (out += d.toString()));
-  return { log: jsonLogger(stream, level), lines: () => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    log: jsonLogger(stream, level),
+    lines: () =>
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe('jsonLogger (pino)', () => {

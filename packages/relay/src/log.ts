@@ -11,7 +11,20 @@ export type Logger = (event: LogEvent) => void;
 export const silentLogger: Logger = () => {};
 
 /** Field names that must never reach a log line, whatever an event carries by mistake. */
-export const REDACTED_FIELDS = ['env', 'envelope', 'body', 'sig', 'bsig', 'idpk', 'encpk', 'nonce', 'invite', 'code_hash', 'secret', 'passphrase'];
+export const REDACTED_FIELDS = [
+  'env',
+  'envelope',
+  'body',
+  'sig',
+  'bsig',
+  'idpk',
+  'encpk',
+  'nonce',
+  'invite',
+  'code_hash',
+  'secret',
+  'passphrase',
+];
 
 /** Events logged above `info`; everything else is `info`. */
 const LEVELS: Record<string, Level> = {

@@ -21,13 +21,29 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly connectionsTotal = this.counter('chat_relay_connections_total', 'Client connections accepted.');
   private readonly connectionsRejected = this.counter(
-    'chat_relay_connections_rejected_total', 'Connections refused by a limit, by error code.', ['code']);
+    'chat_relay_connections_rejected_total',
+    'Connections refused by a limit, by error code.',
+    ['code'],
+  );
   private readonly authSuccesses = this.counter('chat_relay_auth_total', 'Successful authentications.');
-  private readonly authFailures = this.counter('chat_relay_auth_failures_total', 'Failed authentications, by error code.', ['code']);
-  private readonly messages = this.counter('chat_relay_messages_total', 'Envelopes stored (in) and delivered (out).', ['direction']);
+  private readonly authFailures = this.counter(
+    'chat_relay_auth_failures_total',
+    'Failed authentications, by error code.',
+    ['code'],
+  );
+  private readonly messages = this.counter('chat_relay_messages_total', 'Envelopes stored (in) and delivered (out).', [
+    'direction',
+  ]);
   private readonly bytes = this.counter(
-    'chat_relay_bytes_total', 'Bytes read from (in) and written to (out) client sockets.', ['direction']);
-  private readonly rejectedFrames = this.counter('chat_relay_rejected_frames_total', 'err frames sent, by error code.', ['code']);
+    'chat_relay_bytes_total',
+    'Bytes read from (in) and written to (out) client sockets.',
+    ['direction'],
+  );
+  private readonly rejectedFrames = this.counter(
+    'chat_relay_rejected_frames_total',
+    'err frames sent, by error code.',
+    ['code'],
+  );
   private readonly commits = new Histogram({
     name: 'chat_relay_store_commit_seconds',
     help: 'Time to commit one batch of envelopes to disk.',
@@ -39,7 +55,14 @@ export class Metrics {
 
   constructor() {
     const gauge = (name: string, help: string, read: (g: MetricGauges) => number) =>
-      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read(metrics.gauges())); } });
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(metrics.gauges()));
+        },
+      });
     const metrics = this;
     gauge('chat_relay_connections', 'Open client connections.', (g) => g.connections);
     gauge('chat_relay_sessions_online', 'Users with an authenticated session.', (g) => g.online);
@@ -58,15 +81,31 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  connectionAccepted(): void { this.connectionsTotal.inc(); }
-  connectionRejected(code: string): void { this.connectionsRejected.inc({ code }); }
-  authSucceeded(): void { this.authSuccesses.inc(); }
-  authFailed(code: string): void { this.authFailures.inc({ code }); }
+  connectionAccepted(): void {
+    this.connectionsTotal.inc();
+  }
+  connectionRejected(code: string): void {
+    this.connectionsRejected.inc({ code });
+  }
+  authSucceeded(): void {
+    this.authSuccesses.inc();
+  }
+  authFailed(code: string): void {
+    this.authFailures.inc({ code });
+  }
   /** `in`: envelopes stored; `out`: envelopes written to a receiver. */
-  envelopes(direction: 'in' | 'out', n = 1): void { if (n > 0) this.messages.inc({ direction }, n); }
-  socketBytes(direction: 'in' | 'out', n: number): void { this.bytes.inc({ direction }, n); }
-  errSent(code: string): void { this.rejectedFrames.inc({ code }); }
-  observeCommit(ms: number): void { this.commits.observe(ms / 1000); }
+  envelopes(direction: 'in' | 'out', n = 1): void {
+    if (n > 0) this.messages.inc({ direction }, n);
+  }
+  socketBytes(direction: 'in' | 'out', n: number): void {
+    this.bytes.inc({ direction }, n);
+  }
+  errSent(code: string): void {
+    this.rejectedFrames.inc({ code });
+  }
+  observeCommit(ms: number): void {
+    this.commits.observe(ms / 1000);
+  }
 
   /** The exposition text (Prometheus text format 0.0.4). */
   render(): Promise<string> {

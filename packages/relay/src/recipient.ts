@@ -11,7 +11,11 @@ import type { RelayContext } from './context.js';
  * relay's `maxEnvelope`, else undefined. A stored send checks registration again inside its commit (an account can be
  * deleted in between); this early check is what lets an ephemeral send, which has no commit, answer the same way.
  */
-export function checkRecipient(ctx: Pick<RelayContext, 'store' | 'limits'>, to: string, env: Uint8Array): ErrorCode | undefined {
+export function checkRecipient(
+  ctx: Pick<RelayContext, 'store' | 'limits'>,
+  to: string,
+  env: Uint8Array,
+): ErrorCode | undefined {
   if (!isValidUsername(to) || !ctx.store.hasUser(to)) return 'UNKNOWN_USER';
   if (env.length > ctx.limits.maxEnvelopeBytes) return 'ENVELOPE_TOO_LARGE';
   return undefined;

@@ -8,10 +8,17 @@ describe('RoomRegistry', () => {
   it('refuses the member after MAX_ROOM_MEMBERS with FORBIDDEN, but lets a member re-join', () => {
     const rooms = new RoomRegistry(':memory:', ['general']);
     for (let i = 0; i < MAX_ROOM_MEMBERS; i++) expect(rooms.join('general', `user${i}`, 1)).toBe(true);
-    expect(answerRoomFrame(rooms, 'latecomer', { t: 'room', rid: 1, op: 'join', room: 'general' }, 1)).toMatchObject({ t: 'err', code: 'FORBIDDEN', rid: 1 });
+    expect(answerRoomFrame(rooms, 'latecomer', { t: 'room', rid: 1, op: 'join', room: 'general' }, 1)).toMatchObject({
+      t: 'err',
+      code: 'FORBIDDEN',
+      rid: 1,
+    });
     expect(rooms.join('general', 'user0', 2)).toBe(true);
     rooms.leave('general', 'user0');
-    expect(answerRoomFrame(rooms, 'latecomer', { t: 'room', rid: 2, op: 'join', room: 'general' }, 3)).toMatchObject({ t: 'room_members', rid: 2 });
+    expect(answerRoomFrame(rooms, 'latecomer', { t: 'room', rid: 2, op: 'join', room: 'general' }, 3)).toMatchObject({
+      t: 'room_members',
+      rid: 2,
+    });
     rooms.close();
   });
 
@@ -23,10 +30,14 @@ describe('RoomRegistry', () => {
 describe('the rooms setting', () => {
   it('defaults to general and is read from CHAT_RELAY_ROOMS (a leading # allowed)', () => {
     expect(resolveConfig({ env: { HOME: '/home/x' }, flags: new Map() }).config.rooms).toEqual(['general']);
-    expect(resolveConfig({ env: { HOME: '/home/x', CHAT_RELAY_ROOMS: '#general, dev' }, flags: new Map() }).config.rooms).toEqual(['general', 'dev']);
+    expect(
+      resolveConfig({ env: { HOME: '/home/x', CHAT_RELAY_ROOMS: '#general, dev' }, flags: new Map() }).config.rooms,
+    ).toEqual(['general', 'dev']);
   });
 
   it('refuses a bad room name', () => {
-    expect(() => resolveConfig({ env: { HOME: '/home/x', CHAT_RELAY_ROOMS: 'ok,Not OK' }, flags: new Map() })).toThrow(ConfigError);
+    expect(() => resolveConfig({ env: { HOME: '/home/x', CHAT_RELAY_ROOMS: 'ok,Not OK' }, flags: new Map() })).toThrow(
+      ConfigError,
+    );
   });
 });

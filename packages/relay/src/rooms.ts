@@ -20,7 +20,8 @@ export class RoomRegistry {
 
   /** `file` is a SQLite path (or `:memory:`); `rooms` the advertised room names. */
   constructor(file: string, rooms: readonly string[]) {
-    for (const r of rooms) if (!isValidRoomName(r)) throw new RangeError(`RoomRegistry: invalid room name ${JSON.stringify(r)}`);
+    for (const r of rooms)
+      if (!isValidRoomName(r)) throw new RangeError(`RoomRegistry: invalid room name ${JSON.stringify(r)}`);
     this.names = [...new Set(rooms)].sort();
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');

@@ -16,5 +16,7 @@ export const SENDER_TAG_BYTES = 16;
 export function createSenderTagger(): (sender: string, recipient: string) => Uint8Array {
   const key = randomBytes(32);
   return (sender, recipient) =>
-    new Uint8Array(createHmac('sha256', key).update(sender).update('\0').update(recipient).digest().subarray(0, SENDER_TAG_BYTES));
+    new Uint8Array(
+      createHmac('sha256', key).update(sender).update('\0').update(recipient).digest().subarray(0, SENDER_TAG_BYTES),
+    );
 }

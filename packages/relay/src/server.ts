@@ -187,11 +187,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   // Over TLS even a refusal is written inside TLS, so that the client can read its error code (§5.1, §11).
   const answer = secureContext
-    ? (socket: Socket, reply: Uint8Array) => acceptTls(socket, secureContext, ctx, (tls) => {
-        tls.on('error', () => {});
-        tls.end(reply);
-        setTimeout(() => tls.destroy(), 1_000).unref();
-      })
+    ? (socket: Socket, reply: Uint8Array) =>
+        acceptTls(socket, secureContext, ctx, (tls) => {
+          tls.on('error', () => {});
+          tls.end(reply);
+          setTimeout(() => tls.destroy(), 1_000).unref();
+        })
     : undefined;
   const server: Server = createServer((socket) => {
     if (!gate.admit(socket, ctx, answer)) return;

@@ -59,7 +59,16 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
  * (§16.4) the requests are, the chunk uploads (`blob_put`) are not: the file size and quota bound those.
  */
 const RATED: ReadonlySet<ClientFrame['t']> = new Set([
-  'lookup', 'send', 'ping', 'who', 'admin', 'fanout', 'room', 'blob_new', 'blob_get', 'blob_done',
+  'lookup',
+  'send',
+  'ping',
+  'who',
+  'admin',
+  'fanout',
+  'room',
+  'blob_new',
+  'blob_get',
+  'blob_done',
 ]);
 
 /** Envelopes a frame asks the relay to store: what the envelope rate (§11) charges. */
@@ -123,7 +132,11 @@ export class Session implements Receiver, Kickable {
       this.lastFrameAt = Date.now();
       try {
         const frame = decodeClientFrame(body);
-        if (this.state === 'authenticated' && RATED.has(frame.t) && !this.allowed(frame as { rid: number }, body.length, envelopesIn(frame))) {
+        if (
+          this.state === 'authenticated' &&
+          RATED.has(frame.t) &&
+          !this.allowed(frame as { rid: number }, body.length, envelopesIn(frame))
+        ) {
           continue;
         }
         this.dispatch(frame);
@@ -263,13 +276,17 @@ export class Session implements Receiver, Kickable {
     if (!known && this.ctx.policy.registration === 'open') {
       const wait = this.ctx.rates.takeRegistration(this.socket.remoteAddress ?? 'unknown', Date.now());
       if (wait > 0) {
-        throw new ProtocolError('REGISTRATION_RATE_LIMITED', `too many new accounts from your address; retry in ${Math.ceil(wait / 1000)} s`);
+        throw new ProtocolError(
+          'REGISTRATION_RATE_LIMITED',
+          `too many new accounts from your address; retry in ${Math.ceil(wait / 1000)} s`,
+        );
       }
     }
     let invited = false;
     // A configured admin registers without an invite only with the key bound to the name (§14.1).
     if (this.ctx.policy.registration === 'invite' && !known && !isAdmin(this.ctx.policy.admins, f.user, f.idpk)) {
-      if (f.invite === undefined) throw new ProtocolError('INVITE_REQUIRED', 'registration on this relay needs an invite code');
+      if (f.invite === undefined)
+        throw new ProtocolError('INVITE_REQUIRED', 'registration on this relay needs an invite code');
       if (this.ctx.accounts.registerWithInvite(record, f.invite, this.ctx.now()) !== 'ok') {
         throw new ProtocolError('INVITE_INVALID', 'the invite code is unknown, used or expired');
       }
@@ -278,15 +295,15 @@ export class Session implements Receiver, Kickable {
     const registration = sameBundle ? { created: false, user: known } : this.ctx.store.registerUser(record);
     const user = registration.user;
     const created = registration.created || invited;
-    if (
-      !constantTimeEqual(user.identityPublicKey, f.idpk) ||
-      !constantTimeEqual(user.encryptionPublicKey, f.encpk)
-    ) {
+    if (!constantTimeEqual(user.identityPublicKey, f.idpk) || !constantTimeEqual(user.encryptionPublicKey, f.encpk)) {
       throw new ProtocolError('KEY_MISMATCH', `${f.user} is registered with another key`);
     }
     const sessions = this.ctx.online.get(f.user)?.size ?? 0;
     if (sessions >= this.ctx.limits.maxSessionsPerUser) {
-      throw new ProtocolError('TOO_MANY_SESSIONS', `${f.user} has ${sessions} sessions open, the most this relay allows; close one`);
+      throw new ProtocolError(
+        'TOO_MANY_SESSIONS',
+        `${f.user} has ${sessions} sessions open, the most this relay allows; close one`,
+      );
     }
     if (f.mode === 'recv') {
       if (this.ctx.receivers.has(f.user)) {

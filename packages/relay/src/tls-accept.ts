@@ -19,7 +19,12 @@ export function createRelaySecureContext(material: TlsMaterial): SecureContext {
  * back and TLSSocket reads it); anything else is a plaintext client, which gets one plaintext fatal `TLS_REQUIRED`
  * so that it can tell its user why, and is closed. A handshake that does not finish in time is dropped.
  */
-export function acceptTls(socket: Socket, secureContext: SecureContext, ctx: RelayContext, onSecure: (s: Socket) => void): void {
+export function acceptTls(
+  socket: Socket,
+  secureContext: SecureContext,
+  ctx: RelayContext,
+  onSecure: (s: Socket) => void,
+): void {
   socket.on('error', () => {});
   const timer = setTimeout(() => socket.destroy(), ctx.limits.handshakeTimeoutMs);
   socket.once('close', () => clearTimeout(timer));
@@ -29,7 +34,11 @@ export function acceptTls(socket: Socket, secureContext: SecureContext, ctx: Rel
     if (first[0] !== TLS_HANDSHAKE_RECORD) {
       clearTimeout(timer);
       ctx.log({ event: 'tls_required', remote: socket.remoteAddress ?? '' });
-      socket.end(encodeFrame(errFrame('TLS_REQUIRED', 'this relay requires TLS 1.3; connect with TLS, or run both sides with --insecure')));
+      socket.end(
+        encodeFrame(
+          errFrame('TLS_REQUIRED', 'this relay requires TLS 1.3; connect with TLS, or run both sides with --insecure'),
+        ),
+      );
       setTimeout(() => socket.destroy(), 1_000).unref();
       return;
     }

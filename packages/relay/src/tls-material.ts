@@ -82,7 +82,13 @@ async function createSelfSigned(): Promise<{ certPem: string; keyPem: string }> 
   const privateObject = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
   const alg = { name: 'Ed25519' };
   const privateKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, alg, false, ['sign']);
-  const publicKey = await webcrypto.subtle.importKey('spki', createPublicKey(privateObject).export({ type: 'spki', format: 'der' }), alg, true, ['verify']);
+  const publicKey = await webcrypto.subtle.importKey(
+    'spki',
+    createPublicKey(privateObject).export({ type: 'spki', format: 'der' }),
+    alg,
+    true,
+    ['verify'],
+  );
   pkcs8.fill(0);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({

@@ -14,12 +14,18 @@ const json = { type: 'boolean', describe: 'print JSON' } as const;
 export async function parseWithYargs(args: string[], actions: Actions = defaultActions): Promise<void> {
   await yargs(args)
     .scriptName('chat')
-    .usage('$0 <command> [options]\n\nEnd-to-end encrypted messages from the terminal, through a chat-relay that only sees ciphertext.')
+    .usage(
+      '$0 <command> [options]\n\nEnd-to-end encrypted messages from the terminal, through a chat-relay that only sees ciphertext.',
+    )
     .command(
       '$0',
       'open the interactive session (the most recent conversation)',
       (y) => y.example('$0', 'open the interactive session'),
-      () => run(() => import('../commands/interactive.js'), (m) => m.interactive({}, io)),
+      () =>
+        run(
+          () => import('../commands/interactive.js'),
+          (m) => m.interactive({}, io),
+        ),
     )
     .command(
       'open <username>',
@@ -28,7 +34,11 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
         y
           .positional('username', { type: 'string', demandOption: true, describe: 'whom to talk to' })
           .example('$0 open bob', 'chat with bob; /help inside lists the commands and keys'),
-      (a) => run(() => import('../commands/interactive.js'), (m) => m.interactive({ open: a.username }, io)),
+      (a) =>
+        run(
+          () => import('../commands/interactive.js'),
+          (m) => m.interactive({ open: a.username }, io),
+        ),
     )
     .command(
       'keygen',
@@ -36,14 +46,21 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       (y) =>
         y
           .option('force', { type: 'boolean', describe: 'replace an existing identity (the old keys are lost)' })
-          .option('passphrase', { type: 'boolean', default: true, describe: 'encrypt the keys (--no-passphrase stores them unencrypted)' })
+          .option('passphrase', {
+            type: 'boolean',
+            default: true,
+            describe: 'encrypt the keys (--no-passphrase stores them unencrypted)',
+          })
           .option('json', json)
           .example('$0 keygen', 'create keys in $CHAT_HOME (default ~/.config/chat); asks for a passphrase twice')
           .example('CHAT_PASSPHRASE=... $0 keygen', 'in a script: the passphrase from the environment')
           .example('$0 keygen --passphrase-file ~/.chat-pass', 'the passphrase from a file')
           .example('$0 keygen --no-passphrase', 'unencrypted keys (a warning is printed)'),
       (a) =>
-        run(() => import('../commands/keygen.js'), (m) => m.keygen({ force: a.force === true, json: a.json === true, noPassphrase: a.passphrase === false }, io)),
+        run(
+          () => import('../commands/keygen.js'),
+          (m) => m.keygen({ force: a.force === true, json: a.json === true, noPassphrase: a.passphrase === false }, io),
+        ),
     )
     .command(
       'passwd',
@@ -51,29 +68,51 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       (y) =>
         y
           .option('passphrase', { type: 'boolean', default: true, describe: '--no-passphrase removes the passphrase' })
-          .option('new-passphrase-file', { type: 'string', describe: 'read the new passphrase from this file (or CHAT_NEW_PASSPHRASE)' })
+          .option('new-passphrase-file', {
+            type: 'string',
+            describe: 'read the new passphrase from this file (or CHAT_NEW_PASSPHRASE)',
+          })
           .option('json', json)
           .example('$0 passwd', 'asks for the current passphrase, then the new one twice')
           .example('CHAT_PASSPHRASE=old CHAT_NEW_PASSPHRASE=new $0 passwd', 'in a script'),
       (a) => {
-        if (typeof a['new-passphrase-file'] === 'string') flagOverEnv(io.env, 'CHAT_NEW_PASSPHRASE', a['new-passphrase-file']);
-        return run(() => import('../commands/passwd.js'), (m) => m.passwd({ noPassphrase: a.passphrase === false, json: a.json === true }, io));
+        if (typeof a['new-passphrase-file'] === 'string')
+          flagOverEnv(io.env, 'CHAT_NEW_PASSPHRASE', a['new-passphrase-file']);
+        return run(
+          () => import('../commands/passwd.js'),
+          (m) => m.passwd({ noPassphrase: a.passphrase === false, json: a.json === true }, io),
+        );
       },
     )
     .command('key', 'back up and restore your keys and contacts', (y) =>
       y
-        .option('backup-passphrase-file', { type: 'string', describe: 'read the backup passphrase from this file (or CHAT_BACKUP_PASSPHRASE)' })
+        .option('backup-passphrase-file', {
+          type: 'string',
+          describe: 'read the backup passphrase from this file (or CHAT_BACKUP_PASSPHRASE)',
+        })
         .middleware((a) => {
-          if (typeof a['backup-passphrase-file'] === 'string') flagOverEnv(io.env, 'CHAT_BACKUP_PASSPHRASE', a['backup-passphrase-file']);
+          if (typeof a['backup-passphrase-file'] === 'string')
+            flagOverEnv(io.env, 'CHAT_BACKUP_PASSPHRASE', a['backup-passphrase-file']);
         })
         .command(
           'export',
           'write an encrypted, armoured backup of identity, relay settings and contacts',
           (yy) =>
             yy
-              .option('out', { alias: 'o', type: 'string', describe: 'write to this new file (0600) instead of stdout' })
-              .example('$0 key export --out chat-backup.txt', 'asks for the key passphrase, then a backup passphrase twice'),
-          (a) => run(() => import('../commands/key.js'), (m) => m.keyExport({ out: a.out }, io)),
+              .option('out', {
+                alias: 'o',
+                type: 'string',
+                describe: 'write to this new file (0600) instead of stdout',
+              })
+              .example(
+                '$0 key export --out chat-backup.txt',
+                'asks for the key passphrase, then a backup passphrase twice',
+              ),
+          (a) =>
+            run(
+              () => import('../commands/key.js'),
+              (m) => m.keyExport({ out: a.out }, io),
+            ),
         )
         .command(
           'import [file]',
@@ -82,12 +121,26 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
             yy
               .positional('file', { type: 'string', describe: 'the backup file; - or none reads stdin' })
               .option('force', { type: 'boolean', describe: 'replace existing keys' })
-              .option('passphrase', { type: 'boolean', default: true, describe: '--no-passphrase stores the restored keys unencrypted' })
+              .option('passphrase', {
+                type: 'boolean',
+                default: true,
+                describe: '--no-passphrase stores the restored keys unencrypted',
+              })
               .option('json', json)
               .example('CHAT_HOME=~/new $0 key import chat-backup.txt', 'restore on a new machine'),
           (a) =>
-            run(() => import('../commands/key.js'), (m) =>
-              m.keyImport({ file: a.file, force: a.force === true, noPassphrase: a.passphrase === false, json: a.json === true }, io),
+            run(
+              () => import('../commands/key.js'),
+              (m) =>
+                m.keyImport(
+                  {
+                    file: a.file,
+                    force: a.force === true,
+                    noPassphrase: a.passphrase === false,
+                    json: a.json === true,
+                  },
+                  io,
+                ),
             ),
         )
         .demandCommand(1, 'chat key export | chat key import'),
@@ -97,29 +150,69 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       'register (first time) or log in on a relay, and remember it',
       (y) =>
         y
-          .positional('username', { type: 'string', demandOption: true, describe: 'your username: 3-32 of a-z 0-9 _ -' })
+          .positional('username', {
+            type: 'string',
+            demandOption: true,
+            describe: 'your username: 3-32 of a-z 0-9 _ -',
+          })
           .option('relay', {
             type: 'string',
-            describe: 'relay address: chat://<fingerprint>@host:port (pins its certificate) or host:port (pins the first one seen); default: CHAT_RELAY, the last one, or 127.0.0.1:7717',
+            describe:
+              'relay address: chat://<fingerprint>@host:port (pins its certificate) or host:port (pins the first one seen); default: CHAT_RELAY, the last one, or 127.0.0.1:7717',
           })
-          .option('insecure', { type: 'boolean', describe: 'plaintext TCP to a relay started with --insecure (no TLS)' })
-          .option('drop-tls-pin', { type: 'boolean', describe: "with --insecure: replace this relay's pinned TLS certificate with plaintext (only if its operator says it dropped TLS)" })
+          .option('insecure', {
+            type: 'boolean',
+            describe: 'plaintext TCP to a relay started with --insecure (no TLS)',
+          })
+          .option('drop-tls-pin', {
+            type: 'boolean',
+            describe:
+              "with --insecure: replace this relay's pinned TLS certificate with plaintext (only if its operator says it dropped TLS)",
+          })
           .option('invite', { type: 'string', describe: 'one-time invite code, to register on an invite-only relay' })
           .option('json', json)
-          .example('$0 login alice --relay chat://8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w@relay.example.org:7717', 'register alice, accepting only that certificate')
-          .example('$0 login alice --relay 127.0.0.1:7717', 'register alice on a local relay, pinning its certificate on first use')
+          .example(
+            '$0 login alice --relay chat://8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w@relay.example.org:7717',
+            'register alice, accepting only that certificate',
+          )
+          .example(
+            '$0 login alice --relay 127.0.0.1:7717',
+            'register alice on a local relay, pinning its certificate on first use',
+          )
           .example('$0 login alice --relay 127.0.0.1:7717 --insecure', 'plaintext, for a relay run with --insecure')
           .example('$0 login carol --invite 3f9c…', 'register on an invite-only relay with a code from its operator'),
       (a) =>
-        run(() => import('../commands/login.js'), (m) => m.login({ username: a.username, relay: a.relay, insecure: a.insecure === true, dropTlsPin: a.dropTlsPin === true, invite: a.invite, json: a.json === true }, io)),
+        run(
+          () => import('../commands/login.js'),
+          (m) =>
+            m.login(
+              {
+                username: a.username,
+                relay: a.relay,
+                insecure: a.insecure === true,
+                dropTlsPin: a.dropTlsPin === true,
+                invite: a.invite,
+                json: a.json === true,
+              },
+              io,
+            ),
+        ),
     )
     .command(
       'send <username> [message..]',
       'send a message; exits 0 once the relay has stored it',
       (y) =>
         y
-          .positional('username', { type: 'string', demandOption: true, describe: "recipient, or '#group' / '#room', or group:<id> / room:<name>" })
-          .positional('message', { type: 'string', array: true, describe: 'the message; - (or no words and a pipe) reads stdin' })
+          .positional('username', {
+            type: 'string',
+            demandOption: true,
+            describe: "recipient, or '#group' / '#room', or group:<id> / room:<name>",
+          })
+          .positional('message', {
+            type: 'string',
+            array: true,
+            describe: 'the message; - (or no words and a pipe) reads stdin',
+          })
           .option('json', { type: 'boolean', describe: 'print {"id","to","ts"}' })
           .example('$0 send bob "lunch at noon?"', 'send a message to bob')
           .example('echo hi | $0 send bob -', 'send what is on stdin')
@@ -132,41 +225,71 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       },
     )
     .command('group', 'end-to-end encrypted groups (fan-out: each member gets its own envelope)', (y) =>
-      y
-        .command(
-          '$0 <action> <group> [users..]',
-          false,
-          (z) =>
-            z
-              .positional('action', { type: 'string', demandOption: true, choices: ['create', 'add', 'remove', 'leave', 'rename', 'members', 'accept', 'decline'] as const })
-              .positional('group', { type: 'string', demandOption: true, describe: 'group name, or group:<id> (at least 8 hex digits of its id)' })
-              .positional('users', { type: 'string', array: true, describe: 'members (create), one user (add, remove), the new name (rename)' })
-              .option('json', { type: 'boolean', describe: 'print the group as JSON' })
-              .example('$0 group create team bob carol', 'create #team with bob and carol; you are its admin')
-              .example('$0 group add team dave', 'add dave (admins only)')
-              .example('$0 group remove team carol', 'remove carol: nothing sent afterwards reaches her')
-              .example('$0 group rename team crew', 'rename it')
-              .example('$0 group leave team', 'leave the group')
-              .example('$0 group members team', 'list members and admins')
-              .example('$0 group accept 1a2b3c4d', 'accept an invitation from someone not in your contacts')
-              .example('$0 group decline 1a2b3c4d', 'decline it: the group is forgotten, nobody is told'),
-          (a) =>
-            run(() => import('../commands/group.js'), (m) =>
-              m.group({ action: a.action as 'create', group: a.group, users: (a.users ?? []).map(String), json: a.json === true }, io),
-            ),
-        ),
+      y.command(
+        '$0 <action> <group> [users..]',
+        false,
+        (z) =>
+          z
+            .positional('action', {
+              type: 'string',
+              demandOption: true,
+              choices: ['create', 'add', 'remove', 'leave', 'rename', 'members', 'accept', 'decline'] as const,
+            })
+            .positional('group', {
+              type: 'string',
+              demandOption: true,
+              describe: 'group name, or group:<id> (at least 8 hex digits of its id)',
+            })
+            .positional('users', {
+              type: 'string',
+              array: true,
+              describe: 'members (create), one user (add, remove), the new name (rename)',
+            })
+            .option('json', { type: 'boolean', describe: 'print the group as JSON' })
+            .example('$0 group create team bob carol', 'create #team with bob and carol; you are its admin')
+            .example('$0 group add team dave', 'add dave (admins only)')
+            .example('$0 group remove team carol', 'remove carol: nothing sent afterwards reaches her')
+            .example('$0 group rename team crew', 'rename it')
+            .example('$0 group leave team', 'leave the group')
+            .example('$0 group members team', 'list members and admins')
+            .example('$0 group accept 1a2b3c4d', 'accept an invitation from someone not in your contacts')
+            .example('$0 group decline 1a2b3c4d', 'decline it: the group is forgotten, nobody is told'),
+        (a) =>
+          run(
+            () => import('../commands/group.js'),
+            (m) =>
+              m.group(
+                {
+                  action: a.action as 'create',
+                  group: a.group,
+                  users: (a.users ?? []).map(String),
+                  json: a.json === true,
+                },
+                io,
+              ),
+          ),
+      ),
     )
     .command(
       'groups',
       'list your groups',
       (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 groups', 'names, ids and sizes'),
-      (a) => run(() => import('../commands/group.js'), (m) => m.groups({ json: a.json === true }, io)),
+      (a) =>
+        run(
+          () => import('../commands/group.js'),
+          (m) => m.groups({ json: a.json === true }, io),
+        ),
     )
     .command(
       'rooms',
       "list the relay's public rooms",
-      (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 rooms', 'e.g. #general (joined)'),
-      (a) => run(() => import('../commands/group.js'), (m) => m.rooms({ json: a.json === true }, io)),
+      (y) =>
+        y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 rooms', 'e.g. #general (joined)'),
+      (a) =>
+        run(
+          () => import('../commands/group.js'),
+          (m) => m.rooms({ json: a.json === true }, io),
+        ),
     )
     .command(
       'join <room>',
@@ -176,13 +299,25 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .positional('room', { type: 'string', demandOption: true })
           .option('json', { type: 'boolean', describe: 'print the members as JSON' })
           .example('$0 join general', "then: chat send '#general' hello"),
-      (a) => run(() => import('../commands/group.js'), (m) => m.room({ action: 'join', room: a.room, json: a.json === true }, io)),
+      (a) =>
+        run(
+          () => import('../commands/group.js'),
+          (m) => m.room({ action: 'join', room: a.room, json: a.json === true }, io),
+        ),
     )
     .command(
       'leave <room>',
       'leave a public room',
-      (y) => y.positional('room', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }).example('$0 leave general', 'stop receiving #general'),
-      (a) => run(() => import('../commands/group.js'), (m) => m.room({ action: 'leave', room: a.room, json: a.json === true }, io)),
+      (y) =>
+        y
+          .positional('room', { type: 'string', demandOption: true })
+          .option('json', { type: 'boolean' })
+          .example('$0 leave general', 'stop receiving #general'),
+      (a) =>
+        run(
+          () => import('../commands/group.js'),
+          (m) => m.room({ action: 'leave', room: a.room, json: a.json === true }, io),
+        ),
     )
     .command(
       'send-file <username> <path>',
@@ -194,22 +329,40 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .option('json', { type: 'boolean', describe: 'progress events and the result as JSON lines on stdout' })
           .example('$0 send-file bob report.pdf', 'upload report.pdf for bob and send him the offer')
           .example('$0 send-file bob big.iso', 'run the same command again to resume an interrupted upload'),
-      (a) => run(() => import('../commands/files.js'), (m) => m.sendFileCommand({ username: a.username, path: a.path, json: a.json === true }, io)),
+      (a) =>
+        run(
+          () => import('../commands/files.js'),
+          (m) => m.sendFileCommand({ username: a.username, path: a.path, json: a.json === true }, io),
+        ),
     )
     .command(
       'files [action] [id]',
       'list file offers and transfers; accept or decline an offer',
       (y) =>
         y
-          .positional('action', { type: 'string', choices: ['list', 'accept', 'decline'], describe: 'list (default), accept or decline' })
-          .positional('id', { type: 'string', describe: 'the transfer id (or its first 4+ hex digits) from chat files' })
-          .option('dir', { type: 'string', describe: 'downloads directory (default: $CHAT_DOWNLOADS, else ~/Downloads)' })
+          .positional('action', {
+            type: 'string',
+            choices: ['list', 'accept', 'decline'],
+            describe: 'list (default), accept or decline',
+          })
+          .positional('id', {
+            type: 'string',
+            describe: 'the transfer id (or its first 4+ hex digits) from chat files',
+          })
+          .option('dir', {
+            type: 'string',
+            describe: 'downloads directory (default: $CHAT_DOWNLOADS, else ~/Downloads)',
+          })
           .option('json', { type: 'boolean', describe: 'JSON lines: transfers, progress events, results' })
           .example('$0 recv && $0 files', 'fetch new offers, then list them')
           .example('$0 files accept 3f9a1c2e', 'download, verify and save an offered file')
           .example('$0 files accept 3f9a --dir /tmp/in --json', 'the same into /tmp/in with JSON progress')
           .example('$0 files decline 3f9a', 'refuse it; the relay deletes its copy and the sender is told'),
-      (a) => run(() => import('../commands/files.js'), (m) => m.files({ action: a.action, id: a.id, dir: a.dir, json: a.json === true }, io)),
+      (a) =>
+        run(
+          () => import('../commands/files.js'),
+          (m) => m.files({ action: a.action, id: a.id, dir: a.dir, json: a.json === true }, io),
+        ),
     )
     .command(
       'recv',
@@ -229,10 +382,17 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
         y
           .positional('username', { type: 'string', demandOption: true, describe: 'the contact' })
           .option('qr', { type: 'boolean', default: true, describe: 'draw the QR code (--no-qr to leave it out)' })
-          .option('json', { type: 'boolean', describe: 'print {"username","safetyNumber","fingerprint","trust","forPendingKey"}' })
+          .option('json', {
+            type: 'boolean',
+            describe: 'print {"username","safetyNumber","fingerprint","trust","forPendingKey"}',
+          })
           .example('$0 verify bob', 'show the 60-digit safety number with bob and its QR code')
           .example('$0 verify bob --json', 'the same for scripts'),
-      (a) => run(() => import('../commands/verify.js'), (m) => m.verify({ username: a.username, qr: a.qr !== false, json: a.json === true }, io)),
+      (a) =>
+        run(
+          () => import('../commands/verify.js'),
+          (m) => m.verify({ username: a.username, qr: a.qr !== false, json: a.json === true }, io),
+        ),
     )
     .command(
       'trust <username>',
@@ -240,41 +400,68 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       (y) =>
         y
           .positional('username', { type: 'string', demandOption: true, describe: 'the contact' })
-          .option('verify', { type: 'string', describe: 'the 60 digits bob reads to you from his chat verify (spaces ignored)' })
+          .option('verify', {
+            type: 'string',
+            describe: 'the 60 digits bob reads to you from his chat verify (spaces ignored)',
+          })
           .option('json', json)
-          .example('$0 trust bob --verify "08360 32126 26740 81100 61261 13375 42717 59880 25314 75108 43454 85907"', 'compare and mark bob verified')
+          .example(
+            '$0 trust bob --verify "08360 32126 26740 81100 61261 13375 42717 59880 25314 75108 43454 85907"',
+            'compare and mark bob verified',
+          )
           .example('$0 trust bob', "accept bob's new key without verifying it (stays unverified)"),
-      (a) => run(() => import('../commands/trust.js'), (m) => m.trust({ username: a.username, verify: a.verify, json: a.json === true }, io)),
+      (a) =>
+        run(
+          () => import('../commands/trust.js'),
+          (m) => m.trust({ username: a.username, verify: a.verify, json: a.json === true }, io),
+        ),
     )
     .command(
       'admin <command> [username]',
       'relay admins only: users, stats, invite, kick, ban, unban, shutdown',
       (y) =>
         y
-          .positional('command', { type: 'string', demandOption: true, describe: 'users | stats | invite | kick | ban | unban | shutdown' })
+          .positional('command', {
+            type: 'string',
+            demandOption: true,
+            describe: 'users | stats | invite | kick | ban | unban | shutdown',
+          })
           .positional('username', { type: 'string', describe: 'the account, for kick, ban and unban' })
           .option('reason', { type: 'string', describe: 'shown to the kicked or banned user' })
           .option('after', { type: 'string', describe: 'users: the next page after this name' })
           .option('json', json)
           .example('$0 admin users', 'list accounts, who is online, waiting mail (never content)')
-          .example('$0 admin kick bob --reason "upgrade please"', 'end all of bob\'s sessions')
+          .example('$0 admin kick bob --reason "upgrade please"', "end all of bob's sessions")
           .example('$0 admin invite', 'print a one-time invite code'),
       (a) =>
-        run(() => import('../commands/admin.js'), (m) =>
-          m.admin({ op: a.command, user: a.username, reason: a.reason, after: a.after, json: a.json === true }, io),
+        run(
+          () => import('../commands/admin.js'),
+          (m) =>
+            m.admin({ op: a.command, user: a.username, reason: a.reason, after: a.after, json: a.json === true }, io),
         ),
     )
     .command(
       'whoami',
       'show your username, relay and fingerprint',
       (y) => y.option('json', json).example('$0 whoami', 'show who you are and your fingerprint'),
-      (a) => run(() => import('../commands/whoami.js'), (m) => m.whoami({ json: a.json === true }, io)),
+      (a) =>
+        run(
+          () => import('../commands/whoami.js'),
+          (m) => m.whoami({ json: a.json === true }, io),
+        ),
     )
     .command(
       'contacts',
       'list contacts with fingerprint, trust state (unverified, verified, changed, untrusted) and first seen',
-      (y) => y.option('json', { type: 'boolean', describe: 'one JSON object per contact' }).example('$0 contacts', 'list contacts and fingerprints'),
-      (a) => run(() => import('../commands/contacts.js'), (m) => m.contacts({ json: a.json === true }, io)),
+      (y) =>
+        y
+          .option('json', { type: 'boolean', describe: 'one JSON object per contact' })
+          .example('$0 contacts', 'list contacts and fingerprints'),
+      (a) =>
+        run(
+          () => import('../commands/contacts.js'),
+          (m) => m.contacts({ json: a.json === true }, io),
+        ),
     )
     .command(
       'completion <shell>',
@@ -285,7 +472,11 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .example('$0 completion bash > ~/.local/share/bash-completion/completions/chat', 'bash: loaded on first TAB')
           .example('$0 completion zsh > "${fpath[1]}/_chat"', 'zsh: a completion function on $fpath')
           .example('$0 completion fish > ~/.config/fish/completions/chat.fish', 'fish'),
-      (a) => run(() => import('../commands/completion.js'), (m) => m.completion({ shell: a.shell as 'bash' }, io)),
+      (a) =>
+        run(
+          () => import('../commands/completion.js'),
+          (m) => m.completion({ shell: a.shell as 'bash' }, io),
+        ),
     )
     .example('$0', 'the interactive session')
     .example('$0 open bob', 'the interactive session, talking to bob')
@@ -300,7 +491,8 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
     .option('trust-new-identities', {
       choices: ['on-first-use', 'always', 'never'],
       global: true,
-      describe: 'keys not accepted before: pin on first use (default), always accept (even changed ones), or never (chat trust first); also CHAT_TRUST_NEW_IDENTITIES',
+      describe:
+        'keys not accepted before: pin on first use (default), always accept (even changed ones), or never (chat trust first); also CHAT_TRUST_NEW_IDENTITIES',
     })
     .option('passphrase-file', {
       type: 'string',

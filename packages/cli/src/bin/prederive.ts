@@ -15,12 +15,19 @@ export function prederiveIdentityKey(env: Env): void {
   if (!passphrase) return;
   let kdf: { name?: unknown; logN?: unknown; r?: unknown; p?: unknown; salt?: unknown };
   try {
-    const file = JSON.parse(readFileSync(join(profileHome(env), IDENTITY_FILE), 'utf8')) as { format?: unknown; kdf?: typeof kdf };
+    const file = JSON.parse(readFileSync(join(profileHome(env), IDENTITY_FILE), 'utf8')) as {
+      format?: unknown;
+      kdf?: typeof kdf;
+    };
     if (file.format !== 'passphrase' || typeof file.kdf !== 'object' || file.kdf === null) return;
     kdf = file.kdf;
   } catch {
     return;
   }
   if (kdf.name !== 'scrypt' || typeof kdf.salt !== 'string') return;
-  prederiveKey(passphrase, Buffer.from(kdf.salt, 'base64'), { logN: kdf.logN as number, r: kdf.r as number, p: kdf.p as number });
+  prederiveKey(passphrase, Buffer.from(kdf.salt, 'base64'), {
+    logN: kdf.logN as number,
+    r: kdf.r as number,
+    p: kdf.p as number,
+  });
 }

@@ -8,7 +8,11 @@ import { runCommand, type Io } from '../commands/io.js';
 export const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 
 /** Loads a command module, runs it, and maps a thrown error to `chat: error:` lines and a §12 exit code. */
-export async function run<M>(load: () => Promise<M>, call: (m: M) => Promise<number>, { stopOnSignals = false } = {}): Promise<void> {
+export async function run<M>(
+  load: () => Promise<M>,
+  call: (m: M) => Promise<number>,
+  { stopOnSignals = false } = {},
+): Promise<void> {
   if (stopOnSignals) {
     // First SIGINT / SIGTERM: stop cleanly (acknowledge what is committed, close). A second one: exit at once.
     const controller = new AbortController();
@@ -43,6 +47,15 @@ export interface Actions {
 }
 
 export const actions: Actions = {
-  send: (a) => run(() => import('../commands/send.js'), (m) => m.send(a, io)),
-  recv: (a) => run(() => import('../commands/recv.js'), (m) => m.recv(a, io), { stopOnSignals: true }),
+  send: (a) =>
+    run(
+      () => import('../commands/send.js'),
+      (m) => m.send(a, io),
+    ),
+  recv: (a) =>
+    run(
+      () => import('../commands/recv.js'),
+      (m) => m.recv(a, io),
+      { stopOnSignals: true },
+    ),
 };

@@ -45,7 +45,11 @@ describe('commands without a relay', () => {
   });
 
   it('whoami, login and send without an identity say to run chat keygen (exit 1)', async () => {
-    for (const run of [(io: ReturnType<typeof memIo>) => whoami({}, io), (io: ReturnType<typeof memIo>) => login({ username: 'alice', relay: '127.0.0.1:1' }, io), (io: ReturnType<typeof memIo>) => send({ username: 'bob', message: ['hi'] }, io)]) {
+    for (const run of [
+      (io: ReturnType<typeof memIo>) => whoami({}, io),
+      (io: ReturnType<typeof memIo>) => login({ username: 'alice', relay: '127.0.0.1:1' }, io),
+      (io: ReturnType<typeof memIo>) => send({ username: 'bob', message: ['hi'] }, io),
+    ]) {
       const io = memIo(env);
       expect(await runCommand(io, () => run(io))).toBe(1);
       expect(io.err()).toContain('chat: hint: run chat keygen');
@@ -57,7 +61,9 @@ describe('commands without a relay', () => {
     await keygen({}, k);
     const io = memIo(env);
     expect(await runCommand(io, () => send({ username: 'bob', message: ['hi'] }, io))).toBe(1);
-    expect(io.err()).toBe('chat: error: not logged in (NOT_LOGGED_IN)\nchat: hint: run chat login <name> --relay host:port\n');
+    expect(io.err()).toBe(
+      'chat: error: not logged in (NOT_LOGGED_IN)\nchat: hint: run chat login <name> --relay host:port\n',
+    );
   });
 
   it('login validates the username (exit 2) and the relay address (exit 2) before connecting', async () => {
@@ -79,7 +85,12 @@ describe('commands without a relay', () => {
   it('send refuses a bad recipient or an oversized body (exit 2) before connecting', async () => {
     await keygen({}, memIo(env));
     // A relay address where nothing listens: reaching the network would be exit 5, not 2.
-    new Profile(env.CHAT_HOME ?? '').saveConfig({ version: 1, username: 'alice', relay: '127.0.0.1:1', relayId: '00'.repeat(32) });
+    new Profile(env.CHAT_HOME ?? '').saveConfig({
+      version: 1,
+      username: 'alice',
+      relay: '127.0.0.1:1',
+      relayId: '00'.repeat(32),
+    });
     const badName = memIo(env);
     expect(await runCommand(badName, () => send({ username: 'Bob Smith', message: ['hi'] }, badName))).toBe(2);
     const big = memIo(env);
@@ -116,7 +127,10 @@ describe('messageText (argument validation)', () => {
   });
 
   it('refuses stdin over 60000 bytes and invalid UTF-8 (exit 2)', async () => {
-    await expect(messageText(['-'], memIo({}, 'x'.repeat(60_003)))).rejects.toMatchObject({ code: 'BODY_TOO_LARGE', exitCode: 2 });
+    await expect(messageText(['-'], memIo({}, 'x'.repeat(60_003)))).rejects.toMatchObject({
+      code: 'BODY_TOO_LARGE',
+      exitCode: 2,
+    });
     const io = memIo({});
     const { Readable } = await import('node:stream');
     io.stdin = Readable.from([Buffer.from([0x68, 0xff, 0x69])]);

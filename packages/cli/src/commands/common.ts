@@ -25,7 +25,9 @@ export async function openMessenger(io: Io, { connectEarly }: OpenMessengerOptio
   const policy = io.env.CHAT_TRUST_NEW_IDENTITIES;
   const passphrase = await unlockingPassphrase(io, profile);
   const relay = override ? (await import('../engine/address.js')).parseRelayAddress(override) : undefined;
-  const trustNewIdentities = policy ? (await import('../engine/contacts/identities.js')).parseTrustNewIdentities(policy) : undefined;
+  const trustNewIdentities = policy
+    ? (await import('../engine/contacts/identities.js')).parseTrustNewIdentities(policy)
+    : undefined;
   // Without an identity Messenger.open reports NO_IDENTITY first, as it always has.
   const unlocking = profile.hasIdentity() ? profile.unlockIdentity(passphrase) : undefined;
   unlocking?.catch(() => {}); // awaited by Messenger.open, which reports its error in order

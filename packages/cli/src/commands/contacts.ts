@@ -38,8 +38,13 @@ function print(args: ContactsArgs, io: Io, list: Contact[]): number {
   } else {
     const width = Math.max(...list.map((c) => c.username.length));
     for (const c of list) {
-      io.stdout.write(`${c.username.padEnd(width)}  ${c.fingerprint}  ${c.trust.padEnd(10)}  first seen ${formatLocalTime(c.firstSeen)}\n`);
-      if (c.pending) io.stdout.write(`${''.padEnd(width)}  ${c.pending.fingerprint}  new key, not accepted (chat trust ${c.username})\n`);
+      io.stdout.write(
+        `${c.username.padEnd(width)}  ${c.fingerprint}  ${c.trust.padEnd(10)}  first seen ${formatLocalTime(c.firstSeen)}\n`,
+      );
+      if (c.pending)
+        io.stdout.write(
+          `${''.padEnd(width)}  ${c.pending.fingerprint}  new key, not accepted (chat trust ${c.username})\n`,
+        );
     }
   }
   return 0;

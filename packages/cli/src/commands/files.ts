@@ -19,10 +19,23 @@ export function downloadsDir(io: Io, dir?: string): string {
 }
 
 function describe(t: FileTransfer): Record<string, unknown> {
-  return { id: t.blob, direction: t.direction, peer: t.peer, name: t.name, size: t.size, type: t.type, state: t.state, path: t.path, ts: t.ts };
+  return {
+    id: t.blob,
+    direction: t.direction,
+    peer: t.peer,
+    name: t.name,
+    size: t.size,
+    type: t.type,
+    state: t.state,
+    path: t.path,
+    ts: t.ts,
+  };
 }
 
-export async function sendFileCommand(args: { username: string; path: string; json?: boolean }, io: Io): Promise<number> {
+export async function sendFileCommand(
+  args: { username: string; path: string; json?: boolean },
+  io: Io,
+): Promise<number> {
   const messenger = await openMessenger(io);
   const sink = await progressSink(io, args.json === true);
   try {
@@ -44,7 +57,9 @@ export async function listFiles(args: { json?: boolean }, io: Io): Promise<numbe
       if (args.json) printJson(io, describe(t));
       else {
         const arrow = t.direction === 'in' ? `from ${t.peer}` : `to ${t.peer}`;
-        io.stdout.write(`${t.blob.slice(0, 8)}  ${t.state.padEnd(11)} ${arrow}  ${printable(t.name)} (${t.size} bytes)${t.path && t.direction === 'in' ? `  ${printable(t.path)}` : ''}\n`);
+        io.stdout.write(
+          `${t.blob.slice(0, 8)}  ${t.state.padEnd(11)} ${arrow}  ${printable(t.name)} (${t.size} bytes)${t.path && t.direction === 'in' ? `  ${printable(t.path)}` : ''}\n`,
+        );
       }
     }
     return 0;
@@ -80,16 +95,26 @@ export async function declineCommand(args: { id: string; dir?: string; json?: bo
   }
 }
 
-export async function files(args: { action?: string; id?: string; dir?: string; json?: boolean }, io: Io): Promise<number> {
+export async function files(
+  args: { action?: string; id?: string; dir?: string; json?: boolean },
+  io: Io,
+): Promise<number> {
   switch (args.action ?? 'list') {
     case 'list':
       return listFiles(args, io);
     case 'accept':
     case 'decline':
-      if (!args.id) throw new ChatError('USAGE', `chat files ${args.action} needs the transfer id`, { hint: 'chat files lists them' });
-      return args.action === 'accept' ? acceptCommand({ ...args, id: args.id }, io) : declineCommand({ ...args, id: args.id }, io);
+      if (!args.id)
+        throw new ChatError('USAGE', `chat files ${args.action} needs the transfer id`, {
+          hint: 'chat files lists them',
+        });
+      return args.action === 'accept'
+        ? acceptCommand({ ...args, id: args.id }, io)
+        : declineCommand({ ...args, id: args.id }, io);
     default:
-      throw new ChatError('USAGE', `unknown files action ${JSON.stringify(args.action)}`, { hint: 'chat files [list | accept <id> | decline <id>]' });
+      throw new ChatError('USAGE', `unknown files action ${JSON.stringify(args.action)}`, {
+        hint: 'chat files [list | accept <id> | decline <id>]',
+      });
   }
 }
 
@@ -98,9 +123,16 @@ export function printFileEvent(io: Io, e: import('../engine/files/incoming.js').
   if (e.kind === 'progress') return;
   const t = e.transfer;
   if (json) {
-    printJson(io, e.kind === 'offer' ? { event: 'file_offer', ...describe(t) } : { event: 'file_answer', outcome: e.outcome, ...describe(t) });
+    printJson(
+      io,
+      e.kind === 'offer'
+        ? { event: 'file_offer', ...describe(t) }
+        : { event: 'file_answer', outcome: e.outcome, ...describe(t) },
+    );
   } else if (e.kind === 'offer') {
-    io.stdout.write(`${t.peer} offers a file: ${printable(t.name)} (${t.size} bytes, ${printable(t.type)}); chat files accept ${t.blob.slice(0, 8)} or chat files decline ${t.blob.slice(0, 8)}\n`);
+    io.stdout.write(
+      `${t.peer} offers a file: ${printable(t.name)} (${t.size} bytes, ${printable(t.type)}); chat files accept ${t.blob.slice(0, 8)} or chat files decline ${t.blob.slice(0, 8)}\n`,
+    );
   } else {
     io.stdout.write(`${t.peer} ${e.outcome} ${printable(t.name)}\n`);
   }

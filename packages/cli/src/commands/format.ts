@@ -35,7 +35,9 @@ export function markContinuations(text: string): string {
  */
 export function fitLine(line: string, width?: number): string {
   if (width === undefined) return markContinuations(line);
-  return wrapRows(line.replace(/\t/g, '    '), width, Math.max(1, width - CONTINUATION.length)).join(`\n${CONTINUATION}`);
+  return wrapRows(line.replace(/\t/g, '    '), width, Math.max(1, width - CONTINUATION.length)).join(
+    `\n${CONTINUATION}`,
+  );
 }
 
 /** The width to wrap output to: the terminal's columns when stdout is one, else none (the output is left unwrapped). */
@@ -48,7 +50,13 @@ export function outputWidth(out: Output): number | undefined {
  * continuation lines marked, and with a `width` wrapped to it (`fitLine`). The sender's `ts` (their claim, §4) follows
  * the body only when it is far off: `alice: text (sent 2026-01-01 10:00 by their clock)`.
  */
-export function formatMessageLine(m: { receivedAt: number; ts: number; from: string; body: string }, width?: number): string {
+export function formatMessageLine(
+  m: { receivedAt: number; ts: number; from: string; body: string },
+  width?: number,
+): string {
   const note = senderTimeNote(m.ts, m.receivedAt);
-  return fitLine(`[${formatLocalTime(m.receivedAt)}] ${inertLine(m.from)}: ${inertText(m.body)}${note ? ` ${note}` : ''}`, width);
+  return fitLine(
+    `[${formatLocalTime(m.receivedAt)}] ${inertLine(m.from)}: ${inertText(m.body)}${note ? ` ${note}` : ''}`,
+    width,
+  );
 }

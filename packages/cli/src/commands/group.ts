@@ -3,7 +3,19 @@
  * (PROTOCOL.md §15). Group changes are signed and fanned out to the members; rooms live on the relay.
  */
 import { ChatError } from '../engine/errors.js';
-import { acceptGroup, changeGroup, createGroup, declineGroup, findGroup, joinRoom, leaveRoom, listRooms, roomMembers, type FanoutResult, type StoredGroup } from '../engine/groups/index.js';
+import {
+  acceptGroup,
+  changeGroup,
+  createGroup,
+  declineGroup,
+  findGroup,
+  joinRoom,
+  leaveRoom,
+  listRooms,
+  roomMembers,
+  type FanoutResult,
+  type StoredGroup,
+} from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
 import { openMessenger } from './common.js';
 import { inertLine } from '../terminal-text.js';
@@ -29,7 +41,14 @@ function pendingToo(m: Messenger, ref: string): StoredGroup {
 
 function groupJson(g: StoredGroup) {
   const invite = g.invitedBy === undefined ? {} : { pending: true, invitedBy: g.invitedBy };
-  return { id: g.gid, name: g.record.name, version: g.record.version, member: g.member, ...invite, members: g.record.members.map((x) => ({ user: x.user, admin: x.admin })) };
+  return {
+    id: g.gid,
+    name: g.record.name,
+    version: g.record.version,
+    member: g.member,
+    ...invite,
+    members: g.record.members.map((x) => ({ user: x.user, admin: x.admin })),
+  };
 }
 
 /** Warns about members the relay refused (or whose key changed); they did not get this. */
@@ -55,10 +74,16 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
       // §15.7: local only; nothing is sent (a decline does not tell the inviter).
       g = args.action === 'accept' ? acceptGroup(m, args.group) : declineGroup(m, args.group);
       if (args.json) printJson(io, { ...groupJson(g), [args.action === 'accept' ? 'accepted' : 'declined']: true });
-      else io.stdout.write(`#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}): ${args.action === 'accept' ? 'accepted' : 'declined and forgotten'}\n`);
+      else
+        io.stdout.write(
+          `#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}): ${args.action === 'accept' ? 'accepted' : 'declined and forgotten'}\n`,
+        );
       return 0;
     } else if (args.action === 'create') {
-      if (users.length === 0) throw new ChatError('USAGE', 'a group needs at least one other member', { hint: 'chat group create <name> <user...>' });
+      if (users.length === 0)
+        throw new ChatError('USAGE', 'a group needs at least one other member', {
+          hint: 'chat group create <name> <user...>',
+        });
       const out = await createGroup(m, args.group.replace(/^#/, ''), users);
       reportFailures(io, out.result);
       g = out.group;
@@ -69,15 +94,23 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
     } else {
       const arg = users[0];
       if (arg === undefined || users.length > 1) {
-        throw new ChatError('USAGE', `chat group ${args.action} takes one ${args.action === 'rename' ? 'new name' : 'username'}`);
+        throw new ChatError(
+          'USAGE',
+          `chat group ${args.action} takes one ${args.action === 'rename' ? 'new name' : 'username'}`,
+        );
       }
-      const out = args.action === 'rename' ? await changeGroup(m, args.group, 'rename', '', arg.replace(/^#/, '')) : await changeGroup(m, args.group, args.action, arg);
+      const out =
+        args.action === 'rename'
+          ? await changeGroup(m, args.group, 'rename', '', arg.replace(/^#/, ''))
+          : await changeGroup(m, args.group, args.action, arg);
       reportFailures(io, out.result);
       g = out.group;
     }
     if (args.json) printJson(io, groupJson(g));
     else if (args.action === 'members' || args.action === 'create') {
-      io.stdout.write(`#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.invitedBy !== undefined ? ` — an invitation from ${g.invitedBy}` : g.member ? '' : ' — you are no longer a member'}\n`);
+      io.stdout.write(
+        `#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.invitedBy !== undefined ? ` — an invitation from ${g.invitedBy}` : g.member ? '' : ' — you are no longer a member'}\n`,
+      );
       for (const x of g.record.members) io.stdout.write(`  ${x.user}${x.admin ? ' (admin)' : ''}\n`);
     } else io.stdout.write(`#${inertLine(g.record.name)}: ${args.action} done (version ${g.record.version})\n`);
     return 0;
@@ -85,14 +118,19 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
 }
 
 /** `(invited by alice)` for a pending invitation (§15.7), `(left)` for a group we are no longer in. */
-export const groupMark = (g: StoredGroup): string => (g.invitedBy !== undefined ? `  (invited by ${g.invitedBy})` : g.member ? '' : '  (left)');
+export const groupMark = (g: StoredGroup): string =>
+  g.invitedBy !== undefined ? `  (invited by ${g.invitedBy})` : g.member ? '' : '  (left)';
 
 export function groups(args: { json?: boolean }, io: Io): Promise<number> {
   return withMessenger(io, async (m) => {
     const all = m.store.groups.list();
     if (args.json) printJson(io, all.map(groupJson));
     else if (all.length === 0) io.stdout.write('no groups yet (chat group create <name> <user...>)\n');
-    else for (const g of all) io.stdout.write(`#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${groupMark(g)}\n`);
+    else
+      for (const g of all)
+        io.stdout.write(
+          `#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${groupMark(g)}\n`,
+        );
     return 0;
   });
 }
@@ -101,15 +139,27 @@ export function rooms(args: { json?: boolean }, io: Io): Promise<number> {
   return withMessenger(io, async (m) => {
     const names = await listRooms(m);
     const joined = new Set(m.store.groups.joinedRooms());
-    if (args.json) printJson(io, names.map((name) => ({ name, joined: joined.has(name) })));
+    if (args.json)
+      printJson(
+        io,
+        names.map((name) => ({ name, joined: joined.has(name) })),
+      );
     else for (const n of names) io.stdout.write(`#${inertLine(n)}${joined.has(n) ? '  (joined)' : ''}\n`);
     return 0;
   });
 }
 
-export function room(args: { action: 'join' | 'leave' | 'members'; room: string; json?: boolean }, io: Io): Promise<number> {
+export function room(
+  args: { action: 'join' | 'leave' | 'members'; room: string; json?: boolean },
+  io: Io,
+): Promise<number> {
   return withMessenger(io, async (m) => {
-    const members = args.action === 'join' ? await joinRoom(m, args.room) : args.action === 'leave' ? await leaveRoom(m, args.room) : await roomMembers(m, args.room);
+    const members =
+      args.action === 'join'
+        ? await joinRoom(m, args.room)
+        : args.action === 'leave'
+          ? await leaveRoom(m, args.room)
+          : await roomMembers(m, args.room);
     const name = args.room.replace(/^#/, '');
     if (args.json) printJson(io, { room: name, members });
     else if (args.action === 'members') io.stdout.write(`${members.map(inertLine).join('\n')}\n`);

@@ -35,7 +35,9 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
   const text = exportBackup({ identity, config: profile.loadConfig(), contacts, seenIds }, passphrase);
   if (args.out) {
     writeFileSync(args.out, text, { mode: 0o600, flag: 'wx' });
-    io.stderr.write(`chat: wrote an encrypted backup of ${fingerprint(identity.identity.publicKey)} and ${contacts.length} contact(s) to ${args.out}\n`);
+    io.stderr.write(
+      `chat: wrote an encrypted backup of ${fingerprint(identity.identity.publicKey)} and ${contacts.length} contact(s) to ${args.out}\n`,
+    );
   } else {
     io.stdout.write(text);
   }
@@ -59,7 +61,10 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
   if (!args.noPassphrase) {
     passphrase = await readPassphrase(io, KEY_PASSPHRASE, 'new passphrase for the restored keys', { confirm: true });
     if (passphrase === undefined) {
-      throw new ChatError('USAGE', 'no passphrase for the restored keys: set CHAT_PASSPHRASE or --passphrase-file, or --no-passphrase');
+      throw new ChatError(
+        'USAGE',
+        'no passphrase for the restored keys: set CHAT_PASSPHRASE or --passphrase-file, or --no-passphrase',
+      );
     }
   }
   profile.saveIdentity(contents.identity, { force: args.force === true, passphrase });
@@ -75,16 +80,29 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
     store.close();
   }
   const fp = fingerprint(contents.identity.identity.publicKey);
-  if (args.json) printJson(io, { fingerprint: fp, username: contents.config?.username ?? null, contacts: contents.contacts.length, home: profile.home });
-  else io.stdout.write(`restored ${contents.config?.username ?? 'the identity'} (${fp}) and ${contents.contacts.length} contact(s) into ${profile.home}\n`);
-  if (passphrase === undefined) warn(io, `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted`);
+  if (args.json)
+    printJson(io, {
+      fingerprint: fp,
+      username: contents.config?.username ?? null,
+      contacts: contents.contacts.length,
+      home: profile.home,
+    });
+  else
+    io.stdout.write(
+      `restored ${contents.config?.username ?? 'the identity'} (${fp}) and ${contents.contacts.length} contact(s) into ${profile.home}\n`,
+    );
+  if (passphrase === undefined)
+    warn(io, `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted`);
   return 0;
 }
 
 async function backupPassphrase(io: Io, confirm: boolean): Promise<string> {
   const p = await readPassphrase(io, BACKUP_PASSPHRASE, 'passphrase for the backup', { confirm });
   if (p === undefined) {
-    throw new ChatError('USAGE', 'no backup passphrase: stdin is not a terminal and neither CHAT_BACKUP_PASSPHRASE nor --backup-passphrase-file is set');
+    throw new ChatError(
+      'USAGE',
+      'no backup passphrase: stdin is not a terminal and neither CHAT_BACKUP_PASSPHRASE nor --backup-passphrase-file is set',
+    );
   }
   return p;
 }

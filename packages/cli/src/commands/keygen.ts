@@ -25,9 +25,13 @@ export async function keygen(args: KeygenArgs, io: Io): Promise<number> {
   if (!args.noPassphrase) {
     passphrase = await readPassphrase(io, KEY_PASSPHRASE, 'new passphrase for your keys', { confirm: true });
     if (passphrase === undefined) {
-      throw new ChatError('USAGE', 'no passphrase for the new keys: stdin is not a terminal and neither CHAT_PASSPHRASE nor --passphrase-file is set', {
-        hint: 'set CHAT_PASSPHRASE or --passphrase-file <file>, run in a terminal to be asked, or --no-passphrase to store the keys unencrypted',
-      });
+      throw new ChatError(
+        'USAGE',
+        'no passphrase for the new keys: stdin is not a terminal and neither CHAT_PASSPHRASE nor --passphrase-file is set',
+        {
+          hint: 'set CHAT_PASSPHRASE or --passphrase-file <file>, run in a terminal to be asked, or --no-passphrase to store the keys unencrypted',
+        },
+      );
     }
   }
   const identity = generateIdentity();
@@ -39,11 +43,18 @@ export async function keygen(args: KeygenArgs, io: Io): Promise<number> {
     io.stdout.write(`created a new identity in ${profile.home}\nfingerprint: ${fp}\n`);
   }
   if (passphrase === undefined) {
-    warn(io, `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted; anyone who can read that file can be you (chat passwd adds a passphrase)`);
+    warn(
+      io,
+      `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted; anyone who can read that file can be you (chat passwd adds a passphrase)`,
+    );
   }
   if (replacing) {
-    warn(io, 'replaced the previous identity; a relay refuses the new key for a username the old one registered (KEY_MISMATCH)');
+    warn(
+      io,
+      'replaced the previous identity; a relay refuses the new key for a username the old one registered (KEY_MISMATCH)',
+    );
   }
-  if (!args.json && !profile.loadConfig()) io.stdout.write("next: chat login <name> --relay <the relay's address, chat://...@host:port, from its operator>\n");
+  if (!args.json && !profile.loadConfig())
+    io.stdout.write("next: chat login <name> --relay <the relay's address, chat://...@host:port, from its operator>\n");
   return 0;
 }

@@ -23,24 +23,44 @@ export interface LoginArgs {
 
 export async function login(args: LoginArgs, io: Io): Promise<number> {
   if (args.dropTlsPin && !args.insecure) {
-    throw new ChatError('USAGE', '--drop-tls-pin only goes with --insecure (it replaces a pinned TLS certificate with plaintext)', {
-      hint: 'to accept a new certificate instead, log in with the chat://<fingerprint>@host:port address the relay prints',
-    });
+    throw new ChatError(
+      'USAGE',
+      '--drop-tls-pin only goes with --insecure (it replaces a pinned TLS certificate with plaintext)',
+      {
+        hint: 'to accept a new certificate instead, log in with the chat://<fingerprint>@host:port address the relay prints',
+      },
+    );
   }
   const profile = Profile.fromEnv(io.env);
   // --relay, else CHAT_RELAY, else the relay of the last login, else the default (§11).
   const relay = args.relay ?? io.env.CHAT_RELAY ?? profile.loadConfig()?.relay ?? DEFAULT_RELAY;
   const address = parseRelayAddress(relay);
   const passphrase = await unlockingPassphrase(io, profile);
-  const result = await loginToRelay(profile, args.username, address, { agent: AGENT, insecure: args.insecure === true, dropTlsPin: args.dropTlsPin === true, passphrase, invite: args.invite });
+  const result = await loginToRelay(profile, args.username, address, {
+    agent: AGENT,
+    insecure: args.insecure === true,
+    dropTlsPin: args.dropTlsPin === true,
+    passphrase,
+    invite: args.invite,
+  });
   if (result.replacedRelayCert && args.insecure) {
-    warn(io, `dropped the pinned TLS certificate for ${result.relay} (was ${result.replacedRelayCert}): plaintext from now on (--drop-tls-pin)`);
+    warn(
+      io,
+      `dropped the pinned TLS certificate for ${result.relay} (was ${result.replacedRelayCert}): plaintext from now on (--drop-tls-pin)`,
+    );
   } else if (result.replacedRelayCert) {
-    warn(io, `accepted a new TLS certificate for ${result.relay} (was ${result.replacedRelayCert}), as the chat:// address asked`);
+    warn(
+      io,
+      `accepted a new TLS certificate for ${result.relay} (was ${result.replacedRelayCert}), as the chat:// address asked`,
+    );
   }
-  if (args.insecure) warn(io, '--insecure: plaintext TCP; usernames and traffic are visible on the network (docs/SECURITY.md)');
+  if (args.insecure)
+    warn(io, '--insecure: plaintext TCP; usernames and traffic are visible on the network (docs/SECURITY.md)');
   if (result.replacedRelayId) {
-    warn(io, `the relay id changed (was ${result.replacedRelayId.slice(0, 16)}…); you have re-joined the relay at ${result.relay} — contacts stay pinned`);
+    warn(
+      io,
+      `the relay id changed (was ${result.replacedRelayId.slice(0, 16)}…); you have re-joined the relay at ${result.relay} — contacts stay pinned`,
+    );
   }
   if (args.json) {
     printJson(io, {

@@ -25,12 +25,21 @@ function tty(keys: string[]): { io: Io; err: () => string; raw: boolean[] } {
 
 describe('readPassphrase', () => {
   it('prefers CHAT_PASSPHRASE, refuses an empty one, and returns undefined without any source', async () => {
-    const base: Io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: new PassThrough(), env: {} };
+    const base: Io = {
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      stdin: new PassThrough(),
+      env: {},
+    };
     expect(canPrompt(base)).toBe(false);
     expect(await readPassphrase({ ...base, env: { CHAT_PASSPHRASE: 's3cret' } }, KEY_PASSPHRASE, 'p')).toBe('s3cret');
-    await expect(readPassphrase({ ...base, env: { CHAT_PASSPHRASE: '' } }, KEY_PASSPHRASE, 'p')).rejects.toBeInstanceOf(ChatError);
+    await expect(readPassphrase({ ...base, env: { CHAT_PASSPHRASE: '' } }, KEY_PASSPHRASE, 'p')).rejects.toBeInstanceOf(
+      ChatError,
+    );
     expect(await readPassphrase(base, KEY_PASSPHRASE, 'p')).toBeUndefined();
-    await expect(readPassphrase({ ...base, env: { CHAT_PASSPHRASE_FILE: '/nonexistent/x' } }, KEY_PASSPHRASE, 'p')).rejects.toMatchObject({ exitCode: 2 });
+    await expect(
+      readPassphrase({ ...base, env: { CHAT_PASSPHRASE_FILE: '/nonexistent/x' } }, KEY_PASSPHRASE, 'p'),
+    ).rejects.toMatchObject({ exitCode: 2 });
   });
 
   it('prompts on a terminal in raw mode without echo, handles backspace, and confirms', async () => {
@@ -41,7 +50,11 @@ describe('readPassphrase', () => {
   });
 
   it('two different entries are a usage error; Ctrl-C cancels', async () => {
-    await expect(readPassphrase(tty(['one\r', 'two\r']).io, KEY_PASSPHRASE, 'p', { confirm: true })).rejects.toMatchObject({ exitCode: 2 });
-    await expect(readPassphrase(tty(['ab\u0003']).io, KEY_PASSPHRASE, 'p')).rejects.toMatchObject({ message: 'cancelled' });
+    await expect(
+      readPassphrase(tty(['one\r', 'two\r']).io, KEY_PASSPHRASE, 'p', { confirm: true }),
+    ).rejects.toMatchObject({ exitCode: 2 });
+    await expect(readPassphrase(tty(['ab\u0003']).io, KEY_PASSPHRASE, 'p')).rejects.toMatchObject({
+      message: 'cancelled',
+    });
   });
 });

@@ -18,7 +18,10 @@ export interface PassphraseSource {
 
 export const KEY_PASSPHRASE: PassphraseSource = { envVar: 'CHAT_PASSPHRASE', fileVar: 'CHAT_PASSPHRASE_FILE' };
 export const NEW_PASSPHRASE: PassphraseSource = { envVar: 'CHAT_NEW_PASSPHRASE', fileVar: 'CHAT_NEW_PASSPHRASE_FILE' };
-export const BACKUP_PASSPHRASE: PassphraseSource = { envVar: 'CHAT_BACKUP_PASSPHRASE', fileVar: 'CHAT_BACKUP_PASSPHRASE_FILE' };
+export const BACKUP_PASSPHRASE: PassphraseSource = {
+  envVar: 'CHAT_BACKUP_PASSPHRASE',
+  fileVar: 'CHAT_BACKUP_PASSPHRASE_FILE',
+};
 
 type TtyInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
 
@@ -33,7 +36,12 @@ export function canPrompt(io: Io): boolean {
  * of them is available.
  * @throws {ChatError} USAGE for an empty passphrase or an unreadable file; for a prompt whose two entries differ.
  */
-export async function readPassphrase(io: Io, source: PassphraseSource, prompt: string, { confirm = false } = {}): Promise<string | undefined> {
+export async function readPassphrase(
+  io: Io,
+  source: PassphraseSource,
+  prompt: string,
+  { confirm = false } = {},
+): Promise<string | undefined> {
   const fromEnv = io.env[source.envVar];
   if (fromEnv !== undefined) return nonEmpty(fromEnv, source.envVar);
   const file = io.env[source.fileVar];
@@ -42,7 +50,10 @@ export async function readPassphrase(io: Io, source: PassphraseSource, prompt: s
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ChatError('USAGE', `cannot read the passphrase file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new ChatError(
+        'USAGE',
+        `cannot read the passphrase file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
     }
     return nonEmpty(text.replace(/\r?\n$/, ''), file);
   }
@@ -55,7 +66,10 @@ export async function readPassphrase(io: Io, source: PassphraseSource, prompt: s
 }
 
 function nonEmpty(p: string, where: string): string {
-  if (p.length === 0) throw new ChatError('USAGE', `${where} is empty`, { hint: 'use a real passphrase, or --no-passphrase to store keys unencrypted' });
+  if (p.length === 0)
+    throw new ChatError('USAGE', `${where} is empty`, {
+      hint: 'use a real passphrase, or --no-passphrase to store keys unencrypted',
+    });
   return p;
 }
 
@@ -64,9 +78,13 @@ export async function unlockingPassphrase(io: Io, profile: Profile): Promise<str
   if (profile.identityFormat() !== 'passphrase') return undefined;
   const p = await readPassphrase(io, KEY_PASSPHRASE, `passphrase for ${profile.home}`);
   if (p === undefined) {
-    throw new ChatError('PASSPHRASE_REQUIRED', `the keys in ${profile.home} are protected by a passphrase and there is no terminal to ask for it`, {
-      hint: 'set CHAT_PASSPHRASE or pass --passphrase-file <file>',
-    });
+    throw new ChatError(
+      'PASSPHRASE_REQUIRED',
+      `the keys in ${profile.home} are protected by a passphrase and there is no terminal to ask for it`,
+      {
+        hint: 'set CHAT_PASSPHRASE or pass --passphrase-file <file>',
+      },
+    );
   }
   return p;
 }

@@ -21,14 +21,23 @@ export async function passwd(args: PasswdArgs, io: Io): Promise<number> {
   if (!args.noPassphrase) {
     next = await readPassphrase(io, NEW_PASSPHRASE, 'new passphrase', { confirm: true });
     if (next === undefined) {
-      throw new ChatError('USAGE', 'no new passphrase: stdin is not a terminal and neither CHAT_NEW_PASSPHRASE nor --new-passphrase-file is set', {
-        hint: 'set CHAT_NEW_PASSPHRASE or --new-passphrase-file <file>, or --no-passphrase to remove the passphrase',
-      });
+      throw new ChatError(
+        'USAGE',
+        'no new passphrase: stdin is not a terminal and neither CHAT_NEW_PASSPHRASE nor --new-passphrase-file is set',
+        {
+          hint: 'set CHAT_NEW_PASSPHRASE or --new-passphrase-file <file>, or --no-passphrase to remove the passphrase',
+        },
+      );
     }
   }
   profile.saveIdentity(identity, { force: true, passphrase: next });
   if (args.json) printJson(io, { home: profile.home, encrypted: next !== undefined });
-  else io.stdout.write(next === undefined ? `removed the passphrase of the keys in ${profile.home}\n` : `changed the passphrase of the keys in ${profile.home}\n`);
+  else
+    io.stdout.write(
+      next === undefined
+        ? `removed the passphrase of the keys in ${profile.home}\n`
+        : `changed the passphrase of the keys in ${profile.home}\n`,
+    );
   if (next === undefined) warn(io, `the private keys in ${profile.identityPath} are now NOT encrypted`);
   return 0;
 }

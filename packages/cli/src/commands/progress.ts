@@ -26,7 +26,16 @@ export async function progressSink(io: Io, json: boolean): Promise<ProgressSink>
         if (p.done < p.total && now - last < 200) return;
         last = now;
         const rate = rateOf(p, now);
-        printJson(io, { event: 'progress', direction: p.direction, id: p.blob, name: p.name, bytes: p.done, total: p.total, rate: Math.round(rate), etaMs: rate > 0 ? Math.round(((p.total - p.done) / rate) * 1000) : null });
+        printJson(io, {
+          event: 'progress',
+          direction: p.direction,
+          id: p.blob,
+          name: p.name,
+          bytes: p.done,
+          total: p.total,
+          rate: Math.round(rate),
+          etaMs: rate > 0 ? Math.round(((p.total - p.done) / rate) * 1000) : null,
+        });
       },
       stop() {},
     };
@@ -34,13 +43,23 @@ export async function progressSink(io: Io, json: boolean): Promise<ProgressSink>
   const stream = io.stderr as unknown as NodeJS.WriteStream;
   if (!stream.isTTY) return { update() {}, stop() {} };
   const { SingleBar, Presets } = (await import('cli-progress')).default;
-  const bar = new SingleBar({
-    stream, format: '{dir} {bar} {percentage}% | {doneMiB}/{totalMiB} MiB | {rateMiB} MiB/s | ETA {eta_formatted}', hideCursor: true,
-  }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      stream,
+      format: '{dir} {bar} {percentage}% | {doneMiB}/{totalMiB} MiB | {rateMiB} MiB/s | ETA {eta_formatted}',
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update(p) {
-      const payload = { dir: p.direction === 'up' ? 'upload  ' : 'download', doneMiB: (p.done / 2 ** 20).toFixed(1), totalMiB: (p.total / 2 ** 20).toFixed(1), rateMiB: (rateOf(p) / 2 ** 20).toFixed(1) };
+      const payload = {
+        dir: p.direction === 'up' ? 'upload  ' : 'download',
+        doneMiB: (p.done / 2 ** 20).toFixed(1),
+        totalMiB: (p.total / 2 ** 20).toFixed(1),
+        rateMiB: (rateOf(p) / 2 ** 20).toFixed(1),
+      };
       if (!started) {
         bar.start(Math.max(p.total, 1), p.done, payload);
         started = true;

@@ -11,7 +11,11 @@ import { inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';
 import { hint, printJson, warn, type Io } from './io.js';
 
-const HELD_REASON = { KEY_CHANGED: 'key changed', UNTRUSTED_IDENTITY: 'key not trusted yet', BUNDLE_INVALID: 'invalid key bundle from the relay' } as const;
+const HELD_REASON = {
+  KEY_CHANGED: 'key changed',
+  UNTRUSTED_IDENTITY: 'key not trusted yet',
+  BUNDLE_INVALID: 'invalid key bundle from the relay',
+} as const;
 
 export interface RecvArgs {
   follow?: boolean;
@@ -22,17 +26,48 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
   const messenger = await openMessenger(io, { connectEarly: 'recv' });
   try {
     messenger.on('message', (m) => {
-      if (args.json) printJson(io, { id: m.id, from: m.from, to: m.to, body: m.body, ts: m.ts, relayTs: m.relayTs, receivedAt: m.receivedAt });
+      if (args.json)
+        printJson(io, {
+          id: m.id,
+          from: m.from,
+          to: m.to,
+          body: m.body,
+          ts: m.ts,
+          relayTs: m.relayTs,
+          receivedAt: m.receivedAt,
+        });
       else io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
     });
     // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
     messenger.on('groupMessage', (g) => {
-      if (args.json) printJson(io, { id: g.id, kind: g.kind, conv: g.conv, group: g.gid, from: g.from, body: g.body, ts: g.ts, relayTs: g.relayTs, receivedAt: g.receivedAt });
+      if (args.json)
+        printJson(io, {
+          id: g.id,
+          kind: g.kind,
+          conv: g.conv,
+          group: g.gid,
+          from: g.from,
+          body: g.body,
+          ts: g.ts,
+          relayTs: g.relayTs,
+          receivedAt: g.receivedAt,
+        });
       else if (g.kind === 'invite') {
-        io.stdout.write(`${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertLine(g.body)}`, outputWidth(io.stdout))}\n`);
-        hint(io, `chat group accept ${g.gid?.slice(0, 8)} to join the conversation, or chat group decline ${g.gid?.slice(0, 8)}`);
-      } else if (g.kind === 'event') io.stdout.write(`${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertText(g.body)}`, outputWidth(io.stdout))}\n`);
-      else io.stdout.write(`${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body }, outputWidth(io.stdout))}\n`);
+        io.stdout.write(
+          `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertLine(g.body)}`, outputWidth(io.stdout))}\n`,
+        );
+        hint(
+          io,
+          `chat group accept ${g.gid?.slice(0, 8)} to join the conversation, or chat group decline ${g.gid?.slice(0, 8)}`,
+        );
+      } else if (g.kind === 'event')
+        io.stdout.write(
+          `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertText(g.body)}`, outputWidth(io.stdout))}\n`,
+        );
+      else
+        io.stdout.write(
+          `${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body }, outputWidth(io.stdout))}\n`,
+        );
     });
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {
@@ -42,10 +77,17 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     messenger.on('held', (h) => {
       if (heldHint || h.reason === 'BUNDLE_INVALID') return;
       heldHint = true;
-      hint(io, `it stays on the relay; compare safety numbers (chat verify ${h.from}), accept the key with chat trust ${h.from}, then chat recv again`);
+      hint(
+        io,
+        `it stays on the relay; compare safety numbers (chat verify ${h.from}), accept the key with chat trust ${h.from}, then chat recv again`,
+      );
     });
     messenger.on('keyChanged', (c) => {
-      if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
+      if (c.accepted)
+        warn(
+          io,
+          `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`,
+        );
     });
     messenger.on('file', (e) => printFileEvent(io, e, args.json === true));
     messenger.on('rejected', (r) => warn(io, `rejected message ${r.id}: ${r.code} (${inertLine(r.detail)})`));

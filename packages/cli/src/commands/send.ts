@@ -17,7 +17,11 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
   const text = await messageText(args.message ?? [], io);
   const messenger = await openMessenger(io, { connectEarly: 'send' });
   messenger.on('keyChanged', (c) => {
-    if (c.accepted) warn(io, `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`);
+    if (c.accepted)
+      warn(
+        io,
+        `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`,
+      );
   });
   try {
     if (/^(#|group:|room:)/.test(args.username)) {
@@ -41,7 +45,9 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
 export async function messageText(words: readonly (string | number)[], io: Io): Promise<string> {
   const fromStdin = (words.length === 1 && words[0] === '-') || (words.length === 0 && !io.stdin.isTTY);
   if (!fromStdin && words.length === 0) {
-    throw new ChatError('USAGE', 'no message given', { hint: 'chat send <username> <message...>, or - to read the message from stdin' });
+    throw new ChatError('USAGE', 'no message given', {
+      hint: 'chat send <username> <message...>, or - to read the message from stdin',
+    });
   }
   const text = fromStdin ? (await readStdin(io)).replace(/\r?\n$/, '') : words.map(String).join(' ');
   if (text.length === 0) throw new ChatError('USAGE', 'the message is empty');
@@ -57,7 +63,10 @@ async function readStdin(io: Io): Promise<string> {
     size += b.length;
     // +2 leaves room for the trailing newline that is dropped.
     if (size > MAX_BODY_BYTES + 2) {
-      throw new ChatError('BODY_TOO_LARGE', `the message on stdin is over the limit of ${MAX_BODY_BYTES} bytes (UTF-8)`);
+      throw new ChatError(
+        'BODY_TOO_LARGE',
+        `the message on stdin is over the limit of ${MAX_BODY_BYTES} bytes (UTF-8)`,
+      );
     }
     chunks.push(b);
   }

@@ -18,15 +18,26 @@ export async function trust(args: TrustArgs, io: Io): Promise<number> {
     const r = messenger.trust(args.username, args.verify === undefined ? {} : { verify: args.verify });
     const c = r.contact;
     if (args.json) {
-      printJson(io, { username: c.username, fingerprint: c.fingerprint, trust: c.trust, acceptedNewKey: r.acceptedNewKey, previousFingerprint: r.previousFingerprint ?? null });
+      printJson(io, {
+        username: c.username,
+        fingerprint: c.fingerprint,
+        trust: c.trust,
+        acceptedNewKey: r.acceptedNewKey,
+        previousFingerprint: r.previousFingerprint ?? null,
+      });
       return 0;
     }
     if (r.acceptedNewKey) {
-      io.stdout.write(`accepted ${c.username}'s key ${c.fingerprint}${r.previousFingerprint ? ` (was ${r.previousFingerprint})` : ''}\n`);
+      io.stdout.write(
+        `accepted ${c.username}'s key ${c.fingerprint}${r.previousFingerprint ? ` (was ${r.previousFingerprint})` : ''}\n`,
+      );
       io.stdout.write(`messages held under it are shown by the next chat recv\n`);
     }
     io.stdout.write(`${c.username} is ${c.trust}${c.trust === 'verified' ? ' (safety numbers match)' : ''}\n`);
-    if (c.trust !== 'verified') io.stdout.write(`to verify: compare chat verify ${c.username} with them, then chat trust ${c.username} --verify <digits>\n`);
+    if (c.trust !== 'verified')
+      io.stdout.write(
+        `to verify: compare chat verify ${c.username} with them, then chat trust ${c.username} --verify <digits>\n`,
+      );
     return 0;
   } finally {
     messenger.close();

@@ -16,7 +16,13 @@ export async function verify(args: VerifyArgs, io: Io): Promise<number> {
   try {
     const view = await messenger.safetyNumber(args.username);
     if (args.json) {
-      printJson(io, { username: view.username, safetyNumber: view.formatted, fingerprint: view.fingerprint, trust: view.trust, forPendingKey: view.forPendingKey });
+      printJson(io, {
+        username: view.username,
+        safetyNumber: view.formatted,
+        fingerprint: view.fingerprint,
+        trust: view.trust,
+        forPendingKey: view.forPendingKey,
+      });
       return 0;
     }
     const lines = view.formatted.split(' ');
@@ -28,9 +34,13 @@ export async function verify(args: VerifyArgs, io: Io): Promise<number> {
     if (args.qr !== false) {
       // Loaded only here: nothing else needs the QR encoder.
       const { default: QRCode } = await import('qrcode');
-      io.stdout.write(`\n${await QRCode.toString(view.digits, { type: 'terminal', small: true, errorCorrectionLevel: 'M' })}\n`);
+      io.stdout.write(
+        `\n${await QRCode.toString(view.digits, { type: 'terminal', small: true, errorCorrectionLevel: 'M' })}\n`,
+      );
     }
-    io.stdout.write(`if ${view.username} sees the same digits: chat trust ${view.username} --verify "${view.formatted}"\n`);
+    io.stdout.write(
+      `if ${view.username} sees the same digits: chat trust ${view.username} --verify "${view.formatted}"\n`,
+    );
     return 0;
   } finally {
     messenger.close();

@@ -42,12 +42,27 @@ export interface LoginOptions {
  *
  * @throws {ChatError} NO_IDENTITY, BAD_USERNAME, RELAY_UNREACHABLE, RELAY_CERT_MISMATCH, TLS_FAILED, KEY_MISMATCH, …
  */
-export async function login(profile: Profile, username: string, address: RelayAddress, options: LoginOptions | string = {}): Promise<LoginResult> {
-  const { agent, insecure = false, passphrase, invite, dropTlsPin = false } = typeof options === 'string' ? { agent: options, passphrase: undefined, invite: undefined } : options;
+export async function login(
+  profile: Profile,
+  username: string,
+  address: RelayAddress,
+  options: LoginOptions | string = {},
+): Promise<LoginResult> {
+  const {
+    agent,
+    insecure = false,
+    passphrase,
+    invite,
+    dropTlsPin = false,
+  } = typeof options === 'string' ? { agent: options, passphrase: undefined, invite: undefined } : options;
   if (insecure && address.fingerprint !== undefined) {
-    throw new ChatError('USAGE', '--insecure cannot be used with a chat://<fingerprint>@ address (that pins a TLS certificate)', {
-      hint: 'give host:port with --insecure, or drop --insecure',
-    });
+    throw new ChatError(
+      'USAGE',
+      '--insecure cannot be used with a chat://<fingerprint>@ address (that pins a TLS certificate)',
+      {
+        hint: 'give host:port with --insecure, or drop --insecure',
+      },
+    );
   }
   const name = normalizeUsername(username);
   const identity = await profile.unlockIdentity(passphrase);
@@ -57,9 +72,13 @@ export async function login(profile: Profile, username: string, address: RelayAd
   // A relay that spoke TLS and now answers in plaintext may be an impostor: replacing its pin with plaintext takes
   // a separate, explicit flag (§5.1), never --insecure alone.
   if (insecure && pinnedBefore !== undefined && !dropTlsPin) {
-    throw new ChatError('USAGE', `${relay} has a pinned TLS certificate (${pinnedBefore}); --insecure would replace it with plaintext`, {
-      hint: "something else may be answering at that address: ask the relay's operator. If the relay really runs without TLS now: chat login <name> --insecure --drop-tls-pin",
-    });
+    throw new ChatError(
+      'USAGE',
+      `${relay} has a pinned TLS certificate (${pinnedBefore}); --insecure would replace it with plaintext`,
+      {
+        hint: "something else may be answering at that address: ask the relay's operator. If the relay really runs without TLS now: chat login <name> --insecure --drop-tls-pin",
+      },
+    );
   }
   const conn = await Connection.open({
     address,

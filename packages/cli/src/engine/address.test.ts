@@ -15,25 +15,7 @@ describe('relay addresses', () => {
     expect(parseRelayAddress(formatRelayAddress(a))).toEqual(a);
   });
 
-  it.each(['', ':7717', 'host:', 'host:0', 'host:65536', 'host:77a', '::1:80', 'a b:1', 'http://x:1'])('refuses %j with a usage error', (text) => {
-    let err: unknown;
-    try {
-      parseRelayAddress(text);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ChatError);
-    expect((err as ChatError).exitCode).toBe(2);
-  });
-});
-
-describe('chat:// relay addresses (PROTOCOL.md §5.1)', () => {
-  const fp = '8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w';
-  it('carry the certificate fingerprint', () => {
-    expect(parseRelayAddress(`chat://${fp}@127.0.0.1:7000`)).toEqual({ host: '127.0.0.1', port: 7000, fingerprint: fp });
-    expect(parseRelayAddress(`chat://${fp}@[::1]`)).toEqual({ host: '::1', port: 7717, fingerprint: fp });
-  });
-  it.each([`chat://@h:1`, `chat://${fp}h:1`, `chat://${fp.slice(1)}@h:1`, `chat://${fp.slice(0, -1)}x@h:1`, `chat://${fp}=@h:1`, `chat://${fp}@`])(
+  it.each(['', ':7717', 'host:', 'host:0', 'host:65536', 'host:77a', '::1:80', 'a b:1', 'http://x:1'])(
     'refuses %j with a usage error',
     (text) => {
       let err: unknown;
@@ -42,7 +24,36 @@ describe('chat:// relay addresses (PROTOCOL.md §5.1)', () => {
       } catch (e) {
         err = e;
       }
+      expect(err).toBeInstanceOf(ChatError);
       expect((err as ChatError).exitCode).toBe(2);
     },
   );
+});
+
+describe('chat:// relay addresses (PROTOCOL.md §5.1)', () => {
+  const fp = '8Lh4PGRXsWA4ZljjQfD1oaS5zWkDWdJtZ5mK7Iznd0w';
+  it('carry the certificate fingerprint', () => {
+    expect(parseRelayAddress(`chat://${fp}@127.0.0.1:7000`)).toEqual({
+      host: '127.0.0.1',
+      port: 7000,
+      fingerprint: fp,
+    });
+    expect(parseRelayAddress(`chat://${fp}@[::1]`)).toEqual({ host: '::1', port: 7717, fingerprint: fp });
+  });
+  it.each([
+    `chat://@h:1`,
+    `chat://${fp}h:1`,
+    `chat://${fp.slice(1)}@h:1`,
+    `chat://${fp.slice(0, -1)}x@h:1`,
+    `chat://${fp}=@h:1`,
+    `chat://${fp}@`,
+  ])('refuses %j with a usage error', (text) => {
+    let err: unknown;
+    try {
+      parseRelayAddress(text);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ChatError).exitCode).toBe(2);
+  });
 });

@@ -28,7 +28,10 @@ export function parseRelayAddress(text: string): RelayAddress {
     const at = rest.indexOf('@');
     const fingerprint = at < 0 ? '' : rest.slice(0, at);
     if (!isRelayCertFingerprint(fingerprint)) {
-      throw new ChatError('USAGE', `invalid relay address "${text}": expected chat://<43-character fingerprint>@host:port, as chat-relay prints it`);
+      throw new ChatError(
+        'USAGE',
+        `invalid relay address "${text}": expected chat://<43-character fingerprint>@host:port, as chat-relay prints it`,
+      );
     }
     return { ...parseHostPort(rest.slice(at + 1), text), fingerprint };
   }

@@ -15,8 +15,15 @@ describe('formatAdminAnswer', () => {
 
   it('escapes account names and the paging hint, should a name ever get past the decoder', () => {
     const frame: AdminReplyFrame = {
-      t: 'admin_users', rid: 1, names: [`bob${ATTACK}`], created: [0], online: [true], banned: [false], depth: [0],
-      bytes: [0], more: true,
+      t: 'admin_users',
+      rid: 1,
+      names: [`bob${ATTACK}`],
+      created: [0],
+      online: [true],
+      banned: [false],
+      depth: [0],
+      bytes: [0],
+      more: true,
     };
     const out = formatAdminAnswer(toAnswer(frame));
     expect(out).not.toMatch(CONTROL);

@@ -26,7 +26,15 @@ export interface AdminAccount {
 
 export type AdminAnswer =
   | { op: 'users'; users: AdminAccount[]; more: boolean }
-  | { op: 'stats'; connections: number; online: number; users: number; queued: number; queuedBytes: number; uptimeMs: number }
+  | {
+      op: 'stats';
+      connections: number;
+      online: number;
+      users: number;
+      queued: number;
+      queuedBytes: number;
+      uptimeMs: number;
+    }
   | { op: Exclude<AdminOp, 'users' | 'stats'>; invite?: string };
 
 export type AdminRequest = Omit<AdminFrame, 't' | 'rid'>;
@@ -86,7 +94,10 @@ export async function adminRequest(m: Messenger, req: AdminRequest): Promise<Adm
 export function formatAdminAnswer(a: AdminAnswer): string {
   switch (a.op) {
     case 'users': {
-      const rows = a.users.map((u) => `${inertLine(u.username).padEnd(32)} ${u.online ? 'online ' : '-      '} ${u.banned ? 'banned' : '-     '} ${String(u.depth).padStart(6)} msgs ${String(u.bytes).padStart(10)} bytes`);
+      const rows = a.users.map(
+        (u) =>
+          `${inertLine(u.username).padEnd(32)} ${u.online ? 'online ' : '-      '} ${u.banned ? 'banned' : '-     '} ${String(u.depth).padStart(6)} msgs ${String(u.bytes).padStart(10)} bytes`,
+      );
       return `${rows.join('\n')}${rows.length ? '\n' : ''}${a.more ? `… more: chat admin users --after ${inertLine(a.users.at(-1)?.username ?? '')}\n` : ''}`;
     }
     case 'stats':

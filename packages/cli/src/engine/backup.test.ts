@@ -11,9 +11,15 @@ describe('backup seen ids', () => {
   it('round-trips the seen ids, and reads a backup that has none as an empty set', async () => {
     const identity = generateIdentity();
     const seenIds = [toHex(randomMessageId()), toHex(randomMessageId())];
-    const back = await importBackup(exportBackup({ identity, config: undefined, contacts: [], seenIds }, 'pw', CHEAP), 'pw');
+    const back = await importBackup(
+      exportBackup({ identity, config: undefined, contacts: [], seenIds }, 'pw', CHEAP),
+      'pw',
+    );
     expect(back.seenIds).toEqual(seenIds);
-    const none = await importBackup(exportBackup({ identity, config: undefined, contacts: [], seenIds: [] }, 'pw', CHEAP), 'pw');
+    const none = await importBackup(
+      exportBackup({ identity, config: undefined, contacts: [], seenIds: [] }, 'pw', CHEAP),
+      'pw',
+    );
     expect(none.seenIds).toEqual([]);
   });
 

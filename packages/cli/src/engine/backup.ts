@@ -5,10 +5,28 @@
  */
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
-import { fingerprint, fromBase64, identityFromSecrets, isValidUsername, toBase64, toHex, type Identity } from '@chat/crypto';
+import {
+  fingerprint,
+  fromBase64,
+  identityFromSecrets,
+  isValidUsername,
+  toBase64,
+  toHex,
+  type Identity,
+} from '@chat/crypto';
 import { ChatError } from './errors.js';
 import { parseConfig, type ChatConfig } from './profile.js';
-import { BACKUP_SCRYPT, NONCE_BYTES, SALT_BYTES, checkScryptParams, deriveKey, deriveKeySync, openWithKey, sealWithKey, type ScryptParams } from './secret-box.js';
+import {
+  BACKUP_SCRYPT,
+  NONCE_BYTES,
+  SALT_BYTES,
+  checkScryptParams,
+  deriveKey,
+  deriveKeySync,
+  openWithKey,
+  sealWithKey,
+  type ScryptParams,
+} from './secret-box.js';
 import type { Contact, PendingKey, TrustState } from './store/store.js';
 import { MAX_SEEN_IDS } from './store/seen.js';
 
@@ -35,17 +53,29 @@ export interface BackupContents {
 }
 
 function header(params: ScryptParams, salt: Uint8Array, nonce: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(BACKUP_LABEL, 'latin1'), Uint8Array.of(params.logN, params.r, params.p), salt, nonce]);
+  return Buffer.concat([
+    Buffer.from(BACKUP_LABEL, 'latin1'),
+    Uint8Array.of(params.logN, params.r, params.p),
+    salt,
+    nonce,
+  ]);
 }
 
 const b64 = (b: Uint8Array): string => toBase64(b);
 
 /** The armoured backup text. scrypt runs synchronously (N = 2^17). */
-export function exportBackup(contents: BackupContents, passphrase: string, params: ScryptParams = BACKUP_SCRYPT): string {
+export function exportBackup(
+  contents: BackupContents,
+  passphrase: string,
+  params: ScryptParams = BACKUP_SCRYPT,
+): string {
   const payload = Buffer.from(
     JSON.stringify({
       version: 1,
-      identity: { identitySecretKey: b64(contents.identity.identity.secretKey), encryptionSecretKey: b64(contents.identity.encryption.secretKey) },
+      identity: {
+        identitySecretKey: b64(contents.identity.identity.secretKey),
+        encryptionSecretKey: b64(contents.identity.encryption.secretKey),
+      },
       config: contents.config ?? null,
       contacts: contents.contacts.map((c) => ({
         username: c.username,
@@ -54,7 +84,11 @@ export function exportBackup(contents: BackupContents, passphrase: string, param
         firstSeen: c.firstSeen,
         trust: c.trust,
         verifiedAt: c.verifiedAt,
-        pending: c.pending && { identityPublicKey: b64(c.pending.identityPublicKey), encryptionPublicKey: b64(c.pending.encryptionPublicKey), seenAt: c.pending.seenAt },
+        pending: c.pending && {
+          identityPublicKey: b64(c.pending.identityPublicKey),
+          encryptionPublicKey: b64(c.pending.encryptionPublicKey),
+          seenAt: c.pending.seenAt,
+        },
       })),
       // §13.2: the 16-byte ids concatenated, in base64 (a third of the size of a JSON array of hex strings).
       seen: b64(Buffer.from(contents.seenIds.join(''), 'hex')),
@@ -81,10 +115,13 @@ function bad(what: string): ChatError {
 }
 
 function damaged(what: string): ChatError {
-  return new ChatError('BAD_BACKUP', `the backup is damaged: ${what}`, { hint: 'use another copy of the backup, or export it again' });
+  return new ChatError('BAD_BACKUP', `the backup is damaged: ${what}`, {
+    hint: 'use another copy of the backup, or export it again',
+  });
 }
 
-const check = (blob: Uint8Array): string => createHash('sha256').update(blob).digest().subarray(0, 6).toString('base64');
+const check = (blob: Uint8Array): string =>
+  createHash('sha256').update(blob).digest().subarray(0, 6).toString('base64');
 
 /**
  * The blob inside the armour (§13.2), in one pass over the lines: no regular expression that can backtrack over the
@@ -105,9 +142,11 @@ export function parseArmor(text: string): Buffer {
   const checkLine = first !== undefined && CHECK_LINE.test(first) ? body.shift()!.slice(1) : undefined;
   const b64 = body.join('');
   // Linear: one character class, then at most two '=' (no nested or overlapping quantifiers).
-  if (b64.length === 0 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw damaged('the text between the armour lines is not base64');
+  if (b64.length === 0 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
+    throw damaged('the text between the armour lines is not base64');
   const blob = Buffer.from(b64, 'base64');
-  if (checkLine !== undefined && checkLine !== check(blob)) throw damaged('its check line does not match (lines missing or changed)');
+  if (checkLine !== undefined && checkLine !== check(blob))
+    throw damaged('its check line does not match (lines missing or changed)');
   return blob;
 }
 
@@ -117,8 +156,13 @@ export function parseArmor(text: string): Buffer {
  */
 export async function importBackup(text: string, passphrase: string): Promise<BackupContents> {
   const blob = parseArmor(text);
-  if (blob.length < HEADER_BYTES + 16 || blob.subarray(0, LABEL_BYTES).toString('latin1') !== BACKUP_LABEL) throw bad('wrong header');
-  const params: ScryptParams = { logN: blob[LABEL_BYTES] ?? 0, r: blob[LABEL_BYTES + 1] ?? 0, p: blob[LABEL_BYTES + 2] ?? 0 };
+  if (blob.length < HEADER_BYTES + 16 || blob.subarray(0, LABEL_BYTES).toString('latin1') !== BACKUP_LABEL)
+    throw bad('wrong header');
+  const params: ScryptParams = {
+    logN: blob[LABEL_BYTES] ?? 0,
+    r: blob[LABEL_BYTES + 1] ?? 0,
+    p: blob[LABEL_BYTES + 2] ?? 0,
+  };
   if (!checkScryptParams(params)) throw bad('scrypt parameters out of range');
   const salt = blob.subarray(LABEL_BYTES + 3, LABEL_BYTES + 3 + SALT_BYTES);
   const nonce = blob.subarray(LABEL_BYTES + 3 + SALT_BYTES, HEADER_BYTES);
@@ -141,7 +185,8 @@ export async function importBackup(text: string, passphrase: string): Promise<Ba
 
 function parsePayload(raw: unknown): BackupContents {
   const o = raw as Record<string, unknown> & { identity?: Record<string, unknown>; contacts?: unknown };
-  if (o?.version !== 1 || typeof o.identity !== 'object' || o.identity === null || !Array.isArray(o.contacts)) throw bad('unsupported contents');
+  if (o?.version !== 1 || typeof o.identity !== 'object' || o.identity === null || !Array.isArray(o.contacts))
+    throw bad('unsupported contents');
   const identity = identityFromSecrets(key32(o.identity.identitySecretKey), key32(o.identity.encryptionSecretKey));
   const config = o.config === null || o.config === undefined ? undefined : parseConfig(o.config, 'the backup');
   return { identity, config, contacts: o.contacts.map(parseContact), seenIds: parseSeen(o.seen) };
@@ -179,7 +224,12 @@ function parseContact(raw: unknown): Contact {
   if (c.pending !== null && c.pending !== undefined) {
     const p = c.pending as Record<string, unknown>;
     const pidpk = key32(p.identityPublicKey);
-    pending = { identityPublicKey: pidpk, encryptionPublicKey: key32(p.encryptionPublicKey), fingerprint: fingerprint(pidpk), seenAt: int(p.seenAt) };
+    pending = {
+      identityPublicKey: pidpk,
+      encryptionPublicKey: key32(p.encryptionPublicKey),
+      fingerprint: fingerprint(pidpk),
+      seenAt: int(p.seenAt),
+    };
   }
   return {
     username: c.username,

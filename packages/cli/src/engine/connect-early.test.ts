@@ -32,13 +32,16 @@ describe('connecting while the keys unlock', () => {
   });
 
   /** A scripted relay recording the frame types it got, in order; `onHello` may answer differently. */
-  async function relay(onFrame: (f: ClientFrame, reply: Parameters<typeof handshake>[1], n: number) => void = (f, reply) => void handshake(f, reply)) {
+  async function relay(
+    onFrame: (f: ClientFrame, reply: Parameters<typeof handshake>[1], n: number) => void = (f, reply) =>
+      void handshake(f, reply),
+  ) {
     const frames: string[] = [];
     let connections = 0;
     let closed = 0;
     const seen = new WeakSet<object>();
     const r = await scriptedRelay((f, socket, reply) => {
-      if (!seen.has(socket)) (seen.add(socket), connections++, socket.once('close', () => closed++));
+      if (!seen.has(socket)) seen.add(socket), connections++, socket.once('close', () => closed++);
       frames.push(f.t);
       onFrame(f, reply, connections);
     });
@@ -49,7 +52,13 @@ describe('connecting while the keys unlock', () => {
   it('hello and the relay-id check happen before the keys are there; auth once they are', async () => {
     const r = await relay();
     const keys = pending<Identity>();
-    const opening = Connection.open({ address: { host: '127.0.0.1', port: r.port, fingerprint: r.fingerprint }, username: 'alice', identity: keys.promise, mode: 'send', expectedRelayId: new Uint8Array(32).fill(1) });
+    const opening = Connection.open({
+      address: { host: '127.0.0.1', port: r.port, fingerprint: r.fingerprint },
+      username: 'alice',
+      identity: keys.promise,
+      mode: 'send',
+      expectedRelayId: new Uint8Array(32).fill(1),
+    });
     await until(() => r.frames.includes('hello'));
     // A window for a wrong `auth` to show up; not a wait for anything, so a slow machine cannot fail this.
     await new Promise((res) => setTimeout(res, 50));
@@ -69,7 +78,12 @@ describe('connecting while the keys unlock', () => {
       else handshake(f, reply);
     });
     const keys = pending<Identity>();
-    const opening = Connection.open({ address: { host: '127.0.0.1', port: r.port, fingerprint: r.fingerprint }, username: 'alice', identity: keys.promise, mode: 'send' });
+    const opening = Connection.open({
+      address: { host: '127.0.0.1', port: r.port, fingerprint: r.fingerprint },
+      username: 'alice',
+      identity: keys.promise,
+      mode: 'send',
+    });
     await until(() => answer !== undefined);
     keys.reject(new ChatError('BAD_PASSPHRASE', 'wrong passphrase'));
     await new Promise((res) => setImmediate(res)); // past the microtasks: an unhandled rejection would surface here
@@ -82,7 +96,13 @@ describe('connecting while the keys unlock', () => {
     const r = await relay();
     const keys = pending<Identity>(); // never resolves
     const err = await failure(
-      Connection.open({ address: { host: '127.0.0.1', port: r.port, fingerprint: r.fingerprint }, username: 'alice', identity: keys.promise, mode: 'send', expectedRelayId: new Uint8Array(32).fill(9) }),
+      Connection.open({
+        address: { host: '127.0.0.1', port: r.port, fingerprint: r.fingerprint },
+        username: 'alice',
+        identity: keys.promise,
+        mode: 'send',
+        expectedRelayId: new Uint8Array(32).fill(9),
+      }),
     );
     expect(err.code).toBe('RELAY_CHANGED');
     expect(r.frames).toEqual(['hello']);
@@ -94,14 +114,23 @@ describe('connecting while the keys unlock', () => {
     dirs.push(t);
     const profile = new Profile(t.dir);
     profile.saveIdentity(alice);
-    profile.saveConfig({ version: 1, username: 'alice', relay: `127.0.0.1:${port}`, relayId: RELAY_ID_HEX, ...(fingerprint ? { relayCert: fingerprint } : {}) });
+    profile.saveConfig({
+      version: 1,
+      username: 'alice',
+      relay: `127.0.0.1:${port}`,
+      relayId: RELAY_ID_HEX,
+      ...(fingerprint ? { relayCert: fingerprint } : {}),
+    });
     return profile;
   }
 
   it('Messenger: the first connect(mode) takes the early connection; later ones open their own', async () => {
     const r = await relay();
     const keys = pending<Identity>();
-    const opening = Messenger.open(profileFor(r.port, r.fingerprint), { unlocking: keys.promise, connectEarly: 'send' });
+    const opening = Messenger.open(profileFor(r.port, r.fingerprint), {
+      unlocking: keys.promise,
+      connectEarly: 'send',
+    });
     await until(() => r.frames.includes('hello'));
     keys.resolve(alice);
     const m = await opening;
@@ -116,14 +145,18 @@ describe('connecting while the keys unlock', () => {
     }
   });
 
-  it('Messenger: keys slower than the relay\'s handshake window cost the early connection, not the command', async () => {
+  it("Messenger: keys slower than the relay's handshake window cost the early connection, not the command", async () => {
     // The first connection gets a fatal HANDSHAKE_TIMEOUT right after its challenge; the second is served normally.
     const r = await relay((f, reply, n) => {
       handshake(f, reply);
-      if (f.t === 'hello' && n === 1) reply({ t: 'err', code: 'HANDSHAKE_TIMEOUT', msg: 'no authentication in time', fatal: true });
+      if (f.t === 'hello' && n === 1)
+        reply({ t: 'err', code: 'HANDSHAKE_TIMEOUT', msg: 'no authentication in time', fatal: true });
     });
     const keys = pending<Identity>();
-    const opening = Messenger.open(profileFor(r.port, r.fingerprint), { unlocking: keys.promise, connectEarly: 'send' });
+    const opening = Messenger.open(profileFor(r.port, r.fingerprint), {
+      unlocking: keys.promise,
+      connectEarly: 'send',
+    });
     await until(() => r.frames.includes('hello'));
     await until(() => r.closed() === 1, 'the early connection to end on HANDSHAKE_TIMEOUT');
     keys.resolve(alice);
@@ -141,7 +174,10 @@ describe('connecting while the keys unlock', () => {
   it('Messenger: a wrong passphrase still fails open with BAD_PASSPHRASE, and nothing is signed', async () => {
     const r = await relay();
     const keys = pending<Identity>();
-    const opening = Messenger.open(profileFor(r.port, r.fingerprint), { unlocking: keys.promise, connectEarly: 'recv' });
+    const opening = Messenger.open(profileFor(r.port, r.fingerprint), {
+      unlocking: keys.promise,
+      connectEarly: 'recv',
+    });
     await until(() => r.frames.includes('hello'));
     keys.reject(new ChatError('BAD_PASSPHRASE', 'wrong passphrase'));
     expect((await failure(opening)).code).toBe('BAD_PASSPHRASE');

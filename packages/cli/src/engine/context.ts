@@ -56,7 +56,12 @@ export interface ReceiveContext extends Self, Lookup, Announce {
 
 /** A group or room send through the durable outbox (Messenger.queueFanout); a room's members are listed at send time. */
 export interface QueueFanout {
-  queueFanout(kind: number, body: Uint8Array, recipients: readonly string[] | { room: string }, history: (id: string) => void): Promise<FanoutResult>;
+  queueFanout(
+    kind: number,
+    body: Uint8Array,
+    recipients: readonly string[] | { room: string },
+    history: (id: string) => void,
+  ): Promise<FanoutResult>;
 }
 
 /** What groups and rooms (groups/) use: the group tables, the contacts, the lookup, a connection, the outbox. */

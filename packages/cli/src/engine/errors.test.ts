@@ -52,7 +52,9 @@ describe('exit codes (PROTOCOL.md §12)', () => {
 describe('fromRelayError', () => {
   it('keeps the wait a RATE_LIMITED refusal names (§10), and none when waiting cannot help', () => {
     expect(fromRelayError('RATE_LIMITED', 'rate limit exceeded; retry in 250 ms').retryAfterMs).toBe(250);
-    expect(fromRelayError('RATE_LIMITED', 'rate limit exceeded; the request is larger than the byte burst').retryAfterMs).toBeUndefined();
+    expect(
+      fromRelayError('RATE_LIMITED', 'rate limit exceeded; the request is larger than the byte burst').retryAfterMs,
+    ).toBeUndefined();
     expect(fromRelayError('MAILBOX_FULL', 'retry in 250 ms').retryAfterMs).toBeUndefined();
     expect(retryAfterMs('retry in 99999999 ms')).toBe(60_000);
     expect(retryAfterMs('retry in -5 ms')).toBeUndefined();

@@ -268,8 +268,10 @@ export function isEnvelopeErrorCode(code: unknown): code is EnvelopeErrorCode {
 export function fromCryptoError(err: unknown, context = ''): ChatError {
   const code = (err as { code?: unknown } | null)?.code;
   const where = context ? `${context}: ` : '';
-  if (code === 'BODY_TOO_LARGE') return new ChatError('BODY_TOO_LARGE', `${where}message body too large`, { cause: err });
-  if (code === 'BUNDLE_INVALID') return new ChatError('BUNDLE_INVALID', `${where}the relay returned an invalid key bundle`, { cause: err });
+  if (code === 'BODY_TOO_LARGE')
+    return new ChatError('BODY_TOO_LARGE', `${where}message body too large`, { cause: err });
+  if (code === 'BUNDLE_INVALID')
+    return new ChatError('BUNDLE_INVALID', `${where}the relay returned an invalid key bundle`, { cause: err });
   const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
   return new ChatError('UNEXPECTED', `${where}${detail}`, { cause: err });
 }

@@ -121,7 +121,10 @@ export interface GroupMessage {
 }
 
 /** The Messenger's typed `emit`, as handed to the parts that announce something. */
-export type Emit = <K>(event: keyof MessengerEvents | K, ...args: K extends keyof MessengerEvents ? MessengerEvents[K] : never) => boolean;
+export type Emit = <K>(
+  event: keyof MessengerEvents | K,
+  ...args: K extends keyof MessengerEvents ? MessengerEvents[K] : never
+) => boolean;
 
 export interface ReceiveOptions {
   /** Keep listening after `synced` until `signal` aborts. */

@@ -14,6 +14,6 @@ export function profileHome(env: Env): string {
   if (env.CHAT_HOME) return resolve(env.CHAT_HOME);
   const xdg = env.XDG_CONFIG_HOME;
   // XDG Base Directory spec: a relative XDG_CONFIG_HOME is invalid and must be ignored.
-  if (xdg && xdg.startsWith('/')) return join(xdg, 'chat');
+  if (xdg?.startsWith('/')) return join(xdg, 'chat');
   return join(env.HOME || homedir(), '.config', 'chat');
 }

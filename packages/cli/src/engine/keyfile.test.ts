@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import { generateIdentity, toBase64 } from '@chat/crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir, failure } from '../../test/helpers.js';
-import { ChatError } from './errors.js';
 import { Profile } from './profile.js';
-
 
 describe('passphrase-protected identity.json (PROTOCOL.md §13.1)', () => {
   let t: ReturnType<typeof tempDir>;
@@ -37,7 +35,10 @@ describe('passphrase-protected identity.json (PROTOCOL.md §13.1)', () => {
 
   it('a wrong passphrase is BAD_PASSPHRASE (exit 7); none is PASSPHRASE_REQUIRED (exit 7)', async () => {
     expect(await failure(profile.unlockIdentity('password'))).toMatchObject({ code: 'BAD_PASSPHRASE', exitCode: 7 });
-    expect(await failure(profile.unlockIdentity(undefined))).toMatchObject({ code: 'PASSPHRASE_REQUIRED', exitCode: 7 });
+    expect(await failure(profile.unlockIdentity(undefined))).toMatchObject({
+      code: 'PASSPHRASE_REQUIRED',
+      exitCode: 7,
+    });
     expect(() => profile.loadIdentity()).toThrow(expect.objectContaining({ code: 'PASSPHRASE_REQUIRED' }));
   });
 

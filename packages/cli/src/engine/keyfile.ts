@@ -6,7 +6,14 @@
 import { Buffer } from 'node:buffer';
 import { fromBase64, identityFromSecrets, toBase64, type Identity } from '@chat/crypto';
 import { ChatError } from './errors.js';
-import { IDENTITY_SCRYPT, checkScryptParams, deriveKey, openWithKey, sealWithPassphrase, type ScryptParams } from './secret-box.js';
+import {
+  IDENTITY_SCRYPT,
+  checkScryptParams,
+  deriveKey,
+  openWithKey,
+  sealWithPassphrase,
+  type ScryptParams,
+} from './secret-box.js';
 
 export const IDENTITY_KEY_LABEL = 'chat/v1/identity-key\0';
 
@@ -23,14 +30,35 @@ export interface EncryptedIdentityFile {
 }
 
 /** §13.1 AAD. */
-export function identityAad(identityPk: Uint8Array, encryptionPk: Uint8Array, params: ScryptParams, salt: Uint8Array): Uint8Array {
-  return Buffer.concat([Buffer.from(IDENTITY_KEY_LABEL, 'latin1'), identityPk, encryptionPk, Uint8Array.of(params.logN, params.r, params.p), salt]);
+export function identityAad(
+  identityPk: Uint8Array,
+  encryptionPk: Uint8Array,
+  params: ScryptParams,
+  salt: Uint8Array,
+): Uint8Array {
+  return Buffer.concat([
+    Buffer.from(IDENTITY_KEY_LABEL, 'latin1'),
+    identityPk,
+    encryptionPk,
+    Uint8Array.of(params.logN, params.r, params.p),
+    salt,
+  ]);
 }
 
-export function encryptIdentity(identity: Identity, passphrase: string, created: string, params: ScryptParams = IDENTITY_SCRYPT): EncryptedIdentityFile {
+export function encryptIdentity(
+  identity: Identity,
+  passphrase: string,
+  created: string,
+  params: ScryptParams = IDENTITY_SCRYPT,
+): EncryptedIdentityFile {
   const secrets = Buffer.concat([identity.identity.secretKey, identity.encryption.secretKey]);
   try {
-    const box = sealWithPassphrase(passphrase, secrets, (salt) => identityAad(identity.identity.publicKey, identity.encryption.publicKey, params, salt), params);
+    const box = sealWithPassphrase(
+      passphrase,
+      secrets,
+      (salt) => identityAad(identity.identity.publicKey, identity.encryption.publicKey, params, salt),
+      params,
+    );
     return {
       version: 1,
       format: 'passphrase',
@@ -106,7 +134,10 @@ export async function decryptIdentity(f: ParsedEncrypted, passphrase: string, pa
   }
   try {
     const identity = identityFromSecrets(secrets.subarray(0, 32), secrets.subarray(32, 64));
-    if (!Buffer.from(identity.identity.publicKey).equals(f.identityPk) || !Buffer.from(identity.encryption.publicKey).equals(f.encryptionPk)) {
+    if (
+      !Buffer.from(identity.identity.publicKey).equals(f.identityPk) ||
+      !Buffer.from(identity.encryption.publicKey).equals(f.encryptionPk)
+    ) {
       throw corrupt(path, 'the public keys do not match the secret keys');
     }
     return identity;

@@ -7,7 +7,7 @@ import { MessageKind, randomMessageId, sealEnvelope } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
 import { relayInProcess, tempDir, type InProcessRelay } from '../../test/helpers.js';
-import { tcpProxy, type Proxy } from '../../test/proxy.js';
+import { tcpProxy, type Proxy as TcpProxy } from '../../test/proxy.js';
 import { parseRelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
 import { backoffDelay, runLive } from './live.js';
@@ -41,7 +41,11 @@ async function pair(): Promise<{ a: string; b: string; aHome: string; bHome: str
 }
 
 async function messenger(home: string, options: Parameters<typeof Messenger.open>[1] = {}): Promise<Messenger> {
-  const m = await Messenger.open(new Profile(home), { connectTimeoutMs: 2_000, passphrase: TEST_PASSPHRASE, ...options });
+  const m = await Messenger.open(new Profile(home), {
+    connectTimeoutMs: 2_000,
+    passphrase: TEST_PASSPHRASE,
+    ...options,
+  });
   cleanups.push(() => m.close());
   return m;
 }
@@ -58,7 +62,12 @@ function live(m: Messenger, options: { baseDelayMs?: number } = {}): { done: Pro
 }
 
 /** Resolves with the first event payload that satisfies `pred`. */
-function next<K extends 'delivery' | 'connection' | 'typing' | 'message'>(m: Messenger, event: K, pred: (x: never) => boolean = () => true, ms = 10_000): Promise<unknown> {
+function next<K extends 'delivery' | 'connection' | 'typing' | 'message'>(
+  m: Messenger,
+  event: K,
+  pred: (x: never) => boolean = () => true,
+  ms = 10_000,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), ms);
     const on = (x: never): void => {
@@ -83,7 +92,7 @@ describe('backoffDelay', () => {
 });
 
 describe('durable outbox and reconnect', () => {
-  let proxy: Proxy;
+  let proxy: TcpProxy;
   beforeAll(async () => {
     proxy = await tcpProxy(relay.port);
   });
@@ -162,7 +171,12 @@ describe('durable outbox and reconnect', () => {
   it('a refusal that retrying cannot fix stops the live session with a failed event', async () => {
     const { aHome } = await pair();
     const alice = await messenger(aHome);
-    const holder = await Connection.open({ address: alice.address, username: alice.username, identity: alice.identity, mode: 'recv' });
+    const holder = await Connection.open({
+      address: alice.address,
+      username: alice.username,
+      identity: alice.identity,
+      mode: 'recv',
+    });
     cleanups.push(() => holder.close());
     const failed = next(alice, 'connection', (s: ConnectionStatus) => s.state === 'failed');
     const { done } = live(alice);
@@ -237,7 +251,11 @@ describe('typing (ephemeral) and presence', () => {
     cleanups.push(() => conn.close());
     const seal = (kind: number, body: Uint8Array, id = randomMessageId()) => ({
       id,
-      env: sealEnvelope({ kind, from: a, to: b, id, ts: Date.now(), body }, alice.identity.identity.secretKey, contact.encryptionPublicKey),
+      env: sealEnvelope(
+        { kind, from: a, to: b, id, ts: Date.now(), body },
+        alice.identity.identity.secretKey,
+        contact.encryptionPublicKey,
+      ),
     });
     const messages: string[] = [];
     const typings: unknown[] = [];

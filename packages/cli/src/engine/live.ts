@@ -48,7 +48,10 @@ export async function runLive(m: Messenger, options: LiveOptions): Promise<void>
         throw new ChatError('CONNECTION_LOST', 'the receiving session ended');
       } catch (err) {
         if (signal.aborted) break;
-        const e = err instanceof ChatError ? err : new ChatError('UNEXPECTED', String((err as Error)?.message ?? err), { cause: err });
+        const e =
+          err instanceof ChatError
+            ? err
+            : new ChatError('UNEXPECTED', String((err as Error)?.message ?? err), { cause: err });
         // A request refused for the user's rate (§11) with a wait, e.g. the lookup of a new sender while the outbox
         // uses the same tokens, ends this session but not the live one: reconnect once the wait is over.
         const rateLimited = e.code === 'RATE_LIMITED' && e.retryAfterMs !== undefined;
@@ -57,7 +60,10 @@ export async function runLive(m: Messenger, options: LiveOptions): Promise<void>
           throw e;
         }
         attempt++;
-        const retryInMs = Math.max(backoffDelay(attempt, options.baseDelayMs, options.maxDelayMs), rateLimited ? e.retryAfterMs! : 0);
+        const retryInMs = Math.max(
+          backoffDelay(attempt, options.baseDelayMs, options.maxDelayMs),
+          rateLimited ? e.retryAfterMs! : 0,
+        );
         m.emit('connection', { state: 'reconnecting', attempt, retryInMs, error: e });
         await sleep(retryInMs, signal);
       }

@@ -5,14 +5,23 @@ import type { ReceivedMessage } from './events.js';
 import type { KindHandler } from './receive/handlers.js';
 import type { Store } from './store/store.js';
 
-export function messageHandlers(ctx: Pick<Self, 'username'> & { store: Pick<Store, 'messages' | 'outbox'> }): [number, KindHandler][] {
+export function messageHandlers(
+  ctx: Pick<Self, 'username'> & { store: Pick<Store, 'messages' | 'outbox'> },
+): [number, KindHandler][] {
   const text: KindHandler = ({ id, relayTs, opened, later, emit }) => {
     // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
     const body = fromUtf8(opened.body);
     const fromSelf = opened.from === ctx.username;
     const receivedAt = Date.now();
     const isNew = ctx.store.messages.add({
-      id, peer: opened.from, direction: 'in', body, ts: opened.ts, relayTs, receivedAt, state: fromSelf ? 'read' : 'unread',
+      id,
+      peer: opened.from,
+      direction: 'in',
+      body,
+      ts: opened.ts,
+      relayTs,
+      receivedAt,
+      state: fromSelf ? 'read' : 'unread',
     });
     if (!isNew) return { outcome: 'duplicate' };
     const message: ReceivedMessage = { id, from: opened.from, to: opened.to, body, ts: opened.ts, relayTs, receivedAt };
@@ -24,9 +33,14 @@ export function messageHandlers(ctx: Pick<Self, 'username'> & { store: Pick<Stor
     const state = opened.kind === MessageKind.read ? 'read' : 'delivered';
     for (let at = 0; at < opened.body.length; at += 16) {
       const msgId = toHex(opened.body.subarray(at, at + 16));
-      if (ctx.store.outbox.advance(msgId, opened.from, state)) later(() => emit('delivery', { id: msgId, peer: opened.from, state }));
+      if (ctx.store.outbox.advance(msgId, opened.from, state))
+        later(() => emit('delivery', { id: msgId, peer: opened.from, state }));
     }
     return { outcome: 'applied' };
   };
-  return [[MessageKind.text, text], [MessageKind.delivered, receipt], [MessageKind.read, receipt]];
+  return [
+    [MessageKind.text, text],
+    [MessageKind.delivered, receipt],
+    [MessageKind.read, receipt],
+  ];
 }

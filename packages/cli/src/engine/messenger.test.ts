@@ -3,9 +3,25 @@
  * bad, delivered by a real relay exactly as a hostile relay or sender could.
  */
 import Database from 'better-sqlite3';
-import { MessageKind, generateIdentity, randomMessageId, sealEnvelope, signBundle, toHex, utf8, type Identity } from '@chat/crypto';
+import {
+  MessageKind,
+  generateIdentity,
+  randomMessageId,
+  sealEnvelope,
+  signBundle,
+  toHex,
+  utf8,
+  type Identity,
+} from '@chat/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handshake, makeUser, scriptedRelay, relayInProcess, tempDir, type InProcessRelay } from '../../test/helpers.js';
+import {
+  handshake,
+  makeUser,
+  scriptedRelay,
+  relayInProcess,
+  tempDir,
+  type InProcessRelay,
+} from '../../test/helpers.js';
 import { login } from './account.js';
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
@@ -69,13 +85,33 @@ describe('Messenger', () => {
 
   /** Sends a raw envelope into bob's mailbox over a real connection as alice (what a hostile sender can do). */
   async function deliverRaw(id: Uint8Array, env: Uint8Array): Promise<void> {
-    const conn = await Connection.open({ address: { host: '127.0.0.1', port: relay.port }, username: `alice${n}`, identity: aliceId, mode: 'send' });
+    const conn = await Connection.open({
+      address: { host: '127.0.0.1', port: relay.port },
+      username: `alice${n}`,
+      identity: aliceId,
+      mode: 'send',
+    });
     await conn.send(`bob${n}`, id, env);
     await conn.close();
   }
-  const seal = (over: { from?: string; to?: string; id?: Uint8Array; body?: string } = {}, signer = aliceId.identity.secretKey, encPk = bobEncPk): { id: Uint8Array; env: Uint8Array } => {
+  const seal = (
+    over: { from?: string; to?: string; id?: Uint8Array; body?: string } = {},
+    signer = aliceId.identity.secretKey,
+    encPk = bobEncPk,
+  ): { id: Uint8Array; env: Uint8Array } => {
     const id = over.id ?? randomMessageId();
-    const env = sealEnvelope({ kind: MessageKind.text, from: over.from ?? `alice${n}`, to: over.to ?? `bob${n}`, id, ts: Date.now(), body: utf8(over.body ?? 'raw') }, signer, encPk);
+    const env = sealEnvelope(
+      {
+        kind: MessageKind.text,
+        from: over.from ?? `alice${n}`,
+        to: over.to ?? `bob${n}`,
+        id,
+        ts: Date.now(),
+        body: utf8(over.body ?? 'raw'),
+      },
+      signer,
+      encPk,
+    );
     return { id, env };
   };
 
@@ -85,14 +121,26 @@ describe('Messenger', () => {
     expect(sent.to).toBe(`bob${n}`);
 
     const r = await receiveOnce(bob);
-    expect(r.messages).toEqual([{ id: sent.id, from: `alice${n}`, to: `bob${n}`, body: 'hello bob 👋', ts: sent.ts, relayTs: expect.any(Number) as number, receivedAt: expect.any(Number) as number }]);
+    expect(r.messages).toEqual([
+      {
+        id: sent.id,
+        from: `alice${n}`,
+        to: `bob${n}`,
+        body: 'hello bob 👋',
+        ts: sent.ts,
+        relayTs: expect.any(Number) as number,
+        receivedAt: expect.any(Number) as number,
+      },
+    ]);
     expect(r.summary).toEqual({ received: 1, duplicates: 0, held: 0, rejected: 0 });
 
     // Acknowledged: the mailbox is empty now.
     expect((await receiveOnce(bob)).messages).toEqual([]);
 
     await withMessenger(alice, async (m) => {
-      expect(m.history().map((h) => [h.id, h.direction, h.peer, h.body])).toEqual([[sent.id, 'out', `bob${n}`, 'hello bob 👋']]);
+      expect(m.history().map((h) => [h.id, h.direction, h.peer, h.body])).toEqual([
+        [sent.id, 'out', `bob${n}`, 'hello bob 👋'],
+      ]);
       expect(m.contacts().map((c) => c.username)).toEqual([`bob${n}`]);
     });
     await withMessenger(bob, async (m) => {
@@ -103,8 +151,12 @@ describe('Messenger', () => {
 
   it('a note to self is shown when received and enters history once', async () => {
     const sent = await withMessenger(alice, (m) => m.sendMessage(`alice${n}`, 'remember the milk'));
-    expect((await receiveOnce(alice)).messages.map((m) => [m.id, m.from, m.body])).toEqual([[sent.id, `alice${n}`, 'remember the milk']]);
-    await withMessenger(alice, async (m) => expect(m.history().map((h) => [h.id, h.direction])).toEqual([[sent.id, 'in']]));
+    expect((await receiveOnce(alice)).messages.map((m) => [m.id, m.from, m.body])).toEqual([
+      [sent.id, `alice${n}`, 'remember the milk'],
+    ]);
+    await withMessenger(alice, async (m) =>
+      expect(m.history().map((h) => [h.id, h.direction])).toEqual([[sent.id, 'in']]),
+    );
   });
 
   it('unknown recipient: UNKNOWN_USER (exit 3)', async () => {
@@ -125,18 +177,30 @@ describe('Messenger', () => {
   });
 
   it.each([
-    ['ENVELOPE_OPEN_FAILED', 'a flipped byte', () => {
-      const s = seal();
-      s.env[60] = (s.env[60] ?? 0) ^ 1;
-      return s;
-    }],
-    ['ENVELOPE_MALFORMED', 'an unknown envelope version', () => {
-      const s = seal();
-      s.env[0] = 2;
-      return s;
-    }],
+    [
+      'ENVELOPE_OPEN_FAILED',
+      'a flipped byte',
+      () => {
+        const s = seal();
+        s.env[60] = (s.env[60] ?? 0) ^ 1;
+        return s;
+      },
+    ],
+    [
+      'ENVELOPE_MALFORMED',
+      'an unknown envelope version',
+      () => {
+        const s = seal();
+        s.env[0] = 2;
+        return s;
+      },
+    ],
     ['ENVELOPE_MISADDRESSED', 'a message for someone else', () => seal({ to: 'carol' })],
-    ['ENVELOPE_ID_MISMATCH', 'another id than it was delivered under', () => ({ id: randomMessageId(), env: seal().env })],
+    [
+      'ENVELOPE_ID_MISMATCH',
+      'another id than it was delivered under',
+      () => ({ id: randomMessageId(), env: seal().env }),
+    ],
     ['ENVELOPE_BAD_SIGNATURE', 'a forged sender', () => seal({}, generateIdentity().identity.secretKey)],
   ] as const)('%s (%s): recorded, warned, acknowledged, never shown', async (code, _what, make) => {
     // Pin alice first, so the forged signature is checked against her real key.
@@ -185,10 +249,12 @@ describe('Messenger', () => {
     const m = await Messenger.open(bob);
     const controller = new AbortController();
     const got: string[] = [];
-    const arrived = new Promise<void>((r) => m.on('message', (x) => {
-      got.push(x.body);
-      if (got.length === 2) r();
-    }));
+    const arrived = new Promise<void>((r) =>
+      m.on('message', (x) => {
+        got.push(x.body);
+        if (got.length === 2) r();
+      }),
+    );
     const synced = new Promise<void>((r) => m.once('synced', () => r()));
     const receiving = m.receive({ follow: true, signal: controller.signal });
     await synced;
@@ -230,7 +296,9 @@ describe('Messenger with a changed key (§3.4)', () => {
       await withMessenger(newBob, (m) => m.sendMessage('alice', 'trust me'));
       const r = await receiveOnce(alice);
       expect(r.messages).toEqual([]);
-      expect(r.held).toEqual([{ id: expect.stringMatching(/^[0-9a-f]{32}$/) as string, from: 'bob', reason: 'KEY_CHANGED' }]);
+      expect(r.held).toEqual([
+        { id: expect.stringMatching(/^[0-9a-f]{32}$/) as string, from: 'bob', reason: 'KEY_CHANGED' },
+      ]);
       expect((await receiveOnce(alice)).summary.held).toBe(1);
     } finally {
       await relay1.stop();
@@ -246,7 +314,15 @@ describe('Messenger when the relay drops the connection mid-send', () => {
     const bob = signBundle('bob', generateIdentity());
     const { server, port } = await scriptedRelay((frame, socket, reply) => {
       if (handshake(frame, reply)) return;
-      if (frame.t === 'lookup') reply({ t: 'bundle', rid: frame.rid, user: 'bob', idpk: bob.identityPublicKey, encpk: bob.encryptionPublicKey, bsig: bob.signature });
+      if (frame.t === 'lookup')
+        reply({
+          t: 'bundle',
+          rid: frame.rid,
+          user: 'bob',
+          idpk: bob.identityPublicKey,
+          encpk: bob.encryptionPublicKey,
+          bsig: bob.signature,
+        });
       if (frame.t === 'send') socket.destroy();
     });
     try {

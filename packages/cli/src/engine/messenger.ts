@@ -5,14 +5,22 @@
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
 import { EventEmitter } from 'node:events';
-import { MessageKind, fromHex, type Identity } from '@chat/crypto';
+import { type MessageKind, fromHex, type Identity } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
 import { parseRelayAddress, type RelayAddress } from './address.js';
 import { Connection, type ConnectOptions } from './net/connection.js';
 import { ChatError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
 import type { Contact, StoredMessage, Store } from './store/store.js';
-import { DEFAULT_TRUST_NEW_IDENTITIES, safetyNumberView, trustContact, type Reconciled, type SafetyNumberView, type TrustNewIdentities, type TrustResult } from './contacts/identities.js';
+import {
+  DEFAULT_TRUST_NEW_IDENTITIES,
+  safetyNumberView,
+  trustContact,
+  type Reconciled,
+  type SafetyNumberView,
+  type TrustNewIdentities,
+  type TrustResult,
+} from './contacts/identities.js';
 import { OutboxSender, isRetryable } from './send/outbox-sender.js';
 import * as queue from './send/queue.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
@@ -85,7 +93,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.contactsDeps = { store: this.store, policy: this.trustNewIdentities, emit: (e, ...a) => this.emit(e, ...a) };
     this.handlers = new Map([...messageHandlers(this), ...groupHandlers(this), ...fileHandlers(this)]);
     this.q = {
-      username: this.username, identity: this.identity, store: this.store, settings: this.settings, sender: this.outboxSender,
+      username: this.username,
+      identity: this.identity,
+      store: this.store,
+      settings: this.settings,
+      sender: this.outboxSender,
       emit: (e, ...a) => this.emit(e, ...a),
       lookupContact: (user, conn) => this.lookupContact(user, conn),
       lookupAndPin: (user, conn) => this.lookupAndPin(user, conn),
@@ -114,7 +126,10 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     let early: { mode: Mode; conn: Promise<Connection> } | undefined;
     if (connectEarly !== undefined) {
       const address = rest.relay ?? parseRelayAddress(config.relay);
-      early = { mode: connectEarly, conn: Connection.open(connectOptions(config, address, unlocking, connectEarly, rest)) };
+      early = {
+        mode: connectEarly,
+        conn: Connection.open(connectOptions(config, address, unlocking, connectEarly, rest)),
+      };
       early.conn.catch(() => {});
     }
     let store: Store | undefined;
@@ -190,9 +205,16 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     const name = normalizeUsername(user);
     const contact = this.store.contacts.get(name);
     if (!contact) {
-      throw new ChatError('NO_SUCH_CONTACT', `${name} is not among your contacts`, { hint: `chat verify ${name} looks ${name} up on the relay first` });
+      throw new ChatError('NO_SUCH_CONTACT', `${name} is not among your contacts`, {
+        hint: `chat verify ${name} looks ${name} up on the relay first`,
+      });
     }
-    return trustContact(this.store, { username: this.username, identityPublicKey: this.identity.identity.publicKey }, contact, options.verify);
+    return trustContact(
+      this.store,
+      { username: this.username, identityPublicKey: this.identity.identity.publicKey },
+      contact,
+      options.verify,
+    );
   }
 
   /** Queues `text` for `to` (send/queue.ts); the `queued` event fires before anything touches the network. @throws {ChatError} */
@@ -211,7 +233,12 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /** A group, group-record or room send through the durable outbox (send/queue.ts, §15). @throws {ChatError} */
-  queueFanout(kind: number, body: Uint8Array, recipients: readonly string[] | { room: string }, history: (id: string) => void): Promise<FanoutResult> {
+  queueFanout(
+    kind: number,
+    body: Uint8Array,
+    recipients: readonly string[] | { room: string },
+    history: (id: string) => void,
+  ): Promise<FanoutResult> {
     return queue.queueFanout(this.q, kind, body, recipients, history);
   }
 
@@ -221,7 +248,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /** Queues receipts (§4.1) for `ids` of messages from `peer`, 256 ids per envelope. Never to ourselves. */
-  queueReceipt(peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): void {
+  queueReceipt(
+    peer: string,
+    kind: typeof MessageKind.delivered | typeof MessageKind.read,
+    ids: readonly string[],
+  ): void {
     queue.queueReceipt(this.q, peer, kind, ids);
   }
 
@@ -249,7 +280,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     if (!conn) return;
     this.outboxSender.flush(conn).catch((err: unknown) => {
       // A lost connection is the live session's to report and retry; anything else is worth an event.
-      if (!(err instanceof ChatError) || !isRetryable(err)) this.emit('warning', `sending queued messages failed: ${(err as Error)?.message ?? String(err)}`);
+      if (!(err instanceof ChatError) || !isRetryable(err))
+        this.emit('warning', `sending queued messages failed: ${(err as Error)?.message ?? String(err)}`);
     });
   }
 
@@ -265,10 +297,12 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     const { receive } = await import('./receive/receiver.js');
     const ctx: ReceiveContext = {
       ...this.q, // our keys, emit, the lookup, kickOutbox
-      store: this.store, handlers: this.handlers,
+      store: this.store,
+      handlers: this.handlers,
       connect: (mode) => this.connect(mode),
       flushOutbox: (conn) => this.flushOutbox(conn),
-      enqueueReceipts: (peer, kind, ids) => queue.enqueueReceipts(this.q, peer, kind as typeof MessageKind.delivered, ids),
+      enqueueReceipts: (peer, kind, ids) =>
+        queue.enqueueReceipts(this.q, peer, kind as typeof MessageKind.delivered, ids),
       setLive: (conn, up) => {
         if (up) this.live = conn;
         else if (this.live === conn) this.live = undefined;
@@ -297,7 +331,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return this.withConnection(this.recvConnection, 'send', f);
   }
 
-  private async withConnection<T>(conn: Connection | undefined, mode: Mode, f: (c: Connection) => Promise<T>): Promise<T> {
+  private async withConnection<T>(
+    conn: Connection | undefined,
+    mode: Mode,
+    f: (c: Connection) => Promise<T>,
+  ): Promise<T> {
     if (conn) return f(conn);
     const own = await this.connect(mode);
     try {

@@ -4,7 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { constantTimeEqual, fromBase64, identityFromSecrets, isRelayCertFingerprint, isValidUsername, toBase64, type Identity } from '@chat/crypto';
+import {
+  constantTimeEqual,
+  fromBase64,
+  identityFromSecrets,
+  isRelayCertFingerprint,
+  isValidUsername,
+  toBase64,
+  type Identity,
+} from '@chat/crypto';
 import { checkPrivatePath } from './strict-modes.js';
 import { ChatError } from './errors.js';
 import { writePrivateFileAtomic } from './files.js';
@@ -69,7 +77,8 @@ export class Profile {
    * @throws {ChatError} PROFILE_UNSAFE.
    */
   checkModes(uid?: number): void {
-    for (const path of [this.home, this.identityPath, this.configPath, this.dbPath]) checkPrivatePath(path, uid ?? process.getuid?.());
+    for (const path of [this.home, this.identityPath, this.configPath, this.dbPath])
+      checkPrivatePath(path, uid ?? process.getuid?.());
   }
 
   /**
@@ -97,7 +106,10 @@ export class Profile {
     if (!this.hasIdentity()) return undefined;
     const format = checkVersion(this.readIdentityJson(), this.identityPath).format;
     if (format === 'plain' || format === 'passphrase') return format;
-    throw new ChatError('PROFILE_CORRUPT', `${this.identityPath}: identity format ${JSON.stringify(format)} is not supported by this version of chat`);
+    throw new ChatError(
+      'PROFILE_CORRUPT',
+      `${this.identityPath}: identity format ${JSON.stringify(format)} is not supported by this version of chat`,
+    );
   }
 
   /** The public identity key without unlocking anything (for whoami). @throws {ChatError} */
@@ -108,7 +120,10 @@ export class Profile {
   }
 
   private readIdentityJson(): unknown {
-    return this.readJson(this.identityPath, () => new ChatError('NO_IDENTITY', `no identity in ${this.home}`, { hint: 'run chat keygen' }));
+    return this.readJson(
+      this.identityPath,
+      () => new ChatError('NO_IDENTITY', `no identity in ${this.home}`, { hint: 'run chat keygen' }),
+    );
   }
 
   /** @throws {ChatError} `IDENTITY_EXISTS` if the profile already has keys. */
@@ -128,11 +143,17 @@ export class Profile {
    * Writes the identity file (0600), sealed with `passphrase` when given (scrypt runs synchronously here).
    * @throws {ChatError} `IDENTITY_EXISTS` unless `force`.
    */
-  saveIdentity(identity: Identity, { force = false, passphrase }: { force?: boolean; passphrase?: string | undefined } = {}): void {
+  saveIdentity(
+    identity: Identity,
+    { force = false, passphrase }: { force?: boolean; passphrase?: string | undefined } = {},
+  ): void {
     if (!force) this.assertNoIdentity();
     const created = new Date().toISOString();
     if (passphrase !== undefined) {
-      writePrivateFileAtomic(this.identityPath, `${JSON.stringify(encryptIdentity(identity, passphrase, created), null, 2)}\n`);
+      writePrivateFileAtomic(
+        this.identityPath,
+        `${JSON.stringify(encryptIdentity(identity, passphrase, created), null, 2)}\n`,
+      );
       return;
     }
     const file: IdentityFileV1 = {
@@ -140,7 +161,10 @@ export class Profile {
       format: 'plain',
       created,
       identity: { publicKey: toBase64(identity.identity.publicKey), secretKey: toBase64(identity.identity.secretKey) },
-      encryption: { publicKey: toBase64(identity.encryption.publicKey), secretKey: toBase64(identity.encryption.secretKey) },
+      encryption: {
+        publicKey: toBase64(identity.encryption.publicKey),
+        secretKey: toBase64(identity.encryption.secretKey),
+      },
     };
     writePrivateFileAtomic(this.identityPath, `${JSON.stringify(file, null, 2)}\n`);
   }
@@ -155,7 +179,8 @@ export class Profile {
   /** @throws {ChatError} `NOT_LOGGED_IN` (hint: chat login) or `PROFILE_CORRUPT`. */
   requireConfig(): ChatConfig {
     const cfg = this.loadConfig();
-    if (!cfg) throw new ChatError('NOT_LOGGED_IN', 'not logged in', { hint: 'run chat login <name> --relay host:port' });
+    if (!cfg)
+      throw new ChatError('NOT_LOGGED_IN', 'not logged in', { hint: 'run chat login <name> --relay host:port' });
     return cfg;
   }
 
@@ -197,7 +222,11 @@ function str(o: Record<string, unknown>, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-function keyPairField(o: Record<string, unknown>, key: string, path: string): { publicKey: Uint8Array; secretKey: Uint8Array } {
+function keyPairField(
+  o: Record<string, unknown>,
+  key: string,
+  path: string,
+): { publicKey: Uint8Array; secretKey: Uint8Array } {
   const kp = o[key];
   if (typeof kp !== 'object' || kp === null) throw corrupt(path, `missing "${key}"`);
   const pk = str(kp as Record<string, unknown>, 'publicKey');
@@ -228,7 +257,10 @@ export function parseIdentityFile(raw: unknown, path: string): Identity {
   const o = checkVersion(raw, path);
   if (o.format === 'passphrase') throw passphraseRequired(path);
   if (o.format !== 'plain') {
-    throw new ChatError('PROFILE_CORRUPT', `${path}: identity format ${JSON.stringify(o.format)} is not supported by this version of chat`);
+    throw new ChatError(
+      'PROFILE_CORRUPT',
+      `${path}: identity format ${JSON.stringify(o.format)} is not supported by this version of chat`,
+    );
   }
   const id = keyPairField(o, 'identity', path);
   const enc = keyPairField(o, 'encryption', path);
@@ -238,7 +270,10 @@ export function parseIdentityFile(raw: unknown, path: string): Identity {
   } catch {
     throw corrupt(path, 'the secret keys are invalid');
   }
-  if (!constantTimeEqual(identity.identity.publicKey, id.publicKey) || !constantTimeEqual(identity.encryption.publicKey, enc.publicKey)) {
+  if (
+    !constantTimeEqual(identity.identity.publicKey, id.publicKey) ||
+    !constantTimeEqual(identity.encryption.publicKey, enc.publicKey)
+  ) {
     throw corrupt(path, 'the public keys do not match the secret keys');
   }
   return identity;

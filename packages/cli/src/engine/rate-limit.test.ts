@@ -75,16 +75,20 @@ describe('the outbox over the relay rate limit', () => {
     const live = runLive(m, { signal: controller.signal, baseDelayMs: 50, maxDelayMs: 200 });
     try {
       let id = '';
-      const sent = new Promise<void>((resolve) => m.on('delivery', (d) => d.id === id && d.state === 'sent' && resolve()));
+      const sent = new Promise<void>((resolve) =>
+        m.on('delivery', (d) => d.id === id && d.state === 'sent' && resolve()),
+      );
       // Queued in the turn the session comes online, just after the receive loop's first outbox pass (the outbox is
       // empty, so that pass ends at once) has made its last check.
-      await new Promise<void>((resolve) => m.on('connection', (s) => {
-        if (s.state !== 'online' || id) return;
-        queueMicrotask(() => {
-          id = m.queueMessage('bob', 'right away').id;
-          resolve();
-        });
-      }));
+      await new Promise<void>((resolve) =>
+        m.on('connection', (s) => {
+          if (s.state !== 'online' || id) return;
+          queueMicrotask(() => {
+            id = m.queueMessage('bob', 'right away').id;
+            resolve();
+          });
+        }),
+      );
       await sent;
       expect(m.store.outbox.list()).toEqual([]);
     } finally {
@@ -114,10 +118,12 @@ describe('the live session over the relay rate limit', () => {
     const states: ConnectionStatus[] = [];
     m.on('connection', (s) => states.push(s));
     const got: string[] = [];
-    const arrived = new Promise<void>((resolve) => m.on('message', (x) => {
-      got.push(x.body);
-      resolve();
-    }));
+    const arrived = new Promise<void>((resolve) =>
+      m.on('message', (x) => {
+        got.push(x.body);
+        resolve();
+      }),
+    );
     const online = new Promise<void>((resolve) => m.on('connection', (s) => s.state === 'online' && resolve()));
     const controller = new AbortController();
     const live = runLive(m, { signal: controller.signal, baseDelayMs: 50, maxDelayMs: 200 });
@@ -139,8 +145,17 @@ describe('the live session over the relay rate limit', () => {
       const id = randomMessageId();
       const daveKey = dave.loadIdentity().encryption.publicKey;
       await until(() => refused, "dave's request bucket to run empty");
-      await erinSide.send('dave', id, sealEnvelope({ kind: MessageKind.text, from: 'erin', to: 'dave', id, ts: Date.now(), body: utf8('hello dave') }, erin.loadIdentity().identity.secretKey, daveKey));
-      const limited = () => states.some((s) => s.state === 'reconnecting' && (s.error as ChatError).code === 'RATE_LIMITED');
+      await erinSide.send(
+        'dave',
+        id,
+        sealEnvelope(
+          { kind: MessageKind.text, from: 'erin', to: 'dave', id, ts: Date.now(), body: utf8('hello dave') },
+          erin.loadIdentity().identity.secretKey,
+          daveKey,
+        ),
+      );
+      const limited = () =>
+        states.some((s) => s.state === 'reconnecting' && (s.error as ChatError).code === 'RATE_LIMITED');
       await until(limited, 'the live session to hit RATE_LIMITED');
       draining = false;
       await drainer;

@@ -25,7 +25,18 @@ export const TAG_BYTES = 16;
 
 /** Bounds a reader enforces, so a crafted file cannot ask for gigabytes or hours (2^20 · 8 · 128 B = 1 GiB). */
 export function checkScryptParams(p: ScryptParams): boolean {
-  return Number.isInteger(p.logN) && p.logN >= 10 && p.logN <= 20 && Number.isInteger(p.r) && p.r >= 1 && p.r <= 32 && Number.isInteger(p.p) && p.p >= 1 && p.p <= 4 && 128 * 2 ** p.logN * p.r * p.p <= 2 ** 30;
+  return (
+    Number.isInteger(p.logN) &&
+    p.logN >= 10 &&
+    p.logN <= 20 &&
+    Number.isInteger(p.r) &&
+    p.r >= 1 &&
+    p.r <= 32 &&
+    Number.isInteger(p.p) &&
+    p.p >= 1 &&
+    p.p <= 4 &&
+    128 * 2 ** p.logN * p.r * p.p <= 2 ** 30
+  );
 }
 
 function scryptOptions(p: ScryptParams) {
@@ -45,7 +56,14 @@ export function deriveKeySync(passphrase: string, salt: Uint8Array, params: Scry
 /** Runs on libuv's thread pool: the caller can do other start-up work meanwhile. */
 export function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
   const w = warm;
-  if (w && w.passphrase === passphrase && Buffer.from(salt).equals(w.salt) && w.params.logN === params.logN && w.params.r === params.r && w.params.p === params.p) {
+  if (
+    w &&
+    w.passphrase === passphrase &&
+    Buffer.from(salt).equals(w.salt) &&
+    w.params.logN === params.logN &&
+    w.params.r === params.r &&
+    w.params.p === params.p
+  ) {
     warm = undefined;
     return w.key;
   }
@@ -54,7 +72,9 @@ export function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptPa
 
 function derive(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(passphraseBytes(passphrase), salt, 32, scryptOptions(params), (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(passphraseBytes(passphrase), salt, 32, scryptOptions(params), (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -83,7 +103,12 @@ export interface Sealed {
  * AES-256-GCM under a fresh random nonce (or `nonce`, when the caller must put it in `aad` first); `aad` binds the
  * context (labels, public keys, parameters).
  */
-export function sealWithKey(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, nonce: Uint8Array = randomBytes(NONCE_BYTES)): { nonce: Uint8Array; sealed: Uint8Array } {
+export function sealWithKey(
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  nonce: Uint8Array = randomBytes(NONCE_BYTES),
+): { nonce: Uint8Array; sealed: Uint8Array } {
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const sealed = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
@@ -94,20 +119,34 @@ export function sealWithKey(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Ar
  * @throws {ChatError} `BAD_PASSPHRASE` when the tag does not verify: a wrong passphrase (or a damaged file; the two
  *   cannot be told apart, by design of an AEAD).
  */
-export function openWithKey(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, what: string): Buffer {
-  if (nonce.length !== NONCE_BYTES || sealed.length < TAG_BYTES) throw new ChatError('PROFILE_CORRUPT', `${what}: damaged ciphertext`);
+export function openWithKey(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  aad: Uint8Array,
+  what: string,
+): Buffer {
+  if (nonce.length !== NONCE_BYTES || sealed.length < TAG_BYTES)
+    throw new ChatError('PROFILE_CORRUPT', `${what}: damaged ciphertext`);
   const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
   try {
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
   } catch {
-    throw new ChatError('BAD_PASSPHRASE', `wrong passphrase for ${what}`, { hint: 'nothing was changed; try again (CHAT_PASSPHRASE, --passphrase-file, or type it)' });
+    throw new ChatError('BAD_PASSPHRASE', `wrong passphrase for ${what}`, {
+      hint: 'nothing was changed; try again (CHAT_PASSPHRASE, --passphrase-file, or type it)',
+    });
   }
 }
 
 /** scrypt, then AES-256-GCM, with a fresh salt (synchronous: keygen, passwd, import). */
-export function sealWithPassphrase(passphrase: string, plaintext: Uint8Array, aad: (salt: Uint8Array) => Uint8Array, params: ScryptParams): Sealed {
+export function sealWithPassphrase(
+  passphrase: string,
+  plaintext: Uint8Array,
+  aad: (salt: Uint8Array) => Uint8Array,
+  params: ScryptParams,
+): Sealed {
   const salt = randomBytes(SALT_BYTES);
   const key = deriveKeySync(passphrase, salt, params);
   try {

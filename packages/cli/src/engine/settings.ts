@@ -58,7 +58,9 @@ export function parseSettings(text: string, path: string): Settings {
     const v = (raw as Record<string, unknown>)[key];
     if (v === undefined) continue;
     if (typeof v !== 'boolean') {
-      throw new ChatError('PROFILE_CORRUPT', `${path}: "${key}" must be true or false`, { hint: `fix or delete ${path}` });
+      throw new ChatError('PROFILE_CORRUPT', `${path}: "${key}" must be true or false`, {
+        hint: `fix or delete ${path}`,
+      });
     }
     out[key] = v;
   }

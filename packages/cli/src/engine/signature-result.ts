@@ -16,7 +16,10 @@ export const SignatureResult = {
 } as const;
 
 /** The fields of an opened envelope that the signature check reads (all of them public). */
-export type SignedFields = Pick<OpenedEnvelope, 'kind' | 'from' | 'to' | 'id' | 'ts' | 'body' | 'signature' | 'signedMessage'>;
+export type SignedFields = Pick<
+  OpenedEnvelope,
+  'kind' | 'from' | 'to' | 'id' | 'ts' | 'body' | 'signature' | 'signedMessage'
+>;
 
 export interface VerifyRequest {
   id: number;

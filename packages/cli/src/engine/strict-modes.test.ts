@@ -20,7 +20,8 @@ describe('checkPrivatePath', () => {
     writeFileSync(join(d, 'a'), '', { mode: 0o600 });
     writeFileSync(join(d, 'b'), '');
     chmodSync(join(d, 'b'), 0o644);
-    for (const p of [join(d, 'missing'), d, join(d, 'a'), join(d, 'b')]) expect(() => checkPrivatePath(p, me)).not.toThrow();
+    for (const p of [join(d, 'missing'), d, join(d, 'a'), join(d, 'b')])
+      expect(() => checkPrivatePath(p, me)).not.toThrow();
   });
 
   it.each([0o775, 0o757, 0o777, 0o720, 0o702])('refuses a directory of mode %o, naming chmod', async (mode) => {
@@ -40,7 +41,7 @@ describe('checkPrivatePath', () => {
     expect((await check(f)).code).toBe('PROFILE_UNSAFE');
   });
 
-  it("refuses a path another user owns (not root), whatever its mode", async () => {
+  it('refuses a path another user owns (not root), whatever its mode', async () => {
     const f = join(dir, 'theirs');
     writeFileSync(f, '', { mode: 0o600 });
     // As root (CI), give it to uid 1234 and check as uid 5678; as anyone else, check as a uid that is not ours.
@@ -62,7 +63,9 @@ describe('checkPrivatePath', () => {
       writeFileSync(join(home, f), '{}', { mode: 0o600 });
       expect(() => Profile.fromEnv({ CHAT_HOME: home })).not.toThrow();
       chmodSync(join(home, f), 0o666);
-      expect((await failure((async () => Profile.fromEnv({ CHAT_HOME: home }))())).hint).toBe(`chmod go-w ${join(home, f)}`);
+      expect((await failure((async () => Profile.fromEnv({ CHAT_HOME: home }))())).hint).toBe(
+        `chmod go-w ${join(home, f)}`,
+      );
     }
   });
 });

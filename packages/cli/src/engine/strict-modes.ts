@@ -29,8 +29,12 @@ export function checkPrivatePath(path: string, uid: number | undefined = process
   }
   if ((st.mode & 0o022) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    throw new ChatError('PROFILE_UNSAFE', `${path} is writable by group or others (mode ${mode}): another user could change what chat trusts`, {
-      hint: `chmod go-w ${path}`,
-    });
+    throw new ChatError(
+      'PROFILE_UNSAFE',
+      `${path} is writable by group or others (mode ${mode}): another user could change what chat trusts`,
+      {
+        hint: `chmod go-w ${path}`,
+      },
+    );
   }
 }

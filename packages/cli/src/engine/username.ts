@@ -10,7 +10,10 @@ export function normalizeUsername(input: string): string {
   const name = input.trim().toLowerCase();
   if (!isValidUsername(name)) {
     const shown = JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
-    throw new ChatError('BAD_USERNAME', `invalid username ${shown}: use 3 to 32 characters a-z, 0-9, _ or -, starting with a letter`);
+    throw new ChatError(
+      'BAD_USERNAME',
+      `invalid username ${shown}: use 3 to 32 characters a-z, 0-9, _ or -, starting with a letter`,
+    );
   }
   return name;
 }

@@ -15,7 +15,8 @@ parentPort?.on('message', (req: VerifyRequest) => {
       verifyEnvelopeSignature(job.opened, job.publicKey);
       results[i] = SignatureResult.verified;
     } catch (err) {
-      results[i] = err instanceof CryptoError && isEnvelopeErrorCode(err.code) ? SignatureResult.failed : SignatureResult.error;
+      results[i] =
+        err instanceof CryptoError && isEnvelopeErrorCode(err.code) ? SignatureResult.failed : SignatureResult.error;
     }
   });
   const reply: VerifyReply = { id: req.id, results };

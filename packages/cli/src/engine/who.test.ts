@@ -11,7 +11,12 @@ describe('Connection.who', () => {
       if (frame.t === 'who') reply({ t: 'online', rid: frame.rid, users: ['alice', 'Mallory', 'bob', '1abc', 'a b'] });
     });
     try {
-      const conn = await Connection.open({ address: { host: '127.0.0.1', port }, username: 'alice', identity: generateIdentity(), mode: 'send' });
+      const conn = await Connection.open({
+        address: { host: '127.0.0.1', port },
+        username: 'alice',
+        identity: generateIdentity(),
+        mode: 'send',
+      });
       try {
         expect(await conn.who()).toEqual(['alice', 'bob']);
       } finally {
@@ -28,7 +33,12 @@ describe('Connection.who', () => {
       if (frame.t === 'ping') reply({ t: 'online', rid: frame.rid, users: [] });
     });
     try {
-      const conn = await Connection.open({ address: { host: '127.0.0.1', port }, username: 'alice', identity: generateIdentity(), mode: 'send' });
+      const conn = await Connection.open({
+        address: { host: '127.0.0.1', port },
+        username: 'alice',
+        identity: generateIdentity(),
+        mode: 'send',
+      });
       await expect(conn.ping()).rejects.toMatchObject({ code: 'RELAY_PROTOCOL' });
       await conn.close();
     } finally {

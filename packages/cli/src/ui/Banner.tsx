@@ -11,7 +11,14 @@ export interface BannerProps {
 export function Banner({ peer: rawPeer, color, width }: BannerProps) {
   const peer = displayName(rawPeer);
   return (
-    <Box borderStyle="double" {...(color ? { borderColor: 'red' } : {})} width={width} flexDirection="column" flexShrink={0} paddingX={1}>
+    <Box
+      borderStyle="double"
+      {...(color ? { borderColor: 'red' } : {})}
+      width={width}
+      flexDirection="column"
+      flexShrink={0}
+      paddingX={1}
+    >
       <Text bold wrap="truncate" {...(color ? { color: 'red' } : {})}>
         {`${peer}'s key has changed: sending is blocked`}
       </Text>

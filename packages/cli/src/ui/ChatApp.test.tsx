@@ -25,12 +25,16 @@ afterAll(async () => {
   t.cleanup();
 });
 
-
 async function session(home: string, initial?: string, relayAddress?: string) {
-  const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE, ...(relayAddress ? { relay: parseRelayAddress(relayAddress), connectTimeoutMs: 1_000 } : {}) });
+  const m = await Messenger.open(new Profile(home), {
+    passphrase: TEST_PASSPHRASE,
+    ...(relayAddress ? { relay: parseRelayAddress(relayAddress), connectTimeoutMs: 1_000 } : {}),
+  });
   const written: string[] = [];
   const controller = new ChatController(m, { initial, write: (s) => written.push(s), retryBaseMs: 50 });
-  const ui = render(<ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />);
+  const ui = render(
+    <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
+  );
   controller.start();
   const frame = () => ui.lastFrame() ?? '';
   const type = async (s: string) => {
@@ -103,11 +107,18 @@ describe('ChatApp', () => {
         await a.type('/verify erin\r');
         await until(() => a.frame().includes("erin's NEW key"), '/verify');
         await a.type('/trust erin\r');
-        await until(() => a.frame().includes("accepted erin's new key") && !a.frame().includes('key has changed: sending is blocked'), '/trust').catch((e) => {
+        await until(
+          () =>
+            a.frame().includes("accepted erin's new key") && !a.frame().includes('key has changed: sending is blocked'),
+          '/trust',
+        ).catch((e) => {
           throw new Error(`${e}\n${a.frame()}`);
         });
         await a.type('now it can go\r');
-        await until(() => a.m.history({ peer: 'erin' }).some((x) => x.body === 'now it can go' && x.state !== 'queued'), 'sent after /trust');
+        await until(
+          () => a.m.history({ peer: 'erin' }).some((x) => x.body === 'now it can go' && x.state !== 'queued'),
+          'sent after /trust',
+        );
         // Not an admin of this relay: /admin is refused by the relay, inline.
         await a.type('/admin users\r');
         await until(() => a.frame().includes('FORBIDDEN'), '/admin refused');

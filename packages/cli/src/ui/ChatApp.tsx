@@ -56,19 +56,39 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
   const height = Math.max(8, rows - 1);
   const paneHeight = Math.max(3, height - 1 /* status */ - 1 /* typing */ - inputLines - bannerRows - 1 /* header */);
   const peer = view.current;
-  const presence = peer ? presenceText(view.conversations.find((c) => c.peer === peer), peer === view.me) : '';
+  const presence = peer
+    ? presenceText(
+        view.conversations.find((c) => c.peer === peer),
+        peer === view.me,
+      )
+    : '';
 
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <Box flexGrow={1}>
-        {listWidth > 0 ? <ConversationList rows={view.conversations} current={peer} width={listWidth} height={height - 2 - inputLines} color={color} /> : null}
+        {listWidth > 0 ? (
+          <ConversationList
+            rows={view.conversations}
+            current={peer}
+            width={listWidth}
+            height={height - 2 - inputLines}
+            color={color}
+          />
+        ) : null}
         <Box flexDirection="column" width={paneWidth} paddingLeft={1}>
           <Text bold wrap="truncate">
             {peer ? displayName(peer) : 'no conversation'}
             <Text dimColor>{presence ? ` · ${presence}` : ''}</Text>
           </Text>
           {view.blocked && peer ? <Banner peer={peer} color={color} width={paneWidth - 1} /> : null}
-          <MessagePane items={view.items} me={view.me} width={paneWidth - 1} height={paneHeight} offset={offset} color={color} />
+          <MessagePane
+            items={view.items}
+            me={view.me}
+            width={paneWidth - 1}
+            height={paneHeight}
+            offset={offset}
+            color={color}
+          />
         </Box>
       </Box>
       <InputLine
@@ -84,7 +104,10 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
   );
 }
 
-function presenceText(row: { online: boolean; lastSeen: number | null; muted: boolean } | undefined, self: boolean): string {
+function presenceText(
+  row: { online: boolean; lastSeen: number | null; muted: boolean } | undefined,
+  self: boolean,
+): string {
   if (self) return 'notes to self';
   const muted = row?.muted ? ' · muted' : '';
   if (row?.online) return `online${muted}`;

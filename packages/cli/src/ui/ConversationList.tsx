@@ -14,7 +14,15 @@ export interface ConversationListProps {
 export function ConversationList({ rows, current, width, height, color }: ConversationListProps) {
   const shown = rows.slice(0, Math.max(1, height - 1));
   return (
-    <Box flexDirection="column" width={width} borderStyle="single" borderTop={false} borderBottom={false} borderLeft={false} paddingRight={1}>
+    <Box
+      flexDirection="column"
+      width={width}
+      borderStyle="single"
+      borderTop={false}
+      borderBottom={false}
+      borderLeft={false}
+      paddingRight={1}
+    >
       <Text bold>Chats</Text>
       {shown.length === 0 ? <Text dimColor>(none yet)</Text> : null}
       {shown.map((r) => {
@@ -24,7 +32,12 @@ export function ConversationList({ rows, current, width, height, color }: Conver
           <Box key={r.peer}>
             <Text {...(color ? { color: r.online ? 'green' : 'gray' } : {})}>{r.online ? '●' : '○'} </Text>
             <Box flexGrow={1}>
-              <Text wrap="truncate" inverse={here} bold={here || r.unread > 0} {...(nameColor(r.peer, color) ? { color: nameColor(r.peer, color) } : {})}>
+              <Text
+                wrap="truncate"
+                inverse={here}
+                bold={here || r.unread > 0}
+                {...(nameColor(r.peer, color) ? { color: nameColor(r.peer, color) } : {})}
+              >
                 {displayName(r.peer)}
               </Text>
             </Box>

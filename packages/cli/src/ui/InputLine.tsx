@@ -22,11 +22,21 @@ export function InputLine({ prompt, value, candidates, typing, width, disabled }
   const shown = lines.slice(-MAX_SHOWN_LINES);
   return (
     <Box flexDirection="column" width={width}>
-      <Text dimColor>{who.length > 0 ? `${who.join(', ')} ${who.length > 1 ? 'are' : 'is'} typing…` : names.length > 0 ? names.join('  ') : ' '}</Text>
-      {lines.length > MAX_SHOWN_LINES ? <Text dimColor>{`(${lines.length} lines; the first ${lines.length - MAX_SHOWN_LINES} hidden)`}</Text> : null}
+      <Text dimColor>
+        {who.length > 0
+          ? `${who.join(', ')} ${who.length > 1 ? 'are' : 'is'} typing…`
+          : names.length > 0
+            ? names.join('  ')
+            : ' '}
+      </Text>
+      {lines.length > MAX_SHOWN_LINES ? (
+        <Text dimColor>{`(${lines.length} lines; the first ${lines.length - MAX_SHOWN_LINES} hidden)`}</Text>
+      ) : null}
       {shown.map((line, i) => (
         <Text key={i} wrap="truncate-start">
-          <Text bold dimColor={disabled}>{i === 0 && lines.length <= MAX_SHOWN_LINES ? shownPrompt : ' '.repeat(shownPrompt.length)}</Text>
+          <Text bold dimColor={disabled}>
+            {i === 0 && lines.length <= MAX_SHOWN_LINES ? shownPrompt : ' '.repeat(shownPrompt.length)}
+          </Text>
           <Text>{line}</Text>
           {i === shown.length - 1 ? <Text inverse> </Text> : null}
         </Text>

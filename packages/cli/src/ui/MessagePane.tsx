@@ -30,7 +30,11 @@ interface Laid {
 /** One row per message: time, sender in a stable colour, the text made inert, and the delivery mark of ours. */
 export function MessagePane({ items, me, width, height, offset, color }: MessagePaneProps) {
   const laid = items.map((it) => layOut(it, me, width));
-  const win = visibleWindow(laid.map((l) => l.rows.length), height - 1, offset);
+  const win = visibleWindow(
+    laid.map((l) => l.rows.length),
+    height - 1,
+    offset,
+  );
   const shown = items.slice(win.start, win.end);
   return (
     <Box flexDirection="column" height={height} width={width} overflow="hidden">
@@ -71,7 +75,10 @@ export function MessagePane({ items, me, width, height, offset, color }: Message
                   )}
                   <Text>{i === last && mark && r.endsWith(mark) ? r.slice(0, r.length - mark.length) : r}</Text>
                   {i === last && mark && r.endsWith(mark) ? (
-                    <Text dimColor={it.state !== 'failed'} {...(it.state === 'failed' && color ? { color: 'red' } : {})}>
+                    <Text
+                      dimColor={it.state !== 'failed'}
+                      {...(it.state === 'failed' && color ? { color: 'red' } : {})}
+                    >
                       {deliveryMark(it.state)}
                     </Text>
                   ) : null}
@@ -97,7 +104,8 @@ export function layOut(it: PaneItem, me: string, width: number): Laid {
   // An incoming message whose sender's clock is far from our receive time says so after the body (sender-time.ts).
   const note = it.type === 'message' && it.direction === 'in' ? senderTimeNote(it.ts, it.receivedAt) : undefined;
   const text = displayText(it.type === 'notice' ? it.text : it.body) + (note ? ` ${note}` : '');
-  const mark = it.type === 'message' && it.direction === 'out' ? ` ${deliveryMark(it.state).replace(/ /g, '\u00a0')}` : '';
+  const mark =
+    it.type === 'message' && it.direction === 'out' ? ` ${deliveryMark(it.state).replace(/ /g, '\u00a0')}` : '';
   const room = width - stringWidth(prefix);
   const rest = width - INDENT.length;
   if (room >= 4) return { prefix, rows: wrapRows(text + mark, room, rest), mark: mark.trimStart() };

@@ -15,7 +15,10 @@ describe('parseLine', () => {
     ['/who', { kind: 'who' }],
     ['/quit', { kind: 'quit' }],
     ['/verify bob', { kind: 'verify', user: 'bob' }],
-    ['/verify bob 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890', { kind: 'verify', user: 'bob', digits: '123456789012345678901234567890123456789012345678901234567890' }],
+    [
+      '/verify bob 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890',
+      { kind: 'verify', user: 'bob', digits: '123456789012345678901234567890123456789012345678901234567890' },
+    ],
     ['/trust @bob', { kind: 'trust', user: 'bob' }],
     ['/admin users', { kind: 'admin', op: 'users' }],
     ['/admin kick bob upgrade now please', { kind: 'admin', op: 'kick', user: 'bob', reason: 'upgrade now please' }],

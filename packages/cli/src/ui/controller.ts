@@ -51,7 +51,10 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   /** Unread group and room messages per `#name` conversation, counted in this session. */
   private readonly groupUnread = new Map<string, number>();
 
-  constructor(readonly m: Messenger, private readonly opts: ControllerOptions) {
+  constructor(
+    readonly m: Messenger,
+    private readonly opts: ControllerOptions,
+  ) {
     super();
     this.current = opts.initial ?? m.store.outbox.conversations()[0]?.peer;
     m.on('message', (msg) => {
@@ -64,7 +67,10 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       // §15.7: an invitation from a non-contact is a notice with the commands, not a conversation.
       if (g.kind === 'invite') {
         const id = g.gid?.slice(0, 8) ?? '';
-        return this.notice(`${g.from} invited you to ${inertLine(g.conv)} (${id}): /group accept ${id} or /group decline ${id}`, 'info');
+        return this.notice(
+          `${g.from} invited you to ${inertLine(g.conv)} (${id}): /group accept ${id} or /group decline ${id}`,
+          'info',
+        );
       }
       if (g.conv !== this.current) {
         this.groupUnread.set(g.conv, (this.groupUnread.get(g.conv) ?? 0) + 1);
@@ -121,15 +127,17 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** What to render; recomputed after each change. */
   view(): ChatView {
-    this.cached ??= this.withGroups(buildView(this.m, {
-      current: this.current,
-      connection: this.connection,
-      notices: this.notices,
-      clearedAt: this.clearedAt,
-      typing: this.typing,
-      blocked: this.blocked,
-      online: this.online,
-    }));
+    this.cached ??= this.withGroups(
+      buildView(this.m, {
+        current: this.current,
+        connection: this.connection,
+        notices: this.notices,
+        clearedAt: this.clearedAt,
+        typing: this.typing,
+        blocked: this.blocked,
+        online: this.online,
+      }),
+    );
     return this.cached;
   }
 
@@ -141,7 +149,10 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       conversations.push({ peer: this.current, unread: 0, online: false, lastSeen: null, muted: false, typing: false });
     }
     if (!this.current?.startsWith('#')) return { ...v, conversations };
-    const items = [...groupPaneItems(this.m, this.current, this.clearedAt.get(this.current) ?? 0), ...v.items.filter((x) => x.type === 'notice')].sort(byPaneTime);
+    const items = [
+      ...groupPaneItems(this.m, this.current, this.clearedAt.get(this.current) ?? 0),
+      ...v.items.filter((x) => x.type === 'notice'),
+    ].sort(byPaneTime);
     return { ...v, conversations, items, users: [...v.users, ...rows.map((r) => r.peer)] };
   }
 
@@ -195,8 +206,13 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       this.m.lookupAndPin(peer, this.m.recvConnection).then(
         () => this.changed(),
         (err: unknown) => {
-          if (err instanceof ChatError && (err.code === 'KEY_CHANGED' || err.code === 'UNTRUSTED_IDENTITY' || err.code === 'BUNDLE_INVALID')) this.block(peer);
-          else if (err instanceof ChatError && err.code === 'UNKNOWN_USER') this.notice(`there is no user ${peer} on this relay`, 'error', peer);
+          if (
+            err instanceof ChatError &&
+            (err.code === 'KEY_CHANGED' || err.code === 'UNTRUSTED_IDENTITY' || err.code === 'BUNDLE_INVALID')
+          )
+            this.block(peer);
+          else if (err instanceof ChatError && err.code === 'UNKNOWN_USER')
+            this.notice(`there is no user ${peer} on this relay`, 'error', peer);
         },
       );
     }
@@ -205,7 +221,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private act(a: Action): void {
     switch (a.kind) {
       case 'say':
-        if (!this.current) return this.notice('no conversation open: /open <user> first, or /msg <user> <text>', 'error');
+        if (!this.current)
+          return this.notice('no conversation open: /open <user> first, or /msg <user> <text>', 'error');
         return this.send(this.current, a.text);
       case 'msg':
         return this.send(a.user, a.text);
@@ -224,7 +241,10 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
           return this.notice(`your fingerprint: ${fingerprint(this.m.identity.identity.publicKey)}`, 'info');
         }
         const c = this.m.store.contacts.get(a.user);
-        return this.notice(c ? `${a.user}'s pinned fingerprint: ${c.fingerprint}` : `${a.user} is not pinned yet (no message exchanged)`, c ? 'info' : 'error');
+        return this.notice(
+          c ? `${a.user}'s pinned fingerprint: ${c.fingerprint}` : `${a.user} is not pinned yet (no message exchanged)`,
+          c ? 'info' : 'error',
+        );
       }
       case 'mute':
       case 'unmute':
@@ -282,7 +302,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       return;
     }
     if (this.blocked.has(to)) {
-      return this.notice(`not sent: ${to}'s key has changed; sending to ${to} is blocked until the new key is accepted`, 'error', to);
+      return this.notice(
+        `not sent: ${to}'s key has changed; sending to ${to} is blocked until the new key is accepted`,
+        'error',
+        to,
+      );
     }
     try {
       this.m.queueMessage(to, expandShortcodes(raw));
@@ -317,7 +341,10 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private connect(): void {
     const live = new AbortController();
     this.live = live;
-    this.running = runLive(this.m, { signal: live.signal, ...(this.opts.retryBaseMs ? { baseDelayMs: this.opts.retryBaseMs } : {}) }).catch(() => {
+    this.running = runLive(this.m, {
+      signal: live.signal,
+      ...(this.opts.retryBaseMs ? { baseDelayMs: this.opts.retryBaseMs } : {}),
+    }).catch(() => {
       if (this.live === live) this.live = undefined;
     });
   }

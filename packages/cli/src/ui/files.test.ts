@@ -3,7 +3,14 @@ import { progressLine } from './files.js';
 
 describe('progressLine', () => {
   it('shows direction, name, bar, percent, MiB, rate and ETA', () => {
-    const p = { direction: 'up' as const, blob: 'ab', name: 'x.bin', done: 5 * 2 ** 20, total: 10 * 2 ** 20, startedAt: 0 };
+    const p = {
+      direction: 'up' as const,
+      blob: 'ab',
+      name: 'x.bin',
+      done: 5 * 2 ** 20,
+      total: 10 * 2 ** 20,
+      startedAt: 0,
+    };
     expect(progressLine(p, 1000)).toBe(`↑ x.bin ${'█'.repeat(10)}${'░'.repeat(10)} 50% 5.0/10.0 MiB 5.0 MiB/s ETA 1s`);
   });
   it('never prints control characters from a hostile name', () => {

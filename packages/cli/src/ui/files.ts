@@ -19,7 +19,11 @@ export interface FileHost {
 }
 
 const message = (err: unknown): string =>
-  err instanceof ChatError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : err instanceof Error ? err.message : String(err);
+  err instanceof ChatError
+    ? `${err.message}${err.hint ? ` (${err.hint})` : ''}`
+    : err instanceof Error
+      ? err.message
+      : String(err);
 
 const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
 
@@ -52,7 +56,11 @@ export function attachFileNotices(host: FileHost): void {
   host.m.on('file', (e) => {
     if (e.kind === 'offer') {
       const t = e.transfer;
-      host.notice(`${t.peer} offers a file: ${printable(t.name)} (${t.size} bytes, ${printable(t.type)}) — /accept ${t.blob.slice(0, 8)} or /decline ${t.blob.slice(0, 8)}`, 'info', t.peer);
+      host.notice(
+        `${t.peer} offers a file: ${printable(t.name)} (${t.size} bytes, ${printable(t.type)}) — /accept ${t.blob.slice(0, 8)} or /decline ${t.blob.slice(0, 8)}`,
+        'info',
+        t.peer,
+      );
     } else if (e.kind === 'answer') {
       host.notice(`${e.transfer.peer} ${e.outcome} ${printable(e.transfer.name)}`, 'info', e.transfer.peer);
     }
@@ -78,8 +86,11 @@ export async function answerCommand(host: FileHost, what: 'accept' | 'decline', 
   try {
     let target = id;
     if (target === undefined) {
-      const open = host.m.store.files.list().filter((t) => t.direction === 'in' && t.peer === peer && (t.state === 'offered' || t.state === 'downloading'));
-      if (open.length === 0) return host.notice(`no open file offer from ${peer || 'anyone here'} (/${what} <id> names one)`, 'error');
+      const open = host.m.store.files
+        .list()
+        .filter((t) => t.direction === 'in' && t.peer === peer && (t.state === 'offered' || t.state === 'downloading'));
+      if (open.length === 0)
+        return host.notice(`no open file offer from ${peer || 'anyone here'} (/${what} <id> names one)`, 'error');
       target = open.at(-1)!.blob;
     }
     if (what === 'decline') {

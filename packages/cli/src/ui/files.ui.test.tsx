@@ -35,9 +35,16 @@ const until = (check: () => boolean, what: string, ms = 20_000): Promise<void> =
 async function session(home: string, initial: string) {
   const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
   const controller = new ChatController(m, { initial, write: () => {}, retryBaseMs: 50 });
-  const ui = render(<ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />);
+  const ui = render(
+    <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
+  );
   controller.start();
-  const notices = () => controller.view().items.filter((i) => i.type === 'notice').map((i) => ('text' in i ? i.text : '')).join('\n');
+  const notices = () =>
+    controller
+      .view()
+      .items.filter((i) => i.type === 'notice')
+      .map((i) => ('text' in i ? i.text : ''))
+      .join('\n');
   const stop = async () => {
     controller.submit('/quit');
     ui.unmount();
@@ -60,7 +67,10 @@ it('/file offers a file to the open chat; /accept downloads it with progress; /d
     a.controller.submit(`/file ${src}`);
     await until(() => /offered photo\.jpg to bob \(id [0-9a-f]{8}\)/.test(a.notices()), 'offered');
     expect(a.notices()).toMatch(/↑ photo\.jpg █{20} 100% 3\.0\/3\.0 MiB/);
-    await until(() => /alice offers a file: photo\.jpg \(3145733 bytes, image\/jpeg\) — \/accept [0-9a-f]{8}/.test(b.notices()), 'offer notice');
+    await until(
+      () => /alice offers a file: photo\.jpg \(3145733 bytes, image\/jpeg\) — \/accept [0-9a-f]{8}/.test(b.notices()),
+      'offer notice',
+    );
     b.controller.submit('/accept');
     await until(() => b.notices().includes('saved photo.jpg from alice'), 'saved');
     expect(b.notices()).toMatch(/↓ photo\.jpg █{20} 100%/);

@@ -22,11 +22,12 @@ afterAll(async () => {
   t.cleanup();
 });
 
-
 async function session(home: string) {
   const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
   const controller = new ChatController(m, { write: () => {}, retryBaseMs: 50 });
-  const ui = render(<ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />);
+  const ui = render(
+    <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
+  );
   controller.start();
   await until(() => controller.connection.state === 'online', 'online');
   const frame = () => ui.lastFrame() ?? '';

@@ -3,13 +3,29 @@
  * and `/group`, `/groups`, `/rooms`, `/join`, `/leave`, over the same engine calls as `chat group` and friends.
  */
 import { ChatError } from '../engine/errors.js';
-import { acceptGroup, changeGroup, createGroup, declineGroup, findGroup, groupConv, joinRoom, leaveRoom, listRooms, resolveConversation } from '../engine/groups/index.js';
+import {
+  acceptGroup,
+  changeGroup,
+  createGroup,
+  declineGroup,
+  findGroup,
+  groupConv,
+  joinRoom,
+  leaveRoom,
+  listRooms,
+  resolveConversation,
+} from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
 import { inertLine } from '../terminal-text.js';
 import type { ConversationRow, PaneItem } from './view.js';
 
 export type GroupAction =
-  | { kind: 'group'; action: 'create' | 'add' | 'remove' | 'leave' | 'rename' | 'members' | 'accept' | 'decline'; group: string; args: string[] }
+  | {
+      kind: 'group';
+      action: 'create' | 'add' | 'remove' | 'leave' | 'rename' | 'members' | 'accept' | 'decline';
+      group: string;
+      args: string[];
+    }
   | { kind: 'groups' | 'rooms' }
   | { kind: 'join' | 'part'; room: string };
 
@@ -20,7 +36,11 @@ export interface GroupHost {
 }
 
 const message = (err: unknown): string =>
-  err instanceof ChatError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : err instanceof Error ? err.message : String(err);
+  err instanceof ChatError
+    ? `${err.message}${err.hint ? ` (${err.hint})` : ''}`
+    : err instanceof Error
+      ? err.message
+      : String(err);
 
 /** The store key of the `#name` conversation (§15.7: an accepted group or a joined room); undefined if none, or ambiguous. */
 export function convKey(m: Messenger, peer: string): string | undefined {
@@ -40,17 +60,45 @@ export function groupPaneItems(m: Messenger, peer: string, clearedAt: number): P
   return m.store.groups
     .messages(key, 500)
     .filter((x) => x.receivedAt > clearedAt)
-    .map((x): PaneItem =>
-      x.sender === '*'
-        ? { type: 'notice', key: `g${x.id}`, ts: x.receivedAt, text: x.body, level: 'info' }
-        : { type: 'message', id: x.id, peer: x.sender, direction: 'in', body: x.body, ts: x.ts, relayTs: x.relayTs, receivedAt: x.receivedAt, state: null },
+    .map(
+      (x): PaneItem =>
+        x.sender === '*'
+          ? { type: 'notice', key: `g${x.id}`, ts: x.receivedAt, text: x.body, level: 'info' }
+          : {
+              type: 'message',
+              id: x.id,
+              peer: x.sender,
+              direction: 'in',
+              body: x.body,
+              ts: x.ts,
+              relayTs: x.relayTs,
+              receivedAt: x.receivedAt,
+              state: null,
+            },
     );
 }
 
 /** One row per group we are in and per joined room, with the unread counts the controller keeps. */
-export function groupRows(m: Messenger, current: string | undefined, unread: ReadonlyMap<string, number>): ConversationRow[] {
-  const names = [...m.store.groups.list().filter((g) => g.member && g.invitedBy === undefined).map((g) => `#${g.record.name}`), ...m.store.groups.joinedRooms().map((r) => `#${r}`)];
-  return [...new Set(names)].map((peer) => ({ peer, unread: peer === current ? 0 : unread.get(peer) ?? 0, online: false, lastSeen: null, muted: false, typing: false }));
+export function groupRows(
+  m: Messenger,
+  current: string | undefined,
+  unread: ReadonlyMap<string, number>,
+): ConversationRow[] {
+  const names = [
+    ...m.store.groups
+      .list()
+      .filter((g) => g.member && g.invitedBy === undefined)
+      .map((g) => `#${g.record.name}`),
+    ...m.store.groups.joinedRooms().map((r) => `#${r}`),
+  ];
+  return [...new Set(names)].map((peer) => ({
+    peer,
+    unread: peer === current ? 0 : (unread.get(peer) ?? 0),
+    online: false,
+    lastSeen: null,
+    muted: false,
+    typing: false,
+  }));
 }
 
 export async function groupCommand(host: GroupHost, a: GroupAction): Promise<void> {
@@ -59,12 +107,26 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
     switch (a.kind) {
       case 'groups': {
         const all = m.store.groups.list();
-        host.notice(all.length === 0 ? 'no groups yet: /group create <name> <user...>' : all.map((g) => `#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${g.invitedBy !== undefined ? ` (invited by ${g.invitedBy})` : g.member ? '' : ' (left)'}`).join('\n'), 'info');
+        host.notice(
+          all.length === 0
+            ? 'no groups yet: /group create <name> <user...>'
+            : all
+                .map(
+                  (g) =>
+                    `#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${g.invitedBy !== undefined ? ` (invited by ${g.invitedBy})` : g.member ? '' : ' (left)'}`,
+                )
+                .join('\n'),
+          'info',
+        );
         return;
       }
       case 'rooms': {
         const joined = new Set(m.store.groups.joinedRooms());
-        host.notice((await listRooms(m)).map((r) => `#${inertLine(r)}${joined.has(r) ? ' (joined)' : ''}`).join('\n') || 'this relay has no rooms', 'info');
+        host.notice(
+          (await listRooms(m)).map((r) => `#${inertLine(r)}${joined.has(r) ? ' (joined)' : ''}`).join('\n') ||
+            'this relay has no rooms',
+          'info',
+        );
         return;
       }
       case 'join': {
@@ -88,7 +150,10 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
         }
         if (a.action === 'decline') {
           const s = declineGroup(m, g);
-          host.notice(`declined #${inertLine(s.record.name)} (${s.gid.slice(0, 8)}): forgotten, nobody was told`, 'info');
+          host.notice(
+            `declined #${inertLine(s.record.name)} (${s.gid.slice(0, 8)}): forgotten, nobody was told`,
+            'info',
+          );
           return;
         }
         if (a.action === 'members') {
@@ -96,10 +161,14 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
           host.notice(s.record.members.map((x) => `${x.user}${x.admin ? ' (admin)' : ''}`).join('\n'), 'info');
           return;
         }
-        const out = a.action === 'create' ? await createGroup(m, g, a.args)
-          : a.action === 'leave' ? await changeGroup(m, g, 'leave', '')
-          : a.action === 'rename' ? await changeGroup(m, g, 'rename', '', (a.args[0] ?? '').replace(/^#/, ''))
-          : await changeGroup(m, g, a.action, a.args[0] ?? '');
+        const out =
+          a.action === 'create'
+            ? await createGroup(m, g, a.args)
+            : a.action === 'leave'
+              ? await changeGroup(m, g, 'leave', '')
+              : a.action === 'rename'
+                ? await changeGroup(m, g, 'rename', '', (a.args[0] ?? '').replace(/^#/, ''))
+                : await changeGroup(m, g, a.action, a.args[0] ?? '');
         for (const f of out.result.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
         if (a.action === 'create') host.open(`#${out.group.record.name}`);
         else host.notice(`#${inertLine(out.group.record.name)}: ${a.action} done`, 'info');

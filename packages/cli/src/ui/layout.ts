@@ -4,7 +4,11 @@
  * The items to show: ending `offset` items above the newest, as many as fit in `height` rows (at least one).
  * Returns the slice bounds and whether there is more above / below.
  */
-export function visibleWindow(rows: readonly number[], height: number, offset: number): { start: number; end: number; above: boolean; below: boolean } {
+export function visibleWindow(
+  rows: readonly number[],
+  height: number,
+  offset: number,
+): { start: number; end: number; above: boolean; below: boolean } {
   const end = Math.max(0, rows.length - Math.max(0, Math.min(offset, rows.length - 1)));
   let start = end;
   let used = 0;

@@ -20,7 +20,14 @@ describe('editLine', () => {
   });
 
   it('a bracketed paste of several lines is one message, its CRs becoming newlines', () => {
-    const { sent } = feed([['[200~'], ['line one\rline two\r'], ['', { return: true }], ['line three'], ['[201~'], ['', { return: true }]]);
+    const { sent } = feed([
+      ['[200~'],
+      ['line one\rline two\r'],
+      ['', { return: true }],
+      ['line three'],
+      ['[201~'],
+      ['', { return: true }],
+    ]);
     expect(sent).toEqual(['line one\nline two\n\nline three']);
   });
 
@@ -30,9 +37,24 @@ describe('editLine', () => {
   });
 
   it('history: Up walks back, Down returns to the draft', () => {
-    const { s } = feed([['one'], ['', { return: true }], ['two'], ['', { return: true }], ['dra'], ['', { upArrow: true }], ['', { upArrow: true }], ['', { upArrow: true }]]);
+    const { s } = feed([
+      ['one'],
+      ['', { return: true }],
+      ['two'],
+      ['', { return: true }],
+      ['dra'],
+      ['', { upArrow: true }],
+      ['', { upArrow: true }],
+      ['', { upArrow: true }],
+    ]);
     expect(s.value).toBe('one');
-    const back = feed([['', { downArrow: true }], ['', { downArrow: true }]], s).s;
+    const back = feed(
+      [
+        ['', { downArrow: true }],
+        ['', { downArrow: true }],
+      ],
+      s,
+    ).s;
     expect(back.value).toBe('dra');
   });
 
@@ -50,7 +72,11 @@ describe('editLine', () => {
 describe('splitKeys', () => {
   it('splits control keys out of a typed chunk', () => {
     expect(splitKeys('/op\t')).toEqual([{ input: '/op' }, { input: '', tab: true }]);
-    expect(splitKeys('\u0015/help\r')).toEqual([{ input: 'u', ctrl: true }, { input: '/help' }, { input: '', return: true }]);
+    expect(splitKeys('\u0015/help\r')).toEqual([
+      { input: 'u', ctrl: true },
+      { input: '/help' },
+      { input: '', return: true },
+    ]);
     expect(splitKeys('ab\u007f')).toEqual([{ input: 'ab' }, { input: '', backspace: true }]);
   });
   it('leaves plain text and a line-break-only paste whole', () => {

@@ -14,7 +14,14 @@ export interface LineState {
   candidates: string[];
 }
 
-export const initialLine = (history: string[] = []): LineState => ({ value: '', history, index: history.length, draft: '', pasting: false, candidates: [] });
+export const initialLine = (history: string[] = []): LineState => ({
+  value: '',
+  history,
+  index: history.length,
+  draft: '',
+  pasting: false,
+  candidates: [],
+});
 
 export interface KeyInfo {
   return?: boolean;
@@ -67,10 +74,11 @@ export function editLine(s: LineState, input: string, key: KeyInfo): [LineState,
   if (key.downArrow) {
     if (s.index >= s.history.length) return [s, undefined];
     const index = s.index + 1;
-    return [{ ...s, index, value: index === s.history.length ? s.draft : s.history[index] ?? '' }, undefined];
+    return [{ ...s, index, value: index === s.history.length ? s.draft : (s.history[index] ?? '') }, undefined];
   }
   if (key.tab) return [s, { complete: true }];
-  if (key.backspace || key.delete) return [{ ...s, value: Array.from(s.value).slice(0, -1).join(''), candidates: [] }, undefined];
+  if (key.backspace || key.delete)
+    return [{ ...s, value: Array.from(s.value).slice(0, -1).join(''), candidates: [] }, undefined];
   if (key.ctrl && input === 'u') return [{ ...s, value: '', candidates: [] }, undefined];
   if (key.ctrl && input === 'w') return [{ ...s, value: s.value.replace(/\S*\s*$/, ''), candidates: [] }, undefined];
   if (key.ctrl || key.escape) return [s, undefined];

@@ -12,7 +12,8 @@ export interface NotifySettings {
 export function notificationBytes(from: string, settings: NotifySettings): string {
   if (!/^[a-z][a-z0-9_-]{2,31}$/.test(from)) return settings.bell ? '\x07' : '';
   let out = '';
-  if (settings.desktopNotifications) out += `\x1b]9;chat: new message from ${from}\x07\x1b]777;notify;chat;new message from ${from}\x07`;
+  if (settings.desktopNotifications)
+    out += `\x1b]9;chat: new message from ${from}\x07\x1b]777;notify;chat;new message from ${from}\x07`;
   if (settings.bell) out += '\x07';
   return out;
 }

@@ -44,10 +44,18 @@ export async function runInteractive(args: InteractiveArgs, io: Io): Promise<num
     controller.submit('/quit');
   };
   process.once('SIGTERM', quit);
-  const app = render(<ChatApp controller={controller} relay={`${messenger.address.host}:${messenger.address.port}`} color={color} onQuit={quit} />, {
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
+  const app = render(
+    <ChatApp
+      controller={controller}
+      relay={`${messenger.address.host}:${messenger.address.port}`}
+      color={color}
+      onQuit={quit}
+    />,
+    {
+      exitOnCtrlC: false,
+      patchConsole: false,
+    },
+  );
   controller.start();
   await done;
   app.unmount();

@@ -23,7 +23,13 @@ describe('text', () => {
     expect(colorEnabled({ CHAT_MONOCHROME: '1' })).toBe(false);
   });
   it('marks delivery states', () => {
-    expect(['queued', 'sent', 'delivered', 'read', 'failed'].map(deliveryMark)).toEqual(['…', '✓', '✓✓', '✓✓ read', '✗ failed']);
+    expect(['queued', 'sent', 'delivered', 'read', 'failed'].map(deliveryMark)).toEqual([
+      '…',
+      '✓',
+      '✓✓',
+      '✓✓ read',
+      '✗ failed',
+    ]);
   });
 });
 

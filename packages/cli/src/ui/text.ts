@@ -42,7 +42,18 @@ export function ago(ms: number, now = Date.now()): string {
   return `${Math.floor(s / 86_400)} d ago`;
 }
 
-const PALETTE = ['cyan', 'green', 'yellow', 'magenta', 'blue', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'magentaBright'] as const;
+const PALETTE = [
+  'cyan',
+  'green',
+  'yellow',
+  'magenta',
+  'blue',
+  'red',
+  'cyanBright',
+  'greenBright',
+  'yellowBright',
+  'magentaBright',
+] as const;
 
 /** The same colour for a name in every session (FNV-1a of the name); undefined when colour is off. */
 export function nameColor(name: string, color: boolean): string | undefined {

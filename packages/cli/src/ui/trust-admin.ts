@@ -15,7 +15,11 @@ export interface CommandHost {
 }
 
 const message = (err: unknown): string =>
-  err instanceof ChatError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : err instanceof Error ? err.message : String(err);
+  err instanceof ChatError
+    ? `${err.message}${err.hint ? ` (${err.hint})` : ''}`
+    : err instanceof Error
+      ? err.message
+      : String(err);
 
 /** `/verify <user>`: the safety number to compare; `/verify <user> <digits>`: compare and mark verified. */
 export async function verifyCommand(host: CommandHost, user: string, digits: string | undefined): Promise<void> {
@@ -23,12 +27,18 @@ export async function verifyCommand(host: CommandHost, user: string, digits: str
     if (digits === undefined) {
       const v = await host.m.safetyNumber(user);
       const which = v.forPendingKey ? ` (for ${user}'s NEW key, not yet accepted)` : '';
-      host.notice(`safety number with ${user}${which}:\n${v.formatted}\ncompare with ${user}'s /verify ${host.m.username}; if equal: /verify ${user} <digits>`, 'info');
+      host.notice(
+        `safety number with ${user}${which}:\n${v.formatted}\ncompare with ${user}'s /verify ${host.m.username}; if equal: /verify ${user} <digits>`,
+        'info',
+      );
       return;
     }
     const r = host.m.trust(user, { verify: digits });
     host.unblock(user);
-    host.notice(`${user} is verified${r.acceptedNewKey ? ' (their new key is accepted)' : ''}: fingerprint ${r.contact.fingerprint}`, 'info');
+    host.notice(
+      `${user} is verified${r.acceptedNewKey ? ' (their new key is accepted)' : ''}: fingerprint ${r.contact.fingerprint}`,
+      'info',
+    );
   } catch (err) {
     host.notice(`/verify failed: ${message(err)}`, 'error');
   }

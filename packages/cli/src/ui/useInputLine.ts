@@ -17,26 +17,29 @@ export function useInputLine(h: InputHandlers, isActive = true): LineState {
   const [state, setState] = useState<LineState>(initialLine);
   // Key events can arrive faster than React re-renders: keep the latest state in a ref.
   const ref = useRef(state);
-  const handle = (input: string, key: KeyInfo & { pageUp?: boolean; pageDown?: boolean; home?: boolean; end?: boolean }): void => {
-      if (key.ctrl && input === 'c') return h.onQuit();
-      if (!ref.current.pasting) {
-        if (key.pageUp) return h.onScroll('pageUp');
-        if (key.pageDown) return h.onScroll('pageDown');
-        if (key.home) return h.onScroll('home');
-        if (key.end) return h.onScroll('end');
-        if (key.ctrl && input === 'n') return h.onCycle(1);
-        if (key.ctrl && input === 'p') return h.onCycle(-1);
-      }
-      const before = ref.current;
-      let [next, effect] = editLine(before, input, key);
-      if (effect && 'complete' in effect) {
-        const c = complete(next.value, h.users());
-        next = { ...next, value: c.line, candidates: c.candidates.length > 1 ? c.candidates : [] };
-      }
-      ref.current = next;
-      setState(next);
-      if (effect && 'submit' in effect) h.onSubmit(effect.submit);
-      if (next.value !== before.value) h.onChange(next.value);
+  const handle = (
+    input: string,
+    key: KeyInfo & { pageUp?: boolean; pageDown?: boolean; home?: boolean; end?: boolean },
+  ): void => {
+    if (key.ctrl && input === 'c') return h.onQuit();
+    if (!ref.current.pasting) {
+      if (key.pageUp) return h.onScroll('pageUp');
+      if (key.pageDown) return h.onScroll('pageDown');
+      if (key.home) return h.onScroll('home');
+      if (key.end) return h.onScroll('end');
+      if (key.ctrl && input === 'n') return h.onCycle(1);
+      if (key.ctrl && input === 'p') return h.onCycle(-1);
+    }
+    const before = ref.current;
+    let [next, effect] = editLine(before, input, key);
+    if (effect && 'complete' in effect) {
+      const c = complete(next.value, h.users());
+      next = { ...next, value: c.line, candidates: c.candidates.length > 1 ? c.candidates : [] };
+    }
+    ref.current = next;
+    setState(next);
+    if (effect && 'submit' in effect) h.onSubmit(effect.submit);
+    if (next.value !== before.value) h.onChange(next.value);
   };
   useInput(
     (input, key) => {

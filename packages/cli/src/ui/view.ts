@@ -49,7 +49,8 @@ export interface SessionState {
 
 export function buildView(m: Messenger, s: SessionState, now = Date.now()): ChatView {
   const rows = m.store.outbox.conversations();
-  if (s.current && !rows.some((r) => r.peer === s.current)) rows.unshift({ peer: s.current, unread: 0, lastTs: now, muted: false, lastSeen: null });
+  if (s.current && !rows.some((r) => r.peer === s.current))
+    rows.unshift({ peer: s.current, unread: 0, lastTs: now, muted: false, lastSeen: null });
   const conversations = rows.map((r) => ({
     peer: r.peer,
     unread: r.peer === s.current ? 0 : r.unread,
@@ -61,9 +62,14 @@ export function buildView(m: Messenger, s: SessionState, now = Date.now()): Chat
   const key = s.current ?? '';
   const cleared = s.clearedAt.get(key) ?? 0;
   const messages: PaneItem[] = s.current
-    ? m.history({ peer: s.current }).filter((x) => x.receivedAt > cleared).map((x) => ({ type: 'message', ...x }))
+    ? m
+        .history({ peer: s.current })
+        .filter((x) => x.receivedAt > cleared)
+        .map((x) => ({ type: 'message', ...x }))
     : [];
-  const notices: PaneItem[] = (s.notices.get(key) ?? []).filter((n) => n.ts > cleared).map((n) => ({ type: 'notice', ...n }));
+  const notices: PaneItem[] = (s.notices.get(key) ?? [])
+    .filter((n) => n.ts > cleared)
+    .map((n) => ({ type: 'notice', ...n }));
   // Receive order (§4, "Order of the history"): a message where this client committed it, never where its sender's
   // clock puts it; a notice where it was written. The sort is stable: equal times keep the history's order.
   const items = [...messages, ...notices].sort(byPaneTime);

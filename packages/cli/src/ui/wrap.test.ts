@@ -20,11 +20,16 @@ describe('wrapRows', () => {
   });
   it('no row is wider than its limit, and no text is lost but spaces at breaks (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', '東', 'é') }), fc.integer({ min: 2, max: 30 }), fc.integer({ min: 2, max: 30 }), (text, first, rest) => {
-        const rows = wrapRows(text, first, rest);
-        rows.forEach((r, i) => expect(stringWidth(r)).toBeLessThanOrEqual(i === 0 ? first : rest));
-        expect(rows.join('').replace(/[ \n]/g, '')).toBe(text.replace(/[ \n]/g, ''));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', '東', 'é') }),
+        fc.integer({ min: 2, max: 30 }),
+        fc.integer({ min: 2, max: 30 }),
+        (text, first, rest) => {
+          const rows = wrapRows(text, first, rest);
+          rows.forEach((r, i) => expect(stringWidth(r)).toBeLessThanOrEqual(i === 0 ? first : rest));
+          expect(rows.join('').replace(/[ \n]/g, '')).toBe(text.replace(/[ \n]/g, ''));
+        },
+      ),
     );
   });
 });

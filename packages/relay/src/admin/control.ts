@@ -79,9 +79,10 @@ export async function startControlSocket(dataDir: string, ctx: RelayContext): Pr
         try {
           answer = { ok: true, result: runAdminOp(ctx, parseRequest(line), 'local') };
         } catch (err) {
-          answer = err instanceof AdminError
-            ? { ok: false, code: err.code, message: err.message }
-            : { ok: false, code: 'BAD_REQUEST', message: (err as Error).message };
+          answer =
+            err instanceof AdminError
+              ? { ok: false, code: err.code, message: err.message }
+              : { ok: false, code: 'BAD_REQUEST', message: (err as Error).message };
         }
         conn.write(`${JSON.stringify(answer)}\n`);
       }
@@ -107,7 +108,11 @@ export async function startControlSocket(dataDir: string, ctx: RelayContext): Pr
  * Sends one request to the running relay of `dataDir`.
  * @throws Error with code ENOENT / ECONNREFUSED when no relay is running there.
  */
-export function controlRequest(dataDir: string, req: AdminRequest, timeoutMs = 5_000): Promise<Record<string, unknown>> {
+export function controlRequest(
+  dataDir: string,
+  req: AdminRequest,
+  timeoutMs = 5_000,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const c = createConnection(join(dataDir, CONTROL_SOCKET));
     let buf = '';

@@ -5,8 +5,14 @@ import type { RelayContext } from '../context.js';
 import { AdminError, runAdminOp } from './ops.js';
 
 /** `user` logged in with `identityPublicKey`; only the key bound to an admin name in the config may act (§14.1). */
-export function answerAdminFrame(ctx: RelayContext, user: string, identityPublicKey: Uint8Array, f: AdminFrame): RelayFrame {
-  if (!isAdmin(ctx.policy.admins, user, identityPublicKey)) return errFrame('FORBIDDEN', `${user} is not an admin of this relay`, f.rid);
+export function answerAdminFrame(
+  ctx: RelayContext,
+  user: string,
+  identityPublicKey: Uint8Array,
+  f: AdminFrame,
+): RelayFrame {
+  if (!isAdmin(ctx.policy.admins, user, identityPublicKey))
+    return errFrame('FORBIDDEN', `${user} is not an admin of this relay`, f.rid);
   let result;
   try {
     result = runAdminOp(ctx, { op: f.op, user: f.user, after: f.after, reason: f.reason }, user);
@@ -18,15 +24,26 @@ export function answerAdminFrame(ctx: RelayContext, user: string, identityPublic
     case 'users': {
       const u = result.users;
       return {
-        t: 'admin_users', rid: f.rid, names: u.map((x) => x.username), created: u.map((x) => x.createdAt),
-        online: u.map((x) => x.online), banned: u.map((x) => x.banned), depth: u.map((x) => x.depth),
-        bytes: u.map((x) => x.bytes), more: result.more,
+        t: 'admin_users',
+        rid: f.rid,
+        names: u.map((x) => x.username),
+        created: u.map((x) => x.createdAt),
+        online: u.map((x) => x.online),
+        banned: u.map((x) => x.banned),
+        depth: u.map((x) => x.depth),
+        bytes: u.map((x) => x.bytes),
+        more: result.more,
       };
     }
     case 'stats':
       return { t: 'admin_stats', rid: f.rid, ...result.stats };
     default:
       // 'delete-user' is local only (control socket); the frame's op type cannot name it.
-      return { t: 'admin_done', rid: f.rid, op: result.op as AdminFrame['op'], ...(result.invite ? { invite: result.invite } : {}) };
+      return {
+        t: 'admin_done',
+        rid: f.rid,
+        op: result.op as AdminFrame['op'],
+        ...(result.invite ? { invite: result.invite } : {}),
+      };
   }
 }

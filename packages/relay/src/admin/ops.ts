@@ -90,7 +90,8 @@ export function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: string): Ad
     case 'kick': {
       const user = needUser(req);
       const reason = req.reason ? `kicked by an admin: ${req.reason}` : 'kicked by an admin';
-      if (endSessions(ctx, user, 'KICKED', reason) === 0) throw new AdminError('UNKNOWN_USER', `${user} has no open session`);
+      if (endSessions(ctx, user, 'KICKED', reason) === 0)
+        throw new AdminError('UNKNOWN_USER', `${user} has no open session`);
       return { op: 'kick' };
     }
     case 'ban': {

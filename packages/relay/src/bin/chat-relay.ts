@@ -92,7 +92,11 @@ async function main(): Promise<void> {
   let values;
   let config;
   try {
-    ({ values } = parse(argv, { quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }));
+    ({ values } = parse(argv, {
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    }));
     if (values.help || values.version) config = undefined;
     else ({ config } = configFrom(values));
   } catch (err) {
@@ -132,13 +136,23 @@ async function main(): Promise<void> {
       log: values.quiet || config.log.level === 'silent' ? silentLogger : jsonLogger(process.stderr, config.log.level),
     });
   } catch (err) {
-    if (err instanceof RelayTlsError) fail(`${err.message} (${err.code})`, 1, 'fix or remove the certificate and key; without --tls-cert the relay makes its own in the data directory');
+    if (err instanceof RelayTlsError)
+      fail(
+        `${err.message} (${err.code})`,
+        1,
+        'fix or remove the certificate and key; without --tls-cert the relay makes its own in the data directory',
+      );
     if (err instanceof RelayStoreError) {
-      fail(`${dataDir}/relay.db: ${err.message} (${err.code})`, 1, 'restore the data directory from a backup; the relay will not serve from a damaged database');
+      fail(
+        `${dataDir}/relay.db: ${err.message} (${err.code})`,
+        1,
+        'restore the data directory from a backup; the relay will not serve from a damaged database',
+      );
     }
     if (err instanceof DataDirInUseError) fail(err.message, 1, 'stop the other relay first, or use another --data');
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') fail(`port ${port} is already in use`, 1, 'pick another with --port, or stop the other relay');
+    if (e.code === 'EADDRINUSE')
+      fail(`port ${port} is already in use`, 1, 'pick another with --port, or stop the other relay');
     fail(e.message, 1);
   }
   if (relay.certFingerprint === undefined) {
@@ -149,7 +163,8 @@ async function main(): Promise<void> {
   }
   const shown = relay.host.includes(':') ? `[${relay.host}]` : relay.host;
   if (relay.certFingerprint !== undefined) {
-    if (relay.certCreated) process.stderr.write(`chat-relay: created a TLS key and self-signed certificate in ${dataDir}\n`);
+    if (relay.certCreated)
+      process.stderr.write(`chat-relay: created a TLS key and self-signed certificate in ${dataDir}\n`);
     process.stdout.write(`chat-relay address chat://${relay.certFingerprint}@${shown}:${relay.port}\n`);
   } else {
     process.stdout.write(`chat-relay address ${shown}:${relay.port} (insecure: clients need --insecure)\n`);

@@ -3,7 +3,15 @@
  * with the request's `rid`; `blob_get` streams `blob_data` under TCP back-pressure.
  */
 import { isValidUsername } from '@chat/crypto';
-import { ProtocolError, errFrame, type BlobDoneFrame, type BlobGetFrame, type BlobNewFrame, type BlobPutFrame, type RelayFrame } from '@chat/protocol';
+import {
+  ProtocolError,
+  errFrame,
+  type BlobDoneFrame,
+  type BlobGetFrame,
+  type BlobNewFrame,
+  type BlobPutFrame,
+  type RelayFrame,
+} from '@chat/protocol';
 import type { RelayContext } from '../context.js';
 import type { BlobStore } from './store.js';
 
@@ -18,7 +26,13 @@ export interface BlobOutput {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-export async function answerBlobFrame(ctx: RelayContext, blobs: BlobStore, user: string, f: BlobFrame, out: BlobOutput): Promise<void> {
+export async function answerBlobFrame(
+  ctx: RelayContext,
+  blobs: BlobStore,
+  user: string,
+  f: BlobFrame,
+  out: BlobOutput,
+): Promise<void> {
   try {
     switch (f.t) {
       case 'blob_new': {
@@ -55,7 +69,8 @@ export async function answerBlobFrame(ctx: RelayContext, blobs: BlobStore, user:
 
 async function streamBlob(blobs: BlobStore, user: string, f: BlobGetFrame, out: BlobOutput): Promise<void> {
   const m = blobs.forRecipient(user, hex(f.bid));
-  if (m.completedAt === undefined) throw new ProtocolError('BLOB_INCOMPLETE', `the upload is not finished (${m.have} of ${m.chunks} chunks)`);
+  if (m.completedAt === undefined)
+    throw new ProtocolError('BLOB_INCOMPLETE', `the upload is not finished (${m.have} of ${m.chunks} chunks)`);
   if (f.from >= m.chunks) throw new ProtocolError('BAD_BLOB', `the file has ${m.chunks} chunks`);
   for (let n = f.from; n < m.chunks; n++) {
     if (!out.alive() || !blobs.has(m.bid)) return;

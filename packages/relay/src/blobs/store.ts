@@ -3,7 +3,22 @@
  * (chunks back to back) and one `<bid>.json` (owner, recipient, sizes, times) per blob in `<dataDir>/blobs/`.
  * Every check of §16.4 lives here and fails with a non-fatal ProtocolError carrying the wire code.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ProtocolError, BLOB_MAX_CHUNK_BYTES } from '@chat/protocol';
 
@@ -153,10 +168,16 @@ export class BlobStore {
       refuse('QUOTA_EXCEEDED', `you have ${count} files waiting on this relay, the most it keeps per sender`);
     }
     if (uploading >= this.limits.maxUploadsPerUser) {
-      refuse('QUOTA_EXCEEDED', `you have ${uploading} unfinished uploads on this relay, the most it allows at once; finish or cancel one`);
+      refuse(
+        'QUOTA_EXCEEDED',
+        `you have ${uploading} unfinished uploads on this relay, the most it allows at once; finish or cancel one`,
+      );
     }
     if (used + size > this.limits.blobQuotaBytes) {
-      refuse('QUOTA_EXCEEDED', `stored files would exceed your quota of ${this.limits.blobQuotaBytes} bytes (${used} in use)`);
+      refuse(
+        'QUOTA_EXCEEDED',
+        `stored files would exceed your quota of ${this.limits.blobQuotaBytes} bytes (${used} in use)`,
+      );
     }
     const m: BlobMeta = { bid, owner, to, size, chunks, createdAt: now, have: 0 };
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
@@ -228,9 +249,10 @@ export class BlobStore {
   expire(now: number): number {
     let n = 0;
     for (const m of [...this.metas.values()]) {
-      const dead = m.completedAt === undefined
-        ? now - m.createdAt > this.limits.incompleteTtlMs
-        : now - m.completedAt > this.limits.completeTtlMs;
+      const dead =
+        m.completedAt === undefined
+          ? now - m.createdAt > this.limits.incompleteTtlMs
+          : now - m.completedAt > this.limits.completeTtlMs;
       if (dead) {
         this.delete(m.bid);
         n++;

@@ -7,7 +7,14 @@
 import { parseAdmins } from '../admins.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminError, runAdminOp, type AdminDeps, type AdminRequest, type AdminResult, type LocalAdminOp } from '../admin/ops.js';
+import {
+  AdminError,
+  runAdminOp,
+  type AdminDeps,
+  type AdminRequest,
+  type AdminResult,
+  type LocalAdminOp,
+} from '../admin/ops.js';
 import { controlRequest } from '../admin/control.js';
 import { silentLogger } from '../log.js';
 import { openSqliteStores } from '../store/sqlite-store.js';
@@ -52,7 +59,8 @@ function isNotRunning(err: unknown): boolean {
 function offline(dataDir: string, admins: string[], req: AdminRequest): AdminResult {
   const file = join(dataDir, 'relay.db');
   // A mistyped --data must not create an empty relay database.
-  if (!existsSync(file)) throw new CommandError(`no relay database in ${dataDir}`, RelayExit.FAILURE, 'check --data (or CHAT_RELAY_DATA)');
+  if (!existsSync(file))
+    throw new CommandError(`no relay database in ${dataDir}`, RelayExit.FAILURE, 'check --data (or CHAT_RELAY_DATA)');
   const { store, accounts } = openSqliteStores(file);
   try {
     const deps: AdminDeps = {
@@ -75,7 +83,12 @@ function offline(dataDir: string, admins: string[], req: AdminRequest): AdminRes
 export async function adminCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { reason: { type: 'string' }, after: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    {
+      reason: { type: 'string' },
+      after: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     true,
   );
   if (values.help || positionals.length === 0) {
@@ -83,12 +96,25 @@ export async function adminCommand(argv: string[]): Promise<number> {
     return values.help ? 0 : RelayExit.USAGE;
   }
   const [op, user, ...rest] = positionals as [LocalAdminOp, string | undefined, ...string[]];
-  if (!OPS.includes(op)) throw new CommandError(`unknown admin command ${JSON.stringify(op)}`, RelayExit.USAGE, 'see chat-relay admin --help');
+  if (!OPS.includes(op))
+    throw new CommandError(
+      `unknown admin command ${JSON.stringify(op)}`,
+      RelayExit.USAGE,
+      'see chat-relay admin --help',
+    );
   if (NEEDS_USER.has(op) !== (user !== undefined) || rest.length > 0) {
-    throw new CommandError(NEEDS_USER.has(op) ? `admin ${op} needs one username` : `admin ${op} takes no username`, RelayExit.USAGE);
+    throw new CommandError(
+      NEEDS_USER.has(op) ? `admin ${op} needs one username` : `admin ${op} takes no username`,
+      RelayExit.USAGE,
+    );
   }
   const { config } = configFrom(values);
-  const request: AdminRequest = { op, user, reason: values.reason as string | undefined, after: values.after as string | undefined };
+  const request: AdminRequest = {
+    op,
+    user,
+    reason: values.reason as string | undefined,
+    after: values.after as string | undefined,
+  };
   let result: AdminResult;
   try {
     const answer = await controlRequest(config.dataDir, request);
@@ -99,7 +125,11 @@ export async function adminCommand(argv: string[]): Promise<number> {
   } catch (err) {
     if (!isNotRunning(err)) throw err;
     if (LIVE_ONLY.has(op)) {
-      throw new CommandError(`no relay is running on ${config.dataDir}`, RelayExit.NOT_RUNNING, 'start it, or check --data');
+      throw new CommandError(
+        `no relay is running on ${config.dataDir}`,
+        RelayExit.NOT_RUNNING,
+        'start it, or check --data',
+      );
     }
     try {
       result = offline(config.dataDir, config.admins, request);
@@ -120,13 +150,24 @@ function print(result: AdminResult, json: boolean): void {
   switch (result.op) {
     case 'users': {
       const rows = result.users.map((u) => [
-        u.username, u.online ? 'online' : '-', u.banned ? 'banned' : '-', String(u.depth), String(u.bytes),
+        u.username,
+        u.online ? 'online' : '-',
+        u.banned ? 'banned' : '-',
+        String(u.depth),
+        String(u.bytes),
         new Date(u.createdAt).toISOString().slice(0, 19).replace('T', ' '),
       ]);
       const head = ['USER', 'ONLINE', 'BANNED', 'WAITING', 'BYTES', 'CREATED (UTC)'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
-      if (result.more) process.stdout.write(`… more: chat-relay admin users --after ${result.users.at(-1)?.username}\n`);
+      for (const r of [head, ...rows])
+        process.stdout.write(
+          `${r
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
+      if (result.more)
+        process.stdout.write(`… more: chat-relay admin users --after ${result.users.at(-1)?.username}\n`);
       return;
     }
     case 'stats':

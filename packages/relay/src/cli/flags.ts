@@ -39,7 +39,12 @@ export function parse(
   positionals = false,
 ): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options: { ...CONFIG_FLAGS, ...extra }, strict: true, allowPositionals: positionals });
+    return parseArgs({
+      args: argv,
+      options: { ...CONFIG_FLAGS, ...extra },
+      strict: true,
+      allowPositionals: positionals,
+    });
   } catch (err) {
     throw new CommandError((err as Error).message, RelayExit.USAGE, 'see chat-relay --help');
   }
@@ -61,7 +66,8 @@ export function configFrom(values: Record<string, unknown>, env: NodeJS.ProcessE
   try {
     return resolveConfig({ env, configFile: values.config as string | undefined, flags });
   } catch (err) {
-    if (err instanceof ConfigError) throw new CommandError(err.message, RelayExit.USAGE, 'see chat-relay config --help');
+    if (err instanceof ConfigError)
+      throw new CommandError(err.message, RelayExit.USAGE, 'see chat-relay config --help');
     throw err;
   }
 }

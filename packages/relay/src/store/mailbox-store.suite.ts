@@ -110,7 +110,11 @@ export function describeMailboxStore(
       const from = (tag: Uint8Array, size = 100) => ({ ...envelope('bob', size), senderTag: tag });
       const first = [from(m), from(m)];
       expect(store.putMany([...first, from(m), from(a), { ...envelope('bob') }], q)).toEqual([
-        'stored', 'stored', 'mailbox_full', 'stored', 'stored',
+        'stored',
+        'stored',
+        'mailbox_full',
+        'stored',
+        'stored',
       ]);
       expect(store.putMany([first[0]!], q)).toEqual(['duplicate']); // a retry is still acknowledged
       expect(store.putMany([from(m, 100)], { ...q, perSender: undefined })).toEqual(['stored']); // no limit asked for
@@ -136,11 +140,16 @@ export function describeMailboxStore(
       expect(store.putMany(old, q)).toEqual(['stored', 'stored']);
       const fresh = [envelope('bob'), envelope('bob'), envelope('nobody')];
       // Without the removal the mailbox would be full; the removal of one frees a place for exactly one.
-      expect(store.commit([{ recipient: 'bob', ids: [old[0]!.id] }, { recipient: 'alice', ids: [old[1]!.id] }], fresh, q)).toEqual([
-        'stored',
-        'mailbox_full',
-        'unknown_recipient',
-      ]);
+      expect(
+        store.commit(
+          [
+            { recipient: 'bob', ids: [old[0]!.id] },
+            { recipient: 'alice', ids: [old[1]!.id] },
+          ],
+          fresh,
+          q,
+        ),
+      ).toEqual(['stored', 'mailbox_full', 'unknown_recipient']);
       expect(store.list('bob', 0, 10).map((e) => bytes(e.id))).toEqual([bytes(old[1]!.id), bytes(fresh[0]!.id)]);
       expect(store.commit([], [], q)).toEqual([]);
       expect(store.commit([{ recipient: 'bob', ids: [old[1]!.id, fresh[0]!.id] }], [], q)).toEqual([]);

@@ -44,7 +44,8 @@ export function createMemoryStore(): MailboxStore {
     if (tag !== undefined && quota.perSender) {
       const mine = rows.filter((r) => r.tag === tag);
       const bytes = mine.reduce((n, r) => n + r.envelope.length, 0);
-      if (mine.length + 1 > quota.perSender.maxMessages || bytes + item.envelope.length > quota.perSender.maxBytes) return 'mailbox_full';
+      if (mine.length + 1 > quota.perSender.maxMessages || bytes + item.envelope.length > quota.perSender.maxBytes)
+        return 'mailbox_full';
     }
     rows.push({
       seq: ++seq,

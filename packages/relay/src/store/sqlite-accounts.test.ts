@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../../../../test/fixtures/temp.js';
@@ -107,8 +106,15 @@ describe('sqlite account store (PROTOCOL.md §14)', () => {
     const again = openSqliteStores(file);
     const tag = new Uint8Array(16).fill(9);
     const perSender = { maxMessages: 1, maxBytes: 1_000 };
-    expect(again.store.putMany([{ ...envelope('old'), senderTag: tag }, { ...envelope('old'), senderTag: tag }], { ...quota, perSender }))
-      .toEqual(['stored', 'mailbox_full']);
+    expect(
+      again.store.putMany(
+        [
+          { ...envelope('old'), senderTag: tag },
+          { ...envelope('old'), senderTag: tag },
+        ],
+        { ...quota, perSender },
+      ),
+    ).toEqual(['stored', 'mailbox_full']);
     expect(again.store.stats('old')).toEqual({ count: 2, bytes: 160 });
     again.store.close();
   });
@@ -130,7 +136,13 @@ describe('sqlite account store (PROTOCOL.md §14)', () => {
 
   it('expires accounts never used again, with their mailboxes; not returning, recent or kept ones', () => {
     const { store, accounts } = openSqliteStores(join(dir, 'unused.db'));
-    for (const [name, at] of [['ghost', 1], ['back', 1], ['online', 1], ['recent', 50]] as const) store.registerUser(user(name, at));
+    for (const [name, at] of [
+      ['ghost', 1],
+      ['back', 1],
+      ['online', 1],
+      ['recent', 50],
+    ] as const)
+      store.registerUser(user(name, at));
     store.putMany([envelope('ghost', 60)], quota);
     accounts.noteReturn('back', 20);
     expect(accounts.expireUnused(10, (u) => u === 'online')).toEqual(['ghost']);

@@ -51,7 +51,13 @@ export class SqliteAccountStore implements AccountStore {
     };
     this.redeem = db.transaction((user: UserRecord, code: string, now: number): InviteResult => {
       if (this.stmt.useInvite.run(user.username, now, hashCode(code), now).changes !== 1) return 'invalid';
-      this.stmt.insertUser.run(user.username, user.identityPublicKey, user.encryptionPublicKey, user.bundleSignature, user.createdAt);
+      this.stmt.insertUser.run(
+        user.username,
+        user.identityPublicKey,
+        user.encryptionPublicKey,
+        user.bundleSignature,
+        user.createdAt,
+      );
       return 'ok';
     });
     this.remove = db.transaction((username: string) => {

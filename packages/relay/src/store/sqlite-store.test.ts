@@ -81,6 +81,15 @@ describe('what the sqlite store keeps (PROTOCOL.md §9)', () => {
     const db = new Database(file, { readonly: true });
     const columns = (db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name);
     db.close();
-    expect(columns.sort()).toEqual(['envelope', 'expires_at', 'id', 'received_at', 'recipient', 'sender_tag', 'seq', 'size']);
+    expect(columns.sort()).toEqual([
+      'envelope',
+      'expires_at',
+      'id',
+      'received_at',
+      'recipient',
+      'sender_tag',
+      'seq',
+      'size',
+    ]);
   });
 });

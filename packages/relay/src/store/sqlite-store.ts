@@ -197,21 +197,29 @@ class SqliteMailboxStore implements MailboxStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly putBatch: (items: readonly EnvelopeInput[], quota: MailboxQuota) => PutResult[];
   private readonly removeBatch: (recipient: string, ids: readonly Uint8Array[]) => number;
-  private readonly commitBatch: (removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota) => PutResult[];
+  private readonly commitBatch: (
+    removals: readonly Removal[],
+    items: readonly EnvelopeInput[],
+    quota: MailboxQuota,
+  ) => PutResult[];
 
   constructor(private readonly db: Database.Database) {
     const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('relay_id') as { value: Buffer } | undefined;
-    if (!row || row.value.length !== 32) throw new RelayStoreError('STORE_CORRUPT', 'relay id missing');
+    if (row?.value.length !== 32) throw new RelayStoreError('STORE_CORRUPT', 'relay id missing');
     this.relayId = new Uint8Array(row.value);
     this.stmt = prepareStatements(db);
     this.putBatch = db.transaction((items: readonly EnvelopeInput[], quota: MailboxQuota) =>
       items.map((item) => this.putOne(item, quota)),
     );
-    this.removeBatch = db.transaction((recipient: string, ids: readonly Uint8Array[]) => this.removeSome(recipient, ids));
-    this.commitBatch = db.transaction((removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota) => {
-      for (const r of removals) this.removeSome(r.recipient, r.ids);
-      return items.map((item) => this.putOne(item, quota));
-    });
+    this.removeBatch = db.transaction((recipient: string, ids: readonly Uint8Array[]) =>
+      this.removeSome(recipient, ids),
+    );
+    this.commitBatch = db.transaction(
+      (removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota) => {
+        for (const r of removals) this.removeSome(r.recipient, r.ids);
+        return items.map((item) => this.putOne(item, quota));
+      },
+    );
   }
 
   private removeSome(recipient: string, ids: readonly Uint8Array[]): number {
@@ -238,7 +246,13 @@ class SqliteMailboxStore implements MailboxStore {
     }
     // UNIQUE (recipient, id): an insert that changes nothing is a duplicate.
     const { changes } = this.stmt.insertEnvelope.run(
-      item.recipient, item.id, item.envelope, size, item.receivedAt, item.expiresAt, item.senderTag ?? null,
+      item.recipient,
+      item.id,
+      item.envelope,
+      size,
+      item.receivedAt,
+      item.expiresAt,
+      item.senderTag ?? null,
     );
     return changes === 1 ? 'stored' : 'duplicate';
   }

@@ -22,7 +22,12 @@ describe('fetchBundle', () => {
       if (!handshake(frame, reply) && frame.t === 'lookup') reply(answer(frame.rid));
     });
     servers.push(server);
-    const conn = await Connection.open({ address: { host: '127.0.0.1', port }, username: 'alice', identity: generateIdentity(), mode: 'send' });
+    const conn = await Connection.open({
+      address: { host: '127.0.0.1', port },
+      username: 'alice',
+      identity: generateIdentity(),
+      mode: 'send',
+    });
     try {
       return await fetchBundle(conn, 'bob');
     } catch (e) {

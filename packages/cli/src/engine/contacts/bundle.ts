@@ -9,12 +9,21 @@ import type { Contact } from '../store/store.js';
 export async function fetchBundle(conn: Connection, name: string): Promise<BundleFrame> {
   const bundle = await conn.lookup(name);
   if (bundle.user !== name) {
-    throw new ChatError('BUNDLE_INVALID', `the relay answered a lookup for ${name} with a key bundle for ${printable(bundle.user)}`, {
-      hint: 'nothing was sent; the relay may be misbehaving',
-    });
+    throw new ChatError(
+      'BUNDLE_INVALID',
+      `the relay answered a lookup for ${name} with a key bundle for ${printable(bundle.user)}`,
+      {
+        hint: 'nothing was sent; the relay may be misbehaving',
+      },
+    );
   }
   try {
-    verifyBundle({ username: bundle.user, identityPublicKey: bundle.idpk, encryptionPublicKey: bundle.encpk, signature: bundle.bsig });
+    verifyBundle({
+      username: bundle.user,
+      identityPublicKey: bundle.idpk,
+      encryptionPublicKey: bundle.encpk,
+      signature: bundle.bsig,
+    });
   } catch (err) {
     throw fromCryptoError(err, `${name}'s key bundle`);
   }
@@ -22,5 +31,8 @@ export async function fetchBundle(conn: Connection, name: string): Promise<Bundl
 }
 
 export function sameKeys(contact: Contact, bundle: BundleFrame): boolean {
-  return constantTimeEqual(contact.identityPublicKey, bundle.idpk) && constantTimeEqual(contact.encryptionPublicKey, bundle.encpk);
+  return (
+    constantTimeEqual(contact.identityPublicKey, bundle.idpk) &&
+    constantTimeEqual(contact.encryptionPublicKey, bundle.encpk)
+  );
 }

@@ -29,7 +29,12 @@ export async function lookupContact(d: ContactsDeps, name: string, conn: Connect
   const r = reconcile(d.store, await fetchBundle(conn, name), d.policy);
   if (r.outcome === 'pinned' || r.outcome === 'untrusted') d.emit('pinned', r.contact);
   if (r.outcome === 'changed' || r.outcome === 'accepted-new') {
-    d.emit('keyChanged', { username: name, previous: r.previous?.fingerprint ?? '', current: r.contact.pending?.fingerprint ?? r.contact.fingerprint, accepted: r.outcome === 'accepted-new' });
+    d.emit('keyChanged', {
+      username: name,
+      previous: r.previous?.fingerprint ?? '',
+      current: r.contact.pending?.fingerprint ?? r.contact.fingerprint,
+      accepted: r.outcome === 'accepted-new',
+    });
   }
   return r;
 }

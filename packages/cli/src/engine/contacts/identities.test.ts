@@ -12,7 +12,7 @@ import { parseTrustNewIdentities, type TrustNewIdentities } from './identities.j
 import { Messenger } from '../messenger.js';
 import { Profile } from '../profile.js';
 
-describe('a relay that swaps bob\'s key', () => {
+describe("a relay that swaps bob's key", () => {
   let t: ReturnType<typeof tempDir>;
   let server: Server;
   let port: number;
@@ -26,10 +26,22 @@ describe('a relay that swaps bob\'s key', () => {
     t = tempDir('swap');
     written.length = 0;
     bobKey = signBundle('bob', generateIdentity());
-    ({ server, port, fingerprint: relayCert } = await scriptedRelay((frame, _socket, reply) => {
+    ({
+      server,
+      port,
+      fingerprint: relayCert,
+    } = await scriptedRelay((frame, _socket, reply) => {
       written.push(frame);
       if (handshake(frame, reply)) return;
-      if (frame.t === 'lookup') reply({ t: 'bundle', rid: frame.rid, user: 'bob', idpk: bobKey.identityPublicKey, encpk: bobKey.encryptionPublicKey, bsig: bobKey.signature });
+      if (frame.t === 'lookup')
+        reply({
+          t: 'bundle',
+          rid: frame.rid,
+          user: 'bob',
+          idpk: bobKey.identityPublicKey,
+          encpk: bobKey.encryptionPublicKey,
+          bsig: bobKey.signature,
+        });
       if (frame.t === 'send') reply({ t: 'sent', rid: frame.rid, id: frame.id });
     }));
     profile = new Profile(`${t.dir}/alice`);
@@ -74,8 +86,12 @@ describe('a relay that swaps bob\'s key', () => {
       expect(m.contact('bob')).toMatchObject({ trust: 'changed', fingerprint: oldFp });
       const view = await m.safetyNumber('bob');
       expect(view.forPendingKey).toBe(true);
-      expect(view.formatted).toBe(formatSafetyNumber(safetyNumber('alice', alice.identity.publicKey, 'bob', bobKey.identityPublicKey)));
-      expect(() => m.trust('bob', { verify: '1'.repeat(60) })).toThrow(expect.objectContaining({ code: 'SAFETY_NUMBER_MISMATCH', exitCode: 4 }));
+      expect(view.formatted).toBe(
+        formatSafetyNumber(safetyNumber('alice', alice.identity.publicKey, 'bob', bobKey.identityPublicKey)),
+      );
+      expect(() => m.trust('bob', { verify: '1'.repeat(60) })).toThrow(
+        expect.objectContaining({ code: 'SAFETY_NUMBER_MISMATCH', exitCode: 4 }),
+      );
       expect(m.contact('bob')?.trust).toBe('changed');
       expect(m.trust('bob', { verify: view.digits }).contact).toMatchObject({ trust: 'verified', pending: null });
     } finally {

@@ -26,21 +26,43 @@ export function parseTrustNewIdentities(text: string): TrustNewIdentities {
  * `pinned` first seen and accepted (on-first-use, always); `untrusted` first seen under `never`; `same` the accepted
  * key; `accepted-new` a different key accepted automatically (`always`); `changed` a different key, held back.
  */
-export type Reconciled = { outcome: 'pinned' | 'untrusted' | 'same' | 'accepted-new' | 'changed'; contact: Contact; previous?: Contact };
+export type Reconciled = {
+  outcome: 'pinned' | 'untrusted' | 'same' | 'accepted-new' | 'changed';
+  contact: Contact;
+  previous?: Contact;
+};
 
 /** Applies the policy to a bundle that already passed §3.2 (`fetchBundle`). Never throws for a key change. */
-export function reconcile(store: Pick<Store, 'contacts'>, bundle: BundleFrame, policy: TrustNewIdentities, now = Date.now()): Reconciled {
+export function reconcile(
+  store: Pick<Store, 'contacts'>,
+  bundle: BundleFrame,
+  policy: TrustNewIdentities,
+  now = Date.now(),
+): Reconciled {
   const name = bundle.user;
   const pinned = store.contacts.get(name);
   const fp = fingerprint(bundle.idpk);
   if (!pinned) {
     const trust = policy === 'never' ? 'untrusted' : 'unverified';
-    const contact = store.contacts.pin({ username: name, identityPublicKey: bundle.idpk, encryptionPublicKey: bundle.encpk, fingerprint: fp, firstSeen: now, trust });
+    const contact = store.contacts.pin({
+      username: name,
+      identityPublicKey: bundle.idpk,
+      encryptionPublicKey: bundle.encpk,
+      fingerprint: fp,
+      firstSeen: now,
+      trust,
+    });
     return { outcome: trust === 'untrusted' ? 'untrusted' : 'pinned', contact };
   }
-  if (sameKeys(pinned, bundle)) return { outcome: pinned.trust === 'untrusted' ? 'untrusted' : 'same', contact: pinned };
+  if (sameKeys(pinned, bundle))
+    return { outcome: pinned.trust === 'untrusted' ? 'untrusted' : 'same', contact: pinned };
   const key = { identityPublicKey: bundle.idpk, encryptionPublicKey: bundle.encpk, fingerprint: fp };
-  if (policy === 'always') return { outcome: 'accepted-new', contact: store.contacts.acceptKey(name, key, 'unverified', now), previous: pinned };
+  if (policy === 'always')
+    return {
+      outcome: 'accepted-new',
+      contact: store.contacts.acceptKey(name, key, 'unverified', now),
+      previous: pinned,
+    };
   return { outcome: 'changed', contact: store.contacts.markChanged(name, { ...key, seenAt: now }), previous: pinned };
 }
 
@@ -50,13 +72,21 @@ export function untrustedError(r: Reconciled): ChatError {
   if (r.outcome === 'changed') {
     const old = r.previous?.fingerprint ?? r.contact.fingerprint;
     const now = r.contact.pending?.fingerprint ?? '?';
-    return new ChatError('KEY_CHANGED', `${name}'s key changed: you accepted ${old}, the relay now gives ${now}; nothing was sent`, {
-      hint: `compare safety numbers with ${name} in person (chat verify ${name}), then accept the new key with chat trust ${name} --verify <digits>`,
-    });
+    return new ChatError(
+      'KEY_CHANGED',
+      `${name}'s key changed: you accepted ${old}, the relay now gives ${now}; nothing was sent`,
+      {
+        hint: `compare safety numbers with ${name} in person (chat verify ${name}), then accept the new key with chat trust ${name} --verify <digits>`,
+      },
+    );
   }
-  return new ChatError('UNTRUSTED_IDENTITY', `${name}'s key ${r.contact.fingerprint} is not trusted yet (trust-new-identities: never); nothing was sent`, {
-    hint: `compare safety numbers with ${name} (chat verify ${name}), then chat trust ${name} --verify <digits>`,
-  });
+  return new ChatError(
+    'UNTRUSTED_IDENTITY',
+    `${name}'s key ${r.contact.fingerprint} is not trusted yet (trust-new-identities: never); nothing was sent`,
+    {
+      hint: `compare safety numbers with ${name} (chat verify ${name}), then chat trust ${name} --verify <digits>`,
+    },
+  );
 }
 
 export interface SafetyNumberView {
@@ -72,7 +102,10 @@ export interface SafetyNumberView {
 }
 
 /** The safety number between us and a contact (§3.5), for the key `chat trust` would accept. */
-export function safetyNumberView(me: { username: string; identityPublicKey: Uint8Array }, contact: Contact): SafetyNumberView {
+export function safetyNumberView(
+  me: { username: string; identityPublicKey: Uint8Array },
+  contact: Contact,
+): SafetyNumberView {
   const key = contact.pending ?? contact;
   const digits = safetyNumber(me.username, me.identityPublicKey, contact.username, key.identityPublicKey);
   return {
@@ -98,16 +131,32 @@ export interface TrustResult {
  *
  * @throws {ChatError} SAFETY_NUMBER_MISMATCH (exit 4) when `verify` does not match.
  */
-export function trustContact(store: Store, me: { username: string; identityPublicKey: Uint8Array }, contact: Contact, verify?: string, now = Date.now()): TrustResult {
+export function trustContact(
+  store: Store,
+  me: { username: string; identityPublicKey: Uint8Array },
+  contact: Contact,
+  verify?: string,
+  now = Date.now(),
+): TrustResult {
   const view = safetyNumberView(me, contact);
   if (verify !== undefined && !safetyNumberMatches(verify, view.digits)) {
-    throw new ChatError('SAFETY_NUMBER_MISMATCH', `the safety number you entered does not match the one for ${contact.username} (key ${view.fingerprint}); nothing was changed`, {
-      hint: `compare again with chat verify ${contact.username}; if the digits really differ, someone may be impersonating ${contact.username}`,
-    });
+    throw new ChatError(
+      'SAFETY_NUMBER_MISMATCH',
+      `the safety number you entered does not match the one for ${contact.username} (key ${view.fingerprint}); nothing was changed`,
+      {
+        hint: `compare again with chat verify ${contact.username}; if the digits really differ, someone may be impersonating ${contact.username}`,
+      },
+    );
   }
   const pending = contact.pending ?? undefined;
   const acceptedNewKey = pending !== undefined || contact.trust === 'untrusted';
-  const trust = verify !== undefined ? 'verified' : contact.trust === 'verified' && !pending ? 'verified' : 'unverified';
-  const updated = store.contacts.acceptKey(contact.username, pending, trust, trust === 'verified' && verify === undefined ? (contact.verifiedAt ?? now) : now);
+  const trust =
+    verify !== undefined ? 'verified' : contact.trust === 'verified' && !pending ? 'verified' : 'unverified';
+  const updated = store.contacts.acceptKey(
+    contact.username,
+    pending,
+    trust,
+    trust === 'verified' && verify === undefined ? (contact.verifiedAt ?? now) : now,
+  );
   return { contact: updated, acceptedNewKey, previousFingerprint: pending ? contact.fingerprint : undefined };
 }

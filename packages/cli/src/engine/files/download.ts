@@ -4,9 +4,29 @@
  * fresh (never overwriting) sanitised name. An interrupted download keeps its verified chunks and resumes.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, linkSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { CryptoError, MessageKind, STREAM_CHUNK_BYTES, constantTimeEqual, encodeFileAnswer, openChunk, streamChunkCount } from '@chat/crypto';
+import {
+  CryptoError,
+  MessageKind,
+  STREAM_CHUNK_BYTES,
+  constantTimeEqual,
+  encodeFileAnswer,
+  openChunk,
+  streamChunkCount,
+} from '@chat/crypto';
 import { ChatError, printable } from '../errors.js';
 import type { Connect, SendControl } from '../context.js';
 import { blobDone, blobGet } from '../net/blobs.js';
@@ -31,9 +51,13 @@ type DownloadContext = Connect & SendControl & { readonly store: Pick<Store, 'fi
 function openPart(part: string): number {
   const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
   const unsafe = () =>
-    new ChatError('DOWNLOAD_PATH_UNSAFE', `${printable(part)} exists and is not a regular file of yours: not writing through it`, {
-      hint: 'remove it if you know what it is, or accept into a directory only you can write to (--dir)',
-    });
+    new ChatError(
+      'DOWNLOAD_PATH_UNSAFE',
+      `${printable(part)} exists and is not a regular file of yours: not writing through it`,
+      {
+        hint: 'remove it if you know what it is, or accept into a directory only you can write to (--dir)',
+      },
+    );
   let fd: number;
   try {
     fd = openSync(part, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
@@ -70,20 +94,35 @@ function publish(part: string, dir: string, name: string): string {
   }
 }
 
-async function tellRelayAndSender(m: DownloadContext, t: FileTransfer, outcome: 'received' | 'declined', conn: Connection): Promise<void> {
+async function tellRelayAndSender(
+  m: DownloadContext,
+  t: FileTransfer,
+  outcome: 'received' | 'declined',
+  conn: Connection,
+): Promise<void> {
   try {
     await blobDone(conn, Buffer.from(t.blob, 'hex'), outcome);
   } catch (err) {
     if (!(err instanceof ChatError && err.code === 'NO_SUCH_BLOB')) throw err; // already gone: nothing to free
   }
-  await m.sendControl(t.peer, MessageKind.fileAnswer, encodeFileAnswer({ blob: Buffer.from(t.blob, 'hex'), outcome }), conn);
+  await m.sendControl(
+    t.peer,
+    MessageKind.fileAnswer,
+    encodeFileAnswer({ blob: Buffer.from(t.blob, 'hex'), outcome }),
+    conn,
+  );
 }
 
 /**
  * Downloads an offered file into `dir` and returns the transfer with its final `path`.
  * @throws {ChatError} NO_SUCH_TRANSFER (2), STREAM_CHUNK_INVALID / FILE_HASH_MISMATCH (1), NO_SUCH_BLOB (6), …
  */
-export async function acceptFile(m: DownloadContext, id: string, dir: string, options: TransferOptions = {}): Promise<FileTransfer> {
+export async function acceptFile(
+  m: DownloadContext,
+  id: string,
+  dir: string,
+  options: TransferOptions = {},
+): Promise<FileTransfer> {
   const t = m.store.files.find(id, 'in');
   if (t.state === 'received') return t;
   if (t.state === 'declined') throw new ChatError('NO_SUCH_TRANSFER', `you declined ${t.blob.slice(0, 8)} already`);
@@ -99,7 +138,14 @@ export async function acceptFile(m: DownloadContext, id: string, dir: string, op
     const hash = createHash('sha256');
     const buf = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
     for (let i = 0; i < have; i++) hash.update(readChunk(fd, buf, i, t.size));
-    const progress = { direction: 'down' as const, blob: t.blob, name: t.name, done: have * STREAM_CHUNK_BYTES, total: t.size, startedAt: Date.now() };
+    const progress = {
+      direction: 'down' as const,
+      blob: t.blob,
+      name: t.name,
+      done: have * STREAM_CHUNK_BYTES,
+      total: t.size,
+      startedAt: Date.now(),
+    };
     options.onProgress?.({ ...progress });
     const conn = await m.connect('send');
     try {
@@ -108,7 +154,12 @@ export async function acceptFile(m: DownloadContext, id: string, dir: string, op
         try {
           plain = openChunk(data, t.key, n, n === chunks - 1);
         } catch (err) {
-          if (err instanceof CryptoError) throw new ChatError('STREAM_CHUNK_INVALID', `chunk ${n} of ${t.blob.slice(0, 8)} failed its check: the file was altered, reordered or cut on the way`, { cause: err });
+          if (err instanceof CryptoError)
+            throw new ChatError(
+              'STREAM_CHUNK_INVALID',
+              `chunk ${n} of ${t.blob.slice(0, 8)} failed its check: the file was altered, reordered or cut on the way`,
+              { cause: err },
+            );
           throw err;
         }
         writeSync(fd, plain, 0, plain.length, n * STREAM_CHUNK_BYTES);
@@ -116,7 +167,8 @@ export async function acceptFile(m: DownloadContext, id: string, dir: string, op
         progress.done += plain.length;
         options.onProgress?.({ ...progress });
       });
-      if (fstatSync(fd).size !== t.size) throw new ChatError('STREAM_TRUNCATED', `${t.blob.slice(0, 8)} arrived with the wrong length`);
+      if (fstatSync(fd).size !== t.size)
+        throw new ChatError('STREAM_TRUNCATED', `${t.blob.slice(0, 8)} arrived with the wrong length`);
       if (!t.sha256 || !constantTimeEqual(hash.digest(), t.sha256)) {
         throw new ChatError('FILE_HASH_MISMATCH', `${t.blob.slice(0, 8)} does not match the hash in its offer`);
       }
@@ -130,7 +182,10 @@ export async function acceptFile(m: DownloadContext, id: string, dir: string, op
     }
   } catch (err) {
     // A chunk or the hash failed: what we hold cannot be trusted, start over next time. A lost connection keeps it.
-    if (err instanceof ChatError && ['STREAM_CHUNK_INVALID', 'STREAM_TRUNCATED', 'FILE_HASH_MISMATCH'].includes(err.code)) {
+    if (
+      err instanceof ChatError &&
+      ['STREAM_CHUNK_INVALID', 'STREAM_TRUNCATED', 'FILE_HASH_MISMATCH'].includes(err.code)
+    ) {
       rmSync(part, { force: true });
     }
     throw err;

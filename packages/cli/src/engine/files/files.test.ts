@@ -39,7 +39,14 @@ async function offerRaw(name: string, data: Buffer, sha256?: Buffer): Promise<st
     try {
       await blobNew(conn, bid, 'bob', streamSealedSize(data.length), 1);
       await blobPut(conn, bid, 0, sealChunk(data, key, 0, true));
-      const body = encodeFileOffer({ blob: bid, size: data.length, key, sha256: sha256 ?? createHash('sha256').update(data).digest(), name, type: 'text/plain' });
+      const body = encodeFileOffer({
+        blob: bid,
+        size: data.length,
+        key,
+        sha256: sha256 ?? createHash('sha256').update(data).digest(),
+        name,
+        type: 'text/plain',
+      });
       await m.sendControl('bob', MessageKind.fileOffer, body, conn);
     } finally {
       await conn.close();

@@ -11,14 +11,26 @@ import type { Store } from '../store/store.js';
 export type { FileEvent, FileProgress } from '../events.js';
 
 /** The handlers for the file kinds, for the receive table (receive/handlers.ts). The receiver acknowledges both. */
-export function fileHandlers(m: Pick<Self, 'username'> & { readonly store: Pick<Store, 'files'> }): [number, KindHandler][] {
+export function fileHandlers(
+  m: Pick<Self, 'username'> & { readonly store: Pick<Store, 'files'> },
+): [number, KindHandler][] {
   const offer: KindHandler = ({ opened, later, emit }) => {
     const o = decodeFileOffer(opened.body);
     const transfer: FileTransfer = {
-      blob: toHex(o.blob), direction: 'in', peer: opened.from, name: o.name, size: o.size, type: o.type,
-      sha256: Buffer.from(o.sha256), key: Buffer.from(o.key), state: 'offered', path: null, ts: opened.ts,
+      blob: toHex(o.blob),
+      direction: 'in',
+      peer: opened.from,
+      name: o.name,
+      size: o.size,
+      type: o.type,
+      sha256: Buffer.from(o.sha256),
+      key: Buffer.from(o.key),
+      state: 'offered',
+      path: null,
+      ts: opened.ts,
     };
-    if (opened.from !== m.username && m.store.files.add(transfer)) later(() => emit('file', { kind: 'offer', transfer }));
+    if (opened.from !== m.username && m.store.files.add(transfer))
+      later(() => emit('file', { kind: 'offer', transfer }));
     return { outcome: 'applied' };
   };
   const answer: KindHandler = ({ opened, later, emit }) => {
@@ -31,5 +43,8 @@ export function fileHandlers(m: Pick<Self, 'username'> & { readonly store: Pick<
     }
     return { outcome: 'applied' };
   };
-  return [[MessageKind.fileOffer, offer], [MessageKind.fileAnswer, answer]];
+  return [
+    [MessageKind.fileOffer, offer],
+    [MessageKind.fileAnswer, answer],
+  ];
 }

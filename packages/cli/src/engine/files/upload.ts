@@ -7,7 +7,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import {
-  MessageKind, STREAM_CHUNK_BYTES, encodeFileOffer, generateFileKey, sealChunk, streamChunkCount, streamSealedSize,
+  MessageKind,
+  STREAM_CHUNK_BYTES,
+  encodeFileOffer,
+  generateFileKey,
+  sealChunk,
+  streamChunkCount,
+  streamSealedSize,
 } from '@chat/crypto';
 import { ChatError } from '../errors.js';
 import { blobNew, blobPut } from '../net/blobs.js';
@@ -44,7 +50,11 @@ function openSource(path: string): { fd: number; size: number } {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new ChatError('FILE_UNREADABLE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new ChatError(
+      'FILE_UNREADABLE',
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      { cause: err },
+    );
   }
   const st = fstatSync(fd);
   if (!st.isFile()) {
@@ -59,15 +69,29 @@ function openSource(path: string): { fd: number; size: number } {
  * @throws {ChatError} FILE_UNREADABLE (1), BAD_USERNAME (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5),
  *   FILE_TOO_LARGE / QUOTA_EXCEEDED (6).
  */
-export async function sendFile(m: UploadContext, to: string, path: string, options: TransferOptions = {}): Promise<FileTransfer> {
+export async function sendFile(
+  m: UploadContext,
+  to: string,
+  path: string,
+  options: TransferOptions = {},
+): Promise<FileTransfer> {
   const peer = normalizeUsername(to);
   const abs = resolve(path);
   const { fd, size } = openSource(abs);
   try {
     const chunks = streamChunkCount(size);
     const t: FileTransfer = m.store.files.findUpload(peer, abs, size) ?? {
-      blob: randomBytes(16).toString('hex'), direction: 'out', peer, name: basename(abs), size, type: guessType(abs),
-      sha256: null, key: Buffer.from(generateFileKey()), state: 'uploading', path: abs, ts: Date.now(),
+      blob: randomBytes(16).toString('hex'),
+      direction: 'out',
+      peer,
+      name: basename(abs),
+      size,
+      type: guessType(abs),
+      sha256: null,
+      key: Buffer.from(generateFileKey()),
+      state: 'uploading',
+      path: abs,
+      ts: Date.now(),
     };
     m.store.files.add(t);
     const bid = Buffer.from(t.blob, 'hex');
@@ -78,7 +102,14 @@ export async function sendFile(m: UploadContext, to: string, path: string, optio
       const hash = createHash('sha256');
       const buf = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
       for (let i = 0; i < have; i++) hash.update(readChunk(fd, buf, i, size));
-      const progress: FileProgress = { direction: 'up', blob: t.blob, name: t.name, done: Math.min(size, have * STREAM_CHUNK_BYTES), total: size, startedAt: Date.now() };
+      const progress: FileProgress = {
+        direction: 'up',
+        blob: t.blob,
+        name: t.name,
+        done: Math.min(size, have * STREAM_CHUNK_BYTES),
+        total: size,
+        startedAt: Date.now(),
+      };
       options.onProgress?.({ ...progress });
       const inflight: Promise<unknown>[] = [];
       for (let i = have; i < chunks; i++) {

@@ -20,7 +20,9 @@ export function resolveConversation(m: Pick<GroupsContext, 'store'>, target: str
   const room = m.store.groups.joinedRooms().includes(name);
   if (groups.length + (room ? 1 : 0) > 1) {
     const choices = [...groups.map((g) => `group:${g.gid}`), ...(room ? [`room:${name}`] : [])];
-    throw new ChatError('AMBIGUOUS_NAME', `#${name} names ${choices.length} conversations: ${choices.join(', ')}`, { hint: `name one of them instead of #${name}, e.g. chat send ${choices[0]} <text>` });
+    throw new ChatError('AMBIGUOUS_NAME', `#${name} names ${choices.length} conversations: ${choices.join(', ')}`, {
+      hint: `name one of them instead of #${name}, e.g. chat send ${choices[0]} <text>`,
+    });
   }
   if (groups.length === 1) return { kind: 'group', group: groups[0]! };
   if (room) return { kind: 'room', room: name };
@@ -29,7 +31,11 @@ export function resolveConversation(m: Pick<GroupsContext, 'store'>, target: str
 }
 
 /** `chat send '#name' ...` and `#name` conversations in the interactive session. */
-export async function sendToConversation(m: GroupsContext, target: string, text: string): Promise<{ to: string; result: FanoutResult }> {
+export async function sendToConversation(
+  m: GroupsContext,
+  target: string,
+  text: string,
+): Promise<{ to: string; result: FanoutResult }> {
   const c = resolveConversation(m, target);
   if (c.kind === 'room') return { to: `#${c.room}`, result: await sendRoomText(m, c.room, text) };
   const { group: g, result } = await sendGroupText(m, `group:${c.group.gid}`, text);

@@ -3,7 +3,15 @@
  * fan-out delivery, membership changes seen identically by every member (one of them offline throughout), removed
  * members never addressed again, forged changes and non-member messages refused, and rooms.
  */
-import { MessageKind, encodeGroupRecord, encodeGroupText, encodeRoomText, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
+import {
+  MessageKind,
+  encodeGroupRecord,
+  encodeGroupText,
+  encodeRoomText,
+  fromHex,
+  randomMessageId,
+  sealEnvelope,
+} from '@chat/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger, type RejectedMessage } from '../messenger.js';
@@ -21,7 +29,9 @@ let n = 0;
 beforeAll(async () => {
   t = tempDir('groups');
   // Dozens of users from one address in a few seconds: the per-address connection rate (§11) is set for that.
-  relay = await relayInProcess(`${t.dir}/relay`, { limits: { connectionsPerIpPerSecond: 10_000, connectionsPerIpBurst: 10_000 } });
+  relay = await relayInProcess(`${t.dir}/relay`, {
+    limits: { connectionsPerIpPerSecond: 10_000, connectionsPerIpBurst: 10_000 },
+  });
 });
 afterAll(async () => {
   await relay.stop();
@@ -70,7 +80,15 @@ function forge(m: Messenger, kind: number, body: Uint8Array, to: string[]): Prom
     for (const user of to) {
       const contact = await m.lookupAndPin(user, conn);
       const id = randomMessageId();
-      await conn.send(user, id, sealEnvelope({ kind, from: m.username, to: user, id, ts: Date.now(), body }, m.identity.identity.secretKey, contact.encryptionPublicKey));
+      await conn.send(
+        user,
+        id,
+        sealEnvelope(
+          { kind, from: m.username, to: user, id, ts: Date.now(), body },
+          m.identity.identity.secretKey,
+          contact.encryptionPublicKey,
+        ),
+      );
     }
   });
 }
@@ -141,12 +159,24 @@ describe('groups (§15.3–§15.5)', () => {
     for (const u of [b!, e!]) expect(await stateOf(u, group.gid)).toEqual(expected);
     // The offline member converged to "removed" at the version that removed it, and heard nothing after.
     expect(await stateOf(d!, group.gid)).toMatchObject({ member: false, version: 3 });
-    expect(events[d!]).toEqual([`event:${a} created #crew with ${[a!, b!, c!, d!].sort().join(', ')}`, `event:${a} added ${e}`, `event:${a} removed ${d}`]);
+    expect(events[d!]).toEqual([
+      `event:${a} created #crew with ${[a!, b!, c!, d!].sort().join(', ')}`,
+      `event:${a} added ${e}`,
+      `event:${a} removed ${d}`,
+    ]);
     expect(await stateOf(c!, group.gid)).toMatchObject({ member: false, version: 4 });
-    expect(events[e!]).toEqual([`event:${a} added ${e}`, `event:${a} removed ${d}`, `event:${c} left`, `event:${a} renamed the group to #crew2`, 'group:after the changes']);
+    expect(events[e!]).toEqual([
+      `event:${a} added ${e}`,
+      `event:${a} removed ${d}`,
+      `event:${c} left`,
+      `event:${a} renamed the group to #crew2`,
+      'group:after the changes',
+    ]);
     expect(events[b!]!.at(-1)).toBe('group:after the changes');
     // A removed member cannot send to the group any more (its client refuses).
-    await expect(as(d!, (m) => sendGroupText(m, group.gid.slice(0, 8), 'still here?'))).rejects.toMatchObject({ code: 'NO_SUCH_GROUP' });
+    await expect(as(d!, (m) => sendGroupText(m, group.gid.slice(0, 8), 'still here?'))).rejects.toMatchObject({
+      code: 'NO_SUCH_GROUP',
+    });
   });
 
   it('refuses a change forged by a non-admin and a message from a non-member', async () => {
@@ -156,7 +186,13 @@ describe('groups (§15.3–§15.5)', () => {
     await recv(b!);
     await recv(c!);
     // bob (a member, not an admin) signs a record adding mallory and sends it to carol.
-    const forged = encodeGroupRecord({ ...group.record, version: 2, op: 'add', subject: mallory!, members: [...group.record.members, { user: mallory!, admin: false }] });
+    const forged = encodeGroupRecord({
+      ...group.record,
+      version: 2,
+      op: 'add',
+      subject: mallory!,
+      members: [...group.record.members, { user: mallory!, admin: false }],
+    });
     await as(b!, (m) => forge(m, MessageKind.groupState, forged, [c!]));
     // mallory, not a member, writes into the group by its id.
     await as(mallory!, (m) => forge(m, MessageKind.groupText, encodeGroupText(fromHex(group.gid), 'let me in'), [c!]));
@@ -167,7 +203,9 @@ describe('groups (§15.3–§15.5)', () => {
     expect(rejected.map((r) => r.code).sort()).toEqual(['GROUP_CHANGE_REFUSED', 'GROUP_NOT_MEMBER']);
     expect((await stateOf(c!, group.gid))!.members.map((x) => x.user)).toEqual([a!, b!, c!].sort());
     // A non-admin's add is refused locally too, before anything is sent.
-    await expect(as(b!, (m) => changeGroup(m, 'safe', 'add', mallory!))).rejects.toMatchObject({ code: 'NOT_GROUP_ADMIN' });
+    await expect(as(b!, (m) => changeGroup(m, 'safe', 'add', mallory!))).rejects.toMatchObject({
+      code: 'NOT_GROUP_ADMIN',
+    });
     expect(await as(a!, async (m) => findGroup(m, 'safe').record.version)).toBe(1);
   });
 
@@ -182,8 +220,16 @@ describe('groups (§15.3–§15.5)', () => {
     await recv(c!);
     // carol, a member but no admin, "re-adds" bob under the same id and name, naming herself admin.
     const fork = encodeGroupRecord({
-      gid: group.record.gid, version: 3, op: 'add', subject: b!, name: 'club',
-      members: [{ user: a!, admin: true }, { user: b!, admin: false }, { user: c!, admin: true }],
+      gid: group.record.gid,
+      version: 3,
+      op: 'add',
+      subject: b!,
+      name: 'club',
+      members: [
+        { user: a!, admin: true },
+        { user: b!, admin: false },
+        { user: c!, admin: true },
+      ],
     });
     await as(c!, (m) => forge(m, MessageKind.groupState, fork, [b!]));
     const forked = await recv(b!);
@@ -208,7 +254,9 @@ describe('invitation consent and names (§15.7)', () => {
     await recv(b!);
     const { to } = await as(b!, (m) => sendToConversation(m, '#general', 'for the room'));
     expect(to).toBe('#general');
-    expect((await recv(a!)).got.map((x) => `${x.kind} ${x.conv} ${x.from}: ${x.body}`)).toEqual([`room #general ${b}: for the room`]);
+    expect((await recv(a!)).got.map((x) => `${x.kind} ${x.conv} ${x.from}: ${x.body}`)).toEqual([
+      `room #general ${b}: for the room`,
+    ]);
     expect((await recv(mallory!)).got).toEqual([]);
   });
 
@@ -228,7 +276,9 @@ describe('invitation consent and names (§15.7)', () => {
     // Accepted: what was held is in the group's history, and from now on it is an ordinary group.
     await as(b!, async (m) => acceptGroup(m, group.gid.slice(0, 8)));
     expect(await as(b!, async (m) => m.store.groups.messages(groupConv(group.gid)).map((x) => x.body))).toEqual([
-      `${a} created #club with ${[a!, b!, c!].sort().join(', ')}`, 'while you were invited', 'still invited',
+      `${a} created #club with ${[a!, b!, c!].sort().join(', ')}`,
+      'while you were invited',
+      'still invited',
     ]);
     await as(a!, (m) => sendGroupText(m, 'club', 'welcome'));
     expect((await recv(b!)).got.map((x) => `${x.kind}:${x.body}`)).toEqual(['group:welcome']);
@@ -236,7 +286,9 @@ describe('invitation consent and names (§15.7)', () => {
     // carol declines: the group and everything held for it are gone, and nothing was sent to anyone.
     await recv(c!);
     await as(c!, async (m) => declineGroup(m, `group:${group.gid}`));
-    expect(await as(c!, async (m) => [m.store.groups.get(group.gid), m.store.groups.messages(groupConv(group.gid))])).toEqual([undefined, []]);
+    expect(
+      await as(c!, async (m) => [m.store.groups.get(group.gid), m.store.groups.messages(groupConv(group.gid))]),
+    ).toEqual([undefined, []]);
     expect((await recv(a!)).got.map((x) => `${x.from}:${x.body}`)).toEqual([`${b}:thanks`]);
   });
 
@@ -259,13 +311,18 @@ describe('invitation consent and names (§15.7)', () => {
     await as(a!, (m) => joinRoom(m, 'general'));
     await as(a!, (m) => changeGroup(m, `group:${one.gid}`, 'rename', '', 'general'));
     // A group and a joined room with one name: refused too, naming both; room:<name> chooses the room.
-    await expect(as(a!, (m) => sendToConversation(m, '#general', 'x'))).rejects.toMatchObject({ code: 'AMBIGUOUS_NAME', message: expect.stringContaining('room:general') });
+    await expect(as(a!, (m) => sendToConversation(m, '#general', 'x'))).rejects.toMatchObject({
+      code: 'AMBIGUOUS_NAME',
+      message: expect.stringContaining('room:general'),
+    });
     expect((await as(a!, (m) => sendToConversation(m, 'room:general', 'to the room'))).to).toBe('#general');
     expect((await as(a!, (m) => sendToConversation(m, `group:${two.gid.slice(0, 8)}`, 'to two'))).to).toBe('#team');
     expect((await as(a!, (m) => sendToConversation(m, `#${one.gid.slice(0, 8)}`, 'to one'))).to).toBe('#general');
     await expect(as(a!, (m) => sendToConversation(m, 'group:abc', 'x'))).rejects.toMatchObject({ code: 'USAGE' });
     // bob sees two invitations and nothing else; neither takes #team for him.
-    expect((await recv(b!)).got.map((x) => `${x.kind} ${x.gid}`).sort()).toEqual([`invite ${one.gid}`, `invite ${two.gid}`].sort());
+    expect((await recv(b!)).got.map((x) => `${x.kind} ${x.gid}`).sort()).toEqual(
+      [`invite ${one.gid}`, `invite ${two.gid}`].sort(),
+    );
     await expect(as(b!, (m) => sendToConversation(m, '#team', 'x'))).rejects.toMatchObject({ code: 'GROUP_PENDING' });
   });
 });

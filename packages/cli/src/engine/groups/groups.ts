@@ -2,7 +2,19 @@
  * Groups (PROTOCOL.md §15.3–§15.5): create, change membership, rename, send — each change applied locally and queued
  * in the durable outbox in one transaction, then fanned out as a state record to the old and new members.
  */
-import { GROUP_NAME_FORBIDDEN, MAX_BODY_BYTES, MessageKind, encodeGroupRecord, encodeGroupText, fromHex, randomMessageId, toHex, utf8, type GroupOp, type GroupRecord } from '@chat/crypto';
+import {
+  GROUP_NAME_FORBIDDEN,
+  MAX_BODY_BYTES,
+  MessageKind,
+  encodeGroupRecord,
+  encodeGroupText,
+  fromHex,
+  randomMessageId,
+  toHex,
+  utf8,
+  type GroupOp,
+  type GroupRecord,
+} from '@chat/crypto';
 import { ChatError } from '../errors.js';
 import type { GroupsContext } from '../context.js';
 import { normalizeUsername } from '../username.js';
@@ -22,7 +34,10 @@ export function findGroup(m: Pick<GroupsContext, 'store'>, ref: string, pending 
   const explicit = ref.startsWith('group:');
   const r = explicit ? ref.slice(6) : ref.replace(/^#/, '');
   const byId = /^[0-9a-f]{8,32}$/.test(r);
-  if (explicit && !byId) throw new ChatError('USAGE', `group:${r} is not a group id`, { hint: 'group:<id> takes at least 8 hex digits of the id (chat groups lists them)' });
+  if (explicit && !byId)
+    throw new ChatError('USAGE', `group:${r} is not a group id`, {
+      hint: 'group:<id> takes at least 8 hex digits of the id (chat groups lists them)',
+    });
   const match = (pool: StoredGroup[]) => {
     const named = explicit ? [] : pool.filter((g) => g.record.name === r);
     return named.length > 0 || !byId ? named : pool.filter((g) => g.gid.startsWith(r));
@@ -31,14 +46,24 @@ export function findGroup(m: Pick<GroupsContext, 'store'>, ref: string, pending 
   const hits = match(all.filter((g) => (g.invitedBy !== undefined) === pending));
   if (hits.length === 1) return hits[0]!;
   if (hits.length > 1) {
-    throw new ChatError('AMBIGUOUS_NAME', `${hits.length} groups match ${JSON.stringify(r)}: ${hits.map((g) => `group:${g.gid}`).join(', ')}`, { hint: 'name one by its id (group:<id>, at least 8 hex digits)' });
+    throw new ChatError(
+      'AMBIGUOUS_NAME',
+      `${hits.length} groups match ${JSON.stringify(r)}: ${hits.map((g) => `group:${g.gid}`).join(', ')}`,
+      { hint: 'name one by its id (group:<id>, at least 8 hex digits)' },
+    );
   }
   const other = pending ? [] : match(all.filter((g) => g.invitedBy !== undefined));
   if (other.length > 0) {
     const g = other[0]!;
-    throw new ChatError('GROUP_PENDING', `#${g.record.name} (${g.gid.slice(0, 8)}) is an invitation from ${g.invitedBy} that you have not accepted`, { hint: `chat group accept ${g.gid.slice(0, 8)} (or decline)` });
+    throw new ChatError(
+      'GROUP_PENDING',
+      `#${g.record.name} (${g.gid.slice(0, 8)}) is an invitation from ${g.invitedBy} that you have not accepted`,
+      { hint: `chat group accept ${g.gid.slice(0, 8)} (or decline)` },
+    );
   }
-  throw new ChatError('NO_SUCH_GROUP', `no ${pending ? 'pending invitation' : 'group'} ${JSON.stringify(r)}`, { hint: pending ? 'chat groups lists invitations as (invited by …)' : 'chat groups lists your groups' });
+  throw new ChatError('NO_SUCH_GROUP', `no ${pending ? 'pending invitation' : 'group'} ${JSON.stringify(r)}`, {
+    hint: pending ? 'chat groups lists invitations as (invited by …)' : 'chat groups lists your groups',
+  });
 }
 
 /** Accepts a pending invitation (§15.7): from now on the group is shown, named and addressed like any other. */
@@ -62,7 +87,10 @@ export function declineGroup(m: Pick<GroupsContext, 'store'>, ref: string): Stor
 export function groupNameArg(name: string): string {
   const n = utf8(name).length;
   if (n < 1 || n > 64) throw new ChatError('USAGE', `a group name is 1 to 64 bytes (UTF-8), got ${n}`);
-  if (GROUP_NAME_FORBIDDEN.test(name)) throw new ChatError('USAGE', 'a group name must not contain control, bidi or invisible characters', { hint: 'letters, digits, spaces, punctuation and emoji are fine' });
+  if (GROUP_NAME_FORBIDDEN.test(name))
+    throw new ChatError('USAGE', 'a group name must not contain control, bidi or invisible characters', {
+      hint: 'letters, digits, spaces, punctuation and emoji are fine',
+    });
   return name;
 }
 
@@ -79,12 +107,19 @@ function publish(m: GroupsContext, record: GroupRecord, previous: GroupRecord | 
   });
 }
 
-export async function createGroup(m: GroupsContext, name: string, users: readonly string[]): Promise<{ group: StoredGroup; result: FanoutResult }> {
+export async function createGroup(
+  m: GroupsContext,
+  name: string,
+  users: readonly string[],
+): Promise<{ group: StoredGroup; result: FanoutResult }> {
   groupNameArg(name);
-  const members = [...new Set([m.username, ...users.map(normalizeUsername)])].sort().map((user) => ({ user, admin: user === m.username }));
+  const members = [...new Set([m.username, ...users.map(normalizeUsername)])]
+    .sort()
+    .map((user) => ({ user, admin: user === m.username }));
   // Pin everyone first: an unknown name fails here, before the group exists anywhere.
   await m.withConnectionFor(async (conn) => {
-    for (const u of members) if (u.user !== m.username && !m.store.contacts.get(u.user)) await m.lookupAndPin(u.user, conn);
+    for (const u of members)
+      if (u.user !== m.username && !m.store.contacts.get(u.user)) await m.lookupAndPin(u.user, conn);
   });
   const record: GroupRecord = { gid: randomMessageId(), version: 1, op: 'create', subject: '', name, members };
   const result = await publish(m, record, undefined);
@@ -92,7 +127,13 @@ export async function createGroup(m: GroupsContext, name: string, users: readonl
 }
 
 /** add / remove / leave / rename, by an admin (leave: by anyone). */
-export async function changeGroup(m: GroupsContext, ref: string, op: Exclude<GroupOp, 'create'>, subject: string, name?: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
+export async function changeGroup(
+  m: GroupsContext,
+  ref: string,
+  op: Exclude<GroupOp, 'create'>,
+  subject: string,
+  name?: string,
+): Promise<{ group: StoredGroup; result: FanoutResult }> {
   const g = findGroup(m, ref);
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
   const who = op === 'leave' ? m.username : op === 'rename' ? '' : normalizeUsername(subject);
@@ -106,28 +147,66 @@ export async function changeGroup(m: GroupsContext, ref: string, op: Exclude<Gro
 }
 
 /** Sends `text` to every other member of the group (§15.5); if the connection fails it stays queued for the next. */
-export async function sendGroupText(m: GroupsContext, ref: string, text: string): Promise<{ group: StoredGroup; result: FanoutResult }> {
+export async function sendGroupText(
+  m: GroupsContext,
+  ref: string,
+  text: string,
+): Promise<{ group: StoredGroup; result: FanoutResult }> {
   const g = findGroup(m, ref);
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
   const body = encodeGroupText(fromHex(g.gid), text);
-  if (body.length - 16 > MAX_BODY_BYTES) throw new ChatError('BODY_TOO_LARGE', `the message is ${utf8(text).length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
+  if (body.length - 16 > MAX_BODY_BYTES)
+    throw new ChatError(
+      'BODY_TOO_LARGE',
+      `the message is ${utf8(text).length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`,
+    );
   // Durable like a 1:1 message: queued with its history row in one transaction, and sent in `fanout` frames.
   const now = Date.now();
-  const history = (id: string) => m.store.groups.addMessage({ id, conv: groupConv(g.gid), sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
-  return { group: g, result: await m.queueFanout(MessageKind.groupText, body, g.record.members.map((x) => x.user), history) };
+  const history = (id: string) =>
+    m.store.groups.addMessage({
+      id,
+      conv: groupConv(g.gid),
+      sender: m.username,
+      body: text,
+      ts: now,
+      relayTs: null,
+      receivedAt: now,
+    });
+  return {
+    group: g,
+    result: await m.queueFanout(
+      MessageKind.groupText,
+      body,
+      g.record.members.map((x) => x.user),
+      history,
+    ),
+  };
 }
 
 export function addEvent(m: GroupsContext, gid: string, text: string, ts: number, relayTs: number | null): void {
-  m.store.groups.addMessage({ id: toHex(randomMessageId()), conv: groupConv(gid), sender: '*', body: text, ts, relayTs, receivedAt: Date.now() });
+  m.store.groups.addMessage({
+    id: toHex(randomMessageId()),
+    conv: groupConv(gid),
+    sender: '*',
+    body: text,
+    ts,
+    relayTs,
+    receivedAt: Date.now(),
+  });
 }
 
 /** "alice added carol", "bob left", … from the author's point of view (`by`). */
 export function describeChange(r: GroupRecord, by: string): string {
   switch (r.op) {
-    case 'create': return `${by} created #${r.name} with ${r.members.map((x) => x.user).join(', ')}`;
-    case 'add': return `${by} added ${r.subject}`;
-    case 'remove': return `${by} removed ${r.subject}`;
-    case 'leave': return `${by} left`;
-    case 'rename': return `${by} renamed the group to #${r.name}`;
+    case 'create':
+      return `${by} created #${r.name} with ${r.members.map((x) => x.user).join(', ')}`;
+    case 'add':
+      return `${by} added ${r.subject}`;
+    case 'remove':
+      return `${by} removed ${r.subject}`;
+    case 'leave':
+      return `${by} left`;
+    case 'rename':
+      return `${by} renamed the group to #${r.name}`;
   }
 }

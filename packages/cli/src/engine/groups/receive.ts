@@ -2,7 +2,15 @@
  * Receiving the group and room kinds (PROTOCOL.md §15.4–§15.6), after §4 steps 1–6 have verified the envelope and
  * its sender: membership changes are checked against the stored state, texts against membership.
  */
-import { GROUP_ID_BYTES, MessageKind, fromUtf8, parseGroupRecord, parseRoomText, toHex, type OpenedEnvelope } from '@chat/crypto';
+import {
+  GROUP_ID_BYTES,
+  MessageKind,
+  fromUtf8,
+  parseGroupRecord,
+  parseRoomText,
+  toHex,
+  type OpenedEnvelope,
+} from '@chat/crypto';
 import type { Self } from '../context.js';
 import type { GroupMessage } from '../events.js';
 import type { Delivery, KindHandler } from '../receive/handlers.js';
@@ -37,20 +45,67 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
   const now = Date.now();
   if (opened.kind === MessageKind.roomText) {
     const { room, text } = parseRoomText(opened.body);
-    if (!m.store.groups.joinedRooms().includes(room)) return { outcome: 'rejected', code: 'ROOM_NOT_JOINED', detail: `a message for #${room}, which we have not joined` };
-    if (!m.store.groups.addMessage({ id, conv: `room:${room}`, sender: from, body: text, ts: opened.ts, relayTs, receivedAt: now })) return { outcome: 'duplicate' };
-    return { outcome: 'shown', message: { id, kind: 'room', conv: `#${room}`, from, body: text, ts: opened.ts, relayTs, receivedAt: now } };
+    if (!m.store.groups.joinedRooms().includes(room))
+      return {
+        outcome: 'rejected',
+        code: 'ROOM_NOT_JOINED',
+        detail: `a message for #${room}, which we have not joined`,
+      };
+    if (
+      !m.store.groups.addMessage({
+        id,
+        conv: `room:${room}`,
+        sender: from,
+        body: text,
+        ts: opened.ts,
+        relayTs,
+        receivedAt: now,
+      })
+    )
+      return { outcome: 'duplicate' };
+    return {
+      outcome: 'shown',
+      message: { id, kind: 'room', conv: `#${room}`, from, body: text, ts: opened.ts, relayTs, receivedAt: now },
+    };
   }
   const gid = toHex(opened.body.subarray(0, GROUP_ID_BYTES));
   const current = m.store.groups.get(gid);
   if (opened.kind === MessageKind.groupText) {
-    if (!current || !current.member || !isMember(current.record, from)) {
-      return { outcome: 'rejected', code: 'GROUP_NOT_MEMBER', detail: `${from} is not a member of a group we are in (${gid.slice(0, 8)})` };
+    if (!current?.member || !isMember(current.record, from)) {
+      return {
+        outcome: 'rejected',
+        code: 'GROUP_NOT_MEMBER',
+        detail: `${from} is not a member of a group we are in (${gid.slice(0, 8)})`,
+      };
     }
     const text = fromUtf8(opened.body.subarray(GROUP_ID_BYTES));
-    if (!m.store.groups.addMessage({ id, conv: groupConv(gid), sender: from, body: text, ts: opened.ts, relayTs, receivedAt: now })) return { outcome: 'duplicate' };
+    if (
+      !m.store.groups.addMessage({
+        id,
+        conv: groupConv(gid),
+        sender: from,
+        body: text,
+        ts: opened.ts,
+        relayTs,
+        receivedAt: now,
+      })
+    )
+      return { outcome: 'duplicate' };
     if (current.invitedBy !== undefined) return { outcome: 'held' };
-    return { outcome: 'shown', message: { id, kind: 'group', conv: `#${current.record.name}`, gid, from, body: text, ts: opened.ts, relayTs, receivedAt: now } };
+    return {
+      outcome: 'shown',
+      message: {
+        id,
+        kind: 'group',
+        conv: `#${current.record.name}`,
+        gid,
+        from,
+        body: text,
+        ts: opened.ts,
+        relayTs,
+        receivedAt: now,
+      },
+    };
   }
   const record = parseGroupRecord(opened.body);
   const check = checkRecord(m.username, current?.record, record, from);
@@ -65,11 +120,45 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
   const invitedBy = current?.invitedBy ?? (invited && !m.store.groups.isContact(from) ? from : null);
   m.store.groups.put(record, opened.body, isMember(record, m.username), now, invitedBy);
   const text = describeChange(record, from);
-  m.store.groups.addMessage({ id, conv: groupConv(gid), sender: '*', body: text, ts: opened.ts, relayTs, receivedAt: now });
+  m.store.groups.addMessage({
+    id,
+    conv: groupConv(gid),
+    sender: '*',
+    body: text,
+    ts: opened.ts,
+    relayTs,
+    receivedAt: now,
+  });
   if (invitedBy !== null) {
     if (!invited || current?.invitedBy !== undefined) return { outcome: 'held' };
     const body = `${from} invited you to #${record.name} (${gid.slice(0, 8)}); accept or decline it`;
-    return { outcome: 'shown', message: { id, kind: 'invite', conv: `#${record.name}`, gid, from, body, ts: opened.ts, relayTs, receivedAt: now } };
+    return {
+      outcome: 'shown',
+      message: {
+        id,
+        kind: 'invite',
+        conv: `#${record.name}`,
+        gid,
+        from,
+        body,
+        ts: opened.ts,
+        relayTs,
+        receivedAt: now,
+      },
+    };
   }
-  return { outcome: 'shown', message: { id, kind: 'event', conv: `#${record.name}`, gid, from, body: text, ts: opened.ts, relayTs, receivedAt: now } };
+  return {
+    outcome: 'shown',
+    message: {
+      id,
+      kind: 'event',
+      conv: `#${record.name}`,
+      gid,
+      from,
+      body: text,
+      ts: opened.ts,
+      relayTs,
+      receivedAt: now,
+    },
+  };
 }

@@ -10,7 +10,10 @@ import type { FanoutResult } from '../events.js';
 
 export function roomName(ref: string): string {
   const name = ref.replace(/^#/, '').toLowerCase();
-  if (!ROOM_PATTERN.test(name)) throw new ChatError('USAGE', `${JSON.stringify(ref)} is not a room name`, { hint: 'room names look like general or dev-chat; chat rooms lists them' });
+  if (!ROOM_PATTERN.test(name))
+    throw new ChatError('USAGE', `${JSON.stringify(ref)} is not a room name`, {
+      hint: 'room names look like general or dev-chat; chat rooms lists them',
+    });
   return name;
 }
 
@@ -18,7 +21,11 @@ export function roomName(ref: string): string {
 export async function listRooms(m: GroupsContext): Promise<string[]> {
   const names = await m.withConnectionFor((c) => c.room('list'));
   const bad = names.find((n) => !ROOM_PATTERN.test(n));
-  if (bad !== undefined) throw new ChatError('RELAY_PROTOCOL', `the relay listed a room whose name is not a room name: ${JSON.stringify(inertLine(bad))}`);
+  if (bad !== undefined)
+    throw new ChatError(
+      'RELAY_PROTOCOL',
+      `the relay listed a room whose name is not a room name: ${JSON.stringify(inertLine(bad))}`,
+    );
   return names;
 }
 
@@ -45,10 +52,21 @@ export function roomMembers(m: GroupsContext, ref: string): Promise<string[]> {
 /** Sends `text` to the room's members at send time (we must have joined); if the connection fails it stays queued. */
 export async function sendRoomText(m: GroupsContext, ref: string, text: string): Promise<FanoutResult> {
   const room = roomName(ref);
-  if (!m.store.groups.joinedRooms().includes(room)) throw new ChatError('NOT_IN_ROOM', `you have not joined #${room}`, { hint: `chat join ${room}` });
+  if (!m.store.groups.joinedRooms().includes(room))
+    throw new ChatError('NOT_IN_ROOM', `you have not joined #${room}`, { hint: `chat join ${room}` });
   const body = encodeRoomText(room, text);
-  if (body.length > MAX_BODY_BYTES) throw new ChatError('BODY_TOO_LARGE', `the message is too long; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
+  if (body.length > MAX_BODY_BYTES)
+    throw new ChatError('BODY_TOO_LARGE', `the message is too long; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
   const now = Date.now();
-  const history = (id: string) => m.store.groups.addMessage({ id, conv: `room:${room}`, sender: m.username, body: text, ts: now, relayTs: null, receivedAt: now });
+  const history = (id: string) =>
+    m.store.groups.addMessage({
+      id,
+      conv: `room:${room}`,
+      sender: m.username,
+      body: text,
+      ts: now,
+      relayTs: null,
+      receivedAt: now,
+    });
   return m.queueFanout(MessageKind.roomText, body, { room }, history);
 }

@@ -4,8 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { checkRecord, nextState } from './state.js';
 
 const c: GroupRecord = {
-  gid: new Uint8Array(16), version: 4, op: 'add', subject: 'carol', name: 'team',
-  members: [{ user: 'alice', admin: true }, { user: 'bob', admin: false }, { user: 'carol', admin: false }],
+  gid: new Uint8Array(16),
+  version: 4,
+  op: 'add',
+  subject: 'carol',
+  name: 'team',
+  members: [
+    { user: 'alice', admin: true },
+    { user: 'bob', admin: false },
+    { user: 'carol', admin: false },
+  ],
 };
 const next = (author: string, op: 'add' | 'remove' | 'leave' | 'rename', subject: string, name?: string) => {
   const n = nextState(c, author, op, subject, name);
@@ -24,9 +32,15 @@ describe('checkRecord', () => {
   it('refuses changes by non-admins, and records signed by someone else than their author', () => {
     const forged = next('alice', 'add', 'mallory');
     expect(checkRecord('carol', c, forged, 'bob')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
-    expect(checkRecord('carol', c, { ...c, version: 5, op: 'rename', subject: '', name: 'x' }, 'bob')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
+    expect(checkRecord('carol', c, { ...c, version: 5, op: 'rename', subject: '', name: 'x' }, 'bob')).toMatchObject({
+      ok: false,
+      code: 'GROUP_CHANGE_REFUSED',
+    });
     // bob "leaves" carol: a leave must be signed by the one leaving.
-    expect(checkRecord('alice', c, next('carol', 'leave', 'carol'), 'bob')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
+    expect(checkRecord('alice', c, next('carol', 'leave', 'carol'), 'bob')).toMatchObject({
+      ok: false,
+      code: 'GROUP_CHANGE_REFUSED',
+    });
     // An admin cannot make itself more than the change says: an add that also promotes is refused.
     const sneaky = next('alice', 'add', 'dave');
     sneaky.members = sneaky.members.map((m) => (m.user === 'bob' ? { ...m, admin: true } : m));
@@ -34,9 +48,18 @@ describe('checkRecord', () => {
   });
 
   it('ignores stale versions and refuses gaps and a second create', () => {
-    expect(checkRecord('bob', c, { ...next('alice', 'add', 'dave'), version: 4 }, 'alice')).toMatchObject({ ok: false, code: 'GROUP_STALE' });
-    expect(checkRecord('bob', c, { ...next('alice', 'add', 'dave'), version: 7 }, 'alice')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
-    expect(checkRecord('bob', c, { ...c, version: 5, op: 'create', subject: '' }, 'alice')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
+    expect(checkRecord('bob', c, { ...next('alice', 'add', 'dave'), version: 4 }, 'alice')).toMatchObject({
+      ok: false,
+      code: 'GROUP_STALE',
+    });
+    expect(checkRecord('bob', c, { ...next('alice', 'add', 'dave'), version: 7 }, 'alice')).toMatchObject({
+      ok: false,
+      code: 'GROUP_CHANGE_REFUSED',
+    });
+    expect(checkRecord('bob', c, { ...c, version: 5, op: 'create', subject: '' }, 'alice')).toMatchObject({
+      ok: false,
+      code: 'GROUP_CHANGE_REFUSED',
+    });
   });
 
   it('takes an invitation only from an admin named in it, and naming us', () => {
@@ -44,12 +67,25 @@ describe('checkRecord', () => {
     expect(checkRecord('dave', undefined, invite, 'alice')).toEqual({ ok: true });
     expect(checkRecord('dave', undefined, invite, 'bob')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
     expect(checkRecord('erin', undefined, invite, 'alice')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
-    expect(checkRecord('dave', undefined, next('alice', 'rename', '', 'x'), 'alice')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
+    expect(checkRecord('dave', undefined, next('alice', 'rename', '', 'x'), 'alice')).toMatchObject({
+      ok: false,
+      code: 'GROUP_CHANGE_REFUSED',
+    });
   });
 
   it('re-invites a removed member only from an admin of the state it last accepted', () => {
     const removed = next('alice', 'remove', 'bob'); // bob holds this, as a non-member
-    const forged = { ...removed, version: 6, op: 'add' as const, subject: 'bob', members: [{ user: 'alice', admin: true }, { user: 'bob', admin: false }, { user: 'carol', admin: true }] };
+    const forged = {
+      ...removed,
+      version: 6,
+      op: 'add' as const,
+      subject: 'bob',
+      members: [
+        { user: 'alice', admin: true },
+        { user: 'bob', admin: false },
+        { user: 'carol', admin: true },
+      ],
+    };
     expect(checkRecord('bob', removed, forged, 'carol')).toMatchObject({ ok: false, code: 'GROUP_CHANGE_REFUSED' });
     const readd = nextState(removed, 'alice', 'add', 'bob');
     if (typeof readd === 'string') throw new Error(readd);
@@ -64,7 +100,12 @@ describe('nextState', () => {
     expect(nextState(c, 'alice', 'remove', 'zed')).toMatch(/not a member/);
     expect(nextState(c, 'alice', 'remove', 'alice')).toMatch(/leave/);
     const left = next('alice', 'leave', 'alice');
-    expect(left.members).toEqual([{ user: 'bob', admin: true }, { user: 'carol', admin: false }]);
-    expect(nextState({ ...c, members: [{ user: 'alice', admin: true }] }, 'alice', 'leave', 'alice')).toMatch(/last member/);
+    expect(left.members).toEqual([
+      { user: 'bob', admin: true },
+      { user: 'carol', admin: false },
+    ]);
+    expect(nextState({ ...c, members: [{ user: 'alice', admin: true }] }, 'alice', 'leave', 'alice')).toMatch(
+      /last member/,
+    );
   });
 });

@@ -9,7 +9,13 @@ const isAdmin = (r: GroupRecord, user: string) => r.members.some((m) => m.user =
 const sorted = (ms: GroupMember[]) => [...ms].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
 
 /** The state `op` makes from `c`, or a reason why it cannot (used by the author, and to check a received change). */
-export function nextState(c: GroupRecord, author: string, op: Exclude<GroupOp, 'create'>, subject: string, name = c.name): GroupRecord | string {
+export function nextState(
+  c: GroupRecord,
+  author: string,
+  op: Exclude<GroupOp, 'create'>,
+  subject: string,
+  name = c.name,
+): GroupRecord | string {
   const base = { gid: c.gid, version: c.version + 1, op, name: c.name, subject };
   switch (op) {
     case 'leave':
@@ -42,19 +48,31 @@ export type Check = { ok: true } | { ok: false; code: 'GROUP_STALE' | 'GROUP_CHA
 /** §15.4: may member `me`, holding `c` (or nothing), accept record `n` signed by `signer`? */
 export function checkRecord(me: string, c: GroupRecord | undefined, n: GroupRecord, signer: string): Check {
   const meIn = c !== undefined && isMember(c, me);
-  if (meIn && n.version <= c.version) return { ok: false, code: 'GROUP_STALE', detail: `version ${n.version} is not newer than ${c.version}` };
+  if (meIn && n.version <= c.version)
+    return { ok: false, code: 'GROUP_STALE', detail: `version ${n.version} is not newer than ${c.version}` };
   if (!meIn) {
     // For a group we knew (we were removed or left), the signer must have been an admin of the last state we accepted:
     // an admin named only in the new record would let any former co-member fork the group under its id (§15.4 step 2).
     const admin = c === undefined ? isAdmin(n, signer) : isAdmin(c, signer) && isAdmin(n, signer);
-    const invited = (n.op === 'create' || n.op === 'add') && isMember(n, me) && admin && (c === undefined || n.version > c.version);
-    return invited ? { ok: true } : { ok: false, code: 'GROUP_CHANGE_REFUSED', detail: `${signer} cannot make this change (not an invitation from an admin)` };
+    const invited =
+      (n.op === 'create' || n.op === 'add') && isMember(n, me) && admin && (c === undefined || n.version > c.version);
+    return invited
+      ? { ok: true }
+      : {
+          ok: false,
+          code: 'GROUP_CHANGE_REFUSED',
+          detail: `${signer} cannot make this change (not an invitation from an admin)`,
+        };
   }
   if (n.op === 'create') return { ok: false, code: 'GROUP_CHANGE_REFUSED', detail: 'create for a group we are in' };
   const expected = nextState(c, signer, n.op, n.subject, n.name);
   if (typeof expected === 'string') return { ok: false, code: 'GROUP_CHANGE_REFUSED', detail: expected };
   if (n.version !== expected.version || n.name !== expected.name || !sameMembers(n.members, expected.members)) {
-    return { ok: false, code: 'GROUP_CHANGE_REFUSED', detail: `the ${n.op} record does not follow from version ${c.version}` };
+    return {
+      ok: false,
+      code: 'GROUP_CHANGE_REFUSED',
+      detail: `the ${n.op} record does not follow from version ${c.version}`,
+    };
   }
   return { ok: true };
 }

@@ -31,7 +31,14 @@ export class BlobStreams {
 
   private arm(rid: number, s: Stream): void {
     clearTimeout(s.timer);
-    s.timer = setTimeout(() => this.reject(rid, new ChatError('TIMEOUT', `the relay sent no file data for ${Math.round(this.idleMs / 1000)} s`)), this.idleMs);
+    s.timer = setTimeout(
+      () =>
+        this.reject(
+          rid,
+          new ChatError('TIMEOUT', `the relay sent no file data for ${Math.round(this.idleMs / 1000)} s`),
+        ),
+      this.idleMs,
+    );
   }
 
   has(rid: number): boolean {

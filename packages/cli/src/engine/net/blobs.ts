@@ -8,8 +8,15 @@ import type { Connection } from './connection.js';
 type Requests = Pick<Connection, 'request' | 'stream'>;
 
 /** Announces (or resumes) an upload; resolves with `have`. @throws {ChatError} FILE_TOO_LARGE, QUOTA_EXCEEDED, … */
-export async function blobNew(conn: Requests, bid: Uint8Array, to: string, size: number, chunks: number): Promise<number> {
-  return ((await conn.request((rid) => ({ t: 'blob_new', rid, bid, to, size, chunks }), 'blob_ok', to)) as BlobOkFrame).have;
+export async function blobNew(
+  conn: Requests,
+  bid: Uint8Array,
+  to: string,
+  size: number,
+  chunks: number,
+): Promise<number> {
+  return ((await conn.request((rid) => ({ t: 'blob_new', rid, bid, to, size, chunks }), 'blob_ok', to)) as BlobOkFrame)
+    .have;
 }
 
 /** Stores sealed chunk `n`; resolves with `have`. Several may be in flight: the relay answers in order. */
@@ -18,7 +25,13 @@ export async function blobPut(conn: Requests, bid: Uint8Array, n: number, data: 
 }
 
 /** Fetches chunks `from` … `chunks − 1`, handing each to `onChunk` in order; resolves after the last. */
-export function blobGet(conn: Requests, bid: Uint8Array, from: number, chunks: number, onChunk: (n: number, data: Uint8Array) => void): Promise<void> {
+export function blobGet(
+  conn: Requests,
+  bid: Uint8Array,
+  from: number,
+  chunks: number,
+  onChunk: (n: number, data: Uint8Array) => void,
+): Promise<void> {
   return conn.stream((rid) => ({ t: 'blob_get', rid, bid, from }), from, chunks - 1, onChunk);
 }
 

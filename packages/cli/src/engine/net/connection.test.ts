@@ -6,9 +6,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { Server } from 'node:net';
 import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { handshake, scriptedRelay, relayInProcess, tempDir, until, type InProcessRelay, failure } from '../../../test/helpers.js';
+import {
+  handshake,
+  scriptedRelay,
+  relayInProcess,
+  tempDir,
+  until,
+  type InProcessRelay,
+  failure,
+} from '../../../test/helpers.js';
 import { Connection, type ConnectOptions } from './connection.js';
-import { ChatError } from '../errors.js';
 
 const alice: Identity = generateIdentity();
 
@@ -29,7 +36,6 @@ function opts(port: number, over: Partial<ConnectOptions> = {}): ConnectOptions 
   return { address: { host: '127.0.0.1', port }, username: 'alice', identity: alice, mode: 'send', ...over };
 }
 
-
 describe('Connection failures', () => {
   const servers: Server[] = [];
   afterEach(async () => {
@@ -47,19 +53,22 @@ describe('Connection failures', () => {
 
   // A listener whose accept queue is full drops SYNs, so connect() hangs: the only local way to get a connect
   // timeout (Node accepts every connection itself). Needs python3.
-  it.skipIf(!hasPython)('a peer that never completes the TCP handshake: RELAY_UNREACHABLE after the connect timeout', async () => {
-    const hole = spawn('python3', ['-c', BLACKHOLE], { stdio: ['ignore', 'pipe', 'inherit'] });
-    try {
-      const port = Number(await new Promise<string>((r) => hole.stdout.once('data', (d: Buffer) => r(d.toString()))));
-      const start = Date.now();
-      const e = await failure(Connection.open({ ...opts(port), connectTimeoutMs: 300 }));
-      expect(e.code).toBe('RELAY_UNREACHABLE');
-      expect(e.message).toContain('timed out');
-      expect(Date.now() - start).toBeGreaterThanOrEqual(250); // not before the timeout; a busy machine only adds
-    } finally {
-      hole.kill();
-    }
-  });
+  it.skipIf(!hasPython)(
+    'a peer that never completes the TCP handshake: RELAY_UNREACHABLE after the connect timeout',
+    async () => {
+      const hole = spawn('python3', ['-c', BLACKHOLE], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const port = Number(await new Promise<string>((r) => hole.stdout.once('data', (d: Buffer) => r(d.toString()))));
+        const start = Date.now();
+        const e = await failure(Connection.open({ ...opts(port), connectTimeoutMs: 300 }));
+        expect(e.code).toBe('RELAY_UNREACHABLE');
+        expect(e.message).toContain('timed out');
+        expect(Date.now() - start).toBeGreaterThanOrEqual(250); // not before the timeout; a busy machine only adds
+      } finally {
+        hole.kill();
+      }
+    },
+  );
 
   it('a peer that never answers hello: TIMEOUT (exit 5)', async () => {
     const { server, port } = await scriptedRelay(() => {});

@@ -13,7 +13,16 @@
 import { EventEmitter } from 'node:events';
 import { isIP, connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { constantTimeEqual, isValidUsername, relayCertFingerprint, sign, signBundle, toHex, utf8, type Identity } from '@chat/crypto';
+import {
+  constantTimeEqual,
+  isValidUsername,
+  relayCertFingerprint,
+  sign,
+  signBundle,
+  toHex,
+  utf8,
+  type Identity,
+} from '@chat/crypto';
 import {
   FrameDecoder,
   PROTOCOL_VERSION,
@@ -37,7 +46,6 @@ import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from '../a
 import { ChatError, fromRelayError } from '../errors.js';
 import { Waiters, type RequestReply } from './waiters.js';
 import { BlobStreams } from './blob-streams.js';
-
 
 /** A pinned relay that fails TLS: someone else may be answering at its address; never suggest plaintext (§5.1). */
 const PINNED_HINT =
@@ -127,10 +135,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
-    this.closed = new Promise((resolve) => this.socket.once('close', () => {
-      this.onClose();
-      resolve();
-    }));
+    this.closed = new Promise((resolve) =>
+      this.socket.once('close', () => {
+        this.onClose();
+        resolve();
+      }),
+    );
   }
 
   /**
@@ -155,7 +165,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const { address, username, mode } = this.opts;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new ChatError('RELAY_UNREACHABLE', `timed out connecting to the relay at ${this.address}`, { hint: unreachableHint }));
+        reject(
+          new ChatError('RELAY_UNREACHABLE', `timed out connecting to the relay at ${this.address}`, {
+            hint: unreachableHint,
+          }),
+        );
       }, this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
       this.socket.once(this.opts.insecure ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
@@ -176,9 +190,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (challenge.v !== PROTOCOL_VERSION) throw this.protocolError(`the relay speaks protocol version ${challenge.v}`);
     const expected = this.opts.expectedRelayId;
     if (expected && !(expected.length === challenge.relay.length && constantTimeEqual(expected, challenge.relay))) {
-      throw new ChatError('RELAY_CHANGED', `the relay at ${formatRelayAddress(address)} is not the relay you logged in to (its id changed)`, {
-        hint: `if that is expected (a new or wiped relay), run chat login ${username} --relay ${address.fingerprint ? formatPinnedAddress(address, address.fingerprint) : formatRelayAddress(address)} again to re-join deliberately`,
-      });
+      throw new ChatError(
+        'RELAY_CHANGED',
+        `the relay at ${formatRelayAddress(address)} is not the relay you logged in to (its id changed)`,
+        {
+          hint: `if that is expected (a new or wiped relay), run chat login ${username} --relay ${address.fingerprint ? formatPinnedAddress(address, address.fingerprint) : formatRelayAddress(address)} again to re-join deliberately`,
+        },
+      );
     }
     this.relayId = challenge.relay;
     this.maxEnvelope = challenge.maxEnvelope;
@@ -187,9 +205,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const bundle = signBundle(username, identity);
     const sig = sign(authMessage(challenge.relay, challenge.nonce, username, mode), identity.identity.secretKey);
     const welcomeReply = this.waiters.expect('welcome', username);
-    this.write({ t: 'auth', user: username, idpk: bundle.identityPublicKey, encpk: bundle.encryptionPublicKey, bsig: bundle.signature, mode, sig, ...(this.opts.invite ? { invite: this.opts.invite } : {}) });
+    this.write({
+      t: 'auth',
+      user: username,
+      idpk: bundle.identityPublicKey,
+      encpk: bundle.encryptionPublicKey,
+      bsig: bundle.signature,
+      mode,
+      sig,
+      ...(this.opts.invite ? { invite: this.opts.invite } : {}),
+    });
     const welcome = await welcomeReply;
-    if (welcome.t !== 'welcome' || welcome.user !== username || welcome.mode !== mode) throw this.protocolError('unexpected welcome');
+    if (welcome.t !== 'welcome' || welcome.user !== username || welcome.mode !== mode)
+      throw this.protocolError('unexpected welcome');
     this.registered = welcome.registered;
     this.state = 'authenticated';
   }
@@ -205,8 +233,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         'RELAY_CERT_MISMATCH',
         `the relay at ${this.address} presented a TLS certificate that does not match the pinned one (expected ${expected}, got ${this.certFingerprint}); refusing to connect`,
         {
-          hint:
-            'someone may be intercepting the connection; if the operator really replaced the relay\'s key, get its new chat:// address from them and run chat login <name> --relay chat://<fingerprint>@host:port',
+          hint: "someone may be intercepting the connection; if the operator really replaced the relay's key, get its new chat:// address from them and run chat login <name> --relay chat://<fingerprint>@host:port",
         },
       );
     }
@@ -239,7 +266,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const rid = this.rid();
     const request: ClientFrame = eph ? { t: 'send', rid, to, id, env, eph: true } : { t: 'send', rid, to, id, env };
     const frame = await this.roundTrip(request, rid, 'sent', to);
-    if (frame.t !== 'sent' || !constantTimeEqual(frame.id, id)) throw this.protocolError('sent names another message id');
+    if (frame.t !== 'sent' || !constantTimeEqual(frame.id, id))
+      throw this.protocolError('sent names another message id');
   }
 
   /** Round trip: the relay handles a connection's frames in order, so a `pong` means every earlier `ack` was handled. */
@@ -273,7 +301,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   async admin(req: Omit<AdminFrame, 't' | 'rid'>): Promise<AdminReplyFrame> {
     const rid = this.rid();
     const type = req.op === 'users' ? 'admin_users' : req.op === 'stats' ? 'admin_stats' : 'admin_done';
-    return (await this.roundTrip({ t: 'admin', rid, ...req }, rid, type, req.user ?? this.opts.username)) as AdminReplyFrame;
+    return (await this.roundTrip(
+      { t: 'admin', rid, ...req },
+      rid,
+      type,
+      req.user ?? this.opts.username,
+    )) as AdminReplyFrame;
   }
 
   /**
@@ -286,14 +319,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** A request answered by `blob_data` frames (§16.4) for chunks `from` … `last`, each handed to `onChunk` in order. */
-  stream(frame: (rid: number) => ClientFrame, from: number, last: number, onChunk: (n: number, data: Uint8Array) => void): Promise<void> {
+  stream(
+    frame: (rid: number) => ClientFrame,
+    from: number,
+    last: number,
+    onChunk: (n: number, data: Uint8Array) => void,
+  ): Promise<void> {
     const rid = this.rid();
     const done = this.blobStreams.open(rid, from, last, onChunk);
     done.catch(() => {});
     try {
       this.write(frame(rid));
     } catch (err) {
-      this.blobStreams.reject(rid, err instanceof ChatError ? err : new ChatError('UNEXPECTED', String(err), { cause: err }));
+      this.blobStreams.reject(
+        rid,
+        err instanceof ChatError ? err : new ChatError('UNEXPECTED', String(err), { cause: err }),
+      );
     }
     return done;
   }
@@ -305,9 +346,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   async fanout(to: string[], ids: Uint8Array[], envs: Uint8Array[]): Promise<string[]> {
     const rid = this.rid();
-    const frame = await this.roundTrip({ t: 'fanout', rid, to, ids, envs }, rid, 'fanout_sent', to[0] ?? this.opts.username);
+    const frame = await this.roundTrip(
+      { t: 'fanout', rid, to, ids, envs },
+      rid,
+      'fanout_sent',
+      to[0] ?? this.opts.username,
+    );
     const codes = (frame as FanoutSentFrame).codes;
-    if (codes.length !== to.length) throw this.protocolError(`fanout_sent has ${codes.length} codes for ${to.length} envelopes`);
+    if (codes.length !== to.length)
+      throw this.protocolError(`fanout_sent has ${codes.length} codes for ${to.length} envelopes`);
     return codes;
   }
 
@@ -356,14 +403,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     try {
       this.write(frame);
     } catch (err) {
-      this.waiters.rejectRequest(rid, err instanceof ChatError ? err : new ChatError('UNEXPECTED', String(err), { cause: err }));
+      this.waiters.rejectRequest(
+        rid,
+        err instanceof ChatError ? err : new ChatError('UNEXPECTED', String(err), { cause: err }),
+      );
     }
     return reply;
   }
 
   private write(frame: ClientFrame): void {
     if (this.failure) throw this.failure;
-    if (this.socket.destroyed) throw new ChatError('CONNECTION_LOST', `the connection to the relay at ${this.address} is closed`);
+    if (this.socket.destroyed)
+      throw new ChatError('CONNECTION_LOST', `the connection to the relay at ${this.address} is closed`);
     this.socket.write(encodeFrame(frame));
   }
 
@@ -406,7 +457,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       case 'rooms':
       case 'room_members':
       case 'blob_ok':
-        if (!this.waiters.settle(frame.rid, frame)) this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
+        if (!this.waiters.settle(frame.rid, frame))
+          this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
         return;
       case 'msg':
       case 'synced':
@@ -418,13 +470,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         else this.deliver(frame.t === 'msg' ? frame : null);
         return;
       case 'blob_data':
-        if (!this.blobStreams.data(frame)) this.fail(this.protocolError(`unexpected blob_data ${frame.n} for rid ${frame.rid}`));
+        if (!this.blobStreams.data(frame))
+          this.fail(this.protocolError(`unexpected blob_data ${frame.n} for rid ${frame.rid}`));
         return;
       case 'err': {
-        const about = frame.rid === undefined ? this.opts.username : this.waiters.aboutOf(frame.rid) ?? this.opts.username;
+        const about =
+          frame.rid === undefined ? this.opts.username : (this.waiters.aboutOf(frame.rid) ?? this.opts.username);
         const err = fromRelayError(frame.code, frame.msg, about);
         if (frame.fatal || frame.rid === undefined) this.fail(err);
-        else if (!this.waiters.rejectRequest(frame.rid, err) && !this.blobStreams.reject(frame.rid, err)) this.fail(this.protocolError(`err for unknown rid ${frame.rid}`));
+        else if (!this.waiters.rejectRequest(frame.rid, err) && !this.blobStreams.reject(frame.rid, err))
+          this.fail(this.protocolError(`err for unknown rid ${frame.rid}`));
         return;
       }
     }
@@ -445,19 +500,38 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.failure) return;
     // Only a TLS-level error means the peer does not speak TLS; a reset or a close during the handshake is a
     // connection that went away (a relay restarting, a proxy whose upstream is down): unreachable, worth a retry.
-    const tlsLevel = typeof err.code === 'string' && (err.code.startsWith('ERR_SSL') || err.code.startsWith('ERR_TLS') || err.code === 'EPROTO');
+    const tlsLevel =
+      typeof err.code === 'string' &&
+      (err.code.startsWith('ERR_SSL') || err.code.startsWith('ERR_TLS') || err.code === 'EPROTO');
     if (this.state === 'connecting' && this.tcpConnected && !this.opts.insecure && tlsLevel) {
       this.fail(
-        new ChatError('TLS_FAILED', `the relay at ${this.address} did not complete a TLS 1.3 handshake (${err.code ?? err.message})`, {
-          hint: this.pinned() ? PINNED_HINT : 'if that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure; otherwise check the address',
+        new ChatError(
+          'TLS_FAILED',
+          `the relay at ${this.address} did not complete a TLS 1.3 handshake (${err.code ?? err.message})`,
+          {
+            hint: this.pinned()
+              ? PINNED_HINT
+              : 'if that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure; otherwise check the address',
+            cause: err,
+          },
+        ),
+      );
+    } else if (this.state === 'connecting') {
+      const why = err.code === 'ECONNREFUSED' ? 'connection refused' : (err.code ?? err.message);
+      this.fail(
+        new ChatError('RELAY_UNREACHABLE', `cannot reach the relay at ${this.address}: ${why}`, {
+          hint: unreachableHint,
           cause: err,
         }),
       );
-    } else if (this.state === 'connecting') {
-      const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code ?? err.message;
-      this.fail(new ChatError('RELAY_UNREACHABLE', `cannot reach the relay at ${this.address}: ${why}`, { hint: unreachableHint, cause: err }));
     } else {
-      this.fail(new ChatError('CONNECTION_LOST', `lost the connection to the relay at ${this.address}: ${err.code ?? err.message}`, { cause: err }));
+      this.fail(
+        new ChatError(
+          'CONNECTION_LOST',
+          `lost the connection to the relay at ${this.address}: ${err.code ?? err.message}`,
+          { cause: err },
+        ),
+      );
     }
   }
 
@@ -466,9 +540,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const inTlsHandshake = this.state === 'connecting' && this.tcpConnected && !this.opts.insecure;
     this.state = 'closed';
     if (wasOpen && !this.failure && inTlsHandshake) {
-      this.fail(new ChatError('RELAY_UNREACHABLE', `the relay at ${this.address} closed the connection during the TLS handshake`, {
-        hint: this.pinned() ? PINNED_HINT : 'if this persists and that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure',
-      }));
+      this.fail(
+        new ChatError(
+          'RELAY_UNREACHABLE',
+          `the relay at ${this.address} closed the connection during the TLS handshake`,
+          {
+            hint: this.pinned()
+              ? PINNED_HINT
+              : 'if this persists and that relay runs with --insecure, log in with chat login <name> --relay host:port --insecure',
+          },
+        ),
+      );
     }
     if (wasOpen && !this.failure) {
       this.fail(new ChatError('CONNECTION_LOST', `the relay at ${this.address} closed the connection`));
@@ -492,5 +574,5 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 }
 
-const unreachableHint = 'is chat-relay running there? set the address with chat login <name> --relay host:port, or CHAT_RELAY=host:port';
-
+const unreachableHint =
+  'is chat-relay running there? set the address with chat login <name> --relay host:port, or CHAT_RELAY=host:port';

@@ -7,7 +7,16 @@ import type { RelayFrame } from '@chat/protocol';
 import { ChatError } from '../errors.js';
 
 export type RequestReply =
-  | 'bundle' | 'sent' | 'pong' | 'online' | 'admin_users' | 'admin_stats' | 'admin_done' | 'fanout_sent' | 'rooms' | 'room_members'
+  | 'bundle'
+  | 'sent'
+  | 'pong'
+  | 'online'
+  | 'admin_users'
+  | 'admin_stats'
+  | 'admin_done'
+  | 'fanout_sent'
+  | 'rooms'
+  | 'room_members'
   | 'blob_ok';
 export type Expect = 'challenge' | 'welcome' | RequestReply;
 
@@ -105,7 +114,9 @@ export class Waiters {
         return;
       }
       const timer = setTimeout(() => {
-        this.onTimeout(new ChatError('TIMEOUT', `the relay did not answer (${type}) within ${Math.round(this.timeoutMs / 1000)} s`));
+        this.onTimeout(
+          new ChatError('TIMEOUT', `the relay did not answer (${type}) within ${Math.round(this.timeoutMs / 1000)} s`),
+        );
       }, this.timeoutMs);
       register({ type, about, resolve, reject, timer });
     });

@@ -3,7 +3,14 @@
  * of §3.4), without touching history. What to do with the result is decided in receive-commit.ts, for a whole batch
  * of envelopes in one store transaction.
  */
-import { CryptoError, MessageKind, constantTimeEqual, openEnvelope, verifyEnvelopeSignature, type OpenedEnvelope } from '@chat/crypto';
+import {
+  CryptoError,
+  MessageKind,
+  constantTimeEqual,
+  openEnvelope,
+  verifyEnvelopeSignature,
+  type OpenedEnvelope,
+} from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { Connection } from '../net/connection.js';
 import { ChatError, isEnvelopeErrorCode } from '../errors.js';
@@ -30,7 +37,10 @@ export type Checked =
   /** An ephemeral envelope that failed a check or is not `typing`: ignored entirely, not acknowledged (§9). */
   | { outcome: 'ignored'; frame: MsgFrame };
 
-type Verdict = { kind: 'ok' } | { kind: 'held'; reason: HeldMessage['reason'] } | { kind: 'rejected'; code: string; detail: string };
+type Verdict =
+  | { kind: 'ok' }
+  | { kind: 'held'; reason: HeldMessage['reason'] }
+  | { kind: 'rejected'; code: string; detail: string };
 
 /** Envelopes per request to the signature worker: small enough that opening and verifying overlap. */
 const VERIFY_CHUNK = 64;
@@ -78,7 +88,12 @@ export async function checkBatch(
     jobs = [];
     const answer = verifier!.verify(sent.map((j) => ({ opened: j.opened, publicKey: j.key! })));
     // A failed worker leaves `result` unset: those are verified on this thread below.
-    answers.push(answer.then((r) => sent.forEach((j, i) => (j.result = r[i])), () => {}));
+    answers.push(
+      answer.then(
+        (r) => sent.forEach((j, i) => (j.result = r[i])),
+        () => {},
+      ),
+    );
   };
   let openFailed: { error: unknown } | undefined;
   for (const frame of frames) {
@@ -139,14 +154,17 @@ function open(m: CheckContext, frame: MsgFrame): OpenedEnvelope | Checked {
   } catch (err) {
     if (!(err instanceof CryptoError)) throw err;
     // An ephemeral envelope (§9) was never stored: it is never acknowledged, recorded or counted, whatever happens.
-    return frame.eph === true ? { outcome: 'ignored', frame } : { outcome: 'rejected', frame, code: err.code, detail: err.message };
+    return frame.eph === true
+      ? { outcome: 'ignored', frame }
+      : { outcome: 'rejected', frame, code: err.code, detail: err.message };
   }
 }
 
 function outcome(frame: MsgFrame, opened: OpenedEnvelope, verdict: Verdict): Checked {
   if (frame.eph === true) {
     // §4.1: only `typing` travels ephemerally; anything else marked eph is ignored.
-    if (verdict.kind === 'ok' && opened.kind === MessageKind.typing) return { outcome: 'typing', frame, from: opened.from, active: opened.body[0] === 1 };
+    if (verdict.kind === 'ok' && opened.kind === MessageKind.typing)
+      return { outcome: 'typing', frame, from: opened.from, active: opened.body[0] === 1 };
     return { outcome: 'ignored', frame };
   }
   if (verdict.kind === 'rejected') return { outcome: 'rejected', frame, code: verdict.code, detail: verdict.detail };
@@ -176,8 +194,12 @@ function workerVerdict(item: Opened, contact: Contact | undefined): Verdict | nu
   if (result === undefined || key === undefined || !contact) return undefined;
   const untrusted = contact.trust === 'untrusted';
   if (untrusted !== item.untrusted || !constantTimeEqual(contact.identityPublicKey, key)) return undefined;
-  if (result === SignatureResult.verified) return untrusted ? { kind: 'held', reason: 'UNTRUSTED_IDENTITY' } : { kind: 'ok' };
-  if (result === SignatureResult.failed) return untrusted ? { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' } : null;
+  if (result === SignatureResult.verified)
+    return untrusted ? { kind: 'held', reason: 'UNTRUSTED_IDENTITY' } : { kind: 'ok' };
+  if (result === SignatureResult.failed)
+    return untrusted
+      ? { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'the signature does not verify' }
+      : null;
   return undefined;
 }
 
@@ -193,7 +215,11 @@ async function checkSender(m: CheckContext, conn: Connection, opened: OpenedEnve
       contact = (await m.lookupContact(from, conn)).contact;
     } catch (err) {
       if (err instanceof ChatError && err.code === 'UNKNOWN_USER') {
-        return { kind: 'rejected', code: 'ENVELOPE_BAD_SIGNATURE', detail: `the sender ${from} is not registered on the relay` };
+        return {
+          kind: 'rejected',
+          code: 'ENVELOPE_BAD_SIGNATURE',
+          detail: `the sender ${from} is not registered on the relay`,
+        };
       }
       if (err instanceof ChatError && err.code === 'BUNDLE_INVALID') return { kind: 'held', reason: 'BUNDLE_INVALID' };
       throw err;

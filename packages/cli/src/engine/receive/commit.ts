@@ -11,7 +11,6 @@ import type { ReceiveContext } from '../context.js';
 import type { Emit, ReceiveOptions, ReceiveSummary } from '../events.js';
 import type { Checked } from './check.js';
 
-
 export interface Committed {
   /** Ids the relay may delete now (§9): committed, duplicates, rejected. Not held or ephemeral ones. */
   acks: Uint8Array[];
@@ -50,7 +49,12 @@ class Batch {
  * Applies `checked` in order in one transaction; adds to `summary` only once it has committed.
  * @throws whatever the store throws; the transaction is then rolled back and nothing may be acknowledged.
  */
-export function commitChecked(m: ReceiveContext, checked: readonly Checked[], options: ReceiveOptions, summary: ReceiveSummary): Committed {
+export function commitChecked(
+  m: ReceiveContext,
+  checked: readonly Checked[],
+  options: ReceiveOptions,
+  summary: ReceiveSummary,
+): Committed {
   const b = new Batch(m, options);
   let receipts = false;
   m.store.transaction(() => {

@@ -8,7 +8,16 @@ import type { KindHandler } from './handlers.js';
 
 function ok(kind: number): Checked {
   const id = randomMessageId();
-  const opened = { kind, from: 'bob', to: 'alice', id, ts: 1, body: Uint8Array.of(1), signature: new Uint8Array(64), signedMessage: new Uint8Array(0) } as OpenedEnvelope;
+  const opened = {
+    kind,
+    from: 'bob',
+    to: 'alice',
+    id,
+    ts: 1,
+    body: Uint8Array.of(1),
+    signature: new Uint8Array(64),
+    signedMessage: new Uint8Array(0),
+  } as OpenedEnvelope;
   return { outcome: 'ok', frame: { t: 'msg', id, env: new Uint8Array(0), ts: 2 }, opened };
 }
 
@@ -16,9 +25,15 @@ function context(handlers: [number, KindHandler][], events: string[]): ReceiveCo
   return {
     username: 'alice',
     handlers: new Map(handlers),
-    store: { transaction: <T>(f: () => T) => f(), outbox: { setLastSeen: () => {} }, rejected: { add: () => true }, seen: { has: () => false } },
+    store: {
+      transaction: <T>(f: () => T) => f(),
+      outbox: { setLastSeen: () => {} },
+      rejected: { add: () => true },
+      seen: { has: () => false },
+    },
     emit: (event: unknown) => events.push(String(event)) > 0,
-    enqueueReceipts: (peer: string, kind: number, ids: readonly string[]) => events.push(`receipt ${peer} ${kind} ${ids.length}`) > 0,
+    enqueueReceipts: (peer: string, kind: number, ids: readonly string[]) =>
+      events.push(`receipt ${peer} ${kind} ${ids.length}`) > 0,
   } as unknown as ReceiveContext;
 }
 
@@ -35,7 +50,12 @@ describe('the receive handler table', () => {
     const known = ok(MessageKind.text);
     const summary = { received: 0, duplicates: 0, held: 0, rejected: 0 };
     const got: unknown[] = [];
-    const committed = commitChecked(context([[MessageKind.text, text]], events), [unknown, known], { onMessage: (m) => got.push(m) }, summary);
+    const committed = commitChecked(
+      context([[MessageKind.text, text]], events),
+      [unknown, known],
+      { onMessage: (m) => got.push(m) },
+      summary,
+    );
     expect(committed.acks.map(toHex)).toEqual([toHex(unknown.frame.id), toHex(known.frame.id)]);
     expect(seen).toEqual([toHex(known.frame.id)]);
     expect(summary).toEqual({ received: 1, duplicates: 0, held: 0, rejected: 0 });
@@ -49,7 +69,15 @@ describe('the receive handler table', () => {
     const events: string[] = [];
     const summary = { received: 0, duplicates: 0, held: 0, rejected: 0 };
     const c = ok(MessageKind.groupText);
-    const committed = commitChecked(context([[MessageKind.groupText, () => ({ outcome: 'rejected', code: 'GROUP_NOT_MEMBER', detail: 'x' })]], events), [c], {}, summary);
+    const committed = commitChecked(
+      context(
+        [[MessageKind.groupText, () => ({ outcome: 'rejected', code: 'GROUP_NOT_MEMBER', detail: 'x' })]],
+        events,
+      ),
+      [c],
+      {},
+      summary,
+    );
     expect(committed.acks).toHaveLength(1);
     expect(summary.rejected).toBe(1);
     for (const e of committed.events) e();

@@ -3,7 +3,16 @@
  * hundreds of envelopes, good ones mixed with every kind of bad one, is handled exactly as one at a time would be —
  * with the signature worker (signatures.ts) and without it.
  */
-import { MessageKind, generateIdentity, openEnvelope, randomMessageId, sealEnvelope, toHex, utf8, type Identity } from '@chat/crypto';
+import {
+  MessageKind,
+  generateIdentity,
+  openEnvelope,
+  randomMessageId,
+  sealEnvelope,
+  toHex,
+  utf8,
+  type Identity,
+} from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Connection } from '../net/connection.js';
@@ -21,7 +30,11 @@ describe('SignatureVerifier (the worker thread)', () => {
   const bob = generateIdentity();
   const open = (signer: Uint8Array) => {
     const id = randomMessageId();
-    const env = sealEnvelope({ kind: MessageKind.text, from: 'alice', to: 'bob', id, ts: Date.now(), body: utf8('hi') }, signer, bob.encryption.publicKey);
+    const env = sealEnvelope(
+      { kind: MessageKind.text, from: 'alice', to: 'bob', id, ts: Date.now(), body: utf8('hi') },
+      signer,
+      bob.encryption.publicKey,
+    );
     return openEnvelope(env, { username: 'bob', encryption: bob.encryption }, id);
   };
 
@@ -39,7 +52,13 @@ describe('SignatureVerifier (the worker thread)', () => {
         { opened: altered, publicKey: alice.identity.publicKey },
         { opened: good, publicKey: new Uint8Array(31) },
       ]);
-      expect([...results]).toEqual([SignatureResult.verified, SignatureResult.failed, SignatureResult.failed, SignatureResult.failed, SignatureResult.error]);
+      expect([...results]).toEqual([
+        SignatureResult.verified,
+        SignatureResult.failed,
+        SignatureResult.failed,
+        SignatureResult.failed,
+        SignatureResult.error,
+      ]);
     } finally {
       await v!.close();
     }
@@ -98,11 +117,23 @@ describe.each([
   }
   const seal = (from: string, signer: Identity, body: string): Raw => {
     const id = randomMessageId();
-    return { id, env: sealEnvelope({ kind: MessageKind.text, from, to: `bob${n}`, id, ts: Date.now(), body: utf8(body) }, signer.identity.secretKey, bobEncPk) };
+    return {
+      id,
+      env: sealEnvelope(
+        { kind: MessageKind.text, from, to: `bob${n}`, id, ts: Date.now(), body: utf8(body) },
+        signer.identity.secretKey,
+        bobEncPk,
+      ),
+    };
   };
   /** Stores `envs` in bob's mailbox in this order (one connection, pipelined; the relay stores them in order). */
   async function deliver(envs: Raw[]): Promise<void> {
-    const conn = await Connection.open({ address: { host: '127.0.0.1', port: relay.port }, username: `alice${n}`, identity: aliceId, mode: 'send' });
+    const conn = await Connection.open({
+      address: { host: '127.0.0.1', port: relay.port },
+      username: `alice${n}`,
+      identity: aliceId,
+      mode: 'send',
+    });
     await Promise.all(envs.map((e) => conn.send(`bob${n}`, e.id, e.env)));
     await conn.close();
   }
@@ -140,7 +171,12 @@ describe.each([
     else expect(verify).not.toHaveBeenCalled();
     verify.mockRestore();
     expect(r.summary).toEqual({ received: 301, duplicates: 0, held: 0, rejected: 2 });
-    expect(r.messages.map((x) => x.body)).toEqual([...a.map((_, i) => `a${i}`), ...b.map((_, i) => `b${i}`), 'from carol', ...c.map((_, i) => `c${i}`)]);
+    expect(r.messages.map((x) => x.body)).toEqual([
+      ...a.map((_, i) => `a${i}`),
+      ...b.map((_, i) => `b${i}`),
+      'from carol',
+      ...c.map((_, i) => `c${i}`),
+    ]);
     expect(r.rejected.map((x) => [x.id, x.code])).toEqual([
       [toHex(forged.id), 'ENVELOPE_BAD_SIGNATURE'],
       [toHex(broken.id), 'ENVELOPE_OPEN_FAILED'],
@@ -154,7 +190,9 @@ describe.each([
     const first = seal(`carol${n}`, carolId, 'first');
     await deliver([first]);
     expect((await receive('never')).summary).toEqual({ received: 0, duplicates: 0, held: 1, rejected: 0 }); // pinned untrusted
-    const more = Array.from({ length: 300 }, (_, i) => seal(i % 3 === 0 ? `alice${n}` : `carol${n}`, i % 3 === 0 ? aliceId : carolId, `m${i}`));
+    const more = Array.from({ length: 300 }, (_, i) =>
+      seal(i % 3 === 0 ? `alice${n}` : `carol${n}`, i % 3 === 0 ? aliceId : carolId, `m${i}`),
+    );
     await deliver(more);
     const r = await receive('never');
     // alice is new under `never` too: her first message pins her untrusted, so all of hers are held as well.

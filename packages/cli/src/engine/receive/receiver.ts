@@ -38,11 +38,12 @@ export function secondCoreUsable(): boolean {
  * @internal For tests: when the signature worker starts, and its script (the tests run from the TypeScript sources,
  * next to which there is no verify-worker.js; they point it at the built one).
  */
-export const receiverTuning: { parallelBacklog: number; secondCoreUsable: () => boolean; workerUrl: URL | undefined } = {
-  parallelBacklog: PARALLEL_BACKLOG,
-  secondCoreUsable,
-  workerUrl: undefined,
-};
+export const receiverTuning: { parallelBacklog: number; secondCoreUsable: () => boolean; workerUrl: URL | undefined } =
+  {
+    parallelBacklog: PARALLEL_BACKLOG,
+    secondCoreUsable,
+    workerUrl: undefined,
+  };
 
 export type { ReceiveOptions, ReceiveSummary } from '../events.js';
 
@@ -102,7 +103,8 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       if (!verifierTried && frames.length + queue.length >= receiverTuning.parallelBacklog) {
         verifierTried = true;
         // Loaded only for a long backlog: a one-shot `chat recv` of a few messages never pays for worker_threads.
-        if (receiverTuning.secondCoreUsable()) verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
+        if (receiverTuning.secondCoreUsable())
+          verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
       }
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier);
       const checked = result.checked;
@@ -165,7 +167,8 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       schedule();
     });
     conn.on('close', (err) => {
-      if (!done) void finish(err ?? new ChatError('CONNECTION_LOST', `the relay at ${conn.address} closed the connection`));
+      if (!done)
+        void finish(err ?? new ChatError('CONNECTION_LOST', `the relay at ${conn.address} closed the connection`));
     });
     conn.resume();
   });

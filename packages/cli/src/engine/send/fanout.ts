@@ -14,7 +14,10 @@ const FRAME_OVERHEAD = 64;
  * Writes sealed envelopes in as few `fanout` frames as fit under MAX_FRAME_BYTES, every frame before the first reply
  * is awaited (one round trip however many frames, §15.2). Returns each entry's code, in order: '' stored.
  */
-export async function sendFanoutFrames(conn: Connection, entries: readonly { to: string; id: Uint8Array; env: Uint8Array }[]): Promise<string[]> {
+export async function sendFanoutFrames(
+  conn: Connection,
+  entries: readonly { to: string; id: Uint8Array; env: Uint8Array }[],
+): Promise<string[]> {
   const batches: (typeof entries)[number][][] = [];
   let batch: (typeof entries)[number][] = [];
   let size = FRAME_OVERHEAD;
@@ -29,6 +32,14 @@ export async function sendFanoutFrames(conn: Connection, entries: readonly { to:
     size += cost;
   }
   if (batch.length > 0) batches.push(batch);
-  const codes = await Promise.all(batches.map((b) => conn.fanout(b.map((e) => e.to), b.map((e) => e.id), b.map((e) => e.env))));
+  const codes = await Promise.all(
+    batches.map((b) =>
+      conn.fanout(
+        b.map((e) => e.to),
+        b.map((e) => e.id),
+        b.map((e) => e.env),
+      ),
+    ),
+  );
   return codes.flat();
 }

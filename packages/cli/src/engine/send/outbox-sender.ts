@@ -47,9 +47,17 @@ function stillPinned(now: Contact | undefined, cached: Contact): boolean {
 }
 
 /** Seals `entry` for `contact` (§4). @throws {ChatError} if sealing fails. */
-export function sealTo(self: Self, entry: OutboxEntry, contact: Contact): OutboxEntry & { env: Uint8Array; sealedTo: Uint8Array } {
+export function sealTo(
+  self: Self,
+  entry: OutboxEntry,
+  contact: Contact,
+): OutboxEntry & { env: Uint8Array; sealedTo: Uint8Array } {
   try {
-    const env = sealEnvelope({ kind: entry.kind, from: self.username, to: entry.peer, id: fromHex(entry.id), ts: entry.ts, body: entry.body }, self.identity.identity.secretKey, contact.encryptionPublicKey);
+    const env = sealEnvelope(
+      { kind: entry.kind, from: self.username, to: entry.peer, id: fromHex(entry.id), ts: entry.ts, body: entry.body },
+      self.identity.identity.secretKey,
+      contact.encryptionPublicKey,
+    );
     return { ...entry, env, sealedTo: contact.encryptionPublicKey };
   } catch (err) {
     throw fromCryptoError(err, 'sealing the message');
@@ -89,7 +97,11 @@ export class OutboxSender {
    * entry is never sealed to a cached key the store no longer pins as sendable. Undefined if the entry is gone.
    * @throws {ChatError}
    */
-  private async prepare(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<Uint8Array | undefined> {
+  private async prepare(
+    conn: Connection,
+    entry: OutboxEntry,
+    looked?: Map<string, Contact>,
+  ): Promise<Uint8Array | undefined> {
     const m = this.m;
     let contact = looked?.get(entry.peer);
     // A cached lookup counts only while the pinned contact is still the same key in a sendable state: a key change
@@ -125,7 +137,11 @@ export class OutboxSender {
    * not be used (KEY_CHANGED, …) stays queued, like a 1:1 message, and so does one the relay could not store now.
    * @throws {ChatError} a connection error or a rate limit: everything stays queued.
    */
-  async sendFanout(conn: Connection, entries: readonly OutboxEntry[], looked = this.lookups(conn)): Promise<{ to: string; id: string; code: string }[]> {
+  async sendFanout(
+    conn: Connection,
+    entries: readonly OutboxEntry[],
+    looked = this.lookups(conn),
+  ): Promise<{ to: string; id: string; code: string }[]> {
     const out: { to: string; id: string; code: string }[] = [];
     const ready: { entry: OutboxEntry; env: Uint8Array }[] = [];
     for (const entry of (await Promise.all(entries.map((e) => this.expand(conn, e)))).flat()) {
@@ -138,7 +154,10 @@ export class OutboxSender {
         out.push({ to: entry.peer, id: entry.id, code: err.code });
       }
     }
-    const codes = await sendFanoutFrames(conn, ready.map((r) => ({ to: r.entry.peer, id: fromHex(r.entry.id), env: r.env })));
+    const codes = await sendFanoutFrames(
+      conn,
+      ready.map((r) => ({ to: r.entry.peer, id: fromHex(r.entry.id), env: r.env })),
+    );
     ready.forEach(({ entry }, k) => {
       if (!['INTERNAL', 'SHUTTING_DOWN', 'RATE_LIMITED'].includes(codes[k]!)) this.m.store.outbox.remove(entry.id);
       out.push({ to: entry.peer, id: entry.id, code: codes[k]! });
@@ -153,7 +172,9 @@ export class OutboxSender {
   private async expand(conn: Connection, entry: OutboxEntry): Promise<OutboxEntry[]> {
     if (!entry.peer.startsWith(ROOM_PEER)) return [entry];
     const members = await conn.room('members', entry.peer.slice(ROOM_PEER.length));
-    const copies = members.filter((u) => u !== this.m.username).map((peer) => sealIfPinned(this.m, this.m.store, { ...entry, id: toHex(randomMessageId()), peer }));
+    const copies = members
+      .filter((u) => u !== this.m.username)
+      .map((peer) => sealIfPinned(this.m, this.m.store, { ...entry, id: toHex(randomMessageId()), peer }));
     return this.m.store.outbox.replace(entry.id, copies) ? copies : [];
   }
 
@@ -236,10 +257,13 @@ export class OutboxSender {
   /** Kicks the outbox again after `ms` (at least 50 ms); one timer at a time; never keeps the process alive. */
   private retryAfter(ms: number): void {
     if (this.retryTimer || this.stopped) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.retry();
-    }, Math.max(50, ms));
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        this.retry();
+      },
+      Math.max(50, ms),
+    );
     this.retryTimer.unref();
   }
 

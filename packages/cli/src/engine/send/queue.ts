@@ -38,14 +38,29 @@ export function queueMessage(m: QueueContext, to: string, text: string): StoredM
   const name = normalizeUsername(to);
   const body = utf8(text);
   if (body.length > MAX_BODY_BYTES) {
-    throw new ChatError('BODY_TOO_LARGE', `the message is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`);
+    throw new ChatError(
+      'BODY_TOO_LARGE',
+      `the message is ${body.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`,
+    );
   }
   const id = toHex(randomMessageId());
   const ts = Date.now();
-  const message: StoredMessage = { id, peer: name, direction: 'out', body: text, ts, relayTs: null, receivedAt: ts, state: 'queued' };
+  const message: StoredMessage = {
+    id,
+    peer: name,
+    direction: 'out',
+    body: text,
+    ts,
+    relayTs: null,
+    receivedAt: ts,
+    state: 'queued',
+  };
   // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
   // the received copy look like a redelivery (§4 step 7) and hide it.
-  m.store.outbox.enqueue(sealIfPinned(m, m.store, { id, peer: name, kind: MessageKind.text, body, ts }), name === m.username ? undefined : message);
+  m.store.outbox.enqueue(
+    sealIfPinned(m, m.store, { id, peer: name, kind: MessageKind.text, body, ts }),
+    name === m.username ? undefined : message,
+  );
   m.emit('queued', message);
   m.kickOutbox();
   return message;
@@ -85,7 +100,13 @@ export async function sendMessage(m: QueueContext, to: string, text: string): Pr
  * Queues a non-text envelope (a file offer or answer, §16.3) in the durable outbox and sends it now over `conn`
  * (or a connection of its own); if that fails it stays queued for the next connection.
  */
-export async function sendControl(m: QueueContext, peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection): Promise<void> {
+export async function sendControl(
+  m: QueueContext,
+  peer: string,
+  kind: MessageKind,
+  body: Uint8Array,
+  conn?: Connection,
+): Promise<void> {
   const entry = sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
   m.store.outbox.enqueue(entry);
   await m.withConnection(conn ?? m.live(), async (c) => {
@@ -100,25 +121,47 @@ export async function sendControl(m: QueueContext, peer: string, kind: MessageKi
  * lists when it is sent. If that connection fails, the envelopes stay queued and go out on the next one.
  * @throws {ChatError} the connection's error (exit 5), saying the message is queued.
  */
-export async function queueFanout(m: QueueContext, kind: number, body: Uint8Array, recipients: readonly string[] | { room: string }, history: (id: string) => void): Promise<FanoutResult> {
+export async function queueFanout(
+  m: QueueContext,
+  kind: number,
+  body: Uint8Array,
+  recipients: readonly string[] | { room: string },
+  history: (id: string) => void,
+): Promise<FanoutResult> {
   const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
-  const peers = 'room' in recipients ? [`${ROOM_PEER}${recipients.room}`] : [...new Set(recipients)].filter((u) => u !== m.username);
-  const entries = peers.map((peer) => sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
+  const peers =
+    'room' in recipients
+      ? [`${ROOM_PEER}${recipients.room}`]
+      : [...new Set(recipients)].filter((u) => u !== m.username);
+  const entries = peers.map((peer) =>
+    sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }),
+  );
   m.store.transaction(() => {
     for (const e of entries) m.store.outbox.enqueue(e);
     history(entries[0]?.id ?? fanout);
   });
   try {
     const out = await m.withConnection(m.live(), (c) => m.sender.sendFanout(c, entries));
-    return { stored: out.filter((o) => o.code === '').map(({ to, id }) => ({ to, id })), failed: out.filter((o) => o.code !== '').map(({ to, code }) => ({ to, code })) };
+    return {
+      stored: out.filter((o) => o.code === '').map(({ to, id }) => ({ to, id })),
+      failed: out.filter((o) => o.code !== '').map(({ to, code }) => ({ to, code })),
+    };
   } catch (err) {
     if (!(err instanceof ChatError) || !isRetryable(err)) throw err;
-    throw new ChatError(err.code, `${err.message}; the message is queued`, { hint: 'it goes out with the next connection (chat recv, or the interactive session)', cause: err });
+    throw new ChatError(err.code, `${err.message}; the message is queued`, {
+      hint: 'it goes out with the next connection (chat recv, or the interactive session)',
+      cause: err,
+    });
   }
 }
 
 /** Queues receipts (§4.1) for `ids` of messages from `peer`, 256 ids per envelope. Never to ourselves. */
-export function queueReceipt(m: QueueContext, peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): void {
+export function queueReceipt(
+  m: QueueContext,
+  peer: string,
+  kind: typeof MessageKind.delivered | typeof MessageKind.read,
+  ids: readonly string[],
+): void {
   if (enqueueReceipts(m, peer, kind, ids)) m.kickOutbox();
 }
 
@@ -126,11 +169,18 @@ export function queueReceipt(m: QueueContext, peer: string, kind: typeof Message
  * `queueReceipt` without starting to send: the receiver writes receipts in the transaction that commits the messages
  * they name (ReceiveContext), and kicks the outbox once that has committed. True if anything was queued.
  */
-export function enqueueReceipts(m: QueueContext, peer: string, kind: typeof MessageKind.delivered | typeof MessageKind.read, ids: readonly string[]): boolean {
+export function enqueueReceipts(
+  m: QueueContext,
+  peer: string,
+  kind: typeof MessageKind.delivered | typeof MessageKind.read,
+  ids: readonly string[],
+): boolean {
   if (peer === m.username || ids.length === 0) return false;
   for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
     const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
-    m.store.outbox.enqueue(sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() }));
+    m.store.outbox.enqueue(
+      sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() }),
+    );
   }
   return true;
 }
@@ -154,7 +204,11 @@ export async function sendTyping(m: QueueContext, to: string, active: boolean): 
     // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.
     const pinned = m.store.contacts.get(to);
     const contact = maySendTo(pinned) ? pinned : await m.lookupAndPin(to, conn);
-    const { env } = sealTo(m, { id, peer: to, kind: MessageKind.typing, body: Uint8Array.of(active ? 1 : 0), ts: Date.now() }, contact);
+    const { env } = sealTo(
+      m,
+      { id, peer: to, kind: MessageKind.typing, body: Uint8Array.of(active ? 1 : 0), ts: Date.now() },
+      contact,
+    );
     await conn.send(to, fromHex(id), env, { eph: true });
     return true;
   } catch {

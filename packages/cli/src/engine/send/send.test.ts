@@ -36,11 +36,20 @@ afterAll(async () => {
 
 async function pair(): Promise<{ a: string; b: string; aHome: string; bHome: string }> {
   n++;
-  return { a: `alice${n}`, b: `bob${n}`, aHome: await newUser(t.dir, `alice${n}`, relay), bHome: await newUser(t.dir, `bob${n}`, relay) };
+  return {
+    a: `alice${n}`,
+    b: `bob${n}`,
+    aHome: await newUser(t.dir, `alice${n}`, relay),
+    bHome: await newUser(t.dir, `bob${n}`, relay),
+  };
 }
 
 async function messenger(home: string, options: Parameters<typeof Messenger.open>[1] = {}): Promise<Messenger> {
-  const m = await Messenger.open(new Profile(home), { connectTimeoutMs: 2_000, passphrase: TEST_PASSPHRASE, ...options });
+  const m = await Messenger.open(new Profile(home), {
+    connectTimeoutMs: 2_000,
+    passphrase: TEST_PASSPHRASE,
+    ...options,
+  });
   cleanups.push(() => m.close());
   return m;
 }
@@ -59,7 +68,9 @@ function capture(conn: Connection, sent: Uint8Array[], drop = false): void {
 /** Starts `m`'s live session (stopped at the end of the test); resolves once it is online. */
 function live(m: Messenger): Promise<void> {
   const controller = new AbortController();
-  const online = new Promise<void>((resolve) => m.on('connection', (s: ConnectionStatus) => s.state === 'online' && resolve()));
+  const online = new Promise<void>((resolve) =>
+    m.on('connection', (s: ConnectionStatus) => s.state === 'online' && resolve()),
+  );
   const done = runLive(m, { signal: controller.signal, baseDelayMs: 50, maxDelayMs: 200 });
   cleanups.push(async () => {
     controller.abort();
@@ -112,9 +123,18 @@ describe('an outbox entry is sealed once', () => {
     alice.close();
     // The database as schema v5 left it, with a text message queued in the v5 row shape.
     const db = new Database(dbPath);
-    db.exec(`ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; PRAGMA user_version = 5;`);
-    db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, 1, ?, ?)').run('ab'.repeat(16), b, Buffer.from('queued by v5'), Date.now());
-    db.prepare("INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, 'out', 'queued by v5', ?, NULL, ?, 'queued')").run('ab'.repeat(16), b, Date.now(), Date.now());
+    db.exec(
+      `ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; PRAGMA user_version = 5;`,
+    );
+    db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, 1, ?, ?)').run(
+      'ab'.repeat(16),
+      b,
+      Buffer.from('queued by v5'),
+      Date.now(),
+    );
+    db.prepare(
+      "INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, 'out', 'queued by v5', ?, NULL, ?, 'queued')",
+    ).run('ab'.repeat(16), b, Date.now(), Date.now());
     db.close();
 
     const again = await messenger(aHome);
@@ -138,7 +158,10 @@ describe('a group send is as durable as a 1:1 message', () => {
 
     const offline = await messenger(aHome, { relay: parseRelayAddress('127.0.0.1:1') });
     await expect(sendGroupText(offline, 'durable', 'survives')).rejects.toMatchObject({ exitCode: 5 });
-    expect(offline.store.outbox.list().map((e) => [e.peer, e.fanout !== undefined])).toEqual([[b, true], [carol, true]]);
+    expect(offline.store.outbox.list().map((e) => [e.peer, e.fanout !== undefined])).toEqual([
+      [b, true],
+      [carol, true],
+    ]);
     expect(offline.store.groups.messages(`#${group.gid}`).map((x) => x.body)).toContain('survives');
     offline.close();
 
@@ -221,8 +244,17 @@ describe('typing follows the trust rule of messages (contacts/contacts.ts)', () 
     // Alice's store says bob's accepted key is another one and the relay's (real) key is pending: `changed`.
     const other = generateIdentity();
     alice.store.contacts.import({
-      ...real, identityPublicKey: other.identity.publicKey, encryptionPublicKey: other.encryption.publicKey, fingerprint: fingerprint(other.identity.publicKey),
-      trust: 'changed', pending: { identityPublicKey: real.identityPublicKey, encryptionPublicKey: real.encryptionPublicKey, fingerprint: real.fingerprint, seenAt: Date.now() },
+      ...real,
+      identityPublicKey: other.identity.publicKey,
+      encryptionPublicKey: other.encryption.publicKey,
+      fingerprint: fingerprint(other.identity.publicKey),
+      trust: 'changed',
+      pending: {
+        identityPublicKey: real.identityPublicKey,
+        encryptionPublicKey: real.encryptionPublicKey,
+        fingerprint: real.fingerprint,
+        seenAt: Date.now(),
+      },
     });
     const sent: Uint8Array[] = [];
     capture(alice.recvConnection!, sent);

@@ -27,7 +27,9 @@ export class ContactTable {
   /** Pins a contact unless one is already pinned under that name; returns the pinned one (§3.4: first use wins). */
   pin(contact: NewContact): Contact {
     this.sql
-      .get('INSERT OR IGNORE INTO contacts (username, idpk, encpk, fingerprint, first_seen, trust) VALUES (?, ?, ?, ?, ?, ?)')
+      .get(
+        'INSERT OR IGNORE INTO contacts (username, idpk, encpk, fingerprint, first_seen, trust) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(
         contact.username,
         Buffer.from(contact.identityPublicKey),
@@ -47,7 +49,14 @@ export class ContactTable {
            pending_seen = CASE WHEN pending_idpk = ? THEN pending_seen ELSE ? END
          WHERE username = ?`,
       )
-      .run(Buffer.from(key.identityPublicKey), Buffer.from(key.encryptionPublicKey), key.fingerprint, Buffer.from(key.identityPublicKey), key.seenAt, username);
+      .run(
+        Buffer.from(key.identityPublicKey),
+        Buffer.from(key.encryptionPublicKey),
+        key.fingerprint,
+        Buffer.from(key.identityPublicKey),
+        key.seenAt,
+        username,
+      );
     return this.require(username);
   }
 
@@ -55,7 +64,12 @@ export class ContactTable {
    * Makes `key` the accepted key (or keeps the current one when undefined) with trust `trust`, clearing any pending
    * key; `verifiedAt` is set for `verified`, cleared otherwise.
    */
-  acceptKey(username: string, key: Pick<PendingKey, 'identityPublicKey' | 'encryptionPublicKey' | 'fingerprint'> | undefined, trust: 'unverified' | 'verified', at: number): Contact {
+  acceptKey(
+    username: string,
+    key: Pick<PendingKey, 'identityPublicKey' | 'encryptionPublicKey' | 'fingerprint'> | undefined,
+    trust: 'unverified' | 'verified',
+    at: number,
+  ): Contact {
     const current = this.require(username);
     const k = key ?? current;
     this.sql
@@ -64,7 +78,14 @@ export class ContactTable {
            pending_idpk = NULL, pending_encpk = NULL, pending_fingerprint = NULL, pending_seen = NULL
          WHERE username = ?`,
       )
-      .run(Buffer.from(k.identityPublicKey), Buffer.from(k.encryptionPublicKey), k.fingerprint, trust, trust === 'verified' ? at : null, username);
+      .run(
+        Buffer.from(k.identityPublicKey),
+        Buffer.from(k.encryptionPublicKey),
+        k.fingerprint,
+        trust,
+        trust === 'verified' ? at : null,
+        username,
+      );
     return this.require(username);
   }
 

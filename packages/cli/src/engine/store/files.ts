@@ -50,17 +50,27 @@ export class FileTable {
    */
   find(prefix: string, direction?: 'in' | 'out'): FileTransfer {
     const p = prefix.toLowerCase();
-    if (!/^[0-9a-f]{4,32}$/.test(p)) throw new ChatError('NO_SUCH_TRANSFER', `a transfer id is 4 to 32 hex digits, got ${JSON.stringify(prefix)}`, { hint: 'chat files lists them' });
-    const rows = (this.db.prepare('SELECT * FROM files WHERE blob LIKE ? ORDER BY ts').all(`${p}%`) as FileTransfer[])
-      .filter((r) => direction === undefined || r.direction === direction);
+    if (!/^[0-9a-f]{4,32}$/.test(p))
+      throw new ChatError('NO_SUCH_TRANSFER', `a transfer id is 4 to 32 hex digits, got ${JSON.stringify(prefix)}`, {
+        hint: 'chat files lists them',
+      });
+    const rows = (
+      this.db.prepare('SELECT * FROM files WHERE blob LIKE ? ORDER BY ts').all(`${p}%`) as FileTransfer[]
+    ).filter((r) => direction === undefined || r.direction === direction);
     if (rows.length === 1) return rows[0]!;
-    throw new ChatError('NO_SUCH_TRANSFER', rows.length === 0 ? `no file transfer ${p}` : `${rows.length} transfers start with ${p}`, { hint: 'chat files lists them' });
+    throw new ChatError(
+      'NO_SUCH_TRANSFER',
+      rows.length === 0 ? `no file transfer ${p}` : `${rows.length} transfers start with ${p}`,
+      { hint: 'chat files lists them' },
+    );
   }
 
   /** An unfinished upload of the same file to the same peer, to resume (§16.1). */
   findUpload(peer: string, path: string, size: number): FileTransfer | undefined {
     return this.db
-      .prepare("SELECT * FROM files WHERE direction = 'out' AND state = 'uploading' AND peer = ? AND path = ? AND size = ? ORDER BY ts DESC LIMIT 1")
+      .prepare(
+        "SELECT * FROM files WHERE direction = 'out' AND state = 'uploading' AND peer = ? AND path = ? AND size = ? ORDER BY ts DESC LIMIT 1",
+      )
       .get(peer, path, size) as FileTransfer | undefined;
   }
 

@@ -34,12 +34,16 @@ export class GroupStore {
   constructor(private readonly db: Database.Database) {}
 
   get(gid: string): StoredGroup | undefined {
-    const row = this.db.prepare('SELECT gid, record, member, invited_by FROM groups WHERE gid = ?').get(gid) as Row | undefined;
+    const row = this.db.prepare('SELECT gid, record, member, invited_by FROM groups WHERE gid = ?').get(gid) as
+      | Row
+      | undefined;
     return row && fromRow(row);
   }
 
   list(): StoredGroup[] {
-    const rows = this.db.prepare('SELECT gid, record, member, invited_by FROM groups ORDER BY name, gid').all() as Row[];
+    const rows = this.db
+      .prepare('SELECT gid, record, member, invited_by FROM groups ORDER BY name, gid')
+      .all() as Row[];
     return rows.map(fromRow);
   }
 
@@ -77,16 +81,38 @@ export class GroupStore {
 
   /** INSERT OR IGNORE on the id: false for a redelivery (§4 step 7). */
   addMessage(m: ConvMessage): boolean {
-    return this.db
-      .prepare('INSERT OR IGNORE INTO group_messages (id, conv, sender, body, ts, relay_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(m.id, m.conv, m.sender, m.body, m.ts, m.relayTs, m.receivedAt).changes === 1;
+    return (
+      this.db
+        .prepare(
+          'INSERT OR IGNORE INTO group_messages (id, conv, sender, body, ts, relay_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(m.id, m.conv, m.sender, m.body, m.ts, m.relayTs, m.receivedAt).changes === 1
+    );
   }
 
   messages(conv: string, limit = -1): ConvMessage[] {
     const rows = this.db
-      .prepare('SELECT * FROM (SELECT *, rowid AS r FROM group_messages WHERE conv = ? ORDER BY received_at DESC, rowid DESC LIMIT ?) ORDER BY received_at, r')
-      .all(conv, limit) as { id: string; conv: string; sender: string; body: string; ts: number; relay_ts: number | null; received_at: number }[];
-    return rows.map((r) => ({ id: r.id, conv: r.conv, sender: r.sender, body: r.body, ts: r.ts, relayTs: r.relay_ts, receivedAt: r.received_at }));
+      .prepare(
+        'SELECT * FROM (SELECT *, rowid AS r FROM group_messages WHERE conv = ? ORDER BY received_at DESC, rowid DESC LIMIT ?) ORDER BY received_at, r',
+      )
+      .all(conv, limit) as {
+      id: string;
+      conv: string;
+      sender: string;
+      body: string;
+      ts: number;
+      relay_ts: number | null;
+      received_at: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      conv: r.conv,
+      sender: r.sender,
+      body: r.body,
+      ts: r.ts,
+      relayTs: r.relay_ts,
+      receivedAt: r.received_at,
+    }));
   }
 
   joinRoom(room: string, now: number): void {

@@ -22,7 +22,9 @@ export class MessageTable {
   /** Commits a message unless its id is already in the history; true if it was new (§4 step 7). */
   add(m: StoredMessage): boolean {
     const info = this.sql
-      .get('INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .get(
+        'INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt, m.state ?? null);
     return info.changes === 1;
   }
@@ -38,7 +40,9 @@ export class MessageTable {
   list({ peer, limit = -1 }: { peer?: string; limit?: number } = {}): StoredMessage[] {
     const where = peer === undefined ? '' : 'WHERE peer = @peer';
     const rows = this.sql
-      .get(`SELECT * FROM (SELECT rowid AS seq, * FROM messages ${where} ORDER BY received_at DESC, seq DESC LIMIT @limit) ORDER BY received_at, seq`)
+      .get(
+        `SELECT * FROM (SELECT rowid AS seq, * FROM messages ${where} ORDER BY received_at DESC, seq DESC LIMIT @limit) ORDER BY received_at, seq`,
+      )
       .all(peer === undefined ? { limit } : { peer, limit }) as MessageRow[];
     return rows.map((r) => ({
       id: r.id,

@@ -7,7 +7,16 @@ import { Store, type StoredMessage } from './store.js';
 
 let t: ReturnType<typeof tempDir>;
 let store: Store;
-const out = (id: string, peer = 'bob', ts = 1): StoredMessage => ({ id, peer, direction: 'out', body: `to ${peer}`, ts, relayTs: null, receivedAt: ts, state: 'queued' });
+const out = (id: string, peer = 'bob', ts = 1): StoredMessage => ({
+  id,
+  peer,
+  direction: 'out',
+  body: `to ${peer}`,
+  ts,
+  relayTs: null,
+  receivedAt: ts,
+  state: 'queued',
+});
 
 beforeEach(() => {
   t = tempDir('outbox');
@@ -54,7 +63,16 @@ describe('Outbox', () => {
   });
 
   it('markRead returns the unread ids of one peer once; conversations count unread, mute and last seen', () => {
-    const inc = (id: string, peer: string, ts: number): StoredMessage => ({ id, peer, direction: 'in', body: 'x', ts, relayTs: ts, receivedAt: ts, state: 'unread' });
+    const inc = (id: string, peer: string, ts: number): StoredMessage => ({
+      id,
+      peer,
+      direction: 'in',
+      body: 'x',
+      ts,
+      relayTs: ts,
+      receivedAt: ts,
+      state: 'unread',
+    });
     store.messages.add(inc('1', 'bob', 10));
     store.messages.add(inc('2', 'bob', 20));
     store.messages.add(inc('3', 'carol', 30));

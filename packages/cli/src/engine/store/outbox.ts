@@ -29,10 +29,23 @@ export interface OutboxEntry {
   fanout?: string | undefined;
 }
 
-type Row = { id: string; peer: string; kind: number; body: Buffer; ts: number; env: Buffer | null; sealed_to: Buffer | null; fanout: string | null };
+type Row = {
+  id: string;
+  peer: string;
+  kind: number;
+  body: Buffer;
+  ts: number;
+  env: Buffer | null;
+  sealed_to: Buffer | null;
+  fanout: string | null;
+};
 const COLUMNS = 'id, peer, kind, body, ts, env, sealed_to, fanout';
 const toEntry = (r: Row): OutboxEntry => ({
-  id: r.id, peer: r.peer, kind: r.kind, body: new Uint8Array(r.body), ts: r.ts,
+  id: r.id,
+  peer: r.peer,
+  kind: r.kind,
+  body: new Uint8Array(r.body),
+  ts: r.ts,
   ...(r.env && r.sealed_to ? { env: new Uint8Array(r.env), sealedTo: new Uint8Array(r.sealed_to) } : {}),
   ...(r.fanout === null ? {} : { fanout: r.fanout }),
 });
@@ -64,8 +77,19 @@ export class Outbox {
       this.insert(entry, null);
       if (history) {
         this.sql
-          .get('INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(history.id, history.peer, history.direction, history.body, history.ts, history.relayTs, history.receivedAt, history.state ?? 'queued');
+          .get(
+            'INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            history.id,
+            history.peer,
+            history.direction,
+            history.body,
+            history.ts,
+            history.relayTs,
+            history.receivedAt,
+            history.state ?? 'queued',
+          );
       }
     })();
   }
@@ -88,7 +112,17 @@ export class Outbox {
   private insert(entry: OutboxEntry, seq: number | null): void {
     this.sql
       .get(`INSERT INTO outbox (seq, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(seq, entry.id, entry.peer, entry.kind, Buffer.from(entry.body), entry.ts, blob(entry.env), blob(entry.env && entry.sealedTo), entry.fanout ?? null);
+      .run(
+        seq,
+        entry.id,
+        entry.peer,
+        entry.kind,
+        Buffer.from(entry.body),
+        entry.ts,
+        blob(entry.env),
+        blob(entry.env && entry.sealedTo),
+        entry.fanout ?? null,
+      );
   }
 
   /** Everything waiting, oldest first. */
@@ -103,7 +137,11 @@ export class Outbox {
 
   /** Records the envelope an entry was sealed to `sealedTo`, before it is sent; false if the entry is gone. */
   sealed(id: string, env: Uint8Array, sealedTo: Uint8Array): boolean {
-    return this.sql.get('UPDATE outbox SET env = ?, sealed_to = ? WHERE id = ?').run(Buffer.from(env), Buffer.from(sealedTo), id).changes === 1;
+    return (
+      this.sql
+        .get('UPDATE outbox SET env = ?, sealed_to = ? WHERE id = ?')
+        .run(Buffer.from(env), Buffer.from(sealedTo), id).changes === 1
+    );
   }
 
   /** Removes an entry once the relay answered `sent` (or it can never be sent); true if it was there. */
@@ -135,24 +173,40 @@ export class Outbox {
   /** Marks every unread message from `peer` read; returns their ids (for read receipts). */
   markRead(peer: string): string[] {
     return this.db.transaction(() => {
-      const ids = (this.sql.get("SELECT id FROM messages WHERE peer = ? AND direction = 'in' AND state = 'unread' ORDER BY received_at, rowid").all(peer) as { id: string }[]).map((r) => r.id);
-      this.sql.get("UPDATE messages SET state = 'read' WHERE peer = ? AND direction = 'in' AND state = 'unread'").run(peer);
+      const ids = (
+        this.sql
+          .get(
+            "SELECT id FROM messages WHERE peer = ? AND direction = 'in' AND state = 'unread' ORDER BY received_at, rowid",
+          )
+          .all(peer) as { id: string }[]
+      ).map((r) => r.id);
+      this.sql
+        .get("UPDATE messages SET state = 'read' WHERE peer = ? AND direction = 'in' AND state = 'unread'")
+        .run(peer);
       return ids;
     })();
   }
 
   setMuted(peer: string, muted: boolean): void {
-    this.sql.get('INSERT INTO conversations (peer, muted) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET muted = excluded.muted').run(peer, muted ? 1 : 0);
+    this.sql
+      .get(
+        'INSERT INTO conversations (peer, muted) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET muted = excluded.muted',
+      )
+      .run(peer, muted ? 1 : 0);
   }
 
   isMuted(peer: string): boolean {
-    const row = this.sql.get('SELECT muted FROM conversations WHERE peer = ?').get(peer) as { muted: number } | undefined;
+    const row = this.sql.get('SELECT muted FROM conversations WHERE peer = ?').get(peer) as
+      | { muted: number }
+      | undefined;
     return row?.muted === 1;
   }
 
   setLastSeen(peer: string, ms: number): void {
     this.sql
-      .get('INSERT INTO conversations (peer, last_seen) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET last_seen = max(coalesce(last_seen, 0), excluded.last_seen)')
+      .get(
+        'INSERT INTO conversations (peer, last_seen) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET last_seen = max(coalesce(last_seen, 0), excluded.last_seen)',
+      )
       .run(peer, ms);
   }
 

@@ -116,9 +116,13 @@ const MIGRATIONS: readonly string[] = [
 export function migrate(db: Database.Database): void {
   const check = (current: number): void => {
     if (current > SCHEMA_VERSION) {
-      throw new ChatError('PROFILE_CORRUPT', `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`, {
-        hint: 'upgrade chat',
-      });
+      throw new ChatError(
+        'PROFILE_CORRUPT',
+        `the history database has schema version ${current}; this chat understands up to ${SCHEMA_VERSION}`,
+        {
+          hint: 'upgrade chat',
+        },
+      );
     }
   };
   const before = db.pragma('user_version', { simple: true }) as number;

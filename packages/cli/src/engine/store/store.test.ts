@@ -61,7 +61,10 @@ describe('Store', () => {
     expect(store.messages.list({ limit: 2 }).map((m) => m.id)).toEqual(['03', '04']);
     expect(store.messages.list({ peer: 'carol' })[0]?.relayTs).toBeNull();
     // The conversation list and read receipts follow the same order.
-    expect(store.outbox.conversations().map((c) => [c.peer, c.lastTs])).toEqual([['bob', 30], ['carol', 20]]);
+    expect(store.outbox.conversations().map((c) => [c.peer, c.lastTs])).toEqual([
+      ['bob', 30],
+      ['carol', 20],
+    ]);
   });
 
   it('pins the first key of a contact and keeps it', () => {
@@ -84,15 +87,34 @@ describe('Store', () => {
   });
 
   it('records a changed key as pending, and accepting it clears the pending key', () => {
-    const key = (b: number) => ({ identityPublicKey: new Uint8Array(32).fill(b), encryptionPublicKey: new Uint8Array(32).fill(b + 1), fingerprint: `F${b}` });
+    const key = (b: number) => ({
+      identityPublicKey: new Uint8Array(32).fill(b),
+      encryptionPublicKey: new Uint8Array(32).fill(b + 1),
+      fingerprint: `F${b}`,
+    });
     store.contacts.pin({ username: 'bob', ...key(1), firstSeen: 5 });
-    expect(store.contacts.acceptKey('bob', undefined, 'verified', 7)).toMatchObject({ trust: 'verified', verifiedAt: 7, fingerprint: 'F1' });
+    expect(store.contacts.acceptKey('bob', undefined, 'verified', 7)).toMatchObject({
+      trust: 'verified',
+      verifiedAt: 7,
+      fingerprint: 'F1',
+    });
     const changed = store.contacts.markChanged('bob', { ...key(3), seenAt: 9 });
-    expect(changed).toMatchObject({ trust: 'changed', verifiedAt: null, fingerprint: 'F1', pending: { ...key(3), seenAt: 9 } });
+    expect(changed).toMatchObject({
+      trust: 'changed',
+      verifiedAt: null,
+      fingerprint: 'F1',
+      pending: { ...key(3), seenAt: 9 },
+    });
     // Seeing the same pending key again keeps when it was first seen.
     expect(store.contacts.markChanged('bob', { ...key(3), seenAt: 11 }).pending?.seenAt).toBe(9);
     const accepted = store.contacts.acceptKey('bob', key(3), 'unverified', 12);
-    expect(accepted).toMatchObject({ trust: 'unverified', verifiedAt: null, fingerprint: 'F3', pending: null, firstSeen: 5 });
+    expect(accepted).toMatchObject({
+      trust: 'unverified',
+      verifiedAt: null,
+      fingerprint: 'F3',
+      pending: null,
+      firstSeen: 5,
+    });
     expect(accepted.identityPublicKey).toEqual(new Uint8Array(32).fill(3));
   });
 
@@ -107,7 +129,12 @@ describe('Store', () => {
       PRAGMA user_version = 1;`);
     db.close();
     store = Store.open(v1);
-    expect(store.contacts.get('bob')).toMatchObject({ trust: 'unverified', verifiedAt: null, pending: null, firstSeen: 1 });
+    expect(store.contacts.get('bob')).toMatchObject({
+      trust: 'unverified',
+      verifiedAt: null,
+      pending: null,
+      firstSeen: 1,
+    });
   });
 
   it('records rejected envelopes once', () => {

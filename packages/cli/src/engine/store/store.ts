@@ -68,7 +68,9 @@ export class Store {
     } catch (err) {
       db?.close();
       if (err instanceof ChatError) throw err;
-      throw new ChatError('PROFILE_CORRUPT', `cannot open the history database ${path}: ${(err as Error).message}`, { cause: err });
+      throw new ChatError('PROFILE_CORRUPT', `cannot open the history database ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

@@ -32,7 +32,10 @@ export interface PendingKey {
 }
 
 /** What pinning a new contact supplies; trust state and the rest start empty. */
-export type NewContact = Pick<Contact, 'username' | 'identityPublicKey' | 'encryptionPublicKey' | 'fingerprint' | 'firstSeen'> & { trust?: TrustState };
+export type NewContact = Pick<
+  Contact,
+  'username' | 'identityPublicKey' | 'encryptionPublicKey' | 'fingerprint' | 'firstSeen'
+> & { trust?: TrustState };
 
 export type Direction = 'in' | 'out';
 
