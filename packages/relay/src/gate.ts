@@ -1,13 +1,14 @@
 import type { Socket } from 'node:net';
 import { encodeFrame, errFrame, type ErrorCode } from '@chat/protocol';
 import type { RelayContext } from './context.js';
+import { addressKey } from './address-key.js';
 import { BucketMap, type Limits } from './limits.js';
 
 const REFUSE_GRACE_MS = 1_000;
 
 /**
  * Admission of new connections (PROTOCOL.md §11): at most `maxConnections` open, at most `maxConnectionsPerIp` of them
- * from one IP address, and at most `connectionsPerIpPerSecond` new ones per IP address (with a burst). A refused
+ * from one IP address (an IPv6 client counts by its /64: address-key.ts), and at most `connectionsPerIpPerSecond` new ones per IP address (with a burst). A refused
  * connection gets one fatal `err` (`TOO_MANY_CONNECTIONS` / `TOO_MANY_IP_CONNECTIONS` / `CONNECT_RATE_LIMITED`) before
  * any `hello`, and is closed; it never gets a session.
  */
@@ -41,7 +42,7 @@ export class ConnectionGate {
         'the relay is at its connection limit; retry later',
       );
     }
-    const ip = socket.remoteAddress ?? 'unknown';
+    const ip = addressKey(socket.remoteAddress);
     const mine = this.openPerIp.get(ip) ?? 0;
     if (mine >= this.limits.maxConnectionsPerIp) {
       return this.refuse(

@@ -21,6 +21,7 @@ import {
   type RelayFrame,
   type SendFrame,
 } from '@chat/protocol';
+import { addressKey } from './address-key.js';
 import { answerAdminFrame } from './admin/frames.js';
 import { isAdmin } from './admins.js';
 import { answerBlobFrame } from './blobs/frames.js';
@@ -274,7 +275,7 @@ export class Session implements Receiver, Kickable {
     // Mass registration (§11): an open relay charges each new name to the client's IP address; on an invite-only relay
     // the invite is the limit. Returning users are never charged.
     if (!known && this.ctx.policy.registration === 'open') {
-      const wait = this.ctx.rates.takeRegistration(this.socket.remoteAddress ?? 'unknown', Date.now());
+      const wait = this.ctx.rates.takeRegistration(addressKey(this.socket.remoteAddress), Date.now());
       if (wait > 0) {
         throw new ProtocolError(
           'REGISTRATION_RATE_LIMITED',
