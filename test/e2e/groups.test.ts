@@ -35,6 +35,17 @@ describe('chat group / chat join', () => {
     expect((await chat(['send', '#team', 'hello', 'team'], { home: home.alice! })).stdout).toBe(
       'sent to #team (2 members)\n',
     );
+    // Forgetting the '#': the error names the group and the command that reaches it (issue 15).
+    const slip = await chat(['send', 'team', 'hello'], { home: home.alice! });
+    expect(slip.code).toBe(3);
+    expect(slip.stderr).toContain("chat: hint: team is a group of yours: chat send '#team' <message>");
+    // Too long for a message: the hint says what to do instead (to a user: send it as a file).
+    const long = await chat(['send', '#team', 'x'.repeat(60_001)], { home: home.alice! });
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('chat: hint: split it into messages of at most 60000 bytes');
+    const longToBob = await chat(['send', 'bob', 'x'.repeat(60_001)], { home: home.alice! });
+    expect(longToBob.code).toBe(2);
+    expect(longToBob.stderr).toContain('chat: hint: send it as a file instead: chat send-file bob <file>');
     const b = await chat(['recv'], { home: home.bob! });
     expect(b).toMatchObject({ code: 0, stderr: '' });
     expect(strip(b.stdout)).toEqual(['#team * alice created #team with alice, bob, carol', '#team alice: hello team']);

@@ -4,6 +4,7 @@
  */
 import { MAX_BODY_BYTES } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
+import type { Store } from '../engine/store/store.js';
 import { openMessenger } from './common.js';
 import { printJson, warn, type Io } from './io.js';
 
@@ -36,9 +37,39 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
     if (args.json) printJson(io, { id: sent.id, to: sent.to, ts: sent.ts });
     else io.stdout.write(`sent to ${sent.to} (id ${sent.id})\n`);
     return 0;
+  } catch (err) {
+    throw withNextStep(err, args.username, messenger);
   } finally {
     messenger.close();
   }
+}
+
+/**
+ * Names the next step for two common slips: a message over the size limit (send it as a file), and a user name that
+ * is really one of our groups or rooms (`chat send team hi` for `#team`). Other errors pass through unchanged.
+ */
+function withNextStep(err: unknown, target: string, m: { store: Pick<Store, 'groups'> }): unknown {
+  if (!(err instanceof ChatError)) return err;
+  if (err.code === 'BODY_TOO_LARGE' && err.hint === undefined) {
+    // Files go to one user (§16); a group or room message can only be split.
+    const hint = /^(#|group:|room:)/.test(target)
+      ? `split it into messages of at most ${MAX_BODY_BYTES} bytes (files go to one user at a time: chat send-file <username> <file>)`
+      : `send it as a file instead: chat send-file ${target} <file>`;
+    return new ChatError(err.code, err.message, { hint, cause: err });
+  }
+  if (err.code === 'UNKNOWN_USER' || err.code === 'BAD_USERNAME') {
+    const name = target.toLowerCase();
+    const group = m.store.groups.list().some((g) => g.record.name === target && g.invitedBy === undefined);
+    const room = m.store.groups.joinedRooms().includes(name);
+    if (group || room) {
+      const what = group && room ? 'a group and a room' : group ? 'a group' : 'a room';
+      return new ChatError(err.code, err.message, {
+        hint: `${target} is ${what} of yours: chat send '#${target}' <message>`,
+        cause: err,
+      });
+    }
+  }
+  return err;
 }
 
 /** The message: the words joined by spaces, or stdin (one trailing newline dropped, as `echo` adds it). */
@@ -66,6 +97,7 @@ async function readStdin(io: Io): Promise<string> {
       throw new ChatError(
         'BODY_TOO_LARGE',
         `the message on stdin is over the limit of ${MAX_BODY_BYTES} bytes (UTF-8)`,
+        { hint: 'send it as a file instead: chat send-file <username> <file>' },
       );
     }
     chunks.push(b);
