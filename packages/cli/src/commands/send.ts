@@ -4,9 +4,12 @@
  */
 import { MAX_BODY_BYTES } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
-import type { Store } from '../engine/store/store.js';
+import type { GroupsContext } from '../engine/context.js';
 import { openMessenger } from './common.js';
 import { printJson, warn, type Io } from './io.js';
+
+/** A group or room target (`#name`, `group:<id>`, `room:<name>`) rather than a username. */
+const CONVERSATION = /^(#|group:|room:)/;
 
 export interface SendArgs {
   username: string;
@@ -25,7 +28,7 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
       );
   });
   try {
-    if (/^(#|group:|room:)/.test(args.username)) {
+    if (CONVERSATION.test(args.username)) {
       const { sendToConversation } = await import('../engine/groups/conversation.js');
       const { to, result } = await sendToConversation(messenger, args.username, text);
       for (const f of result.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
@@ -38,7 +41,7 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
     else io.stdout.write(`sent to ${sent.to} (id ${sent.id})\n`);
     return 0;
   } catch (err) {
-    throw withNextStep(err, args.username, messenger);
+    throw await withNextStep(err, args.username, messenger);
   } finally {
     messenger.close();
   }
@@ -48,21 +51,26 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
  * Names the next step for two common slips: a message over the size limit (send it as a file), and a user name that
  * is really one of our groups or rooms (`chat send team hi` for `#team`). Other errors pass through unchanged.
  */
-function withNextStep(err: unknown, target: string, m: { store: Pick<Store, 'groups'> }): unknown {
+async function withNextStep(err: unknown, target: string, m: Pick<GroupsContext, 'store'>): Promise<unknown> {
   if (!(err instanceof ChatError)) return err;
   if (err.code === 'BODY_TOO_LARGE' && err.hint === undefined) {
     // Files go to one user (§16); a group or room message can only be split.
-    const hint = /^(#|group:|room:)/.test(target)
+    const hint = CONVERSATION.test(target)
       ? `split it into messages of at most ${MAX_BODY_BYTES} bytes (files go to one user at a time: chat send-file <username> <file>)`
       : `send it as a file instead: chat send-file ${target} <file>`;
     return new ChatError(err.code, err.message, { hint, cause: err });
   }
   if (err.code === 'UNKNOWN_USER' || err.code === 'BAD_USERNAME') {
-    const name = target.toLowerCase();
-    const group = m.store.groups.list().some((g) => g.record.name === target && g.invitedBy === undefined);
-    const room = m.store.groups.joinedRooms().includes(name);
-    if (group || room) {
-      const what = group && room ? 'a group and a room' : group ? 'a group' : 'a room';
+    // The same rule `chat send '#…'` resolves names by (groups/conversation.ts), so the hint never names a target
+    // that would fail: a pending invitation is none, and a name two conversations share says so.
+    const { resolveConversation } = await import('../engine/groups/conversation.js');
+    let what: string | undefined;
+    try {
+      what = resolveConversation(m, `#${target}`).kind === 'group' ? 'a group' : 'a room';
+    } catch (e) {
+      if (e instanceof ChatError && e.code === 'AMBIGUOUS_NAME') what = 'more than one group or room';
+    }
+    if (what !== undefined) {
       return new ChatError(err.code, err.message, {
         hint: `${target} is ${what} of yours: chat send '#${target}' <message>`,
         cause: err,
