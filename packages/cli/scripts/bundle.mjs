@@ -9,6 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from './esbuild-node.mjs';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
@@ -24,20 +25,11 @@ external.push('msgpackr-extract');
 
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
 await build({
+  ...nodeBundleOptions(external),
   entryPoints: { chat: join(outdir, 'main.js') },
   outdir,
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
   splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external,
-  // CommonJS dependencies (tweetnacl) call require('crypto'); an ES module has no `require` of its own.
-  banner: {
-    js: "import { createRequire as __chatRequire } from 'node:module'; const require = __chatRequire(import.meta.url);",
-  },
   define: { CHAT_CLI_VERSION: JSON.stringify(pkg.version) },
   sourcemap: 'linked',
-  logLevel: 'warning',
 });

@@ -15,6 +15,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from './esbuild-node.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const readJson = (file) => JSON.parse(readFileSync(join(root, file), 'utf8'));
@@ -40,18 +41,7 @@ function npmDependencies() {
 
 const dependencies = npmDependencies();
 const external = [...Object.keys(dependencies).flatMap((name) => [name, `${name}/*`]), 'msgpackr-extract'];
-const bundle = {
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external,
-  // CommonJS dependencies (tweetnacl) call require('crypto'); an ES module has no `require` of its own.
-  banner: {
-    js: "import { createRequire as __chatRequire } from 'node:module'; const require = __chatRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-};
+const bundle = nodeBundleOptions(external);
 
 for (const built of ['packages/cli/dist/bin/chat.js', 'packages/relay/dist/bin/chat-relay.js']) {
   if (!existsSync(join(root, built))) throw new Error(`no ${built}: run npm run build first`);
