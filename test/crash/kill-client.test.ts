@@ -1,17 +1,18 @@
 /**
- * Crash safety of the receiving client (PROTOCOL.md §9): the real `chat recv --follow` is SIGKILLed at random
- * moments while it drains a mailbox of real sealed messages. After every kill, each message is still in the relay's
+ * Crash safety of the receiving client (PROTOCOL.md §9): the real `chat recv --follow` is SIGKILLed at seeded
+ * points of its output while it drains a mailbox of real sealed messages. After every kill, each message is still in the relay's
  * mailbox or already in the client's history — never neither (the client acknowledges only what it committed). A
  * final `chat recv` drains the rest; the history then holds every message exactly once.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, onTestFailed } from 'vitest';
 import { MessageKind, generateIdentity, randomMessageId, sealEnvelope, toHex, utf8 } from '@chat/crypto';
 import { RawClient } from '../helpers/raw-client.js';
 import { CHAT_BIN, TEST_PASSPHRASE, chat, newUser } from '../e2e/harness.js';
-import { seeded, sleep, testSeed } from '../fixtures/random.js';
+import { seeded, testSeed } from '../fixtures/random.js';
 import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
 
@@ -25,7 +26,11 @@ const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))
   options: { readonly: boolean; fileMustExist: boolean },
 ) => Db;
 
-const MESSAGES = Number(process.env.CRASH_CLIENT_MESSAGES ?? '1500');
+const MESSAGES = Number(process.env.CRASH_CLIENT_MESSAGES ?? '3000');
+/** Rounds of start-then-SIGKILL at most; the loop ends early once the mailbox is empty. */
+const ROUNDS = 10;
+/** Each round is killed after a seeded 1..this many message lines of output. */
+const KILL_AFTER_LINES = 400;
 const SEED = testSeed('CRASH_SEED');
 const tmp = tempDir('kill-client');
 let relay: InProcessRelay | undefined;
@@ -49,6 +54,11 @@ function ids(file: string, sql: string): Set<string> {
 
 it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history (${MESSAGES} messages)`, async () => {
   const random = seeded(SEED);
+  /** The running `chat recv`'s stderr, shown if the test fails (a hang ends in the suite's timeout). */
+  let stderr = '';
+  onTestFailed(() => {
+    console.error(`[crash] seed ${SEED}; stderr of the last chat recv:\n${stderr}`);
+  });
   // The relay is not what is killed here: it runs in this process. bob's profile is prepared (no keygen, no scrypt).
   relay = await relayInProcess(join(tmp.dir, 'relay'), {
     limits: {
@@ -85,22 +95,39 @@ it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history ($
   const historyDb = join(bob, 'chat.db');
   let kills = 0;
   let midReceive = 0;
-  for (let round = 0; round < 8; round++) {
-    const before = ids(relayDb, "SELECT id FROM envelopes WHERE recipient = 'bob'").size;
-    if (before === 0) break;
+  for (let round = 0; round < ROUNDS; round++) {
+    // What this round will print: envelopes still waiting that are not in the history yet. (Those committed but not
+    // acknowledged before the last kill come again and are acknowledged silently, as duplicates.)
+    const committed = existsSync(historyDb)
+      ? ids(historyDb, "SELECT id FROM messages WHERE direction = 'in'")
+      : new Set<string>();
+    const fresh = [...ids(relayDb, "SELECT id FROM envelopes WHERE recipient = 'bob'")].filter(
+      (id) => !committed.has(id),
+    ).length;
+    if (fresh === 0) break;
+    // The kill is placed by the client's own output, not by a clock: after its k-th message line (k seeded, at most
+    // what it will print), so it lands while the drain runs however busy the machine is. The client commits a batch
+    // before printing it and is then already checking the next one.
+    const k = 1 + Math.floor(random() * Math.min(KILL_AFTER_LINES, fresh));
     const proc = spawn(process.execPath, [CHAT_BIN, 'recv', '--follow', '--json'], {
       env: { PATH: process.env.PATH ?? '', HOME: bob, CHAT_HOME: bob, TZ: 'UTC', CHAT_PASSPHRASE: TEST_PASSPHRASE },
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const exited = new Promise((r) => proc.once('exit', r));
-    // Kill once it has printed something, after a random extra moment, so kills land in the middle of the drain.
-    await new Promise<void>((resolve) => {
-      proc.stdout.once('data', () => resolve());
-      void exited.then(() => resolve());
+    stderr = '';
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
     });
-    await sleep(random() * 150);
-    proc.kill('SIGKILL');
-    await exited;
+    const outcome = await new Promise<'killed' | 'exited'>((resolve) => {
+      let lines = 0;
+      proc.stdout.on('data', (d: Buffer) => {
+        for (const byte of d) if (byte === 0x0a) lines++;
+        if (lines >= k && proc.kill('SIGKILL')) resolve('killed');
+      });
+      proc.once('exit', () => resolve('exited'));
+    });
+    // `chat recv --follow` never ends on its own while the relay serves it: an exit is a failure, with its reason.
+    expect(outcome, `round ${round}: chat recv exited before its ${k}th line; stderr: ${stderr}`).toBe('killed');
+    if (proc.exitCode === null && proc.signalCode === null) await new Promise((r) => proc.once('exit', r));
     kills++;
     const mailbox = ids(relayDb, "SELECT id FROM envelopes WHERE recipient = 'bob'");
     const history = ids(historyDb, "SELECT id FROM messages WHERE direction = 'in'");

@@ -10,7 +10,7 @@ import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint, generateIdentity, type Identity } from '@chat/crypto';
-import { FrameDecoder, decodeRelayFrame, type RelayFrame } from '@chat/protocol';
+import { type ClientFrame, FrameDecoder, decodeRelayFrame, type RelayFrame } from '@chat/protocol';
 import type { RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
 import { relayInProcess } from '../fixtures/relay.js';
@@ -114,6 +114,26 @@ function exchange(chunks: Uint8Array[], ms = HANG_MS): Promise<Outcome> {
   });
 }
 
+/**
+ * One hand-written batch per property, run before the random ones (fast-check's `examples`), so that every code the
+ * last test requires is provoked whatever the seed: random batches reach most of them, but not all on every seed
+ * (a CI run once saw none of one). What the random batches reach is in the report.
+ */
+const STREAM_EXAMPLES: [Uint8Array, number][] = [
+  [new Uint8Array([0, 0, 0, 1, 0xc1]), 0], // 0xc1 is never used in msgpack: BAD_FRAME
+  [new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), 0], // a length over the limit: FRAME_TOO_LARGE
+];
+const SESSION_EXAMPLES: [string, ClientFrame[]][] = [
+  [
+    'fuzzer',
+    [
+      { t: 'lookup', rid: 1, user: 'nobody' }, // UNKNOWN_USER
+      { t: 'admin', rid: 2, op: 'stats' }, // not an admin: FORBIDDEN
+      { t: 'hello', v: 1, agent: 'again' }, // not in this state: PROTOCOL_STATE
+    ],
+  ],
+];
+
 /** Error codes seen, for the report (a fuzzer that only ever hits one code is not exploring). */
 const codes = new Map<string, number>();
 
@@ -147,7 +167,7 @@ describe('fuzzing the relay over TCP', () => {
           await bystanderServed();
         },
       ),
-      { numRuns: RUNS.streams, endOnFailure: true },
+      { numRuns: RUNS.streams, endOnFailure: true, examples: [[STREAM_EXAMPLES]] },
     );
   });
 
@@ -183,7 +203,7 @@ describe('fuzzing the relay over TCP', () => {
           await bystanderServed();
         },
       ),
-      { numRuns: RUNS.sessions, endOnFailure: true },
+      { numRuns: RUNS.sessions, endOnFailure: true, examples: [[SESSION_EXAMPLES]] },
     );
     // The relay is still accepting new connections and logins.
     for (const code of ['BAD_FRAME', 'FRAME_TOO_LARGE', 'PROTOCOL_STATE', 'UNKNOWN_USER', 'FORBIDDEN'])
