@@ -13,6 +13,7 @@ import type {
 interface Row extends StoredEnvelope {
   key: string;
   tag: string | undefined;
+  addressTag: string | undefined;
   expiresAt: number;
 }
 
@@ -41,16 +42,19 @@ export function createMemoryStore(): MailboxStore {
     const s = stats(item.recipient);
     if (s.count + 1 > quota.maxMessages || s.bytes + item.envelope.length > quota.maxBytes) return 'mailbox_full';
     const tag = item.senderTag && hex(item.senderTag);
-    if (tag !== undefined && quota.perSender) {
-      const mine = rows.filter((r) => r.tag === tag);
-      const bytes = mine.reduce((n, r) => n + r.envelope.length, 0);
-      if (mine.length + 1 > quota.perSender.maxMessages || bytes + item.envelope.length > quota.perSender.maxBytes)
-        return 'mailbox_full';
-    }
+    const addressTag = item.addressTag && hex(item.addressTag);
+    const over = (held: Row[], share: MailboxQuota['perSender']) => {
+      const bytes = held.reduce((n, r) => n + r.envelope.length, 0);
+      return share !== undefined && (held.length + 1 > share.maxMessages || bytes + item.envelope.length > share.maxBytes);
+    };
+    if (tag !== undefined && over(rows.filter((r) => r.tag === tag), quota.perSender)) return 'mailbox_full';
+    if (addressTag !== undefined && over(rows.filter((r) => r.addressTag === addressTag), quota.perAddress))
+      return 'mailbox_full';
     rows.push({
       seq: ++seq,
       key,
       tag,
+      addressTag,
       id: Uint8Array.from(item.id),
       envelope: Uint8Array.from(item.envelope),
       receivedAt: item.receivedAt,
