@@ -67,6 +67,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       // §15.7: an invitation from a non-contact is a notice with the commands, not a conversation.
       if (g.kind === 'invite') {
         const id = g.gid?.slice(0, 8) ?? '';
+        if (g.competing)
+          return this.notice(
+            `${inertLine(g.body)}: /group accept ${id} ${g.from} or /group decline ${id} ${g.from}`,
+            'info',
+          );
         return this.notice(
           `${g.from} invited you to ${inertLine(g.conv)} (${id}): /group accept ${id} or /group decline ${id}`,
           'info',

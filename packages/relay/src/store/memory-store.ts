@@ -43,13 +43,15 @@ export function createMemoryStore(): MailboxStore {
     if (s.count + 1 > quota.maxMessages || s.bytes + item.envelope.length > quota.maxBytes) return 'mailbox_full';
     const tag = item.senderTag && hex(item.senderTag);
     const addressTag = item.addressTag && hex(item.addressTag);
-    const over = (held: Row[], share: MailboxQuota['perSender']) => {
-      const bytes = held.reduce((n, r) => n + r.envelope.length, 0);
-      return share !== undefined && (held.length + 1 > share.maxMessages || bytes + item.envelope.length > share.maxBytes);
-    };
-    if (tag !== undefined && over(rows.filter((r) => r.tag === tag), quota.perSender)) return 'mailbox_full';
-    if (addressTag !== undefined && over(rows.filter((r) => r.addressTag === addressTag), quota.perAddress))
-      return 'mailbox_full';
+    // Over a share: what `held` holds plus this envelope exceeds it (no share asked for: never).
+    const over = (held: Row[], share: MailboxQuota['perSender']) =>
+      share !== undefined &&
+      (held.length + 1 > share.maxMessages ||
+        held.reduce((n, r) => n + r.envelope.length, 0) + item.envelope.length > share.maxBytes);
+    const bySender = tag === undefined ? [] : rows.filter((r) => r.tag === tag);
+    const byAddress = addressTag === undefined ? [] : rows.filter((r) => r.addressTag === addressTag);
+    if (tag !== undefined && over(bySender, quota.perSender)) return 'mailbox_full';
+    if (addressTag !== undefined && over(byAddress, quota.perAddress)) return 'mailbox_full';
     rows.push({
       seq: ++seq,
       key,

@@ -264,8 +264,10 @@ class SqliteMailboxStore implements MailboxStore {
       // A retried send of an envelope already stored is still `duplicate` (answered `sent`), full or not.
       return this.stmt.exists.get(item.recipient, item.id) !== undefined ? 'duplicate' : 'mailbox_full';
     }
-    if (this.overShare(item.recipient, item.senderTag, quota.perSender, size) ||
-      this.overShare(item.recipient, item.addressTag, quota.perAddress, size)) {
+    if (
+      this.overShare(item.recipient, item.senderTag, quota.perSender, size) ||
+      this.overShare(item.recipient, item.addressTag, quota.perAddress, size)
+    ) {
       return this.stmt.exists.get(item.recipient, item.id) !== undefined ? 'duplicate' : 'mailbox_full';
     }
     // UNIQUE (recipient, id): an insert that changes nothing is a duplicate.
