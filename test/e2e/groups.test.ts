@@ -170,7 +170,7 @@ describe('chat group / chat join', () => {
       const id8 = gid.slice(0, 8);
       const first = await chat(['recv'], { home: vic });
       expect(strip(first.stdout)).toEqual([
-        `#club * mallory invited you to #club (${id8}); mallory did not create this group; accept or decline it`,
+        `#club * mallory invited you to #club (${id8}); its id does not show that mallory created it; accept or decline it`,
       ]);
       // carol, the group's creator and admin, invites vic: not ignored as stale, but offered beside mallory's.
       expect((await chat(['group', 'add', 'club', 'vic'], { home: home.carol! })).code).toBe(0);

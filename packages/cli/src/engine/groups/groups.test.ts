@@ -260,7 +260,7 @@ describe('no first-come group invitations (§15.1 bound ids, §15.4 competing in
     // From a contact, but not from the group's creator: it waits for vic, whose notice says so.
     const first = await recv(v!);
     expect(shown(first)).toEqual([`invite ${mallory}`]);
-    expect(first.got[0]!.body).toContain('did not create');
+    expect(first.got[0]!.body).toContain(`its id does not show that ${mallory} created it`);
     expect(await as(v!, async (m) => m.store.groups.get(group.gid)?.invitedBy)).toBe(mallory);
     // The real admin's invitation is not stale: it is kept beside the first, and vic is told.
     await as(a!, (m) => changeGroup(m, 'club', 'add', v!));

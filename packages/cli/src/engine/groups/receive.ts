@@ -125,13 +125,13 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
       ...(competing ? { competing: true } : {}),
     },
   });
-  const creator = groupIdBoundTo(record.gid, from) ? '' : `; ${from} did not create this group`;
+  const creator = groupIdBoundTo(record.gid, from) ? '' : `; its id does not show that ${from} created it`;
   if (check.as === 'competing') {
     // §15.4 step 4: another version of a group we hold. Kept beside ours for the user, never applied by itself.
     m.store.groups.putInvitation(from, opened.body, now);
     return notice(
-      `${from} also invited you to #${record.name} (${gid.slice(0, 8)})${creator}, in a version that does not agree with` +
-        ' yours; accept it to take it instead, or decline it',
+      `${from} also invited you to #${record.name} (${gid.slice(0, 8)}), in a version that does not agree with yours` +
+        `${creator}; accept it to take it instead, or decline it`,
       true,
     );
   }
