@@ -67,66 +67,6 @@ export function findGroup(m: Pick<GroupsContext, 'store'>, ref: string, pending 
   });
 }
 
-/**
- * Accepts an invitation (§15.7). Without `from`: the pending group `ref` names. With `from`: the invitation from that
- * user, pending or competing (§15.4 step 4); a competing one replaces the version of the group we held. Either way
- * the other invitations to the group are forgotten: the user has chosen.
- * @throws {ChatError} NO_SUCH_GROUP, AMBIGUOUS_NAME.
- */
-export function acceptGroup(m: Pick<GroupsContext, 'store' | 'username'>, ref: string, from?: string): StoredGroup {
-  const inviter = from === undefined ? undefined : normalizeUsername(from);
-  const competing = inviter === undefined ? undefined : findInvitation(m, ref, inviter);
-  let gid: string;
-  if (competing) {
-    const bytes = encodeGroupRecord(competing.record);
-    m.store.groups.put(competing.record, bytes, isMember(competing.record, m.username), Date.now(), null);
-    gid = competing.gid;
-  } else {
-    const g = findGroup(m, ref, true);
-    if (inviter !== undefined && g.invitedBy !== inviter) throw noInvitation(ref, inviter);
-    m.store.groups.accept(g.gid);
-    gid = g.gid;
-  }
-  m.store.groups.forgetInvitations(gid);
-  return m.store.groups.get(gid)!;
-}
-
-/**
- * Declines an invitation. Without `from`: the pending group, with what was held for it and any competing invitation,
- * is forgotten locally. With `from`: only that user's invitation (a competing one, or the pending group if it is
- * theirs). Nobody is told (a decline is not a leave: the inviter learns nothing); a later invitation arrives anew.
- */
-export function declineGroup(m: Pick<GroupsContext, 'store'>, ref: string, from?: string): StoredGroup {
-  const inviter = from === undefined ? undefined : normalizeUsername(from);
-  const competing = inviter === undefined ? undefined : findInvitation(m, ref, inviter);
-  if (competing) {
-    m.store.groups.forgetInvitation(competing.gid, competing.inviter);
-    return { gid: competing.gid, record: competing.record, member: false, invitedBy: competing.inviter };
-  }
-  const g = findGroup(m, ref, true);
-  if (inviter !== undefined && g.invitedBy !== inviter) throw noInvitation(ref, inviter);
-  m.store.groups.forget(g.gid);
-  return g;
-}
-
-const noInvitation = (ref: string, inviter: string) =>
-  new ChatError('NO_SUCH_GROUP', `no invitation from ${inviter} to ${JSON.stringify(ref)}`, {
-    hint: 'chat groups lists invitations as (invited by …) and (also invited by …)',
-  });
-
-/** `inviter`'s competing invitation to the group `ref` names by id (8+ hex digits) or by name; undefined if none. */
-function findInvitation(m: Pick<GroupsContext, 'store'>, ref: string, inviter: string) {
-  const r = ref.replace(/^group:/, '').replace(/^#/, '');
-  const mine = m.store.groups.invitations().filter((i) => i.inviter === inviter);
-  const byId = /^[0-9a-f]{8,32}$/.test(r) ? mine.filter((i) => i.gid.startsWith(r)) : [];
-  const hits = byId.length > 0 ? byId : mine.filter((i) => i.record.name === r);
-  if (hits.length > 1)
-    throw new ChatError('AMBIGUOUS_NAME', `${hits.length} invitations from ${inviter} match ${JSON.stringify(r)}`, {
-      hint: 'name the group by its id (group:<id>)',
-    });
-  return hits[0];
-}
-
 /** A group name is 1..64 bytes of UTF-8 without control, bidi or invisible characters (§15.3). @throws {ChatError} USAGE. */
 export function groupNameArg(name: string): string {
   const n = utf8(name).length;
