@@ -248,6 +248,18 @@ describe('no first-come group invitations (§15.1 bound ids, §15.4 competing in
     const real = await recv(v!);
     expect(real.rejected).toEqual([]);
     expect(real.got.map((x) => `${x.kind}:${x.body}`)).toEqual([`event:${a} added ${v}`, 'group:welcome']);
+    // Now in the real group, vic gets mallory's version as a competing invitation; answering it needs her name.
+    const fork = forgedRecord(gid, 7, 'add', v!, mallory!, [a!, v!]);
+    await as(mallory!, (m) => forge(m, MessageKind.groupState, fork, [v!]));
+    expect(shown(await recv(v!))).toEqual([`invite ${mallory}`]);
+    await expect(as(v!, async (m) => declineGroup(m, group.gid.slice(0, 8)))).rejects.toMatchObject({
+      code: 'NO_SUCH_GROUP',
+      message: expect.stringContaining(`${mallory} also invited you`),
+      hint: expect.stringContaining(`--from ${mallory}`),
+    });
+    await as(v!, async (m) => declineGroup(m, group.gid.slice(0, 8), mallory!));
+    expect(await as(v!, async (m) => m.store.groups.invitations(group.gid))).toEqual([]);
+    expect(await stateOf(v!, group.gid)).toMatchObject({ member: true, version: 2 });
   });
 
   it("a forged add naming a member admin is only an invitation, and the creator's later one competes with it", async () => {

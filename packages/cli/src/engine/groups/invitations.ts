@@ -25,7 +25,7 @@ export function acceptGroup(m: Pick<GroupsContext, 'store' | 'username'>, ref: s
     m.store.groups.put(competing.record, bytes, isMember(competing.record, m.username), Date.now(), null);
     gid = competing.gid;
   } else {
-    const g = findGroup(m, ref, true);
+    const g = pendingGroup(m, ref);
     if (inviter !== undefined && g.invitedBy !== inviter) throw noInvitation(ref, inviter);
     m.store.groups.accept(g.gid);
     gid = g.gid;
@@ -46,7 +46,7 @@ export function declineGroup(m: Pick<GroupsContext, 'store'>, ref: string, from?
     m.store.groups.forgetInvitation(competing.gid, competing.inviter);
     return { gid: competing.gid, record: competing.record, member: false, invitedBy: competing.inviter };
   }
-  const g = findGroup(m, ref, true);
+  const g = pendingGroup(m, ref);
   if (inviter !== undefined && g.invitedBy !== inviter) throw noInvitation(ref, inviter);
   m.store.groups.forget(g.gid);
   return g;
@@ -57,14 +57,38 @@ const noInvitation = (ref: string, inviter: string) =>
     hint: 'chat groups lists invitations as (invited by …) and (also invited by …)',
   });
 
+/** The pending group `ref` names; when there is none but competing invitations match, the error names their inviters. */
+function pendingGroup(m: Pick<GroupsContext, 'store'>, ref: string): StoredGroup {
+  try {
+    return findGroup(m, ref, true);
+  } catch (err) {
+    const inviters = matching(m.store.groups.invitations(), ref).map((i) => i.inviter);
+    if (!(err instanceof ChatError) || err.code !== 'NO_SUCH_GROUP' || inviters.length === 0) throw err;
+    throw new ChatError(
+      'NO_SUCH_GROUP',
+      `no pending invitation ${JSON.stringify(ref)}, but ${inviters.join(', ')} also invited you`,
+      {
+        hint: `name the inviter: --from ${inviters[0]} (chat), or /group accept|decline ${ref} ${inviters[0]} (session)`,
+      },
+    );
+  }
+}
+
+/** Invitations to the group `ref` names by id (8+ hex digits) or, failing that, by name. */
+function matching<T extends { gid: string; record: { name: string } }>(pool: T[], ref: string): T[] {
+  const r = ref.replace(/^group:/, '').replace(/^#/, '');
+  const byId = /^[0-9a-f]{8,32}$/.test(r) ? pool.filter((i) => i.gid.startsWith(r)) : [];
+  return byId.length > 0 ? byId : pool.filter((i) => i.record.name === r);
+}
+
 /** `inviter`'s competing invitation to the group `ref` names by id (8+ hex digits) or by name; undefined if none. */
 function findInvitation(m: Pick<GroupsContext, 'store'>, ref: string, inviter: string) {
-  const r = ref.replace(/^group:/, '').replace(/^#/, '');
-  const mine = m.store.groups.invitations().filter((i) => i.inviter === inviter);
-  const byId = /^[0-9a-f]{8,32}$/.test(r) ? mine.filter((i) => i.gid.startsWith(r)) : [];
-  const hits = byId.length > 0 ? byId : mine.filter((i) => i.record.name === r);
+  const hits = matching(
+    m.store.groups.invitations().filter((i) => i.inviter === inviter),
+    ref,
+  );
   if (hits.length > 1)
-    throw new ChatError('AMBIGUOUS_NAME', `${hits.length} invitations from ${inviter} match ${JSON.stringify(r)}`, {
+    throw new ChatError('AMBIGUOUS_NAME', `${hits.length} invitations from ${inviter} match ${JSON.stringify(ref)}`, {
       hint: 'name the group by its id (group:<id>)',
     });
   return hits[0];
