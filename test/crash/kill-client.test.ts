@@ -67,6 +67,7 @@ it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history ($
       envelopesPerSecond: 100_000,
       envelopesBurst: 100_000,
       mailboxSenderMaxMessages: 100_000,
+      mailboxAddressMaxMessages: 100_000,
     },
   });
   const bob = await newUser(tmp.dir, 'bob', relay);

@@ -1,5 +1,8 @@
 /** Groups and #general through the built `chat` and `chat-relay` binaries (PROTOCOL.md §15). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageKind, encodeGroupRecord, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
+import { Messenger } from '../../packages/cli/src/engine/messenger.js';
+import { makeUser } from '../../packages/cli/test/helpers.js';
 import { chat, jsonLines, newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
@@ -138,5 +141,57 @@ describe('chat group / chat join', () => {
     expect(
       jsonLines<{ name: string }[]>((await chat(['groups', '--json'], { home: dave })).stdout)[0]!.map((x) => x.name),
     ).toEqual(['general']);
+  });
+
+  it("a member's forged version of a group does not shut out the admin's invitation: both are listed, --from chooses", async () => {
+    const vic = await newUser(t.dir, 'vic', relay);
+    // mallory is a hostile client (engine, in this process) and a member of carol's group: she knows its id.
+    const { profile } = await makeUser(t.dir, 'mallory', relay.address);
+    expect((await chat(['group', 'create', 'club', 'mallory'], { home: home.carol! })).code).toBe(0);
+    const m = await Messenger.open(profile);
+    try {
+      await m.receive();
+      const gid = m.store.groups.list().find((g) => g.record.name === 'club')!.gid;
+      const members = ['carol', 'mallory', 'vic'].map((user) => ({ user, admin: user === 'mallory' }));
+      const fork = encodeGroupRecord({
+        gid: fromHex(gid),
+        version: 4e9,
+        op: 'add',
+        subject: 'vic',
+        name: 'club',
+        members,
+      });
+      await m.withConnectionFor(async (conn) => {
+        const to = await m.lookupAndPin('vic', conn);
+        const id = randomMessageId();
+        const fields = { kind: MessageKind.groupState, from: 'mallory', to: 'vic', id, ts: Date.now(), body: fork };
+        await conn.send('vic', id, sealEnvelope(fields, m.identity.identity.secretKey, to.encryptionPublicKey));
+      });
+      const id8 = gid.slice(0, 8);
+      const first = await chat(['recv'], { home: vic });
+      expect(strip(first.stdout)).toEqual([
+        `#club * mallory invited you to #club (${id8}); its id does not show that mallory created it; accept or decline it`,
+      ]);
+      // carol, the group's creator and admin, invites vic: not ignored as stale, but offered beside mallory's.
+      expect((await chat(['group', 'add', 'club', 'vic'], { home: home.carol! })).code).toBe(0);
+      const second = await chat(['recv'], { home: vic });
+      expect(strip(second.stdout)).toEqual([
+        `#club * carol also invited you to #club (${id8}), in a version that does not agree with yours; accept it to take it instead, or decline it`,
+      ]);
+      expect(second.stderr).toContain(`chat: hint: chat group accept ${id8} --from carol to take this version instead`);
+      expect((await chat(['groups'], { home: vic })).stdout).toBe(
+        `#club  ${id8}  3 members  (invited by mallory)\n#club  ${id8}  3 members  (also invited by carol)\n`,
+      );
+      expect((await chat(['group', 'accept', id8, '--from', 'carol'], { home: vic })).stdout).toBe(
+        `#club (${id8}): accepted\n`,
+      );
+      expect(jsonLines<{ invitedBy?: string }[]>((await chat(['groups', '--json'], { home: vic })).stdout)[0]).toEqual([
+        expect.objectContaining({ id: gid, version: 2, member: true }),
+      ]);
+      expect((await chat(['send', '#club', 'hi vic'], { home: home.carol! })).code).toBe(0);
+      expect(strip((await chat(['recv'], { home: vic })).stdout)).toEqual(['#club carol: hi vic']);
+    } finally {
+      m.close();
+    }
   });
 });

@@ -42,12 +42,18 @@ export class RawClient {
   /**
    * TLS 1.3 by default, like every relay the tests start (PROTOCOL.md §5.1); the certificate is not checked here
    * (the client's pinning has its own tests). `insecure`: plaintext TCP, for a relay started with `tls: false`.
+   * `localAddress`: the source address (another loopback address such as 127.0.0.2 is a second "IP" to the relay).
    */
-  static connect(port: number, host = '127.0.0.1', { insecure = false } = {}): Promise<RawClient> {
+  static connect(
+    port: number,
+    host = '127.0.0.1',
+    { insecure = false, localAddress }: { insecure?: boolean; localAddress?: string } = {},
+  ): Promise<RawClient> {
     return new Promise((resolve, reject) => {
+      const from = localAddress === undefined ? {} : { localAddress };
       const socket = insecure
-        ? connect({ port, host }, () => resolve(new RawClient(socket)))
-        : tlsConnect({ port, host, minVersion: 'TLSv1.3', rejectUnauthorized: false }, () =>
+        ? connect({ port, host, ...from }, () => resolve(new RawClient(socket)))
+        : tlsConnect({ port, host, ...from, minVersion: 'TLSv1.3', rejectUnauthorized: false }, () =>
             resolve(new RawClient(socket)),
           );
       socket.once('error', reject);

@@ -24,8 +24,8 @@ async function relayWith(options: Partial<RelayOptions>): Promise<RunningRelay> 
   return relay;
 }
 
-async function user(relay: RunningRelay, name: string): Promise<RawClient> {
-  const c = await RawClient.connect(relay.port);
+async function user(relay: RunningRelay, name: string, localAddress?: string): Promise<RawClient> {
+  const c = await RawClient.connect(relay.port, '127.0.0.1', localAddress === undefined ? {} : { localAddress });
   cleanups.push(() => c.close());
   expect(await c.login(name, generateIdentity())).toMatchObject({ t: 'welcome' });
   return c;
@@ -82,5 +82,27 @@ describe('mailbox flooding', () => {
     expect(await fanout(mallory, ['bob'])).toMatchObject({ t: 'fanout_sent', codes: ['MAILBOX_FULL'] });
     const alice = await user(relay, 'alice');
     expect(await send(alice, 'bob')).toMatchObject({ t: 'sent' });
+  });
+
+  it('gives one source address at most its share of a mailbox, however many accounts it registers', async () => {
+    // The defaults scaled down by 250 (quota 10,000 → 40, sender share 1,000 → 4, address share 2,500 → 10): ten fresh
+    // accounts from one address used to fill the mailbox with their per-account shares.
+    const relay = await relayWith({
+      limits: { mailboxMaxMessages: 40, mailboxSenderMaxMessages: 4, mailboxAddressMaxMessages: 10 },
+    });
+    (await user(relay, 'bob')).close();
+    let stored = 0;
+    for (let a = 0; a < 10; a++) {
+      const sock = await user(relay, `sock${a}`);
+      for (let i = 0; i < 4; i++) if ((await send(sock, 'bob')).t === 'sent') stored++;
+      sock.close();
+    }
+    expect(stored).toBe(10);
+    // Another account behind the same address is refused too; a sender from elsewhere still gets through.
+    const late = await user(relay, 'latecomer');
+    expect(await send(late, 'bob')).toMatchObject({ t: 'err', code: 'MAILBOX_FULL', fatal: false });
+    const alice = await user(relay, 'alice', '127.0.0.2');
+    expect(await send(alice, 'bob')).toMatchObject({ t: 'sent' });
+    expect(await fanout(alice, ['bob'])).toMatchObject({ t: 'fanout_sent', codes: [''] });
   });
 });

@@ -72,6 +72,7 @@ export {
   type GroupMember,
   type GroupRecord,
 } from './group-record.js';
+export { newGroupId, groupIdBoundTo, GROUP_ID_DOMAIN, GROUP_ID_RANDOM_BYTES } from './group-id.js';
 export {
   STREAM_CHUNK_BYTES,
   STREAM_TAG_BYTES,

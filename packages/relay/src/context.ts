@@ -9,6 +9,7 @@ import type { AccountStore } from './store/accounts.js';
 import type { MailboxStore } from './store/mailbox-store.js';
 import type { RoomRegistry } from './rooms.js';
 import type { BlobStore } from './blobs/store.js';
+import type { ShareTags } from './sender-share.js';
 
 /** What sessions share: the store, the commit queue, and who is receiving. One per running relay. */
 export interface RelayContext {
@@ -29,8 +30,11 @@ export interface RelayContext {
   /** Public rooms and their members (§15.6). */
   readonly rooms: RoomRegistry;
   readonly startedAt: number;
-  /** The tag under which envelopes from `sender` to `recipient` count against the sender's share (§11). */
-  senderTag(sender: string, recipient: string): Uint8Array;
+  /**
+   * The tags under which an envelope from account `sender`, submitted from `address` (an `addressKey`), to
+   * `recipient` counts against the sender's and the address's shares of that mailbox (§11).
+   */
+  shareTags(sender: string, address: string, recipient: string): ShareTags;
   /** Open client connections. */
   connections(): number;
   /** Asks the relay to shut down gracefully (an admin's `shutdown`). */

@@ -15,6 +15,7 @@ import type { EnvelopeInput } from './store/mailbox-store.js';
 export async function storeFanout(
   ctx: RelayContext,
   sender: string,
+  address: string,
   f: FanoutFrame,
 ): Promise<{ reply: FanoutSentFrame; stored: string[] }> {
   if (f.to.length !== f.ids.length || f.to.length !== f.envs.length) {
@@ -38,7 +39,7 @@ export async function storeFanout(
         index: i,
         item: {
           recipient: to,
-          senderTag: ctx.senderTag(sender, to),
+          ...ctx.shareTags(sender, address, to),
           id: f.ids[i]!,
           envelope: f.envs[i]!,
           receivedAt: now,

@@ -113,6 +113,12 @@ export interface Limits {
   /** The share of one recipient's mailbox that envelopes from one sender may hold (§11, SECURITY.md). */
   mailboxSenderMaxMessages: number;
   mailboxSenderMaxBytes: number;
+  /**
+   * The share of one mailbox that envelopes submitted from one source address (an IPv4 address, an IPv6 /64) may
+   * hold, whatever accounts sent them: accounts are cheap, addresses are not (§11, SECURITY.md).
+   */
+  mailboxAddressMaxMessages: number;
+  mailboxAddressMaxBytes: number;
   /** File transfer (PROTOCOL.md §16.4): largest sealed file, and all stored blob bytes of one sender. */
   maxFileBytes: number;
   blobQuotaBytes: number;
@@ -144,6 +150,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   mailboxMaxBytes: 64 * 1024 * 1024,
   mailboxSenderMaxMessages: 1_000,
   mailboxSenderMaxBytes: 16 * 1024 * 1024,
+  mailboxAddressMaxMessages: 2_500,
+  mailboxAddressMaxBytes: 16 * 1024 * 1024,
   maxFileBytes: 4 * 1024 ** 3,
   blobQuotaBytes: 8 * 1024 ** 3,
   maxUploadsPerUser: 16,

@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS, UserRates, type Limits } from './limits.js';
 import { silentLogger, type Logger } from './log.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import { DEFAULT_ROOMS, RoomRegistry } from './rooms.js';
-import { createSenderTagger } from './sender-share.js';
+import { createShareTagger } from './sender-share.js';
 import { Session } from './session.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
 import { openSqliteStores } from './store/sqlite-store.js';
@@ -123,6 +123,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     maxMessages: limits.mailboxMaxMessages,
     maxBytes: limits.mailboxMaxBytes,
     perSender: { maxMessages: limits.mailboxSenderMaxMessages, maxBytes: limits.mailboxSenderMaxBytes },
+    perAddress: { maxMessages: limits.mailboxAddressMaxMessages, maxBytes: limits.mailboxAddressMaxBytes },
   };
   const blobs = new BlobStore(join(options.dataDir, 'blobs'), {
     ...DEFAULT_BLOB_LIMITS,
@@ -157,7 +158,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     metrics,
     rooms: new RoomRegistry(join(options.dataDir, 'rooms.db'), options.rooms ?? DEFAULT_ROOMS),
     startedAt: now(),
-    senderTag: createSenderTagger(),
+    shareTags: createShareTagger(),
     connections: () => sockets.size,
     requestShutdown: () => requestShutdown(),
     now,

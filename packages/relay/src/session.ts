@@ -361,7 +361,7 @@ export class Session implements Receiver, Kickable {
     try {
       result = await this.ctx.commits.put({
         recipient: f.to,
-        senderTag: this.ctx.senderTag(this.user!, f.to),
+        ...this.ctx.shareTags(this.user!, addressKey(this.socket.remoteAddress), f.to),
         id: f.id,
         envelope: f.env,
         receivedAt: now,
@@ -392,7 +392,7 @@ export class Session implements Receiver, Kickable {
   private async onFanout(f: FanoutFrame): Promise<void> {
     let out;
     try {
-      out = await storeFanout(this.ctx, this.user!, f);
+      out = await storeFanout(this.ctx, this.user!, addressKey(this.socket.remoteAddress), f);
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       this.ctx.log({ event: 'store_error', conn: this.connId, error: (err as Error).message });

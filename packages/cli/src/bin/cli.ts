@@ -246,6 +246,10 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
               describe: 'members (create), one user (add, remove), the new name (rename)',
             })
             .option('json', { type: 'boolean', describe: 'print the group as JSON' })
+            .option('from', {
+              type: 'string',
+              describe: 'accept, decline: the invitation from this user (when several invite you to one group)',
+            })
             .example('$0 group create team bob carol', 'create #team with bob and carol; you are its admin')
             .example('$0 group add team dave', 'add dave (admins only)')
             .example('$0 group remove team carol', 'remove carol: nothing sent afterwards reaches her')
@@ -253,7 +257,11 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
             .example('$0 group leave team', 'leave the group')
             .example('$0 group members team', 'list members and admins')
             .example('$0 group accept 1a2b3c4d', 'accept an invitation from someone not in your contacts')
-            .example('$0 group decline 1a2b3c4d', 'decline it: the group is forgotten, nobody is told'),
+            .example('$0 group decline 1a2b3c4d', 'decline it: the group is forgotten, nobody is told')
+            .example(
+              '$0 group accept 1a2b3c4d --from alice',
+              "take alice's invitation to a group you hold another version of",
+            ),
         (a) =>
           run(
             () => import('../commands/group.js'),
@@ -264,6 +272,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
                   group: a.group,
                   users: (a.users ?? []).map(String),
                   json: a.json === true,
+                  ...(typeof a.from === 'string' ? { from: a.from } : {}),
                 },
                 io,
               ),

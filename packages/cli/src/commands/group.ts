@@ -61,6 +61,8 @@ export interface GroupArgs {
   group: string;
   users?: readonly string[];
   json?: boolean;
+  /** accept / decline: the invitation from this user (§15.4 step 4: several may invite us to one group). */
+  from?: string;
 }
 
 export function group(args: GroupArgs, io: Io): Promise<number> {
@@ -72,13 +74,15 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
       g = pendingToo(m, args.group);
     } else if (args.action === 'accept' || args.action === 'decline') {
       // §15.7: local only; nothing is sent (a decline does not tell the inviter).
-      g = args.action === 'accept' ? acceptGroup(m, args.group) : declineGroup(m, args.group);
+      g = args.action === 'accept' ? acceptGroup(m, args.group, args.from) : declineGroup(m, args.group, args.from);
       if (args.json) printJson(io, { ...groupJson(g), [args.action === 'accept' ? 'accepted' : 'declined']: true });
       else
         io.stdout.write(
           `#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}): ${args.action === 'accept' ? 'accepted' : 'declined and forgotten'}\n`,
         );
       return 0;
+    } else if (args.from !== undefined) {
+      throw new ChatError('USAGE', '--from is for chat group accept and chat group decline');
     } else if (args.action === 'create') {
       if (users.length === 0)
         throw new ChatError('USAGE', 'a group needs at least one other member', {
@@ -121,16 +125,35 @@ export function group(args: GroupArgs, io: Io): Promise<number> {
 export const groupMark = (g: StoredGroup): string =>
   g.invitedBy !== undefined ? `  (invited by ${g.invitedBy})` : g.member ? '' : '  (left)';
 
+/**
+ * Competing invitations (§15.4 step 4) are listed after the groups as `(also invited by carol)`; in JSON as entries
+ * with `"competing": true, "invitedBy"`.
+ */
 export function groups(args: { json?: boolean }, io: Io): Promise<number> {
   return withMessenger(io, async (m) => {
     const all = m.store.groups.list();
-    if (args.json) printJson(io, all.map(groupJson));
-    else if (all.length === 0) io.stdout.write('no groups yet (chat group create <name> <user...>)\n');
-    else
+    const competing = m.store.groups.invitations();
+    if (args.json)
+      printJson(io, [
+        ...all.map(groupJson),
+        ...competing.map((i) => ({
+          ...groupJson({ gid: i.gid, record: i.record, member: false }),
+          competing: true,
+          invitedBy: i.inviter,
+        })),
+      ]);
+    else if (all.length === 0 && competing.length === 0)
+      io.stdout.write('no groups yet (chat group create <name> <user...>)\n');
+    else {
       for (const g of all)
         io.stdout.write(
           `#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${groupMark(g)}\n`,
         );
+      for (const i of competing)
+        io.stdout.write(
+          `#${inertLine(i.record.name)}  ${i.gid.slice(0, 8)}  ${i.record.members.length} members  (also invited by ${i.inviter})\n`,
+        );
+    }
     return 0;
   });
 }

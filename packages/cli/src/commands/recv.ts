@@ -51,14 +51,18 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
           ts: g.ts,
           relayTs: g.relayTs,
           receivedAt: g.receivedAt,
+          ...(g.competing ? { competing: true } : {}),
         });
       else if (g.kind === 'invite') {
         io.stdout.write(
           `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertLine(g.body)}`, outputWidth(io.stdout))}\n`,
         );
+        const id = g.gid?.slice(0, 8);
         hint(
           io,
-          `chat group accept ${g.gid?.slice(0, 8)} to join the conversation, or chat group decline ${g.gid?.slice(0, 8)}`,
+          g.competing
+            ? `chat group accept ${id} --from ${g.from} to take this version instead, or chat group decline ${id} --from ${g.from}`
+            : `chat group accept ${id} to join the conversation, or chat group decline ${id}`,
         );
       } else if (g.kind === 'event')
         io.stdout.write(

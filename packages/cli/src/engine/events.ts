@@ -105,7 +105,10 @@ export interface FileProgress {
 /** A group or room message (or membership event) as shown: `#<conv> <from>: <body>`. */
 export interface GroupMessage {
   id: string;
-  /** `invite`: a pending invitation from a non-contact (§15.7), shown once; nothing of the group until accepted. */
+  /**
+   * `invite`: an invitation waiting for the user (§15.7), shown once; nothing of the group until accepted. (Also a
+   * competing invitation, below.)
+   */
   kind: 'group' | 'room' | 'event' | 'invite';
   /** `#name` of the group or room. */
   conv: string;
@@ -118,6 +121,11 @@ export interface GroupMessage {
   relayTs: number;
   /** When this client committed it (ms). */
   receivedAt: number;
+  /**
+   * An `invite` into a group we hold another version of (§15.4 step 4): kept beside ours, answered with
+   * `chat group accept|decline <id> --from <from>`.
+   */
+  competing?: true;
 }
 
 /** The Messenger's typed `emit`, as handed to the parts that announce something. */

@@ -104,7 +104,7 @@ export function parseLine(line: string): Action {
         return {
           kind: 'error',
           message:
-            'usage: /group create <name> <user...> | add|remove <group> <user> | rename <group> <name> | leave|members|accept|decline <group>',
+            'usage: /group create <name> <user...> | add|remove <group> <user> | rename <group> <name> | leave|members <group> | accept|decline <group> [inviter]',
         };
       const args = words.slice(2);
       const need =
@@ -112,11 +112,13 @@ export function parseLine(line: string): Action {
           ? args.length >= 1
           : op === 'add' || op === 'remove' || op === 'rename'
             ? args.length === 1
-            : args.length === 0;
+            : op === 'accept' || op === 'decline'
+              ? args.length <= 1 // [inviter]: when several invite us to one group (PROTOCOL.md §15.4 step 4)
+              : args.length === 0;
       if (!need)
         return {
           kind: 'error',
-          message: `usage: /group ${op} <group>${op === 'create' ? ' <user...>' : op === 'rename' ? ' <name>' : op === 'add' || op === 'remove' ? ' <user>' : ''}`,
+          message: `usage: /group ${op} <group>${op === 'create' ? ' <user...>' : op === 'rename' ? ' <name>' : op === 'add' || op === 'remove' ? ' <user>' : op === 'accept' || op === 'decline' ? ' [inviter]' : ''}`,
         };
       return {
         kind: 'group',

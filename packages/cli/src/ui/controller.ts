@@ -5,7 +5,7 @@
  */
 import { answerCommand, attachFileNotices, fileCommand } from './files.js';
 import { EventEmitter } from 'node:events';
-import { fingerprint } from '@chat/crypto';
+import { fingerprint, fromHex, groupIdBoundTo } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
 import { runLive } from '../engine/live.js';
 import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
@@ -66,9 +66,17 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     m.on('groupMessage', (g) => {
       // §15.7: an invitation from a non-contact is a notice with the commands, not a conversation.
       if (g.kind === 'invite') {
+        // A competing invitation (§15.4 step 4) is answered naming its inviter; its body says what it is.
         const id = g.gid?.slice(0, 8) ?? '';
+        if (g.competing)
+          return this.notice(
+            `${inertLine(g.body)}: /group accept ${id} ${g.from} or /group decline ${id} ${g.from}`,
+            'info',
+          );
+        const bound = g.gid !== undefined && groupIdBoundTo(fromHex(g.gid), g.from);
+        const note = bound ? '' : ` (its id does not show that ${g.from} created it)`;
         return this.notice(
-          `${g.from} invited you to ${inertLine(g.conv)} (${id}): /group accept ${id} or /group decline ${id}`,
+          `${g.from} invited you to ${inertLine(g.conv)} (${id})${note}: /group accept ${id} or /group decline ${id}`,
           'info',
         );
       }

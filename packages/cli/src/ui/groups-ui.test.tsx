@@ -6,6 +6,8 @@ import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
 import { relayInProcess, tempDir, type InProcessRelay, until } from '../../test/helpers.js';
+import { MessageKind, encodeGroupRecord, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
+import { changeGroup, createGroup } from '../engine/groups/groups.js';
 import { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
 import { ChatApp } from './ChatApp.js';
@@ -103,6 +105,60 @@ describe('groups and rooms in the interactive session', () => {
     } finally {
       await c.stop();
       await d.stop();
+    }
+  });
+
+  it('a competing invitation is a notice with /group accept <id> <inviter>; /groups lists it; accepting takes it', async () => {
+    const [carol, mallory, erin] = [await newUser(t.dir, 'carol2', relay), await newUser(t.dir, 'mallory2', relay)];
+    const erinHome = await newUser(t.dir, 'erin', relay);
+    const open = (home: string) => Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
+    const cm = await open(carol!);
+    const mm = await open(mallory!);
+    const e = await session(erinHome);
+    try {
+      await createGroup(cm, 'club', ['mallory2']);
+      await mm.receive(); // mallory, a member, learns the id
+      const gid = mm.store.groups.list()[0]!.gid;
+      const id8 = gid.slice(0, 8);
+      // mallory's own version of the group, naming herself admin, sent to erin as a hostile client would.
+      const members = ['carol2', 'erin', 'mallory2'].map((user) => ({ user, admin: user === 'mallory2' }));
+      const fork = encodeGroupRecord({
+        gid: fromHex(gid),
+        version: 9,
+        op: 'add',
+        subject: 'erin',
+        name: 'club',
+        members,
+      });
+      await mm.withConnectionFor(async (conn) => {
+        const to = await mm.lookupAndPin('erin', conn);
+        const id = randomMessageId();
+        const fields = { kind: MessageKind.groupState, from: 'mallory2', to: 'erin', id, ts: Date.now(), body: fork };
+        await conn.send('erin', id, sealEnvelope(fields, mm.identity.identity.secretKey, to.encryptionPublicKey));
+      });
+      await until(() => e.frame().includes('mallory2 invited you to #club'), 'erin sees the first invitation');
+      await changeGroup(cm, 'club', 'add', 'erin');
+      await until(() => e.m.store.groups.invitations(gid).length === 1, 'erin keeps the competing one');
+      // The notice, unwrapped from the pane's rows, names the inviter to give /group accept.
+      const pane = () =>
+        e
+          .frame()
+          .split('\n')
+          .map((l) => (l.split('│').pop() ?? '').trim())
+          .join(' ');
+      await until(() => pane().includes(`/group accept ${id8} carol2`), 'erin sees the competing one');
+      expect(pane()).toContain('carol2 also invited you to #club');
+      expect(pane()).toContain('its id does not show that mallory2 created it');
+      e.controller.submit('/groups');
+      await until(() => e.frame().includes('(also invited by carol2)'), '/groups lists it');
+      e.controller.submit(`/group accept ${id8} carol2`);
+      await until(() => e.controller.current === '#club', 'accepted: opened');
+      expect(e.m.store.groups.get(gid)).toMatchObject({ member: true, record: { version: 2 } });
+      expect(e.m.store.groups.get(gid)?.invitedBy).toBeUndefined();
+    } finally {
+      await e.stop();
+      cm.close();
+      mm.close();
     }
   });
 });

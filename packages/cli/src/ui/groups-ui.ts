@@ -115,6 +115,14 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
                   (g) =>
                     `#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${g.invitedBy !== undefined ? ` (invited by ${g.invitedBy})` : g.member ? '' : ' (left)'}`,
                 )
+                .concat(
+                  m.store.groups
+                    .invitations()
+                    .map(
+                      (i) =>
+                        `#${inertLine(i.record.name)}  ${i.gid.slice(0, 8)}  ${i.record.members.length} members (also invited by ${i.inviter})`,
+                    ),
+                )
                 .join('\n'),
           'info',
         );
@@ -143,13 +151,13 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
       case 'group': {
         const g = a.group.replace(/^#/, '');
         if (a.action === 'accept') {
-          const s = acceptGroup(m, g);
+          const s = acceptGroup(m, g, a.args[0]);
           host.open(`#${s.record.name}`);
           host.notice(`accepted #${inertLine(s.record.name)}`, 'info');
           return;
         }
         if (a.action === 'decline') {
-          const s = declineGroup(m, g);
+          const s = declineGroup(m, g, a.args[0]);
           host.notice(
             `declined #${inertLine(s.record.name)} (${s.gid.slice(0, 8)}): forgotten, nobody was told`,
             'info',

@@ -124,6 +124,28 @@ export function describeMailboxStore(
       expect(store.putMany([from(c, 200), from(c, 100)], q)).toEqual(['stored', 'mailbox_full']); // 300 > 250 bytes
     });
 
+    it('limits what one address tag holds of a mailbox across sender tags; removal frees the share', () => {
+      const q: MailboxQuota = {
+        maxMessages: 100,
+        maxBytes: 100_000,
+        perSender: { maxMessages: 2, maxBytes: 10_000 },
+        perAddress: { maxMessages: 3, maxBytes: 10_000 },
+      };
+      const here = new Uint8Array(16).fill(9);
+      const there = new Uint8Array(16).fill(8);
+      const from = (sender: number, address: Uint8Array) => ({
+        ...envelope('bob'),
+        senderTag: new Uint8Array(16).fill(sender),
+        addressTag: address,
+      });
+      const flood = [from(1, here), from(1, here), from(2, here), from(3, here), from(4, here)];
+      expect(store.putMany(flood, q)).toEqual(['stored', 'stored', 'stored', 'mailbox_full', 'mailbox_full']);
+      expect(store.putMany([flood[0]!], q)).toEqual(['duplicate']); // a retry is still acknowledged
+      expect(store.putMany([from(5, there)], q)).toEqual(['stored']); // another address is not affected
+      store.remove('bob', [flood[0]!.id]);
+      expect(store.putMany([from(6, here), from(7, here)], q)).toEqual(['stored', 'mailbox_full']);
+    });
+
     it('removes acknowledged envelopes, ignores unknown ids, and frees quota', () => {
       const items = [envelope('bob'), envelope('bob'), envelope('bob')];
       store.putMany(items, QUOTA);

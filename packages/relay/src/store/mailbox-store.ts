@@ -27,6 +27,8 @@ export interface EnvelopeInput {
    * `MailboxQuota.perSender`. Absent: the envelope counts against no sender's share.
    */
   senderTag?: Uint8Array;
+  /** Likewise for the source address the envelope came from, against `MailboxQuota.perAddress`. */
+  addressTag?: Uint8Array;
   id: Uint8Array;
   envelope: Uint8Array;
   receivedAt: number;
@@ -47,6 +49,8 @@ export interface MailboxQuota {
   maxBytes: number;
   /** What envelopes with one `senderTag` may hold of one mailbox; absent: no per-sender limit. */
   perSender?: { maxMessages: number; maxBytes: number };
+  /** What envelopes with one `addressTag` may hold of one mailbox; absent: no per-address limit. */
+  perAddress?: { maxMessages: number; maxBytes: number };
 }
 
 /**

@@ -13,6 +13,7 @@ import type {
 interface Row extends StoredEnvelope {
   key: string;
   tag: string | undefined;
+  addressTag: string | undefined;
   expiresAt: number;
 }
 
@@ -41,16 +42,21 @@ export function createMemoryStore(): MailboxStore {
     const s = stats(item.recipient);
     if (s.count + 1 > quota.maxMessages || s.bytes + item.envelope.length > quota.maxBytes) return 'mailbox_full';
     const tag = item.senderTag && hex(item.senderTag);
-    if (tag !== undefined && quota.perSender) {
-      const mine = rows.filter((r) => r.tag === tag);
-      const bytes = mine.reduce((n, r) => n + r.envelope.length, 0);
-      if (mine.length + 1 > quota.perSender.maxMessages || bytes + item.envelope.length > quota.perSender.maxBytes)
-        return 'mailbox_full';
-    }
+    const addressTag = item.addressTag && hex(item.addressTag);
+    // Over a share: what `held` holds plus this envelope exceeds it (no share asked for: never).
+    const over = (held: Row[], share: MailboxQuota['perSender']) =>
+      share !== undefined &&
+      (held.length + 1 > share.maxMessages ||
+        held.reduce((n, r) => n + r.envelope.length, 0) + item.envelope.length > share.maxBytes);
+    const bySender = tag === undefined ? [] : rows.filter((r) => r.tag === tag);
+    const byAddress = addressTag === undefined ? [] : rows.filter((r) => r.addressTag === addressTag);
+    if (tag !== undefined && over(bySender, quota.perSender)) return 'mailbox_full';
+    if (addressTag !== undefined && over(byAddress, quota.perAddress)) return 'mailbox_full';
     rows.push({
       seq: ++seq,
       key,
       tag,
+      addressTag,
       id: Uint8Array.from(item.id),
       envelope: Uint8Array.from(item.envelope),
       receivedAt: item.receivedAt,

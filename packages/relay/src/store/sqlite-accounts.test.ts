@@ -13,8 +13,11 @@ let n = 0;
 const fresh = () => openSqliteStores(join(dir, `a-${n++}.db`));
 const quota = { maxMessages: 100, maxBytes: 1e6 };
 
-/** Turns a current database back into the shape of schema 3 (no returned_at) … */
-const DROP_RETURNS = 'DROP INDEX users_unused; ALTER TABLE users DROP COLUMN returned_at;';
+/** Turns a current database back into the shape of schema 4 (no per-address shares) … */
+const DROP_ADDRESS_SHARES =
+  'DROP TRIGGER envelopes_address_share_insert; DROP TRIGGER envelopes_address_share_delete; ALTER TABLE envelopes DROP COLUMN address_tag;';
+/** … and of schema 3 (no return times either). */
+const DROP_RETURNS = `${DROP_ADDRESS_SHARES} DROP INDEX users_unused; ALTER TABLE users DROP COLUMN returned_at;`;
 /** … and of schema 2 (no per-sender shares either). */
 const DROP_SHARES = `${DROP_RETURNS} DROP TRIGGER envelopes_share_insert; DROP TRIGGER envelopes_share_delete; DROP TABLE mailbox_shares; ALTER TABLE envelopes DROP COLUMN sender_tag;`;
 
@@ -90,7 +93,7 @@ describe('sqlite account store (PROTOCOL.md §14)', () => {
     expect(again.accounts.ban('old', '', 1)).toBe(true);
     again.store.close();
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    expect(check.pragma('user_version', { simple: true })).toBe(5);
     check.close();
   });
 
@@ -151,11 +154,36 @@ describe('sqlite account store (PROTOCOL.md §14)', () => {
     store.close();
   });
 
+  it('migrates a schema-4 database (before per-address shares): old envelopes count against no address', () => {
+    const file = join(dir, 'v4.db');
+    const first = openSqliteStores(file);
+    first.store.registerUser(user('old'));
+    first.store.putMany([envelope('old', 60)], quota);
+    first.store.close();
+    const db = new Database(file);
+    db.exec(`${DROP_ADDRESS_SHARES} PRAGMA user_version = 4;`);
+    db.close();
+    const again = openSqliteStores(file);
+    const tag = new Uint8Array(16).fill(9);
+    const perAddress = { maxMessages: 1, maxBytes: 1_000 };
+    expect(
+      again.store.putMany(
+        [
+          { ...envelope('old'), addressTag: tag },
+          { ...envelope('old'), addressTag: tag },
+        ],
+        { ...quota, perAddress },
+      ),
+    ).toEqual(['stored', 'mailbox_full']);
+    expect(again.store.stats('old')).toEqual({ count: 2, bytes: 160 });
+    again.store.close();
+  });
+
   it('refuses a database from a newer relay', () => {
-    const file = join(dir, 'v5.db');
+    const file = join(dir, 'v6.db');
     openSqliteStores(file).store.close();
     const db = new Database(file);
-    db.pragma('user_version = 5');
+    db.pragma('user_version = 6');
     db.close();
     expect(() => openSqliteStores(file)).toThrow(RelayStoreError);
   });

@@ -74,7 +74,7 @@ describe('sqlite store start-up checks', () => {
 });
 
 describe('what the sqlite store keeps (PROTOCOL.md §9)', () => {
-  it("has no column for a sender's name or for plaintext in the envelope table, only an opaque sender tag", async () => {
+  it("has no column for a sender's name or for plaintext in the envelope table, only opaque sender and address tags", async () => {
     const file = join(dir, 'schema.db');
     openSqliteStore(file).close();
     const { default: Database } = await import('better-sqlite3');
@@ -82,6 +82,7 @@ describe('what the sqlite store keeps (PROTOCOL.md §9)', () => {
     const columns = (db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name);
     db.close();
     expect(columns.sort()).toEqual([
+      'address_tag',
       'envelope',
       'expires_at',
       'id',

@@ -14,7 +14,7 @@ import { RelayStoreError } from '../errors.js';
 import type { AccountStore } from './accounts.js';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore } from './sqlite-accounts.js';
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 // Mailbox counters are kept by triggers in the same transaction as the rows, so a quota check is one row read
 // instead of a scan of a full mailbox.
@@ -82,6 +82,23 @@ UPDATE users SET returned_at = created_at;
 CREATE INDEX users_unused ON users (created_at) WHERE returned_at IS NULL;
 `;
 
+// Version 5: per-address shares of a mailbox (§11). `address_tag` is an opaque per-process tag of the source address
+// (sender-share.ts); address tags are counted in `mailbox_shares` beside sender tags (the HMAC's kind byte keeps the
+// two apart). Envelopes from before count against no address.
+const ADDRESS_SHARES_SCHEMA = `
+ALTER TABLE envelopes ADD COLUMN address_tag BLOB;
+CREATE TRIGGER envelopes_address_share_insert AFTER INSERT ON envelopes WHEN NEW.address_tag IS NOT NULL BEGIN
+  INSERT OR IGNORE INTO mailbox_shares (recipient, tag, count, bytes) VALUES (NEW.recipient, NEW.address_tag, 0, 0);
+  UPDATE mailbox_shares SET count = count + 1, bytes = bytes + NEW.size
+  WHERE recipient = NEW.recipient AND tag = NEW.address_tag;
+END;
+CREATE TRIGGER envelopes_address_share_delete AFTER DELETE ON envelopes WHEN OLD.address_tag IS NOT NULL BEGIN
+  DELETE FROM mailbox_shares WHERE recipient = OLD.recipient AND tag = OLD.address_tag AND count <= 1;
+  UPDATE mailbox_shares SET count = count - 1, bytes = bytes - OLD.size
+  WHERE recipient = OLD.recipient AND tag = OLD.address_tag;
+END;
+`;
+
 interface UserRow {
   username: string;
   idpk: Buffer;
@@ -112,7 +129,7 @@ function prepareStatements(db: Database.Database) {
     counters: db.prepare('SELECT mailbox_count, mailbox_bytes FROM users WHERE username = ?'),
     exists: db.prepare('SELECT 1 FROM envelopes WHERE recipient = ? AND id = ?').pluck(),
     insertEnvelope: db.prepare(
-      'INSERT OR IGNORE INTO envelopes (recipient, id, envelope, size, received_at, expires_at, sender_tag) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO envelopes (recipient, id, envelope, size, received_at, expires_at, sender_tag, address_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     share: db.prepare('SELECT count, bytes FROM mailbox_shares WHERE recipient = ? AND tag = ?'),
     list: db.prepare(
@@ -156,6 +173,7 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
       db.exec(ACCOUNTS_SCHEMA);
       db.exec(SHARES_SCHEMA);
       db.exec(RETURNS_SCHEMA);
+      db.exec(ADDRESS_SHARES_SCHEMA);
       db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('relay_id', randomBytes(32));
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
@@ -165,6 +183,7 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
       db.exec(ACCOUNTS_SCHEMA);
       db.exec(SHARES_SCHEMA);
       db.exec(RETURNS_SCHEMA);
+      db.exec(ADDRESS_SHARES_SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (version === 2) {
@@ -172,11 +191,18 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
     db.transaction(() => {
       db.exec(SHARES_SCHEMA);
       db.exec(RETURNS_SCHEMA);
+      db.exec(ADDRESS_SHARES_SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (version === 3) {
     db.transaction(() => {
       db.exec(RETURNS_SCHEMA);
+      db.exec(ADDRESS_SHARES_SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  } else if (version === 4) {
+    db.transaction(() => {
+      db.exec(ADDRESS_SHARES_SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (version !== SCHEMA_VERSION) {
@@ -238,11 +264,11 @@ class SqliteMailboxStore implements MailboxStore {
       // A retried send of an envelope already stored is still `duplicate` (answered `sent`), full or not.
       return this.stmt.exists.get(item.recipient, item.id) !== undefined ? 'duplicate' : 'mailbox_full';
     }
-    if (item.senderTag && quota.perSender) {
-      const share = this.stmt.share.get(item.recipient, item.senderTag) as { count: number; bytes: number } | undefined;
-      if (share && (share.count + 1 > quota.perSender.maxMessages || share.bytes + size > quota.perSender.maxBytes)) {
-        return this.stmt.exists.get(item.recipient, item.id) !== undefined ? 'duplicate' : 'mailbox_full';
-      }
+    if (
+      this.overShare(item.recipient, item.senderTag, quota.perSender, size) ||
+      this.overShare(item.recipient, item.addressTag, quota.perAddress, size)
+    ) {
+      return this.stmt.exists.get(item.recipient, item.id) !== undefined ? 'duplicate' : 'mailbox_full';
     }
     // UNIQUE (recipient, id): an insert that changes nothing is a duplicate.
     const { changes } = this.stmt.insertEnvelope.run(
@@ -253,8 +279,21 @@ class SqliteMailboxStore implements MailboxStore {
       item.receivedAt,
       item.expiresAt,
       item.senderTag ?? null,
+      item.addressTag ?? null,
     );
     return changes === 1 ? 'stored' : 'duplicate';
+  }
+
+  /** Whether one more envelope of `size` bytes under `tag` would exceed `share` of the mailbox. */
+  private overShare(
+    recipient: string,
+    tag: Uint8Array | undefined,
+    share: MailboxQuota['perSender'],
+    size: number,
+  ): boolean {
+    if (!tag || !share) return false;
+    const held = this.stmt.share.get(recipient, tag) as { count: number; bytes: number } | undefined;
+    return held !== undefined && (held.count + 1 > share.maxMessages || held.bytes + size > share.maxBytes);
   }
 
   getUser(username: string): UserRecord | undefined {

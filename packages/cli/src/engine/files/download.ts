@@ -11,6 +11,7 @@ import {
   fsyncSync,
   ftruncateSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   rmSync,
@@ -79,8 +80,23 @@ function openPart(part: string): number {
   return fd;
 }
 
-/** Moves the finished temp file to a fresh name: link(2) fails rather than replace anything that appeared meanwhile. */
-function publish(part: string, dir: string, name: string): string {
+/**
+ * Moves the finished temp file (open as `fd`, verified through it) to a fresh name: link(2) fails rather than replace
+ * anything that appeared meanwhile. link(2) goes by path, and in a directory others can write the entry `part` may
+ * no longer be our file (renamed away, another put in its place): the new name must then hold the very inode we
+ * verified, else it is taken back and nothing is published (§16.3).
+ * @throws {ChatError} DOWNLOAD_PATH_UNSAFE.
+ */
+function publish(fd: number, part: string, dir: string, name: string): string {
+  const ours = fstatSync(fd);
+  const same = (path: string) => {
+    try {
+      const st = lstatSync(path);
+      return st.isFile() && st.dev === ours.dev && st.ino === ours.ino;
+    } catch {
+      return false;
+    }
+  };
   for (;;) {
     const final = uniquePath(dir, name);
     try {
@@ -89,7 +105,15 @@ function publish(part: string, dir: string, name: string): string {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw err;
     }
-    unlinkSync(part);
+    if (!same(final)) {
+      rmSync(final, { force: true });
+      throw new ChatError(
+        'DOWNLOAD_PATH_UNSAFE',
+        `${printable(part)} was replaced while the download was checked: not saving what is there now`,
+        { hint: 'someone else can write to this directory; accept into a directory only you can write to (--dir)' },
+      );
+    }
+    if (same(part)) unlinkSync(part);
     return final;
   }
 }
@@ -173,7 +197,7 @@ export async function acceptFile(
         throw new ChatError('FILE_HASH_MISMATCH', `${t.blob.slice(0, 8)} does not match the hash in its offer`);
       }
       fsyncSync(fd);
-      const final = publish(part, dir, sanitizeFileName(t.name));
+      const final = publish(fd, part, dir, sanitizeFileName(t.name));
       m.store.files.update(t.blob, { state: 'received', path: final });
       await tellRelayAndSender(m, t, 'received', conn);
       return { ...t, state: 'received', path: final };

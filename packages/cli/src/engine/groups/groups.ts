@@ -9,6 +9,7 @@ import {
   encodeGroupRecord,
   encodeGroupText,
   fromHex,
+  newGroupId,
   randomMessageId,
   toHex,
   utf8,
@@ -66,23 +67,6 @@ export function findGroup(m: Pick<GroupsContext, 'store'>, ref: string, pending 
   });
 }
 
-/** Accepts a pending invitation (§15.7): from now on the group is shown, named and addressed like any other. */
-export function acceptGroup(m: Pick<GroupsContext, 'store'>, ref: string): StoredGroup {
-  const g = findGroup(m, ref, true);
-  m.store.groups.accept(g.gid);
-  return m.store.groups.get(g.gid)!;
-}
-
-/**
- * Declines a pending invitation: the group and what was held for it are forgotten locally. Nobody is told (a decline
- * is not a leave: the inviter learns nothing); a later invitation to the same group arrives as a new one.
- */
-export function declineGroup(m: Pick<GroupsContext, 'store'>, ref: string): StoredGroup {
-  const g = findGroup(m, ref, true);
-  m.store.groups.forget(g.gid);
-  return g;
-}
-
 /** A group name is 1..64 bytes of UTF-8 without control, bidi or invisible characters (§15.3). @throws {ChatError} USAGE. */
 export function groupNameArg(name: string): string {
   const n = utf8(name).length;
@@ -121,7 +105,8 @@ export async function createGroup(
     for (const u of members)
       if (u.user !== m.username && !m.store.contacts.get(u.user)) await m.lookupAndPin(u.user, conn);
   });
-  const record: GroupRecord = { gid: randomMessageId(), version: 1, op: 'create', subject: '', name, members };
+  // The id is bound to us (§15.1): only we can make its version 1, and anyone can check that we created it.
+  const record: GroupRecord = { gid: newGroupId(m.username), version: 1, op: 'create', subject: '', name, members };
   const result = await publish(m, record, undefined);
   return { group: m.store.groups.get(toHex(record.gid))!, result };
 }

@@ -6,9 +6,11 @@ import {
   GROUP_ID_BYTES,
   MessageKind,
   fromUtf8,
+  groupIdBoundTo,
   parseGroupRecord,
   parseRoomText,
   toHex,
+  type GroupRecord,
   type OpenedEnvelope,
 } from '@chat/crypto';
 import type { Self } from '../context.js';
@@ -110,14 +112,38 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
   const record = parseGroupRecord(opened.body);
   const check = checkRecord(m.username, current?.record, record, from);
   if (!check.ok) {
+    // A record that does not follow from our version of the group may follow from a competing one: keep that current.
+    if (advanceCompeting(m, record, opened.body, from, now)) return { outcome: 'held' };
     // A record we already applied (a redelivery, or our own change echoed): acknowledged, not shown (§15.4 step 1).
     if (check.code === 'GROUP_STALE') return { outcome: 'duplicate' };
     return { outcome: 'rejected', code: check.code, detail: check.detail };
   }
-  // §15.7: an invitation (into a group we are not in) from a non-contact waits for consent; a pending group stays
-  // pending through later records until the user accepts or declines it.
-  const invited = current?.member !== true && isMember(record, m.username);
-  const invitedBy = current?.invitedBy ?? (invited && !m.store.groups.isContact(from) ? from : null);
+  const notice = (body: string, competing = false): GroupOutcome => ({
+    outcome: 'shown',
+    message: {
+      ...{ id, kind: 'invite', conv: `#${record.name}`, gid, from, body, ts: opened.ts, relayTs, receivedAt: now },
+      ...(competing ? { competing: true } : {}),
+    },
+  });
+  const creator = groupIdBoundTo(record.gid, from) ? '' : `; its id does not show that ${from} created it`;
+  if (check.as === 'competing') {
+    // §15.4 step 4: another version of a group we hold. Kept beside ours for the user, never applied by itself.
+    m.store.groups.putInvitation(from, opened.body, now);
+    return notice(
+      `${from} also invited you to #${record.name} (${gid.slice(0, 8)}), in a version that does not agree with yours` +
+        `${creator}; accept it to take it instead, or decline it`,
+      true,
+    );
+  }
+  // §15.7: an invitation waits for consent unless we never held this group, the inviter is a contact, and the id is
+  // bound to the inviter (it created the group). A re-invitation always asks: we cannot know who is admin now.
+  // A pending group stays pending through later records until the user accepts or declines it.
+  const invitedBy =
+    check.as === 'change'
+      ? (current?.invitedBy ?? null)
+      : current === undefined && creator === '' && m.store.groups.isContact(from)
+        ? null
+        : from;
   m.store.groups.put(record, opened.body, isMember(record, m.username), now, invitedBy);
   const text = describeChange(record, from);
   m.store.groups.addMessage({
@@ -130,22 +156,11 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
     receivedAt: now,
   });
   if (invitedBy !== null) {
-    if (!invited || current?.invitedBy !== undefined) return { outcome: 'held' };
-    const body = `${from} invited you to #${record.name} (${gid.slice(0, 8)}); accept or decline it`;
-    return {
-      outcome: 'shown',
-      message: {
-        id,
-        kind: 'invite',
-        conv: `#${record.name}`,
-        gid,
-        from,
-        body,
-        ts: opened.ts,
-        relayTs,
-        receivedAt: now,
-      },
-    };
+    if (check.as === 'change') return { outcome: 'held' };
+    const again = current === undefined ? '' : '; you had left it or been removed';
+    return notice(
+      `${from} invited you to #${record.name} (${gid.slice(0, 8)})${creator}${again}; accept or decline it`,
+    );
   }
   return {
     outcome: 'shown',
@@ -161,4 +176,17 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
       receivedAt: now,
     },
   };
+}
+
+/** Applies `record` to every competing invitation of its group that it follows from (§15.4 step 4); any applied? */
+function advanceCompeting(m: GroupContext, record: GroupRecord, bytes: Uint8Array, from: string, now: number): boolean {
+  let applied = false;
+  for (const inv of m.store.groups.invitations(toHex(record.gid))) {
+    const c = checkRecord(m.username, inv.record, record, from);
+    if (c.ok && c.as === 'change') {
+      m.store.groups.putInvitation(inv.inviter, bytes, now);
+      applied = true;
+    }
+  }
+  return applied;
 }

@@ -2,7 +2,7 @@
  * The membership rules of PROTOCOL.md §15.3–§15.4 as pure functions: how an author makes the next state, and how a
  * member decides whether a received state record follows from the one it has.
  */
-import type { GroupMember, GroupOp, GroupRecord } from '@chat/crypto';
+import { encodeGroupRecord, groupIdBoundTo, type GroupMember, type GroupOp, type GroupRecord } from '@chat/crypto';
 
 const isMember = (r: GroupRecord, user: string) => r.members.some((m) => m.user === user);
 const isAdmin = (r: GroupRecord, user: string) => r.members.some((m) => m.user === user && m.admin);
@@ -43,38 +43,62 @@ function promoteIfNoAdmin(ms: GroupMember[]): GroupMember[] {
   return ms.map((m, i) => (i === 0 ? { ...m, admin: true } : m));
 }
 
-export type Check = { ok: true } | { ok: false; code: 'GROUP_STALE' | 'GROUP_CHANGE_REFUSED'; detail: string };
+/**
+ * How a record that passed §15.4 is taken: `change` follows from the state we hold; `invitation` makes us a member of
+ * a group we hold no state for or are out of (it becomes the group's state); `competing` invites us into a group we are
+ * in but does not follow from our state (it is kept beside it for the user to choose, §15.4 step 4).
+ */
+export type Check =
+  | { ok: true; as: 'change' | 'invitation' | 'competing' }
+  | { ok: false; code: 'GROUP_STALE' | 'GROUP_CHANGE_REFUSED'; detail: string };
 
-/** §15.4: may member `me`, holding `c` (or nothing), accept record `n` signed by `signer`? */
+const refused = (detail: string): Check => ({ ok: false, code: 'GROUP_CHANGE_REFUSED', detail });
+
+/**
+ * §15.4 step 1: `n` invites `me` — a `create`, or an `add` whose subject is `me` — names `me` a member and its signer
+ * an admin. (A `create` must also be version 1 under an id bound to its signer; `checkRecord` refuses any other.)
+ */
+export function isInvitation(me: string, n: GroupRecord, signer: string): boolean {
+  return (n.op === 'create' || (n.op === 'add' && n.subject === me)) && isMember(n, me) && isAdmin(n, signer);
+}
+
+/** §15.4: may member `me`, holding `c` (or nothing), take record `n` signed by `signer`, and how? */
 export function checkRecord(me: string, c: GroupRecord | undefined, n: GroupRecord, signer: string): Check {
-  const meIn = c !== undefined && isMember(c, me);
-  if (meIn && n.version <= c.version)
+  // Only the creator can make version 1, and only version 1 is a create: otherwise a member who knows the id could
+  // hand a newcomer a "create" naming itself admin at a version no real change would ever exceed.
+  if (n.op === 'create' && (n.version !== 1 || !groupIdBoundTo(n.gid, signer) || !isAdmin(n, signer)))
+    return refused(`a create must be version 1, by an admin, under an id bound to its signer ${signer}`);
+  const invitation = isInvitation(me, n, signer);
+  if (c === undefined || !isMember(c, me)) {
+    // No state, or we are out: we cannot know who is admin now, so any admin-signed invitation is one (step 2).
+    return invitation
+      ? { ok: true, as: 'invitation' }
+      : refused(`${signer} cannot make this change (not an invitation)`);
+  }
+  const follows = followsFrom(c, n, signer);
+  if (follows.ok) return follows;
+  // An invitation into a group we are in that does not follow from our state is another version of it: kept beside
+  // ours, never stale (step 4). The very record we hold, sent again, is only a redelivery.
+  if (invitation && !sameRecord(c, n)) return { ok: true, as: 'competing' };
+  return follows;
+}
+
+/** §15.4 step 3: does `n`, signed by `signer`, follow from `c` (in which we are a member)? */
+function followsFrom(c: GroupRecord, n: GroupRecord, signer: string): Check {
+  if (n.version <= c.version)
     return { ok: false, code: 'GROUP_STALE', detail: `version ${n.version} is not newer than ${c.version}` };
-  if (!meIn) {
-    // For a group we knew (we were removed or left), the signer must have been an admin of the last state we accepted:
-    // an admin named only in the new record would let any former co-member fork the group under its id (§15.4 step 2).
-    const admin = c === undefined ? isAdmin(n, signer) : isAdmin(c, signer) && isAdmin(n, signer);
-    const invited =
-      (n.op === 'create' || n.op === 'add') && isMember(n, me) && admin && (c === undefined || n.version > c.version);
-    return invited
-      ? { ok: true }
-      : {
-          ok: false,
-          code: 'GROUP_CHANGE_REFUSED',
-          detail: `${signer} cannot make this change (not an invitation from an admin)`,
-        };
-  }
-  if (n.op === 'create') return { ok: false, code: 'GROUP_CHANGE_REFUSED', detail: 'create for a group we are in' };
+  if (n.op === 'create') return refused('create for a group we are in');
   const expected = nextState(c, signer, n.op, n.subject, n.name);
-  if (typeof expected === 'string') return { ok: false, code: 'GROUP_CHANGE_REFUSED', detail: expected };
-  if (n.version !== expected.version || n.name !== expected.name || !sameMembers(n.members, expected.members)) {
-    return {
-      ok: false,
-      code: 'GROUP_CHANGE_REFUSED',
-      detail: `the ${n.op} record does not follow from version ${c.version}`,
-    };
-  }
-  return { ok: true };
+  if (typeof expected === 'string') return refused(expected);
+  if (n.version !== expected.version || n.name !== expected.name || !sameMembers(n.members, expected.members))
+    return refused(`the ${n.op} record does not follow from version ${c.version}`);
+  return { ok: true, as: 'change' };
+}
+
+function sameRecord(a: GroupRecord, b: GroupRecord): boolean {
+  const x = encodeGroupRecord(a);
+  const y = encodeGroupRecord(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 function sameMembers(a: GroupMember[], b: GroupMember[]): boolean {

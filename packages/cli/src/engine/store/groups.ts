@@ -19,6 +19,16 @@ const fromRow = (r: Row): StoredGroup => ({
   ...(r.invited_by === null ? {} : { invitedBy: r.invited_by }),
 });
 
+/**
+ * A competing invitation (§15.4 step 4): another version of a group we hold, from `inviter`, kept for the user to
+ * choose. Later records that follow from it update it.
+ */
+export interface StoredInvitation {
+  gid: string;
+  inviter: string;
+  record: GroupRecord;
+}
+
 /** A group or room message, or a membership event (`sender` `*`). `conv` is `#<gid hex>` or `room:<name>`. */
 export interface ConvMessage {
   id: string;
@@ -61,10 +71,40 @@ export class GroupStore {
     this.db.prepare('UPDATE groups SET invited_by = NULL WHERE gid = ?').run(gid);
   }
 
-  /** Declines: the group, its state and everything held for it are forgotten (§15.7). */
+  /** Declines: the group, its state, its competing invitations and everything held for it are forgotten (§15.7). */
   forget(gid: string): void {
     this.db.prepare('DELETE FROM group_messages WHERE conv = ?').run(`#${gid}`);
     this.db.prepare('DELETE FROM groups WHERE gid = ?').run(gid);
+    this.forgetInvitations(gid);
+  }
+
+  /** Keeps (or replaces) `inviter`'s competing invitation for its group (§15.4 step 4). */
+  putInvitation(inviter: string, bytes: Uint8Array, now: number): void {
+    const gid = toHex(parseGroupRecord(bytes).gid);
+    this.db
+      .prepare(`INSERT INTO group_invitations (gid, inviter, record, received_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (gid, inviter) DO UPDATE SET record = excluded.record, received_at = excluded.received_at`)
+      .run(gid, inviter, Buffer.from(bytes), now);
+  }
+
+  /** Competing invitations, of one group or of all, oldest first. */
+  invitations(gid?: string): StoredInvitation[] {
+    const rows = (
+      gid === undefined
+        ? this.db.prepare('SELECT gid, inviter, record FROM group_invitations ORDER BY received_at, gid, inviter').all()
+        : this.db
+            .prepare('SELECT gid, inviter, record FROM group_invitations WHERE gid = ? ORDER BY received_at, inviter')
+            .all(gid)
+    ) as { gid: string; inviter: string; record: Buffer }[];
+    return rows.map((r) => ({ gid: r.gid, inviter: r.inviter, record: parseGroupRecord(new Uint8Array(r.record)) }));
+  }
+
+  forgetInvitation(gid: string, inviter: string): void {
+    this.db.prepare('DELETE FROM group_invitations WHERE gid = ? AND inviter = ?').run(gid, inviter);
+  }
+
+  forgetInvitations(gid: string): void {
+    this.db.prepare('DELETE FROM group_invitations WHERE gid = ?').run(gid);
   }
 
   /**

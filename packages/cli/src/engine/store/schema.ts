@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -107,6 +107,15 @@ const MIGRATIONS: readonly string[] = [
   // v8: a group invitation from a non-contact waits for consent (PROTOCOL.md §15.7): `invited_by` names the inviter
   // while the group is pending, NULL once accepted. Groups stored before were all accepted.
   `ALTER TABLE groups ADD COLUMN invited_by TEXT;`,
+  // v9: competing invitations (PROTOCOL.md §15.4 step 4): an invitation into a group we hold another version of is
+  // kept here, one per (group, inviter), until the user takes one (`chat group accept --from`) or declines it.
+  `CREATE TABLE group_invitations (
+     gid         TEXT NOT NULL,
+     inviter     TEXT NOT NULL,
+     record      BLOB NOT NULL,
+     received_at INTEGER NOT NULL,
+     PRIMARY KEY (gid, inviter)
+   ) STRICT;`,
 ];
 
 /**
