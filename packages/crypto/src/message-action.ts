@@ -91,7 +91,8 @@ export function messageActionProblem(kind: number, body: Uint8Array): string | u
   const spec = OPS[kind];
   if (!spec) return `kind ${kind} is not a message action`;
   let at = spec.group ? 16 : 0;
-  if (body.length < at + TARGET_BYTES) return `a ${spec.op} body starts with ${spec.group ? 'a group id and ' : ''}a 16-byte target`;
+  if (body.length < at + TARGET_BYTES)
+    return `a ${spec.op} body starts with ${spec.group ? 'a group id and ' : ''}a 16-byte target`;
   at += TARGET_BYTES;
   const rest = body.subarray(at);
   switch (spec.op) {

@@ -28,6 +28,10 @@ export interface ConvMessage {
   ts: number;
   relayTs: number | null;
   receivedAt: number;
+  /** Group texts and replies: the §17.2 reference every member computes alike. */
+  ref?: string | null;
+  /** The local id (or, if not held, the §17.2 reference) of the message this one replies to. */
+  replyTo?: string | null;
 }
 
 export class GroupStore {
@@ -84,9 +88,10 @@ export class GroupStore {
     return (
       this.db
         .prepare(
-          'INSERT OR IGNORE INTO group_messages (id, conv, sender, body, ts, relay_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT OR IGNORE INTO group_messages (id, conv, sender, body, ts, relay_ts, received_at, ref, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(m.id, m.conv, m.sender, m.body, m.ts, m.relayTs, m.receivedAt).changes === 1
+        .run(m.id, m.conv, m.sender, m.body, m.ts, m.relayTs, m.receivedAt, m.ref ?? null, m.replyTo ?? null)
+        .changes === 1
     );
   }
 

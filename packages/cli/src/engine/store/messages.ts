@@ -23,9 +23,9 @@ export class MessageTable {
   add(m: StoredMessage): boolean {
     const info = this.sql
       .get(
-        'INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt, m.state ?? null);
+      .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt, m.state ?? null, m.replyTo ?? null);
     return info.changes === 1;
   }
 
