@@ -189,3 +189,60 @@ describe('replies, edits, deletes, reactions, history and search', () => {
     expect(found[0]).toMatchObject({ conv: '#team', from: 'alice' });
   });
 });
+
+describe('chat block / chat unblock', () => {
+  let t: TempDir;
+  let relay: BinaryRelay;
+  const home: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = tempDir('e2e-block');
+    relay = await relayBinary(`${t.dir}/relay`);
+    for (const u of ['alice', 'mallory']) home[u] = await newUser(t.dir, u, relay);
+  });
+  afterAll(async () => {
+    await relay.stop();
+    t.cleanup();
+  });
+
+  it('nothing from a blocked user is stored or shown, no receipt goes back, and chat contacts shows it', async () => {
+    const as = (u: string) => ({ home: home[u]! });
+    expect((await chat(['send', 'alice', 'before'], as('mallory'))).code).toBe(0);
+    expect((await chat(['recv'], as('alice'))).stdout).toContain('mallory: before');
+    expect((await chat(['block', 'mallory'], as('alice'))).stdout).toBe(
+      'blocked mallory: nothing from them is stored or shown, nothing goes back to them\n',
+    );
+    // Blocking someone never seen works too, and shows in contacts without a key.
+    expect((await chat(['block', 'nobody'], as('alice'))).code).toBe(0);
+    const listed = jsonLines<Json>((await chat(['contacts', '--json'], as('alice'))).stdout);
+    expect(listed).toEqual([
+      expect.objectContaining({ username: 'mallory', blocked: true }),
+      { username: 'nobody', blocked: true },
+    ]);
+    expect((await chat(['contacts'], as('alice'))).stdout).toMatch(/^mallory .* first seen .* {2}blocked$/m);
+
+    const { id } = jsonLines<Json>(
+      (await chat(['send', '--json', 'alice', 'while blocked'], as('mallory'))).stdout,
+    )[0]!;
+    const r = await chat(['recv', '--json'], as('alice'));
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect((await chat(['search', 'while'], as('alice'))).stdout).toBe('');
+    // No delivered receipt went back: mallory's message stays "sent".
+    await chat(['recv'], as('mallory'));
+    const [sent] = jsonLines<Json>((await chat(['history', '--json', 'alice'], as('mallory'))).stdout).filter(
+      (e) => e.id === id,
+    );
+    expect(sent).toMatchObject({ state: 'sent' });
+    // Sending to a blocked user is refused.
+    const out = await chat(['send', 'mallory', 'hi'], as('alice'));
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('(BLOCKED)');
+    expect(out.stderr).toContain('chat: hint: chat unblock mallory first');
+
+    expect((await chat(['unblock', 'mallory'], as('alice'))).stdout).toBe('unblocked mallory\n');
+    expect((await chat(['send', 'alice', 'after'], as('mallory'))).code).toBe(0);
+    const after = await chat(['recv'], as('alice'));
+    expect(after.stdout).toContain('mallory: after');
+    expect(after.stdout).not.toContain('while blocked');
+  });
+});

@@ -292,6 +292,33 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
         ),
     )
     .command(
+      'block <username>',
+      'block a user: nothing from them is stored or shown, and no receipts, typing or messages go back (local only)',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'whom to block' })
+          .option('json', json)
+          .example('$0 block mallory', 'mallory is not told; chat contacts shows it'),
+      (a) =>
+        run(
+          () => import('../commands/block.js'),
+          (m) => m.block({ username: a.username, json: a.json === true }, io),
+        ),
+    )
+    .command(
+      'unblock <username>',
+      'unblock a user (what they sent while blocked is gone)',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'whom to unblock' })
+          .option('json', json),
+      (a) =>
+        run(
+          () => import('../commands/block.js'),
+          (m) => m.unblock({ username: a.username, json: a.json === true }, io),
+        ),
+    )
+    .command(
       'history <conversation>',
       'print the local history of a conversation, with edits, deletes, reactions and replies applied',
       (y) =>
@@ -301,7 +328,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .option('before', { type: 'string', describe: 'the page before this message id (the oldest one shown)' })
           .option('json', { type: 'boolean', describe: 'one JSON object per message (type "message")' })
           .example('$0 history bob', 'the last 50 messages with bob, oldest first')
-          .example('$0 history bob --before 1f2e3d4c… --limit 20', 'the 20 before that message (full id)')
+          .example('$0 history bob --before 1f2e3d4c --limit 20', 'the 20 before that message')
           .example("$0 history '#team' --json", 'a group, as JSON lines'),
       (a) =>
         run(

@@ -53,6 +53,7 @@ export type ClientErrorCode =
   | 'NO_SUCH_MESSAGE'
   | 'NOT_AUTHOR'
   | 'TARGET_DELETED'
+  | 'BLOCKED'
   // file transfer (PROTOCOL.md §16)
   | 'NO_SUCH_TRANSFER'
   | 'FILE_UNREADABLE'
@@ -122,6 +123,7 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   NO_SUCH_MESSAGE: ExitCode.USAGE,
   NOT_AUTHOR: ExitCode.USAGE,
   TARGET_DELETED: ExitCode.USAGE,
+  BLOCKED: ExitCode.USAGE,
   UNKNOWN_ROOM: ExitCode.UNKNOWN_USER,
   FILE_TOO_LARGE: ExitCode.REFUSED,
   QUOTA_EXCEEDED: ExitCode.REFUSED,

@@ -80,7 +80,10 @@ export function history(
   const limit = limitArg(options.limit);
   let before;
   if (options.before !== undefined) {
-    before = m.store.history.byId(options.before.toLowerCase());
+    // A full id, or a unique prefix of one (as the text output shows them).
+    const ref = options.before.toLowerCase();
+    const ids = /^[0-9a-f]{8,31}$/.test(ref) ? m.store.history.idsWithPrefix(ref) : [ref];
+    before = ids.length === 1 ? m.store.history.byId(ids[0]!) : undefined;
     if (!before || before.conv !== key.conv)
       throw new ChatError('NO_SUCH_MESSAGE', `no message ${options.before} in the conversation with ${key.label}`, {
         hint: `chat history ${target} lists the ids (the oldest first)`,

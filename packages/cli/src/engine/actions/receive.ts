@@ -17,6 +17,8 @@ type ActionContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'his
 export function actionHandlers(m: ActionContext): [number, KindHandler][] {
   const handle: KindHandler = ({ id, relayTs, opened, later, emit }) => {
     const a = parseMessageAction(opened.kind, opened.body);
+    const op = a.op;
+    if (op === 'reply') return { outcome: 'applied' }; // replies are messages (messages.ts); never registered here
     const from = opened.from;
     let ref: TargetRef;
     let conv = from;
@@ -39,7 +41,6 @@ export function actionHandlers(m: ActionContext): [number, KindHandler][] {
       ref = { kind: 'direct', peer: from, id: toHex(a.target) };
     }
     const now = Date.now();
-    const op = a.op === 'reply' ? 'edit' : a.op; // never: replies are not registered here
     const action = { op, author: from, ts: opened.ts, ...(a.seq === undefined ? {} : { seq: a.seq }) };
     const r = applyAction(
       m.store.history,

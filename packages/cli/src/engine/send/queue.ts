@@ -23,7 +23,7 @@ const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 
 /** What queueing and sending needs of the engine (the Messenger provides it). */
 export interface QueueContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction'>;
+  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction' | 'blocked'>;
   readonly settings: Pick<Settings, 'readReceipts' | 'typingIndicators'>;
   readonly sender: OutboxSender;
   /** The receiving session, if one is up: sends use it instead of a connection of their own. */
@@ -43,6 +43,10 @@ export interface QueueContext extends Self, Lookup, Announce {
  */
 export function queueMessage(m: QueueContext, to: string, text: string, replyTo?: string): StoredMessage {
   const name = normalizeUsername(to);
+  if (m.store.blocked.has(name))
+    throw new ChatError('BLOCKED', `you blocked ${name}: nothing is sent to them`, {
+      hint: `chat unblock ${name} first`,
+    });
   // A reply (§17.1) is a text that names the message it answers: kind `reply`, the target's id before the text.
   const kind = replyTo === undefined ? MessageKind.text : MessageKind.reply;
   const body = replyTo === undefined ? utf8(text) : concatBytes(fromHex(replyTo), utf8(text));
@@ -185,7 +189,7 @@ export function enqueueReceipts(
   kind: typeof MessageKind.delivered | typeof MessageKind.read,
   ids: readonly string[],
 ): boolean {
-  if (peer === m.username || ids.length === 0) return false;
+  if (peer === m.username || ids.length === 0 || m.store.blocked.has(peer)) return false;
   for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
     const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
     m.store.outbox.enqueue(
@@ -208,7 +212,7 @@ export function markRead(m: QueueContext, peer: string): string[] {
  */
 export async function sendTyping(m: QueueContext, to: string, active: boolean): Promise<boolean> {
   const conn = m.live();
-  if (!conn || to === m.username || !m.settings.typingIndicators) return false;
+  if (!conn || to === m.username || !m.settings.typingIndicators || m.store.blocked.has(to)) return false;
   const id = toHex(randomMessageId());
   try {
     // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.

@@ -18,7 +18,7 @@ import type { Connection } from '../net/connection.js';
 import { Profile } from '../profile.js';
 
 /** Undoes schema v9 (issue 15), so that a database can be put back to an older version and migrated again. */
-const UNDO_V9 = `DROP INDEX group_messages_by_ref; DROP TABLE message_versions; DROP TABLE reactions;
+const UNDO_V9 = `DROP INDEX group_messages_by_ref; DROP TABLE message_versions; DROP TABLE reactions; DROP TABLE blocked;
   ALTER TABLE messages DROP COLUMN reply_to; ALTER TABLE messages DROP COLUMN edit_seq; ALTER TABLE messages DROP COLUMN deleted;
   ALTER TABLE group_messages DROP COLUMN ref; ALTER TABLE group_messages DROP COLUMN reply_to;
   ALTER TABLE group_messages DROP COLUMN edit_seq; ALTER TABLE group_messages DROP COLUMN deleted;`;

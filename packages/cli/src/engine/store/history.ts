@@ -178,7 +178,8 @@ export class HistoryTable {
 
   /** Messages whose shown text contains `text` (case-insensitive for ASCII), newest first, optionally in one conversation. */
   search(text: string, limit: number, conv?: { conv: string; group: boolean }): HistoryRow[] {
-    const needle = text.toLowerCase();
+    // SQLite's lower() folds ASCII only: fold the needle the same way, or "É" would never match anything.
+    const needle = text.replace(/[A-Z]/g, (c) => c.toLowerCase());
     const where = 'deleted = 0 AND instr(lower(body), ?) > 0';
     let rows: Raw[];
     if (conv) {

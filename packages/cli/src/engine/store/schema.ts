@@ -112,7 +112,7 @@ const MIGRATIONS: readonly string[] = [
   // in `message_versions` (seq 0 the original, saved by the first edit). `deleted` 1: deleted for everyone, body
   // emptied. A group message's `ref` is the reference every member computes alike (§17.2); its index serves edits,
   // deletes and reactions that name it. History pages (keyset on received_at, rowid) use the v4 / v7 indexes, which
-  // SQLite extends with the rowid.
+  // SQLite extends with the rowid. `blocked`: users whose envelopes are dropped on receipt (blocked.ts).
   `ALTER TABLE messages ADD COLUMN reply_to TEXT;
    ALTER TABLE messages ADD COLUMN edit_seq INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
@@ -128,6 +128,10 @@ const MIGRATIONS: readonly string[] = [
      ts          INTEGER NOT NULL,
      received_at INTEGER NOT NULL,
      PRIMARY KEY (msg, seq)
+   ) STRICT;
+   CREATE TABLE blocked (
+     username   TEXT PRIMARY KEY,
+     blocked_at INTEGER NOT NULL
    ) STRICT;
    CREATE TABLE reactions (
      msg         TEXT NOT NULL,

@@ -11,6 +11,7 @@ import { touchPrivateFile } from '../files.js';
 import { ContactTable } from './contacts.js';
 import { GroupStore } from './groups.js';
 import { HistoryTable } from './history.js';
+import { BlockedTable } from './blocked.js';
 import { MessageTable } from './messages.js';
 import { RejectedTable } from './rejected.js';
 import { Outbox } from './outbox.js';
@@ -40,6 +41,8 @@ export class Store {
   readonly seen: SeenIds;
   /** Edits, deletes, reactions and the history as shown (schema v9). */
   readonly history: HistoryTable;
+  /** Blocked users (schema v9). */
+  readonly blocked: BlockedTable;
 
   private constructor(private readonly db: Database.Database) {
     const sql = new Statements(db);
@@ -51,6 +54,7 @@ export class Store {
     this.seen = new SeenIds(db);
     this.groups = new GroupStore(db);
     this.history = new HistoryTable(db, sql);
+    this.blocked = new BlockedTable(sql);
   }
 
   /**
