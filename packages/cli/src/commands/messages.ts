@@ -8,6 +8,7 @@ import type { HistoryEntry } from '../engine/actions/history.js';
 import type { ActionOutcome } from '../engine/actions/send.js';
 import { Profile } from '../engine/profile.js';
 import type { Store } from '../engine/store/store.js';
+import { inertLine } from '../terminal-text.js';
 import { openMessenger } from './common.js';
 import { formatEntry } from './history-format.js';
 import { outputWidth } from './format.js';
@@ -65,7 +66,7 @@ async function withActions(
     const out = await f(actions, messenger);
     for (const x of out.result?.failed ?? []) warn(io, `not delivered to ${x.to}: ${x.code}`);
     if (json) printJson(io, { target: out.target, conv: out.conv, ...(out.seq === undefined ? {} : { seq: out.seq }) });
-    else io.stdout.write(`${what}: ${out.target} (${out.conv})\n`);
+    else io.stdout.write(`${what}: ${out.target} (${inertLine(out.conv)})\n`);
     return 0;
   } finally {
     messenger.close();

@@ -97,6 +97,7 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {
       warn(io, `held message ${h.id} from ${h.from}: ${HELD_REASON[h.reason]}`);
+      if (args.json) printJson(io, { type: 'held', id: h.id, from: h.from, reason: h.reason });
     });
     let heldHint = false;
     messenger.on('held', (h) => {

@@ -171,6 +171,12 @@ export async function sendGroupText(
       throw new ChatError('NO_SUCH_MESSAGE', `no message ${replyTo} in #${g.record.name} to reply to`, {
         hint: `chat history '#${g.record.name}' --json lists the ids`,
       });
+    // gid and target before the text: the same body limit as a group text leaves 16 bytes less for it.
+    if (utf8(text).length + 16 > MAX_BODY_BYTES)
+      throw new ChatError(
+        'BODY_TOO_LARGE',
+        `the reply is ${utf8(text).length} bytes; the limit is ${MAX_BODY_BYTES - 16} bytes (UTF-8)`,
+      );
     kind = MessageKind.groupReply;
     body = encodeMessageAction(kind, { op: 'reply', gid: fromHex(g.gid), target: fromHex(target.ref), text });
   }
