@@ -4,7 +4,6 @@
  * refusals: bob cannot edit or delete alice's message, and alice's client rejects his forged attempt.
  */
 import { createRequire } from 'node:module';
-import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Profile } from '../../packages/cli/src/engine/profile.js';
 import { chat, jsonLines, newUser } from './harness.js';
@@ -13,9 +12,9 @@ import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 type Json = Record<string, unknown>;
 /** The CLI's own SQLite binding, to play a hostile client that rewrites its history (the root has no dependency on it). */
-const Database = createRequire(new URL('../../packages/cli/package.json', import.meta.url))(
-  'better-sqlite3',
-) as typeof BetterSqlite3;
+const Database = createRequire(new URL('../../packages/cli/package.json', import.meta.url))('better-sqlite3') as new (
+  path: string,
+) => { prepare(sql: string): { run(...values: unknown[]): unknown }; close(): void };
 
 describe('replies, edits, deletes, reactions, history and search', () => {
   let t: TempDir;
