@@ -87,6 +87,8 @@ describe('edits, deletes and reactions (§17.3)', () => {
     expect(applyAction(store.history, direct(hex(1)), del, me, 5)).toMatchObject({ ok: true, changed: true });
     expect(applyAction(store.history, direct(hex(1)), del, me, 6)).toMatchObject({ ok: true, changed: false });
     expect(store.history.byId(hex(1))).toMatchObject({ body: '', deleted: true });
+    // What the interactive session draws from (Messenger.history) shows the marker, not an empty line.
+    expect(store.messages.list({ peer: 'alice' })[0]).toMatchObject({ id: hex(1), body: 'message deleted' });
     expect(reactions()).toEqual([]);
     expect(react('bob', '👍')).toMatchObject({ ok: false, code: 'TARGET_DELETED' });
     expect(

@@ -108,12 +108,14 @@ export class GroupStore {
       ts: number;
       relay_ts: number | null;
       received_at: number;
+      deleted: number;
     }[];
     return rows.map((r) => ({
       id: r.id,
       conv: r.conv,
       sender: r.sender,
-      body: r.body,
+      // Deleted for everyone (§17.3): the text is gone; what the session shows in its place.
+      body: r.deleted === 1 ? 'message deleted' : r.body,
       ts: r.ts,
       relayTs: r.relay_ts,
       receivedAt: r.received_at,

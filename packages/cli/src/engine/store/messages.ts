@@ -14,6 +14,7 @@ interface MessageRow {
   relay_ts: number | null;
   received_at: number;
   state: MessageState | null;
+  deleted?: number;
 }
 
 export class MessageTable {
@@ -48,7 +49,8 @@ export class MessageTable {
       id: r.id,
       peer: r.peer,
       direction: r.direction,
-      body: r.body,
+      // Deleted for everyone (§17.3): the text is gone; what the session shows in its place.
+      body: r.deleted === 1 ? 'message deleted' : r.body,
       ts: r.ts,
       relayTs: r.relay_ts,
       receivedAt: r.received_at,
