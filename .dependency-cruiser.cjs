@@ -4,7 +4,7 @@
  */
 const E = '^packages/cli/src/engine/';
 /** Features: the optional parts of the engine, registered by the messenger. */
-const FEATURES = `${E}(files|groups)/`;
+const FEATURES = `${E}(files|groups|actions)/`;
 
 module.exports = {
   forbidden: [

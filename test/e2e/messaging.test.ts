@@ -66,6 +66,7 @@ describe('chat between alice and bob', () => {
         firstSeen: expect.any(Number) as number,
         verifiedAt: null,
         pendingFingerprint: null,
+        blocked: false,
       },
     ]);
     const plain = await chat(['contacts'], { home: alice });

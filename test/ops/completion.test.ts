@@ -47,8 +47,8 @@ async function bashComplete(line: string[]): Promise<string[]> {
 }
 
 describe('chat completion bash, in bash', () => {
-  it('chat se<TAB> offers send and send-file', async () => {
-    expect((await bashComplete(['chat', 'se'])).sort()).toEqual(['send', 'send-file']);
+  it('chat sen<TAB> offers send and send-file', async () => {
+    expect((await bashComplete(['chat', 'sen'])).sort()).toEqual(['send', 'send-file']);
   });
 
   it("chat <TAB> offers every command and not yargs' $0", async () => {
@@ -69,10 +69,10 @@ describe('chat completion bash, in bash', () => {
 });
 
 describe('chat completion fish, in fish', () => {
-  it('chat se<TAB> offers send and send-file, with their descriptions', async () => {
+  it('chat sen<TAB> offers send and send-file, with their descriptions', async () => {
     const file = join(binDir, 'chat.fish');
     writeFileSync(file, (await runBin(CHAT_JS, ['completion', 'fish'])).stdout);
-    const r = await runBin('fish', ['--no-config', '-c', `source ${file}; complete -C'chat se'`], { PATH: path() });
+    const r = await runBin('fish', ['--no-config', '-c', `source ${file}; complete -C'chat sen'`], { PATH: path() });
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual([
       'send\tsend a message; exits 0 once the relay has stored it',
@@ -82,11 +82,11 @@ describe('chat completion fish, in fish', () => {
 });
 
 describe('chat completion zsh, in zsh', () => {
-  it('chat se<TAB> hands _describe every command with its description, and not $0', async () => {
+  it('chat sen<TAB> hands _describe every command with its description, and not $0', async () => {
     const file = join(binDir, '_chat');
     writeFileSync(file, (await runBin(CHAT_JS, ['completion', 'zsh'])).stdout);
     const stubs = 'compdef() { :; }; _describe() { print -l -- "${(@P)2}"; }; _default() { print DEFAULT; }';
-    const r = await runBin('zsh', ['-fc', `${stubs}; source ${file}; words=(chat se); CURRENT=2; _chat_completions`], {
+    const r = await runBin('zsh', ['-fc', `${stubs}; source ${file}; words=(chat sen); CURRENT=2; _chat_completions`], {
       PATH: path(),
     });
     expect(r.stderr).toBe('');

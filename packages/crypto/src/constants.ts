@@ -29,10 +29,19 @@ export const MessageKind = {
   /** File transfer (PROTOCOL.md §16.3). */
   fileOffer: 5,
   fileAnswer: 6,
+  /** Everyday messaging (PROTOCOL.md §17.1): reply, edit, delete, reaction, and their group variants. */
+  reply: 0x07,
+  edit: 0x08,
+  delete: 0x09,
+  reaction: 0x0a,
   /** Groups and rooms (PROTOCOL.md §15.1). */
   groupText: 0x10,
   groupState: 0x11,
   roomText: 0x12,
+  groupReply: 0x13,
+  groupEdit: 0x14,
+  groupDelete: 0x15,
+  groupReaction: 0x16,
 } as const;
 /** Most message ids in one receipt body (PROTOCOL.md §4). */
 export const MAX_RECEIPT_IDS = 256;

@@ -95,3 +95,15 @@ export {
   type FileAnswer,
   type FileAnswerOutcome,
 } from './file-offer.js';
+export {
+  TARGET_BYTES,
+  MAX_REACTION_BYTES,
+  GROUP_MESSAGE_REF_LABEL,
+  isActionKind,
+  encodeMessageAction,
+  parseMessageAction,
+  messageActionProblem,
+  groupMessageRef,
+  type ActionOp,
+  type MessageAction,
+} from './message-action.js';

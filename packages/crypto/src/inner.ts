@@ -7,6 +7,7 @@ import { fileAnswerProblem, fileOfferProblem } from './file-offer.js';
 import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MESSAGE_ID_BYTES, MessageKind, SIGNATURE_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
 import { groupBodyProblem } from './group-record.js';
+import { isActionKind, messageActionProblem } from './message-action.js';
 
 /** The fields of a message, all of which the sender signs (§4). */
 export interface MessageFields {
@@ -39,7 +40,7 @@ export function encodeSigned(fn: string, msg: MessageFields, maxBody = MAX_BODY_
   if (typeof kind !== 'number') throw new TypeError(`${fn}: expected kind to be a number, got ${typeof kind}`);
   if (!KINDS.has(kind))
     throw new RangeError(
-      `${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing, 5 file offer, 6 file answer, 0x10-0x12 groups and rooms), got ${kind}`,
+      `${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing, 5 file offer, 6 file answer, 7-0x0a reply, edit, delete, reaction, 0x10-0x12 groups and rooms, 0x13-0x16 group reply, edit, delete, reaction), got ${kind}`,
     );
   usernameArg(fn, 'from', from);
   usernameArg(fn, 'to', to);
@@ -130,7 +131,7 @@ function checkBody(kind: number, body: Uint8Array): string | undefined {
     case MessageKind.fileAnswer:
       return fileAnswerProblem(body);
     default:
-      return undefined;
+      return isActionKind(kind) ? messageActionProblem(kind, body) : undefined;
   }
 }
 

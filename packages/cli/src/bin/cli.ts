@@ -214,15 +214,144 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
             describe: 'the message; - (or no words and a pipe) reads stdin',
           })
           .option('json', { type: 'boolean', describe: 'print {"id","to","ts"}' })
+          .option('reply-to', {
+            type: 'string',
+            describe: 'reply to this message (its id, or the first 8+ hex digits of it; chat history shows them)',
+          })
           .example('$0 send bob "lunch at noon?"', 'send a message to bob')
+          .example('$0 send bob --reply-to 1f2e3d4c "yes"', 'reply to a message (quoted above the text)')
           .example('echo hi | $0 send bob -', 'send what is on stdin')
           .example('$0 send bob -- -5 degrees', 'words after -- are message text')
           .example('$0 send --json bob hello', 'print the message id as JSON')
           .example("$0 send '#team' hi all", 'send to a group, or a joined room, by its name'),
       (a) => {
         const message = [...(a.message ?? []), ...((a['--'] as string[] | undefined) ?? [])];
-        return actions.send({ username: a.username, message, json: a.json === true });
+        const replyTo = typeof a['reply-to'] === 'string' ? a['reply-to'] : undefined;
+        return actions.send({ username: a.username, message, json: a.json === true, ...(replyTo ? { replyTo } : {}) });
       },
+    )
+    .command(
+      'edit <id> [message..]',
+      'edit a message you sent (everyone sees the latest version, marked (edited))',
+      (y) =>
+        y
+          .positional('id', {
+            type: 'string',
+            demandOption: true,
+            describe: 'the message id (or its first 8+ hex digits)',
+          })
+          .positional('message', { type: 'string', array: true, describe: 'the new text; - reads stdin' })
+          .option('json', { type: 'boolean', describe: 'print {"target","conv","seq"}' })
+          .example('$0 edit 1f2e3d4c "lunch at 1 instead"', 'replace the text of your message 1f2e3d4c…'),
+      (a) => {
+        const message = [...(a.message ?? []), ...((a['--'] as string[] | undefined) ?? [])];
+        return run(
+          () => import('../commands/messages.js'),
+          (m) => m.edit({ id: a.id, message, json: a.json === true }, io),
+        );
+      },
+    )
+    .command(
+      'delete <id>',
+      'delete a message for everyone (only your own), or with --for-me from your history only',
+      (y) =>
+        y
+          .positional('id', {
+            type: 'string',
+            demandOption: true,
+            describe: 'the message id (or its first 8+ hex digits)',
+          })
+          .option('for-me', { type: 'boolean', describe: 'delete it from your history only; nothing is sent' })
+          .option('json', json)
+          .example('$0 delete 1f2e3d4c', 'recipients see "message deleted" instead of the text')
+          .example('$0 delete 1f2e3d4c --for-me', 'forget any message locally'),
+      (a) =>
+        run(
+          () => import('../commands/messages.js'),
+          (m) => m.del({ id: a.id, forMe: a['for-me'] === true, json: a.json === true }, io),
+        ),
+    )
+    .command(
+      'react <id> [emoji]',
+      'react to a message (one reaction per person; another replaces it, none or "" removes it)',
+      (y) =>
+        y
+          .positional('id', {
+            type: 'string',
+            demandOption: true,
+            describe: 'the message id (or its first 8+ hex digits)',
+          })
+          .positional('emoji', { type: 'string', describe: 'the reaction, at most 64 bytes; empty removes yours' })
+          .option('json', json)
+          .example('$0 react 1f2e3d4c 👍', 'react with a thumbs-up')
+          .example("$0 react 1f2e3d4c ''", 'remove your reaction'),
+      (a) =>
+        run(
+          () => import('../commands/messages.js'),
+          (m) => m.react({ id: a.id, emoji: a.emoji, json: a.json === true }, io),
+        ),
+    )
+    .command(
+      'block <username>',
+      'block a user: nothing from them is stored or shown, and no receipts, typing or messages go back (local only)',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'whom to block' })
+          .option('json', json)
+          .example('$0 block mallory', 'mallory is not told; chat contacts shows it'),
+      (a) =>
+        run(
+          () => import('../commands/block.js'),
+          (m) => m.block({ username: a.username, json: a.json === true }, io),
+        ),
+    )
+    .command(
+      'unblock <username>',
+      'unblock a user (what they sent while blocked is gone)',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'whom to unblock' })
+          .option('json', json),
+      (a) =>
+        run(
+          () => import('../commands/block.js'),
+          (m) => m.unblock({ username: a.username, json: a.json === true }, io),
+        ),
+    )
+    .command(
+      'history <conversation>',
+      'print the local history of a conversation, with edits, deletes, reactions and replies applied',
+      (y) =>
+        y
+          .positional('conversation', { type: 'string', demandOption: true, describe: "a username, or '#group'" })
+          .option('limit', { type: 'number', describe: 'how many messages (newest; default 50, at most 10000)' })
+          .option('before', { type: 'string', describe: 'the page before this message id (the oldest one shown)' })
+          .option('json', { type: 'boolean', describe: 'one JSON object per message (type "message")' })
+          .example('$0 history bob', 'the last 50 messages with bob, oldest first')
+          .example('$0 history bob --before 1f2e3d4c --limit 20', 'the 20 before that message')
+          .example("$0 history '#team' --json", 'a group, as JSON lines'),
+      (a) =>
+        run(
+          () => import('../commands/messages.js'),
+          (m) => m.history({ target: a.conversation, limit: a.limit, before: a.before, json: a.json === true }, io),
+        ),
+    )
+    .command(
+      'search <text..>',
+      'search the local history (the shown text of every message, case-insensitive for ASCII)',
+      (y) =>
+        y
+          .positional('text', { type: 'string', array: true, demandOption: true, describe: 'what to look for' })
+          .option('in', { type: 'string', describe: "only in this conversation (a username or '#group')" })
+          .option('limit', { type: 'number', describe: 'most results (newest first; default 50)' })
+          .option('json', { type: 'boolean', describe: 'one JSON object per message (type "message")' })
+          .example('$0 search deploy', 'every message mentioning deploy')
+          .example("$0 search --in '#team' build failed", 'only in #team'),
+      (a) =>
+        run(
+          () => import('../commands/messages.js'),
+          (m) => m.search({ text: a.text, in: a.in, limit: a.limit, json: a.json === true }, io),
+        ),
     )
     .command('group', 'end-to-end encrypted groups (fan-out: each member gets its own envelope)', (y) =>
       y.command(

@@ -32,6 +32,8 @@ export interface SendAction {
   username: string;
   message: string[];
   json: boolean;
+  /** `--reply-to <id>` (PROTOCOL.md §17). */
+  replyTo?: string | undefined;
 }
 
 /** `chat recv` as parsed. */

@@ -11,17 +11,19 @@ export interface ContactsArgs {
 
 export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  if (!existsSync(profile.dbPath)) return print(args, io, []);
+  if (!existsSync(profile.dbPath)) return print(args, io, [], new Set());
   const { Store } = await import('../engine/store/store.js');
   const store = Store.open(profile.dbPath);
   try {
-    return print(args, io, store.contacts.list());
+    return print(args, io, store.contacts.list(), new Set(store.blocked.list().map((b) => b.username)));
   } finally {
     store.close();
   }
 }
 
-function print(args: ContactsArgs, io: Io, list: Contact[]): number {
+/** The contacts, and the blocked users (issue 15) among them or not: a blocked user need not have a pinned key. */
+function print(args: ContactsArgs, io: Io, list: Contact[], blocked: ReadonlySet<string>): number {
+  const unpinned = [...blocked].filter((u) => !list.some((c) => c.username === u));
   if (args.json) {
     for (const c of list) {
       printJson(io, {
@@ -31,15 +33,20 @@ function print(args: ContactsArgs, io: Io, list: Contact[]): number {
         firstSeen: c.firstSeen,
         verifiedAt: c.verifiedAt,
         pendingFingerprint: c.pending?.fingerprint ?? null,
+        blocked: blocked.has(c.username),
       });
     }
-  } else if (list.length === 0) {
+    for (const u of unpinned) printJson(io, { username: u, blocked: true });
+    return 0;
+  }
+  const width = Math.max(0, ...[...list.map((c) => c.username), ...unpinned].map((u) => u.length));
+  for (const u of unpinned) io.stdout.write(`${u.padEnd(width)}  blocked (no key pinned)\n`);
+  if (list.length === 0 && unpinned.length === 0) {
     io.stdout.write('no contacts yet (a contact is pinned the first time you send to or receive from them)\n');
   } else {
-    const width = Math.max(...list.map((c) => c.username.length));
     for (const c of list) {
       io.stdout.write(
-        `${c.username.padEnd(width)}  ${c.fingerprint}  ${c.trust.padEnd(10)}  first seen ${formatLocalTime(c.firstSeen)}\n`,
+        `${c.username.padEnd(width)}  ${c.fingerprint}  ${c.trust.padEnd(10)}  first seen ${formatLocalTime(c.firstSeen)}${blocked.has(c.username) ? '  blocked' : ''}\n`,
       );
       if (c.pending)
         io.stdout.write(

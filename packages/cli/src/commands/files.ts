@@ -126,8 +126,8 @@ export function printFileEvent(io: Io, e: import('../engine/files/incoming.js').
     printJson(
       io,
       e.kind === 'offer'
-        ? { event: 'file_offer', ...describe(t) }
-        : { event: 'file_answer', outcome: e.outcome, ...describe(t) },
+        ? { type: 'file_offer', event: 'file_offer', ...describe(t) }
+        : { type: 'file_answer', event: 'file_answer', outcome: e.outcome, ...describe(t) },
     );
   } else if (e.kind === 'offer') {
     io.stdout.write(

@@ -9,6 +9,7 @@ import { openMessenger } from './common.js';
 import { printFileEvent } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';
+import { formatAction, quoteLine } from './history-format.js';
 import { hint, printJson, warn, type Io } from './io.js';
 
 const HELD_REASON = {
@@ -25,9 +26,15 @@ export interface RecvArgs {
 export async function recv(args: RecvArgs, io: Io): Promise<number> {
   const messenger = await openMessenger(io, { connectEarly: 'recv' });
   try {
+    /** The quoted target of a reply, from the history (§17): whoever wrote it and its shown text. */
+    const quoted = (replyTo: string): string => {
+      const t = messenger.store.history.byId(replyTo);
+      return quoteLine(t && { from: t.sender ?? messenger.username, body: t.body, deleted: t.deleted }, replyTo);
+    };
     messenger.on('message', (m) => {
       if (args.json)
         printJson(io, {
+          type: 'message',
           id: m.id,
           from: m.from,
           to: m.to,
@@ -35,13 +42,28 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
           ts: m.ts,
           relayTs: m.relayTs,
           receivedAt: m.receivedAt,
+          ...(m.replyTo === undefined ? {} : { reply_to: m.replyTo }),
         });
-      else io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
+      else {
+        if (m.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(m.replyTo), outputWidth(io.stdout))}\n`);
+        io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
+      }
+    });
+    // Edits, deletes and reactions (§17), already applied to the history.
+    messenger.on('action', (e) => {
+      if (args.json) printJson(io, { ...e });
+      else io.stdout.write(`${formatAction(e, outputWidth(io.stdout))}\n`);
+    });
+    // Receipts for our own messages (§4.1): JSON only, the text output stays about what others say.
+    messenger.on('delivery', (d) => {
+      if (args.json && (d.state === 'delivered' || d.state === 'read'))
+        printJson(io, { type: 'receipt', id: d.id, from: d.peer, state: d.state });
     });
     // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
     messenger.on('groupMessage', (g) => {
       if (args.json)
         printJson(io, {
+          type: g.kind === 'group' || g.kind === 'room' ? 'message' : 'group_event',
           id: g.id,
           kind: g.kind,
           conv: g.conv,
@@ -52,6 +74,7 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
           relayTs: g.relayTs,
           receivedAt: g.receivedAt,
           ...(g.competing ? { competing: true } : {}),
+          ...(g.replyTo === undefined ? {} : { reply_to: g.replyTo }),
         });
       else if (g.kind === 'invite') {
         io.stdout.write(
@@ -68,14 +91,17 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
         io.stdout.write(
           `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertText(g.body)}`, outputWidth(io.stdout))}\n`,
         );
-      else
+      else {
+        if (g.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(g.replyTo), outputWidth(io.stdout))}\n`);
         io.stdout.write(
           `${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body }, outputWidth(io.stdout))}\n`,
         );
+      }
     });
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {
       warn(io, `held message ${h.id} from ${h.from}: ${HELD_REASON[h.reason]}`);
+      if (args.json) printJson(io, { type: 'held', id: h.id, from: h.from, reason: h.reason });
     });
     let heldHint = false;
     messenger.on('held', (h) => {
@@ -94,7 +120,10 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
         );
     });
     messenger.on('file', (e) => printFileEvent(io, e, args.json === true));
-    messenger.on('rejected', (r) => warn(io, `rejected message ${r.id}: ${r.code} (${inertLine(r.detail)})`));
+    messenger.on('rejected', (r) => {
+      warn(io, `rejected message ${r.id}: ${r.code} (${inertLine(r.detail)})`);
+      if (args.json) printJson(io, { type: 'rejected', id: r.id, code: r.code, detail: r.detail });
+    });
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };
     const summary = await messenger.receive(options);
     return summary.held > 0 && !args.follow ? ExitCode.KEY_CHANGED : ExitCode.OK;

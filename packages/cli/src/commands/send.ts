@@ -5,6 +5,8 @@
 import { MAX_BODY_BYTES } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
 import type { GroupsContext } from '../engine/context.js';
+import type { Messenger } from '../engine/messenger.js';
+import { normalizeUsername } from '../engine/username.js';
 import { openMessenger } from './common.js';
 import { printJson, warn, type Io } from './io.js';
 
@@ -15,6 +17,8 @@ export interface SendArgs {
   username: string;
   message?: readonly (string | number)[] | undefined;
   json?: boolean;
+  /** `--reply-to <id>`: the message this one answers (PROTOCOL.md §17), an id or a unique prefix of one. */
+  replyTo?: string | undefined;
 }
 
 export async function send(args: SendArgs, io: Io): Promise<number> {
@@ -28,16 +32,24 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
       );
   });
   try {
+    const replyTo = args.replyTo === undefined ? undefined : await replyTarget(messenger, args.username, args.replyTo);
     if (CONVERSATION.test(args.username)) {
       const { sendToConversation } = await import('../engine/groups/conversation.js');
-      const { to, result } = await sendToConversation(messenger, args.username, text);
+      const { to, result } = await sendToConversation(messenger, args.username, text, replyTo);
       for (const f of result.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
-      if (args.json) printJson(io, { to, stored: result.stored.length, failed: result.failed });
+      if (args.json)
+        printJson(io, {
+          to,
+          stored: result.stored.length,
+          failed: result.failed,
+          ...(replyTo === undefined ? {} : { reply_to: replyTo }),
+        });
       else io.stdout.write(`sent to ${to} (${result.stored.length} members)\n`);
       return 0;
     }
-    const sent = await messenger.sendMessage(args.username, text);
-    if (args.json) printJson(io, { id: sent.id, to: sent.to, ts: sent.ts });
+    const sent = await messenger.sendMessage(args.username, text, replyTo);
+    if (args.json)
+      printJson(io, { id: sent.id, to: sent.to, ts: sent.ts, ...(replyTo === undefined ? {} : { reply_to: replyTo }) });
     else io.stdout.write(`sent to ${sent.to} (id ${sent.id})\n`);
     return 0;
   } catch (err) {
@@ -45,6 +57,23 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
   } finally {
     messenger.close();
   }
+}
+
+/**
+ * The full id of the message `--reply-to` names (an id or a unique prefix), checked to be in the conversation the
+ * reply goes to. @throws {ChatError} USAGE, NO_SUCH_MESSAGE.
+ */
+async function replyTarget(m: Messenger, target: string, ref: string): Promise<string> {
+  const { locate } = await import('../engine/actions/send.js');
+  const at = locate(m, ref);
+  const sameConv = CONVERSATION.test(target)
+    ? at.group !== undefined
+    : at.peer !== undefined && at.peer === normalizeUsername(target);
+  if (!sameConv)
+    throw new ChatError('NO_SUCH_MESSAGE', `message ${at.target.id} is not in the conversation with ${target}`, {
+      hint: `chat history ${target} lists the ids you can reply to there`,
+    });
+  return at.target.id;
 }
 
 /**

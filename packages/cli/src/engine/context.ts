@@ -42,7 +42,7 @@ export interface SendControl {
 
 /** What the receive path (receive/) needs: the check, the commit and the session. */
 export interface ReceiveContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'contacts' | 'transaction' | 'rejected' | 'outbox' | 'seen'>;
+  readonly store: Pick<Store, 'contacts' | 'transaction' | 'rejected' | 'outbox' | 'seen' | 'blocked'>;
   /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
   readonly handlers: KindHandlers;
   connect(mode: Mode): Promise<Connection>;
@@ -60,11 +60,12 @@ export interface QueueFanout {
     kind: number,
     body: Uint8Array,
     recipients: readonly string[] | { room: string },
-    history: (id: string) => void,
+    /** Writes the history row in the queueing transaction; `ts` is the signed ts of every copy. */
+    history: (id: string, ts: number) => void,
   ): Promise<FanoutResult>;
 }
 
 /** What groups and rooms (groups/) use: the group tables, the contacts, the lookup, a connection, the outbox. */
 export interface GroupsContext extends Self, Lookup, Connect, QueueFanout {
-  readonly store: Pick<Store, 'groups' | 'contacts'>;
+  readonly store: Pick<Store, 'groups' | 'contacts' | 'history'>;
 }

@@ -49,6 +49,11 @@ export type ClientErrorCode =
   | 'NOT_IN_ROOM'
   | 'AMBIGUOUS_NAME'
   | 'GROUP_PENDING'
+  // everyday messaging (PROTOCOL.md §17)
+  | 'NO_SUCH_MESSAGE'
+  | 'NOT_AUTHOR'
+  | 'TARGET_DELETED'
+  | 'BLOCKED'
   // file transfer (PROTOCOL.md §16)
   | 'NO_SUCH_TRANSFER'
   | 'FILE_UNREADABLE'
@@ -115,6 +120,10 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   // §15.7: `#name` names more than one group or room (choose with group:<id> / room:<name>); a pending invitation.
   AMBIGUOUS_NAME: ExitCode.USAGE,
   GROUP_PENDING: ExitCode.USAGE,
+  NO_SUCH_MESSAGE: ExitCode.USAGE,
+  NOT_AUTHOR: ExitCode.USAGE,
+  TARGET_DELETED: ExitCode.USAGE,
+  BLOCKED: ExitCode.USAGE,
   UNKNOWN_ROOM: ExitCode.UNKNOWN_USER,
   FILE_TOO_LARGE: ExitCode.REFUSED,
   QUOTA_EXCEEDED: ExitCode.REFUSED,

@@ -26,6 +26,8 @@ export interface ReceivedMessage {
   relayTs: number;
   /** When this client committed it (ms): what the history is ordered by and what is shown (§4). */
   receivedAt: number;
+  /** A reply (§17.1): the id of the message it answers. */
+  replyTo?: string;
 }
 
 /** Left on the relay, not acknowledged: the sender's key is not the pinned one, or cannot be trusted now. */
@@ -70,6 +72,31 @@ export interface MessengerEvents {
   warning: [message: string];
   /** File transfer (§16): an offer arrived, or a peer answered one of ours (files/incoming.ts). */
   file: [event: FileEvent];
+  /** An edit, delete or reaction (§17) was received and applied (actions/receive.ts). */
+  action: [event: ActionEvent];
+}
+
+/** An applied edit, delete or reaction (§17), as `chat recv --json` prints it (`type` is the JSON `type`). */
+export interface ActionEvent {
+  type: 'edit' | 'delete' | 'reaction';
+  /** The id of the edit / delete / reaction envelope itself. */
+  id: string;
+  /** The local id of the message it applies to. */
+  target: string;
+  from: string;
+  /** The conversation: the peer for 1:1, `#name` for a group. */
+  conv: string;
+  /** The group id (hex), for a group. */
+  group?: string;
+  /** Edit: the new text, its sequence number, and whether it is now the shown text (§17.3: the highest seq wins). */
+  body?: string;
+  seq?: number;
+  current?: boolean;
+  /** Reaction: the emoji; `""` when the author removed theirs. */
+  emoji?: string;
+  ts: number;
+  relayTs: number;
+  receivedAt: number;
 }
 
 export interface DeliveryChange {
@@ -126,6 +153,8 @@ export interface GroupMessage {
    * `chat group accept|decline <id> --from <from>`.
    */
   competing?: true;
+  /** A group reply (§17.1): the local id of the message it answers (its §17.2 reference if not held). */
+  replyTo?: string;
 }
 
 /** The Messenger's typed `emit`, as handed to the parts that announce something. */

@@ -1,5 +1,5 @@
-/** Receiving 1:1 text messages and receipts (§4 step 7, §4.1): the handlers the Messenger registers for those kinds. */
-import { MessageKind, fromUtf8, toHex } from '@chat/crypto';
+/** Receiving 1:1 text messages, replies (§17) and receipts (§4 step 7, §4.1): the handlers the Messenger registers for those kinds. */
+import { MessageKind, fromUtf8, parseMessageAction, toHex } from '@chat/crypto';
 import type { Self } from './context.js';
 import type { ReceivedMessage } from './events.js';
 import type { KindHandler } from './receive/handlers.js';
@@ -10,7 +10,10 @@ export function messageHandlers(
 ): [number, KindHandler][] {
   const text: KindHandler = ({ id, relayTs, opened, later, emit }) => {
     // §4 step 7: INSERT OR IGNORE on the id; a redelivery is acknowledged again but not shown.
-    const body = fromUtf8(opened.body);
+    // A reply (§17.1) is a text that names the message it answers.
+    const reply = opened.kind === MessageKind.reply ? parseMessageAction(opened.kind, opened.body) : undefined;
+    const body = reply ? (reply.text ?? '') : fromUtf8(opened.body);
+    const replyTo = reply ? toHex(reply.target) : undefined;
     const fromSelf = opened.from === ctx.username;
     const receivedAt = Date.now();
     const isNew = ctx.store.messages.add({
@@ -22,9 +25,11 @@ export function messageHandlers(
       relayTs,
       receivedAt,
       state: fromSelf ? 'read' : 'unread',
+      replyTo: replyTo ?? null,
     });
     if (!isNew) return { outcome: 'duplicate' };
     const message: ReceivedMessage = { id, from: opened.from, to: opened.to, body, ts: opened.ts, relayTs, receivedAt };
+    if (replyTo !== undefined) message.replyTo = replyTo;
     later(() => emit('message', message));
     return { outcome: 'new', receipt: true };
   };
@@ -40,6 +45,7 @@ export function messageHandlers(
   };
   return [
     [MessageKind.text, text],
+    [MessageKind.reply, text],
     [MessageKind.delivered, receipt],
     [MessageKind.read, receipt],
   ];

@@ -31,6 +31,7 @@ import type { FanoutResult, MessengerEvents, SentMessage, ReceiveOptions, Receiv
 import { fileHandlers } from './files/incoming.js';
 import { groupHandlers } from './groups/receive.js';
 import { messageHandlers } from './messages.js';
+import { actionHandlers } from './actions/receive.js';
 import type { KindHandlers } from './receive/handlers.js';
 
 export type * from './events.js';
@@ -91,7 +92,12 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.trustNewIdentities = opts.trustNewIdentities ?? DEFAULT_TRUST_NEW_IDENTITIES;
     this.settings = opts.settings ?? { ...DEFAULT_SETTINGS };
     this.contactsDeps = { store: this.store, policy: this.trustNewIdentities, emit: (e, ...a) => this.emit(e, ...a) };
-    this.handlers = new Map([...messageHandlers(this), ...groupHandlers(this), ...fileHandlers(this)]);
+    this.handlers = new Map([
+      ...messageHandlers(this),
+      ...groupHandlers(this),
+      ...fileHandlers(this),
+      ...actionHandlers(this),
+    ]);
     this.q = {
       username: this.username,
       identity: this.identity,
@@ -218,13 +224,13 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /** Queues `text` for `to` (send/queue.ts); the `queued` event fires before anything touches the network. @throws {ChatError} */
-  queueMessage(to: string, text: string): StoredMessage {
-    return queue.queueMessage(this.q, to, text);
+  queueMessage(to: string, text: string, replyTo?: string): StoredMessage {
+    return queue.queueMessage(this.q, to, text, replyTo);
   }
 
   /** `chat send`: queues `text` and sends it at once, resolving on the relay's `sent` (send/queue.ts). @throws {ChatError} */
-  sendMessage(to: string, text: string): Promise<SentMessage> {
-    return queue.sendMessage(this.q, to, text);
+  sendMessage(to: string, text: string, replyTo?: string): Promise<SentMessage> {
+    return queue.sendMessage(this.q, to, text, replyTo);
   }
 
   /** Queues a control envelope (a file offer or answer, §16.3) and sends it now over `conn` or a connection of its own. */
@@ -237,7 +243,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     kind: number,
     body: Uint8Array,
     recipients: readonly string[] | { room: string },
-    history: (id: string) => void,
+    history: (id: string, ts: number) => void,
   ): Promise<FanoutResult> {
     return queue.queueFanout(this.q, kind, body, recipients, history);
   }

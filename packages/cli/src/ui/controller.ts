@@ -88,6 +88,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     });
     m.on('queued', () => this.changed());
     m.on('delivery', () => this.changed());
+    // An edit, delete or reaction (§17) changed the history the pane is drawn from.
+    m.on('action', () => this.changed());
     m.on('typing', ({ from, active }) => {
       // Typing comes only from a live session, so the sender is online now.
       if (active) this.online.add(from);

@@ -109,7 +109,7 @@ describe('groups and rooms in the interactive session', () => {
   });
 
   it('a competing invitation is a notice with /group accept <id> <inviter>; /groups lists it; accepting takes it', async () => {
-    const [carol, mallory, erin] = [await newUser(t.dir, 'carol2', relay), await newUser(t.dir, 'mallory2', relay)];
+    const [carol, mallory] = [await newUser(t.dir, 'carol2', relay), await newUser(t.dir, 'mallory2', relay)];
     const erinHome = await newUser(t.dir, 'erin', relay);
     const open = (home: string) => Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
     const cm = await open(carol!);

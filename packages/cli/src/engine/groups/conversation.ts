@@ -35,9 +35,14 @@ export async function sendToConversation(
   m: GroupsContext,
   target: string,
   text: string,
+  replyTo?: string,
 ): Promise<{ to: string; result: FanoutResult }> {
   const c = resolveConversation(m, target);
-  if (c.kind === 'room') return { to: `#${c.room}`, result: await sendRoomText(m, c.room, text) };
-  const { group: g, result } = await sendGroupText(m, `group:${c.group.gid}`, text);
+  if (c.kind === 'room') {
+    if (replyTo !== undefined)
+      throw new ChatError('USAGE', 'replies are for direct conversations and groups, not rooms (PROTOCOL.md §17)');
+    return { to: `#${c.room}`, result: await sendRoomText(m, c.room, text) };
+  }
+  const { group: g, result } = await sendGroupText(m, `group:${c.group.gid}`, text, replyTo);
   return { to: `#${g.record.name}`, result };
 }

@@ -7,6 +7,7 @@ import {
   MessageKind,
   encodeGroupRecord,
   encodeGroupText,
+  encodeMessageAction,
   encodeRoomText,
   fromHex,
   randomMessageId,
@@ -208,6 +209,72 @@ describe('groups (§15.3–§15.5)', () => {
       code: 'NOT_GROUP_ADMIN',
     });
     expect(await as(a!, async (m) => findGroup(m, 'safe').record.version)).toBe(1);
+  });
+
+  it("refuses a group edit or delete of alice's message forged by another member, and any action from a non-member (§17.3)", async () => {
+    const [a, b, c, mallory] = await users('alice', 'bob', 'carol', 'mallory');
+    await befriend(a!, b!, c!);
+    const { group } = await as(a!, (m) => createGroup(m, 'edits', [b!, c!]));
+    await as(a!, (m) => sendGroupText(m, 'edits', 'the plan'));
+    await recv(b!);
+    await recv(c!);
+    const mine = await as(
+      c!,
+      async (m) => m.store.history.page(groupConv(group.gid), true, 10).find((r) => r.body === 'the plan')!,
+    );
+    expect(mine.ref).toMatch(/^[0-9a-f]{32}$/);
+    const target = { gid: fromHex(group.gid), target: fromHex(mine.ref!) };
+    // bob, a member but not the sender, forges an edit and a delete of alice's message; mallory, no member, reacts.
+    await as(b!, (m) =>
+      forge(
+        m,
+        MessageKind.groupEdit,
+        encodeMessageAction(MessageKind.groupEdit, { op: 'edit', ...target, seq: 1, text: 'hacked' }),
+        [c!],
+      ),
+    );
+    await as(b!, (m) =>
+      forge(m, MessageKind.groupDelete, encodeMessageAction(MessageKind.groupDelete, { op: 'delete', ...target }), [
+        c!,
+      ]),
+    );
+    await as(mallory!, (m) =>
+      forge(
+        m,
+        MessageKind.groupReaction,
+        encodeMessageAction(MessageKind.groupReaction, { op: 'reaction', ...target, emoji: '💀' }),
+        [c!],
+      ),
+    );
+    // A reaction from bob is his right; an edit naming a reference no message has is dropped.
+    await as(b!, (m) =>
+      forge(
+        m,
+        MessageKind.groupReaction,
+        encodeMessageAction(MessageKind.groupReaction, { op: 'reaction', ...target, emoji: '👍' }),
+        [c!],
+      ),
+    );
+    await as(a!, (m) =>
+      forge(
+        m,
+        MessageKind.groupEdit,
+        encodeMessageAction(MessageKind.groupEdit, {
+          op: 'edit',
+          gid: target.gid,
+          target: randomMessageId(),
+          seq: 1,
+          text: '?',
+        }),
+        [c!],
+      ),
+    );
+    const { rejected } = await recv(c!);
+    expect(rejected.map((r) => r.code)).toEqual(['NOT_AUTHOR', 'NOT_AUTHOR', 'GROUP_NOT_MEMBER', 'TARGET_UNKNOWN']);
+    const after = await as(c!, async (m) => m.store.history.byId(mine.id));
+    expect(after).toMatchObject({ body: 'the plan', editSeq: 0, deleted: false });
+    const [row] = await as(c!, async (m) => m.store.history.page(groupConv(group.gid), true, 1));
+    expect(row?.reactions).toEqual([{ author: b!, emoji: '👍' }]);
   });
 });
 

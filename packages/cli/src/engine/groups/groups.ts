@@ -8,8 +8,10 @@ import {
   MessageKind,
   encodeGroupRecord,
   encodeGroupText,
+  encodeMessageAction,
   fromHex,
   newGroupId,
+  groupMessageRef,
   randomMessageId,
   toHex,
   utf8,
@@ -131,36 +133,61 @@ export async function changeGroup(
   return { group: m.store.groups.get(g.gid)!, result };
 }
 
-/** Sends `text` to every other member of the group (§15.5); if the connection fails it stays queued for the next. */
+/**
+ * Sends `text` to every other member of the group (§15.5); if the connection fails it stays queued for the next. With
+ * `replyTo` (the local id of a message of this group) it is a group reply (§17.1) naming that message's reference.
+ * @throws {ChatError} NO_SUCH_GROUP, BODY_TOO_LARGE, NO_SUCH_MESSAGE (the reply's target is not in this group).
+ */
 export async function sendGroupText(
   m: GroupsContext,
   ref: string,
   text: string,
+  replyTo?: string,
 ): Promise<{ group: StoredGroup; result: FanoutResult }> {
   const g = findGroup(m, ref);
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
-  const body = encodeGroupText(fromHex(g.gid), text);
+  const conv = groupConv(g.gid);
+  let kind: number = MessageKind.groupText;
+  let body: Uint8Array;
+  if (replyTo === undefined) body = encodeGroupText(fromHex(g.gid), text);
+  else {
+    const target = m.store.history.byId(replyTo);
+    if (!target || target.conv !== conv || !target.ref)
+      throw new ChatError('NO_SUCH_MESSAGE', `no message ${replyTo} in #${g.record.name} to reply to`, {
+        hint: `chat history '#${g.record.name}' --json lists the ids`,
+      });
+    // gid and target before the text: the same body limit as a group text leaves 16 bytes less for it.
+    if (utf8(text).length + 16 > MAX_BODY_BYTES)
+      throw new ChatError(
+        'BODY_TOO_LARGE',
+        `the reply is ${utf8(text).length} bytes; the limit is ${MAX_BODY_BYTES - 16} bytes (UTF-8)`,
+      );
+    kind = MessageKind.groupReply;
+    body = encodeMessageAction(kind, { op: 'reply', gid: fromHex(g.gid), target: fromHex(target.ref), text });
+  }
   if (body.length - 16 > MAX_BODY_BYTES)
     throw new ChatError(
       'BODY_TOO_LARGE',
       `the message is ${utf8(text).length} bytes; the limit is ${MAX_BODY_BYTES} bytes (UTF-8)`,
     );
-  // Durable like a 1:1 message: queued with its history row in one transaction, and sent in `fanout` frames.
-  const now = Date.now();
-  const history = (id: string) =>
+  // Durable like a 1:1 message: queued with its history row in one transaction, and sent in `fanout` frames. The row
+  // keeps the §17.2 reference of the copies (same kind, sender, ts and body for every member).
+  const history = (id: string, ts: number) =>
     m.store.groups.addMessage({
       id,
-      conv: groupConv(g.gid),
+      conv,
       sender: m.username,
       body: text,
-      ts: now,
+      ts,
       relayTs: null,
-      receivedAt: now,
+      receivedAt: ts,
+      ref: toHex(groupMessageRef(kind, m.username, ts, body)),
+      replyTo: replyTo ?? null,
     });
   return {
     group: g,
     result: await m.queueFanout(
-      MessageKind.groupText,
+      kind,
       body,
       g.record.members.map((x) => x.user),
       history,

@@ -7,6 +7,8 @@ import {
   MessageKind,
   fromUtf8,
   groupIdBoundTo,
+  groupMessageRef,
+  parseMessageAction,
   parseGroupRecord,
   parseRoomText,
   toHex,
@@ -27,7 +29,7 @@ export type GroupOutcome =
   | { outcome: 'duplicate' }
   | { outcome: 'rejected'; code: string; detail: string };
 
-type GroupContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups'> };
+type GroupContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups' | 'history'> };
 
 /** The handlers for the group and room kinds, for the receive table (receive/handlers.ts). */
 export function groupHandlers(m: GroupContext): [number, KindHandler][] {
@@ -39,7 +41,10 @@ export function groupHandlers(m: GroupContext): [number, KindHandler][] {
     d.later(() => d.emit('groupMessage', message));
     return { outcome: 'new' };
   };
-  return [MessageKind.groupText, MessageKind.groupState, MessageKind.roomText].map((k) => [k, handle]);
+  return [MessageKind.groupText, MessageKind.groupReply, MessageKind.groupState, MessageKind.roomText].map((k) => [
+    k,
+    handle,
+  ]);
 }
 
 function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope, relayTs: number): GroupOutcome {
@@ -72,7 +77,7 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
   }
   const gid = toHex(opened.body.subarray(0, GROUP_ID_BYTES));
   const current = m.store.groups.get(gid);
-  if (opened.kind === MessageKind.groupText) {
+  if (opened.kind === MessageKind.groupText || opened.kind === MessageKind.groupReply) {
     if (!current?.member || !isMember(current.record, from)) {
       return {
         outcome: 'rejected',
@@ -80,16 +85,23 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
         detail: `${from} is not a member of a group we are in (${gid.slice(0, 8)})`,
       };
     }
-    const text = fromUtf8(opened.body.subarray(GROUP_ID_BYTES));
+    // A group reply (§17.1) names its target by reference (§17.2): held as the local id of that message if we have it.
+    const reply = opened.kind === MessageKind.groupReply ? parseMessageAction(opened.kind, opened.body) : undefined;
+    const text = reply ? (reply.text ?? '') : fromUtf8(opened.body.subarray(GROUP_ID_BYTES));
+    const conv = groupConv(gid);
+    const replyTo = reply && (m.store.history.byRef(conv, toHex(reply.target))?.id ?? toHex(reply.target));
+    const ref = toHex(groupMessageRef(opened.kind, from, opened.ts, opened.body));
     if (
       !m.store.groups.addMessage({
         id,
-        conv: groupConv(gid),
+        conv,
         sender: from,
         body: text,
         ts: opened.ts,
         relayTs,
         receivedAt: now,
+        ref,
+        replyTo: replyTo ?? null,
       })
     )
       return { outcome: 'duplicate' };
@@ -106,6 +118,7 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
         ts: opened.ts,
         relayTs,
         receivedAt: now,
+        ...(replyTo === undefined ? {} : { replyTo }),
       },
     };
   }

@@ -79,6 +79,7 @@ function apply(b: Batch, c: Checked): boolean {
     case 'ignored':
       return false;
     case 'typing':
+      if (m.store.blocked.has(c.from)) return false; // §17.4: nothing from a blocked user is shown
       b.seen.add(c.from);
       b.events.push(() => m.emit('typing', { from: c.from, active: c.active }));
       return false;
@@ -100,6 +101,9 @@ function applyOpened(b: Batch, frame: MsgFrame, opened: OpenedEnvelope): boolean
   const handler = b.m.handlers.get(opened.kind);
   if (!handler) return true; // a stored typing signal, or a kind we do not know: acknowledged, ignored (§4.1)
   const id = toHex(frame.id);
+  // §17.4: nothing from a blocked user is stored or shown (so no receipt goes back), but a group state record is
+  // still applied, or the group's membership would fork for us. Acknowledged, so the relay forgets it.
+  if (opened.kind !== MessageKind.groupState && b.m.store.blocked.has(opened.from)) return true;
   // §4 step 7: an id seen before a restore from a backup (§13.2) is a redelivery like one in the history.
   if (b.m.store.seen.has(id)) {
     b.counts.duplicates++;

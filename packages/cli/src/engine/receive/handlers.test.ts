@@ -21,7 +21,7 @@ function ok(kind: number): Checked {
   return { outcome: 'ok', frame: { t: 'msg', id, env: new Uint8Array(0), ts: 2 }, opened };
 }
 
-function context(handlers: [number, KindHandler][], events: string[]): ReceiveContext {
+function context(handlers: [number, KindHandler][], events: string[], blocked: string[] = []): ReceiveContext {
   return {
     username: 'alice',
     handlers: new Map(handlers),
@@ -30,6 +30,7 @@ function context(handlers: [number, KindHandler][], events: string[]): ReceiveCo
       outbox: { setLastSeen: () => {} },
       rejected: { add: () => true },
       seen: { has: () => false },
+      blocked: { has: (u: string) => blocked.includes(u) },
     },
     emit: (event: unknown) => events.push(String(event)) > 0,
     enqueueReceipts: (peer: string, kind: number, ids: readonly string[]) =>
@@ -63,6 +64,30 @@ describe('the receive handler table', () => {
     for (const e of committed.events) e();
     expect(events.at(-1)).toBe('message');
     expect(got).toEqual([{ id: toHex(known.frame.id) }]);
+  });
+
+  it('from a blocked sender: acknowledged, never handled, no receipt; a group state record is still applied (§17.4)', () => {
+    const events: string[] = [];
+    const handled: number[] = [];
+    const handler: KindHandler = (d) => {
+      handled.push(d.opened.kind);
+      return { outcome: 'new', receipt: d.opened.kind === MessageKind.text };
+    };
+    const summary = { received: 0, duplicates: 0, held: 0, rejected: 0 };
+    const all = [ok(MessageKind.text), ok(MessageKind.reaction), ok(MessageKind.groupState)];
+    const committed = commitChecked(
+      context(
+        all.map((c) => [(c as { opened: OpenedEnvelope }).opened.kind, handler]),
+        events,
+        ['bob'],
+      ),
+      all,
+      {},
+      summary,
+    );
+    expect(committed.acks).toHaveLength(3);
+    expect(handled).toEqual([MessageKind.groupState]);
+    expect(events).toEqual([]);
   });
 
   it("a handler's rejection is recorded and acknowledged like a §4 rejection", () => {

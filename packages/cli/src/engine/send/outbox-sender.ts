@@ -15,6 +15,9 @@ import type { OutboxEntry } from '../store/outbox.js';
 import type { Contact, Store } from '../store/store.js';
 
 /** What sending the outbox needs: our keys, the lookup, the outbox table and events. */
+/** The kinds whose outgoing copy has a row in the 1:1 history with a delivery state: texts and replies (§17). */
+const hasHistory = (kind: number): boolean => kind === MessageKind.text || kind === MessageKind.reply;
+
 export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'contacts'> };
 
 /**
@@ -126,7 +129,7 @@ export class OutboxSender {
     if (!env) return; // withdrawn or sent meanwhile
     await conn.send(entry.peer, fromHex(entry.id), env);
     this.m.store.outbox.remove(entry.id);
-    if (entry.kind === MessageKind.text && this.m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
+    if (hasHistory(entry.kind) && this.m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
       this.m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'sent' });
     }
   }

@@ -14,9 +14,16 @@ import type { StoredMessage, Store } from '../store/store.js';
 import { normalizeUsername } from '../username.js';
 import { ROOM_PEER, isRetryable, sealIfPinned, sealTo, type OutboxSender } from './outbox-sender.js';
 
+const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
+
 /** What queueing and sending needs of the engine (the Messenger provides it). */
 export interface QueueContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction'>;
+  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction' | 'blocked'>;
   readonly settings: Pick<Settings, 'readReceipts' | 'typingIndicators'>;
   readonly sender: OutboxSender;
   /** The receiving session, if one is up: sends use it instead of a connection of their own. */
@@ -34,9 +41,15 @@ export interface QueueContext extends Self, Lookup, Announce {
  *
  * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2).
  */
-export function queueMessage(m: QueueContext, to: string, text: string): StoredMessage {
+export function queueMessage(m: QueueContext, to: string, text: string, replyTo?: string): StoredMessage {
   const name = normalizeUsername(to);
-  const body = utf8(text);
+  if (m.store.blocked.has(name))
+    throw new ChatError('BLOCKED', `you blocked ${name}: nothing is sent to them`, {
+      hint: `chat unblock ${name} first`,
+    });
+  // A reply (§17.1) is a text that names the message it answers: kind `reply`, the target's id before the text.
+  const kind = replyTo === undefined ? MessageKind.text : MessageKind.reply;
+  const body = replyTo === undefined ? utf8(text) : concatBytes(fromHex(replyTo), utf8(text));
   if (body.length > MAX_BODY_BYTES) {
     throw new ChatError(
       'BODY_TOO_LARGE',
@@ -54,11 +67,12 @@ export function queueMessage(m: QueueContext, to: string, text: string): StoredM
     relayTs: null,
     receivedAt: ts,
     state: 'queued',
+    ...(replyTo === undefined ? {} : { replyTo }),
   };
   // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
   // the received copy look like a redelivery (§4 step 7) and hide it.
   m.store.outbox.enqueue(
-    sealIfPinned(m, m.store, { id, peer: name, kind: MessageKind.text, body, ts }),
+    sealIfPinned(m, m.store, { id, peer: name, kind, body, ts }),
     name === m.username ? undefined : message,
   );
   m.emit('queued', message);
@@ -73,8 +87,8 @@ export function queueMessage(m: QueueContext, to: string, text: string): StoredM
  *
  * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5), refusal (6).
  */
-export async function sendMessage(m: QueueContext, to: string, text: string): Promise<SentMessage> {
-  const queued = queueMessage(m, to, text);
+export async function sendMessage(m: QueueContext, to: string, text: string, replyTo?: string): Promise<SentMessage> {
+  const queued = queueMessage(m, to, text, replyTo);
   const entry = m.store.outbox.get(queued.id);
   try {
     await m.withConnection(m.live(), async (conn) => {
@@ -126,7 +140,7 @@ export async function queueFanout(
   kind: number,
   body: Uint8Array,
   recipients: readonly string[] | { room: string },
-  history: (id: string) => void,
+  history: (id: string, ts: number) => void,
 ): Promise<FanoutResult> {
   const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
   const peers =
@@ -138,7 +152,7 @@ export async function queueFanout(
   );
   m.store.transaction(() => {
     for (const e of entries) m.store.outbox.enqueue(e);
-    history(entries[0]?.id ?? fanout);
+    history(entries[0]?.id ?? fanout, ts);
   });
   try {
     const out = await m.withConnection(m.live(), (c) => m.sender.sendFanout(c, entries));
@@ -175,7 +189,7 @@ export function enqueueReceipts(
   kind: typeof MessageKind.delivered | typeof MessageKind.read,
   ids: readonly string[],
 ): boolean {
-  if (peer === m.username || ids.length === 0) return false;
+  if (peer === m.username || ids.length === 0 || m.store.blocked.has(peer)) return false;
   for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
     const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
     m.store.outbox.enqueue(
@@ -198,7 +212,7 @@ export function markRead(m: QueueContext, peer: string): string[] {
  */
 export async function sendTyping(m: QueueContext, to: string, active: boolean): Promise<boolean> {
   const conn = m.live();
-  if (!conn || to === m.username || !m.settings.typingIndicators) return false;
+  if (!conn || to === m.username || !m.settings.typingIndicators || m.store.blocked.has(to)) return false;
   const id = toHex(randomMessageId());
   try {
     // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.

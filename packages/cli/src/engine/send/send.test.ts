@@ -17,6 +17,12 @@ import { Messenger, type ConnectionStatus } from '../messenger.js';
 import type { Connection } from '../net/connection.js';
 import { Profile } from '../profile.js';
 
+/** Undoes schemas v9 and v10, so that a database can be put back to an older version and migrated again. */
+const UNDO_V9_V10 = `DROP TABLE group_invitations; DROP INDEX group_messages_by_ref; DROP TABLE message_versions; DROP TABLE reactions; DROP TABLE blocked;
+  ALTER TABLE messages DROP COLUMN reply_to; ALTER TABLE messages DROP COLUMN edit_seq; ALTER TABLE messages DROP COLUMN deleted;
+  ALTER TABLE group_messages DROP COLUMN ref; ALTER TABLE group_messages DROP COLUMN reply_to;
+  ALTER TABLE group_messages DROP COLUMN edit_seq; ALTER TABLE group_messages DROP COLUMN deleted;`;
+
 let t: ReturnType<typeof tempDir>;
 let relay: InProcessRelay;
 let n = 0;
@@ -124,7 +130,7 @@ describe('an outbox entry is sealed once', () => {
     // The database as schema v5 left it, with a text message queued in the v5 row shape.
     const db = new Database(dbPath);
     db.exec(
-      `ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; PRAGMA user_version = 5;`,
+      `ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; ${UNDO_V9_V10} PRAGMA user_version = 5;`,
     );
     db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, 1, ?, ?)').run(
       'ab'.repeat(16),

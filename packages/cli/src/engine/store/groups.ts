@@ -38,6 +38,10 @@ export interface ConvMessage {
   ts: number;
   relayTs: number | null;
   receivedAt: number;
+  /** Group texts and replies: the §17.2 reference every member computes alike. */
+  ref?: string | null;
+  /** The local id (or, if not held, the §17.2 reference) of the message this one replies to. */
+  replyTo?: string | null;
 }
 
 export class GroupStore {
@@ -124,9 +128,10 @@ export class GroupStore {
     return (
       this.db
         .prepare(
-          'INSERT OR IGNORE INTO group_messages (id, conv, sender, body, ts, relay_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT OR IGNORE INTO group_messages (id, conv, sender, body, ts, relay_ts, received_at, ref, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(m.id, m.conv, m.sender, m.body, m.ts, m.relayTs, m.receivedAt).changes === 1
+        .run(m.id, m.conv, m.sender, m.body, m.ts, m.relayTs, m.receivedAt, m.ref ?? null, m.replyTo ?? null)
+        .changes === 1
     );
   }
 
@@ -143,12 +148,14 @@ export class GroupStore {
       ts: number;
       relay_ts: number | null;
       received_at: number;
+      deleted: number;
     }[];
     return rows.map((r) => ({
       id: r.id,
       conv: r.conv,
       sender: r.sender,
-      body: r.body,
+      // Deleted for everyone (§17.3): the text is gone; what the session shows in its place.
+      body: r.deleted === 1 ? 'message deleted' : r.body,
       ts: r.ts,
       relayTs: r.relay_ts,
       receivedAt: r.received_at,

@@ -14,6 +14,7 @@ interface MessageRow {
   relay_ts: number | null;
   received_at: number;
   state: MessageState | null;
+  deleted?: number;
 }
 
 export class MessageTable {
@@ -23,9 +24,9 @@ export class MessageTable {
   add(m: StoredMessage): boolean {
     const info = this.sql
       .get(
-        'INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt, m.state ?? null);
+      .run(m.id, m.peer, m.direction, m.body, m.ts, m.relayTs, m.receivedAt, m.state ?? null, m.replyTo ?? null);
     return info.changes === 1;
   }
 
@@ -48,7 +49,8 @@ export class MessageTable {
       id: r.id,
       peer: r.peer,
       direction: r.direction,
-      body: r.body,
+      // Deleted for everyone (§17.3): the text is gone; what the session shows in its place.
+      body: r.deleted === 1 ? 'message deleted' : r.body,
       ts: r.ts,
       relayTs: r.relay_ts,
       receivedAt: r.received_at,

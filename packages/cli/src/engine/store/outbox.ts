@@ -78,7 +78,7 @@ export class Outbox {
       if (history) {
         this.sql
           .get(
-            'INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            'INSERT INTO messages (id, peer, direction, body, ts, relay_ts, received_at, state, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
           )
           .run(
             history.id,
@@ -89,6 +89,7 @@ export class Outbox {
             history.relayTs,
             history.receivedAt,
             history.state ?? 'queued',
+            history.replyTo ?? null,
           );
       }
     })();

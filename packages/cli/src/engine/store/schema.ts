@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -115,6 +115,39 @@ const MIGRATIONS: readonly string[] = [
      record      BLOB NOT NULL,
      received_at INTEGER NOT NULL,
      PRIMARY KEY (gid, inviter)
+   ) STRICT;`,
+  // v10 (issue 15): replies, edits, deletes and reactions (PROTOCOL.md §17; see history.ts). A row's `body` is the
+  // latest version; `edit_seq` the sequence number of the edit that made it (0: never edited); every version is kept
+  // in `message_versions` (seq 0 the original, saved by the first edit). `deleted` 1: deleted for everyone, body
+  // emptied. A group message's `ref` is the reference every member computes alike (§17.2); its index serves edits,
+  // deletes and reactions that name it. History pages (keyset on received_at, rowid) use the v4 / v7 indexes, which
+  // SQLite extends with the rowid. `blocked`: users whose envelopes are dropped on receipt (blocked.ts).
+  `ALTER TABLE messages ADD COLUMN reply_to TEXT;
+   ALTER TABLE messages ADD COLUMN edit_seq INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE group_messages ADD COLUMN ref TEXT;
+   ALTER TABLE group_messages ADD COLUMN reply_to TEXT;
+   ALTER TABLE group_messages ADD COLUMN edit_seq INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE group_messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX group_messages_by_ref ON group_messages (conv, ref) WHERE ref IS NOT NULL;
+   CREATE TABLE message_versions (
+     msg         TEXT NOT NULL,
+     seq         INTEGER NOT NULL,
+     body        TEXT NOT NULL,
+     ts          INTEGER NOT NULL,
+     received_at INTEGER NOT NULL,
+     PRIMARY KEY (msg, seq)
+   ) STRICT;
+   CREATE TABLE blocked (
+     username   TEXT PRIMARY KEY,
+     blocked_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE reactions (
+     msg         TEXT NOT NULL,
+     author      TEXT NOT NULL,
+     emoji       TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     PRIMARY KEY (msg, author)
    ) STRICT;`,
 ];
 

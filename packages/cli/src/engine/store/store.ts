@@ -1,6 +1,6 @@
 /**
  * The local store (SQLite, WAL), the composition of one module per table: contacts.ts (§3.4), messages.ts, rejected.ts
- * (§4), outbox.ts, groups.ts, files.ts. History is what `ack` waits for (§9), so commits are synchronous=FULL: a message
+ * (§4), outbox.ts, groups.ts, files.ts, history.ts. History is what `ack` waits for (§9), so commits are synchronous=FULL: a message
  * the relay deleted is on disk.
  *
  * Only commands that need it import this module: loading better-sqlite3 costs start-up time.
@@ -10,6 +10,8 @@ import { ChatError } from '../errors.js';
 import { touchPrivateFile } from '../files.js';
 import { ContactTable } from './contacts.js';
 import { GroupStore } from './groups.js';
+import { HistoryTable } from './history.js';
+import { BlockedTable } from './blocked.js';
 import { MessageTable } from './messages.js';
 import { RejectedTable } from './rejected.js';
 import { Outbox } from './outbox.js';
@@ -37,6 +39,10 @@ export class Store {
   readonly groups: GroupStore;
   /** Ids seen before a restore from a backup (schema v7). */
   readonly seen: SeenIds;
+  /** Edits, deletes, reactions and the history as shown (schema v10). */
+  readonly history: HistoryTable;
+  /** Blocked users (schema v10). */
+  readonly blocked: BlockedTable;
 
   private constructor(private readonly db: Database.Database) {
     const sql = new Statements(db);
@@ -47,6 +53,8 @@ export class Store {
     this.files = new FileTable(db);
     this.seen = new SeenIds(db);
     this.groups = new GroupStore(db);
+    this.history = new HistoryTable(db, sql);
+    this.blocked = new BlockedTable(sql);
   }
 
   /**

@@ -57,6 +57,8 @@ export interface StoredMessage {
    * Incoming: `unread` or `read`. Rows from schema v1 have none (treated as `sent` / `read`).
    */
   state?: MessageState | null;
+  /** The id of the message this one replies to (PROTOCOL.md §17), if any. */
+  replyTo?: string | null;
 }
 
 export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'unread';

@@ -1,0 +1,42 @@
+/**
+ * `chat block <user>` / `chat unblock <user>` (issue 15, PROTOCOL.md §17.4): local only — nothing is sent, the user is
+ * not told. They read and write the history database alone: no connection, no passphrase.
+ */
+import { normalizeUsername } from '../engine/username.js';
+import { Profile } from '../engine/profile.js';
+import { printJson, type Io } from './io.js';
+
+export interface BlockArgs {
+  username: string;
+  json?: boolean;
+}
+
+export function block(args: BlockArgs, io: Io): Promise<number> {
+  return change(args, io, true);
+}
+
+export function unblock(args: BlockArgs, io: Io): Promise<number> {
+  return change(args, io, false);
+}
+
+async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number> {
+  const user = normalizeUsername(args.username);
+  const profile = Profile.fromEnv(io.env);
+  profile.requireConfig();
+  const { Store } = await import('../engine/store/store.js');
+  const store = Store.open(profile.dbPath);
+  try {
+    const changed = blocked ? store.blocked.block(user, Date.now()) : store.blocked.unblock(user);
+    if (args.json) printJson(io, { username: user, blocked, changed });
+    else if (blocked)
+      io.stdout.write(
+        changed
+          ? `blocked ${user}: nothing from them is stored or shown, nothing goes back to them\n`
+          : `${user} was already blocked\n`,
+      );
+    else io.stdout.write(changed ? `unblocked ${user}\n` : `${user} was not blocked\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * `chat edit`, `chat delete`, `chat react` (PROTOCOL.md §17: queued and sent like a message, exit 0 once the relay
+ * stored them) and `chat history`, `chat search` (the local history with everything applied; no connection, no
+ * passphrase: they read only the history database).
+ */
+import { existsSync } from 'node:fs';
+import type { HistoryEntry } from '../engine/actions/history.js';
+import type { ActionOutcome } from '../engine/actions/send.js';
+import { Profile } from '../engine/profile.js';
+import type { Store } from '../engine/store/store.js';
+import { inertLine } from '../terminal-text.js';
+import { openMessenger } from './common.js';
+import { formatEntry } from './history-format.js';
+import { outputWidth } from './format.js';
+import { printJson, warn, type Io } from './io.js';
+import { messageText } from './send.js';
+
+export interface EditArgs {
+  id: string;
+  message?: readonly (string | number)[] | undefined;
+  json?: boolean;
+}
+
+export async function edit(args: EditArgs, io: Io): Promise<number> {
+  const text = await messageText(args.message ?? [], io);
+  return withActions(io, args.json, 'edited', (a, m) => a.editMessage(m, args.id, text));
+}
+
+export interface DeleteArgs {
+  id: string;
+  forMe?: boolean;
+  json?: boolean;
+}
+
+export async function del(args: DeleteArgs, io: Io): Promise<number> {
+  return withActions(io, args.json, args.forMe ? 'deleted for you' : 'deleted for everyone', (a, m) =>
+    a.deleteMessage(m, args.id, args.forMe === true),
+  );
+}
+
+export interface ReactArgs {
+  id: string;
+  emoji?: string | undefined;
+  json?: boolean;
+}
+
+export async function react(args: ReactArgs, io: Io): Promise<number> {
+  const emoji = args.emoji ?? '';
+  return withActions(io, args.json, emoji === '' ? 'reaction removed' : 'reacted', (a, m) =>
+    a.reactToMessage(m, args.id, emoji),
+  );
+}
+
+async function withActions(
+  io: Io,
+  json: boolean | undefined,
+  what: string,
+  f: (
+    a: typeof import('../engine/actions/send.js'),
+    m: Awaited<ReturnType<typeof openMessenger>>,
+  ) => Promise<ActionOutcome>,
+): Promise<number> {
+  const actions = await import('../engine/actions/send.js');
+  const messenger = await openMessenger(io, { connectEarly: 'send' });
+  try {
+    const out = await f(actions, messenger);
+    for (const x of out.result?.failed ?? []) warn(io, `not delivered to ${x.to}: ${x.code}`);
+    if (json) printJson(io, { target: out.target, conv: out.conv, ...(out.seq === undefined ? {} : { seq: out.seq }) });
+    else io.stdout.write(`${what}: ${out.target} (${inertLine(out.conv)})\n`);
+    return 0;
+  } finally {
+    messenger.close();
+  }
+}
+
+export interface HistoryArgs {
+  target: string;
+  limit?: number | undefined;
+  before?: string | undefined;
+  json?: boolean;
+}
+
+export async function history(args: HistoryArgs, io: Io): Promise<number> {
+  return withStore(io, async (store) => {
+    const h = await import('../engine/actions/history.js');
+    const username = Profile.fromEnv(io.env).requireConfig().username;
+    const options = {
+      ...(args.limit === undefined ? {} : { limit: args.limit }),
+      ...(args.before === undefined ? {} : { before: args.before }),
+    };
+    const { entries } = h.history({ username, store }, args.target, options);
+    print(io, store, username, entries, args.json === true, false);
+  });
+}
+
+export interface SearchArgs {
+  text: readonly (string | number)[];
+  in?: string | undefined;
+  limit?: number | undefined;
+  json?: boolean;
+}
+
+export async function search(args: SearchArgs, io: Io): Promise<number> {
+  return withStore(io, async (store) => {
+    const h = await import('../engine/actions/history.js');
+    const username = Profile.fromEnv(io.env).requireConfig().username;
+    const options = {
+      ...(args.in === undefined ? {} : { in: args.in }),
+      ...(args.limit === undefined ? {} : { limit: args.limit }),
+    };
+    const entries = h.search({ username, store }, args.text.map(String).join(' '), options);
+    print(io, store, username, entries, args.json === true, true);
+  });
+}
+
+async function withStore(io: Io, f: (store: Store) => Promise<void>): Promise<number> {
+  const profile = Profile.fromEnv(io.env);
+  profile.requireConfig(); // NOT_LOGGED_IN before anything else, as every command that needs a profile
+  if (!existsSync(profile.dbPath)) return 0;
+  const { Store } = await import('../engine/store/store.js');
+  const store = Store.open(profile.dbPath);
+  try {
+    await f(store);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** JSON Lines (one entry each, `reply_to` as in `chat recv --json`), or the text form of history-format.ts. */
+function print(io: Io, store: Store, me: string, entries: HistoryEntry[], json: boolean, withConv: boolean): void {
+  if (json) {
+    for (const e of entries) {
+      const { replyTo, ...rest } = e;
+      printJson(io, { type: 'message', ...rest, ...(replyTo === undefined ? {} : { reply_to: replyTo }) });
+    }
+    return;
+  }
+  const lookup = (id: string) => {
+    const t = store.history.byId(id);
+    return t && { from: t.sender ?? me, body: t.body, deleted: t.deleted };
+  };
+  for (const e of entries) io.stdout.write(`${formatEntry(e, lookup, outputWidth(io.stdout), withConv)}\n`);
+}

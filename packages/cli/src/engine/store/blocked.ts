@@ -1,0 +1,34 @@
+/**
+ * Schema v10 (issue 15): the users this profile has blocked. Nothing they send is stored or shown, and nothing (no
+ * receipt, no typing signal, no message) goes back to them (PROTOCOL.md §17.4, a client rule); local only, the blocked
+ * user is not told.
+ */
+import type { Statements } from './statements.js';
+
+export class BlockedTable {
+  constructor(private readonly sql: Statements) {}
+
+  /** Blocks `user`; true if they were not blocked before. */
+  block(user: string, now: number): boolean {
+    return (
+      this.sql.get('INSERT OR IGNORE INTO blocked (username, blocked_at) VALUES (?, ?)').run(user, now).changes === 1
+    );
+  }
+
+  /** Unblocks `user`; true if they were blocked. */
+  unblock(user: string): boolean {
+    return this.sql.get('DELETE FROM blocked WHERE username = ?').run(user).changes === 1;
+  }
+
+  has(user: string): boolean {
+    return this.sql.get('SELECT 1 FROM blocked WHERE username = ?').get(user) !== undefined;
+  }
+
+  /** Every blocked user, by name. */
+  list(): { username: string; blockedAt: number }[] {
+    return this.sql.get('SELECT username, blocked_at AS blockedAt FROM blocked ORDER BY username').all() as {
+      username: string;
+      blockedAt: number;
+    }[];
+  }
+}
