@@ -26,6 +26,8 @@ const csprng: RatchetRandom = () => new Uint8Array(randomBytes(SECRET_KEY_BYTES)
  * The initiator's state (rev. 4 §3.3 `RatchetInitAlice`): a fresh ratchet key pair, the responder's signed prekey as
  * its ratchet key, and a first sending chain from `KDF_RK(SK, DH(DHs, SPK_B))`.
  *
+ * The state holds copies: the caller wipes `sharedSecret` once both this and its storage are done.
+ *
  * @throws {CryptoError} `LOW_ORDER_POINT` if `responderRatchetKey` has low order.
  * @throws {RangeError} if `sharedSecret` or `responderRatchetKey` is not 32 bytes.
  * @example let state = ratchetInitInitiator(sk, ad, bundle.signedPrekey.publicKey)
@@ -54,7 +56,8 @@ export function ratchetInitInitiator(
 
 /**
  * The responder's state (rev. 4 §3.3 `RatchetInitBob`): its signed prekey pair as the ratchet key pair, `SK` as
- * the root key, no chains until the first message arrives.
+ * the root key, no chains until the first message arrives. The state holds copies: the caller wipes `sharedSecret`
+ * and, once no other initiator may use it, erases the signed prekey as §18.1 says.
  *
  * @throws {RangeError} if `sharedSecret` or a key is not 32 bytes.
  * @example let state = ratchetInitResponder(sk, ad, signedPrekeyPair)

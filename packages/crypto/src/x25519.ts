@@ -64,8 +64,11 @@ export function x25519Uncached(secretKey: Uint8Array, publicKey: Uint8Array): Ui
 }
 
 /**
- * @internal The X25519 key pair of `secretKey` (RFC 7748 §6.1: the public key is X25519(secretKey, 9)), holding a
- * copy of it; from the CSPRNG when no secret is given.
+ * The X25519 key pair of `secretKey` (RFC 7748 §6.1: the public key is X25519(secretKey, 9)), holding a copy of it;
+ * from the CSPRNG when no secret is given. For prekeys and ratchet keys: nothing of it is cached.
+ *
+ * @throws {RangeError} if `secretKey` is given and is not 32 bytes.
+ * @example const spk = x25519KeyPair(); publish(spk.publicKey)
  */
 export function x25519KeyPair(secretKey?: Uint8Array): KeyPair {
   const sk = secretKey === undefined ? new Uint8Array(randomBytes(SECRET_KEY_BYTES)) : copy(secretKey);
