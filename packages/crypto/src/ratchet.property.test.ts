@@ -9,7 +9,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectCryptoError } from '../test/helpers.js';
 import { newSession } from '../test/v2-session.js';
-import { fromUtf8, type RatchetState, ratchetDecrypt, ratchetEncrypt, toHex, utf8, wipeRatchetState } from './index.js';
+import {
+  CryptoError,
+  fromUtf8,
+  type RatchetState,
+  ratchetDecrypt,
+  ratchetEncrypt,
+  serializeRatchetState,
+  toHex,
+  utf8,
+  wipeRatchetState,
+} from './index.js';
 
 type Side = 'a' | 'b';
 type Action =
@@ -81,5 +91,36 @@ describe('Double Ratchet under random delivery (fast-check)', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('damaged or random messages only ever give typed errors and leave the state unchanged', () => {
+    const s = newSession();
+    const first = ratchetEncrypt(s.a, utf8('first'));
+    const b = ratchetDecrypt(s.b, first.message).state;
+    const reply = ratchetEncrypt(b, utf8('reply')).message;
+    const next = ratchetEncrypt(first.state, utf8('next')).message;
+    const before = toHex(serializeRatchetState(b));
+    const damaged = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.tuple(fc.constantFrom(next, reply), fc.nat(), fc.integer({ min: 1, max: 255 })).map(([m, at, x]) => {
+        const out = new Uint8Array(m);
+        out[at % out.length] = (out[at % out.length] as number) ^ x;
+        return out;
+      }),
+      fc.tuple(fc.constantFrom(next, reply), fc.nat()).map(([m, n]) => m.subarray(0, n % m.length)),
+    );
+    fc.assert(
+      fc.property(damaged, (m) => {
+        try {
+          ratchetDecrypt(b, m);
+          expect.unreachable('a damaged message opened');
+        } catch (e) {
+          expect(e).toBeInstanceOf(CryptoError);
+        }
+        expect(toHex(serializeRatchetState(b))).toBe(before);
+      }),
+      { numRuns: 300 },
+    );
+    expect(fromUtf8(ratchetDecrypt(b, next).plaintext)).toBe('next');
   });
 });

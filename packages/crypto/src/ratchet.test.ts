@@ -99,6 +99,14 @@ describe('Double Ratchet delivery', () => {
     expect(b.recv(m)).toBe('hello');
   });
 
+  it('refuses a message under the responder signed prekey before any receiving chain exists, with a typed error', () => {
+    const s = newSession();
+    const { message } = ratchetEncrypt(s.a, utf8('x'));
+    const forged = new Uint8Array(message);
+    forged.set(s.a.receivingKey as Uint8Array, 0); // header key = SPK_B, which alice holds as DHr without a chain
+    expectCryptoError(() => ratchetDecrypt(s.a, forged), 'RATCHET_DECRYPT_FAILED');
+  });
+
   it('binds the associated data: a session with other identities cannot open the message', () => {
     const s1 = newSession();
     const { message } = ratchetEncrypt(s1.a, utf8('x'));

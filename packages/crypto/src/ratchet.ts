@@ -130,7 +130,9 @@ export function ratchetDecrypt(
       next.skipped.delete(id);
       return { state: next, plaintext: openWith(stored.messageKey, sealed, next.associatedData, headerBytes) };
     }
-    const current = next.receivingKey !== null && constantTimeEqual(header.dh, next.receivingKey);
+    // The initiator holds SPK_B as DHr before it has a receiving chain: a message under it is a new ratchet key.
+    const current =
+      next.receivingChainKey !== null && next.receivingKey !== null && constantTimeEqual(header.dh, next.receivingKey);
     if (current && header.n < next.receiveCount) duplicate(header);
     if (!current) {
       if (next.retired.some((k) => constantTimeEqual(k, header.dh))) duplicate(header);
