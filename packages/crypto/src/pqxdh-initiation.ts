@@ -80,7 +80,9 @@ export function pqxdhReplayKey(i: PqxdhInitiation): string {
 }
 
 /**
- * Refuses an initiation whose replay key `seen` already has.
+ * Refuses an initiation whose replay key `seen` already has; returns the key to record once the message decrypts.
+ * A caller whose current session with the sender was started by this very initiation decrypts in that session
+ * instead of calling this (the initiator repeats the initiation until it hears back, PROTOCOL.md §19.6).
  *
  * @throws {CryptoError} `PQXDH_REPLAY` if it does.
  * @example checkNotReplayed(initiation, { has: (k) => db.replaySeen(k) })
