@@ -3,7 +3,7 @@
  * someone else). Bad *arguments* from the programmer are TypeError / RangeError instead.
  */
 
-/** Stable codes: tests assert them and PROTOCOL.md §3.2, §4 and §10 name them. */
+/** Stable codes: tests assert them and PROTOCOL.md §3.2, §4, §10 and v2 (§18–§21) name them. */
 export type CryptoErrorCode =
   | 'BAD_LENGTH'
   | 'LOW_ORDER_POINT'
@@ -18,7 +18,19 @@ export type CryptoErrorCode =
   | 'BODY_TOO_LARGE'
   | 'STREAM_CHUNK_INVALID'
   | 'STREAM_TRUNCATED'
-  | 'STREAM_TRAILING_DATA';
+  | 'STREAM_TRAILING_DATA'
+  | 'PREKEY_BAD_SIGNATURE'
+  | 'PREKEY_INVALID'
+  | 'PQXDH_REPLAY'
+  | 'PQXDH_INITIATION_INVALID'
+  | 'KEM_INVALID'
+  | 'RATCHET_HEADER_INVALID'
+  | 'RATCHET_TOO_MANY_SKIPPED'
+  | 'RATCHET_DUPLICATE'
+  | 'RATCHET_DECRYPT_FAILED'
+  | 'RATCHET_STATE_INVALID'
+  | 'RATCHET_CHAIN_EXHAUSTED'
+  | 'PADDING_INVALID';
 
 /** Every {@link CryptoErrorCode}, for exhaustive checks. */
 export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.freeze([
@@ -36,6 +48,18 @@ export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.freeze([
   'STREAM_CHUNK_INVALID',
   'STREAM_TRUNCATED',
   'STREAM_TRAILING_DATA',
+  'PREKEY_BAD_SIGNATURE',
+  'PREKEY_INVALID',
+  'PQXDH_REPLAY',
+  'PQXDH_INITIATION_INVALID',
+  'KEM_INVALID',
+  'RATCHET_HEADER_INVALID',
+  'RATCHET_TOO_MANY_SKIPPED',
+  'RATCHET_DUPLICATE',
+  'RATCHET_DECRYPT_FAILED',
+  'RATCHET_STATE_INVALID',
+  'RATCHET_CHAIN_EXHAUSTED',
+  'PADDING_INVALID',
 ] as const);
 
 /**

@@ -107,3 +107,73 @@ export {
   type ActionOp,
   type MessageAction,
 } from './message-action.js';
+// Protocol v2 (PROTOCOL.md §18–§21): specified and implemented here, not yet on the wire.
+export {
+  PREKEY_LABEL,
+  PrekeyType,
+  MLKEM_PUBLIC_KEY_BYTES,
+  MLKEM_SECRET_KEY_BYTES,
+  MLKEM_CIPHERTEXT_BYTES,
+  MLKEM_SEED_BYTES,
+  MLKEM_SHARED_SECRET_BYTES,
+  PQXDH_F,
+  PQXDH_INFO,
+  PQXDH_AD_LABEL,
+  PQXDH_REPLAY_LABEL,
+  RATCHET_ROOT_INFO,
+  RATCHET_MESSAGE_INFO,
+  RATCHET_MESSAGE_KEY_CONSTANT,
+  RATCHET_CHAIN_KEY_CONSTANT,
+  RATCHET_KEY_BYTES,
+  RATCHET_HEADER_BYTES,
+  AEAD_TAG_BYTES,
+  AEAD_NONCE_BYTES,
+  MAX_SKIP,
+  MAX_SKIPPED_TOTAL,
+  MAX_RETIRED_CHAINS,
+  MAX_CHAIN_INDEX,
+  PAD_MIN_BYTES,
+  PAD_STEP_BYTES,
+  PAD_MARKER,
+} from './v2-constants.js';
+export { aeadSeal, aeadOpen } from './aead.js';
+export { hkdfSha256, hmacSha256 } from './kdf.js';
+export { mlkemKeyPair, mlkemEncapsulate, mlkemDecapsulate, type Encapsulation } from './mlkem.js';
+export { prekeyMessage, signPrekey, verifyPrekey, prekeyLength, isKeyId, type SignedPrekey } from './prekey.js';
+export {
+  pqxdhInitiate,
+  pqxdhRespond,
+  pqxdhAssociatedData,
+  pqxdhKdf,
+  type PqxdhParty,
+  type PrekeyBundle,
+  type PqxdhSecret,
+  type ResponderPrekeys,
+} from './pqxdh.js';
+export {
+  encodeInitiation,
+  decodeInitiation,
+  pqxdhReplayKey,
+  checkNotReplayed,
+  type PqxdhInitiation,
+} from './pqxdh-initiation.js';
+export { kdfRk, kdfCk, messageKeyMaterial } from './ratchet-kdf.js';
+export { encodeHeader, splitMessage, type RatchetHeader } from './ratchet-header.js';
+export {
+  ratchetInitInitiator,
+  ratchetInitResponder,
+  ratchetEncrypt,
+  ratchetDecrypt,
+  type RatchetRandom,
+} from './ratchet.js';
+export {
+  cloneRatchetState,
+  wipeRatchetState,
+  serializeRatchetState,
+  deserializeRatchetState,
+  RATCHET_STATE_FORMAT,
+  type RatchetState,
+  type SkippedKey,
+} from './ratchet-state.js';
+export { pad, unpad, paddedLength } from './padding.js';
+export { x25519KeyPair } from './x25519.js';

@@ -65,11 +65,12 @@ export function publicKeyObject(curve: Curve, publicKey: Uint8Array, cache = tru
 
 /**
  * @internal A private KeyObject for raw `secretKey`. The cache is keyed by a hash of the key, never by the key
- * itself, so no copy of the secret lives in a JavaScript string; the DER buffer is wiped after import.
+ * itself, so no copy of the secret lives in a JavaScript string; the DER buffer is wiped after import. Short-lived
+ * keys (ratchet and PQXDH ephemerals, prekeys) pass `cache = false` so no KeyObject outlives their erasure.
  */
-export function secretKeyObject(curve: Curve, secretKey: Uint8Array): KeyObject {
-  const id = createHash('sha256').update(`chat/keycache/${curve}\0`).update(secretKey).digest('base64');
-  let key = secretCache.get(id);
+export function secretKeyObject(curve: Curve, secretKey: Uint8Array, cache = true): KeyObject {
+  const id = cache ? createHash('sha256').update(`chat/keycache/${curve}\0`).update(secretKey).digest('base64') : '';
+  let key = cache ? secretCache.get(id) : undefined;
   if (key === undefined) {
     const der = new Uint8Array(48);
     der.set(PKCS8[curve]);
@@ -79,7 +80,7 @@ export function secretKeyObject(curve: Curve, secretKey: Uint8Array): KeyObject 
     } finally {
       wipe(der);
     }
-    secretCache.set(id, key);
+    if (cache) secretCache.set(id, key);
   }
   return key;
 }

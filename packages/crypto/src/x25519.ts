@@ -1,9 +1,10 @@
 /** X25519 (RFC 7748 §5) on node:crypto. */
-import { diffieHellman, type KeyObject } from 'node:crypto';
-import { bytesArg, exactBytes, wipe } from './bytes.js';
+import { diffieHellman, type KeyObject, randomBytes } from 'node:crypto';
+import { bytesArg, copy, exactBytes, wipe } from './bytes.js';
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
-import { publicKeyObject, secretKeyObject } from './keys.js';
+import type { KeyPair } from './identity.js';
+import { publicKeyObject, rawPublicKey, secretKeyObject } from './keys.js';
 import { canonicalX25519 } from './strict.js';
 
 /**
@@ -50,4 +51,27 @@ export function derive(privateKey: KeyObject, publicKey: KeyObject): Uint8Array 
 export function isCanonicalX25519PublicKey(publicKey: Uint8Array): boolean {
   bytesArg('isCanonicalX25519PublicKey', 'publicKey', publicKey);
   return canonicalX25519(publicKey);
+}
+
+/**
+ * @internal X25519 for short-lived keys (ephemerals, prekeys, ratchet keys): neither KeyObject is cached, so
+ * nothing outlives the caller's wipe of `secretKey`. Same checks and errors as {@link x25519}.
+ */
+export function x25519Uncached(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  exactBytes('x25519', 'secretKey', secretKey, SECRET_KEY_BYTES);
+  exactBytes('x25519', 'publicKey', publicKey, PUBLIC_KEY_BYTES);
+  return derive(secretKeyObject('x25519', secretKey, false), publicKeyObject('x25519', publicKey, false));
+}
+
+/**
+ * The X25519 key pair of `secretKey` (RFC 7748 §6.1: the public key is X25519(secretKey, 9)), holding a copy of it;
+ * from the CSPRNG when no secret is given. For prekeys and ratchet keys: nothing of it is cached.
+ *
+ * @throws {RangeError} if `secretKey` is given and is not 32 bytes.
+ * @example const spk = x25519KeyPair(); publish(spk.publicKey)
+ */
+export function x25519KeyPair(secretKey?: Uint8Array): KeyPair {
+  const sk = secretKey === undefined ? new Uint8Array(randomBytes(SECRET_KEY_BYTES)) : copy(secretKey);
+  exactBytes('x25519KeyPair', 'secretKey', sk, SECRET_KEY_BYTES);
+  return { secretKey: sk, publicKey: rawPublicKey(secretKeyObject('x25519', sk, false)) };
 }

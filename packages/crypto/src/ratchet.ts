@@ -1,0 +1,239 @@
+/**
+ * The Double Ratchet (Signal, "The Double Ratchet Algorithm", revision 4, §3) as PROTOCOL.md §20 specifies it.
+ *
+ * Functional: `ratchetEncrypt` and `ratchetDecrypt` never change the state they are given; they return a new one.
+ * The caller stores the new state in the same transaction as the outbox row (send) or history row (receive), then
+ * wipes the old one with {@link wipeRatchetState}. A message that fails leaves the given state as it was, as the
+ * specification's "discard all changes" asks, and the half-updated copy is wiped.
+ */
+import { randomBytes } from 'node:crypto';
+import { concat, constantTimeEqual, wipe } from './bytes.js';
+import { SECRET_KEY_BYTES } from './constants.js';
+import { CryptoError } from './errors.js';
+import type { KeyPair } from './identity.js';
+import { aeadOpen, aeadSeal } from './aead.js';
+import { encodeHeader, type RatchetHeader, splitMessage } from './ratchet-header.js';
+import { kdfCk, kdfRk, messageKeyMaterial } from './ratchet-kdf.js';
+import { cloneRatchetState, type RatchetState, skippedId, wipeRatchetState } from './ratchet-state.js';
+import { MAX_CHAIN_INDEX, MAX_RETIRED_CHAINS, MAX_SKIP, MAX_SKIPPED_TOTAL, RATCHET_KEY_BYTES } from './v2-constants.js';
+import { x25519KeyPair, x25519Uncached } from './x25519.js';
+
+/** Where fresh ratchet secret keys come from: the CSPRNG, or fixed keys in test vectors. */
+export type RatchetRandom = () => Uint8Array;
+const csprng: RatchetRandom = () => new Uint8Array(randomBytes(SECRET_KEY_BYTES));
+
+/**
+ * The initiator's state (rev. 4 §3.3 `RatchetInitAlice`): a fresh ratchet key pair, the responder's signed prekey as
+ * its ratchet key, and a first sending chain from `KDF_RK(SK, DH(DHs, SPK_B))`.
+ *
+ * The state holds copies: the caller wipes `sharedSecret` once both this and its storage are done.
+ *
+ * @throws {CryptoError} `LOW_ORDER_POINT` if `responderRatchetKey` has low order.
+ * @throws {RangeError} if `sharedSecret` or `responderRatchetKey` is not 32 bytes.
+ * @example let state = ratchetInitInitiator(sk, ad, bundle.signedPrekey.publicKey)
+ */
+export function ratchetInitInitiator(
+  sharedSecret: Uint8Array,
+  associatedData: Uint8Array,
+  responderRatchetKey: Uint8Array,
+  random: RatchetRandom = csprng,
+): RatchetState {
+  checkKey('ratchetInitInitiator', 'sharedSecret', sharedSecret);
+  const sending = freshPair(random);
+  const dh = x25519Uncached(sending.secretKey, responderRatchetKey);
+  const { rootKey, chainKey } = kdfRk(sharedSecret, dh);
+  wipe(dh);
+  return {
+    ...emptyCounters(),
+    rootKey,
+    sending,
+    receivingKey: new Uint8Array(responderRatchetKey),
+    sendingChainKey: chainKey,
+    receivingChainKey: null,
+    associatedData: new Uint8Array(associatedData),
+  };
+}
+
+/**
+ * The responder's state (rev. 4 §3.3 `RatchetInitBob`): its signed prekey pair as the ratchet key pair, `SK` as
+ * the root key, no chains until the first message arrives. The state holds copies: the caller wipes `sharedSecret`
+ * and, once no other initiator may use it, erases the signed prekey as §18.1 says.
+ *
+ * @throws {RangeError} if `sharedSecret` or a key is not 32 bytes.
+ * @example let state = ratchetInitResponder(sk, ad, signedPrekeyPair)
+ */
+export function ratchetInitResponder(
+  sharedSecret: Uint8Array,
+  associatedData: Uint8Array,
+  signedPrekey: KeyPair,
+): RatchetState {
+  checkKey('ratchetInitResponder', 'sharedSecret', sharedSecret);
+  checkKey('ratchetInitResponder', 'signedPrekey.secretKey', signedPrekey.secretKey);
+  return {
+    ...emptyCounters(),
+    rootKey: new Uint8Array(sharedSecret),
+    sending: { secretKey: new Uint8Array(signedPrekey.secretKey), publicKey: new Uint8Array(signedPrekey.publicKey) },
+    receivingKey: null,
+    sendingChainKey: null,
+    receivingChainKey: null,
+    associatedData: new Uint8Array(associatedData),
+  };
+}
+
+/**
+ * Encrypts `plaintext` (rev. 4 §3.4 `RatchetEncrypt`) into `header (40) ‖ ciphertext ‖ tag (16)`. The message key
+ * is wiped; the returned state has the next chain key.
+ *
+ * @throws {CryptoError} `RATCHET_CHAIN_EXHAUSTED` after 2^32 − 1 messages in one chain.
+ * @throws {RangeError} if the state has no sending chain (a responder that has received nothing yet).
+ * @example const { state: next, message } = ratchetEncrypt(state, padded)
+ */
+export function ratchetEncrypt(
+  state: RatchetState,
+  plaintext: Uint8Array,
+): { state: RatchetState; message: Uint8Array } {
+  if (state.sendingChainKey === null) {
+    throw new RangeError('ratchetEncrypt: no sending chain yet (a responder sends after its first message arrives)');
+  }
+  if (state.sendCount > MAX_CHAIN_INDEX) throw new CryptoError('RATCHET_CHAIN_EXHAUSTED', 'sending chain is used up');
+  const next = cloneRatchetState(state);
+  const { chainKey, messageKey } = kdfCk(state.sendingChainKey);
+  wipe(next.sendingChainKey as Uint8Array);
+  next.sendingChainKey = chainKey;
+  const headerBytes = encodeHeader({ dh: next.sending.publicKey, pn: next.previousSendCount, n: next.sendCount });
+  next.sendCount++;
+  const sealed = sealWith(messageKey, plaintext, next.associatedData, headerBytes);
+  return { state: next, message: concat(headerBytes, sealed) };
+}
+
+/**
+ * Decrypts a ratchet message (rev. 4 §3.5 `RatchetDecrypt`): from a stored skipped key, from the current receiving
+ * chain after skipping at most {@link MAX_SKIP} keys, or after a DH ratchet step. `random` gives the new ratchet
+ * key pair of a DH step (default: the CSPRNG). Used message keys are wiped and leave the state.
+ *
+ * @throws {CryptoError} `RATCHET_HEADER_INVALID` on a malformed message; `RATCHET_DUPLICATE` if its key was already
+ *   used (or erased as too old); `RATCHET_TOO_MANY_SKIPPED` if it would skip more than 1,000 keys in one chain;
+ *   `RATCHET_DECRYPT_FAILED` if it does not authenticate. The given state is unchanged in every case.
+ * @example const { state: next, plaintext } = ratchetDecrypt(state, message)
+ */
+export function ratchetDecrypt(
+  state: RatchetState,
+  message: Uint8Array,
+  random: RatchetRandom = csprng,
+): { state: RatchetState; plaintext: Uint8Array } {
+  const { header, headerBytes, sealed } = splitMessage(message);
+  const next = cloneRatchetState(state);
+  try {
+    const id = skippedId(header.dh, header.n);
+    const stored = next.skipped.get(id);
+    if (stored !== undefined) {
+      next.skipped.delete(id);
+      return { state: next, plaintext: openWith(stored.messageKey, sealed, next.associatedData, headerBytes) };
+    }
+    // The initiator holds SPK_B as DHr before it has a receiving chain: a message under it is a new ratchet key.
+    const current =
+      next.receivingChainKey !== null && next.receivingKey !== null && constantTimeEqual(header.dh, next.receivingKey);
+    if (current && header.n < next.receiveCount) duplicate(header);
+    if (!current) {
+      if (next.retired.some((k) => constantTimeEqual(k, header.dh))) duplicate(header);
+      skipMessageKeys(next, header.pn);
+      dhRatchet(next, header, random);
+    }
+    skipMessageKeys(next, header.n);
+    const { chainKey, messageKey } = kdfCk(next.receivingChainKey as Uint8Array);
+    wipe(next.receivingChainKey as Uint8Array);
+    next.receivingChainKey = chainKey;
+    next.receiveCount++;
+    return { state: next, plaintext: openWith(messageKey, sealed, next.associatedData, headerBytes) };
+  } catch (e) {
+    wipeRatchetState(next);
+    throw e;
+  }
+}
+
+/** `RATCHET_DUPLICATE`: the message's key was used before, or erased as the oldest skipped key. */
+function duplicate(header: RatchetHeader): never {
+  throw new CryptoError('RATCHET_DUPLICATE', `message ${header.n} was already decrypted or its key has expired`);
+}
+
+/** rev. 4 §3.5 `SkipMessageKeys`: store the keys of the receiving chain up to (excluding) `until`. */
+function skipMessageKeys(s: RatchetState, until: number): void {
+  if (s.receivingChainKey === null || s.receivingKey === null) return;
+  if (until - s.receiveCount > MAX_SKIP) {
+    throw new CryptoError('RATCHET_TOO_MANY_SKIPPED', `message ${until} would skip more than ${MAX_SKIP} keys`);
+  }
+  while (s.receiveCount < until) {
+    const { chainKey, messageKey } = kdfCk(s.receivingChainKey);
+    wipe(s.receivingChainKey);
+    s.receivingChainKey = chainKey;
+    const dh = new Uint8Array(s.receivingKey);
+    s.skipped.set(skippedId(dh, s.receiveCount), { dh, n: s.receiveCount, messageKey });
+    s.receiveCount++;
+    // The total bound erases the oldest keys first (Map keeps insertion order): a very late message is lost, the
+    // session goes on.
+    while (s.skipped.size > MAX_SKIPPED_TOTAL) {
+      const [oldest, entry] = s.skipped.entries().next().value as [string, { messageKey: Uint8Array }];
+      wipe(entry.messageKey);
+      s.skipped.delete(oldest);
+    }
+  }
+}
+
+/** rev. 4 §3.5 `DHRatchet`: a receiving chain for the peer's new key, then a fresh key pair and sending chain. */
+function dhRatchet(s: RatchetState, header: RatchetHeader, random: RatchetRandom): void {
+  if (s.receivingKey !== null) {
+    s.retired.push(s.receivingKey);
+    while (s.retired.length > MAX_RETIRED_CHAINS) s.retired.shift();
+  }
+  s.previousSendCount = s.sendCount;
+  s.sendCount = 0;
+  s.receiveCount = 0;
+  s.receivingKey = new Uint8Array(header.dh);
+  const dh1 = x25519Uncached(s.sending.secretKey, s.receivingKey);
+  const receiving = kdfRk(s.rootKey, dh1);
+  wipe(dh1, s.rootKey, s.sending.secretKey, ...(s.receivingChainKey ? [s.receivingChainKey] : []));
+  s.receivingChainKey = receiving.chainKey;
+  s.sending = freshPair(random);
+  const dh2 = x25519Uncached(s.sending.secretKey, s.receivingKey);
+  const sending = kdfRk(receiving.rootKey, dh2);
+  wipe(dh2, receiving.rootKey, ...(s.sendingChainKey ? [s.sendingChainKey] : []));
+  s.rootKey = sending.rootKey;
+  s.sendingChainKey = sending.chainKey;
+}
+
+function sealWith(messageKey: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, header: Uint8Array): Uint8Array {
+  const { key, nonce } = messageKeyMaterial(messageKey);
+  try {
+    return aeadSeal(plaintext, key, nonce, concat(ad, header));
+  } finally {
+    wipe(messageKey, key, nonce);
+  }
+}
+
+function openWith(messageKey: Uint8Array, sealed: Uint8Array, ad: Uint8Array, header: Uint8Array): Uint8Array {
+  const { key, nonce } = messageKeyMaterial(messageKey);
+  try {
+    return aeadOpen(sealed, key, nonce, concat(ad, header));
+  } finally {
+    wipe(messageKey, key, nonce);
+  }
+}
+
+function freshPair(random: RatchetRandom): KeyPair {
+  const secret = random();
+  try {
+    return x25519KeyPair(secret);
+  } finally {
+    wipe(secret);
+  }
+}
+
+function emptyCounters() {
+  return { sendCount: 0, receiveCount: 0, previousSendCount: 0, skipped: new Map(), retired: [] };
+}
+
+function checkKey(fn: string, name: string, key: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== RATCHET_KEY_BYTES) {
+    throw new RangeError(`${fn}: expected ${name} to be ${RATCHET_KEY_BYTES} bytes`);
+  }
+}
