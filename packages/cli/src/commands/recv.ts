@@ -4,8 +4,10 @@
  *
  * Exit code: 0, or 4 when a message was held because its sender's key changed (it stays on the relay).
  */
-import { ExitCode } from '../engine/errors.js';
-import { openMessenger } from './common.js';
+import { ChatError, ExitCode } from '../engine/errors.js';
+import type { DaemonClient } from '../daemon/client.js';
+import { directObject, groupObject, isGroupObject, type MessageObject } from '../daemon/objects.js';
+import { attachDaemon, openMessenger } from './common.js';
 import { printFileEvent } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';
@@ -23,52 +25,12 @@ export interface RecvArgs {
 }
 
 export async function recv(args: RecvArgs, io: Io): Promise<number> {
+  const daemon = await attachDaemon(io);
+  if (daemon) return recvFromDaemon(daemon, args, io);
   const messenger = await openMessenger(io, { connectEarly: 'recv' });
   try {
-    messenger.on('message', (m) => {
-      if (args.json)
-        printJson(io, {
-          id: m.id,
-          from: m.from,
-          to: m.to,
-          body: m.body,
-          ts: m.ts,
-          relayTs: m.relayTs,
-          receivedAt: m.receivedAt,
-        });
-      else io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
-    });
-    // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
-    messenger.on('groupMessage', (g) => {
-      if (args.json)
-        printJson(io, {
-          id: g.id,
-          kind: g.kind,
-          conv: g.conv,
-          group: g.gid,
-          from: g.from,
-          body: g.body,
-          ts: g.ts,
-          relayTs: g.relayTs,
-          receivedAt: g.receivedAt,
-        });
-      else if (g.kind === 'invite') {
-        io.stdout.write(
-          `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertLine(g.body)}`, outputWidth(io.stdout))}\n`,
-        );
-        hint(
-          io,
-          `chat group accept ${g.gid?.slice(0, 8)} to join the conversation, or chat group decline ${g.gid?.slice(0, 8)}`,
-        );
-      } else if (g.kind === 'event')
-        io.stdout.write(
-          `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertText(g.body)}`, outputWidth(io.stdout))}\n`,
-        );
-      else
-        io.stdout.write(
-          `${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body }, outputWidth(io.stdout))}\n`,
-        );
-    });
+    messenger.on('message', (m) => printMessage(io, directObject(m), args.json === true));
+    messenger.on('groupMessage', (g) => printMessage(io, groupObject(g), args.json === true));
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {
       warn(io, `held message ${h.id} from ${h.from}: ${HELD_REASON[h.reason]}`);
@@ -96,5 +58,65 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     return summary.held > 0 && !args.follow ? ExitCode.KEY_CHANGED : ExitCode.OK;
   } finally {
     messenger.close();
+  }
+}
+
+/**
+ * One message as `chat recv` prints it, from the object `--json` prints (daemon/objects.ts), whether it came from
+ * this process's session or from the daemon. Group and room messages (§15): `[time] #group alice: text`;
+ * membership changes as `[time] #group * alice added carol`.
+ */
+function printMessage(io: Io, m: MessageObject, json: boolean): void {
+  if (json) printJson(io, m);
+  else if (!isGroupObject(m)) io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
+  else if (m.kind === 'invite') {
+    io.stdout.write(
+      `${fitLine(`[${formatLocalTime(m.receivedAt)}] ${inertLine(m.conv)} * ${inertLine(m.body)}`, outputWidth(io.stdout))}\n`,
+    );
+    hint(
+      io,
+      `chat group accept ${m.group?.slice(0, 8)} to join the conversation, or chat group decline ${m.group?.slice(0, 8)}`,
+    );
+  } else if (m.kind === 'event')
+    io.stdout.write(
+      `${fitLine(`[${formatLocalTime(m.receivedAt)}] ${inertLine(m.conv)} * ${inertText(m.body)}`, outputWidth(io.stdout))}\n`,
+    );
+  else
+    io.stdout.write(
+      `${formatMessageLine({ receivedAt: m.receivedAt, ts: m.ts, from: `${m.conv} ${m.from}`, body: m.body }, outputWidth(io.stdout))}\n`,
+    );
+}
+
+/**
+ * `chat recv` while a daemon holds the session: without --follow, what the daemon received that no front end has
+ * shown yet (`receive`); with it, every message as it arrives (`subscribe`) until SIGINT / SIGTERM.
+ */
+async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Promise<number> {
+  const json = args.json === true;
+  try {
+    if (!args.follow) {
+      const { messages } = await daemon.request<{ messages: MessageObject[] }>('receive');
+      for (const m of messages) printMessage(io, m, json);
+      return ExitCode.OK;
+    }
+    daemon.onNotification((n) => {
+      if (n.method === 'message') printMessage(io, n.params, json);
+      else if (n.params.type === 'held')
+        warn(
+          io,
+          `held message ${n.params.id} from ${inertLine(n.params.from)}: ${HELD_REASON[n.params.reason as keyof typeof HELD_REASON] ?? inertLine(n.params.reason)}`,
+        );
+      else if (n.params.type === 'rejected')
+        warn(io, `rejected message ${n.params.id}: ${n.params.code} (${inertLine(n.params.detail)})`);
+    });
+    await daemon.request('subscribe');
+    const stopped = new Promise<void>((resolve) => io.signal?.addEventListener('abort', () => resolve()));
+    const lost = daemon.closed.then(() => {
+      throw new ChatError('DAEMON_LOST', 'the chat daemon stopped', { hint: 'run chat recv --follow again' });
+    });
+    await Promise.race([stopped, lost]);
+    return ExitCode.OK;
+  } finally {
+    daemon.close();
   }
 }

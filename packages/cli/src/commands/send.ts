@@ -5,7 +5,9 @@
 import { MAX_BODY_BYTES } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
 import type { GroupsContext } from '../engine/context.js';
-import { openMessenger } from './common.js';
+import type { DaemonClient } from '../daemon/client.js';
+import type { SendResult } from '../daemon/methods.js';
+import { attachDaemon, openMessenger } from './common.js';
 import { printJson, warn, type Io } from './io.js';
 
 /** A group or room target (`#name`, `group:<id>`, `room:<name>`) rather than a username. */
@@ -19,6 +21,8 @@ export interface SendArgs {
 
 export async function send(args: SendArgs, io: Io): Promise<number> {
   const text = await messageText(args.message ?? [], io);
+  const daemon = await attachDaemon(io);
+  if (daemon) return sendThroughDaemon(daemon, args, text, io);
   const messenger = await openMessenger(io, { connectEarly: 'send' });
   messenger.on('keyChanged', (c) => {
     if (c.accepted)
@@ -31,15 +35,10 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
     if (CONVERSATION.test(args.username)) {
       const { sendToConversation } = await import('../engine/groups/conversation.js');
       const { to, result } = await sendToConversation(messenger, args.username, text);
-      for (const f of result.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
-      if (args.json) printJson(io, { to, stored: result.stored.length, failed: result.failed });
-      else io.stdout.write(`sent to ${to} (${result.stored.length} members)\n`);
-      return 0;
+      return printSent(io, args, { type: 'conversation', to, ...result });
     }
     const sent = await messenger.sendMessage(args.username, text);
-    if (args.json) printJson(io, { id: sent.id, to: sent.to, ts: sent.ts });
-    else io.stdout.write(`sent to ${sent.to} (id ${sent.id})\n`);
-    return 0;
+    return printSent(io, args, { type: 'direct', to: sent.to, id: sent.id, ts: sent.ts, state: 'sent' });
   } catch (err) {
     throw await withNextStep(err, args.username, messenger);
   } finally {
@@ -47,11 +46,31 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
   }
 }
 
+/** `send` through the daemon (docs/JSONRPC.md): no key derivation, no relay handshake in this process. */
+async function sendThroughDaemon(daemon: DaemonClient, args: SendArgs, text: string, io: Io): Promise<number> {
+  try {
+    return printSent(io, args, await daemon.request<SendResult>('send', { recipient: args.username, message: text }));
+  } finally {
+    daemon.close();
+  }
+}
+
+/** What `chat send` prints, the same whether this process or the daemon sent it. */
+function printSent(io: Io, args: SendArgs, r: SendResult): number {
+  if (r.type === 'conversation') {
+    for (const f of r.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
+    if (args.json) printJson(io, { to: r.to, stored: r.stored.length, failed: r.failed });
+    else io.stdout.write(`sent to ${r.to} (${r.stored.length} members)\n`);
+  } else if (args.json) printJson(io, { id: r.id, to: r.to, ts: r.ts });
+  else io.stdout.write(`sent to ${r.to} (id ${r.id})\n`);
+  return 0;
+}
+
 /**
  * Names the next step for two common slips: a message over the size limit (send it as a file), and a user name that
  * is really one of our groups or rooms (`chat send team hi` for `#team`). Other errors pass through unchanged.
  */
-async function withNextStep(err: unknown, target: string, m: Pick<GroupsContext, 'store'>): Promise<unknown> {
+export async function withNextStep(err: unknown, target: string, m: Pick<GroupsContext, 'store'>): Promise<unknown> {
   if (!(err instanceof ChatError)) return err;
   if (err.code === 'BODY_TOO_LARGE' && err.hint === undefined) {
     // Files go to one user (§16); a group or room message can only be split.

@@ -56,6 +56,9 @@ export type ClientErrorCode =
   | 'STREAM_CHUNK_INVALID'
   | 'STREAM_TRUNCATED'
   | 'FILE_HASH_MISMATCH'
+  // the local daemon (docs/JSONRPC.md)
+  | 'DAEMON_RUNNING'
+  | 'DAEMON_LOST'
   | 'UNEXPECTED';
 
 export type ChatErrorCode = ClientErrorCode | ErrorCode;
@@ -124,6 +127,8 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   BLOB_INCOMPLETE: ExitCode.REFUSED,
   BAD_BLOB: ExitCode.REFUSED,
   NO_SUCH_TRANSFER: ExitCode.USAGE,
+  // The daemon went away mid-call: like a dropped relay connection, retrying (without it) is the fix.
+  DAEMON_LOST: ExitCode.UNREACHABLE,
 };
 
 /** The exit code of §12 for an error code. */

@@ -1,0 +1,195 @@
+/**
+ * `chat daemon` (issue 16) end to end: the built binary with a real relay, its JSON-RPC socket driven by a client
+ * written from docs/JSONRPC.md (test/helpers/rpc-client.ts), `chat send` / `chat recv` attaching to it, a second
+ * daemon refused, a stale socket from a SIGKILLed daemon recovered, and the echo bot from examples/.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aliceAndBob, chat, jsonLines, startChat, type Running } from './harness.js';
+import { RpcClient } from '../helpers/rpc-client.js';
+import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TempDir } from '../fixtures/temp.js';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const ONLINE = /"event":"connection","state":"online"/;
+
+/** `chat daemon --json` for `home`, once its live session is online. */
+async function startDaemon(home: string): Promise<Running> {
+  const d = startChat(['daemon', '--json'], { home });
+  await d.waitFor(ONLINE);
+  return d;
+}
+
+/** Polls `check` (each call a round trip to the daemon) until it holds. */
+async function untilAsync(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function stopDaemon(d: Running): Promise<number | null> {
+  if (d.proc.exitCode === null) d.proc.kill('SIGTERM');
+  return (await d.exit).code;
+}
+
+describe('chat daemon', () => {
+  let t: TempDir;
+  let relay: BinaryRelay;
+  let alice: string;
+  let bob: string;
+  let daemon: Running;
+  let rpc: RpcClient;
+
+  beforeAll(async () => {
+    ({ t, relay, alice, bob } = await aliceAndBob('daemon'));
+    daemon = await startDaemon(bob);
+    rpc = await RpcClient.connect(join(bob, 'daemon.sock'));
+  });
+  afterAll(async () => {
+    rpc?.close();
+    if (daemon) await stopDaemon(daemon);
+    await relay.stop();
+    t.cleanup();
+  });
+
+  it('listens on a 0600 socket and answers version', async () => {
+    expect(statSync(join(bob, 'daemon.sock')).mode & 0o777).toBe(0o600);
+    const r = await rpc.call('version');
+    expect(r.result).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) as string, api: 1 });
+  });
+
+  it('notifies a subscriber of a message, sends, lists contacts and history', async () => {
+    expect((await rpc.call('subscribe')).result).toEqual({ subscribed: true });
+    expect((await chat(['send', 'bob', 'hello daemon'], { home: alice })).code).toBe(0);
+    const n = await rpc.notification((x) => x.method === 'message' && x.params.body === 'hello daemon');
+    expect(n.params).toMatchObject({ from: 'alice', to: 'bob', id: expect.stringMatching(/^[0-9a-f]{32}$/) as string });
+
+    const sent = await rpc.call('send', { recipient: 'alice', message: 'hi from the api' });
+    expect(sent.result).toMatchObject({ type: 'direct', to: 'alice', state: 'sent' });
+    const id = (sent.result as { id: string }).id;
+    const got = jsonLines<{ id: string; body: string }>((await chat(['recv', '--json'], { home: alice })).stdout);
+    expect(got).toEqual([expect.objectContaining({ id, body: 'hi from the api' })]);
+
+    const contacts = (await rpc.call('listContacts')).result as { username: string }[];
+    expect(contacts.map((c) => c.username)).toEqual(['alice']);
+    const history = (await rpc.call('history', { peer: 'alice', limit: 10 })).result as { body: string }[];
+    expect(history.map((m) => m.body)).toEqual(['hello daemon', 'hi from the api']);
+  });
+
+  it('maps errors to JSON-RPC error objects with the CLI code', async () => {
+    const missing = await rpc.call('send', { recipient: 'alice' });
+    expect(missing.error).toMatchObject({ code: -32602, data: { code: 'USAGE' } });
+    const positional = await rpc.call('send', ['alice', 'hi']);
+    expect(positional.error).toMatchObject({ code: -32602, data: { code: 'USAGE' } });
+    const badLimit = await rpc.call('history', { limit: 0 });
+    expect(badLimit.error).toMatchObject({ code: -32602, data: { code: 'USAGE' } });
+    const unknown = await rpc.call('send', { recipient: 'nobody', message: 'hi' });
+    expect(unknown.error).toMatchObject({ code: -32003, data: { code: 'UNKNOWN_USER' } });
+    expect((await rpc.call('noSuchMethod')).error).toMatchObject({ code: -32601 });
+    rpc.writeLine('{not json');
+    expect((await rpc.nextUnsolicited()).error).toMatchObject({ code: -32700 });
+    // The connection still serves after all of these.
+    expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
+  });
+
+  it('closes a connection that sends a line over the limit, and keeps serving others', async () => {
+    const big = await RpcClient.connect(join(bob, 'daemon.sock'));
+    big.writeLine(`{"jsonrpc":"2.0","id":1,"method":"version","params":{"pad":"${'x'.repeat(1024 * 1024)}"}}`);
+    expect((await big.nextUnsolicited()).error).toMatchObject({ code: -32600 });
+    await big.closed;
+    expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
+  });
+
+  it('refuses a second daemon on the same profile', async () => {
+    const second = await chat(['daemon', '--json'], { home: bob });
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain('(DAEMON_RUNNING)');
+    expect((await rpc.call('version')).result).toMatchObject({ api: 1 }); // the first one is untouched
+  });
+
+  it('chat send and chat recv attach to the daemon instead of opening a session', async () => {
+    // An unreachable relay address: a command that opened its own session would fail (exit 5).
+    const env = { CHAT_RELAY: '127.0.0.1:1' };
+    const s = await chat(['send', '--json', 'alice', 'through the daemon'], { home: bob, env });
+    expect(s).toMatchObject({ code: 0, stderr: '' });
+    expect(jsonLines(s.stdout)[0]).toMatchObject({ to: 'alice', id: expect.any(String) as string });
+    const unknown = await chat(['send', 'nobody', 'hi'], { home: bob, env });
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('(UNKNOWN_USER)');
+
+    // recv --follow beside the daemon and beside the RPC subscriber: both see the message, no ALREADY_RECEIVING.
+    const follow = startChat(['recv', '--follow', '--json'], { home: bob, env });
+    await waitForSubscribers();
+    expect((await chat(['send', 'bob', 'to every front end'], { home: alice })).code).toBe(0);
+    await follow.waitFor(/"body":"to every front end"/);
+    await rpc.notification((x) => x.params.body === 'to every front end');
+    follow.proc.kill('SIGTERM');
+    expect((await follow.exit).code).toBe(0);
+    expect(follow.stderr()).toBe('');
+
+    // With nobody subscribed, a message waits in the daemon for the next one-shot chat recv, shown once.
+    expect((await rpc.call('unsubscribe')).result).toEqual({ subscribed: false });
+    expect((await chat(['send', 'bob', 'for later'], { home: alice })).code).toBe(0);
+    await untilAsync(async () => {
+      const h = (await rpc.call('history', { peer: 'alice', limit: 1 })).result as { body: string }[];
+      return h[0]?.body === 'for later';
+    });
+    const r1 = await chat(['recv'], { home: bob, env });
+    expect(r1).toMatchObject({ code: 0, stderr: '' });
+    expect(r1.stdout).toMatch(/^\[[^\]]+\] alice: for later\n$/);
+    expect(await chat(['recv'], { home: bob, env })).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('the echo bot in examples/ answers a message', async () => {
+    const bot = spawn(process.execPath, [join(ROOT, 'examples/echo-bot.mjs')], {
+      env: { PATH: process.env.PATH ?? '', CHAT_HOME: bob },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const lines = new Promise<void>((res) =>
+      bot.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/echoed [0-9a-f]{32}/.test(out)) res();
+      }),
+    );
+    const aliceFollow = startChat(['recv', '--follow', '--json'], { home: alice });
+    try {
+      await new Promise<void>((res) => bot.stdout.once('data', () => res())); // "subscribed"
+      expect((await chat(['send', 'bob', 'ping'], { home: alice })).code).toBe(0);
+      await lines;
+      await aliceFollow.waitFor(/"body":"echo: ping"/);
+    } finally {
+      bot.kill('SIGTERM');
+      aliceFollow.proc.kill('SIGTERM');
+      await aliceFollow.exit;
+    }
+    expect(out).not.toContain('ping'); // the bot prints ids, never text
+  });
+
+  it('stops on SIGTERM removing its socket; a stale socket from a SIGKILLed daemon is recovered', async () => {
+    rpc.close();
+    expect(await stopDaemon(daemon)).toBe(0);
+    expect(daemon.stdout()).toMatch(/"event":"stopped"/);
+    expect(existsSync(join(bob, 'daemon.sock'))).toBe(false);
+
+    const killed = await startDaemon(bob);
+    killed.proc.kill('SIGKILL');
+    await killed.exit;
+    expect(existsSync(join(bob, 'daemon.sock'))).toBe(true); // left behind
+    // Without a live daemon chat recv opens its own session, as today.
+    expect((await chat(['send', 'bob', 'while no daemon runs'], { home: alice })).code).toBe(0);
+    const own = await chat(['recv'], { home: bob });
+    expect(own).toMatchObject({ code: 0, stderr: '' });
+    expect(own.stdout).toContain('alice: while no daemon runs');
+
+    daemon = await startDaemon(bob);
+    rpc = await RpcClient.connect(join(bob, 'daemon.sock'));
+    expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
+  });
+
+  /** Resolves once the daemon logged two subscribers: the test's own and a `chat recv --follow`. */
+  async function waitForSubscribers(): Promise<void> {
+    await daemon.waitFor(/"event":"subscribers","count":2/);
+  }
+});
