@@ -20,7 +20,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const args = process.argv.slice(2); // what yargs' hideBin returns for node
 const fast = fastCommand(args);
 // scrypt on the thread pool while the command loads; not when a daemon holds the keys (the command will ask it).
-if (fast && !existsSync(daemonSocketPath(profileHome(process.env)))) prederiveIdentityKey(process.env);
+const daemon = process.env.CHAT_NO_DAEMON !== '1' && existsSync(daemonSocketPath(profileHome(process.env)));
+if (fast && !daemon) prederiveIdentityKey(process.env);
 if (fast?.command === 'send') await actions.send(fast.args);
 else if (fast?.command === 'recv') await actions.recv(fast.args);
 else await (await import('./cli.js')).parseWithYargs(args);

@@ -1,7 +1,4 @@
 import type { Mode } from '@chat/protocol';
-import { DaemonClient } from '../daemon/client.js';
-import { profileHome } from '../engine/home.js';
-import { checkPrivatePath } from '../engine/strict-modes.js';
 import type { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
 import { AGENT } from '../version.js';
@@ -36,16 +33,4 @@ export async function openMessenger(io: Io, { connectEarly }: OpenMessengerOptio
   unlocking?.catch(() => {}); // awaited by Messenger.open, which reports its error in order
   const { Messenger } = await import('../engine/messenger.js');
   return Messenger.open(profile, { agent: AGENT, relay, trustNewIdentities, passphrase, unlocking, connectEarly });
-}
-
-/**
- * The daemon holding this profile's session (`chat daemon`), if one is running: the command then asks it instead of
- * unlocking the keys and connecting itself. The profile directory is checked first (strict-modes.ts): the socket is
- * trusted because nobody else can create files there. `CHAT_NO_DAEMON=1` skips it.
- */
-export async function attachDaemon(io: Io): Promise<DaemonClient | undefined> {
-  if (io.env.CHAT_NO_DAEMON === '1') return undefined;
-  const home = profileHome(io.env);
-  checkPrivatePath(home);
-  return DaemonClient.connect(home);
 }

@@ -19,7 +19,7 @@ import { daemonSocketPath } from '../engine/home.js';
 import { listenOnce } from '../daemon/socket.js';
 import { openMessenger } from './common.js';
 import type { Io } from './io.js';
-import { withNextStep } from './send.js';
+import { withNextStep } from './send-session.js';
 
 export interface DaemonArgs {
   json?: boolean;

@@ -7,7 +7,8 @@
 import { ChatError, ExitCode } from '../engine/errors.js';
 import type { DaemonClient } from '../daemon/client.js';
 import { directObject, groupObject, isGroupObject, type MessageObject } from '../daemon/objects.js';
-import { attachDaemon, openMessenger } from './common.js';
+import { attachDaemon } from './attach.js';
+import { openMessenger } from './common.js';
 import { printFileEvent } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';

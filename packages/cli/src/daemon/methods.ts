@@ -6,6 +6,7 @@
  */
 import { JSONRPCServer } from 'json-rpc-2.0';
 import type { FanoutResult, SentMessage } from '../engine/events.js';
+import { CONVERSATION_TARGET } from '../engine/groups/target.js';
 import type { Contact, StoredMessage } from '../engine/store/store.js';
 import type { Hub, Subscriber } from './hub.js';
 import { badParam, toRpcError } from './rpc-errors.js';
@@ -31,9 +32,6 @@ export interface ConnectionParams {
   subscriber: Subscriber;
 }
 
-/** A group or room target rather than a username (the rule of commands/send.ts). */
-export const CONVERSATION = /^(#|group:|room:)/;
-
 export type SendResult =
   | { type: 'direct'; to: string; id: string; ts: number; state: 'sent' }
   | { type: 'conversation'; to: string; stored: FanoutResult['stored']; failed: FanoutResult['failed'] };
@@ -48,7 +46,7 @@ export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionPa
   method('send', async (d, p): Promise<SendResult> => {
     const recipient = stringParam(p, 'recipient');
     const message = stringParam(p, 'message');
-    if (CONVERSATION.test(recipient)) {
+    if (CONVERSATION_TARGET.test(recipient)) {
       const { to, result } = await d.sendToConversation(recipient, message);
       return { type: 'conversation', to, stored: result.stored, failed: result.failed };
     }
