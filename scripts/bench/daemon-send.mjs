@@ -102,15 +102,15 @@ async function connect(path) {
     for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
       const msg = JSON.parse(buf.slice(0, nl));
       buf = buf.slice(nl + 1);
-      if (msg.error) throw new Error(JSON.stringify(msg.error));
-      waiting.get(msg.id)?.();
+      waiting.get(msg.id)?.(msg.error);
       waiting.delete(msg.id);
     }
   });
+  // An error answer rejects the call (and so ends the run through `finally`, which stops the daemon and relay).
   const call = (method, params) =>
-    new Promise((r) => {
+    new Promise((resolveCall, rejectCall) => {
       const n = ++id;
-      waiting.set(n, r);
+      waiting.set(n, (error) => (error ? rejectCall(new Error(JSON.stringify(error))) : resolveCall()));
       s.write(`${JSON.stringify({ jsonrpc: '2.0', id: n, method, params })}\n`);
     });
   return { call, close: () => s.end() };

@@ -4,11 +4,11 @@
  * daemon refused, a stale socket from a SIGKILLed daemon recovered, and the echo bot from examples/.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliceAndBob, chat, jsonLines, startChat, type Running } from './harness.js';
+import { TEST_PASSPHRASE, aliceAndBob, chat, jsonLines, newUser, startChat, type Running } from './harness.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import type { BinaryRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
@@ -17,8 +17,12 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const ONLINE = /"event":"connection","state":"online"/;
 
 /** `chat daemon --json` for `home`, once its live session is online. */
-async function startDaemon(home: string): Promise<Running> {
-  const d = startChat(['daemon', '--json'], { home });
+async function startDaemon(
+  home: string,
+  args: string[] = [],
+  env?: Record<string, string | undefined>,
+): Promise<Running> {
+  const d = startChat(['daemon', '--json', ...args], env ? { home, env } : { home });
   await d.waitFor(ONLINE);
   return d;
 }
@@ -93,6 +97,47 @@ describe('chat daemon', () => {
     expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
   });
 
+  it('keeps serving when a subscribed client disconnects mid-stream', async () => {
+    const gone = await RpcClient.connect(join(bob, 'daemon.sock'));
+    expect((await gone.call('subscribe')).result).toEqual({ subscribed: true });
+    const sending = chat(['send', 'bob', 'to a client that leaves'], { home: alice });
+    await gone.notification((x) => x.params.body === 'to a client that leaves');
+    gone.socket.destroy();
+    expect((await sending).code).toBe(0);
+    expect((await chat(['send', 'bob', 'after it left'], { home: alice })).code).toBe(0);
+    await rpc.notification((x) => x.params.body === 'after it left');
+    expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('another local user cannot connect to the socket', async () => {
+    const sock = join(bob, 'daemon.sock');
+    const asNobody = (): Promise<string> =>
+      new Promise((res) => {
+        const probe = spawn(
+          process.execPath,
+          [
+            '-e',
+            "require('node:net').createConnection(process.argv[1]).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => console.log(e.code))",
+            sock,
+          ],
+          { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        let out = '';
+        probe.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        probe.on('close', () => res(out.trim()));
+      });
+    expect(await asNobody()).toBe('EACCES'); // the 0700 profile directory
+    // Directories others may traverse (still not writable, so chat accepts them): the socket's own 0600 refuses.
+    chmodSync(t.dir, 0o711);
+    chmodSync(bob, 0o711);
+    try {
+      expect(await asNobody()).toBe('EACCES');
+    } finally {
+      chmodSync(bob, 0o700);
+      chmodSync(t.dir, 0o700);
+    }
+  });
+
   it('closes a connection that sends a line over the limit, and keeps serving others', async () => {
     const big = await RpcClient.connect(join(bob, 'daemon.sock'));
     big.writeLine(`{"jsonrpc":"2.0","id":1,"method":"version","params":{"pad":"${'x'.repeat(1024 * 1024)}"}}`);
@@ -165,6 +210,38 @@ describe('chat daemon', () => {
       await aliceFollow.exit;
     }
     expect(out).not.toContain('ping'); // the bot prints ids, never text
+  });
+
+  it('unlocks passphrase-protected keys once: later commands need no passphrase; a wrong one leaves no socket', async () => {
+    const carol = await newUser(t.dir, 'carol', relay, { cli: true });
+    const file = join(t.dir, 'carol-passphrase');
+    writeFileSync(file, `${TEST_PASSPHRASE}\n`, { mode: 0o600 });
+    writeFileSync(`${file}.wrong`, 'not it\n', { mode: 0o600 });
+    const noPassphrase = { CHAT_PASSPHRASE: undefined };
+    const wrong = await chat(['daemon', '--json', '--passphrase-file', `${file}.wrong`], {
+      home: carol,
+      env: noPassphrase,
+    });
+    expect(wrong.code).toBe(7);
+    expect(wrong.stderr).toContain('BAD_PASSPHRASE');
+    expect(existsSync(join(carol, 'daemon.sock'))).toBe(false);
+
+    const d = await startDaemon(carol, ['--passphrase-file', file], noPassphrase);
+    expect((await rpc.call('subscribe')).result).toEqual({ subscribed: true }); // bob's, unsubscribed above
+    try {
+      const s = await chat(['send', 'bob', 'no passphrase asked'], { home: carol, env: noPassphrase });
+      expect(s).toMatchObject({ code: 0, stderr: '' });
+      await rpc.notification((x) => x.params.body === 'no passphrase asked');
+    } finally {
+      expect(await stopDaemon(d)).toBe(0);
+    }
+  });
+
+  it('logs lifecycle events only, never a message body', () => {
+    for (const body of ['hello daemon', 'hi from the api', 'through the daemon', 'to every front end'])
+      expect(daemon.stdout()).not.toContain(body);
+    const events = new Set(jsonLines<{ event: string }>(daemon.stdout()).map((e) => e.event));
+    expect([...events]).toEqual(expect.arrayContaining(['listening', 'ready', 'connection', 'clients', 'subscribers']));
   });
 
   it('stops on SIGTERM removing its socket; a stale socket from a SIGKILLed daemon is recovered', async () => {

@@ -30,7 +30,9 @@ type Log = (event: string, fields?: Record<string, unknown>) => void;
 export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   const log = daemonLog(io, args.json === true);
   const profile = Profile.fromEnv(io.env);
-  profile.requireConfig(); // NOT_LOGGED_IN before the socket is taken
+  // NO_IDENTITY, then NOT_LOGGED_IN, before the socket is taken (as openMessenger would report them).
+  if (!profile.hasIdentity()) profile.loadIdentity();
+  profile.requireConfig();
   const path = daemonSocketPath(profile.home);
   const server = createServer();
   // The socket first: a second daemon is refused before it asks for a passphrase.

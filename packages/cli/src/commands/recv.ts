@@ -116,6 +116,7 @@ async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Pro
       throw new ChatError('DAEMON_LOST', 'the chat daemon stopped', { hint: 'run chat recv --follow again' });
     });
     await Promise.race([stopped, lost]);
+    lost.catch(() => {}); // stopped by a signal: our own close below is not the daemon's loss
     return ExitCode.OK;
   } finally {
     daemon.close();
