@@ -164,8 +164,7 @@ describe('chat daemon', () => {
     expect(unknown.stderr).toContain('(UNKNOWN_USER)');
 
     // recv --follow beside the daemon and beside the RPC subscriber: both see the message, no ALREADY_RECEIVING.
-    const follow = startChat(['recv', '--follow', '--json'], { home: bob, env });
-    await waitForSubscribers();
+    const follow = await withSecondSubscriber(() => startChat(['recv', '--follow', '--json'], { home: bob, env }));
     expect((await chat(['send', 'bob', 'to every front end'], { home: alice })).code).toBe(0);
     await follow.waitFor(/"body":"to every front end"/);
     await rpc.notification((x) => x.params.body === 'to every front end');
@@ -184,6 +183,22 @@ describe('chat daemon', () => {
     expect(r1).toMatchObject({ code: 0, stderr: '' });
     expect(r1.stdout).toMatch(/^\[[^\]]+\] alice: for later\n$/);
     expect(await chat(['recv'], { home: bob, env })).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('passes file offers on: an event to subscribers (without the key), a line in chat recv --follow', async () => {
+    expect((await rpc.call('subscribe')).result).toEqual({ subscribed: true });
+    const follow = await withSecondSubscriber(() => startChat(['recv', '--follow'], { home: bob }));
+    const file = join(t.dir, 'notes.txt');
+    writeFileSync(file, 'file content\n');
+    const offered = await chat(['send-file', 'bob', file], { home: alice });
+    expect(offered.code).toBe(0);
+    const n = await rpc.notification((x) => x.method === 'event' && x.params.type === 'file');
+    expect(n.params).toMatchObject({ kind: 'offer', transfer: { name: 'notes.txt', peer: 'alice', size: 13 } });
+    expect(Object.keys(n.params.transfer as object)).not.toContain('key');
+    await follow.waitFor(/alice offers a file: notes\.txt \(13 bytes/);
+    follow.proc.kill('SIGTERM');
+    expect((await follow.exit).code).toBe(0);
+    expect((await rpc.call('unsubscribe')).result).toEqual({ subscribed: false });
   });
 
   it('the echo bot in examples/ answers a message', async () => {
@@ -265,8 +280,12 @@ describe('chat daemon', () => {
     expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
   });
 
-  /** Resolves once the daemon logged two subscribers: the test's own and a `chat recv --follow`. */
-  async function waitForSubscribers(): Promise<void> {
-    await daemon.waitFor(/"event":"subscribers","count":2/);
+  /** Resolves once the daemon logs two subscribers once more than when called: `start` a second one in between. */
+  async function withSecondSubscriber<T>(start: () => T): Promise<T> {
+    const line = '"event":"subscribers","count":2}';
+    const before = daemon.stdout().split(line).length - 1;
+    const started = start();
+    await daemon.waitFor(new RegExp(`(${line.replace(/[{}]/g, '\\$&')}[\\s\\S]*){${before + 1}}`));
+    return started;
   }
 });

@@ -9,7 +9,7 @@ import type { DaemonClient } from '../daemon/client.js';
 import { directObject, groupObject, isGroupObject, type MessageObject } from '../daemon/objects.js';
 import { attachDaemon } from './attach.js';
 import { openMessenger } from './common.js';
-import { printFileEvent } from './files.js';
+import { printFileEvent, printFileNotice } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';
 import { hint, printJson, warn, type Io } from './io.js';
@@ -109,6 +109,12 @@ async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Pro
         );
       else if (n.params.type === 'rejected')
         warn(io, `rejected message ${n.params.id}: ${n.params.code} (${inertLine(n.params.detail)})`);
+      else if (n.params.type === 'file') printFileNotice(io, n.params, json);
+      else if (n.params.type === 'keyChanged' && n.params.accepted)
+        warn(
+          io,
+          `${n.params.username}'s key changed from ${n.params.previous} to ${n.params.current}; accepted (trust-new-identities always)`,
+        );
     });
     await daemon.request('subscribe');
     const stopped = new Promise<void>((resolve) => io.signal?.addEventListener('abort', () => resolve()));

@@ -5,7 +5,7 @@
  * go to subscribers: they describe now, not something to catch up on.
  */
 import type { MessengerEvents } from '../engine/events.js';
-import { directObject, groupObject, type MessageObject } from './objects.js';
+import { directObject, fileNotice, groupObject, type FileNotice, type MessageObject } from './objects.js';
 
 /** Messages kept for `receive` while no subscriber is attached; the oldest are dropped beyond this (history has all). */
 export const MAX_PENDING = 10_000;
@@ -17,7 +17,8 @@ export type EventObject =
   | { type: 'rejected'; id: string; code: string; detail: string }
   | { type: 'keyChanged'; username: string; previous: string; current: string; accepted: boolean }
   | { type: 'delivery'; id: string; peer: string; state: string; error?: string }
-  | { type: 'connection'; state: string; attempt?: number; retryInMs?: number; error?: string };
+  | { type: 'connection'; state: string; attempt?: number; retryInMs?: number; error?: string }
+  | ({ type: 'file' } & FileNotice);
 
 export interface Subscriber {
   notify(n: Notification): void;
@@ -43,6 +44,10 @@ export class Hub {
     source.on('rejected', (r) => this.event({ type: 'rejected', id: r.id, code: r.code, detail: r.detail }));
     source.on('keyChanged', (c) => this.event({ type: 'keyChanged', ...c }));
     source.on('delivery', (d) => this.event({ type: 'delivery', ...d }));
+    source.on('file', (f) => {
+      const notice = fileNotice(f);
+      if (notice) this.event({ type: 'file', ...notice });
+    });
     source.on('connection', (c) => {
       const e: EventObject = { type: 'connection', state: c.state };
       if ('attempt' in c) e.attempt = c.attempt;

@@ -2,7 +2,8 @@
  * The JSON objects of `chat recv --json`, which the daemon's `message` notifications carry unchanged
  * (docs/JSONRPC.md): one shape for a script reading `chat recv --json` and for a bot on the socket.
  */
-import type { GroupMessage, ReceivedMessage } from '../engine/events.js';
+import type { FileEvent, GroupMessage, ReceivedMessage } from '../engine/events.js';
+import type { FileTransfer } from '../engine/store/files.js';
 
 export interface DirectMessageObject {
   id: string;
@@ -48,4 +49,42 @@ export function groupObject(g: GroupMessage): GroupMessageObject {
 
 export function isGroupObject(m: MessageObject): m is GroupMessageObject {
   return 'kind' in m;
+}
+
+/** A file transfer as `chat files --json` and `chat recv --json` describe it: never its key or hash. */
+export interface FileObject {
+  id: string;
+  direction: 'in' | 'out';
+  peer: string;
+  name: string;
+  size: number;
+  type: string;
+  state: string;
+  path: string | null;
+  ts: number;
+}
+
+export function fileObject(t: FileTransfer): FileObject {
+  return {
+    id: t.blob,
+    direction: t.direction,
+    peer: t.peer,
+    name: t.name,
+    size: t.size,
+    type: t.type,
+    state: t.state,
+    path: t.path,
+    ts: t.ts,
+  };
+}
+
+/** An offer arrived, or a peer answered one of ours (§16); progress is not a notice. */
+export type FileNotice =
+  | { kind: 'offer'; transfer: FileObject }
+  | { kind: 'answer'; outcome: 'received' | 'declined'; transfer: FileObject };
+
+export function fileNotice(e: FileEvent): FileNotice | undefined {
+  if (e.kind === 'offer') return { kind: 'offer', transfer: fileObject(e.transfer) };
+  if (e.kind === 'answer') return { kind: 'answer', outcome: e.outcome, transfer: fileObject(e.transfer) };
+  return undefined;
 }
