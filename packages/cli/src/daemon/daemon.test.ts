@@ -80,8 +80,9 @@ describe('Hub', () => {
     source.emit('message', message('1'));
     const a: Notification[] = [];
     const b: Notification[] = [];
-    hub.subscribe({ notify: (n) => a.push(n) });
-    const sb = { notify: (n: Notification) => b.push(n) };
+    hub.subscribe({ notify: (n) => a.push(n), alive: () => true });
+    hub.subscribe({ notify: () => a.push('dead' as never), alive: () => false }); // its client already left
+    const sb = { notify: (n: Notification) => b.push(n), alive: () => true };
     hub.subscribe(sb);
     source.emit('message', message('2'));
     source.emit('held', { id: '3', from: 'carol', reason: 'KEY_CHANGED' });
@@ -118,7 +119,7 @@ describe('methods', () => {
   };
   const server = rpcServer(Promise.resolve(deps));
   const call = (method: string, params?: unknown) =>
-    server.receive({ jsonrpc: '2.0', id: 1, method, params }, { subscriber: { notify: () => {} } });
+    server.receive({ jsonrpc: '2.0', id: 1, method, params }, { subscriber: { notify: () => {}, alive: () => true } });
 
   it('checks params and answers with results or mapped errors', async () => {
     expect((await call('send', { recipient: 'bob', message: 'hi' }))?.result).toEqual({

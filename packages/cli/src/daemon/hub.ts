@@ -22,6 +22,8 @@ export type EventObject =
 
 export interface Subscriber {
   notify(n: Notification): void;
+  /** False once its connection is gone: a `subscribe` answered after the client left must not count. */
+  alive(): boolean;
 }
 
 /** The part of the Messenger the hub listens to. */
@@ -58,7 +60,7 @@ export class Hub {
   }
 
   subscribe(s: Subscriber): void {
-    if (this.subscribers.has(s)) return;
+    if (this.subscribers.has(s) || !s.alive()) return;
     this.subscribers.add(s);
     this.onSubscribers(this.subscribers.size);
   }

@@ -34,6 +34,7 @@ export function serveConnections(
       if (!socket.destroyed) socket.write(`${JSON.stringify(value)}\n`);
     };
     const subscriber: Subscriber = {
+      alive: () => !socket.destroyed,
       notify(n: Notification) {
         if (socket.writableLength > MAX_UNSENT_BYTES) socket.destroy();
         else write({ jsonrpc: '2.0', method: n.method, params: n.params });
