@@ -163,6 +163,12 @@ describe('chat daemon', () => {
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('(UNKNOWN_USER)');
 
+    // The daemon holds bob's receiving session: a chat recv told not to use it is refused by the relay, with a hint.
+    const own = await chat(['recv'], { home: bob, env: { CHAT_NO_DAEMON: '1' } });
+    expect(own.code).toBe(6);
+    expect(own.stderr).toContain('(ALREADY_RECEIVING)');
+    expect(own.stderr).toContain('chat recv attaches to a running chat daemon');
+
     // recv --follow beside the daemon and beside the RPC subscriber: both see the message, no ALREADY_RECEIVING.
     const follow = await withSecondSubscriber(() => startChat(['recv', '--follow', '--json'], { home: bob, env }));
     expect((await chat(['send', 'bob', 'to every front end'], { home: alice })).code).toBe(0);
