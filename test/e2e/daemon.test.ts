@@ -138,6 +138,14 @@ describe('chat daemon', () => {
     }
   });
 
+  it('answers a client that half-closes after its request, then closes', async () => {
+    const once = await RpcClient.connect(join(bob, 'daemon.sock'));
+    const answer = once.call('send', { recipient: 'alice', message: 'sent by a half-closed client' });
+    once.socket.end(); // as `printf '…' | socat - UNIX-CONNECT:…` does after its last line
+    expect((await answer).result).toMatchObject({ type: 'direct', to: 'alice', state: 'sent' });
+    await once.closed;
+  });
+
   it('closes a connection that sends a line over the limit, and keeps serving others', async () => {
     const big = await RpcClient.connect(join(bob, 'daemon.sock'));
     big.writeLine(`{"jsonrpc":"2.0","id":1,"method":"version","params":{"pad":"${'x'.repeat(1024 * 1024)}"}}`);

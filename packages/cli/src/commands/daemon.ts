@@ -34,7 +34,7 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   if (!profile.hasIdentity()) profile.loadIdentity();
   profile.requireConfig();
   const path = daemonSocketPath(profile.home);
-  const server = createServer();
+  const server = createServer({ allowHalfOpen: true }); // answers still go to a client that half-closed (server.ts)
   // The socket first: a second daemon is refused before it asks for a passphrase.
   await listenOnce(path, server);
   log('listening', { socket: path });

@@ -69,10 +69,6 @@ export class Hub {
     if (this.subscribers.delete(s)) this.onSubscribers(this.subscribers.size);
   }
 
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
-
   /** The messages no subscriber has seen, oldest first; they are then gone from here (not from history). */
   drain(): MessageObject[] {
     const out = this.pending;

@@ -1,5 +1,5 @@
 /**
- * The daemon's side of each socket connection: lines in (lines.ts), JSON-RPC requests answered in order of
+ * The daemon's side of each socket connection (the server is created with `allowHalfOpen`): lines in (lines.ts), JSON-RPC requests answered in order of
  * completion, notifications out for a subscribed connection. A connection that sends a line over the limit gets one
  * error and is closed; one that stops reading while subscribed is dropped once too much is waiting for it.
  */
@@ -40,11 +40,21 @@ export function serveConnections(
         else write({ jsonrpc: '2.0', method: n.method, params: n.params });
       },
     };
+    // A client may half-close after its last request (`printf … | socat - UNIX-CONNECT:…`): its answers still go
+    // out, then the connection closes (a subscribed client that wants the stream keeps its side open).
+    let inFlight = 0;
+    let ended = false;
+    const endIfDone = (): void => {
+      if (ended && inFlight === 0) socket.end();
+    };
     const lines = new LineSplitter(
       MAX_REQUEST_BYTES,
       (line) => {
+        inFlight++;
         void rpc.receiveJSON(line, { subscriber }).then((response) => {
           if (response !== null) write(response);
+          inFlight--;
+          endIfDone();
         });
       },
       () => {
@@ -57,6 +67,10 @@ export function serveConnections(
       },
     );
     socket.on('data', (chunk: Buffer) => lines.push(chunk));
+    socket.on('end', () => {
+      ended = true;
+      endIfDone();
+    });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       hub.unsubscribe(subscriber);
