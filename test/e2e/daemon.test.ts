@@ -215,30 +215,42 @@ describe('chat daemon', () => {
     expect((await rpc.call('unsubscribe')).result).toEqual({ subscribed: false });
   });
 
-  it('the echo bot in examples/ answers a message', async () => {
-    const bot = spawn(process.execPath, [join(ROOT, 'examples/echo-bot.mjs')], {
-      env: { PATH: process.env.PATH ?? '', CHAT_HOME: bob },
+  it.each([
+    ['examples/echo-bot.mjs (Node)', process.execPath, 'examples/echo-bot.mjs', 'ping'],
+    ['examples/echo_bot.py (Python)', 'python3', 'examples/echo_bot.py', 'pong'],
+  ])('the echo bot %s answers a message', async (_name, interpreter, script, word) => {
+    const bot = spawn(interpreter, [join(ROOT, script)], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CHAT_HOME: bob },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    const lines = new Promise<void>((res) =>
-      bot.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (/echoed [0-9a-f]{32}/.test(out)) res();
-      }),
-    );
+    let err = '';
+    bot.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    bot.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    /** Resolves once the bot has printed a line matching `re`; rejects if it exits first. */
+    const printed = (re: RegExp): Promise<void> =>
+      new Promise((res, rej) => {
+        const check = (): void => {
+          if (re.test(out)) res();
+        };
+        bot.stdout.on('data', check);
+        bot.once('exit', (code) => rej(new Error(`${script} exited ${code}: ${err}`)));
+        check();
+      });
+    const subscribed = printed(/^subscribed$/m);
+    const echoed = printed(/^echoed [0-9a-f]{32}$/m);
     const aliceFollow = startChat(['recv', '--follow', '--json'], { home: alice });
     try {
-      await new Promise<void>((res) => bot.stdout.once('data', () => res())); // "subscribed"
-      expect((await chat(['send', 'bob', 'ping'], { home: alice })).code).toBe(0);
-      await lines;
-      await aliceFollow.waitFor(/"body":"echo: ping"/);
+      await subscribed;
+      expect((await chat(['send', 'bob', word], { home: alice })).code).toBe(0);
+      await echoed;
+      await aliceFollow.waitFor(new RegExp(`"body":"echo: ${word}"`));
     } finally {
       bot.kill('SIGTERM');
       aliceFollow.proc.kill('SIGTERM');
       await aliceFollow.exit;
     }
-    expect(out).not.toContain('ping'); // the bot prints ids, never text
+    expect(out).not.toContain(word); // the bot prints ids, never text
   });
 
   it('unlocks passphrase-protected keys once: later commands need no passphrase; a wrong one leaves no socket', async () => {
