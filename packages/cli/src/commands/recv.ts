@@ -3,6 +3,7 @@
  * (§9). Exits after `synced`; with --follow keeps listening until SIGINT / SIGTERM.
  *
  * Exit code: 0, or 4 when a message was held because its sender's key changed (it stays on the relay).
+ * While `chat daemon` runs for the profile, it asks the daemon instead (recvFromDaemon below, docs/JSONRPC.md).
  */
 import { ChatError, ExitCode } from '../engine/errors.js';
 import type { DaemonClient } from '../daemon/client.js';
