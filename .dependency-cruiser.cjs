@@ -73,7 +73,7 @@ module.exports = {
       name: 'engine-below-commands-and-ui',
       severity: 'error',
       from: { path: `${E}` },
-      to: { path: '^packages/cli/src/(commands|ui|bin)/' },
+      to: { path: '^packages/cli/src/(commands|ui|bin|daemon)/' },
     },
   ],
   options: {

@@ -26,13 +26,14 @@ const LIMIT_ENV = {
 /** Extra node options for the relay process, e.g. CHAT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 const nodeArgs = () => (process.env.CHAT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-export async function startOurRelay() {
+/** `env`: more CHAT_RELAY_* settings for this relay, on top of the lifted limits above. */
+export async function startOurRelay(env = {}) {
   const tmp = tempDir('relay');
   const server = await spawnServer(
     process.execPath,
     [...nodeArgs(), RELAY_BIN, '--host', '127.0.0.1', '--port', '0', '--data', join(tmp.dir, 'data')],
     /chat-relay address chat:\/\/([A-Za-z0-9_-]{43})@127\.0\.0\.1:(\d+)\n/,
-    LIMIT_ENV,
+    { ...LIMIT_ENV, ...env },
   );
   const port = Number(server.match[2]);
   return {

@@ -14,8 +14,11 @@ import { nodeBundleOptions } from './esbuild-node.mjs';
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const outdir = join(pkgDir, 'dist/bin');
+// json-rpc-2.0 (the daemon's codec, pure JS, ~10 kB) is inlined like our own code: left external it is a CommonJS
+// package that Node resolves, reads and lexes file by file on every `chat send` that talks to the daemon.
+const INLINED = new Set(['json-rpc-2.0']);
 const external = Object.keys(pkg.dependencies)
-  .filter((name) => !pkg.dependencies[name].startsWith('workspace:'))
+  .filter((name) => !pkg.dependencies[name].startsWith('workspace:') && !INLINED.has(name))
   .flatMap((name) => [name, `${name}/*`]);
 // msgpackr tries require('msgpackr-extract'), an optional native string decoder, and falls back to JavaScript when it
 // is missing. Inlined, its loader probes the C library (reads /usr/bin/ldd) at every start-up and finds no binary

@@ -514,6 +514,22 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       (a) => actions.recv({ follow: a.follow === true, json: a.json === true }),
     )
     .command(
+      'daemon',
+      'keep one relay session for this profile and serve chat send / chat recv and bots on a local socket (JSON-RPC)',
+      (y) =>
+        y
+          .option('json', { type: 'boolean', describe: 'log lifecycle events as JSON lines (never message text)' })
+          .example('$0 daemon', 'unlock the keys once and stay in the foreground until Ctrl-C')
+          .example('$0 daemon --json --passphrase-file ~/.chat-pass', 'as a service (docs/systemd/chat-daemon.service)')
+          .epilogue('The API on $CHAT_HOME/daemon.sock: docs/JSONRPC.md.'),
+      (a) =>
+        run(
+          () => import('../commands/daemon.js'),
+          (m) => m.daemon({ json: a.json === true }, io),
+          { stopOnSignals: true },
+        ),
+    )
+    .command(
       'verify <username>',
       'show the safety number with a contact (and a QR code) to compare in person',
       (y) =>

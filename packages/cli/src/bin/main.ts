@@ -6,6 +6,8 @@
  * Plain `chat send <user> <words>` and `chat recv [--json] [--follow]` run without yargs (fast-path.ts); every other
  * invocation, including every `--help` and every usage error, goes through the yargs definition in cli.ts.
  */
+import { existsSync } from 'node:fs';
+import { daemonSocketPath, profileHome } from '../engine/home.js';
 import { fastCommand } from './fast-path.js';
 import { prederiveIdentityKey } from './prederive.js';
 import { actions } from './run.js';
@@ -17,7 +19,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const args = process.argv.slice(2); // what yargs' hideBin returns for node
 const fast = fastCommand(args);
-if (fast) prederiveIdentityKey(process.env); // scrypt on the thread pool while the command loads
+// scrypt on the thread pool while the command loads; not when a daemon holds the keys (the command will ask it).
+const daemon = process.env.CHAT_NO_DAEMON !== '1' && existsSync(daemonSocketPath(profileHome(process.env)));
+if (fast && !daemon) prederiveIdentityKey(process.env);
 if (fast?.command === 'send') await actions.send(fast.args);
 else if (fast?.command === 'recv') await actions.recv(fast.args);
 else await (await import('./cli.js')).parseWithYargs(args);

@@ -5,31 +5,17 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { acceptFile, declineFile } from '../engine/files/download.js';
-import type { FileTransfer } from '../engine/store/files.js';
 import { sendFile } from '../engine/files/upload.js';
 import { ChatError } from '../engine/errors.js';
 import { printable } from '../engine/errors.js';
 import { openMessenger } from './common.js';
 import { printJson, type Io } from './io.js';
+import { fileNotice, fileObject, type FileNotice } from '../daemon/objects.js';
 import { progressSink } from './progress.js';
 
 /** `--dir`, else `CHAT_DOWNLOADS`, else `~/Downloads`. */
 export function downloadsDir(io: Io, dir?: string): string {
   return resolve(dir ?? io.env.CHAT_DOWNLOADS ?? join(io.env.HOME || homedir(), 'Downloads'));
-}
-
-function describe(t: FileTransfer): Record<string, unknown> {
-  return {
-    id: t.blob,
-    direction: t.direction,
-    peer: t.peer,
-    name: t.name,
-    size: t.size,
-    type: t.type,
-    state: t.state,
-    path: t.path,
-    ts: t.ts,
-  };
 }
 
 export async function sendFileCommand(
@@ -41,7 +27,7 @@ export async function sendFileCommand(
   try {
     const t = await sendFile(messenger, args.username, args.path, { onProgress: (p) => sink.update(p) });
     sink.stop();
-    if (args.json) printJson(io, { event: 'offered', ...describe(t) });
+    if (args.json) printJson(io, { event: 'offered', ...fileObject(t) });
     else io.stdout.write(`offered ${printable(t.name)} (${t.size} bytes) to ${t.peer} (id ${t.blob.slice(0, 8)})\n`);
     return 0;
   } finally {
@@ -54,7 +40,7 @@ export async function listFiles(args: { json?: boolean }, io: Io): Promise<numbe
   const messenger = await openMessenger(io);
   try {
     for (const t of messenger.store.files.list()) {
-      if (args.json) printJson(io, describe(t));
+      if (args.json) printJson(io, fileObject(t));
       else {
         const arrow = t.direction === 'in' ? `from ${t.peer}` : `to ${t.peer}`;
         io.stdout.write(
@@ -74,7 +60,7 @@ export async function acceptCommand(args: { id: string; dir?: string; json?: boo
   try {
     const t = await acceptFile(messenger, args.id, downloadsDir(io, args.dir), { onProgress: (p) => sink.update(p) });
     sink.stop();
-    if (args.json) printJson(io, { event: 'received', ...describe(t) });
+    if (args.json) printJson(io, { event: 'received', ...fileObject(t) });
     else io.stdout.write(`saved ${printable(t.name)} from ${t.peer} to ${printable(t.path ?? '')}\n`);
     return 0;
   } finally {
@@ -87,7 +73,7 @@ export async function declineCommand(args: { id: string; dir?: string; json?: bo
   const messenger = await openMessenger(io);
   try {
     const t = await declineFile(messenger, args.id, downloadsDir(io, args.dir));
-    if (args.json) printJson(io, { event: 'declined', ...describe(t) });
+    if (args.json) printJson(io, { event: 'declined', ...fileObject(t) });
     else io.stdout.write(`declined ${printable(t.name)} from ${t.peer}\n`);
     return 0;
   } finally {
@@ -120,20 +106,26 @@ export async function files(
 
 /** How `chat recv` shows file offers and answers (never downloads anything). */
 export function printFileEvent(io: Io, e: import('../engine/files/incoming.js').FileEvent, json: boolean): void {
-  if (e.kind === 'progress') return;
-  const t = e.transfer;
+  const notice = fileNotice(e);
+  if (notice) printFileNotice(io, notice, json);
+}
+
+/** An offer or an answer as `chat recv` prints it, from this process's session or from the daemon's notification. */
+export function printFileNotice(io: Io, n: FileNotice, json: boolean): void {
+  const t = n.transfer;
   if (json) {
     printJson(
       io,
-      e.kind === 'offer'
-        ? { type: 'file_offer', event: 'file_offer', ...describe(t) }
-        : { type: 'file_answer', event: 'file_answer', outcome: e.outcome, ...describe(t) },
+      // `type` names the event, as on every `chat recv --json` line; the file's media type is then `mime`.
+      n.kind === 'offer'
+        ? { ...t, mime: t.type, type: 'file_offer', event: 'file_offer' }
+        : { ...t, mime: t.type, type: 'file_answer', event: 'file_answer', outcome: n.outcome },
     );
-  } else if (e.kind === 'offer') {
+  } else if (n.kind === 'offer') {
     io.stdout.write(
-      `${t.peer} offers a file: ${printable(t.name)} (${t.size} bytes, ${printable(t.type)}); chat files accept ${t.blob.slice(0, 8)} or chat files decline ${t.blob.slice(0, 8)}\n`,
+      `${t.peer} offers a file: ${printable(t.name)} (${t.size} bytes, ${printable(t.type)}); chat files accept ${t.id.slice(0, 8)} or chat files decline ${t.id.slice(0, 8)}\n`,
     );
   } else {
-    io.stdout.write(`${t.peer} ${e.outcome} ${printable(t.name)}\n`);
+    io.stdout.write(`${t.peer} ${n.outcome} ${printable(t.name)}\n`);
   }
 }

@@ -3,10 +3,14 @@
  * (§9). Exits after `synced`; with --follow keeps listening until SIGINT / SIGTERM.
  *
  * Exit code: 0, or 4 when a message was held because its sender's key changed (it stays on the relay).
+ * While `chat daemon` runs for the profile, it asks the daemon instead (recvFromDaemon below, docs/JSONRPC.md).
  */
-import { ExitCode } from '../engine/errors.js';
+import { ChatError, ExitCode } from '../engine/errors.js';
+import type { DaemonClient } from '../daemon/client.js';
+import { directObject, groupObject, isActionObject, isGroupObject, type MessageObject } from '../daemon/objects.js';
+import { attachDaemon } from './attach.js';
 import { openMessenger } from './common.js';
-import { printFileEvent } from './files.js';
+import { printFileEvent, printFileNotice } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';
 import { formatAction, quoteLine } from './history-format.js';
@@ -24,84 +28,26 @@ export interface RecvArgs {
 }
 
 export async function recv(args: RecvArgs, io: Io): Promise<number> {
+  const daemon = await attachDaemon(io);
+  if (daemon) return recvFromDaemon(daemon, args, io);
   const messenger = await openMessenger(io, { connectEarly: 'recv' });
   try {
+    const json = args.json === true;
     /** The quoted target of a reply, from the history (§17): whoever wrote it and its shown text. */
-    const quoted = (replyTo: string): string => {
+    const quote: Quote = (replyTo) => {
       const t = messenger.store.history.byId(replyTo);
       return quoteLine(t && { from: t.sender ?? messenger.username, body: t.body, deleted: t.deleted }, replyTo);
     };
-    messenger.on('message', (m) => {
-      if (args.json)
-        printJson(io, {
-          type: 'message',
-          id: m.id,
-          from: m.from,
-          to: m.to,
-          body: m.body,
-          ts: m.ts,
-          relayTs: m.relayTs,
-          receivedAt: m.receivedAt,
-          ...(m.replyTo === undefined ? {} : { reply_to: m.replyTo }),
-        });
-      else {
-        if (m.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(m.replyTo), outputWidth(io.stdout))}\n`);
-        io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
-      }
-    });
+    messenger.on('message', (m) => printMessage(io, directObject(m), json, quote));
+    messenger.on('groupMessage', (g) => printMessage(io, groupObject(g), json, quote));
     // Edits, deletes and reactions (§17), already applied to the history.
-    messenger.on('action', (e) => {
-      if (args.json) printJson(io, { ...e });
-      else io.stdout.write(`${formatAction(e, outputWidth(io.stdout))}\n`);
-    });
+    messenger.on('action', (e) => printMessage(io, { ...e }, json, quote));
     // Receipts for our own messages (§4.1): JSON only, the text output stays about what others say.
-    messenger.on('delivery', (d) => {
-      if (args.json && (d.state === 'delivered' || d.state === 'read'))
-        printJson(io, { type: 'receipt', id: d.id, from: d.peer, state: d.state });
-    });
-    // Group and room messages (§15): `[time] #group alice: text`; membership changes as `[time] #group * alice added carol`.
-    messenger.on('groupMessage', (g) => {
-      if (args.json)
-        printJson(io, {
-          type: g.kind === 'group' || g.kind === 'room' ? 'message' : 'group_event',
-          id: g.id,
-          kind: g.kind,
-          conv: g.conv,
-          group: g.gid,
-          from: g.from,
-          body: g.body,
-          ts: g.ts,
-          relayTs: g.relayTs,
-          receivedAt: g.receivedAt,
-          ...(g.competing ? { competing: true } : {}),
-          ...(g.replyTo === undefined ? {} : { reply_to: g.replyTo }),
-        });
-      else if (g.kind === 'invite') {
-        io.stdout.write(
-          `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertLine(g.body)}`, outputWidth(io.stdout))}\n`,
-        );
-        const id = g.gid?.slice(0, 8);
-        hint(
-          io,
-          g.competing
-            ? `chat group accept ${id} --from ${g.from} to take this version instead, or chat group decline ${id} --from ${g.from}`
-            : `chat group accept ${id} to join the conversation, or chat group decline ${id}`,
-        );
-      } else if (g.kind === 'event')
-        io.stdout.write(
-          `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertText(g.body)}`, outputWidth(io.stdout))}\n`,
-        );
-      else {
-        if (g.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(g.replyTo), outputWidth(io.stdout))}\n`);
-        io.stdout.write(
-          `${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body }, outputWidth(io.stdout))}\n`,
-        );
-      }
-    });
+    messenger.on('delivery', (d) => printReceipt(io, d, json));
     // Warnings name ids, senders and codes, never bodies.
     messenger.on('held', (h) => {
       warn(io, `held message ${h.id} from ${h.from}: ${HELD_REASON[h.reason]}`);
-      if (args.json) printJson(io, { type: 'held', id: h.id, from: h.from, reason: h.reason });
+      if (json) printJson(io, { type: 'held', id: h.id, from: h.from, reason: h.reason });
     });
     let heldHint = false;
     messenger.on('held', (h) => {
@@ -122,12 +68,98 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     messenger.on('file', (e) => printFileEvent(io, e, args.json === true));
     messenger.on('rejected', (r) => {
       warn(io, `rejected message ${r.id}: ${r.code} (${inertLine(r.detail)})`);
-      if (args.json) printJson(io, { type: 'rejected', id: r.id, code: r.code, detail: r.detail });
+      if (json) printJson(io, { type: 'rejected', id: r.id, code: r.code, detail: r.detail });
     });
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };
     const summary = await messenger.receive(options);
     return summary.held > 0 && !args.follow ? ExitCode.KEY_CHANGED : ExitCode.OK;
   } finally {
     messenger.close();
+  }
+}
+
+/** The line quoting a reply's target (history-format.ts `quoteLine`). */
+type Quote = (replyTo: string) => string;
+
+/**
+ * One message as `chat recv` prints it, from the object `--json` prints (daemon/objects.ts), whether it came from
+ * this process's session or from the daemon. Group and room messages (§15): `[time] #group alice: text`;
+ * membership changes as `[time] #group * alice added carol`; a reply has its quoted target above it (§17).
+ */
+function printMessage(io: Io, m: MessageObject, json: boolean, quote: Quote): void {
+  const width = outputWidth(io.stdout);
+  if (json) printJson(io, m);
+  else if (isActionObject(m)) io.stdout.write(`${formatAction(m, width)}\n`);
+  else if (isGroupObject(m) && m.kind === 'invite') {
+    io.stdout.write(
+      `${fitLine(`[${formatLocalTime(m.receivedAt)}] ${inertLine(m.conv)} * ${inertLine(m.body)}`, width)}\n`,
+    );
+    const id = m.group?.slice(0, 8);
+    hint(
+      io,
+      m.competing
+        ? `chat group accept ${id} --from ${m.from} to take this version instead, or chat group decline ${id} --from ${m.from}`
+        : `chat group accept ${id} to join the conversation, or chat group decline ${id}`,
+    );
+  } else if (isGroupObject(m) && m.kind === 'event')
+    io.stdout.write(
+      `${fitLine(`[${formatLocalTime(m.receivedAt)}] ${inertLine(m.conv)} * ${inertText(m.body)}`, width)}\n`,
+    );
+  else {
+    if (m.reply_to !== undefined) io.stdout.write(`${fitLine(quote(m.reply_to), width)}\n`);
+    const from = isGroupObject(m) ? `${m.conv} ${m.from}` : m.from;
+    io.stdout.write(`${formatMessageLine({ receivedAt: m.receivedAt, ts: m.ts, from, body: m.body }, width)}\n`);
+  }
+}
+
+/** A receipt for one of our messages, as a `--json` line (`type` "receipt"); the text output leaves them out. */
+function printReceipt(io: Io, d: { id: string; peer: string; state: string }, json: boolean): void {
+  if (json && (d.state === 'delivered' || d.state === 'read'))
+    printJson(io, { type: 'receipt', id: d.id, from: d.peer, state: d.state });
+}
+
+/**
+ * `chat recv` while a daemon holds the session: without --follow, what the daemon received that no front end has
+ * shown yet (`receive`); with it, every message as it arrives (`subscribe`) until SIGINT / SIGTERM.
+ */
+async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Promise<number> {
+  const json = args.json === true;
+  // This process holds no history to quote a reply's target from (the daemon does): the quote names the id.
+  const quote: Quote = (replyTo) => quoteLine(undefined, replyTo);
+  try {
+    if (!args.follow) {
+      const { messages } = await daemon.request<{ messages: MessageObject[] }>('receive');
+      for (const m of messages) printMessage(io, m, json, quote);
+      return ExitCode.OK;
+    }
+    daemon.onNotification((n) => {
+      if (n.method === 'message') printMessage(io, n.params, json, quote);
+      else if (n.params.type === 'delivery') printReceipt(io, n.params, json);
+      else if (n.params.type === 'held') {
+        warn(
+          io,
+          `held message ${n.params.id} from ${inertLine(n.params.from)}: ${HELD_REASON[n.params.reason as keyof typeof HELD_REASON] ?? inertLine(n.params.reason)}`,
+        );
+        if (json) printJson(io, n.params);
+      } else if (n.params.type === 'rejected') {
+        warn(io, `rejected message ${n.params.id}: ${n.params.code} (${inertLine(n.params.detail)})`);
+        if (json) printJson(io, n.params);
+      } else if (n.params.type === 'file') printFileNotice(io, n.params, json);
+      else if (n.params.type === 'keyChanged' && n.params.accepted)
+        warn(
+          io,
+          `${n.params.username}'s key changed from ${n.params.previous} to ${n.params.current}; accepted (trust-new-identities always)`,
+        );
+    });
+    await daemon.request('subscribe');
+    const stopped = new Promise<void>((resolve) => io.signal?.addEventListener('abort', () => resolve()));
+    const lost = daemon.closed.then(() => {
+      throw new ChatError('DAEMON_LOST', 'the chat daemon stopped', { hint: 'run chat recv --follow again' });
+    });
+    await Promise.race([stopped, lost]);
+    lost.catch(() => {}); // stopped by a signal: our own close below is not the daemon's loss
+    return ExitCode.OK;
+  } finally {
+    daemon.close();
   }
 }

@@ -1,17 +1,14 @@
 /**
  * `chat send <username> <message...>`: exits 0 only once the relay has stored the envelope durably (`sent`, §9).
  * The message comes from the words, or from stdin with `-` (or with no words when stdin is not a terminal).
+ * With a daemon running for the profile it asks the daemon (docs/JSONRPC.md); else it opens its own session
+ * (send-session.ts, loaded only then: the keys' crypto and the store are most of a one-shot command's start-up).
  */
-import { MAX_BODY_BYTES } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
-import type { GroupsContext } from '../engine/context.js';
-import type { Messenger } from '../engine/messenger.js';
-import { normalizeUsername } from '../engine/username.js';
-import { openMessenger } from './common.js';
+import type { DaemonClient } from '../daemon/client.js';
+import type { SendResult } from '../daemon/methods.js';
+import { attachDaemon } from './attach.js';
 import { printJson, warn, type Io } from './io.js';
-
-/** A group or room target (`#name`, `group:<id>`, `room:<name>`) rather than a username. */
-const CONVERSATION = /^(#|group:|room:)/;
 
 export interface SendArgs {
   username: string;
@@ -23,90 +20,36 @@ export interface SendArgs {
 
 export async function send(args: SendArgs, io: Io): Promise<number> {
   const text = await messageText(args.message ?? [], io);
-  const messenger = await openMessenger(io, { connectEarly: 'send' });
-  messenger.on('keyChanged', (c) => {
-    if (c.accepted)
-      warn(
-        io,
-        `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`,
-      );
-  });
+  const daemon = await attachDaemon(io);
+  if (daemon) return sendThroughDaemon(daemon, args, text, io);
+  const { sendInSession } = await import('./send-session.js');
+  return printSent(io, args, await sendInSession(args.username, text, io, args.replyTo));
+}
+
+/** `send` through the daemon (docs/JSONRPC.md): no key derivation, no relay handshake in this process. */
+async function sendThroughDaemon(daemon: DaemonClient, args: SendArgs, text: string, io: Io): Promise<number> {
   try {
-    const replyTo = args.replyTo === undefined ? undefined : await replyTarget(messenger, args.username, args.replyTo);
-    if (CONVERSATION.test(args.username)) {
-      const { sendToConversation } = await import('../engine/groups/conversation.js');
-      const { to, result } = await sendToConversation(messenger, args.username, text, replyTo);
-      for (const f of result.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
-      if (args.json)
-        printJson(io, {
-          to,
-          stored: result.stored.length,
-          failed: result.failed,
-          ...(replyTo === undefined ? {} : { reply_to: replyTo }),
-        });
-      else io.stdout.write(`sent to ${to} (${result.stored.length} members)\n`);
-      return 0;
-    }
-    const sent = await messenger.sendMessage(args.username, text, replyTo);
-    if (args.json)
-      printJson(io, { id: sent.id, to: sent.to, ts: sent.ts, ...(replyTo === undefined ? {} : { reply_to: replyTo }) });
-    else io.stdout.write(`sent to ${sent.to} (id ${sent.id})\n`);
-    return 0;
-  } catch (err) {
-    throw await withNextStep(err, args.username, messenger);
+    const params = {
+      recipient: args.username,
+      message: text,
+      ...(args.replyTo === undefined ? {} : { replyTo: args.replyTo }),
+    };
+    return printSent(io, args, await daemon.request<SendResult>('send', params));
   } finally {
-    messenger.close();
+    daemon.close();
   }
 }
 
-/**
- * The full id of the message `--reply-to` names (an id or a unique prefix), checked to be in the conversation the
- * reply goes to. @throws {ChatError} USAGE, NO_SUCH_MESSAGE.
- */
-async function replyTarget(m: Messenger, target: string, ref: string): Promise<string> {
-  const { locate } = await import('../engine/actions/send.js');
-  const at = locate(m, ref);
-  const sameConv = CONVERSATION.test(target)
-    ? at.group !== undefined
-    : at.peer !== undefined && at.peer === normalizeUsername(target);
-  if (!sameConv)
-    throw new ChatError('NO_SUCH_MESSAGE', `message ${at.target.id} is not in the conversation with ${target}`, {
-      hint: `chat history ${target} lists the ids you can reply to there`,
-    });
-  return at.target.id;
-}
-
-/**
- * Names the next step for two common slips: a message over the size limit (send it as a file), and a user name that
- * is really one of our groups or rooms (`chat send team hi` for `#team`). Other errors pass through unchanged.
- */
-async function withNextStep(err: unknown, target: string, m: Pick<GroupsContext, 'store'>): Promise<unknown> {
-  if (!(err instanceof ChatError)) return err;
-  if (err.code === 'BODY_TOO_LARGE' && err.hint === undefined) {
-    // Files go to one user (§16); a group or room message can only be split.
-    const hint = CONVERSATION.test(target)
-      ? `split it into messages of at most ${MAX_BODY_BYTES} bytes (files go to one user at a time: chat send-file <username> <file>)`
-      : `send it as a file instead: chat send-file ${target} <file>`;
-    return new ChatError(err.code, err.message, { hint, cause: err });
-  }
-  if (err.code === 'UNKNOWN_USER' || err.code === 'BAD_USERNAME') {
-    // The same rule `chat send '#…'` resolves names by (groups/conversation.ts), so the hint never names a target
-    // that would fail: a pending invitation is none, and a name two conversations share says so.
-    const { resolveConversation } = await import('../engine/groups/conversation.js');
-    let what: string | undefined;
-    try {
-      what = resolveConversation(m, `#${target}`).kind === 'group' ? 'a group' : 'a room';
-    } catch (e) {
-      if (e instanceof ChatError && e.code === 'AMBIGUOUS_NAME') what = 'more than one group or room';
-    }
-    if (what !== undefined) {
-      return new ChatError(err.code, err.message, {
-        hint: `${target} is ${what} of yours: chat send '#${target}' <message>`,
-        cause: err,
-      });
-    }
-  }
-  return err;
+/** What `chat send` prints, the same whether this process or the daemon sent it. */
+export function printSent(io: Io, args: SendArgs, r: SendResult): number {
+  const reply = r.replyTo === undefined ? {} : { reply_to: r.replyTo };
+  if (r.type === 'conversation') {
+    for (const f of r.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
+    if (args.json) printJson(io, { to: r.to, stored: r.stored.length, failed: r.failed, ...reply });
+    else io.stdout.write(`sent to ${r.to} (${r.stored.length} members)\n`);
+  } else if (args.json) printJson(io, { id: r.id, to: r.to, ts: r.ts, ...reply });
+  else io.stdout.write(`sent to ${r.to} (id ${r.id})\n`);
+  return 0;
 }
 
 /** The message: the words joined by spaces, or stdin (one trailing newline dropped, as `echo` adds it). */
@@ -130,6 +73,8 @@ async function readStdin(io: Io): Promise<string> {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
     size += b.length;
     // +2 leaves room for the trailing newline that is dropped.
+    // The limit is loaded only for stdin: @chat/crypto is a large module that a message in words never needs.
+    const { MAX_BODY_BYTES } = await import('@chat/crypto');
     if (size > MAX_BODY_BYTES + 2) {
       throw new ChatError(
         'BODY_TOO_LARGE',

@@ -61,6 +61,9 @@ export type ClientErrorCode =
   | 'STREAM_CHUNK_INVALID'
   | 'STREAM_TRUNCATED'
   | 'FILE_HASH_MISMATCH'
+  // the local daemon (docs/JSONRPC.md)
+  | 'DAEMON_RUNNING'
+  | 'DAEMON_LOST'
   | 'UNEXPECTED';
 
 export type ChatErrorCode = ClientErrorCode | ErrorCode;
@@ -133,6 +136,8 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   BLOB_INCOMPLETE: ExitCode.REFUSED,
   BAD_BLOB: ExitCode.REFUSED,
   NO_SUCH_TRANSFER: ExitCode.USAGE,
+  // The daemon went away mid-call: like a dropped relay connection, retrying (without it) is the fix.
+  DAEMON_LOST: ExitCode.UNREACHABLE,
 };
 
 /** The exit code of §12 for an error code. */
@@ -176,7 +181,7 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
     case 'KEY_MISMATCH':
       return `${who} is registered on this relay with another key; choose another username, or use the profile (CHAT_HOME) that holds ${who}'s keys`;
     case 'ALREADY_RECEIVING':
-      return 'stop the other chat recv first, then try again';
+      return 'stop the other chat recv, interactive session or chat daemon first (chat recv attaches to a running chat daemon by itself)';
     case 'UNKNOWN_USER':
       return `check the spelling; ${who} must run chat login on this relay first`;
     case 'MAILBOX_FULL':

@@ -17,3 +17,10 @@ export function profileHome(env: Env): string {
   if (xdg?.startsWith('/')) return join(xdg, 'chat');
   return join(env.HOME || homedir(), '.config', 'chat');
 }
+
+/** The daemon's Unix socket in the profile directory (`chat daemon`, docs/JSONRPC.md). */
+export const DAEMON_SOCKET_FILE = 'daemon.sock';
+
+export function daemonSocketPath(home: string): string {
+  return join(home, DAEMON_SOCKET_FILE);
+}

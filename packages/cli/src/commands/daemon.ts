@@ -1,0 +1,111 @@
+/**
+ * `chat daemon`: unlocks the keys once, keeps this profile's one receiving session with the relay (engine/live.ts,
+ * reconnecting with backoff), and serves the JSON-RPC API of docs/JSONRPC.md on `daemon.sock` in the profile
+ * directory, where `chat send` and `chat recv` find it. Runs in the foreground until SIGINT / SIGTERM.
+ *
+ * It logs lifecycle events only (listening, ready, connection states, clients, stopping): never a message body,
+ * and no names of correspondents. With --json one JSON object per line on stdout, else `chat: daemon: …` lines.
+ */
+import { createServer } from 'node:net';
+import type { ChatError } from '../engine/errors.js';
+import type { ConnectionStatus } from '../engine/events.js';
+import { Profile } from '../engine/profile.js';
+import { inertLine } from '../terminal-text.js';
+import { VERSION } from '../version.js';
+import { Hub } from '../daemon/hub.js';
+import { rpcServer, type MethodDeps } from '../daemon/methods.js';
+import { serveConnections } from '../daemon/server.js';
+import { daemonSocketPath } from '../engine/home.js';
+import { listenOnce } from '../daemon/socket.js';
+import { openMessenger } from './common.js';
+import type { Io } from './io.js';
+import { sendWith, withNextStep } from './send-session.js';
+
+export interface DaemonArgs {
+  json?: boolean;
+}
+
+type Log = (event: string, fields?: Record<string, unknown>) => void;
+
+export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
+  const log = daemonLog(io, args.json === true);
+  const profile = Profile.fromEnv(io.env);
+  // NO_IDENTITY, then NOT_LOGGED_IN, before the socket is taken (as openMessenger would report them).
+  if (!profile.hasIdentity()) profile.loadIdentity();
+  profile.requireConfig();
+  const path = daemonSocketPath(profile.home);
+  const server = createServer({ allowHalfOpen: true }); // answers still go to a client that half-closed (server.ts)
+  // The socket first: a second daemon is refused before it asks for a passphrase.
+  await listenOnce(path, server);
+  log('listening', { socket: path });
+  let ready!: (d: MethodDeps) => void;
+  let failed!: (err: unknown) => void;
+  const deps = new Promise<MethodDeps>((res, rej) => {
+    ready = res;
+    failed = rej;
+  });
+  deps.catch(() => {});
+  let hub: Hub | undefined;
+  const connections = serveConnections(server, rpcServer(deps), { unsubscribe: (s) => hub?.unsubscribe(s) }, (n) =>
+    log('clients', { open: n }),
+  );
+  const stopServer = (): Promise<void> => {
+    connections.closeAll();
+    return new Promise((res) => server.close(() => res())); // removes the socket file
+  };
+  let messenger: Awaited<ReturnType<typeof openMessenger>>;
+  try {
+    messenger = await openMessenger(io, { connectEarly: 'recv' });
+  } catch (err) {
+    failed(err);
+    await stopServer();
+    throw err;
+  }
+  hub = new Hub(messenger, (count) => log('subscribers', { count }));
+  ready({
+    version: VERSION,
+    // The same next steps `chat send` names without a daemon (a size slip, a group name without '#').
+    send: (recipient, text, replyTo) =>
+      sendWith(messenger, recipient, text, replyTo).catch(async (err: unknown) => {
+        throw await withNextStep(err, recipient, messenger);
+      }),
+    contacts: () => messenger.contacts(),
+    history: (o) => messenger.history(o),
+    hub,
+  });
+  log('ready', { username: messenger.username });
+  messenger.on('connection', (c) => log('connection', connectionFields(c)));
+  messenger.on('warning', (w) => log('warning', { message: inertLine(w) }));
+  const { runLive } = await import('../engine/live.js');
+  const signal = io.signal ?? new AbortController().signal;
+  try {
+    await runLive(messenger, { signal });
+    log('stopping');
+    return 0;
+  } finally {
+    await stopServer();
+    messenger.close();
+    log('stopped');
+  }
+}
+
+function connectionFields(c: ConnectionStatus): Record<string, unknown> {
+  const fields: Record<string, unknown> = { state: c.state };
+  if ('attempt' in c) fields.attempt = c.attempt;
+  if ('retryInMs' in c) fields.retryInMs = c.retryInMs;
+  if ('error' in c) fields.error = (c.error as ChatError).code;
+  return fields;
+}
+
+/** One lifecycle event per line: JSON with `ts` and `event`, or a human line; values are ours or inert. */
+function daemonLog(io: Io, json: boolean): Log {
+  return (event, fields = {}) => {
+    if (json) io.stdout.write(`${JSON.stringify({ ts: Date.now(), event, ...fields })}\n`);
+    else {
+      const rest = Object.entries(fields)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      io.stdout.write(`chat: daemon: ${event}${rest ? ` ${rest}` : ''}\n`);
+    }
+  };
+}

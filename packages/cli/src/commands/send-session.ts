@@ -1,0 +1,94 @@
+/**
+ * `chat send` in a session of its own (no daemon running): unlock the keys, connect, send, close. What it returns is
+ * what the daemon's `send` returns, so send.ts prints both alike.
+ */
+import { MAX_BODY_BYTES } from '@chat/crypto';
+import type { GroupsContext } from '../engine/context.js';
+import type { Messenger } from '../engine/messenger.js';
+import { normalizeUsername } from '../engine/username.js';
+import { ChatError } from '../engine/errors.js';
+import { CONVERSATION_TARGET as CONVERSATION } from '../engine/groups/target.js';
+import type { SendResult } from '../daemon/methods.js';
+import { openMessenger } from './common.js';
+import { warn, type Io } from './io.js';
+
+export async function sendInSession(target: string, text: string, io: Io, replyRef?: string): Promise<SendResult> {
+  const messenger = await openMessenger(io, { connectEarly: 'send' });
+  messenger.on('keyChanged', (c) => {
+    if (c.accepted)
+      warn(
+        io,
+        `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`,
+      );
+  });
+  try {
+    return await sendWith(messenger, target, text, replyRef);
+  } catch (err) {
+    throw await withNextStep(err, target, messenger);
+  } finally {
+    messenger.close();
+  }
+}
+
+/** One send, as `chat send` and the daemon's `send` method do it; `replyRef` names the message answered (§17). */
+export async function sendWith(m: Messenger, target: string, text: string, replyRef?: string): Promise<SendResult> {
+  const replyTo = replyRef === undefined ? undefined : await replyTarget(m, target, replyRef);
+  const reply = replyTo === undefined ? {} : { replyTo };
+  if (CONVERSATION.test(target)) {
+    const { sendToConversation } = await import('../engine/groups/conversation.js');
+    const { to, result } = await sendToConversation(m, target, text, replyTo);
+    return { type: 'conversation', to, stored: result.stored, failed: result.failed, ...reply };
+  }
+  const sent = await m.sendMessage(target, text, replyTo);
+  return { type: 'direct', to: sent.to, id: sent.id, ts: sent.ts, state: 'sent', ...reply };
+}
+
+/**
+ * The full id of the message `--reply-to` names (an id or a unique prefix), checked to be in the conversation the
+ * reply goes to. @throws {ChatError} USAGE, NO_SUCH_MESSAGE.
+ */
+async function replyTarget(m: Messenger, target: string, ref: string): Promise<string> {
+  const { locate } = await import('../engine/actions/send.js');
+  const at = locate(m, ref);
+  const sameConv = CONVERSATION.test(target)
+    ? at.group !== undefined
+    : at.peer !== undefined && at.peer === normalizeUsername(target);
+  if (!sameConv)
+    throw new ChatError('NO_SUCH_MESSAGE', `message ${at.target.id} is not in the conversation with ${target}`, {
+      hint: `chat history ${target} lists the ids you can reply to there`,
+    });
+  return at.target.id;
+}
+
+/**
+ * Names the next step for two common slips: a message over the size limit (send it as a file), and a user name that
+ * is really one of our groups or rooms (`chat send team hi` for `#team`). Other errors pass through unchanged.
+ */
+export async function withNextStep(err: unknown, target: string, m: Pick<GroupsContext, 'store'>): Promise<unknown> {
+  if (!(err instanceof ChatError)) return err;
+  if (err.code === 'BODY_TOO_LARGE' && err.hint === undefined) {
+    // Files go to one user (§16); a group or room message can only be split.
+    const hint = CONVERSATION.test(target)
+      ? `split it into messages of at most ${MAX_BODY_BYTES} bytes (files go to one user at a time: chat send-file <username> <file>)`
+      : `send it as a file instead: chat send-file ${target} <file>`;
+    return new ChatError(err.code, err.message, { hint, cause: err });
+  }
+  if (err.code === 'UNKNOWN_USER' || err.code === 'BAD_USERNAME') {
+    // The same rule `chat send '#…'` resolves names by (groups/conversation.ts), so the hint never names a target
+    // that would fail: a pending invitation is none, and a name two conversations share says so.
+    const { resolveConversation } = await import('../engine/groups/conversation.js');
+    let what: string | undefined;
+    try {
+      what = resolveConversation(m, `#${target}`).kind === 'group' ? 'a group' : 'a room';
+    } catch (e) {
+      if (e instanceof ChatError && e.code === 'AMBIGUOUS_NAME') what = 'more than one group or room';
+    }
+    if (what !== undefined) {
+      return new ChatError(err.code, err.message, {
+        hint: `${target} is ${what} of yours: chat send '#${target}' <message>`,
+        cause: err,
+      });
+    }
+  }
+  return err;
+}

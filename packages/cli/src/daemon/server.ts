@@ -1,0 +1,86 @@
+/**
+ * The daemon's side of each socket connection (the server is created with `allowHalfOpen`): lines in (lines.ts), JSON-RPC requests answered in order of
+ * completion, notifications out for a subscribed connection. A connection that sends a line over the limit gets one
+ * error and is closed; one that stops reading while subscribed is dropped once too much is waiting for it.
+ */
+import type { Server, Socket } from 'node:net';
+import type { JSONRPCServer } from 'json-rpc-2.0';
+import type { Notification, Subscriber } from './hub.js';
+import { LineSplitter } from './lines.js';
+import type { ConnectionParams } from './methods.js';
+
+/** The longest request line: a 60,000-byte body JSON-escaped (up to 6 bytes per byte) fits with room to spare. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+/** Unsent output a subscribed connection may leave waiting before it is closed (a bot that stopped reading). */
+export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
+export const INVALID_REQUEST = -32600;
+
+export interface Connections {
+  /** Closes every open connection (the daemon is stopping). */
+  closeAll(): void;
+}
+
+export function serveConnections(
+  server: Server,
+  rpc: JSONRPCServer<ConnectionParams>,
+  hub: { unsubscribe(s: Subscriber): void },
+  onCount: (open: number) => void,
+): Connections {
+  const open = new Set<Socket>();
+  server.on('connection', (socket) => {
+    open.add(socket);
+    onCount(open.size);
+    const write = (value: unknown): void => {
+      if (!socket.destroyed) socket.write(`${JSON.stringify(value)}\n`);
+    };
+    const subscriber: Subscriber = {
+      alive: () => !socket.destroyed,
+      notify(n: Notification) {
+        if (socket.writableLength > MAX_UNSENT_BYTES) socket.destroy();
+        else write({ jsonrpc: '2.0', method: n.method, params: n.params });
+      },
+    };
+    // A client may half-close after its last request (`printf … | socat - UNIX-CONNECT:…`): its answers still go
+    // out, then the connection closes (a subscribed client that wants the stream keeps its side open).
+    let inFlight = 0;
+    let ended = false;
+    const endIfDone = (): void => {
+      if (ended && inFlight === 0) socket.end();
+    };
+    const lines = new LineSplitter(
+      MAX_REQUEST_BYTES,
+      (line) => {
+        inFlight++;
+        void rpc.receiveJSON(line, { subscriber }).then((response) => {
+          if (response !== null) write(response);
+          inFlight--;
+          endIfDone();
+        });
+      },
+      () => {
+        write({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: INVALID_REQUEST, message: `request line longer than ${MAX_REQUEST_BYTES} bytes` },
+        });
+        socket.end();
+      },
+    );
+    socket.on('data', (chunk: Buffer) => lines.push(chunk));
+    socket.on('end', () => {
+      ended = true;
+      endIfDone();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      hub.unsubscribe(subscriber);
+      open.delete(socket);
+      onCount(open.size);
+    });
+  });
+  return {
+    closeAll() {
+      for (const s of open) s.destroy();
+    },
+  };
+}
