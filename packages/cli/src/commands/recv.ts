@@ -4,6 +4,7 @@
  *
  * Exit code: 0, or 4 when a message was held because its sender's key changed (it stays on the relay).
  */
+import { quoteOf } from '../engine/actions/history.js';
 import { ExitCode } from '../engine/errors.js';
 import { openMessenger } from './common.js';
 import { printFileEvent } from './files.js';
@@ -26,11 +27,9 @@ export interface RecvArgs {
 export async function recv(args: RecvArgs, io: Io): Promise<number> {
   const messenger = await openMessenger(io, { connectEarly: 'recv' });
   try {
-    /** The quoted target of a reply, from the history (§17): whoever wrote it and its shown text. */
-    const quoted = (replyTo: string): string => {
-      const t = messenger.store.history.byId(replyTo);
-      return quoteLine(t && { from: t.sender ?? messenger.username, body: t.body, deleted: t.deleted }, replyTo);
-    };
+    /** The quoted target of a reply, from the history (§17.1), only if it is a message of the same conversation. */
+    const quoted = (replyTo: string, conv: string): string =>
+      quoteLine(quoteOf(messenger.store.history, replyTo, conv, messenger.username), replyTo);
     messenger.on('message', (m) => {
       if (args.json)
         printJson(io, {
@@ -45,7 +44,7 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
           ...(m.replyTo === undefined ? {} : { reply_to: m.replyTo }),
         });
       else {
-        if (m.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(m.replyTo), outputWidth(io.stdout))}\n`);
+        if (m.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(m.replyTo, m.from), outputWidth(io.stdout))}\n`);
         io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
       }
     });
@@ -92,7 +91,8 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
           `${fitLine(`[${formatLocalTime(g.receivedAt)}] ${inertLine(g.conv)} * ${inertText(g.body)}`, outputWidth(io.stdout))}\n`,
         );
       else {
-        if (g.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(g.replyTo), outputWidth(io.stdout))}\n`);
+        if (g.replyTo !== undefined)
+          io.stdout.write(`${fitLine(quoted(g.replyTo, `#${g.gid}`), outputWidth(io.stdout))}\n`);
         io.stdout.write(
           `${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body }, outputWidth(io.stdout))}\n`,
         );

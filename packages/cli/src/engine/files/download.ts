@@ -41,7 +41,7 @@ function partPath(dir: string, t: FileTransfer): string {
   return join(dir, `.${sanitizeFileName(t.name)}.${t.blob}.part`);
 }
 
-type DownloadContext = Connect & SendControl & { readonly store: Pick<Store, 'files'> };
+type DownloadContext = Connect & SendControl & { readonly store: Pick<Store, 'files' | 'blocked'> };
 
 /**
  * Opens the temp file without following a symlink (§16.3): both parts of its name come from the sender, so in a
@@ -129,6 +129,7 @@ async function tellRelayAndSender(
   } catch (err) {
     if (!(err instanceof ChatError && err.code === 'NO_SUCH_BLOB')) throw err; // already gone: nothing to free
   }
+  if (m.store.blocked.has(t.peer)) return; // §17.4: an offer from before the block; its sender hears nothing back
   await m.sendControl(
     t.peer,
     MessageKind.fileAnswer,
