@@ -36,6 +36,7 @@ export const INTEGRATION = [
   'packages/cli/src/engine/contacts/identities.test.ts',
   'packages/cli/src/engine/live.test.ts',
   'packages/cli/src/engine/messenger.test.ts',
+  'packages/cli/src/engine/blocking.test.ts',
   'packages/cli/src/engine/rate-limit.test.ts',
   'packages/cli/src/engine/receive/receive-batch.test.ts',
   'packages/cli/src/engine/send/send.test.ts',

@@ -1,7 +1,8 @@
 /**
  * The one place where text another party controls is made safe for a terminal: message bodies, group and room names,
  * file names and types, refusal reasons, anything from a peer or the relay. Every renderer (the plain commands, the
- * Ink session, error output) goes through `inertText` (multi-line text) or `inertLine` (one line: names, reasons).
+ * Ink session, error output) goes through `inertText` (multi-line text) or `inertLine` (one line: names, reasons),
+ * or for a reaction `inertEmoji` (`inertLine` that leaves emoji sequences whole).
  *
  * Nothing is dropped: an unsafe character becomes a visible escape (`\x1b`, `\u202e`), so the reader sees that
  * something was there and an escape sequence such as OSC 52 (clipboard), OSC 2 (title) or CSI 2J (clear screen)
@@ -69,4 +70,32 @@ export function inertText(text: string): string {
  */
 export function inertLine(text: string): string {
   return text.replace(LINE_UNSAFE, escapeChar).replace(EXCESS_MARK, escapeChar);
+}
+
+/** Emoji that a ZWJ may join or a VS16 may follow, and the emoji tag sequence (a flag such as England's). */
+const JOINABLE = /[\p{Extended_Pictographic}\p{Emoji_Modifier}]\ufe0f?$/u;
+const PRESENTABLE = /\p{Emoji}$/u;
+const NEXT_JOINABLE = /^\p{Extended_Pictographic}/u;
+const OPEN_TAG_SEQUENCE = /\u{1f3f4}[\u{e0020}-\u{e007e}]*$/u;
+
+/** Whether the joiner, VS16 or tag `c` at `at` in `s` is part of an emoji sequence (UTS #51) rather than hidden. */
+function inEmojiSequence(c: string, at: number, s: string): boolean {
+  const before = s.slice(0, at);
+  if (c === '\ufe0f') return PRESENTABLE.test(before) && !before.endsWith('\ufe0f');
+  if (c === '\u200d') return JOINABLE.test(before) && NEXT_JOINABLE.test(s.slice(at + 1));
+  const code = c.codePointAt(0)!;
+  return code >= 0xe0020 && code <= 0xe007f && OPEN_TAG_SEQUENCE.test(before);
+}
+
+/**
+ * A reaction (§17.3, at most 64 bytes) from another party: like `inertLine`, except that a ZWJ between two emoji, a
+ * VS16 after an emoji and the tags of a flag sequence stay, so a red heart (U+2764 U+FE0F), woman ZWJ laptop and
+ * England's flag show as emoji. Anywhere else they are escaped like every other invisible character: the exception
+ * is for emoji sequences (UTS #51), not a hiding place.
+ * @example inertEmoji('\u2764\ufe0f') === '\u2764\ufe0f' (a red heart); inertEmoji('a\u200db') === 'a\\u200db'
+ */
+export function inertEmoji(text: string): string {
+  return text
+    .replace(LINE_UNSAFE, (c: string, at: number, s: string) => (inEmojiSequence(c, at, s) ? c : escapeChar(c)))
+    .replace(EXCESS_MARK, escapeChar);
 }

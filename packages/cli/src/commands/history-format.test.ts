@@ -70,4 +70,40 @@ describe('history and recv formatting (§17)', () => {
       }),
     ).toContain('bob removed their reaction from abababab');
   });
+
+  it('shows emoji reactions as emoji (VS16, ZWJ sequences, flags, keycaps) and escapes anything else invisible', () => {
+    const reaction = (emoji: string) =>
+      formatAction({
+        type: 'reaction',
+        id: '',
+        target: 'ab'.repeat(16),
+        from: 'bob',
+        conv: 'bob',
+        emoji,
+        ts: 0,
+        relayTs: 0,
+        receivedAt: 0,
+      });
+    const listed = (emoji: string) => formatEntry(entry({ reactions: [{ from: 'bob', emoji }] }), () => undefined);
+    for (const ok of [
+      '❤️',
+      '👩\u200d💻',
+      '👨\u200d👩\u200d👧',
+      '🏳️\u200d🌈',
+      '👍🏽',
+      '1️⃣',
+      '🇩🇪',
+      '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
+    ]) {
+      expect(reaction(ok)).toContain(`reacted ${ok} to`);
+      expect(listed(ok)).toContain(`reactions: ${ok} bob`);
+    }
+    // Outside an emoji sequence a joiner, VS16 or tag is a hiding place: escaped, as are other invisibles.
+    expect(reaction('👍\u200b\u2060\ufe0f')).toContain('reacted 👍\\u200b\\u2060\\ufe0f to');
+    expect(reaction('a\u200db')).toContain('reacted a\\u200db to');
+    expect(reaction('👍\u200d')).toContain('reacted 👍\\u200d to');
+    expect(reaction('x\ufe0f')).toContain('reacted x\\ufe0f to');
+    expect(reaction('\u{e0067}ok')).toContain('reacted \\u{e0067}ok to');
+    expect(listed('\x1b]0;x\x07\u202e')).not.toMatch(/[\x1b\x07\u202e]/);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import type { HistoryEntry } from '../engine/actions/history.js';
 import type { ActionEvent } from '../engine/events.js';
-import { inertLine, inertText } from '../terminal-text.js';
+import { inertEmoji, inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine } from './format.js';
 
 /** What a deleted message shows instead of its text. */
@@ -46,7 +46,10 @@ export function formatEntry(
   lines.push(formatMessageLine({ receivedAt: e.receivedAt, ts: e.ts, from: who, body: `${body}${tail}` }, width));
   if (e.reactions.length > 0)
     lines.push(
-      fitLine(`  reactions: ${e.reactions.map((r) => `${inertLine(r.emoji)} ${inertLine(r.from)}`).join(', ')}`, width),
+      fitLine(
+        `  reactions: ${e.reactions.map((r) => `${inertEmoji(r.emoji)} ${inertLine(r.from)}`).join(', ')}`,
+        width,
+      ),
     );
   return lines.join('\n');
 }
@@ -65,7 +68,7 @@ export function formatAction(e: ActionEvent, width?: number): string {
     case 'reaction':
       return fitLine(
         e.emoji
-          ? `${at} reacted ${inertLine(e.emoji)} to ${shortId(e.target)}`
+          ? `${at} reacted ${inertEmoji(e.emoji)} to ${shortId(e.target)}`
           : `${at} removed their reaction from ${shortId(e.target)}`,
         width,
       );

@@ -89,7 +89,7 @@ export async function history(args: HistoryArgs, io: Io): Promise<number> {
       ...(args.before === undefined ? {} : { before: args.before }),
     };
     const { entries } = h.history({ username, store }, args.target, options);
-    print(io, store, username, entries, args.json === true, false);
+    print(io, entries, args.json === true, false);
   });
 }
 
@@ -109,7 +109,7 @@ export async function search(args: SearchArgs, io: Io): Promise<number> {
       ...(args.limit === undefined ? {} : { limit: args.limit }),
     };
     const entries = h.search({ username, store }, args.text.map(String).join(' '), options);
-    print(io, store, username, entries, args.json === true, true);
+    print(io, entries, args.json === true, true);
   });
 }
 
@@ -128,17 +128,14 @@ async function withStore(io: Io, f: (store: Store) => Promise<void>): Promise<nu
 }
 
 /** JSON Lines (one entry each, `reply_to` as in `chat recv --json`), or the text form of history-format.ts. */
-function print(io: Io, store: Store, me: string, entries: HistoryEntry[], json: boolean, withConv: boolean): void {
+function print(io: Io, entries: HistoryEntry[], json: boolean, withConv: boolean): void {
   if (json) {
     for (const e of entries) {
-      const { replyTo, ...rest } = e;
+      const { replyTo, quote: _, ...rest } = e;
       printJson(io, { type: 'message', ...rest, ...(replyTo === undefined ? {} : { reply_to: replyTo }) });
     }
     return;
   }
-  const lookup = (id: string) => {
-    const t = store.history.byId(id);
-    return t && { from: t.sender ?? me, body: t.body, deleted: t.deleted };
-  };
-  for (const e of entries) io.stdout.write(`${formatEntry(e, lookup, outputWidth(io.stdout), withConv)}\n`);
+  // §17.1: the quote the engine resolved inside the entry's own conversation, never a global lookup by id.
+  for (const e of entries) io.stdout.write(`${formatEntry(e, () => e.quote, outputWidth(io.stdout), withConv)}\n`);
 }

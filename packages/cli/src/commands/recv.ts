@@ -5,6 +5,7 @@
  * Exit code: 0, or 4 when a message was held because its sender's key changed (it stays on the relay).
  * While `chat daemon` runs for the profile, it asks the daemon instead (recvFromDaemon below, docs/JSONRPC.md).
  */
+import { quoteOf } from '../engine/actions/history.js';
 import { ChatError, ExitCode } from '../engine/errors.js';
 import type { DaemonClient } from '../daemon/client.js';
 import { directObject, groupObject, isActionObject, isGroupObject, type MessageObject } from '../daemon/objects.js';
@@ -33,11 +34,9 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
   const messenger = await openMessenger(io, { connectEarly: 'recv' });
   try {
     const json = args.json === true;
-    /** The quoted target of a reply, from the history (§17): whoever wrote it and its shown text. */
-    const quote: Quote = (replyTo) => {
-      const t = messenger.store.history.byId(replyTo);
-      return quoteLine(t && { from: t.sender ?? messenger.username, body: t.body, deleted: t.deleted }, replyTo);
-    };
+    /** The quoted target of a reply, from the history (§17.1), only if it is a message of the same conversation. */
+    const quote: Quote = (replyTo, conv) =>
+      quoteLine(quoteOf(messenger.store.history, replyTo, conv, messenger.username), replyTo);
     messenger.on('message', (m) => printMessage(io, directObject(m), json, quote));
     messenger.on('groupMessage', (g) => printMessage(io, groupObject(g), json, quote));
     // Edits, deletes and reactions (§17), already applied to the history.
@@ -78,8 +77,8 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
   }
 }
 
-/** The line quoting a reply's target (history-format.ts `quoteLine`). */
-type Quote = (replyTo: string) => string;
+/** The line quoting a reply's target (history-format.ts `quoteLine`); `conv` is the reply's conversation key. */
+type Quote = (replyTo: string, conv: string) => string;
 
 /**
  * One message as `chat recv` prints it, from the object `--json` prints (daemon/objects.ts), whether it came from
@@ -106,7 +105,10 @@ function printMessage(io: Io, m: MessageObject, json: boolean, quote: Quote): vo
       `${fitLine(`[${formatLocalTime(m.receivedAt)}] ${inertLine(m.conv)} * ${inertText(m.body)}`, width)}\n`,
     );
   else {
-    if (m.reply_to !== undefined) io.stdout.write(`${fitLine(quote(m.reply_to), width)}\n`);
+    if (m.reply_to !== undefined) {
+      const conv = isGroupObject(m) ? (m.group === undefined ? `room:${m.conv.slice(1)}` : `#${m.group}`) : m.from;
+      io.stdout.write(`${fitLine(quote(m.reply_to, conv), width)}\n`);
+    }
     const from = isGroupObject(m) ? `${m.conv} ${m.from}` : m.from;
     io.stdout.write(`${formatMessageLine({ receivedAt: m.receivedAt, ts: m.ts, from, body: m.body }, width)}\n`);
   }

@@ -289,3 +289,15 @@ export function fromCryptoError(err: unknown, context = ''): ChatError {
   const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
   return new ChatError('UNEXPECTED', `${where}${detail}`, { cause: err });
 }
+
+/**
+ * §17.4: throws `BLOCKED` if `user` is blocked. Every direct send checks it before anything is applied or queued:
+ * texts, edits, deletes, reactions, file offers and answers.
+ * @throws {ChatError} BLOCKED (exit 2).
+ */
+export function refuseBlocked(blocked: { has(user: string): boolean }, user: string): void {
+  if (blocked.has(user))
+    throw new ChatError('BLOCKED', `you blocked ${user}: nothing is sent to them`, {
+      hint: `chat unblock ${user} first`,
+    });
+}

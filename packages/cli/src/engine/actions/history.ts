@@ -5,7 +5,7 @@
 import type { GroupsContext } from '../context.js';
 import { ChatError } from '../errors.js';
 import { resolveConversation } from '../groups/conversation.js';
-import type { HistoryRow } from '../store/history.js';
+import type { HistoryRow, HistoryTable, TargetRow } from '../store/history.js';
 import type { Store } from '../store/store.js';
 import { normalizeUsername } from '../username.js';
 
@@ -34,6 +34,8 @@ export interface HistoryEntry {
   deleted: boolean;
   /** The local id of the message this one replies to (or its §17.2 reference when not held). */
   replyTo?: string;
+  /** What the reply's quote shows: its target, when that is a message of this conversation (`quotedTarget`). */
+  quote?: Quote;
   /** Every version, oldest first (seq 0 the original), when edited. */
   versions?: { seq: number; body: string; ts: number }[];
   reactions: { from: string; emoji: string }[];
@@ -43,6 +45,29 @@ export interface HistoryEntry {
   state?: string;
   /** A group membership change (`*` lines). */
   event?: boolean;
+}
+
+/** The quoted target of a reply: who wrote it and its shown text. */
+export interface Quote {
+  from: string;
+  body: string;
+  deleted: boolean;
+}
+
+/**
+ * The target of a reply in conversation `conv` (as the store keys it: a peer, `#<gid>`), or undefined when it is not
+ * a message of that conversation (§17.1): like an action's target (rules.ts findTarget), a quote never shows a
+ * message of another conversation, whatever id a sender names.
+ */
+export function quotedTarget(h: Pick<HistoryTable, 'byId'>, replyTo: string, conv: string): TargetRow | undefined {
+  const t = h.byId(replyTo);
+  return t !== undefined && t.conv === conv && t.sender !== '*' ? t : undefined;
+}
+
+/** `quotedTarget` as a reply's quote shows it; `me` is our username (the sender of our own 1:1 rows). */
+export function quoteOf(h: Pick<HistoryTable, 'byId'>, replyTo: string, conv: string, me: string): Quote | undefined {
+  const t = quotedTarget(h, replyTo, conv);
+  return t && { from: t.sender ?? me, body: t.body, deleted: t.deleted };
 }
 
 /**
@@ -123,7 +148,11 @@ function entry(m: HistoryContext, r: HistoryRow, conv: string): HistoryEntry {
     ts: r.ts,
     receivedAt: r.receivedAt,
   };
-  if (r.replyTo !== null) e.replyTo = r.replyTo;
+  if (r.replyTo !== null) {
+    e.replyTo = r.replyTo;
+    const q = quoteOf(m.store.history, r.replyTo, r.conv, m.username);
+    if (q) e.quote = q;
+  }
   if (r.versions.length > 0) e.versions = r.versions;
   if (r.state !== null) e.state = r.state;
   if (r.sender === '*') e.event = true;

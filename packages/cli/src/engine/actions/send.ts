@@ -5,7 +5,7 @@
  */
 import { MAX_BODY_BYTES, MessageKind, encodeMessageAction, fromHex, utf8, type MessageAction } from '@chat/crypto';
 import type { QueueFanout, SendControl, Self } from '../context.js';
-import { ChatError } from '../errors.js';
+import { ChatError, refuseBlocked } from '../errors.js';
 import type { FanoutResult } from '../events.js';
 import type { StoredGroup } from '../store/groups.js';
 import type { TargetRow } from '../store/history.js';
@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { applyAction, type Action, type TargetRef } from './rules.js';
 
 export interface ActionsContext extends Self, QueueFanout, SendControl {
-  readonly store: Pick<Store, 'history' | 'groups' | 'transaction'>;
+  readonly store: Pick<Store, 'history' | 'groups' | 'transaction' | 'blocked'>;
 }
 
 /** Where an action on a message goes, and how the envelope names it. */
@@ -41,10 +41,11 @@ export interface ActionOutcome {
 const ID = /^[0-9a-f]{8,32}$/;
 
 /**
- * The message with local id `id`, and how to address an action on it.
- * @throws {ChatError} USAGE (not an id; a room message), NO_SUCH_MESSAGE, NO_SUCH_GROUP (no longer a member).
+ * The message with local id `id`, and how to address an action on it (`forMe`: a local delete, sent to nobody).
+ * @throws {ChatError} USAGE (not an id; a room message), NO_SUCH_MESSAGE, NO_SUCH_GROUP (no longer a member),
+ *   BLOCKED (a 1:1 message with a user we blocked, unless `forMe`).
  */
-export function locate(m: Pick<ActionsContext, 'store' | 'username'>, id: string): Located {
+export function locate(m: Pick<ActionsContext, 'store' | 'username'>, id: string, forMe = false): Located {
   const norm = id.toLowerCase();
   if (!ID.test(norm))
     throw new ChatError('USAGE', `${JSON.stringify(id)} is not a message id (8 to 32 hex digits)`, {
@@ -61,6 +62,8 @@ export function locate(m: Pick<ActionsContext, 'store' | 'username'>, id: string
       hint: 'chat history <user|#group> --json lists the ids',
     });
   if (t.table === 'messages') {
+    // §17.4: nothing goes to a blocked peer (`forMe` sends nothing); in a group it goes to every member, as a text.
+    if (!forMe) refuseBlocked(m.store.blocked, t.conv);
     const sender = t.sender ?? m.username;
     return { target: t, sender, ref: { kind: 'direct', peer: t.conv, id: t.id }, peer: t.conv, conv: t.conv };
   }
@@ -96,7 +99,7 @@ export function editMessage(m: ActionsContext, id: string, text: string): Promis
 
 /** `chat delete <id>`: for everyone (our own messages only), or with `forMe` from our history alone. */
 export async function deleteMessage(m: ActionsContext, id: string, forMe = false): Promise<ActionOutcome> {
-  const at = locate(m, id);
+  const at = locate(m, id, forMe);
   if (forMe) {
     m.store.transaction(() => m.store.history.forget(at.target, Date.now()));
     return { target: at.target.id, conv: at.conv };

@@ -41,7 +41,7 @@ function partPath(dir: string, t: FileTransfer): string {
   return join(dir, `.${sanitizeFileName(t.name)}.${t.blob}.part`);
 }
 
-type DownloadContext = Connect & SendControl & { readonly store: Pick<Store, 'files'> };
+type DownloadContext = Connect & SendControl & { readonly store: Pick<Store, 'files' | 'blocked'> };
 
 /**
  * Opens the temp file without following a symlink (§16.3): both parts of its name come from the sender, so in a
@@ -84,11 +84,16 @@ function openPart(part: string): number {
  * Moves the finished temp file (open as `fd`, verified through it) to a fresh name: link(2) fails rather than replace
  * anything that appeared meanwhile. link(2) goes by path, and in a directory others can write the entry `part` may
  * no longer be our file (renamed away, another put in its place): the new name must then hold the very inode we
- * verified, else it is taken back and nothing is published (§16.3).
- * @throws {ChatError} DOWNLOAD_PATH_UNSAFE.
+ * verified, else it is taken back and nothing is published (§16.3). Exported for its test (download.test.ts).
+ * @throws {ChatError} DOWNLOAD_PATH_UNSAFE, also when `part` is gone or not linkable at link(2).
  */
-function publish(fd: number, part: string, dir: string, name: string): string {
+export function publish(fd: number, part: string, dir: string, name: string): string {
   const ours = fstatSync(fd);
+  const replaced = (what: string, cause?: unknown) =>
+    new ChatError('DOWNLOAD_PATH_UNSAFE', `${printable(part)} ${what} while the download was checked: not saving it`, {
+      hint: 'someone else can write to this directory; accept into a directory only you can write to (--dir)',
+      cause,
+    });
   const same = (path: string) => {
     try {
       const st = lstatSync(path);
@@ -102,16 +107,15 @@ function publish(fd: number, part: string, dir: string, name: string): string {
     try {
       linkSync(part, final);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      // Renamed away (ENOENT), or another user's file or a directory put in its place (EPERM): the same race.
+      if (code === 'ENOENT' || code === 'EPERM') throw replaced('was moved away', err);
       throw err;
     }
     if (!same(final)) {
       rmSync(final, { force: true });
-      throw new ChatError(
-        'DOWNLOAD_PATH_UNSAFE',
-        `${printable(part)} was replaced while the download was checked: not saving what is there now`,
-        { hint: 'someone else can write to this directory; accept into a directory only you can write to (--dir)' },
-      );
+      throw replaced('was replaced');
     }
     if (same(part)) unlinkSync(part);
     return final;
@@ -129,6 +133,7 @@ async function tellRelayAndSender(
   } catch (err) {
     if (!(err instanceof ChatError && err.code === 'NO_SUCH_BLOB')) throw err; // already gone: nothing to free
   }
+  if (m.store.blocked.has(t.peer)) return; // §17.4: an offer from before the block; its sender hears nothing back
   await m.sendControl(
     t.peer,
     MessageKind.fileAnswer,

@@ -15,7 +15,7 @@ import {
   streamChunkCount,
   streamSealedSize,
 } from '@chat/crypto';
-import { ChatError } from '../errors.js';
+import { ChatError, refuseBlocked } from '../errors.js';
 import { blobNew, blobPut } from '../net/blobs.js';
 import type { Connect, Lookup, SendControl } from '../context.js';
 import type { Store } from '../store/store.js';
@@ -27,7 +27,7 @@ import { guessType } from './types.js';
 /** Sealed chunks in flight at once (about 1 MiB). */
 export const UPLOAD_WINDOW = 16;
 
-type UploadContext = Connect & Lookup & SendControl & { readonly store: Pick<Store, 'files'> };
+type UploadContext = Connect & Lookup & SendControl & { readonly store: Pick<Store, 'files' | 'blocked'> };
 
 export interface TransferOptions {
   onProgress?: (p: FileProgress) => void;
@@ -66,7 +66,7 @@ function openSource(path: string): { fd: number; size: number } {
 
 /**
  * Uploads `path` for `to` and sends the offer.
- * @throws {ChatError} FILE_UNREADABLE (1), BAD_USERNAME (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5),
+ * @throws {ChatError} FILE_UNREADABLE (1), BAD_USERNAME / BLOCKED (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5),
  *   FILE_TOO_LARGE / QUOTA_EXCEEDED (6).
  */
 export async function sendFile(
@@ -76,6 +76,7 @@ export async function sendFile(
   options: TransferOptions = {},
 ): Promise<FileTransfer> {
   const peer = normalizeUsername(to);
+  refuseBlocked(m.store.blocked, peer); // §17.4: before anything is read, stored or uploaded
   const abs = resolve(path);
   const { fd, size } = openSource(abs);
   try {

@@ -26,16 +26,18 @@ export type GroupOutcome =
   | { outcome: 'shown'; message: GroupMessage }
   /** Kept for a pending invitation (§15.7): stored, not shown until accepted. */
   | { outcome: 'held' }
+  /** From a blocked signer and not a change to a group we accepted (§17.4): acknowledged, neither stored nor shown. */
+  | { outcome: 'dropped' }
   | { outcome: 'duplicate' }
   | { outcome: 'rejected'; code: string; detail: string };
 
-type GroupContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups' | 'history'> };
+type GroupContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups' | 'history' | 'blocked'> };
 
 /** The handlers for the group and room kinds, for the receive table (receive/handlers.ts). */
 export function groupHandlers(m: GroupContext): [number, KindHandler][] {
   const handle: KindHandler = (d: Delivery) => {
     const r = applyGroupEnvelope(m, d.id, d.opened, d.relayTs);
-    if (r.outcome === 'held') return { outcome: 'applied' };
+    if (r.outcome === 'held' || r.outcome === 'dropped') return { outcome: 'applied' };
     if (r.outcome !== 'shown') return r;
     const message = r.message;
     d.later(() => d.emit('groupMessage', message));
@@ -124,6 +126,11 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
   }
   const record = parseGroupRecord(opened.body);
   const check = checkRecord(m.username, current?.record, record, from);
+  // §17.4: from a blocked signer, only the next version of a group we hold and accepted is applied, so that our view of
+  // its membership does not fork. An invitation (new or again), a competing version, a change to a pending group or
+  // to a competing one: dropped without a row or a notice, so a blocked user cannot pull us into a group.
+  const accepted = current?.member === true && current.invitedBy === undefined;
+  if (m.store.blocked.has(from) && !(check.ok && check.as === 'change' && accepted)) return { outcome: 'dropped' };
   if (!check.ok) {
     // A record that does not follow from our version of the group may follow from a competing one: keep that current.
     if (advanceCompeting(m, record, opened.body, from, now)) return { outcome: 'held' };

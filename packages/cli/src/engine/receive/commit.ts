@@ -84,6 +84,8 @@ function apply(b: Batch, c: Checked): boolean {
       b.events.push(() => m.emit('typing', { from: c.from, active: c.active }));
       return false;
     case 'held': {
+      // §17.4: a blocked sender's envelope is dropped even when its key is not trusted (yet): never held or warned of.
+      if (m.store.blocked.has(c.from)) return true;
       b.counts.held++;
       const held = { id: toHex(c.frame.id), from: c.from, reason: c.reason };
       b.events.push(() => m.emit('held', held));
@@ -101,8 +103,9 @@ function applyOpened(b: Batch, frame: MsgFrame, opened: OpenedEnvelope): boolean
   const handler = b.m.handlers.get(opened.kind);
   if (!handler) return true; // a stored typing signal, or a kind we do not know: acknowledged, ignored (§4.1)
   const id = toHex(frame.id);
-  // §17.4: nothing from a blocked user is stored or shown (so no receipt goes back), but a group state record is
-  // still applied, or the group's membership would fork for us. Acknowledged, so the relay forgets it.
+  // §17.4: nothing from a blocked user is stored or shown (so no receipt goes back), but a group state record goes to
+  // groups/receive.ts, which applies only a change to a group we accepted (or its membership would fork for us).
+  // Acknowledged, so the relay forgets it.
   if (opened.kind !== MessageKind.groupState && b.m.store.blocked.has(opened.from)) return true;
   // §4 step 7: an id seen before a restore from a backup (§13.2) is a redelivery like one in the history.
   if (b.m.store.seen.has(id)) {

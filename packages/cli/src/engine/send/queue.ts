@@ -6,7 +6,7 @@
 import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MessageKind, fromHex, randomMessageId, toHex, utf8 } from '@chat/crypto';
 import { maySendTo } from '../contacts/contacts.js';
 import type { Announce, Lookup, Self } from '../context.js';
-import { ChatError } from '../errors.js';
+import { ChatError, refuseBlocked } from '../errors.js';
 import type { FanoutResult, SentMessage } from '../events.js';
 import type { Connection } from '../net/connection.js';
 import type { Settings } from '../settings.js';
@@ -43,10 +43,7 @@ export interface QueueContext extends Self, Lookup, Announce {
  */
 export function queueMessage(m: QueueContext, to: string, text: string, replyTo?: string): StoredMessage {
   const name = normalizeUsername(to);
-  if (m.store.blocked.has(name))
-    throw new ChatError('BLOCKED', `you blocked ${name}: nothing is sent to them`, {
-      hint: `chat unblock ${name} first`,
-    });
+  refuseBlocked(m.store.blocked, name);
   // A reply (§17.1) is a text that names the message it answers: kind `reply`, the target's id before the text.
   const kind = replyTo === undefined ? MessageKind.text : MessageKind.reply;
   const body = replyTo === undefined ? utf8(text) : concatBytes(fromHex(replyTo), utf8(text));
@@ -121,6 +118,7 @@ export async function sendControl(
   body: Uint8Array,
   conn?: Connection,
 ): Promise<void> {
+  refuseBlocked(m.store.blocked, peer); // §17.4: the callers check first; this is the last line for any new one
   const entry = sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
   m.store.outbox.enqueue(entry);
   await m.withConnection(conn ?? m.live(), async (c) => {

@@ -114,9 +114,10 @@ export class GroupStore {
   /**
    * Whether `user` is a contact for invitation consent (§15.7): we sent them a direct message (a row of ours in
    * history, queued ones included) or verified their safety number. Being pinned is not enough: receiving from a
-   * stranger, the invitation itself included, pins them (§4 step 6).
+   * stranger, the invitation itself included, pins them (§4 step 6). A blocked user is never a contact (§17.4).
    */
   isContact(user: string): boolean {
+    if (this.db.prepare('SELECT 1 FROM blocked WHERE username = ?').get(user) !== undefined) return false;
     return (
       this.db.prepare("SELECT 1 FROM messages WHERE peer = ? AND direction = 'out' LIMIT 1").get(user) !== undefined ||
       this.db.prepare("SELECT 1 FROM contacts WHERE username = ? AND trust = 'verified'").get(user) !== undefined

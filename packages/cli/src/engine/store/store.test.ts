@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -141,6 +141,36 @@ describe('Store', () => {
     expect(store.rejected.add({ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 })).toBe(true);
     expect(store.rejected.add({ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 3 })).toBe(false);
     expect(store.rejected.list()).toEqual([{ id: 'ff', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 }]);
+  });
+
+  it('a message deleted for everyone or for me leaves no text in chat.db or its WAL after a checkpoint', () => {
+    // A short body (in its page) and a long one (overflow pages); each with a marker that is nowhere else.
+    store.messages.add(msg('a1', { body: 'SECRET-short-hunter2' }));
+    store.messages.add(msg('a2', { body: `${'x'.repeat(30_000)} SECRET-long-hunter2` }));
+    store.messages.add(msg('a3', { body: 'SECRET-forme-hunter2' }));
+    const wal = `${path}-wal`;
+    const has = (file: string) => existsSync(file) && readFileSync(file).includes('hunter2');
+    const checkpoint = () => {
+      const db = new Database(path); // another process, as a later `chat` run or `chat recv --follow` beside us
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+    };
+    checkpoint();
+    expect(has(path)).toBe(true); // the test can fail: the text was in chat.db
+    store.messages.add(msg('a4', { body: 'SECRET-walonly-hunter2' })); // this one only in the WAL when deleted
+    expect(has(wal)).toBe(true);
+    store.transaction(() => {
+      for (const id of ['a1', 'a2', 'a4']) store.history.markDeleted(store.history.byId(id)!);
+      store.history.forget(store.history.byId('a3')!, 4000);
+    });
+    checkpoint(); // while the store is still open
+    expect(has(path)).toBe(false);
+    expect(has(wal)).toBe(false);
+    store.close(); // the last connection checkpoints and removes the WAL
+    expect(has(path)).toBe(false);
+    expect(existsSync(wal)).toBe(false);
+    store = Store.open(path);
+    expect(store.history.byId('a1')).toMatchObject({ body: '', deleted: true });
   });
 
   it('keeps data across reopening', () => {

@@ -71,6 +71,9 @@ export class Store {
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
+      // Deleted for everyone or for me (§17.3) means gone: SQLite otherwise leaves a deleted or shortened row's bytes
+      // in free space of the page (and of freed pages) for anyone who later reads chat.db. Per connection.
+      db.pragma('secure_delete = ON');
       migrate(db);
       return new Store(db);
     } catch (err) {

@@ -1,0 +1,218 @@
+/**
+ * Blocking (PROTOCOL.md §17.4) against the real relay in process, and a reply's quote kept inside its own
+ * conversation (§17.1): the regression tests for the client findings of the 2026-12-06 adversarial review.
+ */
+import { writeFileSync } from 'node:fs';
+import { MessageKind, encodeMessageAction, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../test/helpers.js';
+import { deleteMessage, editMessage, reactToMessage } from './actions/send.js';
+import { history, quotedTarget } from './actions/history.js';
+import { ChatError } from './errors.js';
+import { sendFile } from './files/upload.js';
+import { changeGroup, createGroup, sendGroupText } from './groups/groups.js';
+import { Messenger, type OpenOptions } from './messenger.js';
+import type { Profile } from './profile.js';
+
+let t: ReturnType<typeof tempDir>;
+let relay: InProcessRelay;
+const profiles = new Map<string, Profile>();
+let n = 0;
+
+beforeAll(async () => {
+  t = tempDir('blocking');
+  relay = await relayInProcess(`${t.dir}/relay`, {
+    limits: { connectionsPerIpPerSecond: 10_000, connectionsPerIpBurst: 10_000 },
+  });
+});
+afterAll(async () => {
+  await relay.stop();
+  t.cleanup();
+});
+
+/** Fresh users for one test: `alice3`, `mallory3`, … */
+async function users(...names: string[]): Promise<string[]> {
+  n++;
+  const out: string[] = [];
+  for (const base of names) {
+    const name = `${base}${n}`;
+    profiles.set(name, (await makeUser(t.dir, name, relay.address)).profile);
+    out.push(name);
+  }
+  return out;
+}
+
+async function as<T>(user: string, f: (m: Messenger) => Promise<T>, o: OpenOptions = {}): Promise<T> {
+  const m = await Messenger.open(profiles.get(user)!, o);
+  try {
+    return await f(m);
+  } finally {
+    m.close();
+  }
+}
+
+/** One `receive` as `user`: every event it emitted and its summary. */
+async function recvAll(user: string, o: OpenOptions = {}) {
+  return as(
+    user,
+    async (m) => {
+      const ev: { type: string; x: unknown }[] = [];
+      for (const e of ['message', 'groupMessage', 'held', 'rejected', 'action', 'file'] as const)
+        m.on(e, (x: unknown) => ev.push({ type: e, x }));
+      const summary = await m.receive();
+      return { ev, summary };
+    },
+    o,
+  );
+}
+
+const block = (user: string, whom: string) => as(user, async (m) => void m.store.blocked.block(whom, Date.now()));
+/** The code `f` fails with (a sync throw too: edit and react check before they return a promise), or 'sent'. */
+const codeOf = (f: () => Promise<unknown>) =>
+  Promise.resolve()
+    .then(f)
+    .then(
+      () => 'sent',
+      (e: unknown) => (e instanceof ChatError ? e.code : String(e)),
+    );
+
+/** Seals `body` as `kind` from `m` to `to` and sends it: what a hostile client may send. */
+function forge(m: Messenger, kind: number, body: Uint8Array, to: string): Promise<void> {
+  return m.withConnectionFor(async (conn) => {
+    const contact = await m.lookupAndPin(to, conn);
+    const id = randomMessageId();
+    const env = sealEnvelope(
+      { kind, from: m.username, to, id, ts: Date.now(), body },
+      m.identity.identity.secretKey,
+      contact.encryptionPublicKey,
+    );
+    await conn.send(to, id, env);
+  });
+}
+
+describe('blocking (§17.4)', () => {
+  it('invitations from a blocked user are acknowledged and dropped: no notice, no group, nothing left', async () => {
+    const [alice, mallory] = await users('alice', 'mallory');
+    await block(alice!, mallory!);
+    for (let i = 0; i < 2; i++) await as(mallory!, (m) => createGroup(m, `spam${i}`, [alice!]));
+    const { ev, summary } = await recvAll(alice!);
+    expect(ev).toEqual([]);
+    expect(summary).toMatchObject({ received: 0, held: 0, rejected: 0 });
+    expect(await as(alice!, async (m) => m.store.groups.list())).toEqual([]);
+    expect((await recvAll(alice!)).summary).toMatchObject({ received: 0, duplicates: 0 }); // acknowledged: gone
+  });
+
+  it('a blocked former contact cannot pull us into a group, and its puppet cannot talk to us there', async () => {
+    const [alice, mallory, sock] = await users('alice', 'mallory', 'sock');
+    await as(alice!, (m) => m.sendMessage(mallory!, 'hi (before the block)'));
+    await as(sock!, (m) => m.sendMessage(mallory!, 'puppet'));
+    await block(alice!, mallory!);
+    expect(await as(alice!, async (m) => m.store.groups.isContact(mallory!))).toBe(false);
+    const { group } = await as(mallory!, (m) => createGroup(m, 'lure', [alice!, sock!]));
+    await recvAll(sock!);
+    await as(sock!, (m) => sendGroupText(m, `group:${group.gid}`, 'via a puppet'));
+    const { ev } = await recvAll(alice!);
+    expect(await as(alice!, async (m) => m.store.groups.get(group.gid))).toBeUndefined();
+    expect(ev.filter((e) => e.type !== 'rejected')).toEqual([]); // the puppet's text: GROUP_NOT_MEMBER at most
+  });
+
+  it('a change to a group we accepted is still applied from a blocked member (no fork)', async () => {
+    const [alice, mallory, carol] = await users('alice', 'mallory', 'carol');
+    await as(alice!, (m) => m.sendMessage(mallory!, 'hi'));
+    const { group } = await as(mallory!, (m) => createGroup(m, 'team', [alice!]));
+    await recvAll(alice!);
+    expect(await as(alice!, async (m) => m.store.groups.get(group.gid))).toMatchObject({ member: true });
+    await block(alice!, mallory!);
+    await as(mallory!, (m) => changeGroup(m, `group:${group.gid}`, 'add', carol!));
+    await recvAll(alice!);
+    const g = await as(alice!, async (m) => m.store.groups.get(group.gid));
+    expect(g?.record.members.map((x) => x.user)).toContain(carol);
+  });
+
+  it('under --trust-new-identities never a blocked sender is dropped, not held', async () => {
+    const [alice, mallory] = await users('alice', 'mallory');
+    const never: OpenOptions = { trustNewIdentities: 'never' };
+    await block(alice!, mallory!);
+    await as(mallory!, (m) => m.sendMessage(alice!, 'spam'));
+    const first = await recvAll(alice!, never);
+    expect(first.ev).toEqual([]);
+    expect(first.summary).toMatchObject({ received: 0, held: 0 });
+    expect((await recvAll(alice!, never)).summary).toMatchObject({ held: 0, duplicates: 0 }); // not left on the relay
+  });
+
+  it('a reaction, an edit, a delete and a file to a blocked user are refused (BLOCKED), nothing goes out', async () => {
+    const [alice, bob] = await users('alice', 'bob');
+    const theirs = await as(bob!, (m) => m.sendMessage(alice!, 'hello'));
+    const mine = await as(alice!, (m) => m.sendMessage(bob!, 'mine'));
+    await recvAll(alice!);
+    await recvAll(bob!);
+    await block(alice!, bob!);
+    const file = `${t.dir}/f.txt`;
+    writeFileSync(file, 'for a blocked user');
+    const codes = await as(alice!, async (m) => [
+      await codeOf(() => m.sendMessage(bob!, 'x')),
+      await codeOf(() => reactToMessage(m, theirs.id, '👍')),
+      await codeOf(() => editMessage(m, mine.id, 'edited')),
+      await codeOf(() => deleteMessage(m, mine.id)),
+      await codeOf(() => sendFile(m, bob!, file)),
+    ]);
+    expect(codes).toEqual(['BLOCKED', 'BLOCKED', 'BLOCKED', 'BLOCKED', 'BLOCKED']);
+    // Refused before anything was applied locally either.
+    expect(await as(alice!, async (m) => m.store.history.byId(mine.id))).toMatchObject({
+      body: 'mine',
+      deleted: false,
+    });
+    expect((await recvAll(bob!)).ev).toEqual([]);
+    // A delete from our own history alone sends nothing: still allowed.
+    expect(await codeOf(() => as(alice!, (m) => deleteMessage(m, mine.id, true)))).toBe('sent');
+  });
+});
+
+describe('a reply quotes only a message of its own conversation (§17.1)', () => {
+  it('a group reply naming the id of a private 1:1 message does not quote it', async () => {
+    const [alice, bob, mallory] = await users('alice', 'bob', 'mallory');
+    await as(alice!, (m) => m.sendMessage(mallory!, 'hi'));
+    const secret = await as(bob!, (m) => m.sendMessage(alice!, 'PRIVATE: the door code is 4711'));
+    await recvAll(alice!);
+    const { group } = await as(mallory!, (m) => createGroup(m, 'g', [alice!]));
+    await recvAll(alice!);
+    await as(mallory!, (m) =>
+      forge(
+        m,
+        MessageKind.groupReply,
+        encodeMessageAction(MessageKind.groupReply, {
+          op: 'reply',
+          gid: fromHex(group.gid),
+          target: fromHex(secret.id),
+          text: 'see quote',
+        }),
+        alice!,
+      ),
+    );
+    const { ev } = await recvAll(alice!);
+    const reply = ev.find((e) => e.type === 'groupMessage')?.x as { replyTo?: string };
+    expect(reply.replyTo).toBe(secret.id); // kept as the reference it named: not held
+    await as(alice!, async (m) => {
+      expect(quotedTarget(m.store.history, secret.id, `#${group.gid}`)).toBeUndefined();
+      expect(quotedTarget(m.store.history, secret.id, bob!)).toMatchObject({ body: secret.body });
+      const entry = history(m, `group:${group.gid}`).entries.find((e) => e.body === 'see quote');
+      expect(entry?.replyTo).toBe(secret.id);
+      expect(entry?.quote).toBeUndefined();
+    });
+  });
+
+  it('a 1:1 reply naming a message of another conversation does not quote it', async () => {
+    const [alice, bob, mallory] = await users('alice', 'bob', 'mallory');
+    const secret = await as(bob!, (m) => m.sendMessage(alice!, 'PRIVATE'));
+    const hi = await as(mallory!, (m) => m.sendMessage(alice!, 'hi'));
+    await recvAll(alice!);
+    await as(mallory!, (m) => m.sendMessage(alice!, 'about bob', secret.id));
+    await as(mallory!, (m) => m.sendMessage(alice!, 'about mine', hi.id));
+    await recvAll(alice!);
+    await as(alice!, async (m) => {
+      const entries = history(m, mallory!).entries;
+      expect(entries.find((e) => e.body === 'about bob')?.quote).toBeUndefined();
+      expect(entries.find((e) => e.body === 'about mine')?.quote).toMatchObject({ from: mallory, body: 'hi' });
+    });
+  });
+});
