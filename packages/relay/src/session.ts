@@ -265,6 +265,11 @@ export class Session implements Receiver, Kickable {
       throw new ProtocolError('AUTH_FAILED', 'challenge signature does not verify');
     }
     if (this.ctx.accounts.isBanned(f.user)) throw new ProtocolError('BANNED', `${f.user} is banned on this relay`);
+    // A configured admin name is reserved for the key bound to it (§14.1), on every relay: on an open relay a squatter
+    // would otherwise register it first and receive what is sent to the admin (review 2026-12-06, finding 9).
+    if (this.ctx.policy.admins.has(f.user) && !isAdmin(this.ctx.policy.admins, f.user, f.idpk)) {
+      throw new ProtocolError('KEY_MISMATCH', `${f.user} is reserved for a configured admin with another key`);
+    }
     const record = {
       username: f.user,
       identityPublicKey: f.idpk,
@@ -284,8 +289,8 @@ export class Session implements Receiver, Kickable {
       }
     }
     let invited = false;
-    // A configured admin registers without an invite only with the key bound to the name (§14.1).
-    if (this.ctx.policy.registration === 'invite' && !known && !isAdmin(this.ctx.policy.admins, f.user, f.idpk)) {
+    // A configured admin registers without an invite (its key was checked above, §14.1).
+    if (this.ctx.policy.registration === 'invite' && !known && !this.ctx.policy.admins.has(f.user)) {
       if (f.invite === undefined)
         throw new ProtocolError('INVITE_REQUIRED', 'registration on this relay needs an invite code');
       if (this.ctx.accounts.registerWithInvite(record, f.invite, this.ctx.now()) !== 'ok') {
