@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PORT } from '@chat/protocol';
+import { checkDataDir, readDataFile } from './data-dir.js';
+import { DataDirUnsafeError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export type Registration = 'open' | 'invite';
@@ -225,8 +227,13 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
   if (file !== undefined) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      if (inputs.configFile === undefined) {
+        // The data directory's own relay.json names admins and limits: it must be the operator's (data-dir.ts).
+        checkDataDir(dataDir);
+        text = readDataFile(file);
+      } else text = readFileSync(file, 'utf8');
     } catch (err) {
+      if (err instanceof DataDirUnsafeError) throw err;
       throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
     }
     let parsed: unknown;
