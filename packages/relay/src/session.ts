@@ -21,7 +21,7 @@ import {
   type RelayFrame,
   type SendFrame,
 } from '@chat/protocol';
-import { addressKey } from './address-key.js';
+import { addressPrefixes, mailboxAddressKey } from './address-key.js';
 import { answerAdminFrame } from './admin/frames.js';
 import { isAdmin } from './admins.js';
 import { answerBlobFrame } from './blobs/frames.js';
@@ -280,7 +280,7 @@ export class Session implements Receiver, Kickable {
     // Mass registration (§11): an open relay charges each new name to the client's IP address; on an invite-only relay
     // the invite is the limit. Returning users are never charged.
     if (!known && this.ctx.policy.registration === 'open') {
-      const wait = this.ctx.rates.takeRegistration(addressKey(this.socket.remoteAddress), Date.now());
+      const wait = this.ctx.rates.takeRegistration(addressPrefixes(this.socket.remoteAddress), Date.now());
       if (wait > 0) {
         throw new ProtocolError(
           'REGISTRATION_RATE_LIMITED',
@@ -366,7 +366,7 @@ export class Session implements Receiver, Kickable {
     try {
       result = await this.ctx.commits.put({
         recipient: f.to,
-        ...this.ctx.shareTags(this.user!, addressKey(this.socket.remoteAddress), f.to),
+        ...this.ctx.shareTags(this.user!, mailboxAddressKey(this.socket.remoteAddress), f.to),
         id: f.id,
         envelope: f.env,
         receivedAt: now,
@@ -397,7 +397,7 @@ export class Session implements Receiver, Kickable {
   private async onFanout(f: FanoutFrame): Promise<void> {
     let out;
     try {
-      out = await storeFanout(this.ctx, this.user!, addressKey(this.socket.remoteAddress), f);
+      out = await storeFanout(this.ctx, this.user!, mailboxAddressKey(this.socket.remoteAddress), f);
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       this.ctx.log({ event: 'store_error', conn: this.connId, error: (err as Error).message });
