@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { RELAY_JS } from './run-bin.js';
+import { RELAY_JS, runBin } from './run-bin.js';
 import { tempDir } from '../fixtures/temp.js';
 
 const t = tempDir('data-dir-bin');
@@ -45,4 +45,16 @@ it('refuses a world-writable data directory with planted files: exit 1, DATA_DIR
     /^chat-relay: error: .*(writable by group or others|belongs to another user).*\(DATA_DIR_UNSAFE\)$/m,
   );
   expect(r.stderr).toMatch(/^chat-relay: hint: (chmod|chown|if its content)/m);
+});
+
+it('chat-relay admin and status refuse it too: they would talk to a control socket someone else could plant', async () => {
+  const dir = join(t.dir, 'shared-admin');
+  mkdirSync(dir);
+  chmodSync(dir, 0o777);
+  for (const args of [['admin', 'users'], ['status']]) {
+    const r = await runBin(RELAY_JS, [...args, '--data', dir]);
+    expect(r.code, args.join(' ')).toBe(1);
+    expect(r.stderr).toMatch(/^chat-relay: error: .*writable by group or others \(mode 0777\).*\(DATA_DIR_UNSAFE\)$/m);
+    expect(r.stderr).toMatch(new RegExp(`^chat-relay: hint: chmod go-w ${dir}$`, 'm'));
+  }
 });

@@ -223,15 +223,15 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
 
   // The data directory decides where relay.json is, so it cannot come from that file itself.
   const dataDir = (flagLayer.get('dataDir') ?? envLayer.get('dataDir') ?? cfg.dataDir) as string;
+  // Before anything in it is read or talked to (its relay.json, its control socket for `chat-relay admin`): another
+  // local user must not have been able to plant them (data-dir.ts).
+  checkDataDir(dataDir);
   const file = inputs.configFile ?? (existsSync(join(dataDir, 'relay.json')) ? join(dataDir, 'relay.json') : undefined);
   if (file !== undefined) {
     let text: string;
     try {
-      if (inputs.configFile === undefined) {
-        // The data directory's own relay.json names admins and limits: it must be the operator's (data-dir.ts).
-        checkDataDir(dataDir);
-        text = readDataFile(file);
-      } else text = readFileSync(file, 'utf8');
+      // The data directory's own relay.json names admins and limits: read without following a link (data-dir.ts).
+      text = inputs.configFile === undefined ? readDataFile(file) : readFileSync(file, 'utf8');
     } catch (err) {
       if (err instanceof DataDirUnsafeError) throw err;
       throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
