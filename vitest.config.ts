@@ -19,6 +19,7 @@ export const E2E = [
   'test/crash/**/*.test.ts',
   'test/ops/observability.test.ts',
   'test/ops/operator.test.ts',
+  'test/ops/data-dir-bin.test.ts',
   'test/ops/version.test.ts',
   'test/ops/completion.test.ts',
   'test/ops/man.test.ts',

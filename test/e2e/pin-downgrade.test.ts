@@ -58,6 +58,33 @@ describe('a pinned relay answering in plaintext', () => {
     expect(after.relayCert).toBeUndefined();
   }, 60_000);
 
+  // Review 2026-12-06 finding 7: the guard compared the address as typed, so LOCALHOST:port (or any other address)
+  // replaced the pin held for localhost:port without --drop-tls-pin.
+  it('login --insecure needs --drop-tls-pin whenever the profile holds a pin, however the address is spelled', async () => {
+    const home = join(t.dir, 'dave');
+    expect((await chat(['keygen'], { home })).code).toBe(0);
+    expect((await chat(['login', 'dave', '--relay', tls.address], { home })).code).toBe(0);
+    const configPath = join(home, 'config.json');
+    const pinned = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    const port = plain.hostPort.split(':').pop();
+    writeFileSync(configPath, JSON.stringify({ ...pinned, relay: `localhost:${port}` }));
+    for (const relay of [`LOCALHOST:${port}`, `localhost:${port}`, plain.hostPort]) {
+      const r = await chat(['login', 'dave', '--relay', relay, '--insecure'], { home });
+      expect(r.code, relay).toBe(2);
+      expect(r.stderr).toMatch(/^chat: error: .*pinned TLS certificate/m);
+      expect(r.stderr).toMatch(/^chat: hint: .*--drop-tls-pin/m);
+    }
+    expect((JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>).relayCert).toBe(tls.fingerprint);
+    const dropped = await chat(['login', 'dave', '--relay', `LOCALHOST:${port}`, '--insecure', '--drop-tls-pin'], {
+      home,
+    });
+    expect(dropped.code).toBe(0);
+    expect(dropped.stderr).toMatch(/^chat: warning: .*dropped the pinned TLS certificate for localhost:/m);
+    const after = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    expect(after).toMatchObject({ relay: `localhost:${port}`, insecure: true });
+    expect(after.relayCert).toBeUndefined();
+  }, 60_000);
+
   it('--drop-tls-pin is only for that: without --insecure it is a usage error', async () => {
     const home = join(t.dir, 'carol');
     expect((await chat(['keygen'], { home })).code).toBe(0);

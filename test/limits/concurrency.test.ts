@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity } from '@chat/crypto';
-import type { RelayOptions, RunningRelay } from '@chat/relay';
+import { DEFAULT_LIMITS, type RelayOptions, type RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
 import { relayInProcess as relayOn } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
@@ -50,6 +50,29 @@ describe('concurrency limits', () => {
     held[0]!.close();
     await until(() => relay.connections() === 2);
     expect(await (await connect(relay)).hello()).toMatchObject({ t: 'challenge' });
+  });
+
+  // Review 2026-12-06 finding 4: under the old defaults (10,000 connections, 1,000 per address) ten addresses held
+  // every slot. Scaled down by 100: 100 connections, per address 1 (it was 10).
+  it('ten addresses cannot hold every connection slot under the default per-address share', async () => {
+    const perIp = Math.max(1, Math.floor(DEFAULT_LIMITS.maxConnectionsPerIp / 100));
+    const relay = await relayWith({
+      limits: { maxConnections: DEFAULT_LIMITS.maxConnections / 100, maxConnectionsPerIp: perIp },
+    });
+    let held = 0;
+    for (let ip = 21; ip <= 30; ip++)
+      for (let i = 0; i < 10; i++) {
+        const c = await RawClient.connect(relay.port, '127.0.0.1', { localAddress: `127.0.0.${ip}` });
+        cleanups.push(() => c.close());
+        const f = await c.hello().catch(() => undefined);
+        if (f?.t === 'challenge') held++;
+        else c.close();
+      }
+    expect(held).toBe(10 * perIp);
+    expect(held).toBeLessThanOrEqual(DEFAULT_LIMITS.maxConnections / 100 / 10); // 100 addresses to hold every slot
+    const legit = await RawClient.connect(relay.port, '127.0.0.1', { localAddress: '127.0.0.2' });
+    cleanups.push(() => legit.close());
+    expect(await legit.login('alice', generateIdentity())).toMatchObject({ t: 'welcome' });
   });
 
   it('refuses a session beyond maxSessionsPerUser at auth; other accounts are unaffected', async () => {

@@ -63,21 +63,39 @@ describe('admin binding (issue 14, finding 2)', () => {
     await expect(start).rejects.toThrow(/name:fingerprint.*"root"/);
   });
 
-  it('invite-only: a stranger cannot register the admin name without an invite; the real admin can', async () => {
+  it('invite-only: a stranger cannot register the admin name, even with an invite; the real admin can', async () => {
     const relay = await relayWith({ admins: [entry], registration: 'invite' });
     const thief = await loginAs(relay, 'root', generateIdentity());
-    expect(thief.reply).toMatchObject({ t: 'err', code: 'INVITE_REQUIRED', fatal: true });
+    expect(thief.reply).toMatchObject({ t: 'err', code: 'KEY_MISMATCH', fatal: true });
     const real = await loginAs(relay, 'root', root);
     expect(real.reply).toMatchObject({ t: 'welcome', registered: true });
     expect(await adminStats(real.c)).toMatchObject({ t: 'admin_stats' });
   });
 
-  it('open registration: a stranger who registers the admin name first gets no admin rights', async () => {
+  // Review 2026-12-06 finding 9: the open relay registered the squatter, who then got the admin's messages, and the
+  // real admin got KEY_MISMATCH.
+  it('open registration: a stranger cannot register the admin name; the real admin still can', async () => {
     const relay = await relayWith({ admins: [entry] });
     const thief = await loginAs(relay, 'root', generateIdentity());
-    expect(thief.reply).toMatchObject({ t: 'welcome', registered: true });
-    expect(await adminStats(thief.c)).toMatchObject({ t: 'err', code: 'FORBIDDEN', fatal: false });
-    // The real admin's key no longer matches the squatted name; the operator sees it in the log and deletes the account.
-    expect((await loginAs(relay, 'root', root)).reply).toMatchObject({ t: 'err', code: 'KEY_MISMATCH' });
+    expect(thief.reply).toMatchObject({ t: 'err', code: 'KEY_MISMATCH', fatal: true });
+    const real = await loginAs(relay, 'root', root);
+    expect(real.reply).toMatchObject({ t: 'welcome', registered: true });
+    expect(await adminStats(real.c)).toMatchObject({ t: 'admin_stats' });
+  });
+
+  it('a name registered before it was configured as an admin cannot log in with its old key', async () => {
+    const tmp = tempDir('admin-later');
+    cleanups.push(() => tmp.cleanup());
+    const before = await relayOn(tmp.dir);
+    const squatter = generateIdentity();
+    const early = await RawClient.connect(before.port);
+    expect(await early.login('root', squatter)).toMatchObject({ t: 'welcome', registered: true });
+    early.close();
+    await before.close();
+    const after = await relayOn(tmp.dir, { admins: [entry] });
+    cleanups.push(() => after.close());
+    const again = await RawClient.connect(after.port);
+    cleanups.push(() => again.close());
+    expect(await again.login('root', squatter)).toMatchObject({ t: 'err', code: 'KEY_MISMATCH', fatal: true });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId } from '@chat/crypto';
-import type { RelayOptions, RunningRelay } from '@chat/relay';
+import { DEFAULT_LIMITS, type RelayOptions, type RunningRelay } from '@chat/relay';
 import { RawClient } from '../helpers/raw-client.js';
 import { relayInProcess as relayOn } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
@@ -104,5 +104,28 @@ describe('mailbox flooding', () => {
     const alice = await user(relay, 'alice', '127.0.0.2');
     expect(await send(alice, 'bob')).toMatchObject({ t: 'sent' });
     expect(await fanout(alice, ['bob'])).toMatchObject({ t: 'fanout_sent', codes: [''] });
+  });
+  // Review 2026-12-06 finding 4: under the old default shares (quota 10,000, address share 2,500) four source addresses
+  // filled a mailbox. The defaults scaled down by 250, so the test is small and still fails on the old ratio.
+  it('four source addresses cannot fill a mailbox under the default shares; a sender from elsewhere gets through', async () => {
+    const scale = (n: number) => Math.max(1, Math.floor(n / 250));
+    const limits = {
+      mailboxMaxMessages: scale(DEFAULT_LIMITS.mailboxMaxMessages),
+      mailboxSenderMaxMessages: scale(DEFAULT_LIMITS.mailboxSenderMaxMessages),
+      mailboxAddressMaxMessages: scale(DEFAULT_LIMITS.mailboxAddressMaxMessages),
+    };
+    const relay = await relayWith({ limits });
+    (await user(relay, 'bob')).close();
+    let stored = 0;
+    for (const ip of ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14'])
+      for (let a = 0; a < 3; a++) {
+        const sock = await user(relay, `s${ip.split('.')[3]}x${a}`, ip);
+        for (let i = 0; i < limits.mailboxSenderMaxMessages; i++) if ((await send(sock, 'bob')).t === 'sent') stored++;
+        sock.close();
+      }
+    expect(stored).toBe(4 * limits.mailboxAddressMaxMessages);
+    expect(stored).toBeLessThanOrEqual(limits.mailboxMaxMessages / 5); // it takes at least 20 addresses to fill it
+    const alice = await user(relay, 'alice', '127.0.0.2');
+    expect(await send(alice, 'bob')).toMatchObject({ t: 'sent' });
   });
 });

@@ -55,7 +55,7 @@ describe('relay TLS', () => {
     const dir = `${tmp.dir}/damaged`;
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/tls-cert.pem`, 'not a certificate');
-    writeFileSync(`${dir}/tls-key.pem`, 'not a key');
+    writeFileSync(`${dir}/tls-key.pem`, 'not a key', { mode: 0o600 }); // (a readable key is refused first)
     await expect(relayInProcess(dir)).rejects.toMatchObject({ name: 'RelayTlsError', code: 'TLS_FILES' });
     // The certificate of one relay with the key of another.
     const other = await relayInProcess(`${tmp.dir}/other`);

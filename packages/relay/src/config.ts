@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PORT } from '@chat/protocol';
+import { checkDataDir, readDataFile } from './data-dir.js';
+import { DataDirUnsafeError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export type Registration = 'open' | 'invite';
@@ -221,12 +223,17 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
 
   // The data directory decides where relay.json is, so it cannot come from that file itself.
   const dataDir = (flagLayer.get('dataDir') ?? envLayer.get('dataDir') ?? cfg.dataDir) as string;
+  // Before anything in it is read or talked to (its relay.json, its control socket for `chat-relay admin`): another
+  // local user must not have been able to plant them (data-dir.ts).
+  checkDataDir(dataDir);
   const file = inputs.configFile ?? (existsSync(join(dataDir, 'relay.json')) ? join(dataDir, 'relay.json') : undefined);
   if (file !== undefined) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      // The data directory's own relay.json names admins and limits: read without following a link (data-dir.ts).
+      text = inputs.configFile === undefined ? readDataFile(file) : readFileSync(file, 'utf8');
     } catch (err) {
+      if (err instanceof DataDirUnsafeError) throw err;
       throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
     }
     let parsed: unknown;

@@ -25,3 +25,18 @@ export class RelayTlsError extends Error {
     super(message);
   }
 }
+
+/**
+ * The data directory, or a file in it, could have been planted by another local user (wrong owner, group- or
+ * world-writable, a symlink): the relay refuses to read or serve from it (data-dir.ts, SECURITY.md).
+ */
+export class DataDirUnsafeError extends Error {
+  override readonly name = 'DataDirUnsafeError';
+  readonly code = 'DATA_DIR_UNSAFE';
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}

@@ -56,3 +56,29 @@ describe('ConnectionGate: one address is an IPv4 address or an IPv6 /64', () => 
     expect(admitAll(['192.0.2.7', '192.0.2.8'], { maxConnectionsPerIp: 1 })).toEqual([true, true]);
   });
 });
+
+// Review 2026-12-06 finding 4: a /56 was 256 "addresses", each with the full per-address cap.
+describe('ConnectionGate: nested IPv6 blocks', () => {
+  it('a /56 holds twice the per-address cap, whatever /64s in it connect', () => {
+    const one56 = Array.from({ length: 5 }, (_, i) => `2001:db8:5:ab${i.toString(16).padStart(2, '0')}::1`);
+    expect(admitAll(one56, { maxConnectionsPerIp: 1 })).toEqual([true, true, false, false, false]);
+  });
+
+  it('a /48 holds four times the per-address cap, whatever /56s in it connect', () => {
+    const one48 = Array.from({ length: 6 }, (_, i) => `2001:db8:6:${(i << 8).toString(16)}::1`);
+    expect(admitAll(one48, { maxConnectionsPerIp: 1 })).toEqual([true, true, true, true, false, false]);
+    expect(refused.at(-1)).toBe('TOO_MANY_IP_CONNECTIONS');
+  });
+
+  it('the connection rate is counted per block too, with the same shares', () => {
+    const one48 = Array.from({ length: 6 }, (_, i) => `2001:db8:7:${(i << 8).toString(16)}::1`);
+    expect(admitAll(one48, { connectionsPerIpBurst: 1, connectionsPerIpPerSecond: 0.001 })).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});

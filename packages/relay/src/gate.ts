@@ -1,27 +1,28 @@
 import type { Socket } from 'node:net';
 import { encodeFrame, errFrame, type ErrorCode } from '@chat/protocol';
 import type { RelayContext } from './context.js';
-import { addressKey } from './address-key.js';
-import { BucketMap, type Limits } from './limits.js';
+import { addressPrefixes } from './address-key.js';
+import { PrefixBuckets, type Limits } from './limits.js';
 
 const REFUSE_GRACE_MS = 1_000;
 
 /**
  * Admission of new connections (PROTOCOL.md §11): at most `maxConnections` open, at most `maxConnectionsPerIp` of them
- * from one IP address (an IPv6 client counts by its /64: address-key.ts), and at most `connectionsPerIpPerSecond` new ones per IP address (with a burst). A refused
+ * from one IP address, and at most `connectionsPerIpPerSecond` new ones per IP address (with a burst). An IPv6 client
+ * counts under its /64, /56 and /48 at once, with one, two and four times those limits (address-key.ts). A refused
  * connection gets one fatal `err` (`TOO_MANY_CONNECTIONS` / `TOO_MANY_IP_CONNECTIONS` / `CONNECT_RATE_LIMITED`) before
  * any `hello`, and is closed; it never gets a session.
  */
 export class ConnectionGate {
-  private readonly perIp: BucketMap;
-  /** Open admitted connections per IP address; an address leaves the map with its last connection. */
+  private readonly perIp: PrefixBuckets;
+  /** Open admitted connections per address key (address block); a key leaves the map with its last connection. */
   private readonly openPerIp = new Map<string, number>();
 
   constructor(
     private readonly limits: Limits,
     private readonly open: () => number,
   ) {
-    this.perIp = new BucketMap(limits.connectionsPerIpPerSecond, limits.connectionsPerIpBurst);
+    this.perIp = new PrefixBuckets(limits.connectionsPerIpPerSecond, limits.connectionsPerIpBurst);
   }
 
   /**
@@ -42,18 +43,21 @@ export class ConnectionGate {
         'the relay is at its connection limit; retry later',
       );
     }
-    const ip = addressKey(socket.remoteAddress);
-    const mine = this.openPerIp.get(ip) ?? 0;
-    if (mine >= this.limits.maxConnectionsPerIp) {
-      return this.refuse(
-        socket,
-        ctx,
-        answer,
-        'TOO_MANY_IP_CONNECTIONS',
-        `your address has ${mine} connections open, the most this relay allows; close one`,
-      );
+    const prefixes = addressPrefixes(socket.remoteAddress);
+    for (const { key, shares } of prefixes) {
+      const mine = this.openPerIp.get(key) ?? 0;
+      if (mine >= this.limits.maxConnectionsPerIp * shares) {
+        const block = shares === 1 ? 'your address has' : `your network (${key}) has`;
+        return this.refuse(
+          socket,
+          ctx,
+          answer,
+          'TOO_MANY_IP_CONNECTIONS',
+          `${block} ${mine} connections open, the most this relay allows; close one`,
+        );
+      }
     }
-    if (this.perIp.take(ip, 1, Date.now()) > 0) {
+    if (this.perIp.take(prefixes, Date.now()) > 0) {
       return this.refuse(
         socket,
         ctx,
@@ -62,11 +66,13 @@ export class ConnectionGate {
         'too many new connections from your address; retry later',
       );
     }
-    this.openPerIp.set(ip, mine + 1);
+    for (const { key } of prefixes) this.openPerIp.set(key, (this.openPerIp.get(key) ?? 0) + 1);
     socket.once('close', () => {
-      const n = (this.openPerIp.get(ip) ?? 1) - 1;
-      if (n > 0) this.openPerIp.set(ip, n);
-      else this.openPerIp.delete(ip);
+      for (const { key } of prefixes) {
+        const n = (this.openPerIp.get(key) ?? 1) - 1;
+        if (n > 0) this.openPerIp.set(key, n);
+        else this.openPerIp.delete(key);
+      }
     });
     return true;
   }

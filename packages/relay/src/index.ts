@@ -19,7 +19,7 @@ export {
   TLS_KEY_FILE,
   type TlsMaterial,
 } from './tls-material.js';
-export { RelayTlsError, type RelayTlsErrorCode } from './errors.js';
+export { RelayTlsError, type RelayTlsErrorCode, DataDirUnsafeError } from './errors.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { resolveConfig, describeConfig, ConfigError, type RelayConfig, type Registration } from './config.js';
 export { DataDirInUseError, controlRequest } from './admin/control.js';

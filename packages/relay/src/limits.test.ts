@@ -68,3 +68,20 @@ describe('BucketMap and UserRates', () => {
     expect(r.take('u', 10, 0, 0)).toBe(0);
   });
 });
+
+describe('PrefixBuckets (review 2026-12-06 finding 4)', () => {
+  it('charges every block of an address; a refused take is charged to none', async () => {
+    const { PrefixBuckets } = await import('./limits.js');
+    const { addressPrefixes } = await import('./address-key.js');
+    const b = new PrefixBuckets(0.001, 1);
+    // Five /56s of one /48: each /56 (2 tokens) has room, the /48 (4 tokens) stops the fifth.
+    const waits = Array.from({ length: 5 }, (_, i) =>
+      b.take(addressPrefixes(`2001:db8:9:${(i << 8).toString(16)}::1`), 0),
+    );
+    expect(waits.map((w) => w === 0)).toEqual([true, true, true, true, false]);
+    // The refused take left the fifth /56's bucket full: another /48 is unaffected.
+    expect(b.take(addressPrefixes('2001:db8:a::1'), 0)).toBe(0);
+    expect(b.take(addressPrefixes('192.0.2.1'), 0)).toBe(0);
+    expect(b.take(addressPrefixes('192.0.2.1'), 0)).toBeGreaterThan(0);
+  });
+});

@@ -2,6 +2,7 @@
  * Abuse limits (PROTOCOL.md §11): token buckets for per-user message and byte rates and per-IP connection rates, and
  * the connection gate that applies the maximum connection count. Pure bookkeeping over a clock; no I/O.
  */
+import type { AddressPrefix } from './address-key.js';
 
 /** A token bucket: `rate` tokens per second, holding at most `burst`. Starts full. */
 export class TokenBucket {
@@ -70,11 +71,54 @@ export class BucketMap {
   }
 }
 
+/**
+ * Token buckets per address block (§11): each key of `addressPrefixes` has a bucket of `shares` × the rate and burst.
+ * A take succeeds only if every block of the address has the tokens; a refused take is charged to none.
+ */
+export class PrefixBuckets {
+  private readonly byShares = new Map<number, BucketMap>();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {}
+
+  take(prefixes: readonly AddressPrefix[], now: number): number {
+    const taken: [BucketMap, string][] = [];
+    for (const { key, shares } of prefixes) {
+      const map = this.mapFor(shares);
+      const wait = map.take(key, 1, now);
+      if (wait > 0) {
+        for (const [m, k] of taken) m.take(k, -1, now);
+        return wait;
+      }
+      taken.push([map, key]);
+    }
+    return 0;
+  }
+
+  sweep(now: number): void {
+    for (const m of this.byShares.values()) m.sweep(now);
+  }
+
+  private mapFor(shares: number): BucketMap {
+    let m = this.byShares.get(shares);
+    if (!m) {
+      m = new BucketMap(this.rate * shares, this.burst * shares);
+      this.byShares.set(shares, m);
+    }
+    return m;
+  }
+}
+
 /** The limits of §11 that the relay enforces; every field has a documented default (`DEFAULT_LIMITS`). */
 export interface Limits {
   /** Open connections at most; one more gets a fatal `TOO_MANY_CONNECTIONS`. */
   maxConnections: number;
-  /** Open connections from one IP address at most; one more gets a fatal `TOO_MANY_IP_CONNECTIONS`. */
+  /**
+   * Open connections from one IP address at most (an IPv6 /64; a /56 twice, a /48 four times as many: address-key.ts);
+   * one more gets a fatal `TOO_MANY_IP_CONNECTIONS`.
+   */
   maxConnectionsPerIp: number;
   /** Authenticated sessions of one account at most (all modes); one more `auth` gets a fatal `TOO_MANY_SESSIONS`. */
   maxSessionsPerUser: number;
@@ -114,7 +158,7 @@ export interface Limits {
   mailboxSenderMaxMessages: number;
   mailboxSenderMaxBytes: number;
   /**
-   * The share of one mailbox that envelopes submitted from one source address (an IPv4 address, an IPv6 /64) may
+   * The share of one mailbox that envelopes submitted from one source address (an IPv4 address, an IPv6 /48) may
    * hold, whatever accounts sent them: accounts are cheap, addresses are not (§11, SECURITY.md).
    */
   mailboxAddressMaxMessages: number;
@@ -128,7 +172,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnections: 10_000,
-  maxConnectionsPerIp: 1_000,
+  maxConnectionsPerIp: 100,
   maxSessionsPerUser: 32,
   connectionsPerIpPerSecond: 20,
   connectionsPerIpBurst: 100,
@@ -150,8 +194,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   mailboxMaxBytes: 64 * 1024 * 1024,
   mailboxSenderMaxMessages: 1_000,
   mailboxSenderMaxBytes: 16 * 1024 * 1024,
-  mailboxAddressMaxMessages: 2_500,
-  mailboxAddressMaxBytes: 16 * 1024 * 1024,
+  mailboxAddressMaxMessages: 500,
+  mailboxAddressMaxBytes: 4 * 1024 * 1024,
   maxFileBytes: 4 * 1024 ** 3,
   blobQuotaBytes: 8 * 1024 ** 3,
   maxUploadsPerUser: 16,
@@ -163,11 +207,11 @@ export class UserRates {
   private readonly bytes: BucketMap;
   private readonly envelopes: BucketMap;
   private readonly acks: BucketMap;
-  private readonly registrations: BucketMap;
+  private readonly registrations: PrefixBuckets;
 
   constructor(limits: Limits) {
     this.acks = new BucketMap(limits.acksPerSecond, limits.acksBurst);
-    this.registrations = new BucketMap(limits.registrationsPerIpPerHour / 3600, limits.registrationsPerIpBurst);
+    this.registrations = new PrefixBuckets(limits.registrationsPerIpPerHour / 3600, limits.registrationsPerIpBurst);
     this.messages = new BucketMap(limits.messagesPerSecond, limits.messagesBurst);
     this.bytes = new BucketMap(limits.bytesPerSecond, limits.bytesBurst);
     this.envelopes = new BucketMap(limits.envelopesPerSecond, limits.envelopesBurst);
@@ -198,9 +242,9 @@ export class UserRates {
     return this.acks.take(user, ids, now);
   }
 
-  /** Charges one new account to `ip`; 0 if allowed, else ms until one would be. */
-  takeRegistration(ip: string, now: number): number {
-    return this.registrations.take(ip, 1, now);
+  /** Charges one new account to every block of the client's address; 0 if allowed, else ms until one would be. */
+  takeRegistration(address: readonly AddressPrefix[], now: number): number {
+    return this.registrations.take(address, now);
   }
 
   sweep(now: number): void {

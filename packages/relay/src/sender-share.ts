@@ -19,7 +19,7 @@ export interface ShareTags {
   addressTag: Uint8Array;
 }
 
-/** A fresh tagging function with its own random key; `address` is an `addressKey` (address-key.ts). */
+/** A fresh tagging function with its own random key; `address` is a `mailboxAddressKey` (address-key.ts: an IPv4 address or an IPv6 /48). */
 export function createShareTagger(): (sender: string, address: string, recipient: string) => ShareTags {
   const key = randomBytes(32);
   const tag = (kind: string, who: string, recipient: string) =>

@@ -1,9 +1,10 @@
 import { BlobStore, DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
 import { DataDirInUseError, controlSocketAlive, startControlSocket } from './admin/control.js';
+import { checkDataDir, touchDataFile } from './data-dir.js';
 import { parseAdmins } from './admins.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Registration } from './config.js';
@@ -99,6 +100,7 @@ export interface RunningRelay {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const admins = parseAdmins(options.admins ?? []); // before anything is opened: a bad entry is a config error
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  checkDataDir(options.dataDir); // before anything in it is read or trusted (finding 3 of review 2026-12-06)
   // Before touching relay.db: a relay already running on this directory answers on its control socket.
   if (options.controlSocket !== false && (await controlSocketAlive(options.dataDir))) {
     throw new DataDirInUseError(`another relay is running on ${options.dataDir} (its control socket answers)`);
@@ -107,8 +109,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   if (options.tls === undefined) material = await loadOrCreateTlsMaterial(options.dataDir);
   else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
   const secureContext = material && createRelaySecureContext(material);
-  // The databases are created 0600 (SQLite would use the umask, 0644): a pre-existing data directory may be 0755.
-  for (const f of ['relay.db', 'rooms.db']) closeSync(openSync(join(options.dataDir, f), 'a', 0o600));
+  // The databases are created 0600 (SQLite would use the umask, 0644), never through a symlink.
+  for (const f of ['relay.db', 'rooms.db']) touchDataFile(join(options.dataDir, f));
   const { store, accounts } = openSqliteStores(join(options.dataDir, 'relay.db'));
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;

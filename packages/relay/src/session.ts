@@ -21,7 +21,7 @@ import {
   type RelayFrame,
   type SendFrame,
 } from '@chat/protocol';
-import { addressKey } from './address-key.js';
+import { addressPrefixes, mailboxAddressKey } from './address-key.js';
 import { answerAdminFrame } from './admin/frames.js';
 import { isAdmin } from './admins.js';
 import { answerBlobFrame } from './blobs/frames.js';
@@ -265,6 +265,11 @@ export class Session implements Receiver, Kickable {
       throw new ProtocolError('AUTH_FAILED', 'challenge signature does not verify');
     }
     if (this.ctx.accounts.isBanned(f.user)) throw new ProtocolError('BANNED', `${f.user} is banned on this relay`);
+    // A configured admin name is reserved for the key bound to it (§14.1), on every relay: on an open relay a squatter
+    // would otherwise register it first and receive what is sent to the admin (review 2026-12-06, finding 9).
+    if (this.ctx.policy.admins.has(f.user) && !isAdmin(this.ctx.policy.admins, f.user, f.idpk)) {
+      throw new ProtocolError('KEY_MISMATCH', `${f.user} is reserved for a configured admin with another key`);
+    }
     const record = {
       username: f.user,
       identityPublicKey: f.idpk,
@@ -275,7 +280,7 @@ export class Session implements Receiver, Kickable {
     // Mass registration (§11): an open relay charges each new name to the client's IP address; on an invite-only relay
     // the invite is the limit. Returning users are never charged.
     if (!known && this.ctx.policy.registration === 'open') {
-      const wait = this.ctx.rates.takeRegistration(addressKey(this.socket.remoteAddress), Date.now());
+      const wait = this.ctx.rates.takeRegistration(addressPrefixes(this.socket.remoteAddress), Date.now());
       if (wait > 0) {
         throw new ProtocolError(
           'REGISTRATION_RATE_LIMITED',
@@ -284,8 +289,8 @@ export class Session implements Receiver, Kickable {
       }
     }
     let invited = false;
-    // A configured admin registers without an invite only with the key bound to the name (§14.1).
-    if (this.ctx.policy.registration === 'invite' && !known && !isAdmin(this.ctx.policy.admins, f.user, f.idpk)) {
+    // A configured admin registers without an invite (its key was checked above, §14.1).
+    if (this.ctx.policy.registration === 'invite' && !known && !this.ctx.policy.admins.has(f.user)) {
       if (f.invite === undefined)
         throw new ProtocolError('INVITE_REQUIRED', 'registration on this relay needs an invite code');
       if (this.ctx.accounts.registerWithInvite(record, f.invite, this.ctx.now()) !== 'ok') {
@@ -361,7 +366,7 @@ export class Session implements Receiver, Kickable {
     try {
       result = await this.ctx.commits.put({
         recipient: f.to,
-        ...this.ctx.shareTags(this.user!, addressKey(this.socket.remoteAddress), f.to),
+        ...this.ctx.shareTags(this.user!, mailboxAddressKey(this.socket.remoteAddress), f.to),
         id: f.id,
         envelope: f.env,
         receivedAt: now,
@@ -392,7 +397,7 @@ export class Session implements Receiver, Kickable {
   private async onFanout(f: FanoutFrame): Promise<void> {
     let out;
     try {
-      out = await storeFanout(this.ctx, this.user!, addressKey(this.socket.remoteAddress), f);
+      out = await storeFanout(this.ctx, this.user!, mailboxAddressKey(this.socket.remoteAddress), f);
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       this.ctx.log({ event: 'store_error', conn: this.connId, error: (err as Error).message });

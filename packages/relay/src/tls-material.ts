@@ -1,14 +1,15 @@
 /**
  * The relay's TLS certificate (PROTOCOL.md §5.1). On first start it makes an Ed25519 key and a self-signed
- * certificate with @peculiar/x509 and keeps them in the data directory (`tls-key.pem` 0600, `tls-cert.pem`); later
+ * certificate with @peculiar/x509 and keeps them in the data directory (`tls-key.pem` and `tls-cert.pem`, both 0600); later
  * starts reuse them, so the fingerprint in the relay's `chat://` address stays the same. An operator may bring their
  * own pair instead (`--tls-cert`, `--tls-key`).
  */
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { relayCertFingerprint } from '@chat/crypto';
-import { RelayTlsError } from './errors.js';
+import { readDataFile } from './data-dir.js';
+import { DataDirUnsafeError, RelayTlsError } from './errors.js';
 
 export const TLS_CERT_FILE = 'tls-cert.pem';
 export const TLS_KEY_FILE = 'tls-key.pem';
@@ -60,17 +61,31 @@ export function loadTlsFiles(certPath: string, keyPath: string): TlsMaterial {
 export async function loadOrCreateTlsMaterial(dataDir: string): Promise<TlsMaterial> {
   const certPath = join(dataDir, TLS_CERT_FILE);
   const keyPath = join(dataDir, TLS_KEY_FILE);
-  if (existsSync(certPath) || existsSync(keyPath)) return loadTlsFiles(certPath, keyPath);
+  if (existsSync(certPath) || existsSync(keyPath)) {
+    // Not loadTlsFiles: in the data directory the pair is read without following links, and checked (data-dir.ts).
+    let certPem: string;
+    let keyPem: string;
+    try {
+      certPem = readDataFile(certPath);
+      keyPem = readDataFile(keyPath, true);
+    } catch (err) {
+      if (err instanceof DataDirUnsafeError) throw err;
+      throw new RelayTlsError('TLS_FILES', `cannot read the TLS certificate or key: ${(err as Error).message}`);
+    }
+    return { certPem, keyPem, fingerprint: inspectTlsPair(certPem, keyPem, dataDir), created: false };
+  }
   const { certPem, keyPem } = await createSelfSigned();
   // Key first: a crash between the two leaves no certificate without its key. Each file is written then renamed.
-  writeAtomic(keyPath, keyPem, 0o600);
-  writeAtomic(certPath, certPem, 0o644);
+  writeAtomic(keyPath, keyPem);
+  writeAtomic(certPath, certPem);
   return { certPem, keyPem, fingerprint: inspectTlsPair(certPem, keyPem, dataDir), created: true };
 }
 
-function writeAtomic(path: string, text: string, mode: number): void {
+/** Written 0600 to a fresh temporary name ('wx': never through a file or link already there), then renamed. */
+function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode, flag: 'w' });
+  rmSync(tmp, { force: true }); // a leftover of a crash (a link is removed, not followed)
+  writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
   renameSync(tmp, path);
 }
 

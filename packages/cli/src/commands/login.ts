@@ -46,7 +46,7 @@ export async function login(args: LoginArgs, io: Io): Promise<number> {
   if (result.replacedRelayCert && args.insecure) {
     warn(
       io,
-      `dropped the pinned TLS certificate for ${result.relay} (was ${result.replacedRelayCert}): plaintext from now on (--drop-tls-pin)`,
+      `dropped the pinned TLS certificate for ${result.droppedPinRelay ?? result.relay} (was ${result.replacedRelayCert}): plaintext from now on (--drop-tls-pin)`,
     );
   } else if (result.replacedRelayCert) {
     warn(

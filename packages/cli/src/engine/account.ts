@@ -1,6 +1,6 @@
 /** `chat login` as an engine call: authenticate once (§8) and remember the relay, its id and our username. */
 import { toHex } from '@chat/crypto';
-import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
+import { formatPinnedAddress, formatRelayAddress, parseRelayAddress, type RelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
@@ -16,8 +16,13 @@ export interface LoginResult {
   replacedRelayId: string | undefined;
   /** The relay certificate fingerprint now pinned (§5.1); undefined with `insecure`. */
   relayCert: string | undefined;
-  /** The certificate fingerprint pinned before, when a `chat://` address deliberately replaced it. */
+  /**
+   * The certificate fingerprint pinned before, when a `chat://` address deliberately replaced it, or `--drop-tls-pin`
+   * dropped it (then for `droppedPinRelay`, which may be another address than this login's).
+   */
   replacedRelayCert: string | undefined;
+  /** With `--drop-tls-pin`: the address whose pinned certificate (`replacedRelayCert`) this login dropped. */
+  droppedPinRelay?: string;
   /** `chat://<fingerprint>@host:port`, to share with others; plain host:port with `insecure`. */
   shareableAddress: string;
 }
@@ -68,13 +73,16 @@ export async function login(
   const identity = await profile.unlockIdentity(passphrase);
   const previous = profile.loadConfig();
   const relay = formatRelayAddress(address);
-  const pinnedBefore = previous && previous.relay === relay ? previous.relayCert : undefined;
-  // A relay that spoke TLS and now answers in plaintext may be an impostor: replacing its pin with plaintext takes
-  // a separate, explicit flag (§5.1), never --insecure alone.
-  if (insecure && pinnedBefore !== undefined && !dropTlsPin) {
+  const pinnedBefore = previous && sameAddress(previous.relay, relay) ? previous.relayCert : undefined;
+  // A relay that spoke TLS and now answers in plaintext may be an impostor: replacing a pin with plaintext takes a
+  // separate, explicit flag (§5.1), never --insecure alone. Any pin counts, not only one for the address as typed:
+  // the same relay has many spellings (names, case, IPv4 and IPv6 literals), and review 2026-12-06 finding 7 showed
+  // LOCALHOST:port slipping past a pin held for localhost:port.
+  const heldPin = previous?.relayCert;
+  if (insecure && heldPin !== undefined && !dropTlsPin) {
     throw new ChatError(
       'USAGE',
-      `${relay} has a pinned TLS certificate (${pinnedBefore}); --insecure would replace it with plaintext`,
+      `${previous!.relay} has a pinned TLS certificate (${heldPin}); --insecure would replace it with plaintext`,
       {
         hint: "something else may be answering at that address: ask the relay's operator. If the relay really runs without TLS now: chat login <name> --insecure --drop-tls-pin",
       },
@@ -105,7 +113,22 @@ export async function login(
     registered,
     replacedRelayId: previous && previous.relayId !== relayId ? previous.relayId : undefined,
     relayCert,
-    replacedRelayCert: pinnedBefore !== undefined && pinnedBefore !== relayCert ? pinnedBefore : undefined,
+    replacedRelayCert:
+      insecure && heldPin !== undefined
+        ? heldPin
+        : pinnedBefore !== undefined && pinnedBefore !== relayCert
+          ? pinnedBefore
+          : undefined,
+    ...(insecure && heldPin !== undefined ? { droppedPinRelay: previous!.relay } : {}),
     shareableAddress: relayCert === undefined ? relay : formatPinnedAddress(address, relayCert),
   };
+}
+
+/** True if two stored addresses name the same host and port (one written before hosts were canonical, §5.1). */
+function sameAddress(stored: string, relay: string): boolean {
+  try {
+    return formatRelayAddress(parseRelayAddress(stored)) === relay;
+  } catch {
+    return stored === relay;
+  }
 }

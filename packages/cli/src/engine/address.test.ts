@@ -15,6 +15,18 @@ describe('relay addresses', () => {
     expect(parseRelayAddress(formatRelayAddress(a))).toEqual(a);
   });
 
+  // Review 2026-12-06 finding 7: the §5.1 pin is looked up by the stored address, so one relay must have one spelling.
+  it.each([
+    ['LOCALHOST:7717', 'localhost:7717'],
+    ['Relay.Example.ORG', 'relay.example.org:7717'],
+    ['[2001:DB8:0:0::1]:80', '[2001:db8::1]:80'],
+    ['[0:0:0:0:0:0:0:1]', '[::1]:7717'],
+    ['[::FFFF:127.0.0.1]:80', '[::ffff:7f00:1]:80'],
+    ['chat://AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA@LocalHost:1', 'localhost:1'],
+  ])('%s is stored as %s', (text, stored) => {
+    expect(formatRelayAddress(parseRelayAddress(text))).toBe(stored);
+  });
+
   it.each(['', ':7717', 'host:', 'host:0', 'host:65536', 'host:77a', '::1:80', 'a b:1', 'http://x:1'])(
     'refuses %j with a usage error',
     (text) => {

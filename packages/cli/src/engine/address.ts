@@ -2,6 +2,7 @@
  * Relay addresses as the user types them: `chat://<fingerprint>@host:port` (pins the relay's TLS certificate,
  * PROTOCOL.md §5.1), `host:port`, `[v6]:port`, or a bare host (default port, §11).
  */
+import { isIPv6 } from 'node:net';
 import { isRelayCertFingerprint } from '@chat/crypto';
 import { DEFAULT_PORT } from '@chat/protocol';
 import { ChatError } from './errors.js';
@@ -55,6 +56,7 @@ function parseHostPort(s: string, text: string): RelayAddress {
     throw bad(text);
   }
   if (!host || /\s|\//.test(host)) throw bad(text);
+  host = canonicalHost(host);
   let port = DEFAULT_PORT;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText)) throw bad(text);
@@ -62,6 +64,17 @@ function parseHostPort(s: string, text: string): RelayAddress {
     if (port < 1 || port > 65535) throw bad(text);
   }
   return { host, port };
+}
+
+/**
+ * One spelling per host, because the §5.1 pin is looked up by the stored address: a name in lower case (DNS names are
+ * case-insensitive), an IPv6 literal in its RFC 5952 form (`2001:DB8:0:0::1` -> `2001:db8::1`). An IPv6 literal with
+ * a zone id (`fe80::1%eth0`) is only lower-cased: the URL parser used here has no zones.
+ */
+function canonicalHost(host: string): string {
+  const lower = host.toLowerCase();
+  if (!isIPv6(lower) || lower.includes('%')) return lower;
+  return new URL(`http://[${lower}]/`).hostname.slice(1, -1);
 }
 
 /** `host:port` without the fingerprint, as stored in config.json. */

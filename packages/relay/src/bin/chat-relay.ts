@@ -6,7 +6,7 @@ import { CommandError, printError } from '../cli/common.js';
 import { configCommand } from '../cli/config-command.js';
 import { configFrom, parse } from '../cli/flags.js';
 import { statusCommand } from '../cli/status-command.js';
-import { RelayStoreError, RelayTlsError } from '../errors.js';
+import { DataDirUnsafeError, RelayStoreError, RelayTlsError } from '../errors.js';
 import { jsonLogger, silentLogger } from '../log.js';
 import { DEFAULT_HOST, startRelay } from '../server.js';
 import { VERSION } from '../version.js';
@@ -79,6 +79,9 @@ async function main(): Promise<void> {
       if (err instanceof CommandError) {
         printError(err.message, err.hint);
         process.exitCode = err.exitCode;
+      } else if (err instanceof DataDirUnsafeError) {
+        printError(`${err.message} (${err.code})`, err.hint);
+        process.exitCode = 1;
       } else if (err instanceof RelayStoreError) {
         printError(`relay.db: ${err.message} (${err.code})`, 'restore the data directory from a backup');
         process.exitCode = 1;
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     if (values.help || values.version) config = undefined;
     else ({ config } = configFrom(values));
   } catch (err) {
+    if (err instanceof DataDirUnsafeError) fail(`${err.message} (${err.code})`, 1, err.hint);
     const e = err as CommandError;
     fail(e.message, e.exitCode ?? 2, e.hint ?? 'see chat-relay --help');
   }
@@ -149,6 +153,7 @@ async function main(): Promise<void> {
         'restore the data directory from a backup; the relay will not serve from a damaged database',
       );
     }
+    if (err instanceof DataDirUnsafeError) fail(`${err.message} (${err.code})`, 1, err.hint);
     if (err instanceof DataDirInUseError) fail(err.message, 1, 'stop the other relay first, or use another --data');
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE')
