@@ -48,6 +48,7 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
     onCycle: (step) => controller.cycle(step),
     onQuit,
     users: () => view.users,
+    editLast: () => controller.editLast(),
   });
 
   const inputLines = Math.min(line.value.split('\n').length, 4) + (line.value.split('\n').length > 4 ? 1 : 0);

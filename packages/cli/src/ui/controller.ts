@@ -14,6 +14,7 @@ import { notificationBytes } from './notify.js';
 import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
 import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
+import { decorateView, editLastLine, messageCommand } from './messages-ui.js';
 import { sendToConversation } from '../engine/groups/conversation.js';
 import { buildView, byPaneTime, type ChatView, type Notice } from './view.js';
 import { inertLine } from '../terminal-text.js';
@@ -137,16 +138,19 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** What to render; recomputed after each change. */
   view(): ChatView {
-    this.cached ??= this.withGroups(
-      buildView(this.m, {
-        current: this.current,
-        connection: this.connection,
-        notices: this.notices,
-        clearedAt: this.clearedAt,
-        typing: this.typing,
-        blocked: this.blocked,
-        online: this.online,
-      }),
+    this.cached ??= decorateView(
+      this.m,
+      this.withGroups(
+        buildView(this.m, {
+          current: this.current,
+          connection: this.connection,
+          notices: this.notices,
+          clearedAt: this.clearedAt,
+          typing: this.typing,
+          blocked: this.blocked,
+          online: this.online,
+        }),
+      ),
     );
     return this.cached;
   }
@@ -170,6 +174,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   submit(line: string): void {
     if (line.trim() === '') return;
     this.act(parseLine(line));
+  }
+
+  /** Up on an empty input line: `/edit <id> <text>` of our last message in the open conversation, if any. */
+  editLast(): string | undefined {
+    return editLastLine(this.m, this.current);
   }
 
   /** The input line changed: a throttled typing signal to the open conversation (§4.1). */
@@ -295,14 +304,23 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       case 'accept':
       case 'decline':
         return void answerCommand(this, a.kind, a.id);
+      case 'reply':
+      case 'edit':
+      case 'delete':
+      case 'react':
+      case 'search':
+      case 'block':
+      case 'unblock':
+        return void messageCommand(this, a);
       case 'error':
         return this.notice(a.message, 'error');
     }
   }
 
-  private send(to: string, raw: string): void {
+  /** Sends a line to `to` (a user or `#name`), as a reply to message `replyTo` (a full id) if given. */
+  send(to: string, raw: string, replyTo?: string): void {
     if (to.startsWith('#')) {
-      sendToConversation(this.m, to, expandShortcodes(raw)).then(
+      sendToConversation(this.m, to, expandShortcodes(raw), replyTo).then(
         ({ result }) => {
           for (const f of result.failed) this.notice(`not delivered to ${f.to}: ${f.code}`, 'error', to);
           this.changed();
@@ -319,7 +337,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       );
     }
     try {
-      this.m.queueMessage(to, expandShortcodes(raw));
+      this.m.queueMessage(to, expandShortcodes(raw), replyTo);
       if (this.typingTo === to) void this.m.sendTyping(to, false);
       this.typingTo = undefined;
       if (to !== this.current) this.notice(`→ ${to}: sent privately (/open ${to} to see the conversation)`, 'info');
@@ -398,6 +416,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     if (at >= 0) list[at] = { ...list[at]!, text };
     else list.push({ key, ts: Date.now(), text, level: 'info' });
     this.notices.set(peer, list.slice(-200));
+    this.changed();
+  }
+
+  /** The history changed under the pane (an edit, delete or reaction of ours): draw it again. */
+  refresh(): void {
     this.changed();
   }
 

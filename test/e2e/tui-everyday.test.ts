@@ -1,0 +1,57 @@
+/**
+ * Edits and reactions in the interactive session end to end (issue 15, PROTOCOL.md §17): the built `chat` in a real
+ * terminal (tmux, 80×24) against the built relay. Alice edits her last message with Up on an empty line; bob sees it
+ * marked `(edited)` and reacts with the short id the pane shows; alice sees the reaction under her message.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { newUser } from './harness.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { Tmux } from './tmux.js';
+
+describe('edits and reactions in a terminal (tmux)', () => {
+  let t: TempDir;
+  let relay: BinaryRelay;
+  const tmux = new Tmux();
+
+  beforeAll(async () => {
+    Tmux.check();
+    t = tempDir('tui-everyday');
+    relay = await relayBinary(`${t.dir}/relay`);
+  });
+  afterAll(async () => {
+    tmux.kill();
+    await relay.stop();
+    t.cleanup();
+  });
+
+  it('Up on an empty line edits the last message; /react <id> shows under it on both sides', async () => {
+    const alice = await newUser(t.dir, 'alice', relay);
+    const bob = await newUser(t.dir, 'bob', relay);
+    tmux.start('alice', alice, ['open', 'bob']);
+    tmux.start('bob', bob, ['open', 'alice']);
+    await tmux.waitFor('alice', /^ online .*alice@/m);
+    await tmux.waitFor('bob', /^ online .*bob@/m);
+
+    tmux.type('alice', 'deploy at 5');
+    tmux.keys('alice', 'Enter');
+    const seen = await tmux.waitFor('bob', /alice: deploy at 5 \[([0-9a-f]{8})\]/);
+    const id = /alice: deploy at 5 \[([0-9a-f]{8})\]/.exec(seen)?.[1] ?? '';
+
+    // Up on the empty line puts `/edit <id> <text>` in the input; alice changes the text and sends it.
+    tmux.keys('alice', 'Up');
+    await tmux.waitFor('alice', new RegExp(`bob> /edit ${id} deploy at 5`));
+    tmux.keys('alice', 'BSpace');
+    tmux.type('alice', '6, not 5');
+    tmux.keys('alice', 'Enter');
+    await tmux.waitFor('bob', new RegExp(`alice: deploy at 6, not 5 \\(edited\\) \\[${id}\\]`));
+    await tmux.waitFor('alice', /alice: deploy at 6, not 5 \(edited\) ✓✓ read/);
+
+    tmux.type('bob', `/react ${id} :tada:`);
+    tmux.keys('bob', 'Enter');
+    // The reaction is a dim row under the message (after its short id, which may wrap), indented like its rows.
+    const under = new RegExp(`deploy at 6, not 5 \\(edited\\)[^\\n]*\\n(?: *│? +\\[${id}\\]\\n)? *│? +🎉 bob`);
+    await tmux.waitFor('alice', under);
+    await tmux.waitFor('bob', under);
+  });
+});
