@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { HistoryEntry } from '../engine/actions/history.js';
+import { withNickname } from '../engine/contacts/nickname.js';
 import type { ActionOutcome } from '../engine/actions/send.js';
 import { Profile } from '../engine/profile.js';
 import type { Store } from '../engine/store/store.js';
@@ -129,10 +130,18 @@ async function withStore(io: Io, f: (store: Store) => Promise<void>): Promise<nu
 
 /** JSON Lines (one entry each, `reply_to` as in `chat recv --json`), or the text form of history-format.ts. */
 function print(io: Io, store: Store, me: string, entries: HistoryEntry[], json: boolean, withConv: boolean): void {
+  // A local nickname (chat nick) goes beside the sender's username, never instead of it.
+  const nicknames = store.nicknames.all();
   if (json) {
     for (const e of entries) {
       const { replyTo, ...rest } = e;
-      printJson(io, { type: 'message', ...rest, ...(replyTo === undefined ? {} : { reply_to: replyTo }) });
+      const nickname = nicknames.get(e.from);
+      printJson(io, {
+        type: 'message',
+        ...rest,
+        ...(replyTo === undefined ? {} : { reply_to: replyTo }),
+        ...(nickname === undefined ? {} : { nickname }),
+      });
     }
     return;
   }
@@ -140,5 +149,8 @@ function print(io: Io, store: Store, me: string, entries: HistoryEntry[], json: 
     const t = store.history.byId(id);
     return t && { from: t.sender ?? me, body: t.body, deleted: t.deleted };
   };
-  for (const e of entries) io.stdout.write(`${formatEntry(e, lookup, outputWidth(io.stdout), withConv)}\n`);
+  for (const e of entries)
+    io.stdout.write(
+      `${formatEntry({ ...e, from: withNickname(e.from, nicknames) }, lookup, outputWidth(io.stdout), withConv)}\n`,
+    );
 }

@@ -31,6 +31,16 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
       const t = messenger.store.history.byId(replyTo);
       return quoteLine(t && { from: t.sender ?? messenger.username, body: t.body, deleted: t.deleted }, replyTo);
     };
+    // A local nickname (chat nick) goes beside the sender's username, never instead of it.
+    const nick = (user: string) => messenger.store.nicknames.get(user);
+    const named = (user: string) => {
+      const n = nick(user);
+      return n === undefined ? user : `${user} (${n})`;
+    };
+    const nickField = (user: string) => {
+      const n = nick(user);
+      return n === undefined ? {} : { nickname: n };
+    };
     messenger.on('message', (m) => {
       if (args.json)
         printJson(io, {
@@ -43,16 +53,17 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
           relayTs: m.relayTs,
           receivedAt: m.receivedAt,
           ...(m.replyTo === undefined ? {} : { reply_to: m.replyTo }),
+          ...nickField(m.from),
         });
       else {
         if (m.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(m.replyTo), outputWidth(io.stdout))}\n`);
-        io.stdout.write(`${formatMessageLine(m, outputWidth(io.stdout))}\n`);
+        io.stdout.write(`${formatMessageLine({ ...m, from: named(m.from) }, outputWidth(io.stdout))}\n`);
       }
     });
     // Edits, deletes and reactions (§17), already applied to the history.
     messenger.on('action', (e) => {
-      if (args.json) printJson(io, { ...e });
-      else io.stdout.write(`${formatAction(e, outputWidth(io.stdout))}\n`);
+      if (args.json) printJson(io, { ...e, ...nickField(e.from) });
+      else io.stdout.write(`${formatAction({ ...e, from: named(e.from) }, outputWidth(io.stdout))}\n`);
     });
     // Receipts for our own messages (§4.1): JSON only, the text output stays about what others say.
     messenger.on('delivery', (d) => {
@@ -75,6 +86,7 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
           receivedAt: g.receivedAt,
           ...(g.competing ? { competing: true } : {}),
           ...(g.replyTo === undefined ? {} : { reply_to: g.replyTo }),
+          ...nickField(g.from),
         });
       else if (g.kind === 'invite') {
         io.stdout.write(
@@ -94,7 +106,7 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
       else {
         if (g.replyTo !== undefined) io.stdout.write(`${fitLine(quoted(g.replyTo), outputWidth(io.stdout))}\n`);
         io.stdout.write(
-          `${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${g.from}`, body: g.body }, outputWidth(io.stdout))}\n`,
+          `${formatMessageLine({ receivedAt: g.receivedAt, ts: g.ts, from: `${g.conv} ${named(g.from)}`, body: g.body }, outputWidth(io.stdout))}\n`,
         );
       }
     });

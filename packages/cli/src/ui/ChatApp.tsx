@@ -78,7 +78,7 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
         ) : null}
         <Box flexDirection="column" width={paneWidth} paddingLeft={1}>
           <Text bold wrap="truncate">
-            {peer ? displayName(peer) : 'no conversation'}
+            {peer ? displayName(view.nick === undefined ? peer : `${peer} (${view.nick})`) : 'no conversation'}
             <Text dimColor>{presence ? ` · ${presence}` : ''}</Text>
           </Text>
           {view.blocked && peer ? <Banner peer={peer} color={color} width={paneWidth - 1} /> : null}

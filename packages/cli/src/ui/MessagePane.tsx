@@ -80,7 +80,7 @@ export function MessagePane({ items, me, width, height, offset, color }: Message
                     <>
                       <Text dimColor>{shortTime(it.receivedAt)} </Text>
                       <Text bold {...(hue ? { color: hue } : {})}>
-                        {displayName(who)}
+                        {displayName(label(it, who))}
                       </Text>
                       <Text>: </Text>
                     </>
@@ -140,12 +140,16 @@ function LastRow(p: { row: string; mark: string; tag: string; deleted: boolean; 
 
 const sender = (m: { direction: string; peer: string }, me: string): string => (m.direction === 'out' ? me : m.peer);
 
+/** The sender with their local nickname beside the username (chat nick), never instead of it. */
+const label = (m: { nick?: string }, who: string): string => (m.nick === undefined ? who : `${who} (${m.nick})`);
+
 /**
  * The rows of an item at `width`: the text after the prefix on the first row, the rest indented (wrap.ts). A prefix
  * that leaves too little room gets a row of its own. The delivery mark's spaces do not break (it stays whole).
  */
 export function layOut(it: PaneItem, me: string, width: number): Laid {
-  const prefix = it.type === 'notice' ? '* ' : `${shortTime(it.receivedAt)} ${displayName(sender(it, me))}: `;
+  const prefix =
+    it.type === 'notice' ? '* ' : `${shortTime(it.receivedAt)} ${displayName(label(it, sender(it, me)))}: `;
   // An incoming message whose sender's clock is far from our receive time says so after the body (sender-time.ts).
   const note = it.type === 'message' && it.direction === 'in' ? senderTimeNote(it.ts, it.receivedAt) : undefined;
   const edited = it.type === 'message' && it.edited ? ' (edited)' : '';

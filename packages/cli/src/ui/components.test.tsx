@@ -80,7 +80,7 @@ describe('MessagePane', () => {
           { from: 'mallory', emoji: `${ESC}[2J👍` },
         ],
       }),
-      msg('2', { body: 'message deleted', deleted: true }),
+      msg('2', { body: 'message deleted', deleted: true, nick: `Bo${ESC}]2;x` }),
     ];
     const frame =
       render(<MessagePane items={items} me="carol" width={80} height={10} offset={0} color={false} />).lastFrame() ??
@@ -90,7 +90,7 @@ describe('MessagePane', () => {
     );
     expect(frame).not.toContain(ESC);
     expect(frame).toContain('\\x1b[2J👍 mallory');
-    expect(frame).toMatch(/bob: message deleted \[2\]/);
+    expect(frame).toMatch(/bob \(Bo\\x1b\]2;x\): message deleted \[2\]/);
   });
 
   it('shows time, sender and text, and the delivery state of our own messages', () => {

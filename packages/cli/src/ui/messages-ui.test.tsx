@@ -68,6 +68,13 @@ describe('replies, edits, deletes and reactions in the interactive session', () 
       expect(b.pane()).toContain(`[${id.slice(0, 8)}]`);
       expect(a.pane()).toContain(`[${id.slice(0, 8)}]`);
 
+      // A local nickname (chat nick) shows beside the username, in the pane and the header.
+      b.m.store.nicknames.set('alice', 'Al', Date.now());
+      b.controller.refresh();
+      await until(() => b.pane().includes('alice (Al): lunch at noon?'), 'nickname beside the username');
+      expect(b.pane()).toMatch(/^alice \(Al\) · online/m);
+      b.m.store.nicknames.clear('alice');
+
       b.controller.submit(`/reply ${id.slice(0, 8)} yes, the usual place`);
       await until(() => a.pane().includes('bob: yes, the usual place'), 'alice sees the reply');
       expect(a.pane()).toMatch(/> alice: lunch at noon\?\n.*bob: yes, the usual place/);

@@ -141,11 +141,25 @@ function targetLookup(m: Messenger) {
   };
 }
 
+/** Local nicknames (chat nick) beside the senders and the open conversation's name. */
+function withNicknames(m: Messenger, v: ChatView): ChatView {
+  const nicks = m.store.nicknames.all();
+  if (nicks.size === 0) return v;
+  const items = v.items.map((it): PaneItem => {
+    if (it.type !== 'message') return it;
+    const nick = nicks.get(it.direction === 'out' ? m.username : it.peer);
+    return nick === undefined ? it : { ...it, nick };
+  });
+  const nick = v.current === undefined ? undefined : nicks.get(v.current);
+  return { ...v, items, ...(nick === undefined ? {} : { nick }) };
+}
+
 /**
  * The open conversation's messages with what §17 left on them: `(edited)`, deleted, reactions and a reply's quoted
  * target (made inert by quoteLine). Read from the history table for the newest messages on screen.
  */
-export function decorateView(m: Messenger, v: ChatView): ChatView {
+export function decorateView(m: Messenger, view: ChatView): ChatView {
+  const v = withNicknames(m, view);
   const key = v.current === undefined ? undefined : storeConv(m, v.current);
   const count = v.items.reduce((n, x) => n + (x.type === 'message' ? 1 : 0), 0);
   if (!key || count === 0) return v;

@@ -16,6 +16,8 @@ export interface MessageDecor {
   reactions?: { from: string; emoji: string }[];
   /** A reply's target, quoted on one line and already made inert: `> alice: first line…`. */
   quote?: string;
+  /** The sender's local nickname (chat nick), shown beside the username. */
+  nick?: string;
 }
 
 export type PaneItem = ({ type: 'message' } & StoredMessage & MessageDecor) | ({ type: 'notice' } & Notice);
@@ -43,6 +45,8 @@ export interface ChatView {
   /** Why sending in the open conversation is blocked (a changed key), if it is. */
   blocked: string | undefined;
   users: string[];
+  /** The open conversation's local nickname (chat nick), shown beside its name. */
+  nick?: string;
 }
 
 export interface SessionState {

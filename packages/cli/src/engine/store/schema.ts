@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -148,6 +148,12 @@ const MIGRATIONS: readonly string[] = [
      emoji       TEXT NOT NULL,
      received_at INTEGER NOT NULL,
      PRIMARY KEY (msg, author)
+   ) STRICT;`,
+  // v11 (issue 15): local nicknames, shown beside the username (nicknames.ts).
+  `CREATE TABLE nicknames (
+     username TEXT PRIMARY KEY,
+     nickname TEXT NOT NULL,
+     set_at   INTEGER NOT NULL
    ) STRICT;`,
 ];
 

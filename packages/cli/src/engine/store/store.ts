@@ -12,6 +12,7 @@ import { ContactTable } from './contacts.js';
 import { GroupStore } from './groups.js';
 import { HistoryTable } from './history.js';
 import { BlockedTable } from './blocked.js';
+import { NicknameTable } from './nicknames.js';
 import { MessageTable } from './messages.js';
 import { RejectedTable } from './rejected.js';
 import { Outbox } from './outbox.js';
@@ -43,6 +44,8 @@ export class Store {
   readonly history: HistoryTable;
   /** Blocked users (schema v10). */
   readonly blocked: BlockedTable;
+  /** Local nicknames (schema v11). */
+  readonly nicknames: NicknameTable;
 
   private constructor(private readonly db: Database.Database) {
     const sql = new Statements(db);
@@ -55,6 +58,7 @@ export class Store {
     this.groups = new GroupStore(db);
     this.history = new HistoryTable(db, sql);
     this.blocked = new BlockedTable(sql);
+    this.nicknames = new NicknameTable(sql);
   }
 
   /**
