@@ -107,3 +107,4 @@ export {
   type ActionOp,
   type MessageAction,
 } from './message-action.js';
+export { MAX_TIMER_SECONDS, encodeTimer, isTimerKind, parseTimer, timerProblem, type TimerBody } from './timer.js';

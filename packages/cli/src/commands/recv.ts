@@ -5,6 +5,8 @@
  * Exit code: 0, or 4 when a message was held because its sender's key changed (it stays on the relay).
  */
 import { ExitCode } from '../engine/errors.js';
+import { runExpirer } from '../engine/expire/expirer.js';
+import { describeTimer } from '../engine/expire/timers.js';
 import { openMessenger } from './common.js';
 import { printFileEvent } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
@@ -64,6 +66,17 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     messenger.on('action', (e) => {
       if (args.json) printJson(io, { ...e, ...nickField(e.from) });
       else io.stdout.write(`${formatAction({ ...e, from: named(e.from) }, outputWidth(io.stdout))}\n`);
+    });
+    // Disappearing messages (§17.5): a timer set by the other side, and (JSON only) what the sweep removed.
+    messenger.on('expire', (e) => {
+      if (args.json) printJson(io, { ...e, ...nickField(e.from) });
+      else if (e.applied)
+        io.stdout.write(
+          `${fitLine(`[${formatLocalTime(e.receivedAt)}] ${e.group ? `${inertLine(e.conv)} ` : ''}${inertLine(describeTimer(named(e.from), e.seconds))}`, outputWidth(io.stdout))}\n`,
+        );
+    });
+    messenger.on('expired', (e) => {
+      if (args.json) printJson(io, { ...e });
     });
     // Receipts for our own messages (§4.1): JSON only, the text output stays about what others say.
     messenger.on('delivery', (d) => {
@@ -137,7 +150,9 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
       if (args.json) printJson(io, { type: 'rejected', id: r.id, code: r.code, detail: r.detail });
     });
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };
-    const summary = await messenger.receive(options);
+    // Following, messages disappear while we listen; a one-shot recv leaves that to the next start (Store.open).
+    const expirer = args.follow ? runExpirer(messenger) : undefined;
+    const summary = await messenger.receive(options).finally(() => expirer?.stop());
     return summary.held > 0 && !args.follow ? ExitCode.KEY_CHANGED : ExitCode.OK;
   } finally {
     messenger.close();

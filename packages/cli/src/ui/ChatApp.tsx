@@ -1,6 +1,7 @@
 /** The session's screen: conversation list | banner, message pane, input line | status bar. Wires hooks to views. */
 import { Box, Text } from 'ink';
 import { useEffect, useRef, useState } from 'react';
+import { formatDuration } from '../engine/expire/duration.js';
 import { Banner } from './Banner.js';
 import { ConversationList } from './ConversationList.js';
 import type { ChatController } from './controller.js';
@@ -80,6 +81,7 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
           <Text bold wrap="truncate">
             {peer ? displayName(view.nick === undefined ? peer : `${peer} (${view.nick})`) : 'no conversation'}
             <Text dimColor>{presence ? ` · ${presence}` : ''}</Text>
+            {view.timer ? <Text dimColor>{` · disappearing ${formatDuration(view.timer)}`}</Text> : null}
           </Text>
           {view.blocked && peer ? <Banner peer={peer} color={color} width={paneWidth - 1} /> : null}
           <MessagePane

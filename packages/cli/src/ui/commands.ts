@@ -29,6 +29,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'delete', args: '<id> [--for-me]', description: 'for everyone, or just for you' },
   { name: 'react', args: '<id> [emoji]', description: 'react; no emoji removes yours' },
   { name: 'search', args: '<text>', description: 'search the whole history' },
+  { name: 'expire', args: '[30s|5m|1h|off]', description: 'disappearing messages here' },
   { name: 'block', args: '<user>', description: 'keep and show nothing from them' },
   { name: 'unblock', args: '<user>', description: 'undo /block' },
   { name: 'file', args: '<path>', description: 'send a file to this chat' },
@@ -203,6 +204,9 @@ export function parseLine(line: string): Action {
       return { kind: 'react', id: (words[0] ?? '').toLowerCase(), emoji: words[1] ?? '' };
     case 'search':
       return rest.trim() === '' ? usage(spec) : { kind: 'search', text: rest.trim() };
+    case 'expire':
+      if (words.length > 1) return usage(spec);
+      return words[0] === undefined ? { kind: 'expire' } : { kind: 'expire', duration: words[0] };
     case 'block':
     case 'unblock': {
       if (words.length !== 1) return usage(spec);

@@ -8,6 +8,8 @@ import { EventEmitter } from 'node:events';
 import { fingerprint, fromHex, groupIdBoundTo } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
 import { runLive } from '../engine/live.js';
+import { runExpirer, type Expirer } from '../engine/expire/expirer.js';
+import { describeTimer } from '../engine/expire/timers.js';
 import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
 import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
@@ -43,6 +45,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private readonly blocked = new Map<string, string>();
   private online = new Set<string>();
   private live: AbortController | undefined;
+  private expirer: Expirer | undefined;
   private running: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private lastTypingSent = 0;
@@ -91,6 +94,13 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     m.on('delivery', () => this.changed());
     // An edit, delete or reaction (§17) changed the history the pane is drawn from.
     m.on('action', () => this.changed());
+    // Disappearing messages (§17.5): the other side set the timer; the sweep removed what ran out.
+    m.on('expire', (e) => {
+      // A group's setting is a line of its history; a 1:1 one is a notice in that conversation.
+      if (e.applied && !e.group) this.notice(describeTimer(e.from, e.seconds), 'info', e.from);
+      else this.changed();
+    });
+    m.on('expired', () => this.changed());
     m.on('typing', ({ from, active }) => {
       // Typing comes only from a live session, so the sender is online now.
       if (active) this.online.add(from);
@@ -117,6 +127,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** Connects (with reconnects) and starts the timers. */
   start(): void {
+    this.expirer = runExpirer(this.m);
     this.connect();
     this.timers.push(setInterval(() => this.expireTyping(), 1_000));
     this.timers.push(setInterval(() => void this.refreshPresence(), PRESENCE_POLL_MS));
@@ -125,6 +136,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   }
 
   stop(): void {
+    this.expirer?.stop();
     this.live?.abort();
     this.live = undefined;
     for (const t of this.timers) clearInterval(t);
@@ -309,11 +321,17 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       case 'delete':
       case 'react':
       case 'search':
+      case 'expire':
       case 'block':
       case 'unblock':
         return void messageCommand(this, a);
       case 'error':
         return this.notice(a.message, 'error');
+      default: {
+        // Every action has a case: a new command that is parsed but not handled fails to compile here.
+        const unhandled: never = a;
+        return unhandled;
+      }
     }
   }
 
@@ -425,6 +443,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   }
 
   private changed(): void {
+    // Whatever changed may have stored a message that expires before the armed time (§17.5).
+    this.expirer?.rearm();
     this.cached = undefined;
     this.emit('change');
   }

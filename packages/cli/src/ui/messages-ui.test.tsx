@@ -169,4 +169,32 @@ describe('replies, edits, deletes and reactions in the interactive session', () 
       await d.stop();
     }
   });
+
+  it('/expire: both sides show the timer; an expiring message leaves the screen and the database', async () => {
+    const erin = await newUser(t.dir, 'erin2', relay);
+    const frank = await newUser(t.dir, 'frank', relay);
+    const e = await session(erin, 'frank');
+    const f = await session(frank, 'erin2');
+    try {
+      e.controller.submit('/expire 3s'); // long enough to see it arrive on a busy machine
+      await until(() => e.pane().includes('you set disappearing messages to 3 s'), 'erin sets it');
+      await until(() => f.pane().includes('erin2 set disappearing messages to 3 s'), 'frank is told');
+      expect(f.pane()).toMatch(/erin2 · .*disappearing 3 s/);
+      f.controller.submit('/expire');
+      await until(() => f.pane().includes('disappearing messages here: 3 s'), '/expire shows it');
+      e.controller.submit('poof');
+      await until(() => f.pane().includes('erin2: poof'), 'frank sees it');
+      const id = f.idOf('poof');
+      await until(() => !f.pane().includes('erin2: poof') && !e.pane().includes('erin2: poof'), 'gone from both');
+      expect(f.m.store.history.byId(id)).toBeUndefined();
+      expect(e.m.store.history.byId(id)).toBeUndefined();
+      e.controller.submit('/expire off');
+      await until(() => f.pane().includes('erin2 turned disappearing messages off'), 'off');
+      f.controller.submit('/expire 1y');
+      await until(() => f.pane().includes('a timer is off, or 1 s to 365 d'), 'a bad duration is an inline error');
+    } finally {
+      await e.stop();
+      await f.stop();
+    }
+  });
 });

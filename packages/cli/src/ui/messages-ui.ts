@@ -8,6 +8,8 @@ import { deleteMessage, editMessage, locate, reactToMessage } from '../engine/ac
 import { ChatError } from '../engine/errors.js';
 import type { Messenger } from '../engine/messenger.js';
 import { formatEntry, quoteLine, shortId } from '../commands/history-format.js';
+import { formatDuration, parseDuration } from '../engine/expire/duration.js';
+import { describeTimer, setTimer } from '../engine/expire/timers.js';
 import { convKey } from './groups-ui.js';
 import { expandShortcodes } from './text.js';
 import type { ChatView, PaneItem } from './view.js';
@@ -18,6 +20,7 @@ export type MessageAction =
   | { kind: 'delete'; id: string; forMe: boolean }
   | { kind: 'react'; id: string; emoji: string }
   | { kind: 'search'; text: string }
+  | { kind: 'expire'; duration?: string }
   | { kind: 'block' | 'unblock'; user: string };
 
 /** What these commands need of the session. */
@@ -75,6 +78,8 @@ export async function messageCommand(host: MessageHost, a: MessageAction): Promi
         const more = found.length === SEARCH_SHOWN ? ` (the newest ${SEARCH_SHOWN}: chat search shows more)` : '';
         return host.notice(`search ${JSON.stringify(a.text)}${more}:\n${lines.join('\n')}`, 'info');
       }
+      case 'expire':
+        return await expireCommand(host, a.duration);
       case 'block':
       case 'unblock': {
         const changed =
@@ -93,6 +98,32 @@ export async function messageCommand(host: MessageHost, a: MessageAction): Promi
   } catch (err) {
     host.notice(why(err), 'error');
   }
+}
+
+/** `/expire [duration|off]`: shows or sets the open conversation's timer (PROTOCOL.md §17.5). */
+async function expireCommand(host: MessageHost, duration: string | undefined): Promise<void> {
+  const conv = host.current;
+  if (!conv) return host.notice('no conversation open: /open <user> first', 'error');
+  if (duration === undefined) {
+    const seconds = timerOf(host.m, conv);
+    return host.notice(
+      seconds === 0
+        ? 'disappearing messages are off here (/expire 1h turns them on)'
+        : `disappearing messages here: ${formatDuration(seconds)}`,
+      'info',
+    );
+  }
+  const out = await setTimer(host.m, conv, parseDuration(duration));
+  for (const f of out.result?.failed ?? []) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+  // A group keeps the announcement in its history (§17.5); a 1:1 conversation shows it as a notice.
+  if (!conv.startsWith('#')) host.notice(describeTimer('you', out.seconds), 'info');
+  host.refresh();
+}
+
+/** The timer in force in the conversation `current` (seconds; 0: off). */
+export function timerOf(m: Messenger, current: string): number {
+  const key = storeConv(m, current);
+  return (key && m.store.timers.get(key.conv)?.seconds) ?? 0;
 }
 
 /** The full id of message `id` (a unique prefix), checked to be in `conv`. @throws {ChatError} NO_SUCH_MESSAGE, … */
@@ -159,7 +190,8 @@ function withNicknames(m: Messenger, v: ChatView): ChatView {
  * target (made inert by quoteLine). Read from the history table for the newest messages on screen.
  */
 export function decorateView(m: Messenger, view: ChatView): ChatView {
-  const v = withNicknames(m, view);
+  const timer = view.current === undefined ? 0 : timerOf(m, view.current);
+  const v = { ...withNicknames(m, view), ...(timer > 0 ? { timer } : {}) };
   const key = v.current === undefined ? undefined : storeConv(m, v.current);
   const count = v.items.reduce((n, x) => n + (x.type === 'message' ? 1 : 0), 0);
   if (!key || count === 0) return v;

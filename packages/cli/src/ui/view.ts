@@ -47,6 +47,8 @@ export interface ChatView {
   users: string[];
   /** The open conversation's local nickname (chat nick), shown beside its name. */
   nick?: string;
+  /** The open conversation's disappearing-message timer, in seconds, when on (§17.5). */
+  timer?: number;
 }
 
 export interface SessionState {

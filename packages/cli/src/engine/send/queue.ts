@@ -120,8 +120,9 @@ export async function sendControl(
   kind: MessageKind,
   body: Uint8Array,
   conn?: Connection,
+  ts: number = Date.now(),
 ): Promise<void> {
-  const entry = sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
+  const entry = sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts });
   m.store.outbox.enqueue(entry);
   await m.withConnection(conn ?? m.live(), async (c) => {
     if (m.store.outbox.get(entry.id)) await m.sender.sendEntry(c, entry);

@@ -13,6 +13,7 @@ import { GroupStore } from './groups.js';
 import { HistoryTable } from './history.js';
 import { BlockedTable } from './blocked.js';
 import { NicknameTable } from './nicknames.js';
+import { TimerTable } from './timers.js';
 import { MessageTable } from './messages.js';
 import { RejectedTable } from './rejected.js';
 import { Outbox } from './outbox.js';
@@ -46,6 +47,8 @@ export class Store {
   readonly blocked: BlockedTable;
   /** Local nicknames (schema v11). */
   readonly nicknames: NicknameTable;
+  /** Disappearing-message timers and the sweep (schema v11). */
+  readonly timers: TimerTable;
 
   private constructor(private readonly db: Database.Database) {
     const sql = new Statements(db);
@@ -59,6 +62,7 @@ export class Store {
     this.history = new HistoryTable(db, sql);
     this.blocked = new BlockedTable(sql);
     this.nicknames = new NicknameTable(sql);
+    this.timers = new TimerTable(db);
   }
 
   /**
@@ -76,7 +80,10 @@ export class Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       migrate(db);
-      return new Store(db);
+      const store = new Store(db);
+      // §17.5: what expired while no client ran is gone before anything reads the history.
+      store.timers.sweep(Date.now());
+      return store;
     } catch (err) {
       db?.close();
       if (err instanceof ChatError) throw err;
