@@ -1,7 +1,9 @@
 /**
  * `chat nick` (issue 15) through the built binaries: a local nickname beside the username (never instead of it) in
- * `chat contacts`, `chat recv`, `chat history`, their JSON, and the refusals; a hostile nickname is refused.
+ * `chat contacts`, `chat recv`, `chat history`, their JSON, and the refusals; a hostile nickname is refused. And
+ * `chat key export` / `import` carry nicknames, blocked users and disappearing-message timers (§13.2).
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, jsonLines, newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
@@ -36,7 +38,7 @@ describe('chat nick', () => {
     await run('alice', ['send', 'bob', 'again']);
     const [event] = jsonLines((await run('bob', ['recv', '--json'])).stdout);
     expect(event).toMatchObject({ type: 'message', from: 'alice', nickname: 'Al from ops', body: 'again' });
-    expect((await run('bob', ['contacts'])).stdout).toMatch(/^alice \(Al from ops\) {2}[0-9a-f]/);
+    expect((await run('bob', ['contacts'])).stdout).toMatch(/^alice \(Al from ops\) {2}[0-9A-F]{4} /);
     expect(jsonLines((await run('bob', ['contacts', '--json'])).stdout)[0]).toMatchObject({
       username: 'alice',
       nickname: 'Al from ops',
@@ -66,5 +68,28 @@ describe('chat nick', () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give a nickname or --clear, not both');
     expect((await chat(['nick', 'B@d', 'x'], { home: home.bob! })).code).toBe(2);
+  });
+
+  it('chat key export carries blocks, nicknames and timers; chat key import restores them', async () => {
+    await run('bob', ['nick', 'alice', 'Al']);
+    await run('bob', ['block', 'mallory']);
+    await run('bob', ['expire', 'alice', '1h']);
+    const env = { CHAT_BACKUP_PASSPHRASE: 'backup secret' };
+    const exported = await chat(['key', 'export'], { home: home.bob!, env });
+    expect(exported.code).toBe(0);
+    const restored = join(t.dir, 'bob-restored');
+    const imported = await chat(['key', 'import', '--no-passphrase', '--json'], {
+      home: restored,
+      env,
+      stdin: exported.stdout,
+    });
+    expect(imported.code).toBe(0);
+    expect(jsonLines(imported.stdout)[0]).toMatchObject({ blocked: 1, nicknames: 1, timers: 1 });
+    const contacts = jsonLines((await chat(['contacts', '--json'], { home: restored })).stdout);
+    expect(contacts).toContainEqual(expect.objectContaining({ username: 'alice', nickname: 'Al' }));
+    expect(contacts).toContainEqual({ username: 'mallory', blocked: true });
+    expect((await chat(['expire', 'alice'], { home: restored })).stdout).toBe(
+      'disappearing messages with alice: 1 h (set by bob)\n',
+    );
   });
 });
