@@ -47,7 +47,8 @@ function print(
         verifiedAt: c.verifiedAt,
         pendingFingerprint: c.pending?.fingerprint ?? null,
         blocked: blocked.has(c.username),
-        nickname: nicknames.get(c.username) ?? null,
+        // Only when set: a script that compares whole objects sees no change without nicknames.
+        ...(nicknames.has(c.username) ? { nickname: nicknames.get(c.username) } : {}),
       });
     }
     for (const u of unpinned) {
