@@ -1,13 +1,23 @@
 /**
  * Edits and reactions in the interactive session end to end (issue 15, PROTOCOL.md §17): the built `chat` in a real
  * terminal (tmux, 80×24) against the built relay. Alice edits her last message with Up on an empty line; bob sees it
- * marked `(edited)` and reacts with the short id the pane shows; alice sees the reaction under her message.
+ * marked `(edited)` and reacts with the short id the pane shows; alice sees the reaction under her message. Then alice
+ * turns on disappearing messages: a message leaves both screens and both databases on its own.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Profile } from '../../packages/cli/src/engine/profile.js';
 import { newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { until } from '../fixtures/wait.js';
 import { Tmux } from './tmux.js';
+
+/** The CLI's own SQLite binding, to look into a profile's database (the root has no dependency on it). */
+const Database = createRequire(new URL('../../packages/cli/package.json', import.meta.url))('better-sqlite3') as new (
+  path: string,
+  o: { readonly: boolean },
+) => { prepare(sql: string): { get(): unknown }; close(): void };
 
 describe('edits and reactions in a terminal (tmux)', () => {
   let t: TempDir;
@@ -25,7 +35,7 @@ describe('edits and reactions in a terminal (tmux)', () => {
     t.cleanup();
   });
 
-  it('Up on an empty line edits the last message; /react <id> shows under it on both sides', async () => {
+  it('Up on an empty line edits the last message; /react <id> shows under it; /expire makes a message leave', async () => {
     const alice = await newUser(t.dir, 'alice', relay);
     const bob = await newUser(t.dir, 'bob', relay);
     tmux.start('alice', alice, ['open', 'bob']);
@@ -53,5 +63,34 @@ describe('edits and reactions in a terminal (tmux)', () => {
     const under = new RegExp(`deploy at 6, not 5 \\(edited\\)[^\\n]*\\n(?: *│? +\\[${id}\\]\\n)? *│? +🎉 bob`);
     await tmux.waitFor('alice', under);
     await tmux.waitFor('bob', under);
+
+    // Disappearing messages (§17.5): long enough to see the message arrive on a busy machine, then it leaves both
+    // screens on its own, and both databases.
+    tmux.type('alice', '/expire 10s');
+    tmux.keys('alice', 'Enter');
+    await tmux.waitFor('bob', /alice set disappearing messages to 10 s/);
+    await tmux.waitFor('bob', /alice · .*disappearing 10 s/);
+    tmux.type('alice', 'this will self-destruct');
+    tmux.keys('alice', 'Enter');
+    await tmux.waitFor('bob', /alice: this will self-destruct/);
+    // Polls the screen like Tmux.waitFor (a capture every 50 ms at most), for the text's absence.
+    const gone = (name: string) => {
+      let [last, shown] = [0, true];
+      return until(() => {
+        if (Date.now() - last >= 50) [last, shown] = [Date.now(), /self-destruct/.test(tmux.capture(name))];
+        return !shown;
+      }, `gone from ${name}'s screen`);
+    };
+    await gone('bob');
+    await gone('alice');
+    for (const home of [alice, bob]) {
+      const db = new Database(new Profile(home).dbPath, { readonly: true });
+      expect(db.prepare("SELECT count(*) AS n FROM messages WHERE body LIKE '%self-destruct%'").get()).toEqual({
+        n: 0,
+      });
+      db.close();
+    }
+    // The message from before the timer is still there.
+    expect(tmux.capture('bob')).toMatch(/deploy at 6, not 5 \(edited\)/);
   });
 });
