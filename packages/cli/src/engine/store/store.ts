@@ -81,8 +81,13 @@ export class Store {
       db.pragma('synchronous = FULL');
       migrate(db);
       const store = new Store(db);
-      // §17.5: what expired while no client ran is gone before anything reads the history.
-      store.timers.sweep(Date.now());
+      // §17.5: what expired while no client ran is gone before anything reads the history. A database busy beyond the
+      // timeout (another process writing) must not fail the command: that process sweeps, or the next start does.
+      try {
+        store.timers.sweep(Date.now());
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      }
       return store;
     } catch (err) {
       db?.close();
