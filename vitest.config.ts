@@ -47,6 +47,7 @@ export const INTEGRATION = [
   'packages/cli/src/engine/groups/groups.test.ts',
   'packages/cli/src/ui/files.ui.test.tsx',
   'packages/cli/src/ui/groups-ui.test.tsx',
+  'packages/cli/src/ui/messages-ui.test.tsx',
   // a scripted relay lists hostile room names
   'packages/cli/src/terminal-text.test.tsx',
 ];

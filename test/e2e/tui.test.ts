@@ -74,7 +74,7 @@ describe('chat in a terminal (tmux)', () => {
     await tmux.waitFor('alice', /online now: alice$/m); // bob is gone
     tmux.type('alice', 'see you there');
     tmux.keys('alice', 'Enter');
-    await tmux.waitFor('alice', /alice: see you there ✓$/m);
+    await tmux.waitFor('alice', /alice: see you there ✓ \[[0-9a-f]{8}\]$/m); // the short id ends the row
     tmux.keys('bob', 'C-c');
     tmux.start('bob2', bob, ['open', 'alice']);
     await tmux.waitFor('bob2', /alice: see you there/);

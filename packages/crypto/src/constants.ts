@@ -34,6 +34,8 @@ export const MessageKind = {
   edit: 0x08,
   delete: 0x09,
   reaction: 0x0a,
+  /** Disappearing messages (PROTOCOL.md §17.5): a conversation's timer, and its group variant. */
+  timer: 0x0b,
   /** Groups and rooms (PROTOCOL.md §15.1). */
   groupText: 0x10,
   groupState: 0x11,
@@ -42,6 +44,7 @@ export const MessageKind = {
   groupEdit: 0x14,
   groupDelete: 0x15,
   groupReaction: 0x16,
+  groupTimer: 0x17,
 } as const;
 /** Most message ids in one receipt body (PROTOCOL.md §4). */
 export const MAX_RECEIPT_IDS = 256;

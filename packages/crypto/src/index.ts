@@ -177,3 +177,4 @@ export {
 } from './ratchet-state.js';
 export { pad, unpad, paddedLength } from './padding.js';
 export { x25519KeyPair } from './x25519.js';
+export { MAX_TIMER_SECONDS, encodeTimer, isTimerKind, parseTimer, timerProblem, type TimerBody } from './timer.js';

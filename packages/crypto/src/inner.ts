@@ -8,6 +8,7 @@ import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MESSAGE_ID_BYTES, MessageKind, SIGNATU
 import { CryptoError } from './errors.js';
 import { groupBodyProblem } from './group-record.js';
 import { isActionKind, messageActionProblem } from './message-action.js';
+import { isTimerKind, timerProblem } from './timer.js';
 
 /** The fields of a message, all of which the sender signs (§4). */
 export interface MessageFields {
@@ -131,6 +132,7 @@ function checkBody(kind: number, body: Uint8Array): string | undefined {
     case MessageKind.fileAnswer:
       return fileAnswerProblem(body);
     default:
+      if (isTimerKind(kind)) return timerProblem(kind, body);
       return isActionKind(kind) ? messageActionProblem(kind, body) : undefined;
   }
 }

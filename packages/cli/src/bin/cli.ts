@@ -319,6 +319,39 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
         ),
     )
     .command(
+      'expire <target> [duration]',
+      'disappearing messages: a conversation timer both sides apply (30s, 5m, 1h, 2d, 1w, or off); no duration shows it',
+      (y) =>
+        y
+          .positional('target', { type: 'string', demandOption: true, describe: 'a user or #group' })
+          .positional('duration', { type: 'string', describe: 'how long new messages live, or off' })
+          .option('json', json)
+          .example('$0 expire bob 1h', 'new messages with bob disappear an hour after they arrive, on both machines')
+          .example("$0 expire '#team' off", 'group admins only'),
+      (a) =>
+        run(
+          () => import('../commands/expire.js'),
+          (m) => m.expire({ target: a.target, duration: a.duration, json: a.json === true }, io),
+        ),
+    )
+    .command(
+      'nick <username> [name..]',
+      'give a user a local nickname, shown beside their username (never instead of it); --clear removes it',
+      (y) =>
+        y
+          .positional('username', { type: 'string', demandOption: true, describe: 'whose nickname' })
+          .positional('name', { type: 'string', array: true, describe: 'the nickname (1 to 32 characters)' })
+          .option('clear', { type: 'boolean', describe: 'remove the nickname' })
+          .option('json', json)
+          .example('$0 nick alice "Alice (ops)"', 'chat recv then shows alice (Alice (ops)): …')
+          .example('$0 nick alice --clear', 'back to alice alone'),
+      (a) =>
+        run(
+          () => import('../commands/nick.js'),
+          (m) => m.nick({ username: a.username, name: a.name, clear: a.clear === true, json: a.json === true }, io),
+        ),
+    )
+    .command(
       'history <conversation>',
       'print the local history of a conversation, with edits, deletes, reactions and replies applied',
       (y) =>

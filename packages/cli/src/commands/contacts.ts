@@ -1,5 +1,8 @@
 /** `chat contacts`: the pinned contacts (§3.4) with fingerprint, trust state and when each was first seen. */
 import { existsSync } from 'node:fs';
+import stringWidth from 'string-width';
+import { withNickname } from '../engine/contacts/nickname.js';
+import { inertLine } from '../terminal-text.js';
 import { Profile } from '../engine/profile.js';
 import { formatLocalTime } from './format.js';
 import { printJson, type Io } from './io.js';
@@ -11,18 +14,28 @@ export interface ContactsArgs {
 
 export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  if (!existsSync(profile.dbPath)) return print(args, io, [], new Set());
+  if (!existsSync(profile.dbPath)) return print(args, io, [], new Set(), new Map());
   const { Store } = await import('../engine/store/store.js');
   const store = Store.open(profile.dbPath);
   try {
-    return print(args, io, store.contacts.list(), new Set(store.blocked.list().map((b) => b.username)));
+    const blocked = new Set(store.blocked.list().map((b) => b.username));
+    return print(args, io, store.contacts.list(), blocked, store.nicknames.all());
   } finally {
     store.close();
   }
 }
 
-/** The contacts, and the blocked users (issue 15) among them or not: a blocked user need not have a pinned key. */
-function print(args: ContactsArgs, io: Io, list: Contact[], blocked: ReadonlySet<string>): number {
+/**
+ * The contacts, and the blocked users (issue 15) among them or not: a blocked user need not have a pinned key. A local
+ * nickname (chat nick) shows beside the username, made inert.
+ */
+function print(
+  args: ContactsArgs,
+  io: Io,
+  list: Contact[],
+  blocked: ReadonlySet<string>,
+  nicknames: ReadonlyMap<string, string>,
+): number {
   const unpinned = [...blocked].filter((u) => !list.some((c) => c.username === u));
   if (args.json) {
     for (const c of list) {
@@ -34,19 +47,26 @@ function print(args: ContactsArgs, io: Io, list: Contact[], blocked: ReadonlySet
         verifiedAt: c.verifiedAt,
         pendingFingerprint: c.pending?.fingerprint ?? null,
         blocked: blocked.has(c.username),
+        // Only when set: a script that compares whole objects sees no change without nicknames.
+        ...(nicknames.has(c.username) ? { nickname: nicknames.get(c.username) } : {}),
       });
     }
-    for (const u of unpinned) printJson(io, { username: u, blocked: true });
+    for (const u of unpinned) {
+      const nickname = nicknames.get(u);
+      printJson(io, { username: u, blocked: true, ...(nickname === undefined ? {} : { nickname }) });
+    }
     return 0;
   }
-  const width = Math.max(0, ...[...list.map((c) => c.username), ...unpinned].map((u) => u.length));
-  for (const u of unpinned) io.stdout.write(`${u.padEnd(width)}  blocked (no key pinned)\n`);
+  const label = (u: string): string => inertLine(withNickname(u, nicknames));
+  const width = Math.max(0, ...[...list.map((c) => c.username), ...unpinned].map((u) => stringWidth(label(u))));
+  const pad = (u: string): string => label(u) + ' '.repeat(width - stringWidth(label(u)));
+  for (const u of unpinned) io.stdout.write(`${pad(u)}  blocked (no key pinned)\n`);
   if (list.length === 0 && unpinned.length === 0) {
     io.stdout.write('no contacts yet (a contact is pinned the first time you send to or receive from them)\n');
   } else {
     for (const c of list) {
       io.stdout.write(
-        `${c.username.padEnd(width)}  ${c.fingerprint}  ${c.trust.padEnd(10)}  first seen ${formatLocalTime(c.firstSeen)}${blocked.has(c.username) ? '  blocked' : ''}\n`,
+        `${pad(c.username)}  ${c.fingerprint}  ${c.trust.padEnd(10)}  first seen ${formatLocalTime(c.firstSeen)}${blocked.has(c.username) ? '  blocked' : ''}\n`,
       );
       if (c.pending)
         io.stdout.write(

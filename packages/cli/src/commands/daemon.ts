@@ -78,11 +78,15 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   messenger.on('warning', (w) => log('warning', { message: inertLine(w) }));
   const { runLive } = await import('../engine/live.js');
   const signal = io.signal ?? new AbortController().signal;
+  // Disappearing messages (§17.5) go while the daemon runs, as in the session and chat recv --follow.
+  const { runExpirer } = await import('../engine/expire/expirer.js');
+  const expirer = runExpirer(messenger);
   try {
     await runLive(messenger, { signal });
     log('stopping');
     return 0;
   } finally {
+    expirer.stop();
     await stopServer();
     messenger.close();
     log('stopped');

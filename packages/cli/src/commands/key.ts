@@ -1,12 +1,13 @@
 /**
  * `chat key export` / `chat key import` (PROTOCOL.md §13.2): an encrypted, armoured backup of identity, relay
- * settings and contacts. The backup passphrase comes from CHAT_BACKUP_PASSPHRASE / --backup-passphrase-file / a
+ * settings, contacts, blocked users, nicknames and disappearing-message timers. The backup passphrase comes from CHAT_BACKUP_PASSPHRASE / --backup-passphrase-file / a
  * prompt; import stores the keys under the profile passphrase (CHAT_PASSPHRASE / --passphrase-file / prompt, or
  * --no-passphrase) and refuses to replace existing keys without --force.
  */
 import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { fingerprint } from '@chat/crypto';
-import { MAX_BACKUP_CHARS, exportBackup, importBackup } from '../engine/backup.js';
+import { MAX_BACKUP_CHARS, exportBackup, importBackup, type BackupContents } from '../engine/backup.js';
+import { supersedes } from '../engine/expire/timers.js';
 import { ChatError } from '../engine/errors.js';
 import { Profile } from '../engine/profile.js';
 import { printJson, warn, type Io } from './io.js';
@@ -22,17 +23,23 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
   const passphrase = await backupPassphrase(io, true);
   let contacts: import('../engine/store/store.js').Contact[] = [];
   let seenIds: string[] = [];
+  let local: Pick<BackupContents, 'blocked' | 'nicknames' | 'timers'> = { blocked: [], nicknames: [], timers: [] };
   if (existsSync(profile.dbPath)) {
     const { Store } = await import('../engine/store/store.js');
     const store = Store.open(profile.dbPath);
     try {
       contacts = store.contacts.list();
       seenIds = store.seen.forBackup(Date.now());
+      local = {
+        blocked: store.blocked.list(),
+        nicknames: [...store.nicknames.all()].map(([username, nickname]) => ({ username, nickname })),
+        timers: store.timers.all().map(({ conv, seconds, setBy, setTs }) => ({ conv, seconds, setBy, setTs })),
+      };
     } finally {
       store.close();
     }
   }
-  const text = exportBackup({ identity, config: profile.loadConfig(), contacts, seenIds }, passphrase);
+  const text = exportBackup({ identity, config: profile.loadConfig(), contacts, seenIds, ...local }, passphrase);
   if (args.out) {
     writeFileSync(args.out, text, { mode: 0o600, flag: 'wx' });
     io.stderr.write(
@@ -74,7 +81,13 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
   try {
     store.transaction(() => {
       for (const c of contents.contacts) store.contacts.import(c);
-      store.seen.add(contents.seenIds, Date.now());
+      const now = Date.now();
+      store.seen.add(contents.seenIds, now);
+      for (const b of contents.blocked) store.blocked.block(b.username, b.blockedAt);
+      for (const n of contents.nicknames) store.nicknames.set(n.username, n.nickname, now);
+      // A timer in the store may be newer (an import with --force over a profile in use): the §17.5 rule decides.
+      for (const t of contents.timers)
+        if (supersedes(t, store.timers.get(t.conv))) store.timers.set({ ...t, setAt: now });
     });
   } finally {
     store.close();
@@ -85,6 +98,9 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
       fingerprint: fp,
       username: contents.config?.username ?? null,
       contacts: contents.contacts.length,
+      blocked: contents.blocked.length,
+      nicknames: contents.nicknames.length,
+      timers: contents.timers.length,
       home: profile.home,
     });
   else

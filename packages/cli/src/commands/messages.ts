@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { HistoryEntry } from '../engine/actions/history.js';
+import { withNickname } from '../engine/contacts/nickname.js';
 import type { ActionOutcome } from '../engine/actions/send.js';
 import { Profile } from '../engine/profile.js';
 import type { Store } from '../engine/store/store.js';
@@ -89,7 +90,7 @@ export async function history(args: HistoryArgs, io: Io): Promise<number> {
       ...(args.before === undefined ? {} : { before: args.before }),
     };
     const { entries } = h.history({ username, store }, args.target, options);
-    print(io, entries, args.json === true, false);
+    print(io, store, entries, args.json === true, false);
   });
 }
 
@@ -109,7 +110,7 @@ export async function search(args: SearchArgs, io: Io): Promise<number> {
       ...(args.limit === undefined ? {} : { limit: args.limit }),
     };
     const entries = h.search({ username, store }, args.text.map(String).join(' '), options);
-    print(io, entries, args.json === true, true);
+    print(io, store, entries, args.json === true, true);
   });
 }
 
@@ -128,14 +129,25 @@ async function withStore(io: Io, f: (store: Store) => Promise<void>): Promise<nu
 }
 
 /** JSON Lines (one entry each, `reply_to` as in `chat recv --json`), or the text form of history-format.ts. */
-function print(io: Io, entries: HistoryEntry[], json: boolean, withConv: boolean): void {
+function print(io: Io, store: Store, entries: HistoryEntry[], json: boolean, withConv: boolean): void {
+  // A local nickname (chat nick) goes beside the sender's username, never instead of it.
+  const nicknames = store.nicknames.all();
   if (json) {
     for (const e of entries) {
       const { replyTo, quote: _, ...rest } = e;
-      printJson(io, { type: 'message', ...rest, ...(replyTo === undefined ? {} : { reply_to: replyTo }) });
+      const nickname = nicknames.get(e.from);
+      printJson(io, {
+        type: 'message',
+        ...rest,
+        ...(replyTo === undefined ? {} : { reply_to: replyTo }),
+        ...(nickname === undefined ? {} : { nickname }),
+      });
     }
     return;
   }
   // §17.1: the quote the engine resolved inside the entry's own conversation, never a global lookup by id.
-  for (const e of entries) io.stdout.write(`${formatEntry(e, () => e.quote, outputWidth(io.stdout), withConv)}\n`);
+  for (const e of entries)
+    io.stdout.write(
+      `${formatEntry({ ...e, from: withNickname(e.from, nicknames) }, () => e.quote, outputWidth(io.stdout), withConv)}\n`,
+    );
 }

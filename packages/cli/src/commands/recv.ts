@@ -7,8 +7,17 @@
  */
 import { quoteOf } from '../engine/actions/history.js';
 import { ChatError, ExitCode } from '../engine/errors.js';
+import { runExpirer } from '../engine/expire/expirer.js';
+import { describeTimer } from '../engine/expire/timers.js';
 import type { DaemonClient } from '../daemon/client.js';
-import { directObject, groupObject, isActionObject, isGroupObject, type MessageObject } from '../daemon/objects.js';
+import {
+  directObject,
+  groupObject,
+  isActionObject,
+  isGroupObject,
+  isTimerObject,
+  type MessageObject,
+} from '../daemon/objects.js';
 import { attachDaemon } from './attach.js';
 import { openMessenger } from './common.js';
 import { printFileEvent, printFileNotice } from './files.js';
@@ -37,10 +46,18 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     /** The quoted target of a reply, from the history (§17.1), only if it is a message of the same conversation. */
     const quote: Quote = (replyTo, conv) =>
       quoteLine(quoteOf(messenger.store.history, replyTo, conv, messenger.username), replyTo);
-    messenger.on('message', (m) => printMessage(io, directObject(m), json, quote));
-    messenger.on('groupMessage', (g) => printMessage(io, groupObject(g), json, quote));
-    // Edits, deletes and reactions (§17), already applied to the history.
-    messenger.on('action', (e) => printMessage(io, { ...e }, json, quote));
+    // A local nickname (chat nick) goes beside the sender's username, never instead of it.
+    const names: Names = { nickname: (user) => messenger.store.nicknames.get(user) };
+    const out = { io, json, quote, names };
+    messenger.on('message', (m) => printMessage(out, directObject(m)));
+    messenger.on('groupMessage', (g) => printMessage(out, groupObject(g)));
+    // Edits, deletes and reactions (§17), already applied to the history; timers set by the other side (§17.5).
+    messenger.on('action', (e) => printMessage(out, { ...e }));
+    messenger.on('expire', (e) => printMessage(out, { ...e }));
+    // What the sweep removed (§17.5): JSON only.
+    messenger.on('expired', (e) => {
+      if (json) printJson(io, { ...e });
+    });
     // Receipts for our own messages (§4.1): JSON only, the text output stays about what others say.
     messenger.on('delivery', (d) => printReceipt(io, d, json));
     // Warnings name ids, senders and codes, never bodies.
@@ -70,7 +87,9 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
       if (json) printJson(io, { type: 'rejected', id: r.id, code: r.code, detail: r.detail });
     });
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };
-    const summary = await messenger.receive(options);
+    // Following, messages disappear while we listen; a one-shot recv leaves that to the next start (Store.open).
+    const expirer = args.follow ? runExpirer(messenger) : undefined;
+    const summary = await messenger.receive(options).finally(() => expirer?.stop());
     return summary.held > 0 && !args.follow ? ExitCode.KEY_CHANGED : ExitCode.OK;
   } finally {
     messenger.close();
@@ -80,16 +99,37 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
 /** The line quoting a reply's target (history-format.ts `quoteLine`); `conv` is the reply's conversation key. */
 type Quote = (replyTo: string, conv: string) => string;
 
+/** Local nicknames (chat nick); none where this process holds no store (through the daemon). */
+interface Names {
+  nickname(user: string): string | undefined;
+}
+
+interface Output {
+  io: Io;
+  json: boolean;
+  quote: Quote;
+  names: Names;
+}
+
 /**
  * One message as `chat recv` prints it, from the object `--json` prints (daemon/objects.ts), whether it came from
  * this process's session or from the daemon. Group and room messages (§15): `[time] #group alice: text`;
- * membership changes as `[time] #group * alice added carol`; a reply has its quoted target above it (§17).
+ * membership changes as `[time] #group * alice added carol`; a reply has its quoted target above it (§17); a sender
+ * with a nickname is shown as `alice (Al)`, with `nickname` in JSON.
  */
-function printMessage(io: Io, m: MessageObject, json: boolean, quote: Quote): void {
+function printMessage({ io, json, quote, names }: Output, m: MessageObject): void {
   const width = outputWidth(io.stdout);
-  if (json) printJson(io, m);
-  else if (isActionObject(m)) io.stdout.write(`${formatAction(m, width)}\n`);
-  else if (isGroupObject(m) && m.kind === 'invite') {
+  const nickname = names.nickname(m.from);
+  const named = nickname === undefined ? m.from : `${m.from} (${nickname})`;
+  if (json) printJson(io, nickname === undefined ? m : { ...m, nickname });
+  else if (isActionObject(m)) io.stdout.write(`${formatAction({ ...m, from: named }, width)}\n`);
+  else if (isTimerObject(m)) {
+    if (m.applied) {
+      const where = m.group ? `${inertLine(m.conv)} ` : '';
+      const line = `[${formatLocalTime(m.receivedAt)}] ${where}${inertLine(describeTimer(named, m.seconds))}`;
+      io.stdout.write(`${fitLine(line, width)}\n`);
+    }
+  } else if (isGroupObject(m) && m.kind === 'invite') {
     io.stdout.write(
       `${fitLine(`[${formatLocalTime(m.receivedAt)}] ${inertLine(m.conv)} * ${inertLine(m.body)}`, width)}\n`,
     );
@@ -109,7 +149,7 @@ function printMessage(io: Io, m: MessageObject, json: boolean, quote: Quote): vo
       const conv = isGroupObject(m) ? (m.group === undefined ? `room:${m.conv.slice(1)}` : `#${m.group}`) : m.from;
       io.stdout.write(`${fitLine(quote(m.reply_to, conv), width)}\n`);
     }
-    const from = isGroupObject(m) ? `${m.conv} ${m.from}` : m.from;
+    const from = isGroupObject(m) ? `${m.conv} ${named}` : named;
     io.stdout.write(`${formatMessageLine({ receivedAt: m.receivedAt, ts: m.ts, from, body: m.body }, width)}\n`);
   }
 }
@@ -128,15 +168,18 @@ async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Pro
   const json = args.json === true;
   // This process holds no history to quote a reply's target from (the daemon does): the quote names the id.
   const quote: Quote = (replyTo) => quoteLine(undefined, replyTo);
+  const out: Output = { io, json, quote, names: { nickname: () => undefined } };
   try {
     if (!args.follow) {
       const { messages } = await daemon.request<{ messages: MessageObject[] }>('receive');
-      for (const m of messages) printMessage(io, m, json, quote);
+      for (const m of messages) printMessage(out, m);
       return ExitCode.OK;
     }
     daemon.onNotification((n) => {
-      if (n.method === 'message') printMessage(io, n.params, json, quote);
-      else if (n.params.type === 'delivery') printReceipt(io, n.params, json);
+      if (n.method === 'message') printMessage(out, n.params);
+      else if (n.params.type === 'expired') {
+        if (json) printJson(io, n.params);
+      } else if (n.params.type === 'delivery') printReceipt(io, n.params, json);
       else if (n.params.type === 'held') {
         warn(
           io,

@@ -4,7 +4,7 @@
  * --follow), so each message is shown once whichever front end asks. Events (held, delivery, connection, …) only
  * go to subscribers: they describe now, not something to catch up on.
  */
-import type { MessengerEvents } from '../engine/events.js';
+import type { ExpiredEvent, MessengerEvents } from '../engine/events.js';
 import { directObject, fileNotice, groupObject, type FileNotice, type MessageObject } from './objects.js';
 
 /** Messages kept for `receive` while no subscriber is attached; the oldest are dropped beyond this (history has all). */
@@ -18,7 +18,8 @@ export type EventObject =
   | { type: 'keyChanged'; username: string; previous: string; current: string; accepted: boolean }
   | { type: 'delivery'; id: string; peer: string; state: string; error?: string }
   | { type: 'connection'; state: string; attempt?: number; retryInMs?: number; error?: string }
-  | ({ type: 'file' } & FileNotice);
+  | ({ type: 'file' } & FileNotice)
+  | ExpiredEvent;
 
 export interface Subscriber {
   notify(n: Notification): void;
@@ -43,6 +44,8 @@ export class Hub {
     source.on('message', (m) => this.message(directObject(m)));
     source.on('groupMessage', (g) => this.message(groupObject(g)));
     source.on('action', (a) => this.message({ ...a }));
+    source.on('expire', (e) => this.message({ ...e }));
+    source.on('expired', (e) => this.event({ ...e }));
     source.on('held', (h) => this.event({ type: 'held', id: h.id, from: h.from, reason: h.reason }));
     source.on('rejected', (r) => this.event({ type: 'rejected', id: r.id, code: r.code, detail: r.detail }));
     source.on('keyChanged', (c) => this.event({ type: 'keyChanged', ...c }));

@@ -2,7 +2,7 @@
  * The JSON objects of `chat recv --json`, which the daemon's `message` notifications carry unchanged
  * (docs/JSONRPC.md): one shape for a script reading `chat recv --json` and for a bot on the socket.
  */
-import type { ActionEvent, FileEvent, GroupMessage, ReceivedMessage } from '../engine/events.js';
+import type { ActionEvent, FileEvent, GroupMessage, ReceivedMessage, TimerEvent } from '../engine/events.js';
 import type { FileTransfer } from '../engine/store/files.js';
 
 export interface DirectMessageObject {
@@ -37,9 +37,10 @@ export interface GroupMessageObject {
 
 /**
  * What `chat recv --json` prints for what arrives, and the daemon's `message` notifications carry: messages, group
- * events, and edits, deletes and reactions (§17, their `type` "edit", "delete", "reaction").
+ * events, edits, deletes and reactions (§17, their `type` "edit", "delete", "reaction"), and a conversation's
+ * disappearing-message timer set by the other side (§17.5, `type` "expire").
  */
-export type MessageObject = DirectMessageObject | GroupMessageObject | ActionEvent;
+export type MessageObject = DirectMessageObject | GroupMessageObject | ActionEvent | TimerEvent;
 
 const reply = (replyTo: string | undefined) => (replyTo === undefined ? {} : { reply_to: replyTo });
 
@@ -76,6 +77,10 @@ export function groupObject(g: GroupMessage): GroupMessageObject {
 
 export function isGroupObject(m: MessageObject): m is GroupMessageObject {
   return 'kind' in m;
+}
+
+export function isTimerObject(m: MessageObject): m is TimerEvent {
+  return m.type === 'expire';
 }
 
 export function isActionObject(m: MessageObject): m is ActionEvent {

@@ -1,11 +1,12 @@
 /**
  * `chat key export` / `chat key import` (PROTOCOL.md §13.2): identity, relay settings and contacts (with trust
- * states) in one passphrase-encrypted, ASCII-armoured file. Message history is not included; the ids of recently seen
+ * states), blocked users, nicknames and disappearing-message timers in one passphrase-encrypted, ASCII-armoured file. Message history is not included; the ids of recently seen
  * messages are, so that a restored profile does not show again what the relay delivers again (§13.2, §4 step 7).
  */
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  MAX_TIMER_SECONDS,
   fingerprint,
   fromBase64,
   identityFromSecrets,
@@ -14,6 +15,7 @@ import {
   toHex,
   type Identity,
 } from '@chat/crypto';
+import { checkNickname } from './contacts/nickname.js';
 import { ChatError } from './errors.js';
 import { parseConfig, type ChatConfig } from './profile.js';
 import {
@@ -50,6 +52,10 @@ export interface BackupContents {
    * read from a backup written before they were carried.
    */
   seenIds: string[];
+  /** Blocked users (§17.4), nicknames and conversation timers (§17.5); empty when read from an older backup. */
+  blocked: { username: string; blockedAt: number }[];
+  nicknames: { username: string; nickname: string }[];
+  timers: { conv: string; seconds: number; setBy: string; setTs: number }[];
 }
 
 function header(params: ScryptParams, salt: Uint8Array, nonce: Uint8Array): Buffer {
@@ -92,6 +98,9 @@ export function exportBackup(
       })),
       // §13.2: the 16-byte ids concatenated, in base64 (a third of the size of a JSON array of hex strings).
       seen: b64(Buffer.from(contents.seenIds.join(''), 'hex')),
+      blocked: contents.blocked,
+      nicknames: contents.nicknames,
+      timers: contents.timers,
     }),
     'utf8',
   );
@@ -189,7 +198,54 @@ function parsePayload(raw: unknown): BackupContents {
     throw bad('unsupported contents');
   const identity = identityFromSecrets(key32(o.identity.identitySecretKey), key32(o.identity.encryptionSecretKey));
   const config = o.config === null || o.config === undefined ? undefined : parseConfig(o.config, 'the backup');
-  return { identity, config, contacts: o.contacts.map(parseContact), seenIds: parseSeen(o.seen) };
+  return {
+    identity,
+    config,
+    contacts: o.contacts.map(parseContact),
+    seenIds: parseSeen(o.seen),
+    blocked: list(o.blocked, 'blocked users').map((b) => ({ username: user(b.username), blockedAt: int(b.blockedAt) })),
+    nicknames: list(o.nicknames, 'nicknames').map((n) => ({ username: user(n.username), nickname: nick(n.nickname) })),
+    timers: list(o.timers, 'timers').map((t) => ({
+      conv: conv(t.conv),
+      seconds: seconds(t.seconds),
+      setBy: user(t.setBy),
+      setTs: int(t.setTs),
+    })),
+  };
+}
+
+/** An optional array of objects (absent in a backup written before it was carried). */
+function list(v: unknown, what: string): Record<string, unknown>[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null)) throw bad(`the ${what} are not a list`);
+  return v as Record<string, unknown>[];
+}
+
+function user(v: unknown): string {
+  if (typeof v !== 'string' || !isValidUsername(v)) throw bad('an invalid username');
+  return v;
+}
+
+/** Checked as `chat nick` checks it: a backup is a file anyone may have edited. */
+function nick(v: unknown): string {
+  if (typeof v !== 'string') throw bad('a nickname is not text');
+  try {
+    return checkNickname(v);
+  } catch {
+    throw bad('a nickname has control or invisible characters, or is too long');
+  }
+}
+
+/** A timer's conversation: a username, or `#` and a 32-hex-digit group id (§17.5). */
+function conv(v: unknown): string {
+  if (typeof v === 'string' && (/^#[0-9a-f]{32}$/.test(v) || isValidUsername(v))) return v;
+  throw bad('a timer names no conversation');
+}
+
+function seconds(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TIMER_SECONDS)
+    throw bad('a timer is out of range');
+  return v;
 }
 
 /** §13.2 `seen`: absent in older backups; else base64 of whole 16-byte ids, at most MAX_SEEN_IDS of them. */

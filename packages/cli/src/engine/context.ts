@@ -37,7 +37,8 @@ export interface Connect {
 
 /** Queues a control envelope (file offer or answer, §16.3) in the outbox and sends it. */
 export interface SendControl {
-  sendControl(peer: string, kind: number, body: Uint8Array, conn?: Connection): Promise<void>;
+  /** `ts`: the signed time of the envelope (default now). */
+  sendControl(peer: string, kind: number, body: Uint8Array, conn?: Connection, ts?: number): Promise<void>;
 }
 
 /** What the receive path (receive/) needs: the check, the commit and the session. */

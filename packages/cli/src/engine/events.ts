@@ -74,6 +74,35 @@ export interface MessengerEvents {
   file: [event: FileEvent];
   /** An edit, delete or reaction (§17) was received and applied (actions/receive.ts). */
   action: [event: ActionEvent];
+  /** A conversation's disappearing-message timer was set by the other side (§17.5, expire/timers.ts). */
+  expire: [event: TimerEvent];
+  /** Messages and files whose timer ran out were removed from the database (§17.5, expire/expirer.ts). */
+  expired: [event: ExpiredEvent];
+}
+
+/** A timer setting received (§17.5), as `chat recv --json` prints it. */
+export interface TimerEvent {
+  type: 'expire';
+  /** The setting's envelope id. */
+  id: string;
+  from: string;
+  /** The peer for 1:1, `#name` for a group. */
+  conv: string;
+  group?: string;
+  /** The new timer; 0 = off. */
+  seconds: number;
+  /** False when a later setting was already in force (§17.5: the greater (ts, setter) wins). */
+  applied: boolean;
+  ts: number;
+  relayTs: number;
+  receivedAt: number;
+}
+
+/** What a sweep removed: message ids (1:1 and group) and file transfers (blob ids). */
+export interface ExpiredEvent {
+  type: 'expired';
+  ids: string[];
+  files: string[];
 }
 
 /** An applied edit, delete or reaction (§17), as `chat recv --json` prints it (`type` is the JSON `type`). */

@@ -32,6 +32,7 @@ import { fileHandlers } from './files/incoming.js';
 import { groupHandlers } from './groups/receive.js';
 import { messageHandlers } from './messages.js';
 import { actionHandlers } from './actions/receive.js';
+import { timerHandlers } from './expire/timers.js';
 import type { KindHandlers } from './receive/handlers.js';
 
 export type * from './events.js';
@@ -97,6 +98,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       ...groupHandlers(this),
       ...fileHandlers(this),
       ...actionHandlers(this),
+      ...timerHandlers(this),
     ]);
     this.q = {
       username: this.username,
@@ -234,8 +236,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /** Queues a control envelope (a file offer or answer, §16.3) and sends it now over `conn` or a connection of its own. */
-  sendControl(peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection): Promise<void> {
-    return queue.sendControl(this.q, peer, kind, body, conn);
+  sendControl(peer: string, kind: MessageKind, body: Uint8Array, conn?: Connection, ts?: number): Promise<void> {
+    return queue.sendControl(this.q, peer, kind, body, conn, ts);
   }
 
   /** A group, group-record or room send through the durable outbox (send/queue.ts, §15). @throws {ChatError} */

@@ -1,6 +1,7 @@
 /** The session's screen: conversation list | banner, message pane, input line | status bar. Wires hooks to views. */
 import { Box, Text } from 'ink';
 import { useEffect, useRef, useState } from 'react';
+import { formatDuration } from '../engine/expire/duration.js';
 import { Banner } from './Banner.js';
 import { ConversationList } from './ConversationList.js';
 import type { ChatController } from './controller.js';
@@ -48,6 +49,7 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
     onCycle: (step) => controller.cycle(step),
     onQuit,
     users: () => view.users,
+    editLast: () => controller.editLast(),
   });
 
   const inputLines = Math.min(line.value.split('\n').length, 4) + (line.value.split('\n').length > 4 ? 1 : 0);
@@ -77,8 +79,9 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
         ) : null}
         <Box flexDirection="column" width={paneWidth} paddingLeft={1}>
           <Text bold wrap="truncate">
-            {peer ? displayName(peer) : 'no conversation'}
+            {peer ? displayName(view.nick === undefined ? peer : `${peer} (${view.nick})`) : 'no conversation'}
             <Text dimColor>{presence ? ` · ${presence}` : ''}</Text>
+            {view.timer ? <Text dimColor>{` · disappearing ${formatDuration(view.timer)}`}</Text> : null}
           </Text>
           {view.blocked && peer ? <Banner peer={peer} color={color} width={paneWidth - 1} /> : null}
           <MessagePane

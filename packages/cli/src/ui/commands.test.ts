@@ -27,6 +27,17 @@ describe('parseLine', () => {
     ['/accept', { kind: 'accept' }],
     ['/accept 3F9A1C2E', { kind: 'accept', id: '3f9a1c2e' }],
     ['/decline 3f9a', { kind: 'decline', id: '3f9a' }],
+    ['/reply 1A2B3C4D sure thing', { kind: 'reply', id: '1a2b3c4d', text: 'sure thing' }],
+    ['/reply sure thing', { kind: 'reply', text: 'sure thing' }],
+    ['/reply 1a2b3c4d', { kind: 'reply', text: '1a2b3c4d' }],
+    ['/edit 1a2b3c4d two\nlines', { kind: 'edit', id: '1a2b3c4d', text: 'two\nlines' }],
+    ['/delete 1a2b3c4d', { kind: 'delete', id: '1a2b3c4d', forMe: false }],
+    ['/delete --for-me 1a2b3c4d', { kind: 'delete', id: '1a2b3c4d', forMe: true }],
+    ['/react 1a2b3c4d 👍', { kind: 'react', id: '1a2b3c4d', emoji: '👍' }],
+    ['/react 1a2b3c4d', { kind: 'react', id: '1a2b3c4d', emoji: '' }],
+    ['/search deploy  failed', { kind: 'search', text: 'deploy  failed' }],
+    ['/block @Mallory', { kind: 'block', user: 'mallory' }],
+    ['/unblock mallory', { kind: 'unblock', user: 'mallory' }],
   ])('%j', (line, action) => {
     expect(parseLine(line)).toEqual(action);
   });
@@ -54,6 +65,15 @@ describe('parseLine', () => {
     ['/admin kick', /usage: \/admin/],
     ['/admin users bob', /usage: \/admin/],
     ['/admin kick B@d', /not a valid username: B@d/],
+    ['/reply', /usage: \/reply \[id\] <text>/],
+    ['/edit 1a2b3c4d', /usage: \/edit <id> <text>/],
+    ['/edit 1a2b hi', /usage: \/edit/],
+    ['/delete', /usage: \/delete <id> \[--for-me\]/],
+    ['/delete 1a2b3c4d 5e6f7a8b', /usage: \/delete/],
+    ['/react xyz 👍', /usage: \/react/],
+    ['/search', /usage: \/search <text>/],
+    ['/block', /usage: \/block <user>/],
+    ['/block B@d', /not a valid username: B@d/],
   ])('%j is an inline error', (line, why) => {
     const a = parseLine(line);
     expect(a.kind).toBe('error');

@@ -5,6 +5,7 @@
 import { isValidUsername } from '@chat/crypto';
 import { ADMIN_NEEDS_USER, ADMIN_OPS, type AdminOp } from '../engine/admin.js';
 import type { GroupAction } from './groups-ui.js';
+import type { MessageAction } from './messages-ui.js';
 
 const GROUP_OPS = ['create', 'add', 'remove', 'leave', 'rename', 'members', 'accept', 'decline'] as const;
 
@@ -23,6 +24,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'fingerprint', args: '[user]', description: "yours, or <user>'s pinned one" },
   { name: 'verify', args: '<user> [num]', description: 'safety number; with num: verify' },
   { name: 'trust', args: '<user>', description: "accept <user>'s changed key" },
+  { name: 'reply', args: '[id] <text>', description: 'reply (no id: to their last)' },
+  { name: 'edit', args: '<id> <text>', description: 'edit yours (Up: your last)' },
+  { name: 'delete', args: '<id> [--for-me]', description: 'for everyone, or just for you' },
+  { name: 'react', args: '<id> [emoji]', description: 'react; no emoji removes yours' },
+  { name: 'search', args: '<text>', description: 'search the whole history' },
+  { name: 'expire', args: '[30s|5m|1h|off]', description: 'disappearing messages here' },
+  { name: 'block', args: '<user>', description: 'keep and show nothing from them' },
+  { name: 'unblock', args: '<user>', description: 'undo /block' },
   { name: 'file', args: '<path>', description: 'send a file to this chat' },
   { name: 'accept', args: '[id]', description: 'download an offered file' },
   { name: 'decline', args: '[id]', description: 'refuse an offered file' },
@@ -48,7 +57,7 @@ export function helpLines(): string[] {
     rows.push([`/${c.name}${c.args ? ` ${c.args}` : ''}`, c.description]);
     for (const a of c.aliases ?? []) rows.push([`/${a}${c.args ? ` ${c.args}` : ''}`, `same as /${c.name}`]);
   }
-  return [...rows.map(([l, d]) => `${l.padEnd(23)}${d}`), ...KEY_BINDINGS.map(([k, d]) => `${k.padEnd(23)}${d}`)];
+  return [...rows.map(([l, d]) => `${l.padEnd(22)} ${d}`), ...KEY_BINDINGS.map(([k, d]) => `${k.padEnd(22)} ${d}`)];
 }
 
 export type Action =
@@ -63,6 +72,7 @@ export type Action =
   | { kind: 'accept' | 'decline'; id?: string }
   | { kind: 'who' | 'contacts' | 'mute' | 'unmute' | 'clear' | 'logout' | 'connect' | 'quit' | 'help' }
   | GroupAction
+  | MessageAction
   | { kind: 'error'; message: string };
 
 const byName = new Map<string, CommandSpec>();
@@ -171,6 +181,38 @@ export function parseLine(line: string): Action {
       const reason = rest.trim().split(/\s+/).slice(2).join(' ');
       return reason ? { kind: 'admin', op, user: u, reason } : { kind: 'admin', op, user: u };
     }
+    case 'reply': {
+      // `/reply <id> <text>` when the first word is a message id (8+ hex digits, as the pane shows them); otherwise
+      // the whole rest is the text and the controller picks the last message from the other side.
+      const m = /^(\S+)\s+([\s\S]*\S[\s\S]*)$/.exec(rest.trim());
+      if (m && MESSAGE_ID.test(m[1] ?? '')) return { kind: 'reply', id: (m[1] ?? '').toLowerCase(), text: m[2] ?? '' };
+      return rest.trim() === '' ? usage(spec) : { kind: 'reply', text: rest.trim() };
+    }
+    case 'edit': {
+      const m = /^(\S+)\s+([\s\S]*\S[\s\S]*)$/.exec(rest.trim());
+      if (!m || !MESSAGE_ID.test(m[1] ?? '')) return usage(spec);
+      return { kind: 'edit', id: (m[1] ?? '').toLowerCase(), text: m[2] ?? '' };
+    }
+    case 'delete': {
+      const forMe = words.includes('--for-me');
+      const ids = words.filter((w) => w !== '--for-me');
+      if (ids.length !== 1 || !MESSAGE_ID.test(ids[0] ?? '')) return usage(spec);
+      return { kind: 'delete', id: (ids[0] ?? '').toLowerCase(), forMe };
+    }
+    case 'react':
+      if (words.length < 1 || words.length > 2 || !MESSAGE_ID.test(words[0] ?? '')) return usage(spec);
+      return { kind: 'react', id: (words[0] ?? '').toLowerCase(), emoji: words[1] ?? '' };
+    case 'search':
+      return rest.trim() === '' ? usage(spec) : { kind: 'search', text: rest.trim() };
+    case 'expire':
+      if (words.length > 1) return usage(spec);
+      return words[0] === undefined ? { kind: 'expire' } : { kind: 'expire', duration: words[0] };
+    case 'block':
+    case 'unblock': {
+      if (words.length !== 1) return usage(spec);
+      const u = user(words[0]);
+      return u ? { kind: spec.name, user: u } : { kind: 'error', message: `not a valid username: ${words[0]}` };
+    }
     case 'file':
       // The rest of the line is the path (it may contain spaces); a leading ~/ is the home directory.
       return rest.trim() === '' ? usage(spec) : { kind: 'file', path: rest.trim() };
@@ -184,8 +226,11 @@ export function parseLine(line: string): Action {
   }
 }
 
+/** A message id as the pane shows it (its first 8 hex digits) up to a whole one: what `chat edit` accepts. */
+const MESSAGE_ID = /^[0-9a-fA-F]{8,32}$/;
+
 /** Commands that take a username as their first argument. */
-const USER_ARG = new Set(['msg', 'whisper', 'open', 'fingerprint', 'verify', 'trust']);
+const USER_ARG = new Set(['msg', 'whisper', 'open', 'fingerprint', 'verify', 'trust', 'block', 'unblock']);
 
 /**
  * Tab completion of a command name (`/wh` → `/who`) or of the username being typed as a command's first argument or
@@ -223,6 +268,7 @@ function extend(
 export const KEY_BINDINGS: readonly [string, string][] = [
   ['Enter', 'send; a paste is one message'],
   ['Up / Down', 'previous / next line you entered'],
+  ['Up (empty line)', 'edit your last message here'],
   ['Tab', 'complete a /command or a username'],
   ['PgUp / PgDn', 'scroll the conversation'],
   ['Home / End', 'oldest message / newest'],

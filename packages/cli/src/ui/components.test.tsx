@@ -46,7 +46,7 @@ describe('MessagePane', () => {
     const rows = frame.split('\n').filter((r) => r.trim() !== '');
     expect(rows.filter((r) => /^\d\d:\d\d /.test(r))).toEqual([
       expect.stringMatching(/^\d\d:\d\d bob: x+$/),
-      expect.stringMatching(/^\d\d:\d\d carol: short ✓$/),
+      expect.stringMatching(/^\d\d:\d\d carol: short ✓ \[2\]$/),
     ]);
     expect(frame).toMatch(/^ {2}10:00 alice: run curl/m);
     for (const r of rows) expect(r.length).toBeLessThanOrEqual(width);
@@ -63,10 +63,34 @@ describe('MessagePane', () => {
     const frame =
       render(<MessagePane items={items} me="alice" width={80} height={10} offset={0} color={false} />).lastFrame() ??
       '';
-    expect(frame).toMatch(/09:30 bob: close\n/);
+    expect(frame).toMatch(/09:30 bob: close \[1\]\n/);
     expect(frame).toMatch(/09:30 bob: old \(sent 2001-01-01 10:00 by their clock\)/);
     expect(frame).toMatch(/09:30 bob: pinned \(sent at an unknown time by their clock\)/);
     expect(frame).not.toMatch(/NaN|\?\?/);
+  });
+
+  it('a reply quotes its target above it, an edit says (edited), reactions go under it, names and emoji inert', () => {
+    const items = [
+      msg('1a2b3c4d5e6f', {
+        body: 'new text',
+        edited: true,
+        quote: '> alice: the question',
+        reactions: [
+          { from: 'alice', emoji: '🎉' },
+          { from: 'mallory', emoji: `${ESC}[2J👍` },
+        ],
+      }),
+      msg('2', { body: 'message deleted', deleted: true, nick: `Bo${ESC}]2;x` }),
+    ];
+    const frame =
+      render(<MessagePane items={items} me="carol" width={80} height={10} offset={0} color={false} />).lastFrame() ??
+      '';
+    expect(frame).toMatch(
+      /^ {2}> alice: the question\n\d\d-\d\d 09:30 bob: new text \(edited\) \[1a2b3c4d\]\n {2}🎉 alice {2}/m,
+    );
+    expect(frame).not.toContain(ESC);
+    expect(frame).toContain('\\x1b[2J👍 mallory');
+    expect(frame).toMatch(/bob \(Bo\\x1b\]2;x\): message deleted \[2\]/);
   });
 
   it('shows time, sender and text, and the delivery state of our own messages', () => {

@@ -8,12 +8,15 @@ import { EventEmitter } from 'node:events';
 import { fingerprint, fromHex, groupIdBoundTo } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
 import { runLive } from '../engine/live.js';
+import { runExpirer, type Expirer } from '../engine/expire/expirer.js';
+import { describeTimer } from '../engine/expire/timers.js';
 import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
 import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
 import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
 import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
+import { decorateView, editLastLine, messageCommand } from './messages-ui.js';
 import { sendToConversation } from '../engine/groups/conversation.js';
 import { buildView, byPaneTime, type ChatView, type Notice } from './view.js';
 import { inertLine } from '../terminal-text.js';
@@ -42,6 +45,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private readonly blocked = new Map<string, string>();
   private online = new Set<string>();
   private live: AbortController | undefined;
+  private expirer: Expirer | undefined;
   private running: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private lastTypingSent = 0;
@@ -90,6 +94,13 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     m.on('delivery', () => this.changed());
     // An edit, delete or reaction (§17) changed the history the pane is drawn from.
     m.on('action', () => this.changed());
+    // Disappearing messages (§17.5): the other side set the timer; the sweep removed what ran out.
+    m.on('expire', (e) => {
+      // A group's setting is a line of its history; a 1:1 one is a notice in that conversation.
+      if (e.applied && !e.group) this.notice(describeTimer(e.from, e.seconds), 'info', e.from);
+      else this.changed();
+    });
+    m.on('expired', () => this.changed());
     m.on('typing', ({ from, active }) => {
       // Typing comes only from a live session, so the sender is online now.
       if (active) this.online.add(from);
@@ -116,6 +127,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** Connects (with reconnects) and starts the timers. */
   start(): void {
+    this.expirer = runExpirer(this.m);
     this.connect();
     this.timers.push(setInterval(() => this.expireTyping(), 1_000));
     this.timers.push(setInterval(() => void this.refreshPresence(), PRESENCE_POLL_MS));
@@ -124,6 +136,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   }
 
   stop(): void {
+    this.expirer?.stop();
     this.live?.abort();
     this.live = undefined;
     for (const t of this.timers) clearInterval(t);
@@ -137,16 +150,19 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** What to render; recomputed after each change. */
   view(): ChatView {
-    this.cached ??= this.withGroups(
-      buildView(this.m, {
-        current: this.current,
-        connection: this.connection,
-        notices: this.notices,
-        clearedAt: this.clearedAt,
-        typing: this.typing,
-        blocked: this.blocked,
-        online: this.online,
-      }),
+    this.cached ??= decorateView(
+      this.m,
+      this.withGroups(
+        buildView(this.m, {
+          current: this.current,
+          connection: this.connection,
+          notices: this.notices,
+          clearedAt: this.clearedAt,
+          typing: this.typing,
+          blocked: this.blocked,
+          online: this.online,
+        }),
+      ),
     );
     return this.cached;
   }
@@ -170,6 +186,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   submit(line: string): void {
     if (line.trim() === '') return;
     this.act(parseLine(line));
+  }
+
+  /** Up on an empty input line: `/edit <id> <text>` of our last message in the open conversation, if any. */
+  editLast(): string | undefined {
+    return editLastLine(this.m, this.current);
   }
 
   /** The input line changed: a throttled typing signal to the open conversation (§4.1). */
@@ -295,14 +316,29 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       case 'accept':
       case 'decline':
         return void answerCommand(this, a.kind, a.id);
+      case 'reply':
+      case 'edit':
+      case 'delete':
+      case 'react':
+      case 'search':
+      case 'expire':
+      case 'block':
+      case 'unblock':
+        return void messageCommand(this, a);
       case 'error':
         return this.notice(a.message, 'error');
+      default: {
+        // Every action has a case: a new command that is parsed but not handled fails to compile here.
+        const unhandled: never = a;
+        return unhandled;
+      }
     }
   }
 
-  private send(to: string, raw: string): void {
+  /** Sends a line to `to` (a user or `#name`), as a reply to message `replyTo` (a full id) if given. */
+  send(to: string, raw: string, replyTo?: string): void {
     if (to.startsWith('#')) {
-      sendToConversation(this.m, to, expandShortcodes(raw)).then(
+      sendToConversation(this.m, to, expandShortcodes(raw), replyTo).then(
         ({ result }) => {
           for (const f of result.failed) this.notice(`not delivered to ${f.to}: ${f.code}`, 'error', to);
           this.changed();
@@ -319,7 +355,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       );
     }
     try {
-      this.m.queueMessage(to, expandShortcodes(raw));
+      this.m.queueMessage(to, expandShortcodes(raw), replyTo);
       if (this.typingTo === to) void this.m.sendTyping(to, false);
       this.typingTo = undefined;
       if (to !== this.current) this.notice(`→ ${to}: sent privately (/open ${to} to see the conversation)`, 'info');
@@ -401,7 +437,14 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     this.changed();
   }
 
+  /** The history changed under the pane (an edit, delete or reaction of ours): draw it again. */
+  refresh(): void {
+    this.changed();
+  }
+
   private changed(): void {
+    // Whatever changed may have stored a message that expires before the armed time (§17.5).
+    this.expirer?.rearm();
     this.cached = undefined;
     this.emit('change');
   }

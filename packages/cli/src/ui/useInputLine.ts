@@ -11,6 +11,8 @@ export interface InputHandlers {
   onCycle(step: 1 | -1): void;
   onQuit(): void;
   users(): string[];
+  /** Up on an empty line (not browsing history): the line that edits our last message, if there is one. */
+  editLast?(): string | undefined;
 }
 
 export function useInputLine(h: InputHandlers, isActive = true): LineState {
@@ -31,6 +33,15 @@ export function useInputLine(h: InputHandlers, isActive = true): LineState {
       if (key.ctrl && input === 'p') return h.onCycle(-1);
     }
     const before = ref.current;
+    if (key.upArrow && before.value === '' && before.index === before.history.length && !before.pasting) {
+      // Up again (the line unchanged) browses the history as before: editLine keeps this line as the draft.
+      const line = h.editLast?.();
+      if (line !== undefined) {
+        ref.current = { ...before, value: line, candidates: [] };
+        setState(ref.current);
+        return;
+      }
+    }
     let [next, effect] = editLine(before, input, key);
     if (effect && 'complete' in effect) {
       const c = complete(next.value, h.users());

@@ -9,7 +9,18 @@ export interface Notice {
   level: 'info' | 'error';
 }
 
-export type PaneItem = ({ type: 'message' } & StoredMessage) | ({ type: 'notice' } & Notice);
+/** What edits, deletes, reactions and replies (PROTOCOL.md §17) left on a message, for the pane (messages-ui.ts). */
+export interface MessageDecor {
+  edited?: boolean;
+  deleted?: boolean;
+  reactions?: { from: string; emoji: string }[];
+  /** A reply's target, quoted on one line and already made inert: `> alice: first line…`. */
+  quote?: string;
+  /** The sender's local nickname (chat nick), shown beside the username. */
+  nick?: string;
+}
+
+export type PaneItem = ({ type: 'message' } & StoredMessage & MessageDecor) | ({ type: 'notice' } & Notice);
 
 /** When an item happened as this client saw it: a message's receive time (not the sender's `ts`), a notice's time. */
 export const paneTime = (it: PaneItem): number => (it.type === 'message' ? it.receivedAt : it.ts);
@@ -34,6 +45,10 @@ export interface ChatView {
   /** Why sending in the open conversation is blocked (a changed key), if it is. */
   blocked: string | undefined;
   users: string[];
+  /** The open conversation's local nickname (chat nick), shown beside its name. */
+  nick?: string;
+  /** The open conversation's disappearing-message timer, in seconds, when on (§17.5). */
+  timer?: number;
 }
 
 export interface SessionState {

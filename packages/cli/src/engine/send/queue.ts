@@ -117,9 +117,10 @@ export async function sendControl(
   kind: MessageKind,
   body: Uint8Array,
   conn?: Connection,
+  ts: number = Date.now(),
 ): Promise<void> {
   refuseBlocked(m.store.blocked, peer); // §17.4: the callers check first; this is the last line for any new one
-  const entry = sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
+  const entry = sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts });
   m.store.outbox.enqueue(entry);
   await m.withConnection(conn ?? m.live(), async (c) => {
     if (m.store.outbox.get(entry.id)) await m.sender.sendEntry(c, entry);

@@ -17,8 +17,11 @@ import { Messenger, type ConnectionStatus } from '../messenger.js';
 import type { Connection } from '../net/connection.js';
 import { Profile } from '../profile.js';
 
-/** Undoes schemas v9 and v10, so that a database can be put back to an older version and migrated again. */
-const UNDO_V9_V10 = `DROP TABLE group_invitations; DROP INDEX group_messages_by_ref; DROP TABLE message_versions; DROP TABLE reactions; DROP TABLE blocked;
+/** Undoes schemas v9 to v11, so that a database can be put back to an older version and migrated again. */
+const UNDO_V9_V10 = `DROP TABLE nicknames; DROP TABLE timers; DROP TRIGGER messages_expire; DROP TRIGGER group_messages_expire;
+  DROP TRIGGER files_expire; DROP INDEX messages_expiring; DROP INDEX group_messages_expiring; DROP INDEX files_expiring;
+  ALTER TABLE messages DROP COLUMN expires_at; ALTER TABLE group_messages DROP COLUMN expires_at;
+  ALTER TABLE files DROP COLUMN expires_at; DROP TABLE group_invitations; DROP INDEX group_messages_by_ref; DROP TABLE message_versions; DROP TABLE reactions; DROP TABLE blocked;
   ALTER TABLE messages DROP COLUMN reply_to; ALTER TABLE messages DROP COLUMN edit_seq; ALTER TABLE messages DROP COLUMN deleted;
   ALTER TABLE group_messages DROP COLUMN ref; ALTER TABLE group_messages DROP COLUMN reply_to;
   ALTER TABLE group_messages DROP COLUMN edit_seq; ALTER TABLE group_messages DROP COLUMN deleted;`;

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -149,6 +149,41 @@ const MIGRATIONS: readonly string[] = [
      received_at INTEGER NOT NULL,
      PRIMARY KEY (msg, author)
    ) STRICT;`,
+  // v11 (issue 15): local nicknames, shown beside the username (nicknames.ts); disappearing messages (PROTOCOL.md
+  // §17.5, timers.ts): each conversation's timer (`conv` a peer or `#<gid>`; the (set_ts, set_by) of the setting in
+  // force decides which of two concurrent settings wins), and `expires_at` on every message and file row committed
+  // while a timer was on. The triggers stamp it on insert, whichever path inserts (send, receive, reply, group, file),
+  // in the inserting transaction; `expiring` indexes serve the sweep and the next-expiry lookup.
+  `CREATE TABLE nicknames (
+     username TEXT PRIMARY KEY,
+     nickname TEXT NOT NULL,
+     set_at   INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE timers (
+     conv    TEXT PRIMARY KEY,
+     seconds INTEGER NOT NULL,
+     set_by  TEXT NOT NULL,
+     set_ts  INTEGER NOT NULL,
+     set_at  INTEGER NOT NULL
+   ) STRICT;
+   ALTER TABLE messages ADD COLUMN expires_at INTEGER;
+   ALTER TABLE group_messages ADD COLUMN expires_at INTEGER;
+   ALTER TABLE files ADD COLUMN expires_at INTEGER;
+   CREATE INDEX messages_expiring ON messages (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE INDEX group_messages_expiring ON group_messages (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE INDEX files_expiring ON files (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TRIGGER messages_expire AFTER INSERT ON messages
+     WHEN (SELECT seconds FROM timers WHERE conv = NEW.peer) > 0
+     BEGIN UPDATE messages SET expires_at = NEW.received_at + 1000 * (SELECT seconds FROM timers WHERE conv = NEW.peer)
+       WHERE rowid = NEW.rowid; END;
+   CREATE TRIGGER group_messages_expire AFTER INSERT ON group_messages
+     WHEN (SELECT seconds FROM timers WHERE conv = NEW.conv) > 0
+     BEGIN UPDATE group_messages SET expires_at = NEW.received_at + 1000 * (SELECT seconds FROM timers WHERE conv = NEW.conv)
+       WHERE rowid = NEW.rowid; END;
+   CREATE TRIGGER files_expire AFTER INSERT ON files
+     WHEN (SELECT seconds FROM timers WHERE conv = NEW.peer) > 0
+     BEGIN UPDATE files SET expires_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+       + 1000 * (SELECT seconds FROM timers WHERE conv = NEW.peer) WHERE rowid = NEW.rowid; END;`,
 ];
 
 /**

@@ -12,6 +12,8 @@ import { ContactTable } from './contacts.js';
 import { GroupStore } from './groups.js';
 import { HistoryTable } from './history.js';
 import { BlockedTable } from './blocked.js';
+import { NicknameTable } from './nicknames.js';
+import { TimerTable } from './timers.js';
 import { MessageTable } from './messages.js';
 import { RejectedTable } from './rejected.js';
 import { Outbox } from './outbox.js';
@@ -43,6 +45,10 @@ export class Store {
   readonly history: HistoryTable;
   /** Blocked users (schema v10). */
   readonly blocked: BlockedTable;
+  /** Local nicknames (schema v11). */
+  readonly nicknames: NicknameTable;
+  /** Disappearing-message timers and the sweep (schema v11). */
+  readonly timers: TimerTable;
 
   private constructor(private readonly db: Database.Database) {
     const sql = new Statements(db);
@@ -55,6 +61,8 @@ export class Store {
     this.groups = new GroupStore(db);
     this.history = new HistoryTable(db, sql);
     this.blocked = new BlockedTable(sql);
+    this.nicknames = new NicknameTable(sql);
+    this.timers = new TimerTable(db);
   }
 
   /**
@@ -75,7 +83,15 @@ export class Store {
       // in free space of the page (and of freed pages) for anyone who later reads chat.db. Per connection.
       db.pragma('secure_delete = ON');
       migrate(db);
-      return new Store(db);
+      const store = new Store(db);
+      // §17.5: what expired while no client ran is gone before anything reads the history. A database busy beyond the
+      // timeout (another process writing) must not fail the command: that process sweeps, or the next start does.
+      try {
+        store.timers.sweep(Date.now());
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      }
+      return store;
     } catch (err) {
       db?.close();
       if (err instanceof ChatError) throw err;

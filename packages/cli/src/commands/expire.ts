@@ -1,0 +1,67 @@
+/**
+ * `chat expire <user|#group> [duration|off]` (PROTOCOL.md §17.5): sets a conversation's disappearing-message timer
+ * and announces it there (exit 0 once the relay stored the announcement), or with no duration shows the timer in force
+ * (from the history database alone: no connection, no passphrase).
+ */
+import { existsSync } from 'node:fs';
+import { formatDuration, parseDuration } from '../engine/expire/duration.js';
+import { Profile } from '../engine/profile.js';
+import { inertLine } from '../terminal-text.js';
+import { openMessenger } from './common.js';
+import { printJson, warn, type Io } from './io.js';
+
+export interface ExpireArgs {
+  target: string;
+  duration?: string | undefined;
+  json?: boolean;
+}
+
+export async function expire(args: ExpireArgs, io: Io): Promise<number> {
+  if (args.duration === undefined) return show(args, io);
+  const seconds = parseDuration(args.duration);
+  const { setTimer } = await import('../engine/expire/timers.js');
+  const messenger = await openMessenger(io, { connectEarly: 'send' });
+  try {
+    const out = await setTimer(messenger, args.target, seconds);
+    for (const x of out.result?.failed ?? []) warn(io, `not delivered to ${x.to}: ${x.code}`);
+    if (args.json) printJson(io, { conv: out.conv, seconds });
+    else
+      io.stdout.write(
+        seconds === 0
+          ? `disappearing messages off with ${inertLine(out.conv)}\n`
+          : `disappearing messages with ${inertLine(out.conv)}: ${formatDuration(seconds)} (each new message is deleted ${formatDuration(seconds)} after it arrives, on both sides)\n`,
+      );
+    return 0;
+  } finally {
+    messenger.close();
+  }
+}
+
+async function show(args: ExpireArgs, io: Io): Promise<number> {
+  const profile = Profile.fromEnv(io.env);
+  profile.requireConfig();
+  const { conversationKey } = await import('../engine/actions/history.js');
+  const username = profile.requireConfig().username;
+  let timer: { seconds: number; setBy: string } | undefined;
+  let label = args.target;
+  if (existsSync(profile.dbPath)) {
+    const { Store } = await import('../engine/store/store.js');
+    const store = Store.open(profile.dbPath);
+    try {
+      const key = conversationKey({ username, store }, args.target);
+      label = key.label;
+      timer = store.timers.get(key.conv.startsWith('room:') ? '' : key.conv);
+    } finally {
+      store.close();
+    }
+  }
+  const seconds = timer?.seconds ?? 0;
+  if (args.json) printJson(io, { conv: label, seconds, ...(timer ? { setBy: timer.setBy } : {}) });
+  else
+    io.stdout.write(
+      seconds === 0
+        ? `disappearing messages are off with ${inertLine(label)}\n`
+        : `disappearing messages with ${inertLine(label)}: ${formatDuration(seconds)} (set by ${timer?.setBy})\n`,
+    );
+  return 0;
+}

@@ -1,0 +1,113 @@
+/**
+ * Disappearing messages (PROTOCOL.md §17.5) on a real in-memory store: durations, the setting rule both sides share
+ * (the greater (ts, setter) wins, so crossing settings converge), the receive checks of a group timer, and the sweep.
+ */
+import { MessageKind, encodeGroupRecord, encodeTimer, fromHex, type OpenedEnvelope } from '@chat/crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Store } from '../store/store.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { sweepExpired } from './expirer.js';
+import { supersedes, timerHandlers } from './timers.js';
+
+const hex = (n: number) => n.toString(16).padStart(32, '0');
+
+describe('durations', () => {
+  it('reads 30s, 5m, 1h, 2d, 1w, bare seconds and off; refuses the rest', () => {
+    expect([parseDuration('30s'), parseDuration('5m'), parseDuration('1H'), parseDuration('2d')]).toEqual([
+      30, 300, 3600, 172_800,
+    ]);
+    expect([parseDuration('1w'), parseDuration('90'), parseDuration('off'), parseDuration('0')]).toEqual([
+      604_800, 90, 0, 0,
+    ]);
+    for (const bad of ['', '1y', '-5m', '1.5h', '366d', 'soon'])
+      expect(() => parseDuration(bad)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect([formatDuration(3600), formatDuration(90), formatDuration(120), formatDuration(0)]).toEqual([
+      '1 h',
+      '90 s',
+      '2 min',
+      'off',
+    ]);
+  });
+});
+
+describe('timer settings and the sweep', () => {
+  let store: Store;
+  beforeEach(() => {
+    store = Store.open(':memory:');
+  });
+  afterEach(() => store.close());
+
+  const deliver = (from: string, kind: number, body: Uint8Array, ts: number, id = hex(ts)) => {
+    const handler = new Map(timerHandlers({ username: 'bob', store })).get(kind)!;
+    const events: unknown[] = [];
+    const opened = { kind, from, to: 'bob', id: fromHex(id), ts, body } as unknown as OpenedEnvelope;
+    const r = handler({
+      id,
+      relayTs: ts,
+      opened,
+      later: (e) => e(),
+      emit: ((_: string, e: unknown) => events.push(e)) as never,
+    });
+    return { r, events };
+  };
+
+  it('two settings that cross converge on the greater (ts, setter), in either order', () => {
+    const a = { setTs: 100, setBy: 'alice' };
+    const b = { setTs: 100, setBy: 'bob' };
+    const c = { setTs: 101, setBy: 'alice' };
+    const timer = (x: { setTs: number; setBy: string }) => ({ conv: 'x', seconds: 1, setAt: 0, ...x });
+    expect([supersedes(b, timer(a)), supersedes(a, timer(b))]).toEqual([true, false]);
+    expect([supersedes(c, timer(b)), supersedes(b, timer(c))]).toEqual([true, false]);
+    expect(supersedes(a, timer(a))).toBe(false); // a redelivery
+    // Received late, an older setting is reported but not applied.
+    deliver('alice', MessageKind.timer, encodeTimer(MessageKind.timer, { seconds: 60 }), 200);
+    const late = deliver('alice', MessageKind.timer, encodeTimer(MessageKind.timer, { seconds: 5 }), 150);
+    expect(late.events).toEqual([expect.objectContaining({ type: 'expire', seconds: 5, applied: false })]);
+    expect(store.timers.get('alice')).toMatchObject({ seconds: 60, setTs: 200 });
+    expect(deliver('alice', MessageKind.timer, encodeTimer(MessageKind.timer, { seconds: 5 }), 150).r).toEqual({
+      outcome: 'duplicate',
+    });
+  });
+
+  it('a group timer is refused from a member who is not an admin, and from a non-member', () => {
+    const gid = fromHex(hex(7));
+    const members = [
+      { user: 'alice', admin: true },
+      { user: 'bob', admin: false },
+      { user: 'carol', admin: false },
+    ];
+    const record = { gid, version: 1, op: 'create' as const, subject: '', name: 'crew', members };
+    store.groups.put(record, encodeGroupRecord(record), true, 0);
+    const body = encodeTimer(MessageKind.groupTimer, { gid, seconds: 60 });
+    expect(deliver('carol', MessageKind.groupTimer, body, 1).r).toMatchObject({
+      outcome: 'rejected',
+      code: 'NOT_GROUP_ADMIN',
+    });
+    expect(deliver('mallory', MessageKind.groupTimer, body, 2).r).toMatchObject({
+      outcome: 'rejected',
+      code: 'GROUP_NOT_MEMBER',
+    });
+    expect(store.timers.get(`#${hex(7)}`)).toBeUndefined();
+    expect(deliver('alice', MessageKind.groupTimer, body, 3).r).toEqual({ outcome: 'applied' });
+    expect(store.timers.get(`#${hex(7)}`)).toMatchObject({ seconds: 60, setBy: 'alice' });
+    expect(store.groups.messages(`#${hex(7)}`).map((x) => x.body)).toEqual([
+      'alice set disappearing messages to 1 min',
+    ]);
+  });
+
+  it('rows stored while a timer is on expire at commit time + timer; the sweep removes them with reactions', () => {
+    const add = (n: number, receivedAt: number) =>
+      store.messages.add({ id: hex(n), peer: 'alice', direction: 'in', body: `m${n}`, ts: 0, relayTs: 0, receivedAt });
+    add(1, 1_000); // before the timer: never expires
+    store.timers.set({ conv: 'alice', seconds: 10, setBy: 'alice', setTs: 1, setAt: 1 });
+    add(2, 2_000);
+    store.history.setReaction(hex(2), 'bob', '👍', 2_001);
+    expect(store.timers.nextExpiry()).toBe(12_000);
+    expect(sweepExpired(store, 11_999)).toBeUndefined();
+    expect(sweepExpired(store, 12_000)).toEqual({ type: 'expired', ids: [hex(2)], files: [] });
+    expect(store.messages.list({ peer: 'alice' }).map((m) => m.body)).toEqual(['m1']);
+    expect(store.history.byId(hex(2))).toBeUndefined();
+    expect(store.seen.has(hex(2))).toBe(true);
+    expect(store.timers.nextExpiry()).toBeUndefined();
+  });
+});

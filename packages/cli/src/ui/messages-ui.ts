@@ -1,0 +1,212 @@
+/**
+ * Replies, edits, deletes, reactions, search and blocking in the interactive session (PROTOCOL.md §17), over the same
+ * engine calls as `chat send --reply-to`, `chat edit`, `chat delete`, `chat react`, `chat search` and `chat block`;
+ * and what the pane shows of them: a reply's quoted target above it, `(edited)`, reactions under the message.
+ */
+import { search } from '../engine/actions/history.js';
+import { deleteMessage, editMessage, locate, reactToMessage } from '../engine/actions/send.js';
+import { ChatError } from '../engine/errors.js';
+import type { Messenger } from '../engine/messenger.js';
+import { formatEntry, quoteLine, shortId } from '../commands/history-format.js';
+import { formatDuration, parseDuration } from '../engine/expire/duration.js';
+import { describeTimer, setTimer } from '../engine/expire/timers.js';
+import { convKey } from './groups-ui.js';
+import { expandShortcodes } from './text.js';
+import type { ChatView, PaneItem } from './view.js';
+
+export type MessageAction =
+  | { kind: 'reply'; id?: string; text: string }
+  | { kind: 'edit'; id: string; text: string }
+  | { kind: 'delete'; id: string; forMe: boolean }
+  | { kind: 'react'; id: string; emoji: string }
+  | { kind: 'search'; text: string }
+  | { kind: 'expire'; duration?: string }
+  | { kind: 'block' | 'unblock'; user: string };
+
+/** What these commands need of the session. */
+export interface MessageHost {
+  readonly m: Messenger;
+  readonly current: string | undefined;
+  notice(text: string, level: 'info' | 'error', peer?: string): void;
+  /** Sends `text` to `to` as the session sends a line, as a reply to message `replyTo` (a full id). */
+  send(to: string, text: string, replyTo: string): void;
+  /** The history changed under the pane: draw it again. */
+  refresh(): void;
+}
+
+/** The most results `/search` shows (newest first); `chat search --limit` goes further. */
+export const SEARCH_SHOWN = 20;
+/** How many of the newest messages the pane decorates with edits, reactions and quotes. */
+const DECORATED = 1_000;
+
+const why = (err: unknown): string =>
+  err instanceof ChatError
+    ? `${err.message}${err.hint ? ` (${err.hint})` : ''}`
+    : err instanceof Error
+      ? err.message
+      : String(err);
+
+export async function messageCommand(host: MessageHost, a: MessageAction): Promise<void> {
+  const m = host.m;
+  try {
+    switch (a.kind) {
+      case 'reply': {
+        const conv = host.current;
+        if (!conv) return host.notice('no conversation open: /open <user> first', 'error');
+        const id = a.id === undefined ? lastFrom(m, conv, 'them') : inConversation(m, a.id, conv);
+        if (id === undefined) return host.notice(`nothing from the other side here to reply to`, 'error');
+        return host.send(conv, a.text, id);
+      }
+      case 'edit':
+        await editMessage(m, a.id, expandShortcodes(a.text));
+        return host.refresh();
+      case 'delete': {
+        const out = await deleteMessage(m, a.id, a.forMe);
+        for (const f of out.result?.failed ?? []) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+        return host.refresh();
+      }
+      case 'react': {
+        const out = await reactToMessage(m, a.id, expandShortcodes(a.emoji));
+        for (const f of out.result?.failed ?? []) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+        return host.refresh();
+      }
+      case 'search': {
+        const found = search(m, a.text, { limit: SEARCH_SHOWN });
+        const lookup = targetLookup(m);
+        if (found.length === 0) return host.notice(`no message contains ${JSON.stringify(a.text)}`, 'info');
+        const lines = found.reverse().map((e) => formatEntry(e, lookup, undefined, true));
+        const more = found.length === SEARCH_SHOWN ? ` (the newest ${SEARCH_SHOWN}: chat search shows more)` : '';
+        return host.notice(`search ${JSON.stringify(a.text)}${more}:\n${lines.join('\n')}`, 'info');
+      }
+      case 'expire':
+        return await expireCommand(host, a.duration);
+      case 'block':
+      case 'unblock': {
+        const changed =
+          a.kind === 'block' ? m.store.blocked.block(a.user, Date.now()) : m.store.blocked.unblock(a.user);
+        const text =
+          a.kind === 'block'
+            ? changed
+              ? `blocked ${a.user}: nothing from them is stored or shown, nothing goes back to them (/unblock ${a.user})`
+              : `${a.user} was already blocked`
+            : changed
+              ? `unblocked ${a.user}`
+              : `${a.user} was not blocked`;
+        return host.notice(text, 'info');
+      }
+    }
+  } catch (err) {
+    host.notice(why(err), 'error');
+  }
+}
+
+/** `/expire [duration|off]`: shows or sets the open conversation's timer (PROTOCOL.md §17.5). */
+async function expireCommand(host: MessageHost, duration: string | undefined): Promise<void> {
+  const conv = host.current;
+  if (!conv) return host.notice('no conversation open: /open <user> first', 'error');
+  if (duration === undefined) {
+    const seconds = timerOf(host.m, conv);
+    return host.notice(
+      seconds === 0
+        ? 'disappearing messages are off here (/expire 1h turns them on)'
+        : `disappearing messages here: ${formatDuration(seconds)}`,
+      'info',
+    );
+  }
+  const out = await setTimer(host.m, conv, parseDuration(duration));
+  for (const f of out.result?.failed ?? []) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+  // A group keeps the announcement in its history (§17.5); a 1:1 conversation shows it as a notice.
+  if (!conv.startsWith('#')) host.notice(describeTimer('you', out.seconds), 'info');
+  host.refresh();
+}
+
+/** The timer in force in the conversation `current` (seconds; 0: off). */
+export function timerOf(m: Messenger, current: string): number {
+  const key = storeConv(m, current);
+  return (key && m.store.timers.get(key.conv)?.seconds) ?? 0;
+}
+
+/** The full id of message `id` (a unique prefix), checked to be in `conv`. @throws {ChatError} NO_SUCH_MESSAGE, … */
+function inConversation(m: Messenger, id: string, conv: string): string {
+  const at = locate(m, id);
+  if (at.conv !== conv)
+    throw new ChatError('NO_SUCH_MESSAGE', `message ${shortId(at.target.id)} is not in this conversation`, {
+      hint: `it is in ${at.conv}`,
+    });
+  return at.target.id;
+}
+
+/** The store's key of the open conversation: the peer, or `#<gid>` / `room:<name>`. */
+function storeConv(m: Messenger, current: string): { conv: string; group: boolean } | undefined {
+  if (!current.startsWith('#')) return { conv: current, group: false };
+  const key = convKey(m, current);
+  return key === undefined ? undefined : { conv: key, group: true };
+}
+
+/** The newest message in `current` (not deleted) by the other side (`them`) or by us (`me`), as a full id. */
+function lastFrom(m: Messenger, current: string, who: 'them' | 'me'): string | undefined {
+  const key = storeConv(m, current);
+  if (!key) return undefined;
+  const rows = m.store.history.page(key.conv, key.group, 200);
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const r = rows[i]!;
+    if (r.deleted || r.sender === '*') continue;
+    const mine = r.sender === null || r.sender === m.username;
+    if (mine === (who === 'me')) return r.id;
+  }
+  return undefined;
+}
+
+/** Up on an empty input line: `/edit <id> <text>` of our last message in `current`, ready to change and send. */
+export function editLastLine(m: Messenger, current: string | undefined): string | undefined {
+  if (!current) return undefined;
+  const id = lastFrom(m, current, 'me');
+  const t = id === undefined ? undefined : m.store.history.byId(id);
+  return t && `/edit ${shortId(t.id)} ${t.body}`;
+}
+
+function targetLookup(m: Messenger) {
+  return (id: string) => {
+    const t = m.store.history.byId(id);
+    return t && { from: t.sender ?? m.username, body: t.body, deleted: t.deleted };
+  };
+}
+
+/** Local nicknames (chat nick) beside the senders and the open conversation's name. */
+function withNicknames(m: Messenger, v: ChatView): ChatView {
+  const nicks = m.store.nicknames.all();
+  if (nicks.size === 0) return v;
+  const items = v.items.map((it): PaneItem => {
+    if (it.type !== 'message') return it;
+    const nick = nicks.get(it.direction === 'out' ? m.username : it.peer);
+    return nick === undefined ? it : { ...it, nick };
+  });
+  const nick = v.current === undefined ? undefined : nicks.get(v.current);
+  return { ...v, items, ...(nick === undefined ? {} : { nick }) };
+}
+
+/**
+ * The open conversation's messages with what §17 left on them: `(edited)`, deleted, reactions and a reply's quoted
+ * target (made inert by quoteLine). Read from the history table for the newest messages on screen.
+ */
+export function decorateView(m: Messenger, view: ChatView): ChatView {
+  const timer = view.current === undefined ? 0 : timerOf(m, view.current);
+  const v = { ...withNicknames(m, view), ...(timer > 0 ? { timer } : {}) };
+  const key = v.current === undefined ? undefined : storeConv(m, v.current);
+  const count = v.items.reduce((n, x) => n + (x.type === 'message' ? 1 : 0), 0);
+  if (!key || count === 0) return v;
+  const rows = new Map(m.store.history.page(key.conv, key.group, Math.min(count, DECORATED)).map((r) => [r.id, r]));
+  const lookup = targetLookup(m);
+  const items = v.items.map((it): PaneItem => {
+    const r = it.type === 'message' ? rows.get(it.id) : undefined;
+    if (it.type !== 'message' || !r) return it;
+    return {
+      ...it,
+      edited: r.editSeq > 0 && !r.deleted,
+      deleted: r.deleted,
+      reactions: r.reactions.map((x) => ({ from: x.author, emoji: x.emoji })),
+      ...(r.replyTo === null ? {} : { quote: quoteLine(lookup(r.replyTo), r.replyTo).trimStart() }),
+    };
+  });
+  return { ...v, items };
+}
