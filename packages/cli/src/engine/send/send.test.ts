@@ -18,7 +18,7 @@ import type { Connection } from '../net/connection.js';
 import { Profile } from '../profile.js';
 
 /** Undoes schemas v9 to v11, so that a database can be put back to an older version and migrated again. */
-const UNDO_V9_V10 = `DROP TABLE nicknames; DROP TABLE timers; DROP TRIGGER messages_expire; DROP TRIGGER group_messages_expire;
+const UNDO_V9_TO_V11 = `DROP TABLE nicknames; DROP TABLE timers; DROP TRIGGER messages_expire; DROP TRIGGER group_messages_expire;
   DROP TRIGGER files_expire; DROP INDEX messages_expiring; DROP INDEX group_messages_expiring; DROP INDEX files_expiring;
   ALTER TABLE messages DROP COLUMN expires_at; ALTER TABLE group_messages DROP COLUMN expires_at;
   ALTER TABLE files DROP COLUMN expires_at; DROP TABLE group_invitations; DROP INDEX group_messages_by_ref; DROP TABLE message_versions; DROP TABLE reactions; DROP TABLE blocked;
@@ -133,7 +133,7 @@ describe('an outbox entry is sealed once', () => {
     // The database as schema v5 left it, with a text message queued in the v5 row shape.
     const db = new Database(dbPath);
     db.exec(
-      `ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; ${UNDO_V9_V10} PRAGMA user_version = 5;`,
+      `ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; ${UNDO_V9_TO_V11} PRAGMA user_version = 5;`,
     );
     db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, 1, ?, ?)').run(
       'ab'.repeat(16),
