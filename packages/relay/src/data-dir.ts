@@ -4,7 +4,8 @@
  * can write is refused, and so is a symlink in place of a file. Such a user could plant `relay.json` (admins, limits,
  * registration) or `tls-key.pem` / `tls-cert.pem` (the relay's identity for every client's pin), and an operator who
  * then starts the relay there, often as root, would serve with them (review 2026-12-06, finding 3; SECURITY.md
- * "Local users on the relay host").
+ * "Local users"). A check by path holds only while nobody else can put another directory at that path, so the
+ * directories above it are checked too and the relay keeps only the real path (review 2 of 2026-12-06, finding 1).
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
