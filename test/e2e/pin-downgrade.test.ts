@@ -92,4 +92,39 @@ describe('a pinned relay answering in plaintext', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^chat: error: .*--drop-tls-pin/m);
   }, 60_000);
+
+  // Review 2 of 2026-12-06, finding 2: the same over TLS. A pin taken at localhost:P was checked only for that
+  // spelling, so `--relay 127.0.0.1:P` (or any other bare address) accepted whatever certificate answered and pinned
+  // it silently. Now a bare host:port must present the pin the profile holds; only a chat:// address replaces it.
+  it('a bare host:port must present the pinned certificate, however the pinned relay was spelled', async () => {
+    const other = await startRelay(`${t.dir}/other`);
+    try {
+      const home = join(t.dir, 'erin');
+      const configPath = join(home, 'config.json');
+      const port = tls.hostPort.split(':').pop();
+      expect((await chat(['keygen'], { home })).code).toBe(0);
+      expect((await chat(['login', 'erin', '--relay', `localhost:${port}`], { home })).code).toBe(0);
+      // Another spelling of the same relay presents the pinned certificate: fine.
+      const again = await chat(['login', 'erin', '--relay', `127.0.0.1:${port}`], { home });
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(configPath, 'utf8'))).toMatchObject({ relayCert: tls.fingerprint });
+      // Another certificate behind a bare address (what a TLS-terminating impostor looks like): refused, nothing kept.
+      const r = await chat(['login', 'erin', '--relay', other.hostPort], { home });
+      expect(r.code).toBe(6);
+      expect(r.stderr).toMatch(/^chat: error: .*does not match the pinned one.*\(RELAY_CERT_MISMATCH\)/m);
+      expect(r.stderr).toContain(`chat: hint: `);
+      expect(r.stderr).toContain(`chat login <name> --relay chat://${other.fingerprint}@${other.hostPort}`);
+      expect(JSON.parse(readFileSync(configPath, 'utf8'))).toMatchObject({
+        relay: `127.0.0.1:${port}`,
+        relayCert: tls.fingerprint,
+      });
+      // The chat:// address names the new certificate: that is the deliberate way to move.
+      const moved = await chat(['login', 'erin', '--relay', other.address], { home });
+      expect(moved.code, moved.stderr).toBe(0);
+      expect(moved.stderr).toMatch(/^chat: warning: .*accepted a new TLS certificate/m);
+      expect(JSON.parse(readFileSync(configPath, 'utf8'))).toMatchObject({ relayCert: other.fingerprint });
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
 });

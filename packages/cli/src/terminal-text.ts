@@ -76,15 +76,28 @@ export function inertLine(text: string): string {
 const JOINABLE = /[\p{Extended_Pictographic}\p{Emoji_Modifier}]\ufe0f?$/u;
 const PRESENTABLE = /\p{Emoji}$/u;
 const NEXT_JOINABLE = /^\p{Extended_Pictographic}/u;
-const OPEN_TAG_SEQUENCE = /\u{1f3f4}[\u{e0020}-\u{e007e}]*$/u;
+/**
+ * A whole emoji tag sequence (UTS #51 §2.3, the flags of England, Scotland, Wales): U+1F3F4, 2 to 6 tag letters or
+ * digits (U+E0061–E007A, U+E0030–E0039), U+E007F. Only its tags stay: an unterminated run, or tags anywhere else,
+ * would carry invisible ASCII (review 2 of 2026-12-06, finding 3).
+ */
+const FLAG_SEQUENCE = /\u{1f3f4}[\u{e0030}-\u{e0039}\u{e0061}-\u{e007a}]{2,6}\u{e007f}/gu;
+
+/** UTF-16 offsets of the tag characters that belong to a whole flag sequence in `s`. */
+function flagTags(s: string): Set<number> {
+  const at = new Set<number>();
+  for (const m of s.matchAll(FLAG_SEQUENCE)) {
+    for (let i = m.index + 2; i < m.index + m[0].length; i += 2) at.add(i); // after U+1F3F4; each tag is 2 units
+  }
+  return at;
+}
 
 /** Whether the joiner, VS16 or tag `c` at `at` in `s` is part of an emoji sequence (UTS #51) rather than hidden. */
-function inEmojiSequence(c: string, at: number, s: string): boolean {
+function inEmojiSequence(c: string, at: number, s: string, tagsKept: Set<number>): boolean {
   const before = s.slice(0, at);
   if (c === '\ufe0f') return PRESENTABLE.test(before) && !before.endsWith('\ufe0f');
   if (c === '\u200d') return JOINABLE.test(before) && NEXT_JOINABLE.test(s.slice(at + 1));
-  const code = c.codePointAt(0)!;
-  return code >= 0xe0020 && code <= 0xe007f && OPEN_TAG_SEQUENCE.test(before);
+  return tagsKept.has(at);
 }
 
 /**
@@ -95,7 +108,10 @@ function inEmojiSequence(c: string, at: number, s: string): boolean {
  * @example inertEmoji('\u2764\ufe0f') === '\u2764\ufe0f' (a red heart); inertEmoji('a\u200db') === 'a\\u200db'
  */
 export function inertEmoji(text: string): string {
+  const tagsKept = flagTags(text);
   return text
-    .replace(LINE_UNSAFE, (c: string, at: number, s: string) => (inEmojiSequence(c, at, s) ? c : escapeChar(c)))
+    .replace(LINE_UNSAFE, (c: string, at: number, s: string) =>
+      inEmojiSequence(c, at, s, tagsKept) ? c : escapeChar(c),
+    )
     .replace(EXCESS_MARK, escapeChar);
 }

@@ -1,7 +1,7 @@
 /**
  * What the relay's per-address limits count as one address (PROTOCOL.md §11): an IPv4 address as it is, an
- * IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, how a dual-stack listener reports IPv4 clients) as that IPv4 address,
- * and any other IPv6 address by its /64 prefix and, nested, its /56 and /48 (`addressPrefixes`). One subscriber is
+ * IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, how a dual-stack listener reports IPv4 clients), a 6to4 address and a
+ * Teredo address as the IPv4 address they embed, and any other IPv6 address by its /64 prefix and, nested, its /56 and /48 (`addressPrefixes`). One subscriber is
  * routinely given a whole /64 (and a home a /56, a site a /48), so counting single IPv6 addresses would give each
  * client 2^64 fresh "addresses" for the connection cap, the connection rate and the registration rate.
  */
@@ -14,7 +14,24 @@ export function addressKey(remote: string | undefined): string {
   if (!isIPv6(address)) return address;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1]!;
-  return `${expand(address).slice(0, 4).join(':')}::/64`;
+  const groups = expand(address);
+  return embeddedIPv4(groups) ?? `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+/**
+ * The IPv4 address a transition address stands for (review 2 of 2026-12-06, finding 4), else undefined: a 6to4
+ * address (2002:V::/48, RFC 3056) is its site's IPv4 address V; a Teredo address (2001:0::/32, RFC 4380 §4) is its
+ * client's, the last 32 bits inverted. Counted as IPv6 blocks they gave one IPv4 host shares of its own beside its
+ * native address (a whole /48 for 6to4, a /64 per Teredo server for Teredo).
+ */
+function embeddedIPv4(groups: string[]): string | undefined {
+  const word = (i: number, invert: number): number => (Number.parseInt(groups[i]!, 16) ^ invert) & 0xffff;
+  let hi: number;
+  let lo: number;
+  if (groups[0] === '2002') [hi, lo] = [word(1, 0), word(2, 0)];
+  else if (groups[0] === '2001' && groups[1] === '0') [hi, lo] = [word(6, 0xffff), word(7, 0xffff)];
+  else return undefined;
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
 }
 
 /**

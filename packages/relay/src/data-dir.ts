@@ -4,10 +4,11 @@
  * can write is refused, and so is a symlink in place of a file. Such a user could plant `relay.json` (admins, limits,
  * registration) or `tls-key.pem` / `tls-cert.pem` (the relay's identity for every client's pin), and an operator who
  * then starts the relay there, often as root, would serve with them (review 2026-12-06, finding 3; SECURITY.md
- * "Local users on the relay host").
+ * "Local users"). A check by path holds only while nobody else can put another directory at that path, so the
+ * directories above it are checked too and the relay keeps only the real path (review 2 of 2026-12-06, finding 1).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DataDirUnsafeError } from './errors.js';
 
 /** Everything the relay keeps in its data directory; each is checked if it exists. */
@@ -32,17 +33,36 @@ const SECRET = new Set<string>(['tls-key.pem']);
  * Refuses `dataDir` unless it and every entry of `DATA_DIR_ENTRIES` in it are owned by `uid` or root, not writable by
  * group or others, and (entries) not symlinks; `tls-key.pem` must not be readable by group or others either. A
  * missing entry is fine: the relay creates it 0600 (directories 0700). The directory itself may be a symlink (to a
- * volume, say); what it points to is checked. `uid` is injectable for tests; undefined (no uids) skips ownership.
+ * volume, say) if the relay's user or root owns the link; what it points to is checked and returned, and the relay
+ * uses only that real path from then on, so retargeting the link later moves nothing. Every ancestor of the real
+ * path (and of the link) must be owned by `uid` or root and not writable by group or others unless sticky (like
+ * /tmp), as OpenSSH's StrictModes asks: whoever can write a parent can rename the checked directory away and put
+ * their own in its place after this check (review 2 of 2026-12-06, finding 1). `uid` is injectable for tests;
+ * undefined (no uids) skips ownership.
+ * @returns the data directory's real path (`dataDir` itself when it does not exist yet).
  * @throws {DataDirUnsafeError} DATA_DIR_UNSAFE, with a hint naming chmod / chown.
- * @example checkDataDir('/var/lib/chat-relay')
+ * @example const dir = checkDataDir('/var/lib/chat-relay')
  */
-export function checkDataDir(dataDir: string, uid: number | undefined = process.getuid?.()): void {
-  const st = statOrMissing(() => statSync(dataDir), dataDir);
-  if (st === undefined) return;
+export function checkDataDir(dataDir: string, uid: number | undefined = process.getuid?.()): string {
+  const link = statOrMissing(() => lstatSync(dataDir), dataDir);
+  if (link === undefined) return dataDir;
+  if (link.isSymbolicLink()) {
+    if (uid !== undefined && link.uid !== uid && link.uid !== 0) {
+      throw new DataDirUnsafeError(
+        `${dataDir} is a symbolic link owned by another user (uid ${link.uid}): it could point it elsewhere`,
+        `replace the link with one of your own (or give --data the real directory)`,
+      );
+    }
+    checkAncestors(realOrRefuse(dirname(resolve(dataDir))), uid);
+  }
+  const real = realOrRefuse(dataDir);
+  const st = statOrMissing(() => lstatSync(real), real);
+  if (st === undefined) return dataDir;
   if (!st.isDirectory()) throw new DataDirUnsafeError(`${dataDir} is not a directory`, `give --data a directory`);
-  checkStats(dataDir, st, uid, false);
+  checkAncestors(dirname(real), uid);
+  checkStats(real, st, uid, false);
   for (const name of DATA_DIR_ENTRIES) {
-    const path = join(dataDir, name);
+    const path = join(real, name);
     const entry = statOrMissing(() => lstatSync(path), path);
     if (entry === undefined) continue;
     if (entry.isSymbolicLink()) {
@@ -52,6 +72,32 @@ export function checkDataDir(dataDir: string, uid: number | undefined = process.
       );
     }
     checkStats(path, entry, uid, SECRET.has(name));
+  }
+  return real;
+}
+
+/** `dir` and each directory above it, up to the root: owned by `uid` or root, not writable by others unless sticky. */
+function checkAncestors(dir: string, uid: number | undefined): void {
+  for (let d = dir; ; d = dirname(d)) {
+    const st = statOrMissing(() => lstatSync(d), d);
+    if (st === undefined || !st.isDirectory()) {
+      throw new DataDirUnsafeError(`${d} changed while the relay checked it`, 'start the relay again');
+    }
+    // Sticky (like /tmp): others may write it but not rename what is ours; still, its owner may.
+    const sticky = (st.mode & 0o1000) !== 0;
+    if (!sticky || (uid !== undefined && st.uid !== uid && st.uid !== 0)) checkStats(d, st, uid, false);
+    if (dirname(d) === d) return;
+  }
+}
+
+function realOrRefuse(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (err) {
+    throw new DataDirUnsafeError(
+      `cannot resolve ${path}: ${(err as Error).message}`,
+      'check the path and its permissions',
+    );
   }
 }
 
@@ -114,7 +160,7 @@ function statOrMissing(stat: () => Stats, path: string): Stats | undefined {
   }
 }
 
-function checkStats(path: string, st: Stats, uid: number | undefined, secret: boolean): void {
+export function checkStats(path: string, st: Stats, uid: number | undefined, secret: boolean): void {
   if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
     throw new DataDirUnsafeError(
       `${path} belongs to another user (uid ${st.uid}), not to the relay's (uid ${uid}): it could have planted it`,

@@ -100,18 +100,20 @@ export interface RunningRelay {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const admins = parseAdmins(options.admins ?? []); // before anything is opened: a bad entry is a config error
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  checkDataDir(options.dataDir); // before anything in it is read or trusted (finding 3 of review 2026-12-06)
+  // Before anything in it is read or trusted (finding 3 of review 2026-12-06). From here on only the real path is
+  // used: a symlink retargeted later moves nothing, and no ancestor of it is another user's (review 2, finding 1).
+  const dataDir = checkDataDir(options.dataDir);
   // Before touching relay.db: a relay already running on this directory answers on its control socket.
-  if (options.controlSocket !== false && (await controlSocketAlive(options.dataDir))) {
-    throw new DataDirInUseError(`another relay is running on ${options.dataDir} (its control socket answers)`);
+  if (options.controlSocket !== false && (await controlSocketAlive(dataDir))) {
+    throw new DataDirInUseError(`another relay is running on ${dataDir} (its control socket answers)`);
   }
   let material: TlsMaterial | undefined;
-  if (options.tls === undefined) material = await loadOrCreateTlsMaterial(options.dataDir);
+  if (options.tls === undefined) material = await loadOrCreateTlsMaterial(dataDir);
   else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
   const secureContext = material && createRelaySecureContext(material);
   // The databases are created 0600 (SQLite would use the umask, 0644), never through a symlink.
-  for (const f of ['relay.db', 'rooms.db']) touchDataFile(join(options.dataDir, f));
-  const { store, accounts } = openSqliteStores(join(options.dataDir, 'relay.db'));
+  for (const f of ['relay.db', 'rooms.db']) touchDataFile(join(dataDir, f));
+  const { store, accounts } = openSqliteStores(join(dataDir, 'relay.db'));
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
   const limits: Limits = {
@@ -127,7 +129,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     perSender: { maxMessages: limits.mailboxSenderMaxMessages, maxBytes: limits.mailboxSenderMaxBytes },
     perAddress: { maxMessages: limits.mailboxAddressMaxMessages, maxBytes: limits.mailboxAddressMaxBytes },
   };
-  const blobs = new BlobStore(join(options.dataDir, 'blobs'), {
+  const blobs = new BlobStore(join(dataDir, 'blobs'), {
     ...DEFAULT_BLOB_LIMITS,
     maxFileBytes: limits.maxFileBytes,
     blobQuotaBytes: limits.blobQuotaBytes,
@@ -158,7 +160,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     },
     rates: new UserRates(limits),
     metrics,
-    rooms: new RoomRegistry(join(options.dataDir, 'rooms.db'), options.rooms ?? DEFAULT_ROOMS),
+    rooms: new RoomRegistry(join(dataDir, 'rooms.db'), options.rooms ?? DEFAULT_ROOMS),
     startedAt: now(),
     shareTags: createShareTagger(),
     connections: () => sockets.size,
@@ -241,7 +243,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         log({ event: 'metrics_listening', host: a.address, port: a.port });
       }
     }
-    if (options.controlSocket !== false) extras.push(await startControlSocket(options.dataDir, ctx));
+    if (options.controlSocket !== false) extras.push(await startControlSocket(dataDir, ctx));
   } catch (err) {
     server.close();
     for (const e of extras) await e.close();

@@ -1,6 +1,6 @@
 /** `chat login` as an engine call: authenticate once (§8) and remember the relay, its id and our username. */
 import { toHex } from '@chat/crypto';
-import { formatPinnedAddress, formatRelayAddress, parseRelayAddress, type RelayAddress } from './address.js';
+import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import type { ChatConfig, Profile } from './profile.js';
@@ -43,7 +43,8 @@ export interface LoginOptions {
  * Registers (first login) or logs in as `username` in mode `send`, then stores username, address, relay id and the
  * relay's certificate fingerprint. Logging in is the deliberate way to accept a relay whose id changed, so no relay
  * id is expected here. The certificate (§5.1) is another matter: a `chat://` address names the one to accept; with
- * a bare `host:port` the one pinned earlier for that same address must match, else the first one seen is pinned.
+ * a bare `host:port` the one the profile has pinned (for any address) must match, else (no pin yet) the first one
+ * seen is pinned.
  *
  * @throws {ChatError} NO_IDENTITY, BAD_USERNAME, RELAY_UNREACHABLE, RELAY_CERT_MISMATCH, TLS_FAILED, KEY_MISMATCH, …
  */
@@ -73,7 +74,6 @@ export async function login(
   const identity = await profile.unlockIdentity(passphrase);
   const previous = profile.loadConfig();
   const relay = formatRelayAddress(address);
-  const pinnedBefore = previous && sameAddress(previous.relay, relay) ? previous.relayCert : undefined;
   // A relay that spoke TLS and now answers in plaintext may be an impostor: replacing a pin with plaintext takes a
   // separate, explicit flag (§5.1), never --insecure alone. Any pin counts, not only one for the address as typed:
   // the same relay has many spellings (names, case, IPv4 and IPv6 literals), and review 2026-12-06 finding 7 showed
@@ -88,16 +88,25 @@ export async function login(
       },
     );
   }
-  const conn = await Connection.open({
-    address,
-    username: name,
-    identity,
-    mode: 'send',
-    insecure,
-    expectedCertFingerprint: address.fingerprint ?? pinnedBefore,
-    ...(agent ? { agent } : {}),
-    invite,
-  });
+  // The same over TLS (review 2 of 2026-12-06, finding 2): a bare host:port must present the pin the profile holds,
+  // whatever the spelling (127.0.0.1:P for a pin taken at localhost:P accepted any certificate and re-pinned it).
+  // Only a chat:// address, which names the certificate, replaces a pin.
+  const expected = address.fingerprint ?? (insecure ? undefined : heldPin);
+  let conn: Connection;
+  try {
+    conn = await Connection.open({
+      address,
+      username: name,
+      identity,
+      mode: 'send',
+      insecure,
+      expectedCertFingerprint: expected,
+      ...(agent ? { agent } : {}),
+      invite,
+    });
+  } catch (err) {
+    throw address.fingerprint === undefined ? heldPinMismatch(err, address, previous?.relay, heldPin) : err;
+  }
   const relayId = toHex(conn.relayId);
   const registered = conn.registered;
   const relayCert = conn.certFingerprint;
@@ -113,22 +122,27 @@ export async function login(
     registered,
     replacedRelayId: previous && previous.relayId !== relayId ? previous.relayId : undefined,
     relayCert,
-    replacedRelayCert:
-      insecure && heldPin !== undefined
-        ? heldPin
-        : pinnedBefore !== undefined && pinnedBefore !== relayCert
-          ? pinnedBefore
-          : undefined,
+    replacedRelayCert: heldPin !== undefined && (insecure || heldPin !== relayCert) ? heldPin : undefined,
     ...(insecure && heldPin !== undefined ? { droppedPinRelay: previous!.relay } : {}),
     shareableAddress: relayCert === undefined ? relay : formatPinnedAddress(address, relayCert),
   };
 }
 
-/** True if two stored addresses name the same host and port (one written before hosts were canonical, §5.1). */
-function sameAddress(stored: string, relay: string): boolean {
-  try {
-    return formatRelayAddress(parseRelayAddress(stored)) === relay;
-  } catch {
-    return stored === relay;
-  }
+/** A bare host:port that did not present the held pin: say which pin, and how to accept this relay deliberately. */
+function heldPinMismatch(
+  err: unknown,
+  address: RelayAddress,
+  pinnedFor: string | undefined,
+  pin: string | undefined,
+): unknown {
+  if (!(err instanceof ChatError) || err.code !== 'RELAY_CERT_MISMATCH' || err.presentedCert === undefined) return err;
+  const relay = formatRelayAddress(address);
+  return new ChatError(
+    'RELAY_CERT_MISMATCH',
+    `the relay at ${relay} presented a TLS certificate (${err.presentedCert}) that does not match the pinned one (${pin}, pinned at ${pinnedFor}); refusing to connect`,
+    {
+      hint: `someone may be intercepting the connection. If ${relay} is a relay you mean to use (a new one, or a new key), check its fingerprint with its operator, then: chat login <name> --relay ${formatPinnedAddress(address, err.presentedCert)}`,
+      presentedCert: err.presentedCert,
+    },
+  );
 }

@@ -150,6 +150,8 @@ export interface ChatErrorOptions extends ErrorOptions {
   hint?: string;
   /** For `RATE_LIMITED`: how long the relay asked us to wait before the same request can succeed (§10). */
   retryAfterMs?: number;
+  /** For `RELAY_CERT_MISMATCH`: the fingerprint the relay presented (§5.1), for a hint naming its chat:// address. */
+  presentedCert?: string;
 }
 
 /**
@@ -164,10 +166,13 @@ export class ChatError extends Error {
   readonly hint: string | undefined;
   /** Set for a `RATE_LIMITED` refusal that waiting will cure; absent when retrying cannot help. */
   readonly retryAfterMs: number | undefined;
+  /** For `RELAY_CERT_MISMATCH`: the certificate fingerprint the relay presented. */
+  readonly presentedCert: string | undefined;
 
   constructor(code: ChatErrorCode, message: string, options: ChatErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryAfterMs = options.retryAfterMs;
+    this.presentedCert = options.presentedCert;
     this.code = code;
     this.exitCode = exitCodeFor(code);
     this.hint = options.hint;

@@ -5,22 +5,20 @@
  */
 import {
   closeSync,
-  existsSync,
+  constants,
   fstatSync,
   fsyncSync,
   ftruncateSync,
-  mkdirSync,
-  openSync,
   readFileSync,
   readSync,
   readdirSync,
   renameSync,
   rmSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { ProtocolError, BLOB_MAX_CHUNK_BYTES } from '@chat/protocol';
+import { BlobDir } from './blob-dir.js';
 
 /** Sealed bytes of a full chunk (§16.2). */
 export const SEALED_CHUNK = BLOB_MAX_CHUNK_BYTES;
@@ -76,20 +74,32 @@ function refuse(code: ConstructorParameters<typeof ProtocolError>[0], msg: strin
  * No descriptor outlives the call that opened it: a chunk is written (and read) by open, write, close. An upload left
  * unfinished, a client gone mid-upload or a reader that stopped reading therefore pins nothing, and the number of open
  * descriptors does not grow with accounts (each of which could otherwise hold `maxUploadsPerUser` of them for 24 h).
+ * Every file is opened through `BlobDir`: never through a symlink, never a file another user planted (blob-dir.ts).
  */
 export class BlobStore {
   private readonly metas = new Map<string, BlobMeta>();
+  private readonly files: BlobDir;
 
+  /** @throws {DataDirUnsafeError} when `dir` exists but is a link, another user's or writable by others. */
   constructor(
     private readonly dir: string,
     readonly limits: BlobLimits,
+    uid: number | undefined = process.getuid?.(),
   ) {
+    this.files = new BlobDir(dir, uid);
     // Made on the first upload, so a relay that never stored a file has no blobs/ directory.
-    for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    for (const name of this.files.exists() ? readdirSync(dir) : []) {
       if (name.endsWith('.part')) rmSync(join(dir, name), { force: true });
       if (!name.endsWith('.json')) continue;
       try {
-        const m = JSON.parse(readFileSync(join(dir, name), 'utf8')) as BlobMeta;
+        const fd = this.files.open(name, constants.O_RDONLY);
+        let text: string;
+        try {
+          text = readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
+        const m = JSON.parse(text) as BlobMeta;
         m.have = m.completedAt === undefined ? this.confirmedChunks(m) : m.chunks;
         this.metas.set(m.bid, m);
       } catch {
@@ -102,7 +112,7 @@ export class BlobStore {
   private confirmedChunks(m: BlobMeta): number {
     let fd: number;
     try {
-      fd = openSync(this.bin(m.bid), 'r+');
+      fd = this.files.open(this.bin(m.bid), constants.O_RDWR);
     } catch {
       return 0;
     }
@@ -115,14 +125,23 @@ export class BlobStore {
     }
   }
 
+  /** The name of a blob's chunk file inside the blobs directory. */
   private bin(bid: string): string {
-    return join(this.dir, `${bid}.bin`);
+    return `${bid}.bin`;
   }
 
+  /** Written aside and renamed over the old one (rename replaces a link, it never writes through one). */
   private writeMeta(m: BlobMeta): void {
-    const path = join(this.dir, `${m.bid}.json`);
-    writeFileSync(`${path}.part`, JSON.stringify(m), { mode: 0o600 });
-    renameSync(`${path}.part`, path);
+    const name = `${m.bid}.json`;
+    const fd = this.files.create(`${name}.part`);
+    try {
+      const text = Buffer.from(JSON.stringify(m));
+      let done = 0;
+      while (done < text.length) done += writeSync(fd, text, done, text.length - done);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(join(this.dir, `${name}.part`), join(this.dir, name));
   }
 
   /** Bytes stored or reserved by `owner`'s blobs. */
@@ -180,8 +199,7 @@ export class BlobStore {
       );
     }
     const m: BlobMeta = { bid, owner, to, size, chunks, createdAt: now, have: 0 };
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(this.bin(bid), new Uint8Array(0), { mode: 0o600 });
+    closeSync(this.files.create(this.bin(bid)));
     this.writeMeta(m);
     this.metas.set(bid, m);
     return 0;
@@ -197,7 +215,7 @@ export class BlobStore {
     if (last ? n * SEALED_CHUNK + data.length !== m.size : data.length !== SEALED_CHUNK) {
       refuse('BAD_BLOB', `chunk ${n} has the wrong size (${data.length} bytes)`);
     }
-    const fd = openSync(this.bin(bid), 'r+');
+    const fd = this.files.open(this.bin(bid), constants.O_RDWR);
     try {
       let done = 0;
       while (done < data.length) done += writeSync(fd, data, done, data.length - done, n * SEALED_CHUNK + done);
@@ -224,7 +242,7 @@ export class BlobStore {
   readChunk(m: BlobMeta, n: number): Buffer {
     const len = n === m.chunks - 1 ? m.size - n * SEALED_CHUNK : SEALED_CHUNK;
     const out = Buffer.allocUnsafe(len);
-    const fd = openSync(this.bin(m.bid), 'r');
+    const fd = this.files.open(this.bin(m.bid), constants.O_RDONLY);
     try {
       let got = 0;
       while (got < len) {
@@ -242,7 +260,7 @@ export class BlobStore {
   delete(bid: string): void {
     this.metas.delete(bid);
     rmSync(join(this.dir, `${bid}.json`), { force: true });
-    rmSync(this.bin(bid), { force: true });
+    rmSync(join(this.dir, this.bin(bid)), { force: true });
   }
 
   /** Deletes incomplete uploads and unanswered blobs past their lifetime; returns how many. */

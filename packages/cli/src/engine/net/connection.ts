@@ -234,6 +234,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         `the relay at ${this.address} presented a TLS certificate that does not match the pinned one (expected ${expected}, got ${this.certFingerprint}); refusing to connect`,
         {
           hint: "someone may be intercepting the connection; if the operator really replaced the relay's key, get its new chat:// address from them and run chat login <name> --relay chat://<fingerprint>@host:port",
+          presentedCert: this.certFingerprint,
         },
       );
     }
