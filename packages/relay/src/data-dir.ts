@@ -107,18 +107,7 @@ function realOrRefuse(path: string): string {
  * @throws {DataDirUnsafeError} as checkDataDir; the fs error (e.g. ENOENT) when it cannot be opened.
  */
 export function readDataFile(path: string, secret = false, uid: number | undefined = process.getuid?.()): string {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new DataDirUnsafeError(
-        `${path} is a symbolic link: the relay does not follow it`,
-        'replace the link with the file',
-      );
-    }
-    throw err;
-  }
+  const fd = openNoFollow(path, constants.O_RDONLY);
   try {
     checkStats(path, fstatSync(fd), uid, secret);
     return readFileSync(fd, 'utf8');
@@ -129,18 +118,7 @@ export function readDataFile(path: string, secret = false, uid: number | undefin
 
 /** Creates `path` 0600 if missing, refusing a symlink or a file that fails the checks (the databases, before SQLite). */
 export function touchDataFile(path: string, uid: number | undefined = process.getuid?.()): void {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new DataDirUnsafeError(
-        `${path} is a symbolic link: the relay does not follow it`,
-        'replace the link with the file',
-      );
-    }
-    throw err;
-  }
+  const fd = openNoFollow(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
   try {
     checkStats(path, fstatSync(fd), uid, false);
   } finally {
@@ -176,5 +154,20 @@ export function checkStats(path: string, st: Stats, uid: number | undefined, sec
         : `${path} is writable by group or others (mode ${mode}): another user could change what the relay trusts`,
       `chmod ${secret ? '600' : 'go-w'} ${path}`,
     );
+  }
+}
+
+/** Opens `path` with O_NOFOLLOW; a symlink there is DATA_DIR_UNSAFE, any other failure the fs error. */
+function openNoFollow(path: string, flags: number, mode?: number): number {
+  try {
+    return openSync(path, flags | constants.O_NOFOLLOW, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new DataDirUnsafeError(
+        `${path} is a symbolic link: the relay does not follow it`,
+        'replace the link with the file',
+      );
+    }
+    throw err;
   }
 }
