@@ -23,6 +23,7 @@ import {
   type InProcessRelay,
 } from '../../test/helpers.js';
 import { login } from './account.js';
+import { parseRelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import { Messenger, type HeldMessage, type ReceivedMessage, type RejectedMessage } from './messenger.js';
@@ -281,9 +282,10 @@ describe('Messenger with a changed key (§3.4)', () => {
       const bob = (await makeUser(t.dir, 'bob', relay1.address)).profile;
       await withMessenger(alice, (m) => m.sendMessage('bob', 'hi'));
       await receiveOnce(bob); // bob pins alice
-      // A fresh relay where "bob" is a new key. Alice re-joins it deliberately (her pinned relay id changes).
+      // A fresh relay where "bob" is a new key. Alice re-joins it deliberately, by its chat:// address (a bare
+      // host:port must present the certificate she has pinned, §5.1); her pinned relay id changes.
       const newBob = (await makeUser(`${t.dir}/new`, 'bob', relay2.address)).profile;
-      await login(alice, 'alice', { host: '127.0.0.1', port: relay2.port });
+      await login(alice, 'alice', parseRelayAddress(relay2.address));
 
       const e = await withMessenger(alice, (m) => m.sendMessage('bob', 'secret')).catch((err: unknown) => err);
       expect(e).toBeInstanceOf(ChatError);
