@@ -32,7 +32,7 @@ describe('keys at rest', () => {
     expect(file).toMatchObject({
       version: 1,
       format: 'passphrase',
-      kdf: { name: 'scrypt', logN: 15, r: 8, p: 1 },
+      kdf: { name: 'scrypt', logN: 17, r: 8, p: 1 },
       aead: { name: 'aes-256-gcm' },
     });
     expect(JSON.stringify(file)).not.toContain('secretKey"');

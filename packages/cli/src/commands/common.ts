@@ -2,7 +2,7 @@ import type { Mode } from '@chat/protocol';
 import type { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
 import { AGENT } from '../version.js';
-import type { Io } from './io.js';
+import { warn, type Io } from './io.js';
 import { unlockingPassphrase } from './passphrase.js';
 
 export interface OpenMessengerOptions {
@@ -29,7 +29,9 @@ export async function openMessenger(io: Io, { connectEarly }: OpenMessengerOptio
     ? (await import('../engine/contacts/identities.js')).parseTrustNewIdentities(policy)
     : undefined;
   // Without an identity Messenger.open reports NO_IDENTITY first, as it always has.
-  const unlocking = profile.hasIdentity() ? profile.unlockIdentity(passphrase) : undefined;
+  const unlocking = profile.hasIdentity()
+    ? profile.unlockIdentity(passphrase, { warn: (m) => warn(io, m) })
+    : undefined;
   unlocking?.catch(() => {}); // awaited by Messenger.open, which reports its error in order
   const { Messenger } = await import('../engine/messenger.js');
   return Messenger.open(profile, { agent: AGENT, relay, trustNewIdentities, passphrase, unlocking, connectEarly });

@@ -19,7 +19,9 @@ export interface KeyExportArgs {
 
 export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile));
+  const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile), {
+    warn: (m) => warn(io, m),
+  });
   const passphrase = await backupPassphrase(io, true);
   let contacts: import('../engine/store/store.js').Contact[] = [];
   let seenIds: string[] = [];

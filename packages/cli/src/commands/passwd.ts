@@ -16,7 +16,8 @@ export interface PasswdArgs {
 
 export async function passwd(args: PasswdArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile));
+  // No re-wrap: the file is sealed again below in any case.
+  const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile), { rewrap: false });
   let next: string | undefined;
   if (!args.noPassphrase) {
     next = await readPassphrase(io, NEW_PASSPHRASE, 'new passphrase', { confirm: true });

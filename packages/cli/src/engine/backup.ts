@@ -69,7 +69,7 @@ function header(params: ScryptParams, salt: Uint8Array, nonce: Uint8Array): Buff
 
 const b64 = (b: Uint8Array): string => toBase64(b);
 
-/** The armoured backup text. scrypt runs synchronously (N = 2^17). */
+/** The armoured backup text. scrypt runs synchronously (BACKUP_SCRYPT, N = 2^18). */
 export function exportBackup(
   contents: BackupContents,
   passphrase: string,

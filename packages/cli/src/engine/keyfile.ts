@@ -12,7 +12,9 @@ import {
   deriveKey,
   openWithKey,
   sealWithPassphrase,
+  sealWithPassphraseAsync,
   type ScryptParams,
+  type Sealed,
 } from './secret-box.js';
 
 export const IDENTITY_KEY_LABEL = 'chat/v1/identity-key\0';
@@ -53,28 +55,51 @@ export function encryptIdentity(
 ): EncryptedIdentityFile {
   const secrets = Buffer.concat([identity.identity.secretKey, identity.encryption.secretKey]);
   try {
-    const box = sealWithPassphrase(
-      passphrase,
-      secrets,
-      (salt) => identityAad(identity.identity.publicKey, identity.encryption.publicKey, params, salt),
-      params,
-    );
-    return {
-      version: 1,
-      format: 'passphrase',
+    return identityFile(
+      identity,
       created,
-      identity: { publicKey: toBase64(identity.identity.publicKey) },
-      encryption: { publicKey: toBase64(identity.encryption.publicKey) },
-      kdf: { name: 'scrypt', ...params, salt: toBase64(box.salt) },
-      aead: { name: 'aes-256-gcm', nonce: toBase64(box.nonce) },
-      secretKeys: toBase64(box.sealed),
-    };
+      params,
+      sealWithPassphrase(passphrase, secrets, aadFor(identity, params), params),
+    );
   } finally {
     secrets.fill(0);
   }
 }
 
-interface ParsedEncrypted {
+/** As encryptIdentity, with scrypt on the thread pool (the re-wrap at unlock, §13.1). */
+export async function encryptIdentityAsync(
+  identity: Identity,
+  passphrase: string,
+  created: string,
+  params: ScryptParams = IDENTITY_SCRYPT,
+): Promise<EncryptedIdentityFile> {
+  const secrets = Buffer.concat([identity.identity.secretKey, identity.encryption.secretKey]);
+  try {
+    const box = await sealWithPassphraseAsync(passphrase, secrets, aadFor(identity, params), params);
+    return identityFile(identity, created, params, box);
+  } finally {
+    secrets.fill(0);
+  }
+}
+
+function aadFor(identity: Identity, params: ScryptParams): (salt: Uint8Array) => Uint8Array {
+  return (salt) => identityAad(identity.identity.publicKey, identity.encryption.publicKey, params, salt);
+}
+
+function identityFile(identity: Identity, created: string, params: ScryptParams, box: Sealed): EncryptedIdentityFile {
+  return {
+    version: 1,
+    format: 'passphrase',
+    created,
+    identity: { publicKey: toBase64(identity.identity.publicKey) },
+    encryption: { publicKey: toBase64(identity.encryption.publicKey) },
+    kdf: { name: 'scrypt', logN: params.logN, r: params.r, p: params.p, salt: toBase64(box.salt) },
+    aead: { name: 'aes-256-gcm', nonce: toBase64(box.nonce) },
+    secretKeys: toBase64(box.sealed),
+  };
+}
+
+export interface ParsedEncrypted {
   identityPk: Uint8Array;
   encryptionPk: Uint8Array;
   params: ScryptParams;

@@ -19,6 +19,7 @@ import { writePrivateFileAtomic } from './files.js';
 import { decryptIdentity, encryptIdentity, parseEncryptedIdentity, type EncryptedIdentityFile } from './keyfile.js';
 
 import { IDENTITY_FILE, profileHome, type Env } from './home.js';
+import { needsRewrap, rewrapIdentity, type Warn } from './rewrap.js';
 
 export { IDENTITY_FILE, profileHome, type Env };
 export const CONFIG_FILE = 'config.json';
@@ -53,6 +54,15 @@ export interface ChatConfig {
   /** Plaintext TCP (`chat login --insecure`). */
   insecure?: boolean;
 }
+
+export interface UnlockOptions {
+  /** Where a failed re-wrap is reported; default stderr as `chat: warning: …`. */
+  warn?: Warn;
+  /** false: leave a weakly sealed file as it is. */
+  rewrap?: boolean;
+}
+
+const stderrWarn: Warn = (message) => process.stderr.write(`chat: warning: ${message}\n`);
 
 export class Profile {
   readonly identityPath: string;
@@ -91,14 +101,22 @@ export class Profile {
 
   /**
    * The identity, decrypting it with `passphrase` when it is passphrase-protected. scrypt runs on the thread pool.
+   * A file sealed with weaker scrypt parameters than today's is re-wrapped once unlocked (rewrap.ts, §13.1), unless
+   * `rewrap: false` (`chat passwd`, which rewrites it anyway); a failed re-wrap only warns.
    * @throws {ChatError} `NO_IDENTITY`, `PROFILE_CORRUPT`, `PASSPHRASE_REQUIRED` (none given), `BAD_PASSPHRASE` (exit 7).
    */
-  async unlockIdentity(passphrase: string | undefined): Promise<Identity> {
+  async unlockIdentity(passphrase: string | undefined, options: UnlockOptions = {}): Promise<Identity> {
     const raw = this.readIdentityJson();
     if ((raw as { format?: unknown }).format !== 'passphrase') return parseIdentityFile(raw, this.identityPath);
-    const parsed = parseEncryptedIdentity(checkVersion(raw, this.identityPath), this.identityPath);
+    const o = checkVersion(raw, this.identityPath);
+    const parsed = parseEncryptedIdentity(o, this.identityPath);
     if (passphrase === undefined) throw passphraseRequired(this.identityPath);
-    return decryptIdentity(parsed, passphrase, this.identityPath);
+    const identity = await decryptIdentity(parsed, passphrase, this.identityPath);
+    if (options.rewrap !== false && needsRewrap(parsed)) {
+      const created = typeof o.created === 'string' ? o.created : new Date().toISOString();
+      await rewrapIdentity(this.identityPath, parsed, identity, passphrase, created, options.warn ?? stderrWarn);
+    }
+    return identity;
   }
 
   /** `plain` or `passphrase`, or undefined without an identity. @throws {ChatError} PROFILE_CORRUPT */
