@@ -4,7 +4,7 @@
  * user's profile (test/fixtures/profiles.ts), nothing here knows the client's internals; it runs commands and reads
  * their output.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptionsWithStdioTuple, type StdioPipe } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preparedProfile } from '../fixtures/profiles.js';
@@ -46,9 +46,18 @@ function chatEnv(o: ChatOptions): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/** Runs `chat ...args` to completion. stdin is a pipe (closed at once when no input is given). */
+/**
+ * Spawn options for every `chat` the harness runs: pipes, and a session of its own (setsid), so the child has no
+ * controlling terminal even when the tests run in one. Otherwise a passphrase prompt would open the developer's
+ * /dev/tty and wait, and CI (no terminal) would behave differently from a laptop.
+ */
+function spawnOptions(o: ChatOptions): SpawnOptionsWithStdioTuple<StdioPipe, StdioPipe, StdioPipe> {
+  return { env: chatEnv(o), stdio: ['pipe', 'pipe', 'pipe'], detached: true };
+}
+
+/** Runs `chat ...args` to completion. stdin is a pipe (closed at once when no input is given); no terminal. */
 export function chat(args: readonly string[], o: ChatOptions): Promise<Result> {
-  const proc = spawn(process.execPath, [CHAT_BIN, ...args], { env: chatEnv(o), stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CHAT_BIN, ...args], spawnOptions(o));
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -68,7 +77,7 @@ export interface Running {
 }
 
 export function startChat(args: readonly string[], o: ChatOptions): Running {
-  const proc = spawn(process.execPath, [CHAT_BIN, ...args], { env: chatEnv(o), stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CHAT_BIN, ...args], spawnOptions(o));
   let stdout = '';
   let stderr = '';
   const waiters: (() => void)[] = [];

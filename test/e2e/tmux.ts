@@ -27,13 +27,20 @@ export class Tmux {
 
   /**
    * Starts `chat args…` with CHAT_HOME=home in a new window `name` of the given size. The keys' passphrase comes from
-   * CHAT_PASSPHRASE (harness.ts) unless `askPassphrase`, in which case chat asks for it at its hidden prompt.
+   * CHAT_PASSPHRASE (harness.ts) unless `askPassphrase`, in which case chat asks for it at its hidden prompt. With
+   * `pipe`, chat's stdin is a pipe carrying that text (`printf … | chat …`) while the pane stays its terminal.
    */
   start(
     name: string,
     home: string,
     args: string[],
-    { columns = 80, rows = 24, env = {} as Record<string, string>, askPassphrase = false } = {},
+    {
+      columns = 80,
+      rows = 24,
+      env = {} as Record<string, string>,
+      askPassphrase = false,
+      pipe = undefined as string | undefined,
+    } = {},
   ): void {
     const vars = {
       CHAT_HOME: home,
@@ -59,8 +66,9 @@ export class Tmux {
     ]
       .map((w) => `'${w.replace(/'/g, `'\\''`)}'`)
       .join(' ');
+    const piped = pipe === undefined ? command : `printf '%s' '${pipe.replace(/'/g, `'\\''`)}' | ${command}`;
     // `; sleep` keeps the pane (and its last screen) after chat exits, so a failure can still be read.
-    const shell = `${command}; echo "[chat exited $?]"; sleep 600`;
+    const shell = `${piped}; echo "[chat exited $?]"; sleep 600`;
     // One detached session per window, each with its own size (tmux 3.3 crashes on new-window with window-size
     // manual, so sizes are not shared through one session).
     this.tmux('new-session', '-d', '-s', name, '-x', String(columns), '-y', String(rows), shell);

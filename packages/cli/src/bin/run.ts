@@ -5,7 +5,14 @@
 // Static: errors and their printing are small and every command needs them; one fewer load before the command's own.
 import { runCommand, type Io } from '../commands/io.js';
 
-export const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+export const io: Io = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  // Loaded only for a passphrase prompt with stdin a pipe: no other run pays for node:tty.
+  openTerminal: async () => (await import('../commands/terminal.js')).openControllingTerminal(),
+};
 
 /** Loads a command module, runs it, and maps a thrown error to `chat: error:` lines and a §12 exit code. */
 export async function run<M>(

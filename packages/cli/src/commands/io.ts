@@ -19,6 +19,18 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Aborted on SIGINT / SIGTERM by the binary; long-running commands (`recv --follow`) stop cleanly. */
   signal?: AbortSignal;
+  /**
+   * Opens the controlling terminal when stdin is not one (the binary: `/dev/tty`, terminal.ts); undefined when there
+   * is none. Absent in tests that call commands directly, so they never prompt on the developer's terminal.
+   */
+  openTerminal?: () => Promise<Terminal | undefined>;
+}
+
+/** A terminal to prompt on: raw-mode input, output for the prompt, and a close for what was opened. */
+export interface Terminal {
+  input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  output: Output;
+  close?: () => void;
 }
 
 export function warn(io: Io, message: string): void {

@@ -57,4 +57,23 @@ describe('readPassphrase', () => {
       message: 'cancelled',
     });
   });
+
+  it('stdin a pipe: prompts on the controlling terminal (io.openTerminal), closes it; none there: undefined', async () => {
+    const t = tty(['from the tty\r']);
+    let stderr = '';
+    let closed = 0;
+    const io: Io = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      stdin: new PassThrough(),
+      env: {},
+      openTerminal: async () => ({ input: t.io.stdin, output: t.io.stderr, close: () => void closed++ }),
+    };
+    expect(await readPassphrase(io, KEY_PASSPHRASE, 'p')).toBe('from the tty');
+    expect(t.err()).toBe('p: \n');
+    expect(stderr).toBe(''); // the prompt went to the terminal, not to a stderr that may be a log
+    expect(t.raw).toEqual([true, false]);
+    expect(closed).toBe(1);
+    expect(await readPassphrase({ ...io, openTerminal: async () => undefined }, KEY_PASSPHRASE, 'p')).toBeUndefined();
+  });
 });

@@ -1,13 +1,14 @@
 /**
  * Where a command gets a passphrase (PROTOCOL.md §13, packages/cli/README.md "Keys at rest"), in this order:
- * `CHAT_PASSPHRASE`, the file named by `CHAT_PASSPHRASE_FILE`, else a hidden prompt when stdin is a terminal. A
+ * `CHAT_PASSPHRASE`, the file named by `CHAT_PASSPHRASE_FILE`, else a hidden prompt: on stdin when it is a terminal,
+ * else on the controlling terminal (`/dev/tty`, as ssh and gpg do, so `echo hi | chat send bob -` asks there). A
  * `--passphrase-file` flag beats both variables: bin/cli.ts puts it in `CHAT_PASSPHRASE_FILE` and drops
  * `CHAT_PASSPHRASE` for that command. Passphrases are never echoed, logged or put in error messages.
  */
 import { readFileSync } from 'node:fs';
 import { ChatError } from '../engine/errors.js';
 import type { Profile } from '../engine/profile.js';
-import type { Io } from './io.js';
+import type { Io, Terminal } from './io.js';
 
 export interface PassphraseSource {
   /** Environment variable holding the passphrase itself. */
@@ -23,12 +24,18 @@ export const BACKUP_PASSPHRASE: PassphraseSource = {
   fileVar: 'CHAT_BACKUP_PASSPHRASE_FILE',
 };
 
-type TtyInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+type TtyInput = Terminal['input'];
 
-/** True if a hidden prompt is possible. */
+/** True if a hidden prompt is possible on stdin. */
 export function canPrompt(io: Io): boolean {
   const input = io.stdin as TtyInput;
   return input.isTTY === true && typeof input.setRawMode === 'function';
+}
+
+/** Where to prompt: stdin if it is a terminal, else the controlling terminal; undefined when there is neither. */
+async function promptTerminal(io: Io): Promise<Terminal | undefined> {
+  if (canPrompt(io)) return { input: io.stdin as TtyInput, output: io.stderr };
+  return io.openTerminal?.();
 }
 
 /**
@@ -57,12 +64,17 @@ export async function readPassphrase(
     }
     return nonEmpty(text.replace(/\r?\n$/, ''), file);
   }
-  if (!canPrompt(io)) return undefined;
-  const first = nonEmpty(await promptHidden(io, `${prompt}: `), 'the passphrase');
-  if (confirm && (await promptHidden(io, 'again, to confirm: ')) !== first) {
-    throw new ChatError('USAGE', 'the two passphrases differ; nothing was changed');
+  const terminal = await promptTerminal(io);
+  if (terminal === undefined) return undefined;
+  try {
+    const first = nonEmpty(await promptHidden(terminal, `${prompt}: `), 'the passphrase');
+    if (confirm && (await promptHidden(terminal, 'again, to confirm: ')) !== first) {
+      throw new ChatError('USAGE', 'the two passphrases differ; nothing was changed');
+    }
+    return first;
+  } finally {
+    terminal.close?.();
   }
-  return first;
 }
 
 function nonEmpty(p: string, where: string): string {
@@ -90,18 +102,17 @@ export async function unlockingPassphrase(io: Io, profile: Profile): Promise<str
 }
 
 /** Reads one line from a terminal in raw mode without echoing it; Ctrl-C / Ctrl-D abort. */
-function promptHidden(io: Io, prompt: string): Promise<string> {
-  const input = io.stdin as TtyInput;
+function promptHidden({ input, output }: Terminal, prompt: string): Promise<string> {
   // Echo goes off before the prompt shows, so a passphrase typed the moment the prompt appears is never echoed.
   input.setRawMode?.(true);
-  io.stderr.write(prompt);
+  output.write(prompt);
   return new Promise((resolve, reject) => {
     let text = '';
     const done = (err?: Error): void => {
       input.removeListener('data', onData);
       input.setRawMode?.(false);
       input.pause();
-      io.stderr.write('\n');
+      output.write('\n');
       if (err) reject(err);
       else resolve(text);
     };

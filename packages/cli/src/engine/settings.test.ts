@@ -10,11 +10,24 @@ describe('settings.json', () => {
     try {
       expect(loadSettings(t.dir)).toEqual(DEFAULT_SETTINGS);
       expect(DEFAULT_SETTINGS.readReceipts).toBe(true);
-      writeFileSync(join(t.dir, 'settings.json'), '{"readReceipts": false, "bell": false, "future": 1}');
+      writeFileSync(join(t.dir, 'settings.json'), '{"readReceipts": false, "bell": false}');
       expect(loadSettings(t.dir)).toEqual({ ...DEFAULT_SETTINGS, readReceipts: false, bell: false });
     } finally {
       t.cleanup();
     }
+  });
+
+  it('refuses an unknown key, naming it and the known keys (a typo is not a silent default)', () => {
+    let caught: unknown;
+    try {
+      parseSettings('{"bell": false, "readReciepts": false}', 'settings.json');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: 'PROFILE_CORRUPT' });
+    const { message, hint } = caught as { message: string; hint?: string };
+    expect(message).toContain('"readReciepts"');
+    for (const key of Object.keys(DEFAULT_SETTINGS)) expect(hint).toContain(key);
   });
 
   it.each([

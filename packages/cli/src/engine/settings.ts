@@ -1,6 +1,7 @@
 /**
  * `$CHAT_HOME/settings.json`: optional preferences, kept apart from config.json (which `chat login` rewrites).
- * Every field is optional; a missing file means the defaults. Unknown fields are ignored; a wrong type is an error.
+ * Every field is optional; a missing file means the defaults. An unknown key or a wrong type is an error naming the
+ * key, so a typo (`readReciepts`) fails at start rather than silently keeping the default (as the relay's config).
  *
  * ```json
  * { "readReceipts": true, "typingIndicators": true, "bell": true, "desktopNotifications": false }
@@ -30,7 +31,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   desktopNotifications: false,
 });
 
-/** Reads the settings of the profile in `home`. @throws {ChatError} PROFILE_CORRUPT on bad JSON or a wrong type. */
+/** Reads the settings of the profile in `home`. @throws {ChatError} PROFILE_CORRUPT on bad JSON, an unknown key or a wrong type. */
 export function loadSettings(home: string): Settings {
   const path = join(home, SETTINGS_FILE);
   let text: string;
@@ -52,6 +53,14 @@ export function parseSettings(text: string, path: string): Settings {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ChatError('PROFILE_CORRUPT', `${path} must hold a JSON object`, { hint: `fix or delete ${path}` });
+  }
+  const known = Object.keys(DEFAULT_SETTINGS);
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) {
+      throw new ChatError('PROFILE_CORRUPT', `${path}: unknown setting ${JSON.stringify(key)}`, {
+        hint: `the known settings are ${known.join(', ')}; fix or remove it in ${path}`,
+      });
+    }
   }
   const out: Settings = { ...DEFAULT_SETTINGS };
   for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {

@@ -7,6 +7,11 @@ describe('text', () => {
   it('turns shortcodes into emoji with node-emoji, leaving unknown ones', () => {
     expect(expandShortcodes('ship it :rocket: :not_an_emoji_xyz:')).toBe('ship it 🚀 :not_an_emoji_xyz:');
   });
+  it('keeps a colon escaped with a backslash literal, so a known code can be sent as typed', () => {
+    expect(expandShortcodes('\\:smile: is :smile:')).toBe(':smile: is 😄');
+    expect(expandShortcodes(':tada\\: and \\:tada\\:')).toBe(':tada: and :tada:');
+    expect(expandShortcodes('a\\b\\')).toBe('a\\b\\');
+  });
   it('makes escape sequences and bidi overrides in bodies inert', () => {
     expect(displayText('\u001b[2Jgone\u202eevil\tx')).toBe('\\x1b[2Jgone\\u202eevil    x');
   });

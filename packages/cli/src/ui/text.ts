@@ -3,9 +3,16 @@ import { emojify } from 'node-emoji';
 import { inertLine, inertText } from '../terminal-text.js';
 import { UNKNOWN_TIME, isPlausibleTime } from '../sender-time.js';
 
-/** `:tada:` → 🎉 for every shortcode node-emoji knows; unknown ones stay as typed. */
+/**
+ * `:tada:` → 🎉 for every shortcode node-emoji knows; unknown ones stay as typed. `\:` is a literal colon that never
+ * starts or ends a shortcode (`\:tada:` sends `:tada:`): the text is cut at each `\:`, each piece is converted on its
+ * own, and the pieces are joined with plain colons, so no code can span an escape.
+ */
 export function expandShortcodes(text: string): string {
-  return emojify(text);
+  return text
+    .split('\\:')
+    .map((piece) => emojify(piece))
+    .join(':');
 }
 
 /**
