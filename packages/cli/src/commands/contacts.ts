@@ -6,6 +6,7 @@ import { inertLine } from '../terminal-text.js';
 import { Profile } from '../engine/profile.js';
 import { formatLocalTime } from './format.js';
 import { printJson, type Io } from './io.js';
+import { contactObject } from '../daemon/objects.js';
 import type { Contact } from '../engine/store/store.js';
 
 export interface ContactsArgs {
@@ -40,12 +41,7 @@ function print(
   if (args.json) {
     for (const c of list) {
       printJson(io, {
-        username: c.username,
-        fingerprint: c.fingerprint,
-        trust: c.trust,
-        firstSeen: c.firstSeen,
-        verifiedAt: c.verifiedAt,
-        pendingFingerprint: c.pending?.fingerprint ?? null,
+        ...contactObject(c),
         blocked: blocked.has(c.username),
         // Only when set: a script that compares whole objects sees no change without nicknames.
         ...(nicknames.has(c.username) ? { nickname: nicknames.get(c.username) } : {}),

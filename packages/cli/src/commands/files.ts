@@ -10,7 +10,7 @@ import { ChatError } from '../engine/errors.js';
 import { printable } from '../engine/errors.js';
 import { openMessenger } from './common.js';
 import { printJson, type Io } from './io.js';
-import { fileNotice, fileObject, type FileNotice } from '../daemon/objects.js';
+import { fileObject, type FileNotice } from '../daemon/objects.js';
 import { progressSink } from './progress.js';
 
 /** `--dir`, else `CHAT_DOWNLOADS`, else `~/Downloads`. */
@@ -102,12 +102,6 @@ export async function files(
         hint: 'chat files [list | accept <id> | decline <id>]',
       });
   }
-}
-
-/** How `chat recv` shows file offers and answers (never downloads anything). */
-export function printFileEvent(io: Io, e: import('../engine/files/incoming.js').FileEvent, json: boolean): void {
-  const notice = fileNotice(e);
-  if (notice) printFileNotice(io, notice, json);
 }
 
 /** An offer or an answer as `chat recv` prints it, from this process's session or from the daemon's notification. */

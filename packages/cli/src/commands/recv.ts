@@ -11,16 +11,17 @@ import { runExpirer } from '../engine/expire/expirer.js';
 import { describeTimer } from '../engine/expire/timers.js';
 import type { DaemonClient } from '../daemon/client.js';
 import {
-  directObject,
-  groupObject,
   isActionObject,
   isGroupObject,
   isTimerObject,
+  onEventObjects,
+  onMessageObjects,
+  type EventObject,
   type MessageObject,
 } from '../daemon/objects.js';
 import { attachDaemon } from './attach.js';
 import { openMessenger } from './common.js';
-import { printFileEvent, printFileNotice } from './files.js';
+import { printFileNotice } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';
 import { formatAction, quoteLine } from './history-format.js';
@@ -49,22 +50,9 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     // A local nickname (chat nick) goes beside the sender's username, never instead of it.
     const names: Names = { nickname: (user) => messenger.store.nicknames.get(user) };
     const out = { io, json, quote, names };
-    messenger.on('message', (m) => printMessage(out, directObject(m)));
-    messenger.on('groupMessage', (g) => printMessage(out, groupObject(g)));
-    // Edits, deletes and reactions (§17), already applied to the history; timers set by the other side (§17.5).
-    messenger.on('action', (e) => printMessage(out, { ...e }));
-    messenger.on('expire', (e) => printMessage(out, { ...e }));
-    // What the sweep removed (§17.5): JSON only.
-    messenger.on('expired', (e) => {
-      if (json) printJson(io, { ...e });
-    });
-    // Receipts for our own messages (§4.1): JSON only, the text output stays about what others say.
-    messenger.on('delivery', (d) => printReceipt(io, d, json));
-    // Warnings name ids, senders and codes, never bodies.
-    messenger.on('held', (h) => {
-      warn(io, `held message ${h.id} from ${h.from}: ${HELD_REASON[h.reason]}`);
-      if (json) printJson(io, { type: 'held', id: h.id, from: h.from, reason: h.reason });
-    });
+    // The same objects the daemon sends its subscribers (daemon/objects.ts), printed by the same two functions.
+    onMessageObjects(messenger, (m) => printMessage(out, m));
+    onEventObjects(messenger, (e) => printEvent(out, e));
     let heldHint = false;
     messenger.on('held', (h) => {
       if (heldHint || h.reason === 'BUNDLE_INVALID') return;
@@ -73,18 +61,6 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
         io,
         `it stays on the relay; compare safety numbers (chat verify ${h.from}), accept the key with chat trust ${h.from}, then chat recv again`,
       );
-    });
-    messenger.on('keyChanged', (c) => {
-      if (c.accepted)
-        warn(
-          io,
-          `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`,
-        );
-    });
-    messenger.on('file', (e) => printFileEvent(io, e, args.json === true));
-    messenger.on('rejected', (r) => {
-      warn(io, `rejected message ${r.id}: ${r.code} (${inertLine(r.detail)})`);
-      if (json) printJson(io, { type: 'rejected', id: r.id, code: r.code, detail: r.detail });
     });
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };
     // Following, messages disappear while we listen; a one-shot recv leaves that to the next start (Store.open).
@@ -154,10 +130,44 @@ function printMessage({ io, json, quote, names }: Output, m: MessageObject): voi
   }
 }
 
-/** A receipt for one of our messages, as a `--json` line (`type` "receipt"); the text output leaves them out. */
-function printReceipt(io: Io, d: { id: string; peer: string; state: string }, json: boolean): void {
-  if (json && (d.state === 'delivered' || d.state === 'read'))
-    printJson(io, { type: 'receipt', id: d.id, from: d.peer, state: d.state });
+/**
+ * One event as `chat recv` reports it: warnings (on stderr) name ids, senders and codes, never bodies; with --json
+ * held and rejected envelopes are also lines on stdout, as are receipts (`type` "receipt") and what expired.
+ */
+function printEvent({ io, json }: Output, e: EventObject): void {
+  switch (e.type) {
+    case 'held':
+      warn(
+        io,
+        `held message ${e.id} from ${inertLine(e.from)}: ${HELD_REASON[e.reason as keyof typeof HELD_REASON] ?? inertLine(e.reason)}`,
+      );
+      if (json) printJson(io, e);
+      break;
+    case 'rejected':
+      warn(io, `rejected message ${e.id}: ${e.code} (${inertLine(e.detail)})`);
+      if (json) printJson(io, e);
+      break;
+    case 'keyChanged':
+      if (e.accepted)
+        warn(
+          io,
+          `${e.username}'s key changed from ${e.previous} to ${e.current}; accepted (trust-new-identities always)`,
+        );
+      break;
+    case 'delivery':
+      // Receipts for our own messages (§4.1): JSON only, the text output stays about what others say.
+      if (json && (e.state === 'delivered' || e.state === 'read'))
+        printJson(io, { type: 'receipt', id: e.id, from: e.peer, state: e.state });
+      break;
+    case 'file':
+      printFileNotice(io, e, json);
+      break;
+    case 'expired':
+      if (json) printJson(io, e); // what the sweep removed (§17.5)
+      break;
+    case 'connection':
+      break;
+  }
 }
 
 /**
@@ -177,24 +187,7 @@ async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Pro
     }
     daemon.onNotification((n) => {
       if (n.method === 'message') printMessage(out, n.params);
-      else if (n.params.type === 'expired') {
-        if (json) printJson(io, n.params);
-      } else if (n.params.type === 'delivery') printReceipt(io, n.params, json);
-      else if (n.params.type === 'held') {
-        warn(
-          io,
-          `held message ${n.params.id} from ${inertLine(n.params.from)}: ${HELD_REASON[n.params.reason as keyof typeof HELD_REASON] ?? inertLine(n.params.reason)}`,
-        );
-        if (json) printJson(io, n.params);
-      } else if (n.params.type === 'rejected') {
-        warn(io, `rejected message ${n.params.id}: ${n.params.code} (${inertLine(n.params.detail)})`);
-        if (json) printJson(io, n.params);
-      } else if (n.params.type === 'file') printFileNotice(io, n.params, json);
-      else if (n.params.type === 'keyChanged' && n.params.accepted)
-        warn(
-          io,
-          `${n.params.username}'s key changed from ${n.params.previous} to ${n.params.current}; accepted (trust-new-identities always)`,
-        );
+      else printEvent(out, n.params);
     });
     await daemon.request('subscribe');
     const stopped = new Promise<void>((resolve) => io.signal?.addEventListener('abort', () => resolve()));

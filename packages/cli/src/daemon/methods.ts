@@ -8,6 +8,7 @@ import { JSONRPCServer } from 'json-rpc-2.0';
 import type { FanoutResult } from '../engine/events.js';
 import type { Contact, StoredMessage } from '../engine/store/store.js';
 import type { Hub, Subscriber } from './hub.js';
+import { contactObject } from './objects.js';
 import { badParam, toRpcError } from './rpc-errors.js';
 
 /** The version of this API (docs/JSONRPC.md); a change that breaks a client bumps it. */
@@ -49,16 +50,7 @@ export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionPa
     const replyTo = p.replyTo === undefined ? undefined : stringParam(p, 'replyTo');
     return d.send(recipient, message, replyTo);
   });
-  method('listContacts', (d) =>
-    d.contacts().map((c) => ({
-      username: c.username,
-      fingerprint: c.fingerprint,
-      trust: c.trust,
-      firstSeen: c.firstSeen,
-      verifiedAt: c.verifiedAt,
-      pendingFingerprint: c.pending?.fingerprint ?? null,
-    })),
-  );
+  method('listContacts', (d) => d.contacts().map(contactObject));
   method('history', (d, p) => {
     const peer = p.peer === undefined ? undefined : stringParam(p, 'peer');
     const limit = p.limit === undefined ? HISTORY_DEFAULT : p.limit;

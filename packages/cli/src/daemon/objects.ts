@@ -2,8 +2,17 @@
  * The JSON objects of `chat recv --json`, which the daemon's `message` notifications carry unchanged
  * (docs/JSONRPC.md): one shape for a script reading `chat recv --json` and for a bot on the socket.
  */
-import type { ActionEvent, FileEvent, GroupMessage, ReceivedMessage, TimerEvent } from '../engine/events.js';
+import type {
+  ActionEvent,
+  ExpiredEvent,
+  FileEvent,
+  GroupMessage,
+  MessengerEvents,
+  ReceivedMessage,
+  TimerEvent,
+} from '../engine/events.js';
 import type { FileTransfer } from '../engine/store/files.js';
+import type { Contact } from '../engine/store/store.js';
 
 export interface DirectMessageObject {
   type: 'message';
@@ -87,6 +96,18 @@ export function isActionObject(m: MessageObject): m is ActionEvent {
   return m.type === 'edit' || m.type === 'delete' || m.type === 'reaction';
 }
 
+/** A contact as `chat contacts --json` prints it and the daemon's `listContacts` answers (`chat contacts` adds more). */
+export function contactObject(c: Contact) {
+  return {
+    username: c.username,
+    fingerprint: c.fingerprint,
+    trust: c.trust,
+    firstSeen: c.firstSeen,
+    verifiedAt: c.verifiedAt,
+    pendingFingerprint: c.pending?.fingerprint ?? null,
+  };
+}
+
 /** A file transfer as `chat files --json` and `chat recv --json` describe it: never its key or hash. */
 export interface FileObject {
   id: string;
@@ -123,4 +144,50 @@ export function fileNotice(e: FileEvent): FileNotice | undefined {
   if (e.kind === 'offer') return { kind: 'offer', transfer: fileObject(e.transfer) };
   if (e.kind === 'answer') return { kind: 'answer', outcome: e.outcome, transfer: fileObject(e.transfer) };
   return undefined;
+}
+
+/** What happens now (held, delivery, connection, …): the daemon's `event` notifications, `chat recv`'s warnings. */
+export type EventObject =
+  | { type: 'held'; id: string; from: string; reason: string }
+  | { type: 'rejected'; id: string; code: string; detail: string }
+  | { type: 'keyChanged'; username: string; previous: string; current: string; accepted: boolean }
+  | { type: 'delivery'; id: string; peer: string; state: string; error?: string }
+  | { type: 'connection'; state: string; attempt?: number; retryInMs?: number; error?: string }
+  | ({ type: 'file' } & FileNotice)
+  | ExpiredEvent;
+
+/** The part of the Messenger these objects are made from. */
+export interface EventSource {
+  on<K extends keyof MessengerEvents>(event: K, listener: (...args: MessengerEvents[K]) => void): unknown;
+}
+
+/**
+ * Hands `f` the object of every message, group event, edit, delete, reaction and timer `source` commits: the daemon's
+ * hub and `chat recv` in its own session make them here, so both print and send the same shapes.
+ */
+export function onMessageObjects(source: EventSource, f: (m: MessageObject) => void): void {
+  source.on('message', (m) => f(directObject(m)));
+  source.on('groupMessage', (g) => f(groupObject(g)));
+  source.on('action', (a) => f({ ...a }));
+  source.on('expire', (e) => f({ ...e }));
+}
+
+/** Hands `f` the object of every event of `source` (file progress is none). */
+export function onEventObjects(source: EventSource, f: (e: EventObject) => void): void {
+  source.on('expired', (e) => f({ ...e }));
+  source.on('held', (h) => f({ type: 'held', id: h.id, from: h.from, reason: h.reason }));
+  source.on('rejected', (r) => f({ type: 'rejected', id: r.id, code: r.code, detail: r.detail }));
+  source.on('keyChanged', (c) => f({ type: 'keyChanged', ...c }));
+  source.on('delivery', (d) => f({ type: 'delivery', ...d }));
+  source.on('file', (e) => {
+    const notice = fileNotice(e);
+    if (notice) f({ type: 'file', ...notice });
+  });
+  source.on('connection', (c) => {
+    const e: EventObject = { type: 'connection', state: c.state };
+    if ('attempt' in c) e.attempt = c.attempt;
+    if ('retryInMs' in c) e.retryInMs = c.retryInMs;
+    if ('error' in c) e.error = c.error.code;
+    f(e);
+  });
 }
