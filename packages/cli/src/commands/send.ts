@@ -67,14 +67,14 @@ export async function messageText(words: readonly (string | number)[], io: Io): 
 
 /** Reads stdin as UTF-8, refusing more than fits in one message before buffering it all. */
 async function readStdin(io: Io): Promise<string> {
+  // The limit is loaded only for stdin: @chat/crypto is a large module that a message in words never needs.
+  const { MAX_BODY_BYTES } = await import('@chat/crypto');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of io.stdin) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
     size += b.length;
     // +2 leaves room for the trailing newline that is dropped.
-    // The limit is loaded only for stdin: @chat/crypto is a large module that a message in words never needs.
-    const { MAX_BODY_BYTES } = await import('@chat/crypto');
     if (size > MAX_BODY_BYTES + 2) {
       throw new ChatError(
         'BODY_TOO_LARGE',
