@@ -4,52 +4,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import { MessageKind, encodeMessageAction, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { engineWorld } from '../../test/engine-fixture.js';
 import { deleteMessage, editMessage, reactToMessage } from './actions/send.js';
 import { history, quotedTarget } from './actions/history.js';
 import { ChatError } from './errors.js';
 import { sendFile } from './files/upload.js';
 import { changeGroup, createGroup, sendGroupText } from './groups/groups.js';
-import { Messenger, type OpenOptions } from './messenger.js';
-import type { Profile } from './profile.js';
+import type { Messenger, OpenOptions } from './messenger.js';
 
-let t: ReturnType<typeof tempDir>;
-let relay: InProcessRelay;
-const profiles = new Map<string, Profile>();
-let n = 0;
-
-beforeAll(async () => {
-  t = tempDir('blocking');
-  relay = await relayInProcess(`${t.dir}/relay`, {
-    limits: { connectionsPerIpPerSecond: 10_000, connectionsPerIpBurst: 10_000 },
-  });
-});
-afterAll(async () => {
-  await relay.stop();
-  t.cleanup();
-});
-
-/** Fresh users for one test: `alice3`, `mallory3`, … */
-async function users(...names: string[]): Promise<string[]> {
-  n++;
-  const out: string[] = [];
-  for (const base of names) {
-    const name = `${base}${n}`;
-    profiles.set(name, (await makeUser(t.dir, name, relay.address)).profile);
-    out.push(name);
-  }
-  return out;
-}
-
-async function as<T>(user: string, f: (m: Messenger) => Promise<T>, o: OpenOptions = {}): Promise<T> {
-  const m = await Messenger.open(profiles.get(user)!, o);
-  try {
-    return await f(m);
-  } finally {
-    m.close();
-  }
-}
+const world = engineWorld('blocking');
+const { users, as } = world;
 
 /** One `receive` as `user`: every event it emitted and its summary. */
 async function recvAll(user: string, o: OpenOptions = {}) {
@@ -147,7 +112,7 @@ describe('blocking (§17.4)', () => {
     await recvAll(alice!);
     await recvAll(bob!);
     await block(alice!, bob!);
-    const file = `${t.dir}/f.txt`;
+    const file = `${world.dir()}/f.txt`;
     writeFileSync(file, 'for a blocked user');
     const codes = await as(alice!, async (m) => [
       await codeOf(() => m.sendMessage(bob!, 'x')),

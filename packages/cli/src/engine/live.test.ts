@@ -1,60 +1,27 @@
 /**
- * The interactive engine against the real relay binary over real TCP: durable outbox across an outage,
- * reconnect with backoff, delivery / read receipts, ephemeral typing, presence. Users are made with the e2e
- * harness's `newUser` (the real `chat keygen` / `chat login`).
+ * The interactive engine against the real relay in process over real TCP: durable outbox across an outage,
+ * reconnect with backoff, delivery / read receipts, ephemeral typing, presence. Users and Messengers come from the
+ * engine fixture (packages/cli/test/engine-fixture.ts).
  */
 import { MessageKind, randomMessageId, sealEnvelope } from '@chat/crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
-import { relayInProcess, tempDir, type InProcessRelay } from '../../test/helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineWorld } from '../../test/engine-fixture.js';
 import { tcpProxy, type Proxy as TcpProxy } from '../../test/proxy.js';
 import { parseRelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
 import { backoffDelay, runLive } from './live.js';
-import { Messenger, type ConnectionStatus, type DeliveryChange } from './messenger.js';
-import { Profile } from './profile.js';
+import type { ConnectionStatus, DeliveryChange, Messenger, OpenOptions } from './messenger.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 
-let t: ReturnType<typeof tempDir>;
-let relay: InProcessRelay;
-let n = 0;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  t = tempDir('live');
-  relay = await relayInProcess(`${t.dir}/relay`);
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(async () => {
-  await relay.stop();
-  t.cleanup();
-});
-
-/** Two fresh users per test, so tests never share mailboxes. */
-async function pair(): Promise<{ a: string; b: string; aHome: string; bHome: string }> {
-  n++;
-  const a = `alice${n}`;
-  const b = `bob${n}`;
-  return { a, b, aHome: await newUser(t.dir, a, relay), bHome: await newUser(t.dir, b, relay) };
-}
-
-async function messenger(home: string, options: Parameters<typeof Messenger.open>[1] = {}): Promise<Messenger> {
-  const m = await Messenger.open(new Profile(home), {
-    connectTimeoutMs: 2_000,
-    passphrase: TEST_PASSPHRASE,
-    ...options,
-  });
-  cleanups.push(() => m.close());
-  return m;
-}
+const world = engineWorld('live');
+const { pair } = world;
+const messenger = (home: string, options: OpenOptions = {}): Promise<Messenger> => world.open(home, options);
 
 /** Starts the live session; stops it at the end of the test. */
 function live(m: Messenger, options: { baseDelayMs?: number } = {}): { done: Promise<void> } {
   const controller = new AbortController();
   const done = runLive(m, { signal: controller.signal, baseDelayMs: options.baseDelayMs ?? 50, maxDelayMs: 200 });
-  cleanups.push(async () => {
+  world.cleanup(async () => {
     controller.abort();
     await done.catch(() => {});
   });
@@ -94,7 +61,7 @@ describe('backoffDelay', () => {
 describe('durable outbox and reconnect', () => {
   let proxy: TcpProxy;
   beforeAll(async () => {
-    proxy = await tcpProxy(relay.port);
+    proxy = await tcpProxy(world.relay().port);
   });
   afterAll(() => proxy.close());
 
@@ -177,7 +144,7 @@ describe('durable outbox and reconnect', () => {
       identity: alice.identity,
       mode: 'recv',
     });
-    cleanups.push(() => holder.close());
+    world.cleanup(() => holder.close());
     const failed = next(alice, 'connection', (s: ConnectionStatus) => s.state === 'failed');
     const { done } = live(alice);
     await expect(done).rejects.toMatchObject({ code: 'ALREADY_RECEIVING' });
@@ -248,7 +215,7 @@ describe('typing (ephemeral) and presence', () => {
     await online(bob);
     const contact = alice.store.contacts.get(b)!;
     const conn = await alice.connect('send');
-    cleanups.push(() => conn.close());
+    world.cleanup(() => conn.close());
     const seal = (kind: number, body: Uint8Array, id = randomMessageId()) => ({
       id,
       env: sealEnvelope(

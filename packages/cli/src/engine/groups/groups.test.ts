@@ -1,5 +1,5 @@
 /**
- * Groups and rooms (PROTOCOL.md §15) through the engine against the real relay binary, real sockets and real SQLite:
+ * Groups and rooms (PROTOCOL.md §15) through the engine against the real relay in process, real sockets and real SQLite:
  * fan-out delivery, membership changes seen identically by every member (one of them offline throughout), removed
  * members never addressed again, forged changes and non-member messages refused, and rooms.
  */
@@ -13,53 +13,17 @@ import {
   randomMessageId,
   sealEnvelope,
 } from '@chat/crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
-import { Messenger, type RejectedMessage } from '../messenger.js';
-import type { Profile } from '../profile.js';
+import { describe, expect, it } from 'vitest';
+import { engineWorld } from '../../../test/engine-fixture.js';
+import type { Messenger, RejectedMessage } from '../messenger.js';
 import { changeGroup, createGroup, findGroup, groupConv, sendGroupText } from './groups.js';
 import { acceptGroup, declineGroup } from './invitations.js';
 import { sendToConversation } from './conversation.js';
 import type { GroupMessage } from '../events.js';
 import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';
 
-let t: ReturnType<typeof tempDir>;
-let relay: InProcessRelay;
-const profiles = new Map<string, Profile>();
-let n = 0;
-
-beforeAll(async () => {
-  t = tempDir('groups');
-  // Dozens of users from one address in a few seconds: the per-address connection rate (§11) is set for that.
-  relay = await relayInProcess(`${t.dir}/relay`, {
-    limits: { connectionsPerIpPerSecond: 10_000, connectionsPerIpBurst: 10_000 },
-  });
-});
-afterAll(async () => {
-  await relay.stop();
-  t.cleanup();
-});
-
-/** Fresh users for one test: names get a per-test suffix so mailboxes start empty. */
-async function users(...names: string[]): Promise<string[]> {
-  n++;
-  const out: string[] = [];
-  for (const base of names) {
-    const name = `${base}${n}`;
-    profiles.set(name, (await makeUser(t.dir, name, relay.address)).profile);
-    out.push(name);
-  }
-  return out;
-}
-
-async function as<T>(user: string, f: (m: Messenger) => Promise<T>): Promise<T> {
-  const m = await Messenger.open(profiles.get(user)!);
-  try {
-    return await f(m);
-  } finally {
-    m.close();
-  }
-}
+const world = engineWorld('groups');
+const { users, as } = world;
 
 /** One `chat recv`: the group messages and rejections it produced. */
 async function recv(user: string): Promise<{ got: GroupMessage[]; rejected: RejectedMessage[] }> {

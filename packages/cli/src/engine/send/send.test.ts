@@ -1,19 +1,18 @@
 /**
- * The send pipeline against the real relay binary (issue 12): an outbox entry is sealed once and a retry resends
+ * The send pipeline against the real relay in process (issue 12): an outbox entry is sealed once and a retry resends
  * exactly those bytes; rows queued under schema v5 (no envelope) are migrated and sent; typing follows the same
  * trust rule as a message; group sends, group changes and room messages wait in the outbox like a 1:1 message.
  */
 import Database from 'better-sqlite3';
 import { fingerprint, generateIdentity } from '@chat/crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PASSPHRASE, newUser } from '../../../../../test/e2e/harness.js';
-import { relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { engineWorld } from '../../../test/engine-fixture.js';
 import { parseRelayAddress } from '../address.js';
 import { ChatError } from '../errors.js';
 import { changeGroup, createGroup, sendGroupText } from '../groups/groups.js';
 import { joinRoom, sendRoomText } from '../groups/rooms.js';
 import { runLive } from '../live.js';
-import { Messenger, type ConnectionStatus } from '../messenger.js';
+import type { ConnectionStatus, Messenger, OpenOptions } from '../messenger.js';
 import type { Connection } from '../net/connection.js';
 import { Profile } from '../profile.js';
 
@@ -26,42 +25,9 @@ const UNDO_V9_TO_V11 = `DROP TABLE nicknames; DROP TABLE timers; DROP TRIGGER me
   ALTER TABLE group_messages DROP COLUMN ref; ALTER TABLE group_messages DROP COLUMN reply_to;
   ALTER TABLE group_messages DROP COLUMN edit_seq; ALTER TABLE group_messages DROP COLUMN deleted;`;
 
-let t: ReturnType<typeof tempDir>;
-let relay: InProcessRelay;
-let n = 0;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  t = tempDir('send');
-  relay = await relayInProcess(`${t.dir}/relay`);
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(async () => {
-  await relay.stop();
-  t.cleanup();
-});
-
-async function pair(): Promise<{ a: string; b: string; aHome: string; bHome: string }> {
-  n++;
-  return {
-    a: `alice${n}`,
-    b: `bob${n}`,
-    aHome: await newUser(t.dir, `alice${n}`, relay),
-    bHome: await newUser(t.dir, `bob${n}`, relay),
-  };
-}
-
-async function messenger(home: string, options: Parameters<typeof Messenger.open>[1] = {}): Promise<Messenger> {
-  const m = await Messenger.open(new Profile(home), {
-    connectTimeoutMs: 2_000,
-    passphrase: TEST_PASSPHRASE,
-    ...options,
-  });
-  cleanups.push(() => m.close());
-  return m;
-}
+const world = engineWorld('send');
+const { pair } = world;
+const messenger = (home: string, options: OpenOptions = {}): Promise<Messenger> => world.open(home, options);
 
 /** Records every envelope `conn` sends; with `drop`, the first send closes the connection instead (CONNECTION_LOST). */
 function capture(conn: Connection, sent: Uint8Array[], drop = false): void {
@@ -81,7 +47,7 @@ function live(m: Messenger): Promise<void> {
     m.on('connection', (s: ConnectionStatus) => s.state === 'online' && resolve()),
   );
   const done = runLive(m, { signal: controller.signal, baseDelayMs: 50, maxDelayMs: 200 });
-  cleanups.push(async () => {
+  world.cleanup(async () => {
     controller.abort();
     await done.catch(() => {});
   });
@@ -114,7 +80,7 @@ describe('an outbox entry is sealed once', () => {
       expect(stored.env).toEqual(sent[0]); // stored before it was sent
 
       const second = await alice.connect('send');
-      cleanups.push(() => second.close());
+      world.cleanup(() => second.close());
       capture(second, sent);
       await alice.flushOutbox(second);
       expect(sent).toHaveLength(2);
@@ -159,8 +125,8 @@ describe('an outbox entry is sealed once', () => {
 describe('a group send is as durable as a 1:1 message', () => {
   it('queued with its history row when the connection fails, and sent in one `fanout` frame on the next', async () => {
     const { a, b, aHome, bHome } = await pair();
-    const carol = `carol${n}`;
-    const carolHome = await newUser(t.dir, carol, relay);
+    const [carol] = (await world.users('carol')) as [string];
+    const carolHome = world.home(carol);
     const alice = await messenger(aHome);
     const { group } = await createGroup(alice, 'durable', [b, carol]);
     alice.close();
@@ -176,7 +142,7 @@ describe('a group send is as durable as a 1:1 message', () => {
 
     const again = await messenger(aHome);
     const conn = await again.connect('send');
-    cleanups.push(() => conn.close());
+    world.cleanup(() => conn.close());
     let frames = 0;
     const fanout = conn.fanout.bind(conn);
     conn.fanout = (...args) => {
@@ -200,8 +166,8 @@ describe('a group send is as durable as a 1:1 message', () => {
 describe('a room message and a group change are as durable as a 1:1 message', () => {
   it('queued while the relay is unreachable, they go out on the next connection (a room to its members then)', async () => {
     const { a, b, aHome, bHome } = await pair();
-    const carol = `carol${n}`;
-    const carolHome = await newUser(t.dir, carol, relay);
+    const [carol] = (await world.users('carol')) as [string];
+    const carolHome = world.home(carol);
     // bob and carol have written to alice, so her invitations need no consent (§15.7).
     for (const home of [bHome, carolHome]) {
       const m = await messenger(home);
@@ -228,7 +194,7 @@ describe('a room message and a group change are as durable as a 1:1 message', ()
 
     const again = await messenger(aHome);
     const conn = await again.connect('send');
-    cleanups.push(() => conn.close());
+    world.cleanup(() => conn.close());
     await again.flushOutbox(conn);
     expect(again.store.outbox.list()).toEqual([]);
     const bobAgain = await messenger(bHome);
