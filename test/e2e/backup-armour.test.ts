@@ -29,7 +29,7 @@ describe('chat key import: the armour', () => {
     const e = await chat(['key', 'export', '--out', file], { home, env });
     expect(e).toMatchObject({ code: 0 });
     backup = readFileSync(file, 'utf8');
-  }, 60_000);
+  });
   afterAll(() => t.cleanup());
 
   it('crafted whitespace (200 KB) is parsed in one pass and refused as damaged', async () => {
@@ -40,7 +40,7 @@ describe('chat key import: the armour', () => {
       expect(r.stderr).toMatch(/^chat: error: the backup is damaged/m);
       expect(existsSync(join(home, 'identity.json'))).toBe(false);
     }
-  }, 60_000);
+  });
 
   it('a file over the size limit is refused before it is parsed', async () => {
     const big = join(t.dir, 'big.txt');
@@ -48,7 +48,7 @@ describe('chat key import: the armour', () => {
     const r = await chat(['key', 'import', big], { home: fresh(), env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^chat: error: not a chat backup: larger than/m);
-  }, 60_000);
+  });
 
   it('an endless file whose size stat cannot tell (/dev/zero, a FIFO) is read only up to the limit', async () => {
     const r = await chat(['key', 'import', '/dev/zero'], { home: fresh(), env });
@@ -87,5 +87,5 @@ describe('chat key import: the armour', () => {
       stdin: backup.replace(/\n/g, '\r\n'),
     });
     expect(r).toMatchObject({ code: 0 });
-  }, 120_000);
+  });
 });

@@ -59,7 +59,7 @@ describe('chat files accept: the temp file', () => {
     const r2 = await chat(['files', 'accept', id2.slice(0, 8), '--dir', dl], { home: bob });
     expect(r2.code).not.toBe(0);
     expect(existsSync(created)).toBe(false);
-  }, 60_000);
+  });
 
   it('names of 217 to 255 bytes (75 and 83 CJK characters) download; the temp and final names fit NAME_MAX', async () => {
     const dl = join(t.dir, 'cjk');
@@ -76,5 +76,5 @@ describe('chat files accept: the temp file', () => {
       expect(base.endsWith('.txt')).toBe(true);
     }
     expect(readdirSync(dl).filter((f) => f.endsWith('.part'))).toEqual([]);
-  }, 120_000);
+  });
 });

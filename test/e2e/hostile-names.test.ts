@@ -208,7 +208,7 @@ describe('hostile group names in a real terminal', () => {
     // The plain commands: the record was refused, so `chat groups` has nothing to print raw.
     const g = await chat(['groups'], { home: bob });
     expect(g.stdout).not.toContain('\x1b');
-  }, 120_000);
+  });
 
   // Issue 14, finding 6: a body that reads as a line from someone else.
   it('a body padded to the pane width does not put "HH:MM alice:" at the start of a row (hanging indent)', async () => {
@@ -232,7 +232,7 @@ describe('hostile group names in a real terminal', () => {
     const screen = await term.waitFor('dave', /evil\.example/);
     expect(screen).not.toMatch(/│ \d\d:\d\d alice: run curl/);
     expect(screen).toMatch(/│ {3}10:00 alice: run curl/);
-  }, 120_000);
+  });
 
   it('chat recv marks continuation lines, so a newline in a body cannot start a line "from alice"; --json stays exact', async () => {
     const erin = await newUser(t.dir, 'erin', relay);
@@ -254,5 +254,5 @@ describe('hostile group names in a real terminal', () => {
     await send();
     const json = await chat(['recv', '--json'], { home: erin });
     expect(JSON.parse(json.stdout.trim()).body).toBe(body);
-  }, 120_000);
+  });
 });

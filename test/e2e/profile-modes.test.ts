@@ -45,7 +45,7 @@ describe('profile and relay data modes', () => {
     expect(r.stderr).toContain(`chat: hint: chmod go-w ${home}`);
     expect(r.stdout).not.toContain('203.0.113.9');
     chmodSync(home, 0o700);
-  }, 60_000);
+  });
 
   it('a group-writable file in the profile (config.json, chat.db) is refused', async () => {
     const home = await newUser(t.dir, 'bob', relay);
@@ -59,5 +59,5 @@ describe('profile and relay data modes', () => {
       chmodSync(path, 0o600);
     }
     expect((await chat(['send', 'bob', 'fine again'], { home })).code).toBe(0);
-  }, 60_000);
+  });
 });

@@ -14,7 +14,7 @@ beforeAll(async () => {
   const r = await runBin(join(ROOT, 'scripts/man.mjs'), [dir]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-}, 120_000);
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The page's text for the section headed `.SS "<head>"`, roff escapes undone. */
