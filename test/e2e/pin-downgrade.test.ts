@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat } from './harness.js';
 import { relayBinary as startRelay, type BinaryRelay as Relay } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
+import { preparedKeys } from '../fixtures/profiles.js';
 
 describe('a pinned relay answering in plaintext', () => {
   let t: ReturnType<typeof tempDir>;
@@ -31,7 +32,7 @@ describe('a pinned relay answering in plaintext', () => {
 
   it('no --insecure hint, and login --insecure needs --drop-tls-pin to replace the pin', async () => {
     const home = join(t.dir, 'bob');
-    expect((await chat(['keygen'], { home })).code).toBe(0);
+    preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
     expect((await chat(['login', 'bob', '--relay', tls.address], { home })).code).toBe(0);
     const configPath = join(home, 'config.json');
     const pinned = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
@@ -62,7 +63,7 @@ describe('a pinned relay answering in plaintext', () => {
   // replaced the pin held for localhost:port without --drop-tls-pin.
   it('login --insecure needs --drop-tls-pin whenever the profile holds a pin, however the address is spelled', async () => {
     const home = join(t.dir, 'dave');
-    expect((await chat(['keygen'], { home })).code).toBe(0);
+    preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
     expect((await chat(['login', 'dave', '--relay', tls.address], { home })).code).toBe(0);
     const configPath = join(home, 'config.json');
     const pinned = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
@@ -87,7 +88,7 @@ describe('a pinned relay answering in plaintext', () => {
 
   it('--drop-tls-pin is only for that: without --insecure it is a usage error', async () => {
     const home = join(t.dir, 'carol');
-    expect((await chat(['keygen'], { home })).code).toBe(0);
+    preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
     const r = await chat(['login', 'carol', '--relay', tls.address, '--drop-tls-pin'], { home });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^chat: error: .*--drop-tls-pin/m);
@@ -102,7 +103,7 @@ describe('a pinned relay answering in plaintext', () => {
       const home = join(t.dir, 'erin');
       const configPath = join(home, 'config.json');
       const port = tls.hostPort.split(':').pop();
-      expect((await chat(['keygen'], { home })).code).toBe(0);
+      preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
       expect((await chat(['login', 'erin', '--relay', `localhost:${port}`], { home })).code).toBe(0);
       // Another spelling of the same relay presents the pinned certificate: fine.
       const again = await chat(['login', 'erin', '--relay', `127.0.0.1:${port}`], { home });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser, startChat } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { preparedKeys } from '../fixtures/profiles.js';
 
 describe('refusals and an unreachable relay', () => {
   let t: TempDir;
@@ -43,7 +44,7 @@ describe('refusals and an unreachable relay', () => {
 
   it('another key logging in as an existing username is refused with exit 6 (KEY_MISMATCH)', async () => {
     const home = `${t.dir}/impostor`;
-    expect((await chat(['keygen'], { home })).code).toBe(0);
+    preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
     const r = await chat(['login', 'alice', '--relay', relay.address], { home });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/^chat: error: .*KEY_MISMATCH/m);

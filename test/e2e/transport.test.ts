@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { preparedKeys } from '../fixtures/profiles.js';
 
 const OTHER_FP = `${'A'.repeat(42)}A`;
 
@@ -46,7 +47,7 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
 
   it('a chat:// address with another fingerprint: refused before anything is sent (exit 6, RELAY_CERT_MISMATCH)', async () => {
     const home = `${t.dir}/mallory-target`;
-    expect((await chat(['keygen'], { home })).code).toBe(0);
+    preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
     const r = await chat(['login', 'victim', '--relay', `chat://${OTHER_FP}@${relay.hostPort}`], { home });
     expect(r.code).toBe(6);
     expect(r.stderr).toContain(
@@ -68,7 +69,7 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
     const dir = `${t.dir}/tofu`;
     const first = await relayBinary(`${dir}/relay-a`);
     const home = `${dir}/tina`;
-    expect((await chat(['keygen'], { home })).code).toBe(0);
+    preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
     const login = await chat(['login', 'tina', '--relay', first.hostPort], { home });
     expect(login).toEqual({
       code: 0,
@@ -154,7 +155,7 @@ describe('--insecure must be on both sides', () => {
     try {
       expect(plain.stdout()).toContain(`chat-relay address ${plain.hostPort} (insecure: clients need --insecure)`);
       const home = `${t.dir}/ivan`;
-      expect((await chat(['keygen'], { home })).code).toBe(0);
+      preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
       const r = await chat(['login', 'ivan', '--relay', plain.hostPort], { home });
       expect(r.code).toBe(6);
       expect(r.stderr).toMatch(/^chat: error: the relay at 127\.0\.0\.1:\d+ did not complete a TLS 1\.3 handshake/m);
@@ -174,7 +175,7 @@ describe('--insecure must be on both sides', () => {
     const relay = await relayBinary(`${t.dir}/tls`);
     try {
       const home = `${t.dir}/jane`;
-      expect((await chat(['keygen'], { home })).code).toBe(0);
+      preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
       const r = await chat(['login', 'jane', '--relay', relay.hostPort, '--insecure'], { home });
       expect(r.code).toBe(6);
       expect(r.stderr).toContain(
