@@ -58,12 +58,12 @@ describe('chat nick', () => {
     });
   });
 
-  it('refuses a nickname with control or invisible characters, or too long, or both a name and --clear', async () => {
-    for (const bad of ['\u001b[2Jadmin', 'al\u202eice', 'x'.repeat(33), '   ']) {
-      const r = await chat(['nick', 'alice', bad], { home: home.bob! });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/chat: error: a nickname is 1 to 32 visible characters .*\(USAGE\)/);
-    }
+  // Each bad kind of nickname is refused in packages/cli/src/engine/contacts/nickname.test.ts; here, how the CLI says so.
+  it('refuses a nickname with control or invisible characters, or both a name and --clear', async () => {
+    const r = await chat(['nick', 'alice', '\u001b[2Jadmin'], { home: home.bob! });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/chat: error: a nickname is 1 to 32 visible characters .*\(USAGE\)/);
+    expect(r.stderr).not.toContain('\u001b');
     const both = await chat(['nick', 'alice', 'Al', '--clear'], { home: home.bob! });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give a nickname or --clear, not both');
