@@ -68,7 +68,7 @@ export async function messageText(words: readonly (string | number)[], io: Io): 
 /** Reads stdin as UTF-8, refusing more than fits in one message before buffering it all. */
 async function readStdin(io: Io): Promise<string> {
   // The limit is loaded only for stdin: @chat/crypto is a large module that a message in words never needs.
-  const { MAX_BODY_BYTES } = await import('@chat/crypto');
+  const { MAX_BODY_BYTES } = await import('./body-limit.js');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of io.stdin) {
