@@ -18,7 +18,7 @@ import {
 } from '../../test/helpers.js';
 import { daemon } from '../commands/daemon.js';
 import { DaemonClient } from '../daemon/client.js';
-import { ChatError } from '../engine/errors.js';
+import type { ChatError } from '../engine/errors.js';
 import { Messenger } from '../engine/messenger.js';
 import type { Profile } from '../engine/profile.js';
 import { ChatController } from '../ui/controller.js';
