@@ -50,10 +50,9 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   let hub: Hub | undefined;
   let ops!: SessionOps;
   const rpc = rpcServer(deps);
-  addSessionMethods(
-    rpc,
-    deps.then(() => ops),
-  );
+  const opsReady = deps.then(() => ops);
+  opsReady.catch(() => {}); // a failed unlock is reported by `deps`; this one must not be an unhandled rejection
+  addSessionMethods(rpc, opsReady);
   const connections = serveConnections(server, rpc, { unsubscribe: (s) => hub?.unsubscribe(s) }, (n) =>
     log('clients', { open: n }),
   );

@@ -155,6 +155,38 @@ describe('remote session engine', () => {
     }
   });
 
+  it('detaching and attaching again (/logout, /connect) hears each message once', async () => {
+    const engine = await attach();
+    const a = await Messenger.open(alice);
+    const heard: string[] = [];
+    engine.on('message', (m) => heard.push(m.from));
+    try {
+      // The daemon's log since `at` shows the subscriber count `n`.
+      const logged = (at: number, n: number) => daemonIo.out().slice(at).includes(`"subscribers","count":${n}}`);
+      const first = new AbortController();
+      let at = daemonIo.out().length;
+      const running = engine.run(first.signal);
+      await until(() => logged(at, 1), 'subscribed');
+      at = daemonIo.out().length;
+      first.abort();
+      await running;
+      await until(() => logged(at, 0), 'unsubscribed');
+      const second = new AbortController();
+      at = daemonIo.out().length;
+      const again = engine.run(second.signal);
+      await until(() => logged(at, 1), 'subscribed again');
+      await a.sendMessage('bob', 'after reattaching');
+      await until(() => engine.history({ peer: 'alice' }).some((m) => m.body === 'after reattaching'), 'stored');
+      await until(() => heard.length > 0, 'heard');
+      second.abort();
+      await again;
+      expect(heard).toEqual(['alice']);
+    } finally {
+      engine.close();
+      a.close();
+    }
+  });
+
   it('reports DAEMON_LOST when the daemon stops', async () => {
     const engine = await attach();
     const statuses: string[] = [];

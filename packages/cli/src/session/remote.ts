@@ -25,11 +25,14 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
   const info = await ops.sessionInfo({});
   let connection = connectionStatus({ type: 'connection', state: info.connection });
   const store = Store.open(dbPath);
-  const onNotification = (n: Notification): void => {
+  // Registered once; `listening` says whether the session wants them (after /logout it does not, until /connect).
+  let listening = false;
+  client.onNotification((n: Notification): void => {
+    if (!listening) return;
     if (n.method === 'message') return messageEvent(events, n.params);
     if (n.params.type === 'connection') connection = connectionStatus(n.params);
     eventEvent(events, n.params, connection);
-  };
+  });
   return {
     username: info.username,
     fingerprint: info.fingerprint,
@@ -42,12 +45,17 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
     history: (o = {}) => store.messages.list(o),
     on: (event, listener) => events.on(event, listener as never), // EventEmitter's conditional type, checked by `on`
     async run(signal) {
-      client.onNotification(onNotification);
+      listening = true;
       events.emit('connection', connection);
       await client.request('subscribe');
       const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       await Promise.race([aborted, client.closed]);
-      if (signal.aborted) return;
+      listening = false;
+      if (signal.aborted) {
+        // Detached (/logout, /quit): the daemon keeps its session and keeps this connection's messages for others.
+        await client.request('unsubscribe').catch(() => {});
+        return;
+      }
       connection = { state: 'failed', error: daemonLost() };
       events.emit('connection', connection);
     },
