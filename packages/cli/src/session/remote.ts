@@ -110,6 +110,10 @@ function eventEvent(events: EventEmitter<SessionEvents>, e: EventObject, connect
       return void events.emit('held', { from: e.from, reason: e.reason });
     case 'delivery':
       return void events.emit('delivery');
+    case 'keyChanged':
+      // Not accepted: the daemon's outbox now holds what goes to them (a local engine says `blocked` then).
+      if (!e.accepted) events.emit('blocked', { peer: e.username });
+      return;
     case 'expired':
       return void events.emit('expired');
     case 'typing':
