@@ -409,10 +409,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** Marks `peer`'s conversation read (read receipts, §4.1); the unread count comes from the store. */
   private markRead(peer: string): void {
-    this.m.ops.markRead({ recipient: peer }).then(
-      () => {},
-      () => {},
-    );
+    this.m.ops.markRead({ recipient: peer }).catch(() => {}); // best effort, as receipts are
   }
 
   private typingSignal(to: string, active: boolean): void {
