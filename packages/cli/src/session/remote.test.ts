@@ -155,6 +155,26 @@ describe('remote session engine', () => {
     }
   });
 
+  it('takes what arrived while no front end listened, so a later chat recv does not show it again', async () => {
+    const a = await Messenger.open(alice);
+    await a.sendMessage('bob', 'while nobody listened');
+    a.close();
+    const engine = await attach();
+    // Committed by the daemon before this session subscribes: it waits in the daemon's queue for `receive`.
+    await until(() => engine.history({ peer: 'alice' }).some((m) => m.body === 'while nobody listened'), 'stored');
+    const heard: string[] = [];
+    engine.on('message', (m) => heard.push(m.from));
+    const stop = new AbortController();
+    const running = engine.run(stop.signal);
+    await until(() => heard.length === 1, 'the backlog is heard');
+    const client = await DaemonClient.connect(bob.home);
+    expect(await client?.request('receive')).toEqual({ messages: [] });
+    client?.close();
+    stop.abort();
+    await running;
+    engine.close();
+  });
+
   it('detaching and attaching again (/logout, /connect) hears each message once', async () => {
     const engine = await attach();
     const a = await Messenger.open(alice);

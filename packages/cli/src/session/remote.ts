@@ -48,6 +48,10 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
       listening = true;
       events.emit('connection', connection);
       await client.request('subscribe');
+      // What arrived while no front end listened is in the history this session shows: take it from the daemon's
+      // queue for `chat recv`, as a session of its own takes its backlog from the relay, and hear it the same way.
+      const { messages } = await client.request<{ messages: MessageObject[] }>('receive');
+      for (const m of messages) messageEvent(events, m);
       const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       await Promise.race([aborted, client.closed]);
       listening = false;
