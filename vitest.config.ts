@@ -48,6 +48,8 @@ export const INTEGRATION = [
   'packages/cli/src/ui/files.ui.test.tsx',
   'packages/cli/src/ui/groups-ui.test.tsx',
   'packages/cli/src/ui/messages-ui.test.tsx',
+  // an in-process daemon on a Unix socket, with an in-process relay
+  'packages/cli/src/session/remote.test.ts',
   // a scripted relay lists hostile room names
   'packages/cli/src/terminal-text.test.tsx',
 ];

@@ -178,7 +178,7 @@ describe('chat daemon', () => {
     const own = await chat(['recv'], { home: bob, env: { CHAT_NO_DAEMON: '1' } });
     expect(own.code).toBe(6);
     expect(own.stderr).toContain('(ALREADY_RECEIVING)');
-    expect(own.stderr).toContain('chat recv attaches to a running chat daemon');
+    expect(own.stderr).toContain('chat recv and the interactive session attach to a running chat daemon');
 
     // recv --follow beside the daemon and beside the RPC subscriber: both see the message, no ALREADY_RECEIVING.
     const follow = await withSecondSubscriber(() => startChat(['recv', '--follow', '--json'], { home: bob, env }));

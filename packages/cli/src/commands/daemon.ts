@@ -17,6 +17,8 @@ import { rpcServer, type MethodDeps } from '../daemon/methods.js';
 import { serveConnections } from '../daemon/server.js';
 import { daemonSocketPath } from '../engine/home.js';
 import { listenOnce } from '../daemon/socket.js';
+import { addSessionMethods } from '../daemon/methods-session.js';
+import { localOps, type SessionOps } from '../session/ops.js';
 import { openMessenger } from './common.js';
 import type { Io } from './io.js';
 import { sendWith, withNextStep } from './send-session.js';
@@ -46,7 +48,12 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   });
   deps.catch(() => {});
   let hub: Hub | undefined;
-  const connections = serveConnections(server, rpcServer(deps), { unsubscribe: (s) => hub?.unsubscribe(s) }, (n) =>
+  let ops!: SessionOps;
+  const rpc = rpcServer(deps);
+  const opsReady = deps.then(() => ops);
+  opsReady.catch(() => {}); // a failed unlock is reported by `deps`; this one must not be an unhandled rejection
+  addSessionMethods(rpc, opsReady);
+  const connections = serveConnections(server, rpc, { unsubscribe: (s) => hub?.unsubscribe(s) }, (n) =>
     log('clients', { open: n }),
   );
   const stopServer = (): Promise<void> => {
@@ -62,6 +69,12 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
     throw err;
   }
   hub = new Hub(messenger, (count) => log('subscribers', { count }));
+  // An attached interactive session asks for the state of the receiving session when it starts (sessionInfo).
+  let connection = 'connecting';
+  messenger.on('connection', (c) => {
+    connection = c.state;
+  });
+  ops = localOps(messenger, { connection: () => connection });
   ready({
     version: VERSION,
     // The same next steps `chat send` names without a daemon (a size slip, a group name without '#').

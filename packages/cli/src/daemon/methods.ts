@@ -71,13 +71,13 @@ export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionPa
 }
 
 /** Params by name (an object) or none; positional params are refused, so every method reads them one way. */
-function namedParams(params: unknown): Record<string, unknown> {
+export function namedParams(params: unknown): Record<string, unknown> {
   if (params === undefined || params === null) return {};
   if (typeof params !== 'object' || Array.isArray(params)) throw badParam('', 'an object of named parameters');
   return params as Record<string, unknown>;
 }
 
-function stringParam(p: Record<string, unknown>, name: string): string {
+export function stringParam(p: Record<string, unknown>, name: string): string {
   const v = p[name];
   if (typeof v !== 'string' || v.length === 0) throw badParam(name, 'a non-empty string');
   return v;

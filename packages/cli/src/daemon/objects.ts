@@ -146,13 +146,14 @@ export function fileNotice(e: FileEvent): FileNotice | undefined {
   return undefined;
 }
 
-/** What happens now (held, delivery, connection, …): the daemon's `event` notifications, `chat recv`'s warnings. */
+/** What happens now (held, delivery, typing, connection, …): the daemon's `event` notifications, `chat recv`'s warnings. */
 export type EventObject =
   | { type: 'held'; id: string; from: string; reason: string }
   | { type: 'rejected'; id: string; code: string; detail: string }
   | { type: 'keyChanged'; username: string; previous: string; current: string; accepted: boolean }
   | { type: 'delivery'; id: string; peer: string; state: string; error?: string }
   | { type: 'connection'; state: string; attempt?: number; retryInMs?: number; error?: string }
+  | { type: 'typing'; from: string; active: boolean }
   | ({ type: 'file' } & FileNotice)
   | ExpiredEvent;
 
@@ -179,6 +180,8 @@ export function onEventObjects(source: EventSource, f: (e: EventObject) => void)
   source.on('rejected', (r) => f({ type: 'rejected', id: r.id, code: r.code, detail: r.detail }));
   source.on('keyChanged', (c) => f({ type: 'keyChanged', ...c }));
   source.on('delivery', (d) => f({ type: 'delivery', ...d }));
+  // Typing (§4.1) reaches only a live session: an attached interactive session shows it as its own would.
+  source.on('typing', (t) => f({ type: 'typing', from: t.from, active: t.active }));
   source.on('file', (e) => {
     const notice = fileNotice(e);
     if (notice) f({ type: 'file', ...notice });

@@ -186,7 +186,7 @@ function relayHint(code: ErrorCode, user: string | undefined): string | undefine
     case 'KEY_MISMATCH':
       return `${who} is registered on this relay with another key; choose another username, or use the profile (CHAT_HOME) that holds ${who}'s keys`;
     case 'ALREADY_RECEIVING':
-      return 'stop the other chat recv, interactive session or chat daemon first (chat recv attaches to a running chat daemon by itself)';
+      return 'stop the other chat recv, interactive session or chat daemon first (chat recv and the interactive session attach to a running chat daemon by themselves)';
     case 'UNKNOWN_USER':
       return `check the spelling; ${who} must run chat login on this relay first`;
     case 'MAILBOX_FULL':

@@ -2,6 +2,7 @@
  * The whole screen over the real engine and the real relay binary: ink-testing-library drives ChatApp with a live
  * ChatController. Users come from the e2e harness (`chat keygen` + `chat login`).
  */
+import { localEngine } from '../session/local.js';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ async function session(home: string, initial?: string, relayAddress?: string) {
     ...(relayAddress ? { relay: parseRelayAddress(relayAddress), connectTimeoutMs: 1_000 } : {}),
   });
   const written: string[] = [];
-  const controller = new ChatController(m, { initial, write: (s) => written.push(s), retryBaseMs: 50 });
+  const controller = new ChatController(localEngine(m), { initial, write: (s) => written.push(s), retryBaseMs: 50 });
   const ui = render(
     <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
   );

@@ -5,19 +5,17 @@
  */
 import { answerCommand, attachFileNotices, fileCommand } from './files.js';
 import { EventEmitter } from 'node:events';
-import { fingerprint, fromHex, groupIdBoundTo } from '@chat/crypto';
+import { fromHex, groupIdBoundTo } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
-import { runLive } from '../engine/live.js';
-import { runExpirer, type Expirer } from '../engine/expire/expirer.js';
 import { describeTimer } from '../engine/expire/timers.js';
-import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
+import type { ConnectionStatus } from '../engine/events.js';
+import type { SessionEngine } from '../session/engine.js';
 import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
 import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
 import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
 import { decorateView, editLastLine, messageCommand } from './messages-ui.js';
-import { sendToConversation } from '../engine/groups/conversation.js';
 import { buildView, byPaneTime, type ChatView, type Notice } from './view.js';
 import { inertLine } from '../terminal-text.js';
 
@@ -45,7 +43,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private readonly blocked = new Map<string, string>();
   private online = new Set<string>();
   private live: AbortController | undefined;
-  private expirer: Expirer | undefined;
+  private expirer: ReturnType<SessionEngine['expirer']> | undefined;
   private running: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private lastTypingSent = 0;
@@ -55,15 +53,16 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   /** Unread group and room messages per `#name` conversation, counted in this session. */
   private readonly groupUnread = new Map<string, number>();
 
+  /** The engine: this process's own Messenger (session/local.ts) or the daemon's (session/remote.ts). */
   constructor(
-    readonly m: Messenger,
+    readonly m: SessionEngine,
     private readonly opts: ControllerOptions,
   ) {
     super();
     this.current = opts.initial ?? m.store.outbox.conversations()[0]?.peer;
     m.on('message', (msg) => {
       this.typing.delete(msg.from);
-      if (msg.from === this.current) this.m.markRead(msg.from);
+      if (msg.from === this.current) this.markRead(msg.from);
       else if (!this.m.store.outbox.isMuted(msg.from)) this.opts.write(notificationBytes(msg.from, this.m.settings));
       this.changed();
     });
@@ -127,7 +126,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** Connects (with reconnects) and starts the timers. */
   start(): void {
-    this.expirer = runExpirer(this.m);
+    this.expirer = this.m.expirer();
     this.connect();
     this.timers.push(setInterval(() => this.expireTyping(), 1_000));
     this.timers.push(setInterval(() => void this.refreshPresence(), PRESENCE_POLL_MS));
@@ -199,7 +198,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     if (!to || this.blocked.has(to) || to.startsWith('#')) return;
     const now = Date.now();
     if (text === '' || text.startsWith('/')) {
-      if (this.typingTo) void this.m.sendTyping(this.typingTo, false);
+      if (this.typingTo) this.typingSignal(this.typingTo, false);
       this.typingTo = undefined;
       this.lastTypingSent = 0;
       return;
@@ -207,9 +206,12 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     if (this.typingTo === to && now - this.lastTypingSent < TYPING_RESEND_MS) return;
     this.typingTo = to;
     this.lastTypingSent = now;
-    void this.m.sendTyping(to, true).then((ok) => {
-      if (!ok && this.lastTypingSent === now) this.lastTypingSent = 0; // not delivered: try again on the next key
-    });
+    this.m.ops.sendTyping({ recipient: to }).then(
+      ({ sent }) => {
+        if (!sent && this.lastTypingSent === now) this.lastTypingSent = 0; // not delivered: try again on the next key
+      },
+      () => {},
+    );
   }
 
   /** Ctrl-N / Ctrl-P. */
@@ -226,15 +228,15 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       this.groupUnread.delete(peer);
       return this.changed();
     }
-    this.m.markRead(peer);
+    this.markRead(peer);
     this.changed();
     this.checkKey(peer);
   }
 
   /** Looks the peer up now, so a changed key shows its banner before anything is typed (§3.4). */
   private checkKey(peer: string): void {
-    if (peer !== this.m.username && this.m.recvConnection) {
-      this.m.lookupAndPin(peer, this.m.recvConnection).then(
+    if (peer !== this.m.username && this.m.online()) {
+      this.m.ops.checkKey({ recipient: peer }).then(
         () => this.changed(),
         (err: unknown) => {
           if (
@@ -269,7 +271,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       }
       case 'fingerprint': {
         if (!a.user || a.user === this.m.username) {
-          return this.notice(`your fingerprint: ${fingerprint(this.m.identity.identity.publicKey)}`, 'info');
+          return this.notice(`your fingerprint: ${this.m.fingerprint}`, 'info');
         }
         const c = this.m.store.contacts.get(a.user);
         return this.notice(
@@ -302,7 +304,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       case 'verify':
         return void verifyCommand(this, a.user, a.digits);
       case 'trust':
-        return trustCommand(this, a.user);
+        return void trustCommand(this, a.user);
       case 'admin':
         return void adminCommand(this, a.op, a.user, a.reason);
       case 'group':
@@ -338,9 +340,10 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   /** Sends a line to `to` (a user or `#name`), as a reply to message `replyTo` (a full id) if given. */
   send(to: string, raw: string, replyTo?: string): void {
     if (to.startsWith('#')) {
-      sendToConversation(this.m, to, expandShortcodes(raw), replyTo).then(
-        ({ result }) => {
-          for (const f of result.failed) this.notice(`not delivered to ${f.to}: ${f.code}`, 'error', to);
+      const text = { recipient: to, message: expandShortcodes(raw), ...(replyTo ? { replyTo } : {}) };
+      this.m.ops.sendToConversation(text).then(
+        ({ failed }) => {
+          for (const f of failed) this.notice(`not delivered to ${f.to}: ${f.code}`, 'error', to);
           this.changed();
         },
         (err: unknown) => this.notice(err instanceof Error ? err.message : String(err), 'error', to),
@@ -354,19 +357,20 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
         to,
       );
     }
-    try {
-      this.m.queueMessage(to, expandShortcodes(raw), replyTo);
-      if (this.typingTo === to) void this.m.sendTyping(to, false);
-      this.typingTo = undefined;
-      if (to !== this.current) this.notice(`→ ${to}: sent privately (/open ${to} to see the conversation)`, 'info');
-    } catch (err) {
-      this.notice(err instanceof Error ? err.message : String(err), 'error');
-    }
+    const text = { recipient: to, message: expandShortcodes(raw), ...(replyTo ? { replyTo } : {}) };
+    this.m.ops.queueMessage(text).then(
+      () => {
+        if (to !== this.current) this.notice(`→ ${to}: sent privately (/open ${to} to see the conversation)`, 'info');
+      },
+      (err: unknown) => this.notice(err instanceof Error ? err.message : String(err), 'error'),
+    );
+    if (this.typingTo === to) this.typingSignal(to, false);
+    this.typingTo = undefined;
   }
 
   private async who(): Promise<void> {
     try {
-      const users = await this.m.who();
+      const { users } = await this.m.ops.who({});
       this.online = new Set(users);
       this.notice(users.length === 0 ? 'nobody is online' : `online now: ${users.join(', ')}`, 'info');
     } catch (err) {
@@ -375,9 +379,9 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   }
 
   private async refreshPresence(): Promise<void> {
-    if (!this.m.recvConnection) return;
+    if (!this.m.online()) return;
     try {
-      this.online = new Set(await this.m.who());
+      this.online = new Set((await this.m.ops.who({})).users);
       this.changed();
     } catch {
       // presence is best effort; the connection state shows real trouble
@@ -387,10 +391,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private connect(): void {
     const live = new AbortController();
     this.live = live;
-    this.running = runLive(this.m, {
-      signal: live.signal,
-      ...(this.opts.retryBaseMs ? { baseDelayMs: this.opts.retryBaseMs } : {}),
-    }).catch(() => {
+    this.running = this.m.run(live.signal, this.opts.retryBaseMs).catch(() => {
       if (this.live === live) this.live = undefined;
     });
   }
@@ -403,7 +404,16 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   /** The peer's key was accepted (/trust, /verify): sending is allowed again and queued messages go out. */
   unblock(peer: string): void {
     if (this.blocked.delete(peer)) this.changed();
-    void this.m.flushOutbox().catch(() => {});
+    this.m.ops.flushOutbox({}).catch(() => {});
+  }
+
+  /** Marks `peer`'s conversation read (read receipts, §4.1); the unread count comes from the store. */
+  private markRead(peer: string): void {
+    this.m.ops.markRead({ recipient: peer }).catch(() => {}); // best effort, as receipts are
+  }
+
+  private typingSignal(to: string, active: boolean): void {
+    this.m.ops.sendTyping({ recipient: to, stop: !active }).catch(() => {});
   }
 
   private expireTyping(): void {

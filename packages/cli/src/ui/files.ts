@@ -4,15 +4,13 @@
  * rate, ETA) as notices in the conversation.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { acceptFile, declineFile } from '../engine/files/download.js';
+import { join, resolve } from 'node:path';
 import type { FileProgress } from '../engine/files/incoming.js';
-import { sendFile } from '../engine/files/upload.js';
 import { ChatError, printable } from '../engine/errors.js';
-import type { Messenger } from '../engine/messenger.js';
+import type { SessionEngine } from '../session/engine.js';
 
 export interface FileHost {
-  readonly m: Messenger;
+  readonly m: SessionEngine;
   readonly current: string | undefined;
   notice(text: string, level: 'info' | 'error', peer?: string): void;
   progressNotice(key: string, text: string, peer: string): void;
@@ -48,7 +46,8 @@ function progressTo(host: FileHost, peer: string): (p: FileProgress) => void {
 }
 
 function downloadsDir(): string {
-  return process.env.CHAT_DOWNLOADS ?? join(process.env.HOME || homedir(), 'Downloads');
+  // Absolute: an attached session's daemon runs in another working directory.
+  return resolve(process.env.CHAT_DOWNLOADS ?? join(process.env.HOME || homedir(), 'Downloads'));
 }
 
 /** Offers and answers arriving over the live session show up in the sender's conversation. */
@@ -71,10 +70,10 @@ export function attachFileNotices(host: FileHost): void {
 export async function fileCommand(host: FileHost, raw: string): Promise<void> {
   const peer = host.current;
   if (!peer) return host.notice('no conversation open: /open <user> first', 'error');
-  const path = raw.startsWith('~/') ? join(process.env.HOME || homedir(), raw.slice(2)) : raw;
+  const path = resolve(raw.startsWith('~/') ? join(process.env.HOME || homedir(), raw.slice(2)) : raw);
   try {
-    const t = await sendFile(host.m, peer, path, { onProgress: progressTo(host, peer) });
-    host.notice(`offered ${printable(t.name)} to ${peer} (id ${t.blob.slice(0, 8)})`, 'info', peer);
+    const t = await host.m.ops.sendFile({ recipient: peer, path }, progressTo(host, peer));
+    host.notice(`offered ${printable(t.name)} to ${peer} (id ${t.id.slice(0, 8)})`, 'info', peer);
   } catch (err) {
     host.notice(`/file failed: ${message(err)}`, 'error', peer);
   }
@@ -94,10 +93,10 @@ export async function answerCommand(host: FileHost, what: 'accept' | 'decline', 
       target = open.at(-1)!.blob;
     }
     if (what === 'decline') {
-      const t = await declineFile(host.m, target, downloadsDir());
+      const t = await host.m.ops.declineFile({ id: target, dir: downloadsDir() });
       return host.notice(`declined ${printable(t.name)} from ${t.peer}`, 'info', t.peer);
     }
-    const t = await acceptFile(host.m, target, downloadsDir(), { onProgress: progressTo(host, peer) });
+    const t = await host.m.ops.acceptFile({ id: target, dir: downloadsDir() }, progressTo(host, peer));
     host.notice(`saved ${printable(t.name)} from ${t.peer} to ${printable(t.path ?? '')}`, 'info', t.peer);
   } catch (err) {
     host.notice(`/${what} failed: ${message(err)}`, 'error');

@@ -2,6 +2,7 @@
  * `/file`, `/accept`, `/decline` in the interactive session (PROTOCOL.md §16), over the real engine and the real
  * relay binary: two live ChatControllers drawn by ink-testing-library.
  */
+import { localEngine } from '../session/local.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ const until = (check: () => boolean, what: string, ms = 20_000): Promise<void> =
 
 async function session(home: string, initial: string) {
   const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
-  const controller = new ChatController(m, { initial, write: () => {}, retryBaseMs: 50 });
+  const controller = new ChatController(localEngine(m), { initial, write: () => {}, retryBaseMs: 50 });
   const ui = render(
     <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
   );

@@ -2,6 +2,7 @@
  * `#group` conversations, `/group` and `/join` in the interactive session: two live sessions over the real engine and
  * relay binary, drawn by ink-testing-library (PROTOCOL.md §15).
  */
+import { localEngine } from '../session/local.js';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 async function session(home: string) {
   const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
-  const controller = new ChatController(m, { write: () => {}, retryBaseMs: 50 });
+  const controller = new ChatController(localEngine(m), { write: () => {}, retryBaseMs: 50 });
   const ui = render(
     <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
   );

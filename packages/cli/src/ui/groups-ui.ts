@@ -3,19 +3,8 @@
  * and `/group`, `/groups`, `/rooms`, `/join`, `/leave`, over the same engine calls as `chat group` and friends.
  */
 import { ChatError } from '../engine/errors.js';
-import {
-  acceptGroup,
-  changeGroup,
-  createGroup,
-  declineGroup,
-  findGroup,
-  groupConv,
-  joinRoom,
-  leaveRoom,
-  listRooms,
-  resolveConversation,
-} from '../engine/groups/index.js';
-import type { Messenger } from '../engine/messenger.js';
+import { acceptGroup, declineGroup, findGroup, groupConv, resolveConversation } from '../engine/groups/index.js';
+import type { SessionEngine } from '../session/engine.js';
 import { inertLine } from '../terminal-text.js';
 import type { ConversationRow, PaneItem } from './view.js';
 
@@ -30,10 +19,13 @@ export type GroupAction =
   | { kind: 'join' | 'part'; room: string };
 
 export interface GroupHost {
-  readonly m: Messenger;
+  readonly m: SessionEngine;
   notice(text: string, level: 'info' | 'error', peer?: string): void;
   open(peer: string): void;
 }
+
+/** What the pane reads: the local database. */
+type Reader = Pick<SessionEngine, 'store'>;
 
 const message = (err: unknown): string =>
   err instanceof ChatError
@@ -43,7 +35,7 @@ const message = (err: unknown): string =>
       : String(err);
 
 /** The store key of the `#name` conversation (§15.7: an accepted group or a joined room); undefined if none, or ambiguous. */
-export function convKey(m: Messenger, peer: string): string | undefined {
+export function convKey(m: Reader, peer: string): string | undefined {
   if (!peer.startsWith('#')) return undefined;
   try {
     const c = resolveConversation(m, peer);
@@ -54,7 +46,7 @@ export function convKey(m: Messenger, peer: string): string | undefined {
 }
 
 /** The pane of a `#name` conversation: its messages, and membership changes as notices. */
-export function groupPaneItems(m: Messenger, peer: string, clearedAt: number): PaneItem[] {
+export function groupPaneItems(m: Reader, peer: string, clearedAt: number): PaneItem[] {
   const key = convKey(m, peer);
   if (!key) return [];
   return m.store.groups
@@ -80,7 +72,7 @@ export function groupPaneItems(m: Messenger, peer: string, clearedAt: number): P
 
 /** One row per group we are in and per joined room, with the unread counts the controller keeps. */
 export function groupRows(
-  m: Messenger,
+  m: Reader,
   current: string | undefined,
   unread: ReadonlyMap<string, number>,
 ): ConversationRow[] {
@@ -131,20 +123,21 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
       case 'rooms': {
         const joined = new Set(m.store.groups.joinedRooms());
         host.notice(
-          (await listRooms(m)).map((r) => `#${inertLine(r)}${joined.has(r) ? ' (joined)' : ''}`).join('\n') ||
-            'this relay has no rooms',
+          (await m.ops.listRooms({})).rooms
+            .map((r) => `#${inertLine(r)}${joined.has(r) ? ' (joined)' : ''}`)
+            .join('\n') || 'this relay has no rooms',
           'info',
         );
         return;
       }
       case 'join': {
-        const members = await joinRoom(m, a.room);
+        const { members } = await m.ops.joinRoom({ room: a.room });
         host.open(`#${a.room.replace(/^#/, '')}`);
         host.notice(`joined #${a.room.replace(/^#/, '')}: ${members.length} members`, 'info');
         return;
       }
       case 'part': {
-        await leaveRoom(m, a.room);
+        await m.ops.leaveRoom({ room: a.room });
         host.notice(`left #${a.room.replace(/^#/, '')}`, 'info');
         return;
       }
@@ -171,15 +164,15 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
         }
         const out =
           a.action === 'create'
-            ? await createGroup(m, g, a.args)
+            ? await m.ops.createGroup({ name: g, members: a.args })
             : a.action === 'leave'
-              ? await changeGroup(m, g, 'leave', '')
+              ? await m.ops.updateGroup({ group: g, op: 'leave' })
               : a.action === 'rename'
-                ? await changeGroup(m, g, 'rename', '', (a.args[0] ?? '').replace(/^#/, ''))
-                : await changeGroup(m, g, a.action, a.args[0] ?? '');
-        for (const f of out.result.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
-        if (a.action === 'create') host.open(`#${out.group.record.name}`);
-        else host.notice(`#${inertLine(out.group.record.name)}: ${a.action} done`, 'info');
+                ? await m.ops.updateGroup({ group: g, op: 'rename', name: (a.args[0] ?? '').replace(/^#/, '') })
+                : await m.ops.updateGroup({ group: g, op: a.action, member: a.args[0] ?? '' });
+        for (const f of out.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+        if (a.action === 'create') host.open(`#${out.name}`);
+        else host.notice(`#${inertLine(out.name)}: ${a.action} done`, 'info');
         return;
       }
     }

@@ -2,6 +2,7 @@
  * /reply, /edit (and Up on an empty line), /delete, /react, /search, /block in the interactive session: two live
  * sessions over the real engine and an in-process relay, drawn by ink-testing-library (PROTOCOL.md §17).
  */
+import { localEngine } from '../session/local.js';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
@@ -24,7 +25,7 @@ afterAll(async () => {
 
 async function session(home: string, initial?: string) {
   const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
-  const controller = new ChatController(m, { initial, write: () => {}, retryBaseMs: 50 });
+  const controller = new ChatController(localEngine(m), { initial, write: () => {}, retryBaseMs: 50 });
   const ui = render(
     <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
   );

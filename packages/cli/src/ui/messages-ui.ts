@@ -4,12 +4,12 @@
  * and what the pane shows of them: a reply's quoted target above it, `(edited)`, reactions under the message.
  */
 import { search } from '../engine/actions/history.js';
-import { deleteMessage, editMessage, locate, reactToMessage } from '../engine/actions/send.js';
+import { locate } from '../engine/actions/send.js';
 import { ChatError } from '../engine/errors.js';
-import type { Messenger } from '../engine/messenger.js';
+import type { SessionEngine } from '../session/engine.js';
 import { formatEntry, quoteLine, shortId } from '../commands/history-format.js';
 import { formatDuration, parseDuration } from '../engine/expire/duration.js';
-import { describeTimer, setTimer } from '../engine/expire/timers.js';
+import { describeTimer } from '../engine/expire/timers.js';
 import { convKey } from './groups-ui.js';
 import { expandShortcodes } from './text.js';
 import type { ChatView, PaneItem } from './view.js';
@@ -25,7 +25,7 @@ export type MessageAction =
 
 /** What these commands need of the session. */
 export interface MessageHost {
-  readonly m: Messenger;
+  readonly m: SessionEngine;
   readonly current: string | undefined;
   notice(text: string, level: 'info' | 'error', peer?: string): void;
   /** Sends `text` to `to` as the session sends a line, as a reply to message `replyTo` (a full id). */
@@ -33,6 +33,9 @@ export interface MessageHost {
   /** The history changed under the pane: draw it again. */
   refresh(): void;
 }
+
+/** What the pane and the lookups read: the local database. */
+type Reader = Pick<SessionEngine, 'store' | 'username'>;
 
 /** The most results `/search` shows (newest first); `chat search --limit` goes further. */
 export const SEARCH_SHOWN = 20;
@@ -58,16 +61,16 @@ export async function messageCommand(host: MessageHost, a: MessageAction): Promi
         return host.send(conv, a.text, id);
       }
       case 'edit':
-        await editMessage(m, a.id, expandShortcodes(a.text));
+        await m.ops.editMessage({ id: a.id, message: expandShortcodes(a.text) });
         return host.refresh();
       case 'delete': {
-        const out = await deleteMessage(m, a.id, a.forMe);
-        for (const f of out.result?.failed ?? []) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+        const out = await m.ops.deleteMessage({ id: a.id, forMe: a.forMe });
+        for (const f of out.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
         return host.refresh();
       }
       case 'react': {
-        const out = await reactToMessage(m, a.id, expandShortcodes(a.emoji));
-        for (const f of out.result?.failed ?? []) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+        const out = await m.ops.react({ id: a.id, emoji: expandShortcodes(a.emoji) });
+        for (const f of out.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
         return host.refresh();
       }
       case 'search': {
@@ -113,21 +116,21 @@ async function expireCommand(host: MessageHost, duration: string | undefined): P
       'info',
     );
   }
-  const out = await setTimer(host.m, conv, parseDuration(duration));
-  for (const f of out.result?.failed ?? []) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+  const out = await host.m.ops.setTimer({ recipient: conv, seconds: parseDuration(duration) });
+  for (const f of out.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
   // A group keeps the announcement in its history (§17.5); a 1:1 conversation shows it as a notice.
   if (!conv.startsWith('#')) host.notice(describeTimer('you', out.seconds), 'info');
   host.refresh();
 }
 
 /** The timer in force in the conversation `current` (seconds; 0: off). */
-export function timerOf(m: Messenger, current: string): number {
+export function timerOf(m: Reader, current: string): number {
   const key = storeConv(m, current);
   return (key && m.store.timers.get(key.conv)?.seconds) ?? 0;
 }
 
 /** The full id of message `id` (a unique prefix), checked to be in `conv`. @throws {ChatError} NO_SUCH_MESSAGE, … */
-function inConversation(m: Messenger, id: string, conv: string): string {
+function inConversation(m: Reader, id: string, conv: string): string {
   const at = locate(m, id);
   if (at.conv !== conv)
     throw new ChatError('NO_SUCH_MESSAGE', `message ${shortId(at.target.id)} is not in this conversation`, {
@@ -137,14 +140,14 @@ function inConversation(m: Messenger, id: string, conv: string): string {
 }
 
 /** The store's key of the open conversation: the peer, or `#<gid>` / `room:<name>`. */
-function storeConv(m: Messenger, current: string): { conv: string; group: boolean } | undefined {
+function storeConv(m: Reader, current: string): { conv: string; group: boolean } | undefined {
   if (!current.startsWith('#')) return { conv: current, group: false };
   const key = convKey(m, current);
   return key === undefined ? undefined : { conv: key, group: true };
 }
 
 /** The newest message in `current` (not deleted) by the other side (`them`) or by us (`me`), as a full id. */
-function lastFrom(m: Messenger, current: string, who: 'them' | 'me'): string | undefined {
+function lastFrom(m: Reader, current: string, who: 'them' | 'me'): string | undefined {
   const key = storeConv(m, current);
   if (!key) return undefined;
   const rows = m.store.history.page(key.conv, key.group, 200);
@@ -158,14 +161,14 @@ function lastFrom(m: Messenger, current: string, who: 'them' | 'me'): string | u
 }
 
 /** Up on an empty input line: `/edit <id> <text>` of our last message in `current`, ready to change and send. */
-export function editLastLine(m: Messenger, current: string | undefined): string | undefined {
+export function editLastLine(m: Reader, current: string | undefined): string | undefined {
   if (!current) return undefined;
   const id = lastFrom(m, current, 'me');
   const t = id === undefined ? undefined : m.store.history.byId(id);
   return t && `/edit ${shortId(t.id)} ${t.body}`;
 }
 
-function targetLookup(m: Messenger) {
+function targetLookup(m: Reader) {
   return (id: string) => {
     const t = m.store.history.byId(id);
     return t && { from: t.sender ?? m.username, body: t.body, deleted: t.deleted };
@@ -173,7 +176,7 @@ function targetLookup(m: Messenger) {
 }
 
 /** Local nicknames (chat nick) beside the senders and the open conversation's name. */
-function withNicknames(m: Messenger, v: ChatView): ChatView {
+function withNicknames(m: Reader, v: ChatView): ChatView {
   const nicks = m.store.nicknames.all();
   if (nicks.size === 0) return v;
   const items = v.items.map((it): PaneItem => {
@@ -189,7 +192,7 @@ function withNicknames(m: Messenger, v: ChatView): ChatView {
  * The open conversation's messages with what §17 left on them: `(edited)`, deleted, reactions and a reply's quoted
  * target (made inert by quoteLine). Read from the history table for the newest messages on screen.
  */
-export function decorateView(m: Messenger, view: ChatView): ChatView {
+export function decorateView(m: Reader, view: ChatView): ChatView {
   const timer = view.current === undefined ? 0 : timerOf(m, view.current);
   const v = { ...withNicknames(m, view), ...(timer > 0 ? { timer } : {}) };
   const key = v.current === undefined ? undefined : storeConv(m, v.current);

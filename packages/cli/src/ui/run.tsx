@@ -3,13 +3,13 @@
  * the one-shot commands never load Ink or React.
  */
 import { render } from 'ink';
-import { openMessenger } from '../commands/common.js';
 import type { Io } from '../commands/io.js';
 import { ChatError } from '../engine/errors.js';
 import { normalizeUsername } from '../engine/username.js';
 import { ChatApp } from './ChatApp.js';
 import { ChatController } from './controller.js';
 import { colorEnabled } from './text.js';
+import { openSession } from '../session/open.js';
 
 export interface InteractiveArgs {
   open?: string | undefined;
@@ -28,8 +28,9 @@ export async function runInteractive(args: InteractiveArgs, io: Io): Promise<num
     });
   }
   const initial = args.open === undefined ? undefined : normalizeUsername(args.open);
-  const messenger = await openMessenger(io);
-  const controller = new ChatController(messenger, { initial, write: (s) => void (s && stdout.write(s)) });
+  // While `chat daemon` runs this attaches to it: no passphrase, and every front end sees each message.
+  const { engine, attached } = await openSession(io);
+  const controller = new ChatController(engine, { initial, write: (s) => void (s && stdout.write(s)) });
   const color = colorEnabled(io.env);
   stdout.write(ENTER);
   let restored = false;
@@ -44,24 +45,17 @@ export async function runInteractive(args: InteractiveArgs, io: Io): Promise<num
     controller.submit('/quit');
   };
   process.once('SIGTERM', quit);
-  const app = render(
-    <ChatApp
-      controller={controller}
-      relay={`${messenger.address.host}:${messenger.address.port}`}
-      color={color}
-      onQuit={quit}
-    />,
-    {
-      exitOnCtrlC: false,
-      patchConsole: false,
-    },
-  );
+  const app = render(<ChatApp controller={controller} relay={engine.relay} color={color} onQuit={quit} />, {
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   controller.start();
+  if (attached) controller.notice('attached to chat daemon: it holds the relay session for this profile', 'info');
   await done;
   app.unmount();
   restore();
   // Let the receiving session acknowledge what it committed and close (receiver.ts `finish`).
   await controller.stopped();
-  messenger.close();
+  engine.close();
   return 0;
 }

@@ -2,13 +2,13 @@
  * The interactive session's `/verify`, `/trust` and `/admin`: the same engine calls as `chat verify`, `chat trust`
  * and `chat admin` (PROTOCOL.md §3.5, §3.4, §14), with results shown as notices in the open conversation.
  */
-import { adminRequest, formatAdminAnswer, type AdminOp } from '../engine/admin.js';
+import { formatAdminAnswer, type AdminOp } from '../engine/admin.js';
 import { ChatError } from '../engine/errors.js';
-import type { Messenger } from '../engine/messenger.js';
+import type { SessionEngine } from '../session/engine.js';
 
 /** What these commands need from the controller. */
 export interface CommandHost {
-  readonly m: Messenger;
+  readonly m: SessionEngine;
   notice(text: string, level: 'info' | 'error'): void;
   /** Sending to `peer` is allowed again (its key was accepted). */
   unblock(peer: string): void;
@@ -25,7 +25,7 @@ const message = (err: unknown): string =>
 export async function verifyCommand(host: CommandHost, user: string, digits: string | undefined): Promise<void> {
   try {
     if (digits === undefined) {
-      const v = await host.m.safetyNumber(user);
+      const v = await host.m.ops.safetyNumber({ recipient: user });
       const which = v.forPendingKey ? ` (for ${user}'s NEW key, not yet accepted)` : '';
       host.notice(
         `safety number with ${user}${which}:\n${v.formatted}\ncompare with ${user}'s /verify ${host.m.username}; if equal: /verify ${user} <digits>`,
@@ -33,10 +33,10 @@ export async function verifyCommand(host: CommandHost, user: string, digits: str
       );
       return;
     }
-    const r = host.m.trust(user, { verify: digits });
+    const r = await host.m.ops.trustKey({ recipient: user, verifiedSafetyNumber: digits });
     host.unblock(user);
     host.notice(
-      `${user} is verified${r.acceptedNewKey ? ' (their new key is accepted)' : ''}: fingerprint ${r.contact.fingerprint}`,
+      `${user} is verified${r.acceptedNewKey ? ' (their new key is accepted)' : ''}: fingerprint ${r.fingerprint}`,
       'info',
     );
   } catch (err) {
@@ -45,14 +45,14 @@ export async function verifyCommand(host: CommandHost, user: string, digits: str
 }
 
 /** `/trust <user>`: accepts a changed or untrusted key without verifying it. */
-export function trustCommand(host: CommandHost, user: string): void {
+export async function trustCommand(host: CommandHost, user: string): Promise<void> {
   try {
-    const r = host.m.trust(user);
+    const r = await host.m.ops.trustKey({ recipient: user });
     host.unblock(user);
     host.notice(
       r.acceptedNewKey
-        ? `accepted ${user}'s new key ${r.contact.fingerprint} (was ${r.previousFingerprint ?? 'unknown'}); /verify ${user} to compare safety numbers`
-        : `${user}'s key was already accepted (${r.contact.trust})`,
+        ? `accepted ${user}'s new key ${r.fingerprint} (was ${r.previousFingerprint ?? 'unknown'}); /verify ${user} to compare safety numbers`
+        : `${user}'s key was already accepted (${r.trust})`,
       'info',
     );
   } catch (err) {
@@ -63,7 +63,7 @@ export function trustCommand(host: CommandHost, user: string): void {
 /** `/admin <op> [user] [reason]`: one admin request over the live session (FORBIDDEN for non-admins). */
 export async function adminCommand(host: CommandHost, op: AdminOp, user?: string, reason?: string): Promise<void> {
   try {
-    const answer = await adminRequest(host.m, { op, ...(user ? { user } : {}), ...(reason ? { reason } : {}) });
+    const answer = await host.m.ops.admin({ op, ...(user ? { user } : {}), ...(reason ? { reason } : {}) });
     host.notice(formatAdminAnswer(answer).trimEnd() || `${op}: done`, 'info');
   } catch (err) {
     host.notice(`/admin ${op} failed: ${message(err)}`, 'error');

@@ -1,5 +1,6 @@
 /** The screen's data, computed from the engine's store and the session state (controller.ts) after each change. */
-import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
+import type { ConnectionStatus } from '../engine/events.js';
+import type { SessionEngine } from '../session/engine.js';
 import type { StoredMessage } from '../engine/store/store.js';
 
 export interface Notice {
@@ -62,7 +63,11 @@ export interface SessionState {
   online: ReadonlySet<string>;
 }
 
-export function buildView(m: Messenger, s: SessionState, now = Date.now()): ChatView {
+export function buildView(
+  m: Pick<SessionEngine, 'store' | 'username' | 'history' | 'contacts'>,
+  s: SessionState,
+  now = Date.now(),
+): ChatView {
   const rows = m.store.outbox.conversations();
   if (s.current && !rows.some((r) => r.peer === s.current))
     rows.unshift({ peer: s.current, unread: 0, lastTs: now, muted: false, lastSeen: null });
