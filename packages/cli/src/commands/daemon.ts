@@ -18,6 +18,7 @@ import { serveConnections } from '../daemon/server.js';
 import { daemonSocketPath } from '../engine/home.js';
 import { listenOnce } from '../daemon/socket.js';
 import { openMessenger } from './common.js';
+import { downloadsDir } from './files.js';
 import type { Io } from './io.js';
 import { sendWith, withNextStep } from './send-session.js';
 
@@ -72,6 +73,8 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
     contacts: () => messenger.contacts(),
     history: (o) => messenger.history(o),
     hub,
+    engine: messenger,
+    downloads: downloadsDir(io),
   });
   log('ready', { username: messenger.username });
   messenger.on('connection', (c) => log('connection', connectionFields(c)));
