@@ -11,6 +11,7 @@ import { Profile } from '../engine/profile.js';
 import type { Store } from '../engine/store/store.js';
 import { inertLine } from '../terminal-text.js';
 import { openMessenger } from './common.js';
+import { actionResult, historyEntry } from '../daemon/results.js';
 import { formatEntry } from './history-format.js';
 import { outputWidth } from './format.js';
 import { printJson, warn, type Io } from './io.js';
@@ -66,7 +67,7 @@ async function withActions(
   try {
     const out = await f(actions, messenger);
     for (const x of out.result?.failed ?? []) warn(io, `not delivered to ${x.to}: ${x.code}`);
-    if (json) printJson(io, { target: out.target, conv: out.conv, ...(out.seq === undefined ? {} : { seq: out.seq }) });
+    if (json) printJson(io, actionResult(out));
     else io.stdout.write(`${what}: ${out.target} (${inertLine(out.conv)})\n`);
     return 0;
   } finally {
@@ -133,16 +134,7 @@ function print(io: Io, store: Store, entries: HistoryEntry[], json: boolean, wit
   // A local nickname (chat nick) goes beside the sender's username, never instead of it.
   const nicknames = store.nicknames.all();
   if (json) {
-    for (const e of entries) {
-      const { replyTo, quote: _, ...rest } = e;
-      const nickname = nicknames.get(e.from);
-      printJson(io, {
-        type: 'message',
-        ...rest,
-        ...(replyTo === undefined ? {} : { reply_to: replyTo }),
-        ...(nickname === undefined ? {} : { nickname }),
-      });
-    }
+    for (const e of entries) printJson(io, historyEntry(e, nicknames));
     return;
   }
   // §17.1: the quote the engine resolved inside the entry's own conversation, never a global lookup by id.

@@ -5,6 +5,7 @@
  */
 import { openMessenger } from './common.js';
 import { printJson, type Io } from './io.js';
+import { trustResult } from '../daemon/results.js';
 
 export interface TrustArgs {
   username: string;
@@ -18,13 +19,7 @@ export async function trust(args: TrustArgs, io: Io): Promise<number> {
     const r = messenger.trust(args.username, args.verify === undefined ? {} : { verify: args.verify });
     const c = r.contact;
     if (args.json) {
-      printJson(io, {
-        username: c.username,
-        fingerprint: c.fingerprint,
-        trust: c.trust,
-        acceptedNewKey: r.acceptedNewKey,
-        previousFingerprint: r.previousFingerprint ?? null,
-      });
+      printJson(io, trustResult(r));
       return 0;
     }
     if (r.acceptedNewKey) {

@@ -4,6 +4,7 @@
  */
 import { openMessenger } from './common.js';
 import { printJson, type Io } from './io.js';
+import { safetyNumberResult } from '../daemon/results.js';
 
 export interface VerifyArgs {
   username: string;
@@ -16,13 +17,7 @@ export async function verify(args: VerifyArgs, io: Io): Promise<number> {
   try {
     const view = await messenger.safetyNumber(args.username);
     if (args.json) {
-      printJson(io, {
-        username: view.username,
-        safetyNumber: view.formatted,
-        fingerprint: view.fingerprint,
-        trust: view.trust,
-        forPendingKey: view.forPendingKey,
-      });
+      printJson(io, safetyNumberResult(view));
       return 0;
     }
     const lines = view.formatted.split(' ');
