@@ -162,7 +162,10 @@ describe('chat daemon SIGKILLed', () => {
       kills++;
       const [inMailbox, inHistory] = [mailbox(), history()];
       if (inMailbox.size > 0 && inHistory.size > 0) midReceive++;
-      expect([...sent].filter((id) => !inMailbox.has(id) && !inHistory.has(id)), `after kill ${kills}`).toEqual([]);
+      expect(
+        [...sent].filter((id) => !inMailbox.has(id) && !inHistory.has(id)),
+        `after kill ${kills}`,
+      ).toEqual([]);
     }
     // The rest without a daemon, as `chat recv` drains it when none runs.
     const last = await chat(['recv', '--json'], { home: bob });

@@ -34,8 +34,10 @@ async function fails(rpc: RpcClient, method: string, params: unknown, name: stri
   expect(r.error, `${method} ${JSON.stringify(params)}`).toMatchObject({ data: { code: name } });
 }
 
-const is = (type: string, f: (p: Obj) => boolean = () => true) => (n: RpcNotification) =>
-  n.params.type === type && f(n.params);
+const is =
+  (type: string, f: (p: Obj) => boolean = () => true) =>
+  (n: RpcNotification) =>
+    n.params.type === type && f(n.params);
 
 describe('chat daemon: every method', () => {
   let t: TempDir;
@@ -95,7 +97,10 @@ describe('chat daemon: every method', () => {
     await a.notification(is('message', (p) => p.id === sent.id));
     const receipt = await ok<{ ids: string[] }>(a, 'sendReceipt', { recipient: 'bob' });
     expect(receipt.ids).toContain(sent.id);
-    await b.notification((n) => n.method === 'event' && n.params.type === 'delivery' && n.params.id === sent.id && n.params.state === 'read');
+    await b.notification(
+      (n) =>
+        n.method === 'event' && n.params.type === 'delivery' && n.params.id === sent.id && n.params.state === 'read',
+    );
     await fails(a, 'sendReceipt', { recipient: 'bob', type: 'viewed' }, 'USAGE');
     expect(await ok(a, 'sendTyping', { recipient: 'bob' })).toEqual({ sent: true });
     expect(await ok(a, 'sendTyping', { recipient: 'bob', stop: true })).toEqual({ sent: true });
@@ -176,11 +181,21 @@ describe('chat daemon: every method', () => {
 
     expect(await ok(b, 'block', { recipient: 'Carol' })).toEqual({ username: 'carol', blocked: true, changed: true });
     await fails(b, 'send', { recipient: 'carol', message: 'x' }, 'BLOCKED');
-    expect(await ok(b, 'unblock', { recipient: 'carol' })).toEqual({ username: 'carol', blocked: false, changed: true });
+    expect(await ok(b, 'unblock', { recipient: 'carol' })).toEqual({
+      username: 'carol',
+      blocked: false,
+      changed: true,
+    });
 
-    expect(await ok(b, 'updateContact', { recipient: 'alice', name: 'Al' })).toEqual({ username: 'alice', nickname: 'Al' });
+    expect(await ok(b, 'updateContact', { recipient: 'alice', name: 'Al' })).toEqual({
+      username: 'alice',
+      nickname: 'Al',
+    });
     expect((await chat(['contacts', '--json'], { home: homes.bob })).stdout).toContain('"nickname":"Al"');
-    expect(await ok(b, 'updateContact', { recipient: 'alice', name: null })).toEqual({ username: 'alice', nickname: null });
+    expect(await ok(b, 'updateContact', { recipient: 'alice', name: null })).toEqual({
+      username: 'alice',
+      nickname: null,
+    });
     await fails(b, 'updateContact', { recipient: 'alice', name: 'a\u202eb' }, 'USAGE');
 
     expect(await ok(b, 'updateContact', { recipient: 'alice', expiration: 60 })).toMatchObject({ expiration: 60 });

@@ -9,7 +9,7 @@ import { checkNickname } from '../engine/contacts/nickname.js';
 import { setTimer, type TimerContext } from '../engine/expire/timers.js';
 import type { Messenger } from '../engine/messenger.js';
 import { normalizeUsername } from '../engine/username.js';
-import type { Register } from './methods.js';
+import type { Register } from './register.js';
 import { intParam, stringParam, targetParam } from './params.js';
 import { badParam } from './rpc-errors.js';
 import { safetyNumberResult, trustResult } from './results.js';

@@ -5,7 +5,7 @@
 import { acceptFile, declineFile } from '../engine/files/download.js';
 import { sendFile } from '../engine/files/upload.js';
 import type { Messenger } from '../engine/messenger.js';
-import type { Register } from './methods.js';
+import type { Register } from './register.js';
 import { fileObject } from './objects.js';
 import { absolutePath, stringParam } from './params.js';
 import { badParam } from './rpc-errors.js';

@@ -20,10 +20,9 @@ import {
   roomMembers,
   type StoredGroup,
 } from '../engine/groups/index.js';
-import type { Register } from './methods.js';
+import type { Register } from './register.js';
 import { groupIdParam, intParam, optionalString, stringList, stringParam, type Params } from './params.js';
 import { groupInfo, groupList } from './results.js';
-
 
 export function registerGroupMethods(method: Register<GroupsContext & TimerContext>): void {
   method('listGroups', ({ engine }, p) => {
@@ -38,9 +37,13 @@ export function registerGroupMethods(method: Register<GroupsContext & TimerConte
     }
   });
   method('updateGroup', ({ engine }, p) => (p.groupId === undefined ? create(engine, p) : update(engine, p)));
-  method('quitGroup', async ({ engine }, p) => answer(await changeGroup(engine, `group:${groupIdParam(p)}`, 'leave', '')));
+  method('quitGroup', async ({ engine }, p) =>
+    answer(await changeGroup(engine, `group:${groupIdParam(p)}`, 'leave', '')),
+  );
   method('acceptGroup', ({ engine }, p) => groupInfo(acceptGroup(engine, groupIdParam(p), optionalString(p, 'from'))));
-  method('declineGroup', ({ engine }, p) => groupInfo(declineGroup(engine, groupIdParam(p), optionalString(p, 'from'))));
+  method('declineGroup', ({ engine }, p) =>
+    groupInfo(declineGroup(engine, groupIdParam(p), optionalString(p, 'from'))),
+  );
 
   method('listRooms', async ({ engine }) => {
     const names = await listRooms(engine);

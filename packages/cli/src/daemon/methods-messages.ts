@@ -15,8 +15,16 @@ import {
 import { ChatError } from '../engine/errors.js';
 import type { Messenger } from '../engine/messenger.js';
 import { normalizeUsername } from '../engine/username.js';
-import type { Register } from './methods.js';
-import { intParam, optionalBoolean, optionalString, optionalTarget, stringParam, targetParam, type Params } from './params.js';
+import type { Register } from './register.js';
+import {
+  intParam,
+  optionalBoolean,
+  optionalString,
+  optionalTarget,
+  stringParam,
+  targetParam,
+  type Params,
+} from './params.js';
 import { actionResult, historyEntry } from './results.js';
 
 type MessagesEngine = ActionsContext & Pick<Messenger, 'store' | 'markRead' | 'sendTyping'>;

@@ -11,7 +11,8 @@ import { ChatError } from '../engine/errors.js';
 import type { FanoutResult } from '../engine/events.js';
 import type { Messenger } from '../engine/messenger.js';
 import type { Contact, StoredMessage } from '../engine/store/store.js';
-import type { Hub, Subscriber } from './hub.js';
+import type { Hub } from './hub.js';
+import type { ConnectionParams, EngineDeps, Register } from './register.js';
 import { registerContactMethods } from './methods-contacts.js';
 import { registerFileMethods } from './methods-files.js';
 import { registerGroupMethods } from './methods-groups.js';
@@ -21,6 +22,8 @@ import { intParam, namedParams, optionalString, stringParam, targetParam, type P
 import { toRpcError } from './rpc-errors.js';
 
 /** The version of this API (docs/JSONRPC.md); a change that breaks a client bumps it. */
+export type { ConnectionParams } from './register.js';
+
 export const API_VERSION = 1;
 export const HISTORY_DEFAULT = 50;
 export const HISTORY_MAX = 1000;
@@ -38,20 +41,6 @@ export interface MethodDeps {
   /** Where `acceptFile` saves without `dir`: `chat files accept`'s default for the daemon's environment. */
   downloads?: string;
 }
-
-/** Per connection: the connection as a subscriber. */
-export interface ConnectionParams {
-  subscriber: Subscriber;
-}
-
-/** What a feature method is handed: the engine (typed as narrowly as the feature needs) and the downloads folder. */
-export interface EngineDeps<E> {
-  engine: E;
-  downloads: string;
-}
-
-/** Adds one method of a feature (methods-*.ts). */
-export type Register<E> = (name: string, f: (d: EngineDeps<E>, p: Params, c: ConnectionParams) => unknown) => void;
 
 /** `replyTo`: the full id of the message answered (§17), when the send was a reply. */
 export type SendResult = (
