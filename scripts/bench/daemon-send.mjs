@@ -4,8 +4,8 @@
 // Usage (after npm run build): node scripts/bench/daemon-send.mjs [rounds=30]
 // The three one-shot cases run in rotation, one process at a time, so load from other work hits them alike;
 // 3 warm-up rounds are dropped. "Without" is the same binary with CHAT_NO_DAEMON=1 (its own session, scrypt
-// prederived as usual) while the daemon runs. Keys are passphrase-protected (scrypt N = 2^15), the relay is the
-// built chat-relay over TLS 1.3.
+// prederived as usual) while the daemon runs. Keys are passphrase-protected as `chat keygen` writes them now
+// (scrypt N = 2^17, 128 MiB), the relay is the built chat-relay over TLS 1.3.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
