@@ -2,6 +2,7 @@
 // `chat send` one-shot wall time with and without `chat daemon` (issue 16), beside `node -e 0`, in the same run
 // against the same relay; then the JSON-RPC `send` round trip and throughput from one connected client.
 // Usage (after npm run build): node scripts/bench/daemon-send.mjs [rounds=30]
+// CHAT_BENCH_BASELINE_BIN=<another build's dist/bin/chat.js> adds that build's `chat send` to the rotation.
 // The three one-shot cases run in rotation, one process at a time, so load from other work hits them alike;
 // 3 warm-up rounds are dropped. "Without" is the same binary with CHAT_NO_DAEMON=1 (its own session, scrypt
 // prederived as usual) while the daemon runs. Keys are passphrase-protected as `chat keygen` writes them now
@@ -65,6 +66,9 @@ try {
     'chat send, no daemon (CHAT_NO_DAEMON=1: scrypt + TLS + auth)': [send, env(alice, { CHAT_NO_DAEMON: '1' })],
     'chat send, through chat daemon': [send, env(alice)],
   };
+  // CHAT_BENCH_BASELINE_BIN: another build's chat.js (e.g. before a start-up change), run in the same rotation.
+  const baseline = process.env.CHAT_BENCH_BASELINE_BIN;
+  if (baseline) cases['chat send, through chat daemon, baseline build'] = [[baseline, ...send.slice(1)], env(alice)];
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let round = 0; round < rounds + 3; round++) {
     for (const [name, [args, e]] of Object.entries(cases)) {

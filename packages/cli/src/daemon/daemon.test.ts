@@ -169,7 +169,7 @@ describe('params', () => {
       expect(() => groupIdParam({ groupId }), String(groupId)).toThrow(ChatError);
     expect(stringList({ member: 'bob' }, 'member')).toEqual(['bob']);
     expect(stringList({ member: ['bob', 'carol'] }, 'member')).toEqual(['bob', 'carol']);
-    for (const member of [[""], [1], {}]) expect(() => stringList({ member }, 'member')).toThrow(ChatError);
+    for (const member of [[''], [1], {}]) expect(() => stringList({ member }, 'member')).toThrow(ChatError);
     expect(absolutePath({ path: '/tmp/x' }, 'path')).toBe('/tmp/x');
     expect(() => absolutePath({ path: 'x' }, 'path')).toThrow(/absolute/);
     expect(intParam({}, 'limit', 1, 5, 3)).toBe(3);
