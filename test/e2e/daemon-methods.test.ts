@@ -224,6 +224,44 @@ describe('chat daemon: every method', () => {
     await fails(a, 'declineFile', { id: 'ffffffff' }, 'NO_SUCH_TRANSFER');
   });
 
+  it('chat edit, react, delete, verify and trust ask the daemon while it runs', async () => {
+    const env = { CHAT_RELAY: '127.0.0.1:1' }; // unreachable: a command that opened its own session would fail
+    const run = (...args: string[]) => chat(args, { home: homes.bob, env });
+    const sent = await ok<{ id: string }>(b, 'send', { recipient: 'alice', message: 'through the commands' });
+    await a.notification(is('message', (p) => p.id === sent.id));
+    const edited = await run('edit', '--json', sent.id, 'edited by chat edit');
+    expect(edited).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(edited.stdout)).toEqual({ target: sent.id, conv: 'alice', seq: 1 });
+    await a.notification(is('edit', (p) => p.target === sent.id && p.body === 'edited by chat edit'));
+    expect(await run('react', sent.id.slice(0, 8), '🎉')).toMatchObject({
+      code: 0,
+      stdout: `reacted: ${sent.id} (alice)\n`,
+    });
+    await a.notification(is('reaction', (p) => p.target === sent.id && p.emoji === '🎉'));
+    expect(await run('delete', sent.id)).toMatchObject({
+      code: 0,
+      stdout: `deleted for everyone: ${sent.id} (alice)\n`,
+    });
+    await a.notification(is('delete', (p) => p.target === sent.id));
+    const missing = await run('edit', 'ffffffff', 'x');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('(NO_SUCH_MESSAGE)');
+
+    const v = await run('verify', 'alice', '--json');
+    expect(v.code).toBe(0);
+    const view = JSON.parse(v.stdout) as { safetyNumber: string };
+    expect(view).toMatchObject({ username: 'alice', safetyNumber: expect.stringMatching(/^(\d{5} ){11}\d{5}$/) });
+    expect((await run('verify', 'alice', '--no-qr')).stdout).toContain(
+      `chat trust alice --verify "${view.safetyNumber}"`,
+    );
+    const t = await run('trust', 'alice', '--verify', view.safetyNumber);
+    expect(t).toMatchObject({ code: 0, stderr: '' });
+    expect(t.stdout).toContain('alice is verified (safety numbers match)');
+    const wrong = await run('trust', 'alice', '--verify', '1'.repeat(60));
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toContain('(SAFETY_NUMBER_MISMATCH)');
+  });
+
   /** `chat jsonrpc` for `home`, its stdin and stdout as one duplex stream. */
   function jsonrpcProcess(home: string) {
     const proc = spawn(process.execPath, [CHAT_BIN, 'jsonrpc'], {

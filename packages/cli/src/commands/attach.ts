@@ -30,3 +30,22 @@ function daemonHome(io: Io): string | undefined {
   checkPrivatePath(home);
   return home;
 }
+
+/**
+ * `method` through the daemon when one runs (its result is what the command prints with --json), else `own`, the
+ * command in a session of its own. The same ChatErrors either way (client.ts maps them back).
+ */
+export async function withDaemonOr<T>(
+  io: Io,
+  method: string,
+  params: Record<string, unknown>,
+  own: () => Promise<T>,
+): Promise<T> {
+  const daemon = await attachDaemon(io);
+  if (!daemon) return own();
+  try {
+    return await daemon.request<T>(method, params);
+  } finally {
+    daemon.close();
+  }
+}
