@@ -2,10 +2,11 @@
 // `chat send` one-shot wall time with and without `chat daemon` (issue 16), beside `node -e 0`, in the same run
 // against the same relay; then the JSON-RPC `send` round trip and throughput from one connected client.
 // Usage (after npm run build): node scripts/bench/daemon-send.mjs [rounds=30]
+// CHAT_BENCH_BASELINE_BIN=<another build's dist/bin/chat.js> adds that build's `chat send` to the rotation.
 // The three one-shot cases run in rotation, one process at a time, so load from other work hits them alike;
 // 3 warm-up rounds are dropped. "Without" is the same binary with CHAT_NO_DAEMON=1 (its own session, scrypt
-// prederived as usual) while the daemon runs. Keys are passphrase-protected (scrypt N = 2^15), the relay is the
-// built chat-relay over TLS 1.3.
+// prederived as usual) while the daemon runs. Keys are passphrase-protected as `chat keygen` writes them now
+// (scrypt N = 2^17, 128 MiB), the relay is the built chat-relay over TLS 1.3.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -17,8 +18,13 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CHAT_BIN = join(ROOT, 'packages/cli/dist/bin/chat.js');
 const rounds = Number(process.argv[2] ?? 30);
 
-// Nobody reads dsbob's mailbox here: lift the per-sender share (1,000 envelopes by default) for the ~2,300 sent.
-const relay = await startOurRelay({ CHAT_RELAY_MAILBOX_SENDER_MAX_MESSAGES: '1000000' });
+// Nobody reads dsbob's mailbox here: lift the per-sender share (1,000 envelopes by default) and the share of one
+// sending address (500: every client here is 127.0.0.1) for the ~2,300 sent.
+const relay = await startOurRelay({
+  CHAT_RELAY_MAILBOX_SENDER_MAX_MESSAGES: '1000000',
+  CHAT_RELAY_MAILBOX_ADDRESS_MAX_MESSAGES: '1000000',
+  CHAT_RELAY_MAILBOX_ADDRESS_MAX_BYTES: String(1024 ** 3),
+});
 const tmp = tempDir('daemon-send');
 const env = (home, extra = {}) => ({
   PATH: process.env.PATH,
@@ -60,6 +66,9 @@ try {
     'chat send, no daemon (CHAT_NO_DAEMON=1: scrypt + TLS + auth)': [send, env(alice, { CHAT_NO_DAEMON: '1' })],
     'chat send, through chat daemon': [send, env(alice)],
   };
+  // CHAT_BENCH_BASELINE_BIN: another build's chat.js (e.g. before a start-up change), run in the same rotation.
+  const baseline = process.env.CHAT_BENCH_BASELINE_BIN;
+  if (baseline) cases['chat send, through chat daemon, baseline build'] = [[baseline, ...send.slice(1)], env(alice)];
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let round = 0; round < rounds + 3; round++) {
     for (const [name, [args, e]] of Object.entries(cases)) {

@@ -3,6 +3,7 @@
  * JSON), not from the CLI's own client: the tests check the wire as a bot in another language would see it.
  */
 import { createConnection, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface RpcResponse {
   jsonrpc: '2.0';
@@ -48,6 +49,11 @@ export class RpcClient {
     });
     this.closed = new Promise((r) => socket.once('close', () => r()));
     this.closed.then(() => this.wakers.splice(0).forEach((w) => w()));
+  }
+
+  /** The same client over any duplex stream: `chat jsonrpc`'s stdin and stdout (Duplex.from). */
+  static over(stream: Duplex): RpcClient {
+    return new RpcClient(stream as Socket);
   }
 
   static connect(path: string): Promise<RpcClient> {

@@ -563,6 +563,20 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
         ),
     )
     .command(
+      'jsonrpc',
+      'speak the JSON-RPC API on stdin/stdout for a bot that spawns chat (through the daemon when one runs)',
+      (y) =>
+        y
+          .example('$0 jsonrpc', 'one JSON-RPC request per line on stdin, answers and notifications on stdout')
+          .epilogue('The methods: docs/JSONRPC.md. Without a running chat daemon it opens its own session.'),
+      () =>
+        run(
+          () => import('../commands/jsonrpc.js'),
+          (m) => m.jsonrpc(io),
+          { stopOnSignals: true },
+        ),
+    )
+    .command(
       'verify <username>',
       'show the safety number with a contact (and a QR code) to compare in person',
       (y) =>

@@ -1,6 +1,8 @@
 /** Finding this profile's daemon: a small module, so a command that talks to the daemon loads little else. */
+import type { Socket } from 'node:net';
 import { DaemonClient } from '../daemon/client.js';
-import { profileHome } from '../engine/home.js';
+import { ownSocket, tryConnect } from '../daemon/socket.js';
+import { daemonSocketPath, profileHome } from '../engine/home.js';
 import { checkPrivatePath } from '../engine/strict-modes.js';
 import type { Io } from './io.js';
 
@@ -10,8 +12,40 @@ import type { Io } from './io.js';
  * trusted because nobody else can create files there. `CHAT_NO_DAEMON=1` skips it.
  */
 export async function attachDaemon(io: Io): Promise<DaemonClient | undefined> {
+  const home = daemonHome(io);
+  return home === undefined ? undefined : DaemonClient.connect(home);
+}
+
+/** A raw connection to the daemon, as attachDaemon finds it (`chat jsonrpc` passes lines through unread). */
+export async function daemonSocket(io: Io): Promise<Socket | undefined> {
+  const home = daemonHome(io);
+  if (home === undefined) return undefined;
+  const path = daemonSocketPath(home);
+  return ownSocket(path) ? tryConnect(path) : undefined;
+}
+
+function daemonHome(io: Io): string | undefined {
   if (io.env.CHAT_NO_DAEMON === '1') return undefined;
   const home = profileHome(io.env);
   checkPrivatePath(home);
-  return DaemonClient.connect(home);
+  return home;
+}
+
+/**
+ * `method` through the daemon when one runs (its result is what the command prints with --json), else `own`, the
+ * command in a session of its own. The same ChatErrors either way (client.ts maps them back).
+ */
+export async function withDaemonOr<T>(
+  io: Io,
+  method: string,
+  params: Record<string, unknown>,
+  own: () => Promise<T>,
+): Promise<T> {
+  const daemon = await attachDaemon(io);
+  if (!daemon) return own();
+  try {
+    return await daemon.request<T>(method, params);
+  } finally {
+    daemon.close();
+  }
 }

@@ -11,7 +11,6 @@ import type { ChatError } from '../engine/errors.js';
 import type { ConnectionStatus } from '../engine/events.js';
 import { Profile } from '../engine/profile.js';
 import { inertLine } from '../terminal-text.js';
-import { VERSION } from '../version.js';
 import { Hub } from '../daemon/hub.js';
 import { rpcServer, type MethodDeps } from '../daemon/methods.js';
 import { serveConnections } from '../daemon/server.js';
@@ -21,7 +20,7 @@ import { addSessionMethods } from '../daemon/methods-session.js';
 import { localOps, type SessionOps } from '../session/ops.js';
 import { openMessenger } from './common.js';
 import type { Io } from './io.js';
-import { sendWith, withNextStep } from './send-session.js';
+import { methodDeps, runSession } from './rpc-session.js';
 
 export interface DaemonArgs {
   json?: boolean;
@@ -75,31 +74,16 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
     connection = c.state;
   });
   ops = localOps(messenger, { connection: () => connection });
-  ready({
-    version: VERSION,
-    // The same next steps `chat send` names without a daemon (a size slip, a group name without '#').
-    send: (recipient, text, replyTo) =>
-      sendWith(messenger, recipient, text, replyTo).catch(async (err: unknown) => {
-        throw await withNextStep(err, recipient, messenger);
-      }),
-    contacts: () => messenger.contacts(),
-    history: (o) => messenger.history(o),
-    hub,
-  });
+  ready(methodDeps(messenger, hub, io));
   log('ready', { username: messenger.username });
   messenger.on('connection', (c) => log('connection', connectionFields(c)));
   messenger.on('warning', (w) => log('warning', { message: inertLine(w) }));
-  const { runLive } = await import('../engine/live.js');
   const signal = io.signal ?? new AbortController().signal;
-  // Disappearing messages (§17.5) go while the daemon runs, as in the session and chat recv --follow.
-  const { runExpirer } = await import('../engine/expire/expirer.js');
-  const expirer = runExpirer(messenger);
   try {
-    await runLive(messenger, { signal });
+    await runSession(messenger, signal);
     log('stopping');
     return 0;
   } finally {
-    expirer.stop();
     await stopServer();
     messenger.close();
     log('stopped');

@@ -18,6 +18,7 @@ import {
 } from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
 import { openMessenger } from './common.js';
+import { groupInfo, groupList } from '../daemon/results.js';
 import { inertLine } from '../terminal-text.js';
 import { printJson, warn, type Io } from './io.js';
 
@@ -39,17 +40,8 @@ function pendingToo(m: Messenger, ref: string): StoredGroup {
   }
 }
 
-function groupJson(g: StoredGroup) {
-  const invite = g.invitedBy === undefined ? {} : { pending: true, invitedBy: g.invitedBy };
-  return {
-    id: g.gid,
-    name: g.record.name,
-    version: g.record.version,
-    member: g.member,
-    ...invite,
-    members: g.record.members.map((x) => ({ user: x.user, admin: x.admin })),
-  };
-}
+/** The same object the daemon's `listGroups` and `updateGroup` answer with (daemon/results.ts). */
+const groupJson = groupInfo;
 
 /** Warns about members the relay refused (or whose key changed); they did not get this. */
 function reportFailures(io: Io, r: FanoutResult): void {
@@ -133,15 +125,7 @@ export function groups(args: { json?: boolean }, io: Io): Promise<number> {
   return withMessenger(io, async (m) => {
     const all = m.store.groups.list();
     const competing = m.store.groups.invitations();
-    if (args.json)
-      printJson(io, [
-        ...all.map(groupJson),
-        ...competing.map((i) => ({
-          ...groupJson({ gid: i.gid, record: i.record, member: false }),
-          competing: true,
-          invitedBy: i.inviter,
-        })),
-      ]);
+    if (args.json) printJson(io, groupList(m.store));
     else if (all.length === 0 && competing.length === 0)
       io.stdout.write('no groups yet (chat group create <name> <user...>)\n');
     else {

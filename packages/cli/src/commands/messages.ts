@@ -7,10 +7,13 @@ import { existsSync } from 'node:fs';
 import type { HistoryEntry } from '../engine/actions/history.js';
 import { withNickname } from '../engine/contacts/nickname.js';
 import type { ActionOutcome } from '../engine/actions/send.js';
+import type { FanoutResult } from '../engine/events.js';
 import { Profile } from '../engine/profile.js';
 import type { Store } from '../engine/store/store.js';
 import { inertLine } from '../terminal-text.js';
+import { attachDaemon } from './attach.js';
 import { openMessenger } from './common.js';
+import { actionResult, historyEntry } from '../daemon/results.js';
 import { formatEntry } from './history-format.js';
 import { outputWidth } from './format.js';
 import { printJson, warn, type Io } from './io.js';
@@ -24,7 +27,10 @@ export interface EditArgs {
 
 export async function edit(args: EditArgs, io: Io): Promise<number> {
   const text = await messageText(args.message ?? [], io);
-  return withActions(io, args.json, 'edited', (a, m) => a.editMessage(m, args.id, text));
+  return withActions(io, args.json, 'edited', (a, m) => a.editMessage(m, args.id, text), [
+    'send',
+    { editId: args.id, message: text },
+  ]);
 }
 
 export interface DeleteArgs {
@@ -34,8 +40,12 @@ export interface DeleteArgs {
 }
 
 export async function del(args: DeleteArgs, io: Io): Promise<number> {
-  return withActions(io, args.json, args.forMe ? 'deleted for you' : 'deleted for everyone', (a, m) =>
-    a.deleteMessage(m, args.id, args.forMe === true),
+  return withActions(
+    io,
+    args.json,
+    args.forMe ? 'deleted for you' : 'deleted for everyone',
+    (a, m) => a.deleteMessage(m, args.id, args.forMe === true),
+    [args.forMe ? 'deleteForMe' : 'remoteDelete', { targetId: args.id }],
   );
 }
 
@@ -47,8 +57,12 @@ export interface ReactArgs {
 
 export async function react(args: ReactArgs, io: Io): Promise<number> {
   const emoji = args.emoji ?? '';
-  return withActions(io, args.json, emoji === '' ? 'reaction removed' : 'reacted', (a, m) =>
-    a.reactToMessage(m, args.id, emoji),
+  return withActions(
+    io,
+    args.json,
+    emoji === '' ? 'reaction removed' : 'reacted',
+    (a, m) => a.reactToMessage(m, args.id, emoji),
+    ['sendReaction', emoji === '' ? { targetId: args.id, remove: true } : { targetId: args.id, emoji }],
   );
 }
 
@@ -60,18 +74,34 @@ async function withActions(
     a: typeof import('../engine/actions/send.js'),
     m: Awaited<ReturnType<typeof openMessenger>>,
   ) => Promise<ActionOutcome>,
+  /** The same action as a daemon method (docs/JSONRPC.md), used while `chat daemon` runs. */
+  [method, params]: [string, Record<string, unknown>],
 ): Promise<number> {
-  const actions = await import('../engine/actions/send.js');
-  const messenger = await openMessenger(io, { connectEarly: 'send' });
-  try {
-    const out = await f(actions, messenger);
-    for (const x of out.result?.failed ?? []) warn(io, `not delivered to ${x.to}: ${x.code}`);
-    if (json) printJson(io, { target: out.target, conv: out.conv, ...(out.seq === undefined ? {} : { seq: out.seq }) });
-    else io.stdout.write(`${what}: ${out.target} (${inertLine(out.conv)})\n`);
-    return 0;
-  } finally {
-    messenger.close();
+  const daemon = await attachDaemon(io);
+  let out: ActionOutcome;
+  if (daemon) {
+    try {
+      const r = await daemon.request<ReturnType<typeof actionResult> & { failed: FanoutResult['failed'] }>(
+        method,
+        params,
+      );
+      out = { ...r, result: { stored: [], failed: r.failed } };
+    } finally {
+      daemon.close();
+    }
+  } else {
+    const actions = await import('../engine/actions/send.js');
+    const messenger = await openMessenger(io, { connectEarly: 'send' });
+    try {
+      out = await f(actions, messenger);
+    } finally {
+      messenger.close();
+    }
   }
+  for (const x of out.result?.failed ?? []) warn(io, `not delivered to ${x.to}: ${x.code}`);
+  if (json) printJson(io, actionResult(out));
+  else io.stdout.write(`${what}: ${out.target} (${inertLine(out.conv)})\n`);
+  return 0;
 }
 
 export interface HistoryArgs {
@@ -133,16 +163,7 @@ function print(io: Io, store: Store, entries: HistoryEntry[], json: boolean, wit
   // A local nickname (chat nick) goes beside the sender's username, never instead of it.
   const nicknames = store.nicknames.all();
   if (json) {
-    for (const e of entries) {
-      const { replyTo, quote: _, ...rest } = e;
-      const nickname = nicknames.get(e.from);
-      printJson(io, {
-        type: 'message',
-        ...rest,
-        ...(replyTo === undefined ? {} : { reply_to: replyTo }),
-        ...(nickname === undefined ? {} : { nickname }),
-      });
-    }
+    for (const e of entries) printJson(io, historyEntry(e, nicknames));
     return;
   }
   // §17.1: the quote the engine resolved inside the entry's own conversation, never a global lookup by id.

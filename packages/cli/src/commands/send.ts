@@ -8,7 +8,8 @@ import { ChatError } from '../engine/errors.js';
 import type { DaemonClient } from '../daemon/client.js';
 import type { SendResult } from '../daemon/methods.js';
 import { attachDaemon } from './attach.js';
-import { printJson, warn, type Io } from './io.js';
+import type { Io } from './io.js';
+import { printSent as printSentTo } from './sent-output.js';
 
 export interface SendArgs {
   username: string;
@@ -40,16 +41,9 @@ async function sendThroughDaemon(daemon: DaemonClient, args: SendArgs, text: str
   }
 }
 
-/** What `chat send` prints, the same whether this process or the daemon sent it. */
+/** What `chat send` prints, the same whether this process or the daemon sent it (sent-output.ts). */
 export function printSent(io: Io, args: SendArgs, r: SendResult): number {
-  const reply = r.replyTo === undefined ? {} : { reply_to: r.replyTo };
-  if (r.type === 'conversation') {
-    for (const f of r.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
-    if (args.json) printJson(io, { to: r.to, stored: r.stored.length, failed: r.failed, ...reply });
-    else io.stdout.write(`sent to ${r.to} (${r.stored.length} members)\n`);
-  } else if (args.json) printJson(io, { id: r.id, to: r.to, ts: r.ts, ...reply });
-  else io.stdout.write(`sent to ${r.to} (id ${r.id})\n`);
-  return 0;
+  return printSentTo(io, args.json === true, r);
 }
 
 /** The message: the words joined by spaces, or stdin (one trailing newline dropped, as `echo` adds it). */

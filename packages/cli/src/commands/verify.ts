@@ -1,9 +1,12 @@
 /**
  * `chat verify <user>`: the safety number with a contact (PROTOCOL.md §3.5) as 12 groups of 5 digits and a QR code,
- * to compare in person or over a channel you trust. Looks the contact up first if it was never seen.
+ * to compare in person or over a channel you trust. Looks the contact up first if it was never seen. While
+ * `chat daemon` runs, asks it (`verify`, docs/JSONRPC.md).
  */
+import { withDaemonOr } from './attach.js';
 import { openMessenger } from './common.js';
 import { printJson, type Io } from './io.js';
+import { safetyNumberResult } from '../daemon/results.js';
 
 export interface VerifyArgs {
   username: string;
@@ -12,37 +15,34 @@ export interface VerifyArgs {
 }
 
 export async function verify(args: VerifyArgs, io: Io): Promise<number> {
-  const messenger = await openMessenger(io);
-  try {
-    const view = await messenger.safetyNumber(args.username);
-    if (args.json) {
-      printJson(io, {
-        username: view.username,
-        safetyNumber: view.formatted,
-        fingerprint: view.fingerprint,
-        trust: view.trust,
-        forPendingKey: view.forPendingKey,
-      });
-      return 0;
+  const view = await withDaemonOr(io, 'verify', { recipient: args.username }, async () => {
+    const messenger = await openMessenger(io);
+    try {
+      return safetyNumberResult(await messenger.safetyNumber(args.username));
+    } finally {
+      messenger.close();
     }
-    const lines = view.formatted.split(' ');
-    io.stdout.write(
-      `safety number with ${view.username} (${view.trust}${view.forPendingKey ? ', for the new key the relay gives' : ''}):\n\n` +
-        `    ${lines.slice(0, 4).join(' ')}\n    ${lines.slice(4, 8).join(' ')}\n    ${lines.slice(8).join(' ')}\n\n` +
-        `their fingerprint: ${view.fingerprint}\n`,
-    );
-    if (args.qr !== false) {
-      // Loaded only here: nothing else needs the QR encoder.
-      const { default: QRCode } = await import('qrcode');
-      io.stdout.write(
-        `\n${await QRCode.toString(view.digits, { type: 'terminal', small: true, errorCorrectionLevel: 'M' })}\n`,
-      );
-    }
-    io.stdout.write(
-      `if ${view.username} sees the same digits: chat trust ${view.username} --verify "${view.formatted}"\n`,
-    );
+  });
+  if (args.json) {
+    printJson(io, view);
     return 0;
-  } finally {
-    messenger.close();
   }
+  const lines = view.safetyNumber.split(' ');
+  io.stdout.write(
+    `safety number with ${view.username} (${view.trust}${view.forPendingKey ? ', for the new key the relay gives' : ''}):\n\n` +
+      `    ${lines.slice(0, 4).join(' ')}\n    ${lines.slice(4, 8).join(' ')}\n    ${lines.slice(8).join(' ')}\n\n` +
+      `their fingerprint: ${view.fingerprint}\n`,
+  );
+  if (args.qr !== false) {
+    // Loaded only here: nothing else needs the QR encoder. The code holds the 60 digits without spaces.
+    const { default: QRCode } = await import('qrcode');
+    const digits = view.safetyNumber.replaceAll(' ', '');
+    io.stdout.write(
+      `\n${await QRCode.toString(digits, { type: 'terminal', small: true, errorCorrectionLevel: 'M' })}\n`,
+    );
+  }
+  io.stdout.write(
+    `if ${view.username} sees the same digits: chat trust ${view.username} --verify "${view.safetyNumber}"\n`,
+  );
+  return 0;
 }

@@ -156,3 +156,23 @@ describe('methods', () => {
     expect((await call('nope'))?.error).toMatchObject({ code: -32601 });
   });
 });
+
+describe('params', () => {
+  it('reads targets, group ids, lists and paths, refusing anything else with USAGE', async () => {
+    const { absolutePath, groupIdParam, intParam, optionalTarget, stringList } = await import('./params.js');
+    expect(optionalTarget({ recipient: '#team' })).toBe('#team');
+    expect(optionalTarget({ groupId: 'ab12cd34' })).toBe('group:ab12cd34');
+    expect(optionalTarget({})).toBeUndefined();
+    expect(() => optionalTarget({ recipient: 'bob', groupId: 'ab12cd34' })).toThrow(/not both/);
+    expect(groupIdParam({ groupId: 'AB12CD34' })).toBe('ab12cd34');
+    for (const groupId of ['team', 'ab12', 'g'.repeat(8), 7])
+      expect(() => groupIdParam({ groupId }), String(groupId)).toThrow(ChatError);
+    expect(stringList({ member: 'bob' }, 'member')).toEqual(['bob']);
+    expect(stringList({ member: ['bob', 'carol'] }, 'member')).toEqual(['bob', 'carol']);
+    for (const member of [[''], [1], {}]) expect(() => stringList({ member }, 'member')).toThrow(ChatError);
+    expect(absolutePath({ path: '/tmp/x' }, 'path')).toBe('/tmp/x');
+    expect(() => absolutePath({ path: 'x' }, 'path')).toThrow(/absolute/);
+    expect(intParam({}, 'limit', 1, 5, 3)).toBe(3);
+    for (const limit of [0, 6, 1.5, '2']) expect(() => intParam({ limit }, 'limit', 1, 5)).toThrow(ChatError);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { JSONRPCServer } from 'json-rpc-2.0';
 import { describe, expect, it } from 'vitest';
-import { SESSION_OPS, type SessionOps } from '../session/ops.js';
+import { SESSION_OPS, type SessionOps, sessionMethod } from '../session/ops.js';
 import type { ConnectionParams } from './methods.js';
 import { addSessionMethods } from './methods-session.js';
 import { toRpcError } from './rpc-errors.js';
@@ -24,8 +24,12 @@ describe('session methods', () => {
   const server = new JSONRPCServer<ConnectionParams>({ errorListener: () => {} });
   server.mapErrorToJSONRPCErrorResponse = (id, err) => ({ jsonrpc: '2.0', id, error: toRpcError(err) });
   addSessionMethods(server, Promise.resolve(ops));
-  const call = (method: string, params?: unknown) =>
-    server.receive({ jsonrpc: '2.0', id: 1, method, params }, { subscriber: { notify: () => {}, alive: () => true } });
+  // Each operation is served as `session.<name>` (sessionMethod), beside the public methods.
+  const call = (name: string, params?: unknown) =>
+    server.receive(
+      { jsonrpc: '2.0', id: 1, method: sessionMethod(name), params },
+      { subscriber: { notify: () => {}, alive: () => true } },
+    );
 
   const good: Record<(typeof SESSION_OPS)[number], Record<string, unknown>> = {
     sessionInfo: {},

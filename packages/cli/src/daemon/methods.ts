@@ -1,17 +1,29 @@
 /**
- * The JSON-RPC methods of `chat daemon` (docs/JSONRPC.md is their contract). Each takes named params, checks them,
- * and calls one narrow capability; errors are ChatErrors that rpc-errors.ts turns into error objects. Where
- * signal-cli has the same operation its name is used (`send` with `recipient` and `message`, `listContacts`,
- * `version`), so a bot written for one reads naturally against the other.
+ * The JSON-RPC methods of `chat daemon` and `chat jsonrpc` (docs/JSONRPC.md is their contract). Each takes named
+ * params (params.ts), checks them, and calls the engine function its CLI command calls; errors are ChatErrors that
+ * rpc-errors.ts turns into error objects. Where signal-cli has the same operation its name is used (`send` with
+ * `recipient` and `message`, `listContacts`, `listGroups`, `sendReaction`, `remoteDelete`, `sendReceipt`,
+ * `sendTyping`, `trust`, `block`, `updateGroup`, `quitGroup`, `updateContact`, `version`), so a bot written for one
+ * reads naturally against the other. This file has the core; methods-*.ts one feature each.
  */
 import { JSONRPCServer } from 'json-rpc-2.0';
+import { ChatError } from '../engine/errors.js';
 import type { FanoutResult } from '../engine/events.js';
+import type { Messenger } from '../engine/messenger.js';
 import type { Contact, StoredMessage } from '../engine/store/store.js';
-import type { Hub, Subscriber } from './hub.js';
+import type { Hub } from './hub.js';
+import type { ConnectionParams, EngineDeps, Register } from './register.js';
+import { registerContactMethods } from './methods-contacts.js';
+import { registerFileMethods } from './methods-files.js';
+import { registerGroupMethods } from './methods-groups.js';
+import { conversationHistory, editWithSend, registerMessageMethods } from './methods-messages.js';
 import { contactObject } from './objects.js';
-import { badParam, toRpcError } from './rpc-errors.js';
+import { intParam, namedParams, optionalString, stringParam, targetParam, type Params } from './params.js';
+import { toRpcError } from './rpc-errors.js';
 
 /** The version of this API (docs/JSONRPC.md); a change that breaks a client bumps it. */
+export type { ConnectionParams } from './register.js';
+
 export const API_VERSION = 1;
 export const HISTORY_DEFAULT = 50;
 export const HISTORY_MAX = 1000;
@@ -24,11 +36,10 @@ export interface MethodDeps {
   contacts(): Contact[];
   history(options: { peer?: string; limit: number }): StoredMessage[];
   hub: Pick<Hub, 'subscribe' | 'unsubscribe' | 'drain'>;
-}
-
-/** Per connection: the connection as a subscriber. */
-export interface ConnectionParams {
-  subscriber: Subscriber;
+  /** The session's engine, for the feature methods (methods-*.ts); absent only in unit tests of the core. */
+  engine?: Messenger;
+  /** Where `acceptFile` saves without `dir`: `chat files accept`'s default for the daemon's environment. */
+  downloads?: string;
 }
 
 /** `replyTo`: the full id of the message answered (§17), when the send was a reply. */
@@ -40,23 +51,27 @@ export type SendResult = (
 export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionParams> {
   const server = new JSONRPCServer<ConnectionParams>({ errorListener: () => {} });
   server.mapErrorToJSONRPCErrorResponse = (id, err) => ({ jsonrpc: '2.0', id, error: toRpcError(err) });
-  const method = <R>(name: string, f: (d: MethodDeps, p: Record<string, unknown>, c: ConnectionParams) => R): void =>
+  const method = <R>(name: string, f: (d: MethodDeps, p: Params, c: ConnectionParams) => R): void =>
     server.addMethod(name, async (params: unknown, conn) => f(await deps, namedParams(params), conn));
+  const engineMethod: Register<Messenger> = (name, f) => method(name, (d, p, c) => f(engineOf(d, name), p, c));
 
   method('version', (d) => ({ version: d.version, api: API_VERSION }));
-  method('send', async (d, p): Promise<SendResult> => {
-    const recipient = stringParam(p, 'recipient');
+  method('send', (d, p): Promise<unknown> => {
     const message = stringParam(p, 'message');
-    const replyTo = p.replyTo === undefined ? undefined : stringParam(p, 'replyTo');
+    // signal-cli edits with `send` and `editTimestamp`; our messages have ids, so it is `editId` here.
+    if (p.editId !== undefined) return editWithSend(engineOf(d, 'send').engine, p, message);
+    const recipient = targetParam(p);
+    const replyTo = optionalString(p, 'replyTo');
     return d.send(recipient, message, replyTo);
   });
   method('listContacts', (d) => d.contacts().map(contactObject));
   method('history', (d, p) => {
-    const peer = p.peer === undefined ? undefined : stringParam(p, 'peer');
-    const limit = p.limit === undefined ? HISTORY_DEFAULT : p.limit;
-    if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > HISTORY_MAX)
-      throw badParam('limit', `an integer from 1 to ${HISTORY_MAX}`);
-    return d.history(peer === undefined ? { limit: limit as number } : { peer, limit: limit as number });
+    // With `recipient` / `groupId`: `chat history <target> --json`; with `peer` or nothing: the stored rows (v1).
+    if (p.recipient !== undefined || p.groupId !== undefined)
+      return conversationHistory(engineOf(d, 'history').engine, p);
+    const peer = optionalString(p, 'peer');
+    const limit = intParam(p, 'limit', 1, HISTORY_MAX, HISTORY_DEFAULT) as number;
+    return d.history(peer === undefined ? { limit } : { peer, limit });
   });
   method('receive', (d) => ({ messages: d.hub.drain() }));
   method('subscribe', (d, _p, c) => {
@@ -67,18 +82,14 @@ export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionPa
     d.hub.unsubscribe(c.subscriber);
     return { subscribed: false };
   });
+  registerMessageMethods(engineMethod);
+  registerGroupMethods(engineMethod);
+  registerContactMethods(engineMethod);
+  registerFileMethods(engineMethod);
   return server;
 }
 
-/** Params by name (an object) or none; positional params are refused, so every method reads them one way. */
-export function namedParams(params: unknown): Record<string, unknown> {
-  if (params === undefined || params === null) return {};
-  if (typeof params !== 'object' || Array.isArray(params)) throw badParam('', 'an object of named parameters');
-  return params as Record<string, unknown>;
-}
-
-export function stringParam(p: Record<string, unknown>, name: string): string {
-  const v = p[name];
-  if (typeof v !== 'string' || v.length === 0) throw badParam(name, 'a non-empty string');
-  return v;
+function engineOf(d: MethodDeps, name: string): EngineDeps<Messenger> {
+  if (!d.engine) throw new ChatError('UNEXPECTED', `${name} needs the daemon's session`);
+  return { engine: d.engine, downloads: d.downloads ?? '' };
 }

@@ -1,6 +1,6 @@
 /**
- * The daemon's side of each socket connection (the server is created with `allowHalfOpen`): lines in (lines.ts), JSON-RPC requests answered in order of
- * completion, notifications out for a subscribed connection. A connection that sends a line over the limit gets one
+ * The daemon's side of each socket connection (the server is created with `allowHalfOpen`), and `chat jsonrpc`'s
+ * stdin and stdout: lines in (lines.ts), JSON-RPC requests answered in order of completion, notifications out for a subscribed connection. A connection that sends a line over the limit gets one
  * error and is closed; one that stops reading while subscribed is dropped once too much is waiting for it.
  */
 import type { Server, Socket } from 'node:net';
@@ -30,50 +30,9 @@ export function serveConnections(
   server.on('connection', (socket) => {
     open.add(socket);
     onCount(open.size);
-    const write = (value: unknown): void => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify(value)}\n`);
-    };
-    const subscriber: Subscriber = {
-      alive: () => !socket.destroyed,
-      notify(n: Notification) {
-        if (socket.writableLength > MAX_UNSENT_BYTES) socket.destroy();
-        else write({ jsonrpc: '2.0', method: n.method, params: n.params });
-      },
-    };
-    // A client may half-close after its last request (`printf … | socat - UNIX-CONNECT:…`): its answers still go
-    // out, then the connection closes (a subscribed client that wants the stream keeps its side open).
-    let inFlight = 0;
-    let ended = false;
-    const endIfDone = (): void => {
-      if (ended && inFlight === 0) socket.end();
-    };
-    const lines = new LineSplitter(
-      MAX_REQUEST_BYTES,
-      (line) => {
-        inFlight++;
-        void rpc.receiveJSON(line, { subscriber }).then((response) => {
-          if (response !== null) write(response);
-          inFlight--;
-          endIfDone();
-        });
-      },
-      () => {
-        write({
-          jsonrpc: '2.0',
-          id: null,
-          error: { code: INVALID_REQUEST, message: `request line longer than ${MAX_REQUEST_BYTES} bytes` },
-        });
-        socket.end();
-      },
-    );
-    socket.on('data', (chunk: Buffer) => lines.push(chunk));
-    socket.on('end', () => {
-      ended = true;
-      endIfDone();
-    });
     socket.on('error', () => socket.destroy());
+    serveStream({ input: socket, output: socket, close: () => socket.destroy(), end: () => socket.end() }, rpc, hub);
     socket.on('close', () => {
-      hub.unsubscribe(subscriber);
       open.delete(socket);
       onCount(open.size);
     });
@@ -83,4 +42,84 @@ export function serveConnections(
       for (const s of open) s.destroy();
     },
   };
+}
+
+/** Both ends of one JSON-RPC connection: a socket, or stdin and stdout for `chat jsonrpc`. */
+export interface Stream {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream & { readonly writableLength: number; readonly destroyed: boolean };
+  /** Drops the connection now (a client that stopped reading). */
+  close(): void;
+  /** Ends our side once every answer is written (the client sent its last request). */
+  end(): void;
+}
+
+/**
+ * Serves one connection: requests in, answers out as each completes, notifications while subscribed. Resolves when
+ * the input has ended and every answer is written (then `end` was called), or when the output is gone.
+ */
+export function serveStream(
+  stream: Stream,
+  rpc: JSONRPCServer<ConnectionParams>,
+  hub: { unsubscribe(s: Subscriber): void },
+): Promise<void> {
+  const { input, output } = stream;
+  const write = (value: unknown): void => {
+    if (!output.destroyed) output.write(`${JSON.stringify(value)}\n`);
+  };
+  const subscriber: Subscriber = {
+    alive: () => !output.destroyed && !gone,
+    notify(n: Notification) {
+      if (output.writableLength > MAX_UNSENT_BYTES) stream.close();
+      else write({ jsonrpc: '2.0', method: n.method, params: n.params });
+    },
+  };
+  // A client may half-close after its last request (`printf … | socat - UNIX-CONNECT:…`): its answers still go
+  // out, then the connection closes (a subscribed client that wants the stream keeps its side open).
+  let inFlight = 0;
+  let ended = false;
+  let gone = false;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const finish = (): void => {
+    if (gone) return;
+    gone = true;
+    hub.unsubscribe(subscriber);
+    done();
+  };
+  const endIfDone = (): void => {
+    if (ended && inFlight === 0) {
+      stream.end();
+      finish();
+    }
+  };
+  const lines = new LineSplitter(
+    MAX_REQUEST_BYTES,
+    (line) => {
+      inFlight++;
+      void rpc.receiveJSON(line, { subscriber }).then((response) => {
+        if (response !== null) write(response);
+        inFlight--;
+        endIfDone();
+      });
+    },
+    () => {
+      write({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: INVALID_REQUEST, message: `request line longer than ${MAX_REQUEST_BYTES} bytes` },
+      });
+      stream.end();
+      finish();
+    },
+  );
+  input.on('data', (chunk: Buffer) => lines.push(chunk));
+  input.on('end', () => {
+    ended = true;
+    endIfDone();
+  });
+  input.on('close', finish);
+  output.on('close', finish);
+  output.on('error', finish);
+  return finished;
 }

@@ -90,6 +90,12 @@ export interface GroupView {
   failed: Failed;
 }
 
+/**
+ * The JSON-RPC method of an operation: `session.<name>`, kept apart from the public methods (signal-cli's names and
+ * shapes: `updateGroup`, `sendFile`, `joinRoom`, …), which a bot uses for the same purposes.
+ */
+export const sessionMethod = (name: string): string => `session.${name}`;
+
 /** The names of the operations, in the order docs/JSONRPC.md lists them. */
 export const SESSION_OPS = [
   'sessionInfo',

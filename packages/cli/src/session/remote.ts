@@ -13,7 +13,7 @@ import type { ConnectionStatus } from '../engine/events.js';
 import { loadSettings } from '../engine/settings.js';
 import { Store } from '../engine/store/store.js';
 import type { SessionEngine, SessionEvents } from './engine.js';
-import { SESSION_OPS, type SessionOps } from './ops.js';
+import { SESSION_OPS, type SessionOps, sessionMethod } from './ops.js';
 
 /**
  * Attaches to the daemon behind `client` for the profile in `home` (whose database this process reads).
@@ -77,7 +77,7 @@ export function remoteOps(client: DaemonClient, done: () => void): SessionOps {
   const ops: Record<string, (p: Record<string, unknown>) => Promise<unknown>> = {};
   for (const name of SESSION_OPS) {
     ops[name] = async (p) => {
-      const result = await client.request(name, p);
+      const result = await client.request(sessionMethod(name), p);
       done();
       return result;
     };
