@@ -48,6 +48,7 @@ export const INTEGRATION = [
   'packages/cli/src/ui/files.ui.test.tsx',
   'packages/cli/src/ui/groups-ui.test.tsx',
   'packages/cli/src/ui/messages-ui.test.tsx',
+  'packages/cli/src/ui/conversations-ui.test.tsx',
   // a scripted relay lists hostile room names
   'packages/cli/src/terminal-text.test.tsx',
 ];
