@@ -4,6 +4,7 @@
  *
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
+import { describeThisProcess, markReceiving, nameTheHolder, unmarkReceiving } from './receiving-marker.js';
 import { EventEmitter } from 'node:events';
 import { type MessageKind, fromHex, type Identity } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
@@ -80,6 +81,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   /** The connection `open` started with `connectEarly`, until `connect` takes it. */
   private early: { mode: Mode; conn: Promise<Connection> } | undefined;
   private live: Connection | undefined;
+  /** What this process is, as a refused receiver elsewhere is told (receiving-marker.ts). */
+  receiverName = describeThisProcess();
   /** The following receive session's re-check of held envelopes (§3.4), while one runs. */
   private heldRetry: ((from: string) => number) | undefined;
   private readonly contactsDeps: ContactsDeps;
@@ -322,9 +325,14 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       setLive: (conn, up) => {
         if (up) this.live = conn;
         else if (this.live === conn) this.live = undefined;
+        // Whose session this is, for a refused one elsewhere (receiving-marker.ts).
+        if (up) markReceiving(this.opts.profile.home, this.receiverName);
+        else unmarkReceiving(this.opts.profile.home);
       },
     };
-    return receive(ctx, options);
+    return receive(ctx, options).catch((err: unknown) => {
+      throw nameTheHolder(err, this.opts.profile.home, this.username);
+    });
   }
 
   contacts(): Contact[] {
