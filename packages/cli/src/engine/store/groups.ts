@@ -70,6 +70,14 @@ export class GroupStore {
       .run(toHex(record.gid), record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now, invitedBy);
   }
 
+  /** The accepted groups' records as stored (not pending invitations), for a backup (§13.2). */
+  forBackup(): { record: Uint8Array; member: boolean }[] {
+    const rows = this.db
+      .prepare('SELECT record, member FROM groups WHERE invited_by IS NULL ORDER BY name, gid')
+      .all() as { record: Buffer; member: number }[];
+    return rows.map((r) => ({ record: new Uint8Array(r.record), member: r.member === 1 }));
+  }
+
   /** Accepts a pending invitation (§15.7): the group becomes an ordinary one. */
   accept(gid: string): void {
     this.db.prepare('UPDATE groups SET invited_by = NULL WHERE gid = ?').run(gid);
