@@ -9,7 +9,6 @@ import { fingerprint, fromHex, groupIdBoundTo } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
 import { runLive } from '../engine/live.js';
 import { runExpirer, type Expirer } from '../engine/expire/expirer.js';
-import { describeTimer } from '../engine/expire/timers.js';
 import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
 import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
@@ -99,11 +98,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     // An edit, delete or reaction (§17) changed the history the pane is drawn from.
     m.on('action', () => this.changed());
     // Disappearing messages (§17.5): the other side set the timer; the sweep removed what ran out.
-    m.on('expire', (e) => {
-      // A group's setting is a line of its history; a 1:1 one is a notice in that conversation.
-      if (e.applied && !e.group) this.notice(describeTimer(e.from, e.seconds), 'info', e.from);
-      else this.changed();
-    });
+    // The setting is a line of the conversation's history, 1:1 and group alike (expire/timers.ts).
+    m.on('expire', () => this.changed());
     m.on('expired', () => this.changed());
     m.on('typing', ({ from, active }) => {
       // Typing comes only from a live session, so the sender is online now.

@@ -127,7 +127,10 @@ export class GroupStore {
   isContact(user: string): boolean {
     if (this.db.prepare('SELECT 1 FROM blocked WHERE username = ?').get(user) !== undefined) return false;
     return (
-      this.db.prepare("SELECT 1 FROM messages WHERE peer = ? AND direction = 'out' LIMIT 1").get(user) !== undefined ||
+      // A timer line of ours (state `event`) is not a message sent: it does not make them a contact.
+      this.db
+        .prepare("SELECT 1 FROM messages WHERE peer = ? AND direction = 'out' AND state IS NOT 'event' LIMIT 1")
+        .get(user) !== undefined ||
       this.db.prepare("SELECT 1 FROM contacts WHERE username = ? AND trust = 'verified'").get(user) !== undefined
     );
   }
