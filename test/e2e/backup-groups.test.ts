@@ -57,7 +57,7 @@ describe('a backup carries groups and rooms', () => {
     const imported = await chat(['key', 'import', '--no-passphrase'], { home: restored, env, stdin: exported.stdout });
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(
-      /^restored alice \(.*\), 1 contact\(s\), 1 group\(s\), 1 room\(s\), 1 nickname\(s\)/,
+      /^restored alice \(.*\) and 1 contact\(s\) \(with 1 group\(s\), 1 room\(s\), 1 nickname\(s\)\) into /,
     );
     expect(imported.stderr).toContain(
       'chat: hint: chat recv fetches what waits on the relay (message history is not part of a backup)',

@@ -134,7 +134,7 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
       .filter(([n]) => n !== 0)
       .map(([n, what]) => `${n} ${what}`);
     io.stdout.write(
-      `restored ${contents.config?.username ?? 'the identity'} (${fp}), ${contents.contacts.length} contact(s)${more.map((x) => `, ${x}`).join('')} into ${profile.home}\n`,
+      `restored ${contents.config?.username ?? 'the identity'} (${fp}) and ${contents.contacts.length} contact(s)${more.length > 0 ? ` (with ${more.join(', ')})` : ''} into ${profile.home}\n`,
     );
   }
   // The next step: a backup holds no history, and what waits on the relay is fetched by a receive.
