@@ -153,9 +153,6 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
 
   /** What to render; recomputed after each change. */
   view(): ChatView {
-    // A renamed group keeps its conversation (§15.3): the open `#name` follows the group.
-    const renamed = this.list.follow(this.current);
-    if (renamed !== this.current) this.current = renamed;
     this.cached ??= decorateView(
       this.m,
       this.withGroups(
@@ -476,6 +473,9 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private changed(): void {
     // Whatever changed may have stored a message that expires before the armed time (§17.5).
     this.expirer?.rearm();
+    // A renamed group keeps its conversation (§15.3): the open `#name` follows the group (looked up once per change,
+    // not on every render).
+    this.current = this.list.follow(this.current);
     this.cached = undefined;
     this.emit('change');
   }

@@ -76,7 +76,11 @@ export class ConversationListState {
    */
   rows(rows: readonly ConversationRow[], blocked: ReadonlyMap<string, string>): ListRow[] {
     const nicks = this.m.store.nicknames.all();
-    const lastTs = new Map(this.m.store.outbox.conversations().map((c) => [c.peer, c.lastTs]));
+    // Only with something closed: the list query is not cheap on a long history, and buildView already ran it once.
+    const lastTs =
+      this.closed.size === 0
+        ? new Map<string, number>()
+        : new Map(this.m.store.outbox.conversations().map((c) => [c.peer, c.lastTs]));
     return rows
       .filter((r) => {
         const at = this.closed.get(r.peer);
