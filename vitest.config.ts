@@ -50,6 +50,7 @@ export const INTEGRATION = [
   'packages/cli/src/ui/messages-ui.test.tsx',
   // an in-process daemon on a Unix socket, with an in-process relay
   'packages/cli/src/session/remote.test.ts',
+  'packages/cli/src/ui/conversations-ui.test.tsx',
   // a scripted relay lists hostile room names
   'packages/cli/src/terminal-text.test.tsx',
 ];

@@ -131,6 +131,13 @@ describe('messageText (argument validation)', () => {
       code: 'BODY_TOO_LARGE',
       exitCode: 2,
     });
+    // The hint names the recipient, or for a group says files go to one user at a time.
+    await expect(messageText(['-'], memIo({}, 'x'.repeat(60_003)), 'bob')).rejects.toMatchObject({
+      hint: 'send it as a file instead: chat send-file bob <file>',
+    });
+    await expect(messageText(['-'], memIo({}, 'x'.repeat(60_003)), '#team')).rejects.toMatchObject({
+      hint: expect.stringContaining('files go to one user at a time: chat send-file <username> <file>') as string,
+    });
     const io = memIo({});
     const { Readable } = await import('node:stream');
     io.stdin = Readable.from([Buffer.from([0x68, 0xff, 0x69])]);

@@ -5,12 +5,12 @@
  * --no-passphrase) and refuses to replace existing keys without --force.
  */
 import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
-import { fingerprint } from '@chat/crypto';
+import { fingerprint, parseGroupRecord, toHex } from '@chat/crypto';
 import { MAX_BACKUP_CHARS, exportBackup, importBackup, type BackupContents } from '../engine/backup.js';
 import { supersedes } from '../engine/expire/timers.js';
 import { ChatError } from '../engine/errors.js';
 import { Profile } from '../engine/profile.js';
-import { printJson, warn, type Io } from './io.js';
+import { hint, printJson, warn, type Io } from './io.js';
 import { BACKUP_PASSPHRASE, KEY_PASSPHRASE, readPassphrase, unlockingPassphrase } from './passphrase.js';
 
 export interface KeyExportArgs {
@@ -25,7 +25,11 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
   const passphrase = await backupPassphrase(io, true);
   let contacts: import('../engine/store/store.js').Contact[] = [];
   let seenIds: string[] = [];
-  let local: Pick<BackupContents, 'blocked' | 'nicknames' | 'timers'> = { blocked: [], nicknames: [], timers: [] };
+  let local: Pick<BackupContents, 'blocked' | 'nicknames' | 'timers' | 'groups' | 'rooms'> = {
+    blocked: [],
+    nicknames: [],
+    timers: [],
+  };
   if (existsSync(profile.dbPath)) {
     const { Store } = await import('../engine/store/store.js');
     const store = Store.open(profile.dbPath);
@@ -36,6 +40,8 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
         blocked: store.blocked.list(),
         nicknames: [...store.nicknames.all()].map(([username, nickname]) => ({ username, nickname })),
         timers: store.timers.all().map(({ conv, seconds, setBy, setTs }) => ({ conv, seconds, setBy, setTs })),
+        groups: store.groups.forBackup(),
+        rooms: store.groups.joinedRooms(),
       };
     } finally {
       store.close();
@@ -62,7 +68,10 @@ export interface KeyImportArgs {
 
 export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  if (!args.force) profile.assertNoIdentity();
+  if (!args.force && profile.hasIdentity())
+    throw new ChatError('IDENTITY_EXISTS', `an identity already exists in ${profile.home}`, {
+      hint: "restore into an empty profile (CHAT_HOME=<new directory> chat key import …), or add --force to replace these keys with the backup's",
+    });
   const text = args.file === undefined || args.file === '-' ? await readAll(io) : readFile(args.file);
   // Decrypt and check everything first: a wrong passphrase or a damaged file writes nothing.
   const contents = await importBackup(text, await backupPassphrase(io, false));
@@ -90,6 +99,13 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
       // A timer in the store may be newer (an import with --force over a profile in use): the §17.5 rule decides.
       for (const t of contents.timers)
         if (supersedes(t, store.timers.get(t.conv))) store.timers.set({ ...t, setAt: now });
+      // A group's state only moves forward (§15.4): a newer one already here (import --force) is kept.
+      for (const g of contents.groups ?? []) {
+        const record = parseGroupRecord(g.record);
+        const held = store.groups.get(toHex(record.gid));
+        if (!held || held.record.version < record.version) store.groups.put(record, g.record, g.member, now);
+      }
+      for (const r of contents.rooms ?? []) store.groups.joinRoom(r, now);
     });
   } finally {
     store.close();
@@ -103,12 +119,31 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
       blocked: contents.blocked.length,
       nicknames: contents.nicknames.length,
       timers: contents.timers.length,
+      groups: contents.groups?.length ?? 0,
+      rooms: contents.rooms?.length ?? 0,
       home: profile.home,
     });
-  else
+  else {
+    const more = [
+      [contents.groups?.length ?? 0, 'group(s)'],
+      [contents.rooms?.length ?? 0, 'room(s)'],
+      [contents.blocked.length, 'blocked user(s)'],
+      [contents.nicknames.length, 'nickname(s)'],
+      [contents.timers.length, 'timer(s)'],
+    ]
+      .filter(([n]) => n !== 0)
+      .map(([n, what]) => `${n} ${what}`);
     io.stdout.write(
-      `restored ${contents.config?.username ?? 'the identity'} (${fp}) and ${contents.contacts.length} contact(s) into ${profile.home}\n`,
+      `restored ${contents.config?.username ?? 'the identity'} (${fp}) and ${contents.contacts.length} contact(s)${more.length > 0 ? ` (with ${more.join(', ')})` : ''} into ${profile.home}\n`,
     );
+  }
+  // The next step: a backup holds no history, and what waits on the relay is fetched by a receive.
+  hint(
+    io,
+    contents.config
+      ? 'chat recv fetches what waits on the relay (message history is not part of a backup)'
+      : "chat login <name> --relay <the relay's chat:// address> joins a relay",
+  );
   if (passphrase === undefined)
     warn(io, `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted`);
   return 0;

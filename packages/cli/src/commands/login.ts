@@ -70,10 +70,18 @@ export async function login(args: LoginArgs, io: Io): Promise<number> {
       registered: result.registered,
       relayCert: result.relayCert ?? null,
       address: result.shareableAddress,
+      trustedOnFirstUse: result.trustedOnFirstUse,
     });
   } else {
     io.stdout.write(`${result.registered ? 'registered' : 'logged in as'} ${result.username} on ${result.relay}\n`);
-    if (result.relayCert !== undefined) io.stdout.write(`relay certificate pinned: ${result.shareableAddress}\n`);
+    if (result.trustedOnFirstUse) {
+      // §5.1: nothing vouched for this certificate; say so, and how to compare it out of band.
+      io.stdout.write(
+        `relay certificate trusted on first use (${result.relay} names none) and pinned: ${result.shareableAddress}\n` +
+          "check it: the relay's operator sees the same chat:// address in chat-relay's start-up output; give others that address\n",
+      );
+    } else if (result.relayCert !== undefined)
+      io.stdout.write(`relay certificate pinned: ${result.shareableAddress}\n`);
   }
   return 0;
 }

@@ -20,7 +20,7 @@ export interface SendArgs {
 }
 
 export async function send(args: SendArgs, io: Io): Promise<number> {
-  const text = await messageText(args.message ?? [], io);
+  const text = await messageText(args.message ?? [], io, args.username);
   const daemon = await attachDaemon(io);
   if (daemon) return sendThroughDaemon(daemon, args, text, io);
   const { sendInSession } = await import('./send-session.js');
@@ -46,21 +46,24 @@ export function printSent(io: Io, args: SendArgs, r: SendResult): number {
   return printSentTo(io, args.json === true, r);
 }
 
-/** The message: the words joined by spaces, or stdin (one trailing newline dropped, as `echo` adds it). */
-export async function messageText(words: readonly (string | number)[], io: Io): Promise<string> {
+/**
+ * The message: the words joined by spaces, or stdin (one trailing newline dropped, as `echo` adds it). `to` (the
+ * recipient, when sending) makes the hint for a body over the limit name the right `chat send-file`.
+ */
+export async function messageText(words: readonly (string | number)[], io: Io, to?: string): Promise<string> {
   const fromStdin = (words.length === 1 && words[0] === '-') || (words.length === 0 && !io.stdin.isTTY);
   if (!fromStdin && words.length === 0) {
     throw new ChatError('USAGE', 'no message given', {
       hint: 'chat send <username> <message...>, or - to read the message from stdin',
     });
   }
-  const text = fromStdin ? (await readStdin(io)).replace(/\r?\n$/, '') : words.map(String).join(' ');
+  const text = fromStdin ? (await readStdin(io, to)).replace(/\r?\n$/, '') : words.map(String).join(' ');
   if (text.length === 0) throw new ChatError('USAGE', 'the message is empty');
   return text;
 }
 
 /** Reads stdin as UTF-8, refusing more than fits in one message before buffering it all. */
-async function readStdin(io: Io): Promise<string> {
+async function readStdin(io: Io, to: string | undefined): Promise<string> {
   // The limit is loaded only for stdin: @chat/crypto is a large module that a message in words never needs.
   const { MAX_BODY_BYTES } = await import('./body-limit.js');
   const chunks: Buffer[] = [];
@@ -73,7 +76,11 @@ async function readStdin(io: Io): Promise<string> {
       throw new ChatError(
         'BODY_TOO_LARGE',
         `the message on stdin is over the limit of ${MAX_BODY_BYTES} bytes (UTF-8)`,
-        { hint: 'send it as a file instead: chat send-file <username> <file>' },
+        {
+          hint: /^(#|group:|room:)/.test(to ?? '')
+            ? `split it into messages of at most ${MAX_BODY_BYTES} bytes (files go to one user at a time: chat send-file <username> <file>)`
+            : `send it as a file instead: chat send-file ${to ?? '<username>'} <file>`,
+        },
       );
     }
     chunks.push(b);

@@ -25,6 +25,8 @@ export interface LoginResult {
   droppedPinRelay?: string;
   /** `chat://<fingerprint>@host:port`, to share with others; plain host:port with `insecure`. */
   shareableAddress: string;
+  /** A bare host:port and no pin held: the certificate was trusted on first use (§5.1), worth checking. */
+  trustedOnFirstUse: boolean;
 }
 
 export interface LoginOptions {
@@ -125,6 +127,7 @@ export async function login(
     replacedRelayCert: heldPin !== undefined && (insecure || heldPin !== relayCert) ? heldPin : undefined,
     ...(insecure && heldPin !== undefined ? { droppedPinRelay: previous!.relay } : {}),
     shareableAddress: relayCert === undefined ? relay : formatPinnedAddress(address, relayCert),
+    trustedOnFirstUse: expected === undefined && relayCert !== undefined,
   };
 }
 

@@ -1,5 +1,5 @@
 /** The backup's seen ids (§13.2, issue 14 finding 13): carried, bounded, and optional for older backups. */
-import { generateIdentity, randomMessageId, toHex } from '@chat/crypto';
+import { encodeGroupRecord, fromHex, generateIdentity, randomMessageId, toHex } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { exportBackup, importBackup } from './backup.js';
 import { MAX_SEEN_IDS } from './store/seen.js';
@@ -57,6 +57,50 @@ describe('backup of blocks, nicknames and timers (issue 15)', () => {
     ['a blocked user that is not a username', { blocked: [{ username: '../etc', blockedAt: 1 }] }],
     ['a timer over a year', { timers: [{ conv: 'alice', seconds: 31_536_001, setBy: 'alice', setTs: 1 }] }],
     ['a timer for no conversation', { timers: [{ conv: '#xyz', seconds: 5, setBy: 'alice', setTs: 1 }] }],
+  ])('refuses %s (BAD_BACKUP)', async (_what, bad) => {
+    const identity = generateIdentity();
+    const text = exportBackup({ identity, config: undefined, contacts: [], seenIds: [], ...NONE, ...bad }, 'pw', CHEAP);
+    await expect(importBackup(text, 'pw')).rejects.toMatchObject({ code: 'BAD_BACKUP' });
+  });
+});
+
+describe('backup of groups and joined rooms (issue 15)', () => {
+  const record = encodeGroupRecord({
+    gid: fromHex('cd'.repeat(16)),
+    version: 3,
+    op: 'rename',
+    subject: '',
+    name: 'crew',
+    members: [
+      { user: 'alice', admin: true },
+      { user: 'bob', admin: false },
+    ],
+  });
+
+  it('round-trips the group state records and the joined rooms', async () => {
+    const identity = generateIdentity();
+    const groups = [{ record, member: true }];
+    const back = await importBackup(
+      exportBackup(
+        { identity, config: undefined, contacts: [], seenIds: [], ...NONE, groups, rooms: ['general'] },
+        'pw',
+        CHEAP,
+      ),
+      'pw',
+    );
+    expect(back.groups).toEqual(groups);
+    expect(back.rooms).toEqual(['general']);
+    // A backup written before them has none.
+    const old = await importBackup(
+      exportBackup({ identity, config: undefined, contacts: [], seenIds: [], ...NONE }, 'pw', CHEAP),
+      'pw',
+    );
+    expect([old.groups, old.rooms]).toEqual([[], []]);
+  });
+
+  it.each([
+    ['a malformed group record', { groups: [{ record: record.subarray(0, 20), member: true }] }],
+    ['a room name that is not one', { rooms: ['../x'] }],
   ])('refuses %s (BAD_BACKUP)', async (_what, bad) => {
     const identity = generateIdentity();
     const text = exportBackup({ identity, config: undefined, contacts: [], seenIds: [], ...NONE, ...bad }, 'pw', CHEAP);

@@ -1,12 +1,14 @@
 /**
  * `chat key export` / `chat key import` (PROTOCOL.md §13.2): identity, relay settings and contacts (with trust
- * states), blocked users, nicknames and disappearing-message timers in one passphrase-encrypted, ASCII-armoured file. Message history is not included; the ids of recently seen
+ * states), blocked users, nicknames, disappearing-message timers, groups and joined rooms in one passphrase-encrypted, ASCII-armoured file. Message history is not included; the ids of recently seen
  * messages are, so that a restored profile does not show again what the relay delivers again (§13.2, §4 step 7).
  */
 import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   MAX_TIMER_SECONDS,
+  ROOM_PATTERN,
+  parseGroupRecord,
   fingerprint,
   fromBase64,
   identityFromSecrets,
@@ -56,6 +58,12 @@ export interface BackupContents {
   blocked: { username: string; blockedAt: number }[];
   nicknames: { username: string; nickname: string }[];
   timers: { conv: string; seconds: number; setBy: string; setTs: number }[];
+  /**
+   * Groups we accepted (§15.3: each one's state record, as stored, and whether we are still a member) and the public
+   * rooms joined (§15.6). Optional when exporting; empty when read from an older backup.
+   */
+  groups?: { record: Uint8Array; member: boolean }[];
+  rooms?: string[];
 }
 
 function header(params: ScryptParams, salt: Uint8Array, nonce: Uint8Array): Buffer {
@@ -101,6 +109,8 @@ export function exportBackup(
       blocked: contents.blocked,
       nicknames: contents.nicknames,
       timers: contents.timers,
+      groups: (contents.groups ?? []).map((g) => ({ record: b64(g.record), member: g.member })),
+      rooms: contents.rooms ?? [],
     }),
     'utf8',
   );
@@ -179,6 +189,13 @@ export async function importBackup(text: string, passphrase: string): Promise<Ba
   let payload: Buffer;
   try {
     payload = openWithKey(key, nonce, blob.subarray(HEADER_BYTES), blob.subarray(0, HEADER_BYTES), 'the backup');
+  } catch (err) {
+    // The backup's own passphrase, not the keys': the hint names where that one comes from.
+    if (err instanceof ChatError && err.code === 'BAD_PASSPHRASE')
+      throw new ChatError('BAD_PASSPHRASE', err.message, {
+        hint: 'nothing was changed; the backup passphrase is the one chosen at chat key export (CHAT_BACKUP_PASSPHRASE, --backup-passphrase-file, or type it)',
+      });
+    throw err;
   } finally {
     key.fill(0);
   }
@@ -211,7 +228,33 @@ function parsePayload(raw: unknown): BackupContents {
       setBy: user(t.setBy),
       setTs: int(t.setTs),
     })),
+    groups: list(o.groups, 'groups').map((g) => ({ record: groupRecord(g.record), member: bool(g.member) })),
+    rooms: parseRooms(o.rooms),
   };
+}
+
+/** A group state record (§15.3), checked for its layout as a received one is (§15.4 step 1). */
+function groupRecord(v: unknown): Uint8Array {
+  if (typeof v !== 'string') throw bad('a group record is not base64');
+  const bytes = fromBase64(v);
+  try {
+    parseGroupRecord(bytes);
+  } catch {
+    throw bad('a group record is malformed');
+  }
+  return bytes;
+}
+
+function bool(v: unknown): boolean {
+  if (typeof v !== 'boolean') throw bad('a group membership is not true or false');
+  return v;
+}
+
+function parseRooms(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((r) => typeof r !== 'string' || !ROOM_PATTERN.test(r)))
+    throw bad('the rooms are not a list of room names');
+  return v as string[];
 }
 
 /** An optional array of objects (absent in a backup written before it was carried). */

@@ -49,6 +49,11 @@ export interface ReceiveContext extends Self, Lookup, Announce {
   connect(mode: Mode): Promise<Connection>;
   /** The receiving session on `conn` is up (`true`) or over: sends use it meanwhile instead of a second connection. */
   setLive(conn: Connection, up: boolean): void;
+  /**
+   * While a following session runs: `retry(from)` checks the envelopes from `from` it held (§3.4) again, now, in
+   * their delivery order; it returns how many. `undefined` when the session ends.
+   */
+  setHeldRetry(retry: ((from: string) => number) | undefined): void;
   flushOutbox(conn: Connection): Promise<void>;
   kickOutbox(): void;
   /** Queues `delivered` receipts inside the caller's transaction; true if anything was queued. */

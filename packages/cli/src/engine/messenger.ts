@@ -4,6 +4,7 @@
  *
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
+import { describeThisProcess, markReceiving, nameTheHolder, unmarkReceiving } from './receiving-marker.js';
 import { EventEmitter } from 'node:events';
 import { type MessageKind, fromHex, type Identity } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
@@ -80,6 +81,10 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   /** The connection `open` started with `connectEarly`, until `connect` takes it. */
   private early: { mode: Mode; conn: Promise<Connection> } | undefined;
   private live: Connection | undefined;
+  /** What this process is, as a refused receiver elsewhere is told (receiving-marker.ts). */
+  receiverName = describeThisProcess();
+  /** The following receive session's re-check of held envelopes (§3.4), while one runs. */
+  private heldRetry: ((from: string) => number) | undefined;
   private readonly contactsDeps: ContactsDeps;
   /** What send/queue.ts uses of the messenger. */
   private readonly q: queue.QueueContext;
@@ -206,7 +211,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
 
   /**
    * Accepts `user`'s changed or untrusted key, and with `verify` (the digits read from the other side) marks it
-   * verified (§3.5, constant-time comparison). Messages held under that key are shown by the next `receive()`.
+   * verified (§3.5, constant-time comparison). Messages held under that key are checked again at once by a following
+   * `receive()` running now (in their delivery order), else by the next one (they are still on the relay).
    * @throws {ChatError} NO_SUCH_CONTACT (3) if never seen; SAFETY_NUMBER_MISMATCH (4), nothing changed.
    */
   trust(user: string, options: { verify?: string } = {}): TrustResult {
@@ -217,12 +223,14 @@ export class Messenger extends EventEmitter<MessengerEvents> {
         hint: `chat verify ${name} looks ${name} up on the relay first`,
       });
     }
-    return trustContact(
+    const result = trustContact(
       this.store,
       { username: this.username, identityPublicKey: this.identity.identity.publicKey },
       contact,
       options.verify,
     );
+    this.heldRetry?.(name);
+    return result;
   }
 
   /** Queues `text` for `to` (send/queue.ts); the `queued` event fires before anything touches the network. @throws {ChatError} */
@@ -311,12 +319,20 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       flushOutbox: (conn) => this.flushOutbox(conn),
       enqueueReceipts: (peer, kind, ids) =>
         queue.enqueueReceipts(this.q, peer, kind as typeof MessageKind.delivered, ids),
+      setHeldRetry: (retry) => {
+        this.heldRetry = retry;
+      },
       setLive: (conn, up) => {
         if (up) this.live = conn;
         else if (this.live === conn) this.live = undefined;
+        // Whose session this is, for a refused one elsewhere (receiving-marker.ts).
+        if (up) markReceiving(this.opts.profile.home, this.receiverName);
+        else unmarkReceiving(this.opts.profile.home);
       },
     };
-    return receive(ctx, options);
+    return receive(ctx, options).catch((err: unknown) => {
+      throw nameTheHolder(err, this.opts.profile.home, this.username);
+    });
   }
 
   contacts(): Contact[] {

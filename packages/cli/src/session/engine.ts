@@ -36,6 +36,8 @@ export interface SessionEvents {
   typing: [signal: { from: string; active: boolean }];
   blocked: [info: { peer: string }];
   held: [message: { from: string; reason: string }];
+  /** A lookup saw a changed key (§3.4); the contact store says so (the conversation list marks it at once). */
+  keyChanged: [change: { username: string; accepted: boolean }];
   connection: [status: ConnectionStatus];
   warning: [message: string];
   /** Offers and answers only: progress is reported to the caller of `sendFile` / `acceptFile`. */

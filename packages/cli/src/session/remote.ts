@@ -115,6 +115,7 @@ function eventEvent(events: EventEmitter<SessionEvents>, e: EventObject, connect
     case 'delivery':
       return void events.emit('delivery');
     case 'keyChanged':
+      events.emit('keyChanged', { username: e.username, accepted: e.accepted });
       // Not accepted: the daemon's outbox now holds what goes to them (a local engine says `blocked` then).
       if (!e.accepted) events.emit('blocked', { peer: e.username });
       return;

@@ -1,16 +1,20 @@
 import { Box, Text } from 'ink';
-import type { ConversationRow } from './controller.js';
+import type { ListRow } from './conversations-ui.js';
 import { displayName, nameColor } from './text.js';
 
 export interface ConversationListProps {
-  rows: ConversationRow[];
+  rows: ListRow[];
   current: string | undefined;
   width: number;
   height: number;
   color: boolean;
 }
 
-/** The conversations, newest first: presence dot (● online, ○ not), name, unread count, typing and mute marks. */
+/**
+ * The conversations, newest first: presence dot (● online, ○ not), name with the local nickname beside it, unread
+ * count, typing and mute marks, and `!key` when the contact's key changed (§3.4) — outside the truncated name, so a
+ * long name never hides it.
+ */
 export function ConversationList({ rows, current, width, height, color }: ConversationListProps) {
   const shown = rows.slice(0, Math.max(1, height - 1));
   return (
@@ -38,10 +42,11 @@ export function ConversationList({ rows, current, width, height, color }: Conver
                 bold={here || r.unread > 0}
                 {...(nameColor(r.peer, color) ? { color: nameColor(r.peer, color) } : {})}
               >
-                {displayName(r.peer)}
+                {displayName(r.nick === undefined ? r.peer : `${r.peer} (${r.nick})`)}
               </Text>
             </Box>
             <Text bold={r.unread > 0}>{marks}</Text>
+            {r.keyChanged ? <Text {...(color ? { color: 'red' } : {})}> !key</Text> : null}
           </Box>
         );
       })}

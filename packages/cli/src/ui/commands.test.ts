@@ -38,6 +38,12 @@ describe('parseLine', () => {
     ['/search deploy  failed', { kind: 'search', text: 'deploy  failed' }],
     ['/block @Mallory', { kind: 'block', user: 'mallory' }],
     ['/unblock mallory', { kind: 'unblock', user: 'mallory' }],
+    ['/close', { kind: 'close' }],
+    ['/close @Bob', { kind: 'close', target: 'bob' }],
+    ['/close #team', { kind: 'close', target: '#team' }],
+    ['/nick bob', { kind: 'nick', user: 'bob' }],
+    ['/nick bob Bob the Builder ', { kind: 'nick', user: 'bob', name: 'Bob the Builder' }],
+    ['/nick bob --clear', { kind: 'nick', user: 'bob', name: '--clear' }],
   ])('%j', (line, action) => {
     expect(parseLine(line)).toEqual(action);
   });
@@ -53,6 +59,9 @@ describe('parseLine', () => {
     ['/msg bob    ', /usage: \/msg/],
     ['/msg B@d hi', /not a valid username: B@d/],
     ['/open', /usage: \/open <user>/],
+    ['/nick', /usage: \/nick <user> \[name\]/],
+    ['/close a b', /usage: \/close/],
+    ['/close a', /not a valid username: a/],
     ['/open a b', /usage: \/open/],
     ['/open x', /not a valid username: x/],
     ['/fingerprint a b', /usage/],

@@ -4,6 +4,7 @@
  */
 import { isValidUsername } from '@chat/crypto';
 import { ADMIN_NEEDS_USER, ADMIN_OPS, type AdminOp } from '../engine/admin.js';
+import type { ListAction } from './conversations-ui.js';
 import type { GroupAction } from './groups-ui.js';
 import type { MessageAction } from './messages-ui.js';
 
@@ -19,6 +20,8 @@ export interface CommandSpec {
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'msg', aliases: ['whisper'], args: '<user> <text>', description: 'private message from any chat' },
   { name: 'open', args: '<user>', description: 'switch to the chat with <user>' },
+  { name: 'close', args: '[user|#group]', description: 'drop a chat from the list (kept)' },
+  { name: 'nick', args: '<user> [name]', description: 'a local nickname beside <user>' },
   { name: 'who', args: '', description: 'who is online on the relay now' },
   { name: 'contacts', args: '', description: 'contacts and their fingerprints' },
   { name: 'fingerprint', args: '[user]', description: "yours, or <user>'s pinned one" },
@@ -72,6 +75,7 @@ export type Action =
   | { kind: 'accept' | 'decline'; id?: string }
   | { kind: 'who' | 'contacts' | 'mute' | 'unmute' | 'clear' | 'logout' | 'connect' | 'quit' | 'help' }
   | GroupAction
+  | ListAction
   | MessageAction
   | { kind: 'error'; message: string };
 
@@ -146,6 +150,21 @@ export function parseLine(line: string): Action {
       if (words[0]?.startsWith('#') && words[0].length > 1) return { kind: 'open', user: words[0] };
       const u = user(words[0]);
       return u ? { kind: 'open', user: u } : { kind: 'error', message: `not a valid username: ${words[0]}` };
+    }
+    case 'close': {
+      if (words.length > 1) return usage(spec);
+      if (words[0] === undefined) return { kind: 'close' };
+      if (words[0].startsWith('#') && words[0].length > 1) return { kind: 'close', target: words[0] };
+      const u = user(words[0]);
+      return u ? { kind: 'close', target: u } : { kind: 'error', message: `not a valid username: ${words[0]}` };
+    }
+    case 'nick': {
+      // `/nick <user>` shows it, `/nick <user> --clear` removes it; the rest of the line is the nickname.
+      const m = /^(\S+)(?:\s+([\s\S]*\S))?\s*$/.exec(rest.trim());
+      if (!m) return usage(spec);
+      const u = user(m[1]);
+      if (!u) return { kind: 'error', message: `not a valid username: ${m[1]}` };
+      return m[2] === undefined ? { kind: 'nick', user: u } : { kind: 'nick', user: u, name: m[2] };
     }
     case 'fingerprint': {
       if (words.length > 1) return usage(spec);
@@ -230,7 +249,18 @@ export function parseLine(line: string): Action {
 const MESSAGE_ID = /^[0-9a-fA-F]{8,32}$/;
 
 /** Commands that take a username as their first argument. */
-const USER_ARG = new Set(['msg', 'whisper', 'open', 'fingerprint', 'verify', 'trust', 'block', 'unblock']);
+const USER_ARG = new Set([
+  'msg',
+  'whisper',
+  'open',
+  'close',
+  'nick',
+  'fingerprint',
+  'verify',
+  'trust',
+  'block',
+  'unblock',
+]);
 
 /**
  * Tab completion of a command name (`/wh` → `/who`) or of the username being typed as a command's first argument or

@@ -7,7 +7,6 @@ import { answerCommand, attachFileNotices, fileCommand } from './files.js';
 import { EventEmitter } from 'node:events';
 import { fromHex, groupIdBoundTo } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
-import { describeTimer } from '../engine/expire/timers.js';
 import type { ConnectionStatus } from '../engine/events.js';
 import type { SessionEngine } from '../session/engine.js';
 import { helpLines, parseLine, type Action } from './commands.js';
@@ -15,6 +14,7 @@ import { notificationBytes } from './notify.js';
 import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
 import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
+import { ConversationListState, listCommand } from './conversations-ui.js';
 import { decorateView, editLastLine, messageCommand } from './messages-ui.js';
 import { buildView, byPaneTime, type ChatView, type Notice } from './view.js';
 import { inertLine } from '../terminal-text.js';
@@ -52,6 +52,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private cached: ChatView | undefined;
   /** Unread group and room messages per `#name` conversation, counted in this session. */
   private readonly groupUnread = new Map<string, number>();
+  /** Closed conversations, the one before the current, the open group's key (conversations-ui.ts). */
+  private readonly list: ConversationListState;
 
   /** The engine: this process's own Messenger (session/local.ts) or the daemon's (session/remote.ts). */
   constructor(
@@ -59,6 +61,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     private readonly opts: ControllerOptions,
   ) {
     super();
+    this.list = new ConversationListState(m);
     this.current = opts.initial ?? m.store.outbox.conversations()[0]?.peer;
     m.on('message', (msg) => {
       this.typing.delete(msg.from);
@@ -94,11 +97,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     // An edit, delete or reaction (§17) changed the history the pane is drawn from.
     m.on('action', () => this.changed());
     // Disappearing messages (§17.5): the other side set the timer; the sweep removed what ran out.
-    m.on('expire', (e) => {
-      // A group's setting is a line of its history; a 1:1 one is a notice in that conversation.
-      if (e.applied && !e.group) this.notice(describeTimer(e.from, e.seconds), 'info', e.from);
-      else this.changed();
-    });
+    // The setting is a line of the conversation's history, 1:1 and group alike (expire/timers.ts).
+    m.on('expire', () => this.changed());
     m.on('expired', () => this.changed());
     m.on('typing', ({ from, active }) => {
       // Typing comes only from a live session, so the sender is online now.
@@ -109,8 +109,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     });
     m.on('blocked', ({ peer }) => this.block(peer));
     m.on('held', ({ from, reason }) => {
-      if (reason === 'KEY_CHANGED') this.block(from);
+      // Not when the key was accepted meanwhile: a message whose check crossed /trust is checked again (receiver.ts).
+      if (reason === 'KEY_CHANGED' && m.store.contacts.get(from)?.trust === 'changed') this.block(from);
     });
+    // A lookup saw a changed key (§3.4): the contact store says so; the list marks it now.
+    m.on('keyChanged', () => this.changed());
     m.on('connection', (s) => {
       this.connection = s;
       if (s.state === 'online') {
@@ -173,12 +176,13 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     if (this.current?.startsWith('#') && !conversations.some((c) => c.peer === this.current)) {
       conversations.push({ peer: this.current, unread: 0, online: false, lastSeen: null, muted: false, typing: false });
     }
-    if (!this.current?.startsWith('#')) return { ...v, conversations };
+    const listed = { ...v, conversations: this.list.rows(conversations, this.blocked) };
+    if (!this.current?.startsWith('#')) return listed;
     const items = [
       ...groupPaneItems(this.m, this.current, this.clearedAt.get(this.current) ?? 0),
       ...v.items.filter((x) => x.type === 'notice'),
     ].sort(byPaneTime);
-    return { ...v, conversations, items, users: [...v.users, ...rows.map((r) => r.peer)] };
+    return { ...listed, items, users: [...v.users, ...rows.map((r) => r.peer)] };
   }
 
   /** An Enter in the input line. */
@@ -223,6 +227,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   }
 
   open(peer: string): void {
+    this.list.opened(peer, this.current);
     this.current = peer;
     if (peer.startsWith('#')) {
       this.groupUnread.delete(peer);
@@ -244,11 +249,31 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
             (err.code === 'KEY_CHANGED' || err.code === 'UNTRUSTED_IDENTITY' || err.code === 'BUNDLE_INVALID')
           )
             this.block(peer);
-          else if (err instanceof ChatError && err.code === 'UNKNOWN_USER')
-            this.notice(`there is no user ${peer} on this relay`, 'error', peer);
+          else if (err instanceof ChatError && err.code === 'UNKNOWN_USER') this.unknown(peer);
         },
       );
     }
+  }
+
+  /** `/open` of a user the relay does not know: nothing of it stays; back to the conversation open before. */
+  private unknown(peer: string): void {
+    this.notices.delete(peer);
+    this.list.close(peer);
+    if (this.current === peer) {
+      const back = this.list.back(peer);
+      if (back === undefined) this.current = undefined;
+      else this.open(back);
+    }
+    this.notice(`there is no user ${peer} on this relay: nothing was opened`, 'error');
+  }
+
+  /** The open conversation was closed (/close): the newest other one opens, or none. */
+  leave(): void {
+    const closed = this.current;
+    this.current = undefined;
+    this.cached = undefined;
+    const next = this.view().conversations.find((c) => c.peer !== closed)?.peer;
+    if (next !== undefined) this.open(next);
   }
 
   private act(a: Action): void {
@@ -327,6 +352,9 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       case 'block':
       case 'unblock':
         return void messageCommand(this, a);
+      case 'close':
+      case 'nick':
+        return listCommand(this, this.list, a);
       case 'error':
         return this.notice(a.message, 'error');
       default: {
@@ -455,6 +483,9 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private changed(): void {
     // Whatever changed may have stored a message that expires before the armed time (§17.5).
     this.expirer?.rearm();
+    // A renamed group keeps its conversation (§15.3): the open `#name` follows the group (looked up once per change,
+    // not on every render).
+    this.current = this.list.follow(this.current);
     this.cached = undefined;
     this.emit('change');
   }

@@ -178,7 +178,8 @@ describe('replies, edits, deletes and reactions in the interactive session', () 
     const f = await session(frank, 'erin2');
     try {
       e.controller.submit('/expire 3s'); // long enough to see it arrive on a busy machine
-      await until(() => e.pane().includes('you set disappearing messages to 3 s'), 'erin sets it');
+      // A line of the conversation on both sides (state `event`, drawn like a group's `*` line).
+      await until(() => e.pane().includes('* erin2 set disappearing messages to 3 s'), 'erin sets it');
       await until(() => f.pane().includes('erin2 set disappearing messages to 3 s'), 'frank is told');
       expect(f.pane()).toMatch(/erin2 · .*disappearing 3 s/);
       f.controller.submit('/expire');

@@ -9,7 +9,6 @@ import { ChatError } from '../engine/errors.js';
 import type { SessionEngine } from '../session/engine.js';
 import { formatEntry, quoteLine, shortId } from '../commands/history-format.js';
 import { formatDuration, parseDuration } from '../engine/expire/duration.js';
-import { describeTimer } from '../engine/expire/timers.js';
 import { convKey } from './groups-ui.js';
 import { expandShortcodes } from './text.js';
 import type { ChatView, PaneItem } from './view.js';
@@ -118,8 +117,7 @@ async function expireCommand(host: MessageHost, duration: string | undefined): P
   }
   const out = await host.m.ops.setTimer({ recipient: conv, seconds: parseDuration(duration) });
   for (const f of out.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
-  // A group keeps the announcement in its history (§17.5); a 1:1 conversation shows it as a notice.
-  if (!conv.startsWith('#')) host.notice(describeTimer('you', out.seconds), 'info');
+  // The announcement is a line of the conversation's history (expire/timers.ts), in the pane once it redraws.
   host.refresh();
 }
 
@@ -175,6 +173,18 @@ function targetLookup(m: Reader) {
   };
 }
 
+/** A 1:1 conversation's own lines (a timer setting, state `event`) are drawn like a group's `*` lines: as notices. */
+function lineItems(v: ChatView): ChatView {
+  if (!v.items.some((it) => it.type === 'message' && it.state === 'event')) return v;
+  const items = v.items.map(
+    (it): PaneItem =>
+      it.type === 'message' && it.state === 'event'
+        ? { type: 'notice', key: `e${it.id}`, ts: it.receivedAt, text: it.body, level: 'info' }
+        : it,
+  );
+  return { ...v, items };
+}
+
 /** Local nicknames (chat nick) beside the senders and the open conversation's name. */
 function withNicknames(m: Reader, v: ChatView): ChatView {
   const nicks = m.store.nicknames.all();
@@ -194,7 +204,7 @@ function withNicknames(m: Reader, v: ChatView): ChatView {
  */
 export function decorateView(m: Reader, view: ChatView): ChatView {
   const timer = view.current === undefined ? 0 : timerOf(m, view.current);
-  const v = { ...withNicknames(m, view), ...(timer > 0 ? { timer } : {}) };
+  const v = { ...withNicknames(m, lineItems(view)), ...(timer > 0 ? { timer } : {}) };
   const key = v.current === undefined ? undefined : storeConv(m, v.current);
   const count = v.items.reduce((n, x) => n + (x.type === 'message' ? 1 : 0), 0);
   if (!key || count === 0) return v;

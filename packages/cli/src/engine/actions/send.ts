@@ -61,6 +61,11 @@ export function locate(m: Pick<ActionsContext, 'store' | 'username'>, id: string
     throw new ChatError('NO_SUCH_MESSAGE', `no message ${norm} in your history`, {
       hint: 'chat history <user|#group> --json lists the ids',
     });
+  if (t.sender === '*')
+    throw new ChatError(
+      'USAGE',
+      'a conversation line (a timer setting) is not a message: it cannot be edited, deleted or reacted to',
+    );
   if (t.table === 'messages') {
     // §17.4: nothing goes to a blocked peer (`forMe` sends nothing); in a group it goes to every member, as a text.
     if (!forMe) refuseBlocked(m.store.blocked, t.conv);

@@ -110,4 +110,37 @@ describe('timer settings and the sweep', () => {
     expect(store.seen.has(hex(2))).toBe(true);
     expect(store.timers.nextExpiry()).toBeUndefined();
   });
+
+  it('a message still in the outbox when it expires is never sent: its outbox entries go with it (1:1 and group)', () => {
+    store.timers.set({ conv: 'carol', seconds: 10, setBy: 'bob', setTs: 1, setAt: 1 });
+    const body = new Uint8Array([1]);
+    const queued = { peer: 'carol', direction: 'out' as const, body: 'later', ts: 1_000, relayTs: null };
+    store.outbox.enqueue(
+      { id: hex(1), peer: 'carol', kind: MessageKind.text, body, ts: 1_000 },
+      { id: hex(1), ...queued, receivedAt: 1_000, state: 'queued' },
+    );
+    // A group send: one entry per recipient (one fanout), the history row under the first entry's id.
+    const gid = hex(0x99);
+    store.timers.set({ conv: `#${gid}`, seconds: 10, setBy: 'bob', setTs: 1, setAt: 1 });
+    store.transaction(() => {
+      for (const [n, peer] of [
+        [2, 'carol'],
+        [3, 'dave'],
+      ] as const)
+        store.outbox.enqueue({ id: hex(n), peer, kind: MessageKind.groupText, body, ts: 1_000, fanout: hex(9) });
+      store.groups.addMessage({
+        id: hex(2),
+        conv: `#${gid}`,
+        sender: 'bob',
+        body: 'g',
+        ts: 1_000,
+        relayTs: null,
+        receivedAt: 1_000,
+      });
+    });
+    // Something else queued for carol (a receipt) stays.
+    store.outbox.enqueue({ id: hex(4), peer: 'carol', kind: MessageKind.read, body, ts: 1_000 });
+    expect(sweepExpired(store, 11_000)).toEqual({ type: 'expired', ids: [hex(1), hex(2)], files: [] });
+    expect(store.outbox.list().map((e) => e.id)).toEqual([hex(4)]);
+  });
 });

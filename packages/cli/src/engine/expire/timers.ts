@@ -16,7 +16,10 @@ import type { Timer } from '../store/timers.js';
 import { normalizeUsername } from '../username.js';
 import { formatDuration } from './duration.js';
 
-type TimerStore = Pick<Store, 'timers' | 'groups' | 'seen' | 'transaction' | 'history' | 'blocked' | 'contacts'>;
+type TimerStore = Pick<
+  Store,
+  'timers' | 'groups' | 'seen' | 'transaction' | 'history' | 'blocked' | 'contacts' | 'messages'
+>;
 
 /** True if setting `next` replaces `current` (§17.5): a greater (setTs, setBy); an equal one is a redelivery. */
 export function supersedes(next: Pick<Timer, 'setTs' | 'setBy'>, current: Timer | undefined): boolean {
@@ -73,7 +76,10 @@ export async function setTimer(m: TimerContext, target: string, seconds: number)
   const peer = normalizeUsername(target);
   if (m.store.blocked.has(peer))
     throw new ChatError('BLOCKED', `you blocked ${peer}: nothing is sent to them`, { hint: `chat unblock ${peer}` });
-  m.store.transaction(() => m.store.timers.set({ conv: peer, seconds, setBy: m.username, setTs: ts, setAt: ts }));
+  m.store.transaction(() => {
+    m.store.timers.set({ conv: peer, seconds, setBy: m.username, setTs: ts, setAt: ts });
+    announceDirect(m.store, peer, 'out', describeTimer(m.username, seconds), ts, null);
+  });
   await m.sendControl(peer, MessageKind.timer, encodeTimer(MessageKind.timer, { seconds }), undefined, ts);
   return { conv: peer, seconds };
 }
@@ -82,6 +88,22 @@ export async function setTimer(m: TimerContext, target: string, seconds: number)
 function announce(store: TimerStore, gid: string, text: string, ts: number, relayTs: number | null): void {
   const id = toHex(randomMessageId());
   store.groups.addMessage({ id, conv: groupConv(gid), sender: '*', body: text, ts, relayTs, receivedAt: Date.now() });
+}
+
+/**
+ * A 1:1 conversation's line (state `event`, shown like a group's `*` line) for a timer setting: in its history, so
+ * `chat history` and the session show it where it happened, on both sides (§17.5).
+ */
+function announceDirect(
+  store: TimerStore,
+  peer: string,
+  direction: 'in' | 'out',
+  text: string,
+  ts: number,
+  relayTs: number | null,
+): void {
+  const id = toHex(randomMessageId());
+  store.messages.add({ id, peer, direction, body: text, ts, relayTs, receivedAt: Date.now(), state: 'event' });
 }
 
 /** The handlers for the timer kinds, 1:1 and group (receive/handlers.ts). */
@@ -115,6 +137,7 @@ export function timerHandlers(m: Pick<Self, 'username'> & { readonly store: Time
     if (applied) {
       m.store.timers.set(setting);
       if (gid !== undefined) announce(m.store, gid, describeTimer(from, t.seconds), opened.ts, relayTs);
+      else announceDirect(m.store, from, 'in', describeTimer(from, t.seconds), opened.ts, relayTs);
     }
     const event: TimerEvent = {
       type: 'expire',

@@ -8,7 +8,7 @@
 import { MessageKind, toHex, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { ReceiveContext } from '../context.js';
-import type { Emit, ReceiveOptions, ReceiveSummary } from '../events.js';
+import type { Emit, HeldMessage, ReceiveOptions, ReceiveSummary } from '../events.js';
 import type { Checked } from './check.js';
 
 export interface Committed {
@@ -18,6 +18,8 @@ export interface Committed {
   events: (() => void)[];
   /** Delivery receipts were queued in the outbox. */
   receipts: boolean;
+  /** Held envelopes (§3.4), in delivery order: the live session checks them again once their key is accepted. */
+  held: { from: string; frame: MsgFrame; reason: HeldMessage['reason'] }[];
 }
 
 /** What one batch accumulates while its transaction is open. */
@@ -29,6 +31,7 @@ class Batch {
   readonly seen = new Set<string>();
   /** New text message ids per sender, for `delivered` receipts (§4.1). */
   readonly delivered = new Map<string, string[]>();
+  readonly held: Committed['held'] = [];
 
   /** The context's emit, calling the `receive` options' callbacks first. */
   readonly emit: Emit;
@@ -69,7 +72,7 @@ export function commitChecked(
   summary.duplicates += b.counts.duplicates;
   summary.held += b.counts.held;
   summary.rejected += b.counts.rejected;
-  return { acks: b.acks, events: b.events, receipts };
+  return { acks: b.acks, events: b.events, receipts, held: b.held };
 }
 
 /** Applies one checked envelope; true if it may be acknowledged. */
@@ -87,6 +90,7 @@ function apply(b: Batch, c: Checked): boolean {
       // §17.4: a blocked sender's envelope is dropped even when its key is not trusted (yet): never held or warned of.
       if (m.store.blocked.has(c.from)) return true;
       b.counts.held++;
+      b.held.push({ from: c.from, frame: c.frame, reason: c.reason });
       const held = { id: toHex(c.frame.id), from: c.from, reason: c.reason };
       b.events.push(() => m.emit('held', held));
       return false;

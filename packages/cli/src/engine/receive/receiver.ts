@@ -7,11 +7,12 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import type { MsgFrame } from '@chat/protocol';
+import { toHex } from '@chat/crypto';
 import { ChatError } from '../errors.js';
 import type { ReceiveContext } from '../context.js';
 import type { ReceiveOptions, ReceiveSummary } from '../events.js';
 import { checkBatch } from './check.js';
-import { commitChecked } from './commit.js';
+import { commitChecked, type Committed } from './commit.js';
 import type { SignatureVerifier } from '../signatures.js';
 
 /**
@@ -22,6 +23,13 @@ export const MAX_BATCH = 512;
 
 /** A backlog at least this long starts the signature worker (signatures.ts); a few messages are not worth a thread. */
 export const PARALLEL_BACKLOG = 256;
+
+/**
+ * Most held envelopes (§3.4) a session keeps in memory to check again when their key is accepted (`/trust`), so they
+ * show at once instead of at the next login; beyond it they stay on the relay for the next session, as before.
+ * 256 envelopes of at most 65,536 bytes: 16 MiB at worst.
+ */
+export const MAX_HELD_KEPT = 256;
 
 /**
  * Whether the signature worker can help: at least two cores, and the machine not already oversubscribed (1-minute
@@ -63,6 +71,10 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
   let done = false;
   let verifier: SignatureVerifier | undefined;
   let verifierTried = false;
+  /** Held envelopes of this session, in delivery order (at most MAX_HELD_KEPT). */
+  const held: Committed['held'] = [];
+  /** Ids checked again once already: a frame held twice waits for the next `retry` (no loop). */
+  const retried = new Set<string>();
 
   return new Promise<ReceiveSummary>((resolve, reject) => {
     /** Stops once: acknowledges what is committed, waits for the relay to have handled it (`pong`), closes. */
@@ -71,6 +83,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       done = true;
       signal?.removeEventListener('abort', onAbort);
       m.setLive(conn, false);
+      if (follow) m.setHeldRetry(undefined);
       try {
         // Acknowledge what is committed even when stopping on an error, if the connection still lives.
         flush();
@@ -84,6 +97,21 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       m.emit('status', 'offline');
       if (err) reject(err);
       else resolve(summary);
+    };
+    /**
+     * Keeps what was held for `retry`; but a frame whose check began before its sender's key was accepted and ended
+     * after (a race with /trust) is checked again at once, once, so it is not left behind the ones `retry` released.
+     */
+    const keepHeld = (list: Committed['held']): void => {
+      for (const h of list) {
+        const id = toHex(h.frame.id);
+        const trust = m.store.contacts.get(h.from)?.trust;
+        if (h.reason !== 'BUNDLE_INVALID' && (trust === 'unverified' || trust === 'verified') && !retried.has(id)) {
+          retried.add(id);
+          queue.push(h.frame);
+          schedule();
+        } else if (held.length < MAX_HELD_KEPT) held.push(h);
+      }
     };
     const flush = (): void => {
       if (acks.length > 0) conn.ack(acks.splice(0));
@@ -112,6 +140,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
         const committed = commitChecked(m, checked, options, summary);
         // Committed: from here on the relay may delete them (§9), and the receipts may go out.
         acks.push(...committed.acks);
+        if (follow) keepHeld(committed.held);
         if (committed.receipts) m.kickOutbox();
         for (const emit of committed.events) emit();
         if (!done) flush();
@@ -158,6 +187,18 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       if (!draining) void finish();
     };
     signal?.addEventListener('abort', onAbort);
+    // A key accepted while we listen (§3.4): what was held from that sender is checked again now, in order, behind
+    // whatever is already queued; the relay still has it (never acknowledged), so a failure loses nothing.
+    if (follow)
+      m.setHeldRetry((from) => {
+        if (done) return 0;
+        const again = held.filter((h) => h.from === from);
+        if (again.length === 0) return 0;
+        held.splice(0, held.length, ...held.filter((h) => h.from !== from));
+        queue.push(...again.map((h) => h.frame));
+        schedule();
+        return again.length;
+      });
     conn.on('msg', (frame) => {
       queue.push(frame);
       schedule();

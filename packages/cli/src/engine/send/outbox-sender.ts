@@ -206,10 +206,14 @@ export class OutboxSender {
         const done = new Set<string>();
         for (const entry of entries) {
           if (blocked.has(entry.peer) || done.has(entry.id)) continue;
+          // Gone since the pass began: an expired message's entries are dropped by the sweep (§17.5), never sent.
+          if (!m.store.outbox.get(entry.id)) continue;
           try {
             if (entry.fanout === undefined) await this.sendEntry(conn, entry, looked);
             else {
-              const group = entries.filter((e) => e.fanout === entry.fanout && !blocked.has(e.peer));
+              const group = entries.filter(
+                (e) => e.fanout === entry.fanout && !blocked.has(e.peer) && m.store.outbox.get(e.id) !== undefined,
+              );
               for (const e of group) done.add(e.id);
               for (const r of await this.sendFanout(conn, group, looked)) {
                 if (BLOCKING.has(r.code) && !blocked.has(r.to)) {

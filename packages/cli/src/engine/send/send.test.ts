@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { fingerprint, generateIdentity } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { until } from '../../../test/helpers.js';
 import { parseRelayAddress } from '../address.js';
 import { ChatError } from '../errors.js';
 import { changeGroup, createGroup, sendGroupText } from '../groups/groups.js';
@@ -160,6 +161,31 @@ describe('a group send is as durable as a 1:1 message', () => {
       await member.receive();
       expect(got).toEqual([`${a}: survives`]);
     }
+  });
+});
+
+describe('a queued message that expires is never sent (PROTOCOL.md §17.5)', () => {
+  it('the relay unreachable until after the timer ran out: nothing reaches bob, nothing stays', async () => {
+    const { b, aHome, bHome } = await pair();
+    const offline = await messenger(aHome, { relay: parseRelayAddress('127.0.0.1:1') });
+    // A 1-second timer with bob, as `chat expire` leaves it (set locally: the setting itself is not under test).
+    offline.store.timers.set({ conv: b, seconds: 1, setBy: 'x', setTs: 1, setAt: 1 });
+    offline.queueMessage(b, 'too late');
+    offline.store.timers.set({ conv: b, seconds: 0, setBy: 'x', setTs: 2, setAt: 2 });
+    offline.queueMessage(b, 'still current');
+    const due = offline.store.timers.nextExpiry()!;
+    offline.close();
+    await until(() => Date.now() > due, 'the timer ran out');
+
+    // The next start sweeps (Store.open) before anything is sent; then the outbox goes out.
+    const online = await messenger(aHome);
+    expect(online.store.outbox.list().map((e) => e.peer)).toEqual([b]);
+    expect(online.history({ peer: b }).map((x) => x.body)).toEqual(['still current']);
+    const conn = await online.connect('send');
+    world.cleanup(() => conn.close());
+    await online.flushOutbox(conn);
+    expect(online.store.outbox.list()).toEqual([]);
+    expect(await bodiesReceived(bHome)).toEqual(['still current']);
   });
 });
 

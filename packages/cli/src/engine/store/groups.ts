@@ -70,6 +70,14 @@ export class GroupStore {
       .run(toHex(record.gid), record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now, invitedBy);
   }
 
+  /** The accepted groups' records as stored (not pending invitations), for a backup (§13.2). */
+  forBackup(): { record: Uint8Array; member: boolean }[] {
+    const rows = this.db
+      .prepare('SELECT record, member FROM groups WHERE invited_by IS NULL ORDER BY name, gid')
+      .all() as { record: Buffer; member: number }[];
+    return rows.map((r) => ({ record: new Uint8Array(r.record), member: r.member === 1 }));
+  }
+
   /** Accepts a pending invitation (§15.7): the group becomes an ordinary one. */
   accept(gid: string): void {
     this.db.prepare('UPDATE groups SET invited_by = NULL WHERE gid = ?').run(gid);
@@ -119,7 +127,10 @@ export class GroupStore {
   isContact(user: string): boolean {
     if (this.db.prepare('SELECT 1 FROM blocked WHERE username = ?').get(user) !== undefined) return false;
     return (
-      this.db.prepare("SELECT 1 FROM messages WHERE peer = ? AND direction = 'out' LIMIT 1").get(user) !== undefined ||
+      // A timer line of ours (state `event`) is not a message sent: it does not make them a contact.
+      this.db
+        .prepare("SELECT 1 FROM messages WHERE peer = ? AND direction = 'out' AND state IS NOT 'event' LIMIT 1")
+        .get(user) !== undefined ||
       this.db.prepare("SELECT 1 FROM contacts WHERE username = ? AND trust = 'verified'").get(user) !== undefined
     );
   }

@@ -56,7 +56,7 @@ type Raw = {
 };
 
 /** The two tables in one shape; `r` is the rowid (commit order within a receive time). */
-const ONE_TO_ONE = `SELECT id, peer AS conv, CASE direction WHEN 'in' THEN peer END AS sender, direction, body, ts, relay_ts,
+const ONE_TO_ONE = `SELECT id, peer AS conv, CASE WHEN state = 'event' THEN '*' WHEN direction = 'in' THEN peer END AS sender, direction, body, ts, relay_ts,
   received_at, edit_seq, deleted, NULL AS ref, reply_to, state, rowid AS r, 'messages' AS t FROM messages`;
 const GROUP = `SELECT id, conv, sender, NULL AS direction, body, ts, relay_ts, received_at, edit_seq, deleted, ref,
   reply_to, NULL AS state, rowid AS r, 'group_messages' AS t FROM group_messages`;
@@ -186,12 +186,14 @@ export class HistoryTable {
       const base = conv.group ? GROUP : ONE_TO_ONE;
       const col = conv.group ? 'conv' : 'peer';
       rows = this.sql
-        .get(`${base} WHERE ${col} = ? AND ${where} ORDER BY received_at DESC, rowid DESC LIMIT ?`)
+        .get(
+          `${base} WHERE ${col} = ? AND ${where}${conv.group ? '' : " AND state IS NOT 'event'"} ORDER BY received_at DESC, rowid DESC LIMIT ?`,
+        )
         .all(conv.conv, needle, limit) as Raw[];
     } else {
       rows = this.sql
         .get(
-          `SELECT * FROM (${ONE_TO_ONE} WHERE ${where} UNION ALL ${GROUP} WHERE ${where} AND sender != '*') ORDER BY received_at DESC, r DESC LIMIT ?`,
+          `SELECT * FROM (${ONE_TO_ONE} WHERE ${where} AND state IS NOT 'event' UNION ALL ${GROUP} WHERE ${where} AND sender != '*') ORDER BY received_at DESC, r DESC LIMIT ?`,
         )
         .all(needle, needle, limit) as Raw[];
     }

@@ -1,6 +1,7 @@
 /**
  * Schema v11 (issue 15, PROTOCOL.md §17.5): disappearing messages. Each conversation's timer, and the sweep that
- * removes what expired — message rows with their versions and reactions, file rows — from the database. The schema's
+ * removes what expired — message rows with their versions and reactions, their outbox entries if still queued, file
+ * rows — from the database. The schema's
  * triggers stamp `expires_at` on every row inserted while a timer is on; the rules (who may set a timer, which of two
  * settings wins) are engine/expire/.
  */
@@ -85,10 +86,17 @@ export class TimerTable {
           const versions = this.db.prepare('DELETE FROM message_versions WHERE msg = ?');
           const reactions = this.db.prepare('DELETE FROM reactions WHERE msg = ?');
           const seen = this.db.prepare('INSERT OR IGNORE INTO seen_ids (id, seen_at) VALUES (?, ?)');
+          // Still queued (the relay unreachable): never sent now. A group send's entries share its fanout.
+          const fanout = this.db.prepare(
+            'DELETE FROM outbox WHERE fanout IN (SELECT fanout FROM outbox WHERE id = ? AND fanout IS NOT NULL)',
+          );
+          const queued = this.db.prepare('DELETE FROM outbox WHERE id = ?');
           for (const r of rows) {
             versions.run(r.id);
             reactions.run(r.id);
             seen.run(r.id, now);
+            fanout.run(r.id);
+            queued.run(r.id);
           }
           this.db.prepare(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`).run(now);
           out.messages.push(...rows);

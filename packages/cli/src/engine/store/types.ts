@@ -61,7 +61,11 @@ export interface StoredMessage {
   replyTo?: string | null;
 }
 
-export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'unread';
+/**
+ * `event`: not a message but a line of the conversation this client wrote, like a group's `*` lines: a 1:1 timer
+ * setting (§17.5). It has no delivery state, is never unread, and cannot be edited, deleted or reacted to.
+ */
+export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'unread' | 'event';
 
 export interface RejectedEnvelope {
   id: string;
