@@ -36,7 +36,7 @@ export async function answerBlobFrame(
   try {
     switch (f.t) {
       case 'blob_new': {
-        if (!isValidUsername(f.to) || !ctx.store.hasUser(f.to)) {
+        if (!isValidUsername(f.to) || !(await ctx.store.hasUser(f.to))) {
           throw new ProtocolError('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`);
         }
         const have = blobs.create(user, hex(f.bid), f.to, f.size, f.chunks, ctx.now());

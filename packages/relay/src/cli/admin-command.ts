@@ -56,7 +56,7 @@ function isNotRunning(err: unknown): boolean {
 }
 
 /** Runs the request on the database alone (no relay running). */
-function offline(dataDir: string, admins: string[], req: AdminRequest): AdminResult {
+async function offline(dataDir: string, admins: string[], req: AdminRequest): Promise<AdminResult> {
   const file = join(dataDir, 'relay.db');
   // A mistyped --data must not create an empty relay database.
   if (!existsSync(file))
@@ -74,9 +74,9 @@ function offline(dataDir: string, admins: string[], req: AdminRequest): AdminRes
       connections: () => 0,
       requestShutdown: () => {},
     };
-    return runAdminOp(deps, req, 'local');
+    return await runAdminOp(deps, req, 'local');
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -132,7 +132,7 @@ export async function adminCommand(argv: string[]): Promise<number> {
       );
     }
     try {
-      result = offline(config.dataDir, config.admins, request);
+      result = await offline(config.dataDir, config.admins, request);
     } catch (e) {
       if (e instanceof AdminError) throw new CommandError(`${e.message} (${e.code})`, RelayExit.REFUSED);
       throw e;
