@@ -26,6 +26,17 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
+/** `url` with its password (if any) replaced by `***`, for messages and `config --sources`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
 /**
  * @param dataDir the checked data directory (data-dir.ts)
  * @param url `postgres://user@host:port/db`, or undefined for SQLite in `dataDir`
