@@ -13,7 +13,7 @@ import {
   verifyEnvelopeSignature,
   type Identity,
 } from '@chat/crypto';
-import type { MsgFrame } from '@chat/protocol';
+import { BLOB_MAX_CHUNK_BYTES, type MsgFrame } from '@chat/protocol';
 import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
 import { type InProcessRelay, relayInProcess } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
@@ -134,5 +134,32 @@ describe('the relay on PostgreSQL', () => {
     expect(await a.next((f) => 'rid' in f && f.rid === 4)).toMatchObject({ t: 'err', code: 'UNKNOWN_USER' });
     for (const c of Object.values(clients)) c.close();
     await relay.close();
+  });
+
+  it('a file uploaded through one relay is downloaded through another: chunks are rows in the database', async () => {
+    const url = await cluster.database();
+    const [up, down] = [await relayOn(url), await relayOn(url)];
+    const alice = await RawClient.connect(up.port);
+    await alice.login('alice', generateIdentity());
+    const bob = await RawClient.connect(down.port);
+    await bob.login('bob', generateIdentity());
+    const bid = new Uint8Array(16).fill(7);
+    const chunks = [new Uint8Array(BLOB_MAX_CHUNK_BYTES).fill(1), new Uint8Array(300).fill(2)];
+    const size = BLOB_MAX_CHUNK_BYTES + 300;
+    alice.send({ t: 'blob_new', rid: 1, bid, to: 'bob', size, chunks: 2 });
+    expect(await alice.next((f) => 'rid' in f && f.rid === 1)).toMatchObject({ t: 'blob_ok', have: 0 });
+    for (const [n, data] of chunks.entries()) {
+      alice.send({ t: 'blob_put', rid: 2 + n, bid, n, data });
+      expect(await alice.next((f) => 'rid' in f && f.rid === 2 + n)).toMatchObject({ t: 'blob_ok', have: n + 1 });
+    }
+    bob.send({ t: 'blob_get', rid: 9, bid, from: 0 });
+    for (const [n, data] of chunks.entries()) {
+      const f = await bob.next((x) => x.t === 'blob_data' && x.n === n);
+      expect(f.t === 'blob_data' && hex(f.data) === hex(data)).toBe(true);
+    }
+    alice.close();
+    bob.close();
+    await up.close();
+    await down.close();
   });
 });

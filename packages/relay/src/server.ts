@@ -1,4 +1,5 @@
-import { BlobStore, DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
+import type { Blobs } from './blobs/rules.js';
+import { DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ export interface RelayOptions {
   dataDir: string;
   /**
    * Where relay state lives (issue 17): a `postgres://user@host:port/db` URL, or undefined for SQLite files in
-   * `dataDir` (the default). The TLS key and certificate, the control socket and file blobs stay in `dataDir`.
+   * `dataDir` (the default). The TLS key and certificate and the control socket stay in `dataDir` either way.
    */
   store?: string;
   quota?: Partial<MailboxQuota>;
@@ -133,13 +134,19 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     perSender: { maxMessages: limits.mailboxSenderMaxMessages, maxBytes: limits.mailboxSenderMaxBytes },
     perAddress: { maxMessages: limits.mailboxAddressMaxMessages, maxBytes: limits.mailboxAddressMaxBytes },
   };
-  const blobs = new BlobStore(join(dataDir, 'blobs'), {
-    ...DEFAULT_BLOB_LIMITS,
-    maxFileBytes: limits.maxFileBytes,
-    blobQuotaBytes: limits.blobQuotaBytes,
-    maxUploadsPerUser: limits.maxUploadsPerUser,
-    ...options.blobs,
-  });
+  let blobs: Blobs;
+  try {
+    blobs = stores.blobs({
+      ...DEFAULT_BLOB_LIMITS,
+      maxFileBytes: limits.maxFileBytes,
+      blobQuotaBytes: limits.blobQuotaBytes,
+      maxUploadsPerUser: limits.maxUploadsPerUser,
+      ...options.blobs,
+    });
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
   const metrics = new Metrics();
   const sessions = new Set<Session>();
   const sockets = new Set<Socket>();
@@ -176,7 +183,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const sweep = async () => {
     const n = await store.expire(now());
     if (n > 0) log({ event: 'expired', count: n });
-    const b = blobs.expire(now());
+    const b = await blobs.expire(now());
     if (b > 0) log({ event: 'blobs_expired', count: b });
     const gone = await accounts.expireUnused(now() - limits.unusedAccountTtlMs, (u) => ctx.online.has(u));
     if (gone.length > 0) log({ event: 'accounts_expired', count: gone.length });
@@ -188,7 +195,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   try {
     await sweep();
   } catch (err) {
-    blobs.close();
+    await blobs.close();
     await stores.close();
     throw err;
   }
@@ -227,7 +234,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     clearInterval(sweeper);
     clearInterval(rateSweeper);
     await sweeping;
-    blobs.close();
+    await blobs.close();
     await stores.close();
   };
   try {

@@ -4,6 +4,8 @@
  * relays may share.
  */
 import { join } from 'node:path';
+import type { BlobLimits, Blobs } from '../blobs/rules.js';
+import { BlobStore, fileBlobs } from '../blobs/store.js';
 import { touchDataFile } from '../data-dir.js';
 import { RelayStoreError } from '../errors.js';
 import type { AccountStore } from './accounts.js';
@@ -17,6 +19,8 @@ export interface RelayStores {
   store: MailboxStore;
   accounts: AccountStore;
   rooms: RoomStore;
+  /** File blobs under `limits`: files in `<dataDir>/blobs` (SQLite) or rows beside the mailboxes (PostgreSQL). */
+  blobs(limits: BlobLimits): Blobs;
   /** Closes every store (and the engine's connections). */
   close(): Promise<void>;
 }
@@ -67,6 +71,7 @@ export async function openRelayStores(dataDir: string, url: string | undefined):
     store,
     accounts,
     rooms,
+    blobs: (limits) => fileBlobs(new BlobStore(join(dataDir, 'blobs'), limits)),
     close: async () => {
       await store.close();
       await rooms.close();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { AccountStore, AccountSummary, AccountTotals, InviteResult } from './accounts.js';
 import type { UserRecord } from './mailbox-store.js';
-import { buf, transaction } from './postgres-store.js';
+import { buf, transaction } from './postgres-pool.js';
 import { hashCode } from './sqlite-accounts.js';
 
 /** PostgreSQL implementation of AccountStore (§14), on the mailbox store's pool and schema (postgres-schema.ts). */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { RoomStore } from './rooms.js';
-import { transaction } from './postgres-store.js';
+import { transaction } from './postgres-pool.js';
 
 /** Room members (§15.6) in the `room_members` table of the relay's PostgreSQL database. */
 export class PgRoomStore implements RoomStore {

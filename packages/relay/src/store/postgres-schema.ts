@@ -62,6 +62,23 @@ CREATE TABLE IF NOT EXISTS room_members (
   joined_at bigint NOT NULL,
   PRIMARY KEY (room, username)
 );
+CREATE TABLE IF NOT EXISTS blobs (
+  bid text PRIMARY KEY,
+  owner text NOT NULL,
+  recipient text NOT NULL,
+  size bigint NOT NULL,
+  chunks integer NOT NULL,
+  created_at bigint NOT NULL,
+  have integer NOT NULL DEFAULT 0,
+  completed_at bigint
+);
+CREATE INDEX IF NOT EXISTS blobs_owner ON blobs (owner);
+CREATE TABLE IF NOT EXISTS blob_chunks (
+  bid text NOT NULL REFERENCES blobs (bid) ON DELETE CASCADE,
+  n integer NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (bid, n)
+);
 CREATE OR REPLACE FUNCTION envelopes_counted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   t bytea;

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PgCluster, startPostgres } from '../../../../test/fixtures/postgres.js';
+import { describeBlobs } from '../blobs/blobs.suite.js';
+import type { Blobs } from '../blobs/rules.js';
 import { describeAccountStore } from './accounts.suite.js';
 import { describeMailboxStore, envelope, user } from './mailbox-store.suite.js';
 import type { MailboxStore } from './mailbox-store.js';
@@ -38,6 +40,13 @@ describeMailboxStore(
 
 describeAccountStore('postgres', open);
 describeRoomStore('postgres', async () => (await open()).rooms);
+describeBlobs('postgres', async (limits) => {
+  const stores = await open();
+  // Closing these blobs closes the pool they share with the mailbox store.
+  const blobs = Object.create(stores.blobs(limits)) as Blobs;
+  blobs.close = () => stores.store.close();
+  return blobs;
+});
 
 describe('postgres store start-up', () => {
   it('two relays opening one empty database at once create the schema once and share one relay id', async () => {

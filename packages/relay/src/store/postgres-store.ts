@@ -24,38 +24,15 @@ import type {
   StoredEnvelope,
   UserRecord,
 } from './mailbox-store.js';
+import type { BlobLimits, Blobs } from '../blobs/rules.js';
 import { PgAccountStore } from './postgres-accounts.js';
+import { buf, transaction, types } from './postgres-pool.js';
+import { PgBlobs } from './postgres-blobs.js';
 import { PgRoomStore } from './postgres-rooms.js';
 import { preparePgSchema } from './postgres-schema.js';
 import type { RoomStore } from './rooms.js';
 
-const INT8 = 20;
-/** `bigint` columns hold milliseconds and counts, all far below 2^53: read them as numbers, not strings. */
-const types = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8
-      ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-
-export const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const key = (recipient: string, b: Uint8Array) => `${recipient}\0${Buffer.from(b).toString('hex')}`;
-
-/** Runs `fn` in one transaction on one connection of `pool`; the result only after COMMIT has returned. */
-export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    const out = await fn(c);
-    await c.query('COMMIT');
-    c.release();
-    return out;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    c.release(err instanceof Error ? err : undefined); // a broken connection is dropped, not reused
-    throw err;
-  }
-}
 
 /** Locks the `users` rows of `names` in name order; returns the counters of those that exist. */
 async function lockMailboxes(c: pg.PoolClient, names: Iterable<string>): Promise<Map<string, MailboxStats>> {
@@ -73,6 +50,8 @@ export interface PgStores {
   store: MailboxStore;
   accounts: AccountStore;
   rooms: RoomStore;
+  /** File blobs in the same database, under `limits`. */
+  blobs(limits: BlobLimits): Blobs;
 }
 
 /**
@@ -99,7 +78,12 @@ export async function openPostgresStores(url: string, poolSize = 10): Promise<Pg
     throw err;
   }
   const store = new PgMailboxStore(pool, relayId);
-  return { store, accounts: new PgAccountStore(pool), rooms: new PgRoomStore(pool) };
+  return {
+    store,
+    accounts: new PgAccountStore(pool),
+    rooms: new PgRoomStore(pool),
+    blobs: (limits) => new PgBlobs(pool, limits),
+  };
 }
 
 class PgMailboxStore implements MailboxStore {
