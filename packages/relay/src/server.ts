@@ -2,7 +2,6 @@ import type { Blobs } from './blobs/rules.js';
 import { DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
 import { DataDirInUseError, controlSocketAlive, startControlSocket } from './admin/control.js';
 import { checkDataDir } from './data-dir.js';
