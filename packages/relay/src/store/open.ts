@@ -51,7 +51,7 @@ export async function openRelayStores(dataDir: string, url: string | undefined):
     if (!isPostgresUrl(url)) {
       throw new RelayStoreError('STORE_UNAVAILABLE', 'store must be a postgres:// URL (or unset, for SQLite)');
     }
-    // Loaded only when asked for: a SQLite relay never loads the PostgreSQL client.
+    // Loaded only when asked for in the workspace build (the packed bundle inlines it; `pg` is a dependency anyway).
     const { openPostgresStores } = await import('./postgres-store.js');
     const pg = await openPostgresStores(url);
     return { engine: 'postgres', ...pg, close: () => pg.store.close() };
