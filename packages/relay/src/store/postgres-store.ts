@@ -171,11 +171,14 @@ class PgMailboxStore implements MailboxStore {
     return transaction(this.pool, async (c) => {
       const who = await c.query('SELECT DISTINCT recipient FROM envelopes WHERE expires_at <= $1', [now]);
       if (who.rowCount === 0) return 0;
-      await lockMailboxes(
-        c,
-        (who.rows as { recipient: string }[]).map((r) => r.recipient),
-      );
-      return (await c.query('DELETE FROM envelopes WHERE expires_at <= $1', [now])).rowCount ?? 0;
+      const names = (who.rows as { recipient: string }[]).map((r) => r.recipient);
+      await lockMailboxes(c, names);
+      // Only the mailboxes locked above: the delete trigger then touches no row out of the lock order.
+      const gone = await c.query('DELETE FROM envelopes WHERE expires_at <= $1 AND recipient = ANY($2::text[])', [
+        now,
+        names,
+      ]);
+      return gone.rowCount ?? 0;
     });
   }
 
