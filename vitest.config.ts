@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
  *
  * - unit: no child process, no socket; pure functions, real SQLite files in temp dirs at most.
  * - integration: real sockets on 127.0.0.1 (the relay in process over TLS on port 0 via test/fixtures/relay.ts,
- *   scripted peers), real SQLite files in temp dirs; still no child process.
+ *   scripted peers), real SQLite files in temp dirs; no child process but a throwaway PostgreSQL server
+ *   (test/fixtures/postgres.ts), which is a service the test uses, not the program under test.
  * - e2e: the built binaries (`npm run build`) or another program as child processes: test/e2e, test/crash, the
  *   operator and observability tests of `chat-relay`, and the few cli tests that run `chat` or a helper process.
  *
@@ -53,6 +54,8 @@ export const INTEGRATION = [
   'packages/cli/src/ui/conversations-ui.test.tsx',
   // a scripted relay lists hostile room names
   'packages/cli/src/terminal-text.test.tsx',
+  // a throwaway PostgreSQL cluster (test/fixtures/postgres.ts)
+  'packages/relay/src/store/postgres-store.test.ts',
 ];
 
 /** One seed per run for everything random (fast-check, the crash tests): given, or fresh and printed. */

@@ -11,13 +11,14 @@ interface Pending {
  * transaction, so one disk sync covers many envelopes. Each sender still learns its own result, and only after the
  * transaction that holds its envelope has committed (PROTOCOL.md §9: stored before `sent`). An `ack` has no reply;
  * its deletions ride in the next transaction (losing them in a crash only means a redelivery, which the client
- * drops as a duplicate, §9).
+ * drops as a duplicate, §9). One transaction is in flight at a time; what arrives meanwhile forms the next batch.
  */
 export class CommitQueue {
   private pending: Pending[] = [];
   private removals: Removal[] = [];
   private scheduled = false;
   private waiters: (() => void)[] = [];
+  private inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly store: MailboxStore,
@@ -42,18 +43,36 @@ export class CommitQueue {
 
   /** Resolves once everything queued up to this moment has been committed (or failed): at once if nothing is. */
   settled(): Promise<void> {
-    if (!this.scheduled) return Promise.resolve();
+    if (!this.scheduled && this.inFlight === undefined) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    // While a transaction is in flight the next batch gathers; it starts when that one is done (`run`).
+    if (this.inFlight === undefined) setImmediate(() => void this.run());
   }
 
-  /** Commits whatever is queued now. Called by the timer, and once more at shutdown. */
-  flush(): void {
+  /**
+   * Commits whatever is queued now, after the transaction in flight (if any); resolves once it has committed or
+   * failed. Called by the timer, and at shutdown.
+   */
+  flush(): Promise<void> {
+    if (this.inFlight !== undefined) {
+      this.scheduled = true;
+      return this.settled();
+    }
+    return this.run();
+  }
+
+  /**
+   * One transaction at a time: the next batch starts only after the last one has committed, so envelopes reach the
+   * store in the order they were queued (per-recipient order, §9) even on an engine whose calls could overtake each
+   * other (PostgreSQL over several connections).
+   */
+  private async run(): Promise<void> {
+    if (this.inFlight !== undefined) return this.inFlight;
     this.scheduled = false;
     const batch = this.pending;
     const removals = this.removals;
@@ -61,19 +80,22 @@ export class CommitQueue {
     this.pending = [];
     this.removals = [];
     this.waiters = [];
+    this.inFlight = this.commit(batch, removals);
     try {
-      this.commit(batch, removals);
+      await this.inFlight;
     } finally {
+      this.inFlight = undefined;
       for (const w of waiters) w();
+      if (this.scheduled) setImmediate(() => void this.run());
     }
   }
 
-  private commit(batch: Pending[], removals: Removal[]): void {
+  private async commit(batch: Pending[], removals: Removal[]): Promise<void> {
     if (batch.length === 0 && removals.length === 0) return;
     const started = performance.now();
     let results: PutResult[];
     try {
-      results = this.store.commit(
+      results = await this.store.commit(
         removals,
         batch.map((p) => p.item),
         this.quota,

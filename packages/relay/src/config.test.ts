@@ -90,3 +90,34 @@ describe('relay configuration (defaults < file < environment < flags)', () => {
     expect(envNameOf('metrics.port')).toBe('CHAT_RELAY_METRICS_PORT');
   });
 });
+
+describe('the store setting (issue 17)', () => {
+  it('is SQLite in the data directory unless a postgres:// URL is given (CHAT_RELAY_STORE, --store, config key)', () => {
+    expect(resolveConfig({ env: { HOME: '/home/x' }, flags: none }).config.store).toBeNull();
+    expect(envNameOf('store')).toBe('CHAT_RELAY_STORE');
+    const url = 'postgres://relay@db.internal:5432/chat';
+    expect(resolveConfig({ env: { HOME: '/home/x', CHAT_RELAY_STORE: url }, flags: none }).config.store).toBe(url);
+    const flags = new Map([['store', 'postgresql://relay@other/chat']]);
+    expect(resolveConfig({ env: { HOME: '/home/x', CHAT_RELAY_STORE: url }, flags }).config.store).toBe(
+      'postgresql://relay@other/chat',
+    );
+  });
+
+  it('refuses anything but a postgres:// URL', () => {
+    for (const bad of ['sqlite:///tmp/x.db', '/var/lib/relay.db', 'mysql://a@b/c']) {
+      expect(() => resolveConfig({ env: { HOME: '/home/x', CHAT_RELAY_STORE: bad }, flags: none })).toThrow(
+        ConfigError,
+      );
+    }
+  });
+
+  it('never prints the password of the database URL', () => {
+    const resolved = resolveConfig({
+      env: { HOME: '/home/x', CHAT_RELAY_STORE: 'postgres://relay:hunter2@db:5432/chat' },
+      flags: none,
+    });
+    const text = describeConfig(resolved);
+    expect(text).toContain('store = "postgres://relay:***@db:5432/chat"');
+    expect(text).not.toContain('hunter2');
+  });
+});

@@ -11,6 +11,7 @@ import { DEFAULT_PORT } from '@chat/protocol';
 import { checkDataDir, readDataFile } from './data-dir.js';
 import { DataDirUnsafeError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { isPostgresUrl, redactUrl } from './store/open.js';
 
 export type Registration = 'open' | 'invite';
 
@@ -18,6 +19,11 @@ export interface RelayConfig {
   host: string;
   port: number;
   dataDir: string;
+  /**
+   * Where relay state lives (issue 17): null for SQLite files in the data directory (the default), or a
+   * `postgres://user[:password]@host:port/db` URL that several relays may share.
+   */
+  store: string | null;
   /** `name:fingerprint` entries (§14.1): who may send `admin` frames, and register without an invite, with that key. */
   admins: string[];
   /** Public rooms the relay advertises (PROTOCOL.md §15.6). */
@@ -47,13 +53,15 @@ type Kind =
   | { admins: true }
   | { rooms: true }
   | { oneOf: readonly string[] }
-  | { bool: true };
+  | { bool: true }
+  | { pgUrl: true };
 
 /** Every key, its kind and its environment variable. Keys are paths into RelayConfig. */
 const KEYS: Record<string, { kind: Kind; env: string }> = {
   host: { kind: { str: true }, env: 'CHAT_RELAY_HOST' },
   port: { kind: { int: [0, 65535] }, env: 'CHAT_RELAY_PORT' },
   dataDir: { kind: { str: true }, env: 'CHAT_RELAY_DATA' },
+  store: { kind: { pgUrl: true }, env: 'CHAT_RELAY_STORE' },
   admins: { kind: { admins: true }, env: 'CHAT_RELAY_ADMINS' },
   rooms: { kind: { rooms: true }, env: 'CHAT_RELAY_ROOMS' },
   registration: { kind: { oneOf: ['open', 'invite'] }, env: 'CHAT_RELAY_REGISTRATION' },
@@ -89,6 +97,7 @@ function defaults(env: NodeJS.ProcessEnv): RelayConfig {
     host: '127.0.0.1',
     port: DEFAULT_PORT,
     dataDir: defaultDataDir(env),
+    store: null,
     admins: [],
     rooms: ['general'],
     registration: 'open',
@@ -154,6 +163,12 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;
     throw new ConfigError(`${where}: ${key} must be true or false, got ${JSON.stringify(raw)}`);
+  }
+  if ('pgUrl' in kind) {
+    if (typeof raw !== 'string' || !isPostgresUrl(raw)) {
+      throw new ConfigError(`${where}: ${key} must be a postgres://user@host:port/db URL`);
+    }
+    return raw;
   }
   if ('oneOf' in kind) {
     if (typeof raw !== 'string' || !kind.oneOf.includes(raw)) {
@@ -275,6 +290,7 @@ export function describeConfig({ config, sources }: ResolvedConfig): string {
   for (const key of CONFIG_KEYS) {
     let v: unknown = config;
     for (const p of key.split('.')) v = (v as Record<string, unknown>)[p];
+    if (key === 'store' && typeof v === 'string') v = redactUrl(v); // never print a database password
     lines.push(`${key} = ${JSON.stringify(v)}  (${sources.get(key) ?? 'default'})`);
   }
   return `${lines.join('\n')}\n`;

@@ -8,7 +8,7 @@ import type { Metrics } from './metrics.js';
 import type { AccountStore } from './store/accounts.js';
 import type { MailboxStore } from './store/mailbox-store.js';
 import type { RoomRegistry } from './rooms.js';
-import type { BlobStore } from './blobs/store.js';
+import type { Blobs } from './blobs/rules.js';
 import type { ShareTags } from './sender-share.js';
 
 /** What sessions share: the store, the commit queue, and who is receiving. One per running relay. */
@@ -17,7 +17,7 @@ export interface RelayContext {
   readonly accounts: AccountStore;
   readonly commits: CommitQueue;
   /** Sealed file chunks (PROTOCOL.md §16.4). */
-  readonly blobs: BlobStore;
+  readonly blobs: Blobs;
   /** The one `recv` session per user (PROTOCOL.md §8 step 4), keyed by username. */
   readonly receivers: Map<string, Receiver>;
   /** Every authenticated session, by username (for kick, ban and online state). */

@@ -7,8 +7,8 @@ import type { RelayContext } from './context.js';
 import { checkRecipient, recipientRefusal } from './recipient.js';
 
 /** The reply to an ephemeral `send`: `sent` once forwarded, else `UNKNOWN_USER`, `ENVELOPE_TOO_LARGE` or `NOT_ONLINE`. */
-export function forwardEphemeral(ctx: RelayContext, f: SendFrame): RelayFrame {
-  const refused = checkRecipient(ctx, f.to, f.env);
+export async function forwardEphemeral(ctx: RelayContext, f: SendFrame): Promise<RelayFrame> {
+  const refused = await checkRecipient(ctx, f.to, f.env);
   if (refused) return errFrame(refused, recipientRefusal(refused, f.to, ctx.limits.maxEnvelopeBytes), f.rid);
   const receiver = ctx.receivers.get(f.to);
   if (!receiver?.forwardEphemeral(f.id, f.env, ctx.now())) {

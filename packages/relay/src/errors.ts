@@ -1,5 +1,5 @@
 /** Stable codes for failures of the relay itself (not protocol refusals, which are `ProtocolError`s). */
-export type RelayStoreErrorCode = 'STORE_CORRUPT' | 'STORE_VERSION';
+export type RelayStoreErrorCode = 'STORE_CORRUPT' | 'STORE_VERSION' | 'STORE_UNAVAILABLE';
 
 /** The relay's database cannot be used: the relay refuses to start rather than serve from it. */
 export class RelayStoreError extends Error {

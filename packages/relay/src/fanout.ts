@@ -5,7 +5,7 @@
  */
 import { ProtocolError, type ErrorCode, type FanoutFrame, type FanoutSentFrame } from '@chat/protocol';
 import type { RelayContext } from './context.js';
-import { checkRecipient } from './recipient.js';
+import { checkRecipient, fitsWithoutLookup } from './recipient.js';
 import type { EnvelopeInput } from './store/mailbox-store.js';
 
 /**
@@ -31,25 +31,30 @@ export async function storeFanout(
   const codes: string[] = new Array<string>(f.to.length).fill('');
   const now = ctx.now();
   const items: { index: number; item: EnvelopeInput }[] = [];
+  const refusals: Promise<void>[] = [];
   f.to.forEach((to, i) => {
-    const refused = checkRecipient(ctx, to, f.envs[i]!);
-    if (refused) codes[i] = refused;
-    else {
-      items.push({
-        index: i,
-        item: {
-          recipient: to,
-          ...ctx.shareTags(sender, address, to),
-          id: f.ids[i]!,
-          envelope: f.envs[i]!,
-          receivedAt: now,
-          expiresAt: now + ctx.limits.mailboxTtlMs,
-        },
-      });
+    if (!fitsWithoutLookup(ctx, to, f.envs[i]!)) {
+      // Refused either way; which code depends on registration. Nothing is stored, so the lookup may come later.
+      refusals.push(checkRecipient(ctx, to, f.envs[i]!).then((code) => void (codes[i] = code ?? 'ENVELOPE_TOO_LARGE')));
+      return;
     }
+    items.push({
+      index: i,
+      item: {
+        recipient: to,
+        ...ctx.shareTags(sender, address, to),
+        id: f.ids[i]!,
+        envelope: f.envs[i]!,
+        receivedAt: now,
+        expiresAt: now + ctx.limits.mailboxTtlMs,
+      },
+    });
   });
-  // Queued in the same turn of the event loop, so the commit queue writes them all in one transaction (§15.2).
-  const results = await Promise.all(items.map(({ item }) => ctx.commits.put(item)));
+  // Queued in the same turn of the event loop as the frame arrived, so the commit queue writes them all in one
+  // transaction (§15.2) and after whatever this session sent before; registration is checked inside the commit.
+  const puts = Promise.all(items.map(({ item }) => ctx.commits.put(item)));
+  await Promise.all(refusals);
+  const results = await puts;
   const stored: string[] = [];
   results.forEach((r, k) => {
     const { index, item } = items[k]!;

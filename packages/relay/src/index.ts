@@ -11,6 +11,9 @@ export type {
   PutResult,
 } from './store/mailbox-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';
+export type { AccountStore } from './store/accounts.js';
+export type { RoomStore } from './store/rooms.js';
+export { openRelayStores, type RelayStores } from './store/open.js';
 export { createMemoryStore } from './store/memory-store.js';
 export {
   loadOrCreateTlsMaterial,
@@ -24,4 +27,5 @@ export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { resolveConfig, describeConfig, ConfigError, type RelayConfig, type Registration } from './config.js';
 export { DataDirInUseError, controlRequest } from './admin/control.js';
 export type { Metrics } from './metrics.js';
-export { BlobStore, DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
+export { BlobStore, DEFAULT_BLOB_LIMITS, fileBlobs, type BlobLimits } from './blobs/store.js';
+export type { Blobs } from './blobs/rules.js';

@@ -51,7 +51,13 @@ export class Metrics {
     registers: [this.registry],
   });
   /** Gauges read when scraped; the relay replaces this once its stores are open. */
-  gauges: () => MetricGauges = () => ({ connections: 0, online: 0, users: 0, queued: 0, queuedBytes: 0 });
+  gauges: () => MetricGauges | Promise<MetricGauges> = () => ({
+    connections: 0,
+    online: 0,
+    users: 0,
+    queued: 0,
+    queuedBytes: 0,
+  });
 
   constructor() {
     const gauge = (name: string, help: string, read: (g: MetricGauges) => number) =>
@@ -59,8 +65,8 @@ export class Metrics {
         name,
         help,
         registers: [this.registry],
-        collect() {
-          this.set(read(metrics.gauges()));
+        async collect() {
+          this.set(read(await metrics.gauges()));
         },
       });
     const metrics = this;

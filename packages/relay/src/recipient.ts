@@ -11,14 +11,24 @@ import type { RelayContext } from './context.js';
  * relay's `maxEnvelope`, else undefined. A stored send checks registration again inside its commit (an account can be
  * deleted in between); this early check is what lets an ephemeral send, which has no commit, answer the same way.
  */
-export function checkRecipient(
+export async function checkRecipient(
   ctx: Pick<RelayContext, 'store' | 'limits'>,
   to: string,
   env: Uint8Array,
-): ErrorCode | undefined {
-  if (!isValidUsername(to) || !ctx.store.hasUser(to)) return 'UNKNOWN_USER';
+): Promise<ErrorCode | undefined> {
+  if (!isValidUsername(to) || !(await ctx.store.hasUser(to))) return 'UNKNOWN_USER';
   if (env.length > ctx.limits.maxEnvelopeBytes) return 'ENVELOPE_TOO_LARGE';
   return undefined;
+}
+
+/**
+ * True when an envelope to be stored can go straight to its commit: `to` is a valid name and `env` fits. The commit
+ * then checks registration (`unknown_recipient`, answered `UNKNOWN_USER` like `checkRecipient`), and the envelope is
+ * queued in the same turn of the event loop as it arrived, so envelopes keep their order and share a group commit.
+ * False: `checkRecipient` gives the refusal (which of the two codes depends on registration).
+ */
+export function fitsWithoutLookup(ctx: Pick<RelayContext, 'limits'>, to: string, env: Uint8Array): boolean {
+  return isValidUsername(to) && env.length <= ctx.limits.maxEnvelopeBytes;
 }
 
 /** The `msg` of the `err` that carries a code from `checkRecipient`. */

@@ -3,27 +3,32 @@ import { describe, expect, it } from 'vitest';
 import { MAX_ROOM_MEMBERS } from '@chat/protocol';
 import { ConfigError, resolveConfig } from './config.js';
 import { RoomRegistry, answerRoomFrame } from './rooms.js';
+import { SqliteRoomStore } from './store/sqlite-rooms.js';
 
 describe('RoomRegistry', () => {
-  it('refuses the member after MAX_ROOM_MEMBERS with FORBIDDEN, but lets a member re-join', () => {
-    const rooms = new RoomRegistry(':memory:', ['general']);
-    for (let i = 0; i < MAX_ROOM_MEMBERS; i++) expect(rooms.join('general', `user${i}`, 1)).toBe(true);
-    expect(answerRoomFrame(rooms, 'latecomer', { t: 'room', rid: 1, op: 'join', room: 'general' }, 1)).toMatchObject({
+  it('refuses the member after MAX_ROOM_MEMBERS with FORBIDDEN, but lets a member re-join', async () => {
+    const rooms = new RoomRegistry(new SqliteRoomStore(':memory:'), ['general']);
+    for (let i = 0; i < MAX_ROOM_MEMBERS; i++) expect(await rooms.join('general', `user${i}`, 1)).toBe(true);
+    expect(
+      await answerRoomFrame(rooms, 'latecomer', { t: 'room', rid: 1, op: 'join', room: 'general' }, 1),
+    ).toMatchObject({
       t: 'err',
       code: 'FORBIDDEN',
       rid: 1,
     });
-    expect(rooms.join('general', 'user0', 2)).toBe(true);
-    rooms.leave('general', 'user0');
-    expect(answerRoomFrame(rooms, 'latecomer', { t: 'room', rid: 2, op: 'join', room: 'general' }, 3)).toMatchObject({
+    expect(await rooms.join('general', 'user0', 2)).toBe(true);
+    await rooms.leave('general', 'user0');
+    expect(
+      await answerRoomFrame(rooms, 'latecomer', { t: 'room', rid: 2, op: 'join', room: 'general' }, 3),
+    ).toMatchObject({
       t: 'room_members',
       rid: 2,
     });
-    rooms.close();
+    await rooms.close();
   });
 
   it('refuses invalid room names at construction', () => {
-    expect(() => new RoomRegistry(':memory:', ['General'])).toThrow(RangeError);
+    expect(() => new RoomRegistry(new SqliteRoomStore(':memory:'), ['General'])).toThrow(RangeError);
   });
 });
 

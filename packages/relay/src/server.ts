@@ -1,10 +1,10 @@
-import { BlobStore, DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
+import type { Blobs } from './blobs/rules.js';
+import { DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
 import { DataDirInUseError, controlSocketAlive, startControlSocket } from './admin/control.js';
-import { checkDataDir, touchDataFile } from './data-dir.js';
+import { checkDataDir } from './data-dir.js';
 import { parseAdmins } from './admins.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Registration } from './config.js';
@@ -17,7 +17,7 @@ import { DEFAULT_ROOMS, RoomRegistry } from './rooms.js';
 import { createShareTagger } from './sender-share.js';
 import { Session } from './session.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
-import { openSqliteStores } from './store/sqlite-store.js';
+import { openRelayStores } from './store/open.js';
 import { acceptTls, createRelaySecureContext } from './tls-accept.js';
 import { loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
 
@@ -35,6 +35,11 @@ export interface RelayOptions {
   port?: number;
   /** Directory for `relay.db` (created 0700 if missing). */
   dataDir: string;
+  /**
+   * Where relay state lives (issue 17): a `postgres://user@host:port/db` URL, or undefined for SQLite files in
+   * `dataDir` (the default). The TLS key and certificate and the control socket stay in `dataDir` either way.
+   */
+  store?: string;
   quota?: Partial<MailboxQuota>;
   mailboxTtlMs?: number;
   handshakeTimeoutMs?: number;
@@ -111,9 +116,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   if (options.tls === undefined) material = await loadOrCreateTlsMaterial(dataDir);
   else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
   const secureContext = material && createRelaySecureContext(material);
-  // The databases are created 0600 (SQLite would use the umask, 0644), never through a symlink.
-  for (const f of ['relay.db', 'rooms.db']) touchDataFile(join(dataDir, f));
-  const { store, accounts } = openSqliteStores(join(dataDir, 'relay.db'));
+  const stores = await openRelayStores(dataDir, options.store);
+  const { store, accounts } = stores;
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
   const limits: Limits = {
@@ -129,13 +133,19 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     perSender: { maxMessages: limits.mailboxSenderMaxMessages, maxBytes: limits.mailboxSenderMaxBytes },
     perAddress: { maxMessages: limits.mailboxAddressMaxMessages, maxBytes: limits.mailboxAddressMaxBytes },
   };
-  const blobs = new BlobStore(join(dataDir, 'blobs'), {
-    ...DEFAULT_BLOB_LIMITS,
-    maxFileBytes: limits.maxFileBytes,
-    blobQuotaBytes: limits.blobQuotaBytes,
-    maxUploadsPerUser: limits.maxUploadsPerUser,
-    ...options.blobs,
-  });
+  let blobs: Blobs;
+  try {
+    blobs = stores.blobs({
+      ...DEFAULT_BLOB_LIMITS,
+      maxFileBytes: limits.maxFileBytes,
+      blobQuotaBytes: limits.blobQuotaBytes,
+      maxUploadsPerUser: limits.maxUploadsPerUser,
+      ...options.blobs,
+    });
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
   const metrics = new Metrics();
   const sessions = new Set<Session>();
   const sockets = new Set<Socket>();
@@ -160,25 +170,35 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     },
     rates: new UserRates(limits),
     metrics,
-    rooms: new RoomRegistry(join(dataDir, 'rooms.db'), options.rooms ?? DEFAULT_ROOMS),
+    rooms: new RoomRegistry(stores.rooms, options.rooms ?? DEFAULT_ROOMS),
     startedAt: now(),
     shareTags: createShareTagger(),
     connections: () => sockets.size,
     requestShutdown: () => requestShutdown(),
     now,
   };
-  metrics.gauges = () => ({ connections: sockets.size, online: ctx.online.size, ...accounts.totals() });
+  metrics.gauges = async () => ({ connections: sockets.size, online: ctx.online.size, ...(await accounts.totals()) });
   const gate = new ConnectionGate(limits, () => sockets.size);
-  const sweep = () => {
-    const n = store.expire(now());
+  const sweep = async () => {
+    const n = await store.expire(now());
     if (n > 0) log({ event: 'expired', count: n });
-    const b = blobs.expire(now());
+    const b = await blobs.expire(now());
     if (b > 0) log({ event: 'blobs_expired', count: b });
-    const gone = accounts.expireUnused(now() - limits.unusedAccountTtlMs, (u) => ctx.online.has(u));
+    const gone = await accounts.expireUnused(now() - limits.unusedAccountTtlMs, (u) => ctx.online.has(u));
     if (gone.length > 0) log({ event: 'accounts_expired', count: gone.length });
   };
-  sweep();
-  const sweeper = setInterval(sweep, EXPIRY_SWEEP_MS).unref();
+  let sweeping: Promise<void> = Promise.resolve();
+  const sweepLogged = () => {
+    sweeping = sweep().catch((err: unknown) => log({ event: 'store_error', error: (err as Error).message }));
+  };
+  try {
+    await sweep();
+  } catch (err) {
+    await blobs.close();
+    await stores.close();
+    throw err;
+  }
+  const sweeper = setInterval(sweepLogged, EXPIRY_SWEEP_MS).unref();
   const rateSweeper = setInterval(() => {
     ctx.rates.sweep(Date.now());
     gate.sweep(Date.now());
@@ -209,12 +229,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
 
   /** Stops the timers and closes every store; the last step of a stop, or of a start that failed. */
-  const releaseStores = (): void => {
+  const releaseStores = async (): Promise<void> => {
     clearInterval(sweeper);
     clearInterval(rateSweeper);
-    store.close();
-    ctx.rooms.close();
-    blobs.close();
+    await sweeping;
+    await blobs.close();
+    await stores.close();
   };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -225,7 +245,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       });
     });
   } catch (err) {
-    releaseStores();
+    await releaseStores();
     throw err;
   }
   const address = server.address();
@@ -247,7 +267,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   } catch (err) {
     server.close();
     for (const e of extras) await e.close();
-    releaseStores();
+    await releaseStores();
     throw err;
   }
 
@@ -257,15 +277,15 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       log({ event: 'shutdown', connections: sockets.size });
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // Commit what is queued and let its `sent` replies go out before telling clients we are leaving.
-      ctx.commits.flush();
+      await ctx.commits.flush();
       await new Promise((resolve) => setImmediate(resolve));
       for (const session of sessions) session.fail('SHUTTING_DOWN', 'the relay is shutting down');
       const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), SHUTDOWN_GRACE_MS);
       await stopped;
       clearTimeout(deadline);
       for (const e of extras) await e.close();
-      ctx.commits.flush();
-      releaseStores();
+      await ctx.commits.flush();
+      await releaseStores();
     })());
 
   requestShutdown = options.onShutdownRequest ?? (() => void close());

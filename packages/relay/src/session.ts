@@ -28,7 +28,7 @@ import { answerBlobFrame } from './blobs/frames.js';
 import type { Kickable, RelayContext, Receiver } from './context.js';
 import { forwardEphemeral, onlineUsers } from './ephemeral.js';
 import { storeFanout } from './fanout.js';
-import { checkRecipient, recipientRefusal } from './recipient.js';
+import { checkRecipient, fitsWithoutLookup, recipientRefusal } from './recipient.js';
 import { answerRoomFrame } from './rooms.js';
 
 /**
@@ -94,6 +94,12 @@ export class Session implements Receiver, Kickable {
   private mode: Mode | undefined;
   private cursor = 0;
   private pumping = false;
+  /** Something may have been stored since the pump last looked (set by `notify`, cleared when the pump looks). */
+  private wanted = false;
+  /** Decoded frame bodies not yet handled, in arrival order, from `inboxHead` on. */
+  private inbox: Uint8Array[] = [];
+  private inboxHead = 0;
+  private draining = false;
   private synced = false;
   private readonly handshakeTimer: NodeJS.Timeout;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -127,23 +133,50 @@ export class Session implements Receiver, Kickable {
       this.failWith(err);
       return;
     }
-    for (const body of bodies) {
-      if (this.isClosing()) return; // a frame earlier in this chunk may have ended the session
+    for (const body of bodies) this.inbox.push(body);
+    if (!this.draining) void this.drainInbox();
+  }
 
-      this.lastFrameAt = Date.now();
-      try {
-        const frame = decodeClientFrame(body);
-        if (
-          this.state === 'authenticated' &&
-          RATED.has(frame.t) &&
-          !this.allowed(frame as { rid: number }, body.length, envelopesIn(frame))
-        ) {
-          continue;
+  /**
+   * Handles frames one at a time in arrival order. A handler returns a promise when the next frame must wait for it
+   * (its intake: `auth`, which changes the state, and the requests answered from the store, whose effects a later
+   * frame may depend on); meanwhile the socket is paused, so waiting frames stay few. A stored `send` or `fanout`
+   * queues its envelopes synchronously and does not hold the next frame back: a burst of sends still lands in one
+   * group commit, in arrival order, and waits for the commit only for its reply.
+   */
+  private async drainInbox(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.inboxHead < this.inbox.length) {
+        const body = this.inbox[this.inboxHead++]!;
+        if (this.isClosing()) break; // a frame earlier in this chunk may have ended the session
+        this.lastFrameAt = Date.now();
+        try {
+          const frame = decodeClientFrame(body);
+          if (
+            this.state === 'authenticated' &&
+            RATED.has(frame.t) &&
+            !this.allowed(frame as { rid: number }, body.length, envelopesIn(frame))
+          ) {
+            continue;
+          }
+          const intake = this.dispatch(frame);
+          if (intake !== undefined) {
+            this.socket.pause();
+            try {
+              await intake;
+            } finally {
+              if (!this.throttled && !this.isClosing()) this.socket.resume();
+            }
+          }
+        } catch (err) {
+          this.failWith(err);
         }
-        this.dispatch(frame);
-      } catch (err) {
-        this.failWith(err);
       }
+    } finally {
+      this.inbox = [];
+      this.inboxHead = 0;
+      this.draining = false;
     }
   }
 
@@ -151,7 +184,8 @@ export class Session implements Receiver, Kickable {
     return this.state === 'closing';
   }
 
-  private dispatch(frame: ClientFrame): void {
+  /** Runs the handler of `frame`; a promise when the next frame must wait for it (`drainInbox`). */
+  private dispatch(frame: ClientFrame): Promise<void> | undefined {
     if (ACCEPTED_IN[frame.t] !== this.state) {
       throw new ProtocolError('PROTOCOL_STATE', `'${frame.t}' is not allowed in state ${this.state}`);
     }
@@ -169,41 +203,44 @@ export class Session implements Receiver, Kickable {
           maxFrame: MAX_FRAME_BYTES,
           maxEnvelope: this.ctx.limits.maxEnvelopeBytes,
         });
-        return;
+        return undefined;
       case 'auth':
         return this.onAuth(frame);
       case 'lookup':
         return this.onLookup(frame);
       case 'send':
-        void this.onSend(frame);
-        return;
+        return this.onSend(frame);
       case 'ack':
-        return this.onAck(frame);
+        this.onAck(frame);
+        return undefined;
       case 'ping':
         // After the deletions of earlier `ack`s have committed (§9): a `pong` means they took effect.
         void this.ctx.commits.settled().then(() => this.write({ t: 'pong', rid: frame.rid }));
-        return;
+        return undefined;
       case 'who':
         this.write(onlineUsers(this.ctx, frame.rid));
-        return;
+        return undefined;
       case 'admin':
         return this.onAdmin(frame);
       case 'fanout':
         void this.onFanout(frame).catch((err: unknown) => this.failWith(err));
-        return;
+        return undefined;
       case 'room':
-        this.write(answerRoomFrame(this.ctx.rooms, this.user!, frame, this.ctx.now()));
-        return;
+        return answerRoomFrame(this.ctx.rooms, this.user!, frame, this.ctx.now()).then((reply) => {
+          this.write(reply);
+        });
       case 'blob_new':
       case 'blob_put':
       case 'blob_get':
-      case 'blob_done':
-        void answerBlobFrame(this.ctx, this.ctx.blobs, this.user!, frame, {
+      case 'blob_done': {
+        const answered = answerBlobFrame(this.ctx, this.ctx.blobs, this.user!, frame, {
           write: (f) => this.write(f),
           drained: () => this.drained(),
           alive: () => this.state === 'authenticated',
         });
-        return;
+        // A download streams for as long as the reader reads: later frames do not wait for it.
+        return frame.t === 'blob_get' ? undefined : answered;
+      }
     }
   }
 
@@ -239,14 +276,14 @@ export class Session implements Receiver, Kickable {
     this.idleTimer.unref();
   }
 
-  private onAdmin(f: AdminFrame): void {
-    this.write(answerAdminFrame(this.ctx, this.user!, this.identityKey!, f));
+  private async onAdmin(f: AdminFrame): Promise<void> {
+    this.write(await answerAdminFrame(this.ctx, this.user!, this.identityKey!, f));
   }
 
   /** PROTOCOL.md §8, steps 1–4, in that order. */
-  private onAuth(f: AuthFrame): void {
+  private async onAuth(f: AuthFrame): Promise<void> {
     if (!isValidUsername(f.user)) throw new ProtocolError('BAD_USERNAME', 'usernames match ^[a-z][a-z0-9_-]{2,31}$');
-    const known = this.ctx.store.getUser(f.user);
+    const known = await this.ctx.store.getUser(f.user);
     // A returning user presents the bundle the relay verified when it registered them: the same bytes verify the same
     // way, so only a bundle that differs from the stored one is verified again (it fails, or it is KEY_MISMATCH below).
     const sameBundle =
@@ -264,7 +301,8 @@ export class Session implements Receiver, Kickable {
     if (!verify(f.sig, authMessage(this.ctx.store.relayId, this.nonce, f.user, f.mode), f.idpk)) {
       throw new ProtocolError('AUTH_FAILED', 'challenge signature does not verify');
     }
-    if (this.ctx.accounts.isBanned(f.user)) throw new ProtocolError('BANNED', `${f.user} is banned on this relay`);
+    if (await this.ctx.accounts.isBanned(f.user))
+      throw new ProtocolError('BANNED', `${f.user} is banned on this relay`);
     // A configured admin name is reserved for the key bound to it (§14.1), on every relay: on an open relay a squatter
     // would otherwise register it first and receive what is sent to the admin (review 2026-12-06, finding 9).
     if (this.ctx.policy.admins.has(f.user) && !isAdmin(this.ctx.policy.admins, f.user, f.idpk)) {
@@ -293,14 +331,16 @@ export class Session implements Receiver, Kickable {
     if (this.ctx.policy.registration === 'invite' && !known && !this.ctx.policy.admins.has(f.user)) {
       if (f.invite === undefined)
         throw new ProtocolError('INVITE_REQUIRED', 'registration on this relay needs an invite code');
-      if (this.ctx.accounts.registerWithInvite(record, f.invite, this.ctx.now()) !== 'ok') {
+      if ((await this.ctx.accounts.registerWithInvite(record, f.invite, this.ctx.now())) !== 'ok') {
         throw new ProtocolError('INVITE_INVALID', 'the invite code is unknown, used or expired');
       }
       invited = true;
     }
-    const registration = sameBundle ? { created: false, user: known } : this.ctx.store.registerUser(record);
+    const registration = sameBundle ? { created: false, user: known } : await this.ctx.store.registerUser(record);
     const user = registration.user;
     const created = registration.created || invited;
+    // The connection may have closed (or timed out) while the store answered: such a session claims nothing.
+    if (this.state !== 'hello') return;
     if (!constantTimeEqual(user.identityPublicKey, f.idpk) || !constantTimeEqual(user.encryptionPublicKey, f.encpk)) {
       throw new ProtocolError('KEY_MISMATCH', `${f.user} is registered with another key`);
     }
@@ -317,7 +357,11 @@ export class Session implements Receiver, Kickable {
       }
       this.ctx.receivers.set(f.user, this);
     }
-    if (!created) this.ctx.accounts.noteReturn(f.user, this.ctx.now());
+    if (!created) {
+      this.ctx.accounts.noteReturn(f.user, this.ctx.now()).catch((err: unknown) => {
+        this.ctx.log({ event: 'store_error', conn: this.connId, error: (err as Error).message });
+      });
+    }
     clearTimeout(this.handshakeTimer);
     this.user = f.user;
     this.identityKey = user.identityPublicKey;
@@ -333,8 +377,8 @@ export class Session implements Receiver, Kickable {
     if (f.mode === 'recv') this.notify();
   }
 
-  private onLookup(f: LookupFrame): void {
-    const user = isValidUsername(f.user) ? this.ctx.store.getUser(f.user) : undefined;
+  private async onLookup(f: LookupFrame): Promise<void> {
+    const user = isValidUsername(f.user) ? await this.ctx.store.getUser(f.user) : undefined;
     if (!user) {
       this.write(errFrame('UNKNOWN_USER', `no user ${JSON.stringify(f.user)} on this relay`, f.rid));
       return;
@@ -349,17 +393,29 @@ export class Session implements Receiver, Kickable {
     });
   }
 
-  /** PROTOCOL.md §9 "Send": checks, durable store through the commit queue, then `sent`, then forward. */
-  private async onSend(f: SendFrame): Promise<void> {
+  /**
+   * PROTOCOL.md §9 "Send": checks, durable store through the commit queue, then `sent`, then forward. An envelope that
+   * fits is queued before this returns (arrival order is storage order); only a refusal or an ephemeral send, whose
+   * answers need the store, return a promise.
+   */
+  private onSend(f: SendFrame): Promise<void> | undefined {
     if (f.eph === true) {
-      this.write(forwardEphemeral(this.ctx, f));
-      return;
+      return forwardEphemeral(this.ctx, f).then((reply) => {
+        this.write(reply);
+      });
     }
-    const refused = checkRecipient(this.ctx, f.to, f.env);
-    if (refused) {
-      this.write(errFrame(refused, recipientRefusal(refused, f.to, this.ctx.limits.maxEnvelopeBytes), f.rid));
-      return;
+    if (!fitsWithoutLookup(this.ctx, f.to, f.env)) {
+      return checkRecipient(this.ctx, f.to, f.env).then((refused) => {
+        const code = refused ?? 'ENVELOPE_TOO_LARGE';
+        this.write(errFrame(code, recipientRefusal(code, f.to, this.ctx.limits.maxEnvelopeBytes), f.rid));
+      });
     }
+    void this.storeSend(f);
+    return undefined;
+  }
+
+  /** Queues `f`'s envelope at once (before the first await), then answers once its commit is done. */
+  private async storeSend(f: SendFrame): Promise<void> {
     // Registration is checked again inside the commit (`unknown_recipient`): the account may be deleted meanwhile.
     const now = this.ctx.now();
     let result;
@@ -432,8 +488,9 @@ export class Session implements Receiver, Kickable {
 
   /** Something was stored for this session's user: deliver everything past the cursor, in order (§9). */
   notify(): void {
+    this.wanted = true;
     if (this.pumping || this.state !== 'authenticated') return;
-    void this.pump();
+    void this.pump().catch((err: unknown) => this.failWith(err));
   }
 
   forwardEphemeral(id: Uint8Array, env: Uint8Array, ts: number): boolean {
@@ -441,12 +498,20 @@ export class Session implements Receiver, Kickable {
     return this.write({ t: 'msg', id, env, ts, eph: true }) || !this.socket.destroyed;
   }
 
+  /**
+   * Pages through the mailbox from the cursor until a read finds nothing new. A `notify` that comes while a read is
+   * on its way sets `wanted`, and the pump reads once more: an envelope committed just after a read began is never
+   * left waiting for the next message.
+   */
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      for (;;) {
-        const page = this.ctx.store.list(this.user!, this.cursor, DELIVERY_PAGE);
-        if (page.length === 0) break;
+      while (this.wanted) {
+        this.wanted = false;
+        const page = await this.ctx.store.list(this.user!, this.cursor, DELIVERY_PAGE);
+        if (this.state !== 'authenticated') return;
+        if (page.length === 0) continue;
+        this.wanted = true; // a full page may have more behind it
         let flowing = true;
         for (const e of page) {
           flowing = this.write({ t: 'msg', id: e.id, env: e.envelope, ts: e.receivedAt });

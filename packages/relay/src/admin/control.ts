@@ -63,6 +63,7 @@ export async function startControlSocket(dataDir: string, ctx: RelayContext): Pr
   }
   const server: Server = createServer((conn) => {
     let buf = '';
+    let replies = Promise.resolve();
     conn.setEncoding('utf8');
     conn.on('error', () => {});
     conn.on('data', (chunk: string) => {
@@ -75,16 +76,19 @@ export async function startControlSocket(dataDir: string, ctx: RelayContext): Pr
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        let answer: unknown;
-        try {
-          answer = { ok: true, result: runAdminOp(ctx, parseRequest(line), 'local') };
-        } catch (err) {
-          answer =
-            err instanceof AdminError
-              ? { ok: false, code: err.code, message: err.message }
-              : { ok: false, code: 'BAD_REQUEST', message: (err as Error).message };
-        }
-        conn.write(`${JSON.stringify(answer)}\n`);
+        // Answers leave in request order: each waits for the one before it.
+        replies = replies.then(async () => {
+          let answer: unknown;
+          try {
+            answer = { ok: true, result: await runAdminOp(ctx, parseRequest(line), 'local') };
+          } catch (err) {
+            answer =
+              err instanceof AdminError
+                ? { ok: false, code: err.code, message: err.message }
+                : { ok: false, code: 'BAD_REQUEST', message: (err as Error).message };
+          }
+          if (!conn.destroyed) conn.write(`${JSON.stringify(answer)}\n`);
+        });
       }
     });
   });

@@ -5,17 +5,17 @@ import type { RelayContext } from '../context.js';
 import { AdminError, runAdminOp } from './ops.js';
 
 /** `user` logged in with `identityPublicKey`; only the key bound to an admin name in the config may act (§14.1). */
-export function answerAdminFrame(
+export async function answerAdminFrame(
   ctx: RelayContext,
   user: string,
   identityPublicKey: Uint8Array,
   f: AdminFrame,
-): RelayFrame {
+): Promise<RelayFrame> {
   if (!isAdmin(ctx.policy.admins, user, identityPublicKey))
     return errFrame('FORBIDDEN', `${user} is not an admin of this relay`, f.rid);
   let result;
   try {
-    result = runAdminOp(ctx, { op: f.op, user: f.user, after: f.after, reason: f.reason }, user);
+    result = await runAdminOp(ctx, { op: f.op, user: f.user, after: f.after, reason: f.reason }, user);
   } catch (err) {
     if (err instanceof AdminError) return errFrame(err.code, err.message, f.rid);
     throw err;

@@ -54,8 +54,8 @@ function needUser(req: AdminRequest): string {
   return req.user;
 }
 
-export function relayStats(ctx: AdminDeps): RelayStats {
-  const t = ctx.accounts.totals();
+export async function relayStats(ctx: AdminDeps): Promise<RelayStats> {
+  const t = await ctx.accounts.totals();
   return {
     connections: ctx.connections(),
     online: ctx.online.size,
@@ -74,19 +74,19 @@ function endSessions(ctx: AdminDeps, user: string, code: 'KICKED' | 'BANNED', re
 
 /**
  * Runs one admin request as `actor` (a username, or `local` for the control socket).
- * @throws AdminError for an unknown or invalid user, or banning an admin.
+ * @throws AdminError (rejects) for an unknown or invalid user, or banning an admin.
  */
-export function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: string): AdminResult {
+export async function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: string): Promise<AdminResult> {
   ctx.log({ event: 'admin', actor, op: req.op, user: req.user });
   switch (req.op) {
     case 'users': {
-      const page = ctx.accounts.list(req.after ?? '', MAX_ADMIN_PAGE + 1);
+      const page = await ctx.accounts.list(req.after ?? '', MAX_ADMIN_PAGE + 1);
       const more = page.length > MAX_ADMIN_PAGE;
       const users = page.slice(0, MAX_ADMIN_PAGE).map((u) => ({ ...u, online: ctx.online.has(u.username) }));
       return { op: 'users', users, more };
     }
     case 'stats':
-      return { op: 'stats', stats: relayStats(ctx) };
+      return { op: 'stats', stats: await relayStats(ctx) };
     case 'kick': {
       const user = needUser(req);
       const reason = req.reason ? `kicked by an admin: ${req.reason}` : 'kicked by an admin';
@@ -97,24 +97,24 @@ export function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: string): Ad
     case 'ban': {
       const user = needUser(req);
       if (ctx.policy.admins.has(user)) throw new AdminError('FORBIDDEN', `${user} is an admin in the relay's config`);
-      ctx.accounts.ban(user, req.reason ?? '', ctx.now());
+      await ctx.accounts.ban(user, req.reason ?? '', ctx.now());
       endSessions(ctx, user, 'BANNED', 'this account is banned on this relay');
       return { op: 'ban' };
     }
     case 'unban': {
       const user = needUser(req);
-      if (!ctx.accounts.unban(user)) throw new AdminError('UNKNOWN_USER', `${user} is not banned`);
+      if (!(await ctx.accounts.unban(user))) throw new AdminError('UNKNOWN_USER', `${user} is not banned`);
       return { op: 'unban' };
     }
     case 'invite': {
       const now = ctx.now();
-      return { op: 'invite', invite: ctx.accounts.createInvite(now, now + ctx.policy.inviteTtlMs) };
+      return { op: 'invite', invite: await ctx.accounts.createInvite(now, now + ctx.policy.inviteTtlMs) };
     }
     case 'delete-user': {
       const user = needUser(req);
       endSessions(ctx, user, 'KICKED', 'this account was deleted by an admin');
       ctx.receivers.delete(user);
-      if (!ctx.accounts.deleteUser(user)) throw new AdminError('UNKNOWN_USER', `no account ${user}`);
+      if (!(await ctx.accounts.deleteUser(user))) throw new AdminError('UNKNOWN_USER', `no account ${user}`);
       return { op: 'delete-user' };
     }
     case 'shutdown':

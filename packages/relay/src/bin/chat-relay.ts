@@ -9,6 +9,7 @@ import { statusCommand } from '../cli/status-command.js';
 import { DataDirUnsafeError, RelayStoreError, RelayTlsError } from '../errors.js';
 import { jsonLogger, silentLogger } from '../log.js';
 import { DEFAULT_HOST, startRelay } from '../server.js';
+import { redactUrl } from '../store/open.js';
 import { VERSION } from '../version.js';
 
 const HELP = `Usage: chat-relay [options]
@@ -27,6 +28,8 @@ Options:
   --port <n>        TCP port, 0 for any free one       (default ${DEFAULT_PORT})
   --data <dir>      data directory (relay.db, tls-*.pem) (default $CHAT_RELAY_DATA, else
                                                          $XDG_DATA_HOME/chat-relay or ~/.local/share/chat-relay)
+  --store <url>     keep relay state in PostgreSQL: postgres://user@host:port/db (default: SQLite in
+                    the data directory; $CHAT_RELAY_STORE, config key "store"; docs/SCALING.md)
   --tls-cert <file> your own PEM certificate (with --tls-key) instead of the self-signed one
   --tls-key <file>  the PEM private key of --tls-cert
   --insecure        plaintext TCP, no TLS (clients must pass --insecure too); for tunnels and tests only
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
       host: config.host ?? DEFAULT_HOST,
       port,
       dataDir,
+      ...(config.store === null ? {} : { store: config.store }),
       ...(tls === undefined ? {} : { tls }),
       limits: config.limits,
       admins: config.admins,
@@ -146,6 +150,15 @@ async function main(): Promise<void> {
         1,
         'fix or remove the certificate and key; without --tls-cert the relay makes its own in the data directory',
       );
+    if (err instanceof RelayStoreError && config.store !== null) {
+      fail(
+        `${redactUrl(config.store)}: ${err.message} (${err.code})`,
+        1,
+        err.code === 'STORE_UNAVAILABLE'
+          ? 'check that PostgreSQL is running and that --store names a database this user may use'
+          : 'this database belongs to another relay version; the relay will not serve from it',
+      );
+    }
     if (err instanceof RelayStoreError) {
       fail(
         `${dataDir}/relay.db: ${err.message} (${err.code})`,

@@ -13,7 +13,7 @@ import {
   type RelayFrame,
 } from '@chat/protocol';
 import type { RelayContext } from '../context.js';
-import type { BlobStore } from './store.js';
+import type { Blobs } from './rules.js';
 
 export type BlobFrame = BlobNewFrame | BlobPutFrame | BlobGetFrame | BlobDoneFrame;
 
@@ -28,7 +28,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 export async function answerBlobFrame(
   ctx: RelayContext,
-  blobs: BlobStore,
+  blobs: Blobs,
   user: string,
   f: BlobFrame,
   out: BlobOutput,
@@ -36,22 +36,27 @@ export async function answerBlobFrame(
   try {
     switch (f.t) {
       case 'blob_new': {
-        if (!isValidUsername(f.to) || !ctx.store.hasUser(f.to)) {
+        if (!isValidUsername(f.to) || !(await ctx.store.hasUser(f.to))) {
           throw new ProtocolError('UNKNOWN_USER', `no user ${JSON.stringify(f.to)} on this relay`);
         }
-        const have = blobs.create(user, hex(f.bid), f.to, f.size, f.chunks, ctx.now());
+        const have = await blobs.create(user, hex(f.bid), f.to, f.size, f.chunks, ctx.now());
         out.write({ t: 'blob_ok', rid: f.rid, bid: f.bid, have });
         return;
       }
       case 'blob_put':
-        out.write({ t: 'blob_ok', rid: f.rid, bid: f.bid, have: blobs.put(user, hex(f.bid), f.n, f.data, ctx.now()) });
+        out.write({
+          t: 'blob_ok',
+          rid: f.rid,
+          bid: f.bid,
+          have: await blobs.put(user, hex(f.bid), f.n, f.data, ctx.now()),
+        });
         return;
       case 'blob_get':
         await streamBlob(blobs, user, f, out);
         return;
       case 'blob_done': {
-        const m = blobs.forRecipient(user, hex(f.bid), true);
-        blobs.delete(m.bid);
+        const m = await blobs.forRecipient(user, hex(f.bid), true);
+        await blobs.delete(m.bid);
         ctx.log({ event: 'blob_done', user, outcome: f.outcome });
         out.write({ t: 'blob_ok', rid: f.rid, bid: f.bid, have: 0 });
         return;
@@ -67,14 +72,15 @@ export async function answerBlobFrame(
   }
 }
 
-async function streamBlob(blobs: BlobStore, user: string, f: BlobGetFrame, out: BlobOutput): Promise<void> {
-  const m = blobs.forRecipient(user, hex(f.bid));
+async function streamBlob(blobs: Blobs, user: string, f: BlobGetFrame, out: BlobOutput): Promise<void> {
+  const m = await blobs.forRecipient(user, hex(f.bid));
   if (m.completedAt === undefined)
     throw new ProtocolError('BLOB_INCOMPLETE', `the upload is not finished (${m.have} of ${m.chunks} chunks)`);
   if (f.from >= m.chunks) throw new ProtocolError('BAD_BLOB', `the file has ${m.chunks} chunks`);
   for (let n = f.from; n < m.chunks; n++) {
-    if (!out.alive() || !blobs.has(m.bid)) return;
+    if (!out.alive() || !(await blobs.has(m.bid))) return;
     // Each chunk opens and closes the file: a reader that stops reading holds a socket, not a descriptor as well.
-    if (!out.write({ t: 'blob_data', rid: f.rid, bid: f.bid, n, data: blobs.readChunk(m, n) })) await out.drained();
+    if (!out.write({ t: 'blob_data', rid: f.rid, bid: f.bid, n, data: await blobs.readChunk(m, n) }))
+      await out.drained();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The relay's blob store (PROTOCOL.md §16.4): opaque sealed chunks of end-to-end encrypted files, one `<bid>.bin`
  * (chunks back to back) and one `<bid>.json` (owner, recipient, sizes, times) per blob in `<dataDir>/blobs/`.
- * Every check of §16.4 lives here and fails with a non-fatal ProtocolError carrying the wire code.
+ * The checks of §16.4 are in rules.ts (shared with the PostgreSQL engine) and fail with a non-fatal ProtocolError
+ * carrying the wire code; `fileBlobs` puts this store behind the asynchronous `Blobs` interface.
  */
 import {
   closeSync,
@@ -17,28 +18,21 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { ProtocolError, BLOB_MAX_CHUNK_BYTES } from '@chat/protocol';
 import { BlobDir } from './blob-dir.js';
+import {
+  type BlobLimits,
+  type BlobMeta,
+  type Blobs,
+  SEALED_CHUNK,
+  checkChunk,
+  checkNewBlob,
+  checkQuota,
+  checkReader,
+  isExpired,
+  resumeBlob,
+} from './rules.js';
 
-/** Sealed bytes of a full chunk (§16.2). */
-export const SEALED_CHUNK = BLOB_MAX_CHUNK_BYTES;
-const TAG = 16;
-const PLAIN_CHUNK = SEALED_CHUNK - TAG;
-
-export interface BlobLimits {
-  /** Largest ciphertext of one file (default 4 GiB). */
-  maxFileBytes: number;
-  /** All stored (or reserved) blob bytes of one sender (default 8 GiB). */
-  blobQuotaBytes: number;
-  /** An upload not complete this long after `blob_new` is deleted (default 24 h). */
-  incompleteTtlMs: number;
-  /** A complete blob not answered this long is deleted (default 7 days). */
-  completeTtlMs: number;
-  /** Blobs one sender may have stored at once, whatever their size (default 1000). */
-  maxBlobsPerUser: number;
-  /** Of those, unfinished uploads (default 16): each costs a `blob_new` and a metadata file, never a descriptor. */
-  maxUploadsPerUser: number;
-}
+export { type BlobLimits, type BlobMeta, SEALED_CHUNK, isStreamShape } from './rules.js';
 
 export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
   maxFileBytes: 4 * 1024 ** 3,
@@ -48,27 +42,6 @@ export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
   maxBlobsPerUser: 1000,
   maxUploadsPerUser: 16,
 });
-
-export interface BlobMeta {
-  readonly bid: string; // hex
-  readonly owner: string;
-  readonly to: string;
-  readonly size: number;
-  readonly chunks: number;
-  readonly createdAt: number;
-  have: number;
-  completedAt?: number;
-}
-
-/** True if `size` bytes in `chunks` chunks can be a STREAM ciphertext (§16.2). */
-export function isStreamShape(size: number, chunks: number): boolean {
-  const plain = size - TAG * chunks;
-  return chunks >= 1 && plain >= 0 && chunks === Math.max(1, Math.ceil(plain / PLAIN_CHUNK));
-}
-
-function refuse(code: ConstructorParameters<typeof ProtocolError>[0], msg: string): never {
-  throw new ProtocolError(code, msg);
-}
 
 /**
  * No descriptor outlives the call that opened it: a chunk is written (and read) by open, write, close. An upload left
@@ -164,40 +137,17 @@ export class BlobStore {
 
   /** `blob_new` after `to` was checked: returns `have` (0 for a new blob). */
   create(owner: string, bid: string, to: string, size: number, chunks: number, now: number): number {
-    if (!isStreamShape(size, chunks)) refuse('BAD_BLOB', `${size} bytes cannot be ${chunks} sealed chunks`);
-    if (size > this.limits.maxFileBytes) {
-      refuse('FILE_TOO_LARGE', `files are at most ${this.limits.maxFileBytes} bytes sealed on this relay`);
-    }
+    checkNewBlob(this.limits, size, chunks);
     const old = this.metas.get(bid);
-    if (old) {
-      if (old.owner !== owner || old.to !== to || old.size !== size || old.chunks !== chunks) {
-        refuse('BLOB_CONFLICT', 'this blob id is taken');
-      }
-      return old.have;
-    }
-    const used = this.usage(owner);
-    let count = 0;
-    let uploading = 0;
+    if (old) return resumeBlob(old, owner, to, size, chunks);
+    const usage = { count: 0, uploading: 0, bytes: 0 };
     for (const b of this.metas.values()) {
       if (b.owner !== owner) continue;
-      count++;
-      if (b.completedAt === undefined) uploading++;
+      usage.count++;
+      usage.bytes += b.size;
+      if (b.completedAt === undefined) usage.uploading++;
     }
-    if (count >= this.limits.maxBlobsPerUser) {
-      refuse('QUOTA_EXCEEDED', `you have ${count} files waiting on this relay, the most it keeps per sender`);
-    }
-    if (uploading >= this.limits.maxUploadsPerUser) {
-      refuse(
-        'QUOTA_EXCEEDED',
-        `you have ${uploading} unfinished uploads on this relay, the most it allows at once; finish or cancel one`,
-      );
-    }
-    if (used + size > this.limits.blobQuotaBytes) {
-      refuse(
-        'QUOTA_EXCEEDED',
-        `stored files would exceed your quota of ${this.limits.blobQuotaBytes} bytes (${used} in use)`,
-      );
-    }
+    checkQuota(this.limits, usage, size);
     const m: BlobMeta = { bid, owner, to, size, chunks, createdAt: now, have: 0 };
     closeSync(this.files.create(this.bin(bid)));
     this.writeMeta(m);
@@ -208,13 +158,8 @@ export class BlobStore {
   /** `blob_put`: appends chunk `n`; returns the new `have`. */
   put(owner: string, bid: string, n: number, data: Uint8Array, now: number): number {
     const m = this.metas.get(bid);
-    if (!m || m.owner !== owner) refuse('NO_SUCH_BLOB', 'no such upload');
-    if (m.have === m.chunks) refuse('BAD_BLOB', 'the upload is already complete');
-    if (n !== m.have) refuse('BLOB_OUT_OF_ORDER', `have=${m.have}`);
+    checkChunk(m, owner, n, data);
     const last = n === m.chunks - 1;
-    if (last ? n * SEALED_CHUNK + data.length !== m.size : data.length !== SEALED_CHUNK) {
-      refuse('BAD_BLOB', `chunk ${n} has the wrong size (${data.length} bytes)`);
-    }
     const fd = this.files.open(this.bin(bid), constants.O_RDWR);
     try {
       let done = 0;
@@ -233,9 +178,7 @@ export class BlobStore {
 
   /** The blob `bid` if `user` is its recipient (or, with `ownerToo`, its owner). */
   forRecipient(user: string, bid: string, ownerToo = false): BlobMeta {
-    const m = this.metas.get(bid);
-    if (!m || (m.to !== user && !(ownerToo && m.owner === user))) refuse('NO_SUCH_BLOB', 'no such file on this relay');
-    return m;
+    return checkReader(this.metas.get(bid), user, ownerToo);
   }
 
   /** Reads sealed chunk `n` of a complete blob (open, read, close: nothing stays open while the reader is slow). */
@@ -267,11 +210,7 @@ export class BlobStore {
   expire(now: number): number {
     let n = 0;
     for (const m of [...this.metas.values()]) {
-      const dead =
-        m.completedAt === undefined
-          ? now - m.createdAt > this.limits.incompleteTtlMs
-          : now - m.completedAt > this.limits.completeTtlMs;
-      if (dead) {
+      if (isExpired(this.limits, m, now)) {
         this.delete(m.bid);
         n++;
       }
@@ -281,4 +220,20 @@ export class BlobStore {
 
   /** Nothing to release: no descriptor is held between calls. Kept so the relay's shutdown reads the same. */
   close(): void {}
+}
+
+/** The file engine behind the asynchronous `Blobs` interface: each call does its work at once, as before. */
+export function fileBlobs(store: BlobStore): Blobs {
+  return {
+    limits: store.limits,
+    create: async (owner, bid, to, size, chunks, now) => store.create(owner, bid, to, size, chunks, now),
+    put: async (owner, bid, n, data, now) => store.put(owner, bid, n, data, now),
+    forRecipient: async (user, bid, ownerToo) => store.forRecipient(user, bid, ownerToo),
+    readChunk: async (m, n) => store.readChunk(m, n),
+    has: async (bid) => store.has(bid),
+    delete: async (bid) => store.delete(bid),
+    expire: async (now) => store.expire(now),
+    totals: async () => store.totals(),
+    close: async () => store.close(),
+  };
 }

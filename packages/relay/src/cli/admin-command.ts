@@ -17,6 +17,7 @@ import {
 } from '../admin/ops.js';
 import { controlRequest } from '../admin/control.js';
 import { silentLogger } from '../log.js';
+import { openRelayStores } from '../store/open.js';
 import { openSqliteStores } from '../store/sqlite-store.js';
 import { CommandError, RelayExit } from './common.js';
 import { configFrom, parse } from './flags.js';
@@ -56,12 +57,17 @@ function isNotRunning(err: unknown): boolean {
 }
 
 /** Runs the request on the database alone (no relay running). */
-function offline(dataDir: string, admins: string[], req: AdminRequest): AdminResult {
+async function offline(
+  dataDir: string,
+  storeUrl: string | null,
+  admins: string[],
+  req: AdminRequest,
+): Promise<AdminResult> {
   const file = join(dataDir, 'relay.db');
   // A mistyped --data must not create an empty relay database.
-  if (!existsSync(file))
+  if (storeUrl === null && !existsSync(file))
     throw new CommandError(`no relay database in ${dataDir}`, RelayExit.FAILURE, 'check --data (or CHAT_RELAY_DATA)');
-  const { store, accounts } = openSqliteStores(file);
+  const { store, accounts } = storeUrl === null ? openSqliteStores(file) : await openRelayStores(dataDir, storeUrl);
   try {
     const deps: AdminDeps = {
       accounts,
@@ -74,9 +80,9 @@ function offline(dataDir: string, admins: string[], req: AdminRequest): AdminRes
       connections: () => 0,
       requestShutdown: () => {},
     };
-    return runAdminOp(deps, req, 'local');
+    return await runAdminOp(deps, req, 'local');
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -132,7 +138,7 @@ export async function adminCommand(argv: string[]): Promise<number> {
       );
     }
     try {
-      result = offline(config.dataDir, config.admins, request);
+      result = await offline(config.dataDir, config.store, config.admins, request);
     } catch (e) {
       if (e instanceof AdminError) throw new CommandError(`${e.message} (${e.code})`, RelayExit.REFUSED);
       throw e;

@@ -6,8 +6,11 @@
  * sender-chosen id, the opaque envelope, its size and times. There is no column for a sender's name: a per-sender
  * quota share is counted under an opaque tag that is keyed per relay process (`sender-share.ts`).
  *
- * The interface is synchronous because better-sqlite3 is, and a synchronous commit of a whole batch is what makes
- * group commit cheap; an asynchronous engine would wrap it behind the same `CommitQueue`.
+ * The interface is asynchronous so that a networked engine (PostgreSQL, `postgres-store.ts`) fits behind it. The SQLite
+ * engine does its work synchronously inside each call (better-sqlite3 is synchronous) and returns a settled promise,
+ * so on SQLite a call has happened when it returns, exactly as before the interface became asynchronous. Callers
+ * that need an order between calls (the commit queue, a session's frames) keep it themselves; they never rely on two
+ * pending calls finishing in the order they were made.
  */
 
 /** A registered account: the key bundle it first logged in with (PROTOCOL.md §3.2, §8). */
@@ -74,28 +77,31 @@ export interface MailboxStats {
 export interface MailboxStore {
   /** The relay's id (PROTOCOL.md §8): 32 random bytes created with the store and kept for its life. */
   readonly relayId: Uint8Array;
-  getUser(username: string): UserRecord | undefined;
+  getUser(username: string): Promise<UserRecord | undefined>;
   /** Whether `username` is registered (the per-`send` check: cheaper than `getUser`). */
-  hasUser(username: string): boolean;
+  hasUser(username: string): Promise<boolean>;
   /** Registers `user` unless the name is taken; returns the record now stored under that name. */
-  registerUser(user: UserRecord): { created: boolean; user: UserRecord };
+  registerUser(user: UserRecord): Promise<{ created: boolean; user: UserRecord }>;
   /**
-   * Stores a batch in one durable transaction; when this returns, every `stored` result is on disk.
+   * Stores a batch in one durable transaction; when this resolves, every `stored` result is on disk.
    * Results are in input order. Quota is checked per envelope against what is already stored plus earlier
    * envelopes of the same batch.
    */
-  putMany(items: readonly EnvelopeInput[], quota: MailboxQuota): PutResult[];
+  putMany(items: readonly EnvelopeInput[], quota: MailboxQuota): Promise<PutResult[]>;
   /** Up to `limit` envelopes of `recipient` with `seq > afterSeq`, in storage order. */
-  list(recipient: string, afterSeq: number, limit: number): StoredEnvelope[];
+  list(recipient: string, afterSeq: number, limit: number): Promise<StoredEnvelope[]>;
   /** Deletes the named envelopes of `recipient`; ids that are not stored are ignored. Returns how many went. */
-  remove(recipient: string, ids: readonly Uint8Array[]): number;
+  remove(recipient: string, ids: readonly Uint8Array[]): Promise<number>;
   /**
    * Group commit (the relay's `CommitQueue`): the removals, then `putMany(items)`, all in one durable transaction.
-   * Returns the put results in input order.
+   * Resolves with the put results in input order, only after that transaction has committed. An engine shared by
+   * several relays locks the mailboxes it touches in one fixed order (by name) for the transaction, so that quota
+   * counts stay exact and two relays cannot deadlock; a `(recipient, id)` already stored is `duplicate`, never a
+   * second copy, whichever relay stored it.
    */
-  commit(removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota): PutResult[];
+  commit(removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota): Promise<PutResult[]>;
   /** Deletes envelopes whose `expiresAt <= now`; returns how many went. */
-  expire(now: number): number;
-  stats(recipient: string): MailboxStats;
-  close(): void;
+  expire(now: number): Promise<number>;
+  stats(recipient: string): Promise<MailboxStats>;
+  close(): Promise<void>;
 }

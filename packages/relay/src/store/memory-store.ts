@@ -75,29 +75,30 @@ export function createMemoryStore(): MailboxStore {
     return rows.length - kept.length;
   };
 
+  // Each method does its work when called and returns a settled promise, like the SQLite engine.
   return {
     relayId,
-    getUser: (username) => users.get(username),
-    hasUser: (username) => users.has(username),
-    registerUser(user) {
+    getUser: async (username) => users.get(username),
+    hasUser: async (username) => users.has(username),
+    async registerUser(user) {
       const existing = users.get(user.username);
       if (existing) return { created: false, user: existing };
       users.set(user.username, user);
       return { created: true, user };
     },
-    putMany: (items, quota) => items.map((item) => putOne(item, quota)),
-    list(recipient, afterSeq, limit) {
+    putMany: async (items, quota) => items.map((item) => putOne(item, quota)),
+    async list(recipient, afterSeq, limit) {
       return (mailboxes.get(recipient) ?? [])
         .filter((r) => r.seq > afterSeq)
         .slice(0, limit)
         .map(({ seq: s, id, envelope, receivedAt }) => ({ seq: s, id, envelope, receivedAt }));
     },
-    remove,
-    commit(removals: readonly Removal[], items, quota) {
+    remove: async (recipient, ids) => remove(recipient, ids),
+    async commit(removals: readonly Removal[], items, quota) {
       for (const r of removals) remove(r.recipient, r.ids);
       return items.map((item) => putOne(item, quota));
     },
-    expire(now) {
+    async expire(now) {
       let n = 0;
       for (const [recipient, rows] of mailboxes) {
         const kept = rows.filter((r) => r.expiresAt > now);
@@ -106,7 +107,7 @@ export function createMemoryStore(): MailboxStore {
       }
       return n;
     },
-    stats,
-    close() {},
+    stats: async (recipient) => stats(recipient),
+    async close() {},
   };
 }

@@ -15,11 +15,12 @@ CREATE TABLE IF NOT EXISTS invites (
 ) STRICT;
 `;
 
-function hashCode(code: string): Buffer {
+/** What is stored of an invite code (every engine): its SHA-256 under a label, never the code. */
+export function hashCode(code: string): Buffer {
   return createHash('sha256').update(`chat-relay/invite\0${code}`).digest();
 }
 
-/** SQLite implementation of AccountStore on the relay's database handle. */
+/** SQLite implementation of AccountStore on the relay's database handle (synchronous inside each call). */
 export class SqliteAccountStore implements AccountStore {
   private readonly stmt;
   private readonly redeem: (user: UserRecord, code: string, now: number) => InviteResult;
@@ -66,7 +67,7 @@ export class SqliteAccountStore implements AccountStore {
     });
   }
 
-  list(after: string, limit: number): AccountSummary[] {
+  async list(after: string, limit: number): Promise<AccountSummary[]> {
     const rows = this.stmt.list.all(after, limit) as {
       username: string;
       created_at: number;
@@ -83,43 +84,43 @@ export class SqliteAccountStore implements AccountStore {
     }));
   }
 
-  totals(): AccountTotals {
+  async totals(): Promise<AccountTotals> {
     const r = this.stmt.totals.get() as { users: number; queued: number; bytes: number };
     return { users: r.users, queued: r.queued, queuedBytes: r.bytes };
   }
 
-  isBanned(username: string): boolean {
+  async isBanned(username: string): Promise<boolean> {
     return this.stmt.isBanned.get(username) !== undefined;
   }
 
-  ban(username: string, reason: string, now: number): boolean {
+  async ban(username: string, reason: string, now: number): Promise<boolean> {
     return this.stmt.ban.run(username, reason, now).changes === 1;
   }
 
-  unban(username: string): boolean {
+  async unban(username: string): Promise<boolean> {
     return this.stmt.unban.run(username).changes === 1;
   }
 
-  createInvite(now: number, expiresAt: number): string {
+  async createInvite(now: number, expiresAt: number): Promise<string> {
     // 20 random bytes in lower-case base32-ish hex: 40 characters, easy to paste, never stored in the clear.
     const code = randomBytes(20).toString('hex');
     this.stmt.createInvite.run(hashCode(code), now, expiresAt);
     return code;
   }
 
-  registerWithInvite(user: UserRecord, code: string, now: number): InviteResult {
+  async registerWithInvite(user: UserRecord, code: string, now: number): Promise<InviteResult> {
     return this.redeem(user, code, now);
   }
 
-  deleteUser(username: string): boolean {
+  async deleteUser(username: string): Promise<boolean> {
     return this.remove(username);
   }
 
-  noteReturn(username: string, now: number): void {
+  async noteReturn(username: string, now: number): Promise<void> {
     this.stmt.noteReturn.run(now, username);
   }
 
-  expireUnused(registeredBefore: number, keep: (username: string) => boolean): string[] {
+  async expireUnused(registeredBefore: number, keep: (username: string) => boolean): Promise<string[]> {
     const names = (this.stmt.unused.all(registeredBefore) as string[]).filter((u) => !keep(u));
     for (const u of names) this.remove(u);
     return names;

@@ -4,6 +4,8 @@ import { tempDir } from '../../../../test/fixtures/temp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RelayStoreError } from '../errors.js';
 import { describeMailboxStore, envelope, user } from './mailbox-store.suite.js';
+import { describeRoomStore } from './rooms.suite.js';
+import { SqliteRoomStore } from './sqlite-rooms.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const tmp = tempDir('relay-store');
@@ -20,17 +22,18 @@ describeMailboxStore(
     files.set(store, file);
     return store;
   },
-  (store) => {
+  async (store) => {
     const file = files.get(store)!;
-    store.close();
+    await store.close();
     const again = openSqliteStore(file);
     files.set(again, file);
     return again;
   },
+  async (store) => openSqliteStore(files.get(store)!),
 );
 
 describe('sqlite store start-up checks', () => {
-  it('refuses a file that is not a database', () => {
+  it('refuses a file that is not a database', async () => {
     const file = join(dir, 'garbage.db');
     writeFileSync(file, Buffer.alloc(8192, 0x41));
     expect(() => openSqliteStore(file)).toThrow(RelayStoreError);
@@ -41,15 +44,15 @@ describe('sqlite store start-up checks', () => {
     }
   });
 
-  it('refuses a database whose pages were corrupted', () => {
+  it('refuses a database whose pages were corrupted', async () => {
     const file = join(dir, 'corrupt.db');
     const store = openSqliteStore(file);
-    store.registerUser(user('bob'));
-    store.putMany(
+    await store.registerUser(user('bob'));
+    await store.putMany(
       Array.from({ length: 200 }, () => envelope('bob', 2000)),
       { maxMessages: 10_000, maxBytes: 1e9 },
     );
-    store.close();
+    await store.close();
     const bytes = readFileSync(file);
     expect(statSync(file).size).toBeGreaterThan(64 * 1024);
     // Overwrite pages in the middle of the file (b-tree pages of the envelope table and its indexes).
@@ -58,15 +61,15 @@ describe('sqlite store start-up checks', () => {
     expect(() => openSqliteStore(file)).toThrow(/integrity|malformed|corrupt|not a database/i);
   });
 
-  it('refuses a truncated database', () => {
+  it('refuses a truncated database', async () => {
     const file = join(dir, 'truncated.db');
     const store = openSqliteStore(file);
-    store.registerUser(user('bob'));
-    store.putMany(
+    await store.registerUser(user('bob'));
+    await store.putMany(
       Array.from({ length: 200 }, () => envelope('bob', 2000)),
       { maxMessages: 10_000, maxBytes: 1e9 },
     );
-    store.close();
+    await store.close();
     const bytes = readFileSync(file);
     writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
     expect(() => openSqliteStore(file)).toThrow(RelayStoreError);
@@ -94,3 +97,5 @@ describe('what the sqlite store keeps (PROTOCOL.md §9)', () => {
     ]);
   });
 });
+
+describeRoomStore('sqlite', async () => new SqliteRoomStore(':memory:'));

@@ -218,6 +218,10 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
   }
 }
 
+/**
+ * better-sqlite3 is synchronous: every method does its whole transaction inside the call and returns a settled
+ * promise, so the relay's behaviour on SQLite is what it was when this interface was synchronous.
+ */
 class SqliteMailboxStore implements MailboxStore {
   readonly relayId: Uint8Array;
   private readonly stmt: ReturnType<typeof prepareStatements>;
@@ -296,16 +300,20 @@ class SqliteMailboxStore implements MailboxStore {
     return held !== undefined && (held.count + 1 > share.maxMessages || held.bytes + size > share.maxBytes);
   }
 
-  getUser(username: string): UserRecord | undefined {
+  async getUser(username: string): Promise<UserRecord | undefined> {
+    return this.getUserNow(username);
+  }
+
+  private getUserNow(username: string): UserRecord | undefined {
     const row = this.stmt.getUser.get(username) as UserRow | undefined;
     return row ? toUser(row) : undefined;
   }
 
-  hasUser(username: string): boolean {
+  async hasUser(username: string): Promise<boolean> {
     return this.stmt.hasUser.get(username) !== undefined;
   }
 
-  registerUser(user: UserRecord): { created: boolean; user: UserRecord } {
+  async registerUser(user: UserRecord): Promise<{ created: boolean; user: UserRecord }> {
     const info = this.stmt.insertUser.run(
       user.username,
       user.identityPublicKey,
@@ -313,16 +321,16 @@ class SqliteMailboxStore implements MailboxStore {
       user.bundleSignature,
       user.createdAt,
     );
-    const stored = this.getUser(user.username);
+    const stored = this.getUserNow(user.username);
     if (!stored) throw new RelayStoreError('STORE_CORRUPT', 'registered user vanished');
     return { created: info.changes === 1, user: stored };
   }
 
-  putMany(items: readonly EnvelopeInput[], quota: MailboxQuota): PutResult[] {
+  async putMany(items: readonly EnvelopeInput[], quota: MailboxQuota): Promise<PutResult[]> {
     return items.length === 0 ? [] : this.putBatch(items, quota);
   }
 
-  list(recipient: string, afterSeq: number, limit: number): StoredEnvelope[] {
+  async list(recipient: string, afterSeq: number, limit: number): Promise<StoredEnvelope[]> {
     const rows = this.stmt.list.all(recipient, afterSeq, limit) as {
       seq: number;
       id: Buffer;
@@ -332,24 +340,28 @@ class SqliteMailboxStore implements MailboxStore {
     return rows.map((r) => ({ seq: r.seq, id: r.id, envelope: r.envelope, receivedAt: r.received_at }));
   }
 
-  remove(recipient: string, ids: readonly Uint8Array[]): number {
+  async remove(recipient: string, ids: readonly Uint8Array[]): Promise<number> {
     return ids.length === 0 ? 0 : this.removeBatch(recipient, ids);
   }
 
-  commit(removals: readonly Removal[], items: readonly EnvelopeInput[], quota: MailboxQuota): PutResult[] {
+  async commit(
+    removals: readonly Removal[],
+    items: readonly EnvelopeInput[],
+    quota: MailboxQuota,
+  ): Promise<PutResult[]> {
     return removals.length === 0 && items.length === 0 ? [] : this.commitBatch(removals, items, quota);
   }
 
-  expire(now: number): number {
+  async expire(now: number): Promise<number> {
     return this.stmt.expire.run(now).changes;
   }
 
-  stats(recipient: string): MailboxStats {
+  async stats(recipient: string): Promise<MailboxStats> {
     const c = this.stmt.counters.get(recipient) as { mailbox_count: number; mailbox_bytes: number } | undefined;
     return { count: c?.mailbox_count ?? 0, bytes: c?.mailbox_bytes ?? 0 };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
