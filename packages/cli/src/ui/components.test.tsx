@@ -127,16 +127,45 @@ describe('MessagePane', () => {
   it('scrolls: the newest that fit, or older ones with a marker when scrolled up', () => {
     const items = Array.from({ length: 30 }, (_, i) => msg(String(i)));
     const bottom =
-      render(<MessagePane items={items} me="alice" width={60} height={6} offset={0} color={false} />).lastFrame() ?? '';
+      render(<MessagePane items={items} me="alice" width={60} height={6} color={false} />).lastFrame() ?? '';
     expect(bottom).toContain('message 29');
-    expect(bottom).not.toContain('message 20');
-    expect(bottom).toMatch(/↑ \d+ earlier/);
+    expect(bottom).not.toContain('message 25');
+    expect(bottom).toMatch(/↑ 26 earlier lines/);
     const up =
-      render(<MessagePane items={items} me="alice" width={60} height={6} offset={10} color={false} />).lastFrame() ??
-      '';
+      render(
+        <MessagePane items={items} me="alice" width={60} height={6} position={{ key: '19', row: 0 }} color={false} />,
+      ).lastFrame() ?? '';
     expect(up).toContain('message 19');
-    expect(up).not.toContain('message 29');
-    expect(up).toContain('newer below');
+    expect(up).not.toContain('message 20');
+    expect(up).toContain('↓ 10 more lines (PgDn, End)');
+    const more =
+      render(<MessagePane items={items} me="alice" width={60} height={6} older newer color={false} />).lastFrame() ??
+      '';
+    expect(more).toMatch(/↑ 26\+ earlier lines[^]*↓ 0\+ more lines/);
+  });
+
+  it('shows a message taller than the pane a row at a time: the rows above the pane are not drawn at all', () => {
+    const body = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n');
+    const items = [msg('a', { body: 'before' }), msg('b', { body }), msg('c', { body: 'after' })];
+    const at = (position?: { key: string; row: number }) =>
+      (
+        render(
+          <MessagePane items={items} me="alice" width={40} height={7} position={position} color={false} />,
+        ).lastFrame() ?? ''
+      ).split('\n');
+    // Rows 10..14 of message b (row 0 is "line 1"): exactly five body rows, between the two markers.
+    expect(at({ key: 'b', row: 14 })).toEqual([
+      '↑ 11 earlier lines (PgUp, Home)',
+      '  line 11',
+      '  line 12',
+      '  line 13',
+      '  line 14',
+      '  line 15',
+      '↓ 26 more lines (PgDn, End)',
+    ]);
+    const end = at({ key: 'b', row: 39 });
+    expect(end[5]).toBe('  line 40 [b]');
+    expect(at().slice(-3)).toEqual(['  line 40 [b]', '11-25 09:30 bob: after [c]', '']);
   });
 
   it('writes no colour codes in monochrome, and stable colours otherwise', () => {

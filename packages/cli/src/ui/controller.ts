@@ -15,10 +15,13 @@ import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
 import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
-import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
+import { groupCommand, groupRows } from './groups-ui.js';
+import type { HistoryRow } from '../engine/store/history.js';
+import type { Pager } from './pager.js';
+import { historyPager, paneItems } from './paging.js';
 import { decorateView, editLastLine, messageCommand } from './messages-ui.js';
 import { sendToConversation } from '../engine/groups/conversation.js';
-import { buildView, byPaneTime, type ChatView, type Notice } from './view.js';
+import { buildView, type ChatView, type Notice, type PaneItem } from './view.js';
 import { inertLine } from '../terminal-text.js';
 
 export type { ChatView, ConversationRow, Notice, PaneItem } from './view.js';
@@ -52,6 +55,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private typingTo: string | undefined;
   private seq = 0;
   private cached: ChatView | undefined;
+  /** The open conversation's held window of history, for `pagerFor` (conversation and /clear time). */
+  private pager: Pager<HistoryRow> | undefined;
+  private pagerFor = '';
+  /** The history may have changed since the pager last read it. */
+  private stale = false;
   /** Unread group and room messages per `#name` conversation, counted in this session. */
   private readonly groupUnread = new Map<string, number>();
 
@@ -161,6 +169,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
           typing: this.typing,
           blocked: this.blocked,
           online: this.online,
+          held: this.held(),
         }),
       ),
     );
@@ -175,11 +184,43 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       conversations.push({ peer: this.current, unread: 0, online: false, lastSeen: null, muted: false, typing: false });
     }
     if (!this.current?.startsWith('#')) return { ...v, conversations };
-    const items = [
-      ...groupPaneItems(this.m, this.current, this.clearedAt.get(this.current) ?? 0),
-      ...v.items.filter((x) => x.type === 'notice'),
-    ].sort(byPaneTime);
-    return { ...v, conversations, items, users: [...v.users, ...rows.map((r) => r.peer)] };
+    return { ...v, conversations, users: [...v.users, ...rows.map((r) => r.peer)] };
+  }
+
+  /**
+   * The open conversation's window of history (paging.ts): a new pager, at the newest page, for another conversation
+   * or after /clear; the same window read again after the history changed.
+   */
+  private held(): { items: PaneItem[]; atOldest: boolean; atNewest: boolean } {
+    const cur = this.current;
+    if (cur === undefined) return { items: [], atOldest: true, atNewest: true };
+    const since = this.clearedAt.get(cur) ?? 0;
+    const key = `${cur}\0${since}`;
+    if (!this.pager || this.pagerFor !== key) {
+      this.pager = historyPager(this.m, cur, since);
+      this.pagerFor = key;
+      this.pager.tail();
+    } else if (this.stale) this.pager.reload();
+    this.stale = false;
+    const p = this.pager;
+    return { items: paneItems(this.m, p.rows), atOldest: p.atOldest, atNewest: p.atNewest };
+  }
+
+  /**
+   * Scrolling past the held window (layout.ts): a page older or newer, or the oldest or newest page. True if the
+   * window changed (then a `change` follows).
+   */
+  page(to: 'older' | 'newer' | 'oldest' | 'newest'): boolean {
+    this.view();
+    const p = this.pager;
+    if (!p) return false;
+    const moved =
+      to === 'older' ? p.older() > 0 : to === 'newer' ? p.newer() > 0 : (to === 'oldest' ? p.head() : p.tail(), true);
+    if (moved) {
+      this.cached = undefined;
+      this.emit('change');
+    }
+    return moved;
   }
 
   /** An Enter in the input line. */
@@ -445,6 +486,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private changed(): void {
     // Whatever changed may have stored a message that expires before the armed time (§17.5).
     this.expirer?.rearm();
+    this.stale = true;
     this.cached = undefined;
     this.emit('change');
   }
