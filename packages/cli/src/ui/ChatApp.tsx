@@ -34,7 +34,10 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
   };
   const current = useRef(view.current);
   useEffect(() => {
-    if (current.current !== view.current) place(undefined);
+    if (current.current !== view.current) {
+      pos.current = undefined;
+      setPosition(undefined);
+    }
     current.current = view.current;
   }, [view.current]);
 

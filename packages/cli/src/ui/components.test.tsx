@@ -141,7 +141,7 @@ describe('MessagePane', () => {
     const more =
       render(<MessagePane items={items} me="alice" width={60} height={6} older newer color={false} />).lastFrame() ??
       '';
-    expect(more).toMatch(/↑ 26\+ earlier lines[^]*↓ 0\+ more lines/);
+    expect(more).toMatch(/↑ 26\+ earlier lines[\s\S]*↓ 0\+ more lines/);
   });
 
   it('shows a message taller than the pane a row at a time: the rows above the pane are not drawn at all', () => {

@@ -214,8 +214,11 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     this.view();
     const p = this.pager;
     if (!p) return false;
-    const moved =
-      to === 'older' ? p.older() > 0 : to === 'newer' ? p.newer() > 0 : (to === 'oldest' ? p.head() : p.tail(), true);
+    let moved = true;
+    if (to === 'older') moved = p.older() > 0;
+    else if (to === 'newer') moved = p.newer() > 0;
+    else if (to === 'oldest') p.head();
+    else p.tail();
     if (moved) {
       this.cached = undefined;
       this.emit('change');
