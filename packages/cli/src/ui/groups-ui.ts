@@ -53,31 +53,6 @@ export function convKey(m: Messenger, peer: string): string | undefined {
   }
 }
 
-/** The pane of a `#name` conversation: its messages, and membership changes as notices. */
-export function groupPaneItems(m: Messenger, peer: string, clearedAt: number): PaneItem[] {
-  const key = convKey(m, peer);
-  if (!key) return [];
-  return m.store.groups
-    .messages(key, 500)
-    .filter((x) => x.receivedAt > clearedAt)
-    .map(
-      (x): PaneItem =>
-        x.sender === '*'
-          ? { type: 'notice', key: `g${x.id}`, ts: x.receivedAt, text: x.body, level: 'info' }
-          : {
-              type: 'message',
-              id: x.id,
-              peer: x.sender,
-              direction: 'in',
-              body: x.body,
-              ts: x.ts,
-              relayTs: x.relayTs,
-              receivedAt: x.receivedAt,
-              state: null,
-            },
-    );
-}
-
 /** One row per group we are in and per joined room, with the unread counts the controller keeps. */
 export function groupRows(
   m: Messenger,
