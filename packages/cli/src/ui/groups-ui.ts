@@ -17,7 +17,7 @@ import {
 } from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
 import { inertLine } from '../terminal-text.js';
-import type { ConversationRow, PaneItem } from './view.js';
+import type { ConversationRow } from './view.js';
 
 export type GroupAction =
   | {
