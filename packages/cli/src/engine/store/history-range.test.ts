@@ -74,4 +74,30 @@ describe('history range pages', () => {
         expect(plan).not.toMatch(/TEMP B-TREE|SCAN messages|SCAN group_messages/);
       }
   });
+
+  it('search matches its text literally (% and _ are no wildcards), ASCII case folded, other case kept', () => {
+    for (const [i, body] of [
+      '100% done',
+      '100 percent',
+      'snake_case',
+      'snakeXcase',
+      'a\\b',
+      'Émile',
+      'émile',
+    ].entries())
+      store.messages.add({
+        id: hex(200 + i),
+        peer: 'dave',
+        direction: 'in',
+        body,
+        ts: 0,
+        relayTs: 0,
+        receivedAt: 200 + i,
+      });
+    const found = (text: string) => bodies(store.history.search(text, 10)).sort();
+    expect(found('0% d')).toEqual(['100% done']);
+    expect(found('E_C')).toEqual(['snake_case']);
+    expect(found('a\\b')).toEqual(['a\\b']);
+    expect(found('émile')).toEqual(['émile']);
+  });
 });
