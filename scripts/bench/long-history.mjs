@@ -20,7 +20,8 @@ import { startOurRelay } from './ours.mjs';
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CHAT_BIN = join(ROOT, 'packages/cli/dist/bin/chat.js');
 const N = Number(process.argv[2] ?? 50_000);
-const RUNS = 3;
+// Sessions per case (CHAT_BENCH_RUNS): the old pane takes minutes per run on a loaded machine.
+const RUNS = Number(process.env.CHAT_BENCH_RUNS ?? 3);
 const [COLS, ROWS] = [100, 30];
 
 /** A seeded generator (mulberry32), so every run writes the same history. */
