@@ -6,7 +6,7 @@ import { ChatError } from '../engine/errors.js';
 import { Banner } from './Banner.js';
 import { ConversationList } from './ConversationList.js';
 import type { PaneItem } from './controller.js';
-import { InputLine } from './InputLine.js';
+import { InputLine, inputHeight, inputRows } from './InputLine.js';
 import { MessagePane } from './MessagePane.js';
 import { StatusBar } from './StatusBar.js';
 import { useInputLine } from './useInputLine.js';
@@ -241,6 +241,20 @@ describe('InputLine', () => {
         <InputLine prompt="> " value="/w" candidates={['whisper', 'who']} typing={[]} width={80} disabled={false} />,
       ).lastFrame(),
     ).toMatch(/whisper {2}who/);
+  });
+
+  it('wraps under the prompt, grows to its limit, then shows the last rows with the prompt and a count above', () => {
+    expect(inputRows('aaa bbb ccc', 5, 13, 4)).toEqual({ rows: ['aaa bbb', 'ccc'], hidden: 0 });
+    const lines = Array.from({ length: 200 }, (_, i) => `L${i + 1}`).join('\n');
+    expect(inputRows(lines, 5, 80, 6)).toEqual({ rows: ['L196', 'L197', 'L198', 'L199', 'L200'], hidden: 195 });
+    expect(inputHeight(lines, 5, 80, 6)).toBe(6);
+    const frame =
+      render(
+        <InputLine prompt="bob> " value={lines} candidates={[]} typing={[]} width={30} maxRows={4} disabled={false} />,
+      ).lastFrame() ?? '';
+    expect(frame.split('\n')).toEqual(['', 'bob> ↑ 197 more rows above', '     L198', '     L199', '     L200']);
+    // Wide characters and escapes are measured and shown as they will be sent, inert.
+    expect(inputRows('中文中文中文 x\u001b[2J', 2, 12, 5).rows).toEqual(['中文中文', '中文', 'x\\x1b[2J']);
   });
 });
 
