@@ -17,6 +17,7 @@ import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
 import { groupCommand, groupRows } from './groups-ui.js';
 import type { HistoryRow } from '../engine/store/history.js';
+import type { ConversationSummary } from '../engine/store/outbox.js';
 import type { Pager } from './pager.js';
 import { historyPager, paneItems } from './paging.js';
 import { decorateView, editLastLine, messageCommand } from './messages-ui.js';
@@ -60,6 +61,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private pagerFor = '';
   /** The history may have changed since the pager last read it. */
   private stale = false;
+  /** The conversation list's rows from the store, read again after every change but a page. */
+  private summaries: ConversationSummary[] | undefined;
   /** Unread group and room messages per `#name` conversation, counted in this session. */
   private readonly groupUnread = new Map<string, number>();
 
@@ -170,6 +173,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
           blocked: this.blocked,
           online: this.online,
           held: this.held(),
+          // Scrolling (page) changes only the held window: the list's rows (a count over the history) stay.
+          summaries: (this.summaries ??= this.m.store.outbox.conversations()),
         }),
       ),
     );
@@ -490,6 +495,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     // Whatever changed may have stored a message that expires before the armed time (§17.5).
     this.expirer?.rearm();
     this.stale = true;
+    this.summaries = undefined;
     this.cached = undefined;
     this.emit('change');
   }

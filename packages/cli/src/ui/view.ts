@@ -1,5 +1,6 @@
 /** The screen's data, computed from the engine's store and the session state (controller.ts) after each change. */
 import type { ConnectionStatus, Messenger } from '../engine/messenger.js';
+import type { ConversationSummary } from '../engine/store/outbox.js';
 import type { StoredMessage } from '../engine/store/store.js';
 
 export interface Notice {
@@ -65,10 +66,12 @@ export interface SessionState {
   online: ReadonlySet<string>;
   /** The open conversation's held window of history (paging.ts), as pane items, and whether it reaches either end. */
   held: { items: PaneItem[]; atOldest: boolean; atNewest: boolean };
+  /** The conversation rows as last read from the store (outbox.conversations), when still current. */
+  summaries?: ConversationSummary[];
 }
 
 export function buildView(m: Messenger, s: SessionState, now = Date.now()): ChatView {
-  const rows = m.store.outbox.conversations();
+  const rows = [...(s.summaries ?? m.store.outbox.conversations())];
   if (s.current && !rows.some((r) => r.peer === s.current))
     rows.unshift({ peer: s.current, unread: 0, lastTs: now, muted: false, lastSeen: null });
   const conversations = rows.map((r) => ({
