@@ -189,16 +189,6 @@ try {
   await relay.stop();
   tmp.cleanup();
 }
-// One sender's (and one address's) share of a mailbox is limited (§11): lifted for the one sender here.
-const BIG = String(2 ** 40);
-const d = await drain(N, {
-  CHAT_RELAY_MAILBOX_SENDER_MAX_MESSAGES: BIG,
-  CHAT_RELAY_MAILBOX_SENDER_MAX_BYTES: BIG,
-  CHAT_RELAY_MAILBOX_ADDRESS_MAX_MESSAGES: BIG,
-  CHAT_RELAY_MAILBOX_ADDRESS_MAX_BYTES: BIG,
-});
-results.drain = { ...d, msgPerSecond: d.received / d.seconds };
-
 const s = results.session;
 const node = results.oneShot['node -e 0'];
 console.log(JSON.stringify(machine()));
@@ -215,6 +205,21 @@ console.log(
 );
 for (const [k, v] of Object.entries(results.oneShot))
   console.log(`${k}: ${fmt(v)} ms${k === 'node -e 0' ? '' : ` (+${fmt(v - node)} ms)`}`);
+
+// One sender's (and one address's) share of a mailbox, and the envelope and ack rates, are limited (§11): lifted for
+// the one sender and the one recipient here. Figures above are printed first, so a failed drain loses nothing.
+const BIG = String(2 ** 40);
+const d = await drain(N, {
+  CHAT_RELAY_MAILBOX_SENDER_MAX_MESSAGES: BIG,
+  CHAT_RELAY_MAILBOX_SENDER_MAX_BYTES: BIG,
+  CHAT_RELAY_MAILBOX_ADDRESS_MAX_MESSAGES: BIG,
+  CHAT_RELAY_MAILBOX_ADDRESS_MAX_BYTES: BIG,
+  CHAT_RELAY_ENVELOPES_PER_SECOND: BIG,
+  CHAT_RELAY_ENVELOPES_BURST: BIG,
+  CHAT_RELAY_ACKS_PER_SECOND: BIG,
+  CHAT_RELAY_ACKS_BURST: BIG,
+});
+results.drain = { ...d, msgPerSecond: d.received / d.seconds };
 console.log(
   `drain of ${N}: ${fmt(d.seconds, 2)} s, ${fmt(results.drain.msgPerSecond)} msg/s, ${d.received} received, ${d.leftOnRelay} left`,
 );
