@@ -117,7 +117,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       if (active) this.online.add(from);
       if (active) this.typing.set(from, Date.now() + TYPING_TTL_MS);
       else this.typing.delete(from);
-      this.changed();
+      this.redraw();
     });
     m.on('blocked', ({ peer }) => this.block(peer));
     m.on('held', ({ from, reason }) => {
@@ -130,7 +130,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
         if (this.current) this.checkKey(this.current);
       }
       if (s.state === 'failed') this.notice(`${s.error.message}${s.error.hint ? ` (${s.error.hint})` : ''}`, 'error');
-      this.changed();
+      this.redraw();
     });
     m.on('warning', (w) => this.notice(w, 'error'));
     attachFileNotices(this);
@@ -427,7 +427,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     if (!this.m.recvConnection) return;
     try {
       this.online = new Set(await this.m.who());
-      this.changed();
+      this.redraw();
     } catch {
       // presence is best effort; the connection state shows real trouble
     }
@@ -464,7 +464,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
         any = true;
       }
     }
-    if (any) this.changed();
+    if (any) this.redraw();
   }
 
   /** A line (or several: one notice per line, so each scrolls on its own) in the pane of `peer`. */
@@ -489,6 +489,15 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   /** The history changed under the pane (an edit, delete or reaction of ours): draw it again. */
   refresh(): void {
     this.changed();
+  }
+
+  /**
+   * Only the session's own state changed (typing, presence, the connection): drawn again from the held history and
+   * the list's rows as they are, read from the store at the last `changed` (a count over the whole history).
+   */
+  private redraw(): void {
+    this.cached = undefined;
+    this.emit('change');
   }
 
   private changed(): void {
