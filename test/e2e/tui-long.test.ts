@@ -119,7 +119,9 @@ describe('long content in a terminal (tmux)', () => {
   });
 
   it('at 40 columns, CJK and ZWJ emoji never hide the text after them, in the pane or the input', async () => {
-    tmux.kill();
+    // bob leaves his 80-column session and opens one 40 columns wide.
+    tmux.keys('bob', 'C-c');
+    await tmux.waitFor('bob', /\[chat exited 0\]/);
     tmux.start('narrow', bob, ['open', 'alice'], { columns: 40, rows: 20 });
     await tmux.waitFor('narrow', /^ online/m);
     const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
