@@ -144,10 +144,15 @@ try {
   const keys = { PageUp: [], PageDown: [], Home: [], End: [] };
   const idle = [];
   const idleLater = [];
+  const idleEmpty = [];
   const rss = [];
   for (let run = 0; run < RUNS; run++) {
     const e = await openSession(empty.home, (s) => /^alice>/m.test(s));
     paint.empty.push(e.ms);
+    // The same 5 s for the empty history: what connecting and presence cost whatever the history holds.
+    const e0 = cpuSeconds(e.pid);
+    await pause(5_000);
+    idleEmpty.push((cpuSeconds(e.pid) - e0) * 1000);
     closeSession();
     const f = await openSession(full.home, (s) => /newest message LAST/.test(s));
     paint.full.push(f.ms);
@@ -174,9 +179,10 @@ try {
     keysMaxMs: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, Math.max(...v)])),
     idleCpuMsIn5s: median(idle),
     idleCpuMsIn5sAfter: median(idleLater),
+    idleCpuMsIn5sEmpty: median(idleEmpty),
     rssMiB: median(rss.map((r) => r.rss)),
     peakRssMiB: Math.max(...rss.map((r) => r.peak)),
-    runs: { paint, keys, idle, idleLater, rss },
+    runs: { paint, keys, idle, idleLater, idleEmpty, rss },
   };
 
   const env = { PATH: process.env.PATH, HOME: full.home, CHAT_HOME: full.home };
@@ -207,7 +213,7 @@ console.log(
     .join(', ')}`,
 );
 console.log(
-  `CPU in the 5 s after first paint: ${fmt(s.idleCpuMsIn5s)} ms, in the 5 s after those ${fmt(s.idleCpuMsIn5sAfter)} ms; RSS ${fmt(s.rssMiB)} MiB (peak ${fmt(s.peakRssMiB)} MiB)`,
+  `CPU in the 5 s after first paint: ${fmt(s.idleCpuMsIn5s)} ms, in the 5 s after those ${fmt(s.idleCpuMsIn5sAfter)} ms (empty history: ${fmt(s.idleCpuMsIn5sEmpty)} ms in its first 5 s); RSS ${fmt(s.rssMiB)} MiB (peak ${fmt(s.peakRssMiB)} MiB)`,
 );
 for (const [k, v] of Object.entries(results.oneShot))
   console.log(`${k}: ${fmt(v)} ms${k === 'node -e 0' ? '' : ` (+${fmt(v - node)} ms)`}`);
