@@ -75,7 +75,9 @@ async function profileAt(dir, name, address) {
   return p;
 }
 
-const sock = `long-history-${process.pid}`;
+// A fresh tmux server per session: a new one started right after kill-server can find the old one exiting.
+let sessions = 0;
+let sock = `long-history-${process.pid}-0`;
 const tmux = (...args) => execFileSync('tmux', ['-L', sock, '-f', '/dev/null', ...args], { encoding: 'utf8' });
 const capture = () => tmux('capture-pane', '-p', '-t', 'bench:');
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -95,6 +97,7 @@ async function openSession(home, ready) {
   const env = { CHAT_HOME: home, HOME: home, TZ: 'UTC', TERM: 'xterm-256color', PATH: process.env.PATH };
   const cmd = ['exec', 'env', '-u', 'CI', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
   const line = [...cmd, process.execPath, CHAT_BIN, 'open', 'alice'].map((w) => `'${w}'`).join(' ');
+  sock = `long-history-${process.pid}-${++sessions}`;
   const t0 = performance.now();
   tmux('new-session', '-d', '-s', 'bench', '-x', String(COLS), '-y', String(ROWS), line);
   const pid = Number(tmux('list-panes', '-t', 'bench:', '-F', '#{pane_pid}').trim());
