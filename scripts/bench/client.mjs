@@ -19,7 +19,7 @@ const CHAT_BIN = join(ROOT, 'packages/cli/dist/bin/chat.js');
  * so `1000 / relayCpuMs` is what one relay core could serve with the clients elsewhere.
  */
 export async function loginRate(count, concurrency = 16) {
-  const relay = await startOurRelay();
+  const relay = await startOurRelay(relayEnv);
   try {
     const users = Array.from({ length: concurrency }, (_, i) => ({ name: `login${i}`, id: generateIdentity() }));
     for (const u of users) (await Conn.login(relay.port, u.name, u.id, 'send')).close(); // register first
@@ -44,8 +44,8 @@ export async function loginRate(count, concurrency = 16) {
  * client engine (Messenger.open + receive: open, verify, commit to SQLite history, ack). Returns the seconds from
  * Messenger.open to receive() returning, and how many envelopes the relay still held afterwards (expected 0).
  */
-export async function drain(count) {
-  const relay = await startOurRelay();
+export async function drain(count, relayEnv = {}) {
+  const relay = await startOurRelay(relayEnv);
   const tmp = tempDir('drain');
   try {
     const address = { host: '127.0.0.1', port: relay.port, fingerprint: relay.fingerprint };
@@ -118,7 +118,7 @@ export async function oneShot(runs) {
     }
   }
   if (!hf) return { skipped: 'hyperfine not installed (apt-get install -y hyperfine)' };
-  const relay = await startOurRelay();
+  const relay = await startOurRelay(relayEnv);
   const tmp = tempDir('oneshot');
   try {
     const env = (home) => ({

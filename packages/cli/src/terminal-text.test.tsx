@@ -110,7 +110,6 @@ describe.each(CLASSES)('%s', (_class, raw, shown) => {
           me="bob"
           width={90}
           height={8}
-          offset={0}
           color={false}
         />,
       ),

@@ -5,7 +5,7 @@
 import type { Io } from './io.js';
 
 export async function interactive(args: { open?: string | undefined }, io: Io): Promise<number> {
-  const { runInteractive } = await withoutCiMode(() => import('../ui/run.js'));
+  const { runInteractive } = await withoutCiMode(() => asProduction(() => import('../ui/run.js')));
   return runInteractive(args, io);
 }
 
@@ -25,5 +25,21 @@ async function withoutCiMode<T>(load: () => Promise<T>): Promise<T> {
     return await load();
   } finally {
     for (const [key, value] of Object.entries(saved)) if (value !== undefined) process.env[key] = value;
+  }
+}
+
+/**
+ * React and its reconciler pick their build when first loaded, from NODE_ENV: unset (as in a user's shell) means the
+ * development build, which checks and records every render and took about half the session's CPU in a profile
+ * (issue 15, "A long history"). The session always loads the production build; NODE_ENV is put back after.
+ */
+async function asProduction<T>(load: () => Promise<T>): Promise<T> {
+  const saved = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    return await load();
+  } finally {
+    if (saved === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = saved;
   }
 }

@@ -5,13 +5,15 @@ import { formatDuration } from '../engine/expire/duration.js';
 import { Banner } from './Banner.js';
 import { ConversationList } from './ConversationList.js';
 import type { ChatController } from './controller.js';
-import { InputLine } from './InputLine.js';
-import { MessagePane } from './MessagePane.js';
+import { InputLine, inputHeight } from './InputLine.js';
+import { type Position, type Scrollable, scrollBy, topPosition } from './layout.js';
+import { MessagePane, bodyRows, layItems } from './MessagePane.js';
 import { StatusBar } from './StatusBar.js';
 import { ago, displayName, expandShortcodes } from './text.js';
 import { useChat } from './useChat.js';
 import { useInputLine } from './useInputLine.js';
 import { useTerminalSize } from './useTerminalSize.js';
+import { displayWidth } from './wrap.js';
 
 export interface ChatAppProps {
   controller: ChatController;
@@ -23,40 +25,66 @@ export interface ChatAppProps {
 export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
   const view = useChat(controller);
   const { columns, rows } = useTerminalSize();
-  const [offset, setOffset] = useState(0);
+  // The pane's bottom row (layout.ts); undefined follows the newest. A ref as well: keys come faster than renders.
+  const [position, setPosition] = useState<Position | undefined>(undefined);
+  const pos = useRef<Position | undefined>(undefined);
+  const place = (p: Position | undefined): void => {
+    pos.current = p;
+    setPosition(p);
+  };
   const current = useRef(view.current);
   useEffect(() => {
-    if (current.current !== view.current) setOffset(0);
+    if (current.current !== view.current) {
+      pos.current = undefined;
+      setPosition(undefined);
+    }
     current.current = view.current;
   }, [view.current]);
 
   const listWidth = columns >= 60 ? Math.min(22, Math.floor(columns / 4)) : 0;
   const paneWidth = Math.max(10, columns - listWidth - 1);
-  const page = Math.max(1, Math.floor(rows / 3));
+  const bannerRows = view.blocked && view.current ? 4 : 0;
+  // One row less than the terminal: Ink redraws in place only while its output is shorter than the screen.
+  const height = Math.max(8, rows - 1);
+  const prompt = view.current ? `${view.current}> ` : '> ';
+  // The input area grows with its text up to a third of the rows the pane and it share, then scrolls.
+  const maxInput = Math.max(1, Math.floor((height - 3 - bannerRows) / 3));
+  const scrollable = (): Scrollable => ({
+    rows: () => layItems(controller.view().items, view.me, paneWidth - 1).rows,
+    older: () => controller.page('older'),
+    newer: () => controller.page('newer'),
+    atNewest: () => !controller.view().newer,
+  });
+  let paneHeight = 0;
   const line = useInputLine({
     onSubmit: (l) => {
-      setOffset(0);
+      if (controller.view().newer) controller.page('newest');
+      place(undefined);
       controller.submit(l);
     },
     onChange: (v) => controller.composing(v),
-    onScroll: (k) =>
-      setOffset((o) => {
-        const max = Math.max(0, view.items.length - 1);
-        if (k === 'pageUp') return Math.min(max, o + page);
-        if (k === 'pageDown') return Math.max(0, o - page);
-        return k === 'home' ? max : 0;
-      }),
+    onScroll: (k) => {
+      const body = bodyRows(paneHeight);
+      if (k === 'home') {
+        controller.page('oldest');
+        return place(topPosition(scrollable().rows(), body));
+      }
+      if (k === 'end') {
+        controller.page('newest');
+        return place(undefined);
+      }
+      const delta = { pageUp: -(body - 1), pageDown: body - 1, lineUp: -1, lineDown: 1 }[k];
+      place(scrollBy(scrollable(), pos.current, Math.sign(delta) * Math.max(1, Math.abs(delta)), body));
+    },
     onCycle: (step) => controller.cycle(step),
     onQuit,
     users: () => view.users,
     editLast: () => controller.editLast(),
   });
 
-  const inputLines = Math.min(line.value.split('\n').length, 4) + (line.value.split('\n').length > 4 ? 1 : 0);
-  const bannerRows = view.blocked && view.current ? 4 : 0;
-  // One row less than the terminal: Ink redraws in place only while its output is shorter than the screen.
-  const height = Math.max(8, rows - 1);
-  const paneHeight = Math.max(3, height - 1 /* status */ - 1 /* typing */ - inputLines - bannerRows - 1 /* header */);
+  const shownValue = expandShortcodes(line.value);
+  const inputLines = inputHeight(shownValue, displayWidth(displayName(prompt)), columns, maxInput);
+  paneHeight = Math.max(3, height - 1 /* status */ - 1 /* typing */ - inputLines - bannerRows - 1 /* header */);
   const peer = view.current;
   const presence = peer
     ? presenceText(
@@ -89,17 +117,20 @@ export function ChatApp({ controller, relay, color, onQuit }: ChatAppProps) {
             me={view.me}
             width={paneWidth - 1}
             height={paneHeight}
-            offset={offset}
+            position={position}
+            older={view.older === true}
+            newer={view.newer === true}
             color={color}
           />
         </Box>
       </Box>
       <InputLine
-        prompt={peer ? `${peer}> ` : '> '}
-        value={expandShortcodes(line.value)}
+        prompt={prompt}
+        value={shownValue}
         candidates={line.candidates}
         typing={view.typing}
         width={columns}
+        maxRows={maxInput}
         disabled={Boolean(view.blocked)}
       />
       <StatusBar me={view.me} relay={relay} connection={view.connection} width={columns} color={color} />

@@ -1,10 +1,10 @@
 import { Box, Text } from 'ink';
-import stringWidth from 'string-width';
+import type { ReactNode } from 'react';
 import type { PaneItem } from './controller.js';
-import { visibleWindow } from './layout.js';
+import { type Position, type Rows, viewport } from './layout.js';
 import { shortId } from '../commands/history-format.js';
 import { deliveryMark, displayName, displayText, nameColor, shortTime } from './text.js';
-import { wrapRows } from './wrap.js';
+import { displayWidth, wrapRows } from './wrap.js';
 import { senderTimeNote } from '../sender-time.js';
 
 export interface MessagePaneProps {
@@ -12,8 +12,11 @@ export interface MessagePaneProps {
   me: string;
   width: number;
   height: number;
-  /** Items scrolled up from the newest (0 = follow new messages). */
-  offset: number;
+  /** The bottom row shown (layout.ts); undefined: the newest, followed as messages arrive. */
+  position?: Position | undefined;
+  /** More history above / below the items given (pager.ts), not read yet. */
+  older?: boolean;
+  newer?: boolean;
   color: boolean;
 }
 
@@ -21,7 +24,7 @@ export interface MessagePaneProps {
 const INDENT = '  ';
 
 /** An item laid out in rows: the prefix (time and sender, or the notice mark) on the first, a hanging indent after. */
-interface Laid {
+export interface Laid {
   prefix: string;
   rows: string[];
   /** The delivery mark our own messages end with (on the last row), its spaces made non-breaking for the wrap. */
@@ -34,86 +37,109 @@ interface Laid {
   below: string[];
 }
 
-/** One row per message: time, sender in a stable colour, the text made inert, and the delivery mark of ours. */
-export function MessagePane({ items, me, width, height, offset, color }: MessagePaneProps) {
-  const laid = items.map((it) => layOut(it, me, width));
-  const win = visibleWindow(
-    laid.map((l) => l.above.length + l.rows.length + l.below.length),
-    height - 1,
-    offset,
-  );
-  const shown = items.slice(win.start, win.end);
+/** The rows the pane's body has: all but the marker rows above and below. */
+export const bodyRows = (height: number): number => Math.max(1, height - 2);
+
+export const itemKey = (it: PaneItem): string => (it.type === 'message' ? it.id : it.key);
+
+/** The items laid out at `width`, and their keys and row counts for layout.ts. */
+export function layItems(items: readonly PaneItem[], me: string, width: number): { laid: Laid[]; rows: Rows } {
+  const laid = items.map((it) => layOutCached(it, me, width));
+  return {
+    laid,
+    rows: { keys: items.map(itemKey), counts: laid.map((l) => l.above.length + l.rows.length + l.below.length) },
+  };
+}
+
+/**
+ * The visible rows of the held items and nothing else: a message cut off at the top shows only its rows that fit (no
+ * row is drawn over another), and one taller than the pane is read by scrolling rows (PgUp, PgDn, Shift+Up/Down).
+ */
+export function MessagePane({ items, me, width, height, position, older, newer, color }: MessagePaneProps) {
+  const { laid, rows } = layItems(items, me, width);
+  const body = bodyRows(height);
+  const win = viewport(rows, position, body);
+  const shown: ReactNode[] = [];
+  let at = 0;
+  for (let k = 0; k < items.length && at <= win.bottom; k++) {
+    const n = rows.counts[k] ?? 0;
+    if (at + n > win.top) {
+      const it = items[k]!;
+      const l = laid[k]!;
+      for (let i = Math.max(0, win.top - at); i < n && at + i <= win.bottom; i++)
+        shown.push(<Row key={`${rows.keys[k]}:${i}`} it={it} laid={l} index={i} me={me} color={color} />);
+    }
+    at += n;
+  }
+  const more = win.below > 0 || newer;
   return (
     <Box flexDirection="column" height={height} width={width} overflow="hidden">
-      <Text dimColor>{win.above ? `↑ ${win.start} earlier (PgUp, Home)` : ' '}</Text>
-      <Box flexDirection="column" flexGrow={1} justifyContent="flex-end">
-        {shown.map((it, k) => {
-          const { rows, mark, tag } = laid[win.start + k]!;
-          const last = rows.length - 1;
-          if (it.type === 'notice') {
-            const style = it.level === 'error' ? (color ? { color: 'red' } : { bold: true }) : { dimColor: true };
-            return (
-              <Box key={it.key} flexDirection="column">
-                {rows.map((r, i) => (
-                  <Text key={i} {...style}>
-                    {i === 0 ? (it.level === 'error' ? '! ' : '* ') : INDENT}
-                    {r}
-                  </Text>
-                ))}
-              </Box>
-            );
-          }
-          const who = sender(it, me);
-          const hue = nameColor(who, color);
-          const { above, below } = laid[win.start + k]!;
-          return (
-            <Box key={it.id} flexDirection="column">
-              {above.map((r, i) => (
-                <Text key={`q${i}`} dimColor>
-                  {INDENT}
-                  {r}
-                </Text>
-              ))}
-              {rows.map((r, i) => (
-                <Text key={i}>
-                  {i === 0 ? (
-                    <>
-                      <Text dimColor>{shortTime(it.receivedAt)} </Text>
-                      <Text bold {...(hue ? { color: hue } : {})}>
-                        {displayName(label(it, who))}
-                      </Text>
-                      <Text>: </Text>
-                    </>
-                  ) : (
-                    INDENT
-                  )}
-                  {i === last || (i === last - 1 && rows[last] === tag) ? (
-                    // The short id may have wrapped onto a row of its own: the mark then ends the row before.
-                    <LastRow
-                      row={r}
-                      mark={mark}
-                      tag={i === last ? tag : ''}
-                      deleted={it.deleted === true}
-                      failed={it.state === 'failed'}
-                      color={color}
-                    />
-                  ) : (
-                    <Text italic={it.deleted === true}>{r}</Text>
-                  )}
-                </Text>
-              ))}
-              {below.map((r, i) => (
-                <Text key={`r${i}`} dimColor>
-                  {INDENT}
-                  {r}
-                </Text>
-              ))}
-            </Box>
-          );
-        })}
+      <Text dimColor wrap="truncate">
+        {win.above > 0 || older ? `↑ ${win.above}${older ? '+' : ''} earlier lines (PgUp, Home)` : ' '}
+      </Text>
+      <Box flexDirection="column" height={body} justifyContent="flex-end">
+        {shown}
       </Box>
-      {win.below ? <Text dimColor>↓ newer below (PgDn, End)</Text> : null}
+      <Text dimColor wrap="truncate">
+        {more ? `↓ ${win.below}${newer ? '+' : ''} more lines (PgDn, End)` : ' '}
+      </Text>
     </Box>
+  );
+}
+
+/** Row `index` of an item: a quote row, a text row (the first with the prefix), or a reaction row. */
+function Row({ it, laid, index, me, color }: { it: PaneItem; laid: Laid; index: number; me: string; color: boolean }) {
+  const { above, rows, below, mark, tag } = laid;
+  if (index < above.length || index >= above.length + rows.length) {
+    const r = index < above.length ? above[index] : below[index - above.length - rows.length];
+    return (
+      <Text dimColor wrap="truncate">
+        {INDENT}
+        {r}
+      </Text>
+    );
+  }
+  const i = index - above.length;
+  const r = rows[i] ?? '';
+  if (it.type === 'notice') {
+    const style = it.level === 'error' ? (color ? { color: 'red' } : { bold: true }) : { dimColor: true };
+    return (
+      <Text {...style} wrap="truncate">
+        {i === 0 ? (it.level === 'error' ? '! ' : '* ') : INDENT}
+        {r}
+      </Text>
+    );
+  }
+  const who = sender(it, me);
+  const hue = nameColor(who, color);
+  const last = rows.length - 1;
+  return (
+    <Text wrap="truncate">
+      {i === 0 ? (
+        <>
+          <Text dimColor>{shortTime(it.receivedAt)} </Text>
+          <Text bold {...(hue ? { color: hue } : {})}>
+            {displayName(label(it, who))}
+          </Text>
+          <Text>: </Text>
+        </>
+      ) : (
+        INDENT
+      )}
+      {i === last || (i === last - 1 && rows[last] === tag) ? (
+        // The short id may have wrapped onto a row of its own: the mark then ends the row before.
+        <LastRow
+          row={r}
+          mark={mark}
+          tag={i === last ? tag : ''}
+          deleted={it.deleted === true}
+          failed={it.state === 'failed'}
+          color={color}
+        />
+      ) : (
+        <Text italic={it.deleted === true}>{r}</Text>
+      )}
+    </Text>
   );
 }
 
@@ -164,8 +190,28 @@ export function layOut(it: PaneItem, me: string, width: number): Laid {
     it.type === 'message' && it.reactions && it.reactions.length > 0
       ? wrapRows(it.reactions.map((r) => `${displayName(r.emoji)} ${displayName(r.from)}`).join('  '), rest, rest)
       : [];
-  const room = width - stringWidth(prefix);
+  const room = width - displayWidth(prefix);
   const m = mark.trimStart();
   if (room >= 4) return { prefix, rows: wrapRows(text + tail, room, rest), mark: m, tag, above, below };
   return { prefix, rows: ['', ...wrapRows(text + tail, rest, rest)], mark: m, tag, above, below };
+}
+
+/**
+ * Laid-out items by what decides their rows, so scrolling through a held window re-wraps nothing. Bounded: the
+ * oldest entries go first once it holds more than a few windows' worth.
+ */
+const laidCache = new Map<string, Laid>();
+const CACHE_MAX = 2_000;
+
+function layOutCached(it: PaneItem, me: string, width: number): Laid {
+  const k =
+    it.type === 'notice'
+      ? `n\0${width}\0${it.key}\0${it.text}`
+      : `m\0${width}\0${me}\0${it.id}\0${it.receivedAt}\0${it.ts}\0${it.body}\0${it.state}\0${it.edited}\0${it.nick}\0${it.quote}\0${JSON.stringify(it.reactions ?? [])}`;
+  const hit = laidCache.get(k);
+  if (hit) return hit;
+  const l = layOut(it, me, width);
+  if (laidCache.size >= CACHE_MAX) laidCache.delete(laidCache.keys().next().value as string);
+  laidCache.set(k, l);
+  return l;
 }

@@ -6,7 +6,7 @@ import { ChatError } from '../engine/errors.js';
 import { Banner } from './Banner.js';
 import { ConversationList } from './ConversationList.js';
 import type { PaneItem } from './controller.js';
-import { InputLine } from './InputLine.js';
+import { InputLine, inputHeight, inputRows } from './InputLine.js';
 import { MessagePane } from './MessagePane.js';
 import { StatusBar } from './StatusBar.js';
 import { useInputLine } from './useInputLine.js';
@@ -39,7 +39,6 @@ describe('MessagePane', () => {
           me="carol"
           width={width}
           height={10}
-          offset={0}
           color={false}
         />,
       ).lastFrame() ?? '';
@@ -61,8 +60,7 @@ describe('MessagePane', () => {
       msg('3', { ts: Number.MAX_SAFE_INTEGER, receivedAt: at, body: 'pinned' }),
     ];
     const frame =
-      render(<MessagePane items={items} me="alice" width={80} height={10} offset={0} color={false} />).lastFrame() ??
-      '';
+      render(<MessagePane items={items} me="alice" width={80} height={10} color={false} />).lastFrame() ?? '';
     expect(frame).toMatch(/09:30 bob: close \[1\]\n/);
     expect(frame).toMatch(/09:30 bob: old \(sent 2001-01-01 10:00 by their clock\)/);
     expect(frame).toMatch(/09:30 bob: pinned \(sent at an unknown time by their clock\)/);
@@ -83,8 +81,7 @@ describe('MessagePane', () => {
       msg('2', { body: 'message deleted', deleted: true, nick: `Bo${ESC}]2;x` }),
     ];
     const frame =
-      render(<MessagePane items={items} me="carol" width={80} height={10} offset={0} color={false} />).lastFrame() ??
-      '';
+      render(<MessagePane items={items} me="carol" width={80} height={10} color={false} />).lastFrame() ?? '';
     expect(frame).toMatch(
       /^ {2}> alice: the question\n\d\d-\d\d 09:30 bob: new text \(edited\) \[1a2b3c4d\]\n {2}🎉 alice {2}/m,
     );
@@ -99,9 +96,7 @@ describe('MessagePane', () => {
       msg('2', { direction: 'out', body: 'hi bob', state: 'delivered' }),
       msg('3', { direction: 'out', body: 'later', state: 'queued' }),
     ];
-    const { lastFrame } = render(
-      <MessagePane items={items} me="alice" width={60} height={10} offset={0} color={false} />,
-    );
+    const { lastFrame } = render(<MessagePane items={items} me="alice" width={60} height={10} color={false} />);
     const frame = lastFrame() ?? '';
     expect(frame).toMatch(/09:30 bob: message 1/);
     expect(frame).toMatch(/alice: hi bob ✓✓/);
@@ -115,7 +110,6 @@ describe('MessagePane', () => {
         me="alice"
         width={60}
         height={5}
-        offset={0}
         color={false}
       />,
     );
@@ -127,23 +121,50 @@ describe('MessagePane', () => {
   it('scrolls: the newest that fit, or older ones with a marker when scrolled up', () => {
     const items = Array.from({ length: 30 }, (_, i) => msg(String(i)));
     const bottom =
-      render(<MessagePane items={items} me="alice" width={60} height={6} offset={0} color={false} />).lastFrame() ?? '';
+      render(<MessagePane items={items} me="alice" width={60} height={6} color={false} />).lastFrame() ?? '';
     expect(bottom).toContain('message 29');
-    expect(bottom).not.toContain('message 20');
-    expect(bottom).toMatch(/↑ \d+ earlier/);
+    expect(bottom).not.toContain('message 25');
+    expect(bottom).toMatch(/↑ 26 earlier lines/);
     const up =
-      render(<MessagePane items={items} me="alice" width={60} height={6} offset={10} color={false} />).lastFrame() ??
-      '';
+      render(
+        <MessagePane items={items} me="alice" width={60} height={6} position={{ key: '19', row: 0 }} color={false} />,
+      ).lastFrame() ?? '';
     expect(up).toContain('message 19');
-    expect(up).not.toContain('message 29');
-    expect(up).toContain('newer below');
+    expect(up).not.toContain('message 20');
+    expect(up).toContain('↓ 10 more lines (PgDn, End)');
+    const more =
+      render(<MessagePane items={items} me="alice" width={60} height={6} older newer color={false} />).lastFrame() ??
+      '';
+    expect(more).toMatch(/↑ 26\+ earlier lines[\s\S]*↓ 0\+ more lines/);
+  });
+
+  it('shows a message taller than the pane a row at a time: the rows above the pane are not drawn at all', () => {
+    const body = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n');
+    const items = [msg('a', { body: 'before' }), msg('b', { body }), msg('c', { body: 'after' })];
+    const at = (position?: { key: string; row: number }) =>
+      (
+        render(
+          <MessagePane items={items} me="alice" width={40} height={7} position={position} color={false} />,
+        ).lastFrame() ?? ''
+      ).split('\n');
+    // Rows 10..14 of message b (row 0 is "line 1"): exactly five body rows, between the two markers.
+    expect(at({ key: 'b', row: 14 })).toEqual([
+      '↑ 11 earlier lines (PgUp, Home)',
+      '  line 11',
+      '  line 12',
+      '  line 13',
+      '  line 14',
+      '  line 15',
+      '↓ 26 more lines (PgDn, End)',
+    ]);
+    const end = at({ key: 'b', row: 39 });
+    expect(end[5]).toBe('  line 40 [b]');
+    expect(at().slice(-3)).toEqual(['  line 40 [b]', '11-25 09:30 bob: after [c]', '']);
   });
 
   it('writes no colour codes in monochrome, and stable colours otherwise', () => {
     const mono =
-      render(
-        <MessagePane items={[msg('1')]} me="alice" width={60} height={4} offset={0} color={false} />,
-      ).lastFrame() ?? '';
+      render(<MessagePane items={[msg('1')]} me="alice" width={60} height={4} color={false} />).lastFrame() ?? '';
     expect(mono).not.toMatch(/\u001b\[3\dm/);
   });
 
@@ -154,7 +175,6 @@ describe('MessagePane', () => {
         me="alice"
         width={30}
         height={8}
-        offset={0}
         color={false}
       />,
     );
@@ -212,6 +232,20 @@ describe('InputLine', () => {
         <InputLine prompt="> " value="/w" candidates={['whisper', 'who']} typing={[]} width={80} disabled={false} />,
       ).lastFrame(),
     ).toMatch(/whisper {2}who/);
+  });
+
+  it('wraps under the prompt, grows to its limit, then shows the last rows with the prompt and a count above', () => {
+    expect(inputRows('aaa bbb ccc', 5, 13, 4)).toEqual({ rows: ['aaa bbb', 'ccc'], hidden: 0 });
+    const lines = Array.from({ length: 200 }, (_, i) => `L${i + 1}`).join('\n');
+    expect(inputRows(lines, 5, 80, 6)).toEqual({ rows: ['L196', 'L197', 'L198', 'L199', 'L200'], hidden: 195 });
+    expect(inputHeight(lines, 5, 80, 6)).toBe(6);
+    const frame =
+      render(
+        <InputLine prompt="bob> " value={lines} candidates={[]} typing={[]} width={30} maxRows={4} disabled={false} />,
+      ).lastFrame() ?? '';
+    expect(frame.split('\n')).toEqual(['', 'bob> ↑ 197 more rows above', '     L198', '     L199', '     L200']);
+    // Wide characters and escapes are measured and shown as they will be sent, inert.
+    expect(inputRows('中文中文中文 x\u001b[2J', 2, 12, 5).rows).toEqual(['中文中文', '中文', 'x\\x1b[2J']);
   });
 });
 

@@ -13,10 +13,14 @@ import { helpLines, parseLine, type Action } from './commands.js';
 import { notificationBytes } from './notify.js';
 import { adminCommand, trustCommand, verifyCommand } from './trust-admin.js';
 import { expandShortcodes } from './text.js';
-import { groupCommand, groupPaneItems, groupRows } from './groups-ui.js';
+import { groupCommand, groupRows } from './groups-ui.js';
 import { ConversationListState, listCommand } from './conversations-ui.js';
+import type { HistoryRow } from '../engine/store/history.js';
+import type { ConversationSummary } from '../engine/store/outbox.js';
+import type { Pager } from './pager.js';
+import { historyPager, paneItems } from './paging.js';
 import { decorateView, editLastLine, messageCommand } from './messages-ui.js';
-import { buildView, byPaneTime, type ChatView, type Notice } from './view.js';
+import { buildView, type ChatView, type Notice, type PaneItem } from './view.js';
 import { inertLine } from '../terminal-text.js';
 
 export type { ChatView, ConversationRow, Notice, PaneItem } from './view.js';
@@ -50,6 +54,13 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private typingTo: string | undefined;
   private seq = 0;
   private cached: ChatView | undefined;
+  /** The open conversation's held window of history, for `pagerFor` (conversation and /clear time). */
+  private pager: Pager<HistoryRow> | undefined;
+  private pagerFor = '';
+  /** The history may have changed since the pager last read it. */
+  private stale = false;
+  /** The conversation list's rows from the store, read again after every change but a page. */
+  private summaries: ConversationSummary[] | undefined;
   /** Unread group and room messages per `#name` conversation, counted in this session. */
   private readonly groupUnread = new Map<string, number>();
   /** Closed conversations, the one before the current, the open group's key (conversations-ui.ts). */
@@ -105,7 +116,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       if (active) this.online.add(from);
       if (active) this.typing.set(from, Date.now() + TYPING_TTL_MS);
       else this.typing.delete(from);
-      this.changed();
+      this.redraw();
     });
     m.on('blocked', ({ peer }) => this.block(peer));
     m.on('held', ({ from, reason }) => {
@@ -121,7 +132,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
         if (this.current) this.checkKey(this.current);
       }
       if (s.state === 'failed') this.notice(`${s.error.message}${s.error.hint ? ` (${s.error.hint})` : ''}`, 'error');
-      this.changed();
+      this.redraw();
     });
     m.on('warning', (w) => this.notice(w, 'error'));
     attachFileNotices(this);
@@ -163,6 +174,9 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
           typing: this.typing,
           blocked: this.blocked,
           online: this.online,
+          held: this.held(),
+          // Scrolling (page) changes only the held window: the list's rows (a count over the history) stay.
+          summaries: (this.summaries ??= this.m.store.outbox.conversations()),
         }),
       ),
     );
@@ -178,11 +192,46 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     }
     const listed = { ...v, conversations: this.list.rows(conversations, this.blocked) };
     if (!this.current?.startsWith('#')) return listed;
-    const items = [
-      ...groupPaneItems(this.m, this.current, this.clearedAt.get(this.current) ?? 0),
-      ...v.items.filter((x) => x.type === 'notice'),
-    ].sort(byPaneTime);
-    return { ...listed, items, users: [...v.users, ...rows.map((r) => r.peer)] };
+    return { ...listed, users: [...v.users, ...rows.map((r) => r.peer)] };
+  }
+
+  /**
+   * The open conversation's window of history (paging.ts): a new pager, at the newest page, for another conversation
+   * or after /clear; the same window read again after the history changed.
+   */
+  private held(): { items: PaneItem[]; atOldest: boolean; atNewest: boolean } {
+    const cur = this.current;
+    if (cur === undefined) return { items: [], atOldest: true, atNewest: true };
+    const since = this.clearedAt.get(cur) ?? 0;
+    const key = `${cur}\0${since}`;
+    if (!this.pager || this.pagerFor !== key) {
+      this.pager = historyPager(this.m, cur, since);
+      this.pagerFor = key;
+      this.pager.tail();
+    } else if (this.stale) this.pager.reload();
+    this.stale = false;
+    const p = this.pager;
+    return { items: paneItems(this.m, p.rows), atOldest: p.atOldest, atNewest: p.atNewest };
+  }
+
+  /**
+   * Scrolling past the held window (layout.ts): a page older or newer, or the oldest or newest page. True if the
+   * window changed (then a `change` follows).
+   */
+  page(to: 'older' | 'newer' | 'oldest' | 'newest'): boolean {
+    this.view();
+    const p = this.pager;
+    if (!p) return false;
+    let moved = true;
+    if (to === 'older') moved = p.older() > 0;
+    else if (to === 'newer') moved = p.newer() > 0;
+    else if (to === 'oldest') p.head();
+    else p.tail();
+    if (moved) {
+      this.cached = undefined;
+      this.emit('change');
+    }
+    return moved;
   }
 
   /** An Enter in the input line. */
@@ -410,7 +459,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     if (!this.m.online()) return;
     try {
       this.online = new Set((await this.m.ops.who({})).users);
-      this.changed();
+      this.redraw();
     } catch {
       // presence is best effort; the connection state shows real trouble
     }
@@ -453,7 +502,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
         any = true;
       }
     }
-    if (any) this.changed();
+    if (any) this.redraw();
   }
 
   /** A line (or several: one notice per line, so each scrolls on its own) in the pane of `peer`. */
@@ -480,12 +529,23 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     this.changed();
   }
 
+  /**
+   * Only the session's own state changed (typing, presence, the connection): drawn again from the held history and
+   * the list's rows as they are, read from the store at the last `changed` (a count over the whole history).
+   */
+  private redraw(): void {
+    this.cached = undefined;
+    this.emit('change');
+  }
+
   private changed(): void {
     // Whatever changed may have stored a message that expires before the armed time (§17.5).
     this.expirer?.rearm();
     // A renamed group keeps its conversation (§15.3): the open `#name` follows the group (looked up once per change,
     // not on every render).
     this.current = this.list.follow(this.current);
+    this.stale = true;
+    this.summaries = undefined;
     this.cached = undefined;
     this.emit('change');
   }

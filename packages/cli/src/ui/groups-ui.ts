@@ -6,7 +6,7 @@ import { ChatError } from '../engine/errors.js';
 import { acceptGroup, declineGroup, findGroup, groupConv, resolveConversation } from '../engine/groups/index.js';
 import type { SessionEngine } from '../session/engine.js';
 import { inertLine } from '../terminal-text.js';
-import type { ConversationRow, PaneItem } from './view.js';
+import type { ConversationRow } from './view.js';
 
 export type GroupAction =
   | {
@@ -43,31 +43,6 @@ export function convKey(m: Reader, peer: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The pane of a `#name` conversation: its messages, and membership changes as notices. */
-export function groupPaneItems(m: Reader, peer: string, clearedAt: number): PaneItem[] {
-  const key = convKey(m, peer);
-  if (!key) return [];
-  return m.store.groups
-    .messages(key, 500)
-    .filter((x) => x.receivedAt > clearedAt)
-    .map(
-      (x): PaneItem =>
-        x.sender === '*'
-          ? { type: 'notice', key: `g${x.id}`, ts: x.receivedAt, text: x.body, level: 'info' }
-          : {
-              type: 'message',
-              id: x.id,
-              peer: x.sender,
-              direction: 'in',
-              body: x.body,
-              ts: x.ts,
-              relayTs: x.relayTs,
-              receivedAt: x.receivedAt,
-              state: null,
-            },
-    );
 }
 
 /** One row per group we are in and per joined room, with the unread counts the controller keeps. */

@@ -7,7 +7,7 @@ import { search } from '../engine/actions/history.js';
 import { locate } from '../engine/actions/send.js';
 import { ChatError } from '../engine/errors.js';
 import type { SessionEngine } from '../session/engine.js';
-import { formatEntry, quoteLine, shortId } from '../commands/history-format.js';
+import { formatEntry, shortId } from '../commands/history-format.js';
 import { formatDuration, parseDuration } from '../engine/expire/duration.js';
 import { convKey } from './groups-ui.js';
 import { expandShortcodes } from './text.js';
@@ -38,8 +38,6 @@ type Reader = Pick<SessionEngine, 'store' | 'username'>;
 
 /** The most results `/search` shows (newest first); `chat search --limit` goes further. */
 export const SEARCH_SHOWN = 20;
-/** How many of the newest messages the pane decorates with edits, reactions and quotes. */
-const DECORATED = 1_000;
 
 const why = (err: unknown): string =>
   err instanceof ChatError
@@ -173,18 +171,6 @@ function targetLookup(m: Reader) {
   };
 }
 
-/** A 1:1 conversation's own lines (a timer setting, state `event`) are drawn like a group's `*` lines: as notices. */
-function lineItems(v: ChatView): ChatView {
-  if (!v.items.some((it) => it.type === 'message' && it.state === 'event')) return v;
-  const items = v.items.map(
-    (it): PaneItem =>
-      it.type === 'message' && it.state === 'event'
-        ? { type: 'notice', key: `e${it.id}`, ts: it.receivedAt, text: it.body, level: 'info' }
-        : it,
-  );
-  return { ...v, items };
-}
-
 /** Local nicknames (chat nick) beside the senders and the open conversation's name. */
 function withNicknames(m: Reader, v: ChatView): ChatView {
   const nicks = m.store.nicknames.all();
@@ -199,27 +185,10 @@ function withNicknames(m: Reader, v: ChatView): ChatView {
 }
 
 /**
- * The open conversation's messages with what §17 left on them: `(edited)`, deleted, reactions and a reply's quoted
- * target (made inert by quoteLine). Read from the history table for the newest messages on screen.
+ * The open conversation's name and senders with their nicknames, and its timer. What §17 left on each message
+ * (`(edited)`, deleted, reactions, a reply's quote) comes with the held window's rows (paging.ts).
  */
 export function decorateView(m: Reader, view: ChatView): ChatView {
   const timer = view.current === undefined ? 0 : timerOf(m, view.current);
-  const v = { ...withNicknames(m, lineItems(view)), ...(timer > 0 ? { timer } : {}) };
-  const key = v.current === undefined ? undefined : storeConv(m, v.current);
-  const count = v.items.reduce((n, x) => n + (x.type === 'message' ? 1 : 0), 0);
-  if (!key || count === 0) return v;
-  const rows = new Map(m.store.history.page(key.conv, key.group, Math.min(count, DECORATED)).map((r) => [r.id, r]));
-  const lookup = targetLookup(m);
-  const items = v.items.map((it): PaneItem => {
-    const r = it.type === 'message' ? rows.get(it.id) : undefined;
-    if (it.type !== 'message' || !r) return it;
-    return {
-      ...it,
-      edited: r.editSeq > 0 && !r.deleted,
-      deleted: r.deleted,
-      reactions: r.reactions.map((x) => ({ from: x.author, emoji: x.emoji })),
-      ...(r.replyTo === null ? {} : { quote: quoteLine(lookup(r.replyTo), r.replyTo).trimStart() }),
-    };
-  });
-  return { ...v, items };
+  return { ...withNicknames(m, view), ...(timer > 0 ? { timer } : {}) };
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { notificationBytes } from './notify.js';
 import { colorEnabled, deliveryMark, displayText, expandShortcodes, nameColor } from './text.js';
-import { visibleWindow } from './layout.js';
 
 describe('text', () => {
   it('turns shortcodes into emoji with node-emoji, leaving unknown ones', () => {
@@ -45,16 +44,5 @@ describe('notifications', () => {
     const osc = notificationBytes('bob', { bell: false, desktopNotifications: true });
     expect(osc).toBe('\x1b]9;chat: new message from bob\x07\x1b]777;notify;chat;new message from bob\x07');
     expect(notificationBytes('\x1b]bad', { bell: false, desktopNotifications: true })).toBe('');
-  });
-});
-
-describe('layout', () => {
-  it('shows the newest items that fit, or a page further up', () => {
-    const rows = [1, 1, 2, 1, 1];
-    expect(visibleWindow(rows, 3, 0)).toEqual({ start: 3, end: 5, above: true, below: false });
-    expect(visibleWindow(rows, 3, 2)).toEqual({ start: 1, end: 3, above: true, below: true });
-    expect(visibleWindow(rows, 100, 0)).toEqual({ start: 0, end: 5, above: false, below: false });
-    expect(visibleWindow([10], 3, 0)).toEqual({ start: 0, end: 1, above: false, below: false });
-    expect(visibleWindow(rows, 3, 99)).toEqual({ start: 0, end: 1, above: false, below: true });
   });
 });

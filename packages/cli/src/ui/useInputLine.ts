@@ -7,7 +7,8 @@ import { editLine, initialLine, splitKeys, type KeyInfo, type LineState } from '
 export interface InputHandlers {
   onSubmit(line: string): void;
   onChange(value: string): void;
-  onScroll(kind: 'pageUp' | 'pageDown' | 'home' | 'end'): void;
+  /** PgUp / PgDn, Shift+Up / Shift+Down (a row), Home / End. */
+  onScroll(kind: 'pageUp' | 'pageDown' | 'lineUp' | 'lineDown' | 'home' | 'end'): void;
   onCycle(step: 1 | -1): void;
   onQuit(): void;
   users(): string[];
@@ -21,7 +22,7 @@ export function useInputLine(h: InputHandlers, isActive = true): LineState {
   const ref = useRef(state);
   const handle = (
     input: string,
-    key: KeyInfo & { pageUp?: boolean; pageDown?: boolean; home?: boolean; end?: boolean },
+    key: KeyInfo & { pageUp?: boolean; pageDown?: boolean; home?: boolean; end?: boolean; shift?: boolean },
   ): void => {
     if (key.ctrl && input === 'c') return h.onQuit();
     if (!ref.current.pasting) {
@@ -29,6 +30,8 @@ export function useInputLine(h: InputHandlers, isActive = true): LineState {
       if (key.pageDown) return h.onScroll('pageDown');
       if (key.home) return h.onScroll('home');
       if (key.end) return h.onScroll('end');
+      if (key.shift && key.upArrow) return h.onScroll('lineUp');
+      if (key.shift && key.downArrow) return h.onScroll('lineDown');
       if (key.ctrl && input === 'n') return h.onCycle(1);
       if (key.ctrl && input === 'p') return h.onCycle(-1);
     }

@@ -1,5 +1,6 @@
 /** The screen's data, computed from the engine's store and the session state (controller.ts) after each change. */
 import type { ConnectionStatus } from '../engine/events.js';
+import type { ConversationSummary } from '../engine/store/outbox.js';
 import type { SessionEngine } from '../session/engine.js';
 import type { StoredMessage } from '../engine/store/store.js';
 
@@ -50,6 +51,9 @@ export interface ChatView {
   nick?: string;
   /** The open conversation's disappearing-message timer, in seconds, when on (§17.5). */
   timer?: number;
+  /** History above / below `items` not held now (pager.ts): the pane reads it when scrolled there. */
+  older?: boolean;
+  newer?: boolean;
 }
 
 export interface SessionState {
@@ -61,6 +65,10 @@ export interface SessionState {
   typing: ReadonlyMap<string, number>;
   blocked: ReadonlyMap<string, string>;
   online: ReadonlySet<string>;
+  /** The open conversation's held window of history (paging.ts), as pane items, and whether it reaches either end. */
+  held: { items: PaneItem[]; atOldest: boolean; atNewest: boolean };
+  /** The conversation rows as last read from the store (outbox.conversations), when still current. */
+  summaries?: ConversationSummary[];
 }
 
 export function buildView(
@@ -68,7 +76,7 @@ export function buildView(
   s: SessionState,
   now = Date.now(),
 ): ChatView {
-  const rows = m.store.outbox.conversations();
+  const rows = [...(s.summaries ?? m.store.outbox.conversations())];
   if (s.current && !rows.some((r) => r.peer === s.current))
     rows.unshift({ peer: s.current, unread: 0, lastTs: now, muted: false, lastSeen: null });
   const conversations = rows.map((r) => ({
@@ -81,18 +89,16 @@ export function buildView(
   }));
   const key = s.current ?? '';
   const cleared = s.clearedAt.get(key) ?? 0;
-  const messages: PaneItem[] = s.current
-    ? m
-        .history({ peer: s.current })
-        .filter((x) => x.receivedAt > cleared)
-        .map((x) => ({ type: 'message', ...x }))
-    : [];
+  const { held } = s;
+  // Notices join the held window where their time falls in it: all the newer ones when it ends with the newest.
+  const from = held.atOldest ? -Infinity : ((held.items[0] && paneTime(held.items[0])) ?? -Infinity);
+  const to = held.atNewest ? Infinity : ((held.items.at(-1) && paneTime(held.items.at(-1)!)) ?? Infinity);
   const notices: PaneItem[] = (s.notices.get(key) ?? [])
-    .filter((n) => n.ts > cleared)
+    .filter((n) => n.ts > cleared && n.ts >= from && n.ts <= to)
     .map((n) => ({ type: 'notice', ...n }));
   // Receive order (§4, "Order of the history"): a message where this client committed it, never where its sender's
   // clock puts it; a notice where it was written. The sort is stable: equal times keep the history's order.
-  const items = [...messages, ...notices].sort(byPaneTime);
+  const items = notices.length === 0 ? held.items : [...held.items, ...notices].sort(byPaneTime);
   const users = [...new Set([...m.contacts().map((c) => c.username), ...rows.map((r) => r.peer), ...s.online])];
   return {
     me: m.username,
@@ -103,5 +109,7 @@ export function buildView(
     connection: s.connection,
     blocked: s.current ? s.blocked.get(s.current) : undefined,
     users,
+    ...(held.atOldest ? {} : { older: true }),
+    ...(held.atNewest ? {} : { newer: true }),
   };
 }

@@ -7,6 +7,13 @@ import stringWidth from 'string-width';
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+// Printable ASCII is one column a character: most words of most messages, measured without string-width's
+// segmenting and regular expressions (which made laying out a page of 100 messages cost 30-250 ms).
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** The columns `s` takes on the terminal (string-width: wide CJK and emoji 2, combining marks and ZWJ joins 0). */
+export const displayWidth = (s: string): number => (PRINTABLE_ASCII.test(s) ? s.length : stringWidth(s));
+
 /**
  * The rows of `text`: the first at most `first` columns wide, every later one at most `rest`; each `\n` starts a new
  * row. Breaks between words (spaces at a break are dropped); a word longer than a row is broken between graphemes.
@@ -30,13 +37,13 @@ export function wrapRows(text: string, first: number, rest: number): string[] {
   for (const line of text.split('\n')) {
     const lineStart = rows.length;
     for (const word of line.split(/(?<= )/)) {
-      const ww = stringWidth(word);
+      const ww = displayWidth(word);
       if (w + ww <= limit) {
         add(word, ww);
         continue;
       }
       const bare = word.replace(/ +$/, '');
-      const bw = stringWidth(bare);
+      const bw = displayWidth(bare);
       if (w + bw <= limit) {
         add(bare, bw);
         push();
@@ -52,7 +59,7 @@ export function wrapRows(text: string, first: number, rest: number): string[] {
         continue;
       }
       for (const { segment: g } of graphemes.segment(word)) {
-        const gw = stringWidth(g);
+        const gw = displayWidth(g);
         if (w + gw > limit && w > 0) {
           push();
           if (g === ' ') continue;

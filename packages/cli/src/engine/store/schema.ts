@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -184,6 +184,10 @@ const MIGRATIONS: readonly string[] = [
      WHEN (SELECT seconds FROM timers WHERE conv = NEW.peer) > 0
      BEGIN UPDATE files SET expires_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
        + 1000 * (SELECT seconds FROM timers WHERE conv = NEW.peer) WHERE rowid = NEW.rowid; END;`,
+  // v12 (issue 15, a long history): the conversation list counts each peer's unread messages after every change in
+  // the session (outbox.ts conversations); this partial index holds only the unread incoming rows, so the count costs
+  // what is unread, not what the history holds (38-67 ms at 50,000 messages without it).
+  `CREATE INDEX IF NOT EXISTS messages_unread ON messages (peer) WHERE direction = 'in' AND state = 'unread';`,
 ];
 
 /**
