@@ -83,7 +83,7 @@ export function nameTheHolder(err: unknown, home: string, user: string): unknown
       : `another session is already receiving for ${user}, not one of this profile on this machine (ALREADY_RECEIVING)`,
     {
       hint: holder
-        ? 'quit it first, or let it do the receiving (chat recv attaches to a running chat daemon by itself)'
+        ? 'quit it first, or let it do the receiving (chat recv and the interactive session attach to a running chat daemon by themselves)'
         : 'stop chat on the other machine (or the other copy of this profile) first',
       cause: err,
     },
