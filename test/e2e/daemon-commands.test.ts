@@ -154,7 +154,7 @@ describe('chat commands attach to the daemon', () => {
       stdout: '#side: leave done (version 2)\n',
       stderr: '',
     });
-    expect((await same(['groups'])).stdout).toMatch(/^#side  [0-9a-f]{8}  1 members {2}\(left\)\n$/m);
+    expect((await same(['groups'])).stdout).toMatch(/^#side {2}[0-9a-f]{8} {2}1 members {2}\(left\)\n$/m);
   });
 
   it('chat join, rooms, leave', async () => {

@@ -63,9 +63,7 @@ export async function listFiles(args: { json?: boolean }, io: Io): Promise<numbe
 export async function acceptCommand(args: { id: string; dir?: string; json?: boolean }, io: Io): Promise<number> {
   const dir = downloadsDir(io, args.dir);
   const t = await withDaemonOr(io, 'acceptFile', { id: args.id, dir }, () =>
-    withProgress(io, args.json, async (m, onProgress) =>
-      fileObject(await acceptFile(m, args.id, dir, { onProgress })),
-    ),
+    withProgress(io, args.json, async (m, onProgress) => fileObject(await acceptFile(m, args.id, dir, { onProgress }))),
   );
   if (args.json) printJson(io, { event: 'received', ...t });
   else io.stdout.write(`saved ${printable(t.name)} from ${t.peer} to ${printable(t.path ?? '')}\n`);

@@ -98,7 +98,10 @@ function checkGroupArgs(args: GroupArgs): void {
       hint: 'chat group create <name> <user...>',
     });
   if ((args.action === 'add' || args.action === 'remove' || args.action === 'rename') && users.length !== 1)
-    throw new ChatError('USAGE', `chat group ${args.action} takes one ${args.action === 'rename' ? 'new name' : 'username'}`);
+    throw new ChatError(
+      'USAGE',
+      `chat group ${args.action} takes one ${args.action === 'rename' ? 'new name' : 'username'}`,
+    );
 }
 
 async function ownGroup(m: Messenger, args: GroupArgs): Promise<GroupAnswer> {
