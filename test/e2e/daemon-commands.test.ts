@@ -1,9 +1,9 @@
 /**
- * `chat group …`, `chat groups`, `chat join` / `leave` / `rooms`, `chat send-file`, `chat files [accept|decline]` and
- * `chat expire` ask bob's daemon while it runs (issue 16): each runs with no passphrase and an unreachable relay
- * address, so a command that opened a session of its own would fail; their output is compared with the same command
- * in a session of its own (CHAT_NO_DAEMON=1) where it does not change anything. Alice has no daemon: she acts in
- * sessions of her own. One relay, one daemon, prepared profiles.
+ * `chat group …`, `chat groups`, `chat join` / `leave` / `rooms`, `chat send-file`, `chat files [accept|decline]`,
+ * `chat expire` and `chat admin` ask bob's daemon while it runs (issue 16): each runs with no passphrase and an
+ * unreachable relay address, so a command that opened a session of its own would fail; their output is compared with
+ * the same command in a session of its own (CHAT_NO_DAEMON=1) where it does not change anything. Alice has no daemon:
+ * she acts in sessions of her own. One relay, one daemon, prepared profiles (bob's keys sealed once).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -169,6 +169,10 @@ describe('chat commands attach to the daemon', () => {
     expect(left).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(left.stdout)).toEqual({ room: 'general', members: [] });
     await sameError(['join', 'nosuch'], 'UNKNOWN_ROOM');
+  });
+
+  it('chat admin asks the relay on the session of the daemon (bob is no admin: the same refusal)', async () => {
+    expect((await sameError(['admin', 'stats'], 'FORBIDDEN')).stderr).toContain('bob is not an admin');
   });
 
   it('chat send-file (a relative path), files, files accept (a relative --dir) and files decline', async () => {
