@@ -1,7 +1,7 @@
 /**
- * `chat group create|add|remove|leave|rename|members`, `chat groups`, `chat rooms`, `chat join`, `chat leave`
- * (PROTOCOL.md §15). Group changes are signed and fanned out to the members; rooms live on the relay. While
- * `chat daemon` runs, each asks it (its group and room methods, docs/JSONRPC.md): the same output, no passphrase.
+ * `chat group create|add|remove|leave|rename|members|accept|decline` and `chat groups` (PROTOCOL.md §15; rooms are in
+ * rooms.ts). Group changes are signed and fanned out to the members. While `chat daemon` runs, each asks it (its
+ * group methods, docs/JSONRPC.md): the same output, no passphrase.
  */
 import { ChatError } from '../engine/errors.js';
 import {
@@ -10,10 +10,6 @@ import {
   createGroup,
   declineGroup,
   findGroup,
-  joinRoom,
-  leaveRoom,
-  listRooms,
-  roomMembers,
   type FanoutResult,
   type StoredGroup,
 } from '../engine/groups/index.js';
@@ -26,7 +22,7 @@ import { groupInfo, groupList } from '../daemon/results.js';
 import { inertLine } from '../terminal-text.js';
 import { printJson, warn, type Io } from './io.js';
 
-async function withMessenger<T>(io: Io, f: (m: Messenger) => Promise<T>): Promise<T> {
+export async function withMessenger<T>(io: Io, f: (m: Messenger) => Promise<T>): Promise<T> {
   const m = await openMessenger(io);
   try {
     return await f(m);
@@ -182,46 +178,5 @@ export async function groups(args: { json?: boolean }, io: Io): Promise<number> 
       io.stdout.write(`#${inertLine(g.name)}  ${g.id.slice(0, 8)}  ${g.members.length} members${mark}\n`);
     }
   }
-  return 0;
-}
-
-export async function rooms(args: { json?: boolean }, io: Io): Promise<number> {
-  const list = await withDaemonOr<{ name: string; joined: boolean }[]>(io, 'listRooms', {}, () =>
-    withMessenger(io, async (m) => {
-      const names = await listRooms(m);
-      const joined = new Set(m.store.groups.joinedRooms());
-      return names.map((name) => ({ name, joined: joined.has(name) }));
-    }),
-  );
-  if (args.json) printJson(io, list);
-  else for (const r of list) io.stdout.write(`#${inertLine(r.name)}${r.joined ? '  (joined)' : ''}\n`);
-  return 0;
-}
-
-const ROOM_METHODS = { join: 'joinRoom', leave: 'leaveRoom', members: 'listRoomMembers' } as const;
-
-export async function room(
-  args: { action: 'join' | 'leave' | 'members'; room: string; json?: boolean },
-  io: Io,
-): Promise<number> {
-  const { members } = await withDaemonOr<{ room: string; members: string[] }>(
-    io,
-    ROOM_METHODS[args.action],
-    { room: args.room },
-    () =>
-      withMessenger(io, async (m) => ({
-        room: args.room,
-        members:
-          args.action === 'join'
-            ? await joinRoom(m, args.room)
-            : args.action === 'leave'
-              ? await leaveRoom(m, args.room)
-              : await roomMembers(m, args.room),
-      })),
-  );
-  const name = args.room.replace(/^#/, '');
-  if (args.json) printJson(io, { room: name, members });
-  else if (args.action === 'members') io.stdout.write(`${members.map(inertLine).join('\n')}\n`);
-  else io.stdout.write(`${args.action === 'join' ? 'joined' : 'left'} #${name} (${members.length} members)\n`);
   return 0;
 }
