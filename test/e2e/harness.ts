@@ -25,6 +25,8 @@ export interface ChatOptions {
   stdin?: string;
   /** Extra environment; a value of `undefined` removes a default (e.g. `CHAT_PASSPHRASE`). */
   env?: Record<string, string | undefined>;
+  /** The working directory (default: the test's), for relative paths on the command line. */
+  cwd?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ function chatEnv(o: ChatOptions): NodeJS.ProcessEnv {
  * /dev/tty and wait, and CI (no terminal) would behave differently from a laptop.
  */
 function spawnOptions(o: ChatOptions): SpawnOptionsWithStdioTuple<StdioPipe, StdioPipe, StdioPipe> {
-  return { env: chatEnv(o), stdio: ['pipe', 'pipe', 'pipe'], detached: true };
+  return { env: chatEnv(o), stdio: ['pipe', 'pipe', 'pipe'], detached: true, ...(o.cwd ? { cwd: o.cwd } : {}) };
 }
 
 /** Runs `chat ...args` to completion. stdin is a pipe (closed at once when no input is given); no terminal. */

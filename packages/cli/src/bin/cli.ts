@@ -458,7 +458,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
         y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 rooms', 'e.g. #general (joined)'),
       (a) =>
         run(
-          () => import('../commands/group.js'),
+          () => import('../commands/rooms.js'),
           (m) => m.rooms({ json: a.json === true }, io),
         ),
     )
@@ -472,7 +472,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .example('$0 join general', "then: chat send '#general' hello"),
       (a) =>
         run(
-          () => import('../commands/group.js'),
+          () => import('../commands/rooms.js'),
           (m) => m.room({ action: 'join', room: a.room, json: a.json === true }, io),
         ),
     )
@@ -486,7 +486,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .example('$0 leave general', 'stop receiving #general'),
       (a) =>
         run(
-          () => import('../commands/group.js'),
+          () => import('../commands/rooms.js'),
           (m) => m.room({ action: 'leave', room: a.room, json: a.json === true }, io),
         ),
     )

@@ -1,13 +1,18 @@
 /**
  * `chat expire <user|#group> [duration|off]` (PROTOCOL.md §17.5): sets a conversation's disappearing-message timer
  * and announces it there (exit 0 once the relay stored the announcement), or with no duration shows the timer in force
- * (from the history database alone: no connection, no passphrase).
+ * (from the history database alone: no connection, no passphrase). While `chat daemon` runs, setting asks it
+ * (updateGroup / updateContact with `expiration`, docs/JSONRPC.md): no passphrase.
  */
 import { existsSync } from 'node:fs';
 import { formatDuration, parseDuration } from '../engine/expire/duration.js';
 import { Profile } from '../engine/profile.js';
 import { inertLine } from '../terminal-text.js';
+import type { DaemonClient } from '../daemon/client.js';
+import type { FanoutResult } from '../engine/events.js';
+import { attachDaemon } from './attach.js';
 import { openMessenger } from './common.js';
+import { timerGroupId } from './group-ref.js';
 import { printJson, warn, type Io } from './io.js';
 
 export interface ExpireArgs {
@@ -19,22 +24,47 @@ export interface ExpireArgs {
 export async function expire(args: ExpireArgs, io: Io): Promise<number> {
   if (args.duration === undefined) return show(args, io);
   const seconds = parseDuration(args.duration);
-  const { setTimer } = await import('../engine/expire/timers.js');
-  const messenger = await openMessenger(io, { connectEarly: 'send' });
-  try {
-    const out = await setTimer(messenger, args.target, seconds);
-    for (const x of out.result?.failed ?? []) warn(io, `not delivered to ${x.to}: ${x.code}`);
-    if (args.json) printJson(io, { conv: out.conv, seconds });
-    else
-      io.stdout.write(
-        seconds === 0
-          ? `disappearing messages off with ${inertLine(out.conv)}\n`
-          : `disappearing messages with ${inertLine(out.conv)}: ${formatDuration(seconds)} (each new message is deleted ${formatDuration(seconds)} after it arrives, on both sides)\n`,
-      );
-    return 0;
-  } finally {
-    messenger.close();
+  const daemon = await attachDaemon(io);
+  let out: { conv: string; failed: FanoutResult['failed'] };
+  if (daemon) {
+    try {
+      out = await viaDaemon(daemon, io, args.target, seconds);
+    } finally {
+      daemon.close();
+    }
+  } else {
+    const { setTimer } = await import('../engine/expire/timers.js');
+    const messenger = await openMessenger(io, { connectEarly: 'send' });
+    try {
+      const r = await setTimer(messenger, args.target, seconds);
+      out = { conv: r.conv, failed: r.result?.failed ?? [] };
+    } finally {
+      messenger.close();
+    }
   }
+  for (const x of out.failed) warn(io, `not delivered to ${x.to}: ${x.code}`);
+  if (args.json) printJson(io, { conv: out.conv, seconds });
+  else
+    io.stdout.write(
+      seconds === 0
+        ? `disappearing messages off with ${inertLine(out.conv)}\n`
+        : `disappearing messages with ${inertLine(out.conv)}: ${formatDuration(seconds)} (each new message is deleted ${formatDuration(seconds)} after it arrives, on both sides)\n`,
+    );
+  return 0;
+}
+
+/** A group's timer is `updateGroup` with `expiration`, a contact's `updateContact` (docs/JSONRPC.md). */
+async function viaDaemon(daemon: DaemonClient, io: Io, target: string, seconds: number) {
+  if (/^(#|group:|room:)/.test(target)) {
+    const groupId = await timerGroupId(io, target);
+    const g = await daemon.request<{ name: string; failed: FanoutResult['failed'] }>('updateGroup', {
+      groupId,
+      expiration: seconds,
+    });
+    return { conv: `#${g.name}`, failed: g.failed };
+  }
+  const c = await daemon.request<{ username: string }>('updateContact', { recipient: target, expiration: seconds });
+  return { conv: c.username, failed: [] };
 }
 
 async function show(args: ExpireArgs, io: Io): Promise<number> {

@@ -1,6 +1,8 @@
 /**
  * `chat send-file <user> <path>`, `chat files`, `chat files accept <id>`, `chat files decline <id>` (PROTOCOL.md §16).
- * Offers arrive with `chat recv` (or the interactive session); nothing is downloaded before `accept`.
+ * Offers arrive with `chat recv` (or the interactive session); nothing is downloaded before `accept`. While
+ * `chat daemon` runs, each asks it (sendFile, listFiles, acceptFile, declineFile; docs/JSONRPC.md) with absolute
+ * paths: no passphrase, and no progress line (the daemon answers when the transfer is done).
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +10,9 @@ import { acceptFile, declineFile } from '../engine/files/download.js';
 import { sendFile } from '../engine/files/upload.js';
 import { ChatError } from '../engine/errors.js';
 import { printable } from '../engine/errors.js';
+import type { FileProgress } from '../engine/files/incoming.js';
+import type { Messenger } from '../engine/messenger.js';
+import { withDaemonOr } from './attach.js';
 import { openMessenger } from './common.js';
 import { printJson, type Io } from './io.js';
 import { fileObject, type FileNotice } from '../daemon/objects.js';
@@ -22,61 +27,76 @@ export async function sendFileCommand(
   args: { username: string; path: string; json?: boolean },
   io: Io,
 ): Promise<number> {
-  const messenger = await openMessenger(io);
-  const sink = await progressSink(io, args.json === true);
-  try {
-    const t = await sendFile(messenger, args.username, args.path, { onProgress: (p) => sink.update(p) });
-    sink.stop();
-    if (args.json) printJson(io, { event: 'offered', ...fileObject(t) });
-    else io.stdout.write(`offered ${printable(t.name)} (${t.size} bytes) to ${t.peer} (id ${t.blob.slice(0, 8)})\n`);
-    return 0;
-  } finally {
-    sink.stop();
-    messenger.close();
-  }
+  // Through the daemon: no progress line, it answers once the offer is stored (the daemon has its own cwd).
+  const params = { recipient: args.username, path: resolve(args.path) };
+  const t = await withDaemonOr(io, 'sendFile', params, () =>
+    withProgress(io, args.json, async (m, onProgress) =>
+      fileObject(await sendFile(m, args.username, args.path, { onProgress })),
+    ),
+  );
+  if (args.json) printJson(io, { event: 'offered', ...t });
+  else io.stdout.write(`offered ${printable(t.name)} (${t.size} bytes) to ${t.peer} (id ${t.id.slice(0, 8)})\n`);
+  return 0;
 }
 
 export async function listFiles(args: { json?: boolean }, io: Io): Promise<number> {
-  const messenger = await openMessenger(io);
-  try {
-    for (const t of messenger.store.files.list()) {
-      if (args.json) printJson(io, fileObject(t));
-      else {
-        const arrow = t.direction === 'in' ? `from ${t.peer}` : `to ${t.peer}`;
-        io.stdout.write(
-          `${t.blob.slice(0, 8)}  ${t.state.padEnd(11)} ${arrow}  ${printable(t.name)} (${t.size} bytes)${t.path && t.direction === 'in' ? `  ${printable(t.path)}` : ''}\n`,
-        );
-      }
+  const list = await withDaemonOr(io, 'listFiles', {}, async () => {
+    const messenger = await openMessenger(io);
+    try {
+      return messenger.store.files.list().map(fileObject);
+    } finally {
+      messenger.close();
     }
-    return 0;
-  } finally {
-    messenger.close();
+  });
+  for (const t of list) {
+    if (args.json) printJson(io, t);
+    else {
+      const arrow = t.direction === 'in' ? `from ${t.peer}` : `to ${t.peer}`;
+      io.stdout.write(
+        `${t.id.slice(0, 8)}  ${t.state.padEnd(11)} ${arrow}  ${printable(t.name)} (${t.size} bytes)${t.path && t.direction === 'in' ? `  ${printable(t.path)}` : ''}\n`,
+      );
+    }
   }
+  return 0;
 }
 
 export async function acceptCommand(args: { id: string; dir?: string; json?: boolean }, io: Io): Promise<number> {
-  const messenger = await openMessenger(io);
-  const sink = await progressSink(io, args.json === true);
-  try {
-    const t = await acceptFile(messenger, args.id, downloadsDir(io, args.dir), { onProgress: (p) => sink.update(p) });
-    sink.stop();
-    if (args.json) printJson(io, { event: 'received', ...fileObject(t) });
-    else io.stdout.write(`saved ${printable(t.name)} from ${t.peer} to ${printable(t.path ?? '')}\n`);
-    return 0;
-  } finally {
-    sink.stop();
-    messenger.close();
-  }
+  const dir = downloadsDir(io, args.dir);
+  const t = await withDaemonOr(io, 'acceptFile', { id: args.id, dir }, () =>
+    withProgress(io, args.json, async (m, onProgress) => fileObject(await acceptFile(m, args.id, dir, { onProgress }))),
+  );
+  if (args.json) printJson(io, { event: 'received', ...t });
+  else io.stdout.write(`saved ${printable(t.name)} from ${t.peer} to ${printable(t.path ?? '')}\n`);
+  return 0;
 }
 
 export async function declineCommand(args: { id: string; dir?: string; json?: boolean }, io: Io): Promise<number> {
+  const dir = downloadsDir(io, args.dir);
+  const t = await withDaemonOr(io, 'declineFile', { id: args.id, dir }, async () => {
+    const messenger = await openMessenger(io);
+    try {
+      return fileObject(await declineFile(messenger, args.id, dir));
+    } finally {
+      messenger.close();
+    }
+  });
+  if (args.json) printJson(io, { event: 'declined', ...t });
+  else io.stdout.write(`declined ${printable(t.name)} from ${t.peer}\n`);
+  return 0;
+}
+
+/** A transfer in a session of this process's own, with a progress line on a terminal (progress.ts). */
+async function withProgress<T>(
+  io: Io,
+  json: boolean | undefined,
+  f: (m: Messenger, onProgress: (p: FileProgress) => void) => Promise<T>,
+): Promise<T> {
   const messenger = await openMessenger(io);
+  const sink = await progressSink(io, json === true);
   try {
-    const t = await declineFile(messenger, args.id, downloadsDir(io, args.dir));
-    if (args.json) printJson(io, { event: 'declined', ...fileObject(t) });
-    else io.stdout.write(`declined ${printable(t.name)} from ${t.peer}\n`);
-    return 0;
+    return await f(messenger, (p) => sink.update(p));
   } finally {
+    sink.stop();
     messenger.close();
   }
 }

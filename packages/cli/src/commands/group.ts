@@ -1,6 +1,7 @@
 /**
- * `chat group create|add|remove|leave|rename|members`, `chat groups`, `chat rooms`, `chat join`, `chat leave`
- * (PROTOCOL.md §15). Group changes are signed and fanned out to the members; rooms live on the relay.
+ * `chat group create|add|remove|leave|rename|members|accept|decline` and `chat groups` (PROTOCOL.md §15; rooms are in
+ * rooms.ts). Group changes are signed and fanned out to the members. While `chat daemon` runs, each asks it (its
+ * group methods, docs/JSONRPC.md): the same output, no passphrase.
  */
 import { ChatError } from '../engine/errors.js';
 import {
@@ -9,20 +10,19 @@ import {
   createGroup,
   declineGroup,
   findGroup,
-  joinRoom,
-  leaveRoom,
-  listRooms,
-  roomMembers,
   type FanoutResult,
   type StoredGroup,
 } from '../engine/groups/index.js';
 import type { Messenger } from '../engine/messenger.js';
+import type { DaemonClient } from '../daemon/client.js';
+import { attachDaemon, withDaemonOr } from './attach.js';
 import { openMessenger } from './common.js';
+import { groupIdOf } from './group-ref.js';
 import { groupInfo, groupList } from '../daemon/results.js';
 import { inertLine } from '../terminal-text.js';
 import { printJson, warn, type Io } from './io.js';
 
-async function withMessenger<T>(io: Io, f: (m: Messenger) => Promise<T>): Promise<T> {
+export async function withMessenger<T>(io: Io, f: (m: Messenger) => Promise<T>): Promise<T> {
   const m = await openMessenger(io);
   try {
     return await f(m);
@@ -40,13 +40,7 @@ function pendingToo(m: Messenger, ref: string): StoredGroup {
   }
 }
 
-/** The same object the daemon's `listGroups` and `updateGroup` answer with (daemon/results.ts). */
-const groupJson = groupInfo;
-
-/** Warns about members the relay refused (or whose key changed); they did not get this. */
-function reportFailures(io: Io, r: FanoutResult): void {
-  for (const f of r.failed) warn(io, `not delivered to ${f.to}: ${f.code}`);
-}
+type GroupInfo = ReturnType<typeof groupInfo>;
 
 export interface GroupArgs {
   action: 'create' | 'add' | 'remove' | 'leave' | 'rename' | 'members' | 'accept' | 'decline';
@@ -57,120 +51,132 @@ export interface GroupArgs {
   from?: string;
 }
 
-export function group(args: GroupArgs, io: Io): Promise<number> {
-  return withMessenger(io, async (m) => {
-    const users = args.users ?? [];
-    let g: StoredGroup;
-    if (args.action === 'members') {
-      // An invitation's members may be looked at before deciding (§15.7); it takes a name only here.
-      g = pendingToo(m, args.group);
-    } else if (args.action === 'accept' || args.action === 'decline') {
-      // §15.7: local only; nothing is sent (a decline does not tell the inviter).
-      g = args.action === 'accept' ? acceptGroup(m, args.group, args.from) : declineGroup(m, args.group, args.from);
-      if (args.json) printJson(io, { ...groupJson(g), [args.action === 'accept' ? 'accepted' : 'declined']: true });
-      else
-        io.stdout.write(
-          `#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}): ${args.action === 'accept' ? 'accepted' : 'declined and forgotten'}\n`,
-        );
-      return 0;
-    } else if (args.from !== undefined) {
-      throw new ChatError('USAGE', '--from is for chat group accept and chat group decline');
-    } else if (args.action === 'create') {
-      if (users.length === 0)
-        throw new ChatError('USAGE', 'a group needs at least one other member', {
-          hint: 'chat group create <name> <user...>',
-        });
-      const out = await createGroup(m, args.group.replace(/^#/, ''), users);
-      reportFailures(io, out.result);
-      g = out.group;
-    } else if (args.action === 'leave') {
-      const out = await changeGroup(m, args.group, 'leave', '');
-      reportFailures(io, out.result);
-      g = out.group;
-    } else {
-      const arg = users[0];
-      if (arg === undefined || users.length > 1) {
-        throw new ChatError(
-          'USAGE',
-          `chat group ${args.action} takes one ${args.action === 'rename' ? 'new name' : 'username'}`,
-        );
-      }
-      const out =
-        args.action === 'rename'
-          ? await changeGroup(m, args.group, 'rename', '', arg.replace(/^#/, ''))
-          : await changeGroup(m, args.group, args.action, arg);
-      reportFailures(io, out.result);
-      g = out.group;
+/** A group as the daemon's group methods answer (daemon/results.ts), with the members a change did not reach. */
+type GroupAnswer = GroupInfo & { failed?: FanoutResult['failed'] };
+
+export async function group(args: GroupArgs, io: Io): Promise<number> {
+  checkGroupArgs(args);
+  const daemon = await attachDaemon(io);
+  let g: GroupAnswer;
+  if (daemon) {
+    try {
+      g = await groupViaDaemon(daemon, args, io);
+    } finally {
+      daemon.close();
     }
-    if (args.json) printJson(io, groupJson(g));
-    else if (args.action === 'members' || args.action === 'create') {
+  } else g = await withMessenger(io, (m) => ownGroup(m, args));
+  const { failed, ...info } = g;
+  for (const f of failed ?? []) warn(io, `not delivered to ${f.to}: ${f.code}`);
+  if (args.action === 'accept' || args.action === 'decline') {
+    // §15.7: local only; nothing is sent (a decline does not tell the inviter).
+    if (args.json) printJson(io, { ...info, [args.action === 'accept' ? 'accepted' : 'declined']: true });
+    else
       io.stdout.write(
-        `#${inertLine(g.record.name)} (${g.gid.slice(0, 8)}, version ${g.record.version})${g.invitedBy !== undefined ? ` — an invitation from ${g.invitedBy}` : g.member ? '' : ' — you are no longer a member'}\n`,
+        `#${inertLine(g.name)} (${g.id.slice(0, 8)}): ${args.action === 'accept' ? 'accepted' : 'declined and forgotten'}\n`,
       );
-      for (const x of g.record.members) io.stdout.write(`  ${x.user}${x.admin ? ' (admin)' : ''}\n`);
-    } else io.stdout.write(`#${inertLine(g.record.name)}: ${args.action} done (version ${g.record.version})\n`);
-    return 0;
-  });
+  } else if (args.json) printJson(io, info);
+  else if (args.action === 'members' || args.action === 'create') {
+    io.stdout.write(
+      `#${inertLine(g.name)} (${g.id.slice(0, 8)}, version ${g.version})${g.invitedBy !== undefined ? ` — an invitation from ${g.invitedBy}` : g.member ? '' : ' — you are no longer a member'}\n`,
+    );
+    for (const x of g.members) io.stdout.write(`  ${x.user}${x.admin ? ' (admin)' : ''}\n`);
+  } else io.stdout.write(`#${inertLine(g.name)}: ${args.action} done (version ${g.version})\n`);
+  return 0;
 }
 
-/** `(invited by alice)` for a pending invitation (§15.7), `(left)` for a group we are no longer in. */
-export const groupMark = (g: StoredGroup): string =>
-  g.invitedBy !== undefined ? `  (invited by ${g.invitedBy})` : g.member ? '' : '  (left)';
+/** The usage errors, before a session is opened or the daemon asked. */
+function checkGroupArgs(args: GroupArgs): void {
+  const users = args.users ?? [];
+  if (args.action === 'members' || args.action === 'accept' || args.action === 'decline') return;
+  if (args.from !== undefined) throw new ChatError('USAGE', '--from is for chat group accept and chat group decline');
+  if (args.action === 'create' && users.length === 0)
+    throw new ChatError('USAGE', 'a group needs at least one other member', {
+      hint: 'chat group create <name> <user...>',
+    });
+  if ((args.action === 'add' || args.action === 'remove' || args.action === 'rename') && users.length !== 1)
+    throw new ChatError(
+      'USAGE',
+      `chat group ${args.action} takes one ${args.action === 'rename' ? 'new name' : 'username'}`,
+    );
+}
+
+async function ownGroup(m: Messenger, args: GroupArgs): Promise<GroupAnswer> {
+  const users = args.users ?? [];
+  const arg = users[0] ?? '';
+  switch (args.action) {
+    case 'members':
+      // An invitation's members may be looked at before deciding (§15.7); it takes a name only here.
+      return groupInfo(pendingToo(m, args.group));
+    case 'accept':
+      return groupInfo(acceptGroup(m, args.group, args.from));
+    case 'decline':
+      return groupInfo(declineGroup(m, args.group, args.from));
+    case 'create':
+      return answer(await createGroup(m, args.group.replace(/^#/, ''), users));
+    case 'leave':
+      return answer(await changeGroup(m, args.group, 'leave', ''));
+    case 'rename':
+      return answer(await changeGroup(m, args.group, 'rename', '', arg.replace(/^#/, '')));
+    default:
+      return answer(await changeGroup(m, args.group, args.action, arg));
+  }
+}
+
+const answer = (c: { group: StoredGroup; result: FanoutResult }): GroupAnswer => ({
+  ...groupInfo(c.group),
+  failed: c.result.failed,
+});
+
+/** The same through the daemon's methods (docs/JSONRPC.md, "Groups and rooms"), the group named by its id. */
+async function groupViaDaemon(daemon: DaemonClient, args: GroupArgs, io: Io): Promise<GroupAnswer> {
+  const users = args.users ?? [];
+  const arg = users[0] ?? '';
+  const from = args.from === undefined ? {} : { from: args.from };
+  switch (args.action) {
+    case 'create':
+      return daemon.request('updateGroup', { name: args.group, member: users });
+    case 'members': {
+      const [g] = await daemon.request<GroupInfo[]>('listGroups', { groupId: await groupIdOf(io, args.group, 'any') });
+      return g!;
+    }
+    case 'accept':
+    case 'decline': {
+      const groupId = await groupIdOf(io, args.group, 'invitation');
+      return daemon.request(args.action === 'accept' ? 'acceptGroup' : 'declineGroup', { groupId, ...from });
+    }
+  }
+  const groupId = await groupIdOf(io, args.group, 'member');
+  if (args.action === 'leave') return daemon.request('quitGroup', { groupId });
+  const change =
+    args.action === 'rename'
+      ? { name: arg.replace(/^#/, '') }
+      : { [args.action === 'add' ? 'member' : 'removeMember']: [arg] };
+  return daemon.request('updateGroup', { groupId, ...change });
+}
 
 /**
  * Competing invitations (§15.4 step 4) are listed after the groups as `(also invited by carol)`; in JSON as entries
- * with `"competing": true, "invitedBy"`.
+ * with `"competing": true, "invitedBy"`. Printed from the `listGroups` answer, the daemon's or this session's.
  */
-export function groups(args: { json?: boolean }, io: Io): Promise<number> {
-  return withMessenger(io, async (m) => {
-    const all = m.store.groups.list();
-    const competing = m.store.groups.invitations();
-    if (args.json) printJson(io, groupList(m.store));
-    else if (all.length === 0 && competing.length === 0)
-      io.stdout.write('no groups yet (chat group create <name> <user...>)\n');
-    else {
-      for (const g of all)
-        io.stdout.write(
-          `#${inertLine(g.record.name)}  ${g.gid.slice(0, 8)}  ${g.record.members.length} members${groupMark(g)}\n`,
-        );
-      for (const i of competing)
-        io.stdout.write(
-          `#${inertLine(i.record.name)}  ${i.gid.slice(0, 8)}  ${i.record.members.length} members  (also invited by ${i.inviter})\n`,
-        );
+export async function groups(args: { json?: boolean }, io: Io): Promise<number> {
+  const list = await withDaemonOr<ReturnType<typeof groupList>>(io, 'listGroups', {}, () =>
+    withMessenger(io, async (m) => groupList(m.store)),
+  );
+  if (args.json) printJson(io, list);
+  else if (list.length === 0) io.stdout.write('no groups yet (chat group create <name> <user...>)\n');
+  else {
+    // groupList puts the competing invitations last, as they were printed before.
+    for (const g of list) {
+      const mark =
+        'competing' in g
+          ? `  (also invited by ${g.invitedBy})`
+          : g.invitedBy !== undefined
+            ? `  (invited by ${g.invitedBy})`
+            : g.member
+              ? ''
+              : '  (left)';
+      io.stdout.write(`#${inertLine(g.name)}  ${g.id.slice(0, 8)}  ${g.members.length} members${mark}\n`);
     }
-    return 0;
-  });
-}
-
-export function rooms(args: { json?: boolean }, io: Io): Promise<number> {
-  return withMessenger(io, async (m) => {
-    const names = await listRooms(m);
-    const joined = new Set(m.store.groups.joinedRooms());
-    if (args.json)
-      printJson(
-        io,
-        names.map((name) => ({ name, joined: joined.has(name) })),
-      );
-    else for (const n of names) io.stdout.write(`#${inertLine(n)}${joined.has(n) ? '  (joined)' : ''}\n`);
-    return 0;
-  });
-}
-
-export function room(
-  args: { action: 'join' | 'leave' | 'members'; room: string; json?: boolean },
-  io: Io,
-): Promise<number> {
-  return withMessenger(io, async (m) => {
-    const members =
-      args.action === 'join'
-        ? await joinRoom(m, args.room)
-        : args.action === 'leave'
-          ? await leaveRoom(m, args.room)
-          : await roomMembers(m, args.room);
-    const name = args.room.replace(/^#/, '');
-    if (args.json) printJson(io, { room: name, members });
-    else if (args.action === 'members') io.stdout.write(`${members.map(inertLine).join('\n')}\n`);
-    else io.stdout.write(`${args.action === 'join' ? 'joined' : 'left'} #${name} (${members.length} members)\n`);
-    return 0;
-  });
+  }
+  return 0;
 }

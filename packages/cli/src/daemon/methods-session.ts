@@ -82,7 +82,7 @@ const CHECKS: Checks = {
   admin: (p) => {
     const op = stringParam(p, 'op');
     if (!ADMIN_OPS.includes(op as AdminOp)) throw badParam('op', `one of ${ADMIN_OPS.join(', ')}`);
-    return { op: op as AdminOp, ...optString(p, 'user'), ...optString(p, 'reason') };
+    return { op: op as AdminOp, ...optString(p, 'user'), ...optString(p, 'reason'), ...optString(p, 'after') };
   },
 };
 

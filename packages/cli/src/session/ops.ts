@@ -67,7 +67,7 @@ export interface SessionOps {
   /** Downloads offer `id` into the absolute directory `dir`. */
   acceptFile(p: { id: string; dir: string }, onProgress?: Progress): Promise<TransferView>;
   declineFile(p: { id: string; dir: string }): Promise<TransferView>;
-  admin(p: { op: AdminOp; user?: string; reason?: string }): Promise<AdminAnswer>;
+  admin(p: { op: AdminOp; user?: string; reason?: string; after?: string }): Promise<AdminAnswer>;
 }
 
 export interface SessionInfo {
@@ -189,6 +189,11 @@ export function localOps(m: Messenger, o: OpsOptions = {}): SessionOps {
     acceptFile: async (p, f) => transfer(await acceptFile(m, p.id, p.dir, progress(f))),
     declineFile: async (p) => transfer(await declineFile(m, p.id, p.dir)),
     admin: async (p) =>
-      adminRequest(m, { op: p.op, ...(p.user ? { user: p.user } : {}), ...(p.reason ? { reason: p.reason } : {}) }),
+      adminRequest(m, {
+        op: p.op,
+        ...(p.user ? { user: p.user } : {}),
+        ...(p.reason ? { reason: p.reason } : {}),
+        ...(p.after ? { after: p.after } : {}),
+      }),
   };
 }
