@@ -3,30 +3,11 @@
  * come back with the contacts, blocks, nicknames and timers, and each refusal's hint names the right next step.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
-import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { describe, expect, it } from 'vitest';
+import { chat, e2eWorld } from './harness.js';
 
 describe('a backup carries groups and rooms', () => {
-  let t: TempDir;
-  let relay: BinaryRelay;
-  const home: Record<string, string> = {};
-  const run = async (user: string, args: string[]) => {
-    const r = await chat(args, { home: home[user]! });
-    if (r.code !== 0) throw new Error(`chat ${args.join(' ')} as ${user}: exit ${r.code}: ${r.stderr}`);
-    return r;
-  };
-
-  beforeAll(async () => {
-    t = tempDir('e2e-backup-groups');
-    relay = await relayBinary(`${t.dir}/relay`);
-    for (const u of ['alice', 'bob']) home[u] = await newUser(t.dir, u, relay);
-  });
-  afterAll(async () => {
-    await relay.stop();
-    t.cleanup();
-  });
+  const { home, run, dir } = e2eWorld('e2e-backup-groups', ['alice', 'bob']);
 
   it('restores groups, joined rooms and the rest; the hints say what to do next', async () => {
     await run('bob', ['send', 'alice', 'hi']); // alice is bob's contact: her group needs no consent (§15.7)
@@ -45,7 +26,7 @@ describe('a backup carries groups and rooms', () => {
     expect(exists.stderr).toContain('chat: hint: restore into an empty profile');
     expect(exists.stderr).not.toContain('keygen');
 
-    const restored = join(t.dir, 'alice-restored');
+    const restored = join(dir(), 'alice-restored');
     const wrong = await chat(['key', 'import', '--no-passphrase'], {
       home: restored,
       env: { CHAT_BACKUP_PASSPHRASE: 'not it' },

@@ -2,32 +2,13 @@
  * A 1:1 conversation's timer is announced in the conversation (issue 15, PROTOCOL.md §17.5), as a group's is: a line
  * of the history on both sides (`chat history`, text and JSON), which is not a message (no edit, no search hit).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, jsonLines, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
-import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { describe, expect, it } from 'vitest';
+import { chat, e2eWorld, jsonLines } from './harness.js';
 
 type Json = Record<string, unknown>;
 
 describe('chat expire between two people', () => {
-  let t: TempDir;
-  let relay: BinaryRelay;
-  const home: Record<string, string> = {};
-  const run = async (user: string, args: string[]) => {
-    const r = await chat(args, { home: home[user]! });
-    if (r.code !== 0) throw new Error(`chat ${args.join(' ')} as ${user}: exit ${r.code}: ${r.stderr}`);
-    return r;
-  };
-
-  beforeAll(async () => {
-    t = tempDir('e2e-expire-lines');
-    relay = await relayBinary(`${t.dir}/relay`);
-    for (const u of ['alice', 'bob']) home[u] = await newUser(t.dir, u, relay);
-  });
-  afterAll(async () => {
-    await relay.stop();
-    t.cleanup();
-  });
+  const { home, run } = e2eWorld('e2e-expire-lines', ['alice', 'bob']);
 
   it('is a line of the history on both sides, not a message', async () => {
     await run('alice', ['send', 'bob', 'hello']);

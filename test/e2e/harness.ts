@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptionsWithStdioTuple, type StdioPipe } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { preparedProfile } from '../fixtures/profiles.js';
 import { relayBinary, type BinaryRelay, type TestRelay } from '../fixtures/relay.js';
@@ -165,4 +166,45 @@ export async function aliceAndBob(
   const alice = await newUser(t.dir, 'alice', relay);
   const bob = await newUser(t.dir, 'bob', relay);
   return { t, relay, alice, bob };
+}
+
+/** A test file's relay binary and users, made once in its hooks (e2eWorld). */
+export interface E2eWorld {
+  /** Each user's profile directory. */
+  home: Record<string, string>;
+  /** Runs `chat ...args` as `user`; a non-zero exit throws with its stderr. */
+  run(user: string, args: readonly string[]): Promise<Result>;
+  /** The file's temp directory (valid inside tests and hooks). */
+  dir(): string;
+}
+
+/**
+ * Registers `beforeAll` / `afterAll` that start the relay binary in a temp dir named after `prefix` and make `users`
+ * as prepared profiles on it, and stop and remove everything after the file.
+ */
+export function e2eWorld(prefix: string, users: readonly string[]): E2eWorld {
+  let t: TempDir | undefined;
+  let relay: BinaryRelay | undefined;
+  const home: Record<string, string> = {};
+  beforeAll(async () => {
+    t = tempDir(prefix);
+    relay = await relayBinary(join(t.dir, 'relay'));
+    for (const u of users) home[u] = await newUser(t.dir, u, relay);
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    t?.cleanup();
+  });
+  return {
+    home,
+    async run(user, args) {
+      const r = await chat(args, { home: home[user]! });
+      if (r.code !== 0) throw new Error(`chat ${args.join(' ')} as ${user}: exit ${r.code}: ${r.stderr}`);
+      return r;
+    },
+    dir() {
+      if (!t) throw new Error('e2eWorld: used outside a test');
+      return t.dir;
+    },
+  };
 }

@@ -4,30 +4,11 @@
  * `chat key export` / `import` carry nicknames, blocked users and disappearing-message timers (§13.2).
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, jsonLines, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
-import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { describe, expect, it } from 'vitest';
+import { chat, e2eWorld, jsonLines } from './harness.js';
 
 describe('chat nick', () => {
-  let t: TempDir;
-  let relay: BinaryRelay;
-  const home: Record<string, string> = {};
-  const run = async (user: string, args: string[]) => {
-    const r = await chat(args, { home: home[user]! });
-    if (r.code !== 0) throw new Error(`chat ${args.join(' ')} as ${user}: exit ${r.code}: ${r.stderr}`);
-    return r;
-  };
-
-  beforeAll(async () => {
-    t = tempDir('e2e-nick');
-    relay = await relayBinary(`${t.dir}/relay`);
-    for (const u of ['alice', 'bob']) home[u] = await newUser(t.dir, u, relay);
-  });
-  afterAll(async () => {
-    await relay.stop();
-    t.cleanup();
-  });
+  const { home, run, dir } = e2eWorld('e2e-nick', ['alice', 'bob']);
 
   it('is shown beside the username in contacts, recv and history; --clear removes it', async () => {
     await run('alice', ['send', 'bob', 'hi bob']);
@@ -77,7 +58,7 @@ describe('chat nick', () => {
     const env = { CHAT_BACKUP_PASSPHRASE: 'backup secret' };
     const exported = await chat(['key', 'export'], { home: home.bob!, env });
     expect(exported.code).toBe(0);
-    const restored = join(t.dir, 'bob-restored');
+    const restored = join(dir(), 'bob-restored');
     const imported = await chat(['key', 'import', '--no-passphrase', '--json'], {
       home: restored,
       env,
