@@ -12,6 +12,7 @@ import { ChatError } from './errors.js';
 import { sendFile } from './files/upload.js';
 import { changeGroup, createGroup, sendGroupText } from './groups/groups.js';
 import type { Messenger, OpenOptions } from './messenger.js';
+import { searchLines } from '../ui/messages-ui.js';
 
 const world = engineWorld('blocking');
 const { users, as } = world;
@@ -178,6 +179,9 @@ describe('a reply quotes only a message of its own conversation (§17.1)', () =>
       const entries = history(m, mallory!).entries;
       expect(entries.find((e) => e.body === 'about bob')?.quote).toBeUndefined();
       expect(entries.find((e) => e.body === 'about mine')?.quote).toMatchObject({ from: mallory, body: 'hi' });
+      // The session's /search shows the same quotes (its lines are chat search's).
+      expect(searchLines(m, 'about bob').join('\n')).not.toContain('PRIVATE');
+      expect(searchLines(m, 'about mine').join('\n')).toContain(`> ${mallory}: hi`);
     });
   });
 });

@@ -71,11 +71,9 @@ export async function messageCommand(host: MessageHost, a: MessageAction): Promi
         return host.refresh();
       }
       case 'search': {
-        const found = search(m, a.text, { limit: SEARCH_SHOWN });
-        const lookup = targetLookup(m);
-        if (found.length === 0) return host.notice(`no message contains ${JSON.stringify(a.text)}`, 'info');
-        const lines = found.reverse().map((e) => formatEntry(e, lookup, undefined, true));
-        const more = found.length === SEARCH_SHOWN ? ` (the newest ${SEARCH_SHOWN}: chat search shows more)` : '';
+        const lines = searchLines(m, a.text);
+        if (lines.length === 0) return host.notice(`no message contains ${JSON.stringify(a.text)}`, 'info');
+        const more = lines.length === SEARCH_SHOWN ? ` (the newest ${SEARCH_SHOWN}: chat search shows more)` : '';
         return host.notice(`search ${JSON.stringify(a.text)}${more}:\n${lines.join('\n')}`, 'info');
       }
       case 'expire':
@@ -164,11 +162,14 @@ export function editLastLine(m: Reader, current: string | undefined): string | u
   return t && `/edit ${shortId(t.id)} ${t.body}`;
 }
 
-function targetLookup(m: Reader) {
-  return (id: string) => {
-    const t = m.store.history.byId(id);
-    return t && { from: t.sender ?? m.username, body: t.body, deleted: t.deleted };
-  };
+/**
+ * `/search`: the newest SEARCH_SHOWN matches, oldest first, as `chat search` prints them: with the quote the engine
+ * resolved inside each entry's own conversation (§17.1), never a lookup of the reply's target by id alone.
+ */
+export function searchLines(m: Reader, text: string): string[] {
+  return search(m, text, { limit: SEARCH_SHOWN })
+    .reverse()
+    .map((e) => formatEntry(e, () => e.quote, undefined, true));
 }
 
 /** Local nicknames (chat nick) beside the senders and the open conversation's name. */
