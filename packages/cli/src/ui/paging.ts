@@ -4,7 +4,7 @@
  * reactions, a reply's quote). Only the held window is ever read or decorated, whatever the history's length.
  */
 import { quoteLine } from '../commands/history-format.js';
-import { quotedTarget } from '../engine/actions/history.js';
+import { quoteOf } from '../engine/actions/history.js';
 import type { SessionEngine } from '../session/engine.js';
 import type { HistoryRow } from '../engine/store/history.js';
 import type { MessageState } from '../engine/store/types.js';
@@ -47,16 +47,10 @@ export function paneItems(m: Pick<SessionEngine, 'store' | 'username'>, rows: re
         text: r.body,
         level: 'info',
       };
-    const target = r.replyTo === null ? undefined : quotedTarget(m.store.history, r.replyTo, r.conv);
     const quote =
       r.replyTo === null
         ? {}
-        : {
-            quote: quoteLine(
-              target && { from: target.sender ?? m.username, body: target.body, deleted: target.deleted },
-              r.replyTo,
-            ).trimStart(),
-          };
+        : { quote: quoteLine(quoteOf(m.store.history, r.replyTo, r.conv, m.username), r.replyTo).trimStart() };
     return {
       type: 'message',
       id: r.id,
