@@ -4,7 +4,6 @@
  * conversation. Live sessions over the real engine and in-process relays, drawn by ink-testing-library.
  */
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
 import { relayInProcess, tempDir, type InProcessRelay, until } from '../../test/helpers.js';
@@ -12,10 +11,8 @@ import { parseRelayAddress } from '../engine/address.js';
 import { login } from '../engine/account.js';
 import { AGENT } from '../version.js';
 import { Messenger } from '../engine/messenger.js';
-import { localEngine } from '../session/local.js';
 import { Profile } from '../engine/profile.js';
-import { ChatApp } from './ChatApp.js';
-import { ChatController } from './controller.js';
+import { uiSession } from '../../test/ui-session.js';
 
 let t: ReturnType<typeof tempDir>;
 let relay: InProcessRelay;
@@ -29,31 +26,15 @@ afterAll(async () => {
 });
 
 async function session(home: string, initial?: string) {
-  const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
-  const controller = new ChatController(localEngine(m), { initial, write: () => {}, retryBaseMs: 50 });
-  let logins = 0;
-  m.on('connection', (s) => {
-    if (s.state === 'online') logins++;
-  });
-  const ui = render(
-    <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
-  );
-  controller.start();
-  await until(() => controller.connection.state === 'online', 'online');
-  const frame = () => ui.lastFrame() ?? '';
+  const s = await uiSession(home, initial);
   /** The conversation list: the left column of each row. */
   const list = () =>
-    frame()
+    s
+      .frame()
       .split('\n')
       .map((l) => (l.split('│')[0] ?? '').trim())
       .join('\n');
-  const stop = async () => {
-    controller.submit('/quit');
-    ui.unmount();
-    await controller.stopped();
-    m.close();
-  };
-  return { m, controller, frame, list, stop, logins: () => logins };
+  return { ...s, list };
 }
 
 const explain = (frame: () => string) => (e: unknown) => {

@@ -1,19 +1,10 @@
-/**
- * `/file`, `/accept`, `/decline` in the interactive session (PROTOCOL.md §16), over the real engine and the real
- * relay binary: two live ChatControllers drawn by ink-testing-library.
- */
-import { localEngine } from '../session/local.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
+import { newUser } from '../../../../test/e2e/harness.js';
 import { relayInProcess, tempDir, type InProcessRelay, until as pollUntil } from '../../test/helpers.js';
-import { Messenger } from '../engine/messenger.js';
-import { Profile } from '../engine/profile.js';
-import { ChatApp } from './ChatApp.js';
-import { ChatController } from './controller.js';
+import { uiSession } from '../../test/ui-session.js';
 
 let t: ReturnType<typeof tempDir>;
 let relay: InProcessRelay;
@@ -34,25 +25,14 @@ afterAll(async () => {
 const until = (check: () => boolean, what: string, ms = 20_000): Promise<void> => pollUntil(check, what, ms);
 
 async function session(home: string, initial: string) {
-  const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
-  const controller = new ChatController(localEngine(m), { initial, write: () => {}, retryBaseMs: 50 });
-  const ui = render(
-    <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
-  );
-  controller.start();
+  const s = await uiSession(home, initial, { online: false });
   const notices = () =>
-    controller
+    s.controller
       .view()
       .items.filter((i) => i.type === 'notice')
       .map((i) => ('text' in i ? i.text : ''))
       .join('\n');
-  const stop = async () => {
-    controller.submit('/quit');
-    ui.unmount();
-    await controller.stopped();
-    m.close();
-  };
-  return { controller, notices, frame: () => ui.lastFrame() ?? '', stop };
+  return { ...s, notices };
 }
 
 it('/file offers a file to the open chat; /accept downloads it with progress; /decline refuses the next one', async () => {

@@ -1,9 +1,3 @@
-/**
- * `#group` conversations, `/group` and `/join` in the interactive session: two live sessions over the real engine and
- * relay binary, drawn by ink-testing-library (PROTOCOL.md §15).
- */
-import { localEngine } from '../session/local.js';
-import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
 import { relayInProcess, tempDir, type InProcessRelay, until } from '../../test/helpers.js';
@@ -11,8 +5,7 @@ import { MessageKind, encodeGroupRecord, fromHex, randomMessageId, sealEnvelope 
 import { changeGroup, createGroup } from '../engine/groups/groups.js';
 import { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
-import { ChatApp } from './ChatApp.js';
-import { ChatController } from './controller.js';
+import { uiSession } from '../../test/ui-session.js';
 
 let t: ReturnType<typeof tempDir>;
 let relay: InProcessRelay;
@@ -25,23 +18,7 @@ afterAll(async () => {
   t.cleanup();
 });
 
-async function session(home: string) {
-  const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
-  const controller = new ChatController(localEngine(m), { write: () => {}, retryBaseMs: 50 });
-  const ui = render(
-    <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
-  );
-  controller.start();
-  await until(() => controller.connection.state === 'online', 'online');
-  const frame = () => ui.lastFrame() ?? '';
-  const stop = async () => {
-    controller.submit('/quit');
-    ui.unmount();
-    await controller.stopped();
-    m.close();
-  };
-  return { m, controller, frame, stop };
-}
+const session = (home: string) => uiSession(home);
 
 describe('groups and rooms in the interactive session', () => {
   it('/group create opens #name; messages both ways; unread count; /join general', async () => {

@@ -1,16 +1,9 @@
-/**
- * /reply, /edit (and Up on an empty line), /delete, /react, /search, /block in the interactive session: two live
- * sessions over the real engine and an in-process relay, drawn by ink-testing-library (PROTOCOL.md §17).
- */
-import { localEngine } from '../session/local.js';
-import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from '../../../../test/e2e/harness.js';
 import { relayInProcess, tempDir, type InProcessRelay, until } from '../../test/helpers.js';
 import { Messenger } from '../engine/messenger.js';
 import { Profile } from '../engine/profile.js';
-import { ChatApp } from './ChatApp.js';
-import { ChatController } from './controller.js';
+import { uiSession } from '../../test/ui-session.js';
 
 let t: ReturnType<typeof tempDir>;
 let relay: InProcessRelay;
@@ -24,35 +17,24 @@ afterAll(async () => {
 });
 
 async function session(home: string, initial?: string) {
-  const m = await Messenger.open(new Profile(home), { passphrase: TEST_PASSPHRASE });
-  const controller = new ChatController(localEngine(m), { initial, write: () => {}, retryBaseMs: 50 });
-  const ui = render(
-    <ChatApp controller={controller} relay="test" color={false} onQuit={() => controller.submit('/quit')} />,
-  );
-  controller.start();
-  await until(() => controller.connection.state === 'online', 'online');
+  const s = await uiSession(home, initial);
   // The pane's rows without the conversation list beside them.
   const pane = () =>
-    (ui.lastFrame() ?? '')
+    s
+      .frame()
       .split('\n')
       .map((l) => (l.split('│').pop() ?? '').trim())
       .join('\n');
-  const stop = async () => {
-    controller.submit('/quit');
-    ui.unmount();
-    await controller.stopped();
-    m.close();
-  };
   /** The local id of the newest message in the open conversation whose text is `body`. */
   const idOf = (body: string) => {
-    const it = controller
+    const it = s.controller
       .view()
       .items.filter((x) => x.type === 'message' && x.body === body)
       .pop();
     if (it?.type !== 'message') throw new Error(`no message ${body}`);
     return it.id;
   };
-  return { m, controller, ui, pane, stop, idOf, frame: () => ui.lastFrame() ?? '' };
+  return { ...s, pane, idOf };
 }
 
 describe('replies, edits, deletes and reactions in the interactive session', () => {
