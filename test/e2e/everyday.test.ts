@@ -4,11 +4,9 @@
  * refusals: bob cannot edit or delete alice's message, and alice's client rejects his forged attempt.
  */
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Profile } from '../../packages/cli/src/engine/profile.js';
-import { chat, jsonLines, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
-import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { chat, e2eWorld, jsonLines } from './harness.js';
 
 type Json = Record<string, unknown>;
 /** The CLI's own SQLite binding, to play a hostile client that rewrites its history (the root has no dependency on it). */
@@ -17,29 +15,12 @@ const Database = createRequire(new URL('../../packages/cli/package.json', import
 ) => { prepare(sql: string): { run(...values: unknown[]): unknown }; close(): void };
 
 describe('replies, edits, deletes, reactions, history and search', () => {
-  let t: TempDir;
-  let relay: BinaryRelay;
-  const home: Record<string, string> = {};
-  const run = async (user: string, args: string[]) => {
-    const r = await chat(args, { home: home[user]! });
-    if (r.code !== 0) throw new Error(`chat ${args.join(' ')} as ${user}: exit ${r.code}: ${r.stderr}`);
-    return r;
-  };
+  const { home, run } = e2eWorld('e2e-everyday', ['alice', 'bob', 'carol']);
   const sendJson = async (user: string, args: string[]) =>
     jsonLines<Json>((await run(user, ['send', '--json', ...args])).stdout)[0]!;
   const recvJson = async (user: string) => jsonLines<Json>((await run(user, ['recv', '--json'])).stdout);
   const historyJson = async (user: string, conv: string, ...more: string[]) =>
     jsonLines<Json>((await run(user, ['history', conv, '--json', ...more])).stdout);
-
-  beforeAll(async () => {
-    t = tempDir('e2e-everyday');
-    relay = await relayBinary(`${t.dir}/relay`);
-    for (const u of ['alice', 'bob', 'carol']) home[u] = await newUser(t.dir, u, relay);
-  });
-  afterAll(async () => {
-    await relay.stop();
-    t.cleanup();
-  });
 
   it('1:1: a reply quotes its target; an edit, a reaction and a delete reach the other side', async () => {
     const first = await sendJson('alice', ['bob', 'lunch at noon?']);
@@ -190,19 +171,7 @@ describe('replies, edits, deletes, reactions, history and search', () => {
 });
 
 describe('chat block / chat unblock', () => {
-  let t: TempDir;
-  let relay: BinaryRelay;
-  const home: Record<string, string> = {};
-
-  beforeAll(async () => {
-    t = tempDir('e2e-block');
-    relay = await relayBinary(`${t.dir}/relay`);
-    for (const u of ['alice', 'mallory']) home[u] = await newUser(t.dir, u, relay);
-  });
-  afterAll(async () => {
-    await relay.stop();
-    t.cleanup();
-  });
+  const { home } = e2eWorld('e2e-block', ['alice', 'mallory']);
 
   it('nothing from a blocked user is stored or shown, no receipt goes back, and chat contacts shows it', async () => {
     const as = (u: string) => ({ home: home[u]! });

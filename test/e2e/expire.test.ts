@@ -7,11 +7,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Profile } from '../../packages/cli/src/engine/profile.js';
-import { chat, jsonLines, newUser, startChat } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
-import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { chat, e2eWorld, jsonLines, startChat } from './harness.js';
 import { until } from '../fixtures/wait.js';
 
 type Json = Record<string, unknown>;
@@ -25,14 +23,7 @@ const Database = createRequire(new URL('../../packages/cli/package.json', import
 ) => Db;
 
 describe('chat expire: disappearing messages', () => {
-  let t: TempDir;
-  let relay: BinaryRelay;
-  const home: Record<string, string> = {};
-  const run = async (user: string, args: string[]) => {
-    const r = await chat(args, { home: home[user]! });
-    if (r.code !== 0) throw new Error(`chat ${args.join(' ')} as ${user}: exit ${r.code}: ${r.stderr}`);
-    return r;
-  };
+  const { home, run, dir } = e2eWorld('e2e-expire', ['alice', 'bob', 'carol']);
   /** One row of `user`'s database, read directly (not through chat, which would sweep on opening). */
   const row = (user: string, sql: string, ...v: unknown[]) => {
     const db = new Database(new Profile(home[user]!).dbPath, { readonly: true });
@@ -44,16 +35,6 @@ describe('chat expire: disappearing messages', () => {
   };
   const expiresAt = (user: string, table: string, id: string) =>
     row(user, `SELECT expires_at AS e FROM ${table} WHERE id = ?`, id)?.e as number;
-
-  beforeAll(async () => {
-    t = tempDir('e2e-expire');
-    relay = await relayBinary(`${t.dir}/relay`);
-    for (const u of ['alice', 'bob', 'carol']) home[u] = await newUser(t.dir, u, relay);
-  });
-  afterAll(async () => {
-    await relay.stop();
-    t.cleanup();
-  });
 
   it('1:1: both sides apply the timer; a message is gone from history and database on both after it expires', async () => {
     await run('alice', ['send', 'bob', 'before the timer']);
@@ -106,11 +87,11 @@ describe('chat expire: disappearing messages', () => {
     // to now in bob's database (the clock the sweep reads is the only thing it stands in for).
     await run('carol', ['expire', 'bob', '1h']);
     await run('bob', ['recv']);
-    const src = join(t.dir, 'note.txt');
+    const src = join(dir(), 'note.txt');
     writeFileSync(src, 'for your eyes only');
     const offer = jsonLines<Json>((await run('carol', ['send-file', 'bob', src, '--json'])).stdout).at(-1)!;
     await run('bob', ['recv']);
-    const dl = join(t.dir, 'dl');
+    const dl = join(dir(), 'dl');
     mkdirSync(dl);
     await run('bob', ['files', 'accept', (offer.id as string).slice(0, 8), '--dir', dl]);
     expect(existsSync(join(dl, 'note.txt'))).toBe(true);
