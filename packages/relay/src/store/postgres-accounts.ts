@@ -5,6 +5,20 @@ import type { UserRecord } from './mailbox-store.js';
 import { buf, transaction } from './postgres-pool.js';
 import { hashCode } from './sqlite-accounts.js';
 
+/** Adds `user` to `users` unless the name is taken (ON CONFLICT DO NOTHING): rowCount 1 if it was added, else 0. */
+export function insertUser(q: pg.Pool | pg.PoolClient, user: UserRecord): Promise<pg.QueryResult> {
+  return q.query(
+    'INSERT INTO users (username, idpk, encpk, bsig, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+    [
+      user.username,
+      buf(user.identityPublicKey),
+      buf(user.encryptionPublicKey),
+      buf(user.bundleSignature),
+      user.createdAt,
+    ],
+  );
+}
+
 /** PostgreSQL implementation of AccountStore (§14), on the mailbox store's pool and schema (postgres-schema.ts). */
 export class PgAccountStore implements AccountStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -74,16 +88,7 @@ export class PgAccountStore implements AccountStore {
         [user.username, now, hashCode(code)],
       );
       if (used.rowCount !== 1) return 'invalid';
-      await c.query(
-        'INSERT INTO users (username, idpk, encpk, bsig, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-        [
-          user.username,
-          buf(user.identityPublicKey),
-          buf(user.encryptionPublicKey),
-          buf(user.bundleSignature),
-          user.createdAt,
-        ],
-      );
+      await insertUser(c, user);
       return 'ok';
     });
   }

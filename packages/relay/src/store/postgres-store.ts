@@ -25,7 +25,7 @@ import type {
   UserRecord,
 } from './mailbox-store.js';
 import type { BlobLimits, Blobs } from '../blobs/rules.js';
-import { PgAccountStore } from './postgres-accounts.js';
+import { PgAccountStore, insertUser } from './postgres-accounts.js';
 import { buf, transaction, types } from './postgres-pool.js';
 import { PgBlobs } from './postgres-blobs.js';
 import { PgRoomStore } from './postgres-rooms.js';
@@ -114,16 +114,7 @@ class PgMailboxStore implements MailboxStore {
   }
 
   async registerUser(user: UserRecord): Promise<{ created: boolean; user: UserRecord }> {
-    const r = await this.pool.query(
-      'INSERT INTO users (username, idpk, encpk, bsig, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-      [
-        user.username,
-        buf(user.identityPublicKey),
-        buf(user.encryptionPublicKey),
-        buf(user.bundleSignature),
-        user.createdAt,
-      ],
-    );
+    const r = await insertUser(this.pool, user);
     const stored = await this.getUser(user.username);
     if (!stored) throw new RelayStoreError('STORE_CORRUPT', 'registered user vanished');
     return { created: r.rowCount === 1, user: stored };
