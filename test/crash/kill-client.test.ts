@@ -6,25 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, expect, it, onTestFailed } from 'vitest';
 import { MessageKind, generateIdentity, randomMessageId, sealEnvelope, toHex, utf8 } from '@chat/crypto';
 import { RawClient } from '../helpers/raw-client.js';
 import { CHAT_BIN, TEST_PASSPHRASE, chat, newUser } from '../e2e/harness.js';
 import { seeded, testSeed } from '../fixtures/random.js';
+import { ids } from './db-ids.js';
 import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
-
-// better-sqlite3 is the relay's and the client's dependency, not the root's: load it from the relay package.
-interface Db {
-  prepare(sql: string): { pluck(): { all(): unknown[] } };
-  close(): void;
-}
-const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))('better-sqlite3') as new (
-  file: string,
-  options: { readonly: boolean; fileMustExist: boolean },
-) => Db;
 
 const MESSAGES = Number(process.env.CRASH_CLIENT_MESSAGES ?? '3000');
 /** Rounds of start-then-SIGKILL at most; the loop ends early once the mailbox is empty. */
@@ -38,19 +28,6 @@ afterAll(async () => {
   await relay?.stop();
   tmp.cleanup();
 });
-
-function ids(file: string, sql: string): Set<string> {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return new Set(
-      (db.prepare(sql).pluck().all() as (string | Buffer)[]).map((v) =>
-        typeof v === 'string' ? v : v.toString('hex'),
-      ),
-    );
-  } finally {
-    db.close();
-  }
-}
 
 it(`nothing acknowledged by a SIGKILLed chat recv is missing from its history (${MESSAGES} messages)`, async () => {
   const random = seeded(SEED);

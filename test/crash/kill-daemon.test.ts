@@ -9,7 +9,6 @@
  *   after the next daemon starts (the outbox is durable; a resent envelope is a duplicate alice drops).
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { MessageKind, generateIdentity, randomMessageId, sealEnvelope, toHex, utf8 } from '@chat/crypto';
@@ -17,17 +16,9 @@ import { RawClient } from '../helpers/raw-client.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { CHAT_BIN, chat, newUser, startChat } from '../e2e/harness.js';
 import { seeded, testSeed } from '../fixtures/random.js';
+import { ids } from './db-ids.js';
 import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
-
-interface Db {
-  prepare(sql: string): { pluck(): { all(): unknown[] } };
-  close(): void;
-}
-const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))('better-sqlite3') as new (
-  file: string,
-  options: { readonly: boolean; fileMustExist: boolean },
-) => Db;
 
 const MESSAGES = Number(process.env.CRASH_DAEMON_MESSAGES ?? '2000');
 const ROUNDS = 6;
@@ -42,19 +33,6 @@ afterAll(async () => {
   await relay?.stop();
   tmp.cleanup();
 });
-
-function ids(file: string, sql: string): Set<string> {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return new Set(
-      (db.prepare(sql).pluck().all() as (string | Buffer)[]).map((v) =>
-        typeof v === 'string' ? v : v.toString('hex'),
-      ),
-    );
-  } finally {
-    db.close();
-  }
-}
 
 /** `chat daemon --json` for `home`, connected to once it prints `ready` (by default: once it listens). */
 async function daemon(home: string, ready = '"event":"listening"') {
