@@ -45,6 +45,13 @@ export function convKey(m: Reader, peer: string): string | undefined {
   }
 }
 
+/** The store's key of a conversation: the peer itself, or `#<gid>` / `room:<name>` for `#name` (convKey). */
+export function storeConv(m: Reader, current: string): { conv: string; group: boolean } | undefined {
+  if (!current.startsWith('#')) return { conv: current, group: false };
+  const key = convKey(m, current);
+  return key === undefined ? undefined : { conv: key, group: true };
+}
+
 /** One row per group we are in and per joined room, with the unread counts the controller keeps. */
 export function groupRows(
   m: Reader,

@@ -9,7 +9,7 @@ import { ChatError } from '../engine/errors.js';
 import type { SessionEngine } from '../session/engine.js';
 import { formatEntry, shortId } from '../commands/history-format.js';
 import { formatDuration, parseDuration } from '../engine/expire/duration.js';
-import { convKey } from './groups-ui.js';
+import { storeConv } from './groups-ui.js';
 import { expandShortcodes } from './text.js';
 import type { ChatView, PaneItem } from './view.js';
 
@@ -131,13 +131,6 @@ function inConversation(m: Reader, id: string, conv: string): string {
       hint: `it is in ${at.conv}`,
     });
   return at.target.id;
-}
-
-/** The store's key of the open conversation: the peer, or `#<gid>` / `room:<name>`. */
-function storeConv(m: Reader, current: string): { conv: string; group: boolean } | undefined {
-  if (!current.startsWith('#')) return { conv: current, group: false };
-  const key = convKey(m, current);
-  return key === undefined ? undefined : { conv: key, group: true };
 }
 
 /** The newest message in `current` (not deleted) by the other side (`them`) or by us (`me`), as a full id. */

@@ -8,7 +8,7 @@ import { quoteOf } from '../engine/actions/history.js';
 import type { SessionEngine } from '../session/engine.js';
 import type { HistoryRow } from '../engine/store/history.js';
 import type { MessageState } from '../engine/store/types.js';
-import { convKey } from './groups-ui.js';
+import { storeConv } from './groups-ui.js';
 import { Pager } from './pager.js';
 import type { PaneItem } from './view.js';
 
@@ -18,8 +18,7 @@ export const WINDOW_ROWS = 400;
 
 /** A pager over conversation `current` (a user or `#name`), of the rows received after `since` (/clear). */
 export function historyPager(m: Pick<SessionEngine, 'store'>, current: string, since: number): Pager<HistoryRow> {
-  const key = current.startsWith('#') ? convKey(m, current) : current;
-  const conv = key === undefined ? undefined : { conv: key, group: current.startsWith('#') };
+  const conv = storeConv(m, current);
   const at = (r: HistoryRow | undefined) => r && { receivedAt: r.receivedAt, seq: r.seq };
   return new Pager<HistoryRow>(
     {
