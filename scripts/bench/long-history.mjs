@@ -3,9 +3,11 @@
 // multi-line, seeded), and the interactive session, `chat history` and `chat search` over it; then draining 50,000
 // waiting messages through the client engine. Usage (after npm run build): node scripts/bench/long-history.mjs [n=50000]
 // The session runs as the built `chat open` in tmux (100×30) and is read with capture-pane, polled every few ms:
-// "on screen" is the first capture showing the text, so each figure carries a few ms of polling. Keys are plain (no
-// passphrase, so no scrypt in any figure); the relay is the built chat-relay over TLS 1.3.
-import { execFileSync, spawnSync } from 'node:child_process';
+// "on screen" is the first capture showing the text, so each figure carries a few ms of polling. Keys are timed in a
+// session of their own on a bare pty (script(1)): tmux's send-keys and capture-pane each spawn a client, which cost
+// more than the key itself. Keys are plain (no passphrase, so no scrypt in any figure); the relay is the built
+// chat-relay over TLS 1.3.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,12 +118,46 @@ const closeSession = () => {
 const status = (pid, key) =>
   Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
-/** Sends `key` and waits for the screen to change and then stay unchanged for one more capture; the ms. */
-async function keyLatency(key) {
-  const before = capture();
-  const t0 = performance.now();
-  tmux('send-keys', '-t', 'bench:', key);
-  return until((s) => s !== before, t0);
+const KEY_BYTES = { PageUp: '\x1b[5~', PageDown: '\x1b[6~', Home: '\x1b[1~', End: '\x1b[4~' };
+
+/**
+ * `chat open alice` for `home` on a pty of its own (script(1), 100×30), its output read straight from the pty.
+ * `press(key, text)` writes the key's bytes and resolves with the ms until the session's next output (`first`) and
+ * until output containing `text` (`shown`; the same when no text is given), then lets the session settle.
+ */
+async function ptySession(home) {
+  const env = `env -u CI CHAT_HOME='${home}' HOME='${home}' TZ=UTC TERM=xterm-256color`;
+  const line = `stty cols ${COLS} rows ${ROWS}; exec ${env} '${process.execPath}' '${CHAT_BIN}' open alice`;
+  const child = spawn('script', ['-qfec', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let out = '';
+  let check;
+  child.stdout.on('data', (b) => {
+    out += b.toString('latin1');
+    check?.();
+  });
+  const when = (test) =>
+    new Promise((resolve) => {
+      check = () => {
+        if (!test()) return;
+        check = undefined;
+        resolve(performance.now());
+      };
+      check();
+    });
+  await when(() => out.includes('newest message LAST'));
+  await pause(2_000);
+  return {
+    async press(key, text) {
+      const mark = out.length;
+      const t0 = performance.now();
+      child.stdin.write(KEY_BYTES[key]);
+      const first = (await when(() => out.length > mark)) - t0;
+      const shown = text ? (await when(() => out.slice(mark).includes(text))) - t0 : first;
+      await pause(300);
+      return { first, shown };
+    },
+    close: () => child.kill('SIGKILL'),
+  };
 }
 
 const wallMs = (args, env) => {
@@ -168,18 +204,29 @@ try {
     await pause(5_000);
     idleLater.push((cpuSeconds(f.pid) - c1) * 1000);
     rss.push({ rss: status(f.pid, 'VmRSS'), peak: status(f.pid, 'VmHWM') });
-    for (let i = 0; i < 3; i++) keys.PageUp.push(await keyLatency('PageUp'));
-    for (let i = 0; i < 3; i++) keys.PageDown.push(await keyLatency('PageDown'));
-    keys.Home.push(await keyLatency('Home'));
-    keys.End.push(await keyLatency('End'));
     closeSession();
+  }
+  // Keys on a bare pty: Home is timed to the oldest message on screen, End to the newest; PgUp/PgDn to the redraw.
+  for (let run = 0; run < RUNS; run++) {
+    const pty = await ptySession(full.home);
+    try {
+      for (let i = 0; i < 3; i++) keys.PageUp.push(await pty.press('PageUp'));
+      for (let i = 0; i < 3; i++) keys.PageDown.push(await pty.press('PageDown'));
+      keys.Home.push(await pty.press('Home', 'needle in the oldest'));
+      keys.End.push(await pty.press('End', 'newest message LAST'));
+    } finally {
+      pty.close();
+    }
   }
   results.session = {
     emptyHistoryMs: median(paint.empty),
     newestOnScreenMs: median(paint.full),
     beyondEmptyMs: median(paint.full) - median(paint.empty),
-    keysMedianMs: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, median(v)])),
-    keysMaxMs: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, Math.max(...v)])),
+    keysMedianMs: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, median(v.map((x) => x.shown))])),
+    keysMaxMs: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, Math.max(...v.map((x) => x.shown))])),
+    keysFirstOutputMedianMs: Object.fromEntries(
+      Object.entries(keys).map(([k, v]) => [k, median(v.map((x) => x.first))]),
+    ),
     idleCpuMsIn5s: median(idle),
     idleCpuMsIn5sAfter: median(idleLater),
     idleCpuMsIn5sEmpty: median(idleEmpty),
@@ -213,7 +260,11 @@ console.log(
 console.log(
   `keys median / max ms: ${Object.keys(s.keysMedianMs)
     .map((k) => `${k} ${fmt(s.keysMedianMs[k])}/${fmt(s.keysMaxMs[k])}`)
-    .join(', ')}`,
+    .join(', ')} (Home to the oldest message shown, End to the newest; first output after the key: ${Object.entries(
+    s.keysFirstOutputMedianMs,
+  )
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join(', ')})`,
 );
 console.log(
   `CPU in the 5 s after first paint: ${fmt(s.idleCpuMsIn5s)} ms, in the 5 s after those ${fmt(s.idleCpuMsIn5sAfter)} ms (empty history: ${fmt(s.idleCpuMsIn5sEmpty)} ms in its first 5 s); RSS ${fmt(s.rssMiB)} MiB (peak ${fmt(s.peakRssMiB)} MiB)`,
