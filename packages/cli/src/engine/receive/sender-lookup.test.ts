@@ -33,10 +33,10 @@ function bundleOf(name: string, rid: number): BundleFrame {
   return { t: 'bundle', rid, user: name, idpk: b.identityPublicKey, encpk: b.encryptionPublicKey, bsig: b.signature };
 }
 
-/** A text envelope from `from` (signed with its real key, or mallory's made-up one) to alice. */
-function textFrom(from: string, body: string): MsgFrame {
+/** A text envelope from `from` to alice, signed by `signer` (by default `from`'s own key, a made-up one for mallory). */
+function textFrom(from: string, body: string, signer = users.get(from) ?? generateIdentity()): MsgFrame {
   const id = randomMessageId();
-  const key = users.get(from)?.identity.secretKey ?? generateIdentity().identity.secretKey;
+  const key = signer.identity.secretKey;
   const env = sealEnvelope(
     { kind: MessageKind.text, from, to: 'alice', id, ts: Date.now(), body: utf8(body) },
     key,
@@ -140,5 +140,25 @@ describe('§4 step 6: the lookup of an unknown sender fails', () => {
     expect(r.rejected).toEqual([]);
     expect(r.held).toEqual([]);
     expect(r.contacts).toEqual(['dave']);
+  });
+
+  it("a pinned sender whose signature fails: another user's bundle on the second lookup rejects; RATE_LIMITED leaves it", async () => {
+    const good = textFrom('bob', 'really bob');
+    // Envelopes that claim to be from bob, signed by someone else's key.
+    const lied = textFrom('bob', 'not bob', generateIdentity());
+    const limited = textFrom('bob', 'not bob either', generateIdentity());
+    let bobLookups = 0;
+    const r = await receiveFrom([good, lied, limited], (user, rid) => {
+      if (user !== 'bob') return bundleOf(user, rid);
+      bobLookups++;
+      if (bobLookups === 1) return bundleOf('bob', rid);
+      if (bobLookups === 2) return bundleOf('carol', rid);
+      return { t: 'err', rid, code: 'RATE_LIMITED', msg: 'retry in 500 ms', fatal: false };
+    });
+    expect((r.error as ChatError).code).toBe('RATE_LIMITED');
+    expect(r.shown).toEqual(['really bob']);
+    expect(r.rejected).toEqual([{ id: toHex(lied.id), code: 'ENVELOPE_BAD_SIGNATURE', detail: expect.any(String) }]);
+    expect(r.acked).toEqual([toHex(good.id), toHex(lied.id)]);
+    expect(r.held).toEqual([]);
   });
 });
