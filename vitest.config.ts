@@ -41,9 +41,13 @@ export const INTEGRATION = [
   'packages/cli/src/engine/blocking.test.ts',
   'packages/cli/src/engine/rate-limit.test.ts',
   'packages/cli/src/engine/receive/receive-batch.test.ts',
+  // a scripted relay that lies about the sender's bundle
+  'packages/cli/src/engine/receive/sender-lookup.test.ts',
   'packages/cli/src/engine/send/send.test.ts',
   'packages/cli/src/engine/contacts/bundle.test.ts',
   'packages/cli/src/engine/who.test.ts',
+  // a scripted TLS peer on 127.0.0.1 and ::1, and a relay on ::1
+  'packages/cli/src/engine/net/tls-hello.test.ts',
   'packages/cli/src/engine/files/files.test.ts',
   'packages/cli/src/engine/groups/groups.test.ts',
   'packages/cli/src/ui/files.ui.test.tsx',

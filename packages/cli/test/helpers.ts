@@ -1,7 +1,7 @@
 /** Test helpers for the cli package: the in-process relay, temp profiles, scripted relays and an in-memory Io. */
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { loadOrCreateTlsMaterial, type TlsMaterial } from '@chat/relay';
 import { Readable } from 'node:stream';
 import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type RelayFrame } from '@chat/protocol';
@@ -58,11 +58,16 @@ export function testTlsMaterial(): Promise<TlsMaterial> {
 
 /**
  * A peer that decodes client frames and lets the test answer them: what a real relay will not do on demand (a
- * malicious relay, a broken one). TLS 1.3 with `testTlsMaterial()` like a real relay, unless `insecure`.
+ * malicious relay, a broken one). TLS 1.3 with `testTlsMaterial()` like a real relay, unless `insecure`; on
+ * 127.0.0.1 unless `host` says otherwise; `tls` adds server options (e.g. an `ALPNCallback` to see what is offered).
  */
 export async function scriptedRelay(
   onFrame: (frame: ClientFrame, socket: Socket, reply: (f: RelayFrame) => void) => void,
-  { insecure = false }: { insecure?: boolean } = {},
+  {
+    insecure = false,
+    host = '127.0.0.1',
+    tls: extra = {},
+  }: { insecure?: boolean; host?: string; tls?: TlsOptions } = {},
 ): Promise<{ server: Server; port: number; fingerprint: string | undefined }> {
   const tls = insecure ? undefined : await testTlsMaterial();
   const handler = (socket: Socket): void => {
@@ -74,12 +79,12 @@ export async function scriptedRelay(
     });
   };
   const server = tls
-    ? createTlsServer({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.3' }, handler).on(
+    ? createTlsServer({ ...extra, cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.3' }, handler).on(
         'tlsClientError',
         () => {},
       )
     : createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   return { server, port: (server.address() as { port: number }).port, fingerprint: tls?.fingerprint };
 }
 

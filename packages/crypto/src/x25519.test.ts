@@ -1,4 +1,5 @@
 /** X25519: agreement with the reference and libsodium, low-order refusal, canonical keys (PROTOCOL.md §2). */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectCryptoError, hex, le32, libsodium, P } from '../test/helpers.js';
@@ -79,6 +80,16 @@ describe('x25519', () => {
     for (const u of LOW_ORDER) expect(lowOrderX25519(hex(u))).toBe(true);
     expect(lowOrderX25519(generateIdentity().encryption.publicKey)).toBe(false);
     expect(lowOrderX25519(le32(P))).toBe(false); // non-canonical: refused as such, not listed
+  });
+
+  it('PROTOCOL.md §2 prints both order-8 points in full, and they are the ones refused', () => {
+    // An implementer copies these from the spec: a truncated or mistyped value there would let a key of order 8 in.
+    const spec = readFileSync(new URL('../../../docs/PROTOCOL.md', import.meta.url), 'utf8');
+    const row = spec.split('\n').find((line) => line.startsWith('| `X25519(sk, pk)`'));
+    expect(row).toBeDefined();
+    const printed = [...row!.matchAll(/`([0-9a-f]{64})`/g)].map((m) => m[1]);
+    expect(printed).toEqual(LOW_ORDER.slice(2, 4));
+    for (const u of printed) expect(lowOrderX25519(hex(u!))).toBe(true);
   });
 
   it('rejects bad arguments with TypeError / RangeError', () => {

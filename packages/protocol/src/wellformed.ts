@@ -13,8 +13,8 @@
  * - no nil, no float, no ext of any type, no reserved byte 0xc1 (no frame field has those types);
  * - map keys are str, unique within their map (duplicates would let two decoders disagree about a frame) and never
  *   `__proto__` (msgpackr renames it; an unpacker that assigned it would set the object's prototype instead);
- * - containers nest at most two deep (a frame is a map; its arrays, `ack.ids`, `online.users` and those of
- *   `admin_users`, hold scalars).
+ * - containers nest at most two deep (a frame is a map; its arrays, `ack.ids`, `online.users`, those of
+ *   `admin_users` and §15's `fanout`, `fanout_sent`, `rooms` and `room_members`, hold scalars).
  *
  * It allocates nothing but key strings, reads each byte once and recurses at most three levels.
  */

@@ -22,6 +22,13 @@ describe('formatting', () => {
     expect(formatMessageLine({ receivedAt: at, ts: at - 9 * 60_000, from: 'bob', body: 'close' })).toBe(
       '[2026-11-24 10:31:02] bob: close',
     );
+    // Ahead of our clock counts the same as behind it: a future-dated message is shown now, with its claim.
+    expect(formatMessageLine({ receivedAt: at, ts: at + 9 * 60_000, from: 'bob', body: 'soon' })).toBe(
+      '[2026-11-24 10:31:02] bob: soon',
+    );
+    expect(
+      formatMessageLine({ receivedAt: at, ts: new Date(2026, 10, 24, 10, 45).getTime(), from: 'bob', body: 'ahead' }),
+    ).toBe('[2026-11-24 10:31:02] bob: ahead (sent 2026-11-24 10:45 by their clock)');
     expect(
       formatMessageLine({ receivedAt: at, ts: new Date(2001, 0, 1, 10, 0).getTime(), from: 'bob', body: 'old' }),
     ).toBe('[2026-11-24 10:31:02] bob: old (sent 2001-01-01 10:00 by their clock)');
