@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, aliceAndBob, chat, jsonLines, newUser, startChat, type Running } from './harness.js';
 import { RpcClient } from '../helpers/rpc-client.js';
+import { rewriteHistory } from '../fixtures/client-db.js';
 import type { BinaryRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 
@@ -200,6 +201,25 @@ describe('chat daemon', () => {
     expect(r1).toMatchObject({ code: 0, stderr: '' });
     expect(r1.stdout).toMatch(/^\[[^\]]+\] alice: for later\n$/);
     expect(await chat(['recv'], { home: bob, env })).toMatchObject({ code: 0, stdout: '' });
+
+    // A rejection nobody saw is told by the next one-shot chat recv, as without a daemon (§4, §12: exit 0): alice
+    // plays a modified client whose history claims bob's message is hers, and edits it.
+    const bobsId = (jsonLines(s.stdout)[0] as { id: string }).id;
+    expect((await chat(['recv'], { home: alice })).code).toBe(0);
+    rewriteHistory(alice, "UPDATE messages SET direction = 'out' WHERE id = ?", bobsId);
+    expect((await chat(['edit', bobsId, 'forged'], { home: alice })).code).toBe(0);
+    expect((await chat(['send', 'bob', 'after the forgery'], { home: alice })).code).toBe(0);
+    await untilAsync(async () => {
+      const h = (await rpc.call('history', { peer: 'alice', limit: 1 })).result as { body: string }[];
+      return h[0]?.body === 'after the forgery'; // delivered in order: the edit was refused before it
+    });
+    const r2 = await chat(['recv'], { home: bob, env });
+    expect(r2.code).toBe(0);
+    expect(r2.stdout).toMatch(/^\[[^\]]+\] alice: after the forgery\n$/);
+    expect(r2.stderr).toMatch(
+      /^chat: warning: rejected message [0-9a-f]{32}: NOT_AUTHOR \(alice may not edit a message sent by bob\)$/m,
+    );
+    expect(await chat(['recv'], { home: bob, env })).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
   it('replies go through the daemon (replyTo), and edits reach subscribers as typed message objects (§17)', async () => {

@@ -10,6 +10,7 @@ import { ChatError, ExitCode } from '../engine/errors.js';
 import { runExpirer } from '../engine/expire/expirer.js';
 import { describeTimer } from '../engine/expire/timers.js';
 import type { DaemonClient } from '../daemon/client.js';
+import type { Undelivered } from '../daemon/hub.js';
 import {
   isActionObject,
   isGroupObject,
@@ -53,14 +54,11 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     // The same objects the daemon sends its subscribers (daemon/objects.ts), printed by the same two functions.
     onMessageObjects(messenger, (m) => printMessage(out, m));
     onEventObjects(messenger, (e) => printEvent(out, e));
-    let heldHint = false;
+    let hinted = false;
     messenger.on('held', (h) => {
-      if (heldHint || h.reason === 'BUNDLE_INVALID') return;
-      heldHint = true;
-      hint(
-        io,
-        `it stays on the relay; compare safety numbers (chat verify ${h.from}), accept the key with chat trust ${h.from}, then chat recv again`,
-      );
+      if (hinted || h.reason === 'BUNDLE_INVALID') return;
+      hinted = true;
+      hint(io, heldHint(h.from));
     });
     const options = io.signal ? { follow: args.follow === true, signal: io.signal } : { follow: args.follow === true };
     // Following, messages disappear while we listen; a one-shot recv leaves that to the next start (Store.open).
@@ -71,6 +69,10 @@ export async function recv(args: RecvArgs, io: Io): Promise<number> {
     messenger.close();
   }
 }
+
+/** What to do about an envelope held because its sender's key changed (§3.4). */
+const heldHint = (from: string): string =>
+  `it stays on the relay; compare safety numbers (chat verify ${from}), accept the key with chat trust ${from}, then chat recv again`;
 
 /** The line quoting a reply's target (history-format.ts `quoteLine`); `conv` is the reply's conversation key. */
 type Quote = (replyTo: string, conv: string) => string;
@@ -181,9 +183,13 @@ async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Pro
   const out: Output = { io, json, quote, names: { nickname: () => undefined } };
   try {
     if (!args.follow) {
-      const { messages } = await daemon.request<{ messages: MessageObject[] }>('receive');
-      for (const m of messages) printMessage(out, m);
-      return ExitCode.OK;
+      const got = await daemon.request<{ messages: MessageObject[] } & Partial<Undelivered>>('receive');
+      for (const m of got.messages) printMessage(out, m);
+      const held = got.held ?? [];
+      for (const e of [...held, ...(got.rejected ?? [])]) printEvent(out, e);
+      const asked = held.find((h) => h.reason !== 'BUNDLE_INVALID');
+      if (asked) hint(io, heldHint(asked.from));
+      return held.length > 0 ? ExitCode.KEY_CHANGED : ExitCode.OK;
     }
     daemon.onNotification((n) => {
       if (n.method === 'message') printMessage(out, n.params);

@@ -98,6 +98,27 @@ describe('Hub', () => {
     expect(counts).toEqual([1, 2, 1]);
   });
 
+  it('keeps held envelopes for receive until delivered, and rejections only while nobody is subscribed', () => {
+    const source = new EventEmitter<MessengerEvents>();
+    const hub = new Hub(source);
+    source.emit('held', { id: '3', from: 'carol', reason: 'KEY_CHANGED' });
+    source.emit('held', { id: '3', from: 'carol', reason: 'KEY_CHANGED' }); // seen again after a reconnect: once
+    source.emit('held', { id: '4', from: 'dave', reason: 'BUNDLE_INVALID' });
+    source.emit('rejected', { id: '5', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'bad' });
+    const held = [
+      { type: 'held', id: '3', from: 'carol', reason: 'KEY_CHANGED' },
+      { type: 'held', id: '4', from: 'dave', reason: 'BUNDLE_INVALID' },
+    ];
+    const rejected = [{ type: 'rejected', id: '5', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'bad' }];
+    expect(hub.undelivered()).toEqual({ held, rejected });
+    expect(hub.undelivered()).toEqual({ held, rejected: [] }); // still held; the rejection was told once
+    source.emit('message', { ...message('3'), from: 'carol' }); // carol's key accepted: delivered after all
+    expect(hub.undelivered().held.map((h) => h.id)).toEqual(['4']);
+    hub.subscribe({ notify: () => {}, alive: () => true });
+    source.emit('rejected', { id: '6', code: 'ENVELOPE_BAD_SIGNATURE', detail: 'seen live' });
+    expect(hub.undelivered().rejected).toEqual([]);
+  });
+
   it(`keeps at most ${MAX_PENDING} messages for receive, dropping the oldest`, () => {
     const source = new EventEmitter<MessengerEvents>();
     const hub = new Hub(source);
@@ -124,7 +145,12 @@ describe('methods', () => {
           }),
     contacts: () => [],
     history: (o) => [{ limit: o.limit, peer: o.peer }] as never,
-    hub: { subscribe: () => {}, unsubscribe: () => {}, drain: () => [] },
+    hub: {
+      subscribe: () => {},
+      unsubscribe: () => {},
+      drain: () => [],
+      undelivered: () => ({ held: [], rejected: [] }),
+    },
   };
   const server = rpcServer(Promise.resolve(deps));
   const call = (method: string, params?: unknown) =>

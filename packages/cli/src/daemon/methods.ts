@@ -35,7 +35,7 @@ export interface MethodDeps {
   send(recipient: string, text: string, replyTo?: string): Promise<SendResult>;
   contacts(): Contact[];
   history(options: { peer?: string; limit: number }): StoredMessage[];
-  hub: Pick<Hub, 'subscribe' | 'unsubscribe' | 'drain'>;
+  hub: Pick<Hub, 'subscribe' | 'unsubscribe' | 'drain' | 'undelivered'>;
   /** The session's engine, for the feature methods (methods-*.ts); absent only in unit tests of the core. */
   engine?: Messenger;
   /** Where `acceptFile` saves without `dir`: `chat files accept`'s default for the daemon's environment. */
@@ -73,7 +73,7 @@ export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionPa
     const limit = intParam(p, 'limit', 1, HISTORY_MAX, HISTORY_DEFAULT) as number;
     return d.history(peer === undefined ? { limit } : { peer, limit });
   });
-  method('receive', (d) => ({ messages: d.hub.drain() }));
+  method('receive', (d) => ({ messages: d.hub.drain(), ...d.hub.undelivered() }));
   method('subscribe', (d, _p, c) => {
     d.hub.subscribe(c.subscriber);
     return { subscribed: true };
