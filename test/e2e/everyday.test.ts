@@ -3,16 +3,11 @@
  * deletes, reactions, `chat history` and `chat search`, between two prepared profiles and in a group; and the
  * refusals: bob cannot edit or delete alice's message, and alice's client rejects his forged attempt.
  */
-import { createRequire } from 'node:module';
+import { openProfileDb } from '../helpers/profile-db.js';
 import { describe, expect, it } from 'vitest';
-import { Profile } from '../../packages/cli/src/engine/profile.js';
 import { chat, e2eWorld, jsonLines } from './harness.js';
 
 type Json = Record<string, unknown>;
-/** The CLI's own SQLite binding, to play a hostile client that rewrites its history (the root has no dependency on it). */
-const Database = createRequire(new URL('../../packages/cli/package.json', import.meta.url))('better-sqlite3') as new (
-  path: string,
-) => { prepare(sql: string): { run(...values: unknown[]): unknown }; close(): void };
 
 describe('replies, edits, deletes, reactions, history and search', () => {
   const { home, run } = e2eWorld('e2e-everyday', ['alice', 'bob', 'carol']);
@@ -98,7 +93,7 @@ describe('replies, edits, deletes, reactions, history and search', () => {
 
     // Bob's client refuses; a modified client could still send one. Make bob's history claim the message is his
     // (as a hostile client would), then edit: alice's client checks the author against her own history and refuses.
-    const db = new Database(new Profile(home.bob!).dbPath);
+    const db = openProfileDb(home.bob!);
     db.prepare("UPDATE messages SET direction = 'out' WHERE id = ?").run(id);
     db.close();
     await run('bob', ['edit', id as string, 'hacked']);

@@ -45,7 +45,7 @@ export async function keygen(args: KeygenArgs, io: Io): Promise<number> {
   if (passphrase === undefined) {
     warn(
       io,
-      `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted; anyone who can read that file can be you (chat passwd adds a passphrase)`,
+      `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted, and neither is the message history: its key is stored beside them; anyone who can read the profile can be you and read your history (chat passwd adds a passphrase)`,
     );
   }
   if (replacing) {
