@@ -111,4 +111,19 @@ describe('the history at rest (§13.3)', () => {
     const whoJson = JSON.parse((await chat(['whoami', '--json'], { home: carol })).stdout) as Record<string, unknown>;
     expect(whoJson).toMatchObject({ keys: 'unencrypted', history: 'unprotected' });
   });
+
+  it('keygen --force keeps the history when its key can be had, else sets it aside with a warning', async () => {
+    // carol's keys are unprotected: the new keys keep her storage key, and her history still opens.
+    const k = await chat(['keygen', '--force', '--no-passphrase'], { home: carol });
+    expect(k.code).toBe(0);
+    const h = await chat(['history', 'alice', '--json'], { home: carol });
+    expect(jsonLines(h.stdout).map((e) => e.body)).toEqual([toCarol]);
+    // bob's are sealed and no daemon runs: the old history cannot be opened by the new keys; it is moved aside.
+    const b = await chat(['keygen', '--force'], { home: bob });
+    expect(b.code).toBe(0);
+    expect(b.stderr).toMatch(/moved it to .*chat\.db\.replaced-/);
+    expect(readdirSync(bob).some((f) => f.startsWith('chat.db.replaced-'))).toBe(true);
+    const empty = await chat(['history', 'alice', '--json'], { home: bob });
+    expect(empty).toMatchObject({ code: 0, stdout: '' });
+  });
 });

@@ -12,6 +12,7 @@ import { ChatError } from '../engine/errors.js';
 import { Profile } from '../engine/profile.js';
 import { newStorageKey } from '../engine/storage-key.js';
 import { hint, printJson, warn, type Io } from './io.js';
+import { storageKeyForNewKeys } from './open-store.js';
 import { BACKUP_PASSPHRASE, KEY_PASSPHRASE, readPassphrase, unlockingPassphrase } from './passphrase.js';
 
 export interface KeyExportArgs {
@@ -86,8 +87,9 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
       );
     }
   }
-  // A backup holds no history, so no storage key either (§13.3): the restored profile's history starts under a new one.
-  const storageKey = newStorageKey();
+  // A backup holds no history, so no storage key either (§13.3): the restored profile's history starts under a new one,
+  // unless --force replaces keys whose history can keep its key (open-store.ts; else that history is set aside).
+  const storageKey = (args.force ? await storageKeyForNewKeys(io, profile) : undefined) ?? newStorageKey();
   profile.saveIdentity(contents.identity, { force: args.force === true, passphrase, storageKey });
   if (contents.config) profile.saveConfig(contents.config);
   const { Store } = await import('../engine/store/store.js');

@@ -6,6 +6,7 @@
  * alone), so no passphrase is asked and no scrypt runs; else the passphrase (CHAT_PASSPHRASE, --passphrase-file or a
  * prompt), as every command that unlocks the keys.
  */
+import { existsSync, renameSync } from 'node:fs';
 import type { Profile } from '../engine/profile.js';
 import type { Store } from '../engine/store/store.js';
 import type { DaemonClient } from '../daemon/client.js';
@@ -45,4 +46,31 @@ async function keyFromDaemon(io: Io, given: DaemonClient | undefined): Promise<B
   } finally {
     if (!given) daemon.close();
   }
+}
+
+/**
+ * The storage key new keys should keep when they replace this profile's (`chat keygen --force`, `chat key import
+ * --force`), so that the history stays readable: the current one when it can be had without a passphrase (unprotected
+ * keys, or the running daemon). Otherwise an encrypted chat.db would no longer open: it is moved aside, with a warning,
+ * and the new keys start an empty history. A plaintext chat.db (from before §13.3) is kept: the new key encrypts it.
+ */
+export async function storageKeyForNewKeys(io: Io, profile: Profile): Promise<Buffer | undefined> {
+  if (!profile.hasIdentity() || !existsSync(profile.dbPath)) return undefined;
+  const { isPlaintext } = await import('../engine/store/encrypted-db.js');
+  if (isPlaintext(profile.dbPath)) return undefined;
+  try {
+    if (profile.identityFormat() !== 'passphrase') return (await profile.unlockKeys(undefined)).storageKey;
+  } catch {
+    /* a damaged file: nothing to keep */
+  }
+  const fromDaemon = await keyFromDaemon(io, undefined);
+  if (fromDaemon) return fromDaemon;
+  const aside = `${profile.dbPath}.replaced-${new Date().toISOString().replaceAll(':', '-')}`;
+  for (const suffix of ['', '-wal', '-shm', '-journal'])
+    if (existsSync(`${profile.dbPath}${suffix}`)) renameSync(`${profile.dbPath}${suffix}`, `${aside}${suffix}`);
+  warn(
+    io,
+    `the history was encrypted under the replaced keys; moved it to ${aside}, which only they open (keep the old identity.json to read it)`,
+  );
+  return undefined;
 }
