@@ -76,7 +76,16 @@ async function main() {
   // compiles its addon; npm 11 warns about install scripts not allowed by name, and a later npm will skip them.
   execFileSync(
     'npm',
-    ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--allow-scripts=better-sqlite3', tarball],
+    [
+      'install',
+      '--global',
+      '--prefix',
+      prefix,
+      '--no-audit',
+      '--no-fund',
+      '--allow-scripts=better-sqlite3,better-sqlite3-multiple-ciphers',
+      tarball,
+    ],
     { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const installTime = seconds(t);

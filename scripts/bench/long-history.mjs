@@ -47,8 +47,9 @@ function body(rnd, i) {
 }
 
 /** `n` messages from alice (every fifth one ours), one second apart, ending now; the oldest says "needle". */
-function fillHistory(profile, n) {
-  const store = Store.open(profile.dbPath);
+async function fillHistory(profile, n) {
+  // chat.db is encrypted under the profile's storage key (PROTOCOL.md §13.3).
+  const store = Store.open(profile.dbPath, (await profile.unlockKeys(undefined)).storageKey);
   const rnd = seeded(15);
   const start = Date.now() - n * 1000;
   store.transaction(() => {
@@ -176,7 +177,7 @@ try {
   const empty = await profileAt(join(tmp.dir, 'empty'), 'bob2', address);
   const full = await profileAt(join(tmp.dir, 'full'), 'bob', address);
   const t0 = performance.now();
-  fillHistory(full, N);
+  await fillHistory(full, N);
   console.log(`history of ${N} messages written in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
   const paint = { empty: [], full: [] };

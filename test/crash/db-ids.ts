@@ -1,9 +1,11 @@
 /** The crash tests' view of a SQLite file (the relay's or a client's), read-only, after a kill. */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CHAT_BIN } from '../e2e/harness.js';
+import { openProfileDb } from '../helpers/profile-db.js';
 
-// better-sqlite3 is the relay's and the client's dependency, not the root's: load it from the relay package.
+// better-sqlite3 is the relay's dependency, not the root's: load it from the relay package.
 interface Db {
   prepare(sql: string): { pluck(): { all(): unknown[] } };
   close(): void;
@@ -13,9 +15,16 @@ const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))
   options: { readonly: boolean; fileMustExist: boolean },
 ) => Db;
 
-/** The ids `sql` selects from `file` (one column, text or blob), as hex strings. */
+/**
+ * The ids `sql` selects from `file` (one column, text or blob), as hex strings. A client's chat.db (beside its
+ * identity.json) is encrypted under the profile's storage key (PROTOCOL.md §13.3) and opened with it.
+ */
 export function ids(file: string, sql: string): Set<string> {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const home = dirname(file);
+  const client = basename(file) === 'chat.db' && existsSync(join(home, 'identity.json'));
+  const db = client
+    ? openProfileDb(home, { readonly: true })
+    : new Database(file, { readonly: true, fileMustExist: true });
   try {
     return new Set(
       (db.prepare(sql).pluck().all() as (string | Buffer)[]).map((v) =>

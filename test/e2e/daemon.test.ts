@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, aliceAndBob, chat, jsonLines, newUser, startChat, type Running } from './harness.js';
 import { RpcClient } from '../helpers/rpc-client.js';
-import { rewriteHistory } from '../fixtures/client-db.js';
+import { rewriteHistory } from '../helpers/profile-db.js';
 import type { BinaryRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 

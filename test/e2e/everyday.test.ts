@@ -4,7 +4,7 @@
  * refusals: bob cannot edit or delete alice's message, and alice's client rejects his forged attempt.
  */
 import { describe, expect, it } from 'vitest';
-import { rewriteHistory } from '../fixtures/client-db.js';
+import { rewriteHistory } from '../helpers/profile-db.js';
 import { chat, e2eWorld, jsonLines } from './harness.js';
 
 type Json = Record<string, unknown>;

@@ -5,28 +5,19 @@
  * No sleeps: the tests wait for the rows' own `expires_at` to pass, or for the follower's `expired` event.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { openProfileDb } from '../helpers/profile-db.js';
 import { describe, expect, it } from 'vitest';
-import { Profile } from '../../packages/cli/src/engine/profile.js';
 import { chat, e2eWorld, jsonLines, startChat } from './harness.js';
 import { until } from '../fixtures/wait.js';
 
 type Json = Record<string, unknown>;
-type Db = {
-  prepare(sql: string): { get(...v: unknown[]): unknown; run(...v: unknown[]): unknown };
-  close(): void;
-};
-const Database = createRequire(new URL('../../packages/cli/package.json', import.meta.url))('better-sqlite3') as new (
-  path: string,
-  o?: { readonly?: boolean },
-) => Db;
 
 describe('chat expire: disappearing messages', () => {
   const { home, run, dir } = e2eWorld('e2e-expire', ['alice', 'bob', 'carol']);
   /** One row of `user`'s database, read directly (not through chat, which would sweep on opening). */
   const row = (user: string, sql: string, ...v: unknown[]) => {
-    const db = new Database(new Profile(home[user]!).dbPath, { readonly: true });
+    const db = openProfileDb(home[user]!, { readonly: true });
     try {
       return db.prepare(sql).get(...v) as Json | undefined;
     } finally {
@@ -97,7 +88,7 @@ describe('chat expire: disappearing messages', () => {
     expect(existsSync(join(dl, 'note.txt'))).toBe(true);
     const due = row('bob', 'SELECT expires_at AS e FROM files WHERE blob = ?', offer.id)?.e as number;
     expect(due).toBeGreaterThan(Date.now() + 3_000_000); // stamped on commit: about an hour from then
-    const db = new Database(new Profile(home.bob!).dbPath);
+    const db = openProfileDb(home.bob!);
     db.prepare('UPDATE files SET expires_at = ? WHERE blob = ?').run(Date.now(), offer.id);
     db.close();
     expect(jsonLines((await run('bob', ['files', '--json'])).stdout)).toEqual([]);

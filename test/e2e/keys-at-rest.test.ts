@@ -146,7 +146,8 @@ describe('keys at rest', () => {
     const whoOld = JSON.parse((await chat(['whoami', '--json'], { home: alice })).stdout) as Record<string, unknown>;
     const whoNew = JSON.parse((await chat(['whoami', '--json'], { home: fresh })).stdout) as Record<string, unknown>;
     expect({ ...whoNew, home: '' }).toEqual({ ...whoOld, home: '' });
-    const restoredContacts = (await chat(['contacts', '--json'], { home: fresh })).stdout;
+    // The history (contacts included) is encrypted under the restored profile's passphrase now (§13.3).
+    const restoredContacts = (await chat(['contacts', '--json'], { home: fresh, env: restoredEnv })).stdout;
     expect(restoredContacts).toBe((await chat(['contacts', '--json'], { home: alice })).stdout);
     expect(restoredContacts).toContain('"trust":"verified"');
     // The restored profile is alice on the relay: it sends and bob verifies her signature under the pinned key.

@@ -4,20 +4,13 @@
  * marked `(edited)` and reacts with the short id the pane shows; alice sees the reaction under her message. Then alice
  * turns on disappearing messages: a message leaves both screens and both databases on its own.
  */
-import { createRequire } from 'node:module';
+import { openProfileDb } from '../helpers/profile-db.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Profile } from '../../packages/cli/src/engine/profile.js';
 import { newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { until } from '../fixtures/wait.js';
 import { Tmux } from './tmux.js';
-
-/** The CLI's own SQLite binding, to look into a profile's database (the root has no dependency on it). */
-const Database = createRequire(new URL('../../packages/cli/package.json', import.meta.url))('better-sqlite3') as new (
-  path: string,
-  o: { readonly: boolean },
-) => { prepare(sql: string): { get(): unknown }; close(): void };
 
 describe('edits and reactions in a terminal (tmux)', () => {
   let t: TempDir;
@@ -84,7 +77,7 @@ describe('edits and reactions in a terminal (tmux)', () => {
     await gone('bob');
     await gone('alice');
     for (const home of [alice, bob]) {
-      const db = new Database(new Profile(home).dbPath, { readonly: true });
+      const db = openProfileDb(home, { readonly: true });
       expect(db.prepare("SELECT count(*) AS n FROM messages WHERE body LIKE '%self-destruct%'").get()).toEqual({
         n: 0,
       });

@@ -8,6 +8,7 @@ import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type Re
 import type { Io } from '../src/commands/io.js';
 import { ChatError } from '../src/engine/errors.js';
 import { Profile } from '../src/engine/profile.js';
+import { keyed, type Db } from '../src/engine/store/encrypted-db.js';
 import { preparedProfile } from '../../../test/fixtures/profiles.js';
 import { tempDir } from '../../../test/fixtures/temp.js';
 
@@ -15,6 +16,20 @@ import { tempDir } from '../../../test/fixtures/temp.js';
 export { relayInProcess, type InProcessRelay } from '../../../test/fixtures/relay.js';
 export { tempDir, type TempDir } from '../../../test/fixtures/temp.js';
 export { until } from '../../../test/fixtures/wait.js';
+
+/** A storage key for tests that open a Store by path without a profile (§13.3). */
+export const TEST_STORAGE_KEY = new Uint8Array(32).fill(7);
+
+/** chat.db of a profile with unencrypted keys, opened as another process would: with its storage key (§13.3). */
+export async function profileDb(profile: Profile, options: { readonly?: boolean } = {}): Promise<Db> {
+  const { storageKey } = await profile.unlockKeys(undefined);
+  return keyed(profile.dbPath, storageKey, options);
+}
+
+/** A database file opened with TEST_STORAGE_KEY, as another process would open a Store's file. */
+export function testDb(path: string, options: { readonly?: boolean } = {}): Db {
+  return keyed(path, TEST_STORAGE_KEY, options);
+}
 
 export interface MemIo extends Io {
   out: () => string;

@@ -5,6 +5,7 @@
 import { normalizeUsername } from '../engine/username.js';
 import { Profile } from '../engine/profile.js';
 import { printJson, type Io } from './io.js';
+import { openStore } from './open-store.js';
 
 export interface BlockArgs {
   username: string;
@@ -23,8 +24,7 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
   const user = normalizeUsername(args.username);
   const profile = Profile.fromEnv(io.env);
   profile.requireConfig();
-  const { Store } = await import('../engine/store/store.js');
-  const store = Store.open(profile.dbPath);
+  const store = await openStore(io, profile);
   try {
     const changed = blocked ? store.blocked.block(user, Date.now()) : store.blocked.unblock(user);
     if (args.json) printJson(io, { username: user, blocked, changed });

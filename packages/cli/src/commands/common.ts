@@ -29,9 +29,7 @@ export async function openMessenger(io: Io, { connectEarly }: OpenMessengerOptio
     ? (await import('../engine/contacts/identities.js')).parseTrustNewIdentities(policy)
     : undefined;
   // Without an identity Messenger.open reports NO_IDENTITY first, as it always has.
-  const unlocking = profile.hasIdentity()
-    ? profile.unlockIdentity(passphrase, { warn: (m) => warn(io, m) })
-    : undefined;
+  const unlocking = profile.hasIdentity() ? profile.unlockKeys(passphrase, { warn: (m) => warn(io, m) }) : undefined;
   unlocking?.catch(() => {}); // awaited by Messenger.open, which reports its error in order
   const { Messenger } = await import('../engine/messenger.js');
   return Messenger.open(profile, { agent: AGENT, relay, trustNewIdentities, passphrase, unlocking, connectEarly });

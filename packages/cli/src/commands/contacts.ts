@@ -8,6 +8,7 @@ import { formatLocalTime } from './format.js';
 import { printJson, type Io } from './io.js';
 import { contactObject } from '../daemon/objects.js';
 import type { Contact } from '../engine/store/store.js';
+import { openStore } from './open-store.js';
 
 export interface ContactsArgs {
   json?: boolean;
@@ -16,8 +17,7 @@ export interface ContactsArgs {
 export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
   if (!existsSync(profile.dbPath)) return print(args, io, [], new Set(), new Map());
-  const { Store } = await import('../engine/store/store.js');
-  const store = Store.open(profile.dbPath);
+  const store = await openStore(io, profile);
   try {
     const blocked = new Set(store.blocked.list().map((b) => b.username));
     return print(args, io, store.contacts.list(), blocked, store.nicknames.all());

@@ -52,6 +52,13 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   const opsReady = deps.then(() => ops);
   opsReady.catch(() => {}); // a failed unlock is reported by `deps`; this one must not be an unhandled rejection
   addSessionMethods(rpc, opsReady);
+  // §13.3: the history's key for this user's readers (`chat history`, an attached session), which open chat.db
+  // themselves; the socket is this user's alone (0600 in a 0700 profile), as are the keys this process holds.
+  rpc.addMethod('storageKey', async () => {
+    const key = (await deps).engine?.storageKey;
+    if (key === undefined) throw new Error('no storage key');
+    return { storageKey: Buffer.from(key).toString('hex') };
+  });
   const connections = serveConnections(server, rpc, { unsubscribe: (s) => hub?.unsubscribe(s) }, (n) =>
     log('clients', { open: n }),
   );

@@ -14,6 +14,7 @@ import { attachDaemon } from './attach.js';
 import { openMessenger } from './common.js';
 import { timerGroupId } from './group-ref.js';
 import { printJson, warn, type Io } from './io.js';
+import { openStore } from './open-store.js';
 
 export interface ExpireArgs {
   target: string;
@@ -75,8 +76,7 @@ async function show(args: ExpireArgs, io: Io): Promise<number> {
   let timer: { seconds: number; setBy: string } | undefined;
   let label = args.target;
   if (existsSync(profile.dbPath)) {
-    const { Store } = await import('../engine/store/store.js');
-    const store = Store.open(profile.dbPath);
+    const store = await openStore(io, profile);
     try {
       const key = conversationKey({ username, store }, args.target);
       label = key.label;

@@ -8,6 +8,7 @@ import { findGroup, resolveConversation } from '../engine/groups/index.js';
 import { Profile } from '../engine/profile.js';
 import type { Store } from '../engine/store/store.js';
 import type { Io } from './io.js';
+import { openStore } from './open-store.js';
 
 /**
  * Which groups `ref` may name: `member` the accepted ones (add, remove, rename, leave); `any` an invitation too
@@ -54,8 +55,7 @@ export async function timerGroupId(io: Io, target: string): Promise<string> {
 async function withStore<T>(io: Io, f: (store: Store) => T): Promise<T> {
   const profile = Profile.fromEnv(io.env);
   profile.requireConfig();
-  const { Store } = await import('../engine/store/store.js');
-  const store = Store.open(profile.dbPath);
+  const store = await openStore(io, profile);
   try {
     return f(store);
   } finally {

@@ -10,7 +10,9 @@ import { MAX_BACKUP_CHARS, exportBackup, importBackup, type BackupContents } fro
 import { supersedes } from '../engine/expire/timers.js';
 import { ChatError } from '../engine/errors.js';
 import { Profile } from '../engine/profile.js';
+import { newStorageKey } from '../engine/storage-key.js';
 import { hint, printJson, warn, type Io } from './io.js';
+import { storageKeyForNewKeys } from './open-store.js';
 import { BACKUP_PASSPHRASE, KEY_PASSPHRASE, readPassphrase, unlockingPassphrase } from './passphrase.js';
 
 export interface KeyExportArgs {
@@ -19,7 +21,7 @@ export interface KeyExportArgs {
 
 export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile), {
+  const { identity, storageKey } = await profile.unlockKeys(await unlockingPassphrase(io, profile), {
     warn: (m) => warn(io, m),
   });
   const passphrase = await backupPassphrase(io, true);
@@ -32,7 +34,7 @@ export async function keyExport(args: KeyExportArgs, io: Io): Promise<number> {
   };
   if (existsSync(profile.dbPath)) {
     const { Store } = await import('../engine/store/store.js');
-    const store = Store.open(profile.dbPath);
+    const store = Store.open(profile.dbPath, storageKey);
     try {
       contacts = store.contacts.list();
       seenIds = store.seen.forBackup(Date.now());
@@ -85,10 +87,13 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
       );
     }
   }
-  profile.saveIdentity(contents.identity, { force: args.force === true, passphrase });
+  // A backup holds no history, so no storage key either (§13.3): the restored profile's history starts under a new one,
+  // unless --force replaces keys whose history can keep its key (open-store.ts; else that history is set aside).
+  const storageKey = (args.force ? await storageKeyForNewKeys(io, profile) : undefined) ?? newStorageKey();
+  profile.saveIdentity(contents.identity, { force: args.force === true, passphrase, storageKey });
   if (contents.config) profile.saveConfig(contents.config);
   const { Store } = await import('../engine/store/store.js');
-  const store = Store.open(profile.dbPath);
+  const store = Store.open(profile.dbPath, storageKey);
   try {
     store.transaction(() => {
       for (const c of contents.contacts) store.contacts.import(c);

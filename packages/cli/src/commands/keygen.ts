@@ -2,7 +2,7 @@
  * `chat keygen`: a new identity (Ed25519 + X25519, §1) in the profile, mode 0600, sealed with a passphrase
  * (PROTOCOL.md §13.1) from CHAT_PASSPHRASE, --passphrase-file, or a hidden prompt asked twice. With no terminal and
  * no passphrase source it is a usage error (exit 2) rather than a silent unencrypted key; `--no-passphrase` stores
- * the keys unencrypted, with a warning. No network, no SQLite.
+ * the keys unencrypted, with a warning. No network, no SQLite (unless --force replaces keys that have a history).
  */
 import { fingerprint, generateIdentity } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
@@ -35,7 +35,9 @@ export async function keygen(args: KeygenArgs, io: Io): Promise<number> {
     }
   }
   const identity = generateIdentity();
-  profile.saveIdentity(identity, { force: args.force === true, passphrase });
+  // Replacing keys: the history keeps its storage key when it can (open-store.ts), else it is set aside.
+  const storageKey = replacing ? await (await import('./open-store.js')).storageKeyForNewKeys(io, profile) : undefined;
+  profile.saveIdentity(identity, { force: args.force === true, passphrase, ...(storageKey ? { storageKey } : {}) });
   const fp = fingerprint(identity.identity.publicKey);
   if (args.json) {
     printJson(io, { fingerprint: fp, home: profile.home, encrypted: passphrase !== undefined });
@@ -45,7 +47,7 @@ export async function keygen(args: KeygenArgs, io: Io): Promise<number> {
   if (passphrase === undefined) {
     warn(
       io,
-      `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted; anyone who can read that file can be you (chat passwd adds a passphrase)`,
+      `--no-passphrase: the private keys in ${profile.identityPath} are NOT encrypted, and neither is the message history: its key is stored beside them; anyone who can read the profile can be you and read your history (chat passwd adds a passphrase)`,
     );
   }
   if (replacing) {

@@ -18,6 +18,7 @@ import { formatEntry } from './history-format.js';
 import { outputWidth } from './format.js';
 import { printJson, warn, type Io } from './io.js';
 import { messageText } from './send.js';
+import { openStore } from './open-store.js';
 
 export interface EditArgs {
   id: string;
@@ -148,8 +149,7 @@ async function withStore(io: Io, f: (store: Store) => Promise<void>): Promise<nu
   const profile = Profile.fromEnv(io.env);
   profile.requireConfig(); // NOT_LOGGED_IN before anything else, as every command that needs a profile
   if (!existsSync(profile.dbPath)) return 0;
-  const { Store } = await import('../engine/store/store.js');
-  const store = Store.open(profile.dbPath);
+  const store = await openStore(io, profile);
   try {
     await f(store);
     return 0;

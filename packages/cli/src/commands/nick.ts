@@ -9,6 +9,7 @@ import { Profile } from '../engine/profile.js';
 import { normalizeUsername } from '../engine/username.js';
 import { inertLine } from '../terminal-text.js';
 import { printJson, type Io } from './io.js';
+import { openStore } from './open-store.js';
 
 export interface NickArgs {
   username: string;
@@ -25,8 +26,7 @@ export async function nick(args: NickArgs, io: Io): Promise<number> {
   const name = words.length > 0 ? checkNickname(words.join(' ')) : undefined;
   const profile = Profile.fromEnv(io.env);
   profile.requireConfig();
-  const { Store } = await import('../engine/store/store.js');
-  const store = Store.open(profile.dbPath);
+  const store = await openStore(io, profile);
   try {
     let changed = false;
     if (name !== undefined) {

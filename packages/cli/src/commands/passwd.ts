@@ -2,7 +2,8 @@
  * `chat passwd`: change the passphrase of the private keys (PROTOCOL.md §13.1), add one to unencrypted keys, or
  * remove it with `--no-passphrase`. The current passphrase comes from CHAT_PASSPHRASE / --passphrase-file / a
  * prompt; the new one from CHAT_NEW_PASSPHRASE / --new-passphrase-file / a prompt asked twice. A wrong current
- * passphrase exits 7 and leaves the file untouched.
+ * passphrase exits 7 and leaves the file untouched. The storage key of chat.db (§13.3) is sealed anew with the keys;
+ * the database itself is not touched.
  */
 import { ChatError } from '../engine/errors.js';
 import { Profile } from '../engine/profile.js';
@@ -16,8 +17,9 @@ export interface PasswdArgs {
 
 export async function passwd(args: PasswdArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  // No re-wrap: the file is sealed again below in any case.
-  const identity = await profile.unlockIdentity(await unlockingPassphrase(io, profile), { rewrap: false });
+  // No re-wrap: the file is sealed again below in any case. The storage key stays (§13.3): only its seal changes, so
+  // chat.db is not re-encrypted.
+  const { identity, storageKey } = await profile.unlockKeys(await unlockingPassphrase(io, profile), { rewrap: false });
   let next: string | undefined;
   if (!args.noPassphrase) {
     next = await readPassphrase(io, NEW_PASSPHRASE, 'new passphrase', { confirm: true });
@@ -31,7 +33,7 @@ export async function passwd(args: PasswdArgs, io: Io): Promise<number> {
       );
     }
   }
-  profile.saveIdentity(identity, { force: true, passphrase: next });
+  profile.saveIdentity(identity, { force: true, passphrase: next, storageKey });
   if (args.json) printJson(io, { home: profile.home, encrypted: next !== undefined });
   else
     io.stdout.write(
@@ -39,6 +41,10 @@ export async function passwd(args: PasswdArgs, io: Io): Promise<number> {
         ? `removed the passphrase of the keys in ${profile.home}\n`
         : `changed the passphrase of the keys in ${profile.home}\n`,
     );
-  if (next === undefined) warn(io, `the private keys in ${profile.identityPath} are now NOT encrypted`);
+  if (next === undefined)
+    warn(
+      io,
+      `the private keys in ${profile.identityPath} are now NOT encrypted, nor is the key of the message history in chat.db`,
+    );
   return 0;
 }

@@ -23,6 +23,8 @@ export async function whoami(args: WhoamiArgs, io: Io): Promise<number> {
       insecure: config?.insecure === true,
       fingerprint: fp,
       keys: protectedKeys ? 'passphrase' : 'unencrypted',
+      // chat.db is always encrypted (§13.3); its key is protected only as well as the identity keys are.
+      history: protectedKeys ? 'encrypted' : 'unprotected',
       home: profile.home,
     });
   } else {
@@ -32,6 +34,7 @@ export async function whoami(args: WhoamiArgs, io: Io): Promise<number> {
         `relay id     ${config?.relayId ?? '-'}\n` +
         `fingerprint  ${fp}\n` +
         `keys         ${protectedKeys ? 'passphrase-protected' : 'UNENCRYPTED (chat passwd to add a passphrase)'}\n` +
+        `history      ${protectedKeys ? 'encrypted under the passphrase' : 'NOT protected: its key is stored unencrypted beside the keys'}\n` +
         `profile      ${profile.home}\n`,
     );
   }

@@ -10,7 +10,7 @@ import { failure, handshake, scriptedRelay, tempDir, until } from '../../test/he
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import { Messenger } from './messenger.js';
-import { Profile } from './profile.js';
+import { Profile, type UnlockedKeys } from './profile.js';
 
 const alice: Identity = generateIdentity();
 const RELAY_ID_HEX = '01'.repeat(32); // what handshake() answers
@@ -126,13 +126,13 @@ describe('connecting while the keys unlock', () => {
 
   it('Messenger: the first connect(mode) takes the early connection; later ones open their own', async () => {
     const r = await relay();
-    const keys = pending<Identity>();
+    const keys = pending<UnlockedKeys>();
     const opening = Messenger.open(profileFor(r.port, r.fingerprint), {
       unlocking: keys.promise,
       connectEarly: 'send',
     });
     await until(() => r.frames.includes('hello'));
-    keys.resolve(alice);
+    keys.resolve({ identity: alice, storageKey: Buffer.alloc(32) });
     const m = await opening;
     try {
       const first = await m.connect('send');
@@ -152,14 +152,14 @@ describe('connecting while the keys unlock', () => {
       if (f.t === 'hello' && n === 1)
         reply({ t: 'err', code: 'HANDSHAKE_TIMEOUT', msg: 'no authentication in time', fatal: true });
     });
-    const keys = pending<Identity>();
+    const keys = pending<UnlockedKeys>();
     const opening = Messenger.open(profileFor(r.port, r.fingerprint), {
       unlocking: keys.promise,
       connectEarly: 'send',
     });
     await until(() => r.frames.includes('hello'));
     await until(() => r.closed() === 1, 'the early connection to end on HANDSHAKE_TIMEOUT');
-    keys.resolve(alice);
+    keys.resolve({ identity: alice, storageKey: Buffer.alloc(32) });
     const m = await opening;
     try {
       const conn = await m.connect('send');
@@ -173,7 +173,7 @@ describe('connecting while the keys unlock', () => {
 
   it('Messenger: a wrong passphrase still fails open with BAD_PASSPHRASE, and nothing is signed', async () => {
     const r = await relay();
-    const keys = pending<Identity>();
+    const keys = pending<UnlockedKeys>();
     const opening = Messenger.open(profileFor(r.port, r.fingerprint), {
       unlocking: keys.promise,
       connectEarly: 'recv',

@@ -32,6 +32,7 @@ export type ClientErrorCode =
   | 'NOT_LOGGED_IN'
   | 'PROFILE_CORRUPT'
   | 'PROFILE_UNSAFE'
+  | 'HISTORY_UNREADABLE'
   | 'RELAY_UNREACHABLE'
   | 'CONNECTION_LOST'
   | 'TIMEOUT'
@@ -74,6 +75,8 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   BAD_PASSPHRASE: ExitCode.LOCKED,
   BAD_BACKUP: ExitCode.USAGE,
   PASSPHRASE_REQUIRED: ExitCode.LOCKED,
+  // chat.db does not open with the storage key of identity.json (§13.3): locked to these keys, like a wrong passphrase.
+  HISTORY_UNREADABLE: ExitCode.LOCKED,
   BAD_USERNAME: ExitCode.USAGE,
   BODY_TOO_LARGE: ExitCode.USAGE,
   UNKNOWN_USER: ExitCode.UNKNOWN_USER,

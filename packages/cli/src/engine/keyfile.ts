@@ -1,21 +1,30 @@
 /**
  * identity.json with `format: "passphrase"` (PROTOCOL.md §13.1): the public keys in clear, the two 32-byte secret
  * keys sealed with scrypt + AES-256-GCM. The AAD binds the label, both public keys and the KDF parameters, so no
- * field can be swapped without the tag failing.
+ * field can be swapped without the tag failing. The storage key of chat.db (§13.3, storage-key.ts) is sealed under
+ * the same derived key in a box of its own: one scrypt run opens both.
  */
 import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { fromBase64, identityFromSecrets, toBase64, type Identity } from '@chat/crypto';
 import { ChatError } from './errors.js';
 import {
   IDENTITY_SCRYPT,
+  SALT_BYTES,
   checkScryptParams,
   deriveKey,
+  deriveKeySync,
   openWithKey,
-  sealWithPassphrase,
-  sealWithPassphraseAsync,
+  sealWithKey,
   type ScryptParams,
-  type Sealed,
 } from './secret-box.js';
+import {
+  openStorageKey,
+  parseSealedStorageKey,
+  sealStorageKey,
+  storageAad,
+  type SealedStorageKey,
+} from './storage-key.js';
 
 export const IDENTITY_KEY_LABEL = 'chat/v1/identity-key\0';
 
@@ -29,6 +38,8 @@ export interface EncryptedIdentityFile {
   aead: { name: 'aes-256-gcm'; nonce: string };
   /** base64(AES-256-GCM(identity_sk ‖ encryption_sk) ‖ tag) */
   secretKeys: string;
+  /** The sealed storage key of chat.db (§13.3); absent in files written before it existed. */
+  storage?: SealedStorageKey;
 }
 
 /** §13.1 AAD. */
@@ -51,18 +62,15 @@ export function encryptIdentity(
   identity: Identity,
   passphrase: string,
   created: string,
+  storageKey: Uint8Array,
   params: ScryptParams = IDENTITY_SCRYPT,
 ): EncryptedIdentityFile {
-  const secrets = Buffer.concat([identity.identity.secretKey, identity.encryption.secretKey]);
+  const salt = randomBytes(SALT_BYTES);
+  const key = deriveKeySync(passphrase, salt, params);
   try {
-    return identityFile(
-      identity,
-      created,
-      params,
-      sealWithPassphrase(passphrase, secrets, aadFor(identity, params), params),
-    );
+    return sealAll(key, salt, identity, created, storageKey, params);
   } finally {
-    secrets.fill(0);
+    key.fill(0);
   }
 }
 
@@ -71,32 +79,46 @@ export async function encryptIdentityAsync(
   identity: Identity,
   passphrase: string,
   created: string,
+  storageKey: Uint8Array,
   params: ScryptParams = IDENTITY_SCRYPT,
 ): Promise<EncryptedIdentityFile> {
-  const secrets = Buffer.concat([identity.identity.secretKey, identity.encryption.secretKey]);
+  const salt = randomBytes(SALT_BYTES);
+  const key = await deriveKey(passphrase, salt, params);
   try {
-    const box = await sealWithPassphraseAsync(passphrase, secrets, aadFor(identity, params), params);
-    return identityFile(identity, created, params, box);
+    return sealAll(key, salt, identity, created, storageKey, params);
   } finally {
-    secrets.fill(0);
+    key.fill(0);
   }
 }
 
-function aadFor(identity: Identity, params: ScryptParams): (salt: Uint8Array) => Uint8Array {
-  return (salt) => identityAad(identity.identity.publicKey, identity.encryption.publicKey, params, salt);
-}
-
-function identityFile(identity: Identity, created: string, params: ScryptParams, box: Sealed): EncryptedIdentityFile {
-  return {
-    version: 1,
-    format: 'passphrase',
-    created,
-    identity: { publicKey: toBase64(identity.identity.publicKey) },
-    encryption: { publicKey: toBase64(identity.encryption.publicKey) },
-    kdf: { name: 'scrypt', logN: params.logN, r: params.r, p: params.p, salt: toBase64(box.salt) },
-    aead: { name: 'aes-256-gcm', nonce: toBase64(box.nonce) },
-    secretKeys: toBase64(box.sealed),
-  };
+/** Both boxes under one derived key, each with a fresh nonce. */
+function sealAll(
+  key: Uint8Array,
+  salt: Uint8Array,
+  identity: Identity,
+  created: string,
+  storageKey: Uint8Array,
+  params: ScryptParams,
+): EncryptedIdentityFile {
+  const { publicKey: idPk } = identity.identity;
+  const { publicKey: encPk } = identity.encryption;
+  const secrets = Buffer.concat([identity.identity.secretKey, identity.encryption.secretKey]);
+  try {
+    const box = sealWithKey(key, secrets, identityAad(idPk, encPk, params, salt));
+    return {
+      version: 1,
+      format: 'passphrase',
+      created,
+      identity: { publicKey: toBase64(idPk) },
+      encryption: { publicKey: toBase64(encPk) },
+      kdf: { name: 'scrypt', logN: params.logN, r: params.r, p: params.p, salt: toBase64(salt) },
+      aead: { name: 'aes-256-gcm', nonce: toBase64(box.nonce) },
+      secretKeys: toBase64(box.sealed),
+      storage: sealStorageKey(key, storageKey, storageAad(idPk, encPk, params, salt)),
+    };
+  } finally {
+    secrets.fill(0);
+  }
 }
 
 export interface ParsedEncrypted {
@@ -106,6 +128,8 @@ export interface ParsedEncrypted {
   salt: Uint8Array;
   nonce: Uint8Array;
   sealed: Uint8Array;
+  /** The sealed storage key (§13.3), undefined in a file from before it. */
+  storage: { nonce: Uint8Array; sealed: Uint8Array } | undefined;
 }
 
 function corrupt(path: string, what: string): ChatError {
@@ -142,18 +166,29 @@ export function parseEncryptedIdentity(o: Record<string, unknown>, path: string)
     salt: b64(kdf.salt, 'kdf.salt', 16),
     nonce: b64(aead.nonce, 'aead.nonce', 12),
     sealed: b64(o.secretKeys, 'secretKeys', 64 + 16),
+    storage: parseSealedStorageKey(o.storage, path),
   };
 }
 
+/** What a `passphrase` file opens to: the identity, and the storage key unless the file predates it. */
+export interface OpenedKeys {
+  identity: Identity;
+  storageKey: Buffer | undefined;
+}
+
 /**
- * Derives the key (on the thread pool), opens the secrets and re-derives the public keys from them.
+ * Derives the key (on the thread pool), opens the secrets and the storage key and re-derives the public keys from the
+ * secrets.
  * @throws {ChatError} BAD_PASSPHRASE (exit 7), PROFILE_CORRUPT.
  */
-export async function decryptIdentity(f: ParsedEncrypted, passphrase: string, path: string): Promise<Identity> {
+export async function decryptKeys(f: ParsedEncrypted, passphrase: string, path: string): Promise<OpenedKeys> {
   const key = await deriveKey(passphrase, f.salt, f.params);
   let secrets: Buffer;
+  let storageKey: Buffer | undefined;
   try {
     secrets = openWithKey(key, f.nonce, f.sealed, identityAad(f.identityPk, f.encryptionPk, f.params, f.salt), path);
+    if (f.storage)
+      storageKey = openStorageKey(key, f.storage, storageAad(f.identityPk, f.encryptionPk, f.params, f.salt), path);
   } finally {
     key.fill(0);
   }
@@ -165,8 +200,15 @@ export async function decryptIdentity(f: ParsedEncrypted, passphrase: string, pa
     ) {
       throw corrupt(path, 'the public keys do not match the secret keys');
     }
-    return identity;
+    return { identity, storageKey };
   } finally {
     secrets.fill(0);
   }
+}
+
+/** The identity alone (decryptKeys). @throws {ChatError} BAD_PASSPHRASE (exit 7), PROFILE_CORRUPT. */
+export async function decryptIdentity(f: ParsedEncrypted, passphrase: string, path: string): Promise<Identity> {
+  const { identity, storageKey } = await decryptKeys(f, passphrase, path);
+  storageKey?.fill(0);
+  return identity;
 }

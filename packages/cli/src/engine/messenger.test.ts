@@ -2,7 +2,6 @@
  * The engine against the real relay binary: send, receive, TOFU pinning, and every way §4 says an envelope can be
  * bad, delivered by a real relay exactly as a hostile relay or sender could.
  */
-import Database from 'better-sqlite3';
 import {
   MessageKind,
   generateIdentity,
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   handshake,
   makeUser,
+  profileDb,
   scriptedRelay,
   relayInProcess,
   tempDir,
@@ -212,7 +212,7 @@ describe('Messenger', () => {
     const r = await receiveOnce(bob);
     expect(r.messages).toEqual([]);
     expect(r.rejected).toEqual([{ id: toHex(id), code, detail: expect.any(String) as string }]);
-    const db = new Database(bob.dbPath, { readonly: true });
+    const db = await profileDb(bob, { readonly: true });
     expect(db.prepare('SELECT id, reason FROM rejected').all()).toEqual([{ id: toHex(id), reason: code }]);
     db.close();
     // Acknowledged: it does not come back.
@@ -222,7 +222,7 @@ describe('Messenger', () => {
   it('acknowledges only after the commit: a failed commit leaves the message on the relay', async () => {
     await withMessenger(alice, (m) => m.sendMessage(`bob${n}`, 'must not be lost'));
     await withMessenger(bob, async () => {}); // creates the database
-    const db = new Database(bob.dbPath);
+    const db = await profileDb(bob);
     db.exec("CREATE TRIGGER no_room BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
     const e = await receiveOnce(bob).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(Error);

@@ -2,7 +2,7 @@
  * The engine: everything `chat send`, `chat recv` and a later interactive UI do, on one code path. Commands print
  * what it returns or emits; a UI subscribes to the same events.
  *
- * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
+ * It imports neither the SQLite addon nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
 import { describeThisProcess, markReceiving, nameTheHolder, unmarkReceiving } from './receiving-marker.js';
 import { EventEmitter } from 'node:events';
@@ -11,7 +11,7 @@ import type { Mode } from '@chat/protocol';
 import { parseRelayAddress, type RelayAddress } from './address.js';
 import { Connection, type ConnectOptions } from './net/connection.js';
 import { ChatError } from './errors.js';
-import type { ChatConfig, Profile } from './profile.js';
+import type { ChatConfig, Profile, UnlockedKeys } from './profile.js';
 import type { Contact, StoredMessage, Store } from './store/store.js';
 import {
   DEFAULT_TRUST_NEW_IDENTITIES,
@@ -54,12 +54,16 @@ export interface MessengerOptions {
   requestTimeoutMs?: number;
   /** settings.json (settings.ts); defaults when absent. */
   settings?: Settings;
+  /** The storage key chat.db was opened with (§13.3): `chat daemon` hands it to its own user's readers. */
+  storageKey?: Uint8Array;
 }
 
 /** What `Messenger.open` takes besides the profile. */
-export type OpenOptions = Partial<Omit<MessengerOptions, 'profile' | 'identity' | 'config' | 'store'>> & {
-  /** An unlock of this profile's identity already under way (`profile.unlockIdentity`); else `open` starts one. */
-  unlocking?: Promise<Identity> | undefined;
+export type OpenOptions = Partial<
+  Omit<MessengerOptions, 'profile' | 'identity' | 'config' | 'store' | 'storageKey'>
+> & {
+  /** An unlock of this profile's keys already under way (`profile.unlockKeys`); else `open` starts one. */
+  unlocking?: Promise<UnlockedKeys> | undefined;
   /**
    * Start connecting in this mode at once: TLS, the certificate pin, `hello` and the relay-id check (§8) overlap the
    * key derivation (scrypt), and `auth` follows as soon as the keys are unlocked. The first `connect(mode)` takes
@@ -120,6 +124,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     };
   }
 
+  /** The storage key of chat.db (§13.3), when this messenger opened it. */
+  get storageKey(): Uint8Array | undefined {
+    return this.opts.storageKey;
+  }
+
   /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */
   get recvConnection(): Connection | undefined {
     return this.live;
@@ -131,9 +140,12 @@ export class Messenger extends EventEmitter<MessengerEvents> {
    */
   static async open(profile: Profile, options: OpenOptions = {}): Promise<Messenger> {
     if (!profile.hasIdentity()) profile.loadIdentity(); // throws NO_IDENTITY (hint: chat keygen) before anything else
-    // scrypt (for a passphrase-protected identity) runs on the thread pool while SQLite loads here.
-    const unlocking = options.unlocking ?? profile.unlockIdentity(options.passphrase);
+    // scrypt (for a passphrase-protected identity) runs on the thread pool while SQLite loads here; the database opens
+    // once it has given the storage key (§13.3).
+    const unlocking = options.unlocking ?? profile.unlockKeys(options.passphrase);
     unlocking.catch(() => {});
+    const unlockingIdentity = unlocking.then((k) => k.identity);
+    unlockingIdentity.catch(() => {});
     const config = profile.requireConfig();
     const { passphrase: _unused, unlocking: _started, connectEarly, ...rest } = options;
     let early: { mode: Mode; conn: Promise<Connection> } | undefined;
@@ -141,7 +153,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       const address = rest.relay ?? parseRelayAddress(config.relay);
       early = {
         mode: connectEarly,
-        conn: Connection.open(connectOptions(config, address, unlocking, connectEarly, rest)),
+        conn: Connection.open(connectOptions(config, address, unlockingIdentity, connectEarly, rest)),
       };
       early.conn.catch(() => {});
     }
@@ -150,9 +162,9 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       const { Store } = await import('./store/store.js');
       const { loadSettings } = await import('./settings.js');
       const settings = options.settings ?? loadSettings(profile.home);
-      store = Store.open(profile.dbPath);
-      const identity = await unlocking;
-      const messenger = new Messenger({ ...rest, profile, identity, config, store, settings });
+      const { identity, storageKey } = await unlocking;
+      store = Store.open(profile.dbPath, storageKey);
+      const messenger = new Messenger({ ...rest, profile, identity, config, store, settings, storageKey });
       messenger.early = early;
       return messenger;
     } catch (err) {

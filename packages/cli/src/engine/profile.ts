@@ -2,6 +2,7 @@
  * The profile directory (`CHAT_HOME`, else `$XDG_CONFIG_HOME/chat`, else `~/.config/chat`): the identity keys,
  * config.json (username, relay address, pinned relay id) and the history database.
  */
+import type { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -16,10 +17,17 @@ import {
 import { checkPrivatePath } from './strict-modes.js';
 import { ChatError } from './errors.js';
 import { writePrivateFileAtomic } from './files.js';
-import { decryptIdentity, encryptIdentity, parseEncryptedIdentity, type EncryptedIdentityFile } from './keyfile.js';
+import {
+  decryptKeys,
+  encryptIdentity,
+  encryptIdentityAsync,
+  parseEncryptedIdentity,
+  type EncryptedIdentityFile,
+} from './keyfile.js';
+import { newStorageKey, parsePlainStorageKey } from './storage-key.js';
 
 import { IDENTITY_FILE, profileHome, type Env } from './home.js';
-import { needsRewrap, rewrapIdentity, type Warn } from './rewrap.js';
+import { needsRewrap, rewrapIdentity, sameSalt, type Warn } from './rewrap.js';
 
 export { IDENTITY_FILE, profileHome, type Env };
 export const CONFIG_FILE = 'config.json';
@@ -36,6 +44,8 @@ export interface IdentityFileV1 {
   created: string;
   identity: { publicKey: string; secretKey: string };
   encryption: { publicKey: string; secretKey: string };
+  /** The storage key of chat.db in base64 (§13.3), unprotected like the rest of this file; absent before it existed. */
+  storageKey?: string;
 }
 
 export type IdentityFile = IdentityFileV1 | EncryptedIdentityFile;
@@ -60,6 +70,12 @@ export interface UnlockOptions {
   warn?: Warn;
   /** false: leave a weakly sealed file as it is. */
   rewrap?: boolean;
+}
+
+/** What an unlock yields: the identity keys and the storage key of chat.db (§13.3). */
+export interface UnlockedKeys {
+  identity: Identity;
+  storageKey: Buffer;
 }
 
 const stderrWarn: Warn = (message) => process.stderr.write(`chat: warning: ${message}\n`);
@@ -100,23 +116,69 @@ export class Profile {
   }
 
   /**
-   * The identity, decrypting it with `passphrase` when it is passphrase-protected. scrypt runs on the thread pool.
-   * A file sealed with weaker scrypt parameters than today's is re-wrapped once unlocked (rewrap.ts, §13.1), unless
-   * `rewrap: false` (`chat passwd`, which rewrites it anyway); a failed re-wrap only warns.
+   * The identity, decrypting it with `passphrase` when it is passphrase-protected (unlockKeys).
    * @throws {ChatError} `NO_IDENTITY`, `PROFILE_CORRUPT`, `PASSPHRASE_REQUIRED` (none given), `BAD_PASSPHRASE` (exit 7).
    */
   async unlockIdentity(passphrase: string | undefined, options: UnlockOptions = {}): Promise<Identity> {
+    const keys = await this.unlockKeys(passphrase, options);
+    keys.storageKey.fill(0);
+    return keys.identity;
+  }
+
+  /**
+   * The identity and the storage key of chat.db, decrypting them with `passphrase` when the file is
+   * passphrase-protected (scrypt on the thread pool). A file without a storage key (written before §13.3) gets one
+   * now, written atomically before anything is encrypted with it; a file sealed with weaker scrypt parameters than
+   * today's is re-wrapped once unlocked (rewrap.ts, §13.1), unless `rewrap: false` (`chat passwd`, which rewrites it
+   * anyway); a failed re-wrap only warns.
+   * @throws {ChatError} `NO_IDENTITY`, `PROFILE_CORRUPT`, `PASSPHRASE_REQUIRED` (none given), `BAD_PASSPHRASE` (exit 7).
+   */
+  async unlockKeys(passphrase: string | undefined, options: UnlockOptions = {}): Promise<UnlockedKeys> {
     const raw = this.readIdentityJson();
-    if ((raw as { format?: unknown }).format !== 'passphrase') return parseIdentityFile(raw, this.identityPath);
+    if ((raw as { format?: unknown }).format !== 'passphrase') return this.plainKeys(raw);
     const o = checkVersion(raw, this.identityPath);
     const parsed = parseEncryptedIdentity(o, this.identityPath);
     if (passphrase === undefined) throw passphraseRequired(this.identityPath);
-    const identity = await decryptIdentity(parsed, passphrase, this.identityPath);
-    if (options.rewrap !== false && needsRewrap(parsed)) {
-      const created = typeof o.created === 'string' ? o.created : new Date().toISOString();
-      await rewrapIdentity(this.identityPath, parsed, identity, passphrase, created, options.warn ?? stderrWarn);
+    const { identity, storageKey } = await decryptKeys(parsed, passphrase, this.identityPath);
+    const created = typeof o.created === 'string' ? o.created : new Date().toISOString();
+    if (storageKey === undefined) {
+      // Sealed anew (today's scrypt parameters, so this is also the re-wrap) with a fresh storage key. Another process
+      // may have done the same meanwhile: then its key is the one, read back with a second unlock.
+      const fresh = newStorageKey();
+      const file = await encryptIdentityAsync(identity, passphrase, created, fresh);
+      if (!sameSalt(this.identityPath, parsed.salt)) return this.unlockKeys(passphrase, options);
+      this.writeIdentityFile(file);
+      return { identity, storageKey: fresh };
     }
-    return identity;
+    if (options.rewrap !== false && needsRewrap(parsed)) {
+      const warn = options.warn ?? stderrWarn;
+      await rewrapIdentity(this.identityPath, parsed, identity, storageKey, passphrase, created, warn);
+    }
+    return { identity, storageKey };
+  }
+
+  /** A `plain` file's keys; one from before §13.3 gets its storage key now. */
+  private plainKeys(raw: unknown): UnlockedKeys {
+    const identity = parseIdentityFile(raw, this.identityPath);
+    const o = raw as Record<string, unknown>;
+    const storageKey = parsePlainStorageKey(o.storageKey, this.identityPath);
+    if (storageKey !== undefined) return { identity, storageKey };
+    const fresh = newStorageKey();
+    this.writeIdentityFile({ ...o, storageKey: toBase64(fresh) });
+    return { identity, storageKey: fresh };
+  }
+
+  /** @throws {ChatError} PROFILE_CORRUPT when identity.json cannot be written (nothing was encrypted yet). */
+  private writeIdentityFile(file: object): void {
+    try {
+      writePrivateFileAtomic(this.identityPath, `${JSON.stringify(file, null, 2)}\n`);
+    } catch (err) {
+      throw new ChatError(
+        'PROFILE_CORRUPT',
+        `cannot add the storage key of the history to ${this.identityPath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        { cause: err, hint: 'make the profile directory writable; the history stays as it was until then' },
+      );
+    }
   }
 
   /** `plain` or `passphrase`, or undefined without an identity. @throws {ChatError} PROFILE_CORRUPT */
@@ -163,14 +225,18 @@ export class Profile {
    */
   saveIdentity(
     identity: Identity,
-    { force = false, passphrase }: { force?: boolean; passphrase?: string | undefined } = {},
+    {
+      force = false,
+      passphrase,
+      storageKey = newStorageKey(),
+    }: { force?: boolean; passphrase?: string | undefined; storageKey?: Uint8Array } = {},
   ): void {
     if (!force) this.assertNoIdentity();
     const created = new Date().toISOString();
     if (passphrase !== undefined) {
       writePrivateFileAtomic(
         this.identityPath,
-        `${JSON.stringify(encryptIdentity(identity, passphrase, created), null, 2)}\n`,
+        `${JSON.stringify(encryptIdentity(identity, passphrase, created, storageKey), null, 2)}\n`,
       );
       return;
     }
@@ -183,6 +249,7 @@ export class Profile {
         publicKey: toBase64(identity.encryption.publicKey),
         secretKey: toBase64(identity.encryption.secretKey),
       },
+      storageKey: toBase64(storageKey),
     };
     writePrivateFileAtomic(this.identityPath, `${JSON.stringify(file, null, 2)}\n`);
   }

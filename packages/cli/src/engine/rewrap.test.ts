@@ -16,12 +16,13 @@ describe('re-wrapping identity.json sealed with weaker scrypt parameters (PROTOC
   let t: ReturnType<typeof tempDir>;
   let profile: Profile;
   const id = generateIdentity();
+  const STORAGE_KEY = new Uint8Array(32).fill(9);
   const created = '2026-01-02T03:04:05.000Z';
   beforeEach(() => {
     t = tempDir('rewrap');
     profile = new Profile(join(t.dir, 'p'));
     // As written by an older version: logN 15 (one cheap derivation).
-    writePrivateFileAtomic(profile.identityPath, JSON.stringify(encryptIdentity(id, PASS, created, OLD)));
+    writePrivateFileAtomic(profile.identityPath, JSON.stringify(encryptIdentity(id, PASS, created, STORAGE_KEY, OLD)));
   });
   afterEach(() => t.cleanup());
   const file = () => JSON.parse(readFileSync(profile.identityPath, 'utf8')) as Record<string, any>;
@@ -56,6 +57,7 @@ describe('re-wrapping identity.json sealed with weaker scrypt parameters (PROTOC
       profile.identityPath,
       parsed,
       id,
+      STORAGE_KEY,
       PASS,
       created,
       (m) => warnings.push(m),

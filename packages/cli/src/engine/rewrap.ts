@@ -25,13 +25,14 @@ export async function rewrapIdentity(
   path: string,
   before: ParsedEncrypted,
   identity: Identity,
+  storageKey: Uint8Array,
   passphrase: string,
   created: string,
   warn: Warn,
   write: (path: string, data: string) => void = writePrivateFileAtomic,
 ): Promise<boolean> {
   try {
-    const file = await encryptIdentityAsync(identity, passphrase, created, IDENTITY_SCRYPT);
+    const file = await encryptIdentityAsync(identity, passphrase, created, storageKey, IDENTITY_SCRYPT);
     // `chat passwd` may have replaced the file while scrypt ran; writing now would bring the old passphrase back.
     // Every write has a fresh salt, so an unchanged salt means an unchanged file (a narrow window remains until the
     // rename, acceptable for one user's profile).
@@ -48,7 +49,8 @@ export async function rewrapIdentity(
   }
 }
 
-function sameSalt(path: string, salt: Uint8Array): boolean {
+/** True when identity.json still has `salt`: every write has a fresh one, so nobody rewrote it meanwhile. */
+export function sameSalt(path: string, salt: Uint8Array): boolean {
   try {
     const o = JSON.parse(readFileSync(path, 'utf8')) as { kdf?: { salt?: unknown } };
     return o.kdf?.salt === toBase64(salt);

@@ -102,13 +102,6 @@ export function prederiveKey(passphrase: string, salt: Uint8Array, params: Scryp
   warm = { passphrase, salt: Buffer.from(salt), params: { logN: params.logN, r: params.r, p: params.p }, key };
 }
 
-export interface Sealed {
-  salt: Uint8Array;
-  nonce: Uint8Array;
-  /** ciphertext ‖ 16-byte tag */
-  sealed: Uint8Array;
-}
-
 /**
  * AES-256-GCM under a fresh random nonce (or `nonce`, when the caller must put it in `aad` first); `aad` binds the
  * context (labels, public keys, parameters).
@@ -147,37 +140,5 @@ export function openWithKey(
     throw new ChatError('BAD_PASSPHRASE', `wrong passphrase for ${what}`, {
       hint: 'nothing was changed; try again (CHAT_PASSPHRASE, --passphrase-file, or type it)',
     });
-  }
-}
-
-/** scrypt on the thread pool, then AES-256-GCM, with a fresh salt (the re-wrap at unlock, beside start-up). */
-export async function sealWithPassphraseAsync(
-  passphrase: string,
-  plaintext: Uint8Array,
-  aad: (salt: Uint8Array) => Uint8Array,
-  params: ScryptParams,
-): Promise<Sealed> {
-  const salt = randomBytes(SALT_BYTES);
-  const key = await derive(passphrase, salt, params);
-  try {
-    return { salt, ...sealWithKey(key, plaintext, aad(salt)) };
-  } finally {
-    key.fill(0);
-  }
-}
-
-/** scrypt, then AES-256-GCM, with a fresh salt (synchronous: keygen, passwd, import). */
-export function sealWithPassphrase(
-  passphrase: string,
-  plaintext: Uint8Array,
-  aad: (salt: Uint8Array) => Uint8Array,
-  params: ScryptParams,
-): Sealed {
-  const salt = randomBytes(SALT_BYTES);
-  const key = deriveKeySync(passphrase, salt, params);
-  try {
-    return { salt, ...sealWithKey(key, plaintext, aad(salt)) };
-  } finally {
-    key.fill(0);
   }
 }

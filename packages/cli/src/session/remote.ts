@@ -2,7 +2,8 @@
  * The session engine of an interactive session attached to `chat daemon` (engine.ts says what goes where). The
  * daemon holds the keys and the one receiving session; this process asks it over JSON-RPC (the session ops,
  * docs/JSONRPC.md) and turns its notifications, the objects `chat recv --json` prints (daemon/objects.ts), into the
- * session's events. It never sees a key or the passphrase.
+ * session's events. It never sees an identity key or the passphrase; it reads chat.db with the storage key the daemon
+ * gives its own user (PROTOCOL.md §13.3).
  */
 import { EventEmitter } from 'node:events';
 import type { DaemonClient } from '../daemon/client.js';
@@ -24,7 +25,14 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
   const ops = remoteOps(client, () => events.emit('queued'));
   const info = await ops.sessionInfo({});
   let connection = connectionStatus({ type: 'connection', state: info.connection });
-  const store = Store.open(dbPath);
+  const { storageKey } = await client.request<{ storageKey: string }>('storageKey');
+  const key = Buffer.from(storageKey, 'hex');
+  let store: Store;
+  try {
+    store = Store.open(dbPath, key);
+  } finally {
+    key.fill(0);
+  }
   // Registered once; `listening` says whether the session wants them (after /logout it does not, until /connect).
   let listening = false;
   client.onNotification((n: Notification): void => {

@@ -11,7 +11,7 @@ describe('edits, deletes and reactions (§17.3)', () => {
   const me = 'bob';
   const direct = (id: string, peer = 'alice'): TargetRef => ({ kind: 'direct', peer, id });
   beforeEach(() => {
-    store = Store.open(':memory:');
+    store = Store.open(':memory:', new Uint8Array(32));
     store.messages.add({ id: hex(1), peer: 'alice', direction: 'in', body: 'v0', ts: 1, relayTs: 1, receivedAt: 10 });
     store.messages.add({
       id: hex(2),
@@ -107,7 +107,7 @@ describe('edits, deletes and reactions (§17.3)', () => {
 describe('history pages and search', () => {
   let store: Store;
   beforeEach(() => {
-    store = Store.open(':memory:');
+    store = Store.open(':memory:', new Uint8Array(32));
     // Two messages share a receive time: the commit order (rowid) breaks the tie, both in pages and in `before`.
     for (let i = 0; i < 7; i++)
       store.messages.add({

@@ -33,7 +33,7 @@ describe('durations', () => {
 describe('timer settings and the sweep', () => {
   let store: Store;
   beforeEach(() => {
-    store = Store.open(':memory:');
+    store = Store.open(':memory:', new Uint8Array(32));
   });
   afterEach(() => store.close());
 

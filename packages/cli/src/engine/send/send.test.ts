@@ -3,11 +3,10 @@
  * exactly those bytes; rows queued under schema v5 (no envelope) are migrated and sent; typing follows the same
  * trust rule as a message; group sends, group changes and room messages wait in the outbox like a 1:1 message.
  */
-import Database from 'better-sqlite3';
 import { fingerprint, generateIdentity } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { until } from '../../../test/helpers.js';
+import { profileDb, until } from '../../../test/helpers.js';
 import { parseRelayAddress } from '../address.js';
 import { ChatError } from '../errors.js';
 import { changeGroup, createGroup, sendGroupText } from '../groups/groups.js';
@@ -95,10 +94,9 @@ describe('an outbox entry is sealed once', () => {
   it('rows queued under schema v5 (no envelope) are migrated to v6 and sent', async () => {
     const { b, aHome, bHome } = await pair();
     const alice = await messenger(aHome);
-    const dbPath = new Profile(aHome).dbPath;
     alice.close();
     // The database as schema v5 left it, with a text message queued in the v5 row shape.
-    const db = new Database(dbPath);
+    const db = await profileDb(new Profile(aHome));
     db.exec(
       `ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; ${UNDO_V9_TO_V11} PRAGMA user_version = 5;`,
     );

@@ -8,7 +8,7 @@ describe('history range pages', () => {
   let store: Store;
   const conv = { conv: 'alice', group: false };
   beforeEach(() => {
-    store = Store.open(':memory:');
+    store = Store.open(':memory:', new Uint8Array(32));
     // 10 messages, two per receive time (ties are ordered by commit order), and one from another peer between.
     for (let i = 0; i < 10; i++) {
       store.messages.add({

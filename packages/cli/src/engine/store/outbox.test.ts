@@ -1,8 +1,8 @@
 /** Schema v2 of the local store: outbox, forward-only delivery states, read marks, conversations (real SQLite). */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test/helpers.js';
+import { TEST_STORAGE_KEY, tempDir } from '../../../test/helpers.js';
 import { Store, type StoredMessage } from './store.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -20,7 +20,7 @@ const out = (id: string, peer = 'bob', ts = 1): StoredMessage => ({
 
 beforeEach(() => {
   t = tempDir('outbox');
-  store = Store.open(join(t.dir, 'chat.db'));
+  store = Store.open(join(t.dir, 'chat.db'), TEST_STORAGE_KEY);
 });
 afterEach(() => {
   store.close();
@@ -101,7 +101,7 @@ describe('Outbox', () => {
       INSERT INTO messages VALUES ('old', 'bob', 'out', 'hi', 1, NULL, 1);
       PRAGMA user_version = 1;`);
     db.close();
-    const v2 = Store.open(path);
+    const v2 = Store.open(path, TEST_STORAGE_KEY);
     try {
       expect(v2.messages.list()).toMatchObject([{ id: 'old', state: null }]);
       expect(v2.outbox.list()).toEqual([]);

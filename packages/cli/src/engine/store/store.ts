@@ -1,13 +1,12 @@
 /**
- * The local store (SQLite, WAL), the composition of one module per table: contacts.ts (§3.4), messages.ts, rejected.ts
+ * The local store (SQLite, WAL, encrypted at rest under the storage key: encrypted-db.ts, §13.3), the composition of one module per table: contacts.ts (§3.4), messages.ts, rejected.ts
  * (§4), outbox.ts, groups.ts, files.ts, history.ts. History is what `ack` waits for (§9), so commits are synchronous=FULL: a message
  * the relay deleted is on disk.
  *
- * Only commands that need it import this module: loading better-sqlite3 costs start-up time.
+ * Only commands that need it import this module: loading the SQLite addon costs start-up time.
  */
-import Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
-import { touchPrivateFile } from '../files.js';
+import { openEncrypted, type Db } from './encrypted-db.js';
 import { ContactTable } from './contacts.js';
 import { GroupStore } from './groups.js';
 import { HistoryTable } from './history.js';
@@ -50,7 +49,7 @@ export class Store {
   /** Disappearing-message timers and the sweep (schema v11). */
   readonly timers: TimerTable;
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(private readonly db: Db) {
     const sql = new Statements(db);
     this.contacts = new ContactTable(sql);
     this.messages = new MessageTable(sql);
@@ -66,14 +65,15 @@ export class Store {
   }
 
   /**
-   * Opens (creating, mode 0600) and migrates the database at `path`.
-   * @throws {ChatError} `PROFILE_CORRUPT` if it is not a chat database of a version this client understands.
+   * Opens (creating, mode 0600) the database at `path` with the profile's storage key (§13.3; a plaintext one from
+   * before is encrypted first) and migrates its schema.
+   * @throws {ChatError} `HISTORY_UNREADABLE` if it does not open with this key; `PROFILE_CORRUPT` if it is not a chat
+   *   database of a version this client understands.
    */
-  static open(path: string): Store {
-    let db: Database.Database | undefined;
+  static open(path: string, storageKey: Uint8Array): Store {
+    let db: Db | undefined;
     try {
-      if (path !== ':memory:') touchPrivateFile(path);
-      db = new Database(path);
+      db = openEncrypted(path, storageKey);
       // `chat send` may write while `chat recv --follow` holds the database. Set before switching to WAL: that switch
       // takes a lock too, and without a busy timeout two processes opening a new profile at once fail at once.
       db.pragma('busy_timeout = 5000');
