@@ -15,6 +15,9 @@ import { formatEntry } from './history-format.js';
 import { loadWrapFor, outputWidth } from './format.js';
 import { printJson, type Io } from './io.js';
 
+/** The history file SQLite may map for these reads (Store.open `mmapBytes`): beyond a year of heavy use. */
+const HISTORY_MMAP_BYTES = 256 * 2 ** 20;
+
 export interface HistoryArgs {
   target: string;
   limit?: number | undefined;
@@ -62,7 +65,7 @@ async function withHistory(io: Io, f: (store: Store, username: string) => Promis
   const { username } = profile.requireConfig();
   if (!existsSync(profile.dbPath)) return 0;
   const { Store } = await import('../engine/store/store.js');
-  const store = Store.open(profile.dbPath);
+  const store = Store.open(profile.dbPath, { mmapBytes: HISTORY_MMAP_BYTES });
   try {
     await f(store, username);
     return 0;
