@@ -17,6 +17,8 @@ import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
 import { deleteMessage, editMessage, reactToMessage } from '../actions/send.js';
 import { ChatError } from '../errors.js';
+import { setTimer } from '../expire/timers.js';
+import { until } from '../../../../../test/fixtures/wait.js';
 import type { ActionEvent, GroupMessage } from '../events.js';
 import type { Messenger, RejectedMessage } from '../messenger.js';
 import { changeGroup, createGroup, findGroup, groupConv, sendGroupText } from './groups.js';
@@ -298,6 +300,31 @@ describe('replies, edits, reactions and deletes in a group (§17)', () => {
     const bobHistory = await historyOf(b!, group.gid);
     expect(bobHistory.find((r) => r.id === bobMsg.id)).toMatchObject({ deleted: true, body: '' });
     expect(bobHistory.find((r) => r.body === 'ok')).toMatchObject({ replyTo: bobMsg.id, sender: b! });
+  });
+});
+
+// Moved from test/e2e/expire.test.ts, which keeps the CLI's side (the refusal's exit code, the event and the line).
+describe('disappearing messages in a group (§17.5)', () => {
+  it("members apply the admin's timer: a group message expires from a member's history too", async () => {
+    const [a, b] = await users('alice', 'bob');
+    await befriend(a!, b!);
+    const { group } = await as(a!, (m) => createGroup(m, 'crew', [b!]));
+    await recv(b!);
+    const refused = await as(b!, (m) => setTimer(m, '#crew', 3600)).catch((e: unknown) => e);
+    expect((refused as ChatError).code).toBe('NOT_GROUP_ADMIN');
+    await as(a!, (m) => setTimer(m, '#crew', 1));
+    await as(a!, (m) => sendGroupText(m, 'crew', 'group secret'));
+    await recv(b!);
+    await as(b!, async (m) => {
+      expect(m.store.timers.get(groupConv(group.gid))).toMatchObject({ seconds: 1, setBy: a! });
+      const row = m.store.history.page(groupConv(group.gid), true, 10).find((r) => r.body === 'group secret');
+      expect(row).toBeDefined();
+      // The row's own expiry (commit time + 1 s) is what the sweep waits for; no sleep, no wall-clock bound.
+      await until(() => {
+        m.store.timers.sweep(Date.now());
+        return m.store.history.byId(row!.id) === undefined;
+      }, 'the group message expired');
+    });
   });
 });
 
