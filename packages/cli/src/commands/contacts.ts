@@ -1,14 +1,12 @@
 /** `chat contacts`: the pinned contacts (§3.4) with fingerprint, trust state and when each was first seen. */
 import { existsSync } from 'node:fs';
 import { withNickname } from '../engine/contacts/nickname.js';
-import { inertLine } from '../terminal-text.js';
+import { inertLine, isPrintableAscii } from '../terminal-text.js';
 import { Profile } from '../engine/profile.js';
 import { formatLocalTime } from './format.js';
 import { printJson, type Io } from './io.js';
 import { contactObject } from '../daemon/objects.js';
 import type { Contact } from '../engine/store/store.js';
-
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 export interface ContactsArgs {
   json?: boolean;
@@ -57,9 +55,7 @@ async function print(
   const label = (u: string): string => inertLine(withNickname(u, nicknames));
   const labels = [...list.map((c) => c.username), ...unpinned].map(label);
   // string-width's tables take 50-80 ms to load (issue 15): only for a label that is not all printable ASCII.
-  const measure = labels.every((l) => PRINTABLE_ASCII.test(l))
-    ? (l: string) => l.length
-    : (await import('string-width')).default;
+  const measure = labels.every(isPrintableAscii) ? (l: string) => l.length : (await import('string-width')).default;
   const width = Math.max(0, ...labels.map((l) => measure(l)));
   const pad = (u: string): string => label(u) + ' '.repeat(width - measure(label(u)));
   for (const u of unpinned) io.stdout.write(`${pad(u)}  blocked (no key pinned)\n`);
