@@ -95,7 +95,7 @@ describe('chat expire: disappearing messages', () => {
     expect(existsSync(join(dl, 'note.txt'))).toBe(false);
   });
 
-  it('in a group only an admin sets the timer; members apply it; the setting is a line of the history', async () => {
+  it('in a group only an admin sets the timer (exit 2 for a member); the setting is an event and a line of the history', async () => {
     await run('alice', ['group', 'create', 'crew', 'bob', 'carol']);
     for (const u of ['bob', 'carol']) {
       await run(u, ['recv']);
@@ -108,13 +108,7 @@ describe('chat expire: disappearing messages', () => {
     const ev = jsonLines<Json>((await run('bob', ['recv', '--json'])).stdout);
     expect(ev).toContainEqual(expect.objectContaining({ type: 'expire', from: 'alice', conv: '#crew', seconds: 3600 }));
     expect((await run('bob', ['history', '#crew'])).stdout).toContain('alice set disappearing messages to 1 h');
-    // The setting's own line is committed under the new timer too: with 1 s it may be gone by the next command.
-    await run('alice', ['expire', '#crew', '1s']);
-    await run('alice', ['send', '#crew', 'group secret']);
-    await run('bob', ['recv']);
-    const id = row('bob', "SELECT id, expires_at AS e FROM group_messages WHERE body = 'group secret'")!;
-    await until(() => Date.now() > (id.e as number), 'the timer ran out');
-    expect((await run('bob', ['history', '#crew'])).stdout).not.toContain('group secret');
-    expect(row('bob', 'SELECT 1 AS x FROM group_messages WHERE id = ?', id.id)).toBeUndefined();
+    // That a member's copy then expires is the engine's rule, tested without child processes in
+    // packages/cli/src/engine/groups/groups.test.ts ("disappearing messages in a group").
   });
 });

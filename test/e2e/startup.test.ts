@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHAT_BIN, chat } from './harness.js';
+import { preparedKeys } from '../fixtures/profiles.js';
 import { tempDir } from '../fixtures/temp.js';
 
 const COMMANDS = ['open', 'keygen', 'login', 'send', 'recv', 'whoami', 'contacts'];
@@ -135,6 +136,40 @@ describe('start-up of the one-shot commands', () => {
           /RESOLVED .*\/node_modules\/(\.pnpm\/)?yargs[@/]/,
         );
       }
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  // Issue 15: on a long history these must finish about as soon as Node has started; yargs alone is ~150 ms, and
+  // string-width's tables 50-80 ms (needed only to wrap for a terminal or to pad a name that is not ASCII).
+  it('history, search, contacts and whoami never load yargs, and into a pipe not string-width either', async () => {
+    const t = tempDir('startup-read');
+    try {
+      const profile = preparedKeys(t.dir);
+      profile.saveConfig({ version: 1, username: 'bob', relay: '127.0.0.1:7717', relayId: '01'.repeat(32) });
+      writeFileSync(join(t.dir, 'chat.db'), ''); // an empty file is an empty SQLite database
+      const env = { NODE_OPTIONS: `--import=${fileProbe}` };
+      for (const args of [
+        ['history', 'alice'],
+        ['history', 'alice', '--limit', '5', '--json'],
+        ['search', 'needle', '--in', 'alice'],
+        ['contacts'],
+        ['contacts', '--json'],
+        ['whoami'],
+      ]) {
+        const r = await chat(args, { home: t.dir, env });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+        const loaded = r.stderr.split('\n').filter((l) => l.startsWith('RESOLVED '));
+        expect(
+          loaded.filter((l) => /\/node_modules\/(\.pnpm\/)?(yargs|string-width)[@/]/.test(l)),
+          args.join(' '),
+        ).toEqual([]);
+      }
+      // The probe itself works: the same command with an option the fast path leaves to yargs.
+      const r = await chat(['history', 'alice', '--limit=5'], { home: t.dir, env });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/RESOLVED .*\/node_modules\/(\.pnpm\/)?yargs[@/]/);
     } finally {
       t.cleanup();
     }

@@ -1,8 +1,8 @@
 /**
  * The `chat` command line as a yargs definition: every command, option, example, `--help` text and usage error.
  * Each command module is imported when it runs, so `chat --help` and `chat --version` load neither crypto nor SQLite;
- * the command's logic lives in src/commands/<name>.ts. main.ts skips this module for plain `send` / `recv`
- * (fast-path.ts).
+ * the command's logic lives in src/commands/<name>.ts. main.ts skips this module for plain `send`, `recv`,
+ * `history`, `search`, `contacts` and `whoami` (fast-path.ts).
  */
 import yargs from 'yargs';
 import { actions as defaultActions, io, run, type Actions } from './run.js';
@@ -363,11 +363,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .example('$0 history bob', 'the last 50 messages with bob, oldest first')
           .example('$0 history bob --before 1f2e3d4c --limit 20', 'the 20 before that message')
           .example("$0 history '#team' --json", 'a group, as JSON lines'),
-      (a) =>
-        run(
-          () => import('../commands/messages.js'),
-          (m) => m.history({ target: a.conversation, limit: a.limit, before: a.before, json: a.json === true }, io),
-        ),
+      (a) => actions.history({ target: a.conversation, limit: a.limit, before: a.before, json: a.json === true }),
     )
     .command(
       'search <text..>',
@@ -380,11 +376,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
           .option('json', { type: 'boolean', describe: 'one JSON object per message (type "message")' })
           .example('$0 search deploy', 'every message mentioning deploy')
           .example("$0 search --in '#team' build failed", 'only in #team'),
-      (a) =>
-        run(
-          () => import('../commands/messages.js'),
-          (m) => m.search({ text: a.text, in: a.in, limit: a.limit, json: a.json === true }, io),
-        ),
+      (a) => actions.search({ text: a.text, in: a.in, limit: a.limit, json: a.json === true }),
     )
     .command('group', 'end-to-end encrypted groups (fan-out: each member gets its own envelope)', (y) =>
       y.command(
@@ -645,11 +637,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       'whoami',
       'show your username, relay and fingerprint',
       (y) => y.option('json', json).example('$0 whoami', 'show who you are and your fingerprint'),
-      (a) =>
-        run(
-          () => import('../commands/whoami.js'),
-          (m) => m.whoami({ json: a.json === true }, io),
-        ),
+      (a) => actions.whoami({ json: a.json === true }),
     )
     .command(
       'contacts',
@@ -658,11 +646,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
         y
           .option('json', { type: 'boolean', describe: 'one JSON object per contact' })
           .example('$0 contacts', 'list contacts and fingerprints'),
-      (a) =>
-        run(
-          () => import('../commands/contacts.js'),
-          (m) => m.contacts({ json: a.json === true }, io),
-        ),
+      (a) => actions.contacts({ json: a.json === true }),
     )
     .command(
       'completion <shell>',

@@ -3,12 +3,14 @@
  * The `chat` binary. `npm run build` bundles this file with the code it imports into dist/bin/chat.js
  * (packages/cli/scripts/bundle.mjs): one file to read and compile at start-up instead of ~150 modules.
  *
- * Plain `chat send <user> <words>` and `chat recv [--json] [--follow]` run without yargs (fast-path.ts); every other
- * invocation, including every `--help` and every usage error, goes through the yargs definition in cli.ts.
+ * Plain `chat send <user> <words>`, `chat recv [--json] [--follow]` and the read-only `history`, `search`, `contacts`
+ * and `whoami` run without yargs (fast-path.ts); every other invocation, including every `--help` and every usage
+ * error, goes through the yargs definition in cli.ts.
  */
 import { existsSync } from 'node:fs';
 import { daemonSocketPath, profileHome } from '../engine/home.js';
-import { fastCommand } from './fast-path.js';
+import { fastCommand, type FastCommand } from './fast-path.js';
+import type { Actions } from './run.js';
 
 // `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -17,9 +19,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const args = process.argv.slice(2); // what yargs' hideBin returns for node
 const fast = fastCommand(args);
+// Only send and recv unlock the keys; the read-only commands neither derive a key nor ask a daemon.
+const unlocks = fast?.command === 'send' || fast?.command === 'recv';
 // scrypt on the thread pool while the command loads; not when a daemon holds the keys (the command will ask it).
-const daemon = process.env.CHAT_NO_DAEMON !== '1' && existsSync(daemonSocketPath(profileHome(process.env)));
-if (fast && !daemon) (await import('./prederive.js')).prederiveIdentityKey(process.env);
+const daemon = unlocks && process.env.CHAT_NO_DAEMON !== '1' && existsSync(daemonSocketPath(profileHome(process.env)));
+if (unlocks && !daemon) (await import('./prederive.js')).prederiveIdentityKey(process.env);
 // With a daemon, a plain send needs none of the rest of the binary (daemon-send.ts); it says when it cannot help.
 const sentByDaemon =
   fast?.command === 'send' &&
@@ -29,7 +33,23 @@ const sentByDaemon =
   ).daemonSend(process.env, fast.args.username, fast.args.message, fast.args.json));
 if (!sentByDaemon) {
   const { actions } = await import('./run.js');
-  if (fast?.command === 'send') await actions.send(fast.args);
-  else if (fast?.command === 'recv') await actions.recv(fast.args);
-  else await (await import('./cli.js')).parseWithYargs(args);
+  if (fast === undefined) await (await import('./cli.js')).parseWithYargs(args);
+  else await runFast(actions, fast);
+}
+
+function runFast(actions: Actions, f: FastCommand): Promise<void> {
+  switch (f.command) {
+    case 'send':
+      return actions.send(f.args);
+    case 'recv':
+      return actions.recv(f.args);
+    case 'history':
+      return actions.history(f.args);
+    case 'search':
+      return actions.search(f.args);
+    case 'contacts':
+      return actions.contacts(f.args);
+    case 'whoami':
+      return actions.whoami(f.args);
+  }
 }

@@ -4,6 +4,9 @@
  */
 // Static: errors and their printing are small and every command needs them; one fewer load before the command's own.
 import { runCommand, type Io } from '../commands/io.js';
+import type { ContactsArgs } from '../commands/contacts.js';
+import type { HistoryArgs, SearchArgs } from '../commands/history.js';
+import type { WhoamiArgs } from '../commands/whoami.js';
 
 export const io: Io = {
   stdout: process.stdout,
@@ -53,6 +56,10 @@ export interface RecvAction {
 export interface Actions {
   send(a: SendAction): Promise<void>;
   recv(a: RecvAction): Promise<void>;
+  history(a: HistoryArgs): Promise<void>;
+  search(a: SearchArgs): Promise<void>;
+  contacts(a: ContactsArgs): Promise<void>;
+  whoami(a: WhoamiArgs): Promise<void>;
 }
 
 export const actions: Actions = {
@@ -66,5 +73,25 @@ export const actions: Actions = {
       () => import('../commands/recv.js'),
       (m) => m.recv(a, io),
       { stopOnSignals: true },
+    ),
+  history: (a) =>
+    run(
+      () => import('../commands/history.js'),
+      (m) => m.history(a, io),
+    ),
+  search: (a) =>
+    run(
+      () => import('../commands/history.js'),
+      (m) => m.search(a, io),
+    ),
+  contacts: (a) =>
+    run(
+      () => import('../commands/contacts.js'),
+      (m) => m.contacts(a, io),
+    ),
+  whoami: (a) =>
+    run(
+      () => import('../commands/whoami.js'),
+      (m) => m.whoami(a, io),
     ),
 };

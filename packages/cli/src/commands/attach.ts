@@ -1,6 +1,6 @@
 /** Finding this profile's daemon: a small module, so a command that talks to the daemon loads little else. */
 import type { Socket } from 'node:net';
-import { DaemonClient } from '../daemon/client.js';
+import type { DaemonClient } from '../daemon/client.js';
 import { ownSocket, tryConnect } from '../daemon/socket.js';
 import { daemonSocketPath, profileHome } from '../engine/home.js';
 import { checkPrivatePath } from '../engine/strict-modes.js';
@@ -13,7 +13,9 @@ import type { Io } from './io.js';
  */
 export async function attachDaemon(io: Io): Promise<DaemonClient | undefined> {
   const home = daemonHome(io);
-  return home === undefined ? undefined : DaemonClient.connect(home);
+  if (home === undefined || !ownSocket(daemonSocketPath(home))) return undefined;
+  // The client and its JSON-RPC library only when there is a socket: most runs have no daemon and never load them.
+  return (await import('../daemon/client.js')).DaemonClient.connect(home);
 }
 
 /** A raw connection to the daemon, as attachDaemon finds it (`chat jsonrpc` passes lines through unread). */

@@ -1,8 +1,7 @@
 /** `chat contacts`: the pinned contacts (§3.4) with fingerprint, trust state and when each was first seen. */
 import { existsSync } from 'node:fs';
-import stringWidth from 'string-width';
 import { withNickname } from '../engine/contacts/nickname.js';
-import { inertLine } from '../terminal-text.js';
+import { inertLine, isPrintableAscii } from '../terminal-text.js';
 import { Profile } from '../engine/profile.js';
 import { formatLocalTime } from './format.js';
 import { printJson, type Io } from './io.js';
@@ -16,11 +15,11 @@ export interface ContactsArgs {
 
 export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
   const profile = Profile.fromEnv(io.env);
-  if (!existsSync(profile.dbPath)) return print(args, io, [], new Set(), new Map());
+  if (!existsSync(profile.dbPath)) return await print(args, io, [], new Set(), new Map());
   const store = await openStore(io, profile);
   try {
     const blocked = new Set(store.blocked.list().map((b) => b.username));
-    return print(args, io, store.contacts.list(), blocked, store.nicknames.all());
+    return await print(args, io, store.contacts.list(), blocked, store.nicknames.all());
   } finally {
     store.close();
   }
@@ -30,13 +29,13 @@ export async function contacts(args: ContactsArgs, io: Io): Promise<number> {
  * The contacts, and the blocked users (issue 15) among them or not: a blocked user need not have a pinned key. A local
  * nickname (chat nick) shows beside the username, made inert.
  */
-function print(
+async function print(
   args: ContactsArgs,
   io: Io,
   list: Contact[],
   blocked: ReadonlySet<string>,
   nicknames: ReadonlyMap<string, string>,
-): number {
+): Promise<number> {
   const unpinned = [...blocked].filter((u) => !list.some((c) => c.username === u));
   if (args.json) {
     for (const c of list) {
@@ -54,8 +53,11 @@ function print(
     return 0;
   }
   const label = (u: string): string => inertLine(withNickname(u, nicknames));
-  const width = Math.max(0, ...[...list.map((c) => c.username), ...unpinned].map((u) => stringWidth(label(u))));
-  const pad = (u: string): string => label(u) + ' '.repeat(width - stringWidth(label(u)));
+  const labels = [...list.map((c) => c.username), ...unpinned].map(label);
+  // string-width's tables take 50-80 ms to load (issue 15): only for a label that is not all printable ASCII.
+  const measure = labels.every(isPrintableAscii) ? (l: string) => l.length : (await import('string-width')).default;
+  const width = Math.max(0, ...labels.map((l) => measure(l)));
+  const pad = (u: string): string => label(u) + ' '.repeat(width - measure(label(u)));
   for (const u of unpinned) io.stdout.write(`${pad(u)}  blocked (no key pinned)\n`);
   if (list.length === 0 && unpinned.length === 0) {
     io.stdout.write('no contacts yet (a contact is pinned the first time you send to or receive from them)\n');

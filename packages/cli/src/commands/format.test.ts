@@ -1,9 +1,12 @@
 import stringWidth from 'string-width';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { inertText as sanitizeForTerminal } from '../terminal-text.js';
-import { formatLocalTime, formatMessageLine } from './format.js';
+import { formatLocalTime, formatMessageLine, loadWrapFor } from './format.js';
 
 describe('formatting', () => {
+  // What a command does before printing to a terminal: the word wrap is loaded only then.
+  beforeAll(() => loadWrapFor({ write: () => true, isTTY: true, columns: 80 }));
+
   it('formats local time as YYYY-MM-DD HH:MM:SS', () => {
     const d = new Date(2026, 10, 24, 10, 31, 2);
     expect(formatLocalTime(d.getTime())).toBe('2026-11-24 10:31:02');

@@ -4,8 +4,14 @@
  */
 import { inertLine, inertText } from '../terminal-text.js';
 import { UNKNOWN_TIME, isPlausibleTime, senderTimeNote } from '../sender-time.js';
-import { wrapRows } from '../ui/wrap.js';
 import type { Output } from './io.js';
+
+/**
+ * The word wrap of ui/wrap.ts, loaded only for output to a terminal (`loadWrapFor`): it measures text with
+ * string-width, whose tables take 50-80 ms to load, which every `chat history` or `chat recv` into a pipe or file
+ * would otherwise pay for nothing (issue 15).
+ */
+let wrapRows: typeof import('../ui/wrap.js').wrapRows | undefined;
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -35,6 +41,8 @@ export function markContinuations(text: string): string {
  */
 export function fitLine(line: string, width?: number): string {
   if (width === undefined) return markContinuations(line);
+  // A programming error, not a user's: every command that prints with a width awaits loadWrapFor first.
+  if (!wrapRows) throw new Error('fitLine with a width before loadWrapFor');
   return wrapRows(line.replace(/\t/g, '    '), width, Math.max(1, width - CONTINUATION.length)).join(
     `\n${CONTINUATION}`,
   );
@@ -43,6 +51,11 @@ export function fitLine(line: string, width?: number): string {
 /** The width to wrap output to: the terminal's columns when stdout is one, else none (the output is left unwrapped). */
 export function outputWidth(out: Output): number | undefined {
   return out.isTTY && out.columns !== undefined && out.columns > 0 ? out.columns : undefined;
+}
+
+/** Loads the word wrap when `out` is a terminal (outputWidth gives a width): call before printing with fitLine. */
+export async function loadWrapFor(out: Output): Promise<void> {
+  if (outputWidth(out) !== undefined) wrapRows ??= (await import('../ui/wrap.js')).wrapRows;
 }
 
 /**

@@ -8,17 +8,22 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import type { Profile } from '../engine/profile.js';
-import type { Store } from '../engine/store/store.js';
+import type { OpenOptions, Store } from '../engine/store/store.js';
 import type { DaemonClient } from '../daemon/client.js';
 import { attachDaemon } from './attach.js';
 import { warn, type Io } from './io.js';
 import { unlockingPassphrase } from './passphrase.js';
 
-export async function openStore(io: Io, profile: Profile, daemon?: DaemonClient): Promise<Store> {
+export async function openStore(
+  io: Io,
+  profile: Profile,
+  daemon?: DaemonClient,
+  options?: OpenOptions,
+): Promise<Store> {
   const key = await storageKeyFor(io, profile, daemon);
   try {
     const { Store } = await import('../engine/store/store.js');
-    return Store.open(profile.dbPath, key);
+    return Store.open(profile.dbPath, key, options);
   } finally {
     key.fill(0);
   }

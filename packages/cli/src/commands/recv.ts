@@ -24,7 +24,7 @@ import { attachDaemon } from './attach.js';
 import { openMessenger } from './common.js';
 import { printFileNotice } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
-import { fitLine, formatLocalTime, formatMessageLine, outputWidth } from './format.js';
+import { fitLine, formatLocalTime, formatMessageLine, loadWrapFor, outputWidth } from './format.js';
 import { formatAction, quoteLine } from './history-format.js';
 import { hint, printJson, warn, type Io } from './io.js';
 
@@ -40,6 +40,7 @@ export interface RecvArgs {
 }
 
 export async function recv(args: RecvArgs, io: Io): Promise<number> {
+  await loadWrapFor(io.stdout);
   const daemon = await attachDaemon(io);
   if (daemon) return recvFromDaemon(daemon, args, io);
   const messenger = await openMessenger(io, { connectEarly: 'recv' });

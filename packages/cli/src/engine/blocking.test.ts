@@ -95,6 +95,27 @@ describe('blocking (§17.4)', () => {
     expect(g?.record.members.map((x) => x.user)).toContain(carol);
   });
 
+  // Moved from test/e2e/everyday.test.ts (the CLI's block / unblock / contacts output stays there).
+  it('a message from a blocked user is dropped: not stored, no receipt back, not back after unblocking', async () => {
+    const [alice, mallory] = await users('alice', 'mallory');
+    await as(mallory!, (m) => m.sendMessage(alice!, 'before'));
+    await recvAll(alice!);
+    await block(alice!, mallory!);
+    const sent = await as(mallory!, (m) => m.sendMessage(alice!, 'while blocked'));
+    const during = await recvAll(alice!);
+    expect(during.ev).toEqual([]);
+    expect(await as(alice!, async (m) => m.store.history.byId(sent.id))).toBeUndefined();
+    // No delivered receipt went back: mallory's message stays "sent".
+    await recvAll(mallory!);
+    const row = await as(mallory!, async (m) => m.store.history.page(alice!, false, 10).find((r) => r.id === sent.id));
+    expect(row?.state).toBe('sent');
+    await as(alice!, async (m) => void m.store.blocked.unblock(mallory!));
+    await as(mallory!, (m) => m.sendMessage(alice!, 'after'));
+    const after = await recvAll(alice!);
+    expect(after.ev.map((e) => `${e.type} ${(e.x as { body?: string }).body}`)).toEqual(['message after']);
+    expect((await recvAll(alice!)).summary).toMatchObject({ received: 0, held: 0 }); // nothing left on the relay
+  });
+
   it('under --trust-new-identities never a blocked sender is dropped, not held', async () => {
     const [alice, mallory] = await users('alice', 'mallory');
     const never: OpenOptions = { trustNewIdentities: 'never' };

@@ -4,15 +4,15 @@
  * pane's width would otherwise put a fake `HH:MM alice: …` where real messages start).
  */
 import stringWidth from 'string-width';
+import { isPrintableAscii } from '../terminal-text.js';
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-// Printable ASCII is one column a character: most words of most messages, measured without string-width's
-// segmenting and regular expressions (which made laying out a page of 100 messages cost 30-250 ms).
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
-/** The columns `s` takes on the terminal (string-width: wide CJK and emoji 2, combining marks and ZWJ joins 0). */
-export const displayWidth = (s: string): number => (PRINTABLE_ASCII.test(s) ? s.length : stringWidth(s));
+/**
+ * The columns `s` takes on the terminal (string-width: wide CJK and emoji 2, combining marks and ZWJ joins 0). Printable
+ * ASCII by its length: string-width made laying out a page of 100 messages cost 30-250 ms.
+ */
+export const displayWidth = (s: string): number => (isPrintableAscii(s) ? s.length : stringWidth(s));
 
 /**
  * The rows of `text`: the first at most `first` columns wide, every later one at most `rest`; each `\n` starts a new

@@ -15,11 +15,15 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { deleteMessage, editMessage, reactToMessage } from '../actions/send.js';
+import { ChatError } from '../errors.js';
+import { setTimer } from '../expire/timers.js';
+import { until } from '../../../../../test/fixtures/wait.js';
+import type { ActionEvent, GroupMessage } from '../events.js';
 import type { Messenger, RejectedMessage } from '../messenger.js';
 import { changeGroup, createGroup, findGroup, groupConv, sendGroupText } from './groups.js';
 import { acceptGroup, declineGroup } from './invitations.js';
 import { sendToConversation } from './conversation.js';
-import type { GroupMessage } from '../events.js';
 import { joinRoom, listRooms, roomMembers, sendRoomText } from './rooms.js';
 
 const world = engineWorld('groups');
@@ -239,6 +243,88 @@ describe('groups (§15.3–§15.5)', () => {
     expect(after).toMatchObject({ body: 'the plan', editSeq: 0, deleted: false });
     const [row] = await as(c!, async (m) => m.store.history.page(groupConv(group.gid), true, 1));
     expect(row?.reactions).toEqual([{ author: b!, emoji: '👍' }]);
+  });
+});
+
+// Moved from test/e2e/everyday.test.ts, which keeps the CLI's side (the commands, history pages and search --in).
+describe('replies, edits, reactions and deletes in a group (§17)', () => {
+  /** One receive: the group messages and the applied actions. */
+  const recvActions = (user: string) =>
+    as(user, async (m) => {
+      const got: GroupMessage[] = [];
+      const actions: ActionEvent[] = [];
+      m.on('groupMessage', (x) => got.push(x));
+      m.on('action', (x) => actions.push(x));
+      await m.receive();
+      return { got, actions };
+    });
+  const historyOf = (user: string, gid: string) =>
+    as(user, async (m) => m.store.history.page(groupConv(gid), true, 20));
+
+  it('reach every member, each under its own copy id tied by the reference; only the author edits', async () => {
+    const [a, b, c] = await users('alice', 'bob', 'carol');
+    await befriend(a!, b!, c!);
+    const { group } = await as(a!, (m) => createGroup(m, 'team', [b!, c!]));
+    await as(a!, (m) => sendGroupText(m, 'team', 'standup at 10'));
+    const bobMsg = (await recvActions(b!)).got.find((x) => x.body === 'standup at 10')!;
+    await as(b!, (m) => sendGroupText(m, 'team', 'ok', bobMsg.id));
+    await as(b!, (m) => reactToMessage(m, bobMsg.id, '👍'));
+    await recvActions(a!);
+    const aliceMsg = (await historyOf(a!, group.gid)).find((r) => r.body === 'standup at 10')!;
+    expect(aliceMsg.reactions).toEqual([{ author: b!, emoji: '👍' }]);
+    await as(a!, (m) => editMessage(m, aliceMsg.id, 'standup at 11'));
+
+    const carol = await recvActions(c!);
+    const carolMsg = carol.got.find((x) => x.from === a! && x.body === 'standup at 10')!;
+    // Every copy of a group message has its own envelope id (fan-out): the reference of §17.2 ties them together.
+    expect(carolMsg.id).not.toBe(bobMsg.id);
+    expect(carol.got).toContainEqual(expect.objectContaining({ from: b!, body: 'ok', replyTo: carolMsg.id }));
+    expect(carol.actions).toContainEqual(
+      expect.objectContaining({ type: 'reaction', from: b!, emoji: '👍', target: carolMsg.id }),
+    );
+    expect(carol.actions).toContainEqual(
+      expect.objectContaining({ type: 'edit', from: a!, body: 'standup at 11', target: carolMsg.id }),
+    );
+
+    // bob, not the author, cannot edit it.
+    const refused = await as(b!, (m) => editMessage(m, bobMsg.id, 'no')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ChatError);
+    expect((refused as ChatError).code).toBe('NOT_AUTHOR');
+
+    await as(a!, (m) => deleteMessage(m, aliceMsg.id));
+    const bobLater = await recvActions(b!);
+    expect(bobLater.actions).toContainEqual(
+      expect.objectContaining({ type: 'edit', target: bobMsg.id, body: 'standup at 11' }),
+    );
+    expect(bobLater.actions).toContainEqual(expect.objectContaining({ type: 'delete', target: bobMsg.id }));
+    const bobHistory = await historyOf(b!, group.gid);
+    expect(bobHistory.find((r) => r.id === bobMsg.id)).toMatchObject({ deleted: true, body: '' });
+    expect(bobHistory.find((r) => r.body === 'ok')).toMatchObject({ replyTo: bobMsg.id, sender: b! });
+  });
+});
+
+// Moved from test/e2e/expire.test.ts, which keeps the CLI's side (the refusal's exit code, the event and the line).
+describe('disappearing messages in a group (§17.5)', () => {
+  it("members apply the admin's timer: a group message expires from a member's history too", async () => {
+    const [a, b] = await users('alice', 'bob');
+    await befriend(a!, b!);
+    const { group } = await as(a!, (m) => createGroup(m, 'crew', [b!]));
+    await recv(b!);
+    const refused = await as(b!, (m) => setTimer(m, '#crew', 3600)).catch((e: unknown) => e);
+    expect((refused as ChatError).code).toBe('NOT_GROUP_ADMIN');
+    await as(a!, (m) => setTimer(m, '#crew', 1));
+    await as(a!, (m) => sendGroupText(m, 'crew', 'group secret'));
+    await recv(b!);
+    await as(b!, async (m) => {
+      expect(m.store.timers.get(groupConv(group.gid))).toMatchObject({ seconds: 1, setBy: a! });
+      const row = m.store.history.page(groupConv(group.gid), true, 10).find((r) => r.body === 'group secret');
+      expect(row).toBeDefined();
+      // The row's own expiry (commit time + 1 s) is what the sweep waits for; no sleep, no wall-clock bound.
+      await until(() => {
+        m.store.timers.sweep(Date.now());
+        return m.store.history.byId(row!.id) === undefined;
+      }, 'the group message expired');
+    });
   });
 });
 
