@@ -1,7 +1,7 @@
 // npm run test:install: packs the tarball (packages/cli/scripts/pack.mjs), installs it with `npm install -g` into a
 // temporary prefix, and uses the installed commands the way a new user would, from a directory outside this
 // checkout and with a PATH that reaches nothing of it: versions, a relay on a free port, two profiles, a message.
-// The npm dependencies come from the registry (better-sqlite3 compiles from source where no prebuilt binary fits;
+// The npm dependencies come from the registry (better-sqlite3-multiple-ciphers compiles from source where no prebuilt binary fits;
 // set npm_config_nodedir=/usr where node-gyp cannot download Node's headers). Run after `npm run build`.
 // Prints one result line, "install test: ok ..." or "install test: FAILED ...", and exits 1 on failure.
 import { execFileSync, spawn } from 'node:child_process';
@@ -72,7 +72,7 @@ async function main() {
   const packTime = seconds(t);
 
   t = performance.now();
-  // From the temp dir, so no .npmrc or workspace of this checkout applies. better-sqlite3's install script fetches or
+  // From the temp dir, so no .npmrc or workspace of this checkout applies. better-sqlite3-multiple-ciphers' install script fetches or
   // compiles its addon; npm 11 warns about install scripts not allowed by name, and a later npm will skip them.
   execFileSync(
     'npm',
@@ -83,7 +83,7 @@ async function main() {
       prefix,
       '--no-audit',
       '--no-fund',
-      '--allow-scripts=better-sqlite3,better-sqlite3-multiple-ciphers',
+      '--allow-scripts=better-sqlite3-multiple-ciphers',
       tarball,
     ],
     { cwd: tmp, stdio: ['ignore', 'inherit', 'inherit'] },

@@ -5,12 +5,12 @@ import { basename, dirname, join } from 'node:path';
 import { CHAT_BIN } from '../e2e/harness.js';
 import { openProfileDb } from '../helpers/profile-db.js';
 
-// better-sqlite3 is the relay's dependency, not the root's: load it from the relay package.
+// The SQLite binding is the relay's dependency, not the root's: load it from the relay package.
 interface Db {
   prepare(sql: string): { pluck(): { all(): unknown[] } };
   close(): void;
 }
-const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))('better-sqlite3') as new (
+const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))('better-sqlite3-multiple-ciphers') as new (
   file: string,
   options: { readonly: boolean; fileMustExist: boolean },
 ) => Db;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { tempDir } from '../../../../test/fixtures/temp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RelayStoreError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { AccountStore, AccountSummary, AccountTotals, InviteResult } from './accounts.js';
 import type { UserRecord } from './mailbox-store.js';
 

@@ -80,7 +80,7 @@ describe('what the sqlite store keeps (PROTOCOL.md §9)', () => {
   it("has no column for a sender's name or for plaintext in the envelope table, only opaque sender and address tags", async () => {
     const file = join(dir, 'schema.db');
     openSqliteStore(file).close();
-    const { default: Database } = await import('better-sqlite3');
+    const { default: Database } = await import('better-sqlite3-multiple-ciphers');
     const db = new Database(file, { readonly: true });
     const columns = (db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name);
     db.close();
