@@ -188,6 +188,22 @@ describe('refused batches (§23.3): typed codes, nothing stored, the relay keeps
   });
 });
 
+describe('the upload budget (§23.3)', () => {
+  it('past it a prekey_put is RATE_LIMITED with the wait, nothing is checked or stored, and the session goes on', async () => {
+    await start({ limits: { prekeyUploadsBurst: 5 } });
+    const bob = await v2('bob');
+    bob.send(prekeyPut(1, prekeySet(ids.bob!, 'bob', 2, 0)));
+    expect(await bob.nextOfType('prekey_count')).toMatchObject({ rid: 1, opk: 2 });
+    const more = [500, 501].map((id) => signedPrekey(ids.bob!, 'bob', PrekeyType.x25519OneTime, id));
+    bob.send(prekeyPut(2, more));
+    const refused = await bob.nextOfType('err');
+    expect(refused).toMatchObject({ rid: 2, code: 'RATE_LIMITED', fatal: false });
+    expect(refused.msg).toMatch(/retry in \d+ ms/);
+    bob.send(prekeyPut(3, []));
+    expect(await bob.nextOfType('prekey_count')).toMatchObject({ rid: 3, opk: 2 });
+  });
+});
+
 describe('the one-time budget (§23.6)', () => {
   it('past the account or address burst, bundles come from the signed keys and consume nothing', async () => {
     await start({ limits: { prekeyTakesBurst: 2, prekeyTakesPerIpBurst: 3 } });

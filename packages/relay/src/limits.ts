@@ -177,6 +177,12 @@ export interface Limits {
   /** The same per requesting address (×2 per IPv6 /56, ×4 per /48). */
   prekeyTakesPerIpPerHour: number;
   prekeyTakesPerIpBurst: number;
+  /**
+   * Prekeys one account may upload (`prekey_put` entries, each a signature the relay verifies) per hour, and the
+   * burst; past it `RATE_LIMITED` (§23.3). Bounds the CPU one account spends on verification.
+   */
+  prekeyUploadsPerHour: number;
+  prekeyUploadsBurst: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -212,6 +218,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   prekeyTakesBurst: 30,
   prekeyTakesPerIpPerHour: 120,
   prekeyTakesPerIpBurst: 60,
+  prekeyUploadsPerHour: 1_000,
+  prekeyUploadsBurst: 1_000,
 });
 
 /** Per-user request rates (shared by all of a user's sessions). */

@@ -18,13 +18,22 @@ export type PrekeyDeps = Pick<RelayContext, 'prekeys' | 'prekeyBudget' | 'prekey
 
 const CAPS = { maxOpk: MAX_STORED_OPK, maxPqopk: MAX_STORED_PQOPK };
 
-/** §23.3: check the whole batch, then store it in one transaction; `prekey_count` or a non-fatal `err`. */
+/**
+ * §23.3: charge the upload budget, check the whole batch, then store it in one transaction; `prekey_count` or a
+ * non-fatal `err`.
+ */
 export async function answerPrekeyPut(
   ctx: PrekeyDeps,
   user: string,
   identityPublicKey: Uint8Array,
   f: PrekeyPutFrame,
 ): Promise<RelayFrame> {
+  // Charged before the checks: a refused batch cost its signature checks too.
+  const wait = ctx.prekeyBudget.takeUploads(user, f.types.length, Date.now());
+  if (wait > 0) {
+    const after = Number.isFinite(wait) ? `retry in ${wait} ms` : 'the batch is larger than the upload burst';
+    return errFrame('RATE_LIMITED', `prekey upload limit exceeded; ${after}`, f.rid);
+  }
   const entries = checkPrekeyBatch(f, user, identityPublicKey);
   if (!Array.isArray(entries)) return errFrame(entries.code, entries.msg, f.rid);
   const out = await ctx.prekeys.publish(user, entries, f.reset === true, CAPS);
