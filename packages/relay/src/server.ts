@@ -16,6 +16,7 @@ import { Metrics, serveMetrics } from './metrics.js';
 import { DEFAULT_ROOMS, RoomRegistry } from './rooms.js';
 import { createShareTagger } from './sender-share.js';
 import { Session } from './session.js';
+import { WAKE_DEFAULTS, type ClusterLink } from './store/cluster.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
 import { openRelayStores } from './store/open.js';
 import { acceptTls, createRelaySecureContext } from './tls-accept.js';
@@ -64,6 +65,11 @@ export interface RelayOptions {
   /** Called when an admin asks for shutdown; default: `close()`. The binary exits 0 after closing. */
   onShutdownRequest?: () => void;
   log?: Logger;
+  /**
+   * Relays sharing a PostgreSQL store: how often each re-checks its receivers' mailboxes, in case a wake-up
+   * notification was lost (docs/SCALING.md). Default 5000 ms.
+   */
+  wakeRecheckMs?: number;
   /** Clock, for expiry tests. */
   now?: () => number;
   /**
@@ -191,8 +197,19 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const sweepLogged = () => {
     sweeping = sweep().catch((err: unknown) => log({ event: 'store_error', error: (err as Error).message }));
   };
+  let link: ClusterLink | undefined;
   try {
     await sweep();
+    link = await stores.listen?.(
+      {
+        wake: (users) => {
+          for (const u of users) ctx.receivers.get(u)?.notify();
+        },
+        receiving: () => [...ctx.receivers.keys()],
+        log: (event, fields) => log({ event, ...fields }),
+      },
+      { recheckMs: options.wakeRecheckMs ?? WAKE_DEFAULTS.recheckMs },
+    );
   } catch (err) {
     await blobs.close();
     await stores.close();
@@ -232,6 +249,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const releaseStores = async (): Promise<void> => {
     clearInterval(sweeper);
     clearInterval(rateSweeper);
+    await link?.close();
     await sweeping;
     await blobs.close();
     await stores.close();
