@@ -16,7 +16,8 @@ import { Metrics, serveMetrics } from './metrics.js';
 import { DEFAULT_ROOMS, RoomRegistry } from './rooms.js';
 import { createShareTagger } from './sender-share.js';
 import { Session } from './session.js';
-import { WAKE_DEFAULTS, type ClusterLink } from './store/cluster.js';
+import { CLUSTER_DEFAULTS, type ClusterTiming } from './store/cluster.js';
+import { clusterHooks } from './cluster-hooks.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
 import { openRelayStores } from './store/open.js';
 import { acceptTls, createRelaySecureContext } from './tls-accept.js';
@@ -66,10 +67,11 @@ export interface RelayOptions {
   onShutdownRequest?: () => void;
   log?: Logger;
   /**
-   * Relays sharing a PostgreSQL store: how often each re-checks its receivers' mailboxes, in case a wake-up
-   * notification was lost (docs/SCALING.md). Default 5000 ms.
+   * Relays sharing a PostgreSQL store (docs/SCALING.md): how often each re-checks its receivers' mailboxes in case a
+   * wake-up was lost, renews its heartbeat, and after how long without one its leases may be taken over. Defaults in
+   * CLUSTER_DEFAULTS (5000, 2000, 8000 ms); tests shorten them.
    */
-  wakeRecheckMs?: number;
+  cluster?: Partial<ClusterTiming>;
   /** Clock, for expiry tests. */
   now?: () => number;
   /**
@@ -161,7 +163,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     accounts,
     commits: new CommitQueue(store, quota, (_n, ms) => metrics.observeCommit(ms)),
     blobs,
-    receivers: new Map<string, Receiver>(),
+    receivers: new Map<string, Receiver & Kickable>(),
     online: new Map<string, Set<Kickable>>(),
     log,
     limits: {
@@ -185,7 +187,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   metrics.gauges = async () => ({ connections: sockets.size, online: ctx.online.size, ...(await accounts.totals()) });
   const gate = new ConnectionGate(limits, () => sockets.size);
-  const sweep = async () => {
+  const sweepHere = async () => {
     const n = await store.expire(now());
     if (n > 0) log({ event: 'expired', count: n });
     const b = await blobs.expire(now());
@@ -193,24 +195,19 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const gone = await accounts.expireUnused(now() - limits.unusedAccountTtlMs, (u) => ctx.online.has(u));
     if (gone.length > 0) log({ event: 'accounts_expired', count: gone.length });
   };
+  // With other relays on the store, one sweep at a time: the others skip theirs while it runs.
+  const sweep = async () => {
+    await (ctx.cluster ? ctx.cluster.exclusive('sweep', sweepHere) : sweepHere());
+  };
   let sweeping: Promise<void> = Promise.resolve();
   const sweepLogged = () => {
     sweeping = sweep().catch((err: unknown) => log({ event: 'store_error', error: (err as Error).message }));
   };
-  let link: ClusterLink | undefined;
   try {
+    ctx.cluster = await stores.join?.(clusterHooks(ctx), { ...CLUSTER_DEFAULTS, ...options.cluster });
     await sweep();
-    link = await stores.listen?.(
-      {
-        wake: (users) => {
-          for (const u of users) ctx.receivers.get(u)?.notify();
-        },
-        receiving: () => [...ctx.receivers.keys()],
-        log: (event, fields) => log({ event, ...fields }),
-      },
-      { recheckMs: options.wakeRecheckMs ?? WAKE_DEFAULTS.recheckMs },
-    );
   } catch (err) {
+    await ctx.cluster?.close();
     await blobs.close();
     await stores.close();
     throw err;
@@ -249,8 +246,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const releaseStores = async (): Promise<void> => {
     clearInterval(sweeper);
     clearInterval(rateSweeper);
-    await link?.close();
     await sweeping;
+    await ctx.cluster?.close();
     await blobs.close();
     await stores.close();
   };

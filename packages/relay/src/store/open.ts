@@ -9,7 +9,7 @@ import { BlobStore, fileBlobs } from '../blobs/store.js';
 import { touchDataFile } from '../data-dir.js';
 import { RelayStoreError } from '../errors.js';
 import type { AccountStore } from './accounts.js';
-import type { ClusterHooks, ClusterLink, WakeTiming } from './cluster.js';
+import type { Cluster, ClusterHooks, ClusterTiming } from './cluster.js';
 import type { MailboxStore } from './mailbox-store.js';
 import type { RoomStore } from './rooms.js';
 import { openSqliteStores } from './sqlite-store.js';
@@ -23,9 +23,9 @@ export interface RelayStores {
   /** File blobs under `limits`: files in `<dataDir>/blobs` (SQLite) or rows beside the mailboxes (PostgreSQL). */
   blobs(limits: BlobLimits): Blobs;
   /**
-   * Hears the other relays sharing the store (PostgreSQL); undefined where a relay is alone with its store (SQLite).
+   * Joins the other relays sharing the store (PostgreSQL); undefined where a relay is alone with its store (SQLite).
    */
-  listen?(hooks: ClusterHooks, timing: WakeTiming): Promise<ClusterLink>;
+  join?(hooks: ClusterHooks, timing: ClusterTiming): Promise<Cluster>;
   /** Closes every store (and the engine's connections). */
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { ClusterHooks, ClusterLink, WakeTiming } from './cluster.js';
+import type { ClusterEvent, ClusterHooks } from './cluster.js';
 import { types } from './postgres-pool.js';
 
 /** Most bytes of one notification payload (PostgreSQL refuses more than 8000). */
@@ -51,15 +51,28 @@ export function wakePayloads(node: string, users: readonly string[]): string[] {
   return out;
 }
 
+/** An event for the other relays: JSON `{"n":node,"e":event}`; undefined if over WAKE_PAYLOAD_MAX bytes. */
+export function eventPayload(node: string, e: ClusterEvent): string | undefined {
+  const p = JSON.stringify({ n: node, e });
+  return Buffer.byteLength(p) <= WAKE_PAYLOAD_MAX ? p : undefined;
+}
+
+/** What a payload from another relay says; nothing for our own, or for anything malformed. */
+export function heard(payload: string, node: string): { wake: string[]; event?: ClusterEvent } {
+  try {
+    const p = JSON.parse(payload) as { n?: unknown; w?: unknown; e?: unknown };
+    if (p.n === node) return { wake: [] };
+    const event = p.e !== null && typeof p.e === 'object' ? (p.e as ClusterEvent) : undefined;
+    const wake = Array.isArray(p.w) ? p.w.filter((u): u is string => typeof u === 'string') : [];
+    return event ? { wake, event } : { wake };
+  } catch {
+    return { wake: [] };
+  }
+}
+
 /** The names in a wake payload from another relay; none for our own, or for anything malformed. */
 export function wokenBy(payload: string, node: string): string[] {
-  try {
-    const p = JSON.parse(payload) as { n?: unknown; w?: unknown };
-    if (p.n === node || !Array.isArray(p.w)) return [];
-    return p.w.filter((u): u is string => typeof u === 'string');
-  } catch {
-    return [];
-  }
+  return heard(payload, node).wake;
 }
 
 /**
@@ -72,8 +85,8 @@ export async function listenForWakes(
   pool: pg.Pool,
   wake: WakeChannel,
   hooks: ClusterHooks,
-  timing: WakeTiming,
-): Promise<ClusterLink> {
+  recheckMs: number,
+): Promise<{ close(): Promise<void> }> {
   let closed = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
@@ -92,8 +105,9 @@ export async function listenForWakes(
     const c = new pg.Client({ connectionString: url, types });
     c.on('notification', (m) => {
       if (m.channel === wake.channel && m.payload !== undefined) {
-        const users = wokenBy(m.payload, wake.node);
+        const { wake: users, event } = heard(m.payload, wake.node);
         if (users.length > 0) hooks.wake(users);
+        if (event) hooks.event(event);
       }
     });
     const lost = (err?: Error) => {
@@ -142,7 +156,7 @@ export async function listenForWakes(
 
   await connect();
   hooks.log('cluster_listening', { channel: wake.channel, reconnected: 0 });
-  const ticker = setInterval(recheckLogged, timing.recheckMs);
+  const ticker = setInterval(recheckLogged, recheckMs);
   ticker.unref();
   return {
     async close() {

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { RelayStoreError } from '../errors.js';
-import type { ClusterHooks, ClusterLink, WakeTiming } from './cluster.js';
+import type { Cluster, ClusterHooks, ClusterTiming } from './cluster.js';
 import type { AccountStore } from './accounts.js';
 import type {
   EnvelopeInput,
@@ -30,7 +30,8 @@ import type { BlobLimits, Blobs } from '../blobs/rules.js';
 import { PgAccountStore, insertUser } from './postgres-accounts.js';
 import { buf, transaction, types } from './postgres-pool.js';
 import { PgBlobs } from './postgres-blobs.js';
-import { listenForWakes, wakeChannel, wakePayloads, type WakeChannel } from './postgres-listen.js';
+import { openPgCluster } from './postgres-cluster.js';
+import { wakeChannel, wakePayloads, type WakeChannel } from './postgres-listen.js';
 import { PgRoomStore } from './postgres-rooms.js';
 import { preparePgSchema } from './postgres-schema.js';
 import type { RoomStore } from './rooms.js';
@@ -55,8 +56,8 @@ export interface PgStores {
   rooms: RoomStore;
   /** File blobs in the same database, under `limits`. */
   blobs(limits: BlobLimits): Blobs;
-  /** Starts hearing the other relays on this database (postgres-listen.ts). */
-  listen(hooks: ClusterHooks, timing: WakeTiming): Promise<ClusterLink>;
+  /** Joins the other relays on this database (postgres-cluster.ts). */
+  join(hooks: ClusterHooks, timing: ClusterTiming): Promise<Cluster>;
 }
 
 /**
@@ -91,7 +92,7 @@ export async function openPostgresStores(url: string, poolSize = 10): Promise<Pg
     accounts: new PgAccountStore(pool),
     rooms: new PgRoomStore(pool),
     blobs: (limits) => new PgBlobs(pool, limits),
-    listen: (hooks, timing) => listenForWakes(url, pool, wake, hooks, timing),
+    join: (hooks, timing) => openPgCluster(url, pool, wake, hooks, timing),
   };
 }
 
