@@ -2,9 +2,12 @@
  * Several relays on one PostgreSQL (issue 17, docs/SCALING.md): what one relay does reaches the clients of another.
  * Two relays run in this process on one throwaway database; clients connect to one or the other over TLS.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
+import { generateIdentity, randomMessageId, relayCertFingerprint, type Identity } from '@chat/crypto';
 import type { MsgFrame, RelayFrame } from '@chat/protocol';
 import { controlRequest, openRelayStores } from '@chat/relay';
 import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
@@ -222,5 +225,21 @@ describe('relays sharing one PostgreSQL', () => {
     expect(v.rows[0].v).toBe('2');
     await sql.end();
     await relay.close();
+  });
+
+  it('every relay on the database serves one certificate: the first one stores its pair, the others use it', async () => {
+    const url = await cluster.database();
+    const [a, b] = [await relayOn(url), await relayOn(url)];
+    expect(a.certCreated).toBe(true);
+    expect(b.certCreated).toBe(false);
+    expect(b.fingerprint).toBe(a.fingerprint);
+    expect(existsSync(join(b.dataDir, 'tls-key.pem'))).toBe(false); // B never made a pair of its own
+    // A client pinned to A's certificate logs in through B.
+    const c = await RawClient.connect(b.port);
+    const cert = (c.socket as TLSSocket).getPeerX509Certificate()!;
+    expect(relayCertFingerprint(cert.publicKey.export({ type: 'spki', format: 'der' }))).toBe(a.fingerprint);
+    c.close();
+    await a.close();
+    await b.close();
   });
 });

@@ -19,9 +19,9 @@ import { Session } from './session.js';
 import { CLUSTER_DEFAULTS, type ClusterTiming } from './store/cluster.js';
 import { clusterHooks } from './cluster-hooks.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
-import { openRelayStores } from './store/open.js';
+import { openRelayStores, type RelayStores } from './store/open.js';
 import { acceptTls, createRelaySecureContext } from './tls-accept.js';
-import { loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
+import { inspectTlsPair, loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
 
 /** Defaults documented in PROTOCOL.md §11. */
 export const DEFAULT_QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
@@ -121,10 +121,20 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     throw new DataDirInUseError(`another relay is running on ${dataDir} (its control socket answers)`);
   }
   let material: TlsMaterial | undefined;
-  if (options.tls === undefined) material = await loadOrCreateTlsMaterial(dataDir);
+  // On a shared store the pair comes from the database (one identity for every relay, docs/SCALING.md).
+  const sharedTls = options.tls === undefined && options.store !== undefined;
+  if (options.tls === undefined && !sharedTls) material = await loadOrCreateTlsMaterial(dataDir);
   else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
-  const secureContext = material && createRelaySecureContext(material);
   const stores = await openRelayStores(dataDir, options.store);
+  if (sharedTls && stores.tlsPair) {
+    try {
+      material = await sharedTlsMaterial(stores.tlsPair.bind(stores), dataDir);
+    } catch (err) {
+      await stores.close();
+      throw err;
+    }
+  }
+  const secureContext = material && createRelaySecureContext(material);
   const { store, accounts } = stores;
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
@@ -315,4 +325,16 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     metrics,
     close,
   };
+}
+
+/** The database's pair; this data directory's own (made if missing) becomes it when the database has none yet. */
+async function sharedTlsMaterial(tlsPair: NonNullable<RelayStores['tlsPair']>, dataDir: string): Promise<TlsMaterial> {
+  let created = false;
+  const pair = await tlsPair(async () => {
+    const mine = await loadOrCreateTlsMaterial(dataDir);
+    created = mine.created;
+    return mine;
+  });
+  const fingerprint = inspectTlsPair(pair.certPem, pair.keyPem, 'the TLS pair stored in the database');
+  return { certPem: pair.certPem, keyPem: pair.keyPem, fingerprint, created: created && pair.offered };
 }

@@ -26,6 +26,15 @@ export interface RelayStores {
    * Joins the other relays sharing the store (PostgreSQL); undefined where a relay is alone with its store (SQLite).
    */
   join?(hooks: ClusterHooks, timing: ClusterTiming): Promise<Cluster>;
+  /**
+   * The TLS pair shared by every relay on the store (PostgreSQL, postgres-tls.ts); undefined where each data
+   * directory keeps its own (SQLite).
+   */
+  tlsPair?(offer: () => Promise<{ certPem: string; keyPem: string }>): Promise<{
+    certPem: string;
+    keyPem: string;
+    offered: boolean;
+  }>;
   /** Closes every store (and the engine's connections). */
   close(): Promise<void>;
 }

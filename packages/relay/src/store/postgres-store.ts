@@ -33,6 +33,7 @@ import { PgBlobs } from './postgres-blobs.js';
 import { openPgCluster } from './postgres-cluster.js';
 import { wakeChannel, wakePayloads, type WakeChannel } from './postgres-listen.js';
 import { PgRoomStore } from './postgres-rooms.js';
+import { sharedTlsPair, type PemPair } from './postgres-tls.js';
 import { preparePgSchema } from './postgres-schema.js';
 import type { RoomStore } from './rooms.js';
 
@@ -58,6 +59,8 @@ export interface PgStores {
   blobs(limits: BlobLimits): Blobs;
   /** Joins the other relays on this database (postgres-cluster.ts). */
   join(hooks: ClusterHooks, timing: ClusterTiming): Promise<Cluster>;
+  /** The TLS pair every relay on the database serves; `offer` gives ours if none is stored yet (postgres-tls.ts). */
+  tlsPair(offer: () => Promise<PemPair>): Promise<PemPair & { offered: boolean }>;
 }
 
 /**
@@ -93,6 +96,7 @@ export async function openPostgresStores(url: string, poolSize = 10): Promise<Pg
     rooms: new PgRoomStore(pool),
     blobs: (limits) => new PgBlobs(pool, limits),
     join: (hooks, timing) => openPgCluster(url, pool, wake, hooks, timing),
+    tlsPair: (offer) => sharedTlsPair(pool, offer),
   };
 }
 
