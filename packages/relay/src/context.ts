@@ -6,6 +6,7 @@ import type { Limits, UserRates } from './limits.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { AccountStore } from './store/accounts.js';
+import type { Cluster } from './store/cluster.js';
 import type { MailboxStore } from './store/mailbox-store.js';
 import type { RoomRegistry } from './rooms.js';
 import type { Blobs } from './blobs/rules.js';
@@ -26,8 +27,13 @@ export interface RelayContext {
   readonly prekeyListeners: Map<string, Set<PrekeyListener>>;
   /** Sealed file chunks (PROTOCOL.md §16.4). */
   readonly blobs: Blobs;
-  /** The one `recv` session per user (PROTOCOL.md §8 step 4), keyed by username. */
-  readonly receivers: Map<string, Receiver>;
+  /** The one `recv` session per user (PROTOCOL.md §8 step 4) held by this relay, keyed by username. */
+  readonly receivers: Map<string, Receiver & Kickable>;
+  /**
+   * The other relays on the same PostgreSQL (docs/SCALING.md): leases of receiving sessions, presence, events.
+   * Undefined for a relay alone with its store (SQLite), where `receivers` and `online` are the whole truth.
+   */
+  cluster?: Cluster;
   /** Every authenticated session, by username (for kick, ban and online state). */
   readonly online: Map<string, Set<Kickable>>;
   readonly log: Logger;

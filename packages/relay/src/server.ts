@@ -17,10 +17,12 @@ import { Metrics, serveMetrics } from './metrics.js';
 import { DEFAULT_ROOMS, RoomRegistry } from './rooms.js';
 import { createShareTagger } from './sender-share.js';
 import { Session } from './session.js';
+import { CLUSTER_DEFAULTS, type ClusterTiming } from './store/cluster.js';
+import { clusterHooks } from './cluster-hooks.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
-import { openRelayStores } from './store/open.js';
+import { openRelayStores, type RelayStores } from './store/open.js';
 import { acceptTls, createRelaySecureContext } from './tls-accept.js';
-import { loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
+import { inspectTlsPair, loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
 
 /** Defaults documented in PROTOCOL.md §11. */
 export const DEFAULT_QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
@@ -70,6 +72,12 @@ export interface RelayOptions {
   /** Called when an admin asks for shutdown; default: `close()`. The binary exits 0 after closing. */
   onShutdownRequest?: () => void;
   log?: Logger;
+  /**
+   * Relays sharing a PostgreSQL store (docs/SCALING.md): how often each re-checks its receivers' mailboxes in case a
+   * wake-up was lost, renews its heartbeat, and after how long without one its leases may be taken over. Defaults in
+   * CLUSTER_DEFAULTS (5000, 2000, 8000 ms); tests shorten them.
+   */
+  cluster?: Partial<ClusterTiming>;
   /** Clock, for expiry tests. */
   now?: () => number;
   /**
@@ -119,10 +127,20 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     throw new DataDirInUseError(`another relay is running on ${dataDir} (its control socket answers)`);
   }
   let material: TlsMaterial | undefined;
-  if (options.tls === undefined) material = await loadOrCreateTlsMaterial(dataDir);
+  // On a shared store the pair comes from the database (one identity for every relay, docs/SCALING.md).
+  const sharedTls = options.tls === undefined && options.store !== undefined;
+  if (options.tls === undefined && !sharedTls) material = await loadOrCreateTlsMaterial(dataDir);
   else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
-  const secureContext = material && createRelaySecureContext(material);
   const stores = await openRelayStores(dataDir, options.store);
+  if (sharedTls && stores.tlsPair) {
+    try {
+      material = await sharedTlsMaterial(stores.tlsPair.bind(stores), dataDir);
+    } catch (err) {
+      await stores.close();
+      throw err;
+    }
+  }
+  const secureContext = material && createRelaySecureContext(material);
   const { store, accounts } = stores;
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
@@ -164,7 +182,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     prekeys: stores.prekeys,
     prekeyBudget: new PrekeyBudget(limits),
     prekeyListeners: new Map<string, Set<PrekeyListener>>(),
-    receivers: new Map<string, Receiver>(),
+    receivers: new Map<string, Receiver & Kickable>(),
     online: new Map<string, Set<Kickable>>(),
     log,
     limits: {
@@ -188,7 +206,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   metrics.gauges = async () => ({ connections: sockets.size, online: ctx.online.size, ...(await accounts.totals()) });
   const gate = new ConnectionGate(limits, () => sockets.size);
-  const sweep = async () => {
+  const sweepHere = async () => {
     const n = await store.expire(now());
     if (n > 0) log({ event: 'expired', count: n });
     const b = await blobs.expire(now());
@@ -196,13 +214,19 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const gone = await accounts.expireUnused(now() - limits.unusedAccountTtlMs, (u) => ctx.online.has(u));
     if (gone.length > 0) log({ event: 'accounts_expired', count: gone.length });
   };
+  // With other relays on the store, one sweep at a time: the others skip theirs while it runs.
+  const sweep = async () => {
+    await (ctx.cluster ? ctx.cluster.exclusive('sweep', sweepHere) : sweepHere());
+  };
   let sweeping: Promise<void> = Promise.resolve();
   const sweepLogged = () => {
     sweeping = sweep().catch((err: unknown) => log({ event: 'store_error', error: (err as Error).message }));
   };
   try {
+    ctx.cluster = await stores.join?.(clusterHooks(ctx), { ...CLUSTER_DEFAULTS, ...options.cluster });
     await sweep();
   } catch (err) {
+    await ctx.cluster?.close();
     await blobs.close();
     await stores.close();
     throw err;
@@ -247,6 +271,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     clearInterval(scrubber);
     clearInterval(rateSweeper);
     await sweeping;
+    await ctx.cluster?.close();
     await blobs.close();
     await stores.close();
   };
@@ -314,4 +339,16 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     metrics,
     close,
   };
+}
+
+/** The database's pair; this data directory's own (made if missing) becomes it when the database has none yet. */
+async function sharedTlsMaterial(tlsPair: NonNullable<RelayStores['tlsPair']>, dataDir: string): Promise<TlsMaterial> {
+  let created = false;
+  const pair = await tlsPair(async () => {
+    const mine = await loadOrCreateTlsMaterial(dataDir);
+    created = mine.created;
+    return mine;
+  });
+  const fingerprint = inspectTlsPair(pair.certPem, pair.keyPem, 'the TLS pair stored in the database');
+  return { certPem: pair.certPem, keyPem: pair.keyPem, fingerprint, created: created && pair.offered };
 }

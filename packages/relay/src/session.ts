@@ -232,8 +232,7 @@ export class Session implements Receiver, Kickable, PrekeyListener {
         void this.ctx.commits.settled().then(() => this.write({ t: 'pong', rid: frame.rid }));
         return undefined;
       case 'who':
-        this.write(onlineUsers(this.ctx, frame.rid));
-        return undefined;
+        return onlineUsers(this.ctx, frame.rid).then((reply) => void this.write(reply));
       case 'admin':
         return this.onAdmin(frame);
       case 'fanout':
@@ -383,6 +382,14 @@ export class Session implements Receiver, Kickable, PrekeyListener {
         throw new ProtocolError('ALREADY_RECEIVING', `another session is already receiving for ${f.user}`);
       }
       this.ctx.receivers.set(f.user, this);
+      // Across relays on one store (docs/SCALING.md): the lease decides. A session closed meanwhile claims nothing.
+      const held = this.ctx.cluster && (await this.ctx.cluster.claim(f.user, this.connId).catch(() => false));
+      if (held === false || this.state !== 'hello') {
+        if (held === true) this.ctx.cluster?.release(f.user, this.connId);
+        if (this.ctx.receivers.get(f.user) === this) this.ctx.receivers.delete(f.user);
+        if (held === false) throw new ProtocolError('ALREADY_RECEIVING', `${f.user} is receiving on another relay`);
+        return;
+      }
     }
     if (!created) {
       this.ctx.accounts.noteReturn(f.user, this.ctx.now()).catch((err: unknown) => {
@@ -554,6 +561,9 @@ export class Session implements Receiver, Kickable, PrekeyListener {
         this.wanted = false;
         const page = await this.ctx.store.list(this.user!, this.cursor, DELIVERY_PAGE);
         if (this.state !== 'authenticated') return;
+        // A relay whose lease ran out delivers nothing: another relay may be delivering the same page (SCALING.md).
+        if (this.ctx.cluster?.fenced())
+          throw new ProtocolError('SHUTTING_DOWN', 'this relay lost its lease; reconnect');
         if (page.length === 0) continue;
         this.wanted = true; // a full page may have more behind it
         let flowing = true;
@@ -645,7 +655,10 @@ export class Session implements Receiver, Kickable, PrekeyListener {
     clearTimeout(this.idleTimer);
     this.state = 'closing';
     this.leaveOnline();
-    if (this.user && this.ctx.receivers.get(this.user) === this) this.ctx.receivers.delete(this.user);
+    if (this.user && this.ctx.receivers.get(this.user) === this) {
+      this.ctx.receivers.delete(this.user);
+      this.ctx.cluster?.release(this.user, this.connId);
+    }
     this.ctx.log({ event: 'close', conn: this.connId, user: this.user });
   }
 }

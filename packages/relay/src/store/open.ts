@@ -9,6 +9,7 @@ import { BlobStore, fileBlobs } from '../blobs/store.js';
 import { touchDataFile } from '../data-dir.js';
 import { RelayStoreError } from '../errors.js';
 import type { AccountStore } from './accounts.js';
+import type { Cluster, ClusterHooks, ClusterTiming } from './cluster.js';
 import type { MailboxStore } from './mailbox-store.js';
 import type { PrekeyStore } from './prekeys.js';
 import type { RoomStore } from './rooms.js';
@@ -29,6 +30,19 @@ export interface RelayStores {
   scrub(): Promise<void>;
   /** File blobs under `limits`: files in `<dataDir>/blobs` (SQLite) or rows beside the mailboxes (PostgreSQL). */
   blobs(limits: BlobLimits): Blobs;
+  /**
+   * Joins the other relays sharing the store (PostgreSQL); undefined where a relay is alone with its store (SQLite).
+   */
+  join?(hooks: ClusterHooks, timing: ClusterTiming): Promise<Cluster>;
+  /**
+   * The TLS pair shared by every relay on the store (PostgreSQL, postgres-tls.ts); undefined where each data
+   * directory keeps its own (SQLite).
+   */
+  tlsPair?(offer: () => Promise<{ certPem: string; keyPem: string }>): Promise<{
+    certPem: string;
+    keyPem: string;
+    offered: boolean;
+  }>;
   /** Closes every store (and the engine's connections). */
   close(): Promise<void>;
 }
