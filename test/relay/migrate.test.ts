@@ -1,7 +1,7 @@
 /**
  * `chat-relay migrate --to postgres://…` (issue 17): a SQLite data directory populated through the real relay is
  * copied by the built binary into a throwaway PostgreSQL (test/fixtures/postgres.ts); a relay on that database then
- * serves what the SQLite relay held: the same relay id, the waiting envelopes in order, rooms, files, prekeys, bans.
+ * serves what the SQLite relay held: the same relay id and certificate, the waiting envelopes in order, rooms, files, prekeys, bans.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
@@ -73,22 +73,33 @@ async function populate(data: string, ids: Record<string, Identity>) {
   a.close();
   b.close();
   const relayId = hex(relay.relayId);
+  const fingerprint = relay.fingerprint;
   await relay.close();
-  return { sent, relayId };
+  return { sent, relayId, fingerprint };
 }
 
 describe('chat-relay migrate --to postgres://…', () => {
   it('copies a SQLite relay into PostgreSQL, where a relay delivers the waiting envelopes, rooms and files', async () => {
     const ids = { alice: generateIdentity(), bob: generateIdentity(), carol: generateIdentity() };
     const data = dir();
-    const { sent, relayId } = await populate(data, ids);
+    const { sent, relayId, fingerprint } = await populate(data, ids);
     const url = await cluster.database();
 
     const run = await runRelayBinary(['migrate', '--json', '--data', data, '--to', url]);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       ok: true,
-      counts: { users: 2, envelopes: 3, bans: 1, invites: 1, roomMembers: 2, prekeys: 5, blobs: 1, blobChunks: 2 },
+      counts: {
+        users: 2,
+        envelopes: 3,
+        bans: 1,
+        invites: 1,
+        roomMembers: 2,
+        prekeys: 5,
+        blobs: 1,
+        blobChunks: 2,
+        certificate: 1,
+      },
     });
     expect(run.stderr).toContain('chat-relay migrate: envelopes 3/3');
 
@@ -98,7 +109,9 @@ describe('chat-relay migrate --to postgres://…', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: false, code: 'TARGET_NOT_EMPTY' });
 
     const relay = await relayInProcess(dir(), { store: url });
+    // Clients' pins hold: the same relay id and the same certificate, though this relay has a data directory of its own.
     expect(hex(relay.relayId)).toBe(relayId);
+    expect(relay.fingerprint).toBe(fingerprint);
     const bob = await client(relay.port, 'bob', ids.bob!, 'recv');
     expect((await drain(bob)).map((m) => hex(m.id))).toEqual(sent.map(hex));
     bob.send({ t: 'room', rid: 1, op: 'join', room: 'general' });

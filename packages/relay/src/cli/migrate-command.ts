@@ -15,8 +15,8 @@ export const MIGRATE_HELP = `Usage: chat-relay migrate --to postgres://user@host
 
 Copies the state of a stopped relay on SQLite (DIR/relay.db, DIR/rooms.db, DIR/blobs/) into an empty PostgreSQL
 database: accounts and key bundles, waiting envelopes in their order, rooms, bans, invites, prekeys, files. One
-transaction: a failed migration copies nothing. The source is only read. The relay id moves with the data, so
-clients' pins hold; serve the data directory's certificate from the new relays (docs/SCALING.md).
+transaction: a failed migration copies nothing. The source is only read. The relay id and the TLS key pair move
+with the data, so clients' pins hold whichever relay on the database answers. Start those relays after the copy.
 
 Refuses (exit 4) while a relay runs on DIR, or when the database already holds relay data (TARGET_NOT_EMPTY).
 Progress on stderr; --json prints one JSON object with the counts on stdout.
@@ -84,7 +84,8 @@ export async function migrateCommand(argv: string[]): Promise<number> {
       process.stdout.write(
         `migrated ${dataDir} into ${target} in ${ms} ms: ${counts.users} accounts, ${counts.envelopes} envelopes, ` +
           `${counts.roomMembers} room memberships, ${counts.bans} bans, ${counts.invites} invites, ` +
-          `${counts.prekeys} prekeys, ${counts.blobs} files (${counts.blobChunks} chunks)\n`,
+          `${counts.prekeys} prekeys, ${counts.blobs} files (${counts.blobChunks} chunks)` +
+          `${counts.certificate ? ', the TLS key pair' : ''}\n`,
       );
     }
     return 0;

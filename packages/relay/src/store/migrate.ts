@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { BlobDir } from '../blobs/blob-dir.js';
+import { readDataFile } from '../data-dir.js';
+import { TLS_CERT_FILE, TLS_KEY_FILE } from '../tls-material.js';
 import { type BlobMeta, SEALED_CHUNK } from '../blobs/rules.js';
 import { preparePgSchema } from './postgres-schema.js';
 import { types } from './postgres-pool.js';
@@ -42,6 +44,8 @@ export interface MigrateCounts {
   prekeys: number;
   blobs: number;
   blobChunks: number;
+  /** 1 if the data directory's TLS pair went into the database (what every relay on it then serves), else 0. */
+  certificate: number;
 }
 
 /** Called after each batch: the table, rows copied so far, rows it has in all. */
@@ -189,6 +193,7 @@ export async function migrateToPostgres(dataDir: string, url: string, progress: 
     prekeys: 0,
     blobs: 0,
     blobChunks: 0,
+    certificate: 0,
   };
   try {
     const c = await pool.connect().catch((err: Error) => {
@@ -210,6 +215,7 @@ export async function migrateToPostgres(dataDir: string, url: string, progress: 
       }
       await copyAll(src, rooms, c, counts, progress);
       await copyBlobs(dataDir, c, counts, progress);
+      counts.certificate = await copyTlsPair(dataDir, c);
       await c.query('COMMIT');
       c.release();
     } catch (err) {
@@ -299,4 +305,26 @@ async function copyAll(
     // rowid: room_members has no single-column key, and the order does not matter.
     counts.roomMembers = await copyTable(rooms, c, 'room_members', 'rowid', members, b('roomMembers'));
   }
+}
+
+/**
+ * Clients pinned the SQLite relay's certificate (PROTOCOL.md §5.1): its pair becomes the database's (`relay_meta`
+ * `tls_key`, `tls_cert`, as postgres-tls.ts keeps it), so every relay started on the database serves it. Replaces a
+ * pair a relay may have offered while the database was empty. Returns 1 if copied, 0 if the directory has none.
+ */
+async function copyTlsPair(dataDir: string, c: pg.PoolClient): Promise<number> {
+  const keyPath = join(dataDir, TLS_KEY_FILE);
+  const certPath = join(dataDir, TLS_CERT_FILE);
+  if (!existsSync(keyPath) || !existsSync(certPath)) return 0;
+  const pair = [
+    ['tls_key', readDataFile(keyPath, true)],
+    ['tls_cert', readDataFile(certPath)],
+  ];
+  for (const [key, pem] of pair) {
+    await c.query(
+      'INSERT INTO relay_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+      [key, Buffer.from(pem!)],
+    );
+  }
+  return 1;
 }
