@@ -88,6 +88,8 @@ export async function startPostgres({ port, settings = [] }) {
     port,
     source,
     dir,
+    /** The postmaster's pid (setpriv execs it, so the child is the server itself). */
+    pid: proc.pid,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT'); // fast shutdown
       await exited;
