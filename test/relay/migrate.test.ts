@@ -48,9 +48,13 @@ async function drain(c: RawClient): Promise<MsgFrame[]> {
 }
 
 const BID = new Uint8Array(16).fill(7);
+const PARTIAL = new Uint8Array(16).fill(8);
 const CHUNKS = [new Uint8Array(BLOB_MAX_CHUNK_BYTES).fill(1), new Uint8Array(300).fill(2)];
 
-/** A SQLite relay's directory with accounts, three waiting envelopes, a room, a file, prekeys, a ban and an invite. */
+/**
+ * A SQLite relay's directory with accounts, three waiting envelopes, a room, a file and a half-uploaded one, prekeys, a
+ * ban and an invite.
+ */
 async function populate(data: string, ids: Record<string, Identity>) {
   const relay = await relayInProcess(data);
   const a = await client(relay.port, 'alice', ids.alice!);
@@ -68,6 +72,11 @@ async function populate(data: string, ids: Record<string, Identity>) {
     a.send({ t: 'blob_put', rid: 21 + n, bid: BID, n, data });
     expect(await a.next((f) => 'rid' in f && f.rid === 21 + n)).toMatchObject({ t: 'blob_ok', have: n + 1 });
   }
+  // An upload left half done: one of its three chunks is on disk.
+  a.send({ t: 'blob_new', rid: 30, bid: PARTIAL, to: 'bob', size: 2 * BLOB_MAX_CHUNK_BYTES + 300, chunks: 3 });
+  await a.next((f) => 'rid' in f && f.rid === 30);
+  a.send({ t: 'blob_put', rid: 31, bid: PARTIAL, n: 0, data: CHUNKS[0]! });
+  expect(await a.next((f) => 'rid' in f && f.rid === 31)).toMatchObject({ t: 'blob_ok', have: 1 });
   await controlRequest(data, { op: 'ban', user: 'mallory', reason: 'spam' });
   await controlRequest(data, { op: 'invite' });
   a.close();
@@ -96,8 +105,8 @@ describe('chat-relay migrate --to postgres://…', () => {
         invites: 1,
         roomMembers: 2,
         prekeys: 5,
-        blobs: 1,
-        blobChunks: 2,
+        blobs: 2,
+        blobChunks: 3,
         certificate: 1,
       },
     });
@@ -123,6 +132,9 @@ describe('chat-relay migrate --to postgres://…', () => {
     }
     // Live delivery on the new store, after the migrated backlog.
     const alice = await client(relay.port, 'alice', ids.alice!);
+    // The half-done upload resumes where it stopped (§16.1).
+    alice.send({ t: 'blob_new', rid: 5, bid: PARTIAL, to: 'bob', size: 2 * BLOB_MAX_CHUNK_BYTES + 300, chunks: 3 });
+    expect(await alice.next((f) => 'rid' in f && f.rid === 5)).toMatchObject({ t: 'blob_ok', have: 1 });
     const live = randomMessageId();
     alice.send({ t: 'send', rid: 3, to: 'bob', id: live, env: new Uint8Array(64) });
     expect(hex((await bob.nextOfType('msg')).id)).toBe(hex(live));
