@@ -76,7 +76,13 @@ export async function migrateCommand(argv: string[]): Promise<number> {
   const started = Date.now();
   const { migrateToPostgres, MigrateError } = await import('../store/migrate.js');
   try {
-    const counts = await migrateToPostgres(dataDir, to, (table, done, total) => say(`${table} ${done}/${total}`));
+    // A line per table at its end, and at most one a second while a big table copies.
+    let last = 0;
+    const counts = await migrateToPostgres(dataDir, to, (table, done, total) => {
+      if (done < total && Date.now() - last < 1000) return;
+      last = Date.now();
+      say(`${table} ${done}/${total}`);
+    });
     const ms = Date.now() - started;
     if (json) {
       process.stdout.write(`${JSON.stringify({ ok: true, from: dataDir, to: target, counts, ms })}\n`);
