@@ -94,7 +94,7 @@ async function relayPage() {
     version: version('packages/relay'),
     summary: 'the relay of chat: a key directory and offline mailboxes that store only ciphertext',
     synopsis:
-      '.B chat-relay\n[\\fIoptions\\fR]\n.br\n.B chat-relay\n\\fIconfig\\fR|\\fIadmin\\fR|\\fIstatus\\fR [\\fIoptions\\fR]',
+      '.B chat-relay\n[\\fIoptions\\fR]\n.br\n.B chat-relay\n\\fIconfig\\fR|\\fIadmin\\fR|\\fIstatus\\fR|\\fImigrate\\fR [\\fIoptions\\fR]',
     main,
     sections: [['COMMANDS', await Promise.all(subs.map(async (sub) => [`chat-relay ${sub}`, await help(bin, [sub])]))]],
     seeAlso: '.BR chat (1)',

@@ -11,7 +11,7 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const RELAY_BIN = join(ROOT, 'packages/relay/dist/bin/chat-relay.js');
 const BIG = '1000000000';
 // Lift the abuse limits (§11) that would otherwise throttle one benchmark user or one loopback address.
-const LIMIT_ENV = {
+export const LIMIT_ENV = {
   CHAT_RELAY_MESSAGES_PER_SECOND: BIG,
   CHAT_RELAY_MESSAGES_BURST: BIG,
   CHAT_RELAY_BYTES_PER_SECOND: BIG,

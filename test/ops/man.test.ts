@@ -43,10 +43,10 @@ describe('chat.1', () => {
 });
 
 describe('chat-relay.1', () => {
-  it('has the relay --help and a section for config, admin and status', async () => {
+  it('has the relay --help and a section for config, admin, status and migrate', async () => {
     const page = readFileSync(join(dir, 'chat-relay.1'), 'utf8');
     expect(page.replace(/\\-/g, '-')).toContain('-V, --version');
-    for (const c of ['config', 'admin', 'status']) {
+    for (const c of ['config', 'admin', 'status', 'migrate']) {
       const usage = (await runBin(RELAY_JS, [c, '--help'])).stdout.split('\n')[0] ?? '';
       expect(section(page, `chat-relay ${c}`), c).toContain(usage);
     }

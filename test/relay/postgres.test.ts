@@ -13,11 +13,12 @@ import {
   verifyEnvelopeSignature,
   type Identity,
 } from '@chat/crypto';
-import { BLOB_MAX_CHUNK_BYTES, type MsgFrame } from '@chat/protocol';
+import { BLOB_MAX_CHUNK_BYTES, type MsgFrame, type PrekeyBundleFrame } from '@chat/protocol';
 import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
 import { type InProcessRelay, relayInProcess } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { prekeyPut, prekeySet } from '../helpers/prekeys.js';
 
 let cluster: PgCluster;
 const dirs: TempDir[] = [];
@@ -161,5 +162,52 @@ describe('the relay on PostgreSQL', () => {
     bob.close();
     await up.close();
     await down.close();
+  });
+
+  it('prekeys published through one relay are fetched through another, each one-time key once (§23)', async () => {
+    const url = await cluster.database();
+    const [r1, r2] = [await relayOn(url), await relayOn(url)];
+    const bob = generateIdentity();
+    const b = await RawClient.connect(r1.port);
+    expect(await b.login('bob', bob, 'send', 2)).toMatchObject({ t: 'welcome' });
+    await b.nextOfType('prekey_count');
+    b.send(prekeyPut(1, prekeySet(bob, 'bob', 6, 2)));
+    expect(await b.next((f) => f.t === 'prekey_count' && f.rid === 1)).toMatchObject({ opk: 6, pqopk: 2 });
+    const tampered = prekeySet(bob, 'bob', 1, 0).map((k) => ({ ...k, signature: new Uint8Array(64) }));
+    b.send(prekeyPut(2, tampered));
+    expect(await b.nextOfType('err')).toMatchObject({ rid: 2, code: 'PREKEY_BAD_SIGNATURE', fatal: false });
+
+    // Four fetchers, two on each relay, eight fetches at once: six one-time X25519 keys, each handed out once.
+    const fetchers = await Promise.all(
+      ['ann', 'ben', 'cat', 'dan'].map(async (name, i) => {
+        const c = await RawClient.connect((i % 2 ? r2 : r1).port);
+        expect(await c.login(name, generateIdentity(), 'send', 2)).toMatchObject({ t: 'welcome' });
+        await c.nextOfType('prekey_count');
+        return c;
+      }),
+    );
+    for (const [i, c] of fetchers.entries()) {
+      c.send({ t: 'prekey_get', rid: 10 + i, user: 'bob' });
+      c.send({ t: 'prekey_get', rid: 20 + i, user: 'bob' });
+    }
+    const bundles = (
+      await Promise.all(
+        fetchers.flatMap((c, i) => [10 + i, 20 + i].map((rid) => c.next((f) => 'rid' in f && f.rid === rid))),
+      )
+    ).map((f) => f as PrekeyBundleFrame);
+    expect(bundles.every((x) => x.t === 'prekey_bundle' && x.user === 'bob')).toBe(true);
+    const opkIds = bundles.flatMap((x) => (x.opkId === undefined ? [] : [x.opkId]));
+    expect(opkIds.sort()).toEqual([100, 101, 102, 103, 104, 105]);
+    expect(
+      bundles
+        .filter((x) => x.pqType === 4)
+        .map((x) => x.pqId)
+        .sort(),
+    ).toEqual([100, 101]);
+    b.send(prekeyPut(3, []));
+    expect(await b.next((f) => f.t === 'prekey_count' && f.rid === 3)).toMatchObject({ opk: 0, pqopk: 0 });
+    for (const c of [b, ...fetchers]) c.close();
+    await r1.close();
+    await r2.close();
   });
 });

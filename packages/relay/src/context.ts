@@ -6,20 +6,34 @@ import type { Limits, UserRates } from './limits.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { AccountStore } from './store/accounts.js';
+import type { Cluster } from './store/cluster.js';
 import type { MailboxStore } from './store/mailbox-store.js';
 import type { RoomRegistry } from './rooms.js';
 import type { Blobs } from './blobs/rules.js';
 import type { ShareTags } from './sender-share.js';
+import type { PrekeyBudget } from './prekeys/budget.js';
+import type { PrekeyCounts, PrekeyStore } from './store/prekeys.js';
 
 /** What sessions share: the store, the commit queue, and who is receiving. One per running relay. */
 export interface RelayContext {
   readonly store: MailboxStore;
   readonly accounts: AccountStore;
   readonly commits: CommitQueue;
+  /** The prekey directory (PROTOCOL.md §23). */
+  readonly prekeys: PrekeyStore;
+  /** The one-time budget of requesters (§23.6). */
+  readonly prekeyBudget: PrekeyBudget;
+  /** The version-2 sessions of each user on this relay, told their prekey counts when they run low (§23.5). */
+  readonly prekeyListeners: Map<string, Set<PrekeyListener>>;
   /** Sealed file chunks (PROTOCOL.md §16.4). */
   readonly blobs: Blobs;
-  /** The one `recv` session per user (PROTOCOL.md §8 step 4), keyed by username. */
-  readonly receivers: Map<string, Receiver>;
+  /** The one `recv` session per user (PROTOCOL.md §8 step 4) held by this relay, keyed by username. */
+  readonly receivers: Map<string, Receiver & Kickable>;
+  /**
+   * The other relays on the same PostgreSQL (docs/SCALING.md): leases of receiving sessions, presence, events.
+   * Undefined for a relay alone with its store (SQLite), where `receivers` and `online` are the whole truth.
+   */
+  cluster?: Cluster;
   /** Every authenticated session, by username (for kick, ban and online state). */
   readonly online: Map<string, Set<Kickable>>;
   readonly log: Logger;
@@ -64,4 +78,9 @@ export interface Receiver {
 /** The part of a session an admin action can end. */
 export interface Kickable {
   fail(code: ErrorCode, msg: string): void;
+}
+
+/** A version-2 session of an owner, told its prekey counts when a fetch leaves them low (PROTOCOL.md §23.5). */
+export interface PrekeyListener {
+  prekeyCount(counts: PrekeyCounts): void;
 }

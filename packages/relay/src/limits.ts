@@ -168,6 +168,21 @@ export interface Limits {
   blobQuotaBytes: number;
   /** Unfinished uploads one sender may have at once (§16.4); one more `blob_new` gets `QUOTA_EXCEEDED`. */
   maxUploadsPerUser: number;
+  /**
+   * `prekey_get`s that may hand out one-time prekeys, per requesting account per hour and the burst (§23.6); past
+   * it the answer carries the signed keys only.
+   */
+  prekeyTakesPerHour: number;
+  prekeyTakesBurst: number;
+  /** The same per requesting address (×2 per IPv6 /56, ×4 per /48). */
+  prekeyTakesPerIpPerHour: number;
+  prekeyTakesPerIpBurst: number;
+  /**
+   * Prekeys one account may upload (`prekey_put` entries, each a signature the relay verifies) per hour, and the
+   * burst; past it `RATE_LIMITED` (§23.3). Bounds the CPU one account spends on verification.
+   */
+  prekeyUploadsPerHour: number;
+  prekeyUploadsBurst: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -199,6 +214,12 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFileBytes: 4 * 1024 ** 3,
   blobQuotaBytes: 8 * 1024 ** 3,
   maxUploadsPerUser: 16,
+  prekeyTakesPerHour: 60,
+  prekeyTakesBurst: 30,
+  prekeyTakesPerIpPerHour: 120,
+  prekeyTakesPerIpBurst: 60,
+  prekeyUploadsPerHour: 1_000,
+  prekeyUploadsBurst: 1_000,
 });
 
 /** Per-user request rates (shared by all of a user's sessions). */

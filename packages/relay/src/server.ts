@@ -8,7 +8,8 @@ import { checkDataDir } from './data-dir.js';
 import { parseAdmins } from './admins.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Registration } from './config.js';
-import type { Kickable, RelayContext, Receiver } from './context.js';
+import type { Kickable, PrekeyListener, RelayContext, Receiver } from './context.js';
+import { PrekeyBudget } from './prekeys/budget.js';
 import { ConnectionGate } from './gate.js';
 import { DEFAULT_LIMITS, UserRates, type Limits } from './limits.js';
 import { silentLogger, type Logger } from './log.js';
@@ -16,16 +17,23 @@ import { Metrics, serveMetrics } from './metrics.js';
 import { DEFAULT_ROOMS, RoomRegistry } from './rooms.js';
 import { createShareTagger } from './sender-share.js';
 import { Session } from './session.js';
+import { CLUSTER_DEFAULTS, type ClusterTiming } from './store/cluster.js';
+import { clusterHooks } from './cluster-hooks.js';
 import type { MailboxQuota } from './store/mailbox-store.js';
-import { openRelayStores } from './store/open.js';
+import { openRelayStores, type RelayStores } from './store/open.js';
 import { acceptTls, createRelaySecureContext } from './tls-accept.js';
-import { loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
+import { inspectTlsPair, loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial } from './tls-material.js';
 
 /** Defaults documented in PROTOCOL.md §11. */
 export const DEFAULT_QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
 export const DEFAULT_MAILBOX_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEFAULT_HOST = '127.0.0.1';
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
+/**
+ * How often the WAL is checkpointed and truncated, so that what `secure_delete` zeroed in the database (acknowledged
+ * envelopes, handed-out one-time prekeys) does not survive in old WAL frames either (SECURITY.md).
+ */
+const SCRUB_MS = 60 * 1000;
 const SHUTDOWN_GRACE_MS = 2_000;
 
 export interface RelayOptions {
@@ -64,6 +72,12 @@ export interface RelayOptions {
   /** Called when an admin asks for shutdown; default: `close()`. The binary exits 0 after closing. */
   onShutdownRequest?: () => void;
   log?: Logger;
+  /**
+   * Relays sharing a PostgreSQL store (docs/SCALING.md): how often each re-checks its receivers' mailboxes in case a
+   * wake-up was lost, renews its heartbeat, and after how long without one its leases may be taken over. Defaults in
+   * CLUSTER_DEFAULTS (5000, 2000, 8000 ms); tests shorten them.
+   */
+  cluster?: Partial<ClusterTiming>;
   /** Clock, for expiry tests. */
   now?: () => number;
   /**
@@ -113,10 +127,20 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     throw new DataDirInUseError(`another relay is running on ${dataDir} (its control socket answers)`);
   }
   let material: TlsMaterial | undefined;
-  if (options.tls === undefined) material = await loadOrCreateTlsMaterial(dataDir);
+  // On a shared store the pair comes from the database (one identity for every relay, docs/SCALING.md).
+  const sharedTls = options.tls === undefined && options.store !== undefined;
+  if (options.tls === undefined && !sharedTls) material = await loadOrCreateTlsMaterial(dataDir);
   else if (options.tls) material = loadTlsFiles(options.tls.certPath, options.tls.keyPath);
-  const secureContext = material && createRelaySecureContext(material);
   const stores = await openRelayStores(dataDir, options.store);
+  if (sharedTls && stores.tlsPair) {
+    try {
+      material = await sharedTlsMaterial(stores.tlsPair.bind(stores), dataDir);
+    } catch (err) {
+      await stores.close();
+      throw err;
+    }
+  }
+  const secureContext = material && createRelaySecureContext(material);
   const { store, accounts } = stores;
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
@@ -155,7 +179,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     accounts,
     commits: new CommitQueue(store, quota, (_n, ms) => metrics.observeCommit(ms)),
     blobs,
-    receivers: new Map<string, Receiver>(),
+    prekeys: stores.prekeys,
+    prekeyBudget: new PrekeyBudget(limits),
+    prekeyListeners: new Map<string, Set<PrekeyListener>>(),
+    receivers: new Map<string, Receiver & Kickable>(),
     online: new Map<string, Set<Kickable>>(),
     log,
     limits: {
@@ -179,7 +206,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   metrics.gauges = async () => ({ connections: sockets.size, online: ctx.online.size, ...(await accounts.totals()) });
   const gate = new ConnectionGate(limits, () => sockets.size);
-  const sweep = async () => {
+  const sweepHere = async () => {
     const n = await store.expire(now());
     if (n > 0) log({ event: 'expired', count: n });
     const b = await blobs.expire(now());
@@ -187,20 +214,30 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const gone = await accounts.expireUnused(now() - limits.unusedAccountTtlMs, (u) => ctx.online.has(u));
     if (gone.length > 0) log({ event: 'accounts_expired', count: gone.length });
   };
+  // With other relays on the store, one sweep at a time: the others skip theirs while it runs.
+  const sweep = async () => {
+    await (ctx.cluster ? ctx.cluster.exclusive('sweep', sweepHere) : sweepHere());
+  };
   let sweeping: Promise<void> = Promise.resolve();
   const sweepLogged = () => {
     sweeping = sweep().catch((err: unknown) => log({ event: 'store_error', error: (err as Error).message }));
   };
   try {
+    ctx.cluster = await stores.join?.(clusterHooks(ctx), { ...CLUSTER_DEFAULTS, ...options.cluster });
     await sweep();
   } catch (err) {
+    await ctx.cluster?.close();
     await blobs.close();
     await stores.close();
     throw err;
   }
   const sweeper = setInterval(sweepLogged, EXPIRY_SWEEP_MS).unref();
+  const scrubber = setInterval(() => {
+    stores.scrub().catch((err: unknown) => log({ event: 'store_error', error: (err as Error).message }));
+  }, SCRUB_MS).unref();
   const rateSweeper = setInterval(() => {
     ctx.rates.sweep(Date.now());
+    ctx.prekeyBudget.sweep(Date.now());
     gate.sweep(Date.now());
   }, 10_000).unref();
 
@@ -231,8 +268,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   /** Stops the timers and closes every store; the last step of a stop, or of a start that failed. */
   const releaseStores = async (): Promise<void> => {
     clearInterval(sweeper);
+    clearInterval(scrubber);
     clearInterval(rateSweeper);
     await sweeping;
+    await ctx.cluster?.close();
     await blobs.close();
     await stores.close();
   };
@@ -300,4 +339,16 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     metrics,
     close,
   };
+}
+
+/** The database's pair; this data directory's own (made if missing) becomes it when the database has none yet. */
+async function sharedTlsMaterial(tlsPair: NonNullable<RelayStores['tlsPair']>, dataDir: string): Promise<TlsMaterial> {
+  let created = false;
+  const pair = await tlsPair(async () => {
+    const mine = await loadOrCreateTlsMaterial(dataDir);
+    created = mine.created;
+    return mine;
+  });
+  const fingerprint = inspectTlsPair(pair.certPem, pair.keyPem, 'the TLS pair stored in the database');
+  return { certPem: pair.certPem, keyPem: pair.keyPem, fingerprint, created: created && pair.offered };
 }

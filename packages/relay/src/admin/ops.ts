@@ -33,7 +33,16 @@ export type AdminResult =
 /** What admin operations need of a relay: a running one's context, or an offline one over the database alone. */
 export type AdminDeps = Pick<
   RelayContext,
-  'accounts' | 'online' | 'receivers' | 'policy' | 'log' | 'now' | 'startedAt' | 'connections' | 'requestShutdown'
+  | 'accounts'
+  | 'online'
+  | 'receivers'
+  | 'policy'
+  | 'log'
+  | 'now'
+  | 'startedAt'
+  | 'connections'
+  | 'requestShutdown'
+  | 'cluster'
 >;
 
 /** A refused admin request; `code` is a wire code (§10) so the frame handler can send it as is. */
@@ -66,10 +75,17 @@ export async function relayStats(ctx: AdminDeps): Promise<RelayStats> {
   };
 }
 
-function endSessions(ctx: AdminDeps, user: string, code: 'KICKED' | 'BANNED', reason: string): number {
+/**
+ * Ends `user`'s sessions here and, with other relays on the store, there too. Returns how many were known to be open:
+ * those here, plus one if another relay holds the user's receiving session (its send sessions are not counted).
+ */
+async function endSessions(ctx: AdminDeps, user: string, code: 'KICKED' | 'BANNED', reason: string): Promise<number> {
   const sessions = [...(ctx.online.get(user) ?? [])];
   for (const s of sessions) s.fail(code, reason);
-  return sessions.length;
+  if (!ctx.cluster) return sessions.length;
+  const elsewhere = sessions.length === 0 && (await ctx.cluster.isReceiving(user)) ? 1 : 0;
+  await ctx.cluster.publish({ k: 'end', user, code, reason });
+  return sessions.length + elsewhere;
 }
 
 /**
@@ -90,7 +106,7 @@ export async function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: strin
     case 'kick': {
       const user = needUser(req);
       const reason = req.reason ? `kicked by an admin: ${req.reason}` : 'kicked by an admin';
-      if (endSessions(ctx, user, 'KICKED', reason) === 0)
+      if ((await endSessions(ctx, user, 'KICKED', reason)) === 0)
         throw new AdminError('UNKNOWN_USER', `${user} has no open session`);
       return { op: 'kick' };
     }
@@ -98,7 +114,7 @@ export async function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: strin
       const user = needUser(req);
       if (ctx.policy.admins.has(user)) throw new AdminError('FORBIDDEN', `${user} is an admin in the relay's config`);
       await ctx.accounts.ban(user, req.reason ?? '', ctx.now());
-      endSessions(ctx, user, 'BANNED', 'this account is banned on this relay');
+      await endSessions(ctx, user, 'BANNED', 'this account is banned on this relay');
       return { op: 'ban' };
     }
     case 'unban': {
@@ -112,14 +128,18 @@ export async function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: strin
     }
     case 'delete-user': {
       const user = needUser(req);
-      endSessions(ctx, user, 'KICKED', 'this account was deleted by an admin');
+      await endSessions(ctx, user, 'KICKED', 'this account was deleted by an admin');
       ctx.receivers.delete(user);
       if (!(await ctx.accounts.deleteUser(user))) throw new AdminError('UNKNOWN_USER', `no account ${user}`);
       return { op: 'delete-user' };
     }
     case 'shutdown':
-      // After the reply has been written: the caller gets `admin_done` before `SHUTTING_DOWN`.
-      setImmediate(() => ctx.requestShutdown());
+      // After the reply has been written: the caller gets `admin_done` before `SHUTTING_DOWN`. Every relay on the
+      // store stops: the admin asked the service to, not whichever relay the load balancer picked.
+      setImmediate(() => {
+        const told = ctx.cluster?.publish({ k: 'shutdown' }) ?? Promise.resolve(true);
+        void told.catch(() => false).then(() => ctx.requestShutdown());
+      });
       return { op: 'shutdown' };
   }
 }

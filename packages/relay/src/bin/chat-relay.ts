@@ -5,6 +5,7 @@ import { adminCommand } from '../cli/admin-command.js';
 import { CommandError, printError } from '../cli/common.js';
 import { configCommand } from '../cli/config-command.js';
 import { configFrom, parse } from '../cli/flags.js';
+import { migrateCommand } from '../cli/migrate-command.js';
 import { statusCommand } from '../cli/status-command.js';
 import { DataDirUnsafeError, RelayStoreError, RelayTlsError } from '../errors.js';
 import { jsonLogger, silentLogger } from '../log.js';
@@ -16,6 +17,7 @@ const HELP = `Usage: chat-relay [options]
        chat-relay config [--sources]            print the effective configuration
        chat-relay admin <command> [user]        users|stats|invite|ban|unban|kick|delete-user|shutdown
        chat-relay status                        is the relay running, with live counts
+       chat-relay migrate --to postgres://…     copy a stopped SQLite relay's data into PostgreSQL
 
 Runs the chat relay: a key directory and offline mailboxes that store only ciphertext.
 Speaks TLS 1.3: on first start it creates a key and a self-signed certificate in the data directory.
@@ -69,6 +71,7 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => number | Promise<number>> 
   config: configCommand,
   admin: adminCommand,
   status: statusCommand,
+  migrate: migrateCommand,
 };
 
 async function main(): Promise<void> {

@@ -9,8 +9,11 @@
 import type pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { RelayStoreError } from '../errors.js';
+import { PG_PREKEYS_SCHEMA } from './postgres-prekeys.js';
 
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
+/** Schema versions this relay upgrades in place: 1 lacked the cluster tables (`relay_nodes`, `receiver_leases`). */
+const UPGRADES_FROM = ['1'];
 /** Held (per transaction) while the schema is created, so relays starting together create it once. */
 const SCHEMA_LOCK = 7717_0017;
 
@@ -79,6 +82,14 @@ CREATE TABLE IF NOT EXISTS blob_chunks (
   data bytea NOT NULL,
   PRIMARY KEY (bid, n)
 );
+CREATE TABLE IF NOT EXISTS relay_nodes (node text PRIMARY KEY, started_at bigint NOT NULL, heartbeat_at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS receiver_leases (
+  username text PRIMARY KEY,
+  node text NOT NULL,
+  conn bigint NOT NULL,
+  since bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receiver_leases_node ON receiver_leases (node);
 CREATE OR REPLACE FUNCTION envelopes_counted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   t bytea;
@@ -113,12 +124,17 @@ export async function preparePgSchema(client: pg.PoolClient): Promise<Uint8Array
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await client.query(SCHEMA);
+    await client.query(SCHEMA + PG_PREKEYS_SCHEMA);
     const version = Buffer.from(String(PG_SCHEMA_VERSION));
     await client.query(
       "INSERT INTO relay_meta (key, value) VALUES ('schema_version', $1), ('relay_id', $2) ON CONFLICT DO NOTHING",
       [version, randomBytes(32)],
     );
+    // The tables of a newer version are all `IF NOT EXISTS` above: an older schema is upgraded by marking it so.
+    await client.query("UPDATE relay_meta SET value = $1 WHERE key = 'schema_version' AND value = ANY($2::bytea[])", [
+      version,
+      UPGRADES_FROM.map((v) => Buffer.from(v)),
+    ]);
     const rows = (await client.query('SELECT key, value FROM relay_meta')).rows as { key: string; value: Buffer }[];
     const got = rows.find((r) => r.key === 'schema_version')?.value.toString();
     if (got !== String(PG_SCHEMA_VERSION)) {

@@ -11,8 +11,10 @@
  * - `seq` is a sequence value taken while the recipient's row is locked, so within one mailbox it grows in commit
  *   order: a reader's cursor never skips an envelope committed after it read.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { RelayStoreError } from '../errors.js';
+import type { Cluster, ClusterHooks, ClusterTiming } from './cluster.js';
 import type { AccountStore } from './accounts.js';
 import type {
   EnvelopeInput,
@@ -28,7 +30,12 @@ import type { BlobLimits, Blobs } from '../blobs/rules.js';
 import { PgAccountStore, insertUser } from './postgres-accounts.js';
 import { buf, transaction, types } from './postgres-pool.js';
 import { PgBlobs } from './postgres-blobs.js';
+import { openPgCluster } from './postgres-cluster.js';
+import { wakeChannel, wakePayloads, type WakeChannel } from './postgres-listen.js';
+import { PgPrekeyStore } from './postgres-prekeys.js';
 import { PgRoomStore } from './postgres-rooms.js';
+import { sharedTlsPair, type PemPair } from './postgres-tls.js';
+import type { PrekeyStore } from './prekeys.js';
 import { preparePgSchema } from './postgres-schema.js';
 import type { RoomStore } from './rooms.js';
 
@@ -50,8 +57,13 @@ export interface PgStores {
   store: MailboxStore;
   accounts: AccountStore;
   rooms: RoomStore;
+  prekeys: PrekeyStore;
   /** File blobs in the same database, under `limits`. */
   blobs(limits: BlobLimits): Blobs;
+  /** Joins the other relays on this database (postgres-cluster.ts). */
+  join(hooks: ClusterHooks, timing: ClusterTiming): Promise<Cluster>;
+  /** The TLS pair every relay on the database serves; `offer` gives ours if none is stored yet (postgres-tls.ts). */
+  tlsPair(offer: () => Promise<PemPair>): Promise<PemPair & { offered: boolean }>;
 }
 
 /**
@@ -64,12 +76,14 @@ export async function openPostgresStores(url: string, poolSize = 10): Promise<Pg
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
   pool.on('error', () => {}); // an idle connection dropped by the server: the pool replaces it on next use
   let relayId: Uint8Array;
+  let schema: string;
   try {
     const c = await pool.connect().catch((err: Error) => {
       throw new RelayStoreError('STORE_UNAVAILABLE', `cannot connect to PostgreSQL: ${err.message}`);
     });
     try {
       relayId = await preparePgSchema(c);
+      schema = ((await c.query('SELECT current_schema() AS s')).rows[0] as { s: string }).s;
     } finally {
       c.release();
     }
@@ -77,12 +91,16 @@ export async function openPostgresStores(url: string, poolSize = 10): Promise<Pg
     await pool.end().catch(() => {});
     throw err;
   }
-  const store = new PgMailboxStore(pool, relayId);
+  const wake = wakeChannel(schema, randomBytes(8).toString('hex'));
+  const store = new PgMailboxStore(pool, relayId, wake);
   return {
     store,
     accounts: new PgAccountStore(pool),
     rooms: new PgRoomStore(pool),
+    prekeys: new PgPrekeyStore(pool),
     blobs: (limits) => new PgBlobs(pool, limits),
+    join: (hooks, timing) => openPgCluster(url, pool, wake, hooks, timing),
+    tlsPair: (offer) => sharedTlsPair(pool, offer),
   };
 }
 
@@ -92,6 +110,7 @@ class PgMailboxStore implements MailboxStore {
   constructor(
     private readonly pool: pg.Pool,
     readonly relayId: Uint8Array,
+    private readonly wake: WakeChannel,
   ) {}
 
   async getUser(username: string): Promise<UserRecord | undefined> {
@@ -154,7 +173,17 @@ class PgMailboxStore implements MailboxStore {
     return transaction(this.pool, async (c) => {
       await lockMailboxes(c, [...removals.map((r) => r.recipient), ...items.map((i) => i.recipient)]);
       for (const r of removals) await removeSome(c, r.recipient, r.ids);
-      return items.length === 0 ? [] : putLocked(c, items, quota);
+      if (items.length === 0) return [];
+      const results = await putLocked(c, items, quota);
+      // Delivered to the other relays' listeners at COMMIT, and only if it commits (postgres-listen.ts).
+      const woken = [...new Set(items.filter((_, i) => results[i] === 'stored').map((i) => i.recipient))];
+      if (woken.length > 0) {
+        await c.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [
+          this.wake.channel,
+          wakePayloads(this.wake.node, woken),
+        ]);
+      }
+      return results;
     });
   }
 
