@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Cluster, ClusterHooks, ClusterTiming } from './cluster.js';
 import { startLeases } from './postgres-leases.js';
+import { checkIn, checkOut } from './postgres-pool.js';
 import { eventPayload, listenForWakes, type WakeChannel } from './postgres-listen.js';
 
 /** Advisory lock keys of exclusive jobs: this prefix in the high 32 bits, a hash of the job's name in the low. */
@@ -42,7 +43,8 @@ export async function openPgCluster(
     async exclusive(job, fn) {
       const low = createHash('sha256').update(job).digest().readInt32BE(0);
       // A session-level lock, so it is held on one connection for the whole job and freed if that connection dies.
-      const c = await pool.connect();
+      const c = await checkOut(pool);
+      let broken: Error | undefined;
       try {
         const got = (await c.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [JOB_LOCK_PREFIX, low])).rows[0] as {
           ok: boolean;
@@ -51,10 +53,12 @@ export async function openPgCluster(
         try {
           return await fn();
         } finally {
-          await c.query('SELECT pg_advisory_unlock($1, $2)', [JOB_LOCK_PREFIX, low]);
+          await c.query('SELECT pg_advisory_unlock($1, $2)', [JOB_LOCK_PREFIX, low]).catch((err: Error) => {
+            broken = err; // the connection died, and its lock with it
+          });
         }
       } finally {
-        c.release();
+        checkIn(c, broken);
       }
     },
     async close() {

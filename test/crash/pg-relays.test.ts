@@ -1,0 +1,245 @@
+/**
+ * Failure tests of several relays on one PostgreSQL (issue 17, docs/SCALING.md): three built `chat-relay` processes
+ * on one throwaway database, senders and a receiver spread over them, a checker comparing every `sent` with every
+ * delivery. Clients that lose their relay move to another one; the receiver may have to wait for the dead relay's
+ * lease to run out (8 s) before another relay grants its receiving session. Seed and counts are printed.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { generateIdentity, randomMessageId, toHex, type Identity } from '@chat/crypto';
+import type { RelayFrame } from '@chat/protocol';
+import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
+import { seeded, sleep, testSeed } from '../fixtures/random.js';
+import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { tempDir, type TempDir } from '../fixtures/temp.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { until } from '../fixtures/wait.js';
+
+const SEED = testSeed('CRASH_SEED');
+const RELAYS = 3;
+const SENDERS = 3;
+const PER_SENDER = Number(process.env.CRASH_MESSAGES ?? '300');
+const KILLS = Number(process.env.CRASH_KILLS ?? '8');
+const WINDOW = 8;
+
+let pg: PgCluster;
+const dirs: TempDir[] = [];
+/** The relays of the moment, by slot; a slot is empty between a kill and the restart. */
+const relays: (BinaryRelay | undefined)[] = [];
+let url = '';
+let starts = 0;
+
+/**
+ * Starts a relay in `slot`, each time in a fresh data directory: on a shared store a relay keeps nothing there that
+ * matters (state and certificate are in the database), as a replacement machine would. (A restart on the killed
+ * relay's own directory, with its stale control.sock, currently fails to load `pg`: see docs/SCALING.md.)
+ */
+async function start(slot: number, quiet = true): Promise<void> {
+  const d = tempDir(`pg-relay-${slot}`);
+  dirs.push(d);
+  relays[slot] = await relayBinary(d.dir, {
+    args: [...(quiet ? ['--quiet'] : []), '--store', url],
+    env: { CHAT_RELAY_MESSAGES_PER_SECOND: '100000', CHAT_RELAY_MESSAGES_BURST: '100000' },
+  });
+  starts++;
+}
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  url = await pg.database();
+}, 120_000);
+afterAll(async () => {
+  for (const r of relays) await r?.kill();
+  await pg?.stop();
+  for (const d of dirs) d.cleanup();
+});
+
+/** Logs in on the relay in `slot` (or the next live one); undefined if that failed (relay down, lease held). */
+async function session(
+  slot: number,
+  user: string,
+  id: Identity,
+  mode: 'send' | 'recv',
+): Promise<RawClient | undefined> {
+  for (let k = 0; k < RELAYS; k++) {
+    const r = relays[(slot + k) % RELAYS];
+    if (!r) continue;
+    try {
+      const c = await RawClient.connect(r.port);
+      const w = await c.login(user, id, mode);
+      if (w.t === 'welcome') return c;
+      c.close();
+    } catch {
+      /* down or dying: try the next */
+    }
+  }
+  await sleep(50); // a client's back-off before the next round, not a wait for an event
+  return undefined;
+}
+
+const stats = { acked: new Set<string>(), generated: new Set<string>(), retries: 0, moves: 0 };
+
+async function runSender(s: number): Promise<void> {
+  const me = generateIdentity();
+  const ids = Array.from({ length: PER_SENDER }, () => randomMessageId());
+  for (const id of ids) stats.generated.add(toHex(id));
+  const env = (i: number) => new Uint8Array(64 + (i % 100)).fill(i & 0xff);
+  const done = new Set<number>();
+  const tried = new Set<number>();
+  let slot = s % RELAYS;
+  while (done.size < ids.length) {
+    const c = await session(slot, `sender${s}`, me, 'send');
+    if (!c) continue;
+    try {
+      const todo = ids.map((_, i) => i).filter((i) => !done.has(i));
+      const inFlight = new Set<number>();
+      let next = 0;
+      while (next < todo.length || inFlight.size > 0) {
+        while (inFlight.size < WINDOW && next < todo.length) {
+          const i = todo[next++]!;
+          if (tried.has(i)) stats.retries++;
+          tried.add(i);
+          inFlight.add(i + 1);
+          c.send({ t: 'send', rid: i + 1, to: 'sink', id: ids[i]!, env: env(i) });
+        }
+        const reply = await c.next((f: RelayFrame) => 'rid' in f && inFlight.has(f.rid as number));
+        const rid = (reply as { rid: number }).rid;
+        inFlight.delete(rid);
+        if (reply.t !== 'sent') throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
+        done.add(rid - 1);
+        stats.acked.add(toHex(ids[rid - 1]!));
+      }
+    } catch (err) {
+      if (!c.closed) throw err; // only a dying relay may interrupt a sender
+    } finally {
+      c.close();
+    }
+    slot = (slot + 1) % RELAYS;
+    stats.moves++;
+  }
+}
+
+it(`relays SIGKILLed mid-stream lose no acknowledged message (${RELAYS} relays, ${SENDERS} × ${PER_SENDER})`, async () => {
+  const random = seeded(SEED);
+  for (let slot = 0; slot < RELAYS; slot++) await start(slot);
+  const fingerprints = new Set(relays.map((r) => r!.fingerprint));
+  expect(fingerprints.size).toBe(1); // one certificate for all of them
+  const sinkId = generateIdentity();
+  (await session(0, 'sink', sinkId, 'send'))?.close(); // registers the recipient
+
+  const history = new Map<string, number>(); // id → deliveries
+  let sendersDone = false;
+  const receiver = (async () => {
+    let slot = 0;
+    while (!sendersDone || history.size < stats.generated.size) {
+      const c = await session(slot, 'sink', sinkId, 'recv');
+      slot = (slot + 1) % RELAYS;
+      if (!c) continue;
+      try {
+        for (;;) {
+          const f = await c
+            .next((x) => x.t === 'msg', 500)
+            .catch((e: Error) => {
+              if (c.closed) throw e;
+              return undefined; // quiet for a while: look whether we are done
+            });
+          if (sendersDone && history.size >= stats.generated.size) break;
+          if (f?.t !== 'msg') continue;
+          const id = toHex(f.id);
+          history.set(id, (history.get(id) ?? 0) + 1); // into the history first…
+          c.send({ t: 'ack', ids: [f.id] }); // …then acknowledged (§9)
+        }
+      } catch {
+        /* its relay died: move */
+      } finally {
+        c.close();
+      }
+    }
+  })();
+
+  const senders = Promise.all(Array.from({ length: SENDERS }, (_, s) => runSender(s)));
+  void senders.then(() => (sendersDone = true));
+  const total = SENDERS * PER_SENDER;
+  let kills = 0;
+  const restarts: Promise<void>[] = [];
+  // Kill points spread over the stream by acknowledged count, so the number of kills does not depend on speed.
+  while (kills < KILLS && !sendersDone) {
+    const at = ((kills + 1) * total) / (KILLS + 2) + random() * (total / (KILLS + 2) / 2);
+    while (stats.acked.size < at && !sendersDone) await sleep(5);
+    if (sendersDone) break;
+    // A live relay, chosen by the seed; its replacement starts in the background while the stream goes on.
+    const live = relays.map((r, i) => (r ? i : -1)).filter((i) => i >= 0);
+    if (live.length === 0) {
+      await sleep(5);
+      continue;
+    }
+    const slot = live[Math.floor(random() * live.length)]!;
+    const victim = relays[slot]!;
+    relays[slot] = undefined;
+    await victim.kill();
+    kills++;
+    restarts.push(start(slot));
+  }
+  await senders;
+  await receiver;
+  await Promise.all(restarts);
+
+  const missing = [...stats.acked].filter((id) => !history.has(id));
+  const unknown = [...history.keys()].filter((id) => !stats.generated.has(id));
+  const redelivered = [...history.values()].filter((n) => n > 1).length;
+  console.log(
+    `[pg-crash] seed ${SEED}: ${kills} SIGKILLs, ${starts} starts, ${total} messages, ${stats.acked.size} ` +
+      `acknowledged, ${stats.retries} retried, ${stats.moves} sender moves, ${redelivered} redelivered (removed by ` +
+      `id), ${missing.length} lost, ${unknown.length} unknown`,
+  );
+  expect(kills).toBe(KILLS);
+  expect(missing).toEqual([]);
+  expect(unknown).toEqual([]);
+  expect(history.size).toBe(total);
+  for (const r of relays) await r?.stop();
+});
+
+it('a relay SIGSTOPped for 15 s: its receiver moves, and when it resumes it fences itself and delivers nothing', async () => {
+  for (const r of relays) await r?.kill();
+  url = await pg.database();
+  for (let slot = 0; slot < RELAYS; slot++) await start(slot, false); // its log says when it fences itself
+  const sinkId = generateIdentity();
+  const senderId = generateIdentity();
+  const old = (await session(0, 'sink', sinkId, 'recv'))!;
+  await old.nextOfType('synced');
+  const paused = relays[0]!;
+  const stoppedAt = Date.now();
+  paused.proc.kill('SIGSTOP');
+  relays[0] = undefined; // clients see it as gone (a stopped relay accepts TCP but never answers TLS)
+  const sender = (await session(1, 'sender', senderId, 'send'))!;
+  const ids = Array.from({ length: 20 }, () => randomMessageId());
+  ids.forEach((id, i) => sender.send({ t: 'send', rid: i + 1, to: 'sink', id, env: new Uint8Array(64) }));
+  for (let i = 1; i <= ids.length; i++) await sender.next((f) => 'rid' in f && f.rid === i && f.t === 'sent');
+  // The client gave up on the silent relay; the lease lets another relay take it over once it has run out.
+  let moved: RawClient | undefined;
+  while (!moved) moved = await session(1, 'sink', sinkId, 'recv');
+  const movedMs = Date.now() - stoppedAt;
+  const got = new Set<string>();
+  while (got.size < ids.length) {
+    const m = await moved.nextOfType('msg');
+    got.add(toHex(m.id));
+    moved.send({ t: 'ack', ids: [m.id] });
+  }
+  await sleep(Math.max(0, 15_000 - (Date.now() - stoppedAt))); // the rest of the pause: part of the scenario
+  paused.proc.kill('SIGCONT');
+  relays[0] = paused;
+  await until(
+    () => (paused.stdout() + paused.stderr()).includes('cluster_fenced'),
+    'the resumed relay to fence itself',
+  );
+  // Its old receiving session is ended, and nothing of what was stored meanwhile went out on it.
+  expect(await old.next((f: RelayFrame) => f.t === 'err')).toMatchObject({ code: 'SHUTTING_DOWN' });
+  await expect(old.next((f: RelayFrame) => f.t === 'msg')).rejects.toThrow(/closed/);
+  // It serves again: a message sent through it reaches the session on the other relay.
+  const later = (await session(0, 'sender', senderId, 'send'))!;
+  const last = randomMessageId();
+  later.send({ t: 'send', rid: 1, to: 'sink', id: last, env: new Uint8Array(64) });
+  expect(toHex((await moved.nextOfType('msg')).id)).toBe(toHex(last));
+  console.log(`[pg-stop] the receiver moved ${movedMs} ms after SIGSTOP (lease 8 s); the resumed relay fenced itself`);
+  for (const c of [sender, later, moved]) c.close();
+  for (const r of relays) await r?.stop();
+});
