@@ -10,7 +10,9 @@ interface Db {
   prepare(sql: string): { pluck(): { all(): unknown[] } };
   close(): void;
 }
-const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))('better-sqlite3-multiple-ciphers') as new (
+const Database = createRequire(join(CHAT_BIN, '../../../../relay/package.json'))(
+  'better-sqlite3-multiple-ciphers',
+) as new (
   file: string,
   options: { readonly: boolean; fileMustExist: boolean },
 ) => Db;
