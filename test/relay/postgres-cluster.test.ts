@@ -175,6 +175,9 @@ describe('relays sharing one PostgreSQL', () => {
     const aNode = (await sql.query("SELECT node FROM receiver_leases WHERE username = 'bob'")).rows[0].node as string;
     await sql.query('SELECT 1 FROM relay_nodes WHERE node = $1 FOR UPDATE', [aNode]);
     expect(await onA.next((f: RelayFrame) => f.t === 'err')).toMatchObject({ code: 'SHUTTING_DOWN' });
+    // While fenced, A refuses a receiving session with an error the client retries elsewhere.
+    const again = await RawClient.connect(a.port);
+    expect(await again.login('bob', bob, 'recv')).toMatchObject({ t: 'err', code: 'SHUTTING_DOWN' });
     let onB: RawClient | undefined;
     while (!onB) onB = await receiving(b, bob).catch(() => undefined);
     await sql.query('ROLLBACK');

@@ -115,6 +115,15 @@ CREATE OR REPLACE TRIGGER envelopes_counted AFTER INSERT OR DELETE ON envelopes
   FOR EACH ROW EXECUTE FUNCTION envelopes_counted();
 `;
 
+async function schemaIsCurrent(client: pg.PoolClient): Promise<boolean> {
+  const exists = (await client.query("SELECT to_regclass('relay_meta') IS NOT NULL AS e")).rows[0] as { e: boolean };
+  if (!exists.e) return false;
+  const v = (await client.query("SELECT value FROM relay_meta WHERE key = 'schema_version'")).rows[0] as
+    | { value: Buffer }
+    | undefined;
+  return v?.value.toString() === String(PG_SCHEMA_VERSION);
+}
+
 /**
  * Creates the schema if missing and returns the relay id (made once, kept for the database's life).
  * @throws RelayStoreError `STORE_VERSION` if the database was set up by a relay with another schema version.
@@ -123,7 +132,9 @@ export async function preparePgSchema(client: pg.PoolClient): Promise<Uint8Array
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await client.query(SCHEMA);
+    // DDL only when the schema is missing or older: run on every start, its locks on `envelopes` and `users` could
+    // deadlock with the commits of relays already serving on the database (a restart beside running relays).
+    if (!(await schemaIsCurrent(client))) await client.query(SCHEMA);
     const version = Buffer.from(String(PG_SCHEMA_VERSION));
     await client.query(
       "INSERT INTO relay_meta (key, value) VALUES ('schema_version', $1), ('relay_id', $2) ON CONFLICT DO NOTHING",
