@@ -47,7 +47,11 @@ beforeAll(async () => {
   pg = await startPostgres();
   url = await pg.database();
 }, 120_000);
+/** Replacement relays starting in the background: awaited before the clean-up, so none is left running. */
+const restarts: Promise<void>[] = [];
+const restartErrors: string[] = [];
 afterAll(async () => {
+  await Promise.allSettled(restarts);
   for (const r of relays) await r?.kill();
   await pg?.stop();
   for (const d of dirs) d.cleanup();
@@ -160,7 +164,6 @@ it(`relays SIGKILLed mid-stream lose no acknowledged message (${RELAYS} relays, 
   void senders.then(() => (sendersDone = true));
   const total = SENDERS * PER_SENDER;
   let kills = 0;
-  const restarts: Promise<void>[] = [];
   // Kill points spread over the stream by acknowledged count, so the number of kills does not depend on speed.
   while (kills < KILLS && !sendersDone) {
     const at = ((kills + 1) * total) / (KILLS + 2) + random() * (total / (KILLS + 2) / 2);
@@ -177,7 +180,11 @@ it(`relays SIGKILLed mid-stream lose no acknowledged message (${RELAYS} relays, 
     relays[slot] = undefined;
     await victim.kill();
     kills++;
-    restarts.push(start(slot));
+    restarts.push(
+      start(slot).catch((err: unknown) => {
+        restartErrors.push(String(err)); // reported below, with the counts
+      }),
+    );
   }
   await senders;
   await receiver;
@@ -191,6 +198,7 @@ it(`relays SIGKILLed mid-stream lose no acknowledged message (${RELAYS} relays, 
       `acknowledged, ${stats.retries} retried, ${stats.moves} sender moves, ${redelivered} redelivered (removed by ` +
       `id), ${missing.length} lost, ${unknown.length} unknown`,
   );
+  expect(restartErrors).toEqual([]);
   expect(kills).toBe(KILLS);
   expect(missing).toEqual([]);
   expect(unknown).toEqual([]);

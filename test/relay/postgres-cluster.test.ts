@@ -175,6 +175,9 @@ describe('relays sharing one PostgreSQL', () => {
     const aNode = (await sql.query("SELECT node FROM receiver_leases WHERE username = 'bob'")).rows[0].node as string;
     await sql.query('SELECT 1 FROM relay_nodes WHERE node = $1 FOR UPDATE', [aNode]);
     expect(await onA.next((f: RelayFrame) => f.t === 'err')).toMatchObject({ code: 'SHUTTING_DOWN' });
+    // While fenced, A refuses a receiving session with an error the client retries elsewhere.
+    const again = await RawClient.connect(a.port);
+    expect(await again.login('bob', bob, 'recv')).toMatchObject({ t: 'err', code: 'SHUTTING_DOWN' });
     let onB: RawClient | undefined;
     while (!onB) onB = await receiving(b, bob).catch(() => undefined);
     await sql.query('ROLLBACK');
@@ -191,7 +194,7 @@ describe('relays sharing one PostgreSQL', () => {
     await b.close();
   });
 
-  it('a job runs on one relay at a time; a version 1 database is upgraded in place', async () => {
+  it('a job runs on one relay at a time; a version 1 database is upgraded in place (to 3: cluster tables, prekeys)', async () => {
     const url = await cluster.database();
     const d = tempDir('relay-pg');
     dirs.push(d);
@@ -218,11 +221,15 @@ describe('relays sharing one PostgreSQL', () => {
     const sql = new pg.Client({ connectionString: url });
     await sql.connect();
     await sql.query("UPDATE relay_meta SET value = '1' WHERE key = 'schema_version'");
-    await sql.query('DROP TABLE receiver_leases, relay_nodes');
+    await sql.query('DROP TABLE receiver_leases, relay_nodes, prekeys');
     const relay = await relayOn(url);
     (await receiving(relay, generateIdentity())).close();
     const v = await sql.query("SELECT convert_from(value, 'UTF8') AS v FROM relay_meta WHERE key = 'schema_version'");
-    expect(v.rows[0].v).toBe('2');
+    expect(v.rows[0].v).toBe('3');
+    const tables = await sql.query(
+      "SELECT to_regclass('prekeys') IS NOT NULL AS p, to_regclass('relay_nodes') IS NOT NULL AS n",
+    );
+    expect(tables.rows[0]).toEqual({ p: true, n: true });
     await sql.end();
     await relay.close();
   });

@@ -382,14 +382,7 @@ export class Session implements Receiver, Kickable, PrekeyListener {
         throw new ProtocolError('ALREADY_RECEIVING', `another session is already receiving for ${f.user}`);
       }
       this.ctx.receivers.set(f.user, this);
-      // Across relays on one store (docs/SCALING.md): the lease decides. A session closed meanwhile claims nothing.
-      const held = this.ctx.cluster && (await this.ctx.cluster.claim(f.user, this.connId).catch(() => false));
-      if (held === false || this.state !== 'hello') {
-        if (held === true) this.ctx.cluster?.release(f.user, this.connId);
-        if (this.ctx.receivers.get(f.user) === this) this.ctx.receivers.delete(f.user);
-        if (held === false) throw new ProtocolError('ALREADY_RECEIVING', `${f.user} is receiving on another relay`);
-        return;
-      }
+      if (this.ctx.cluster && !(await this.claimLease(f.user))) return;
     }
     if (!created) {
       this.ctx.accounts.noteReturn(f.user, this.ctx.now()).catch((err: unknown) => {
@@ -426,6 +419,27 @@ export class Session implements Receiver, Kickable, PrekeyListener {
 
   prekeyCount(counts: PrekeyCounts): void {
     if (this.state === 'authenticated') this.write({ t: 'prekey_count', ...counts });
+  }
+
+  /**
+   * Across relays on one store the lease decides (docs/SCALING.md). A fenced relay, or a database error, is a
+   * refusal the client retries (`SHUTTING_DOWN`, `INTERNAL`); a lease held elsewhere is `ALREADY_RECEIVING`. False if
+   * the session closed meanwhile: it then claims nothing.
+   */
+  private async claimLease(user: string): Promise<boolean> {
+    const cluster = this.ctx.cluster!;
+    let held = false;
+    try {
+      if (cluster.fenced()) throw new ProtocolError('SHUTTING_DOWN', 'this relay lost its lease; reconnect');
+      held = await cluster.claim(user, this.connId);
+      if (!held) throw new ProtocolError('ALREADY_RECEIVING', `${user} is receiving on another relay`);
+    } finally {
+      if (!held || this.state !== 'hello') {
+        if (held) cluster.release(user, this.connId);
+        if (this.ctx.receivers.get(user) === this) this.ctx.receivers.delete(user);
+      }
+    }
+    return this.state === 'hello';
   }
 
   private async onLookup(f: LookupFrame): Promise<void> {

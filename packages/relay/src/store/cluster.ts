@@ -34,7 +34,7 @@ export interface ClusterHooks {
 export interface Cluster {
   /**
    * Claims `user`'s one receiving session (§8 step 4) for this relay's connection `conn`: true if no live relay
-   * held it (a dead relay's lease is taken over), false if one does or this relay is fenced.
+   * held it (a dead relay's lease is taken over), false if one does. The caller checks `fenced()` first.
    */
   claim(user: string, conn: number): Promise<boolean>;
   /** Gives the lease back (if this connection still holds it); never throws. */

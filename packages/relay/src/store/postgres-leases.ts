@@ -86,7 +86,6 @@ export async function startLeases(
 
   return {
     async claim(user, conn) {
-      if (fencedNow || stale()) return false;
       const r = await pool.query(
         `INSERT INTO receiver_leases AS l (username, node, conn, since) VALUES ($1, $2, $3, $4)
          ON CONFLICT (username) DO UPDATE SET node = EXCLUDED.node, conn = EXCLUDED.conn, since = EXCLUDED.since

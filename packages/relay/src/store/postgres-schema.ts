@@ -11,9 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { RelayStoreError } from '../errors.js';
 import { PG_PREKEYS_SCHEMA } from './postgres-prekeys.js';
 
-export const PG_SCHEMA_VERSION = 2;
-/** Schema versions this relay upgrades in place: 1 lacked the cluster tables (`relay_nodes`, `receiver_leases`). */
-const UPGRADES_FROM = ['1'];
+export const PG_SCHEMA_VERSION = 3;
+/**
+ * Schema versions this relay upgrades in place (every table is created `IF NOT EXISTS`): 1 lacked the cluster tables
+ * (`relay_nodes`, `receiver_leases`), 2 the v2 prekeys (`prekeys`, PROTOCOL.md §23).
+ */
+const UPGRADES_FROM = ['1', '2'];
 /** Held (per transaction) while the schema is created, so relays starting together create it once. */
 const SCHEMA_LOCK = 7717_0017;
 
@@ -116,6 +119,15 @@ CREATE OR REPLACE TRIGGER envelopes_counted AFTER INSERT OR DELETE ON envelopes
   FOR EACH ROW EXECUTE FUNCTION envelopes_counted();
 `;
 
+async function schemaIsCurrent(client: pg.PoolClient): Promise<boolean> {
+  const exists = (await client.query("SELECT to_regclass('relay_meta') IS NOT NULL AS e")).rows[0] as { e: boolean };
+  if (!exists.e) return false;
+  const v = (await client.query("SELECT value FROM relay_meta WHERE key = 'schema_version'")).rows[0] as
+    | { value: Buffer }
+    | undefined;
+  return v?.value.toString() === String(PG_SCHEMA_VERSION);
+}
+
 /**
  * Creates the schema if missing and returns the relay id (made once, kept for the database's life).
  * @throws RelayStoreError `STORE_VERSION` if the database was set up by a relay with another schema version.
@@ -124,7 +136,9 @@ export async function preparePgSchema(client: pg.PoolClient): Promise<Uint8Array
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await client.query(SCHEMA + PG_PREKEYS_SCHEMA);
+    // DDL only when the schema is missing or older: run on every start, its locks on `envelopes` and `users` could
+    // deadlock with the commits of relays already serving on the database (a restart beside running relays).
+    if (!(await schemaIsCurrent(client))) await client.query(SCHEMA + PG_PREKEYS_SCHEMA);
     const version = Buffer.from(String(PG_SCHEMA_VERSION));
     await client.query(
       "INSERT INTO relay_meta (key, value) VALUES ('schema_version', $1), ('relay_id', $2) ON CONFLICT DO NOTHING",
