@@ -4,6 +4,7 @@
  *
  * It imports neither better-sqlite3 nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
+import type { SendOptions } from './send/outbox-sender.js';
 import { describeThisProcess, markReceiving, nameTheHolder, unmarkReceiving } from './receiving-marker.js';
 import { EventEmitter } from 'node:events';
 import { type MessageKind, fromHex, type Identity } from '@chat/crypto';
@@ -239,8 +240,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /** `chat send`: queues `text` and sends it at once, resolving on the relay's `sent` (send/queue.ts). @throws {ChatError} */
-  sendMessage(to: string, text: string, replyTo?: string): Promise<SentMessage> {
-    return queue.sendMessage(this.q, to, text, replyTo);
+  sendMessage(to: string, text: string, replyTo?: string, options?: SendOptions): Promise<SentMessage> {
+    return queue.sendMessage(this.q, to, text, replyTo, options);
   }
 
   /** Queues a control envelope (a file offer or answer, §16.3) and sends it now over `conn` or a connection of its own. */

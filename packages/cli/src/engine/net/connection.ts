@@ -10,6 +10,7 @@
  * `msg` and `synced` frames are queued until `resume()`, so none is lost between `welcome` and the caller attaching
  * its listeners.
  */
+import type { PrekeyBundleReply } from '../v2/fetch.js';
 import { EventEmitter } from 'node:events';
 import { isIP, connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -249,6 +250,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   resume(): void {
     this.paused = false;
     while (!this.paused && this.queued.length > 0) this.deliver(this.queued.shift() ?? null);
+  }
+
+  /** The connection speaks protocol version 2 (§23.1): prekey frames, v2 envelopes. */
+  get speaksV2(): boolean {
+    return false;
+  }
+
+  /** Fetches `user`'s prekey bundle (§23.4); null if it has published none (`NO_PREKEYS`). @throws {ChatError} */
+  async prekeyGet(_user: string): Promise<PrekeyBundleReply | null> {
+    return null;
   }
 
   /** Looks up a key bundle (§6.1 `lookup`). The caller MUST verify it (§3.2). @throws {ChatError} UNKNOWN_USER, … */

@@ -192,7 +192,7 @@ const MIGRATIONS: readonly string[] = [
   // seed), retired ones until `erase_at`; Double Ratchet sessions (the serialised state of §20.7, several per peer,
   // `initiation` kept until the peer answers); PQXDH replay keys (§19.6); peers that used v2 (no downgrade, §24.5).
   // None of it goes into a backup (restoring ratchet state would reuse keys).
-  `CREATE TABLE v2_prekeys (
+  `CREATE TABLE IF NOT EXISTS v2_prekeys (
      type       INTEGER NOT NULL,
      key_id     INTEGER NOT NULL,
      public     BLOB NOT NULL,
@@ -202,7 +202,7 @@ const MIGRATIONS: readonly string[] = [
      erase_at   INTEGER,
      PRIMARY KEY (type, key_id)
    ) STRICT;
-   CREATE TABLE v2_sessions (
+   CREATE TABLE IF NOT EXISTS v2_sessions (
      sid        INTEGER PRIMARY KEY AUTOINCREMENT,
      peer       TEXT NOT NULL,
      state      BLOB NOT NULL,
@@ -210,9 +210,9 @@ const MIGRATIONS: readonly string[] = [
      replay_key TEXT,
      used_at    INTEGER NOT NULL
    ) STRICT;
-   CREATE INDEX v2_sessions_by_peer ON v2_sessions (peer, used_at);
-   CREATE TABLE v2_replay (key TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) STRICT;
-   CREATE TABLE v2_peers (peer TEXT PRIMARY KEY, since INTEGER NOT NULL) STRICT;`,
+   CREATE INDEX IF NOT EXISTS v2_sessions_by_peer ON v2_sessions (peer, used_at);
+   CREATE TABLE IF NOT EXISTS v2_replay (key TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) STRICT;
+   CREATE TABLE IF NOT EXISTS v2_peers (peer TEXT PRIMARY KEY, since INTEGER NOT NULL) STRICT;`,
 ];
 
 /**

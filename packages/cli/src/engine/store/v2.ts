@@ -170,6 +170,21 @@ export class V2Table {
     this.sql.get('INSERT OR IGNORE INTO v2_replay (key, seen_at) VALUES (?, ?)').run(key, at);
   }
 
+  /**
+   * True if `id` was already committed (1:1 or group history, rejected) or restored as seen (§13.2): a redelivery, to
+   * drop before it touches a session (§24.3 step 4).
+   */
+  committed(id: string): boolean {
+    return (
+      this.sql
+        .get(
+          `SELECT 1 FROM messages WHERE id = ?1 UNION ALL SELECT 1 FROM group_messages WHERE id = ?1
+           UNION ALL SELECT 1 FROM rejected WHERE id = ?1 UNION ALL SELECT 1 FROM seen_ids WHERE id = ?1 LIMIT 1`,
+        )
+        .get(id) !== undefined
+    );
+  }
+
   /** The peer has used v2 with us (§24.5): v1 to or from it is refused from now on. */
   isV2Peer(peer: string): boolean {
     return this.sql.get('SELECT 1 FROM v2_peers WHERE peer = ?').get(peer) !== undefined;
