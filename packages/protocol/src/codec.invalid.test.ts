@@ -26,6 +26,16 @@ const ack = (ids: unknown) => pack({ t: 'ack', ids });
 const pingRid = (valueHex: string) => hex(`82${fixstr('t')}${fixstr('ping')}${fixstr('rid')}${valueHex}`);
 const deep = (n: number) => Buffer.concat([Buffer.alloc(n, 0x91), Buffer.from([0x01])]);
 
+/** A valid one-entry `prekey_put` (an OPK) with fields replaced. */
+const prekeyPut = (extra: Record<string, unknown>) =>
+  pack({ t: 'prekey_put', rid: 1, types: [2], ids: [1], keys: [bytes(32)], sigs: [bytes(64)], ...extra });
+const batch = (n: number) => ({
+  types: Array(n).fill(2),
+  ids: [...Array(n).keys()],
+  keys: Array(n).fill(bytes(32)),
+  sigs: Array(n).fill(bytes(64)),
+});
+
 const INVALID_CLIENT: [string, Uint8Array][] = [
   ['an empty body', Buffer.alloc(0)],
   ['nil', hex('c0')],
@@ -199,6 +209,25 @@ const INVALID_CLIENT: [string, Uint8Array][] = [
   ['admin user of 65 bytes', pack({ t: 'admin', rid: 1, op: 'kick', user: 'b'.repeat(65) })],
   ['admin reason of 193 bytes', pack({ t: 'admin', rid: 1, op: 'kick', user: 'bob', reason: 'r'.repeat(193) })],
   ['admin with an extra field', pack({ t: 'admin', rid: 1, op: 'users', page: 2 })],
+  // prekey_put (§23.2)
+  ['prekey_put with arrays of different lengths', prekeyPut({ ids: [1, 2] })],
+  ['prekey_put with a type 0', prekeyPut({ types: [0] })],
+  ['prekey_put with a type 5', prekeyPut({ types: [5] })],
+  ['prekey_put with a type as a str', prekeyPut({ types: ['1'] })],
+  ['prekey_put with an X25519 key of 1,184 bytes', prekeyPut({ keys: [bytes(1184)] })],
+  ['prekey_put with an ML-KEM key of 32 bytes', prekeyPut({ types: [3] })],
+  ['prekey_put with an ML-KEM key of 1,183 bytes', prekeyPut({ types: [4], keys: [bytes(1183)] })],
+  ['prekey_put with a key of 33 bytes', prekeyPut({ keys: [bytes(33)] })],
+  ['prekey_put with a signature of 63 bytes', prekeyPut({ sigs: [bytes(63)] })],
+  ['prekey_put with a key id 2^32', prekeyPut({ ids: [2 ** 32] })],
+  ['prekey_put with a key id -1', prekeyPut({ ids: [-1] })],
+  ['prekey_put with 201 entries', prekeyPut(batch(201))],
+  ['prekey_put without sigs', pack({ t: 'prekey_put', rid: 1, types: [], ids: [], keys: [] })],
+  ['prekey_put with reset nil', prekeyPut({ reset: null })],
+  ['prekey_put with reset 1', prekeyPut({ reset: 1 })],
+  ['prekey_put with an entry as a map', prekeyPut({ keys: [{ key: bytes(32) }] })],
+  ['prekey_get without user', pack({ t: 'prekey_get', rid: 1 })],
+  ['prekey_get with an empty user', pack({ t: 'prekey_get', rid: 1, user: '' })],
 ];
 
 const relayFrame = (t: string, fields: Record<string, unknown>) => pack({ t, ...fields });
@@ -206,6 +235,28 @@ const errBody = (extra: Record<string, unknown>) =>
   relayFrame('err', { rid: 1, code: 'INTERNAL', msg: '', fatal: false, ...extra });
 const msgBody = (extra: Record<string, unknown>) =>
   relayFrame('msg', { id: bytes(16), env: bytes(49), ts: 1, ...extra });
+
+const prekeyBundle = (extra: Record<string, unknown>) =>
+  relayFrame(
+    'prekey_bundle',
+    Object.fromEntries(
+      Object.entries({
+        rid: 1,
+        user: 'bob',
+        idpk: bytes(32),
+        encpk: bytes(32),
+        bsig: bytes(64),
+        spkId: 1,
+        spk: bytes(32),
+        spkSig: bytes(64),
+        pqType: 3,
+        pqId: 1,
+        pq: bytes(1184),
+        pqSig: bytes(64),
+        ...extra,
+      }).filter(([, v]) => v !== undefined),
+    ),
+  );
 
 const INVALID_RELAY: [string, Uint8Array][] = [
   ['a client frame type', ping({})],
@@ -365,6 +416,20 @@ const INVALID_RELAY: [string, Uint8Array][] = [
   ],
   ['admin_done with an unknown op', pack({ t: 'admin_done', rid: 1, op: 'explode' })],
   ['admin_done with an empty invite', pack({ t: 'admin_done', rid: 1, op: 'invite', invite: '' })],
+  // prekey frames (§23.2)
+  ['prekey_count with a negative count', relayFrame('prekey_count', { opk: -1, pqopk: 0 })],
+  ['prekey_count with spkId 2^32', relayFrame('prekey_count', { opk: 0, pqopk: 0, spkId: 2 ** 32 })],
+  ['prekey_count with spkId nil', relayFrame('prekey_count', { opk: 0, pqopk: 0, spkId: null })],
+  ['prekey_count without pqopk', relayFrame('prekey_count', { opk: 0 })],
+  ['prekey_bundle with only opk (no opkId, no opkSig)', prekeyBundle({ opk: bytes(32) })],
+  ['prekey_bundle with opkId and opk, no opkSig', prekeyBundle({ opkId: 1, opk: bytes(32) })],
+  ['prekey_bundle with pqType 2', prekeyBundle({ pqType: 2 })],
+  ['prekey_bundle with pqType 1', prekeyBundle({ pqType: 1 })],
+  ['prekey_bundle with pqType 5', prekeyBundle({ pqType: 5 })],
+  ['prekey_bundle with a 32-byte pq', prekeyBundle({ pq: bytes(32) })],
+  ['prekey_bundle with a 1,184-byte spk', prekeyBundle({ spk: bytes(1184) })],
+  ['prekey_bundle with an invalid user', prekeyBundle({ user: 'b' })],
+  ['prekey_bundle without spkSig', prekeyBundle({ spkSig: undefined })],
 ];
 
 describe('invalid client bodies are BAD_FRAME', () => {

@@ -45,7 +45,50 @@ const env = fc.oneof(
   fc.constantFrom(49, 65_536).chain((n) => bin(n)),
 );
 
+const u32 = fc.nat({ max: 0xffff_ffff });
+/** One `prekey_put` entry: a type and a key of that type's length (§23.2). */
+const prekeyEntry = fc
+  .constantFrom(1 as const, 2 as const, 3 as const, 4 as const)
+  .chain((type) => fc.tuple(fc.constant(type), u32, bin(type <= 2 ? 32 : 1184), bin(64)));
+const prekeyPut = fc
+  .record(
+    { rid, entries: fc.array(prekeyEntry, { maxLength: 6 }), reset: fc.boolean() },
+    { requiredKeys: ['rid', 'entries'] },
+  )
+  .map(({ rid, entries, reset }) => ({
+    t: 'prekey_put' as const,
+    rid,
+    types: entries.map((e) => e[0]),
+    ids: entries.map((e) => e[1]),
+    keys: entries.map((e) => e[2]),
+    sigs: entries.map((e) => e[3]),
+    ...(reset === undefined ? {} : { reset }),
+  }));
+const opkFields = fc.option(fc.record({ opkId: u32, opk: bin(32), opkSig: bin(64) }), { nil: undefined });
+const prekeyBundle = fc
+  .tuple(
+    fc.record({
+      t: fc.constant('prekey_bundle' as const),
+      rid,
+      user: utf8String(3, 32),
+      idpk: bin(32),
+      encpk: bin(32),
+      bsig: bin(64),
+      spkId: u32,
+      spk: bin(32),
+      spkSig: bin(64),
+      pqType: fc.constantFrom(3 as const, 4 as const),
+      pqId: u32,
+      pq: bin(1184),
+      pqSig: bin(64),
+    }),
+    opkFields,
+  )
+  .map(([f, opk]) => ({ ...f, ...opk }));
+
 const clientFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
+  prekeyPut,
+  fc.record({ t: fc.constant('prekey_get' as const), rid, user: utf8String(1, 64) }),
   fc.record({ t: fc.constant('hello' as const), v: int, agent: utf8String(0, 64) }),
   fc.record({
     t: fc.constant('auth' as const),
@@ -82,6 +125,11 @@ const clientFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
 );
 
 const relayFrame: fc.Arbitrary<RelayFrame> = fc.oneof(
+  prekeyBundle,
+  fc.record(
+    { t: fc.constant('prekey_count' as const), rid, opk: int, pqopk: int, spkId: u32, pqspkId: u32 },
+    { requiredKeys: ['t', 'opk', 'pqopk'] },
+  ),
   fc.record({
     t: fc.constant('challenge' as const),
     v: int,

@@ -3,8 +3,14 @@
  * repeating the numbers, so the spec's tables and the code change together.
  */
 
-/** The protocol version spoken by this package (`hello.v`, `challenge.v`; §6, §11). */
+/** Protocol version 1 (`hello.v`, `challenge.v`; §6, §11): what a client says until it speaks v2. */
 export const PROTOCOL_VERSION = 1;
+
+/** Protocol version 2 (§23.1): version 1 plus the prekey frames of §23. */
+export const PROTOCOL_VERSION_2 = 2;
+
+/** The versions a relay of this package accepts in `hello.v` (§23.1), oldest first. */
+export const PROTOCOL_VERSIONS: readonly number[] = Object.freeze([PROTOCOL_VERSION, PROTOCOL_VERSION_2]);
 
 /** Length of the frame's length prefix: a u32, big-endian (§5). */
 export const FRAME_PREFIX_BYTES = 4;
@@ -80,3 +86,20 @@ export const BLOB_MIN_CHUNK_BYTES = 16;
 export const BLOB_MAX_CHUNK_BYTES = 65536 + 16;
 /** Chunk counts and indexes fit in 32 bits (a 256 TiB file). */
 export const MAX_BLOB_CHUNKS = 0xffff_ffff;
+
+/** Prekey types on the wire (§18.1, §23.2): the type byte of §18.2 as an int. */
+export const PREKEY_TYPE_SPK = 1;
+export const PREKEY_TYPE_OPK = 2;
+export const PREKEY_TYPE_PQSPK = 3;
+export const PREKEY_TYPE_PQOPK = 4;
+/** An X25519 prekey is 32 bytes; an ML-KEM-768 encapsulation key 1,184 bytes (§18.1). */
+export const X25519_PREKEY_BYTES = 32;
+export const MLKEM_PREKEY_BYTES = 1184;
+/** Most entries in one `prekey_put` (§23.2); the frame must also fit MAX_FRAME_BYTES (about 100 ML-KEM keys). */
+export const MAX_PREKEY_BATCH = 200;
+/** Most one-time X25519 / ML-KEM-768 prekeys a relay stores per user (§23.3 step 7): over it, `PREKEY_LIMIT`. */
+export const MAX_STORED_OPK = 200;
+export const MAX_STORED_PQOPK = 50;
+/** Below these counts the relay tells the owner (`prekey_count`, §23.5) and the client replenishes. */
+export const OPK_LOW_WATER = 25;
+export const PQOPK_LOW_WATER = 10;

@@ -51,6 +51,10 @@ describe('error codes (PROTOCOL.md §10)', () => {
       BLOB_OUT_OF_ORDER: false,
       BLOB_INCOMPLETE: false,
       BAD_BLOB: false,
+      PREKEY_INVALID: false,
+      PREKEY_BAD_SIGNATURE: false,
+      PREKEY_LIMIT: false,
+      NO_PREKEYS: false,
     });
     for (const { description } of Object.values(ERROR_CODES)) expect(description.length).toBeGreaterThan(0);
   });
@@ -157,6 +161,37 @@ describe('constants (PROTOCOL.md §11)', () => {
       HANDSHAKE_TIMEOUT_MS: 10_000,
       DEFAULT_PORT: 7717,
       MAX_AGENT_LENGTH: 64,
+    });
+  });
+
+  it('of prekeys have the values of §23.7', () => {
+    expect({
+      PROTOCOL_VERSION_2: protocol.PROTOCOL_VERSION_2,
+      PROTOCOL_VERSIONS: protocol.PROTOCOL_VERSIONS,
+      PREKEY_TYPES: [
+        protocol.PREKEY_TYPE_SPK,
+        protocol.PREKEY_TYPE_OPK,
+        protocol.PREKEY_TYPE_PQSPK,
+        protocol.PREKEY_TYPE_PQOPK,
+      ],
+      X25519_PREKEY_BYTES: protocol.X25519_PREKEY_BYTES,
+      MLKEM_PREKEY_BYTES: protocol.MLKEM_PREKEY_BYTES,
+      MAX_PREKEY_BATCH: protocol.MAX_PREKEY_BATCH,
+      MAX_STORED_OPK: protocol.MAX_STORED_OPK,
+      MAX_STORED_PQOPK: protocol.MAX_STORED_PQOPK,
+      OPK_LOW_WATER: protocol.OPK_LOW_WATER,
+      PQOPK_LOW_WATER: protocol.PQOPK_LOW_WATER,
+    }).toStrictEqual({
+      PROTOCOL_VERSION_2: 2,
+      PROTOCOL_VERSIONS: [1, 2],
+      PREKEY_TYPES: [1, 2, 3, 4],
+      X25519_PREKEY_BYTES: 32,
+      MLKEM_PREKEY_BYTES: 1184,
+      MAX_PREKEY_BATCH: 200,
+      MAX_STORED_OPK: 200,
+      MAX_STORED_PQOPK: 50,
+      OPK_LOW_WATER: 25,
+      PQOPK_LOW_WATER: 10,
     });
   });
 });

@@ -39,7 +39,11 @@ export type ErrorCode =
   | 'BLOB_CONFLICT'
   | 'BLOB_OUT_OF_ORDER'
   | 'BLOB_INCOMPLETE'
-  | 'BAD_BLOB';
+  | 'BAD_BLOB'
+  | 'PREKEY_INVALID'
+  | 'PREKEY_BAD_SIGNATURE'
+  | 'PREKEY_LIMIT'
+  | 'NO_PREKEYS';
 
 /** Every wire error code with the `fatal` column and the "when" column of §10. A fatal error closes the connection. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; readonly description: string }>> =
@@ -50,7 +54,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
         'a body that is not msgpack, not a map, has an unknown `t`, wrong field types, missing or extra fields',
     },
     FRAME_TOO_LARGE: { fatal: true, description: 'a length prefix of 0 or over MAX_FRAME_BYTES' },
-    UNSUPPORTED_VERSION: { fatal: true, description: '`hello.v` is not 1' },
+    UNSUPPORTED_VERSION: { fatal: true, description: '`hello.v` is not a version the relay speaks (§23.1)' },
     PROTOCOL_STATE: { fatal: true, description: "a frame not allowed in the connection's state (§7)" },
     HANDSHAKE_TIMEOUT: { fatal: true, description: 'no successful `auth` within 10 s of connecting' },
     BAD_USERNAME: { fatal: true, description: '`auth.user` is not a valid username' },
@@ -106,6 +110,17 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly fatal: boolean; 
       fatal: false,
       description: 'sizes that cannot be a STREAM ciphertext, a wrong chunk size, `from` past the end',
     },
+    // Prekeys (§23.7).
+    PREKEY_INVALID: {
+      fatal: false,
+      description: '`prekey_put`: two signed keys of one type, a repeated (type, id), or a malformed key',
+    },
+    PREKEY_BAD_SIGNATURE: {
+      fatal: false,
+      description: "`prekey_put`: a prekey signature does not verify for the account's identity key and username",
+    },
+    PREKEY_LIMIT: { fatal: false, description: '`prekey_put`: the user would hold more one-time prekeys than allowed' },
+    NO_PREKEYS: { fatal: false, description: '`prekey_get`: the user has published no signed prekeys (a v1 client)' },
   } satisfies Record<ErrorCode, { fatal: boolean; description: string }>);
 
 for (const entry of Object.values(ERROR_CODES)) Object.freeze(entry);

@@ -1,5 +1,5 @@
 /**
- * Frame types of protocol version 1 (PROTOCOL.md §6): discriminated unions on `t`.
+ * Frame types of protocol versions 1 and 2 (PROTOCOL.md §6, §23): discriminated unions on `t`.
  *
  * Byte fields are typed `Uint8Array`. `encodeFrame` accepts any Uint8Array (Buffers included); decoded frames carry
  * Node Buffers (which are Uint8Arrays) that are fresh copies, never views of the body they came from.
@@ -127,7 +127,33 @@ export interface BlobDoneFrame {
 }
 export type BlobOutcome = 'received' | 'declined';
 
+// Prekeys (§23): allowed only on a version-2 connection.
+/** A prekey type byte of §18.1: 1 SPK, 2 OPK, 3 PQSPK (last resort), 4 PQOPK. */
+export type PrekeyTypeByte = 1 | 2 | 3 | 4;
+/**
+ * Publish prekeys (§23.3): entry i is `(types[i], ids[i], keys[i], sigs[i])`, each signed per §18.2. A type-1 or
+ * type-3 entry replaces the stored signed key; one-time entries are added. `reset: true` first deletes every stored
+ * one-time key. No entries: only asks for the counts.
+ */
+export interface PrekeyPutFrame {
+  t: 'prekey_put';
+  rid: number;
+  types: PrekeyTypeByte[];
+  ids: number[];
+  keys: Uint8Array[];
+  sigs: Uint8Array[];
+  reset?: boolean;
+}
+/** Fetch `user`'s prekey bundle (§23.4), consuming at most one one-time key of each kind. */
+export interface PrekeyGetFrame {
+  t: 'prekey_get';
+  rid: number;
+  user: string;
+}
+
 export type ClientFrame =
+  | PrekeyPutFrame
+  | PrekeyGetFrame
   | HelloFrame
   | AuthFrame
   | LookupFrame
@@ -283,7 +309,45 @@ export interface BlobDataFrame {
   data: Uint8Array;
 }
 
+/**
+ * The session user's prekeys on the relay (§23.5): one-time counts and the signed keys' ids (absent: none stored).
+ * With `rid` the answer to `prekey_put`; without, unsolicited (after `welcome`, or when a fetch left a count low).
+ */
+export interface PrekeyCountFrame {
+  t: 'prekey_count';
+  rid?: number;
+  opk: number;
+  pqopk: number;
+  spkId?: number;
+  pqspkId?: number;
+}
+/**
+ * Answer to `prekey_get` (§23.4): `user`'s key bundle (§3.2), signed prekey, a one-time X25519 prekey if one was
+ * left (the three `opk*` fields together or not at all), and an ML-KEM-768 key: one-time (`pqType` 4) or the last
+ * resort (`pqType` 3). The client checks all of it (§3.2, §18.3).
+ */
+export interface PrekeyBundleFrame {
+  t: 'prekey_bundle';
+  rid: number;
+  user: string;
+  idpk: Uint8Array;
+  encpk: Uint8Array;
+  bsig: Uint8Array;
+  spkId: number;
+  spk: Uint8Array;
+  spkSig: Uint8Array;
+  opkId?: number;
+  opk?: Uint8Array;
+  opkSig?: Uint8Array;
+  pqType: 3 | 4;
+  pqId: number;
+  pq: Uint8Array;
+  pqSig: Uint8Array;
+}
+
 export type RelayFrame =
+  | PrekeyCountFrame
+  | PrekeyBundleFrame
   | FanoutSentFrame
   | RoomsFrame
   | RoomMembersFrame
@@ -324,6 +388,8 @@ export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = Object.freeze([
   'blob_put',
   'blob_get',
   'blob_done',
+  'prekey_put',
+  'prekey_get',
 ]);
 /** The `t` values a client accepts (§6.2). */
 export const RELAY_FRAME_TYPES: readonly RelayFrameType[] = Object.freeze([
@@ -345,4 +411,6 @@ export const RELAY_FRAME_TYPES: readonly RelayFrameType[] = Object.freeze([
   'room_members',
   'blob_ok',
   'blob_data',
+  'prekey_count',
+  'prekey_bundle',
 ]);

@@ -32,6 +32,9 @@ import {
   BLOB_MIN_CHUNK_BYTES,
   BLOB_MAX_CHUNK_BYTES,
   MAX_BLOB_CHUNKS,
+  MAX_PREKEY_BATCH,
+  MLKEM_PREKEY_BYTES,
+  X25519_PREKEY_BYTES,
 } from './constants.js';
 import { ProtocolError, isErrorCode } from './errors.js';
 import type { FrameType } from './frames.js';
@@ -120,6 +123,8 @@ interface Schema {
   readonly dir: 'client' | 'relay';
   readonly fields: Readonly<Record<string, Field>>;
   readonly optional?: readonly string[];
+  /** A rule between fields, run on the checked result: a description of what is wrong, or undefined. */
+  readonly refine?: (frame: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
 const rid = int(MAX_RID);
@@ -135,6 +140,41 @@ const validUsername: Field = (v) =>
 const queryName = str(1, MAX_QUERY_NAME_BYTES);
 const blobId = bin(BLOB_ID_BYTES);
 const blobChunk = bin(BLOB_MIN_CHUNK_BYTES, BLOB_MAX_CHUNK_BYTES);
+
+// Prekeys (§23.2). A key's exact length depends on its type, which `refine` checks across the parallel arrays.
+const u32 = int(0xffff_ffff);
+const prekeyType: Field = (v, n) => {
+  const r = int(4)(v, n);
+  return 'ok' in r && r.ok !== 0 ? r : { expected: 'a prekey type 1..4' };
+};
+const pqType: Field = (v, n) => {
+  const r = int(4)(v, n);
+  return 'ok' in r && (r.ok === 3 || r.ok === 4) ? r : { expected: '3 or 4' };
+};
+const x25519Prekey = bin(X25519_PREKEY_BYTES);
+const mlkemPrekey = bin(MLKEM_PREKEY_BYTES);
+const prekeyLength = (type: unknown) => (type === 1 || type === 2 ? X25519_PREKEY_BYTES : MLKEM_PREKEY_BYTES);
+
+function prekeyBatch(f: Readonly<Record<string, unknown>>): string | undefined {
+  const types = f.types as number[];
+  const ids = f.ids as unknown[];
+  const keys = f.keys as Uint8Array[];
+  const sigs = f.sigs as unknown[];
+  if (ids.length !== types.length || keys.length !== types.length || sigs.length !== types.length) {
+    return `types, ids, keys and sigs must have one length, got ${types.length}, ${ids.length}, ${keys.length}, ${sigs.length}`;
+  }
+  for (let i = 0; i < types.length; i++) {
+    if (keys[i]!.length !== prekeyLength(types[i])) {
+      return `keys[${i}] of type ${types[i]} must be ${prekeyLength(types[i])} bytes, got ${keys[i]!.length}`;
+    }
+  }
+  return undefined;
+}
+
+function prekeyBundle(f: Readonly<Record<string, unknown>>): string | undefined {
+  const present = ['opkId', 'opk', 'opkSig'].filter((k) => Object.hasOwn(f, k)).length;
+  return present === 0 || present === 3 ? undefined : 'opkId, opk and opkSig must be all present or all absent';
+}
 
 /** §6.1 and §6.2, field by field, in the order the encoder writes them (after `t`). */
 const SCHEMAS = new Map<FrameType, Schema>([
@@ -194,6 +234,56 @@ const SCHEMAS = new Map<FrameType, Schema>([
   ['blob_put', { dir: 'client', fields: { rid, bid: blobId, n: int(MAX_BLOB_CHUNKS), data: blobChunk } }],
   ['blob_get', { dir: 'client', fields: { rid, bid: blobId, from: int(MAX_BLOB_CHUNKS) } }],
   ['blob_done', { dir: 'client', fields: { rid, bid: blobId, outcome } }],
+  [
+    'prekey_put',
+    {
+      dir: 'client',
+      fields: {
+        rid,
+        types: arrayOf(0, MAX_PREKEY_BATCH, prekeyType),
+        ids: arrayOf(0, MAX_PREKEY_BATCH, u32),
+        keys: arrayOf(0, MAX_PREKEY_BATCH, bin(X25519_PREKEY_BYTES, MLKEM_PREKEY_BYTES)),
+        sigs: arrayOf(0, MAX_PREKEY_BATCH, signature),
+        reset: bool,
+      },
+      optional: ['reset'],
+      refine: prekeyBatch,
+    },
+  ],
+  ['prekey_get', { dir: 'client', fields: { rid, user: queryName } }],
+  [
+    'prekey_count',
+    {
+      dir: 'relay',
+      fields: { rid, opk: int(), pqopk: int(), spkId: u32, pqspkId: u32 },
+      optional: ['rid', 'spkId', 'pqspkId'],
+    },
+  ],
+  [
+    'prekey_bundle',
+    {
+      dir: 'relay',
+      fields: {
+        rid,
+        user: username,
+        idpk: key,
+        encpk: key,
+        bsig: signature,
+        spkId: u32,
+        spk: x25519Prekey,
+        spkSig: signature,
+        opkId: u32,
+        opk: x25519Prekey,
+        opkSig: signature,
+        pqType,
+        pqId: u32,
+        pq: mlkemPrekey,
+        pqSig: signature,
+      },
+      optional: ['opkId', 'opk', 'opkSig'],
+      refine: prekeyBundle,
+    },
+  ],
   ['blob_ok', { dir: 'relay', fields: { rid, bid: blobId, have: int(MAX_BLOB_CHUNKS) } }],
   ['blob_data', { dir: 'relay', fields: { rid, bid: blobId, n: int(MAX_BLOB_CHUNKS), data: blobChunk } }],
   [
@@ -308,5 +398,7 @@ export function validateFrame(x: unknown, dir: 'client' | 'relay' | 'any', n: No
     if (!('ok' in r)) return bad(`${t}.${name}: expected ${r.expected}, got ${describe(v)}`);
     out[name] = r.ok;
   }
+  const why = schema.refine?.(out);
+  if (why !== undefined) return bad(`${t}: ${why}`);
   return out;
 }

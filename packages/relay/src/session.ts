@@ -53,6 +53,8 @@ const ACCEPTED_IN: Record<ClientFrame['t'], SessionState> = {
   blob_put: 'authenticated',
   blob_get: 'authenticated',
   blob_done: 'authenticated',
+  prekey_put: 'authenticated',
+  prekey_get: 'authenticated',
 };
 
 /**
@@ -241,6 +243,10 @@ export class Session implements Receiver, Kickable {
         // A download streams for as long as the reader reads: later frames do not wait for it.
         return frame.t === 'blob_get' ? undefined : answered;
       }
+      case 'prekey_put':
+      case 'prekey_get':
+        // Version-2 frames (§23.1); this relay speaks version 1 only so far.
+        throw new ProtocolError('PROTOCOL_STATE', `'${frame.t}' is only allowed on a version-2 connection`);
     }
   }
 
