@@ -56,6 +56,8 @@ export interface ReceiveContext extends Self, Lookup, Announce {
   setHeldRetry(retry: ((from: string) => number) | undefined): void;
   flushOutbox(conn: Connection): Promise<void>;
   kickOutbox(): void;
+  /** Publishes our prekeys on a version-2 connection and keeps them topped up while it lives (PROTOCOL.md §23.5). */
+  publishPrekeys(conn: Connection): Promise<void>;
   /** Queues `delivered` receipts inside the caller's transaction; true if anything was queued. */
   enqueueReceipts(peer: string, kind: number, ids: readonly string[]): boolean;
 }

@@ -318,6 +318,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       handlers: this.handlers,
       connect: (mode) => this.connect(mode),
       flushOutbox: (conn) => this.flushOutbox(conn),
+      publishPrekeys: (conn) => this.publishPrekeys(conn),
       enqueueReceipts: (peer, kind, ids) =>
         queue.enqueueReceipts(this.q, peer, kind as typeof MessageKind.delivered, ids),
       setHeldRetry: (retry) => {
@@ -334,6 +335,22 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return receive(ctx, options).catch((err: unknown) => {
       throw nameTheHolder(err, this.opts.profile.home, this.username);
     });
+  }
+
+  /**
+   * Publishes our prekeys on `conn` if it speaks v2 (PROTOCOL.md §23.3), and replenishes the one-time keys whenever
+   * the relay reports them low (§23.5). Never rejects: a failure is a warning, receiving goes on, and the next
+   * connection tries again.
+   */
+  async publishPrekeys(conn: Connection): Promise<void> {
+    if (!conn.speaksV2) return;
+    const warn = (err: unknown): void => {
+      if (!(err instanceof ChatError) || !isRetryable(err))
+        this.emit('warning', `publishing prekeys failed: ${(err as Error)?.message ?? String(err)}`);
+    };
+    const { publishPrekeys, replenishFrom } = await import('./v2/publish.js');
+    conn.on('prekeyCount', (counts) => void replenishFrom(this.q, conn, counts).catch(warn));
+    await publishPrekeys(this.q, conn).catch(warn);
   }
 
   contacts(): Contact[] {

@@ -11,7 +11,7 @@ import type { Connection } from '../net/connection.js';
 import type { Contact, Store } from '../store/store.js';
 import type { InnerV2 } from '../v2/envelope.js';
 import type { V2Opener } from '../v2/open.js';
-import type { Checked } from './check.js';
+import type { Checked } from './checked.js';
 
 type CheckV2Context = Self & Lookup & { readonly store: Pick<Store, 'contacts' | 'v2'> };
 

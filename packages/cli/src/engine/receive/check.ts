@@ -27,6 +27,7 @@ import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 import { type InnerV2, V2Rejection } from '../v2/envelope.js';
 import { V2Opener, isV2Envelope, unsealV2 } from '../v2/open.js';
 import { checkV2 } from './check-v2.js';
+import type { Checked } from './checked.js';
 
 /** A v2 envelope whose sealed box opened (§24.3 steps 1–3): checked and decrypted in order below. */
 interface V2Item {
@@ -34,23 +35,7 @@ interface V2Item {
   frame: MsgFrame;
 }
 
-/** One delivered envelope after §4 steps 1–6. */
-export type Checked =
-  /**
-   * Opened and signed by the accepted key of `opened.from` (v1), or decrypted in a session with it (v2): to be
-   * applied by its kind. `commit` writes the v2 session's new state, in the batch's transaction.
-   */
-  | { outcome: 'ok'; frame: MsgFrame; opened: OpenedEnvelope; commit?: () => void }
-  /** Signed by a key not accepted (yet): left on the relay, not acknowledged. */
-  | { outcome: 'held'; frame: MsgFrame; from: string; reason: HeldMessage['reason'] }
-  /** Failed a check: recorded in `rejected` and acknowledged. */
-  | { outcome: 'rejected'; frame: MsgFrame; code: string; detail: string; commit?: () => void }
-  /** A verified ephemeral typing signal (§4.1): shown, never stored or acknowledged. */
-  | { outcome: 'typing'; frame: MsgFrame; from: string; active: boolean; commit?: () => void }
-  /** A v2 envelope already committed, or whose message key was used (§24.3): acknowledged, not shown. */
-  | { outcome: 'duplicate'; frame: MsgFrame }
-  /** An ephemeral envelope that failed a check or is not `typing`: ignored entirely, not acknowledged (§9). */
-  | { outcome: 'ignored'; frame: MsgFrame };
+export type { Checked } from './checked.js';
 
 type Verdict =
   | { kind: 'ok' }

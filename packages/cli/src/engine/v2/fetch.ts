@@ -3,25 +3,12 @@
  * name asked for, the pinned identity and encryption keys. The prekeys' own checks (§18.3) run in PQXDH.
  */
 import { PrekeyType, type PrekeyBundle, constantTimeEqual } from '@chat/crypto';
+import type { PrekeyBundleFrame } from '@chat/protocol';
 import { ChatError } from '../errors.js';
 import type { Contact } from '../store/types.js';
 
 /** `prekey_bundle` (§23.2) as the connection returns it. */
-export interface PrekeyBundleReply {
-  user: string;
-  idpk: Uint8Array;
-  encpk: Uint8Array;
-  spkId: number;
-  spk: Uint8Array;
-  spkSig: Uint8Array;
-  opkId?: number;
-  opk?: Uint8Array;
-  opkSig?: Uint8Array;
-  pqType: 3 | 4;
-  pqId: number;
-  pq: Uint8Array;
-  pqSig: Uint8Array;
-}
+export type PrekeyBundleReply = Omit<PrekeyBundleFrame, 't' | 'rid'>;
 
 /** What sending needs of a connection for v2. */
 export interface PrekeyConnection {
