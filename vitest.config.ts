@@ -42,6 +42,7 @@ export const INTEGRATION = [
   'packages/cli/src/engine/rate-limit.test.ts',
   'packages/cli/src/engine/receive/receive-batch.test.ts',
   'packages/cli/src/engine/send/send.test.ts',
+  'packages/cli/src/engine/v2/v2.test.ts',
   'packages/cli/src/engine/contacts/bundle.test.ts',
   'packages/cli/src/engine/who.test.ts',
   'packages/cli/src/engine/files/files.test.ts',

@@ -41,7 +41,7 @@ export interface QueueContext extends Self, Lookup, Announce {
  *
  * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2).
  */
-export function queueMessage(m: QueueContext, to: string, text: string, replyTo?: string): StoredMessage {
+export function queueMessage(m: QueueContext, to: string, text: string, replyTo?: string, kick = true): StoredMessage {
   const name = normalizeUsername(to);
   refuseBlocked(m.store.blocked, name);
   // A reply (§17.1) is a text that names the message it answers: kind `reply`, the target's id before the text.
@@ -70,7 +70,7 @@ export function queueMessage(m: QueueContext, to: string, text: string, replyTo?
   // the received copy look like a redelivery (§4 step 7) and hide it.
   m.store.outbox.enqueue({ id, peer: name, kind, body, ts }, name === m.username ? undefined : message);
   m.emit('queued', message);
-  m.kickOutbox();
+  if (kick) m.kickOutbox();
   return message;
 }
 
@@ -88,7 +88,8 @@ export async function sendMessage(
   replyTo?: string,
   options: SendOptions = {},
 ): Promise<SentMessage> {
-  const queued = queueMessage(m, to, text, replyTo);
+  // Not kicked when v1 is refused: the live session's pass would send it under its own rule (v1 allowed).
+  const queued = queueMessage(m, to, text, replyTo, options.allowV1 !== false);
   const entry = m.store.outbox.get(queued.id);
   try {
     await m.withConnection(m.live(), async (conn) => {
