@@ -109,8 +109,9 @@ export class RawClient {
     return this.next((f) => f.t === t, ms) as Promise<Extract<RelayFrame, { t: K }>>;
   }
 
-  async hello(): Promise<ChallengeFrame> {
-    this.send({ t: 'hello', v: 1, agent: 'raw-test' });
+  /** `hello` with protocol version `v` (1, or 2 for the prekey frames of PROTOCOL.md §23). */
+  async hello(v = 1): Promise<ChallengeFrame> {
+    this.send({ t: 'hello', v, agent: 'raw-test' });
     return this.nextOfType('challenge');
   }
 
@@ -129,8 +130,13 @@ export class RawClient {
   }
 
   /** hello + auth; resolves with the welcome or the err the relay answered. */
-  async login(user: string, identity: Identity = generateIdentity(), mode: Mode = 'send'): Promise<RelayFrame> {
-    const challenge = await this.hello();
+  async login(
+    user: string,
+    identity: Identity = generateIdentity(),
+    mode: Mode = 'send',
+    version = 1,
+  ): Promise<RelayFrame> {
+    const challenge = await this.hello(version);
     this.send(this.authFrame(challenge, user, identity, mode));
     return this.next((f) => f.t === 'welcome' || f.t === 'err');
   }

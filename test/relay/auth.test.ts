@@ -181,7 +181,7 @@ describe('connection states (PROTOCOL.md §7)', () => {
 
   it('refuses another protocol version', async () => {
     const c = await RawClient.connect(relay.port);
-    c.send({ t: 'hello', v: 2, agent: 'future' });
+    c.send({ t: 'hello', v: 3, agent: 'future' });
     await expectFatal(c, await c.next(), 'UNSUPPORTED_VERSION');
   });
 

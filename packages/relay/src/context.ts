@@ -10,12 +10,20 @@ import type { MailboxStore } from './store/mailbox-store.js';
 import type { RoomRegistry } from './rooms.js';
 import type { Blobs } from './blobs/rules.js';
 import type { ShareTags } from './sender-share.js';
+import type { PrekeyBudget } from './prekeys/budget.js';
+import type { PrekeyCounts, PrekeyStore } from './store/prekeys.js';
 
 /** What sessions share: the store, the commit queue, and who is receiving. One per running relay. */
 export interface RelayContext {
   readonly store: MailboxStore;
   readonly accounts: AccountStore;
   readonly commits: CommitQueue;
+  /** The prekey directory (PROTOCOL.md §23). */
+  readonly prekeys: PrekeyStore;
+  /** The one-time budget of requesters (§23.6). */
+  readonly prekeyBudget: PrekeyBudget;
+  /** The version-2 sessions of each user on this relay, told their prekey counts when they run low (§23.5). */
+  readonly prekeyListeners: Map<string, Set<PrekeyListener>>;
   /** Sealed file chunks (PROTOCOL.md §16.4). */
   readonly blobs: Blobs;
   /** The one `recv` session per user (PROTOCOL.md §8 step 4), keyed by username. */
@@ -64,4 +72,9 @@ export interface Receiver {
 /** The part of a session an admin action can end. */
 export interface Kickable {
   fail(code: ErrorCode, msg: string): void;
+}
+
+/** A version-2 session of an owner, told its prekey counts when a fetch leaves them low (PROTOCOL.md §23.5). */
+export interface PrekeyListener {
+  prekeyCount(counts: PrekeyCounts): void;
 }

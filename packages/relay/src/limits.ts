@@ -168,6 +168,15 @@ export interface Limits {
   blobQuotaBytes: number;
   /** Unfinished uploads one sender may have at once (§16.4); one more `blob_new` gets `QUOTA_EXCEEDED`. */
   maxUploadsPerUser: number;
+  /**
+   * `prekey_get`s that may hand out one-time prekeys, per requesting account per hour and the burst (§23.6); past
+   * it the answer carries the signed keys only.
+   */
+  prekeyTakesPerHour: number;
+  prekeyTakesBurst: number;
+  /** The same per requesting address (×2 per IPv6 /56, ×4 per /48). */
+  prekeyTakesPerIpPerHour: number;
+  prekeyTakesPerIpBurst: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -199,6 +208,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFileBytes: 4 * 1024 ** 3,
   blobQuotaBytes: 8 * 1024 ** 3,
   maxUploadsPerUser: 16,
+  prekeyTakesPerHour: 60,
+  prekeyTakesBurst: 30,
+  prekeyTakesPerIpPerHour: 120,
+  prekeyTakesPerIpBurst: 60,
 });
 
 /** Per-user request rates (shared by all of a user's sessions). */

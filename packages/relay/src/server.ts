@@ -8,7 +8,8 @@ import { checkDataDir } from './data-dir.js';
 import { parseAdmins } from './admins.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Registration } from './config.js';
-import type { Kickable, RelayContext, Receiver } from './context.js';
+import type { Kickable, PrekeyListener, RelayContext, Receiver } from './context.js';
+import { PrekeyBudget } from './prekeys/budget.js';
 import { ConnectionGate } from './gate.js';
 import { DEFAULT_LIMITS, UserRates, type Limits } from './limits.js';
 import { silentLogger, type Logger } from './log.js';
@@ -26,6 +27,11 @@ export const DEFAULT_QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 *
 export const DEFAULT_MAILBOX_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEFAULT_HOST = '127.0.0.1';
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
+/**
+ * How often the WAL is checkpointed and truncated, so that what `secure_delete` zeroed in the database (acknowledged
+ * envelopes, handed-out one-time prekeys) does not survive in old WAL frames either (SECURITY.md).
+ */
+const SCRUB_MS = 60 * 1000;
 const SHUTDOWN_GRACE_MS = 2_000;
 
 export interface RelayOptions {
@@ -155,6 +161,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     accounts,
     commits: new CommitQueue(store, quota, (_n, ms) => metrics.observeCommit(ms)),
     blobs,
+    prekeys: stores.prekeys,
+    prekeyBudget: new PrekeyBudget(limits),
+    prekeyListeners: new Map<string, Set<PrekeyListener>>(),
     receivers: new Map<string, Receiver>(),
     online: new Map<string, Set<Kickable>>(),
     log,
@@ -199,8 +208,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     throw err;
   }
   const sweeper = setInterval(sweepLogged, EXPIRY_SWEEP_MS).unref();
+  const scrubber = setInterval(() => {
+    stores.scrub().catch((err: unknown) => log({ event: 'store_error', error: (err as Error).message }));
+  }, SCRUB_MS).unref();
   const rateSweeper = setInterval(() => {
     ctx.rates.sweep(Date.now());
+    ctx.prekeyBudget.sweep(Date.now());
     gate.sweep(Date.now());
   }, 10_000).unref();
 
@@ -231,6 +244,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   /** Stops the timers and closes every store; the last step of a stop, or of a start that failed. */
   const releaseStores = async (): Promise<void> => {
     clearInterval(sweeper);
+    clearInterval(scrubber);
     clearInterval(rateSweeper);
     await sweeping;
     await blobs.close();

@@ -10,6 +10,8 @@ import {
   errFrame,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
+  PROTOCOL_VERSION_2,
+  PROTOCOL_VERSIONS,
   type AckFrame,
   type AdminFrame,
   type AuthFrame,
@@ -25,11 +27,13 @@ import { addressPrefixes, mailboxAddressKey } from './address-key.js';
 import { answerAdminFrame } from './admin/frames.js';
 import { isAdmin } from './admins.js';
 import { answerBlobFrame } from './blobs/frames.js';
-import type { Kickable, RelayContext, Receiver } from './context.js';
+import type { Kickable, PrekeyListener, RelayContext, Receiver } from './context.js';
 import { forwardEphemeral, onlineUsers } from './ephemeral.js';
 import { storeFanout } from './fanout.js';
 import { checkRecipient, fitsWithoutLookup, recipientRefusal } from './recipient.js';
 import { answerRoomFrame } from './rooms.js';
+import { answerPrekeyGet, answerPrekeyPut } from './prekeys/frames.js';
+import type { PrekeyCounts } from './store/prekeys.js';
 
 /**
  * Connection states (PROTOCOL.md §7):
@@ -72,6 +76,8 @@ const RATED: ReadonlySet<ClientFrame['t']> = new Set([
   'blob_new',
   'blob_get',
   'blob_done',
+  'prekey_put',
+  'prekey_get',
 ]);
 
 /** Envelopes a frame asks the relay to store: what the envelope rate (§11) charges. */
@@ -87,8 +93,10 @@ const MAX_THROTTLE_MS = 10_000;
 const CLOSE_GRACE_MS = 2_000;
 
 /** One client connection: decodes its frames, enforces the state machine, and runs one handler per frame type. */
-export class Session implements Receiver, Kickable {
+export class Session implements Receiver, Kickable, PrekeyListener {
   state: SessionState = 'connected';
+  /** The version this connection speaks, from `hello` (§23.1). */
+  private version = PROTOCOL_VERSION;
   private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
   private readonly nonce = new Uint8Array(randomBytes(32));
   private user: string | undefined;
@@ -193,13 +201,17 @@ export class Session implements Receiver, Kickable {
     }
     switch (frame.t) {
       case 'hello':
-        if (frame.v !== PROTOCOL_VERSION) {
-          throw new ProtocolError('UNSUPPORTED_VERSION', `this relay speaks version ${PROTOCOL_VERSION}`);
+        if (!PROTOCOL_VERSIONS.includes(frame.v)) {
+          throw new ProtocolError(
+            'UNSUPPORTED_VERSION',
+            `this relay speaks versions ${PROTOCOL_VERSIONS.join(' and ')}`,
+          );
         }
+        this.version = frame.v;
         this.state = 'hello';
         this.write({
           t: 'challenge',
-          v: PROTOCOL_VERSION,
+          v: frame.v,
           relay: this.ctx.store.relayId,
           nonce: this.nonce,
           maxFrame: MAX_FRAME_BYTES,
@@ -244,9 +256,18 @@ export class Session implements Receiver, Kickable {
         return frame.t === 'blob_get' ? undefined : answered;
       }
       case 'prekey_put':
-      case 'prekey_get':
-        // Version-2 frames (§23.1); this relay speaks version 1 only so far.
-        throw new ProtocolError('PROTOCOL_STATE', `'${frame.t}' is only allowed on a version-2 connection`);
+      case 'prekey_get': {
+        if (this.version !== PROTOCOL_VERSION_2) {
+          throw new ProtocolError('PROTOCOL_STATE', `'${frame.t}' is only allowed on a version-2 connection`);
+        }
+        const answer =
+          frame.t === 'prekey_put'
+            ? answerPrekeyPut(this.ctx, this.user!, this.identityKey!, frame)
+            : answerPrekeyGet(this.ctx, this.user!, addressPrefixes(this.socket.remoteAddress), frame);
+        return answer.then((reply) => {
+          this.write(reply);
+        });
+      }
     }
   }
 
@@ -380,7 +401,24 @@ export class Session implements Receiver, Kickable {
     this.armIdle();
     this.ctx.log({ event: 'auth', conn: this.connId, user: f.user, mode: f.mode, registered: created });
     this.write({ t: 'welcome', user: f.user, mode: f.mode, registered: created });
+    if (this.version === PROTOCOL_VERSION_2) await this.joinPrekeyListeners(f.user);
     if (f.mode === 'recv') this.notify();
+  }
+
+  /** A version-2 session learns its prekey counts at login, and again whenever a fetch leaves them low (§23.5). */
+  private async joinPrekeyListeners(user: string): Promise<void> {
+    let mine = this.ctx.prekeyListeners.get(user);
+    if (!mine) this.ctx.prekeyListeners.set(user, (mine = new Set()));
+    mine.add(this);
+    try {
+      this.prekeyCount(await this.ctx.prekeys.counts(user));
+    } catch (err) {
+      this.ctx.log({ event: 'store_error', conn: this.connId, error: (err as Error).message });
+    }
+  }
+
+  prekeyCount(counts: PrekeyCounts): void {
+    if (this.state === 'authenticated') this.write({ t: 'prekey_count', ...counts });
   }
 
   private async onLookup(f: LookupFrame): Promise<void> {
@@ -598,6 +636,8 @@ export class Session implements Receiver, Kickable {
   private leaveOnline(): void {
     const mine = this.user === undefined ? undefined : this.ctx.online.get(this.user);
     if (mine?.delete(this) && mine.size === 0) this.ctx.online.delete(this.user!);
+    const listening = this.user === undefined ? undefined : this.ctx.prekeyListeners.get(this.user);
+    if (listening?.delete(this) && listening.size === 0) this.ctx.prekeyListeners.delete(this.user!);
   }
 
   private onClose(): void {

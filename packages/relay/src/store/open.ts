@@ -10,6 +10,7 @@ import { touchDataFile } from '../data-dir.js';
 import { RelayStoreError } from '../errors.js';
 import type { AccountStore } from './accounts.js';
 import type { MailboxStore } from './mailbox-store.js';
+import type { PrekeyStore } from './prekeys.js';
 import type { RoomStore } from './rooms.js';
 import { openSqliteStores } from './sqlite-store.js';
 import { SqliteRoomStore } from './sqlite-rooms.js';
@@ -19,6 +20,13 @@ export interface RelayStores {
   store: MailboxStore;
   accounts: AccountStore;
   rooms: RoomStore;
+  /** The prekey directory (PROTOCOL.md §23). */
+  prekeys: PrekeyStore;
+  /**
+   * Pushes what deleted rows left in a write-ahead log out of it (SQLite: checkpoint and truncate the WAL, see
+   * sqlite-store.ts); PostgreSQL: nothing (its WAL is the server operator's, SECURITY.md).
+   */
+  scrub(): Promise<void>;
   /** File blobs under `limits`: files in `<dataDir>/blobs` (SQLite) or rows beside the mailboxes (PostgreSQL). */
   blobs(limits: BlobLimits): Blobs;
   /** Closes every store (and the engine's connections). */
@@ -54,11 +62,11 @@ export async function openRelayStores(dataDir: string, url: string | undefined):
     // Loaded only when asked for in the workspace build (the packed bundle inlines it; `pg` is a dependency anyway).
     const { openPostgresStores } = await import('./postgres-store.js');
     const pg = await openPostgresStores(url);
-    return { engine: 'postgres', ...pg, close: () => pg.store.close() };
+    return { engine: 'postgres', ...pg, scrub: async () => {}, close: () => pg.store.close() };
   }
   // The databases are created 0600 (SQLite would use the umask, 0644), never through a symlink.
   for (const f of ['relay.db', 'rooms.db']) touchDataFile(join(dataDir, f));
-  const { store, accounts } = openSqliteStores(join(dataDir, 'relay.db'));
+  const { store, accounts, prekeys, scrub } = openSqliteStores(join(dataDir, 'relay.db'));
   let rooms: RoomStore;
   try {
     rooms = new SqliteRoomStore(join(dataDir, 'rooms.db'));
@@ -71,6 +79,8 @@ export async function openRelayStores(dataDir: string, url: string | undefined):
     store,
     accounts,
     rooms,
+    prekeys,
+    scrub: async () => scrub(),
     blobs: (limits) => fileBlobs(new BlobStore(join(dataDir, 'blobs'), limits)),
     close: async () => {
       await store.close();

@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { RelayStoreError } from '../errors.js';
+import { PG_PREKEYS_SCHEMA } from './postgres-prekeys.js';
 
 export const PG_SCHEMA_VERSION = 1;
 /** Held (per transaction) while the schema is created, so relays starting together create it once. */
@@ -113,7 +114,7 @@ export async function preparePgSchema(client: pg.PoolClient): Promise<Uint8Array
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await client.query(SCHEMA);
+    await client.query(SCHEMA + PG_PREKEYS_SCHEMA);
     const version = Buffer.from(String(PG_SCHEMA_VERSION));
     await client.query(
       "INSERT INTO relay_meta (key, value) VALUES ('schema_version', $1), ('relay_id', $2) ON CONFLICT DO NOTHING",

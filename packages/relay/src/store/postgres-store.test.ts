@@ -10,6 +10,7 @@ import { describeAccountStore } from './accounts.suite.js';
 import { describeMailboxStore, envelope, user } from './mailbox-store.suite.js';
 import type { MailboxStore } from './mailbox-store.js';
 import { openPostgresStores } from './postgres-store.js';
+import { describePrekeyStore } from './prekeys.suite.js';
 import { describeRoomStore } from './rooms.suite.js';
 
 let cluster: PgCluster;
@@ -39,6 +40,26 @@ describeMailboxStore(
 );
 
 describeAccountStore('postgres', open);
+describePrekeyStore('postgres', async () => {
+  const main = await open();
+  const url = urls.get(main.store)!;
+  const others: Awaited<ReturnType<typeof open>>[] = [];
+  return {
+    prekeys: main.prekeys,
+    // Another relay process on the same database: its own pool.
+    other: async () => {
+      const o = await open(url);
+      others.push(o);
+      return o.prekeys;
+    },
+    register: async (name) => void (await main.store.registerUser(user(name))),
+    deleteAccount: async (name) => void (await main.accounts.deleteUser(name)),
+    close: async () => {
+      for (const o of others) await o.store.close();
+      await main.store.close();
+    },
+  };
+});
 describeRoomStore('postgres', async () => (await open()).rooms);
 describeBlobs('postgres', async (limits) => {
   const stores = await open();

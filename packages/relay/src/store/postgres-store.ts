@@ -28,7 +28,9 @@ import type { BlobLimits, Blobs } from '../blobs/rules.js';
 import { PgAccountStore, insertUser } from './postgres-accounts.js';
 import { buf, transaction, types } from './postgres-pool.js';
 import { PgBlobs } from './postgres-blobs.js';
+import { PgPrekeyStore } from './postgres-prekeys.js';
 import { PgRoomStore } from './postgres-rooms.js';
+import type { PrekeyStore } from './prekeys.js';
 import { preparePgSchema } from './postgres-schema.js';
 import type { RoomStore } from './rooms.js';
 
@@ -50,6 +52,7 @@ export interface PgStores {
   store: MailboxStore;
   accounts: AccountStore;
   rooms: RoomStore;
+  prekeys: PrekeyStore;
   /** File blobs in the same database, under `limits`. */
   blobs(limits: BlobLimits): Blobs;
 }
@@ -82,6 +85,7 @@ export async function openPostgresStores(url: string, poolSize = 10): Promise<Pg
     store,
     accounts: new PgAccountStore(pool),
     rooms: new PgRoomStore(pool),
+    prekeys: new PgPrekeyStore(pool),
     blobs: (limits) => new PgBlobs(pool, limits),
   };
 }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RelayStoreError } from '../errors.js';
 import { describeAccountStore } from './accounts.suite.js';
 import { envelope, user } from './mailbox-store.suite.js';
+import { prekey } from './prekeys.suite.js';
 import { openSqliteStores } from './sqlite-store.js';
 
 const tmp = tempDir('relay-accounts');
@@ -14,9 +15,12 @@ let n = 0;
 const fresh = () => openSqliteStores(join(dir, `a-${n++}.db`));
 const quota = { maxMessages: 100, maxBytes: 1e6 };
 
-/** Turns a current database back into the shape of schema 4 (no per-address shares) … */
+/** Turns a current database back into the shape of schema 5 (no prekeys) … */
+const DROP_PREKEYS = 'DROP TABLE prekeys;';
+/** … and of schema 4 (no per-address shares either) … */
 const DROP_ADDRESS_SHARES =
-  'DROP TRIGGER envelopes_address_share_insert; DROP TRIGGER envelopes_address_share_delete; ALTER TABLE envelopes DROP COLUMN address_tag;';
+  DROP_PREKEYS +
+  ' DROP TRIGGER envelopes_address_share_insert; DROP TRIGGER envelopes_address_share_delete; ALTER TABLE envelopes DROP COLUMN address_tag;';
 /** … and of schema 3 (no return times either). */
 const DROP_RETURNS = `${DROP_ADDRESS_SHARES} DROP INDEX users_unused; ALTER TABLE users DROP COLUMN returned_at;`;
 /** … and of schema 2 (no per-sender shares either). */
@@ -41,7 +45,7 @@ describe('sqlite account store: schema migrations (PROTOCOL.md §14)', () => {
     expect(await again.accounts.ban('old', '', 1)).toBe(true);
     await again.store.close();
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(5);
+    expect(check.pragma('user_version', { simple: true })).toBe(6);
     check.close();
   });
 
@@ -110,11 +114,28 @@ describe('sqlite account store: schema migrations (PROTOCOL.md §14)', () => {
     await again.store.close();
   });
 
+  it('migrates a schema-5 database (before prekeys, PROTOCOL.md §23), keeping its data', async () => {
+    const file = join(dir, 'v5.db');
+    const first = openSqliteStores(file);
+    await first.store.registerUser(user('old'));
+    await first.store.putMany([envelope('old', 60)], quota);
+    await first.store.close();
+    const db = new Database(file);
+    db.exec(`${DROP_PREKEYS} PRAGMA user_version = 5;`);
+    db.close();
+    const again = openSqliteStores(file);
+    expect(await again.store.stats('old')).toEqual({ count: 1, bytes: 60 });
+    expect(await again.prekeys.publish('old', [prekey(1, 1), prekey(3, 1)], false, { maxOpk: 1, maxPqopk: 1 })).toEqual(
+      { counts: { opk: 0, pqopk: 0, spkId: 1, pqspkId: 1 } },
+    );
+    await again.store.close();
+  });
+
   it('refuses a database from a newer relay', async () => {
-    const file = join(dir, 'v6.db');
+    const file = join(dir, 'v7.db');
     openSqliteStores(file).store.close();
     const db = new Database(file);
-    db.pragma('user_version = 6');
+    db.pragma('user_version = 7');
     db.close();
     expect(() => openSqliteStores(file)).toThrow(RelayStoreError);
   });

@@ -1,4 +1,5 @@
-import { writeFileSync, readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../../../test/fixtures/temp.js';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { RelayStoreError } from '../errors.js';
 import { describeMailboxStore, envelope, user } from './mailbox-store.suite.js';
 import { describeRoomStore } from './rooms.suite.js';
 import { SqliteRoomStore } from './sqlite-rooms.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore, openSqliteStores } from './sqlite-store.js';
 
 const tmp = tempDir('relay-store');
 const dir = tmp.dir;
@@ -99,3 +100,23 @@ describe('what the sqlite store keeps (PROTOCOL.md §9)', () => {
 });
 
 describeRoomStore('sqlite', async () => new SqliteRoomStore(':memory:'));
+
+describe('deleted envelopes do not linger (issue 13 item 9, SECURITY.md)', () => {
+  const filesOf = (file: string) =>
+    Buffer.concat([file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+
+  it('secure_delete zeroes a removed envelope; scrub() ends the WAL frames that still held it', async () => {
+    const file = join(dir, `scrub-${n++}.db`);
+    const { store, scrub } = openSqliteStores(file);
+    await store.registerUser(user('bob'));
+    const item = envelope('bob', 4096);
+    const body = Buffer.from(randomBytes(4096));
+    await store.putMany([{ ...item, envelope: body }], { maxMessages: 10, maxBytes: 1e6 });
+    await store.remove('bob', [item.id]);
+    const probe = () => filesOf(file).includes(body.subarray(1000, 1048));
+    expect(probe()).toBe(true); // the control: the WAL frame that stored it is still in the file
+    scrub();
+    expect(probe()).toBe(false);
+    await store.close();
+  });
+});

@@ -13,8 +13,10 @@ import type {
 import { RelayStoreError } from '../errors.js';
 import type { AccountStore } from './accounts.js';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore } from './sqlite-accounts.js';
+import type { PrekeyStore } from './prekeys.js';
+import { PREKEYS_SCHEMA, SqlitePrekeyStore } from './sqlite-prekeys.js';
 
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 // Mailbox counters are kept by triggers in the same transaction as the rows, so a quota check is one row read
 // instead of a scan of a full mailbox.
@@ -99,6 +101,18 @@ CREATE TRIGGER envelopes_address_share_delete AFTER DELETE ON envelopes WHEN OLD
 END;
 `;
 
+/**
+ * What upgrades a database of version `n` to `n + 1`, for n = 1.. (version 0 is a new file: SCHEMA, then every step).
+ * Version 6 (PROTOCOL.md §23): the prekey directory.
+ */
+const MIGRATIONS: readonly string[] = [
+  ACCOUNTS_SCHEMA, // 1 → 2: bans and invites
+  SHARES_SCHEMA, // 2 → 3: per-sender shares; existing envelopes count against no sender
+  RETURNS_SCHEMA, // 3 → 4: return times
+  ADDRESS_SHARES_SCHEMA, // 4 → 5: per-address shares
+  PREKEYS_SCHEMA, // 5 → 6: prekeys
+];
+
 interface UserRow {
   username: string;
   idpk: Buffer;
@@ -151,8 +165,25 @@ export function openSqliteStore(file: string): MailboxStore {
   return openSqliteStores(file).store;
 }
 
-/** Like `openSqliteStore`, and also the account administration (§14) on the same database. */
-export function openSqliteStores(file: string): { store: MailboxStore; accounts: AccountStore } {
+/**
+ * Copies the WAL into the database and truncates it to zero bytes (when no reader holds it). With `secure_delete`,
+ * a deleted envelope is zeroed in the database pages at once, but the WAL frames that wrote it stay in the WAL file
+ * until it is checkpointed and rewritten: this ends them (SECURITY.md "What the relay keeps").
+ */
+function scrubWal(db: Database.Database): void {
+  if (db.open) db.pragma('wal_checkpoint(TRUNCATE)');
+}
+
+/** The stores on one relay database, and `scrub` (see `scrubWal`). */
+export interface SqliteStores {
+  store: MailboxStore;
+  accounts: AccountStore;
+  prekeys: PrekeyStore;
+  scrub(): void;
+}
+
+/** Like `openSqliteStore`, and also the account administration (§14) and prekeys (§23) on the same database. */
+export function openSqliteStores(file: string): SqliteStores {
   let db: Database.Database;
   try {
     db = new Database(file);
@@ -160,6 +191,9 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Deleted rows (acknowledged envelopes, handed-out one-time prekeys) are overwritten with zeros, not left in
+    // free space where a copy of the file would still hold them (issue 13 item 9). Per connection, so set each open.
+    db.pragma('secure_delete = ON');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new RelayStoreError('STORE_CORRUPT', `integrity check failed: ${String(check)}`);
   } catch (err) {
@@ -167,50 +201,27 @@ export function openSqliteStores(file: string): { store: MailboxStore; accounts:
     throw new RelayStoreError('STORE_CORRUPT', `cannot open ${file}: ${(err as Error).message}`);
   }
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version === 0) {
-    db.transaction(() => {
-      db.exec(SCHEMA);
-      db.exec(ACCOUNTS_SCHEMA);
-      db.exec(SHARES_SCHEMA);
-      db.exec(RETURNS_SCHEMA);
-      db.exec(ADDRESS_SHARES_SCHEMA);
-      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('relay_id', randomBytes(32));
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  } else if (version === 1) {
-    // Version 1 (before bans and invites): add the tables, keep everything else.
-    db.transaction(() => {
-      db.exec(ACCOUNTS_SCHEMA);
-      db.exec(SHARES_SCHEMA);
-      db.exec(RETURNS_SCHEMA);
-      db.exec(ADDRESS_SHARES_SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  } else if (version === 2) {
-    // Version 2 (before per-sender shares): existing envelopes count against no sender.
-    db.transaction(() => {
-      db.exec(SHARES_SCHEMA);
-      db.exec(RETURNS_SCHEMA);
-      db.exec(ADDRESS_SHARES_SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  } else if (version === 3) {
-    db.transaction(() => {
-      db.exec(RETURNS_SCHEMA);
-      db.exec(ADDRESS_SHARES_SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  } else if (version === 4) {
-    db.transaction(() => {
-      db.exec(ADDRESS_SHARES_SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  } else if (version !== SCHEMA_VERSION) {
+  if (version > SCHEMA_VERSION) {
     db.close();
     throw new RelayStoreError('STORE_VERSION', `database schema ${version} is not ${SCHEMA_VERSION}`);
   }
+  if (version < SCHEMA_VERSION) {
+    db.transaction(() => {
+      if (version === 0) {
+        db.exec(SCHEMA);
+        db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('relay_id', randomBytes(32));
+      }
+      for (const step of MIGRATIONS.slice(Math.max(version, 1) - 1)) db.exec(step);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  }
   try {
-    return { store: new SqliteMailboxStore(db), accounts: new SqliteAccountStore(db) };
+    return {
+      store: new SqliteMailboxStore(db),
+      accounts: new SqliteAccountStore(db),
+      prekeys: new SqlitePrekeyStore(db),
+      scrub: () => scrubWal(db),
+    };
   } catch (err) {
     db.close();
     if (err instanceof RelayStoreError) throw err;
