@@ -178,10 +178,10 @@ export class V2Table {
     return (
       this.sql
         .get(
-          `SELECT 1 FROM messages WHERE id = ?1 UNION ALL SELECT 1 FROM group_messages WHERE id = ?1
-           UNION ALL SELECT 1 FROM rejected WHERE id = ?1 UNION ALL SELECT 1 FROM seen_ids WHERE id = ?1 LIMIT 1`,
+          `SELECT 1 FROM messages WHERE id = ? UNION ALL SELECT 1 FROM group_messages WHERE id = ?
+           UNION ALL SELECT 1 FROM rejected WHERE id = ? UNION ALL SELECT 1 FROM seen_ids WHERE id = ? LIMIT 1`,
         )
-        .get(id) !== undefined
+        .get(id, id, id, id) !== undefined
     );
   }
 
