@@ -6,6 +6,7 @@
 import { MessageKind, toHex } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { Lookup, Self } from '../context.js';
+import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 import { ChatError } from '../errors.js';
 import type { Connection } from '../net/connection.js';
 import type { Contact, Store } from '../store/store.js';
@@ -14,6 +15,20 @@ import type { V2Opener } from '../v2/open.js';
 import type { Checked } from './checked.js';
 
 type CheckV2Context = Self & Lookup & { readonly store: Pick<Store, 'contacts' | 'v2'> };
+
+/** The relay's current key for `contact` if it differs: the accepted new contact, or 'held'; else undefined. */
+async function keyChange(m: CheckV2Context, conn: Connection, contact: Contact): Promise<Contact | 'held' | undefined> {
+  let current;
+  try {
+    current = await fetchBundle(conn, contact.username);
+  } catch (err) {
+    if (err instanceof ChatError && (err.code === 'UNKNOWN_USER' || err.code === 'BUNDLE_INVALID')) return undefined;
+    throw err;
+  }
+  if (sameKeys(contact, current)) return undefined;
+  const r = await m.lookupContact(contact.username, conn);
+  return r.outcome === 'accepted-new' ? r.contact : 'held';
+}
 
 export async function checkV2(
   m: CheckV2Context,
@@ -44,7 +59,14 @@ export async function checkV2(
   if (contact.trust === 'untrusted') {
     return eph ? { outcome: 'ignored', frame } : { outcome: 'held', frame, from, reason: 'UNTRUSTED_IDENTITY' };
   }
-  const r = opener.open(inner, contact, frame.id, Date.now());
+  let r = opener.open(inner, contact, frame.id, Date.now());
+  if (r.outcome === 'rejected' && r.code === 'RATCHET_DECRYPT_FAILED' && !eph) {
+    // As §4 step 6 does for a signature: made under another key than the pinned one? Then the sender's key changed
+    // (§3.4): held, unless the policy accepts the new key, then opened under it.
+    const changed = await keyChange(m, conn, contact);
+    if (changed === 'held') return { outcome: 'held', frame, from, reason: 'KEY_CHANGED' };
+    if (changed) r = opener.open(inner, changed, frame.id, Date.now());
+  }
   if (r.outcome === 'duplicate') return eph ? { outcome: 'ignored', frame } : { outcome: 'duplicate', frame };
   if (r.outcome === 'rejected') {
     return eph

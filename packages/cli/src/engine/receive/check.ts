@@ -109,16 +109,7 @@ export async function checkBatch(
       items.push(opened);
       continue;
     }
-    // §24.5: a v1 envelope from a peer that has used v2 is refused, whatever its signature.
-    if (m.store.v2.isV2Peer(opened.from)) {
-      const detail = `${opened.from} has used protocol v2; a v1 envelope from it is a downgrade`;
-      items.push(
-        frame.eph === true
-          ? { outcome: 'ignored', frame }
-          : { outcome: 'rejected', frame, code: 'ENVELOPE_DOWNGRADE', detail },
-      );
-      continue;
-    }
+
     const item: Opened = { frame, opened };
     const pinned = verifier ? contact(opened.from) : undefined;
     if (pinned) {
@@ -161,6 +152,11 @@ export async function checkBatch(
       } catch (error) {
         return { checked, failed: true, error };
       }
+    }
+    // §24.5: a v1 envelope that verifies, from a peer that has used v2, is a downgrade (a forged one stays a forgery).
+    if (verdict.kind === 'ok' && m.store.v2.isV2Peer(opened.from)) {
+      const detail = `${opened.from} has used protocol v2; a v1 envelope from it is a downgrade`;
+      verdict = { kind: 'rejected', code: 'ENVELOPE_DOWNGRADE', detail };
     }
     checked.push(outcome(frame, opened, verdict));
   }
