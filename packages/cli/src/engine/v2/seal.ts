@@ -6,7 +6,7 @@
  */
 import { CryptoError, type PrekeyBundle } from '@chat/crypto';
 import type { Self } from '../context.js';
-import { ChatError } from '../errors.js';
+import { ChatError, fromCryptoError } from '../errors.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import type { Contact, Store } from '../store/store.js';
 import { type PrekeyConnection, fetchPrekeys } from './fetch.js';
@@ -42,7 +42,11 @@ export async function sealEntry(
       let env: Uint8Array;
       if (session) {
         const plain = { kind: entry.kind, id: Buffer.from(entry.id, 'hex'), ts: entry.ts, body: entry.body };
-        env = sealInSession(m, session, contact, plain);
+        try {
+          env = sealInSession(m, session, contact, plain);
+        } catch (err) {
+          throw fromCryptoError(err, 'sealing the message');
+        }
       } else {
         if (!self) refuseV1(m, contact, conn, allowV1);
         env = sealV1();
@@ -60,8 +64,10 @@ function start(m: SealContext, contact: Contact, bundle: PrekeyBundle) {
   try {
     return startSession(m, contact, bundle, Date.now());
   } catch (err) {
-    if (err instanceof CryptoError && (err.code === 'PREKEY_INVALID' || err.code === 'PREKEY_BAD_SIGNATURE')) {
-      throw new ChatError(err.code, `${contact.username}'s prekeys from the relay fail their checks: ${err.message}`, {
+    if (err instanceof CryptoError) {
+      // KEM_INVALID, LOW_ORDER_POINT: a prekey that fails its checks all the same (§18.3).
+      const code = err.code === 'PREKEY_BAD_SIGNATURE' ? 'PREKEY_BAD_SIGNATURE' : 'PREKEY_INVALID';
+      throw new ChatError(code, `${contact.username}'s prekeys from the relay fail their checks: ${err.message}`, {
         hint: 'the relay may be misbehaving; nothing was sent',
         cause: err,
       });

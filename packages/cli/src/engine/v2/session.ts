@@ -6,6 +6,9 @@
  * returns a `commit` for the receiver's.
  */
 import {
+  CryptoError,
+  MAX_BODY_BYTES,
+  messageBodyProblem,
   type PqxdhParty,
   type PrekeyBundle,
   type RatchetState,
@@ -82,6 +85,15 @@ export function startSession(m: SessionContext, contact: Contact, bundle: Prekey
  * and marks the peer v2 (§24.5). Call inside the transaction that stores the envelope in the outbox.
  */
 export function sealInSession(m: SessionContext, session: SessionRow, contact: Contact, plain: PlainV2): Uint8Array {
+  // The sender's checks of §4.1 that v1's encoder makes: the kind's body rules and the 60,000-byte limit.
+  const problem = messageBodyProblem(plain.kind, plain.body);
+  if (problem !== undefined) throw new RangeError(`sealInSession: ${problem}`);
+  if (plain.body.length > MAX_BODY_BYTES) {
+    throw new CryptoError(
+      'BODY_TOO_LARGE',
+      `message body is ${plain.body.length} bytes; the limit is ${MAX_BODY_BYTES}`,
+    );
+  }
   const state = deserializeRatchetState(session.state);
   const padded = encodePlainV2(plain);
   const { state: next, message } = ratchetEncrypt(state, padded);
