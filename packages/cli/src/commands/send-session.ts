@@ -55,8 +55,8 @@ export async function sendWith(
     return { type: 'conversation', to, stored: result.stored, failed: result.failed, ...reply };
   }
   const sent = await m.sendMessage(target, text, replyTo, { allowV1 });
-  // A peer not marked v2 after the send got a v1 envelope (sealing in a session marks it, §24.5).
-  const version = sent.to === m.username || m.store.v2.isV2Peer(sent.to) ? 2 : 1;
+  // No session with the peer after the send: it went as a v1 envelope (§24.2).
+  const version = sent.to === m.username || m.store.v2.sessions(sent.to).length > 0 ? 2 : 1;
   return { type: 'direct', to: sent.to, id: sent.id, ts: sent.ts, state: 'sent', version, ...reply };
 }
 

@@ -81,8 +81,8 @@ export function startSession(m: SessionContext, contact: Contact, bundle: Prekey
 }
 
 /**
- * Encrypts `plain` in `session` and seals the envelope to `contact` (§24.1, §24.2 step 3); stores the advanced state
- * and marks the peer v2 (§24.5). Call inside the transaction that stores the envelope in the outbox.
+ * Encrypts `plain` in `session` and seals the envelope to `contact` (§24.1, §24.2 step 3); stores the advanced state.
+ * Call inside the transaction that stores the envelope in the outbox.
  */
 export function sealInSession(m: SessionContext, session: SessionRow, contact: Contact, plain: PlainV2): Uint8Array {
   // The sender's checks of §4.1 that v1's encoder makes: the kind's body rules and the 60,000-byte limit.
@@ -105,7 +105,6 @@ export function sealInSession(m: SessionContext, session: SessionRow, contact: C
   session.state = serializeRatchetState(next);
   wipeState(next);
   m.store.v2.saveSession(session);
-  m.store.v2.markV2Peer(contact.username, Date.now());
   const env = new Uint8Array(1 + sealed.length);
   env[0] = ENVELOPE_V2;
   env.set(sealed, 1);

@@ -304,6 +304,9 @@ describe('no downgrade (§24.5)', () => {
     const conn = await sendConn(alice);
     await conn.send(b, id, env);
     expect(await receiveAll(bob)).toMatchObject({ bodies: [], rejected: ['ENVELOPE_DOWNGRADE'] });
+    // Bob's delivery receipt (v2) reaches alice: bob has used v2 with her too.
+    await receiveAll(alice);
+    expect(alice.store.v2.isV2Peer(b)).toBe(true);
     // Alice's sessions lost and the relay withholding bob's prekeys: the message stays queued, never v1.
     (alice.store as unknown as { db: Database.Database }).db.exec('DELETE FROM v2_sessions');
     conn.prekeyGet = async () => null;
