@@ -113,7 +113,9 @@ export async function login(
   const registered = conn.registered;
   const relayCert = conn.certFingerprint;
   try {
-    await publishAtLogin(profile, name, identity, conn);
+    // Best effort: a relay that limits us now (RATE_LIMITED) or a lost connection must not fail the login; the first
+    // receiving connection publishes again (§23.5).
+    await publishAtLogin(profile, name, identity, conn).catch(() => {});
   } finally {
     await conn.close();
   }
