@@ -34,7 +34,7 @@ export {
   checkEncryptionPublicKey,
   type KeyBundle,
 } from './bundle.js';
-export type { MessageFields } from './inner.js';
+export { messageBodyProblem, type MessageFields } from './inner.js';
 export {
   sealEnvelope,
   signInner,

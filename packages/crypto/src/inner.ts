@@ -107,6 +107,14 @@ export function parseInner(inner: Uint8Array): ParsedInner {
   return { kind, from, to, id, ts: Number(ts), body, signed: inner.slice(0, at), signature: inner.slice(at) };
 }
 
+/**
+ * The per-kind body rules of §4 (and §15–§17); a description of the violation, or undefined. Exported for v2
+ * (PROTOCOL.md §23), whose plaintext carries the same kinds and bodies.
+ */
+export function messageBodyProblem(kind: number, body: Uint8Array): string | undefined {
+  return KINDS.has(kind) ? checkBody(kind, body) : `unknown kind ${kind}`;
+}
+
 /** The per-kind body rules of §4; a description of the violation, or undefined. */
 function checkBody(kind: number, body: Uint8Array): string | undefined {
   switch (kind) {

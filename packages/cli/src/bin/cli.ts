@@ -218,6 +218,11 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
             type: 'string',
             describe: 'reply to this message (its id, or the first 8+ hex digits of it; chat history shows them)',
           })
+          .option('allow-v1', {
+            type: 'boolean',
+            describe:
+              'if the relay or the recipient has no protocol v2, send a v1 envelope (signed, no forward secrecy) instead of failing with exit 8',
+          })
           .example('$0 send bob "lunch at noon?"', 'send a message to bob')
           .example('$0 send bob --reply-to 1f2e3d4c "yes"', 'reply to a message (quoted above the text)')
           .example('echo hi | $0 send bob -', 'send what is on stdin')
@@ -227,7 +232,13 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
       (a) => {
         const message = [...(a.message ?? []), ...((a['--'] as string[] | undefined) ?? [])];
         const replyTo = typeof a['reply-to'] === 'string' ? a['reply-to'] : undefined;
-        return actions.send({ username: a.username, message, json: a.json === true, ...(replyTo ? { replyTo } : {}) });
+        return actions.send({
+          username: a.username,
+          message,
+          json: a.json === true,
+          ...(replyTo ? { replyTo } : {}),
+          ...(a['allow-v1'] === true ? { allowV1: true } : {}),
+        });
       },
     )
     .command(

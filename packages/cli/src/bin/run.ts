@@ -44,6 +44,8 @@ export interface SendAction {
   json: boolean;
   /** `--reply-to <id>` (PROTOCOL.md §17). */
   replyTo?: string | undefined;
+  /** `--allow-v1`: send a v1 envelope when v2 is not available (PROTOCOL.md §24.5). */
+  allowV1?: boolean | undefined;
 }
 
 /** `chat recv` as parsed. */

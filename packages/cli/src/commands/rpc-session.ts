@@ -14,8 +14,8 @@ export function methodDeps(messenger: Messenger, hub: Hub, io: Io): MethodDeps {
   return {
     version: VERSION,
     // The same next steps `chat send` names without a daemon (a size slip, a group name without '#').
-    send: (recipient, text, replyTo) =>
-      sendWith(messenger, recipient, text, replyTo).catch(async (err: unknown) => {
+    send: (recipient, text, replyTo, allowV1) =>
+      sendWith(messenger, recipient, text, replyTo, allowV1).catch(async (err: unknown) => {
         throw await withNextStep(err, recipient, messenger);
       }),
     contacts: () => messenger.contacts(),

@@ -12,7 +12,13 @@ import type { SendResult } from '../daemon/methods.js';
 import { openMessenger } from './common.js';
 import { warn, type Io } from './io.js';
 
-export async function sendInSession(target: string, text: string, io: Io, replyRef?: string): Promise<SendResult> {
+export async function sendInSession(
+  target: string,
+  text: string,
+  io: Io,
+  replyRef?: string,
+  allowV1 = false,
+): Promise<SendResult> {
   const messenger = await openMessenger(io, { connectEarly: 'send' });
   messenger.on('keyChanged', (c) => {
     if (c.accepted)
@@ -22,7 +28,10 @@ export async function sendInSession(target: string, text: string, io: Io, replyR
       );
   });
   try {
-    return await sendWith(messenger, target, text, replyRef);
+    const result = await sendWith(messenger, target, text, replyRef, allowV1);
+    if (result.type === 'direct' && result.version === 1)
+      warn(io, `sent to ${result.to} as a v1 envelope (signed, no forward secrecy): v2 is not available`);
+    return result;
   } catch (err) {
     throw await withNextStep(err, target, messenger);
   } finally {
@@ -31,7 +40,13 @@ export async function sendInSession(target: string, text: string, io: Io, replyR
 }
 
 /** One send, as `chat send` and the daemon's `send` method do it; `replyRef` names the message answered (§17). */
-export async function sendWith(m: Messenger, target: string, text: string, replyRef?: string): Promise<SendResult> {
+export async function sendWith(
+  m: Messenger,
+  target: string,
+  text: string,
+  replyRef?: string,
+  allowV1 = false,
+): Promise<SendResult> {
   const replyTo = replyRef === undefined ? undefined : await replyTarget(m, target, replyRef);
   const reply = replyTo === undefined ? {} : { replyTo };
   if (CONVERSATION.test(target)) {
@@ -39,8 +54,10 @@ export async function sendWith(m: Messenger, target: string, text: string, reply
     const { to, result } = await sendToConversation(m, target, text, replyTo);
     return { type: 'conversation', to, stored: result.stored, failed: result.failed, ...reply };
   }
-  const sent = await m.sendMessage(target, text, replyTo);
-  return { type: 'direct', to: sent.to, id: sent.id, ts: sent.ts, state: 'sent', ...reply };
+  const sent = await m.sendMessage(target, text, replyTo, { allowV1 });
+  // No session with the peer after the send: it went as a v1 envelope (§24.2).
+  const version = sent.to === m.username || m.store.v2.sessions(sent.to).length > 0 ? 2 : 1;
+  return { type: 'direct', to: sent.to, id: sent.id, ts: sent.ts, state: 'sent', version, ...reply };
 }
 
 /**

@@ -17,6 +17,8 @@ export interface SendArgs {
   json?: boolean;
   /** `--reply-to <id>`: the message this one answers (PROTOCOL.md §17), an id or a unique prefix of one. */
   replyTo?: string | undefined;
+  /** `--allow-v1`: a v1 envelope where v2 is not available, instead of V2_UNAVAILABLE (exit 8, PROTOCOL.md §24.5). */
+  allowV1?: boolean | undefined;
 }
 
 export async function send(args: SendArgs, io: Io): Promise<number> {
@@ -24,7 +26,7 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
   const daemon = await attachDaemon(io);
   if (daemon) return sendThroughDaemon(daemon, args, text, io);
   const { sendInSession } = await import('./send-session.js');
-  return printSent(io, args, await sendInSession(args.username, text, io, args.replyTo));
+  return printSent(io, args, await sendInSession(args.username, text, io, args.replyTo, args.allowV1 === true));
 }
 
 /** `send` through the daemon (docs/JSONRPC.md): no key derivation, no relay handshake in this process. */
@@ -34,6 +36,7 @@ async function sendThroughDaemon(daemon: DaemonClient, args: SendArgs, text: str
       recipient: args.username,
       message: text,
       ...(args.replyTo === undefined ? {} : { replyTo: args.replyTo }),
+      ...(args.allowV1 === true ? { allowV1: true } : {}),
     };
     return printSent(io, args, await daemon.request<SendResult>('send', params));
   } finally {

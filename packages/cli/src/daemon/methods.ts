@@ -32,7 +32,7 @@ export const HISTORY_MAX = 1000;
 export interface MethodDeps {
   version: string;
   /** A message to a user or a conversation (`#name`, `group:<id>`, `room:<name>`), answering `replyTo` if given. */
-  send(recipient: string, text: string, replyTo?: string): Promise<SendResult>;
+  send(recipient: string, text: string, replyTo?: string, allowV1?: boolean): Promise<SendResult>;
   contacts(): Contact[];
   history(options: { peer?: string; limit: number }): StoredMessage[];
   hub: Pick<Hub, 'subscribe' | 'unsubscribe' | 'drain' | 'undelivered'>;
@@ -44,7 +44,7 @@ export interface MethodDeps {
 
 /** `replyTo`: the full id of the message answered (§17), when the send was a reply. */
 export type SendResult = (
-  | { type: 'direct'; to: string; id: string; ts: number; state: 'sent' }
+  | { type: 'direct'; to: string; id: string; ts: number; state: 'sent'; version?: 1 | 2 }
   | { type: 'conversation'; to: string; stored: FanoutResult['stored']; failed: FanoutResult['failed'] }
 ) & { replyTo?: string };
 
@@ -62,7 +62,7 @@ export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionPa
     if (p.editId !== undefined) return editWithSend(engineOf(d, 'send').engine, p, message);
     const recipient = targetParam(p);
     const replyTo = optionalString(p, 'replyTo');
-    return d.send(recipient, message, replyTo);
+    return d.send(recipient, message, replyTo, p.allowV1 === true);
   });
   method('listContacts', (d) => d.contacts().map(contactObject));
   method('history', (d, p) => {

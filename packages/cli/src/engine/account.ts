@@ -1,5 +1,5 @@
 /** `chat login` as an engine call: authenticate once (§8) and remember the relay, its id and our username. */
-import { toHex } from '@chat/crypto';
+import { type Identity, toHex } from '@chat/crypto';
 import { formatPinnedAddress, formatRelayAddress, type RelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
@@ -73,7 +73,7 @@ export async function login(
     );
   }
   const name = normalizeUsername(username);
-  const identity = await profile.unlockIdentity(passphrase);
+  const { identity, storageKey } = await profile.unlockKeys(passphrase);
   const previous = profile.loadConfig();
   const relay = formatRelayAddress(address);
   // A relay that spoke TLS and now answers in plaintext may be an impostor: replacing a pin with plaintext takes a
@@ -112,7 +112,14 @@ export async function login(
   const relayId = toHex(conn.relayId);
   const registered = conn.registered;
   const relayCert = conn.certFingerprint;
-  await conn.close();
+  try {
+    // Best effort: a relay that limits us now (RATE_LIMITED) or a lost connection must not fail the login; the first
+    // receiving connection publishes again (§23.5).
+    await publishAtLogin(profile, name, identity, storageKey, conn).catch(() => {});
+  } finally {
+    storageKey.fill(0);
+    await conn.close();
+  }
   const cfg: ChatConfig = { version: 1, username: name, relay, relayId };
   if (relayCert !== undefined) cfg.relayCert = relayCert;
   if (insecure) cfg.insecure = true;
@@ -129,6 +136,27 @@ export async function login(
     shareableAddress: relayCert === undefined ? relay : formatPinnedAddress(address, relayCert),
     trustedOnFirstUse: expected === undefined && relayCert !== undefined,
   };
+}
+
+/**
+ * A relay that speaks v2 gets our prekeys at login (PROTOCOL.md §23.3), so others can start a v2 session with us
+ * before our first `chat recv`.
+ */
+async function publishAtLogin(
+  profile: Profile,
+  username: string,
+  identity: Identity,
+  storageKey: Uint8Array,
+  conn: Connection,
+): Promise<void> {
+  if (!conn.speaksV2) return;
+  const [{ Store }, { publishPrekeys }] = await Promise.all([import('./store/store.js'), import('./v2/publish.js')]);
+  const store = Store.open(profile.dbPath, storageKey);
+  try {
+    await publishPrekeys({ username, identity, store }, conn);
+  } finally {
+    store.close();
+  }
 }
 
 /** A bare host:port that did not present the held pin: say which pin, and how to accept this relay deliberately. */

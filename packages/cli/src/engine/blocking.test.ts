@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { MessageKind, encodeMessageAction, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../test/engine-fixture.js';
+import { sealAs } from '../../test/seal-as.js';
 import { deleteMessage, editMessage, reactToMessage } from './actions/send.js';
 import { history, quotedTarget } from './actions/history.js';
 import { ChatError } from './errors.js';
@@ -45,13 +46,7 @@ const codeOf = (f: () => Promise<unknown>) =>
 /** Seals `body` as `kind` from `m` to `to` and sends it: what a hostile client may send. */
 function forge(m: Messenger, kind: number, body: Uint8Array, to: string): Promise<void> {
   return m.withConnectionFor(async (conn) => {
-    const contact = await m.lookupAndPin(to, conn);
-    const id = randomMessageId();
-    const env = sealEnvelope(
-      { kind, from: m.username, to, id, ts: Date.now(), body },
-      m.identity.identity.secretKey,
-      contact.encryptionPublicKey,
-    );
+    const { id, env } = await sealAs(m, conn, to, { kind, body });
     await conn.send(to, id, env);
   });
 }

@@ -43,7 +43,7 @@ export interface SendControl {
 
 /** What the receive path (receive/) needs: the check, the commit and the session. */
 export interface ReceiveContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'contacts' | 'transaction' | 'rejected' | 'outbox' | 'seen' | 'blocked'>;
+  readonly store: Pick<Store, 'contacts' | 'transaction' | 'rejected' | 'outbox' | 'seen' | 'blocked' | 'v2'>;
   /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
   readonly handlers: KindHandlers;
   connect(mode: Mode): Promise<Connection>;
@@ -56,6 +56,8 @@ export interface ReceiveContext extends Self, Lookup, Announce {
   setHeldRetry(retry: ((from: string) => number) | undefined): void;
   flushOutbox(conn: Connection): Promise<void>;
   kickOutbox(): void;
+  /** Publishes our prekeys on a version-2 connection and keeps them topped up while it lives (PROTOCOL.md §23.5). */
+  publishPrekeys(conn: Connection): Promise<void>;
   /** Queues `delivered` receipts inside the caller's transaction; true if anything was queued. */
   enqueueReceipts(peer: string, kind: number, ids: readonly string[]): boolean;
 }

@@ -42,9 +42,11 @@ describe('exit codes (PROTOCOL.md §12)', () => {
   });
 
   it('maps every relay error code to unknown-user, unreachable or refusal', () => {
-    // BAD_USERNAME is checked before anything is sent, so it reaches the user as a usage error (2).
+    // BAD_USERNAME is checked before anything is sent, so it reaches the user as a usage error (2). The two prekey
+    // codes are also the client's own verdict on a prekey bundle the relay served (§18.3): a key problem (4).
+    const ownVerdicts: ErrorCode[] = ['PREKEY_INVALID', 'PREKEY_BAD_SIGNATURE'];
     for (const code of (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c) => c !== 'BAD_USERNAME')) {
-      expect([3, 5, 6]).toContain(exitCodeFor(code));
+      expect(ownVerdicts.includes(code) ? [4] : [3, 5, 6], code).toContain(exitCodeFor(code));
     }
   });
 });

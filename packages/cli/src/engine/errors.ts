@@ -16,6 +16,8 @@ export const ExitCode = {
   REFUSED: 6,
   /** The private keys stay locked: wrong passphrase, or none available without a terminal. */
   LOCKED: 7,
+  /** A one-shot send would have gone as a v1 envelope and was not allowed to (PROTOCOL.md §24.5). */
+  V1_ONLY: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -65,6 +67,11 @@ export type ClientErrorCode =
   // the local daemon (docs/JSONRPC.md)
   | 'DAEMON_RUNNING'
   | 'DAEMON_LOST'
+  // protocol v2 (PROTOCOL.md §24)
+  | 'V2_UNAVAILABLE'
+  | 'DOWNGRADE_REFUSED'
+  | 'PREKEY_INVALID'
+  | 'PREKEY_BAD_SIGNATURE'
   | 'UNEXPECTED';
 
 export type ChatErrorCode = ClientErrorCode | ErrorCode;
@@ -141,6 +148,16 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   NO_SUCH_TRANSFER: ExitCode.USAGE,
   // The daemon went away mid-call: like a dropped relay connection, retrying (without it) is the fix.
   DAEMON_LOST: ExitCode.UNREACHABLE,
+  V2_UNAVAILABLE: ExitCode.V1_ONLY,
+  // The peer used v2 and this relay cannot give a session now: like a changed key, sending to it is blocked.
+  DOWNGRADE_REFUSED: ExitCode.KEY_CHANGED,
+  // A prekey bundle the relay served that fails §18.3 (the client's own check, like BUNDLE_INVALID): sending to that
+  // contact is blocked. The relay refusing our own upload with these codes is only ever a warning (publish.ts).
+  PREKEY_INVALID: ExitCode.KEY_CHANGED,
+  PREKEY_BAD_SIGNATURE: ExitCode.KEY_CHANGED,
+  PREKEY_LIMIT: ExitCode.REFUSED,
+  // The recipient published no prekeys on this relay (§23.4): like an unknown user, nobody to start a session with.
+  NO_PREKEYS: ExitCode.UNKNOWN_USER,
 };
 
 /** The exit code of §12 for an error code. */

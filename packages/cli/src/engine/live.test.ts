@@ -6,6 +6,7 @@
 import { MessageKind, randomMessageId, sealEnvelope } from '@chat/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineWorld } from '../../test/engine-fixture.js';
+import { sealAs } from '../../test/seal-as.js';
 import { tcpProxy, type Proxy as TcpProxy } from '../../test/proxy.js';
 import { parseRelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
@@ -213,26 +214,19 @@ describe('typing (ephemeral) and presence', () => {
     await bob.receive();
     live(bob);
     await online(bob);
-    const contact = alice.store.contacts.get(b)!;
     const conn = await alice.connect('send');
     world.cleanup(() => conn.close());
-    const seal = (kind: number, body: Uint8Array, id = randomMessageId()) => ({
-      id,
-      env: sealEnvelope(
-        { kind, from: a, to: b, id, ts: Date.now(), body },
-        alice.identity.identity.secretKey,
-        contact.encryptionPublicKey,
-      ),
-    });
+    // Sealed as alice's client would (v2 in her session with bob), but sent in ways her client never sends them.
+    const seal = (kind: number, body: Uint8Array) => sealAs(alice, conn, b, { kind, body });
     const messages: string[] = [];
     const typings: unknown[] = [];
     bob.on('message', (msg) => messages.push(msg.body));
     bob.on('typing', (x) => typings.push(x));
-    const text = seal(MessageKind.text, new TextEncoder().encode('smuggled as eph'));
+    const text = await seal(MessageKind.text, new TextEncoder().encode('smuggled as eph'));
     await conn.send(b, text.id, text.env, { eph: true });
-    const stored = seal(MessageKind.typing, Uint8Array.of(1));
+    const stored = await seal(MessageKind.typing, Uint8Array.of(1));
     await conn.send(b, stored.id, stored.env);
-    const marker = seal(MessageKind.text, new TextEncoder().encode('marker'));
+    const marker = await seal(MessageKind.text, new TextEncoder().encode('marker'));
     const markerSeen = next(bob, 'message', (x: { body: string }) => x.body === 'marker');
     await conn.send(b, marker.id, marker.env);
     await markerSeen;

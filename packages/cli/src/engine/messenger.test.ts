@@ -22,6 +22,7 @@ import {
   tempDir,
   type InProcessRelay,
 } from '../../test/helpers.js';
+import { sealAs } from '../../test/seal-as.js';
 import { login } from './account.js';
 import { parseRelayAddress } from './address.js';
 import { Connection } from './net/connection.js';
@@ -167,7 +168,10 @@ describe('Messenger', () => {
   });
 
   it('a replayed envelope (same id, after it was acknowledged) is acknowledged but not shown again', async () => {
-    const { id, env } = seal({ body: 'once' });
+    // Sealed as alice's client seals it (v2 once she has a session with bob; §24.5 refuses v1 from her then).
+    const { id, env } = await withMessenger(alice, (m) =>
+      m.withConnectionFor((c) => sealAs(m, c, `bob${n}`, { kind: MessageKind.text, body: utf8('once') })),
+    );
     await deliverRaw(id, env);
     expect((await receiveOnce(bob)).messages.map((m) => m.body)).toEqual(['once']);
     await deliverRaw(id, env);

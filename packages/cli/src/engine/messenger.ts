@@ -4,6 +4,7 @@
  *
  * It imports neither the SQLite addon nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
+import type { SendOptions } from './send/outbox-sender.js';
 import { describeThisProcess, markReceiving, nameTheHolder, unmarkReceiving } from './receiving-marker.js';
 import { EventEmitter } from 'node:events';
 import { type MessageKind, fromHex, type Identity } from '@chat/crypto';
@@ -251,8 +252,8 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   }
 
   /** `chat send`: queues `text` and sends it at once, resolving on the relay's `sent` (send/queue.ts). @throws {ChatError} */
-  sendMessage(to: string, text: string, replyTo?: string): Promise<SentMessage> {
-    return queue.sendMessage(this.q, to, text, replyTo);
+  sendMessage(to: string, text: string, replyTo?: string, options?: SendOptions): Promise<SentMessage> {
+    return queue.sendMessage(this.q, to, text, replyTo, options);
   }
 
   /** Queues a control envelope (a file offer or answer, §16.3) and sends it now over `conn` or a connection of its own. */
@@ -329,6 +330,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       handlers: this.handlers,
       connect: (mode) => this.connect(mode),
       flushOutbox: (conn) => this.flushOutbox(conn),
+      publishPrekeys: (conn) => this.publishPrekeys(conn),
       enqueueReceipts: (peer, kind, ids) =>
         queue.enqueueReceipts(this.q, peer, kind as typeof MessageKind.delivered, ids),
       setHeldRetry: (retry) => {
@@ -345,6 +347,34 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     return receive(ctx, options).catch((err: unknown) => {
       throw nameTheHolder(err, this.opts.profile.home, this.username);
     });
+  }
+
+  /**
+   * Publishes our prekeys on `conn` if it speaks v2 (PROTOCOL.md §23.3), and replenishes the one-time keys whenever
+   * the relay reports them low (§23.5). Never rejects: a failure is a warning, receiving goes on, and the next
+   * connection tries again.
+   */
+  async publishPrekeys(conn: Connection): Promise<void> {
+    if (!conn.speaksV2) return;
+    const warn = (err: unknown): void => {
+      if (!(err instanceof ChatError) || !isRetryable(err))
+        this.emit('warning', `publishing prekeys failed: ${(err as Error)?.message ?? String(err)}`);
+    };
+    const { publishPrekeys, replenishFrom } = await import('./v2/publish.js');
+    // The relay tells our counts right after `welcome` (§23.5): with them, a reconnect that has nothing new to publish
+    // sends no request (publish.ts), so a session reconnecting under its rate limit (§11) does not starve itself.
+    if (conn.lastPrekeyCounts === undefined && conn.state !== 'closed')
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          conn.off('prekeyCount', done);
+          conn.off('close', done);
+          resolve();
+        };
+        conn.on('prekeyCount', done);
+        conn.on('close', done);
+      });
+    conn.on('prekeyCount', (counts) => void replenishFrom(this.q, conn, counts).catch(warn));
+    await publishPrekeys(this.q, conn).catch(warn);
   }
 
   contacts(): Contact[] {

@@ -145,15 +145,21 @@ describe('the live session over the relay rate limit', () => {
       const id = randomMessageId();
       const daveKey = dave.loadIdentity().encryption.publicKey;
       await until(() => refused, "dave's request bucket to run empty");
-      await erinSide.send(
-        'dave',
-        id,
-        sealEnvelope(
-          { kind: MessageKind.text, from: 'erin', to: 'dave', id, ts: Date.now(), body: utf8('hello dave') },
-          erin.loadIdentity().identity.secretKey,
-          daveKey,
-        ),
+      const envelope = sealEnvelope(
+        { kind: MessageKind.text, from: 'erin', to: 'dave', id, ts: Date.now(), body: utf8('hello dave') },
+        erin.loadIdentity().identity.secretKey,
+        daveKey,
       );
+      // Erin's own bucket may still be empty from her login, which published her prekeys (§23.3): wait as told.
+      for (;;) {
+        const err = await erinSide.send('dave', id, envelope).then(
+          () => undefined,
+          (e: ChatError) => e,
+        );
+        if (err === undefined) break;
+        if (err.code !== 'RATE_LIMITED') throw err;
+        await new Promise((r) => setTimeout(r, err.retryAfterMs ?? 1_000));
+      }
       const limited = () =>
         states.some((s) => s.state === 'reconnecting' && (s.error as ChatError).code === 'RATE_LIMITED');
       await until(limited, 'the live session to hit RATE_LIMITED');

@@ -168,7 +168,7 @@ describe('remote session engine', () => {
     const running = engine.run(stop.signal);
     await until(() => heard.length === 1, 'the backlog is heard');
     const client = await DaemonClient.connect(bob.home);
-    expect(await client?.request('receive')).toEqual({ messages: [] });
+    expect(await client?.request('receive')).toEqual({ messages: [], held: [], rejected: [] });
     client?.close();
     stop.abort();
     await running;

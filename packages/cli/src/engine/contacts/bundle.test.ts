@@ -3,7 +3,7 @@ import type { Server } from 'node:net';
 import { generateIdentity, signBundle } from '@chat/crypto';
 import type { BundleFrame } from '@chat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
+import { openProfileDb } from '../../../../../test/helpers/profile-db.js';
 import { handshake, memIo, scriptedRelay, tempDir } from '../../../test/helpers.js';
 import { runCommand } from '../../commands/io.js';
 import { send } from '../../commands/send.js';
@@ -97,7 +97,7 @@ describe('chat send through a relay that answers with the wrong bundle (§3.2)',
         /^chat: error: the relay answered a lookup for bob with a key bundle for carol \(BUNDLE_INVALID\)\nchat: hint: /,
       );
       expect(sent).toEqual([]);
-      const db = new Database(profile.dbPath, { readonly: true });
+      const db = openProfileDb(home, { readonly: true });
       expect(db.prepare('SELECT count(*) AS n FROM contacts').get()).toEqual({ n: 0 });
       expect(db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 0 });
       db.close();

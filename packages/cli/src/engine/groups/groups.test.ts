@@ -14,6 +14,7 @@ import {
   sealEnvelope,
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
+import { sealAs } from '../../../test/seal-as.js';
 import { engineWorld } from '../../../test/engine-fixture.js';
 import { deleteMessage, editMessage, reactToMessage } from '../actions/send.js';
 import { ChatError } from '../errors.js';
@@ -48,17 +49,8 @@ async function recv(user: string): Promise<{ got: GroupMessage[]; rejected: Reje
 function forge(m: Messenger, kind: number, body: Uint8Array, to: string[]): Promise<void> {
   return m.withConnectionFor(async (conn) => {
     for (const user of to) {
-      const contact = await m.lookupAndPin(user, conn);
-      const id = randomMessageId();
-      await conn.send(
-        user,
-        id,
-        sealEnvelope(
-          { kind, from: m.username, to: user, id, ts: Date.now(), body },
-          m.identity.identity.secretKey,
-          contact.encryptionPublicKey,
-        ),
-      );
+      const { id, env } = await sealAs(m, conn, user, { kind, body });
+      await conn.send(user, id, env);
     }
   });
 }

@@ -26,6 +26,10 @@ import {
 import {
   FrameDecoder,
   PROTOCOL_VERSION,
+  PROTOCOL_VERSION_2,
+  type PrekeyBundleFrame,
+  type PrekeyCountFrame,
+  type PrekeyTypeByte,
   authMessage,
   decodeRelayFrame,
   encodeFrame,
@@ -80,16 +84,34 @@ export interface ConnectOptions {
   agent?: string;
   /** A one-time invite code for registering on an invite-only relay (§8, §14). */
   invite?: string | undefined;
+  /** Say `hello` 1 (§23.1): set when the relay refused version 2 on this attempt. */
+  v1Only?: boolean;
 }
 
 export type ConnectionState = 'connecting' | 'hello' | 'authenticating' | 'authenticated' | 'closed';
 
+/** The owner's prekeys on the relay (§23.5 `prekey_count`). */
+export type PrekeyCounts = Omit<PrekeyCountFrame, 't' | 'rid'>;
+
+/** One prekey to publish (§23.3): its type byte, id, public key and signature (§18.2). */
+export interface PrekeyEntry {
+  type: number;
+  keyId: number;
+  publicKey: Uint8Array;
+  signature: Uint8Array;
+}
+
 export interface ConnectionEvents {
   msg: [frame: MsgFrame];
+  /** An unsolicited `prekey_count` (§23.5): after `welcome`, or when a fetch left our one-time keys low. */
+  prekeyCount: [counts: PrekeyCounts];
   synced: [];
   /** The connection ended; `error` is undefined when we closed it ourselves. */
   close: [error: ChatError | undefined];
 }
+
+/** The relay does not speak v2 (§23.1); the connection is opened again with `hello` 1. */
+class V1RelayError extends Error {}
 
 export class Connection extends EventEmitter<ConnectionEvents> {
   state: ConnectionState = 'connecting';
@@ -97,6 +119,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** True if this login created the account (§6.2 `welcome`). */
   registered = false;
   maxEnvelope = 0;
+  /** The protocol version this connection speaks (§23.1). */
+  version = PROTOCOL_VERSION;
+  /** The last unsolicited `prekey_count` (§23.5); the relay writes one right after `welcome`. */
+  lastPrekeyCounts: PrekeyCounts | undefined;
   /** The relay certificate's §5.1 fingerprint once TLS is up; undefined for an insecure connection. */
   certFingerprint: string | undefined;
   readonly address: string;
@@ -157,6 +183,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return conn;
     } catch (err) {
       conn.destroy();
+      // §23.1: a v1 relay refuses `hello` 2 (UNSUPPORTED_VERSION) or answers another version: say 1 on a new
+      // connection. Remembered only by this connection: the next one tries 2 again.
+      const v1Relay = err instanceof V1RelayError || (err instanceof ChatError && err.code === 'UNSUPPORTED_VERSION');
+      if (v1Relay && !opts.v1Only) return Connection.open({ ...opts, v1Only: true });
       throw err;
     }
   }
@@ -184,10 +214,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.socket.setKeepAlive(true, 30_000);
     this.state = 'hello';
     const challengeReply = this.waiters.expect('challenge', username);
-    this.write({ t: 'hello', v: PROTOCOL_VERSION, agent: this.opts.agent ?? 'chat-cli' });
+    const wanted = this.opts.v1Only ? PROTOCOL_VERSION : PROTOCOL_VERSION_2;
+    this.write({ t: 'hello', v: wanted, agent: this.opts.agent ?? 'chat-cli' });
     const challenge = await challengeReply;
     if (challenge.t !== 'challenge') throw this.protocolError('expected challenge');
-    if (challenge.v !== PROTOCOL_VERSION) throw this.protocolError(`the relay speaks protocol version ${challenge.v}`);
+    if (challenge.v !== wanted)
+      throw new V1RelayError(`the relay answered hello ${wanted} with version ${challenge.v}`);
+    this.version = wanted;
     const expected = this.opts.expectedRelayId;
     if (expected && !(expected.length === challenge.relay.length && constantTimeEqual(expected, challenge.relay))) {
       throw new ChatError(
@@ -249,6 +282,46 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   resume(): void {
     this.paused = false;
     while (!this.paused && this.queued.length > 0) this.deliver(this.queued.shift() ?? null);
+  }
+
+  /** The connection speaks protocol version 2 (§23.1): prekey frames, v2 envelopes. */
+  get speaksV2(): boolean {
+    return this.version === PROTOCOL_VERSION_2;
+  }
+
+  /** Fetches `user`'s prekey bundle (§23.4); null if it has published none (`NO_PREKEYS`). @throws {ChatError} */
+  async prekeyGet(user: string): Promise<PrekeyBundleFrame | null> {
+    const rid = this.rid();
+    try {
+      const frame = await this.roundTrip({ t: 'prekey_get', rid, user }, rid, 'prekey_bundle', user);
+      if (frame.t !== 'prekey_bundle') throw this.protocolError('expected prekey_bundle');
+      return frame;
+    } catch (err) {
+      if (err instanceof ChatError && err.code === 'NO_PREKEYS') return null;
+      throw err;
+    }
+  }
+
+  /** Publishes prekeys (§23.3); `reset` first drops every one-time key the relay holds for us. @throws {ChatError} */
+  async prekeyPut(entries: readonly PrekeyEntry[], reset = false): Promise<PrekeyCounts> {
+    const rid = this.rid();
+    const frame = await this.roundTrip(
+      {
+        t: 'prekey_put',
+        rid,
+        types: entries.map((e) => e.type as PrekeyTypeByte),
+        ids: entries.map((e) => e.keyId),
+        keys: entries.map((e) => e.publicKey),
+        sigs: entries.map((e) => e.signature),
+        ...(reset ? { reset: true } : {}),
+      },
+      rid,
+      'prekey_count',
+      this.opts.username,
+    );
+    if (frame.t !== 'prekey_count') throw this.protocolError('expected prekey_count');
+    const { t: _t, rid: _rid, ...counts } = frame;
+    return counts;
   }
 
   /** Looks up a key bundle (§6.1 `lookup`). The caller MUST verify it (§3.2). @throws {ChatError} UNKNOWN_USER, … */
@@ -458,9 +531,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       case 'rooms':
       case 'room_members':
       case 'blob_ok':
+      case 'prekey_bundle':
         if (!this.waiters.settle(frame.rid, frame))
           this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
         return;
+      case 'prekey_count': {
+        if (frame.rid !== undefined) {
+          if (!this.waiters.settle(frame.rid, frame))
+            this.fail(this.protocolError(`unexpected ${frame.t} for rid ${frame.rid}`));
+          return;
+        }
+        const { t: _t, ...counts } = frame;
+        this.lastPrekeyCounts = counts;
+        this.emit('prekeyCount', counts);
+        return;
+      }
       case 'msg':
       case 'synced':
         if (this.state !== 'authenticated' || this.opts.mode !== 'recv') {

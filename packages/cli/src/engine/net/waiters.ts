@@ -17,7 +17,9 @@ export type RequestReply =
   | 'fanout_sent'
   | 'rooms'
   | 'room_members'
-  | 'blob_ok';
+  | 'blob_ok'
+  | 'prekey_bundle'
+  | 'prekey_count';
 export type Expect = 'challenge' | 'welcome' | RequestReply;
 
 interface Pending {

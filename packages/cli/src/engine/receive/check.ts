@@ -5,6 +5,7 @@
  */
 import {
   CryptoError,
+  MAX_ENVELOPE_BYTES,
   MessageKind,
   constantTimeEqual,
   openEnvelope,
@@ -21,21 +22,20 @@ import type { SignatureVerifier } from '../signatures.js';
 import type { Contact, Store } from '../store/store.js';
 
 /** What the check needs: our keys, the contacts, and the lookup (§3.4). */
-type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'contacts'> };
+type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'contacts' | 'v2'> };
 import { fetchBundle, sameKeys } from '../contacts/bundle.js';
+import { type InnerV2, V2Rejection } from '../v2/envelope.js';
+import { V2Opener, isV2Envelope, unsealV2 } from '../v2/open.js';
+import { checkV2 } from './check-v2.js';
+import type { Checked } from './checked.js';
 
-/** One delivered envelope after §4 steps 1–6. */
-export type Checked =
-  /** Opened and signed by the accepted key of `opened.from`: to be applied by its kind. */
-  | { outcome: 'ok'; frame: MsgFrame; opened: OpenedEnvelope }
-  /** Signed by a key not accepted (yet): left on the relay, not acknowledged. */
-  | { outcome: 'held'; frame: MsgFrame; from: string; reason: HeldMessage['reason'] }
-  /** Failed a check: recorded in `rejected` and acknowledged. */
-  | { outcome: 'rejected'; frame: MsgFrame; code: string; detail: string }
-  /** A verified ephemeral typing signal (§4.1): shown, never stored or acknowledged. */
-  | { outcome: 'typing'; frame: MsgFrame; from: string; active: boolean }
-  /** An ephemeral envelope that failed a check or is not `typing`: ignored entirely, not acknowledged (§9). */
-  | { outcome: 'ignored'; frame: MsgFrame };
+/** A v2 envelope whose sealed box opened (§24.3 steps 1–3): checked and decrypted in order below. */
+interface V2Item {
+  v2: InnerV2;
+  frame: MsgFrame;
+}
+
+export type { Checked } from './checked.js';
 
 type Verdict =
   | { kind: 'ok' }
@@ -80,7 +80,8 @@ export async function checkBatch(
     if (!contacts.has(name)) contacts.set(name, m.store.contacts.get(name));
     return contacts.get(name);
   };
-  const items: (Opened | Checked)[] = [];
+  const items: (Opened | Checked | V2Item)[] = [];
+  const opener = new V2Opener(m);
   const answers: Promise<void>[] = [];
   let jobs: Opened[] = [];
   const send = (): void => {
@@ -97,7 +98,7 @@ export async function checkBatch(
   };
   let openFailed: { error: unknown } | undefined;
   for (const frame of frames) {
-    let opened: OpenedEnvelope | Checked;
+    let opened: OpenedEnvelope | Checked | V2Item;
     try {
       opened = open(m, frame);
     } catch (error) {
@@ -108,6 +109,7 @@ export async function checkBatch(
       items.push(opened);
       continue;
     }
+
     const item: Opened = { frame, opened };
     const pinned = verifier ? contact(opened.from) : undefined;
     if (pinned) {
@@ -130,6 +132,15 @@ export async function checkBatch(
       checked.push(item);
       continue;
     }
+    if ('v2' in item) {
+      contacts = new Map();
+      try {
+        checked.push(await checkV2(m, conn, opener, item.frame, item.v2));
+      } catch (error) {
+        return { checked, failed: true, error };
+      }
+      continue;
+    }
     const { frame, opened } = item;
     const pinned = contact(opened.from);
     let verdict = workerVerdict(item, pinned);
@@ -142,13 +153,28 @@ export async function checkBatch(
         return { checked, failed: true, error };
       }
     }
+    // §24.5: a v1 envelope that verifies, from a peer that has used v2, is a downgrade (a forged one stays a forgery).
+    if (verdict.kind === 'ok' && m.store.v2.isV2Peer(opened.from)) {
+      const detail = `${opened.from} has used protocol v2; a v1 envelope from it is a downgrade`;
+      verdict = { kind: 'rejected', code: 'ENVELOPE_DOWNGRADE', detail };
+    }
     checked.push(outcome(frame, opened, verdict));
   }
   return openFailed ? { checked, failed: true, error: openFailed.error } : { checked, failed: false };
 }
 
-/** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered. */
-function open(m: CheckContext, frame: MsgFrame): OpenedEnvelope | Checked {
+/** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered; v2: §24.3 steps 1–3. */
+function open(m: CheckContext, frame: MsgFrame): OpenedEnvelope | Checked | V2Item {
+  if (isV2Envelope(frame.env) && frame.env.length <= MAX_ENVELOPE_BYTES) {
+    try {
+      return { v2: unsealV2(m, frame.env), frame };
+    } catch (err) {
+      if (!(err instanceof V2Rejection)) throw err;
+      return frame.eph === true
+        ? { outcome: 'ignored', frame }
+        : { outcome: 'rejected', frame, code: err.code, detail: err.message };
+    }
+  }
   try {
     return openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
   } catch (err) {

@@ -81,7 +81,11 @@ function apply(b: Batch, c: Checked): boolean {
   switch (c.outcome) {
     case 'ignored':
       return false;
+    case 'duplicate':
+      b.counts.duplicates++;
+      return true;
     case 'typing':
+      c.commit?.(); // a v2 typing signal spent a message key: the session's state moves on (§24.3 step 8)
       if (m.store.blocked.has(c.from)) return false; // §17.4: nothing from a blocked user is shown
       b.seen.add(c.from);
       b.events.push(() => m.emit('typing', { from: c.from, active: c.active }));
@@ -96,8 +100,10 @@ function apply(b: Batch, c: Checked): boolean {
       return false;
     }
     case 'rejected':
+      c.commit?.();
       return reject(b, c.frame, c.code, c.detail);
     case 'ok':
+      c.commit?.();
       return applyOpened(b, c.frame, c.opened);
   }
 }

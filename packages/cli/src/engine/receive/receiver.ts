@@ -64,6 +64,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
   m.emit('status', 'online');
   // The outbox goes out on every (re)connect; a failure here is the connection's, which `close` reports.
   m.flushOutbox(conn).catch(() => {});
+  const published = m.publishPrekeys(conn);
   const summary: ReceiveSummary = { received: 0, duplicates: 0, held: 0, rejected: 0 };
   const queue: (MsgFrame | null)[] = [];
   const acks: Uint8Array[] = [];
@@ -89,6 +90,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
         flush();
         // Receipts queued while draining (and anything else waiting) go out before we leave.
         if (!err) await m.flushOutbox(conn);
+        if (!err) await published; // a one-shot `chat recv` leaves its prekeys on the relay before it closes
         if (!err) await conn.ping();
       } catch (e) {
         err ??= e;

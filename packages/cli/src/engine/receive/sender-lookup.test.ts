@@ -15,7 +15,7 @@ import {
   type Identity,
 } from '@chat/crypto';
 import type { BundleFrame, MsgFrame, RelayFrame } from '@chat/protocol';
-import Database from 'better-sqlite3';
+import { openProfileDb } from '../../../../../test/helpers/profile-db.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handshake, scriptedRelay, tempDir, type TempDir } from '../../../test/helpers.js';
 import { login } from '../account.js';
@@ -107,7 +107,7 @@ describe('§4 step 6: the lookup of an unknown sender fails', () => {
     expect(r.rejected).toEqual([{ id: toHex(forged.id), code: 'ENVELOPE_BAD_SIGNATURE', detail: expect.any(String) }]);
     expect(r.acked).toEqual([toHex(forged.id)]);
     expect(r.shown).toEqual([]);
-    const db = new Database(r.profile.dbPath, { readonly: true });
+    const db = openProfileDb(r.profile.home, { readonly: true });
     expect(db.prepare('SELECT id, reason FROM rejected').all()).toEqual([
       { id: toHex(forged.id), reason: 'ENVELOPE_BAD_SIGNATURE' },
     ]);

@@ -13,12 +13,23 @@ import { ChatError, fromCryptoError } from '../errors.js';
 import type { Announce, Lookup, Self } from '../context.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import type { Contact, Store } from '../store/store.js';
+import type { PlainV2 } from '../v2/envelope.js';
+import { currentSession, sealInSession } from '../v2/session.js';
+import { sealEntry } from '../v2/seal.js';
 
 /** What sending the outbox needs: our keys, the lookup, the outbox table and events. */
 /** The kinds whose outgoing copy has a row in the 1:1 history with a delivery state: texts and replies (§17). */
 const hasHistory = (kind: number): boolean => kind === MessageKind.text || kind === MessageKind.reply;
 
-export type OutboxContext = Self & Lookup & Announce & { readonly store: Pick<Store, 'outbox' | 'contacts'> };
+export type OutboxContext = Self &
+  Lookup &
+  Announce & { readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'transaction'> };
+
+/** How an entry may be sent when v2 is not available (§24.5). */
+export interface SendOptions {
+  /** False for a one-shot `chat send` without `--allow-v1`: V2_UNAVAILABLE instead of a v1 envelope. */
+  allowV1?: boolean;
+}
 
 /**
  * How long a lookup made for the outbox is reused on the same connection: long enough to span the retries of a
@@ -39,7 +50,7 @@ export function isRetryable(err: ChatError): boolean {
 export const ROOM_PEER = 'room:';
 
 /** Refusals that block a peer's entries until the user accepts its key (§3.4); they stay queued. */
-const BLOCKING = new Set(['KEY_CHANGED', 'UNTRUSTED_IDENTITY', 'BUNDLE_INVALID']);
+const BLOCKING = new Set(['KEY_CHANGED', 'UNTRUSTED_IDENTITY', 'BUNDLE_INVALID', 'DOWNGRADE_REFUSED']);
 
 function stillPinned(now: Contact | undefined, cached: Contact): boolean {
   return (
@@ -67,10 +78,26 @@ export function sealTo(
   }
 }
 
-/** `entry` as it is queued: sealed now if its peer's pinned key may be used (contacts.ts), else at the first send. */
-export function sealIfPinned(self: Self, store: Pick<Store, 'contacts'>, entry: OutboxEntry): OutboxEntry {
-  const contact = store.contacts.get(entry.peer);
-  return maySendTo(contact) ? sealTo(self, entry, contact) : entry;
+/**
+ * Seals a typing signal (§4.1, ephemeral): in the ratchet if a session with the peer exists (its state written in a
+ * transaction of its own, no outbox row), else v1, unless the peer is marked v2 (§24.5): then undefined, since a
+ * typing signal never starts a session.
+ */
+export function sealTyping(
+  m: Self & { readonly store: Pick<Store, 'v2' | 'transaction'> },
+  entry: OutboxEntry,
+  contact: Contact,
+): Uint8Array | undefined {
+  return m.store.transaction(() => {
+    const session = currentSession(m, contact);
+    if (session) return sealInSession(m, session, contact, plainOf(entry));
+    return m.store.v2.isV2Peer(contact.username) ? undefined : sealTo(m, entry, contact).env;
+  });
+}
+
+/** The fields v2 encrypts (§24.1) of an outbox entry. */
+export function plainOf(entry: OutboxEntry): PlainV2 {
+  return { kind: entry.kind, id: fromHex(entry.id), ts: entry.ts, body: entry.body };
 }
 
 export class OutboxSender {
@@ -104,6 +131,7 @@ export class OutboxSender {
     conn: Connection,
     entry: OutboxEntry,
     looked?: Map<string, Contact>,
+    options: SendOptions = {},
   ): Promise<Uint8Array | undefined> {
     const m = this.m;
     let contact = looked?.get(entry.peer);
@@ -119,13 +147,17 @@ export class OutboxSender {
     // entry was sealed to (the peer's key changed and the user accepted the new one) is it sealed again: a new seal
     // for a new key, not a retry. The envelope is stored before it is sent.
     if (entry.env && entry.sealedTo && constantTimeEqual(entry.sealedTo, contact.encryptionPublicKey)) return entry.env;
-    const env = sealTo(m, entry, contact).env;
-    return m.store.outbox.sealed(entry.id, env, contact.encryptionPublicKey) ? env : undefined;
+    return sealEntry(m, conn, entry, contact, () => sealTo(m, entry, contact).env, options.allowV1 ?? true);
   }
 
   /** Sends one entry; on `sent` removes it and moves a text message to `sent`. @throws {ChatError} */
-  async sendEntry(conn: Connection, entry: OutboxEntry, looked?: Map<string, Contact>): Promise<void> {
-    const env = await this.prepare(conn, entry, looked);
+  async sendEntry(
+    conn: Connection,
+    entry: OutboxEntry,
+    looked?: Map<string, Contact>,
+    options: SendOptions = {},
+  ): Promise<void> {
+    const env = await this.prepare(conn, entry, looked, options);
     if (!env) return; // withdrawn or sent meanwhile
     await conn.send(entry.peer, fromHex(entry.id), env);
     this.m.store.outbox.remove(entry.id);
@@ -177,7 +209,7 @@ export class OutboxSender {
     const members = await conn.room('members', entry.peer.slice(ROOM_PEER.length));
     const copies = members
       .filter((u) => u !== this.m.username)
-      .map((peer) => sealIfPinned(this.m, this.m.store, { ...entry, id: toHex(randomMessageId()), peer }));
+      .map((peer) => ({ ...entry, id: toHex(randomMessageId()), peer }));
     return this.m.store.outbox.replace(entry.id, copies) ? copies : [];
   }
 

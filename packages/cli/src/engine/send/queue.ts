@@ -12,7 +12,7 @@ import type { Connection } from '../net/connection.js';
 import type { Settings } from '../settings.js';
 import type { StoredMessage, Store } from '../store/store.js';
 import { normalizeUsername } from '../username.js';
-import { ROOM_PEER, isRetryable, sealIfPinned, sealTo, type OutboxSender } from './outbox-sender.js';
+import { ROOM_PEER, isRetryable, sealTyping, type OutboxSender, type SendOptions } from './outbox-sender.js';
 
 const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length);
@@ -23,7 +23,7 @@ const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 
 /** What queueing and sending needs of the engine (the Messenger provides it). */
 export interface QueueContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction' | 'blocked'>;
+  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction' | 'blocked' | 'v2'>;
   readonly settings: Pick<Settings, 'readReceipts' | 'typingIndicators'>;
   readonly sender: OutboxSender;
   /** The receiving session, if one is up: sends use it instead of a connection of their own. */
@@ -41,7 +41,7 @@ export interface QueueContext extends Self, Lookup, Announce {
  *
  * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2).
  */
-export function queueMessage(m: QueueContext, to: string, text: string, replyTo?: string): StoredMessage {
+export function queueMessage(m: QueueContext, to: string, text: string, replyTo?: string, kick = true): StoredMessage {
   const name = normalizeUsername(to);
   refuseBlocked(m.store.blocked, name);
   // A reply (§17.1) is a text that names the message it answers: kind `reply`, the target's id before the text.
@@ -68,12 +68,9 @@ export function queueMessage(m: QueueContext, to: string, text: string, replyTo?
   };
   // A note to self enters history once, as 'in', when it is received: an 'out' row under the same id would make
   // the received copy look like a redelivery (§4 step 7) and hide it.
-  m.store.outbox.enqueue(
-    sealIfPinned(m, m.store, { id, peer: name, kind, body, ts }),
-    name === m.username ? undefined : message,
-  );
+  m.store.outbox.enqueue({ id, peer: name, kind, body, ts }, name === m.username ? undefined : message);
   m.emit('queued', message);
-  m.kickOutbox();
+  if (kick) m.kickOutbox();
   return message;
 }
 
@@ -84,13 +81,20 @@ export function queueMessage(m: QueueContext, to: string, text: string, replyTo?
  *
  * @throws {ChatError} BAD_USERNAME / BODY_TOO_LARGE (2), UNKNOWN_USER (3), KEY_CHANGED (4), unreachable (5), refusal (6).
  */
-export async function sendMessage(m: QueueContext, to: string, text: string, replyTo?: string): Promise<SentMessage> {
-  const queued = queueMessage(m, to, text, replyTo);
+export async function sendMessage(
+  m: QueueContext,
+  to: string,
+  text: string,
+  replyTo?: string,
+  options: SendOptions = {},
+): Promise<SentMessage> {
+  // Not kicked when v1 is refused: the live session's pass would send it under its own rule (v1 allowed).
+  const queued = queueMessage(m, to, text, replyTo, options.allowV1 !== false);
   const entry = m.store.outbox.get(queued.id);
   try {
     await m.withConnection(m.live(), async (conn) => {
       // The live session may have sent it already (same id: the relay stored it once).
-      if (entry && m.store.outbox.get(queued.id)) await m.sender.sendEntry(conn, entry);
+      if (entry && m.store.outbox.get(queued.id)) await m.sender.sendEntry(conn, entry, undefined, options);
     });
   } catch (err) {
     m.store.outbox.withdraw(queued.id);
@@ -120,7 +124,7 @@ export async function sendControl(
   ts: number = Date.now(),
 ): Promise<void> {
   refuseBlocked(m.store.blocked, peer); // §17.4: the callers check first; this is the last line for any new one
-  const entry = sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts });
+  const entry = { id: toHex(randomMessageId()), peer, kind, body, ts };
   m.store.outbox.enqueue(entry);
   await m.withConnection(conn ?? m.live(), async (c) => {
     if (m.store.outbox.get(entry.id)) await m.sender.sendEntry(c, entry);
@@ -146,9 +150,7 @@ export async function queueFanout(
     'room' in recipients
       ? [`${ROOM_PEER}${recipients.room}`]
       : [...new Set(recipients)].filter((u) => u !== m.username);
-  const entries = peers.map((peer) =>
-    sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts, fanout }),
-  );
+  const entries = peers.map((peer) => ({ id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
   m.store.transaction(() => {
     for (const e of entries) m.store.outbox.enqueue(e);
     history(entries[0]?.id ?? fanout, ts);
@@ -191,9 +193,7 @@ export function enqueueReceipts(
   if (peer === m.username || ids.length === 0 || m.store.blocked.has(peer)) return false;
   for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
     const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
-    m.store.outbox.enqueue(
-      sealIfPinned(m, m.store, { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() }),
-    );
+    m.store.outbox.enqueue({ id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
   }
   return true;
 }
@@ -217,11 +217,12 @@ export async function sendTyping(m: QueueContext, to: string, active: boolean): 
     // About to write to them: the same trust rule as a message (§3.4): a key not accepted (changed) is never used.
     const pinned = m.store.contacts.get(to);
     const contact = maySendTo(pinned) ? pinned : await m.lookupAndPin(to, conn);
-    const { env } = sealTo(
+    const env = sealTyping(
       m,
       { id, peer: to, kind: MessageKind.typing, body: Uint8Array.of(active ? 1 : 0), ts: Date.now() },
       contact,
     );
+    if (!env) return false; // a v2 peer with no session yet: a typing signal never starts one (§24.2)
     await conn.send(to, fromHex(id), env, { eph: true });
     return true;
   } catch {

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 12;
+export const SCHEMA_VERSION = 13;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -188,6 +188,31 @@ const MIGRATIONS: readonly string[] = [
   // the session (outbox.ts conversations); this partial index holds only the unread incoming rows, so the count costs
   // what is unread, not what the history holds (38-67 ms at 50,000 messages without it).
   `CREATE INDEX IF NOT EXISTS messages_unread ON messages (peer) WHERE direction = 'in' AND state = 'unread';`,
+  // v13 (issue 13, protocol v2, PROTOCOL.md §24; v2.ts): our prekeys' private halves (ML-KEM ones as their 64-byte
+  // seed), retired ones until `erase_at`; Double Ratchet sessions (the serialised state of §20.7, several per peer,
+  // `initiation` kept until the peer answers); PQXDH replay keys (§19.6); peers that used v2 (no downgrade, §24.5).
+  // None of it goes into a backup (restoring ratchet state would reuse keys).
+  `CREATE TABLE IF NOT EXISTS v2_prekeys (
+     type       INTEGER NOT NULL,
+     key_id     INTEGER NOT NULL,
+     public     BLOB NOT NULL,
+     secret     BLOB NOT NULL,
+     signature  BLOB NOT NULL,
+     created_at INTEGER NOT NULL,
+     erase_at   INTEGER,
+     PRIMARY KEY (type, key_id)
+   ) STRICT;
+   CREATE TABLE IF NOT EXISTS v2_sessions (
+     sid        INTEGER PRIMARY KEY AUTOINCREMENT,
+     peer       TEXT NOT NULL,
+     state      BLOB NOT NULL,
+     initiation BLOB,
+     replay_key TEXT,
+     used_at    INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX IF NOT EXISTS v2_sessions_by_peer ON v2_sessions (peer, used_at);
+   CREATE TABLE IF NOT EXISTS v2_replay (key TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) STRICT;
+   CREATE TABLE IF NOT EXISTS v2_peers (peer TEXT PRIMARY KEY, since INTEGER NOT NULL) STRICT;`,
 ];
 
 /**

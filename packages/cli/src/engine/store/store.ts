@@ -20,6 +20,7 @@ import { FileTable } from './files.js';
 import { migrate } from './schema.js';
 import { SeenIds } from './seen.js';
 import { Statements } from './statements.js';
+import { V2Table } from './v2.js';
 
 export { SCHEMA_VERSION } from './schema.js';
 
@@ -57,6 +58,8 @@ export class Store {
   readonly nicknames: NicknameTable;
   /** Disappearing-message timers and the sweep (schema v11). */
   readonly timers: TimerTable;
+  /** Protocol v2: prekeys, sessions, replay keys, v2 peers (schema v13). */
+  readonly v2: V2Table;
 
   private constructor(private readonly db: Db) {
     const sql = new Statements(db);
@@ -71,6 +74,7 @@ export class Store {
     this.blocked = new BlockedTable(sql);
     this.nicknames = new NicknameTable(sql);
     this.timers = new TimerTable(db);
+    this.v2 = new V2Table(sql);
   }
 
   /**

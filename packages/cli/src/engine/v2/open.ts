@@ -1,0 +1,204 @@
+/**
+ * Opening v2 envelopes (PROTOCOL.md §24.3) for one receive batch: the outer sealed box, the sender's sessions tried in
+ * order (or a new one from a PQXDH initiation, §19.4), the padded plaintext. The batch decrypts its envelopes in
+ * delivery order against working copies of the sessions; each result carries a `commit` that writes the state as it
+ * was after that envelope, run in the receiver's transaction beside the history row. A batch whose transaction rolls
+ * back leaves the database as it was, and its opener is dropped with it.
+ */
+import {
+  CryptoError,
+  PrekeyType,
+  constantTimeEqual,
+  decodeInitiation,
+  deserializeRatchetState,
+  openSealed,
+  pqxdhReplayKey,
+  pqxdhRespond,
+  ratchetDecrypt,
+  ratchetInitResponder,
+  serializeRatchetState,
+  type RatchetState,
+} from '@chat/crypto';
+import type { Contact } from '../store/types.js';
+import type { SessionRow } from '../store/v2.js';
+import { ENVELOPE_V2, type InnerV2, type PlainV2, V2Rejection, parseInnerV2, parsePlainV2 } from './envelope.js';
+import { keyPairOf } from './prekeys.js';
+import { type SessionContext, partyOf, wipe, wipeState } from './session.js';
+
+export type V2Opened =
+  | { outcome: 'ok'; plain: PlainV2; commit: () => void }
+  | { outcome: 'duplicate' }
+  | { outcome: 'rejected'; code: string; detail: string; commit?: () => void };
+
+type Decrypted =
+  | { outcome: 'ok'; plain: PlainV2; commit: () => void }
+  | { outcome: 'rejected'; code: string; detail: string; commit: () => void };
+
+/** A session as this batch sees it: the stored row and the state after the batch's envelopes so far. */
+interface Work {
+  row: SessionRow;
+  state: RatchetState;
+}
+
+/** True for a v2 envelope (§24.1): its version byte. */
+export const isV2Envelope = (env: Uint8Array): boolean => env[0] === ENVELOPE_V2;
+
+/**
+ * §24.3 steps 1–3: opens the sealed box and parses the sender and type.
+ * @throws {V2Rejection} ENVELOPE_OPEN_FAILED / ENVELOPE_MALFORMED.
+ */
+export function unsealV2(m: SessionContext, env: Uint8Array): InnerV2 {
+  let inner: Uint8Array;
+  try {
+    inner = openSealed(env.subarray(1), m.identity.encryption.publicKey, m.identity.encryption.secretKey);
+  } catch (err) {
+    if (!(err instanceof CryptoError)) throw err;
+    throw new V2Rejection('ENVELOPE_OPEN_FAILED', 'envelope does not open with this encryption key');
+  }
+  try {
+    return parseInnerV2(inner);
+  } finally {
+    wipe(inner);
+  }
+}
+
+export class V2Opener {
+  private readonly works = new Map<string, Work[]>();
+  /** Replay keys of initiations this batch accepted (not committed yet). */
+  private readonly replays = new Set<string>();
+
+  constructor(private readonly m: SessionContext) {}
+
+  /**
+   * §24.3 step 6–7 for an envelope from `contact` (pinned, usable) delivered under `frameId`. Never throws for
+   * anything the envelope's sender controls.
+   */
+  open(inner: InnerV2, contact: Contact, frameId: Uint8Array, now: number): V2Opened {
+    try {
+      return inner.initiation ? this.respond(inner, contact, frameId, now) : this.tryAll(inner, contact, frameId, now);
+    } catch (err) {
+      if (err instanceof V2Rejection || err instanceof CryptoError) {
+        if (err.code === 'RATCHET_DUPLICATE') return { outcome: 'duplicate' };
+        return { outcome: 'rejected', code: err.code, detail: err.message };
+      }
+      throw err;
+    }
+  }
+
+  private sessions(peer: string): Work[] {
+    let list = this.works.get(peer);
+    if (!list) {
+      list = this.m.store.v2.sessions(peer).map((row) => ({ row, state: deserializeRatchetState(row.state) }));
+      this.works.set(peer, list);
+    }
+    return list;
+  }
+
+  private tryAll(inner: InnerV2, contact: Contact, frameId: Uint8Array, now: number): V2Opened {
+    const list = this.sessions(contact.username);
+    if (list.length === 0) throw new V2Rejection('NO_SESSION', `no session with ${contact.username} to decrypt it in`);
+    let duplicate = false;
+    let last: unknown;
+    for (const w of list) {
+      try {
+        return this.decryptIn(w, inner.payload, frameId, now);
+      } catch (err) {
+        if (!(err instanceof CryptoError)) throw err;
+        if (err.code === 'RATCHET_DUPLICATE') duplicate = true;
+        last = err;
+      }
+    }
+    if (duplicate) return { outcome: 'duplicate' };
+    throw last;
+  }
+
+  private respond(inner: InnerV2, contact: Contact, frameId: Uint8Array, now: number): V2Opened {
+    const { initiation, rest } = decodeInitiation(inner.payload);
+    const key = pqxdhReplayKey(initiation);
+    const list = this.sessions(contact.username);
+    const started = list.find((w) => w.row.replayKey === key);
+    // The initiator repeats its initiation until it hears back (§19.6): a later message of the same session.
+    if (started) return this.decryptIn(started, rest, frameId, now);
+    if (this.replays.has(key) || this.m.store.v2.hasReplay(key)) {
+      throw new V2Rejection('PQXDH_REPLAY', 'this first message was already received (replay)');
+    }
+    const v2 = this.m.store.v2;
+    const spk = v2.prekey(PrekeyType.x25519Signed, initiation.signedPrekeyId);
+    const opk =
+      initiation.oneTimePrekeyId === undefined
+        ? undefined
+        : v2.prekey(PrekeyType.x25519OneTime, initiation.oneTimePrekeyId);
+    const pq = v2.prekey(initiation.pqPrekeyType, initiation.pqPrekeyId);
+    if (!spk || !pq || (initiation.oneTimePrekeyId !== undefined && !opk)) {
+      throw new V2Rejection('PREKEY_UNKNOWN', 'it names a prekey this profile no longer holds');
+    }
+    const signedPrekey = { publicKey: spk.publicKey, secretKey: spk.secret };
+    const { sharedSecret, associatedData } = pqxdhRespond(
+      this.m.identity,
+      this.m.username,
+      partyOf(contact),
+      initiation,
+      {
+        signedPrekey,
+        pqPrekey: keyPairOf(pq),
+        ...(opk ? { oneTimePrekey: { publicKey: opk.publicKey, secretKey: opk.secret } } : {}),
+      },
+    );
+    const state = ratchetInitResponder(sharedSecret, associatedData, signedPrekey);
+    wipe(sharedSecret);
+    const w: Work = {
+      row: { peer: contact.username, state: new Uint8Array(0), initiation: null, replayKey: key, usedAt: now },
+      state,
+    };
+    const opened = this.decryptIn(w, rest, frameId, now, true);
+    // Only a message that decrypted starts a session, records its replay key and burns one-time keys (§19.4 step 6).
+    list.unshift(w);
+    this.replays.add(key);
+    const commitState = opened.commit;
+    const commit = (): void => {
+      commitState();
+      v2.addReplay(key, now);
+      if (opk) v2.erasePrekey(PrekeyType.x25519OneTime, opk.keyId);
+      if (pq.type === PrekeyType.mlkemOneTime) v2.erasePrekey(pq.type, pq.keyId);
+    };
+    return { ...opened, commit };
+  }
+
+  /**
+   * Decrypts in `w`; on success `w` holds the new state and is the peer's most recent session.
+   * @throws {CryptoError} the ratchet's error (the state of `w` unchanged).
+   */
+  private decryptIn(w: Work, message: Uint8Array, frameId: Uint8Array, now: number, fresh = false): Decrypted {
+    const { state: next, plaintext } = ratchetDecrypt(w.state, message);
+    if (!fresh) wipeState(w.state);
+    w.state = next;
+    const list = this.works.get(w.row.peer);
+    if (list?.includes(w)) {
+      list.splice(list.indexOf(w), 1);
+      list.unshift(w);
+    }
+    // A message from the peer in a session we initiated answers it: no more initiation on what we send (§24.1).
+    w.row.initiation = null;
+    w.row.usedAt = now;
+    const snapshot = { state: serializeRatchetState(next), initiation: null, usedAt: now };
+    const v2 = this.m.store.v2;
+    const commit = (): void => {
+      w.row.sid = v2.saveSession({ ...w.row, ...snapshot });
+      v2.markV2Peer(w.row.peer, now);
+    };
+    let plain: PlainV2;
+    try {
+      plain = parsePlainV2(plaintext);
+    } catch (err) {
+      if (err instanceof V2Rejection) return { outcome: 'rejected', code: err.code, detail: err.message, commit };
+      throw err;
+    } finally {
+      wipe(plaintext);
+    }
+    if (!constantTimeEqual(plain.id, frameId)) {
+      const detail = 'envelope id differs from the id it was delivered under';
+      return { outcome: 'rejected', code: 'ENVELOPE_ID_MISMATCH', detail, commit };
+    }
+    return { outcome: 'ok', plain, commit };
+  }
+}
