@@ -14,6 +14,7 @@ import {
   checkScryptParams,
   deriveKey,
   deriveKeySync,
+  keyfileAad,
   openWithKey,
   sealWithKey,
   type ScryptParams,
@@ -49,13 +50,7 @@ export function identityAad(
   params: ScryptParams,
   salt: Uint8Array,
 ): Uint8Array {
-  return Buffer.concat([
-    Buffer.from(IDENTITY_KEY_LABEL, 'latin1'),
-    identityPk,
-    encryptionPk,
-    Uint8Array.of(params.logN, params.r, params.p),
-    salt,
-  ]);
+  return keyfileAad(IDENTITY_KEY_LABEL, identityPk, encryptionPk, params, salt);
 }
 
 export function encryptIdentity(

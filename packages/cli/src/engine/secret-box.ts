@@ -103,6 +103,26 @@ export function prederiveKey(passphrase: string, salt: Uint8Array, params: Scryp
 }
 
 /**
+ * The associated data of a box sealed under the passphrase's key (PROTOCOL.md §13.1, §13.3): `label ‖ identity_pk ‖
+ * encryption_pk ‖ logN ‖ r ‖ p ‖ salt`. Each box has its own label, so none can stand in for another.
+ */
+export function keyfileAad(
+  label: string,
+  identityPk: Uint8Array,
+  encryptionPk: Uint8Array,
+  params: ScryptParams,
+  salt: Uint8Array,
+): Uint8Array {
+  return Buffer.concat([
+    Buffer.from(label, 'latin1'),
+    identityPk,
+    encryptionPk,
+    Uint8Array.of(params.logN, params.r, params.p),
+    salt,
+  ]);
+}
+
+/**
  * AES-256-GCM under a fresh random nonce (or `nonce`, when the caller must put it in `aad` first); `aad` binds the
  * context (labels, public keys, parameters).
  */

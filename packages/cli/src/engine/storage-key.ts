@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { fromBase64, toBase64 } from '@chat/crypto';
 import { ChatError } from './errors.js';
-import { openWithKey, sealWithKey, type ScryptParams } from './secret-box.js';
+import { keyfileAad, openWithKey, sealWithKey, type ScryptParams } from './secret-box.js';
 
 export const STORAGE_KEY_LABEL = 'chat/v1/storage-key\0';
 export const STORAGE_KEY_BYTES = 32;
@@ -31,13 +31,7 @@ export function storageAad(
   params: ScryptParams,
   salt: Uint8Array,
 ): Uint8Array {
-  return Buffer.concat([
-    Buffer.from(STORAGE_KEY_LABEL, 'latin1'),
-    identityPk,
-    encryptionPk,
-    Uint8Array.of(params.logN, params.r, params.p),
-    salt,
-  ]);
+  return keyfileAad(STORAGE_KEY_LABEL, identityPk, encryptionPk, params, salt);
 }
 
 /** Seals `storageKey` under the key derived from the passphrase (the same derivation as the identity's). */
