@@ -29,7 +29,7 @@ beforeAll(async () => {
     dirs.push(d);
     relays.push(await relayBinary(d.dir, { args: ['--quiet', '--store', url] }));
   }
-}, 120_000);
+});
 afterAll(async () => {
   for (const r of relays) await r.kill();
   await cluster?.stop();

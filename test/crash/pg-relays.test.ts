@@ -46,7 +46,7 @@ async function start(slot: number, quiet = true): Promise<void> {
 beforeAll(async () => {
   pg = await startPostgres();
   url = await pg.database();
-}, 120_000);
+});
 /** Replacement relays starting in the background: awaited before the clean-up, so none is left running. */
 const restarts: Promise<void>[] = [];
 const restartErrors: string[] = [];

@@ -24,7 +24,7 @@ let cluster: PgCluster;
 const dirs: TempDir[] = [];
 beforeAll(async () => {
   cluster = await startPostgres();
-}, 120_000);
+});
 afterAll(async () => {
   await cluster?.stop();
   for (const d of dirs) d.cleanup();

@@ -16,7 +16,7 @@ import { describeRoomStore } from './rooms.suite.js';
 let cluster: PgCluster;
 beforeAll(async () => {
   cluster = await startPostgres();
-}, 120_000);
+});
 afterAll(async () => {
   await cluster?.stop();
 });
