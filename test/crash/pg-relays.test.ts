@@ -28,15 +28,23 @@ const relays: (BinaryRelay | undefined)[] = [];
 let url = '';
 let starts = 0;
 
+/** Each slot's data directory: a replacement relay starts on its killed predecessor's, stale `control.sock` and all. */
+const slotDirs = new Map<number, string>();
+
 /**
- * Starts a relay in `slot`, each time in a fresh data directory: on a shared store a relay keeps nothing there that
- * matters (state and certificate are in the database), as a replacement machine would. (A restart on the killed
- * relay's own directory, with its stale control.sock, currently fails to load `pg`: see docs/SCALING.md.)
+ * Starts a relay in `slot` on that slot's data directory, as an operator's restart does. The killed relay left its
+ * control socket there; that once made the restart fail to load `pg` (Node's realpath after a stat of a socket,
+ * docs/SCALING.md).
  */
 async function start(slot: number, quiet = true): Promise<void> {
-  const d = tempDir(`pg-relay-${slot}`);
-  dirs.push(d);
-  relays[slot] = await relayBinary(d.dir, {
+  let dir = slotDirs.get(slot);
+  if (dir === undefined) {
+    const d = tempDir(`pg-relay-${slot}`);
+    dirs.push(d);
+    dir = d.dir;
+    slotDirs.set(slot, dir);
+  }
+  relays[slot] = await relayBinary(dir, {
     args: [...(quiet ? ['--quiet'] : []), '--store', url],
     env: { CHAT_RELAY_MESSAGES_PER_SECOND: '100000', CHAT_RELAY_MESSAGES_BURST: '100000' },
   });

@@ -7,7 +7,7 @@
  * "Local users"). A check by path holds only while nobody else can put another directory at that path, so the
  * directories above it are checked too and the relay keeps only the real path (review 2 of 2026-12-06, finding 1).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DataDirUnsafeError } from './errors.js';
 
@@ -44,7 +44,7 @@ const SECRET = new Set<string>(['tls-key.pem']);
  * @example const dir = checkDataDir('/var/lib/chat-relay')
  */
 export function checkDataDir(dataDir: string, uid: number | undefined = process.getuid?.()): string {
-  const link = statOrMissing(() => lstatSync(dataDir), dataDir);
+  const link = statOrMissing(() => lstatBig(dataDir), dataDir);
   if (link === undefined) return dataDir;
   if (link.isSymbolicLink()) {
     if (uid !== undefined && link.uid !== uid && link.uid !== 0) {
@@ -56,14 +56,14 @@ export function checkDataDir(dataDir: string, uid: number | undefined = process.
     checkAncestors(realOrRefuse(dirname(resolve(dataDir))), uid);
   }
   const real = realOrRefuse(dataDir);
-  const st = statOrMissing(() => lstatSync(real), real);
+  const st = statOrMissing(() => lstatBig(real), real);
   if (st === undefined) return dataDir;
   if (!st.isDirectory()) throw new DataDirUnsafeError(`${dataDir} is not a directory`, `give --data a directory`);
   checkAncestors(dirname(real), uid);
   checkStats(real, st, uid, false);
   for (const name of DATA_DIR_ENTRIES) {
     const path = join(real, name);
-    const entry = statOrMissing(() => lstatSync(path), path);
+    const entry = statOrMissing(() => lstatBig(path), path);
     if (entry === undefined) continue;
     if (entry.isSymbolicLink()) {
       throw new DataDirUnsafeError(
@@ -79,7 +79,7 @@ export function checkDataDir(dataDir: string, uid: number | undefined = process.
 /** `dir` and each directory above it, up to the root: owned by `uid` or root, not writable by others unless sticky. */
 function checkAncestors(dir: string, uid: number | undefined): void {
   for (let d = dir; ; d = dirname(d)) {
-    const st = statOrMissing(() => lstatSync(d), d);
+    const st = statOrMissing(() => lstatBig(d), d);
     if (st === undefined || !st.isDirectory()) {
       throw new DataDirUnsafeError(`${d} changed while the relay checked it`, 'start the relay again');
     }
@@ -126,7 +126,32 @@ export function touchDataFile(path: string, uid: number | undefined = process.ge
   }
 }
 
-function statOrMissing(stat: () => Stats, path: string): Stats | undefined {
+/** What the checks read of a file's status: its owner, its mode bits and its type. */
+interface Status {
+  uid: number;
+  mode: number;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+/**
+ * `lstat` as a BigInt stat, converted. A numeric `lstatSync` leaves the file's type in a buffer the whole process
+ * shares, and Node 20's `realpathSync` reads that buffer for path components it has cached: after a stat of a socket
+ * (a SIGKILLed relay's stale `control.sock`) it stops resolving early, so the next `require` through a pnpm symlink
+ * loads the package from its link path, where its own dependencies are not found (nodejs/node#51142; it broke
+ * `import('pg')`). BigInt stats use a buffer of their own, which `realpathSync` never reads.
+ */
+function lstatBig(path: string): Status {
+  const st = lstatSync(path, { bigint: true });
+  return {
+    uid: Number(st.uid),
+    mode: Number(st.mode),
+    isDirectory: () => st.isDirectory(),
+    isSymbolicLink: () => st.isSymbolicLink(),
+  };
+}
+
+function statOrMissing(stat: () => Status, path: string): Status | undefined {
   try {
     return stat();
   } catch (err) {
@@ -138,7 +163,12 @@ function statOrMissing(stat: () => Stats, path: string): Stats | undefined {
   }
 }
 
-export function checkStats(path: string, st: Stats, uid: number | undefined, secret: boolean): void {
+export function checkStats(
+  path: string,
+  st: Pick<Status, 'uid' | 'mode'>,
+  uid: number | undefined,
+  secret: boolean,
+): void {
   if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
     throw new DataDirUnsafeError(
       `${path} belongs to another user (uid ${st.uid}), not to the relay's (uid ${uid}): it could have planted it`,
