@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId, relayCertFingerprint, type Identity } from '@chat/crypto';
 import type { MsgFrame, RelayFrame } from '@chat/protocol';
-import { controlRequest, openRelayStores } from '@chat/relay';
+import { controlRequest, LIVENESS_LOCK_PREFIX, openRelayStores } from '@chat/relay';
 import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
 import { type InProcessOptions, type InProcessRelay, relayInProcess } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
@@ -124,12 +124,20 @@ describe('relays sharing one PostgreSQL', () => {
     let onB: RawClient | undefined;
     while (!onB) onB = await receiving(b, bob).catch(() => undefined);
     onB.close();
-    // A lease held by a relay whose heartbeat is older than the lease (8 s): dead, so taken over at once.
+    // Leases of three made-up relays. 'dead': its heartbeat is older than the lease (8 s). 'crashed': a fresh
+    // heartbeat, but nobody holds its liveness lock, as after its process died. 'live': both. The first two are
+    // dead, so their users are taken over at once; the third is not.
     const sql = new pg.Client({ connectionString: url });
     await sql.connect();
-    await sql.query("INSERT INTO relay_nodes VALUES ('dead', 0, now() - interval '9 seconds'), ('live', 0, now())");
-    await sql.query("INSERT INTO receiver_leases VALUES ('carol', 'dead', 1, 0), ('dave', 'live', 1, 0)");
+    await sql.query('SELECT pg_advisory_lock($1, hashtext($2))', [LIVENESS_LOCK_PREFIX, 'live']);
+    await sql.query(
+      "INSERT INTO relay_nodes VALUES ('dead', 0, now() - interval '9 seconds'), ('crashed', 0, now()), ('live', 0, now())",
+    );
+    await sql.query(
+      "INSERT INTO receiver_leases VALUES ('carol', 'dead', 1, 0), ('erin', 'crashed', 1, 0), ('dave', 'live', 1, 0)",
+    );
     (await receiving(a, generateIdentity(), 'carol')).close();
+    (await receiving(a, generateIdentity(), 'erin')).close();
     await expect(receiving(a, generateIdentity(), 'dave')).rejects.toThrow(/ALREADY_RECEIVING/);
     await sql.end();
     await a.close();
@@ -190,6 +198,45 @@ describe('relays sharing one PostgreSQL', () => {
     expect(hex((await onB.nextOfType('msg')).id)).toBe(hex(m));
     alice.close();
     onB.close();
+    await a.close();
+    await b.close();
+  });
+
+  it('a relay whose liveness connection is cut fences itself at once, its receiver moves at once, and it comes back', async () => {
+    const url = await cluster.database();
+    const timing = { heartbeatMs: 200 }; // the default lease (8 s): only the lost lock can move bob before it
+    const [a, b] = [await relayOn(url, { cluster: timing }), await relayOn(url, { cluster: timing })];
+    const bob = generateIdentity();
+    const onA = await receiving(a, bob);
+    const sql = new pg.Client({ connectionString: url });
+    await sql.connect();
+    const aNode = (await sql.query("SELECT node FROM receiver_leases WHERE username = 'bob'")).rows[0].node as string;
+    // The backend holding A's liveness lock, ended by the server as if A's process had died.
+    const holder = await sql.query(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1::oid
+       AND objid = hashtext($2)::oid`,
+      [LIVENESS_LOCK_PREFIX, aNode],
+    );
+    expect(holder.rowCount).toBe(1);
+    await sql.query('SELECT pg_terminate_backend($1)', [holder.rows[0].pid]);
+    expect(await onA.next((f: RelayFrame) => f.t === 'err')).toMatchObject({ code: 'SHUTTING_DOWN' });
+    // B grants bob's session although A's heartbeat is fresh: A no longer holds its lock. (A's own release of the
+    // lease may land first; either way nothing waits for the 8 s lease.)
+    const onB = await receiving(b, bob);
+    // A still stores (fencing stops deliveries only): a message sent through it reaches bob on B.
+    const alice = await RawClient.connect(a.port);
+    expect((await alice.login('alice', generateIdentity())).t).toBe('welcome');
+    const m = randomMessageId();
+    alice.send({ t: 'send', rid: 1, to: 'bob', id: m, env: new Uint8Array(64) });
+    expect(await alice.next((f) => 'rid' in f && f.rid === 1)).toMatchObject({ t: 'sent' });
+    expect(hex((await onB.nextOfType('msg')).id)).toBe(hex(m));
+    // Once A holds its lock again and has renewed its heartbeat, it grants receiving sessions again.
+    onB.close();
+    let back: RawClient | undefined;
+    while (!back) back = await receiving(a, bob).catch(() => undefined);
+    back.close();
+    await sql.end();
+    alice.close();
     await a.close();
     await b.close();
   });

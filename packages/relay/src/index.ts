@@ -15,6 +15,7 @@ export type { AccountStore } from './store/accounts.js';
 export type { RoomStore } from './store/rooms.js';
 export { openRelayStores, type RelayStores } from './store/open.js';
 export { createMemoryStore } from './store/memory-store.js';
+export { LIVENESS_LOCK_PREFIX } from './store/postgres-liveness.js';
 export {
   loadOrCreateTlsMaterial,
   loadTlsFiles,

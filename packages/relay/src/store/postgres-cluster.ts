@@ -20,7 +20,7 @@ export async function openPgCluster(
   hooks: ClusterHooks,
   timing: ClusterTiming,
 ): Promise<Cluster> {
-  const leases = await startLeases(pool, wake.node, timing, hooks);
+  const leases = await startLeases(url, pool, wake.node, timing, hooks);
   let listener: { close(): Promise<void> };
   try {
     listener = await listenForWakes(url, pool, wake, hooks, timing.recheckMs);

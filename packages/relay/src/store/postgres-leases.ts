@@ -9,9 +9,13 @@
  *   from when it sent the last renewal that succeeded) stops delivering and ends its receiving sessions, before any
  *   other relay can consider it dead. A relay paused longer than that (SIGSTOP, a stalled VM) therefore fences
  *   itself the moment it runs again, whatever its timers do first: `fenced()` is checked before every delivery.
+ * - Liveness lock (postgres-liveness.ts): a relay also counts as dead once the connection holding its liveness lock is
+ *   gone, which for a process that died is at once; so a crashed relay's users move within their reconnect, not the
+ *   lease. A relay that loses that connection fences itself at once for the same reason.
  */
 import type pg from 'pg';
 import type { ClusterHooks, ClusterTiming } from './cluster.js';
+import { HOLDS_LIVENESS_LOCK, holdLiveness } from './postgres-liveness.js';
 
 export interface Leases {
   claim(user: string, conn: number): Promise<boolean>;
@@ -23,12 +27,14 @@ export interface Leases {
 }
 
 export async function startLeases(
+  url: string,
   pool: pg.Pool,
   node: string,
   timing: ClusterTiming,
   hooks: ClusterHooks,
 ): Promise<Leases> {
-  const alive = `now() - make_interval(secs => ${timing.leaseMs / 1000})`;
+  /** SQL true when the relay of row `n` (relay_nodes) is alive: a fresh heartbeat and its liveness lock held. */
+  const alive = `n.heartbeat_at > now() - make_interval(secs => ${timing.leaseMs / 1000}) AND ${HOLDS_LIVENESS_LOCK}`;
   let renewedAt = performance.now();
   let fencedNow = false;
   let closed = false;
@@ -64,7 +70,7 @@ export async function startLeases(
         fence();
         await register();
       }
-      if (fencedNow) {
+      if (fencedNow && liveness.held()) {
         // Leases still ours were given up by ending the sessions; drop the rest before delivering again.
         await pool.query('DELETE FROM receiver_leases WHERE node = $1', [node]);
         fencedNow = false;
@@ -78,6 +84,16 @@ export async function startLeases(
       beating = false;
     }
   };
+  // Last, so that nothing after it can fail and leave its connection open.
+  const liveness = await holdLiveness(
+    url,
+    node,
+    (error) => {
+      hooks.log('cluster_liveness_lost', { error });
+      fence();
+    },
+    () => hooks.log('cluster_liveness_held', { node }),
+  );
   const ticker = setInterval(() => {
     if (stale()) fence(); // also while a renewal hangs (a lock, a dead server): it may never return
     void beat();
@@ -90,7 +106,7 @@ export async function startLeases(
         `INSERT INTO receiver_leases AS l (username, node, conn, since) VALUES ($1, $2, $3, $4)
          ON CONFLICT (username) DO UPDATE SET node = EXCLUDED.node, conn = EXCLUDED.conn, since = EXCLUDED.since
          WHERE l.node = EXCLUDED.node
-            OR NOT EXISTS (SELECT 1 FROM relay_nodes n WHERE n.node = l.node AND n.heartbeat_at > ${alive})
+            OR NOT EXISTS (SELECT 1 FROM relay_nodes n WHERE n.node = l.node AND ${alive})
          RETURNING node`,
         [user, node, conn, Date.now()],
       );
@@ -104,7 +120,7 @@ export async function startLeases(
     async receivers(limit) {
       const r = await pool.query(
         `SELECT l.username FROM receiver_leases l JOIN relay_nodes n ON n.node = l.node
-         WHERE n.heartbeat_at > ${alive} ORDER BY l.username LIMIT $1`,
+         WHERE ${alive} ORDER BY l.username LIMIT $1`,
         [limit],
       );
       return (r.rows as { username: string }[]).map((x) => x.username);
@@ -112,17 +128,18 @@ export async function startLeases(
     async isReceiving(user) {
       const r = await pool.query(
         `SELECT 1 FROM receiver_leases l JOIN relay_nodes n ON n.node = l.node
-         WHERE l.username = $1 AND n.heartbeat_at > ${alive}`,
+         WHERE l.username = $1 AND ${alive}`,
         [user],
       );
       return r.rowCount === 1;
     },
-    fenced: () => fencedNow || stale(),
+    fenced: () => fencedNow || stale() || !liveness.held(),
     async close() {
       closed = true;
       clearInterval(ticker);
       await pool.query('DELETE FROM receiver_leases WHERE node = $1', [node]).catch(() => {});
       await pool.query('DELETE FROM relay_nodes WHERE node = $1', [node]).catch(() => {});
+      await liveness.close();
     },
   };
 }
