@@ -165,16 +165,21 @@ const relayFrame: fc.Arbitrary<RelayFrame> = fc.oneof(
       more: fc.boolean(),
     }),
   ),
-  fc.record({
-    t: fc.constant('admin_stats' as const),
-    rid,
-    connections: int,
-    online: int,
-    users: int,
-    queued: int,
-    queuedBytes: int,
-    uptimeMs: int,
-  }),
+  fc.record(
+    {
+      t: fc.constant('admin_stats' as const),
+      rid,
+      connections: int,
+      online: int,
+      users: int,
+      queued: int,
+      queuedBytes: int,
+      uptimeMs: int,
+      relays: int,
+      receiving: int,
+    },
+    { requiredKeys: ['t', 'rid', 'connections', 'online', 'users', 'queued', 'queuedBytes', 'uptimeMs'] },
+  ),
   fc.record(
     {
       t: fc.constant('admin_done' as const),

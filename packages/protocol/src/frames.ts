@@ -265,6 +265,10 @@ export interface AdminStatsFrame {
   queued: number;
   queuedBytes: number;
   uptimeMs: number;
+  /** Relays sharing this relay's store that are alive (§9 "Several relays, one store"); absent on a lone relay. */
+  relays?: number;
+  /** Users receiving on any of those relays; absent on a lone relay. */
+  receiving?: number;
 }
 /** Answer to the other `admin` ops; `invite` carries the new code for op `invite`. */
 export interface AdminDoneFrame {

@@ -329,7 +329,10 @@ const SCHEMAS = new Map<FrameType, Schema>([
         queued: int(),
         queuedBytes: int(),
         uptimeMs: int(),
+        relays: int(),
+        receiving: int(),
       },
+      optional: ['relays', 'receiving'],
     },
   ],
   [

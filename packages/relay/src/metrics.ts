@@ -70,11 +70,36 @@ export class Metrics {
         },
       });
     const metrics = this;
-    gauge('chat_relay_connections', 'Open client connections.', (g) => g.connections);
-    gauge('chat_relay_sessions_online', 'Users with an authenticated session.', (g) => g.online);
-    gauge('chat_relay_users', 'Registered accounts.', (g) => g.users);
-    gauge('chat_relay_mailbox_depth', 'Envelopes waiting in all mailboxes.', (g) => g.queued);
-    gauge('chat_relay_mailbox_bytes', 'Bytes waiting in all mailboxes.', (g) => g.queuedBytes);
+    // This relay's own (sum them over relays) ...
+    gauge('chat_relay_connections', 'Open client connections to this relay.', (g) => g.connections);
+    gauge('chat_relay_sessions_online', 'Users with an authenticated session on this relay.', (g) => g.online);
+    // ... and the store's, alike on every relay sharing it (take one relay's, or max, never the sum).
+    gauge('chat_relay_users', 'Registered accounts (the whole store).', (g) => g.users);
+    gauge('chat_relay_mailbox_depth', 'Envelopes waiting in all mailboxes (the whole store).', (g) => g.queued);
+    gauge('chat_relay_mailbox_bytes', 'Bytes waiting in all mailboxes (the whole store).', (g) => g.queuedBytes);
+  }
+
+  /**
+   * Gauges of relays sharing one store (docs/SCALING.md): the relays alive and the users receiving on any of them,
+   * read from the store when scraped. Registered only by a relay on a shared store, so a lone relay shows none.
+   */
+  clusterGauges(census: () => Promise<{ relays: number; receiving: number }>): void {
+    if (this.registry.getSingleMetric('chat_relay_cluster_relays')) return;
+    const gauge = (name: string, help: string, read: (c: { relays: number; receiving: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set(read(await census()));
+        },
+      });
+    gauge('chat_relay_cluster_relays', "Relays alive on this relay's store (the whole store).", (c) => c.relays);
+    gauge(
+      'chat_relay_cluster_receivers',
+      'Users receiving on any relay of the store (the whole store).',
+      (c) => c.receiving,
+    );
   }
 
   private counter<L extends string = never>(name: string, help: string, labelNames: L[] = []): Counter<L> {

@@ -224,6 +224,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   try {
     ctx.cluster = await stores.join?.(clusterHooks(ctx), { ...CLUSTER_DEFAULTS, ...options.cluster });
+    const cluster = ctx.cluster;
+    if (cluster) metrics.clusterGauges(() => cluster.census());
     await sweep();
   } catch (err) {
     await ctx.cluster?.close();

@@ -34,6 +34,9 @@ export type AdminAnswer =
       queued: number;
       queuedBytes: number;
       uptimeMs: number;
+      /** On relays sharing one store: live relays, and users receiving on any of them (§14). */
+      relays?: number;
+      receiving?: number;
     }
   | { op: Exclude<AdminOp, 'users' | 'stats'>; invite?: string };
 
@@ -101,7 +104,7 @@ export function formatAdminAnswer(a: AdminAnswer): string {
       return `${rows.join('\n')}${rows.length ? '\n' : ''}${a.more ? `… more: chat admin users --after ${inertLine(a.users.at(-1)?.username ?? '')}\n` : ''}`;
     }
     case 'stats':
-      return `connections ${a.connections}, online ${a.online}, accounts ${a.users}, waiting ${a.queued} envelopes (${a.queuedBytes} bytes), up ${Math.round(a.uptimeMs / 1000)} s\n`;
+      return `connections ${a.connections}, online ${a.online}, accounts ${a.users}, waiting ${a.queued} envelopes (${a.queuedBytes} bytes), up ${Math.round(a.uptimeMs / 1000)} s${a.relays === undefined ? '' : `; ${a.relays} relays on its store, ${a.receiving ?? 0} users receiving on them`}\n`;
     case 'invite':
       return `${inertLine(a.invite ?? '')}\n`;
     default:

@@ -16,6 +16,11 @@ export interface AdminRequest {
   reason?: string | undefined;
 }
 
+/**
+ * `connections`, `online` and `uptimeMs` are this relay's own; `users`, `queued` and `queuedBytes` are the store's,
+ * alike on every relay that shares it. On a shared store, `relays` and `receiving` (Census) say what the relays
+ * see together (docs/SCALING.md, "What each relay counts").
+ */
 export interface RelayStats {
   connections: number;
   online: number;
@@ -23,6 +28,8 @@ export interface RelayStats {
   queued: number;
   queuedBytes: number;
   uptimeMs: number;
+  relays?: number;
+  receiving?: number;
 }
 
 export type AdminResult =
@@ -72,6 +79,7 @@ export async function relayStats(ctx: AdminDeps): Promise<RelayStats> {
     queued: t.queued,
     queuedBytes: t.queuedBytes,
     uptimeMs: Math.max(0, ctx.now() - ctx.startedAt),
+    ...(ctx.cluster ? await ctx.cluster.census() : {}),
   };
 }
 
@@ -98,7 +106,10 @@ export async function runAdminOp(ctx: AdminDeps, req: AdminRequest, actor: strin
     case 'users': {
       const page = await ctx.accounts.list(req.after ?? '', MAX_ADMIN_PAGE + 1);
       const more = page.length > MAX_ADMIN_PAGE;
-      const users = page.slice(0, MAX_ADMIN_PAGE).map((u) => ({ ...u, online: ctx.online.has(u.username) }));
+      const shown = page.slice(0, MAX_ADMIN_PAGE);
+      // Online: a session on this relay, or (on a shared store) a receiving session on any live relay.
+      const elsewhere = (await ctx.cluster?.receivingAmong(shown.map((u) => u.username))) ?? new Set<string>();
+      const users = shown.map((u) => ({ ...u, online: ctx.online.has(u.username) || elsewhere.has(u.username) }));
       return { op: 'users', users, more };
     }
     case 'stats':

@@ -36,7 +36,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
     process.stdout.write(
       `chat-relay on ${config.dataDir}: running for ${Math.round(stats.uptimeMs / 1000)} s\n` +
         `connections ${stats.connections}, users online ${stats.online}, accounts ${stats.users}, ` +
-        `waiting ${stats.queued} envelopes (${stats.queuedBytes} bytes)\n`,
+        `waiting ${stats.queued} envelopes (${stats.queuedBytes} bytes)\n` +
+        (stats.relays === undefined
+          ? ''
+          : `shared store: ${stats.relays} relays alive, ${stats.receiving ?? 0} users receiving on them\n`),
     );
   }
   return 0;

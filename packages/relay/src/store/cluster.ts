@@ -43,6 +43,10 @@ export interface Cluster {
   receivers(limit: number): Promise<string[]>;
   /** True if a live relay holds a receiving session of `user`. */
   isReceiving(user: string): Promise<boolean>;
+  /** Which of `users` (at most a page) receive on a live relay. */
+  receivingAmong(users: readonly string[]): Promise<Set<string>>;
+  /** The whole store's view: live relays, and users receiving on any of them (admin `stats`, `/metrics`). */
+  census(): Promise<Census>;
   /** Sends `e` to every other relay; false if it is too large for one notification (nothing was sent). */
   publish(e: ClusterEvent): Promise<boolean>;
   /** True while this relay may not deliver: its lease ran out before it renewed it. */
@@ -51,6 +55,14 @@ export interface Cluster {
   exclusive<T>(job: string, fn: () => Promise<T>): Promise<T | undefined>;
   /** Stops listening and heartbeating, and gives back this relay's leases (its sessions have ended). */
   close(): Promise<void>;
+}
+
+/** What every relay on the store sees alike; the rest of the stats are each relay's own. */
+export interface Census {
+  /** Relays alive now (a fresh heartbeat and their liveness lock held), this one included. */
+  relays: number;
+  /** Users with a receiving session on any live relay. */
+  receiving: number;
 }
 
 /** How the cluster is tuned; defaults in `CLUSTER_DEFAULTS`. */

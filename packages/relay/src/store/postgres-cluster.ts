@@ -33,6 +33,8 @@ export async function openPgCluster(
     release: (user, conn) => leases.release(user, conn),
     receivers: (limit) => leases.receivers(limit),
     isReceiving: (user) => leases.isReceiving(user),
+    receivingAmong: (users) => leases.receivingAmong(users),
+    census: () => leases.census(),
     fenced: () => leases.fenced(),
     async publish(e) {
       const payload = eventPayload(wake.node, e);

@@ -14,7 +14,7 @@
  *   lease. A relay that loses that connection fences itself at once for the same reason.
  */
 import type pg from 'pg';
-import type { ClusterHooks, ClusterTiming } from './cluster.js';
+import type { Census, ClusterHooks, ClusterTiming } from './cluster.js';
 import { HOLDS_LIVENESS_LOCK, holdLiveness } from './postgres-liveness.js';
 
 export interface Leases {
@@ -22,6 +22,8 @@ export interface Leases {
   release(user: string, conn: number): void;
   receivers(limit: number): Promise<string[]>;
   isReceiving(user: string): Promise<boolean>;
+  receivingAmong(users: readonly string[]): Promise<Set<string>>;
+  census(): Promise<Census>;
   fenced(): boolean;
   close(): Promise<void>;
 }
@@ -132,6 +134,23 @@ export async function startLeases(
         [user],
       );
       return r.rowCount === 1;
+    },
+    async receivingAmong(users) {
+      if (users.length === 0) return new Set();
+      const r = await pool.query(
+        `SELECT l.username FROM receiver_leases l JOIN relay_nodes n ON n.node = l.node
+         WHERE l.username = ANY($1::text[]) AND ${alive}`,
+        [users],
+      );
+      return new Set((r.rows as { username: string }[]).map((x) => x.username));
+    },
+    async census() {
+      const r = await pool.query(
+        `SELECT (SELECT count(*) FROM relay_nodes n WHERE ${alive})::int AS relays,
+                (SELECT count(*) FROM receiver_leases l JOIN relay_nodes n ON n.node = l.node WHERE ${alive})::int
+                  AS receiving`,
+      );
+      return r.rows[0] as Census;
     },
     fenced: () => fencedNow || stale() || !liveness.held(),
     async close() {
