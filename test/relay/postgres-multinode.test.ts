@@ -139,3 +139,17 @@ it("what each relay counts on a shared store: sessions per relay, the store's to
   expect(metrics).toMatch(/^chat_relay_cluster_relays 2$/m);
   expect(metrics).toMatch(/^chat_relay_cluster_receivers 1$/m);
 });
+
+it('the sweep of never-used accounts spares a user receiving on another relay', async () => {
+  const url = await cluster.database();
+  const a = await relayOn(url);
+  await client(a, 'bob', generateIdentity(), 'recv'); // registered on A, and receiving there ever since
+  (await client(a, 'ghost', generateIdentity())).close(); // registered, then gone
+  // A relay whose unused-account TTL has run out for both sweeps as it starts (one sweep at a time, on the store).
+  const b = await relayOn(url, { limits: { unusedAccountTtlMs: 0 } });
+  const names = async () =>
+    ((await controlRequest(b.dataDir, { op: 'users' })).result as { users: { username: string }[] }).users.map(
+      (u) => u.username,
+    );
+  expect(await names()).toEqual(['bob']);
+});

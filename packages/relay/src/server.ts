@@ -211,7 +211,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     if (n > 0) log({ event: 'expired', count: n });
     const b = await blobs.expire(now());
     if (b > 0) log({ event: 'blobs_expired', count: b });
-    const gone = await accounts.expireUnused(now() - limits.unusedAccountTtlMs, (u) => ctx.online.has(u));
+    // On a shared store a user may be connected to another relay: spare those receiving anywhere (read once).
+    const elsewhere = new Set(ctx.cluster ? await ctx.cluster.receivers(2 ** 31 - 1) : []);
+    const gone = await accounts.expireUnused(
+      now() - limits.unusedAccountTtlMs,
+      (u) => ctx.online.has(u) || elsewhere.has(u),
+    );
     if (gone.length > 0) log({ event: 'accounts_expired', count: gone.length });
   };
   // With other relays on the store, one sweep at a time: the others skip theirs while it runs.
