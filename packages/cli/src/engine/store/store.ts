@@ -124,6 +124,14 @@ export class Store {
     return this.db.transaction(f).immediate();
   }
 
+  /**
+   * SQLite's `data_version`: it changes when another connection (another process of this profile, `chat trust` in
+   * another terminal) committed to chat.db since this connection last looked; our own commits leave it alone.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
