@@ -30,7 +30,8 @@ export class HeldEnvelopes {
   private bytes = 0;
   /**
    * Senders with an envelope left on the relay, over the budget: nothing later of theirs is kept either, so a release
-   * never shows a later message before an earlier one (those come, in order, at the next login).
+   * never shows a later held message before an earlier one (those come at the next login; what the sender sends
+   * after the release may show before them, PROTOCOL.md §3.4).
    */
   private readonly overflowed = new Set<string>();
   /** Each held sender's key state (trust and fingerprint) when its envelopes were held. */
