@@ -44,6 +44,7 @@ describe('held messages released by chat trust in another terminal (tmux)', () =
     // Another terminal: no daemon, so this is a process of its own that only commits to chat.db.
     const trusted = await chat(['trust', 'bob'], { home: alice });
     expect(trusted.code).toBe(0);
+    expect(trusted.stdout).toMatch(/^messages held under it are shown now by the interactive session \(pid \d+\)$/m);
     tmux.type('alice', '/open bob');
     tmux.keys('alice', 'Enter');
     const screen = await tmux.waitFor('alice', /first from bob[\s\S]*second from bob[\s\S]*third from bob/);
