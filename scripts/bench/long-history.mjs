@@ -16,6 +16,7 @@ import { login } from '../../packages/cli/dist/engine/account.js';
 import { Profile } from '../../packages/cli/dist/engine/profile.js';
 import { Store } from '../../packages/cli/dist/engine/store/store.js';
 import { drain } from './client.mjs';
+import { body, seeded } from './history-bodies.mjs';
 import { cpuSeconds, fmt, machine, median, tempDir } from './common.mjs';
 import { startOurRelay } from './ours.mjs';
 
@@ -25,26 +26,6 @@ const N = Number(process.argv[2] ?? 50_000);
 // Sessions per case (CHAT_BENCH_RUNS): the old pane takes minutes per run on a loaded machine.
 const RUNS = Number(process.env.CHAT_BENCH_RUNS ?? 3);
 const [COLS, ROWS] = [100, 30];
-
-/** A seeded generator (mulberry32), so every run writes the same history. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const WORDS = 'the build is green again deploy at five review this branch lunch later ok thanks ship it'.split(' ');
-
-function body(rnd, i) {
-  const len = 10 + Math.floor(rnd() * 291);
-  let s = `m${i}`;
-  while (s.length < len) s += (rnd() < 0.02 ? '\n' : ' ') + WORDS[Math.floor(rnd() * WORDS.length)];
-  return s.slice(0, len);
-}
 
 /** `n` messages from alice (every fifth one ours), one second apart, ending now; the oldest says "needle". */
 async function fillHistory(profile, n) {

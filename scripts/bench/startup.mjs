@@ -15,6 +15,7 @@ import { generateIdentity } from '@chat/crypto';
 import { Profile } from '../../packages/cli/dist/engine/profile.js';
 import { Store } from '../../packages/cli/dist/engine/store/store.js';
 import { fmt, machine, median, tempDir } from './common.mjs';
+import { body, seeded } from './history-bodies.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const [nArg, runsArg, ...others] = process.argv.slice(2);
@@ -22,12 +23,16 @@ const N = Number(nArg ?? 50_000);
 const RUNS = Number(runsArg ?? 15);
 const BINS = [join(ROOT, 'packages/cli/dist/bin/chat.js'), ...others.map((b) => resolve(b))];
 
-/** A profile with `n` messages with alice (every fifth one ours), one second apart; the oldest says "needle". */
-function makeProfile(home, n) {
+/**
+ * A profile with `n` messages with alice (every fifth one ours), one second apart, the bodies of long-history.mjs;
+ * the oldest says "needle". chat.db is encrypted under the profile's storage key (PROTOCOL.md §13.3).
+ */
+async function makeProfile(home, n) {
   const profile = new Profile(home);
   profile.saveIdentity(generateIdentity());
   profile.saveConfig({ version: 1, username: 'bob', relay: '127.0.0.1:7717', relayId: '01'.repeat(32) });
-  const store = Store.open(profile.dbPath);
+  const store = Store.open(profile.dbPath, (await profile.unlockKeys(undefined)).storageKey);
+  const rnd = seeded(15);
   const start = Date.now() - n * 1000;
   store.transaction(() => {
     for (let i = 0; i < n; i++) {
@@ -37,7 +42,7 @@ function makeProfile(home, n) {
         id: `${i.toString(16).padStart(8, '0')}${'0'.repeat(24)}`,
         peer: 'alice',
         direction: out ? 'out' : 'in',
-        body: i === 0 ? 'the needle in the oldest message' : `message ${i}: the build is green again, deploy at five`,
+        body: i === 0 ? 'the needle in the oldest message' : body(rnd, i),
         ts,
         relayTs: ts,
         receivedAt: ts,
@@ -60,7 +65,7 @@ const COMMANDS = [['history', 'alice', '--limit', '50'], ['search', 'needle'], [
 const tmp = tempDir('startup');
 try {
   const home = join(tmp.dir, 'bob');
-  makeProfile(home, N);
+  await makeProfile(home, N);
   const env = { PATH: process.env.PATH, HOME: home, CHAT_HOME: home, TZ: 'UTC' };
   const cases = [{ name: 'node -e 0', argv: ['-e', '0'] }];
   for (const [b, bin] of BINS.entries())

@@ -16,8 +16,11 @@ import { loadWrapFor, outputWidth } from './format.js';
 import { printJson, type Io } from './io.js';
 import { openStore } from './open-store.js';
 
-/** The history file SQLite may map for these reads (Store.open `mmapBytes`): beyond a year of heavy use. */
-const HISTORY_MMAP_BYTES = 256 * 2 ** 20;
+/**
+ * The page cache for these reads (Store.open `cacheKiB`): SQLite's own default, not the cipher's 16 MB. A search scans
+ * every page once; a smaller cache is recycled instead of allocated page by page (docs/BENCHMARKS.md).
+ */
+const HISTORY_CACHE_KIB = 2_048;
 
 export interface HistoryArgs {
   target: string;
@@ -65,7 +68,7 @@ async function withHistory(io: Io, f: (store: Store, username: string) => Promis
   const profile = Profile.fromEnv(io.env);
   const { username } = profile.requireConfig();
   if (!existsSync(profile.dbPath)) return 0;
-  const store = await openStore(io, profile, undefined, { mmapBytes: HISTORY_MMAP_BYTES });
+  const store = await openStore(io, profile, undefined, { cacheKiB: HISTORY_CACHE_KIB });
   try {
     await f(store, username);
     return 0;

@@ -60,6 +60,14 @@ function alive(pid: number): boolean {
   }
 }
 
+/** What another live process of the profile in `home` that receives is (`the interactive session (pid 123)`), if any. */
+export function receivingElsewhere(home: string): string | undefined {
+  const m = readMarker(home);
+  if (m === undefined || m.pid === process.pid || !alive(m.pid)) return undefined;
+  // Our own file's, but printed inert anyway: it came from disk.
+  return `${m.holder.replace(/[^\w .-]/g, '')} (pid ${m.pid})`;
+}
+
 /** `err` (ALREADY_RECEIVING) naming what holds the session, from the profile's marker; other errors unchanged. */
 export function nameTheHolder(err: unknown, home: string, user: string): unknown {
   if (!(err instanceof ChatError) || err.code !== 'ALREADY_RECEIVING') return err;

@@ -76,6 +76,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
     this.current = opts.initial ?? m.store.outbox.conversations()[0]?.peer;
     m.on('message', (msg) => {
       this.typing.delete(msg.from);
+      this.acceptedElsewhere(msg.from);
       if (msg.from === this.current) this.markRead(msg.from);
       else if (!this.m.store.outbox.isMuted(msg.from)) this.opts.write(notificationBytes(msg.from, this.m.settings));
       this.changed();
@@ -427,7 +428,7 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       );
       return;
     }
-    if (this.blocked.has(to)) {
+    if (this.blocked.has(to) && !this.acceptedElsewhere(to)) {
       return this.notice(
         `not sent: ${to}'s key has changed; sending to ${to} is blocked until the new key is accepted`,
         'error',
@@ -476,6 +477,18 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
   private block(peer: string): void {
     this.blocked.set(peer, 'KEY_CHANGED');
     this.changed();
+  }
+
+  /**
+   * Whether `peer`'s key, marked changed here, was accepted since by another process of the profile (`chat trust` in
+   * another terminal, which only writes chat.db; its held messages then arrive, receive/held.ts): then unmarked.
+   */
+  private acceptedElsewhere(peer: string): boolean {
+    if (!this.blocked.has(peer)) return false;
+    const trust = this.m.store.contacts.get(peer)?.trust;
+    if (trust !== 'unverified' && trust !== 'verified') return false;
+    this.unblock(peer);
+    return true;
   }
 
   /** The peer's key was accepted (/trust, /verify): sending is allowed again and queued messages go out. */

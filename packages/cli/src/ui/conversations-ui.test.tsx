@@ -84,6 +84,52 @@ describe('the conversation list', () => {
     }
   });
 
+  it('a trust from another process (chat trust in another terminal) lifts the mark and the send refusal', async () => {
+    const root = join(t.dir, 'kc2');
+    const fay = await newUser(root, 'fay', relay);
+    await newUser(root, 'gus', relay);
+    const first = await Messenger.open(new Profile(fay), { passphrase: TEST_PASSPHRASE });
+    await first.sendMessage('gus', 'pin gus');
+    first.close();
+    const second = await relayInProcess(join(root, 'second'));
+    try {
+      const newGus = await newUser(join(root, 'new'), 'gus', second);
+      await login(new Profile(fay), 'fay', parseRelayAddress(second.address), { agent: AGENT });
+      const f = await session(fay, 'fay');
+      try {
+        const g = await Messenger.open(new Profile(newGus), { passphrase: TEST_PASSPHRASE });
+        try {
+          await g.sendMessage('fay', 'held one');
+        } finally {
+          g.close();
+        }
+        await until(() => /gus.*!key/.test(f.list()), 'gus marked in the list').catch(explain(f.frame));
+        // Another process of fay's profile accepts the key: it only writes chat.db.
+        const other = await Messenger.open(new Profile(fay), { passphrase: TEST_PASSPHRASE });
+        try {
+          other.trust('gus');
+        } finally {
+          other.close();
+        }
+        await until(() => f.m.history({ peer: 'gus' }).length === 2, 'the held message committed').catch(
+          explain(f.frame),
+        );
+        await until(() => !/gus.*!key/.test(f.list()), 'mark gone').catch(explain(f.frame));
+        f.controller.submit('/open gus');
+        f.controller.submit('accepted elsewhere');
+        await until(() => f.m.history({ peer: 'gus' }).some((x) => x.body === 'accepted elsewhere'), 'sent').catch(
+          explain(f.frame),
+        );
+        expect(f.frame()).not.toMatch(/not sent/);
+        expect(f.logins()).toBe(1);
+      } finally {
+        await f.stop();
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('/nick shows beside the username; /close drops a conversation until something new; /open of nobody', async () => {
     const root = join(t.dir, 'nc');
     const hal = await newUser(root, 'hal', relay);

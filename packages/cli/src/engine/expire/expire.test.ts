@@ -2,7 +2,14 @@
  * Disappearing messages (PROTOCOL.md §17.5) on a real in-memory store: durations, the setting rule both sides share
  * (the greater (ts, setter) wins, so crossing settings converge), the receive checks of a group timer, and the sweep.
  */
-import { MessageKind, encodeGroupRecord, encodeTimer, fromHex, type OpenedEnvelope } from '@chat/crypto';
+import {
+  MessageKind,
+  encodeGroupRecord,
+  encodeMessageAction,
+  encodeTimer,
+  fromHex,
+  type OpenedEnvelope,
+} from '@chat/crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../store/store.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -142,5 +149,58 @@ describe('timer settings and the sweep', () => {
     store.outbox.enqueue({ id: hex(4), peer: 'carol', kind: MessageKind.read, body, ts: 1_000 });
     expect(sweepExpired(store, 11_000)).toEqual({ type: 'expired', ids: [hex(1), hex(2)], files: [] });
     expect(store.outbox.list().map((e) => e.id)).toEqual([hex(4)]);
+  });
+
+  it('a queued edit, delete or reaction of a message that expires is never sent: it goes with its target', () => {
+    // Sent, then edited and reacted to while the relay was unreachable: the actions wait in the outbox (§17.3).
+    store.timers.set({ conv: 'carol', seconds: 10, setBy: 'bob', setTs: 1, setAt: 1 });
+    const sent = { peer: 'carol', direction: 'out' as const, body: 'typo', ts: 1_000, relayTs: 1_000 };
+    store.messages.add({ id: hex(1), ...sent, receivedAt: 1_000 });
+    const target = fromHex(hex(1));
+    const edit = encodeMessageAction(MessageKind.edit, { op: 'edit', target, seq: 1, text: 'fixed' });
+    const react = encodeMessageAction(MessageKind.reaction, { op: 'reaction', target, emoji: '👍' });
+    const del = encodeMessageAction(MessageKind.delete, { op: 'delete', target });
+    store.outbox.enqueue({ id: hex(2), peer: 'carol', kind: MessageKind.edit, body: edit, ts: 2_000 });
+    store.outbox.enqueue({ id: hex(3), peer: 'carol', kind: MessageKind.reaction, body: react, ts: 2_000 });
+    // The same id of another conversation's message, and an action on a message that does not expire: both stay.
+    store.outbox.enqueue({ id: hex(4), peer: 'dave', kind: MessageKind.delete, body: del, ts: 2_000 });
+    // A group message and a reaction to it, fanned out to two members (one entry each, one fanout).
+    const gid = hex(0x99);
+    store.timers.set({ conv: `#${gid}`, seconds: 10, setBy: 'bob', setTs: 1, setAt: 1 });
+    const ref = hex(0x77);
+    store.groups.addMessage({
+      id: hex(5),
+      conv: `#${gid}`,
+      sender: 'alice',
+      body: 'g',
+      ts: 1_000,
+      relayTs: 1_000,
+      receivedAt: 1_000,
+      ref,
+    });
+    const gReact = encodeMessageAction(MessageKind.groupReaction, {
+      op: 'reaction',
+      gid: fromHex(gid),
+      target: fromHex(ref),
+      emoji: '🎉',
+    });
+    store.transaction(() => {
+      for (const [n, peer] of [
+        [6, 'alice'],
+        [7, 'carol'],
+      ] as const)
+        store.outbox.enqueue({
+          id: hex(n),
+          peer,
+          kind: MessageKind.groupReaction,
+          body: gReact,
+          ts: 2_000,
+          fanout: hex(8),
+        });
+    });
+    // A reply is a message of its own (§17.1): it stays queued, and is shown without its quote.
+    store.outbox.enqueue({ id: hex(9), peer: 'carol', kind: MessageKind.reply, body: edit, ts: 2_000 });
+    expect(sweepExpired(store, 11_000)).toEqual({ type: 'expired', ids: [hex(1), hex(5)], files: [] });
+    expect(store.outbox.list().map((e) => e.id)).toEqual([hex(4), hex(9)]);
   });
 });

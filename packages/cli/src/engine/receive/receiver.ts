@@ -13,6 +13,7 @@ import type { ReceiveContext } from '../context.js';
 import type { ReceiveOptions, ReceiveSummary } from '../events.js';
 import { checkBatch } from './check.js';
 import { commitChecked, type Committed } from './commit.js';
+import { HeldEnvelopes } from './held.js';
 import type { SignatureVerifier } from '../signatures.js';
 
 /**
@@ -23,13 +24,6 @@ export const MAX_BATCH = 512;
 
 /** A backlog at least this long starts the signature worker (signatures.ts); a few messages are not worth a thread. */
 export const PARALLEL_BACKLOG = 256;
-
-/**
- * Most held envelopes (§3.4) a session keeps in memory to check again when their key is accepted (`/trust`), so they
- * show at once instead of at the next login; beyond it they stay on the relay for the next session, as before.
- * 256 envelopes of at most 65,536 bytes: 16 MiB at worst.
- */
-export const MAX_HELD_KEPT = 256;
 
 /**
  * Whether the signature worker can help: at least two cores, and the machine not already oversubscribed (1-minute
@@ -72,12 +66,21 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
   let done = false;
   let verifier: SignatureVerifier | undefined;
   let verifierTried = false;
-  /** Held envelopes of this session, in delivery order (at most MAX_HELD_KEPT). */
-  const held: Committed['held'] = [];
   /** Ids checked again once already: a frame held twice waits for the next `retry` (no loop). */
   const retried = new Set<string>();
 
   return new Promise<ReceiveSummary>((resolve, reject) => {
+    /** Held envelopes of this session, in delivery order (held.ts): released by a trust, here or in another process. */
+    const held = new HeldEnvelopes(m.store, (from) => void retry(from));
+    /** Checks what was held from `from` again, now, in order, behind whatever is already queued. */
+    const retry = (from: string): number => {
+      if (done) return 0;
+      const again = held.take(from);
+      if (again.length === 0) return 0;
+      queue.push(...again);
+      schedule();
+      return again.length;
+    };
     /** Stops once: acknowledges what is committed, waits for the relay to have handled it (`pong`), closes. */
     const finish = async (err?: unknown): Promise<void> => {
       if (done) return;
@@ -85,6 +88,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       signal?.removeEventListener('abort', onAbort);
       m.setLive(conn, false);
       if (follow) m.setHeldRetry(undefined);
+      held.stop();
       try {
         // Acknowledge what is committed even when stopping on an error, if the connection still lives.
         flush();
@@ -112,7 +116,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
           retried.add(id);
           queue.push(h.frame);
           schedule();
-        } else if (held.length < MAX_HELD_KEPT) held.push(h);
+        } else held.keep(h);
       }
     };
     const flush = (): void => {
@@ -191,16 +195,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
     signal?.addEventListener('abort', onAbort);
     // A key accepted while we listen (§3.4): what was held from that sender is checked again now, in order, behind
     // whatever is already queued; the relay still has it (never acknowledged), so a failure loses nothing.
-    if (follow)
-      m.setHeldRetry((from) => {
-        if (done) return 0;
-        const again = held.filter((h) => h.from === from);
-        if (again.length === 0) return 0;
-        held.splice(0, held.length, ...held.filter((h) => h.from !== from));
-        queue.push(...again.map((h) => h.frame));
-        schedule();
-        return again.length;
-      });
+    if (follow) m.setHeldRetry(retry);
     conn.on('msg', (frame) => {
       queue.push(frame);
       schedule();

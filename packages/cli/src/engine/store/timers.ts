@@ -6,6 +6,7 @@
  * settings wins) are engine/expire/.
  */
 import { rmSync } from 'node:fs';
+import { MessageKind } from '@chat/crypto';
 import type Database from 'better-sqlite3';
 
 /** A conversation's timer: `seconds` 0 is off. `setTs`/`setBy` order concurrent settings (§17.5). */
@@ -28,6 +29,27 @@ export interface Expired {
 }
 
 const TABLES = ['messages', 'group_messages'] as const;
+
+/** Edit, delete and reaction kinds (§17.1): 1:1 bodies start with the target, group bodies with `gid` ‖ target. */
+const DIRECT_ACTIONS = [MessageKind.edit, MessageKind.delete, MessageKind.reaction].join(', ');
+const GROUP_ACTIONS = [MessageKind.groupEdit, MessageKind.groupDelete, MessageKind.groupReaction].join(', ');
+
+/**
+ * §17.5: an edit, delete or reaction still queued for an expiring message goes with it (it modifies the message, and
+ * the recipients must not get an action on a message that is gone): its outbox entries (every recipient's copy) are
+ * deleted. 1:1, matched by peer and target id; group, by `gid` ‖ reference. A reply is a message: it stays.
+ */
+function dropQueuedActions(db: Database.Database, r: { id: string; conv: string; ref: string | null }): void {
+  if (!r.conv.startsWith('#')) {
+    db.prepare(`DELETE FROM outbox WHERE peer = ? AND kind IN (${DIRECT_ACTIONS}) AND substr(body, 1, 16) = ?`).run(
+      r.conv,
+      Buffer.from(r.id, 'hex'),
+    );
+  } else if (r.ref !== null) {
+    const key = Buffer.from(r.conv.slice(1) + r.ref, 'hex');
+    db.prepare(`DELETE FROM outbox WHERE kind IN (${GROUP_ACTIONS}) AND substr(body, 1, 32) = ?`).run(key);
+  }
+}
 
 export class TimerTable {
   constructor(private readonly db: Database.Database) {}
@@ -79,9 +101,12 @@ export class TimerTable {
       .transaction(() => {
         for (const table of TABLES) {
           const col = table === 'messages' ? 'peer' : 'conv';
+          const ref = table === 'messages' ? 'NULL' : 'ref';
           const rows = this.db
-            .prepare(`SELECT id, ${col} AS conv FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`)
-            .all(now) as { id: string; conv: string }[];
+            .prepare(
+              `SELECT id, ${col} AS conv, ${ref} AS ref FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`,
+            )
+            .all(now) as { id: string; conv: string; ref: string | null }[];
           if (rows.length === 0) continue;
           const versions = this.db.prepare('DELETE FROM message_versions WHERE msg = ?');
           const reactions = this.db.prepare('DELETE FROM reactions WHERE msg = ?');
@@ -97,9 +122,10 @@ export class TimerTable {
             seen.run(r.id, now);
             fanout.run(r.id);
             queued.run(r.id);
+            dropQueuedActions(this.db, r);
           }
           this.db.prepare(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`).run(now);
-          out.messages.push(...rows);
+          out.messages.push(...rows.map(({ id, conv }) => ({ id, conv })));
         }
         out.files = this.db
           .prepare(
