@@ -201,6 +201,7 @@ export {
 } from './sender-key.js';
 export {
   SENDER_KEY_DISTRIBUTION_BYTES,
+  GROUP_MESSAGE_KINDS,
   SENDER_KEY_STATE_FORMAT,
   encodeSenderKeyDistribution,
   parseSenderKeyDistribution,

@@ -5,7 +5,7 @@
 import { isUint8Array } from 'node:util/types';
 import { USERNAME_PATTERN } from './bundle.js';
 import { exactBytes } from './bytes.js';
-import { SIGNATURE_BYTES } from './constants.js';
+import { MessageKind, SIGNATURE_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
 import { GROUP_ID_BYTES } from './group-record.js';
 import { isCanonicalEdPoint, isSmallOrderEdPoint } from './strict.js';
@@ -16,6 +16,16 @@ import {
   MAX_CHAIN_INDEX,
   RATCHET_KEY_BYTES,
 } from './v2-constants.js';
+
+/** The kinds a group message may carry (§25.4): the group kinds whose body starts with the gid, never a state record. */
+export const GROUP_MESSAGE_KINDS: ReadonlySet<number> = new Set([
+  MessageKind.groupText,
+  MessageKind.groupReply,
+  MessageKind.groupEdit,
+  MessageKind.groupDelete,
+  MessageKind.groupReaction,
+  MessageKind.groupTimer,
+]);
 
 /** What a sender key distribution (§25.3) hands one member: the sender's chain for one group and epoch. */
 export interface SenderKeyDistribution {
