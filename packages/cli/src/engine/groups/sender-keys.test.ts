@@ -1,14 +1,21 @@
 /**
  * Group sender keys through the engine (PROTOCOL.md §25) against the real relay in process: one encryption for every
  * member with a v2 session, the same bytes in each member's sealed box; a removed member cannot read the next message
- * even given a remaining member's copy (with the control: without the new epoch it would have decrypted); out-of-order
- * and duplicated delivery; a member with no v2 still receives, pairwise.
+ * even given a remaining member's copy (with the control: without the new epoch it would have decrypted); new epochs
+ * after 1,000 messages or 7 days; an added member; a distribution from a non-member; out-of-order and duplicated
+ * delivery; a member with no v2 still receives, pairwise.
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import {
   GROUP_ENVELOPE_VERSION,
+  SENDER_KEY_KIND,
+  distributionOf,
+  encodeSenderKeyDistribution,
+  newSenderKey,
+  GROUP_EPOCH_MAX_AGE_MS,
+  GROUP_EPOCH_MAX_MESSAGES,
   groupDecrypt,
   groupEncrypt,
   openSealed,
@@ -18,6 +25,7 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { sealAs } from '../../../test/seal-as.js';
 import type { GroupMessage } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import { Connection } from '../net/connection.js';
@@ -127,6 +135,58 @@ describe('group sender keys (§25)', () => {
     const unrotated = groupEncrypt(oldKey, a, gid, groupPlaintext(0x10, Date.now(), text));
     const opened = groupDecrypt(kept, parseGroupMessage(unrotated.message)).plaintext;
     expect(Buffer.from(opened).includes(Buffer.from('after the removal'))).toBe(true);
+  });
+
+  it('a new epoch after 1,000 messages or 7 days, given to every member first; none while neither is due', async () => {
+    const { names, ms } = await team('alice', 'bob');
+    const [, b] = names as [string, string];
+    const [alice, bob] = ms as [Messenger, Messenger];
+    const { group } = await createGroup(alice, 'rot', [b]);
+    await recv(bob);
+    const epochOf = (text: string) => async () => {
+      await sendGroupText(alice, 'rot', text);
+      const box = mailbox(b);
+      const epoch = parseGroupMessage(gmsgOf(bob, box.at(-1)!.env)).epoch;
+      expect((await recv(bob)).texts).toEqual([text]);
+      return { epoch, envelopes: box.length };
+    };
+    const first = await epochOf('first')();
+    expect(first.envelopes).toBe(2); // the distribution, then the message
+    const same = await epochOf('same epoch')();
+    expect(same).toEqual({ epoch: first.epoch, envelopes: 1 });
+    const own = alice.store.senderKeys.own(group.gid)!;
+    alice.store.senderKeys.saveOwn({ ...own, key: { ...own.key, iteration: GROUP_EPOCH_MAX_MESSAGES } });
+    const counted = await epochOf('after 1,000')();
+    expect(counted.envelopes).toBe(2);
+    expect(counted.epoch).not.toEqual(first.epoch);
+    const aged = alice.store.senderKeys.own(group.gid)!;
+    alice.store.senderKeys.saveOwn({ ...aged, createdAt: Date.now() - GROUP_EPOCH_MAX_AGE_MS });
+    const old = await epochOf('after 7 days')();
+    expect(old.envelopes).toBe(2);
+    expect(old.epoch).not.toEqual(counted.epoch);
+  });
+
+  it('a member added later is given only the new epoch; a distribution from a non-member is refused', async () => {
+    const { names, ms } = await team('alice', 'bob', 'dave', 'mallory');
+    const [a, b, d] = names as [string, string, string];
+    const [alice, bob, dave, mallory] = ms as [Messenger, Messenger, Messenger, Messenger];
+    const { group } = await createGroup(alice, 'grow', [b]);
+    await recv(bob);
+    await sendGroupText(alice, 'grow', 'before dave');
+    const before = parseGroupMessage(gmsgOf(bob, mailbox(b).at(-1)!.env)).epoch;
+    await recv(bob);
+    await changeGroup(alice, 'grow', 'add', d);
+    await recv(dave);
+    await sendGroupText(alice, 'grow', 'welcome');
+    expect((await recv(dave)).texts).toEqual(['welcome']);
+    expect(dave.store.senderKeys.peer(group.gid, a, before)).toBeUndefined();
+    // Mallory, in no version of the group, hands bob a sender key for it in their 1:1 session: refused.
+    const forged = encodeSenderKeyDistribution(distributionOf(fromHex(group.gid), newSenderKey()));
+    await mallory.withConnectionFor(async (conn) => {
+      const { id, env } = await sealAs(mallory, conn, b, { kind: SENDER_KEY_KIND, body: forged });
+      await conn.send(b, id, env);
+    });
+    expect(await recv(bob)).toMatchObject({ texts: ['welcome'], rejected: ['GROUP_NOT_MEMBER'] });
   });
 
   it('delivers group messages out of order, and drops a duplicate under the same or another id', async () => {
