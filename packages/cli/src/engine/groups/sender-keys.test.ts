@@ -28,6 +28,7 @@ import { engineWorld } from '../../../test/engine-fixture.js';
 import { sealAs } from '../../../test/seal-as.js';
 import type { GroupMessage } from '../events.js';
 import type { Messenger } from '../messenger.js';
+import { ChatError } from '../errors.js';
 import { Connection } from '../net/connection.js';
 import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
 import { changeGroup, createGroup, sendGroupText } from './groups.js';
@@ -187,6 +188,30 @@ describe('group sender keys (§25)', () => {
       await conn.send(b, id, env);
     });
     expect(await recv(bob)).toMatchObject({ texts: ['welcome'], rejected: ['GROUP_NOT_MEMBER'] });
+  });
+
+  it('a distribution the relay refuses for good is given again with the next message', async () => {
+    const { names, ms } = await team('alice', 'bob');
+    const [, b] = names as [string, string];
+    const [alice, bob] = ms as [Messenger, Messenger];
+    await createGroup(alice, 'full', [b]);
+    await recv(bob);
+    const real = Connection.prototype.send;
+    let refused = 0;
+    // The only 1:1 send of a group send is the distribution: bob's mailbox is full for it, then has room again.
+    Connection.prototype.send = async function (this: Connection, ...args: Parameters<Connection['send']>) {
+      if (refused++ === 0) throw new ChatError('MAILBOX_FULL', 'the test fills it');
+      return real.apply(this, args);
+    };
+    try {
+      await sendGroupText(alice, 'full', 'lost key');
+    } finally {
+      Connection.prototype.send = real;
+    }
+    expect(refused).toBe(1);
+    expect(await recv(bob)).toMatchObject({ texts: [], rejected: ['GROUP_EPOCH_UNKNOWN'] });
+    await sendGroupText(alice, 'full', 'key again');
+    expect(await recv(bob)).toMatchObject({ texts: ['key again'], rejected: [] });
   });
 
   it('delivers group messages out of order, and drops a duplicate under the same or another id', async () => {

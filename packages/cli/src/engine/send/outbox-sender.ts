@@ -32,7 +32,7 @@ const hasHistory = (kind: number): boolean => kind === MessageKind.text || kind 
 
 export type OutboxContext = Self &
   Lookup &
-  Announce & { readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'transaction'> };
+  Announce & { readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'senderKeys' | 'transaction'> };
 
 /** How an entry may be sent when v2 is not available (§24.5). */
 export interface SendOptions {
@@ -234,9 +234,17 @@ export class OutboxSender {
         await this.sendEntry(conn, d, looked);
       } catch (err) {
         if (!(err instanceof ChatError) || isRetryable(err) || err.code === 'RATE_LIMITED') throw err;
-        if (!BLOCKING.has(err.code)) this.m.store.outbox.remove(d.id);
+        if (!BLOCKING.has(err.code)) this.dropDistribution(d);
       }
     }
+  }
+
+  /** Drops a distribution refused for good; its member is given the epoch again with the next group message (§25.6). */
+  private dropDistribution(d: OutboxEntry): void {
+    this.m.store.transaction(() => {
+      this.m.store.senderKeys.forgetGiven(toHex(d.body.subarray(0, 16)), d.peer);
+      this.m.store.outbox.remove(d.id);
+    });
   }
 
   /**
@@ -309,6 +317,7 @@ export class OutboxSender {
               continue;
             }
             // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
+            if (entry.kind === SENDER_KEY_KIND) this.dropDistribution(entry);
             m.store.outbox.remove(entry.id);
             if (m.store.outbox.advance(entry.id, entry.peer, 'failed')) {
               m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'failed', error: err.code });

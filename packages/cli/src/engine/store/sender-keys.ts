@@ -96,6 +96,11 @@ export class SenderKeyTable {
       .run(gid, member, sid);
   }
 
+  /** `member` was not given our epoch after all (its distribution was refused for good): give it with the next message. */
+  forgetGiven(gid: string, member: string): void {
+    this.sql.get('DELETE FROM group_sender_given WHERE gid = ? AND member = ?').run(gid, member);
+  }
+
   /** A member's receiving chain for (gid, sender, epoch). @throws {CryptoError} GROUP_SENDER_KEY_INVALID if corrupt. */
   peer(gid: string, sender: string, epoch: Uint8Array): ReceivingSenderKey | undefined {
     const r = this.sql
