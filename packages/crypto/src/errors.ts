@@ -3,7 +3,7 @@
  * someone else). Bad *arguments* from the programmer are TypeError / RangeError instead.
  */
 
-/** Stable codes: tests assert them and PROTOCOL.md §3.2, §4, §10 and v2 (§18–§21) name them. */
+/** Stable codes: tests assert them and PROTOCOL.md §3.2, §4, §10 and v2 (§18–§21, §25) name them. */
 export type CryptoErrorCode =
   | 'BAD_LENGTH'
   | 'LOW_ORDER_POINT'
@@ -30,7 +30,13 @@ export type CryptoErrorCode =
   | 'RATCHET_DECRYPT_FAILED'
   | 'RATCHET_STATE_INVALID'
   | 'RATCHET_CHAIN_EXHAUSTED'
-  | 'PADDING_INVALID';
+  | 'PADDING_INVALID'
+  | 'GROUP_SENDER_KEY_INVALID'
+  | 'GROUP_EPOCH_UNKNOWN'
+  | 'GROUP_BAD_SIGNATURE'
+  | 'GROUP_TOO_MANY_SKIPPED'
+  | 'GROUP_DUPLICATE'
+  | 'GROUP_DECRYPT_FAILED';
 
 /** Every {@link CryptoErrorCode}, for exhaustive checks. */
 export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.freeze([
@@ -60,6 +66,12 @@ export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.freeze([
   'RATCHET_STATE_INVALID',
   'RATCHET_CHAIN_EXHAUSTED',
   'PADDING_INVALID',
+  'GROUP_SENDER_KEY_INVALID',
+  'GROUP_EPOCH_UNKNOWN',
+  'GROUP_BAD_SIGNATURE',
+  'GROUP_TOO_MANY_SKIPPED',
+  'GROUP_DUPLICATE',
+  'GROUP_DECRYPT_FAILED',
 ] as const);
 
 /**

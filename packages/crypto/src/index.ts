@@ -178,3 +178,38 @@ export {
 export { pad, unpad, paddedLength } from './padding.js';
 export { x25519KeyPair } from './x25519.js';
 export { MAX_TIMER_SECONDS, encodeTimer, isTimerKind, parseTimer, timerProblem, type TimerBody } from './timer.js';
+export {
+  GROUP_ENVELOPE_VERSION,
+  GROUP_MESSAGE_INFO,
+  GROUP_SIGNATURE_LABEL,
+  GROUP_EPOCH_ID_BYTES,
+  GROUP_MAX_SKIP,
+  GROUP_MAX_SKIPPED_KEYS,
+  GROUP_EPOCH_MAX_MESSAGES,
+  GROUP_EPOCH_MAX_AGE_MS,
+  SENDER_KEY_KIND,
+} from './v2-constants.js';
+export {
+  newSenderKey,
+  distributionOf,
+  receivingSenderKey,
+  groupMessageKeyMaterial,
+  groupEncrypt,
+  groupDecrypt,
+  type SenderKey,
+  type SenderKeyRandom,
+} from './sender-key.js';
+export {
+  SENDER_KEY_DISTRIBUTION_BYTES,
+  GROUP_MESSAGE_KINDS,
+  SENDER_KEY_STATE_FORMAT,
+  encodeSenderKeyDistribution,
+  parseSenderKeyDistribution,
+  encodeGroupHeader,
+  parseGroupMessage,
+  serializeReceivingSenderKey,
+  deserializeReceivingSenderKey,
+  type SenderKeyDistribution,
+  type GroupMessage,
+  type ReceivingSenderKey,
+} from './sender-key-codec.js';

@@ -71,3 +71,25 @@ export const PAD_MIN_BYTES = 256;
 export const PAD_STEP_BYTES = 4096;
 /** Padding: the end marker byte (ISO/IEC 7816-4). */
 export const PAD_MARKER = 0x80;
+
+/** Group sender keys (§25): the envelope version byte of a group message sealed to one member. */
+export const GROUP_ENVELOPE_VERSION = 0x03;
+/** Group sender keys: HKDF `info` expanding a message key into an AEAD key and nonce (§25.2). */
+export const GROUP_MESSAGE_INFO = 'chat/v2/group/message';
+/** Group sender keys: the label every group message signature covers first (§25.4). */
+export const GROUP_SIGNATURE_LABEL = 'chat/v2/group/sig\0';
+/** Group sender keys: an epoch id's bytes (random, made by its sender, §25.1). */
+export const GROUP_EPOCH_ID_BYTES = 16;
+/** Group sender keys: iterations one message may make a receiver skip in one chain (§25.5). */
+export const GROUP_MAX_SKIP = 1000;
+/** Group sender keys: skipped message keys a receiving chain keeps; the oldest are erased first (§25.5). */
+export const GROUP_MAX_SKIPPED_KEYS = 1000;
+/** Group sender keys: messages a sender sends in one epoch before it starts a new one (§25.6). */
+export const GROUP_EPOCH_MAX_MESSAGES = 1000;
+/** Group sender keys: the age at which a sender starts a new epoch, 7 days in milliseconds (§25.6). */
+export const GROUP_EPOCH_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * Inner kind of a sender key distribution (§25.3). Not in MessageKind: it is valid only inside a v2 envelope, so the
+ * v1 body check refuses it as an unknown kind.
+ */
+export const SENDER_KEY_KIND = 0x18;

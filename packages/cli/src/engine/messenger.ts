@@ -32,6 +32,7 @@ import type { ReceiveContext } from './context.js';
 import type { FanoutResult, MessengerEvents, SentMessage, ReceiveOptions, ReceiveSummary } from './events.js';
 import { fileHandlers } from './files/incoming.js';
 import { groupHandlers } from './groups/receive.js';
+import { senderKeyHandlers } from './groups/sender-key-receive.js';
 import { messageHandlers } from './messages.js';
 import { actionHandlers } from './actions/receive.js';
 import { timerHandlers } from './expire/timers.js';
@@ -106,6 +107,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.handlers = new Map([
       ...messageHandlers(this),
       ...groupHandlers(this),
+      ...senderKeyHandlers(this),
       ...fileHandlers(this),
       ...actionHandlers(this),
       ...timerHandlers(this),

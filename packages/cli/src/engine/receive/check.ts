@@ -27,6 +27,7 @@ import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 import { type InnerV2, V2Rejection } from '../v2/envelope.js';
 import { V2Opener, isV2Envelope, unsealV2 } from '../v2/open.js';
 import { checkV2 } from './check-v2.js';
+import { isGroupEnvelope, unsealGroup } from './group-open.js';
 import type { Checked } from './checked.js';
 
 /** A v2 envelope whose sealed box opened (§24.3 steps 1–3): checked and decrypted in order below. */
@@ -165,6 +166,7 @@ export async function checkBatch(
 
 /** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered; v2: §24.3 steps 1–3. */
 function open(m: CheckContext, frame: MsgFrame): OpenedEnvelope | Checked | V2Item {
+  if (isGroupEnvelope(frame.env)) return unsealGroup(m, frame);
   if (isV2Envelope(frame.env) && frame.env.length <= MAX_ENVELOPE_BYTES) {
     try {
       return { v2: unsealV2(m, frame.env), frame };

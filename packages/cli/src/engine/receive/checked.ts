@@ -1,5 +1,5 @@
 /** What checking a delivered envelope (check.ts, check-v2.ts) decides, for commit.ts to apply. */
-import type { OpenedEnvelope } from '@chat/crypto';
+import type { GroupMessage, OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { HeldMessage } from '../events.js';
 
@@ -16,6 +16,8 @@ export type Checked =
   | { outcome: 'rejected'; frame: MsgFrame; code: string; detail: string; commit?: () => void }
   /** A verified ephemeral typing signal (§4.1): shown, never stored or acknowledged. */
   | { outcome: 'typing'; frame: MsgFrame; from: string; active: boolean; commit?: () => void }
+  /** A group message in a sender key (§25.5), opened and parsed: decrypted by commit.ts in the batch's transaction. */
+  | { outcome: 'group'; frame: MsgFrame; msg: GroupMessage }
   /** A v2 envelope already committed, or whose message key was used (§24.3): acknowledged, not shown. */
   | { outcome: 'duplicate'; frame: MsgFrame }
   /** An ephemeral envelope that failed a check or is not `typing`: ignored entirely, not acknowledged (§9). */

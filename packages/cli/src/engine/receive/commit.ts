@@ -10,6 +10,7 @@ import type { MsgFrame } from '@chat/protocol';
 import type { ReceiveContext } from '../context.js';
 import type { Emit, HeldMessage, ReceiveOptions, ReceiveSummary } from '../events.js';
 import type { Checked } from './check.js';
+import { openGroupMessage } from './group-open.js';
 
 export interface Committed {
   /** Ids the relay may delete now (§9): committed, duplicates, rejected. Not held or ephemeral ones. */
@@ -105,6 +106,16 @@ function apply(b: Batch, c: Checked): boolean {
     case 'ok':
       c.commit?.();
       return applyOpened(b, c.frame, c.opened);
+    case 'group': {
+      // §25.5: decrypted here, in the batch's transaction, so a distribution earlier in this batch is already stored.
+      const r = openGroupMessage(m, c.frame, c.msg, Date.now());
+      if (r.outcome === 'rejected') return reject(b, c.frame, r.code, r.detail);
+      if (r.outcome === 'duplicate') {
+        b.counts.duplicates++;
+        return true;
+      }
+      return applyOpened(b, c.frame, r.opened);
+    }
   }
 }
 

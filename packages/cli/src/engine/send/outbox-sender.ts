@@ -5,7 +5,16 @@
  * entries (they stay queued); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
  * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
  */
-import { MessageKind, constantTimeEqual, fromHex, randomMessageId, sealEnvelope, toHex } from '@chat/crypto';
+import {
+  MessageKind,
+  SENDER_KEY_KIND,
+  constantTimeEqual,
+  fromHex,
+  randomMessageId,
+  sealEnvelope,
+  toHex,
+} from '@chat/crypto';
+import { sealGroupCopy } from './group-sender-key.js';
 import type { Connection } from '../net/connection.js';
 import { sendFanoutFrames } from './fanout.js';
 import { maySendTo } from '../contacts/contacts.js';
@@ -23,7 +32,7 @@ const hasHistory = (kind: number): boolean => kind === MessageKind.text || kind 
 
 export type OutboxContext = Self &
   Lookup &
-  Announce & { readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'transaction'> };
+  Announce & { readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'senderKeys' | 'transaction'> };
 
 /** How an entry may be sent when v2 is not available (§24.5). */
 export interface SendOptions {
@@ -147,6 +156,11 @@ export class OutboxSender {
     // entry was sealed to (the peer's key changed and the user accepted the new one) is it sealed again: a new seal
     // for a new key, not a retry. The envelope is stored before it is sent.
     if (entry.env && entry.sealedTo && constantTimeEqual(entry.sealedTo, contact.encryptionPublicKey)) return entry.env;
+    if (entry.groupMsg) {
+      // Encrypted once with our sender key (§25.4); only the sealed box is this member's.
+      const env = sealGroupCopy(entry.groupMsg, contact.encryptionPublicKey);
+      return m.store.outbox.sealed(entry.id, env, contact.encryptionPublicKey) ? env : undefined;
+    }
     return sealEntry(m, conn, entry, contact, () => sealTo(m, entry, contact).env, options.allowV1 ?? true);
   }
 
@@ -179,6 +193,7 @@ export class OutboxSender {
   ): Promise<{ to: string; id: string; code: string }[]> {
     const out: { to: string; id: string; code: string }[] = [];
     const ready: { entry: OutboxEntry; env: Uint8Array }[] = [];
+    await this.sendDistributions(conn, entries, looked);
     for (const entry of (await Promise.all(entries.map((e) => this.expand(conn, e)))).flat()) {
       try {
         const env = await this.prepare(conn, entry, looked);
@@ -198,6 +213,38 @@ export class OutboxSender {
       out.push({ to: entry.peer, id: entry.id, code: codes[k]! });
     });
     return out;
+  }
+
+  /**
+   * Sends the sender key distributions (§25.3) queued for these entries' peers before the group message itself, so
+   * the relay stores each before the message that needs it (§25.6 step 3). A pass usually sent them already (they are
+   * queued first). One that cannot be sent for good is dropped (that member rejects the epoch's messages as
+   * GROUP_EPOCH_UNKNOWN); one whose peer is blocked stays queued, and so does the group copy (the same check).
+   * @throws {ChatError} a connection error or a rate limit: everything stays queued.
+   */
+  private async sendDistributions(
+    conn: Connection,
+    entries: readonly OutboxEntry[],
+    looked: Map<string, Contact>,
+  ): Promise<void> {
+    const peers = new Set(entries.map((e) => e.peer));
+    for (const d of this.m.store.outbox.list()) {
+      if (d.kind !== SENDER_KEY_KIND || !peers.has(d.peer)) continue;
+      try {
+        await this.sendEntry(conn, d, looked);
+      } catch (err) {
+        if (!(err instanceof ChatError) || isRetryable(err) || err.code === 'RATE_LIMITED') throw err;
+        if (!BLOCKING.has(err.code)) this.dropDistribution(d);
+      }
+    }
+  }
+
+  /** Drops a distribution refused for good; its member is given the epoch again with the next group message (§25.6). */
+  private dropDistribution(d: OutboxEntry): void {
+    this.m.store.transaction(() => {
+      this.m.store.senderKeys.forgetGiven(toHex(d.body.subarray(0, 16)), d.peer);
+      this.m.store.outbox.remove(d.id);
+    });
   }
 
   /**
@@ -270,6 +317,7 @@ export class OutboxSender {
               continue;
             }
             // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
+            if (entry.kind === SENDER_KEY_KIND) this.dropDistribution(entry);
             m.store.outbox.remove(entry.id);
             if (m.store.outbox.advance(entry.id, entry.peer, 'failed')) {
               m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'failed', error: err.code });

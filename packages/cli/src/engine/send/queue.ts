@@ -10,8 +10,10 @@ import { ChatError, refuseBlocked } from '../errors.js';
 import type { FanoutResult, SentMessage } from '../events.js';
 import type { Connection } from '../net/connection.js';
 import type { Settings } from '../settings.js';
+import type { OutboxEntry } from '../store/outbox.js';
 import type { StoredMessage, Store } from '../store/store.js';
 import { normalizeUsername } from '../username.js';
+import { withSenderKey } from './group-sender-key.js';
 import { ROOM_PEER, isRetryable, sealTyping, type OutboxSender, type SendOptions } from './outbox-sender.js';
 
 const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
@@ -23,7 +25,7 @@ const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 
 /** What queueing and sending needs of the engine (the Messenger provides it). */
 export interface QueueContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction' | 'blocked' | 'v2'>;
+  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction' | 'blocked' | 'v2' | 'senderKeys' | 'groups'>;
   readonly settings: Pick<Settings, 'readReceipts' | 'typingIndicators'>;
   readonly sender: OutboxSender;
   /** The receiving session, if one is up: sends use it instead of a connection of their own. */
@@ -150,10 +152,13 @@ export async function queueFanout(
     'room' in recipients
       ? [`${ROOM_PEER}${recipients.room}`]
       : [...new Set(recipients)].filter((u) => u !== m.username);
-  const entries = peers.map((peer) => ({ id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
+  let entries: OutboxEntry[] = peers.map((peer) => ({ id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
   m.store.transaction(() => {
-    for (const e of entries) m.store.outbox.enqueue(e);
+    // §25.6: distributions first, then every copy; the sender chain moves on in this same transaction.
+    const all = withSenderKey(m, kind, body, ts, entries, ts);
+    for (const e of all) m.store.outbox.enqueue(e);
     history(entries[0]?.id ?? fanout, ts);
+    entries = all.filter((e) => e.fanout === fanout);
   });
   try {
     const out = await m.withConnection(m.live(), (c) => m.sender.sendFanout(c, entries));

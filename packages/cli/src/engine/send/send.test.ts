@@ -3,7 +3,7 @@
  * exactly those bytes; rows queued under schema v5 (no envelope) are migrated and sent; typing follows the same
  * trust rule as a message; group sends, group changes and room messages wait in the outbox like a 1:1 message.
  */
-import { fingerprint, generateIdentity } from '@chat/crypto';
+import { MessageKind, SENDER_KEY_KIND, fingerprint, generateIdentity } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
 import { profileDb, until } from '../../../test/helpers.js';
@@ -97,7 +97,7 @@ describe('an outbox entry is sealed once', () => {
     // The database as schema v5 left it, with a text message queued in the v5 row shape.
     const db = await profileDb(new Profile(aHome));
     db.exec(
-      `ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; ${UNDO_V9_TO_V11} PRAGMA user_version = 5;`,
+      `ALTER TABLE outbox DROP COLUMN group_msg; ALTER TABLE outbox DROP COLUMN env; ALTER TABLE outbox DROP COLUMN sealed_to; ALTER TABLE outbox DROP COLUMN fanout; ALTER TABLE groups DROP COLUMN invited_by; ${UNDO_V9_TO_V11} PRAGMA user_version = 5;`,
     );
     db.prepare('INSERT INTO outbox (id, peer, kind, body, ts) VALUES (?, ?, 1, ?, ?)').run(
       'ab'.repeat(16),
@@ -131,9 +131,12 @@ describe('a group send is as durable as a 1:1 message', () => {
 
     const offline = await messenger(aHome, { relay: parseRelayAddress('127.0.0.1:1') });
     await expect(sendGroupText(offline, 'durable', 'survives')).rejects.toMatchObject({ exitCode: 5 });
-    expect(offline.store.outbox.list().map((e) => [e.peer, e.fanout !== undefined])).toEqual([
-      [b, true],
-      [carol, true],
+    // Each member (a v2 session since the group's creation) is first given alice's sender key (§25.6), 1:1.
+    expect(offline.store.outbox.list().map((e) => [e.peer, e.kind, e.fanout !== undefined, !!e.groupMsg])).toEqual([
+      [b, SENDER_KEY_KIND, false, false],
+      [carol, SENDER_KEY_KIND, false, false],
+      [b, MessageKind.groupText, true, true],
+      [carol, MessageKind.groupText, true, true],
     ]);
     expect(offline.store.groups.messages(`#${group.gid}`).map((x) => x.body)).toContain('survives');
     offline.close();

@@ -68,6 +68,8 @@ export class GroupStore {
         ON CONFLICT (gid) DO UPDATE SET name = excluded.name, version = excluded.version, record = excluded.record,
           member = excluded.member, updated_at = excluded.updated_at, invited_by = excluded.invited_by`)
       .run(toHex(record.gid), record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now, invitedBy);
+    // §25.7: out of the group (removed, left), its sender keys are erased in the same transaction.
+    if (!member) eraseSenderKeys(this.db, toHex(record.gid));
   }
 
   /** The accepted groups' records as stored (not pending invitations), for a backup (§13.2). */
@@ -88,6 +90,7 @@ export class GroupStore {
     this.db.prepare('DELETE FROM group_messages WHERE conv = ?').run(`#${gid}`);
     this.db.prepare('DELETE FROM groups WHERE gid = ?').run(gid);
     this.forgetInvitations(gid);
+    eraseSenderKeys(this.db, gid);
   }
 
   /** Keeps (or replaces) `inviter`'s competing invitation for its group (§15.4 step 4). */
@@ -184,5 +187,12 @@ export class GroupStore {
 
   joinedRooms(): string[] {
     return this.db.prepare('SELECT room FROM joined_rooms ORDER BY room').pluck().all() as string[];
+  }
+}
+
+/** Every sender key of group `gid`: ours, who holds ours, and the members' chains (schema v14, §25.7). */
+function eraseSenderKeys(db: Database.Database, gid: string): void {
+  for (const t of ['group_sender_own', 'group_sender_given', 'group_sender_peer']) {
+    db.prepare(`DELETE FROM ${t} WHERE gid = ?`).run(gid);
   }
 }

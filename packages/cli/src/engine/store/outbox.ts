@@ -27,6 +27,11 @@ export interface OutboxEntry {
   sealedTo?: Uint8Array | undefined;
   /** The group send this entry is one recipient's copy of: such entries go out together in `fanout` frames (§15.2). */
   fanout?: string | undefined;
+  /**
+   * A group message encrypted once with our sender key (PROTOCOL.md §25.4, schema v14): this copy is sealed as
+   * `0x03 ‖ seal(groupMsg)` to the member, not encrypted again.
+   */
+  groupMsg?: Uint8Array | undefined;
 }
 
 type Row = {
@@ -38,8 +43,9 @@ type Row = {
   env: Buffer | null;
   sealed_to: Buffer | null;
   fanout: string | null;
+  group_msg: Buffer | null;
 };
-const COLUMNS = 'id, peer, kind, body, ts, env, sealed_to, fanout';
+const COLUMNS = 'id, peer, kind, body, ts, env, sealed_to, fanout, group_msg';
 const toEntry = (r: Row): OutboxEntry => ({
   id: r.id,
   peer: r.peer,
@@ -48,6 +54,7 @@ const toEntry = (r: Row): OutboxEntry => ({
   ts: r.ts,
   ...(r.env && r.sealed_to ? { env: new Uint8Array(r.env), sealedTo: new Uint8Array(r.sealed_to) } : {}),
   ...(r.fanout === null ? {} : { fanout: r.fanout }),
+  ...(r.group_msg === null ? {} : { groupMsg: new Uint8Array(r.group_msg) }),
 });
 const blob = (b: Uint8Array | undefined): Buffer | null => (b ? Buffer.from(b) : null);
 
@@ -112,7 +119,7 @@ export class Outbox {
   /** `seq` null: at the end of the queue. */
   private insert(entry: OutboxEntry, seq: number | null): void {
     this.sql
-      .get(`INSERT INTO outbox (seq, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .get(`INSERT INTO outbox (seq, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(
         seq,
         entry.id,
@@ -123,6 +130,7 @@ export class Outbox {
         blob(entry.env),
         blob(entry.env && entry.sealedTo),
         entry.fanout ?? null,
+        blob(entry.groupMsg),
       );
   }
 

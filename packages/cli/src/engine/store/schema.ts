@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 13;
+export const SCHEMA_VERSION = 14;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -213,6 +213,35 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX IF NOT EXISTS v2_sessions_by_peer ON v2_sessions (peer, used_at);
    CREATE TABLE IF NOT EXISTS v2_replay (key TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) STRICT;
    CREATE TABLE IF NOT EXISTS v2_peers (peer TEXT PRIMARY KEY, since INTEGER NOT NULL) STRICT;`,
+  // v14 (issue 13 point 4, group sender keys, PROTOCOL.md §25; sender-keys.ts): our current sending chain per group
+  // (the state version it was made under, for rotation at every change); which members were given it, in which 1:1
+  // session (a new session means a restored profile: give it again); members' receiving chains (§25.7 encoding); an
+  // outbox entry's group message (sealed per member at its first send). None of it goes into a backup.
+  `CREATE TABLE IF NOT EXISTS group_sender_own (
+     gid            TEXT PRIMARY KEY,
+     epoch          BLOB NOT NULL,
+     iteration      INTEGER NOT NULL,
+     chain_key      BLOB NOT NULL,
+     signing_secret BLOB NOT NULL,
+     signing_public BLOB NOT NULL,
+     state_version  INTEGER NOT NULL,
+     created_at     INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE IF NOT EXISTS group_sender_given (
+     gid    TEXT NOT NULL,
+     member TEXT NOT NULL,
+     sid    INTEGER NOT NULL,
+     PRIMARY KEY (gid, member)
+   ) STRICT;
+   CREATE TABLE IF NOT EXISTS group_sender_peer (
+     gid     TEXT NOT NULL,
+     sender  TEXT NOT NULL,
+     epoch   BLOB NOT NULL,
+     state   BLOB NOT NULL,
+     used_at INTEGER NOT NULL,
+     PRIMARY KEY (gid, sender, epoch)
+   ) STRICT;
+   ALTER TABLE outbox ADD COLUMN group_msg BLOB;`,
 ];
 
 /**

@@ -20,6 +20,7 @@ import { FileTable } from './files.js';
 import { migrate } from './schema.js';
 import { SeenIds } from './seen.js';
 import { Statements } from './statements.js';
+import { SenderKeyTable } from './sender-keys.js';
 import { V2Table } from './v2.js';
 
 export { SCHEMA_VERSION } from './schema.js';
@@ -62,6 +63,8 @@ export class Store {
   readonly timers: TimerTable;
   /** Protocol v2: prekeys, sessions, replay keys, v2 peers (schema v13). */
   readonly v2: V2Table;
+  /** Group sender keys: our chains, who holds them, members' chains (schema v14, PROTOCOL.md §25). */
+  readonly senderKeys: SenderKeyTable;
 
   private constructor(private readonly db: Db) {
     const sql = new Statements(db);
@@ -77,6 +80,7 @@ export class Store {
     this.nicknames = new NicknameTable(sql);
     this.timers = new TimerTable(db);
     this.v2 = new V2Table(sql);
+    this.senderKeys = new SenderKeyTable(sql);
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   CryptoError,
   MAX_BODY_BYTES,
   MESSAGE_ID_BYTES,
+  SENDER_KEY_KIND,
   USERNAME_PATTERN,
   messageBodyProblem,
   pad,
@@ -94,7 +95,8 @@ export function parsePlainV2(padded: Uint8Array): PlainV2 {
   if (ts > BigInt(Number.MAX_SAFE_INTEGER)) malformed('ts is above 2^53 - 1');
   const body = plain.slice(1 + MESSAGE_ID_BYTES + 8);
   if (body.length > MAX_BODY_BYTES + 5328) malformed('body too large'); // the v1 receiver's bound (§4.1: 65,328)
-  const problem = messageBodyProblem(kind, body);
+  // A sender key distribution (§25.3) exists only in v2; its handler checks its body (GROUP_SENDER_KEY_INVALID).
+  const problem = kind === SENDER_KEY_KIND ? undefined : messageBodyProblem(kind, body);
   if (problem !== undefined) malformed(problem);
   return { kind, id: plain.slice(1, 1 + MESSAGE_ID_BYTES), ts: Number(ts), body };
 }

@@ -11,7 +11,10 @@ import type { Store } from '../store/store.js';
 import type { OwnPrekey } from '../store/v2.js';
 import { maintainPrekeys, published, replenish } from './prekeys.js';
 
-export type PublishContext = Self & { readonly store: Pick<Store, 'v2' | 'transaction'> };
+export type PublishContext = Self & { readonly store: Pick<Store, 'v2' | 'senderKeys' | 'transaction'> };
+
+/** §25.7: a member's receiving chain unused this long (the mailbox TTL) is erased. */
+const SENDER_KEY_UNUSED_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** What publishing needs of a connection. */
 export interface PrekeyPublisher {
@@ -35,7 +38,11 @@ const isOneTime = (k: OwnPrekey): boolean => k.type === PrekeyType.x25519OneTime
 export async function publishPrekeys(m: PublishContext, conn: PrekeyPublisher): Promise<void> {
   if (!conn.speaksV2) return;
   const v2 = m.store.v2;
-  const made = m.store.transaction(() => maintainPrekeys(m, v2, Date.now()));
+  const made = m.store.transaction(() => {
+    const now = Date.now();
+    m.store.senderKeys.sweep(now - SENDER_KEY_UNUSED_MS);
+    return maintainPrekeys(m, v2, now);
+  });
   const signed = [PrekeyType.x25519Signed, PrekeyType.mlkemLastResort].map((t) => v2.live(t).at(-1)!);
   const oneTime = made.filter(isOneTime);
   // Nothing new and the relay already holds our current signed keys: no request at all. Every request counts against

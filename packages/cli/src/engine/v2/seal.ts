@@ -4,7 +4,7 @@
  * refuses v1 (a one-shot `chat send`). The ratchet state and the outbox row's envelope are written in one
  * transaction, so a retry resends the same bytes and a message key is spent once.
  */
-import { CryptoError, type PrekeyBundle } from '@chat/crypto';
+import { CryptoError, SENDER_KEY_KIND, type PrekeyBundle } from '@chat/crypto';
 import type { Self } from '../context.js';
 import { ChatError, fromCryptoError } from '../errors.js';
 import type { OutboxEntry } from '../store/outbox.js';
@@ -48,6 +48,10 @@ export async function sealEntry(
           throw fromCryptoError(err, 'sealing the message');
         }
       } else {
+        if (entry.kind === SENDER_KEY_KIND) {
+          // A sender key travels only in the deniable 1:1 session (§25.3): never in a signed v1 envelope.
+          throw new ChatError('V2_UNAVAILABLE', `no v2 session with ${contact.username} to give it our group key`);
+        }
         if (!self) refuseV1(m, contact, conn, allowV1);
         env = sealV1();
       }

@@ -9,6 +9,8 @@ import {
   CryptoError,
   MAX_BODY_BYTES,
   messageBodyProblem,
+  SENDER_KEY_DISTRIBUTION_BYTES,
+  SENDER_KEY_KIND,
   type PqxdhParty,
   type PrekeyBundle,
   type RatchetState,
@@ -86,7 +88,13 @@ export function startSession(m: SessionContext, contact: Contact, bundle: Prekey
  */
 export function sealInSession(m: SessionContext, session: SessionRow, contact: Contact, plain: PlainV2): Uint8Array {
   // The sender's checks of §4.1 that v1's encoder makes: the kind's body rules and the 60,000-byte limit.
-  const problem = messageBodyProblem(plain.kind, plain.body);
+  // A sender key distribution (§25.3) is v2-only, so not a kind of §4.1: its one rule is its length.
+  const problem =
+    plain.kind === SENDER_KEY_KIND
+      ? plain.body.length === SENDER_KEY_DISTRIBUTION_BYTES
+        ? undefined
+        : 'a sender key distribution is 100 bytes'
+      : messageBodyProblem(plain.kind, plain.body);
   if (problem !== undefined) throw new RangeError(`sealInSession: ${problem}`);
   if (plain.body.length > MAX_BODY_BYTES) {
     throw new CryptoError(

@@ -1,0 +1,272 @@
+/**
+ * Group sender keys through the engine (PROTOCOL.md §25) against the real relay in process: one encryption for every
+ * member with a v2 session, the same bytes in each member's sealed box; a removed member cannot read the next message
+ * even given a remaining member's copy (with the control: without the new epoch it would have decrypted); new epochs
+ * after 1,000 messages or 7 days; an added member; a distribution from a non-member; out-of-order and duplicated
+ * delivery; a member with no v2 still receives, pairwise.
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import {
+  GROUP_ENVELOPE_VERSION,
+  SENDER_KEY_KIND,
+  distributionOf,
+  encodeSenderKeyDistribution,
+  newSenderKey,
+  GROUP_EPOCH_MAX_AGE_MS,
+  GROUP_EPOCH_MAX_MESSAGES,
+  groupDecrypt,
+  groupEncrypt,
+  openSealed,
+  parseGroupMessage,
+  randomMessageId,
+  fromHex,
+} from '@chat/crypto';
+import { describe, expect, it } from 'vitest';
+import { engineWorld } from '../../../test/engine-fixture.js';
+import { sealAs } from '../../../test/seal-as.js';
+import type { GroupMessage } from '../events.js';
+import type { Messenger } from '../messenger.js';
+import { ChatError } from '../errors.js';
+import { Connection } from '../net/connection.js';
+import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
+import { changeGroup, createGroup, sendGroupText } from './groups.js';
+
+const world = engineWorld('sender-keys');
+
+/** `user`'s mailbox on the relay now, read from a copy of its data directory (as an attacker with a copy would). */
+let copies = 0;
+function mailbox(user: string): { id: Uint8Array; env: Uint8Array }[] {
+  const into = join(world.dir(), `copy-${copies++}`);
+  mkdirSync(into, { recursive: true });
+  const from = join(world.dir(), 'relay');
+  for (const f of ['relay.db', 'relay.db-wal', 'relay.db-shm']) {
+    if (existsSync(join(from, f))) copyFileSync(join(from, f), join(into, f));
+  }
+  const db = new Database(join(into, 'relay.db'));
+  try {
+    const rows = db.prepare('SELECT id, envelope FROM envelopes WHERE recipient = ? ORDER BY seq').all(user) as {
+      id: Buffer;
+      envelope: Buffer;
+    }[];
+    return rows.map((r) => ({ id: new Uint8Array(r.id), env: new Uint8Array(r.envelope) }));
+  } finally {
+    db.close();
+  }
+}
+
+/** The group message inside a sender-key envelope, opened with its recipient's key. */
+function gmsgOf(m: Messenger, env: Uint8Array): Uint8Array {
+  expect(env[0]).toBe(GROUP_ENVELOPE_VERSION);
+  const { publicKey, secretKey } = m.identity.encryption;
+  return openSealed(env.subarray(1), publicKey, secretKey);
+}
+
+/** One `chat recv` of `m`: group texts shown, rejection codes, duplicates counted. */
+async function recv(m: Messenger): Promise<{ texts: string[]; rejected: string[]; duplicates: number }> {
+  const got: GroupMessage[] = [];
+  const rejected: string[] = [];
+  const onGroup = (x: GroupMessage): void => void got.push(x);
+  const onRejected = (r: { code: string }): void => void rejected.push(r.code);
+  m.on('groupMessage', onGroup);
+  m.on('rejected', onRejected);
+  const summary = await m.receive();
+  m.off('groupMessage', onGroup);
+  m.off('rejected', onRejected);
+  return { texts: got.filter((x) => x.kind === 'group').map((x) => x.body), rejected, duplicates: summary.duplicates };
+}
+
+/** Delivers `env` to `to` under a fresh id (or `id`), as the relay or anyone with an account can. */
+function deliver(m: Messenger, to: string, env: Uint8Array, id = randomMessageId()): Promise<void> {
+  return m.withConnectionFor((c) => c.send(to, id, env));
+}
+
+/** Users who have each sent `inviter` a direct message (so its invitations are accepted, §15.7), all open. */
+async function team(...bases: string[]): Promise<{ names: string[]; ms: Messenger[] }> {
+  const names = await world.users(...bases);
+  const ms = await Promise.all(names.map((n) => world.open(n)));
+  for (const m of ms.slice(1)) await m.sendMessage(names[0]!, 'hi');
+  return { names, ms };
+}
+
+describe('group sender keys (§25)', () => {
+  it('one encryption for every member; a removed member cannot read the next message, even given a copy', async () => {
+    const { names, ms } = await team('alice', 'bob', 'carol');
+    const [a, b, c] = names as [string, string, string];
+    const [alice, bob, carol] = ms as [Messenger, Messenger, Messenger];
+    const { group } = await createGroup(alice, 'sk', [b, c]);
+    await recv(bob);
+    await recv(carol);
+
+    await sendGroupText(alice, 'sk', 'before the removal');
+    const [toBob, toCarol] = [mailbox(b).at(-1)!, mailbox(c).at(-1)!];
+    const before = gmsgOf(bob, toBob.env);
+    expect(gmsgOf(carol, toCarol.env)).toEqual(before); // encrypted once: the same bytes in each sealed box
+    expect(Buffer.from(toBob.env).equals(Buffer.from(toCarol.env))).toBe(false);
+    expect((await recv(bob)).texts).toEqual(['before the removal']);
+    expect((await recv(carol)).texts).toEqual(['before the removal']);
+
+    // What a removed member who wants to keep reading keeps: her receiving chain of alice's epoch, before removal.
+    const epoch = parseGroupMessage(before).epoch;
+    const kept = carol.store.senderKeys.peer(group.gid, a, epoch)!;
+    expect(kept).toBeDefined();
+    await changeGroup(alice, 'sk', 'remove', c);
+    await recv(bob);
+    await recv(carol);
+    expect(carol.store.senderKeys.peer(group.gid, a, epoch)).toBeUndefined(); // her client erased it (§25.7)
+    const oldKey = alice.store.senderKeys.own(group.gid)!.key; // alice's epoch that carol holds, for the control
+    await sendGroupText(alice, 'sk', 'after the removal');
+    expect(mailbox(c)).toEqual([]); // carol is not addressed
+    const after = gmsgOf(bob, mailbox(b).at(-1)!.env);
+    expect(parseGroupMessage(after).epoch).not.toEqual(epoch); // a new epoch (§25.6)
+    expect((await recv(bob)).texts).toEqual(['after the removal']);
+
+    // Carol is handed bob's copy, sealed to her: her client has no chain for the new epoch, and the chain she kept
+    // does not open it either.
+    await deliver(alice, c, sealGroupCopy(after, carol.identity.encryption.publicKey));
+    expect(await recv(carol)).toMatchObject({ texts: [], rejected: ['GROUP_EPOCH_UNKNOWN'] });
+    expect(() => groupDecrypt(kept, parseGroupMessage(after))).toThrow(
+      expect.objectContaining({ code: 'GROUP_BAD_SIGNATURE' }),
+    );
+
+    // The control: had alice not started a new epoch at the removal, the chain carol kept would read the message.
+    const gid = fromHex(group.gid);
+    const text = new Uint8Array([...gid, ...Buffer.from('after the removal')]);
+    const unrotated = groupEncrypt(oldKey, a, gid, groupPlaintext(0x10, Date.now(), text));
+    const opened = groupDecrypt(kept, parseGroupMessage(unrotated.message)).plaintext;
+    expect(Buffer.from(opened).includes(Buffer.from('after the removal'))).toBe(true);
+  });
+
+  it('a new epoch after 1,000 messages or 7 days, given to every member first; none while neither is due', async () => {
+    const { names, ms } = await team('alice', 'bob');
+    const [, b] = names as [string, string];
+    const [alice, bob] = ms as [Messenger, Messenger];
+    const { group } = await createGroup(alice, 'rot', [b]);
+    await recv(bob);
+    const epochOf = (text: string) => async () => {
+      await sendGroupText(alice, 'rot', text);
+      const box = mailbox(b);
+      const epoch = parseGroupMessage(gmsgOf(bob, box.at(-1)!.env)).epoch;
+      expect((await recv(bob)).texts).toEqual([text]);
+      return { epoch, envelopes: box.length };
+    };
+    const first = await epochOf('first')();
+    expect(first.envelopes).toBe(2); // the distribution, then the message
+    const same = await epochOf('same epoch')();
+    expect(same).toEqual({ epoch: first.epoch, envelopes: 1 });
+    const own = alice.store.senderKeys.own(group.gid)!;
+    alice.store.senderKeys.saveOwn({ ...own, key: { ...own.key, iteration: GROUP_EPOCH_MAX_MESSAGES } });
+    const counted = await epochOf('after 1,000')();
+    expect(counted.envelopes).toBe(2);
+    expect(counted.epoch).not.toEqual(first.epoch);
+    const aged = alice.store.senderKeys.own(group.gid)!;
+    alice.store.senderKeys.saveOwn({ ...aged, createdAt: Date.now() - GROUP_EPOCH_MAX_AGE_MS });
+    const old = await epochOf('after 7 days')();
+    expect(old.envelopes).toBe(2);
+    expect(old.epoch).not.toEqual(counted.epoch);
+  });
+
+  it('a member added later is given only the new epoch; a distribution from a non-member is refused', async () => {
+    const { names, ms } = await team('alice', 'bob', 'dave', 'mallory');
+    const [a, b, d] = names as [string, string, string];
+    const [alice, bob, dave, mallory] = ms as [Messenger, Messenger, Messenger, Messenger];
+    const { group } = await createGroup(alice, 'grow', [b]);
+    await recv(bob);
+    await sendGroupText(alice, 'grow', 'before dave');
+    const before = parseGroupMessage(gmsgOf(bob, mailbox(b).at(-1)!.env)).epoch;
+    await recv(bob);
+    await changeGroup(alice, 'grow', 'add', d);
+    await recv(dave);
+    await sendGroupText(alice, 'grow', 'welcome');
+    expect((await recv(dave)).texts).toEqual(['welcome']);
+    expect(dave.store.senderKeys.peer(group.gid, a, before)).toBeUndefined();
+    // Mallory, in no version of the group, hands bob a sender key for it in their 1:1 session: refused.
+    const forged = encodeSenderKeyDistribution(distributionOf(fromHex(group.gid), newSenderKey()));
+    await mallory.withConnectionFor(async (conn) => {
+      const { id, env } = await sealAs(mallory, conn, b, { kind: SENDER_KEY_KIND, body: forged });
+      await conn.send(b, id, env);
+    });
+    expect(await recv(bob)).toMatchObject({ texts: ['welcome'], rejected: ['GROUP_NOT_MEMBER'] });
+  });
+
+  it('a distribution the relay refuses for good is given again with the next message', async () => {
+    const { names, ms } = await team('alice', 'bob');
+    const [, b] = names as [string, string];
+    const [alice, bob] = ms as [Messenger, Messenger];
+    await createGroup(alice, 'full', [b]);
+    await recv(bob);
+    const real = Connection.prototype.send;
+    let refused = 0;
+    // The only 1:1 send of a group send is the distribution: bob's mailbox is full for it, then has room again.
+    Connection.prototype.send = async function (this: Connection, ...args: Parameters<Connection['send']>) {
+      if (refused++ === 0) throw new ChatError('MAILBOX_FULL', 'the test fills it');
+      return real.apply(this, args);
+    };
+    try {
+      await sendGroupText(alice, 'full', 'lost key');
+    } finally {
+      Connection.prototype.send = real;
+    }
+    expect(refused).toBe(1);
+    expect(await recv(bob)).toMatchObject({ texts: [], rejected: ['GROUP_EPOCH_UNKNOWN'] });
+    await sendGroupText(alice, 'full', 'key again');
+    expect(await recv(bob)).toMatchObject({ texts: ['key again'], rejected: [] });
+  });
+
+  it('delivers group messages out of order, and drops a duplicate under the same or another id', async () => {
+    const { names, ms } = await team('alice', 'bob');
+    const [, b] = names as [string, string];
+    const [alice, bob] = ms as [Messenger, Messenger];
+    await createGroup(alice, 'ooo', [b]);
+    await recv(bob);
+    await sendGroupText(alice, 'ooo', 'first'); // gives bob the epoch
+    expect((await recv(bob)).texts).toEqual(['first']);
+    // The relay withholds the next three (fanout reports them stored), then delivers them in another order.
+    const held: { id: Uint8Array; env: Uint8Array }[] = [];
+    const real = Connection.prototype.fanout;
+    Connection.prototype.fanout = async (_to, ids, envs) => {
+      ids.forEach((id, i) => held.push({ id: Uint8Array.from(id), env: Uint8Array.from(envs[i]!) }));
+      return ids.map(() => '');
+    };
+    try {
+      for (const t of ['one', 'two', 'three']) await sendGroupText(alice, 'ooo', t);
+    } finally {
+      Connection.prototype.fanout = real;
+    }
+    expect(held).toHaveLength(3);
+    for (const k of [2, 0, 1]) await deliver(alice, b, held[k]!.env, held[k]!.id);
+    expect(await recv(bob)).toMatchObject({ texts: ['three', 'one', 'two'], rejected: [] });
+    // The same envelope again (same id), and the same message sealed again under a new id: neither is shown.
+    await deliver(alice, b, held[1]!.env, held[1]!.id);
+    await deliver(alice, b, sealGroupCopy(gmsgOf(bob, held[1]!.env), bob.identity.encryption.publicKey));
+    expect(await recv(bob)).toMatchObject({ texts: [], rejected: [], duplicates: 2 });
+  });
+
+  it('a member without v2 still receives every group message, pairwise as v1', async () => {
+    const [a, b, v] = (await world.users('alice', 'bob', 'vic')) as [string, string, string];
+    const real = Connection.prototype.prekeyGet;
+    // Vic's client speaks v1 only: it publishes no prekeys, so the relay has none to give for it.
+    Connection.prototype.prekeyGet = async function (this: Connection, user: string) {
+      return user === v ? null : real.call(this, user);
+    };
+    world.cleanup(() => {
+      Connection.prototype.prekeyGet = real;
+    });
+    const [alice, bob, vic] = await Promise.all([a, b, v].map((n) => world.open(n)));
+    await bob!.sendMessage(a, 'hi');
+    Connection.prototype.prekeyGet = async () => null; // vic fetches no one's prekeys either
+    await vic!.sendMessage(a, 'hi', undefined, { allowV1: true });
+    Connection.prototype.prekeyGet = async function (this: Connection, user: string) {
+      return user === v ? null : real.call(this, user);
+    };
+    await createGroup(alice!, 'mixed', [b, v]);
+    await recv(bob!);
+    await recv(vic!);
+    await sendGroupText(alice!, 'mixed', 'to everyone');
+    expect(mailbox(b).at(-1)!.env[0]).toBe(GROUP_ENVELOPE_VERSION);
+    expect(mailbox(v).at(-1)!.env[0]).toBe(0x01);
+    expect(await recv(bob!)).toMatchObject({ texts: ['to everyone'], rejected: [] });
+    expect(await recv(vic!)).toMatchObject({ texts: ['to everyone'], rejected: [] });
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Group sender keys at rest (PROTOCOL.md §25.7, schema v14): our sending chain per group, which members hold it, and
+ * the members' receiving chains. Every write happens in the caller's transaction, with the outbox rows (send) or the
+ * history row (receive) it belongs to. Never read by backup.ts: a restored sender key would reuse message keys.
+ */
+import {
+  deserializeReceivingSenderKey,
+  type ReceivingSenderKey,
+  type SenderKey,
+  serializeReceivingSenderKey,
+} from '@chat/crypto';
+import type { Statements } from './statements.js';
+
+/** Our sending chain in one group, with the state version it was made under and when (for §25.6's rotation). */
+export interface OwnSenderKey {
+  gid: string;
+  key: SenderKey;
+  stateVersion: number;
+  createdAt: number;
+}
+
+interface OwnRow {
+  gid: string;
+  epoch: Buffer;
+  iteration: number;
+  chain_key: Buffer;
+  signing_secret: Buffer;
+  signing_public: Buffer;
+  state_version: number;
+  created_at: number;
+}
+
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
+
+export class SenderKeyTable {
+  constructor(private readonly sql: Statements) {}
+
+  own(gid: string): OwnSenderKey | undefined {
+    const r = this.sql.get('SELECT * FROM group_sender_own WHERE gid = ?').get(gid) as OwnRow | undefined;
+    if (!r) return undefined;
+    return {
+      gid,
+      key: {
+        epoch: u8(r.epoch),
+        iteration: r.iteration,
+        chainKey: u8(r.chain_key),
+        signingSecretKey: u8(r.signing_secret),
+        signingPublicKey: u8(r.signing_public),
+      },
+      stateVersion: r.state_version,
+      createdAt: r.created_at,
+    };
+  }
+
+  /** Stores our chain for `gid`; a new epoch (another epoch id) forgets who held the previous one. */
+  saveOwn(o: OwnSenderKey): void {
+    const before = this.sql.get('SELECT epoch FROM group_sender_own WHERE gid = ?').get(o.gid) as
+      | { epoch: Buffer }
+      | undefined;
+    if (before && !before.epoch.equals(o.key.epoch))
+      this.sql.get('DELETE FROM group_sender_given WHERE gid = ?').run(o.gid);
+    this.sql
+      .get(
+        `INSERT INTO group_sender_own (gid, epoch, iteration, chain_key, signing_secret, signing_public, state_version, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (gid) DO UPDATE SET epoch = excluded.epoch, iteration = excluded.iteration,
+           chain_key = excluded.chain_key, signing_secret = excluded.signing_secret,
+           signing_public = excluded.signing_public, state_version = excluded.state_version,
+           created_at = excluded.created_at`,
+      )
+      .run(
+        o.gid,
+        Buffer.from(o.key.epoch),
+        o.key.iteration,
+        Buffer.from(o.key.chainKey),
+        Buffer.from(o.key.signingSecretKey),
+        Buffer.from(o.key.signingPublicKey),
+        o.stateVersion,
+        o.createdAt,
+      );
+  }
+
+  /** The 1:1 session (sid) in which `member` was given our current epoch of `gid`, if it was. */
+  givenIn(gid: string, member: string): number | undefined {
+    const r = this.sql.get('SELECT sid FROM group_sender_given WHERE gid = ? AND member = ?').get(gid, member) as
+      | { sid: number }
+      | undefined;
+    return r?.sid;
+  }
+
+  markGiven(gid: string, member: string, sid: number): void {
+    this.sql
+      .get(
+        'INSERT INTO group_sender_given (gid, member, sid) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET sid = excluded.sid',
+      )
+      .run(gid, member, sid);
+  }
+
+  /** `member` was not given our epoch after all (its distribution was refused for good): give it with the next message. */
+  forgetGiven(gid: string, member: string): void {
+    this.sql.get('DELETE FROM group_sender_given WHERE gid = ? AND member = ?').run(gid, member);
+  }
+
+  /** A member's receiving chain for (gid, sender, epoch). @throws {CryptoError} GROUP_SENDER_KEY_INVALID if corrupt. */
+  peer(gid: string, sender: string, epoch: Uint8Array): ReceivingSenderKey | undefined {
+    const r = this.sql
+      .get('SELECT state FROM group_sender_peer WHERE gid = ? AND sender = ? AND epoch = ?')
+      .get(gid, sender, Buffer.from(epoch)) as { state: Buffer } | undefined;
+    return r && deserializeReceivingSenderKey(u8(r.state));
+  }
+
+  /** Stores a receiving chain given by a distribution (§25.3); false (nothing changed) if it is already held. */
+  addPeer(gid: string, sender: string, epoch: Uint8Array, key: ReceivingSenderKey, now: number): boolean {
+    return (
+      this.sql
+        .get('INSERT OR IGNORE INTO group_sender_peer (gid, sender, epoch, state, used_at) VALUES (?, ?, ?, ?, ?)')
+        .run(gid, sender, Buffer.from(epoch), Buffer.from(serializeReceivingSenderKey(key)), now).changes === 1
+    );
+  }
+
+  /** Stores a receiving chain's new state after a message decrypted in it. */
+  savePeer(gid: string, sender: string, epoch: Uint8Array, key: ReceivingSenderKey, now: number): void {
+    this.sql
+      .get('UPDATE group_sender_peer SET state = ?, used_at = ? WHERE gid = ? AND sender = ? AND epoch = ?')
+      .run(Buffer.from(serializeReceivingSenderKey(key)), now, gid, sender, Buffer.from(epoch));
+  }
+
+  /**
+   * §25.7: erases receiving chains unused since `unusedBefore`, and every sender key of a group we are no longer a
+   * member of (we left, were removed, or never accepted it).
+   */
+  sweep(unusedBefore: number): void {
+    this.sql.get('DELETE FROM group_sender_peer WHERE used_at < ?').run(unusedBefore);
+    const out = 'gid NOT IN (SELECT gid FROM groups WHERE member = 1)';
+    this.sql.get(`DELETE FROM group_sender_peer WHERE ${out}`).run();
+    this.sql.get(`DELETE FROM group_sender_own WHERE ${out}`).run();
+    this.sql.get(`DELETE FROM group_sender_given WHERE ${out}`).run();
+  }
+}
