@@ -43,7 +43,10 @@ export interface SendControl {
 
 /** What the receive path (receive/) needs: the check, the commit and the session. */
 export interface ReceiveContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'contacts' | 'transaction' | 'rejected' | 'outbox' | 'seen' | 'blocked' | 'v2'>;
+  readonly store: Pick<
+    Store,
+    'contacts' | 'transaction' | 'rejected' | 'outbox' | 'seen' | 'blocked' | 'v2' | 'recovery'
+  >;
   /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
   readonly handlers: KindHandlers;
   connect(mode: Mode): Promise<Connection>;

@@ -143,7 +143,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
         // Committed: from here on the relay may delete them (§9), and the receipts may go out.
         acks.push(...committed.acks);
         if (follow) keepHeld(committed.held);
-        if (committed.receipts) m.kickOutbox();
+        if (committed.queued) m.kickOutbox();
         for (const emit of committed.events) emit();
         if (!done) flush();
       }

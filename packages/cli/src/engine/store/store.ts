@@ -21,6 +21,7 @@ import { migrate } from './schema.js';
 import { SeenIds } from './seen.js';
 import { Statements } from './statements.js';
 import { V2Table } from './v2.js';
+import { RecoveryTable } from './recovery.js';
 
 export { SCHEMA_VERSION } from './schema.js';
 
@@ -60,6 +61,8 @@ export class Store {
   readonly timers: TimerTable;
   /** Protocol v2: prekeys, sessions, replay keys, v2 peers (schema v13). */
   readonly v2: V2Table;
+  /** Recovery of lost v2 sessions (§24.7). */
+  readonly recovery: RecoveryTable;
 
   private constructor(private readonly db: Db) {
     const sql = new Statements(db);
@@ -75,6 +78,7 @@ export class Store {
     this.nicknames = new NicknameTable(sql);
     this.timers = new TimerTable(db);
     this.v2 = new V2Table(sql);
+    this.recovery = new RecoveryTable(sql);
   }
 
   /**
