@@ -40,7 +40,7 @@ describe('a restored profile recovers what was sent to its lost session', () => 
     expect(asked.stdout).not.toContain('while you were away');
     expect(asked.stderr).toMatch(/chat: warning: rejected message [0-9a-f]{32}: NO_SESSION/);
     expect(asked.stderr).toContain(
-      'chat: notice: could not decrypt 1 message from alice (its session was lost); asked alice to send them again',
+      'chat: notice: could not decrypt 1 message from alice (the session was lost); asked alice to send them again',
     );
 
     const resent = await run('alice', ['recv', '--json']);

@@ -7,6 +7,6 @@ export function recoveryNotice(e: RecoveryEvent): string {
   const n = e.ids.length;
   const messages = n === 1 ? '1 message' : `${n} messages`;
   return e.action === 'asked'
-    ? `could not decrypt ${messages} from ${peer} (its session was lost); asked ${peer} to send them again`
+    ? `could not decrypt ${messages} from ${peer} (the session was lost); asked ${peer} to send them again`
     : `${peer} could not decrypt ${n === 1 ? '1 of your messages' : `${n} of your messages`} (a lost session); sent them again`;
 }
