@@ -31,18 +31,6 @@ async function keyChange(m: CheckV2Context, conn: Connection, contact: Contact):
   return r.outcome === 'accepted-new' ? r.contact : 'held';
 }
 
-/**
- * The session's commit, and §24.7's bookkeeping in the same transaction: a message from `from` decrypted, so its
- * open resend request is answered and `id` awaits nothing more.
- */
-function answered(m: CheckV2Context, commit: () => void, from: string, id: string): () => void {
-  return () => {
-    commit();
-    m.store.recovery.answered(from);
-    m.store.recovery.arrived(id, from);
-  };
-}
-
 export async function checkV2(
   m: CheckV2Context,
   conn: Connection,
@@ -54,7 +42,20 @@ export async function checkV2(
   const from = inner.from;
   const id = toHex(frame.id);
   // §24.3 step 4, with §24.7's exception: an id rejected for want of a session and awaiting a resend from `from`.
-  if (!eph && m.store.v2.committed(id) && !m.store.recovery.awaits(id, from)) return { outcome: 'duplicate', frame };
+  // (Only an id already rejected can await one, so the common path asks nothing more of the store.)
+  let awaited = false;
+  if (!eph && m.store.v2.committed(id)) {
+    if (!m.store.recovery.awaits(id, from)) return { outcome: 'duplicate', frame };
+    awaited = true;
+  }
+  /** The session's commit; for a resent id, it stops awaiting in the same transaction (§24.7). */
+  const settle = (commit: () => void): (() => void) =>
+    awaited
+      ? () => {
+          commit();
+          m.store.recovery.arrived(id, from);
+        }
+      : commit;
   let contact: Contact | undefined = m.store.contacts.get(from);
   if (!contact) {
     try {
@@ -86,11 +87,11 @@ export async function checkV2(
   if (r.outcome === 'rejected') {
     if (eph) return { outcome: 'ignored', frame };
     // §24.7: decrypted (its kind's rules refused it): the peer answered; not decrypted for want of a session: ask.
-    const commit = r.commit && answered(m, r.commit, from, id);
-    const awaitFrom = !r.commit && WANT_OF_SESSION.has(r.code) ? from : undefined;
-    return { outcome: 'rejected', frame, code: r.code, detail: r.detail, commit, awaitFrom };
+    if (r.commit) return { outcome: 'rejected', frame, code: r.code, detail: r.detail, commit: settle(r.commit), from };
+    const awaitFrom = WANT_OF_SESSION.has(r.code) ? from : undefined;
+    return { outcome: 'rejected', frame, code: r.code, detail: r.detail, awaitFrom };
   }
-  const commit = answered(m, r.commit, from, id);
+  const commit = settle(r.commit);
   const { kind, ts, body } = r.plain;
   if (eph) {
     // §4.1: only typing travels ephemerally; the key it spent is still gone (its state is committed).

@@ -13,10 +13,19 @@ export type Checked =
   /** Signed by a key not accepted (yet): left on the relay, not acknowledged. */
   | { outcome: 'held'; frame: MsgFrame; from: string; reason: HeldMessage['reason'] }
   /**
-   * Failed a check: recorded in `rejected` and acknowledged. `awaitFrom`: a v2 envelope that failed for want of a
-   * session (§24.7), whose sender is asked to resend it.
+   * Failed a check: recorded in `rejected` and acknowledged. A v2 envelope that decrypted (then failed its kind's
+   * rules) has `commit` and its sender `from`; one that failed for want of a session (§24.7) has `awaitFrom`, the
+   * sender asked to resend it.
    */
-  | { outcome: 'rejected'; frame: MsgFrame; code: string; detail: string; commit?: () => void; awaitFrom?: string }
+  | {
+      outcome: 'rejected';
+      frame: MsgFrame;
+      code: string;
+      detail: string;
+      commit?: () => void;
+      from?: string;
+      awaitFrom?: string;
+    }
   /** A verified ephemeral typing signal (§4.1): shown, never stored or acknowledged. */
   | { outcome: 'typing'; frame: MsgFrame; from: string; active: boolean; commit?: () => void }
   /** A v2 envelope already committed, or whose message key was used (§24.3): acknowledged, not shown. */

@@ -35,8 +35,8 @@ class Batch {
   readonly held: Committed['held'] = [];
   /** An envelope failed for want of a session (§24.7): resend requests may be due. */
   awaiting = false;
-  /** A v2 message decrypted: an open resend request may have been answered, letting the next one go (§24.7). */
-  answered = false;
+  /** Peers a v2 message decrypted from: an open resend request to them is answered (§24.7). */
+  readonly decrypted = new Set<string>();
 
   /** The context's emit, calling the `receive` options' callbacks first. */
   readonly emit: Emit;
@@ -73,7 +73,9 @@ export function commitChecked(
     for (const peer of b.seen) m.store.outbox.setLastSeen(peer, now);
     for (const [peer, ids] of b.delivered) queued = m.enqueueReceipts(peer, MessageKind.delivered, ids) || queued;
     // §24.7: a request goes out once the failed envelopes are acknowledged (acks are sent before the outbox runs).
-    if (b.awaiting || b.answered) {
+    // Once per peer and batch, not per message: the drain of a long backlog pays nothing per envelope for recovery.
+    for (const peer of b.decrypted) m.store.recovery.answered(peer);
+    if (b.awaiting || b.decrypted.size > 0) {
       for (const e of askForResends(m.store, now)) {
         queued = true;
         b.events.push(() => m.emit('recovery', e));
@@ -97,6 +99,7 @@ function apply(b: Batch, c: Checked): boolean {
       b.counts.duplicates++;
       return true;
     case 'typing':
+      if (c.commit) b.decrypted.add(c.from);
       c.commit?.(); // a v2 typing signal spent a message key: the session's state moves on (§24.3 step 8)
       if (m.store.blocked.has(c.from)) return false; // §17.4: nothing from a blocked user is shown
       b.seen.add(c.from);
@@ -112,14 +115,14 @@ function apply(b: Batch, c: Checked): boolean {
       return false;
     }
     case 'rejected':
-      if (c.commit) b.answered = true;
+      if (c.from !== undefined) b.decrypted.add(c.from);
       c.commit?.();
       if (c.awaitFrom !== undefined && awaitResend(m.store, toHex(c.frame.id), c.awaitFrom, Date.now())) {
         b.awaiting = true;
       }
       return reject(b, c.frame, c.code, c.detail);
     case 'ok':
-      if (c.commit) b.answered = true;
+      if (c.commit) b.decrypted.add(c.opened.from);
       c.commit?.();
       return applyOpened(b, c.frame, c.opened);
   }
