@@ -36,6 +36,8 @@ export const MessageKind = {
   reaction: 0x0a,
   /** Disappearing messages (PROTOCOL.md §17.5): a conversation's timer, and its group variant. */
   timer: 0x0b,
+  /** Recovery (PROTOCOL.md §24.7): asks the peer to resend messages that could not be decrypted; v2 sessions only. */
+  resendRequest: 0x0c,
   /** Groups and rooms (PROTOCOL.md §15.1). */
   groupText: 0x10,
   groupState: 0x11,
@@ -48,6 +50,8 @@ export const MessageKind = {
 } as const;
 /** Most message ids in one receipt body (PROTOCOL.md §4). */
 export const MAX_RECEIPT_IDS = 256;
+/** Most message ids in one resend request (PROTOCOL.md §24.7). */
+export const MAX_RESEND_IDS = 64;
 /** One of the values of {@link MessageKind}. */
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 

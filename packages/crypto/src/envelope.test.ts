@@ -56,6 +56,8 @@ describe('sealEnvelope / openEnvelope', () => {
       { kind: MessageKind.read, body: ids(256) },
       { kind: MessageKind.typing, body: Uint8Array.of(1) },
       { kind: MessageKind.typing, body: Uint8Array.of(0) },
+      { kind: MessageKind.resendRequest, body: ids(1) },
+      { kind: MessageKind.resendRequest, body: ids(64) },
     ];
     for (const c of cases) {
       const msg = message(c);
@@ -120,6 +122,10 @@ describe('sealEnvelope / openEnvelope', () => {
       [{ kind: 2, body: new Uint8Array(15) }, /receipt body/],
       [{ kind: 3, body: new Uint8Array(0) }, /receipt body/],
       [{ kind: 4, body: Uint8Array.of(7) }, /typing body/],
+      // A resend request (§24.7): 1 to 64 ids of 16 bytes.
+      [{ kind: MessageKind.resendRequest, body: new Uint8Array(0) }, /resend request body/],
+      [{ kind: MessageKind.resendRequest, body: new Uint8Array(17) }, /resend request body/],
+      [{ kind: MessageKind.resendRequest, body: new Uint8Array(65 * 16) }, /resend request body/],
       [{ from: 'Alice' }, /from/],
       [{ to: 'b' }, /to/],
       [{ id: new Uint8Array(15) }, /id to be 16 bytes, got 15/],

@@ -4,7 +4,14 @@ import { isUint8Array } from 'node:util/types';
 import { bytesArg, concat, exactBytes } from './bytes.js';
 import { USERNAME_PATTERN, usernameArg } from './bundle.js';
 import { fileAnswerProblem, fileOfferProblem } from './file-offer.js';
-import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MESSAGE_ID_BYTES, MessageKind, SIGNATURE_BYTES } from './constants.js';
+import {
+  MAX_BODY_BYTES,
+  MAX_RECEIPT_IDS,
+  MAX_RESEND_IDS,
+  MESSAGE_ID_BYTES,
+  MessageKind,
+  SIGNATURE_BYTES,
+} from './constants.js';
 import { CryptoError } from './errors.js';
 import { groupBodyProblem } from './group-record.js';
 import { isActionKind, messageActionProblem } from './message-action.js';
@@ -41,7 +48,7 @@ export function encodeSigned(fn: string, msg: MessageFields, maxBody = MAX_BODY_
   if (typeof kind !== 'number') throw new TypeError(`${fn}: expected kind to be a number, got ${typeof kind}`);
   if (!KINDS.has(kind))
     throw new RangeError(
-      `${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing, 5 file offer, 6 file answer, 7-0x0a reply, edit, delete, reaction, 0x10-0x12 groups and rooms, 0x13-0x16 group reply, edit, delete, reaction), got ${kind}`,
+      `${fn}: expected kind to be a MessageKind (1 text, 2 delivered, 3 read, 4 typing, 5 file offer, 6 file answer, 7-0x0a reply, edit, delete, reaction, 0x0b timer, 0x0c resend request, 0x10-0x12 groups and rooms, 0x13-0x16 group reply, edit, delete, reaction), got ${kind}`,
     );
   usernameArg(fn, 'from', from);
   usernameArg(fn, 'to', to);
@@ -127,6 +134,10 @@ function checkBody(kind: number, body: Uint8Array): string | undefined {
         body.length <= MAX_RECEIPT_IDS * MESSAGE_ID_BYTES
         ? undefined
         : `a receipt body must be 1 to ${MAX_RECEIPT_IDS} message ids of ${MESSAGE_ID_BYTES} bytes, got ${body.length} bytes`;
+    case MessageKind.resendRequest:
+      return body.length > 0 && body.length % MESSAGE_ID_BYTES === 0 && body.length <= MAX_RESEND_IDS * MESSAGE_ID_BYTES
+        ? undefined
+        : `a resend request body must be 1 to ${MAX_RESEND_IDS} message ids of ${MESSAGE_ID_BYTES} bytes, got ${body.length} bytes`;
     case MessageKind.typing:
       return body.length === 1 && (body[0] === 0 || body[0] === 1)
         ? undefined

@@ -37,6 +37,11 @@ export function warn(io: Io, message: string): void {
   io.stderr.write(`chat: warning: ${message}\n`);
 }
 
+/** Something the user should know that is neither a problem nor a hint (a recovered session, §24.7). */
+export function notice(io: Io, message: string): void {
+  io.stderr.write(`chat: notice: ${message}\n`);
+}
+
 export function hint(io: Io, message: string): void {
   io.stderr.write(`chat: hint: ${message}\n`);
 }

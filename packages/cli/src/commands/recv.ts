@@ -26,7 +26,8 @@ import { printFileNotice } from './files.js';
 import { inertLine, inertText } from '../terminal-text.js';
 import { fitLine, formatLocalTime, formatMessageLine, loadWrapFor, outputWidth } from './format.js';
 import { formatAction, quoteLine } from './history-format.js';
-import { hint, printJson, warn, type Io } from './io.js';
+import { hint, notice, printJson, warn, type Io } from './io.js';
+import { recoveryNotice } from './recovery-notice.js';
 
 const HELD_REASON = {
   KEY_CHANGED: 'key changed',
@@ -148,6 +149,11 @@ function printEvent({ io, json }: Output, e: EventObject): void {
       break;
     case 'rejected':
       warn(io, `rejected message ${e.id}: ${e.code} (${inertLine(e.detail)})`);
+      if (json) printJson(io, e);
+      break;
+    case 'recovery':
+      // §24.7: one line for each side of a recovered session; names are usernames, made inert all the same.
+      notice(io, recoveryNotice(e));
       if (json) printJson(io, e);
       break;
     case 'keyChanged':

@@ -5,6 +5,7 @@
 import type {
   ActionEvent,
   ExpiredEvent,
+  RecoveryEvent,
   FileEvent,
   GroupMessage,
   MessengerEvents,
@@ -155,7 +156,8 @@ export type EventObject =
   | { type: 'connection'; state: string; attempt?: number; retryInMs?: number; error?: string }
   | { type: 'typing'; from: string; active: boolean }
   | ({ type: 'file' } & FileNotice)
-  | ExpiredEvent;
+  | ExpiredEvent
+  | RecoveryEvent;
 
 /** The part of the Messenger these objects are made from. */
 export interface EventSource {
@@ -178,6 +180,7 @@ export function onEventObjects(source: EventSource, f: (e: EventObject) => void)
   source.on('expired', (e) => f({ ...e }));
   source.on('held', (h) => f({ type: 'held', id: h.id, from: h.from, reason: h.reason }));
   source.on('rejected', (r) => f({ type: 'rejected', id: r.id, code: r.code, detail: r.detail }));
+  source.on('recovery', (r) => f({ ...r, ids: [...r.ids] }));
   source.on('keyChanged', (c) => f({ type: 'keyChanged', ...c }));
   source.on('delivery', (d) => f({ type: 'delivery', ...d }));
   // Typing (§4.1) reaches only a live session: an attached interactive session shows it as its own would.

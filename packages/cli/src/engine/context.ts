@@ -45,7 +45,16 @@ export interface SendControl {
 export interface ReceiveContext extends Self, Lookup, Announce {
   readonly store: Pick<
     Store,
-    'contacts' | 'transaction' | 'rejected' | 'outbox' | 'seen' | 'blocked' | 'v2' | 'dataVersion' | 'senderKeys'
+    | 'contacts'
+    | 'transaction'
+    | 'rejected'
+    | 'outbox'
+    | 'seen'
+    | 'blocked'
+    | 'v2'
+    | 'dataVersion'
+    | 'senderKeys'
+    | 'recovery'
   >;
   /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
   readonly handlers: KindHandlers;

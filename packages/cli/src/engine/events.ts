@@ -44,10 +44,23 @@ export interface RejectedMessage {
   detail: string;
 }
 
+/**
+ * Recovery of a lost v2 session (§24.7), as `chat recv --json` prints it: we asked `peer` to resend `ids` we could
+ * not decrypt (`asked`), or resent `ids` of ours at `peer`'s request (`resent`).
+ */
+export interface RecoveryEvent {
+  type: 'recovery';
+  action: 'asked' | 'resent';
+  peer: string;
+  ids: string[];
+}
+
 export interface MessengerEvents {
   message: [message: ReceivedMessage];
   held: [message: HeldMessage];
   rejected: [message: RejectedMessage];
+  /** A lost v2 session is being recovered (§24.7): a resend request sent, or messages resent at the peer's request. */
+  recovery: [event: RecoveryEvent];
   /** Every envelope waiting at login has been handled (§6.2 `synced`). */
   synced: [];
   sent: [message: SentMessage];

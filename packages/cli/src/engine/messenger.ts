@@ -34,6 +34,7 @@ import { fileHandlers } from './files/incoming.js';
 import { groupHandlers } from './groups/receive.js';
 import { senderKeyHandlers } from './groups/sender-key-receive.js';
 import { messageHandlers } from './messages.js';
+import { recoveryHandlers } from './v2/recovery.js';
 import { actionHandlers } from './actions/receive.js';
 import { timerHandlers } from './expire/timers.js';
 import type { KindHandlers } from './receive/handlers.js';
@@ -111,6 +112,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       ...fileHandlers(this),
       ...actionHandlers(this),
       ...timerHandlers(this),
+      ...recoveryHandlers({
+        store: this.store,
+        emit: (e, ...a) => this.emit(e, ...a),
+        kickOutbox: () => this.kickOutbox(),
+      }),
     ]);
     this.q = {
       username: this.username,

@@ -40,6 +40,8 @@ export interface SessionEvents {
   keyChanged: [change: { username: string; accepted: boolean }];
   connection: [status: ConnectionStatus];
   warning: [message: string];
+  /** A lost v2 session recovered (§24.7): a resend request sent, or messages resent at the peer's request. */
+  recovery: [event: MessengerEvents['recovery'][0]];
   /** Offers and answers only: progress is reported to the caller of `sendFile` / `acceptFile`. */
   file: [
     event:

@@ -129,6 +129,8 @@ function eventEvent(events: EventEmitter<SessionEvents>, e: EventObject, connect
       return;
     case 'expired':
       return void events.emit('expired');
+    case 'recovery':
+      return void events.emit('recovery', { type: 'recovery', action: e.action, peer: e.peer, ids: e.ids });
     case 'typing':
       return void events.emit('typing', { from: e.from, active: e.active });
     case 'connection':

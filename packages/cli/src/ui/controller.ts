@@ -22,6 +22,7 @@ import { historyPager, paneItems } from './paging.js';
 import { decorateView, editLastLine, messageCommand } from './messages-ui.js';
 import { buildView, type ChatView, type Notice, type PaneItem } from './view.js';
 import { inertLine } from '../terminal-text.js';
+import { recoveryNotice } from '../commands/recovery-notice.js';
 
 export type { ChatView, ConversationRow, Notice, PaneItem } from './view.js';
 
@@ -136,6 +137,8 @@ export class ChatController extends EventEmitter<{ change: []; exit: [] }> {
       this.redraw();
     });
     m.on('warning', (w) => this.notice(w, 'error'));
+    // §24.7: a lost v2 session recovered, one line in that peer's conversation on either side.
+    m.on('recovery', (e) => this.notice(recoveryNotice(e), 'info', e.peer));
     attachFileNotices(this);
   }
 

@@ -12,9 +12,10 @@ import type { Connection } from '../net/connection.js';
 import type { Contact, Store } from '../store/store.js';
 import type { InnerV2 } from '../v2/envelope.js';
 import type { V2Opener } from '../v2/open.js';
+import { WANT_OF_SESSION } from '../v2/recovery.js';
 import type { Checked } from './checked.js';
 
-type CheckV2Context = Self & Lookup & { readonly store: Pick<Store, 'contacts' | 'v2'> };
+type CheckV2Context = Self & Lookup & { readonly store: Pick<Store, 'contacts' | 'v2' | 'recovery'> };
 
 /** The relay's current key for `contact` if it differs: the accepted new contact, or 'held'; else undefined. */
 async function keyChange(m: CheckV2Context, conn: Connection, contact: Contact): Promise<Contact | 'held' | undefined> {
@@ -38,8 +39,23 @@ export async function checkV2(
   inner: InnerV2,
 ): Promise<Checked> {
   const eph = frame.eph === true;
-  if (!eph && m.store.v2.committed(toHex(frame.id))) return { outcome: 'duplicate', frame };
   const from = inner.from;
+  const id = toHex(frame.id);
+  // §24.3 step 4, with §24.7's exception: an id rejected for want of a session and awaiting a resend from `from`.
+  // (Only an id already rejected can await one, so the common path asks nothing more of the store.)
+  let awaited = false;
+  if (!eph && m.store.v2.committed(id)) {
+    if (!m.store.recovery.awaits(id, from)) return { outcome: 'duplicate', frame };
+    awaited = true;
+  }
+  /** The session's commit; for a resent id, it stops awaiting in the same transaction (§24.7). */
+  const settle = (commit: () => void): (() => void) =>
+    awaited
+      ? () => {
+          commit();
+          m.store.recovery.arrived(id, from);
+        }
+      : commit;
   let contact: Contact | undefined = m.store.contacts.get(from);
   if (!contact) {
     try {
@@ -69,25 +85,28 @@ export async function checkV2(
   }
   if (r.outcome === 'duplicate') return eph ? { outcome: 'ignored', frame } : { outcome: 'duplicate', frame };
   if (r.outcome === 'rejected') {
-    return eph
-      ? { outcome: 'ignored', frame }
-      : { outcome: 'rejected', frame, code: r.code, detail: r.detail, commit: r.commit };
+    if (eph) return { outcome: 'ignored', frame };
+    // §24.7: decrypted (its kind's rules refused it): the peer answered; not decrypted for want of a session: ask.
+    if (r.commit) return { outcome: 'rejected', frame, code: r.code, detail: r.detail, commit: settle(r.commit), from };
+    const awaitFrom = WANT_OF_SESSION.has(r.code) ? from : undefined;
+    return { outcome: 'rejected', frame, code: r.code, detail: r.detail, awaitFrom };
   }
-  const { kind, id, ts, body } = r.plain;
+  const commit = settle(r.commit);
+  const { kind, ts, body } = r.plain;
   if (eph) {
     // §4.1: only typing travels ephemerally; the key it spent is still gone (its state is committed).
-    if (kind === MessageKind.typing) return { outcome: 'typing', frame, from, active: body[0] === 1, commit: r.commit };
+    if (kind === MessageKind.typing) return { outcome: 'typing', frame, from, active: body[0] === 1, commit };
     return { outcome: 'ignored', frame };
   }
   const opened = {
     kind,
     from,
     to: m.username,
-    id,
+    id: r.plain.id,
     ts,
     body,
     signature: new Uint8Array(0),
     signedMessage: new Uint8Array(0),
   };
-  return { outcome: 'ok', frame, opened, commit: r.commit };
+  return { outcome: 'ok', frame, opened, commit };
 }

@@ -22,7 +22,7 @@ import type { SignatureVerifier } from '../signatures.js';
 import type { Contact, Store } from '../store/store.js';
 
 /** What the check needs: our keys, the contacts, and the lookup (§3.4). */
-type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'contacts' | 'v2'> };
+type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'contacts' | 'v2' | 'recovery'> };
 import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 import { type InnerV2, V2Rejection } from '../v2/envelope.js';
 import { V2Opener, isV2Envelope, unsealV2 } from '../v2/open.js';

@@ -12,8 +12,20 @@ export type Checked =
   | { outcome: 'ok'; frame: MsgFrame; opened: OpenedEnvelope; commit?: () => void }
   /** Signed by a key not accepted (yet): left on the relay, not acknowledged. */
   | { outcome: 'held'; frame: MsgFrame; from: string; reason: HeldMessage['reason'] }
-  /** Failed a check: recorded in `rejected` and acknowledged. */
-  | { outcome: 'rejected'; frame: MsgFrame; code: string; detail: string; commit?: () => void }
+  /**
+   * Failed a check: recorded in `rejected` and acknowledged. A v2 envelope that decrypted (then failed its kind's
+   * rules) has `commit` and its sender `from`; one that failed for want of a session (§24.7) has `awaitFrom`, the
+   * sender asked to resend it.
+   */
+  | {
+      outcome: 'rejected';
+      frame: MsgFrame;
+      code: string;
+      detail: string;
+      commit?: () => void;
+      from?: string;
+      awaitFrom?: string;
+    }
   /** A verified ephemeral typing signal (§4.1): shown, never stored or acknowledged. */
   | { outcome: 'typing'; frame: MsgFrame; from: string; active: boolean; commit?: () => void }
   /** A group message in a sender key (§25.5), opened and parsed: decrypted by commit.ts in the batch's transaction. */

@@ -9,6 +9,7 @@ import { MessageKind, toHex, type OpenedEnvelope } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { ReceiveContext } from '../context.js';
 import type { Emit, HeldMessage, ReceiveOptions, ReceiveSummary } from '../events.js';
+import { askForResends, awaitResend } from '../v2/recovery.js';
 import type { Checked } from './check.js';
 import { openGroupMessage } from './group-open.js';
 
@@ -17,8 +18,8 @@ export interface Committed {
   acks: Uint8Array[];
   /** Events and callbacks in delivery order, to run after the commit. */
   events: (() => void)[];
-  /** Delivery receipts were queued in the outbox. */
-  receipts: boolean;
+  /** Something was queued in the outbox (delivery receipts, a resend request, §24.7): kick it. */
+  queued: boolean;
   /** Held envelopes (§3.4), in delivery order: the live session checks them again once their key is accepted. */
   held: { from: string; frame: MsgFrame; reason: HeldMessage['reason'] }[];
 }
@@ -33,6 +34,10 @@ class Batch {
   /** New text message ids per sender, for `delivered` receipts (§4.1). */
   readonly delivered = new Map<string, string[]>();
   readonly held: Committed['held'] = [];
+  /** An envelope failed for want of a session (§24.7): resend requests may be due. */
+  awaiting = false;
+  /** Peers a v2 message decrypted from: an open resend request to them is answered (§24.7). */
+  readonly decrypted = new Set<string>();
 
   /** The context's emit, calling the `receive` options' callbacks first. */
   readonly emit: Emit;
@@ -60,20 +65,29 @@ export function commitChecked(
   summary: ReceiveSummary,
 ): Committed {
   const b = new Batch(m, options);
-  let receipts = false;
+  let queued = false;
   m.store.transaction(() => {
     for (const c of checked) {
       if (apply(b, c)) b.acks.push(c.frame.id);
     }
     const now = Date.now();
     for (const peer of b.seen) m.store.outbox.setLastSeen(peer, now);
-    for (const [peer, ids] of b.delivered) receipts = m.enqueueReceipts(peer, MessageKind.delivered, ids) || receipts;
+    for (const [peer, ids] of b.delivered) queued = m.enqueueReceipts(peer, MessageKind.delivered, ids) || queued;
+    // §24.7: a request goes out once the failed envelopes are acknowledged (acks are sent before the outbox runs).
+    // Once per peer and batch, not per message: the drain of a long backlog pays nothing per envelope for recovery.
+    for (const peer of b.decrypted) m.store.recovery.answered(peer);
+    if (b.awaiting || b.decrypted.size > 0) {
+      for (const e of askForResends(m.store, now)) {
+        queued = true;
+        b.events.push(() => m.emit('recovery', e));
+      }
+    }
   });
   summary.received += b.counts.received;
   summary.duplicates += b.counts.duplicates;
   summary.held += b.counts.held;
   summary.rejected += b.counts.rejected;
-  return { acks: b.acks, events: b.events, receipts, held: b.held };
+  return { acks: b.acks, events: b.events, queued, held: b.held };
 }
 
 /** Applies one checked envelope; true if it may be acknowledged. */
@@ -86,6 +100,7 @@ function apply(b: Batch, c: Checked): boolean {
       b.counts.duplicates++;
       return true;
     case 'typing':
+      if (c.commit) b.decrypted.add(c.from);
       c.commit?.(); // a v2 typing signal spent a message key: the session's state moves on (§24.3 step 8)
       if (m.store.blocked.has(c.from)) return false; // §17.4: nothing from a blocked user is shown
       b.seen.add(c.from);
@@ -101,9 +116,14 @@ function apply(b: Batch, c: Checked): boolean {
       return false;
     }
     case 'rejected':
+      if (c.from !== undefined) b.decrypted.add(c.from);
       c.commit?.();
+      if (c.awaitFrom !== undefined && awaitResend(m.store, toHex(c.frame.id), c.awaitFrom, Date.now())) {
+        b.awaiting = true;
+      }
       return reject(b, c.frame, c.code, c.detail);
     case 'ok':
+      if (c.commit) b.decrypted.add(c.opened.from);
       c.commit?.();
       return applyOpened(b, c.frame, c.opened);
     case 'group': {

@@ -147,9 +147,11 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
         // Committed: from here on the relay may delete them (§9), and the receipts may go out.
         acks.push(...committed.acks);
         if (follow) keepHeld(committed.held);
-        if (committed.receipts) m.kickOutbox();
         for (const emit of committed.events) emit();
         if (!done) flush();
+        // After the acks, on the same connection: a resend request (§24.7) reaches the relay after the ack of the
+        // envelope it asks for, so the resent copy is stored anew rather than taken for a retry of the old one.
+        if (committed.queued) m.kickOutbox();
       }
       if (result.failed) throw result.error;
     };

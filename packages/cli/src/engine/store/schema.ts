@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 14;
+export const SCHEMA_VERSION = 15;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -242,6 +242,23 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (gid, sender, epoch)
    ) STRICT;
    ALTER TABLE outbox ADD COLUMN group_msg BLOB;`,
+  // v15 (issue 13 point 6, PROTOCOL.md §24.7; recovery.ts): ids that failed for want of a session and await a resend
+  // from `peer` (`asked_at` once a resend request named them), the peers with a request open, and the ids we resent
+  // to a peer (each at most once). Never in a backup.
+  `CREATE TABLE IF NOT EXISTS v2_awaiting (
+     id        TEXT PRIMARY KEY,
+     peer      TEXT NOT NULL,
+     failed_at INTEGER NOT NULL,
+     asked_at  INTEGER
+   ) STRICT;
+   CREATE INDEX IF NOT EXISTS v2_awaiting_by_peer ON v2_awaiting (peer, failed_at);
+   CREATE TABLE IF NOT EXISTS v2_requests_open (peer TEXT PRIMARY KEY, asked_at INTEGER NOT NULL) STRICT;
+   CREATE TABLE IF NOT EXISTS v2_resent (
+     peer      TEXT NOT NULL,
+     id        TEXT NOT NULL,
+     resent_at INTEGER NOT NULL,
+     PRIMARY KEY (peer, id)
+   ) STRICT;`,
 ];
 
 /**

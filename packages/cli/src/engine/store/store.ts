@@ -22,6 +22,7 @@ import { SeenIds } from './seen.js';
 import { Statements } from './statements.js';
 import { SenderKeyTable } from './sender-keys.js';
 import { V2Table } from './v2.js';
+import { RecoveryTable } from './recovery.js';
 
 export { SCHEMA_VERSION } from './schema.js';
 
@@ -65,6 +66,8 @@ export class Store {
   readonly v2: V2Table;
   /** Group sender keys: our chains, who holds them, members' chains (schema v14, PROTOCOL.md §25). */
   readonly senderKeys: SenderKeyTable;
+  /** Recovery of lost v2 sessions (§24.7). */
+  readonly recovery: RecoveryTable;
 
   private constructor(private readonly db: Db) {
     const sql = new Statements(db);
@@ -81,6 +84,7 @@ export class Store {
     this.timers = new TimerTable(db);
     this.v2 = new V2Table(sql);
     this.senderKeys = new SenderKeyTable(sql);
+    this.recovery = new RecoveryTable(sql);
   }
 
   /**

@@ -4,7 +4,7 @@
  * refuses v1 (a one-shot `chat send`). The ratchet state and the outbox row's envelope are written in one
  * transaction, so a retry resends the same bytes and a message key is spent once.
  */
-import { CryptoError, SENDER_KEY_KIND, type PrekeyBundle } from '@chat/crypto';
+import { CryptoError, MessageKind, SENDER_KEY_KIND, type PrekeyBundle } from '@chat/crypto';
 import type { Self } from '../context.js';
 import { ChatError, fromCryptoError } from '../errors.js';
 import type { OutboxEntry } from '../store/outbox.js';
@@ -33,11 +33,18 @@ export async function sealEntry(
 ): Promise<Uint8Array | undefined> {
   // Self-notes stay v1: there is no session with oneself (both halves would be ours).
   const self = entry.peer === m.username;
+  // A resend request goes in a fresh session (§24.7): the ones we hold may be what the peer no longer shares.
+  const fresh = entry.kind === MessageKind.resendRequest;
   let bundle: PrekeyBundle | null = null;
-  if (!self && !currentSession(m, contact)) bundle = await fetchPrekeys(conn, contact);
+  if (!self && (fresh || !currentSession(m, contact))) bundle = await fetchPrekeys(conn, contact);
+  if (fresh && !bundle) {
+    throw new ChatError('V2_UNAVAILABLE', `no v2 prekeys for ${contact.username}: the resend request was dropped`, {
+      hint: 'a resend request is never sent as v1 (PROTOCOL.md §24.7)',
+    });
+  }
   try {
     return m.store.transaction(() => {
-      let session = self ? undefined : currentSession(m, contact);
+      let session = self || fresh ? undefined : currentSession(m, contact);
       if (!session && bundle) session = start(m, contact, bundle);
       let env: Uint8Array;
       if (session) {
