@@ -3,7 +3,7 @@
  * the sender checked as §4 step 6 does (pinned, looked up if unknown, held while its key is not accepted), then
  * decrypted by the batch's V2Opener. The session's new state is written by `commit` in the batch's transaction.
  */
-import { MessageKind, toHex } from '@chat/crypto';
+import { MessageKind, loadMlkem, mlkemLoaded, toHex } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { Lookup, Self } from '../context.js';
 import { fetchBundle, sameKeys } from '../contacts/bundle.js';
@@ -37,6 +37,8 @@ export async function checkV2(
   frame: MsgFrame,
   inner: InnerV2,
 ): Promise<Checked> {
+  // Answering an initiation decapsulates with our ML-KEM key: its code loads on the first one (before any read below).
+  if (inner.initiation && !mlkemLoaded()) await loadMlkem();
   const eph = frame.eph === true;
   if (!eph && m.store.v2.committed(toHex(frame.id))) return { outcome: 'duplicate', frame };
   const from = inner.from;

@@ -4,7 +4,7 @@
  * refuses v1 (a one-shot `chat send`). The ratchet state and the outbox row's envelope are written in one
  * transaction, so a retry resends the same bytes and a message key is spent once.
  */
-import { CryptoError, type PrekeyBundle } from '@chat/crypto';
+import { CryptoError, type PrekeyBundle, loadMlkem } from '@chat/crypto';
 import type { Self } from '../context.js';
 import { ChatError, fromCryptoError } from '../errors.js';
 import type { OutboxEntry } from '../store/outbox.js';
@@ -34,7 +34,10 @@ export async function sealEntry(
   // Self-notes stay v1: there is no session with oneself (both halves would be ours).
   const self = entry.peer === m.username;
   let bundle: PrekeyBundle | null = null;
-  if (!self && !currentSession(m, contact)) bundle = await fetchPrekeys(conn, contact);
+  if (!self && !currentSession(m, contact)) {
+    // A first contact encapsulates to the peer's ML-KEM key: its code loads while the bundle is on its way.
+    [bundle] = await Promise.all([fetchPrekeys(conn, contact), conn.speaksV2 ? loadMlkem() : undefined]);
+  }
   try {
     return m.store.transaction(() => {
       let session = self ? undefined : currentSession(m, contact);
