@@ -207,6 +207,7 @@ for (const [v, key] of [
     medianSeconds: median(runs.map((d) => d.seconds)),
     clientCpuUsPerMessage: median(runs.map((d) => d.clientCpuUsPerMessage)),
     relayCpuUsPerMessage: median(runs.map((d) => d.relayCpuUsPerMessage)),
+    ...(v === 'v2' ? { cryptoFloorUsPerMessage: median(runs.map((d) => d.cryptoFloorUsPerMessage)) } : {}),
     runs,
   };
   log(

@@ -4,7 +4,7 @@
  * the low-water marks. Runs at login and on every receiving connection (not on a one-shot send's: it needs none).
  */
 import { OPK_LOW_WATER, PQOPK_LOW_WATER } from '@chat/protocol';
-import { PrekeyType, loadMlkem } from '@chat/crypto';
+import { PrekeyType, loadMlkem, mlkemLoaded } from '@chat/crypto';
 import type { Self } from '../context.js';
 import type { PrekeyCounts, PrekeyEntry } from '../net/connection.js';
 import type { Store } from '../store/store.js';
@@ -35,8 +35,16 @@ const isOneTime = (k: OwnPrekey): boolean => k.type === PrekeyType.x25519OneTime
 export async function publishPrekeys(m: PublishContext, conn: PrekeyPublisher): Promise<void> {
   if (!conn.speaksV2) return;
   const v2 = m.store.v2;
-  if (mlkemKeysDue(v2, Date.now())) await loadMlkem();
-  const made = m.store.transaction(() => maintainPrekeys(m, v2, Date.now()));
+  const now = Date.now();
+  if (mlkemKeysDue(v2, now)) await loadMlkem();
+  // Another process may have used our last one-time keys since that check: then load and run it again.
+  const maintain = (): OwnPrekey[] | null =>
+    mlkemLoaded() || !mlkemKeysDue(v2, now) ? maintainPrekeys(m, v2, now) : null;
+  let made = m.store.transaction(maintain);
+  if (made === null) {
+    await loadMlkem();
+    made = m.store.transaction(maintain) ?? [];
+  }
   const signed = [PrekeyType.x25519Signed, PrekeyType.mlkemLastResort].map((t) => v2.live(t).at(-1)!);
   const oneTime = made.filter(isOneTime);
   // Nothing new and the relay already holds our current signed keys: no request at all. Every request counts against
