@@ -17,6 +17,7 @@ import { Profile } from '../../packages/cli/dist/engine/profile.js';
 import { Store } from '../../packages/cli/dist/engine/store/store.js';
 import { drain } from './client.mjs';
 import { body, seeded } from './history-bodies.mjs';
+import { drainV2 } from './drain-v2.mjs';
 import { cpuSeconds, fmt, machine, median, tempDir } from './common.mjs';
 import { startOurRelay } from './ours.mjs';
 
@@ -254,26 +255,19 @@ console.log(
 for (const [k, v] of Object.entries(results.oneShot))
   console.log(`${k}: ${fmt(v)} ms${k === 'node -e 0' ? '' : ` (+${fmt(v - node)} ms)`}`);
 
-// One sender's (and one address's) share of a mailbox, and the envelope and ack rates, are limited (§11): lifted for
-// the one sender and the one recipient here. Figures above are printed first, so a failed drain loses nothing.
-const BIG = String(2 ** 40);
-// CHAT_BENCH_DRAIN=0 skips it (the session's figures alone, e.g. for code whose receive path is the same).
+// The drain of N waiting envelopes through the client engine, with v2 envelopes in one answered session (what two
+// v2 clients exchange; drain-v2.mjs), or v1 envelopes with CHAT_BENCH_DRAIN_VERSION=1 (client.mjs). Both lift the
+// relay's per-sender mailbox and rate limits (§11) for the one sender and recipient. Figures above are printed first,
+// so a failed drain loses nothing. CHAT_BENCH_DRAIN=0 skips it (the session's figures alone).
 const d = await (process.env.CHAT_BENCH_DRAIN === '0'
   ? Promise.resolve(undefined)
-  : drain(N, {
-      CHAT_RELAY_MAILBOX_SENDER_MAX_MESSAGES: BIG,
-      CHAT_RELAY_MAILBOX_SENDER_MAX_BYTES: BIG,
-      CHAT_RELAY_MAILBOX_ADDRESS_MAX_MESSAGES: BIG,
-      CHAT_RELAY_MAILBOX_ADDRESS_MAX_BYTES: BIG,
-      CHAT_RELAY_ENVELOPES_PER_SECOND: BIG,
-      CHAT_RELAY_ENVELOPES_BURST: BIG,
-      CHAT_RELAY_ACKS_PER_SECOND: BIG,
-      CHAT_RELAY_ACKS_BURST: BIG,
-    }));
+  : process.env.CHAT_BENCH_DRAIN_VERSION === '1'
+    ? drain(N)
+    : drainV2(N));
 if (d) {
   results.drain = { ...d, msgPerSecond: d.received / d.seconds };
   console.log(
-    `drain of ${N}: ${fmt(d.seconds, 2)} s, ${fmt(results.drain.msgPerSecond)} msg/s, ${d.received} received, ${d.leftOnRelay} left`,
+    `drain of ${N} (v${process.env.CHAT_BENCH_DRAIN_VERSION === '1' ? 1 : 2}): ${fmt(d.seconds, 2)} s, ${fmt(results.drain.msgPerSecond)} msg/s, ${d.received} received, ${d.leftOnRelay} left; CPU per message: engine ${fmt(d.clientCpuUsPerMessage, 1)} µs, relay ${fmt(d.relayCpuUsPerMessage, 1)} µs`,
   );
 }
 console.log(JSON.stringify(results));

@@ -110,7 +110,12 @@ export function markdown(r) {
     r.connections && !r.connections.skipped
       ? `| ${fmt(r.connections.count)} authenticated idle connections: time to establish (first logins, 32 concurrent); relay memory each | ${fmt(r.connections.seconds, 1)} s (${fmt(r.connections.perSecond)}/s); ${fmt(r.connections.kibPerConnection, 1)} KiB per connection (RSS ${fmt(r.connections.rssBeforeMiB, 1)} -> ${fmt(r.connections.rssAfterMiB, 1)} MiB) |`
       : `| idle connections | not measured${r.connections?.skipped ? `: ${r.connections.skipped}` : ''} |`,
-    `| offline drain of ${fmt(r.drain.count)} through the client engine, s | ${fmt(r.drain.medianSeconds, 2)} (runs ${r.drain.runs.map((d) => fmt(d.seconds, 2)).join(', ')}; left on relay ${r.drain.runs.map((d) => d.leftOnRelay).join(', ')}) |`,
+    `| offline drain of ${fmt(r.drain.count)} v1 envelopes through the client engine, s | ${fmt(r.drain.medianSeconds, 2)} (runs ${r.drain.runs.map((d) => fmt(d.seconds, 2)).join(', ')}; left on relay ${r.drain.runs.map((d) => d.leftOnRelay).join(', ')}; CPU per message: engine ${fmt(r.drain.clientCpuUsPerMessage, 1)} µs, relay ${fmt(r.drain.relayCpuUsPerMessage, 1)} µs) |`,
+    ...(r.drainV2
+      ? [
+          `| offline drain of ${fmt(r.drainV2.count)} v2 envelopes (one answered session) through the client engine, s | ${fmt(r.drainV2.medianSeconds, 2)} (runs ${r.drainV2.runs.map((d) => fmt(d.seconds, 2)).join(', ')}; left on relay ${r.drainV2.runs.map((d) => d.leftOnRelay).join(', ')}; CPU per message: engine ${fmt(r.drainV2.clientCpuUsPerMessage, 1)} µs, of which the cryptography alone ${fmt(r.drainV2.cryptoFloorUsPerMessage, 1)} µs, relay ${fmt(r.drainV2.relayCpuUsPerMessage, 1)} µs) |`,
+        ]
+      : []),
   );
   if (r.oneShot.skipped) lines.push(`| one-shot CLI | skipped: ${r.oneShot.skipped} |`);
   else

@@ -14,6 +14,7 @@ import { storageFloor } from './storage-floor.mjs';
 import { tlsFloor } from './tls-floor.mjs';
 import { latency, throughput } from './driver.mjs';
 import { drain, fsyncRate, loginRate, oneShot } from './client.mjs';
+import { drainV2 } from './drain-v2.mjs';
 import { connections } from './connections.mjs';
 import { ours, startFloorRelay } from './ours.mjs';
 import { mosquitto, nats } from './peers.mjs';
@@ -181,18 +182,38 @@ else
     `ours: ${fmt(results.connections.open)} of ${fmt(P.connections)} authenticated idle connections held; established in ${fmt(results.connections.seconds, 1)} s (${fmt(results.connections.perSecond)}/s, first logins, 32 concurrent); relay RSS ${fmt(results.connections.rssBeforeMiB, 1)} -> ${fmt(results.connections.rssAfterMiB, 1)} MiB = ${fmt(results.connections.kibPerConnection, 1)} KiB per connection`,
   );
 
-const drains = [];
+// The drain with v1 envelopes (signed, sealed) and with v2 envelopes (one answered Double Ratchet session), runs
+// alternating so that load from other work hits both alike.
+const drains = { v1: [], v2: [] };
 for (let r = 0; r < P.drainRuns; r++) {
-  try {
-    drains.push(await drain(P.drainCount));
-  } catch (e) {
-    log(`FAILED drain run ${r + 1}: ${e.message}`);
+  for (const [v, run] of [
+    ['v1', drain],
+    ['v2', drainV2],
+  ]) {
+    try {
+      drains[v].push(await run(P.drainCount));
+    } catch (e) {
+      log(`FAILED drain ${v} run ${r + 1}: ${e.message}`);
+    }
   }
 }
-results.drain = { count: P.drainCount, medianSeconds: median(drains.map((d) => d.seconds)), runs: drains };
-log(
-  `ours: offline drain of ${fmt(P.drainCount)} through the client engine: median ${fmt(results.drain.medianSeconds, 2)} s (${fmt(P.drainCount / results.drain.medianSeconds)} msg/s); runs: ${drains.map((d) => `${fmt(d.seconds, 2)} s, ${d.received} received, ${d.leftOnRelay} left on relay`).join('; ')}`,
-);
+for (const [v, key] of [
+  ['v1', 'drain'],
+  ['v2', 'drainV2'],
+]) {
+  const runs = drains[v];
+  results[key] = {
+    count: P.drainCount,
+    medianSeconds: median(runs.map((d) => d.seconds)),
+    clientCpuUsPerMessage: median(runs.map((d) => d.clientCpuUsPerMessage)),
+    relayCpuUsPerMessage: median(runs.map((d) => d.relayCpuUsPerMessage)),
+    ...(v === 'v2' ? { cryptoFloorUsPerMessage: median(runs.map((d) => d.cryptoFloorUsPerMessage)) } : {}),
+    runs,
+  };
+  log(
+    `ours: offline drain of ${fmt(P.drainCount)} ${v} envelopes through the client engine: median ${fmt(results[key].medianSeconds, 2)} s (${fmt(P.drainCount / results[key].medianSeconds)} msg/s), CPU per message: engine ${fmt(results[key].clientCpuUsPerMessage, 1)} µs, relay ${fmt(results[key].relayCpuUsPerMessage, 1)} µs; runs: ${runs.map((d) => `${fmt(d.seconds, 2)} s, ${d.received} received, ${d.leftOnRelay} left on relay`).join('; ')}`,
+  );
+}
 
 results.oneShot = await oneShot(P.oneShotRuns);
 if (results.oneShot.skipped) log(`SKIPPED one-shot: ${results.oneShot.skipped}`);

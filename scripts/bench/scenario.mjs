@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // One scenario of the suite on its own, for profiling and for checking a change quickly (nothing is written).
-// Usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|connections|oneshot> [count]
+// Usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|drain-v2|connections|oneshot> [count]
 //   throughput [messages per sender]   latency [msg/s]   login [handshakes]   drain [messages]   connections [n]
+//   drain-v2 [messages]: the drain with v2 envelopes (drain-v2.mjs); CHAT_BENCH_CLIENT_PROF=DIR writes a CPU profile
+//   of the drain (this process: the engine) to DIR.
 // Profile the relay process with CHAT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (node options for chat-relay).
 import { fmt } from './common.mjs';
 import { latency, throughput } from './driver.mjs';
 import { drain, loginRate, oneShot } from './client.mjs';
 import { connections } from './connections.mjs';
+import { drainV2 } from './drain-v2.mjs';
 import { ours } from './ours.mjs';
 
 const [name, n] = process.argv.slice(2);
@@ -33,10 +36,17 @@ if (name === 'throughput' || name === 'latency') {
   );
 } else if (name === 'drain') {
   const d = await drain(count ?? 10_000);
-  log(`drain: ${fmt(d.seconds, 2)} s, ${d.received} received, ${d.leftOnRelay} left on relay`);
+  log(
+    `drain: ${fmt(d.seconds, 2)} s (${fmt(d.received / d.seconds)} msg/s), ${d.received} received, ${d.leftOnRelay} left on relay; CPU per message: engine ${fmt(d.clientCpuUsPerMessage, 1)} µs, relay ${fmt(d.relayCpuUsPerMessage, 1)} µs`,
+  );
+} else if (name === 'drain-v2') {
+  const d = await drainV2(count ?? 10_000);
+  log(
+    `drain v2: ${fmt(d.seconds, 2)} s (${fmt(d.received / d.seconds)} msg/s), ${d.received} received, ${d.leftOnRelay} left on relay; CPU per message: engine ${fmt(d.clientCpuUsPerMessage, 1)} µs (of which the cryptography alone ${fmt(d.cryptoFloorUsPerMessage, 1)} µs), relay ${fmt(d.relayCpuUsPerMessage, 1)} µs`,
+  );
 } else if (name === 'connections') log(JSON.stringify(await connections(count ?? 10_000)));
 else if (name === 'oneshot') log(JSON.stringify(await oneShot(count ?? 10)));
 else {
-  log('usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|connections|oneshot> [count]');
+  log('usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|drain-v2|connections|oneshot> [count]');
   process.exit(2);
 }

@@ -139,7 +139,14 @@ export {
 } from './v2-constants.js';
 export { aeadSeal, aeadOpen } from './aead.js';
 export { hkdfSha256, hmacSha256 } from './kdf.js';
-export { mlkemKeyPair, mlkemEncapsulate, mlkemDecapsulate, type Encapsulation } from './mlkem.js';
+export {
+  loadMlkem,
+  mlkemLoaded,
+  mlkemKeyPair,
+  mlkemEncapsulate,
+  mlkemDecapsulate,
+  type Encapsulation,
+} from './mlkem.js';
 export { prekeyMessage, signPrekey, verifyPrekey, prekeyLength, isKeyId, type SignedPrekey } from './prekey.js';
 export {
   pqxdhInitiate,

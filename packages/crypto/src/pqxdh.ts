@@ -53,7 +53,7 @@ export function pqxdhAssociatedData(initiator: PqxdhParty, responder: PqxdhParty
  * The initiator's side (§19.2, PQXDH rev. 3 §3.3): checks every prekey signature against the responder's pinned
  * identity, then computes `SK` from DH1..DH4 and an ML-KEM encapsulation. `ephemeralSecretKey` and `kemRandomness`
  * are for test vectors only; by default both come from the CSPRNG. The ephemeral secret and every DH output are
- * wiped before returning.
+ * wiped before returning. The ML-KEM code must be loaded (`loadMlkem`).
  *
  * @throws {CryptoError} `PREKEY_INVALID` / `PREKEY_BAD_SIGNATURE` if a prekey is malformed or not signed by the
  *   responder; `LOW_ORDER_POINT` if a DH output is all zero; `KEM_INVALID` if the ML-KEM key fails FIPS 203 §7.2.
@@ -109,7 +109,7 @@ export interface ResponderPrekeys {
  * The responder's side (§19.4, PQXDH rev. 3 §3.4): recomputes `SK` from its private prekeys and the initiation. The
  * caller MUST first refuse a replayed initiation ({@link pqxdhReplayKey}) and, once the first message has
  * decrypted, erase the one-time prekeys it used. An `SK` that is wrong (a bad ciphertext, the wrong prekeys) shows up
- * as the first ratchet message failing to decrypt.
+ * as the first ratchet message failing to decrypt. The ML-KEM code must be loaded (`loadMlkem`).
  *
  * @throws {CryptoError} `NON_CANONICAL_KEY` / `LOW_ORDER_POINT` on a bad ephemeral key or DH output;
  *   `KEM_INVALID` on a ciphertext of the wrong length.

@@ -7,7 +7,7 @@
 import type { SendOptions } from './send/outbox-sender.js';
 import { describeThisProcess, markReceiving, nameTheHolder, unmarkReceiving } from './receiving-marker.js';
 import { EventEmitter } from 'node:events';
-import { type MessageKind, fromHex, type Identity } from '@chat/crypto';
+import { type MessageKind, fromHex, type Identity, loadMlkem } from '@chat/crypto';
 import type { Mode } from '@chat/protocol';
 import { parseRelayAddress, type RelayAddress } from './address.js';
 import { Connection, type ConnectOptions } from './net/connection.js';
@@ -165,6 +165,10 @@ export class Messenger extends EventEmitter<MessengerEvents> {
         conn: Connection.open(connectOptions(config, address, unlockingIdentity, connectEarly, rest)),
       };
       early.conn.catch(() => {});
+      // A send may be a first contact (an ML-KEM encapsulation, §19.2). While scrypt runs on the thread pool and TLS
+      // waits on the network this thread is idle: load the ML-KEM code now rather than after the prekey fetch. Not
+      // without a passphrase: then nothing hides the load, and a send in an existing session never needs it.
+      if (connectEarly === 'send' && options.passphrase !== undefined) loadMlkem().catch(() => {});
     }
     let store: Store | undefined;
     try {

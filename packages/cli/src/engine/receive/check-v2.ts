@@ -3,7 +3,7 @@
  * the sender checked as §4 step 6 does (pinned, looked up if unknown, held while its key is not accepted), then
  * decrypted by the batch's V2Opener. The session's new state is written by `commit` in the batch's transaction.
  */
-import { MessageKind, toHex } from '@chat/crypto';
+import { MessageKind, loadMlkem, mlkemLoaded, toHex } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { Lookup, Self } from '../context.js';
 import { fetchBundle, sameKeys } from '../contacts/bundle.js';
@@ -38,6 +38,8 @@ export async function checkV2(
   frame: MsgFrame,
   inner: InnerV2,
 ): Promise<Checked> {
+  // Answering an initiation decapsulates with our ML-KEM key: its code loads on the first one (before any read below).
+  if (inner.initiation && !mlkemLoaded()) await loadMlkem();
   const eph = frame.eph === true;
   const from = inner.from;
   const id = toHex(frame.id);

@@ -138,21 +138,24 @@ export class V2Table {
     }));
   }
 
-  /** Stores a session (new or changed) and erases the peer's sessions beyond MAX_SESSIONS_PER_PEER. Returns its sid. */
+  /**
+   * Stores a session (new or changed) and, when it is new, erases the peer's sessions beyond MAX_SESSIONS_PER_PEER.
+   * Returns its sid. Every message sent or received in a session updates it, so an update does only the update: it
+   * adds no session, so it cannot put the peer over the bound (the prune once cost as much as the update itself).
+   */
   saveSession(s: SessionRow): number {
     const initiation = s.initiation && Buffer.from(s.initiation);
-    let sid = s.sid;
-    if (sid === undefined) {
-      sid = Number(
-        this.sql
-          .get('INSERT INTO v2_sessions (peer, state, initiation, replay_key, used_at) VALUES (?, ?, ?, ?, ?)')
-          .run(s.peer, Buffer.from(s.state), initiation, s.replayKey, s.usedAt).lastInsertRowid,
-      );
-    } else {
+    if (s.sid !== undefined) {
       this.sql
         .get('UPDATE v2_sessions SET state = ?, initiation = ?, used_at = ? WHERE sid = ?')
-        .run(Buffer.from(s.state), initiation, s.usedAt, sid);
+        .run(Buffer.from(s.state), initiation, s.usedAt, s.sid);
+      return s.sid;
     }
+    const sid = Number(
+      this.sql
+        .get('INSERT INTO v2_sessions (peer, state, initiation, replay_key, used_at) VALUES (?, ?, ?, ?, ?)')
+        .run(s.peer, Buffer.from(s.state), initiation, s.replayKey, s.usedAt).lastInsertRowid,
+    );
     this.sql
       .get(
         `DELETE FROM v2_sessions WHERE peer = ? AND sid NOT IN

@@ -66,19 +66,34 @@ export function maintainPrekeys(me: Self, v2: V2Table, now: number): OwnPrekey[]
   v2.sweep(now, now - RETIRED_KEEP_MS);
   const made: OwnPrekey[] = [];
   for (const type of [PrekeyType.x25519Signed, PrekeyType.mlkemLastResort]) {
-    const live = v2.live(type);
-    const newest = live[live.length - 1];
-    if (newest && now - newest.createdAt < ROTATE_MS) continue;
-    for (const old of live) v2.retire(type, old.keyId, now + RETIRED_KEEP_MS);
+    if (!rotationDue(v2, type, now)) continue;
+    for (const old of v2.live(type)) v2.retire(type, old.keyId, now + RETIRED_KEEP_MS);
     made.push(...makePrekeys(me, v2, type, 1, now));
   }
-  const first = v2.live(PrekeyType.x25519OneTime).length === 0 && v2.live(PrekeyType.mlkemOneTime).length === 0;
-  if (first) {
+  if (noOneTimeKeys(v2)) {
     made.push(...makePrekeys(me, v2, PrekeyType.x25519OneTime, ONE_TIME_TARGET, now));
     made.push(...makePrekeys(me, v2, PrekeyType.mlkemOneTime, PQ_ONE_TIME_TARGET, now));
   }
   return made;
 }
+
+/**
+ * True if {@link maintainPrekeys} at `now` would make an ML-KEM key: the caller then loads the ML-KEM code first
+ * (`loadMlkem`), which most connections never need.
+ */
+export function mlkemKeysDue(v2: V2Table, now: number): boolean {
+  return rotationDue(v2, PrekeyType.mlkemLastResort, now) || noOneTimeKeys(v2);
+}
+
+/** The newest live key of `type` is missing or a week old (§24.6). */
+function rotationDue(v2: V2Table, type: PrekeyType, now: number): boolean {
+  const newest = v2.live(type).at(-1);
+  return newest === undefined || now - newest.createdAt >= ROTATE_MS;
+}
+
+/** No one-time key of either kind: a new profile (or one whose keys were all used): make the first batch. */
+const noOneTimeKeys = (v2: V2Table): boolean =>
+  v2.live(PrekeyType.x25519OneTime).length === 0 && v2.live(PrekeyType.mlkemOneTime).length === 0;
 
 /**
  * New one-time keys when the relay reports it holds `have` of `type` (§23.5): enough to reach the target, and the

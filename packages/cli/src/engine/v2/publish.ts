@@ -4,12 +4,12 @@
  * the low-water marks. Runs at login and on every receiving connection (not on a one-shot send's: it needs none).
  */
 import { OPK_LOW_WATER, PQOPK_LOW_WATER } from '@chat/protocol';
-import { PrekeyType } from '@chat/crypto';
+import { PrekeyType, loadMlkem, mlkemLoaded } from '@chat/crypto';
 import type { Self } from '../context.js';
 import type { PrekeyCounts, PrekeyEntry } from '../net/connection.js';
 import type { Store } from '../store/store.js';
 import type { OwnPrekey } from '../store/v2.js';
-import { maintainPrekeys, published, replenish } from './prekeys.js';
+import { maintainPrekeys, mlkemKeysDue, published, replenish } from './prekeys.js';
 
 export type PublishContext = Self & { readonly store: Pick<Store, 'v2' | 'senderKeys' | 'transaction'> };
 
@@ -38,11 +38,19 @@ const isOneTime = (k: OwnPrekey): boolean => k.type === PrekeyType.x25519OneTime
 export async function publishPrekeys(m: PublishContext, conn: PrekeyPublisher): Promise<void> {
   if (!conn.speaksV2) return;
   const v2 = m.store.v2;
-  const made = m.store.transaction(() => {
-    const now = Date.now();
+  const now = Date.now();
+  if (mlkemKeysDue(v2, now)) await loadMlkem();
+  // Another process may have used our last one-time keys since that check: then load and run it again.
+  const maintain = (): OwnPrekey[] | null => {
+    if (!mlkemLoaded() && mlkemKeysDue(v2, now)) return null;
     m.store.senderKeys.sweep(now - SENDER_KEY_UNUSED_MS);
     return maintainPrekeys(m, v2, now);
-  });
+  };
+  let made = m.store.transaction(maintain);
+  if (made === null) {
+    await loadMlkem();
+    made = m.store.transaction(maintain) ?? [];
+  }
   const signed = [PrekeyType.x25519Signed, PrekeyType.mlkemLastResort].map((t) => v2.live(t).at(-1)!);
   const oneTime = made.filter(isOneTime);
   // Nothing new and the relay already holds our current signed keys: no request at all. Every request counts against
@@ -59,6 +67,7 @@ export async function publishPrekeys(m: PublishContext, conn: PrekeyPublisher): 
 /** More one-time keys if `counts` (§23.5) are below the low-water marks. @throws {ChatError} */
 export async function replenishFrom(m: PublishContext, conn: PrekeyPublisher, counts: PrekeyCounts): Promise<void> {
   if (!conn.speaksV2 || (counts.opk >= OPK_LOW_WATER && counts.pqopk >= PQOPK_LOW_WATER)) return;
+  if (counts.pqopk < PQOPK_LOW_WATER) await loadMlkem();
   const made = m.store.transaction(() => {
     const now = Date.now();
     return [

@@ -4,7 +4,7 @@
  * refuses v1 (a one-shot `chat send`). The ratchet state and the outbox row's envelope are written in one
  * transaction, so a retry resends the same bytes and a message key is spent once.
  */
-import { CryptoError, MessageKind, SENDER_KEY_KIND, type PrekeyBundle } from '@chat/crypto';
+import { CryptoError, MessageKind, SENDER_KEY_KIND, type PrekeyBundle, loadMlkem } from '@chat/crypto';
 import type { Self } from '../context.js';
 import { ChatError, fromCryptoError } from '../errors.js';
 import type { OutboxEntry } from '../store/outbox.js';
@@ -36,7 +36,11 @@ export async function sealEntry(
   // A resend request goes in a fresh session (§24.7): the ones we hold may be what the peer no longer shares.
   const fresh = entry.kind === MessageKind.resendRequest;
   let bundle: PrekeyBundle | null = null;
-  if (!self && (fresh || !currentSession(m, contact))) bundle = await fetchPrekeys(conn, contact);
+  if (!self && (fresh || !currentSession(m, contact))) {
+    // A first contact (or a fresh session) encapsulates to the peer's ML-KEM key: its code loads while the bundle is
+    // on its way.
+    [bundle] = await Promise.all([fetchPrekeys(conn, contact), conn.speaksV2 ? loadMlkem() : undefined]);
+  }
   if (fresh && !bundle) {
     throw new ChatError('V2_UNAVAILABLE', `no v2 prekeys for ${contact.username}: the resend request was dropped`, {
       hint: 'a resend request is never sent as v1 (PROTOCOL.md §24.7)',
