@@ -3,6 +3,7 @@
  * member writes as another member (with her own epoch, or with the other's chain key she holds and her own signing
  * key), hands out a distribution naming another member's epoch, smuggles a kind or another group's id, floods
  * distributions, and writes in her old epoch after her removal. Every bad case gets its code; nothing else changes.
+ * And a member whose key is not accepted: its messages wait with its held distribution instead of being lost.
  */
 import {
   GROUP_MAX_SENDER_EPOCHS,
@@ -158,5 +159,31 @@ describe('group sender keys under attack by a member (§25)', () => {
     expect(await recv(bob)).toEqual({ texts: ['newest'], rejected: [] });
     await sendGroupText(alice, 'flood', 'after');
     expect((await recv(bob)).texts).toEqual(['after']);
+  });
+
+  it("a member's messages wait with its distribution while its key is not accepted, and read once it is", async () => {
+    const names = await world.users('alice', 'bob', 'carol');
+    const [a, b, c] = names as [string, string, string];
+    const alice = await world.open(a);
+    const bob = await world.open(b, { trustNewIdentities: 'never' });
+    const carol = await world.open(c);
+    await bob.lookupAndPin(a).catch(() => {}); // pinned untrusted (refused), then accepted
+    bob.trust(a);
+    await bob.sendMessage(a, 'hi');
+    await carol.sendMessage(a, 'hi');
+    await carol.sendMessage(b, 'hi'); // bob pins carol untrusted (trust-new-identities never)
+    await createGroup(alice, 'wait', [b, c]);
+    expect(await recv(bob)).toEqual({ texts: [], rejected: [] });
+    await recv(carol);
+    await sendGroupText(carol, 'wait', 'from carol');
+    // The distribution is held with carol's other envelopes; so is the message it is for, not rejected and lost.
+    const held: string[] = [];
+    const onHeld = (h: { reason: string }): void => void held.push(h.reason);
+    bob.on('held', onHeld);
+    expect(await recv(bob)).toEqual({ texts: [], rejected: [] });
+    bob.off('held', onHeld);
+    expect(held).toEqual(['UNTRUSTED_IDENTITY', 'UNTRUSTED_IDENTITY', 'UNTRUSTED_IDENTITY']);
+    bob.trust(c);
+    expect(await recv(bob)).toEqual({ texts: ['from carol'], rejected: [] });
   });
 });
