@@ -23,6 +23,7 @@ import { sealAs } from '../../../test/seal-as.js';
 import type { GroupMessage } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
+import { SENDER_KEY_UNUSED_MS } from '../v2/publish.js';
 import { changeGroup, createGroup, sendGroupText } from './groups.js';
 
 const world = engineWorld('sender-key-attacks');
@@ -185,5 +186,28 @@ describe('group sender keys under attack by a member (§25)', () => {
     expect(held).toEqual(['UNTRUSTED_IDENTITY', 'UNTRUSTED_IDENTITY', 'UNTRUSTED_IDENTITY']);
     bob.trust(c);
     expect(await recv(bob)).toEqual({ texts: ['from carol'], rejected: [] });
+  });
+
+  it("a chain last used 31 days ago survives the sweep: its epoch's later messages can still be on the relay", async () => {
+    const names = await world.users('alice', 'bob');
+    const [a, b] = names as [string, string];
+    const [alice, bob] = (await Promise.all(names.map((n) => world.open(n)))) as [Messenger, Messenger];
+    await bob.sendMessage(a, 'hi');
+    const { group } = await createGroup(alice, 'old', [b]);
+    await recv(bob);
+    await sendGroupText(alice, 'old', 'first');
+    expect((await recv(bob)).texts).toEqual(['first']);
+    // Bob stored the chain (or last read in it) 31 days ago; alice wrote in the epoch days later (an epoch lives up to
+    // 7 days), and that message waits on the relay for up to 30 days.
+    const epoch = alice.store.senderKeys.own(group.gid)!.key.epoch;
+    const chain = bob.store.senderKeys.peer(group.gid, a, epoch)!;
+    bob.store.senderKeys.savePeer(group.gid, a, epoch, chain, Date.now() - 31 * 24 * 3600 * 1000);
+    await sendGroupText(alice, 'old', 'late');
+    bob.store.senderKeys.sweep(Date.now() - SENDER_KEY_UNUSED_MS);
+    expect(await recv(bob)).toEqual({ texts: ['late'], rejected: [] });
+    // Past the bound it is erased.
+    bob.store.senderKeys.savePeer(group.gid, a, epoch, chain, Date.now() - SENDER_KEY_UNUSED_MS - 1);
+    bob.store.senderKeys.sweep(Date.now() - SENDER_KEY_UNUSED_MS);
+    expect(bob.store.senderKeys.peer(group.gid, a, epoch)).toBeUndefined();
   });
 });
