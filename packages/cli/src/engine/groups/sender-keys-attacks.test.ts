@@ -11,6 +11,7 @@ import {
   SENDER_KEY_KIND,
   type SenderKey,
   distributionOf,
+  encodeGroupRecord,
   encodeSenderKeyDistribution,
   fromHex,
   groupEncrypt,
@@ -209,5 +210,28 @@ describe('group sender keys under attack by a member (§25)', () => {
     bob.store.senderKeys.savePeer(group.gid, a, epoch, chain, Date.now() - SENDER_KEY_UNUSED_MS - 1);
     bob.store.senderKeys.sweep(Date.now() - SENDER_KEY_UNUSED_MS);
     expect(bob.store.senderKeys.peer(group.gid, a, epoch)).toBeUndefined();
+  });
+
+  it('a new epoch also when the group is replaced by another record of the same version (a competing one taken)', async () => {
+    const names = await world.users('alice', 'bob', 'carol');
+    const [a, b, c] = names as [string, string, string];
+    const [alice, bob, carol] = (await Promise.all(names.map((n) => world.open(n)))) as [
+      Messenger,
+      Messenger,
+      Messenger,
+    ];
+    await bob.sendMessage(a, 'hi');
+    await carol.sendMessage(a, 'hi');
+    const { group } = await createGroup(alice, 'fork', [b, c]);
+    await recv(bob);
+    await recv(carol);
+    await sendGroupText(alice, 'fork', 'one');
+    const first = alice.store.senderKeys.own(group.gid)!.key.epoch;
+    // Alice takes a version of the group with the same number that leaves carol out (§15.7 rule 5, `accept --from`).
+    const record = { ...group.record, members: group.record.members.filter((x) => x.user !== c) };
+    alice.store.groups.put(record, encodeGroupRecord(record), true, Date.now());
+    await sendGroupText(alice, 'fork', 'two');
+    expect(alice.store.senderKeys.own(group.gid)!.key.epoch).not.toEqual(first); // carol's chain does not read it
+    expect((await recv(bob)).texts).toEqual(['one', 'two']);
   });
 });
