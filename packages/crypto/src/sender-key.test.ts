@@ -24,6 +24,9 @@ import {
   sign,
   utf8,
 } from './index.js';
+import { MessageKind } from './constants.js';
+import { encodeSigned, parseInner } from './inner.js';
+import { SENDER_KEY_KIND } from './v2-constants.js';
 
 const GID = new Uint8Array(16).fill(7);
 
@@ -188,5 +191,46 @@ describe('receiver checks, in order (§25.5)', () => {
     const skippedAhead = new Uint8Array(s);
     skippedAhead[74] = 5; // a skipped iteration at or past the chain's own
     expectCryptoError(() => deserializeReceivingSenderKey(skippedAhead), 'GROUP_SENDER_KEY_INVALID');
+  });
+
+  it('review of §25: every other check of §25.3 and §25.7 fed its bad case', () => {
+    const d = encodeSenderKeyDistribution(distributionOf(GID, newSenderKey()));
+    // A signing key that is not a canonical encoding (y = 2^255 - 1 ≥ p), and one byte short of a whole distribution.
+    const nonCanonical = new Uint8Array(d);
+    nonCanonical.fill(0xff, 68, 99);
+    nonCanonical[99] = 0x7f;
+    expectCryptoError(() => parseSenderKeyDistribution(nonCanonical), 'GROUP_SENDER_KEY_INVALID');
+    expectCryptoError(() => parseSenderKeyDistribution(new Uint8Array(0)), 'GROUP_SENDER_KEY_INVALID');
+    // iteration 0xfffffffe is the last allowed one.
+    const last = new Uint8Array(d);
+    last.fill(0xff, 32, 35);
+    last[35] = 0xfe;
+    expect(parseSenderKeyDistribution(last).iteration).toBe(0xfffffffe);
+    // A state with more than 1,000 skipped keys (each in order, below the chain's iteration), and two of one iteration.
+    const state = (iteration: number, skipped: number[]): Uint8Array =>
+      serializeReceivingSenderKey({
+        signingPublicKey: new Uint8Array(32),
+        iteration,
+        chainKey: new Uint8Array(32),
+        skipped: skipped.map((i) => ({ iteration: i, messageKey: new Uint8Array(32) })),
+      });
+    const many = Array.from({ length: GROUP_MAX_SKIPPED_KEYS + 1 }, (_, i) => i);
+    expectCryptoError(() => deserializeReceivingSenderKey(state(5000, many)), 'GROUP_SENDER_KEY_INVALID');
+    expect(deserializeReceivingSenderKey(state(5000, many.slice(1))).skipped).toHaveLength(GROUP_MAX_SKIPPED_KEYS);
+    expectCryptoError(() => deserializeReceivingSenderKey(state(10, [3, 3])), 'GROUP_SENDER_KEY_INVALID');
+    expectCryptoError(() => deserializeReceivingSenderKey(state(10, [4, 3])), 'GROUP_SENDER_KEY_INVALID');
+    // A distribution is never a v1 inner kind: a v1 envelope of kind 0x18 is malformed (§25.3).
+    const inner = encodeSigned('test', {
+      kind: MessageKind.text,
+      from: 'alice',
+      to: 'bob',
+      id: new Uint8Array(16),
+      ts: 1,
+      body: utf8('x'.repeat(100)), // the kind is checked first, whatever the body
+    });
+    expect(parseInner(new Uint8Array([...inner, ...new Uint8Array(64)])).kind).toBe(MessageKind.text);
+    const asKind18 = new Uint8Array([...inner, ...new Uint8Array(64)]);
+    asKind18[0] = SENDER_KEY_KIND;
+    expectCryptoError(() => parseInner(asKind18), 'ENVELOPE_MALFORMED');
   });
 });

@@ -84,6 +84,12 @@ export const GROUP_EPOCH_ID_BYTES = 16;
 export const GROUP_MAX_SKIP = 1000;
 /** Group sender keys: skipped message keys a receiving chain keeps; the oldest are erased first (§25.5). */
 export const GROUP_MAX_SKIPPED_KEYS = 1000;
+/**
+ * Group sender keys: receiving chains a receiver keeps per (group, member), the least recently used erased first
+ * (§25.7). A sender holds one epoch at a time, so a few cover messages of older epochs still in flight; without a
+ * bound a member could make a receiver keep 36 kB of skipped keys per two envelopes it sends.
+ */
+export const GROUP_MAX_SENDER_EPOCHS = 5;
 /** Group sender keys: messages a sender sends in one epoch before it starts a new one (§25.6). */
 export const GROUP_EPOCH_MAX_MESSAGES = 1000;
 /** Group sender keys: the age at which a sender starts a new epoch, 7 days in milliseconds (§25.6). */

@@ -130,6 +130,8 @@ function apply(b: Batch, c: Checked): boolean {
       // §25.5: decrypted here, in the batch's transaction, so a distribution earlier in this batch is already stored.
       const r = openGroupMessage(m, c.frame, c.msg, Date.now());
       if (r.outcome === 'rejected') return reject(b, c.frame, r.code, r.detail);
+      if (r.outcome === 'held')
+        return apply(b, { outcome: 'held', frame: c.frame, from: c.msg.from, reason: r.reason });
       if (r.outcome === 'duplicate') {
         b.counts.duplicates++;
         return true;

@@ -21,6 +21,7 @@ import {
 } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import type { Self } from '../context.js';
+import type { HeldMessage } from '../events.js';
 import type { Store } from '../store/store.js';
 import type { Checked } from './checked.js';
 
@@ -51,6 +52,8 @@ export function unsealGroup(m: Self & { readonly store: Pick<Store, 'v2'> }, fra
 export type GroupOpened =
   | { outcome: 'ok'; opened: OpenedEnvelope }
   | { outcome: 'duplicate' }
+  /** No chain yet, from a sender whose key we have not accepted: its distribution is held too (§25.5 step 4). */
+  | { outcome: 'held'; reason: HeldMessage['reason'] }
   | { outcome: 'rejected'; code: string; detail: string };
 
 /**
@@ -58,7 +61,7 @@ export type GroupOpened =
  * the chain's new state stored. The envelope as its kind's handler sees it (`to` is us, `id` as delivered).
  */
 export function openGroupMessage(
-  m: Pick<Self, 'username'> & { readonly store: Pick<Store, 'senderKeys' | 'v2'> },
+  m: Pick<Self, 'username'> & { readonly store: Pick<Store, 'senderKeys' | 'v2' | 'contacts'> },
   frame: MsgFrame,
   msg: GroupMessage,
   now: number,
@@ -68,6 +71,11 @@ export function openGroupMessage(
   try {
     const chain = m.store.senderKeys.peer(gid, msg.from, msg.epoch);
     if (!chain) {
+      // The distribution came in the 1:1 session, which is held while the sender's key is not accepted (§3.4): it is
+      // still on the relay, ahead of this message, so this waits with it instead of being rejected and lost.
+      const trust = m.store.contacts.get(msg.from)?.trust;
+      if (trust === 'untrusted') return { outcome: 'held', reason: 'UNTRUSTED_IDENTITY' };
+      if (trust === 'changed') return { outcome: 'held', reason: 'KEY_CHANGED' };
       const detail = `no sender key from ${msg.from} for this epoch of group ${gid.slice(0, 8)}`;
       return { outcome: 'rejected', code: 'GROUP_EPOCH_UNKNOWN', detail };
     }

@@ -63,13 +63,23 @@ export class GroupStore {
 
   /** Stores `record` (already checked, §15.4) as the group's state; `invitedBy` marks it pending (§15.7). */
   put(record: GroupRecord, bytes: Uint8Array, member: boolean, now: number, invitedBy: string | null = null): void {
+    const gid = toHex(record.gid);
+    const before = this.db.prepare('SELECT version, record FROM groups WHERE gid = ?').get(gid) as
+      | { version: number; record: Buffer }
+      | undefined;
+    // §25.6 step 2: our epoch is renewed at every change, found by the version; another record of the same version (a
+    // competing one taken, §15.7 rule 5) is a change the version does not show, so our epoch ends here.
+    if (before && before.version === record.version && !before.record.equals(bytes)) {
+      this.db.prepare('DELETE FROM group_sender_own WHERE gid = ?').run(gid);
+      this.db.prepare('DELETE FROM group_sender_given WHERE gid = ?').run(gid);
+    }
     this.db
       .prepare(`INSERT INTO groups (gid, name, version, record, member, updated_at, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (gid) DO UPDATE SET name = excluded.name, version = excluded.version, record = excluded.record,
           member = excluded.member, updated_at = excluded.updated_at, invited_by = excluded.invited_by`)
-      .run(toHex(record.gid), record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now, invitedBy);
+      .run(gid, record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now, invitedBy);
     // §25.7: out of the group (removed, left), its sender keys are erased in the same transaction.
-    if (!member) eraseSenderKeys(this.db, toHex(record.gid));
+    if (!member) eraseSenderKeys(this.db, gid);
   }
 
   /** The accepted groups' records as stored (not pending invitations), for a backup (§13.2). */

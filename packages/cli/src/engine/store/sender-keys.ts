@@ -4,6 +4,7 @@
  * history row (receive) it belongs to. Never read by backup.ts: a restored sender key would reuse message keys.
  */
 import {
+  GROUP_MAX_SENDER_EPOCHS,
   deserializeReceivingSenderKey,
   type ReceivingSenderKey,
   type SenderKey,
@@ -109,13 +110,25 @@ export class SenderKeyTable {
     return r && deserializeReceivingSenderKey(u8(r.state));
   }
 
-  /** Stores a receiving chain given by a distribution (§25.3); false (nothing changed) if it is already held. */
+  /**
+   * Stores a receiving chain given by a distribution (§25.3); false (nothing changed) if it is already held. Keeps at
+   * most GROUP_MAX_SENDER_EPOCHS of the sender's chains in the group, erasing the least recently used (§25.7): a member
+   * cannot make us keep a chain (and its 1,000 skipped keys) per distribution it sends, nor push out another's.
+   */
   addPeer(gid: string, sender: string, epoch: Uint8Array, key: ReceivingSenderKey, now: number): boolean {
-    return (
+    const added =
       this.sql
         .get('INSERT OR IGNORE INTO group_sender_peer (gid, sender, epoch, state, used_at) VALUES (?, ?, ?, ?, ?)')
-        .run(gid, sender, Buffer.from(epoch), Buffer.from(serializeReceivingSenderKey(key)), now).changes === 1
-    );
+        .run(gid, sender, Buffer.from(epoch), Buffer.from(serializeReceivingSenderKey(key)), now).changes === 1;
+    if (added) {
+      this.sql
+        .get(
+          `DELETE FROM group_sender_peer WHERE gid = ? AND sender = ? AND rowid NOT IN (
+             SELECT rowid FROM group_sender_peer WHERE gid = ? AND sender = ? ORDER BY used_at DESC, rowid DESC LIMIT ?)`,
+        )
+        .run(gid, sender, gid, sender, GROUP_MAX_SENDER_EPOCHS);
+    }
+    return added;
   }
 
   /** Stores a receiving chain's new state after a message decrypted in it. */

@@ -4,7 +4,7 @@
  * the low-water marks. Runs at login and on every receiving connection (not on a one-shot send's: it needs none).
  */
 import { OPK_LOW_WATER, PQOPK_LOW_WATER } from '@chat/protocol';
-import { PrekeyType, loadMlkem, mlkemLoaded } from '@chat/crypto';
+import { GROUP_EPOCH_MAX_AGE_MS, PrekeyType, loadMlkem, mlkemLoaded } from '@chat/crypto';
 import type { Self } from '../context.js';
 import type { PrekeyCounts, PrekeyEntry } from '../net/connection.js';
 import type { Store } from '../store/store.js';
@@ -13,8 +13,12 @@ import { maintainPrekeys, mlkemKeysDue, published, replenish } from './prekeys.j
 
 export type PublishContext = Self & { readonly store: Pick<Store, 'v2' | 'senderKeys' | 'transaction'> };
 
-/** §25.7: a member's receiving chain unused this long (the mailbox TTL) is erased. */
-const SENDER_KEY_UNUSED_MS = 30 * 24 * 60 * 60 * 1000;
+/**
+ * §25.7: a member's receiving chain unused this long is erased: the mailbox TTL (30 days) plus an epoch's longest life
+ * (7 days), since a message of the epoch may be sent up to 7 days after we stored or last used the chain and then
+ * wait 30 days on the relay. The TTL alone erased chains whose messages were still waiting.
+ */
+export const SENDER_KEY_UNUSED_MS = 30 * 24 * 60 * 60 * 1000 + GROUP_EPOCH_MAX_AGE_MS;
 
 /** What publishing needs of a connection. */
 export interface PrekeyPublisher {
