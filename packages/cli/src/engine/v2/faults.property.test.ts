@@ -1,10 +1,11 @@
 /**
  * Model-based property of the v2 engine under faults (issue 13; PROTOCOL.md §24): two real profiles (real chat.db
  * files, the engine's own seal, open and commit paths, prekeys from the relay in process) exchange envelopes through a
- * network this test controls. fast-check picks the commands: a send either way, posting an envelope in flight to the
- * relay (in any order), posting a copy again, dropping one, a receive by either side, and a crash of either side at
- * one of four points (inside its next transaction, before an envelope leaves, after the relay has it but before its
- * answer, after a commit but before the acknowledgement), after which the side is reopened from disk.
+ * network this test controls. fast-check picks the commands: a send or a reaction (an envelope with no history row)
+ * either way, posting an envelope in flight to the relay (in any order), posting a copy again, dropping one, a
+ * receive by either side, and a crash of either side at one of four points (inside its next transaction, before an
+ * envelope leaves, after the relay has it but before its answer, after a commit but before the acknowledgement),
+ * after which the side is reopened from disk.
  *
  * Invariants: no message is shown twice; no receive rejects anything; a receive that no crash interrupted shows every
  * message the relay held for it; no (ratchet key, n) pair, hence no AEAD message key, seals two different messages;
@@ -17,12 +18,16 @@ import { describe, expect, it } from 'vitest';
 import { scaled } from '../../../../../test/fixtures/scale.js';
 import { testSeed } from '../../../../../test/fixtures/random.js';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { reactToMessage } from '../actions/send.js';
 import { Messenger } from '../messenger.js';
 import type { Connection } from '../net/connection.js';
 import { isV2Envelope, unsealV2 } from './open.js';
 import type { SessionContext } from './session.js';
 
-const world = engineWorld('v2-faults');
+// Every run (and every shrinking step) registers two fresh users.
+const world = engineWorld('v2-faults', {
+  limits: { registrationsPerIpPerHour: 1_000_000, registrationsPerIpBurst: 1_000_000 },
+});
 const RUNS = scaled(4, 40);
 const MAX_COMMANDS = scaled(30, 80);
 
@@ -35,6 +40,7 @@ type Command =
   | { op: 'repost'; pick: number }
   | { op: 'drop'; pick: number }
   | { op: 'receive'; side: Side }
+  | { op: 'react'; side: Side; pick: number }
   | { op: 'crash'; side: Side; at: Point };
 
 const side = fc.constantFrom<Side>('a', 'b');
@@ -42,6 +48,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('send' as const), side }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('post' as const), pick: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('receive' as const), side }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('react' as const), side, pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('repost' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), pick: fc.nat() }) },
   {
@@ -73,6 +80,8 @@ interface Party {
   dead: boolean;
   /** How often each message id was shown (`message` events), across restarts. */
   shown: Map<string, number>;
+  /** How often each reaction envelope was applied (`action` events), across restarts. */
+  applied: Map<string, number>;
   rejected: string[];
 }
 
@@ -105,6 +114,7 @@ class Model {
       m: undefined as never,
       dead: false,
       shown: new Map(),
+      applied: new Map(),
       rejected: [],
     });
     const model = new Model(party(a), party(b), carrier);
@@ -146,7 +156,10 @@ class Model {
       return conn;
     };
     m.on('message', (msg) => void p.shown.set(msg.id, (p.shown.get(msg.id) ?? 0) + 1));
-    m.on('rejected', (r) => void p.rejected.push(`${r.code}: ${r.detail}`));
+    // §17.3: a reaction whose message never arrived, or not yet (dropped, or overtaken by it), is refused by the
+    // action's own rules once it has decrypted: not a fault of the ratchet. Any other refusal is.
+    m.on('rejected', (r) => void (r.code === 'TARGET_UNKNOWN' || p.rejected.push(`${r.code}: ${r.detail}`)));
+    m.on('action', (e) => void p.applied.set(e.id, (p.applied.get(e.id) ?? 0) + 1));
   }
 
   /** Every envelope `s` sends goes to the test's network instead of the relay; acks pass unless a crash takes them. */
@@ -193,6 +206,18 @@ class Model {
     }
   }
 
+  /** A reaction (§17.2) by `s` to a message of their conversation: an envelope that leaves no history row. */
+  async react(s: Side, pick: number, emoji = ['👍', '🎉', ''][pick % 3]!): Promise<void> {
+    const p = this.parties[s];
+    const history = p.m.history({ peer: this.parties[this.peer(s)].user });
+    if (history.length === 0) return;
+    try {
+      await reactToMessage(p.m, history[pick % history.length]!.id, emoji);
+    } catch (err) {
+      if (!p.dead) throw err;
+    }
+  }
+
   async post(packet: Packet): Promise<void> {
     await this.carrier.send(this.parties[packet.to].user, Buffer.from(packet.id, 'hex'), packet.env);
     this.posted.push(packet);
@@ -230,6 +255,7 @@ class Model {
     if (c.op === 'send') await this.send(c.side);
     else if (c.op === 'receive') await this.receive(c.side);
     else if (c.op === 'crash') this.parties[c.side].armed = c.at;
+    else if (c.op === 'react') await this.react(c.side, c.pick);
     else if (c.op === 'post' && this.inFlight.length > 0)
       await this.post(this.inFlight.splice(c.pick % this.inFlight.length, 1)[0]!);
     else if (c.op === 'drop' && this.inFlight.length > 0) this.inFlight.splice(c.pick % this.inFlight.length, 1);
@@ -244,6 +270,7 @@ class Model {
       const p = this.parties[s];
       expect(p.rejected, `${s} rejected envelopes`).toEqual([]);
       for (const [id, n] of p.shown) expect(n, `${s} showed ${this.texts.get(id)} ${n} times`).toBe(1);
+      for (const [id, n] of p.applied) expect(n, `${s} applied reaction ${id} ${n} times`).toBe(1);
     }
   }
 
@@ -263,6 +290,15 @@ class Model {
       for (const packet of this.inFlight.splice(0)) await this.post(packet);
       await this.receive(this.peer(s));
       expect(this.parties[this.peer(s)].shown.get(id), `the session ${s}→${this.peer(s)} heals`).toBe(1);
+    }
+    // A reaction each way opens too (to the newest message, which both hold now).
+    for (const s of ['a', 'b'] as const) {
+      const peer = this.parties[this.peer(s)];
+      const before = peer.applied.size;
+      await this.react(s, this.parties[s].m.history({ peer: peer.user }).length - 1, '✅');
+      for (const packet of this.inFlight.splice(0)) await this.post(packet);
+      await this.receive(this.peer(s));
+      expect(peer.applied.size, `${s}'s reaction reaches ${this.peer(s)}`).toBe(before + 1);
     }
     this.check();
     // Every message the relay held is shown exactly once by its recipient; none it never held is shown.
