@@ -6,7 +6,8 @@
  *   committed, §9), and across all the daemons' lives no message is shown to a client twice (a message committed
  *   but not acknowledged before a kill comes again and is acknowledged silently).
  * - Mid-send: every `send` the daemon answered, and every one it had queued when killed, reaches alice exactly once
- *   after the next daemon starts (the outbox is durable; a resent envelope is a duplicate alice drops).
+ *   after the next daemon starts (the outbox is durable; a resent envelope is a duplicate alice drops), in v2
+ *   sessions started on the first round (§24), with no rejected envelope.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -207,6 +208,10 @@ describe('chat daemon SIGKILLed', () => {
         );
         expect(seen().length).toBe(new Set(seen()).size); // nothing twice
         expect(new Set(seen())).toEqual(accepted); // nothing lost
+        // In v2 sessions (§24), started on the first round's first contact: no decryption failure either.
+        expect(follow.stdout()).not.toContain('"type":"rejected"');
+        expect(follow.stderr()).not.toContain('rejected');
+        expect(ids(join(alice, 'chat.db'), "SELECT peer FROM v2_sessions WHERE peer = 'dave'").size).toBe(1);
       } finally {
         await d.kill();
       }

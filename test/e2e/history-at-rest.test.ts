@@ -5,37 +5,14 @@
  * none; a `--no-passphrase` profile shows none either, but the key to chat.db is in its identity.json in the clear:
  * the same scan documents that its history is readable from the profile alone.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { openProfileDb } from '../helpers/profile-db.js';
+import { scan } from '../helpers/scan.js';
 import { chat, jsonLines, newUser, startChat, type Running } from './harness.js';
-
-/** Each body's raw, hex and base64 forms. */
-function forms(body: string): Buffer[] {
-  const b = Buffer.from(body, 'utf8');
-  return [
-    b,
-    Buffer.from(b.toString('hex')),
-    Buffer.from(b.toString('hex').toUpperCase()),
-    Buffer.from(b.toString('base64')),
-  ];
-}
-
-/** `file: form` for every regular file under `dir` holding any form of any body. */
-function scan(dir: string, bodies: readonly string[]): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    const path = join(dir, name);
-    if (!statSync(path).isFile()) continue;
-    const bytes = readFileSync(path);
-    for (const body of bodies)
-      for (const f of forms(body)) if (bytes.includes(f)) found.push(`${name}: ${f.toString().slice(0, 24)}`);
-  }
-  return found;
-}
 
 describe('the history at rest (§13.3)', () => {
   let t: TempDir;

@@ -157,6 +157,11 @@ function applyOpened(b: Batch, frame: MsgFrame, opened: OpenedEnvelope): boolean
   }
   const r = handler({ id, relayTs: frame.ts, opened, later: (e) => b.events.push(e), emit: b.emit });
   if (r.outcome === 'rejected') return reject(b, frame, r.code, r.detail);
+  // §24.3 step 8: a v2 envelope (no signature) that left no row of its own (a receipt, an edit) joins the seen ids,
+  // so a redelivery is dropped by step 4 even after its ratchet chain is forgotten, instead of failing to decrypt.
+  // (Texts and replies always have their row: no lookup for them, the drain's common case.)
+  if (opened.signature.length === 0 && !hasHistoryRow(opened.kind) && !b.m.store.v2.committed(id))
+    b.m.store.seen.add([id], Date.now());
   if (r.outcome === 'duplicate') b.counts.duplicates++;
   if (r.outcome !== 'new') return true;
   b.counts.received++;
@@ -168,6 +173,8 @@ function applyOpened(b: Batch, frame: MsgFrame, opened: OpenedEnvelope): boolean
   }
   return true;
 }
+
+const hasHistoryRow = (kind: number): boolean => kind === MessageKind.text || kind === MessageKind.reply;
 
 function reject(b: Batch, frame: MsgFrame, code: string, detail: string): boolean {
   const id = toHex(frame.id);

@@ -1,5 +1,6 @@
 /**
- * Schema v7: message ids this profile has seen but whose history it may not hold (restored from a backup, §13.2).
+ * Schema v7: message ids this profile has seen but whose history it may not hold (restored from a backup, §13.2;
+ * deleted for me; a v2 envelope that left no row of its own, a receipt or an edit, §24.3 step 8).
  * The backup carries no history, so without them an envelope the relay still holds, or is sent again under the same
  * id, would pass the duplicate check of §4 step 7 and show as new after `chat key import` (issue 14, finding 13).
  */
