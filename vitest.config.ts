@@ -50,6 +50,7 @@ export const INTEGRATION = [
   'packages/cli/src/engine/v2/v2.test.ts',
   'packages/cli/src/engine/v2/recovery.test.ts',
   'packages/cli/src/engine/v2/faults.property.test.ts',
+  'packages/cli/src/engine/v2/seen-sweep.test.ts',
   'packages/cli/src/engine/contacts/bundle.test.ts',
   'packages/cli/src/engine/who.test.ts',
   // a scripted TLS peer on 127.0.0.1 and ::1, and a relay on ::1

@@ -386,7 +386,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
         conn.on('close', done);
       });
     conn.on('prekeyCount', (counts) => void replenishFrom(this.q, conn, counts).catch(warn));
-    await publishPrekeys(this.q, conn).catch(warn);
+    await publishPrekeys({ ...this.q, store: this.store }, conn).catch(warn);
   }
 
   contacts(): Contact[] {

@@ -10,6 +10,12 @@ import type Database from 'better-sqlite3';
 export const SEEN_WINDOW_MS = 30 * 24 * 3600 * 1000;
 /** At most this many ids (the newest) go into a backup: 16 bytes each, so ~1 MB of base64 at worst (§13.2). */
 export const MAX_SEEN_IDS = 50_000;
+/**
+ * How long a seen id is kept: the mailbox expiry plus a week's grace, as for replaced prekeys (§24.6). Past it the
+ * relay holds no copy to deliver again, and a resend (§24.7) only ever brings back texts and replies, whose history
+ * rows are the duplicate check. Without a bound the table grew by one row per receipt, edit or reaction for ever.
+ */
+export const SEEN_KEEP_MS = SEEN_WINDOW_MS + 7 * 24 * 3600 * 1000;
 
 export class SeenIds {
   /** Prepared once: every received message asks (a drain of 10,000 spent 16 µs a message re-preparing it). */
@@ -29,6 +35,11 @@ export class SeenIds {
     this.db.transaction(() => {
       for (const id of ids) insert.run(id, at);
     })();
+  }
+
+  /** Erases ids seen before `before` (ms); returns how many. */
+  prune(before: number): number {
+    return this.db.prepare('DELETE FROM seen_ids WHERE seen_at < ?').run(before).changes;
   }
 
   /**

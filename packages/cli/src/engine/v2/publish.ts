@@ -1,17 +1,23 @@
 /**
  * Publishing our prekeys (PROTOCOL.md §23.3, §23.5, §24.6) on a version-2 connection: the current signed and
  * last-resort keys, the one-time keys made since, and more one-time keys whenever the relay reports its counts below
- * the low-water marks. Runs at login and on every receiving connection (not on a one-shot send's: it needs none).
+ * the low-water marks. Runs at login and on every receiving connection (not on a one-shot send's: it needs none),
+ * and sweeps there what expires with the mailbox: members' unused sender-key chains (§25.7) and old seen ids.
  */
 import { OPK_LOW_WATER, PQOPK_LOW_WATER } from '@chat/protocol';
 import { GROUP_EPOCH_MAX_AGE_MS, PrekeyType, loadMlkem, mlkemLoaded } from '@chat/crypto';
 import type { Self } from '../context.js';
 import type { PrekeyCounts, PrekeyEntry } from '../net/connection.js';
+import { SEEN_KEEP_MS } from '../store/seen.js';
 import type { Store } from '../store/store.js';
 import type { OwnPrekey } from '../store/v2.js';
 import { maintainPrekeys, mlkemKeysDue, published, replenish } from './prekeys.js';
 
 export type PublishContext = Self & { readonly store: Pick<Store, 'v2' | 'senderKeys' | 'transaction'> };
+/** Publishing also sweeps (the file comment). */
+export type SweepingPublishContext = Self & {
+  readonly store: Pick<Store, 'v2' | 'senderKeys' | 'seen' | 'transaction'>;
+};
 
 /**
  * §25.7: a member's receiving chain unused this long is erased: the mailbox TTL (30 days) plus an epoch's longest life
@@ -39,7 +45,7 @@ const isOneTime = (k: OwnPrekey): boolean => k.type === PrekeyType.x25519OneTime
  * the relay still holds are from a profile whose private halves are gone. Nothing on a version-1 connection.
  * @throws {ChatError} the connection's or the relay's error.
  */
-export async function publishPrekeys(m: PublishContext, conn: PrekeyPublisher): Promise<void> {
+export async function publishPrekeys(m: SweepingPublishContext, conn: PrekeyPublisher): Promise<void> {
   if (!conn.speaksV2) return;
   const v2 = m.store.v2;
   const now = Date.now();
@@ -48,6 +54,7 @@ export async function publishPrekeys(m: PublishContext, conn: PrekeyPublisher): 
   const maintain = (): OwnPrekey[] | null => {
     if (!mlkemLoaded() && mlkemKeysDue(v2, now)) return null;
     m.store.senderKeys.sweep(now - SENDER_KEY_UNUSED_MS);
+    m.store.seen.prune(now - SEEN_KEEP_MS);
     return maintainPrekeys(m, v2, now);
   };
   let made = m.store.transaction(maintain);
