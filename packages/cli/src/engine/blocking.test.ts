@@ -3,7 +3,7 @@
  * conversation (§17.1): the regression tests for the client findings of the 2026-12-06 adversarial review.
  */
 import { writeFileSync } from 'node:fs';
-import { MessageKind, encodeMessageAction, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
+import { MessageKind, encodeMessageAction, fromHex } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../test/engine-fixture.js';
 import { sealAs } from '../../test/seal-as.js';

@@ -3,7 +3,7 @@
  * reconnect with backoff, delivery / read receipts, ephemeral typing, presence. Users and Messengers come from the
  * engine fixture (packages/cli/test/engine-fixture.ts).
  */
-import { MessageKind, randomMessageId, sealEnvelope } from '@chat/crypto';
+import { MessageKind } from '@chat/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineWorld } from '../../test/engine-fixture.js';
 import { sealAs } from '../../test/seal-as.js';

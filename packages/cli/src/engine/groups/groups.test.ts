@@ -11,7 +11,6 @@ import {
   encodeRoomText,
   fromHex,
   randomMessageId,
-  sealEnvelope,
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { sealAs } from '../../../test/seal-as.js';
