@@ -197,6 +197,8 @@ export {
   GROUP_EPOCH_MAX_MESSAGES,
   GROUP_EPOCH_MAX_AGE_MS,
   SENDER_KEY_KIND,
+  SENDER_KEY_REQUEST_KIND,
+  SENDER_KEY_REQUEST_BYTES,
 } from './v2-constants.js';
 export {
   newSenderKey,

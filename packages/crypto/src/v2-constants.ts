@@ -99,3 +99,10 @@ export const GROUP_EPOCH_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
  * v1 body check refuses it as an unknown kind.
  */
 export const SENDER_KEY_KIND = 0x18;
+/**
+ * Inner kind of a sender key request (§25.9): `gid ‖ epoch`, asking a member for its distribution again. Like 0x18,
+ * valid only inside a v2 envelope.
+ */
+export const SENDER_KEY_REQUEST_KIND = 0x19;
+/** The body of a sender key request: gid (16) ‖ epoch (16) (§25.9). */
+export const SENDER_KEY_REQUEST_BYTES = 32;

@@ -55,6 +55,7 @@ export interface ReceiveContext extends Self, Lookup, Announce {
     | 'dataVersion'
     | 'senderKeys'
     | 'recovery'
+    | 'groups'
   >;
   /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
   readonly handlers: KindHandlers;

@@ -33,6 +33,7 @@ import type { FanoutResult, MessengerEvents, SentMessage, ReceiveOptions, Receiv
 import { fileHandlers } from './files/incoming.js';
 import { groupHandlers } from './groups/receive.js';
 import { senderKeyHandlers } from './groups/sender-key-receive.js';
+import { senderKeyRequestHandlers } from './groups/sender-key-request.js';
 import { messageHandlers } from './messages.js';
 import { recoveryHandlers } from './v2/recovery.js';
 import { actionHandlers } from './actions/receive.js';
@@ -109,6 +110,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
       ...messageHandlers(this),
       ...groupHandlers(this),
       ...senderKeyHandlers(this),
+      ...senderKeyRequestHandlers(this),
       ...fileHandlers(this),
       ...actionHandlers(this),
       ...timerHandlers(this),

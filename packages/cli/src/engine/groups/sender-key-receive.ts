@@ -35,6 +35,7 @@ export function senderKeyHandlers(m: SenderKeyContext): [number, KindHandler][] 
       return { outcome: 'rejected', code: 'GROUP_NOT_MEMBER', detail };
     }
     m.store.senderKeys.addPeer(gid, from, dist.epoch, receivingSenderKey(dist), Date.now());
+    m.store.senderKeys.answered(gid, from); // §25.9: a request open to `from` for this group is answered
     dist.chainKey.fill(0);
     return { outcome: 'applied' };
   };

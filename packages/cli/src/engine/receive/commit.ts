@@ -11,6 +11,7 @@ import type { ReceiveContext } from '../context.js';
 import type { Emit, HeldMessage, ReceiveOptions, ReceiveSummary } from '../events.js';
 import { askForResends, awaitResend } from '../v2/recovery.js';
 import type { Checked } from './check.js';
+import { askForSenderKey } from './group-key-request.js';
 import { openGroupMessage } from './group-open.js';
 
 export interface Committed {
@@ -36,6 +37,8 @@ class Batch {
   readonly held: Committed['held'] = [];
   /** An envelope failed for want of a session (§24.7): resend requests may be due. */
   awaiting = false;
+  /** A sender key request was queued (§25.9): the outbox must run. */
+  queued = false;
   /** Peers a v2 message decrypted from: an open resend request to them is answered (§24.7). */
   readonly decrypted = new Set<string>();
 
@@ -87,7 +90,7 @@ export function commitChecked(
   summary.duplicates += b.counts.duplicates;
   summary.held += b.counts.held;
   summary.rejected += b.counts.rejected;
-  return { acks: b.acks, events: b.events, queued, held: b.held };
+  return { acks: b.acks, events: b.events, queued: queued || b.queued, held: b.held };
 }
 
 /** Applies one checked envelope; true if it may be acknowledged. */
@@ -129,7 +132,13 @@ function apply(b: Batch, c: Checked): boolean {
     case 'group': {
       // §25.5: decrypted here, in the batch's transaction, so a distribution earlier in this batch is already stored.
       const r = openGroupMessage(m, c.frame, c.msg, Date.now());
-      if (r.outcome === 'rejected') return reject(b, c.frame, r.code, r.detail);
+      if (r.outcome === 'rejected') {
+        // §25.9: the sender's distribution was refused or lost; ask it again (bounded, in this transaction).
+        if (r.code === 'GROUP_EPOCH_UNKNOWN' && askForSenderKey(m, c.msg.gid, c.msg.from, c.msg.epoch, Date.now())) {
+          b.queued = true;
+        }
+        return reject(b, c.frame, r.code, r.detail);
+      }
       if (r.outcome === 'held')
         return apply(b, { outcome: 'held', frame: c.frame, from: c.msg.from, reason: r.reason });
       if (r.outcome === 'duplicate') {

@@ -81,6 +81,7 @@ export function openGroupMessage(
     }
     const r = groupDecrypt(chain, msg);
     m.store.senderKeys.savePeer(gid, msg.from, msg.epoch, r.key, now);
+    m.store.senderKeys.answered(gid, msg.from); // §25.9: the key came, so a request to `from` may go out again
     plaintext = r.plaintext;
   } catch (err) {
     if (!(err instanceof CryptoError)) throw err;

@@ -200,9 +200,9 @@ export class GroupStore {
   }
 }
 
-/** Every sender key of group `gid`: ours, who holds ours, and the members' chains (schema v14, §25.7). */
+/** Every sender key of group `gid`: ours, who holds ours, the members' chains, our requests (schema v14, v16, §25.7). */
 function eraseSenderKeys(db: Database.Database, gid: string): void {
-  for (const t of ['group_sender_own', 'group_sender_given', 'group_sender_peer']) {
+  for (const t of ['group_sender_own', 'group_sender_given', 'group_sender_peer', 'group_sender_asked']) {
     db.prepare(`DELETE FROM ${t} WHERE gid = ?`).run(gid);
   }
 }

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 15;
+export const SCHEMA_VERSION = 16;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -258,6 +258,16 @@ const MIGRATIONS: readonly string[] = [
      id        TEXT NOT NULL,
      resent_at INTEGER NOT NULL,
      PRIMARY KEY (peer, id)
+   ) STRICT;`,
+  // v16 (PROTOCOL.md §25.9; sender-keys.ts): the sender key requests we sent, one per (gid, sender, epoch), and
+  // whether one is still open for (gid, sender): at most one open, closed when that sender's key for the group comes.
+  `CREATE TABLE IF NOT EXISTS group_sender_asked (
+     gid      TEXT NOT NULL,
+     sender   TEXT NOT NULL,
+     epoch    BLOB NOT NULL,
+     asked_at INTEGER NOT NULL,
+     open     INTEGER NOT NULL,
+     PRIMARY KEY (gid, sender, epoch)
    ) STRICT;`,
 ];
 

@@ -102,6 +102,25 @@ export class SenderKeyTable {
     this.sql.get('DELETE FROM group_sender_given WHERE gid = ? AND member = ?').run(gid, member);
   }
 
+  /**
+   * §25.9: records a sender key request for (gid, sender, epoch) and opens it; false (ask nothing) if one was asked
+   * for that epoch before or one is open to `sender` for `gid`.
+   */
+  ask(gid: string, sender: string, epoch: Uint8Array, now: number): boolean {
+    const open = this.sql.get('SELECT 1 FROM group_sender_asked WHERE gid = ? AND sender = ? AND open = 1');
+    if (open.get(gid, sender) !== undefined) return false;
+    return (
+      this.sql
+        .get('INSERT OR IGNORE INTO group_sender_asked (gid, sender, epoch, asked_at, open) VALUES (?, ?, ?, ?, 1)')
+        .run(gid, sender, Buffer.from(epoch), now).changes === 1
+    );
+  }
+
+  /** §25.9: `sender`'s key for `gid` came (a distribution stored, a message decrypted): its open request closes. */
+  answered(gid: string, sender: string): void {
+    this.sql.get('UPDATE group_sender_asked SET open = 0 WHERE gid = ? AND sender = ? AND open = 1').run(gid, sender);
+  }
+
   /** A member's receiving chain for (gid, sender, epoch). @throws {CryptoError} GROUP_SENDER_KEY_INVALID if corrupt. */
   peer(gid: string, sender: string, epoch: Uint8Array): ReceivingSenderKey | undefined {
     const r = this.sql
@@ -144,9 +163,11 @@ export class SenderKeyTable {
    */
   sweep(unusedBefore: number): void {
     this.sql.get('DELETE FROM group_sender_peer WHERE used_at < ?').run(unusedBefore);
+    this.sql.get('DELETE FROM group_sender_asked WHERE asked_at < ?').run(unusedBefore);
     const out = 'gid NOT IN (SELECT gid FROM groups WHERE member = 1)';
     this.sql.get(`DELETE FROM group_sender_peer WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_own WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_given WHERE ${out}`).run();
+    this.sql.get(`DELETE FROM group_sender_asked WHERE ${out}`).run();
   }
 }

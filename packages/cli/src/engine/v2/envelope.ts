@@ -7,6 +7,7 @@ import {
   MAX_BODY_BYTES,
   MESSAGE_ID_BYTES,
   SENDER_KEY_KIND,
+  SENDER_KEY_REQUEST_KIND,
   USERNAME_PATTERN,
   messageBodyProblem,
   pad,
@@ -95,8 +96,9 @@ export function parsePlainV2(padded: Uint8Array): PlainV2 {
   if (ts > BigInt(Number.MAX_SAFE_INTEGER)) malformed('ts is above 2^53 - 1');
   const body = plain.slice(1 + MESSAGE_ID_BYTES + 8);
   if (body.length > MAX_BODY_BYTES + 5328) malformed('body too large'); // the v1 receiver's bound (§4.1: 65,328)
-  // A sender key distribution (§25.3) exists only in v2; its handler checks its body (GROUP_SENDER_KEY_INVALID).
-  const problem = kind === SENDER_KEY_KIND ? undefined : messageBodyProblem(kind, body);
+  // A sender key distribution (§25.3) and request (§25.9) exist only in v2; their handlers check their bodies.
+  const problem =
+    kind === SENDER_KEY_KIND || kind === SENDER_KEY_REQUEST_KIND ? undefined : messageBodyProblem(kind, body);
   if (problem !== undefined) malformed(problem);
   return { kind, id: plain.slice(1, 1 + MESSAGE_ID_BYTES), ts: Number(ts), body };
 }

@@ -4,7 +4,14 @@
  * refuses v1 (a one-shot `chat send`). The ratchet state and the outbox row's envelope are written in one
  * transaction, so a retry resends the same bytes and a message key is spent once.
  */
-import { CryptoError, MessageKind, SENDER_KEY_KIND, type PrekeyBundle, loadMlkem } from '@chat/crypto';
+import {
+  CryptoError,
+  MessageKind,
+  SENDER_KEY_KIND,
+  SENDER_KEY_REQUEST_KIND,
+  type PrekeyBundle,
+  loadMlkem,
+} from '@chat/crypto';
 import type { Self } from '../context.js';
 import { ChatError, fromCryptoError } from '../errors.js';
 import type { OutboxEntry } from '../store/outbox.js';
@@ -59,8 +66,8 @@ export async function sealEntry(
           throw fromCryptoError(err, 'sealing the message');
         }
       } else {
-        if (entry.kind === SENDER_KEY_KIND) {
-          // A sender key travels only in the deniable 1:1 session (§25.3): never in a signed v1 envelope.
+        if (entry.kind === SENDER_KEY_KIND || entry.kind === SENDER_KEY_REQUEST_KIND) {
+          // A sender key (or a request for one) travels only in the deniable 1:1 session (§25.3, §25.9): never in v1.
           throw new ChatError('V2_UNAVAILABLE', `no v2 session with ${contact.username} to give it our group key`);
         }
         if (!self) refuseV1(m, contact, conn, allowV1);

@@ -11,6 +11,8 @@ import {
   messageBodyProblem,
   SENDER_KEY_DISTRIBUTION_BYTES,
   SENDER_KEY_KIND,
+  SENDER_KEY_REQUEST_BYTES,
+  SENDER_KEY_REQUEST_KIND,
   type PqxdhParty,
   type PrekeyBundle,
   type RatchetState,
@@ -94,7 +96,11 @@ export function sealInSession(m: SessionContext, session: SessionRow, contact: C
       ? plain.body.length === SENDER_KEY_DISTRIBUTION_BYTES
         ? undefined
         : 'a sender key distribution is 100 bytes'
-      : messageBodyProblem(plain.kind, plain.body);
+      : plain.kind === SENDER_KEY_REQUEST_KIND
+        ? plain.body.length === SENDER_KEY_REQUEST_BYTES
+          ? undefined
+          : 'a sender key request is 32 bytes'
+        : messageBodyProblem(plain.kind, plain.body);
   if (problem !== undefined) throw new RangeError(`sealInSession: ${problem}`);
   if (plain.body.length > MAX_BODY_BYTES) {
     throw new CryptoError(
