@@ -207,6 +207,24 @@ describe('remote session engine', () => {
     }
   });
 
+  it('detaches when aborted while it is still attaching (/quit or /logout right after /connect)', async () => {
+    const engine = await attach();
+    try {
+      // Aborted while `run` awaits the daemon's answer to `subscribe`: the abort comes before the point where run()
+      // waited for it, and must still end the run (unsubscribed) instead of waiting for an abort that already came.
+      const at = daemonIo.out().length;
+      const stop = new AbortController();
+      const running = engine.run(stop.signal);
+      stop.abort();
+      await until(() => daemonIo.out().slice(at).includes('"subscribers","count":0}'), 'unsubscribed after all');
+      await running;
+      // Already aborted before it starts: it does not attach at all.
+      await engine.run(stop.signal);
+    } finally {
+      engine.close();
+    }
+  });
+
   it('reports DAEMON_LOST when the daemon stops', async () => {
     const engine = await attach();
     const statuses: string[] = [];

@@ -53,14 +53,23 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
     history: (o = {}) => store.messages.list(o),
     on: (event, listener) => events.on(event, listener as never), // EventEmitter's conditional type, checked by `on`
     async run(signal) {
+      // Heard from now on: an abort during the awaits below (a /logout or /quit right after /connect) comes before
+      // any listener added after them, and an aborted signal fires no second time, so such a run would never end.
+      const aborted = new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (signal.aborted) return;
       listening = true;
       events.emit('connection', connection);
       await client.request('subscribe');
       // What arrived while no front end listened is in the history this session shows: take it from the daemon's
       // queue for `chat recv`, as a session of its own takes its backlog from the relay, and hear it the same way.
-      const { messages } = await client.request<{ messages: MessageObject[] }>('receive');
-      for (const m of messages) messageEvent(events, m);
-      const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      // Not once detached: it stays queued for whichever front end comes next.
+      if (!signal.aborted) {
+        const { messages } = await client.request<{ messages: MessageObject[] }>('receive');
+        for (const m of messages) messageEvent(events, m);
+      }
       await Promise.race([aborted, client.closed]);
       listening = false;
       if (signal.aborted) {
