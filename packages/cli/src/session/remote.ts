@@ -62,13 +62,18 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
       if (signal.aborted) return;
       listening = true;
       events.emit('connection', connection);
-      await client.request('subscribe');
-      // What arrived while no front end listened is in the history this session shows: take it from the daemon's
-      // queue for `chat recv`, as a session of its own takes its backlog from the relay, and hear it the same way.
-      // Not once detached: it stays queued for whichever front end comes next.
-      if (!signal.aborted) {
-        const { messages } = await client.request<{ messages: MessageObject[] }>('receive');
-        for (const m of messages) messageEvent(events, m);
+      try {
+        await client.request('subscribe');
+        // What arrived while no front end listened is in the history this session shows: take it from the daemon's
+        // queue for `chat recv`, as a session of its own takes its backlog from the relay, and hear it the same way.
+        // Not once detached: it stays queued for whichever front end comes next.
+        if (!signal.aborted) {
+          const { messages } = await client.request<{ messages: MessageObject[] }>('receive');
+          for (const m of messages) messageEvent(events, m);
+        }
+      } catch (err) {
+        // The daemon gone while attaching is the same DAEMON_LOST status as later (client.closed has resolved).
+        if (!(err instanceof ChatError && err.code === 'DAEMON_LOST')) throw err;
       }
       await Promise.race([aborted, client.closed]);
       listening = false;
