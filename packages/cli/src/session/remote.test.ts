@@ -17,6 +17,7 @@ import {
   type MemIo,
 } from '../../test/helpers.js';
 import { daemon } from '../commands/daemon.js';
+import { recv } from '../commands/recv.js';
 import { DaemonClient } from '../daemon/client.js';
 import type { ChatError } from '../engine/errors.js';
 import { Messenger } from '../engine/messenger.js';
@@ -223,6 +224,19 @@ describe('remote session engine', () => {
     } finally {
       engine.close();
     }
+  });
+
+  it('chat recv --follow through the daemon ends on a Ctrl-C that came while it was still subscribing', async () => {
+    const stop = new AbortController();
+    let code: number | undefined;
+    const following = recv({ follow: true }, memIo({ CHAT_HOME: bob.home }, undefined, stop.signal)).then(
+      (c) => (code = c),
+    );
+    // Before recv has even connected: the abort comes before the point where recv used to start listening for it.
+    stop.abort();
+    await until(() => code !== undefined, 'recv --follow returned');
+    await following;
+    expect(code).toBe(0);
   });
 
   it('reports DAEMON_LOST when the daemon stops', async () => {

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { DaemonClient } from '../daemon/client.js';
 import type { Notification } from '../daemon/hub.js';
 import type { EventObject, MessageObject } from '../daemon/objects.js';
+import { aborted } from '../engine/aborted.js';
 import { ChatError, type ChatErrorCode } from '../engine/errors.js';
 import type { ConnectionStatus } from '../engine/events.js';
 import { loadSettings } from '../engine/settings.js';
@@ -55,10 +56,7 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
     async run(signal) {
       // Heard from now on: an abort during the awaits below (a /logout or /quit right after /connect) comes before
       // any listener added after them, and an aborted signal fires no second time, so such a run would never end.
-      const aborted = new Promise<void>((resolve) => {
-        if (signal.aborted) resolve();
-        else signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      const detached = aborted(signal);
       if (signal.aborted) return;
       listening = true;
       events.emit('connection', connection);
@@ -75,7 +73,7 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
         // The daemon gone while attaching is the same DAEMON_LOST status as later (client.closed has resolved).
         if (!(err instanceof ChatError && err.code === 'DAEMON_LOST')) throw err;
       }
-      await Promise.race([aborted, client.closed]);
+      await Promise.race([detached, client.closed]);
       listening = false;
       if (signal.aborted) {
         // Detached (/logout, /quit): the daemon keeps its session and keeps this connection's messages for others.
