@@ -7,6 +7,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Socket } from 'node:net';
+import { aborted } from '../engine/aborted.js';
 import { ChatError } from '../engine/errors.js';
 import { inertLine } from '../terminal-text.js';
 import { daemonSocket } from './attach.js';
@@ -31,7 +32,7 @@ async function proxy(socket: Socket, io: Io): Promise<number> {
     inputEnded = true;
     socket.end();
   });
-  const stopped = new Promise<'signal'>((resolve) => io.signal?.addEventListener('abort', () => resolve('signal')));
+  const stopped = aborted(io.signal).then(() => 'signal' as const);
   const closed = new Promise<'closed'>((resolve) => socket.once('close', () => resolve('closed')));
   socket.on('error', () => socket.destroy());
   const why = await Promise.race([stopped, closed]);
@@ -58,7 +59,7 @@ async function ownSession(io: Io): Promise<number> {
     const hub = new Hub(messenger);
     const rpc = rpcServer(Promise.resolve(methodDeps(messenger, hub, io)));
     const stop = new AbortController();
-    io.signal?.addEventListener('abort', () => stop.abort());
+    void aborted(io.signal).then(() => stop.abort()); // also a signal that came while the session opened
     const output = process.stdout;
     const served = serveStream(
       { input: io.stdin, output, close: () => stop.abort(), end: () => stop.abort() },

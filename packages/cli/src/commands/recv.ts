@@ -6,6 +6,7 @@
  * While `chat daemon` runs for the profile, it asks the daemon instead (recvFromDaemon below, docs/JSONRPC.md).
  */
 import { quoteOf } from '../engine/actions/history.js';
+import { aborted } from '../engine/aborted.js';
 import { ChatError, ExitCode } from '../engine/errors.js';
 import { runExpirer } from '../engine/expire/expirer.js';
 import { describeTimer } from '../engine/expire/timers.js';
@@ -198,12 +199,13 @@ async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Pro
       if (asked) hint(io, heldHint(asked.from));
       return held.length > 0 ? ExitCode.KEY_CHANGED : ExitCode.OK;
     }
+    // Before the first await: a Ctrl-C / SIGTERM while subscribing must still stop it (engine/aborted.ts).
+    const stopped = aborted(io.signal);
     daemon.onNotification((n) => {
       if (n.method === 'message') printMessage(out, n.params);
       else printEvent(out, n.params);
     });
     await daemon.request('subscribe');
-    const stopped = new Promise<void>((resolve) => io.signal?.addEventListener('abort', () => resolve()));
     const lost = daemon.closed.then(() => {
       throw new ChatError('DAEMON_LOST', 'the chat daemon stopped', { hint: 'run chat recv --follow again' });
     });

@@ -72,7 +72,8 @@ export interface SessionEngine {
   on<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): unknown;
   /**
    * Local: keeps the receiving session (with reconnects) until `signal` aborts; resolves when it has closed.
-   * Remote: subscribes to the daemon's notifications; resolves when the daemon is gone or `signal` aborts.
+   * Remote: subscribes to the daemon's notifications; resolves when the daemon is gone or `signal` aborts (also an
+   * abort that came while it was still subscribing; already aborted, it does not subscribe).
    */
   run(signal: AbortSignal, retryBaseMs?: number): Promise<void>;
   /** Starts the sweep of disappearing messages (§17.5) where this engine owns it; returns its stop and rearm. */

@@ -17,6 +17,7 @@ import {
   type MemIo,
 } from '../../test/helpers.js';
 import { daemon } from '../commands/daemon.js';
+import { recv } from '../commands/recv.js';
 import { DaemonClient } from '../daemon/client.js';
 import type { ChatError } from '../engine/errors.js';
 import { Messenger } from '../engine/messenger.js';
@@ -205,6 +206,37 @@ describe('remote session engine', () => {
       engine.close();
       a.close();
     }
+  });
+
+  it('detaches when aborted while it is still attaching (/quit or /logout right after /connect)', async () => {
+    const engine = await attach();
+    try {
+      // Aborted while `run` awaits the daemon's answer to `subscribe`: the abort comes before the point where run()
+      // waited for it, and must still end the run (unsubscribed) instead of waiting for an abort that already came.
+      const at = daemonIo.out().length;
+      const stop = new AbortController();
+      const running = engine.run(stop.signal);
+      stop.abort();
+      await until(() => daemonIo.out().slice(at).includes('"subscribers","count":0}'), 'unsubscribed after all');
+      await running;
+      // Already aborted before it starts: it does not attach at all.
+      await engine.run(stop.signal);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('chat recv --follow through the daemon ends on a Ctrl-C that came while it was still subscribing', async () => {
+    const stop = new AbortController();
+    let code: number | undefined;
+    const following = recv({ follow: true }, memIo({ CHAT_HOME: bob.home }, undefined, stop.signal)).then(
+      (c) => (code = c),
+    );
+    // Before recv has even connected: the abort comes before the point where recv used to start listening for it.
+    stop.abort();
+    await until(() => code !== undefined, 'recv --follow returned');
+    await following;
+    expect(code).toBe(0);
   });
 
   it('reports DAEMON_LOST when the daemon stops', async () => {

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { DaemonClient } from '../daemon/client.js';
 import type { Notification } from '../daemon/hub.js';
 import type { EventObject, MessageObject } from '../daemon/objects.js';
+import { aborted } from '../engine/aborted.js';
 import { ChatError, type ChatErrorCode } from '../engine/errors.js';
 import type { ConnectionStatus } from '../engine/events.js';
 import { loadSettings } from '../engine/settings.js';
@@ -53,15 +54,26 @@ export async function remoteEngine(client: DaemonClient, home: string, dbPath: s
     history: (o = {}) => store.messages.list(o),
     on: (event, listener) => events.on(event, listener as never), // EventEmitter's conditional type, checked by `on`
     async run(signal) {
+      // Heard from now on: an abort during the awaits below (a /logout or /quit right after /connect) comes before
+      // any listener added after them, and an aborted signal fires no second time, so such a run would never end.
+      const detached = aborted(signal);
+      if (signal.aborted) return;
       listening = true;
       events.emit('connection', connection);
-      await client.request('subscribe');
-      // What arrived while no front end listened is in the history this session shows: take it from the daemon's
-      // queue for `chat recv`, as a session of its own takes its backlog from the relay, and hear it the same way.
-      const { messages } = await client.request<{ messages: MessageObject[] }>('receive');
-      for (const m of messages) messageEvent(events, m);
-      const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
-      await Promise.race([aborted, client.closed]);
+      try {
+        await client.request('subscribe');
+        // What arrived while no front end listened is in the history this session shows: take it from the daemon's
+        // queue for `chat recv`, as a session of its own takes its backlog from the relay, and hear it the same way.
+        // Not once detached: it stays queued for whichever front end comes next.
+        if (!signal.aborted) {
+          const { messages } = await client.request<{ messages: MessageObject[] }>('receive');
+          for (const m of messages) messageEvent(events, m);
+        }
+      } catch (err) {
+        // The daemon gone while attaching is the same DAEMON_LOST status as later (client.closed has resolved).
+        if (!(err instanceof ChatError && err.code === 'DAEMON_LOST')) throw err;
+      }
+      await Promise.race([detached, client.closed]);
       listening = false;
       if (signal.aborted) {
         // Detached (/logout, /quit): the daemon keeps its session and keeps this connection's messages for others.
