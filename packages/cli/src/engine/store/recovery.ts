@@ -64,6 +64,16 @@ export class RecoveryTable {
   }
 
   /**
+   * The request naming `ids` to `peer` was dropped unsent (no prekeys to seal it, §24.7 receiver step 3): it asked
+   * nothing, so the ids are not asked for yet and no request is open; the next batch that asks sends them again.
+   */
+  dropped(peer: string, ids: readonly string[]): void {
+    this.sql.get('DELETE FROM v2_requests_open WHERE peer = ?').run(peer);
+    const unask = this.sql.get('UPDATE v2_awaiting SET asked_at = NULL WHERE id = ? AND peer = ?');
+    for (const id of ids) unask.run(id, peer);
+  }
+
+  /**
    * Our outgoing 1:1 message `id` to `peer` as first sent (the original text if it was edited), if the history holds
    * it, not deleted, not queued, and it was never resent to `peer`.
    */
