@@ -75,7 +75,8 @@ export class RecoveryTable {
 
   /**
    * Our outgoing 1:1 message `id` to `peer` as first sent (the original text if it was edited), if the history holds
-   * it, not deleted, not queued, and it was never resent to `peer`.
+   * it, not deleted, not queued, not failed (the relay refused it: `peer` was never sent it, though the relay knows
+   * its id and can make `peer` ask for it), and it was never resent to `peer`.
    */
   resendable(id: string, peer: string): Resendable | undefined {
     const r = this.sql
@@ -83,7 +84,7 @@ export class RecoveryTable {
         `SELECT coalesce((SELECT body FROM message_versions WHERE msg = m.id AND seq = 0), m.body) AS body,
                 m.ts, m.reply_to AS replyTo
            FROM messages m
-          WHERE m.id = ? AND m.peer = ? AND m.direction = 'out' AND m.deleted = 0
+          WHERE m.id = ? AND m.peer = ? AND m.direction = 'out' AND m.deleted = 0 AND m.state IS NOT 'failed'
             AND NOT EXISTS (SELECT 1 FROM outbox WHERE id = m.id)
             AND NOT EXISTS (SELECT 1 FROM v2_resent WHERE peer = m.peer AND id = m.id)`,
       )
