@@ -25,6 +25,7 @@ import type { Contact, Store } from '../store/store.js';
 import type { PlainV2 } from '../v2/envelope.js';
 import { currentSession, sealInSession } from '../v2/session.js';
 import { sealEntry } from '../v2/seal.js';
+import { resendRequestDropped } from '../v2/recovery.js';
 
 /** What sending the outbox needs: our keys, the lookup, the outbox table and events. */
 /** The kinds whose outgoing copy has a row in the 1:1 history with a delivery state: texts and replies (§17). */
@@ -32,7 +33,7 @@ const hasHistory = (kind: number): boolean => kind === MessageKind.text || kind 
 
 export type OutboxContext = Self &
   Lookup &
-  Announce & { readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'senderKeys' | 'transaction'> };
+  Announce & { readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'senderKeys' | 'recovery' | 'transaction'> };
 
 /** How an entry may be sent when v2 is not available (§24.5). */
 export interface SendOptions {
@@ -318,6 +319,8 @@ export class OutboxSender {
             }
             // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
             if (entry.kind === SENDER_KEY_KIND) this.dropDistribution(entry);
+            // §24.7: a dropped resend request asked nothing; left open, it would stop every later request to the peer.
+            if (entry.kind === MessageKind.resendRequest) resendRequestDropped(m.store, entry.peer, entry.body);
             m.store.outbox.remove(entry.id);
             if (m.store.outbox.advance(entry.id, entry.peer, 'failed')) {
               m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'failed', error: err.code });

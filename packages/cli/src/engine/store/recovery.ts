@@ -64,8 +64,19 @@ export class RecoveryTable {
   }
 
   /**
+   * The request naming `ids` to `peer` was dropped unsent (no prekeys to seal it, §24.7 receiver step 3): it asked
+   * nothing, so the ids are not asked for yet and no request is open; the next batch that asks sends them again.
+   */
+  dropped(peer: string, ids: readonly string[]): void {
+    this.sql.get('DELETE FROM v2_requests_open WHERE peer = ?').run(peer);
+    const unask = this.sql.get('UPDATE v2_awaiting SET asked_at = NULL WHERE id = ? AND peer = ?');
+    for (const id of ids) unask.run(id, peer);
+  }
+
+  /**
    * Our outgoing 1:1 message `id` to `peer` as first sent (the original text if it was edited), if the history holds
-   * it, not deleted, not queued, and it was never resent to `peer`.
+   * it, not deleted, not queued, not failed (the relay refused it: `peer` was never sent it, though the relay knows
+   * its id and can make `peer` ask for it), and it was never resent to `peer`.
    */
   resendable(id: string, peer: string): Resendable | undefined {
     const r = this.sql
@@ -73,7 +84,7 @@ export class RecoveryTable {
         `SELECT coalesce((SELECT body FROM message_versions WHERE msg = m.id AND seq = 0), m.body) AS body,
                 m.ts, m.reply_to AS replyTo
            FROM messages m
-          WHERE m.id = ? AND m.peer = ? AND m.direction = 'out' AND m.deleted = 0
+          WHERE m.id = ? AND m.peer = ? AND m.direction = 'out' AND m.deleted = 0 AND m.state IS NOT 'failed'
             AND NOT EXISTS (SELECT 1 FROM outbox WHERE id = m.id)
             AND NOT EXISTS (SELECT 1 FROM v2_resent WHERE peer = m.peer AND id = m.id)`,
       )

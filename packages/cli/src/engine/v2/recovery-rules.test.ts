@@ -66,6 +66,9 @@ describe('recovery rules (§24.7)', () => {
     store.history.markDeleted(store.history.byId(deleted)!);
     const toCarol = out('carol', 'not for bob');
     const incoming = out('bob', 'from bob', { direction: 'in', state: 'unread' });
+    // Refused by the relay for good (MAILBOX_FULL, …): bob was never sent it, though a relay knows its id and can make
+    // bob ask for it (a forged envelope under that id fails for want of a session).
+    const failed = out('bob', 'never delivered', { state: 'failed' });
     const queued = out('bob', 'still queued');
     store.outbox.enqueue({ id: queued, peer: 'bob', kind: MessageKind.text, body: new Uint8Array(0), ts: 42 });
 
@@ -92,7 +95,7 @@ describe('recovery rules (§24.7)', () => {
       handler({ id: 'x', relayTs: 1, opened, later: (f) => later.push(f), emit: () => true });
       for (const f of later) f();
     };
-    const all = [text, reply, edited, deleted, toCarol, incoming, queued, toHex(randomMessageId())];
+    const all = [text, reply, edited, deleted, toCarol, incoming, failed, queued, toHex(randomMessageId())];
     ask(all, new Uint8Array(64)); // a v1 envelope (signed): ignored
     expect(events).toEqual([]);
     ask(all);

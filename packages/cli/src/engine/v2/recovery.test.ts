@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageKind, fromHex, randomMessageId, seal, toHex, x25519KeyPair } from '@chat/crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
 import type { RecoveryEvent } from '../events.js';
 import type { Messenger } from '../messenger.js';
-import type { Connection } from '../net/connection.js';
+import { Connection } from '../net/connection.js';
 import { ENVELOPE_V2, encodeInnerV2 } from './envelope.js';
 
 const world = engineWorld('v2-recovery');
@@ -185,5 +185,33 @@ describe('recovery of a lost session (§24.7)', () => {
     const third = await receiveAll(bob);
     expect(third.bodies).toEqual(['real']);
     expect(third.recovery.map((r) => [r.action, r.ids.length])).toEqual([['asked', 20]]);
+  });
+  it('a request dropped for want of prekeys does not stay open: the next failure asks again, with its ids', async () => {
+    const { a, b } = await world.pair();
+    const alice = await world.open(a);
+    let bob = await world.open(b);
+    await alice.sendMessage(b, 'hello');
+    expect((await receiveAll(bob)).bodies).toEqual(['hello']);
+    bob = await loseDatabase(bob, b);
+    const conn = await sendConn(alice);
+    const [one] = await sendCaptured(alice, conn, b, ['lost one']);
+    // A relay that withholds alice's prekeys (or a transient NO_PREKEYS): the request cannot be sealed and is dropped.
+    const withheld = vi.spyOn(Connection.prototype, 'prekeyGet').mockResolvedValue(null);
+    try {
+      const failed = await receiveAll(bob);
+      expect(failed.rejected).toEqual(['PREKEY_UNKNOWN']); // alice's session still carries its initiation
+      expect(failed.recovery).toEqual([{ action: 'asked', peer: a, ids: [toHex(one!.id)] }]);
+    } finally {
+      withheld.mockRestore();
+    }
+    expect(bob.store.outbox.list()).toEqual([]);
+    // Alice still writes in the session bob lost: before the fix the dropped request stayed open, nothing was asked.
+    const [two] = await sendCaptured(alice, conn, b, ['lost two']);
+    const again = await receiveAll(bob);
+    expect(again.recovery).toEqual([{ action: 'asked', peer: a, ids: [toHex(one!.id), toHex(two!.id)] }]);
+    expect((await receiveAll(alice)).recovery).toEqual([
+      { action: 'resent', peer: b, ids: [toHex(one!.id), toHex(two!.id)] },
+    ]);
+    expect(await receiveAll(bob)).toMatchObject({ bodies: ['lost one', 'lost two'], rejected: [] });
   });
 });

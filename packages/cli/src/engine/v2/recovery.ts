@@ -47,6 +47,19 @@ export function askForResends(store: RecoveryStore, now: number): RecoveryEvent[
 }
 
 /**
+ * Receiver step 3: the resend request `body` to `peer` could not be sealed (no prekey bundle, or one that fails its
+ * checks) and leaves the outbox unsent. Its request is not open, so it cannot block recovery from `peer` until the
+ * sweep; its ids are asked for again by the next batch that fails or decrypts (never in a loop of its own).
+ */
+export function resendRequestDropped(store: Pick<RecoveryStore, 'recovery'>, peer: string, body: Uint8Array): void {
+  const ids: string[] = [];
+  for (let at = 0; at + MESSAGE_ID_BYTES <= body.length; at += MESSAGE_ID_BYTES) {
+    ids.push(toHex(body.subarray(at, at + MESSAGE_ID_BYTES)));
+  }
+  store.recovery.dropped(peer, ids);
+}
+
+/**
  * The sender's side (§24.7): the handler of kind 0x0C. Queues again each id of the request that is an outgoing 1:1
  * text or reply of ours to the requester, never resent to it before; ignores everything else, and any request that
  * came in a v1 envelope (only a v2 session shows the requester could have been sent them).
