@@ -1,10 +1,3 @@
-/**
- * Asking for a group sender key again (PROTOCOL.md §25.9) through the engine, against the real relay in process: the
- * reviewer's case (a distribution refused because the record adding its sender was held) heals at the sender's next
- * message after the request; a request from a non-member or for an old or unknown epoch changes nothing; a flood of
- * forged GROUP_EPOCH_UNKNOWN messages makes one request per (group, sender) until that sender's key comes.
- */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   MessageKind,
@@ -14,46 +7,24 @@ import {
   newSenderKey,
   randomMessageId,
 } from '@chat/crypto';
-import Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { receiveGroup, relayMailbox } from '../../../test/group-receive.js';
 import { sealAs } from '../../../test/seal-as.js';
-import type { GroupMessage } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
 import { changeGroup, createGroup, sendGroupText } from './groups.js';
 
 const world = engineWorld('sender-key-request');
 
+/** One receive: the group texts shown and the rejection codes. */
 async function recv(m: Messenger): Promise<{ texts: string[]; rejected: string[] }> {
-  const got: GroupMessage[] = [];
-  const rejected: string[] = [];
-  const onGroup = (x: GroupMessage): void => void got.push(x);
-  const onRejected = (r: { code: string }): void => void rejected.push(r.code);
-  m.on('groupMessage', onGroup);
-  m.on('rejected', onRejected);
-  await m.receive();
-  m.off('groupMessage', onGroup);
-  m.off('rejected', onRejected);
-  return { texts: got.filter((x) => x.kind === 'group').map((x) => x.body), rejected };
+  const { texts, rejected } = await receiveGroup(m);
+  return { texts, rejected };
 }
 
 /** How many envelopes wait in `user`'s mailbox on the relay, read from a copy of its database. */
-let copies = 0;
-function waiting(user: string): number {
-  const into = join(world.dir(), `copy-${copies++}`);
-  mkdirSync(into, { recursive: true });
-  const from = join(world.dir(), 'relay');
-  for (const f of ['relay.db', 'relay.db-wal', 'relay.db-shm']) {
-    if (existsSync(join(from, f))) copyFileSync(join(from, f), join(into, f));
-  }
-  const db = new Database(join(into, 'relay.db'));
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM envelopes WHERE recipient = ?').get(user) as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
+const waiting = (user: string): number => relayMailbox(join(world.dir(), 'relay'), world.dir(), user).length;
 
 /** `by` asks `to`, in their 1:1 v2 session, for the key of (gid, epoch), as a client would. */
 async function request(by: Messenger, to: string, gid: Uint8Array, epoch: Uint8Array): Promise<void> {

@@ -20,8 +20,8 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { receiveGroup } from '../../../test/group-receive.js';
 import { sealAs } from '../../../test/seal-as.js';
-import type { GroupMessage } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
 import { SENDER_KEY_UNUSED_MS } from '../v2/publish.js';
@@ -29,17 +29,10 @@ import { changeGroup, createGroup, sendGroupText } from './groups.js';
 
 const world = engineWorld('sender-key-attacks');
 
+/** One receive: the group texts shown and the rejection codes. */
 async function recv(m: Messenger): Promise<{ texts: string[]; rejected: string[] }> {
-  const got: GroupMessage[] = [];
-  const rejected: string[] = [];
-  const onGroup = (x: GroupMessage): void => void got.push(x);
-  const onRejected = (r: { code: string }): void => void rejected.push(r.code);
-  m.on('groupMessage', onGroup);
-  m.on('rejected', onRejected);
-  await m.receive();
-  m.off('groupMessage', onGroup);
-  m.off('rejected', onRejected);
-  return { texts: got.filter((x) => x.kind === 'group').map((x) => x.body), rejected };
+  const { texts, rejected } = await receiveGroup(m);
+  return { texts, rejected };
 }
 
 /** A group message of `kind` in `key`'s epoch, claiming to be from `from`, sealed to `to` and delivered; the key on. */

@@ -1,13 +1,4 @@
-/**
- * Group sender keys through the engine (PROTOCOL.md §25) against the real relay in process: one encryption for every
- * member with a v2 session, the same bytes in each member's sealed box; a removed member cannot read the next message
- * even given a remaining member's copy (with the control: without the new epoch it would have decrypted); new epochs
- * after 1,000 messages or 7 days; an added member; a distribution from a non-member; out-of-order and duplicated
- * delivery; a member with no v2 still receives, pairwise.
- */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
 import {
   GROUP_ENVELOPE_VERSION,
   SENDER_KEY_KIND,
@@ -25,8 +16,8 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { receiveGroup, relayMailbox } from '../../../test/group-receive.js';
 import { sealAs } from '../../../test/seal-as.js';
-import type { GroupMessage } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import { ChatError } from '../errors.js';
 import { Connection } from '../net/connection.js';
@@ -36,25 +27,7 @@ import { changeGroup, createGroup, sendGroupText } from './groups.js';
 const world = engineWorld('sender-keys');
 
 /** `user`'s mailbox on the relay now, read from a copy of its data directory (as an attacker with a copy would). */
-let copies = 0;
-function mailbox(user: string): { id: Uint8Array; env: Uint8Array }[] {
-  const into = join(world.dir(), `copy-${copies++}`);
-  mkdirSync(into, { recursive: true });
-  const from = join(world.dir(), 'relay');
-  for (const f of ['relay.db', 'relay.db-wal', 'relay.db-shm']) {
-    if (existsSync(join(from, f))) copyFileSync(join(from, f), join(into, f));
-  }
-  const db = new Database(join(into, 'relay.db'));
-  try {
-    const rows = db.prepare('SELECT id, envelope FROM envelopes WHERE recipient = ? ORDER BY seq').all(user) as {
-      id: Buffer;
-      envelope: Buffer;
-    }[];
-    return rows.map((r) => ({ id: new Uint8Array(r.id), env: new Uint8Array(r.envelope) }));
-  } finally {
-    db.close();
-  }
-}
+const mailbox = (user: string) => relayMailbox(join(world.dir(), 'relay'), world.dir(), user);
 
 /** The group message inside a sender-key envelope, opened with its recipient's key. */
 function gmsgOf(m: Messenger, env: Uint8Array): Uint8Array {
@@ -63,19 +36,7 @@ function gmsgOf(m: Messenger, env: Uint8Array): Uint8Array {
   return openSealed(env.subarray(1), publicKey, secretKey);
 }
 
-/** One `chat recv` of `m`: group texts shown, rejection codes, duplicates counted. */
-async function recv(m: Messenger): Promise<{ texts: string[]; rejected: string[]; duplicates: number }> {
-  const got: GroupMessage[] = [];
-  const rejected: string[] = [];
-  const onGroup = (x: GroupMessage): void => void got.push(x);
-  const onRejected = (r: { code: string }): void => void rejected.push(r.code);
-  m.on('groupMessage', onGroup);
-  m.on('rejected', onRejected);
-  const summary = await m.receive();
-  m.off('groupMessage', onGroup);
-  m.off('rejected', onRejected);
-  return { texts: got.filter((x) => x.kind === 'group').map((x) => x.body), rejected, duplicates: summary.duplicates };
-}
+const recv = receiveGroup;
 
 /** Delivers `env` to `to` under a fresh id (or `id`), as the relay or anyone with an account can. */
 function deliver(m: Messenger, to: string, env: Uint8Array, id = randomMessageId()): Promise<void> {
