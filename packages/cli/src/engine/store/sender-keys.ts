@@ -169,5 +169,13 @@ export class SenderKeyTable {
     this.sql.get(`DELETE FROM group_sender_own WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_given WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_asked WHERE ${out}`).run();
+    // §25.10: group messages kept for a sender key of a group we left can never open: dropped as they were before.
+    this.sql
+      .get(
+        `INSERT OR IGNORE INTO rejected (id, reason, relay_ts, rejected_at)
+         SELECT id, 'GROUP_EPOCH_UNKNOWN', relay_ts, held_at FROM held_group_messages WHERE ${out}`,
+      )
+      .run();
+    this.sql.get(`DELETE FROM held_group_messages WHERE ${out}`).run();
   }
 }
