@@ -111,12 +111,12 @@ describe('group messages that arrive before their sender key (§25.10)', () => {
     expect(await recv(bob)).toEqual({ texts: [], rejected: [], edits: [] });
   });
 
-  it('a kept message from before the chain a distribution starts at is rejected as before', async () => {
+  it('a kept message from before the chain a distribution starts at (an older sender) is rejected as before', async () => {
     const { alice, bob, gid } = await team();
     let key = newSenderKey();
     key = await groupSend(alice, bob, key, MessageKind.groupText, text(gid, 'lost'));
     expect(await recv(bob)).toEqual({ texts: [], rejected: [], edits: [] });
-    // As a request's answer does (§25.9): the chain from the next message on.
+    // As a sender from before §25.3's rule answers a request: the chain from its next message on.
     await distribute(alice, bob, gid, key);
     await groupSend(alice, bob, key, MessageKind.groupText, text(gid, 'after'));
     expect(await recv(bob)).toEqual({ texts: ['after'], rejected: ['GROUP_EPOCH_UNKNOWN'], edits: [] });

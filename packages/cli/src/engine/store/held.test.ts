@@ -46,7 +46,9 @@ describe('held (schema v17)', () => {
     });
     store.close();
     const db = testDb(path);
-    db.exec('DROP TABLE held_actions; DROP TABLE held_group_messages; PRAGMA user_version = 16;');
+    db.exec(
+      'DROP TABLE held_actions; DROP TABLE held_group_messages; ALTER TABLE group_sender_own DROP COLUMN start_key; PRAGMA user_version = 16;',
+    );
     db.close();
     store = Store.open(path, TEST_STORAGE_KEY);
     expect(store.messages.list({ peer: 'bob' }).map((m) => m.body)).toEqual(['kept']);

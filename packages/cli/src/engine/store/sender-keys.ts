@@ -18,6 +18,11 @@ export interface OwnSenderKey {
   key: SenderKey;
   stateVersion: number;
   createdAt: number;
+  /**
+   * The epoch's chain key at iteration 0, kept for the epoch's life so that a member given the epoch late (a request,
+   * §25.9; a new session) can open what it kept (§25.10). Absent for an epoch made before schema v17.
+   */
+  start?: Uint8Array;
 }
 
 interface OwnRow {
@@ -29,6 +34,7 @@ interface OwnRow {
   signing_public: Buffer;
   state_version: number;
   created_at: number;
+  start_key: Buffer | null;
 }
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
@@ -50,10 +56,14 @@ export class SenderKeyTable {
       },
       stateVersion: r.state_version,
       createdAt: r.created_at,
+      ...(r.start_key === null ? {} : { start: u8(r.start_key) }),
     };
   }
 
-  /** Stores our chain for `gid`; a new epoch (another epoch id) forgets who held the previous one. */
+  /**
+   * Stores our chain for `gid`; a new epoch (another epoch id) forgets who held the previous one. The epoch's start
+   * key is written with a new epoch and kept while the epoch lasts.
+   */
   saveOwn(o: OwnSenderKey): void {
     const before = this.sql.get('SELECT epoch FROM group_sender_own WHERE gid = ?').get(o.gid) as
       | { epoch: Buffer }
@@ -62,9 +72,11 @@ export class SenderKeyTable {
       this.sql.get('DELETE FROM group_sender_given WHERE gid = ?').run(o.gid);
     this.sql
       .get(
-        `INSERT INTO group_sender_own (gid, epoch, iteration, chain_key, signing_secret, signing_public, state_version, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (gid) DO UPDATE SET epoch = excluded.epoch, iteration = excluded.iteration,
+        `INSERT INTO group_sender_own (gid, epoch, iteration, chain_key, signing_secret, signing_public, state_version, created_at, start_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (gid) DO UPDATE SET
+           start_key = CASE WHEN epoch = excluded.epoch THEN start_key ELSE excluded.start_key END,
+           epoch = excluded.epoch, iteration = excluded.iteration,
            chain_key = excluded.chain_key, signing_secret = excluded.signing_secret,
            signing_public = excluded.signing_public, state_version = excluded.state_version,
            created_at = excluded.created_at`,
@@ -78,6 +90,7 @@ export class SenderKeyTable {
         Buffer.from(o.key.signingPublicKey),
         o.stateVersion,
         o.createdAt,
+        o.start ? Buffer.from(o.start) : null,
       );
   }
 
