@@ -47,7 +47,7 @@ describe('held (schema v17)', () => {
     store.close();
     const db = testDb(path);
     db.exec(
-      'DROP TABLE held_actions; DROP TABLE held_group_messages; ALTER TABLE group_sender_own DROP COLUMN start_key; PRAGMA user_version = 16;',
+      'DROP TABLE held_actions; DROP TABLE held_group_messages; DROP TABLE group_sender_start; PRAGMA user_version = 16;',
     );
     db.close();
     store = Store.open(path, TEST_STORAGE_KEY);

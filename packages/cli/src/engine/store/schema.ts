@@ -272,8 +272,9 @@ const MIGRATIONS: readonly string[] = [
   // v17 (PROTOCOL.md §17.6, §25.10; held.ts): what arrived before what it depends on. Edits, deletes and reactions
   // whose target is not held yet (`conv` a peer or `#<gid>`, `target` an id or a §17.2 reference); group messages
   // whose sender key has not come (`gmsg` still encrypted under the sender's chain). `seq` is arrival order; both
-  // expire (`expires_at`: the mailbox expiry, or the conversation's timer when shorter). Our sending chain keeps its
-  // epoch's first chain key (`start_key`), which every distribution carries (§25.3), so a late one opens what was kept.
+  // expire (`expires_at`: the mailbox expiry, or the conversation's timer when shorter). Our sending chain's
+  // epoch's first chain key (`group_sender_start`, one per group, for the epoch named), which every distribution
+  // carries (§25.3), so a late one opens what was kept. Never in a backup.
   `CREATE TABLE IF NOT EXISTS held_actions (
      seq        INTEGER PRIMARY KEY AUTOINCREMENT,
      id         TEXT NOT NULL UNIQUE,
@@ -304,7 +305,11 @@ const MIGRATIONS: readonly string[] = [
    ) STRICT;
    CREATE INDEX IF NOT EXISTS held_group_by_chain ON held_group_messages (gid, sender, epoch);
    CREATE INDEX IF NOT EXISTS held_group_expiring ON held_group_messages (expires_at);
-   ALTER TABLE group_sender_own ADD COLUMN start_key BLOB;`,
+   CREATE TABLE IF NOT EXISTS group_sender_start (
+     gid       TEXT PRIMARY KEY,
+     epoch     BLOB NOT NULL,
+     start_key BLOB NOT NULL
+   ) STRICT;`,
 ];
 
 /**

@@ -34,7 +34,6 @@ interface OwnRow {
   signing_public: Buffer;
   state_version: number;
   created_at: number;
-  start_key: Buffer | null;
 }
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b);
@@ -45,6 +44,9 @@ export class SenderKeyTable {
   own(gid: string): OwnSenderKey | undefined {
     const r = this.sql.get('SELECT * FROM group_sender_own WHERE gid = ?').get(gid) as OwnRow | undefined;
     if (!r) return undefined;
+    const start = this.sql
+      .get('SELECT start_key FROM group_sender_start WHERE gid = ? AND epoch = ?')
+      .get(gid, r.epoch) as { start_key: Buffer } | undefined;
     return {
       gid,
       key: {
@@ -56,7 +58,7 @@ export class SenderKeyTable {
       },
       stateVersion: r.state_version,
       createdAt: r.created_at,
-      ...(r.start_key === null ? {} : { start: u8(r.start_key) }),
+      ...(start === undefined ? {} : { start: u8(start.start_key) }),
     };
   }
 
@@ -72,11 +74,9 @@ export class SenderKeyTable {
       this.sql.get('DELETE FROM group_sender_given WHERE gid = ?').run(o.gid);
     this.sql
       .get(
-        `INSERT INTO group_sender_own (gid, epoch, iteration, chain_key, signing_secret, signing_public, state_version, created_at, start_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (gid) DO UPDATE SET
-           start_key = CASE WHEN epoch = excluded.epoch THEN start_key ELSE excluded.start_key END,
-           epoch = excluded.epoch, iteration = excluded.iteration,
+        `INSERT INTO group_sender_own (gid, epoch, iteration, chain_key, signing_secret, signing_public, state_version, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (gid) DO UPDATE SET epoch = excluded.epoch, iteration = excluded.iteration,
            chain_key = excluded.chain_key, signing_secret = excluded.signing_secret,
            signing_public = excluded.signing_public, state_version = excluded.state_version,
            created_at = excluded.created_at`,
@@ -90,8 +90,15 @@ export class SenderKeyTable {
         Buffer.from(o.key.signingPublicKey),
         o.stateVersion,
         o.createdAt,
-        o.start ? Buffer.from(o.start) : null,
       );
+    // A new epoch: its first chain key replaces the previous epoch's (which is erased with it, §25.7).
+    if (!before || !before.epoch.equals(o.key.epoch)) {
+      this.sql.get('DELETE FROM group_sender_start WHERE gid = ?').run(o.gid);
+      if (o.start)
+        this.sql
+          .get('INSERT INTO group_sender_start (gid, epoch, start_key) VALUES (?, ?, ?)')
+          .run(o.gid, Buffer.from(o.key.epoch), Buffer.from(o.start));
+    }
   }
 
   /** The 1:1 session (sid) in which `member` was given our current epoch of `gid`, if it was. */
@@ -180,6 +187,7 @@ export class SenderKeyTable {
     const out = 'gid NOT IN (SELECT gid FROM groups WHERE member = 1)';
     this.sql.get(`DELETE FROM group_sender_peer WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_own WHERE ${out}`).run();
+    this.sql.get(`DELETE FROM group_sender_start WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_given WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_asked WHERE ${out}`).run();
     // §25.10: group messages kept for a sender key of a group we left can never open: dropped as they were before.
