@@ -14,6 +14,7 @@ import type { ActionEvent, GroupMessage, ReceivedMessage } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import { HOLD_KEEP_MS, MAX_HELD_ACTIONS_PER_SENDER } from '../store/held.js';
 import { history } from './history.js';
+import { awaitResend } from '../v2/recovery.js';
 import { deleteMessage } from './send.js';
 
 const world = engineWorld('held-actions');
@@ -159,6 +160,20 @@ describe('actions that arrive before their target (§17.6)', () => {
     expect(bob.store.held.counts().actions).toBe(1);
     bob.store.blocked.block(alice.username, Date.now());
     expect(bob.store.held.counts().actions).toBe(0);
+  });
+
+  it('a target that failed for want of a session and awaits its resend (§24.7) is waited for', async () => {
+    const { b, alice, bob } = await pair();
+    const target = randomMessageId();
+    // As bob's receiver records an envelope it could not decrypt for want of a session (v2/recovery.ts).
+    bob.store.transaction(() => {
+      bob.store.rejected.add({ id: toHex(target), reason: 'NO_SESSION', relayTs: 1, rejectedAt: Date.now() });
+      awaitResend(bob.store, toHex(target), alice.username, Date.now());
+    });
+    await sendAll(alice, b, [react(target, '🙏')]);
+    expect(await recv(bob)).toEqual({ shown: [], actions: [], rejected: [] });
+    await sendAll(alice, b, [text(target, 'resent')]); // the resend, under its original id
+    expect(await recv(bob)).toEqual({ shown: ['resent'], actions: ['reaction:🙏'], rejected: [] });
   });
 
   it('in a group: an action names its target by reference and waits for it', async () => {
