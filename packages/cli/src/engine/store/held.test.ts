@@ -88,4 +88,24 @@ describe('held (schema v17)', () => {
     expect(store.held.counts().groupMessages).toBe(0);
     expect(store.rejected.list()).toMatchObject([{ id: hex(1), reason: 'GROUP_EPOCH_UNKNOWN' }]);
   });
+
+  it("expires with the group's timer when it is shorter, and goes when we are not in the group", () => {
+    const now = Date.now();
+    store.timers.set({ conv: `#${gid}`, seconds: 60, setBy: 'alice', setTs: 1, setAt: now });
+    store.held.holdGroup(groupMsg(1), now);
+    store.held.holdGroup(groupMsg(2, 'alice', 'cd'.repeat(16)), now); // a group with no timer
+    store.timers.sweep(now + 59_000);
+    expect(store.held.counts().groupMessages).toBe(2);
+    store.timers.sweep(now + 61_000);
+    expect(store.held.counts().groupMessages).toBe(1);
+    // §25.7's sweep of the groups we are not in (we hold no state of either group here).
+    store.senderKeys.sweep(0);
+    expect(store.held.counts().groupMessages).toBe(0);
+    expect(
+      store.rejected
+        .list()
+        .map((r) => `${r.id} ${r.reason}`)
+        .sort(),
+    ).toEqual([`${hex(1)} GROUP_EPOCH_UNKNOWN`, `${hex(2)} GROUP_EPOCH_UNKNOWN`]);
+  });
 });

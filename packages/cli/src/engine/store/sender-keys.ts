@@ -194,7 +194,8 @@ export class SenderKeyTable {
     this.sql
       .get(
         `INSERT OR IGNORE INTO rejected (id, reason, relay_ts, rejected_at)
-         SELECT id, 'GROUP_EPOCH_UNKNOWN', relay_ts, held_at FROM held_group_messages WHERE ${out}`,
+         SELECT id, 'GROUP_EPOCH_UNKNOWN', relay_ts, CAST(unixepoch('subsec') * 1000 AS INTEGER)
+         FROM held_group_messages WHERE ${out}`,
       )
       .run();
     this.sql.get(`DELETE FROM held_group_messages WHERE ${out}`).run();
