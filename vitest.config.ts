@@ -60,6 +60,8 @@ export const INTEGRATION = [
   'packages/cli/src/engine/groups/sender-keys.test.ts',
   'packages/cli/src/engine/groups/sender-keys-attacks.test.ts',
   'packages/cli/src/engine/groups/sender-key-request.test.ts',
+  'packages/cli/src/engine/actions/held-actions.test.ts',
+  'packages/cli/src/engine/groups/held-group.test.ts',
   'packages/cli/src/ui/files.ui.test.tsx',
   'packages/cli/src/ui/groups-ui.test.tsx',
   'packages/cli/src/ui/messages-ui.test.tsx',

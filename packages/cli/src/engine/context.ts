@@ -56,6 +56,7 @@ export interface ReceiveContext extends Self, Lookup, Announce {
     | 'senderKeys'
     | 'recovery'
     | 'groups'
+    | 'held'
   >;
   /** One handler per §4 kind, registered by the features (receive/handlers.ts). */
   readonly handlers: KindHandlers;

@@ -39,6 +39,7 @@ import { recoveryHandlers } from './v2/recovery.js';
 import { actionHandlers } from './actions/receive.js';
 import { timerHandlers } from './expire/timers.js';
 import type { KindHandlers } from './receive/handlers.js';
+import { openHeldGroupMessages } from './receive/group-held.js';
 
 export type * from './events.js';
 
@@ -109,7 +110,9 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.handlers = new Map([
       ...messageHandlers(this),
       ...groupHandlers(this),
-      ...senderKeyHandlers(this),
+      ...senderKeyHandlers(this, (gid, sender, epoch, d, now) =>
+        openHeldGroupMessages(this, gid, sender, epoch, d, now),
+      ),
       ...senderKeyRequestHandlers(this),
       ...fileHandlers(this),
       ...actionHandlers(this),

@@ -205,7 +205,7 @@ describe('groups (§15.3–§15.5)', () => {
         [c!],
       ),
     );
-    // A reaction from bob is his right; an edit naming a reference no message has is dropped.
+    // A reaction from bob is his right; an edit naming a reference no message has is kept for it (§17.6).
     await as(b!, (m) =>
       forge(
         m,
@@ -229,7 +229,8 @@ describe('groups (§15.3–§15.5)', () => {
       ),
     );
     const { rejected } = await recv(c!);
-    expect(rejected.map((r) => r.code)).toEqual(['NOT_AUTHOR', 'NOT_AUTHOR', 'GROUP_NOT_MEMBER', 'TARGET_UNKNOWN']);
+    expect(rejected.map((r) => r.code)).toEqual(['NOT_AUTHOR', 'NOT_AUTHOR', 'GROUP_NOT_MEMBER']);
+    expect(await as(c!, async (m) => m.store.held.counts().actions)).toBe(1);
     const after = await as(c!, async (m) => m.store.history.byId(mine.id));
     expect(after).toMatchObject({ body: 'the plan', editSeq: 0, deleted: false });
     const [row] = await as(c!, async (m) => m.store.history.page(groupConv(group.gid), true, 1));

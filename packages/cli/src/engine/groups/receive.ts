@@ -15,6 +15,7 @@ import {
   type GroupRecord,
   type OpenedEnvelope,
 } from '@chat/crypto';
+import { type ReleaseContext, releaseHeldActions } from '../actions/held.js';
 import type { Self } from '../context.js';
 import type { GroupMessage } from '../events.js';
 import type { Delivery, KindHandler } from '../receive/handlers.js';
@@ -23,7 +24,8 @@ import { describeChange, groupConv } from './groups.js';
 import { checkRecord, isMember } from './state.js';
 
 export type GroupOutcome =
-  | { outcome: 'shown'; message: GroupMessage }
+  /** `ref`: a group text's or reply's §17.2 reference, which kept actions name (§17.6). */
+  | { outcome: 'shown'; message: GroupMessage; ref?: string }
   /** Kept for a pending invitation (§15.7): stored, not shown until accepted. */
   | { outcome: 'held' }
   /** From a blocked signer and not a change to a group we accepted (§17.4): acknowledged, neither stored nor shown. */
@@ -31,7 +33,8 @@ export type GroupOutcome =
   | { outcome: 'duplicate' }
   | { outcome: 'rejected'; code: string; detail: string };
 
-type GroupContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups' | 'history' | 'blocked'> };
+type GroupContext = Pick<Self, 'username'> &
+  ReleaseContext & { readonly store: Pick<Store, 'groups' | 'history' | 'blocked'> };
 
 /** The handlers for the group and room kinds, for the receive table (receive/handlers.ts). */
 export function groupHandlers(m: GroupContext): [number, KindHandler][] {
@@ -40,7 +43,12 @@ export function groupHandlers(m: GroupContext): [number, KindHandler][] {
     if (r.outcome === 'held' || r.outcome === 'dropped') return { outcome: 'applied' };
     if (r.outcome !== 'shown') return r;
     const message = r.message;
-    d.later(() => d.emit('groupMessage', message));
+    // §17.6: a group text or reply takes the edits, deletes and reactions that came before it (by its reference).
+    const ref = message.kind === 'group' ? r.ref : undefined;
+    const held =
+      ref === undefined ? undefined : releaseHeldActions(m, `#${message.gid}`, ref, d.id, d.emit, Date.now());
+    if (!held?.deleted) d.later(() => d.emit('groupMessage', message));
+    for (const e of held?.events ?? []) d.later(e);
     return { outcome: 'new' };
   };
   return [MessageKind.groupText, MessageKind.groupReply, MessageKind.groupState, MessageKind.roomText].map((k) => [
@@ -107,9 +115,13 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
       })
     )
       return { outcome: 'duplicate' };
-    if (current.invitedBy !== undefined) return { outcome: 'held' };
+    if (current.invitedBy !== undefined) {
+      releaseHeldActions(m, conv, ref, id, () => false, now); // applied, not announced, like the message (§15.7)
+      return { outcome: 'held' };
+    }
     return {
       outcome: 'shown',
+      ref,
       message: {
         id,
         kind: 'group',

@@ -12,12 +12,24 @@ import {
   toHex,
 } from '@chat/crypto';
 import type { Self } from '../context.js';
-import type { KindHandler } from '../receive/handlers.js';
+import type { Delivery, KindHandler } from '../receive/handlers.js';
 import type { Store } from '../store/store.js';
 
 type SenderKeyContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups' | 'senderKeys'> };
 
-export function senderKeyHandlers(m: SenderKeyContext): [number, KindHandler][] {
+/**
+ * Opens what was kept for a chain just stored (§25.10: receive/group-held.ts, given by the Messenger, since a feature
+ * sees nothing of receive/ but the handler table).
+ */
+export type OpenKept = (
+  gid: string,
+  sender: string,
+  epoch: Uint8Array,
+  d: Pick<Delivery, 'later' | 'emit'>,
+  now: number,
+) => void;
+
+export function senderKeyHandlers(m: SenderKeyContext, openKept: OpenKept): [number, KindHandler][] {
   const handle: KindHandler = (d) => {
     let dist: SenderKeyDistribution;
     try {
@@ -34,9 +46,12 @@ export function senderKeyHandlers(m: SenderKeyContext): [number, KindHandler][] 
       const detail = `a group key from ${from}, who is not a member of a group we are in (${gid.slice(0, 8)})`;
       return { outcome: 'rejected', code: 'GROUP_NOT_MEMBER', detail };
     }
-    m.store.senderKeys.addPeer(gid, from, dist.epoch, receivingSenderKey(dist), Date.now());
+    const now = Date.now();
+    const added = m.store.senderKeys.addPeer(gid, from, dist.epoch, receivingSenderKey(dist), now);
     m.store.senderKeys.answered(gid, from); // §25.9: a request open to `from` for this group is answered
     dist.chainKey.fill(0);
+    // §25.10: what came before it under this chain opens now, in this transaction.
+    if (added) openKept(gid, from, dist.epoch, d, now);
     return { outcome: 'applied' };
   };
   return [[SENDER_KEY_KIND, handle]];

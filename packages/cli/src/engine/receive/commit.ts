@@ -11,6 +11,7 @@ import type { ReceiveContext } from '../context.js';
 import type { Emit, HeldMessage, ReceiveOptions, ReceiveSummary } from '../events.js';
 import { askForResends, awaitResend } from '../v2/recovery.js';
 import type { Checked } from './check.js';
+import { holdGroupMessage } from './group-held.js';
 import { askForSenderKey } from './group-key-request.js';
 import { openGroupMessage } from './group-open.js';
 
@@ -133,9 +134,13 @@ function apply(b: Batch, c: Checked): boolean {
       // §25.5: decrypted here, in the batch's transaction, so a distribution earlier in this batch is already stored.
       const r = openGroupMessage(m, c.frame, c.msg, Date.now());
       if (r.outcome === 'rejected') {
-        // §25.9: the sender's distribution was refused or lost; ask it again (bounded, in this transaction).
-        if (r.code === 'GROUP_EPOCH_UNKNOWN' && askForSenderKey(m, c.msg.gid, c.msg.from, c.msg.epoch, Date.now())) {
-          b.queued = true;
+        if (r.code === 'GROUP_EPOCH_UNKNOWN') {
+          // §25.9: the sender's distribution is late, refused or lost; ask it again (bounded, in this transaction).
+          if (askForSenderKey(m, c.msg.gid, c.msg.from, c.msg.epoch, Date.now())) b.queued = true;
+          // §25.10: kept for the distribution, which opens it (groups/sender-key-receive.ts); else rejected.
+          const kept = holdGroupMessage(m, c.frame, c.msg, Date.now());
+          if (kept === 'held') return true;
+          if (kept === 'duplicate') return apply(b, { outcome: 'duplicate', frame: c.frame });
         }
         return reject(b, c.frame, r.code, r.detail);
       }

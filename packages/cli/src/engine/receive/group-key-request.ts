@@ -30,7 +30,11 @@ export function askForSenderKey(m: AskContext, gid: Uint8Array, from: string, ep
 }
 
 /** Whether we are in our current state of `gid` and `peer` is a member of it too. */
-function bothMembers(m: AskContext, gid: string, peer: string): boolean {
+export function bothMembers(
+  m: Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups'> },
+  gid: string,
+  peer: string,
+): boolean {
   const g = m.store.groups.get(gid);
   if (!g?.member) return false;
   const members = new Set(g.record.members.map((x) => x.user));

@@ -72,16 +72,21 @@ export function withSenderKey(
   if (sessions.size === 0) return [...entries];
   let own = m.store.senderKeys.own(gid);
   if (stale(own, group.record.version, now)) {
-    own = { gid, key: newSenderKey(), stateVersion: group.record.version, createdAt: now };
+    const fresh = newSenderKey();
+    own = { gid, key: fresh, stateVersion: group.record.version, createdAt: now, start: fresh.chainKey.slice() };
     m.store.senderKeys.saveOwn(own);
   }
   const key = (own as OwnSenderKey).key;
+  // §25.3: every distribution gives the epoch from its first message, so a member given it late (it asked, §25.9, or
+  // it has a new session) opens what it kept of the epoch (§25.10). An epoch from before schema v17: from now on.
+  const start = (own as OwnSenderKey).start;
+  const given = start ? { ...key, iteration: 0, chainKey: start } : key;
   const gidBytes = fromHex(gid);
   const distributions: OutboxEntry[] = [];
   for (const [peer, sid] of sessions) {
     // A member given this epoch in another session than today's lost it (a restored profile): give it again.
     if (m.store.senderKeys.givenIn(gid, peer) === sid) continue;
-    const dist = encodeSenderKeyDistribution(distributionOf(gidBytes, key));
+    const dist = encodeSenderKeyDistribution(distributionOf(gidBytes, given));
     distributions.push({ id: toHex(randomMessageId()), peer, kind: SENDER_KEY_KIND, body: dist, ts: now });
     m.store.senderKeys.markGiven(gid, peer, sid);
   }

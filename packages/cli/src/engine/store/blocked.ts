@@ -8,8 +8,13 @@ import type { Statements } from './statements.js';
 export class BlockedTable {
   constructor(private readonly sql: Statements) {}
 
-  /** Blocks `user`; true if they were not blocked before. */
+  /**
+   * Blocks `user`; true if they were not blocked before. What is kept from them for a target or a sender key
+   * (§17.6, §25.10, held.ts) goes too: nothing from a blocked user is applied later.
+   */
   block(user: string, now: number): boolean {
+    this.sql.get('DELETE FROM held_actions WHERE sender = ?').run(user);
+    this.sql.get('DELETE FROM held_group_messages WHERE sender = ?').run(user);
     return (
       this.sql.get('INSERT OR IGNORE INTO blocked (username, blocked_at) VALUES (?, ?)').run(user, now).changes === 1
     );

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 16;
+export const SCHEMA_VERSION = 17;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -268,6 +268,47 @@ const MIGRATIONS: readonly string[] = [
      asked_at INTEGER NOT NULL,
      open     INTEGER NOT NULL,
      PRIMARY KEY (gid, sender, epoch)
+   ) STRICT;`,
+  // v17 (PROTOCOL.md §17.6, §25.10; held.ts): what arrived before what it depends on. Edits, deletes and reactions
+  // whose target is not held yet (`conv` a peer or `#<gid>`, `target` an id or a §17.2 reference); group messages
+  // whose sender key has not come (`gmsg` still encrypted under the sender's chain). `seq` is arrival order; both
+  // expire (`expires_at`: the mailbox expiry, or the conversation's timer when shorter). Our sending chain's
+  // epoch's first chain key (`group_sender_start`, one per group, for the epoch named), which every distribution
+  // carries (§25.3), so a late one opens what was kept. Never in a backup.
+  `CREATE TABLE IF NOT EXISTS held_actions (
+     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+     id         TEXT NOT NULL UNIQUE,
+     sender     TEXT NOT NULL,
+     conv       TEXT NOT NULL,
+     target     TEXT NOT NULL,
+     kind       INTEGER NOT NULL,
+     body       BLOB NOT NULL,
+     ts         INTEGER NOT NULL,
+     relay_ts   INTEGER,
+     held_at    INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX IF NOT EXISTS held_actions_by_target ON held_actions (conv, target);
+   CREATE INDEX IF NOT EXISTS held_actions_by_sender ON held_actions (sender);
+   CREATE INDEX IF NOT EXISTS held_actions_expiring ON held_actions (expires_at);
+   CREATE TABLE IF NOT EXISTS held_group_messages (
+     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+     id         TEXT NOT NULL UNIQUE,
+     gid        TEXT NOT NULL,
+     sender     TEXT NOT NULL,
+     epoch      BLOB NOT NULL,
+     iteration  INTEGER NOT NULL,
+     gmsg       BLOB NOT NULL,
+     relay_ts   INTEGER,
+     held_at    INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX IF NOT EXISTS held_group_by_chain ON held_group_messages (gid, sender, epoch);
+   CREATE INDEX IF NOT EXISTS held_group_expiring ON held_group_messages (expires_at);
+   CREATE TABLE IF NOT EXISTS group_sender_start (
+     gid       TEXT PRIMARY KEY,
+     epoch     BLOB NOT NULL,
+     start_key BLOB NOT NULL
    ) STRICT;`,
 ];
 

@@ -18,6 +18,11 @@ export interface OwnSenderKey {
   key: SenderKey;
   stateVersion: number;
   createdAt: number;
+  /**
+   * The epoch's chain key at iteration 0, kept for the epoch's life so that a member given the epoch late (a request,
+   * §25.9; a new session) can open what it kept (§25.10). Absent for an epoch made before schema v17.
+   */
+  start?: Uint8Array;
 }
 
 interface OwnRow {
@@ -39,6 +44,9 @@ export class SenderKeyTable {
   own(gid: string): OwnSenderKey | undefined {
     const r = this.sql.get('SELECT * FROM group_sender_own WHERE gid = ?').get(gid) as OwnRow | undefined;
     if (!r) return undefined;
+    const start = this.sql
+      .get('SELECT start_key FROM group_sender_start WHERE gid = ? AND epoch = ?')
+      .get(gid, r.epoch) as { start_key: Buffer } | undefined;
     return {
       gid,
       key: {
@@ -50,10 +58,14 @@ export class SenderKeyTable {
       },
       stateVersion: r.state_version,
       createdAt: r.created_at,
+      ...(start === undefined ? {} : { start: u8(start.start_key) }),
     };
   }
 
-  /** Stores our chain for `gid`; a new epoch (another epoch id) forgets who held the previous one. */
+  /**
+   * Stores our chain for `gid`; a new epoch (another epoch id) forgets who held the previous one. The epoch's start
+   * key is written with a new epoch and kept while the epoch lasts.
+   */
   saveOwn(o: OwnSenderKey): void {
     const before = this.sql.get('SELECT epoch FROM group_sender_own WHERE gid = ?').get(o.gid) as
       | { epoch: Buffer }
@@ -79,6 +91,14 @@ export class SenderKeyTable {
         o.stateVersion,
         o.createdAt,
       );
+    // A new epoch: its first chain key replaces the previous epoch's (which is erased with it, §25.7).
+    if (!before || !before.epoch.equals(o.key.epoch)) {
+      this.sql.get('DELETE FROM group_sender_start WHERE gid = ?').run(o.gid);
+      if (o.start)
+        this.sql
+          .get('INSERT INTO group_sender_start (gid, epoch, start_key) VALUES (?, ?, ?)')
+          .run(o.gid, Buffer.from(o.key.epoch), Buffer.from(o.start));
+    }
   }
 
   /** The 1:1 session (sid) in which `member` was given our current epoch of `gid`, if it was. */
@@ -167,7 +187,17 @@ export class SenderKeyTable {
     const out = 'gid NOT IN (SELECT gid FROM groups WHERE member = 1)';
     this.sql.get(`DELETE FROM group_sender_peer WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_own WHERE ${out}`).run();
+    this.sql.get(`DELETE FROM group_sender_start WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_given WHERE ${out}`).run();
     this.sql.get(`DELETE FROM group_sender_asked WHERE ${out}`).run();
+    // §25.10: group messages kept for a sender key of a group we left can never open: dropped as they were before.
+    this.sql
+      .get(
+        `INSERT OR IGNORE INTO rejected (id, reason, relay_ts, rejected_at)
+         SELECT id, 'GROUP_EPOCH_UNKNOWN', relay_ts, CAST(unixepoch('subsec') * 1000 AS INTEGER)
+         FROM held_group_messages WHERE ${out}`,
+      )
+      .run();
+    this.sql.get(`DELETE FROM held_group_messages WHERE ${out}`).run();
   }
 }

@@ -23,6 +23,7 @@ import { Statements } from './statements.js';
 import { SenderKeyTable } from './sender-keys.js';
 import { V2Table } from './v2.js';
 import { RecoveryTable } from './recovery.js';
+import { HeldTable } from './held.js';
 
 export { SCHEMA_VERSION } from './schema.js';
 
@@ -68,6 +69,8 @@ export class Store {
   readonly senderKeys: SenderKeyTable;
   /** Recovery of lost v2 sessions (§24.7). */
   readonly recovery: RecoveryTable;
+  /** Actions kept for their target, group messages kept for their sender key (schema v17, §17.6, §25.10). */
+  readonly held: HeldTable;
 
   private constructor(private readonly db: Db) {
     const sql = new Statements(db);
@@ -85,6 +88,7 @@ export class Store {
     this.v2 = new V2Table(sql);
     this.senderKeys = new SenderKeyTable(sql);
     this.recovery = new RecoveryTable(sql);
+    this.held = new HeldTable(sql);
   }
 
   /**

@@ -8,6 +8,7 @@
 import { rmSync } from 'node:fs';
 import { MessageKind } from '@chat/crypto';
 import type Database from 'better-sqlite3';
+import { HELD_NEXT_EXPIRY_SQL, sweepHeld } from './held.js';
 
 /** A conversation's timer: `seconds` 0 is off. `setTs`/`setBy` order concurrent settings (§17.5). */
 export interface Timer {
@@ -83,7 +84,8 @@ export class TimerTable {
       .prepare(
         `SELECT min(t) AS t FROM (SELECT min(expires_at) AS t FROM messages WHERE expires_at IS NOT NULL
            UNION ALL SELECT min(expires_at) FROM group_messages WHERE expires_at IS NOT NULL
-           UNION ALL SELECT min(expires_at) FROM files WHERE expires_at IS NOT NULL)`,
+           UNION ALL SELECT min(expires_at) FROM files WHERE expires_at IS NOT NULL
+           UNION ALL ${HELD_NEXT_EXPIRY_SQL})`,
       )
       .get() as { t: number | null };
     return r.t ?? undefined;
@@ -135,6 +137,8 @@ export class TimerTable {
           .all(now) as Expired['files'];
         if (out.files.length > 0)
           this.db.prepare('DELETE FROM files WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now);
+        // §17.6, §25.10: what was kept for a target or a sender key expires too (the mailbox expiry or the timer).
+        sweepHeld(this.db, now);
       })
       .immediate();
     // A received file goes with its offer: the copy this client saved is deleted once the rows are (§17.5).
