@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import {
   MessageKind,
+  GROUP_EPOCH_MAX_AGE_MS,
   SENDER_KEY_KIND,
   type SenderKey,
   distributionOf,
@@ -17,6 +18,7 @@ import {
   groupMessageRef,
   newSenderKey,
   randomMessageId,
+  toHex,
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
@@ -26,7 +28,8 @@ import type { ActionEvent } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
 import { MAX_HELD_GROUP_PER_SENDER } from '../store/held.js';
-import { createGroup } from './groups.js';
+import { createGroup, sendGroupText } from './groups.js';
+import { setTimer } from '../expire/timers.js';
 
 const world = engineWorld('held-group');
 
@@ -149,5 +152,26 @@ describe('group messages that arrive before their sender key (§25.10)', () => {
     await groupSend(alice, bob, newSenderKey(), MessageKind.groupText, text(gid, 'while blocked'));
     expect(await recv(bob)).toEqual({ texts: [], rejected: ['GROUP_EPOCH_UNKNOWN'], edits: [] });
     expect(bob.store.held.counts().groupMessages).toBe(0);
+  });
+});
+
+describe('the epoch start key a sender keeps (§25.3)', () => {
+  it('is kept without a timer, erased when a timer comes on, never kept for a new timed epoch', async () => {
+    const { alice, gid } = await team();
+    const g = toHex(gid);
+    await sendGroupText(alice, 'late', 'before the timer');
+    expect(alice.store.senderKeys.own(g)?.start).toBeDefined();
+    // Disappearing messages: a copy of chat.db must not derive the keys of messages that have disappeared.
+    await setTimer(alice, '#late', 3600);
+    await sendGroupText(alice, 'late', 'disappears');
+    expect(alice.store.senderKeys.own(g)?.start).toBeUndefined();
+    // An epoch 7 days old is replaced at the next send: the new one keeps no start key while the timer is on.
+    const old = alice.store.senderKeys.own(g);
+    if (!old) throw new Error('alice has no epoch');
+    alice.store.senderKeys.saveOwn({ ...old, createdAt: Date.now() - GROUP_EPOCH_MAX_AGE_MS });
+    await sendGroupText(alice, 'late', 'in a new epoch');
+    const own = alice.store.senderKeys.own(g);
+    expect(Buffer.from(own?.key.epoch ?? []).equals(Buffer.from(old.key.epoch))).toBe(false);
+    expect(own?.start).toBeUndefined();
   });
 });

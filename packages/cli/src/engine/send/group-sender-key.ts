@@ -26,7 +26,7 @@ import type { Store } from '../store/store.js';
 
 export interface SenderKeySendContext {
   readonly username: string;
-  readonly store: Pick<Store, 'senderKeys' | 'v2' | 'groups'>;
+  readonly store: Pick<Store, 'senderKeys' | 'v2' | 'groups' | 'timers'>;
 }
 
 /** `pad(kind ‖ u64be(ts) ‖ body)` (§25.4). */
@@ -70,15 +70,24 @@ export function withSenderKey(
     if (sid !== undefined) sessions.set(e.peer, sid);
   }
   if (sessions.size === 0) return [...entries];
+  // §25.3: a group with disappearing messages (§17.5) keeps no start key: a copy of chat.db must not derive the keys
+  // of messages that have disappeared. Erased here, in the transaction of the first send after the timer came on.
+  const timed = (m.store.timers.get(`#${gid}`)?.seconds ?? 0) > 0;
   let own = m.store.senderKeys.own(gid);
   if (stale(own, group.record.version, now)) {
     const fresh = newSenderKey();
-    own = { gid, key: fresh, stateVersion: group.record.version, createdAt: now, start: fresh.chainKey.slice() };
+    own = { gid, key: fresh, stateVersion: group.record.version, createdAt: now };
+    if (!timed) own.start = fresh.chainKey.slice();
     m.store.senderKeys.saveOwn(own);
+  } else if (timed && own?.start) {
+    m.store.senderKeys.dropStart(gid);
+    own.start.fill(0);
+    own = { ...own, start: undefined };
   }
   const key = (own as OwnSenderKey).key;
   // §25.3: every distribution gives the epoch from its first message, so a member given it late (it asked, §25.9, or
-  // it has a new session) opens what it kept of the epoch (§25.10). An epoch from before schema v17: from now on.
+  // it has a new session) opens what it kept of the epoch (§25.10). An epoch from before schema v17, or of a group
+  // with a timer: from now on.
   const start = (own as OwnSenderKey).start;
   const given = start ? { ...key, iteration: 0, chainKey: start } : key;
   const gidBytes = fromHex(gid);

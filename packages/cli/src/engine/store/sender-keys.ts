@@ -101,6 +101,11 @@ export class SenderKeyTable {
     }
   }
 
+  /** Forgets the start key of our current epoch of `gid` (§25.3: the group's timer came on). */
+  dropStart(gid: string): void {
+    this.sql.get('DELETE FROM group_sender_start WHERE gid = ?').run(gid);
+  }
+
   /** The 1:1 session (sid) in which `member` was given our current epoch of `gid`, if it was. */
   givenIn(gid: string, member: string): number | undefined {
     const r = this.sql.get('SELECT sid FROM group_sender_given WHERE gid = ? AND member = ?').get(gid, member) as
