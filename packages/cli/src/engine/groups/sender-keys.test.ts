@@ -205,29 +205,22 @@ describe('group sender keys (§25)', () => {
   });
 
   it('a member without v2 still receives every group message, pairwise as v1', async () => {
-    const [a, b, v] = (await world.users('alice', 'bob', 'vic')) as [string, string, string];
-    const real = Connection.prototype.prekeyGet;
-    // Vic's client speaks v1 only: it publishes no prekeys, so the relay has none to give for it.
-    Connection.prototype.prekeyGet = async function (this: Connection, user: string) {
-      return user === v ? null : real.call(this, user);
-    };
-    world.cleanup(() => {
-      Connection.prototype.prekeyGet = real;
-    });
-    const [alice, bob, vic] = await Promise.all([a, b, v].map((n) => world.open(n)));
+    const [a, b] = (await world.users('alice', 'bob')) as [string, string];
+    // Vic's client speaks v1 only (hello 1 since its login): it publishes no prekeys and fetches none.
+    const v = await world.v1User('vic');
+    const [alice, bob] = await Promise.all([a, b].map((n) => world.open(n)));
+    const vic = await world.open(v, { v1Only: true });
+    expect(await vic.withConnectionFor(async (c) => c.speaksV2)).toBe(false);
+    await expect(alice!.withConnectionFor((c) => c.prekeyGet(v))).resolves.toBeNull();
     await bob!.sendMessage(a, 'hi');
-    Connection.prototype.prekeyGet = async () => null; // vic fetches no one's prekeys either
-    await vic!.sendMessage(a, 'hi', undefined, { allowV1: true });
-    Connection.prototype.prekeyGet = async function (this: Connection, user: string) {
-      return user === v ? null : real.call(this, user);
-    };
+    await vic.sendMessage(a, 'hi', undefined, { allowV1: true });
     await createGroup(alice!, 'mixed', [b, v]);
     await recv(bob!);
-    await recv(vic!);
+    await recv(vic);
     await sendGroupText(alice!, 'mixed', 'to everyone');
     expect(mailbox(b).at(-1)!.env[0]).toBe(GROUP_ENVELOPE_VERSION);
     expect(mailbox(v).at(-1)!.env[0]).toBe(0x01);
     expect(await recv(bob!)).toMatchObject({ texts: ['to everyone'], rejected: [] });
-    expect(await recv(vic!)).toMatchObject({ texts: ['to everyone'], rejected: [] });
+    expect(await recv(vic)).toMatchObject({ texts: ['to everyone'], rejected: [] });
   });
 });

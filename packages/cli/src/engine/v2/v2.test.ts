@@ -23,8 +23,9 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { withholdPrekeys } from '../../../test/withheld-prekeys.js';
 import type { Messenger } from '../messenger.js';
-import { Connection as ConnectionClass, type Connection } from '../net/connection.js';
+import type { Connection } from '../net/connection.js';
 import { Store } from '../store/store.js';
 import { V2Rejection } from './envelope.js';
 import { isV2Envelope, unsealV2 } from './open.js';
@@ -309,7 +310,7 @@ describe('no downgrade (§24.5)', () => {
     expect(alice.store.v2.isV2Peer(b)).toBe(true);
     // Alice's sessions lost and the relay withholding bob's prekeys: the message stays queued, never v1.
     (alice.store as unknown as { db: Database.Database }).db.exec('DELETE FROM v2_sessions');
-    conn.prekeyGet = async () => null;
+    world.cleanup(withholdPrekeys(join(world.dir(), 'relay'), b));
     const blocked: string[] = [];
     alice.on('blocked', (e) => blocked.push(e.reason));
     await sendOver(alice, conn, b, 'must not go v1');
@@ -320,12 +321,8 @@ describe('no downgrade (§24.5)', () => {
   it('a one-shot send that would go v1 fails with V2_UNAVAILABLE (exit 8) unless v1 is allowed', async () => {
     const { a, b } = await world.pair();
     const alice = await world.open(a);
-    // The relay withholds bob's prekeys on every connection of this test.
-    const real = ConnectionClass.prototype.prekeyGet;
-    ConnectionClass.prototype.prekeyGet = async () => null;
-    world.cleanup(() => {
-      ConnectionClass.prototype.prekeyGet = real;
-    });
+    // The relay withholds bob's prekeys for the rest of this test.
+    world.cleanup(withholdPrekeys(join(world.dir(), 'relay'), b));
     await expect(alice.sendMessage(b, 'no v2', undefined, { allowV1: false })).rejects.toMatchObject({
       code: 'V2_UNAVAILABLE',
       exitCode: 8,
