@@ -79,3 +79,15 @@ export async function killRecvRounds(o: KillLoop): Promise<number> {
   }
   return kills;
 }
+
+/**
+ * The invariant after a kill: each of `sent` is still in the relay's mailbox or already in the history, never neither.
+ * @returns whether the kill fell mid-drain (some of `sent` in each)
+ */
+export function noneLost(sent: Set<string>, inMailbox: Set<string>, inHistory: Set<string>, label: string): boolean {
+  expect(
+    [...sent].filter((id) => !inMailbox.has(id) && !inHistory.has(id)),
+    label,
+  ).toEqual([]);
+  return [...sent].some((id) => inMailbox.has(id)) && [...sent].some((id) => inHistory.has(id));
+}
