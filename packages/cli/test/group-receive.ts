@@ -49,24 +49,3 @@ export function relayMailbox(relayDir: string, scratch: string, user: string): {
     db.close();
   }
 }
-
-/**
- * Takes the newest `count` envelopes out of `user`'s mailbox on the running relay whose data directory is `relayDir`
- * (its own database, WAL, a second connection: the relay's triggers keep its counters right), oldest first: a relay
- * that withholds what it reported stored, so that the test can deliver them later in another order.
- */
-export function takeFromMailbox(relayDir: string, user: string, count: number): { id: Uint8Array; env: Uint8Array }[] {
-  const db = new Database(join(relayDir, 'relay.db'));
-  try {
-    return db.transaction(() => {
-      const rows = db
-        .prepare('SELECT seq, id, envelope FROM envelopes WHERE recipient = ? ORDER BY seq DESC LIMIT ?')
-        .all(user, count) as { seq: number; id: Buffer; envelope: Buffer }[];
-      const del = db.prepare('DELETE FROM envelopes WHERE seq = ?');
-      for (const r of rows) del.run(r.seq);
-      return rows.reverse().map((r) => ({ id: new Uint8Array(r.id), env: new Uint8Array(r.envelope) }));
-    })();
-  } finally {
-    db.close();
-  }
-}

@@ -16,7 +16,8 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { receiveGroup, relayMailbox, takeFromMailbox } from '../../../test/group-receive.js';
+import { receiveGroup, relayMailbox } from '../../../test/group-receive.js';
+import { takeFromMailbox } from '../../../test/relay-db.js';
 import { sealAs } from '../../../test/seal-as.js';
 import type { Messenger } from '../messenger.js';
 import { ChatError } from '../errors.js';

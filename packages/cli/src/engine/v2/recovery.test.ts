@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { MessageKind, fromHex, randomMessageId, seal, toHex, x25519KeyPair } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { withholdPrekeys } from '../../../test/withheld-prekeys.js';
+import { withholdPrekeys } from '../../../test/relay-db.js';
 import type { RecoveryEvent } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import type { Connection } from '../net/connection.js';

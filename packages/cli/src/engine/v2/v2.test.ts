@@ -23,7 +23,7 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { withholdPrekeys } from '../../../test/withheld-prekeys.js';
+import { takeFromMailbox, withholdPrekeys } from '../../../test/relay-db.js';
 import type { Messenger } from '../messenger.js';
 import type { Connection } from '../net/connection.js';
 import { Store } from '../store/store.js';
@@ -34,18 +34,20 @@ import { partyOf } from './session.js';
 
 const world = engineWorld('v2');
 
+type Held = ReturnType<typeof takeFromMailbox>[number];
+
 interface Captured {
   to: string;
   id: Uint8Array;
   env: Uint8Array;
 }
 
-/** Makes `conn.send` record what it is given; with `hold`, it reports success without storing anything. */
-function capture(conn: Connection, out: Captured[], hold = false): void {
+/** Makes `conn.send` record what it is given (what an observer of the wire sees), and send it. */
+function capture(conn: Connection, out: Captured[]): void {
   const send = conn.send.bind(conn);
   conn.send = async (to, id, env, options) => {
     out.push({ to, id: Uint8Array.from(id), env: Uint8Array.from(env) });
-    if (!hold) await send(to, id, env, options);
+    await send(to, id, env, options);
   };
 }
 
@@ -98,11 +100,12 @@ describe('v2 1:1 messages (§24)', () => {
     const { a, b } = await world.pair();
     const alice = await world.open(a);
     const bob = await world.open(b);
-    const held: Captured[] = [];
     const conn = await sendConn(alice);
-    capture(conn, held, true);
     for (const text of ['m1', 'm2', 'm3', 'm4']) await sendOver(alice, conn, b, text);
-    const [m1, m2, m3, m4] = held as [Captured, Captured, Captured, Captured];
+    // The relay withholds all four (it reported them stored), then delivers them out of order and one twice.
+    const held = takeFromMailbox(join(world.dir(), 'relay'), b, 4);
+    expect(held).toHaveLength(4);
+    const [m1, m2, m3, m4] = held as [Held, Held, Held, Held];
     const raw = await sendConn(alice);
     for (const m of [m3, m1]) await raw.send(b, m.id, m.env);
     expect((await receiveAll(bob)).bodies).toEqual(['m3', 'm1']);
