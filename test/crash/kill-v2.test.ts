@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Messenger } from '../../packages/cli/src/engine/messenger.js';
 import { Profile } from '../../packages/cli/src/engine/profile.js';
 import { CHAT_BIN, chat, jsonLines, newUser } from '../e2e/harness.js';
@@ -23,6 +23,7 @@ import { seeded, sleep, testSeed } from '../fixtures/random.js';
 import { tempDir } from '../fixtures/temp.js';
 import { openProfileDb } from '../helpers/profile-db.js';
 import { ids } from './db-ids.js';
+import { killRecvRounds, noneLost, type RecvLine } from './kill-loop.js';
 
 /**
  * Per phase. Well over one receive batch (MAX_BATCH, 512), so that kills land between commits, not only between a
@@ -54,18 +55,6 @@ const limits = {
 async function start(): Promise<InProcessRelay> {
   relay ??= await relayInProcess(join(tmp.dir, 'relay'), { limits });
   return relay;
-}
-
-interface Line {
-  type?: string;
-  id?: string;
-  body?: string;
-  code?: string;
-}
-
-/** Complete JSON lines of a killed process's stdout (a kill may cut the last one). */
-function completeLines(out: string): Line[] {
-  return jsonLines<Line>(out.slice(0, out.lastIndexOf('\n') + 1));
 }
 
 /** `texts` from `from`'s profile to `to` through the engine in this process: real v2 envelopes, one connection. */
@@ -107,11 +96,11 @@ function sessions(home: string, peer: string): { all: number; unanswered: number
 const env = (home: string) => ({ PATH: process.env.PATH ?? '', HOME: home, CHAT_HOME: home, TZ: 'UTC' });
 
 /** `chat recv --json` as `home`: what it showed; fails on any rejected envelope or warning. */
-async function recv(home: string): Promise<Line[]> {
+async function recv(home: string): Promise<RecvLine[]> {
   const r = await chat(['recv', '--json'], { home });
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).not.toContain('rejected');
-  const lines = jsonLines<Line>(r.stdout);
+  const lines = jsonLines<RecvLine>(r.stdout);
   expect(lines.filter((l) => l.type === 'rejected')).toEqual([]);
   return lines.filter((l) => l.type === 'message');
 }
@@ -126,44 +115,24 @@ async function killReceiving(bob: string, sent: Set<string>, random: () => numbe
   const mailbox = () => ids(relayDb, "SELECT id FROM envelopes WHERE recipient = 'bob'");
   const history = () => ids(historyDb, "SELECT id FROM messages WHERE direction = 'in'");
   const shown: string[] = [];
-  let stderr = '';
-  onTestFailed(() => console.error(`[crash] seed ${SEED}; stderr of the last chat recv:\n${stderr}`));
-  let kills = 0;
   let midReceive = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const done = history();
-    const fresh = [...mailbox()].filter((id) => sent.has(id) && !done.has(id)).length;
-    if (fresh === 0) break;
-    const k = 1 + Math.floor(random() * Math.min(KILL_AFTER_LINES, fresh));
-    const proc = spawn(process.execPath, [CHAT_BIN, 'recv', '--follow', '--json'], {
-      env: env(bob),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    stderr = '';
-    let out = '';
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const outcome = await new Promise<'killed' | 'exited'>((resolve) => {
-      proc.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (completeLines(out).filter((l) => l.type === 'message').length >= k && proc.kill('SIGKILL'))
-          resolve('killed');
-      });
-      proc.once('exit', () => resolve('exited'));
-    });
-    expect(outcome, `round ${round}: chat recv exited before its ${k}th message; stderr: ${stderr}`).toBe('killed');
-    if (proc.exitCode === null && proc.signalCode === null) await new Promise((r) => proc.once('exit', r));
-    kills++;
-    const lines = completeLines(out);
-    expect(lines.filter((l) => l.type === 'rejected')).toEqual([]);
-    expect(stderr).not.toContain('rejected');
-    shown.push(...lines.filter((l) => l.type === 'message').map((l) => l.id!));
-    const [inMailbox, inHistory] = [mailbox(), history()];
-    if ([...sent].some((id) => inMailbox.has(id)) && [...sent].some((id) => inHistory.has(id))) midReceive++;
-    expect(
-      [...sent].filter((id) => !inMailbox.has(id) && !inHistory.has(id)),
-      `lost after kill ${kills}`,
-    ).toEqual([]);
-  }
+  const kills = await killRecvRounds({
+    env: env(bob),
+    rounds: ROUNDS,
+    maxLines: KILL_AFTER_LINES,
+    random,
+    seed: SEED,
+    fresh: () => {
+      const done = history();
+      return [...mailbox()].filter((id) => sent.has(id) && !done.has(id)).length;
+    },
+    afterKill: ({ lines, stderr }, kill) => {
+      expect(lines.filter((l) => l.type === 'rejected')).toEqual([]);
+      expect(stderr).not.toContain('rejected');
+      shown.push(...lines.filter((l) => l.type === 'message').map((l) => l.id!));
+      if (noneLost(sent, mailbox(), history(), `lost after kill ${kill}`)) midReceive++;
+    },
+  });
   shown.push(...(await recv(bob)).map((l) => l.id!));
   console.log(
     `[crash] v2 receiving, seed ${SEED}: ${kills} SIGKILLs of chat recv (${midReceive} mid-drain), ${sent.size} messages, ${shown.length} shown, ${new Set(shown).size} distinct`,

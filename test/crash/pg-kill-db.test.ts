@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId, toHex, type Identity } from '@chat/crypto';
 import type { RelayFrame } from '@chat/protocol';
-import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
+import { usePostgres } from '../fixtures/postgres.js';
 import { sleep, testSeed } from '../fixtures/random.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
@@ -16,13 +16,12 @@ import { RawClient } from '../helpers/raw-client.js';
 
 const SEED = testSeed('CRASH_SEED');
 const RELAYS = 3;
-let cluster: PgCluster;
+const cluster = usePostgres({ synchronousCommit: true });
 let url = '';
 const dirs: TempDir[] = [];
 const relays: BinaryRelay[] = [];
 
 beforeAll(async () => {
-  cluster = await startPostgres({ synchronousCommit: true });
   url = await cluster.database();
   for (let i = 0; i < RELAYS; i++) {
     const d = tempDir(`pg-kill-db-${i}`);
@@ -32,7 +31,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const r of relays) await r.kill();
-  await cluster?.stop();
   for (const d of dirs) d.cleanup();
 });
 

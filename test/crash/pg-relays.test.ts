@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId, toHex, type Identity } from '@chat/crypto';
 import type { RelayFrame } from '@chat/protocol';
-import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
+import { usePostgres } from '../fixtures/postgres.js';
 import { seeded, sleep, testSeed } from '../fixtures/random.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
@@ -23,7 +23,7 @@ const PER_SENDER = Number(process.env.CRASH_MESSAGES ?? '100');
 const KILLS = Number(process.env.CRASH_KILLS ?? '20');
 const WINDOW = 8;
 
-let pg: PgCluster;
+const pg = usePostgres();
 const dirs: TempDir[] = [];
 /** The relays of the moment, by slot; a slot is empty between a kill and the restart. */
 const relays: (BinaryRelay | undefined)[] = [];
@@ -54,7 +54,6 @@ async function start(slot: number, quiet = true): Promise<void> {
 }
 
 beforeAll(async () => {
-  pg = await startPostgres();
   url = await pg.database();
 });
 /** Replacement relays starting in the background: awaited before the clean-up, so none is left running. */
@@ -63,7 +62,6 @@ const restartErrors: string[] = [];
 afterAll(async () => {
   await Promise.allSettled(restarts);
   for (const r of relays) await r?.kill();
-  await pg?.stop();
   for (const d of dirs) d.cleanup();
 });
 

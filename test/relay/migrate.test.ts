@@ -3,23 +3,19 @@
  * copied by the built binary into a throwaway PostgreSQL (test/fixtures/postgres.ts); a relay on that database then
  * serves what the SQLite relay held: the same relay id and certificate, the waiting envelopes in order, rooms, files, prekeys, bans.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId, type Identity } from '@chat/crypto';
 import { controlRequest } from '@chat/relay';
 import { BLOB_MAX_CHUNK_BYTES, type MsgFrame, type PrekeyBundleFrame } from '@chat/protocol';
-import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
+import { usePostgres } from '../fixtures/postgres.js';
 import { relayInProcess, runRelayBinary } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { prekeyPut, prekeySet } from '../helpers/prekeys.js';
 
-let cluster: PgCluster;
+const cluster = usePostgres();
 const dirs: TempDir[] = [];
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
 afterAll(async () => {
-  await cluster?.stop();
   for (const d of dirs) d.cleanup();
 });
 

@@ -6,23 +6,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId, relayCertFingerprint, type Identity } from '@chat/crypto';
 import type { MsgFrame, RelayFrame } from '@chat/protocol';
 import { controlRequest, LIVENESS_LOCK_PREFIX, openRelayStores } from '@chat/relay';
-import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
+import { usePostgres } from '../fixtures/postgres.js';
 import { type InProcessOptions, type InProcessRelay, relayInProcess } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { until } from '../fixtures/wait.js';
 
-let cluster: PgCluster;
+const cluster = usePostgres();
 const dirs: TempDir[] = [];
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
 afterAll(async () => {
-  await cluster?.stop();
   for (const d of dirs) d.cleanup();
 });
 

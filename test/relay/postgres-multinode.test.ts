@@ -3,24 +3,20 @@
  * one mailbox at once (order per sender, quota and dedup by id exact), and what limits and stats count per relay and
  * what across the relays.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { generateIdentity, type Identity, randomMessageId, toHex } from '@chat/crypto';
 import type { RelayFrame } from '@chat/protocol';
-import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
+import { usePostgres } from '../fixtures/postgres.js';
 import { type InProcessOptions, type InProcessRelay, relayInProcess } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { controlRequest } from '@chat/relay';
 
-let cluster: PgCluster;
+const cluster = usePostgres();
 const dirs: TempDir[] = [];
 const open: { close(): unknown }[] = [];
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
 afterAll(async () => {
   for (const o of open.reverse()) await o.close();
-  await cluster?.stop();
   for (const d of dirs) d.cleanup();
 });
 

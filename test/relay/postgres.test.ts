@@ -2,7 +2,7 @@
  * The real relay on PostgreSQL (issue 17, `--store postgres://…`): in process over TLS on a throwaway cluster
  * (test/fixtures/postgres.ts), clients on real sockets. Without a PostgreSQL server this file fails, saying why.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   MessageKind,
   generateIdentity,
@@ -14,19 +14,15 @@ import {
   type Identity,
 } from '@chat/crypto';
 import { BLOB_MAX_CHUNK_BYTES, type MsgFrame, type PrekeyBundleFrame } from '@chat/protocol';
-import { type PgCluster, startPostgres } from '../fixtures/postgres.js';
+import { usePostgres } from '../fixtures/postgres.js';
 import { type InProcessRelay, relayInProcess } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { prekeyPut, prekeySet } from '../helpers/prekeys.js';
 
-let cluster: PgCluster;
+const cluster = usePostgres();
 const dirs: TempDir[] = [];
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
 afterAll(async () => {
-  await cluster?.stop();
   for (const d of dirs) d.cleanup();
 });
 

@@ -18,6 +18,8 @@ export interface EngineWorld {
   dir(): string;
   /** Fresh users named `<base><n>`, logged in on the relay; returns their names. */
   users(...bases: string[]): Promise<string[]>;
+  /** A fresh user `<base><n>` logged in with `hello` 1 (no prekeys); open it with `{ v1Only: true }` to stay v1. */
+  v1User(base: string): Promise<string>;
   /** A fresh `alice<n>` and `bob<n>` with their profile directories. */
   pair(): Promise<{ a: string; b: string; aHome: string; bHome: string }>;
   /** The profile directory of a user made by `users` or `pair`. */
@@ -63,18 +65,24 @@ export function engineWorld(prefix: string, options: InProcessOptions = {}): Eng
     return x;
   };
   const homeOf = (user: string): string => homes.get(user) ?? user;
+  const prepare = async (name: string, o: { v1Only?: boolean } = {}): Promise<void> => {
+    const home = join(must(t).dir, name);
+    await preparedProfile(home, name, must(relay), o);
+    homes.set(name, home);
+  };
   const world: EngineWorld = {
     relay: () => must(relay),
     dir: () => must(t).dir,
     async users(...bases) {
       n++;
       const names = bases.map((b) => `${b}${n}`);
-      for (const name of names) {
-        const home = join(must(t).dir, name);
-        await preparedProfile(home, name, must(relay));
-        homes.set(name, home);
-      }
+      for (const name of names) await prepare(name);
       return names;
+    },
+    async v1User(base) {
+      const name = `${base}${++n}`;
+      await prepare(name, { v1Only: true });
+      return name;
     },
     async pair() {
       const [a, b] = (await world.users('alice', 'bob')) as [string, string];

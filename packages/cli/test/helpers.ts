@@ -103,24 +103,54 @@ export async function scriptedRelay(
   return { server, port: (server.address() as { port: number }).port, fingerprint: tls?.fingerprint };
 }
 
-/** Answers `hello` and `auth` like a relay with id 01…01; false for any other frame. */
+/** The version each scripted connection's `hello` settled on, by its `reply` (one per socket). */
+const versions = new WeakMap<(f: RelayFrame) => void, number>();
+
+/**
+ * Answers like a real relay with id 01…01 (§8, §23): `challenge` in the version the `hello` asked for (1 or 2),
+ * `welcome`, and on a v2 connection the unsolicited `prekey_count` after it (§23.5); the prekey requests as for users
+ * who have published none (`prekey_get`: NO_PREKEYS, so a send falls back to v1 as it may, §24.5) and a `prekey_put`
+ * with the counts of what it carried. False for any other frame.
+ */
 export function handshake(frame: ClientFrame, reply: (f: RelayFrame) => void): boolean {
-  if (frame.t === 'hello') {
-    reply({
-      t: 'challenge',
-      v: 1,
-      relay: new Uint8Array(32).fill(1),
-      nonce: new Uint8Array(32).fill(2),
-      maxFrame: 131072,
-      maxEnvelope: 65536,
-    });
-    return true;
+  switch (frame.t) {
+    case 'hello': {
+      const v = frame.v === 2 ? 2 : 1;
+      versions.set(reply, v);
+      reply({
+        t: 'challenge',
+        v,
+        relay: new Uint8Array(32).fill(1),
+        nonce: new Uint8Array(32).fill(2),
+        maxFrame: 131072,
+        maxEnvelope: 65536,
+      });
+      return true;
+    }
+    case 'auth':
+      reply({ t: 'welcome', user: frame.user, mode: frame.mode, registered: false });
+      if (versions.get(reply) === 2) reply({ t: 'prekey_count', opk: 0, pqopk: 0 });
+      return true;
+    case 'prekey_get':
+      reply({ t: 'err', rid: frame.rid, code: 'NO_PREKEYS', msg: `${frame.user} has no prekeys`, fatal: false });
+      return true;
+    case 'prekey_put': {
+      const idOf = (type: number) => frame.ids.find((_, i) => frame.types[i] === type);
+      const spkId = idOf(1);
+      const pqspkId = idOf(3);
+      reply({
+        t: 'prekey_count',
+        rid: frame.rid,
+        opk: frame.types.filter((t) => t === 2).length,
+        pqopk: frame.types.filter((t) => t === 4).length,
+        ...(spkId === undefined ? {} : { spkId }),
+        ...(pqspkId === undefined ? {} : { pqspkId }),
+      });
+      return true;
+    }
+    default:
+      return false;
   }
-  if (frame.t === 'auth') {
-    reply({ t: 'welcome', user: frame.user, mode: frame.mode, registered: false });
-    return true;
-  }
-  return false;
 }
 
 /** The ChatError `p` rejects with; fails the test if it resolves or rejects with anything else. */

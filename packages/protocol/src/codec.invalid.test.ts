@@ -3,9 +3,10 @@ import { Buffer } from 'node:buffer';
 import { isUint8Array } from 'node:util/types';
 import { Packr, Unpackr, pack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { bytes, fixstr, hex, protocolError } from '../test/fixtures.js';
+import { bytes, fixstr, hex, prekeyBundle as bundle, protocolError } from '../test/fixtures.js';
 import { decodeClientFrame, decodeRelayFrame } from './index.js';
 
+const prekeyBundle = (extra: Record<string, unknown>) => pack(bundle(extra));
 const ping = (extra: Record<string, unknown>) => pack({ t: 'ping', rid: 1, ...extra });
 const hello = (extra: Record<string, unknown>) => pack({ t: 'hello', v: 1, agent: 'x', ...extra });
 const auth = (extra: Record<string, unknown>) =>
@@ -235,28 +236,6 @@ const errBody = (extra: Record<string, unknown>) =>
   relayFrame('err', { rid: 1, code: 'INTERNAL', msg: '', fatal: false, ...extra });
 const msgBody = (extra: Record<string, unknown>) =>
   relayFrame('msg', { id: bytes(16), env: bytes(49), ts: 1, ...extra });
-
-const prekeyBundle = (extra: Record<string, unknown>) =>
-  relayFrame(
-    'prekey_bundle',
-    Object.fromEntries(
-      Object.entries({
-        rid: 1,
-        user: 'bob',
-        idpk: bytes(32),
-        encpk: bytes(32),
-        bsig: bytes(64),
-        spkId: 1,
-        spk: bytes(32),
-        spkSig: bytes(64),
-        pqType: 3,
-        pqId: 1,
-        pq: bytes(1184),
-        pqSig: bytes(64),
-        ...extra,
-      }).filter(([, v]) => v !== undefined),
-    ),
-  );
 
 const INVALID_RELAY: [string, Uint8Array][] = [
   ['a client frame type', ping({})],

@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { isUint8Array } from 'node:util/types';
-import { ERROR_CODES, ProtocolError, type ErrorCode, type Frame } from '../src/index.js';
+import { ERROR_CODES, ProtocolError, type ErrorCode, type Frame, type PrekeyBundleFrame } from '../src/index.js';
 
 export interface Fixture {
   name: string;
@@ -30,6 +30,30 @@ export function fixstr(s: string): string {
 
 const id7 = Buffer.alloc(16, 7);
 const u32max = 0xffff_ffff;
+
+/**
+ * A `prekey_bundle` for bob (§23.4) with the last-resort keys only; `over` replaces fields, and may break them for the
+ * invalid-frame tests (a field set to undefined is left out).
+ */
+export function prekeyBundle(over: Record<string, unknown> = {}): PrekeyBundleFrame {
+  const fields: Record<string, unknown> = {
+    t: 'prekey_bundle',
+    rid: 2,
+    user: 'bob',
+    idpk: bytes(32, 1),
+    encpk: bytes(32, 2),
+    bsig: bytes(64, 3),
+    spkId: 1,
+    spk: bytes(32, 4),
+    spkSig: bytes(64, 5),
+    pqType: 3,
+    pqId: 0,
+    pq: bytes(1184, 8),
+    pqSig: bytes(64, 9),
+    ...over,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as PrekeyBundleFrame;
+}
 
 export const VALID: Fixture[] = [
   // ── client → relay ──
@@ -302,44 +326,9 @@ export const VALID: Fixture[] = [
   {
     name: 'prekey_bundle, one-time keys of both kinds',
     dir: 'relay',
-    frame: {
-      t: 'prekey_bundle',
-      rid: 2,
-      user: 'bob',
-      idpk: bytes(32, 1),
-      encpk: bytes(32, 2),
-      bsig: bytes(64, 3),
-      spkId: 1,
-      spk: bytes(32, 4),
-      spkSig: bytes(64, 5),
-      opkId: 2,
-      opk: bytes(32, 6),
-      opkSig: bytes(64, 7),
-      pqType: 4,
-      pqId: 3,
-      pq: bytes(1184, 8),
-      pqSig: bytes(64, 9),
-    },
+    frame: prekeyBundle({ opkId: 2, opk: bytes(32, 6), opkSig: bytes(64, 7), pqType: 4, pqId: 3 }),
   },
-  {
-    name: 'prekey_bundle, last resort only',
-    dir: 'relay',
-    frame: {
-      t: 'prekey_bundle',
-      rid: 2,
-      user: 'bob',
-      idpk: bytes(32, 1),
-      encpk: bytes(32, 2),
-      bsig: bytes(64, 3),
-      spkId: u32max,
-      spk: bytes(32, 4),
-      spkSig: bytes(64, 5),
-      pqType: 3,
-      pqId: 0,
-      pq: bytes(1184, 8),
-      pqSig: bytes(64, 9),
-    },
-  },
+  { name: 'prekey_bundle, last resort only', dir: 'relay', frame: prekeyBundle({ spkId: u32max }) },
   { name: 'blob_ok', dir: 'relay', frame: { t: 'blob_ok', rid: 1, bid: bytes(16, 3), have: u32max } },
   { name: 'blob_data', dir: 'relay', frame: { t: 'blob_data', rid: 3, bid: bytes(16, 3), n: 7, data: bytes(100, 2) } },
   {

@@ -39,6 +39,8 @@ export interface LoginOptions {
   passphrase?: string | undefined;
   /** A one-time invite code for an invite-only relay (§8, §14.3). */
   invite?: string | undefined;
+  /** Say `hello` 1 (§23.1), so no prekeys are published: a client from before v2 (`MessengerOptions.v1Only`). */
+  v1Only?: boolean;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function login(
     passphrase,
     invite,
     dropTlsPin = false,
+    v1Only = false,
   } = typeof options === 'string' ? { agent: options, passphrase: undefined, invite: undefined } : options;
   if (insecure && address.fingerprint !== undefined) {
     throw new ChatError(
@@ -105,6 +108,7 @@ export async function login(
       expectedCertFingerprint: expected,
       ...(agent ? { agent } : {}),
       invite,
+      v1Only,
     });
   } catch (err) {
     throw address.fingerprint === undefined ? heldPinMismatch(err, address, previous?.relay, heldPin) : err;

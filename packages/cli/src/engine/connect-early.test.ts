@@ -6,7 +6,7 @@ import type { Server } from 'node:net';
 import { generateIdentity, type Identity } from '@chat/crypto';
 import type { ClientFrame } from '@chat/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { failure, handshake as v1Handshake, scriptedRelay, tempDir, until } from '../../test/helpers.js';
+import { failure, handshake, scriptedRelay, tempDir, until } from '../../test/helpers.js';
 import { Connection } from './net/connection.js';
 import { ChatError } from './errors.js';
 import { Messenger } from './messenger.js';
@@ -14,12 +14,6 @@ import { Profile, type UnlockedKeys } from './profile.js';
 
 const alice: Identity = generateIdentity();
 
-/**
- * The test helper's handshake, but answering `hello` with the version asked, as a version-2 relay does (§23.1): these
- * tests are about overlapping the handshake with the unlock, so the client's fallback to v1 must not add a connection.
- */
-const handshake: typeof v1Handshake = (f, reply) =>
-  v1Handshake(f, (r) => reply(f.t === 'hello' && r.t === 'challenge' ? { ...r, v: f.v } : r));
 const RELAY_ID_HEX = '01'.repeat(32); // what handshake() answers
 
 /** A promise with its resolve / reject, like an unlock still under way. */

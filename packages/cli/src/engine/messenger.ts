@@ -61,6 +61,11 @@ export interface MessengerOptions {
   settings?: Settings;
   /** The storage key chat.db was opened with (§13.3): `chat daemon` hands it to its own user's readers. */
   storageKey?: Uint8Array;
+  /**
+   * Say `hello` 1 on every connection (§23.1): this client then speaks v1 only, as one from before v2 does (it
+   * publishes and fetches no prekeys). What interoperability with such a client is tested against.
+   */
+  v1Only?: boolean;
 }
 
 /** What `Messenger.open` takes besides the profile. */
@@ -435,7 +440,7 @@ function connectOptions(
   address: RelayAddress,
   identity: Identity | Promise<Identity>,
   mode: Mode,
-  opts: Pick<MessengerOptions, 'agent' | 'connectTimeoutMs' | 'requestTimeoutMs'>,
+  opts: Pick<MessengerOptions, 'agent' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'v1Only'>,
 ): ConnectOptions {
   const o: ConnectOptions = {
     address,
@@ -449,6 +454,7 @@ function connectOptions(
   if (opts.agent !== undefined) o.agent = opts.agent;
   if (opts.connectTimeoutMs !== undefined) o.connectTimeoutMs = opts.connectTimeoutMs;
   if (opts.requestTimeoutMs !== undefined) o.requestTimeoutMs = opts.requestTimeoutMs;
+  if (opts.v1Only) o.v1Only = true;
   return o;
 }
 

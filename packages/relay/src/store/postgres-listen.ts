@@ -9,14 +9,12 @@
  * have anything waiting, and wakes those (their sessions then read from their cursor, so nothing is sent twice).
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { ClusterEvent, ClusterHooks } from './cluster.js';
-import { types } from './postgres-pool.js';
+import { keepConnection } from './postgres-kept.js';
 
 /** Most bytes of one notification payload (PostgreSQL refuses more than 8000). */
 export const WAKE_PAYLOAD_MAX = 7_900;
-const RECONNECT_MIN_MS = 100;
-const RECONNECT_MAX_MS = 5_000;
 
 /** Where a relay's commits announce themselves: one channel per schema, so databases shared by schema stay apart. */
 export interface WakeChannel {
@@ -88,10 +86,6 @@ export async function listenForWakes(
   recheckMs: number,
 ): Promise<{ close(): Promise<void> }> {
   let closed = false;
-  let client: pg.Client | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  let backoff = RECONNECT_MIN_MS;
-
   const recheck = async (): Promise<void> => {
     const names = hooks.receiving();
     if (names.length === 0 || closed) return;
@@ -100,61 +94,26 @@ export async function listenForWakes(
   };
   const recheckLogged = () =>
     void recheck().catch((err: unknown) => hooks.log('cluster_recheck_failed', { error: (err as Error).message }));
+  const lost = (error: string, retryMs: number) => hooks.log('cluster_listener_lost', { error, retryMs });
 
-  const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, types });
-    c.on('notification', (m) => {
-      if (m.channel === wake.channel && m.payload !== undefined) {
-        const { wake: users, event } = heard(m.payload, wake.node);
-        if (users.length > 0) hooks.wake(users);
-        if (event) hooks.event(event);
-      }
-    });
-    const lost = (err?: Error) => {
-      if (client !== c) return;
-      client = undefined;
-      c.removeAllListeners('end');
-      void c.end().catch(() => {});
-      if (closed) return;
-      hooks.log('cluster_listener_lost', { error: err?.message ?? 'connection ended', retryMs: backoff });
-      schedule();
-    };
-    c.on('error', lost);
-    c.on('end', () => lost());
-    await c.connect();
-    try {
+  const listener = await keepConnection(url, {
+    setup: async (c) => {
+      c.on('notification', (m) => {
+        if (m.channel === wake.channel && m.payload !== undefined) {
+          const { wake: users, event } = heard(m.payload, wake.node);
+          if (users.length > 0) hooks.wake(users);
+          if (event) hooks.event(event);
+        }
+      });
       await c.query(`LISTEN ${c.escapeIdentifier(wake.channel)}`);
-    } catch (err) {
-      void c.end().catch(() => {});
-      throw err;
-    }
-    if (closed) {
-      void c.end().catch(() => {});
-      return;
-    }
-    client = c;
-    backoff = RECONNECT_MIN_MS;
-  };
-
-  const schedule = () => {
-    retry = setTimeout(() => {
-      retry = undefined;
-      connect().then(
-        () => {
-          hooks.log('cluster_listening', { channel: wake.channel, reconnected: 1 });
-          recheckLogged(); // what was committed while nobody here listened
-        },
-        (err: unknown) => {
-          backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
-          hooks.log('cluster_listener_lost', { error: (err as Error).message, retryMs: backoff });
-          if (!closed) schedule();
-        },
-      );
-    }, backoff);
-    retry.unref();
-  };
-
-  await connect();
+    },
+    onLost: lost,
+    onRetryFailed: lost,
+    onRestored: () => {
+      hooks.log('cluster_listening', { channel: wake.channel, reconnected: 1 });
+      recheckLogged(); // what was committed while nobody here listened
+    },
+  });
   hooks.log('cluster_listening', { channel: wake.channel, reconnected: 0 });
   const ticker = setInterval(recheckLogged, recheckMs);
   ticker.unref();
@@ -162,13 +121,7 @@ export async function listenForWakes(
     async close() {
       closed = true;
       clearInterval(ticker);
-      clearTimeout(retry);
-      const c = client;
-      client = undefined;
-      if (c) {
-        c.removeAllListeners('end');
-        await c.end().catch(() => {});
-      }
+      await listener.close();
     },
   };
 }

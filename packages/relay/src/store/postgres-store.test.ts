@@ -2,8 +2,8 @@
  * The PostgreSQL engine (issue 17) against the shared store contracts, on a throwaway cluster (test/fixtures/postgres.ts):
  * one cluster for this file, one fresh schema per test. Without a PostgreSQL server this file fails, saying why.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PgCluster, startPostgres } from '../../../../test/fixtures/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { usePostgres } from '../../../../test/fixtures/postgres.js';
 import { describeBlobs } from '../blobs/blobs.suite.js';
 import type { Blobs } from '../blobs/rules.js';
 import { describeAccountStore } from './accounts.suite.js';
@@ -13,13 +13,7 @@ import { openPostgresStores } from './postgres-store.js';
 import { describePrekeyStore } from './prekeys.suite.js';
 import { describeRoomStore } from './rooms.suite.js';
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = usePostgres();
 
 const urls = new Map<MailboxStore, string>();
 const open = async (url?: string) => {

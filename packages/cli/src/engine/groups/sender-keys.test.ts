@@ -17,6 +17,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
 import { receiveGroup, relayMailbox } from '../../../test/group-receive.js';
+import { takeFromMailbox } from '../../../test/relay-db.js';
 import { sealAs } from '../../../test/seal-as.js';
 import type { Messenger } from '../messenger.js';
 import { ChatError } from '../errors.js';
@@ -184,19 +185,11 @@ describe('group sender keys (§25)', () => {
     await recv(bob);
     await sendGroupText(alice, 'ooo', 'first'); // gives bob the epoch
     expect((await recv(bob)).texts).toEqual(['first']);
-    // The relay withholds the next three (fanout reports them stored), then delivers them in another order.
-    const held: { id: Uint8Array; env: Uint8Array }[] = [];
-    const real = Connection.prototype.fanout;
-    Connection.prototype.fanout = async (_to, ids, envs) => {
-      ids.forEach((id, i) => held.push({ id: Uint8Array.from(id), env: Uint8Array.from(envs[i]!) }));
-      return ids.map(() => '');
-    };
-    try {
-      for (const t of ['one', 'two', 'three']) await sendGroupText(alice, 'ooo', t);
-    } finally {
-      Connection.prototype.fanout = real;
-    }
-    expect(held).toHaveLength(3);
+    // The relay withholds the next three (it reported them stored), then delivers them in another order.
+    for (const t of ['one', 'two', 'three']) await sendGroupText(alice, 'ooo', t);
+    const held = takeFromMailbox(join(world.dir(), 'relay'), b, 3);
+    expect(held.map((h) => h.env[0])).toEqual([1, 2, 3].map(() => GROUP_ENVELOPE_VERSION));
+    expect(mailbox(b)).toEqual([]);
     for (const k of [2, 0, 1]) await deliver(alice, b, held[k]!.env, held[k]!.id);
     expect(await recv(bob)).toMatchObject({ texts: ['three', 'one', 'two'], rejected: [] });
     // The same envelope again (same id), and the same message sealed again under a new id: neither is shown.
@@ -206,29 +199,22 @@ describe('group sender keys (§25)', () => {
   });
 
   it('a member without v2 still receives every group message, pairwise as v1', async () => {
-    const [a, b, v] = (await world.users('alice', 'bob', 'vic')) as [string, string, string];
-    const real = Connection.prototype.prekeyGet;
-    // Vic's client speaks v1 only: it publishes no prekeys, so the relay has none to give for it.
-    Connection.prototype.prekeyGet = async function (this: Connection, user: string) {
-      return user === v ? null : real.call(this, user);
-    };
-    world.cleanup(() => {
-      Connection.prototype.prekeyGet = real;
-    });
-    const [alice, bob, vic] = await Promise.all([a, b, v].map((n) => world.open(n)));
+    const [a, b] = (await world.users('alice', 'bob')) as [string, string];
+    // Vic's client speaks v1 only (hello 1 since its login): it publishes no prekeys and fetches none.
+    const v = await world.v1User('vic');
+    const [alice, bob] = await Promise.all([a, b].map((n) => world.open(n)));
+    const vic = await world.open(v, { v1Only: true });
+    expect(await vic.withConnectionFor(async (c) => c.speaksV2)).toBe(false);
+    await expect(alice!.withConnectionFor((c) => c.prekeyGet(v))).resolves.toBeNull();
     await bob!.sendMessage(a, 'hi');
-    Connection.prototype.prekeyGet = async () => null; // vic fetches no one's prekeys either
-    await vic!.sendMessage(a, 'hi', undefined, { allowV1: true });
-    Connection.prototype.prekeyGet = async function (this: Connection, user: string) {
-      return user === v ? null : real.call(this, user);
-    };
+    await vic.sendMessage(a, 'hi', undefined, { allowV1: true });
     await createGroup(alice!, 'mixed', [b, v]);
     await recv(bob!);
-    await recv(vic!);
+    await recv(vic);
     await sendGroupText(alice!, 'mixed', 'to everyone');
     expect(mailbox(b).at(-1)!.env[0]).toBe(GROUP_ENVELOPE_VERSION);
     expect(mailbox(v).at(-1)!.env[0]).toBe(0x01);
     expect(await recv(bob!)).toMatchObject({ texts: ['to everyone'], rejected: [] });
-    expect(await recv(vic!)).toMatchObject({ texts: ['to everyone'], rejected: [] });
+    expect(await recv(vic)).toMatchObject({ texts: ['to everyone'], rejected: [] });
   });
 });

@@ -78,6 +78,20 @@ describe('Connection failures', () => {
     expect(e.exitCode).toBe(5);
   });
 
+  it('a v1 relay (it answers hello 2 in version 1): opened again with hello 1, and speaks v1', async () => {
+    const hellos: number[] = [];
+    const { server, port } = await scriptedRelay((frame, _socket, reply) => {
+      if (frame.t !== 'hello') return void handshake(frame, reply);
+      hellos.push(frame.v);
+      handshake({ ...frame, v: 1 }, reply); // what a relay from before v2 answers
+    });
+    servers.push(server);
+    const conn = await Connection.open(opts(port));
+    expect(hellos).toEqual([2, 1]);
+    expect(conn.speaksV2).toBe(false);
+    await conn.close();
+  });
+
   it('a relay that drops the connection mid-request: CONNECTION_LOST (exit 5)', async () => {
     const { server, port } = await scriptedRelay((frame, socket, reply) => {
       if (!handshake(frame, reply)) socket.destroy();

@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageKind, fromHex, randomMessageId, seal, toHex, x25519KeyPair } from '@chat/crypto';
-import Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { withholdPrekeys } from '../../../test/relay-db.js';
 import type { RecoveryEvent } from '../events.js';
 import type { Messenger } from '../messenger.js';
 import type { Connection } from '../net/connection.js';
@@ -196,25 +196,14 @@ describe('recovery of a lost session (§24.7)', () => {
     bob = await loseDatabase(bob, b);
     const conn = await sendConn(alice);
     const [one] = await sendCaptured(alice, conn, b, ['lost one']);
-    // A relay that withholds alice's prekeys (NO_PREKEYS): her rows are taken out of the relay's own database (WAL,
-    // a second connection) and put back unchanged afterwards. The request cannot be sealed and is dropped.
-    const relayDb = new Database(join(world.dir(), 'relay', 'relay.db'));
-    const held = relayDb.prepare('SELECT * FROM prekeys WHERE owner = ? ORDER BY seq').all(a) as Record<
-      string,
-      unknown
-    >[];
-    expect(held.length).toBeGreaterThan(0);
-    relayDb.prepare('DELETE FROM prekeys WHERE owner = ?').run(a);
+    // A relay that withholds alice's prekeys (NO_PREKEYS): the request cannot be sealed and is dropped.
+    const putBack = withholdPrekeys(join(world.dir(), 'relay'), a);
     try {
       const failed = await receiveAll(bob);
       expect(failed.rejected).toEqual(['PREKEY_UNKNOWN']); // alice's session still carries its initiation
       expect(failed.recovery).toEqual([{ action: 'asked', peer: a, ids: [toHex(one!.id)] }]);
     } finally {
-      const put = relayDb.prepare(
-        'INSERT INTO prekeys (seq, owner, type, key_id, key, sig) VALUES (@seq, @owner, @type, @key_id, @key, @sig)',
-      );
-      for (const row of held) put.run(row);
-      relayDb.close();
+      putBack();
     }
     expect(bob.store.outbox.list()).toEqual([]);
     // Alice still writes in the session bob lost: before the fix the dropped request stayed open, nothing was asked.

@@ -23,8 +23,9 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { takeFromMailbox, withholdPrekeys } from '../../../test/relay-db.js';
 import type { Messenger } from '../messenger.js';
-import { Connection as ConnectionClass, type Connection } from '../net/connection.js';
+import type { Connection } from '../net/connection.js';
 import { Store } from '../store/store.js';
 import { V2Rejection } from './envelope.js';
 import { isV2Envelope, unsealV2 } from './open.js';
@@ -33,18 +34,20 @@ import { partyOf } from './session.js';
 
 const world = engineWorld('v2');
 
+type Held = ReturnType<typeof takeFromMailbox>[number];
+
 interface Captured {
   to: string;
   id: Uint8Array;
   env: Uint8Array;
 }
 
-/** Makes `conn.send` record what it is given; with `hold`, it reports success without storing anything. */
-function capture(conn: Connection, out: Captured[], hold = false): void {
+/** Makes `conn.send` record what it is given (what an observer of the wire sees), and send it. */
+function capture(conn: Connection, out: Captured[]): void {
   const send = conn.send.bind(conn);
   conn.send = async (to, id, env, options) => {
     out.push({ to, id: Uint8Array.from(id), env: Uint8Array.from(env) });
-    if (!hold) await send(to, id, env, options);
+    await send(to, id, env, options);
   };
 }
 
@@ -97,11 +100,12 @@ describe('v2 1:1 messages (§24)', () => {
     const { a, b } = await world.pair();
     const alice = await world.open(a);
     const bob = await world.open(b);
-    const held: Captured[] = [];
     const conn = await sendConn(alice);
-    capture(conn, held, true);
     for (const text of ['m1', 'm2', 'm3', 'm4']) await sendOver(alice, conn, b, text);
-    const [m1, m2, m3, m4] = held as [Captured, Captured, Captured, Captured];
+    // The relay withholds all four (it reported them stored), then delivers them out of order and one twice.
+    const held = takeFromMailbox(join(world.dir(), 'relay'), b, 4);
+    expect(held).toHaveLength(4);
+    const [m1, m2, m3, m4] = held as [Held, Held, Held, Held];
     const raw = await sendConn(alice);
     for (const m of [m3, m1]) await raw.send(b, m.id, m.env);
     expect((await receiveAll(bob)).bodies).toEqual(['m3', 'm1']);
@@ -309,7 +313,7 @@ describe('no downgrade (§24.5)', () => {
     expect(alice.store.v2.isV2Peer(b)).toBe(true);
     // Alice's sessions lost and the relay withholding bob's prekeys: the message stays queued, never v1.
     (alice.store as unknown as { db: Database.Database }).db.exec('DELETE FROM v2_sessions');
-    conn.prekeyGet = async () => null;
+    world.cleanup(withholdPrekeys(join(world.dir(), 'relay'), b));
     const blocked: string[] = [];
     alice.on('blocked', (e) => blocked.push(e.reason));
     await sendOver(alice, conn, b, 'must not go v1');
@@ -320,12 +324,8 @@ describe('no downgrade (§24.5)', () => {
   it('a one-shot send that would go v1 fails with V2_UNAVAILABLE (exit 8) unless v1 is allowed', async () => {
     const { a, b } = await world.pair();
     const alice = await world.open(a);
-    // The relay withholds bob's prekeys on every connection of this test.
-    const real = ConnectionClass.prototype.prekeyGet;
-    ConnectionClass.prototype.prekeyGet = async () => null;
-    world.cleanup(() => {
-      ConnectionClass.prototype.prekeyGet = real;
-    });
+    // The relay withholds bob's prekeys for the rest of this test.
+    world.cleanup(withholdPrekeys(join(world.dir(), 'relay'), b));
     await expect(alice.sendMessage(b, 'no v2', undefined, { allowV1: false })).rejects.toMatchObject({
       code: 'V2_UNAVAILABLE',
       exitCode: 8,
