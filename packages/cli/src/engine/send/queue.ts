@@ -25,7 +25,10 @@ const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 
 /** What queueing and sending needs of the engine (the Messenger provides it). */
 export interface QueueContext extends Self, Lookup, Announce {
-  readonly store: Pick<Store, 'outbox' | 'contacts' | 'transaction' | 'blocked' | 'v2' | 'senderKeys' | 'groups' | 'timers'>;
+  readonly store: Pick<
+    Store,
+    'outbox' | 'contacts' | 'transaction' | 'blocked' | 'v2' | 'senderKeys' | 'groups' | 'timers'
+  >;
   readonly settings: Pick<Settings, 'readReceipts' | 'typingIndicators'>;
   readonly sender: OutboxSender;
   /** The receiving session, if one is up: sends use it instead of a connection of their own. */

@@ -92,7 +92,7 @@ export class SenderKeyTable {
         o.createdAt,
       );
     // A new epoch: its first chain key replaces the previous epoch's (which is erased with it, §25.7).
-    if (!before || !before.epoch.equals(o.key.epoch)) {
+    if (!before?.epoch.equals(o.key.epoch)) {
       this.sql.get('DELETE FROM group_sender_start WHERE gid = ?').run(o.gid);
       if (o.start)
         this.sql
