@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_JS, runBin } from './run-bin.js';
+import { CHAT_JS, type Ran, runBin } from './run-bin.js';
 
 // The scripts call `chat` from PATH, as an installed one would be.
 let binDir: string;
@@ -25,11 +25,21 @@ afterAll(() => rmSync(binDir, { recursive: true, force: true }));
 
 const path = (): string => `${binDir}:${process.env.PATH ?? ''}`;
 
+/**
+ * `chat completion <shell>`, run once per shell and file: the script is the same output every time, and each run is
+ * a Node start-up. The completions themselves still run `chat` (from PATH) at every TAB.
+ */
+const scripts = new Map<string, Promise<Ran>>();
+const script = (shell: string): Promise<Ran> => {
+  let r = scripts.get(shell);
+  if (!r) scripts.set(shell, (r = runBin(CHAT_JS, ['completion', shell])));
+  return r;
+};
+
 /** What bash offers for the words of `line` (the last one being completed). */
 async function bashComplete(line: string[]): Promise<string[]> {
-  const script = (await runBin(CHAT_JS, ['completion', 'bash'])).stdout;
   const file = join(binDir, 'chat.bash');
-  writeFileSync(file, script);
+  writeFileSync(file, (await script('bash')).stdout);
   const words = line.map((w) => `'${w}'`).join(' ');
   const r = await runBin(
     'bash',
@@ -71,7 +81,7 @@ describe('chat completion bash, in bash', () => {
 describe('chat completion fish, in fish', () => {
   it('chat sen<TAB> offers send and send-file, with their descriptions', async () => {
     const file = join(binDir, 'chat.fish');
-    writeFileSync(file, (await runBin(CHAT_JS, ['completion', 'fish'])).stdout);
+    writeFileSync(file, (await script('fish')).stdout);
     const r = await runBin('fish', ['--no-config', '-c', `source ${file}; complete -C'chat sen'`], { PATH: path() });
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual([
@@ -84,7 +94,7 @@ describe('chat completion fish, in fish', () => {
 describe('chat completion zsh, in zsh', () => {
   it('chat sen<TAB> hands _describe every command with its description, and not $0', async () => {
     const file = join(binDir, '_chat');
-    writeFileSync(file, (await runBin(CHAT_JS, ['completion', 'zsh'])).stdout);
+    writeFileSync(file, (await script('zsh')).stdout);
     const stubs = 'compdef() { :; }; _describe() { print -l -- "${(@P)2}"; }; _default() { print DEFAULT; }';
     const r = await runBin('zsh', ['-fc', `${stubs}; source ${file}; words=(chat sen); CURRENT=2; _chat_completions`], {
       PATH: path(),
@@ -99,7 +109,7 @@ describe('chat completion zsh, in zsh', () => {
 
 describe('chat completion zsh and fish', () => {
   it('the zsh script is a #compdef function that asks yargs as zsh', async () => {
-    const r = await runBin(CHAT_JS, ['completion', 'zsh']);
+    const r = await script('zsh');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^#compdef chat\n/);
     expect(r.stdout).toContain('SHELL=zsh chat --get-yargs-completions');
@@ -107,7 +117,7 @@ describe('chat completion zsh and fish', () => {
   });
 
   it('the fish script registers a completion function that asks yargs as fish', async () => {
-    const r = await runBin(CHAT_JS, ['completion', 'fish']);
+    const r = await script('fish');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('SHELL=fish chat --get-yargs-completions');
     expect(r.stdout).toContain("complete -c chat -f -a '(__chat_completions)'");

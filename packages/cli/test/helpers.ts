@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { loadOrCreateTlsMaterial, type TlsMaterial } from '@chat/relay';
 import { Readable } from 'node:stream';
+import { afterAll } from 'vitest';
 import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type RelayFrame } from '@chat/protocol';
 import type { Io } from '../src/commands/io.js';
 import { ChatError } from '../src/engine/errors.js';
 import { Profile } from '../src/engine/profile.js';
 import { keyed, type Db } from '../src/engine/store/encrypted-db.js';
 import { preparedProfile } from '../../../test/fixtures/profiles.js';
-import { tempDir } from '../../../test/fixtures/temp.js';
+import { tempDir, type TempDir } from '../../../test/fixtures/temp.js';
 
 /** The repository's one relay fixture and temp-dir helper (test/fixtures), re-exported for the cli's tests. */
 export { relayInProcess, type InProcessRelay } from '../../../test/fixtures/relay.js';
@@ -66,10 +67,21 @@ export async function makeUser(
 }
 
 let material: Promise<TlsMaterial> | undefined;
-/** One self-signed relay certificate per test process, made by the relay's own code in a temp directory. */
+let materialDir: TempDir | undefined;
+/** One self-signed relay certificate per test file, made by the relay's own code in a temp directory. */
 export function testTlsMaterial(): Promise<TlsMaterial> {
-  return (material ??= loadOrCreateTlsMaterial(tempDir('tls').dir));
+  if (!material) {
+    materialDir = tempDir('tls');
+    material = loadOrCreateTlsMaterial(materialDir.dir);
+  }
+  return material;
 }
+// Registered by every test file that imports these helpers (a worker process is not told when it is ended).
+afterAll(() => {
+  materialDir?.cleanup();
+  materialDir = undefined;
+  material = undefined;
+});
 
 /**
  * A peer that decodes client frames and lets the test answer them: what a real relay will not do on demand (a

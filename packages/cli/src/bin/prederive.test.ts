@@ -1,8 +1,9 @@
 /** The early scrypt of `chat send` / `chat recv`: used when it matches exactly, harmless when it does not. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { generateIdentity } from '@chat/crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import { Profile } from '../engine/profile.js';
 import { prederiveKey } from '../engine/secret-box.js';
@@ -17,10 +18,23 @@ describe('prederiveIdentityKey', () => {
   let t: ReturnType<typeof tempDir>;
   let home: string;
   const identity = generateIdentity();
+  /** identity.json as saveIdentity seals it, made once: each test writes these bytes instead of paying scrypt again. */
+  let sealed = '';
+  beforeAll(() => {
+    const once = tempDir('prederive-sealed');
+    try {
+      const p = new Profile(join(once.dir, 'home'));
+      p.saveIdentity(identity, { passphrase: 'right one' });
+      sealed = readFileSync(p.identityPath, 'utf8');
+    } finally {
+      once.cleanup();
+    }
+  });
   beforeEach(() => {
     t = tempDir('prederive');
     home = join(t.dir, 'home');
-    new Profile(home).saveIdentity(identity, { passphrase: 'right one' });
+    mkdirSync(home, { mode: 0o700 });
+    writeFileSync(new Profile(home).identityPath, sealed, { mode: 0o600 });
     scrypts = 0;
     crypto.scrypt = (...args: unknown[]) => {
       scrypts++;

@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { preparedKeys } from '../../../../test/fixtures/profiles.js';
 import { memIo, tempDir } from '../../test/helpers.js';
 import { Profile } from '../engine/profile.js';
 import { contacts } from './contacts.js';
@@ -20,6 +21,11 @@ describe('commands without a relay', () => {
     env = { CHAT_HOME: join(t.dir, 'home'), CHAT_PASSPHRASE: 'test passphrase' };
   });
   afterEach(() => t.cleanup());
+  /**
+   * Keys for the tests that need an identity but are not about making one: unencrypted, made in this process, so
+   * neither keygen nor scrypt runs for them (the keygen test covers both).
+   */
+  const home = (): string => env.CHAT_HOME ?? '';
 
   it('keygen creates a 0600 identity, prints the fingerprint, and refuses to overwrite without --force', async () => {
     const io = memIo(env);
@@ -57,8 +63,7 @@ describe('commands without a relay', () => {
   });
 
   it('send before login says to run chat login (exit 1)', async () => {
-    const k = memIo(env);
-    await keygen({}, k);
+    preparedKeys(home());
     const io = memIo(env);
     expect(await runCommand(io, () => send({ username: 'bob', message: ['hi'] }, io))).toBe(1);
     expect(io.err()).toBe(
@@ -67,7 +72,7 @@ describe('commands without a relay', () => {
   });
 
   it('login validates the username (exit 2) and the relay address (exit 2) before connecting', async () => {
-    await keygen({}, memIo(env));
+    preparedKeys(home());
     const bad = memIo(env);
     expect(await runCommand(bad, () => login({ username: 'no spaces', relay: '127.0.0.1:1' }, bad))).toBe(2);
     expect(bad.err()).toContain('invalid username "no spaces"');
@@ -76,16 +81,16 @@ describe('commands without a relay', () => {
   });
 
   it('login to a closed port exits 5', async () => {
-    await keygen({}, memIo(env));
+    preparedKeys(home());
     const io = memIo(env);
     expect(await runCommand(io, () => login({ username: 'alice', relay: '127.0.0.1:1' }, io))).toBe(5);
     expect(io.err()).toContain('connection refused');
   });
 
   it('send refuses a bad recipient or an oversized body (exit 2) before connecting', async () => {
-    await keygen({}, memIo(env));
+    preparedKeys(home());
     // A relay address where nothing listens: reaching the network would be exit 5, not 2.
-    new Profile(env.CHAT_HOME ?? '').saveConfig({
+    new Profile(home()).saveConfig({
       version: 1,
       username: 'alice',
       relay: '127.0.0.1:1',

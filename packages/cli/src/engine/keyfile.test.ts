@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, toBase64 } from '@chat/crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir, failure } from '../../test/helpers.js';
 import { Profile } from './profile.js';
 
@@ -9,10 +9,27 @@ describe('passphrase-protected identity.json (PROTOCOL.md §13.1)', () => {
   let t: ReturnType<typeof tempDir>;
   let profile: Profile;
   const id = generateIdentity();
+  /**
+   * The file saveIdentity wrote, sealed once: every test starts from (or goes back to) these bytes instead of paying
+   * another scrypt run (N = 2^17) for an identical file. Only unlocking, which is under test, derives.
+   */
+  let sealed = '';
+  const fresh = (): void => writeFileSync(profile.identityPath, sealed, { mode: 0o600 });
+  beforeAll(() => {
+    const once = tempDir('keyfile-sealed');
+    try {
+      const p = new Profile(join(once.dir, 'p'));
+      p.saveIdentity(id, { passphrase: 'pässword' });
+      sealed = readFileSync(p.identityPath, 'utf8');
+    } finally {
+      once.cleanup();
+    }
+  });
   beforeEach(() => {
     t = tempDir('keyfile');
     profile = new Profile(join(t.dir, 'p'));
-    profile.saveIdentity(id, { passphrase: 'pässword' });
+    mkdirSync(profile.home, { mode: 0o700 });
+    fresh();
   });
   afterEach(() => t.cleanup());
 
@@ -45,7 +62,7 @@ describe('passphrase-protected identity.json (PROTOCOL.md §13.1)', () => {
   it('a swapped public key or changed KDF parameters fail the tag (the AAD binds them)', async () => {
     edit((o) => (o.encryption.publicKey = toBase64(generateIdentity().encryption.publicKey)));
     expect((await failure(profile.unlockIdentity('pässword'))).code).toBe('BAD_PASSPHRASE');
-    profile.saveIdentity(id, { force: true, passphrase: 'pässword' });
+    fresh();
     edit((o) => (o.kdf.r = 9));
     expect((await failure(profile.unlockIdentity('pässword'))).code).toBe('BAD_PASSPHRASE');
   });
@@ -53,10 +70,10 @@ describe('passphrase-protected identity.json (PROTOCOL.md §13.1)', () => {
   it('refuses out-of-range scrypt parameters before deriving anything, and damaged fields', async () => {
     edit((o) => (o.kdf.logN = 30));
     expect((await failure(profile.unlockIdentity('pässword'))).code).toBe('PROFILE_CORRUPT');
-    profile.saveIdentity(id, { force: true, passphrase: 'pässword' });
+    fresh();
     edit((o) => (o.aead.nonce = 'AAAA'));
     expect((await failure(profile.unlockIdentity('pässword'))).code).toBe('PROFILE_CORRUPT');
-    profile.saveIdentity(id, { force: true, passphrase: 'pässword' });
+    fresh();
     edit((o) => (o.kdf.name = 'argon2id'));
     expect((await failure(profile.unlockIdentity('pässword'))).code).toBe('PROFILE_CORRUPT');
   });
