@@ -153,15 +153,16 @@ export class Tmux {
  * resizes a window under test). Commands are answered in the order they were written; only answers to our own
  * commands (flags 1 on `%begin`) are taken, notifications between blocks are skipped.
  */
-class Control {
+export class Control {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly pending: { resolve: (out: string) => void; reject: (e: Error) => void }[] = [];
   private buffered = '';
   private block: { id: string; mine: boolean; lines: string[] } | undefined;
   private failure: Error | undefined;
 
-  constructor(socket: string) {
-    const args = ['-L', socket, '-f', '/dev/null', '-C', 'new-session', '-s', 'e2e-control', '-x', '20', '-y', '2'];
+  /** A control client on the tmux server at `-L socket`, started with `config` (-f) if it is not running yet. */
+  constructor(socket: string, config = '/dev/null') {
+    const args = ['-L', socket, '-f', config, '-C', 'new-session', '-s', 'e2e-control', '-x', '20', '-y', '2'];
     this.proc = spawn('tmux', [...args, 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stdout.setEncoding('utf8');
     this.proc.stdout.on('data', (d: string) => this.read(d));
