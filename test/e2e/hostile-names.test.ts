@@ -16,10 +16,13 @@ import { makeUser } from '../../packages/cli/test/helpers.js';
 import { CHAT_BIN, TEST_PASSPHRASE, chat, newUser } from './harness.js';
 import { relayBinary as startRelay, type BinaryRelay as Relay } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
+import { Control } from './tmux.js';
 
 /** A tmux server whose terminal lets applications set the title and the clipboard (what the attack needs). */
 class HostileTerm {
   private readonly socket = `chat-hostile-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  /** For the polls of waitFor: one tmux client, not a process per look (tmux.ts). */
+  private control: Control | undefined;
   constructor(private readonly conf: string) {
     writeFileSync(conf, 'set -g set-clipboard on\nset -g allow-rename on\nset -g set-titles on\n');
   }
@@ -74,8 +77,9 @@ class HostileTerm {
   }
   async waitFor(name: string, re: RegExp, ms = 20_000): Promise<string> {
     const deadline = Date.now() + ms;
+    this.control ??= new Control(this.socket, this.conf);
     for (;;) {
-      const s = this.screen(name);
+      const s = await this.control.command(`capture-pane -p -t '${name}:'`);
       if (re.test(s)) return s;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; screen:\n${s}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -85,6 +89,7 @@ class HostileTerm {
     this.tmux('send-keys', '-t', `${name}:`, ...keys);
   }
   kill(): void {
+    this.control?.close();
     try {
       this.tmux('kill-server');
     } catch {

@@ -26,13 +26,17 @@ describe('chat --help and --version', () => {
     expect(r.stdout.split('Examples:')[1] ?? '').toMatch(new RegExp(`chat ${c}\\b`));
   });
 
-  it('--version prints the package version', async () => {
+  it('--version prints the package version; alone (or -V) without loading yargs', async () => {
     const pkg = JSON.parse(readFileSync(join(CHAT_BIN, '../../../package.json'), 'utf8')) as { version: string };
     expect(await chat(['--version'], { home: '/nonexistent' })).toEqual({
       code: 0,
       stdout: `${pkg.version}\n`,
       stderr: '',
     });
+    const r = await chat(['-V'], { home: '/nonexistent', env: { NODE_OPTIONS: `--import=${fileProbe}` } });
+    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    expect(r.stderr).toMatch(/^RESOLVED file:.*\/chat\.js$/m); // the probe sees the modules
+    expect(r.stderr).not.toMatch(/RESOLVED .*\/node_modules\/(\.pnpm\/)?yargs[@/]/);
   });
 });
 

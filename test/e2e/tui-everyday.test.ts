@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
-import { until } from '../fixtures/wait.js';
 import { Tmux } from './tmux.js';
 
 describe('edits and reactions in a terminal (tmux)', () => {
@@ -66,16 +65,8 @@ describe('edits and reactions in a terminal (tmux)', () => {
     tmux.type('alice', 'this will self-destruct');
     tmux.keys('alice', 'Enter');
     await tmux.waitFor('bob', /alice: this will self-destruct/);
-    // Polls the screen like Tmux.waitFor (a capture every 50 ms at most), for the text's absence.
-    const gone = (name: string) => {
-      let [last, shown] = [0, true];
-      return until(() => {
-        if (Date.now() - last >= 50) [last, shown] = [Date.now(), /self-destruct/.test(tmux.capture(name))];
-        return !shown;
-      }, `gone from ${name}'s screen`);
-    };
-    await gone('bob');
-    await gone('alice');
+    await tmux.waitForAbsent('bob', /self-destruct/);
+    await tmux.waitForAbsent('alice', /self-destruct/);
     for (const home of [alice, bob]) {
       const db = openProfileDb(home, { readonly: true });
       expect(db.prepare("SELECT count(*) AS n FROM messages WHERE body LIKE '%self-destruct%'").get()).toEqual({

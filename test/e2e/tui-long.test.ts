@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser } from './harness.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
-import { until } from '../fixtures/wait.js';
 import { Tmux } from './tmux.js';
 
 describe('long content in a terminal (tmux)', () => {
@@ -33,11 +32,9 @@ describe('long content in a terminal (tmux)', () => {
 
   /** Sends `key` and waits until the screen is no longer `before`'s (the key took effect). */
   async function press(name: string, key: string): Promise<string> {
-    const before = tmux.capture(name);
+    const before = await tmux.screen(name);
     tmux.keys(name, key);
-    let now = before;
-    await until(() => (now = tmux.capture(name)) !== before, `${key} to change the screen of ${name}`);
-    return now;
+    return tmux.waitForChange(name, before);
   }
 
   /** Every token `re` finds on the screens from Home down to the end, paging with PgDn. */

@@ -4,13 +4,14 @@
  * (packages/cli/scripts/bundle.mjs): one file to read and compile at start-up instead of ~150 modules.
  *
  * Plain `chat send <user> <words>`, `chat recv [--json] [--follow]` and the read-only `history`, `search`, `contacts`
- * and `whoami` run without yargs (fast-path.ts); every other invocation, including every `--help` and every usage
- * error, goes through the yargs definition in cli.ts.
+ * and `whoami` run without yargs (fast-path.ts), and so does a lone `--version` / `-V`; every other invocation,
+ * including every `--help` and every usage error, goes through the yargs definition in cli.ts.
  */
 import { existsSync } from 'node:fs';
 import { daemonSocketPath, profileHome } from '../engine/home.js';
 import { fastCommand, type FastCommand } from './fast-path.js';
 import type { Actions } from './run.js';
+import { VERSION } from '../version.js';
 
 // `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -18,7 +19,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const args = process.argv.slice(2); // what yargs' hideBin returns for node
-const fast = fastCommand(args);
+// What yargs' .version() prints for these two alone, without loading yargs (about 150 ms of CPU, docs/BENCHMARKS.md).
+const versionOnly = args.length === 1 && (args[0] === '--version' || args[0] === '-V');
+if (versionOnly) process.stdout.write(`${VERSION}\n`);
+const fast = versionOnly ? undefined : fastCommand(args);
 // Only send and recv unlock the keys; the read-only commands neither derive a key nor ask a daemon.
 const unlocks = fast?.command === 'send' || fast?.command === 'recv';
 // scrypt on the thread pool while the command loads; not when a daemon holds the keys (the command will ask it).
@@ -31,7 +35,7 @@ const sentByDaemon =
   (await (
     await import('./daemon-send.js')
   ).daemonSend(process.env, fast.args.username, fast.args.message, fast.args.json));
-if (!sentByDaemon) {
+if (!sentByDaemon && !versionOnly) {
   const { actions } = await import('./run.js');
   if (fast === undefined) await (await import('./cli.js')).parseWithYargs(args);
   else await runFast(actions, fast);
