@@ -19,6 +19,7 @@ import type { Lookup, Self } from '../context.js';
 import type { HeldMessage } from '../events.js';
 import { SignatureResult } from '../signature-result.js';
 import type { SignatureVerifier } from '../signatures.js';
+import type { UnsealAhead } from './unseal-ahead.js';
 import type { Contact, Store } from '../store/store.js';
 
 /** What the check needs: our keys, the contacts, and the lookup (§3.4). */
@@ -75,7 +76,10 @@ export async function checkBatch(
   frames: readonly MsgFrame[],
   stop: () => boolean,
   verifier?: SignatureVerifier,
+  ahead?: UnsealAhead,
 ): Promise<CheckedBatch> {
+  // The sealed boxes the unseal pool opened meanwhile (undefined where it did not: opened below, on this thread).
+  const unsealed = ahead ? await ahead.take(frames, m.identity.encryption.publicKey) : undefined;
   let contacts = new Map<string, Contact | undefined>();
   const contact = (name: string): Contact | undefined => {
     if (!contacts.has(name)) contacts.set(name, m.store.contacts.get(name));
@@ -98,10 +102,10 @@ export async function checkBatch(
     );
   };
   let openFailed: { error: unknown } | undefined;
-  for (const frame of frames) {
+  for (const [i, frame] of frames.entries()) {
     let opened: OpenedEnvelope | Checked | V2Item;
     try {
-      opened = open(m, frame);
+      opened = open(m, frame, unsealed?.[i]);
     } catch (error) {
       openFailed = { error };
       break;
@@ -164,12 +168,15 @@ export async function checkBatch(
   return openFailed ? { checked, failed: true, error: openFailed.error } : { checked, failed: false };
 }
 
-/** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered; v2: §24.3 steps 1–3. */
-function open(m: CheckContext, frame: MsgFrame): OpenedEnvelope | Checked | V2Item {
+/**
+ * §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered; v2: §24.3 steps 1–3 (`inner`: its
+ * sealed box already opened by the unseal pool).
+ */
+function open(m: CheckContext, frame: MsgFrame, inner?: Uint8Array): OpenedEnvelope | Checked | V2Item {
   if (isGroupEnvelope(frame.env)) return unsealGroup(m, frame);
   if (isV2Envelope(frame.env) && frame.env.length <= MAX_ENVELOPE_BYTES) {
     try {
-      return { v2: unsealV2(m, frame.env), frame };
+      return { v2: unsealV2(m, frame.env, inner), frame };
     } catch (err) {
       if (!(err instanceof V2Rejection)) throw err;
       return frame.eph === true
