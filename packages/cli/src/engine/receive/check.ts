@@ -9,6 +9,7 @@ import {
   MessageKind,
   constantTimeEqual,
   openEnvelope,
+  toHex,
   verifyEnvelopeSignature,
   type OpenedEnvelope,
 } from '@chat/crypto';
@@ -27,7 +28,7 @@ type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'contacts' | '
 import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 import { type InnerV2, V2Rejection } from '../v2/envelope.js';
 import { V2Opener, isV2Envelope, unsealV2 } from '../v2/open.js';
-import { checkV2 } from './check-v2.js';
+import { type BatchReads, checkV2 } from './check-v2.js';
 import { isGroupEnvelope, unsealGroup } from './group-open.js';
 import type { Checked } from './checked.js';
 
@@ -130,6 +131,15 @@ export async function checkBatch(
     await Promise.all(answers);
     contacts = new Map();
   }
+  /** The batch's v2 ids already committed, read at once when first needed (and again after any await). */
+  let committed: Set<string> | undefined;
+  const reads: BatchReads = {
+    contact,
+    committed: (id) => {
+      committed ??= m.store.v2.committedAmong(items.flatMap((i) => ('v2' in i ? [toHex(i.frame.id)] : [])));
+      return committed.has(id);
+    },
+  };
   const checked: Checked[] = [];
   for (const item of items) {
     if (stop()) break;
@@ -138,9 +148,14 @@ export async function checkBatch(
       continue;
     }
     if ('v2' in item) {
-      contacts = new Map();
       try {
-        checked.push(await checkV2(m, conn, opener, item.frame, item.v2));
+        const c = checkV2(m, conn, opener, item.frame, item.v2, reads);
+        if (c instanceof Promise) {
+          // It waited (a lookup, the ML-KEM code): what was read before may have changed meanwhile.
+          checked.push(await c);
+          contacts = new Map();
+          committed = undefined;
+        } else checked.push(c);
       } catch (error) {
         return { checked, failed: true, error };
       }
