@@ -2,13 +2,14 @@
  * A v2 mailbox drained with the unseal pool (v2/unseal-pool.ts, receive/unseal-ahead.ts) against a real relay: the
  * same messages, in the same order, the same rejections as on the main thread alone, also when the pool's workers
  * die on their first request (every box then opened on the main thread). A box that does not open is always the
- * main thread's to reject, with its own code.
+ * main thread's to reject, with its own code. The delivery receipts leave sealed by the batch's own commit.
  */
-import { MessageKind, toHex, utf8 } from '@chat/crypto';
+import { MAX_RECEIPT_IDS, MessageKind, toHex, utf8 } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sealAs } from '../../../test/seal-as.js';
 import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger } from '../messenger.js';
+import { OutboxSender } from '../send/outbox-sender.js';
 import type { Profile } from '../profile.js';
 import { UnsealPool } from '../v2/unseal-pool.js';
 import { PARALLEL_BACKLOG, receiverTuning, secondCoreUsable } from './receiver.js';
@@ -92,7 +93,13 @@ describe.each([
     a.close();
 
     const unseal = vi.spyOn(UnsealPool.prototype, 'unseal');
+    const sendEntry = vi.spyOn(OutboxSender.prototype, 'sendEntry');
     const r = await receive();
+    // The delivery receipts were sealed in the session by the batch's commit (queue.ts sealNow), not at their send.
+    const receipts = sendEntry.mock.calls.map((c) => c[1]).filter((e) => e.kind === MessageKind.delivered);
+    sendEntry.mockRestore();
+    expect(receipts.length).toBeGreaterThanOrEqual(Math.ceil((COUNT - 1) / MAX_RECEIPT_IDS));
+    expect(receipts.every((e) => e.env !== undefined)).toBe(true);
     if (parallel) expect(unseal).toHaveBeenCalled();
     else expect(unseal).not.toHaveBeenCalled();
     unseal.mockRestore();
