@@ -70,6 +70,8 @@ export class V2Opener {
   private readonly works = new Map<string, Work[]>();
   /** Replay keys of initiations this batch accepted (not committed yet). */
   private readonly replays = new Set<string>();
+  /** Peers marked v2 (§24.5) by a commit of this batch. */
+  private readonly marked = new Set<string>();
 
   constructor(private readonly m: SessionContext) {}
 
@@ -188,7 +190,11 @@ export class V2Opener {
     const v2 = this.m.store.v2;
     const commit = (): void => {
       w.row.sid = v2.saveSession({ ...w.row, ...snapshot });
-      v2.markV2Peer(w.row.peer, now);
+      // Once per peer and batch: the commits run in the batch's one transaction (a rollback drops this opener too).
+      if (!this.marked.has(w.row.peer)) {
+        v2.markV2Peer(w.row.peer, now);
+        this.marked.add(w.row.peer);
+      }
     };
     let plain: PlainV2;
     try {
