@@ -6,11 +6,17 @@ import { MessageKind, deserializeRatchetState, randomMessageId, ratchetDecrypt, 
 import { login } from '../../packages/cli/dist/engine/account.js';
 import { Messenger } from '../../packages/cli/dist/engine/messenger.js';
 import { Profile } from '../../packages/cli/dist/engine/profile.js';
+import { receiverTuning } from '../../packages/cli/dist/engine/receive/receiver.js';
 import { Store } from '../../packages/cli/dist/engine/store/store.js';
 import { unsealV2 } from '../../packages/cli/dist/engine/v2/open.js';
 import { currentSession, sealInSession } from '../../packages/cli/dist/engine/v2/session.js';
 import { DRAIN_RELAY_ENV } from './client.mjs';
 import { cpuSeconds, tempDir } from './common.mjs';
+
+// CHAT_BENCH_WORKERS=on|off: the receiver's worker threads (signatures, unseal pool) whatever the load average, for
+// before/after comparisons on a busy machine (by default they start only below a load of twice the cores).
+const workers = process.env.CHAT_BENCH_WORKERS;
+if (workers === 'on' || workers === 'off') receiverTuning.secondCoreUsable = () => workers === 'on';
 import { Conn, startOurRelay } from './ours.mjs';
 
 const BODY = new TextEncoder().encode('a typical chat line, about sixty bytes long, for the benchmark');

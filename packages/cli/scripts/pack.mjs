@@ -58,6 +58,11 @@ await build({
 });
 await build({
   ...bundle,
+  entryPoints: [join(root, 'packages/cli/dist/engine/v2/unseal-worker.js')],
+  outfile: join(stage, 'bin/chunks/unseal-worker.js'),
+});
+await build({
+  ...bundle,
   entryPoints: [join(root, 'packages/relay/dist/bin/chat-relay.js')],
   outfile: join(stage, 'bin/chat-relay.js'),
   define: { CHAT_RELAY_VERSION: JSON.stringify(relay.version) },

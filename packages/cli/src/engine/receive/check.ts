@@ -9,6 +9,7 @@ import {
   MessageKind,
   constantTimeEqual,
   openEnvelope,
+  toHex,
   verifyEnvelopeSignature,
   type OpenedEnvelope,
 } from '@chat/crypto';
@@ -19,6 +20,7 @@ import type { Lookup, Self } from '../context.js';
 import type { HeldMessage } from '../events.js';
 import { SignatureResult } from '../signature-result.js';
 import type { SignatureVerifier } from '../signatures.js';
+import type { UnsealAhead } from './unseal-ahead.js';
 import type { Contact, Store } from '../store/store.js';
 
 /** What the check needs: our keys, the contacts, and the lookup (§3.4). */
@@ -26,7 +28,7 @@ type CheckContext = Self & Lookup & { readonly store: Pick<Store, 'contacts' | '
 import { fetchBundle, sameKeys } from '../contacts/bundle.js';
 import { type InnerV2, V2Rejection } from '../v2/envelope.js';
 import { V2Opener, isV2Envelope, unsealV2 } from '../v2/open.js';
-import { checkV2 } from './check-v2.js';
+import { type BatchReads, checkV2 } from './check-v2.js';
 import { isGroupEnvelope, unsealGroup } from './group-open.js';
 import type { Checked } from './checked.js';
 
@@ -75,7 +77,10 @@ export async function checkBatch(
   frames: readonly MsgFrame[],
   stop: () => boolean,
   verifier?: SignatureVerifier,
+  ahead?: UnsealAhead,
 ): Promise<CheckedBatch> {
+  // The sealed boxes the unseal pool opened meanwhile (undefined where it did not: opened below, on this thread).
+  const unsealed = ahead ? await ahead.take(frames, m.identity.encryption.publicKey) : undefined;
   let contacts = new Map<string, Contact | undefined>();
   const contact = (name: string): Contact | undefined => {
     if (!contacts.has(name)) contacts.set(name, m.store.contacts.get(name));
@@ -98,10 +103,10 @@ export async function checkBatch(
     );
   };
   let openFailed: { error: unknown } | undefined;
-  for (const frame of frames) {
+  for (const [i, frame] of frames.entries()) {
     let opened: OpenedEnvelope | Checked | V2Item;
     try {
-      opened = open(m, frame);
+      opened = open(m, frame, unsealed?.[i]);
     } catch (error) {
       openFailed = { error };
       break;
@@ -126,6 +131,15 @@ export async function checkBatch(
     await Promise.all(answers);
     contacts = new Map();
   }
+  /** The batch's v2 ids already committed, read at once when first needed (and again after any await). */
+  let committed: Set<string> | undefined;
+  const reads: BatchReads = {
+    contact,
+    committed: (id) => {
+      committed ??= m.store.v2.committedAmong(items.flatMap((i) => ('v2' in i ? [toHex(i.frame.id)] : [])));
+      return committed.has(id);
+    },
+  };
   const checked: Checked[] = [];
   for (const item of items) {
     if (stop()) break;
@@ -134,9 +148,14 @@ export async function checkBatch(
       continue;
     }
     if ('v2' in item) {
-      contacts = new Map();
       try {
-        checked.push(await checkV2(m, conn, opener, item.frame, item.v2));
+        const c = checkV2(m, conn, opener, item.frame, item.v2, reads);
+        if (c instanceof Promise) {
+          // It waited (a lookup, the ML-KEM code): what was read before may have changed meanwhile.
+          checked.push(await c);
+          contacts = new Map();
+          committed = undefined;
+        } else checked.push(c);
       } catch (error) {
         return { checked, failed: true, error };
       }
@@ -164,12 +183,15 @@ export async function checkBatch(
   return openFailed ? { checked, failed: true, error: openFailed.error } : { checked, failed: false };
 }
 
-/** §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered; v2: §24.3 steps 1–3. */
-function open(m: CheckContext, frame: MsgFrame): OpenedEnvelope | Checked | V2Item {
+/**
+ * §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered; v2: §24.3 steps 1–3 (`inner`: its
+ * sealed box already opened by the unseal pool).
+ */
+function open(m: CheckContext, frame: MsgFrame, inner?: Uint8Array): OpenedEnvelope | Checked | V2Item {
   if (isGroupEnvelope(frame.env)) return unsealGroup(m, frame);
   if (isV2Envelope(frame.env) && frame.env.length <= MAX_ENVELOPE_BYTES) {
     try {
-      return { v2: unsealV2(m, frame.env), frame };
+      return { v2: unsealV2(m, frame.env, inner), frame };
     } catch (err) {
       if (!(err instanceof V2Rejection)) throw err;
       return frame.eph === true

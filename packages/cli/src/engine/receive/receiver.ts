@@ -15,6 +15,9 @@ import { checkBatch } from './check.js';
 import { commitChecked, type Committed } from './commit.js';
 import { HeldEnvelopes } from './held.js';
 import type { SignatureVerifier } from '../signatures.js';
+import { isV2Envelope } from '../v2/open.js';
+import type { UnsealPool } from '../v2/unseal-pool.js';
+import { UnsealAhead } from './unseal-ahead.js';
 
 /**
  * Most envelopes committed in one transaction. Large enough that the per-commit fsync and the per-batch receipt are
@@ -36,16 +39,24 @@ export function secondCoreUsable(): boolean {
   return cores >= 2 && loadavg()[0]! < 2 * cores;
 }
 
+/** Unseal workers for a long v2 backlog: the cores beside the main thread's, at most 3 (one box each is cheap). */
+export const unsealWorkers = (): number => Math.max(1, Math.min(availableParallelism() - 1, 3));
+
 /**
- * @internal For tests: when the signature worker starts, and its script (the tests run from the TypeScript sources,
- * next to which there is no verify-worker.js; they point it at the built one).
+ * @internal For tests: when the signature worker and the unseal pool start, and their scripts (the tests run from the
+ * TypeScript sources, next to which there is no verify-worker.js or unseal-worker.js; they point at the built ones).
  */
-export const receiverTuning: { parallelBacklog: number; secondCoreUsable: () => boolean; workerUrl: URL | undefined } =
-  {
-    parallelBacklog: PARALLEL_BACKLOG,
-    secondCoreUsable,
-    workerUrl: undefined,
-  };
+export const receiverTuning: {
+  parallelBacklog: number;
+  secondCoreUsable: () => boolean;
+  workerUrl: URL | undefined;
+  unsealWorkerUrl: URL | undefined;
+} = {
+  parallelBacklog: PARALLEL_BACKLOG,
+  secondCoreUsable,
+  workerUrl: undefined,
+  unsealWorkerUrl: undefined,
+};
 
 export type { ReceiveOptions, ReceiveSummary } from '../events.js';
 
@@ -66,6 +77,8 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
   let done = false;
   let verifier: SignatureVerifier | undefined;
   let verifierTried = false;
+  let pool: UnsealPool | undefined;
+  let ahead: UnsealAhead | undefined;
   /** Ids checked again once already: a frame held twice waits for the next `retry` (no loop). */
   const retried = new Set<string>();
 
@@ -99,7 +112,8 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       } catch (e) {
         err ??= e;
       }
-      await Promise.all([conn.close(), verifier?.close()]);
+      ahead?.close();
+      await Promise.all([conn.close(), verifier?.close(), pool?.close()]);
       m.emit('status', 'offline');
       if (err) reject(err);
       else resolve(summary);
@@ -137,10 +151,12 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       if (!verifierTried && frames.length + queue.length >= receiverTuning.parallelBacklog) {
         verifierTried = true;
         // Loaded only for a long backlog: a one-shot `chat recv` of a few messages never pays for worker_threads.
-        if (receiverTuning.secondCoreUsable())
+        if (receiverTuning.secondCoreUsable()) {
           verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
+          if (frames.some((f) => isV2Envelope(f.env))) await startPool();
+        }
       }
-      const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier);
+      const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier, ahead);
       const checked = result.checked;
       if (checked.length > 0) {
         const committed = commitChecked(m, checked, options, summary);
@@ -154,6 +170,23 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
         if (committed.queued) m.kickOutbox();
       }
       if (result.failed) throw result.error;
+    };
+    /**
+     * Starts the unseal pool (v2/unseal-pool.ts) and sends it what is queued behind this batch: this batch is opened
+     * here meanwhile, the next ones by the workers.
+     */
+    const startPool = async (): Promise<void> => {
+      const { encryption } = m.identity;
+      const keys = { publicKey: encryption.publicKey, secretKey: encryption.secretKey };
+      pool = (await import('../v2/unseal-pool.js')).UnsealPool.start(
+        keys,
+        unsealWorkers(),
+        receiverTuning.unsealWorkerUrl,
+      );
+      if (pool && done) await pool.close(); // `finish` ran during the import: it closed no pool
+      if (!pool || done) return;
+      ahead = new UnsealAhead(pool);
+      for (const f of queue) if (f) ahead.add(f);
     };
     const drain = async (): Promise<void> => {
       if (draining) return;
@@ -200,6 +233,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
     if (follow) m.setHeldRetry(retry);
     conn.on('msg', (frame) => {
       queue.push(frame);
+      ahead?.add(frame);
       schedule();
     });
     conn.on('synced', () => {

@@ -3,7 +3,16 @@
  * ephemeral typing signal. Everything but typing enters the durable outbox (store/outbox.ts), sealed once, and is sent
  * by the OutboxSender (outbox-sender.ts); the Messenger's methods of the same names delegate here.
  */
-import { MAX_BODY_BYTES, MAX_RECEIPT_IDS, MessageKind, fromHex, randomMessageId, toHex, utf8 } from '@chat/crypto';
+import {
+  CryptoError,
+  MAX_BODY_BYTES,
+  MAX_RECEIPT_IDS,
+  MessageKind,
+  fromHex,
+  randomMessageId,
+  toHex,
+  utf8,
+} from '@chat/crypto';
 import { maySendTo } from '../contacts/contacts.js';
 import type { Announce, Lookup, Self } from '../context.js';
 import { ChatError, refuseBlocked } from '../errors.js';
@@ -11,10 +20,11 @@ import type { FanoutResult, SentMessage } from '../events.js';
 import type { Connection } from '../net/connection.js';
 import type { Settings } from '../settings.js';
 import type { OutboxEntry } from '../store/outbox.js';
-import type { StoredMessage, Store } from '../store/store.js';
+import type { Contact, StoredMessage, Store } from '../store/store.js';
 import { normalizeUsername } from '../username.js';
 import { withSenderKey } from './group-sender-key.js';
-import { ROOM_PEER, isRetryable, sealTyping, type OutboxSender, type SendOptions } from './outbox-sender.js';
+import { ROOM_PEER, isRetryable, plainOf, sealTyping, type OutboxSender, type SendOptions } from './outbox-sender.js';
+import { currentSession, sealInSession } from '../v2/session.js';
 
 const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length);
@@ -199,11 +209,35 @@ export function enqueueReceipts(
   ids: readonly string[],
 ): boolean {
   if (peer === m.username || ids.length === 0 || m.store.blocked.has(peer)) return false;
+  const contact = m.store.contacts.get(peer);
   for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
     const body = fromHex(ids.slice(i, i + MAX_RECEIPT_IDS).join(''));
-    m.store.outbox.enqueue({ id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() });
+    const entry: OutboxEntry = { id: toHex(randomMessageId()), peer, kind, body, ts: Date.now() };
+    m.store.transaction(() => {
+      m.store.outbox.enqueue(entry);
+      sealNow(m, entry, contact);
+    });
   }
   return true;
+}
+
+/**
+ * Seals `entry` at enqueue in the current v2 session with a sendable `contact` (§24.2), in the caller's transaction:
+ * the receiver's batch commit then carries the receipt's envelope and the session's new state, and sending it costs
+ * no transaction (and fsync) of its own. Anything else (no session, a key not accepted, v1) is sealed at the first
+ * send attempt, as before (outbox-sender.ts; the same checks and lookup run there either way).
+ */
+function sealNow(m: QueueContext, entry: OutboxEntry, contact: Contact | undefined): void {
+  if (!maySendTo(contact)) return;
+  const session = currentSession(m, contact);
+  if (!session) return;
+  try {
+    m.store.transaction(() => {
+      m.store.outbox.sealed(entry.id, sealInSession(m, session, contact, plainOf(entry)), contact.encryptionPublicKey);
+    });
+  } catch (err) {
+    if (!(err instanceof CryptoError)) throw err; // a CryptoError: left unsealed, the send reports it
+  }
 }
 
 /** Marks the conversation with `peer` read and, unless turned off in settings, sends `read` receipts. */

@@ -53,3 +53,15 @@ describe('V2Table sessions', () => {
     expect(v2.sessions('bob').map((s) => s.sid)).toContain(oldest.sid);
   });
 });
+
+describe('V2Table.committedAmong (a receive batch duplicate check in one query)', () => {
+  it('answers as committed() does for each id: rejected and seen ids are committed, unknown ones are not', () => {
+    const v2 = store.v2;
+    store.rejected.add({ id: 'aa', reason: 'ENVELOPE_OPEN_FAILED', relayTs: 1, rejectedAt: 2 });
+    store.seen.add(['bb'], 3);
+    const ids = ['aa', 'bb', 'cc', "dd'"];
+    expect([...v2.committedAmong(ids)].sort()).toEqual(ids.filter((id) => v2.committed(id)).sort());
+    expect([...v2.committedAmong(ids)].sort()).toEqual(['aa', 'bb']);
+    expect(v2.committedAmong([]).size).toBe(0);
+  });
+});

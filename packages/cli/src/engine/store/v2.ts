@@ -188,6 +188,22 @@ export class V2Table {
     );
   }
 
+  /**
+   * `committed` for a receive batch's ids in one query instead of one per envelope: the ones already committed.
+   * (As with `committed` itself, ids of the batch being checked are not among them until its transaction commits.)
+   */
+  committedAmong(ids: readonly string[]): Set<string> {
+    if (ids.length === 0) return new Set();
+    const rows = this.sql
+      .get(
+        `SELECT value AS id FROM json_each(?) WHERE EXISTS (SELECT 1 FROM messages WHERE id = value)
+           OR EXISTS (SELECT 1 FROM group_messages WHERE id = value) OR EXISTS (SELECT 1 FROM rejected WHERE id = value)
+           OR EXISTS (SELECT 1 FROM seen_ids WHERE id = value)`,
+      )
+      .all(JSON.stringify(ids)) as { id: string }[];
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** The peer has used v2 with us (§24.5): v1 to or from it is refused from now on. */
   isV2Peer(peer: string): boolean {
     return this.sql.get('SELECT 1 FROM v2_peers WHERE peer = ?').get(peer) !== undefined;

@@ -44,16 +44,20 @@ interface Work {
 export const isV2Envelope = (env: Uint8Array): boolean => env[0] === ENVELOPE_V2;
 
 /**
- * §24.3 steps 1–3: opens the sealed box and parses the sender and type.
+ * §24.3 steps 1–3: opens the sealed box (unless the unseal pool has: `opened`, its inner bytes) and parses the sender
+ * and type. The inner bytes are wiped either way.
  * @throws {V2Rejection} ENVELOPE_OPEN_FAILED / ENVELOPE_MALFORMED.
  */
-export function unsealV2(m: SessionContext, env: Uint8Array): InnerV2 {
+export function unsealV2(m: SessionContext, env: Uint8Array, opened?: Uint8Array): InnerV2 {
   let inner: Uint8Array;
-  try {
-    inner = openSealed(env.subarray(1), m.identity.encryption.publicKey, m.identity.encryption.secretKey);
-  } catch (err) {
-    if (!(err instanceof CryptoError)) throw err;
-    throw new V2Rejection('ENVELOPE_OPEN_FAILED', 'envelope does not open with this encryption key');
+  if (opened) inner = opened;
+  else {
+    try {
+      inner = openSealed(env.subarray(1), m.identity.encryption.publicKey, m.identity.encryption.secretKey);
+    } catch (err) {
+      if (!(err instanceof CryptoError)) throw err;
+      throw new V2Rejection('ENVELOPE_OPEN_FAILED', 'envelope does not open with this encryption key');
+    }
   }
   try {
     return parseInnerV2(inner);
@@ -66,6 +70,8 @@ export class V2Opener {
   private readonly works = new Map<string, Work[]>();
   /** Replay keys of initiations this batch accepted (not committed yet). */
   private readonly replays = new Set<string>();
+  /** Peers marked v2 (§24.5) by a commit of this batch. */
+  private readonly marked = new Set<string>();
 
   constructor(private readonly m: SessionContext) {}
 
@@ -184,7 +190,11 @@ export class V2Opener {
     const v2 = this.m.store.v2;
     const commit = (): void => {
       w.row.sid = v2.saveSession({ ...w.row, ...snapshot });
-      v2.markV2Peer(w.row.peer, now);
+      // Once per peer and batch: the commits run in the batch's one transaction (a rollback drops this opener too).
+      if (!this.marked.has(w.row.peer)) {
+        v2.markV2Peer(w.row.peer, now);
+        this.marked.add(w.row.peer);
+      }
     };
     let plain: PlainV2;
     try {

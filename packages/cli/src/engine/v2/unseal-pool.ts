@@ -1,0 +1,130 @@
+/**
+ * Opening the outer sealed boxes of v2 envelopes (§24.3 step 2, one X25519 per envelope: about a third of a login
+ * drain's CPU on the main thread) on worker threads, so that a long drain uses the other cores: the workers open the
+ * boxes of the frames still queued while the main thread decrypts and commits the batch before them.
+ *
+ * Optional by design, like the signature worker (signatures.ts): a box a worker could not open, or a worker that
+ * failed or was closed, is opened again on the main thread, so every rejection and its code are the main thread's
+ * own; a worker only ever saves time. The workers hold our encryption secret key (needed to open the box) and see
+ * the inner bytes (the sender's name, the still-encrypted ratchet message), never a ratchet state or a message body.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { UnsealKeys, UnsealReply, UnsealRequest } from './unseal-messages.js';
+
+type Result = (Uint8Array | undefined)[];
+
+/**
+ * The worker is tsc's dist/engine/v2/unseal-worker.js. This module sits beside it when run from tsc's output; in the
+ * bundled `chat` it is in dist/bin/chat.js or dist/bin/chunks/, and in the packed one both are in bin/chunks/.
+ */
+function builtWorker(): URL | undefined {
+  for (const rel of [
+    './unseal-worker.js',
+    '../engine/v2/unseal-worker.js',
+    '../../engine/v2/unseal-worker.js',
+    './chunks/unseal-worker.js',
+  ]) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  return undefined;
+}
+
+/** One worker and the requests it has not answered. */
+class Lane {
+  readonly pending = new Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>();
+  failure: Error | undefined;
+
+  constructor(readonly worker: Worker) {
+    worker.unref(); // never what keeps the process alive
+    worker.on('message', (reply: UnsealReply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      p?.resolve(split(reply));
+    });
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', () => this.fail(new Error('an unseal worker exited')));
+  }
+
+  fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+}
+
+function split(reply: UnsealReply): Result {
+  let start = 0;
+  return Array.from(reply.ends, (end) => {
+    if (end < 0) return undefined;
+    const inner = reply.data.subarray(start, end);
+    start = end;
+    return inner;
+  });
+}
+
+export class UnsealPool {
+  readonly #lanes: Lane[];
+  #next = 1;
+
+  private constructor(
+    readonly publicKey: Uint8Array,
+    workers: Worker[],
+  ) {
+    this.#lanes = workers.map((w) => new Lane(w));
+  }
+
+  /**
+   * A pool of `size` workers opening boxes for `keys`, or undefined where there is no worker script (running from
+   * the TypeScript sources, as the unit tests do: the worker is the built unseal-worker.js) or none could start.
+   */
+  static start(keys: UnsealKeys, size: number, url: URL | undefined = builtWorker()): UnsealPool | undefined {
+    if (url === undefined || (url.protocol === 'file:' && !existsSync(fileURLToPath(url)))) return undefined;
+    const workers: Worker[] = [];
+    try {
+      for (let i = 0; i < size; i++) workers.push(new Worker(url, { workerData: keys }));
+    } catch {
+      for (const w of workers) void w.terminate();
+      return undefined;
+    }
+    return workers.length > 0 ? new UnsealPool(keys.publicKey, workers) : undefined;
+  }
+
+  /**
+   * The inner bytes of each sealed box (§24.3 step 2), in order; undefined for one that did not open there. The
+   * requests go round the live workers. Rejects if the worker it went to failed or the pool was closed: the caller
+   * then opens those boxes itself.
+   */
+  unseal(boxes: readonly Uint8Array[]): Promise<Result> {
+    const id = this.#next++;
+    const live = this.#lanes.filter((l) => l.failure === undefined);
+    if (live.length === 0) return Promise.reject(new Error('no unseal worker is running'));
+    const lane = live[id % live.length]!;
+    const ends = new Uint32Array(boxes.length);
+    let total = 0;
+    boxes.forEach((b, i) => {
+      total += b.length;
+      ends[i] = total;
+    });
+    const data = new Uint8Array(total);
+    boxes.forEach((b, i) => data.set(b, i === 0 ? 0 : ends[i - 1]));
+    return new Promise((resolve, reject) => {
+      lane.pending.set(id, { resolve, reject });
+      const req: UnsealRequest = { id, data, ends };
+      try {
+        lane.worker.postMessage(req, [data.buffer, ends.buffer]);
+      } catch (err) {
+        lane.pending.delete(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  /** Stops every worker (and with it its copy of the key); whatever is still pending rejects. */
+  async close(): Promise<void> {
+    for (const l of this.#lanes) l.fail(new Error('the unseal pool was closed'));
+    await Promise.all(this.#lanes.map((l) => l.worker.terminate()));
+  }
+}
