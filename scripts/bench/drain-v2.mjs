@@ -16,7 +16,10 @@ import { cpuSeconds, tempDir } from './common.mjs';
 // CHAT_BENCH_WORKERS=on|off: the receiver's worker threads (signatures, unseal pool) whatever the load average, for
 // before/after comparisons on a busy machine (by default they start only below a load of twice the cores).
 const workers = process.env.CHAT_BENCH_WORKERS;
-if (workers === 'on' || workers === 'off') receiverTuning.secondCoreUsable = () => workers === 'on';
+if (workers === 'on' || workers === 'off') {
+  receiverTuning.secondCoreUsable = () => workers === 'on';
+  if (workers === 'on') receiverTuning.unsealMinCores = 0; // the unseal pool too, on any number of cores
+}
 import { Conn, startOurRelay } from './ours.mjs';
 
 const BODY = new TextEncoder().encode('a typical chat line, about sixty bytes long, for the benchmark');

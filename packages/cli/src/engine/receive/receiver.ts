@@ -39,6 +39,15 @@ export function secondCoreUsable(): boolean {
   return cores >= 2 && loadavg()[0]! < 2 * cores;
 }
 
+/**
+ * The unseal pool starts only on a machine with at least this many cores. Measured on this project's 2-core machine
+ * (relay beside the client, quiet, `CHAT_BENCH_WORKERS=on|off node scripts/bench/scenario.mjs drain-v2 10000`, five
+ * runs each, alternated): 1.83–2.21 s with the pool against 1.74–2.14 s without, and ~80 µs more CPU per message: one
+ * worker only competes with the main thread and the relay there. With more cores the main thread's box opens (27% of
+ * its profile) move to otherwise idle ones; not measured here.
+ */
+export const UNSEAL_MIN_CORES = 4;
+
 /** Unseal workers for a long v2 backlog: the cores beside the main thread's, at most 3 (one box each is cheap). */
 export const unsealWorkers = (): number => Math.max(1, Math.min(availableParallelism() - 1, 3));
 
@@ -51,9 +60,11 @@ export const receiverTuning: {
   secondCoreUsable: () => boolean;
   workerUrl: URL | undefined;
   unsealWorkerUrl: URL | undefined;
+  unsealMinCores: number;
 } = {
   parallelBacklog: PARALLEL_BACKLOG,
   secondCoreUsable,
+  unsealMinCores: UNSEAL_MIN_CORES,
   workerUrl: undefined,
   unsealWorkerUrl: undefined,
 };
@@ -153,7 +164,8 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
         // Loaded only for a long backlog: a one-shot `chat recv` of a few messages never pays for worker_threads.
         if (receiverTuning.secondCoreUsable()) {
           verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
-          if (frames.some((f) => isV2Envelope(f.env))) await startPool();
+          const poolUsable = availableParallelism() >= receiverTuning.unsealMinCores;
+          if (poolUsable && frames.some((f) => isV2Envelope(f.env))) await startPool();
         }
       }
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier, ahead);
