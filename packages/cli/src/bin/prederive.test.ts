@@ -1,9 +1,10 @@
 /** The early scrypt of `chat send` / `chat recv`: used when it matches exactly, harmless when it does not. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { generateIdentity } from '@chat/crypto';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sealedIdentityFile } from '../../test/sealed-identity.js';
 import { tempDir } from '../../test/helpers.js';
 import { Profile } from '../engine/profile.js';
 import { prederiveKey } from '../engine/secret-box.js';
@@ -21,14 +22,7 @@ describe('prederiveIdentityKey', () => {
   /** identity.json as saveIdentity seals it, made once: each test writes these bytes instead of paying scrypt again. */
   let sealed = '';
   beforeAll(() => {
-    const once = tempDir('prederive-sealed');
-    try {
-      const p = new Profile(join(once.dir, 'home'));
-      p.saveIdentity(identity, { passphrase: 'right one' });
-      sealed = readFileSync(p.identityPath, 'utf8');
-    } finally {
-      once.cleanup();
-    }
+    sealed = sealedIdentityFile(identity, 'right one');
   });
   beforeEach(() => {
     t = tempDir('prederive');

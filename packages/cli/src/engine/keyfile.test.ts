@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, toBase64 } from '@chat/crypto';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sealedIdentityFile } from '../../test/sealed-identity.js';
 import { tempDir, failure } from '../../test/helpers.js';
 import { Profile } from './profile.js';
 
@@ -16,14 +17,7 @@ describe('passphrase-protected identity.json (PROTOCOL.md §13.1)', () => {
   let sealed = '';
   const fresh = (): void => writeFileSync(profile.identityPath, sealed, { mode: 0o600 });
   beforeAll(() => {
-    const once = tempDir('keyfile-sealed');
-    try {
-      const p = new Profile(join(once.dir, 'p'));
-      p.saveIdentity(id, { passphrase: 'pässword' });
-      sealed = readFileSync(p.identityPath, 'utf8');
-    } finally {
-      once.cleanup();
-    }
+    sealed = sealedIdentityFile(id, 'pässword');
   });
   beforeEach(() => {
     t = tempDir('keyfile');
