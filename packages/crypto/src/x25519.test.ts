@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectCryptoError, hex, le32, libsodium, P } from '../test/helpers.js';
-import { generateIdentity, isCanonicalX25519PublicKey, reference, toHex, x25519, x25519KeyPair } from './index.js';
+import { generateIdentity, isCanonicalX25519PublicKey, reference, toHex, x25519 } from './index.js';
 import { lowOrderX25519 } from './strict.js';
 
 const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -65,20 +65,6 @@ describe('x25519', () => {
       }),
       { numRuns: 50 },
     );
-  });
-
-  it('x25519KeyPair() makes fresh pairs whose public key is X25519(secret, 9), as the pair of a given secret is', async () => {
-    const sodium = await libsodium();
-    const seen = new Set<string>();
-    for (let i = 0; i < 50; i++) {
-      const pair = x25519KeyPair();
-      expect(pair.secretKey).toHaveLength(32);
-      expect(toHex(pair.publicKey)).toBe(toHex(x25519KeyPair(pair.secretKey).publicKey));
-      expect(toHex(pair.publicKey)).toBe(toHex(reference.x25519(pair.secretKey, le32(9n))));
-      expect(toHex(sodium.crypto_scalarmult_base(pair.secretKey))).toBe(toHex(pair.publicKey));
-      seen.add(toHex(pair.secretKey));
-    }
-    expect(seen.size).toBe(50);
   });
 
   it('refuses every low-order point, canonical or not, with LOW_ORDER_POINT on both paths', () => {

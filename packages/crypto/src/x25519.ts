@@ -1,5 +1,5 @@
 /** X25519 (RFC 7748 §5) on node:crypto. */
-import { diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { diffieHellman, type KeyObject, randomBytes } from 'node:crypto';
 import { bytesArg, copy, exactBytes, wipe } from './bytes.js';
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
@@ -71,27 +71,7 @@ export function x25519Uncached(secretKey: Uint8Array, publicKey: Uint8Array): Ui
  * @example const spk = x25519KeyPair(); publish(spk.publicKey)
  */
 export function x25519KeyPair(secretKey?: Uint8Array): KeyPair {
-  if (secretKey === undefined) return freshKeyPair();
-  const sk = copy(secretKey);
+  const sk = secretKey === undefined ? new Uint8Array(randomBytes(SECRET_KEY_BYTES)) : copy(secretKey);
   exactBytes('x25519KeyPair', 'secretKey', sk, SECRET_KEY_BYTES);
   return { secretKey: sk, publicKey: rawPublicKey(secretKeyObject('x25519', sk, false)) };
 }
-
-/**
- * A new pair made by OpenSSL from its CSPRNG (the secret comes out clamped, RFC 7748 §5, which X25519 does anyway).
- * Importing 32 random bytes as PKCS#8 instead costs about 1 ms in OpenSSL 3's decoder, four times this; a client
- * makes a hundred one-time prekeys at its first login (§24.6) and a key per ratchet step.
- */
-function freshKeyPair(): KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
-  try {
-    // PKCS#8 of an X25519 key (RFC 8410): a fixed 16-byte header, then the 32-byte secret.
-    if (der.length !== 48 || !der.subarray(0, 16).equals(X25519_PKCS8_HEADER))
-      throw new Error('x25519KeyPair: node:crypto returned an unexpected PKCS#8 encoding');
-    return { secretKey: new Uint8Array(der.subarray(16)), publicKey: rawPublicKey(publicKey) };
-  } finally {
-    wipe(der);
-  }
-}
-const X25519_PKCS8_HEADER = Buffer.from('302e020100300506032b656e04220420', 'hex');
