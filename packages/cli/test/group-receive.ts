@@ -1,13 +1,39 @@
 /**
- * What the group sender-key tests (packages/cli/src/engine/groups/sender-key*.test.ts) share: one receive that
- * reports what a `chat recv` would show, and a look at a mailbox on the relay through a copy of its data directory,
- * as an attacker holding such a copy would see it.
+ * What the group sender-key tests (packages/cli/src/engine/groups/sender-key*.test.ts, held-group.test.ts) share: one
+ * receive that reports what a `chat recv` would show, a group message made and delivered by hand (as a forger or a
+ * reordering relay would), and a look at a mailbox on the relay through a copy of its data directory, as an attacker
+ * holding such a copy would see it.
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MessageKind, type SenderKey, groupEncrypt, randomMessageId } from '@chat/crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { GroupMessage } from '../src/engine/events.js';
 import type { Messenger } from '../src/engine/messenger.js';
+import { groupPlaintext, sealGroupCopy } from '../src/engine/send/group-sender-key.js';
+
+/** A group text's body: the group's id, then the text (§15.4). */
+export const groupBody = (gid: Uint8Array, text: string): Uint8Array => new Uint8Array([...gid, ...Buffer.from(text)]);
+
+/**
+ * A group message of `kind` in `key`'s chain, claiming to be from `from` in group `gid`, sealed to `to` and sent over
+ * `by`'s connection (§25.4); returns the chain's next state. The real send path does the same, one message at a time.
+ */
+export async function craftGroupMessage(
+  by: Messenger,
+  to: Messenger,
+  key: SenderKey,
+  from: string,
+  gid: Uint8Array,
+  body: Uint8Array,
+  kind: number = MessageKind.groupText,
+  ts: number = Date.now(),
+): Promise<SenderKey> {
+  const { message, key: next } = groupEncrypt(key, from, gid, groupPlaintext(kind, ts, body));
+  const env = sealGroupCopy(message, to.identity.encryption.publicKey);
+  await by.withConnectionFor((c) => c.send(to.username, randomMessageId(), env));
+  return next;
+}
 
 /** One receive of `m`: the group texts shown, the rejection codes, the duplicates counted. */
 export async function receiveGroup(m: Messenger): Promise<{ texts: string[]; rejected: string[]; duplicates: number }> {

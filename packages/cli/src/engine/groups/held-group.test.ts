@@ -14,19 +14,16 @@ import {
   encodeMessageAction,
   encodeSenderKeyDistribution,
   fromHex,
-  groupEncrypt,
   groupMessageRef,
   newSenderKey,
-  randomMessageId,
   toHex,
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { receiveGroup, relayMailbox } from '../../../test/group-receive.js';
+import { craftGroupMessage, groupBody, receiveGroup, relayMailbox } from '../../../test/group-receive.js';
 import { sealAs } from '../../../test/seal-as.js';
 import type { ActionEvent } from '../events.js';
 import type { Messenger } from '../messenger.js';
-import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
 import { MAX_HELD_GROUP_PER_SENDER } from '../store/held.js';
 import { createGroup, sendGroupText } from './groups.js';
 import { setTimer } from '../expire/timers.js';
@@ -46,8 +43,6 @@ async function recv(m: Messenger): Promise<{ texts: string[]; rejected: string[]
   }
 }
 
-const text = (gid: Uint8Array, s: string): Uint8Array => new Uint8Array([...gid, ...Buffer.from(s)]);
-
 /** Alice and bob in a group of alice's, with a v2 session each way; `gid` the group's id. */
 async function team(): Promise<{ alice: Messenger; bob: Messenger; a: string; b: string; gid: Uint8Array }> {
   const { a, b } = await world.pair();
@@ -59,25 +54,9 @@ async function team(): Promise<{ alice: Messenger; bob: Messenger; a: string; b:
   return { alice, bob, a, b, gid: fromHex(group.gid) };
 }
 
-/** Alice's group message in `key`'s chain, sealed to bob and delivered; returns the chain's next state and its ts. */
-async function groupSend(
-  alice: Messenger,
-  bob: Messenger,
-  key: SenderKey,
-  kind: number,
-  body: Uint8Array,
-  ts = Date.now(),
-): Promise<SenderKey> {
-  const { message, key: next } = groupEncrypt(
-    key,
-    alice.username,
-    body.subarray(0, 16),
-    groupPlaintext(kind, ts, body),
-  );
-  const env = sealGroupCopy(message, bob.identity.encryption.publicKey);
-  await alice.withConnectionFor((c) => c.send(bob.username, randomMessageId(), env));
-  return next;
-}
+/** Alice's group message in `key`'s chain, sealed to bob and delivered; returns the chain's next state. */
+const groupSend = (alice: Messenger, bob: Messenger, key: SenderKey, kind: number, body: Uint8Array, ts = Date.now()) =>
+  craftGroupMessage(alice, bob, key, alice.username, body.subarray(0, 16), body, kind, ts);
 
 /** Alice gives bob the chain `key` (at its current iteration) in their 1:1 v2 session. */
 async function distribute(alice: Messenger, bob: Messenger, gid: Uint8Array, key: SenderKey): Promise<void> {
@@ -94,9 +73,9 @@ describe('group messages that arrive before their sender key (§25.10)', () => {
     const start = newSenderKey();
     let key = start;
     const ts = Date.now();
-    const first = text(gid, 'one');
+    const first = groupBody(gid, 'one');
     key = await groupSend(alice, bob, key, MessageKind.groupText, first, ts);
-    key = await groupSend(alice, bob, key, MessageKind.groupText, text(gid, 'two'));
+    key = await groupSend(alice, bob, key, MessageKind.groupText, groupBody(gid, 'two'));
     const target = groupMessageRef(MessageKind.groupText, a, ts, first);
     const edit = encodeMessageAction(MessageKind.groupEdit, { op: 'edit', gid, target, seq: 1, text: 'one, edited' });
     await groupSend(alice, bob, key, MessageKind.groupEdit, edit);
@@ -117,22 +96,22 @@ describe('group messages that arrive before their sender key (§25.10)', () => {
   it('a kept message from before the chain a distribution starts at (an older sender) is rejected as before', async () => {
     const { alice, bob, gid } = await team();
     let key = newSenderKey();
-    key = await groupSend(alice, bob, key, MessageKind.groupText, text(gid, 'lost'));
+    key = await groupSend(alice, bob, key, MessageKind.groupText, groupBody(gid, 'lost'));
     expect(await recv(bob)).toEqual({ texts: [], rejected: [], edits: [] });
     // As a sender from before §25.3's rule answers a request: the chain from its next message on.
     await distribute(alice, bob, gid, key);
-    await groupSend(alice, bob, key, MessageKind.groupText, text(gid, 'after'));
+    await groupSend(alice, bob, key, MessageKind.groupText, groupBody(gid, 'after'));
     expect(await recv(bob)).toEqual({ texts: ['after'], rejected: ['GROUP_EPOCH_UNKNOWN'], edits: [] });
   });
 
   it('a forger fills only its claimed sender’s share; the real distribution opens the real ones', async () => {
     const { alice, bob, gid } = await team();
     const real = newSenderKey();
-    await groupSend(alice, bob, real, MessageKind.groupText, text(gid, 'real'));
+    await groupSend(alice, bob, real, MessageKind.groupText, groupBody(gid, 'real'));
     // Anyone who knows the gid can seal a message claiming alice in her epoch, signed with a key of its own.
     let forged: SenderKey = { ...newSenderKey(), epoch: real.epoch, iteration: 1 };
     for (let k = 0; k < MAX_HELD_GROUP_PER_SENDER; k++)
-      forged = await groupSend(alice, bob, forged, MessageKind.groupText, text(gid, 'forged'));
+      forged = await groupSend(alice, bob, forged, MessageKind.groupText, groupBody(gid, 'forged'));
     const r = await recv(bob);
     expect(r.rejected).toEqual(['GROUP_EPOCH_UNKNOWN']); // the share is full: the last is refused as before
     expect(bob.store.held.counts().groupMessages).toBe(MAX_HELD_GROUP_PER_SENDER);
@@ -144,12 +123,12 @@ describe('group messages that arrive before their sender key (§25.10)', () => {
 
   it('nothing is kept from a blocked sender; blocking erases what was kept', async () => {
     const { alice, bob, a, gid } = await team();
-    await groupSend(alice, bob, newSenderKey(), MessageKind.groupText, text(gid, 'before the block'));
+    await groupSend(alice, bob, newSenderKey(), MessageKind.groupText, groupBody(gid, 'before the block'));
     await recv(bob);
     expect(bob.store.held.counts().groupMessages).toBe(1);
     bob.store.blocked.block(a, Date.now());
     expect(bob.store.held.counts().groupMessages).toBe(0);
-    await groupSend(alice, bob, newSenderKey(), MessageKind.groupText, text(gid, 'while blocked'));
+    await groupSend(alice, bob, newSenderKey(), MessageKind.groupText, groupBody(gid, 'while blocked'));
     expect(await recv(bob)).toEqual({ texts: [], rejected: ['GROUP_EPOCH_UNKNOWN'], edits: [] });
     expect(bob.store.held.counts().groupMessages).toBe(0);
   });

@@ -9,21 +9,17 @@ import {
   GROUP_MAX_SENDER_EPOCHS,
   MessageKind,
   SENDER_KEY_KIND,
-  type SenderKey,
   distributionOf,
   encodeGroupRecord,
   encodeSenderKeyDistribution,
   fromHex,
-  groupEncrypt,
   newSenderKey,
-  randomMessageId,
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { receiveGroup } from '../../../test/group-receive.js';
+import { craftGroupMessage, groupBody, receiveGroup } from '../../../test/group-receive.js';
 import { sealAs } from '../../../test/seal-as.js';
 import type { Messenger } from '../messenger.js';
-import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
 import { SENDER_KEY_UNUSED_MS } from '../v2/publish.js';
 import { changeGroup, createGroup, sendGroupText } from './groups.js';
 
@@ -34,24 +30,6 @@ async function recv(m: Messenger): Promise<{ texts: string[]; rejected: string[]
   const { texts, rejected } = await receiveGroup(m);
   return { texts, rejected };
 }
-
-/** A group message of `kind` in `key`'s epoch, claiming to be from `from`, sealed to `to` and delivered; the key on. */
-async function craft(
-  by: Messenger,
-  to: Messenger,
-  key: SenderKey,
-  from: string,
-  gid: Uint8Array,
-  body: Uint8Array,
-  kind: number = MessageKind.groupText,
-): Promise<SenderKey> {
-  const { message, key: next } = groupEncrypt(key, from, gid, groupPlaintext(kind, Date.now(), body));
-  const env = sealGroupCopy(message, to.identity.encryption.publicKey);
-  await by.withConnectionFor((c) => c.send(to.username, randomMessageId(), env));
-  return next;
-}
-
-const text = (gid: Uint8Array, s: string): Uint8Array => new Uint8Array([...gid, ...Buffer.from(s)]);
 
 describe('group sender keys under attack by a member (§25)', () => {
   it('a member cannot write as another, hijack its chain, smuggle a kind, or write after her removal', async () => {
@@ -89,14 +67,14 @@ describe('group sender keys under attack by a member (§25)', () => {
     expect(bob.store.senderKeys.peer(group.gid, a, aliceEpoch)).toEqual(bobsAlice);
 
     // As alice, in mallory's own epoch: bob holds no chain of alice's by that epoch.
-    await craft(mallory, bob, own, a, gid, text(gid, 'I am alice'));
+    await craftGroupMessage(mallory, bob, own, a, gid, groupBody(gid, 'I am alice'));
     // As alice, in alice's epoch, with the chain key mallory holds and a signing key of mallory's: bad signature.
     const forged = { epoch: aliceEpoch, iteration: held.iteration, chainKey: held.chainKey } as const;
-    await craft(mallory, bob, { ...own, ...forged }, a, gid, text(gid, 'I am alice'));
-    await craft(mallory, bob, { ...hijack, ...forged }, a, gid, text(gid, 'I am alice'));
+    await craftGroupMessage(mallory, bob, { ...own, ...forged }, a, gid, groupBody(gid, 'I am alice'));
+    await craftGroupMessage(mallory, bob, { ...hijack, ...forged }, a, gid, groupBody(gid, 'I am alice'));
     // In her own chain: a state record as a group message, and a body naming another group than the header.
-    let mine = await craft(mallory, bob, own, x, gid, text(gid, 'state'), MessageKind.groupState);
-    mine = await craft(mallory, bob, mine, x, gid, text(new Uint8Array(16).fill(7), 'elsewhere'));
+    let mine = await craftGroupMessage(mallory, bob, own, x, gid, groupBody(gid, 'state'), MessageKind.groupState);
+    mine = await craftGroupMessage(mallory, bob, mine, x, gid, groupBody(new Uint8Array(16).fill(7), 'elsewhere'));
     expect(await recv(bob)).toEqual({
       texts: [],
       rejected: [
@@ -112,7 +90,7 @@ describe('group sender keys under attack by a member (§25)', () => {
     // Removed, mallory writes in the epoch bob still holds of hers: not a member.
     await changeGroup(alice, 'atk', 'remove', x);
     await recv(bob);
-    await craft(mallory, bob, mine, x, gid, text(gid, 'still here'));
+    await craftGroupMessage(mallory, bob, mine, x, gid, groupBody(gid, 'still here'));
     expect(await recv(bob)).toEqual({ texts: [], rejected: ['GROUP_NOT_MEMBER'] });
     await sendGroupText(alice, 'atk', 'after mallory');
     expect((await recv(bob)).texts).toEqual(['after mallory']);
@@ -150,7 +128,7 @@ describe('group sender keys under attack by a member (§25)', () => {
     expect(held).toEqual(keys.map((_, i) => i >= keys.length - GROUP_MAX_SENDER_EPOCHS));
     // Another member's chain is not hers to push out, and the newest of hers still reads.
     expect(bob.store.senderKeys.peer(group.gid, a, aliceEpoch)).toBeDefined();
-    await craft(mallory, bob, keys.at(-1)!, mallory.username, gid, text(gid, 'newest'));
+    await craftGroupMessage(mallory, bob, keys.at(-1)!, mallory.username, gid, groupBody(gid, 'newest'));
     expect(await recv(bob)).toEqual({ texts: ['newest'], rejected: [] });
     await sendGroupText(alice, 'flood', 'after');
     expect((await recv(bob)).texts).toEqual(['after']);
