@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_BIN, aliceAndBob, chat, newUser, startChat, type Running } from './harness.js';
 import { RpcClient, type RpcNotification } from '../helpers/rpc-client.js';
 import type { BinaryRelay } from '../fixtures/relay.js';
@@ -56,6 +56,19 @@ describe('chat daemon: every method', () => {
     b = await RpcClient.connect(join(homes.bob, 'daemon.sock'));
     await ok(a, 'subscribe');
     await ok(b, 'subscribe');
+  });
+  // A test that fails (a notification that never came times out the test) shows what each daemon did see.
+  afterEach((ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    for (const [who, rpc, d] of [
+      ['alice', a, daemons[0]],
+      ['bob', b, daemons[1]],
+    ] as const) {
+      const seen = rpc?.notifications.map((n) => JSON.stringify(n.params)) ?? [];
+      console.error(
+        `${who} saw ${seen.length} notifications:\n${seen.join('\n')}\n${who}'s daemon stderr:\n${d?.stderr()}`,
+      );
+    }
   });
   afterAll(async () => {
     a?.close();
