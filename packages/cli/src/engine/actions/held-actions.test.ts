@@ -191,4 +191,28 @@ describe('actions that arrive before their target (§17.6)', () => {
     expect(await recv(bob)).toEqual({ shown: ['group hello'], actions: ['edit:edited'], rejected: [] });
     expect(history(bob, '#early').entries.at(-1)).toMatchObject({ body: 'edited', edited: true });
   });
+
+  it('in a group: a reply that came before its target shows the quote once the target is in', async () => {
+    const { b, alice, bob } = await pair();
+    const { group } = await createGroup(alice, 'quoted', [b]);
+    await recv(bob);
+    const gid = fromHex(group.gid);
+    const ts = Date.now();
+    const body = Uint8Array.of(...gid, ...toUtf8('the question'));
+    const ref = groupMessageRef(MessageKind.groupText, alice.username, ts, body);
+    const reply = encodeMessageAction(MessageKind.groupReply, { op: 'reply', gid, target: ref, text: 'the answer' });
+    await sendAll(alice, b, [{ kind: MessageKind.groupReply, body: reply, ts: ts + 1 }]);
+    await recv(bob);
+    const early = history(bob, '#quoted').entries.find((e) => e.body === 'the answer');
+    expect(early).toMatchObject({ replyTo: toHex(ref) });
+    expect(early?.quote).toBeUndefined(); // nothing to quote yet
+    await sendAll(alice, b, [{ kind: MessageKind.groupText, body, ts }]);
+    await recv(bob);
+    const entries = history(bob, '#quoted').entries;
+    const question = entries.find((e) => e.body === 'the question');
+    expect(entries.find((e) => e.body === 'the answer')).toMatchObject({
+      replyTo: question?.id,
+      quote: { from: alice.username, body: 'the question', deleted: false },
+    });
+  });
 });

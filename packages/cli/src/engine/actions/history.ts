@@ -54,18 +54,21 @@ export interface Quote {
   deleted: boolean;
 }
 
+type ReplyLookup = Pick<HistoryTable, 'byId' | 'byRef'>;
+
 /**
  * The target of a reply in conversation `conv` (as the store keys it: a peer, `#<gid>`), or undefined when it is not
  * a message of that conversation (§17.1): like an action's target (rules.ts findTarget), a quote never shows a
- * message of another conversation, whatever id a sender names.
+ * message of another conversation, whatever id a sender names. A group reply stored before its target came keeps the
+ * §17.2 reference it named (groups/receive.ts), so that is looked up too: the quote appears once the target is in.
  */
-export function quotedTarget(h: Pick<HistoryTable, 'byId'>, replyTo: string, conv: string): TargetRow | undefined {
-  const t = h.byId(replyTo);
+export function quotedTarget(h: ReplyLookup, replyTo: string, conv: string): TargetRow | undefined {
+  const t = h.byId(replyTo) ?? (conv.startsWith('#') ? h.byRef(conv, replyTo) : undefined);
   return t !== undefined && t.conv === conv && t.sender !== '*' ? t : undefined;
 }
 
 /** `quotedTarget` as a reply's quote shows it; `me` is our username (the sender of our own 1:1 rows). */
-export function quoteOf(h: Pick<HistoryTable, 'byId'>, replyTo: string, conv: string, me: string): Quote | undefined {
+export function quoteOf(h: ReplyLookup, replyTo: string, conv: string, me: string): Quote | undefined {
   const t = quotedTarget(h, replyTo, conv);
   return t && { from: t.sender ?? me, body: t.body, deleted: t.deleted };
 }
@@ -149,9 +152,9 @@ function entry(m: HistoryContext, r: HistoryRow, conv: string): HistoryEntry {
     receivedAt: r.receivedAt,
   };
   if (r.replyTo !== null) {
-    e.replyTo = r.replyTo;
-    const q = quoteOf(m.store.history, r.replyTo, r.conv, m.username);
-    if (q) e.quote = q;
+    const t = quotedTarget(m.store.history, r.replyTo, r.conv);
+    e.replyTo = t?.id ?? r.replyTo; // the local id once the target is in, as for a reply that came after it
+    if (t) e.quote = { from: t.sender ?? m.username, body: t.body, deleted: t.deleted };
   }
   if (r.versions.length > 0) e.versions = r.versions;
   if (r.state !== null) e.state = r.state;
