@@ -114,7 +114,7 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.contactsDeps = { store: this.store, policy: this.trustNewIdentities, emit: (e, ...a) => this.emit(e, ...a) };
     this.handlers = new Map([
       ...messageHandlers(this),
-      ...groupHandlers(this),
+      ...groupHandlers(this, () => this.kickOutbox()),
       ...senderKeyHandlers(this, (gid, sender, epoch, d, now) =>
         openHeldGroupMessages(this, gid, sender, epoch, d, now),
       ),

@@ -23,6 +23,7 @@ import type { GroupsContext } from '../context.js';
 import { normalizeUsername } from '../username.js';
 import type { FanoutResult } from '../events.js';
 import type { StoredGroup } from '../store/groups.js';
+import type { Store } from '../store/store.js';
 import { isMember, nextState } from './state.js';
 
 /** The conversation key of a group in local history. */
@@ -195,7 +196,13 @@ export async function sendGroupText(
   };
 }
 
-export function addEvent(m: GroupsContext, gid: string, text: string, ts: number, relayTs: number | null): void {
+export function addEvent(
+  m: { readonly store: Pick<Store, 'groups'> },
+  gid: string,
+  text: string,
+  ts: number,
+  relayTs: number | null,
+): void {
   m.store.groups.addMessage({
     id: toHex(randomMessageId()),
     conv: groupConv(gid),

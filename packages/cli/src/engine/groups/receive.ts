@@ -20,8 +20,9 @@ import type { Self } from '../context.js';
 import type { GroupMessage } from '../events.js';
 import type { Delivery, KindHandler } from '../receive/handlers.js';
 import type { Store } from '../store/store.js';
+import { isCrossedLeave, removeLeaver } from './crossed-leave.js';
 import { describeChange, groupConv } from './groups.js';
-import { checkRecord, isMember } from './state.js';
+import { checkRecord, isInvitation, isMember } from './state.js';
 
 export type GroupOutcome =
   /** `ref`: a group text's or reply's §17.2 reference, which kept actions name (§17.6). */
@@ -30,16 +31,26 @@ export type GroupOutcome =
   | { outcome: 'held' }
   /** From a blocked signer and not a change to a group we accepted (§17.4): acknowledged, neither stored nor shown. */
   | { outcome: 'dropped' }
+  /** A leave that crossed our change (§15.4 step 6): we removed the leaver and queued that change; shown. */
+  | { outcome: 'queued'; message: GroupMessage }
   | { outcome: 'duplicate' }
   | { outcome: 'rejected'; code: string; detail: string };
 
 type GroupContext = Pick<Self, 'username'> &
-  ReleaseContext & { readonly store: Pick<Store, 'groups' | 'history' | 'blocked'> };
+  ReleaseContext & { readonly store: Pick<Store, 'groups' | 'history' | 'blocked' | 'outbox'> };
 
-/** The handlers for the group and room kinds, for the receive table (receive/handlers.ts). */
-export function groupHandlers(m: GroupContext): [number, KindHandler][] {
+/**
+ * The handlers for the group and room kinds, for the receive table (receive/handlers.ts). `kickOutbox` sends what a
+ * handler queued (a crossed leave's removal) once the batch has committed.
+ */
+export function groupHandlers(m: GroupContext, kickOutbox: () => void): [number, KindHandler][] {
   const handle: KindHandler = (d: Delivery) => {
     const r = applyGroupEnvelope(m, d.id, d.opened, d.relayTs);
+    if (r.outcome === 'queued') {
+      d.later(kickOutbox);
+      d.later(() => d.emit('groupMessage', r.message));
+      return { outcome: 'new' };
+    }
     if (r.outcome === 'held' || r.outcome === 'dropped') return { outcome: 'applied' };
     if (r.outcome !== 'shown') return r;
     const message = r.message;
@@ -146,6 +157,18 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
   if (!check.ok) {
     // A record that does not follow from our version of the group may follow from a competing one: keep that current.
     if (advanceCompeting(m, record, opened.body, from, now)) return { outcome: 'held' };
+    // Out of the group (we left or were removed), a change that does not bring us back is one we no longer take: a
+    // leave that crossed a change (§15.4 step 6) makes them common, so they are acknowledged without a report.
+    if (current && !current.member && !isInvitation(m.username, record, from)) return { outcome: 'dropped' };
+    if (current && isCrossedLeave(m.username, current, record, from)) {
+      removeLeaver(m, current, from, relayTs, now);
+      const body = `${from} left`;
+      const conv = `#${current.record.name}`;
+      return {
+        outcome: 'queued',
+        message: { id, kind: 'event', conv, gid, from, body, ts: opened.ts, relayTs, receivedAt: now },
+      };
+    }
     // A record we already applied (a redelivery, or our own change echoed): acknowledged, not shown (§15.4 step 1).
     if (check.code === 'GROUP_STALE') return { outcome: 'duplicate' };
     return { outcome: 'rejected', code: check.code, detail: check.detail };
