@@ -171,7 +171,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier, ahead);
       const checked = result.checked;
       if (checked.length > 0) {
-        const committed = commitChecked(m, checked, options, summary);
+        const committed = commitChecked(m, checked, options, summary, result.saveSessions);
         // Committed: from here on the relay may delete them (§9), and the receipts may go out.
         acks.push(...committed.acks);
         if (follow) keepHeld(committed.held);

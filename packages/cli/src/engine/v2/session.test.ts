@@ -83,6 +83,7 @@ function receive(to: Party, from: Party, msgs: readonly Sent[]): (string | V2Ope
   const results = msgs.map((s) => opener.open(unsealV2(to, s.env), from.contact, s.id, Date.now()));
   to.store.transaction(() => {
     for (const r of results) if ('commit' in r && r.commit) r.commit();
+    opener.saveSessions();
   });
   return results.map((r) =>
     r.outcome === 'ok' ? fromUtf8(r.plain.body) : r.outcome === 'rejected' ? r.code : r.outcome,
