@@ -222,7 +222,8 @@ function open(
     }
   }
   try {
-    return openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
+    const recipient = { username: m.username, encryption: m.identity.encryption, openBox: boxOpener() };
+    return openEnvelope(frame.env, recipient, frame.id);
   } catch (err) {
     if (!(err instanceof CryptoError)) throw err;
     // An ephemeral envelope (§9) was never stored: it is never acknowledged, recorded or counted, whatever happens.
