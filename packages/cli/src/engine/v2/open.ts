@@ -73,6 +73,18 @@ export function unsealV2(
   }
 }
 
+/**
+ * A session this batch read was written by someone else before the batch committed (the outbox sealed a message in
+ * it while the batch awaited a lookup): writing the batch's copy would roll its sending chain back and reuse a
+ * message key. The batch's transaction rolls back; its envelopes, not acknowledged, are checked again.
+ */
+export class SessionsChanged extends Error {
+  constructor(peer: string) {
+    super(`the v2 session with ${peer} changed while a receive batch held a copy of it`);
+    this.name = 'SessionsChanged';
+  }
+}
+
 export class V2Opener {
   private readonly works = new Map<string, Work[]>();
   /** Replay keys of initiations this batch accepted (not committed yet). */
@@ -108,11 +120,18 @@ export class V2Opener {
    * difference from a write per envelope: a session's last envelope in the batch may be one whose own commit did not
    * run (an ephemeral envelope that is not a typing signal, §4.1, ignored): its key is then spent in the stored state
    * too, which is what forward secrecy wants anyway (the relay never stores an ephemeral envelope to deliver it again).
+   * @throws {SessionsChanged} if a session was written by another writer since this batch read it (the caller's
+   *   transaction must roll back).
    */
   saveSessions(): void {
     const v2 = this.m.store.v2;
     for (const w of this.dirty) {
-      w.row.sid = v2.saveSession({ ...w.row, state: serializeRatchetState(w.state) });
+      const state = serializeRatchetState(w.state);
+      const row = { ...w.row, state };
+      if (row.sid === undefined) w.row.sid = v2.saveSession(row);
+      // Written only over the state this batch read (compare and swap): see SessionsChanged.
+      else if (!v2.replaceSession({ ...row, sid: row.sid }, w.row.state)) throw new SessionsChanged(w.row.peer);
+      w.row.state = state;
     }
     this.dirty.clear();
   }
