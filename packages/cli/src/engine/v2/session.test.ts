@@ -162,7 +162,9 @@ describe('v2 sessions (§24)', () => {
     const bob = party('bob');
     expect(receive(bob, alice, [send(alice, bob, 'one')])).toEqual(['one']);
     expect(receive(alice, bob, [send(bob, alice, 'hi')])).toEqual(['hi']);
-    const a2 = send(alice, bob, 'two');
+    expect(receive(bob, alice, [send(alice, bob, 'two')])).toEqual(['two']); // bob's DH ratchet step
+    // In the same receiving chain: decrypting it leaves bob's sending chain as it was.
+    const a2 = send(alice, bob, 'three');
     const opener = new V2Opener(bob);
     const r = opener.open(unsealV2(bob, a2.env), alice.contact, a2.id, Date.now()); // the batch reads the session
     if (r.outcome !== 'ok') throw new Error(`expected ok, got ${r.outcome}`);
@@ -175,7 +177,7 @@ describe('v2 sessions (§24)', () => {
       }),
     ).toThrow(SessionsChanged);
     // Nothing was written: the batch checked again opens it, and bob's sending chain is where b2 left it.
-    expect(receive(bob, alice, [a2])).toEqual(['two']);
+    expect(receive(bob, alice, [a2])).toEqual(['three']);
     const b3 = send(bob, alice, 'after');
     expect(receive(alice, bob, [b2, b3])).toEqual(['sent meanwhile', 'after']);
   });
