@@ -12,6 +12,7 @@ import {
   openSealed,
   reference,
   sealEnvelope,
+  sealedBoxOpener,
   sealInner,
   signInner,
   toHex,
@@ -24,6 +25,25 @@ const bob = party('bob');
 const name = fc.stringMatching(/^[a-z][a-z0-9_-]{2,31}$/);
 
 describe('sealEnvelope / openEnvelope', () => {
+  it('opens the same with a batch opener (recipient.openBox) as without, and fails the same', () => {
+    const openBox = sealedBoxOpener(bob.encryption.publicKey, bob.encryption.secretKey);
+    const id = new Uint8Array(16).fill(7);
+    const env = sealEnvelope(
+      message({ from: 'alice', to: 'bob', id }),
+      alice.identity.secretKey,
+      bob.encryption.publicKey,
+    );
+    const plain = openEnvelope(env, { username: 'bob', encryption: bob.encryption }, id);
+    const batched = openEnvelope(env, { username: 'bob', encryption: bob.encryption, openBox }, id);
+    expect(toHex(batched.signedMessage)).toBe(toHex(plain.signedMessage));
+    const altered = Uint8Array.from(env);
+    altered[40] = (altered[40] ?? 0) ^ 1;
+    expectCryptoError(
+      () => openEnvelope(altered, { username: 'bob', encryption: bob.encryption, openBox }, id),
+      'ENVELOPE_OPEN_FAILED',
+    );
+  });
+
   it('round-trips any valid message (fast-check)', () => {
     fc.assert(
       fc.property(

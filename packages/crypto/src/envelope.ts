@@ -94,12 +94,14 @@ export function sealInner(inner: Uint8Array, recipientEncryptionPublicKey: Uint8
  *   `ENVELOPE_ID_MISMATCH` (step 5).
  * @throws {TypeError} / {RangeError} if the arguments themselves are wrong (not bytes, invalid own username, keys
  *   not 32 bytes, `expectedId` not 16 bytes).
+ * `recipient.openBox`, if given, opens the sealed box (step 2) instead of {@link openSealed}: a
+ * `sealedBoxOpener` of `recipient.encryption`, made once for many envelopes (a receive batch).
  * @example const opened = openEnvelope(frame.env, { username: 'bob', encryption: me.encryption }, frame.id)
  *   verifyEnvelopeSignature(opened, pinned(opened.from).identityPublicKey)
  */
 export function openEnvelope(
   envelope: Uint8Array,
-  recipient: { username: string; encryption: KeyPair },
+  recipient: { username: string; encryption: KeyPair; openBox?: (sealed: Uint8Array) => Uint8Array },
   expectedId: Uint8Array,
 ): OpenedEnvelope {
   bytesArg('openEnvelope', 'envelope', envelope);
@@ -121,7 +123,8 @@ export function openEnvelope(
   // 2
   let inner: Uint8Array;
   try {
-    inner = openSealed(envelope.subarray(1), publicKey, secretKey);
+    const sealed = envelope.subarray(1);
+    inner = recipient.openBox ? recipient.openBox(sealed) : openSealed(sealed, publicKey, secretKey);
   } catch (e) {
     if (!(e instanceof CryptoError)) throw e;
     throw new CryptoError('ENVELOPE_OPEN_FAILED', 'envelope does not open with this encryption key', { cause: e });

@@ -23,7 +23,7 @@ export { CryptoError, CRYPTO_ERROR_CODES, isCryptoError, type CryptoErrorCode } 
 export { toHex, fromHex, toBase64, fromBase64, utf8, fromUtf8, constantTimeEqual } from './bytes.js';
 export { sign, verify } from './ed25519.js';
 export { x25519, isCanonicalX25519PublicKey } from './x25519.js';
-export { seal, openSealed } from './seal.js';
+export { seal, openSealed, sealedBoxOpener } from './seal.js';
 export { reference } from './reference.js';
 export { generateIdentity, identityFromSecrets, fingerprint, type KeyPair, type Identity } from './identity.js';
 export {

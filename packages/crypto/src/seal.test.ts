@@ -2,12 +2,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectCryptoError, flip, hex, libsodium } from '../test/helpers.js';
-import { generateIdentity, openSealed, reference, seal, SEAL_OVERHEAD_BYTES, toHex } from './index.js';
+import { generateIdentity, openSealed, reference, seal, SEAL_OVERHEAD_BYTES, sealedBoxOpener, toHex } from './index.js';
 
 const message = fc.uint8Array({ minLength: 0, maxLength: 2000 });
 const implementations = [
   ['node:crypto', { seal, openSealed }],
   ['reference', { seal: reference.seal, openSealed: reference.openSealed }],
+  // One key pair's opener (a receive batch): the same results and errors as openSealed.
+  [
+    'sealedBoxOpener',
+    {
+      seal,
+      openSealed: (sealed: Uint8Array, pk: Uint8Array, sk: Uint8Array) => sealedBoxOpener(pk, sk)(sealed),
+    },
+  ],
 ] as const;
 
 describe('seal / openSealed', () => {

@@ -1,5 +1,5 @@
 /** Anonymous sealed boxes, libsodium's `crypto_box_seal` (PROTOCOL.md §2), with X25519 on node:crypto. */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { bytesArg, exactBytes } from './bytes.js';
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './constants.js';
 import { checkSealedLength, openWithShared, sealWithShared } from './box.js';
@@ -48,9 +48,34 @@ export function openSealed(
   bytesArg('openSealed', 'sealed', sealed);
   exactBytes('openSealed', 'recipientPublicKey', recipientPublicKey, PUBLIC_KEY_BYTES);
   exactBytes('openSealed', 'recipientSecretKey', recipientSecretKey, SECRET_KEY_BYTES);
+  return openWithKey(sealed, recipientPublicKey, secretKeyObject('x25519', recipientSecretKey));
+}
+
+/**
+ * {@link openSealed} for many boxes to one key pair (a receive batch): the secret key is imported once, here, instead
+ * of being looked up in the KeyObject cache by a hash of it for every box. The KeyObject is not cached; it lives as
+ * long as the returned function.
+ *
+ * @throws {TypeError} if an argument is not a Uint8Array; {RangeError} if a key is not 32 bytes (here, not per box).
+ * @example const open = sealedBoxOpener(me.encryption.publicKey, me.encryption.secretKey); const m = open(sealed)
+ */
+export function sealedBoxOpener(
+  recipientPublicKey: Uint8Array,
+  recipientSecretKey: Uint8Array,
+): (sealed: Uint8Array) => Uint8Array {
+  exactBytes('sealedBoxOpener', 'recipientPublicKey', recipientPublicKey, PUBLIC_KEY_BYTES);
+  exactBytes('sealedBoxOpener', 'recipientSecretKey', recipientSecretKey, SECRET_KEY_BYTES);
+  const publicKey = new Uint8Array(recipientPublicKey);
+  const secretKey = secretKeyObject('x25519', recipientSecretKey, false);
+  return (sealed) => {
+    bytesArg('openSealed', 'sealed', sealed);
+    return openWithKey(sealed, publicKey, secretKey);
+  };
+}
+
+function openWithKey(sealed: Uint8Array, recipientPublicKey: Uint8Array, secretKey: KeyObject): Uint8Array {
   checkSealedLength(sealed);
   // The ephemeral key is new for every box: import it without caching so it does not evict contacts' keys.
   const epk = publicKeyObject('x25519', sealed.subarray(0, 32), false);
-  const shared = derive(secretKeyObject('x25519', recipientSecretKey), epk);
-  return openWithShared(sealed, recipientPublicKey, shared);
+  return openWithShared(sealed, recipientPublicKey, derive(secretKey, epk));
 }

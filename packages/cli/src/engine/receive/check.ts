@@ -9,6 +9,7 @@ import {
   MessageKind,
   constantTimeEqual,
   openEnvelope,
+  sealedBoxOpener,
   toHex,
   verifyEnvelopeSignature,
   type OpenedEnvelope,
@@ -59,7 +60,14 @@ interface Opened {
   result?: number;
 }
 
-export type CheckedBatch = { checked: Checked[]; failed: false } | { checked: Checked[]; failed: true; error: unknown };
+/**
+ * The batch's checked envelopes, and `saveSessions`: writes the v2 sessions their commits moved on (V2Opener), to
+ * run in the commit's transaction after the commits (commit.ts).
+ */
+export type CheckedBatch = { checked: Checked[]; saveSessions: () => void } & (
+  | { failed: false }
+  | { failed: true; error: unknown }
+);
 
 /**
  * §4 steps 1–6 for a batch of delivered envelopes, in delivery order. First every envelope is opened (on this thread:
@@ -88,6 +96,7 @@ export async function checkBatch(
   };
   const items: (Opened | Checked | V2Item)[] = [];
   const opener = new V2Opener(m);
+  const saveSessions = (): void => opener.saveSessions();
   const answers: Promise<void>[] = [];
   let jobs: Opened[] = [];
   const send = (): void => {
@@ -103,10 +112,16 @@ export async function checkBatch(
     );
   };
   let openFailed: { error: unknown } | undefined;
+  let openBox: ((sealed: Uint8Array) => Uint8Array) | undefined;
+  const boxOpener = (): ((sealed: Uint8Array) => Uint8Array) => {
+    const { publicKey, secretKey } = m.identity.encryption;
+    openBox ??= sealedBoxOpener(publicKey, secretKey);
+    return openBox;
+  };
   for (const [i, frame] of frames.entries()) {
     let opened: OpenedEnvelope | Checked | V2Item;
     try {
-      opened = open(m, frame, unsealed?.[i]);
+      opened = open(m, frame, unsealed?.[i], boxOpener);
     } catch (error) {
       openFailed = { error };
       break;
@@ -157,7 +172,7 @@ export async function checkBatch(
           committed = undefined;
         } else checked.push(c);
       } catch (error) {
-        return { checked, failed: true, error };
+        return { checked, saveSessions, failed: true, error };
       }
       continue;
     }
@@ -170,7 +185,7 @@ export async function checkBatch(
       try {
         verdict = await checkSender(m, conn, opened);
       } catch (error) {
-        return { checked, failed: true, error };
+        return { checked, saveSessions, failed: true, error };
       }
     }
     // §24.5: a v1 envelope that verifies, from a peer that has used v2, is a downgrade (a forged one stays a forgery).
@@ -180,18 +195,25 @@ export async function checkBatch(
     }
     checked.push(outcome(frame, opened, verdict));
   }
-  return openFailed ? { checked, failed: true, error: openFailed.error } : { checked, failed: false };
+  return openFailed
+    ? { checked, saveSessions, failed: true, error: openFailed.error }
+    : { checked, saveSessions, failed: false };
 }
 
 /**
  * §4 steps 1–5: length and version, open, parse, addressed to us, id as delivered; v2: §24.3 steps 1–3 (`inner`: its
  * sealed box already opened by the unseal pool).
  */
-function open(m: CheckContext, frame: MsgFrame, inner?: Uint8Array): OpenedEnvelope | Checked | V2Item {
+function open(
+  m: CheckContext,
+  frame: MsgFrame,
+  inner: Uint8Array | undefined,
+  boxOpener: () => (sealed: Uint8Array) => Uint8Array,
+): OpenedEnvelope | Checked | V2Item {
   if (isGroupEnvelope(frame.env)) return unsealGroup(m, frame);
   if (isV2Envelope(frame.env) && frame.env.length <= MAX_ENVELOPE_BYTES) {
     try {
-      return { v2: unsealV2(m, frame.env, inner), frame };
+      return { v2: unsealV2(m, frame.env, inner, inner ? undefined : boxOpener()), frame };
     } catch (err) {
       if (!(err instanceof V2Rejection)) throw err;
       return frame.eph === true
@@ -200,7 +222,8 @@ function open(m: CheckContext, frame: MsgFrame, inner?: Uint8Array): OpenedEnvel
     }
   }
   try {
-    return openEnvelope(frame.env, { username: m.username, encryption: m.identity.encryption }, frame.id);
+    const recipient = { username: m.username, encryption: m.identity.encryption, openBox: boxOpener() };
+    return openEnvelope(frame.env, recipient, frame.id);
   } catch (err) {
     if (!(err instanceof CryptoError)) throw err;
     // An ephemeral envelope (§9) was never stored: it is never acknowledged, recorded or counted, whatever happens.

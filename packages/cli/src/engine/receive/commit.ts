@@ -45,6 +45,7 @@ class Batch {
 
   /** The context's emit, calling the `receive` options' callbacks first. */
   readonly emit: Emit;
+  readonly #blocked = new Map<string, boolean>();
 
   constructor(
     readonly m: ReceiveContext,
@@ -56,10 +57,24 @@ class Batch {
       return m.emit(event, ...args);
     };
   }
+
+  /**
+   * §17.4's blocked check, read once per sender and batch: the batch runs in one synchronous IMMEDIATE transaction,
+   * so nothing (no other process, no command) can block or unblock anyone between its envelopes.
+   */
+  blocked(user: string): boolean {
+    let b = this.#blocked.get(user);
+    if (b === undefined) {
+      b = this.m.store.blocked.has(user);
+      this.#blocked.set(user, b);
+    }
+    return b;
+  }
 }
 
 /**
- * Applies `checked` in order in one transaction; adds to `summary` only once it has committed.
+ * Applies `checked` in order in one transaction; adds to `summary` only once it has committed. `saveSessions` (the
+ * batch's, check.ts) writes the v2 sessions the envelopes moved on, in the same transaction, right after them.
  * @throws whatever the store throws; the transaction is then rolled back and nothing may be acknowledged.
  */
 export function commitChecked(
@@ -67,6 +82,7 @@ export function commitChecked(
   checked: readonly Checked[],
   options: ReceiveOptions,
   summary: ReceiveSummary,
+  saveSessions?: () => void,
 ): Committed {
   const b = new Batch(m, options);
   let queued = false;
@@ -74,6 +90,8 @@ export function commitChecked(
     for (const c of checked) {
       if (apply(b, c)) b.acks.push(c.frame.id);
     }
+    // Before the receipts below: they are sealed in these sessions, which must be read as the batch left them.
+    saveSessions?.();
     const now = Date.now();
     for (const peer of b.seen) m.store.outbox.setLastSeen(peer, now);
     for (const [peer, ids] of b.delivered) queued = m.enqueueReceipts(peer, MessageKind.delivered, ids) || queued;
@@ -106,13 +124,13 @@ function apply(b: Batch, c: Checked): boolean {
     case 'typing':
       if (c.commit) b.decrypted.add(c.from);
       c.commit?.(); // a v2 typing signal spent a message key: the session's state moves on (§24.3 step 8)
-      if (m.store.blocked.has(c.from)) return false; // §17.4: nothing from a blocked user is shown
+      if (b.blocked(c.from)) return false; // §17.4: nothing from a blocked user is shown
       b.seen.add(c.from);
       b.events.push(() => m.emit('typing', { from: c.from, active: c.active }));
       return false;
     case 'held': {
       // §17.4: a blocked sender's envelope is dropped even when its key is not trusted (yet): never held or warned of.
-      if (m.store.blocked.has(c.from)) return true;
+      if (b.blocked(c.from)) return true;
       b.counts.held++;
       b.held.push({ from: c.from, frame: c.frame, reason: c.reason });
       const held = { id: toHex(c.frame.id), from: c.from, reason: c.reason };
@@ -163,7 +181,7 @@ function applyOpened(b: Batch, frame: MsgFrame, opened: OpenedEnvelope): boolean
   // §17.4: nothing from a blocked user is stored or shown (so no receipt goes back), but a group state record goes to
   // groups/receive.ts, which applies only a change to a group we accepted (or its membership would fork for us).
   // Acknowledged, so the relay forgets it.
-  if (opened.kind !== MessageKind.groupState && b.m.store.blocked.has(opened.from)) return true;
+  if (opened.kind !== MessageKind.groupState && b.blocked(opened.from)) return true;
   // §4 step 7: an id seen before a restore from a backup (§13.2) is a redelivery like one in the history.
   if (b.m.store.seen.has(id)) {
     b.counts.duplicates++;

@@ -15,7 +15,7 @@ import { checkBatch } from './check.js';
 import { commitChecked, type Committed } from './commit.js';
 import { HeldEnvelopes } from './held.js';
 import type { SignatureVerifier } from '../signatures.js';
-import { isV2Envelope } from '../v2/open.js';
+import { SessionsChanged, isV2Envelope } from '../v2/open.js';
 import type { UnsealPool } from '../v2/unseal-pool.js';
 import { UnsealAhead } from './unseal-ahead.js';
 
@@ -24,6 +24,9 @@ import { UnsealAhead } from './unseal-ahead.js';
  * spread over many messages, small enough that the first of a long drain is shown (and acknowledged) quickly.
  */
 export const MAX_BATCH = 512;
+
+/** A batch whose sessions changed under it this many times in a row ends the session with the error. */
+export const MAX_SESSION_CONFLICTS = 3;
 
 /** A backlog at least this long starts the signature worker (signatures.ts); a few messages are not worth a thread. */
 export const PARALLEL_BACKLOG = 256;
@@ -90,6 +93,8 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
   let verifierTried = false;
   let pool: UnsealPool | undefined;
   let ahead: UnsealAhead | undefined;
+  /** Batches in a row checked again because a session changed under them (SessionsChanged). */
+  let conflicts = 0;
   /** Ids checked again once already: a frame held twice waits for the next `retry` (no loop). */
   const retried = new Set<string>();
 
@@ -171,7 +176,18 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier, ahead);
       const checked = result.checked;
       if (checked.length > 0) {
-        const committed = commitChecked(m, checked, options, summary);
+        let committed: Committed;
+        try {
+          committed = commitChecked(m, checked, options, summary, result.saveSessions);
+        } catch (err) {
+          // A v2 session changed under the batch (the outbox sealed in it while the batch awaited): nothing was
+          // committed or acknowledged; the same frames are checked again, first, against the sessions as stored now.
+          if (!(err instanceof SessionsChanged) || conflicts >= MAX_SESSION_CONFLICTS) throw err;
+          conflicts++;
+          queue.unshift(...frames);
+          return;
+        }
+        conflicts = 0;
         // Committed: from here on the relay may delete them (§9), and the receipts may go out.
         acks.push(...committed.acks);
         if (follow) keepHeld(committed.held);

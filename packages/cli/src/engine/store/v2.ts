@@ -151,6 +151,24 @@ export class V2Table {
         .run(Buffer.from(s.state), initiation, s.usedAt, s.sid);
       return s.sid;
     }
+    return this.insertSession(s);
+  }
+
+  /**
+   * Updates stored session `s.sid` only if its state is still `expected` (what the caller read): false, and nothing
+   * written, if another writer changed or erased it meanwhile.
+   */
+  replaceSession(s: SessionRow & { sid: number }, expected: Uint8Array): boolean {
+    const initiation = s.initiation && Buffer.from(s.initiation);
+    return (
+      this.sql
+        .get('UPDATE v2_sessions SET state = ?, initiation = ?, used_at = ? WHERE sid = ? AND state = ?')
+        .run(Buffer.from(s.state), initiation, s.usedAt, s.sid, Buffer.from(expected)).changes === 1
+    );
+  }
+
+  private insertSession(s: SessionRow): number {
+    const initiation = s.initiation && Buffer.from(s.initiation);
     const sid = Number(
       this.sql
         .get('INSERT INTO v2_sessions (peer, state, initiation, replay_key, used_at) VALUES (?, ?, ?, ?, ?)')

@@ -17,7 +17,7 @@ import {
 import { Store } from '../store/store.js';
 import type { Contact } from '../store/types.js';
 import type { Self } from '../context.js';
-import { type V2Opened, V2Opener, unsealV2 } from './open.js';
+import { SessionsChanged, type V2Opened, V2Opener, unsealV2 } from './open.js';
 import { maintainPrekeys, published } from './prekeys.js';
 import { currentSession, sealInSession, startSession } from './session.js';
 
@@ -83,6 +83,7 @@ function receive(to: Party, from: Party, msgs: readonly Sent[]): (string | V2Ope
   const results = msgs.map((s) => opener.open(unsealV2(to, s.env), from.contact, s.id, Date.now()));
   to.store.transaction(() => {
     for (const r of results) if ('commit' in r && r.commit) r.commit();
+    opener.saveSessions();
   });
   return results.map((r) =>
     r.outcome === 'ok' ? fromUtf8(r.plain.body) : r.outcome === 'rejected' ? r.code : r.outcome,
@@ -154,5 +155,30 @@ describe('v2 sessions (§24)', () => {
     // Bob believes it is from carol (a relay cannot do this, it cannot open the box; a test can).
     const [result] = receive(bob, carol, [a1]);
     expect(result).not.toBe('from alice');
+  });
+
+  it('never writes back a session another writer changed since the batch read it (no sending-chain rollback)', () => {
+    const alice = party('alice');
+    const bob = party('bob');
+    expect(receive(bob, alice, [send(alice, bob, 'one')])).toEqual(['one']);
+    expect(receive(alice, bob, [send(bob, alice, 'hi')])).toEqual(['hi']);
+    expect(receive(bob, alice, [send(alice, bob, 'two')])).toEqual(['two']); // bob's DH ratchet step
+    // In the same receiving chain: decrypting it leaves bob's sending chain as it was.
+    const a2 = send(alice, bob, 'three');
+    const opener = new V2Opener(bob);
+    const r = opener.open(unsealV2(bob, a2.env), alice.contact, a2.id, Date.now()); // the batch reads the session
+    if (r.outcome !== 'ok') throw new Error(`expected ok, got ${r.outcome}`);
+    // Meanwhile (the batch awaiting a lookup) the outbox seals a message in the same session and stores it.
+    const b2 = send(bob, alice, 'sent meanwhile');
+    expect(() =>
+      bob.store.transaction(() => {
+        r.commit();
+        opener.saveSessions();
+      }),
+    ).toThrow(SessionsChanged);
+    // Nothing was written: the batch checked again opens it, and bob's sending chain is where b2 left it.
+    expect(receive(bob, alice, [a2])).toEqual(['three']);
+    const b3 = send(bob, alice, 'after');
+    expect(receive(alice, bob, [b2, b3])).toEqual(['sent meanwhile', 'after']);
   });
 });
