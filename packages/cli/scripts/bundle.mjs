@@ -3,7 +3,7 @@
 // one-shot `chat send`'s wall time. Run after `tsc -b` (npm run build does both).
 //
 // The argument shapes main.ts runs without yargs (bin/fast-path.ts) load bin/fast-run.ts and what it imports from a
-// second bundle, dist/bin/chunks/fast.cjs: one CommonJS file with no splitting, where a dynamic import of our own code
+// second bundle, dist/bin/chunks/fast-<hash>.cjs: one CommonJS file with no splitting, where a dynamic import of our own code
 // is a function call inside the file. Node's ES module loader pays a resolution, an asynchronous read, a compile and
 // a link per file, and `chat recv` loaded about 50 chunks; require() reads and compiles one file. It sits in chunks/
 // so that the paths our code resolves from import.meta.url (the signature and unseal workers) are those of the chunks.
@@ -13,7 +13,7 @@
 // and React only for the interactive session; yargs reads its locale files relative to itself).
 import { readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-node.mjs';
@@ -34,27 +34,16 @@ const external = Object.keys(pkg.dependencies)
 external.push('msgpackr-extract');
 
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
-const FAST_BUNDLE = './chunks/fast.cjs';
-await build({
-  ...nodeBundleOptions(external),
-  entryPoints: {
-    chat: join(outdir, 'main.js'),
-    // The word wrap as an ES module of its own, for fast.cjs: string-width is an ES module, which require() cannot load.
-    'chunks/wrap': join(pkgDir, 'dist/ui/wrap.js'),
-  },
-  outdir,
-  chunkNames: 'chunks/[name]-[hash]',
-  splitting: true,
-  define: { CHAT_CLI_VERSION: JSON.stringify(pkg.version), CHAT_FAST_BUNDLE: JSON.stringify(FAST_BUNDLE) },
-  sourcemap: 'linked',
-});
 
-// The fast path. import.meta.url is this file's URL, as in an ES module; ui/wrap.js is the ES module built above.
+// The fast path, first: its file name carries a hash of its content (bin/code-cache.ts keys V8's cache by it), and
+// main.ts gets that name. import.meta.url is the file's URL, as in an ES module; ui/wrap.js is the ES module below.
 const fast = await build({
   ...nodeBundleOptions(external),
   format: 'cjs',
-  entryPoints: [join(outdir, 'fast-run.js')],
-  outfile: join(outdir, FAST_BUNDLE),
+  entryPoints: { fast: join(outdir, 'fast-run.js') },
+  entryNames: 'chunks/[name]-[hash]',
+  outdir,
+  outExtension: { '.js': '.cjs' },
   banner: { js: "const __chatImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { CHAT_CLI_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__chatImportMetaUrl' },
   plugins: [
@@ -70,10 +59,29 @@ const fast = await build({
   metafile: true,
   sourcemap: 'linked',
 });
-// require() of an ES-module-only package throws on Node 20: the only npm packages fast.cjs may require are CommonJS
+const fastFile = Object.keys(fast.metafile.outputs).find((f) => f.endsWith('.cjs'));
+const FAST_BUNDLE = `./chunks/${basename(fastFile)}`;
+
+await build({
+  ...nodeBundleOptions(external),
+  entryPoints: {
+    chat: join(outdir, 'main.js'),
+    // The word wrap as an ES module of its own, for the fast file: string-width is an ES module, which require() cannot load.
+    'chunks/wrap': join(pkgDir, 'dist/ui/wrap.js'),
+  },
+  outdir,
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  define: { CHAT_CLI_VERSION: JSON.stringify(pkg.version), CHAT_FAST_BUNDLE: JSON.stringify(FAST_BUNDLE) },
+  sourcemap: 'linked',
+});
+
+// require() of an ES-module-only package throws on Node 20: the only npm packages the fast file may require are CommonJS
 // ones (the rest it must import()), and every one it requires is loaded on every fast command, so list them here.
 const REQUIRED = new Set(['better-sqlite3-multiple-ciphers', 'msgpackr-extract']);
 for (const output of Object.values(fast.metafile.outputs))
   for (const i of output.imports)
     if (i.external && i.kind !== 'dynamic-import' && !isBuiltin(i.path) && !REQUIRED.has(i.path))
-      throw new Error(`fast.cjs would require ${i.path} (${i.kind}): import() it, or check it is CommonJS and add it`);
+      throw new Error(
+        `the fast file would require ${i.path} (${i.kind}): import() it, or check it is CommonJS and add it`,
+      );

@@ -1,6 +1,6 @@
 /**
  * What main.ts runs for the argument shapes fast-path.ts accepts (plain send, recv, history, search, contacts,
- * whoami). In the bundle this module and everything it loads is one CommonJS file, dist/bin/chunks/fast.cjs
+ * whoami). In the bundle this module and everything it loads is one CommonJS file, dist/bin/chunks/fast-<hash>.cjs
  * (scripts/bundle.mjs): Node loads it with one read and one compile, where the ES module chunks of the same code
  * (about 50 for `chat recv`) each cost a resolution, a read and a link. The yargs path (cli.ts) never loads it, so
  * the two copies of the code are never both in one process.

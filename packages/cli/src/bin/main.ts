@@ -9,7 +9,7 @@
  * definition in cli.ts.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { daemonSocketPath, profileHome } from '../engine/home.js';
 import { fastCommand } from './fast-path.js';
 import { VERSION } from '../version.js';
@@ -44,8 +44,21 @@ if (!sentByDaemon && !versionOnly) {
   else await (await loadFastRun()).runFast(fast);
 }
 
-/** fast-run.ts: in the bundle its CommonJS file (one read, one compile), else the module itself (tsc's output). */
-function loadFastRun(): Promise<typeof import('./fast-run.js')> {
-  if (typeof CHAT_FAST_BUNDLE !== 'string') return import('./fast-run.js');
-  return Promise.resolve(createRequire(import.meta.url)(CHAT_FAST_BUNDLE) as typeof import('./fast-run.js'));
+type FastRun = typeof import('./fast-run.js');
+let fastRun: Promise<FastRun> | undefined;
+
+/**
+ * fast-run.ts: in the bundle its CommonJS file (one read, one compile, through V8's code cache: code-cache.ts), else
+ * the module itself (tsc's output).
+ */
+function loadFastRun(): Promise<FastRun> {
+  fastRun ??=
+    typeof CHAT_FAST_BUNDLE !== 'string'
+      ? import('./fast-run.js')
+      : import('./code-cache.js').then(({ requireWithCodeCache }) => {
+          const m = requireWithCodeCache<FastRun>(fileURLToPath(new URL(CHAT_FAST_BUNDLE, import.meta.url)));
+          if (m.cache !== 'used') process.once('exit', m.save);
+          return m.exports;
+        });
+  return fastRun;
 }
