@@ -11,8 +11,19 @@
  * from another V8 version, other flags or another source. Anything unexpected means no cache, never an error.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, type Stats, statSync, unlinkSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { constants, Script } from 'node:vm';
@@ -90,6 +101,7 @@ function readCache(cacheFile: string): Buffer | undefined {
 function writeCache(script: Script, cacheFile: string): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
+    accessSync(dirname(cacheFile), fsConstants.W_OK); // a read-only install: not even the serialisation
     const data = script.createCachedData();
     writeFileSync(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]), { flag: 'wx', mode: 0o644 });
     renameSync(tmp, cacheFile);
