@@ -41,7 +41,13 @@ describe('the fast path is one file', () => {
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(5);
         expect(fastCjs(r.stderr), args.join(' ')).toHaveLength(1);
       }
-      for (const args of [['send', '--help'], ['send', 'alice', '--', '-5'], ['send']]) {
+      for (const args of [
+        ['send', '--help'],
+        ['send', 'alice', '--', '-5'],
+        ['send'],
+        ['--help'],
+        ['open', '--help'],
+      ]) {
         const r = await chat(args, { home, env });
         expect(fastCjs(r.stderr), args.join(' ')).toEqual([]);
       }

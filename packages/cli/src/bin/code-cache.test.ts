@@ -5,12 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import { cacheFileOf, requireWithCodeCache } from './code-cache.js';
 
-// A CommonJS module with a function the load runs (so the cache holds compiled code) and a dynamic import.
+// A CommonJS module with a function the load runs (so the cache holds compiled code) and a dynamic import, as
+// scripts/bundle.mjs rewrites them.
 const SOURCE = `
 function answer() { return [1, 2, 3].map((n) => n * 14).reduce((a, b) => a + b, 0) / 2; }
 exports.answer = answer();
 exports.dirname = __dirname;
-exports.sep = () => import('node:path').then((p) => p.sep);
+exports.sep = () => __chatImport('node:path').then((p) => p.sep);
 `;
 
 interface Mod {
@@ -32,7 +33,7 @@ describe('requireWithCodeCache', () => {
 
   /** Loads `file`, checks what it exports, saves the cache as main.ts does at exit; returns the cache's state. */
   async function load(): Promise<string> {
-    const m = requireWithCodeCache<Mod>(file);
+    const m = requireWithCodeCache<Mod>(file, (s) => import(s));
     expect(m.exports.answer).toBe(42);
     expect(m.exports.dirname).toBe(t.dir);
     expect(await m.exports.sep()).toBe('/');

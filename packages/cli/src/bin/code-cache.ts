@@ -26,7 +26,8 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { constants, Script } from 'node:vm';
+import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 
 /** What happened to the cache: used, rejected by V8, absent or damaged, or not consulted (an unsafe place). */
 export type CacheState = 'used' | 'rejected' | 'none' | 'unsafe';
@@ -43,27 +44,41 @@ const DIGEST = 32; // SHA-256 of the V8 data, in front of it
 /** The cache file of `file`. */
 export const cacheFileOf = (file: string): string => `${file}.v8cache`;
 
-/** Loads the CommonJS `file` as require() would, through V8's code cache where that is safe. */
-export function requireWithCodeCache<T>(file: string): CachedRequire<T> {
-  if (!safePlace(statOrUndefined(dirname(file)))) {
-    return { exports: createRequire(file)(file) as T, cache: 'unsafe', save: () => {} };
-  }
+/**
+ * Loads the CommonJS `file` as require() would, through V8's code cache where that is safe. The file calls
+ * `__chatImport(specifier)` where its source said import() (scripts/bundle.mjs): a script run by vm has no import()
+ * of its own without an experimental option. `importModule` imports from the ES module that calls this; a relative
+ * specifier is resolved here against `file`.
+ */
+export function requireWithCodeCache<T>(
+  file: string,
+  importModule: (specifier: string) => Promise<unknown>,
+): CachedRequire<T> {
+  const safe = safePlace(statOrUndefined(dirname(file)));
   const cacheFile = cacheFileOf(file);
-  const cachedData = readCache(cacheFile);
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`,
-    {
-      filename: file,
-      ...(cachedData ? { cachedData } : {}),
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    },
-  );
-  const cache: CacheState = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  const cachedData = safe ? readCache(cacheFile) : undefined;
+  const script = new Script(`(function (${PARAMS}) {${readFileSync(file, 'utf8')}\n})`, {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  const cache: CacheState = !safe
+    ? 'unsafe'
+    : cachedData === undefined
+      ? 'none'
+      : script.cachedDataRejected
+        ? 'rejected'
+        : 'used';
   const module = { exports: {} as T };
+  const url = pathToFileURL(file);
+  const chatImport = (s: string) => importModule(s.startsWith('.') ? new URL(s, url).href : s);
   const wrapper = script.runInThisContext() as (...a: unknown[]) => void;
-  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  return { exports: module.exports, cache, save: () => (cache === 'used' ? undefined : writeCache(script, cacheFile)) };
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file), chatImport);
+  const save = () => (cache === 'none' || cache === 'rejected' ? writeCache(script, cacheFile) : undefined);
+  return { exports: module.exports, cache, save };
 }
+
+/** What Node passes a CommonJS module, and the import() stand-in. */
+const PARAMS = 'exports, require, module, __filename, __dirname, __chatImport';
 
 /** Owned by this user or root, and writable by nobody else (no group or other write bit). */
 function safePlace(st: Stats | undefined): boolean {

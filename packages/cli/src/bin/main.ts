@@ -52,13 +52,13 @@ let fastRun: Promise<FastRun> | undefined;
  * the module itself (tsc's output).
  */
 function loadFastRun(): Promise<FastRun> {
-  fastRun ??=
-    typeof CHAT_FAST_BUNDLE !== 'string'
-      ? import('./fast-run.js')
-      : import('./code-cache.js').then(({ requireWithCodeCache }) => {
-          const m = requireWithCodeCache<FastRun>(fileURLToPath(new URL(CHAT_FAST_BUNDLE, import.meta.url)));
-          if (m.cache !== 'used') process.once('exit', m.save);
-          return m.exports;
-        });
+  fastRun ??= typeof CHAT_FAST_BUNDLE !== 'string' ? import('./fast-run.js') : requireCached<FastRun>(CHAT_FAST_BUNDLE);
   return fastRun;
+}
+
+async function requireCached<T>(bundle: string): Promise<T> {
+  const { requireWithCodeCache } = await import('./code-cache.js');
+  const m = requireWithCodeCache<T>(fileURLToPath(new URL(bundle, import.meta.url)), (s) => import(s));
+  if (m.cache !== 'used') process.once('exit', m.save);
+  return m.exports;
 }
