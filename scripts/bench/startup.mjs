@@ -4,11 +4,16 @@
 // is made in this process (keys stored without a passphrase, a config as `chat login` writes it, n messages from one
 // contact, the oldest saying "needle"), and these commands read only files. Usage (after npm run build):
 //   node scripts/bench/startup.mjs [n=50000] [runs=15] [other-chat.js...]
+// With CHAT_BENCH_RELAY=1 it also starts the built relay and measures the commands that talk to it, on profiles made
+// by `chat keygen --no-passphrase` + `chat login` (CHAT_NO_DAEMON=1): `chat send bob <text>` (alice, an existing v2
+// session), `chat recv` with nothing waiting (carol) and with 3 messages waiting (bob: this round's timed send plus
+// two untimed ones), `chat contacts --json` and `chat history alice --json` on bob's small profile, and a usage error
+// (`chat send` with no recipient, exit 2, which yargs answers).
 // Every run executes each case once, in rotation (interleaved, so load from other work hits all cases alike), under
 // /usr/bin/time; the table gives the median wall time and the median CPU time (user + system) per case. Extra
 // arguments are other builds of the binary (e.g. a copy of packages/cli/dist from an older commit, placed at the same
 // depth so that it finds node_modules), measured in the same rotation.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateIdentity } from '@chat/crypto';
@@ -16,6 +21,7 @@ import { Profile } from '../../packages/cli/dist/engine/profile.js';
 import { Store } from '../../packages/cli/dist/engine/store/store.js';
 import { fmt, machine, median, tempDir } from './common.mjs';
 import { body, seeded } from './history-bodies.mjs';
+import { startOurRelay } from './ours.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const [nArg, runsArg, ...others] = process.argv.slice(2);
@@ -54,27 +60,31 @@ async function makeProfile(home, n) {
 }
 
 /** Wall and CPU (user + system) ms of one process, from /usr/bin/time. */
-function timed(argv, env) {
+function timed(argv, env, status = 0) {
   const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...argv], { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== status) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
   const [wall, user, sys] = /TIME (\S+) (\S+) (\S+)\s*$/.exec(r.stderr).slice(1).map(Number);
   return { wall: wall * 1000, cpu: (user + sys) * 1000 };
 }
 
 const COMMANDS = [['history', 'alice', '--limit', '50'], ['search', 'needle'], ['contacts'], ['whoami'], ['--version']];
+const WITH_RELAY = process.env.CHAT_BENCH_RELAY === '1';
 const tmp = tempDir('startup');
+const relay = WITH_RELAY ? await startOurRelay() : undefined;
 try {
   const home = join(tmp.dir, 'bob');
   await makeProfile(home, N);
   const env = { PATH: process.env.PATH, HOME: home, CHAT_HOME: home, TZ: 'UTC' };
-  const cases = [{ name: 'node -e 0', argv: ['-e', '0'] }];
+  const cases = [{ name: 'node -e 0', argv: ['-e', '0'], env }];
   for (const [b, bin] of BINS.entries())
     for (const c of COMMANDS)
-      cases.push({ name: `chat ${c.join(' ')}${BINS.length > 1 ? ` [${b}]` : ''}`, argv: [bin, ...c] });
+      cases.push({ name: `chat ${c.join(' ')}${BINS.length > 1 ? ` [${b}]` : ''}`, argv: [bin, ...c], env });
+  if (relay) cases.push(...(await relayCases(relay)));
   const samples = new Map(cases.map((c) => [c.name, []]));
   for (let run = 0; run < RUNS + 1; run++)
     for (const c of cases) {
-      const t = timed(c.argv, env);
+      c.before?.();
+      const t = timed(c.argv, c.env, c.status);
       if (run > 0) samples.get(c.name).push(t); // the first round warms the page cache
     }
   console.log(JSON.stringify(machine()));
@@ -88,5 +98,45 @@ try {
     console.log(`  ${name}: wall ${fmt(wall)}${beyond}${name === 'node -e 0' ? `; CPU ${fmt(cpu)}` : ''}`);
   }
 } finally {
+  await relay?.stop();
   tmp.cleanup();
+}
+
+/**
+ * The cases that talk to the relay, per build: alice and bob in an existing v2 session (one message each way, made
+ * with the first build), carol with nothing ever sent to her.
+ */
+async function relayCases(relay) {
+  const envOf = (name) => {
+    const h = join(tmp.dir, `r-${name}`);
+    return { PATH: process.env.PATH, HOME: h, CHAT_HOME: h, TZ: 'UTC', CHAT_NO_DAEMON: '1' };
+  };
+  const setup = (name, args) =>
+    execFileSync(process.execPath, [BINS[0], ...args], { env: envOf(name), stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of ['alice', 'bob', 'carol']) {
+    setup(name, ['keygen', '--no-passphrase']);
+    setup(name, ['login', `s${name}`, '--relay', relay.address]);
+  }
+  setup('alice', ['send', 'sbob', 'hello']);
+  setup('bob', ['recv']);
+  setup('bob', ['send', 'salice', 'hi']);
+  setup('alice', ['recv']);
+  const cases = [];
+  for (const [b, bin] of BINS.entries()) {
+    const tag = BINS.length > 1 ? ` [${b}]` : '';
+    const add = (name, user, args, more = {}) =>
+      cases.push({ name: `${name}${tag}`, argv: [bin, ...args], env: envOf(user), ...more });
+    add('chat send sbob <text> (v2 session)', 'alice', ['send', 'sbob', 'build done']);
+    add('chat recv, nothing waiting', 'carol', ['recv']);
+    add('chat recv, 3 waiting', 'bob', ['recv'], {
+      before: () => {
+        setup('alice', ['send', 'sbob', 'one more']);
+        setup('alice', ['send', 'sbob', 'and another']);
+      },
+    });
+    add('chat contacts --json (1 contact)', 'bob', ['contacts', '--json']);
+    add('chat history salice --json (a few)', 'bob', ['history', 'salice', '--json', '--limit', '5']);
+    add('chat send (usage error, yargs)', 'bob', ['send'], { status: 2 });
+  }
+  return cases;
 }

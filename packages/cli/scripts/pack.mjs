@@ -50,7 +50,11 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(join(stage, 'bin'), { recursive: true });
 
 cpSync(join(root, 'packages/cli/dist/bin/chat.js'), join(stage, 'bin/chat.js'));
-cpSync(join(root, 'packages/cli/dist/bin/chunks'), join(stage, 'bin/chunks'), { recursive: true });
+// Not the V8 code caches that runs from this checkout left there (bin/code-cache.ts): each machine makes its own.
+cpSync(join(root, 'packages/cli/dist/bin/chunks'), join(stage, 'bin/chunks'), {
+  recursive: true,
+  filter: (src) => !/\.v8cache(\.\d+\.tmp)?$/.test(src),
+});
 await build({
   ...bundle,
   entryPoints: [join(root, 'packages/cli/dist/engine/verify-worker.js')],

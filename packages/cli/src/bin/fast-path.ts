@@ -7,8 +7,8 @@
  * once anywhere, and the command's own value options (`--limit 50`, `--before <id>`, `--in <conversation>`) at most
  * once each, as two words with a plain value (`--limit` only with a plain decimal number). `send <username>
  * [<word>...]`; `recv` with at most `--json` and one of `--follow` / `-f`; `history <conversation>`; `search <word>...`;
- * `contacts` and `whoami` with at most `--json`. A lone `-` (stdin) is left to yargs too: yargs drops it from the
- * words, and the fast path does not imitate that.
+ * `contacts` and `whoami` with at most `--json`; `send <username> -` (stdin), which yargs reads as `send <username>`
+ * (it drops a lone `-`). Any other lone `-` is left to yargs.
  * Anything else (`--help`, `--`, other options, `--limit=5`, a missing or extra word, a repeated flag, a typo)
  * returns undefined and goes through yargs, so help texts and usage errors come from one place. fast-path.test.ts
  * checks that yargs parses every shape accepted here into the same action.
@@ -49,6 +49,15 @@ export function fastCommand(args: readonly string[]): FastCommand | undefined {
 }
 
 function fastSend(rest: readonly string[]): FastCommand | undefined {
+  // `send <username> -` (`echo x | chat send bob -` in scripts): yargs drops the lone `-`, so this is `send <username>`
+  // with no words, which reads a pipe. Only that shape: a `-` among message words is left to yargs.
+  const dash = rest.indexOf('-');
+  if (dash >= 0) {
+    if (rest.lastIndexOf('-') !== dash) return undefined;
+    const f = fastSend([...rest.slice(0, dash), ...rest.slice(dash + 1)]);
+    const wordsBefore = rest.slice(0, dash).filter(isPlainWord).length;
+    return f?.command === 'send' && f.args.message.length === 0 && wordsBefore === 1 ? f : undefined;
+  }
   const p = parse(rest, []);
   const [username, ...message] = p?.words ?? [];
   if (!p || username === undefined) return undefined;

@@ -4,14 +4,18 @@
  * (packages/cli/scripts/bundle.mjs): one file to read and compile at start-up instead of ~150 modules.
  *
  * Plain `chat send <user> <words>`, `chat recv [--json] [--follow]` and the read-only `history`, `search`, `contacts`
- * and `whoami` run without yargs (fast-path.ts), and so does a lone `--version` / `-V`; every other invocation,
- * including every `--help` and every usage error, goes through the yargs definition in cli.ts.
+ * and `whoami` run without yargs (fast-path.ts; fast-run.ts, one CommonJS file in the bundle), and so does a lone
+ * `--version` / `-V`; every other invocation, including every `--help` and every usage error, goes through the yargs
+ * definition in cli.ts.
  */
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { daemonSocketPath, profileHome } from '../engine/home.js';
-import { fastCommand, type FastCommand } from './fast-path.js';
-import type { Actions } from './run.js';
+import { fastCommand } from './fast-path.js';
 import { VERSION } from '../version.js';
+
+/** Set by the bundler (scripts/bundle.mjs): the fast path's CommonJS bundle, relative to this file. */
+declare const CHAT_FAST_BUNDLE: string | undefined;
 
 // `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -27,7 +31,7 @@ const fast = versionOnly ? undefined : fastCommand(args);
 const unlocks = fast?.command === 'send' || fast?.command === 'recv';
 // scrypt on the thread pool while the command loads; not when a daemon holds the keys (the command will ask it).
 const daemon = unlocks && process.env.CHAT_NO_DAEMON !== '1' && existsSync(daemonSocketPath(profileHome(process.env)));
-if (unlocks && !daemon) (await import('./prederive.js')).prederiveIdentityKey(process.env);
+if (unlocks && !daemon) (await loadFastRun()).prederiveIdentityKey(process.env);
 // With a daemon, a plain send needs none of the rest of the binary (daemon-send.ts); it says when it cannot help.
 const sentByDaemon =
   fast?.command === 'send' &&
@@ -36,24 +40,25 @@ const sentByDaemon =
     await import('./daemon-send.js')
   ).daemonSend(process.env, fast.args.username, fast.args.message, fast.args.json));
 if (!sentByDaemon && !versionOnly) {
-  const { actions } = await import('./run.js');
   if (fast === undefined) await (await import('./cli.js')).parseWithYargs(args);
-  else await runFast(actions, fast);
+  else await (await loadFastRun()).runFast(fast);
 }
 
-function runFast(actions: Actions, f: FastCommand): Promise<void> {
-  switch (f.command) {
-    case 'send':
-      return actions.send(f.args);
-    case 'recv':
-      return actions.recv(f.args);
-    case 'history':
-      return actions.history(f.args);
-    case 'search':
-      return actions.search(f.args);
-    case 'contacts':
-      return actions.contacts(f.args);
-    case 'whoami':
-      return actions.whoami(f.args);
-  }
+type FastRun = typeof import('./fast-run.js');
+let fastRun: Promise<FastRun> | undefined;
+
+/**
+ * fast-run.ts: in the bundle its CommonJS file (one read, one compile, through V8's code cache: code-cache.ts), else
+ * the module itself (tsc's output).
+ */
+function loadFastRun(): Promise<FastRun> {
+  fastRun ??= typeof CHAT_FAST_BUNDLE !== 'string' ? import('./fast-run.js') : requireCached<FastRun>(CHAT_FAST_BUNDLE);
+  return fastRun;
+}
+
+async function requireCached<T>(bundle: string): Promise<T> {
+  const { requireWithCodeCache } = await import('./code-cache.js');
+  const m = requireWithCodeCache<T>(fileURLToPath(new URL(bundle, import.meta.url)), (s) => import(s));
+  if (m.cache !== 'used') process.once('exit', m.save);
+  return m.exports;
 }

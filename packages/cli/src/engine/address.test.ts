@@ -1,6 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChatError } from './errors.js';
 import { formatRelayAddress, parseRelayAddress } from './address.js';
+
+// What node:net's isIPv6 was asked: its first call costs a one-shot command 30-50 ms of CPU (address.ts).
+const askedIPv6 = vi.hoisted(() => [] as string[]);
+vi.mock('node:net', async (importOriginal) => {
+  const net = await importOriginal<typeof import('node:net')>();
+  return {
+    ...net,
+    isIPv6: (s: string) => {
+      askedIPv6.push(s);
+      return net.isIPv6(s);
+    },
+  };
+});
 
 describe('relay addresses', () => {
   it.each([
@@ -67,5 +80,16 @@ describe('chat:// relay addresses (PROTOCOL.md §5.1)', () => {
       err = e;
     }
     expect((err as ChatError).exitCode).toBe(2);
+  });
+});
+
+describe('the start-up cost of an address', () => {
+  it('asks isIPv6 only about a host that has a colon', () => {
+    askedIPv6.length = 0;
+    parseRelayAddress('127.0.0.1:7717');
+    parseRelayAddress('Relay.Example.org:9000');
+    expect(askedIPv6).toEqual([]);
+    expect(parseRelayAddress('[2001:DB8::1]:80').host).toBe('2001:db8::1');
+    expect(askedIPv6).toEqual(['2001:db8::1']);
   });
 });

@@ -1,0 +1,78 @@
+/** V8's code cache for the fast path's file (code-cache.ts): used when whole and safe, else skipped, never an error. */
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { cacheFileOf, requireWithCodeCache } from './code-cache.js';
+
+// A CommonJS module with a function the load runs (so the cache holds compiled code) and a dynamic import, as
+// scripts/bundle.mjs rewrites them.
+const SOURCE = `
+function answer() { return [1, 2, 3].map((n) => n * 14).reduce((a, b) => a + b, 0) / 2; }
+exports.answer = answer();
+exports.dirname = __dirname;
+exports.sep = () => __chatImport('node:path').then((p) => p.sep);
+`;
+
+interface Mod {
+  answer: number;
+  dirname: string;
+  sep(): Promise<string>;
+}
+
+describe('requireWithCodeCache', () => {
+  let t: ReturnType<typeof tempDir>;
+  let file: string;
+  beforeEach(() => {
+    t = tempDir('code-cache');
+    chmodSync(t.dir, 0o755);
+    file = join(t.dir, 'fast-TEST.cjs');
+    writeFileSync(file, SOURCE);
+  });
+  afterEach(() => t.cleanup());
+
+  /** Loads `file`, checks what it exports, saves the cache as main.ts does at exit; returns the cache's state. */
+  async function load(): Promise<string> {
+    const m = requireWithCodeCache<Mod>(file, (s) => import(s));
+    expect(m.exports.answer).toBe(42);
+    expect(m.exports.dirname).toBe(t.dir);
+    expect(await m.exports.sep()).toBe('/');
+    m.save();
+    return m.cache;
+  }
+
+  it('writes the cache after a first load and uses it on the next', async () => {
+    expect(await load()).toBe('none');
+    expect(readFileSync(cacheFileOf(file)).length).toBeGreaterThan(32);
+    expect(await load()).toBe('used');
+  });
+
+  it('skips a damaged or truncated cache, and writes a good one again', async () => {
+    await load();
+    const good = readFileSync(cacheFileOf(file));
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1] = (flipped.at(-1) as number) ^ 1;
+    writeFileSync(cacheFileOf(file), flipped);
+    expect(await load()).toBe('none');
+    writeFileSync(cacheFileOf(file), good.subarray(0, good.length - 100));
+    expect(await load()).toBe('none');
+    expect(await load()).toBe('used');
+  });
+
+  it('leaves a cache that V8 rejects (made for another source) to be replaced', async () => {
+    await load();
+    writeFileSync(file, `${SOURCE}\n// another build\n`);
+    expect(await load()).toBe('rejected');
+    expect(await load()).toBe('used');
+  });
+
+  it('does not read a cache that others may write, nor use a directory that others may write', async () => {
+    await load();
+    chmodSync(cacheFileOf(file), 0o666);
+    expect(await load()).toBe('none');
+    chmodSync(t.dir, 0o777);
+    writeFileSync(cacheFileOf(file), 'planted');
+    expect(await load()).toBe('unsafe');
+    expect(readFileSync(cacheFileOf(file), 'utf8')).toBe('planted'); // and writes nothing there
+  });
+});
