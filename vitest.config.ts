@@ -100,8 +100,9 @@ export default defineConfig({
     hookTimeout: 600_000,
     pool: 'forks',
     // A worker runs file after file without a fresh process and module graph for each: Node's start-up, the built
-    // packages (ML-KEM included) and vitest's own set-up are paid once per worker, not once per file (unit project:
-    // 148 -> 66 s CPU; integration: 230 -> 138 s; issue 12). Test files and test/fixtures/setup.ts are still
+    // packages (ML-KEM included) and vitest's own set-up are paid once per worker, not once per file (issue 12, back
+    // to back on the shared machine: unit 133 -> 53 s CPU, integration 230 -> 143 s, twelve e2e files 115 -> 91 s;
+    // docs/BENCHMARKS.md). Test files and test/fixtures/setup.ts are still
     // evaluated afresh for each file; a helper module shared between files must not keep per-file state (see
     // test/fixtures/file-end.ts for clean-ups).
     isolate: false,
@@ -111,7 +112,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: SRC, exclude: [...E2E, ...INTEGRATION] } },
       { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: E2E } },
-      { extends: true, test: { name: 'e2e', include: E2E, isolate: true } },
+      { extends: true, test: { name: 'e2e', include: E2E } },
     ],
   },
 });
