@@ -100,6 +100,13 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // A worker runs file after file without a fresh process and module graph for each: Node's start-up, the built
+    // packages (ML-KEM included) and vitest's own set-up are paid once per worker, not once per file (issue 12, back
+    // to back on the shared machine: unit 133 -> 53 s CPU, integration 230 -> 143 s, twelve e2e files 115 -> 91 s;
+    // docs/BENCHMARKS.md). Test files and test/fixtures/setup.ts are still
+    // evaluated afresh for each file; a helper module shared between files must not keep per-file state (see
+    // test/fixtures/file-end.ts for clean-ups).
+    isolate: false,
     server: { deps: { external: [BUILT] } },
     // Two cores here; more workers only make the e2e layer's child processes fight for them.
     maxWorkers: 2,

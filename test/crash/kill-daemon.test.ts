@@ -124,6 +124,8 @@ describe('chat daemon SIGKILLed', () => {
       d.rpc.socket.on('data', () => {
         for (const n of d.rpc.notifications.splice(0)) if (n.method === 'message') show(n.params.id as string);
       });
+      // Notifications may reach the k-th message, and kill the daemon, before either answer comes: the call then
+      // gets rpc-client's CONNECTION_CLOSED answer (it waited forever before, and the test timed out at 600 s).
       const subscribed = await d.rpc.call('subscribe');
       if (!killed) {
         expect(subscribed.result).toEqual({ subscribed: true });

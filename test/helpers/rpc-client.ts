@@ -18,6 +18,13 @@ export interface RpcNotification {
   params: Record<string, unknown>;
 }
 
+/** The answer to a call still waiting when the socket closed (not a daemon's error: no daemon sent it). */
+export const CONNECTION_CLOSED = {
+  code: -32000,
+  message: 'the connection closed before the answer came',
+  data: { code: 'CONNECTION_CLOSED' },
+} as const;
+
 export class RpcClient {
   private nextId = 1;
   private buffered = '';
@@ -48,7 +55,13 @@ export class RpcClient {
       this.wakers.splice(0).forEach((w) => w());
     });
     this.closed = new Promise((r) => socket.once('close', () => r()));
-    this.closed.then(() => this.wakers.splice(0).forEach((w) => w()));
+    this.closed.then(() => {
+      // A call the daemon will never answer now (it was killed, or it closed the socket) gets an error answer at
+      // once: a test that expected a result fails naming it, and one that killed the daemon goes on, not hangs.
+      for (const [id, w] of this.waiting) w({ jsonrpc: '2.0', id, error: CONNECTION_CLOSED });
+      this.waiting.clear();
+      this.wakers.splice(0).forEach((w) => w());
+    });
   }
 
   /** The same client over any duplex stream: `chat jsonrpc`'s stdin and stdout (Duplex.from). */
@@ -69,6 +82,7 @@ export class RpcClient {
   /** Sends a request and resolves with the whole response object (result or error). */
   call(method: string, params?: unknown): Promise<RpcResponse> {
     const id = this.nextId++;
+    if (this.socket.destroyed) return Promise.resolve({ jsonrpc: '2.0', id, error: CONNECTION_CLOSED });
     const done = new Promise<RpcResponse>((r) => this.waiting.set(id, r));
     this.writeLine(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
     return done;

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { loadOrCreateTlsMaterial, type TlsMaterial } from '@chat/relay';
 import { Readable } from 'node:stream';
-import { afterAll } from 'vitest';
 import { FrameDecoder, decodeClientFrame, encodeFrame, type ClientFrame, type RelayFrame } from '@chat/protocol';
 import type { Io } from '../src/commands/io.js';
 import { ChatError } from '../src/engine/errors.js';
 import { Profile } from '../src/engine/profile.js';
 import { keyed, type Db } from '../src/engine/store/encrypted-db.js';
 import { preparedProfile } from '../../../test/fixtures/profiles.js';
-import { tempDir, type TempDir } from '../../../test/fixtures/temp.js';
+import { atFileEnd } from '../../../test/fixtures/file-end.js';
+import { tempDir } from '../../../test/fixtures/temp.js';
 
 /** The repository's one relay fixture and temp-dir helper (test/fixtures), re-exported for the cli's tests. */
 export { relayInProcess, type InProcessRelay } from '../../../test/fixtures/relay.js';
@@ -67,21 +67,19 @@ export async function makeUser(
 }
 
 let material: Promise<TlsMaterial> | undefined;
-let materialDir: TempDir | undefined;
 /** One self-signed relay certificate per test file, made by the relay's own code in a temp directory. */
 export function testTlsMaterial(): Promise<TlsMaterial> {
   if (!material) {
-    materialDir = tempDir('tls');
-    material = loadOrCreateTlsMaterial(materialDir.dir);
+    const dir = tempDir('tls');
+    material = loadOrCreateTlsMaterial(dir.dir);
+    // Removed after the file (a worker process is not told when it is ended, and runs more files than one).
+    atFileEnd(() => {
+      dir.cleanup();
+      material = undefined;
+    });
   }
   return material;
 }
-// Registered by every test file that imports these helpers (a worker process is not told when it is ended).
-afterAll(() => {
-  materialDir?.cleanup();
-  materialDir = undefined;
-  material = undefined;
-});
 
 /**
  * A peer that decodes client frames and lets the test answer them: what a real relay will not do on demand (a
