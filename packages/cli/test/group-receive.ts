@@ -8,8 +8,8 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageKind, type SenderKey, groupEncrypt, randomMessageId } from '@chat/crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
-import type { GroupMessage } from '../src/engine/events.js';
-import type { Messenger } from '../src/engine/messenger.js';
+import type { GroupMessage, ReceiveSummary } from '../src/engine/events.js';
+import type { Messenger, RejectedMessage } from '../src/engine/messenger.js';
 import { groupPlaintext, sealGroupCopy } from '../src/engine/send/group-sender-key.js';
 
 /** A group text's body: the group's id, then the text (§15.4). */
@@ -35,25 +35,32 @@ export async function craftGroupMessage(
   return next;
 }
 
-/** One receive of `m`: the group texts shown, the rejection codes, the duplicates counted. */
-export async function receiveGroup(m: Messenger): Promise<{ texts: string[]; rejected: string[]; duplicates: number }> {
+/** One receive of `m`: every group event (texts, changes, invitations) and every rejection, in order; the summary. */
+export async function groupEvents(
+  m: Messenger,
+): Promise<{ got: GroupMessage[]; rejected: RejectedMessage[]; summary: ReceiveSummary }> {
   const got: GroupMessage[] = [];
-  const rejected: string[] = [];
+  const rejected: RejectedMessage[] = [];
   const onGroup = (x: GroupMessage): void => void got.push(x);
-  const onRejected = (r: { code: string }): void => void rejected.push(r.code);
+  const onRejected = (r: RejectedMessage): void => void rejected.push(r);
   m.on('groupMessage', onGroup);
   m.on('rejected', onRejected);
   try {
-    const summary = await m.receive();
-    return {
-      texts: got.filter((x) => x.kind === 'group').map((x) => x.body),
-      rejected,
-      duplicates: summary.duplicates,
-    };
+    return { got, rejected, summary: await m.receive() };
   } finally {
     m.off('groupMessage', onGroup);
     m.off('rejected', onRejected);
   }
+}
+
+/** One receive of `m`: the group texts shown, the rejection codes, the duplicates counted. */
+export async function receiveGroup(m: Messenger): Promise<{ texts: string[]; rejected: string[]; duplicates: number }> {
+  const { got, rejected, summary } = await groupEvents(m);
+  return {
+    texts: got.filter((x) => x.kind === 'group').map((x) => x.body),
+    rejected: rejected.map((r) => r.code),
+    duplicates: summary.duplicates,
+  };
 }
 
 let copies = 0;

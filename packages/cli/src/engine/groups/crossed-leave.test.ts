@@ -6,23 +6,17 @@
 import { MessageKind } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import type { GroupMessage } from '../events.js';
-import type { RejectedMessage } from '../messenger.js';
+import { groupEvents } from '../../../test/group-receive.js';
 import { changeGroup, createGroup, sendGroupText } from './groups.js';
 
 const world = engineWorld('crossed-leave');
 const { users, as } = world;
 
-async function recv(user: string): Promise<{ got: GroupMessage[]; rejected: RejectedMessage[] }> {
-  return as(user, async (m) => {
-    const got: GroupMessage[] = [];
-    const rejected: RejectedMessage[] = [];
-    m.on('groupMessage', (x) => got.push(x));
-    m.on('rejected', (x) => rejected.push(x));
-    await m.receive();
+const recv = (user: string) =>
+  as(user, async (m) => {
+    const { got, rejected } = await groupEvents(m);
     return { got, rejected };
   });
-}
 
 const membersOf = (user: string, gid: string) =>
   as(user, async (m) => {

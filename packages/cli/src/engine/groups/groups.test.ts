@@ -15,6 +15,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { sealAs } from '../../../test/seal-as.js';
 import { engineWorld } from '../../../test/engine-fixture.js';
+import { groupEvents } from '../../../test/group-receive.js';
 import { deleteMessage, editMessage, reactToMessage } from '../actions/send.js';
 import { ChatError } from '../errors.js';
 import { setTimer } from '../expire/timers.js';
@@ -30,16 +31,11 @@ const world = engineWorld('groups');
 const { users, as } = world;
 
 /** One `chat recv`: the group messages and rejections it produced. */
-async function recv(user: string): Promise<{ got: GroupMessage[]; rejected: RejectedMessage[] }> {
-  return as(user, async (m) => {
-    const got: GroupMessage[] = [];
-    const rejected: RejectedMessage[] = [];
-    m.on('groupMessage', (x) => got.push(x));
-    m.on('rejected', (x) => rejected.push(x));
-    await m.receive();
+const recv = (user: string): Promise<{ got: GroupMessage[]; rejected: RejectedMessage[] }> =>
+  as(user, async (m) => {
+    const { got, rejected } = await groupEvents(m);
     return { got, rejected };
   });
-}
 
 /**
  * Seals `body` of `kind` from `m`'s user to each of `to` and sends it as is: how a test forges what the product's
