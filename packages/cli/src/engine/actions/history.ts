@@ -70,8 +70,10 @@ export function quotedTarget(h: ReplyLookup, replyTo: string, conv: string): Tar
 /** `quotedTarget` as a reply's quote shows it; `me` is our username (the sender of our own 1:1 rows). */
 export function quoteOf(h: ReplyLookup, replyTo: string, conv: string, me: string): Quote | undefined {
   const t = quotedTarget(h, replyTo, conv);
-  return t && { from: t.sender ?? me, body: t.body, deleted: t.deleted };
+  return t && quoteFrom(t, me);
 }
+
+const quoteFrom = (t: TargetRow, me: string): Quote => ({ from: t.sender ?? me, body: t.body, deleted: t.deleted });
 
 /**
  * `bob`, `#team`, `group:<id>` or `room:<name>` as the store keys it.
@@ -154,7 +156,7 @@ function entry(m: HistoryContext, r: HistoryRow, conv: string): HistoryEntry {
   if (r.replyTo !== null) {
     const t = quotedTarget(m.store.history, r.replyTo, r.conv);
     e.replyTo = t?.id ?? r.replyTo; // the local id once the target is in, as for a reply that came after it
-    if (t) e.quote = { from: t.sender ?? m.username, body: t.body, deleted: t.deleted };
+    if (t) e.quote = quoteFrom(t, m.username);
   }
   if (r.versions.length > 0) e.versions = r.versions;
   if (r.state !== null) e.state = r.state;

@@ -5,14 +5,13 @@
  * leave makes the member's wish a change of its own: `remove` of the leaver at its next version, published like any
  * change (queued in the outbox in the batch's transaction, sent once it has committed).
  */
-import { MessageKind, encodeGroupRecord, randomMessageId, toHex, type GroupRecord } from '@chat/crypto';
-import type { Self } from '../context.js';
-import type { Store } from '../store/store.js';
+import { MessageKind, encodeGroupRecord, type GroupRecord } from '@chat/crypto';
+import { enqueueFanout, type QueueContext } from '../send/queue.js';
 import type { StoredGroup } from '../store/groups.js';
 import { addEvent } from './groups.js';
 import { isAdmin, isMember, nextState } from './state.js';
 
-type CrossedContext = Pick<Self, 'username'> & { readonly store: Pick<Store, 'groups' | 'outbox'> };
+export type CrossedContext = Pick<QueueContext, 'username' | 'store'>;
 
 /**
  * Whether `n`, signed by `signer`, is a leave that crossed a change we hold: `signer` leaving itself, still a member of
@@ -34,12 +33,9 @@ export function removeLeaver(m: CrossedContext, c: StoredGroup, leaver: string, 
   const next = nextState(c.record, m.username, 'remove', leaver);
   if (typeof next === 'string') return; // isCrossedLeave checked every rule nextState has: unreachable
   const bytes = encodeGroupRecord(next);
-  const fanout = toHex(randomMessageId());
-  for (const { user } of c.record.members) {
-    if (user === m.username) continue;
-    const entry = { id: toHex(randomMessageId()), peer: user, kind: MessageKind.groupState, body: bytes, ts: now };
-    m.store.outbox.enqueue({ ...entry, fanout });
-  }
-  m.store.groups.put(next, bytes, true, now);
-  addEvent(m, c.gid, `${leaver} left`, now, relayTs);
+  const members = c.record.members.map((x) => x.user);
+  enqueueFanout(m, MessageKind.groupState, bytes, members, () => {
+    m.store.groups.put(next, bytes, true, now);
+    addEvent(m, c.gid, `${leaver} left`, now, relayTs);
+  });
 }

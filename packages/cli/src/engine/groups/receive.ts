@@ -20,7 +20,7 @@ import type { Self } from '../context.js';
 import type { GroupMessage } from '../events.js';
 import type { Delivery, KindHandler } from '../receive/handlers.js';
 import type { Store } from '../store/store.js';
-import { isCrossedLeave, removeLeaver } from './crossed-leave.js';
+import { type CrossedContext, isCrossedLeave, removeLeaver } from './crossed-leave.js';
 import { describeChange, groupConv } from './groups.js';
 import { checkRecord, isInvitation, isMember } from './state.js';
 
@@ -37,7 +37,8 @@ export type GroupOutcome =
   | { outcome: 'rejected'; code: string; detail: string };
 
 type GroupContext = Pick<Self, 'username'> &
-  ReleaseContext & { readonly store: Pick<Store, 'groups' | 'history' | 'blocked' | 'outbox'> };
+  ReleaseContext &
+  CrossedContext & { readonly store: Pick<Store, 'groups' | 'history' | 'blocked'> };
 
 /**
  * The handlers for the group and room kinds, for the receive table (receive/handlers.ts). `kickOutbox` sends what a

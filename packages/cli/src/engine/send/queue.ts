@@ -160,19 +160,7 @@ export async function queueFanout(
   recipients: readonly string[] | { room: string },
   history: (id: string, ts: number) => void,
 ): Promise<FanoutResult> {
-  const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
-  const peers =
-    'room' in recipients
-      ? [`${ROOM_PEER}${recipients.room}`]
-      : [...new Set(recipients)].filter((u) => u !== m.username);
-  let entries: OutboxEntry[] = peers.map((peer) => ({ id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
-  m.store.transaction(() => {
-    // §25.6: distributions first, then every copy; the sender chain moves on in this same transaction.
-    const all = withSenderKey(m, kind, body, ts, entries, ts);
-    for (const e of all) m.store.outbox.enqueue(e);
-    history(entries[0]?.id ?? fanout, ts);
-    entries = all.filter((e) => e.fanout === fanout);
-  });
+  const entries = enqueueFanout(m, kind, body, recipients, history);
   try {
     const out = await m.withConnection(m.live(), (c) => m.sender.sendFanout(c, entries));
     return {
@@ -186,6 +174,34 @@ export async function queueFanout(
       cause: err,
     });
   }
+}
+
+/**
+ * The queueing half of {@link queueFanout}, without sending: one envelope per recipient (ourselves excluded) queued in
+ * the durable outbox under one fanout id, with what `history` writes, in one transaction (or the caller's: a receive
+ * handler queues a change of its own in its batch's, groups/crossed-leave.ts). Returns the group's entries.
+ */
+export function enqueueFanout(
+  m: Pick<QueueContext, 'username' | 'store'>,
+  kind: number,
+  body: Uint8Array,
+  recipients: readonly string[] | { room: string },
+  history: (id: string, ts: number) => void,
+): OutboxEntry[] {
+  const [fanout, ts] = [toHex(randomMessageId()), Date.now()];
+  const peers =
+    'room' in recipients
+      ? [`${ROOM_PEER}${recipients.room}`]
+      : [...new Set(recipients)].filter((u) => u !== m.username);
+  let entries: OutboxEntry[] = peers.map((peer) => ({ id: toHex(randomMessageId()), peer, kind, body, ts, fanout }));
+  m.store.transaction(() => {
+    // §25.6: distributions first, then every copy; the sender chain moves on in this same transaction.
+    const all = withSenderKey(m, kind, body, ts, entries, ts);
+    for (const e of all) m.store.outbox.enqueue(e);
+    history(entries[0]?.id ?? fanout, ts);
+    entries = all.filter((e) => e.fanout === fanout);
+  });
+  return entries;
 }
 
 /** Queues receipts (§4.1) for `ids` of messages from `peer`, 256 ids per envelope. Never to ourselves. */
