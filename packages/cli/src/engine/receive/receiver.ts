@@ -168,7 +168,10 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
         verifierTried = true;
         // Loaded only for a long backlog: a one-shot `chat recv` of a few messages never pays for worker_threads.
         if (receiverTuning.secondCoreUsable()) {
-          verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
+          // Each worker only for the envelopes it serves: a v2 envelope carries no signature (§24.1), and a worker
+          // that loads for nothing takes the second core's time from the relay and the unseal pool.
+          if (frames.some((f) => !isV2Envelope(f.env)))
+            verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
           const poolUsable = availableParallelism() >= receiverTuning.unsealMinCores;
           if (poolUsable && frames.some((f) => isV2Envelope(f.env))) await startPool();
         }

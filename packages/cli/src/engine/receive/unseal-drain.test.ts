@@ -10,6 +10,7 @@ import { sealAs } from '../../../test/seal-as.js';
 import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger } from '../messenger.js';
 import { OutboxSender } from '../send/outbox-sender.js';
+import { SignatureVerifier } from '../signatures.js';
 import type { Profile } from '../profile.js';
 import { UnsealPool } from '../v2/unseal-pool.js';
 import { PARALLEL_BACKLOG, UNSEAL_MIN_CORES, receiverTuning, secondCoreUsable } from './receiver.js';
@@ -95,6 +96,7 @@ describe.each([
     a.close();
 
     const unseal = vi.spyOn(UnsealPool.prototype, 'unseal');
+    const verifierStart = vi.spyOn(SignatureVerifier, 'start');
     const sendEntry = vi.spyOn(OutboxSender.prototype, 'sendEntry');
     const r = await receive();
     // The delivery receipts were sealed in the session by the batch's commit (queue.ts sealNow), not at their send.
@@ -105,6 +107,9 @@ describe.each([
     if (parallel) expect(unseal).toHaveBeenCalled();
     else expect(unseal).not.toHaveBeenCalled();
     unseal.mockRestore();
+    // A backlog of v2 envelopes only: no signature to check, so the signature worker never loads (receiver.ts).
+    expect(verifierStart).not.toHaveBeenCalled();
+    verifierStart.mockRestore();
     // The broken one is lost to its chain position only: the ratchet skips its key, the rest decrypt.
     expect(r.bodies).toEqual(envs.map((_, i) => `m${i}`).filter((_, i) => i !== COUNT - 100));
     expect(r.rejected).toEqual([[toHex(broken.id), 'ENVELOPE_OPEN_FAILED']]);
