@@ -43,6 +43,7 @@ export const INTEGRATION = [
   'packages/cli/src/engine/rate-limit.test.ts',
   'packages/cli/src/engine/receive/receive-batch.test.ts',
   'packages/cli/src/engine/receive/unseal-drain.test.ts',
+  'packages/cli/src/engine/receive/sessions-changed.test.ts',
   // a following session releasing held messages, the relay in process
   'packages/cli/src/engine/receive/held-release.test.ts',
   // a scripted relay that lies about the sender's bundle
