@@ -67,7 +67,8 @@ await build({
 });
 await build({
   ...bundle,
-  entryPoints: [join(root, 'packages/relay/dist/bin/chat-relay.js')],
+  // The sources, as bundle-relay.mjs does: dist/bin/chat-relay.js is that bundle already (its banner twice would not load).
+  entryPoints: [join(root, 'packages/relay/src/bin/chat-relay.ts')],
   outfile: join(stage, 'bin/chat-relay.js'),
   define: { CHAT_RELAY_VERSION: JSON.stringify(relay.version) },
 });
