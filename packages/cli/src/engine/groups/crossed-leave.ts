@@ -15,13 +15,23 @@ export type CrossedContext = Pick<QueueContext, 'username' | 'store'>;
 
 /**
  * Whether `n`, signed by `signer`, is a leave that crossed a change we hold: `signer` leaving itself, still a member of
- * our accepted state `c`, made from a version no later than ours (`n.version ≤ c.version + 1`), and we are an admin of
- * `c` who can remove it. Only called for a record that does not follow from `c`.
+ * our accepted state `c`, made from a version no later than ours (`n.version ≤ c.version + 1`) and after the record
+ * by which `signer` last joined (`n.version > joinedAt`, store/groups.ts: an older leave is one `signer` made before
+ * it was added again, which a relay could deliver again), and we are an admin of `c` who can remove it. Only called
+ * for a record that does not follow from `c`.
  */
-export function isCrossedLeave(me: string, c: StoredGroup | undefined, n: GroupRecord, signer: string): boolean {
+export function isCrossedLeave(
+  me: string,
+  c: StoredGroup | undefined,
+  n: GroupRecord,
+  signer: string,
+  joinedAt: number | undefined,
+): boolean {
   if (n.op !== 'leave' || n.subject !== signer || signer === me) return false;
-  if (c === undefined || !c.member || c.invitedBy !== undefined) return false;
-  return isMember(c.record, signer) && isAdmin(c.record, me) && n.version <= c.record.version + 1;
+  if (c === undefined || !c.member || c.invitedBy !== undefined || joinedAt === undefined) return false;
+  return (
+    isMember(c.record, signer) && isAdmin(c.record, me) && n.version > joinedAt && n.version <= c.record.version + 1
+  );
 }
 
 /**

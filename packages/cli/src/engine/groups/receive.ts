@@ -154,14 +154,17 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
   // its membership does not fork. An invitation (new or again), a competing version, a change to a pending group or
   // to a competing one: dropped without a row or a notice, so a blocked user cannot pull us into a group.
   const accepted = current?.member === true && current.invitedBy === undefined;
-  if (m.store.blocked.has(from) && !(check.ok && check.as === 'change' && accepted)) return { outcome: 'dropped' };
+  // §15.4 step 6 whoever signs it: it can only take the signer itself out, which blocking it must not prevent.
+  const crossed = !check.ok && isCrossedLeave(m.username, current, record, from, m.store.groups.joinedAt(gid, from));
+  const blocked = m.store.blocked.has(from);
+  if (blocked && !(check.ok && check.as === 'change' && accepted) && !crossed) return { outcome: 'dropped' };
   if (!check.ok) {
     // A record that does not follow from our version of the group may follow from a competing one: keep that current.
-    if (advanceCompeting(m, record, opened.body, from, now)) return { outcome: 'held' };
+    if (!blocked && advanceCompeting(m, record, opened.body, from, now)) return { outcome: 'held' };
     // Out of the group (we left or were removed), a change that does not bring us back is one we no longer take: a
     // leave that crossed a change (§15.4 step 6) makes them common, so they are acknowledged without a report.
     if (current && !current.member && !isInvitation(m.username, record, from)) return { outcome: 'dropped' };
-    if (current && isCrossedLeave(m.username, current, record, from)) {
+    if (current && crossed) {
       removeLeaver(m, current, from, relayTs, now);
       const body = `${from} left`;
       const conv = `#${current.record.name}`;

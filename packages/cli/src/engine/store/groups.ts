@@ -64,9 +64,10 @@ export class GroupStore {
   /** Stores `record` (already checked, §15.4) as the group's state; `invitedBy` marks it pending (§15.7). */
   put(record: GroupRecord, bytes: Uint8Array, member: boolean, now: number, invitedBy: string | null = null): void {
     const gid = toHex(record.gid);
-    const before = this.db.prepare('SELECT version, record FROM groups WHERE gid = ?').get(gid) as
-      | { version: number; record: Buffer }
+    const before = this.db.prepare('SELECT version, record, member FROM groups WHERE gid = ?').get(gid) as
+      | { version: number; record: Buffer; member: number }
       | undefined;
+    this.recordJoins(gid, record, before);
     // §25.6 step 2: our epoch is renewed at every change, found by the version; another record of the same version (a
     // competing one taken, §15.7 rule 5) is a change the version does not show, so our epoch ends here.
     if (before && before.version === record.version && !before.record.equals(bytes)) {
@@ -80,6 +81,42 @@ export class GroupStore {
       .run(gid, record.name, record.version, Buffer.from(bytes), member ? 1 : 0, now, invitedBy);
     // §25.7: out of the group (removed, left), its sender keys are erased in the same transaction.
     if (!member) eraseSenderKeys(this.db, gid);
+  }
+
+  /**
+   * The version of the record by which `user` last joined `gid` in our chain of records (§15.4 step 6: a leave made
+   * before it is an old one, never one that crossed a change); undefined for a group we do not hold.
+   */
+  joinedAt(gid: string, user: string): number | undefined {
+    const row = this.db
+      .prepare(`SELECT version FROM group_joins WHERE gid = ? AND user IN (?, '*') ORDER BY user = '*' LIMIT 1`)
+      .get(gid, user) as { version: number } | undefined;
+    return row?.version;
+  }
+
+  /**
+   * Keeps `group_joins` with the state `record` replaces (`before`): a change that follows ours (the next version of a
+   * group we are in) records who it added, at its version, and forgets who it removed; any other state (a creation,
+   * an invitation, a competing version, a restore) is a chain we did not see, so every member counts as joined at it.
+   */
+  private recordJoins(
+    gid: string,
+    record: GroupRecord,
+    before: { version: number; record: Buffer; member: number } | undefined,
+  ): void {
+    const now = record.members.map((x) => x.user);
+    if (before === undefined || before.member !== 1 || record.version !== before.version + 1) {
+      this.db.prepare('DELETE FROM group_joins WHERE gid = ?').run(gid);
+      this.db.prepare(`INSERT INTO group_joins (gid, user, version) VALUES (?, '*', ?)`).run(gid, record.version);
+      return;
+    }
+    const was = new Set(parseGroupRecord(new Uint8Array(before.record)).members.map((x) => x.user));
+    const join = this.db.prepare(
+      'INSERT INTO group_joins (gid, user, version) VALUES (?, ?, ?) ON CONFLICT (gid, user) DO UPDATE SET version = excluded.version',
+    );
+    for (const u of now) if (!was.has(u)) join.run(gid, u, record.version);
+    const gone = this.db.prepare('DELETE FROM group_joins WHERE gid = ? AND user = ?');
+    for (const u of was) if (!now.includes(u)) gone.run(gid, u);
   }
 
   /** The accepted groups' records as stored (not pending invitations), for a backup (§13.2). */
@@ -99,6 +136,7 @@ export class GroupStore {
   forget(gid: string): void {
     this.db.prepare('DELETE FROM group_messages WHERE conv = ?').run(`#${gid}`);
     this.db.prepare('DELETE FROM groups WHERE gid = ?').run(gid);
+    this.db.prepare('DELETE FROM group_joins WHERE gid = ?').run(gid);
     this.forgetInvitations(gid);
     eraseSenderKeys(this.db, gid);
   }

@@ -33,7 +33,7 @@ describe('held (schema v17)', () => {
   });
 
   it('migrates a version 16 database: the held tables are made, the history kept', () => {
-    expect(SCHEMA_VERSION).toBe(17);
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(17);
     store.messages.add({
       id: hex(1),
       peer: 'bob',

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChatError } from '../errors.js';
 
-export const SCHEMA_VERSION = 17;
+export const SCHEMA_VERSION = 18;
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -310,6 +310,17 @@ const MIGRATIONS: readonly string[] = [
      epoch     BLOB NOT NULL,
      start_key BLOB NOT NULL
    ) STRICT;`,
+  // v18 (PROTOCOL.md §15.4 step 6; groups.ts): the version of the record by which each member last joined a group, as
+  // this client's chain of records shows it. The row of user '*' (never a username) is the version from which the
+  // group's joins are known: a member without a row of its own counts as joined there. Groups held before this
+  // version start from their current version.
+  `CREATE TABLE IF NOT EXISTS group_joins (
+     gid     TEXT NOT NULL,
+     user    TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     PRIMARY KEY (gid, user)
+   ) STRICT;
+   INSERT OR IGNORE INTO group_joins (gid, user, version) SELECT gid, '*', version FROM groups;`,
 ];
 
 /**
