@@ -59,11 +59,16 @@ describe('requireWithCodeCache', () => {
     expect(await load()).toBe('used');
   });
 
-  it('leaves a cache that V8 rejects (made for another source) to be replaced', async () => {
+  it('skips a cache made for another source, also one of the same length, and writes one for this source', async () => {
     await load();
     writeFileSync(file, `${SOURCE}\n// another build\n`);
-    expect(await load()).toBe('rejected');
+    expect(await load()).toBe('none');
     expect(await load()).toBe('used');
+    // Edited in place, same length (V8's own check compares only the length): the old bytecode must not run.
+    writeFileSync(file, `${SOURCE}\n// another BUILD\n`.replace('n * 14', 'n * 13'));
+    const m = requireWithCodeCache<Mod>(file, (s) => import(s));
+    expect(m.cache).toBe('none');
+    expect(m.exports.answer).toBe(39);
   });
 
   it('does not read a cache that others may write, nor use a directory that others may write', async () => {

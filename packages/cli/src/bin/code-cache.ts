@@ -7,8 +7,9 @@
  *
  * The cache is code: it is read only from a file and a directory that the user running `chat` (or root) owns and
  * that nobody else may write, and written only into such a directory, by rename from a file nobody else could have
- * opened. It carries a SHA-256 of itself, so a damaged file is skipped before V8 sees it; V8 itself rejects a cache
- * from another V8 version, other flags or another source. Anything unexpected means no cache, never an error.
+ * opened. It carries a SHA-256 of the source it was made from and of itself, so a damaged file, or one made for
+ * another source, is skipped before V8 sees it (V8's own source check compares only the length); V8 itself rejects a
+ * cache from another V8 version or other flags. Anything unexpected means no cache, never an error.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -39,7 +40,7 @@ export interface CachedRequire<T> {
   save(): void;
 }
 
-const DIGEST = 32; // SHA-256 of the V8 data, in front of it
+const DIGEST = 32; // SHA-256 of (SHA-256 of the source ‖ the V8 data), in front of the data
 
 /** The cache file of `file`. */
 export const cacheFileOf = (file: string): string => `${file}.v8cache`;
@@ -56,8 +57,10 @@ export function requireWithCodeCache<T>(
 ): CachedRequire<T> {
   const safe = safePlace(statOrUndefined(dirname(file)));
   const cacheFile = cacheFileOf(file);
-  const cachedData = safe ? readCache(cacheFile) : undefined;
-  const script = new Script(`(function (${PARAMS}) {${readFileSync(file, 'utf8')}\n})`, {
+  const source = readFileSync(file);
+  const sourceDigest = createHash('sha256').update(source).digest();
+  const cachedData = safe ? readCache(cacheFile, sourceDigest) : undefined;
+  const script = new Script(`(function (${PARAMS}) {${source.toString('utf8')}\n})`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
   });
@@ -73,7 +76,8 @@ export function requireWithCodeCache<T>(
   const chatImport = (s: string) => importModule(s.startsWith('.') ? new URL(s, url).href : s);
   const wrapper = script.runInThisContext() as (...a: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file), chatImport);
-  const save = () => (cache === 'none' || cache === 'rejected' ? writeCache(script, cacheFile) : undefined);
+  const save = () =>
+    cache === 'none' || cache === 'rejected' ? writeCache(script, cacheFile, sourceDigest) : undefined;
   return { exports: module.exports, cache, save };
 }
 
@@ -94,17 +98,19 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** The V8 data in `cacheFile` if the file is safe and its digest matches; else undefined. */
-function readCache(cacheFile: string): Buffer | undefined {
+/** The digest in front of `data` made for the source whose SHA-256 is `sourceDigest`. */
+const digestOf = (sourceDigest: Buffer, data: Buffer): Buffer =>
+  createHash('sha256').update(sourceDigest).update(data).digest();
+
+/** The V8 data in `cacheFile` if the file is safe and its digest matches (this source, this data); else undefined. */
+function readCache(cacheFile: string, sourceDigest: Buffer): Buffer | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(cacheFile, 'r');
     if (!safePlace(fstatSync(fd)) || !fstatSync(fd).isFile()) return undefined;
     const bytes = readFileSync(fd);
     const data = bytes.subarray(DIGEST);
-    return data.length > 0 && createHash('sha256').update(data).digest().equals(bytes.subarray(0, DIGEST))
-      ? data
-      : undefined;
+    return data.length > 0 && digestOf(sourceDigest, data).equals(bytes.subarray(0, DIGEST)) ? data : undefined;
   } catch {
     return undefined;
   } finally {
@@ -113,12 +119,12 @@ function readCache(cacheFile: string): Buffer | undefined {
 }
 
 /** A new file only this process opened ('wx', 0644), renamed over the cache: readers see a whole file or none. */
-function writeCache(script: Script, cacheFile: string): void {
+function writeCache(script: Script, cacheFile: string, sourceDigest: Buffer): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     accessSync(dirname(cacheFile), fsConstants.W_OK); // a read-only install: not even the serialisation
     const data = script.createCachedData();
-    writeFileSync(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]), { flag: 'wx', mode: 0o644 });
+    writeFileSync(tmp, Buffer.concat([digestOf(sourceDigest, data), data]), { flag: 'wx', mode: 0o644 });
     renameSync(tmp, cacheFile);
   } catch {
     try {
