@@ -33,6 +33,28 @@ export interface SodiumAddon {
   ): boolean;
   /** `crypto_scalarmult` (X25519): 0, or -1 if the result would be all zero (`p` has low order). All 32 bytes. */
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): number;
+  /**
+   * `crypto_aead_chacha20poly1305_ietf_encrypt` (RFC 8439): the length of `c` (`m.length + 16`); `npub` 12 bytes,
+   * `k` 32.
+   */
+  crypto_aead_chacha20poly1305_ietf_encrypt(
+    c: Uint8Array,
+    m: Uint8Array,
+    ad: Uint8Array,
+    npub: Uint8Array,
+    k: Uint8Array,
+  ): number;
+  /**
+   * `crypto_aead_chacha20poly1305_ietf_decrypt`: the length of `m` (`c.length - 16`), anything else if `c` does not
+   * authenticate (libsodium's -1, as an unsigned 64-bit number).
+   */
+  crypto_aead_chacha20poly1305_ietf_decrypt(
+    m: Uint8Array,
+    c: Uint8Array,
+    ad: Uint8Array,
+    npub: Uint8Array,
+    k: Uint8Array,
+  ): number | bigint;
   /** `sodium_memzero`: zeroes `buf` in a way the compiler cannot drop. */
   sodium_memzero(buf: Uint8Array): void;
 }
