@@ -63,16 +63,17 @@ let addon: SodiumAddon | undefined;
 
 /** The addon, loaded once per thread (a worker thread loads its own instance). */
 export function sodium(): SodiumAddon {
-  addon ??= load();
+  addon ??= loadSodiumAddon(`${process.platform}-${process.arch}`);
   return addon;
 }
 
-function load(): SodiumAddon {
+/** @internal The prebuilt addon for `host` (e.g. `linux-x64`), else whatever sodium-native's own resolver finds. */
+export function loadSodiumAddon(host: string): SodiumAddon {
   // Resolved from this file: packages/crypto/node_modules in the workspace, the CLI's node_modules from a bundle.
   const requireHere = createRequire(import.meta.url);
   const root = dirname(requireHere.resolve('sodium-native/package.json'));
   try {
-    return requireHere(join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'sodium-native.node'));
+    return requireHere(join(root, 'prebuilds', host, 'sodium-native.node'));
   } catch {
     // No prebuilt addon under that name (musl, a source build): the package's own resolver finds it, slower.
     return requireHere('sodium-native/binding.js');
