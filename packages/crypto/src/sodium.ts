@@ -44,17 +44,14 @@ export interface SodiumAddon {
     npub: Uint8Array,
     k: Uint8Array,
   ): number;
-  /**
-   * `crypto_aead_chacha20poly1305_ietf_decrypt`: the length of `m` (`c.length - 16`), anything else if `c` does not
-   * authenticate (libsodium's -1, as an unsigned 64-bit number).
-   */
+  /** `crypto_aead_chacha20poly1305_ietf_decrypt`: the length of `m` (`c.length - 16`), or -1 if `c` does not verify. */
   crypto_aead_chacha20poly1305_ietf_decrypt(
     m: Uint8Array,
     c: Uint8Array,
     ad: Uint8Array,
     npub: Uint8Array,
     k: Uint8Array,
-  ): number | bigint;
+  ): number;
   /** `sodium_memzero`: zeroes `buf` in a way the compiler cannot drop. */
   sodium_memzero(buf: Uint8Array): void;
 }
