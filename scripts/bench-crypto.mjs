@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Operations per second of @chat/crypto's node:crypto path, its tweetnacl reference path and libsodium, in one run.
+// Operations per second of @chat/crypto (node:crypto, and libsodium through sodium-native for the sealed box), its
+// tweetnacl reference path and libsodium-wrappers (wasm), in one run.
 // Usage: npm run build && node scripts/bench-crypto.mjs [seconds-per-case, default 1]
 // Prints one line per case: name, ops/s of each implementation, and the ratio of ours to the others.
 import os from 'node:os';

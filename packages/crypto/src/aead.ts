@@ -1,14 +1,18 @@
 /**
- * ChaCha20-Poly1305 (RFC 8439 §2.8) from node:crypto for v2 ratchet messages (PROTOCOL.md §20.4). Chosen over
+ * ChaCha20-Poly1305 (RFC 8439 §2.8) for v2 ratchet messages (PROTOCOL.md §20.4) and group messages (§25), computed
+ * by libsodium's `crypto_aead_chacha20poly1305_ietf_*` (sodium.ts): for a ~300-byte message it is a quarter of the
+ * cost of node:crypto's createCipheriv / createDecipheriv, whose per-call object set-up dominated (BENCHMARKS.md,
+ * "The sealed box on libsodium"). The bytes are the same (aead.test.ts holds them to node:crypto). Chosen over
  * AES-256-GCM because it is constant-time in software on every CPU (no reliance on AES-NI), is the AEAD the file
  * STREAM (§16.2) already uses, and its 12-byte nonce comes from a per-message key, so nonce reuse cannot happen.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { exactBytes } from './bytes.js';
+import { bytesArg, exactBytes } from './bytes.js';
 import { CryptoError } from './errors.js';
+import { sodium } from './sodium.js';
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from './v2-constants.js';
 
-const ALGORITHM = 'chacha20-poly1305';
+/** libsodium's bound on an IETF ChaCha20-Poly1305 message, and the addon's (a 32-bit length). */
+const MAX_MESSAGE_BYTES = 0xffffffff - AEAD_TAG_BYTES;
 
 /**
  * `ciphertext ‖ tag` of `plaintext` under `key` and `nonce`, authenticating `ad`.
@@ -16,16 +20,10 @@ const ALGORITHM = 'chacha20-poly1305';
  * @example const sealed = aeadSeal(pt, key, nonce, ad)
  */
 export function aeadSeal(plaintext: Uint8Array, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array): Uint8Array {
-  exactBytes('aeadSeal', 'key', key, 32);
-  exactBytes('aeadSeal', 'nonce', nonce, AEAD_NONCE_BYTES);
-  const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_BYTES });
-  cipher.setAAD(ad, { plaintextLength: plaintext.length });
-  const body = cipher.update(plaintext);
-  cipher.final();
-  const tag = cipher.getAuthTag();
-  const out = new Uint8Array(body.length + AEAD_TAG_BYTES);
-  out.set(body);
-  out.set(tag, body.length);
+  checkArgs('aeadSeal', plaintext, key, nonce, ad);
+  if (plaintext.length > MAX_MESSAGE_BYTES) throw new RangeError(`aeadSeal: at most ${MAX_MESSAGE_BYTES} bytes`);
+  const out = new Uint8Array(plaintext.length + AEAD_TAG_BYTES);
+  sodium().crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, ad, nonce, key);
   return out;
 }
 
@@ -36,21 +34,22 @@ export function aeadSeal(plaintext: Uint8Array, key: Uint8Array, nonce: Uint8Arr
  * @example const pt = aeadOpen(sealed, key, nonce, ad)
  */
 export function aeadOpen(sealed: Uint8Array, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array): Uint8Array {
-  exactBytes('aeadOpen', 'key', key, 32);
-  exactBytes('aeadOpen', 'nonce', nonce, AEAD_NONCE_BYTES);
+  checkArgs('aeadOpen', sealed, key, nonce, ad);
   const n = sealed.length - AEAD_TAG_BYTES;
   if (n < 0) throw new CryptoError('RATCHET_DECRYPT_FAILED', 'ciphertext is shorter than its tag');
-  const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_BYTES });
-  decipher.setAuthTag(sealed.subarray(n));
-  decipher.setAAD(ad, { plaintextLength: n });
-  const body = decipher.update(sealed.subarray(0, n));
-  try {
-    decipher.final();
-  } catch (e) {
-    body.fill(0);
-    throw new CryptoError('RATCHET_DECRYPT_FAILED', 'message does not authenticate', { cause: e });
+  if (n > MAX_MESSAGE_BYTES) throw new CryptoError('RATCHET_DECRYPT_FAILED', 'ciphertext is too long');
+  const out = new Uint8Array(n);
+  // libsodium checks the tag before it decrypts: nothing is written to `out` for a forgery.
+  if (sodium().crypto_aead_chacha20poly1305_ietf_decrypt(out, sealed, ad, nonce, key) !== n) {
+    throw new CryptoError('RATCHET_DECRYPT_FAILED', 'message does not authenticate');
   }
-  const out = new Uint8Array(body);
-  body.fill(0);
   return out;
+}
+
+/** The addon asserts these lengths in C++ (an abort): they are checked here first. */
+function checkArgs(fn: string, data: Uint8Array, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array): void {
+  bytesArg(fn, 'data', data);
+  bytesArg(fn, 'ad', ad);
+  exactBytes(fn, 'key', key, 32);
+  exactBytes(fn, 'nonce', nonce, AEAD_NONCE_BYTES);
 }

@@ -1,12 +1,11 @@
 /**
  * The parts of libsodium's `crypto_box_seal` that do not depend on how X25519 is computed (PROTOCOL.md §2):
- * the BLAKE2b-192 nonce, HSalsa20 key derivation and XSalsa20-Poly1305, all from tweetnacl / noble (node:crypto has
- * neither XSalsa20 nor BLAKE2b with a 24-byte output).
+ * the BLAKE2b-192 nonce, HSalsa20 key derivation and XSalsa20-Poly1305, all from tweetnacl / noble. Only the
+ * independent implementation in reference.ts uses them; seal.ts calls libsodium's own `crypto_box_seal`.
  */
 import { blake2b } from '@noble/hashes/blake2.js';
 import nacl from 'tweetnacl';
 import { concat, wipe } from './bytes.js';
-import { SEAL_OVERHEAD_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
 
 interface Lowlevel {
@@ -60,15 +59,5 @@ export function openWithShared(sealed: Uint8Array, recipientPublicKey: Uint8Arra
     return new Uint8Array(opened);
   } finally {
     wipe(k, shared);
-  }
-}
-
-/** @throws {CryptoError} `OPEN_FAILED` if `sealed` is shorter than the 48 bytes of overhead. */
-export function checkSealedLength(sealed: Uint8Array): void {
-  if (sealed.length < SEAL_OVERHEAD_BYTES) {
-    throw new CryptoError(
-      'OPEN_FAILED',
-      `openSealed: a sealed box is at least ${SEAL_OVERHEAD_BYTES} bytes, got ${sealed.length}`,
-    );
   }
 }

@@ -1,6 +1,6 @@
 /**
  * @chat/crypto: keys, signatures, sealed boxes, key bundles and envelopes of PROTOCOL.md §2–§4.
- * Pure functions, no I/O. Ed25519 and X25519 run on node:crypto; XSalsa20-Poly1305 and HSalsa20 on tweetnacl;
+ * Pure functions, no I/O. Ed25519 and X25519 run on node:crypto; the sealed box on libsodium (sodium-native's addon);
  * `reference` is the same on tweetnacl alone.
  */
 export {

@@ -85,16 +85,12 @@ export function secretKeyObject(curve: Curve, secretKey: Uint8Array, cache = tru
   return key;
 }
 
-/** @internal The X25519 base point u = 9 (RFC 7748 §4.1) as a public KeyObject. */
-export function X25519_BASE_POINT(): KeyObject {
-  const nine = new Uint8Array(32);
-  nine[0] = 9;
-  return publicKeyObject('x25519', nine);
-}
-
 /**
  * @internal The raw 32-byte public key of a private or public KeyObject (via JWK, faster than DER here). Never call
- * it on a key from generateKeyPair(Sync): see seal.ts for the Node 20 deadlock.
+ * it on a key from generateKeyPair(Sync): Node 20 locks a generated key's mutex when the finished key-generation job
+ * is garbage-collected, and exporting the key (as JWK here) allocates while holding that same mutex, so a GC at that
+ * moment deadlocks the process (seen on 20.20). Import a secret key from bytes instead (secretKeyObject), or derive
+ * with diffieHellman, which holds no lock while it allocates.
  */
 export function rawPublicKey(key: KeyObject): Uint8Array {
   const pub = key.type === 'private' ? createPublicKey(key) : key;

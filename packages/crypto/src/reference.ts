@@ -1,12 +1,14 @@
 /**
  * The same primitives on tweetnacl alone: slower (Ed25519 verify ~100×), kept as an independent implementation
- * that the tests hold the node:crypto path to, byte for byte. Same arguments, strictness and errors.
+ * that the tests hold the product's path (node:crypto, libsodium's sealed box) to, byte for byte. Same arguments,
+ * strictness and errors.
  */
 import nacl from 'tweetnacl';
 import { bytesArg, exactBytes, isAllZero, wipe } from './bytes.js';
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './constants.js';
-import { checkSealedLength, openWithShared, sealWithShared } from './box.js';
+import { openWithShared, sealWithShared } from './box.js';
 import { CryptoError } from './errors.js';
+import { checkSealedLength } from './seal.js';
 import { passesEd25519Prechecks } from './strict.js';
 
 function refSign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {

@@ -1,4 +1,4 @@
-/** Sealed boxes (PROTOCOL.md §2): libsodium interop both ways, node ↔ reference, and every failure typed. */
+/** Sealed boxes (PROTOCOL.md §2): libsodium interop both ways, ours ↔ reference, and every failure typed. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectCryptoError, flip, hex, libsodium } from '../test/helpers.js';
@@ -6,7 +6,7 @@ import { generateIdentity, openSealed, reference, seal, SEAL_OVERHEAD_BYTES, sea
 
 const message = fc.uint8Array({ minLength: 0, maxLength: 2000 });
 const implementations = [
-  ['node:crypto', { seal, openSealed }],
+  ['libsodium (sodium-native)', { seal, openSealed }],
   ['reference', { seal: reference.seal, openSealed: reference.openSealed }],
   // One key pair's opener (a receive batch): the same results and errors as openSealed.
   [
@@ -49,7 +49,7 @@ describe('seal / openSealed', () => {
     );
   });
 
-  it('node:crypto seal opens with the reference and vice versa (fast-check)', () => {
+  it('our seal opens with the reference and vice versa (fast-check)', () => {
     fc.assert(
       fc.property(message, (m) => {
         const key = generateIdentity().encryption;
@@ -100,6 +100,30 @@ describe('seal / openSealed', () => {
       expectCryptoError(() => impl.openSealed(forged, bob.publicKey, bob.secretKey), 'LOW_ORDER_POINT');
     });
 
+    // libsodium answers -1 for a low-order key and for a bad tag alike; each keeps its code (seal.ts whyNotOpened).
+    it(`refuses every low-order point, in every encoding, as the ephemeral or the recipient key: ${name}`, () => {
+      for (const [point, encoded] of LOW_ORDER_ENCODINGS) {
+        expectCryptoError(() => impl.seal(Uint8Array.of(1), encoded), 'LOW_ORDER_POINT');
+        const forged = new Uint8Array(32 + SEAL_OVERHEAD_BYTES);
+        forged.set(encoded);
+        const code = expectCryptoErrorIn(() => impl.openSealed(forged, bob.publicKey, bob.secretKey));
+        expect(code, point).toBe('LOW_ORDER_POINT');
+      }
+    });
+
+    it(`reads keys and boxes at any byte offset of a larger buffer: ${name}`, () => {
+      const m = Uint8Array.of(5, 6, 7);
+      const sealed = impl.seal(m, bob.publicKey);
+      const at = (bytes: Uint8Array, offset: number) => {
+        const bigger = new Uint8Array(offset + bytes.length + 5).fill(0xaa);
+        bigger.set(bytes, offset);
+        return bigger.subarray(offset, offset + bytes.length);
+      };
+      expect(toHex(impl.openSealed(at(sealed, 3), at(bob.publicKey, 7), at(bob.secretKey, 11)))).toBe(toHex(m));
+      expect(toHex(impl.openSealed(impl.seal(m, at(bob.publicKey, 1)), bob.publicKey, bob.secretKey))).toBe(toHex(m));
+      expectCryptoError(() => impl.openSealed(at(flip(sealed, 40), 3), bob.publicKey, bob.secretKey), 'OPEN_FAILED');
+    });
+
     it(`rejects bad arguments with TypeError / RangeError: ${name}`, () => {
       expect(() => impl.seal(Uint8Array.of(1), new Uint8Array(31))).toThrow(RangeError);
       expect(() => impl.seal('hi' as unknown as Uint8Array, bob.publicKey)).toThrow(TypeError);
@@ -107,6 +131,15 @@ describe('seal / openSealed', () => {
       expect(() => impl.openSealed(null as unknown as Uint8Array, bob.publicKey, bob.secretKey)).toThrow(TypeError);
     });
   }
+
+  it('an opener keeps its own copy of the key pair: the caller may wipe its keys', () => {
+    const keys = generateIdentity().encryption;
+    const sealed = seal(Uint8Array.of(9), keys.publicKey);
+    const open = sealedBoxOpener(keys.publicKey, keys.secretKey);
+    keys.publicKey.fill(0);
+    keys.secretKey.fill(0);
+    expect(toHex(open(sealed))).toBe('09');
+  });
 
   it('random bytes only ever fail with a CryptoError (fast-check)', () => {
     fc.assert(
@@ -128,3 +161,24 @@ function expectCryptoErrorIn(fn: () => unknown): string {
   }
   throw new Error('expected a CryptoError, nothing was thrown');
 }
+
+/** The small-order X25519 values of libsodium's blocklist (PROTOCOL.md §2), canonical and with the high bit set. */
+const LOW_ORDER_ENCODINGS: [string, Uint8Array][] = (
+  [
+    ['0', '0000000000000000000000000000000000000000000000000000000000000000'],
+    ['1', '0100000000000000000000000000000000000000000000000000000000000000'],
+    ['order 8 (a)', 'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'],
+    ['order 8 (b)', '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157'],
+    ['p - 1', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'],
+    ['p', 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'],
+    ['p + 1', 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'],
+  ] as const
+).flatMap(([name, h]): [string, Uint8Array][] => {
+  const canonical = hex(h);
+  const highBit = Uint8Array.from(canonical);
+  highBit[31] = (highBit[31] as number) | 0x80;
+  return [
+    [name, canonical],
+    [`${name}, high bit set`, highBit],
+  ];
+});

@@ -1,17 +1,17 @@
-/** Anonymous sealed boxes, libsodium's `crypto_box_seal` (PROTOCOL.md §2), with X25519 on node:crypto. */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+/**
+ * Anonymous sealed boxes, libsodium's `crypto_box_seal` (PROTOCOL.md §2), computed by libsodium itself (sodium.ts).
+ * reference.ts keeps an independent implementation (tweetnacl, noble's BLAKE2b) that the tests hold this one to.
+ */
 import { bytesArg, exactBytes } from './bytes.js';
-import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './constants.js';
-import { checkSealedLength, openWithShared, sealWithShared } from './box.js';
-import { publicKeyObject, secretKeyObject, X25519_BASE_POINT } from './keys.js';
-import { derive } from './x25519.js';
+import { PUBLIC_KEY_BYTES, SEAL_OVERHEAD_BYTES, SECRET_KEY_BYTES } from './constants.js';
+import { CryptoError } from './errors.js';
+import { sodium } from './sodium.js';
 
 /**
  * Encrypts `message` to `recipientPublicKey` so that only the holder of its secret key can read it and nobody can
  * tell who sent it: `epk ‖ XSalsa20-Poly1305(m, BLAKE2b-192(epk ‖ pk), HSalsa20(X25519(esk, pk)))`. The output is
- * `message.length + 48` bytes. The ephemeral secret key is generated inside OpenSSL and never copied into
- * JavaScript memory (so there is nothing to wipe here); OpenSSL clears it when the KeyObject is freed. The shared
- * secret and the box key are wiped.
+ * `message.length + 48` bytes. The ephemeral secret key, the shared secret and the box key live only inside
+ * libsodium's `crypto_box_seal`, which wipes them before it returns.
  *
  * @throws {CryptoError} `LOW_ORDER_POINT` if `recipientPublicKey` has low order (all-zero X25519, RFC 7748 §6.1).
  * @throws {TypeError} if an argument is not a Uint8Array.
@@ -21,14 +21,10 @@ import { derive } from './x25519.js';
 export function seal(message: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
   bytesArg('seal', 'message', message);
   exactBytes('seal', 'recipientPublicKey', recipientPublicKey, PUBLIC_KEY_BYTES);
-  const recipient = publicKeyObject('x25519', recipientPublicKey);
-  // Only ever pass keys from generateKeyPairSync to diffieHellman. Node 20 locks a generated key's mutex when the
-  // finished key-generation job is garbage-collected; exporting the key (e.g. as JWK) allocates while holding that
-  // same mutex, so a GC at that moment deadlocks the process (seen on 20.20). diffieHellman holds no lock while it
-  // allocates. Hence epk = X25519(esk, 9) (RFC 7748 §6.1) instead of exporting the public key.
-  const esk = generateKeyPairSync('x25519').privateKey;
-  const epk = derive(esk, X25519_BASE_POINT());
-  return sealWithShared(message, epk, recipientPublicKey, derive(esk, recipient));
+  const sealed = new Uint8Array(message.length + SEAL_OVERHEAD_BYTES);
+  // crypto_box_seal fails only when X25519(esk, pk) is all zero (crypto_box_beforenm refuses a low-order pk).
+  if (sodium().crypto_box_seal(sealed, message, recipientPublicKey) !== 0) throw lowOrder();
+  return sealed;
 }
 
 /**
@@ -48,13 +44,16 @@ export function openSealed(
   bytesArg('openSealed', 'sealed', sealed);
   exactBytes('openSealed', 'recipientPublicKey', recipientPublicKey, PUBLIC_KEY_BYTES);
   exactBytes('openSealed', 'recipientSecretKey', recipientSecretKey, SECRET_KEY_BYTES);
-  return openWithKey(sealed, recipientPublicKey, secretKeyObject('x25519', recipientSecretKey));
+  return openWithKeys(sealed, recipientPublicKey, 0, recipientSecretKey, 0);
 }
 
+/** Wipes an opener's copy of the key pair once the opener is garbage: the copy lives exactly as long as it. */
+const wipeWhenCollected = new FinalizationRegistry<Uint8Array>((keys) => sodium().sodium_memzero(keys));
+
 /**
- * {@link openSealed} for many boxes to one key pair (a receive batch): the secret key is imported once, here, instead
- * of being looked up in the KeyObject cache by a hash of it for every box. The KeyObject is not cached; it lives as
- * long as the returned function.
+ * {@link openSealed} for many boxes to one key pair (a receive batch): the arguments are checked once, here, and the
+ * opener keeps its own copy of the key pair (wiped with sodium_memzero when the opener is garbage-collected), so a
+ * caller may wipe its keys while the opener lives.
  *
  * @throws {TypeError} if an argument is not a Uint8Array; {RangeError} if a key is not 32 bytes (here, not per box).
  * @example const open = sealedBoxOpener(me.encryption.publicKey, me.encryption.secretKey); const m = open(sealed)
@@ -65,17 +64,59 @@ export function sealedBoxOpener(
 ): (sealed: Uint8Array) => Uint8Array {
   exactBytes('sealedBoxOpener', 'recipientPublicKey', recipientPublicKey, PUBLIC_KEY_BYTES);
   exactBytes('sealedBoxOpener', 'recipientSecretKey', recipientSecretKey, SECRET_KEY_BYTES);
-  const publicKey = new Uint8Array(recipientPublicKey);
-  const secretKey = secretKeyObject('x25519', recipientSecretKey, false);
-  return (sealed) => {
+  const keys = new Uint8Array(PUBLIC_KEY_BYTES + SECRET_KEY_BYTES); // pk ‖ sk, one allocation to wipe
+  keys.set(recipientPublicKey);
+  keys.set(recipientSecretKey, PUBLIC_KEY_BYTES);
+  const open = (sealed: Uint8Array): Uint8Array => {
     bytesArg('openSealed', 'sealed', sealed);
-    return openWithKey(sealed, publicKey, secretKey);
+    return openWithKeys(sealed, keys, 0, keys, PUBLIC_KEY_BYTES);
   };
+  wipeWhenCollected.register(open, keys);
+  return open;
 }
 
-function openWithKey(sealed: Uint8Array, recipientPublicKey: Uint8Array, secretKey: KeyObject): Uint8Array {
+/** `pk` and `sk` are the 32 bytes at those offsets of each array (checked by the callers: the addon asserts them). */
+function openWithKeys(sealed: Uint8Array, pk: Uint8Array, pkAt: number, sk: Uint8Array, skAt: number): Uint8Array {
   checkSealedLength(sealed);
-  // The ephemeral key is new for every box: import it without caching so it does not evict contacts' keys.
-  const epk = publicKeyObject('x25519', sealed.subarray(0, 32), false);
-  return openWithShared(sealed, recipientPublicKey, derive(secretKey, epk));
+  const message = new Uint8Array(sealed.length - SEAL_OVERHEAD_BYTES);
+  const opened = sodium().crypto_box_seal_open(
+    message.buffer,
+    0,
+    message.length,
+    sealed.buffer,
+    sealed.byteOffset,
+    sealed.length,
+    pk.buffer,
+    pk.byteOffset + pkAt,
+    PUBLIC_KEY_BYTES,
+    sk.buffer,
+    sk.byteOffset + skAt,
+    SECRET_KEY_BYTES,
+  );
+  if (opened) return message;
+  throw whyNotOpened(sealed, sk.subarray(skAt, skAt + SECRET_KEY_BYTES));
+}
+
+/**
+ * libsodium answers -1 both for a box that does not verify and for a low-order ephemeral key; the two keep their own
+ * codes (PROTOCOL.md §2, §10). Only a refused box pays for this second X25519, never the good path.
+ */
+function whyNotOpened(sealed: Uint8Array, secretKey: Uint8Array): CryptoError {
+  const shared = new Uint8Array(32);
+  const lowOrderKey = sodium().crypto_scalarmult(shared, secretKey, sealed.subarray(0, PUBLIC_KEY_BYTES)) !== 0;
+  sodium().sodium_memzero(shared);
+  return lowOrderKey ? lowOrder() : new CryptoError('OPEN_FAILED', 'openSealed: the sealed box does not verify');
+}
+
+const lowOrder = (): CryptoError =>
+  new CryptoError('LOW_ORDER_POINT', 'x25519: the public key has low order (all-zero shared secret)');
+
+/** @throws {CryptoError} `OPEN_FAILED` if `sealed` is shorter than the 48 bytes of overhead. */
+export function checkSealedLength(sealed: Uint8Array): void {
+  if (sealed.length < SEAL_OVERHEAD_BYTES) {
+    throw new CryptoError(
+      'OPEN_FAILED',
+      `openSealed: a sealed box is at least ${SEAL_OVERHEAD_BYTES} bytes, got ${sealed.length}`,
+    );
+  }
 }
