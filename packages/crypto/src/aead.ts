@@ -8,7 +8,7 @@
  */
 import { bytesArg, exactBytes } from './bytes.js';
 import { CryptoError } from './errors.js';
-import { sodium } from './sodium.js';
+import { aeadDecrypt, aeadEncrypt } from './sodium.js';
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from './v2-constants.js';
 
 /** libsodium's bound on an IETF ChaCha20-Poly1305 message, and the addon's (a 32-bit length). */
@@ -22,9 +22,7 @@ const MAX_MESSAGE_BYTES = 0xffffffff - AEAD_TAG_BYTES;
 export function aeadSeal(plaintext: Uint8Array, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array): Uint8Array {
   checkArgs('aeadSeal', plaintext, key, nonce, ad);
   if (plaintext.length > MAX_MESSAGE_BYTES) throw new RangeError(`aeadSeal: at most ${MAX_MESSAGE_BYTES} bytes`);
-  const out = new Uint8Array(plaintext.length + AEAD_TAG_BYTES);
-  sodium().crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, ad, nonce, key);
-  return out;
+  return aeadEncrypt(plaintext, ad, nonce, key);
 }
 
 /**
@@ -38,15 +36,12 @@ export function aeadOpen(sealed: Uint8Array, key: Uint8Array, nonce: Uint8Array,
   const n = sealed.length - AEAD_TAG_BYTES;
   if (n < 0) throw new CryptoError('RATCHET_DECRYPT_FAILED', 'ciphertext is shorter than its tag');
   if (n > MAX_MESSAGE_BYTES) throw new CryptoError('RATCHET_DECRYPT_FAILED', 'ciphertext is too long');
-  const out = new Uint8Array(n);
-  // libsodium checks the tag before it decrypts: nothing is written to `out` for a forgery.
-  if (sodium().crypto_aead_chacha20poly1305_ietf_decrypt(out, sealed, ad, nonce, key) !== n) {
-    throw new CryptoError('RATCHET_DECRYPT_FAILED', 'message does not authenticate');
-  }
+  const out = aeadDecrypt(sealed, ad, nonce, key);
+  if (out === undefined) throw new CryptoError('RATCHET_DECRYPT_FAILED', 'message does not authenticate');
   return out;
 }
 
-/** The addon asserts these lengths in C++ (an abort): they are checked here first. */
+/** The arguments' types and lengths, with this function's name in the error (sodium.ts checks them again). */
 function checkArgs(fn: string, data: Uint8Array, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array): void {
   bytesArg(fn, 'data', data);
   bytesArg(fn, 'ad', ad);

@@ -5,7 +5,7 @@
 import { bytesArg, exactBytes } from './bytes.js';
 import { PUBLIC_KEY_BYTES, SEAL_OVERHEAD_BYTES, SECRET_KEY_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
-import { sodium } from './sodium.js';
+import { boxSeal, boxSealOpen, memzero, scalarmult } from './sodium.js';
 
 /**
  * Encrypts `message` to `recipientPublicKey` so that only the holder of its secret key can read it and nobody can
@@ -21,9 +21,9 @@ import { sodium } from './sodium.js';
 export function seal(message: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
   bytesArg('seal', 'message', message);
   exactBytes('seal', 'recipientPublicKey', recipientPublicKey, PUBLIC_KEY_BYTES);
-  const sealed = new Uint8Array(message.length + SEAL_OVERHEAD_BYTES);
   // crypto_box_seal fails only when X25519(esk, pk) is all zero (crypto_box_beforenm refuses a low-order pk).
-  if (sodium().crypto_box_seal(sealed, message, recipientPublicKey) !== 0) throw lowOrder();
+  const sealed = boxSeal(message, recipientPublicKey);
+  if (sealed === undefined) throw lowOrder();
   return sealed;
 }
 
@@ -48,7 +48,7 @@ export function openSealed(
 }
 
 /** Wipes an opener's copy of the key pair once the opener is garbage: the copy lives exactly as long as it. */
-const wipeWhenCollected = new FinalizationRegistry<Uint8Array>((keys) => sodium().sodium_memzero(keys));
+const wipeWhenCollected = new FinalizationRegistry<Uint8Array>((keys) => memzero(keys));
 
 /**
  * {@link openSealed} for many boxes to one key pair (a receive batch): the arguments are checked once, here, and the
@@ -64,7 +64,9 @@ export function sealedBoxOpener(
 ): (sealed: Uint8Array) => Uint8Array {
   exactBytes('sealedBoxOpener', 'recipientPublicKey', recipientPublicKey, PUBLIC_KEY_BYTES);
   exactBytes('sealedBoxOpener', 'recipientSecretKey', recipientSecretKey, SECRET_KEY_BYTES);
-  const keys = new Uint8Array(PUBLIC_KEY_BYTES + SECRET_KEY_BYTES); // pk ‖ sk, one allocation to wipe
+  // pk ‖ sk, one allocation to wipe; its own ArrayBuffer, outside V8's heap (a typed array of ≤ 64 bytes made
+  // without one lives in the heap, and is copied out, unwiped, when its buffer is first asked for).
+  const keys = new Uint8Array(new ArrayBuffer(PUBLIC_KEY_BYTES + SECRET_KEY_BYTES));
   keys.set(recipientPublicKey);
   keys.set(recipientSecretKey, PUBLIC_KEY_BYTES);
   const open = (sealed: Uint8Array): Uint8Array => {
@@ -75,25 +77,11 @@ export function sealedBoxOpener(
   return open;
 }
 
-/** `pk` and `sk` are the 32 bytes at those offsets of each array (checked by the callers: the addon asserts them). */
+/** `pk` and `sk` are the 32 bytes at those offsets of each array. */
 function openWithKeys(sealed: Uint8Array, pk: Uint8Array, pkAt: number, sk: Uint8Array, skAt: number): Uint8Array {
   checkSealedLength(sealed);
-  const message = new Uint8Array(sealed.length - SEAL_OVERHEAD_BYTES);
-  const opened = sodium().crypto_box_seal_open(
-    message.buffer,
-    0,
-    message.length,
-    sealed.buffer,
-    sealed.byteOffset,
-    sealed.length,
-    pk.buffer,
-    pk.byteOffset + pkAt,
-    PUBLIC_KEY_BYTES,
-    sk.buffer,
-    sk.byteOffset + skAt,
-    SECRET_KEY_BYTES,
-  );
-  if (opened) return message;
+  const message = boxSealOpen(sealed, pk, pkAt, sk, skAt);
+  if (message !== undefined) return message;
   throw whyNotOpened(sealed, sk.subarray(skAt, skAt + SECRET_KEY_BYTES));
 }
 
@@ -103,8 +91,8 @@ function openWithKeys(sealed: Uint8Array, pk: Uint8Array, pkAt: number, sk: Uint
  */
 function whyNotOpened(sealed: Uint8Array, secretKey: Uint8Array): CryptoError {
   const shared = new Uint8Array(32);
-  const lowOrderKey = sodium().crypto_scalarmult(shared, secretKey, sealed.subarray(0, PUBLIC_KEY_BYTES)) !== 0;
-  sodium().sodium_memzero(shared);
+  const lowOrderKey = !scalarmult(shared, secretKey, sealed.subarray(0, PUBLIC_KEY_BYTES));
+  memzero(shared);
   return lowOrderKey ? lowOrder() : new CryptoError('OPEN_FAILED', 'openSealed: the sealed box does not verify');
 }
 

@@ -1,41 +1,59 @@
-/** The libsodium addon's loader (sodium.ts): the prebuilt addon for this platform, and the fallback for any other. */
+/**
+ * The libsodium addon's loader and its checked calls (sodium.ts). The published addon does not check lengths itself
+ * (its C++ assertions are compiled out) and takes raw ArrayBuffers: every call is checked and its arguments made plain
+ * here, so a wrong length is a RangeError, never a read or write past a buffer.
+ */
 import { describe, expect, it } from 'vitest';
-import { loadSodiumAddon, type SodiumAddon, sodium } from './sodium.js';
 import { x25519KeyPair } from './index.js';
+import { aeadDecrypt, aeadEncrypt, boxSeal, boxSealOpen, loadSodiumAddon, scalarmult } from './sodium.js';
 
-function roundTrip(addon: SodiumAddon): number[] {
-  const keys = x25519KeyPair();
-  const m = Uint8Array.of(1, 2, 3);
-  const c = new Uint8Array(m.length + 48);
-  expect(addon.crypto_box_seal(c, m, keys.publicKey)).toBe(0);
-  const out = new Uint8Array(m.length);
-  const { publicKey: pk, secretKey: sk } = keys;
-  expect(
-    addon.crypto_box_seal_open(
-      out.buffer,
-      0,
-      3,
-      c.buffer,
-      0,
-      c.length,
-      pk.buffer,
-      pk.byteOffset,
-      32,
-      sk.buffer,
-      sk.byteOffset,
-      32,
-    ),
-  ).toBe(true);
-  return [...out];
+/** A copy of `b` in a SharedArrayBuffer, at an offset (what libsodium must not be handed as is). */
+function shared(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(b.length + 8), 8, b.length);
+  out.set(b);
+  return out;
 }
 
-describe('sodium()', () => {
-  it('loads the prebuilt addon for this platform once', () => {
-    expect(sodium()).toBe(sodium());
-    expect(roundTrip(sodium())).toEqual([1, 2, 3]);
+describe('sodium.ts', () => {
+  it('seals and opens a box through the prebuilt addon for this platform', () => {
+    const { publicKey, secretKey } = x25519KeyPair();
+    const c = boxSeal(Uint8Array.of(1, 2, 3), publicKey)!;
+    expect(c.length).toBe(51);
+    expect([...boxSealOpen(c, publicKey, 0, secretKey, 0)!]).toEqual([1, 2, 3]);
+    c[50] = (c[50] as number) ^ 1;
+    expect(boxSealOpen(c, publicKey, 0, secretKey, 0)).toBeUndefined();
   });
 
-  it("falls back to sodium-native's own resolver where no prebuilt addon has the platform's name (musl, a source build)", () => {
-    expect(roundTrip(loadSodiumAddon('no-such-platform'))).toEqual([1, 2, 3]);
+  it('loads an addon only from inside the installed package: none there for the host is an error naming both', () => {
+    expect(() => loadSodiumAddon('no-such-platform')).toThrow(/sodium-native in .* has no addon for no-such-platform/);
+  });
+
+  it('refuses a wrong length or offset before libsodium sees it', () => {
+    const { publicKey: pk, secretKey: sk } = x25519KeyPair();
+    const box = boxSeal(new Uint8Array(10), pk)!;
+    expect(() => boxSeal(new Uint8Array(1), pk.subarray(1))).toThrow(RangeError);
+    expect(() => boxSealOpen(box.subarray(0, 47), pk, 0, sk, 0)).toThrow(RangeError);
+    expect(() => boxSealOpen(box, pk, 1, sk, 0)).toThrow(RangeError);
+    expect(() => boxSealOpen(box, pk, 0, sk, -1)).toThrow(RangeError);
+    expect(() => boxSealOpen(box, pk, 0, sk.subarray(0, 31), 0)).toThrow(RangeError);
+    expect(() => scalarmult(new Uint8Array(32), sk, pk.subarray(0, 31))).toThrow(RangeError);
+    expect(() => scalarmult(new Uint8Array(16), sk, pk)).toThrow(RangeError);
+    const [k, n] = [new Uint8Array(32), new Uint8Array(12)];
+    expect(() => aeadEncrypt(new Uint8Array(3), new Uint8Array(0), n.subarray(1), k)).toThrow(RangeError);
+    expect(() => aeadEncrypt(new Uint8Array(3), new Uint8Array(0), n, k.subarray(1))).toThrow(RangeError);
+    expect(() => aeadDecrypt(new Uint8Array(15), new Uint8Array(0), n, k)).toThrow(RangeError);
+  });
+
+  it('hands libsodium a copy of an argument in a SharedArrayBuffer: the same results as for a plain one', () => {
+    const { publicKey: pk, secretKey: sk } = x25519KeyPair();
+    const box = boxSeal(shared(Uint8Array.of(7, 8)), shared(pk))!;
+    expect([...boxSealOpen(shared(box), shared(pk), 0, shared(sk), 0)!]).toEqual([7, 8]);
+    const [k, n, ad] = [new Uint8Array(32).fill(1), new Uint8Array(12).fill(2), Uint8Array.of(3)];
+    const c = aeadEncrypt(shared(Uint8Array.of(9)), shared(ad), shared(n), shared(k));
+    expect(c).toEqual(aeadEncrypt(Uint8Array.of(9), ad, n, k));
+    expect([...aeadDecrypt(shared(c), shared(ad), shared(n), shared(k))!]).toEqual([9]);
+    const q = shared(new Uint8Array(32));
+    expect(scalarmult(q, sk, pk)).toBe(true);
+    expect(q.some((b) => b !== 0)).toBe(true);
   });
 });

@@ -1,14 +1,18 @@
 /**
- * libsodium, through the N-API addon of `sodium-native` (pinned to 5.1.0 in package.json), loaded on the first sealed
- * box rather than at import: commands that never seal or open one do not pay for it.
+ * libsodium, through the N-API addon of `sodium-native` (pinned to 5.1.0 in package.json), loaded on the first call
+ * rather than at import: commands that never seal or open a box do not pay for it.
  *
  * We call the addon itself, not the package's JavaScript wrapper: `require('sodium-native')` loads a resolver
  * (require-addon and five `bare-*` modules) and a 3,200-line wrapper, ~40 ms of a one-shot `chat send` on this
  * machine, where opening the prebuilt addon directly is ~4 ms (docs/BENCHMARKS.md, "The sealed box on libsodium").
  * The addon's signatures are those of sodium-native's binding.cc, below its checked wrapper, hence the exact version
- * pin: an upgrade is a deliberate change that the sealed-box tests cover. The addon asserts lengths in C++, where a
- * failed assertion aborts the process: callers check every length first (seal.ts does).
+ * pin: an upgrade is a deliberate change that the sealed-box tests cover. The published addon is a release build
+ * whose C++ length assertions are compiled out (a wrong length reads or writes past a buffer, it does not abort), and
+ * it takes raw ArrayBuffers: so nothing outside this file sees the addon. The functions below check every length and
+ * offset, and copy an argument that is not a plain view of an ArrayBuffer (a SharedArrayBuffer, a resizable one)
+ * before libsodium sees it (found by the review of 2026-12-07).
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -59,20 +63,128 @@ export interface SodiumAddon {
 let addon: SodiumAddon | undefined;
 
 /** The addon, loaded once per thread (a worker thread loads its own instance). */
-export function sodium(): SodiumAddon {
+function sodium(): SodiumAddon {
   addon ??= loadSodiumAddon(`${process.platform}-${process.arch}`);
   return addon;
 }
 
-/** @internal The prebuilt addon for `host` (e.g. `linux-x64`), else whatever sodium-native's own resolver finds. */
+/**
+ * @internal The addon inside the installed package, for `host` (e.g. `linux-x64`): its prebuilt one, else one built
+ * from source there. Never found elsewhere: sodium-native's own resolver also looks in every parent directory's
+ * `prebuilds/`, where anyone who can write above the install could leave a library to be loaded.
+ * @throws {Error} naming the package directory and the host when neither is there.
+ */
 export function loadSodiumAddon(host: string): SodiumAddon {
   // Resolved from this file: packages/crypto/node_modules in the workspace, the CLI's node_modules from a bundle.
   const requireHere = createRequire(import.meta.url);
   const root = dirname(requireHere.resolve('sodium-native/package.json'));
-  try {
-    return requireHere(join(root, 'prebuilds', host, 'sodium-native.node'));
-  } catch {
-    // No prebuilt addon under that name (musl, a source build): the package's own resolver finds it, slower.
-    return requireHere('sodium-native/binding.js');
+  const candidates = [
+    join(root, 'prebuilds', host, 'sodium-native.node'),
+    join(root, 'build/Release/sodium-native.node'),
+  ];
+  const found = candidates.find((file) => existsSync(file));
+  if (found === undefined) {
+    throw new Error(`libsodium: sodium-native in ${root} has no addon for ${host} (no prebuilt one, none built there)`);
   }
+  return requireHere(found) as SodiumAddon;
+}
+
+/** `b` itself if libsodium may be given its ArrayBuffer as is, else a copy in a fresh one. */
+function plain(b: Uint8Array): Uint8Array {
+  const buffer = b.buffer as ArrayBuffer & { resizable?: boolean };
+  return buffer instanceof ArrayBuffer && buffer.resizable !== true && b.byteOffset + b.byteLength <= buffer.byteLength
+    ? b
+    : new Uint8Array(b);
+}
+
+function need(fn: string, what: string, b: Uint8Array, length: number): void {
+  if (b.length !== length) throw new RangeError(`${fn}: ${what} must be ${length} bytes, got ${b.length}`);
+}
+
+/** `crypto_box_seal` into a new array (`m.length + 48` bytes); undefined if `pk` (32 bytes) has low order. */
+export function boxSeal(m: Uint8Array, pk: Uint8Array): Uint8Array | undefined {
+  need('boxSeal', 'pk', pk, 32);
+  const c = new Uint8Array(m.length + 48);
+  return sodium().crypto_box_seal(c, plain(m), plain(pk)) === 0 ? c : undefined;
+}
+
+/**
+ * `crypto_box_seal_open` of `c` (at least 48 bytes) with the 32 bytes of `pk` and of `sk` at those offsets: the
+ * message, or undefined if the box does not open (it does not verify, or its ephemeral key has low order).
+ */
+export function boxSealOpen(
+  c: Uint8Array,
+  pk: Uint8Array,
+  pkAt: number,
+  sk: Uint8Array,
+  skAt: number,
+): Uint8Array | undefined {
+  if (c.length < 48) throw new RangeError(`boxSealOpen: a sealed box is at least 48 bytes, got ${c.length}`);
+  for (const [what, k, at] of [
+    ['pk', pk, pkAt],
+    ['sk', sk, skAt],
+  ] as const) {
+    if (!Number.isInteger(at) || at < 0 || at + 32 > k.length)
+      throw new RangeError(`boxSealOpen: ${what} out of range`);
+  }
+  const box = plain(c);
+  const [p, s] = [plain(pk), plain(sk)];
+  const m = new Uint8Array(box.length - 48);
+  const opened = sodium().crypto_box_seal_open(
+    m.buffer,
+    m.byteOffset,
+    m.length,
+    box.buffer,
+    box.byteOffset,
+    box.length,
+    p.buffer,
+    p.byteOffset + pkAt,
+    32,
+    s.buffer,
+    s.byteOffset + skAt,
+    32,
+  );
+  if (s !== sk) sodium().sodium_memzero(s);
+  if (opened !== true && opened !== false)
+    throw new Error('libsodium: crypto_box_seal_open answered neither true nor false');
+  return opened ? m : undefined;
+}
+
+/** X25519 (`crypto_scalarmult`) of 32-byte `n` and `p` into `q`; false if `p` has low order (an all-zero result). */
+export function scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): boolean {
+  need('scalarmult', 'q', q, 32);
+  need('scalarmult', 'n', n, 32);
+  need('scalarmult', 'p', p, 32);
+  const out = plain(q);
+  const ok = sodium().crypto_scalarmult(out, plain(n), plain(p)) === 0;
+  if (out !== q) {
+    q.set(out);
+    sodium().sodium_memzero(out);
+  }
+  return ok;
+}
+
+/** ChaCha20-Poly1305 IETF (RFC 8439) `ciphertext ‖ tag` of `m`; `npub` 12 bytes, `k` 32. */
+export function aeadEncrypt(m: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Uint8Array): Uint8Array {
+  need('aeadEncrypt', 'npub', npub, 12);
+  need('aeadEncrypt', 'k', k, 32);
+  const c = new Uint8Array(m.length + 16);
+  sodium().crypto_aead_chacha20poly1305_ietf_encrypt(c, plain(m), plain(ad), plain(npub), plain(k));
+  return c;
+}
+
+/** The plaintext of `c` (`ciphertext ‖ tag`, at least 16 bytes), or undefined if it does not authenticate. */
+export function aeadDecrypt(c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Uint8Array): Uint8Array | undefined {
+  if (c.length < 16) throw new RangeError(`aeadDecrypt: a ciphertext is at least 16 bytes, got ${c.length}`);
+  need('aeadDecrypt', 'npub', npub, 12);
+  need('aeadDecrypt', 'k', k, 32);
+  const m = new Uint8Array(c.length - 16);
+  // libsodium checks the tag before it decrypts: nothing is written to `m` for a forgery.
+  const n = sodium().crypto_aead_chacha20poly1305_ietf_decrypt(m, plain(c), plain(ad), plain(npub), plain(k));
+  return n === m.length ? m : undefined;
+}
+
+/** `sodium_memzero`: zeroes `b` in a way the compiler cannot drop. */
+export function memzero(b: Uint8Array): void {
+  sodium().sodium_memzero(b);
 }
