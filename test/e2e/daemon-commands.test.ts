@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, aliceAndBob, chat, startChat, type Result, type Running } from './harness.js';
 import { RpcClient, type RpcNotification } from '../helpers/rpc-client.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 
 type Obj = Record<string, unknown>;
@@ -25,7 +25,7 @@ const event =
 
 describe('chat commands attach to the daemon', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: TestRelay;
   let alice: string;
   let bob: string;
   let daemon: Running;
