@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity, randomMessageId } from '@chat/crypto';
 import { RawClient } from '../helpers/raw-client.js';
-import { RELAY_BIN, relayBinary, relayEnv } from '../fixtures/relay.js';
+import { RELAY_BIN, relayEnv, relayInProcess } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
 
 const tmp = tempDir('corrupt');
@@ -32,10 +32,13 @@ function runRelay(dataDir: string): Promise<{ code: number | null; stdout: strin
   });
 }
 
-/** A data directory with a real database holding accounts and envelopes, cleanly stopped. */
+/**
+ * A data directory with a real database holding accounts and envelopes, cleanly stopped. Written by the relay in this
+ * process (the same server the binary runs): only the binary's start on the damaged copy is under test.
+ */
 async function populated(name: string): Promise<string> {
   const dir = join(tmp.dir, name);
-  const relay = await relayBinary(dir, { args: ['--quiet'], env: { CHAT_RELAY_MESSAGES_BURST: '1000' } });
+  const relay = await relayInProcess(dir, { limits: { messagesBurst: 1000 } });
   const port = relay.port;
   const c = await RawClient.connect(port);
   await c.login('alice', generateIdentity());
@@ -43,15 +46,14 @@ async function populated(name: string): Promise<string> {
     c.send({ t: 'send', rid: i, to: 'alice', id: randomMessageId(), env: new Uint8Array(1000).fill(i) });
   for (let i = 0; i < 300; i++) await c.nextOfType('sent');
   c.close();
-  expect(await relay.stop()).toBe(0);
+  await relay.stop();
   return dir;
 }
 
 describe('chat-relay refuses a damaged relay.db', () => {
   it('a file that is not a database: exit 1, STORE_CORRUPT', async () => {
     const dir = join(tmp.dir, 'garbage');
-    const r0 = await relayBinary(dir); // create the directory the way the relay does
-    expect(await r0.stop()).toBe(0);
+    await (await relayInProcess(dir)).stop(); // create the directory the way the relay does
     writeFileSync(join(dir, 'relay.db'), Buffer.alloc(8192, 0x5a));
     const r = await runRelay(dir);
     expect(r.code).toBe(1);

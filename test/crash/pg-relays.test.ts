@@ -11,6 +11,7 @@ import type { RelayFrame } from '@chat/protocol';
 import { usePostgres } from '../fixtures/postgres.js';
 import { seeded, sleep, testSeed } from '../fixtures/random.js';
 import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { scaled } from '../fixtures/scale.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { until } from '../fixtures/wait.js';
@@ -20,7 +21,11 @@ const RELAYS = 3;
 const SENDERS = 3;
 /** Messages each sender sends at least; it streams on until the last SIGKILL. */
 const PER_SENDER = Number(process.env.CRASH_MESSAGES ?? '100');
-const KILLS = Number(process.env.CRASH_KILLS ?? '20');
+/**
+ * Relay SIGKILLs: 8 at the CI size, each a relay start of about 0.7 s of CPU and a stretch of streaming; the original
+ * 20 under CHAT_TEST_SCALE=long (`npm run test:long`). CRASH_KILLS overrides both.
+ */
+const KILLS = Number(process.env.CRASH_KILLS ?? scaled(8, 20));
 const WINDOW = 8;
 
 const pg = usePostgres();

@@ -4,13 +4,18 @@
  * unreachable relay address, so a command that opened a session of its own would fail; their output is compared with
  * the same command in a session of its own (CHAT_NO_DAEMON=1) where it does not change anything. Alice has no daemon:
  * she acts in sessions of her own. One relay, one daemon, prepared profiles (bob's keys sealed once).
+ *
+ * The session of its own runs in bob's twin: a directory whose identity.json is bob's from before the seal (the same
+ * keys and storage key, unencrypted) and whose every other entry is a symbolic link to bob's (chat.db and the rest;
+ * SQLite follows the link, so its -wal and -shm are bob's). It reads the state the daemon writes without a scrypt run
+ * per command (0.7 s of CPU each, about 17 of them); how keys are unlocked is keys-at-rest.test.ts's subject.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, aliceAndBob, chat, startChat, type Result, type Running } from './harness.js';
 import { RpcClient, type RpcNotification } from '../helpers/rpc-client.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 
 type Obj = Record<string, unknown>;
@@ -25,16 +30,19 @@ const event =
 
 describe('chat commands attach to the daemon', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: TestRelay;
   let alice: string;
   let bob: string;
+  /** bob's twin (see the file comment): his state, his keys unencrypted. */
+  let twin: string;
   let daemon: Running;
   let events: RpcClient;
   /** bob's command through his daemon (in `cwd` when given). */
   const attached = (args: string[], cwd?: string): Promise<Result> =>
     chat(args, { home: bob, env: ATTACHED, ...(cwd ? { cwd } : {}) });
   /** bob's command in a session of its own beside the daemon, as without one. */
-  const own = (args: string[]): Promise<Result> => chat(args, { home: bob, env: { CHAT_NO_DAEMON: '1' } });
+  const own = (args: string[]): Promise<Result> =>
+    chat(args, { home: twin, env: { CHAT_NO_DAEMON: '1', CHAT_PASSPHRASE: undefined } });
   const asAlice = async (args: string[]): Promise<Result> => {
     const r = await chat(args, { home: alice });
     expect(r, `alice: chat ${args.join(' ')}`).toMatchObject({ code: 0 });
@@ -58,6 +66,12 @@ describe('chat commands attach to the daemon', () => {
 
   beforeAll(async () => {
     ({ t, relay, alice, bob } = await aliceAndBob('daemon-commands'));
+    twin = join(t.dir, 'bob-twin');
+    mkdirSync(twin, { mode: 0o700 });
+    for (const f of readdirSync(bob)) {
+      if (f === 'identity.json') copyFileSync(join(bob, f), join(twin, f));
+      else symlinkSync(join(bob, f), join(twin, f));
+    }
     // Prepared keys are unsealed: seal bob's (one KDF), so a command that unlocks them itself needs the passphrase.
     const sealed = await chat(['passwd'], {
       home: bob,

@@ -10,7 +10,7 @@ import { Duplex } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_BIN, aliceAndBob, chat, newUser, startChat, type Running } from './harness.js';
 import { RpcClient, type RpcNotification } from '../helpers/rpc-client.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 
 type Obj = Record<string, unknown>;
@@ -41,7 +41,7 @@ const is =
 
 describe('chat daemon: every method', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: TestRelay;
   let homes: { alice: string; bob: string; carol: string };
   let daemons: Running[] = [];
   let a: RpcClient;

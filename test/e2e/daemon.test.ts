@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, aliceAndBob, chat, jsonLines, newUser, startChat, type Running } from './harness.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { rewriteHistory } from '../helpers/profile-db.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -40,7 +40,7 @@ async function stopDaemon(d: Running): Promise<number | null> {
 
 describe('chat daemon', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: TestRelay;
   let alice: string;
   let bob: string;
   let daemon: Running;
@@ -307,7 +307,7 @@ describe('chat daemon', () => {
   });
 
   it('unlocks passphrase-protected keys once: later commands need no passphrase; a wrong one leaves no socket', async () => {
-    const carol = await newUser(t.dir, 'carol', relay, { cli: true });
+    const carol = await newUser(t.dir, 'carol', relay, { sealed: true });
     const file = join(t.dir, 'carol-passphrase');
     writeFileSync(file, `${TEST_PASSPHRASE}\n`, { mode: 0o600 });
     writeFileSync(`${file}.wrong`, 'not it\n', { mode: 0o600 });

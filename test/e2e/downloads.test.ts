@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSyn
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines } from './harness.js';
-import type { BinaryRelay as Relay } from '../fixtures/relay.js';
+import type { TestRelay as Relay } from '../fixtures/relay.js';
 import type { tempDir } from '../fixtures/temp.js';
 
 let t: ReturnType<typeof tempDir>;

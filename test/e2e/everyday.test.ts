@@ -1,6 +1,6 @@
 /**
- * Everyday messaging (issue 15, PROTOCOL.md §17) through the built `chat` and `chat-relay` binaries: replies, edits,
- * deletes, reactions, `chat history` and `chat search` between two prepared profiles, a group's history; the
+ * Everyday messaging (issue 15, PROTOCOL.md §17) through the built `chat` (the relay in the test process): replies,
+ * edits, deletes, reactions, `chat history` and `chat search` between two prepared profiles, a group's history; the
  * refusals: bob cannot edit or delete alice's message, and alice's client rejects his forged attempt; block and
  * unblock. One CLI case per behaviour: the engine's rules in a group and for blocked users are tested in
  * packages/cli/src/engine (groups/groups.test.ts, blocking.test.ts), without child processes.

@@ -1,8 +1,8 @@
 /**
- * Disappearing messages (issue 15, PROTOCOL.md §17.5) through the built `chat` and `chat-relay` binaries: a timer set
- * by one side is applied by the other; a message (and a received file) then disappears from the history and the
- * database on both machines — at the next start for a client that was not running, at once for `chat recv --follow`.
- * No sleeps: the tests wait for the rows' own `expires_at` to pass, or for the follower's `expired` event.
+ * Disappearing messages (issue 15, PROTOCOL.md §17.5) through the built `chat` (the relay in the test process): a timer
+ * set by one side is applied by the other; a message (and a received file) then disappears from the history and the
+ * database on both machines — at the next start for a client that was not running, at once for `chat recv --follow`. No
+ * sleeps: the tests wait for the rows' own `expires_at` to pass, or for the follower's `expired` event.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

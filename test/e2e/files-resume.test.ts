@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines, startChat } from './harness.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import { scaled } from '../fixtures/scale.js';
 import type { TempDir } from '../fixtures/temp.js';
 
@@ -12,7 +12,7 @@ import type { TempDir } from '../fixtures/temp.js';
 const SIZE_MIB = scaled(24, 96);
 
 let t: TempDir;
-let relay: BinaryRelay;
+let relay: TestRelay;
 let alice: string;
 let bob: string;
 

@@ -1,13 +1,13 @@
 /**
- * File transfer (PROTOCOL.md §16) through the built `chat` and `chat-relay`: send-file, the offer in recv, accept
- * and decline, byte-identical delivery, tampering, hostile names and the relay's limits.
+ * File transfer (PROTOCOL.md §16) through the built `chat` (the relay in the test process): send-file, the offer in
+ * recv, accept and decline, byte-identical delivery, tampering, hostile names and the relay's limits.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type TestRelay } from '../fixtures/relay.js';
 import { scaled } from '../fixtures/scale.js';
 import type { TempDir } from '../fixtures/temp.js';
 
@@ -25,11 +25,11 @@ interface Row {
 }
 
 let t: TempDir;
-let relay: BinaryRelay;
+let relay: TestRelay;
 let alice: string;
 let bob: string;
 
-function blobFiles(r: BinaryRelay): string[] {
+function blobFiles(r: TestRelay): string[] {
   const dir = join(r.dataDir, 'blobs');
   return existsSync(dir) ? readdirSync(dir) : [];
 }
@@ -189,12 +189,12 @@ describe('a relay that reorders, drops or truncates stored chunks', () => {
 });
 
 describe('relay limits (§16.4)', () => {
-  let limited: BinaryRelay;
+  let limited: TestRelay;
   let carol: string;
   let dave: string;
   beforeAll(async () => {
-    limited = await relayBinary(join(t.dir, 'relay-limited'), {
-      args: ['--set', 'limits.maxFileBytes=300000', '--set', 'limits.blobQuotaBytes=500000'],
+    limited = await relayInProcess(join(t.dir, 'relay-limited'), {
+      limits: { maxFileBytes: 300_000, blobQuotaBytes: 500_000 },
     });
     carol = await newUser(t.dir, 'carol', limited);
     dave = await newUser(t.dir, 'dave', limited);

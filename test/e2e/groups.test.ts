@@ -1,10 +1,10 @@
-/** Groups and #general through the built `chat` and `chat-relay` binaries (PROTOCOL.md §15). */
+/** Groups and #general through the built `chat` against a relay in the test process (PROTOCOL.md §15). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageKind, encodeGroupRecord, fromHex, randomMessageId, sealEnvelope } from '@chat/crypto';
 import { Messenger } from '../../packages/cli/src/engine/messenger.js';
 import { makeUser } from '../../packages/cli/test/helpers.js';
 import { chat, jsonLines, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 const strip = (out: string) =>
@@ -15,12 +15,12 @@ const strip = (out: string) =>
 
 describe('chat group / chat join', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   const home: Record<string, string> = {};
 
   beforeAll(async () => {
     t = tempDir('e2e-groups');
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
     for (const u of ['alice', 'bob', 'carol']) home[u] = await newUser(t.dir, u, relay);
   });
   afterAll(async () => {

@@ -1,6 +1,9 @@
 /**
  * End-to-end harness: the BUILT `chat` as a child process (`npm run build` first). Relays come from
- * test/fixtures/relay.ts (`relayBinary` here), temp directories from test/fixtures/temp.ts. Apart from preparing a
+ * test/fixtures/relay.ts, temp directories from test/fixtures/temp.ts. The relay a `chat` talks to runs in the test's
+ * own process (`relayInProcess`: the same server over real TLS on port 0) unless the test is about the `chat-relay`
+ * binary itself (its flags, output, signals, restarts): a relay binary costs about 1 s of CPU to start (Node, its
+ * modules, a fresh TLS certificate), which most files paid for a server they only talk to. Apart from preparing a
  * user's profile (test/fixtures/profiles.ts), nothing here knows the client's internals; it runs commands and reads
  * their output.
  */
@@ -8,8 +11,8 @@ import { spawn, type ChildProcess, type SpawnOptionsWithStdioTuple, type StdioPi
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { preparedProfile } from '../fixtures/profiles.js';
-import { relayBinary, type BinaryRelay, type TestRelay } from '../fixtures/relay.js';
+import { preparedProfile, sealedProfile } from '../fixtures/profiles.js';
+import { relayInProcess, type InProcessRelay, type TestRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -129,15 +132,21 @@ export function startChat(args: readonly string[], o: ChatOptions): Running {
  * A user `name` on `relay` in a fresh profile under `root`; returns the profile directory. The one place that decides
  * how test users are made. By default a prepared profile (unencrypted keys made in this process, logged in with the
  * relay's pinned address): a test that is not about keys pays no child process and no scrypt for its users. With
- * `{ cli: true }`, the real `chat keygen` (keys sealed with TEST_PASSPHRASE from CHAT_PASSPHRASE) and `chat login`.
+ * `{ sealed: true }`, the same profile with its keys sealed under TEST_PASSPHRASE in this process (one scrypt run):
+ * for tests about what the passphrase protects. With `{ cli: true }`, the real `chat keygen` (keys sealed with
+ * TEST_PASSPHRASE from CHAT_PASSPHRASE) and `chat login`: for tests about those commands' result.
  */
 export async function newUser(
   root: string,
   name: string,
   relay: Pick<TestRelay, 'address' | 'insecure'>,
-  { cli = false }: { cli?: boolean } = {},
+  { cli = false, sealed = false }: { cli?: boolean; sealed?: boolean } = {},
 ): Promise<string> {
   const home = join(root, name);
+  if (sealed) {
+    await sealedProfile(home, name, relay, TEST_PASSPHRASE);
+    return home;
+  }
   if (!cli) {
     await preparedProfile(home, name, relay);
     return home;
@@ -160,15 +169,15 @@ export function jsonLines<T = Record<string, unknown>>(out: string): T[] {
 /** A relay in a fresh temp dir with alice and bob registered on it: where most end-to-end files start. */
 export async function aliceAndBob(
   prefix: string,
-): Promise<{ t: TempDir; relay: BinaryRelay; alice: string; bob: string }> {
+): Promise<{ t: TempDir; relay: InProcessRelay; alice: string; bob: string }> {
   const t = tempDir(prefix);
-  const relay = await relayBinary(join(t.dir, 'relay'));
+  const relay = await relayInProcess(join(t.dir, 'relay'));
   const alice = await newUser(t.dir, 'alice', relay);
   const bob = await newUser(t.dir, 'bob', relay);
   return { t, relay, alice, bob };
 }
 
-/** A test file's relay binary and users, made once in its hooks (e2eWorld). */
+/** A test file's relay and users, made once in its hooks (e2eWorld). */
 export interface E2eWorld {
   /** Each user's profile directory. */
   home: Record<string, string>;
@@ -179,16 +188,16 @@ export interface E2eWorld {
 }
 
 /**
- * Registers `beforeAll` / `afterAll` that start the relay binary in a temp dir named after `prefix` and make `users`
- * as prepared profiles on it, and stop and remove everything after the file.
+ * Registers `beforeAll` / `afterAll` that start a relay (in process) in a temp dir named after `prefix` and make
+ * `users` as prepared profiles on it, and stop and remove everything after the file.
  */
 export function e2eWorld(prefix: string, users: readonly string[]): E2eWorld {
   let t: TempDir | undefined;
-  let relay: BinaryRelay | undefined;
+  let relay: InProcessRelay | undefined;
   const home: Record<string, string> = {};
   beforeAll(async () => {
     t = tempDir(prefix);
-    relay = await relayBinary(join(t.dir, 'relay'));
+    relay = await relayInProcess(join(t.dir, 'relay'));
     for (const u of users) home[u] = await newUser(t.dir, u, relay);
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { openProfileDb } from '../helpers/profile-db.js';
 import { scan } from '../helpers/scan.js';
@@ -16,7 +16,7 @@ import { chat, jsonLines, newUser, startChat, type Running } from './harness.js'
 
 describe('the history at rest (§13.3)', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   let alice: string;
   let bob: string;
   let carol: string;
@@ -26,9 +26,9 @@ describe('the history at rest (§13.3)', () => {
   const toCarol = 'marmot-saffron-93 unprotected';
   beforeAll(async () => {
     t = tempDir('e2e-at-rest');
-    relay = await relayBinary(join(t.dir, 'relay'));
-    alice = await newUser(t.dir, 'alice', relay, { cli: true }); // keys under TEST_PASSPHRASE
-    bob = await newUser(t.dir, 'bob', relay, { cli: true });
+    relay = await relayInProcess(join(t.dir, 'relay'));
+    alice = await newUser(t.dir, 'alice', relay, { sealed: true }); // keys under TEST_PASSPHRASE
+    bob = await newUser(t.dir, 'bob', relay, { sealed: true });
     carol = await newUser(t.dir, 'carol', relay); // unencrypted keys, as `chat keygen --no-passphrase` writes
   });
   afterAll(async () => {

@@ -6,18 +6,18 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('a contact whose key changed', () => {
   let t: TempDir;
-  let first: BinaryRelay;
-  let second: BinaryRelay;
+  let first: InProcessRelay;
+  let second: InProcessRelay;
 
   beforeAll(async () => {
     t = tempDir('keychange');
-    first = await relayBinary(`${t.dir}/first`);
-    second = await relayBinary(`${t.dir}/second`);
+    first = await relayInProcess(`${t.dir}/first`);
+    second = await relayInProcess(`${t.dir}/second`);
   });
   afterAll(async () => {
     await first.stop();

@@ -6,17 +6,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, chat, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('keys at rest', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   let alice: string;
   let bob: string;
   beforeAll(async () => {
     t = tempDir('at-rest');
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
     alice = await newUser(t.dir, 'alice', relay, { cli: true });
     // Only alice's keys are under test: bob is a prepared profile (no keygen, no scrypt per command).
     bob = await newUser(t.dir, 'bob', relay);
@@ -96,7 +96,7 @@ describe('keys at rest', () => {
   });
 
   it('chat passwd changes the passphrase: the old one stops working, the new one works', async () => {
-    const carol = await newUser(t.dir, 'carol', relay, { cli: true });
+    const carol = await newUser(t.dir, 'carol', relay, { sealed: true });
     const p = await chat(['passwd'], { home: carol, env: { CHAT_NEW_PASSPHRASE: 'a new passphrase' } });
     expect(p).toMatchObject({ code: 0, stdout: `changed the passphrase of the keys in ${carol}\n` });
     expect((await chat(['send', 'carol', 'x'], { home: carol })).code).toBe(7);

@@ -1,14 +1,14 @@
-/** keygen → login → send → recv between two profiles, through the built `chat` and `chat-relay` binaries. */
+/** keygen → login → send → recv between two profiles, through the built `chat` (the relay in the test process). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines } from './harness.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 
 const LINE = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] alice: (.*)$/;
 
 describe('chat between alice and bob', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: TestRelay;
   let alice: string;
   let bob: string;
 

@@ -5,15 +5,15 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('one-shot hints', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   beforeAll(async () => {
     t = tempDir('e2e-one-shot-hints');
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
   });
   afterAll(async () => {
     await relay.stop();

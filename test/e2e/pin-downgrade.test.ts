@@ -4,13 +4,14 @@
  * not silently replace the pinned certificate with plaintext: that takes a separate flag, `--drop-tls-pin`.
  *
  * The profile is pinned by a real login to a TLS relay; its address is then pointed at a plaintext relay, which is
- * what the client meets when whoever answers at a pinned address stops speaking TLS.
+ * what the client meets when whoever answers at a pinned address stops speaking TLS. The relays run in this process
+ * (the client's handling is under test, not the relay binary's).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat } from './harness.js';
-import { relayBinary as startRelay, type BinaryRelay as Relay } from '../fixtures/relay.js';
+import { relayInProcess as startRelay, type InProcessRelay as Relay } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
 import { preparedKeys } from '../fixtures/profiles.js';
 

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, jsonLines, newUser, startChat } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { openProfileDb } from '../helpers/profile-db.js';
 import { scan } from '../helpers/scan.js';
@@ -22,11 +22,11 @@ function filesUnder(dir: string): string[] {
 
 describe('what the relay keeps', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
 
   beforeAll(async () => {
     t = tempDir('privacy');
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
   });
   afterAll(async () => {
     await relay.stop();
@@ -71,7 +71,7 @@ describe('what the relay keeps', () => {
     }
     // Clients never put a body on stderr.
     for (const log of logs) for (const secret of secrets) expect(log).not.toContain(secret);
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
   });
   it('a v2 conversation leaves no body, file name or file content in any file of the relay or either profile', async () => {
     const erin = await newUser(t.dir, 'erin', relay);
@@ -131,6 +131,6 @@ describe('what the relay keeps', () => {
     expect((db.prepare('SELECT count(*) AS n FROM v2_sessions').get() as { n: number }).n).toBeGreaterThan(0);
     expect(db.prepare('SELECT body FROM messages WHERE body = ?').all(edited)).toHaveLength(1);
     db.close();
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
   });
 });

@@ -1,18 +1,19 @@
 /** What the relay refuses and what happens when it is gone: exit codes 5 and 6 (PROTOCOL.md §12). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser, startChat } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayBinary, relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { preparedKeys } from '../fixtures/profiles.js';
 
 describe('refusals and an unreachable relay', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   let alice: string;
 
+  // The relay binary only where its process is what dies (SIGKILL, SIGTERM); elsewhere the relay in this process.
   beforeAll(async () => {
     t = tempDir('refusals');
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
     alice = await newUser(t.dir, 'alice', relay);
   });
   afterAll(async () => {
@@ -59,7 +60,7 @@ describe('refusals and an unreachable relay', () => {
   // 'connection refused' in the message shows it failed on the refusal itself, not by waiting out the connect timeout
   // (that one says it timed out); no wall-clock bound, which only measured how busy the machine was.
   it('relay not running: exit 5 on the refusal, for send, recv and login', async () => {
-    const dead = await relayBinary(`${t.dir}/dead`);
+    const dead = await relayInProcess(`${t.dir}/dead`);
     const bob = await newUser(t.dir, 'bob', dead);
     await dead.stop();
     for (const args of [['send', 'alice', 'hi'], ['recv'], ['login', 'bob']]) {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, jsonLines, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayBinary, relayInProcess, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 
 describe('relay restart', () => {
@@ -50,12 +50,13 @@ describe('relay restart', () => {
     expect(r2.stdout).toMatch(/alice: after the restart\n$/);
   });
 
+  // What the client does, not the relay process: the relays in this process (a relay binary costs ~1 s of CPU).
   it('refuses a relay whose id changed (exit 6) until chat login re-joins it', async () => {
-    const first = await relayBinary(`${t.dir}/old`);
+    const first = await relayInProcess(`${t.dir}/old`);
     const erin = await newUser(t.dir, 'erin', first);
     await first.stop();
     // Same address space, new data directory: a wiped or substituted relay.
-    const fresh = await relayBinary(`${t.dir}/wiped`);
+    const fresh = await relayInProcess(`${t.dir}/wiped`);
     try {
       const r = await chat(['recv'], { home: erin, env: { CHAT_RELAY: fresh.address } });
       expect(r.code).toBe(6);

@@ -1,13 +1,15 @@
 /**
  * Transport attacks on real sockets (PROTOCOL.md §5.1, docs/SECURITY.md): a relay certificate that is not the pinned
  * one, a certificate swapped under a TOFU pin, `--insecure` on one side only, and what a network observer sees.
+ * The `chat-relay` binary where its output, flags or data directory are under test; elsewhere the same relay in this
+ * process (TLS 1.3, its own certificate in its data directory), which saves a relay start (~1 s of CPU) each.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayBinary, relayInProcess, type BinaryRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { preparedKeys } from '../fixtures/profiles.js';
 
@@ -67,7 +69,7 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
 
   it('a bare host:port pins the first certificate; a different one later is refused (send and login)', async () => {
     const dir = `${t.dir}/tofu`;
-    const first = await relayBinary(`${dir}/relay-a`);
+    const first = await relayInProcess(`${dir}/relay-a`);
     const home = `${dir}/tina`;
     preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
     const login = await chat(['login', 'tina', '--relay', first.hostPort], { home });
@@ -82,7 +84,7 @@ describe('relay transport: TLS 1.3 with a pinned certificate', () => {
     expect(JSON.parse(readFileSync(`${home}/config.json`, 'utf8'))).toMatchObject({ relayCert: first.fingerprint });
     await first.stop();
     // Someone else answers on the same address with another certificate.
-    const impostor = await relayBinary(`${dir}/relay-b`, { args: ['--port', String(first.port)] });
+    const impostor = await relayInProcess(`${dir}/relay-b`, { port: first.port });
     try {
       expect(impostor.port).toBe(first.port);
       const send = await chat(['send', 'tina', 'hello?'], { home });
@@ -175,7 +177,7 @@ describe('--insecure must be on both sides', () => {
   });
 
   it('plaintext client, TLS relay: TLS_REQUIRED (exit 6) with a hint, and the relay keeps serving', async () => {
-    const relay = await relayBinary(`${t.dir}/tls`);
+    const relay = await relayInProcess(`${t.dir}/tls`);
     try {
       const home = `${t.dir}/jane`;
       preparedKeys(home); // keys are not under test here: no keygen child, no scrypt
@@ -216,7 +218,7 @@ describe('a network observer', () => {
     ['--insecure', true, true],
   ])('over %s sees usernames: %s', async (_name, insecure, visible) => {
     const t = tempDir('observer');
-    const relay = await relayBinary(`${t.dir}/relay`, { insecure });
+    const relay = await relayInProcess(`${t.dir}/relay`, { insecure });
     const proxy = await recordingProxy(relay.port);
     try {
       const via = {

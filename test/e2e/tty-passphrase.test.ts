@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, chat, jsonLines, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
 describe('a passphrase for piped input', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   let alice: string;
   let bob: string;
   const tmux = new Tmux();
@@ -19,8 +19,8 @@ describe('a passphrase for piped input', () => {
   beforeAll(async () => {
     Tmux.check();
     t = tempDir('tty-pass');
-    relay = await relayBinary(`${t.dir}/relay`);
-    alice = await newUser(t.dir, 'alice', relay, { cli: true }); // keys sealed with TEST_PASSPHRASE
+    relay = await relayInProcess(`${t.dir}/relay`);
+    alice = await newUser(t.dir, 'alice', relay, { sealed: true }); // keys sealed with TEST_PASSPHRASE
     bob = await newUser(t.dir, 'bob', relay);
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines, startChat, type Running } from './harness.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
@@ -14,7 +14,7 @@ const count = (text: string, what: string): number => text.split(what).length - 
 
 describe('interactive sessions attached to the daemon (tmux)', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: TestRelay;
   let alice: string;
   let bob: string;
   let daemon: Running | undefined;

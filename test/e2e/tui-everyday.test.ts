@@ -1,25 +1,25 @@
 /**
  * Edits and reactions in the interactive session end to end (issue 15, PROTOCOL.md §17): the built `chat` in a real
- * terminal (tmux, 80×24) against the built relay. Alice edits her last message with Up on an empty line; bob sees it
- * marked `(edited)` and reacts with the short id the pane shows; alice sees the reaction under her message. Then alice
- * turns on disappearing messages: a message leaves both screens and both databases on its own.
+ * terminal (tmux, 80×24) against a relay in the test process. Alice edits her last message with Up on an empty line;
+ * bob sees it marked `(edited)` and reacts with the short id the pane shows; alice sees the reaction under her message.
+ * Then alice turns on disappearing messages: a message leaves both screens and both databases on its own.
  */
 import { openProfileDb } from '../helpers/profile-db.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
 describe('edits and reactions in a terminal (tmux)', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   const tmux = new Tmux();
 
   beforeAll(async () => {
     Tmux.check();
     t = tempDir('tui-everyday');
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
   });
   afterAll(async () => {
     tmux.kill();

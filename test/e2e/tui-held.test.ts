@@ -1,17 +1,17 @@
 /**
  * Held messages in the interactive session (issue 15: "after /trust, the held messages appear at once, in order,
  * without a reconnect"), when the trust comes from `chat trust` in another terminal: that process only writes chat.db,
- * and the session (the built `chat` in tmux, against the built relay) must notice and show what it holds.
+ * and the session (the built `chat` in tmux, against a relay in the test process) must notice and show what it holds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, newUser } from './harness.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
 describe('held messages released by chat trust in another terminal (tmux)', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: TestRelay;
   let alice: string;
   let bob: string;
   let carol: string;

@@ -1,18 +1,18 @@
 /**
  * Long content in the interactive session (issue 15, "Nothing is cut off"): the built `chat` in a real terminal (tmux)
- * against the built relay. A 200-line paste and a 5,000-character message are read to their last line by paging; a
- * wrapped message cut off at the top of the pane shows only its own rows, in order, none drawn over another; at 40
- * columns, CJK and ZWJ emoji never hide the text after them.
+ * against a relay in the test process. A 200-line paste and a 5,000-character message are read to their last line by
+ * paging; a wrapped message cut off at the top of the pane shows only its own rows, in order, none drawn over another;
+ * at 40 columns, CJK and ZWJ emoji never hide the text after them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
 describe('long content in a terminal (tmux)', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   let alice: string;
   let bob: string;
   const tmux = new Tmux();
@@ -20,7 +20,7 @@ describe('long content in a terminal (tmux)', () => {
   beforeAll(async () => {
     Tmux.check();
     t = tempDir('tui-long');
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
     alice = await newUser(t.dir, 'alice', relay);
     bob = await newUser(t.dir, 'bob', relay);
   });

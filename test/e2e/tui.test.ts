@@ -1,23 +1,23 @@
 /**
- * The interactive session end to end: the built `chat` in a real terminal (tmux, 80×24) against the built relay.
- * Two users exchange messages, see each other typing, list each other with /who, paste a multi-line block that
+ * The interactive session end to end: the built `chat` in a real terminal (tmux, 80×24) against a relay in the test
+ * process. Two users exchange messages, see each other typing, list each other with /who, paste a multi-line block that
  * arrives as one message, and a message sent while the peer was away arrives when the peer comes back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, newUser } from './harness.js';
-import { relayBinary, type BinaryRelay } from '../fixtures/relay.js';
+import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { Tmux } from './tmux.js';
 
 describe('chat in a terminal (tmux)', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: InProcessRelay;
   const tmux = new Tmux();
 
   beforeAll(async () => {
     Tmux.check();
     t = tempDir('tui');
-    relay = await relayBinary(`${t.dir}/relay`);
+    relay = await relayInProcess(`${t.dir}/relay`);
   });
   afterAll(async () => {
     tmux.kill();
@@ -26,7 +26,7 @@ describe('chat in a terminal (tmux)', () => {
   });
 
   it('two users chat: typing indicator, /who, a multi-line paste, a message sent while the peer was away', async () => {
-    const alice = await newUser(t.dir, 'alice', relay, { cli: true }); // sealed keys: she types her passphrase below
+    const alice = await newUser(t.dir, 'alice', relay, { sealed: true }); // sealed keys: she types her passphrase below
     const bob = await newUser(t.dir, 'bob', relay);
     // alice types her passphrase at chat's hidden prompt, as a person would; bob's comes from CHAT_PASSPHRASE.
     // alice's shell exports CI=true, as CI machines do: Ink alone would then draw nothing until exit (a blank screen).

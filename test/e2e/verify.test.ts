@@ -1,12 +1,12 @@
 /** `chat verify`, `chat trust` and `--trust-new-identities` through the binaries (PROTOCOL.md §3.4, §3.5). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, newUser } from './harness.js';
-import type { BinaryRelay } from '../fixtures/relay.js';
+import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 
 describe('verifying a contact', () => {
   let t: TempDir;
-  let relay: BinaryRelay;
+  let relay: TestRelay;
   let alice: string;
   let bob: string;
   beforeAll(async () => {
