@@ -6,30 +6,14 @@
  * go on working afterwards (no message key spent twice, no state lost).
  */
 import { MessageKind, utf8 } from '@chat/crypto';
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
+import { engineWorld } from '../../../test/engine-fixture.js';
 import { sealAs } from '../../../test/seal-as.js';
-import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../../test/helpers.js';
 import { Messenger } from '../messenger.js';
 import type { Profile } from '../profile.js';
 import { V2Table } from '../store/v2.js';
 
-let t: ReturnType<typeof tempDir>;
-let relay: InProcessRelay;
-let alice: Profile;
-let bob: Profile;
-let carol: Profile;
-
-beforeAll(async () => {
-  t = tempDir('sessions-changed');
-  relay = await relayInProcess(`${t.dir}/relay`);
-  alice = (await makeUser(t.dir, 'alice', relay.address)).profile;
-  bob = (await makeUser(t.dir, 'bob', relay.address)).profile;
-  carol = (await makeUser(t.dir, 'carol', relay.address)).profile;
-});
-afterAll(async () => {
-  await relay.stop();
-  t.cleanup();
-});
+const world = engineWorld('sessions-changed');
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -56,14 +40,16 @@ async function send(from: Profile, to: string, text: string): Promise<void> {
 }
 
 it('a batch whose session another writer moved on is checked again, and the session stays whole', async () => {
+  const [aName, bName, cName] = (await world.users('alice', 'bob', 'carol')) as [string, string, string];
+  const [alice, bob, carol] = [aName, bName, cName].map((u) => world.profile(u)) as [Profile, Profile, Profile];
   // A session both ways: alice's first contact, bob's answer.
-  await send(alice, 'bob', 'first');
+  await send(alice, bName, 'first');
   expect((await drain(bob)).bodies).toEqual(['first']);
-  await send(bob, 'alice', 'answer');
+  await send(bob, aName, 'answer');
   expect((await drain(alice)).bodies).toEqual(['answer']);
   // And one more turn, so that what follows from alice stays on a receiving chain bob knows: decrypting it does no DH
   // ratchet step (§20), and bob's sending chain in the batch's copy is the one the other writer below moves on.
-  await send(alice, 'bob', 'turn');
+  await send(alice, bName, 'turn');
   expect((await drain(bob)).bodies).toEqual(['turn']);
 
   // Waiting for bob, in this order: five messages in alice's session, then carol's first contact, whose unknown sender
@@ -71,12 +57,12 @@ it('a batch whose session another writer moved on is checked again, and the sess
   const a = await Messenger.open(alice);
   const envs = await a.withConnectionFor(async (c) => {
     const out = [];
-    for (let i = 0; i < 5; i++) out.push(await sealAs(a, c, 'bob', { kind: MessageKind.text, body: utf8(`m${i}`) }));
+    for (let i = 0; i < 5; i++) out.push(await sealAs(a, c, bName, { kind: MessageKind.text, body: utf8(`m${i}`) }));
     return out;
   });
-  await a.withConnectionFor((c) => Promise.all(envs.map((e) => c.send('bob', e.id, e.env))));
+  await a.withConnectionFor((c) => Promise.all(envs.map((e) => c.send(bName, e.id, e.env))));
   a.close();
-  await send(carol, 'bob', 'hello from carol');
+  await send(carol, bName, 'hello from carol');
 
   // While that lookup is on its way, another writer (a `chat send` beside the session) seals in bob's session with
   // alice and stores it.
@@ -86,7 +72,7 @@ it('a batch whose session another writer moved on is checked again, and the sess
   vi.spyOn(m, 'lookupContact').mockImplementation(async (user, conn) => {
     if (!wrote) {
       wrote = true;
-      await send(bob, 'alice', 'written meanwhile');
+      await send(bob, aName, 'written meanwhile');
     }
     return lookup(user, conn);
   });
@@ -103,13 +89,13 @@ it('a batch whose session another writer moved on is checked again, and the sess
   expect((await drain(bob)).summary).toEqual({ received: 0, duplicates: 0, held: 0, rejected: 0 });
 
   // Both directions still work: what the other writer sealed opens at alice, and so do the messages after it.
-  await send(bob, 'alice', 'after');
+  await send(bob, aName, 'after');
   const atAlice = await drain(alice);
   expect(atAlice.bodies).toEqual(['written meanwhile', 'after']);
   // Bob's delivery receipts for m0–m4, sealed in the session by the batch's commit, open too: a receipt sealed in the
   // batch's stale copy would reuse the message key the other writer spent and be dropped here as a duplicate.
   expect(atAlice.summary).toEqual({ received: 2, duplicates: 0, held: 0, rejected: 0 });
-  await send(alice, 'bob', 'again');
+  await send(alice, bName, 'again');
   expect(await drain(bob)).toEqual({
     bodies: ['again'],
     summary: { received: 1, duplicates: 0, held: 0, rejected: 0 },
