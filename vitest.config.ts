@@ -61,6 +61,7 @@ export const INTEGRATION = [
   'packages/cli/src/engine/groups/groups.test.ts',
   'packages/cli/src/engine/groups/crossed-leave.test.ts',
   'packages/cli/src/engine/groups/crossed-leave-replay.test.ts',
+  'packages/cli/src/engine/groups/ahead.test.ts',
   'packages/cli/src/engine/groups/sender-keys.test.ts',
   'packages/cli/src/engine/groups/sender-keys-attacks.test.ts',
   'packages/cli/src/engine/groups/sender-key-request.test.ts',

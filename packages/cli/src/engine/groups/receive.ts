@@ -20,15 +20,19 @@ import type { Self } from '../context.js';
 import type { GroupMessage } from '../events.js';
 import type { Delivery, KindHandler } from '../receive/handlers.js';
 import type { Store } from '../store/store.js';
+import { keepIfAhead, releaseAhead } from './ahead.js';
 import { type CrossedContext, isCrossedLeave, removeLeaver } from './crossed-leave.js';
 import { describeChange, groupConv } from './groups.js';
 import { checkRecord, isInvitation, isMember } from './state.js';
 
 export type GroupOutcome =
-  /** `ref`: a group text's or reply's §17.2 reference, which kept actions name (§17.6). */
-  | { outcome: 'shown'; message: GroupMessage; ref?: string }
-  /** Kept for a pending invitation (§15.7): stored, not shown until accepted. */
-  | { outcome: 'held' }
+  /**
+   * `ref`: a group text's or reply's §17.2 reference, which kept actions name (§17.6). `released`: the changes kept
+   * ahead of this one that now follow and were applied after it (§15.4 step 7), to show after it.
+   */
+  | { outcome: 'shown'; message: GroupMessage; ref?: string; released?: GroupMessage[] }
+  /** Kept for a pending invitation (§15.7), or ahead of our state (§15.4 step 7): stored, not shown (yet). */
+  | { outcome: 'held'; released?: GroupMessage[] }
   /** From a blocked signer and not a change to a group we accepted (§17.4): acknowledged, neither stored nor shown. */
   | { outcome: 'dropped' }
   /** A leave that crossed our change (§15.4 step 6): we removed the leaver and queued that change; shown. */
@@ -52,6 +56,7 @@ export function groupHandlers(m: GroupContext, kickOutbox: () => void): [number,
       d.later(() => d.emit('groupMessage', r.message));
       return { outcome: 'new' };
     }
+    if (r.outcome === 'held') for (const e of r.released ?? []) d.later(() => d.emit('groupMessage', e));
     if (r.outcome === 'held' || r.outcome === 'dropped') return { outcome: 'applied' };
     if (r.outcome !== 'shown') return r;
     const message = r.message;
@@ -61,6 +66,7 @@ export function groupHandlers(m: GroupContext, kickOutbox: () => void): [number,
       ref === undefined ? undefined : releaseHeldActions(m, `#${message.gid}`, ref, d.id, d.emit, Date.now());
     if (!held?.deleted) d.later(() => d.emit('groupMessage', message));
     for (const e of held?.events ?? []) d.later(e);
+    for (const e of r.released ?? []) d.later(() => d.emit('groupMessage', e));
     return { outcome: 'new' };
   };
   return [MessageKind.groupText, MessageKind.groupReply, MessageKind.groupState, MessageKind.roomText].map((k) => [
@@ -173,6 +179,9 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
         message: { id, kind: 'event', conv, gid, from, body, ts: opened.ts, relayTs, receivedAt: now },
       };
     }
+    // §15.4 step 7: made from a change that has not come yet: kept until it has.
+    const e = { id, from, ts: opened.ts, relayTs };
+    if (!blocked && keepIfAhead(m, current, record, opened.body, e, now)) return { outcome: 'held' };
     // A record we already applied (a redelivery, or our own change echoed): acknowledged, not shown (§15.4 step 1).
     if (check.code === 'GROUP_STALE') return { outcome: 'duplicate' };
     return { outcome: 'rejected', code: check.code, detail: check.detail };
@@ -214,8 +223,10 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
     relayTs,
     receivedAt: now,
   });
+  // §15.4 step 7: what was kept ahead of this change and now follows (in a pending group too, shown with it later).
+  const released = check.as === 'change' ? releaseAhead(m, gid, now) : [];
   if (invitedBy !== null) {
-    if (check.as === 'change') return { outcome: 'held' };
+    if (check.as === 'change') return { outcome: 'held', released };
     const again = current === undefined ? '' : '; you had left it or been removed';
     return notice(
       `${from} invited you to #${record.name} (${gid.slice(0, 8)})${creator}${again}; accept or decline it`,
@@ -234,6 +245,7 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
       relayTs,
       receivedAt: now,
     },
+    released,
   };
 }
 

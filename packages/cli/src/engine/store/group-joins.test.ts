@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { encodeGroupRecord, newGroupId, toHex, type GroupOp, type GroupRecord } from '@chat/crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_STORAGE_KEY, tempDir, testDb } from '../../../test/helpers.js';
+import { MAX_AHEAD_PER_GROUP } from './groups.js';
 import { SCHEMA_VERSION, Store } from './store.js';
 
 const gidBytes = newGroupId('alice');
@@ -71,5 +72,47 @@ describe('group joins (schema v18)', () => {
     expect(['bob', 'carol'].map((u) => store.groups.joinedAt(gid, u))).toEqual([2, 2]);
     put(record(3, 'add', 'dave', ['alice', 'bob', 'carol', 'dave']));
     expect(['bob', 'dave'].map((u) => store.groups.joinedAt(gid, u))).toEqual([2, 3]);
+  });
+});
+
+describe('changes kept ahead of our state (schema v18, §15.4 step 7)', () => {
+  let t: ReturnType<typeof tempDir>;
+  let store: Store;
+  beforeEach(() => {
+    t = tempDir('group-ahead');
+    store = Store.open(join(t.dir, 'chat.db'), TEST_STORAGE_KEY);
+  });
+  afterEach(() => {
+    store.close();
+    t.cleanup();
+  });
+  const kept = (version: number, signer: string, id = `${version}${signer}`) => ({
+    gid,
+    version,
+    signer,
+    record: new Uint8Array([version]),
+    id,
+    ts: version,
+    relayTs: version,
+  });
+
+  it('keeps at most MAX_AHEAD_PER_GROUP per group, one per (version, signer), and hands out a version once', () => {
+    for (let v = 3; v < 3 + MAX_AHEAD_PER_GROUP; v++) expect(store.groups.keepAhead(kept(v, 'bob'), 10, 0)).toBe(true);
+    expect(store.groups.keepAhead(kept(99, 'bob'), 10, 0)).toBe(false); // full
+    expect(store.groups.keepAhead(kept(3, 'bob', 'again'), 10, 0)).toBe(true); // replaces its own slot
+    expect(store.groups.keepAhead(kept(4, 'carol'), 10, 0)).toBe(false);
+    expect(store.groups.takeAhead(gid, 4).map((k) => k.id)).toEqual(['4bob']); // and version 3 is dropped: older
+    expect(store.groups.takeAhead(gid, 4)).toEqual([]);
+    expect(store.groups.takeAhead(gid, 3)).toEqual([]);
+    expect(store.groups.keepAhead(kept(4, 'carol'), 10, 0)).toBe(true); // room again
+    expect(store.groups.takeAhead(gid, 5)).toMatchObject([{ id: '5bob', record: new Uint8Array([5]), relayTs: 5 }]);
+  });
+
+  it('forgets what was kept longer than the mailbox keeps an envelope, and with the group', () => {
+    expect(store.groups.keepAhead(kept(5, 'bob'), 10, 0)).toBe(true);
+    expect(store.groups.keepAhead(kept(6, 'bob'), 20, 11)).toBe(true); // kept before 11: the first is gone
+    expect(store.groups.takeAhead(gid, 5)).toEqual([]);
+    store.groups.forget(gid);
+    expect(store.groups.takeAhead(gid, 6)).toEqual([]);
   });
 });

@@ -44,6 +44,20 @@ export interface ConvMessage {
   replyTo?: string | null;
 }
 
+/** Changes kept ahead of our state, per group (§15.4 step 7). */
+export const MAX_AHEAD_PER_GROUP = 32;
+
+/** A group state record kept until the change it follows from comes (§15.4 step 7), with its envelope's fields. */
+export interface AheadRecord {
+  gid: string;
+  version: number;
+  signer: string;
+  record: Uint8Array;
+  id: string;
+  ts: number;
+  relayTs: number;
+}
+
 export class GroupStore {
   constructor(private readonly db: Database.Database) {}
 
@@ -119,6 +133,37 @@ export class GroupStore {
     for (const u of was) if (!now.includes(u)) gone.run(gid, u);
   }
 
+  /**
+   * Keeps a change that does not follow our state yet, ahead of it (§15.4 step 7), replacing one of the same
+   * (version, signer); false, and nothing kept, when the group already has MAX_AHEAD_PER_GROUP others. Kept ones older
+   * than `before` go first.
+   */
+  keepAhead(k: AheadRecord, now: number, before: number): boolean {
+    this.db.prepare('DELETE FROM group_ahead WHERE kept_at < ?').run(before);
+    const others = this.db
+      .prepare('SELECT count(*) AS n FROM group_ahead WHERE gid = ? AND NOT (version = ? AND signer = ?)')
+      .get(k.gid, k.version, k.signer) as { n: number };
+    if (others.n >= MAX_AHEAD_PER_GROUP) return false;
+    this.db
+      .prepare(`INSERT INTO group_ahead (gid, version, signer, record, id, ts, relay_ts, kept_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (gid, version, signer) DO UPDATE SET record = excluded.record, id = excluded.id, ts = excluded.ts,
+          relay_ts = excluded.relay_ts, kept_at = excluded.kept_at`)
+      .run(k.gid, k.version, k.signer, Buffer.from(k.record), k.id, k.ts, k.relayTs, now);
+    return true;
+  }
+
+  /** Takes (removes and returns) the kept changes of `gid` at `version`, in the order they came; drops older ones. */
+  takeAhead(gid: string, version: number): AheadRecord[] {
+    this.db.prepare('DELETE FROM group_ahead WHERE gid = ? AND version < ?').run(gid, version);
+    const rows = this.db
+      .prepare(
+        'SELECT gid, version, signer, record, id, ts, relay_ts FROM group_ahead WHERE gid = ? AND version = ? ORDER BY kept_at, rowid',
+      )
+      .all(gid, version) as (Omit<AheadRecord, 'record' | 'relayTs'> & { record: Buffer; relay_ts: number })[];
+    this.db.prepare('DELETE FROM group_ahead WHERE gid = ? AND version = ?').run(gid, version);
+    return rows.map(({ relay_ts, record, ...r }) => ({ ...r, record: new Uint8Array(record), relayTs: relay_ts }));
+  }
+
   /** The accepted groups' records as stored (not pending invitations), for a backup (§13.2). */
   forBackup(): { record: Uint8Array; member: boolean }[] {
     const rows = this.db
@@ -137,6 +182,7 @@ export class GroupStore {
     this.db.prepare('DELETE FROM group_messages WHERE conv = ?').run(`#${gid}`);
     this.db.prepare('DELETE FROM groups WHERE gid = ?').run(gid);
     this.db.prepare('DELETE FROM group_joins WHERE gid = ?').run(gid);
+    this.db.prepare('DELETE FROM group_ahead WHERE gid = ?').run(gid);
     this.forgetInvitations(gid);
     eraseSenderKeys(this.db, gid);
   }

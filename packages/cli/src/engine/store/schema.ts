@@ -310,17 +310,29 @@ const MIGRATIONS: readonly string[] = [
      epoch     BLOB NOT NULL,
      start_key BLOB NOT NULL
    ) STRICT;`,
-  // v18 (PROTOCOL.md §15.4 step 6; groups.ts): the version of the record by which each member last joined a group, as
-  // this client's chain of records shows it. The row of user '*' (never a username) is the version from which the
-  // group's joins are known: a member without a row of its own counts as joined there. Groups held before this
-  // version start from their current version.
+  // v18 (PROTOCOL.md §15.4 steps 6 and 7; groups.ts): the version of the record by which each member last joined a
+  // group, as this client's chain of records shows it. The row of user '*' (never a username) is the version from
+  // which the group's joins are known: a member without a row of its own counts as joined there. Groups held before
+  // this version start from their current version. And the changes that came before the change they follow from
+  // (`group_ahead`, at most MAX_AHEAD_PER_GROUP per group), kept until it comes.
   `CREATE TABLE IF NOT EXISTS group_joins (
      gid     TEXT NOT NULL,
      user    TEXT NOT NULL,
      version INTEGER NOT NULL,
      PRIMARY KEY (gid, user)
    ) STRICT;
-   INSERT OR IGNORE INTO group_joins (gid, user, version) SELECT gid, '*', version FROM groups;`,
+   INSERT OR IGNORE INTO group_joins (gid, user, version) SELECT gid, '*', version FROM groups;
+   CREATE TABLE IF NOT EXISTS group_ahead (
+     gid      TEXT NOT NULL,
+     version  INTEGER NOT NULL,
+     signer   TEXT NOT NULL,
+     record   BLOB NOT NULL,
+     id       TEXT NOT NULL,
+     ts       INTEGER NOT NULL,
+     relay_ts INTEGER NOT NULL,
+     kept_at  INTEGER NOT NULL,
+     PRIMARY KEY (gid, version, signer)
+   ) STRICT;`,
 ];
 
 /**
