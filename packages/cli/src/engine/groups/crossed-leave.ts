@@ -45,7 +45,7 @@ export function removeLeaver(m: CrossedContext, c: StoredGroup, leaver: string, 
   const bytes = encodeGroupRecord(next);
   const members = c.record.members.map((x) => x.user);
   enqueueFanout(m, MessageKind.groupState, bytes, members, () => {
-    m.store.groups.put(next, bytes, true, now);
+    m.store.groups.put(next, bytes, true, now, null, true);
     addEvent(m, c.gid, `${leaver} left`, now, relayTs);
   });
 }

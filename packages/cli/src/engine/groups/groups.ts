@@ -89,7 +89,7 @@ function publish(m: GroupsContext, record: GroupRecord, previous: GroupRecord | 
   const bytes = encodeGroupRecord(record);
   const to = new Set([...(previous?.members ?? []), ...record.members].map((x) => x.user));
   return m.queueFanout(MessageKind.groupState, bytes, [...to], () => {
-    m.store.groups.put(record, bytes, isMember(record, m.username), Date.now());
+    m.store.groups.put(record, bytes, isMember(record, m.username), Date.now(), null, previous !== undefined);
     addEvent(m, toHex(record.gid), describeChange(record, m.username), Date.now(), null);
   });
 }

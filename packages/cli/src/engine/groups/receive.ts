@@ -20,25 +20,31 @@ import type { Self } from '../context.js';
 import type { GroupMessage } from '../events.js';
 import type { Delivery, KindHandler } from '../receive/handlers.js';
 import type { Store } from '../store/store.js';
-import { keepIfAhead, releaseAhead } from './ahead.js';
+import { AHEAD_KEEP_MS, keepIfAhead } from './ahead.js';
 import { type CrossedContext, isCrossedLeave, removeLeaver } from './crossed-leave.js';
 import { describeChange, groupConv } from './groups.js';
 import { checkRecord, isInvitation, isMember } from './state.js';
 
 export type GroupOutcome =
   /**
-   * `ref`: a group text's or reply's §17.2 reference, which kept actions name (§17.6). `released`: the changes kept
-   * ahead of this one that now follow and were applied after it (§15.4 step 7), to show after it.
+   * `ref`: a group text's or reply's §17.2 reference, which kept actions name (§17.6). `released`: what the changes
+   * kept ahead of this one gave when decided after it (§15.4 step 7), to show after it.
    */
-  | { outcome: 'shown'; message: GroupMessage; ref?: string; released?: GroupMessage[] }
+  | { outcome: 'shown'; message: GroupMessage; ref?: string; released?: Released }
   /** Kept for a pending invitation (§15.7), or ahead of our state (§15.4 step 7): stored, not shown (yet). */
-  | { outcome: 'held'; released?: GroupMessage[] }
+  | { outcome: 'held'; released?: Released }
   /** From a blocked signer and not a change to a group we accepted (§17.4): acknowledged, neither stored nor shown. */
   | { outcome: 'dropped' }
   /** A leave that crossed our change (§15.4 step 6): we removed the leaver and queued that change; shown. */
-  | { outcome: 'queued'; message: GroupMessage }
+  | { outcome: 'queued'; message: GroupMessage; released?: Released }
   | { outcome: 'duplicate' }
   | { outcome: 'rejected'; code: string; detail: string };
+
+/** What kept records gave when their turn came (§15.4 step 7): events to show, and whether a change was queued. */
+interface Released {
+  shown: GroupMessage[];
+  queued: boolean;
+}
 
 type GroupContext = Pick<Self, 'username'> &
   ReleaseContext &
@@ -51,12 +57,18 @@ type GroupContext = Pick<Self, 'username'> &
 export function groupHandlers(m: GroupContext, kickOutbox: () => void): [number, KindHandler][] {
   const handle: KindHandler = (d: Delivery) => {
     const r = applyGroupEnvelope(m, d.id, d.opened, d.relayTs);
+    /** What kept records gave (§15.4 step 7), after this envelope's own event. */
+    const released = (x: Released | undefined): void => {
+      if (x?.queued) d.later(kickOutbox);
+      for (const e of x?.shown ?? []) d.later(() => d.emit('groupMessage', e));
+    };
     if (r.outcome === 'queued') {
       d.later(kickOutbox);
       d.later(() => d.emit('groupMessage', r.message));
+      released(r.released);
       return { outcome: 'new' };
     }
-    if (r.outcome === 'held') for (const e of r.released ?? []) d.later(() => d.emit('groupMessage', e));
+    if (r.outcome === 'held') released(r.released);
     if (r.outcome === 'held' || r.outcome === 'dropped') return { outcome: 'applied' };
     if (r.outcome !== 'shown') return r;
     const message = r.message;
@@ -66,7 +78,7 @@ export function groupHandlers(m: GroupContext, kickOutbox: () => void): [number,
       ref === undefined ? undefined : releaseHeldActions(m, `#${message.gid}`, ref, d.id, d.emit, Date.now());
     if (!held?.deleted) d.later(() => d.emit('groupMessage', message));
     for (const e of held?.events ?? []) d.later(e);
-    for (const e of r.released ?? []) d.later(() => d.emit('groupMessage', e));
+    released(r.released);
     return { outcome: 'new' };
   };
   return [MessageKind.groupText, MessageKind.groupReply, MessageKind.groupState, MessageKind.roomText].map((k) => [
@@ -177,6 +189,7 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
       return {
         outcome: 'queued',
         message: { id, kind: 'event', conv, gid, from, body, ts: opened.ts, relayTs, receivedAt: now },
+        released: releaseAhead(m, gid, now),
       };
     }
     // §15.4 step 7: made from a change that has not come yet: kept until it has.
@@ -212,7 +225,7 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
       : current === undefined && creator === '' && m.store.groups.isContact(from)
         ? null
         : from;
-  m.store.groups.put(record, opened.body, isMember(record, m.username), now, invitedBy);
+  m.store.groups.put(record, opened.body, isMember(record, m.username), now, invitedBy, check.as === 'change');
   const text = describeChange(record, from);
   m.store.groups.addMessage({
     id,
@@ -223,8 +236,8 @@ function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope,
     relayTs,
     receivedAt: now,
   });
-  // §15.4 step 7: what was kept ahead of this change and now follows (in a pending group too, shown with it later).
-  const released = check.as === 'change' ? releaseAhead(m, gid, now) : [];
+  // §15.4 step 7: what was kept ahead of this change, decided now that it has come.
+  const released = check.as === 'change' ? releaseAhead(m, gid, now) : undefined;
   if (invitedBy !== null) {
     if (check.as === 'change') return { outcome: 'held', released };
     const again = current === undefined ? '' : '; you had left it or been removed';
@@ -260,4 +273,27 @@ function advanceCompeting(m: GroupContext, record: GroupRecord, bytes: Uint8Arra
     }
   }
   return applied;
+}
+
+/**
+ * §15.4 step 7: after a change to `gid` was applied, each record kept for the next version is decided as if it came
+ * now, in the order they came, by the same steps as any record (applyGroupEnvelope: steps 3–6, §17.4): the first
+ * that follows is applied (and, in turn, releases the next version's); the rest are stale then, or leaves that
+ * crossed it (step 6). A kept record that is refused now is dropped without a report: it was acknowledged long ago.
+ */
+function releaseAhead(m: GroupContext, gid: string, now: number): Released {
+  const out: Released = { shown: [], queued: false };
+  const c = m.store.groups.get(gid);
+  if (c === undefined || !c.member) return out;
+  for (const k of m.store.groups.takeAhead(gid, c.record.version + 1, now - AHEAD_KEEP_MS)) {
+    const opened = { kind: MessageKind.groupState, from: k.signer, body: k.record, ts: k.ts } as OpenedEnvelope;
+    const r = applyGroupEnvelope(m, k.id, opened, k.relayTs);
+    if (r.outcome === 'shown' || r.outcome === 'queued') out.shown.push(r.message);
+    if (r.outcome === 'queued') out.queued = true;
+    if (r.outcome === 'shown' || r.outcome === 'queued' || r.outcome === 'held') {
+      out.shown.push(...(r.released?.shown ?? []));
+      out.queued ||= r.released?.queued === true;
+    }
+  }
+  return out;
 }

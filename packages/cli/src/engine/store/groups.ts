@@ -44,8 +44,9 @@ export interface ConvMessage {
   replyTo?: string | null;
 }
 
-/** Changes kept ahead of our state, per group (§15.4 step 7). */
+/** Changes kept ahead of our state, per group and per signer in a group (§15.4 step 7). */
 export const MAX_AHEAD_PER_GROUP = 32;
+export const MAX_AHEAD_PER_SIGNER = 8;
 
 /** A group state record kept until the change it follows from comes (§15.4 step 7), with its envelope's fields. */
 export interface AheadRecord {
@@ -76,12 +77,19 @@ export class GroupStore {
   }
 
   /** Stores `record` (already checked, §15.4) as the group's state; `invitedBy` marks it pending (§15.7). */
-  put(record: GroupRecord, bytes: Uint8Array, member: boolean, now: number, invitedBy: string | null = null): void {
+  put(
+    record: GroupRecord,
+    bytes: Uint8Array,
+    member: boolean,
+    now: number,
+    invitedBy: string | null = null,
+    follows = false,
+  ): void {
     const gid = toHex(record.gid);
     const before = this.db.prepare('SELECT version, record, member FROM groups WHERE gid = ?').get(gid) as
       | { version: number; record: Buffer; member: number }
       | undefined;
-    this.recordJoins(gid, record, before);
+    this.recordJoins(gid, record, before, follows);
     // §25.6 step 2: our epoch is renewed at every change, found by the version; another record of the same version (a
     // competing one taken, §15.7 rule 5) is a change the version does not show, so our epoch ends here.
     if (before && before.version === record.version && !before.record.equals(bytes)) {
@@ -109,17 +117,19 @@ export class GroupStore {
   }
 
   /**
-   * Keeps `group_joins` with the state `record` replaces (`before`): a change that follows ours (the next version of a
-   * group we are in) records who it added, at its version, and forgets who it removed; any other state (a creation,
-   * an invitation, a competing version, a restore) is a chain we did not see, so every member counts as joined at it.
+   * Keeps `group_joins` with the state `record` replaces (`before`): a change that follows ours (`follows`: checked by
+   * §15.4 step 3, the next version of a group we are in) records who it added, at its version, and forgets who it
+   * removed; any other state (a creation, an invitation, a competing version, a restore, even at our version + 1) is
+   * a chain we did not see, so every member counts as joined at it.
    */
   private recordJoins(
     gid: string,
     record: GroupRecord,
     before: { version: number; record: Buffer; member: number } | undefined,
+    follows: boolean,
   ): void {
     const now = record.members.map((x) => x.user);
-    if (before === undefined || before.member !== 1 || record.version !== before.version + 1) {
+    if (!follows || before === undefined || before.member !== 1 || record.version !== before.version + 1) {
       this.db.prepare('DELETE FROM group_joins WHERE gid = ?').run(gid);
       this.db.prepare(`INSERT INTO group_joins (gid, user, version) VALUES (?, '*', ?)`).run(gid, record.version);
       return;
@@ -140,21 +150,28 @@ export class GroupStore {
    */
   keepAhead(k: AheadRecord, now: number, before: number): boolean {
     this.db.prepare('DELETE FROM group_ahead WHERE kept_at < ?').run(before);
-    const others = this.db
-      .prepare('SELECT count(*) AS n FROM group_ahead WHERE gid = ? AND NOT (version = ? AND signer = ?)')
-      .get(k.gid, k.version, k.signer) as { n: number };
-    if (others.n >= MAX_AHEAD_PER_GROUP) return false;
+    const count = (where: string, ...args: unknown[]): number =>
+      (
+        this.db
+          .prepare(`SELECT count(*) AS n FROM group_ahead WHERE gid = ? AND NOT (version = ? AND signer = ?) ${where}`)
+          .get(k.gid, k.version, k.signer, ...args) as { n: number }
+      ).n;
+    if (count('') >= MAX_AHEAD_PER_GROUP || count('AND signer = ?', k.signer) >= MAX_AHEAD_PER_SIGNER) return false;
+    // A replacement keeps the first one's time: sending it again does not keep it longer.
     this.db
       .prepare(`INSERT INTO group_ahead (gid, version, signer, record, id, ts, relay_ts, kept_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (gid, version, signer) DO UPDATE SET record = excluded.record, id = excluded.id, ts = excluded.ts,
-          relay_ts = excluded.relay_ts, kept_at = excluded.kept_at`)
+          relay_ts = excluded.relay_ts`)
       .run(k.gid, k.version, k.signer, Buffer.from(k.record), k.id, k.ts, k.relayTs, now);
     return true;
   }
 
-  /** Takes (removes and returns) the kept changes of `gid` at `version`, in the order they came; drops older ones. */
-  takeAhead(gid: string, version: number): AheadRecord[] {
-    this.db.prepare('DELETE FROM group_ahead WHERE gid = ? AND version < ?').run(gid, version);
+  /**
+   * Takes (removes and returns) the kept changes of `gid` at `version`, in the order they came; drops older versions
+   * and what was kept before `before`.
+   */
+  takeAhead(gid: string, version: number, before: number): AheadRecord[] {
+    this.db.prepare('DELETE FROM group_ahead WHERE gid = ? AND (version < ? OR kept_at < ?)').run(gid, version, before);
     const rows = this.db
       .prepare(
         'SELECT gid, version, signer, record, id, ts, relay_ts FROM group_ahead WHERE gid = ? AND version = ? ORDER BY kept_at, rowid',
