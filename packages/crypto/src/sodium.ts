@@ -15,6 +15,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { exactBytes } from './bytes.js';
 
 /** The addon's functions we call, as sodium-native 5.1.0's binding.cc declares them. */
 export interface SodiumAddon {
@@ -97,13 +98,9 @@ function plain(b: Uint8Array): Uint8Array {
     : new Uint8Array(b);
 }
 
-function need(fn: string, what: string, b: Uint8Array, length: number): void {
-  if (b.length !== length) throw new RangeError(`${fn}: ${what} must be ${length} bytes, got ${b.length}`);
-}
-
 /** `crypto_box_seal` into a new array (`m.length + 48` bytes); undefined if `pk` (32 bytes) has low order. */
 export function boxSeal(m: Uint8Array, pk: Uint8Array): Uint8Array | undefined {
-  need('boxSeal', 'pk', pk, 32);
+  exactBytes('boxSeal', 'pk', pk, 32);
   const c = new Uint8Array(m.length + 48);
   return sodium().crypto_box_seal(c, plain(m), plain(pk)) === 0 ? c : undefined;
 }
@@ -152,9 +149,9 @@ export function boxSealOpen(
 
 /** X25519 (`crypto_scalarmult`) of 32-byte `n` and `p` into `q`; false if `p` has low order (an all-zero result). */
 export function scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): boolean {
-  need('scalarmult', 'q', q, 32);
-  need('scalarmult', 'n', n, 32);
-  need('scalarmult', 'p', p, 32);
+  exactBytes('scalarmult', 'q', q, 32);
+  exactBytes('scalarmult', 'n', n, 32);
+  exactBytes('scalarmult', 'p', p, 32);
   const out = plain(q);
   const ok = sodium().crypto_scalarmult(out, plain(n), plain(p)) === 0;
   if (out !== q) {
@@ -166,8 +163,8 @@ export function scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): boolean
 
 /** ChaCha20-Poly1305 IETF (RFC 8439) `ciphertext ‖ tag` of `m`; `npub` 12 bytes, `k` 32. */
 export function aeadEncrypt(m: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Uint8Array): Uint8Array {
-  need('aeadEncrypt', 'npub', npub, 12);
-  need('aeadEncrypt', 'k', k, 32);
+  exactBytes('aeadEncrypt', 'npub', npub, 12);
+  exactBytes('aeadEncrypt', 'k', k, 32);
   const c = new Uint8Array(m.length + 16);
   sodium().crypto_aead_chacha20poly1305_ietf_encrypt(c, plain(m), plain(ad), plain(npub), plain(k));
   return c;
@@ -176,8 +173,8 @@ export function aeadEncrypt(m: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: 
 /** The plaintext of `c` (`ciphertext ‖ tag`, at least 16 bytes), or undefined if it does not authenticate. */
 export function aeadDecrypt(c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Uint8Array): Uint8Array | undefined {
   if (c.length < 16) throw new RangeError(`aeadDecrypt: a ciphertext is at least 16 bytes, got ${c.length}`);
-  need('aeadDecrypt', 'npub', npub, 12);
-  need('aeadDecrypt', 'k', k, 32);
+  exactBytes('aeadDecrypt', 'npub', npub, 12);
+  exactBytes('aeadDecrypt', 'k', k, 32);
   const m = new Uint8Array(c.length - 16);
   // libsodium checks the tag before it decrypts: nothing is written to `m` for a forgery.
   const n = sodium().crypto_aead_chacha20poly1305_ietf_decrypt(m, plain(c), plain(ad), plain(npub), plain(k));

@@ -87,7 +87,10 @@ export function groupHandlers(m: GroupContext, kickOutbox: () => void): [number,
   ]);
 }
 
-function applyGroupEnvelope(m: GroupContext, id: string, opened: OpenedEnvelope, relayTs: number): GroupOutcome {
+/** The fields of the opened envelope a group record needs: a kept one (§15.4 step 7) is decided from these alone. */
+type GroupEnvelope = Pick<OpenedEnvelope, 'kind' | 'from' | 'body' | 'ts'>;
+
+function applyGroupEnvelope(m: GroupContext, id: string, opened: GroupEnvelope, relayTs: number): GroupOutcome {
   const from = opened.from;
   const now = Date.now();
   if (opened.kind === MessageKind.roomText) {
@@ -286,7 +289,7 @@ function releaseAhead(m: GroupContext, gid: string, now: number): Released {
   const c = m.store.groups.get(gid);
   if (c === undefined || !c.member) return out;
   for (const k of m.store.groups.takeAhead(gid, c.record.version + 1, now - AHEAD_KEEP_MS)) {
-    const opened = { kind: MessageKind.groupState, from: k.signer, body: k.record, ts: k.ts } as OpenedEnvelope;
+    const opened = { kind: MessageKind.groupState, from: k.signer, body: k.record, ts: k.ts };
     const r = applyGroupEnvelope(m, k.id, opened, k.relayTs);
     if (r.outcome === 'shown' || r.outcome === 'queued') out.shown.push(r.message);
     if (r.outcome === 'queued') out.queued = true;

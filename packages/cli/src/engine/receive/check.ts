@@ -156,6 +156,8 @@ export async function checkBatch(
     },
   };
   const checked: Checked[] = [];
+  /** What is checked so far, ended by `error` (committed and acknowledged all the same, then the session ends). */
+  const failed = (error: unknown): CheckedBatch => ({ checked, saveSessions, failed: true, error });
   for (const item of items) {
     if (stop()) break;
     if ('outcome' in item) {
@@ -172,7 +174,7 @@ export async function checkBatch(
           committed = undefined;
         } else checked.push(c);
       } catch (error) {
-        return { checked, saveSessions, failed: true, error };
+        return failed(error);
       }
       continue;
     }
@@ -185,7 +187,7 @@ export async function checkBatch(
       try {
         verdict = await checkSender(m, conn, opened);
       } catch (error) {
-        return { checked, saveSessions, failed: true, error };
+        return failed(error);
       }
     }
     // §24.5: a v1 envelope that verifies, from a peer that has used v2, is a downgrade (a forged one stays a forgery).
@@ -195,9 +197,7 @@ export async function checkBatch(
     }
     checked.push(outcome(frame, opened, verdict));
   }
-  return openFailed
-    ? { checked, saveSessions, failed: true, error: openFailed.error }
-    : { checked, saveSessions, failed: false };
+  return openFailed ? failed(openFailed.error) : { checked, saveSessions, failed: false };
 }
 
 /**

@@ -145,8 +145,8 @@ export class GroupStore {
 
   /**
    * Keeps a change that does not follow our state yet, ahead of it (§15.4 step 7), replacing one of the same
-   * (version, signer); false, and nothing kept, when the group already has MAX_AHEAD_PER_GROUP others. Kept ones older
-   * than `before` go first.
+   * (version, signer); false, and nothing kept, when the group already has MAX_AHEAD_PER_GROUP others or the signer
+   * MAX_AHEAD_PER_SIGNER. Kept ones older than `before` go first.
    */
   keepAhead(k: AheadRecord, now: number, before: number): boolean {
     this.db.prepare('DELETE FROM group_ahead WHERE kept_at < ?').run(before);
