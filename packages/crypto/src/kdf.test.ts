@@ -1,11 +1,69 @@
-/** HKDF-SHA-256 (RFC 5869) written over HMAC: the RFC's SHA-256 test vectors, and agreement with node's hkdfSync. */
-import { hkdfSync } from 'node:crypto';
+/**
+ * HMAC-SHA-256 (RFC 2104) over libsodium's SHA-256 and HKDF-SHA-256 (RFC 5869) over it: the RFCs' SHA-256 test
+ * vectors, and agreement with node:crypto's createHmac and hkdfSync for random inputs.
+ */
+import { createHmac, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hex } from '../test/helpers.js';
-import { hkdfSha256, toHex } from './index.js';
+import { hkdfSha256, hmacSha256, toHex, utf8 } from './index.js';
 
 const range = (from: number, to: number): Uint8Array => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('hmacSha256', () => {
+  // RFC 4231 §4: test cases 1, 2, 6 and 7 (a key longer than a block is hashed first; a message longer than a block).
+  const longKey = new Uint8Array(131).fill(0xaa);
+  it.each([
+    ['1', hex('0b'.repeat(20)), utf8('Hi There'), 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7'],
+    [
+      '2',
+      utf8('Jefe'),
+      utf8('what do ya want for nothing?'),
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    ],
+    [
+      '6',
+      longKey,
+      utf8('Test Using Larger Than Block-Size Key - Hash Key First'),
+      '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54',
+    ],
+    [
+      '7',
+      longKey,
+      utf8(
+        'This is a test using a larger than block-size key and a larger than block-size data. The key needs to be ' +
+          'hashed before being used by the HMAC algorithm.',
+      ),
+      '9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2',
+    ],
+  ])('matches RFC 4231 test case %s', (_, key, data, expected) => {
+    expect(toHex(hmacSha256(key, data))).toBe(expected);
+  });
+
+  it('agrees with node:crypto createHmac for any key and message, call after call', () => {
+    // Keys around the 64-byte block (hashed when longer), messages past the 256 bytes the reused buffer starts with.
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.uint8Array({ maxLength: 150 }), fc.uint8Array({ maxLength: 700 })), { maxLength: 4 }),
+        (calls) => {
+          for (const [key, data] of calls) {
+            const expected = createHmac('sha256', key).update(data).digest('hex');
+            expect(toHex(hmacSha256(key, data))).toBe(expected);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('leaves its arguments as they were', () => {
+    const key = hex('0b'.repeat(20));
+    const data = utf8('Hi There');
+    hmacSha256(key, data);
+    expect(toHex(key)).toBe('0b'.repeat(20));
+    expect(new TextDecoder().decode(data)).toBe('Hi There');
+  });
+});
 
 describe('hkdfSha256', () => {
   it('matches RFC 5869 appendix A.1 (basic test case with SHA-256)', () => {

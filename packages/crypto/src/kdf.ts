@@ -1,14 +1,68 @@
-/** HKDF-SHA-256 (RFC 5869) and HMAC-SHA-256 (RFC 2104) on node:crypto, returning plain Uint8Arrays. */
-import { createHmac } from 'node:crypto';
+/**
+ * HKDF-SHA-256 (RFC 5869) and HMAC-SHA-256 (RFC 2104) over libsodium's SHA-256, returning plain Uint8Arrays.
+ *
+ * HMAC is written here over two one-shot SHA-256 calls into buffers this module reuses (and wipes after every call),
+ * rather than over node:crypto's createHmac: a ratchet message costs five HMACs (§20.3), and on the receive path a
+ * createHmac was ~3.0 µs of wall and ~3.7 µs of CPU (its stream object feeds the garbage collector) against ~1.2 µs
+ * here (docs/BENCHMARKS.md, "HMAC over libsodium's SHA-256"). kdf.test.ts holds both functions to RFC 4231 and
+ * RFC 5869's vectors and to node:crypto's for random inputs.
+ */
 import { utf8 } from './bytes.js';
+import { sha256Into } from './sodium.js';
 
 const HASH_BYTES = 32;
+const BLOCK_BYTES = 64;
 const EMPTY = new Uint8Array(0);
+
+/** `K ⊕ ipad ‖ message`, grown when a message needs it; `K ⊕ opad ‖ inner hash`; the inner hash; a long key's hash. */
+let innerInput = new Uint8Array(BLOCK_BYTES + 256);
+const outerInput = new Uint8Array(BLOCK_BYTES + HASH_BYTES);
+const innerHash = new Uint8Array(HASH_BYTES);
+const longKey = new Uint8Array(HASH_BYTES);
+
+/**
+ * HMAC-SHA-256 of the concatenation of `parts` under `key` into the 32 bytes of `out`. A key longer than a block is
+ * hashed first (RFC 2104 §2). Every scratch byte that held key material or message is zeroed before returning.
+ */
+function hmacInto(out: Uint8Array, key: Uint8Array, parts: readonly Uint8Array[]): void {
+  let k = key;
+  if (k.length > BLOCK_BYTES) {
+    sha256Into(longKey, k);
+    k = longKey;
+  }
+  let length = BLOCK_BYTES;
+  for (const p of parts) length += p.length;
+  if (length > innerInput.length) {
+    innerInput.fill(0);
+    innerInput = new Uint8Array(length);
+  }
+  for (let i = 0; i < BLOCK_BYTES; i++) {
+    const b = i < k.length ? (k[i] as number) : 0;
+    innerInput[i] = b ^ 0x36;
+    outerInput[i] = b ^ 0x5c;
+  }
+  let at = BLOCK_BYTES;
+  for (const p of parts) {
+    innerInput.set(p, at);
+    at += p.length;
+  }
+  const inner = innerInput.subarray(0, length);
+  try {
+    sha256Into(innerHash, inner);
+    outerInput.set(innerHash, BLOCK_BYTES);
+    sha256Into(out, outerInput);
+  } finally {
+    inner.fill(0);
+    outerInput.fill(0);
+    innerHash.fill(0);
+    if (k === longKey) longKey.fill(0);
+  }
+}
 
 /**
  * HKDF-SHA-256 (RFC 5869 §2) of `ikm` with `salt` and `info` (ASCII text, or bytes), `length` bytes (at most
- * 255 × 32). Extract and expand are written over createHmac rather than hkdfSync: on the receive path (one call per
- * ratchet message) hkdfSync cost ~38 µs against ~22 µs here, most of it importing the key as a KeyObject. An empty
+ * 255 × 32). Extract and expand are written over the HMAC above rather than node:crypto's hkdfSync: on the receive
+ * path (one call per ratchet message) hkdfSync cost ~38 µs, most of it importing the key as a KeyObject. An empty
  * salt is HMAC's zero-padded key, i.e. RFC 5869's default of 32 zero bytes. Intermediate blocks and the PRK are wiped.
  *
  * @throws {RangeError} if `length` is not an integer from 0 to 8160.
@@ -19,33 +73,30 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: string | Uin
     throw new RangeError(`hkdfSha256: length must be an integer from 0 to ${255 * HASH_BYTES}, got ${length}`);
   }
   const infoBytes = typeof info === 'string' ? utf8(info) : info;
-  const prk = createHmac('sha256', salt).update(ikm).digest();
+  const prk = new Uint8Array(HASH_BYTES);
   const okm = new Uint8Array(length);
   const counter = new Uint8Array(1);
-  let t: Buffer | undefined;
-  for (let at = 0; at < length; at += HASH_BYTES) {
-    counter[0] = at / HASH_BYTES + 1;
-    const next = createHmac('sha256', prk)
-      .update(t ?? EMPTY)
-      .update(infoBytes)
-      .update(counter)
-      .digest();
-    t?.fill(0);
-    t = next;
-    okm.set(length - at < HASH_BYTES ? t.subarray(0, length - at) : t, at);
+  const t = new Uint8Array(HASH_BYTES);
+  try {
+    hmacInto(prk, salt, [ikm]);
+    for (let at = 0; at < length; at += HASH_BYTES) {
+      counter[0] = at / HASH_BYTES + 1;
+      hmacInto(t, prk, [at === 0 ? EMPTY : t, infoBytes, counter]);
+      okm.set(length - at < HASH_BYTES ? t.subarray(0, length - at) : t, at);
+    }
+  } finally {
+    t.fill(0);
+    prk.fill(0);
   }
-  t?.fill(0);
-  prk.fill(0);
   return okm;
 }
 
 /**
- * HMAC-SHA-256 (RFC 2104) of `data` under `key`; node's Buffer is wiped after the copy.
+ * HMAC-SHA-256 (RFC 2104) of `data` under `key` (any length; a key longer than 64 bytes is hashed first).
  * @example const mk = hmacSha256(chainKey, Uint8Array.of(0x01))
  */
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const digest = createHmac('sha256', key).update(data).digest();
-  const out = new Uint8Array(digest);
-  digest.fill(0);
+  const out = new Uint8Array(HASH_BYTES);
+  hmacInto(out, key, [data]);
   return out;
 }

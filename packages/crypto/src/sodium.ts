@@ -57,6 +57,8 @@ export interface SodiumAddon {
     npub: Uint8Array,
     k: Uint8Array,
   ): number;
+  /** `crypto_hash_sha256`: 0; `out` is 32 bytes. */
+  crypto_hash_sha256(out: Uint8Array, input: Uint8Array): number;
   /** `sodium_memzero`: zeroes `buf` in a way the compiler cannot drop. */
   sodium_memzero(buf: Uint8Array): void;
 }
@@ -179,6 +181,17 @@ export function aeadDecrypt(c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: 
   // libsodium checks the tag before it decrypts: nothing is written to `m` for a forgery.
   const n = sodium().crypto_aead_chacha20poly1305_ietf_decrypt(m, plain(c), plain(ad), plain(npub), plain(k));
   return n === m.length ? m : undefined;
+}
+
+/** SHA-256 (`crypto_hash_sha256`) of `input` into the 32 bytes of `out`. */
+export function sha256Into(out: Uint8Array, input: Uint8Array): void {
+  exactBytes('sha256Into', 'out', out, 32);
+  const digest = plain(out);
+  sodium().crypto_hash_sha256(digest, plain(input));
+  if (digest !== out) {
+    out.set(digest);
+    sodium().sodium_memzero(digest);
+  }
 }
 
 /** `sodium_memzero`: zeroes `b` in a way the compiler cannot drop. */
