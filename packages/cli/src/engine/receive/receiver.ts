@@ -25,6 +25,15 @@ import { UnsealAhead } from './unseal-ahead.js';
  */
 export const MAX_BATCH = 512;
 
+/**
+ * Most envelopes in one batch while at least this many are queued (a long backlog: a login drain). Message ids are
+ * random, so each commit rewrites (encrypts, logs, later checkpoints) nearly every page of the history's id index that
+ * a batch's rows land in: with 50,000 messages in the history a commit of 512 rows rewrote ~330 of its ~550 pages,
+ * ~11 ms a commit, a fifth of the drain (docs/BENCHMARKS.md, "Long drains commit in larger batches"). A batch of 2,048
+ * rewrites about as many pages for four times the rows. Below it the batches stay at MAX_BATCH.
+ */
+export const LONG_BATCH = 2048;
+
 /** A batch whose sessions changed under it this many times in a row ends the session with the error. */
 export const MAX_SESSION_CONFLICTS = 3;
 
@@ -152,10 +161,11 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
     const flush = (): void => {
       if (acks.length > 0) conn.ack(acks.splice(0));
     };
-    /** The frames up to the next `synced` marker, at most MAX_BATCH. */
+    /** The frames up to the next `synced` marker, at most MAX_BATCH (LONG_BATCH behind a long backlog). */
     const takeBatch = (): MsgFrame[] => {
+      const limit = queue.length >= LONG_BATCH ? LONG_BATCH : MAX_BATCH;
       let n = 0;
-      while (n < queue.length && n < MAX_BATCH && queue[n] !== null) n++;
+      while (n < queue.length && n < limit && queue[n] !== null) n++;
       return queue.splice(0, n) as MsgFrame[];
     };
     /**
