@@ -175,7 +175,7 @@ export class OutboxSender {
     const env = await this.prepare(conn, entry, looked, options);
     if (!env) return; // withdrawn or sent meanwhile
     await conn.send(entry.peer, fromHex(entry.id), env);
-    this.m.store.outbox.remove(entry.id);
+    this.m.store.outbox.removeSent(entry.id);
     if (hasHistory(entry.kind) && this.m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
       this.m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'sent' });
     }
@@ -209,9 +209,12 @@ export class OutboxSender {
       conn,
       ready.map((r) => ({ to: r.entry.peer, id: fromHex(r.entry.id), env: r.env })),
     );
-    ready.forEach(({ entry }, k) => {
-      if (!['INTERNAL', 'SHUTTING_DOWN', 'RATE_LIMITED'].includes(codes[k]!)) this.m.store.outbox.remove(entry.id);
-      out.push({ to: entry.peer, id: entry.id, code: codes[k]! });
+    // One commit for the whole group send, not one per member.
+    this.m.store.transaction(() => {
+      ready.forEach(({ entry }, k) => {
+        if (!['INTERNAL', 'SHUTTING_DOWN', 'RATE_LIMITED'].includes(codes[k]!)) this.m.store.outbox.remove(entry.id);
+        out.push({ to: entry.peer, id: entry.id, code: codes[k]! });
+      });
     });
     return out;
   }

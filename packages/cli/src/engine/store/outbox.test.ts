@@ -2,7 +2,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_STORAGE_KEY, tempDir } from '../../../test/helpers.js';
+import { TEST_STORAGE_KEY, tempDir, testDb } from '../../../test/helpers.js';
+import { Outbox } from './outbox.js';
+import { Statements } from './statements.js';
 import { Store, type StoredMessage } from './store.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -28,6 +30,32 @@ afterEach(() => {
 });
 
 describe('Outbox', () => {
+  it('removes a sent entry (outside a transaction, at synchronous = NORMAL), leaving the connection at FULL', () => {
+    store.outbox.enqueue({ id: 's1', peer: 'bob', kind: 4, body: Uint8Array.of(1), ts: 1 });
+    store.outbox.enqueue({ id: 's2', peer: 'bob', kind: 4, body: Uint8Array.of(2), ts: 2 });
+    store.close();
+    const db = testDb(join(t.dir, 'chat.db'));
+    try {
+      db.pragma('synchronous = FULL');
+      const outbox = new Outbox(db, new Statements(db));
+      const levels: unknown[] = [];
+      levels.push(db.pragma('synchronous', { simple: true }));
+      expect(outbox.removeSent('s1')).toBe(true);
+      expect(outbox.removeSent('s1')).toBe(false);
+      levels.push(db.pragma('synchronous', { simple: true }));
+      // Inside a transaction it is part of that transaction (and its fsync), the level untouched.
+      db.transaction(() => {
+        expect(outbox.removeSent('s2')).toBe(true);
+        levels.push(db.pragma('synchronous', { simple: true }));
+      })();
+      expect(levels).toEqual([2, 2, 2]);
+      expect(outbox.list()).toEqual([]);
+    } finally {
+      db.close();
+      store = Store.open(join(t.dir, 'chat.db'), TEST_STORAGE_KEY);
+    }
+  });
+
   it('keeps entries in queue order with their ids, until removed', () => {
     store.outbox.enqueue({ id: 'b1', peer: 'bob', kind: 1, body: Uint8Array.of(1), ts: 5 }, out('b1'));
     store.outbox.enqueue({ id: 'a1', peer: 'carol', kind: 2, body: new Uint8Array(16), ts: 4 });

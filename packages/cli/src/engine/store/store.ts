@@ -1,7 +1,8 @@
 /**
  * The local store (SQLite, WAL, encrypted at rest under the storage key: encrypted-db.ts, §13.3), the composition of one module per table: contacts.ts (§3.4), messages.ts, rejected.ts
  * (§4), outbox.ts, groups.ts, files.ts, history.ts. History is what `ack` waits for (§9), so commits are synchronous=FULL: a message
- * the relay deleted is on disk.
+ * the relay deleted is on disk. The one exception is the removal of an outbox entry the relay has stored
+ * (`Outbox.removeSent`): undone by a power loss, it only sends that entry again, which the recipient drops.
  *
  * Only commands that need it import this module: loading the SQLite addon costs start-up time.
  */
