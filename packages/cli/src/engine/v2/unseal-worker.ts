@@ -5,7 +5,10 @@
  * no store. Anything that fails here is answered as "not opened" and opened again on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSealed } from '@chat/crypto';
+// The sealed box alone (seal.ts and the four small modules it imports), not the package's index: a worker that loaded
+// the whole of @chat/crypto spent ~200 ms of CPU and ~250 ms of wall before its first answer, a fifth of a
+// 10,000-message drain (docs/BENCHMARKS.md, "The unseal pool on two cores").
+import { openSealed } from '@chat/crypto/seal';
 import type { UnsealKeys, UnsealReply, UnsealRequest } from './unseal-messages.js';
 
 const keys = workerData as UnsealKeys;
