@@ -14,10 +14,14 @@ const HASH_BYTES = 32;
 const BLOCK_BYTES = 64;
 const EMPTY = new Uint8Array(0);
 
-/** `K ⊕ ipad ‖ message`, grown when a message needs it; `K ⊕ opad ‖ inner hash`; the inner hash; a long key's hash. */
+/**
+ * `K ⊕ ipad ‖ message` (grown when a message needs it), `K ⊕ opad ‖ inner hash`, the inner and outer hashes, a long
+ * key's hash: each made once, so libsodium is handed views of the same few ArrayBuffers call after call.
+ */
 let innerInput = new Uint8Array(BLOCK_BYTES + 256);
 const outerInput = new Uint8Array(BLOCK_BYTES + HASH_BYTES);
 const innerHash = new Uint8Array(HASH_BYTES);
+const digest = new Uint8Array(HASH_BYTES);
 const longKey = new Uint8Array(HASH_BYTES);
 
 /**
@@ -50,11 +54,14 @@ function hmacInto(out: Uint8Array, key: Uint8Array, parts: readonly Uint8Array[]
   try {
     sha256Into(innerHash, inner);
     outerInput.set(innerHash, BLOCK_BYTES);
-    sha256Into(out, outerInput);
+    // Into our own buffer, then copied: a caller's small array would have its ArrayBuffer made for libsodium.
+    sha256Into(digest, outerInput);
+    out.set(digest);
   } finally {
     inner.fill(0);
     outerInput.fill(0);
     innerHash.fill(0);
+    digest.fill(0);
     if (k === longKey) longKey.fill(0);
   }
 }
