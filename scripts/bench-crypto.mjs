@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Operations per second of @chat/crypto (node:crypto, and libsodium through sodium-native for the sealed box), its
-// tweetnacl reference path and libsodium-wrappers (wasm), in one run.
+// Operations per second of @chat/crypto (node:crypto, and libsodium through sodium-native for the sealed box, the
+// AEAD and the SHA-256 under HMAC and HKDF), its tweetnacl reference path, node:crypto where we moved off it, and
+// libsodium-wrappers (wasm), in one run.
 // Usage: npm run build && node scripts/bench-crypto.mjs [seconds-per-case, default 1]
 // Prints one line per case: name, ops/s of each implementation, and the ratio of ours to the others.
+import { createHmac, hkdfSync } from 'node:crypto';
 import os from 'node:os';
 import sodium from 'libsodium-wrappers';
 import {
   generateIdentity,
+  hkdfSha256,
+  hmacSha256,
   openEnvelope,
   openSealed,
   randomMessageId,
@@ -49,7 +53,28 @@ const env = (() => {
   return { f, bytes: sealEnvelope(f, alice.identity.secretKey, bob.encryption.publicKey) };
 })();
 
+const chainKey = new Uint8Array(32).fill(9);
+const one = Uint8Array.of(1);
+const zeroSalt = new Uint8Array(32);
+const info = new TextEncoder().encode('chat/v2/ratchet/message');
+
 const cases = [
+  [
+    // The ratchet's KDF_CK, twice per message (PROTOCOL.md §20.2).
+    'hmac-sha256 (32 B key, 1 B)',
+    {
+      ours: () => hmacSha256(chainKey, one),
+      'node createHmac': () => createHmac('sha256', chainKey).update(one).digest(),
+    },
+  ],
+  [
+    // A message key's AEAD key and nonce, once per message (§20.2).
+    'hkdf-sha256 (L = 44)',
+    {
+      ours: () => hkdfSha256(chainKey, zeroSalt, 'chat/v2/ratchet/message', 44),
+      'node hkdfSync': () => hkdfSync('sha256', chainKey, zeroSalt, info, 44),
+    },
+  ],
   [
     'ed25519 sign (256 B)',
     {
