@@ -11,9 +11,9 @@
 // a CommonJS file of its own was tried: `chat verify`, `chat groups`, a usage error did not get cheaper, as yargs
 // itself is most of their start-up.)
 //
-// Inlined: this package, @chat/crypto, @chat/protocol and their small pure-JS dependencies. Kept external, loaded
-// from node_modules when a command needs them: every npm dependency of this package (better-sqlite3 is native; Ink
-// and React only for the interactive session; yargs reads its locale files relative to itself).
+// Inlined: this package, @chat/crypto, @chat/protocol and their small pure-JS dependencies, and yargs (yargs.mjs).
+// Kept external, loaded from node_modules when a command needs them: every other npm dependency of this package
+// (better-sqlite3 is native; Ink and React only for the interactive session).
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -21,13 +21,14 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-node.mjs';
+import { INLINED_YARGS, yargsPlugin } from './yargs.mjs';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const outdir = join(pkgDir, 'dist/bin');
 // json-rpc-2.0 (the daemon's codec, pure JS, ~10 kB) is inlined like our own code: left external it is a CommonJS
 // package that Node resolves, reads and lexes file by file on every `chat send` that talks to the daemon.
-const INLINED = new Set(['json-rpc-2.0']);
+const INLINED = new Set(['json-rpc-2.0', ...INLINED_YARGS]);
 const external = Object.keys(pkg.dependencies)
   .filter((name) => !pkg.dependencies[name].startsWith('workspace:') && !INLINED.has(name))
   .flatMap((name) => [name, `${name}/*`]);
@@ -108,6 +109,7 @@ await build({
   outdir,
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
+  plugins: [yargsPlugin(external)],
   define: {
     CHAT_CLI_VERSION: JSON.stringify(pkg.version),
     CHAT_FAST_BUNDLE: JSON.stringify(FAST_BUNDLE),
