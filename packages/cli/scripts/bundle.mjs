@@ -88,11 +88,24 @@ async function commonJsBundle(name, entry) {
   }
   if (/\bimport\(\s*["'`]/.test(code))
     throw new Error(`${name}: an import() code-cache.ts cannot serve is left in ${file}`);
+  code = asciiComments(code);
   // Named by a hash of what is written (esbuild's [hash] is of its own output, before the line above).
   const named = join(dirname(file), `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`);
   writeFileSync(named, code);
   rmSync(file);
   return `./chunks/${basename(named)}`;
+}
+
+/**
+ * The file with every character outside ASCII, which esbuild leaves only in the comments it keeps (its strings and
+ * regular expressions are escaped: charset ascii), replaced by `?`. Decoded as UTF-8, one such character makes V8 hold
+ * the whole 790 kB source as a two-byte string, twice (code-cache.ts wraps it in a function before compiling).
+ */
+function asciiComments(code) {
+  for (const line of code.split('\n'))
+    if (/[^\x00-\x7f]/.test(line) && !/^\s*(\/\/|\/\*|\*)/.test(line))
+      throw new Error(`a character outside ASCII outside a comment line: ${line.slice(0, 120)}`);
+  return code.replace(/[^\x00-\x7f]/gu, '?');
 }
 
 // First, so that main.ts gets its name.
