@@ -11,9 +11,9 @@
 // a CommonJS file of its own was tried: `chat verify`, `chat groups`, a usage error did not get cheaper, as yargs
 // itself is most of their start-up.)
 //
-// Inlined: this package, @chat/crypto, @chat/protocol and their small pure-JS dependencies. Kept external, loaded
-// from node_modules when a command needs them: every npm dependency of this package (better-sqlite3 is native; Ink
-// and React only for the interactive session; yargs reads its locale files relative to itself).
+// Inlined: this package, @chat/crypto, @chat/protocol and their small pure-JS dependencies, and yargs (yargs.mjs).
+// Kept external, loaded from node_modules when a command needs them: every other npm dependency of this package
+// (better-sqlite3 is native; Ink and React only for the interactive session).
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -21,13 +21,14 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-node.mjs';
+import { INLINED_YARGS, yargsPlugin } from './yargs.mjs';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const outdir = join(pkgDir, 'dist/bin');
 // json-rpc-2.0 (the daemon's codec, pure JS, ~10 kB) is inlined like our own code: left external it is a CommonJS
 // package that Node resolves, reads and lexes file by file on every `chat send` that talks to the daemon.
-const INLINED = new Set(['json-rpc-2.0']);
+const INLINED = new Set(['json-rpc-2.0', ...INLINED_YARGS]);
 const external = Object.keys(pkg.dependencies)
   .filter((name) => !pkg.dependencies[name].startsWith('workspace:') && !INLINED.has(name))
   .flatMap((name) => [name, `${name}/*`]);
@@ -87,11 +88,24 @@ async function commonJsBundle(name, entry) {
   }
   if (/\bimport\(\s*["'`]/.test(code))
     throw new Error(`${name}: an import() code-cache.ts cannot serve is left in ${file}`);
+  code = asciiComments(code);
   // Named by a hash of what is written (esbuild's [hash] is of its own output, before the line above).
   const named = join(dirname(file), `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`);
   writeFileSync(named, code);
   rmSync(file);
   return `./chunks/${basename(named)}`;
+}
+
+/**
+ * The file with every character outside ASCII, which esbuild leaves only in the comments it keeps (its strings and
+ * regular expressions are escaped: charset ascii), replaced by `?`. Decoded as UTF-8, one such character makes V8 hold
+ * the whole 790 kB source as a two-byte string, twice (code-cache.ts wraps it in a function before compiling).
+ */
+function asciiComments(code) {
+  for (const line of code.split('\n'))
+    if (/[^\x00-\x7f]/.test(line) && !/^\s*(\/\/|\/\*|\*)/.test(line))
+      throw new Error(`a character outside ASCII outside a comment line: ${line.slice(0, 120)}`);
+  return code.replace(/[^\x00-\x7f]/gu, '?');
 }
 
 // First, so that main.ts gets its name.
@@ -108,6 +122,7 @@ await build({
   outdir,
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
+  plugins: [yargsPlugin(external)],
   define: {
     CHAT_CLI_VERSION: JSON.stringify(pkg.version),
     CHAT_FAST_BUNDLE: JSON.stringify(FAST_BUNDLE),

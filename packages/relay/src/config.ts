@@ -88,13 +88,16 @@ export function envNameOf(key: string): string | undefined {
   return KEYS[key]?.env;
 }
 
+/** The interface the relay listens on unless told otherwise: loopback only. */
+export const DEFAULT_HOST = '127.0.0.1';
+
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'chat-relay');
 }
 
 function defaults(env: NodeJS.ProcessEnv): RelayConfig {
   return {
-    host: '127.0.0.1',
+    host: DEFAULT_HOST,
     port: DEFAULT_PORT,
     dataDir: defaultDataDir(env),
     store: null,

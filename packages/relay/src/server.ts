@@ -7,7 +7,7 @@ import { DataDirInUseError, controlSocketAlive, startControlSocket } from './adm
 import { checkDataDir } from './data-dir.js';
 import { parseAdmins } from './admins.js';
 import { CommitQueue } from './commit-queue.js';
-import type { Registration } from './config.js';
+import { DEFAULT_HOST, type Registration } from './config.js';
 import type { Kickable, PrekeyListener, RelayContext, Receiver } from './context.js';
 import { PrekeyBudget } from './prekeys/budget.js';
 import { ConnectionGate } from './gate.js';
@@ -27,7 +27,7 @@ import { inspectTlsPair, loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial
 /** Defaults documented in PROTOCOL.md §11. */
 export const DEFAULT_QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
 export const DEFAULT_MAILBOX_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST };
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
 /**
  * How often the WAL is checkpointed and truncated, so that what `secure_delete` zeroed in the database (acknowledged

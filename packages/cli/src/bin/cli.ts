@@ -12,7 +12,7 @@ const json = { type: 'boolean', describe: 'print JSON' } as const;
 
 /** Parses `args` (argv without node and the script) and runs the command; `actions` are for tests. */
 export async function parseWithYargs(args: string[], actions: Actions = defaultActions): Promise<void> {
-  await yargs(args)
+  await withoutHelpCache(yargs(args))
     .scriptName('chat')
     .usage(
       '$0 <command> [options]\n\nEnd-to-end encrypted messages from the terminal, through a chat-relay that only sees ciphertext.',
@@ -720,6 +720,25 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
     })
     .wrap(Math.min(110, process.stdout.columns || 100))
     .parseAsync();
+}
+
+/**
+ * Before yargs runs a command's handler it renders that command's whole `--help` text and keeps it, in case the
+ * handler later asks for it (`showHelp()`, or a failure that shows help): 20-40 ms of CPU per `chat groups` or
+ * `chat nick` (cliui wrapping every line with string-width; docs/BENCHMARKS.md, "The yargs path"). No handler here
+ * asks for help, and failures never show it (`showHelpOnFail(false)`, our own `.fail`), so that text was never
+ * printed: the cache is switched off. `--help` itself does not go through it (yargs renders help when asked, as
+ * before). If a later yargs has no such internals, nothing changes but the cost.
+ */
+function withoutHelpCache<Y>(y: Y): Y {
+  const usage = (y as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+  return y;
+}
+
+/** The part of yargs' undocumented internals that withoutHelpCache touches. */
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } | undefined };
 }
 
 /**

@@ -1,15 +1,9 @@
 #!/usr/bin/env node
 import { DEFAULT_PORT, PROTOCOL_VERSION } from '@chat/protocol';
-import { DataDirInUseError } from '../admin/control.js';
-import { adminCommand } from '../cli/admin-command.js';
 import { CommandError, printError } from '../cli/common.js';
-import { configCommand } from '../cli/config-command.js';
 import { configFrom, parse } from '../cli/flags.js';
-import { migrateCommand } from '../cli/migrate-command.js';
-import { statusCommand } from '../cli/status-command.js';
+import { DEFAULT_HOST } from '../config.js';
 import { DataDirUnsafeError, RelayStoreError, RelayTlsError } from '../errors.js';
-import { jsonLogger, silentLogger } from '../log.js';
-import { DEFAULT_HOST, startRelay } from '../server.js';
 import { redactUrl } from '../store/open.js';
 import { VERSION } from '../version.js';
 
@@ -67,11 +61,12 @@ function isLoopback(host: string): boolean {
   return host === '::1' || host.startsWith('127.') || host === 'localhost';
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
-  config: configCommand,
-  admin: adminCommand,
-  status: statusCommand,
-  migrate: migrateCommand,
+// Each loaded when it runs, so that a subcommand loads neither the server nor the other subcommands.
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  config: async (argv) => (await import('../cli/config-command.js')).configCommand(argv),
+  admin: async (argv) => (await import('../cli/admin-command.js')).adminCommand(argv),
+  status: async (argv) => (await import('../cli/status-command.js')).statusCommand(argv),
+  migrate: async (argv) => (await import('../cli/migrate-command.js')).migrateCommand(argv),
 };
 
 async function main(): Promise<void> {
@@ -122,6 +117,13 @@ async function main(): Promise<void> {
     return;
   }
   if (!config) return;
+  // The server, its TLS, metrics and log writer load only to serve: --help, --version and the subcommands above
+  // never need them (docs/BENCHMARKS.md, "what was cut").
+  const [{ startRelay }, { jsonLogger, silentLogger }, { DataDirInUseError }] = await Promise.all([
+    import('../server.js'),
+    import('../log.js'),
+    import('../admin/control.js'),
+  ]);
   const { port, dataDir } = config;
   const tls = config.tls.insecure
     ? (false as const)
