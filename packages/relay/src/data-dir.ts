@@ -7,7 +7,17 @@
  * "Local users"). A check by path holds only while nobody else can put another directory at that path, so the
  * directories above it are checked too and the relay keeps only the real path (review 2 of 2026-12-06, finding 1).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DataDirUnsafeError } from './errors.js';
 
@@ -25,6 +35,27 @@ export const DATA_DIR_ENTRIES = [
   'control.sock',
   'blobs',
 ] as const;
+
+/**
+ * `mkdir -p` with `mode` for each directory it creates. Not Node's `mkdirSync(…, { recursive: true })`: on Node 20,
+ * under /proc (`--data /proc/nonexistent/x`) that loops for ever between ENOENT and EEXIST at 100 % CPU. Here the
+ * missing directories are created one by one from the deepest one that exists, so a parent that cannot be created is
+ * the error it is (ENOENT, EACCES, ENOTDIR).
+ */
+export function makeDirs(path: string, mode: number): void {
+  const missing: string[] = [];
+  for (let p = resolve(path); !existsSync(p); p = dirname(p)) {
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir, { mode });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
 
 /** Files only the relay's own account may read as well as write: the private key. */
 const SECRET = new Set<string>(['tls-key.pem']);

@@ -1,10 +1,9 @@
 import type { Blobs } from './blobs/rules.js';
 import { DEFAULT_BLOB_LIMITS, type BlobLimits } from './blobs/store.js';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { DEFAULT_PORT, HANDSHAKE_TIMEOUT_MS, MAX_ENVELOPE_BYTES } from '@chat/protocol';
 import { DataDirInUseError, controlSocketAlive, startControlSocket } from './admin/control.js';
-import { checkDataDir } from './data-dir.js';
+import { checkDataDir, makeDirs } from './data-dir.js';
 import { parseAdmins } from './admins.js';
 import { CommitQueue } from './commit-queue.js';
 import { DEFAULT_HOST, type Registration } from './config.js';
@@ -118,7 +117,7 @@ export interface RunningRelay {
  */
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const admins = parseAdmins(options.admins ?? []); // before anything is opened: a bad entry is a config error
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  makeDirs(options.dataDir, 0o700);
   // Before anything in it is read or trusted (finding 3 of review 2026-12-06). From here on only the real path is
   // used: a symlink retargeted later moves nothing, and no ancestor of it is another user's (review 2, finding 1).
   const dataDir = checkDataDir(options.dataDir);
