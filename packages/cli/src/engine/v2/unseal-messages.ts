@@ -41,3 +41,12 @@ export interface UnsealReply {
   data: Uint8Array;
   ends: Int32Array;
 }
+
+/**
+ * How much nicer than the thread that starts it an unseal worker runs (Linux keeps a nice value per thread). The
+ * scheduler shares a core equally among the threads that want it, so on two cores a worker at the same priority took
+ * time from the main thread (the drain's critical path), the relay and V8's own threads. Niced, it runs mostly on the
+ * time they leave, and the main thread opens every box the worker has not claimed (CLAIM_*); at +10 it still gets
+ * about a tenth of a contended core, so a box it has claimed is answered soon.
+ */
+export const UNSEAL_WORKER_NICE = 10;

@@ -5,12 +5,13 @@
  * batch never waiting for a worker that has not reached it, a worker that fails and a pool closed while busy
  * rejecting what they hold instead of leaving it pending.
  */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSealed, randomMessageId, seal, x25519KeyPair } from '@chat/crypto';
 import type { MsgFrame } from '@chat/protocol';
 import { UnsealAhead } from '../receive/unseal-ahead.js';
 import { ENVELOPE_V2 } from './envelope.js';
-import { CLAIM_FREE } from './unseal-messages.js';
+import { CLAIM_FREE, UNSEAL_WORKER_NICE } from './unseal-messages.js';
 import { type UnsealChunk, UnsealPool, claimForMain } from './unseal-pool.js';
 
 const BUILT_WORKER = new URL('../../../dist/engine/v2/unseal-worker.js', import.meta.url);
@@ -91,6 +92,15 @@ describe('UnsealPool', () => {
     );
     // A box the worker claimed stays the worker's.
     expect(claimForMain(first, 0)).toBe(false);
+  });
+
+  it.runIf(existsSync('/proc/thread-self'))('its worker runs niced, below the main thread (Linux)', async () => {
+    const pool = start(1);
+    await pool.unseal(boxes(0, 1)).answer;
+    const nice = (t: string): number =>
+      Number(readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const mine = nice(String(process.pid));
+    expect(readdirSync('/proc/self/task').map(nice)).toContain(Math.min(19, mine + UNSEAL_WORKER_NICE));
   });
 
   it('no worker script, no pool (the receiver then opens every box on its own thread)', () => {

@@ -5,6 +5,8 @@
  * start) and nothing else: no ratchet state, no plaintext body, no store. Anything that fails here is answered as "not
  * opened" and opened again on the main thread.
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 // The sealed box alone (seal.ts and the four small modules it imports), not the package's index: a worker that loaded
 // the whole of @chat/crypto spent ~200 ms of CPU and ~250 ms of wall before its first answer, a fifth of a
@@ -15,12 +17,22 @@ import {
   CLAIM_WORKER,
   END_FAILED,
   END_SKIPPED,
+  UNSEAL_WORKER_NICE,
   type UnsealKeys,
   type UnsealReply,
   type UnsealRequest,
 } from './unseal-messages.js';
 
 const keys = workerData as UnsealKeys;
+
+try {
+  // /proc/thread-self is this thread's /proc/PID/task/TID; setpriority(2) given a TID sets that thread's nice alone.
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  setPriority(tid, Math.min(19, getPriority(tid) + UNSEAL_WORKER_NICE));
+} catch {
+  // Not Linux: the worker keeps the process's priority.
+}
+
 /** The key pair imported once (sealedBoxOpener), not checked and copied again for every box. */
 const open = sealedBoxOpener(keys.publicKey, keys.secretKey);
 
