@@ -20,11 +20,11 @@ for (let round = 1; round <= 3; round++) {
   for (const b of boxes) openSealed(b, keys.publicKey, keys.secretKey);
   console.log(`round ${round}: this thread ${per(process.cpuUsage(cpu), t0)}`);
   const pool = UnsealPool.start(keys, 1);
-  await pool.unseal(boxes.slice(0, 1)); // started and warm
+  await pool.unseal(boxes.slice(0, 1)).answer; // started and warm
   cpu = process.cpuUsage();
   t0 = performance.now();
   const answers = [];
-  for (let i = 0; i < n; i += 64) answers.push(pool.unseal(boxes.slice(i, i + 64)));
+  for (let i = 0; i < n; i += 64) answers.push(pool.unseal(boxes.slice(i, i + 64)).answer);
   await Promise.all(answers);
   console.log(`round ${round}: the pool  ${per(process.cpuUsage(cpu), t0)}`);
   await pool.close();

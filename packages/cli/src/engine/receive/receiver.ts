@@ -53,10 +53,13 @@ export function secondCoreUsable(): boolean {
 
 /**
  * The unseal pool starts only on a machine with at least this many cores. Measured on this project's 2-core machine
- * (relay beside the client, quiet, `CHAT_BENCH_WORKERS=on|off node scripts/bench/scenario.mjs drain-v2 10000`, five
- * runs each, alternated): 1.83–2.21 s with the pool against 1.74–2.14 s without, and ~80 µs more CPU per message: one
- * worker only competes with the main thread and the relay there. With more cores the main thread's box opens (27% of
- * its profile) move to otherwise idle ones; not measured here.
+ * (relay beside the client, `CHAT_BENCH_WORKERS=on|off node scripts/bench/scenario.mjs drain-v2 10000`, alternated;
+ * docs/BENCHMARKS.md, "The unseal pool on two cores"): before the claims, 1.83–2.21 s with the pool against 1.74–2.14
+ * s without. With them (a batch never waits for a box the worker has not reached) and the worker niced, at load ~3:
+ * 1.75–1.97 s with the pool against 1.55–1.87 s without, and 7.90 against 7.32 s for 50,000; the main thread's CPU
+ * per message falls by up to ~25 µs but the process's rises by ~25–40 µs (the worker's start-up and its own isolate),
+ * and on two cores that CPU is the drain's. With more cores the main thread's box opens (a quarter of its CPU) move
+ * to otherwise idle ones; not measured here.
  */
 export const UNSEAL_MIN_CORES = 4;
 

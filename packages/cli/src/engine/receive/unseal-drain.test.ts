@@ -1,8 +1,8 @@
 /**
  * A v2 mailbox drained with the unseal pool (v2/unseal-pool.ts, receive/unseal-ahead.ts) against a real relay: the
  * same messages, in the same order, the same rejections as on the main thread alone, also when the pool's workers
- * die on their first request (every box then opened on the main thread). A box that does not open is always the
- * main thread's to reject, with its own code. The delivery receipts leave sealed by the batch's own commit.
+ * die on their first request or never answer (every box then opened on the main thread). A box that does not open is
+ * always the main thread's to reject, with its own code. The delivery receipts leave sealed by the batch's own commit.
  */
 import { MAX_RECEIPT_IDS, MessageKind, toHex, utf8 } from '@chat/crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -22,12 +22,17 @@ const DYING_WORKER = new URL(
     "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => { throw new Error('boom'); });",
   )}`,
 );
+/** Workers that never answer nor claim a box: the main thread claims and opens every one (before: waited forever). */
+const SILENT_WORKER = new URL(
+  `data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});")}`,
+);
 /** More than one receive batch (MAX_BATCH, 512), so later batches find their boxes opened ahead. */
 const COUNT = 600;
 
 describe.each([
   ['with the unseal pool', BUILT_WORKER, true],
   ['with workers that die on their first request', DYING_WORKER, true],
+  ['with workers that never answer', SILENT_WORKER, true],
   ['on the main thread only', undefined, false],
 ])('a v2 mailbox, %s', (_name, url, parallel) => {
   let t: ReturnType<typeof tempDir>;

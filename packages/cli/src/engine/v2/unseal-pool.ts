@@ -1,7 +1,10 @@
 /**
  * Opening the outer sealed boxes of v2 envelopes (§24.3 step 2, one X25519 per envelope: about a third of a login
  * drain's CPU on the main thread) on worker threads, so that a long drain uses the other cores: the workers open the
- * boxes of the frames still queued while the main thread decrypts and commits the batch before them.
+ * boxes of the frames still queued while the main thread decrypts and commits the batch before them. Each box has a
+ * claim shared by both threads (unseal-messages.ts): a box the worker has not reached when its batch is checked is
+ * claimed and opened by the main thread instead of waited for, and the worker skips it: on two cores, where the
+ * worker shares its core with the relay and V8's own threads, the work splits itself between the two threads.
  *
  * Optional by design, like the signature worker (signatures.ts): a box a worker could not open, or a worker that
  * failed or was closed, is opened again on the main thread, so every rejection and its code are the main thread's
@@ -11,9 +14,33 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { UnsealKeys, UnsealReply, UnsealRequest } from './unseal-messages.js';
+import {
+  CLAIM_FREE,
+  CLAIM_MAIN,
+  CLAIM_WORKER,
+  END_FAILED,
+  END_SKIPPED,
+  type UnsealKeys,
+  type UnsealReply,
+  type UnsealRequest,
+} from './unseal-messages.js';
 
-type Result = (Uint8Array | undefined)[];
+/** Per box: its inner bytes; undefined where it did not open there; null where the main thread claimed it first. */
+export type UnsealResult = (Uint8Array | undefined | null)[];
+
+/** One request to the pool: its boxes' claims (shared with the worker that opens them) and its answer. */
+export interface UnsealChunk {
+  readonly claims: Int32Array;
+  /** Rejects if the worker failed or the pool was closed: the caller then opens those boxes itself. */
+  readonly answer: Promise<UnsealResult>;
+}
+
+/**
+ * Claims box `i` of `chunk` for the main thread unless the worker has claimed it first: true if the box is the main
+ * thread's to open (claimed now or before), false if the worker holds it (its answer will carry it).
+ */
+export const claimForMain = (chunk: UnsealChunk, i: number): boolean =>
+  Atomics.compareExchange(chunk.claims, i, CLAIM_FREE, CLAIM_MAIN) !== CLAIM_WORKER;
 
 /**
  * The worker is tsc's dist/engine/v2/unseal-worker.js. This module sits beside it when run from tsc's output; in the
@@ -34,7 +61,7 @@ function builtWorker(): URL | undefined {
 
 /** One worker and the requests it has not answered. */
 class Lane {
-  readonly pending = new Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>();
+  readonly pending = new Map<number, { resolve: (r: UnsealResult) => void; reject: (e: Error) => void }>();
   failure: Error | undefined;
 
   constructor(readonly worker: Worker) {
@@ -55,10 +82,11 @@ class Lane {
   }
 }
 
-function split(reply: UnsealReply): Result {
+function split(reply: UnsealReply): UnsealResult {
   let start = 0;
   return Array.from(reply.ends, (end) => {
-    if (end < 0) return undefined;
+    if (end === END_SKIPPED) return null;
+    if (end === END_FAILED || end < 0) return undefined;
     const inner = reply.data.subarray(start, end);
     start = end;
     return inner;
@@ -93,11 +121,15 @@ export class UnsealPool {
   }
 
   /**
-   * The inner bytes of each sealed box (§24.3 step 2), in order; undefined for one that did not open there. The
-   * requests go round the live workers. Rejects if the worker it went to failed or the pool was closed: the caller
-   * then opens those boxes itself.
+   * Sends the sealed boxes (§24.3 step 2) to a worker (the requests go round the live ones); its answer carries their
+   * inner bytes in order. A box the main thread claims first (`claimForMain`) the worker skips.
    */
-  unseal(boxes: readonly Uint8Array[]): Promise<Result> {
+  unseal(boxes: readonly Uint8Array[]): UnsealChunk {
+    const claims = new Int32Array(new SharedArrayBuffer(4 * boxes.length));
+    return { claims, answer: this.#send(boxes, claims) };
+  }
+
+  #send(boxes: readonly Uint8Array[], claims: Int32Array): Promise<UnsealResult> {
     const id = this.#next++;
     const live = this.#lanes.filter((l) => l.failure === undefined);
     if (live.length === 0) return Promise.reject(new Error('no unseal worker is running'));
@@ -112,7 +144,7 @@ export class UnsealPool {
     boxes.forEach((b, i) => data.set(b, i === 0 ? 0 : ends[i - 1]));
     return new Promise((resolve, reject) => {
       lane.pending.set(id, { resolve, reject });
-      const req: UnsealRequest = { id, data, ends };
+      const req: UnsealRequest = { id, data, ends, claims };
       try {
         lane.worker.postMessage(req, [data.buffer, ends.buffer]);
       } catch (err) {
