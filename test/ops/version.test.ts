@@ -35,4 +35,10 @@ describe('chat-relay -V / --version', () => {
   it('--help names -V', async () => {
     expect((await runBin(RELAY_JS, ['--help'])).stdout).toMatch(/^ {2}-V, --version/m);
   });
+
+  it("a word that only Object.prototype knows is not a subcommand: the usage error's exit 2 (review rev6, L3)", async () => {
+    const r = await runBin(RELAY_JS, ['constructor']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^chat-relay: error: Unexpected argument 'constructor'/);
+  });
 });

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hex } from '../test/helpers.js';
 import { hkdfSha256, hmacSha256, toHex, utf8 } from './index.js';
+import { kdfScratch } from './kdf.js';
 
 const range = (from: number, to: number): Uint8Array => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -54,6 +55,19 @@ describe('hmacSha256', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('leaves no key or message byte in its buffers, after a call and after one that throws midway', () => {
+    const allZero = () => kdfScratch().every((b) => b.every((x) => x === 0));
+    hmacSha256(new Uint8Array(100).fill(0xaa), new Uint8Array(300).fill(0xbb));
+    expect(allZero()).toBe(true);
+    // A detached part throws while it is copied in, after the key's pads were written (review rev6, L1).
+    const detached = new Uint8Array(16);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(() => hmacSha256(new Uint8Array(100).fill(0xaa), detached)).toThrow(TypeError);
+    expect(allZero()).toBe(true);
+    expect(() => hkdfSha256(new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), detached, 44)).toThrow(TypeError);
+    expect(allZero()).toBe(true);
   });
 
   it('leaves its arguments as they were', () => {

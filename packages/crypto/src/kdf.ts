@@ -4,7 +4,7 @@
  * HMAC is written here over two one-shot SHA-256 calls into buffers this module reuses (and wipes after every call),
  * rather than over node:crypto's createHmac: a ratchet message costs five HMACs (§20.3), and on the receive path a
  * createHmac was ~3.0 µs of wall and ~3.7 µs of CPU (its stream object feeds the garbage collector) against ~1.2 µs
- * here (docs/BENCHMARKS.md, "HMAC over libsodium's SHA-256"). kdf.test.ts holds both functions to RFC 4231 and
+ * here (docs/BENCHMARKS.md, "The drain: HMAC on libsodium, …"). kdf.test.ts holds both functions to RFC 4231 and
  * RFC 5869's vectors and to node:crypto's for random inputs.
  */
 import { utf8 } from './bytes.js';
@@ -29,41 +29,47 @@ const longKey = new Uint8Array(HASH_BYTES);
  * hashed first (RFC 2104 §2). Every scratch byte that held key material or message is zeroed before returning.
  */
 function hmacInto(out: Uint8Array, key: Uint8Array, parts: readonly Uint8Array[]): void {
-  let k = key;
-  if (k.length > BLOCK_BYTES) {
-    sha256Into(longKey, k);
-    k = longKey;
-  }
   let length = BLOCK_BYTES;
   for (const p of parts) length += p.length;
   if (length > innerInput.length) {
     innerInput.fill(0);
     innerInput = new Uint8Array(length);
   }
-  for (let i = 0; i < BLOCK_BYTES; i++) {
-    const b = i < k.length ? (k[i] as number) : 0;
-    innerInput[i] = b ^ 0x36;
-    outerInput[i] = b ^ 0x5c;
-  }
-  let at = BLOCK_BYTES;
-  for (const p of parts) {
-    innerInput.set(p, at);
-    at += p.length;
-  }
-  const inner = innerInput.subarray(0, length);
+  // Everything that writes key or message bytes into the scratch buffers is inside the try: a part that throws while
+  // it is copied (a detached buffer) leaves nothing behind (review rev6, L1).
   try {
-    sha256Into(innerHash, inner);
+    let k = key;
+    if (k.length > BLOCK_BYTES) {
+      sha256Into(longKey, k);
+      k = longKey;
+    }
+    for (let i = 0; i < BLOCK_BYTES; i++) {
+      const b = i < k.length ? (k[i] as number) : 0;
+      innerInput[i] = b ^ 0x36;
+      outerInput[i] = b ^ 0x5c;
+    }
+    let at = BLOCK_BYTES;
+    for (const p of parts) {
+      innerInput.set(p, at);
+      at += p.length;
+    }
+    sha256Into(innerHash, innerInput.subarray(0, length));
     outerInput.set(innerHash, BLOCK_BYTES);
     // Into our own buffer, then copied: a caller's small array would have its ArrayBuffer made for libsodium.
     sha256Into(digest, outerInput);
     out.set(digest);
   } finally {
-    inner.fill(0);
+    innerInput.fill(0, 0, length);
     outerInput.fill(0);
     innerHash.fill(0);
     digest.fill(0);
-    if (k === longKey) longKey.fill(0);
+    longKey.fill(0);
   }
+}
+
+/** @internal For tests: the scratch buffers, all zero between calls. */
+export function kdfScratch(): Uint8Array[] {
+  return [innerInput, outerInput, innerHash, digest, longKey];
 }
 
 /**

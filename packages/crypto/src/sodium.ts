@@ -187,7 +187,9 @@ export function aeadDecrypt(c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: 
 export function sha256Into(out: Uint8Array, input: Uint8Array): void {
   exactBytes('sha256Into', 'out', out, 32);
   const digest = plain(out);
-  sodium().crypto_hash_sha256(digest, plain(input));
+  const data = plain(input);
+  sodium().crypto_hash_sha256(digest, data);
+  if (data !== input) sodium().sodium_memzero(data); // a copy of a key (kdf.ts hashes a long HMAC key) is wiped
   if (digest !== out) {
     out.set(digest);
     sodium().sodium_memzero(digest);

@@ -72,7 +72,7 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 async function main(): Promise<void> {
   // -V as in `chat -V`; -v, the older spelling, still works. parseArgs takes one short letter per option.
   const argv = process.argv.slice(2).map((a) => (a === '-V' ? '--version' : a));
-  const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
+  const sub = argv[0] !== undefined && Object.hasOwn(SUBCOMMANDS, argv[0]) ? SUBCOMMANDS[argv[0]] : undefined;
   if (sub) {
     try {
       process.exitCode = await sub(argv.slice(1));

@@ -29,8 +29,9 @@ export const MAX_BATCH = 512;
  * Most envelopes in one batch while at least this many are queued (a long backlog: a login drain). Message ids are
  * random, so each commit rewrites (encrypts, logs, later checkpoints) nearly every page of the history's id index that
  * a batch's rows land in: with 50,000 messages in the history a commit of 512 rows rewrote ~330 of its ~550 pages,
- * ~11 ms a commit, a fifth of the drain (docs/BENCHMARKS.md, "Long drains commit in larger batches"). A batch of 2,048
- * rewrites about as many pages for four times the rows. Below it the batches stay at MAX_BATCH.
+ * ~11 ms a commit, ~14 % of the drain (docs/BENCHMARKS.md, "The drain: HMAC on libsodium, batches for long
+ * drains, …"). A batch of 2,048 rewrites about as many pages for four times the rows. Below it the batches stay at
+ * MAX_BATCH.
  */
 export const LONG_BATCH = 2048;
 

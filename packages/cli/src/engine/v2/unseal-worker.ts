@@ -27,8 +27,13 @@ const keys = workerData as UnsealKeys;
 
 try {
   // /proc/thread-self is this thread's /proc/PID/task/TID; setpriority(2) given a TID sets that thread's nice alone.
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  setPriority(tid, Math.min(19, getPriority(tid) + UNSEAL_WORKER_NICE));
+  // Only when that PID is ours: a /proc of another PID namespace (a container whose /proc was not remounted) names a
+  // TID there, which here may be another process (review rev6, L2); then the worker keeps the process's priority.
+  const link = /^(\d+)\/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'));
+  if (link && Number(link[1]) === process.pid) {
+    const tid = Number(link[2]);
+    setPriority(tid, Math.min(19, getPriority(tid) + UNSEAL_WORKER_NICE));
+  }
 } catch {
   // Not Linux: the worker keeps the process's priority.
 }
