@@ -31,7 +31,9 @@ export const MAX_BATCH = 512;
  * a batch's rows land in: with 50,000 messages in the history a commit of 512 rows rewrote ~330 of its ~550 pages,
  * ~11 ms a commit, ~14 % of the drain (docs/BENCHMARKS.md, "The drain: HMAC on libsodium, batches for long
  * drains, …"). A batch of 2,048 rewrites about as many pages for four times the rows. Below it the batches stay at
- * MAX_BATCH.
+ * MAX_BATCH, and so they do for a receiver that follows (the interactive session, the daemon): a v2 batch is checked
+ * without an await, ~0.2–0.3 s for 2,048 here, and the session must keep drawing meanwhile (review rev6, I1); a
+ * one-shot `chat recv` drains with nobody waiting on its event loop.
  */
 export const LONG_BATCH = 2048;
 
@@ -165,9 +167,9 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
     const flush = (): void => {
       if (acks.length > 0) conn.ack(acks.splice(0));
     };
-    /** The frames up to the next `synced` marker, at most MAX_BATCH (LONG_BATCH behind a long backlog). */
+    /** The frames up to the next `synced` marker, at most MAX_BATCH (LONG_BATCH behind a one-shot's long backlog). */
     const takeBatch = (): MsgFrame[] => {
-      const limit = queue.length >= LONG_BATCH ? LONG_BATCH : MAX_BATCH;
+      const limit = !follow && queue.length >= LONG_BATCH ? LONG_BATCH : MAX_BATCH;
       let n = 0;
       while (n < queue.length && n < limit && queue[n] !== null) n++;
       return queue.splice(0, n) as MsgFrame[];
