@@ -4,6 +4,7 @@
  * group methods, docs/JSONRPC.md): the same output, no passphrase.
  */
 import { ChatError } from '../engine/errors.js';
+import { stateCopyNotice } from '../engine/send/fanout-codes.js';
 import {
   acceptGroup,
   changeGroup,
@@ -66,7 +67,8 @@ export async function group(args: GroupArgs, io: Io): Promise<number> {
     }
   } else g = await withMessenger(io, (m) => ownGroup(m, args));
   const { failed, ...info } = g;
-  for (const f of failed ?? []) warn(io, `not delivered to ${f.to}: ${f.code}`);
+  // A state record the relay could not store for now (a full mailbox too) stays queued for that member.
+  for (const f of failed ?? []) warn(io, stateCopyNotice(f.to, f.code));
   if (args.action === 'accept' || args.action === 'decline') {
     // §15.7: local only; nothing is sent (a decline does not tell the inviter).
     if (args.json) printJson(io, { ...info, [args.action === 'accept' ? 'accepted' : 'declined']: true });

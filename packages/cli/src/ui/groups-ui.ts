@@ -4,6 +4,7 @@
  */
 import { ChatError } from '../engine/errors.js';
 import { acceptGroup, declineGroup, findGroup, groupConv, resolveConversation } from '../engine/groups/index.js';
+import { stateCopyNotice } from '../engine/send/fanout-codes.js';
 import type { SessionEngine } from '../session/engine.js';
 import { inertLine } from '../terminal-text.js';
 import type { ConversationRow } from './view.js';
@@ -152,7 +153,7 @@ export async function groupCommand(host: GroupHost, a: GroupAction): Promise<voi
               : a.action === 'rename'
                 ? await m.ops.updateGroup({ group: g, op: 'rename', name: (a.args[0] ?? '').replace(/^#/, '') })
                 : await m.ops.updateGroup({ group: g, op: a.action, member: a.args[0] ?? '' });
-        for (const f of out.failed) host.notice(`not delivered to ${f.to}: ${f.code}`, 'error');
+        for (const f of out.failed) host.notice(stateCopyNotice(f.to, f.code), 'error');
         if (a.action === 'create') host.open(`#${out.name}`);
         else host.notice(`#${inertLine(out.name)}: ${a.action} done`, 'info');
         return;

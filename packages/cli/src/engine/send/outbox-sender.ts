@@ -17,6 +17,7 @@ import {
 import { sealGroupCopy } from './group-sender-key.js';
 import type { Connection } from '../net/connection.js';
 import { sendFanoutFrames } from './fanout.js';
+import { TRANSIENT_FANOUT_CODES, stateRecordKeptQueued } from './fanout-codes.js';
 import { maySendTo } from '../contacts/contacts.js';
 import { ChatError, fromCryptoError } from '../errors.js';
 import type { Announce, Lookup, Self } from '../context.js';
@@ -61,6 +62,11 @@ export const ROOM_PEER = 'room:';
 
 /** Refusals that block a peer's entries until the user accepts its key (§3.4); they stay queued. */
 const BLOCKING = new Set(['KEY_CHANGED', 'UNTRUSTED_IDENTITY', 'BUNDLE_INVALID', 'DOWNGRADE_REFUSED']);
+
+/** Whether a fanout copy the relay answered with `code` stays in the outbox for a later pass (fanout-codes.ts). */
+function keptQueued(entry: Pick<OutboxEntry, 'kind'>, code: string): boolean {
+  return entry.kind === MessageKind.groupState ? stateRecordKeptQueued(code) : TRANSIENT_FANOUT_CODES.has(code);
+}
 
 function stillPinned(now: Contact | undefined, cached: Contact): boolean {
   return (
@@ -212,7 +218,7 @@ export class OutboxSender {
     // One commit for the whole group send, not one per member.
     this.m.store.transaction(() => {
       ready.forEach(({ entry }, k) => {
-        if (!['INTERNAL', 'SHUTTING_DOWN', 'RATE_LIMITED'].includes(codes[k]!)) this.m.store.outbox.remove(entry.id);
+        if (!keptQueued(entry, codes[k]!)) this.m.store.outbox.remove(entry.id);
         out.push({ to: entry.peer, id: entry.id, code: codes[k]! });
       });
     });
