@@ -1,6 +1,6 @@
 /**
- * What the group sender-key tests (packages/cli/src/engine/groups/sender-key*.test.ts, held-group.test.ts) share: one
- * receive that reports what a `chat recv` would show, a group message made and delivered by hand (as a forger or a
+ * What the group sender-key tests (packages/cli/src/engine/groups/sender-key*.test.ts, held-group.test.ts) share: a
+ * team of users whose invitations are accepted, one receive that reports what a `chat recv` would show, a group message made and delivered by hand (as a forger or a
  * reordering relay would), and a look at a mailbox on the relay through a copy of its data directory, as an attacker
  * holding such a copy would see it.
  */
@@ -11,6 +11,18 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import type { GroupMessage, ReceiveSummary } from '../src/engine/events.js';
 import type { Messenger, RejectedMessage } from '../src/engine/messenger.js';
 import { groupPlaintext, sealGroupCopy } from '../src/engine/send/group-sender-key.js';
+import type { EngineWorld } from './engine-fixture.js';
+
+/**
+ * `bases` as users of `world`, all open; each after the first has sent the first a direct message, so that the first's
+ * group invitations are accepted (§15.7).
+ */
+export async function groupTeam(world: EngineWorld, ...bases: string[]): Promise<{ names: string[]; ms: Messenger[] }> {
+  const names = await world.users(...bases);
+  const ms = await Promise.all(names.map((n) => world.open(n)));
+  for (const m of ms.slice(1)) await m.sendMessage(names[0]!, 'hi');
+  return { names, ms };
+}
 
 /** A group text's body: the group's id, then the text (§15.4). */
 export const groupBody = (gid: Uint8Array, text: string): Uint8Array => new Uint8Array([...gid, ...Buffer.from(text)]);

@@ -9,7 +9,7 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { receiveGroup, relayMailbox } from '../../../test/group-receive.js';
+import { groupTeam, receiveGroup, relayMailbox } from '../../../test/group-receive.js';
 import { sealAs } from '../../../test/seal-as.js';
 import type { Messenger } from '../messenger.js';
 import { groupPlaintext, sealGroupCopy } from '../send/group-sender-key.js';
@@ -39,15 +39,9 @@ async function request(by: Messenger, to: string, gid: Uint8Array, epoch: Uint8A
 
 describe('asking for a group sender key again (§25.9)', () => {
   it('a distribution refused because the record adding its sender was held heals at the next message', async () => {
-    const names = await world.users('alice', 'bob', 'carol');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob', 'carol');
     const [a, b, c] = names as [string, string, string];
-    const [alice, bob, carol] = (await Promise.all(names.map((n) => world.open(n)))) as [
-      Messenger,
-      Messenger,
-      Messenger,
-    ];
-    await bob.sendMessage(a, 'hi');
-    await carol.sendMessage(a, 'hi');
+    const [alice, bob, carol] = ms as [Messenger, Messenger, Messenger];
     await carol.sendMessage(b, 'hi'); // a 1:1 session, so that carol's group messages to bob go by sender key
     await createGroup(alice, 'late', [b]);
     await recv(bob);
@@ -71,15 +65,9 @@ describe('asking for a group sender key again (§25.9)', () => {
   });
 
   it('a request from a non-member, or for an old or unknown epoch, changes nothing', async () => {
-    const names = await world.users('alice', 'bob', 'mallory');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob', 'mallory');
     const [a, b, x] = names as [string, string, string];
-    const [alice, bob, mallory] = (await Promise.all(names.map((n) => world.open(n)))) as [
-      Messenger,
-      Messenger,
-      Messenger,
-    ];
-    await bob.sendMessage(a, 'hi');
-    await mallory.sendMessage(a, 'hi');
+    const [alice, bob, mallory] = ms as [Messenger, Messenger, Messenger];
     const { group } = await createGroup(alice, 'old', [b, x]);
     const gid = fromHex(group.gid);
     await recv(bob);

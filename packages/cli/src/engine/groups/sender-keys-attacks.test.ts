@@ -17,7 +17,7 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { craftGroupMessage, groupBody, receiveGroup } from '../../../test/group-receive.js';
+import { craftGroupMessage, groupBody, groupTeam, receiveGroup } from '../../../test/group-receive.js';
 import { sealAs } from '../../../test/seal-as.js';
 import type { Messenger } from '../messenger.js';
 import { SENDER_KEY_UNUSED_MS } from '../v2/publish.js';
@@ -33,15 +33,9 @@ async function recv(m: Messenger): Promise<{ texts: string[]; rejected: string[]
 
 describe('group sender keys under attack by a member (§25)', () => {
   it('a member cannot write as another, hijack its chain, smuggle a kind, or write after her removal', async () => {
-    const names = await world.users('alice', 'bob', 'mallory');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob', 'mallory');
     const [a, b, x] = names as [string, string, string];
-    const [alice, bob, mallory] = (await Promise.all(names.map((n) => world.open(n)))) as [
-      Messenger,
-      Messenger,
-      Messenger,
-    ];
-    await bob.sendMessage(a, 'hi');
-    await mallory.sendMessage(a, 'hi');
+    const [alice, bob, mallory] = ms as [Messenger, Messenger, Messenger];
     await mallory.sendMessage(b, 'hi'); // a 1:1 session, so that mallory's own group messages go by sender key
     const { group } = await createGroup(alice, 'atk', [b, x]);
     const gid = fromHex(group.gid);
@@ -97,15 +91,9 @@ describe('group sender keys under attack by a member (§25)', () => {
   });
 
   it('a flood of distributions from one member keeps at most GROUP_MAX_SENDER_EPOCHS of its chains', async () => {
-    const names = await world.users('alice', 'bob', 'mallory');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob', 'mallory');
     const [a, b] = names as [string, string, string];
-    const [alice, bob, mallory] = (await Promise.all(names.map((n) => world.open(n)))) as [
-      Messenger,
-      Messenger,
-      Messenger,
-    ];
-    await bob.sendMessage(a, 'hi');
-    await mallory.sendMessage(a, 'hi');
+    const [alice, bob, mallory] = ms as [Messenger, Messenger, Messenger];
     const { group } = await createGroup(alice, 'flood', [b, mallory.username]);
     const gid = fromHex(group.gid);
     await recv(bob);
@@ -161,10 +149,9 @@ describe('group sender keys under attack by a member (§25)', () => {
   });
 
   it("a chain last used 31 days ago survives the sweep: its epoch's later messages can still be on the relay", async () => {
-    const names = await world.users('alice', 'bob');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob');
     const [a, b] = names as [string, string];
-    const [alice, bob] = (await Promise.all(names.map((n) => world.open(n)))) as [Messenger, Messenger];
-    await bob.sendMessage(a, 'hi');
+    const [alice, bob] = ms as [Messenger, Messenger];
     const { group } = await createGroup(alice, 'old', [b]);
     await recv(bob);
     await sendGroupText(alice, 'old', 'first');
@@ -184,15 +171,9 @@ describe('group sender keys under attack by a member (§25)', () => {
   });
 
   it('a new epoch also when the group is replaced by another record of the same version (a competing one taken)', async () => {
-    const names = await world.users('alice', 'bob', 'carol');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob', 'carol');
     const [a, b, c] = names as [string, string, string];
-    const [alice, bob, carol] = (await Promise.all(names.map((n) => world.open(n)))) as [
-      Messenger,
-      Messenger,
-      Messenger,
-    ];
-    await bob.sendMessage(a, 'hi');
-    await carol.sendMessage(a, 'hi');
+    const [alice, bob, carol] = ms as [Messenger, Messenger, Messenger];
     const { group } = await createGroup(alice, 'fork', [b, c]);
     await recv(bob);
     await recv(carol);

@@ -16,7 +16,7 @@ import {
 } from '@chat/crypto';
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { receiveGroup, relayMailbox } from '../../../test/group-receive.js';
+import { groupTeam, receiveGroup, relayMailbox } from '../../../test/group-receive.js';
 import { takeFromMailbox } from '../../../test/relay-db.js';
 import { sealAs } from '../../../test/seal-as.js';
 import type { Messenger } from '../messenger.js';
@@ -44,17 +44,9 @@ function deliver(m: Messenger, to: string, env: Uint8Array, id = randomMessageId
   return m.withConnectionFor((c) => c.send(to, id, env));
 }
 
-/** Users who have each sent `inviter` a direct message (so its invitations are accepted, §15.7), all open. */
-async function team(...bases: string[]): Promise<{ names: string[]; ms: Messenger[] }> {
-  const names = await world.users(...bases);
-  const ms = await Promise.all(names.map((n) => world.open(n)));
-  for (const m of ms.slice(1)) await m.sendMessage(names[0]!, 'hi');
-  return { names, ms };
-}
-
 describe('group sender keys (§25)', () => {
   it('one encryption for every member; a removed member cannot read the next message, even given a copy', async () => {
-    const { names, ms } = await team('alice', 'bob', 'carol');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob', 'carol');
     const [a, b, c] = names as [string, string, string];
     const [alice, bob, carol] = ms as [Messenger, Messenger, Messenger];
     const { group } = await createGroup(alice, 'sk', [b, c]);
@@ -101,7 +93,7 @@ describe('group sender keys (§25)', () => {
   });
 
   it('a new epoch after 1,000 messages or 7 days, given to every member first; none while neither is due', async () => {
-    const { names, ms } = await team('alice', 'bob');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob');
     const [, b] = names as [string, string];
     const [alice, bob] = ms as [Messenger, Messenger];
     const { group } = await createGroup(alice, 'rot', [b]);
@@ -130,7 +122,7 @@ describe('group sender keys (§25)', () => {
   });
 
   it('a member added later is given only the new epoch; a distribution from a non-member is refused', async () => {
-    const { names, ms } = await team('alice', 'bob', 'dave', 'mallory');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob', 'dave', 'mallory');
     const [a, b, d] = names as [string, string, string];
     const [alice, bob, dave, mallory] = ms as [Messenger, Messenger, Messenger, Messenger];
     const { group } = await createGroup(alice, 'grow', [b]);
@@ -153,7 +145,7 @@ describe('group sender keys (§25)', () => {
   });
 
   it('a distribution the relay refuses for good is given again with the next message', async () => {
-    const { names, ms } = await team('alice', 'bob');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob');
     const [, b] = names as [string, string];
     const [alice, bob] = ms as [Messenger, Messenger];
     await createGroup(alice, 'full', [b]);
@@ -178,7 +170,7 @@ describe('group sender keys (§25)', () => {
   });
 
   it('delivers group messages out of order, and drops a duplicate under the same or another id', async () => {
-    const { names, ms } = await team('alice', 'bob');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob');
     const [, b] = names as [string, string];
     const [alice, bob] = ms as [Messenger, Messenger];
     await createGroup(alice, 'ooo', [b]);

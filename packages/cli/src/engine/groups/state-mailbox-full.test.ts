@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
-import { receiveGroup } from '../../../test/group-receive.js';
+import { groupTeam, receiveGroup } from '../../../test/group-receive.js';
 import type { Messenger } from '../messenger.js';
 import { stateCopyNotice } from '../send/fanout-codes.js';
 import { changeGroup, createGroup, sendGroupText } from './groups.js';
@@ -17,14 +17,9 @@ const world = engineWorld('state-mailbox-full', { limits: { mailboxMaxMessages: 
 
 describe('a group change to a full mailbox (§11, §15.3)', () => {
   it('stays queued for that member and reaches it with a later pass once the mailbox has room', async () => {
-    const names = await world.users('alice', 'bob', 'carol');
+    const { names, ms } = await groupTeam(world, 'alice', 'bob', 'carol'); // bob and carol accept alice's invitations
     const [a, b, c] = names as [string, string, string];
-    const [alice, bob, carol] = (await Promise.all(names.map((n) => world.open(n)))) as [
-      Messenger,
-      Messenger,
-      Messenger,
-    ];
-    for (const m of [bob, carol]) await m.sendMessage(a, 'hi'); // so that alice's invitations are accepted (§15.7)
+    const [alice, bob, carol] = ms as [Messenger, Messenger, Messenger];
     const { group } = await createGroup(alice, 'full', [b]);
     await receiveGroup(bob);
     await receiveGroup(alice); // her mailbox: the two greetings and bob's receipts, drained
