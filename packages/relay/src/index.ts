@@ -1,4 +1,5 @@
-export { startRelay, DEFAULT_QUOTA, DEFAULT_MAILBOX_TTL_MS, DEFAULT_HOST } from './server.js';
+export { startRelay, DEFAULT_QUOTA, DEFAULT_MAILBOX_TTL_MS } from './server.js';
+export { DEFAULT_HOST } from './config.js';
 export type { RelayOptions, RunningRelay } from './server.js';
 export { RelayStoreError, type RelayStoreErrorCode } from './errors.js';
 export { jsonLogger, silentLogger, type Logger, type LogEvent } from './log.js';

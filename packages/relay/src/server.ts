@@ -26,7 +26,6 @@ import { inspectTlsPair, loadOrCreateTlsMaterial, loadTlsFiles, type TlsMaterial
 /** Defaults documented in PROTOCOL.md §11. */
 export const DEFAULT_QUOTA: MailboxQuota = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
 export const DEFAULT_MAILBOX_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-export { DEFAULT_HOST };
 const EXPIRY_SWEEP_MS = 60 * 60 * 1000;
 /**
  * How often the WAL is checkpointed and truncated, so that what `secure_delete` zeroed in the database (acknowledged

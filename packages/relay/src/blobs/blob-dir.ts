@@ -7,9 +7,9 @@
  * owned by the relay's user or root. The directory itself must be the one first seen (same device and inode): the
  * start-up check of its ancestors (data-dir.ts) keeps others from swapping it, and this re-check is the second wall.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkStats } from '../data-dir.js';
+import { checkStats, makeDirs } from '../data-dir.js';
 import { DataDirUnsafeError } from '../errors.js';
 
 export class BlobDir {
@@ -33,7 +33,7 @@ export class BlobDir {
 
   /** Refuses a directory that is a link, another user's, writable by others or not the one first seen. */
   verify(create: boolean): void {
-    if (create) mkdirSync(this.path, { recursive: true, mode: 0o700 });
+    if (create) makeDirs(this.path, 0o700);
     const st = lstatSync(this.path);
     if (!st.isDirectory()) {
       throw new DataDirUnsafeError(`${this.path} is not a directory (a symbolic link?)`, `remove ${this.path}`);
