@@ -18,7 +18,6 @@ import {
   CLAIM_FREE,
   CLAIM_MAIN,
   CLAIM_WORKER,
-  END_FAILED,
   END_SKIPPED,
   type UnsealKeys,
   type UnsealReply,
@@ -86,7 +85,7 @@ function split(reply: UnsealReply): UnsealResult {
   let start = 0;
   return Array.from(reply.ends, (end) => {
     if (end === END_SKIPPED) return null;
-    if (end === END_FAILED || end < 0) return undefined;
+    if (end < 0) return undefined; // END_FAILED: opened again on the main thread
     const inner = reply.data.subarray(start, end);
     start = end;
     return inner;
