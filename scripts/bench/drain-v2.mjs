@@ -14,11 +14,12 @@ import { DRAIN_RELAY_ENV } from './client.mjs';
 import { cpuSeconds, tempDir } from './common.mjs';
 
 // CHAT_BENCH_WORKERS=on|off: the receiver's worker threads (signatures, unseal pool) whatever the load average, for
-// before/after comparisons on a busy machine (by default they start only below a load of twice the cores).
+// before/after comparisons (by default they start only below a load of twice the cores, and the unseal pool on fewer
+// than 4 cores only below a load of the core count: receiver.ts unsealPoolFits).
 const workers = process.env.CHAT_BENCH_WORKERS;
 if (workers === 'on' || workers === 'off') {
   receiverTuning.secondCoreUsable = () => workers === 'on';
-  if (workers === 'on') receiverTuning.unsealMinCores = 0; // the unseal pool too, on any number of cores
+  receiverTuning.unsealPoolUsable = () => workers === 'on'; // the unseal pool too, whatever the cores and load
 }
 import { Conn, startOurRelay } from './ours.mjs';
 

@@ -55,16 +55,31 @@ export function secondCoreUsable(): boolean {
 }
 
 /**
- * The unseal pool starts only on a machine with at least this many cores. Measured on this project's 2-core machine
- * (relay beside the client, `CHAT_BENCH_WORKERS=on|off node scripts/bench/scenario.mjs drain-v2 10000`, alternated;
- * docs/BENCHMARKS.md, "The unseal pool on two cores"): before the claims, 1.83–2.21 s with the pool against 1.74–2.14
- * s without. With them (a batch never waits for a box the worker has not reached) and the worker niced, at load ~3:
- * 1.75–1.97 s with the pool against 1.55–1.87 s without, and 7.90 against 7.32 s for 50,000; the main thread's CPU
- * per message falls by up to ~25 µs but the process's rises by ~25–40 µs (the worker's start-up and its own isolate),
- * and on two cores that CPU is the drain's. With more cores the main thread's box opens (a quarter of its CPU) move
- * to otherwise idle ones; not measured here.
+ * On a machine with at least this many cores the unseal pool starts whenever `secondCoreUsable` holds; below it,
+ * only while the machine is otherwise close to idle (`unsealPoolUsable`). With more cores the main thread's box opens
+ * (a third of its CPU) move to otherwise idle ones; not measured here.
  */
 export const UNSEAL_MIN_CORES = 4;
+
+/**
+ * Whether the unseal pool pays on `cores` cores at a 1-minute load average of `load` (when `secondCoreUsable` holds):
+ * always from UNSEAL_MIN_CORES cores; on two or three, only while the load average is below the core count, i.e.
+ * the machine not already saturated (the drain's own recent work counts: back-to-back drains here keep it at
+ * 1.8–2.0). Measured on this project's 2-core machine with the relay beside the client (`CHAT_BENCH_WORKERS=on|off
+ * node scripts/bench/scenario.mjs drain-v2 10000`, alternated; docs/BENCHMARKS.md, "The unseal pool on a quiet
+ * two-core machine"): quiet, 0.91–1.11 s with the pool against 0.98–1.30 s without, and 4.27 against 5.85 s for
+ * 50,000; beside one busy loop (load 1.1–1.8), 1.32–1.38 against 1.28–1.38 s and 7.32 against 7.45 s for 50,000, a
+ * tie; with other builds and tests running (load 2–3.6) the pool lost, 1.75–2.25 s against 1.55–2.11 s ("The unseal
+ * pool on two cores"): its worker's start-up and its own isolate add ~25–40 µs of CPU per message, and on a busy
+ * machine that CPU is the drain's.
+ */
+export function unsealPoolFits(cores: number, load: number): boolean {
+  if (cores >= UNSEAL_MIN_CORES) return true;
+  return cores >= 2 && load < cores;
+}
+
+/** Whether a long v2 backlog starts the unseal pool on this machine now (`unsealPoolFits`). */
+export const unsealPoolUsable = (): boolean => unsealPoolFits(availableParallelism(), loadavg()[0]!);
 
 /** Unseal workers for a long v2 backlog: the cores beside the main thread's, at most 3 (one box each is cheap). */
 export const unsealWorkers = (): number => Math.max(1, Math.min(availableParallelism() - 1, 3));
@@ -78,11 +93,11 @@ export const receiverTuning: {
   secondCoreUsable: () => boolean;
   workerUrl: URL | undefined;
   unsealWorkerUrl: URL | undefined;
-  unsealMinCores: number;
+  unsealPoolUsable: () => boolean;
 } = {
   parallelBacklog: PARALLEL_BACKLOG,
   secondCoreUsable,
-  unsealMinCores: UNSEAL_MIN_CORES,
+  unsealPoolUsable,
   workerUrl: undefined,
   unsealWorkerUrl: undefined,
 };
@@ -188,8 +203,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
           // that loads for nothing takes the second core's time from the relay and the unseal pool.
           if (frames.some((f) => !isV2Envelope(f.env)))
             verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
-          const poolUsable = availableParallelism() >= receiverTuning.unsealMinCores;
-          if (poolUsable && frames.some((f) => isV2Envelope(f.env))) await startPool();
+          if (frames.some((f) => isV2Envelope(f.env)) && receiverTuning.unsealPoolUsable()) await startPool();
         }
       }
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier, ahead);

@@ -13,7 +13,7 @@ import { OutboxSender } from '../send/outbox-sender.js';
 import { SignatureVerifier } from '../signatures.js';
 import type { Profile } from '../profile.js';
 import { UnsealPool } from '../v2/unseal-pool.js';
-import { PARALLEL_BACKLOG, UNSEAL_MIN_CORES, receiverTuning, secondCoreUsable } from './receiver.js';
+import { PARALLEL_BACKLOG, receiverTuning, secondCoreUsable, unsealPoolUsable } from './receiver.js';
 
 /** The tests run from the sources; the worker is the built script (`npm test` builds first). */
 const BUILT_WORKER = new URL('../../../dist/engine/v2/unseal-worker.js', import.meta.url);
@@ -60,13 +60,13 @@ describe.each([
   beforeEach(() => {
     receiverTuning.parallelBacklog = parallel ? 1 : Number.POSITIVE_INFINITY;
     receiverTuning.secondCoreUsable = () => true;
-    receiverTuning.unsealMinCores = 0;
+    receiverTuning.unsealPoolUsable = () => true;
     receiverTuning.unsealWorkerUrl = url;
   });
   afterEach(() => {
     receiverTuning.parallelBacklog = PARALLEL_BACKLOG;
     receiverTuning.secondCoreUsable = secondCoreUsable;
-    receiverTuning.unsealMinCores = UNSEAL_MIN_CORES;
+    receiverTuning.unsealPoolUsable = unsealPoolUsable;
     receiverTuning.unsealWorkerUrl = undefined;
   });
 
