@@ -57,6 +57,18 @@ describe('hmacSha256', () => {
     );
   });
 
+  it('hashes a key longer than its buffers have grown to (copied in first), and wipes it', () => {
+    for (const [keyBytes, dataBytes] of [
+      [5000, 10],
+      [9000, 12000],
+    ] as const) {
+      const key = Uint8Array.from({ length: keyBytes }, (_, i) => (i * 7) & 0xff);
+      const data = new Uint8Array(dataBytes).fill(0x5a);
+      expect(toHex(hmacSha256(key, data))).toBe(createHmac('sha256', key).update(data).digest('hex'));
+      expect(kdfScratch().every((b) => b.every((x) => x === 0))).toBe(true);
+    }
+  });
+
   it('leaves no key or message byte in its buffers, after a call and after one that throws midway', () => {
     const allZero = () => kdfScratch().every((b) => b.every((x) => x === 0));
     hmacSha256(new Uint8Array(100).fill(0xaa), new Uint8Array(300).fill(0xbb));

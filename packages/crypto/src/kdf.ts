@@ -8,7 +8,7 @@
  * RFC 5869's vectors and to node:crypto's for random inputs.
  */
 import { utf8 } from './bytes.js';
-import { sha256Into } from './sodium.js';
+import { sha256OwnInto } from './sodium.js';
 
 const HASH_BYTES = 32;
 const BLOCK_BYTES = 64;
@@ -23,6 +23,24 @@ const outerInput = new Uint8Array(BLOCK_BYTES + HASH_BYTES);
 const innerHash = new Uint8Array(HASH_BYTES);
 const digest = new Uint8Array(HASH_BYTES);
 const longKey = new Uint8Array(HASH_BYTES);
+/** HKDF's PRK, its block T(i) and counter byte: reused like the HMAC's, wiped after every call. */
+const prk = new Uint8Array(HASH_BYTES);
+const block = new Uint8Array(HASH_BYTES);
+const counter = new Uint8Array(1);
+
+/** The UTF-8 of the `info` strings HKDF was given (the protocol's few labels), so each is encoded once. */
+const infoBytes = new Map<string, Uint8Array>();
+const MAX_CACHED_INFOS = 64;
+
+function infoOf(info: string | Uint8Array): Uint8Array {
+  if (typeof info !== 'string') return info;
+  let b = infoBytes.get(info);
+  if (b === undefined) {
+    b = utf8(info);
+    if (infoBytes.size < MAX_CACHED_INFOS) infoBytes.set(info, b);
+  }
+  return b;
+}
 
 /**
  * HMAC-SHA-256 of the concatenation of `parts` under `key` into the 32 bytes of `out`. A key longer than a block is
@@ -40,7 +58,13 @@ function hmacInto(out: Uint8Array, key: Uint8Array, parts: readonly Uint8Array[]
   try {
     let k = key;
     if (k.length > BLOCK_BYTES) {
-      sha256Into(longKey, k);
+      // The key is copied into our own buffer first: sha256OwnInto takes nothing else.
+      if (k.length > innerInput.length) {
+        innerInput.fill(0);
+        innerInput = new Uint8Array(Math.max(length, k.length));
+      }
+      innerInput.set(k);
+      sha256OwnInto(longKey, innerInput.subarray(0, k.length));
       k = longKey;
     }
     for (let i = 0; i < BLOCK_BYTES; i++) {
@@ -53,13 +77,13 @@ function hmacInto(out: Uint8Array, key: Uint8Array, parts: readonly Uint8Array[]
       innerInput.set(p, at);
       at += p.length;
     }
-    sha256Into(innerHash, innerInput.subarray(0, length));
+    sha256OwnInto(innerHash, innerInput.subarray(0, length));
     outerInput.set(innerHash, BLOCK_BYTES);
-    // Into our own buffer, then copied: a caller's small array would have its ArrayBuffer made for libsodium.
-    sha256Into(digest, outerInput);
+    // Into our own buffer, then copied: libsodium is only ever handed this module's buffers.
+    sha256OwnInto(digest, outerInput);
     out.set(digest);
   } finally {
-    innerInput.fill(0, 0, length);
+    innerInput.fill(0, 0, Math.max(length, key.length > BLOCK_BYTES ? key.length : 0));
     outerInput.fill(0);
     innerHash.fill(0);
     digest.fill(0);
@@ -69,7 +93,7 @@ function hmacInto(out: Uint8Array, key: Uint8Array, parts: readonly Uint8Array[]
 
 /** @internal For tests: the scratch buffers, all zero between calls. */
 export function kdfScratch(): Uint8Array[] {
-  return [innerInput, outerInput, innerHash, digest, longKey];
+  return [innerInput, outerInput, innerHash, digest, longKey, prk, block, counter];
 }
 
 /**
@@ -85,21 +109,19 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: string | Uin
   if (!Number.isInteger(length) || length < 0 || length > 255 * HASH_BYTES) {
     throw new RangeError(`hkdfSha256: length must be an integer from 0 to ${255 * HASH_BYTES}, got ${length}`);
   }
-  const infoBytes = typeof info === 'string' ? utf8(info) : info;
-  const prk = new Uint8Array(HASH_BYTES);
+  const infoB = infoOf(info);
   const okm = new Uint8Array(length);
-  const counter = new Uint8Array(1);
-  const t = new Uint8Array(HASH_BYTES);
   try {
     hmacInto(prk, salt, [ikm]);
     for (let at = 0; at < length; at += HASH_BYTES) {
       counter[0] = at / HASH_BYTES + 1;
-      hmacInto(t, prk, [at === 0 ? EMPTY : t, infoBytes, counter]);
-      okm.set(length - at < HASH_BYTES ? t.subarray(0, length - at) : t, at);
+      hmacInto(block, prk, [at === 0 ? EMPTY : block, infoB, counter]);
+      okm.set(length - at < HASH_BYTES ? block.subarray(0, length - at) : block, at);
     }
   } finally {
-    t.fill(0);
+    block.fill(0);
     prk.fill(0);
+    counter[0] = 0;
   }
   return okm;
 }

@@ -39,12 +39,12 @@ export function kdfCk(chainKey: Uint8Array): { chainKey: Uint8Array; messageKey:
 
 /**
  * The AEAD key and nonce of a message key: `HKDF-SHA-256(salt = 32 zero bytes, ikm = mk, info =
- * "chat/v2/ratchet/message", L = 44)`, key = bytes 0..31, nonce = bytes 32..43.
+ * "chat/v2/ratchet/message", L = 44)`, key = bytes 0..31, nonce = bytes 32..43 (views of one array: the caller wipes
+ * both).
  * @example const { key, nonce } = messageKeyMaterial(mk)
  */
 export function messageKeyMaterial(messageKey: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
   const okm = hkdfSha256(messageKey, ZERO_SALT, RATCHET_MESSAGE_INFO, RATCHET_KEY_BYTES + AEAD_NONCE_BYTES);
-  const out = { key: okm.slice(0, RATCHET_KEY_BYTES), nonce: okm.slice(RATCHET_KEY_BYTES) };
-  okm.fill(0);
-  return out;
+  // Two views of one fresh array, not copies: wiping both (as every caller does) wipes all of it.
+  return { key: okm.subarray(0, RATCHET_KEY_BYTES), nonce: okm.subarray(RATCHET_KEY_BYTES) };
 }

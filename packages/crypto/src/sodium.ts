@@ -196,6 +196,16 @@ export function sha256Into(out: Uint8Array, input: Uint8Array): void {
   }
 }
 
+/**
+ * @internal SHA-256 of `input` into `out` for kdf.ts alone, which hands it only views of plain ArrayBuffers it
+ * allocated itself (its scratch buffers): the lengths are checked, the buffers not copied (`plain`), which on the
+ * receive path's ten hashes per ratchet message is work that buys nothing.
+ */
+export function sha256OwnInto(out: Uint8Array, input: Uint8Array): void {
+  if (out.length !== 32) throw new RangeError(`sha256OwnInto: expected out to be 32 bytes, got ${out.length}`);
+  sodium().crypto_hash_sha256(out, input);
+}
+
 /** `sodium_memzero`: zeroes `b` in a way the compiler cannot drop. */
 export function memzero(b: Uint8Array): void {
   sodium().sodium_memzero(b);
