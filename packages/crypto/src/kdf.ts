@@ -15,14 +15,16 @@ const BLOCK_BYTES = 64;
 const EMPTY = new Uint8Array(0);
 
 /**
- * `K ⊕ ipad ‖ message` (grown when a message needs it), `K ⊕ opad ‖ inner hash`, the inner and outer hashes, a long
- * key's hash: each made once, so libsodium is handed views of the same few ArrayBuffers call after call.
+ * `K ⊕ ipad ‖ message` (grown when a message needs it), `K ⊕ opad ‖ inner hash` (the inner hash written straight into
+ * its tail), a long key's hash: each made once, so libsodium is handed views of the same few ArrayBuffers call after
+ * call.
  */
 let innerInput = new Uint8Array(BLOCK_BYTES + 256);
 const outerInput = new Uint8Array(BLOCK_BYTES + HASH_BYTES);
-const innerHash = new Uint8Array(HASH_BYTES);
-const digest = new Uint8Array(HASH_BYTES);
+const innerHash = outerInput.subarray(BLOCK_BYTES);
 const longKey = new Uint8Array(HASH_BYTES);
+/** hmacSha256's result before it is copied out: a fresh small array handed to libsodium would have its buffer made. */
+const digest = new Uint8Array(HASH_BYTES);
 /** HKDF's PRK, its block T(i) and counter byte: reused like the HMAC's, wiped after every call. */
 const prk = new Uint8Array(HASH_BYTES);
 const block = new Uint8Array(HASH_BYTES);
@@ -43,21 +45,24 @@ function infoOf(info: string | Uint8Array): Uint8Array {
 }
 
 /**
- * HMAC-SHA-256 of the concatenation of `parts` under `key` into the 32 bytes of `out`. A key longer than a block is
- * hashed first (RFC 2104 §2). Every scratch byte that held key material or message is zeroed before returning.
+ * HMAC-SHA-256 of the concatenation of `parts` under `key` into the 32 bytes of `out`, which must be a plain array of
+ * this module's making (the hash is written into it directly: hmacSha256's digest, HKDF's PRK and block). A key
+ * longer than a block is hashed first (RFC 2104 §2). Every scratch byte that held key material or message is zeroed
+ * before returning.
  */
 function hmacInto(out: Uint8Array, key: Uint8Array, parts: readonly Uint8Array[]): void {
   let length = BLOCK_BYTES;
-  for (const p of parts) length += p.length;
+  for (let i = 0; i < parts.length; i++) length += (parts[i] as Uint8Array).length;
   if (length > innerInput.length) {
     innerInput.fill(0);
     innerInput = new Uint8Array(length);
   }
+  const long = key.length > BLOCK_BYTES;
   // Everything that writes key or message bytes into the scratch buffers is inside the try: a part that throws while
   // it is copied (a detached buffer) leaves nothing behind (review rev6, L1).
   try {
     let k = key;
-    if (k.length > BLOCK_BYTES) {
+    if (long) {
       // The key is copied into our own buffer first: sha256OwnInto takes nothing else.
       if (k.length > innerInput.length) {
         innerInput.fill(0);
@@ -67,33 +72,32 @@ function hmacInto(out: Uint8Array, key: Uint8Array, parts: readonly Uint8Array[]
       sha256OwnInto(longKey, innerInput.subarray(0, k.length));
       k = longKey;
     }
-    for (let i = 0; i < BLOCK_BYTES; i++) {
-      const b = i < k.length ? (k[i] as number) : 0;
+    // The pads, then the key's bytes XORed into their first bytes (a shorter key is zero-padded: the pad bytes stay).
+    innerInput.fill(0x36, 0, BLOCK_BYTES);
+    outerInput.fill(0x5c, 0, BLOCK_BYTES);
+    for (let i = 0; i < k.length; i++) {
+      const b = k[i] as number;
       innerInput[i] = b ^ 0x36;
       outerInput[i] = b ^ 0x5c;
     }
     let at = BLOCK_BYTES;
-    for (const p of parts) {
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] as Uint8Array;
       innerInput.set(p, at);
       at += p.length;
     }
     sha256OwnInto(innerHash, innerInput.subarray(0, length));
-    outerInput.set(innerHash, BLOCK_BYTES);
-    // Into our own buffer, then copied: libsodium is only ever handed this module's buffers.
-    sha256OwnInto(digest, outerInput);
-    out.set(digest);
+    sha256OwnInto(out, outerInput);
   } finally {
-    innerInput.fill(0, 0, Math.max(length, key.length > BLOCK_BYTES ? key.length : 0));
+    innerInput.fill(0, 0, long ? Math.max(length, key.length) : length);
     outerInput.fill(0);
-    innerHash.fill(0);
-    digest.fill(0);
-    longKey.fill(0);
+    if (long) longKey.fill(0);
   }
 }
 
 /** @internal For tests: the scratch buffers, all zero between calls. */
 export function kdfScratch(): Uint8Array[] {
-  return [innerInput, outerInput, innerHash, digest, longKey, prk, block, counter];
+  return [innerInput, outerInput, longKey, digest, prk, block, counter];
 }
 
 /**
@@ -131,7 +135,10 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: string | Uin
  * @example const mk = hmacSha256(chainKey, Uint8Array.of(0x01))
  */
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HASH_BYTES);
-  hmacInto(out, key, [data]);
-  return out;
+  try {
+    hmacInto(digest, key, [data]);
+    return digest.slice();
+  } finally {
+    digest.fill(0);
+  }
 }
