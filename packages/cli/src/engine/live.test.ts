@@ -4,7 +4,7 @@
  * engine fixture (packages/cli/test/engine-fixture.ts).
  */
 import { MessageKind } from '@chat/crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { engineWorld } from '../../test/engine-fixture.js';
 import { sealAs } from '../../test/seal-as.js';
 import { tcpProxy, type Proxy as TcpProxy } from '../../test/proxy.js';
@@ -165,6 +165,38 @@ describe('receipts', () => {
     await bob.receive();
     await alice.receive();
     expect(alice.history({ peer: b }).at(-1)).toMatchObject({ id, state: 'delivered' });
+  });
+
+  it('receipts queued to one peer go out together, several sends in flight at once, and all arrive', async () => {
+    const { a, b, aHome, bHome } = await pair();
+    const alice = await messenger(aHome);
+    const ids = [];
+    for (const text of ['one', 'two', 'three', 'four']) ids.push((await alice.sendMessage(b, text)).id);
+    const bob = await messenger(bHome, { settings: { ...DEFAULT_SETTINGS, readReceipts: false } });
+    await bob.receive(); // pins alice; its delivery receipt goes out
+    // Four read receipts of their own, queued while offline, then sent by the next session's outbox pass.
+    for (const id of ids) bob.queueReceipt(a, MessageKind.read, [id]);
+    let inFlight = 0;
+    let most = 0;
+    const send = Connection.prototype.send;
+    const spy = vi.spyOn(Connection.prototype, 'send').mockImplementation(async function (this: Connection, ...args) {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await send.apply(this, args);
+      } finally {
+        inFlight--;
+      }
+    });
+    try {
+      await bob.receive();
+    } finally {
+      spy.mockRestore();
+    }
+    // The first waits for its `sent` (its peer checked), the three behind it go together.
+    expect(most).toBe(3);
+    expect(bob.store.outbox.list()).toEqual([]);
+    await alice.receive();
+    expect(alice.history({ peer: b }).map((m) => m.state)).toEqual(['read', 'read', 'read', 'read']);
   });
 
   it("a receipt only moves messages sent to the receipt's sender, and only forward", async () => {

@@ -1,6 +1,7 @@
 /**
  * Sends the durable outbox (store/outbox.ts) over a connection: in queue order, each entry checked against the relay's
- * key for its peer (§3.4) and sent as the envelope sealed once for it, under the id it was queued with, and removed only on the relay's `sent` (§9). A connection
+ * key for its peer (§3.4) and sent as the envelope sealed once for it, under the id it was queued with, and removed
+ * only on the relay's `sent` (§9); consecutive receipts to one peer go out together, not one round trip each. A connection
  * failure stops the pass and leaves the rest queued for the next connection; a changed key blocks that peer's
  * entries (they stay queued); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
  * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
@@ -31,6 +32,24 @@ import { resendRequestDropped } from '../v2/recovery.js';
 /** What sending the outbox needs: our keys, the lookup, the outbox table and events. */
 /** The kinds whose outgoing copy has a row in the 1:1 history with a delivery state: texts and replies (§17). */
 const hasHistory = (kind: number): boolean => kind === MessageKind.text || kind === MessageKind.reply;
+
+/** A delivery or read receipt (§4.1) of its own, not a group copy. */
+const isReceipt = (e: OutboxEntry): boolean =>
+  e.fanout === undefined && (e.kind === MessageKind.delivered || e.kind === MessageKind.read);
+
+/** Most receipts sent together behind one (each a `send` frame awaiting its `sent`). */
+export const RECEIPT_PIPELINE = 64;
+
+/** The receipts right after `entries[i]` in queue order that `ok` accepts, up to the first entry of another kind. */
+function followingReceipts(entries: readonly OutboxEntry[], i: number, ok: (e: OutboxEntry) => boolean): OutboxEntry[] {
+  const run: OutboxEntry[] = [];
+  for (let j = i + 1; j < entries.length && run.length < RECEIPT_PIPELINE; j++) {
+    const e = entries[j]!;
+    if (!isReceipt(e)) break;
+    if (ok(e)) run.push(e);
+  }
+  return run;
+}
 
 export type OutboxContext = Self &
   Lookup &
@@ -293,7 +312,7 @@ export class OutboxSender {
         const looked = this.lookups(conn);
         const entries = m.store.outbox.list();
         const done = new Set<string>();
-        for (const entry of entries) {
+        for (const [i, entry] of entries.entries()) {
           if (blocked.has(entry.peer) || done.has(entry.id)) continue;
           // Gone since the pass began: an expired message's entries are dropped by the sweep (§17.5), never sent.
           if (!m.store.outbox.get(entry.id)) continue;
@@ -313,27 +332,23 @@ export class OutboxSender {
             }
             this.limitedInARow = 0;
           } catch (err) {
-            if (!(err instanceof ChatError)) throw err;
-            if (isRetryable(err)) throw err;
-            if (err.code === 'RATE_LIMITED' && err.retryAfterMs !== undefined) {
-              // The user's request bucket is empty for every entry, not only this one: stop, keep all queued, and go
-              // on once the relay says a request will fit (on the live connection of that moment, if any).
-              this.retryAfter(Math.min(60_000, err.retryAfterMs * 2 ** Math.min(this.limitedInARow++, 8)));
-              return;
-            }
-            if (BLOCKING.has(err.code)) {
-              blocked.add(entry.peer);
-              m.emit('blocked', { peer: entry.peer, reason: err.code as 'KEY_CHANGED' });
-              continue;
-            }
-            // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
-            if (entry.kind === SENDER_KEY_KIND) this.dropDistribution(entry);
-            // §24.7: a dropped resend request asked nothing; left open, it would stop every later request to the peer.
-            if (entry.kind === MessageKind.resendRequest) resendRequestDropped(m.store, entry.peer, entry.body);
-            m.store.outbox.remove(entry.id);
-            if (m.store.outbox.advance(entry.id, entry.peer, 'failed')) {
-              m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'failed', error: err.code });
-            }
+            if (this.failed(entry, err, blocked) === 'stop') return;
+            continue;
+          }
+          // The receipts to the same peer queued right behind a receipt that went out go together: each is its own
+          // envelope, sealed at enqueue, independent of the others' order (states only move forward, §4.1), so they
+          // need not wait a round trip each (a drain's last receipts took ~0.1 s one after the other). The peer was
+          // looked up for the first (above), so the others only send.
+          if (!isReceipt(entry)) continue;
+          const run = followingReceipts(
+            entries,
+            i,
+            (e) => e.peer === entry.peer && !blocked.has(e.peer) && !done.has(e.id),
+          );
+          for (const e of run) done.add(e.id);
+          const results = await Promise.allSettled(run.map((e) => this.sendEntry(conn, e, looked)));
+          for (const [k, r] of results.entries()) {
+            if (r.status === 'rejected' && this.failed(run[k]!, r.reason, blocked) === 'stop') return;
           }
         }
       } while (this.again);
@@ -342,6 +357,37 @@ export class OutboxSender {
       // check finds no pass active and starts its own: nothing queued waits for a pass that has already ended.
       this.active = false;
     }
+  }
+
+  /**
+   * What a pass does with an entry that could not be sent: a connection error (or anything not a ChatError) is thrown,
+   * ending the pass; a rate limit with a wait stops it (everything stays queued) and tries again later; a changed key
+   * blocks the peer's later entries; a permanent refusal drops the entry and marks its message failed.
+   */
+  private failed(entry: OutboxEntry, err: unknown, blocked: Set<string>): 'stop' | 'next' {
+    const m = this.m;
+    if (!(err instanceof ChatError)) throw err;
+    if (isRetryable(err)) throw err;
+    if (err.code === 'RATE_LIMITED' && err.retryAfterMs !== undefined) {
+      // The user's request bucket is empty for every entry, not only this one: stop, keep all queued, and go
+      // on once the relay says a request will fit (on the live connection of that moment, if any).
+      this.retryAfter(Math.min(60_000, err.retryAfterMs * 2 ** Math.min(this.limitedInARow++, 8)));
+      return 'stop';
+    }
+    if (BLOCKING.has(err.code)) {
+      if (!blocked.has(entry.peer)) m.emit('blocked', { peer: entry.peer, reason: err.code as 'KEY_CHANGED' });
+      blocked.add(entry.peer);
+      return 'next';
+    }
+    // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
+    if (entry.kind === SENDER_KEY_KIND) this.dropDistribution(entry);
+    // §24.7: a dropped resend request asked nothing; left open, it would stop every later request to the peer.
+    if (entry.kind === MessageKind.resendRequest) resendRequestDropped(m.store, entry.peer, entry.body);
+    m.store.outbox.remove(entry.id);
+    if (m.store.outbox.advance(entry.id, entry.peer, 'failed')) {
+      m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'failed', error: err.code });
+    }
+    return 'next';
   }
 
   /** This pass's lookup cache: the previous one if it is for the same connection and recent, else a fresh one. */
