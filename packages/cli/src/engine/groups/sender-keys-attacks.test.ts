@@ -172,7 +172,7 @@ describe('group sender keys under attack by a member (§25)', () => {
 
   it('a new epoch also when the group is replaced by another record of the same version (a competing one taken)', async () => {
     const { names, ms } = await groupTeam(world, 'alice', 'bob', 'carol');
-    const [a, b, c] = names as [string, string, string];
+    const [, b, c] = names as [string, string, string];
     const [alice, bob, carol] = ms as [Messenger, Messenger, Messenger];
     const { group } = await createGroup(alice, 'fork', [b, c]);
     await recv(bob);
