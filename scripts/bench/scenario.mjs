@@ -3,8 +3,7 @@
 // Usage: node scripts/bench/scenario.mjs <throughput|latency|login|drain|drain-v2|connections|oneshot> [count]
 //   throughput [messages per sender]   latency [msg/s]   login [handshakes]   drain [messages]   connections [n]
 //   drain-v2 [messages]: the drain with v2 envelopes (drain-v2.mjs), timed in a fresh process; CHAT_BENCH_CLIENT_PROF=DIR
-//   writes a CPU profile of it
-//   of the drain (this process: the engine) to DIR.
+//   writes a CPU profile of that process's drain (the engine) to DIR.
 // Profile the relay process with CHAT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (node options for chat-relay).
 import { fmt } from './common.mjs';
 import { latency, throughput } from './driver.mjs';
