@@ -17,7 +17,7 @@ import { HeldEnvelopes } from './held.js';
 import type { SignatureVerifier } from '../signatures.js';
 import { SessionsChanged, isV2Envelope } from '../v2/open.js';
 import type { UnsealPool } from '../v2/unseal-pool.js';
-import { UNSEAL_MAIN_BUDGET, UnsealAhead } from './unseal-ahead.js';
+import { UnsealAhead } from './unseal-ahead.js';
 
 /**
  * Most envelopes committed in one transaction. Large enough that the per-commit fsync and the per-batch receipt are
@@ -194,12 +194,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
      * events. A check that throws (a lookup's connection error) stops the batch: what was checked before it is still
      * committed and acknowledged, then the error ends the session; the rest is delivered again next time.
      */
-    const handleBatch = async (batch: readonly MsgFrame[]): Promise<void> => {
-      // With the unseal pool running, a batch stops short of boxes it would otherwise open itself (UNSEAL_MAIN_BUDGET):
-      // the rest waits in the queue, for the worker.
-      const ready = ahead ? ahead.ready(batch, UNSEAL_MAIN_BUDGET) : batch.length;
-      const frames = ready < batch.length ? batch.slice(0, ready) : batch;
-      if (ready < batch.length) queue.unshift(...batch.slice(ready));
+    const handleBatch = async (frames: readonly MsgFrame[]): Promise<void> => {
       if (!verifierTried && frames.length + queue.length >= receiverTuning.parallelBacklog) {
         verifierTried = true;
         // Loaded only for a long backlog: a one-shot `chat recv` of a few messages never pays for worker_threads.

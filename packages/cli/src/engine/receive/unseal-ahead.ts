@@ -13,15 +13,6 @@ import { type UnsealChunk, type UnsealPool, type UnsealResult, claimForMain } fr
 /** Boxes per request: large enough that messaging costs little per box, small enough that the first batch waits little. */
 export const UNSEAL_CHUNK = 64;
 
-/**
- * Boxes the pool has not answered yet that a batch opens on the main thread before it ends, its later frames left
- * queued for the next batch (`ready`). A batch takes its boxes all at once when it starts (`take`): without a bound, a
- * long batch that starts while the worker is still starting (~100–180 ms under a drain's load) claimed every box in it
- * for the main thread, and the worker then skipped them; so the worker opens the boxes of the next batch while this
- * one is checked and committed.
- */
-export const UNSEAL_MAIN_BUDGET = 64;
-
 type Inner = Uint8Array | undefined;
 
 /** A chunk sent to the pool: its answer once it came (entries handed out are cleared), or that it failed. */
@@ -74,21 +65,6 @@ export class UnsealAhead {
       ),
     };
     frames.forEach((f, index) => this.#sent.set(f, { sent, index }));
-  }
-
-  /**
-   * How many of `frames`, from the first, a batch should check now: all of them, unless more than `budget` have boxes
-   * the pool has not answered yet; then those up to the `budget`-th such box (at least one frame). The rest is left
-   * with the pool, whose answers arrive between batches.
-   */
-  ready(frames: readonly MsgFrame[], budget: number): number {
-    let pending = 0;
-    for (const [i, f] of frames.entries()) {
-      const e = this.#sent.get(f);
-      if (e === undefined || e.sent.result !== undefined || e.sent.failed) continue;
-      if (++pending > budget && i > 0) return i;
-    }
-    return frames.length;
   }
 
   /**

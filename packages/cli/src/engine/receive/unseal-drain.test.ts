@@ -1,8 +1,7 @@
 /**
  * A v2 mailbox drained with the unseal pool (v2/unseal-pool.ts, receive/unseal-ahead.ts) against a real relay: the
  * same messages, in the same order, the same rejections as on the main thread alone, also when the pool's workers
- * die on their first request or never answer (every box then opened on the main thread, UNSEAL_MAIN_BUDGET of them
- * per batch, the rest queued for the next). A box that does not open is
+ * die on their first request or never answer (every box then opened on the main thread). A box that does not open is
  * always the main thread's to reject, with its own code. The delivery receipts leave sealed by the batch's own commit.
  */
 import { MAX_RECEIPT_IDS, MessageKind, toHex, utf8 } from '@chat/crypto';

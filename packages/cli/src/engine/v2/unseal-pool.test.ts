@@ -191,30 +191,6 @@ describe('UnsealAhead', () => {
     expect(await taken).toEqual(all.map(() => undefined));
   });
 
-  it('ready: a batch stops at the budget-th box the pool has not answered, and takes all once it answered', async () => {
-    // A worker that never answers: every box is pending.
-    const silent = new UnsealAhead(start(1, scripted('')));
-    const all = frames(300);
-    for (const f of all) silent.add(f);
-    silent.flush();
-    expect(silent.ready(all, 64)).toBe(64);
-    expect(silent.ready(all, 0)).toBe(1); // at least one frame: the batch always moves on
-    expect(silent.ready(all, 300)).toBe(300);
-    // Frames never sent to the pool (a v1 envelope, one that arrived before the pool started) are the main thread's
-    // anyway and do not count.
-    const unsent = frames(10);
-    expect(silent.ready([...unsent, ...all], 64)).toBe(74);
-    // The real worker: once its answers are in, nothing is pending.
-    const pool = start(1);
-    const chunks = sentBy(pool);
-    const ahead = new UnsealAhead(pool);
-    for (const f of all) ahead.add(f);
-    ahead.flush();
-    await Promise.all(chunks.map((c) => c.answer));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(ahead.ready(all, 0)).toBe(300);
-  });
-
   it('hands out nothing opened under a key that is no longer ours', async () => {
     const pool = start(1);
     const chunks = sentBy(pool);
