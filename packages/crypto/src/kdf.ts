@@ -114,7 +114,10 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: string | Uin
     throw new RangeError(`hkdfSha256: length must be an integer from 0 to ${255 * HASH_BYTES}, got ${length}`);
   }
   const infoB = infoOf(info);
-  const okm = new Uint8Array(length);
+  // Its own ArrayBuffer, outside V8's heap: a typed array of ≤ 64 bytes made without one lives in the heap and is
+  // copied out, unwiped, the first time its buffer is asked for (a view of it, a call into libsodium), so wiping the
+  // result (or views of it, as messageKeyMaterial hands out) would miss that first copy.
+  const okm = new Uint8Array(new ArrayBuffer(length));
   try {
     hmacInto(prk, salt, [ikm]);
     for (let at = 0; at < length; at += HASH_BYTES) {
@@ -122,6 +125,9 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: string | Uin
       hmacInto(block, prk, [at === 0 ? EMPTY : block, infoB, counter]);
       okm.set(length - at < HASH_BYTES ? block.subarray(0, length - at) : block, at);
     }
+  } catch (err) {
+    okm.fill(0);
+    throw err;
   } finally {
     block.fill(0);
     prk.fill(0);
@@ -137,7 +143,10 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: string | Uin
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   try {
     hmacInto(digest, key, [data]);
-    return digest.slice();
+    // Outside V8's heap, like HKDF's output (a chain or message key: wiped by its user, with no stray copy).
+    const out = new Uint8Array(new ArrayBuffer(HASH_BYTES));
+    out.set(digest);
+    return out;
   } finally {
     digest.fill(0);
   }

@@ -10,7 +10,8 @@
  * whose C++ length assertions are compiled out (a wrong length reads or writes past a buffer, it does not abort), and
  * it takes raw ArrayBuffers: so nothing outside this file sees the addon. The functions below check every length and
  * offset, and copy an argument that is not a plain view of an ArrayBuffer (a SharedArrayBuffer, a resizable one)
- * before libsodium sees it (found by the review of 2026-12-07).
+ * before libsodium sees it (found by the review of 2026-12-07); the one exception, `sha256OwnInto`, checks lengths
+ * only and is called by kdf.ts alone, with buffers that module allocated itself.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -181,19 +182,6 @@ export function aeadDecrypt(c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: 
   // libsodium checks the tag before it decrypts: nothing is written to `m` for a forgery.
   const n = sodium().crypto_aead_chacha20poly1305_ietf_decrypt(m, plain(c), plain(ad), plain(npub), plain(k));
   return n === m.length ? m : undefined;
-}
-
-/** SHA-256 (`crypto_hash_sha256`) of `input` into the 32 bytes of `out`. */
-export function sha256Into(out: Uint8Array, input: Uint8Array): void {
-  exactBytes('sha256Into', 'out', out, 32);
-  const digest = plain(out);
-  const data = plain(input);
-  sodium().crypto_hash_sha256(digest, data);
-  if (data !== input) sodium().sodium_memzero(data); // a copy of a key (kdf.ts hashes a long HMAC key) is wiped
-  if (digest !== out) {
-    out.set(digest);
-    sodium().sodium_memzero(digest);
-  }
 }
 
 /**
