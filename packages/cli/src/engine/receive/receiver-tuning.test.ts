@@ -20,4 +20,11 @@ describe('when a long v2 backlog starts the unseal pool', () => {
   it('never on one core', () => {
     expect(unsealPoolFits(1, 0)).toBe(false);
   });
+
+  it('where the load is unknown (Windows) or not a number, only from UNSEAL_MIN_CORES cores', () => {
+    expect(unsealPoolFits(2, undefined)).toBe(false);
+    expect(unsealPoolFits(3, undefined)).toBe(false);
+    expect(unsealPoolFits(4, undefined)).toBe(true);
+    expect(unsealPoolFits(2, Number.NaN)).toBe(false);
+  });
 });

@@ -65,21 +65,26 @@ export const UNSEAL_MIN_CORES = 4;
  * Whether the unseal pool pays on `cores` cores at a 1-minute load average of `load` (when `secondCoreUsable` holds):
  * always from UNSEAL_MIN_CORES cores; on two or three, only while the load average is below the core count, i.e.
  * the machine not already saturated (the drain's own recent work counts: back-to-back drains here keep it at
- * 1.8–2.0). Measured on this project's 2-core machine with the relay beside the client (`CHAT_BENCH_WORKERS=on|off
- * node scripts/bench/scenario.mjs drain-v2 10000`, alternated; docs/BENCHMARKS.md, "The unseal pool on a quiet
- * two-core machine"): quiet, 0.91–1.11 s with the pool against 0.98–1.30 s without, and 4.27 against 5.85 s for
- * 50,000; beside one busy loop (load 1.1–1.8), 1.32–1.38 against 1.28–1.38 s and 7.32 against 7.45 s for 50,000, a
- * tie; with other builds and tests running (load 2–3.6) the pool lost, 1.75–2.25 s against 1.55–2.11 s ("The unseal
- * pool on two cores"): its worker's start-up and its own isolate add ~25–40 µs of CPU per message, and on a busy
- * machine that CPU is the drain's.
+ * 1.8–2.0). Where the load is unknown (`undefined`: Windows, whose load average is always 0), only from
+ * UNSEAL_MIN_CORES. In a container or under a CPU affinity mask the load average is the host's while `cores` is this
+ * process's share, so the gate can be wrong either way there.
+ *
+ * Measured on this project's 2-core machine with the relay beside the client (`CHAT_BENCH_WORKERS=on|off node
+ * scripts/bench/scenario.mjs drain-v2`, alternated; docs/BENCHMARKS.md, "The unseal pool on a quiet two-core
+ * machine"): quiet, 10,000 in a median 1.04 s with the pool against 1.18 s without (9 alternated runs each), 50,000
+ * in 4.27–4.29 s against 5.02–5.85 s; beside one busy loop (load 1.1–1.8), a tie (medians 1.34 against 1.28 s, 7.32 against 7.45 s for
+ * 50,000); with other builds and tests running (load 2–3.6) the pool lost ("The unseal pool on two cores"): its
+ * worker's start-up and its own isolate add ~25–40 µs of CPU per message, and on a busy machine that CPU is the
+ * drain's.
  */
-export function unsealPoolFits(cores: number, load: number): boolean {
+export function unsealPoolFits(cores: number, load: number | undefined): boolean {
   if (cores >= UNSEAL_MIN_CORES) return true;
-  return cores >= 2 && load < cores;
+  return load !== undefined && cores >= 2 && load < cores;
 }
 
 /** Whether a long v2 backlog starts the unseal pool on this machine now (`unsealPoolFits`). */
-export const unsealPoolUsable = (): boolean => unsealPoolFits(availableParallelism(), loadavg()[0]!);
+export const unsealPoolUsable = (): boolean =>
+  unsealPoolFits(availableParallelism(), process.platform === 'win32' ? undefined : loadavg()[0]);
 
 /** Unseal workers for a long v2 backlog: the cores beside the main thread's, at most 3 (one box each is cheap). */
 export const unsealWorkers = (): number => Math.max(1, Math.min(availableParallelism() - 1, 3));
@@ -249,6 +254,17 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
       ahead = new UnsealAhead(pool);
       for (const f of queue) if (f) ahead.add(f);
     };
+    /**
+     * A following session's backlog is drained (`synced`): what comes now arrives a few frames at a time, so the
+     * workers, and with them their copies of our secret key, go; a box still with them is opened here.
+     */
+    const stopPool = async (): Promise<void> => {
+      ahead?.close();
+      ahead = undefined;
+      const stopping = pool;
+      pool = undefined;
+      await stopping?.close();
+    };
     const drain = async (): Promise<void> => {
       if (draining) return;
       draining = true;
@@ -258,6 +274,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
             queue.shift();
             m.emit('synced');
             if (!follow) await finish();
+            else await stopPool();
             continue;
           }
           await handleBatch(takeBatch());

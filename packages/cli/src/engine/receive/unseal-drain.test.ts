@@ -70,6 +70,53 @@ describe.each([
     receiverTuning.unsealWorkerUrl = undefined;
   });
 
+  it.runIf(url === BUILT_WORKER)(
+    'a following session stops the pool once its backlog is drained, and goes on receiving without it',
+    async () => {
+      const a = await Messenger.open(alice);
+      await a.withConnectionFor(async (c) => {
+        for (let i = 0; i < 20; i++) {
+          const e = await sealAs(a, c, 'bob', { kind: MessageKind.text, body: utf8(`backlog ${i}`) });
+          await c.send('bob', e.id, e.env);
+        }
+      });
+      const start = vi.spyOn(UnsealPool, 'start');
+      const close = vi.spyOn(UnsealPool.prototype, 'close');
+      const m = await Messenger.open(bob);
+      const controller = new AbortController();
+      const bodies: string[] = [];
+      let live: (() => void) | undefined;
+      m.on('message', (x) => {
+        bodies.push(x.body);
+        if (x.body === 'live') live?.();
+      });
+      const synced = new Promise<void>((resolve) => m.once('synced', () => resolve()));
+      const session = m.receive({ follow: true, signal: controller.signal });
+      try {
+        await synced;
+        // Closed right behind `synced`, while the session still runs.
+        expect(start).toHaveBeenCalledTimes(1);
+        expect(close).toHaveBeenCalledTimes(1);
+        // A frame that arrives now is opened on the main thread: no pool runs.
+        const arrived = new Promise<void>((resolve) => {
+          live = resolve;
+        });
+        await a.sendMessage('bob', 'live');
+        await arrived;
+        expect(start).toHaveBeenCalledTimes(1);
+        expect(close).toHaveBeenCalledTimes(1);
+      } finally {
+        controller.abort();
+        await session;
+        a.close();
+        m.close();
+        start.mockRestore();
+        close.mockRestore();
+      }
+      expect(bodies.slice(-21)).toEqual([...Array.from({ length: 20 }, (_, i) => `backlog ${i}`), 'live']);
+    },
+  );
+
   async function receive() {
     const m = await Messenger.open(bob);
     const bodies: string[] = [];

@@ -49,6 +49,16 @@ describe('UnsealPool', () => {
     expect(texts).toEqual(Array.from({ length: 70 }, (_, i) => `message ${i}`));
   });
 
+  it("hands each worker its own copy of the keys (transferred), leaving the caller's as they were", async () => {
+    const mine = x25519KeyPair();
+    const before = [Uint8Array.from(mine.publicKey), Uint8Array.from(mine.secretKey)];
+    const pool = UnsealPool.start(mine, 2, BUILT_WORKER)!;
+    pools.push(pool);
+    expect([mine.publicKey, mine.secretKey]).toEqual(before);
+    const box = seal(te.encode('to mine'), mine.publicKey);
+    expect((await pool.unseal([box]).answer).map((b) => td.decode(b!))).toEqual(['to mine']);
+  });
+
   it('answers undefined for a box that does not open, and opens the others of its request', async () => {
     const pool = start(1);
     const [good, other] = boxes(0, 2);

@@ -111,7 +111,15 @@ export class UnsealPool {
     if (url === undefined || (url.protocol === 'file:' && !existsSync(fileURLToPath(url)))) return undefined;
     const workers: Worker[] = [];
     try {
-      for (let i = 0; i < size; i++) workers.push(new Worker(url, { workerData: keys }));
+      for (let i = 0; i < size; i++) {
+        // Each worker's own copy of the key pair, in a buffer transferred to it (not serialized into a message that
+        // is freed unwiped); the worker wipes it once its opener holds the keys.
+        const pair = new Uint8Array(new ArrayBuffer(64));
+        pair.set(keys.publicKey);
+        pair.set(keys.secretKey, 32);
+        const workerData: UnsealKeys = { publicKey: pair.subarray(0, 32), secretKey: pair.subarray(32) };
+        workers.push(new Worker(url, { workerData, transferList: [pair.buffer] }));
+      }
     } catch {
       for (const w of workers) void w.terminate();
       return undefined;

@@ -40,6 +40,8 @@ try {
 
 /** The key pair imported once (sealedBoxOpener), not checked and copied again for every box. */
 const open = sealedBoxOpener(keys.publicKey, keys.secretKey);
+// The opener holds its own copy: the one we were handed (transferred to this thread) is wiped now.
+keys.secretKey.fill(0);
 
 parentPort?.on('message', (req: UnsealRequest) => {
   const opened: (Uint8Array | number)[] = [];
