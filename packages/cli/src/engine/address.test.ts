@@ -84,12 +84,16 @@ describe('chat:// relay addresses (PROTOCOL.md §5.1)', () => {
 });
 
 describe('the start-up cost of an address', () => {
-  it('asks isIPv6 only about a host that has a colon', () => {
+  it('asks isIPv6 only about a host that has a colon', async () => {
+    // A copy of address.ts evaluated now, against the node:net mocked above: a worker runs file after file
+    // (vitest.config.ts, isolate: false), and one that imported address.ts before holds a copy bound to the real one.
+    vi.resetModules();
+    const fresh = await import('./address.js');
     askedIPv6.length = 0;
-    parseRelayAddress('127.0.0.1:7717');
-    parseRelayAddress('Relay.Example.org:9000');
+    fresh.parseRelayAddress('127.0.0.1:7717');
+    fresh.parseRelayAddress('Relay.Example.org:9000');
     expect(askedIPv6).toEqual([]);
-    expect(parseRelayAddress('[2001:DB8::1]:80').host).toBe('2001:db8::1');
+    expect(fresh.parseRelayAddress('[2001:DB8::1]:80').host).toBe('2001:db8::1');
     expect(askedIPv6).toEqual(['2001:db8::1']);
   });
 });
