@@ -70,10 +70,10 @@ export const UNSEAL_MIN_CORES = 4;
  * process's share, so the gate can be wrong either way there.
  *
  * Measured on this project's 2-core machine with the relay beside the client (`CHAT_BENCH_WORKERS=on|off node
- * scripts/bench/scenario.mjs drain-v2`, alternated; docs/BENCHMARKS.md, "The unseal pool on a quiet two-core
- * machine"): quiet, 10,000 in a median 1.04 s with the pool against 1.18 s without (9 alternated runs each), 50,000
- * in 4.27–4.29 s against 5.02–5.85 s; beside one busy loop (load 1.1–1.8), a tie (medians 1.34 against 1.28 s, 7.32 against 7.45 s for
- * 50,000); with other builds and tests running (load 2–3.6) the pool lost ("The unseal pool on two cores"): its
+ * scripts/bench/scenario.mjs drain-v2`, alternated; docs/BENCHMARKS.md, "The drain on a quiet machine"): quiet,
+ * 10,000 in a median 1.04 s with the pool against 1.18 s without (9 alternated runs each), 50,000 in 4.27–4.29 s
+ * against 5.02–5.85 s; beside one busy loop (load 1.1–1.8), a tie (medians 1.34 against 1.28 s, 7.32 against 7.45 s
+ * for 50,000); with other builds and tests running (load 2–3.6) the pool lost ("The unseal pool on two cores"): its
  * worker's start-up and its own isolate add ~25–40 µs of CPU per message, and on a busy machine that CPU is the
  * drain's.
  */
