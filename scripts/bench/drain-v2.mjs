@@ -12,23 +12,16 @@ import { MessageKind, deserializeRatchetState, randomMessageId, ratchetDecrypt, 
 import { login } from '../../packages/cli/dist/engine/account.js';
 import { Messenger } from '../../packages/cli/dist/engine/messenger.js';
 import { Profile } from '../../packages/cli/dist/engine/profile.js';
-import { receiverTuning } from '../../packages/cli/dist/engine/receive/receiver.js';
 import { Store } from '../../packages/cli/dist/engine/store/store.js';
 import { unsealV2 } from '../../packages/cli/dist/engine/v2/open.js';
 import { currentSession, sealInSession } from '../../packages/cli/dist/engine/v2/session.js';
 import { DRAIN_RELAY_ENV } from './client.mjs';
 import { cpuSeconds, tempDir } from './common.mjs';
 
-// CHAT_BENCH_WORKERS=on|off: the receiver's worker threads (signatures, unseal pool) whatever the load average, for
-// before/after comparisons (by default they start only below a load of twice the cores, and the unseal pool on fewer
-// than 4 cores only below a load of the core count: receiver.ts unsealPoolFits).
-const workers = process.env.CHAT_BENCH_WORKERS;
-if (workers === 'on' || workers === 'off') {
-  receiverTuning.secondCoreUsable = () => workers === 'on';
-  receiverTuning.unsealPoolUsable = () => workers === 'on'; // the unseal pool too, whatever the cores and load
-}
+import { applyWorkerEnv, timedDrain } from './drain-timed.mjs';
 import { Conn, startOurRelay } from './ours.mjs';
-import { startProfiler } from './profiler.mjs';
+
+applyWorkerEnv();
 
 const CHILD = fileURLToPath(new URL('./drain-child.mjs', import.meta.url));
 
@@ -100,7 +93,8 @@ export async function drainV2(count) {
     sender.close();
 
     const relayCpu0 = cpuSeconds(relay.pid);
-    const timed = process.env.CHAT_BENCH_DRAIN_INPROC === '1' ? await drainHere(bob) : await drainInChild(bob);
+    const timed =
+      process.env.CHAT_BENCH_DRAIN_INPROC === '1' ? await timedDrain(bob, 'drain-v2') : await drainInChild(bob);
     const relayCpu1 = cpuSeconds(relay.pid);
     const got = timed.received;
     const left = await leftOnRelay(relay.port, 'drainbob', (await bob.unlockKeys(undefined)).identity);
@@ -133,25 +127,6 @@ async function drainInChild(profile) {
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`drain-child.mjs exited with ${code}`);
   return JSON.parse(out);
-}
-
-/** The timed drain in this process (CHAT_BENCH_DRAIN_INPROC=1, the benchmark before 2026-12-07 14:00 UTC). */
-async function drainHere(profile) {
-  const profiler = await startProfiler(process.env.CHAT_BENCH_CLIENT_PROF);
-  const cpu0 = process.cpuUsage();
-  const mainThread = `${process.pid}/task/${process.pid}`;
-  const main0 = cpuSeconds(mainThread);
-  const t0 = performance.now();
-  const m = await Messenger.open(profile);
-  let received = 0;
-  await m.receive({ follow: false, onMessage: () => received++ });
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const main1 = cpuSeconds(mainThread);
-  await profiler?.stop();
-  m.close();
-  const mainCpuUs = main0 === undefined || main1 === undefined ? undefined : (main1 - main0) * 1e6;
-  return { seconds, received, cpuUs: cpu.user + cpu.system, mainCpuUs };
 }
 
 /**
