@@ -17,7 +17,6 @@ import { unsealV2 } from '../../packages/cli/dist/engine/v2/open.js';
 import { currentSession, sealInSession } from '../../packages/cli/dist/engine/v2/session.js';
 import { DRAIN_RELAY_ENV } from './client.mjs';
 import { cpuSeconds, tempDir } from './common.mjs';
-
 import { applyWorkerEnv, timedDrain } from './drain-timed.mjs';
 import { Conn, startOurRelay } from './ours.mjs';
 
