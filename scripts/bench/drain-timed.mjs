@@ -26,7 +26,8 @@ export async function timedDrain(profile, name) {
   const cpu0 = process.cpuUsage();
   const main0 = cpuSeconds(mainThread);
   const t0 = performance.now();
-  const m = await Messenger.open(profile);
+  // As `chat recv` opens it (commands/recv.ts): the relay connection starts while the keys and the store load.
+  const m = await Messenger.open(profile, { connectEarly: 'recv' });
   let received = 0;
   await m.receive({ follow: false, onMessage: () => received++ });
   const seconds = (performance.now() - t0) / 1000;
