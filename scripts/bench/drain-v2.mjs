@@ -23,6 +23,7 @@ import { Conn, startOurRelay } from './ours.mjs';
 applyWorkerEnv();
 
 const CHILD = fileURLToPath(new URL('./drain-child.mjs', import.meta.url));
+const CHAT_BIN = fileURLToPath(new URL('../../packages/cli/dist/bin/chat.js', import.meta.url));
 
 const BODY = new TextEncoder().encode('a typical chat line, about sixty bytes long, for the benchmark');
 
@@ -93,7 +94,11 @@ export async function drainV2(count) {
 
     const relayCpu0 = cpuSeconds(relay.pid);
     const timed =
-      process.env.CHAT_BENCH_DRAIN_INPROC === '1' ? await timedDrain(bob, 'drain-v2') : await drainInChild(bob);
+      process.env.CHAT_BENCH_DRAIN_INPROC === '1'
+        ? await timedDrain(bob, 'drain-v2')
+        : process.env.CHAT_BENCH_DRAIN_BIN === '1'
+          ? await drainWithBinary(bob)
+          : await drainInChild(bob);
     const relayCpu1 = cpuSeconds(relay.pid);
     const got = timed.received;
     const left = await leftOnRelay(relay.port, 'drainbob', (await bob.unlockKeys(undefined)).identity);
@@ -126,6 +131,32 @@ async function drainInChild(profile) {
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`drain-child.mjs exited with ${code}`);
   return JSON.parse(out);
+}
+
+/**
+ * `chat recv --json` itself (CHAT_BENCH_DRAIN_BIN=1): the built binary, from its spawn to its exit, Node's start-up,
+ * the bundle's load and the printing of every message included (one JSON line each, counted). Wall time only: the
+ * binary's CPU is not measured here.
+ */
+async function drainWithBinary(profile) {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CHAT_BIN, 'recv', '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, CHAT_HOME: profile.home, CHAT_NO_DAEMON: '1' },
+  });
+  // One JSON object per line; messages are `"type":"message"` (other events, such as a receipt for an earlier send of
+  // ours, are not counted).
+  let rest = '';
+  let lines = 0;
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    const parts = (rest + d).split('\n');
+    rest = parts.pop() ?? '';
+    for (const line of parts) if (JSON.parse(line).type === 'message') lines++;
+  });
+  const [code] = await once(child, 'exit');
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`chat recv exited with ${code}`);
+  return { seconds, received: lines, cpuUs: Number.NaN, mainCpuUs: undefined };
 }
 
 /**
