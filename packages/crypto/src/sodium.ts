@@ -10,8 +10,9 @@
  * whose C++ length assertions are compiled out (a wrong length reads or writes past a buffer, it does not abort), and
  * it takes raw ArrayBuffers: so nothing outside this file sees the addon. The functions below check every length and
  * offset, and copy an argument that is not a plain view of an ArrayBuffer (a SharedArrayBuffer, a resizable one)
- * before libsodium sees it (found by the review of 2026-12-07); the one exception, `sha256OwnInto`, checks lengths
- * only and is called by kdf.ts alone, with buffers that module allocated itself.
+ * before libsodium sees it (found by the review of 2026-12-07). The exceptions: `sha256OwnInto` checks lengths only
+ * and is called by kdf.ts alone, with buffers that module allocated itself; `memzero` only writes zeros into what it
+ * is given.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -126,6 +126,8 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
   let done = false;
   let verifier: SignatureVerifier | undefined;
   let verifierTried = false;
+  /** The backlog is drained (`synced` seen): from here on no unseal pool starts (see `stopPool`). */
+  let synced = false;
   let pool: UnsealPool | undefined;
   let ahead: UnsealAhead | undefined;
   /** Batches in a row checked again because a session changed under them (SessionsChanged). */
@@ -208,7 +210,10 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
           // that loads for nothing takes the second core's time from the relay and the unseal pool.
           if (frames.some((f) => !isV2Envelope(f.env)))
             verifier = (await import('../signatures.js')).SignatureVerifier.start(receiverTuning.workerUrl);
-          if (frames.some((f) => isV2Envelope(f.env)) && receiverTuning.unsealPoolUsable()) await startPool();
+          // Not after the backlog: a following session's later burst (a `/trust` releasing held messages, a busy
+          // sender) is opened here, so the workers' copies of our key live only while a login drain needs them.
+          if (!synced && frames.some((f) => isV2Envelope(f.env)) && receiverTuning.unsealPoolUsable())
+            await startPool();
         }
       }
       const result = await checkBatch(m, conn, frames, () => done || signal?.aborted === true, verifier, ahead);
@@ -273,6 +278,7 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
           if (queue[0] === null) {
             queue.shift();
             m.emit('synced');
+            synced = true;
             if (!follow) await finish();
             else await stopPool();
             continue;

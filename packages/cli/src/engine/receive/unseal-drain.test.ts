@@ -116,6 +116,36 @@ describe.each([
       expect(bodies.slice(-21)).toEqual([...Array.from({ length: 20 }, (_, i) => `backlog ${i}`), 'live']);
     });
 
+  if (url === BUILT_WORKER)
+    it('a following session starts no pool after its backlog: a later burst is opened on the main thread', async () => {
+      const a = await Messenger.open(alice);
+      const start = vi.spyOn(UnsealPool, 'start');
+      const m = await Messenger.open(bob);
+      const controller = new AbortController();
+      let arrived!: () => void;
+      const live = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      m.on('message', (x) => {
+        if (x.body === 'after the backlog') arrived();
+      });
+      const synced = new Promise<void>((resolve) => m.once('synced', () => resolve()));
+      const session = m.receive({ follow: true, signal: controller.signal });
+      try {
+        await synced; // nothing was waiting
+        // One frame is a long backlog here (parallelBacklog = 1): before, it started the pool for the rest of the session.
+        await a.sendMessage('bob', 'after the backlog');
+        await live;
+        expect(start).not.toHaveBeenCalled();
+      } finally {
+        controller.abort();
+        await session;
+        a.close();
+        m.close();
+        start.mockRestore();
+      }
+    });
+
   async function receive() {
     const m = await Messenger.open(bob);
     const bodies: string[] = [];

@@ -336,14 +336,25 @@ export class OutboxSender {
             continue;
           }
           // The receipts to the same peer queued right behind a receipt that went out go together: each is its own
-          // envelope, sealed at enqueue, independent of the others' order (states only move forward, §4.1), so they
-          // need not wait a round trip each (a drain's last receipts took ~0.1 s one after the other). The peer was
-          // looked up for the first (above), so the others only send.
+          // envelope, independent of the others' order (states only move forward, §4.1), so they need not wait a
+          // round trip each (a drain's last receipts took ~0.1 s one after the other). Only those already sealed to
+          // the key the first was just checked against: they only send (`prepare` returns their stored bytes). Any
+          // other (unsealed, or sealed to another key) goes the one-at-a-time way, so a key change or a first
+          // session is looked up, or its prekeys fetched, once (review rev8, O1).
           if (!isReceipt(entry)) continue;
+          const key = looked.get(entry.peer)?.encryptionPublicKey;
           const run = followingReceipts(
             entries,
             i,
-            (e) => e.peer === entry.peer && !blocked.has(e.peer) && !done.has(e.id),
+            (e) =>
+              key !== undefined &&
+              e.peer === entry.peer &&
+              !blocked.has(e.peer) &&
+              !done.has(e.id) &&
+              e.env !== undefined &&
+              e.sealedTo !== undefined &&
+              constantTimeEqual(e.sealedTo, key) &&
+              m.store.outbox.get(e.id) !== undefined,
           );
           for (const e of run) done.add(e.id);
           const results = await Promise.allSettled(run.map((e) => this.sendEntry(conn, e, looked)));

@@ -1,6 +1,7 @@
 /** Schema v2 of the local store: outbox, forward-only delivery states, read marks, conversations (real SQLite). */
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { MessageKind } from '@chat/crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_STORAGE_KEY, tempDir, testDb } from '../../../test/helpers.js';
 import { Outbox } from './outbox.js';
@@ -30,6 +31,20 @@ afterEach(() => {
 });
 
 describe('Outbox', () => {
+  it('blocking a user drops the receipts still queued for them (§17.4), and nothing else', () => {
+    const { delivered, read, text } = {
+      delivered: MessageKind.delivered,
+      read: MessageKind.read,
+      text: MessageKind.text,
+    };
+    store.outbox.enqueue({ id: 'r1', peer: 'mallory', kind: delivered, body: Uint8Array.of(1), ts: 1 });
+    store.outbox.enqueue({ id: 'r2', peer: 'mallory', kind: read, body: Uint8Array.of(2), ts: 2 });
+    store.outbox.enqueue({ id: 't1', peer: 'mallory', kind: text, body: Uint8Array.of(3), ts: 3 });
+    store.outbox.enqueue({ id: 'r3', peer: 'bob', kind: delivered, body: Uint8Array.of(4), ts: 4 });
+    expect(store.blocked.block('mallory', 5)).toBe(true);
+    expect(store.outbox.list().map((e) => e.id)).toEqual(['t1', 'r3']);
+  });
+
   it('removes a sent entry (outside a transaction, at synchronous = NORMAL), leaving the connection at FULL', () => {
     store.outbox.enqueue({ id: 's1', peer: 'bob', kind: 4, body: Uint8Array.of(1), ts: 1 });
     store.outbox.enqueue({ id: 's2', peer: 'bob', kind: 4, body: Uint8Array.of(2), ts: 2 });

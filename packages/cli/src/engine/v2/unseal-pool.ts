@@ -99,6 +99,7 @@ export class UnsealPool {
   private constructor(
     readonly publicKey: Uint8Array,
     workers: Worker[],
+    private readonly sharedKeys: Uint8Array,
   ) {
     this.#lanes = workers.map((w) => new Lane(w));
   }
@@ -109,22 +110,23 @@ export class UnsealPool {
    */
   static start(keys: UnsealKeys, size: number, url: URL | undefined = builtWorker()): UnsealPool | undefined {
     if (url === undefined || (url.protocol === 'file:' && !existsSync(fileURLToPath(url)))) return undefined;
+    // The workers read the key pair from memory shared with this thread (not copied into a message that would be
+    // freed unwiped), which `close` wipes once they are gone; each worker's opener keeps its own copy (review rev8).
+    const shared = new Uint8Array(new SharedArrayBuffer(64));
+    shared.set(keys.publicKey);
+    shared.set(keys.secretKey, 32);
+    const workerData: UnsealKeys = { publicKey: shared.subarray(0, 32), secretKey: shared.subarray(32) };
     const workers: Worker[] = [];
     try {
-      for (let i = 0; i < size; i++) {
-        // Each worker's own copy of the key pair, in a buffer transferred to it (not serialized into a message that
-        // is freed unwiped); the worker wipes it once its opener holds the keys.
-        const pair = new Uint8Array(new ArrayBuffer(64));
-        pair.set(keys.publicKey);
-        pair.set(keys.secretKey, 32);
-        const workerData: UnsealKeys = { publicKey: pair.subarray(0, 32), secretKey: pair.subarray(32) };
-        workers.push(new Worker(url, { workerData, transferList: [pair.buffer] }));
-      }
+      for (let i = 0; i < size; i++) workers.push(new Worker(url, { workerData }));
     } catch {
       for (const w of workers) void w.terminate();
+      shared.fill(0);
       return undefined;
     }
-    return workers.length > 0 ? new UnsealPool(keys.publicKey, workers) : undefined;
+    if (workers.length > 0) return new UnsealPool(keys.publicKey, workers, shared);
+    shared.fill(0);
+    return undefined;
   }
 
   /**
@@ -161,9 +163,16 @@ export class UnsealPool {
     });
   }
 
-  /** Stops every worker (and with it its copy of the key); whatever is still pending rejects. */
+  /**
+   * Stops every worker, whatever is still pending rejecting, and wipes the key pair they read (their openers' copies go
+   * with their threads).
+   */
   async close(): Promise<void> {
     for (const l of this.#lanes) l.fail(new Error('the unseal pool was closed'));
-    await Promise.all(this.#lanes.map((l) => l.worker.terminate()));
+    try {
+      await Promise.all(this.#lanes.map((l) => l.worker.terminate()));
+    } finally {
+      this.sharedKeys.fill(0);
+    }
   }
 }

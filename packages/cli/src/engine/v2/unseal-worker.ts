@@ -38,10 +38,11 @@ try {
   // Not Linux: the worker keeps the process's priority.
 }
 
-/** The key pair imported once (sealedBoxOpener), not checked and copied again for every box. */
+/**
+ * The key pair imported once (sealedBoxOpener), not checked and copied again for every box. The opener copies the
+ * keys: those we were handed are shared with the pool and its other workers, and the pool wipes them when it closes.
+ */
 const open = sealedBoxOpener(keys.publicKey, keys.secretKey);
-// The opener holds its own copy: the one we were handed (transferred to this thread) is wiped now.
-keys.secretKey.fill(0);
 
 parentPort?.on('message', (req: UnsealRequest) => {
   const opened: (Uint8Array | number)[] = [];
