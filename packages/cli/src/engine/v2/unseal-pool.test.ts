@@ -49,14 +49,19 @@ describe('UnsealPool', () => {
     expect(texts).toEqual(Array.from({ length: 70 }, (_, i) => `message ${i}`));
   });
 
-  it("hands each worker its own copy of the keys (transferred), leaving the caller's as they were", async () => {
+  it("leaves the caller's keys as they were; the copy the workers read is wiped when the pool closes", async () => {
     const mine = x25519KeyPair();
     const before = [Uint8Array.from(mine.publicKey), Uint8Array.from(mine.secretKey)];
     const pool = UnsealPool.start(mine, 2, BUILT_WORKER)!;
-    pools.push(pool);
     expect([mine.publicKey, mine.secretKey]).toEqual(before);
     const box = seal(te.encode('to mine'), mine.publicKey);
     expect((await pool.unseal([box]).answer).map((b) => td.decode(b!))).toEqual(['to mine']);
+    // The shared copy (a private field: what the workers were handed) holds the keys until close, then zeros.
+    const shared = (pool as unknown as { sharedKeys: Uint8Array }).sharedKeys;
+    expect([...shared.subarray(32)]).toEqual([...mine.secretKey]);
+    await pool.close();
+    expect(shared.every((b) => b === 0)).toBe(true);
+    expect([mine.publicKey, mine.secretKey]).toEqual(before);
   });
 
   it('answers undefined for a box that does not open, and opens the others of its request', async () => {
