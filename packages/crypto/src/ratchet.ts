@@ -125,11 +125,13 @@ export function ratchetDecrypt(
   const next = cloneRatchetState(state);
   try {
     // Most messages arrive in order, with no skipped key stored: no key id to make then.
-    const id = next.skipped.size > 0 ? skippedId(header.dh, header.n) : undefined;
-    const stored = id === undefined ? undefined : next.skipped.get(id);
-    if (stored !== undefined) {
-      next.skipped.delete(id as string);
-      return { state: next, plaintext: openWith(stored.messageKey, sealed, next.associatedData, headerBytes) };
+    if (next.skipped.size > 0) {
+      const id = skippedId(header.dh, header.n);
+      const stored = next.skipped.get(id);
+      if (stored !== undefined) {
+        next.skipped.delete(id);
+        return { state: next, plaintext: openWith(stored.messageKey, sealed, next.associatedData, headerBytes) };
+      }
     }
     // The initiator holds SPK_B as DHr before it has a receiving chain: a message under it is a new ratchet key.
     const current =

@@ -191,7 +191,7 @@ export function aeadDecrypt(c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: 
  * receive path's ten hashes per ratchet message is work that buys nothing.
  */
 export function sha256OwnInto(out: Uint8Array, input: Uint8Array): void {
-  if (out.length !== 32) throw new RangeError(`sha256OwnInto: expected out to be 32 bytes, got ${out.length}`);
+  exactBytes('sha256OwnInto', 'out', out, 32);
   sodium().crypto_hash_sha256(out, input);
 }
 

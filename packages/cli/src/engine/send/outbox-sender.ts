@@ -33,6 +33,10 @@ import { resendRequestDropped } from '../v2/recovery.js';
 /** The kinds whose outgoing copy has a row in the 1:1 history with a delivery state: texts and replies (§17). */
 const hasHistory = (kind: number): boolean => kind === MessageKind.text || kind === MessageKind.reply;
 
+/** Whether `entry` holds its envelope sealed to `key` (issue 12: sealed once; a retry sends those bytes). */
+const sealedFor = (entry: OutboxEntry, key: Uint8Array): entry is OutboxEntry & { env: Uint8Array } =>
+  entry.env !== undefined && entry.sealedTo !== undefined && constantTimeEqual(entry.sealedTo, key);
+
 /** A delivery or read receipt (§4.1) of its own, not a group copy. */
 const isReceipt = (e: OutboxEntry): boolean =>
   e.fanout === undefined && (e.kind === MessageKind.delivered || e.kind === MessageKind.read);
@@ -181,7 +185,7 @@ export class OutboxSender {
     // coming Double Ratchet spends a message key per seal. Only when the lookup above returns another key than the
     // entry was sealed to (the peer's key changed and the user accepted the new one) is it sealed again: a new seal
     // for a new key, not a retry. The envelope is stored before it is sent.
-    if (entry.env && entry.sealedTo && constantTimeEqual(entry.sealedTo, contact.encryptionPublicKey)) return entry.env;
+    if (sealedFor(entry, contact.encryptionPublicKey)) return entry.env;
     if (entry.groupMsg) {
       // Encrypted once with our sender key (§25.4); only the sealed box is this member's.
       const env = sealGroupCopy(entry.groupMsg, contact.encryptionPublicKey);
@@ -343,18 +347,12 @@ export class OutboxSender {
           // session is looked up, or its prekeys fetched, once (review rev8, O1).
           if (!isReceipt(entry)) continue;
           const key = looked.get(entry.peer)?.encryptionPublicKey;
+          if (key === undefined) continue;
           const run = followingReceipts(
             entries,
             i,
             (e) =>
-              key !== undefined &&
-              e.peer === entry.peer &&
-              !blocked.has(e.peer) &&
-              !done.has(e.id) &&
-              e.env !== undefined &&
-              e.sealedTo !== undefined &&
-              constantTimeEqual(e.sealedTo, key) &&
-              m.store.outbox.get(e.id) !== undefined,
+              e.peer === entry.peer && !done.has(e.id) && sealedFor(e, key) && m.store.outbox.get(e.id) !== undefined,
           );
           for (const e of run) done.add(e.id);
           const results = await Promise.allSettled(run.map((e) => this.sendEntry(conn, e, looked)));

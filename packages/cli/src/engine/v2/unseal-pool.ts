@@ -116,13 +116,12 @@ export class UnsealPool {
     shared.set(keys.publicKey);
     shared.set(keys.secretKey, 32);
     const workerData: UnsealKeys = { publicKey: shared.subarray(0, 32), secretKey: shared.subarray(32) };
-    const workers: Worker[] = [];
+    let workers: Worker[] = [];
     try {
       for (let i = 0; i < size; i++) workers.push(new Worker(url, { workerData }));
     } catch {
       for (const w of workers) void w.terminate();
-      shared.fill(0);
-      return undefined;
+      workers = [];
     }
     if (workers.length > 0) return new UnsealPool(keys.publicKey, workers, shared);
     shared.fill(0);
