@@ -123,14 +123,7 @@ export async function drainV2(count) {
  * set-up (which sealed every envelope with the same engine code) shapes the child's JIT state.
  */
 async function drainInChild(profile) {
-  const child = spawn(process.execPath, [CHILD, profile.home], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d) => {
-    out += d;
-  });
-  const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`drain-child.mjs exited with ${code}`);
-  return JSON.parse(out);
+  return JSON.parse((await runNode([CHILD, profile.home])).out);
 }
 
 /**
@@ -139,24 +132,31 @@ async function drainInChild(profile) {
  * binary's CPU is not measured here.
  */
 async function drainWithBinary(profile) {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [CHAT_BIN, 'recv', '--json'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, CHAT_HOME: profile.home, CHAT_NO_DAEMON: '1' },
+  const { out, seconds } = await runNode([CHAT_BIN, 'recv', '--json'], {
+    CHAT_HOME: profile.home,
+    CHAT_NO_DAEMON: '1',
   });
   // One JSON object per line; messages are `"type":"message"` (other events, such as a receipt for an earlier send of
   // ours, are not counted).
-  let rest = '';
-  let lines = 0;
+  const received = out.split('\n').filter((line) => line !== '' && JSON.parse(line).type === 'message').length;
+  return { seconds, received, cpuUs: Number.NaN, mainCpuUs: undefined };
+}
+
+/** `node <args>` with `env` added to ours: its standard output, and the seconds from its spawn to its exit. */
+async function runNode(args, env = {}) {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
   child.stdout.setEncoding('utf8').on('data', (d) => {
-    const parts = (rest + d).split('\n');
-    rest = parts.pop() ?? '';
-    for (const line of parts) if (JSON.parse(line).type === 'message') lines++;
+    out += d;
   });
   const [code] = await once(child, 'exit');
   const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0) throw new Error(`chat recv exited with ${code}`);
-  return { seconds, received: lines, cpuUs: Number.NaN, mainCpuUs: undefined };
+  if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}`);
+  return { out, seconds };
 }
 
 /**

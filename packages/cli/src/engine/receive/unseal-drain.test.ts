@@ -70,6 +70,33 @@ describe.each([
     receiverTuning.unsealWorkerUrl = undefined;
   });
 
+  /**
+   * A following session of bob's: `synced` once its backlog is drained, `arrival(body)` (asked before the send) once
+   * a message with that body is shown, every body in `bodies`; `stop` ends it.
+   */
+  async function following() {
+    const m = await Messenger.open(bob);
+    const controller = new AbortController();
+    const bodies: string[] = [];
+    const waiting = new Map<string, () => void>();
+    m.on('message', (x) => {
+      bodies.push(x.body);
+      waiting.get(x.body)?.();
+    });
+    const synced = new Promise<void>((resolve) => m.once('synced', () => resolve()));
+    const session = m.receive({ follow: true, signal: controller.signal });
+    return {
+      bodies,
+      synced,
+      arrival: (body: string) => new Promise<void>((resolve) => waiting.set(body, resolve)),
+      stop: async () => {
+        controller.abort();
+        await session;
+        m.close();
+      },
+    };
+  }
+
   // Only with the real worker (registered for that case alone, not skipped for the others).
   if (url === BUILT_WORKER)
     it('a following session stops the pool once its backlog is drained, and goes on receiving without it', async () => {
@@ -82,66 +109,42 @@ describe.each([
       });
       const start = vi.spyOn(UnsealPool, 'start');
       const close = vi.spyOn(UnsealPool.prototype, 'close');
-      const m = await Messenger.open(bob);
-      const controller = new AbortController();
-      const bodies: string[] = [];
-      let live: (() => void) | undefined;
-      m.on('message', (x) => {
-        bodies.push(x.body);
-        if (x.body === 'live') live?.();
-      });
-      const synced = new Promise<void>((resolve) => m.once('synced', () => resolve()));
-      const session = m.receive({ follow: true, signal: controller.signal });
+      const receiving = await following();
       try {
-        await synced;
+        await receiving.synced;
         // Closed right behind `synced`, while the session still runs.
         expect(start).toHaveBeenCalledTimes(1);
         expect(close).toHaveBeenCalledTimes(1);
         // A frame that arrives now is opened on the main thread: no pool runs.
-        const arrived = new Promise<void>((resolve) => {
-          live = resolve;
-        });
+        const arrived = receiving.arrival('live');
         await a.sendMessage('bob', 'live');
         await arrived;
         expect(start).toHaveBeenCalledTimes(1);
         expect(close).toHaveBeenCalledTimes(1);
       } finally {
-        controller.abort();
-        await session;
+        await receiving.stop();
         a.close();
-        m.close();
         start.mockRestore();
         close.mockRestore();
       }
-      expect(bodies.slice(-21)).toEqual([...Array.from({ length: 20 }, (_, i) => `backlog ${i}`), 'live']);
+      expect(receiving.bodies.slice(-21)).toEqual([...Array.from({ length: 20 }, (_, i) => `backlog ${i}`), 'live']);
     });
 
   if (url === BUILT_WORKER)
     it('a following session starts no pool after its backlog: a later burst is opened on the main thread', async () => {
       const a = await Messenger.open(alice);
       const start = vi.spyOn(UnsealPool, 'start');
-      const m = await Messenger.open(bob);
-      const controller = new AbortController();
-      let arrived!: () => void;
-      const live = new Promise<void>((resolve) => {
-        arrived = resolve;
-      });
-      m.on('message', (x) => {
-        if (x.body === 'after the backlog') arrived();
-      });
-      const synced = new Promise<void>((resolve) => m.once('synced', () => resolve()));
-      const session = m.receive({ follow: true, signal: controller.signal });
+      const receiving = await following();
       try {
-        await synced; // nothing was waiting
+        await receiving.synced; // nothing was waiting
         // One frame is a long backlog here (parallelBacklog = 1): before, it started the pool for the rest of the session.
+        const arrived = receiving.arrival('after the backlog');
         await a.sendMessage('bob', 'after the backlog');
-        await live;
+        await arrived;
         expect(start).not.toHaveBeenCalled();
       } finally {
-        controller.abort();
-        await session;
+        await receiving.stop();
         a.close();
-        m.close();
         start.mockRestore();
       }
     });

@@ -149,14 +149,19 @@ function sentBy(pool: UnsealPool): UnsealChunk[] {
 
 const frames = (n: number): MsgFrame[] => boxes(0, n).map(frameOf);
 
+/** An UnsealAhead over `pool` with `n` frames added and sent to it, and the chunks it sent (sentBy). */
+function sentAhead(pool: UnsealPool, n: number): { ahead: UnsealAhead; all: MsgFrame[]; chunks: UnsealChunk[] } {
+  const chunks = sentBy(pool);
+  const ahead = new UnsealAhead(pool);
+  const all = frames(n);
+  for (const f of all) ahead.add(f);
+  ahead.flush();
+  return { ahead, all, chunks };
+}
+
 describe('UnsealAhead', () => {
   it('hands each frame its own inner bytes from the answers, in order, across batches', async () => {
-    const pool = start(1);
-    const chunks = sentBy(pool);
-    const ahead = new UnsealAhead(pool);
-    const all = frames(700);
-    for (const f of all) ahead.add(f);
-    ahead.flush();
+    const { ahead, all, chunks } = sentAhead(start(1), 700);
     await Promise.all(chunks.map((c) => c.answer));
     const got: (string | undefined)[] = [];
     for (let i = 0; i < all.length; i += 128)
@@ -190,11 +195,7 @@ describe('UnsealAhead', () => {
       1,
       scripted('for (let i = 0; i < r.claims.length; i++) Atomics.store(r.claims, i, 1); Atomics.notify(r.claims, 0);'),
     );
-    const chunks = sentBy(pool);
-    const ahead = new UnsealAhead(pool);
-    const all = frames(10);
-    for (const f of all) ahead.add(f);
-    ahead.flush();
+    const { ahead, all, chunks } = sentAhead(pool, 10);
     await waitAsync(chunks[0]!.claims, 0, CLAIM_FREE).value; // the worker holds the claims
     let settled = false;
     const taken = ahead.take(all, keys.publicKey).finally(() => {
@@ -207,12 +208,7 @@ describe('UnsealAhead', () => {
   });
 
   it('hands out nothing opened under a key that is no longer ours', async () => {
-    const pool = start(1);
-    const chunks = sentBy(pool);
-    const ahead = new UnsealAhead(pool);
-    const all = frames(64);
-    for (const f of all) ahead.add(f);
-    ahead.flush();
+    const { ahead, all, chunks } = sentAhead(start(1), 64);
     expect((await chunks[0]!.answer).every((b) => b instanceof Uint8Array)).toBe(true);
     expect(await ahead.take(all, x25519KeyPair().publicKey)).toEqual(all.map(() => undefined));
   });
