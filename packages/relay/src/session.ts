@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { verify, verifyBundle, isValidUsername, constantTimeEqual } from '@chat/crypto';
+import { CryptoError, verify, verifyBundle, isValidUsername, constantTimeEqual } from '@chat/crypto';
 import {
   FrameDecoder,
   ProtocolError,
@@ -320,7 +320,9 @@ export class Session implements Receiver, Kickable, PrekeyListener {
     if (!sameBundle) {
       try {
         verifyBundle({ username: f.user, identityPublicKey: f.idpk, encryptionPublicKey: f.encpk, signature: f.bsig });
-      } catch {
+      } catch (err) {
+        // A bundle that fails a check is the client's fault; anything else (libsodium missing, say) is ours.
+        if (!(err instanceof CryptoError)) throw err;
         throw new ProtocolError('AUTH_FAILED', 'key bundle does not verify');
       }
     }
