@@ -1,6 +1,7 @@
 /**
  * @chat/crypto: keys, signatures, sealed boxes, key bundles and envelopes of PROTOCOL.md §2–§4.
- * Pure functions, no I/O. Ed25519 and X25519 run on node:crypto; the sealed box on libsodium (sodium-native's addon);
+ * Pure functions, no I/O. Ed25519 signing and X25519 with long-term keys run on node:crypto; the sealed box, the
+ * AEAD, SHA-256, Ed25519 verification and X25519 with short-lived keys on libsodium (sodium-native's addon);
  * `reference` is the same on tweetnacl alone.
  */
 export {

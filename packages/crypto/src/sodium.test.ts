@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { x25519KeyPair } from './index.js';
+import { generateIdentity, sign, x25519KeyPair } from './index.js';
 import {
   aeadDecrypt,
   aeadEncrypt,
@@ -13,7 +13,9 @@ import {
   boxSealOpen,
   loadSodiumAddon,
   scalarmult,
+  scalarmultBase,
   sha256OwnInto,
+  signVerifyDetached,
 } from './sodium.js';
 
 /** A copy of `b` in a SharedArrayBuffer, at an offset (what libsodium must not be handed as is). */
@@ -47,6 +49,10 @@ describe('sodium.ts', () => {
     expect(() => boxSealOpen(box, pk, 0, sk.subarray(0, 31), 0)).toThrow(RangeError);
     expect(() => scalarmult(new Uint8Array(32), sk, pk.subarray(0, 31))).toThrow(RangeError);
     expect(() => scalarmult(new Uint8Array(16), sk, pk)).toThrow(RangeError);
+    expect(() => scalarmultBase(new Uint8Array(31), sk)).toThrow(RangeError);
+    expect(() => scalarmultBase(new Uint8Array(32), sk.subarray(1))).toThrow(RangeError);
+    expect(() => signVerifyDetached(new Uint8Array(63), new Uint8Array(1), pk)).toThrow(RangeError);
+    expect(() => signVerifyDetached(new Uint8Array(64), new Uint8Array(1), pk.subarray(1))).toThrow(RangeError);
     const [k, n] = [new Uint8Array(32), new Uint8Array(12)];
     expect(() => aeadEncrypt(new Uint8Array(3), new Uint8Array(0), n.subarray(1), k)).toThrow(RangeError);
     expect(() => aeadEncrypt(new Uint8Array(3), new Uint8Array(0), n, k.subarray(1))).toThrow(RangeError);
@@ -66,6 +72,15 @@ describe('sodium.ts', () => {
     const q = shared(new Uint8Array(32));
     expect(scalarmult(q, sk, pk)).toBe(true);
     expect(q.some((b) => b !== 0)).toBe(true);
+    const pub = shared(new Uint8Array(32));
+    scalarmultBase(pub, shared(sk));
+    expect(pub).toEqual(pk);
+    const id = generateIdentity().identity;
+    const m = Uint8Array.of(4, 5, 6);
+    const sig = sign(m, id.secretKey);
+    expect(signVerifyDetached(shared(sig), shared(m), shared(id.publicKey))).toBe(true);
+    sig[0] = (sig[0] as number) ^ 1;
+    expect(signVerifyDetached(shared(sig), shared(m), shared(id.publicKey))).toBe(false);
   });
 
   it('sha256OwnInto (for kdf.ts and its own buffers only) is SHA-256', () => {

@@ -38,8 +38,22 @@ export interface SodiumAddon {
     skOffset: number,
     skLength: number,
   ): boolean;
+  /** `crypto_sign_verify_detached == 0` (Ed25519), each argument as (buffer, byte offset, byte length). */
+  crypto_sign_verify_detached(
+    sig: ArrayBufferLike,
+    sigOffset: number,
+    sigLength: number,
+    m: ArrayBufferLike,
+    mOffset: number,
+    mLength: number,
+    pk: ArrayBufferLike,
+    pkOffset: number,
+    pkLength: number,
+  ): boolean;
   /** `crypto_scalarmult` (X25519): 0, or -1 if the result would be all zero (`p` has low order). All 32 bytes. */
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): number;
+  /** `crypto_scalarmult_base` (X25519 with the base point 9): 0. Both 32 bytes. */
+  crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): number;
   /**
    * `crypto_aead_chacha20poly1305_ietf_encrypt` (RFC 8439): the length of `c` (`m.length + 16`); `npub` 12 bytes,
    * `k` 32.
@@ -151,18 +165,53 @@ export function boxSealOpen(
   return opened ? m : undefined;
 }
 
+/** Ed25519 `crypto_sign_verify_detached` of a 64-byte `sig` over `m` by 32-byte `pk`: true if it verifies. */
+export function signVerifyDetached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean {
+  exactBytes('signVerifyDetached', 'sig', sig, 64);
+  exactBytes('signVerifyDetached', 'pk', pk, 32);
+  const [g, msg, p] = [plain(sig), plain(m), plain(pk)];
+  const ok = sodium().crypto_sign_verify_detached(
+    g.buffer,
+    g.byteOffset,
+    64,
+    msg.buffer,
+    msg.byteOffset,
+    msg.byteLength,
+    p.buffer,
+    p.byteOffset,
+    32,
+  );
+  if (ok !== true && ok !== false)
+    throw new Error('libsodium: crypto_sign_verify_detached answered neither true nor false');
+  return ok;
+}
+
 /** X25519 (`crypto_scalarmult`) of 32-byte `n` and `p` into `q`; false if `p` has low order (an all-zero result). */
 export function scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): boolean {
   exactBytes('scalarmult', 'q', q, 32);
   exactBytes('scalarmult', 'n', n, 32);
   exactBytes('scalarmult', 'p', p, 32);
   const out = plain(q);
-  const ok = sodium().crypto_scalarmult(out, plain(n), plain(p)) === 0;
+  const secret = plain(n);
+  const ok = sodium().crypto_scalarmult(out, secret, plain(p)) === 0;
+  if (secret !== n) sodium().sodium_memzero(secret);
   if (out !== q) {
     q.set(out);
     sodium().sodium_memzero(out);
   }
   return ok;
+}
+
+/** X25519 (`crypto_scalarmult_base`) of 32-byte `n` and the base point 9 into `q`: the public key of secret `n`. */
+export function scalarmultBase(q: Uint8Array, n: Uint8Array): void {
+  exactBytes('scalarmultBase', 'q', q, 32);
+  exactBytes('scalarmultBase', 'n', n, 32);
+  const out = plain(q);
+  const secret = plain(n);
+  const status = sodium().crypto_scalarmult_base(out, secret);
+  if (secret !== n) sodium().sodium_memzero(secret);
+  if (out !== q) q.set(out);
+  if (status !== 0) throw new Error('libsodium: crypto_scalarmult_base failed');
 }
 
 /** ChaCha20-Poly1305 IETF (RFC 8439) `ciphertext ‖ tag` of `m`; `npub` 12 bytes, `k` 32. */

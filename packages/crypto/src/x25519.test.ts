@@ -5,6 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { expectCryptoError, hex, le32, libsodium, P } from '../test/helpers.js';
 import { generateIdentity, isCanonicalX25519PublicKey, reference, toHex, x25519 } from './index.js';
 import { lowOrderX25519 } from './strict.js';
+import { x25519KeyPair, x25519Uncached } from './x25519.js';
+
+/** x25519Uncached's answer, or 'refused'. */
+const uncached = (sk: Uint8Array, pk: Uint8Array): string => {
+  try {
+    return toHex(x25519Uncached(sk, pk));
+  } catch {
+    return 'refused';
+  }
+};
 
 const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const LOW_ORDER = [
@@ -51,6 +61,7 @@ describe('x25519', () => {
         }
         expect(ref).toBe(ours);
         expect(theirs).toBe(ours);
+        expect(uncached(sk, pk)).toBe(ours);
       }),
       { numRuns: 200 },
     );
@@ -73,7 +84,29 @@ describe('x25519', () => {
     for (const pk of [...LOW_ORDER.map(hex), ...nonCanonical]) {
       expectCryptoError(() => x25519(sk, pk), 'LOW_ORDER_POINT');
       expectCryptoError(() => reference.x25519(sk, pk), 'LOW_ORDER_POINT');
+      expectCryptoError(() => x25519Uncached(sk, pk), 'LOW_ORDER_POINT');
     }
+  });
+
+  it("x25519KeyPair's public key is X25519(sk, 9), as the reference and libsodium compute it", async () => {
+    const sodium = await libsodium();
+    const nine = new Uint8Array(32);
+    nine[0] = 9;
+    fc.assert(
+      fc.property(key, (sk) => {
+        const pair = x25519KeyPair(sk);
+        expect(toHex(pair.secretKey)).toBe(toHex(sk));
+        expect(pair.secretKey).not.toBe(sk); // a copy: the caller's wipe of either leaves the other
+        expect(toHex(pair.publicKey)).toBe(toHex(reference.x25519(sk, nine)));
+        expect(toHex(pair.publicKey)).toBe(toHex(sodium.crypto_scalarmult_base(sk)));
+      }),
+      { numRuns: 100 },
+    );
+    const fresh = [x25519KeyPair(), x25519KeyPair()];
+    expect(toHex(fresh[0]!.secretKey)).not.toBe(toHex(fresh[1]!.secretKey));
+    expect(toHex(x25519Uncached(fresh[0]!.secretKey, fresh[1]!.publicKey))).toBe(
+      toHex(x25519(fresh[1]!.secretKey, fresh[0]!.publicKey)),
+    );
   });
 
   it('lists exactly the canonical low-order points', () => {
@@ -97,6 +130,9 @@ describe('x25519', () => {
     expect(() => x25519(new Uint8Array(32), new Uint8Array(33))).toThrow(/expected publicKey to be 32 bytes, got 33/);
     expect(() => x25519([] as unknown as Uint8Array, new Uint8Array(32))).toThrow(TypeError);
     expect(() => reference.x25519(new Uint8Array(32), new Uint8Array(31))).toThrow(RangeError);
+    expect(() => x25519Uncached(new Uint8Array(32), new Uint8Array(31))).toThrow(RangeError);
+    expect(() => x25519Uncached(new Uint8Array(33), new Uint8Array(32))).toThrow(RangeError);
+    expect(() => x25519KeyPair(new Uint8Array(31))).toThrow(RangeError);
   });
 });
 
