@@ -10,8 +10,8 @@
 // external it was ~30 CommonJS files read and compiled at every start, 45 ms of CPU to require alone: a start to
 // `listening` took 260 ms of CPU with it external, 220 inlined). pino's transports would run a worker from pino's
 // own files (its __dirname), which a bundle does not have; log.ts gives pino a stream and never a transport, so that
-// code is never reached. External, loaded from node_modules: the native modules, pg and @peculiar/x509 (each needed
-// only by some starts, in chunks imported on demand).
+// code is never reached. External, loaded from node_modules: the native modules (sodium-native by every serving
+// relay, for signature checks), pg and @peculiar/x509 (each needed only by some starts, in chunks imported on demand).
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

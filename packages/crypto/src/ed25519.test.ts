@@ -14,7 +14,7 @@ const RUNS = scaled(50, 200);
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const msgArb = fc.uint8Array({ maxLength: 300 });
 const bothVerify = [
-  ['node:crypto', verify],
+  ['ours (libsodium)', verify],
   ['reference', reference.verify],
 ] as const;
 
@@ -86,6 +86,18 @@ describe('verify', () => {
       expect(() => v(sig, Uint8Array.of(1), pk.subarray(0, 31))).toThrow(RangeError);
       expect(() => v(sig, 'x' as unknown as Uint8Array, pk)).toThrow(TypeError);
     }
+  });
+
+  it('returns false, without throwing, for a canonical key whose y is on no curve point', () => {
+    let y = 2n;
+    while (fromY(y, 0) !== undefined) y++; // about half of all y have no x
+    const offCurve = le32(y);
+    expect(isCanonicalEdPoint(offCurve) && !isSmallOrderEdPoint(offCurve)).toBe(true); // past the prechecks
+    const id = identityFromSecrets(new Uint8Array(32).fill(7), new Uint8Array(32).fill(8));
+    const m = Uint8Array.of(1, 2, 3);
+    const sig = sign(m, id.identity.secretKey);
+    expect(passesEd25519Prechecks(sig, offCurve)).toBe(true);
+    for (const [, check] of bothVerify) expect(check(sig, m, offCurve)).toBe(false);
   });
 
   it('rejects S + ℓ (malleability, RFC 8032 §5.1.7 step 1) though tweetnacl alone accepts it', () => {

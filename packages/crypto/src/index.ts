@@ -186,6 +186,7 @@ export {
 } from './ratchet-state.js';
 export { pad, unpad, paddedLength } from './padding.js';
 export { x25519KeyPair } from './x25519.js';
+export { loadSodium } from './sodium.js';
 export { MAX_TIMER_SECONDS, encodeTimer, isTimerKind, parseTimer, timerProblem, type TimerBody } from './timer.js';
 export {
   GROUP_ENVELOPE_VERSION,

@@ -65,8 +65,9 @@ export function publicKeyObject(curve: Curve, publicKey: Uint8Array, cache = tru
 
 /**
  * @internal A private KeyObject for raw `secretKey`. The cache is keyed by a hash of the key, never by the key
- * itself, so no copy of the secret lives in a JavaScript string; the DER buffer is wiped after import. Short-lived
- * keys (ratchet and PQXDH ephemerals, prekeys) pass `cache = false` so no KeyObject outlives their erasure.
+ * itself, so no copy of the secret lives in a JavaScript string; the DER buffer is wiped after import. A short-lived
+ * key passes `cache = false` (a group's sender signing key) so no KeyObject outlives its erasure; short-lived X25519
+ * keys (prekeys, PQXDH and ratchet keys) make no KeyObject at all (x25519.ts, on libsodium).
  */
 export function secretKeyObject(curve: Curve, secretKey: Uint8Array, cache = true): KeyObject {
   const id = cache ? createHash('sha256').update(`chat/keycache/${curve}\0`).update(secretKey).digest('base64') : '';

@@ -6,7 +6,7 @@
  * wipes the old one with {@link wipeRatchetState}. A message that fails leaves the given state as it was, as the
  * specification's "discard all changes" asks, and the half-updated copy is wiped.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { concat, constantTimeEqual, wipe } from './bytes.js';
 import { SECRET_KEY_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
@@ -20,7 +20,8 @@ import { x25519KeyPair, x25519Uncached } from './x25519.js';
 
 /** Where fresh ratchet secret keys come from: the CSPRNG, or fixed keys in test vectors. */
 export type RatchetRandom = () => Uint8Array;
-const csprng: RatchetRandom = () => new Uint8Array(randomBytes(SECRET_KEY_BYTES));
+// In an ArrayBuffer of its own, filled in place: no other copy of the secret (a pooled Buffer, V8's heap) is left.
+const csprng: RatchetRandom = () => randomFillSync(new Uint8Array(new ArrayBuffer(SECRET_KEY_BYTES)));
 
 /**
  * The initiator's state (rev. 4 §3.3 `RatchetInitAlice`): a fresh ratchet key pair, the responder's signed prekey as

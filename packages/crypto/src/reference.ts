@@ -1,6 +1,6 @@
 /**
  * The same primitives on tweetnacl alone: slower (Ed25519 verify ~100×), kept as an independent implementation
- * that the tests hold the product's path (node:crypto, libsodium's sealed box) to, byte for byte. Same arguments,
+ * that the tests hold the product's path (node:crypto and libsodium) to, byte for byte. Same arguments,
  * strictness and errors.
  */
 import nacl from 'tweetnacl';

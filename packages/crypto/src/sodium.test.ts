@@ -83,6 +83,38 @@ describe('sodium.ts', () => {
     expect(signVerifyDetached(shared(sig), shared(m), shared(id.publicKey))).toBe(false);
   });
 
+  it('reads each argument at its own offset in a larger ArrayBuffer, junk around it', () => {
+    // A view of `b` at offset 5 of a buffer filled with 0xaa: an offset dropped on the way to the addon reads junk.
+    const inside = (b: Uint8Array): Uint8Array => {
+      const buf = new Uint8Array(new ArrayBuffer(b.length + 11)).fill(0xaa);
+      buf.set(b, 5);
+      return buf.subarray(5, 5 + b.length);
+    };
+    const id = generateIdentity().identity;
+    const m = Uint8Array.of(4, 5, 6, 7);
+    const sig = sign(m, id.secretKey);
+    expect(signVerifyDetached(inside(sig), inside(m), inside(id.publicKey))).toBe(true);
+    expect(signVerifyDetached(inside(sig), inside(m.subarray(1)), inside(id.publicKey))).toBe(false);
+    const { publicKey: pk, secretKey: sk } = x25519KeyPair();
+    const pub = inside(new Uint8Array(32));
+    scalarmultBase(pub, inside(sk));
+    expect(pub).toEqual(pk);
+    const [q1, q2] = [inside(new Uint8Array(32)), new Uint8Array(32)];
+    const other = x25519KeyPair();
+    expect(scalarmult(q1, inside(sk), inside(other.publicKey))).toBe(true);
+    expect(scalarmult(q2, other.secretKey, pk)).toBe(true);
+    expect(q1).toEqual(q2);
+  });
+
+  it("refuses a message past the addon's 32-bit lengths (it would reduce 2^32 bytes to none)", () => {
+    const huge = new Uint8Array(2 ** 32); // untouched pages: nothing is really allocated
+    const id = generateIdentity().identity;
+    const emptySig = sign(new Uint8Array(0), id.secretKey);
+    expect(() => signVerifyDetached(emptySig, huge, id.publicKey)).toThrow(RangeError);
+    const { publicKey: pk, secretKey: sk } = x25519KeyPair();
+    expect(() => boxSealOpen(huge, pk, 0, sk, 0)).toThrow(RangeError);
+  });
+
   it('sha256OwnInto (for kdf.ts and its own buffers only) is SHA-256', () => {
     const digest = new Uint8Array(new ArrayBuffer(32));
     sha256OwnInto(digest, Uint8Array.of(1, 2, 3));

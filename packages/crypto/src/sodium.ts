@@ -88,6 +88,15 @@ function sodium(): SodiumAddon {
 }
 
 /**
+ * Loads libsodium now rather than at its first use: for a server (the relay verifies signatures with it), so that a
+ * broken install fails at start-up with the loader's message instead of at every client's login.
+ * @throws {Error} as {@link loadSodiumAddon}.
+ */
+export function loadSodium(): void {
+  sodium();
+}
+
+/**
  * @internal The addon inside the installed package, for `host` (e.g. `linux-x64`): its prebuilt one, else one built
  * from source there. Never found elsewhere: sodium-native's own resolver also looks in every parent directory's
  * `prebuilds/`, where anyone who can write above the install could leave a library to be loaded.
@@ -108,12 +117,27 @@ export function loadSodiumAddon(host: string): SodiumAddon {
   return requireHere(found) as SodiumAddon;
 }
 
-/** `b` itself if libsodium may be given its ArrayBuffer as is, else a copy in a fresh one. */
+/**
+ * `b` itself if libsodium may be given its ArrayBuffer as is, else a copy in an ArrayBuffer of its own (made
+ * explicitly: a small typed array made without one lives in V8's heap, and handing it to the addon would copy it out
+ * and leave the heap's bytes behind, unwiped, where a secret must not be).
+ */
 function plain(b: Uint8Array): Uint8Array {
   const buffer = b.buffer as ArrayBuffer & { resizable?: boolean };
-  return buffer instanceof ArrayBuffer && buffer.resizable !== true && b.byteOffset + b.byteLength <= buffer.byteLength
-    ? b
-    : new Uint8Array(b);
+  if (buffer instanceof ArrayBuffer && buffer.resizable !== true && b.byteOffset + b.byteLength <= buffer.byteLength)
+    return b;
+  const copy = new Uint8Array(new ArrayBuffer(b.byteLength));
+  copy.set(b);
+  return copy;
+}
+
+/**
+ * The addon takes byte offsets and lengths as 32-bit unsigned integers and would silently reduce a larger one (a
+ * 4 GiB message would be checked as the empty one): refused here. No product path comes near (frames are capped).
+ */
+function fits32(fn: string, b: Uint8Array): void {
+  if (b.byteLength > 0xffff_ffff || b.byteOffset > 0xffff_ffff)
+    throw new RangeError(`${fn}: ${b.byteLength} bytes at offset ${b.byteOffset} is past the addon's 32-bit limit`);
 }
 
 /** `crypto_box_seal` into a new array (`m.length + 48` bytes); undefined if `pk` (32 bytes) has low order. */
@@ -135,6 +159,7 @@ export function boxSealOpen(
   skAt: number,
 ): Uint8Array | undefined {
   if (c.length < 48) throw new RangeError(`boxSealOpen: a sealed box is at least 48 bytes, got ${c.length}`);
+  fits32('boxSealOpen', c);
   for (const [what, k, at] of [
     ['pk', pk, pkAt],
     ['sk', sk, skAt],
@@ -145,21 +170,25 @@ export function boxSealOpen(
   const box = plain(c);
   const [p, s] = [plain(pk), plain(sk)];
   const m = new Uint8Array(box.length - 48);
-  const opened = sodium().crypto_box_seal_open(
-    m.buffer,
-    m.byteOffset,
-    m.length,
-    box.buffer,
-    box.byteOffset,
-    box.length,
-    p.buffer,
-    p.byteOffset + pkAt,
-    32,
-    s.buffer,
-    s.byteOffset + skAt,
-    32,
-  );
-  if (s !== sk) sodium().sodium_memzero(s);
+  let opened: boolean;
+  try {
+    opened = sodium().crypto_box_seal_open(
+      m.buffer,
+      m.byteOffset,
+      m.length,
+      box.buffer,
+      box.byteOffset,
+      box.length,
+      p.buffer,
+      p.byteOffset + pkAt,
+      32,
+      s.buffer,
+      s.byteOffset + skAt,
+      32,
+    );
+  } finally {
+    if (s !== sk) s.fill(0); // our copy (the addon may be what failed to load)
+  }
   if (opened !== true && opened !== false)
     throw new Error('libsodium: crypto_box_seal_open answered neither true nor false');
   return opened ? m : undefined;
@@ -169,6 +198,7 @@ export function boxSealOpen(
 export function signVerifyDetached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean {
   exactBytes('signVerifyDetached', 'sig', sig, 64);
   exactBytes('signVerifyDetached', 'pk', pk, 32);
+  fits32('signVerifyDetached', m);
   const [g, msg, p] = [plain(sig), plain(m), plain(pk)];
   const ok = sodium().crypto_sign_verify_detached(
     g.buffer,
@@ -193,13 +223,14 @@ export function scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): boolean
   exactBytes('scalarmult', 'p', p, 32);
   const out = plain(q);
   const secret = plain(n);
-  const ok = sodium().crypto_scalarmult(out, secret, plain(p)) === 0;
-  if (secret !== n) sodium().sodium_memzero(secret);
-  if (out !== q) {
-    q.set(out);
-    sodium().sodium_memzero(out);
+  try {
+    const ok = sodium().crypto_scalarmult(out, secret, plain(p)) === 0;
+    if (out !== q) q.set(out);
+    return ok;
+  } finally {
+    if (secret !== n) secret.fill(0); // our copies, wiped even if the addon failed to load
+    if (out !== q) out.fill(0);
   }
-  return ok;
 }
 
 /** X25519 (`crypto_scalarmult_base`) of 32-byte `n` and the base point 9 into `q`: the public key of secret `n`. */
@@ -208,10 +239,12 @@ export function scalarmultBase(q: Uint8Array, n: Uint8Array): void {
   exactBytes('scalarmultBase', 'n', n, 32);
   const out = plain(q);
   const secret = plain(n);
-  const status = sodium().crypto_scalarmult_base(out, secret);
-  if (secret !== n) sodium().sodium_memzero(secret);
-  if (out !== q) q.set(out);
-  if (status !== 0) throw new Error('libsodium: crypto_scalarmult_base failed');
+  try {
+    if (sodium().crypto_scalarmult_base(out, secret) !== 0) throw new Error('libsodium: crypto_scalarmult_base failed');
+    if (out !== q) q.set(out);
+  } finally {
+    if (secret !== n) secret.fill(0); // our copy, wiped even if the addon failed to load
+  }
 }
 
 /** ChaCha20-Poly1305 IETF (RFC 8439) `ciphertext ‖ tag` of `m`; `npub` 12 bytes, `k` 32. */

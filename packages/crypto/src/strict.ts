@@ -1,6 +1,6 @@
 /**
- * Encoding checks shared by both Ed25519 verifiers and by bundle checks, so that node:crypto and the tweetnacl
- * reference accept exactly the same signatures and keys (PROTOCOL.md §2). All inputs here are public: variable
+ * Encoding checks shared by both Ed25519 verifiers and by bundle checks, so that libsodium (the product's verifier)
+ * and the tweetnacl reference accept exactly the same signatures and keys (PROTOCOL.md §2). All inputs here are public: variable
  * time is fine.
  */
 

@@ -2,7 +2,7 @@
  * X25519 (RFC 7748 §5): long-term keys on node:crypto (their KeyObjects cached), short-lived ones on libsodium.
  */
 import { diffieHellman, type KeyObject, randomFillSync } from 'node:crypto';
-import { bytesArg, copy, exactBytes, wipe } from './bytes.js';
+import { bytesArg, exactBytes, wipe } from './bytes.js';
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
 import type { KeyPair } from './identity.js';
@@ -58,8 +58,8 @@ export function isCanonicalX25519PublicKey(publicKey: Uint8Array): boolean {
 
 /**
  * @internal X25519 for short-lived keys (ephemerals, prekeys, ratchet keys), computed by libsodium's
- * `crypto_scalarmult` on the bytes themselves: no KeyObject is made, so nothing outlives the caller's wipe of
- * `secretKey`, and none is imported (node:crypto takes ~400 µs to import a PKCS#8 X25519 key on Node 20, libsodium
+ * `crypto_scalarmult` on the bytes themselves: no KeyObject is made that could outlive the caller's wipe of
+ * `secretKey` (read in place when it has an ArrayBuffer of its own, as x25519KeyPair's secrets do), and none is imported (node:crypto takes ~400 µs to import a PKCS#8 X25519 key on Node 20, libsodium
  * ~35 µs for the whole function). Same checks, results and errors as {@link x25519}: libsodium clamps the scalar,
  * ignores the public key's high bit, reduces a non-canonical u, and refuses a low-order key (the Wycheproof vectors
  * run through both).
@@ -84,9 +84,17 @@ export function x25519Uncached(secretKey: Uint8Array, publicKey: Uint8Array): Ui
  * @example const spk = x25519KeyPair(); publish(spk.publicKey)
  */
 export function x25519KeyPair(secretKey?: Uint8Array): KeyPair {
-  const sk = secretKey === undefined ? randomFillSync(new Uint8Array(SECRET_KEY_BYTES)) : copy(secretKey);
-  exactBytes('x25519KeyPair', 'secretKey', sk, SECRET_KEY_BYTES);
+  if (secretKey !== undefined) exactBytes('x25519KeyPair', 'secretKey', secretKey, SECRET_KEY_BYTES);
+  // An ArrayBuffer of its own: libsodium reads it in place, so no copy is left behind for the caller's wipe to miss.
+  const sk = new Uint8Array(new ArrayBuffer(SECRET_KEY_BYTES));
+  if (secretKey === undefined) randomFillSync(sk);
+  else sk.set(secretKey);
   const publicKey = new Uint8Array(PUBLIC_KEY_BYTES);
-  scalarmultBase(publicKey, sk);
+  try {
+    scalarmultBase(publicKey, sk);
+  } catch (e) {
+    wipe(sk);
+    throw e;
+  }
   return { secretKey: sk, publicKey };
 }

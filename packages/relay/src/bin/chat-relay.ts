@@ -119,10 +119,11 @@ async function main(): Promise<void> {
   if (!config) return;
   // The server, its TLS, metrics and log writer load only to serve: --help, --version and the subcommands above
   // never need them (docs/BENCHMARKS.md, "what was cut").
-  const [{ startRelay }, { jsonLogger, silentLogger }, { DataDirInUseError }] = await Promise.all([
+  const [{ startRelay }, { jsonLogger, silentLogger }, { DataDirInUseError }, { loadSodium }] = await Promise.all([
     import('../server.js'),
     import('../log.js'),
     import('../admin/control.js'),
+    import('@chat/crypto'),
   ]);
   const { port, dataDir } = config;
   const tls = config.tls.insecure
@@ -130,6 +131,11 @@ async function main(): Promise<void> {
     : config.tls.cert !== null && config.tls.key !== null
       ? { certPath: config.tls.cert, keyPath: config.tls.key }
       : undefined;
+  try {
+    loadSodium(); // every login checks a signature with it: a missing addon fails here, not at each client
+  } catch (err) {
+    fail((err as Error).message, 1, 'reinstall chat-relay: its dependency sodium-native is missing or incomplete');
+  }
   let relay;
   let stop = (_why: string) => {};
   try {
