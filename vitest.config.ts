@@ -25,6 +25,7 @@ export const E2E = [
   'test/ops/completion.test.ts',
   'test/ops/man.test.ts',
   'test/ops/cluster-script.test.ts',
+  'test/ops/relay-deps.test.ts',
   'test/e2e/daemon.test.ts',
   // runs `chat send` / `chat login` beside the UI under test
   'packages/cli/src/ui/ChatApp.test.tsx',

@@ -17,6 +17,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { exactBytes } from './bytes.js';
 
 /** The addon's functions we call, as sodium-native 5.1.0's binding.cc declares them. */
@@ -100,12 +101,23 @@ export function loadSodium(): void {
  * @internal The addon inside the installed package, for `host` (e.g. `linux-x64`): its prebuilt one, else one built
  * from source there. Never found elsewhere: sodium-native's own resolver also looks in every parent directory's
  * `prebuilds/`, where anyone who can write above the install could leave a library to be loaded.
- * @throws {Error} naming the package directory and the host when neither is there.
+ * @throws {Error} naming the package directory and the host when neither is there, or this file when the package is
+ * not installed where it can be found.
  */
 export function loadSodiumAddon(host: string): SodiumAddon {
   // Resolved from this file: packages/crypto/node_modules in the workspace, the CLI's node_modules from a bundle.
   const requireHere = createRequire(import.meta.url);
-  const root = dirname(requireHere.resolve('sodium-native/package.json'));
+  let root: string;
+  try {
+    root = dirname(requireHere.resolve('sodium-native/package.json'));
+  } catch (err) {
+    throw new Error(
+      `libsodium: the package sodium-native is not installed where ${fileURLToPath(import.meta.url)} looks`,
+      {
+        cause: err,
+      },
+    );
+  }
   const candidates = [
     join(root, 'prebuilds', host, 'sodium-native.node'),
     join(root, 'build/Release/sodium-native.node'),
