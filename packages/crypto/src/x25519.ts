@@ -25,18 +25,22 @@ export function x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array
   return derive(secretKeyObject('x25519', secretKey), publicKeyObject('x25519', publicKey));
 }
 
-/** @internal X25519 of two KeyObjects into a fresh Uint8Array; node's Buffer is wiped. */
-export function derive(privateKey: KeyObject, publicKey: KeyObject): Uint8Array {
+/** The refusal of an all-zero X25519 result (RFC 7748 §6.1), the same on both paths. */
+const lowOrder = (cause?: unknown): CryptoError =>
+  new CryptoError(
+    'LOW_ORDER_POINT',
+    'x25519: the public key has low order (all-zero shared secret)',
+    cause === undefined ? undefined : { cause },
+  );
+
+/** X25519 of two KeyObjects into a fresh Uint8Array; node's Buffer is wiped. */
+function derive(privateKey: KeyObject, publicKey: KeyObject): Uint8Array {
   let shared: Buffer;
   try {
     shared = diffieHellman({ privateKey, publicKey });
   } catch (e) {
     // OpenSSL refuses an all-zero X25519 output (RFC 7748 §6.1) with this code.
-    if ((e as { code?: unknown }).code === 'ERR_OSSL_FAILED_DURING_DERIVATION') {
-      throw new CryptoError('LOW_ORDER_POINT', 'x25519: the public key has low order (all-zero shared secret)', {
-        cause: e,
-      });
-    }
+    if ((e as { code?: unknown }).code === 'ERR_OSSL_FAILED_DURING_DERIVATION') throw lowOrder(e);
     throw e;
   }
   const out = new Uint8Array(shared);
@@ -59,8 +63,9 @@ export function isCanonicalX25519PublicKey(publicKey: Uint8Array): boolean {
 /**
  * @internal X25519 for short-lived keys (ephemerals, prekeys, ratchet keys), computed by libsodium's
  * `crypto_scalarmult` on the bytes themselves: no KeyObject is made that could outlive the caller's wipe of
- * `secretKey` (read in place when it has an ArrayBuffer of its own, as x25519KeyPair's secrets do), and none is imported (node:crypto takes ~400 µs to import a PKCS#8 X25519 key on Node 20, libsodium
- * ~35 µs for the whole function). Same checks, results and errors as {@link x25519}: libsodium clamps the scalar,
+ * `secretKey` (read in place when it has an ArrayBuffer of its own, as x25519KeyPair's secrets do), and none is
+ * imported (node:crypto takes ~400 µs to import a PKCS#8 X25519 key on Node 20, libsodium ~35 µs for the whole
+ * function). Same checks, results and errors as {@link x25519}: libsodium clamps the scalar,
  * ignores the public key's high bit, reduces a non-canonical u, and refuses a low-order key (the Wycheproof vectors
  * run through both).
  */
@@ -70,7 +75,7 @@ export function x25519Uncached(secretKey: Uint8Array, publicKey: Uint8Array): Ui
   const shared = new Uint8Array(32);
   if (!scalarmult(shared, secretKey, publicKey)) {
     wipe(shared);
-    throw new CryptoError('LOW_ORDER_POINT', 'x25519: the public key has low order (all-zero shared secret)');
+    throw lowOrder();
   }
   return shared;
 }
