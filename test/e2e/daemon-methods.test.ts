@@ -192,7 +192,12 @@ describe('chat daemon: every method', () => {
     });
     await fails(b, 'trust', { recipient: 'nobody' }, 'NO_SUCH_CONTACT');
 
-    expect(await ok(b, 'block', { recipient: 'Carol' })).toEqual({ username: 'carol', blocked: true, changed: true });
+    expect(await ok(b, 'block', { recipient: 'Carol' })).toEqual({
+      username: 'carol',
+      blocked: true,
+      changed: true,
+      unsent: [],
+    });
     await fails(b, 'send', { recipient: 'carol', message: 'x' }, 'BLOCKED');
     expect(await ok(b, 'unblock', { recipient: 'carol' })).toEqual({
       username: 'carol',

@@ -139,7 +139,12 @@ describe('chat block / chat unblock', () => {
       'blocked mallory: nothing from them is stored or shown, nothing goes back to them\n',
     );
     // Blocking someone never seen works too, and shows in contacts without a key.
-    expect((await chat(['block', 'nobody'], as('alice'))).code).toBe(0);
+    expect(JSON.parse((await chat(['block', 'nobody', '--json'], as('alice'))).stdout)).toEqual({
+      username: 'nobody',
+      blocked: true,
+      changed: true,
+      unsent: [],
+    });
     const listed = jsonLines<Json>((await chat(['contacts', '--json'], as('alice'))).stdout);
     expect(listed).toEqual([
       expect.objectContaining({ username: 'mallory', blocked: true }),

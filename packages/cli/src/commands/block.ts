@@ -26,17 +26,29 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
   profile.requireConfig();
   const store = await openStore(io, profile);
   try {
-    const changed = blocked ? store.blocked.block(user, Date.now()) : store.blocked.unblock(user);
-    if (args.json) printJson(io, { username: user, blocked, changed });
-    else if (blocked)
-      io.stdout.write(
-        changed
-          ? `blocked ${user}: nothing from them is stored or shown, nothing goes back to them\n`
-          : `${user} was already blocked\n`,
-      );
-    else io.stdout.write(changed ? `unblocked ${user}\n` : `${user} was not blocked\n`);
+    if (!blocked) {
+      const changed = store.blocked.unblock(user);
+      if (args.json) printJson(io, { username: user, blocked, changed });
+      else io.stdout.write(changed ? `unblocked ${user}\n` : `${user} was not blocked\n`);
+      return 0;
+    }
+    const { changed, unsent } = store.blocked.block(user, Date.now());
+    if (args.json) printJson(io, { username: user, blocked, changed, unsent });
+    else io.stdout.write(`${blockedText(user, changed, unsent.length)}\n`);
     return 0;
   } finally {
     store.close();
   }
+}
+
+/**
+ * What `chat block` and the session's `/block` say: that the block took effect (or was there already), and how many
+ * queued messages to the user it withdrew (§17.4: they are not sent; the history shows them failed).
+ */
+export function blockedText(user: string, changed: boolean, unsent: number): string {
+  const head = changed
+    ? `blocked ${user}: nothing from them is stored or shown, nothing goes back to them`
+    : `${user} was already blocked`;
+  if (unsent === 0) return head;
+  return `${head}; ${unsent === 1 ? '1 queued message' : `${unsent} queued messages`} to them will not be sent (marked failed)`;
 }

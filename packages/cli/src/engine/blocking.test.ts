@@ -33,7 +33,7 @@ async function recvAll(user: string, o: OpenOptions = {}) {
   );
 }
 
-const block = (user: string, whom: string) => as(user, async (m) => void m.store.blocked.block(whom, Date.now()));
+const block = (user: string, whom: string) => as(user, async (m) => m.store.blocked.block(whom, Date.now()));
 /** The code `f` fails with (a sync throw too: edit and react check before they return a promise), or 'sent'. */
 const codeOf = (f: () => Promise<unknown>) =>
   Promise.resolve()
@@ -109,6 +109,33 @@ describe('blocking (§17.4)', () => {
     const after = await recvAll(alice!);
     expect(after.ev.map((e) => `${e.type} ${(e.x as { body?: string }).body}`)).toEqual(['message after']);
     expect((await recvAll(alice!)).summary).toMatchObject({ received: 0, held: 0 }); // nothing left on the relay
+  });
+
+  it('texts queued for a user before the block are never sent: failed in the history; others still go', async () => {
+    const [alice, bob, carol] = await users('alice', 'bob', 'carol');
+    await as(bob!, (m) => m.sendMessage(alice!, 'hello'));
+    await recvAll(alice!); // alice has a session with bob: her queued texts would go out at her next connection
+    // Queued with no connection open (as an offline session or a failed daemon send leaves them).
+    const queued = await as(alice!, async (m) => [
+      m.queueMessage(bob!, 'queued 1').id,
+      m.queueMessage(carol!, 'to carol').id,
+      m.queueMessage(bob!, 'queued 2').id,
+    ]);
+    expect(await block(alice!, bob!)).toEqual({ changed: true, unsent: [queued[0], queued[2]] });
+    expect(await block(alice!, bob!)).toEqual({ changed: false, unsent: [] });
+    await recvAll(alice!); // connects: the outbox is sent
+    const states = await as(alice!, async (m) => {
+      const rows = m.store.messages.list();
+      return queued.map((id) => rows.find((r) => r.id === id)?.state);
+    });
+    expect(states).toEqual(['failed', 'sent', 'failed']);
+    expect(await as(alice!, async (m) => m.store.outbox.list())).toEqual([]);
+    expect((await recvAll(bob!)).ev).toEqual([]);
+    expect((await recvAll(carol!)).ev.map((e) => (e.x as { body?: string }).body)).toEqual(['to carol']);
+    // Unblocking does not bring them back.
+    await as(alice!, async (m) => void m.store.blocked.unblock(bob!));
+    await recvAll(alice!);
+    expect((await recvAll(bob!)).ev).toEqual([]);
   });
 
   it('under --trust-new-identities never a blocked sender is dropped, not held', async () => {

@@ -7,6 +7,7 @@ import { search } from '../engine/actions/history.js';
 import { locate } from '../engine/actions/send.js';
 import { ChatError } from '../engine/errors.js';
 import type { SessionEngine } from '../session/engine.js';
+import { blockedText } from '../commands/block.js';
 import { formatEntry, shortId } from '../commands/history-format.js';
 import { formatDuration, parseDuration } from '../engine/expire/duration.js';
 import { storeConv } from './groups-ui.js';
@@ -80,17 +81,14 @@ export async function messageCommand(host: MessageHost, a: MessageAction): Promi
         return await expireCommand(host, a.duration);
       case 'block':
       case 'unblock': {
-        const changed =
-          a.kind === 'block' ? m.store.blocked.block(a.user, Date.now()) : m.store.blocked.unblock(a.user);
-        const text =
-          a.kind === 'block'
-            ? changed
-              ? `blocked ${a.user}: nothing from them is stored or shown, nothing goes back to them (/unblock ${a.user})`
-              : `${a.user} was already blocked`
-            : changed
-              ? `unblocked ${a.user}`
-              : `${a.user} was not blocked`;
-        return host.notice(text, 'info');
+        if (a.kind === 'unblock') {
+          const changed = m.store.blocked.unblock(a.user);
+          return host.notice(changed ? `unblocked ${a.user}` : `${a.user} was not blocked`, 'info');
+        }
+        const { changed, unsent } = m.store.blocked.block(a.user, Date.now());
+        host.notice(`${blockedText(a.user, changed, unsent.length)} (/unblock ${a.user})`, 'info');
+        // Withdrawn messages now show as failed.
+        return unsent.length > 0 ? host.refresh() : undefined;
       }
     }
   } catch (err) {

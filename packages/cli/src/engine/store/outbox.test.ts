@@ -1,7 +1,7 @@
 /** Schema v2 of the local store: outbox, forward-only delivery states, read marks, conversations (real SQLite). */
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { MessageKind } from '@chat/crypto';
+import { MessageKind, SENDER_KEY_KIND, fromHex, randomMessageId, toHex } from '@chat/crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_STORAGE_KEY, tempDir, testDb } from '../../../test/helpers.js';
 import { Outbox } from './outbox.js';
@@ -31,18 +31,47 @@ afterEach(() => {
 });
 
 describe('Outbox', () => {
-  it('blocking a user drops the receipts still queued for them (§17.4), and nothing else', () => {
-    const { delivered, read, text } = {
-      delivered: MessageKind.delivered,
-      read: MessageKind.read,
-      text: MessageKind.text,
-    };
-    store.outbox.enqueue({ id: 'r1', peer: 'mallory', kind: delivered, body: Uint8Array.of(1), ts: 1 });
-    store.outbox.enqueue({ id: 'r2', peer: 'mallory', kind: read, body: Uint8Array.of(2), ts: 2 });
-    store.outbox.enqueue({ id: 't1', peer: 'mallory', kind: text, body: Uint8Array.of(3), ts: 3 });
-    store.outbox.enqueue({ id: 'r3', peer: 'bob', kind: delivered, body: Uint8Array.of(4), ts: 4 });
-    expect(store.blocked.block('mallory', 5)).toBe(true);
-    expect(store.outbox.list().map((e) => e.id)).toEqual(['t1', 'r3']);
+  it('blocking a user drops every 1:1 envelope queued for them (§17.4), their texts failed; group copies stay', () => {
+    const K = MessageKind;
+    const entry = (id: string, peer: string, kind: number, extra: object = {}) => ({
+      id,
+      peer,
+      kind,
+      body: Uint8Array.of(kind),
+      ts: 1,
+      ...extra,
+    });
+    store.outbox.enqueue(entry('r1', 'mallory', K.delivered));
+    store.outbox.enqueue(entry('t1', 'mallory', K.text), out('t1', 'mallory'));
+    store.outbox.enqueue(entry('p1', 'mallory', K.reply), out('p1', 'mallory'));
+    for (const [id, kind] of [
+      ['r2', K.read],
+      ['f1', K.fileOffer],
+      ['f2', K.fileAnswer],
+      ['e1', K.edit],
+      ['d1', K.delete],
+      ['x1', K.reaction],
+      ['m1', K.timer],
+    ] as const)
+      store.outbox.enqueue(entry(id, 'mallory', kind));
+    // Still sent to a blocked member: a group's copy (fanout) and a sender key distribution (0x18).
+    store.outbox.enqueue(entry('g1', 'mallory', K.groupText, { fanout: 'f' }));
+    store.outbox.enqueue(entry('k1', 'mallory', SENDER_KEY_KIND));
+    // Someone else's, and a text of ours to mallory the relay already stored (sent: not withdrawn).
+    store.outbox.enqueue(entry('t2', 'bob', K.text), out('t2', 'bob'));
+    store.messages.add({ ...out('s1', 'mallory'), state: 'sent' });
+    // A resend request to mallory, its ids asked for (§24.7): dropped, they count as not asked.
+    const asked = toHex(randomMessageId());
+    store.recovery.await(asked, 'mallory', 1, 100);
+    expect(store.recovery.ask('mallory', 64, 1)).toEqual([asked]);
+    store.outbox.enqueue({ ...entry('q1', 'mallory', K.resendRequest), body: fromHex(asked) });
+
+    expect(store.blocked.block('mallory', 5)).toEqual({ changed: true, unsent: ['t1', 'p1'] });
+    expect(store.outbox.list().map((e) => e.id)).toEqual(['g1', 'k1', 't2']);
+    const states = Object.fromEntries(store.messages.list().map((m) => [m.id, m.state]));
+    expect(states).toEqual({ t1: 'failed', p1: 'failed', t2: 'queued', s1: 'sent' });
+    expect(store.recovery.ask('mallory', 64, 2)).toEqual([asked]);
+    expect(store.blocked.block('mallory', 6)).toEqual({ changed: false, unsent: [] });
   });
 
   it('removes a sent entry (outside a transaction, at synchronous = NORMAL), leaving the connection at FULL', () => {

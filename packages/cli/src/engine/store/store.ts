@@ -83,12 +83,12 @@ export class Store {
     this.seen = new SeenIds(db);
     this.groups = new GroupStore(db);
     this.history = new HistoryTable(db, sql);
-    this.blocked = new BlockedTable(sql);
     this.nicknames = new NicknameTable(sql);
     this.timers = new TimerTable(db);
     this.v2 = new V2Table(sql);
     this.senderKeys = new SenderKeyTable(sql);
     this.recovery = new RecoveryTable(sql);
+    this.blocked = new BlockedTable(db, sql, this.recovery);
     this.held = new HeldTable(sql);
   }
 
