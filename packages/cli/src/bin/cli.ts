@@ -304,7 +304,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
     )
     .command(
       'block <username>',
-      'block a user: nothing from them is stored or shown, and no receipts, typing or messages go back, queued ones included (local only)',
+      'block a user: nothing from them is stored or shown, and no receipts, typing or messages go back; queued ones are held until chat unblock (local only)',
       (y) =>
         y
           .positional('username', { type: 'string', demandOption: true, describe: 'whom to block' })

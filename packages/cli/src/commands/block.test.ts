@@ -1,4 +1,4 @@
-/** `chat block` / `chat unblock`: what they print, and the queued messages a block withdraws (§17.4). */
+/** `chat block` / `chat unblock`: what they print, and the queued messages a block holds (§17.4). */
 import { MessageKind, generateIdentity } from '@chat/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memIo } from '../../test/helpers.js';
@@ -28,7 +28,7 @@ describe('chat block', () => {
     return { home: t.dir, ids };
   }
 
-  it('says what it did, and how many queued messages it withdrew', async () => {
+  it('says what it did, and how many queued messages it holds', async () => {
     const lines: string[] = [];
     for (const n of [0, 1, 2]) {
       const { home } = await profileWithQueued(n);
@@ -39,21 +39,31 @@ describe('chat block', () => {
     const head = 'blocked bob: nothing from them is stored or shown, nothing goes back to them';
     expect(lines).toEqual([
       `${head}\n`,
-      `${head}; 1 queued message to them will not be sent (marked failed)\n`,
-      `${head}; 2 queued messages to them will not be sent (marked failed)\n`,
+      `${head}; 1 queued message to them held until you unblock them\n`,
+      `${head}; 2 queued messages to them held until you unblock them\n`,
     ]);
   });
 
-  it('--json names the withdrawn messages; a second block and unblock change nothing more', async () => {
+  it('--json names the held messages; unblock says they go out; a second block or unblock changes nothing', async () => {
     const { home, ids } = await profileWithQueued(2);
     const run = async (f: typeof block, json: boolean) => {
       const io = memIo({ CHAT_HOME: home });
       expect(await f({ username: 'bob', json }, io)).toBe(0);
       return io.out();
     };
-    expect(JSON.parse(await run(block, true))).toEqual({ username: 'bob', blocked: true, changed: true, unsent: ids });
-    expect(await run(block, false)).toBe('bob was already blocked\n');
-    expect(JSON.parse(await run(unblock, true))).toEqual({ username: 'bob', blocked: false, changed: true });
+    expect(JSON.parse(await run(block, true))).toEqual({ username: 'bob', blocked: true, changed: true, held: ids });
+    expect(await run(block, false)).toBe(
+      'bob was already blocked; 2 queued messages to them held until you unblock them\n',
+    );
+    expect(await run(unblock, false)).toBe(
+      'unblocked bob; 2 queued messages to them go out with the next connection\n',
+    );
+    expect(JSON.parse(await run(unblock, true))).toEqual({
+      username: 'bob',
+      blocked: false,
+      changed: false,
+      held: ids,
+    });
     expect(await run(unblock, false)).toBe('bob was not blocked\n');
   });
 });

@@ -26,29 +26,37 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
   profile.requireConfig();
   const store = await openStore(io, profile);
   try {
-    if (!blocked) {
-      const changed = store.blocked.unblock(user);
-      if (args.json) printJson(io, { username: user, blocked, changed });
-      else io.stdout.write(changed ? `unblocked ${user}\n` : `${user} was not blocked\n`);
-      return 0;
-    }
-    const { changed, unsent } = store.blocked.block(user, Date.now());
-    if (args.json) printJson(io, { username: user, blocked, changed, unsent });
-    else io.stdout.write(`${blockedText(user, changed, unsent.length)}\n`);
+    const changed = blocked ? store.blocked.block(user, Date.now()).changed : store.blocked.unblock(user);
+    const held = store.blocked.queuedFor(user);
+    if (args.json) printJson(io, { username: user, blocked, changed, held });
+    else
+      io.stdout.write(
+        `${blocked ? blockedText(user, changed, held.length) : unblockedText(user, changed, held.length)}\n`,
+      );
     return 0;
   } finally {
     store.close();
   }
 }
 
+/** `n` queued messages, in words. */
+const queued = (n: number): string => (n === 1 ? '1 queued message' : `${n} queued messages`);
+
 /**
  * What `chat block` and the session's `/block` say: that the block took effect (or was there already), and how many
- * queued messages to the user it withdrew (§17.4: they are not sent; the history shows them failed).
+ * of our messages to the user it holds (§17.4: queued, not sent while they are blocked).
  */
-export function blockedText(user: string, changed: boolean, unsent: number): string {
+export function blockedText(user: string, changed: boolean, held: number): string {
   const head = changed
     ? `blocked ${user}: nothing from them is stored or shown, nothing goes back to them`
     : `${user} was already blocked`;
-  if (unsent === 0) return head;
-  return `${head}; ${unsent === 1 ? '1 queued message' : `${unsent} queued messages`} to them will not be sent (marked failed)`;
+  return held === 0 ? head : `${head}; ${queued(held)} to them held until you unblock them`;
+}
+
+/** What `chat unblock` and `/unblock` say, and how many held messages now go out (with the next connection). */
+export function unblockedText(user: string, changed: boolean, held: number): string {
+  if (!changed) return `${user} was not blocked`;
+  return held === 0
+    ? `unblocked ${user}`
+    : `unblocked ${user}; ${queued(held)} to them go out with the next connection`;
 }

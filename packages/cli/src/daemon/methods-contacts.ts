@@ -14,7 +14,7 @@ import { intParam, stringParam, targetParam } from './params.js';
 import { badParam } from './rpc-errors.js';
 import { safetyNumberResult, trustResult } from './results.js';
 
-type ContactsEngine = TimerContext & Pick<Messenger, 'store' | 'username' | 'trust' | 'safetyNumber' | 'emit'>;
+type ContactsEngine = TimerContext & Pick<Messenger, 'store' | 'username' | 'trust' | 'safetyNumber' | 'flushOutbox'>;
 
 export function registerContactMethods(method: Register<ContactsEngine>): void {
   method('trust', ({ engine }, p) => {
@@ -27,11 +27,10 @@ export function registerContactMethods(method: Register<ContactsEngine>): void {
     method(blocked ? 'block' : 'unblock', ({ engine }, p) => {
       const username = normalizeUsername(stringParam(p, 'recipient'));
       const b = engine.store.blocked;
-      if (!blocked) return { username, blocked, changed: b.unblock(username) };
-      const { changed, unsent } = b.block(username, Date.now());
-      // Subscribers see the withdrawn messages fail, as they see any other refusal (`delivery`, state `failed`).
-      for (const id of unsent) engine.emit('delivery', { id, peer: username, state: 'failed', error: 'BLOCKED' });
-      return { username, blocked, changed, unsent };
+      const changed = blocked ? b.block(username, Date.now()).changed : b.unblock(username);
+      // What was held for them goes now, over the live session (if it is down: when it is back).
+      if (!blocked && changed) void engine.flushOutbox().catch(() => {});
+      return { username, blocked, changed, held: b.queuedFor(username) };
     });
   method('updateContact', async ({ engine }, p) => {
     const username = normalizeUsername(stringParam(p, 'recipient'));

@@ -7,7 +7,7 @@ import { search } from '../engine/actions/history.js';
 import { locate } from '../engine/actions/send.js';
 import { ChatError } from '../engine/errors.js';
 import type { SessionEngine } from '../session/engine.js';
-import { blockedText } from '../commands/block.js';
+import { blockedText, unblockedText } from '../commands/block.js';
 import { formatEntry, shortId } from '../commands/history-format.js';
 import { formatDuration, parseDuration } from '../engine/expire/duration.js';
 import { storeConv } from './groups-ui.js';
@@ -81,14 +81,16 @@ export async function messageCommand(host: MessageHost, a: MessageAction): Promi
         return await expireCommand(host, a.duration);
       case 'block':
       case 'unblock': {
-        if (a.kind === 'unblock') {
-          const changed = m.store.blocked.unblock(a.user);
-          return host.notice(changed ? `unblocked ${a.user}` : `${a.user} was not blocked`, 'info');
+        if (a.kind === 'block') {
+          const { changed, held } = m.store.blocked.block(a.user, Date.now());
+          const text = blockedText(a.user, changed, held.length);
+          return host.notice(`${text} (/unblock ${a.user})`, 'info');
         }
-        const { changed, unsent } = m.store.blocked.block(a.user, Date.now());
-        host.notice(`${blockedText(a.user, changed, unsent.length)} (/unblock ${a.user})`, 'info');
-        // Withdrawn messages now show as failed.
-        return unsent.length > 0 ? host.refresh() : undefined;
+        const changed = m.store.blocked.unblock(a.user);
+        host.notice(unblockedText(a.user, changed, m.store.blocked.queuedFor(a.user).length), 'info');
+        // What was held for them goes now.
+        if (changed) await m.ops.flushOutbox({});
+        return;
       }
     }
   } catch (err) {

@@ -3,7 +3,7 @@
  * key for its peer (§3.4) and sent as the envelope sealed once for it, under the id it was queued with, and removed
  * only on the relay's `sent` (§9); consecutive receipts to one peer go out together, not one round trip each. A connection
  * failure stops the pass and leaves the rest queued for the next connection; a changed key blocks that peer's
- * entries (they stay queued); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
+ * entries (they stay queued), and so does blocking a user for every 1:1 entry to them (§17.4); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
  * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
  */
 import {
@@ -20,8 +20,9 @@ import type { Connection } from '../net/connection.js';
 import { sendFanoutFrames } from './fanout.js';
 import { TRANSIENT_FANOUT_CODES, stateRecordKeptQueued } from './fanout-codes.js';
 import { maySendTo } from '../contacts/contacts.js';
-import { ChatError, fromCryptoError } from '../errors.js';
+import { ChatError, fromCryptoError, refuseBlocked } from '../errors.js';
 import type { Announce, Lookup, Self } from '../context.js';
+import { isDirect } from '../store/blocked.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import type { Contact, Store } from '../store/store.js';
 import type { PlainV2 } from '../v2/envelope.js';
@@ -57,7 +58,9 @@ function followingReceipts(entries: readonly OutboxEntry[], i: number, ok: (e: O
 
 export type OutboxContext = Self &
   Lookup &
-  Announce & { readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'senderKeys' | 'recovery' | 'transaction'> };
+  Announce & {
+    readonly store: Pick<Store, 'outbox' | 'contacts' | 'v2' | 'senderKeys' | 'recovery' | 'transaction' | 'blocked'>;
+  };
 
 /** How an entry may be sent when v2 is not available (§24.5). */
 export interface SendOptions {
@@ -194,19 +197,27 @@ export class OutboxSender {
     return sealEntry(m, conn, entry, contact, () => sealTo(m, entry, contact).env, options.allowV1 ?? true);
   }
 
-  /** Sends one entry; on `sent` removes it and moves a text message to `sent`. @throws {ChatError} */
+  /**
+   * Sends one entry; on `sent` removes it and moves a text message to `sent`.
+   * @throws {ChatError} BLOCKED if it is a 1:1 entry and its peer is blocked (it stays queued, §17.4).
+   */
   async sendEntry(
     conn: Connection,
     entry: OutboxEntry,
     looked?: Map<string, Contact>,
     options: SendOptions = {},
   ): Promise<void> {
+    const m = this.m;
     const env = await this.prepare(conn, entry, looked, options);
-    if (!env) return; // withdrawn or sent meanwhile
+    // Both checked again after the lookup's round trip, with nothing awaited between them and the send: the entry may
+    // have been withdrawn or sent meanwhile, or its peer blocked (`chat block` in another process, the session's
+    // /block, the daemon's `block`).
+    if (!env || !m.store.outbox.get(entry.id)) return;
+    if (isDirect(entry)) refuseBlocked(m.store.blocked, entry.peer);
     await conn.send(entry.peer, fromHex(entry.id), env);
-    this.m.store.outbox.removeSent(entry.id);
-    if (hasHistory(entry.kind) && this.m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
-      this.m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'sent' });
+    m.store.outbox.removeSent(entry.id);
+    if (hasHistory(entry.kind) && m.store.outbox.advance(entry.id, entry.peer, 'sent')) {
+      m.emit('delivery', { id: entry.id, peer: entry.peer, state: 'sent' });
     }
   }
 
@@ -318,6 +329,8 @@ export class OutboxSender {
         const done = new Set<string>();
         for (const [i, entry] of entries.entries()) {
           if (blocked.has(entry.peer) || done.has(entry.id)) continue;
+          // Held while its peer is blocked (§17.4): not looked up, not sent; it goes once they are unblocked.
+          if (isDirect(entry) && m.store.blocked.has(entry.peer)) continue;
           // Gone since the pass began: an expired message's entries are dropped by the sweep (§17.5), never sent.
           if (!m.store.outbox.get(entry.id)) continue;
           try {
@@ -388,6 +401,8 @@ export class OutboxSender {
       blocked.add(entry.peer);
       return 'next';
     }
+    // We blocked the peer while this pass ran (sendEntry's last check): held, like the pass's own check above.
+    if (err.code === 'BLOCKED') return 'next';
     // A refusal that retrying will not fix (UNKNOWN_USER, MAILBOX_FULL, ENVELOPE_TOO_LARGE, …).
     if (entry.kind === SENDER_KEY_KIND) this.dropDistribution(entry);
     // §24.7: a dropped resend request asked nothing; left open, it would stop every later request to the peer.

@@ -1,81 +1,70 @@
 /**
  * Schema v10 (issue 15): the users this profile has blocked. Nothing they send is stored or shown, and nothing (no
- * receipt, no typing signal, no message) goes back to them (PROTOCOL.md §17.4, a client rule); local only, the blocked
- * user is not told.
+ * receipt, no typing signal, no message) goes to them while they are blocked (PROTOCOL.md §17.4, a client rule);
+ * local only, the blocked user is not told.
  */
-import { MessageKind } from '@chat/crypto';
+import { MessageKind, SENDER_KEY_REQUEST_KIND } from '@chat/crypto';
 import type Database from 'better-sqlite3';
-import type { RecoveryTable } from './recovery.js';
 import type { Statements } from './statements.js';
 
 /**
- * The kinds that only ever go to one user as a 1:1 envelope (§17.4: none goes to a blocked user). Group kinds
- * (0x10–0x17) and sender key distributions (0x18) still go to a blocked member: a block does not remove them from a
- * group.
+ * True for an outbox entry that goes to its peer alone and so never to a blocked one (§17.4): any 1:1 kind (0x01–0x0C)
+ * and a sender key request (0x19, §25.9). A group's copy (it has a fan-out id) and a sender key distribution (0x18)
+ * still go to a blocked member: a block does not remove them from a group.
  */
-const DIRECT_KINDS = [
-  MessageKind.text,
-  MessageKind.delivered,
-  MessageKind.read,
-  MessageKind.fileOffer,
-  MessageKind.fileAnswer,
-  MessageKind.reply,
-  MessageKind.edit,
-  MessageKind.delete,
-  MessageKind.reaction,
-  MessageKind.timer,
-  MessageKind.resendRequest,
-];
-const DIRECT = `peer = ? AND fanout IS NULL AND kind IN (${DIRECT_KINDS.join(', ')})`;
+export function isDirect(entry: { kind: number; fanout?: string | undefined }): boolean {
+  return entry.fanout === undefined && (entry.kind < MessageKind.groupText || entry.kind === SENDER_KEY_REQUEST_KIND);
+}
 
 export interface BlockResult {
   /** False if the user was blocked already. */
   changed: boolean;
-  /**
-   * Our texts and replies to the user that were still queued (not yet stored by the relay): never sent now, their
-   * state `failed` (§4.1). Ids, oldest first.
-   */
-  unsent: string[];
+  /** Our texts and replies to the user still queued: held, not sent, until they are unblocked. Ids, oldest first. */
+  held: string[];
 }
 
 export class BlockedTable {
   constructor(
     private readonly db: Database.Database,
     private readonly sql: Statements,
-    private readonly recovery: Pick<RecoveryTable, 'dropped'>,
   ) {}
 
   /**
-   * Blocks `user`. What is kept from them for a target or a sender key (§17.6, §25.10, held.ts) goes: nothing from a
-   * blocked user is applied later. So does every 1:1 envelope still queued for them (§17.4: nothing goes back),
-   * queued before the block and not sent yet: receipts, edits, deletes, reactions, timers, file offers and answers,
-   * resend requests (whose ids count as not asked, as for any request dropped unsent, §24.7), and texts and replies,
-   * which are marked `failed` in the history. Their group copies stay queued. One transaction.
+   * Blocks `user`, in one transaction. What is kept from them for a target or a sender key (§17.6, §25.10, held.ts)
+   * goes: nothing from a blocked user is applied later. So do the delivery and read receipts still queued for them
+   * (§17.4: no receipt goes to them). Everything else queued for them stays queued and is held by the outbox sender
+   * (`isDirect`) until they are unblocked.
    */
   block(user: string, now: number): BlockResult {
-    return this.db.transaction((): BlockResult => {
-      this.sql.get('DELETE FROM held_actions WHERE sender = ?').run(user);
-      this.sql.get('DELETE FROM held_group_messages WHERE sender = ?').run(user);
-      const queued = this.sql.get(`SELECT id, kind, body FROM outbox WHERE ${DIRECT} ORDER BY seq`).all(user) as {
-        id: string;
-        kind: number;
-        body: Buffer;
-      }[];
-      for (const q of queued) if (q.kind === MessageKind.resendRequest) this.recovery.dropped(user, q.body);
-      this.sql.get(`DELETE FROM outbox WHERE ${DIRECT}`).run(user);
-      const fail = this.sql.get(
-        "UPDATE messages SET state = 'failed' WHERE id = ? AND peer = ? AND direction = 'out' AND state = 'queued'",
-      );
-      const unsent = queued.filter((q) => fail.run(q.id, user).changes === 1).map((q) => q.id);
-      const changed =
-        this.sql.get('INSERT OR IGNORE INTO blocked (username, blocked_at) VALUES (?, ?)').run(user, now).changes === 1;
-      return { changed, unsent };
-    })();
+    return this.db
+      .transaction((): BlockResult => {
+        this.sql.get('DELETE FROM held_actions WHERE sender = ?').run(user);
+        this.sql.get('DELETE FROM held_group_messages WHERE sender = ?').run(user);
+        this.sql
+          .get('DELETE FROM outbox WHERE peer = ? AND kind IN (?, ?) AND fanout IS NULL')
+          .run(user, MessageKind.delivered, MessageKind.read);
+        const inserted = this.sql
+          .get('INSERT OR IGNORE INTO blocked (username, blocked_at) VALUES (?, ?)')
+          .run(user, now);
+        return { changed: inserted.changes === 1, held: this.queuedFor(user) };
+      })
+      .immediate();
   }
 
-  /** Unblocks `user`; true if they were blocked. */
+  /** Unblocks `user`; true if they were blocked. What was held for them goes with the next pass of the outbox. */
   unblock(user: string): boolean {
     return this.sql.get('DELETE FROM blocked WHERE username = ?').run(user).changes === 1;
+  }
+
+  /** The ids of our texts and replies to `user` still queued (not yet stored by the relay), oldest first. */
+  queuedFor(user: string): string[] {
+    return this.sql
+      .get(
+        `SELECT o.id FROM outbox o JOIN messages m ON m.id = o.id
+          WHERE o.peer = ? AND o.fanout IS NULL AND m.direction = 'out' AND m.state = 'queued' ORDER BY o.seq`,
+      )
+      .pluck()
+      .all(user) as string[];
   }
 
   has(user: string): boolean {

@@ -1,9 +1,10 @@
 /** Schema v2 of the local store: outbox, forward-only delivery states, read marks, conversations (real SQLite). */
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { MessageKind, SENDER_KEY_KIND, fromHex, randomMessageId, toHex } from '@chat/crypto';
+import { MessageKind, SENDER_KEY_KIND, SENDER_KEY_REQUEST_KIND } from '@chat/crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_STORAGE_KEY, tempDir, testDb } from '../../../test/helpers.js';
+import { isDirect } from './blocked.js';
 import { Outbox } from './outbox.js';
 import { Statements } from './statements.js';
 import { Store, type StoredMessage } from './store.js';
@@ -31,7 +32,7 @@ afterEach(() => {
 });
 
 describe('Outbox', () => {
-  it('blocking a user drops every 1:1 envelope queued for them (§17.4), their texts failed; group copies stay', () => {
+  it('blocking a user drops the receipts still queued for them (§17.4) and names the texts it holds', () => {
     const K = MessageKind;
     const entry = (id: string, peer: string, kind: number, extra: object = {}) => ({
       id,
@@ -43,35 +44,31 @@ describe('Outbox', () => {
     });
     store.outbox.enqueue(entry('r1', 'mallory', K.delivered));
     store.outbox.enqueue(entry('t1', 'mallory', K.text), out('t1', 'mallory'));
+    store.outbox.enqueue(entry('r2', 'mallory', K.read));
     store.outbox.enqueue(entry('p1', 'mallory', K.reply), out('p1', 'mallory'));
-    for (const [id, kind] of [
-      ['r2', K.read],
-      ['f1', K.fileOffer],
-      ['f2', K.fileAnswer],
-      ['e1', K.edit],
-      ['d1', K.delete],
-      ['x1', K.reaction],
-      ['m1', K.timer],
-    ] as const)
-      store.outbox.enqueue(entry(id, 'mallory', kind));
-    // Still sent to a blocked member: a group's copy (fanout) and a sender key distribution (0x18).
+    store.outbox.enqueue(entry('e1', 'mallory', K.edit));
     store.outbox.enqueue(entry('g1', 'mallory', K.groupText, { fanout: 'f' }));
-    store.outbox.enqueue(entry('k1', 'mallory', SENDER_KEY_KIND));
-    // Someone else's, and a text of ours to mallory the relay already stored (sent: not withdrawn).
+    store.outbox.enqueue(entry('r3', 'bob', K.delivered));
     store.outbox.enqueue(entry('t2', 'bob', K.text), out('t2', 'bob'));
+    // Queued again for a resend (§24.7): the history says `sent` already, so it is not one of the held texts.
     store.messages.add({ ...out('s1', 'mallory'), state: 'sent' });
-    // A resend request to mallory, its ids asked for (§24.7): dropped, they count as not asked.
-    const asked = toHex(randomMessageId());
-    store.recovery.await(asked, 'mallory', 1, 100);
-    expect(store.recovery.ask('mallory', 64, 1)).toEqual([asked]);
-    store.outbox.enqueue({ ...entry('q1', 'mallory', K.resendRequest), body: fromHex(asked) });
+    store.outbox.enqueue(entry('s1', 'mallory', K.text));
 
-    expect(store.blocked.block('mallory', 5)).toEqual({ changed: true, unsent: ['t1', 'p1'] });
-    expect(store.outbox.list().map((e) => e.id)).toEqual(['g1', 'k1', 't2']);
-    const states = Object.fromEntries(store.messages.list().map((m) => [m.id, m.state]));
-    expect(states).toEqual({ t1: 'failed', p1: 'failed', t2: 'queued', s1: 'sent' });
-    expect(store.recovery.ask('mallory', 64, 2)).toEqual([asked]);
-    expect(store.blocked.block('mallory', 6)).toEqual({ changed: false, unsent: [] });
+    expect(store.blocked.block('mallory', 5)).toEqual({ changed: true, held: ['t1', 'p1'] });
+    expect(store.outbox.list().map((e) => e.id)).toEqual(['t1', 'p1', 'e1', 'g1', 'r3', 't2', 's1']);
+    expect(store.blocked.block('mallory', 6)).toEqual({ changed: false, held: ['t1', 'p1'] });
+    expect(store.blocked.unblock('mallory')).toBe(true);
+    expect(store.blocked.queuedFor('mallory')).toEqual(['t1', 'p1']);
+  });
+
+  it('what a block holds: 1:1 kinds and sender key requests; not a group copy or a sender key distribution', () => {
+    const held = (kind: number, fanout?: string) => isDirect({ kind, fanout });
+    for (const kind of [1, 2, 3, 5, 6, 7, 8, 9, 0x0a, 0x0b, 0x0c, SENDER_KEY_REQUEST_KIND])
+      expect(held(kind)).toBe(true);
+    for (const kind of [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, SENDER_KEY_KIND])
+      expect(held(kind)).toBe(false);
+    expect(held(MessageKind.groupText, 'f')).toBe(false);
+    expect(held(MessageKind.text, 'f')).toBe(false);
   });
 
   it('removes a sent entry (outside a transaction, at synchronous = NORMAL), leaving the connection at FULL', () => {

@@ -3,7 +3,6 @@
  * side, ids that failed for want of a session and await a resend, and the peers a request is open to; on the sending
  * side, the ids resent to each peer (at most once). Plain rows: the rules are engine/v2/recovery.ts's.
  */
-import { MESSAGE_ID_BYTES, toHex } from '@chat/crypto';
 import type { Statements } from './statements.js';
 
 /** An outgoing 1:1 message as a resend needs it (§24.7, the sender's step 1). */
@@ -65,16 +64,13 @@ export class RecoveryTable {
   }
 
   /**
-   * The request to `peer` whose body (§24.7: the 16-byte ids it asks for) is `body` was dropped unsent (no prekeys to
-   * seal it, §24.7 receiver step 3; or `peer` was blocked, §17.4): it asked nothing, so its ids are not asked for yet
-   * and no request is open; the next batch that asks sends them again.
+   * The request naming `ids` to `peer` was dropped unsent (no prekeys to seal it, §24.7 receiver step 3): it asked
+   * nothing, so the ids are not asked for yet and no request is open; the next batch that asks sends them again.
    */
-  dropped(peer: string, body: Uint8Array): void {
+  dropped(peer: string, ids: readonly string[]): void {
     this.sql.get('DELETE FROM v2_requests_open WHERE peer = ?').run(peer);
     const unask = this.sql.get('UPDATE v2_awaiting SET asked_at = NULL WHERE id = ? AND peer = ?');
-    for (let at = 0; at + MESSAGE_ID_BYTES <= body.length; at += MESSAGE_ID_BYTES) {
-      unask.run(toHex(body.subarray(at, at + MESSAGE_ID_BYTES)), peer);
-    }
+    for (const id of ids) unask.run(id, peer);
   }
 
   /**

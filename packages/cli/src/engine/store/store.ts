@@ -88,7 +88,7 @@ export class Store {
     this.v2 = new V2Table(sql);
     this.senderKeys = new SenderKeyTable(sql);
     this.recovery = new RecoveryTable(sql);
-    this.blocked = new BlockedTable(db, sql, this.recovery);
+    this.blocked = new BlockedTable(db, sql);
     this.held = new HeldTable(sql);
   }
 

@@ -52,7 +52,11 @@ export function askForResends(store: RecoveryStore, now: number): RecoveryEvent[
  * sweep; its ids are asked for again by the next batch that fails or decrypts (never in a loop of its own).
  */
 export function resendRequestDropped(store: Pick<RecoveryStore, 'recovery'>, peer: string, body: Uint8Array): void {
-  store.recovery.dropped(peer, body);
+  const ids: string[] = [];
+  for (let at = 0; at + MESSAGE_ID_BYTES <= body.length; at += MESSAGE_ID_BYTES) {
+    ids.push(toHex(body.subarray(at, at + MESSAGE_ID_BYTES)));
+  }
+  store.recovery.dropped(peer, ids);
 }
 
 /**
