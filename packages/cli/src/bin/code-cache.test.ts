@@ -12,12 +12,15 @@ function answer() { return [1, 2, 3].map((n) => n * 14).reduce((a, b) => a + b, 
 exports.answer = answer();
 exports.dirname = __dirname;
 exports.sep = () => __chatImport('node:path').then((p) => p.sep);
+exports.later = (n) => { const out = []; for (let i = 0; i < n; i++) out.push(String(i).padStart(4, '0')); return out.join('-'); };
 `;
 
 interface Mod {
   answer: number;
   dirname: string;
   sep(): Promise<string>;
+  /** Compiled only by a run that calls it. */
+  later(n: number): string;
 }
 
 describe('requireWithCodeCache', () => {
@@ -45,6 +48,27 @@ describe('requireWithCodeCache', () => {
     expect(await load()).toBe('none');
     expect(readFileSync(cacheFileOf(file)).length).toBeGreaterThan(32);
     expect(await load()).toBe('used');
+  });
+
+  it('a completed run of a kind the cache does not name writes it again, with what that run compiled', async () => {
+    const cacheBytes = () => readFileSync(cacheFileOf(file));
+    // A run that did not complete (main.ts passes no kind): the cache it leaves names no kind.
+    expect(await load()).toBe('none');
+    const first = cacheBytes();
+    const again = () => requireWithCodeCache<Mod>(file, (s) => import(s));
+    const m = again();
+    expect([m.cache, m.kinds]).toEqual(['used', []]);
+    expect(m.exports.later(2)).toBe('0000-0001');
+    m.save('recv');
+    const second = cacheBytes();
+    expect(second.length - first.length).toBeGreaterThan(64); // `later`'s bytecode, not only the kind's 5 bytes
+    const n = again();
+    expect([n.cache, n.kinds]).toEqual(['used', ['recv']]);
+    n.save('recv');
+    n.save();
+    expect(cacheBytes().equals(second)).toBe(true); // a kind it names, or none: not written
+    n.save('send');
+    expect(again().kinds).toEqual(['recv', 'send']);
   });
 
   it('skips a damaged or truncated cache, and writes a good one again', async () => {

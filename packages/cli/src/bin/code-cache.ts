@@ -10,6 +10,12 @@
  * opened. It carries a SHA-256 of the source it was made from and of itself, so a damaged file, or one made for
  * another source, is skipped before V8 sees it (V8's own source check compares only the length); V8 itself rejects a
  * cache from another V8 version or other flags. Anything unexpected means no cache, never an error.
+ *
+ * A cache holds the functions the runs that made it compiled: one made by a command that did little (a `chat recv`
+ * that failed at once) would leave every later `chat send` compiling the rest itself, about 4 ms a run
+ * (docs/BENCHMARKS.md). So the cache also names the kinds of run (main.ts: the fast-path command) that completed with
+ * it, and a completed run of a kind it does not name writes it again: V8 then serialises what the cache held and what
+ * this run compiled. That is at most one rewrite per kind for as long as the install lives.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -36,11 +42,19 @@ export type CacheState = 'used' | 'rejected' | 'none' | 'unsafe';
 export interface CachedRequire<T> {
   exports: T;
   cache: CacheState;
-  /** Writes the cache when it was not used (call at exit: the functions that ran are then compiled too). */
-  save(): void;
+  /** The kinds of run that completed with the cache that was used (none if it was not used). */
+  kinds: readonly string[];
+  /**
+   * Call at exit (the functions that ran are then compiled too): writes the cache if none was used, or if `kind`, a
+   * run that completed, is not among the used cache's kinds. A run that did not complete passes no kind.
+   */
+  save(kind?: string): void;
 }
 
-const DIGEST = 32; // SHA-256 of (SHA-256 of the source ‖ the V8 data), in front of the data
+// The file: SHA-256 of (SHA-256 of the source ‖ the rest), one byte n, n bytes of kinds (ASCII, comma-separated), then
+// V8's data.
+const DIGEST = 32;
+const MAX_KINDS_BYTES = 255;
 
 /** The cache file of `file`. */
 export const cacheFileOf = (file: string): string => `${file}.v8cache`;
@@ -59,7 +73,8 @@ export function requireWithCodeCache<T>(
   const cacheFile = cacheFileOf(file);
   const source = readFileSync(file);
   const sourceDigest = createHash('sha256').update(source).digest();
-  const cachedData = safe ? readCache(cacheFile, sourceDigest) : undefined;
+  const cached = safe ? readCache(cacheFile, sourceDigest) : undefined;
+  const cachedData = cached?.data;
   const script = new Script(`(function (${PARAMS}) {${source.toString('utf8')}\n})`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
@@ -76,9 +91,13 @@ export function requireWithCodeCache<T>(
   const chatImport = (s: string) => importModule(s.startsWith('.') ? new URL(s, url).href : s);
   const wrapper = script.runInThisContext() as (...a: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file), chatImport);
-  const save = () =>
-    cache === 'none' || cache === 'rejected' ? writeCache(script, cacheFile, sourceDigest) : undefined;
-  return { exports: module.exports, cache, save };
+  const kinds = cache === 'used' ? (cached?.kinds ?? []) : [];
+  const save = (kind?: string) => {
+    if (cache === 'none' || cache === 'rejected') writeCache(script, cacheFile, sourceDigest, kind ? [kind] : []);
+    else if (cache === 'used' && kind && !kinds.includes(kind))
+      writeCache(script, cacheFile, sourceDigest, [...kinds, kind]);
+  };
+  return { exports: module.exports, cache, kinds, save };
 }
 
 /** What Node passes a CommonJS module, and the import() stand-in. */
@@ -98,19 +117,26 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** The digest in front of `data` made for the source whose SHA-256 is `sourceDigest`. */
-const digestOf = (sourceDigest: Buffer, data: Buffer): Buffer =>
-  createHash('sha256').update(sourceDigest).update(data).digest();
+/** The digest in front of `rest` (the kinds and V8's data) made for the source whose SHA-256 is `sourceDigest`. */
+const digestOf = (sourceDigest: Buffer, rest: Buffer): Buffer =>
+  createHash('sha256').update(sourceDigest).update(rest).digest();
 
-/** The V8 data in `cacheFile` if the file is safe and its digest matches (this source, this data); else undefined. */
-function readCache(cacheFile: string, sourceDigest: Buffer): Buffer | undefined {
+/**
+ * The kinds and V8 data in `cacheFile` if the file is safe and its digest matches (this source, these bytes); else
+ * undefined.
+ */
+function readCache(cacheFile: string, sourceDigest: Buffer): { kinds: string[]; data: Buffer } | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(cacheFile, 'r');
     if (!safePlace(fstatSync(fd)) || !fstatSync(fd).isFile()) return undefined;
     const bytes = readFileSync(fd);
-    const data = bytes.subarray(DIGEST);
-    return data.length > 0 && digestOf(sourceDigest, data).equals(bytes.subarray(0, DIGEST)) ? data : undefined;
+    const rest = bytes.subarray(DIGEST);
+    if (rest.length === 0 || !digestOf(sourceDigest, rest).equals(bytes.subarray(0, DIGEST))) return undefined;
+    const n = rest[0]!;
+    const data = rest.subarray(1 + n);
+    const kinds = rest.subarray(1, 1 + n).toString('latin1');
+    return data.length > 0 ? { kinds: kinds === '' ? [] : kinds.split(','), data } : undefined;
   } catch {
     return undefined;
   } finally {
@@ -119,12 +145,14 @@ function readCache(cacheFile: string, sourceDigest: Buffer): Buffer | undefined 
 }
 
 /** A new file only this process opened ('wx', 0644), renamed over the cache: readers see a whole file or none. */
-function writeCache(script: Script, cacheFile: string, sourceDigest: Buffer): void {
+function writeCache(script: Script, cacheFile: string, sourceDigest: Buffer, kinds: readonly string[]): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     accessSync(dirname(cacheFile), fsConstants.W_OK); // a read-only install: not even the serialisation
-    const data = script.createCachedData();
-    writeFileSync(tmp, Buffer.concat([digestOf(sourceDigest, data), data]), { flag: 'wx', mode: 0o644 });
+    const names = Buffer.from(kinds.join(','), 'latin1');
+    if (names.length > MAX_KINDS_BYTES) return;
+    const rest = Buffer.concat([Buffer.of(names.length), names, script.createCachedData()]);
+    writeFileSync(tmp, Buffer.concat([digestOf(sourceDigest, rest), rest]), { flag: 'wx', mode: 0o644 });
     renameSync(tmp, cacheFile);
   } catch {
     try {

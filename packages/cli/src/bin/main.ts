@@ -59,6 +59,9 @@ function loadFastRun(): Promise<FastRun> {
 async function requireCached<T>(bundle: string): Promise<T> {
   const { requireWithCodeCache } = await import('./code-cache.js');
   const m = requireWithCodeCache<T>(fileURLToPath(new URL(bundle, import.meta.url)), (s) => import(s));
-  if (m.cache !== 'used') process.once('exit', m.save);
+  // A run that completed names its command, so the cache also holds what that command compiles (code-cache.ts).
+  const kind = fast?.command;
+  if (m.cache !== 'used' || (kind !== undefined && !m.kinds.includes(kind)))
+    process.once('exit', (code) => m.save(code === 0 ? kind : undefined));
   return m.exports;
 }
