@@ -72,6 +72,8 @@ export type ClientErrorCode =
   | 'DOWNGRADE_REFUSED'
   | 'PREKEY_INVALID'
   | 'PREKEY_BAD_SIGNATURE'
+  // another writer kept changing a v2 session while a receive checked its messages (receive/receiver.ts)
+  | 'SESSION_BUSY'
   | 'UNEXPECTED';
 
 export type ChatErrorCode = ClientErrorCode | ErrorCode;
@@ -97,6 +99,8 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   TIMEOUT: ExitCode.UNREACHABLE,
   // A stopping relay is, to the user, a relay that went away: retrying later is the fix, not a changed request.
   SHUTTING_DOWN: ExitCode.UNREACHABLE,
+  // Nothing was committed or acknowledged: receiving again is the fix (a live session does so itself).
+  SESSION_BUSY: ExitCode.UNREACHABLE,
   RELAY_CHANGED: ExitCode.REFUSED,
   RELAY_CERT_MISMATCH: ExitCode.REFUSED,
   TLS_FAILED: ExitCode.REFUSED,

@@ -37,7 +37,10 @@ export const MAX_BATCH = 512;
  */
 export const LONG_BATCH = 2048;
 
-/** A batch whose sessions changed under it this many times in a row ends the session with the error. */
+/**
+ * A batch whose sessions changed under it this many times in a row (each time checked again) ends the receive with
+ * SESSION_BUSY, a retryable error: nothing of it was committed or acknowledged.
+ */
 export const MAX_SESSION_CONFLICTS = 3;
 
 /** A backlog at least this long starts the signature worker (signatures.ts); a few messages are not worth a thread. */
@@ -225,7 +228,15 @@ export async function receive(m: ReceiveContext, options: ReceiveOptions): Promi
         } catch (err) {
           // A v2 session changed under the batch (the outbox sealed in it while the batch awaited): nothing was
           // committed or acknowledged; the same frames are checked again, first, against the sessions as stored now.
-          if (!(err instanceof SessionsChanged) || conflicts >= MAX_SESSION_CONFLICTS) throw err;
+          if (!(err instanceof SessionsChanged)) throw err;
+          if (conflicts >= MAX_SESSION_CONFLICTS) {
+            // Retryable (exit 5): a live session reconnects and checks them again; `chat recv` says to run it again.
+            throw new ChatError(
+              'SESSION_BUSY',
+              `the v2 session with ${err.peer} changed under this receive ${conflicts + 1} times in a row (another chat process or session sealed in it meanwhile)`,
+              { hint: 'nothing was committed or acknowledged: receive again', cause: err },
+            );
+          }
           conflicts++;
           queue.unshift(...frames);
           return;

@@ -5,13 +5,18 @@
  * `SessionsChanged`). Against a real relay: every message arrives once, in order, and both directions of the session
  * go on working afterwards (no message key spent twice, no state lost).
  */
-import { MessageKind, utf8 } from '@chat/crypto';
+import { MessageKind, randomMessageId, utf8 } from '@chat/crypto';
 import { afterEach, expect, it, vi } from 'vitest';
 import { engineWorld } from '../../../test/engine-fixture.js';
 import { sealAs } from '../../../test/seal-as.js';
 import { Messenger } from '../messenger.js';
 import type { Profile } from '../profile.js';
+import { ChatError } from '../errors.js';
+import { isRetryable } from '../send/outbox-sender.js';
+import { Store } from '../store/store.js';
 import { V2Table } from '../store/v2.js';
+import { currentSession, sealInSession } from '../v2/session.js';
+import { MAX_SESSION_CONFLICTS } from './receiver.js';
 
 const world = engineWorld('sessions-changed');
 afterEach(() => {
@@ -100,4 +105,55 @@ it('a batch whose session another writer moved on is checked again, and the sess
     bodies: ['again'],
     summary: { received: 1, duplicates: 0, held: 0, rejected: 0 },
   });
+});
+
+it('a session that changes under every check ends the receive with SESSION_BUSY (retryable); nothing is lost', async () => {
+  const [aName, bName] = (await world.users('alice', 'bob')) as [string, string];
+  const [alice, bob] = [aName, bName].map((u) => world.profile(u)) as [Profile, Profile];
+  await send(alice, bName, 'first');
+  await drain(bob);
+  await send(bob, aName, 'answer');
+  await drain(alice);
+  for (const text of ['one', 'two', 'three']) await send(alice, bName, text);
+
+  // Another writer on bob's database (a second connection, as a `chat send` beside the session has) seals in bob's
+  // session with alice right before each of the receive's transactions, the batch's commit among them: a real write,
+  // at the worst moment (the commit's compare-and-swap then finds the session moved on).
+  const keys = await bob.unlockKeys(undefined);
+  const other = Store.open(bob.dbPath, keys.storageKey);
+  const me = { username: bName, identity: keys.identity, store: other };
+  const otherSeal = () =>
+    other.transaction(() => {
+      const contact = other.contacts.get(aName)!;
+      const session = currentSession(me, contact)!;
+      sealInSession(me, session, contact, { kind: MessageKind.text, id: randomMessageId(), ts: 1, body: utf8('x') });
+    });
+  const transaction = Store.prototype.transaction;
+  let depth = 0;
+  vi.spyOn(Store.prototype, 'transaction').mockImplementation(function <T>(this: Store, f: () => T): T {
+    if (this !== other && depth === 0) otherSeal();
+    depth++;
+    try {
+      return transaction.call(this, f) as T;
+    } finally {
+      depth--;
+    }
+  });
+  const swap = vi.spyOn(V2Table.prototype, 'replaceSession');
+  try {
+    const err = await drain(bob).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ChatError);
+    expect(err).toMatchObject({ code: 'SESSION_BUSY', exitCode: 5 });
+    expect(isRetryable(err as ChatError)).toBe(true);
+    // Checked again after each conflict, then given up: one failed compare-and-swap per attempt.
+    expect(swap.mock.results.filter((r) => r.value === false)).toHaveLength(MAX_SESSION_CONFLICTS + 1);
+  } finally {
+    vi.restoreAllMocks();
+    other.close();
+  }
+  // Nothing was committed or acknowledged: all three arrive on the next receive.
+  expect((await drain(bob)).bodies).toEqual(['one', 'two', 'three']);
 });

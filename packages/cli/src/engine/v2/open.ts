@@ -79,7 +79,7 @@ export function unsealV2(
  * message key. The batch's transaction rolls back; its envelopes, not acknowledged, are checked again.
  */
 export class SessionsChanged extends Error {
-  constructor(peer: string) {
+  constructor(readonly peer: string) {
     super(`the v2 session with ${peer} changed while a receive batch held a copy of it`);
     this.name = 'SessionsChanged';
   }
