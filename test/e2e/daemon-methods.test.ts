@@ -196,14 +196,14 @@ describe('chat daemon: every method', () => {
       username: 'carol',
       blocked: true,
       changed: true,
-      held: [],
+      queued: [],
     });
     await fails(b, 'send', { recipient: 'carol', message: 'x' }, 'BLOCKED');
     expect(await ok(b, 'unblock', { recipient: 'carol' })).toEqual({
       username: 'carol',
       blocked: false,
       changed: true,
-      held: [],
+      queued: [],
     });
 
     expect(await ok(b, 'updateContact', { recipient: 'alice', name: 'Al' })).toEqual({

@@ -143,7 +143,7 @@ describe('chat block / chat unblock', () => {
       username: 'nobody',
       blocked: true,
       changed: true,
-      held: [],
+      queued: [],
     });
     const listed = jsonLines<Json>((await chat(['contacts', '--json'], as('alice'))).stdout);
     expect(listed).toEqual([

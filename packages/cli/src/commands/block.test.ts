@@ -51,7 +51,7 @@ describe('chat block', () => {
       expect(await f({ username: 'bob', json }, io)).toBe(0);
       return io.out();
     };
-    expect(JSON.parse(await run(block, true))).toEqual({ username: 'bob', blocked: true, changed: true, held: ids });
+    expect(JSON.parse(await run(block, true))).toEqual({ username: 'bob', blocked: true, changed: true, queued: ids });
     expect(await run(block, false)).toBe(
       'bob was already blocked; 2 queued messages to them held until you unblock them\n',
     );
@@ -62,7 +62,7 @@ describe('chat block', () => {
       username: 'bob',
       blocked: false,
       changed: false,
-      held: ids,
+      queued: ids,
     });
     expect(await run(unblock, false)).toBe('bob was not blocked\n');
   });

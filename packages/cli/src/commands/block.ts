@@ -27,11 +27,12 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
   const store = await openStore(io, profile);
   try {
     const changed = blocked ? store.blocked.block(user, Date.now()).changed : store.blocked.unblock(user);
-    const held = store.blocked.queuedFor(user);
-    if (args.json) printJson(io, { username: user, blocked, changed, held });
+    // Our texts and replies to them still queued: held while they are blocked, sent after the unblock (§17.4).
+    const queued = store.blocked.queuedFor(user);
+    if (args.json) printJson(io, { username: user, blocked, changed, queued });
     else
       io.stdout.write(
-        `${blocked ? blockedText(user, changed, held.length) : unblockedText(user, changed, held.length)}\n`,
+        `${blocked ? blockedText(user, changed, queued.length) : unblockedText(user, changed, queued.length)}\n`,
       );
     return 0;
   } finally {
@@ -40,7 +41,7 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
 }
 
 /** `n` queued messages, in words. */
-const queued = (n: number): string => (n === 1 ? '1 queued message' : `${n} queued messages`);
+const messages = (n: number): string => (n === 1 ? '1 queued message' : `${n} queued messages`);
 
 /**
  * What `chat block` and the session's `/block` say: that the block took effect (or was there already), and how many
@@ -50,7 +51,7 @@ export function blockedText(user: string, changed: boolean, held: number): strin
   const head = changed
     ? `blocked ${user}: nothing from them is stored or shown, nothing goes back to them`
     : `${user} was already blocked`;
-  return held === 0 ? head : `${head}; ${queued(held)} to them held until you unblock them`;
+  return held === 0 ? head : `${head}; ${messages(held)} to them held until you unblock them`;
 }
 
 /** What `chat unblock` and `/unblock` say, and how many held messages now go out (with the next connection). */
@@ -58,5 +59,5 @@ export function unblockedText(user: string, changed: boolean, held: number): str
   if (!changed) return `${user} was not blocked`;
   return held === 0
     ? `unblocked ${user}`
-    : `unblocked ${user}; ${queued(held)} to them go out with the next connection`;
+    : `unblocked ${user}; ${messages(held)} to them go out with the next connection`;
 }

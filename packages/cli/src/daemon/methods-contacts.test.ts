@@ -27,12 +27,12 @@ it('block names the held messages; unblock names them too and flushes the outbox
     registerContactMethods(((name: string, f: never) => methods.set(name, f)) as never);
     const call = (name: string, recipient: string) => methods.get(name)!({ engine, downloads: t.dir }, { recipient });
 
-    expect(await call('block', 'Bob')).toEqual({ username: 'bob', blocked: true, changed: true, held: [id] });
-    expect(await call('block', 'bob')).toEqual({ username: 'bob', blocked: true, changed: false, held: [id] });
+    expect(await call('block', 'Bob')).toEqual({ username: 'bob', blocked: true, changed: true, queued: [id] });
+    expect(await call('block', 'bob')).toEqual({ username: 'bob', blocked: true, changed: false, queued: [id] });
     expect(flushes).toBe(0);
-    expect(await call('unblock', 'bob')).toEqual({ username: 'bob', blocked: false, changed: true, held: [id] });
+    expect(await call('unblock', 'bob')).toEqual({ username: 'bob', blocked: false, changed: true, queued: [id] });
     expect(flushes).toBe(1);
-    expect(await call('unblock', 'bob')).toEqual({ username: 'bob', blocked: false, changed: false, held: [id] });
+    expect(await call('unblock', 'bob')).toEqual({ username: 'bob', blocked: false, changed: false, queued: [id] });
     expect(flushes).toBe(1);
   } finally {
     store.close();

@@ -30,7 +30,7 @@ export function registerContactMethods(method: Register<ContactsEngine>): void {
       const changed = blocked ? b.block(username, Date.now()).changed : b.unblock(username);
       // What was held for them goes now, over the live session (if it is down: when it is back).
       if (!blocked && changed) void engine.flushOutbox().catch(() => {});
-      return { username, blocked, changed, held: b.queuedFor(username) };
+      return { username, blocked, changed, queued: b.queuedFor(username) };
     });
   method('updateContact', async ({ engine }, p) => {
     const username = normalizeUsername(stringParam(p, 'recipient'));

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { MessageKind, encodeMessageAction, fromHex } from '@chat/crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { engineWorld } from '../../test/engine-fixture.js';
 import { sealAs } from '../../test/seal-as.js';
 import { deleteMessage, editMessage, reactToMessage } from './actions/send.js';
@@ -17,6 +17,9 @@ import type { Messenger, OpenOptions } from './messenger.js';
 import { searchLines } from '../ui/messages-ui.js';
 
 const world = engineWorld('blocking');
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 const { users, as } = world;
 
 /** One `receive` as `user`: every event it emitted and its summary. */
@@ -135,20 +138,49 @@ describe('blocking (§17.4)', () => {
     expect((await recvAll(bob!)).ev).toEqual([]);
     expect((await recvAll(carol!)).ev.map((e) => (e.x as { body?: string }).body)).toEqual(['to carol']);
 
-    // A send already under way when the block lands (the pass's lookup answered after it): checked again right
-    // before it goes out, refused, and still queued.
-    const code = await as(alice!, async (m) => {
+    // A send already under way when the block lands: bob is blocked while his key is being looked up, after the
+    // pass's own check. The last check, right before the envelope goes, holds it: through sendEntry, through a pass
+    // of the outbox, and through sendMessage, which keeps its message queued (held) instead of withdrawing it.
+    const underWay = await as(alice!, async (m) => {
+      m.store.blocked.unblock(bob!);
+      const lookup = m.lookupAndPin.bind(m);
+      vi.spyOn(m, 'lookupAndPin').mockImplementation(async (user, conn) => {
+        const contact = await lookup(user, conn);
+        if (user === bob) m.store.blocked.block(bob!, Date.now());
+        return contact;
+      });
+      const again = () => m.store.blocked.unblock(bob!);
       const entry = m.store.outbox.get(queued[0]!)!;
-      const sender = new OutboxSender(m, () => {});
-      return codeOf(() => m.withConnectionFor((conn) => sender.sendEntry(conn, entry)));
+      const viaEntry = await codeOf(() =>
+        m.withConnectionFor((conn) => new OutboxSender(m, () => {}).sendEntry(conn, entry)),
+      );
+      again();
+      const viaPass = await codeOf(() => m.withConnectionFor((conn) => m.flushOutbox(conn)));
+      again();
+      const viaSend = await codeOf(() => m.sendMessage(bob!, 'queued 3'));
+      const rows = m.store.messages.list();
+      return {
+        viaEntry,
+        viaPass,
+        viaSend,
+        third: rows.find((r) => r.body === 'queued 3'),
+        blocked: m.store.blocked.has(bob!),
+      };
     });
-    expect(code).toBe('BLOCKED');
-    expect(await states()).toEqual(['queued', 'sent', 'queued']);
+    expect(underWay).toMatchObject({ viaEntry: 'BLOCKED', viaPass: 'sent', viaSend: 'BLOCKED', blocked: true });
+    expect(underWay.third?.state).toBe('queued');
+    queued.push(underWay.third!.id);
+    expect(await states()).toEqual(['queued', 'sent', 'queued', 'queued']);
+    expect((await recvAll(bob!)).ev).toEqual([]);
 
     await as(alice!, async (m) => void m.store.blocked.unblock(bob!));
     await recvAll(alice!);
-    expect(await states()).toEqual(['sent', 'delivered', 'sent']); // carol's receipt came in meanwhile
-    expect((await recvAll(bob!)).ev.map((e) => (e.x as { body?: string }).body)).toEqual(['queued 1', 'queued 2']);
+    expect(await states()).toEqual(['sent', 'delivered', 'sent', 'sent']); // carol's receipt came in meanwhile
+    expect((await recvAll(bob!)).ev.map((e) => (e.x as { body?: string }).body)).toEqual([
+      'queued 1',
+      'queued 2',
+      'queued 3',
+    ]);
   });
 
   it('under --trust-new-identities never a blocked sender is dropped, not held', async () => {

@@ -20,7 +20,7 @@ import type { Connection } from '../net/connection.js';
 import { sendFanoutFrames } from './fanout.js';
 import { TRANSIENT_FANOUT_CODES, stateRecordKeptQueued } from './fanout-codes.js';
 import { maySendTo } from '../contacts/contacts.js';
-import { ChatError, fromCryptoError, refuseBlocked } from '../errors.js';
+import { ChatError, fromCryptoError } from '../errors.js';
 import type { Announce, Lookup, Self } from '../context.js';
 import { isDirect } from '../store/blocked.js';
 import type { OutboxEntry } from '../store/outbox.js';
@@ -199,7 +199,7 @@ export class OutboxSender {
 
   /**
    * Sends one entry; on `sent` removes it and moves a text message to `sent`.
-   * @throws {ChatError} BLOCKED if it is a 1:1 entry and its peer is blocked (it stays queued, §17.4).
+   * @throws {ChatError} BLOCKED if it is a 1:1 entry and its peer is blocked by then (it stays queued, §17.4).
    */
   async sendEntry(
     conn: Connection,
@@ -213,7 +213,11 @@ export class OutboxSender {
     // have been withdrawn or sent meanwhile, or its peer blocked (`chat block` in another process, the session's
     // /block, the daemon's `block`).
     if (!env || !m.store.outbox.get(entry.id)) return;
-    if (isDirect(entry)) refuseBlocked(m.store.blocked, entry.peer);
+    if (isDirect(entry) && m.store.blocked.has(entry.peer)) {
+      throw new ChatError('BLOCKED', `you blocked ${entry.peer} while this was being sent: it stays queued, held`, {
+        hint: `chat unblock ${entry.peer} sends it`,
+      });
+    }
     await conn.send(entry.peer, fromHex(entry.id), env);
     m.store.outbox.removeSent(entry.id);
     if (hasHistory(entry.kind) && m.store.outbox.advance(entry.id, entry.peer, 'sent')) {

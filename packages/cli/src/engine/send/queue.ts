@@ -112,6 +112,9 @@ export async function sendMessage(
       if (entry && m.store.outbox.get(queued.id)) await m.sender.sendEntry(conn, entry, undefined, options);
     });
   } catch (err) {
+    // Blocked while it was being sent (the last check before it goes, send/outbox-sender.ts): held like anything else
+    // queued for a blocked user (§17.4), not withdrawn; a pass elsewhere may even have sent it under this id.
+    if (err instanceof ChatError && err.code === 'BLOCKED') throw err;
     m.store.outbox.withdraw(queued.id);
     if (err instanceof ChatError && err.exitCode === 5) {
       throw new ChatError(err.code, `${err.message}; the message was not confirmed`, {
@@ -281,6 +284,7 @@ export async function sendTyping(m: QueueContext, to: string, active: boolean): 
       contact,
     );
     if (!env) return false; // a v2 peer with no session yet: a typing signal never starts one (§24.2)
+    if (m.store.blocked.has(to)) return false; // blocked while it was looked up (§17.4): checked again, as the outbox does
     await conn.send(to, fromHex(id), env, { eph: true });
     return true;
   } catch {
