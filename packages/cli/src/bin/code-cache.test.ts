@@ -1,4 +1,5 @@
 /** V8's code cache for the fast path's file (code-cache.ts): used when whole and safe, else skipped, never an error. */
+import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,6 +70,15 @@ describe('requireWithCodeCache', () => {
     expect(cacheBytes().equals(second)).toBe(true); // a kind it names, or none: not written
     n.save('send');
     expect(again().kinds).toEqual(['recv', 'send']);
+  });
+
+  it('skips a cache in the format before the kinds (its digest over the source and the data alone)', async () => {
+    const data = Buffer.alloc(400, 7); // read as the new format: 7 bytes of kinds, then 392 bytes for V8 to reject
+    const sha = (...parts: Buffer[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
+    const oldDigest = sha(sha(readFileSync(file)), data);
+    writeFileSync(cacheFileOf(file), Buffer.concat([oldDigest, data]));
+    expect(await load()).toBe('none');
+    expect(await load()).toBe('used');
   });
 
   it('skips a damaged or truncated cache, and writes a good one again', async () => {

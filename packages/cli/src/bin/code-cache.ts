@@ -94,8 +94,10 @@ export function requireWithCodeCache<T>(
   const kinds = cache === 'used' ? (cached?.kinds ?? []) : [];
   const save = (kind?: string) => {
     if (cache === 'none' || cache === 'rejected') writeCache(script, cacheFile, sourceDigest, kind ? [kind] : []);
+    // Never smaller than what was used: V8 may have flushed the bytecode of functions this run did not call (after
+    // enough garbage collections), and a cache without them, naming their kinds, would stay that way.
     else if (cache === 'used' && kind && !kinds.includes(kind))
-      writeCache(script, cacheFile, sourceDigest, [...kinds, kind]);
+      writeCache(script, cacheFile, sourceDigest, [...kinds, kind], cachedData?.length ?? 0);
   };
   return { exports: module.exports, cache, kinds, save };
 }
@@ -117,9 +119,12 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
+/** This file format's tag, hashed first: a cache in an earlier format (no kinds) never passes the digest. */
+const FORMAT = Buffer.from('chat-v8cache/2\0', 'latin1');
+
 /** The digest in front of `rest` (the kinds and V8's data) made for the source whose SHA-256 is `sourceDigest`. */
 const digestOf = (sourceDigest: Buffer, rest: Buffer): Buffer =>
-  createHash('sha256').update(sourceDigest).update(rest).digest();
+  createHash('sha256').update(FORMAT).update(sourceDigest).update(rest).digest();
 
 /**
  * The kinds and V8 data in `cacheFile` if the file is safe and its digest matches (this source, these bytes); else
@@ -144,14 +149,25 @@ function readCache(cacheFile: string, sourceDigest: Buffer): { kinds: string[]; 
   }
 }
 
-/** A new file only this process opened ('wx', 0644), renamed over the cache: readers see a whole file or none. */
-function writeCache(script: Script, cacheFile: string, sourceDigest: Buffer, kinds: readonly string[]): void {
+/**
+ * A new file only this process opened ('wx', 0644), renamed over the cache: readers see a whole file or none. Not
+ * written if V8's data comes out shorter than `minDataBytes`.
+ */
+function writeCache(
+  script: Script,
+  cacheFile: string,
+  sourceDigest: Buffer,
+  kinds: readonly string[],
+  minDataBytes = 0,
+): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     accessSync(dirname(cacheFile), fsConstants.W_OK); // a read-only install: not even the serialisation
     const names = Buffer.from(kinds.join(','), 'latin1');
     if (names.length > MAX_KINDS_BYTES) return;
-    const rest = Buffer.concat([Buffer.of(names.length), names, script.createCachedData()]);
+    const data = script.createCachedData();
+    if (data.length < minDataBytes) return;
+    const rest = Buffer.concat([Buffer.of(names.length), names, data]);
     writeFileSync(tmp, Buffer.concat([digestOf(sourceDigest, rest), rest]), { flag: 'wx', mode: 0o644 });
     renameSync(tmp, cacheFile);
   } catch {

@@ -26,6 +26,9 @@ const args = process.argv.slice(2); // what yargs' hideBin returns for node
 // What yargs' .version() prints for these two alone, without loading yargs (about 150 ms of CPU, docs/BENCHMARKS.md).
 const versionOnly = args.length === 1 && (args[0] === '--version' || args[0] === '-V');
 if (versionOnly) process.stdout.write(`${VERSION}\n`);
+/** A fast-path run longer than this (seconds) does not add its command to the code cache. */
+const LONG_RUN_S = 10;
+
 const fast = versionOnly ? undefined : fastCommand(args);
 // Only send and recv unlock the keys; the read-only commands neither derive a key nor ask a daemon.
 const unlocks = fast?.command === 'send' || fast?.command === 'recv';
@@ -59,9 +62,11 @@ function loadFastRun(): Promise<FastRun> {
 async function requireCached<T>(bundle: string): Promise<T> {
   const { requireWithCodeCache } = await import('./code-cache.js');
   const m = requireWithCodeCache<T>(fileURLToPath(new URL(bundle, import.meta.url)), (s) => import(s));
-  // A run that completed names its command, so the cache also holds what that command compiles (code-cache.ts).
+  // A short run that completed names its command, so the cache also holds what that command compiles (code-cache.ts).
+  // A long one (recv --follow) names none: V8 may have flushed the bytecode of what it loaded from the cache and did
+  // not call since.
   const kind = fast?.command;
   if (m.cache !== 'used' || (kind !== undefined && !m.kinds.includes(kind)))
-    process.once('exit', (code) => m.save(code === 0 ? kind : undefined));
+    process.once('exit', (code) => m.save(code === 0 && process.uptime() < LONG_RUN_S ? kind : undefined));
   return m.exports;
 }
