@@ -41,10 +41,4 @@ describe('key cache', () => {
     const shared = x25519(a.encryption.secretKey, b.encryption.publicKey);
     expect(toHex(x25519(b.encryption.secretKey, a.encryption.publicKey))).toBe(toHex(shared));
   });
-
-  it('does not cache ephemeral keys', () => {
-    clearKeyCache();
-    publicKeyObject('x25519', new Uint8Array(randomBytes(32)), false);
-    expect(keyCacheSizes().public).toBe(0);
-  });
 });

@@ -48,17 +48,17 @@ const publicCache = new Lru<KeyObject>(KEY_CACHE_SIZE);
 const secretCache = new Lru<KeyObject>(KEY_CACHE_SIZE);
 
 /**
- * @internal A public KeyObject for raw `publicKey` (cached unless `cache` is false, e.g. for ephemeral keys).
- * Imported as a JWK (RFC 8037 §2), which node:crypto takes ~13× faster than the same key as DER SPKI (OpenSSL 3's
- * decoder is slow) and which carries exactly the same 32 raw bytes.
+ * @internal A public KeyObject for raw `publicKey`, cached. Imported as a JWK (RFC 8037 §2), which node:crypto takes
+ * ~13× faster than the same key as DER SPKI (OpenSSL 3's decoder is slow) and which carries exactly the same 32 raw
+ * bytes. Short-lived X25519 public keys never come here (x25519.ts runs them on libsodium).
  */
-export function publicKeyObject(curve: Curve, publicKey: Uint8Array, cache = true): KeyObject {
+export function publicKeyObject(curve: Curve, publicKey: Uint8Array): KeyObject {
   const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('base64url');
   const id = curve + x;
-  let key = cache ? publicCache.get(id) : undefined;
+  let key = publicCache.get(id);
   if (key === undefined) {
     key = createPublicKey({ key: { kty: 'OKP', crv: JWK_CURVE[curve], x }, format: 'jwk' });
-    if (cache) publicCache.set(id, key);
+    publicCache.set(id, key);
   }
   return key;
 }
