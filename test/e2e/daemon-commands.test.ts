@@ -12,9 +12,13 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MessageKind, randomMessageId, toHex, utf8 } from '@chat/crypto';
+import { Profile } from '@chat/cli';
+import { Store } from '../../packages/cli/src/engine/store/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE, aliceAndBob, chat, startChat, type Result, type Running } from './harness.js';
 import { RpcClient, type RpcNotification } from '../helpers/rpc-client.js';
+import { preparedProfile } from '../fixtures/profiles.js';
 import type { TestRelay } from '../fixtures/relay.js';
 import type { TempDir } from '../fixtures/temp.js';
 
@@ -138,6 +142,38 @@ describe('chat commands attach to the daemon', () => {
     expect((await sameError(['expire', 'room:general', '1h'], 'USAGE')).stderr).toContain(
       'rooms have no disappearing messages',
     );
+  });
+
+  it('chat block and unblock through the daemon, whose session sends at once what the unblock releases', async () => {
+    // Carol, not alice: bob writing to alice would make her a contact, whose invitations the test below must not see
+    // accepted at once (§15.7).
+    const carol = join(t.dir, 'carol');
+    await preparedProfile(carol, 'carol', relay);
+    const r = await attached(['block', 'carol', '--json']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout)).toEqual({ username: 'carol', blocked: true, changed: true, queued: [] });
+    // The daemon's own session refuses to send to her now.
+    expect((await events.call('send', { recipient: 'carol', message: 'x' })).error).toMatchObject({
+      data: { code: 'BLOCKED' },
+    });
+    // A text to carol queued in bob's history (as one written offline before the block is): held, nothing sends it.
+    const keys = await new Profile(twin).unlockKeys(undefined);
+    const store = Store.open(join(bob, 'chat.db'), keys.storageKey);
+    const id = toHex(randomMessageId());
+    const body = 'held until the unblock';
+    const row = { id, peer: 'carol', direction: 'out' as const, body, ts: Date.now(), relayTs: null, receivedAt: 1 };
+    store.outbox.enqueue({ id, peer: 'carol', kind: MessageKind.text, body: utf8(body), ts: row.ts }, row);
+    store.close();
+    const listening = startChat(['recv', '--follow'], { home: carol });
+    try {
+      const u = await attached(['unblock', 'Carol']);
+      expect(u).toMatchObject({ code: 0, stdout: 'unblocked carol; 1 queued message to them no longer held\n' });
+      // Nothing else makes bob's daemon send now: only its unblock's pass of the outbox.
+      await listening.waitFor(/held until the unblock/);
+    } finally {
+      listening.proc.kill('SIGTERM');
+      await listening.exit;
+    }
   });
 
   it('chat group accept and decline an invitation, leave', async () => {

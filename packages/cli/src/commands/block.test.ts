@@ -55,9 +55,7 @@ describe('chat block', () => {
     expect(await run(block, false)).toBe(
       'bob was already blocked; 2 queued messages to them held until you unblock them\n',
     );
-    expect(await run(unblock, false)).toBe(
-      'unblocked bob; 2 queued messages to them go out with the next connection\n',
-    );
+    expect(await run(unblock, false)).toBe('unblocked bob; 2 queued messages to them no longer held\n');
     expect(JSON.parse(await run(unblock, true))).toEqual({
       username: 'bob',
       blocked: false,

@@ -1,15 +1,26 @@
 /**
  * `chat block <user>` / `chat unblock <user>` (issue 15, PROTOCOL.md §17.4): local only — nothing is sent, the user is
- * not told. They read and write the history database alone: no connection, no passphrase.
+ * not told. They read and write the history database alone (no connection, no passphrase), or, while `chat daemon`
+ * runs, ask it (`block` / `unblock`, docs/JSONRPC.md), so that its session sends what an unblock releases at once.
  */
 import { normalizeUsername } from '../engine/username.js';
 import { Profile } from '../engine/profile.js';
+import { withDaemonOr } from './attach.js';
 import { printJson, type Io } from './io.js';
 import { openStore } from './open-store.js';
 
 export interface BlockArgs {
   username: string;
   json?: boolean;
+}
+
+/** What both commands print with --json, and what the daemon's methods return. */
+interface BlockChange {
+  username: string;
+  blocked: boolean;
+  changed: boolean;
+  /** Our texts and replies to them still queued: held while they are blocked, sent after the unblock (§17.4). */
+  queued: string[];
 }
 
 export function block(args: BlockArgs, io: Io): Promise<number> {
@@ -24,20 +35,21 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
   const user = normalizeUsername(args.username);
   const profile = Profile.fromEnv(io.env);
   profile.requireConfig();
-  const store = await openStore(io, profile);
-  try {
-    const changed = blocked ? store.blocked.block(user, Date.now()).changed : store.blocked.unblock(user);
-    // Our texts and replies to them still queued: held while they are blocked, sent after the unblock (§17.4).
-    const queued = store.blocked.queuedFor(user);
-    if (args.json) printJson(io, { username: user, blocked, changed, queued });
-    else
-      io.stdout.write(
-        `${blocked ? blockedText(user, changed, queued.length) : unblockedText(user, changed, queued.length)}\n`,
-      );
-    return 0;
-  } finally {
-    store.close();
+  const r = await withDaemonOr<BlockChange>(io, blocked ? 'block' : 'unblock', { recipient: user }, async () => {
+    const store = await openStore(io, profile);
+    try {
+      const changed = blocked ? store.blocked.block(user, Date.now()).changed : store.blocked.unblock(user);
+      return { username: user, blocked, changed, queued: store.blocked.queuedFor(user) };
+    } finally {
+      store.close();
+    }
+  });
+  if (args.json) printJson(io, r);
+  else {
+    const n = r.queued.length;
+    io.stdout.write(`${blocked ? blockedText(user, r.changed, n) : unblockedText(user, r.changed, n)}\n`);
   }
+  return 0;
 }
 
 /** `n` queued messages, in words. */
@@ -54,10 +66,11 @@ export function blockedText(user: string, changed: boolean, held: number): strin
   return held === 0 ? head : `${head}; ${messages(held)} to them held until you unblock them`;
 }
 
-/** What `chat unblock` and `/unblock` say, and how many held messages now go out (with the next connection). */
+/**
+ * What `chat unblock` and `/unblock` say, and how many messages are no longer held: they go with the outbox's next
+ * pass (at once in a connected session or daemon, else with the next connection).
+ */
 export function unblockedText(user: string, changed: boolean, held: number): string {
   if (!changed) return `${user} was not blocked`;
-  return held === 0
-    ? `unblocked ${user}`
-    : `unblocked ${user}; ${messages(held)} to them go out with the next connection`;
+  return held === 0 ? `unblocked ${user}` : `unblocked ${user}; ${messages(held)} to them no longer held`;
 }
