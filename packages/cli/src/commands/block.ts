@@ -35,7 +35,7 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
   const user = normalizeUsername(args.username);
   const profile = Profile.fromEnv(io.env);
   profile.requireConfig();
-  const r = await withDaemonOr<BlockChange>(io, blocked ? 'block' : 'unblock', { recipient: user }, async () => {
+  const answer = await withDaemonOr<BlockChange>(io, blocked ? 'block' : 'unblock', { recipient: user }, async () => {
     const store = await openStore(io, profile);
     try {
       const changed = blocked ? store.blocked.block(user, Date.now()).changed : store.blocked.unblock(user);
@@ -44,6 +44,9 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
       store.close();
     }
   });
+  // A daemon started from a build before the hold (stop 27) answers without `queued`: it holds nothing (it still sends
+  // what was queued before a block); restarting it brings the hold.
+  const r: BlockChange = { ...answer, queued: answer.queued ?? [] };
   if (args.json) printJson(io, r);
   else {
     const n = r.queued.length;
