@@ -65,6 +65,11 @@ describe('rpc-errors', () => {
     const e = fromRpcError(toRpcError(new ChatError('KEY_CHANGED', 'changed', { hint: 'chat verify bob' })));
     expect(e).toMatchObject({ code: 'KEY_CHANGED', exitCode: 4, message: 'changed', hint: 'chat verify bob' });
     expect(fromRpcError({ code: -32602, message: 'no' })).toMatchObject({ code: 'USAGE', exitCode: 2 });
+    // A daemon from before a method existed: the user is told to restart it.
+    expect(fromRpcError({ code: -32601, message: 'Method not found' })).toMatchObject({
+      code: 'UNEXPECTED',
+      hint: expect.stringContaining('restart it'),
+    });
   });
 });
 

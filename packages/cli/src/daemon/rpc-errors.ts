@@ -8,6 +8,8 @@ import type { JSONRPCError } from 'json-rpc-2.0';
 import { ChatError, ExitCode, type ChatErrorCode } from '../engine/errors.js';
 
 export const INVALID_PARAMS = -32602;
+/** JSON-RPC's "method not found": the daemon is from a build that does not have it yet. */
+export const METHOD_NOT_FOUND = -32601;
 export const INTERNAL_ERROR = -32603;
 /** JSON-RPC's range for implementation-defined server errors starts here; we subtract the §12 exit code. */
 export const SERVER_ERROR_BASE = -32000;
@@ -32,11 +34,14 @@ export function toRpcError(err: unknown): JSONRPCError {
 export function fromRpcError(e: JSONRPCError): ChatError {
   const data = (e.data ?? {}) as Partial<ErrorData>;
   const code = typeof data.code === 'string' ? data.code : e.code === INVALID_PARAMS ? 'USAGE' : 'UNEXPECTED';
-  return new ChatError(
-    code as ChatErrorCode,
-    String(e.message),
-    typeof data.hint === 'string' ? { hint: data.hint } : {},
-  );
+  // A daemon started before an upgrade keeps running the old code: say so, rather than a bare "Method not found".
+  const hint =
+    typeof data.hint === 'string'
+      ? data.hint
+      : e.code === METHOD_NOT_FOUND
+        ? 'the running chat daemon is older than this chat: restart it (stop it, then chat daemon)'
+        : undefined;
+  return new ChatError(code as ChatErrorCode, String(e.message), hint === undefined ? {} : { hint });
 }
 
 /** A USAGE error for a parameter that is missing or of the wrong type. */
