@@ -1,7 +1,7 @@
 /**
  * Encoding checks shared by both Ed25519 verifiers and by bundle checks, so that libsodium (the product's verifier)
- * and the tweetnacl reference accept exactly the same signatures and keys (PROTOCOL.md §2). All inputs here are public: variable
- * time is fine.
+ * and the tweetnacl reference accept exactly the same signatures and keys (PROTOCOL.md §2). All inputs here are
+ * public: variable time is fine.
  */
 
 /** ℓ = 2^252 + 27742317777372353535851937790883648493, the order of the Ed25519 base point, little-endian. */

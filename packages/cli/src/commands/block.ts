@@ -38,7 +38,7 @@ async function change(args: BlockArgs, io: Io, blocked: boolean): Promise<number
   const answer = await withDaemonOr<BlockChange>(io, blocked ? 'block' : 'unblock', { recipient: user }, async () => {
     const store = await openStore(io, profile);
     try {
-      const changed = blocked ? store.blocked.block(user, Date.now()).changed : store.blocked.unblock(user);
+      const changed = blocked ? store.blocked.block(user, Date.now()) : store.blocked.unblock(user);
       return { username: user, blocked, changed, queued: store.blocked.queuedFor(user) };
     } finally {
       store.close();

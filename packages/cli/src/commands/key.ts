@@ -99,7 +99,8 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
       for (const c of contents.contacts) store.contacts.import(c);
       const now = Date.now();
       store.seen.add(contents.seenIds, now);
-      for (const b of contents.blocked) store.blocked.block(b.username, b.blockedAt); // what a kept store (--force) queued for them is held
+      // What a kept store (--force) queued for a blocked user is held, as for any block.
+      for (const b of contents.blocked) store.blocked.block(b.username, b.blockedAt);
       for (const n of contents.nicknames) store.nicknames.set(n.username, n.nickname, now);
       // A timer in the store may be newer (an import with --force over a profile in use): the §17.5 rule decides.
       for (const t of contents.timers)

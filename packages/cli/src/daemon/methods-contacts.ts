@@ -27,7 +27,7 @@ export function registerContactMethods(method: Register<ContactsEngine>): void {
     method(blocked ? 'block' : 'unblock', ({ engine }, p) => {
       const username = normalizeUsername(stringParam(p, 'recipient'));
       const b = engine.store.blocked;
-      const changed = blocked ? b.block(username, Date.now()).changed : b.unblock(username);
+      const changed = blocked ? b.block(username, Date.now()) : b.unblock(username);
       // What was held for them goes now, over the live session (if it is down: when it is back).
       if (!blocked && changed) void engine.flushOutbox().catch(() => {});
       return { username, blocked, changed, queued: b.queuedFor(username) };

@@ -37,7 +37,9 @@ async function recvAll(user: string, o: OpenOptions = {}) {
   );
 }
 
-const block = (user: string, whom: string) => as(user, async (m) => m.store.blocked.block(whom, Date.now()));
+/** Blocks `whom` as `user`: whether it changed anything, and our texts to them it holds. */
+const block = (user: string, whom: string) =>
+  as(user, async (m) => ({ changed: m.store.blocked.block(whom, Date.now()), held: m.store.blocked.queuedFor(whom) }));
 /** The code `f` fails with (a sync throw too: edit and react check before they return a promise), or 'sent'. */
 const codeOf = (f: () => Promise<unknown>) =>
   Promise.resolve()

@@ -82,8 +82,8 @@ export async function messageCommand(host: MessageHost, a: MessageAction): Promi
       case 'block':
       case 'unblock': {
         if (a.kind === 'block') {
-          const { changed, held } = m.store.blocked.block(a.user, Date.now());
-          const text = blockedText(a.user, changed, held.length);
+          const changed = m.store.blocked.block(a.user, Date.now());
+          const text = blockedText(a.user, changed, m.store.blocked.queuedFor(a.user).length);
           return host.notice(`${text} (/unblock ${a.user})`, 'info');
         }
         const changed = m.store.blocked.unblock(a.user);

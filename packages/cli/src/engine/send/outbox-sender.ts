@@ -3,8 +3,9 @@
  * key for its peer (§3.4) and sent as the envelope sealed once for it, under the id it was queued with, and removed
  * only on the relay's `sent` (§9); consecutive receipts to one peer go out together, not one round trip each. A connection
  * failure stops the pass and leaves the rest queued for the next connection; a changed key blocks that peer's
- * entries (they stay queued), and so does blocking a user for every 1:1 entry to them (§17.4); a rate limit (`RATE_LIMITED` with a wait, §10) stops the pass with everything still
- * queued and tries again after the wait the relay named; a permanent refusal marks the message failed.
+ * entries (they stay queued), and so does blocking a user for every 1:1 entry to them (§17.4); a rate limit
+ * (`RATE_LIMITED` with a wait, §10) stops the pass with everything still queued and tries again after the wait the
+ * relay named; a permanent refusal marks the message failed.
  */
 import {
   MessageKind,
@@ -197,6 +198,11 @@ export class OutboxSender {
     return sealEntry(m, conn, entry, contact, () => sealTo(m, entry, contact).env, options.allowV1 ?? true);
   }
 
+  /** A 1:1 entry whose peer is blocked now: it stays queued, unsent (§17.4). */
+  private heldByBlock(entry: OutboxEntry): boolean {
+    return isDirect(entry) && this.m.store.blocked.has(entry.peer);
+  }
+
   /**
    * Sends one entry; on `sent` removes it and moves a text message to `sent`.
    * @throws {ChatError} BLOCKED if it is a 1:1 entry and its peer is blocked by then (it stays queued, §17.4).
@@ -213,7 +219,7 @@ export class OutboxSender {
     // have been withdrawn or sent meanwhile, or its peer blocked (`chat block` in another process, the session's
     // /block, the daemon's `block`).
     if (!env || !m.store.outbox.get(entry.id)) return;
-    if (isDirect(entry) && m.store.blocked.has(entry.peer)) {
+    if (this.heldByBlock(entry)) {
       throw new ChatError('BLOCKED', `you blocked ${entry.peer} while this was being sent: it stays queued, held`, {
         hint: `chat unblock ${entry.peer} sends it`,
       });
@@ -334,7 +340,7 @@ export class OutboxSender {
         for (const [i, entry] of entries.entries()) {
           if (blocked.has(entry.peer) || done.has(entry.id)) continue;
           // Held while its peer is blocked (§17.4): not looked up, not sent; it goes once they are unblocked.
-          if (isDirect(entry) && m.store.blocked.has(entry.peer)) continue;
+          if (this.heldByBlock(entry)) continue;
           // Gone since the pass began: an expired message's entries are dropped by the sweep (§17.5), never sent.
           if (!m.store.outbox.get(entry.id)) continue;
           try {

@@ -16,13 +16,6 @@ export function isDirect(entry: { kind: number; fanout?: string | undefined }): 
   return entry.fanout === undefined && (entry.kind < MessageKind.groupText || entry.kind === SENDER_KEY_REQUEST_KIND);
 }
 
-export interface BlockResult {
-  /** False if the user was blocked already. */
-  changed: boolean;
-  /** Our texts and replies to the user still queued: held, not sent, until they are unblocked. Ids, oldest first. */
-  held: string[];
-}
-
 export class BlockedTable {
   constructor(
     private readonly db: Database.Database,
@@ -30,14 +23,14 @@ export class BlockedTable {
   ) {}
 
   /**
-   * Blocks `user`, in one transaction. What is kept from them for a target or a sender key (§17.6, §25.10, held.ts)
-   * goes: nothing from a blocked user is applied later. So do the delivery and read receipts still queued for them
-   * (§17.4: no receipt goes to them). Everything else queued for them stays queued and is held by the outbox sender
-   * (`isDirect`) until they are unblocked.
+   * Blocks `user`, in one transaction; true if they were not blocked before. What is kept from them for a target or a
+   * sender key (§17.6, §25.10, held.ts) goes: nothing from a blocked user is applied later. So do the delivery and
+   * read receipts still queued for them (§17.4: no receipt goes to them). Everything else queued for them stays queued
+   * and is held by the outbox sender (`isDirect`) until they are unblocked (`queuedFor` lists their texts).
    */
-  block(user: string, now: number): BlockResult {
+  block(user: string, now: number): boolean {
     return this.db
-      .transaction((): BlockResult => {
+      .transaction((): boolean => {
         this.sql.get('DELETE FROM held_actions WHERE sender = ?').run(user);
         this.sql.get('DELETE FROM held_group_messages WHERE sender = ?').run(user);
         this.sql
@@ -46,7 +39,7 @@ export class BlockedTable {
         const inserted = this.sql
           .get('INSERT OR IGNORE INTO blocked (username, blocked_at) VALUES (?, ?)')
           .run(user, now);
-        return { changed: inserted.changes === 1, held: this.queuedFor(user) };
+        return inserted.changes === 1;
       })
       .immediate();
   }

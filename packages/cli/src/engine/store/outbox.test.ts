@@ -54,9 +54,13 @@ describe('Outbox', () => {
     store.messages.add({ ...out('s1', 'mallory'), state: 'sent' });
     store.outbox.enqueue(entry('s1', 'mallory', K.text));
 
-    expect(store.blocked.block('mallory', 5)).toEqual({ changed: true, held: ['t1', 'p1'] });
+    const block = (now: number) => ({
+      changed: store.blocked.block('mallory', now),
+      held: store.blocked.queuedFor('mallory'),
+    });
+    expect(block(5)).toEqual({ changed: true, held: ['t1', 'p1'] });
     expect(store.outbox.list().map((e) => e.id)).toEqual(['t1', 'p1', 'e1', 'g1', 'r3', 't2', 's1']);
-    expect(store.blocked.block('mallory', 6)).toEqual({ changed: false, held: ['t1', 'p1'] });
+    expect(block(6)).toEqual({ changed: false, held: ['t1', 'p1'] });
     expect(store.blocked.unblock('mallory')).toBe(true);
     expect(store.blocked.queuedFor('mallory')).toEqual(['t1', 'p1']);
   });
