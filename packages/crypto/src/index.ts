@@ -173,6 +173,7 @@ export {
   ratchetInitResponder,
   ratchetEncrypt,
   ratchetDecrypt,
+  ratchetDecryptInPlace,
   type RatchetRandom,
 } from './ratchet.js';
 export {

@@ -5,15 +5,18 @@
  * whatever is still in flight at the end opens too. (50 actions make at most 25 chains, so no side retires more
  * than MAX_RETIRED_CHAINS = 16 receiving keys and every duplicate is recognised as one.)
  */
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectCryptoError } from '../test/helpers.js';
 import { newSession } from '../test/v2-session.js';
 import {
   CryptoError,
+  cloneRatchetState,
   fromUtf8,
   type RatchetState,
   ratchetDecrypt,
+  ratchetDecryptInPlace,
   ratchetEncrypt,
   serializeRatchetState,
   toHex,
@@ -93,6 +96,68 @@ describe('Double Ratchet under random delivery (fast-check)', () => {
     );
   });
 
+  it('ratchetDecryptInPlace moves the state exactly as ratchetDecrypt does, and leaves it unchanged on failure', () => {
+    fc.assert(
+      fc.property(fc.array(action, { minLength: 1, maxLength: 50 }), (actions) => {
+        const s = newSession();
+        const state: Record<Side, RatchetState> = { a: s.a, b: s.b };
+        const inFlight: InFlight[] = [];
+        const delivered: InFlight[] = [];
+        let count = 0;
+        // Both decrypt the same message from equal states; a DH ratchet step takes the same fresh key in both.
+        const both = (m: InFlight): { plaintext: Uint8Array } | { error: unknown } => {
+          const secret = randomBytes(32);
+          const random = () => new Uint8Array(secret);
+          const before = toHex(serializeRatchetState(state[m.to]));
+          const copy = cloneRatchetState(state[m.to]);
+          let expected: { state: RatchetState; plaintext: Uint8Array } | undefined;
+          let expectedError: unknown;
+          try {
+            expected = ratchetDecrypt(copy, m.message, random);
+          } catch (e) {
+            expectedError = e;
+          }
+          try {
+            const plaintext = ratchetDecryptInPlace(state[m.to], m.message, random);
+            expect(expected, 'in place opened what ratchetDecrypt refused').toBeDefined();
+            expect(toHex(plaintext)).toBe(toHex(expected!.plaintext));
+            expect(toHex(serializeRatchetState(state[m.to]))).toBe(toHex(serializeRatchetState(expected!.state)));
+            return { plaintext };
+          } catch (e) {
+            expect(e).toBeInstanceOf(CryptoError);
+            expect((e as CryptoError).code).toBe((expectedError as CryptoError | undefined)?.code);
+            expect(toHex(serializeRatchetState(state[m.to]))).toBe(before);
+            return { error: e };
+          }
+        };
+        for (const act of actions) {
+          if (act.op === 'send') {
+            if (state[act.from].sendingChainKey === null) continue;
+            const text = `${act.from}${count++}`;
+            const r = ratchetEncrypt(state[act.from], utf8(text));
+            wipeRatchetState(state[act.from]);
+            state[act.from] = r.state;
+            inFlight.push({ to: act.from === 'a' ? 'b' : 'a', text, message: r.message });
+          } else if (act.op === 'deliver' && inFlight.length > 0) {
+            const m = inFlight.splice(act.pick % inFlight.length, 1)[0] as InFlight;
+            const r = both(m);
+            if ('plaintext' in r) expect(fromUtf8(r.plaintext)).toBe(m.text);
+            else expect.unreachable(`message ${m.text} did not open: ${String(r.error)}`);
+            delivered.push(m);
+          } else if (act.op === 'drop' && inFlight.length > 0) {
+            // Damaged instead of lost: a flipped byte in the body, the tag or the header.
+            const m = inFlight[act.pick % inFlight.length] as InFlight;
+            expect('error' in both({ ...m, message: flipAt(m.message, act.pick) })).toBe(true);
+          } else if (act.op === 'duplicate' && delivered.length > 0) {
+            const r = both(delivered[act.pick % delivered.length] as InFlight);
+            expect('error' in r && (r.error as CryptoError).code).toBe('RATCHET_DUPLICATE');
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('damaged or random messages only ever give typed errors and leave the state unchanged', () => {
     const s = newSession();
     const first = ratchetEncrypt(s.a, utf8('first'));
@@ -111,16 +176,26 @@ describe('Double Ratchet under random delivery (fast-check)', () => {
     );
     fc.assert(
       fc.property(damaged, (m) => {
-        try {
-          ratchetDecrypt(b, m);
-          expect.unreachable('a damaged message opened');
-        } catch (e) {
-          expect(e).toBeInstanceOf(CryptoError);
+        for (const decrypt of [() => ratchetDecrypt(b, m), () => ratchetDecryptInPlace(b, m)]) {
+          try {
+            decrypt();
+            expect.unreachable('a damaged message opened');
+          } catch (e) {
+            expect(e).toBeInstanceOf(CryptoError);
+          }
+          expect(toHex(serializeRatchetState(b))).toBe(before);
         }
-        expect(toHex(serializeRatchetState(b))).toBe(before);
       }),
       { numRuns: 300 },
     );
     expect(fromUtf8(ratchetDecrypt(b, next).plaintext)).toBe('next');
   });
 });
+
+/** `message` with one byte (chosen by `pick`) changed. */
+function flipAt(message: Uint8Array, pick: number): Uint8Array {
+  const out = new Uint8Array(message);
+  const at = pick % out.length;
+  out[at] = (out[at] as number) ^ (1 + (pick % 255));
+  return out;
+}

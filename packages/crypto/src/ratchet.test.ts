@@ -10,6 +10,7 @@ import {
   MAX_SKIPPED_TOTAL,
   type RatchetState,
   ratchetDecrypt,
+  ratchetDecryptInPlace,
   ratchetEncrypt,
   serializeRatchetState,
   toHex,
@@ -164,6 +165,27 @@ describe('Double Ratchet security properties', () => {
     // Even without the retired-key list, the stolen keys derive nothing that opens them.
     const noMemory = { ...deserializeRatchetState(stolen), retired: [], receivingKey: null, receivingChainKey: null };
     for (const m of old) expect(() => ratchetDecrypt(noMemory, m)).toThrow();
+  });
+
+  it('in place: the next message of the chain wipes the old chain key; a new chain wipes the old secrets', () => {
+    const { a, b } = ends();
+    const state = b.state;
+    expect(fromUtf8(ratchetDecryptInPlace(state, a.send('one')))).toBe('one'); // a new chain: through the copy
+    const oldChain = state.receivingChainKey as Uint8Array;
+    const kept = new Uint8Array(oldChain);
+    expect(fromUtf8(ratchetDecryptInPlace(state, a.send('two')))).toBe('two');
+    expect(state.receiveCount).toBe(2);
+    expect(toHex(state.receivingChainKey as Uint8Array)).toBe(toHex(kdfCk(kept).chainKey));
+    expect(oldChain.every((x) => x === 0)).toBe(true); // the used chain key is wiped, not left in the heap
+    // A DH step replaces every secret of the state; the arrays it held before are wiped.
+    b.state = state;
+    a.recv(b.send('reply'));
+    const step = b.state;
+    const secrets = [step.rootKey, step.sending.secretKey, step.receivingChainKey as Uint8Array];
+    ratchetDecryptInPlace(step, a.send('three'));
+    for (const k of secrets) expect(k.every((x) => x === 0)).toBe(true);
+    expect(step.rootKey).not.toBe(secrets[0]);
+    expect(step.receiveCount).toBe(1);
   });
 
   it('post-compromise security: once the victim has ratcheted with a fresh key pair, a stolen state opens nothing', () => {

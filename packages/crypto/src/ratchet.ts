@@ -4,9 +4,12 @@
  * Functional: `ratchetEncrypt` and `ratchetDecrypt` never change the state they are given; they return a new one.
  * The caller stores the new state in the same transaction as the outbox row (send) or history row (receive), then
  * wipes the old one with {@link wipeRatchetState}. A message that fails leaves the given state as it was, as the
- * specification's "discard all changes" asks, and the half-updated copy is wiped.
+ * specification's "discard all changes" asks, and the half-updated copy is wiped. `ratchetDecryptInPlace` is the
+ * same decryption for a caller that owns a working copy of the state (a receive batch's): it moves that copy on
+ * instead of returning a new one, and leaves it as it was when the message fails.
  */
 import { randomFillSync } from 'node:crypto';
+import { isUint8Array } from 'node:util/types';
 import { concat, constantTimeEqual, wipe } from './bytes.js';
 import { SECRET_KEY_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
@@ -15,7 +18,15 @@ import { aeadOpen, aeadSeal } from './aead.js';
 import { encodeHeader, type RatchetHeader, splitMessage } from './ratchet-header.js';
 import { kdfCk, kdfRk, messageKeyMaterial } from './ratchet-kdf.js';
 import { cloneRatchetState, type RatchetState, skippedId, wipeRatchetState } from './ratchet-state.js';
-import { MAX_CHAIN_INDEX, MAX_RETIRED_CHAINS, MAX_SKIP, MAX_SKIPPED_TOTAL, RATCHET_KEY_BYTES } from './v2-constants.js';
+import {
+  AEAD_TAG_BYTES,
+  MAX_CHAIN_INDEX,
+  MAX_RETIRED_CHAINS,
+  MAX_SKIP,
+  MAX_SKIPPED_TOTAL,
+  RATCHET_HEADER_BYTES,
+  RATCHET_KEY_BYTES,
+} from './v2-constants.js';
 import { x25519KeyPair, x25519Uncached } from './x25519.js';
 
 /** Where fresh ratchet secret keys come from: the CSPRNG, or fixed keys in test vectors. */
@@ -153,6 +164,63 @@ export function ratchetDecrypt(
     wipeRatchetState(next);
     throw e;
   }
+}
+
+/**
+ * {@link ratchetDecrypt} that moves `state` itself on, for a caller that owns it and would replace it with the result
+ * anyway (a receive batch's working copy of a session): on success `state` is the new state and the plaintext is
+ * returned; on any failure `state` is exactly as it was. `state` must not share byte arrays with another state.
+ *
+ * The next message of the current receiving chain (its header's ratchet key is DHr and its `n` is Nr: most messages)
+ * takes no copy of the state: one KDF_CK step, and once the message authenticates the old chain key is wiped and
+ * replaced. Its ratchet key was accepted when it became DHr, and no skipped key can match it (those are all below Nr).
+ * Any other message goes through ratchetDecrypt; its result then replaces the secrets of `state`, which are wiped.
+ *
+ * @throws {CryptoError} as ratchetDecrypt.
+ * @example const plaintext = ratchetDecryptInPlace(work.state, message)
+ */
+export function ratchetDecryptInPlace(
+  state: RatchetState,
+  message: Uint8Array,
+  random: RatchetRandom = csprng,
+): Uint8Array {
+  const chain = state.receivingChainKey;
+  const dhr = state.receivingKey;
+  if (
+    chain !== null &&
+    dhr !== null &&
+    isUint8Array(message) &&
+    message.length >= RATCHET_HEADER_BYTES + AEAD_TAG_BYTES &&
+    headerNumber(message) === state.receiveCount &&
+    constantTimeEqual(message.subarray(0, RATCHET_KEY_BYTES), dhr)
+  ) {
+    const { chainKey, messageKey } = kdfCk(chain);
+    let plaintext: Uint8Array;
+    try {
+      const header = message.subarray(0, RATCHET_HEADER_BYTES);
+      plaintext = openWith(messageKey, message.subarray(RATCHET_HEADER_BYTES), state.associatedData, header);
+    } catch (e) {
+      wipe(chainKey);
+      throw e;
+    }
+    wipe(chain);
+    state.receivingChainKey = chainKey;
+    state.receiveCount++;
+    return plaintext;
+  }
+  const { state: next, plaintext } = ratchetDecrypt(state, message, random);
+  wipeRatchetState(state);
+  Object.assign(state, next);
+  return plaintext;
+}
+
+/** The header's `n` (§20.3: u32be at bytes 36..39) of a message at least a header long. */
+function headerNumber(message: Uint8Array): number {
+  const at = RATCHET_HEADER_BYTES - 4;
+  return (
+    (message[at] as number) * 0x1000000 +
+    (((message[at + 1] as number) << 16) | ((message[at + 2] as number) << 8) | (message[at + 3] as number))
+  );
 }
 
 /** `RATCHET_DUPLICATE`: the message's key was used before, or erased as the oldest skipped key. */

@@ -14,7 +14,7 @@ import {
   openSealed,
   pqxdhReplayKey,
   pqxdhRespond,
-  ratchetDecrypt,
+  ratchetDecryptInPlace,
   ratchetInitResponder,
   serializeRatchetState,
   type RatchetState,
@@ -201,7 +201,13 @@ export class V2Opener {
       row: { peer: contact.username, state: new Uint8Array(0), initiation: null, replayKey: key, usedAt: now },
       state,
     };
-    const opened = this.decryptIn(w, rest, frameId, now, true);
+    let opened: Decrypted;
+    try {
+      opened = this.decryptIn(w, rest, frameId, now);
+    } catch (err) {
+      wipeState(state); // a first message that does not open leaves no secret of the session it would have started
+      throw err;
+    }
     // Only a message that decrypted starts a session, records its replay key and burns one-time keys (§19.4 step 6).
     list.unshift(w);
     this.replays.add(key);
@@ -216,13 +222,12 @@ export class V2Opener {
   }
 
   /**
-   * Decrypts in `w`; on success `w` holds the new state and is the peer's most recent session.
+   * Decrypts in `w`; on success `w` holds the new state and is the peer's most recent session. `w.state` is this
+   * batch's own copy (read from the row, or new), so it is moved on in place: no copy of the state per message.
    * @throws {CryptoError} the ratchet's error (the state of `w` unchanged).
    */
-  private decryptIn(w: Work, message: Uint8Array, frameId: Uint8Array, now: number, fresh = false): Decrypted {
-    const { state: next, plaintext } = ratchetDecrypt(w.state, message);
-    if (!fresh) wipeState(w.state);
-    w.state = next;
+  private decryptIn(w: Work, message: Uint8Array, frameId: Uint8Array, now: number): Decrypted {
+    const plaintext = ratchetDecryptInPlace(w.state, message);
     const list = this.works.get(w.row.peer);
     if (list?.includes(w)) {
       list.splice(list.indexOf(w), 1);
