@@ -53,7 +53,8 @@ export function splitMessage(message: Uint8Array): {
   } catch (e) {
     throw new CryptoError('RATCHET_HEADER_INVALID', `ratchet key: ${(e as Error).message}`, { cause: e });
   }
-  const view = new DataView(headerBytes.buffer);
+  // With its offset: `message` may be a Buffer, whose `slice` is a view into a larger pool (review rev13).
+  const view = new DataView(headerBytes.buffer, headerBytes.byteOffset, RATCHET_HEADER_BYTES);
   return {
     header: { dh, pn: view.getUint32(32), n: view.getUint32(36) },
     headerBytes,

@@ -189,7 +189,9 @@ class Reader {
   }
   bytes(n: number): Uint8Array {
     const at = this.#take(n);
-    return this.b.slice(at, at + n);
+    // A copy even of a Buffer (whose `slice` is a view): the state's keys must not alias the encoding they came from,
+    // which the caller keeps (a session row compared before it is replaced) while the state's keys are wiped.
+    return new Uint8Array(this.b.subarray(at, at + n));
   }
   done(): boolean {
     return this.#at === this.b.length;

@@ -1,8 +1,11 @@
 /** The Double Ratchet (PROTOCOL.md §20): delivery out of order, duplicated and lost; bounds; FS and PCS. */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { expectCryptoError, flip } from '../test/helpers.js';
 import { newSession } from '../test/v2-session.js';
 import {
+  cloneRatchetState,
+  type CryptoError,
   deserializeRatchetState,
   fromUtf8,
   kdfCk,
@@ -12,11 +15,15 @@ import {
   ratchetDecrypt,
   ratchetDecryptInPlace,
   ratchetEncrypt,
+  ratchetInitInitiator,
+  ratchetInitResponder,
   serializeRatchetState,
   toHex,
   utf8,
   wipeRatchetState,
+  x25519KeyPair,
 } from './index.js';
+import { skippedId } from './ratchet-state.js';
 
 /** A mutable end of a session: send and receive replace the state as a client would after committing. */
 class End {
@@ -173,7 +180,10 @@ describe('Double Ratchet security properties', () => {
     expect(fromUtf8(ratchetDecryptInPlace(state, a.send('one')))).toBe('one'); // a new chain: through the copy
     const oldChain = state.receivingChainKey as Uint8Array;
     const kept = new Uint8Array(oldChain);
+    const rootKey = state.rootKey;
     expect(fromUtf8(ratchetDecryptInPlace(state, a.send('two')))).toBe('two');
+    expect(state.rootKey).toBe(rootKey); // the fast path: no copy of the state was taken
+    expect(rootKey.some((x) => x !== 0)).toBe(true);
     expect(state.receiveCount).toBe(2);
     expect(toHex(state.receivingChainKey as Uint8Array)).toBe(toHex(kdfCk(kept).chainKey));
     expect(oldChain.every((x) => x === 0)).toBe(true); // the used chain key is wiped, not left in the heap
@@ -186,6 +196,41 @@ describe('Double Ratchet security properties', () => {
     for (const k of secrets) expect(k.every((x) => x === 0)).toBe(true);
     expect(step.rootKey).not.toBe(secrets[0]);
     expect(step.receiveCount).toBe(1);
+  });
+
+  it('in place: a skipped key stored under (DHr, Nr) comes first, as in ratchetDecrypt (a ratchet key used again)', () => {
+    // The initiator's ratchet key pair X comes back after it has left RETIRED (17 DH steps later): the responder still
+    // holds skipped keys under X, and §20.6 step 1 takes them before the current chain.
+    const x = new Uint8Array(randomBytes(32));
+    const again = () => new Uint8Array(x);
+    const spk = x25519KeyPair();
+    const sk = new Uint8Array(randomBytes(32));
+    const ad = new Uint8Array(randomBytes(40));
+    const a = new End(ratchetInitInitiator(new Uint8Array(sk), ad, spk.publicKey, again));
+    const b = new End(ratchetInitResponder(sk, ad, spk));
+    const first = [a.send('x0'), a.send('x1'), a.send('x2'), a.send('x3')];
+    b.recv(first[0] as Uint8Array);
+    b.recv(first[3] as Uint8Array); // (X, 1) and (X, 2) skipped
+    for (let i = 0; i < 17; i++) {
+      a.recv(b.send(`r${i}`));
+      b.recv(a.send(`s${i}`));
+    }
+    a.state = ratchetDecrypt(a.state, b.send('last'), again).state; // X again
+    expect(b.recv(a.send('y0'))).toBe('y0');
+    const y1 = a.send('y1');
+    expect(b.state.skipped.has(skippedId(y1.subarray(0, 32), 1))).toBe(true);
+    const outcome = (f: () => Uint8Array): string => {
+      try {
+        return fromUtf8(f());
+      } catch (e) {
+        return (e as CryptoError).code;
+      }
+    };
+    const copy = cloneRatchetState(b.state);
+    const expected = outcome(() => ratchetDecrypt(copy, y1).plaintext);
+    const before = toHex(serializeRatchetState(b.state));
+    expect(outcome(() => ratchetDecryptInPlace(b.state, y1))).toBe(expected);
+    if (expected === 'RATCHET_DECRYPT_FAILED') expect(toHex(serializeRatchetState(b.state))).toBe(before);
   });
 
   it('post-compromise security: once the victim has ratcheted with a fresh key pair, a stolen state opens nothing', () => {
@@ -233,6 +278,16 @@ describe('Double Ratchet security properties', () => {
     expectCryptoError(() => deserializeRatchetState(Uint8Array.of(...bytes, 0)), 'RATCHET_STATE_INVALID');
     expectCryptoError(() => deserializeRatchetState(flip(bytes, 0, 0x02)), 'RATCHET_STATE_INVALID');
     expectCryptoError(() => deserializeRatchetState(flip(bytes, 1, 0x80)), 'RATCHET_STATE_INVALID');
+  });
+
+  it('a state restored from a Buffer holds copies: wiping it leaves the encoding as it was', () => {
+    const { a, b } = ends();
+    b.recv(a.send('hello'));
+    const encoded = Buffer.from(serializeRatchetState(b.state));
+    const kept = Buffer.from(encoded);
+    const restored = deserializeRatchetState(encoded);
+    wipeRatchetState(restored);
+    expect(encoded.equals(kept)).toBe(true);
   });
 
   it('a responder cannot send before it has received (RangeError)', () => {

@@ -173,8 +173,10 @@ export function ratchetDecrypt(
  *
  * The next message of the current receiving chain (its header's ratchet key is DHr and its `n` is Nr: most messages)
  * takes no copy of the state: one KDF_CK step, and once the message authenticates the old chain key is wiped and
- * replaced. Its ratchet key was accepted when it became DHr, and no skipped key can match it (those are all below Nr).
- * Any other message goes through ratchetDecrypt; its result then replaces the secrets of `state`, which are wiped.
+ * replaced. Its ratchet key was accepted when it became DHr. A skipped key stored under the same (DHr, Nr) comes first
+ * in §20.6 step 1; one can exist only if the peer used a ratchet key pair again after it left RETIRED (review rev13),
+ * so then the message goes the long way too. Any other message goes through ratchetDecrypt; its result then replaces
+ * the secrets of `state`, which are wiped.
  *
  * @throws {CryptoError} as ratchetDecrypt.
  * @example const plaintext = ratchetDecryptInPlace(work.state, message)
@@ -192,7 +194,8 @@ export function ratchetDecryptInPlace(
     isUint8Array(message) &&
     message.length >= RATCHET_HEADER_BYTES + AEAD_TAG_BYTES &&
     headerNumber(message) === state.receiveCount &&
-    constantTimeEqual(message.subarray(0, RATCHET_KEY_BYTES), dhr)
+    constantTimeEqual(message.subarray(0, RATCHET_KEY_BYTES), dhr) &&
+    (state.skipped.size === 0 || !state.skipped.has(skippedId(dhr, state.receiveCount)))
   ) {
     const { chainKey, messageKey } = kdfCk(chain);
     let plaintext: Uint8Array;
@@ -239,7 +242,14 @@ function skipMessageKeys(s: RatchetState, until: number): void {
     wipe(s.receivingChainKey);
     s.receivingChainKey = chainKey;
     const dh = new Uint8Array(s.receivingKey);
-    s.skipped.set(skippedId(dh, s.receiveCount), { dh, n: s.receiveCount, messageKey });
+    const id = skippedId(dh, s.receiveCount);
+    // A key stored under the same id (a ratchet key pair the peer used again after it left RETIRED) is erased.
+    const replaced = s.skipped.get(id);
+    if (replaced !== undefined) {
+      wipe(replaced.messageKey);
+      s.skipped.delete(id);
+    }
+    s.skipped.set(id, { dh, n: s.receiveCount, messageKey });
     s.receiveCount++;
     // The total bound erases the oldest keys first (Map keeps insertion order): a very late message is lost, the
     // session goes on.

@@ -1,9 +1,10 @@
 /**
  * Opening v2 envelopes (PROTOCOL.md §24.3) for one receive batch: the outer sealed box, the sender's sessions tried in
  * order (or a new one from a PQXDH initiation, §19.4), the padded plaintext. The batch decrypts its envelopes in
- * delivery order against working copies of the sessions; each result carries a `commit` that writes the state as it
- * was after that envelope, run in the receiver's transaction beside the history row. A batch whose transaction rolls
- * back leaves the database as it was, and its opener is dropped with it.
+ * delivery order against working copies of the sessions, each moved on in place (`ratchetDecryptInPlace`); each result
+ * carries a `commit`, run in the receiver's transaction beside the history row, that marks its session for
+ * `saveSessions` to write once per batch. A batch whose transaction rolls back leaves the database as it was, and its
+ * opener, with its working copies, is dropped with it.
  */
 import {
   CryptoError,

@@ -118,6 +118,23 @@ describe('v2 sessions (§24)', () => {
     expect(bob.store.v2.live(PrekeyType.mlkemOneTime).length).toBe(pqopks - 1);
   });
 
+  it('a first message that does not decrypt starts nothing: no replay recorded, no prekey erased', () => {
+    const alice = party('alice');
+    const bob = party('bob');
+    const opks = bob.store.v2.live(PrekeyType.x25519OneTime).length;
+    const a1 = send(alice, bob, 'first');
+    const inner = unsealV2(bob, a1.env);
+    const damaged = new Uint8Array(inner.payload);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 1; // the ratchet message's tag
+    const opener = new V2Opener(bob);
+    const r = opener.open({ ...inner, payload: damaged }, alice.contact, a1.id, Date.now());
+    expect(r.outcome === 'rejected' && r.code).toBe('RATCHET_DECRYPT_FAILED');
+    expect(bob.store.v2.sessions('alice')).toHaveLength(0);
+    expect(bob.store.v2.live(PrekeyType.x25519OneTime).length).toBe(opks);
+    // The genuine first message still starts the session (its replay key was not taken by the damaged copy).
+    expect(receive(bob, alice, [a1])).toEqual(['first']);
+  });
+
   it('starts a session from the signed and last-resort keys when no one-time key is left', () => {
     const alice = party('alice');
     const bob = party('bob');
