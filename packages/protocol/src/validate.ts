@@ -368,6 +368,17 @@ function bad(message: string): never {
   throw new ProtocolError('BAD_FRAME', message);
 }
 
+/** Each schema's fields as a list, made once: a frame decoded no longer builds one (every `msg` of a drain did). */
+const FIELD_LISTS = new WeakMap<Schema, readonly (readonly [string, Field])[]>();
+function fieldsOf(schema: Schema): readonly (readonly [string, Field])[] {
+  let list = FIELD_LISTS.get(schema);
+  if (list === undefined) {
+    list = Object.entries(schema.fields);
+    FIELD_LISTS.set(schema, list);
+  }
+  return list;
+}
+
 /**
  * Checks that `x` is a frame of direction `dir` ('any' for both) and returns a fresh copy normalised by `n`.
  * @throws {ProtocolError} `BAD_FRAME`, with a message naming the frame type and field.
@@ -391,7 +402,7 @@ export function validateFrame(x: unknown, dir: 'client' | 'relay' | 'any', n: No
   }
 
   const out: Record<string, unknown> = { t };
-  for (const [name, field] of Object.entries(schema.fields)) {
+  for (const [name, field] of fieldsOf(schema)) {
     const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
     if (v === undefined) {
       if (schema.optional?.includes(name)) continue;
