@@ -4,7 +4,7 @@ import { checkEncryptionPublicKey } from './bundle.js';
 import { exactBytes } from './bytes.js';
 import { PUBLIC_KEY_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
-import { AEAD_TAG_BYTES, RATCHET_HEADER_BYTES } from './v2-constants.js';
+import { AEAD_TAG_BYTES, MAX_CHAIN_INDEX, RATCHET_HEADER_BYTES } from './v2-constants.js';
 
 /** `dh`: the sender's current ratchet public key; `pn`: messages in its previous sending chain; `n`: this one's. */
 export interface RatchetHeader {
@@ -55,8 +55,12 @@ export function splitMessage(message: Uint8Array): {
   }
   // With its offset: `message` may be a Buffer, whose `slice` is a view into a larger pool (review rev13).
   const view = new DataView(headerBytes.buffer, headerBytes.byteOffset, RATCHET_HEADER_BYTES);
+  const n = view.getUint32(36);
+  // No sender numbers a message beyond MAX_CHAIN_INDEX (§20.5); accepting it would move Nr to 2^32, which the state's
+  // u32 encoding cannot hold.
+  if (n > MAX_CHAIN_INDEX) throw new CryptoError('RATCHET_HEADER_INVALID', `message number ${n} is out of range`);
   return {
-    header: { dh, pn: view.getUint32(32), n: view.getUint32(36) },
+    header: { dh, pn: view.getUint32(32), n },
     headerBytes,
     sealed: message.subarray(RATCHET_HEADER_BYTES),
   };

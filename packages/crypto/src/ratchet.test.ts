@@ -9,6 +9,7 @@ import {
   deserializeRatchetState,
   fromUtf8,
   kdfCk,
+  MAX_CHAIN_INDEX,
   MAX_SKIP,
   MAX_SKIPPED_TOTAL,
   type RatchetState,
@@ -105,6 +106,22 @@ describe('Double Ratchet delivery', () => {
     expectCryptoError(() => ratchetDecrypt(b.state, lowOrder), 'RATCHET_HEADER_INVALID');
     expect(toHex(serializeRatchetState(b.state))).toBe(before);
     expect(b.recv(m)).toBe('hello');
+  });
+
+  it('refuses a message numbered 0xffffffff (above MAX_CHAIN_INDEX) as RATCHET_HEADER_INVALID, in place too', () => {
+    const { a, b } = ends();
+    b.recv(a.send('first'));
+    const m = a.send('second');
+    const high = new Uint8Array(m);
+    high.fill(0xff, 36, 40);
+    expectCryptoError(() => ratchetDecrypt(b.state, high), 'RATCHET_HEADER_INVALID');
+    expectCryptoError(() => ratchetDecryptInPlace(b.state, high), 'RATCHET_HEADER_INVALID');
+    // A chain whose every number was used: the next number is out of range, whichever path would take it.
+    const full = cloneRatchetState(b.state);
+    full.receiveCount = MAX_CHAIN_INDEX + 1;
+    expectCryptoError(() => ratchetDecryptInPlace(full, high), 'RATCHET_HEADER_INVALID');
+    expect(full.receiveCount).toBe(MAX_CHAIN_INDEX + 1);
+    expect(b.recv(m)).toBe('second');
   });
 
   it('refuses a message under the responder signed prekey before any receiving chain exists, with a typed error', () => {

@@ -193,6 +193,7 @@ export function ratchetDecryptInPlace(
     dhr !== null &&
     isUint8Array(message) &&
     message.length >= RATCHET_HEADER_BYTES + AEAD_TAG_BYTES &&
+    state.receiveCount <= MAX_CHAIN_INDEX &&
     headerNumber(message) === state.receiveCount &&
     constantTimeEqual(message.subarray(0, RATCHET_KEY_BYTES), dhr) &&
     (state.skipped.size === 0 || !state.skipped.has(skippedId(dhr, state.receiveCount)))
