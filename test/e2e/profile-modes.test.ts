@@ -32,6 +32,15 @@ describe('profile and relay data modes', () => {
       expect((statSync(join(relay.dataDir, f)).mode & 0o777).toString(8), f).toBe('600');
   });
 
+  it('a CHAT_HOME that cannot be made (under /proc) fails at once with its reason (exit 1)', async () => {
+    // Node 20's recursive mkdirSync spun at 100 % CPU there; the profile's directories are made one by one.
+    const r = await chat(['keygen', '--no-passphrase'], { home: '/proc/nonexistent/chat' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'chat: error: cannot create the directory /proc/nonexistent/chat (at /proc/nonexistent): ENOENT (DIRECTORY_NOT_CREATED)\n',
+    );
+  });
+
   it('a group- or world-writable CHAT_HOME is refused before config.json is read', async () => {
     const home = await newUser(t.dir, 'alice', relay);
     expect((await chat(['whoami'], { home })).code).toBe(0);

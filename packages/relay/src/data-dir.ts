@@ -36,27 +36,6 @@ export const DATA_DIR_ENTRIES = [
   'blobs',
 ] as const;
 
-/**
- * `mkdir -p` with `mode` for each directory it creates. Not Node's `mkdirSync(…, { recursive: true })`: on Node 20,
- * under /proc (`--data /proc/nonexistent/x`) that loops for ever between ENOENT and EEXIST at 100 % CPU. Here the
- * missing directories are created one by one from the deepest one that exists, so a parent that cannot be created is
- * the error it is (ENOENT, EACCES, ENOTDIR).
- */
-export function makeDirs(path: string, mode: number): void {
-  const missing: string[] = [];
-  for (let p = resolve(path); !existsSync(p); p = dirname(p)) {
-    missing.push(p);
-    if (dirname(p) === p) break;
-  }
-  for (const dir of missing.reverse()) {
-    try {
-      mkdirSync(dir, { mode });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-}
-
 /** Files only the relay's own account may read as well as write: the private key. */
 const SECRET = new Set<string>(['tls-key.pem']);
 

@@ -61,6 +61,8 @@ export type ClientErrorCode =
   | 'NO_SUCH_TRANSFER'
   | 'FILE_UNREADABLE'
   | 'DOWNLOAD_PATH_UNSAFE'
+  // a profile or download directory that cannot be made (files.ts ensurePrivateDir)
+  | 'DIRECTORY_NOT_CREATED'
   | 'STREAM_CHUNK_INVALID'
   | 'STREAM_TRUNCATED'
   | 'FILE_HASH_MISMATCH'

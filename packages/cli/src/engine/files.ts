@@ -1,14 +1,29 @@
 /** Private files: directories 0700, files 0600, written atomically (temp file, fsync, rename) so a crash never leaves half a key. */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDirs } from '@chat/protocol/dirs';
+import { ChatError, printable } from './errors.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
-/** Creates `dir` (and missing parents) with mode 0700. An existing directory is left as it is. */
+/**
+ * Creates `dir` (and missing parents) with mode 0700. An existing directory is left as it is. `makeDirs`, not Node 20's
+ * recursive mkdirSync, which spins at 100 % CPU for a path under /proc (a `CHAT_HOME` or `--dir` there).
+ * @throws {ChatError} DIRECTORY_NOT_CREATED (exit 1) naming the directory and the system's reason.
+ */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  try {
+    makeDirs(dir, DIR_MODE);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e?.code !== 'string') throw err;
+    const at = typeof e.path === 'string' && e.path !== dir ? ` (at ${printable(e.path)})` : '';
+    throw new ChatError('DIRECTORY_NOT_CREATED', `cannot create the directory ${printable(dir)}${at}: ${e.code}`, {
+      cause: err,
+    });
+  }
 }
 
 /**

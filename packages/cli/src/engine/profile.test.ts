@@ -4,6 +4,7 @@ import { generateIdentity, toBase64 } from '@chat/crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import { ChatError } from './errors.js';
+import { ensurePrivateDir } from './files.js';
 import { Profile, profileHome } from './profile.js';
 
 const mode = (path: string): number => statSync(path).mode & 0o777;
@@ -50,6 +51,21 @@ describe('Profile', () => {
     expect(file.format).toBe('plain');
     // No temp files left behind by the atomic write.
     expect(readdirSync(profile.home)).toEqual(['identity.json']);
+  });
+
+  it('a directory that cannot be made is DIRECTORY_NOT_CREATED at once, with the path and the reason', () => {
+    // Under /proc, Node 20's recursive mkdirSync looped for ever at 100 % CPU; under a file it is ENOTDIR.
+    const e = thrown(() => new Profile('/proc/nonexistent/chat').saveIdentity(generateIdentity()));
+    expect(e.code).toBe('DIRECTORY_NOT_CREATED');
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toBe('cannot create the directory /proc/nonexistent/chat (at /proc/nonexistent): ENOENT');
+    const file = join(t.dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const under = thrown(() => ensurePrivateDir(join(file, 'downloads', 'x')));
+    expect(under.code).toBe('DIRECTORY_NOT_CREATED');
+    expect(under.message).toBe(
+      `cannot create the directory ${join(file, 'downloads', 'x')} (at ${join(file, 'downloads')}): ENOTDIR`,
+    );
   });
 
   it('refuses to overwrite an identity without force', () => {

@@ -9,7 +9,8 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkStats, makeDirs } from '../data-dir.js';
+import { makeDirs } from '@chat/protocol/dirs';
+import { checkStats } from '../data-dir.js';
 import { DataDirUnsafeError } from '../errors.js';
 
 export class BlobDir {

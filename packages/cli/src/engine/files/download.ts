@@ -12,7 +12,6 @@ import {
   ftruncateSync,
   linkSync,
   lstatSync,
-  mkdirSync,
   openSync,
   rmSync,
   unlinkSync,
@@ -29,6 +28,7 @@ import {
   streamChunkCount,
 } from '@chat/crypto';
 import { ChatError, printable } from '../errors.js';
+import { ensurePrivateDir } from '../files.js';
 import type { Connect, SendControl } from '../context.js';
 import { blobDone, blobGet } from '../net/blobs.js';
 import type { Connection } from '../net/connection.js';
@@ -155,8 +155,8 @@ export async function acceptFile(
   const t = m.store.files.find(id, 'in');
   if (t.state === 'received') return t;
   if (t.state === 'declined') throw new ChatError('NO_SUCH_TRANSFER', `you declined ${t.blob.slice(0, 8)} already`);
+  ensurePrivateDir(dir); // a directory that cannot be made fails before the transfer is marked as started
   m.store.files.update(t.blob, { state: 'downloading' });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const part = partPath(dir, t);
   const chunks = streamChunkCount(t.size);
   const fd = openPart(part);

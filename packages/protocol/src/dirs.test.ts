@@ -1,12 +1,13 @@
 /**
- * `makeDirs` (data-dir.ts), the relay's `mkdir -p` for its data directory: Node 20's recursive mkdirSync looped for
- * ever at 100 % CPU for a path under /proc (`chat-relay --data /proc/nonexistent/x`); this one fails at once.
+ * `makeDirs` (dirs.ts), the `mkdir -p` of the relay's data directory and the client's profile and downloads: Node 20's
+ * recursive mkdirSync looped for ever at 100 % CPU for a path under /proc (`chat-relay --data /proc/nonexistent/x`);
+ * this one fails at once.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/temp.js';
-import { makeDirs } from './data-dir.js';
+import { makeDirs } from './dirs.js';
 
 const t = tempDir('make-dirs');
 afterAll(() => t.cleanup());
