@@ -35,7 +35,8 @@ export function encodeHeader(header: RatchetHeader): Uint8Array {
 /**
  * Splits a ratchet message `header (40) ‖ ciphertext ‖ tag (16)` and decodes its header; `dh` must be a canonical
  * X25519 key not of low order.
- * @throws {CryptoError} `RATCHET_HEADER_INVALID` if the message is shorter than 56 bytes or `dh` is unacceptable.
+ * @throws {CryptoError} `RATCHET_HEADER_INVALID` if the message is shorter than 56 bytes, `dh` is unacceptable, or `n`
+ *   is above MAX_CHAIN_INDEX (0xffffffff, which no sender uses).
  * @example const { header, headerBytes, sealed } = splitMessage(message)
  */
 export function splitMessage(message: Uint8Array): {

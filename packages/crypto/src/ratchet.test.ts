@@ -124,6 +124,29 @@ describe('Double Ratchet delivery', () => {
     expect(b.recv(m)).toBe('second');
   });
 
+  it('the last number of a chain (MAX_CHAIN_INDEX) opens both ways and is stored; the chain is then exhausted', () => {
+    const { a, b } = ends();
+    b.recv(a.send('first'));
+    // The counters are not part of the chain keys' derivation: both ends jump to the chain's last number together.
+    a.state.sendCount = MAX_CHAIN_INDEX;
+    b.state.receiveCount = MAX_CHAIN_INDEX;
+    const last = a.send('last');
+    expect(new DataView(last.buffer, last.byteOffset + 36, 4).getUint32(0)).toBe(MAX_CHAIN_INDEX);
+    const copy = cloneRatchetState(b.state);
+    expect(fromUtf8(ratchetDecrypt(copy, last).plaintext)).toBe('last');
+    const rootKey = b.state.rootKey;
+    expect(fromUtf8(ratchetDecryptInPlace(b.state, last))).toBe('last'); // the fast path, at the bound
+    expect(b.state.rootKey).toBe(rootKey);
+    expect(b.state.receiveCount).toBe(MAX_CHAIN_INDEX + 1);
+    expect(deserializeRatchetState(serializeRatchetState(b.state)).receiveCount).toBe(MAX_CHAIN_INDEX + 1);
+    expectCryptoError(() => ratchetEncrypt(a.state, utf8('one more')), 'RATCHET_CHAIN_EXHAUSTED');
+    // After b answers, a's new chain says PN = 0xffffffff, which is fine.
+    a.recv(b.send('reply'));
+    const next = a.send('new chain');
+    expect(new DataView(next.buffer, next.byteOffset + 32, 4).getUint32(0)).toBe(MAX_CHAIN_INDEX + 1);
+    expect(b.recv(next)).toBe('new chain');
+  });
+
   it('refuses a message under the responder signed prekey before any receiving chain exists, with a typed error', () => {
     const s = newSession();
     const { message } = ratchetEncrypt(s.a, utf8('x'));

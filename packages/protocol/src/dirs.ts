@@ -3,7 +3,7 @@
  * programs need that is not about the wire, kept here because the relay and the client share nothing else
  * (`@chat/protocol/dirs`, not part of the codec's index).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -11,8 +11,9 @@ import { dirname, resolve } from 'node:path';
  * under /proc (`--data /proc/nonexistent/x`, a `CHAT_HOME` or a download directory there) that loops for ever between
  * ENOENT and EEXIST at 100 % CPU. Here the missing directories are created one by one from the deepest one that
  * exists, so a parent that cannot be created is the error it is (ENOENT, EACCES, ENOTDIR). An existing directory is
- * left as it is.
- * @throws the `mkdirSync` error of the first directory that cannot be created.
+ * left as it is; a path that exists as something else (a file, a link to one) is ENOTDIR, as `mkdir -p` says.
+ * @throws the `mkdirSync` error of the first directory that cannot be created, or ENOTDIR / ENOENT (a dangling link)
+ *   when `path` is not a directory afterwards.
  * @example makeDirs('/var/lib/chat-relay/blobs', 0o700)
  */
 export function makeDirs(path: string, mode: number): void {
@@ -27,5 +28,13 @@ export function makeDirs(path: string, mode: number): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
+  }
+  const target = resolve(path);
+  if (!statSync(target).isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${target}'`), {
+      code: 'ENOTDIR',
+      syscall: 'mkdir',
+      path: target,
+    });
   }
 }

@@ -7,17 +7,7 @@
  * "Local users"). A check by path holds only while nobody else can put another directory at that path, so the
  * directories above it are checked too and the relay keeps only the real path (review 2 of 2026-12-06, finding 1).
  */
-import {
-  closeSync,
-  constants,
-  existsSync,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  realpathSync,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DataDirUnsafeError } from './errors.js';
 

@@ -1,7 +1,7 @@
 /** Private files: directories 0700, files 0600, written atomically (temp file, fsync, rename) so a crash never leaves half a key. */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { makeDirs } from '@chat/protocol/dirs';
 import { ChatError, printable } from './errors.js';
 
@@ -19,7 +19,7 @@ export function ensurePrivateDir(dir: string): void {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (typeof e?.code !== 'string') throw err;
-    const at = typeof e.path === 'string' && e.path !== dir ? ` (at ${printable(e.path)})` : '';
+    const at = typeof e.path === 'string' && e.path !== resolve(dir) ? ` (at ${printable(e.path)})` : '';
     throw new ChatError('DIRECTORY_NOT_CREATED', `cannot create the directory ${printable(dir)}${at}: ${e.code}`, {
       cause: err,
     });

@@ -173,6 +173,7 @@ export class Profile {
     try {
       writePrivateFileAtomic(this.identityPath, `${JSON.stringify(file, null, 2)}\n`);
     } catch (err) {
+      if (err instanceof ChatError) throw err; // DIRECTORY_NOT_CREATED names its directory and reason itself
       throw new ChatError(
         'PROFILE_CORRUPT',
         `cannot add the storage key of the history to ${this.identityPath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,

@@ -80,6 +80,23 @@ it('saves ../../etc/passwd with control characters as a plain name inside the do
   }
 });
 
+it('a downloads directory that cannot be made (under a file, under /proc): DIRECTORY_NOT_CREATED, still offered', async () => {
+  const id = await offerRaw('notes.txt', Buffer.from('kept for later'));
+  const m = await receive();
+  try {
+    const file = join(t.dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    // /proc: Node 20's recursive mkdirSync never returned there.
+    for (const dir of [file, join(file, 'dl'), '/proc/nonexistent/dl']) {
+      await expect(acceptFile(m, id, dir), dir).rejects.toMatchObject({ code: 'DIRECTORY_NOT_CREATED' });
+      expect(m.store.files.get(id)?.state, dir).toBe('offered');
+    }
+    expect((await acceptFile(m, id, join(t.dir, 'dl-later'))).state).toBe('received');
+  } finally {
+    m.close();
+  }
+});
+
 it('a whole-file hash that does not match the offer: FILE_HASH_MISMATCH, nothing under the final name', async () => {
   const id = await offerRaw('report.txt', Buffer.from('the real content'), Buffer.alloc(32, 7));
   const m = await receive();
