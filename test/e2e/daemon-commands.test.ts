@@ -131,6 +131,13 @@ describe('chat commands attach to the daemon', () => {
     expect((await same(['groups'])).stdout).toBe(`#crew  ${g.id.slice(0, 8)}  1 members\n`);
   });
 
+  it('chat verify prints the safety number and its QR code attached, as alone (hunt1: qrcode did not load)', async () => {
+    const v = await same(['verify', 'alice']);
+    expect(v.stdout).toContain('safety number with alice');
+    expect(v.stdout).toContain('▀'); // the QR code's half blocks
+    expect(v.stdout).toMatch(/chat trust alice --verify "(\d{5} ){11}\d{5}"\n$/);
+  });
+
   it('chat expire with a contact and a room', async () => {
     const r = await attached(['expire', 'alice', '1d', '--json']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
