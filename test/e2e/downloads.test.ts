@@ -1,9 +1,10 @@
 /**
  * Where `chat files accept` writes (issue 14, findings 9 and 10; PROTOCOL.md §16.3): the temp file in a shared
  * downloads directory is never opened through a symlink another local user planted, and long names (in UTF-8
- * bytes, e.g. CJK) download under a name the file system accepts.
+ * bytes, e.g. CJK) download under a name the file system accepts. And what `chat send-file` refuses to open.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliceAndBob, chat, jsonLines } from './harness.js';
@@ -34,6 +35,16 @@ async function offer(name: string, data: string): Promise<string> {
   expect((await chat(['recv'], { home: bob })).code).toBe(0);
   return id;
 }
+
+describe('chat send-file: what is not a regular file', () => {
+  it('a FIFO without a writer is refused at once (exit 1), not waited on for ever (hunt1)', async () => {
+    const fifo = join(t.dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const r = await chat(['send-file', 'bob', fifo], { home: alice });
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(`chat: error: ${fifo} is not a regular file (FILE_UNREADABLE)\n`);
+  });
+});
 
 describe('chat files accept: the temp file', () => {
   it('a symlink planted at the temp name is refused, and its target is left alone', async () => {

@@ -14,6 +14,7 @@ import { Messenger } from '../messenger.js';
 import { blobNew, blobPut } from '../net/blobs.js';
 import type { Profile } from '../profile.js';
 import { acceptFile } from './download.js';
+import { sendFile } from './upload.js';
 
 let t: ReturnType<typeof tempDir>;
 let relay: InProcessRelay;
@@ -92,6 +93,21 @@ it('a downloads directory that cannot be made (under a file, under /proc): DIREC
       expect(m.store.files.get(id)?.state, dir).toBe('offered');
     }
     expect((await acceptFile(m, id, join(t.dir, 'dl-later'))).state).toBe('received');
+  } finally {
+    m.close();
+  }
+});
+
+it('send-file refuses a /proc file that says 0 bytes (it would arrive empty); an empty file still goes', async () => {
+  const m = await Messenger.open(alice);
+  try {
+    await expect(sendFile(m, 'bob', '/proc/self/status')).rejects.toMatchObject({
+      code: 'FILE_UNREADABLE',
+      message: expect.stringContaining('says it is empty but has content'),
+    });
+    const empty = join(t.dir, 'really-empty');
+    writeFileSync(empty, '');
+    expect((await sendFile(m, 'bob', empty)).size).toBe(0); // a file that is empty still goes
   } finally {
     m.close();
   }

@@ -4,7 +4,7 @@
  * are in flight. An interrupted upload of the same file to the same peer resumes from the relay's `have` (§16.1).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import {
   MessageKind,
@@ -45,10 +45,16 @@ export function readChunk(fd: number, buf: Buffer, i: number, size: number): Buf
   return buf.subarray(0, len);
 }
 
+/**
+ * Opens the file to send. Non-blocking, so a FIFO with no writer (or a terminal) is opened at once and refused as not
+ * a regular file, instead of `open` waiting for ever (hunt1); reads of a regular file do not block either way. A file
+ * that reports 0 bytes but has content (/proc, /sys) is refused too: it would go as an empty file.
+ * @throws {ChatError} FILE_UNREADABLE.
+ */
 function openSource(path: string): { fd: number; size: number } {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     throw new ChatError(
       'FILE_UNREADABLE',
@@ -60,6 +66,14 @@ function openSource(path: string): { fd: number; size: number } {
   if (!st.isFile()) {
     closeSync(fd);
     throw new ChatError('FILE_UNREADABLE', `${path} is not a regular file`);
+  }
+  if (st.size === 0 && readSync(fd, Buffer.alloc(1), 0, 1, 0) > 0) {
+    closeSync(fd);
+    throw new ChatError(
+      'FILE_UNREADABLE',
+      `${path} says it is empty but has content (a file under /proc or /sys?): it would arrive empty`,
+      { hint: `copy it to a regular file first: cat ${path} > copy.txt` },
+    );
   }
   return { fd, size: st.size };
 }
