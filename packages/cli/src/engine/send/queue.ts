@@ -130,8 +130,10 @@ export async function sendMessage(
 }
 
 /**
- * Queues a non-text envelope (a file offer or answer, §16.3) in the durable outbox and sends it now over `conn`
- * (or a connection of its own); if that fails it stays queued for the next connection.
+ * Queues a non-text envelope (a file offer or answer, §16.3; an edit, reaction or deletion, §17; a timer, §17.5) in
+ * the durable outbox and sends it now over `conn` (or a connection of its own); if that fails it stays queued for the
+ * next connection.
+ * @throws {ChatError} BLOCKED (2); the connection's error, its message ending "; it is queued" while the entry waits.
  */
 export async function sendControl(
   m: QueueContext,
@@ -144,9 +146,19 @@ export async function sendControl(
   refuseBlocked(m.store.blocked, peer); // §17.4: the callers check first; this is the last line for any new one
   const entry = { id: toHex(randomMessageId()), peer, kind, body, ts };
   m.store.outbox.enqueue(entry);
-  await m.withConnection(conn ?? m.live(), async (c) => {
-    if (m.store.outbox.get(entry.id)) await m.sender.sendEntry(c, entry);
-  });
+  try {
+    await m.withConnection(conn ?? m.live(), async (c) => {
+      if (m.store.outbox.get(entry.id)) await m.sender.sendEntry(c, entry);
+    });
+  } catch (err) {
+    // Still queued (an edit, a reaction, a timer, a file offer…): say so, as a group send does, so that nobody runs
+    // the command again and sends it twice (hunt1).
+    if (!(err instanceof ChatError) || !isRetryable(err) || !m.store.outbox.get(entry.id)) throw err;
+    throw new ChatError(err.code, `${err.message}; it is queued`, {
+      hint: 'it goes out with the next connection (chat recv, or the interactive session); do not run the command again',
+      cause: err,
+    });
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { engineWorld } from '../../../test/engine-fixture.js';
 import { profileDb, until } from '../../../test/helpers.js';
 import { parseRelayAddress } from '../address.js';
 import { ChatError } from '../errors.js';
+import { editMessage, reactToMessage } from '../actions/send.js';
 import { changeGroup, createGroup, sendGroupText } from '../groups/groups.js';
 import { joinRoom, sendRoomText } from '../groups/rooms.js';
 import { runLive } from '../live.js';
@@ -161,6 +162,40 @@ describe('a group send is as durable as a 1:1 message', () => {
       await member.receive();
       expect(got).toEqual([`${a}: survives`]);
     }
+  });
+});
+
+describe('an edit or reaction the relay did not take is queued, and its error says so (hunt1)', () => {
+  it('exit 5 ends with "it is queued", tells not to run the command again, and it goes out on the next connection', async () => {
+    const { b, aHome, bHome } = await pair();
+    const alice = await messenger(aHome);
+    const sent = await alice.sendMessage(b, 'first words');
+    alice.close();
+
+    const offline = await messenger(aHome, { relay: parseRelayAddress('127.0.0.1:1') });
+    for (const act of [
+      () => editMessage(offline, sent.id, 'better words'),
+      () => reactToMessage(offline, sent.id, '🎉'),
+    ]) {
+      const err = (await act().catch((e: unknown) => e)) as ChatError;
+      expect(err).toBeInstanceOf(ChatError);
+      expect(err.exitCode).toBe(5);
+      expect(err.message).toMatch(/; it is queued$/);
+      expect(err.hint).toContain('do not run the command again');
+    }
+    expect(offline.store.outbox.list().map((e) => e.kind)).toEqual([MessageKind.edit, MessageKind.reaction]);
+    offline.close();
+
+    const again = await messenger(aHome);
+    const conn = await again.connect('send');
+    world.cleanup(() => conn.close());
+    await again.flushOutbox(conn);
+    expect(again.store.outbox.list()).toEqual([]);
+    const bob = await messenger(bHome);
+    const actions: string[] = [];
+    bob.on('action', (x) => actions.push(`${x.type}:${x.body ?? x.emoji ?? ''}`));
+    await bob.receive();
+    expect(actions).toEqual(['edit:better words', 'reaction:🎉']);
   });
 });
 
