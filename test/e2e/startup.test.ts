@@ -17,7 +17,9 @@ describe('chat --help and --version', () => {
       expect(r.stdout).toMatch(new RegExp(`^ {2}chat ${c}\\b`, 'm'));
       expect(examples).toMatch(new RegExp(`chat ${c}\\b`));
     }
-    expect(r.stdout).toContain('Exit codes:');
+    // Every exit code of PROTOCOL.md §12, 0 to 8 (8 was missing: hunt1).
+    const exits = r.stdout.slice(r.stdout.indexOf('Exit codes:')).replace(/\s+/g, ' ');
+    for (let code = 0; code <= 8; code++) expect(exits).toMatch(new RegExp(`[:,] ${code} [a-z]`));
   });
 
   it.each(COMMANDS)('chat %s --help shows an example', async (c) => {

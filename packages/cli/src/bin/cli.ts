@@ -704,7 +704,7 @@ export async function parseWithYargs(args: string[], actions: Actions = defaultA
     .epilogue(
       'Environment: CHAT_HOME selects the profile directory (default $XDG_CONFIG_HOME/chat or ~/.config/chat); ' +
         'CHAT_RELAY=host:port overrides the relay address stored at login; CHAT_TRUST_NEW_IDENTITIES as --trust-new-identities.\n' +
-        'Exit codes: 0 ok, 1 other failure, 2 usage, 3 unknown user, 4 changed or untrusted key, 5 relay unreachable, 6 relay refusal, 7 keys locked (wrong or missing passphrase).',
+        'Exit codes: 0 ok, 1 other failure, 2 usage, 3 unknown user, 4 changed or untrusted key, 5 relay unreachable, 6 relay refusal, 7 keys locked (wrong or missing passphrase), 8 only v1 possible (V2_UNAVAILABLE).',
     )
     .parserConfiguration({ 'populate--': true })
     .strict()

@@ -179,7 +179,8 @@ function readFile(path: string): string {
     for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
     return buf.subarray(0, n).toString('utf8');
   } catch (err) {
-    throw new ChatError('USAGE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    // A local file that is missing or unreadable: exit 1 (PROTOCOL.md §12), as `chat send-file` says it (hunt1).
+    throw new ChatError('FILE_UNREADABLE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ChatError } from '../engine/errors.js';
 import type { Io } from './io.js';
-import { KEY_PASSPHRASE, canPrompt, readPassphrase } from './passphrase.js';
+import { KEY_PASSPHRASE, NEW_PASSPHRASE, canPrompt, readPassphrase } from './passphrase.js';
 
 /** A terminal stand-in: a stream with isTTY and setRawMode that records raw mode. */
 function tty(keys: string[]): { io: Io; err: () => string; raw: boolean[] } {
@@ -36,10 +36,17 @@ describe('readPassphrase', () => {
     await expect(readPassphrase({ ...base, env: { CHAT_PASSPHRASE: '' } }, KEY_PASSPHRASE, 'p')).rejects.toBeInstanceOf(
       ChatError,
     );
+    // The way out of an empty one depends on what it is for: only a new passphrase may be none (hunt1).
+    await expect(readPassphrase({ ...base, env: { CHAT_PASSPHRASE: '' } }, KEY_PASSPHRASE, 'p')).rejects.toMatchObject({
+      hint: expect.stringContaining('sealed with') as string,
+    });
+    await expect(
+      readPassphrase({ ...base, env: { CHAT_NEW_PASSPHRASE: '' } }, NEW_PASSPHRASE, 'p'),
+    ).rejects.toMatchObject({ hint: expect.stringContaining('--no-passphrase') as string });
     expect(await readPassphrase(base, KEY_PASSPHRASE, 'p')).toBeUndefined();
     await expect(
       readPassphrase({ ...base, env: { CHAT_PASSPHRASE_FILE: '/nonexistent/x' } }, KEY_PASSPHRASE, 'p'),
-    ).rejects.toMatchObject({ exitCode: 2 });
+    ).rejects.toMatchObject({ code: 'FILE_UNREADABLE', exitCode: 1 }); // a local file, as PROTOCOL.md §12 says
   });
 
   it('prompts on a terminal in raw mode without echo, handles backspace, and confirms', async () => {

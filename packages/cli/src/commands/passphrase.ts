@@ -50,24 +50,25 @@ export async function readPassphrase(
   { confirm = false } = {},
 ): Promise<string | undefined> {
   const fromEnv = io.env[source.envVar];
-  if (fromEnv !== undefined) return nonEmpty(fromEnv, source.envVar);
+  if (fromEnv !== undefined) return nonEmpty(fromEnv, source.envVar, source);
   const file = io.env[source.fileVar];
   if (file !== undefined) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
+      // A local file that is missing or unreadable: exit 1 (PROTOCOL.md §12), as `chat send-file` says it (hunt1).
       throw new ChatError(
-        'USAGE',
+        'FILE_UNREADABLE',
         `cannot read the passphrase file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
       );
     }
-    return nonEmpty(text.replace(/\r?\n$/, ''), file);
+    return nonEmpty(text.replace(/\r?\n$/, ''), file, source);
   }
   const terminal = await promptTerminal(io);
   if (terminal === undefined) return undefined;
   try {
-    const first = nonEmpty(await promptHidden(terminal, `${prompt}: `), 'the passphrase');
+    const first = nonEmpty(await promptHidden(terminal, `${prompt}: `), 'the passphrase', source);
     if (confirm && (await promptHidden(terminal, 'again, to confirm: ')) !== first) {
       throw new ChatError('USAGE', 'the two passphrases differ; nothing was changed');
     }
@@ -77,11 +78,16 @@ export async function readPassphrase(
   }
 }
 
-function nonEmpty(p: string, where: string): string {
+/** What to do about an empty passphrase, by what it was for: only a new one has the --no-passphrase way out. */
+const EMPTY_HINTS = new Map<PassphraseSource, string>([
+  [NEW_PASSPHRASE, 'use a real passphrase, or --no-passphrase to store keys unencrypted'],
+  [KEY_PASSPHRASE, 'give the passphrase your keys were sealed with (chat passwd changes it)'],
+  [BACKUP_PASSPHRASE, "give the backup's own passphrase, the one it was exported with"],
+]);
+
+function nonEmpty(p: string, where: string, source: PassphraseSource): string {
   if (p.length === 0)
-    throw new ChatError('USAGE', `${where} is empty`, {
-      hint: 'use a real passphrase, or --no-passphrase to store keys unencrypted',
-    });
+    throw new ChatError('USAGE', `${where} is empty`, { hint: EMPTY_HINTS.get(source) ?? 'give a passphrase' });
   return p;
 }
 

@@ -26,7 +26,7 @@ export function parseDuration(text: string): number {
       'USAGE',
       `a timer is off, or 1 s to 365 d written as 30s, 5m, 1h, 2d or 1w; got ${JSON.stringify(text)}`,
       {
-        hint: 'chat expire bob 1h, or chat expire bob off',
+        hint: 'for example: chat expire <user|#group> 1h, or chat expire <user|#group> off',
       },
     );
   return seconds;
