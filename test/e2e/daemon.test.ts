@@ -97,6 +97,11 @@ describe('chat daemon', () => {
     expect((await rpc.call('noSuchMethod')).error).toMatchObject({ code: -32601 });
     rpc.writeLine('{not json');
     expect((await rpc.nextUnsolicited()).error).toMatchObject({ code: -32700 });
+    // JSON-RPC 2.0 §4: an id is a string, a number or null; any other is an invalid request, not echoed (hunt1).
+    for (const id of ['{"a":1}', '[1]', 'true']) {
+      rpc.writeLine(`{"jsonrpc":"2.0","id":${id},"method":"version"}`);
+      expect(await rpc.nextUnsolicited(), id).toMatchObject({ id: null, error: { code: -32600 } });
+    }
     // The connection still serves after all of these.
     expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
   });

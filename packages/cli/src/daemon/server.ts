@@ -4,7 +4,7 @@
  * error and is closed; one that stops reading while subscribed is dropped once too much is waiting for it.
  */
 import type { Server, Socket } from 'node:net';
-import type { JSONRPCServer } from 'json-rpc-2.0';
+import type { JSONRPCRequest, JSONRPCResponse, JSONRPCServer } from 'json-rpc-2.0';
 import type { Notification, Subscriber } from './hub.js';
 import { LineSplitter } from './lines.js';
 import type { ConnectionParams } from './methods.js';
@@ -58,6 +58,34 @@ export interface Stream {
  * Serves one connection: requests in, answers out as each completes, notifications while subscribed. Resolves when
  * the input has ended and every answer is written (then `end` was called), or when the output is gone.
  */
+/**
+ * One request line to `rpc`: JSON-RPC 2.0 §4 allows a string, a number or null as an id, and json-rpc-2.0 answers a
+ * request with any other id (an object, an array, a boolean) as if it were valid, echoing it (hunt1). Such a request
+ * is made invalid before the library sees it, so it is answered -32600 Invalid Request with id null, alone or in a
+ * batch. A line that is not JSON (or is `null`) goes to the library as it is, for its -32700.
+ */
+function receiveLine(
+  rpc: JSONRPCServer<ConnectionParams>,
+  line: string,
+  params: ConnectionParams,
+): PromiseLike<JSONRPCResponse | JSONRPCResponse[] | null> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed) return rpc.receiveJSON(line, params);
+  const checked = (r: unknown): unknown =>
+    r !== null && typeof r === 'object' && !Array.isArray(r) && 'id' in r && !isValidId(r.id)
+      ? { jsonrpc: 'an id that is not a string, a number or null' }
+      : r;
+  return rpc.receive((Array.isArray(parsed) ? parsed.map(checked) : checked(parsed)) as JSONRPCRequest, params);
+}
+
+const isValidId = (id: unknown): boolean =>
+  id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+
 export function serveStream(
   stream: Stream,
   rpc: JSONRPCServer<ConnectionParams>,
@@ -97,7 +125,7 @@ export function serveStream(
     MAX_REQUEST_BYTES,
     (line) => {
       inFlight++;
-      void rpc.receiveJSON(line, { subscriber }).then((response) => {
+      void receiveLine(rpc, line, { subscriber }).then((response) => {
         if (response !== null) write(response);
         inFlight--;
         endIfDone();
