@@ -80,6 +80,26 @@ describe('chat.db encrypted at rest (PROTOCOL.md §13.3)', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
+  it('a file that is not whole pages (garbage, truncated) is PROFILE_CORRUPT, not a locked-keys error (hunt1)', () => {
+    for (const [name, content] of [
+      ['garbage.db', Buffer.from('garbage\n')],
+      ['truncated.db', Buffer.alloc(4096 + 100, 7)],
+    ] as const) {
+      const path = join(t.dir, name);
+      writeFileSync(path, content);
+      let err: unknown;
+      try {
+        Store.open(path, TEST_STORAGE_KEY);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(ChatError);
+      expect((err as ChatError).code, name).toBe('PROFILE_CORRUPT');
+      expect((err as ChatError).message, name).toContain('is not a database (damaged or replaced)');
+      expect(readFileSync(path).equals(content), name).toBe(true);
+    }
+  });
+
   it('a plaintext database from before is encrypted in place on first open, WAL rows included, no plaintext left', () => {
     const path = plaintextProfileDb(t.dir);
     expect(filesWith(t.dir, MARK).sort()).toEqual(['chat.db', 'chat.db-wal']); // the test can fail

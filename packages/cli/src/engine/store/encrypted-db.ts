@@ -4,7 +4,7 @@
  * ChaCha20-Poly1305 under the profile's storage key, given raw (no second key derivation: the key is random). A
  * database from before §13.3 is plaintext: it is encrypted in place the first time a key is given (migrate below).
  */
-import { closeSync, fsyncSync, openSync, readSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { ChatError } from '../errors.js';
@@ -30,7 +30,8 @@ export const ENCRYPTING_SUFFIX = '.encrypting';
 /**
  * Opens `path` (created mode 0600 if absent) keyed with `storageKey`, encrypting a plaintext file first.
  * `:memory:` (tests) is not keyed: there is no file to protect.
- * @throws {ChatError} `HISTORY_UNREADABLE` if the file does not open with this key; `PROFILE_CORRUPT` otherwise.
+ * @throws {ChatError} `HISTORY_UNREADABLE` if the file does not open with this key; `PROFILE_CORRUPT` if it is not
+ *   whole pages (never a database) or otherwise.
  */
 export function openEncrypted(path: string, storageKey: Uint8Array): Db {
   if (path === ':memory:') return new Database(path) as unknown as Db;
@@ -42,8 +43,14 @@ export function openEncrypted(path: string, storageKey: Uint8Array): Db {
   } catch (err) {
     db.close();
     if ((err as { code?: string }).code !== 'SQLITE_NOTADB') throw err;
+    // A database is whole pages (512 bytes at the least): anything else was never one, whatever the key (hunt1).
+    if (statSync(path).size % 512 !== 0) {
+      throw new ChatError('PROFILE_CORRUPT', `the history database ${path} is not a database (damaged or replaced)`, {
+        hint: 'move it away to start an empty history (the keys and contacts are kept elsewhere)',
+      });
+    }
     throw new ChatError('HISTORY_UNREADABLE', `the history database ${path} does not open with this profile's key`, {
-      hint: 'it was written under other keys (chat keygen --force or chat key import --force replace the storage key); move it away to start an empty history',
+      hint: 'it was written under other keys (chat keygen --force or chat key import --force replace the storage key), or it is damaged; move it away to start an empty history',
     });
   }
   return db;
