@@ -21,6 +21,7 @@ import { localOps, type SessionOps } from '../session/ops.js';
 import { openMessenger } from './common.js';
 import type { Io } from './io.js';
 import { methodDeps, runSession } from './rpc-session.js';
+import { jsonLine } from '../json-line.js';
 
 export interface DaemonArgs {
   json?: boolean;
@@ -108,7 +109,7 @@ function connectionFields(c: ConnectionStatus): Record<string, unknown> {
 /** One lifecycle event per line: JSON with `ts` and `event`, or a human line; values are ours or inert. */
 function daemonLog(io: Io, json: boolean): Log {
   return (event, fields = {}) => {
-    if (json) io.stdout.write(`${JSON.stringify({ ts: Date.now(), event, ...fields })}\n`);
+    if (json) io.stdout.write(jsonLine({ ts: Date.now(), event, ...fields }));
     else {
       const rest = Object.entries(fields)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

@@ -4,6 +4,7 @@
  */
 import { ChatError, ExitCode } from '../engine/errors.js';
 import { inertText } from '../terminal-text.js';
+import { jsonLine } from '../json-line.js';
 
 export interface Output {
   write(chunk: string): unknown;
@@ -73,5 +74,5 @@ export async function runCommand(io: Io, command: () => Promise<number>): Promis
 
 /** One JSON object per line (JSON Lines), for `--json`. */
 export function printJson(io: Io, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`);
+  io.stdout.write(jsonLine(value));
 }

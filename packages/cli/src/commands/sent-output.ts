@@ -4,10 +4,11 @@
  */
 import type { SendResult } from '../daemon/methods.js';
 import type { Output } from './io.js';
+import { jsonLine } from '../json-line.js';
 
 export function printSent(out: { stdout: Output; stderr: Output }, json: boolean, r: SendResult): number {
   const reply = r.replyTo === undefined ? {} : { reply_to: r.replyTo };
-  const line = (value: unknown): unknown => out.stdout.write(`${JSON.stringify(value)}\n`);
+  const line = (value: unknown): unknown => out.stdout.write(jsonLine(value));
   if (r.type === 'conversation') {
     for (const f of r.failed) out.stderr.write(`chat: warning: not delivered to ${f.to}: ${f.code}\n`);
     if (json) line({ to: r.to, stored: r.stored.length, failed: r.failed, ...reply });

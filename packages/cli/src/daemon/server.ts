@@ -8,6 +8,7 @@ import type { JSONRPCRequest, JSONRPCResponse, JSONRPCServer } from 'json-rpc-2.
 import type { Notification, Subscriber } from './hub.js';
 import { LineSplitter } from './lines.js';
 import type { ConnectionParams } from './methods.js';
+import { jsonLine } from '../json-line.js';
 
 /** The longest request line: a 60,000-byte body JSON-escaped (up to 6 bytes per byte) fits with room to spare. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -93,7 +94,7 @@ export function serveStream(
 ): Promise<void> {
   const { input, output } = stream;
   const write = (value: unknown): void => {
-    if (!output.destroyed) output.write(`${JSON.stringify(value)}\n`);
+    if (!output.destroyed) output.write(jsonLine(value));
   };
   const subscriber: Subscriber = {
     alive: () => !output.destroyed && !gone,
