@@ -102,6 +102,16 @@ describe('chat daemon', () => {
       rpc.writeLine(`{"jsonrpc":"2.0","id":${id},"method":"version"}`);
       expect(await rpc.nextUnsolicited(), id).toMatchObject({ id: null, error: { code: -32600 } });
     }
+    // Not a request at all, alone or in a batch: -32600, and the daemon lives on ([null] ended it: review rev15).
+    for (const line of ['null', '0', '"x"', '[]']) {
+      rpc.writeLine(line);
+      expect(await rpc.nextUnsolicited(), line).toMatchObject({ id: null, error: { code: -32600 } });
+    }
+    rpc.writeLine('[null]');
+    expect(await rpc.nextUnsolicited()).toEqual([
+      expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) }),
+    ]);
+    expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
     // The connection still serves after all of these.
     expect((await rpc.call('version')).result).toMatchObject({ api: 1 });
   });

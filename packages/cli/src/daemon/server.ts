@@ -7,6 +7,7 @@ import type { Server, Socket } from 'node:net';
 import type { JSONRPCRequest, JSONRPCResponse, JSONRPCServer } from 'json-rpc-2.0';
 import type { Notification, Subscriber } from './hub.js';
 import { LineSplitter } from './lines.js';
+import { INTERNAL_ERROR } from './rpc-errors.js';
 import type { ConnectionParams } from './methods.js';
 import { jsonLine } from '../json-line.js';
 
@@ -56,14 +57,12 @@ export interface Stream {
 }
 
 /**
- * Serves one connection: requests in, answers out as each completes, notifications while subscribed. Resolves when
- * the input has ended and every answer is written (then `end` was called), or when the output is gone.
- */
-/**
- * One request line to `rpc`: JSON-RPC 2.0 §4 allows a string, a number or null as an id, and json-rpc-2.0 answers a
- * request with any other id (an object, an array, a boolean) as if it were valid, echoing it (hunt1). Such a request
- * is made invalid before the library sees it, so it is answered -32600 Invalid Request with id null, alone or in a
- * batch. A line that is not JSON (or is `null`) goes to the library as it is, for its -32700.
+ * One request line to `rpc`. json-rpc-2.0 takes what JSON.parse gives it at its word: a request whose id is not a
+ * string, a number or null (an object, an array, a boolean) was answered with that id echoed (JSON-RPC 2.0 §4; hunt1),
+ * and a batch holding something that is not an object (`[null]`) made it throw, which ended the daemon (review
+ * rev15). Anything in a request's place that is not a plain object, or has such an id, is replaced by an invalid
+ * request before the library sees it, so it is answered -32600 with id null, alone or in a batch. A line that is not
+ * JSON goes to the library as it is, for its -32700. A batch's answers are always an array.
  */
 function receiveLine(
   rpc: JSONRPCServer<ConnectionParams>,
@@ -74,19 +73,25 @@ function receiveLine(
   try {
     parsed = JSON.parse(line);
   } catch {
-    parsed = null;
+    return rpc.receiveJSON(line, params);
   }
-  if (!parsed) return rpc.receiveJSON(line, params);
+  const invalid = { jsonrpc: 'not a request: an object with a string, number or null id' };
   const checked = (r: unknown): unknown =>
-    r !== null && typeof r === 'object' && !Array.isArray(r) && 'id' in r && !isValidId(r.id)
-      ? { jsonrpc: 'an id that is not a string, a number or null' }
-      : r;
-  return rpc.receive((Array.isArray(parsed) ? parsed.map(checked) : checked(parsed)) as JSONRPCRequest, params);
+    r === null || typeof r !== 'object' || Array.isArray(r) || ('id' in r && !isValidId(r.id)) ? invalid : r;
+  if (!Array.isArray(parsed) || parsed.length === 0) return rpc.receive(checked(parsed) as JSONRPCRequest, params);
+  // A batch is answered with an array even when it holds one request (§6); the library unwraps a single answer.
+  return rpc
+    .receive(parsed.map(checked) as JSONRPCRequest[], params)
+    .then((r) => (r === null || Array.isArray(r) ? r : [r]));
 }
 
 const isValidId = (id: unknown): boolean =>
   id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
 
+/**
+ * Serves one connection: requests in, answers out as each completes, notifications while subscribed. Resolves when
+ * the input has ended and every answer is written (then `end` was called), or when the output is gone.
+ */
 export function serveStream(
   stream: Stream,
   rpc: JSONRPCServer<ConnectionParams>,
@@ -126,11 +131,18 @@ export function serveStream(
     MAX_REQUEST_BYTES,
     (line) => {
       inFlight++;
-      void receiveLine(rpc, line, { subscriber }).then((response) => {
-        if (response !== null) write(response);
-        inFlight--;
-        endIfDone();
-      });
+      void Promise.resolve(receiveLine(rpc, line, { subscriber }))
+        .then(
+          (response) => {
+            if (response !== null) write(response);
+          },
+          // Whatever a line does, the daemon keeps serving: an answer, never an unhandled rejection (review rev15).
+          () => write({ jsonrpc: '2.0', id: null, error: { code: INTERNAL_ERROR, message: 'internal error' } }),
+        )
+        .finally(() => {
+          inFlight--;
+          endIfDone();
+        });
     },
     () => {
       write({
