@@ -24,10 +24,10 @@ export async function daemonSend(env: Env, to: string, words: readonly string[],
   const uid = process.getuid?.();
   try {
     const dir = statSync(home);
-    const sock = lstatSync(path);
+    const sock = lstatSync(path, { bigint: true }); // BigInt: socket.ts ownSocket says why
     // The checks of strict-modes.ts and socket.ts, as a yes/no: any doubt goes to the full path, which explains it.
     if ((dir.mode & 0o022) !== 0 || (uid !== undefined && dir.uid !== uid && dir.uid !== 0)) return false;
-    if (!sock.isSocket() || (uid !== undefined && sock.uid !== uid)) return false;
+    if (!sock.isSocket() || (uid !== undefined && Number(sock.uid) !== uid)) return false;
   } catch {
     return false;
   }

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ChatError } from '../engine/errors.js';
 import type { Io } from './io.js';
-import { KEY_PASSPHRASE, NEW_PASSPHRASE, canPrompt, readPassphrase } from './passphrase.js';
+import { BACKUP_PASSPHRASE, KEY_PASSPHRASE, NEW_PASSPHRASE, canPrompt, readPassphrase } from './passphrase.js';
 
 /** A terminal stand-in: a stream with isTTY and setRawMode that records raw mode. */
 function tty(keys: string[]): { io: Io; err: () => string; raw: boolean[] } {
@@ -43,6 +43,16 @@ describe('readPassphrase', () => {
     await expect(
       readPassphrase({ ...base, env: { CHAT_NEW_PASSPHRASE: '' } }, NEW_PASSPHRASE, 'p'),
     ).rejects.toMatchObject({ hint: expect.stringContaining('--no-passphrase') as string });
+    // keygen and a restore read the keys' new passphrase from CHAT_PASSPHRASE, asking twice (`confirm`).
+    await expect(
+      readPassphrase({ ...base, env: { CHAT_PASSPHRASE: '' } }, KEY_PASSPHRASE, 'p', { confirm: true }),
+    ).rejects.toMatchObject({ hint: expect.stringContaining('--no-passphrase') as string });
+    await expect(
+      readPassphrase({ ...base, env: { CHAT_BACKUP_PASSPHRASE: '' } }, BACKUP_PASSPHRASE, 'p', { confirm: true }),
+    ).rejects.toMatchObject({ hint: 'a backup needs a passphrase of its own' });
+    await expect(
+      readPassphrase({ ...base, env: { CHAT_BACKUP_PASSPHRASE: '' } }, BACKUP_PASSPHRASE, 'p'),
+    ).rejects.toMatchObject({ hint: expect.stringContaining('exported with') as string });
     expect(await readPassphrase(base, KEY_PASSPHRASE, 'p')).toBeUndefined();
     await expect(
       readPassphrase({ ...base, env: { CHAT_PASSPHRASE_FILE: '/nonexistent/x' } }, KEY_PASSPHRASE, 'p'),

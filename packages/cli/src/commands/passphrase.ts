@@ -50,7 +50,7 @@ export async function readPassphrase(
   { confirm = false } = {},
 ): Promise<string | undefined> {
   const fromEnv = io.env[source.envVar];
-  if (fromEnv !== undefined) return nonEmpty(fromEnv, source.envVar, source);
+  if (fromEnv !== undefined) return nonEmpty(fromEnv, source.envVar, source, confirm);
   const file = io.env[source.fileVar];
   if (file !== undefined) {
     let text: string;
@@ -63,12 +63,12 @@ export async function readPassphrase(
         `cannot read the passphrase file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
       );
     }
-    return nonEmpty(text.replace(/\r?\n$/, ''), file, source);
+    return nonEmpty(text.replace(/\r?\n$/, ''), file, source, confirm);
   }
   const terminal = await promptTerminal(io);
   if (terminal === undefined) return undefined;
   try {
-    const first = nonEmpty(await promptHidden(terminal, `${prompt}: `), 'the passphrase', source);
+    const first = nonEmpty(await promptHidden(terminal, `${prompt}: `), 'the passphrase', source, confirm);
     if (confirm && (await promptHidden(terminal, 'again, to confirm: ')) !== first) {
       throw new ChatError('USAGE', 'the two passphrases differ; nothing was changed');
     }
@@ -78,16 +78,21 @@ export async function readPassphrase(
   }
 }
 
-/** What to do about an empty passphrase, by what it was for: only a new one has the --no-passphrase way out. */
-const EMPTY_HINTS = new Map<PassphraseSource, string>([
-  [NEW_PASSPHRASE, 'use a real passphrase, or --no-passphrase to store keys unencrypted'],
-  [KEY_PASSPHRASE, 'give the passphrase your keys were sealed with (chat passwd changes it)'],
-  [BACKUP_PASSPHRASE, "give the backup's own passphrase, the one it was exported with"],
-]);
+/**
+ * What to do about an empty passphrase, by what it is for: a new one for keys (keygen, passwd, a restore: `confirm`)
+ * may be none at all (--no-passphrase); a backup always has one; an existing one is the one already in use.
+ */
+function emptyHint(source: PassphraseSource, isNew: boolean): string {
+  if (source === BACKUP_PASSPHRASE)
+    return isNew
+      ? 'a backup needs a passphrase of its own'
+      : "give the backup's own passphrase, the one it was exported with";
+  if (isNew || source === NEW_PASSPHRASE) return 'use a real passphrase, or --no-passphrase to store keys unencrypted';
+  return 'give the passphrase your keys were sealed with (chat passwd changes it)';
+}
 
-function nonEmpty(p: string, where: string, source: PassphraseSource): string {
-  if (p.length === 0)
-    throw new ChatError('USAGE', `${where} is empty`, { hint: EMPTY_HINTS.get(source) ?? 'give a passphrase' });
+function nonEmpty(p: string, where: string, source: PassphraseSource, isNew: boolean): string {
+  if (p.length === 0) throw new ChatError('USAGE', `${where} is empty`, { hint: emptyHint(source, isNew) });
   return p;
 }
 

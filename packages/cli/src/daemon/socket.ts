@@ -3,7 +3,7 @@
  * the daemon is decided by the file system: the socket is 0600 in a profile directory that strict-modes.ts has
  * checked (ours, not writable by group or others), and a socket that is not ours is never used or removed.
  */
-import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import { type BigIntStats, chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, type Server, type Socket } from 'node:net';
 import { ChatError } from '../engine/errors.js';
 
@@ -14,17 +14,20 @@ const MAX_SOCKET_PATH_BYTES = 103;
  * The socket at `path` if it is one of ours; undefined if there is none.
  * @throws {ChatError} PROFILE_UNSAFE for a file that is not a socket, or a socket another user owns.
  */
-export function ownSocket(path: string, uid: number | undefined = process.getuid?.()): Stats | undefined {
-  let st: Stats;
+export function ownSocket(path: string, uid: number | undefined = process.getuid?.()): BigIntStats | undefined {
+  let st: BigIntStats;
   try {
-    st = lstatSync(path);
+    // BigInt stats live in an array of their own: Node 20's JS realpathSync reads the shared one on a cache hit, and
+    // after an lstat of a socket there it stopped resolving symlinked packages (pnpm), so a package imported later
+    // could not find its own dependencies (review rev15; the qrcode of `chat verify` met it first, hunt1).
+    st = lstatSync(path, { bigint: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   if (!st.isSocket())
     throw new ChatError('PROFILE_UNSAFE', `${path} exists and is not a socket`, { hint: `remove ${path}` });
-  if (uid !== undefined && st.uid !== uid)
+  if (uid !== undefined && Number(st.uid) !== uid)
     throw new ChatError('PROFILE_UNSAFE', `${path} belongs to another user (uid ${st.uid}), not to you (uid ${uid})`, {
       hint: 'never talk to a daemon you do not own; remove the socket as its owner or root',
     });

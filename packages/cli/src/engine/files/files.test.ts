@@ -105,6 +105,11 @@ it('send-file refuses a /proc file that says 0 bytes (it would arrive empty); an
       code: 'FILE_UNREADABLE',
       message: expect.stringContaining('says it is empty but has content'),
     });
+    // One whose first read fails (EIO: nothing is mapped at address 0) is refused the same way, not an internal error.
+    await expect(sendFile(m, 'bob', '/proc/self/mem')).rejects.toMatchObject({
+      code: 'FILE_UNREADABLE',
+      message: 'cannot read /proc/self/mem: EIO',
+    });
     const empty = join(t.dir, 'really-empty');
     writeFileSync(empty, '');
     expect((await sendFile(m, 'bob', empty)).size).toBe(0); // a file that is empty still goes

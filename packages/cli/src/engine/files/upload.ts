@@ -4,7 +4,7 @@
  * are in flight. An interrupted upload of the same file to the same peer resumes from the relay's `have` (§16.1).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import {
   MessageKind,
@@ -54,7 +54,7 @@ export function readChunk(fd: number, buf: Buffer, i: number, size: number): Buf
 function openSource(path: string): { fd: number; size: number } {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    fd = openNonBlocking(path);
   } catch (err) {
     throw new ChatError(
       'FILE_UNREADABLE',
@@ -67,15 +67,38 @@ function openSource(path: string): { fd: number; size: number } {
     closeSync(fd);
     throw new ChatError('FILE_UNREADABLE', `${path} is not a regular file`);
   }
-  if (st.size === 0 && readSync(fd, Buffer.alloc(1), 0, 1, 0) > 0) {
+  let content = false;
+  try {
+    content = st.size === 0 && readSync(fd, Buffer.alloc(1), 0, 1, 0) > 0;
+  } catch (err) {
+    closeSync(fd); // /proc/self/mem (EIO), /proc/self/pagemap (EINVAL): not a file to send either (review rev15)
+    throw new ChatError('FILE_UNREADABLE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+      cause: err,
+    });
+  }
+  if (content) {
     closeSync(fd);
     throw new ChatError(
       'FILE_UNREADABLE',
       `${path} says it is empty but has content (a file under /proc or /sys?): it would arrive empty`,
-      { hint: `copy it to a regular file first: cat ${path} > copy.txt` },
+      { hint: 'copy it to a regular file first, and send the copy' },
     );
   }
   return { fd, size: st.size };
+}
+
+/**
+ * open(2) with O_NONBLOCK, except for a regular file whose open would have waited (EAGAIN: a conflicting lease or
+ * oplock held by another program, review rev15): that one is opened as before, blocking until it is released.
+ */
+function openNonBlocking(path: string): number {
+  try {
+    return openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code === 'EAGAIN' || code === 'EWOULDBLOCK') && statSync(path).isFile()) return openSync(path, 'r');
+    throw err;
+  }
 }
 
 /**

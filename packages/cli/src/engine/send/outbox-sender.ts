@@ -90,6 +90,14 @@ export const ROOM_PEER = 'room:';
 /** Refusals that block a peer's entries until the user accepts its key (§3.4); they stay queued. */
 const BLOCKING = new Set(['KEY_CHANGED', 'UNTRUSTED_IDENTITY', 'BUNDLE_INVALID', 'DOWNGRADE_REFUSED']);
 
+/**
+ * Whether an entry whose send failed with `err` stays in the outbox for a later pass (`failed`): a connection's error,
+ * the relay's rate limit, or a key question the user settles (BLOCKING). Any other refusal drops it there.
+ */
+export function staysQueued(err: ChatError): boolean {
+  return isRetryable(err) || err.code === 'RATE_LIMITED' || BLOCKING.has(err.code);
+}
+
 /** Whether a fanout copy the relay answered with `code` stays in the outbox for a later pass (fanout-codes.ts). */
 function keptQueued(entry: Pick<OutboxEntry, 'kind'>, code: string): boolean {
   return entry.kind === MessageKind.groupState ? stateRecordKeptQueued(code) : TRANSIENT_FANOUT_CODES.has(code);

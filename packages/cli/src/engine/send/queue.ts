@@ -15,7 +15,7 @@ import {
 } from '@chat/crypto';
 import { maySendTo } from '../contacts/contacts.js';
 import type { Announce, Lookup, Self } from '../context.js';
-import { ChatError, refuseBlocked } from '../errors.js';
+import { ChatError, ExitCode, refuseBlocked } from '../errors.js';
 import type { FanoutResult, SentMessage } from '../events.js';
 import type { Connection } from '../net/connection.js';
 import type { Settings } from '../settings.js';
@@ -23,7 +23,15 @@ import type { OutboxEntry } from '../store/outbox.js';
 import type { Contact, StoredMessage, Store } from '../store/store.js';
 import { normalizeUsername } from '../username.js';
 import { withSenderKey } from './group-sender-key.js';
-import { ROOM_PEER, isRetryable, plainOf, sealTyping, type OutboxSender, type SendOptions } from './outbox-sender.js';
+import {
+  ROOM_PEER,
+  isRetryable,
+  plainOf,
+  sealTyping,
+  staysQueued,
+  type OutboxSender,
+  type SendOptions,
+} from './outbox-sender.js';
 import { currentSession, sealInSession } from '../v2/session.js';
 
 const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
@@ -152,13 +160,27 @@ export async function sendControl(
     });
   } catch (err) {
     // Still queued (an edit, a reaction, a timer, a file offer…): say so, as a group send does, so that nobody runs
-    // the command again and sends it twice (hunt1).
-    if (!(err instanceof ChatError) || !isRetryable(err) || !m.store.outbox.get(entry.id)) throw err;
-    throw new ChatError(err.code, `${err.message}; it is queued`, {
-      hint: 'it goes out with the next connection (chat recv, or the interactive session); do not run the command again',
-      cause: err,
-    });
+    // the command again and sends it twice (hunt1, review rev15).
+    if (!(err instanceof ChatError) || !staysQueued(err) || !m.store.outbox.get(entry.id)) throw err;
+    throw new ChatError(err.code, `${err.message}; it is queued`, { hint: queuedHint(err, kind), cause: err });
   }
+}
+
+/** When a queued control envelope goes, and whether running its command again would send it twice. */
+function queuedHint(err: ChatError, kind: number): string {
+  const when =
+    err.exitCode === ExitCode.KEY_CHANGED
+      ? 'it goes out once the key question is settled (chat verify, chat trust)'
+      : err.code === 'RATE_LIMITED'
+        ? "it goes out with a later connection, once the relay's rate allows"
+        : 'it goes out with the next connection (chat recv, the interactive session, or a running chat daemon)';
+  // A file offer or answer sent again is the same offer or answer (the receiver keeps the first); anything else is
+  // a second edit, reaction or timer change.
+  const again =
+    kind === MessageKind.fileOffer || kind === MessageKind.fileAnswer
+      ? 'running the command again is harmless'
+      : 'do not run the command again: it would be sent twice';
+  return `${when}; ${again}`;
 }
 
 /**

@@ -46,7 +46,7 @@ export function openEncrypted(path: string, storageKey: Uint8Array): Db {
     // A database is whole pages (512 bytes at the least): anything else was never one, whatever the key (hunt1).
     if (statSync(path).size % 512 !== 0) {
       throw new ChatError('PROFILE_CORRUPT', `the history database ${path} is not a database (damaged or replaced)`, {
-        hint: 'move it away to start an empty history (the keys and contacts are kept elsewhere)',
+        hint: 'move it away to start an empty one: it also held the contacts (their pinned keys and trust), groups and queued messages; chat key import of a backup restores the contacts',
       });
     }
     throw new ChatError('HISTORY_UNREADABLE', `the history database ${path} does not open with this profile's key`, {
