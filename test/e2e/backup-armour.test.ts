@@ -52,6 +52,13 @@ describe('chat key import: the armour', () => {
     expect(r.stderr).toMatch(/^chat: error: not a chat backup: larger than/m);
   });
 
+  it('a backup file that cannot be read is FILE_UNREADABLE, exit 1 (PROTOCOL.md §12: a local file), not a usage error', async () => {
+    const missing = join(t.dir, 'no-such-backup.txt');
+    const r = await chat(['key', 'import', missing], { home: fresh(), env });
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(`chat: error: cannot read ${missing}: ENOENT (FILE_UNREADABLE)\n`);
+  });
+
   it('an endless file whose size stat cannot tell (/dev/zero, a FIFO) is read only up to the limit', async () => {
     const r = await chat(['key', 'import', '/dev/zero'], { home: fresh(), env });
     expect(r.code).toBe(2);

@@ -75,7 +75,7 @@ describe('chat between alice and bob', () => {
 
   it('recv --json prints one object per message with id, from, to, body, ts', async () => {
     const ids: string[] = [];
-    for (const body of ['one', 'two "quoted" \u{1F600}']) {
+    for (const body of ['one', 'two "quoted" \u{1F600}', 'three\u2028lines\u2029in\u0085one']) {
       const s = await chat(['send', '--json', 'bob', body], { home: alice });
       expect(s.code).toBe(0);
       ids.push(jsonLines<{ id: string }>(s.stdout)[0]?.id ?? '');
@@ -86,6 +86,10 @@ describe('chat between alice and bob', () => {
     expect(msgs.map((m) => m.id)).toEqual(ids);
     expect(msgs[1]).toMatchObject({ from: 'alice', to: 'bob', body: 'two "quoted" \u{1F600}' });
     expect(typeof msgs[0]?.ts).toBe('number');
+    // Escaped, so a splitter that takes U+0085, U+2028 and U+2029 for line ends (Python's) still sees one per line.
+    expect(msgs[2]?.body).toBe('three\u2028lines\u2029in\u0085one');
+    expect(r.stdout).not.toMatch(/[\u0085\u2028\u2029]/);
+    expect(r.stdout).toContain('three\\u2028lines\\u2029in\\u0085one');
   });
 
   it('prints message bodies safely: terminal escapes in a body do not reach the terminal', async () => {

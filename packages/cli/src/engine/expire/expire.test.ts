@@ -28,6 +28,10 @@ describe('durations', () => {
     ]);
     for (const bad of ['', '1y', '-5m', '1.5h', '366d', 'soon'])
       expect(() => parseDuration(bad)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    // The hint shows the form, not somebody's name (it said 'chat expire bob 1h' to everyone: hunt1).
+    expect(() => parseDuration('1x')).toThrow(
+      expect.objectContaining({ hint: 'for example: chat expire <user|#group> 1h, or chat expire <user|#group> off' }),
+    );
     expect([formatDuration(3600), formatDuration(90), formatDuration(120), formatDuration(0)]).toEqual([
       '1 h',
       '90 s',
