@@ -30,6 +30,15 @@ const world = engineWorld('send');
 const { pair } = world;
 const messenger = (home: string, options: OpenOptions = {}): Promise<Messenger> => world.open(home, options);
 
+/** Opens `home` again (the relay reachable now), sends its outbox on a connection of its own and checks it emptied. */
+async function flushedOnReconnect(home: string): Promise<void> {
+  const again = await messenger(home);
+  const conn = await again.connect('send');
+  world.cleanup(() => conn.close());
+  await again.flushOutbox(conn);
+  expect(again.store.outbox.list()).toEqual([]);
+}
+
 /** Records every envelope `conn` sends; with `drop`, the first send closes the connection instead (CONNECTION_LOST). */
 function capture(conn: Connection, sent: Uint8Array[], drop = false): void {
   const send = conn.send.bind(conn);
@@ -186,11 +195,7 @@ describe('an edit or reaction the relay did not take is queued, and its error sa
     expect(offline.store.outbox.list().map((e) => e.kind)).toEqual([MessageKind.edit, MessageKind.reaction]);
     offline.close();
 
-    const again = await messenger(aHome);
-    const conn = await again.connect('send');
-    world.cleanup(() => conn.close());
-    await again.flushOutbox(conn);
-    expect(again.store.outbox.list()).toEqual([]);
+    await flushedOnReconnect(aHome);
     const bob = await messenger(bHome);
     const actions: string[] = [];
     bob.on('action', (x) => actions.push(`${x.type}:${x.body ?? x.emoji ?? ''}`));
@@ -253,11 +258,7 @@ describe('a room message and a group change are as durable as a 1:1 message', ()
     expect(offline.store.groups.messages('room:general').map((x) => x.body)).toEqual(['while away']);
     offline.close();
 
-    const again = await messenger(aHome);
-    const conn = await again.connect('send');
-    world.cleanup(() => conn.close());
-    await again.flushOutbox(conn);
-    expect(again.store.outbox.list()).toEqual([]);
+    await flushedOnReconnect(aHome);
     const bobAgain = await messenger(bHome);
     const got: string[] = [];
     bobAgain.on('groupMessage', (x) => got.push(`${x.conv} ${x.from}: ${x.body}`));
