@@ -3,12 +3,15 @@
  * the hub's fan-out and its queue for `receive`, and the methods' parameter checks (docs/JSONRPC.md).
  */
 import { EventEmitter } from 'node:events';
+import { PassThrough, Writable } from 'node:stream';
+import { JSONRPCServer } from 'json-rpc-2.0';
 import { describe, expect, it } from 'vitest';
 import { ChatError } from '../engine/errors.js';
 import type { MessengerEvents, ReceivedMessage } from '../engine/events.js';
 import { Hub, MAX_PENDING, type Notification } from './hub.js';
 import { LineSplitter } from './lines.js';
-import { rpcServer, type MethodDeps } from './methods.js';
+import { rpcServer, type ConnectionParams, type MethodDeps } from './methods.js';
+import { serveStream } from './server.js';
 import { fromRpcError, toRpcError } from './rpc-errors.js';
 
 describe('LineSplitter', () => {
@@ -38,6 +41,33 @@ describe('LineSplitter', () => {
     s.push(Buffer.from('\nok\n'));
     expect(lines).toEqual(['12345678']);
     expect(tooLong).toBe(1);
+  });
+});
+
+describe('serveStream', () => {
+  it('drops a client that leaves more than the limit of answers unread, instead of growing for ever (hunt2)', async () => {
+    const input = new PassThrough();
+    // A reader that never reads: nothing written ever leaves the buffer.
+    const output = new Writable({ highWaterMark: 16, write: () => {} });
+    let closed = 0;
+    const stream = {
+      input,
+      output,
+      close: () => {
+        closed++;
+        output.destroy();
+        input.destroy();
+      },
+      end: () => output.end(),
+    };
+    const rpc = new JSONRPCServer<ConnectionParams>();
+    rpc.addMethod('big', () => 'x'.repeat(1000));
+    const served = serveStream(stream, rpc, { unsubscribe: () => {} }, 10_000);
+    for (let i = 0; i < 200; i++) input.write(`{"jsonrpc":"2.0","id":${i},"method":"big"}\n`);
+    input.end(); // served resolves either way: dropped, or (without the limit) every answer buffered
+    await served;
+    expect(closed).toBe(1);
+    expect(output.writableLength).toBeLessThan(10_000 + 2_000); // at most one answer past the limit
   });
 });
 

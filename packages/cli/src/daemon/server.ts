@@ -90,22 +90,29 @@ const isValidId = (id: unknown): boolean =>
 
 /**
  * Serves one connection: requests in, answers out as each completes, notifications while subscribed. Resolves when
- * the input has ended and every answer is written (then `end` was called), or when the output is gone.
+ * the input has ended and every answer is written (then `end` was called), or when the output is gone. A client
+ * that leaves more than `maxUnsent` bytes of answers or notifications unread is dropped: one that kept sending
+ * requests and never read grew the daemon's memory until it died (hunt2).
  */
 export function serveStream(
   stream: Stream,
   rpc: JSONRPCServer<ConnectionParams>,
   hub: { unsubscribe(s: Subscriber): void },
+  maxUnsent: number = MAX_UNSENT_BYTES,
 ): Promise<void> {
   const { input, output } = stream;
   const write = (value: unknown): void => {
-    if (!output.destroyed) output.write(jsonLine(value));
+    if (output.destroyed) return;
+    if (output.writableLength > maxUnsent) {
+      stream.close();
+      return;
+    }
+    output.write(jsonLine(value));
   };
   const subscriber: Subscriber = {
     alive: () => !output.destroyed && !gone,
     notify(n: Notification) {
-      if (output.writableLength > MAX_UNSENT_BYTES) stream.close();
-      else write({ jsonrpc: '2.0', method: n.method, params: n.params });
+      write({ jsonrpc: '2.0', method: n.method, params: n.params });
     },
   };
   // A client may half-close after its last request (`printf … | socat - UNIX-CONNECT:…`): its answers still go
