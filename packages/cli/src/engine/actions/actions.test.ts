@@ -1,7 +1,7 @@
 /** The rules of PROTOCOL.md §17.3 and the history pages, on a real in-memory store (no relay, no keys). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../store/store.js';
-import { history, search } from './history.js';
+import { MAX_SEARCH_CHARS, history, search } from './history.js';
 import { applyAction, type TargetRef } from './rules.js';
 
 const hex = (n: number) => n.toString(16).padStart(32, '0');
@@ -147,5 +147,13 @@ describe('history pages and search', () => {
       ['note 3 Deploy', 'bob'],
     ]);
     expect(search({ username: 'bob', store }, 'NOTE', { limit: 2 }).map((e) => e.body)).toEqual(['note 6', 'note 5']);
+  });
+
+  it('search refuses a text too long for SQLite, or holding a NUL that matched everything, as USAGE (hunt2)', () => {
+    for (const text of ['a'.repeat(MAX_SEARCH_CHARS + 1), 'a'.repeat(49_999), 'note\u0000', '\u0000'])
+      expect(() => search({ username: 'bob', store }, text), text.slice(0, 8)).toThrow(
+        expect.objectContaining({ code: 'USAGE' }),
+      );
+    expect(search({ username: 'bob', store }, 'a'.repeat(MAX_SEARCH_CHARS))).toEqual([]);
   });
 });

@@ -124,8 +124,16 @@ export function history(
 }
 
 /** Messages whose shown text contains `text` (case-insensitive for ASCII letters), newest first. */
+/** The longest text `search` looks for, in UTF-16 units: more than any line anyone looks for, under SQLite's limit. */
+export const MAX_SEARCH_CHARS = 1000;
+
 export function search(m: HistoryContext, text: string, options: { in?: string; limit?: number } = {}): HistoryEntry[] {
   if (text.length === 0) throw new ChatError('USAGE', 'search for what? chat search <text>');
+  // SQLite refuses a LIKE pattern over 50,000 bytes as an internal error, and a NUL cut the pattern short so that it
+  // matched everything (hunt2): neither can be in what it is looking for anyway.
+  if (text.length > MAX_SEARCH_CHARS)
+    throw new ChatError('USAGE', `search text is ${text.length} characters; at most ${MAX_SEARCH_CHARS}`);
+  if (text.includes('\0')) throw new ChatError('USAGE', 'search text cannot hold a NUL character');
   const key = options.in === undefined ? undefined : conversationKey(m, options.in);
   const rows = m.store.history.search(text, limitArg(options.limit), key && { conv: key.conv, group: key.group });
   const labels = new Map<string, string>();
