@@ -1,5 +1,6 @@
 /** The binary's surface: help with an example for every command, version, and what start-up does not load. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHAT_BIN, chat } from './harness.js';
@@ -39,6 +40,23 @@ describe('chat --help and --version', () => {
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
     expect(r.stderr).toMatch(/^RESOLVED file:.*\/chat\.js$/m); // the probe sees the modules
     expect(r.stderr).not.toMatch(/RESOLVED .*\/node_modules\/(\.pnpm\/)?yargs[@/]/);
+  });
+
+  it('an output that cannot be written (> /dev/full) is one plain error and exit 1, not a stack trace (hunt2)', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['--version'], ['contacts']]) {
+        const r = spawnSync(process.execPath, [CHAT_BIN, ...args], {
+          env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', CHAT_HOME: '/nonexistent' },
+          stdio: ['ignore', full, 'pipe'],
+          encoding: 'utf8',
+        });
+        expect(r.status, args.join(' ')).toBe(1);
+        expect(r.stderr, args.join(' ')).toBe('chat: error: cannot write the output: ENOSPC\n');
+      }
+    } finally {
+      closeSync(full);
+    }
   });
 });
 

@@ -18,8 +18,15 @@ import { VERSION } from '../version.js';
 declare const CHAT_FAST_BUNDLE: string | undefined;
 
 // `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed.
+// Any other failure to write it (`> /dev/full`: ENOSPC, EIO) is said once, plainly, and the exit code is 1: it was
+// rethrown as a raw stack trace (hunt2). What was committed stays in the history either way.
+let outputFailed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
+  if (err.code === 'EPIPE') return;
+  process.exitCode = 1;
+  if (outputFailed) return;
+  outputFailed = true;
+  process.stderr.write(`chat: error: cannot write the output: ${err.code ?? err.message}\n`);
 });
 
 const args = process.argv.slice(2); // what yargs' hideBin returns for node
