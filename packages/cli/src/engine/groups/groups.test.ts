@@ -103,6 +103,11 @@ describe('groups (§15.3–§15.5)', () => {
     await as(c!, (m) => changeGroup(m, 'crew', 'leave', ''));
     await recv(b!);
     await recv(a!); // the admin learns of the leave before its next change (§15.4: changes are made one after another)
+    // Renaming to the name it has is refused before anything is published (it went out as a new version: hunt2).
+    await expect(as(a!, (m) => changeGroup(m, 'crew', 'rename', '', 'crew'))).rejects.toMatchObject({
+      code: 'USAGE',
+      message: 'the group is already named #crew: nothing to change',
+    });
     await as(a!, (m) => changeGroup(m, 'crew', 'rename', '', 'crew2'));
     // After the removal and the leave, neither dave nor carol is addressed again.
     const { result } = await as(a!, (m) => sendGroupText(m, 'crew2', 'after the changes'));

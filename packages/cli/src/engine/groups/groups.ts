@@ -126,6 +126,9 @@ export async function changeGroup(
   if (!g.member) throw new ChatError('NO_SUCH_GROUP', `you are no longer a member of ${g.record.name}`);
   const who = op === 'leave' ? m.username : op === 'rename' ? '' : normalizeUsername(subject);
   if (op === 'rename') groupNameArg(name ?? '');
+  // The same name again would publish a new version and tell every member it was renamed (hunt2): nothing to do.
+  if (op === 'rename' && name === g.record.name)
+    throw new ChatError('USAGE', `the group is already named #${g.record.name}: nothing to change`);
   const next = nextState(g.record, m.username, op, who, name);
   if (typeof next === 'string') throw new ChatError(next.includes('admin') ? 'NOT_GROUP_ADMIN' : 'USAGE', next);
   // Pin a new member before anything is published: an unknown name fails here (exit 3) and changes nothing.
