@@ -156,7 +156,13 @@ describe('chat daemon: every method', () => {
     expect(changed.members.map((m) => m.user)).toEqual(['alice', 'bob', 'carol']);
     expect(await ok(b, 'getExpiration', { groupId: g.id })).toEqual({ conv: '#crew', seconds: 3600, setBy: 'bob' });
     await fails(a, 'updateGroup', { groupId: g.id, removeMember: 'carol' }, 'NOT_GROUP_ADMIN');
+
     expect(await ok(b, 'updateGroup', { groupId: g.id, removeMember: ['carol'] })).toMatchObject({ version: 4 });
+    // One step after another: a failing one says what was done before it (only UNKNOWN_USER was said: hunt2).
+    const partial = await b.call('updateGroup', { groupId: g.id, name: 'crew2', member: ['nobody'] });
+    expect(partial.error).toMatchObject({ data: { code: 'UNKNOWN_USER' } });
+    expect(partial.error?.message).toMatch(/\(done before it: renamed it to crew2\)$/);
+    expect(await ok(b, 'updateGroup', { groupId: g.id, name: 'crew' })).toMatchObject({ name: 'crew', version: 6 });
     await fails(b, 'updateGroup', { groupId: g.id }, 'USAGE');
     await fails(b, 'updateGroup', { groupId: 'xyz', name: 'x' }, 'USAGE');
 

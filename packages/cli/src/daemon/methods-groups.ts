@@ -90,13 +90,31 @@ async function update(m: GroupsContext & TimerContext, p: Params) {
   if (name === undefined && add.length + remove.length === 0 && expiration === undefined)
     throw new ChatError('USAGE', 'nothing to change: give params.name, member, removeMember or expiration');
   const failed: FanoutResult['failed'] = [];
-  const steps: (() => Promise<FanoutResult | undefined>)[] = [
-    ...(name === undefined ? [] : [() => changed(changeGroup(m, ref, 'rename', '', name.replace(/^#/, '')))]),
-    ...add.map((u) => () => changed(changeGroup(m, ref, 'add', u))),
-    ...remove.map((u) => () => changed(changeGroup(m, ref, 'remove', u))),
-    ...(expiration === undefined ? [] : [async () => (await setTimer(m, ref, expiration)).result]),
+  const steps: (readonly [string, () => Promise<FanoutResult | undefined>])[] = [
+    ...(name === undefined
+      ? []
+      : [[`renamed it to ${name}`, () => changed(changeGroup(m, ref, 'rename', '', name.replace(/^#/, '')))] as const]),
+    ...add.map((u) => [`added ${u}`, () => changed(changeGroup(m, ref, 'add', u))] as const),
+    ...remove.map((u) => [`removed ${u}`, () => changed(changeGroup(m, ref, 'remove', u))] as const),
+    ...(expiration === undefined
+      ? []
+      : [['set its timer', async () => (await setTimer(m, ref, expiration)).result] as const]),
   ];
-  for (const step of steps) failed.push(...((await step())?.failed ?? []));
+  // One change after another (§15.4): a step that fails leaves those before it done, and the error says which, so a
+  // retry sends only the rest (an answer that said only UNKNOWN_USER hid that bob was added: hunt2).
+  const done: string[] = [];
+  for (const [what, step] of steps) {
+    try {
+      failed.push(...((await step())?.failed ?? []));
+    } catch (err) {
+      if (!(err instanceof ChatError) || done.length === 0) throw err;
+      throw new ChatError(err.code, `${err.message} (done before it: ${done.join(', ')})`, {
+        hint: err.hint ?? 'send again only what is not done yet',
+        cause: err,
+      });
+    }
+    done.push(what);
+  }
   return { ...groupInfo(findGroup(m, ref)), failed };
 }
 
