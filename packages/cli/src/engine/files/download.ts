@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
+  existsSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -153,7 +154,16 @@ export async function acceptFile(
   options: TransferOptions = {},
 ): Promise<FileTransfer> {
   const t = m.store.files.find(id, 'in');
-  if (t.state === 'received') return t;
+  if (t.state === 'received') {
+    // Accepting again answers where it was saved; a saved file that is gone cannot come again (the relay deleted its
+    // copy once it was received), which is said instead of "saved" to a path that no longer exists (hunt2).
+    if (t.path === null || existsSync(t.path)) return t;
+    throw new ChatError(
+      'NO_SUCH_TRANSFER',
+      `${t.blob.slice(0, 8)} was received already, to ${printable(t.path)}, which is no longer there`,
+      { hint: 'the relay deleted its copy once it was received: ask the sender to send it again' },
+    );
+  }
   if (t.state === 'declined') throw new ChatError('NO_SUCH_TRANSFER', `you declined ${t.blob.slice(0, 8)} already`);
   ensurePrivateDir(dir); // a directory that cannot be made fails before the transfer is marked as started
   m.store.files.update(t.blob, { state: 'downloading' });

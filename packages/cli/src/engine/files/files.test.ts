@@ -5,7 +5,7 @@
  * file swapped under its name after the check is never published under the final name.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MessageKind, encodeFileOffer, generateFileKey, sealChunk, streamSealedSize } from '@chat/crypto';
@@ -113,6 +113,22 @@ it('send-file refuses a /proc file that says 0 bytes (it would arrive empty); an
     const empty = join(t.dir, 'really-empty');
     writeFileSync(empty, '');
     expect((await sendFile(m, 'bob', empty)).size).toBe(0); // a file that is empty still goes
+  } finally {
+    m.close();
+  }
+});
+
+it('accepting again answers where it was saved; if that file is gone it says so instead of "saved" (hunt2)', async () => {
+  const id = await offerRaw('again.txt', Buffer.from('once'));
+  const m = await receive();
+  try {
+    const got = await acceptFile(m, id, join(t.dir, 'dl-again'));
+    expect((await acceptFile(m, id, join(t.dir, 'dl-elsewhere'))).path).toBe(got.path); // the same file, not a copy
+    rmSync(got.path!);
+    await expect(acceptFile(m, id, join(t.dir, 'dl-elsewhere'))).rejects.toMatchObject({
+      code: 'NO_SUCH_TRANSFER',
+      message: expect.stringContaining('was received already') as string,
+    });
   } finally {
     m.close();
   }
