@@ -92,6 +92,9 @@ describe('groups (§15.3–§15.5)', () => {
   it('add, remove, leave and rename converge for every member, including one offline throughout', async () => {
     const [a, b, c, d, e] = await users('alice', 'bob', 'carol', 'dave', 'erin');
     await befriend(a!, b!, c!, d!, e!);
+    // Yourself alone is no group (hunt2: naming only yourself made one).
+    for (const only of [[], [a!], [a!, a!]])
+      await expect(as(a!, (m) => createGroup(m, 'solo', only))).rejects.toMatchObject({ code: 'USAGE' });
     const { group } = await as(a!, (m) => createGroup(m, 'crew', [b!, c!, d!]));
     await recv(b!);
     await recv(c!);

@@ -103,6 +103,10 @@ export async function createGroup(
   const members = [...new Set([m.username, ...users.map(normalizeUsername)])]
     .sort()
     .map((user) => ({ user, admin: user === m.username }));
+  // Yourself alone is no group: refused here too, as with no member at all (`chat group create solo alice` made one
+  // for alice: hunt2).
+  if (members.length < 2)
+    throw new ChatError('USAGE', 'a group needs at least one other member', { hint: 'name someone besides yourself' });
   // Pin everyone first: an unknown name fails here, before the group exists anywhere.
   await m.withConnectionFor(async (conn) => {
     for (const u of members)
