@@ -1,7 +1,7 @@
 /** The rules of PROTOCOL.md §17.3 and the history pages, on a real in-memory store (no relay, no keys). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../store/store.js';
-import { MAX_SEARCH_CHARS, history, search } from './history.js';
+import { MAX_SEARCH_CHARS, history, limitArg, search } from './history.js';
 import { applyAction, type TargetRef } from './rules.js';
 
 const hex = (n: number) => n.toString(16).padStart(32, '0');
@@ -147,6 +147,16 @@ describe('history pages and search', () => {
       ['note 3 Deploy', 'bob'],
     ]);
     expect(search({ username: 'bob', store }, 'NOTE', { limit: 2 }).map((e) => e.body)).toEqual(['note 6', 'note 5']);
+  });
+
+  it('--limit outside 1..MAX, or not a number, is USAGE naming what it got', () => {
+    expect(limitArg(undefined)).toBeGreaterThan(0);
+    expect(() => limitArg(0)).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/got 0$/) }),
+    );
+    expect(() => limitArg(Number.NaN)).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/got something that is not a number$/) }),
+    );
   });
 
   it('search refuses a text too long for SQLite, or holding a NUL that matched everything, as USAGE (hunt2)', () => {

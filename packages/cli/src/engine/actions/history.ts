@@ -93,7 +93,11 @@ export function conversationKey(m: HistoryContext, target: string): ConvKey {
 export function limitArg(limit: number | undefined): number {
   const n = limit ?? DEFAULT_HISTORY_LIMIT;
   if (!Number.isInteger(n) || n < 1 || n > MAX_HISTORY_LIMIT)
-    throw new ChatError('USAGE', `--limit takes a whole number from 1 to ${MAX_HISTORY_LIMIT}, got ${limit}`);
+    // `--limit abc` reaches here as NaN (yargs' number type): say what it was, not "NaN" (hunt2).
+    throw new ChatError(
+      'USAGE',
+      `--limit takes a whole number from 1 to ${MAX_HISTORY_LIMIT}, got ${Number.isNaN(limit) ? 'something that is not a number' : limit}`,
+    );
   return n;
 }
 
