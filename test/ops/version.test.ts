@@ -1,5 +1,6 @@
 /** `-V` / `--version` on both binaries: the package's version, printed without loading SQLite or the engine. */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHAT_JS, RELAY_JS, ROOT, runBin } from './run-bin.js';
@@ -40,5 +41,19 @@ describe('chat-relay -V / --version', () => {
     const r = await runBin(RELAY_JS, ['constructor']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^chat-relay: error: Unexpected argument 'constructor'/);
+  });
+
+  it('an output that cannot be written (> /dev/full) is one plain error and exit 1, not a stack trace (hunt2)', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [RELAY_JS, '--version'], {
+        stdio: ['ignore', full, 'pipe'],
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe('chat-relay: error: cannot write the output: ENOSPC\n');
+    } finally {
+      closeSync(full);
+    }
   });
 });

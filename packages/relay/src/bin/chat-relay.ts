@@ -69,6 +69,17 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   migrate: async (argv) => (await import('../cli/migrate-command.js')).migrateCommand(argv),
 };
 
+// `chat-relay admin users | head -2`: a reader that left is not an error; any other failure to write stdout
+// (`> /dev/full`: ENOSPC) is said once, plainly, with exit 1, not as a raw stack trace (hunt2), as `chat` does.
+let outputFailed = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') return;
+  process.exitCode = 1;
+  if (outputFailed) return;
+  outputFailed = true;
+  process.stderr.write(`chat-relay: error: cannot write the output: ${err.code ?? err.message}\n`);
+});
+
 async function main(): Promise<void> {
   // -V as in `chat -V`; -v, the older spelling, still works. parseArgs takes one short letter per option.
   const argv = process.argv.slice(2).map((a) => (a === '-V' ? '--version' : a));
