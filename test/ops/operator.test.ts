@@ -108,6 +108,10 @@ describe('chat-relay admin and status', () => {
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toMatch(/^chat-relay: error: nobody is not banned \(UNKNOWN_USER\)$/m);
     expect((await runBinary(['admin', 'ban', '--data', data])).code).toBe(2);
+    // Not a username at all: a usage error, not an unknown user (hunt2: exit 4).
+    const invalid = await runBinary(['admin', 'unban', 'BOB', '--data', data]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/^chat-relay: error: "BOB" is not a username$/m);
   });
 
   it('on a running relay: ban refuses logins, kick shows its reason to the client, status, shutdown exits 0', async () => {

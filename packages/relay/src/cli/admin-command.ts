@@ -4,6 +4,7 @@
  * the database operations (users, ban, unban, invite, delete-user, stats) run on the data directory directly;
  * `kick` and `shutdown` need a running relay (exit 3 otherwise).
  */
+import { isValidUsername } from '@chat/crypto';
 import { parseAdmins } from '../admins.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,6 +113,14 @@ export async function adminCommand(argv: string[]): Promise<number> {
     throw new CommandError(
       NEEDS_USER.has(op) ? `admin ${op} needs one username` : `admin ${op} takes no username`,
       RelayExit.USAGE,
+    );
+  }
+  // Not a username at all is a usage error (exit 2), not an unknown user (4): `admin kick BOB` (hunt2).
+  if (user !== undefined && !isValidUsername(user)) {
+    throw new CommandError(
+      `${JSON.stringify(user)} is not a username`,
+      RelayExit.USAGE,
+      'a username is 3 to 32 characters: a lowercase letter, then lowercase letters, digits, _ or - (PROTOCOL.md §3.1)',
     );
   }
   const { config } = configFrom(values);
