@@ -112,7 +112,13 @@ it('send-file refuses a /proc file that says 0 bytes (it would arrive empty); an
     });
     const empty = join(t.dir, 'really-empty');
     writeFileSync(empty, '');
-    expect((await sendFile(m, 'bob', empty)).size).toBe(0); // a file that is empty still goes
+    const sent = await sendFile(m, 'bob', empty);
+    expect(sent.size).toBe(0); // a file that is empty still goes
+    // Accepting one's own offer names it for what it is (it said "no file transfer": hunt2).
+    await expect(acceptFile(m, sent.blob.slice(0, 8), join(t.dir, 'dl-own'))).rejects.toMatchObject({
+      code: 'NO_SUCH_TRANSFER',
+      message: `${sent.blob.slice(0, 8)} is a file you offered to bob, not one offered to you`,
+    });
   } finally {
     m.close();
   }

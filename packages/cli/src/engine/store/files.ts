@@ -54,15 +54,17 @@ export class FileTable {
       throw new ChatError('NO_SUCH_TRANSFER', `a transfer id is 4 to 32 hex digits, got ${JSON.stringify(prefix)}`, {
         hint: 'chat files lists them',
       });
-    const rows = (
-      this.db.prepare('SELECT * FROM files WHERE blob LIKE ? ORDER BY ts').all(`${p}%`) as FileTransfer[]
-    ).filter((r) => direction === undefined || r.direction === direction);
+    const all = this.db.prepare('SELECT * FROM files WHERE blob LIKE ? ORDER BY ts').all(`${p}%`) as FileTransfer[];
+    const rows = all.filter((r) => direction === undefined || r.direction === direction);
     if (rows.length === 1) return rows[0]!;
-    throw new ChatError(
-      'NO_SUCH_TRANSFER',
-      rows.length === 0 ? `no file transfer ${p}` : `${rows.length} transfers start with ${p}`,
-      { hint: 'chat files lists them' },
-    );
+    // `chat files accept` of a file we offered: it is listed, so "no file transfer" read as a bug (hunt2).
+    const other = rows.length === 0 && all.length === 1 ? all[0] : undefined;
+    const why = other
+      ? `${p} is a file ${other.direction === 'out' ? `you offered to ${other.peer}` : `${other.peer} offered you`}, not one ${direction === 'in' ? 'offered to you' : 'you offered'}`
+      : rows.length === 0
+        ? `no file transfer ${p}`
+        : `${rows.length} transfers start with ${p}`;
+    throw new ChatError('NO_SUCH_TRANSFER', why, { hint: 'chat files lists them' });
   }
 
   /** An unfinished upload of the same file to the same peer, to resume (§16.1). */
