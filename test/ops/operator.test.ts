@@ -99,7 +99,16 @@ describe('chat-relay admin and status', () => {
     expect(table.stdout).toMatch(/^bob\s+-\s+-\s+1\s+\d+\s+\d{4}-/m);
 
     expect((await runBinary(['admin', 'ban', 'mallory', '--reason', 'spam', '--data', data])).code).toBe(0);
-    expect((await runBinary(['admin', 'stats', '--data', data])).stdout).toMatch(/^users\s+2$/m);
+    const stats = (await runBinary(['admin', 'stats', '--data', data])).stdout;
+    expect(stats).toMatch(/^users\s+2$/m);
+    // Stopped: the store's counts and "running no", not a just-started relay's uptime and connections (hunt2).
+    expect(stats).toMatch(/^running\s+no$/m);
+    expect(stats).not.toMatch(/^(uptimeMs|connections|online)\b/m);
+    const statsJson = JSON.parse((await runBinary(['admin', 'stats', '--json', '--data', data])).stdout) as {
+      stats: Record<string, unknown>;
+    };
+    expect(statsJson.stats).toMatchObject({ running: false, users: 2 });
+    expect(statsJson.stats).not.toHaveProperty('uptimeMs');
     expect((await runBinary(['admin', 'invite', '--data', data])).stdout).toMatch(/^[0-9a-f]{40}\n$/);
     const kick = await runBinary(['admin', 'kick', 'bob', '--data', data]);
     expect(kick.code).toBe(3);

@@ -131,6 +131,7 @@ export async function adminCommand(argv: string[]): Promise<number> {
     after: values.after as string | undefined,
   };
   let result: AdminResult;
+  let running = true;
   try {
     const answer = await controlRequest(config.dataDir, request);
     if (answer.ok !== true) {
@@ -146,6 +147,7 @@ export async function adminCommand(argv: string[]): Promise<number> {
         'start it, or check --data',
       );
     }
+    running = false;
     try {
       result = await offline(config.dataDir, config.store, config.admins, request);
     } catch (e) {
@@ -153,8 +155,18 @@ export async function adminCommand(argv: string[]): Promise<number> {
       throw e;
     }
   }
-  print(result, values.json === true);
+  print(running || result.op !== 'stats' ? result : storeStats(result), values.json === true);
   return 0;
+}
+
+/**
+ * The stats of a relay that is not running: the store's counts only, and `running: false`. Its connections, online
+ * users and uptime are a running relay's own; read from the database alone they came out 0, 0 and ~1 ms, as if a
+ * relay had just started (hunt2).
+ */
+function storeStats(result: Extract<AdminResult, { op: 'stats' }>): AdminResult {
+  const { connections: _c, online: _o, uptimeMs: _u, ...store } = result.stats;
+  return { ...result, stats: { running: false, ...store } } as unknown as AdminResult;
 }
 
 function print(result: AdminResult, json: boolean): void {
@@ -186,7 +198,8 @@ function print(result: AdminResult, json: boolean): void {
       return;
     }
     case 'stats':
-      for (const [k, v] of Object.entries(result.stats)) process.stdout.write(`${k.padEnd(12)} ${v}\n`);
+      for (const [k, v] of Object.entries(result.stats))
+        process.stdout.write(`${k.padEnd(12)} ${v === false ? 'no' : v}\n`);
       return;
     case 'invite':
       process.stdout.write(`${result.invite}\n`);
