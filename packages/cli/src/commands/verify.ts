@@ -3,8 +3,6 @@
  * to compare in person or over a channel you trust. Looks the contact up first if it was never seen. While
  * `chat daemon` runs, asks it (`verify`, docs/JSONRPC.md).
  */
-import { realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { withDaemonOr } from './attach.js';
 import { openMessenger } from './common.js';
 import { printJson, type Io } from './io.js';
@@ -37,7 +35,7 @@ export async function verify(args: VerifyArgs, io: Io): Promise<number> {
   );
   if (args.qr !== false) {
     // Loaded only here: nothing else needs the QR encoder. The code holds the 60 digits without spaces.
-    const QRCode = loadQrcode();
+    const { default: QRCode } = await import('qrcode');
     const digits = view.safetyNumber.replaceAll(' ', '');
     io.stdout.write(
       `\n${await QRCode.toString(digits, { type: 'terminal', small: true, errorCorrectionLevel: 'M' })}\n`,
@@ -47,15 +45,4 @@ export async function verify(args: VerifyArgs, io: Io): Promise<number> {
     `if ${view.username} sees the same digits: chat trust ${view.username} --verify "${view.safetyNumber}"\n`,
   );
   return 0;
-}
-
-/**
- * The QR encoder, from its package's real path. Through a symlinked node_modules (pnpm), Node 20 may keep the link's
- * path after an lstat of a socket (the daemon's, which `withDaemonOr` looks for first), and the package then cannot
- * find its own dependencies (hunt1: `Cannot find module 'dijkstrajs'` while a daemon ran); libuv's realpath
- * (`.native`) is not affected. The same cure as the SQLite addon's (engine/store/encrypted-db.ts).
- */
-function loadQrcode(): typeof import('qrcode') {
-  const require = createRequire(import.meta.url);
-  return require(realpathSync.native(require.resolve('qrcode'))) as typeof import('qrcode');
 }

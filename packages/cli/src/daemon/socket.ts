@@ -19,7 +19,8 @@ export function ownSocket(path: string, uid: number | undefined = process.getuid
   try {
     // BigInt stats live in an array of their own: Node 20's JS realpathSync reads the shared one on a cache hit, and
     // after an lstat of a socket there it stopped resolving symlinked packages (pnpm), so a package imported later
-    // could not find its own dependencies (review rev15; the qrcode of `chat verify` met it first, hunt1).
+    // could not find its own dependencies (review rev15; `chat verify`'s lazily imported qrcode met it first, hunt1:
+    // test/e2e/daemon-commands.test.ts).
     st = lstatSync(path, { bigint: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
