@@ -1,7 +1,7 @@
 /**
- * `mkdir -p` for the relay's data directory and the client's profile and download directories: the one helper both
- * programs need that is not about the wire, kept here because the relay and the client share nothing else
- * (`@chat/protocol/dirs`, not part of the codec's index).
+ * `mkdir -p` for the relay's data directory and the client's profile and download directories: a helper both programs
+ * need that is not about the wire, kept here because the relay and the client share nothing else
+ * (`@chat/protocol/dirs`, not part of the codec's index; `./output` is the other).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

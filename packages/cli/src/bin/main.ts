@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { reportOutputErrors } from '@chat/protocol/output';
 import { daemonSocketPath, profileHome } from '../engine/home.js';
 import { fastCommand } from './fast-path.js';
 import { VERSION } from '../version.js';
@@ -17,17 +18,9 @@ import { VERSION } from '../version.js';
 /** Set by the bundler (scripts/bundle.mjs): the fast path's CommonJS bundle, relative to this file. */
 declare const CHAT_FAST_BUNDLE: string | undefined;
 
-// `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed.
-// Any other failure to write it (`> /dev/full`: ENOSPC, EIO) is said once, plainly, and the exit code is 1: it was
-// rethrown as a raw stack trace (hunt2). What was committed stays in the history either way.
-let outputFailed = false;
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') return;
-  process.exitCode = 1;
-  if (outputFailed) return;
-  outputFailed = true;
-  process.stderr.write(`chat: error: cannot write the output: ${err.code ?? err.message}\n`);
-});
+// `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed; any
+// other failure to write it is one plain error and exit 1. What was committed stays in the history either way.
+reportOutputErrors('chat');
 
 const args = process.argv.slice(2); // what yargs' hideBin returns for node
 // What yargs' .version() prints for these two alone, without loading yargs (about 150 ms of CPU, docs/BENCHMARKS.md).

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { DEFAULT_PORT, PROTOCOL_VERSION } from '@chat/protocol';
+import { reportOutputErrors } from '@chat/protocol/output';
 import { CommandError, printError } from '../cli/common.js';
 import { configFrom, parse } from '../cli/flags.js';
 import { DEFAULT_HOST } from '../config.js';
@@ -69,16 +70,9 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   migrate: async (argv) => (await import('../cli/migrate-command.js')).migrateCommand(argv),
 };
 
-// `chat-relay admin users | head -2`: a reader that left is not an error; any other failure to write stdout
-// (`> /dev/full`: ENOSPC) is said once, plainly, with exit 1, not as a raw stack trace (hunt2), as `chat` does.
-let outputFailed = false;
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') return;
-  process.exitCode = 1;
-  if (outputFailed) return;
-  outputFailed = true;
-  process.stderr.write(`chat-relay: error: cannot write the output: ${err.code ?? err.message}\n`);
-});
+// `chat-relay admin users | head -2`: a reader that left is not an error; any other failure to write stdout is one
+// plain error and exit 1, as for `chat`.
+reportOutputErrors('chat-relay');
 
 async function main(): Promise<void> {
   // -V as in `chat -V`; -v, the older spelling, still works. parseArgs takes one short letter per option.
