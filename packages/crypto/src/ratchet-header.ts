@@ -56,7 +56,7 @@ export function splitMessage(message: Uint8Array): {
   }
   // With its offset: `message` may be a Buffer, whose `slice` is a view into a larger pool (review rev13).
   const view = new DataView(headerBytes.buffer, headerBytes.byteOffset, RATCHET_HEADER_BYTES);
-  const n = view.getUint32(36);
+  const n = headerNumber(headerBytes);
   // No sender numbers a message beyond MAX_CHAIN_INDEX (§20.5); accepting it would move Nr to 2^32, which the state's
   // u32 encoding cannot hold.
   if (n > MAX_CHAIN_INDEX) throw new CryptoError('RATCHET_HEADER_INVALID', `message number ${n} is out of range`);
@@ -65,4 +65,13 @@ export function splitMessage(message: Uint8Array): {
     headerBytes,
     sealed: message.subarray(RATCHET_HEADER_BYTES),
   };
+}
+
+/** @internal The header's `n` (u32be at bytes 36..39) of a message or header at least 40 bytes long. */
+export function headerNumber(message: Uint8Array): number {
+  const at = RATCHET_HEADER_BYTES - 4;
+  return (
+    (message[at] as number) * 0x1000000 +
+    (((message[at + 1] as number) << 16) | ((message[at + 2] as number) << 8) | (message[at + 3] as number))
+  );
 }

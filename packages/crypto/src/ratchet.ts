@@ -15,7 +15,7 @@ import { SECRET_KEY_BYTES } from './constants.js';
 import { CryptoError } from './errors.js';
 import type { KeyPair } from './identity.js';
 import { aeadOpen, aeadSeal } from './aead.js';
-import { encodeHeader, type RatchetHeader, splitMessage } from './ratchet-header.js';
+import { encodeHeader, headerNumber, type RatchetHeader, splitMessage } from './ratchet-header.js';
 import { kdfCk, kdfRk, messageKeyMaterial } from './ratchet-kdf.js';
 import { cloneRatchetState, type RatchetState, skippedId, wipeRatchetState } from './ratchet-state.js';
 import {
@@ -216,15 +216,6 @@ export function ratchetDecryptInPlace(
   wipeRatchetState(state);
   Object.assign(state, next);
   return plaintext;
-}
-
-/** The header's `n` (§20.3: u32be at bytes 36..39) of a message at least a header long. */
-function headerNumber(message: Uint8Array): number {
-  const at = RATCHET_HEADER_BYTES - 4;
-  return (
-    (message[at] as number) * 0x1000000 +
-    (((message[at + 1] as number) << 16) | ((message[at + 2] as number) << 8) | (message[at + 3] as number))
-  );
 }
 
 /** `RATCHET_DUPLICATE`: the message's key was used before, or erased as the oldest skipped key. */
