@@ -15,6 +15,7 @@ import {
   type AdminRequest,
   type AdminResult,
   type LocalAdminOp,
+  type RelayStats,
 } from '../admin/ops.js';
 import { controlRequest } from '../admin/control.js';
 import { silentLogger } from '../log.js';
@@ -164,12 +165,18 @@ export async function adminCommand(argv: string[]): Promise<number> {
  * users and uptime are a running relay's own; read from the database alone they came out 0, 0 and ~1 ms, as if a
  * relay had just started (hunt2).
  */
-function storeStats(result: Extract<AdminResult, { op: 'stats' }>): AdminResult {
+function storeStats(result: Extract<AdminResult, { op: 'stats' }>): StoppedStats {
   const { connections: _c, online: _o, uptimeMs: _u, ...store } = result.stats;
-  return { ...result, stats: { running: false, ...store } } as unknown as AdminResult;
+  return { ...result, stats: { running: false, ...store } };
 }
 
-function print(result: AdminResult, json: boolean): void {
+/** What `storeStats` gives: the stats of a relay that is not running. */
+interface StoppedStats {
+  op: 'stats';
+  stats: { running: false } & Omit<RelayStats, 'connections' | 'online' | 'uptimeMs'>;
+}
+
+function print(result: AdminResult | StoppedStats, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
