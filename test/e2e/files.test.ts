@@ -2,11 +2,14 @@
  * File transfer (PROTOCOL.md §16) through the built `chat` (the relay in the test process): send-file, the offer in
  * recv, accept and decline, byte-identical delivery, tampering, hostile names and the relay's limits.
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliceAndBob, chat, jsonLines, newUser } from './harness.js';
+import { CHAT_BIN, aliceAndBob, chat, jsonLines, newUser } from './harness.js';
 import { relayInProcess, type TestRelay } from '../fixtures/relay.js';
 import { scaled } from '../fixtures/scale.js';
 import type { TempDir } from '../fixtures/temp.js';
@@ -154,6 +157,47 @@ describe('chat send-file / files accept', () => {
     expect(a.code).toBe(1);
     expect(a.stderr).toMatch(/^chat: error: chunk 1 of [0-9a-f]{8} failed its check/);
     expect(readdirSync(dl)).toEqual([]);
+  });
+});
+
+describe('one download of a transfer at a time, across processes', () => {
+  it("an accept while another process holds the transfer's claim exits 1 (DOWNLOAD_BUSY); the claim dies with its process", async () => {
+    const data = randomBytes(150_000);
+    const src = join(t.dir, 'claimed.bin');
+    writeFileSync(src, data);
+    const offer = await offerTo(alice, bob, src);
+    // Another process of bob's profile downloading it: here one that only takes the claim (the built lock module) and
+    // waits. SIGKILLed, as a crashed `chat files accept` would be, it must not leave the transfer claimed.
+    const locks = pathToFileURL(join(dirname(CHAT_BIN), '../engine/store/locks.js')).href;
+    const lockFile = join(bob, 'locks', `download-${offer.id}.lock`);
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { tryLock } = await import(${JSON.stringify(locks)}); if (!tryLock(${JSON.stringify(lockFile)})) process.exit(3); process.stdout.write('held\\n'); setInterval(() => {}, 1 << 30);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = once(holder, 'exit');
+    const dl = join(t.dir, 'claimed-dl');
+    try {
+      await once(holder.stdout, 'data');
+      const busy = await chat(['files', 'accept', offer.id, '--dir', dl], { home: bob });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toMatch(
+        /^chat: error: [0-9a-f]{8} \(claimed\.bin\) is being downloaded or declined by another chat process of this profile/,
+      );
+      expect(readdirSync(dl)).toEqual([]);
+    } finally {
+      holder.kill('SIGKILL');
+      await exited;
+    }
+    const ok = await chat(['files', 'accept', offer.id, '--dir', dl], { home: bob });
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(dl, 'claimed.bin')).equals(data)).toBe(true);
+    expect(existsSync(lockFile)).toBe(false);
   });
 });
 

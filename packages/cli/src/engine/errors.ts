@@ -61,6 +61,8 @@ export type ClientErrorCode =
   | 'NO_SUCH_TRANSFER'
   | 'FILE_UNREADABLE'
   | 'DOWNLOAD_PATH_UNSAFE'
+  // another process of the profile (or client of its daemon) is downloading or declining that transfer now
+  | 'DOWNLOAD_BUSY'
   // a profile or download directory that cannot be made (files.ts ensurePrivateDir)
   | 'DIRECTORY_NOT_CREATED'
   | 'STREAM_CHUNK_INVALID'

@@ -4,6 +4,7 @@
  *
  * It imports neither the SQLite addon nor anything that draws: the store is loaded lazily by `Messenger.open`.
  */
+import { join } from 'node:path';
 import type { SendOptions } from './send/outbox-sender.js';
 import { describeThisProcess, markReceiving, nameTheHolder, unmarkReceiving } from './receiving-marker.js';
 import { EventEmitter } from 'node:events';
@@ -146,6 +147,11 @@ export class Messenger extends EventEmitter<MessengerEvents> {
   /** The storage key of chat.db (§13.3), when this messenger opened it. */
   get storageKey(): Uint8Array | undefined {
     return this.opts.storageKey;
+  }
+
+  /** The profile's private directory of locks between its processes (store/locks.ts: a download's claim). */
+  get lockDir(): string {
+    return join(this.opts.profile.home, 'locks');
   }
 
   /** The receiving session while `receive()` runs; sends use it instead of opening a second connection. */

@@ -35,6 +35,7 @@ import { blobDone, blobGet } from '../net/blobs.js';
 import type { Connection } from '../net/connection.js';
 import type { Store } from '../store/store.js';
 import type { FileTransfer } from '../store/files.js';
+import { type FileLock, tryLock } from '../store/locks.js';
 import { sanitizeFileName, uniquePath } from './sanitize.js';
 import { readChunk, type TransferOptions } from './upload.js';
 
@@ -42,7 +43,46 @@ function partPath(dir: string, t: FileTransfer): string {
   return join(dir, `.${sanitizeFileName(t.name)}.${t.blob}.part`);
 }
 
-type DownloadContext = Connect & SendControl & { readonly store: Pick<Store, 'files' | 'blocked'> };
+type DownloadContext = Connect &
+  SendControl & {
+    readonly store: Pick<Store, 'files' | 'blocked'>;
+    /** The profile's private directory for locks (Messenger.lockDir). */
+    readonly lockDir: string;
+  };
+
+/**
+ * Claims `t` for this process (§16.3): one download of a transfer at a time across the profile's processes and the
+ * daemon's clients. Two at once would write one `.part` together, and the second one's resume (it cuts the file to
+ * the whole chunks it sees) can remove a chunk the first has already written and hashed: the first would then publish
+ * a file with a hole in it. Then `t` as chat.db has it now (another process may have settled it meanwhile).
+ * @throws {ChatError} DOWNLOAD_BUSY (1) if another process or client is downloading or declining it now.
+ */
+function claim(m: DownloadContext, t: FileTransfer): { lock: FileLock; now: FileTransfer } {
+  const lock = tryLock(join(m.lockDir, `download-${t.blob}.lock`));
+  if (!lock) {
+    throw new ChatError(
+      'DOWNLOAD_BUSY',
+      `${t.blob.slice(0, 8)} (${printable(t.name)}) is being downloaded or declined by another chat process of this profile`,
+      { hint: 'wait for it to finish: chat files shows the transfer received once it is' },
+    );
+  }
+  return { lock, now: m.store.files.get(t.blob) ?? t };
+}
+
+/** What accepting an incoming transfer that is `received` or `declined` answers: where it was saved, or a refusal. */
+function settled(t: FileTransfer): FileTransfer {
+  if (t.state === 'declined') throw new ChatError('NO_SUCH_TRANSFER', `you declined ${t.blob.slice(0, 8)} already`);
+  // Accepting again answers where it was saved; a saved file that is gone cannot come again (the relay deleted its
+  // copy once it was received), which is said instead of "saved" to a path that no longer exists (hunt2).
+  if (t.path === null || existsSync(t.path)) return t;
+  throw new ChatError(
+    'NO_SUCH_TRANSFER',
+    `${t.blob.slice(0, 8)} was received already, to ${printable(t.path)}, which is no longer there`,
+    { hint: 'the relay deleted its copy once it was received: ask the sender to send it again' },
+  );
+}
+
+const isSettled = (t: FileTransfer): boolean => t.state === 'received' || t.state === 'declined';
 
 /**
  * Opens the temp file without following a symlink (§16.3): both parts of its name come from the sender, so in a
@@ -145,7 +185,8 @@ async function tellRelayAndSender(
 
 /**
  * Downloads an offered file into `dir` and returns the transfer with its final `path`.
- * @throws {ChatError} NO_SUCH_TRANSFER (2), STREAM_CHUNK_INVALID / FILE_HASH_MISMATCH (1), NO_SUCH_BLOB (6), …
+ * @throws {ChatError} NO_SUCH_TRANSFER (2), DOWNLOAD_BUSY / STREAM_CHUNK_INVALID / FILE_HASH_MISMATCH (1), NO_SUCH_BLOB
+ *   (6), …
  */
 export async function acceptFile(
   m: DownloadContext,
@@ -153,19 +194,27 @@ export async function acceptFile(
   dir: string,
   options: TransferOptions = {},
 ): Promise<FileTransfer> {
-  const t = m.store.files.find(id, 'in');
-  if (t.state === 'received') {
-    // Accepting again answers where it was saved; a saved file that is gone cannot come again (the relay deleted its
-    // copy once it was received), which is said instead of "saved" to a path that no longer exists (hunt2).
-    if (t.path === null || existsSync(t.path)) return t;
-    throw new ChatError(
-      'NO_SUCH_TRANSFER',
-      `${t.blob.slice(0, 8)} was received already, to ${printable(t.path)}, which is no longer there`,
-      { hint: 'the relay deleted its copy once it was received: ask the sender to send it again' },
-    );
-  }
-  if (t.state === 'declined') throw new ChatError('NO_SUCH_TRANSFER', `you declined ${t.blob.slice(0, 8)} already`);
+  const offered = m.store.files.find(id, 'in');
+  if (isSettled(offered)) return settled(offered);
   ensurePrivateDir(dir); // a directory that cannot be made fails before the transfer is marked as started
+  const { lock, now: t } = claim(m, offered);
+  try {
+    if (isSettled(t)) return settled(t); // another process finished or declined it while this one looked
+    const got = await download(m, t, dir, options);
+    lock.release(true); // received: no download of it can start again, so its lock file goes (under the lock)
+    return got;
+  } finally {
+    lock.release();
+  }
+}
+
+/** `acceptFile`'s download, under the transfer's claim. */
+async function download(
+  m: DownloadContext,
+  t: FileTransfer,
+  dir: string,
+  options: TransferOptions,
+): Promise<FileTransfer> {
   m.store.files.update(t.blob, { state: 'downloading' });
   const part = partPath(dir, t);
   const chunks = streamChunkCount(t.size);
@@ -235,15 +284,24 @@ export async function acceptFile(
 
 /** Declines an offer: the relay deletes its copy and the sender is told (§16). */
 export async function declineFile(m: DownloadContext, id: string, dir?: string): Promise<FileTransfer> {
-  const t = m.store.files.find(id, 'in');
-  if (t.state === 'received') throw new ChatError('NO_SUCH_TRANSFER', `${t.blob.slice(0, 8)} was received already`);
-  const conn = await m.connect('send');
+  const offered = m.store.files.find(id, 'in');
+  const received = (t: FileTransfer) => new ChatError('NO_SUCH_TRANSFER', `${t.blob.slice(0, 8)} was received already`);
+  if (offered.state === 'received') throw received(offered);
+  // Not while a download of it runs (§16.3): it would fail half-way, its chunks left behind.
+  const { lock, now: t } = claim(m, offered);
   try {
-    await tellRelayAndSender(m, t, 'declined', conn);
+    if (t.state === 'received') throw received(t);
+    const conn = await m.connect('send');
+    try {
+      await tellRelayAndSender(m, t, 'declined', conn);
+    } finally {
+      await conn.close();
+    }
+    m.store.files.update(t.blob, { state: 'declined' });
+    if (dir) rmSync(partPath(dir, t), { force: true });
+    lock.release(true);
+    return { ...t, state: 'declined' };
   } finally {
-    await conn.close();
+    lock.release();
   }
-  m.store.files.update(t.blob, { state: 'declined' });
-  if (dir) rmSync(partPath(dir, t), { force: true });
-  return { ...t, state: 'declined' };
 }

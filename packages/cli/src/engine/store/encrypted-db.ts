@@ -4,24 +4,13 @@
  * ChaCha20-Poly1305 under the profile's storage key, given raw (no second key derivation: the key is random). A
  * database from before §13.3 is plaintext: it is encrypted in place the first time a key is given (migrate below).
  */
-import { closeSync, fsyncSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ChatError } from '../errors.js';
 import { touchPrivateFile } from '../files.js';
+import { Database, type Db } from './sqlite.js';
 
-/**
- * The addon's package, loaded from its real path. Through a symlinked node_modules (pnpm) Node 20 may keep the link's
- * path after an lstat of a socket (the daemon's, just before), and the package then cannot find its own `bindings`
- * dependency; libuv's realpath (`.native`) is not affected.
- */
-const require = createRequire(import.meta.url);
-const Database = require(
-  realpathSync.native(require.resolve('better-sqlite3-multiple-ciphers')),
-) as typeof import('better-sqlite3-multiple-ciphers');
-
-/** The type the store's modules are written against (better-sqlite3's, whose API this package keeps). */
-export type Db = import('better-sqlite3').Database;
+export type { Db } from './sqlite.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 /** The suffix of the encrypted copy that replaces a plaintext chat.db (§13.3). */
