@@ -5,7 +5,8 @@
 
 /**
  * Handles errors on `process.stdout` for the program named `program` (`chat`, `chat-relay`). A reader that left
- * (EPIPE: `chat recv | head -1`) is not an error: the process goes on, so it still acknowledges what it committed.
+ * (EPIPE: `chat recv | head -1`) is not an error and does not kill the process mid-write: a command that streams
+ * (`chat recv`) listens for it itself and stops cleanly, acknowledging what it committed.
  * Any other failure (`> /dev/full`: ENOSPC, EIO) is said once, `<program>: error: cannot write the output: <code>`,
  * and the exit code becomes 1; before, it was rethrown as a raw stack trace (hunt2).
  * @example reportOutputErrors('chat')

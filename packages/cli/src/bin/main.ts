@@ -18,8 +18,9 @@ import { VERSION } from '../version.js';
 /** Set by the bundler (scripts/bundle.mjs): the fast path's CommonJS bundle, relative to this file. */
 declare const CHAT_FAST_BUNDLE: string | undefined;
 
-// `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed; any
-// other failure to write it is one plain error and exit 1. What was committed stays in the history either way.
+// `chat recv | head -1`: a closed stdout must not crash the process before it has acknowledged what it committed
+// (`recv` then stops cleanly, bin/run.ts); any other failure to write it is one plain error and exit 1. What was
+// committed stays in the history either way.
 reportOutputErrors('chat');
 
 const args = process.argv.slice(2); // what yargs' hideBin returns for node

@@ -21,20 +21,32 @@ export const io: Io = {
 export async function run<M>(
   load: () => Promise<M>,
   call: (m: M) => Promise<number>,
-  { stopOnSignals = false } = {},
+  { stopOnSignals = false, stopOnClosedOutput = false } = {},
 ): Promise<void> {
+  const controller = new AbortController();
   if (stopOnSignals) {
-    // First SIGINT / SIGTERM: stop cleanly (acknowledge what is committed, close). A second one: exit at once.
-    const controller = new AbortController();
+    // First SIGINT / SIGTERM: the command stops cleanly (`recv` acknowledges what is committed and closes; `send`
+    // withdraws what the relay has not confirmed), told through `io.signal`, whose reason names the signal. A second
+    // one: exit at once.
     io.signal = controller.signal;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
-      controller.abort();
+      controller.abort(signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  if (stopOnClosedOutput) {
+    // The reader left (`chat recv --follow | head -1`): nothing more can be shown, so stop as on a first signal
+    // instead of receiving (and acknowledging) on for nobody (hunt3). main.ts's handler keeps EPIPE from being fatal.
+    io.signal = controller.signal;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' && !controller.signal.aborted) controller.abort('EPIPE');
+    });
+  }
   process.exitCode = await runCommand(io, async () => call(await load()));
+  // Stopped: what the command left running (a connection still opening, its timers) must not keep the process alive.
+  if (controller.signal.aborted) process.exit();
 }
 
 /** `chat send` as parsed: the words of the message (after `--` too), not yet joined. */
@@ -69,12 +81,13 @@ export const actions: Actions = {
     run(
       () => import('../commands/send.js'),
       (m) => m.send(a, io),
+      { stopOnSignals: true },
     ),
   recv: (a) =>
     run(
       () => import('../commands/recv.js'),
       (m) => m.recv(a, io),
-      { stopOnSignals: true },
+      { stopOnSignals: true, stopOnClosedOutput: true },
     ),
   history: (a) =>
     run(

@@ -11,6 +11,7 @@ import { CONVERSATION_TARGET as CONVERSATION } from '../engine/groups/target.js'
 import type { SendResult } from '../daemon/methods.js';
 import { openMessenger } from './common.js';
 import { warn, type Io } from './io.js';
+import { Stop, type StopCode, stopped, whenStopped } from './stop.js';
 
 export async function sendInSession(
   target: string,
@@ -19,7 +20,22 @@ export async function sendInSession(
   replyRef?: string,
   allowV1 = false,
 ): Promise<SendResult> {
-  const messenger = await openMessenger(io, { connectEarly: 'send' });
+  const stop = whenStopped(io.signal);
+  stop.catch(() => {});
+  let abandoned = false;
+  const opening = openMessenger(io, { connectEarly: 'send' });
+  opening.then(
+    (m) => abandoned && m.close(),
+    () => {},
+  ); // opened after a stop: closed, never used
+  let messenger: Messenger;
+  try {
+    messenger = await Promise.race([opening, stop]);
+  } catch (err) {
+    abandoned = true;
+    if (err instanceof Stop) throw stopped(err.code, 'before the message was queued: nothing was sent');
+    throw err;
+  }
   messenger.on('keyChanged', (c) => {
     if (c.accepted)
       warn(
@@ -27,16 +43,40 @@ export async function sendInSession(
         `${c.username}'s key changed from ${c.previous} to ${c.current}; accepted (trust-new-identities always)`,
       );
   });
+  // Ctrl-C or SIGTERM before the relay confirmed the message (§9) withdraws it, as a failure to confirm does: a
+  // cancelled `chat send` leaves nothing queued that a later command would send behind the user's back (hunt3). A
+  // group send's entries stay queued, as they do when its send fails.
+  const direct: string[] = [];
+  if (!CONVERSATION.test(target)) messenger.on('queued', (msg) => direct.push(msg.id));
+  const sending = sendWith(messenger, target, text, replyRef, allowV1);
+  sending.catch(() => {}); // it settles after a stop too, once the connection is closed
   try {
-    const result = await sendWith(messenger, target, text, replyRef, allowV1);
+    const result = await Promise.race([sending, stop]);
     if (result.type === 'direct' && result.version === 1)
       warn(io, `sent to ${result.to} as a v1 envelope (signed, no forward secrecy): v2 is not available`);
     return result;
   } catch (err) {
+    if (err instanceof Stop) throw afterStop(err.code, messenger, direct);
     throw await withNextStep(err, target, messenger);
   } finally {
     messenger.close();
   }
+}
+
+/** What a stop while sending left: the direct message withdrawn if the relay had not confirmed it, said. */
+function afterStop(code: StopCode, m: Messenger, direct: readonly string[]): ChatError {
+  if (direct.length === 0) {
+    return stopped(
+      code,
+      'before the message was sent: a group message stays queued and goes with the next chat command',
+    );
+  }
+  const unconfirmed = direct.filter((id) => m.store.outbox.get(id) !== undefined);
+  if (unconfirmed.length === 0) return stopped(code, 'after the relay confirmed the message: it was sent');
+  for (const id of unconfirmed) m.store.outbox.withdraw(id);
+  return stopped(code, 'before the relay confirmed the message: it was withdrawn, nothing is left queued', {
+    hint: 'the relay may or may not have stored it; running chat send again sends it as a new message (new id)',
+  });
 }
 
 /** One send, as `chat send` and the daemon's `send` method do it; `replyRef` names the message answered (§17). */

@@ -10,6 +10,7 @@ import type { SendResult } from '../daemon/methods.js';
 import { attachDaemon } from './attach.js';
 import type { Io } from './io.js';
 import { printSent as printSentTo } from './sent-output.js';
+import { Stop, stopped, whenStopped } from './stop.js';
 
 export interface SendArgs {
   username: string;
@@ -31,6 +32,8 @@ export async function send(args: SendArgs, io: Io): Promise<number> {
 
 /** `send` through the daemon (docs/JSONRPC.md): no key derivation, no relay handshake in this process. */
 async function sendThroughDaemon(daemon: DaemonClient, args: SendArgs, text: string, io: Io): Promise<number> {
+  const stop = whenStopped(io.signal);
+  stop.catch(() => {});
   try {
     const params = {
       recipient: args.username,
@@ -38,7 +41,12 @@ async function sendThroughDaemon(daemon: DaemonClient, args: SendArgs, text: str
       ...(args.replyTo === undefined ? {} : { replyTo: args.replyTo }),
       ...(args.allowV1 === true ? { allowV1: true } : {}),
     };
-    return printSent(io, args, await daemon.request<SendResult>('send', params));
+    return printSent(io, args, await Promise.race([daemon.request<SendResult>('send', params), stop]));
+  } catch (err) {
+    // The daemon has the request and goes on with it; this process only stops waiting for its answer.
+    if (err instanceof Stop)
+      throw stopped(err.code, 'while the daemon was sending: it goes on (chat history shows it)');
+    throw err;
   } finally {
     daemon.close();
   }

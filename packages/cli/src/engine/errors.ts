@@ -18,6 +18,10 @@ export const ExitCode = {
   LOCKED: 7,
   /** A one-shot send would have gone as a v1 envelope and was not allowed to (PROTOCOL.md §24.5). */
   V1_ONLY: 8,
+  /** Stopped by SIGINT (128 + 2), as a shell reports it; `chat send` withdrew what the relay had not confirmed. */
+  INTERRUPTED: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  TERMINATED: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -78,6 +82,9 @@ export type ClientErrorCode =
   | 'PREKEY_BAD_SIGNATURE'
   // another writer kept changing a v2 session while a receive checked its messages (receive/receiver.ts)
   | 'SESSION_BUSY'
+  // a one-shot command stopped by SIGINT / SIGTERM before it was done (commands/send-session.ts)
+  | 'INTERRUPTED'
+  | 'TERMINATED'
   | 'UNEXPECTED';
 
 export type ChatErrorCode = ClientErrorCode | ErrorCode;
@@ -105,6 +112,8 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   SHUTTING_DOWN: ExitCode.UNREACHABLE,
   // Nothing was committed or acknowledged: receiving again is the fix (a live session does so itself).
   SESSION_BUSY: ExitCode.UNREACHABLE,
+  INTERRUPTED: ExitCode.INTERRUPTED,
+  TERMINATED: ExitCode.TERMINATED,
   RELAY_CHANGED: ExitCode.REFUSED,
   RELAY_CERT_MISMATCH: ExitCode.REFUSED,
   TLS_FAILED: ExitCode.REFUSED,
