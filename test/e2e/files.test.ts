@@ -264,6 +264,9 @@ describe('relay limits (§16.4)', () => {
     expect(q.code).toBe(6);
     expect(q.stderr).toMatch(/quota/);
     expect(blobFiles(limited).length).toBe(2);
+    // Refused before anything was stored: not left in `chat files` as uploading for ever (hunt3), only the one sent.
+    const listed = jsonLines<Row>((await chat(['files', '--json'], { home: carol })).stdout);
+    expect(listed.map((r) => [r.name, r.state])).toEqual([['ok.bin', 'offered']]);
     void dave;
   });
 });

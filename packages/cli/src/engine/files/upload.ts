@@ -118,7 +118,8 @@ export async function sendFile(
   const { fd, size } = openSource(abs);
   try {
     const chunks = streamChunkCount(size);
-    const t: FileTransfer = m.store.files.findUpload(peer, abs, size) ?? {
+    const resumed = m.store.files.findUpload(peer, abs, size);
+    const t: FileTransfer = resumed ?? {
       blob: randomBytes(16).toString('hex'),
       direction: 'out',
       peer,
@@ -135,8 +136,16 @@ export async function sendFile(
     const bid = Buffer.from(t.blob, 'hex');
     const conn = await m.connect('send');
     try {
-      await m.lookupAndPin(peer, conn); // a changed or untrusted key stops us before any upload (§3.4)
-      const have = await blobNew(conn, bid, peer, streamSealedSize(size), chunks);
+      let have: number;
+      try {
+        await m.lookupAndPin(peer, conn); // a changed or untrusted key stops us before any upload (§3.4)
+        have = await blobNew(conn, bid, peer, streamSealedSize(size), chunks);
+      } catch (err) {
+        // Refused (FILE_TOO_LARGE, QUOTA_EXCEEDED, a key not accepted) or cut off before the relay stored anything of
+        // a new upload: there is nothing to resume, so it is not left listed as `uploading` for ever (hunt3).
+        if (!resumed) m.store.files.remove(t.blob);
+        throw err;
+      }
       const hash = createHash('sha256');
       const buf = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
       for (let i = 0; i < have; i++) hash.update(readChunk(fd, buf, i, size));

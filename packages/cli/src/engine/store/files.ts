@@ -76,6 +76,11 @@ export class FileTable {
       .get(peer, path, size) as FileTransfer | undefined;
   }
 
+  /** Forgets a transfer (an upload the relay refused before any of it was stored). */
+  remove(blob: string): void {
+    this.db.prepare('DELETE FROM files WHERE blob = ?').run(blob);
+  }
+
   list(): FileTransfer[] {
     return this.db.prepare('SELECT * FROM files ORDER BY ts').all() as FileTransfer[];
   }
