@@ -92,6 +92,11 @@ describe("a relay that swaps bob's key", () => {
       expect(() => m.trust('bob', { verify: '1'.repeat(60) })).toThrow(
         expect.objectContaining({ code: 'SAFETY_NUMBER_MISMATCH', exitCode: 4 }),
       );
+      // Not a safety number at all (an empty --verify, a fingerprint pasted): a usage error, nothing changed (hunt3).
+      for (const typed of ['', '12345', oldFp, `${view.digits}0`])
+        expect(() => m.trust('bob', { verify: typed }), typed).toThrow(
+          expect.objectContaining({ code: 'USAGE', exitCode: 2 }),
+        );
       expect(m.contact('bob')?.trust).toBe('changed');
       expect(m.trust('bob', { verify: view.digits }).contact).toMatchObject({ trust: 'verified', pending: null });
     } finally {

@@ -129,7 +129,8 @@ export interface TrustResult {
  * `chat trust`: accepts the contact's pending (changed) or untrusted key, and with `verify` marks it verified after
  * comparing the typed safety number in constant time. Nothing changes when the comparison fails.
  *
- * @throws {ChatError} SAFETY_NUMBER_MISMATCH (exit 4) when `verify` does not match.
+ * @throws {ChatError} USAGE (exit 2) when `verify` is not 60 digits; SAFETY_NUMBER_MISMATCH (exit 4) when it does not
+ *   match.
  */
 export function trustContact(
   store: Store,
@@ -139,6 +140,14 @@ export function trustContact(
   now = Date.now(),
 ): TrustResult {
   const view = safetyNumberView(me, contact);
+  // Not 60 digits at all (an empty --verify, a fingerprint pasted instead): a usage error, not a mismatch (hunt3).
+  if (verify !== undefined && !/^\d{60}$/.test(verify.replace(/[\s-]/g, ''))) {
+    throw new ChatError(
+      'USAGE',
+      `a safety number is 60 digits (spaces and dashes allowed): ${JSON.stringify(verify.slice(0, 20))}${verify.length > 20 ? '…' : ''} is not one`,
+      { hint: `chat verify ${contact.username} shows it; nothing was changed` },
+    );
+  }
   if (verify !== undefined && !safetyNumberMatches(verify, view.digits)) {
     throw new ChatError(
       'SAFETY_NUMBER_MISMATCH',
