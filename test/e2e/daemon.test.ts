@@ -3,8 +3,9 @@
  * written from docs/JSONRPC.md (test/helpers/rpc-client.ts), `chat send` / `chat recv` attaching to it, a second
  * daemon refused, a stale socket from a SIGKILLed daemon recovered, and the echo bot from examples/.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -341,6 +342,45 @@ describe('chat daemon', () => {
       const s = await chat(['send', 'bob', 'no passphrase asked'], { home: carol, env: noPassphrase });
       expect(s).toMatchObject({ code: 0, stderr: '' });
       await rpc.notification((x) => x.params.body === 'no passphrase asked');
+    } finally {
+      expect(await stopDaemon(d)).toBe(0);
+    }
+  });
+
+  it('waiting for its passphrase (a FIFO): answers signals, a send whose client left never goes out, recv can be stopped', async () => {
+    // hunt3: with the passphrase read synchronously from a FIFO the daemon answered nothing (not even SIGTERM), a
+    // `chat recv` through it hung past its timeout, and a `chat send` killed meanwhile went out minutes later.
+    const dave = await newUser(t.dir, 'dave', relay, { sealed: true });
+    const fifo = join(t.dir, 'dave-passphrase');
+    execFileSync('mkfifo', [fifo]);
+    const env = { CHAT_PASSPHRASE: undefined };
+    const waiting = startChat(['daemon', '--json', '--passphrase-file', fifo], { home: dave, env });
+    await waiting.waitFor(/"event":"listening"/);
+    waiting.proc.kill('SIGTERM'); // still reading the FIFO: it stops all the same, its socket gone
+    expect((await waiting.exit).code).toBe(0);
+    expect(waiting.stdout()).toMatch(/"event":"stopped"/);
+    expect(existsSync(join(dave, 'daemon.sock'))).toBe(false);
+
+    const d = startChat(['daemon', '--json', '--passphrase-file', fifo], { home: dave, env });
+    try {
+      await d.waitFor(/"event":"listening"/);
+      const recv = startChat(['recv'], { home: dave, env });
+      await d.waitFor(/"event":"clients","open":1\}/);
+      recv.proc.kill('SIGTERM');
+      expect((await recv.exit).code).toBe(0);
+      // Its request still waits in the daemon (unanswerable until the keys unlock), its connection half-open. A client
+      // sends a message and leaves (as a `chat send` killed there would) while the daemon is still starting.
+      const leaving = await RpcClient.connect(join(dave, 'daemon.sock'));
+      leaving.call('send', { recipient: 'bob', message: 'killed before the daemon was ready' }).catch(() => {});
+      leaving.close(); // its request line first, then its end of the connection
+      await writeFile(fifo, `${TEST_PASSPHRASE}\n`);
+      await d.waitFor(ONLINE);
+      await rpc.call('subscribe'); // bob's daemon tells us when dave's next message is in
+      const after = await chat(['send', 'bob', 'sent once the daemon was ready'], { home: dave, env });
+      expect(after).toMatchObject({ code: 0, stderr: '' });
+      await rpc.notification((x) => x.params.body === 'sent once the daemon was ready');
+      const history = await chat(['history', 'dave', '--json'], { home: bob });
+      expect(history.stdout).not.toContain('killed before the daemon was ready');
     } finally {
       expect(await stopDaemon(d)).toBe(0);
     }

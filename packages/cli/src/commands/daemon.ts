@@ -7,7 +7,7 @@
  * and no names of correspondents. With --json one JSON object per line on stdout, else `chat: daemon: …` lines.
  */
 import { createServer } from 'node:net';
-import type { ChatError } from '../engine/errors.js';
+import { ChatError } from '../engine/errors.js';
 import type { ConnectionStatus } from '../engine/events.js';
 import { Profile } from '../engine/profile.js';
 import { inertLine } from '../terminal-text.js';
@@ -18,6 +18,7 @@ import { daemonSocketPath } from '../engine/home.js';
 import { listenOnce } from '../daemon/socket.js';
 import { addSessionMethods } from '../daemon/methods-session.js';
 import { localOps, type SessionOps } from '../session/ops.js';
+import { aborted } from '../engine/aborted.js';
 import { openMessenger } from './common.js';
 import type { Io } from './io.js';
 import { methodDeps, runSession } from './rpc-session.js';
@@ -68,8 +69,23 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
     return new Promise((res) => server.close(() => res())); // removes the socket file
   };
   let messenger: Awaited<ReturnType<typeof openMessenger>>;
+  // SIGINT / SIGTERM while the keys unlock (a passphrase prompt or file that has not answered): stop, as later.
+  const stop = aborted(io.signal);
   try {
-    messenger = await openMessenger(io, { connectEarly: 'recv' });
+    const opening = openMessenger(io, { connectEarly: 'recv' });
+    const opened = await Promise.race([opening, stop.then(() => undefined)]);
+    if (opened === undefined) {
+      opening.then(
+        (m) => m.close(),
+        () => {},
+      );
+      failed(new ChatError('DAEMON_LOST', 'the chat daemon stopped before it was ready'));
+      log('stopping');
+      await stopServer();
+      log('stopped');
+      return 0;
+    }
+    messenger = opened;
   } catch (err) {
     failed(err);
     await stopServer();

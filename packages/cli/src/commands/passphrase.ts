@@ -5,7 +5,8 @@
  * `--passphrase-file` flag beats both variables: bin/cli.ts puts it in `CHAT_PASSPHRASE_FILE` and drops
  * `CHAT_PASSPHRASE` for that command. Passphrases are never echoed, logged or put in error messages.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { ChatError } from '../engine/errors.js';
 import type { Profile } from '../engine/profile.js';
 import type { Io, Terminal } from './io.js';
@@ -55,7 +56,7 @@ export async function readPassphrase(
   if (file !== undefined) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = await readPassphraseFile(file, io.signal);
     } catch (err) {
       // A local file that is missing or unreadable: exit 1 (PROTOCOL.md §12), as `chat send-file` says it (hunt1).
       throw new ChatError(
@@ -138,4 +139,26 @@ function promptHidden({ input, output }: Terminal, prompt: string): Promise<stri
     input.on('data', onData);
     input.resume();
   });
+}
+
+/**
+ * Reads a passphrase file on the thread pool, not with readFileSync: a FIFO (`--passphrase-file <(pass show chat)`,
+ * a named pipe whose writer has not come yet) would block the whole event loop, so that a daemon waiting for its
+ * passphrase answered no signal and no client (hunt3). Stopped meanwhile (`signal`), it opens the pipe for writing
+ * itself and closes it: the pending read ends (EOF), as Node waits for the thread pool's reads when the process exits.
+ */
+async function readPassphraseFile(file: string, signal: AbortSignal | undefined): Promise<string> {
+  const unblock = (): void => {
+    try {
+      if (statSync(file).isFIFO()) closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // No reader left, or no such pipe: nothing is waiting on it.
+    }
+  };
+  signal?.addEventListener('abort', unblock, { once: true });
+  try {
+    return await readFile(file, 'utf8');
+  } finally {
+    signal?.removeEventListener('abort', unblock);
+  }
 }

@@ -190,8 +190,14 @@ async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Pro
   const quote: Quote = (replyTo) => quoteLine(undefined, replyTo);
   const out: Output = { io, json, quote, names: { nickname: () => undefined } };
   try {
+    // Before the first await: a Ctrl-C / SIGTERM while the daemon has not answered yet (it may still be unlocking its
+    // keys) must stop it (engine/aborted.ts; hunt3: a `timeout 20 chat recv` hung for 11 minutes).
+    const stopped = aborted(io.signal);
     if (!args.follow) {
-      const got = await daemon.request<{ messages: MessageObject[] } & Partial<Undelivered>>('receive');
+      const asking = daemon.request<{ messages: MessageObject[] } & Partial<Undelivered>>('receive');
+      asking.catch(() => {});
+      const got = await Promise.race([asking, stopped.then(() => undefined)]);
+      if (got === undefined) return ExitCode.OK;
       for (const m of got.messages) printMessage(out, m);
       const held = got.held ?? [];
       for (const e of [...held, ...(got.rejected ?? [])]) printEvent(out, e);
@@ -199,13 +205,13 @@ async function recvFromDaemon(daemon: DaemonClient, args: RecvArgs, io: Io): Pro
       if (asked) hint(io, heldHint(asked.from));
       return held.length > 0 ? ExitCode.KEY_CHANGED : ExitCode.OK;
     }
-    // Before the first await: a Ctrl-C / SIGTERM while subscribing must still stop it (engine/aborted.ts).
-    const stopped = aborted(io.signal);
     daemon.onNotification((n) => {
       if (n.method === 'message') printMessage(out, n.params);
       else printEvent(out, n.params);
     });
-    await daemon.request('subscribe');
+    const subscribing = daemon.request('subscribe');
+    subscribing.catch(() => {});
+    if ((await Promise.race([subscribing.then(() => true), stopped.then(() => false)])) === false) return ExitCode.OK;
     const lost = daemon.closed.then(() => {
       throw new ChatError('DAEMON_LOST', 'the chat daemon stopped', { hint: 'run chat recv --follow again' });
     });

@@ -8,7 +8,7 @@ import type { JSONRPCServer } from 'json-rpc-2.0';
 import { ADMIN_OPS, type AdminOp } from '../engine/admin.js';
 import { type SessionOps, sessionMethod } from '../session/ops.js';
 import { namedParams, stringParam } from './params.js';
-import type { ConnectionParams } from './register.js';
+import { type ConnectionParams, gate } from './register.js';
 import { badParam } from './rpc-errors.js';
 
 type P = Record<string, unknown>;
@@ -88,10 +88,11 @@ const CHECKS: Checks = {
 
 /** Adds the session methods to `server`; `ops` resolves once the daemon's keys are unlocked. */
 export function addSessionMethods(server: JSONRPCServer<ConnectionParams>, ops: Promise<SessionOps>): void {
+  const started = gate(ops);
   for (const name of Object.keys(CHECKS) as (keyof SessionOps)[]) {
-    server.addMethod(sessionMethod(name), async (params: unknown) => {
+    server.addMethod(sessionMethod(name), async (params: unknown, conn) => {
       const p = (CHECKS[name] as (p: P) => never)(namedParams(params));
-      const op = (await ops)[name] as (p: unknown) => Promise<unknown>;
+      const op = (await started(conn))[name] as (p: unknown) => Promise<unknown>;
       return op(p);
     });
   }

@@ -12,7 +12,7 @@ import type { FanoutResult } from '../engine/events.js';
 import type { Messenger } from '../engine/messenger.js';
 import type { Contact, StoredMessage } from '../engine/store/store.js';
 import type { Hub } from './hub.js';
-import type { ConnectionParams, EngineDeps, Register } from './register.js';
+import { type ConnectionParams, type EngineDeps, type Register, gate } from './register.js';
 import { registerContactMethods } from './methods-contacts.js';
 import { registerFileMethods } from './methods-files.js';
 import { registerGroupMethods } from './methods-groups.js';
@@ -51,8 +51,9 @@ export type SendResult = (
 export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionParams> {
   const server = new JSONRPCServer<ConnectionParams>({ errorListener: () => {} });
   server.mapErrorToJSONRPCErrorResponse = (id, err) => ({ jsonrpc: '2.0', id, error: toRpcError(err) });
+  const started = gate(deps);
   const method = <R>(name: string, f: (d: MethodDeps, p: Params, c: ConnectionParams) => R): void =>
-    server.addMethod(name, async (params: unknown, conn) => f(await deps, namedParams(params), conn));
+    server.addMethod(name, async (params: unknown, conn) => f(await started(conn), namedParams(params), conn));
   const engineMethod: Register<Messenger> = (name, f) => method(name, (d, p, c) => f(engineOf(d, name), p, c));
 
   method('version', (d) => ({ version: d.version, api: API_VERSION }));

@@ -120,6 +120,7 @@ export function serveStream(
   let inFlight = 0;
   let ended = false;
   let gone = false;
+  const left = (): boolean => ended || gone || output.destroyed;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const finish = (): void => {
@@ -138,7 +139,7 @@ export function serveStream(
     MAX_REQUEST_BYTES,
     (line) => {
       inFlight++;
-      void Promise.resolve(receiveLine(rpc, line, { subscriber }))
+      void Promise.resolve(receiveLine(rpc, line, { subscriber, left }))
         .then(
           (response) => {
             if (response !== null) write(response);
