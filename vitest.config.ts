@@ -73,6 +73,8 @@ export const INTEGRATION = [
   'packages/cli/src/ui/messages-ui.test.tsx',
   // an in-process daemon on a Unix socket, with an in-process relay
   'packages/cli/src/session/remote.test.ts',
+  // the daemon's connections on a Unix socket
+  'packages/cli/src/daemon/server-connections.test.ts',
   'packages/cli/src/ui/conversations-ui.test.tsx',
   // a scripted relay lists hostile room names
   'packages/cli/src/terminal-text.test.tsx',

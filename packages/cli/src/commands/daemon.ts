@@ -106,6 +106,9 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   try {
     await runSession(messenger, signal);
     log('stopping');
+    // No new clients; what the connected ones asked for is answered first (a second signal exits at once).
+    server.close();
+    await connections.idle();
     return 0;
   } finally {
     await stopServer();

@@ -20,6 +20,11 @@ export const INVALID_REQUEST = -32600;
 export interface Connections {
   /** Closes every open connection (the daemon is stopping). */
   closeAll(): void;
+  /**
+   * Resolves once no request is being answered on any connection: a daemon that stops answers what it has started (a
+   * download it finished is not reported lost, hunt3) before it closes them.
+   */
+  idle(): Promise<void>;
 }
 
 export function serveConnections(
@@ -29,11 +34,20 @@ export function serveConnections(
   onCount: (open: number) => void,
 ): Connections {
   const open = new Set<Socket>();
+  let busy = 0;
+  const wake: (() => void)[] = [];
+  const requests = {
+    add(n: 1 | -1) {
+      busy += n;
+      if (busy === 0) for (const w of wake.splice(0)) w();
+    },
+  };
   server.on('connection', (socket) => {
     open.add(socket);
     onCount(open.size);
     socket.on('error', () => socket.destroy());
-    serveStream({ input: socket, output: socket, close: () => socket.destroy(), end: () => socket.end() }, rpc, hub);
+    const stream = { input: socket, output: socket, close: () => socket.destroy(), end: () => socket.end() };
+    serveStream(stream, rpc, hub, MAX_UNSENT_BYTES, requests);
     socket.on('close', () => {
       open.delete(socket);
       onCount(open.size);
@@ -43,6 +57,7 @@ export function serveConnections(
     closeAll() {
       for (const s of open) s.destroy();
     },
+    idle: () => (busy === 0 ? Promise.resolve() : new Promise<void>((resolve) => wake.push(resolve))),
   };
 }
 
@@ -99,6 +114,7 @@ export function serveStream(
   rpc: JSONRPCServer<ConnectionParams>,
   hub: { unsubscribe(s: Subscriber): void },
   maxUnsent: number = MAX_UNSENT_BYTES,
+  requests?: { add(n: 1 | -1): void },
 ): Promise<void> {
   const { input, output } = stream;
   const write = (value: unknown): void => {
@@ -139,6 +155,7 @@ export function serveStream(
     MAX_REQUEST_BYTES,
     (line) => {
       inFlight++;
+      requests?.add(1);
       void Promise.resolve(receiveLine(rpc, line, { subscriber, left }))
         .then(
           (response) => {
@@ -149,6 +166,7 @@ export function serveStream(
         )
         .finally(() => {
           inFlight--;
+          requests?.add(-1);
           endIfDone();
         });
     },
