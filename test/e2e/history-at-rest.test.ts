@@ -7,7 +7,10 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PrekeyType } from '@chat/crypto';
+import { Profile } from '@chat/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../packages/cli/src/engine/store/store.js';
 import { relayInProcess, type InProcessRelay } from '../fixtures/relay.js';
 import { tempDir, type TempDir } from '../fixtures/temp.js';
 import { openProfileDb } from '../helpers/profile-db.js';
@@ -91,10 +94,23 @@ describe('the history at rest (§13.3)', () => {
 
   it('keygen --force keeps the history when its key can be had, else sets it aside with a warning', async () => {
     // carol's keys are unprotected: the new keys keep her storage key, and her history still opens.
+    const v2State = async () => {
+      const store = Store.open(join(carol, 'chat.db'), (await new Profile(carol).unlockKeys(undefined)).storageKey);
+      try {
+        return { sessions: store.v2.sessions('alice').length, prekeys: store.v2.live(PrekeyType.x25519OneTime).length };
+      } finally {
+        store.close();
+      }
+    };
+    const before = await v2State();
+    expect(before.sessions).toBeGreaterThan(0); // alice's message to her came in a v2 session
+    expect(before.prekeys).toBeGreaterThan(0);
     const k = await chat(['keygen', '--force', '--no-passphrase'], { home: carol });
     expect(k.code).toBe(0);
     const h = await chat(['history', 'alice', '--json'], { home: carol });
     expect(jsonLines(h.stdout).map((e) => e.body)).toEqual([toCarol]);
+    // Not the old identity's sessions and prekeys (hunt3: her contacts went on accepting the old sessions as hers).
+    expect(await v2State()).toEqual({ sessions: 0, prekeys: 0 });
     // bob's are sealed and no daemon runs: the old history cannot be opened by the new keys; it is moved aside.
     const b = await chat(['keygen', '--force'], { home: bob });
     expect(b.code).toBe(0);

@@ -89,13 +89,17 @@ export async function keyImport(args: KeyImportArgs, io: Io): Promise<number> {
   }
   // A backup holds no history, so no storage key either (§13.3): the restored profile's history starts under a new one,
   // unless --force replaces keys whose history can keep its key (open-store.ts; else that history is set aside).
-  const storageKey = (args.force ? await storageKeyForNewKeys(io, profile) : undefined) ?? newStorageKey();
+  const kept = args.force ? await storageKeyForNewKeys(io, profile) : undefined;
+  const storageKey = kept ?? newStorageKey();
   profile.saveIdentity(contents.identity, { force: args.force === true, passphrase, storageKey });
   if (contents.config) profile.saveConfig(contents.config);
   const { Store } = await import('../engine/store/store.js');
   const store = Store.open(profile.dbPath, storageKey);
   try {
     store.transaction(() => {
+      // A kept history (--force): the sessions and prekeys in it were the replaced keys' (store/v2.ts). Also when the
+      // backup holds the same identity: a session that goes on after a restore is recovered (§24.7), never reused.
+      if (kept) store.v2.forgetReplacedIdentity();
       for (const c of contents.contacts) store.contacts.import(c);
       const now = Date.now();
       store.seen.add(contents.seenIds, now);

@@ -2,7 +2,8 @@
  * `chat keygen`: a new identity (Ed25519 + X25519, §1) in the profile, mode 0600, sealed with a passphrase
  * (PROTOCOL.md §13.1) from CHAT_PASSPHRASE, --passphrase-file, or a hidden prompt asked twice. With no terminal and
  * no passphrase source it is a usage error (exit 2) rather than a silent unencrypted key; `--no-passphrase` stores
- * the keys unencrypted, with a warning. No network, no SQLite (unless --force replaces keys that have a history).
+ * the keys unencrypted, with a warning. No network, no SQLite (unless --force replaces keys that have a history: that
+ * history is kept when its key can be had, without the old identity's v2 sessions and prekeys).
  */
 import { fingerprint, generateIdentity } from '@chat/crypto';
 import { ChatError } from '../engine/errors.js';
@@ -38,6 +39,16 @@ export async function keygen(args: KeygenArgs, io: Io): Promise<number> {
   // Replacing keys: the history keeps its storage key when it can (open-store.ts), else it is set aside.
   const storageKey = replacing ? await (await import('./open-store.js')).storageKeyForNewKeys(io, profile) : undefined;
   profile.saveIdentity(identity, { force: args.force === true, passphrase, ...(storageKey ? { storageKey } : {}) });
+  if (storageKey) {
+    // The history is kept: the old identity's sessions and prekeys in it are not (store/v2.ts).
+    const { Store } = await import('../engine/store/store.js');
+    const store = Store.open(profile.dbPath, storageKey);
+    try {
+      store.v2.forgetReplacedIdentity();
+    } finally {
+      store.close();
+    }
+  }
   const fp = fingerprint(identity.identity.publicKey);
   if (args.json) {
     printJson(io, { fingerprint: fp, home: profile.home, encrypted: passphrase !== undefined });

@@ -117,6 +117,17 @@ export class V2Table {
     this.sql.get('DELETE FROM v2_prekeys WHERE type = ? AND key_id = ?').run(type, keyId);
   }
 
+  /**
+   * Forgets what belonged to identity keys that were replaced (`chat keygen --force`, `chat key import --force` over a
+   * kept history): our prekeys (signed by the old key, the relay would refuse them) and every session (its keys were
+   * agreed with the old identity, PROTOCOL.md §19.3, so a contact must not go on accepting them as ours; hunt3). The
+   * next messages either way start new sessions (§24.2, §24.7).
+   */
+  forgetReplacedIdentity(): void {
+    this.sql.get('DELETE FROM v2_prekeys').run();
+    this.sql.get('DELETE FROM v2_sessions').run();
+  }
+
   /** Erases the retired prekeys whose time has come, and replay keys older than `replayBefore`. */
   sweep(now: number, replayBefore: number): void {
     this.sql.get('DELETE FROM v2_prekeys WHERE erase_at IS NOT NULL AND erase_at <= ?').run(now);
