@@ -2,6 +2,7 @@
  * The engine against the real relay binary: send, receive, TOFU pinning, and every way §4 says an envelope can be
  * bad, delivered by a real relay exactly as a hostile relay or sender could.
  */
+import { type AddressInfo, createServer } from 'node:net';
 import {
   MessageKind,
   generateIdentity,
@@ -343,6 +344,30 @@ describe('Messenger when the relay drops the connection mid-send', () => {
       await withMessenger(profile, async (m) => expect(m.history()).toEqual([]));
     } finally {
       await new Promise((r) => server.close(r));
+      t.cleanup();
+    }
+  });
+});
+
+describe('Messenger when no connection to the relay can be made', () => {
+  it('exits 5 saying the message was not sent (not "may or may not have been stored"), and records nothing', async () => {
+    const t = tempDir('refused');
+    // A port that was just free: connection refused, so nothing can have reached a relay (hunt3).
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    try {
+      const profile = new Profile(`${t.dir}/alice`);
+      profile.saveIdentity(generateIdentity());
+      profile.saveConfig({ version: 1, username: 'alice', relay: `127.0.0.1:${port}`, relayId: '01'.repeat(32) });
+      const e = await withMessenger(profile, (m) => m.sendMessage('bob', 'never sent')).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(ChatError);
+      expect((e as ChatError).exitCode).toBe(5);
+      expect((e as ChatError).message).toMatch(/; the message was not sent$/);
+      expect((e as ChatError).hint).toBe('nothing reached the relay; running chat send again sends it');
+      await withMessenger(profile, async (m) => expect(m.history()).toEqual([]));
+    } finally {
       t.cleanup();
     }
   });

@@ -114,8 +114,11 @@ export async function sendMessage(
   // Not kicked when v1 is refused: the live session's pass would send it under its own rule (v1 allowed).
   const queued = queueMessage(m, to, text, replyTo, options.allowV1 !== false);
   const entry = m.store.outbox.get(queued.id);
+  /** Whether a connection to the relay was made at all: without one, nothing can have been stored (hunt3). */
+  let connected = false;
   try {
     await m.withConnection(m.live(), async (conn) => {
+      connected = true;
       // The live session may have sent it already (same id: the relay stored it once).
       if (entry && m.store.outbox.get(queued.id)) await m.sender.sendEntry(conn, entry, undefined, options);
     });
@@ -125,8 +128,10 @@ export async function sendMessage(
     if (err instanceof ChatError && err.code === 'BLOCKED') throw err;
     m.store.outbox.withdraw(queued.id);
     if (err instanceof ChatError && err.exitCode === 5) {
-      throw new ChatError(err.code, `${err.message}; the message was not confirmed`, {
-        hint: 'it may or may not have been stored; running chat send again sends it as a new message (new id)',
+      throw new ChatError(err.code, `${err.message}; the message was ${connected ? 'not confirmed' : 'not sent'}`, {
+        hint: connected
+          ? 'it may or may not have been stored; running chat send again sends it as a new message (new id)'
+          : 'nothing reached the relay; running chat send again sends it',
         cause: err,
       });
     }
