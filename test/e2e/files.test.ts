@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_BIN, aliceAndBob, chat, jsonLines, newUser } from './harness.js';
 import { relayInProcess, type TestRelay } from '../fixtures/relay.js';
 import { scaled } from '../fixtures/scale.js';
+import { tryLock } from '../../packages/cli/src/engine/store/locks.js';
 import type { TempDir } from '../fixtures/temp.js';
 
 /** Many chunks and several progress events at the CI size; the original 50 MiB under CHAT_TEST_SCALE=long. */
@@ -198,6 +199,28 @@ describe('one download of a transfer at a time, across processes', () => {
     expect(ok.code).toBe(0);
     expect(readFileSync(join(dl, 'claimed.bin')).equals(data)).toBe(true);
     expect(existsSync(lockFile)).toBe(false);
+  });
+});
+
+describe('one download at a time: a second claim in the holding process', () => {
+  it('is refused there and leaves the claim in force for other processes (as in a daemon serving two clients)', async () => {
+    const data = randomBytes(10_000);
+    const src = join(t.dir, 'held-here.bin');
+    writeFileSync(src, data);
+    const offer = await offerTo(alice, bob, src);
+    const lockFile = join(bob, 'locks', `download-${offer.id}.lock`);
+    const here = tryLock(lockFile);
+    expect(here).toBeDefined();
+    try {
+      // A second attempt in this process (SQLite refuses it here). It once touched the file outside SQLite, and
+      // closing that descriptor dropped every POSIX lock this process held on it (review rev16).
+      expect(tryLock(lockFile)).toBeUndefined();
+      const other = await chat(['files', 'accept', offer.id, '--dir', join(t.dir, 'held-here-dl')], { home: bob });
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain('DOWNLOAD_BUSY');
+    } finally {
+      here?.release();
+    }
   });
 });
 

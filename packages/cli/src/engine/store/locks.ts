@@ -5,8 +5,9 @@
  * byte ranges on POSIX, LockFileEx on Windows) and also sees another connection of the same process; the OS drops
  * it when its process ends, however that ends, so a killed holder leaves no stale lock behind.
  */
-import { rmSync } from 'node:fs';
-import { touchPrivateFile } from '../files.js';
+import { chmodSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ensurePrivateDir } from '../files.js';
 import { Database, type Db } from './sqlite.js';
 
 export interface FileLock {
@@ -22,10 +23,13 @@ export interface FileLock {
  * connection holds it. A file there that is not an SQLite database (damaged) is replaced.
  */
 export function tryLock(path: string): FileLock | undefined {
+  ensurePrivateDir(dirname(path));
   for (let attempt = 0; ; attempt++) {
-    touchPrivateFile(path);
+    // Only SQLite opens the file: closing any descriptor of a file drops every POSIX lock this process holds on it
+    // (review rev16), so a touch from here would silently end a lock the daemon holds for another of its clients.
     // timeout 0: a held lock is answered at once (SQLITE_BUSY), never waited for on the event loop's thread.
     const db = new Database(path, { timeout: 0 }) as unknown as Db;
+    chmodSync(path, 0o600); // by path: no descriptor opened
     try {
       db.exec('BEGIN EXCLUSIVE');
     } catch (err) {
