@@ -23,6 +23,7 @@ import { openMessenger } from './common.js';
 import type { Io } from './io.js';
 import { methodDeps, runSession } from './rpc-session.js';
 import { jsonLine } from '../json-line.js';
+import { gate } from '../daemon/register.js';
 
 export interface DaemonArgs {
   json?: boolean;
@@ -56,8 +57,9 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   addSessionMethods(rpc, opsReady);
   // §13.3: the history's key for this user's readers (`chat history`, an attached session), which open chat.db
   // themselves; the socket is this user's alone (0600 in a 0700 profile), as are the keys this process holds.
+  const started = gate(deps);
   rpc.addMethod('storageKey', async () => {
-    const key = (await deps).engine?.storageKey;
+    const key = (await started()).engine?.storageKey;
     if (key === undefined) throw new Error('no storage key');
     return { storageKey: Buffer.from(key).toString('hex') };
   });

@@ -56,7 +56,12 @@ export async function sendInSession(
       warn(io, `sent to ${result.to} as a v1 envelope (signed, no forward secrecy): v2 is not available`);
     return result;
   } catch (err) {
-    if (err instanceof Stop) throw afterStop(err.code, messenger, direct);
+    if (err instanceof Stop) {
+      // Confirmed already (the stop came while the send was closing its connection): it was sent, so it is reported
+      // as sent, exit 0; a script must not send it again (review rev16).
+      if (direct.length > 0 && direct.every((id) => messenger.store.outbox.get(id) === undefined)) return sending;
+      throw afterStop(err.code, messenger, direct, CONVERSATION.test(target));
+    }
     throw await withNextStep(err, target, messenger);
   } finally {
     messenger.close();
@@ -64,15 +69,15 @@ export async function sendInSession(
 }
 
 /** What a stop while sending left: the direct message withdrawn if the relay had not confirmed it, said. */
-function afterStop(code: StopCode, m: Messenger, direct: readonly string[]): ChatError {
-  if (direct.length === 0) {
+function afterStop(code: StopCode, m: Messenger, direct: readonly string[], group: boolean): ChatError {
+  if (group) {
     return stopped(
       code,
       'before the message was sent: a group message stays queued and goes with the next chat command',
     );
   }
+  if (direct.length === 0) return stopped(code, 'before the message was queued: nothing was sent');
   const unconfirmed = direct.filter((id) => m.store.outbox.get(id) !== undefined);
-  if (unconfirmed.length === 0) return stopped(code, 'after the relay confirmed the message: it was sent');
   for (const id of unconfirmed) m.store.outbox.withdraw(id);
   return stopped(code, 'before the relay confirmed the message: it was withdrawn, nothing is left queued', {
     hint: 'the relay may or may not have stored it; running chat send again sends it as a new message (new id)',

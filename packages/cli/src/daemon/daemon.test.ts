@@ -189,10 +189,7 @@ describe('methods', () => {
   };
   const server = rpcServer(Promise.resolve(deps));
   const call = (method: string, params?: unknown) =>
-    server.receive(
-      { jsonrpc: '2.0', id: 1, method, params },
-      { subscriber: { notify: () => {}, alive: () => true }, left: () => false },
-    );
+    server.receive({ jsonrpc: '2.0', id: 1, method, params }, { subscriber: { notify: () => {}, alive: () => true } });
 
   it('checks params and answers with results or mapped errors', async () => {
     expect((await call('send', { recipient: 'bob', message: 'hi' }))?.result).toEqual({

@@ -28,7 +28,7 @@ describe('session methods', () => {
   const call = (name: string, params?: unknown) =>
     server.receive(
       { jsonrpc: '2.0', id: 1, method: sessionMethod(name), params },
-      { subscriber: { notify: () => {}, alive: () => true }, left: () => false },
+      { subscriber: { notify: () => {}, alive: () => true } },
     );
 
   const good: Record<(typeof SESSION_OPS)[number], Record<string, unknown>> = {

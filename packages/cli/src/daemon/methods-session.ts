@@ -90,9 +90,9 @@ const CHECKS: Checks = {
 export function addSessionMethods(server: JSONRPCServer<ConnectionParams>, ops: Promise<SessionOps>): void {
   const started = gate(ops);
   for (const name of Object.keys(CHECKS) as (keyof SessionOps)[]) {
-    server.addMethod(sessionMethod(name), async (params: unknown, conn) => {
+    server.addMethod(sessionMethod(name), async (params: unknown) => {
       const p = (CHECKS[name] as (p: P) => never)(namedParams(params));
-      const op = (await started(conn))[name] as (p: unknown) => Promise<unknown>;
+      const op = (await started())[name] as (p: unknown) => Promise<unknown>;
       return op(p);
     });
   }

@@ -53,7 +53,7 @@ export function rpcServer(deps: Promise<MethodDeps>): JSONRPCServer<ConnectionPa
   server.mapErrorToJSONRPCErrorResponse = (id, err) => ({ jsonrpc: '2.0', id, error: toRpcError(err) });
   const started = gate(deps);
   const method = <R>(name: string, f: (d: MethodDeps, p: Params, c: ConnectionParams) => R): void =>
-    server.addMethod(name, async (params: unknown, conn) => f(await started(conn), namedParams(params), conn));
+    server.addMethod(name, async (params: unknown, conn) => f(await started(), namedParams(params), conn));
   const engineMethod: Register<Messenger> = (name, f) => method(name, (d, p, c) => f(engineOf(d, name), p, c));
 
   method('version', (d) => ({ version: d.version, api: API_VERSION }));

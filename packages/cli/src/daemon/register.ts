@@ -6,16 +6,19 @@ import { ChatError } from '../engine/errors.js';
 /** Per connection: the connection as a subscriber. */
 export interface ConnectionParams {
   subscriber: Subscriber;
-  /** True once the client closed its side, or half-closed it: it sends no more requests (`gate`). */
-  left: () => boolean;
 }
 
+/** How long a request waits for a daemon that is still starting (unlocking its keys) before DAEMON_STARTING. */
+export const START_WAIT_MS = 10_000;
+
 /**
- * What a method waits for before it runs: `ready` (the daemon started, its keys unlocked). A request that came while
- * the daemon was still starting, and whose client has left by then (a `chat send` killed while the daemon waited for
- * its passphrase), is not run: nobody would hear its answer, and a killed send must not go out minutes later (hunt3).
+ * What a method waits for before it runs: `ready` (the daemon started, its keys unlocked), at most `waitMs`. A
+ * request that came while the daemon was waiting for its passphrase used to wait for ever, and run whenever the keys
+ * unlocked, minutes later, even for a client long gone (a `chat send` killed by `timeout`, hunt3); now it is answered
+ * DAEMON_STARTING and not run. (Whether a client is still there cannot be told from the daemon's side: a client that
+ * half-closes after its request, which the daemon supports, looks the same as one that was killed.)
  */
-export function gate<T>(ready: Promise<T>): (conn: ConnectionParams) => Promise<T> {
+export function gate<T>(ready: Promise<T>, waitMs = START_WAIT_MS): () => Promise<T> {
   let isReady = false;
   ready.then(
     () => {
@@ -23,13 +26,29 @@ export function gate<T>(ready: Promise<T>): (conn: ConnectionParams) => Promise<
     },
     () => {},
   );
-  return async (conn) => {
-    const waited = !isReady;
-    const value = await ready;
-    if (waited && conn.left()) {
-      throw new ChatError('DAEMON_LOST', 'the client left while the daemon was starting: its request was not run');
+  return async () => {
+    if (isReady) return ready;
+    let timer: NodeJS.Timeout | undefined;
+    const starting = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ChatError(
+              'DAEMON_STARTING',
+              'the chat daemon for this profile is still starting (its keys are not unlocked yet): the request was not run',
+              {
+                hint: 'try again once its log says ready (chat daemon waits for its passphrase), or stop it',
+              },
+            ),
+          ),
+        waitMs,
+      );
+    });
+    try {
+      return await Promise.race([ready, starting]);
+    } finally {
+      clearTimeout(timer);
     }
-    return value;
   };
 }
 

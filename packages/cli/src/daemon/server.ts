@@ -136,7 +136,6 @@ export function serveStream(
   let inFlight = 0;
   let ended = false;
   let gone = false;
-  const left = (): boolean => ended || gone || output.destroyed;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const finish = (): void => {
@@ -156,7 +155,7 @@ export function serveStream(
     (line) => {
       inFlight++;
       requests?.add(1);
-      void Promise.resolve(receiveLine(rpc, line, { subscriber, left }))
+      void Promise.resolve(receiveLine(rpc, line, { subscriber }))
         .then(
           (response) => {
             if (response !== null) write(response);

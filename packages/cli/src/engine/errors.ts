@@ -75,6 +75,8 @@ export type ClientErrorCode =
   // the local daemon (docs/JSONRPC.md)
   | 'DAEMON_RUNNING'
   | 'DAEMON_LOST'
+  // the daemon was still unlocking its keys when the request came, and did not run it (daemon/register.ts gate)
+  | 'DAEMON_STARTING'
   // protocol v2 (PROTOCOL.md §24)
   | 'V2_UNAVAILABLE'
   | 'DOWNGRADE_REFUSED'
@@ -165,6 +167,7 @@ const EXIT_CODES: Partial<Record<ChatErrorCode, ExitCode>> = {
   NO_SUCH_TRANSFER: ExitCode.USAGE,
   // The daemon went away mid-call: like a dropped relay connection, retrying (without it) is the fix.
   DAEMON_LOST: ExitCode.UNREACHABLE,
+  DAEMON_STARTING: ExitCode.UNREACHABLE,
   V2_UNAVAILABLE: ExitCode.V1_ONLY,
   // The peer used v2 and this relay cannot give a session now: like a changed key, sending to it is blocked.
   DOWNGRADE_REFUSED: ExitCode.KEY_CHANGED,
