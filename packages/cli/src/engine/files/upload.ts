@@ -15,7 +15,7 @@ import {
   streamChunkCount,
   streamSealedSize,
 } from '@chat/crypto';
-import { ChatError, refuseBlocked } from '../errors.js';
+import { ChatError, ExitCode, refuseBlocked } from '../errors.js';
 import { blobNew, blobPut } from '../net/blobs.js';
 import type { Connect, Lookup, SendControl } from '../context.js';
 import type { Store } from '../store/store.js';
@@ -141,9 +141,11 @@ export async function sendFile(
         await m.lookupAndPin(peer, conn); // a changed or untrusted key stops us before any upload (§3.4)
         have = await blobNew(conn, bid, peer, streamSealedSize(size), chunks);
       } catch (err) {
-        // Refused (FILE_TOO_LARGE, QUOTA_EXCEEDED, a key not accepted) or cut off before the relay stored anything of
-        // a new upload: there is nothing to resume, so it is not left listed as `uploading` for ever (hunt3).
-        if (!resumed) m.store.files.remove(t.blob);
+        // Refused (FILE_TOO_LARGE, QUOTA_EXCEEDED, an unknown user, a key not accepted) before the relay stored
+        // anything of a new upload: there is nothing to resume, so it is not left listed as `uploading` for ever
+        // (hunt3). A lost connection keeps it: the relay may have made the blob already, and running send-file again
+        // resumes that one rather than leave it counting against the upload quota (review rev16).
+        if (!resumed && err instanceof ChatError && err.exitCode !== ExitCode.UNREACHABLE) m.store.files.remove(t.blob);
         throw err;
       }
       const hash = createHash('sha256');
