@@ -192,6 +192,8 @@ export interface ChatErrorOptions extends ErrorOptions {
   retryAfterMs?: number;
   /** For `RELAY_CERT_MISMATCH`: the fingerprint the relay presented (§5.1), for a hint naming its chat:// address. */
   presentedCert?: string;
+  /** The envelope it was about stays in the durable outbox and goes later (a control message, send/queue.ts). */
+  queued?: boolean;
 }
 
 /**
@@ -208,11 +210,14 @@ export class ChatError extends Error {
   readonly retryAfterMs: number | undefined;
   /** For `RELAY_CERT_MISMATCH`: the certificate fingerprint the relay presented. */
   readonly presentedCert: string | undefined;
+  /** True when what failed to go now stays in the durable outbox and goes later. */
+  readonly queued: boolean;
 
   constructor(code: ChatErrorCode, message: string, options: ChatErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryAfterMs = options.retryAfterMs;
     this.presentedCert = options.presentedCert;
+    this.queued = options.queued === true;
     this.code = code;
     this.exitCode = exitCodeFor(code);
     this.hint = options.hint;

@@ -218,3 +218,32 @@ it("a declined transfer's lock file goes; a failed download keeps it for the ret
     m.close();
   }
 });
+
+it('an upload whose offer stays queued (the connection went after the last chunk) is offered, not left uploading', async () => {
+  const m = await Messenger.open(alice);
+  try {
+    const src = join(t.dir, 'held-offer.txt');
+    writeFileSync(src, 'offered later');
+    // The network drops right after the last chunk is stored: the offer cannot go now and waits in the outbox. (The
+    // connection is the messenger's own; the test only keeps a hand on it to drop it at that moment.)
+    let upload: { close(): Promise<void> } | undefined;
+    const connect = m.connect.bind(m);
+    m.connect = async (mode) => {
+      const c = await connect(mode);
+      upload = c;
+      return c;
+    };
+    const onProgress = (p: { done: number; total: number }) => {
+      if (p.done === p.total) void upload?.close();
+    };
+    const err = await sendFile(m, 'bob', src, { onProgress }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ queued: true, message: expect.stringMatching(/; it is queued$/) });
+    const row = m.store.files.list().find((f) => f.name === 'held-offer.txt');
+    expect(row?.state).toBe('offered'); // done uploading; running send-file again would have offered it twice
+    const queued = m.store.outbox.list().filter((e) => e.peer === 'bob' && e.kind === MessageKind.fileOffer);
+    expect(queued).toHaveLength(1);
+    for (const e of queued) m.store.outbox.remove(e.id); // left as it was for the other tests
+  } finally {
+    m.close();
+  }
+});

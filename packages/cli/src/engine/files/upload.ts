@@ -177,7 +177,15 @@ export async function sendFile(
       const sha256 = hash.digest();
       m.store.files.update(t.blob, { sha256 });
       const body = encodeFileOffer({ blob: bid, size, key: t.key, sha256, name: t.name, type: t.type });
-      await m.sendControl(peer, MessageKind.fileOffer, body, conn);
+      try {
+        await m.sendControl(peer, MessageKind.fileOffer, body, conn);
+      } catch (err) {
+        // The offer waits in the outbox (the peer's key changed meanwhile, the connection went): the upload is done and
+        // the offer goes with the outbox. Left `uploading`, the transfer looked unfinished for ever, and send-file
+        // again offered the same file a second time.
+        if (err instanceof ChatError && err.queued) m.store.files.update(t.blob, { state: 'offered' });
+        throw err;
+      }
       m.store.files.update(t.blob, { state: 'offered' });
       return { ...t, sha256, state: 'offered' };
     } finally {

@@ -167,7 +167,11 @@ export async function sendControl(
     // Still queued (an edit, a reaction, a timer, a file offer…): say so, as a group send does, so that nobody runs
     // the command again and sends it twice (hunt1, review rev15).
     if (!(err instanceof ChatError) || !staysQueued(err) || !m.store.outbox.get(entry.id)) throw err;
-    throw new ChatError(err.code, `${err.message}; it is queued`, { hint: queuedHint(err, kind), cause: err });
+    throw new ChatError(err.code, `${err.message}; it is queued`, {
+      hint: queuedHint(err, kind),
+      cause: err,
+      queued: true,
+    });
   }
 }
 
