@@ -66,8 +66,8 @@ export async function daemon(args: DaemonArgs, io: Io): Promise<number> {
   const connections = serveConnections(server, rpc, { unsubscribe: (s) => hub?.unsubscribe(s) }, (n) =>
     log('clients', { open: n }),
   );
-  const stopServer = (): Promise<void> => {
-    connections.closeAll();
+  const stopServer = async (): Promise<void> => {
+    await connections.closeAll(); // their `clients` lines come before `stopped` (hunt3)
     return new Promise((res) => server.close(() => res())); // removes the socket file
   };
   let messenger: Awaited<ReturnType<typeof openMessenger>>;

@@ -33,7 +33,8 @@ it('idle() waits for the requests being answered, not for connections that are m
   const path = join(t.dir, 's.sock');
   server.listen(path);
   await once(server, 'listening');
-  const connections = serveConnections(server, rpc, { unsubscribe: () => {} }, () => {});
+  const counts: number[] = [];
+  const connections = serveConnections(server, rpc, { unsubscribe: () => {} }, (n) => counts.push(n));
   const quiet = createConnection(path); // open, asking nothing
   const client = createConnection(path);
   await Promise.all([once(quiet, 'connect'), once(client, 'connect')]);
@@ -50,7 +51,9 @@ it('idle() waits for the requests being answered, not for connections that are m
   finish();
   await idled;
   expect(String((await answer)[0])).toContain('"result":"done"');
-  connections.closeAll();
+  // closeAll resolves once every connection has closed and been counted (the daemon logs `stopped` after that).
+  await connections.closeAll();
+  expect(counts.at(-1)).toBe(0);
   quiet.destroy();
   client.destroy();
   server.close();

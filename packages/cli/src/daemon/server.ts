@@ -18,8 +18,8 @@ export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 export const INVALID_REQUEST = -32600;
 
 export interface Connections {
-  /** Closes every open connection (the daemon is stopping). */
-  closeAll(): void;
+  /** Closes every open connection (the daemon is stopping); resolves once each has closed (and been counted). */
+  closeAll(): Promise<void>;
   /**
    * Resolves once no request is being answered on any connection: a daemon that stops answers what it has started (a
    * download it finished is not reported lost, hunt3) before it closes them.
@@ -54,8 +54,10 @@ export function serveConnections(
     });
   });
   return {
-    closeAll() {
+    async closeAll() {
+      const closed = [...open].map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
       for (const s of open) s.destroy();
+      await Promise.all(closed);
     },
     idle: () => (busy === 0 ? Promise.resolve() : new Promise<void>((resolve) => wake.push(resolve))),
   };
