@@ -53,6 +53,7 @@ export {
   safetyNumberHalf,
   formatSafetyNumber,
   safetyNumberMatches,
+  typedSafetyNumber,
   SAFETY_NUMBER_LABEL,
   SAFETY_NUMBER_ITERATIONS,
   SAFETY_NUMBER_DIGITS,

@@ -57,11 +57,21 @@ export function formatSafetyNumber(digits: string): string {
 }
 
 /**
+ * The 60 digits of a safety number as a user typed it (spaces, dashes and line breaks ignored), or undefined when it
+ * is not one: the one reading of typed input, for safetyNumberMatches and for callers that tell a malformed entry
+ * from a mismatch.
+ */
+export function typedSafetyNumber(typed: string): string | undefined {
+  const clean = typed.replace(/[\s-]/g, '');
+  return /^\d{60}$/.test(clean) ? clean : undefined;
+}
+
+/**
  * Compares a safety number a user typed (spaces, dashes and line breaks ignored) with the computed one, in constant
  * time for inputs of the right length. False for anything that is not 60 digits.
  */
 export function safetyNumberMatches(typed: string, expected: string): boolean {
-  const clean = typed.replace(/[\s-]/g, '');
-  if (!/^\d{60}$/.test(clean) || expected.length !== SAFETY_NUMBER_DIGITS) return false;
+  const clean = typedSafetyNumber(typed);
+  if (clean === undefined || expected.length !== SAFETY_NUMBER_DIGITS) return false;
   return constantTimeEqual(Buffer.from(clean, 'latin1'), Buffer.from(expected, 'latin1'));
 }

@@ -3,7 +3,7 @@
  * for a pinned contact, safety numbers, and accepting a key. Shared by `chat send` / `recv` / `verify` / `trust` and,
  * through Messenger, by the interactive UI's `/verify`.
  */
-import { fingerprint, formatSafetyNumber, safetyNumber, safetyNumberMatches } from '@chat/crypto';
+import { fingerprint, formatSafetyNumber, safetyNumber, safetyNumberMatches, typedSafetyNumber } from '@chat/crypto';
 import type { BundleFrame } from '@chat/protocol';
 import { ChatError } from '../errors.js';
 import type { Contact, Store } from '../store/store.js';
@@ -141,7 +141,7 @@ export function trustContact(
 ): TrustResult {
   const view = safetyNumberView(me, contact);
   // Not 60 digits at all (an empty --verify, a fingerprint pasted instead): a usage error, not a mismatch (hunt3).
-  if (verify !== undefined && !/^\d{60}$/.test(verify.replace(/[\s-]/g, ''))) {
+  if (verify !== undefined && typedSafetyNumber(verify) === undefined) {
     throw new ChatError(
       'USAGE',
       `a safety number is 60 digits (spaces and dashes allowed): ${JSON.stringify(verify.slice(0, 20))}${verify.length > 20 ? '…' : ''} is not one`,
