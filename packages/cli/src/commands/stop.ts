@@ -3,6 +3,7 @@
  * whose reason is the signal's name): the error it ends with, INTERRUPTED (exit 130) or TERMINATED (exit 143), as a
  * shell reports a process those signals ended.
  */
+import { aborted } from '../engine/aborted.js';
 import { ChatError } from '../engine/errors.js';
 
 export type StopCode = 'INTERRUPTED' | 'TERMINATED';
@@ -21,9 +22,7 @@ export function stopped(code: StopCode, what: string, options: { hint?: string }
 
 /** Rejects with a Stop once `signal` (bin/run.ts: its reason is the signal's name) aborts; never without one. */
 export function whenStopped(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise<never>((_, reject) => {
-    const fire = () => reject(new Stop(signal?.reason === 'SIGTERM' ? 'TERMINATED' : 'INTERRUPTED'));
-    if (signal?.aborted) fire();
-    else signal?.addEventListener('abort', fire, { once: true });
+  return aborted(signal).then(() => {
+    throw new Stop(signal?.reason === 'SIGTERM' ? 'TERMINATED' : 'INTERRUPTED');
   });
 }
