@@ -56,12 +56,12 @@ describe('edits and reactions in a terminal (tmux)', () => {
     await tmux.waitFor('alice', under);
     await tmux.waitFor('bob', under);
 
-    // Disappearing messages (§17.5): long enough to see the message arrive on a busy machine, then it leaves both
-    // screens on its own, and both databases.
-    tmux.type('alice', '/expire 10s');
+    // Disappearing messages (§17.5): 5 s, long enough to see the message arrive on a busy machine (the panes are read
+    // every 50 ms), then it leaves both screens on its own, and both databases.
+    tmux.type('alice', '/expire 5s');
     tmux.keys('alice', 'Enter');
-    await tmux.waitFor('bob', /alice set disappearing messages to 10 s/);
-    await tmux.waitFor('bob', /alice · .*disappearing 10 s/);
+    await tmux.waitFor('bob', /alice set disappearing messages to 5 s/);
+    await tmux.waitFor('bob', /alice · .*disappearing 5 s/);
     tmux.type('alice', 'this will self-destruct');
     tmux.keys('alice', 'Enter');
     await tmux.waitFor('bob', /alice: this will self-destruct/);

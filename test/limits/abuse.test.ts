@@ -3,7 +3,7 @@
  * same relay keeps being served. Its round-trip times are measured during the abuse; the bounds asserted here are
  * deliberately generous (a shared CI machine), the measured numbers are printed and reported in docs/RELIABILITY.md.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { generateIdentity, randomMessageId } from '@chat/crypto';
 import { encodeFrame, type ErrFrame, type RelayFrame } from '@chat/protocol';
 import type { RelayOptions, RunningRelay } from '@chat/relay';
@@ -12,12 +12,24 @@ import { RawClient } from '../helpers/raw-client.js';
 import { relayInProcess } from '../fixtures/relay.js';
 import { tempDir } from '../fixtures/temp.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+type Cleanups = (() => Promise<void> | void)[];
+const runCleanups = async (list: Cleanups): Promise<void> => {
+  for (const c of list.splice(0).reverse()) await c();
+};
+/** The sequential tests' clean-ups, run after each. */
+const cleanups: Cleanups = [];
+afterEach(() => runCleanups(cleanups));
+/** A concurrent test's own clean-ups, run when it finishes (vitest tracks concurrent tests only through their context). */
+const ownCleanups = (onTestFinished: TestContext['onTestFinished']): Cleanups => {
+  const list: Cleanups = [];
+  onTestFinished(() => runCleanups(list));
+  return list;
+};
 
-async function setup(options: Partial<RelayOptions>): Promise<{ relay: RunningRelay; bystander: RawClient }> {
+async function setup(
+  options: Partial<RelayOptions>,
+  cleanups: Cleanups,
+): Promise<{ relay: RunningRelay; bystander: RawClient }> {
   const tmp = tempDir('abuse');
   const relay = await relayInProcess(tmp.dir, options);
   cleanups.push(
@@ -52,7 +64,10 @@ async function firstAnswer(c: RawClient): Promise<RelayFrame | undefined> {
 
 describe('abuse: each abuser gets its error, a bystander stays served', () => {
   it('a connection flood beyond maxConnections gets TOO_MANY_CONNECTIONS', async () => {
-    const { relay, bystander } = await setup({ limits: { maxConnections: 30, connectionsPerIpBurst: 1_000 } });
+    const { relay, bystander } = await setup(
+      { limits: { maxConnections: 30, connectionsPerIpBurst: 1_000 } },
+      cleanups,
+    );
     const lat = measureLatency(bystander);
     const flood = await Promise.all(Array.from({ length: 60 }, () => RawClient.connect(relay.port)));
     cleanups.push(() => flood.forEach((c) => c.close()));
@@ -72,84 +87,8 @@ describe('abuse: each abuser gets its error, a bystander stays served', () => {
     );
   });
 
-  it('too many new connections from one address per second get CONNECT_RATE_LIMITED', async () => {
-    // 1/s: even if a busy machine spreads the 40 connects over many seconds, at most a few tokens come back meanwhile.
-    const { relay, bystander } = await setup({ limits: { connectionsPerIpPerSecond: 1, connectionsPerIpBurst: 10 } });
-    const lat = measureLatency(bystander);
-    const flood = await Promise.all(Array.from({ length: 40 }, () => RawClient.connect(relay.port)));
-    cleanups.push(() => flood.forEach((c) => c.close()));
-    const errs = await Promise.all(flood.map((c) => firstAnswer(c)));
-    const limited = errs.filter((e): e is ErrFrame => e?.t === 'err' && e.code === 'CONNECT_RATE_LIMITED');
-    expect(limited.length).toBeGreaterThanOrEqual(25);
-    expect(limited.every((e) => e.fatal)).toBe(true);
-    // A token comes back: a new connection is admitted again (asked until it is, not after a guessed pause).
-    let later: RawClient;
-    for (;;) {
-      later = await RawClient.connect(relay.port);
-      cleanups.push(() => later.close());
-      const answer = await firstAnswer(later);
-      if (answer?.t === 'challenge') break;
-      expect(answer).toMatchObject({ t: 'err', code: 'CONNECT_RATE_LIMITED' });
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    report('connection rate (40 at once, 5/s burst 10)', await lat.stop());
-  });
-
-  it('slow-loris: a frame sent one byte at a time is cut off by HANDSHAKE_TIMEOUT', async () => {
-    // 1 s leaves the bystander's own TLS handshake and login room on a busy machine; the dribble (a byte every 250 ms)
-    // would need seconds more to finish the hello.
-    const { bystander, relay } = await setup({ handshakeTimeoutMs: 1_000 });
-    const lat = measureLatency(bystander);
-    const slow = await RawClient.connect(relay.port);
-    cleanups.push(() => slow.close());
-    const bytes = encodeFrame({ t: 'hello', v: 1, agent: 'slow-loris' });
-    let sent = 0;
-    const dribble = setInterval(() => {
-      if (!slow.closed && sent < bytes.length) slow.writeRaw(bytes.subarray(sent, ++sent));
-    }, 250);
-    cleanups.push(() => clearInterval(dribble));
-    expect(await slow.nextOfType('err', 6_000)).toMatchObject({ code: 'HANDSHAKE_TIMEOUT', fatal: true });
-    await slow.closedPromise;
-    // Cut before the dribbled hello was complete: the timeout runs from connect, not from the last byte.
-    expect(sent).toBeLessThan(bytes.length);
-    report('slow-loris before auth', await lat.stop());
-  });
-
-  it('slow-loris after auth: keepalive, then IDLE_TIMEOUT', async () => {
-    // The bystander's pings (every 50 ms) keep it well inside 900 ms; the dribbled ping needs seconds to complete.
-    const { bystander, relay } = await setup({ limits: { keepaliveMs: 300, idleTimeoutMs: 900 } });
-    const lat = measureLatency(bystander);
-    const slow = await RawClient.connect(relay.port);
-    cleanups.push(() => slow.close());
-    await slow.login('slowpoke', generateIdentity());
-    const bytes = encodeFrame({ t: 'ping', rid: 7 });
-    let sent = 0;
-    const dribble = setInterval(() => {
-      if (!slow.closed && sent < bytes.length) slow.writeRaw(bytes.subarray(sent, ++sent));
-    }, 300);
-    cleanups.push(() => clearInterval(dribble));
-    expect(await slow.nextOfType('keepalive', 3_000)).toEqual({ t: 'keepalive' });
-    expect(await slow.nextOfType('err', 4_000)).toMatchObject({ code: 'IDLE_TIMEOUT', fatal: true });
-    await slow.closedPromise;
-    expect(sent).toBeLessThan(bytes.length);
-    report('slow-loris after auth', await lat.stop());
-  });
-
-  it('a client that answers keepalive stays connected past the idle timeout', async () => {
-    const { relay } = await setup({ limits: { keepaliveMs: 300, idleTimeoutMs: 900 } });
-    const c = await RawClient.connect(relay.port);
-    cleanups.push(() => c.close());
-    await c.login('lively', generateIdentity());
-    for (let i = 0; i < 4; i++) {
-      await c.nextOfType('keepalive', 2_000);
-      c.send({ t: 'ping', rid: i });
-      await c.nextOfType('pong');
-    }
-    expect(c.closed).toBe(false);
-  });
-
   it('a sender over its message rate gets RATE_LIMITED (not fatal) and may send again later', async () => {
-    const { bystander, relay } = await setup({ limits: { messagesPerSecond: 20, messagesBurst: 20 } });
+    const { bystander, relay } = await setup({ limits: { messagesPerSecond: 20, messagesBurst: 20 } }, cleanups);
     const lat = measureLatency(bystander);
     const spammer = await RawClient.connect(relay.port);
     cleanups.push(() => spammer.close());
@@ -173,7 +112,7 @@ describe('abuse: each abuser gets its error, a bystander stays served', () => {
   });
 
   it('a sender over its byte rate gets RATE_LIMITED', async () => {
-    const { bystander, relay } = await setup({ limits: { bytesPerSecond: 50_000, bytesBurst: 100_000 } });
+    const { bystander, relay } = await setup({ limits: { bytesPerSecond: 50_000, bytesBurst: 100_000 } }, cleanups);
     const lat = measureLatency(bystander);
     const hog = await RawClient.connect(relay.port);
     cleanups.push(() => hog.close());
@@ -191,7 +130,7 @@ describe('abuse: each abuser gets its error, a bystander stays served', () => {
   });
 
   it('a mailbox filled to quota answers MAILBOX_FULL (not fatal)', async () => {
-    const { bystander, relay } = await setup({ quota: { maxMessages: 50 } });
+    const { bystander, relay } = await setup({ quota: { maxMessages: 50 } }, cleanups);
     const lat = measureLatency(bystander);
     const filler = await RawClient.connect(relay.port);
     cleanups.push(() => filler.close());
@@ -209,5 +148,92 @@ describe('abuse: each abuser gets its error, a bystander stays served', () => {
     expect(replies.filter((f) => f.t === 'err' && f.code === 'MAILBOX_FULL' && !f.fatal).length).toBe(10);
     await settle();
     report('mailbox to quota (60 into a quota of 50)', await lat.stop());
+  });
+
+  // These four spend their time waiting for the relay's clocks (a token coming back, a handshake or idle timeout), not
+  // computing: run side by side, each on its own relay, they take as long as the longest instead of the sum.
+  describe.concurrent("waiting on the relay's timers", () => {
+    it('too many new connections from one address per second get CONNECT_RATE_LIMITED', async ({ onTestFinished }) => {
+      const cleanups = ownCleanups(onTestFinished);
+      // 1/s: even if a busy machine spreads the 40 connects over many seconds, at most a few tokens come back meanwhile.
+      const { relay, bystander } = await setup(
+        { limits: { connectionsPerIpPerSecond: 1, connectionsPerIpBurst: 10 } },
+        cleanups,
+      );
+      const lat = measureLatency(bystander);
+      const flood = await Promise.all(Array.from({ length: 40 }, () => RawClient.connect(relay.port)));
+      cleanups.push(() => flood.forEach((c) => c.close()));
+      const errs = await Promise.all(flood.map((c) => firstAnswer(c)));
+      const limited = errs.filter((e): e is ErrFrame => e?.t === 'err' && e.code === 'CONNECT_RATE_LIMITED');
+      expect(limited.length).toBeGreaterThanOrEqual(25);
+      expect(limited.every((e) => e.fatal)).toBe(true);
+      // A token comes back: a new connection is admitted again (asked until it is, not after a guessed pause).
+      let later: RawClient;
+      for (;;) {
+        later = await RawClient.connect(relay.port);
+        cleanups.push(() => later.close());
+        const answer = await firstAnswer(later);
+        if (answer?.t === 'challenge') break;
+        expect(answer).toMatchObject({ t: 'err', code: 'CONNECT_RATE_LIMITED' });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      report('connection rate (40 at once, 5/s burst 10)', await lat.stop());
+    });
+
+    it('slow-loris: a frame sent one byte at a time is cut off by HANDSHAKE_TIMEOUT', async ({ onTestFinished }) => {
+      const cleanups = ownCleanups(onTestFinished);
+      // 1 s leaves the bystander's own TLS handshake and login room on a busy machine; the dribble (a byte every 250 ms)
+      // would need seconds more to finish the hello.
+      const { bystander, relay } = await setup({ handshakeTimeoutMs: 1_000 }, cleanups);
+      const lat = measureLatency(bystander);
+      const slow = await RawClient.connect(relay.port);
+      cleanups.push(() => slow.close());
+      const bytes = encodeFrame({ t: 'hello', v: 1, agent: 'slow-loris' });
+      let sent = 0;
+      const dribble = setInterval(() => {
+        if (!slow.closed && sent < bytes.length) slow.writeRaw(bytes.subarray(sent, ++sent));
+      }, 250);
+      cleanups.push(() => clearInterval(dribble));
+      expect(await slow.nextOfType('err', 6_000)).toMatchObject({ code: 'HANDSHAKE_TIMEOUT', fatal: true });
+      await slow.closedPromise;
+      // Cut before the dribbled hello was complete: the timeout runs from connect, not from the last byte.
+      expect(sent).toBeLessThan(bytes.length);
+      report('slow-loris before auth', await lat.stop());
+    });
+
+    it('slow-loris after auth: keepalive, then IDLE_TIMEOUT', async ({ onTestFinished }) => {
+      const cleanups = ownCleanups(onTestFinished);
+      // The bystander's pings (every 50 ms) keep it well inside 900 ms; the dribbled ping needs seconds to complete.
+      const { bystander, relay } = await setup({ limits: { keepaliveMs: 300, idleTimeoutMs: 900 } }, cleanups);
+      const lat = measureLatency(bystander);
+      const slow = await RawClient.connect(relay.port);
+      cleanups.push(() => slow.close());
+      await slow.login('slowpoke', generateIdentity());
+      const bytes = encodeFrame({ t: 'ping', rid: 7 });
+      let sent = 0;
+      const dribble = setInterval(() => {
+        if (!slow.closed && sent < bytes.length) slow.writeRaw(bytes.subarray(sent, ++sent));
+      }, 300);
+      cleanups.push(() => clearInterval(dribble));
+      expect(await slow.nextOfType('keepalive', 3_000)).toEqual({ t: 'keepalive' });
+      expect(await slow.nextOfType('err', 4_000)).toMatchObject({ code: 'IDLE_TIMEOUT', fatal: true });
+      await slow.closedPromise;
+      expect(sent).toBeLessThan(bytes.length);
+      report('slow-loris after auth', await lat.stop());
+    });
+
+    it('a client that answers keepalive stays connected past the idle timeout', async ({ onTestFinished }) => {
+      const cleanups = ownCleanups(onTestFinished);
+      const { relay } = await setup({ limits: { keepaliveMs: 300, idleTimeoutMs: 900 } }, cleanups);
+      const c = await RawClient.connect(relay.port);
+      cleanups.push(() => c.close());
+      await c.login('lively', generateIdentity());
+      for (let i = 0; i < 4; i++) {
+        await c.nextOfType('keepalive', 2_000);
+        c.send({ t: 'ping', rid: i });
+        await c.nextOfType('pong');
+      }
+      expect(c.closed).toBe(false);
+    });
   });
 });
