@@ -101,6 +101,7 @@ export default defineConfig({
   test: {
     env: { CHAT_TEST_SEED: SEED },
     setupFiles: ['test/fixtures/setup.ts'],
+    globalSetup: ['test/fixtures/run-dir.ts'],
     // Generous, so a machine busy with other work slows the suite down but does not fail it; tests wait for events.
     // (At 180 s the SIGKILL client test, 7 s on a quiet machine, timed out beside two busy loops and two other suites.)
     testTimeout: 600_000,
