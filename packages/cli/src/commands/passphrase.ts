@@ -146,19 +146,29 @@ function promptHidden({ input, output }: Terminal, prompt: string): Promise<stri
  * a named pipe whose writer has not come yet) would block the whole event loop, so that a daemon waiting for its
  * passphrase answered no signal and no client (hunt3). Stopped meanwhile (`signal`), it opens the pipe for writing
  * itself and closes it: the pending read ends (EOF), as Node waits for the thread pool's reads when the process exits.
+ * Two races made a stopped daemon wait for ever on a busy machine: the signal came before the read was started (an
+ * abort listener added then never hears it), or before the thread pool had opened the pipe (a writer's non-blocking
+ * open then fails, ENXIO: no reader yet). Already stopped, it does not read; in the second case it tries again.
  */
 async function readPassphraseFile(file: string, signal: AbortSignal | undefined): Promise<string> {
+  if (signal?.aborted) return '';
+  let settled = false;
+  let again: NodeJS.Timeout | undefined;
   const unblock = (): void => {
+    if (settled) return;
     try {
       if (statSync(file).isFIFO()) closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch {
-      // No reader left, or no such pipe: nothing is waiting on it.
+    } catch (err) {
+      // ENXIO: the read has not opened the pipe yet. Anything else: no such pipe, nothing waits on it.
+      if ((err as NodeJS.ErrnoException).code === 'ENXIO') again = setTimeout(unblock, 10);
     }
   };
   signal?.addEventListener('abort', unblock, { once: true });
   try {
     return await readFile(file, 'utf8');
   } finally {
+    settled = true;
+    clearTimeout(again);
     signal?.removeEventListener('abort', unblock);
   }
 }
