@@ -1,77 +1,96 @@
 /**
- * A passphrase file that is a FIFO nobody writes to (`chat daemon --passphrase-file <pipe>` before the writer comes),
- * and a stop: the read must end, or a stopped daemon never exits (it did, on a busy machine, in the full suite: the
- * signal came before the read was started, or before the thread pool had opened the pipe).
+ * A passphrase file that is a FIFO (`chat daemon --passphrase-file <pipe>` before the writer comes): read when the
+ * writer comes, and a stop ends the wait whatever happened to the pipe meanwhile, or a stopped daemon never exits. (It
+ * did not, once, in a full suite on a busy machine: the read then waited on the thread pool, blocked in open().)
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/fixtures/temp.js';
+import { ChatError } from '../engine/errors.js';
 import type { Io } from './io.js';
 import { KEY_PASSPHRASE, readPassphrase } from './passphrase.js';
 
 const t = tempDir('passphrase-fifo');
-afterEach(() => {
-  // A read that a failing test left waiting: a writer's open lets its thread go.
-  try {
-    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-  } catch {}
-});
+afterAll(() => t.cleanup());
+let n = 0;
 
-const fifo = join(t.dir, 'pipe');
-execFileSync('mkfifo', [fifo]); // Node has no mkfifo of its own
+/** A fresh named pipe (Node has no mkfifo of its own). */
+function fifo(): string {
+  const path = join(t.dir, `pipe-${n++}`);
+  execFileSync('mkfifo', [path]);
+  return path;
+}
 
-function io(signal: AbortSignal): Io {
+function io(file: string, signal?: AbortSignal): Io {
   return {
     stdout: { write: () => true },
     stderr: { write: () => true },
     stdin: process.stdin,
-    env: { CHAT_PASSPHRASE_FILE: fifo },
-    signal,
+    env: { CHAT_PASSPHRASE_FILE: file },
+    ...(signal ? { signal } : {}),
   };
 }
 
-/** Settles, or says it hung: a minute is a hang on any machine (the read ends within milliseconds when it works). */
-async function settles(p: Promise<unknown>): Promise<void> {
+const read = (file: string, signal?: AbortSignal) => readPassphrase(io(file, signal), KEY_PASSPHRASE, 'passphrase');
+
+/** Rejects with the stop's own error, or says it hung: a minute is a hang on any machine (it ends at once). */
+async function stops(p: Promise<unknown>, code: 'INTERRUPTED' | 'TERMINATED'): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 60_000)));
+  const hung = new Promise<string>((r) => (timer = setTimeout(() => r('hung'), 60_000)));
   const outcome = await Promise.race([
     p.then(
-      () => 'settled',
-      () => 'settled',
+      (v) => `read ${String(v)}`,
+      (e: unknown) => e,
     ),
     hung,
   ]);
   clearTimeout(timer);
-  expect(outcome).toBe('settled');
+  expect(outcome).toBeInstanceOf(ChatError);
+  expect(outcome).toMatchObject({ code });
 }
 
-it('stopped before the read starts: it does not wait for a writer', async () => {
-  const stop = new AbortController();
-  stop.abort('SIGTERM');
-  await settles(readPassphrase(io(stop.signal), KEY_PASSPHRASE, 'passphrase'));
-});
-
-it('stopped before the thread pool has opened the pipe: the read still ends', async () => {
-  // Every thread of the pool blocked in the open() of another pipe, so that the passphrase read's open() waits in the
-  // queue: the stop comes before it, for certain. Then the pool is let go.
-  const blocker = join(t.dir, 'blocker');
-  execFileSync('mkfifo', [blocker]);
-  const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-  const blocked = Array.from({ length: threads }, () => readFile(blocker, 'utf8'));
-  const stop = new AbortController();
-  const reading = readPassphrase(io(stop.signal), KEY_PASSPHRASE, 'passphrase');
-  stop.abort('SIGTERM');
-  await new Promise((r) => setTimeout(r, 0)); // the stop's first attempt at the pipe (no reader on it yet) is made
-  closeSync(openSync(blocker, constants.O_WRONLY | constants.O_NONBLOCK)); // the blocked opens return, read EOF
-  await Promise.all(blocked);
-  await settles(reading);
-});
-
-it('not stopped: what a writer then sends is read', async () => {
-  const reading = readPassphrase(io(new AbortController().signal), KEY_PASSPHRASE, 'passphrase');
-  await writeFile(fifo, 'correct horse\n');
+it('what the writer sends is read; a regular file as before', async () => {
+  const pipe = fifo();
+  const reading = read(pipe);
+  await writeFile(pipe, 'correct horse\n');
   await expect(reading).resolves.toBe('correct horse');
+  const plain = join(t.dir, 'plain');
+  writeFileSync(plain, 'battery staple\n');
+  await expect(read(plain)).resolves.toBe('battery staple');
+});
+
+it('stopped before the read begins or while it waits for a writer: INTERRUPTED or TERMINATED, no wait', async () => {
+  const before = new AbortController();
+  before.abort('SIGTERM');
+  await stops(read(fifo(), before.signal), 'TERMINATED');
+  const sameTurn = new AbortController();
+  const reading = read(fifo(), sameTurn.signal);
+  sameTurn.abort('SIGINT');
+  await stops(reading, 'INTERRUPTED');
+});
+
+it('the pipe removed, or replaced by a regular file, while the read waits: a stop still ends it', async () => {
+  for (const replace of [false, true]) {
+    const pipe = fifo();
+    const stop = new AbortController();
+    const reading = read(pipe, stop.signal);
+    unlinkSync(pipe);
+    if (replace) writeFileSync(pipe, 'not this\n');
+    stop.abort('SIGTERM');
+    await stops(reading, 'TERMINATED');
+  }
+});
+
+it('a stop gives another reader of the same pipe nothing: it still gets what the writer sends', async () => {
+  const pipe = fifo();
+  const other = read(pipe); // another program waiting on the same pipe
+  const stop = new AbortController();
+  const reading = read(pipe, stop.signal);
+  stop.abort('SIGTERM');
+  await stops(reading, 'TERMINATED');
+  await writeFile(pipe, 'for the other one\n');
+  await expect(other).resolves.toBe('for the other one'); // not an empty read from our stop (review rev17)
 });

@@ -5,11 +5,13 @@
  * `--passphrase-file` flag beats both variables: bin/cli.ts puts it in `CHAT_PASSPHRASE_FILE` and drops
  * `CHAT_PASSPHRASE` for that command. Passphrases are never echoed, logged or put in error messages.
  */
-import { closeSync, constants, openSync, statSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { ChatError } from '../engine/errors.js';
 import type { Profile } from '../engine/profile.js';
 import type { Io, Terminal } from './io.js';
+import { stopped } from './stop.js';
 
 export interface PassphraseSource {
   /** Environment variable holding the passphrase itself. */
@@ -58,6 +60,7 @@ export async function readPassphrase(
     try {
       text = await readPassphraseFile(file, io.signal);
     } catch (err) {
+      if (err instanceof ChatError) throw err; // stopped while it waited
       // A local file that is missing or unreadable: exit 1 (PROTOCOL.md §12), as `chat send-file` says it (hunt1).
       throw new ChatError(
         'FILE_UNREADABLE',
@@ -142,33 +145,48 @@ function promptHidden({ input, output }: Terminal, prompt: string): Promise<stri
 }
 
 /**
- * Reads a passphrase file on the thread pool, not with readFileSync: a FIFO (`--passphrase-file <(pass show chat)`,
- * a named pipe whose writer has not come yet) would block the whole event loop, so that a daemon waiting for its
- * passphrase answered no signal and no client (hunt3). Stopped meanwhile (`signal`), it opens the pipe for writing
- * itself and closes it: the pending read ends (EOF), as Node waits for the thread pool's reads when the process exits.
- * Two races made a stopped daemon wait for ever on a busy machine: the signal came before the read was started (an
- * abort listener added then never hears it), or before the thread pool had opened the pipe (a writer's non-blocking
- * open then fails, ENXIO: no reader yet). Already stopped, it does not read; in the second case it tries again.
+ * Reads a passphrase file without blocking the event loop or a thread. A FIFO (`--passphrase-file <(pass show chat)`,
+ * a named pipe whose writer has not come yet) read with readFileSync froze a daemon waiting for its passphrase: no
+ * signal, no client (hunt3). Read on the thread pool instead, a stop could not end the read for certain (review rev17:
+ * a pipe removed or replaced meanwhile, one we may not write to, another reader taking the wake-up), and a thread
+ * blocked in open() keeps even process.exit() from returning. So a pipe is opened non-blocking here, on the main
+ * thread, and read as a stream the event loop watches (nothing is read before a writer comes); a stop destroys the
+ * stream. A regular file is read at once; a terminal or other device as before, on the thread pool.
+ * @throws {ChatError} INTERRUPTED or TERMINATED when `signal` stops the read (or had before it began).
  */
 async function readPassphraseFile(file: string, signal: AbortSignal | undefined): Promise<string> {
-  if (signal?.aborted) return '';
-  let settled = false;
-  let again: NodeJS.Timeout | undefined;
-  const unblock = (): void => {
-    if (settled) return;
-    try {
-      if (statSync(file).isFIFO()) closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch (err) {
-      // ENXIO: the read has not opened the pipe yet. Anything else: no such pipe, nothing waits on it.
-      if ((err as NodeJS.ErrnoException).code === 'ENXIO') again = setTimeout(unblock, 10);
-    }
-  };
-  signal?.addEventListener('abort', unblock, { once: true });
+  if (signal?.aborted) throw stoppedReading(signal);
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  let kind: Stats;
   try {
-    return await readFile(file, 'utf8');
-  } finally {
-    settled = true;
-    clearTimeout(again);
-    signal?.removeEventListener('abort', unblock);
+    kind = fstatSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
+  if (!kind.isFIFO() && !kind.isSocket()) {
+    try {
+      if (kind.isFile()) return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+    return readFile(file, 'utf8'); // a terminal or another device: blocking reads, on the thread pool as before
+  }
+  const stream = new Socket({ fd, readable: true, writable: false });
+  stream.setEncoding('utf8');
+  return new Promise<string>((resolve, reject) => {
+    let text = '';
+    const stop = (): void => {
+      stream.destroy();
+      reject(stoppedReading(signal!));
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    stream.on('data', (chunk: string) => (text += chunk));
+    stream.once('end', () => resolve(text));
+    stream.once('error', reject);
+    stream.once('close', () => signal?.removeEventListener('abort', stop));
+  });
 }
+
+const stoppedReading = (signal: AbortSignal): ChatError =>
+  stopped(signal.reason === 'SIGTERM' ? 'TERMINATED' : 'INTERRUPTED', 'while waiting for the passphrase file');
