@@ -56,12 +56,13 @@ describe('edits and reactions in a terminal (tmux)', () => {
     await tmux.waitFor('alice', under);
     await tmux.waitFor('bob', under);
 
-    // Disappearing messages (§17.5): 5 s, long enough to see the message arrive on a busy machine (the panes are read
-    // every 50 ms), then it leaves both screens on its own, and both databases.
-    tmux.type('alice', '/expire 5s');
+    // Disappearing messages (§17.5): 10 s, long enough on a busy machine to see both the timer's notice and the message
+    // arrive before they leave (the notice expires too; 5 s was too tight, review rev17), then the message leaves both
+    // screens on its own, and both databases.
+    tmux.type('alice', '/expire 10s');
     tmux.keys('alice', 'Enter');
-    await tmux.waitFor('bob', /alice set disappearing messages to 5 s/);
-    await tmux.waitFor('bob', /alice · .*disappearing 5 s/);
+    await tmux.waitFor('bob', /alice set disappearing messages to 10 s/);
+    await tmux.waitFor('bob', /alice · .*disappearing 10 s/);
     tmux.type('alice', 'this will self-destruct');
     tmux.keys('alice', 'Enter');
     await tmux.waitFor('bob', /alice: this will self-destruct/);
