@@ -11,7 +11,7 @@ import { afterAll, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/fixtures/temp.js';
 import { ChatError } from '../engine/errors.js';
 import type { Io } from './io.js';
-import { KEY_PASSPHRASE, readPassphrase } from './passphrase.js';
+import { KEY_PASSPHRASE, MAX_PASSPHRASE_FILE_BYTES, readPassphrase } from './passphrase.js';
 
 const t = tempDir('passphrase-fifo');
 afterAll(() => t.cleanup());
@@ -93,4 +93,16 @@ it('a stop gives another reader of the same pipe nothing: it still gets what the
   await stops(reading, 'TERMINATED');
   await writeFile(pipe, 'for the other one\n');
   await expect(other).resolves.toBe('for the other one'); // not an empty read from our stop (review rev17)
+});
+
+it('more than 64 KiB is not a passphrase: refused from a pipe, a regular file and a device, without reading on', async () => {
+  const pipe = fifo();
+  const reading = read(pipe);
+  const writing = writeFile(pipe, 'x'.repeat(MAX_PASSPHRASE_FILE_BYTES + 10_000)).catch(() => {}); // EPIPE once refused
+  await expect(reading).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
+  await writing;
+  const big = join(t.dir, 'big');
+  writeFileSync(big, 'x'.repeat(MAX_PASSPHRASE_FILE_BYTES + 1));
+  await expect(read(big)).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
+  await expect(read('/dev/zero')).rejects.toMatchObject({ code: 'FILE_UNREADABLE' }); // endless
 });

@@ -5,8 +5,7 @@
  * `--passphrase-file` flag beats both variables: bin/cli.ts puts it in `CHAT_PASSPHRASE_FILE` and drops
  * `CHAT_PASSPHRASE` for that command. Passphrases are never echoed, logged or put in error messages.
  */
-import { type Stats, closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { type Stats, closeSync, constants, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { ChatError } from '../engine/errors.js';
 import type { Profile } from '../engine/profile.js';
@@ -144,6 +143,9 @@ function promptHidden({ input, output }: Terminal, prompt: string): Promise<stri
   });
 }
 
+/** A passphrase file larger than this is not one (`--passphrase-file <(yes)`, a disk image named by mistake). */
+export const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
+
 /**
  * Reads a passphrase file without blocking the event loop or a thread. A FIFO (`--passphrase-file <(pass show chat)`,
  * a named pipe whose writer has not come yet) read with readFileSync froze a daemon waiting for its passphrase: no
@@ -151,8 +153,10 @@ function promptHidden({ input, output }: Terminal, prompt: string): Promise<stri
  * a pipe removed or replaced meanwhile, one we may not write to, another reader taking the wake-up), and a thread
  * blocked in open() keeps even process.exit() from returning. So a pipe is opened non-blocking here, on the main
  * thread, and read as a stream the event loop watches (nothing is read before a writer comes); a stop destroys the
- * stream. A regular file is read at once; a terminal or other device as before, on the thread pool.
- * @throws {ChatError} INTERRUPTED or TERMINATED when `signal` stops the read (or had before it began).
+ * stream. A regular file is read at once, another device as a stream of at most the cap; a terminal is refused (the
+ * prompt is the way to type a passphrase there). More than MAX_PASSPHRASE_FILE_BYTES is refused (review rev18).
+ * @throws {ChatError} INTERRUPTED or TERMINATED when `signal` stops the read (or had before it began); FILE_UNREADABLE
+ *   for a file over the cap; USAGE for a terminal.
  */
 async function readPassphraseFile(file: string, signal: AbortSignal | undefined): Promise<string> {
   if (signal?.aborted) throw stoppedReading(signal);
@@ -160,33 +164,48 @@ async function readPassphraseFile(file: string, signal: AbortSignal | undefined)
   let kind: Stats;
   try {
     kind = fstatSync(fd);
+    if (kind.isCharacterDevice() && (await import('node:tty')).isatty(fd)) {
+      throw new ChatError('USAGE', `the passphrase file ${file} is a terminal`, {
+        hint: 'leave out --passphrase-file: chat asks for the passphrase on the terminal itself',
+      });
+    }
+    if (kind.isFile()) {
+      if (kind.size > MAX_PASSPHRASE_FILE_BYTES) throw tooLarge(file);
+      return readFileSync(fd, 'utf8');
+    }
   } catch (err) {
     closeSync(fd);
     throw err;
   }
-  if (!kind.isFIFO() && !kind.isSocket()) {
-    try {
-      if (kind.isFile()) return readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
-    return readFile(file, 'utf8'); // a terminal or another device: blocking reads, on the thread pool as before
-  }
-  const stream = new Socket({ fd, readable: true, writable: false });
-  stream.setEncoding('utf8');
+  // A pipe: polled by the event loop. Another device (`/dev/zero`): read on the pool, at most one byte over the cap.
+  const stream = kind.isFIFO()
+    ? new Socket({ fd, readable: true, writable: false })
+    : createReadStream('', { fd, end: MAX_PASSPHRASE_FILE_BYTES });
   return new Promise<string>((resolve, reject) => {
-    let text = '';
-    const stop = (): void => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (err: unknown): void => {
       stream.destroy();
-      reject(stoppedReading(signal!));
+      reject(err);
     };
+    const stop = (): void => fail(stoppedReading(signal!));
     signal?.addEventListener('abort', stop, { once: true });
-    stream.on('data', (chunk: string) => (text += chunk));
-    stream.once('end', () => resolve(text));
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_PASSPHRASE_FILE_BYTES) fail(tooLarge(file));
+      else chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     stream.once('error', reject);
     stream.once('close', () => signal?.removeEventListener('abort', stop));
   });
 }
+
+const tooLarge = (file: string): ChatError =>
+  new ChatError(
+    'FILE_UNREADABLE',
+    `the passphrase file ${file} holds more than ${MAX_PASSPHRASE_FILE_BYTES / 1024} KiB: not a passphrase`,
+  );
 
 const stoppedReading = (signal: AbortSignal): ChatError =>
   stopped(signal.reason === 'SIGTERM' ? 'TERMINATED' : 'INTERRUPTED', 'while waiting for the passphrase file');
