@@ -10,7 +10,7 @@ import { Socket } from 'node:net';
 import { ChatError } from '../engine/errors.js';
 import type { Profile } from '../engine/profile.js';
 import type { Io, Terminal } from './io.js';
-import { stopped } from './stop.js';
+import { stopCode, stopped } from './stop.js';
 
 export interface PassphraseSource {
   /** Environment variable holding the passphrase itself. */
@@ -208,4 +208,4 @@ const tooLarge = (file: string): ChatError =>
   );
 
 const stoppedReading = (signal: AbortSignal): ChatError =>
-  stopped(signal.reason === 'SIGTERM' ? 'TERMINATED' : 'INTERRUPTED', 'while waiting for the passphrase file');
+  stopped(stopCode(signal), 'while waiting for the passphrase file');

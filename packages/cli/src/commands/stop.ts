@@ -20,9 +20,13 @@ export function stopped(code: StopCode, what: string, options: { hint?: string }
   return new ChatError(code, `${code === 'INTERRUPTED' ? 'interrupted' : 'terminated'} ${what}`, options);
 }
 
-/** Rejects with a Stop once `signal` (bin/run.ts: its reason is the signal's name) aborts; never without one. */
+/** What an aborted `signal` means (bin/run.ts names the signal in its reason): SIGTERM TERMINATED, else INTERRUPTED. */
+export const stopCode = (signal: AbortSignal | undefined): StopCode =>
+  signal?.reason === 'SIGTERM' ? 'TERMINATED' : 'INTERRUPTED';
+
+/** Rejects with a Stop once `signal` aborts; never without one. */
 export function whenStopped(signal: AbortSignal | undefined): Promise<never> {
   return aborted(signal).then(() => {
-    throw new Stop(signal?.reason === 'SIGTERM' ? 'TERMINATED' : 'INTERRUPTED');
+    throw new Stop(stopCode(signal));
   });
 }
